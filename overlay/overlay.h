@@ -20,6 +20,9 @@
 
 #ifndef WARN_UNUSED_RESULT
 #define WARN_UNUSED_RESULT __attribute__((warn_unused_result))
+#include "ovl-id.h"
+#include "ovl-net.h"
+
 #endif
 
 /* cipher.c */
@@ -50,5 +53,8 @@ int ovl_cipher_decrypt(struct ovl_cipher *c, const uint8_t *ad, size_t adlen,
     const uint8_t *ct, size_t len, uint8_t *out) WARN_UNUSED_RESULT;
 /* Noise Rekey(): the key becomes the first 32 bytes of E(k, 2^64-1, 0s). */
 void ovl_cipher_rekey(struct ovl_cipher *c);
+
+#include "ovl-id.h"
+#include "ovl-net.h"
 
 #endif

@@ -1,0 +1,1 @@
+/* Hijacked streams: exec and attach. */
