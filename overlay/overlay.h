@@ -20,9 +20,6 @@
 
 #ifndef WARN_UNUSED_RESULT
 #define WARN_UNUSED_RESULT __attribute__((warn_unused_result))
-#include "ovl-id.h"
-#include "ovl-net.h"
-
 #endif
 
 /* cipher.c */
