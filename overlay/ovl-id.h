@@ -1,4 +1,340 @@
-/* Identities, access keys, join keys and the handshake. */
+/*
+ * Identities, access keys, join keys and the handshake: everything a node
+ * and a client need before the first encrypted record. Included through
+ * overlay.h (after struct ovl_cipher), never on its own.
+ *
+ * noise.c is a generic Noise handshake engine (25519, ChaChaPoly, BLAKE2b)
+ * over byte buffers; handshake.c builds Pier's Noise_IKpsk1 handshake on
+ * it; identity.c keeps static key pairs on disk; keys.c is a node's
+ * access-key store; joinkey.c is the text a user pastes.
+ */
 #ifndef PIER_OVL_ID_H
 #define PIER_OVL_ID_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* noise.c */
+
+#define OVL_NOISE_MAX_MSGS	4	/* handshake messages in a pattern */
+#define OVL_NOISE_MAX_TOKENS	8	/* tokens in one message */
+#define OVL_NOISE_MAX_PSKS	4	/* psk tokens in a pattern */
+#define OVL_NOISE_MSG_MAX	65535	/* Noise's largest message */
+#define OVL_NOISE_NEED_PSK	1	/* ovl_noise_read: stopped at a psk */
+
+/*
+ * A Noise HandshakeState with its SymmetricState. A plain value with no
+ * pointers into itself: copying it clones the handshake (handshake.c does
+ * so to try several psks). Wipe with ovl_noise_clear.
+ */
+struct ovl_noise {
+	uint8_t		tokens[OVL_NOISE_MAX_MSGS][OVL_NOISE_MAX_TOKENS];
+	size_t		nmsgs;		/* messages in the pattern */
+	size_t		npsk_tokens;	/* psk tokens in the pattern */
+	int		initiator;
+	uint8_t		ck[OVL_HASH_LEN];
+	uint8_t		h[OVL_HASH_LEN];
+	struct ovl_cipher cs;
+	uint8_t		s_priv[OVL_KEY_LEN], s_pub[OVL_KEY_LEN];
+	uint8_t		e_priv[OVL_KEY_LEN], e_pub[OVL_KEY_LEN];
+	uint8_t		rs[OVL_KEY_LEN], re[OVL_KEY_LEN];
+	uint8_t		psks[OVL_NOISE_MAX_PSKS][OVL_KEY_LEN];
+	int		has_s, has_e, has_rs, has_re;
+	size_t		npsks;		/* psks set */
+	size_t		psk_next;	/* psk tokens done */
+	size_t		msg;		/* index of the next message */
+	size_t		tok;		/* next token in it (reads resume) */
+	size_t		off;		/* bytes of it consumed so far */
+	int		failed;		/* a failure poisons the state */
+};
+
+/*
+ * Starts a handshake for protocol_name (Noise_PATTERN[MODS]_25519_
+ * ChaChaPoly_BLAKE2b; patterns NN NK NX XN XK XX KN KK KX IN IK IX, psk0..
+ * psk3 modifiers). s is our static private key, rs the peer's static
+ * public key, each NULL when the pattern does not need it up front.
+ * psks may be NULL (npsks 0) and set later with ovl_noise_set_psk.
+ * -ENOTSUP for a name this engine does not do, -EINVAL for missing keys.
+ */
+int ovl_noise_init(struct ovl_noise *hs, const char *protocol_name,
+    int initiator, const uint8_t *prologue, size_t prologue_len,
+    const uint8_t *s, const uint8_t *rs,
+    const uint8_t (*psks)[OVL_KEY_LEN], size_t npsks) WARN_UNUSED_RESULT;
+/* Fixes our ephemeral private key instead of a random one (test vectors). */
+void ovl_noise_set_ephemeral(struct ovl_noise *hs,
+    const uint8_t e[static OVL_KEY_LEN]);
+/* Appends the psk for the next psk token not yet given one. */
+int ovl_noise_set_psk(struct ovl_noise *hs,
+    const uint8_t psk[static OVL_KEY_LEN]) WARN_UNUSED_RESULT;
+/*
+ * Writes the next handshake message with payload into out (cap bytes;
+ * *outlen gets the length). -EAGAIN if it is the peer's turn, -ENOSPC if
+ * out is short, -EMSGSIZE over 65535 bytes, -EINVAL if a key is missing.
+ */
+int ovl_noise_write(struct ovl_noise *hs, const uint8_t *payload,
+    size_t len, uint8_t *out, size_t cap, size_t *outlen) WARN_UNUSED_RESULT;
+/*
+ * Reads the peer's next handshake message; its payload goes to payload
+ * (cap bytes, *plen set). -EBADMSG if it is malformed or does not
+ * authenticate (the state is then dead). Returns OVL_NOISE_NEED_PSK if it
+ * reached a psk token with no psk set: set one (on a copy, to try several)
+ * and call again with the same message; it resumes where it stopped.
+ */
+int ovl_noise_read(struct ovl_noise *hs, const uint8_t *msg, size_t len,
+    uint8_t *payload, size_t cap, size_t *plen) WARN_UNUSED_RESULT;
+/* Non-zero once every handshake message has been written or read. */
+int ovl_noise_done(const struct ovl_noise *hs);
+/*
+ * Split(): our sending and receiving CipherStates (the initiator sends
+ * with the first). -EAGAIN before the handshake is done.
+ */
+int ovl_noise_split(struct ovl_noise *hs, struct ovl_cipher *tx,
+    struct ovl_cipher *rx) WARN_UNUSED_RESULT;
+/* The handshake hash h (channel binding); final once done. */
+void ovl_noise_hash(const struct ovl_noise *hs,
+    uint8_t h[static OVL_HASH_LEN]);
+/* The peer's static public key, or NULL if not known (yet). */
+const uint8_t *ovl_noise_remote_static(const struct ovl_noise *hs);
+/* Wipes every secret of the state. */
+void ovl_noise_clear(struct ovl_noise *hs);
+
+/* identity.c */
+
+#define OVL_FINGERPRINT_SIZE	20	/* "abcd-efgh-ijkl-mnop" + NUL */
+
+/* A static X25519 key pair. Wipe with ovl_identity_clear. */
+struct ovl_identity {
+	uint8_t		pub[OVL_KEY_LEN];
+	uint8_t		priv[OVL_KEY_LEN];
+};
+
+/* Makes a fresh random key pair. */
+void ovl_identity_generate(struct ovl_identity *id);
+/* Fills the pair from a private key (the public key is derived). */
+int ovl_identity_from_private(struct ovl_identity *id,
+    const uint8_t priv[static OVL_KEY_LEN]) WARN_UNUSED_RESULT;
+/*
+ * Loads dir/name, or creates it with a new key pair if absent (dir made
+ * 0700 if missing, the file 0600, written atomically). *created (may be
+ * NULL) says which. Refuses, with the chmod that fixes it in *cause, a
+ * file readable or writable by group or others (-EPERM); -EINVAL for a
+ * damaged file.
+ */
+int ovl_identity_load_or_create(const char *dir, const char *name,
+    struct ovl_identity *id, int *created, char **cause) WARN_UNUSED_RESULT;
+/* Replaces dir/name with a new key pair (rotation), atomically. */
+int ovl_identity_rotate(const char *dir, const char *name,
+    struct ovl_identity *id, char **cause) WARN_UNUSED_RESULT;
+/* Wipes the pair. */
+void ovl_identity_clear(struct ovl_identity *id);
+/* A short text naming a public key for humans and logs. */
+void ovl_fingerprint(const uint8_t pub[static OVL_KEY_LEN],
+    char out[static OVL_FINGERPRINT_SIZE]);
+/* Makes dir (mode 0700) if missing; an existing dir is left as it is. */
+int ovl_dir_ensure(const char *dir, char **cause) WARN_UNUSED_RESULT;
+/*
+ * Writes path atomically with mode: a temporary file in the same folder,
+ * fsync, rename over path, fsync of the folder. Readers see the old or
+ * the new content, never a mix.
+ */
+int ovl_file_write_atomic(const char *path, const void *buf, size_t len,
+    mode_t mode, char **cause) WARN_UNUSED_RESULT;
+
+/* keys.c */
+
+#define OVL_KEY_NAME_MAX	32	/* [a-z0-9._-]{1,32} */
+#define OVL_KEY_ID_SIZE		17	/* 16 hex digits + NUL */
+#define OVL_KEYS_MAX		256	/* access keys in one store */
+#define OVL_CLIENTS_MAX		65536	/* client timestamps remembered */
+#define OVL_KEYS_FILE		"access-keys"
+#define OVL_CLIENTS_FILE	"client-times"
+
+/* What a client may do; each role includes the ones below it. */
+enum ovl_role {
+	OVL_ROLE_VIEWER = 1,
+	OVL_ROLE_OPERATOR,
+	OVL_ROLE_ADMIN,
+};
+
+/* One access key of a node. The secret never leaves the node's files. */
+struct ovl_access_key {
+	char		name[OVL_KEY_NAME_MAX + 1];
+	char		id[OVL_KEY_ID_SIZE];	/* hex of a hash of secret */
+	enum ovl_role	role;
+	int64_t		created;		/* unix seconds */
+	int64_t		last_used;		/* unix seconds, 0 never */
+	uint8_t		secret[OVL_KEY_LEN];
+};
+
+/* A node's access keys and client timestamps, kept in its state dir. */
+struct ovl_keystore;
+
+/* "viewer", "operator", "admin", or "?" for anything else. */
+const char *ovl_role_name(enum ovl_role role);
+/* Parses a role name; -EINVAL if it is none. */
+int ovl_role_parse(const char *s, enum ovl_role *role) WARN_UNUSED_RESULT;
+/* Non-zero if name is a valid key name: [a-z0-9._-]{1,32}. */
+int ovl_key_name_valid(const char *name);
+/* The key id of a secret: hex of the first 8 bytes of BLAKE2b-256. */
+void ovl_key_id(const uint8_t secret[static OVL_KEY_LEN],
+    char id[static OVL_KEY_ID_SIZE]);
+/*
+ * Opens the store in dir (made 0700 if missing) and loads its files if
+ * present. Refuses key files readable by group or others (-EPERM).
+ */
+int ovl_keystore_open(struct ovl_keystore **out, const char *dir,
+    char **cause) WARN_UNUSED_RESULT;
+/* Frees the store, wiping secrets. */
+void ovl_keystore_free(struct ovl_keystore *ks);
+/*
+ * Creates the key "admin" (role admin) if the store has no key at all;
+ * *created (may be NULL) then points at it, else is NULL.
+ */
+int ovl_keystore_ensure_admin(struct ovl_keystore *ks, int64_t now,
+    const struct ovl_access_key **created, char **cause) WARN_UNUSED_RESULT;
+/*
+ * Creates a key with a fresh random secret and saves the store. -EINVAL
+ * bad name, -EEXIST name taken, -ENOSPC store full. *out (may be NULL)
+ * is valid until the store next changes.
+ */
+int ovl_keystore_create(struct ovl_keystore *ks, const char *name,
+    enum ovl_role role, int64_t now, const struct ovl_access_key **out,
+    char **cause) WARN_UNUSED_RESULT;
+/* Number of keys. */
+size_t ovl_keystore_count(const struct ovl_keystore *ks);
+/* Key i (0 <= i < count), valid until the store next changes. */
+const struct ovl_access_key *ovl_keystore_get(const struct ovl_keystore *ks,
+    size_t i);
+/* The key named name, or NULL. */
+const struct ovl_access_key *ovl_keystore_find(const struct ovl_keystore *ks,
+    const char *name);
+/* Removes the key named name and saves; -ENOENT if there is none. */
+int ovl_keystore_revoke(struct ovl_keystore *ks, const char *name,
+    char **cause) WARN_UNUSED_RESULT;
+/* Sets key i's last use to now and saves. */
+int ovl_keystore_touch(struct ovl_keystore *ks, size_t i, int64_t now,
+    char **cause) WARN_UNUSED_RESULT;
+/*
+ * The active secrets for ovl_hs_node_respond, in key order: the index it
+ * reports is the key's index for ovl_keystore_get. Valid until the store
+ * next changes; *n gets the count.
+ */
+const uint8_t (*ovl_keystore_secrets(const struct ovl_keystore *ks,
+    size_t *n))[OVL_KEY_LEN];
+/*
+ * The replay rule: accepts ts_ms from client only if it is newer than
+ * the last accepted from that client key, then records and saves it.
+ * -EALREADY for a replayed or stale timestamp.
+ */
+int ovl_keystore_accept_time(struct ovl_keystore *ks,
+    const uint8_t client[static OVL_KEY_LEN], uint64_t ts_ms,
+    char **cause) WARN_UNUSED_RESULT;
+
+/* joinkey.c */
+
+#define OVL_JOINKEY_PREFIX	"pier1"
+#define OVL_JOINKEY_MAX_ADDRS	8
+#define OVL_ADDR_MAX		264	/* host:port or [v6]:port + NUL */
+#define OVL_JOINKEY_CHECK_LEN	5	/* checksum bytes */
+
+/* Return codes of ovl_joinkey_parse, one per kind of mistake. */
+#define OVL_JK_ENOTKEY		(-EINVAL)	/* not a Pier join key */
+#define OVL_JK_ECHECKSUM	(-EBADMSG)	/* typo or damaged copy */
+#define OVL_JK_EVERSION		(-EPROTONOSUPPORT) /* other version */
+#define OVL_JK_EADDR		(-EDESTADDRREQ)	/* bad address hint */
+
+/* What a join key carries. */
+struct ovl_joinkey {
+	uint8_t		node_pub[OVL_KEY_LEN];
+	uint8_t		secret[OVL_KEY_LEN];
+	size_t		naddrs;
+	char		addrs[OVL_JOINKEY_MAX_ADDRS][OVL_ADDR_MAX];
+};
+
+/*
+ * Parses a pasted join key; whitespace anywhere is ignored. Returns 0 or
+ * one of OVL_JK_E*, with a message in *cause (caller frees).
+ */
+int ovl_joinkey_parse(const char *text, struct ovl_joinkey *jk,
+    char **cause) WARN_UNUSED_RESULT;
+/* The text of a join key (caller frees), NULL if out of memory. */
+char *ovl_joinkey_format(const struct ovl_joinkey *jk);
+/*
+ * Checks one address hint, host:port or [v6]:port; 0 or OVL_JK_EADDR
+ * with a message in *cause.
+ */
+int ovl_joinkey_check_addr(const char *addr, char **cause)
+    WARN_UNUSED_RESULT;
+/* Chars of lowercase base32 (RFC 4648, no padding) for len bytes. */
+size_t ovl_base32_len(size_t len);
+/* Encodes len bytes as lowercase base32 into out, NUL-terminated. */
+void ovl_base32_encode(const uint8_t *in, size_t len, char *out);
+/*
+ * Decodes exactly outlen bytes from n base32 chars (either case);
+ * -EINVAL on a bad char, a wrong length or non-zero spare bits.
+ */
+int ovl_base32_decode(const char *in, size_t n, uint8_t *out,
+    size_t outlen) WARN_UNUSED_RESULT;
+
+/* handshake.c */
+
+#define OVL_PROTO_LABEL		"pier"
+#define OVL_PROTO_VERSION	1	/* bump on any wire change */
+#define OVL_HS_PROTOCOL		"Noise_IKpsk1_25519_ChaChaPoly_BLAKE2b"
+#define OVL_HS_NAME_MAX		64	/* client name, UTF-8 bytes */
+#define OVL_HS_MSG_MAX		256	/* bytes of message 1 or 2 */
+
+/* Message 1's payload as the node reads it. */
+struct ovl_hello {
+	uint64_t	timestamp_ms;
+	uint16_t	version;
+	char		name[OVL_HS_NAME_MAX + 1];
+};
+
+/* What a finished handshake gives the record layer. */
+struct ovl_session {
+	struct ovl_cipher tx, rx;
+	uint8_t		hash[OVL_HASH_LEN];		/* handshake hash */
+	uint8_t		remote_static[OVL_KEY_LEN];
+	uint16_t	remote_version;
+};
+
+/* A client's handshake in flight, between message 1 and message 2. */
+struct ovl_hs_client;
+
+/*
+ * Starts a handshake to node_pub with the access secret psk: writes
+ * message 1 into msg1 (OVL_HS_MSG_MAX bytes) and sets *msg1_len. -EINVAL
+ * for a name that is not UTF-8 of 1..64 bytes.
+ */
+int ovl_hs_client_begin(struct ovl_hs_client **out,
+    const struct ovl_identity *self,
+    const uint8_t node_pub[static OVL_KEY_LEN],
+    const uint8_t psk[static OVL_KEY_LEN], const char *client_name,
+    uint64_t now_ms, uint8_t *msg1, size_t *msg1_len) WARN_UNUSED_RESULT;
+/*
+ * Reads message 2 and fills out. -EBADMSG when it does not authenticate
+ * or is malformed; -EPROTONOSUPPORT for a version this side cannot speak.
+ */
+int ovl_hs_client_finish(struct ovl_hs_client *hs, const uint8_t *msg2,
+    size_t len, struct ovl_session *out) WARN_UNUSED_RESULT;
+/* Frees and wipes a client handshake; NULL is fine. */
+void ovl_hs_client_free(struct ovl_hs_client *hs);
+/*
+ * The node's side: reads message 1, tries each of the npsks secrets as
+ * the psk, and on a fit fills hello, *which (index into psks), message 2
+ * (OVL_HS_MSG_MAX bytes) and out. -EACCES when no secret fits, -EBADMSG
+ * when malformed; in both cases send nothing at all. The caller still
+ * applies the replay rule (ovl_keystore_accept_time) before sending.
+ */
+int ovl_hs_node_respond(const struct ovl_identity *self,
+    const uint8_t (*psks)[OVL_KEY_LEN], size_t npsks,
+    const uint8_t *msg1, size_t len, struct ovl_hello *hello,
+    size_t *which, uint8_t *msg2, size_t *msg2_len,
+    struct ovl_session *out) WARN_UNUSED_RESULT;
+/* Wipes a session's keys. */
+void ovl_session_clear(struct ovl_session *s);
+
 #endif
