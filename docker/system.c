@@ -1,0 +1,94 @@
+/*
+ * System operations: ping (which also settles the API version), version,
+ * info and disk usage. They are the first calls node/ makes and the ones
+ * a user runs to see whether the engine is there at all.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "docker.h"
+
+/* What dk_ping's own callback needs to call the caller's. */
+struct dk_ping_ctx {
+	dk_req_cb	*cb;
+	void		*arg;
+};
+
+/* Turns a ping's headers into its result. */
+static void
+ping_cb(struct dk_req *req, int status, json_t *result, void *arg)
+{
+	struct dk_ping_ctx *ctx = arg;
+	json_t *o = NULL;		/* owned, passed on */
+	const char *v, *os, *ex;
+
+	json_decref(result);
+	if (status == 0) {
+		v = dk_req_header(req, "Api-Version");
+		os = dk_req_header(req, "OSType");
+		ex = dk_req_header(req, "Docker-Experimental");
+		o = json_pack("{s:s?, s:s?, s:b}", "ApiVersion", v, "OSType", os,
+		    "Experimental", ex != NULL && strcmp(ex, "true") == 0);
+		if (o == NULL)
+			status = DK_E_INTERNAL;
+	}
+	ctx->cb(req, status, o, ctx->arg);
+	free(ctx);
+}
+
+/* Pings the engine. */
+int
+dk_ping(struct dk_client *c, dk_req_cb *cb, void *arg, struct dk_req **reqp)
+{
+	struct dk_req_opts o = {
+		.path = "/_ping",
+		.flags = DK_REQ_RAW | DK_REQ_NOVERSION,
+	};
+	struct dk_ping_ctx *ctx;
+	int rc;
+
+	if (cb == NULL)
+		return (-EINVAL);
+	ctx = malloc(sizeof *ctx);
+	if (ctx == NULL)
+		return (-ENOMEM);
+	ctx->cb = cb;
+	ctx->arg = arg;
+	rc = dk_request(c, &o, ping_cb, ctx, reqp);
+	if (rc != 0)
+		free(ctx);
+	return (rc);
+}
+
+/* Sends a GET to a fixed path. */
+static int
+get(struct dk_client *c, const char *path, dk_req_cb *cb, void *arg,
+    struct dk_req **reqp)
+{
+	struct dk_req_opts o = { .path = path };
+
+	return (dk_request(c, &o, cb, arg, reqp));
+}
+
+/* Asks the engine's version. */
+int
+dk_version(struct dk_client *c, dk_req_cb *cb, void *arg,
+    struct dk_req **reqp)
+{
+	return (get(c, "/version", cb, arg, reqp));
+}
+
+/* Asks system-wide information. */
+int
+dk_info(struct dk_client *c, dk_req_cb *cb, void *arg, struct dk_req **reqp)
+{
+	return (get(c, "/info", cb, arg, reqp));
+}
+
+/* Asks disk usage. */
+int
+dk_disk_usage(struct dk_client *c, dk_req_cb *cb, void *arg,
+    struct dk_req **reqp)
+{
+	return (get(c, "/system/df", cb, arg, reqp));
+}
