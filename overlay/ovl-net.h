@@ -117,6 +117,8 @@ int ovl_rec_feed(struct ovl_rec *r, const uint8_t *in, size_t len,
 #define OVL_REASON_MAX	255	/* bytes of a go-away reason */
 #define OVL_MAX_CHANS	128	/* channels a peer may have open */
 #define OVL_MAX_BUFFERED (16u << 20)	/* bytes queued per connection */
+#define OVL_CHAN_QUEUE	(1u << 20)	/* bytes queued per channel */
+#define OVL_MAX_PINGS	64	/* pings or replies waiting to be sent */
 
 /* Frame types. Numbers are on the wire: never renumber or reuse. */
 enum ovl_frame_type {
@@ -155,6 +157,7 @@ struct ovl_mux_cfg {
 	uint32_t	max_chans;	/* channels open at once, each side */
 	size_t		max_buffered;	/* queued + held bytes, whole mux */
 	uint32_t	window;		/* initial credit (both sides agree) */
+	size_t		chan_queue;	/* send queue bound of a channel */
 };
 
 /* What the multiplexer tells its owner (the connection). */
@@ -174,7 +177,12 @@ struct ovl_mux_cbs {
 int ovl_mux_new(struct ovl_mux **out, int dialer,
     const struct ovl_mux_cfg *cfg, const struct ovl_mux_cbs *cbs,
     void *arg) WARN_UNUSED_RESULT;
-/* Frees the multiplexer: every channel gets on_close(status) first. */
+/*
+ * Ends every channel (on_close(status), channel 0 included) and refuses
+ * further input and writes. Safe from inside a callback; idempotent.
+ */
+void ovl_mux_shutdown(struct ovl_mux *m, int status);
+/* Shuts down (if not yet) and frees; never from inside its callbacks. */
 void ovl_mux_free(struct ovl_mux *m, int status);
 /*
  * Takes the plaintext of one record (whole frames). On a protocol
