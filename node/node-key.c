@@ -1,0 +1,445 @@
+/*
+ * `pierd key ...`: access keys and the node identity, from the shell on
+ * the node's host. Each subcommand is one table entry whose template
+ * (the options it takes, how many arguments) is checked before it runs,
+ * so usage errors are answered in one place. Join keys go alone on
+ * stdout, for scripts; everything else goes to stderr. A running pierd
+ * notices a revoke through the keys file (see node.c).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "node.h"
+
+/* Options a subcommand may take (struct key_cmd's .opts). */
+#define KO_LISTEN	0x01
+#define KO_ROLE		0x02
+#define KO_NAME		0x04
+#define KO_JSON		0x08
+#define KO_YES		0x10
+
+/* What the options and arguments of `pierd key X` said. */
+struct key_args {
+	char		*state_dir;
+	char		**listen;
+	const char	*role;
+	const char	*name;
+	int		 json;
+	int		 yes;
+	int		 argc;
+	char		**argv;
+};
+
+/* One `pierd key` subcommand and the shape of its arguments. */
+struct key_cmd {
+	const char	*name;
+	int		(*exec)(struct key_args *);
+	const char	*usage;
+	const char	*summary;
+	int		 opts;
+	int		 lower, upper;	/* positional arguments */
+};
+
+static int	key_show(struct key_args *);
+static int	key_create(struct key_args *);
+static int	key_list(struct key_args *);
+static int	key_revoke(struct key_args *);
+static int	key_rotate(struct key_args *);
+
+static const struct key_cmd key_cmds[] = {
+	{ "create", key_create, "--role ROLE --name NAME [--listen HOST:PORT]",
+	    "create an access key and print its join key", KO_ROLE | KO_NAME |
+	    KO_LISTEN, 0, 0 },
+	{ "list", key_list, "[--json]",
+	    "list access keys (name, role, id, created, last used)", KO_JSON,
+	    0, 0 },
+	{ "revoke", key_revoke, "NAME",
+	    "revoke an access key; a running node closes its connections", 0,
+	    1, 1 },
+	{ "rotate", key_rotate, "--yes",
+	    "make a new node identity (every join key becomes invalid)",
+	    KO_YES, 0, 0 },
+	{ "show", key_show, "[NAME] [--listen HOST:PORT]",
+	    "print the join key of NAME (default: the admin key)", KO_LISTEN,
+	    0, 1 },
+};
+#define NKEYCMDS	(sizeof(key_cmds) / sizeof(key_cmds[0]))
+
+/* Prints the `pierd key` usage generated from the table. */
+static void
+key_usage(FILE *fp)
+{
+	size_t	i;
+
+	fprintf(fp, "usage: pierd key COMMAND [--state-dir DIR] ...\n\n");
+	for (i = 0; i < NKEYCMDS; i++)
+		fprintf(fp, "  %-7s %s\n          %s\n", key_cmds[i].name,
+		    key_cmds[i].usage, key_cmds[i].summary);
+}
+
+/* Prints one subcommand's usage line; returns NODE_EXIT_USAGE. */
+static int
+cmd_usage(const struct key_cmd *c, FILE *fp, int rc)
+{
+	fprintf(fp, "usage: pierd key %s %s [--state-dir DIR]\n%s.\n",
+	    c->name, c->usage, c->summary);
+	return (rc);
+}
+
+/* Opens the identity and key store; creates them on first use. */
+static int
+key_open(struct key_args *a, struct ovl_identity *id,
+    struct ovl_keystore **ks)
+{
+	char	*cause = NULL;
+	int	 err;
+
+	err = node_state_open(a->state_dir, id, ks, NULL, &cause);
+	if (err != 0) {
+		fprintf(stderr, "pierd: %s\n", cause != NULL ? cause :
+		    strerror(-err));
+		free(cause);
+	}
+	return (err);
+}
+
+/* Prints the join key of k with hints for the node's addresses. */
+static int
+print_joinkey(struct key_args *a, const struct ovl_identity *id,
+    const struct ovl_access_key *k)
+{
+	struct ovl_joinkey	 jk;
+	char			**listen = NULL, **hints = NULL, *text;
+	size_t			 i;
+	int			 err = 0;
+
+	memset(&jk, 0, sizeof(jk));
+	memcpy(jk.node_pub, id->pub, OVL_KEY_LEN);
+	memcpy(jk.secret, k->secret, OVL_KEY_LEN);
+	if (a->listen == NULL && node_listen_load(a->state_dir, &listen) != 0)
+		err = node_listen_default(&listen);
+	if (err == 0)
+		err = node_hints_from_listen(a->listen != NULL ? a->listen :
+		    listen, &hints);
+	for (i = 0; err == 0 && hints[i] != NULL &&
+	    jk.naddrs < OVL_JOINKEY_MAX_ADDRS; i++) {
+		if (ovl_joinkey_check_addr(hints[i], NULL) == 0)
+			snprintf(jk.addrs[jk.naddrs++], OVL_ADDR_MAX, "%s",
+			    hints[i]);
+	}
+	node_strv_free(listen);
+	node_strv_free(hints);
+	text = err == 0 ? ovl_joinkey_format(&jk) : NULL;
+	sodium_memzero(&jk, sizeof(jk));
+	if (text == NULL) {
+		fprintf(stderr, "pierd: out of memory\n");
+		return (NODE_EXIT_FAIL);
+	}
+	printf("%s\n", text);
+	sodium_memzero(text, strlen(text));
+	free(text);
+	return (fflush(stdout) == 0 ? NODE_EXIT_OK : NODE_EXIT_FAIL);
+}
+
+/* `pierd key show [NAME]`: the admin key, or the named one. */
+static int
+key_show(struct key_args *a)
+{
+	struct ovl_identity		 id;
+	struct ovl_keystore		*ks;
+	const struct ovl_access_key	*k = NULL;
+	size_t				 i;
+	int				 rc;
+
+	if (key_open(a, &id, &ks) != 0)
+		return (NODE_EXIT_FAIL);
+	if (a->argc == 1)
+		k = ovl_keystore_find(ks, a->argv[0]);
+	else {
+		k = ovl_keystore_find(ks, "admin");
+		for (i = 0; k == NULL && i < ovl_keystore_count(ks); i++) {
+			if (ovl_keystore_get(ks, i)->role == OVL_ROLE_ADMIN)
+				k = ovl_keystore_get(ks, i);
+		}
+	}
+	if (k == NULL) {
+		fprintf(stderr, "pierd: no access key named %s; see "
+		    "'pierd key list', or make one with 'pierd key create "
+		    "--role admin --name NAME'\n", a->argc == 1 ?
+		    a->argv[0] : "admin");
+		rc = NODE_EXIT_FAIL;
+	} else
+		rc = print_joinkey(a, &id, k);
+	ovl_keystore_free(ks);
+	ovl_identity_clear(&id);
+	return (rc);
+}
+
+/* `pierd key create --role ROLE --name NAME`. */
+static int
+key_create(struct key_args *a)
+{
+	struct ovl_identity		 id;
+	struct ovl_keystore		*ks;
+	const struct ovl_access_key	*k;
+	enum ovl_role			 role;
+	char				*cause = NULL;
+	int				 rc = NODE_EXIT_FAIL, err;
+
+	if (a->role == NULL || a->name == NULL) {
+		fprintf(stderr, "pierd key create: --role and --name are "
+		    "required\n");
+		return (NODE_EXIT_USAGE);
+	}
+	if (ovl_role_parse(a->role, &role) != 0) {
+		fprintf(stderr, "pierd key create: unknown role \"%s\": "
+		    "expected viewer, operator or admin\n", a->role);
+		return (NODE_EXIT_USAGE);
+	}
+	if (!ovl_key_name_valid(a->name)) {
+		fprintf(stderr, "pierd key create: bad name \"%s\": use 1 to "
+		    "%d of a-z 0-9 . _ -\n", a->name, OVL_KEY_NAME_MAX);
+		return (NODE_EXIT_USAGE);
+	}
+	if (key_open(a, &id, &ks) != 0)
+		return (NODE_EXIT_FAIL);
+	err = ovl_keystore_create(ks, a->name, role, (int64_t)time(NULL), &k,
+	    &cause);
+	if (err == -EEXIST)
+		fprintf(stderr, "pierd key create: a key named %s exists; "
+		    "revoke it first or pick another name\n", a->name);
+	else if (err != 0)
+		fprintf(stderr, "pierd key create: %s\n", cause != NULL ?
+		    cause : strerror(-err));
+	else {
+		fprintf(stderr, "created %s key %s\n", ovl_role_name(role),
+		    a->name);
+		rc = print_joinkey(a, &id, k);
+	}
+	free(cause);
+	ovl_keystore_free(ks);
+	ovl_identity_clear(&id);
+	return (rc);
+}
+
+/* Formats unix seconds for the table, "never" for 0. */
+static void
+fmt_time(int64_t t, char *buf, size_t len)
+{
+	struct tm	tm;
+	time_t		tt = (time_t)t;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
+		snprintf(buf, len, "never");
+	else
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* `pierd key list [--json]`: no secrets, ever. */
+static int
+key_list(struct key_args *a)
+{
+	struct ovl_identity		 id;
+	struct ovl_keystore		*ks;
+	const struct ovl_access_key	*k;
+	json_t				*arr, *o;	/* owned, borrowed */
+	char				 c[32], u[32];
+	size_t				 i;
+	int				 rc = NODE_EXIT_OK;
+
+	if (key_open(a, &id, &ks) != 0)
+		return (NODE_EXIT_FAIL);
+	arr = json_array();
+	if (!a->json)
+		printf("%-20s %-9s %-17s %-21s %s\n", "NAME", "ROLE", "ID",
+		    "CREATED", "LAST USED");
+	for (i = 0; i < ovl_keystore_count(ks); i++) {
+		k = ovl_keystore_get(ks, i);
+		fmt_time(k->created, c, sizeof(c));
+		fmt_time(k->last_used, u, sizeof(u));
+		if (!a->json) {
+			printf("%-20s %-9s %-17s %-21s %s\n", k->name,
+			    ovl_role_name(k->role), k->id, c, u);
+			continue;
+		}
+		o = json_pack("{s:s, s:s, s:s, s:I, s:I}", "name", k->name,
+		    "role", ovl_role_name(k->role), "id", k->id,
+		    "created", (json_int_t)k->created,
+		    "last_used", (json_int_t)k->last_used);
+		if (arr == NULL || o == NULL || json_array_append_new(arr, o))
+			rc = NODE_EXIT_FAIL;
+	}
+	if (a->json && rc == NODE_EXIT_OK &&
+	    json_dumpf(arr, stdout, JSON_INDENT(2)) == 0)
+		putchar('\n');
+	json_decref(arr);
+	ovl_keystore_free(ks);
+	ovl_identity_clear(&id);
+	return (rc);
+}
+
+/* `pierd key revoke NAME`. */
+static int
+key_revoke(struct key_args *a)
+{
+	struct ovl_identity	 id;
+	struct ovl_keystore	*ks;
+	char			*cause = NULL;
+	int			 err;
+
+	if (key_open(a, &id, &ks) != 0)
+		return (NODE_EXIT_FAIL);
+	err = ovl_keystore_revoke(ks, a->argv[0], &cause);
+	if (err == -ENOENT)
+		fprintf(stderr, "pierd key revoke: no access key named %s\n",
+		    a->argv[0]);
+	else if (err != 0)
+		fprintf(stderr, "pierd key revoke: %s\n", cause != NULL ?
+		    cause : strerror(-err));
+	else
+		fprintf(stderr, "revoked %s; a running pierd closes the "
+		    "connections made with it\n", a->argv[0]);
+	free(cause);
+	ovl_keystore_free(ks);
+	ovl_identity_clear(&id);
+	return (err == 0 ? NODE_EXIT_OK : NODE_EXIT_FAIL);
+}
+
+/* `pierd key rotate --yes`: a new identity; old join keys stop working. */
+static int
+key_rotate(struct key_args *a)
+{
+	struct ovl_identity	 id;
+	char			*cause = NULL, fp[OVL_FINGERPRINT_SIZE];
+	int			 err;
+
+	if (!a->yes) {
+		fprintf(stderr, "pierd key rotate: this makes a new node "
+		    "identity, and every join key handed out so far becomes "
+		    "invalid (clients must join again with a new key).\n"
+		    "Run 'pierd key rotate --yes' to do it.\n");
+		return (NODE_EXIT_FAIL);
+	}
+	err = node_state_dir_make(a->state_dir, &cause);
+	if (err == 0)
+		err = ovl_identity_rotate(a->state_dir, NODE_IDENTITY_FILE,
+		    &id, &cause);
+	if (err != 0) {
+		fprintf(stderr, "pierd key rotate: %s\n", cause != NULL ?
+		    cause : strerror(-err));
+		free(cause);
+		return (NODE_EXIT_FAIL);
+	}
+	ovl_fingerprint(id.pub, fp);
+	ovl_identity_clear(&id);
+	fprintf(stderr, "new node identity %s; every earlier join key is "
+	    "now invalid. Restart pierd, then hand out new keys "
+	    "('pierd key show').\n", fp);
+	return (NODE_EXIT_OK);
+}
+
+/* `pierd key COMMAND ...`: checks the template, then runs the command. */
+int
+node_key_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct key_cmd	*c = NULL;
+	struct key_args		 a;
+	struct sockaddr_storage	 ss;
+	char			*cause = NULL;
+	size_t			 i;
+	int			 ch, rc = NODE_EXIT_USAGE, seen = 0;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		key_usage(argc < 2 ? stderr : stdout);
+		return (argc < 2 ? NODE_EXIT_USAGE : NODE_EXIT_OK);
+	}
+	for (i = 0; i < NKEYCMDS; i++) {
+		if (strcmp(argv[1], key_cmds[i].name) == 0)
+			c = &key_cmds[i];
+	}
+	if (c == NULL) {
+		fprintf(stderr, "pierd key: unknown command: %s\n", argv[1]);
+		key_usage(stderr);
+		return (NODE_EXIT_USAGE);
+	}
+	memset(&a, 0, sizeof(a));
+	optind = 1;
+	while ((ch = getopt_long(argc - 1, argv + 1, "h", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			free(a.state_dir);
+			a.state_dir = strdup(optarg);
+			continue;
+		case 'h':
+			rc = cmd_usage(c, stdout, NODE_EXIT_OK);
+			goto out;
+		case 'l':
+			if (node_addr_parse(optarg, &ss, &cause) != 0) {
+				fprintf(stderr, "pierd key %s: %s\n", c->name,
+				    cause);
+				goto out;
+			}
+			if (node_strv_push(&a.listen, optarg) != 0)
+				goto out;
+			seen |= KO_LISTEN;
+			continue;
+		case 'r':
+			a.role = optarg;
+			seen |= KO_ROLE;
+			continue;
+		case 'n':
+			a.name = optarg;
+			seen |= KO_NAME;
+			continue;
+		case 'j':
+			a.json = 1;
+			seen |= KO_JSON;
+			continue;
+		case 'y':
+			a.yes = 1;
+			seen |= KO_YES;
+			continue;
+		default:
+			rc = cmd_usage(c, stderr, NODE_EXIT_USAGE);
+			goto out;
+		}
+	}
+	a.argc = argc - 1 - optind;
+	a.argv = argv + 1 + optind;
+	if ((seen & ~c->opts) != 0 || a.argc < c->lower || a.argc > c->upper) {
+		rc = cmd_usage(c, stderr, NODE_EXIT_USAGE);
+		goto out;
+	}
+	if (a.state_dir == NULL)
+		a.state_dir = node_state_dir_default();
+	if (a.state_dir == NULL) {
+		fprintf(stderr, "pierd: no state directory: set HOME or "
+		    "XDG_STATE_HOME, or pass --state-dir DIR\n");
+		rc = NODE_EXIT_FAIL;
+		goto out;
+	}
+	rc = c->exec(&a);
+out:
+	free(cause);
+	free(a.state_dir);
+	node_strv_free(a.listen);
+	return (rc);
+}
