@@ -141,6 +141,9 @@ int ovl_dir_ensure(const char *dir, char **cause) WARN_UNUSED_RESULT;
  */
 int ovl_file_write_atomic(const char *path, const void *buf, size_t len,
     mode_t mode, char **cause) WARN_UNUSED_RESULT;
+/* Internal to overlay/: sets *cause (if not NULL) to a formatted text. */
+void ovl__set_cause(char **cause, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* keys.c */
 

@@ -10,7 +10,8 @@
  *
  *	noise-vectors FILE...
  *
- * Prints TAP and then "N passed, N failed"; exits 1 on any failure.
+ * Prints TAP and then "N passed, N failed" (as a TAP comment on stdout,
+ * and bare on stderr); exits 1 on any failure.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -212,12 +213,12 @@ run_vector(json_t *v, char *why, size_t whylen)
 	if (get_hex(v, "handshake_hash", want, sizeof want, NULL) == 0) {
 		ovl_noise_hash(&ini.hs, got);
 		if (memcmp(got, want, sizeof want) != 0) {
-			snprintf(why, whylen, "initiator handshake_hash differs");
+			snprintf(why, whylen, "initiator's hash differs");
 			goto out;
 		}
 		ovl_noise_hash(&res.hs, got);
 		if (memcmp(got, want, sizeof want) != 0) {
-			snprintf(why, whylen, "responder handshake_hash differs");
+			snprintf(why, whylen, "responder's hash differs");
 			goto out;
 		}
 	}
@@ -289,6 +290,9 @@ main(int argc, char **argv)
 	printf("1..%d\n", t.n);
 	if (t.skipped > 0)
 		printf("# %d skipped\n", t.skipped);
-	printf("%d passed, %d failed\n", t.passed, t.failed);
+	/* The summary: a TAP comment for meson, bare for a person. */
+	printf("# %d passed, %d failed\n", t.passed, t.failed);
+	fflush(stdout);
+	fprintf(stderr, "%d passed, %d failed\n", t.passed, t.failed);
 	return (t.failed > 0 || t.n == 0 ? 1 : 0);
 }
