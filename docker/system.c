@@ -1,12 +1,15 @@
 /*
  * System operations: ping (which also settles the API version), version,
  * info and disk usage. They are the first calls node/ makes and the ones
- * a user runs to see whether the engine is there at all.
+ * a user runs to see whether the engine is there at all. The version
+ * rule lives here too: the lower of the engine's and ours, never below
+ * DK_API_VERSION_MIN (Debian 12's docker.io speaks 1.41).
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "docker.h"
+#include "dk-http.h"
 
 /* What dk_ping's own callback needs to call the caller's. */
 struct dk_ping_ctx {
@@ -91,4 +94,46 @@ dk_disk_usage(struct dk_client *c, dk_req_cb *cb, void *arg,
     struct dk_req **reqp)
 {
 	return (get(c, "/system/df", cb, arg, reqp));
+}
+
+/* Parses "1.41" into 141; -1 if it is not a version. */
+int
+dk__version_num(const char *v)
+{
+	char *end;
+	long maj, min;
+
+	if (v == NULL || !isdigit((unsigned char)*v))
+		return (-1);
+	maj = strtol(v, &end, 10);
+	if (*end != '.' || !isdigit((unsigned char)end[1]))
+		return (-1);
+	min = strtol(end + 1, &end, 10);
+	if (*end != '\0' || maj > 99 || min > 99)
+		return (-1);
+	return ((int)(maj * 100 + min));
+}
+
+/* Settles the API version from the engine's. */
+int
+dk__negotiate(const char *host, const char *theirs, char **version,
+    char **msg)
+{
+	int n = dk__version_num(theirs);
+
+	if (n < 0) {
+		*msg = dk__asprintf("Docker at %s sent no usable Api-Version "
+		    "in its /_ping answer", host);
+		return (DK_E_BAD_RESPONSE);
+	}
+	if (n < dk__version_num(DK_API_VERSION_MIN)) {
+		*msg = dk__asprintf("Docker at %s speaks API %s, older than "
+		    "the oldest this client speaks (%s)", host, theirs,
+		    DK_API_VERSION_MIN);
+		return (DK_E_UNAVAILABLE);
+	}
+	if (n > dk__version_num(DK_API_VERSION))
+		theirs = DK_API_VERSION;
+	*version = strdup(theirs);
+	return (*version == NULL ? DK_E_INTERNAL : 0);
 }

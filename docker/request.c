@@ -1,0 +1,312 @@
+/*
+ * Requests of the Docker client: building the curl easy handle of each
+ * (method, body, headers, endpoint, timeouts), receiving its headers and
+ * body under bounds, and the calls a caller makes on a request while it
+ * runs (cancel, pause, resume, and reading the status, message, headers
+ * and body during its callback). http.c moves them through curl.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pier-config.h"
+#include "dk-http.h"
+
+/* CURLOPT_WRITEFUNCTION: a run of body bytes arrived. */
+static size_t
+write_fn(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct dk_req *req = arg;
+	size_t n = size * nmemb, max, cap;
+	char *nb;
+
+	if (req->cancelled)
+		return (0);
+	if (req->http_status == 0)
+		(void)curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE,
+		    &req->http_status);
+	if ((req->flags & DK_REQ_STREAM) && req->http_status / 100 == 2) {
+		if (req->paused)
+			return (CURL_WRITEFUNC_PAUSE);
+		if (req->on_data != NULL)
+			req->on_data(req, ptr, n, req->arg);
+		return (req->cancelled ? 0 : n);
+	}
+	max = (req->flags & DK_REQ_STREAM) ? DK_MAX_ERROR_BODY :
+	    req->c->opts.max_body;
+	if (n > max - req->len) {
+		req->local_err = DK_E_BAD_RESPONSE;
+		free(req->local_msg);
+		req->local_msg = dk__asprintf("response to %s %s is larger "
+		    "than %zu bytes", req->method, req->path, max);
+		return (0);
+	}
+	if (req->len + n + 1 > req->cap) {
+		cap = req->cap ? req->cap : 4096;
+		while (cap < req->len + n + 1)
+			cap *= 2;
+		nb = realloc(req->body, cap);
+		if (nb == NULL) {
+			req->local_err = DK_E_INTERNAL;
+			return (0);
+		}
+		req->body = nb;
+		req->cap = cap;
+	}
+	memcpy(req->body + req->len, ptr, n);
+	req->len += n;
+	req->body[req->len] = '\0';
+	return (n);
+}
+
+/* CURLOPT_HEADERFUNCTION: keeps "name\0value\0" pairs, bounded. */
+static size_t
+header_fn(char *buf, size_t size, size_t nmemb, void *arg)
+{
+	struct dk_req *req = arg;
+	size_t n = size * nmemb, nl, vl;
+	const char *colon, *v, *end;
+	char *nb;
+
+	if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
+		req->hlen = 0;		/* a new response (after 1xx) */
+		return (n);
+	}
+	colon = memchr(buf, ':', n);
+	if (colon == NULL)
+		return (n);
+	nl = (size_t)(colon - buf);
+	v = colon + 1;
+	end = buf + n;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' ||
+	    end[-1] == ' '))
+		end--;
+	vl = (size_t)(end - v);
+	if (req->hlen + nl + vl + 2 > DK_MAX_HEADERS)
+		return (n);		/* bounded: drop the rest */
+	if (req->hdrs == NULL) {
+		nb = malloc(DK_MAX_HEADERS);
+		if (nb == NULL)
+			return (n);
+		req->hdrs = nb;
+	}
+	memcpy(req->hdrs + req->hlen, buf, nl);
+	req->hdrs[req->hlen + nl] = '\0';
+	memcpy(req->hdrs + req->hlen + nl + 1, v, vl);
+	req->hdrs[req->hlen + nl + 1 + vl] = '\0';
+	req->hlen += nl + vl + 2;
+	return (n);
+}
+
+/* Frees a request and its easy handle (already out of the multi). */
+void
+dk__req_free(struct dk_req *req)
+{
+	if (req->easy != NULL)
+		curl_easy_cleanup(req->easy);
+	curl_slist_free_all(req->out_hdrs);
+	free(req->method);
+	free(req->path);
+	free(req->out_body);
+	free(req->local_msg);
+	free(req->body);
+	free(req->hdrs);
+	free(req->message);
+	free(req);
+}
+
+/* Sets the curl options that do not depend on the API version. */
+int
+dk__req_setup(struct dk_req *req, const struct dk_req_opts *o)
+{
+	struct dk_client *c = req->c;
+	const struct dk_endpoint *ep = &c->ep;
+	CURL *e = req->easy;
+	struct curl_slist *l;
+	int bad = 0;
+
+#define SET(opt, v)	(bad |= curl_easy_setopt(e, opt, v) != CURLE_OK)
+	SET(CURLOPT_PRIVATE, (char *)req);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_ERRORBUFFER, req->errbuf);
+	SET(CURLOPT_WRITEFUNCTION, write_fn);
+	SET(CURLOPT_WRITEDATA, req);
+	SET(CURLOPT_HEADERFUNCTION, header_fn);
+	SET(CURLOPT_HEADERDATA, req);
+	SET(CURLOPT_USERAGENT, "pier/" PIER_VERSION);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
+	if (!(req->flags & (DK_REQ_STREAM | DK_REQ_NOTIMEOUT)))
+		SET(CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms :
+		    c->opts.timeout_ms);
+	if (req->flags & DK_REQ_STREAM)
+		SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	if (ep->unix_path != NULL)
+		SET(CURLOPT_UNIX_SOCKET_PATH, ep->unix_path);
+	if (ep->tls) {
+		SET(CURLOPT_SSL_VERIFYPEER, ep->tls_verify ? 1L : 0L);
+		SET(CURLOPT_SSL_VERIFYHOST, ep->tls_verify ? 2L : 0L);
+		if (ep->ca != NULL)
+			SET(CURLOPT_CAINFO, ep->ca);
+		if (ep->cert != NULL)
+			SET(CURLOPT_SSLCERT, ep->cert);
+		if (ep->key != NULL)
+			SET(CURLOPT_SSLKEY, ep->key);
+	}
+	if (strcmp(req->method, "GET") == 0)
+		SET(CURLOPT_HTTPGET, 1L);
+	else if (strcmp(req->method, "HEAD") == 0)
+		SET(CURLOPT_NOBODY, 1L);
+	else {
+		SET(CURLOPT_CUSTOMREQUEST, req->method);
+		if (req->out_body != NULL || strcmp(req->method, "POST") == 0) {
+			SET(CURLOPT_POSTFIELDS, req->out_body != NULL ?
+			    req->out_body : "");
+			SET(CURLOPT_POSTFIELDSIZE, req->out_body != NULL ?
+			    (long)strlen(req->out_body) : 0L);
+		}
+	}
+	l = curl_slist_append(NULL, "Expect:");
+	if (l != NULL && req->out_body != NULL)
+		l = curl_slist_append(l, "Content-Type: application/json");
+	if (l == NULL)
+		return (-ENOMEM);
+	req->out_hdrs = l;
+	SET(CURLOPT_HTTPHEADER, l);
+#undef SET
+	return (bad ? -EINVAL : 0);
+}
+
+/* Starts a request; see docker.h. */
+int
+dk_request(struct dk_client *c, const struct dk_req_opts *o, dk_req_cb *cb,
+    void *arg, struct dk_req **reqp)
+{
+	struct dk_req *req;
+	const char *m = o->method != NULL ? o->method : "GET";
+	int rc;
+
+	if (reqp != NULL)
+		*reqp = NULL;
+	if (c->closing)
+		return (-ECANCELED);
+	if (cb == NULL || o->path == NULL || o->path[0] != '/' ||
+	    ((o->flags & DK_REQ_STREAM) && o->on_data == NULL))
+		return (-EINVAL);
+	req = calloc(1, sizeof *req);
+	if (req == NULL)
+		return (-ENOMEM);
+	req->c = c;
+	req->flags = o->flags;
+	req->timeout_ms = o->timeout_ms;
+	req->cb = cb;
+	req->on_data = o->on_data;
+	req->arg = arg;
+	req->method = strdup(m);
+	req->path = strdup(o->path);
+	req->easy = curl_easy_init();
+	if (req->method == NULL || req->path == NULL || req->easy == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	if (o->body != NULL) {
+		req->out_body = json_dumps(o->body, JSON_COMPACT |
+		    JSON_ENCODE_ANY);
+		if (req->out_body == NULL) {
+			rc = -EINVAL;
+			goto fail;
+		}
+	}
+	rc = dk__req_setup(req, o);
+	if (rc != 0)
+		goto fail;
+	req->state = DK_RS_WAITING;
+	TAILQ_INSERT_TAIL(&c->reqs, req, entry);
+	c->nreqs++;
+	dk__kick(c);
+	if (reqp != NULL)
+		*reqp = req;
+	return (0);
+fail:
+	dk__req_free(req);
+	return (rc);
+}
+
+/* Cancels a request; see docker.h. */
+void
+dk_req_cancel(struct dk_req *req)
+{
+	if (req->state == DK_RS_DONE || req->cancelled)
+		return;
+	req->cancelled = 1;
+	dk__kick(req->c);
+}
+
+/* Pauses a stream's delivery. */
+void
+dk_req_pause(struct dk_req *req)
+{
+	if (req->state == DK_RS_DONE || req->paused)
+		return;
+	req->paused = 1;
+	req->resume_pending = 0;
+	if (req->state == DK_RS_ACTIVE)
+		(void)curl_easy_pause(req->easy, CURLPAUSE_RECV);
+}
+
+/* Resumes a paused stream on the next loop turn. */
+void
+dk_req_resume(struct dk_req *req)
+{
+	if (req->state == DK_RS_DONE || !req->paused)
+		return;
+	req->paused = 0;
+	req->resume_pending = 1;
+	dk__kick(req->c);
+}
+
+/* Returns the HTTP status. */
+long
+dk_req_http_status(const struct dk_req *req)
+{
+	return (req->http_status);
+}
+
+/* Returns the outcome's text. */
+const char *
+dk_req_message(const struct dk_req *req)
+{
+	return (req->message != NULL ? req->message : "");
+}
+
+/* Looks a response header up by name. */
+const char *
+dk_req_header(const struct dk_req *req, const char *name)
+{
+	size_t off = 0, nl;
+
+	while (off < req->hlen) {
+		nl = strlen(req->hdrs + off);
+		if (strcasecmp(req->hdrs + off, name) == 0)
+			return (req->hdrs + off + nl + 1);
+		off += nl + 1;
+		off += strlen(req->hdrs + off) + 1;
+	}
+	return (NULL);
+}
+
+/* Returns the body kept so far. */
+const char *
+dk_req_body(const struct dk_req *req, size_t *len)
+{
+	*len = req->len;
+	return (req->body != NULL ? req->body : "");
+}
+
+/* Returns the request's client. */
+struct dk_client *
+dk_req_client(const struct dk_req *req)
+{
+	return (req->c);
+}
