@@ -1,0 +1,771 @@
+/*
+ * Template files: reading Portainer's app-template JSON (versions "2" and
+ * "3") into struct cli_tpl, checking every field's type once, and finding
+ * templates by search words, id, title or name.
+ *
+ * The files come from wherever the user points (a URL, a file), so input
+ * is bounded (size, template count, list lengths) and every error names
+ * the file, the template (position and title) and the field. Unknown
+ * fields are ignored: the format grows, and a newer file should still
+ * list. Strings are borrowed from the jansson document the file owns.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "templates.h"
+
+/* Room for "list[i]" in messages. */
+#define WHERE_LEN	48
+
+/* Where an error is: file, template position and title. */
+struct tpl_ctx {
+	const char	*origin;
+	size_t		 index;
+	const char	*title;
+	const char	*path;		/* list entry being read, or NULL */
+	char		**cause;
+};
+
+/* Formats an error for the caller; returns code so callers can return it. */
+int
+cli_tpl__error(char **cause, int code, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (cause == NULL)
+		return (code);
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	*cause = s;
+	return (code);
+}
+
+/* Reports a bad field of the template being read. */
+static int __attribute__((format(printf, 3, 4)))
+bad(struct tpl_ctx *c, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	char *what;
+	int rc;
+
+	va_start(ap, fmt);
+	if (vasprintf(&what, fmt, ap) < 0)
+		what = NULL;
+	va_end(ap);
+	rc = cli_tpl__error(c->cause, -EINVAL,
+	    "%s: template %zu%s%s%s: field \"%s%s%s\": %s", c->origin,
+	    c->index + 1, c->title ? " \"" : "", c->title ? c->title : "",
+	    c->title ? "\"" : "", c->path ? c->path : "",
+	    c->path ? "." : "", field, what ? what : "invalid");
+	free(what);
+	return (rc);
+}
+
+/* Names a JSON value's type for messages. */
+static const char *
+json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return ("an object");
+	case JSON_ARRAY:
+		return ("an array");
+	case JSON_STRING:
+		return ("a string");
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return ("a number");
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return ("a boolean");
+	default:
+		return ("null");
+	}
+}
+
+/* Reads an optional string field (null counts as absent). */
+static int
+get_str(struct tpl_ctx *c, json_t *o, const char *key, int required,
+    const char **out)
+{
+	json_t *v;	/* borrowed */
+
+	*out = NULL;
+	v = json_object_get(o, key);
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			return (bad(c, key, "missing"));
+		return (0);
+	}
+	if (!json_is_string(v))
+		return (bad(c, key, "expected a string, got %s",
+		    json_kind(v)));
+	*out = json_string_value(v);
+	if (required && **out == '\0')
+		return (bad(c, key, "empty"));
+	return (0);
+}
+
+/* Reads an optional boolean field (absent or null is false). */
+static int
+get_bool(struct tpl_ctx *c, json_t *o, const char *key, int *out)
+{
+	json_t *v;	/* borrowed */
+
+	*out = 0;
+	v = json_object_get(o, key);
+	if (v == NULL || json_is_null(v))
+		return (0);
+	if (!json_is_boolean(v))
+		return (bad(c, key, "expected true or false, got %s",
+		    json_kind(v)));
+	*out = json_is_true(v);
+	return (0);
+}
+
+/* Reads an optional array field, bounded; *n is 0 when absent. */
+static int
+get_array(struct tpl_ctx *c, json_t *o, const char *key, json_t **out,
+    size_t *n)
+{
+	json_t *v;	/* borrowed */
+
+	*out = NULL;
+	*n = 0;
+	v = json_object_get(o, key);
+	if (v == NULL || json_is_null(v))
+		return (0);
+	if (!json_is_array(v))
+		return (bad(c, key, "expected an array, got %s",
+		    json_kind(v)));
+	if (json_array_size(v) > CLI_TPL_MAX_LIST)
+		return (bad(c, key, "more than %d entries", CLI_TPL_MAX_LIST));
+	*out = v;
+	*n = json_array_size(v);
+	return (0);
+}
+
+/* Allocates a zeroed array of n elements (none when n is 0). */
+static int
+alloc_array(struct tpl_ctx *c, size_t n, size_t size, void **out)
+{
+	*out = NULL;
+	if (n == 0)
+		return (0);
+	*out = calloc(n, size);
+	if (*out == NULL)
+		return (cli_tpl__error(c->cause, -ENOMEM, "out of memory"));
+	return (0);
+}
+
+/* Parses a decimal port 1-65535 from [s, e). */
+static int
+port_number(const char *s, const char *e, uint16_t *out)
+{
+	unsigned long v = 0;
+
+	if (s == e || e - s > 5)
+		return (-1);
+	for (; s < e; s++) {
+		if (*s < '0' || *s > '9')
+			return (-1);
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	if (v == 0 || v > 65535)
+		return (-1);
+	*out = (uint16_t)v;
+	return (0);
+}
+
+/* Parses "[HOST:]CTR[/PROTO]" as Portainer and `docker run -p` write it. */
+int
+cli_tpl_parse_port(const char *s, struct cli_tpl_port *p, char **cause)
+{
+	const char *colon, *slash, *ctr, *end;
+
+	memset(p, 0, sizeof *p);
+	colon = strchr(s, ':');
+	slash = strchr(s, '/');
+	if (colon != NULL && strchr(colon + 1, ':') != NULL)
+		return (cli_tpl__error(cause, -EINVAL, "port \"%s\": a host "
+		    "address is not supported, use HOST:CTR[/PROTO]", s));
+	if (colon != NULL && slash != NULL && slash < colon)
+		goto bad;
+	end = slash != NULL ? slash : s + strlen(s);
+	ctr = colon != NULL ? colon + 1 : s;
+	if (colon != NULL && port_number(s, colon, &p->host) != 0)
+		goto bad;
+	if (port_number(ctr, end, &p->container) != 0)
+		goto bad;
+	if (slash == NULL || strcmp(slash, "/tcp") == 0)
+		strcpy(p->proto, "tcp");
+	else if (strcmp(slash, "/udp") == 0)
+		strcpy(p->proto, "udp");
+	else if (strcmp(slash, "/sctp") == 0)
+		strcpy(p->proto, "sctp");
+	else
+		return (cli_tpl__error(cause, -EINVAL, "port \"%s\": protocol "
+		    "must be tcp, udp or sctp", s));
+	return (0);
+bad:
+	return (cli_tpl__error(cause, -EINVAL, "port \"%s\": expected "
+	    "[HOST:]CTR[/PROTO] with ports 1-65535", s));
+}
+
+/* Tells whether a restart policy is one Docker knows. */
+int
+cli_tpl__restart_ok(const char *r)
+{
+	const char *n;
+
+	if (strcmp(r, "no") == 0 || strcmp(r, "always") == 0 ||
+	    strcmp(r, "unless-stopped") == 0 || strcmp(r, "on-failure") == 0)
+		return (1);
+	if (strncmp(r, "on-failure:", 11) != 0 || r[11] == '\0')
+		return (0);
+	for (n = r + 11; *n != '\0'; n++)
+		if (!isdigit((unsigned char)*n) || n - r > 16)
+			return (0);
+	return (1);
+}
+
+/* Writes "list[i]" into buf, for messages; returns buf. */
+static const char *
+item(char *buf, size_t size, const char *list, size_t i)
+{
+	snprintf(buf, size, "%s[%zu]", list, i);
+	return (buf);
+}
+
+/* Reads a template's "type": an integer (or numeric string) 1-4. */
+static int
+read_type(struct tpl_ctx *c, json_t *o, enum cli_tpl_type *out)
+{
+	json_t *v;	/* borrowed */
+	long long n = 0;
+	const char *s;
+
+	v = json_object_get(o, "type");
+	if (v == NULL)
+		return (bad(c, "type", "missing"));
+	if (json_is_integer(v))
+		n = json_integer_value(v);
+	else if (json_is_string(v)) {
+		s = json_string_value(v);
+		if (strlen(s) == 1 && s[0] >= '1' && s[0] <= '4')
+			n = s[0] - '0';
+	} else
+		return (bad(c, "type", "expected a number, got %s",
+		    json_kind(v)));
+	if (n < 1 || n > 4)
+		return (bad(c, "type", "expected 1 (container), 2 (swarm "
+		    "stack), 3 (compose stack) or 4 (edge)"));
+	*out = (enum cli_tpl_type)n;
+	return (0);
+}
+
+/* Reads "categories": an array of strings. */
+static int
+read_categories(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
+{
+	json_t *a, *v;	/* borrowed */
+	char where[WHERE_LEN];
+	size_t i, n;
+	int rc;
+
+	if ((rc = get_array(c, o, "categories", &a, &n)) != 0 ||
+	    (rc = alloc_array(c, n, sizeof *t->categories,
+	    (void **)&t->categories)) != 0)
+		return (rc);
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v))
+			return (bad(c, item(where, sizeof where, "categories",
+			    i), "expected a string, got %s", json_kind(v)));
+		t->categories[i] = json_string_value(v);
+	}
+	t->ncategories = n;
+	return (0);
+}
+
+/* Reads "ports": strings "[HOST:]CTR/PROTO". */
+static int
+read_ports(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
+{
+	json_t *a, *v;	/* borrowed */
+	char where[WHERE_LEN], *why = NULL;
+	size_t i, n;
+	int rc;
+
+	if ((rc = get_array(c, o, "ports", &a, &n)) != 0 ||
+	    (rc = alloc_array(c, n, sizeof *t->ports, (void **)&t->ports))
+	    != 0)
+		return (rc);
+	json_array_foreach(a, i, v) {
+		item(where, sizeof where, "ports", i);
+		if (!json_is_string(v))
+			return (bad(c, where, "expected a string, got %s",
+			    json_kind(v)));
+		if (cli_tpl_parse_port(json_string_value(v), &t->ports[i],
+		    &why) != 0) {
+			rc = bad(c, where, "%s", why ? why : "invalid");
+			free(why);
+			return (rc);
+		}
+	}
+	t->nports = n;
+	return (0);
+}
+
+/* Reads "volumes": objects {container, bind, readonly}. */
+static int
+read_volumes(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
+{
+	json_t *a, *v;	/* borrowed */
+	char where[WHERE_LEN];
+	size_t i, n;
+	int rc;
+
+	if ((rc = get_array(c, o, "volumes", &a, &n)) != 0 ||
+	    (rc = alloc_array(c, n, sizeof *t->volumes,
+	    (void **)&t->volumes)) != 0)
+		return (rc);
+	json_array_foreach(a, i, v) {
+		c->path = NULL;
+		item(where, sizeof where, "volumes", i);
+		if (!json_is_object(v))
+			return (bad(c, where, "expected an object, got %s",
+			    json_kind(v)));
+		c->path = where;
+		if ((rc = get_str(c, v, "container", 1,
+		    &t->volumes[i].target)) != 0 ||
+		    (rc = get_str(c, v, "bind", 0,
+		    &t->volumes[i].source)) != 0 ||
+		    (rc = get_bool(c, v, "readonly",
+		    &t->volumes[i].readonly)) != 0)
+			return (rc);
+		if (t->volumes[i].source != NULL &&
+		    *t->volumes[i].source == '\0')
+			t->volumes[i].source = NULL;
+	}
+	c->path = NULL;
+	t->nvolumes = n;
+	return (0);
+}
+
+/* Reads "labels": objects {name, value}. */
+static int
+read_labels(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
+{
+	json_t *a, *v;	/* borrowed */
+	char where[WHERE_LEN];
+	size_t i, n;
+	int rc;
+
+	if ((rc = get_array(c, o, "labels", &a, &n)) != 0 ||
+	    (rc = alloc_array(c, n, sizeof *t->labels,
+	    (void **)&t->labels)) != 0)
+		return (rc);
+	json_array_foreach(a, i, v) {
+		c->path = NULL;
+		item(where, sizeof where, "labels", i);
+		if (!json_is_object(v))
+			return (bad(c, where, "expected an object, got %s",
+			    json_kind(v)));
+		c->path = where;
+		if ((rc = get_str(c, v, "name", 1, &t->labels[i].name)) != 0 ||
+		    (rc = get_str(c, v, "value", 0, &t->labels[i].value)) != 0)
+			return (rc);
+		if (t->labels[i].value == NULL)
+			t->labels[i].value = "";
+	}
+	c->path = NULL;
+	t->nlabels = n;
+	return (0);
+}
+
+/* Reads one variable's "select" choices. */
+static int
+read_select(struct tpl_ctx *c, json_t *o, struct cli_tpl_env *e,
+    const char *envpath)
+{
+	json_t *a, *v;	/* borrowed */
+	struct cli_tpl_option *opt;
+	char where[WHERE_LEN], path[2 * WHERE_LEN];
+	size_t i, n;
+	int rc;
+
+	if ((rc = get_array(c, o, "select", &a, &n)) != 0 ||
+	    (rc = alloc_array(c, n, sizeof *e->options,
+	    (void **)&e->options)) != 0)
+		return (rc);
+	e->noptions = n;
+	json_array_foreach(a, i, v) {
+		opt = &e->options[i];
+		c->path = envpath;
+		item(where, sizeof where, "select", i);
+		if (!json_is_object(v))
+			return (bad(c, where, "expected an object, got %s",
+			    json_kind(v)));
+		snprintf(path, sizeof path, "%s.%s", envpath, where);
+		c->path = path;
+		if ((rc = get_str(c, v, "value", 1, &opt->value)) != 0 ||
+		    (rc = get_str(c, v, "text", 0, &opt->text)) != 0 ||
+		    (rc = get_bool(c, v, "default", &opt->is_default)) != 0)
+			return (rc);
+		if (opt->text == NULL)
+			opt->text = opt->value;
+		if (opt->is_default && e->select_default == NULL)
+			e->select_default = opt->value;
+	}
+	return (0);
+}
+
+/* Reads "env": the variables a template declares. */
+static int
+read_env(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
+{
+	json_t *a, *v;	/* borrowed */
+	struct cli_tpl_env *e;
+	const char *set;
+	char where[WHERE_LEN];
+	size_t i, j, n;
+	int rc;
+
+	if ((rc = get_array(c, o, "env", &a, &n)) != 0 ||
+	    (rc = alloc_array(c, n, sizeof *t->env, (void **)&t->env)) != 0)
+		return (rc);
+	t->nenv = n;
+	json_array_foreach(a, i, v) {
+		e = &t->env[i];
+		c->path = NULL;
+		item(where, sizeof where, "env", i);
+		if (!json_is_object(v))
+			return (bad(c, where, "expected an object, got %s",
+			    json_kind(v)));
+		c->path = where;
+		if ((rc = get_str(c, v, "name", 1, &e->name)) != 0)
+			return (rc);
+		if (strchr(e->name, '=') != NULL)
+			return (bad(c, "name", "\"%s\" contains '='",
+			    e->name));
+		for (j = 0; j < i; j++)
+			if (strcmp(t->env[j].name, e->name) == 0)
+				return (bad(c, "name", "%s is declared twice",
+				    e->name));
+		if ((rc = get_str(c, v, "label", 0, &e->label)) != 0 ||
+		    (rc = get_str(c, v, "description", 0,
+		    &e->description)) != 0 ||
+		    (rc = get_str(c, v, "default", 0, &e->def)) != 0 ||
+		    (rc = get_bool(c, v, "preset", &e->preset)) != 0 ||
+		    (rc = get_str(c, v, "set", 0, &set)) != 0 ||
+		    (rc = read_select(c, v, e, where)) != 0)
+			return (rc);
+		c->path = NULL;
+		/* "set" is the version 1 way to fix a value. */
+		if (set != NULL) {
+			e->def = set;
+			e->preset = 1;
+		}
+		if (e->preset && e->def == NULL)
+			e->def = "";
+	}
+	return (0);
+}
+
+/* Reads the stack part: "repository" {url, stackfile} or "stackfile". */
+static int
+read_stack(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
+{
+	json_t *r;	/* borrowed */
+	int rc;
+
+	r = json_object_get(o, "repository");
+	if (r != NULL && !json_is_null(r)) {
+		if (!json_is_object(r))
+			return (bad(c, "repository", "expected an object, "
+			    "got %s", json_kind(r)));
+		if ((rc = get_str(c, r, "url", 1, &t->repo_url)) != 0 ||
+		    (rc = get_str(c, r, "stackfile", 1, &t->stackfile)) != 0)
+			return (rc);
+		return (0);
+	}
+	if ((rc = get_str(c, o, "stackfile", 0, &t->stackfile)) != 0)
+		return (rc);
+	if (t->type != CLI_TPL_EDGE)
+		return (bad(c, "repository", "missing (a stack template "
+		    "needs {\"url\", \"stackfile\"})"));
+	if (t->stackfile == NULL)
+		return (bad(c, "stackfile", "missing"));
+	return (0);
+}
+
+/* Reads the fields only container templates use. */
+static int
+read_container(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
+{
+	int rc;
+
+	if ((rc = get_str(c, o, "image", 1, &t->image)) != 0 ||
+	    (rc = get_str(c, o, "registry", 0, &t->registry)) != 0 ||
+	    (rc = get_str(c, o, "command", 0, &t->command)) != 0 ||
+	    (rc = get_str(c, o, "hostname", 0, &t->hostname)) != 0 ||
+	    (rc = get_str(c, o, "network", 0, &t->network)) != 0 ||
+	    (rc = get_str(c, o, "restart_policy", 0, &t->restart)) != 0 ||
+	    (rc = get_bool(c, o, "interactive", &t->interactive)) != 0 ||
+	    (rc = get_bool(c, o, "privileged", &t->privileged)) != 0 ||
+	    (rc = read_labels(c, o, t)) != 0 ||
+	    (rc = read_ports(c, o, t)) != 0 ||
+	    (rc = read_volumes(c, o, t)) != 0)
+		return (rc);
+	if (t->registry != NULL && *t->registry == '\0')
+		t->registry = NULL;
+	if (t->restart != NULL && !cli_tpl__restart_ok(t->restart))
+		return (bad(c, "restart_policy", "\"%s\" is not one of no, "
+		    "always, unless-stopped, on-failure[:N]", t->restart));
+	return (0);
+}
+
+/* Reads one template object into t. */
+static int
+read_template(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
+{
+	json_t *id;	/* borrowed */
+	int rc;
+
+	t->json = o;
+	t->id = (long long)c->index + 1;
+	if (!json_is_object(o))
+		return (bad(c, "templates", "expected an object, got %s",
+		    json_kind(o)));
+	if ((rc = get_str(c, o, "title", 1, &t->title)) != 0)
+		return (rc);
+	c->title = t->title;
+	id = json_object_get(o, "id");
+	if (id != NULL && !json_is_null(id)) {
+		if (!json_is_integer(id) || json_integer_value(id) < 0)
+			return (bad(c, "id", "expected a number >= 0, got %s",
+			    json_kind(id)));
+		t->id = json_integer_value(id);
+	}
+	if ((rc = read_type(c, o, &t->type)) != 0 ||
+	    (rc = get_str(c, o, "name", 0, &t->name)) != 0 ||
+	    (rc = get_str(c, o, "description", 0, &t->description)) != 0 ||
+	    (rc = get_str(c, o, "note", 0, &t->note)) != 0 ||
+	    (rc = get_str(c, o, "platform", 0, &t->platform)) != 0 ||
+	    (rc = get_str(c, o, "logo", 0, &t->logo)) != 0 ||
+	    (rc = read_categories(c, o, t)) != 0 ||
+	    (rc = read_env(c, o, t)) != 0)
+		return (rc);
+	if (t->description == NULL)
+		t->description = "";
+	if (t->type == CLI_TPL_CONTAINER)
+		return (read_container(c, o, t));
+	return (read_stack(c, o, t));
+}
+
+/* Reads "version" and says why a file is not one Pier reads. */
+static int
+read_version(json_t *root, const char *origin, int *version, char **cause)
+{
+	json_t *v;	/* borrowed */
+	const char *s;
+
+	if (json_is_array(root))
+		return (cli_tpl__error(cause, -EINVAL, "%s: a bare array is "
+		    "the version 1 template format; Pier reads versions 2 "
+		    "and 3", origin));
+	if (!json_is_object(root))
+		return (cli_tpl__error(cause, -EINVAL, "%s: expected a JSON "
+		    "object with \"version\" and \"templates\"", origin));
+	v = json_object_get(root, "version");
+	if (v == NULL)
+		return (cli_tpl__error(cause, -EINVAL, "%s: no \"version\" "
+		    "field; Pier reads template versions 2 and 3", origin));
+	s = json_is_string(v) ? json_string_value(v) : "";
+	if (strcmp(s, "2") == 0 || strcmp(s, "2.0") == 0)
+		*version = 2;
+	else if (strcmp(s, "3") == 0 || strcmp(s, "3.0") == 0)
+		*version = 3;
+	else if (json_is_string(v))
+		return (cli_tpl__error(cause, -EINVAL, "%s: template format "
+		    "version \"%.32s\" is not supported; Pier reads versions "
+		    "2 and 3", origin, s));
+	else
+		return (cli_tpl__error(cause, -EINVAL, "%s: \"version\" must "
+		    "be a string such as \"2\" or \"3\", got %s", origin,
+		    json_kind(v)));
+	return (0);
+}
+
+/* Refuses two templates with the same id, which lookups could not tell
+ * apart. */
+static int
+check_ids(struct cli_tpl_file *f, char **cause)
+{
+	size_t i, j;
+
+	for (i = 1; i < f->ntemplates; i++)
+		for (j = 0; j < i; j++)
+			if (f->templates[i].id == f->templates[j].id)
+				return (cli_tpl__error(cause, -EINVAL, "%s: "
+				    "template %zu \"%s\": id %lld is already "
+				    "template %zu \"%s\"'s", f->origin, i + 1,
+				    f->templates[i].title, f->templates[i].id,
+				    j + 1, f->templates[j].title));
+	return (0);
+}
+
+/* Parses a template file's bytes into a new cli_tpl_file. */
+int
+cli_tpl_parse(const char *buf, size_t len, const char *origin,
+    struct cli_tpl_file **out, char **cause)
+{
+	struct cli_tpl_file *f;
+	struct tpl_ctx c;
+	json_error_t jerr;
+	json_t *a, *v;	/* borrowed */
+	size_t i, n;
+	int rc;
+
+	*out = NULL;
+	if (origin == NULL)
+		origin = "templates";
+	if (len > CLI_TPL_MAX_SIZE)
+		return (cli_tpl__error(cause, -EFBIG, "%s: %zu bytes, more "
+		    "than the %u a template file may have", origin, len,
+		    CLI_TPL_MAX_SIZE));
+	f = calloc(1, sizeof *f);
+	if (f == NULL || (f->origin = strdup(origin)) == NULL) {
+		free(f);
+		return (cli_tpl__error(cause, -ENOMEM, "out of memory"));
+	}
+	f->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (f->root == NULL) {
+		rc = cli_tpl__error(cause, -EINVAL, "%s: line %d column %d: "
+		    "%s", origin, jerr.line, jerr.column, jerr.text);
+		goto out;
+	}
+	if ((rc = read_version(f->root, origin, &f->version, cause)) != 0)
+		goto out;
+	a = json_object_get(f->root, "templates");
+	if (!json_is_array(a)) {
+		rc = cli_tpl__error(cause, -EINVAL, "%s: \"templates\" must "
+		    "be an array, got %s", origin,
+		    a == NULL ? "nothing" : json_kind(a));
+		goto out;
+	}
+	n = json_array_size(a);
+	if (n > CLI_TPL_MAX_COUNT) {
+		rc = cli_tpl__error(cause, -EFBIG, "%s: %zu templates, more "
+		    "than %d", origin, n, CLI_TPL_MAX_COUNT);
+		goto out;
+	}
+	c.origin = origin;
+	c.cause = cause;
+	if ((rc = alloc_array(&c, n, sizeof *f->templates,
+	    (void **)&f->templates)) != 0)
+		goto out;
+	json_array_foreach(a, i, v) {
+		c.index = i;
+		c.title = NULL;
+		c.path = NULL;
+		f->templates[i].index = i;
+		f->ntemplates = i + 1;
+		if ((rc = read_template(&c, v, &f->templates[i])) != 0)
+			goto out;
+	}
+	if ((rc = check_ids(f, cause)) != 0)
+		goto out;
+	*out = f;
+	return (0);
+out:
+	cli_tpl_file_free(f);
+	return (rc);
+}
+
+/* Reads a file of at most CLI_TPL_MAX_SIZE bytes and parses it. */
+int
+cli_tpl_load(const char *path, struct cli_tpl_file **out, char **cause)
+{
+	struct stat st;
+	char *buf;
+	size_t len = 0;
+	ssize_t r;
+	int fd, rc;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return (cli_tpl__error(cause, -errno, "%s: %s", path,
+		    strerror(errno)));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return (cli_tpl__error(cause, -EINVAL, "%s: not a regular "
+		    "file", path));
+	}
+	buf = malloc(CLI_TPL_MAX_SIZE + 1);
+	if (buf == NULL) {
+		close(fd);
+		return (cli_tpl__error(cause, -ENOMEM, "out of memory"));
+	}
+	/* Read one byte past the limit, so a file that grew is caught. */
+	while (len <= CLI_TPL_MAX_SIZE) {
+		r = read(fd, buf + len, CLI_TPL_MAX_SIZE + 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = cli_tpl__error(cause, -errno, "%s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > CLI_TPL_MAX_SIZE) {
+		rc = cli_tpl__error(cause, -EFBIG, "%s: larger than the %u "
+		    "bytes a template file may have", path, CLI_TPL_MAX_SIZE);
+		goto out;
+	}
+	rc = cli_tpl_parse(buf, len, path, out, cause);
+out:
+	free(buf);
+	close(fd);
+	return (rc);
+}
+
+/* Frees a file's templates, their arrays and the document. */
+void
+cli_tpl_file_free(struct cli_tpl_file *f)
+{
+	struct cli_tpl *t;
+	size_t i, j;
+
+	if (f == NULL)
+		return;
+	for (i = 0; i < f->ntemplates; i++) {
+		t = &f->templates[i];
+		for (j = 0; j < t->nenv; j++)
+			free(t->env[j].options);
+		free(t->env);
+		free(t->categories);
+		free(t->labels);
+		free(t->ports);
+		free(t->volumes);
+	}
+	free(f->templates);
+	json_decref(f->root);
+	free(f->origin);
+	free(f);
+}
