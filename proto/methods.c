@@ -1,0 +1,626 @@
+/*
+ * The catalogue of methods: one entry per method, sorted by name, with
+ * its least role, its parameter schema, its flags, the stream its
+ * "channel" carries and a line on its result. The node's dispatch table
+ * pairs each entry with a handler; the client's help and the method
+ * reference in docs/PROTOCOL.md are generated from it. A method missing
+ * here does not exist.
+ *
+ * Roles (DESIGN.md "Commands"): viewer reads (list, inspect, logs, stats,
+ * events); operator adds lifecycle (start, stop, restart, kill, pause)
+ * and shells; admin does everything else: create, remove, change
+ * configuration, images, volumes, the Docker CLI terminal and keys.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+
+#define CHOICES(...)	((const char *const[]){ __VA_ARGS__, NULL })
+#define F_END		{ .name = NULL }
+
+/* Largest unix time accepted (year 9999), in seconds. */
+#define T_MAX		253402300799LL
+
+/* The object a call acts on: name, id or unique id prefix. */
+#define F_ID(what) {							\
+	.name = "id", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,	\
+	.min = 1, .max = 256, .doc = (what) }
+#define F_CONTAINER	F_ID("container name, id or unique id prefix")
+/* The stream channel the caller opened before the request. */
+#define F_CHANNEL {							\
+	.name = "channel", .type = PROTO_T_INT,				\
+	.flags = PROTO_REQUIRED,					\
+	.min = 1, .max = 4294967295LL,					\
+	.doc = "stream channel the caller opened for this call" }
+#define F_BOOL(n, what) {						\
+	.name = (n), .type = PROTO_T_BOOL, .doc = (what) }
+#define F_STR(n, lo, hi, what) {					\
+	.name = (n), .type = PROTO_T_STRING, .min = (lo), .max = (hi),	\
+	.doc = (what) }
+#define F_INT(n, lo, hi, what) {					\
+	.name = (n), .type = PROTO_T_INT, .min = (lo), .max = (hi),	\
+	.doc = (what) }
+#define F_STRV(n, hi, len, what) {					\
+	.name = (n), .type = PROTO_T_STRINGS, .max = (hi),		\
+	.max_len = (len), .doc = (what) }
+#define F_TIMEOUT							\
+	F_INT("timeout", 0, 3600, "seconds to wait before SIGKILL "	\
+	    "(default: the container's own stop timeout)")
+#define F_CPUS {							\
+	.name = "cpus", .type = PROTO_T_NUMBER, .min = 0, .max = 1024,	\
+	.doc = "CPU limit in CPUs, fractions allowed (0: none)" }
+#define F_MEMORY							\
+	F_INT("memory", 0, 1LL << 50, "memory limit in bytes (0: none)")
+#define F_RESTART {							\
+	.name = "restart", .type = PROTO_T_STRING, .max = 16,		\
+	.choices = CHOICES("no", "always", "unless-stopped",		\
+	    "on-failure"), .doc = "restart policy" }
+#define F_RETRIES							\
+	F_INT("restart_retries", 0, 1000,				\
+	    "most restarts with \"on-failure\" (0: no limit)")
+#define F_ENV		F_STRV("env", 1024, 8192, "environment, K=V each")
+#define F_NETWORK	F_STR("network", 1, 256, "bridge, host, none, "	\
+	"container:NAME or a network's name")
+#define F_HOSTNAME	F_STR("hostname", 1, 253, "the container's hostname")
+#define F_USER		F_STR("user", 1, 256, "user[:group] to run as")
+#define F_WORKDIR	F_STR("workdir", 1, 4096, "working directory")
+#define F_ROWS		F_INT("rows", 1, 512, "terminal height")
+#define F_COLS		F_INT("cols", 1, 1024, "terminal width")
+
+static const struct proto_field no_params[] = {
+	F_END
+};
+
+static const struct proto_field audit_read_params[] = {
+	F_INT("tail", 1, 10000, "the last N entries (default 100)"),
+	F_INT("since", 0, T_MAX, "only entries at or after this unix time"),
+	F_END
+};
+
+static const struct proto_field port_fields[] = {
+	{ .name = "container_port", .type = PROTO_T_INT,
+	  .flags = PROTO_REQUIRED, .min = 1, .max = 65535,
+	  .doc = "port inside the container" },
+	F_INT("host_port", 0, 65535, "port on the host (0 or absent: any)"),
+	F_STR("host_ip", 1, 45, "host address to bind (default: all)"),
+	{ .name = "protocol", .type = PROTO_T_STRING, .max = 4,
+	  .choices = CHOICES("tcp", "udp", "sctp"),
+	  .doc = "default tcp" },
+	F_END
+};
+
+static const struct proto_field mount_fields[] = {
+	{ .name = "source", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
+	  .min = 1, .max = 4096,
+	  .doc = "absolute host path (bind) or volume name" },
+	{ .name = "target", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
+	  .min = 1, .max = 4096, .doc = "absolute path in the container" },
+	F_BOOL("read_only", "mount read-only"),
+	F_END
+};
+
+static const struct proto_field container_create_params[] = {
+	{ .name = "image", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
+	  .min = 1, .max = 512, .doc = "image reference; must exist "
+	  "(the client pulls it first with image.pull)" },
+	F_STR("name", 1, 255, "container name (default: Docker's)"),
+	F_STRV("cmd", 1024, 65536, "command and arguments"),
+	F_STRV("entrypoint", 64, 4096, "entrypoint override"),
+	F_ENV,
+	{ .name = "ports", .type = PROTO_T_OBJECTS, .max = 256,
+	  .fields = port_fields, .doc = "published ports" },
+	{ .name = "mounts", .type = PROTO_T_OBJECTS, .max = 256,
+	  .fields = mount_fields, .doc = "bind mounts and volumes" },
+	{ .name = "labels", .type = PROTO_T_MAP, .max = 256,
+	  .max_len = 4096, .doc = "labels" },
+	F_RESTART,
+	F_RETRIES,
+	F_CPUS,
+	F_MEMORY,
+	F_HOSTNAME,
+	F_NETWORK,
+	F_USER,
+	F_WORKDIR,
+	F_BOOL("tty", "allocate a TTY for the main process"),
+	F_BOOL("start", "start it once created (default true)"),
+	F_END
+};
+
+static const struct proto_field container_duplicate_params[] = {
+	F_CONTAINER,
+	F_STR("name", 1, 255, "name of the copy (default: Docker's)"),
+	F_CPUS,
+	F_MEMORY,
+	F_NETWORK,
+	F_HOSTNAME,
+	F_STRV("env", 1024, 8192, "environment added or overridden, K=V"),
+	F_BOOL("start", "start the copy (default true)"),
+	F_END
+};
+
+static const struct proto_field container_id_params[] = {
+	F_CONTAINER,
+	F_END
+};
+
+static const struct proto_field container_kill_params[] = {
+	F_CONTAINER,
+	F_STR("signal", 1, 32, "signal name or number (default SIGKILL)"),
+	F_END
+};
+
+static const struct proto_field container_list_params[] = {
+	F_BOOL("all", "include stopped containers"),
+	F_STRV("labels", 32, 512, "only those with these labels, "
+	    "KEY or KEY=VALUE each"),
+	F_END
+};
+
+static const struct proto_field container_logs_params[] = {
+	F_CONTAINER,
+	F_CHANNEL,
+	F_BOOL("follow", "keep streaming until the container stops"),
+	F_INT("tail", 0, 100000000, "the last N lines (default: all)"),
+	F_INT("since", 0, T_MAX, "only lines at or after this unix time"),
+	F_INT("until", 0, T_MAX, "only lines before this unix time"),
+	F_BOOL("timestamps", "prefix each line with its RFC 3339 time"),
+	F_BOOL("stdout", "include stdout (default true)"),
+	F_BOOL("stderr", "include stderr (default true)"),
+	F_END
+};
+
+static const struct proto_field container_remove_params[] = {
+	F_CONTAINER,
+	F_BOOL("force", "kill it first if it runs"),
+	F_BOOL("volumes", "remove its anonymous volumes"),
+	F_END
+};
+
+static const struct proto_field container_rename_params[] = {
+	F_CONTAINER,
+	{ .name = "name", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
+	  .min = 1, .max = 255, .doc = "the new name" },
+	F_END
+};
+
+static const struct proto_field container_stop_params[] = {
+	F_CONTAINER,
+	F_TIMEOUT,
+	F_END
+};
+
+static const struct proto_field container_top_params[] = {
+	F_CONTAINER,
+	F_STR("ps_args", 1, 256, "ps options (default -ef)"),
+	F_END
+};
+
+static const struct proto_field container_update_params[] = {
+	F_CONTAINER,
+	F_CPUS,
+	F_MEMORY,
+	F_RESTART,
+	F_RETRIES,
+	F_END
+};
+
+static const struct proto_field events_subscribe_params[] = {
+	F_CHANNEL,
+	F_INT("since", 0, T_MAX, "replay events from this unix time"),
+	F_STRV("types", 16, 32, "only these object types "
+	    "(container, image, volume, network, ...)"),
+	F_END
+};
+
+static const struct proto_field exec_run_params[] = {
+	F_CONTAINER,
+	F_CHANNEL,
+	{ .name = "cmd", .type = PROTO_T_STRINGS, .flags = PROTO_REQUIRED,
+	  .min = 1, .max = 1024, .max_len = 65536,
+	  .doc = "command and arguments (an argv, no shell)" },
+	F_USER,
+	F_WORKDIR,
+	F_ENV,
+	F_END
+};
+
+static const struct proto_field image_id_params[] = {
+	F_ID("image reference, id or unique id prefix"),
+	F_END
+};
+
+static const struct proto_field image_list_params[] = {
+	F_BOOL("all", "include intermediate images"),
+	F_END
+};
+
+static const struct proto_field image_prune_params[] = {
+	F_BOOL("all", "remove every unused image, not only dangling ones"),
+	F_END
+};
+
+static const struct proto_field image_pull_params[] = {
+	{ .name = "image", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
+	  .min = 1, .max = 512,
+	  .doc = "reference: name[:tag] or name@digest" },
+	F_CHANNEL,
+	F_STR("platform", 1, 64, "os[/arch[/variant]] (default: the host's)"),
+	F_END
+};
+
+static const struct proto_field image_remove_params[] = {
+	F_ID("image reference, id or unique id prefix"),
+	F_BOOL("force", "remove even if tagged more than once or in use"),
+	F_BOOL("no_prune", "keep untagged parents"),
+	F_END
+};
+
+static const struct proto_field key_create_params[] = {
+	{ .name = "name", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
+	  .min = 1, .max = 64, .doc = "a name for people and the audit log" },
+	{ .name = "role", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
+	  .max = 16, .choices = CHOICES("viewer", "operator", "admin"),
+	  .doc = "what the key may do" },
+	F_END
+};
+
+static const struct proto_field key_revoke_params[] = {
+	F_ID("access key id or name, or a client key"),
+	{ .name = "kind", .type = PROTO_T_STRING, .max = 16,
+	  .choices = CHOICES("access", "client"),
+	  .doc = "what id names (default access)" },
+	F_END
+};
+
+static const struct proto_field network_id_params[] = {
+	F_ID("network name, id or unique id prefix"),
+	F_END
+};
+
+static const struct proto_field session_attach_params[] = {
+	F_ID("session id"),
+	F_CHANNEL,
+	F_BOOL("read_only", "watch without sending input"),
+	F_ROWS,
+	F_COLS,
+	F_END
+};
+
+static const struct proto_field session_id_params[] = {
+	F_ID("session id"),
+	F_END
+};
+
+static const struct proto_field session_open_params[] = {
+	{ .name = "kind", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
+	  .max = 16, .choices = CHOICES("shell", "exec", "docker"),
+	  .doc = "shell: bash or sh in a container; exec: cmd in a "
+	  "container; docker: the host's docker CLI with cmd as its "
+	  "arguments (admin)" },
+	F_STR("container", 1, 256, "container name, id or unique id "
+	    "prefix (shell, exec)"),
+	F_STRV("cmd", 1024, 65536, "exec: the argv; docker: the CLI's "
+	    "arguments"),
+	F_CHANNEL,
+	F_USER,
+	F_WORKDIR,
+	F_ENV,
+	F_ROWS,
+	F_COLS,
+	F_END
+};
+
+static const struct proto_field session_resize_params[] = {
+	F_ID("session id"),
+	{ .name = "rows", .type = PROTO_T_INT, .flags = PROTO_REQUIRED,
+	  .min = 1, .max = 512, .doc = "terminal height" },
+	{ .name = "cols", .type = PROTO_T_INT, .flags = PROTO_REQUIRED,
+	  .min = 1, .max = 1024, .doc = "terminal width" },
+	F_END
+};
+
+static const struct proto_field stats_subscribe_params[] = {
+	F_CHANNEL,
+	F_STRV("ids", 1024, 256, "containers to watch (default: every "
+	    "running one, joining as they start)"),
+	F_INT("interval", 1, 60, "seconds between samples (default 1)"),
+	F_END
+};
+
+static const struct proto_field volume_create_params[] = {
+	F_STR("name", 1, 255, "volume name (default: generated)"),
+	F_STR("driver", 1, 128, "volume driver (default local)"),
+	{ .name = "labels", .type = PROTO_T_MAP, .max = 256,
+	  .max_len = 4096, .doc = "labels" },
+	{ .name = "options", .type = PROTO_T_MAP, .max = 64,
+	  .max_len = 4096, .doc = "driver options" },
+	F_END
+};
+
+static const struct proto_field volume_remove_params[] = {
+	F_ID("volume name"),
+	F_BOOL("force", "remove even if in use"),
+	F_END
+};
+
+#define RO		PROTO_READONLY
+#define RW		PROTO_MUTATING
+#define DK		PROTO_NEEDS_DOCKER
+#define ST		PROTO_STREAM
+#define VIEWER		PROTO_ROLE_VIEWER
+#define OPERATOR	PROTO_ROLE_OPERATOR
+#define ADMIN		PROTO_ROLE_ADMIN
+
+/* Every method, sorted by name (a unit test keeps it so). */
+const struct proto_method proto_methods[] = {
+	{ .name = "audit.read", .role = ADMIN, .flags = RO,
+	  .params = audit_read_params,
+	  .summary = "read the node's audit log, newest last",
+	  .result = "{entries: [{time, client, key, method, target, "
+	  "outcome}]}" },
+	{ .name = "container.create", .role = ADMIN, .flags = RW | DK,
+	  .params = container_create_params,
+	  .summary = "create a container, and start it unless start is false",
+	  .result = "{id, name, warnings: [string]}" },
+	{ .name = "container.duplicate", .role = ADMIN, .flags = RW | DK,
+	  .params = container_duplicate_params,
+	  .summary = "create a copy of a container's configuration with "
+	  "overrides",
+	  .result = "{id, name, warnings: [string]}" },
+	{ .name = "container.inspect", .role = VIEWER, .flags = RO | DK,
+	  .params = container_id_params,
+	  .summary = "show a container's full configuration and state",
+	  .result = "the engine's inspect object" },
+	{ .name = "container.kill", .role = OPERATOR, .flags = RW | DK,
+	  .params = container_kill_params,
+	  .summary = "send a signal to a container's main process",
+	  .result = "{id}" },
+	{ .name = "container.list", .role = VIEWER, .flags = RO | DK,
+	  .params = container_list_params,
+	  .summary = "list containers (running ones unless all)",
+	  .result = "{containers: [{id, name, image, state, status, health, "
+	  "created, ports, labels}]}" },
+	{ .name = "container.logs", .role = VIEWER, .flags = RO | DK | ST,
+	  .params = container_logs_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "stream a container's logs, stdout and stderr apart",
+	  .result = "{} once streaming starts; the channel carries STDOUT "
+	  "and STDERR frames, then END" },
+	{ .name = "container.pause", .role = OPERATOR, .flags = RW | DK,
+	  .params = container_id_params,
+	  .summary = "freeze a container's processes",
+	  .result = "{id}" },
+	{ .name = "container.remove", .role = ADMIN, .flags = RW | DK,
+	  .params = container_remove_params,
+	  .summary = "remove a container",
+	  .result = "{id}" },
+	{ .name = "container.rename", .role = ADMIN, .flags = RW | DK,
+	  .params = container_rename_params,
+	  .summary = "give a container a new name",
+	  .result = "{id, name}" },
+	{ .name = "container.restart", .role = OPERATOR, .flags = RW | DK,
+	  .params = container_stop_params,
+	  .summary = "stop a container, then start it",
+	  .result = "{id}" },
+	{ .name = "container.start", .role = OPERATOR, .flags = RW | DK,
+	  .params = container_id_params,
+	  .summary = "start a stopped container",
+	  .result = "{id}" },
+	{ .name = "container.stats", .role = VIEWER, .flags = RO | DK,
+	  .params = container_id_params,
+	  .summary = "one resource usage sample of a container",
+	  .result = "{id, name, cpu_pct, mem_used, mem_limit, mem_pct, "
+	  "net_rx, net_tx, blk_read, blk_write, pids}" },
+	{ .name = "container.stop", .role = OPERATOR, .flags = RW | DK,
+	  .params = container_stop_params,
+	  .summary = "stop a container: SIGTERM, then SIGKILL after timeout",
+	  .result = "{id}" },
+	{ .name = "container.top", .role = VIEWER, .flags = RO | DK,
+	  .params = container_top_params,
+	  .summary = "list the processes running in a container",
+	  .result = "{titles: [string], processes: [[string]]}" },
+	{ .name = "container.unpause", .role = OPERATOR, .flags = RW | DK,
+	  .params = container_id_params,
+	  .summary = "thaw a paused container",
+	  .result = "{id}" },
+	{ .name = "container.update", .role = ADMIN, .flags = RW | DK,
+	  .params = container_update_params,
+	  .summary = "change a container's limits and restart policy in place",
+	  .result = "{id, warnings: [string]}" },
+	{ .name = "events.subscribe", .role = VIEWER, .flags = RO | DK | ST,
+	  .params = events_subscribe_params, .stream = PROTO_STREAM_EVENTS,
+	  .summary = "stream the engine's events",
+	  .result = "{} once streaming starts; the channel carries the "
+	  "engine's event objects, one per line" },
+	{ .name = "exec.run", .role = OPERATOR, .flags = RW | DK | ST,
+	  .params = exec_run_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "run a command in a container without a terminal",
+	  .result = "{exec} once started; the channel carries STDOUT and "
+	  "STDERR frames, then EXIT with the exit code" },
+	{ .name = "image.inspect", .role = VIEWER, .flags = RO | DK,
+	  .params = image_id_params,
+	  .summary = "show an image's configuration and layers",
+	  .result = "the engine's inspect object" },
+	{ .name = "image.list", .role = VIEWER, .flags = RO | DK,
+	  .params = image_list_params,
+	  .summary = "list images",
+	  .result = "{images: [{id, tags, size, created, containers}]}" },
+	{ .name = "image.prune", .role = ADMIN, .flags = RW | DK,
+	  .params = image_prune_params,
+	  .summary = "remove unused images",
+	  .result = "{deleted: [string], reclaimed: bytes}" },
+	{ .name = "image.pull", .role = ADMIN, .flags = RW | DK | ST,
+	  .params = image_pull_params, .stream = PROTO_STREAM_PULL,
+	  .summary = "pull an image, reporting progress per layer",
+	  .result = "{} once the pull starts; the channel carries progress "
+	  "lines, the last one {\"end\": {id}} or {\"error\": {...}}" },
+	{ .name = "image.remove", .role = ADMIN, .flags = RW | DK,
+	  .params = image_remove_params,
+	  .summary = "remove an image or one of its tags",
+	  .result = "{deleted: [string], untagged: [string]}" },
+	{ .name = "key.create", .role = ADMIN, .flags = RW,
+	  .params = key_create_params,
+	  .summary = "create an access key and the join key that carries it",
+	  .result = "{id, name, role, created, join_key} (the join key is "
+	  "shown this once)" },
+	{ .name = "key.list", .role = ADMIN, .flags = RO,
+	  .params = no_params,
+	  .summary = "list the access keys (never their secrets)",
+	  .result = "{keys: [{id, name, role, created}]}" },
+	{ .name = "key.revoke", .role = ADMIN, .flags = RW,
+	  .params = key_revoke_params,
+	  .summary = "revoke an access key or a client key; its "
+	  "connections end",
+	  .result = "{id}" },
+	{ .name = "network.inspect", .role = VIEWER, .flags = RO | DK,
+	  .params = network_id_params,
+	  .summary = "show a network's configuration and containers",
+	  .result = "the engine's inspect object" },
+	{ .name = "network.list", .role = VIEWER, .flags = RO | DK,
+	  .params = no_params,
+	  .summary = "list networks",
+	  .result = "{networks: [{id, name, driver, scope}]}" },
+	{ .name = "node.info", .role = VIEWER, .flags = RO,
+	  .params = no_params,
+	  .summary = "the node, its host and its Docker engine",
+	  .result = "{version, proto, key, uptime, docker: {version, api} or "
+	  "null, host: {cpus, memory}, containers: {total, running, paused, "
+	  "stopped}}" },
+	{ .name = "session.attach", .role = OPERATOR, .flags = RW | ST,
+	  .params = session_attach_params, .stream = PROTO_STREAM_TERMINAL,
+	  .summary = "join a terminal session: a repaint, then the live "
+	  "stream",
+	  .result = "{session}; the channel carries the terminal" },
+	{ .name = "session.kill", .role = OPERATOR, .flags = RW,
+	  .params = session_id_params,
+	  .summary = "end a terminal session and its process",
+	  .result = "{session}" },
+	{ .name = "session.list", .role = OPERATOR, .flags = RO,
+	  .params = no_params,
+	  .summary = "list the node's terminal sessions",
+	  .result = "{sessions: [{id, kind, target, cmd, started, viewers, "
+	  "idle}]}" },
+	{ .name = "session.open", .role = OPERATOR, .flags = RW | DK | ST,
+	  .params = session_open_params, .stream = PROTO_STREAM_TERMINAL,
+	  .summary = "start a terminal session (kind docker needs admin) "
+	  "and attach to it",
+	  .result = "{session}; the channel carries the terminal" },
+	{ .name = "session.resize", .role = OPERATOR, .flags = 0,
+	  .params = session_resize_params,
+	  .summary = "set a session's terminal size (as a RESIZE frame does)",
+	  .result = "{session}" },
+	{ .name = "stats.subscribe", .role = VIEWER, .flags = RO | DK | ST,
+	  .params = stats_subscribe_params, .stream = PROTO_STREAM_STATS,
+	  .summary = "stream resource usage of many containers at once",
+	  .result = "{} once streaming starts; the channel carries one line "
+	  "per container per interval: container.stats' object plus time" },
+	{ .name = "volume.create", .role = ADMIN, .flags = RW | DK,
+	  .params = volume_create_params,
+	  .summary = "create a volume",
+	  .result = "{name}" },
+	{ .name = "volume.list", .role = VIEWER, .flags = RO | DK,
+	  .params = no_params,
+	  .summary = "list volumes",
+	  .result = "{volumes: [{name, driver, mountpoint, created, "
+	  "labels}]}" },
+	{ .name = "volume.prune", .role = ADMIN, .flags = RW | DK,
+	  .params = no_params,
+	  .summary = "remove volumes no container uses",
+	  .result = "{deleted: [string], reclaimed: bytes}" },
+	{ .name = "volume.remove", .role = ADMIN, .flags = RW | DK,
+	  .params = volume_remove_params,
+	  .summary = "remove a volume",
+	  .result = "{name}" },
+};
+
+/* The number of entries in proto_methods. */
+const size_t proto_nmethods = sizeof proto_methods / sizeof proto_methods[0];
+
+/* Compares a name with a method, for bsearch. */
+static int
+proto_method_cmp(const void *key, const void *elem)
+{
+	const struct proto_method *m = elem;
+
+	return (strcmp(key, m->name));
+}
+
+/* The method called name, or NULL. */
+const struct proto_method *
+proto_method_find(const char *name)
+{
+	if (name == NULL)
+		return (NULL);
+	return (bsearch(name, proto_methods, proto_nmethods,
+	    sizeof proto_methods[0], proto_method_cmp));
+}
+
+/* A role's name. */
+const char *
+proto_role_name(int role)
+{
+	switch (role) {
+	case PROTO_ROLE_VIEWER:
+		return ("viewer");
+	case PROTO_ROLE_OPERATOR:
+		return ("operator");
+	case PROTO_ROLE_ADMIN:
+		return ("admin");
+	}
+	return ("none");
+}
+
+/* Parses a role name. */
+int
+proto_role_parse(const char *s, enum proto_role *role)
+{
+	int r;
+
+	for (r = PROTO_ROLE_VIEWER; r <= PROTO_ROLE_ADMIN; r++) {
+		if (strcmp(s, proto_role_name(r)) == 0) {
+			*role = (enum proto_role)r;
+			return (0);
+		}
+	}
+	return (-EINVAL);
+}
+
+/* Everything checked before a handler runs: method, role, params. */
+int
+proto_request_check(const struct proto_msg *m, enum proto_role role,
+    const struct proto_method **mp, json_t **reply)
+{
+	const struct proto_method *meth;
+	json_t *data = NULL;
+	char *cause = NULL;
+	int code;
+
+	*mp = NULL;
+	*reply = NULL;
+	meth = proto_method_find(m->method);
+	if (meth == NULL) {
+		code = PROTO_E_NOMETHOD;
+		cause = proto_xasprintf("no such method: %.128s", m->method);
+	} else if (role < meth->role) {
+		code = PROTO_E_FORBIDDEN;
+		cause = proto_xasprintf("%s needs the %s role; this key is "
+		    "%s", meth->name, proto_role_name(meth->role),
+		    proto_role_name(role));
+		data = json_pack("{s:s, s:s}", "role",
+		    proto_role_name(meth->role), "have",
+		    proto_role_name(role));
+	} else {
+		code = proto_params_check(meth->params, m->params, &cause);
+		if (code == 0) {
+			*mp = meth;
+			return (0);
+		}
+	}
+	if (m->kind == PROTO_REQUEST)
+		*reply = proto_error_new(m->id, code, cause, data);
+	else
+		json_decref(data);
+	free(cause);
+	return (code);
+}

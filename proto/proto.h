@@ -1,0 +1,249 @@
+/*
+ * proto/: the application protocol shared by the node and the `pier`
+ * client: JSON-RPC 2.0 framing and messages on channel 0, the catalogue
+ * of methods with their roles and strict parameter schemas, the error
+ * codes, and the framing of stream channels. It knows nothing of sockets
+ * or Docker: the caller feeds it bytes and sends what it returns. Other
+ * folders include this header and nothing else of proto/.
+ *
+ * Two error domains, kept apart by function: framing and allocation
+ * return 0 or a negative errno (-EMSGSIZE, -EPROTO, -ENOMEM), which end
+ * the channel; message-level checks return 0 or an enum proto_err code
+ * (errors.h), which become an error reply and the channel goes on.
+ *
+ * jansson: functions returning json_t * return a new reference; those
+ * taking a json_t * they keep say "steals"; the rest borrow.
+ */
+#ifndef PIER_PROTO_H
+#define PIER_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "errors.h"
+#include "wire.h"
+
+#ifndef WARN_UNUSED_RESULT
+#define WARN_UNUSED_RESULT __attribute__((warn_unused_result))
+#endif
+
+/* rpc.c */
+
+/* Receives one message body from the decoder; non-zero stops the feed. */
+typedef int (*proto_msg_cb)(void *arg, const char *body, size_t len);
+
+/* The incremental decoder of channel 0; fields are private to rpc.c. */
+struct proto_dec {
+	size_t		 max;		/* largest body accepted */
+	uint8_t		 hdr[PROTO_MSG_HDR];
+	size_t		 hlen;		/* header bytes held */
+	size_t		 want;		/* announced body length */
+	char		*buf;		/* body so far (owned) */
+	size_t		 len;		/* body bytes held */
+	size_t		 cap;		/* bytes allocated at buf */
+};
+
+/* What kind of JSON-RPC message proto_msg_parse found. */
+enum proto_kind {
+	PROTO_REQUEST = 1,		/* method and id: wants a reply */
+	PROTO_NOTIFY,			/* method, no id: never answered */
+	PROTO_RESULT,			/* id and result */
+	PROTO_ERROR,			/* id (maybe null) and error */
+};
+
+/* A parsed message. Everything but root is borrowed from root. */
+struct proto_msg {
+	enum proto_kind	 kind;
+	json_t		*root;		/* owned: the whole message */
+	json_t		*id;		/* integer or string; NULL if none */
+	const char	*method;	/* requests and notifications */
+	json_t		*params;	/* an object, or NULL if absent */
+	json_t		*result;	/* results */
+	int		 code;		/* errors: the code */
+	const char	*message;	/* errors: the human message */
+	json_t		*data;		/* errors: data, or NULL */
+};
+
+/* Sets up a decoder taking bodies of at most max bytes (0: the default). */
+void proto_dec_init(struct proto_dec *d, size_t max);
+/* Frees what the decoder holds; it may be initialised again. */
+void proto_dec_free(struct proto_dec *d);
+/*
+ * Feeds len bytes of channel 0, split anywhere. Calls cb once per whole
+ * message in order; a non-zero return from cb stops and is returned.
+ * -EMSGSIZE if a length exceeds the maximum (checked before buffering),
+ * -ENOMEM; both are fatal for the channel.
+ */
+int proto_dec_feed(struct proto_dec *d, const void *data, size_t len,
+    proto_msg_cb cb, void *arg) WARN_UNUSED_RESULT;
+/* Tells whether the decoder holds part of a message. */
+int proto_dec_pending(const struct proto_dec *d);
+/*
+ * Frames a message as channel 0 bytes: *out (caller frees) gets the
+ * 4-byte length and compact JSON. -EMSGSIZE if the body exceeds max
+ * (0: the default), -EINVAL if msg cannot be encoded, -ENOMEM.
+ */
+int proto_encode(const json_t *msg, size_t max, char **out, size_t *outlen)
+    WARN_UNUSED_RESULT;
+/*
+ * Checks that body nests arrays and objects at most max deep, scanning
+ * outside strings, before any parser sees it. 0 or PROTO_E_PARSE.
+ */
+int proto_depth_check(const char *body, size_t len, int max)
+    WARN_UNUSED_RESULT;
+/*
+ * Parses and validates one body (depth checked first, duplicate keys
+ * refused). Returns 0 or PROTO_E_PARSE / PROTO_E_INVALID with *cause
+ * (caller frees); m->id is set whenever the id could be read, so the
+ * error reply can carry it. Call proto_msg_clear afterwards either way.
+ */
+int proto_msg_parse(struct proto_msg *m, const char *body, size_t len,
+    int depth_max, char **cause) WARN_UNUSED_RESULT;
+/* Releases what a parse left in m. */
+void proto_msg_clear(struct proto_msg *m);
+/* A request {jsonrpc, id, method, params}; steals params (may be NULL). */
+json_t *proto_request_new(json_int_t id, const char *method, json_t *params);
+/* A notification {jsonrpc, method, params}; steals params (may be NULL). */
+json_t *proto_notify_new(const char *method, json_t *params);
+/* A result reply to id; steals result (NULL means {}). */
+json_t *proto_result_new(const json_t *id, json_t *result);
+/*
+ * An error reply to id (NULL: null). message NULL takes the code's
+ * default; data (stolen, an object or NULL) gains "name".
+ */
+json_t *proto_error_new(const json_t *id, int code, const char *message,
+    json_t *data);
+/* proto_error_new with a printf-style message and no extra data. */
+json_t *proto_errorf(const json_t *id, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Returns a malloc'd printf-style string; aborts if memory runs out. */
+char *proto_xasprintf(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* params.c */
+
+/* The JSON type of a parameter. */
+enum proto_type {
+	PROTO_T_STRING = 1,		/* bytes bounded by min..max */
+	PROTO_T_INT,			/* integer in min..max */
+	PROTO_T_NUMBER,			/* integer or real in min..max */
+	PROTO_T_BOOL,			/* true or false */
+	PROTO_T_OBJECT,			/* an object checked against fields */
+	PROTO_T_STRINGS,		/* array of max strings of max_len */
+	PROTO_T_MAP,			/* object of max string values */
+	PROTO_T_OBJECTS,		/* array of max objects (fields) */
+};
+
+/* The field must be present. */
+#define PROTO_REQUIRED	0x1
+
+/*
+ * One parameter of a method. A schema is an array of fields ended by one
+ * with a NULL name. Bounds by type: STRING min..max bytes (and choices,
+ * if set, a NULL-ended list of the allowed values); INT and NUMBER the
+ * value; STRINGS, MAP and OBJECTS min..max items, each string (map keys
+ * too) at most max_len bytes.
+ */
+struct proto_field {
+	const char			*name;
+	enum proto_type			 type;
+	unsigned			 flags;	/* PROTO_REQUIRED */
+	long long			 min;
+	long long			 max;
+	size_t				 max_len;
+	const char *const		*choices;
+	const struct proto_field	*fields; /* OBJECT, OBJECTS */
+	const char			*doc;	/* one line, for the docs */
+};
+
+/*
+ * Checks params (an object, or NULL for none) against a schema: unknown
+ * keys, missing required fields, wrong types and bounds are refused.
+ * Returns 0 or PROTO_E_PARAMS with *cause naming the field, as in
+ * "params.timeout: expected an integer between 0 and 3600".
+ */
+int proto_params_check(const struct proto_field *fields,
+    const json_t *params, char **cause) WARN_UNUSED_RESULT;
+/* Writes what a field accepts ("an integer between 0 and 3600"). */
+int proto_field_describe(const struct proto_field *f, char *buf,
+    size_t size);
+/* The name of a type as the docs write it ("array of strings"). */
+const char *proto_type_name(enum proto_type type);
+/* The field called name in a schema, or NULL. */
+const struct proto_field *proto_field_find(const struct proto_field *fields,
+    const char *name);
+/* A checked string parameter, or def if absent. */
+const char *proto_param_str(const json_t *params, const char *name,
+    const char *def);
+/* A checked integer parameter, or def if absent. */
+long long proto_param_int(const json_t *params, const char *name,
+    long long def);
+/* A checked number parameter, or def if absent. */
+double proto_param_num(const json_t *params, const char *name, double def);
+/* A checked boolean parameter (0 or 1), or def if absent. */
+int proto_param_bool(const json_t *params, const char *name, int def);
+
+/* methods.c */
+
+/* The least role a method needs; the values are overlay's enum ovl_role. */
+enum proto_role {
+	PROTO_ROLE_VIEWER = 1,		/* reads */
+	PROTO_ROLE_OPERATOR = 2,	/* lifecycle and shells */
+	PROTO_ROLE_ADMIN = 3,		/* everything */
+};
+
+/* Method flags. */
+#define PROTO_READONLY		0x01	/* changes nothing */
+#define PROTO_MUTATING		0x02	/* changes state; audited */
+#define PROTO_STREAM		0x04	/* uses the stream channel "channel" */
+#define PROTO_NEEDS_DOCKER	0x08	/* fails with docker_unavailable */
+
+/* One method of the catalogue. */
+struct proto_method {
+	const char			*name;	/* "container.start" */
+	const char			*summary; /* one line */
+	enum proto_role			 role;	/* least role */
+	const struct proto_field	*params; /* the schema */
+	unsigned			 flags;	/* PROTO_* above */
+	enum proto_stream		 stream; /* what "channel" carries */
+	const char			*result; /* one line */
+};
+
+/* Every method, sorted by name. */
+extern const struct proto_method proto_methods[];
+/* The number of entries in proto_methods. */
+extern const size_t proto_nmethods;
+
+/* The method called name (binary search), or NULL. */
+const struct proto_method *proto_method_find(const char *name);
+/* A role's name ("viewer"), or "none". */
+const char *proto_role_name(int role);
+/* Parses a role name into *role; -EINVAL if it is none. */
+int proto_role_parse(const char *s, enum proto_role *role)
+    WARN_UNUSED_RESULT;
+/*
+ * Everything the dispatcher checks before a handler runs, in order: the
+ * method exists, role is enough, the params fit the schema. Returns 0 and
+ * sets *mp, or the error code and, for a request, sets *reply to the
+ * whole error reply (a notification gets no reply: *reply stays NULL).
+ */
+int proto_request_check(const struct proto_msg *m, enum proto_role role,
+    const struct proto_method **mp, json_t **reply) WARN_UNUSED_RESULT;
+
+/* doc.c */
+
+/* The generated method reference of docs/PROTOCOL.md (caller frees). */
+char *proto_doc_methods(void);
+/* The generated error table of docs/PROTOCOL.md (caller frees). */
+char *proto_doc_errors(void);
+/*
+ * Finds the text between "<!-- begin generated: TAG -->\n" and
+ * "<!-- end generated: TAG -->" in doc. Sets *start and *len; -ENOENT if
+ * the markers are missing or out of order.
+ */
+int proto_doc_block(const char *doc, const char *tag, size_t *start,
+    size_t *len) WARN_UNUSED_RESULT;
+
+#endif
