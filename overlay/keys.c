@@ -563,6 +563,31 @@ ovl_keystore_revoke(struct ovl_keystore *ks, const char *name, char **cause)
 	return (error);
 }
 
+/* Re-reads the access-keys file in place; unchanged on failure. */
+int
+ovl_keystore_reload(struct ovl_keystore *ks, char **cause)
+{
+	struct ovl_keystore *fresh;
+	int error;
+
+	if (cause != NULL)
+		*cause = NULL;
+	fresh = calloc(1, sizeof *fresh);
+	if (fresh == NULL)
+		return (-ENOMEM);
+	memcpy(fresh->keys_path, ks->keys_path, sizeof ks->keys_path);
+	error = load_keys(fresh, cause);
+	if (error == 0) {
+		memcpy(ks->keys, fresh->keys, sizeof ks->keys);
+		ks->nkeys = fresh->nkeys;
+		ks->keys_existed = fresh->keys_existed;
+		sync_secrets(ks);
+	}
+	sodium_memzero(fresh, sizeof *fresh);
+	free(fresh);
+	return (error);
+}
+
 /* Notes a use of key i. */
 int
 ovl_keystore_touch(struct ovl_keystore *ks, size_t i, int64_t now,

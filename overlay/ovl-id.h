@@ -216,6 +216,12 @@ const struct ovl_access_key *ovl_keystore_find(const struct ovl_keystore *ks,
 /* Removes the key named name and saves; -ENOENT if there is none. */
 int ovl_keystore_revoke(struct ovl_keystore *ks, const char *name,
     char **cause) WARN_UNUSED_RESULT;
+/*
+ * Re-reads the access-keys file in place, after another process (pierd
+ * key ...) changed it; on failure the store is left as it was.
+ */
+int ovl_keystore_reload(struct ovl_keystore *ks, char **cause)
+    WARN_UNUSED_RESULT;
 /* Sets key i's last use to now and saves. */
 int ovl_keystore_touch(struct ovl_keystore *ks, size_t i, int64_t now,
     char **cause) WARN_UNUSED_RESULT;
