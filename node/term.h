@@ -1,0 +1,144 @@
+/*
+ * node/term*.c: terminal sessions. A session is a process with a PTY (a
+ * local one here, or a Docker exec with Tty through the same seams) whose
+ * output also feeds a libvterm screen, so a viewer that joins late or
+ * comes back after a disconnect first gets a repaint of the screen as it
+ * is now and then the live stream.
+ *
+ * The layers know nothing of each other: the screen takes bytes from any
+ * source (term_screen_feed), the PTY process hands its bytes to any sink
+ * (a read callback), and the session joins a source, a screen and its
+ * viewers through small tables of functions.
+ *
+ * Errors are negative errno values (the same as UV_E* on unix); 0 is
+ * success. Human detail comes back through `char **cause` (caller frees).
+ */
+#ifndef PIER_TERM_H
+#define PIER_TERM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+#include <vterm.h>
+
+#ifndef container_of
+/* The struct that embeds member at ptr. */
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+#endif
+#ifndef WARN_UNUSED_RESULT
+#define WARN_UNUSED_RESULT __attribute__((warn_unused_result))
+#endif
+
+/* term-screen.c */
+
+#define TERM_MIN_COLS		2	/* libvterm 0.1.4 crashes putting a
+					 * wide character in one column */
+#define TERM_MAX_ROWS		1000	/* a screen's rows, at most */
+#define TERM_MAX_COLS		1000	/* a screen's columns, at most */
+#define TERM_MAX_CELLS		250000	/* rows * cols, at most (~18 MiB) */
+#define TERM_SB_LINES		1000	/* default scrollback, in lines */
+#define TERM_SB_BYTES		(1024 * 1024)	/* default scrollback bound */
+
+/* Snapshot flags. */
+#define TERM_SNAP_SCROLLBACK	0x1	/* replay the scrollback first */
+
+/* A libvterm screen with a bounded scrollback ring. */
+struct term_screen;
+
+/* Makes a screen; sb_lines/sb_bytes bound the scrollback (0 turns it off). */
+int term_screen_new(struct term_screen **out, int rows, int cols,
+    size_t sb_lines, size_t sb_bytes) WARN_UNUSED_RESULT;
+/* Frees a screen and everything libvterm allocated for it. */
+void term_screen_free(struct term_screen *s);
+/* Feeds program output (any bytes, any split); advances the sequence. */
+void term_screen_feed(struct term_screen *s, const void *buf, size_t len);
+/* Resizes; -EINVAL outside the TERM_MIN/MAX bounds or TERM_MAX_CELLS. */
+int term_screen_resize(struct term_screen *s, int rows, int cols)
+    WARN_UNUSED_RESULT;
+/* Returns the current size. */
+void term_screen_size(const struct term_screen *s, int *rows, int *cols);
+/* Returns how many bytes were ever fed: a viewer's distance behind. */
+uint64_t term_screen_seq(const struct term_screen *s);
+/* Builds escape sequences that repaint the screen on a fresh terminal of
+ * the same size (caller frees *out); -ENOMEM. */
+int term_screen_snapshot(struct term_screen *s, int flags, char **out,
+    size_t *len) WARN_UNUSED_RESULT;
+/* Reads one cell of the visible screen; -EINVAL outside it. */
+int term_screen_cell(const struct term_screen *s, int row, int col,
+    VTermScreenCell *cell) WARN_UNUSED_RESULT;
+/* Returns the cursor position and whether it is visible. */
+void term_screen_cursor(const struct term_screen *s, int *row, int *col,
+    int *visible);
+/* Returns 1 if the program is on the alternate screen. */
+int term_screen_altscreen(const struct term_screen *s);
+/* Returns the window title, "" if never set (borrowed). */
+const char *term_screen_title(const struct term_screen *s);
+/* Returns the number of lines held in the scrollback. */
+size_t term_screen_sb_count(const struct term_screen *s);
+/* Returns scrollback line i (0 = oldest) as encoded bytes (borrowed). */
+const char *term_screen_sb_line(const struct term_screen *s, size_t i,
+    size_t *len);
+/* Returns the bytes held: libvterm's allocations plus the scrollback. */
+size_t term_screen_memory(const struct term_screen *s);
+
+/* term-pty.c */
+
+#define TERM_PTY_WRITE_MAX	(256 * 1024)	/* default input queue bound */
+#define TERM_PTY_READ_SIZE	(16 * 1024)	/* bytes per read(2) */
+#define TERM_PTY_DRAIN_MS	200	/* after exit, wait for EOF this long */
+#define TERM_PTY_KILL_MS	1000	/* on close, SIGHUP then SIGKILL after */
+
+/* A local process under a PTY, read and written on a libuv loop. */
+struct term_pty;
+
+/* Output: n > 0 bytes in buf (borrowed), or n == UV_EOF / an error once. */
+typedef void (*term_pty_read_cb)(struct term_pty *p, const char *buf,
+    ssize_t n, void *arg);
+/* The process ended and its output is drained: status or signal. */
+typedef void (*term_pty_exit_cb)(struct term_pty *p, int64_t status,
+    int term_signal, void *arg);
+/* Everything is closed; the pointer is no longer valid after this. */
+typedef void (*term_pty_close_cb)(struct term_pty *p, void *arg);
+
+/* What to run and how. */
+struct term_pty_opts {
+	const char *const	*argv;	/* program and arguments, no shell */
+	const char *const	*env;	/* NULL: the node's own environment */
+	const char		*cwd;	/* NULL: the node's working directory */
+	int			 rows;	/* window size */
+	int			 cols;
+	size_t			 write_max; /* input queue bound; 0: default */
+	term_pty_read_cb	 read_cb;
+	term_pty_exit_cb	 exit_cb;
+	void			*arg;	/* passed to the callbacks */
+};
+
+/* Starts argv under a new PTY; exec failures come back here, not later. */
+int term_pty_spawn(uv_loop_t *loop, const struct term_pty_opts *o,
+    struct term_pty **out, char **cause) WARN_UNUSED_RESULT;
+/* Queues input; -ENOBUFS (nothing queued) if it would pass the bound,
+ * -EPIPE once the terminal is gone. */
+int term_pty_write(struct term_pty *p, const void *buf, size_t len)
+    WARN_UNUSED_RESULT;
+/* Returns the input bytes waiting to be written. */
+size_t term_pty_write_queued(const struct term_pty *p);
+/* Sets the window size (the process gets SIGWINCH). */
+int term_pty_resize(struct term_pty *p, int rows, int cols)
+    WARN_UNUSED_RESULT;
+/* Stops reading output (the process blocks once the PTY buffer fills). */
+void term_pty_pause(struct term_pty *p);
+/* Reads output again. */
+void term_pty_resume(struct term_pty *p);
+/* Sends a signal to the process (and its process group). */
+int term_pty_kill(struct term_pty *p, int signum) WARN_UNUSED_RESULT;
+/* Returns the process id. */
+int term_pty_pid(const struct term_pty *p);
+/* Hangs up, kills the process if it outlives TERM_PTY_KILL_MS, reaps it
+ * and frees everything; close_cb (may be NULL) runs last. No other
+ * callback runs after this call. */
+void term_pty_close(struct term_pty *p, term_pty_close_cb close_cb,
+    void *arg);
+
+#endif

@@ -1,0 +1,423 @@
+/*
+ * Tests of the terminal screen model (node/term-screen.c): program output
+ * goes into screen A, A's snapshot goes into a fresh screen B of the same
+ * size, and the two must agree cell by cell (text, width, attributes,
+ * colours), in the cursor, in the modes (a second snapshot, of B, must
+ * equal A's) and in the scrollback. Input meant to confuse the parser
+ * must neither crash nor grow memory.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "term.h"
+#include "test.h"
+
+/* Feeds a C string. */
+static void
+feed(struct term_screen *s, const char *str)
+{
+	term_screen_feed(s, str, strlen(str));
+}
+
+/* Compares colours as a terminal shows them. */
+static int
+color_same(const VTermColor *a, const VTermColor *b)
+{
+	if ((a->type & VTERM_COLOR_DEFAULT_MASK) !=
+	    (b->type & VTERM_COLOR_DEFAULT_MASK))
+		return (0);
+	if ((a->type & VTERM_COLOR_DEFAULT_MASK) != 0)
+		return (1);
+	if (VTERM_COLOR_IS_INDEXED(a) != VTERM_COLOR_IS_INDEXED(b))
+		return (0);
+	if (VTERM_COLOR_IS_INDEXED(a))
+		return (a->indexed.idx == b->indexed.idx);
+	return (a->rgb.red == b->rgb.red && a->rgb.green == b->rgb.green &&
+	    a->rgb.blue == b->rgb.blue);
+}
+
+/* Fails unless two screens show the same cells and cursor. */
+static void
+assert_same_screen(struct term_screen *a, struct term_screen *b)
+{
+	VTermScreenCell ca, cb;
+	int rows, cols, r, c, i, ar, ac, av, br, bc, bv;
+
+	term_screen_size(a, &rows, &cols);
+	term_screen_size(b, &r, &c);
+	ASSERT_EQ(rows, r);
+	ASSERT_EQ(cols, c);
+	for (r = 0; r < rows; r++) {
+		for (c = 0; c < cols; c++) {
+			ASSERT_OK(term_screen_cell(a, r, c, &ca));
+			ASSERT_OK(term_screen_cell(b, r, c, &cb));
+			for (i = 0; i < VTERM_MAX_CHARS_PER_CELL; i++) {
+				if (ca.chars[i] != cb.chars[i])
+					FAIL("cell %d,%d char %d: U+%04X != "
+					    "U+%04X", r, c, i, ca.chars[i],
+					    cb.chars[i]);
+				if (ca.chars[i] == 0)
+					break;
+			}
+			if (ca.width != cb.width ||
+			    ca.attrs.bold != cb.attrs.bold ||
+			    ca.attrs.underline != cb.attrs.underline ||
+			    ca.attrs.italic != cb.attrs.italic ||
+			    ca.attrs.blink != cb.attrs.blink ||
+			    ca.attrs.reverse != cb.attrs.reverse ||
+			    ca.attrs.strike != cb.attrs.strike ||
+			    ca.attrs.font != cb.attrs.font)
+				FAIL("cell %d,%d: width or attributes differ",
+				    r, c);
+			if (!color_same(&ca.fg, &cb.fg) ||
+			    !color_same(&ca.bg, &cb.bg))
+				FAIL("cell %d,%d: colours differ (fg %02x/%02x"
+				    " bg %02x/%02x)", r, c, ca.fg.type,
+				    cb.fg.type, ca.bg.type, cb.bg.type);
+		}
+	}
+	term_screen_cursor(a, &ar, &ac, &av);
+	term_screen_cursor(b, &br, &bc, &bv);
+	ASSERT_EQ(ar, br);
+	ASSERT_EQ(ac, bc);
+	ASSERT_EQ(av, bv);
+	ASSERT_EQ(term_screen_altscreen(a), term_screen_altscreen(b));
+	ASSERT_STREQ(term_screen_title(a), term_screen_title(b));
+}
+
+/* Makes B from A's snapshot, checks B matches, and that B's own snapshot
+ * is A's (so modes and pen came across too). Returns B. */
+static struct term_screen *
+replay(struct term_screen *a, int flags)
+{
+	struct term_screen *b;
+	char *sa, *sb;
+	size_t la, lb;
+	int rows, cols;
+
+	term_screen_size(a, &rows, &cols);
+	ASSERT_OK(term_screen_snapshot(a, flags, &sa, &la));
+	ASSERT_OK(term_screen_new(&b, rows, cols, 100, 1 << 20));
+	term_screen_feed(b, sa, la);
+	assert_same_screen(a, b);
+	ASSERT_OK(term_screen_snapshot(b, flags, &sb, &lb));
+	if (la != lb || memcmp(sa, sb, la) != 0) {
+		size_t i;
+
+		for (i = 0; i < la && i < lb && sa[i] == sb[i]; i++)
+			;
+		i = i > 20 ? i - 20 : 0;
+		for (size_t k = 0; k < la; k++) if (sa[k] == '\r' || sa[k] == '\n' || sa[k] == 27) sa[k] = '~';
+		for (size_t k = 0; k < lb; k++) if (sb[k] == '\r' || sb[k] == '\n' || sb[k] == 27) sb[k] = '~';
+		FAIL("snapshots differ: %zu and %zu bytes, from %zu: "
+		    "\"%.60s\" vs \"%.60s\"", la, lb, i, sa + i, sb + i);
+	}
+	free(sa);
+	free(sb);
+	return (b);
+}
+
+/* Colours, attributes, cursor moves, wide and combining characters. */
+static void
+test_roundtrip_colours(void)
+{
+	struct term_screen *a, *b;
+	VTermScreenCell c;
+
+	ASSERT_OK(term_screen_new(&a, 24, 80, 100, 1 << 20));
+	feed(a, "plain \033[1mbold\033[0m \033[4munder\033[24m "
+	    "\033[3mital\033[23m \033[7mrev\033[27m \033[9mstrike\033[29m "
+	    "\033[5mblink\033[25m \033[21mdbl\033[24m\r\n");
+	feed(a, "\033[31mred\033[42mongreen\033[0m \033[91mbright"
+	    "\033[104mbbg\033[0m \033[38;5;200m256\033[48;5;17mbg"
+	    "\033[0m \033[38;2;10;20;30mrgb\033[48;2;200;100;50mrgbbg"
+	    "\033[0m\r\n");
+	feed(a, "wide \xe4\xb8\xad\xe6\x96\x87 combining e\xcc\x81 "
+	    "a\xcc\x81\xcc\xa7 emoji \xf0\x9f\x98\x80!\r\n");
+	feed(a, "\033[10;20Hmoved\033[5;70Hedge\033[1;80HZ");
+	feed(a, "\033[12;1H\033[44m\033[Kblue line\033[0m");
+	feed(a, "\033[14;5H\033[45m\033[10X\033[0m after erase");
+	feed(a, "\033[24;1Hbottom\033[20;30H");
+	b = replay(a, 0);
+	ASSERT_OK(term_screen_cell(b, 2, 5, &c));
+	ASSERT_EQ(c.chars[0], 0x4e2d);
+	ASSERT_EQ(c.width, 2);
+	ASSERT_OK(term_screen_cell(b, 2, 20, &c));
+	ASSERT_EQ(c.chars[0], 'e');
+	ASSERT_EQ(c.chars[1], 0x301);
+	ASSERT_OK(term_screen_cell(b, 1, 0, &c));
+	ASSERT(VTERM_COLOR_IS_INDEXED(&c.fg));
+	ASSERT_EQ(c.fg.indexed.idx, 1);
+	term_screen_free(b);
+	term_screen_free(a);
+}
+
+/* The pen in use carries over: later output looks the same on both. */
+static void
+test_pen_carries_over(void)
+{
+	struct term_screen *a, *b;
+
+	ASSERT_OK(term_screen_new(&a, 10, 40, 0, 0));
+	feed(a, "x\033[1;4;33;48;5;99mstill set");
+	b = replay(a, 0);
+	feed(a, " more\r\n\033[Kcleared");
+	feed(b, " more\r\n\033[Kcleared");
+	assert_same_screen(a, b);
+	term_screen_free(b);
+	term_screen_free(a);
+}
+
+/* A vi-like program: alternate screen, title, input modes, hidden
+ * cursor; leaving the alternate screen shows the same main screen. */
+static void
+test_roundtrip_altscreen(void)
+{
+	struct term_screen *a, *b;
+	char *snap;
+	size_t len;
+
+	ASSERT_OK(term_screen_new(&a, 24, 80, 100, 1 << 20));
+	feed(a, "$ vi notes.txt\r\nprompt line \033[32mgreen\033[0m\r\n$ ");
+	feed(a, "\033[?1049h\033[22;0;0t\033[?1h\033=\033[H\033[2J"
+	    "\033]2;notes.txt - VI\007\033[?2004h\033[?1002h\033[?1006h"
+	    "\033[?1004h\033[?25l");
+	feed(a, "\033[1;1Hfirst line\033[2;1H\033[34m~\033[3;1H~\033[0m"
+	    "\033[24;1H\033[7m\"notes.txt\" 1L\033[0m\033[1;6H\033[6 q");
+	ASSERT_EQ(term_screen_altscreen(a), 1);
+	ASSERT_STREQ(term_screen_title(a), "notes.txt - VI");
+	b = replay(a, 0);
+	ASSERT_OK(term_screen_snapshot(a, 0, &snap, &len));
+	/* The modes a viewer's terminal needs for input. */
+	snap = realloc(snap, len + 1);
+	ASSERT_NOT_NULL(snap);
+	snap[len] = '\0';
+	ASSERT_CONTAINS(snap, "\033[?1h");
+	ASSERT_CONTAINS(snap, "\033=");
+	ASSERT_CONTAINS(snap, "\033[?2004h");
+	ASSERT_CONTAINS(snap, "\033[?1002h");
+	ASSERT_CONTAINS(snap, "\033[?1006h");
+	ASSERT_CONTAINS(snap, "\033[?1004h");
+	ASSERT_CONTAINS(snap, "\033[?25l");
+	ASSERT_CONTAINS(snap, "\033[6 q");
+	free(snap);
+	/* vi quits: the main screen underneath is the same on both. */
+	feed(a, "\033[?25h\033[?1049l\033[?1l\033>");
+	feed(b, "\033[?25h\033[?1049l\033[?1l\033>");
+	ASSERT_EQ(term_screen_altscreen(b), 0);
+	{
+		VTermScreenCell ca, cb;
+		int r, c;
+
+		for (r = 0; r < 24; r++)
+			for (c = 0; c < 80; c++) {
+				ASSERT_OK(term_screen_cell(a, r, c, &ca));
+				ASSERT_OK(term_screen_cell(b, r, c, &cb));
+				if (ca.chars[0] != cb.chars[0])
+					FAIL("main screen %d,%d differs", r,
+					    c);
+			}
+	}
+	/* The peek did not disturb A: it still works as a terminal. */
+	feed(a, "\033[?1049hX");
+	ASSERT_EQ(term_screen_altscreen(a), 1);
+	term_screen_free(b);
+	term_screen_free(a);
+}
+
+/* Scrollback: bounded in lines, replayed in order, kept by B too. */
+static void
+test_scrollback(void)
+{
+	struct term_screen *a, *b;
+	const char *la, *lb;
+	size_t na, nb, i;
+	char line[64];
+	int k;
+
+	ASSERT_OK(term_screen_new(&a, 10, 40, 50, 1 << 20));
+	for (k = 1; k <= 200; k++) {
+		snprintf(line, sizeof line, "line \033[3%dm%d\033[0m\r\n",
+		    k % 8, k);
+		feed(a, line);
+	}
+	ASSERT_EQ(term_screen_sb_count(a), 50);
+	la = term_screen_sb_line(a, 0, &na);
+	ASSERT_NOT_NULL(la);
+	/* Lines 1..191 scrolled off; the oldest kept is 142. */
+	ASSERT(na > 8 && memmem(la, na, "142", 3) != NULL);
+	b = replay(a, TERM_SNAP_SCROLLBACK);
+	ASSERT_EQ(term_screen_sb_count(b), 50);
+	for (i = 0; i < 50; i++) {
+		la = term_screen_sb_line(a, i, &na);
+		lb = term_screen_sb_line(b, i, &nb);
+		ASSERT_EQ(na, nb);
+		ASSERT_MEMEQ(la, lb, na);
+	}
+	ASSERT_NULL(term_screen_sb_line(a, 50, &na));
+	term_screen_free(b);
+	term_screen_free(a);
+}
+
+/* The scrollback's byte bound holds, and 0 turns it off. */
+static void
+test_scrollback_bytes(void)
+{
+	struct term_screen *s, *off;
+	size_t i, total, n;
+	char line[128];
+
+	ASSERT_OK(term_screen_new(&s, 5, 100, 100000, 4096));
+	ASSERT_OK(term_screen_new(&off, 5, 100, 1000, 0));
+	memset(line, 'x', 90);
+	memcpy(line + 90, "\r\n", 3);
+	for (i = 0; i < 1000; i++) {
+		feed(s, line);
+		feed(off, line);
+	}
+	total = 0;
+	for (i = 0; i < term_screen_sb_count(s); i++) {
+		ASSERT_NOT_NULL(term_screen_sb_line(s, i, &n));
+		total += n + sizeof(size_t);
+	}
+	ASSERT_LE(total, 4096);
+	ASSERT_GT(term_screen_sb_count(s), 10);
+	ASSERT_EQ(term_screen_sb_count(off), 0);
+	term_screen_free(off);
+	term_screen_free(s);
+}
+
+/* Sizes are bounded; resizing keeps working and the sequence counts
+ * bytes. */
+static void
+test_resize_and_seq(void)
+{
+	struct term_screen *s;
+	int rows, cols;
+
+	ASSERT_EQ(term_screen_new(&s, 0, 80, 0, 0), -EINVAL);
+	ASSERT_NULL(s);
+	ASSERT_EQ(term_screen_new(&s, 24, TERM_MAX_COLS + 1, 0, 0), -EINVAL);
+	ASSERT_OK(term_screen_new(&s, 24, 80, 10, 4096));
+	ASSERT_EQ(term_screen_seq(s), 0);
+	feed(s, "abc");
+	feed(s, "");
+	feed(s, "de");
+	ASSERT_EQ(term_screen_seq(s), 5);
+	ASSERT_EQ(term_screen_resize(s, 1000, 1000), -EINVAL);
+	ASSERT_EQ(term_screen_resize(s, -1, 10), -EINVAL);
+	/* One column is refused: libvterm 0.1.4 would crash on a wide
+	 * character there. */
+	ASSERT_EQ(term_screen_resize(s, 1, 1), -EINVAL);
+	ASSERT_OK(term_screen_resize(s, 1, 2));
+	feed(s, "\xe4\xb8\xad wide into one cell\r\n");
+	ASSERT_OK(term_screen_resize(s, 500, 200));
+	term_screen_size(s, &rows, &cols);
+	ASSERT_EQ(rows, 500);
+	ASSERT_EQ(cols, 200);
+	feed(s, "\033[500;200Hcorner");
+	term_screen_free(replay(s, TERM_SNAP_SCROLLBACK));
+	ASSERT_OK(term_screen_resize(s, 24, 80));
+	term_screen_free(replay(s, TERM_SNAP_SCROLLBACK));
+	term_screen_free(s);
+}
+
+/* Feeds n bytes of a repeated pattern. */
+static void
+feed_repeat(struct term_screen *s, const char *pat, size_t n)
+{
+	size_t plen = strlen(pat), k;
+
+	for (k = 0; k < n; k += plen)
+		term_screen_feed(s, pat, plen);
+}
+
+/* Sequences meant to confuse: unterminated strings, huge parameters,
+ * invalid UTF-8. No crash, bounded memory, and the screen still works. */
+static void
+test_confusing_input(void)
+{
+	struct term_screen *s, *b;
+	size_t base, peak = 0, m;
+	VTermScreenCell c;
+	int i;
+
+	ASSERT_OK(term_screen_new(&s, 24, 80, 100, 64 * 1024));
+	base = term_screen_memory(s);
+	for (i = 0; i < 6; i++) {
+		switch (i) {
+		case 0:
+			feed(s, "\033]2;");
+			feed_repeat(s, "title without end ", 1 << 20);
+			break;
+		case 1:
+			feed(s, "\033P1$q");
+			feed_repeat(s, "dcs without end ", 1 << 20);
+			break;
+		case 2:
+			feed_repeat(s, "\033[99999999999999999999;"
+			    "4294967296;-5;;;;;;;;;;;;;;;;;;;;;;;;;;;;;;;;;H",
+			    1 << 18);
+			break;
+		case 3:
+			feed_repeat(s, "\xff\xfe\xc0\x80\xed\xa0\x80"
+			    "\xf4\x90\x80\x80\xe4\xb8", 1 << 18);
+			break;
+		case 4:
+			feed_repeat(s, "\033[?1049h\033[?1049l\033[2J\033#8"
+			    "\033[1;999r\033[999S\033[999T\033[999@", 1 << 18);
+			break;
+		default:
+			feed_repeat(s, "\033]0;t\007\033[38;2;1;2;3;"
+			    "48:5:300m\033[99999b\033_apc\033\\\030", 1 << 18);
+			break;
+		}
+		m = term_screen_memory(s);
+		if (m > peak)
+			peak = m;
+	}
+	/* Scrollback (64 KiB) and a title are all that may grow. */
+	ASSERT_LE(peak, base + 64 * 1024 + 4096);
+	feed(s, "\033\\\033[0m\033[?1049l\033c\033[HOK");
+	ASSERT_OK(term_screen_cell(s, 0, 0, &c));
+	ASSERT_EQ(c.chars[0], 'O');
+	b = replay(s, TERM_SNAP_SCROLLBACK);
+	term_screen_free(b);
+	term_screen_free(s);
+}
+
+/* A title with control characters cannot smuggle escapes into the
+ * snapshot. */
+static void
+test_title_sanitised(void)
+{
+	struct term_screen *s;
+	char *snap;
+	size_t len, i;
+
+	ASSERT_OK(term_screen_new(&s, 5, 20, 0, 0));
+	feed(s, "\033]2;a\tb\001c\x7f\007");
+	ASSERT_CONTAINS(term_screen_title(s), "a");
+	ASSERT_OK(term_screen_snapshot(s, 0, &snap, &len));
+	for (i = 0; i + 4 < len; i++)
+		if (memcmp(snap + i, "\033]2;", 4) == 0)
+			break;
+	ASSERT(i + 4 < len);
+	for (i += 4; i < len && snap[i] != '\033'; i++)
+		ASSERT(snap[i] >= 0x20 && snap[i] != 0x7f);
+	free(snap);
+	term_screen_free(s);
+}
+
+TEST_MAIN(
+	T(test_roundtrip_colours),
+	T(test_pen_carries_over),
+	T(test_roundtrip_altscreen),
+	T(test_scrollback),
+	T(test_scrollback_bytes),
+	T(test_resize_and_seq),
+	T(test_confusing_input),
+	T(test_title_sanitised)
+)
