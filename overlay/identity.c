@@ -253,6 +253,7 @@ load(const char *path, int fd, struct ovl_identity *id, char **cause)
 	buf[n] = '\0';
 	hexlen = 2 * OVL_KEY_LEN;
 	if (strncmp(buf, KEY_TAG, sizeof KEY_TAG - 1) != 0 ||
+	    strlen(buf + sizeof KEY_TAG - 1) < hexlen ||
 	    sodium_hex2bin(priv, sizeof priv, buf + sizeof KEY_TAG - 1, hexlen,
 	    NULL, &n, NULL) != 0 || n != OVL_KEY_LEN ||
 	    strspn(buf + sizeof KEY_TAG - 1 + hexlen, "\r\n") !=
