@@ -1,0 +1,336 @@
+/*
+ * The access-key store (overlay/keys.c): roles and names, the first
+ * admin key, create/list/find/revoke surviving a restart, last-used
+ * times, the secrets handed to the handshake, refusal of exposed or
+ * damaged files, and the replay rule with its memory across restarts.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "overlay.h"
+#include "test.h"
+
+/* Opens the store in dir, asserting success. */
+static struct ovl_keystore *
+open_ok(const char *dir)
+{
+	struct ovl_keystore *ks = NULL;
+	char *cause = NULL;
+	int error;
+
+	error = ovl_keystore_open(&ks, dir, &cause);
+	if (error != 0)
+		FAIL("open %s: %d %s", dir, error, cause ? cause : "");
+	return (ks);
+}
+
+/* Role names both ways; key names by the rule. */
+static void
+test_roles_names(void)
+{
+	enum ovl_role r;
+	static const char *const good[] = { "admin", "a", "ci.bot_2-x",
+	    "abcdefghijklmnopqrstuvwxyz012345" };
+	static const char *const bad[] = { "", "Admin", "a b", "ä", "a/b",
+	    "abcdefghijklmnopqrstuvwxyz0123456", "x\n" };
+	size_t i;
+
+	for (r = OVL_ROLE_VIEWER; r <= OVL_ROLE_ADMIN; r++) {
+		enum ovl_role back;
+
+		ASSERT_OK(ovl_role_parse(ovl_role_name(r), &back));
+		ASSERT_EQ(back, r);
+	}
+	ASSERT_STREQ(ovl_role_name(OVL_ROLE_OPERATOR), "operator");
+	ASSERT_STREQ(ovl_role_name((enum ovl_role)0), "?");
+	ASSERT_EQ(ovl_role_parse("root", &r), -EINVAL);
+	for (i = 0; i < sizeof good / sizeof good[0]; i++)
+		ASSERT(ovl_key_name_valid(good[i]));
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (ovl_key_name_valid(bad[i]))
+			FAIL("\"%s\" accepted", bad[i]);
+}
+
+/* The first start makes "admin"; later starts keep it. */
+static void
+test_admin(void)
+{
+	struct ovl_keystore *ks;
+	const struct ovl_access_key *k, *again;
+	char *dir, path[600], *cause = NULL, id[OVL_KEY_ID_SIZE];
+	uint8_t secret[OVL_KEY_LEN];
+	struct stat st;
+
+	dir = test_tmpdir();
+	ks = open_ok(dir);
+	ASSERT_EQ(ovl_keystore_count(ks), 0);
+	ASSERT_OK(ovl_keystore_ensure_admin(ks, 1000, &k, &cause));
+	ASSERT_NOT_NULL(k);
+	ASSERT_STREQ(k->name, "admin");
+	ASSERT_EQ(k->role, OVL_ROLE_ADMIN);
+	ASSERT_EQ(k->created, 1000);
+	ASSERT_EQ(k->last_used, 0);
+	ovl_key_id(k->secret, id);
+	ASSERT_STREQ(k->id, id);
+	ASSERT_EQ(strlen(id), 16);
+	memcpy(secret, k->secret, OVL_KEY_LEN);
+	ASSERT_OK(ovl_keystore_ensure_admin(ks, 2000, &again, &cause));
+	ASSERT_NULL(again);
+	ASSERT_EQ(ovl_keystore_count(ks), 1);
+	ovl_keystore_free(ks);
+
+	snprintf(path, sizeof path, "%s/%s", dir, OVL_KEYS_FILE);
+	ASSERT_OK(stat(path, &st));
+	ASSERT_EQ(st.st_mode & 0777, 0600);
+	ks = open_ok(dir);
+	ASSERT_OK(ovl_keystore_ensure_admin(ks, 3000, &again, &cause));
+	ASSERT_NULL(again);
+	k = ovl_keystore_find(ks, "admin");
+	ASSERT_NOT_NULL(k);
+	ASSERT_MEMEQ(k->secret, secret, OVL_KEY_LEN);
+	ASSERT_STREQ(k->id, id);
+	ASSERT_EQ(k->created, 1000);
+	/* All keys revoked is a choice a restart respects. */
+	ASSERT_OK(ovl_keystore_revoke(ks, "admin", &cause));
+	ovl_keystore_free(ks);
+	ks = open_ok(dir);
+	ASSERT_OK(ovl_keystore_ensure_admin(ks, 4000, &again, &cause));
+	ASSERT_NULL(again);
+	ASSERT_EQ(ovl_keystore_count(ks), 0);
+	ovl_keystore_free(ks);
+	test_rmtree(dir);
+}
+
+/* Create, find, the secrets array, revoke; all survive a restart. */
+static void
+test_create_revoke(void)
+{
+	struct ovl_keystore *ks;
+	const struct ovl_access_key *k;
+	const uint8_t (*secrets)[OVL_KEY_LEN];
+	char *dir, *cause = NULL;
+	size_t n, i;
+
+	dir = test_tmpdir();
+	ks = open_ok(dir);
+	ASSERT_OK(ovl_keystore_create(ks, "laptop", OVL_ROLE_OPERATOR, 10,
+	    &k, &cause));
+	ASSERT_STREQ(k->name, "laptop");
+	ASSERT_OK(ovl_keystore_create(ks, "ci", OVL_ROLE_VIEWER, 11, NULL,
+	    &cause));
+	ASSERT_OK(ovl_keystore_create(ks, "ops", OVL_ROLE_ADMIN, 12, NULL,
+	    &cause));
+	ASSERT_EQ(ovl_keystore_create(ks, "ci", OVL_ROLE_ADMIN, 13, NULL,
+	    &cause), -EEXIST);
+	ASSERT_CONTAINS(cause, "exists");
+	free(cause);
+	ASSERT_EQ(ovl_keystore_create(ks, "Bad Name", OVL_ROLE_ADMIN, 13, NULL,
+	    &cause), -EINVAL);
+	ASSERT_CONTAINS(cause, "bad key name");
+	free(cause);
+	cause = NULL;
+	ASSERT_EQ(ovl_keystore_create(ks, "x", (enum ovl_role)9, 13, NULL,
+	    &cause), -EINVAL);
+	free(cause);
+	cause = NULL;
+	ASSERT_EQ(ovl_keystore_count(ks), 3);
+
+	secrets = ovl_keystore_secrets(ks, &n);
+	ASSERT_EQ(n, 3);
+	for (i = 0; i < n; i++)
+		ASSERT_MEMEQ(secrets[i], ovl_keystore_get(ks, i)->secret,
+		    OVL_KEY_LEN);
+	ASSERT(sodium_memcmp(secrets[0], secrets[1], OVL_KEY_LEN) != 0);
+
+	ASSERT_OK(ovl_keystore_revoke(ks, "laptop", &cause));
+	ASSERT_EQ(ovl_keystore_revoke(ks, "laptop", &cause), -ENOENT);
+	ASSERT_CONTAINS(cause, "no key named laptop");
+	free(cause);
+	cause = NULL;
+	ASSERT_NULL(ovl_keystore_find(ks, "laptop"));
+	secrets = ovl_keystore_secrets(ks, &n);
+	ASSERT_EQ(n, 2);
+	ASSERT_STREQ(ovl_keystore_get(ks, 0)->name, "ci");
+	ASSERT_MEMEQ(secrets[0], ovl_keystore_get(ks, 0)->secret,
+	    OVL_KEY_LEN);
+	ASSERT_NULL(ovl_keystore_get(ks, 2));
+	ovl_keystore_free(ks);
+
+	ks = open_ok(dir);
+	ASSERT_EQ(ovl_keystore_count(ks), 2);
+	ASSERT_NULL(ovl_keystore_find(ks, "laptop"));
+	k = ovl_keystore_find(ks, "ops");
+	ASSERT_NOT_NULL(k);
+	ASSERT_EQ(k->role, OVL_ROLE_ADMIN);
+	ASSERT_EQ(k->created, 12);
+	ovl_keystore_free(ks);
+	test_rmtree(dir);
+}
+
+/* A full store says so. */
+static void
+test_full(void)
+{
+	struct ovl_keystore *ks;
+	char *dir, name[16], *cause = NULL;
+	int i;
+
+	dir = test_tmpdir();
+	ks = open_ok(dir);
+	for (i = 0; i < OVL_KEYS_MAX; i++) {
+		snprintf(name, sizeof name, "k%d", i);
+		ASSERT_OK(ovl_keystore_create(ks, name, OVL_ROLE_VIEWER, i,
+		    NULL, &cause));
+	}
+	ASSERT_EQ(ovl_keystore_create(ks, "one-more", OVL_ROLE_VIEWER, 0,
+	    NULL, &cause), -ENOSPC);
+	ASSERT_CONTAINS(cause, "too many keys");
+	free(cause);
+	ovl_keystore_free(ks);
+	ks = open_ok(dir);
+	ASSERT_EQ(ovl_keystore_count(ks), OVL_KEYS_MAX);
+	ovl_keystore_free(ks);
+	test_rmtree(dir);
+}
+
+/* Last-used times are kept to the minute and survive a restart. */
+static void
+test_touch(void)
+{
+	struct ovl_keystore *ks;
+	char *dir, *cause = NULL;
+
+	dir = test_tmpdir();
+	ks = open_ok(dir);
+	ASSERT_OK(ovl_keystore_ensure_admin(ks, 100, NULL, &cause));
+	ASSERT_OK(ovl_keystore_touch(ks, 0, 1000, &cause));
+	ASSERT_EQ(ovl_keystore_get(ks, 0)->last_used, 1000);
+	ASSERT_OK(ovl_keystore_touch(ks, 0, 1030, &cause));
+	ASSERT_EQ(ovl_keystore_get(ks, 0)->last_used, 1000);
+	ASSERT_OK(ovl_keystore_touch(ks, 0, 1061, &cause));
+	ASSERT_EQ(ovl_keystore_get(ks, 0)->last_used, 1061);
+	ASSERT_EQ(ovl_keystore_touch(ks, 5, 1061, &cause), -EINVAL);
+	ovl_keystore_free(ks);
+	ks = open_ok(dir);
+	ASSERT_EQ(ovl_keystore_get(ks, 0)->last_used, 1061);
+	ovl_keystore_free(ks);
+	test_rmtree(dir);
+}
+
+/* Exposed or damaged key files are refused and left as they are. */
+static void
+test_refusals(void)
+{
+	struct ovl_keystore *ks;
+	char *dir, path[600], *cause = NULL, *before, *after;
+	FILE *f;
+
+	dir = test_tmpdir();
+	ks = open_ok(dir);
+	ASSERT_OK(ovl_keystore_ensure_admin(ks, 1, NULL, &cause));
+	ovl_keystore_free(ks);
+	snprintf(path, sizeof path, "%s/%s", dir, OVL_KEYS_FILE);
+	ASSERT_OK(chmod(path, 0644));
+	ASSERT_EQ(ovl_keystore_open(&ks, dir, &cause), -EPERM);
+	ASSERT_NULL(ks);
+	ASSERT_CONTAINS(cause, "chmod 600");
+	free(cause);
+	ASSERT_OK(chmod(path, 0600));
+
+	f = fopen(path, "a");
+	ASSERT_NOT_NULL(f);
+	fputs("key broken admin 1 0 zz\n", f);
+	fclose(f);
+	before = test_read_file(path, NULL);
+	ASSERT_EQ(ovl_keystore_open(&ks, dir, &cause), -EINVAL);
+	ASSERT_CONTAINS(cause, "line 3");
+	free(cause);
+	after = test_read_file(path, NULL);
+	ASSERT_STREQ(after, before);
+	free(before);
+	free(after);
+
+	f = fopen(path, "w");
+	fputs("something else\n", f);
+	fclose(f);
+	ASSERT_EQ(ovl_keystore_open(&ks, dir, &cause), -EINVAL);
+	ASSERT_CONTAINS(cause, "line 1");
+	free(cause);
+	test_rmtree(dir);
+}
+
+/* Each client's time must grow, also across a restart. */
+static void
+test_replay(void)
+{
+	struct ovl_keystore *ks;
+	uint8_t a[OVL_KEY_LEN], b[OVL_KEY_LEN];
+	char *dir, path[600], *cause = NULL, *text;
+	uint64_t t;
+
+	dir = test_tmpdir();
+	randombytes_buf(a, sizeof a);
+	randombytes_buf(b, sizeof b);
+	ks = open_ok(dir);
+	ASSERT_OK(ovl_keystore_accept_time(ks, a, 100, &cause));
+	ASSERT_EQ(ovl_keystore_accept_time(ks, a, 100, &cause), -EALREADY);
+	ASSERT_CONTAINS(cause, "not newer than 100");
+	free(cause);
+	ASSERT_EQ(ovl_keystore_accept_time(ks, a, 99, &cause), -EALREADY);
+	free(cause);
+	ASSERT_OK(ovl_keystore_accept_time(ks, a, 101, &cause));
+	ASSERT_OK(ovl_keystore_accept_time(ks, b, 50, &cause));
+	ovl_keystore_free(ks);
+
+	ks = open_ok(dir);
+	ASSERT_EQ(ovl_keystore_accept_time(ks, a, 101, &cause), -EALREADY);
+	free(cause);
+	ASSERT_EQ(ovl_keystore_accept_time(ks, b, 50, &cause), -EALREADY);
+	free(cause);
+	ASSERT_OK(ovl_keystore_accept_time(ks, a, 102, &cause));
+	/* Many handshakes: the file is compacted, not grown without end. */
+	for (t = 200; t < 1200; t++)
+		ASSERT_OK(ovl_keystore_accept_time(ks, b, t, &cause));
+	ovl_keystore_free(ks);
+	snprintf(path, sizeof path, "%s/%s", dir, OVL_CLIENTS_FILE);
+	text = test_read_file(path, NULL);
+	ASSERT_NOT_NULL(text);
+	ASSERT_LT(strlen(text), 80 * 100);
+	free(text);
+	ks = open_ok(dir);
+	ASSERT_EQ(ovl_keystore_accept_time(ks, b, 1199, &cause), -EALREADY);
+	free(cause);
+	ASSERT_EQ(ovl_keystore_accept_time(ks, a, 102, &cause), -EALREADY);
+	free(cause);
+	ASSERT_OK(ovl_keystore_accept_time(ks, b, 1200, &cause));
+	ovl_keystore_free(ks);
+
+	/* A torn last line (a crash mid-append) is skipped, not fatal. */
+	text = test_read_file(path, NULL);
+	{
+		FILE *f = fopen(path, "a");
+
+		ASSERT_NOT_NULL(f);
+		fputs("abcdef", f);
+		fclose(f);
+	}
+	ks = open_ok(dir);
+	ASSERT_EQ(ovl_keystore_accept_time(ks, b, 1200, &cause), -EALREADY);
+	free(cause);
+	ovl_keystore_free(ks);
+	free(text);
+	test_rmtree(dir);
+}
+
+TEST_MAIN(
+	T(test_roles_names),
+	T(test_admin),
+	T(test_create_revoke),
+	T(test_full),
+	T(test_touch),
+	T(test_refusals),
+	T(test_replay))
