@@ -233,9 +233,12 @@ proto_check_value(const struct proto_field *f, const json_t *v, char *path,
 		json_array_foreach(v, i, item) {
 			off = plen;
 			proto_cat(path, PROTO_PATH_MAX, &off, "[%zu]", i);
-			if (!json_is_object(item))
-				return (proto_expect(f, path, "each item: ",
-				    cause));
+			if (!json_is_object(item)) {
+				if (cause != NULL)
+					*cause = proto_xasprintf("%s: "
+					    "expected an object", path);
+				return (PROTO_E_PARAMS);
+			}
 			rc = proto_check_object(f->fields, item, path, off,
 			    cause);
 			if (rc != 0)
