@@ -180,7 +180,7 @@ apply_pattern(struct ovl_noise *hs, const struct pattern *p, const char *mods,
 			return (-ENOTSUP);
 		k = mods[i + 3] - '0';
 		i += 4;
-		if (i < len && mods[i] != '+')
+		if (i < len && (mods[i] != '+' || i + 1 == len))
 			return (-ENOTSUP);
 		if (i < len)
 			i++;
@@ -288,7 +288,8 @@ ovl_noise_init(struct ovl_noise *hs, const char *protocol_name,
 
 /* Fixes the ephemeral key. */
 void
-ovl_noise_set_ephemeral(struct ovl_noise *hs, const uint8_t e[static OVL_KEY_LEN])
+ovl_noise_set_ephemeral(struct ovl_noise *hs,
+    const uint8_t e[static OVL_KEY_LEN])
 {
 	memcpy(hs->e_priv, e, OVL_KEY_LEN);
 	crypto_scalarmult_base(hs->e_pub, hs->e_priv);
@@ -395,6 +396,8 @@ ovl_noise_write(struct ovl_noise *hs, const uint8_t *payload, size_t len,
 		return (-EINVAL);
 	if (!our_turn(hs) || hs->tok != 0)
 		return (-EAGAIN);
+	if (payload == NULL)
+		payload = (const uint8_t *)"";	/* len is 0 */
 	if (len > OVL_NOISE_MSG_MAX)
 		return (-EMSGSIZE);
 	need = message_size(hs, len);
@@ -576,9 +579,10 @@ ovl_noise_remote_static(const struct ovl_noise *hs)
 	return (hs->has_rs ? hs->rs : NULL);
 }
 
-/* Wipes everything. */
+/* Wipes everything; the state is dead afterwards. */
 void
 ovl_noise_clear(struct ovl_noise *hs)
 {
 	sodium_memzero(hs, sizeof *hs);
+	hs->failed = 1;
 }
