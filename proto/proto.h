@@ -232,6 +232,71 @@ int proto_role_parse(const char *s, enum proto_role *role)
 int proto_request_check(const struct proto_msg *m, enum proto_role role,
     const struct proto_method **mp, json_t **reply) WARN_UNUSED_RESULT;
 
+/* stream.c */
+
+/*
+ * Receives a frame of a framed stream: payload types (1-15) in pieces as
+ * they arrive (never empty), control types (16-31) whole (maybe empty).
+ * Non-zero stops the feed and is returned.
+ */
+typedef int (*proto_frame_cb)(void *arg, enum proto_frame type,
+    const uint8_t *data, size_t len);
+
+/* The incremental decoder of a framed stream; fields private. */
+struct proto_fdec {
+	uint8_t		 hdr[PROTO_FRAME_HDR];
+	size_t		 hlen;		/* header bytes held */
+	unsigned	 type;		/* of the frame being read */
+	uint32_t	 left;		/* its payload bytes still to come */
+	size_t		 clen;		/* control payload bytes held */
+	uint8_t		 ctl[PROTO_FRAME_CTL_MAX];
+};
+
+/* The incremental decoder of a JSON-lines stream; fields private. */
+struct proto_ldec {
+	size_t		 max;		/* longest line, newline included */
+	char		*buf;		/* partial line (owned) */
+	size_t		 len;
+	size_t		 cap;
+};
+
+/* Writes the 5-byte header of a frame of len payload bytes. */
+void proto_frame_hdr(uint8_t hdr[static PROTO_FRAME_HDR],
+    enum proto_frame type, uint32_t len);
+/* Writes the 4-byte payload of a RESIZE frame. */
+void proto_frame_resize(uint8_t out[static 4], unsigned rows,
+    unsigned cols);
+/* Reads a RESIZE payload; -EPROTO if it is not 4 bytes or a size is 0. */
+int proto_frame_resize_parse(const uint8_t *p, size_t len, unsigned *rows,
+    unsigned *cols) WARN_UNUSED_RESULT;
+/* Writes the 4-byte payload of an EXIT frame. */
+void proto_frame_exit(uint8_t out[static 4], int32_t code);
+/* Reads an EXIT payload; -EPROTO if it is not 4 bytes. */
+int proto_frame_exit_parse(const uint8_t *p, size_t len, int32_t *code)
+    WARN_UNUSED_RESULT;
+/* Sets up a frame decoder (it holds no heap memory). */
+void proto_fdec_init(struct proto_fdec *d);
+/*
+ * Feeds framed-stream bytes, split anywhere. -EPROTO for an unknown
+ * type, -EMSGSIZE for a frame over PROTO_FRAME_MAX (a control frame over
+ * PROTO_FRAME_CTL_MAX); both break the stream: close the channel.
+ */
+int proto_fdec_feed(struct proto_fdec *d, const void *data, size_t len,
+    proto_frame_cb cb, void *arg) WARN_UNUSED_RESULT;
+/* Sets up a line decoder for lines of at most max bytes (0: default). */
+void proto_ldec_init(struct proto_ldec *d, size_t max);
+/* Frees what a line decoder holds. */
+void proto_ldec_free(struct proto_ldec *d);
+/*
+ * Feeds JSON-lines bytes, split anywhere; cb gets each line without its
+ * newline. -EMSGSIZE for a line over the maximum, -ENOMEM.
+ */
+int proto_ldec_feed(struct proto_ldec *d, const void *data, size_t len,
+    proto_msg_cb cb, void *arg) WARN_UNUSED_RESULT;
+/* Encodes v as one line (compact JSON, newline); -EMSGSIZE, -ENOMEM. */
+int proto_line_encode(const json_t *v, char **out, size_t *outlen)
+    WARN_UNUSED_RESULT;
+
 /* doc.c */
 
 /* The generated method reference of docs/PROTOCOL.md (caller frees). */
