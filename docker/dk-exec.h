@@ -157,4 +157,158 @@ struct dk_event {
 int dk_event_from_json(const json_t *obj, struct dk_event *ev)
     WARN_UNUSED_RESULT;
 
+/* streams.c */
+
+struct dk_client;
+struct dk_req;
+struct dk_stream;
+
+/*
+ * Called with each run of bytes of a logs stream as it arrives: kind is
+ * DK_STREAM_STDOUT/STDERR (no TTY) or DK_STREAM_RAW (TTY). A frame may
+ * come in several calls. The callback may pause, resume or cancel.
+ */
+typedef void dk_chunk_cb(struct dk_stream *s, int kind, const char *buf,
+    size_t len, void *arg);
+/* Called with each stats sample (borrowed, valid during the call). */
+typedef void dk_stats_cb(struct dk_stream *s, const struct dk_stats *st,
+    json_t *raw, void *arg);
+/* Called with each engine event; raw is the whole object (borrowed). */
+typedef void dk_event_cb(struct dk_stream *s, const struct dk_event *ev,
+    json_t *raw, void *arg);
+/* Called with each pull progress message (borrowed). */
+typedef void dk_pull_cb(struct dk_stream *s, const struct dk_pull_event *ev,
+    void *arg);
+/*
+ * Called once when a stream ends: status 0 (the engine ended it), or a
+ * negative dk_err with a human message ("No such container: web",
+ * "connection to Docker ... lost"). s is freed when this returns.
+ */
+typedef void dk_stream_end_cb(struct dk_stream *s, int status,
+    const char *message, void *arg);
+
+/* The callbacks of a stream; on_end is required, one data callback. */
+struct dk_stream_cbs {
+	dk_chunk_cb		*on_chunk;	/* logs */
+	dk_stats_cb		*on_stats;	/* stats */
+	dk_event_cb		*on_event;	/* events */
+	dk_pull_cb		*on_pull;	/* image pull */
+	dk_stream_end_cb	*on_end;
+	void			*arg;
+};
+
+/*
+ * Streams stats of a container (GET /containers/{id}/stats). one_shot
+ * asks for a single sample (stream=false; the engine still waits one
+ * interval so the CPU percent has a base) and then the stream ends.
+ */
+int dk_stats_stream(struct dk_client *c, const char *id, int one_shot,
+    const struct dk_stream_cbs *cbs, struct dk_stream **sp)
+    WARN_UNUSED_RESULT;
+/*
+ * Streams engine events (GET /events). filters is a Docker filter object
+ * (see dk_filters) or NULL; since/until are unix seconds, 0 for none
+ * (with until the stream ends there).
+ */
+int dk_events_stream(struct dk_client *c, const json_t *filters,
+    long long since, long long until, const struct dk_stream_cbs *cbs,
+    struct dk_stream **sp) WARN_UNUSED_RESULT;
+/*
+ * Pulls an image (POST /images/create?fromImage=&tag=), reporting
+ * per-layer progress. A pull that fails midway ends with the engine's
+ * final error message (status DK_E_INTERNAL); tag NULL means "latest"
+ * unless image carries one.
+ */
+int dk_image_pull(struct dk_client *c, const char *image, const char *tag,
+    const struct dk_stream_cbs *cbs, struct dk_stream **sp)
+    WARN_UNUSED_RESULT;
+/*
+ * Stops delivery until dk_stream_resume: the transfer is paused, so the
+ * engine's bytes wait in the socket, not in memory. Bytes of a read
+ * already in hand (one read, at most CURL_MAX_WRITE_SIZE) still arrive.
+ */
+void dk_stream_pause(struct dk_stream *s);
+/* Resumes delivery from the next loop turn. */
+void dk_stream_resume(struct dk_stream *s);
+/*
+ * Cancels a stream: on_end follows once with DK_E_CANCELLED on a later
+ * loop turn (unless it is running already; then this does nothing).
+ */
+void dk_stream_cancel(struct dk_stream *s);
+/* Bytes of body received so far (before decoding). */
+uint64_t dk_stream_bytes(const struct dk_stream *s);
+
+/* streams.c, internal to docker/ */
+
+/* How a stream's body is decoded. */
+enum dk_stream_mode {
+	DK_SM_RAW,		/* TTY logs: bytes as they come */
+	DK_SM_DEMUX,		/* logs: 8-byte frame headers */
+	DK_SM_STATS,		/* line-delimited JSON of each kind */
+	DK_SM_EVENTS,
+	DK_SM_PULL,
+};
+
+/* A stream: one streamed request and its decoder. */
+struct dk_stream {
+	struct dk_client	*c;
+	struct dk_req		*req;		/* running request, or NULL */
+	enum dk_stream_mode	 mode;
+	struct dk_demux		 demux;
+	struct dk_jsonl		 jsonl;
+	struct dk_stream_cbs	 cbs;
+	char			*what;		/* "logs", "stats", ... */
+	char			*id;		/* container, for logs */
+	struct dk_logs_opts	*logs;		/* for logs, until started */
+	int			 err;		/* our own failure, or 0 */
+	char			*msg;
+	int			 streaming;	/* req is the stream itself */
+	int			 paused;
+	int			 cancelled;
+	int			 ended;
+	uint64_t		 bytes;
+};
+
+/* Makes a stream (not started); NULL when out of memory. */
+struct dk_stream *dk__stream_new(struct dk_client *c,
+    const struct dk_stream_cbs *cbs, enum dk_stream_mode mode,
+    const char *what);
+/* Frees a stream that will get no callback. */
+void dk__stream_free(struct dk_stream *s);
+/* Ends a stream: calls on_end once and frees it. */
+void dk__stream_end(struct dk_stream *s, int status, const char *msg);
+/* Starts s's streamed request on path; as dk_request. */
+int dk__stream_start(struct dk_stream *s, const char *method,
+    const char *path) WARN_UNUSED_RESULT;
+
+/* logs.c */
+
+/* Whether a container has a TTY; AUTO asks the engine first. */
+enum dk_tty {
+	DK_TTY_AUTO = 0,
+	DK_TTY_NO,
+	DK_TTY_YES,
+};
+
+/* What GET /containers/{id}/logs should send. */
+struct dk_logs_opts {
+	int		stdout_on;	/* both 0: both streams */
+	int		stderr_on;
+	int		follow;		/* keep streaming until it stops */
+	int		timestamps;	/* RFC 3339 time before each line */
+	long long	tail;		/* last N lines; < 0: all */
+	long long	since;		/* unix seconds, 0: from the start */
+	long long	until;		/* unix seconds, 0: no end */
+	enum dk_tty	tty;
+};
+
+/*
+ * Streams a container's logs to cbs->on_chunk: stdout and stderr apart
+ * when the container has no TTY (demultiplexed), DK_STREAM_RAW when it
+ * has one. With DK_TTY_AUTO the container is inspected first.
+ */
+int dk_logs(struct dk_client *c, const char *id, const struct dk_logs_opts *o,
+    const struct dk_stream_cbs *cbs, struct dk_stream **sp)
+    WARN_UNUSED_RESULT;
+
 #endif
