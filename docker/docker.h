@@ -70,7 +70,7 @@ int dk_err_from_http(long status);
 struct dk_endpoint {
 	char		*host;		/* "unix:///var/run/docker.sock" */
 	char		*unix_path;	/* for unix://, else NULL */
-	char		*base_url;	/* "http://localhost", "https://h:2376" */
+	char		*base_url;	/* "http://localhost", "https://h:1" */
 	int		 tls;		/* https */
 	int		 tls_verify;	/* check the engine's certificate */
 	char		*ca;		/* PEM files, or NULL */

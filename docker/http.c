@@ -510,9 +510,9 @@ dk_client_new(uv_loop_t *loop, const struct dk_endpoint *ep,
 	if (ep->api_version != NULL) {
 		if (dk__version_num(ep->api_version) <
 		    dk__version_num(DK_API_VERSION_MIN)) {
-			*cause = dk__asprintf("API version %s is older than the "
-			    "oldest this client speaks (%s)", ep->api_version,
-			    DK_API_VERSION_MIN);
+			*cause = dk__asprintf("API version %s is older than "
+			    "the oldest this client speaks (%s)",
+			    ep->api_version, DK_API_VERSION_MIN);
 			rc = -EINVAL;
 			goto fail;
 		}

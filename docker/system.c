@@ -30,8 +30,8 @@ ping_cb(struct dk_req *req, int status, json_t *result, void *arg)
 		v = dk_req_header(req, "Api-Version");
 		os = dk_req_header(req, "OSType");
 		ex = dk_req_header(req, "Docker-Experimental");
-		o = json_pack("{s:s?, s:s?, s:b}", "ApiVersion", v, "OSType", os,
-		    "Experimental", ex != NULL && strcmp(ex, "true") == 0);
+		o = json_pack("{s:s?, s:s?, s:b}", "ApiVersion", v, "OSType",
+		    os, "Experimental", ex != NULL && strcmp(ex, "true") == 0);
 		if (o == NULL)
 			status = DK_E_INTERNAL;
 	}
