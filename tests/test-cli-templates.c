@@ -290,9 +290,11 @@ test_deploy_full(void)
 	    "\"labels\": {\"com.example.vendor\": \"Example\", "
 	    "  \"com.example.tier\": \"front\", "
 	    "  \"pier.template\": \"Static Web\"},"
-	    "\"ports\": [{\"host\": 8080, \"container\": 80, \"proto\": \"tcp\"},"
+	    "\"ports\": [{\"host\": 8080, \"container\": 80, "
+	    "  \"proto\": \"tcp\"},"
 	    "  {\"container\": 443, \"proto\": \"tcp\"}],"
-	    "\"volumes\": [{\"target\": \"/usr/share/www\", \"readonly\": false},"
+	    "\"volumes\": [{\"target\": \"/usr/share/www\", "
+	    "  \"readonly\": false},"
 	    "  {\"source\": \"/srv/static-web/conf\", "
 	    "   \"target\": \"/etc/static-web\", \"readonly\": true}],"
 	    "\"restart\": \"unless-stopped\","
@@ -841,7 +843,8 @@ test_bad_files(void)
 	bad_case("{\"type\": 3, \"title\": \"Bad\"}", "field \"repository\": "
 	    "missing");
 	bad_case("{\"type\": 2, \"title\": \"Bad\", \"repository\": "
-	    "{\"url\": \"u\"}}", "field \"stackfile\": missing");
+	    "{\"url\": \"u\"}}", "field \"repository.stackfile\": "
+	    "missing");
 	bad_case("{\"type\": 2, \"title\": \"Bad\", \"repository\": \"u\"}",
 	    "field \"repository\": expected an object");
 	bad_case("{\"type\": 1, \"title\": \"Bad\", \"image\": \"x\", "

@@ -92,8 +92,10 @@ cli_tpl_split_command(const char *s, json_t **argv, char **cause)
 				inword = 1;
 			}
 		} else if (strchr(" \t\n\r", *p) != NULL) {
-			if (inword && (rc = push_word(a, buf,
-			    (size_t)(w - buf), cause)) != 0)
+			if (inword)
+				rc = push_word(a, buf, (size_t)(w - buf),
+				    cause);
+			if (rc != 0)
 				goto out;
 			w = buf;
 			inword = 0;
@@ -107,7 +109,9 @@ cli_tpl_split_command(const char *s, json_t **argv, char **cause)
 		    "unterminated %c quote", quote);
 		goto out;
 	}
-	if (inword && (rc = push_word(a, buf, (size_t)(w - buf), cause)) != 0)
+	if (inword)
+		rc = push_word(a, buf, (size_t)(w - buf), cause);
+	if (rc != 0)
 		goto out;
 	*argv = a;
 	a = NULL;
@@ -126,7 +130,8 @@ docker_name_ok(const char *s, size_t min)
 	if (!isalnum((unsigned char)s[0]))
 		return (0);
 	for (n = 1; s[n] != '\0'; n++)
-		if (!isalnum((unsigned char)s[n]) && strchr("_.-", s[n]) == NULL)
+		if (!isalnum((unsigned char)s[n]) &&
+		    strchr("_.-", s[n]) == NULL)
 			return (0);
 	return (n >= min && n <= NAME_MAX_LEN);
 }
@@ -167,14 +172,16 @@ cli_tpl_parse_volume(const char *s, char **source, char **target,
 		    "container path must be absolute", s);
 		goto out;
 	}
-	if (n == 2 && parts[0][0] != '/' && !docker_name_ok(parts[0], 1)) {
+	if (n == 2 && parts[0][0] != '/' && !docker_name_ok(parts[0], 2)) {
 		rc = cli_tpl__error(cause, -EINVAL, "volume \"%s\": the "
 		    "source must be an absolute path on the node or a volume "
 		    "name", s);
 		goto out;
 	}
-	if ((*target = strdup(parts[n - 1])) == NULL ||
-	    (n == 2 && (*source = strdup(parts[0])) == NULL)) {
+	*target = strdup(parts[n - 1]);
+	if (n == 2)
+		*source = strdup(parts[0]);
+	if (*target == NULL || (n == 2 && *source == NULL)) {
 		rc = cli_tpl__error(cause, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -380,7 +387,8 @@ build_env(const struct cli_tpl *t, const struct cli_tpl_overrides *o,
 		rc = cli_tpl__error(cause, -ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = read_given(o, g, cause)) != 0)
+	rc = read_given(o, g, cause);
+	if (rc != 0)
 		goto out;
 	for (i = 0; i < t->nenv; i++) {
 		rc = env_value(t, &t->env[i], o, g, &value, &asked, cause);
@@ -407,8 +415,8 @@ build_env(const struct cli_tpl *t, const struct cli_tpl_overrides *o,
 				break;
 		if (j < o->nenv)
 			continue;
-		if ((rc = push_env(env, g[i].arg, g[i].namelen, g[i].value,
-		    cause)) != 0)
+		rc = push_env(env, g[i].arg, g[i].namelen, g[i].value, cause);
+		if (rc != 0)
 			goto out;
 	}
 	if (json_array_size(env) > 0) {
@@ -441,7 +449,8 @@ build_ports(const struct cli_tpl *t, const struct cli_tpl_overrides *o,
 		memcpy(ports, t->ports, t->nports * sizeof *ports);
 	n = t->nports;
 	for (i = 0; i < o->nports; i++) {
-		if ((rc = cli_tpl_parse_port(o->ports[i], &np, cause)) != 0)
+		rc = cli_tpl_parse_port(o->ports[i], &np, cause);
+		if (rc != 0)
 			goto out;
 		for (j = 0; j < n; j++)
 			if (ports[j].container == np.container &&
@@ -499,8 +508,9 @@ build_volumes(const struct cli_tpl *t, const struct cli_tpl_overrides *o,
 	}
 	n = t->nvolumes;
 	for (i = 0; i < o->nvolumes; i++) {
-		if ((rc = cli_tpl_parse_volume(o->volumes[i], &src, &dst, &ro,
-		    cause)) != 0)
+		rc = cli_tpl_parse_volume(o->volumes[i], &src, &dst, &ro,
+		    cause);
+		if (rc != 0)
 			goto out;
 		owned[nowned++] = src;
 		owned[nowned++] = dst;
@@ -558,16 +568,59 @@ build_labels(const struct cli_tpl *t, json_t *p, char **cause)
 	return (put(p, CLI_TPL_K_LABELS, l, cause));
 }
 
+/* Sets the container name: --name, else the template's if Docker takes
+ * it (the template's is only a suggestion). */
+static int
+build_name(const struct cli_tpl *t, const struct cli_tpl_overrides *o,
+    json_t *p, char **cause)
+{
+	if (o->name != NULL && !docker_name_ok(o->name, 2))
+		return (cli_tpl__error(cause, -EINVAL, "--name \"%s\": a "
+		    "container name is 2-%d letters, digits, '_', '.' or '-', "
+		    "starting with a letter or digit", o->name, NAME_MAX_LEN));
+	if (o->name != NULL)
+		return (put(p, CLI_TPL_K_NAME, json_string(o->name), cause));
+	if (t->name != NULL && docker_name_ok(t->name, 2))
+		return (put(p, CLI_TPL_K_NAME, json_string(t->name), cause));
+	return (0);
+}
+
+/* Sets cmd from the template's command string, split as sh would. */
+static int
+build_cmd(const struct cli_tpl *t, json_t *p, char **cause)
+{
+	json_t *argv;	/* owned until put */
+	char *why = NULL;
+	int rc;
+
+	if (t->command == NULL)
+		return (0);
+	if (cli_tpl_split_command(t->command, &argv, &why) != 0) {
+		rc = cli_tpl__error(cause, -EINVAL, "template %lld \"%s\": "
+		    "field \"command\": %s", t->id, t->title,
+		    why ? why : "invalid");
+		free(why);
+		return (rc);
+	}
+	if (json_array_size(argv) == 0) {
+		json_decref(argv);
+		return (0);
+	}
+	return (put(p, CLI_TPL_K_CMD, argv, cause));
+}
+
 /* Sets image, name, cmd, restart and the simple fields. */
 static int
 build_simple(const struct cli_tpl *t, const struct cli_tpl_overrides *o,
     json_t *p, char **cause)
 {
-	json_t *argv;	/* owned until put */
-	const char *name;
-	char *why = NULL, *image;
+	char *image;
 	int rc;
 
+	if (o->restart != NULL && !cli_tpl__restart_ok(o->restart))
+		return (cli_tpl__error(cause, -EINVAL, "--restart \"%s\": "
+		    "expected no, always, unless-stopped or on-failure[:N]",
+		    o->restart));
 	if (t->registry != NULL) {
 		if (asprintf(&image, "%s/%s", t->registry, t->image) < 0)
 			return (cli_tpl__error(cause, -ENOMEM, "out of "
@@ -576,54 +629,27 @@ build_simple(const struct cli_tpl *t, const struct cli_tpl_overrides *o,
 		free(image);
 	} else
 		rc = put(p, CLI_TPL_K_IMAGE, json_string(t->image), cause);
-	if (rc != 0)
-		return (rc);
-	name = o->name;
-	if (name != NULL && !docker_name_ok(name, 2))
-		return (cli_tpl__error(cause, -EINVAL, "--name \"%s\": a "
-		    "container name is 2-%d letters, digits, '_', '.' or '-', "
-		    "starting with a letter or digit", name, NAME_MAX_LEN));
-	/* The template's name is only a suggestion; use it if Docker can. */
-	if (name == NULL && t->name != NULL && docker_name_ok(t->name, 2))
-		name = t->name;
-	if (name != NULL &&
-	    (rc = put(p, CLI_TPL_K_NAME, json_string(name), cause)) != 0)
-		return (rc);
-	if (t->command != NULL) {
-		if (cli_tpl_split_command(t->command, &argv, &why) != 0) {
-			rc = cli_tpl__error(cause, -EINVAL, "template %lld "
-			    "\"%s\": field \"command\": %s", t->id, t->title,
-			    why ? why : "invalid");
-			free(why);
-			return (rc);
-		}
-		if (json_array_size(argv) == 0)
-			json_decref(argv);
-		else if ((rc = put(p, CLI_TPL_K_CMD, argv, cause)) != 0)
-			return (rc);
-	}
-	if (o->restart != NULL && !cli_tpl__restart_ok(o->restart))
-		return (cli_tpl__error(cause, -EINVAL, "--restart \"%s\": "
-		    "expected no, always, unless-stopped or on-failure[:N]",
-		    o->restart));
+	if (rc == 0)
+		rc = build_name(t, o, p, cause);
+	if (rc == 0)
+		rc = build_cmd(t, p, cause);
 	/* Portainer's default for templates is "always". */
-	if ((rc = put(p, CLI_TPL_K_RESTART, json_string(o->restart ?
-	    o->restart : t->restart ? t->restart : "always"), cause)) != 0)
-		return (rc);
-	if (t->privileged && (rc = put(p, CLI_TPL_K_PRIVILEGED, json_true(),
-	    cause)) != 0)
-		return (rc);
-	if (t->interactive && ((rc = put(p, CLI_TPL_K_TTY, json_true(),
-	    cause)) != 0 || (rc = put(p, CLI_TPL_K_STDIN, json_true(),
-	    cause)) != 0))
-		return (rc);
-	if (t->hostname != NULL && *t->hostname != '\0' && (rc = put(p,
-	    CLI_TPL_K_HOSTNAME, json_string(t->hostname), cause)) != 0)
-		return (rc);
-	if (t->network != NULL && *t->network != '\0' && (rc = put(p,
-	    CLI_TPL_K_NETWORK, json_string(t->network), cause)) != 0)
-		return (rc);
-	return (0);
+	if (rc == 0)
+		rc = put(p, CLI_TPL_K_RESTART, json_string(o->restart ?
+		    o->restart : t->restart ? t->restart : "always"), cause);
+	if (rc == 0 && t->privileged)
+		rc = put(p, CLI_TPL_K_PRIVILEGED, json_true(), cause);
+	if (rc == 0 && t->interactive)
+		rc = put(p, CLI_TPL_K_TTY, json_true(), cause);
+	if (rc == 0 && t->interactive)
+		rc = put(p, CLI_TPL_K_STDIN, json_true(), cause);
+	if (rc == 0 && t->hostname != NULL && *t->hostname != '\0')
+		rc = put(p, CLI_TPL_K_HOSTNAME, json_string(t->hostname),
+		    cause);
+	if (rc == 0 && t->network != NULL && *t->network != '\0')
+		rc = put(p, CLI_TPL_K_NETWORK, json_string(t->network),
+		    cause);
+	return (rc);
 }
 
 /* Turns a container template and overrides into container.create
@@ -644,11 +670,16 @@ cli_tpl_deploy_params(const struct cli_tpl *t,
 	p = json_object();
 	if (p == NULL)
 		return (cli_tpl__error(cause, -ENOMEM, "out of memory"));
-	if ((rc = build_simple(t, o, p, cause)) != 0 ||
-	    (rc = build_env(t, o, p, cause)) != 0 ||
-	    (rc = build_labels(t, p, cause)) != 0 ||
-	    (rc = build_ports(t, o, p, cause)) != 0 ||
-	    (rc = build_volumes(t, o, p, cause)) != 0) {
+	rc = build_simple(t, o, p, cause);
+	if (rc == 0)
+		rc = build_env(t, o, p, cause);
+	if (rc == 0)
+		rc = build_labels(t, p, cause);
+	if (rc == 0)
+		rc = build_ports(t, o, p, cause);
+	if (rc == 0)
+		rc = build_volumes(t, o, p, cause);
+	if (rc != 0) {
 		json_decref(p);
 		return (rc);
 	}

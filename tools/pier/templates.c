@@ -25,13 +25,18 @@
 /* Room for "list[i]" in messages. */
 #define WHERE_LEN	48
 
-/* Where an error is: file, template position and title. */
+/*
+ * Where an error is (file, template position and title, list entry) and
+ * the first error met: once rc is set, every reader below does nothing,
+ * so a template is read as a plain list of calls and checked once.
+ */
 struct tpl_ctx {
 	const char	*origin;
 	size_t		 index;
 	const char	*title;
 	const char	*path;		/* list entry being read, or NULL */
 	char		**cause;
+	int		 rc;
 };
 
 /* Formats an error for the caller; returns code so callers can return it. */
@@ -51,25 +56,26 @@ cli_tpl__error(char **cause, int code, const char *fmt, ...)
 	return (code);
 }
 
-/* Reports a bad field of the template being read. */
+/* Records a bad field of the template being read, if it is the first. */
 static int __attribute__((format(printf, 3, 4)))
 bad(struct tpl_ctx *c, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 	char *what;
-	int rc;
 
+	if (c->rc != 0)
+		return (c->rc);
 	va_start(ap, fmt);
 	if (vasprintf(&what, fmt, ap) < 0)
 		what = NULL;
 	va_end(ap);
-	rc = cli_tpl__error(c->cause, -EINVAL,
+	c->rc = cli_tpl__error(c->cause, -EINVAL,
 	    "%s: template %zu%s%s%s: field \"%s%s%s\": %s", c->origin,
 	    c->index + 1, c->title ? " \"" : "", c->title ? c->title : "",
 	    c->title ? "\"" : "", c->path ? c->path : "",
 	    c->path ? "." : "", field, what ? what : "invalid");
 	free(what);
-	return (rc);
+	return (c->rc);
 }
 
 /* Names a JSON value's type for messages. */
@@ -95,78 +101,81 @@ json_kind(const json_t *v)
 }
 
 /* Reads an optional string field (null counts as absent). */
-static int
+static void
 get_str(struct tpl_ctx *c, json_t *o, const char *key, int required,
     const char **out)
 {
 	json_t *v;	/* borrowed */
 
 	*out = NULL;
+	if (c->rc != 0)
+		return;
 	v = json_object_get(o, key);
 	if (v == NULL || json_is_null(v)) {
 		if (required)
-			return (bad(c, key, "missing"));
-		return (0);
-	}
-	if (!json_is_string(v))
-		return (bad(c, key, "expected a string, got %s",
-		    json_kind(v)));
-	*out = json_string_value(v);
-	if (required && **out == '\0')
-		return (bad(c, key, "empty"));
-	return (0);
+			bad(c, key, "missing");
+	} else if (!json_is_string(v))
+		bad(c, key, "expected a string, got %s", json_kind(v));
+	else if (required && *json_string_value(v) == '\0')
+		bad(c, key, "empty");
+	else
+		*out = json_string_value(v);
 }
 
 /* Reads an optional boolean field (absent or null is false). */
-static int
+static void
 get_bool(struct tpl_ctx *c, json_t *o, const char *key, int *out)
 {
 	json_t *v;	/* borrowed */
 
 	*out = 0;
+	if (c->rc != 0)
+		return;
 	v = json_object_get(o, key);
 	if (v == NULL || json_is_null(v))
-		return (0);
+		return;
 	if (!json_is_boolean(v))
-		return (bad(c, key, "expected true or false, got %s",
-		    json_kind(v)));
-	*out = json_is_true(v);
-	return (0);
+		bad(c, key, "expected true or false, got %s", json_kind(v));
+	else
+		*out = json_is_true(v);
 }
 
-/* Reads an optional array field, bounded; *n is 0 when absent. */
-static int
-get_array(struct tpl_ctx *c, json_t *o, const char *key, json_t **out,
-    size_t *n)
+/*
+ * Reads an optional array field (bounded) and allocates n elements of
+ * size for it; returns its length, 0 when absent or on error.
+ */
+static size_t
+get_array(struct tpl_ctx *c, json_t *o, const char *key, size_t size,
+    json_t **array, void **elems)
 {
 	json_t *v;	/* borrowed */
+	size_t n;
 
-	*out = NULL;
-	*n = 0;
+	*array = NULL;
+	*elems = NULL;
+	if (c->rc != 0)
+		return (0);
 	v = json_object_get(o, key);
 	if (v == NULL || json_is_null(v))
 		return (0);
-	if (!json_is_array(v))
-		return (bad(c, key, "expected an array, got %s",
-		    json_kind(v)));
-	if (json_array_size(v) > CLI_TPL_MAX_LIST)
-		return (bad(c, key, "more than %d entries", CLI_TPL_MAX_LIST));
-	*out = v;
-	*n = json_array_size(v);
-	return (0);
-}
-
-/* Allocates a zeroed array of n elements (none when n is 0). */
-static int
-alloc_array(struct tpl_ctx *c, size_t n, size_t size, void **out)
-{
-	*out = NULL;
+	if (!json_is_array(v)) {
+		bad(c, key, "expected an array, got %s", json_kind(v));
+		return (0);
+	}
+	n = json_array_size(v);
+	if (n > CLI_TPL_MAX_LIST) {
+		bad(c, key, "more than %d entries", CLI_TPL_MAX_LIST);
+		return (0);
+	}
 	if (n == 0)
 		return (0);
-	*out = calloc(n, size);
-	if (*out == NULL)
-		return (cli_tpl__error(c->cause, -ENOMEM, "out of memory"));
-	return (0);
+	*elems = calloc(n, size);
+	if (*elems == NULL) {
+		c->rc = cli_tpl__error(c->cause, -ENOMEM, "out of memory");
+		return (0);
+	}
+	*array = v;
+	return (n);
 }
 
 /* Parses a decimal port 1-65535 from [s, e). */
@@ -249,7 +258,7 @@ item(char *buf, size_t size, const char *list, size_t i)
 }
 
 /* Reads a template's "type": an integer (or numeric string) 1-4. */
-static int
+static void
 read_type(struct tpl_ctx *c, json_t *o, enum cli_tpl_type *out)
 {
 	json_t *v;	/* borrowed */
@@ -257,221 +266,205 @@ read_type(struct tpl_ctx *c, json_t *o, enum cli_tpl_type *out)
 	const char *s;
 
 	v = json_object_get(o, "type");
-	if (v == NULL)
-		return (bad(c, "type", "missing"));
+	if (v == NULL) {
+		bad(c, "type", "missing");
+		return;
+	}
 	if (json_is_integer(v))
 		n = json_integer_value(v);
 	else if (json_is_string(v)) {
 		s = json_string_value(v);
 		if (strlen(s) == 1 && s[0] >= '1' && s[0] <= '4')
 			n = s[0] - '0';
-	} else
-		return (bad(c, "type", "expected a number, got %s",
-		    json_kind(v)));
+	} else {
+		bad(c, "type", "expected a number, got %s", json_kind(v));
+		return;
+	}
 	if (n < 1 || n > 4)
-		return (bad(c, "type", "expected 1 (container), 2 (swarm "
-		    "stack), 3 (compose stack) or 4 (edge)"));
-	*out = (enum cli_tpl_type)n;
-	return (0);
+		bad(c, "type", "expected 1 (container), 2 (swarm stack), 3 "
+		    "(compose stack) or 4 (edge)");
+	else
+		*out = (enum cli_tpl_type)n;
 }
 
 /* Reads "categories": an array of strings. */
-static int
+static void
 read_categories(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
 {
 	json_t *a, *v;	/* borrowed */
 	char where[WHERE_LEN];
-	size_t i, n;
-	int rc;
+	size_t i;
 
-	if ((rc = get_array(c, o, "categories", &a, &n)) != 0 ||
-	    (rc = alloc_array(c, n, sizeof *t->categories,
-	    (void **)&t->categories)) != 0)
-		return (rc);
+	t->ncategories = get_array(c, o, "categories", sizeof *t->categories,
+	    &a, (void **)&t->categories);
 	json_array_foreach(a, i, v) {
-		if (!json_is_string(v))
-			return (bad(c, item(where, sizeof where, "categories",
-			    i), "expected a string, got %s", json_kind(v)));
+		if (!json_is_string(v)) {
+			bad(c, item(where, sizeof where, "categories", i),
+			    "expected a string, got %s", json_kind(v));
+			return;
+		}
 		t->categories[i] = json_string_value(v);
 	}
-	t->ncategories = n;
-	return (0);
 }
 
 /* Reads "ports": strings "[HOST:]CTR/PROTO". */
-static int
+static void
 read_ports(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
 {
 	json_t *a, *v;	/* borrowed */
 	char where[WHERE_LEN], *why = NULL;
-	size_t i, n;
-	int rc;
+	size_t i;
 
-	if ((rc = get_array(c, o, "ports", &a, &n)) != 0 ||
-	    (rc = alloc_array(c, n, sizeof *t->ports, (void **)&t->ports))
-	    != 0)
-		return (rc);
+	t->nports = get_array(c, o, "ports", sizeof *t->ports, &a,
+	    (void **)&t->ports);
 	json_array_foreach(a, i, v) {
 		item(where, sizeof where, "ports", i);
-		if (!json_is_string(v))
-			return (bad(c, where, "expected a string, got %s",
-			    json_kind(v)));
+		if (!json_is_string(v)) {
+			bad(c, where, "expected a string, got %s",
+			    json_kind(v));
+			return;
+		}
 		if (cli_tpl_parse_port(json_string_value(v), &t->ports[i],
 		    &why) != 0) {
-			rc = bad(c, where, "%s", why ? why : "invalid");
+			bad(c, where, "%s", why ? why : "invalid");
 			free(why);
-			return (rc);
+			return;
 		}
 	}
-	t->nports = n;
-	return (0);
 }
 
 /* Reads "volumes": objects {container, bind, readonly}. */
-static int
+static void
 read_volumes(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
 {
+	struct cli_tpl_volume *vol;
 	json_t *a, *v;	/* borrowed */
 	char where[WHERE_LEN];
-	size_t i, n;
-	int rc;
+	size_t i;
 
-	if ((rc = get_array(c, o, "volumes", &a, &n)) != 0 ||
-	    (rc = alloc_array(c, n, sizeof *t->volumes,
-	    (void **)&t->volumes)) != 0)
-		return (rc);
+	t->nvolumes = get_array(c, o, "volumes", sizeof *t->volumes, &a,
+	    (void **)&t->volumes);
 	json_array_foreach(a, i, v) {
-		c->path = NULL;
+		vol = &t->volumes[i];
 		item(where, sizeof where, "volumes", i);
-		if (!json_is_object(v))
-			return (bad(c, where, "expected an object, got %s",
-			    json_kind(v)));
+		if (!json_is_object(v)) {
+			bad(c, where, "expected an object, got %s",
+			    json_kind(v));
+			return;
+		}
 		c->path = where;
-		if ((rc = get_str(c, v, "container", 1,
-		    &t->volumes[i].target)) != 0 ||
-		    (rc = get_str(c, v, "bind", 0,
-		    &t->volumes[i].source)) != 0 ||
-		    (rc = get_bool(c, v, "readonly",
-		    &t->volumes[i].readonly)) != 0)
-			return (rc);
-		if (t->volumes[i].source != NULL &&
-		    *t->volumes[i].source == '\0')
-			t->volumes[i].source = NULL;
+		get_str(c, v, "container", 1, &vol->target);
+		get_str(c, v, "bind", 0, &vol->source);
+		get_bool(c, v, "readonly", &vol->readonly);
+		c->path = NULL;
+		if (c->rc != 0)
+			return;
+		if (vol->source != NULL && *vol->source == '\0')
+			vol->source = NULL;
 	}
-	c->path = NULL;
-	t->nvolumes = n;
-	return (0);
 }
 
 /* Reads "labels": objects {name, value}. */
-static int
+static void
 read_labels(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
 {
 	json_t *a, *v;	/* borrowed */
 	char where[WHERE_LEN];
-	size_t i, n;
-	int rc;
+	size_t i;
 
-	if ((rc = get_array(c, o, "labels", &a, &n)) != 0 ||
-	    (rc = alloc_array(c, n, sizeof *t->labels,
-	    (void **)&t->labels)) != 0)
-		return (rc);
+	t->nlabels = get_array(c, o, "labels", sizeof *t->labels, &a,
+	    (void **)&t->labels);
 	json_array_foreach(a, i, v) {
-		c->path = NULL;
 		item(where, sizeof where, "labels", i);
-		if (!json_is_object(v))
-			return (bad(c, where, "expected an object, got %s",
-			    json_kind(v)));
+		if (!json_is_object(v)) {
+			bad(c, where, "expected an object, got %s",
+			    json_kind(v));
+			return;
+		}
 		c->path = where;
-		if ((rc = get_str(c, v, "name", 1, &t->labels[i].name)) != 0 ||
-		    (rc = get_str(c, v, "value", 0, &t->labels[i].value)) != 0)
-			return (rc);
+		get_str(c, v, "name", 1, &t->labels[i].name);
+		get_str(c, v, "value", 0, &t->labels[i].value);
+		c->path = NULL;
+		if (c->rc != 0)
+			return;
 		if (t->labels[i].value == NULL)
 			t->labels[i].value = "";
 	}
-	c->path = NULL;
-	t->nlabels = n;
-	return (0);
 }
 
-/* Reads one variable's "select" choices. */
-static int
-read_select(struct tpl_ctx *c, json_t *o, struct cli_tpl_env *e,
-    const char *envpath)
+/* Reads one variable's "select" choices; c->path names the variable. */
+static void
+read_select(struct tpl_ctx *c, json_t *o, struct cli_tpl_env *e)
 {
-	json_t *a, *v;	/* borrowed */
 	struct cli_tpl_option *opt;
+	json_t *a, *v;	/* borrowed */
+	const char *envpath = c->path;
 	char where[WHERE_LEN], path[2 * WHERE_LEN];
-	size_t i, n;
-	int rc;
+	size_t i;
 
-	if ((rc = get_array(c, o, "select", &a, &n)) != 0 ||
-	    (rc = alloc_array(c, n, sizeof *e->options,
-	    (void **)&e->options)) != 0)
-		return (rc);
-	e->noptions = n;
+	e->noptions = get_array(c, o, "select", sizeof *e->options, &a,
+	    (void **)&e->options);
 	json_array_foreach(a, i, v) {
 		opt = &e->options[i];
 		c->path = envpath;
 		item(where, sizeof where, "select", i);
-		if (!json_is_object(v))
-			return (bad(c, where, "expected an object, got %s",
-			    json_kind(v)));
+		if (!json_is_object(v)) {
+			bad(c, where, "expected an object, got %s",
+			    json_kind(v));
+			break;
+		}
 		snprintf(path, sizeof path, "%s.%s", envpath, where);
 		c->path = path;
-		if ((rc = get_str(c, v, "value", 1, &opt->value)) != 0 ||
-		    (rc = get_str(c, v, "text", 0, &opt->text)) != 0 ||
-		    (rc = get_bool(c, v, "default", &opt->is_default)) != 0)
-			return (rc);
+		get_str(c, v, "value", 1, &opt->value);
+		get_str(c, v, "text", 0, &opt->text);
+		get_bool(c, v, "default", &opt->is_default);
+		if (c->rc != 0)
+			break;
 		if (opt->text == NULL)
 			opt->text = opt->value;
 		if (opt->is_default && e->select_default == NULL)
 			e->select_default = opt->value;
 	}
-	return (0);
+	c->path = envpath;
 }
 
 /* Reads "env": the variables a template declares. */
-static int
+static void
 read_env(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
 {
-	json_t *a, *v;	/* borrowed */
 	struct cli_tpl_env *e;
+	json_t *a, *v;	/* borrowed */
 	const char *set;
 	char where[WHERE_LEN];
-	size_t i, j, n;
-	int rc;
+	size_t i, j;
 
-	if ((rc = get_array(c, o, "env", &a, &n)) != 0 ||
-	    (rc = alloc_array(c, n, sizeof *t->env, (void **)&t->env)) != 0)
-		return (rc);
-	t->nenv = n;
+	t->nenv = get_array(c, o, "env", sizeof *t->env, &a,
+	    (void **)&t->env);
 	json_array_foreach(a, i, v) {
 		e = &t->env[i];
-		c->path = NULL;
 		item(where, sizeof where, "env", i);
-		if (!json_is_object(v))
-			return (bad(c, where, "expected an object, got %s",
-			    json_kind(v)));
+		if (!json_is_object(v)) {
+			bad(c, where, "expected an object, got %s",
+			    json_kind(v));
+			return;
+		}
 		c->path = where;
-		if ((rc = get_str(c, v, "name", 1, &e->name)) != 0)
-			return (rc);
-		if (strchr(e->name, '=') != NULL)
-			return (bad(c, "name", "\"%s\" contains '='",
-			    e->name));
-		for (j = 0; j < i; j++)
+		get_str(c, v, "name", 1, &e->name);
+		if (e->name != NULL && strchr(e->name, '=') != NULL)
+			bad(c, "name", "\"%s\" contains '='", e->name);
+		for (j = 0; c->rc == 0 && j < i; j++)
 			if (strcmp(t->env[j].name, e->name) == 0)
-				return (bad(c, "name", "%s is declared twice",
-				    e->name));
-		if ((rc = get_str(c, v, "label", 0, &e->label)) != 0 ||
-		    (rc = get_str(c, v, "description", 0,
-		    &e->description)) != 0 ||
-		    (rc = get_str(c, v, "default", 0, &e->def)) != 0 ||
-		    (rc = get_bool(c, v, "preset", &e->preset)) != 0 ||
-		    (rc = get_str(c, v, "set", 0, &set)) != 0 ||
-		    (rc = read_select(c, v, e, where)) != 0)
-			return (rc);
+				bad(c, "name", "%s is declared twice",
+				    e->name);
+		get_str(c, v, "label", 0, &e->label);
+		get_str(c, v, "description", 0, &e->description);
+		get_str(c, v, "default", 0, &e->def);
+		get_bool(c, v, "preset", &e->preset);
+		get_str(c, v, "set", 0, &set);
+		read_select(c, v, e);
 		c->path = NULL;
+		if (c->rc != 0)
+			return;
 		/* "set" is the version 1 way to fix a value. */
 		if (set != NULL) {
 			e->def = set;
@@ -480,98 +473,91 @@ read_env(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
 		if (e->preset && e->def == NULL)
 			e->def = "";
 	}
-	return (0);
 }
 
 /* Reads the stack part: "repository" {url, stackfile} or "stackfile". */
-static int
+static void
 read_stack(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
 {
 	json_t *r;	/* borrowed */
-	int rc;
 
 	r = json_object_get(o, "repository");
 	if (r != NULL && !json_is_null(r)) {
-		if (!json_is_object(r))
-			return (bad(c, "repository", "expected an object, "
-			    "got %s", json_kind(r)));
-		if ((rc = get_str(c, r, "url", 1, &t->repo_url)) != 0 ||
-		    (rc = get_str(c, r, "stackfile", 1, &t->stackfile)) != 0)
-			return (rc);
-		return (0);
+		if (!json_is_object(r)) {
+			bad(c, "repository", "expected an object, got %s",
+			    json_kind(r));
+			return;
+		}
+		c->path = "repository";
+		get_str(c, r, "url", 1, &t->repo_url);
+		get_str(c, r, "stackfile", 1, &t->stackfile);
+		c->path = NULL;
+		return;
 	}
-	if ((rc = get_str(c, o, "stackfile", 0, &t->stackfile)) != 0)
-		return (rc);
-	if (t->type != CLI_TPL_EDGE)
-		return (bad(c, "repository", "missing (a stack template "
-		    "needs {\"url\", \"stackfile\"})"));
-	if (t->stackfile == NULL)
-		return (bad(c, "stackfile", "missing"));
-	return (0);
+	if (t->type != CLI_TPL_EDGE) {
+		bad(c, "repository", "missing (a stack template needs "
+		    "{\"url\", \"stackfile\"})");
+		return;
+	}
+	get_str(c, o, "stackfile", 1, &t->stackfile);
 }
 
 /* Reads the fields only container templates use. */
-static int
+static void
 read_container(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
 {
-	int rc;
-
-	if ((rc = get_str(c, o, "image", 1, &t->image)) != 0 ||
-	    (rc = get_str(c, o, "registry", 0, &t->registry)) != 0 ||
-	    (rc = get_str(c, o, "command", 0, &t->command)) != 0 ||
-	    (rc = get_str(c, o, "hostname", 0, &t->hostname)) != 0 ||
-	    (rc = get_str(c, o, "network", 0, &t->network)) != 0 ||
-	    (rc = get_str(c, o, "restart_policy", 0, &t->restart)) != 0 ||
-	    (rc = get_bool(c, o, "interactive", &t->interactive)) != 0 ||
-	    (rc = get_bool(c, o, "privileged", &t->privileged)) != 0 ||
-	    (rc = read_labels(c, o, t)) != 0 ||
-	    (rc = read_ports(c, o, t)) != 0 ||
-	    (rc = read_volumes(c, o, t)) != 0)
-		return (rc);
+	get_str(c, o, "image", 1, &t->image);
+	get_str(c, o, "registry", 0, &t->registry);
+	get_str(c, o, "command", 0, &t->command);
+	get_str(c, o, "hostname", 0, &t->hostname);
+	get_str(c, o, "network", 0, &t->network);
+	get_str(c, o, "restart_policy", 0, &t->restart);
+	get_bool(c, o, "interactive", &t->interactive);
+	get_bool(c, o, "privileged", &t->privileged);
+	read_labels(c, o, t);
+	read_ports(c, o, t);
+	read_volumes(c, o, t);
 	if (t->registry != NULL && *t->registry == '\0')
 		t->registry = NULL;
 	if (t->restart != NULL && !cli_tpl__restart_ok(t->restart))
-		return (bad(c, "restart_policy", "\"%s\" is not one of no, "
-		    "always, unless-stopped, on-failure[:N]", t->restart));
-	return (0);
+		bad(c, "restart_policy", "\"%s\" is not one of no, always, "
+		    "unless-stopped, on-failure[:N]", t->restart);
 }
 
-/* Reads one template object into t. */
+/* Reads one template object into t; returns the first error. */
 static int
 read_template(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
 {
 	json_t *id;	/* borrowed */
-	int rc;
 
 	t->json = o;
 	t->id = (long long)c->index + 1;
 	if (!json_is_object(o))
 		return (bad(c, "templates", "expected an object, got %s",
 		    json_kind(o)));
-	if ((rc = get_str(c, o, "title", 1, &t->title)) != 0)
-		return (rc);
+	get_str(c, o, "title", 1, &t->title);
 	c->title = t->title;
 	id = json_object_get(o, "id");
-	if (id != NULL && !json_is_null(id)) {
-		if (!json_is_integer(id) || json_integer_value(id) < 0)
-			return (bad(c, "id", "expected a number >= 0, got %s",
-			    json_kind(id)));
+	if (id != NULL && !json_is_null(id) && (!json_is_integer(id) ||
+	    json_integer_value(id) < 0))
+		bad(c, "id", "expected a number >= 0, got %s", json_kind(id));
+	else if (id != NULL && !json_is_null(id))
 		t->id = json_integer_value(id);
-	}
-	if ((rc = read_type(c, o, &t->type)) != 0 ||
-	    (rc = get_str(c, o, "name", 0, &t->name)) != 0 ||
-	    (rc = get_str(c, o, "description", 0, &t->description)) != 0 ||
-	    (rc = get_str(c, o, "note", 0, &t->note)) != 0 ||
-	    (rc = get_str(c, o, "platform", 0, &t->platform)) != 0 ||
-	    (rc = get_str(c, o, "logo", 0, &t->logo)) != 0 ||
-	    (rc = read_categories(c, o, t)) != 0 ||
-	    (rc = read_env(c, o, t)) != 0)
-		return (rc);
+	read_type(c, o, &t->type);
+	get_str(c, o, "name", 0, &t->name);
+	get_str(c, o, "description", 0, &t->description);
+	get_str(c, o, "note", 0, &t->note);
+	get_str(c, o, "platform", 0, &t->platform);
+	get_str(c, o, "logo", 0, &t->logo);
+	read_categories(c, o, t);
+	read_env(c, o, t);
 	if (t->description == NULL)
 		t->description = "";
 	if (t->type == CLI_TPL_CONTAINER)
-		return (read_container(c, o, t));
-	return (read_stack(c, o, t));
+		read_container(c, o, t);
+	else if (c->rc == 0)
+		read_stack(c, o, t);
+	return (c->rc);
 }
 
 /* Reads "version" and says why a file is not one Pier reads. */
@@ -646,7 +632,10 @@ cli_tpl_parse(const char *buf, size_t len, const char *origin,
 		    "than the %u a template file may have", origin, len,
 		    CLI_TPL_MAX_SIZE));
 	f = calloc(1, sizeof *f);
-	if (f == NULL || (f->origin = strdup(origin)) == NULL) {
+	if (f == NULL)
+		return (cli_tpl__error(cause, -ENOMEM, "out of memory"));
+	f->origin = strdup(origin);
+	if (f->origin == NULL) {
 		free(f);
 		return (cli_tpl__error(cause, -ENOMEM, "out of memory"));
 	}
@@ -656,7 +645,8 @@ cli_tpl_parse(const char *buf, size_t len, const char *origin,
 		    "%s", origin, jerr.line, jerr.column, jerr.text);
 		goto out;
 	}
-	if ((rc = read_version(f->root, origin, &f->version, cause)) != 0)
+	rc = read_version(f->root, origin, &f->version, cause);
+	if (rc != 0)
 		goto out;
 	a = json_object_get(f->root, "templates");
 	if (!json_is_array(a)) {
@@ -671,21 +661,25 @@ cli_tpl_parse(const char *buf, size_t len, const char *origin,
 		    "than %d", origin, n, CLI_TPL_MAX_COUNT);
 		goto out;
 	}
+	f->templates = calloc(n + 1, sizeof *f->templates);
+	if (f->templates == NULL) {
+		rc = cli_tpl__error(cause, -ENOMEM, "out of memory");
+		goto out;
+	}
+	memset(&c, 0, sizeof c);
 	c.origin = origin;
 	c.cause = cause;
-	if ((rc = alloc_array(&c, n, sizeof *f->templates,
-	    (void **)&f->templates)) != 0)
-		goto out;
 	json_array_foreach(a, i, v) {
 		c.index = i;
 		c.title = NULL;
-		c.path = NULL;
 		f->templates[i].index = i;
 		f->ntemplates = i + 1;
-		if ((rc = read_template(&c, v, &f->templates[i])) != 0)
+		rc = read_template(&c, v, &f->templates[i]);
+		if (rc != 0)
 			goto out;
 	}
-	if ((rc = check_ids(f, cause)) != 0)
+	rc = check_ids(f, cause);
+	if (rc != 0)
 		goto out;
 	*out = f;
 	return (0);

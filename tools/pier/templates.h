@@ -11,8 +11,10 @@
  * parsed document, which the cli_tpl_file owns: they live until
  * cli_tpl_file_free().
  *
- * No sockets here: template-fetch.c gets a file from an https URL (with a
- * cache) and hands its bytes to cli_tpl_parse().
+ * Files: templates.c (reading and checking), template-find.c (search and
+ * lookup), template-deploy.c (container.create params) and
+ * template-fetch.c (cli_tpl_open: a file, or an https URL fetched with a
+ * size bound and a timeout and cached with an offline fallback).
  */
 #ifndef PIER_CLI_TEMPLATES_H
 #define PIER_CLI_TEMPLATES_H
@@ -69,7 +71,7 @@ enum cli_tpl_type {
 
 /* One choice of a select variable. */
 struct cli_tpl_option {
-	const char	*text;		/* what the UI shows (value if absent) */
+	const char	*text;		/* shown to people (else value) */
 	const char	*value;		/* what the variable is set to */
 	int		 is_default;
 };
@@ -151,6 +153,21 @@ struct cli_tpl_file {
 	json_t		*root;		/* owned; the strings above live here */
 };
 
+/* Seconds a cached copy of a fetched template file stays fresh. */
+#define CLI_TPL_CACHE_AGE	(24 * 60 * 60)
+
+/* How cli_tpl_open() fetches and caches an https source (0s: defaults). */
+struct cli_tpl_fetch_opts {
+	const char	*cache_dir;	/* NULL: $XDG_CACHE_HOME/pier/
+					 * templates, or ~/.cache/... */
+	long		 max_age;	/* seconds; 0: CLI_TPL_CACHE_AGE */
+	long		 timeout_ms;	/* whole transfer; 0: 30 s */
+	size_t		 max_size;	/* 0: CLI_TPL_MAX_SIZE */
+	int		 offline;	/* the cache only, of any age */
+	int		 refresh;	/* fetch even when the cache is fresh */
+	const char	*ca_file;	/* CA bundle; NULL: the system's */
+};
+
 /* Asks the user for a required variable; *value is malloc'd. */
 typedef int (*cli_tpl_ask_fn)(const struct cli_tpl *t,
     const struct cli_tpl_env *e, char **value, void *arg);
@@ -174,6 +191,11 @@ int cli_tpl_parse(const char *buf, size_t len, const char *origin,
     struct cli_tpl_file **out, char **cause) WARN_UNUSED_RESULT;
 /* Reads and parses a template file (at most CLI_TPL_MAX_SIZE bytes). */
 int cli_tpl_load(const char *path, struct cli_tpl_file **out,
+    char **cause) WARN_UNUSED_RESULT;
+/* Opens a file or an https URL (cached); *warning (caller frees) says
+ * when an old cached copy stood in for a failed fetch. */
+int cli_tpl_open(const char *source, const struct cli_tpl_fetch_opts *o,
+    struct cli_tpl_file **out, char **warning,
     char **cause) WARN_UNUSED_RESULT;
 /* Frees a loaded file and every template borrowed from it. */
 void cli_tpl_file_free(struct cli_tpl_file *f);

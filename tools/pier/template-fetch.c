@@ -1,0 +1,314 @@
+/*
+ * Getting a template file from where `pier templates --source` points: a
+ * local file, or an https URL fetched with libcurl's easy interface (the
+ * client is a command, not the node's event loop, so a blocking transfer
+ * with a timeout is the simple and right thing here).
+ *
+ * A fetched file that parses is cached as <cache>/<hash of URL>.json and
+ * served from there while younger than max_age; when the network fails
+ * (or offline is asked for) an older copy is used with a warning, so the
+ * list still works on a train. Only https is fetched, redirects too; the
+ * body is bounded while it arrives, not after.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "pier-config.h"
+#include "templates.h"
+
+/* A response body growing in memory, bounded. */
+struct body {
+	char		*buf;
+	size_t		 len;
+	size_t		 max;
+	int		 too_big;
+};
+
+/* Appends received bytes, refusing to grow past the bound. */
+static size_t
+on_data(char *data, size_t size, size_t n, void *arg)
+{
+	struct body *b = arg;
+	size_t add = size * n;
+	char *nb;
+
+	if (add > b->max - b->len) {
+		b->too_big = 1;
+		return (0);
+	}
+	nb = realloc(b->buf, b->len + add + 1);
+	if (nb == NULL)
+		return (0);
+	b->buf = nb;
+	memcpy(b->buf + b->len, data, add);
+	b->len += add;
+	b->buf[b->len] = '\0';
+	return (add);
+}
+
+/* Hashes a URL into the cache file's name (FNV-1a, 64 bits). */
+static void
+url_hash(const char *url, char out[17])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *url != '\0'; url++) {
+		h ^= (unsigned char)*url;
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* Makes a folder and its parents, private to the user. */
+static int
+mkdirs(char *path)
+{
+	char *p;
+
+	for (p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+			*p = '/';
+			return (-errno);
+		}
+		*p = '/';
+	}
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return (-errno);
+	return (0);
+}
+
+/* Works out the cache file of a URL and makes its folder. */
+static int
+cache_path(const char *url, const struct cli_tpl_fetch_opts *o,
+    char **path, char **cause)
+{
+	const char *xdg, *home;
+	char *dir, hash[17];
+	int rc;
+
+	*path = NULL;
+	xdg = getenv("XDG_CACHE_HOME");
+	home = getenv("HOME");
+	if (o->cache_dir != NULL)
+		rc = asprintf(&dir, "%s", o->cache_dir);
+	else if (xdg != NULL && *xdg == '/')
+		rc = asprintf(&dir, "%s/pier/templates", xdg);
+	else if (home != NULL && *home == '/')
+		rc = asprintf(&dir, "%s/.cache/pier/templates", home);
+	else
+		return (cli_tpl__error(cause, -ENOENT, "no cache folder: set "
+		    "XDG_CACHE_HOME or HOME"));
+	if (rc < 0)
+		return (cli_tpl__error(cause, -ENOMEM, "out of memory"));
+	rc = mkdirs(dir);
+	if (rc != 0) {
+		rc = cli_tpl__error(cause, rc, "%s: %s", dir, strerror(-rc));
+		free(dir);
+		return (rc);
+	}
+	url_hash(url, hash);
+	rc = asprintf(path, "%s/%s.json", dir, hash);
+	free(dir);
+	if (rc < 0) {
+		*path = NULL;
+		return (cli_tpl__error(cause, -ENOMEM, "out of memory"));
+	}
+	return (0);
+}
+
+/* Writes the cache file whole or not at all (temporary, then rename). */
+static void
+cache_store(const char *path, const char *buf, size_t len)
+{
+	char *tmp;
+	ssize_t w;
+	size_t off = 0;
+	int fd;
+
+	if (asprintf(&tmp, "%s.%ld.tmp", path, (long)getpid()) < 0)
+		return;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		free(tmp);
+		return;
+	}
+	while (off < len) {
+		w = write(fd, buf + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	if (close(fd) != 0 || off != len || rename(tmp, path) != 0)
+		unlink(tmp);
+	free(tmp);
+}
+
+/* Fetches an https URL into memory; *status is the HTTP code. */
+static int
+fetch(const char *url, const struct cli_tpl_fetch_opts *o, struct body *b,
+    char **cause)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	CURL *c;
+	CURLcode cc;
+	long status = 0;
+	int rc = 0;
+
+	c = curl_easy_init();
+	if (c == NULL)
+		return (cli_tpl__error(cause, -ENOMEM, "curl: cannot start"));
+	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https") !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ?
+	    o->timeout_ms : 30000L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)b->max) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "") != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_USERAGENT, "pier/" PIER_VERSION) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEDATA, b) != CURLE_OK ||
+	    (o->ca_file != NULL && curl_easy_setopt(c, CURLOPT_CAINFO,
+	    o->ca_file) != CURLE_OK)) {
+		rc = cli_tpl__error(cause, -EINVAL, "curl: an option was "
+		    "refused (libcurl too old?)");
+		goto out;
+	}
+	cc = curl_easy_perform(c);
+	if (b->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+		rc = cli_tpl__error(cause, -EFBIG, "%s: larger than the %zu "
+		    "bytes a template file may have", url, b->max);
+		goto out;
+	}
+	if (cc != CURLE_OK) {
+		rc = cli_tpl__error(cause, cc == CURLE_OPERATION_TIMEDOUT ?
+		    -ETIMEDOUT : -EIO, "%s: %s", url, *errbuf != '\0' ? errbuf :
+		    curl_easy_strerror(cc));
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200)
+		rc = cli_tpl__error(cause, status == 404 ? -ENOENT : -EIO,
+		    "%s: the server answered HTTP %ld", url, status);
+out:
+	curl_easy_cleanup(c);
+	return (rc);
+}
+
+/* Parses a cached copy; its age in seconds goes to *age. */
+static int
+load_cache(const char *path, const char *url, struct cli_tpl_file **out,
+    long *age, char **cause)
+{
+	struct stat st;
+	int rc;
+
+	if (stat(path, &st) != 0)
+		return (-ENOENT);
+	*age = (long)(time(NULL) - st.st_mtime);
+	rc = cli_tpl_load(path, out, cause);
+	if (rc != 0)
+		return (rc);
+	/* Messages name the URL, not the cache file. */
+	free((*out)->origin);
+	(*out)->origin = strdup(url);
+	if ((*out)->origin == NULL) {
+		cli_tpl_file_free(*out);
+		*out = NULL;
+		return (cli_tpl__error(cause, -ENOMEM, "out of memory"));
+	}
+	return (0);
+}
+
+/* Gets an https URL's template file, from the cache when fresh. */
+static int
+open_url(const char *url, const struct cli_tpl_fetch_opts *o,
+    struct cli_tpl_file **out, char **warning, char **cause)
+{
+	struct body b = { .max = o->max_size > 0 &&
+	    o->max_size < CLI_TPL_MAX_SIZE ? o->max_size : CLI_TPL_MAX_SIZE };
+	struct stat st;
+	char *path = NULL, *why = NULL;
+	long age = 0, max_age;
+	int rc;
+
+	max_age = o->max_age > 0 ? o->max_age : CLI_TPL_CACHE_AGE;
+	rc = cache_path(url, o, &path, cause);
+	if (rc != 0)
+		return (rc);
+	if (o->offline) {
+		rc = load_cache(path, url, out, &age, cause);
+		if (rc == -ENOENT)
+			rc = cli_tpl__error(cause, -ENOENT, "%s: offline, and "
+			    "no copy of it is cached", url);
+		goto out;
+	}
+	if (!o->refresh && stat(path, &st) == 0 &&
+	    time(NULL) - st.st_mtime < max_age &&
+	    load_cache(path, url, out, &age, NULL) == 0)
+		goto out;
+	rc = fetch(url, o, &b, &why);
+	if (rc == 0)
+		rc = cli_tpl_parse(b.buf, b.len, url, out, &why);
+	if (rc == 0) {
+		cache_store(path, b.buf, b.len);
+		goto out;
+	}
+	/* The network failed us: an old copy beats nothing. */
+	if (load_cache(path, url, out, &age, NULL) == 0) {
+		cli_tpl__error(warning, 0, "%s; using the copy cached %ld "
+		    "minutes ago", why ? why : "fetch failed", age / 60);
+		free(why);
+		rc = 0;
+		goto out;
+	}
+	if (cause != NULL)
+		*cause = why;
+	else
+		free(why);
+out:
+	free(b.buf);
+	free(path);
+	return (rc);
+}
+
+/* Opens a template source: an https URL (cached) or a file. */
+int
+cli_tpl_open(const char *source, const struct cli_tpl_fetch_opts *o,
+    struct cli_tpl_file **out, char **warning, char **cause)
+{
+	static const struct cli_tpl_fetch_opts defaults;
+
+	*out = NULL;
+	if (warning != NULL)
+		*warning = NULL;
+	if (o == NULL)
+		o = &defaults;
+	if (strncasecmp(source, "https://", 8) == 0)
+		return (open_url(source, o, out, warning, cause));
+	if (strstr(source, "://") != NULL)
+		return (cli_tpl__error(cause, -EPROTONOSUPPORT, "%s: only "
+		    "https URLs are fetched; download it and give the file",
+		    source));
+	return (cli_tpl_load(source, out, cause));
+}
