@@ -112,6 +112,22 @@ proto_doc_method(FILE *f, const struct proto_method *m)
 	fputs("\n", f);
 }
 
+/* Writes one help line per field, nested fields indented under theirs. */
+static void
+proto_help_fields(FILE *f, const struct proto_field *fields, int indent)
+{
+	const struct proto_field *p;
+	char desc[256];
+
+	for (p = fields; p != NULL && p->name != NULL; p++) {
+		proto_field_describe(p, desc, sizeof desc);
+		fprintf(f, "%*s%s%s: %s\n%*s%s\n", indent, "", p->name,
+		    (p->flags & PROTO_REQUIRED) != 0 ? " (required)" : "",
+		    p->doc != NULL ? p->doc : "", indent + 4, "", desc);
+		proto_help_fields(f, p->fields, indent + 2);
+	}
+}
+
 /* Closes a memory stream and returns its text, or NULL on failure. */
 static char *
 proto_doc_finish(FILE *f, char **buf)
@@ -147,6 +163,29 @@ proto_doc_methods(void)
 	fputs("\n", f);
 	for (i = 0; i < proto_nmethods; i++)
 		proto_doc_method(f, &proto_methods[i]);
+	return (proto_doc_finish(f, &buf));
+}
+
+/* Plain-text help for one method, for the client (caller frees). */
+char *
+proto_doc_method_help(const struct proto_method *m)
+{
+	FILE *f;
+	char *buf = NULL;
+	size_t len;
+
+	f = open_memstream(&buf, &len);
+	if (f == NULL)
+		return (NULL);
+	fprintf(f, "%s: %s\nleast role: %s\n", m->name, m->summary,
+	    proto_role_name(m->role));
+	if (m->params == NULL || m->params->name == NULL)
+		fputs("no parameters\n", f);
+	else {
+		fputs("parameters:\n", f);
+		proto_help_fields(f, m->params, 2);
+	}
+	fprintf(f, "result: %s\n", m->result);
 	return (proto_doc_finish(f, &buf));
 }
 

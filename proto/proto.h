@@ -301,6 +301,8 @@ int proto_line_encode(const json_t *v, char **out, size_t *outlen)
 
 /* The generated method reference of docs/PROTOCOL.md (caller frees). */
 char *proto_doc_methods(void);
+/* Plain-text help for one method, for the client (caller frees). */
+char *proto_doc_method_help(const struct proto_method *m);
 /* The generated error table of docs/PROTOCOL.md (caller frees). */
 char *proto_doc_errors(void);
 /*

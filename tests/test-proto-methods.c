@@ -368,11 +368,35 @@ test_doc_matches_catalogue(void)
 	free(doc);
 }
 
+static void
+test_method_help(void)
+{
+	char *help;
+
+	help = proto_doc_method_help(proto_method_find("container.stop"));
+	ASSERT_CONTAINS(help, "container.stop: stop a container");
+	ASSERT_CONTAINS(help, "least role: operator\n");
+	ASSERT_CONTAINS(help, "  id (required): container name, id or "
+	    "unique id prefix\n      a string of 1 to 256 bytes\n");
+	ASSERT_CONTAINS(help, "  timeout: seconds to wait");
+	ASSERT_CONTAINS(help, "an integer between 0 and 3600\n");
+	ASSERT_CONTAINS(help, "result: {id}\n");
+	free(help);
+	help = proto_doc_method_help(proto_method_find("container.create"));
+	ASSERT_CONTAINS(help, "  ports: published ports\n");
+	ASSERT_CONTAINS(help, "    container_port (required): port inside");
+	free(help);
+	help = proto_doc_method_help(proto_method_find("node.info"));
+	ASSERT_CONTAINS(help, "no parameters\n");
+	free(help);
+}
+
 TEST_MAIN(
 	T(test_catalogue_invariants),
 	T(test_find),
 	T(test_needed_methods_and_roles),
 	T(test_roles),
 	T(test_request_check),
-	T(test_doc_matches_catalogue)
+	T(test_doc_matches_catalogue),
+	T(test_method_help)
 )
