@@ -4,16 +4,16 @@
  *
  * access-keys (0600, rewritten atomically on every change):
  *	pier-access-keys 1
- *	key NAME ROLE CREATED LAST_USED SECRET-HEX
- * client-times (0600): the last accepted handshake time per client key,
- *	floor MS
- *	CLIENT-KEY-HEX MS
- * appended to on each accepted handshake (a later line wins) and
- * compacted atomically when it grows, so a restart does not reopen the
- * replay window. When OVL_CLIENTS_MAX clients are remembered the oldest
- * is dropped and its time becomes the floor that unknown clients must
- * beat.
+ *	key NAME ROLE CREATED SECRET-HEX
+ * Changes (create, revoke) hold an flock on access-keys.lock and re-read
+ * the file first, so a running node and `pierd key ...` in another
+ * process never undo each other's changes. The running node itself only
+ * writes key-used, the last-used times (KEY-ID UNIX-SECONDS), kept apart
+ * so that a busy node never rewrites the file that holds the keys.
+ *
+ * client-times: the replay memory, see replay.c.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -33,24 +33,16 @@
 #define TOUCH_GRAIN_S	60	/* last-used is saved at most this often */
 #define LINE_MAX_LEN	256
 
-/* The last accepted handshake time of one client key. */
-struct client_time {
-	uint8_t		key[OVL_KEY_LEN];
-	uint64_t	ms;
-};
-
 /* The store. */
 struct ovl_keystore {
 	char			 keys_path[PATH_MAX];
-	char			 clients_path[PATH_MAX];
+	char			 used_path[PATH_MAX];
+	char			 lock_path[PATH_MAX];
 	int			 keys_existed;
 	struct ovl_access_key	 keys[OVL_KEYS_MAX];
 	uint8_t			 secrets[OVL_KEYS_MAX][OVL_KEY_LEN];
 	size_t			 nkeys;
-	struct client_time	*clients;	/* sorted by key */
-	size_t			 nclients, cap;
-	size_t			 appended;	/* lines since compaction */
-	uint64_t		 floor_ms;
+	struct ovl__replay	*replay;
 };
 
 static const char *const role_names[] = {
@@ -133,8 +125,8 @@ save_keys(struct ovl_keystore *ks, char **cause)
 		k = &ks->keys[i];
 		sodium_bin2hex(hex, sizeof hex, k->secret, OVL_KEY_LEN);
 		off += (size_t)snprintf(buf + off, cap - off,
-		    "key %s %s %" PRId64 " %" PRId64 " %s\n", k->name,
-		    ovl_role_name(k->role), k->created, k->last_used, hex);
+		    "key %s %s %" PRId64 " %s\n", k->name,
+		    ovl_role_name(k->role), k->created, hex);
 	}
 	sodium_memzero(hex, sizeof hex);
 	error = ovl_file_write_atomic(ks->keys_path, buf, off, 0600, cause);
@@ -154,9 +146,8 @@ parse_key_line(char *line, struct ovl_access_key *k)
 	int used;
 
 	memset(k, 0, sizeof *k);
-	if (sscanf(line, "key %33s %15s %" SCNd64 " %" SCNd64 " %65s%n", name,
-	    role, &k->created, &k->last_used, hex, &used) != 5 ||
-	    line[used] != '\0')
+	if (sscanf(line, "key %33s %15s %" SCNd64 " %65s%n", name, role,
+	    &k->created, hex, &used) != 4 || line[used] != '\0')
 		return (-EINVAL);
 	if (!ovl_key_name_valid(name) || ovl_role_parse(role, &k->role) != 0)
 		return (-EINVAL);
@@ -262,128 +253,116 @@ load_keys(struct ovl_keystore *ks, char **cause)
 	return (error);
 }
 
-/* Finds a client's slot: its index, or where it would go (*found 0). */
-static size_t
-client_find(const struct ovl_keystore *ks, const uint8_t key[static 32],
-    int *found)
+/* Reads key-used into the keys' last-used times; bad lines are skipped. */
+static void
+load_used(struct ovl_keystore *ks)
 {
-	size_t lo = 0, hi = ks->nclients, mid;
-	int c;
+	char line[LINE_MAX_LEN + 2], id[OVL_KEY_ID_SIZE + 1];
+	int64_t t;
+	FILE *f;
+	size_t i;
+	int used;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = memcmp(ks->clients[mid].key, key, OVL_KEY_LEN);
-		if (c == 0) {
-			*found = 1;
-			return (mid);
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	f = fopen(ks->used_path, "re");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "%17s %" SCNd64 "%n", id, &t, &used) != 2 ||
+		    line[used] != '\n')
+			continue;
+		for (i = 0; i < ks->nkeys; i++)
+			if (strcmp(ks->keys[i].id, id) == 0 &&
+			    t > ks->keys[i].last_used)
+				ks->keys[i].last_used = t;
 	}
-	*found = 0;
-	return (lo);
+	fclose(f);
 }
 
-/* Records ms for a client in memory, dropping the oldest when full. */
+/* Writes key-used: the keys that were ever used, with the time. */
 static int
-client_set(struct ovl_keystore *ks, const uint8_t key[static 32], uint64_t ms)
+save_used(struct ovl_keystore *ks, char **cause)
 {
-	struct client_time *p;
-	size_t i, old;
-	int found;
-
-	i = client_find(ks, key, &found);
-	if (found) {
-		if (ms > ks->clients[i].ms)
-			ks->clients[i].ms = ms;
-		return (0);
-	}
-	if (ks->nclients == OVL_CLIENTS_MAX) {
-		old = 0;
-		for (i = 1; i < ks->nclients; i++)
-			if (ks->clients[i].ms < ks->clients[old].ms)
-				old = i;
-		if (ks->clients[old].ms > ks->floor_ms)
-			ks->floor_ms = ks->clients[old].ms;
-		memmove(&ks->clients[old], &ks->clients[old + 1],
-		    (ks->nclients - old - 1) * sizeof *ks->clients);
-		ks->nclients--;
-		i = client_find(ks, key, &found);
-	}
-	if (ks->nclients == ks->cap) {
-		p = reallocarray(ks->clients, ks->cap ? ks->cap * 2 : 16,
-		    sizeof *p);
-		if (p == NULL)
-			return (-ENOMEM);
-		ks->clients = p;
-		ks->cap = ks->cap ? ks->cap * 2 : 16;
-	}
-	memmove(&ks->clients[i + 1], &ks->clients[i],
-	    (ks->nclients - i) * sizeof *ks->clients);
-	memcpy(ks->clients[i].key, key, OVL_KEY_LEN);
-	ks->clients[i].ms = ms;
-	ks->nclients++;
-	return (0);
-}
-
-/* Rewrites client-times with one line per client. */
-static int
-save_clients(struct ovl_keystore *ks, char **cause)
-{
-	char *buf, hex[2 * OVL_KEY_LEN + 1];
-	size_t cap, off, i;
+	char *buf;
+	size_t cap, off = 0, i;
 	int error;
 
-	cap = 32 + ks->nclients * (sizeof hex + 24);
+	cap = 1 + ks->nkeys * (OVL_KEY_ID_SIZE + 24);
 	buf = malloc(cap);
 	if (buf == NULL)
 		return (-ENOMEM);
-	off = (size_t)snprintf(buf, cap, "floor %" PRIu64 "\n", ks->floor_ms);
-	for (i = 0; i < ks->nclients; i++) {
-		sodium_bin2hex(hex, sizeof hex, ks->clients[i].key,
-		    OVL_KEY_LEN);
-		off += (size_t)snprintf(buf + off, cap - off, "%s %" PRIu64
-		    "\n", hex, ks->clients[i].ms);
+	buf[0] = '\0';
+	for (i = 0; i < ks->nkeys; i++) {
+		if (ks->keys[i].last_used == 0)
+			continue;
+		off += (size_t)snprintf(buf + off, cap - off, "%s %" PRId64
+		    "\n", ks->keys[i].id, ks->keys[i].last_used);
 	}
-	error = ovl_file_write_atomic(ks->clients_path, buf, off, 0600, cause);
+	error = ovl_file_write_atomic(ks->used_path, buf, off, 0600, cause);
 	free(buf);
-	if (error == 0)
-		ks->appended = 0;
 	return (error);
 }
 
-/* Reads client-times; damaged lines (a torn append) are skipped. */
+/*
+ * Re-reads the keys from disk and takes them over; last-used times noted
+ * in memory survive. On failure the store is left as it was.
+ */
 static int
-load_clients(struct ovl_keystore *ks, char **cause)
+refresh(struct ovl_keystore *ks, char **cause)
 {
-	char line[LINE_MAX_LEN + 2], hex[2 * OVL_KEY_LEN + 2];
-	uint8_t key[OVL_KEY_LEN];
-	uint64_t ms;
-	FILE *f;
-	size_t n;
-	int error = 0, used;
+	struct ovl_keystore *fresh;
+	struct ovl_access_key *k;
+	size_t i, j;
+	int error;
 
-	error = open_private(ks->clients_path, &f, cause);
-	if (error != 0 || f == NULL)
-		return (error);
-	while (error == 0 && fgets(line, sizeof line, f) != NULL) {
-		if (sscanf(line, "floor %" SCNu64, &ms) == 1) {
-			if (ms > ks->floor_ms)
-				ks->floor_ms = ms;
-			continue;
+	fresh = calloc(1, sizeof *fresh);
+	if (fresh == NULL)
+		return (-ENOMEM);
+	memcpy(fresh->keys_path, ks->keys_path, sizeof ks->keys_path);
+	memcpy(fresh->used_path, ks->used_path, sizeof ks->used_path);
+	error = load_keys(fresh, cause);
+	if (error == 0) {
+		load_used(fresh);
+		for (i = 0; i < fresh->nkeys; i++) {
+			k = &fresh->keys[i];
+			for (j = 0; j < ks->nkeys; j++)
+				if (strcmp(ks->keys[j].id, k->id) == 0 &&
+				    ks->keys[j].last_used > k->last_used)
+					k->last_used = ks->keys[j].last_used;
 		}
-		if (sscanf(line, "%65s %" SCNu64 "%n", hex, &ms, &used) != 2 ||
-		    line[used] != '\n' || strlen(hex) != 2 * OVL_KEY_LEN ||
-		    sodium_hex2bin(key, sizeof key, hex, strlen(hex), NULL, &n,
-		    NULL) != 0 || n != OVL_KEY_LEN)
-			continue;
-		error = client_set(ks, key, ms);
-		ks->appended++;
+		memcpy(ks->keys, fresh->keys, sizeof ks->keys);
+		ks->nkeys = fresh->nkeys;
+		ks->keys_existed = fresh->keys_existed;
+		sync_secrets(ks);
 	}
-	fclose(f);
+	sodium_memzero(fresh, sizeof *fresh);
+	free(fresh);
 	return (error);
+}
+
+/* Takes the store's lock (blocking; holders keep it for milliseconds). */
+static int
+lock_store(struct ovl_keystore *ks, int *fd, char **cause)
+{
+	int error;
+
+	*fd = open(ks->lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (*fd < 0) {
+		error = -errno;
+		ovl__set_cause(cause, "open %s: %s", ks->lock_path,
+		    strerror(errno));
+		return (error);
+	}
+	while (flock(*fd, LOCK_EX) != 0) {
+		if (errno == EINTR)
+			continue;
+		error = -errno;
+		ovl__set_cause(cause, "lock %s: %s", ks->lock_path,
+		    strerror(errno));
+		close(*fd);
+		return (error);
+	}
+	return (0);
 }
 
 /* Opens the store in dir. */
@@ -391,6 +370,7 @@ int
 ovl_keystore_open(struct ovl_keystore **out, const char *dir, char **cause)
 {
 	struct ovl_keystore *ks;
+	char path[PATH_MAX];
 	int error;
 
 	*out = NULL;
@@ -404,19 +384,20 @@ ovl_keystore_open(struct ovl_keystore **out, const char *dir, char **cause)
 	ks = calloc(1, sizeof *ks);
 	if (ks == NULL)
 		return (-ENOMEM);
-	if (snprintf(ks->keys_path, sizeof ks->keys_path, "%s/%s", dir,
-	    OVL_KEYS_FILE) >= (int)sizeof ks->keys_path ||
-	    snprintf(ks->clients_path, sizeof ks->clients_path, "%s/%s", dir,
-	    OVL_CLIENTS_FILE) >= (int)sizeof ks->clients_path) {
+	if (strlen(dir) + 32 > PATH_MAX) {
 		ovl__set_cause(cause, "path too long: %s", dir);
 		error = -ENAMETOOLONG;
 		goto fail;
 	}
+	snprintf(ks->keys_path, PATH_MAX, "%s/%s", dir, OVL_KEYS_FILE);
+	snprintf(ks->used_path, PATH_MAX, "%s/%s", dir, OVL_KEYS_USED_FILE);
+	snprintf(ks->lock_path, PATH_MAX, "%s/%s.lock", dir, OVL_KEYS_FILE);
+	snprintf(path, sizeof path, "%s/%s", dir, OVL_CLIENTS_FILE);
 	error = load_keys(ks, cause);
-	if (error == 0)
-		error = load_clients(ks, cause);
-	if (error == 0 && ks->appended > ks->nclients)
-		error = save_clients(ks, cause);
+	if (error == 0) {
+		load_used(ks);
+		error = ovl__replay_open(&ks->replay, path, cause);
+	}
 	if (error != 0)
 		goto fail;
 	*out = ks;
@@ -432,33 +413,19 @@ ovl_keystore_free(struct ovl_keystore *ks)
 {
 	if (ks == NULL)
 		return;
-	free(ks->clients);
+	ovl__replay_free(ks->replay);
 	sodium_memzero(ks, sizeof *ks);
 	free(ks);
 }
 
-/* Creates a key. */
-int
-ovl_keystore_create(struct ovl_keystore *ks, const char *name,
-    enum ovl_role role, int64_t now, const struct ovl_access_key **out,
-    char **cause)
+/* Adds a key to a store that is locked and fresh from disk. */
+static int
+create_locked(struct ovl_keystore *ks, const char *name, enum ovl_role role,
+    int64_t now, const struct ovl_access_key **out, char **cause)
 {
 	struct ovl_access_key *k;
 	int error;
 
-	if (cause != NULL)
-		*cause = NULL;
-	if (out != NULL)
-		*out = NULL;
-	if (!ovl_key_name_valid(name)) {
-		ovl__set_cause(cause, "bad key name \"%s\": use 1 to %d of "
-		    "a-z 0-9 . _ -", name, OVL_KEY_NAME_MAX);
-		return (-EINVAL);
-	}
-	if (role < OVL_ROLE_VIEWER || role > OVL_ROLE_ADMIN) {
-		ovl__set_cause(cause, "bad role");
-		return (-EINVAL);
-	}
 	if (ovl_keystore_find(ks, name) != NULL) {
 		ovl__set_cause(cause, "a key named %s exists already", name);
 		return (-EEXIST);
@@ -488,19 +455,59 @@ ovl_keystore_create(struct ovl_keystore *ks, const char *name,
 	return (0);
 }
 
+/* Creates a key. */
+int
+ovl_keystore_create(struct ovl_keystore *ks, const char *name,
+    enum ovl_role role, int64_t now, const struct ovl_access_key **out,
+    char **cause)
+{
+	int fd, error;
+
+	if (cause != NULL)
+		*cause = NULL;
+	if (out != NULL)
+		*out = NULL;
+	if (!ovl_key_name_valid(name)) {
+		ovl__set_cause(cause, "bad key name \"%s\": use 1 to %d of "
+		    "a-z 0-9 . _ -", name, OVL_KEY_NAME_MAX);
+		return (-EINVAL);
+	}
+	if (role < OVL_ROLE_VIEWER || role > OVL_ROLE_ADMIN) {
+		ovl__set_cause(cause, "bad role");
+		return (-EINVAL);
+	}
+	error = lock_store(ks, &fd, cause);
+	if (error != 0)
+		return (error);
+	error = refresh(ks, cause);
+	if (error == 0)
+		error = create_locked(ks, name, role, now, out, cause);
+	close(fd);
+	return (error);
+}
+
 /* Creates "admin" on a first start. */
 int
 ovl_keystore_ensure_admin(struct ovl_keystore *ks, int64_t now,
     const struct ovl_access_key **created, char **cause)
 {
+	int fd, error;
+
 	if (created != NULL)
 		*created = NULL;
 	if (cause != NULL)
 		*cause = NULL;
 	if (ks->keys_existed || ks->nkeys > 0)
 		return (0);
-	return (ovl_keystore_create(ks, "admin", OVL_ROLE_ADMIN, now, created,
-	    cause));
+	error = lock_store(ks, &fd, cause);
+	if (error != 0)
+		return (error);
+	error = refresh(ks, cause);
+	if (error == 0 && !ks->keys_existed && ks->nkeys == 0)
+		error = create_locked(ks, "admin", OVL_ROLE_ADMIN, now,
+		    created, cause);
+	close(fd);
+	return (error);
 }
 
 /* Number of keys. */
@@ -535,16 +542,23 @@ ovl_keystore_revoke(struct ovl_keystore *ks, const char *name, char **cause)
 {
 	struct ovl_access_key gone;
 	size_t i;
-	int error;
+	int fd, error;
 
 	if (cause != NULL)
 		*cause = NULL;
+	error = lock_store(ks, &fd, cause);
+	if (error != 0)
+		return (error);
+	error = refresh(ks, cause);
+	if (error != 0)
+		goto out;
 	for (i = 0; i < ks->nkeys; i++)
 		if (strcmp(ks->keys[i].name, name) == 0)
 			break;
 	if (i == ks->nkeys) {
 		ovl__set_cause(cause, "no key named %s", name);
-		return (-ENOENT);
+		error = -ENOENT;
+		goto out;
 	}
 	gone = ks->keys[i];
 	memmove(&ks->keys[i], &ks->keys[i + 1],
@@ -560,35 +574,21 @@ ovl_keystore_revoke(struct ovl_keystore *ks, const char *name, char **cause)
 	}
 	sodium_memzero(&gone, sizeof gone);
 	sync_secrets(ks);
+out:
+	close(fd);
 	return (error);
 }
 
-/* Re-reads the access-keys file in place; unchanged on failure. */
+/* Re-reads the access keys in place; unchanged on failure. */
 int
 ovl_keystore_reload(struct ovl_keystore *ks, char **cause)
 {
-	struct ovl_keystore *fresh;
-	int error;
-
 	if (cause != NULL)
 		*cause = NULL;
-	fresh = calloc(1, sizeof *fresh);
-	if (fresh == NULL)
-		return (-ENOMEM);
-	memcpy(fresh->keys_path, ks->keys_path, sizeof ks->keys_path);
-	error = load_keys(fresh, cause);
-	if (error == 0) {
-		memcpy(ks->keys, fresh->keys, sizeof ks->keys);
-		ks->nkeys = fresh->nkeys;
-		ks->keys_existed = fresh->keys_existed;
-		sync_secrets(ks);
-	}
-	sodium_memzero(fresh, sizeof *fresh);
-	free(fresh);
-	return (error);
+	return (refresh(ks, cause));
 }
 
-/* Notes a use of key i. */
+/* Notes a use of key i; saved to key-used at most once a minute. */
 int
 ovl_keystore_touch(struct ovl_keystore *ks, size_t i, int64_t now,
     char **cause)
@@ -601,7 +601,7 @@ ovl_keystore_touch(struct ovl_keystore *ks, size_t i, int64_t now,
 	    now >= ks->keys[i].last_used)
 		return (0);
 	ks->keys[i].last_used = now;
-	return (save_keys(ks, cause));
+	return (save_used(ks, cause));
 }
 
 /* The active secrets. */
@@ -612,65 +612,12 @@ const uint8_t (*ovl_keystore_secrets(const struct ovl_keystore *ks,
 	return ((const uint8_t (*)[OVL_KEY_LEN])ks->secrets);
 }
 
-/* Appends one client time to client-times (no fsync; see the top). */
-static int
-append_client(struct ovl_keystore *ks, const uint8_t key[static 32],
-    uint64_t ms, char **cause)
-{
-	char line[2 * OVL_KEY_LEN + 32], hex[2 * OVL_KEY_LEN + 1];
-	size_t len, off = 0;
-	ssize_t n;
-	int fd, error = 0;
-
-	if (ks->appended >= 2 * ks->nclients + 64)
-		return (save_clients(ks, cause));
-	sodium_bin2hex(hex, sizeof hex, key, OVL_KEY_LEN);
-	len = (size_t)snprintf(line, sizeof line, "%s %" PRIu64 "\n", hex, ms);
-	fd = open(ks->clients_path, O_WRONLY | O_APPEND | O_CREAT |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		error = -errno;
-		ovl__set_cause(cause, "open %s: %s", ks->clients_path,
-		    strerror(errno));
-		return (error);
-	}
-	while (off < len) {
-		n = write(fd, line + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			error = -errno;
-			ovl__set_cause(cause, "write %s: %s", ks->clients_path,
-			    strerror(errno));
-			break;
-		}
-		off += (size_t)n;
-	}
-	close(fd);
-	ks->appended++;
-	return (error);
-}
-
-/* The replay rule. */
+/* The replay rule, kept by replay.c. */
 int
 ovl_keystore_accept_time(struct ovl_keystore *ks,
     const uint8_t client[static OVL_KEY_LEN], uint64_t ts_ms, char **cause)
 {
-	size_t i;
-	int found, error;
-
 	if (cause != NULL)
 		*cause = NULL;
-	i = client_find(ks, client, &found);
-	if ((found && ts_ms <= ks->clients[i].ms) ||
-	    (!found && ts_ms <= ks->floor_ms)) {
-		ovl__set_cause(cause, "replayed or stale handshake (time %"
-		    PRIu64 " is not newer than %" PRIu64 ")", ts_ms,
-		    found ? ks->clients[i].ms : ks->floor_ms);
-		return (-EALREADY);
-	}
-	error = client_set(ks, client, ts_ms);
-	if (error == 0)
-		error = append_client(ks, client, ts_ms, cause);
-	return (error);
+	return (ovl__replay_accept(ks->replay, client, ts_ms, cause));
 }

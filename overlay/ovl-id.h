@@ -152,6 +152,7 @@ void ovl__set_cause(char **cause, const char *fmt, ...)
 #define OVL_KEYS_MAX		256	/* access keys in one store */
 #define OVL_CLIENTS_MAX		65536	/* client timestamps remembered */
 #define OVL_KEYS_FILE		"access-keys"
+#define OVL_KEYS_USED_FILE	"key-used"	/* last-used times */
 #define OVL_CLIENTS_FILE	"client-times"
 
 /* What a client may do; each role includes the ones below it. */
@@ -222,7 +223,7 @@ int ovl_keystore_revoke(struct ovl_keystore *ks, const char *name,
  */
 int ovl_keystore_reload(struct ovl_keystore *ks, char **cause)
     WARN_UNUSED_RESULT;
-/* Sets key i's last use to now and saves. */
+/* Sets key i's last use to now; saved (to key-used) once a minute. */
 int ovl_keystore_touch(struct ovl_keystore *ks, size_t i, int64_t now,
     char **cause) WARN_UNUSED_RESULT;
 /*
@@ -238,6 +239,20 @@ const uint8_t (*ovl_keystore_secrets(const struct ovl_keystore *ks,
  * -EALREADY for a replayed or stale timestamp.
  */
 int ovl_keystore_accept_time(struct ovl_keystore *ks,
+    const uint8_t client[static OVL_KEY_LEN], uint64_t ts_ms,
+    char **cause) WARN_UNUSED_RESULT;
+
+/* replay.c: internal to overlay/, the keystore's replay memory. */
+
+struct ovl__replay;
+
+/* Loads the replay memory kept in path (absent is empty). */
+int ovl__replay_open(struct ovl__replay **out, const char *path,
+    char **cause) WARN_UNUSED_RESULT;
+/* Frees it. */
+void ovl__replay_free(struct ovl__replay *r);
+/* The replay rule of ovl_keystore_accept_time. */
+int ovl__replay_accept(struct ovl__replay *r,
     const uint8_t client[static OVL_KEY_LEN], uint64_t ts_ms,
     char **cause) WARN_UNUSED_RESULT;
 

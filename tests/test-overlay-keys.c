@@ -326,6 +326,53 @@ test_replay(void)
 	test_rmtree(dir);
 }
 
+/* Two stores on one dir (a node and `pierd key`) never undo changes. */
+static void
+test_two_writers(void)
+{
+	struct ovl_keystore *a, *b, *c;
+	char *dir, path[600], *cause = NULL, *before, *after;
+
+	dir = test_tmpdir();
+	a = open_ok(dir);
+	ASSERT_OK(ovl_keystore_ensure_admin(a, 1, NULL, &cause));
+	b = open_ok(dir);
+	ASSERT_OK(ovl_keystore_create(a, "ci", OVL_ROLE_VIEWER, 2, NULL,
+	    &cause));
+	/* b has not seen "ci" but keeps it when it adds its own key. */
+	ASSERT_OK(ovl_keystore_create(b, "ops", OVL_ROLE_OPERATOR, 3, NULL,
+	    &cause));
+	ASSERT_EQ(ovl_keystore_count(b), 3);
+	ASSERT_EQ(ovl_keystore_create(b, "ci", OVL_ROLE_VIEWER, 2, NULL,
+	    &cause), -EEXIST);
+	free(cause);
+	cause = NULL;
+	/* a revokes the key it never saw. */
+	ASSERT_OK(ovl_keystore_revoke(a, "ops", &cause));
+	/* Touching writes key-used, never the keys themselves. */
+	snprintf(path, sizeof path, "%s/%s", dir, OVL_KEYS_FILE);
+	before = test_read_file(path, NULL);
+	ASSERT_OK(ovl_keystore_touch(a, 0, 5000, &cause));
+	after = test_read_file(path, NULL);
+	ASSERT_STREQ(after, before);
+	free(before);
+	free(after);
+	/* b catches up on reload, last-used times included. */
+	ASSERT_NOT_NULL(ovl_keystore_find(b, "ops"));
+	ASSERT_OK(ovl_keystore_reload(b, &cause));
+	ASSERT_NULL(ovl_keystore_find(b, "ops"));
+	ASSERT_EQ(ovl_keystore_count(b), 2);
+	ASSERT_EQ(ovl_keystore_find(b, "admin")->last_used, 5000);
+	ovl_keystore_free(a);
+	ovl_keystore_free(b);
+	c = open_ok(dir);
+	ASSERT_EQ(ovl_keystore_count(c), 2);
+	ASSERT_NOT_NULL(ovl_keystore_find(c, "ci"));
+	ASSERT_EQ(ovl_keystore_find(c, "admin")->last_used, 5000);
+	ovl_keystore_free(c);
+	test_rmtree(dir);
+}
+
 TEST_MAIN(
 	T(test_roles_names),
 	T(test_admin),
@@ -333,4 +380,5 @@ TEST_MAIN(
 	T(test_full),
 	T(test_touch),
 	T(test_refusals),
+	T(test_two_writers),
 	T(test_replay))
