@@ -1,0 +1,1029 @@
+/*
+ * One overlay connection on libuv: a byte stream (TCP today), the
+ * handshake driver, the record layer and the multiplexer, keepalive and
+ * the idle timeout, and the channel API users see.
+ *
+ * The record layer and the multiplexer are pure (record.c, mux.c); this
+ * file only moves bytes between them and a uv_stream_t, so another byte
+ * transport (a relayed stream, reliable UDP) can carry them later.
+ *
+ * Handshake: the client sends message 1 and waits for message 2; the
+ * node reads message 1 within the handshake timeout and asks its owner
+ * (server.c) to answer it. A refused or malformed message 1 closes the
+ * connection without writing a single byte.
+ *
+ * Lifetime: a connection holds a reference on itself until both of its
+ * handles (TCP, timer) have closed; users and owners take more. Ending
+ * is in two steps: conn_end stops the channels and tells everyone (once),
+ * lingers until a go-away has been written, then closes the handles; the
+ * last close callback releases the self reference.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "net-int.h"
+
+#define READ_BUF	(64 * 1024)
+#define BATCH_RECORDS	4		/* records per write request */
+
+/* Connection states. */
+enum conn_state {
+	CONN_HS,	/* handshake in progress */
+	CONN_OPEN,	/* records flow */
+	CONN_CLOSING,	/* ended; lingering or closing handles */
+};
+
+/* A ping waiting for its reply (cb NULL for keepalives). */
+struct ping_wait {
+	uint32_t	 value;
+	uint64_t	 sent_ns;
+	ovl_ping_cb	 cb;
+	void		*arg;
+};
+
+struct ovl_conn {
+	uv_loop_t		*loop;
+	uv_tcp_t		 tcp;
+	uv_timer_t		 timer;
+	int			 nhandles;	/* handles not yet closed */
+	int			 refs;
+	enum conn_state		 state;
+	int			 dialer;
+	int			 closing_handles;
+	struct ovl_limits	 lim;
+	struct ovl_rec		 rec;
+	struct ovl_mux		*mux;
+	uint8_t			*rbuf;		/* read buffer */
+	uint8_t			*ptbuf;		/* one record's plaintext */
+	struct ovl_hs_client	*hs;
+	uint64_t		 hs_deadline;
+	uint64_t		 last_rx;	/* loop ms of the last read */
+	uint64_t		 last_tx;	/* ... of the last write queued */
+	uint64_t		 last_wdone;	/* ... of the last write done */
+	uint64_t		 linger_until;
+	size_t			 inflight;	/* bytes queued to the stream */
+	int			 flushing;
+	int			 flush_again;
+	int			 in_input;
+	struct ping_wait	 pings[OVL_MAX_PINGS];
+	size_t			 npings;
+	uint32_t		 ping_seq;
+	uint8_t			 remote_key[OVL_KEY_LEN];
+	char			 peer[64];
+	char			 key_name[OVL_KEY_NAME_MAX + 1];
+	size_t			 key_index;
+	const struct ovl__conn_ops *ops;
+	void			*owner;
+	struct ovl_conn_cbs	 cbs;
+	void			*arg;
+	void			*data;
+};
+
+/* A write request with its bytes. */
+struct wreq {
+	uv_write_t		 req;
+	struct ovl_conn		*c;
+	size_t			 len;
+	uint8_t			 data[];
+};
+
+static void conn_flush(struct ovl_conn *);
+static void conn_end(struct ovl_conn *, int, const char *, int, uint32_t);
+static void arm_timer(struct ovl_conn *);
+
+/* Fills l with the defaults. */
+void
+ovl_limits_default(struct ovl_limits *l)
+{
+	memset(l, 0, sizeof *l);
+	l->hs_timeout_ms = OVL_HS_TIMEOUT_MS;
+	l->keepalive_ms = OVL_KEEPALIVE_MS;
+	l->idle_ms = OVL_IDLE_MS;
+	l->max_conns = OVL_MAX_CONNS;
+	l->hs_rate = OVL_HS_RATE;
+	l->hs_burst = OVL_HS_BURST;
+	l->mux.max_chans = OVL_MAX_CHANS;
+	l->mux.max_buffered = OVL_MAX_BUFFERED;
+	l->mux.window = OVL_WINDOW;
+	l->mux.chan_queue = OVL_CHAN_QUEUE;
+}
+
+/* Fills the zero fields of l with defaults. */
+static void
+limits_fill(struct ovl_limits *l)
+{
+	struct ovl_limits d;
+
+	ovl_limits_default(&d);
+	if (l->hs_timeout_ms == 0)
+		l->hs_timeout_ms = d.hs_timeout_ms;
+	if (l->keepalive_ms == 0)
+		l->keepalive_ms = d.keepalive_ms;
+	if (l->idle_ms == 0)
+		l->idle_ms = d.idle_ms;
+	if (l->max_conns == 0)
+		l->max_conns = d.max_conns;
+	if (l->hs_rate == 0)
+		l->hs_rate = d.hs_rate;
+	if (l->hs_burst == 0)
+		l->hs_burst = d.hs_burst;
+}
+
+/* Wall-clock milliseconds. */
+uint64_t
+ovl__wall_ms(void)
+{
+	uv_timeval64_t tv;
+
+	if (uv_gettimeofday(&tv) != 0)
+		return (0);
+	return ((uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000);
+}
+
+/* Formats an address for logs. */
+void
+ovl__addr_format(const struct sockaddr *sa, char *out, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		uv_ip6_name(s6, ip, sizeof ip);
+		snprintf(out, cap, "[%s]:%u", ip, ntohs(s6->sin6_port));
+	} else if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		uv_ip4_name(s4, ip, sizeof ip);
+		snprintf(out, cap, "%s:%u", ip, ntohs(s4->sin_port));
+	} else
+		snprintf(out, cap, "?");
+}
+
+/* Splits host:port or [v6]:port. */
+int
+ovl__addr_split(const char *s, char *host, size_t cap, int *port,
+    const char **why)
+{
+	const char *colon, *h, *end;
+	char *e;
+	size_t hl;
+	long p;
+
+	if (s[0] == '[') {
+		end = strchr(s, ']');
+		if (end == NULL || end[1] != ':') {
+			*why = "expected [address]:port";
+			return (-EINVAL);
+		}
+		h = s + 1;
+		hl = (size_t)(end - h);
+		colon = end + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || memchr(s, ':', (size_t)(colon - s))) {
+			*why = "expected host:port or [address]:port";
+			return (-EINVAL);
+		}
+		h = s;
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= cap) {
+		*why = "missing or too long host";
+		return (-EINVAL);
+	}
+	p = strtol(colon + 1, &e, 10);
+	if (colon[1] == '\0' || *e != '\0' || p < 0 || p > 65535) {
+		*why = "port must be a number from 0 to 65535";
+		return (-EINVAL);
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = (int)p;
+	return (0);
+}
+
+/* Makes a connection. */
+int
+ovl__conn_new(uv_loop_t *loop, int dialer, const struct ovl_limits *lim,
+    const struct ovl__conn_ops *ops, void *owner, struct ovl_conn **out)
+{
+	struct ovl_conn *c;
+	int rc;
+
+	*out = NULL;
+	c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return (-ENOMEM);
+	if (lim != NULL)
+		c->lim = *lim;
+	limits_fill(&c->lim);
+	rc = ovl_rec_init(&c->rec, &c->lim.rekey);
+	if (rc != 0) {
+		free(c);
+		return (rc);
+	}
+	c->loop = loop;
+	c->dialer = dialer;
+	c->ops = ops;
+	c->owner = owner;
+	c->refs = 1;
+	c->state = CONN_HS;
+	snprintf(c->peer, sizeof c->peer, "?");
+	rc = uv_tcp_init(loop, &c->tcp);
+	if (rc != 0) {
+		ovl_rec_clear(&c->rec);
+		free(c);
+		return (rc);
+	}
+	c->nhandles = 1;
+	(void)uv_timer_init(loop, &c->timer);	/* cannot fail on unix */
+	c->nhandles = 2;
+	*out = c;
+	return (0);
+}
+
+/* The TCP handle. */
+uv_tcp_t *
+ovl__conn_tcp(struct ovl_conn *c)
+{
+	return (&c->tcp);
+}
+
+/* The owner. */
+void *
+ovl__conn_owner(const struct ovl_conn *c)
+{
+	return (c->owner);
+}
+
+/* Hands the connection to another owner. */
+void
+ovl__conn_set_owner(struct ovl_conn *c, const struct ovl__conn_ops *ops,
+    void *owner)
+{
+	c->ops = ops;
+	c->owner = owner;
+}
+
+/* Remembers the access key used. */
+void
+ovl__conn_set_key(struct ovl_conn *c, const char *name, size_t index)
+{
+	snprintf(c->key_name, sizeof c->key_name, "%s", name);
+	c->key_index = index;
+}
+
+/* Reads the peer address off the socket. */
+void
+ovl__conn_set_peer(struct ovl_conn *c)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof ss;
+
+	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
+		ovl__addr_format((struct sockaddr *)&ss, c->peer,
+		    sizeof c->peer);
+}
+
+/* Sets the peer address text. */
+void
+ovl__conn_peer_from(struct ovl_conn *c, const struct sockaddr *sa)
+{
+	ovl__addr_format(sa, c->peer, sizeof c->peer);
+}
+
+/* Frees everything; handles are closed. */
+static void
+conn_free(struct ovl_conn *c)
+{
+	if (c->mux != NULL)
+		ovl_mux_free(c->mux, -ECONNABORTED);
+	ovl_hs_client_free(c->hs);
+	ovl_rec_clear(&c->rec);
+	free(c->rbuf);
+	if (c->ptbuf != NULL) {
+		sodium_memzero(c->ptbuf, OVL_REC_PT_MAX);
+		free(c->ptbuf);
+	}
+	sodium_memzero(c, sizeof *c);
+	free(c);
+}
+
+/* Takes a reference. */
+void
+ovl_conn_ref(struct ovl_conn *c, const char *who)
+{
+	(void)who;
+	c->refs++;
+}
+
+/* Drops a reference; the last frees (handles are closed by then). */
+void
+ovl_conn_unref(struct ovl_conn *c, const char *who)
+{
+	(void)who;
+	if (--c->refs > 0)
+		return;
+	conn_free(c);
+}
+
+/* One handle closed; after the last, release the self reference. */
+static void
+on_handle_closed(uv_handle_t *h)
+{
+	struct ovl_conn *c = h->data;
+
+	if (--c->nhandles > 0)
+		return;
+	if (c->ops != NULL && c->ops->released != NULL)
+		c->ops->released(c);
+	ovl_conn_unref(c, "self");
+}
+
+/* Closes both handles (once). */
+static void
+close_handles(struct ovl_conn *c)
+{
+	if (c->closing_handles)
+		return;
+	c->closing_handles = 1;
+	c->tcp.data = c;
+	c->timer.data = c;
+	uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+}
+
+/* A write finished. */
+static void
+on_written(uv_write_t *req, int status)
+{
+	struct wreq *w = container_of(req, struct wreq, req);
+	struct ovl_conn *c = w->c;
+
+	c->inflight -= w->len;
+	c->last_wdone = uv_now(c->loop);
+	free(w);
+	if (status < 0 && c->state != CONN_CLOSING)
+		conn_end(c, status, "write failed", 0, 0);
+	else if (c->state == CONN_CLOSING) {
+		if (c->inflight == 0)
+			close_handles(c);
+	} else
+		conn_flush(c);
+	ovl_conn_unref(c, "write");
+}
+
+/* Queues a write of len bytes taken from w (already filled). */
+static int
+write_req(struct ovl_conn *c, struct wreq *w, size_t len)
+{
+	uv_buf_t b;
+	int rc;
+
+	w->c = c;
+	w->len = len;
+	b = uv_buf_init((char *)w->data, (unsigned)len);
+	rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written);
+	if (rc != 0) {
+		free(w);
+		return (rc);
+	}
+	c->inflight += len;
+	c->last_tx = uv_now(c->loop);
+	ovl_conn_ref(c, "write");
+	return (0);
+}
+
+/* Seals up to BATCH_RECORDS records from the mux into one write. */
+static int
+flush_batch(struct ovl_conn *c)
+{
+	struct wreq *w;
+	size_t off = 0, n, m;
+	int i, rc;
+
+	w = malloc(sizeof *w + BATCH_RECORDS *
+	    OVL_REC_SEAL_MAX(OVL_REC_PT_MAX));
+	if (w == NULL)
+		return (-ENOMEM);
+	for (i = 0; i < BATCH_RECORDS; i++) {
+		n = ovl_mux_pull(c->mux, c->ptbuf, OVL_REC_PT_MAX);
+		if (n == 0)
+			break;
+		rc = ovl_rec_seal(&c->rec, uv_now(c->loop), c->ptbuf, n,
+		    w->data + off, &m);
+		if (rc != 0) {
+			free(w);
+			return (rc);
+		}
+		off += m;
+	}
+	if (off == 0) {
+		free(w);
+		return (0);
+	}
+	rc = write_req(c, w, off);
+	return (rc != 0 ? rc : 1);
+}
+
+/*
+ * Moves frames from the mux to the stream while under the high-water
+ * mark. Re-entered from user callbacks inside ovl_mux_pull: then it only
+ * notes that another round is needed.
+ */
+static void
+conn_flush(struct ovl_conn *c)
+{
+	int rc;
+
+	if (c->state != CONN_OPEN)
+		return;
+	if (c->flushing || c->in_input) {
+		c->flush_again = 1;
+		return;
+	}
+	c->flushing = 1;
+	do {
+		c->flush_again = 0;
+		while (c->state == CONN_OPEN &&
+		    c->inflight < OVL_WRITE_HIGH && ovl_mux_pending(c->mux)) {
+			rc = flush_batch(c);
+			if (rc < 0) {
+				c->flushing = 0;
+				conn_end(c, rc, rc == -EOVERFLOW ?
+				    "nonce space spent" : "write failed", 0, 0);
+				return;
+			}
+			if (rc == 0)
+				break;
+		}
+	} while (c->flush_again && c->state == CONN_OPEN);
+	c->flushing = 0;
+}
+
+/* Writes what the mux has left (the go-away) regardless of the mark. */
+static void
+flush_final(struct ovl_conn *c)
+{
+	int i;
+
+	for (i = 0; i < 4 && ovl_mux_pending(c->mux); i++)
+		if (flush_batch(c) <= 0)
+			break;
+}
+
+/* Fails every ping still waiting. */
+static void
+fail_pings(struct ovl_conn *c, int status)
+{
+	struct ping_wait p;
+
+	while (c->npings > 0) {
+		p = c->pings[0];
+		memmove(c->pings, c->pings + 1,
+		    --c->npings * sizeof c->pings[0]);
+		if (p.cb != NULL)
+			p.cb(c, status, 0, p.arg);
+	}
+}
+
+/*
+ * Ends the connection once: a go-away if asked and open, channels
+ * closed, the user and the owner told; the handles close once the
+ * go-away is written (or the linger runs out).
+ */
+static void
+conn_end(struct ovl_conn *c, int status, const char *why, int goaway,
+    uint32_t code)
+{
+	int was_open = c->state == CONN_OPEN;
+
+	if (c->state == CONN_CLOSING)
+		return;
+	ovl_conn_ref(c, "end");
+	if (was_open && goaway) {
+		ovl_mux_goaway(c->mux, code, why);
+		flush_final(c);
+	}
+	c->state = CONN_CLOSING;
+	uv_read_stop((uv_stream_t *)&c->tcp);
+	if (was_open) {
+		ovl_mux_shutdown(c->mux, -ECONNABORTED);
+		fail_pings(c, -ECONNABORTED);
+		if (c->cbs.on_close != NULL)
+			c->cbs.on_close(c, status, why, c->arg);
+	}
+	if (c->ops != NULL && c->ops->ended != NULL)
+		c->ops->ended(c, status, why, was_open);
+	if (c->inflight == 0)
+		close_handles(c);
+	else {
+		c->linger_until = uv_now(c->loop) + OVL__LINGER_MS;
+		arm_timer(c);
+	}
+	ovl_conn_unref(c, "end");
+}
+
+/* Ends without writing anything more. */
+void
+ovl__conn_abort(struct ovl_conn *c, int status, const char *why)
+{
+	if (c->state == CONN_CLOSING) {
+		close_handles(c);
+		return;
+	}
+	conn_end(c, status, why, 0, 0);
+	close_handles(c);
+}
+
+/* Ends with a go-away. */
+void
+ovl_conn_close(struct ovl_conn *c, uint32_t code, const char *reason)
+{
+	conn_end(c, code == OVL_GA_NORMAL ? 0 : -ECONNABORTED,
+	    reason != NULL ? reason : ovl_goaway_name(code), 1, code);
+}
+
+/* The mux got a channel from the peer. */
+static void
+mux_on_open(struct ovl_mux *m, struct ovl_chan *ch, void *arg)
+{
+	struct ovl_conn *c = arg;
+
+	(void)m;
+	if (c->cbs.on_chan_open != NULL)
+		c->cbs.on_chan_open(c, ch, c->arg);
+	else
+		ovl_chan_reset(ch);
+}
+
+/* The mux has frames to send. */
+static void
+mux_on_want_write(struct ovl_mux *m, void *arg)
+{
+	(void)m;
+	conn_flush(arg);
+}
+
+/* A ping came back. */
+static void
+mux_on_pong(struct ovl_mux *m, uint32_t value, void *arg)
+{
+	struct ovl_conn *c = arg;
+	struct ping_wait p;
+	size_t i;
+
+	(void)m;
+	for (i = 0; i < c->npings; i++)
+		if (c->pings[i].value == value)
+			break;
+	if (i == c->npings)
+		return;
+	p = c->pings[i];
+	memmove(c->pings + i, c->pings + i + 1,
+	    (--c->npings - i) * sizeof c->pings[0]);
+	if (p.cb != NULL)
+		p.cb(c, 0, (uv_hrtime() - p.sent_ns) / 1000, p.arg);
+}
+
+/* The peer said go away. */
+static void
+mux_on_goaway(struct ovl_mux *m, uint32_t code, const char *reason,
+    void *arg)
+{
+	struct ovl_conn *c = arg;
+	char why[OVL_REASON_MAX + 64];
+
+	(void)m;
+	snprintf(why, sizeof why, "closed by peer (%s)%s%s",
+	    ovl_goaway_name(code), reason[0] != '\0' ? ": " : "", reason);
+	conn_end(c, code == OVL_GA_NORMAL ? -ECONNRESET : -ECONNABORTED, why,
+	    0, 0);
+}
+
+static const struct ovl_mux_cbs conn_mux_cbs = {
+	.on_open = mux_on_open,
+	.on_want_write = mux_on_want_write,
+	.on_pong = mux_on_pong,
+	.on_goaway = mux_on_goaway,
+};
+
+/* Sends a ping, remembering it; cb NULL for a keepalive. */
+static int
+send_ping(struct ovl_conn *c, ovl_ping_cb cb, void *arg)
+{
+	struct ping_wait *p;
+	int rc;
+
+	if (c->state != CONN_OPEN)
+		return (-EPIPE);
+	if (c->npings >= OVL_MAX_PINGS)
+		return (-ENOBUFS);
+	p = &c->pings[c->npings];
+	p->value = ++c->ping_seq;
+	p->sent_ns = uv_hrtime();
+	p->cb = cb;
+	p->arg = arg;
+	c->npings++;
+	rc = ovl_mux_ping(c->mux, p->value);
+	if (rc != 0)
+		c->npings--;
+	return (rc);
+}
+
+/* Switches to records with the session's keys. */
+static int
+go_open(struct ovl_conn *c, struct ovl_session *s)
+{
+	int rc;
+
+	c->ptbuf = malloc(OVL_REC_PT_MAX);
+	if (c->ptbuf == NULL)
+		return (-ENOMEM);
+	rc = ovl_mux_new(&c->mux, c->dialer, &c->lim.mux, &conn_mux_cbs, c);
+	if (rc != 0)
+		return (rc);
+	ovl_rec_start(&c->rec, &s->tx, &s->rx, uv_now(c->loop));
+	memcpy(c->remote_key, s->remote_static, OVL_KEY_LEN);
+	c->state = CONN_OPEN;
+	c->last_rx = uv_now(c->loop);
+	c->last_tx = c->last_rx;
+	c->last_wdone = c->last_rx;
+	arm_timer(c);
+	if (c->ops != NULL && c->ops->opened != NULL)
+		c->ops->opened(c);
+	return (0);
+}
+
+/* The node answers message 1, or closes without a word. */
+static void
+node_msg1(struct ovl_conn *c, const uint8_t *msg, size_t len)
+{
+	struct ovl_session s;
+	struct wreq *w;
+	uint8_t reply[OVL_HS_MAX];
+	size_t rlen = 0, n;
+	const char *why = "refused";
+	int rc;
+
+	memset(&s, 0, sizeof s);
+	rc = c->ops->respond(c, msg, len, reply, &rlen, &s, &why);
+	if (rc != 0) {
+		ovl__conn_abort(c, rc, why);
+		return;
+	}
+	w = malloc(sizeof *w + OVL_REC_HDR + OVL_HS_MAX);
+	if (w != NULL && ovl_rec_put_hs(reply, rlen, w->data, &n) != 0) {
+		free(w);
+		w = NULL;
+	}
+	if (w == NULL || write_req(c, w, n) != 0) {	/* frees w */
+		ovl_session_clear(&s);
+		ovl__conn_abort(c, -ENOMEM, "cannot send message 2");
+		return;
+	}
+	rc = go_open(c, &s);
+	ovl_session_clear(&s);
+	if (rc != 0)
+		ovl__conn_abort(c, rc, "out of memory");
+}
+
+/* The client reads message 2. */
+static void
+client_msg2(struct ovl_conn *c, const uint8_t *msg, size_t len)
+{
+	struct ovl_session s;
+	int rc;
+
+	memset(&s, 0, sizeof s);
+	rc = ovl_hs_client_finish(c->hs, msg, len, &s);
+	ovl_hs_client_free(c->hs);
+	c->hs = NULL;
+	if (rc != 0) {
+		ovl_session_clear(&s);
+		ovl__conn_abort(c, rc, rc == -EPROTONOSUPPORT ?
+		    "the node speaks another protocol version" :
+		    "the node's answer did not authenticate");
+		return;
+	}
+	rc = go_open(c, &s);
+	ovl_session_clear(&s);
+	if (rc != 0)
+		ovl__conn_abort(c, rc, "out of memory");
+}
+
+/* Gives libuv the read buffer. */
+static void
+on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	struct ovl_conn *c = container_of((uv_tcp_t *)h, struct ovl_conn,
+	    tcp);
+
+	(void)hint;
+	if (c->rbuf == NULL)
+		c->rbuf = malloc(READ_BUF);
+	*buf = uv_buf_init((char *)c->rbuf, c->rbuf != NULL ? READ_BUF : 0);
+}
+
+/* Feeds bytes through the record layer to the handshake or the mux. */
+static void
+conn_input(struct ovl_conn *c, const uint8_t *p, size_t len)
+{
+	const uint8_t *msg;
+	const char *cause;
+	size_t used, mlen;
+	int rc;
+
+	while (len > 0 && c->state != CONN_CLOSING) {
+		rc = ovl_rec_feed(&c->rec, p, len, &used, &msg, &mlen);
+		p += used;
+		len -= used;
+		if (rc != 0) {
+			if (c->state == CONN_HS)
+				ovl__conn_abort(c, rc,
+				    "malformed handshake message");
+			else
+				conn_end(c, rc, rc == -EBADMSG ?
+				    "a record failed to decrypt" :
+				    "bad record length", 1, OVL_GA_PROTOCOL);
+			return;
+		}
+		if (msg == NULL)
+			continue;
+		if (c->state == CONN_HS) {
+			if (c->dialer)
+				client_msg2(c, msg, mlen);
+			else
+				node_msg1(c, msg, mlen);
+			continue;
+		}
+		c->in_input = 1;
+		rc = ovl_mux_input(c->mux, msg, mlen, &cause);
+		c->in_input = 0;
+		if (rc != 0) {
+			conn_end(c, rc, cause, 0, 0);	/* go-away queued */
+			return;
+		}
+	}
+}
+
+/* Bytes (or the end) from the stream. */
+static void
+on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct ovl_conn *c = container_of((uv_tcp_t *)s, struct ovl_conn,
+	    tcp);
+
+	(void)buf;
+	if (nread == 0)
+		return;
+	ovl_conn_ref(c, "read");
+	if (nread < 0) {
+		if (c->state == CONN_HS)
+			ovl__conn_abort(c, nread == UV_EOF ? -ECONNRESET :
+			    (int)nread, c->dialer ? "the node closed the "
+			    "connection without answering" :
+			    "closed during the handshake");
+		else
+			conn_end(c, nread == UV_EOF ? -ECONNRESET : (int)nread,
+			    nread == UV_EOF ? "connection closed by peer" :
+			    uv_strerror((int)nread), 0, 0);
+	} else {
+		c->last_rx = uv_now(c->loop);
+		conn_input(c, (const uint8_t *)buf->base, (size_t)nread);
+		if (c->flush_again && c->state == CONN_OPEN)
+			conn_flush(c);
+	}
+	ovl_conn_unref(c, "read");
+}
+
+/* Sends a rekey record now (the time budget ran out while idle). */
+static void
+send_rekey(struct ovl_conn *c)
+{
+	struct wreq *w;
+	size_t n;
+	int rc;
+
+	w = malloc(sizeof *w + OVL_REC_SEAL_MAX(0));
+	if (w == NULL)
+		return;
+	rc = ovl_rec_seal_rekey(&c->rec, uv_now(c->loop), w->data, &n);
+	if (rc != 0) {
+		free(w);
+		conn_end(c, rc, "nonce space spent", 0, 0);
+		return;
+	}
+	if (write_req(c, w, n) != 0)
+		conn_end(c, -EIO, "write failed", 0, 0);
+}
+
+/* The timer: handshake timeout, stalls, idle, keepalive, rekey, linger. */
+static void
+on_timer(uv_timer_t *t)
+{
+	struct ovl_conn *c = container_of(t, struct ovl_conn, timer);
+	uint64_t now = uv_now(c->loop);
+	char why[80];
+
+	ovl_conn_ref(c, "timer");
+	switch (c->state) {
+	case CONN_HS:
+		if (now >= c->hs_deadline)
+			ovl__conn_abort(c, -ETIMEDOUT, "handshake timeout");
+		break;
+	case CONN_OPEN:
+		if (c->inflight > 0 && now >= c->last_wdone + c->lim.idle_ms) {
+			conn_end(c, -ETIMEDOUT, "the peer stopped reading", 0,
+			    0);
+			break;
+		}
+		if (now >= c->last_rx + c->lim.idle_ms) {
+			snprintf(why, sizeof why, "idle: nothing heard for "
+			    "%u ms", c->lim.idle_ms);
+			conn_end(c, -ETIMEDOUT, why, 1, OVL_GA_IDLE);
+			break;
+		}
+		if (now >= ovl_rec_deadline(&c->rec))
+			send_rekey(c);
+		if (c->state == CONN_OPEN &&
+		    now >= c->last_tx + c->lim.keepalive_ms) {
+			c->last_tx = now;	/* even if no ping fits */
+			(void)send_ping(c, NULL, NULL);
+		}
+		break;
+	case CONN_CLOSING:
+		close_handles(c);
+		break;
+	}
+	arm_timer(c);
+	ovl_conn_unref(c, "timer");
+}
+
+/* Works out the next deadline and sets the timer. */
+static void
+arm_timer(struct ovl_conn *c)
+{
+	uint64_t now = uv_now(c->loop), next;
+
+	if (c->closing_handles)
+		return;
+	switch (c->state) {
+	case CONN_HS:
+		next = c->hs_deadline;
+		break;
+	case CONN_OPEN:
+		next = c->last_tx + c->lim.keepalive_ms;
+		if (c->last_rx + c->lim.idle_ms < next)
+			next = c->last_rx + c->lim.idle_ms;
+		if (c->inflight > 0 && c->last_wdone + c->lim.idle_ms < next)
+			next = c->last_wdone + c->lim.idle_ms;
+		if (ovl_rec_deadline(&c->rec) < next)
+			next = ovl_rec_deadline(&c->rec);
+		break;
+	default:
+		next = c->linger_until;
+		break;
+	}
+	(void)uv_timer_start(&c->timer, on_timer, next > now ? next - now : 0,
+	    0);
+}
+
+/* Node side: read message 1 under the handshake timeout. */
+int
+ovl__conn_start_node(struct ovl_conn *c)
+{
+	int rc;
+
+	ovl__conn_set_peer(c);
+	c->hs_deadline = uv_now(c->loop) + c->lim.hs_timeout_ms;
+	rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+	if (rc != 0)
+		return (rc);
+	arm_timer(c);
+	return (0);
+}
+
+/* Client side: send message 1 and wait for message 2. */
+int
+ovl__conn_start_client(struct ovl_conn *c, const struct ovl_identity *id,
+    const uint8_t node_pub[static 32], const uint8_t psk[static 32],
+    const char *name)
+{
+	uint8_t msg1[OVL_HS_MSG_MAX];
+	struct wreq *w;
+	size_t len, n;
+	int rc;
+
+	rc = ovl_hs_client_begin(&c->hs, id, node_pub, psk, name,
+	    ovl__wall_ms(), msg1, &len);
+	if (rc != 0)
+		return (rc);
+	w = malloc(sizeof *w + OVL_REC_HDR + OVL_HS_MSG_MAX);
+	if (w == NULL)
+		return (-ENOMEM);
+	rc = ovl_rec_put_hs(msg1, len, w->data, &n);
+	if (rc != 0) {
+		free(w);
+		return (rc);
+	}
+	rc = write_req(c, w, n);
+	if (rc != 0)
+		return (rc);
+	c->hs_deadline = uv_now(c->loop) + c->lim.hs_timeout_ms;
+	rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+	if (rc != 0)
+		return (rc);
+	arm_timer(c);
+	return (0);
+}
+
+/* Sets the user's callbacks. */
+void
+ovl_conn_set_cbs(struct ovl_conn *c, const struct ovl_conn_cbs *cbs,
+    void *arg)
+{
+	if (cbs != NULL)
+		c->cbs = *cbs;
+	else
+		memset(&c->cbs, 0, sizeof c->cbs);
+	c->arg = arg;
+}
+
+/* Opens a channel. */
+int
+ovl_conn_chan_open(struct ovl_conn *c, struct ovl_chan **out)
+{
+	*out = NULL;
+	if (c->state != CONN_OPEN)
+		return (-EPIPE);
+	return (ovl_mux_open(c->mux, out));
+}
+
+/* Channel 0. */
+struct ovl_chan *
+ovl_conn_control(struct ovl_conn *c)
+{
+	return (c->mux != NULL ? ovl_mux_control(c->mux) : NULL);
+}
+
+/* The connection of a channel. */
+struct ovl_conn *
+ovl_chan_conn(const struct ovl_chan *ch)
+{
+	return (ovl_mux_arg(ovl_chan_mux(ch)));
+}
+
+/* Sends a ping for the user. */
+int
+ovl_conn_ping(struct ovl_conn *c, ovl_ping_cb cb, void *arg)
+{
+	return (send_ping(c, cb, arg));
+}
+
+/* The peer's static key. */
+const uint8_t *
+ovl_conn_remote_key(const struct ovl_conn *c)
+{
+	return (c->remote_key);
+}
+
+/* The peer's address. */
+const char *
+ovl_conn_peer(const struct ovl_conn *c)
+{
+	return (c->peer);
+}
+
+/* The access key used (node side). */
+const char *
+ovl_conn_key_name(const struct ovl_conn *c)
+{
+	return (c->key_name);
+}
+
+/* Open and not closing. */
+int
+ovl_conn_is_open(const struct ovl_conn *c)
+{
+	return (c->state == CONN_OPEN && !ovl_mux_closing(c->mux));
+}
+
+/* Sets the user's pointer. */
+void
+ovl_conn_set_data(struct ovl_conn *c, void *data)
+{
+	c->data = data;
+}
+
+/* Returns the user's pointer. */
+void *
+ovl_conn_data(const struct ovl_conn *c)
+{
+	return (c->data);
+}

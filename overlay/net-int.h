@@ -1,0 +1,74 @@
+/*
+ * Internals shared by conn.c, server.c and dial.c (the ovl__ tier): how
+ * the server and the dialer make a connection, drive its handshake and
+ * learn how it ended. Nothing outside overlay/ includes this.
+ */
+#ifndef PIER_OVL_NET_INT_H
+#define PIER_OVL_NET_INT_H
+
+#include <stddef.h>
+
+#include "overlay.h"
+
+#ifndef container_of
+/* The struct that embeds member, from a pointer to it. */
+#define container_of(ptr, type, member)					\
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#endif
+#define OVL__LINGER_MS	1000	/* wait for a go-away to leave, at most */
+
+/* What the owner of a connection (server or dialer) hears from it. */
+struct ovl__conn_ops {
+	/*
+	 * Node side: answers message 1, filling reply (OVL_HS_MAX bytes)
+	 * and the session. Non-zero refuses silently (why for the log).
+	 */
+	int	(*respond)(struct ovl_conn *, const uint8_t *msg, size_t len,
+		    uint8_t *reply, size_t *replylen, struct ovl_session *s,
+		    const char **why);
+	/* The handshake finished: the connection is open. */
+	void	(*opened)(struct ovl_conn *);
+	/* The connection ended (was_open says whether after handshake). */
+	void	(*ended)(struct ovl_conn *, int status, const char *why,
+		    int was_open);
+	/* Handles closed; called before the connection's own ref drops. */
+	void	(*released)(struct ovl_conn *);
+};
+
+/* Makes a connection with its TCP and timer handles initialised. */
+int ovl__conn_new(uv_loop_t *loop, int dialer, const struct ovl_limits *lim,
+    const struct ovl__conn_ops *ops, void *owner, struct ovl_conn **out)
+    WARN_UNUSED_RESULT;
+/* The connection's TCP handle (to accept into or connect). */
+uv_tcp_t *ovl__conn_tcp(struct ovl_conn *c);
+/* Node side: begins reading message 1 under the handshake timeout. */
+int ovl__conn_start_node(struct ovl_conn *c) WARN_UNUSED_RESULT;
+/* Client side, once TCP is connected: sends message 1, awaits 2. */
+int ovl__conn_start_client(struct ovl_conn *c, const struct ovl_identity *id,
+    const uint8_t node_pub[static 32], const uint8_t psk[static 32],
+    const char *name) WARN_UNUSED_RESULT;
+/* Ends without a byte more written (refusal, failure, cancel). */
+void ovl__conn_abort(struct ovl_conn *c, int status, const char *why);
+/* The owner pointer given to ovl__conn_new. */
+void *ovl__conn_owner(const struct ovl_conn *c);
+/* Changes the owner (a dialer hands the winner over). */
+void ovl__conn_set_owner(struct ovl_conn *c,
+    const struct ovl__conn_ops *ops, void *owner);
+/* Records which access key a node-side connection used. */
+void ovl__conn_set_key(struct ovl_conn *c, const char *name, size_t index);
+/* Fills the peer address text from the TCP handle. */
+void ovl__conn_set_peer(struct ovl_conn *c);
+/* Sets the peer address text from a sockaddr. */
+void ovl__conn_peer_from(struct ovl_conn *c, const struct sockaddr *sa);
+/* Formats a sockaddr as "ip:port" or "[ip6]:port". */
+void ovl__addr_format(const struct sockaddr *sa, char *out, size_t cap);
+/*
+ * Parses "host:port" or "[v6]:port" into host (cap bytes) and port;
+ * -EINVAL with a reason in *why.
+ */
+int ovl__addr_split(const char *s, char *host, size_t cap, int *port,
+    const char **why) WARN_UNUSED_RESULT;
+/* Wall-clock milliseconds since 1970, for handshake timestamps. */
+uint64_t ovl__wall_ms(void);
+
+#endif

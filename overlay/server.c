@@ -1,0 +1,529 @@
+/*
+ * The node's listening side: one or more listeners (IPv4 and IPv6), the
+ * limits applied before any cryptography runs (connections held, a
+ * token bucket of handshakes per second per source address), answering
+ * message 1 with the keystore's active secrets and its replay rule,
+ * telling the user about authenticated clients, and closing every
+ * connection of an access key when that key is revoked.
+ *
+ * Refusals are silent on the wire (nothing is written; to someone
+ * without a join key the port says nothing) and one line in the log.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "net-int.h"
+
+#define BUCKETS		1024	/* sources tracked by the rate limiter */
+#define PROBE		8	/* slots looked at per source */
+#define BACKLOG		128
+
+/* One listening socket. */
+struct listener {
+	uv_tcp_t		 tcp;
+	struct ovl_server	*srv;
+	struct listener		*next;
+	int			 port;
+	char			 addr[OVL_ADDR_MAX];
+};
+
+/* A token bucket of one source address. */
+struct bucket {
+	uint8_t		addr[16];
+	int		used;
+	double		tokens;
+	uint64_t	last_ms;
+};
+
+/* A connection the server holds. */
+struct sconn {
+	struct ovl_server	*srv;
+	struct ovl_conn		*conn;
+	struct sconn		*prev;
+	struct sconn		*next;
+	struct ovl_hello	 hello;
+	size_t			 key_index;
+	int			 authed;
+	int			 quiet;		/* already logged */
+};
+
+struct ovl_server {
+	uv_loop_t			*loop;
+	const struct ovl_identity	*id;
+	struct ovl_keystore		*ks;
+	struct ovl_limits		 lim;
+	struct ovl_server_cbs		 cbs;
+	void				*arg;
+	struct listener			*listeners;
+	size_t				 nlisteners;
+	int				 open_handles;	/* listeners + defer */
+	uv_timer_t			 defer;
+	struct sconn			*conns;
+	struct ovl_server_stats		 st;
+	struct bucket			 buckets[BUCKETS];
+	int				 closing;
+	void				(*done)(struct ovl_server *, void *);
+	void				*done_arg;
+};
+
+static const struct ovl__conn_ops server_ops;
+
+/* Logs one line through the user's callback. */
+static void
+slog(struct ovl_server *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Logs one line through the user's callback. */
+static void
+slog(struct ovl_server *s, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (s->cbs.on_log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	s->cbs.on_log(s, line, s->arg);
+}
+
+/* Makes a server. */
+int
+ovl_server_new(uv_loop_t *loop, const struct ovl_identity *id,
+    struct ovl_keystore *ks, const struct ovl_limits *lim,
+    const struct ovl_server_cbs *cbs, void *arg, struct ovl_server **out)
+{
+	struct ovl_server *s;
+
+	*out = NULL;
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return (-ENOMEM);
+	s->loop = loop;
+	s->id = id;
+	s->ks = ks;
+	ovl_limits_default(&s->lim);
+	if (lim != NULL) {
+		s->lim = *lim;
+		if (s->lim.max_conns == 0)
+			s->lim.max_conns = OVL_MAX_CONNS;
+		if (s->lim.hs_rate == 0)
+			s->lim.hs_rate = OVL_HS_RATE;
+		if (s->lim.hs_burst == 0)
+			s->lim.hs_burst = OVL_HS_BURST;
+	}
+	if (cbs != NULL)
+		s->cbs = *cbs;
+	s->arg = arg;
+	(void)uv_timer_init(loop, &s->defer);
+	s->open_handles = 1;
+	*out = s;
+	return (0);
+}
+
+/* Frees the server once every handle and connection is gone. */
+static void
+maybe_done(struct ovl_server *s)
+{
+	if (!s->closing || s->open_handles > 0 || s->conns != NULL)
+		return;
+	if (s->done != NULL)
+		s->done(s, s->done_arg);
+	free(s);
+}
+
+/* A listener or the defer timer closed. */
+static void
+on_handle_closed(uv_handle_t *h)
+{
+	struct ovl_server *s = h->data;
+
+	if (h != (uv_handle_t *)&s->defer)
+		free(container_of((uv_tcp_t *)h, struct listener, tcp));
+	s->open_handles--;
+	maybe_done(s);
+}
+
+/* Takes a token from the source's bucket; 0 if it is empty. */
+static int
+bucket_take(struct ovl_server *s, const struct sockaddr *sa)
+{
+	uint8_t key[16] = { 0 };
+	struct bucket *b, *oldest = NULL;
+	uint64_t now = uv_now(s->loop);
+	uint32_t h;
+	size_t i;
+
+	if (sa->sa_family == AF_INET6)
+		memcpy(key, &((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_addr, 16);
+	else
+		memcpy(key, &((const struct sockaddr_in *)(const void *)sa)->
+		    sin_addr, 4);
+	h = 2166136261u;
+	for (i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	for (i = 0; i < PROBE; i++) {
+		b = &s->buckets[(h + i) % BUCKETS];
+		if (b->used && memcmp(b->addr, key, 16) == 0)
+			break;
+		if (oldest == NULL || !b->used ||
+		    (oldest->used && b->last_ms < oldest->last_ms))
+			oldest = b;
+		b = NULL;
+	}
+	if (b == NULL) {
+		b = oldest;
+		memcpy(b->addr, key, 16);
+		b->used = 1;
+		b->tokens = s->lim.hs_burst;
+		b->last_ms = now;
+	}
+	b->tokens += (double)(now - b->last_ms) * s->lim.hs_rate / 1000.0;
+	if (b->tokens > s->lim.hs_burst)
+		b->tokens = s->lim.hs_burst;
+	b->last_ms = now;
+	if (b->tokens < 1.0)
+		return (0);
+	b->tokens -= 1.0;
+	return (1);
+}
+
+/* A client connects: check limits, then read its message 1. */
+static void
+on_connection(uv_stream_t *ls, int status)
+{
+	struct listener *l = container_of((uv_tcp_t *)ls, struct listener,
+	    tcp);
+	struct ovl_server *s = l->srv;
+	struct sockaddr_storage ss;
+	struct ovl_conn *c;
+	struct sconn *sc;
+	int len = sizeof ss, rc;
+
+	if (status < 0) {
+		slog(s, "accept on %s: %s", l->addr, uv_strerror(status));
+		return;
+	}
+	sc = calloc(1, sizeof *sc);
+	if (sc == NULL)
+		return;
+	if (ovl__conn_new(s->loop, 0, &s->lim, &server_ops, sc, &c) != 0) {
+		free(sc);
+		return;
+	}
+	sc->srv = s;
+	sc->conn = c;
+	sc->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = sc;
+	s->conns = sc;
+	s->st.live++;
+	rc = uv_accept(ls, (uv_stream_t *)ovl__conn_tcp(c));
+	if (rc != 0) {
+		sc->quiet = 1;
+		ovl__conn_abort(c, rc, "accept failed");
+		return;
+	}
+	s->st.accepted++;
+	memset(&ss, 0, sizeof ss);
+	(void)uv_tcp_getpeername(ovl__conn_tcp(c), (struct sockaddr *)&ss,
+	    &len);
+	ovl__conn_peer_from(c, (struct sockaddr *)&ss);
+	if (s->closing) {
+		sc->quiet = 1;
+		ovl__conn_abort(c, -ESHUTDOWN, "shutting down");
+	} else if (s->st.live > s->lim.max_conns) {
+		s->st.over_limit++;
+		sc->quiet = 1;
+		slog(s, "%s: refused: %u connections held already",
+		    ovl_conn_peer(c), s->lim.max_conns);
+		ovl__conn_abort(c, -EMFILE, "too many connections");
+	} else if (!bucket_take(s, (struct sockaddr *)&ss)) {
+		s->st.rate_limited++;
+		sc->quiet = 1;
+		slog(s, "%s: refused: more than %u handshakes per second "
+		    "from this address", ovl_conn_peer(c), s->lim.hs_rate);
+		ovl__conn_abort(c, -EAGAIN, "rate limited");
+	} else if ((rc = ovl__conn_start_node(c)) != 0)
+		ovl__conn_abort(c, rc, uv_strerror(rc));
+}
+
+/* Answers message 1 with the keystore's secrets and replay rule. */
+static int
+srv_respond(struct ovl_conn *c, const uint8_t *msg, size_t len,
+    uint8_t *reply, size_t *replylen, struct ovl_session *sess,
+    const char **why)
+{
+	struct sconn *sc = ovl__conn_owner(c);
+	struct ovl_server *s = sc->srv;
+	const uint8_t (*psks)[OVL_KEY_LEN];
+	const struct ovl_access_key *key;
+	size_t n, which = 0;
+	char *cause = NULL;
+	int rc;
+
+	psks = ovl_keystore_secrets(s->ks, &n);
+	rc = ovl_hs_node_respond(s->id, psks, n, msg, len, &sc->hello, &which,
+	    reply, replylen, sess);
+	if (rc == -EACCES) {
+		*why = "no access key fits (wrong or revoked join key)";
+		return (rc);
+	}
+	if (rc != 0) {
+		*why = "malformed handshake message";
+		return (rc);
+	}
+	rc = ovl_keystore_accept_time(s->ks, sess->remote_static,
+	    sc->hello.timestamp_ms, &cause);
+	free(cause);
+	if (rc != 0) {
+		ovl_session_clear(sess);
+		*why = rc == -EALREADY ? "replayed or stale handshake" :
+		    "cannot record the handshake time";
+		return (rc);
+	}
+	key = ovl_keystore_get(s->ks, which);
+	if (key == NULL) {
+		ovl_session_clear(sess);
+		*why = "access key vanished";
+		return (-EACCES);
+	}
+	ovl__conn_set_key(c, key->name, which);
+	sc->key_index = which;
+	return (0);
+}
+
+/* The handshake finished: tell the user, who may refuse. */
+static void
+srv_opened(struct ovl_conn *c)
+{
+	struct sconn *sc = ovl__conn_owner(c);
+	struct ovl_server *s = sc->srv;
+	struct ovl_auth auth;
+	int code = 0;
+
+	sc->authed = 1;
+	s->st.authed++;
+	auth.client_key = ovl_conn_remote_key(c);
+	auth.hello = &sc->hello;
+	auth.key_name = ovl_conn_key_name(c);
+	auth.key_index = sc->key_index;
+	if (s->cbs.on_auth != NULL)
+		code = s->cbs.on_auth(s, c, &auth, s->arg);
+	if (code != 0)
+		ovl_conn_close(c, (uint32_t)code, "refused by the node");
+}
+
+/* A connection ended: one line in the log unless already said. */
+static void
+srv_ended(struct ovl_conn *c, int status, const char *why, int was_open)
+{
+	struct sconn *sc = ovl__conn_owner(c);
+	struct ovl_server *s = sc->srv;
+	char fp[OVL_FINGERPRINT_SIZE];
+
+	if (!was_open) {
+		if (!sc->quiet)
+			s->st.refused++;
+		if (!sc->quiet && !s->closing)
+			slog(s, "%s: handshake refused: %s", ovl_conn_peer(c),
+			    why);
+		return;
+	}
+	if (status == 0 || s->closing)
+		return;
+	ovl_fingerprint(ovl_conn_remote_key(c), fp);
+	slog(s, "%s: client %s (key %s) closed: %s", ovl_conn_peer(c), fp,
+	    ovl_conn_key_name(c), why);
+}
+
+/* A connection's handles closed: forget it. */
+static void
+srv_released(struct ovl_conn *c)
+{
+	struct sconn *sc = ovl__conn_owner(c);
+	struct ovl_server *s = sc->srv;
+
+	if (sc->prev != NULL)
+		sc->prev->next = sc->next;
+	else
+		s->conns = sc->next;
+	if (sc->next != NULL)
+		sc->next->prev = sc->prev;
+	s->st.live--;
+	s->st.closed++;
+	sodium_memzero(sc, sizeof *sc);
+	free(sc);
+	maybe_done(s);
+}
+
+static const struct ovl__conn_ops server_ops = {
+	.respond = srv_respond,
+	.opened = srv_opened,
+	.ended = srv_ended,
+	.released = srv_released,
+};
+
+/* Listens on host:port. */
+int
+ovl_server_listen(struct ovl_server *s, const char *hostport, char **cause)
+{
+	struct sockaddr_storage ss;
+	struct listener *l;
+	char host[OVL_ADDR_MAX];
+	const char *why;
+	int port, rc, len = sizeof ss, v6;
+
+	*cause = NULL;
+	if (s->closing)
+		return (-ESHUTDOWN);
+	if (ovl__addr_split(hostport, host, sizeof host, &port, &why) != 0) {
+		if (asprintf(cause, "bad listen address %s: %s", hostport,
+		    why) < 0)
+			*cause = NULL;
+		return (-EINVAL);
+	}
+	v6 = strchr(host, ':') != NULL;
+	if (v6)
+		rc = uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss);
+	else
+		rc = uv_ip4_addr(host, port, (struct sockaddr_in *)&ss);
+	if (rc != 0) {
+		if (asprintf(cause, "bad listen address %s: not a numeric "
+		    "IPv4 or IPv6 address", hostport) < 0)
+			*cause = NULL;
+		return (-EINVAL);
+	}
+	l = calloc(1, sizeof *l);
+	if (l == NULL)
+		return (-ENOMEM);
+	l->srv = s;
+	snprintf(l->addr, sizeof l->addr, "%s", hostport);
+	rc = uv_tcp_init(s->loop, &l->tcp);
+	if (rc != 0) {
+		free(l);
+		return (rc);
+	}
+	l->tcp.data = s;
+	s->open_handles++;
+	rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss,
+	    v6 ? UV_TCP_IPV6ONLY : 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&l->tcp, BACKLOG, on_connection);
+	if (rc == 0)
+		rc = uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&ss, &len);
+	if (rc != 0) {
+		if (asprintf(cause, "cannot listen on %s: %s", hostport,
+		    uv_strerror(rc)) < 0)
+			*cause = NULL;
+		uv_close((uv_handle_t *)&l->tcp, on_handle_closed);
+		return (rc);
+	}
+	l->port = ntohs(ss.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
+	l->next = s->listeners;
+	s->listeners = l;
+	s->nlisteners++;
+	return (0);
+}
+
+/* The port of listener i, in the order they were added. */
+int
+ovl_server_port(const struct ovl_server *s, size_t i)
+{
+	const struct listener *l;
+	size_t k;
+
+	if (i >= s->nlisteners)
+		return (-ENOENT);
+	l = s->listeners;
+	for (k = s->nlisteners - 1; k > i; k--)
+		l = l->next;
+	return (l->port);
+}
+
+/* Closes the connections made with an access key. */
+size_t
+ovl_server_revoke(struct ovl_server *s, const char *key_name)
+{
+	struct sconn *sc;
+	char reason[OVL_KEY_NAME_MAX + 40];
+	size_t n = 0;
+
+	snprintf(reason, sizeof reason, "access key %s was revoked",
+	    key_name);
+	for (sc = s->conns; sc != NULL; sc = sc->next) {
+		if (!sc->authed ||
+		    strcmp(ovl_conn_key_name(sc->conn), key_name) != 0 ||
+		    !ovl_conn_is_open(sc->conn))
+			continue;
+		ovl_conn_close(sc->conn, OVL_GA_REVOKED, reason);
+		n++;
+	}
+	return (n);
+}
+
+/* Closes the connections of a client key. */
+size_t
+ovl_server_drop_client(struct ovl_server *s,
+    const uint8_t client_key[static 32])
+{
+	struct sconn *sc;
+	size_t n = 0;
+
+	for (sc = s->conns; sc != NULL; sc = sc->next) {
+		if (!sc->authed || !ovl_conn_is_open(sc->conn) ||
+		    sodium_memcmp(ovl_conn_remote_key(sc->conn), client_key,
+		    OVL_KEY_LEN) != 0)
+			continue;
+		ovl_conn_close(sc->conn, OVL_GA_REVOKED,
+		    "client key was revoked");
+		n++;
+	}
+	return (n);
+}
+
+/* Copies the counters. */
+void
+ovl_server_stats(const struct ovl_server *s, struct ovl_server_stats *st)
+{
+	*st = s->st;
+}
+
+/* Closes everything; done runs once all is released. */
+void
+ovl_server_close(struct ovl_server *s,
+    void (*done)(struct ovl_server *, void *), void *arg)
+{
+	struct listener *l, *next;
+	struct sconn *sc;
+
+	if (s->closing)
+		return;
+	s->closing = 1;
+	s->done = done;
+	s->done_arg = arg;
+	for (l = s->listeners; l != NULL; l = next) {
+		next = l->next;
+		uv_close((uv_handle_t *)&l->tcp, on_handle_closed);
+	}
+	s->listeners = NULL;
+	s->nlisteners = 0;
+	for (sc = s->conns; sc != NULL; sc = sc->next) {
+		if (sc->authed && ovl_conn_is_open(sc->conn))
+			ovl_conn_close(sc->conn, OVL_GA_SHUTDOWN,
+			    "node shutting down");
+		else
+			ovl__conn_abort(sc->conn, -ESHUTDOWN, "shutting down");
+	}
+	s->defer.data = s;
+	uv_close((uv_handle_t *)&s->defer, on_handle_closed);
+}
