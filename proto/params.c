@@ -145,16 +145,48 @@ proto_field_find(const struct proto_field *fields, const char *name)
 	return (NULL);
 }
 
-/* Fails a check at path with a message of the field's expectation. */
+/*
+ * Where a value sits in the params, as a chain from the value up to
+ * "params". It costs nothing until a check fails and the message needs
+ * it rendered ("params.ports[2].host_port").
+ */
+struct proto_path {
+	const struct proto_path	*up;
+	const char		*name;	/* a member, or NULL for an item */
+	size_t			 index;	/* the item's index */
+};
+
+/* Renders a path into buf at *off. */
+static void
+proto_path_render(const struct proto_path *p, char *buf, size_t size,
+    size_t *off)
+{
+	if (p->up != NULL)
+		proto_path_render(p->up, buf, size, off);
+	if (p->name != NULL)
+		proto_cat(buf, size, off, "%s%.64s", p->up != NULL ? "." : "",
+		    p->name);
+	else
+		proto_cat(buf, size, off, "[%zu]", p->index);
+}
+
+/* Fails a check at path: "PATH: WHATexpected DESCRIPTION". */
 static int
-proto_expect(const struct proto_field *f, const char *path,
+proto_expect(const struct proto_field *f, const struct proto_path *path,
     const char *what, char **cause)
 {
-	char desc[256];
+	char desc[256], where[PROTO_PATH_MAX];
+	size_t off = 0;
 
 	if (cause != NULL) {
-		proto_field_describe(f, desc, sizeof desc);
-		*cause = proto_xasprintf("%s: %sexpected %s", path, what, desc);
+		where[0] = '\0';
+		proto_path_render(path, where, sizeof where, &off);
+		if (f != NULL)
+			proto_field_describe(f, desc, sizeof desc);
+		else
+			snprintf(desc, sizeof desc, "an object");
+		*cause = proto_xasprintf("%s: %sexpected %s", where, what,
+		    desc);
 	}
 	return (PROTO_E_PARAMS);
 }
@@ -167,17 +199,37 @@ proto_len_ok(size_t len, long long min, long long max)
 }
 
 static int proto_check_object(const struct proto_field *, const json_t *,
-    char *, size_t, char **);
+    const struct proto_path *, char **);
+
+/* Checks each item of an array of objects. */
+static int
+proto_check_items(const struct proto_field *f, const json_t *v,
+    const struct proto_path *path, char **cause)
+{
+	struct proto_path at = { .up = path };
+	json_t *item;
+	size_t i;
+	int rc;
+
+	json_array_foreach(v, i, item) {
+		at.index = i;
+		if (!json_is_object(item))
+			return (proto_expect(NULL, &at, "", cause));
+		rc = proto_check_object(f->fields, item, &at, cause);
+		if (rc != 0)
+			return (rc);
+	}
+	return (0);
+}
 
 /* Checks one value against its field; path names it. */
 static int
-proto_check_value(const struct proto_field *f, const json_t *v, char *path,
-    size_t plen, char **cause)
+proto_check_value(const struct proto_field *f, const json_t *v,
+    const struct proto_path *path, char **cause)
 {
 	const char *key;
 	json_t *item;
-	size_t i, n, off;
-	int rc;
+	size_t i, n;
 
 	switch (f->type) {
 	case PROTO_T_STRING:
@@ -206,7 +258,7 @@ proto_check_value(const struct proto_field *f, const json_t *v, char *path,
 	case PROTO_T_OBJECT:
 		if (!json_is_object(v))
 			return (proto_expect(f, path, "", cause));
-		return (proto_check_object(f->fields, v, path, plen, cause));
+		return (proto_check_object(f->fields, v, path, cause));
 	case PROTO_T_STRINGS:
 		n = json_array_size(v);
 		if (!json_is_array(v) || !proto_len_ok(n, f->min, f->max))
@@ -230,22 +282,7 @@ proto_check_value(const struct proto_field *f, const json_t *v, char *path,
 		n = json_array_size(v);
 		if (!json_is_array(v) || !proto_len_ok(n, f->min, f->max))
 			return (proto_expect(f, path, "", cause));
-		json_array_foreach(v, i, item) {
-			off = plen;
-			proto_cat(path, PROTO_PATH_MAX, &off, "[%zu]", i);
-			if (!json_is_object(item)) {
-				if (cause != NULL)
-					*cause = proto_xasprintf("%s: "
-					    "expected an object", path);
-				return (PROTO_E_PARAMS);
-			}
-			rc = proto_check_object(f->fields, item, path, off,
-			    cause);
-			if (rc != 0)
-				return (rc);
-		}
-		path[plen] = '\0';
-		return (0);
+		return (proto_check_items(f, v, path, cause));
 	}
 	return (proto_expect(f, path, "", cause));
 }
@@ -267,43 +304,52 @@ proto_names(const struct proto_field *fields, char *buf, size_t size)
 		    f->name);
 }
 
+/* Fails on an unknown key: names it and what is accepted. */
+static int
+proto_unknown(const struct proto_field *fields,
+    const struct proto_path *path, const char *key, char **cause)
+{
+	struct proto_path at = { .up = path, .name = key };
+	char names[512], where[PROTO_PATH_MAX];
+	size_t off = 0;
+
+	if (cause != NULL) {
+		where[0] = '\0';
+		proto_path_render(&at, where, sizeof where, &off);
+		proto_names(fields, names, sizeof names);
+		*cause = proto_xasprintf("%s: unknown parameter (accepted: %s)",
+		    where, names);
+	}
+	return (PROTO_E_PARAMS);
+}
+
 /* Checks an object's members against a schema; path names the object. */
 static int
 proto_check_object(const struct proto_field *fields, const json_t *obj,
-    char *path, size_t plen, char **cause)
+    const struct proto_path *path, char **cause)
 {
+	struct proto_path at = { .up = path };
 	const struct proto_field *f;
 	const char *key;
 	json_t *v;
-	char names[512];
-	size_t off;
 	int rc;
 
-	json_object_foreach((json_t *)obj, key, v) {
-		if (proto_field_find(fields, key) != NULL)
-			continue;
-		if (cause != NULL) {
-			proto_names(fields, names, sizeof names);
-			*cause = proto_xasprintf("%s.%.64s: unknown parameter "
-			    "(accepted: %s)", path, key, names);
-		}
-		return (PROTO_E_PARAMS);
-	}
+	json_object_foreach((json_t *)obj, key, v)
+		if (proto_field_find(fields, key) == NULL)
+			return (proto_unknown(fields, path, key, cause));
 	for (f = fields; f != NULL && f->name != NULL; f++) {
-		off = plen;
-		proto_cat(path, PROTO_PATH_MAX, &off, ".%s", f->name);
+		at.name = f->name;
 		v = json_object_get(obj, f->name);
 		if (v == NULL) {
 			if ((f->flags & PROTO_REQUIRED) != 0)
-				return (proto_expect(f, path, "missing; ",
+				return (proto_expect(f, &at, "missing; ",
 				    cause));
 			continue;
 		}
-		rc = proto_check_value(f, v, path, off, cause);
+		rc = proto_check_value(f, v, &at, cause);
 		if (rc != 0)
 			return (rc);
 	}
-	path[plen] = '\0';
 	return (0);
 }
 
@@ -312,25 +358,20 @@ int
 proto_params_check(const struct proto_field *fields, const json_t *params,
     char **cause)
 {
-	char path[PROTO_PATH_MAX];
+	static const struct proto_path root = { .name = "params" };
 	json_t *empty;
 	int rc;
 
 	if (cause != NULL)
 		*cause = NULL;
-	snprintf(path, sizeof path, "params");
-	if (params != NULL && !json_is_object(params)) {
-		if (cause != NULL)
-			*cause = proto_xasprintf("params: expected an object");
-		return (PROTO_E_PARAMS);
-	}
+	if (params != NULL && !json_is_object(params))
+		return (proto_expect(NULL, &root, "", cause));
 	if (params != NULL)
-		return (proto_check_object(fields, params, path, strlen(path),
-		    cause));
+		return (proto_check_object(fields, params, &root, cause));
 	empty = json_object();
 	if (empty == NULL)
 		return (PROTO_E_INTERNAL);
-	rc = proto_check_object(fields, empty, path, strlen(path), cause);
+	rc = proto_check_object(fields, empty, &root, cause);
 	json_decref(empty);
 	return (rc);
 }
