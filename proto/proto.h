@@ -72,7 +72,9 @@ void proto_dec_init(struct proto_dec *d, size_t max);
 void proto_dec_free(struct proto_dec *d);
 /*
  * Feeds len bytes of channel 0, split anywhere. Calls cb once per whole
- * message in order; a non-zero return from cb stops and is returned.
+ * message in order, with a body valid only during the call; a non-zero
+ * return from cb stops the feed (the rest of data is not read) and is
+ * returned, and cb must return non-zero if it freed the decoder.
  * -EMSGSIZE if a length exceeds the maximum (checked before buffering),
  * -ENOMEM; both are fatal for the channel.
  */
@@ -95,7 +97,8 @@ int proto_depth_check(const char *body, size_t len, int max)
     WARN_UNUSED_RESULT;
 /*
  * Parses and validates one body (depth checked first, duplicate keys
- * refused). Returns 0 or PROTO_E_PARSE / PROTO_E_INVALID with *cause
+ * refused). Returns 0 or PROTO_E_PARSE, PROTO_E_INVALID (PROTO_E_PARAMS
+ * for positional params) with *cause
  * (caller frees); m->id is set whenever the id could be read, so the
  * error reply can carry it. Call proto_msg_clear afterwards either way.
  */
@@ -166,7 +169,7 @@ struct proto_field {
  */
 int proto_params_check(const struct proto_field *fields,
     const json_t *params, char **cause) WARN_UNUSED_RESULT;
-/* Writes what a field accepts ("an integer between 0 and 3600"). */
+/* Writes what a field accepts ("an integer between 0 and 3600"); length. */
 int proto_field_describe(const struct proto_field *f, char *buf,
     size_t size);
 /* The name of a type as the docs write it ("array of strings"). */
@@ -196,7 +199,7 @@ enum proto_role {
 
 /* Method flags. */
 #define PROTO_READONLY		0x01	/* changes nothing */
-#define PROTO_MUTATING		0x02	/* changes state; audited */
+#define PROTO_MUTATING		0x02	/* audited: changes or gives a shell */
 #define PROTO_STREAM		0x04	/* uses the stream channel "channel" */
 #define PROTO_NEEDS_DOCKER	0x08	/* fails with docker_unavailable */
 
