@@ -27,8 +27,11 @@ read_all(const char *path)
 		return (NULL);
 	for (;;) {
 		p = realloc(buf, len + 65536 + 1);
-		if (p == NULL)
-			break;
+		if (p == NULL) {
+			free(buf);
+			fclose(f);
+			return (NULL);
+		}
 		buf = p;
 		n = fread(buf + len, 1, 65536, f);
 		len += n;
