@@ -11,7 +11,7 @@
 #ifndef PIER_PROTO_WIRE_H
 #define PIER_PROTO_WIRE_H
 
-/* The version of everything above the overlay; sent in the handshake. */
+/* The version of everything above the overlay; node.info reports it. */
 #define PROTO_VERSION		1
 
 /* Channel 0 carries JSON-RPC; stream channels are numbered from 1. */
