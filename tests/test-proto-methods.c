@@ -61,6 +61,7 @@ check_schema(const char *method, const struct proto_field *fields)
 	}
 }
 
+/* Sorted, unique, complete, bounded entries; streams take a channel. */
 static void
 test_catalogue_invariants(void)
 {
@@ -110,6 +111,7 @@ test_catalogue_invariants(void)
 	}
 }
 
+/* Every name finds its own entry; near misses find nothing. */
 static void
 test_find(void)
 {
@@ -131,6 +133,7 @@ struct need {
 	int		 role;
 };
 
+/* Each method issues 4 and 5 need is there, with its role. */
 static void
 test_needed_methods_and_roles(void)
 {
@@ -198,6 +201,7 @@ test_needed_methods_and_roles(void)
 	    PROTO_STREAM_STATS);
 }
 
+/* Role values match overlay's enum; names parse both ways. */
 static void
 test_roles(void)
 {
@@ -229,6 +233,7 @@ reply_error(json_t *reply)
 	return (json_object_get(reply, "error"));
 }
 
+/* The dispatcher's checks run in order and build the right reply. */
 static void
 test_request_check(void)
 {
@@ -318,6 +323,7 @@ count(const char *hay, size_t n, const char *needle)
 	return (c);
 }
 
+/* PROTOCOL.md lists exactly the methods, roles and params. */
 static void
 test_doc_matches_catalogue(void)
 {
@@ -368,6 +374,7 @@ test_doc_matches_catalogue(void)
 	free(doc);
 }
 
+/* The help text names the role, each param and what it accepts. */
 static void
 test_method_help(void)
 {

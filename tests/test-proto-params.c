@@ -126,6 +126,7 @@ static const struct pcase pcases[] = {
 	  "params.timeout: expected" },
 };
 
+/* Every type, bound, unknown key and missing field, with its message. */
 static void
 test_cases(void)
 {
@@ -157,6 +158,7 @@ test_cases(void)
 	}
 }
 
+/* Absent params are empty; a non-object is refused. */
 static void
 test_absent_and_non_object(void)
 {
@@ -184,6 +186,7 @@ test_absent_and_non_object(void)
 	json_decref(v);
 }
 
+/* Descriptions read as docs and messages need, cut to the buffer. */
 static void
 test_describe(void)
 {
@@ -206,6 +209,7 @@ test_describe(void)
 	ASSERT_NULL(proto_field_find(schema, "nope"));
 }
 
+/* Getters return checked values or the default. */
 static void
 test_getters(void)
 {

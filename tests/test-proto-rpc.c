@@ -64,6 +64,7 @@ frame(char *buf, size_t *off, const char *json)
 	free(out);
 }
 
+/* Messages come out whole however the stream is split. */
 static void
 test_split_at_every_byte(void)
 {
@@ -106,6 +107,7 @@ test_split_at_every_byte(void)
 	proto_dec_free(&d);
 }
 
+/* An oversize length fails at the header; the maximum passes. */
 static void
 test_oversize_is_fatal_before_buffering(void)
 {
@@ -138,6 +140,7 @@ test_oversize_is_fatal_before_buffering(void)
 	proto_dec_free(&d);
 }
 
+/* Empty bodies are parse errors; non-zero from cb stops the feed. */
 static void
 test_zero_length_and_stop(void)
 {
@@ -165,6 +168,7 @@ test_zero_length_and_stop(void)
 	proto_dec_free(&d);
 }
 
+/* The encoder writes the length prefix and honours its maximum. */
 static void
 test_encode_limit(void)
 {
@@ -201,6 +205,7 @@ nested(int depth)
 	return (s);
 }
 
+/* Nesting past 32 is refused by the scan; brackets in strings pass. */
 static void
 test_depth_bomb(void)
 {
@@ -235,6 +240,7 @@ test_depth_bomb(void)
 	proto_msg_clear(&m);
 }
 
+/* A garbage body is a parse error; the next message still parses. */
 static void
 test_garbage_then_valid(void)
 {
@@ -275,6 +281,7 @@ test_garbage_then_valid(void)
 	proto_dec_free(&d);
 }
 
+/* Requests with string and integer ids, and notifications, parse. */
 static void
 test_requests_ok(void)
 {
@@ -310,6 +317,7 @@ struct bad {
 	int		 id;		/* the id expected back, or 0 */
 };
 
+/* Each malformed message gives its code, a cause and the id. */
 static void
 test_requests_invalid(void)
 {
@@ -399,6 +407,7 @@ test_requests_invalid(void)
 	proto_msg_clear(&m);
 }
 
+/* Results and errors parse; malformed replies are refused. */
 static void
 test_replies_parse(void)
 {
@@ -463,6 +472,7 @@ round_trip(json_t *msg, struct proto_msg *m)
 	free(out);
 }
 
+/* Built messages round-trip; bad or long messages still make a reply. */
 static void
 test_builders(void)
 {
@@ -530,6 +540,7 @@ test_builders(void)
 	json_decref(id);
 }
 
+/* Codes and names are unique; errno values map to codes. */
 static void
 test_error_table(void)
 {

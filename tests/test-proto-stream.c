@@ -61,6 +61,7 @@ put(uint8_t *buf, size_t *off, enum proto_frame type, const void *p,
 	*off += len;
 }
 
+/* Payload pieces add up and controls arrive whole at every split. */
 static void
 test_frames_split_everywhere(void)
 {
@@ -110,6 +111,7 @@ test_frames_split_everywhere(void)
 	ASSERT_EQ(f.nctl, 3);
 }
 
+/* Unknown types and oversize frames break the stream. */
 static void
 test_frames_refused(void)
 {
@@ -164,6 +166,7 @@ lines_cb(void *arg, const char *line, size_t len)
 	return (0);
 }
 
+/* Lines come out whole at every split; the limit holds. */
 static void
 test_lines(void)
 {
