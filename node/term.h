@@ -141,4 +141,115 @@ int term_pty_pid(const struct term_pty *p);
 void term_pty_close(struct term_pty *p, term_pty_close_cb close_cb,
     void *arg);
 
+/* term-session.c */
+
+#define TERM_IDLE_MS		(60 * 60 * 1000) /* no viewers: end after */
+#define TERM_VIEWER_BACKLOG	(256 * 1024)	/* then a repaint instead */
+
+/* Viewer flags. */
+#define TERM_VIEWER_READONLY	0x1	/* input is refused */
+#define TERM_VIEWER_SCROLLBACK	0x2	/* the first repaint replays it */
+
+struct term_session;
+struct term_viewer;
+
+/* Where a session's bytes come from: a local PTY, a Docker exec stream.
+ * The source hands output to term_session_output, its end to
+ * term_session_exited, and calls term_session_source_closed once close
+ * has finished. */
+struct term_source_ops {
+	/* Queues input for the process; -ENOBUFS when full. */
+	int	(*write)(void *src, const void *buf, size_t len);
+	/* Sets the window size. */
+	int	(*resize)(void *src, int rows, int cols);
+	/* Stops delivering output. */
+	void	(*pause)(void *src);
+	/* Delivers output again. */
+	void	(*resume)(void *src);
+	/* Signals the process. */
+	int	(*kill)(void *src, int signum);
+	/* Ends the process and frees the source, then (perhaps later)
+	 * calls term_session_source_closed(s). */
+	void	(*close)(void *src, struct term_session *s);
+};
+
+/* The session is over: err 0 and the exit status or signal, or
+ * -ETIMEDOUT (idle with no viewer). Called once; the owner then closes. */
+typedef void (*term_session_end_cb)(struct term_session *s, int err,
+    int64_t status, int term_signal, void *arg);
+/* The session is freed. */
+typedef void (*term_session_close_cb)(struct term_session *s, void *arg);
+
+/* How a session behaves. */
+struct term_session_opts {
+	int			 rows;	/* initial window size */
+	int			 cols;
+	size_t			 sb_lines;	/* scrollback, 0: none */
+	size_t			 sb_bytes;
+	uint64_t		 idle_ms;	/* 0: TERM_IDLE_MS */
+	size_t			 backlog_max;	/* 0: TERM_VIEWER_BACKLOG */
+	term_session_end_cb	 end_cb;
+	void			*arg;
+};
+
+/* A viewer's sink, e.g. an overlay channel. */
+struct term_viewer_ops {
+	/* Offers bytes; returns how many were taken (0..len). The rest
+	 * waits until the sink calls term_viewer_writable. */
+	size_t	(*send)(struct term_viewer *v, const char *buf, size_t len,
+		    void *arg);
+	/* The session ended (see term_session_end_cb; -ECANCELED when it
+	 * was closed). The viewer is freed after this returns. */
+	void	(*ended)(struct term_viewer *v, int err, int64_t status,
+		    int term_signal, void *arg);
+};
+
+/* Makes a session around a source (ops, src). */
+int term_session_new(uv_loop_t *loop, const struct term_session_opts *o,
+    const struct term_source_ops *ops, void *src, struct term_session **out)
+    WARN_UNUSED_RESULT;
+/* Makes a session running argv under a local PTY (po's callbacks and
+ * size are the session's own). */
+int term_session_spawn(uv_loop_t *loop, const struct term_session_opts *o,
+    const struct term_pty_opts *po, struct term_session **out,
+    char **cause) WARN_UNUSED_RESULT;
+/* Source side: output of the process. */
+void term_session_output(struct term_session *s, const char *buf,
+    size_t len);
+/* Source side: the process ended with a status or a signal. */
+void term_session_exited(struct term_session *s, int64_t status,
+    int term_signal);
+/* Source side: close has finished. */
+void term_session_source_closed(struct term_session *s);
+/* Ends the process, tells the viewers, frees it all; close_cb last. */
+void term_session_close(struct term_session *s,
+    term_session_close_cb close_cb, void *arg);
+/* Returns the screen (borrowed), e.g. for a snapshot. */
+struct term_screen *term_session_screen(const struct term_session *s);
+/* Returns the number of viewers attached. */
+size_t term_session_viewers(const struct term_session *s);
+/* Returns the loop time (ms) of the last input, output or attach. */
+uint64_t term_session_last_active(const struct term_session *s);
+/* Returns 1 while the source is paused for slow viewers. */
+int term_session_paused(const struct term_session *s);
+
+/* Attaches a viewer at rows x cols: a repaint comes first, then the live
+ * stream. A read-write viewer becomes the most recently active. */
+int term_viewer_attach(struct term_session *s, const struct term_viewer_ops
+    *ops, void *arg, int flags, int rows, int cols,
+    struct term_viewer **out) WARN_UNUSED_RESULT;
+/* Sends input from a viewer to the process; -EPERM if read-only. */
+int term_viewer_input(struct term_viewer *v, const void *buf, size_t len)
+    WARN_UNUSED_RESULT;
+/* The viewer's window changed; the session follows the most recently
+ * active viewer. */
+int term_viewer_resize(struct term_viewer *v, int rows, int cols)
+    WARN_UNUSED_RESULT;
+/* The sink has room again: send the backlog (or a fresh repaint). */
+void term_viewer_writable(struct term_viewer *v);
+/* Returns the bytes waiting for this viewer. */
+size_t term_viewer_backlog(const struct term_viewer *v);
+/* Detaches and frees a viewer (no ended call). */
+void term_viewer_detach(struct term_viewer *v);
+
 #endif

@@ -1,0 +1,730 @@
+/*
+ * A terminal session: one source (a local PTY, later a Docker exec
+ * stream, behind a small table of functions), the libvterm screen its
+ * output keeps up to date, and the viewers watching it.
+ *
+ * A viewer that attaches gets a repaint of the screen first and then the
+ * live stream. Each viewer's sink takes what it can; the rest waits in
+ * that viewer's own backlog. A viewer whose backlog would pass
+ * backlog_max loses it and gets a fresh repaint when its sink has room
+ * again, so one stalled viewer neither slows the others nor grows the
+ * node's memory. Only when every viewer is behind (half its backlog
+ * used, or waiting for a repaint) is the source paused, so a lone slow
+ * viewer is held by flow control rather than skipping output.
+ *
+ * Input from read-write viewers goes to the process, and the window size
+ * follows the most recently active one (attach, input, resize). With no
+ * viewer the session ends after idle_ms. When the process exits, each
+ * viewer gets its exit status after its backlog has gone out; the owner
+ * hears of the end when the last viewer has.
+ *
+ * Callbacks may detach viewers or close the session; viewers are freed
+ * only when no callback of this file is on the stack (busy == 0).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "term.h"
+
+/* One viewer. */
+struct term_viewer {
+	struct term_session		*s;
+	struct term_viewer		*next;	/* live list */
+	struct term_viewer		*prev;
+	struct term_viewer		*grave;	/* waiting to be freed */
+	const struct term_viewer_ops	*ops;
+	void				*arg;
+	int				 flags;
+	int				 rows;
+	int				 cols;
+	char				*bl;	/* backlog */
+	size_t				 bl_len;
+	size_t				 bl_cap;
+	unsigned			 stale:1;  /* repaint on writable */
+	unsigned			 ending:1; /* ended once drained */
+	unsigned			 dead:1;
+};
+
+struct term_session {
+	uv_loop_t			*loop;
+	uv_timer_t			 idle;
+	struct term_screen		*screen;
+	const struct term_source_ops	*ops;
+	void				*src;
+	struct term_viewer		*viewers;
+	struct term_viewer		*grave;
+	struct term_viewer		*active;
+	size_t				 nviewers;
+	struct term_session_opts	 o;
+	uint64_t			 last_active;
+	int				 busy;
+	int64_t				 status;
+	int				 term_signal;
+	unsigned			 exited:1;
+	unsigned			 told:1;	/* end_cb called */
+	unsigned			 paused:1;
+	unsigned			 closing:1;
+	unsigned			 src_closed:1;
+	unsigned			 timer_closed:1;
+	term_session_close_cb		 close_cb;
+	void				*close_arg;
+};
+
+static void session_leave(struct term_session *);
+static void idle_restart(struct term_session *);
+
+/* Marks the start of work that may call out. */
+static void
+session_enter(struct term_session *s)
+{
+	s->busy++;
+}
+
+/* Unlinks a viewer and queues it to be freed. */
+static void
+viewer_release(struct term_viewer *v)
+{
+	struct term_session *s = v->s;
+
+	if (v->dead)
+		return;
+	v->dead = 1;
+	if (v->prev != NULL)
+		v->prev->next = v->next;
+	else
+		s->viewers = v->next;
+	if (v->next != NULL)
+		v->next->prev = v->prev;
+	/* v->next stays, so a walk standing on v can go on. */
+	v->grave = s->grave;
+	s->grave = v;
+	s->nviewers--;
+	if (s->active == v)
+		s->active = NULL;
+	if (s->nviewers == 0 && !s->closing && !s->exited)
+		idle_restart(s);
+}
+
+/* Tells a viewer the session ended, then lets it go. */
+static void
+viewer_end(struct term_viewer *v, int err)
+{
+	struct term_session *s = v->s;
+
+	if (v->dead)
+		return;
+	session_enter(s);
+	if (v->ops->ended != NULL)
+		v->ops->ended(v, err, s->status, s->term_signal, v->arg);
+	viewer_release(v);
+	session_leave(s);
+}
+
+/* Appends to a viewer's backlog; past the bound, drops it for a repaint. */
+static void
+viewer_queue(struct term_viewer *v, const char *buf, size_t len)
+{
+	size_t max = v->s->o.backlog_max, cap;
+	char *p;
+
+	if (len == 0 || v->stale)
+		return;
+	if (v->bl_len + len > max) {
+		free(v->bl);
+		v->bl = NULL;
+		v->bl_len = v->bl_cap = 0;
+		v->stale = 1;
+		return;
+	}
+	if (v->bl_cap - v->bl_len < len) {
+		cap = v->bl_cap ? v->bl_cap : 4096;
+		while (cap - v->bl_len < len)
+			cap *= 2;
+		if (cap > max)
+			cap = max;
+		p = realloc(v->bl, cap);
+		if (p == NULL) {
+			v->stale = 1;
+			return;
+		}
+		v->bl = p;
+		v->bl_cap = cap;
+	}
+	memcpy(v->bl + v->bl_len, buf, len);
+	v->bl_len += len;
+}
+
+/* Offers bytes to the sink; returns how many it took. */
+static size_t
+viewer_send(struct term_viewer *v, const char *buf, size_t len)
+{
+	size_t n;
+
+	n = v->ops->send(v, buf, len, v->arg);
+	return (n > len ? len : n);
+}
+
+/* Sends the backlog (a repaint first if stale) while the sink takes it. */
+static void
+viewer_flush(struct term_viewer *v)
+{
+	struct term_session *s = v->s;
+	char *snap;
+	size_t n, len;
+
+	if (v->stale) {
+		if (term_screen_snapshot(s->screen, 0, &snap, &len) != 0)
+			return;
+		free(v->bl);
+		v->bl = snap;
+		v->bl_len = v->bl_cap = len;
+		v->stale = 0;
+	}
+	while (v->bl_len > 0 && !v->dead) {
+		n = viewer_send(v, v->bl, v->bl_len);
+		if (n == 0 || v->dead)
+			break;
+		memmove(v->bl, v->bl + n, v->bl_len - n);
+		v->bl_len -= n;
+	}
+	if (v->bl_len == 0 && v->bl_cap > 4096) {
+		/* An idle viewer keeps no big buffer around. */
+		free(v->bl);
+		v->bl = NULL;
+		v->bl_cap = 0;
+	}
+	if (v->bl_len == 0 && v->ending)
+		viewer_end(v, 0);
+}
+
+/* Pauses the source when every viewer is behind, resumes otherwise. */
+static void
+session_flow(struct term_session *s)
+{
+	struct term_viewer *v;
+	int behind = s->nviewers > 0;
+
+	if (s->closing || s->src_closed)
+		return;
+	if (s->exited)
+		behind = 0;	/* nothing left to hold back */
+	for (v = s->viewers; v != NULL && behind; v = v->next)
+		if (!v->stale && v->bl_len < s->o.backlog_max / 2)
+			behind = 0;
+	if (behind && !s->paused) {
+		s->paused = 1;
+		s->ops->pause(s->src);
+	} else if (!behind && s->paused) {
+		s->paused = 0;
+		s->ops->resume(s->src);
+	}
+}
+
+/* Tells the owner once: the process is gone and every viewer knows. */
+static void
+session_maybe_told(struct term_session *s)
+{
+	if (s->told || s->closing || !s->exited || s->nviewers > 0)
+		return;
+	s->told = 1;
+	if (s->o.end_cb != NULL)
+		s->o.end_cb(s, 0, s->status, s->term_signal, s->o.arg);
+}
+
+/* Frees the session when its timer and source are closed. */
+static void
+session_maybe_free(struct term_session *s)
+{
+	if (!s->timer_closed || !s->src_closed || s->busy > 0)
+		return;
+	if (s->close_cb != NULL)
+		s->close_cb(s, s->close_arg);
+	term_screen_free(s->screen);
+	free(s);
+}
+
+/* Ends work that may have called out: frees released viewers. */
+static void
+session_leave(struct term_session *s)
+{
+	struct term_viewer *v;
+
+	if (--s->busy > 0)
+		return;
+	while (s->grave != NULL) {
+		v = s->grave;
+		s->grave = v->grave;
+		free(v->bl);
+		free(v);
+	}
+	s->busy++;
+	session_flow(s);
+	session_maybe_told(s);
+	s->busy--;
+	session_maybe_free(s);
+}
+
+/* No viewer for idle_ms: the session is over. */
+static void
+on_idle(uv_timer_t *t)
+{
+	struct term_session *s = container_of(t, struct term_session, idle);
+
+	if (s->nviewers > 0 || s->told || s->closing)
+		return;
+	s->told = 1;
+	if (s->o.end_cb != NULL)
+		s->o.end_cb(s, -ETIMEDOUT, 0, 0, s->o.arg);
+}
+
+/* (Re)starts the idle wait. */
+static void
+idle_restart(struct term_session *s)
+{
+	(void)uv_timer_start(&s->idle, on_idle, s->o.idle_ms, 0);
+}
+
+/* Resizes screen and source to the active viewer's size. */
+static int
+session_apply_size(struct term_session *s, int rows, int cols)
+{
+	int r, c, err;
+
+	term_screen_size(s->screen, &r, &c);
+	if (r == rows && c == cols)
+		return (0);
+	err = term_screen_resize(s->screen, rows, cols);
+	if (err != 0)
+		return (err);
+	if (!s->src_closed && !s->exited)
+		return (s->ops->resize(s->src, rows, cols));
+	return (0);
+}
+
+/* Fills in a session; the caller then starts it. */
+static int
+session_init(struct term_session *s, uv_loop_t *loop,
+    const struct term_session_opts *o)
+{
+	s->loop = loop;
+	s->o = *o;
+	if (s->o.idle_ms == 0)
+		s->o.idle_ms = TERM_IDLE_MS;
+	if (s->o.backlog_max == 0)
+		s->o.backlog_max = TERM_VIEWER_BACKLOG;
+	s->last_active = uv_now(loop);
+	return (term_screen_new(&s->screen, o->rows, o->cols, o->sb_lines,
+	    o->sb_bytes));
+}
+
+/* Starts the idle timer. */
+static int
+session_start(struct term_session *s)
+{
+	int err;
+
+	err = uv_timer_init(s->loop, &s->idle);
+	if (err != 0)
+		return (err);
+	idle_restart(s);
+	return (0);
+}
+
+/* Makes a session around a source. */
+int
+term_session_new(uv_loop_t *loop, const struct term_session_opts *o,
+    const struct term_source_ops *ops, void *src, struct term_session **out)
+{
+	struct term_session *s;
+	int err;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return (-ENOMEM);
+	s->ops = ops;
+	s->src = src;
+	err = session_init(s, loop, o);
+	if (err == 0)
+		err = session_start(s);
+	if (err != 0) {
+		term_screen_free(s->screen);
+		free(s);
+		return (err);
+	}
+	*out = s;
+	return (0);
+}
+
+/* PTY source: output. */
+static void
+pty_read(struct term_pty *p, const char *buf, ssize_t n, void *arg)
+{
+	if (n > 0)
+		term_session_output(arg, buf, (size_t)n);
+}
+
+/* PTY source: exit. */
+static void
+pty_exit(struct term_pty *p, int64_t status, int sig, void *arg)
+{
+	term_session_exited(arg, status, sig);
+}
+
+/* PTY source: input. */
+static int
+pty_write(void *src, const void *buf, size_t len)
+{
+	return (term_pty_write(src, buf, len));
+}
+
+/* PTY source: window size. */
+static int
+pty_resize(void *src, int rows, int cols)
+{
+	return (term_pty_resize(src, rows, cols));
+}
+
+/* PTY source: pause. */
+static void
+pty_pause(void *src)
+{
+	term_pty_pause(src);
+}
+
+/* PTY source: resume. */
+static void
+pty_resume(void *src)
+{
+	term_pty_resume(src);
+}
+
+/* PTY source: signal. */
+static int
+pty_kill(void *src, int signum)
+{
+	return (term_pty_kill(src, signum));
+}
+
+/* PTY source: closed. */
+static void
+pty_closed(struct term_pty *p, void *arg)
+{
+	term_session_source_closed(arg);
+}
+
+/* PTY source: close. */
+static void
+pty_close(void *src, struct term_session *s)
+{
+	term_pty_close(src, pty_closed, s);
+}
+
+static const struct term_source_ops pty_ops = {
+	.write = pty_write,
+	.resize = pty_resize,
+	.pause = pty_pause,
+	.resume = pty_resume,
+	.kill = pty_kill,
+	.close = pty_close,
+};
+
+/* Makes a session running a local PTY process. */
+int
+term_session_spawn(uv_loop_t *loop, const struct term_session_opts *o,
+    const struct term_pty_opts *po, struct term_session **out, char **cause)
+{
+	struct term_session *s;
+	struct term_pty_opts p;
+	struct term_pty *pty;
+	int err;
+
+	*out = NULL;
+	if (cause != NULL)
+		*cause = NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return (-ENOMEM);
+	err = session_init(s, loop, o);
+	if (err != 0) {
+		free(s);
+		return (err);
+	}
+	p = *po;
+	p.rows = o->rows;
+	p.cols = o->cols;
+	p.read_cb = pty_read;
+	p.exit_cb = pty_exit;
+	p.arg = s;
+	err = term_pty_spawn(loop, &p, &pty, cause);
+	if (err != 0) {
+		term_screen_free(s->screen);
+		free(s);
+		return (err);
+	}
+	s->ops = &pty_ops;
+	s->src = pty;
+	err = session_start(s);
+	if (err != 0) {
+		/* No callback runs after close; nothing refers to s. */
+		term_pty_close(pty, NULL, NULL);
+		term_screen_free(s->screen);
+		free(s);
+		return (err);
+	}
+	*out = s;
+	return (0);
+}
+
+/* Output from the process: into the screen, then to every viewer. */
+void
+term_session_output(struct term_session *s, const char *buf, size_t len)
+{
+	struct term_viewer *v, *next;
+	size_t n;
+
+	if (s->closing || len == 0)
+		return;
+	term_screen_feed(s->screen, buf, len);
+	s->last_active = uv_now(s->loop);
+	session_enter(s);
+	for (v = s->viewers; v != NULL; v = next) {
+		next = v->next;
+		if (v->dead || v->stale)
+			continue;
+		n = 0;
+		if (v->bl_len == 0)
+			n = viewer_send(v, buf, len);
+		if (!v->dead)
+			viewer_queue(v, buf + n, len - n);
+	}
+	session_leave(s);
+}
+
+/* The process ended: each viewer hears it after its backlog. */
+void
+term_session_exited(struct term_session *s, int64_t status,
+    int term_signal)
+{
+	struct term_viewer *v, *next;
+
+	if (s->exited || s->closing)
+		return;
+	s->exited = 1;
+	s->status = status;
+	s->term_signal = term_signal;
+	uv_timer_stop(&s->idle);
+	session_enter(s);
+	for (v = s->viewers; v != NULL; v = next) {
+		next = v->next;
+		if (v->dead)
+			continue;
+		v->ending = 1;
+		if (v->bl_len == 0 && !v->stale)
+			viewer_end(v, 0);
+	}
+	session_leave(s);
+}
+
+/* The source has finished closing. */
+void
+term_session_source_closed(struct term_session *s)
+{
+	s->src_closed = 1;
+	session_maybe_free(s);
+}
+
+/* The idle timer is closed. */
+static void
+on_timer_closed(uv_handle_t *h)
+{
+	struct term_session *s = container_of((uv_timer_t *)h,
+	    struct term_session, idle);
+
+	s->timer_closed = 1;
+	session_maybe_free(s);
+}
+
+/* Ends it all. */
+void
+term_session_close(struct term_session *s, term_session_close_cb close_cb,
+    void *arg)
+{
+	struct term_viewer *v, *next;
+
+	if (s->closing)
+		return;
+	s->closing = 1;
+	session_enter(s);
+	for (v = s->viewers; v != NULL; v = next) {
+		next = v->next;
+		viewer_end(v, -ECANCELED);
+	}
+	s->close_cb = close_cb;
+	s->close_arg = arg;
+	uv_close((uv_handle_t *)&s->idle, on_timer_closed);
+	if (!s->src_closed)
+		s->ops->close(s->src, s);
+	session_leave(s);
+}
+
+/* Returns the screen. */
+struct term_screen *
+term_session_screen(const struct term_session *s)
+{
+	return (s->screen);
+}
+
+/* Returns the viewer count. */
+size_t
+term_session_viewers(const struct term_session *s)
+{
+	return (s->nviewers);
+}
+
+/* Returns the time of the last activity. */
+uint64_t
+term_session_last_active(const struct term_session *s)
+{
+	return (s->last_active);
+}
+
+/* Returns whether the source is paused. */
+int
+term_session_paused(const struct term_session *s)
+{
+	return (s->paused);
+}
+
+/* Attaches a viewer: repaint first, then the live stream. */
+int
+term_viewer_attach(struct term_session *s, const struct term_viewer_ops
+    *ops, void *arg, int flags, int rows, int cols, struct term_viewer **out)
+{
+	struct term_viewer *v;
+	char *snap;
+	size_t len;
+	int err;
+
+	*out = NULL;
+	if (s->closing || s->exited)
+		return (-EPIPE);
+	if (ops == NULL || ops->send == NULL || rows < 1 ||
+	    cols < TERM_MIN_COLS || rows > TERM_MAX_ROWS ||
+	    cols > TERM_MAX_COLS || (long)rows * cols > TERM_MAX_CELLS)
+		return (-EINVAL);
+	v = calloc(1, sizeof(*v));
+	if (v == NULL)
+		return (-ENOMEM);
+	v->s = s;
+	v->ops = ops;
+	v->arg = arg;
+	v->flags = flags;
+	v->rows = rows;
+	v->cols = cols;
+	if ((flags & TERM_VIEWER_READONLY) == 0) {
+		err = session_apply_size(s, rows, cols);
+		if (err != 0) {
+			free(v);
+			return (err);
+		}
+	}
+	err = term_screen_snapshot(s->screen,
+	    (flags & TERM_VIEWER_SCROLLBACK) ? TERM_SNAP_SCROLLBACK : 0,
+	    &snap, &len);
+	if (err != 0) {
+		free(v);
+		return (err);
+	}
+	v->bl = snap;
+	v->bl_len = v->bl_cap = len;
+	v->next = s->viewers;
+	if (s->viewers != NULL)
+		s->viewers->prev = v;
+	s->viewers = v;
+	s->nviewers++;
+	if ((flags & TERM_VIEWER_READONLY) == 0)
+		s->active = v;
+	s->last_active = uv_now(s->loop);
+	uv_timer_stop(&s->idle);
+	*out = v;
+	session_enter(s);
+	viewer_flush(v);
+	session_leave(s);
+	return (0);
+}
+
+/* Input from a viewer. */
+int
+term_viewer_input(struct term_viewer *v, const void *buf, size_t len)
+{
+	struct term_session *s = v->s;
+	int err;
+
+	if (v->dead || s->closing || s->exited || s->src_closed)
+		return (-EPIPE);
+	if ((v->flags & TERM_VIEWER_READONLY) != 0)
+		return (-EPERM);
+	s->last_active = uv_now(s->loop);
+	if (s->active != v) {
+		s->active = v;
+		err = session_apply_size(s, v->rows, v->cols);
+		if (err != 0)
+			return (err);
+	}
+	return (s->ops->write(s->src, buf, len));
+}
+
+/* A viewer's window changed. */
+int
+term_viewer_resize(struct term_viewer *v, int rows, int cols)
+{
+	struct term_session *s = v->s;
+
+	if (v->dead || s->closing)
+		return (-EPIPE);
+	if (rows < 1 || cols < TERM_MIN_COLS || rows > TERM_MAX_ROWS ||
+	    cols > TERM_MAX_COLS || (long)rows * cols > TERM_MAX_CELLS)
+		return (-EINVAL);
+	v->rows = rows;
+	v->cols = cols;
+	if ((v->flags & TERM_VIEWER_READONLY) != 0)
+		return (0);
+	s->active = v;
+	return (session_apply_size(s, rows, cols));
+}
+
+/* The viewer's sink has room. */
+void
+term_viewer_writable(struct term_viewer *v)
+{
+	struct term_session *s = v->s;
+
+	if (v->dead)
+		return;
+	session_enter(s);
+	viewer_flush(v);
+	session_leave(s);
+}
+
+/* Returns the viewer's backlog. */
+size_t
+term_viewer_backlog(const struct term_viewer *v)
+{
+	return (v->bl_len);
+}
+
+/* Detaches a viewer. */
+void
+term_viewer_detach(struct term_viewer *v)
+{
+	struct term_session *s = v->s;
+
+	if (v->dead)
+		return;
+	session_enter(s);
+	viewer_release(v);
+	session_leave(s);
+}
