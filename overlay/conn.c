@@ -546,7 +546,7 @@ void
 ovl_conn_close(struct ovl_conn *c, uint32_t code, const char *reason)
 {
 	conn_end(c, code == OVL_GA_NORMAL ? 0 : -ECONNABORTED,
-	    reason != NULL ? reason : ovl_goaway_name(code), 1, code);
+	    reason != NULL ? reason : "", 1, code);
 }
 
 /* The mux got a channel from the peer. */
@@ -766,7 +766,8 @@ conn_input(struct ovl_conn *c, const uint8_t *p, size_t len)
 		rc = ovl_mux_input(c->mux, msg, mlen, &cause);
 		c->in_input = 0;
 		if (rc != 0) {
-			conn_end(c, rc, cause, 0, 0);	/* go-away queued */
+			/* the mux queued a go-away naming the violation */
+			conn_end(c, rc, cause, 1, OVL_GA_PROTOCOL);
 			return;
 		}
 	}

@@ -23,6 +23,7 @@ sink_data(struct ovl_chan *c, const uint8_t *buf, size_t len, void *arg)
 	s->buf = realloc(s->buf, s->len + len);
 	memcpy(s->buf + s->len, buf, len);
 	s->len += len;
+	s->any = 1;
 }
 
 /* A sink's channel ended. */
@@ -224,6 +225,8 @@ fx_dial_start(struct fx *f, const char *const *addrs, size_t n,
 {
 	struct ovl_dial_cfg cfg;
 
+	/* message 1 carries a millisecond time that must grow */
+	fx_run_for(f, 2);
 	memset(r, 0, sizeof *r);
 	memset(&cfg, 0, sizeof cfg);
 	cfg.timeout_ms = timeout_ms;

@@ -71,6 +71,7 @@ void fx_run_for(struct fx *f, uint64_t ms);
 struct fx_sink {
 	uint8_t		*buf;
 	size_t		 len;
+	int		 any;		/* some bytes came */
 	int		 eof;
 	int		 closed;
 	int		 close_status;
