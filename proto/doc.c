@@ -68,6 +68,18 @@ proto_doc_stream(enum proto_stream s)
 	return ("unknown");
 }
 
+/* Writes the choices that need more than the method's role. */
+static void
+proto_doc_choice_roles(FILE *f, const struct proto_field *p)
+{
+	size_t i;
+
+	for (i = 0; p->choice_roles != NULL && p->choices[i] != NULL; i++)
+		fprintf(f, "%s\"%s\": %s", i == 0 ? "; least role per "
+		    "choice: " : ", ", p->choices[i],
+		    proto_role_name(p->choice_roles[i]));
+}
+
 /* Writes one table row per field, nested fields under prefix. */
 static void
 proto_doc_fields(FILE *f, const struct proto_field *fields,
@@ -82,6 +94,7 @@ proto_doc_fields(FILE *f, const struct proto_field *fields,
 		    proto_type_name(p->type),
 		    (p->flags & PROTO_REQUIRED) != 0 ? "yes" : "no");
 		proto_doc_cell(f, desc);
+		proto_doc_choice_roles(f, p);
 		fputs(" | ", f);
 		proto_doc_cell(f, p->doc != NULL ? p->doc : "");
 		fputs(" |\n", f);
@@ -121,9 +134,11 @@ proto_help_fields(FILE *f, const struct proto_field *fields, int indent)
 
 	for (p = fields; p != NULL && p->name != NULL; p++) {
 		proto_field_describe(p, desc, sizeof desc);
-		fprintf(f, "%*s%s%s: %s\n%*s%s\n", indent, "", p->name,
+		fprintf(f, "%*s%s%s: %s\n%*s%s", indent, "", p->name,
 		    (p->flags & PROTO_REQUIRED) != 0 ? " (required)" : "",
 		    p->doc != NULL ? p->doc : "", indent + 4, "", desc);
+		proto_doc_choice_roles(f, p);
+		fputc('\n', f);
 		proto_help_fields(f, p->fields, indent + 2);
 	}
 }

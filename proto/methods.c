@@ -296,6 +296,8 @@ static const struct proto_field session_id_params[] = {
 static const struct proto_field session_open_params[] = {
 	{ .name = "kind", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
 	  .max = 16, .choices = CHOICES("shell", "exec", "docker"),
+	  .choice_roles = (const int[]){ PROTO_ROLE_OPERATOR,
+	  PROTO_ROLE_OPERATOR, PROTO_ROLE_ADMIN },
 	  .doc = "shell: bash or sh in a container; exec: cmd in a "
 	  "container; docker: the host's docker CLI with cmd as its "
 	  "arguments (admin)" },
@@ -586,15 +588,46 @@ proto_role_parse(const char *s, enum proto_role *role)
 	return (-EINVAL);
 }
 
+/*
+ * The first field whose chosen value needs more than role: sets *f and
+ * *value, or returns 0 if role is enough for every choice made.
+ */
+static int
+proto_choice_denied(const struct proto_method *meth, const json_t *params,
+    enum proto_role role, const struct proto_field **f, const char **value)
+{
+	const struct proto_field *p;
+	const char *v;
+	size_t i;
+
+	for (p = meth->params; p->name != NULL; p++) {
+		if (p->choice_roles == NULL)
+			continue;
+		v = proto_param_str(params, p->name, NULL);
+		for (i = 0; v != NULL && p->choices[i] != NULL; i++) {
+			if (strcmp(v, p->choices[i]) != 0)
+				continue;
+			if ((int)role >= p->choice_roles[i])
+				break;
+			*f = p;
+			*value = p->choices[i];
+			return (p->choice_roles[i]);
+		}
+	}
+	return (0);
+}
+
 /* Everything checked before a handler runs: method, role, params. */
 int
 proto_request_check(const struct proto_msg *m, enum proto_role role,
     const struct proto_method **mp, json_t **reply)
 {
 	const struct proto_method *meth;
+	const struct proto_field *f = NULL;
+	const char *value = NULL;
 	json_t *data = NULL;
 	char *cause = NULL;
-	int code;
+	int code, need;
 
 	*mp = NULL;
 	*reply = NULL;
@@ -602,21 +635,30 @@ proto_request_check(const struct proto_msg *m, enum proto_role role,
 	if (meth == NULL) {
 		code = PROTO_E_NOMETHOD;
 		cause = proto_xasprintf("no such method: %.128s", m->method);
-	} else if (role < meth->role) {
-		code = PROTO_E_FORBIDDEN;
-		cause = proto_xasprintf("%s needs the %s role; this key is "
-		    "%s", meth->name, proto_role_name(meth->role),
-		    proto_role_name(role));
-		data = json_pack("{s:s, s:s}", "role",
-		    proto_role_name(meth->role), "have",
-		    proto_role_name(role));
-	} else {
+		goto fail;
+	}
+	need = (int)meth->role;
+	if ((int)role >= need) {
 		code = proto_params_check(meth->params, m->params, &cause);
-		if (code == 0) {
+		if (code != 0)
+			goto fail;
+		need = proto_choice_denied(meth, m->params, role, &f, &value);
+		if (need == 0) {
 			*mp = meth;
 			return (0);
 		}
 	}
+	code = PROTO_E_FORBIDDEN;
+	if (f == NULL)
+		cause = proto_xasprintf("%s needs the %s role; this key is %s",
+		    meth->name, proto_role_name(need), proto_role_name(role));
+	else
+		cause = proto_xasprintf("%s with %s \"%s\" needs the %s role; "
+		    "this key is %s", meth->name, f->name, value,
+		    proto_role_name(need), proto_role_name(role));
+	data = json_pack("{s:s, s:s}", "role", proto_role_name(need), "have",
+	    proto_role_name(role));
+fail:
 	if (m->kind == PROTO_REQUEST)
 		*reply = proto_error_new(m->id, code, cause, data);
 	else

@@ -147,7 +147,9 @@ enum proto_type {
  * with a NULL name. Bounds by type: STRING min..max bytes (and choices,
  * if set, a NULL-ended list of the allowed values); INT and NUMBER the
  * value; STRINGS, MAP and OBJECTS min..max items, each string (map keys
- * too) at most max_len bytes.
+ * too) at most max_len bytes. A top-level field with choices may give
+ * choice_roles, the least role (enum proto_role) each choice needs,
+ * which the dispatcher enforces like the method's own role.
  */
 struct proto_field {
 	const char			*name;
@@ -157,6 +159,7 @@ struct proto_field {
 	long long			 max;
 	size_t				 max_len;
 	const char *const		*choices;
+	const int			*choice_roles; /* per choice */
 	const struct proto_field	*fields; /* OBJECT, OBJECTS */
 	const char			*doc;	/* one line, for the docs */
 };
@@ -228,7 +231,8 @@ int proto_role_parse(const char *s, enum proto_role *role)
     WARN_UNUSED_RESULT;
 /*
  * Everything the dispatcher checks before a handler runs, in order: the
- * method exists, role is enough, the params fit the schema. Returns 0 and
+ * method exists, role is enough, the params fit the schema, role is
+ * enough for the choices made (choice_roles). Returns 0 and
  * sets *mp, or the error code and, for a request, sets *reply to the
  * whole error reply (a notification gets no reply: *reply stays NULL).
  */

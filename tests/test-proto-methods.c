@@ -14,7 +14,8 @@
 
 /* Checks one schema (and nested ones) for completeness and bounds. */
 static void
-check_schema(const char *method, const struct proto_field *fields)
+check_schema(const char *method, int role, const struct proto_field *top,
+    const struct proto_field *fields)
 {
 	const struct proto_field *f, *g;
 	size_t i;
@@ -34,6 +35,16 @@ check_schema(const char *method, const struct proto_field *fields)
 			for (i = 0; f->choices != NULL &&
 			    f->choices[i] != NULL; i++)
 				ASSERT_LE(strlen(f->choices[i]), f->max);
+			if (f->choice_roles == NULL)
+				break;
+			if (f->choices == NULL || fields != top)
+				FAIL("%s.%s: choice_roles need choices at the "
+				    "top level", method, f->name);
+			for (i = 0; f->choices[i] != NULL; i++)
+				if (f->choice_roles[i] < (int)role ||
+				    f->choice_roles[i] > PROTO_ROLE_ADMIN)
+					FAIL("%s.%s: bad role for %s", method,
+					    f->name, f->choices[i]);
 			break;
 		case PROTO_T_INT:
 		case PROTO_T_NUMBER:
@@ -53,7 +64,7 @@ check_schema(const char *method, const struct proto_field *fields)
 			    f->max <= 0))
 				FAIL("%s.%s: unbounded object", method,
 				    f->name);
-			check_schema(method, f->fields);
+			check_schema(method, role, top, f->fields);
 			break;
 		default:
 			FAIL("%s.%s: bad type %d", method, f->name, f->type);
@@ -96,7 +107,7 @@ test_catalogue_invariants(void)
 		if ((m->flags & PROTO_MUTATING) != 0 &&
 		    m->role == PROTO_ROLE_VIEWER)
 			FAIL("%s: a viewer may not mutate", m->name);
-		check_schema(m->name, m->params);
+		check_schema(m->name, m->role, m->params, m->params);
 		/* Streams and the channel parameter go together. */
 		ch = proto_field_find(m->params, "channel");
 		if (((m->flags & PROTO_STREAM) != 0) !=
@@ -282,6 +293,32 @@ test_request_check(void)
 	json_decref(reply);
 	proto_msg_clear(&m);
 
+	/* A choice may need more than the method: kind docker is admin. */
+	parse(&m, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"session.open\","
+	    "\"params\":{\"kind\":\"docker\",\"channel\":3,"
+	    "\"cmd\":[\"ps\"]}}");
+	ASSERT_EQ(proto_request_check(&m, PROTO_ROLE_OPERATOR, &mp, &reply),
+	    PROTO_E_FORBIDDEN);
+	ASSERT_NULL(mp);
+	err = reply_error(reply);
+	ASSERT_STREQ(json_string_value(json_object_get(err, "message")),
+	    "session.open with kind \"docker\" needs the admin role; this "
+	    "key is operator");
+	ASSERT_STREQ(json_string_value(json_object_get(json_object_get(err,
+	    "data"), "role")), "admin");
+	json_decref(reply);
+	ASSERT_OK(proto_request_check(&m, PROTO_ROLE_ADMIN, &mp, &reply));
+	ASSERT_NULL(reply);
+	proto_msg_clear(&m);
+	parse(&m, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"session.open\","
+	    "\"params\":{\"kind\":\"shell\",\"channel\":3,"
+	    "\"container\":\"web\"}}");
+	ASSERT_OK(proto_request_check(&m, PROTO_ROLE_OPERATOR, &mp, &reply));
+	ASSERT_EQ(proto_request_check(&m, PROTO_ROLE_VIEWER, &mp, &reply),
+	    PROTO_E_FORBIDDEN);
+	json_decref(reply);
+	proto_msg_clear(&m);
+
 	/* A notification is checked but never answered. */
 	parse(&m, "{\"jsonrpc\":\"2.0\",\"method\":\"container.start\"}");
 	ASSERT_EQ(proto_request_check(&m, PROTO_ROLE_ADMIN, &mp, &reply),
@@ -392,6 +429,10 @@ test_method_help(void)
 	help = proto_doc_method_help(proto_method_find("container.create"));
 	ASSERT_CONTAINS(help, "  ports: published ports\n");
 	ASSERT_CONTAINS(help, "    container_port (required): port inside");
+	free(help);
+	help = proto_doc_method_help(proto_method_find("session.open"));
+	ASSERT_CONTAINS(help, "; least role per choice: \"shell\": operator, "
+	    "\"exec\": operator, \"docker\": admin\n");
 	free(help);
 	help = proto_doc_method_help(proto_method_find("node.info"));
 	ASSERT_CONTAINS(help, "no parameters\n");
