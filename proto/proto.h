@@ -13,6 +13,19 @@
  *
  * jansson: functions returning json_t * return a new reference; those
  * taking a json_t * they keep say "steals"; the rest borrow.
+ *
+ * The node's side of channel 0, in short:
+ *	proto_dec_feed(&dec, bytes, n, on_msg, conn)	< 0: close
+ *	on_msg: rc = proto_msg_parse(&m, body, len, 0, &cause)
+ *		rc != 0: send proto_error_new(m.id, rc, cause, NULL)
+ *		a request or notification:
+ *		    rc = proto_request_check(&m, role, &method, &reply)
+ *		    rc != 0: send reply if not NULL (audit if mutating)
+ *		    else run the handler, which answers later with
+ *		    proto_result_new or proto_error_new (m.id kept with
+ *		    json_incref until then)
+ *		proto_msg_clear(&m)
+ *	sending: proto_encode(reply, 0, &buf, &len), then write buf.
  */
 #ifndef PIER_PROTO_H
 #define PIER_PROTO_H
