@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "proto.h"
 #include "test.h"
 #include "templates.h"
 
@@ -71,6 +72,45 @@ assert_json(json_t *got, const char *expected)
 	json_decref(want);
 }
 
+/* Tells whether a template has a volume with no source (anonymous). */
+static int
+has_anonymous_volume(const struct cli_tpl *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nvolumes; i++)
+		if (t->volumes[i].source == NULL)
+			return (1);
+	return (0);
+}
+
+/*
+ * Checks params against proto's schema of container.create, as the node
+ * will. Two things templates use are not in that schema yet: volumes
+ * with no source (anonymous, as `docker run -v /data`) and privileged;
+ * only those may be refused, and only for templates that use them.
+ */
+static void
+check_catalogue(const struct cli_tpl *t, const json_t *p)
+{
+	const struct proto_method *m;
+	char *cause = NULL;
+
+	m = proto_method_find("container.create");
+	ASSERT_NOT_NULL(m);
+	if (proto_params_check(m->params, p, &cause) == 0)
+		return;
+	if (strstr(cause, "privileged") != NULL && t->privileged)
+		;
+	else if (strstr(cause, ".source") != NULL &&
+	    has_anonymous_volume(t))
+		;
+	else
+		FAIL("%s: container.create refuses the params: %s", t->title,
+		    cause);
+	free(cause);
+}
+
 /* Deploys with overrides expecting success; returns the params. */
 static json_t *
 deploy_ok(const struct cli_tpl *t, const struct cli_tpl_overrides *o)
@@ -81,6 +121,7 @@ deploy_ok(const struct cli_tpl *t, const struct cli_tpl_overrides *o)
 	if (cli_tpl_deploy_params(t, o, &p, &cause) != 0)
 		FAIL("deploy %s: %s", t->title, cause);
 	ASSERT_NOT_NULL(p);
+	check_catalogue(t, p);
 	return (p);
 }
 
@@ -290,13 +331,13 @@ test_deploy_full(void)
 	    "\"labels\": {\"com.example.vendor\": \"Example\", "
 	    "  \"com.example.tier\": \"front\", "
 	    "  \"pier.template\": \"Static Web\"},"
-	    "\"ports\": [{\"host\": 8080, \"container\": 80, "
-	    "  \"proto\": \"tcp\"},"
-	    "  {\"container\": 443, \"proto\": \"tcp\"}],"
-	    "\"volumes\": [{\"target\": \"/usr/share/www\", "
-	    "  \"readonly\": false},"
+	    "\"ports\": [{\"host_port\": 8080, \"container_port\": 80, "
+	    "  \"protocol\": \"tcp\"},"
+	    "  {\"container_port\": 443, \"protocol\": \"tcp\"}],"
+	    "\"mounts\": [{\"target\": \"/usr/share/www\", "
+	    "  \"read_only\": false},"
 	    "  {\"source\": \"/srv/static-web/conf\", "
-	    "   \"target\": \"/etc/static-web\", \"readonly\": true}],"
+	    "   \"target\": \"/etc/static-web\", \"read_only\": true}],"
 	    "\"restart\": \"unless-stopped\","
 	    "\"hostname\": \"web\","
 	    "\"network\": \"bridge\"}");
@@ -317,17 +358,16 @@ test_deploy_flags(void)
 	p = deploy_ok(get(f, "Debug Shell"), NULL);
 	assert_json(p, "{\"image\": \"busybox:latest\", \"cmd\": [\"/bin/sh\"],"
 	    "\"labels\": {\"pier.template\": \"Debug Shell\"},"
-	    "\"ports\": [{\"container\": 9999, \"proto\": \"udp\"}],"
-	    "\"restart\": \"no\", \"privileged\": true, \"tty\": true,"
-	    "\"stdin\": true}");
+	    "\"ports\": [{\"container_port\": 9999, \"protocol\": \"udp\"}],"
+	    "\"restart\": \"no\", \"privileged\": true, \"tty\": true}");
 	json_decref(p);
 	p = deploy_ok(get(f, "Key Store"), &o);
 	ASSERT_STREQ(json_string_value(json_object_get(p, "image")),
 	    "registry.example.com/keystore:2");
 	assert_json(json_object_get(p, "env"),
 	    "[\"KS_DATA_DIR=/data\", \"KS_TOKEN=t\", \"KS_REGION=us\"]");
-	assert_json(json_object_get(p, "volumes"), "[{\"source\": "
-	    "\"ks-data\", \"target\": \"/data\", \"readonly\": false}]");
+	assert_json(json_object_get(p, "mounts"), "[{\"source\": "
+	    "\"ks-data\", \"target\": \"/data\", \"read_only\": false}]");
 	json_decref(p);
 	/* No restart_policy: Portainer's default, always. */
 	p = deploy_ok(get(f, "Key Store Proxy"), NULL);
@@ -491,27 +531,44 @@ test_ports(void)
 	char *cause;
 
 	ports[0] = "9090:80";
-	ports[1] = "8443:443/tcp";
-	ports[2] = "53:53/udp";
+	ports[1] = "127.0.0.1:8443:443/tcp";
+	ports[2] = "[::1]:53:53/udp";
 	ports[3] = "80/udp";
 	o.nports = 4;
 	p = deploy_ok(t, &o);
 	assert_json(json_object_get(p, "ports"), "["
-	    "{\"host\": 9090, \"container\": 80, \"proto\": \"tcp\"},"
-	    "{\"host\": 8443, \"container\": 443, \"proto\": \"tcp\"},"
-	    "{\"host\": 53, \"container\": 53, \"proto\": \"udp\"},"
-	    "{\"container\": 80, \"proto\": \"udp\"}]");
+	    "{\"host_port\": 9090, \"container_port\": 80, "
+	    " \"protocol\": \"tcp\"},"
+	    "{\"host_ip\": \"127.0.0.1\", \"host_port\": 8443, "
+	    " \"container_port\": 443, \"protocol\": \"tcp\"},"
+	    "{\"host_ip\": \"::1\", \"host_port\": 53, "
+	    " \"container_port\": 53, \"protocol\": \"udp\"},"
+	    "{\"container_port\": 80, \"protocol\": \"udp\"}]");
+	json_decref(p);
+	/* An address with any host port. */
+	ports[0] = "10.0.0.1::80";
+	o.nports = 1;
+	p = deploy_ok(t, &o);
+	assert_json(json_array_get(json_object_get(p, "ports"), 0),
+	    "{\"host_ip\": \"10.0.0.1\", \"container_port\": 80, "
+	    " \"protocol\": \"tcp\"}");
 	json_decref(p);
 	o.nports = 1;
 	ports[0] = "70000:80";
 	cause = deploy_err(t, &o, -EINVAL);
-	ASSERT_STREQ(cause, "port \"70000:80\": expected [HOST:]CTR[/PROTO] "
-	    "with ports 1-65535");
+	ASSERT_STREQ(cause, "port \"70000:80\": expected "
+	    "[[IP:]HOST:]CTR[/PROTO] with ports 1-65535");
 	free(cause);
-	ports[0] = "127.0.0.1:80:80";
+	ports[0] = "127.0.0.1.5:80:80";
 	cause = deploy_err(t, &o, -EINVAL);
-	ASSERT_CONTAINS(cause, "a host address is not supported");
+	ASSERT_CONTAINS(cause, "the host address must be IPv4 or [IPv6]");
 	free(cause);
+	ports[0] = "::1:80:80";
+	free(deploy_err(t, &o, -EINVAL));
+	ports[0] = "[::1]80";
+	free(deploy_err(t, &o, -EINVAL));
+	ports[0] = "127.0.0.1:80";
+	free(deploy_err(t, &o, -EINVAL));
 	ports[0] = "80/icmp";
 	cause = deploy_err(t, &o, -EINVAL);
 	ASSERT_CONTAINS(cause, "protocol must be tcp, udp or sctp");
@@ -545,14 +602,14 @@ test_volumes(void)
 	vols[3] = "conf:/etc/static-web:rw";
 	o.nvolumes = 4;
 	p = deploy_ok(t, &o);
-	assert_json(json_object_get(p, "volumes"), "["
+	assert_json(json_object_get(p, "mounts"), "["
 	    "{\"source\": \"/srv/www\", \"target\": \"/usr/share/www\","
-	    " \"readonly\": true},"
+	    " \"read_only\": true},"
 	    "{\"source\": \"conf\", \"target\": \"/etc/static-web\","
-	    " \"readonly\": false},"
+	    " \"read_only\": false},"
 	    "{\"source\": \"logs\", \"target\": \"/var/log/web\","
-	    " \"readonly\": false},"
-	    "{\"target\": \"/cache\", \"readonly\": false}]");
+	    " \"read_only\": false},"
+	    "{\"target\": \"/cache\", \"read_only\": false}]");
 	json_decref(p);
 	o.nvolumes = 1;
 	vols[0] = "data/www:/www";
@@ -599,10 +656,10 @@ test_name_restart(void)
 	    "  \"TSDB_ENGINE=tsm\"],"
 	    "\"labels\": {\"com.example.role\": \"metrics\", "
 	    "  \"pier.template\": \"Time Series DB\"},"
-	    "\"ports\": [{\"container\": 8086, \"proto\": \"tcp\"}],"
-	    "\"volumes\": [{\"target\": \"/var/lib/tsdb\", "
-	    "  \"readonly\": false}],"
-	    "\"restart\": \"on-failure:5\"}");
+	    "\"ports\": [{\"container_port\": 8086, \"protocol\": \"tcp\"}],"
+	    "\"mounts\": [{\"target\": \"/var/lib/tsdb\", "
+	    "  \"read_only\": false}],"
+	    "\"restart\": \"on-failure\", \"restart_retries\": 5}");
 	json_decref(p);
 	o.name = "metrics-1";
 	o.restart = "unless-stopped";
@@ -618,6 +675,15 @@ test_name_restart(void)
 	free(cause);
 	o.restart = "on-failure:";
 	free(deploy_err(t, &o, -EINVAL));
+	o.restart = "on-failure:1000";
+	p = deploy_ok(t, &o);
+	ASSERT_EQ(json_integer_value(json_object_get(p, "restart_retries")),
+	    1000);
+	json_decref(p);
+	o.restart = "on-failure:1001";
+	cause = deploy_err(t, &o, -EINVAL);
+	ASSERT_CONTAINS(cause, "at most 1000 retries");
+	free(cause);
 	o.restart = NULL;
 	o.name = "bad name";
 	cause = deploy_err(t, &o, -EINVAL);
@@ -957,6 +1023,7 @@ real_deploy_all(struct cli_tpl_file *f, size_t *counts)
 		    p, "labels"), CLI_TPL_LABEL)), t->title);
 		ASSERT_EQ(json_array_size(json_object_get(p, "ports")),
 		    t->nports);
+		check_catalogue(t, p);
 		json_decref(p);
 	}
 }

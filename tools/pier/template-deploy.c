@@ -430,6 +430,31 @@ out:
 	return (rc);
 }
 
+/* Makes one element of ports (a new reference, NULL if out of memory). */
+static json_t *
+port_json(const struct cli_tpl_port *port)
+{
+	json_t *e;	/* owned until returned */
+	int rc;
+
+	e = json_pack("{s:i, s:s}", CLI_TPL_K_PORT_CTR, (int)port->container,
+	    CLI_TPL_K_PORT_PROTO, port->proto);
+	if (e == NULL)
+		return (NULL);
+	rc = 0;
+	if (port->host != 0)
+		rc = json_object_set_new(e, CLI_TPL_K_PORT_HOST,
+		    json_integer(port->host));
+	if (rc == 0 && port->host_ip[0] != '\0')
+		rc = json_object_set_new(e, CLI_TPL_K_PORT_IP,
+		    json_string(port->host_ip));
+	if (rc != 0) {
+		json_decref(e);
+		return (NULL);
+	}
+	return (e);
+}
+
 /* Builds the ports array: the template's with -p replacing or adding. */
 static int
 build_ports(const struct cli_tpl *t, const struct cli_tpl_overrides *o,
@@ -462,14 +487,7 @@ build_ports(const struct cli_tpl *t, const struct cli_tpl_overrides *o,
 	}
 	a = json_array();
 	for (i = 0; a != NULL && i < n; i++) {
-		e = json_pack("{s:i, s:s}", CLI_TPL_K_PORT_CTR,
-		    (int)ports[i].container, CLI_TPL_K_PORT_PROTO,
-		    ports[i].proto);
-		if (e != NULL && ports[i].host != 0 && json_object_set_new(e,
-		    CLI_TPL_K_PORT_HOST, json_integer(ports[i].host)) != 0) {
-			json_decref(e);
-			e = NULL;
-		}
+		e = port_json(&ports[i]);
 		if (e == NULL || json_array_append_new(a, e) != 0) {
 			json_decref(a);
 			a = NULL;
@@ -481,7 +499,23 @@ out:
 	return (rc);
 }
 
-/* Builds the volumes array: the template's with -v replacing or adding. */
+/* Makes one element of mounts (a new reference, NULL if out of memory). */
+static json_t *
+mount_json(const struct vol *v)
+{
+	json_t *e;	/* owned until returned */
+
+	e = json_pack("{s:s, s:b}", CLI_TPL_K_MNT_TARGET, v->target,
+	    CLI_TPL_K_MNT_RO, v->readonly);
+	if (e != NULL && v->source != NULL && json_object_set_new(e,
+	    CLI_TPL_K_MNT_SOURCE, json_string(v->source)) != 0) {
+		json_decref(e);
+		return (NULL);
+	}
+	return (e);
+}
+
+/* Builds the mounts array: the template's with -v replacing or adding. */
 static int
 build_volumes(const struct cli_tpl *t, const struct cli_tpl_overrides *o,
     json_t *p, char **cause)
@@ -525,19 +559,13 @@ build_volumes(const struct cli_tpl *t, const struct cli_tpl_overrides *o,
 	}
 	a = json_array();
 	for (i = 0; a != NULL && i < n; i++) {
-		e = json_pack("{s:s, s:b}", CLI_TPL_K_VOL_TARGET, v[i].target,
-		    CLI_TPL_K_VOL_RO, v[i].readonly);
-		if (e != NULL && v[i].source != NULL && json_object_set_new(e,
-		    CLI_TPL_K_VOL_SOURCE, json_string(v[i].source)) != 0) {
-			json_decref(e);
-			e = NULL;
-		}
+		e = mount_json(&v[i]);
 		if (e == NULL || json_array_append_new(a, e) != 0) {
 			json_decref(a);
 			a = NULL;
 		}
 	}
-	rc = put(p, CLI_TPL_K_VOLUMES, a, cause);
+	rc = put(p, CLI_TPL_K_MOUNTS, a, cause);
 out:
 	for (i = 0; i < nowned; i++)
 		free(owned[i]);
@@ -609,6 +637,25 @@ build_cmd(const struct cli_tpl *t, json_t *p, char **cause)
 	return (put(p, CLI_TPL_K_CMD, argv, cause));
 }
 
+/* Sets restart, with on-failure:N as on-failure and N retries. */
+static int
+build_restart(const char *policy, json_t *p, char **cause)
+{
+	long n;
+	int rc;
+
+	if (strncmp(policy, "on-failure:", 11) != 0)
+		return (put(p, CLI_TPL_K_RESTART, json_string(policy), cause));
+	n = strtol(policy + 11, NULL, 10);
+	if (n > CLI_TPL_MAX_RETRIES)
+		return (cli_tpl__error(cause, -EINVAL, "restart policy \"%s\": "
+		    "at most %d retries", policy, CLI_TPL_MAX_RETRIES));
+	rc = put(p, CLI_TPL_K_RESTART, json_string("on-failure"), cause);
+	if (rc == 0)
+		rc = put(p, CLI_TPL_K_RETRIES, json_integer(n), cause);
+	return (rc);
+}
+
 /* Sets image, name, cmd, restart and the simple fields. */
 static int
 build_simple(const struct cli_tpl *t, const struct cli_tpl_overrides *o,
@@ -635,14 +682,13 @@ build_simple(const struct cli_tpl *t, const struct cli_tpl_overrides *o,
 		rc = build_cmd(t, p, cause);
 	/* Portainer's default for templates is "always". */
 	if (rc == 0)
-		rc = put(p, CLI_TPL_K_RESTART, json_string(o->restart ?
-		    o->restart : t->restart ? t->restart : "always"), cause);
+		rc = build_restart(o->restart ? o->restart : t->restart ?
+		    t->restart : "always", p, cause);
 	if (rc == 0 && t->privileged)
 		rc = put(p, CLI_TPL_K_PRIVILEGED, json_true(), cause);
+	/* A TTY keeps an interactive shell waiting, as Portainer's does. */
 	if (rc == 0 && t->interactive)
 		rc = put(p, CLI_TPL_K_TTY, json_true(), cause);
-	if (rc == 0 && t->interactive)
-		rc = put(p, CLI_TPL_K_STDIN, json_true(), cause);
 	if (rc == 0 && t->hostname != NULL && *t->hostname != '\0')
 		rc = put(p, CLI_TPL_K_HOSTNAME, json_string(t->hostname),
 		    cause);

@@ -19,6 +19,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include "templates.h"
 
@@ -197,25 +199,60 @@ port_number(const char *s, const char *e, uint16_t *out)
 	return (0);
 }
 
-/* Parses "[HOST:]CTR[/PROTO]" as Portainer and `docker run -p` write it. */
+/* Copies a host address out of [s, e) if inet_pton takes it. */
+static int
+host_ip(const char *s, const char *e, char out[46])
+{
+	unsigned char addr[16];
+	size_t n = (size_t)(e - s);
+
+	if (n == 0 || n >= 46)
+		return (-1);
+	memcpy(out, s, n);
+	out[n] = '\0';
+	if (inet_pton(AF_INET, out, addr) == 1 ||
+	    inet_pton(AF_INET6, out, addr) == 1)
+		return (0);
+	out[0] = '\0';
+	return (-1);
+}
+
+/*
+ * Parses "[[IP:]HOST:]CTR[/PROTO]" as Portainer and `docker run -p` write
+ * it; an IPv6 address goes in brackets, and "IP::CTR" leaves the host port
+ * to Docker.
+ */
 int
 cli_tpl_parse_port(const char *s, struct cli_tpl_port *p, char **cause)
 {
-	const char *colon, *slash, *ctr, *end;
+	const char *rest = s, *colon, *slash, *end;
 
 	memset(p, 0, sizeof *p);
 	colon = strchr(s, ':');
-	slash = strchr(s, '/');
-	if (colon != NULL && strchr(colon + 1, ':') != NULL)
-		return (cli_tpl__error(cause, -EINVAL, "port \"%s\": a host "
-		    "address is not supported, use HOST:CTR[/PROTO]", s));
+	if (*s == '[') {
+		end = strchr(s, ']');
+		if (end == NULL || end[1] != ':' ||
+		    host_ip(s + 1, end, p->host_ip) != 0)
+			goto bad_ip;
+		rest = end + 2;
+	} else if (colon != NULL && strchr(colon + 1, ':') != NULL) {
+		if (host_ip(s, colon, p->host_ip) != 0)
+			goto bad_ip;
+		rest = colon + 1;
+	}
+	colon = strchr(rest, ':');
+	slash = strchr(rest, '/');
+	if (rest != s && colon == NULL)
+		goto bad;
 	if (colon != NULL && slash != NULL && slash < colon)
 		goto bad;
-	end = slash != NULL ? slash : s + strlen(s);
-	ctr = colon != NULL ? colon + 1 : s;
-	if (colon != NULL && port_number(s, colon, &p->host) != 0)
+	end = slash != NULL ? slash : rest + strlen(rest);
+	/* "IP::CTR": any host port on that address. */
+	if (colon != NULL && !(rest != s && colon == rest) &&
+	    port_number(rest, colon, &p->host) != 0)
 		goto bad;
-	if (port_number(ctr, end, &p->container) != 0)
+	if (port_number(colon != NULL ? colon + 1 : rest, end,
+	    &p->container) != 0)
 		goto bad;
 	if (slash == NULL || strcmp(slash, "/tcp") == 0)
 		strcpy(p->proto, "tcp");
@@ -227,9 +264,12 @@ cli_tpl_parse_port(const char *s, struct cli_tpl_port *p, char **cause)
 		return (cli_tpl__error(cause, -EINVAL, "port \"%s\": protocol "
 		    "must be tcp, udp or sctp", s));
 	return (0);
+bad_ip:
+	return (cli_tpl__error(cause, -EINVAL, "port \"%s\": the host "
+	    "address must be IPv4 or [IPv6]", s));
 bad:
 	return (cli_tpl__error(cause, -EINVAL, "port \"%s\": expected "
-	    "[HOST:]CTR[/PROTO] with ports 1-65535", s));
+	    "[[IP:]HOST:]CTR[/PROTO] with ports 1-65535", s));
 }
 
 /* Tells whether a restart policy is one Docker knows. */

@@ -34,10 +34,13 @@
 #define CLI_TPL_MAX_COUNT	10000
 /* Most entries in one list of a template (env, ports, volumes, ...). */
 #define CLI_TPL_MAX_LIST	1000
+/* Most retries of an on-failure:N restart policy. */
+#define CLI_TPL_MAX_RETRIES	1000
 
 /*
  * The container.create params written by cli_tpl_deploy_params(), in one
- * place so they line up with proto's method catalogue.
+ * place, as proto/methods.c's catalogue names them (a test checks the
+ * params against that schema).
  */
 #define CLI_TPL_K_IMAGE		"image"		/* string */
 #define CLI_TPL_K_NAME		"name"		/* string, optional */
@@ -45,17 +48,18 @@
 #define CLI_TPL_K_ENV		"env"		/* array of "K=V" */
 #define CLI_TPL_K_LABELS	"labels"	/* object of strings */
 #define CLI_TPL_K_PORTS		"ports"		/* array of objects: */
-#define CLI_TPL_K_PORT_HOST	"host"		/*   integer, absent: any */
-#define CLI_TPL_K_PORT_CTR	"container"	/*   integer */
-#define CLI_TPL_K_PORT_PROTO	"proto"		/*   "tcp" "udp" "sctp" */
-#define CLI_TPL_K_VOLUMES	"volumes"	/* array of objects: */
-#define CLI_TPL_K_VOL_SOURCE	"source"	/*   absent: anonymous */
-#define CLI_TPL_K_VOL_TARGET	"target"	/*   path in container */
-#define CLI_TPL_K_VOL_RO	"readonly"	/*   boolean */
+#define CLI_TPL_K_PORT_CTR	"container_port" /*  integer */
+#define CLI_TPL_K_PORT_HOST	"host_port"	/*   integer, absent: any */
+#define CLI_TPL_K_PORT_IP	"host_ip"	/*   string, absent: all */
+#define CLI_TPL_K_PORT_PROTO	"protocol"	/*   "tcp" "udp" "sctp" */
+#define CLI_TPL_K_MOUNTS	"mounts"	/* array of objects: */
+#define CLI_TPL_K_MNT_SOURCE	"source"	/*   absent: anonymous */
+#define CLI_TPL_K_MNT_TARGET	"target"	/*   path in container */
+#define CLI_TPL_K_MNT_RO	"read_only"	/*   boolean */
 #define CLI_TPL_K_RESTART	"restart"	/* "no" "always" ... */
+#define CLI_TPL_K_RETRIES	"restart_retries" /* on-failure:N */
 #define CLI_TPL_K_PRIVILEGED	"privileged"	/* boolean */
 #define CLI_TPL_K_TTY		"tty"		/* boolean (interactive) */
-#define CLI_TPL_K_STDIN		"stdin"		/* boolean (interactive) */
 #define CLI_TPL_K_HOSTNAME	"hostname"	/* string */
 #define CLI_TPL_K_NETWORK	"network"	/* string */
 /* The label every deployed container carries, valued with the title. */
@@ -93,6 +97,7 @@ struct cli_tpl_port {
 	uint16_t	 host;
 	uint16_t	 container;
 	char		 proto[5];	/* "tcp", "udp" or "sctp" */
+	char		 host_ip[46];	/* "" for every address */
 };
 
 /* A volume: bind path or volume name (NULL: anonymous) on a target. */
@@ -176,7 +181,7 @@ typedef int (*cli_tpl_ask_fn)(const struct cli_tpl *t,
 struct cli_tpl_overrides {
 	const char	*name;		/* --name */
 	const char	*restart;	/* --restart */
-	const char *const *ports;	/* -p [HOST:]CTR[/PROTO] */
+	const char *const *ports;	/* -p [[IP:]HOST:]CTR[/PROTO] */
 	size_t		 nports;
 	const char *const *volumes;	/* -v SRC:DST[:ro] or DST */
 	size_t		 nvolumes;
@@ -211,7 +216,8 @@ size_t cli_tpl_search(const struct cli_tpl_file *f, const char *query,
 int cli_tpl_find(const struct cli_tpl_file *f, const char *query,
     const struct cli_tpl **out, char **cause) WARN_UNUSED_RESULT;
 
-/* Parses "[HOST:]CTR[/PROTO]" (ports 1-65535; tcp when no proto). */
+/* Parses "[[IP:]HOST:]CTR[/PROTO]" (ports 1-65535, tcp by default; an
+ * IPv6 address in brackets). */
 int cli_tpl_parse_port(const char *s, struct cli_tpl_port *p,
     char **cause) WARN_UNUSED_RESULT;
 /* Parses "SRC:DST[:ro|:rw]" or "DST"; *source (maybe NULL), *target
