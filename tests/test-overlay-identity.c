@@ -26,7 +26,8 @@ count_entries(const char *dir)
 	d = opendir(dir);
 	ASSERT_NOT_NULL(d);
 	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
 			n++;
 	closedir(d);
 	return (n);

@@ -181,7 +181,8 @@ test_not_a_key(void)
 	text = ovl_joinkey_format(&jk);
 	snprintf(buf, sizeof buf, "%s", text);
 	buf[30] = '1';		/* not in the alphabet */
-	expect(buf, OVL_JK_ENOTKEY, "not a Pier join key: '1' at position 31");
+	expect(buf, OVL_JK_ENOTKEY,
+	    "not a Pier join key: '1' at position 31");
 	buf[30] = '!';
 	expect(buf, OVL_JK_ENOTKEY, "not a Pier join key");
 	free(text);
@@ -263,6 +264,34 @@ test_base32(void)
 	ASSERT_EQ(ovl_base32_decode("my", 2, dec, 2), -EINVAL);
 }
 
+/* The example of docs/PROTOCOL.md, checked by an independent BLAKE2b. */
+static void
+test_known_key(void)
+{
+	static const char text[] = "pier1pnhjbg56p77ejrdfuiqag7lar3rvrf6td34"
+	    "xf4d7oseszmhxh4jseirceirceirceirceirceirceirceirceirceirceirceir"
+	    "ceit3edp3i7q@node.example.com:7437,[::1]:7437";
+	struct ovl_identity node;
+	struct ovl_joinkey jk;
+	uint8_t priv[OVL_KEY_LEN], secret[OVL_KEY_LEN];
+	char id[OVL_KEY_ID_SIZE], *again;
+
+	memset(priv, 0x11, sizeof priv);
+	memset(secret, 0x22, sizeof secret);
+	ASSERT_OK(ovl_identity_from_private(&node, priv));
+	memset(&jk, 0, sizeof jk);
+	memcpy(jk.node_pub, node.pub, OVL_KEY_LEN);
+	memcpy(jk.secret, secret, OVL_KEY_LEN);
+	strcpy(jk.addrs[0], "node.example.com:7437");
+	strcpy(jk.addrs[1], "[::1]:7437");
+	jk.naddrs = 2;
+	again = ovl_joinkey_format(&jk);
+	ASSERT_STREQ(again, text);
+	free(again);
+	ovl_key_id(secret, id);
+	ASSERT_STREQ(id, "e2a94e18647fe0c6");
+}
+
 TEST_MAIN(
 	T(test_roundtrip),
 	T(test_whitespace_case),
@@ -271,4 +300,5 @@ TEST_MAIN(
 	T(test_not_a_key),
 	T(test_version),
 	T(test_bad_hints),
-	T(test_base32))
+	T(test_base32),
+	T(test_known_key))

@@ -113,7 +113,8 @@ test_all_patterns(void)
 			start(name, &k, 1, &i, &r);
 			play(name, &i, &r);
 		}
-		snprintf(name, sizeof name, "Noise_%spsk0+psk2" SUITE, pats[p]);
+		snprintf(name, sizeof name, "Noise_%spsk0+psk2" SUITE,
+		    pats[p]);
 		start(name, &k, 2, &i, &r);
 		play(name, &i, &r);
 	}
@@ -129,8 +130,8 @@ test_names(void)
 	    "Noise_IK_25519_AESGCM_BLAKE2b", "Noise_IK_448_ChaChaPoly_BLAKE2b",
 	    "Noise_IK_25519_ChaChaPoly_SHA256", "Noise_ZZ" SUITE,
 	    "Noise_IKpsk3" SUITE, "Noise_IKpsk1+psk1" SUITE,
-	    "Noise_IKfallback" SUITE, "Noise_IKpsk" SUITE, "Noise_IKpsk1+" SUITE,
-	    "Noise_ik" SUITE, "Noise_IK" SUITE "x", "Noise_N" SUITE };
+	    "Noise_IKfallback" SUITE, "Noise_IKpsk" SUITE,
+	    "Noise_IKpsk1+" SUITE, "Noise_ik" SUITE, "Noise_IK" SUITE "x", "Noise_N" SUITE };
 	struct ovl_noise hs;
 	struct keys k;
 	size_t i;
