@@ -26,6 +26,7 @@ struct fk_conn {
 	size_t		 len;
 	int		 answered;
 	int		 sent;
+	size_t		 flood_left;
 	int		 closing;
 	int		 nclose;
 	LIST_ENTRY(fk_conn) entry;
@@ -36,6 +37,7 @@ struct fk_write {
 	uv_write_t	 w;
 	struct fk_conn	*conn;
 	int		 close_after;
+	size_t		 len;
 	char		 data[];
 };
 
@@ -62,15 +64,38 @@ fk_conn_close(struct fk_conn *conn)
 	uv_close((uv_handle_t *)&conn->timer, fk_conn_closed);
 }
 
+static void	fk_send(struct fk_conn *, const char *, size_t, int);
+
+/* Counts a flood write done and sends the next piece, 64 KiB at most. */
+static void
+fk_flood_next(struct fk_conn *conn, size_t done)
+{
+	static const char piece[65536];
+	size_t n;
+
+	if (done > 0) {
+		conn->srv->flood_sent += done;
+		conn->flood_left -= done;
+	}
+	if (conn->flood_left == 0) {
+		fk_conn_close(conn);
+		return;
+	}
+	n = conn->flood_left < sizeof piece ? conn->flood_left : sizeof piece;
+	fk_send(conn, piece, n, 0);
+}
+
 /* A write finished: free it, and close if it was the last. */
 static void
 fk_write_cb(uv_write_t *w, int status)
 {
 	struct fk_write *fw = (struct fk_write *)w;
+	struct fk_conn *conn = fw->conn;
 
-	(void)status;
 	if (fw->close_after)
-		fk_conn_close(fw->conn);
+		fk_conn_close(conn);
+	else if (status == 0 && conn->flood_left > 0)
+		fk_flood_next(conn, fw->len);
 	free(fw);
 }
 
@@ -89,6 +114,7 @@ fk_send(struct fk_conn *conn, const char *data, size_t len, int close_after)
 	memcpy(fw->data, data, len);
 	fw->conn = conn;
 	fw->close_after = close_after;
+	fw->len = len;
 	b = uv_buf_init(fw->data, (unsigned)len);
 	if (uv_write(&fw->w, (uv_stream_t *)&conn->h, &b, 1,
 	    fk_write_cb) != 0) {
@@ -137,7 +163,8 @@ static void
 fk_answer(struct fk_conn *conn, const char *body)
 {
 	struct fk_srv *srv = conn->srv;
-	char big[8300], ping_hdr[64], js[700];
+	char big[8300], ping_hdr[64], js[700], flood[160];
+	int n;
 	static const char hdrs[] = "HTTP/1.1 200 OK\r\n"
 	    "Content-Type: application/json\r\n";
 	static const char reset[] = "HTTP/1.1 200 OK\r\n"
@@ -183,6 +210,14 @@ fk_answer(struct fk_conn *conn, const char *body)
 	case FK_404:
 		fk_respond(conn, 404, "application/json", "",
 		    "{\"message\":\"No such container: web\"}\n");
+		break;
+	case FK_FLOOD:
+		n = snprintf(flood, sizeof flood, "HTTP/1.1 200 OK\r\n"
+		    "Content-Type: application/octet-stream\r\n"
+		    "Content-Length: %zu\r\n\r\n", srv->flood);
+		fk_send(conn, flood, (size_t)n, 0);
+		conn->flood_left = srv->flood;
+		fk_flood_next(conn, 0);
 		break;
 	case FK_TEXT_ERR:
 		fk_respond(conn, 500, "text/plain", "", "engine on fire\n");

@@ -25,6 +25,7 @@ enum fk_mode {
 	FK_404,		/* 404 {"message": "No such container: web"} */
 	FK_STREAM,	/* chunked, srv->chunks chunks every 5 ms */
 	FK_TEXT_ERR,	/* 500 text/plain */
+	FK_FLOOD,	/* 200 with flood bytes, as fast as the socket takes */
 };
 
 /* The fake engine. */
@@ -39,6 +40,8 @@ struct fk_srv {
 	enum fk_mode	 mode;
 	const char	*api;		/* Api-Version of /_ping, or NULL */
 	int		 chunks;
+	size_t		 flood;		/* bytes FK_FLOOD sends */
+	size_t		 flood_sent;	/* of them, written to the socket */
 	int		 nconn;
 	int		 nreq;
 	int		 nping;

@@ -18,6 +18,9 @@
 #include "dkt.h"
 #include "dk-fake.h"
 
+#define container_of(p, type, member)					\
+	((type *)((char *)(p) - offsetof(type, member)))
+
 /* A plain GET negotiates the version first and returns the JSON. */
 static void
 test_json_and_version(void)
@@ -366,6 +369,101 @@ test_stream_cancel(void)
 	ASSERT_GE(srv.peer_closed, 1);
 }
 
+/* What the flood test watches. */
+struct flood_ctx {
+	struct dkt_res	 res;
+	struct fk_srv	*srv;
+	struct dk_req	*req;
+	uv_timer_t	 timer;
+	size_t		 bytes;
+	size_t		 at_pause;
+	size_t		 during_pause;	/* bytes delivered while paused */
+	size_t		 sent_at_resume;
+	int		 paused;
+	int		 resumed;
+};
+
+/* Counts the flood's bytes. */
+static void
+flood_data_cb(struct dk_req *req, const char *buf, size_t len, void *arg)
+{
+	struct flood_ctx *fc = arg;
+
+	(void)req;
+	(void)buf;
+	if (fc->paused && !fc->resumed)
+		fc->during_pause += len;
+	fc->bytes += len;
+}
+
+/* The end of the flood. */
+static void
+flood_done_cb(struct dk_req *req, int status, json_t *result, void *arg)
+{
+	struct flood_ctx *fc = arg;
+
+	dkt_cb(req, status, result, &fc->res);
+}
+
+/* From outside curl: pause once bytes flow, resume 300 ms later. */
+static void
+flood_timer_cb(uv_timer_t *t)
+{
+	struct flood_ctx *fc = container_of(t, struct flood_ctx, timer);
+
+	if (!fc->paused) {
+		if (fc->bytes == 0)
+			return;
+		dk_req_pause(fc->req);
+		fc->paused = 1;
+		fc->at_pause = fc->bytes;
+		(void)uv_timer_start(&fc->timer, flood_timer_cb, 300, 0);
+		return;
+	}
+	fc->sent_at_resume = fc->srv->flood_sent;
+	fc->resumed = 1;
+	dk_req_resume(fc->req);
+}
+
+/*
+ * A paused stream stops reading its socket: the sender stalls instead of
+ * the client buffering, and everything arrives after the resume.
+ */
+static void
+test_stream_backpressure(void)
+{
+	uv_loop_t loop;
+	struct fk_srv srv;
+	struct dk_client *c;
+	struct flood_ctx fc;
+	struct dk_req_opts o = {
+		.path = "/flood",
+		.flags = DK_REQ_STREAM,
+		.on_data = flood_data_cb,
+	};
+
+	memset(&fc, 0, sizeof fc);
+	fk_start(&srv, &loop, 0);
+	srv.mode = FK_FLOOD;
+	srv.flood = 32u << 20;
+	fc.srv = &srv;
+	c = fk_client(&srv, NULL);
+	ASSERT_OK(uv_timer_init(&loop, &fc.timer));
+	ASSERT_OK(uv_timer_start(&fc.timer, flood_timer_cb, 1, 1));
+	ASSERT_OK(dk_request(c, &o, flood_done_cb, &fc, &fc.req));
+	dkt_wait(&loop, &fc.res);
+	ASSERT_EQ(fc.res.status, 0);
+	ASSERT(fc.resumed);
+	ASSERT_EQ(fc.during_pause, 0);
+	ASSERT_EQ(fc.bytes, srv.flood);
+	printf("# paused at %zu bytes; the sender had written %zu of %zu "
+	    "when resumed\n", fc.at_pause, fc.sent_at_resume, srv.flood);
+	/* While paused the sender was stuck well short of the end. */
+	ASSERT_LT(fc.sent_at_resume, fc.at_pause + (8u << 20));
+	uv_close((uv_handle_t *)&fc.timer, NULL);
+	fk_finish(&srv, c);
+}
+
 /* Cancelling before the request started, and a silent one in flight. */
 static void
 test_cancel_pending(void)
@@ -549,6 +647,7 @@ TEST_MAIN(
 	T(test_stream),
 	T(test_stream_pause),
 	T(test_stream_cancel),
+	T(test_stream_backpressure),
 	T(test_cancel_pending),
 	T(test_close_with_pending),
 	T(test_many_parallel),
