@@ -16,6 +16,9 @@
  *             "keep connected" helper with backoff.
  *
  * Errors are negative errno values (UV_E* are the same on unix).
+ * A program using connections must ignore SIGPIPE (signal(SIGPIPE,
+ * SIG_IGN) in main): a write to a peer that went away is then an error
+ * the connection handles, not the end of the process.
  */
 #ifndef PIER_OVL_NET_H
 #define PIER_OVL_NET_H

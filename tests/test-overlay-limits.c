@@ -466,6 +466,8 @@ test_too_many_channels(void)
 	fx_done(&f);
 }
 
+#define FLOOD_CHANS	12	/* 12 MiB queued, under OVL_MAX_BUFFERED */
+
 /* The node floods a peer that never reads. */
 static void
 flood(struct fx *f, struct ovl_conn *c)
@@ -475,11 +477,9 @@ flood(struct fx *f, struct ovl_conn *c)
 	int i;
 
 	(void)f;
-	for (i = 0; i < 48; i++) {
-		if (ovl_conn_chan_open(c, &ch) != 0)
-			break;
-		if (ovl_chan_write(ch, chunk, sizeof chunk) != 0)
-			break;
+	for (i = 0; i < FLOOD_CHANS; i++) {
+		ASSERT_OK(ovl_conn_chan_open(c, &ch));
+		ASSERT_OK(ovl_chan_write(ch, chunk, sizeof chunk));
 	}
 }
 
@@ -505,7 +505,7 @@ test_stops_reading(void)
 	(void)uv_recv_buffer_size((uv_handle_t *)&r.tcp, &rcvbuf);
 	f.on_auth_extra = NULL;
 	/* grant the node's channels (2, 4, ...) credit we never consume */
-	for (i = 2; i <= 96; i += 2) {
+	for (i = 2; i <= 2 * FLOOD_CHANS; i += 2) {
 		hdr(ping, OVL_FT_WINDOW, OVL_FL_ACK, (uint32_t)i, 1u << 24);
 		raw_record(&r, ping, sizeof ping, 0);
 	}
