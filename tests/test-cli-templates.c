@@ -854,7 +854,7 @@ test_bad_files(void)
 	    "\"ports\": expected an array, got a string");
 	bad_case("{\"type\": 1, \"title\": \"Bad\", \"image\": \"x\", "
 	    "\"ports\": [80]}", "field \"ports[0]\": expected a string, "
-	    "got a number");
+	    "got an integer");
 	bad_case("{\"type\": 1, \"title\": \"Bad\", \"image\": \"x\", "
 	    "\"ports\": [\"80/tcp\", \"x:80\"]}", "field \"ports[1]\": port "
 	    "\"x:80\"");
@@ -869,7 +869,7 @@ test_bad_files(void)
 	bad_case("{\"type\": 9, \"title\": \"Bad\"}", "field \"type\": "
 	    "expected 1 (container)");
 	bad_case("{\"type\": true, \"title\": \"Bad\"}", "field \"type\": "
-	    "expected a number, got a boolean");
+	    "expected an integer, got a boolean");
 	bad_case("{\"title\": \"Bad\"}", "field \"type\": missing");
 	bad_case("{\"type\": 1, \"title\": \"Bad\", \"image\": \"x\", "
 	    "\"privileged\": \"yes\"}", "field \"privileged\": expected true "
@@ -882,7 +882,7 @@ test_bad_files(void)
 	    "object, got a string");
 	bad_case("{\"type\": 1, \"title\": \"Bad\", \"image\": \"x\", "
 	    "\"labels\": [{\"name\": \"a\", \"value\": 1}]}",
-	    "field \"labels[0].value\": expected a string, got a number");
+	    "field \"labels[0].value\": expected a string, got an integer");
 	bad_case("{\"type\": 1, \"title\": \"Bad\", \"image\": \"x\", "
 	    "\"env\": [{\"label\": \"x\"}]}", "field \"env[0].name\": "
 	    "missing");
@@ -914,12 +914,15 @@ test_bad_files(void)
 	bad_case("{\"type\": 2, \"title\": \"Bad\", \"repository\": \"u\"}",
 	    "field \"repository\": expected an object");
 	bad_case("{\"type\": 1, \"title\": \"Bad\", \"image\": \"x\", "
-	    "\"id\": \"7\"}", "field \"id\": expected a number");
+	    "\"id\": \"7\"}", "field \"id\": expected an integer >= 0, got "
+	    "a string");
+	bad_case("{\"type\": 1.0, \"title\": \"Bad\", \"image\": \"x\"}",
+	    "field \"type\": expected an integer, got a real number");
 	bad_case("{\"type\": 1, \"title\": \"Bad\", \"image\": \"x\", "
 	    "\"id\": 1}", "template 2 \"Bad\": id 1 is already template 1 "
 	    "\"Fine\"'s");
 	bad_case("7", "template 2: field \"templates\": expected an object, "
-	    "got a number");
+	    "got an integer");
 	/* Nulls count as absent; a numeric string type is accepted. */
 	ASSERT_OK(parse_one("{\"type\": \"1\", \"title\": \"Ok\", \"image\": "
 	    "\"x\", \"note\": null, \"ports\": null}", &cause));

@@ -92,8 +92,9 @@ json_kind(const json_t *v)
 	case JSON_STRING:
 		return ("a string");
 	case JSON_INTEGER:
+		return ("an integer");
 	case JSON_REAL:
-		return ("a number");
+		return ("a real number");
 	case JSON_TRUE:
 	case JSON_FALSE:
 		return ("a boolean");
@@ -317,7 +318,7 @@ read_type(struct tpl_ctx *c, json_t *o, enum cli_tpl_type *out)
 		if (strlen(s) == 1 && s[0] >= '1' && s[0] <= '4')
 			n = s[0] - '0';
 	} else {
-		bad(c, "type", "expected a number, got %s", json_kind(v));
+		bad(c, "type", "expected an integer, got %s", json_kind(v));
 		return;
 	}
 	if (n < 1 || n > 4)
@@ -580,7 +581,8 @@ read_template(struct tpl_ctx *c, json_t *o, struct cli_tpl *t)
 	id = json_object_get(o, "id");
 	if (id != NULL && !json_is_null(id) && (!json_is_integer(id) ||
 	    json_integer_value(id) < 0))
-		bad(c, "id", "expected a number >= 0, got %s", json_kind(id));
+		bad(c, "id", "expected an integer >= 0, got %s",
+		    json_kind(id));
 	else if (id != NULL && !json_is_null(id))
 		t->id = json_integer_value(id);
 	read_type(c, o, &t->type);
