@@ -131,12 +131,15 @@ socket_fn(CURL *easy, curl_socket_t fd, int what, void *userp,
 
 	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
-		if (s != NULL) {
+		/* During curl_multi_cleanup the multi is half gone. */
+		if (s != NULL && !c->shut)
 			(void)curl_multi_assign(c->multi, fd, NULL);
+		if (s != NULL)
 			sock_close(s);
-		}
 		return (0);
 	}
+	if (c->shut)
+		return (-1);
 	if (what & CURL_POLL_IN)
 		events |= UV_READABLE;
 	if (what & CURL_POLL_OUT)
