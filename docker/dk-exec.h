@@ -311,4 +311,103 @@ int dk_logs(struct dk_client *c, const char *id, const struct dk_logs_opts *o,
     const struct dk_stream_cbs *cbs, struct dk_stream **sp)
     WARN_UNUSED_RESULT;
 
+/* hijack.c */
+
+struct dk_hijack;
+
+/*
+ * Called with each run of bytes from a hijacked connection: kind is
+ * DK_STREAM_RAW with a TTY, else DK_STREAM_STDOUT or DK_STREAM_STDERR.
+ * The callback may write, pause, resume or cancel.
+ */
+typedef void dk_hijack_data_cb(struct dk_hijack *h, int kind,
+    const char *buf, size_t len, void *arg);
+/*
+ * Called once when the connection is over and every handle closed:
+ * status 0 when the engine closed it (the process ended), else a
+ * negative dk_err with a message. h is freed when this returns.
+ */
+typedef void dk_hijack_end_cb(struct dk_hijack *h, int status,
+    const char *message, void *arg);
+
+/* The callbacks and settings of a hijack. */
+struct dk_hijack_cbs {
+	dk_hijack_data_cb	*on_data;
+	dk_hijack_end_cb	*on_end;
+	void			*arg;
+	size_t			 max_queued;	/* write bound; 0: 1 MiB */
+};
+
+/*
+ * Sends method path (with a JSON body or NULL) on a connection of its
+ * own, asking for the upgrade, and streams both ways once the engine
+ * answers 101 (or 200 with a raw-stream type). Any other answer ends it
+ * with the engine's error. tty picks raw bytes over demultiplexing.
+ */
+int dk_hijack_start(struct dk_client *c, const char *method,
+    const char *path, const json_t *body, int tty,
+    const struct dk_hijack_cbs *cbs, struct dk_hijack **hp)
+    WARN_UNUSED_RESULT;
+/*
+ * Queues bytes for the process's stdin (sent once the stream is up).
+ * -ENOBUFS when the queue would pass its bound (nothing is queued),
+ * -EPIPE after the end or close_write.
+ */
+int dk_hijack_write(struct dk_hijack *h, const char *buf, size_t len)
+    WARN_UNUSED_RESULT;
+/* Closes the process's stdin once the queue has drained. */
+void dk_hijack_close_write(struct dk_hijack *h);
+/* Bytes queued and not yet written. */
+size_t dk_hijack_queued(const struct dk_hijack *h);
+/* Stops reading: the engine's bytes wait in the socket. */
+void dk_hijack_pause(struct dk_hijack *h);
+/* Resumes reading from the next loop turn. */
+void dk_hijack_resume(struct dk_hijack *h);
+/* Ends the connection; on_end follows once with DK_E_CANCELLED. */
+void dk_hijack_cancel(struct dk_hijack *h);
+/* Stream bytes received and sent so far (either may be NULL). */
+void dk_hijack_bytes(const struct dk_hijack *h, uint64_t *in,
+    uint64_t *out);
+
+/* exec.c */
+
+/* What an exec runs. */
+struct dk_exec_opts {
+	const char *const *cmd;		/* argv, NULL-terminated; required */
+	const char *const *env;		/* "K=v", NULL-terminated, or NULL */
+	const char	*user;
+	const char	*working_dir;
+	int		 tty;
+	int		 stdin_on;	/* attach stdin */
+	int		 privileged;
+};
+
+/* POST /containers/{id}/exec. result: {"Id"}. */
+int dk_exec_create(struct dk_client *c, const char *id,
+    const struct dk_exec_opts *o, dk_req_cb *cb, void *arg,
+    struct dk_req **reqp) WARN_UNUSED_RESULT;
+/* POST /exec/{id}/start as a hijack; tty as the exec was created. */
+int dk_exec_start(struct dk_client *c, const char *exec_id, int tty,
+    const struct dk_hijack_cbs *cbs, struct dk_hijack **hp)
+    WARN_UNUSED_RESULT;
+/* POST /exec/{id}/resize?h=rows&w=cols. */
+int dk_exec_resize(struct dk_client *c, const char *exec_id, unsigned rows,
+    unsigned cols, dk_req_cb *cb, void *arg, struct dk_req **reqp)
+    WARN_UNUSED_RESULT;
+/* GET /exec/{id}/json: {"Running", "ExitCode", "Pid", ...}. */
+int dk_exec_inspect(struct dk_client *c, const char *exec_id,
+    dk_req_cb *cb, void *arg, struct dk_req **reqp) WARN_UNUSED_RESULT;
+/*
+ * POST /containers/{id}/attach?stream=1 as a hijack: the container's own
+ * stdout/stderr (and stdin when stdin_on; the container needs OpenStdin),
+ * with its earlier output first when logs is set.
+ */
+int dk_container_attach(struct dk_client *c, const char *id, int tty,
+    int stdin_on, int logs, const struct dk_hijack_cbs *cbs,
+    struct dk_hijack **hp) WARN_UNUSED_RESULT;
+/* POST /containers/{id}/resize?h=rows&w=cols. */
+int dk_container_resize(struct dk_client *c, const char *id, unsigned rows,
+    unsigned cols, dk_req_cb *cb, void *arg, struct dk_req **reqp)
+    WARN_UNUSED_RESULT;
+
 #endif

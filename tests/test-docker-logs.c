@@ -167,8 +167,9 @@ test_notty(void)
 	int i;
 
 	c = dkt_client(&loop);
-	id = make(&loop, c, tag, 0, "echo out1; echo err1 >&2; seq 1 3000; "
-	    "echo err2 >&2");
+	/* stderr first: tail counts lines of both streams together. */
+	id = make(&loop, c, tag, 0, "echo err1 >&2; echo out1; echo err2 >&2; "
+	    "sleep 0.2; seq 1 3000");
 	wait_exit(&loop, c, id);
 	run_logs(&loop, c, id, &o, &k);
 	ASSERT_OK(k.status);
