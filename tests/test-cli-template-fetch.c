@@ -290,6 +290,35 @@ test_default_cache_dir(void)
 	server_stop(&s);
 }
 
+/* A cache folder that cannot be made: fetched anyway, with a warning;
+ * offline, an error. */
+static void
+test_no_cache_dir(void)
+{
+	struct server s;
+	struct cli_tpl_fetch_opts o = { 0 };
+	char u[256], dir[8192], *w, *cause;
+
+	server_start(&s);
+	o.ca_file = s.ca;
+	/* Under a regular file: mkdir fails with ENOTDIR. */
+	snprintf(dir, sizeof dir, "%s/v2.json/cache", s.www);
+	o.cache_dir = dir;
+	url(&s, "/files/v2.json", u, sizeof u);
+	cli_tpl_file_free(open_ok(u, &o, &w));
+	ASSERT_CONTAINS(w, "not cached");
+	ASSERT_CONTAINS(w, "Not a directory");
+	free(w);
+	cli_tpl_file_free(open_ok(u, &o, &w));
+	free(w);
+	ASSERT_EQ(served(&s), 2);
+	o.offline = 1;
+	cause = open_err(u, &o, -ENOTDIR);
+	ASSERT_CONTAINS(cause, "offline, and");
+	free(cause);
+	server_stop(&s);
+}
+
 /* When fetching fails, an old copy stands in, with a warning. */
 static void
 test_fallback_offline(void)
@@ -433,6 +462,7 @@ test_bounds(void)
 TEST_MAIN(
 	T(test_fetch_cache),
 	T(test_default_cache_dir),
+	T(test_no_cache_dir),
 	T(test_fallback_offline),
 	T(test_https_only),
 	T(test_bounds))

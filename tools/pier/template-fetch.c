@@ -248,14 +248,18 @@ open_url(const char *url, const struct cli_tpl_fetch_opts *o,
 	struct body b = { .max = o->max_size > 0 &&
 	    o->max_size < CLI_TPL_MAX_SIZE ? o->max_size : CLI_TPL_MAX_SIZE };
 	struct stat st;
-	char *path = NULL, *why = NULL;
+	char *path = NULL, *why = NULL, *nocache = NULL;
 	long age = 0, max_age;
 	int rc;
 
 	max_age = o->max_age > 0 ? o->max_age : CLI_TPL_CACHE_AGE;
-	rc = cache_path(url, o, &path, cause);
-	if (rc != 0)
-		return (rc);
+	/* Without a cache folder, fetching still works, uncached. */
+	rc = cache_path(url, o, &path, &nocache);
+	if (rc != 0 && o->offline) {
+		rc = cli_tpl__error(cause, rc, "%s: offline, and %s", url,
+		    nocache ? nocache : "no cache folder");
+		goto out;
+	}
 	if (o->offline) {
 		rc = load_cache(path, url, out, &age, cause);
 		if (rc == -ENOENT)
@@ -263,30 +267,34 @@ open_url(const char *url, const struct cli_tpl_fetch_opts *o,
 			    "no copy of it is cached", url);
 		goto out;
 	}
-	if (!o->refresh && stat(path, &st) == 0 &&
+	if (path != NULL && !o->refresh && stat(path, &st) == 0 &&
 	    time(NULL) - st.st_mtime < max_age &&
 	    load_cache(path, url, out, &age, NULL) == 0)
 		goto out;
 	rc = fetch(url, o, &b, &why);
 	if (rc == 0)
 		rc = cli_tpl_parse(b.buf, b.len, url, out, &why);
-	if (rc == 0) {
+	if (rc == 0 && path != NULL)
 		cache_store(path, b.buf, b.len);
+	else if (rc == 0)
+		cli_tpl__error(warning, 0, "%s: not cached: %s", url,
+		    nocache ? nocache : "no cache folder");
+	if (rc == 0)
 		goto out;
-	}
 	/* The network failed us: an old copy beats nothing. */
-	if (load_cache(path, url, out, &age, NULL) == 0) {
+	if (path != NULL && load_cache(path, url, out, &age, NULL) == 0) {
 		cli_tpl__error(warning, 0, "%s; using the copy cached %ld "
 		    "minutes ago", why ? why : "fetch failed", age / 60);
-		free(why);
 		rc = 0;
 		goto out;
 	}
-	if (cause != NULL)
+	if (cause != NULL) {
 		*cause = why;
-	else
-		free(why);
+		why = NULL;
+	}
 out:
+	free(nocache);
+	free(why);
 	free(b.buf);
 	free(path);
 	return (rc);

@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #ifndef WARN_UNUSED_RESULT
+/* Makes ignoring a returned error code a warning. */
 #define WARN_UNUSED_RESULT __attribute__((warn_unused_result))
 #endif
 
