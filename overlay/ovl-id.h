@@ -350,8 +350,9 @@ void ovl_hs_client_free(struct ovl_hs_client *hs);
  * The node's side: reads message 1, tries each of the npsks secrets as
  * the psk, and on a fit fills hello, *which (index into psks), message 2
  * (OVL_HS_MSG_MAX bytes) and out. -EACCES when no secret fits, -EBADMSG
- * when malformed; in both cases send nothing at all. The caller still
- * applies the replay rule (ovl_keystore_accept_time) before sending.
+ * when malformed, -EPROTONOSUPPORT for a hello of another version; in
+ * every case send nothing at all. The caller still applies the replay
+ * rule (ovl_keystore_accept_time) before sending message 2.
  */
 int ovl_hs_node_respond(const struct ovl_identity *self,
     const uint8_t (*psks)[OVL_KEY_LEN], size_t npsks,
