@@ -380,7 +380,6 @@ dk_container_update(struct dk_client *c, const char *id,
     const struct dk_resources *r, dk_req_cb *cb, void *arg,
     struct dk_req **reqp)
 {
-	struct dk_path p;
 	json_t *b;		/* owned */
 	int rc, bad = 0;
 
@@ -404,10 +403,26 @@ dk_container_update(struct dk_client *c, const char *id,
 		json_decref(b);
 		return (-ENOMEM);
 	}
-	dk_path_init(&p, "/containers", id, "/update");
-	rc = dk_path_request(c, &p, "POST", b, 0, cb, arg, reqp);
-	dk_path_free(&p);
+	rc = dk_container_update_json(c, id, b, cb, arg, reqp);
 	json_decref(b);
+	return (rc);
+}
+
+/* Updates a container from a ready body. */
+int
+dk_container_update_json(struct dk_client *c, const char *id, json_t *body,
+    dk_req_cb *cb, void *arg, struct dk_req **reqp)
+{
+	struct dk_path p;
+	int rc;
+
+	if (reqp != NULL)
+		*reqp = NULL;
+	if (!json_is_object(body))
+		return (-EINVAL);
+	dk_path_init(&p, "/containers", id, "/update");
+	rc = dk_path_request(c, &p, "POST", body, 0, cb, arg, reqp);
+	dk_path_free(&p);
 	return (rc);
 }
 

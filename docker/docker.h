@@ -357,6 +357,10 @@ int dk_container_rename(struct dk_client *c, const char *id,
 int dk_container_update(struct dk_client *c, const char *id,
     const struct dk_resources *r, dk_req_cb *cb, void *arg,
     struct dk_req **reqp) WARN_UNUSED_RESULT;
+/* POST /containers/{id}/update with a ready body (borrowed). */
+int dk_container_update_json(struct dk_client *c, const char *id,
+    json_t *body, dk_req_cb *cb, void *arg, struct dk_req **reqp)
+    WARN_UNUSED_RESULT;
 /* DELETE /containers/{id}, with force (kill first) and its volumes. */
 int dk_container_remove(struct dk_client *c, const char *id, int force,
     int volumes, dk_req_cb *cb, void *arg, struct dk_req **reqp)

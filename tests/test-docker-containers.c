@@ -171,9 +171,10 @@ test_lifecycle(void)
 	struct dk_resources rs = { .memory = 128 << 20, .memory_swap = -1,
 	    .restart = "unless-stopped" };
 	char *id;
-	json_t *procs, *p;
+	json_t *procs, *p;	/* borrowed */
+	json_t *body;		/* owned */
 	size_t i;
-	int found = 0;
+	int found = 0, rc;
 
 	c = dkt_client(&loop);
 	id = dkt_container(&loop, c, tag, name("life"), NULL, 0);
@@ -223,6 +224,18 @@ test_lifecycle(void)
 	    128 << 20);
 	ASSERT_STREQ(jstr(res.result, "HostConfig/RestartPolicy/Name"),
 	    "unless-stopped");
+
+	body = json_pack("{s:I}", "CpuShares", (json_int_t)512);
+	ASSERT_NOT_NULL(body);
+	dkt_reset(&res);
+	rc = dk_container_update_json(c, id, body, dkt_cb, &res, NULL);
+	json_decref(body);
+	ASSERT_OK(rc);
+	dkt_wait(&loop, &res);
+	ASSERT_EQ(res.status, 0);
+	DKT(&loop, res, dk_container_inspect(c, id, 0, dkt_cb, &res, NULL));
+	ASSERT_EQ(json_integer_value(jget(res.result,
+	    "HostConfig/CpuShares")), 512);
 
 	DKT(&loop, res, dk_container_restart(c, id, 0, dkt_cb, &res, NULL));
 	ASSERT_EQ(res.status, 0);
