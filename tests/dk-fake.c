@@ -158,6 +158,38 @@ fk_stream_tick(uv_timer_t *t)
 	(void)uv_timer_start(&conn->timer, fk_stream_tick, 5, 0);
 }
 
+/* The JSON FK_DRIP sends: [0,1,...,99]. */
+static const char *
+fk_drip_body(void)
+{
+	static char body[512];
+	size_t off = 0;
+	int i;
+
+	if (body[0] != '\0')
+		return (body);
+	for (i = 0; i < 100; i++)
+		off += (size_t)snprintf(body + off, sizeof body - off, "%c%d",
+		    i ? ',' : '[', i);
+	(void)snprintf(body + off, sizeof body - off, "]");
+	return (body);
+}
+
+/* Sends the next drop of FK_DRIP's body. */
+static void
+fk_drip_tick(uv_timer_t *t)
+{
+	struct fk_conn *conn = t->data;
+	const char *b = fk_drip_body();
+	size_t len = strlen(b), off = (size_t)conn->sent * 8;
+
+	if (off >= len)
+		return;
+	conn->sent++;
+	fk_send(conn, b + off, len - off < 8 ? len - off : 8, off + 8 >= len);
+	(void)uv_timer_start(&conn->timer, fk_drip_tick, 5, 0);
+}
+
 /* Answers one complete request. */
 static void
 fk_answer(struct fk_conn *conn, const char *body)
@@ -218,6 +250,14 @@ fk_answer(struct fk_conn *conn, const char *body)
 		fk_send(conn, flood, (size_t)n, 0);
 		conn->flood_left = srv->flood;
 		fk_flood_next(conn, 0);
+		break;
+	case FK_DRIP:
+		n = snprintf(flood, sizeof flood, "HTTP/1.1 200 OK\r\n"
+		    "Content-Type: application/json\r\n"
+		    "Content-Length: %zu\r\n\r\n", strlen(fk_drip_body()));
+		fk_send(conn, flood, (size_t)n, 0);
+		conn->timer.data = conn;
+		(void)uv_timer_start(&conn->timer, fk_drip_tick, 5, 0);
 		break;
 	case FK_TEXT_ERR:
 		fk_respond(conn, 500, "text/plain", "", "engine on fire\n");

@@ -176,6 +176,39 @@ test_slow_server(void)
 	fk_finish(&srv, c);
 }
 
+/*
+ * A slow server dripping its body: assembled whole within the timeout,
+ * and a timeout in the middle of the body when it is shorter.
+ */
+static void
+test_drip(void)
+{
+	struct dk_client_opts o = { .timeout_ms = 100 };
+	uv_loop_t loop;
+	struct fk_srv srv;
+	struct dk_client *c;
+	struct dkt_res res = { 0 };
+
+	fk_start(&srv, &loop, 0);
+	srv.mode = FK_DRIP;
+	c = fk_client(&srv, NULL);
+	fk_get(c, &loop, "/drip", &res);
+	ASSERT_EQ(res.status, 0);
+	ASSERT_EQ(json_array_size(res.result), 100);
+	ASSERT_EQ(json_integer_value(json_array_get(res.result, 99)), 99);
+	dkt_reset(&res);
+	fk_finish(&srv, c);
+
+	fk_start(&srv, &loop, 0);
+	srv.mode = FK_DRIP;
+	c = fk_client(&srv, &o);
+	fk_get(c, &loop, "/drip", &res);
+	ASSERT_EQ(res.status, DK_E_TIMEOUT);
+	ASSERT_EQ(res.http, 200);	/* the headers had come */
+	ASSERT_CONTAINS(res.msg, "did not answer GET /drip in time");
+	fk_finish(&srv, c);
+}
+
 /* The same over tcp://127.0.0.1. */
 static void
 test_tcp_endpoint(void)
@@ -642,6 +675,7 @@ TEST_MAIN(
 	T(test_bad_responses),
 	T(test_body_bound),
 	T(test_slow_server),
+	T(test_drip),
 	T(test_tcp_endpoint),
 	T(test_post_body),
 	T(test_stream),
