@@ -1,95 +1,33 @@
 /*
- * The screen model of a terminal session: a libvterm screen fed with the
- * program's output, a bounded scrollback ring, and a snapshot that
- * repaints the screen on a fresh terminal, so a viewer who joins late or
- * comes back after a disconnect sees what the others see.
+ * The screen model of a terminal session: libvterm's parser and state
+ * layer fed with the program's output, over a cell grid of our own, a
+ * bounded scrollback ring, and (in term-snap.c) a snapshot that repaints
+ * the screen on a fresh terminal, so a viewer who joins late or comes
+ * back after a disconnect sees what the others see.
  *
- * libvterm keeps cells, pen and modes; we keep what it reports only
- * through callbacks (title, cursor visibility and shape, alternate screen,
- * mouse mode). Input modes it keeps private (application cursor and
- * keypad keys, bracketed paste, newline mode, focus reports, the mouse
- * encoding) are read back by asking libvterm to encode a key, a paste or
- * a click into a private buffer and looking at the bytes it produces.
+ * Why our own grid and not libvterm's screen layer: libvterm's screen
+ * moves every cell of the screen for each line that scrolls (and reads
+ * every cell of the line it pushes out), which held a 24x80 session to
+ * 1-8 MiB/s. Our rows form a ring, so a full-screen scroll turns an
+ * index; other scrolls (regions, insert/delete) move cells as libvterm
+ * does. The main and alternate grids are both ours, so the snapshot can
+ * draw the main screen underneath an alternate one.
  *
  * The scrollback holds lines as the escape sequences that redraw them
  * (a plain 80-column line costs ~80 bytes, not 80 cells of 40), bounded
- * both in lines and in bytes; libvterm's own memory is counted through
- * its allocator hooks, so tests can show that no input grows it.
- *
- * Not reproduced by a snapshot (libvterm does not expose them): the
- * scroll region, insert mode, origin mode, the character set in use, the
- * cursor saved by DECSC, double-width lines and a pending wrap.
+ * in lines and in bytes. libvterm's own memory is counted through its
+ * allocator hooks, so tests can show that no input grows it.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "term.h"
+#include "term-int.h"
 
 #define TITLE_MAX	1024	/* bytes of window title kept */
-#define CSI_SEPS_MAX	15	/* libvterm 0.1.4 keeps 16 CSI arguments */
-#define PROBE_MAX	64	/* bytes of libvterm output a probe keeps */
-
-/* One scrollback line, encoded. */
-struct sb_line {
-	size_t	len;
-	char	data[];
-};
-
-/* A growing byte buffer whose first failure sticks. */
-struct sbuf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-	int	 err;
-};
-
-/* The attributes and colours a snapshot tracks while drawing. */
-struct pen {
-	VTermScreenCellAttrs	attrs;
-	VTermColor		fg;
-	VTermColor		bg;
-};
-
-struct term_screen {
-	VTerm			*vt;
-	VTermScreen		*vs;
-	VTermState		*st;
-	VTermAllocatorFunctions	 alloc;	/* libvterm keeps a pointer */
-	size_t			 vt_bytes;
-	int			 rows;
-	int			 cols;
-	uint64_t		 seq;
-
-	VTermScreenCell		*row;	/* one row, for encoding */
-	int			 row_cap;
-
-	int			 altscreen;
-	int			 cursor_visible;
-	int			 cursor_blink;
-	int			 cursor_shape;
-	int			 mouse;
-	int			 reverse;
-	char			*title;
-
-	int			 csi;	/* guard: 0 text, 1 after ESC, 2 CSI */
-	int			 csi_seps; /* separators seen in this CSI */
-
-	int			 peeking; /* refuse altscreen changes */
-	int			 probing; /* keep libvterm's output */
-	char			 probe[PROBE_MAX];
-	size_t			 probe_len;
-
-	struct sb_line		**sb;	/* ring of sb_max lines */
-	size_t			 sb_max;
-	size_t			 sb_bytes_max;
-	size_t			 sb_head; /* index of the oldest */
-	size_t			 sb_count;
-	size_t			 sb_bytes;
-};
+#define CSI_SEPS_MAX	15	/* libvterm 0.1.4 keeps 16 CSI args */
 
 /* Header in front of each libvterm allocation, to count its size. */
 union vt_hdr {
@@ -126,293 +64,11 @@ vt_free(void *ptr, void *data)
 	free(h);
 }
 
-/* Appends n bytes. */
-static void
-sbuf_put(struct sbuf *b, const void *data, size_t n)
-{
-	size_t cap;
-	char *p;
-
-	if (b->err != 0)
-		return;
-	if (b->cap - b->len < n) {
-		cap = b->cap ? b->cap : 4096;
-		while (cap - b->len < n)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (p == NULL) {
-			b->err = -ENOMEM;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-}
-
-/* Appends a string. */
-static void
-sbuf_str(struct sbuf *b, const char *str)
-{
-	sbuf_put(b, str, strlen(str));
-}
-
-/* Appends formatted text (short: escape sequences). */
-static void __attribute__((format(printf, 2, 3)))
-sbuf_fmt(struct sbuf *b, const char *fmt, ...)
-{
-	char tmp[128];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof tmp) {
-		b->err = -EOVERFLOW;
-		return;
-	}
-	sbuf_put(b, tmp, (size_t)n);
-}
-
-/* Appends one code point as UTF-8 (U+FFFD for what is not one). */
-static void
-sbuf_utf8(struct sbuf *b, uint32_t c)
-{
-	char u[4];
-
-	if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		c = 0xfffd;
-	if (c < 0x80) {
-		u[0] = (char)c;
-		sbuf_put(b, u, 1);
-	} else if (c < 0x800) {
-		u[0] = (char)(0xc0 | (c >> 6));
-		u[1] = (char)(0x80 | (c & 0x3f));
-		sbuf_put(b, u, 2);
-	} else if (c < 0x10000) {
-		u[0] = (char)(0xe0 | (c >> 12));
-		u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (c & 0x3f));
-		sbuf_put(b, u, 3);
-	} else {
-		u[0] = (char)(0xf0 | (c >> 18));
-		u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (c & 0x3f));
-		sbuf_put(b, u, 4);
-	}
-}
-
-/* Compares colours as a terminal shows them. */
-static int
-color_eq(const VTermColor *a, const VTermColor *b)
-{
-	if ((a->type & VTERM_COLOR_DEFAULT_MASK) !=
-	    (b->type & VTERM_COLOR_DEFAULT_MASK))
-		return (0);
-	if ((a->type & VTERM_COLOR_DEFAULT_MASK) != 0)
-		return (1);
-	if (VTERM_COLOR_IS_INDEXED(a) != VTERM_COLOR_IS_INDEXED(b))
-		return (0);
-	if (VTERM_COLOR_IS_INDEXED(a))
-		return (a->indexed.idx == b->indexed.idx);
-	return (a->rgb.red == b->rgb.red && a->rgb.green == b->rgb.green &&
-	    a->rgb.blue == b->rgb.blue);
-}
-
-/* Compares the parts of two pens that SGR sets. */
-static int
-pen_eq(const struct pen *a, const struct pen *b)
-{
-	return (a->attrs.bold == b->attrs.bold &&
-	    a->attrs.underline == b->attrs.underline &&
-	    a->attrs.italic == b->attrs.italic &&
-	    a->attrs.blink == b->attrs.blink &&
-	    a->attrs.reverse == b->attrs.reverse &&
-	    a->attrs.strike == b->attrs.strike &&
-	    a->attrs.font == b->attrs.font &&
-	    color_eq(&a->fg, &b->fg) && color_eq(&a->bg, &b->bg));
-}
-
-/* The pen of a fresh terminal. */
-static void
-pen_default(struct pen *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->fg.type = VTERM_COLOR_DEFAULT_FG;
-	p->bg.type = VTERM_COLOR_DEFAULT_BG;
-}
-
-/* Appends the SGR parameters of one colour (base 30 for fg, 40 bg). */
-static void
-sgr_color(struct sbuf *b, const VTermColor *c, int base)
-{
-	if ((c->type & VTERM_COLOR_DEFAULT_MASK) != 0)
-		sbuf_fmt(b, ";%d", base + 9);
-	else if (VTERM_COLOR_IS_INDEXED(c) && c->indexed.idx < 8)
-		sbuf_fmt(b, ";%d", base + c->indexed.idx);
-	else if (VTERM_COLOR_IS_INDEXED(c) && c->indexed.idx < 16)
-		sbuf_fmt(b, ";%d", base + 60 + c->indexed.idx - 8);
-	else if (VTERM_COLOR_IS_INDEXED(c))
-		sbuf_fmt(b, ";%d;5;%d", base + 8, c->indexed.idx);
-	else
-		sbuf_fmt(b, ";%d;2;%d;%d;%d", base + 8, c->rgb.red,
-		    c->rgb.green, c->rgb.blue);
-}
-
-/* Switches the drawing pen to p with one SGR that starts from reset. */
-static void
-sgr_set(struct sbuf *b, struct pen *cur, const struct pen *p)
-{
-	if (pen_eq(cur, p))
-		return;
-	sbuf_str(b, "\033[0");
-	if (p->attrs.bold)
-		sbuf_str(b, ";1");
-	if (p->attrs.italic)
-		sbuf_str(b, ";3");
-	if (p->attrs.underline == VTERM_UNDERLINE_SINGLE)
-		sbuf_str(b, ";4");
-	else if (p->attrs.underline == VTERM_UNDERLINE_DOUBLE)
-		sbuf_str(b, ";21");
-	else if (p->attrs.underline == VTERM_UNDERLINE_CURLY)
-		sbuf_str(b, ";4:3");
-	if (p->attrs.blink)
-		sbuf_str(b, ";5");
-	if (p->attrs.reverse)
-		sbuf_str(b, ";7");
-	if (p->attrs.strike)
-		sbuf_str(b, ";9");
-	if (p->attrs.font != 0)
-		sbuf_fmt(b, ";%d", 10 + p->attrs.font);
-	if ((p->fg.type & VTERM_COLOR_DEFAULT_MASK) == 0)
-		sgr_color(b, &p->fg, 30);
-	if ((p->bg.type & VTERM_COLOR_DEFAULT_MASK) == 0)
-		sgr_color(b, &p->bg, 40);
-	sbuf_str(b, "m");
-	*cur = *p;
-}
-
-/* The pen a cell was drawn with. */
-static void
-cell_pen(const VTermScreenCell *c, struct pen *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->attrs.bold = c->attrs.bold;
-	p->attrs.underline = c->attrs.underline;
-	p->attrs.italic = c->attrs.italic;
-	p->attrs.blink = c->attrs.blink;
-	p->attrs.reverse = c->attrs.reverse;
-	p->attrs.strike = c->attrs.strike;
-	p->attrs.font = c->attrs.font;
-	p->fg = c->fg;
-	p->bg = c->bg;
-}
-
-/* Returns how many cells of a row to draw (trailing blanks dropped when
- * trim, else those already right after a clear). */
-static int
-row_extent(const VTermScreenCell *cells, int n, int trim)
-{
-	struct pen p, def;
-
-	pen_default(&def);
-	while (n > 0 && cells[n - 1].chars[0] == 0) {
-		cell_pen(&cells[n - 1], &p);
-		if (!trim && !pen_eq(&p, &def))
-			break;
-		n--;
-	}
-	return (n);
-}
-
-/* Draws cells[0..n) from the cursor on: text with its pens, runs of
- * blank cells erased with theirs. Blanks a clear already made are
- * skipped when skip_default is set. */
-static void
-encode_cells(struct sbuf *b, struct pen *cur, const VTermScreenCell *cells,
-    int n, int skip_default)
-{
-	struct pen p, def;
-	int col, run, i;
-
-	pen_default(&def);
-	col = 0;
-	while (col < n) {
-		cell_pen(&cells[col], &p);
-		if (cells[col].chars[0] == 0) {
-			for (run = 1; col + run < n; run++) {
-				struct pen q;
-
-				if (cells[col + run].chars[0] != 0)
-					break;
-				cell_pen(&cells[col + run], &q);
-				if (!pen_eq(&p, &q))
-					break;
-			}
-			if (!skip_default || !pen_eq(&p, &def)) {
-				sgr_set(b, cur, &p);
-				sbuf_fmt(b, "\033[%dX", run);
-			}
-			if (col + run < n)
-				sbuf_fmt(b, "\033[%dC", run);
-			col += run;
-			continue;
-		}
-		if (cells[col].chars[0] == (uint32_t)-1) {
-			/* The right half of a wide character whose left
-			 * half is gone: nothing to draw, move on. */
-			sbuf_str(b, "\033[C");
-			col++;
-			continue;
-		}
-		sgr_set(b, cur, &p);
-		for (i = 0; i < VTERM_MAX_CHARS_PER_CELL &&
-		    cells[col].chars[i] != 0; i++)
-			sbuf_utf8(b, cells[col].chars[i]);
-		col += cells[col].width > 1 ? cells[col].width : 1;
-	}
-}
-
-/* Reads one visible row into s->row. */
-static void
-read_row(struct term_screen *s, int r)
-{
-	VTermPos pos;
-	int c;
-
-	pos.row = r;
-	for (c = 0; c < s->cols; c++) {
-		pos.col = c;
-		memset(&s->row[c], 0, sizeof(s->row[c]));
-		if (!vterm_screen_get_cell(s->vs, pos, &s->row[c]))
-			s->row[c].width = 1;
-	}
-}
-
-/* Draws the visible buffer after a clear. */
-static void
-encode_screen(struct term_screen *s, struct sbuf *b, struct pen *cur)
-{
-	int r, n;
-
-	for (r = 0; r < s->rows; r++) {
-		read_row(s, r);
-		n = row_extent(s->row, s->cols, 0);
-		if (n == 0)
-			continue;
-		sbuf_fmt(b, "\033[%d;1H", r + 1);
-		encode_cells(b, cur, s->row, n, 1);
-	}
-}
-
 /* Drops the oldest scrollback line. */
 static void
 sb_drop_oldest(struct term_screen *s)
 {
-	struct sb_line *l;
+	struct term__sb_line *l;
 
 	l = s->sb[s->sb_head];
 	s->sb[s->sb_head] = NULL;
@@ -422,42 +78,340 @@ sb_drop_oldest(struct term_screen *s)
 	s->sb_count--;
 }
 
-/* libvterm: a line scrolled off the top; keep it encoded. */
-static int
-cb_sb_pushline(int cols, const VTermScreenCell *cells, void *user)
+/* Returns the cell at row, col of a grid. */
+struct term__cell *
+term__grid_cell(const struct term__grid *g, int row, int col)
 {
-	struct term_screen *s = user;
-	struct sbuf b = { 0 };
-	struct pen cur, def;
-	struct sb_line *l;
+	return (&g->cells[(size_t)((g->top + row) % g->rows) * g->cols +
+	    col]);
+}
+
+/* Blanks a cell with a pen. */
+static void
+cell_blank(struct term__cell *c, const struct term__pen *pen)
+{
+	memset(c->chars, 0, sizeof(c->chars));
+	c->pen = *pen;
+	c->prot = 0;
+}
+
+/* Allocates a blank grid; -ENOMEM. */
+static int
+grid_new(struct term__grid *g, int rows, int cols)
+{
+	struct term__pen def;
+	size_t i, n = (size_t)rows * cols;
+
+	g->cells = malloc(n * sizeof(*g->cells));
+	if (g->cells == NULL)
+		return (-ENOMEM);
+	term__pen_default(&def);
+	for (i = 0; i < n; i++)
+		cell_blank(&g->cells[i], &def);
+	g->rows = rows;
+	g->cols = cols;
+	g->top = 0;
+	return (0);
+}
+
+/* Frees a grid's cells. */
+static void
+grid_free(struct term__grid *g)
+{
+	free(g->cells);
+	memset(g, 0, sizeof(*g));
+}
+
+/* Returns row r of a grid: cols cells in a row. */
+static struct term__cell *
+grid_row(const struct term__grid *g, int r)
+{
+	return (&g->cells[(size_t)((g->top + r) % g->rows) * g->cols]);
+}
+
+/* Copies cells [from, to) of a grid row out as libvterm shows them. */
+static void
+row_out(const struct term__grid *g, int r, int from, int to,
+    VTermScreenCell *out)
+{
+	const struct term__cell *row = grid_row(g, r), *c;
+	int col, i;
+
+	for (col = from; col < to; col++, out++) {
+		c = &row[col];
+		memset(out->chars, 0, sizeof(out->chars));
+		for (i = 0; i < VTERM_MAX_CHARS_PER_CELL && c->chars[i] != 0;
+		    i++) {
+			out->chars[i] = c->chars[i];
+			if (c->chars[i] == (uint32_t)-1)
+				break;
+		}
+		out->width = col < g->cols - 1 &&
+		    row[col + 1].chars[0] == (uint32_t)-1 ? 2 : 1;
+		out->attrs = c->pen.attrs;
+		out->fg = c->pen.fg;
+		out->bg = c->pen.bg;
+	}
+}
+
+/* Fills s->row with a row of a grid. */
+void
+term__read_row(struct term_screen *s, const struct term__grid *g, int r)
+{
+	row_out(g, r, 0, g->cols, s->row);
+}
+
+/* Keeps row r of the main grid in the scrollback, encoded. */
+static void
+sb_push_row(struct term_screen *s, const struct term__grid *g, int r)
+{
+	struct term__sb_line *l;
+	char *enc;
+	size_t len;
+
+	const struct term__cell *row;
 	int n;
 
-	if (s->sb_max == 0 || s->altscreen)
-		return (0);
-	pen_default(&cur);
-	pen_default(&def);
-	n = row_extent(cells, cols, 1);
-	encode_cells(&b, &cur, cells, n, 0);
-	sgr_set(&b, &cur, &def);
-	if (b.err != 0 || sizeof(*l) + b.len > s->sb_bytes_max) {
-		free(b.p);
-		return (0);
+	if (s->sb_max == 0)
+		return;
+	/* Trailing blanks are never kept: convert up to the last text. */
+	row = grid_row(g, r);
+	for (n = g->cols; n > 0 && row[n - 1].chars[0] == 0; n--)
+		;
+	row_out(g, r, 0, n, s->row);
+	if (term__encode_line(s->row, n, &enc, &len) != 0)
+		return;
+	if (sizeof(*l) + len > s->sb_bytes_max) {
+		free(enc);
+		return;
 	}
-	l = malloc(sizeof(*l) + b.len);
+	l = malloc(sizeof(*l) + len);
 	if (l == NULL) {
-		free(b.p);
-		return (0);
+		free(enc);
+		return;
 	}
-	l->len = b.len;
-	if (b.len > 0)
-		memcpy(l->data, b.p, b.len);
-	free(b.p);
+	l->len = len;
+	if (len > 0)
+		memcpy(l->data, enc, len);
+	free(enc);
 	while (s->sb_count > 0 && (s->sb_count == s->sb_max ||
 	    s->sb_bytes + sizeof(*l) + l->len > s->sb_bytes_max))
 		sb_drop_oldest(s);
 	s->sb[(s->sb_head + s->sb_count) % s->sb_max] = l;
 	s->sb_count++;
 	s->sb_bytes += sizeof(*l) + l->len;
+}
+
+/* libvterm: a character goes at pos with the current pen. */
+static int
+cb_putglyph(VTermGlyphInfo *info, VTermPos pos, void *user)
+{
+	struct term_screen *s = user;
+	struct term__grid *g = s->cur;
+	struct term__cell *c;
+	int i;
+
+	if (pos.row < 0 || pos.row >= g->rows || pos.col < 0 ||
+	    pos.col >= g->cols)
+		return (0);
+	c = term__grid_cell(g, pos.row, pos.col);
+	for (i = 0; i < VTERM_MAX_CHARS_PER_CELL && info->chars[i] != 0;
+	    i++)
+		c->chars[i] = info->chars[i];
+	for (; i < VTERM_MAX_CHARS_PER_CELL; i++)
+		c->chars[i] = 0;
+	c->pen = s->pen;
+	c->prot = info->protected_cell;
+	for (i = 1; i < info->width && pos.col + i < g->cols; i++)
+		term__grid_cell(g, pos.row, pos.col + i)->chars[0] =
+		    (uint32_t)-1;
+	return (1);
+}
+
+/* libvterm: blank a rectangle with the current pen. */
+static int
+cb_erase(VTermRect rect, int selective, void *user)
+{
+	struct term_screen *s = user;
+	struct term__grid *g = s->cur;
+	struct term__cell blank, *row;
+	int r, col;
+
+	cell_blank(&blank, &s->pen);
+	for (r = rect.start_row; r < rect.end_row && r < g->rows; r++) {
+		row = grid_row(g, r);
+		for (col = rect.start_col; col < rect.end_col &&
+		    col < g->cols; col++) {
+			if (selective && row[col].prot)
+				continue;
+			row[col] = blank;
+		}
+	}
+	return (1);
+}
+
+/* libvterm: move a rectangle of cells (lines leaving the top of the
+ * main screen go to the scrollback, as libvterm's own screen does). */
+static int
+cb_moverect(VTermRect dest, VTermRect src, void *user)
+{
+	struct term_screen *s = user;
+	struct term__grid *g = s->cur;
+	int r, down, n, first, last, step;
+
+	if (dest.start_row == 0 && dest.start_col == 0 &&
+	    dest.end_col == g->cols && g == &s->grid[0])
+		for (r = 0; r < src.start_row; r++)
+			sb_push_row(s, g, r);
+	down = src.start_row - dest.start_row;
+	n = src.end_col - src.start_col;
+	if (down < 0) {
+		first = dest.end_row - 1;
+		last = dest.start_row - 1;
+		step = -1;
+	} else {
+		first = dest.start_row;
+		last = dest.end_row;
+		step = 1;
+	}
+	for (r = first; r != last; r += step)
+		memmove(term__grid_cell(g, r, dest.start_col),
+		    term__grid_cell(g, r + down, src.start_col),
+		    (size_t)n * sizeof(struct term__cell));
+	return (1);
+}
+
+/* libvterm: scroll a rectangle. A whole-screen scroll up, the common
+ * case by far, turns the ring instead of moving every cell. */
+static int
+cb_scrollrect(VTermRect rect, int downward, int rightward, void *user)
+{
+	struct term_screen *s = user;
+	struct term__grid *g = s->cur;
+	VTermRect gone;
+	int r;
+
+	if (rightward == 0 && downward > 0 && downward < g->rows &&
+	    rect.start_row == 0 && rect.end_row == g->rows &&
+	    rect.start_col == 0 && rect.end_col == g->cols) {
+		if (g == &s->grid[0])
+			for (r = 0; r < downward; r++)
+				sb_push_row(s, g, r);
+		g->top = (g->top + downward) % g->rows;
+		gone = rect;
+		gone.start_row = g->rows - downward;
+		return (cb_erase(gone, 0, s));
+	}
+	vterm_scroll_rect(rect, downward, rightward, cb_moverect, cb_erase, s);
+	return (1);
+}
+
+/* libvterm: the cursor moved (we ask the state where it is). */
+static int
+cb_movecursor(VTermPos pos, VTermPos oldpos, int visible, void *user)
+{
+	return (1);
+}
+
+/* libvterm: the pen changed. */
+static int
+cb_setpenattr(VTermAttr attr, VTermValue *val, void *user)
+{
+	struct term_screen *s = user;
+
+	switch (attr) {
+	case VTERM_ATTR_BOLD:
+		s->pen.attrs.bold = val->boolean ? 1 : 0;
+		break;
+	case VTERM_ATTR_UNDERLINE:
+		s->pen.attrs.underline = (unsigned)val->number & 3;
+		break;
+	case VTERM_ATTR_ITALIC:
+		s->pen.attrs.italic = val->boolean ? 1 : 0;
+		break;
+	case VTERM_ATTR_BLINK:
+		s->pen.attrs.blink = val->boolean ? 1 : 0;
+		break;
+	case VTERM_ATTR_REVERSE:
+		s->pen.attrs.reverse = val->boolean ? 1 : 0;
+		break;
+	case VTERM_ATTR_STRIKE:
+		s->pen.attrs.strike = val->boolean ? 1 : 0;
+		break;
+	case VTERM_ATTR_FONT:
+		s->pen.attrs.font = (unsigned)val->number & 15;
+		break;
+	case VTERM_ATTR_FOREGROUND:
+		s->pen.fg = val->color;
+		break;
+	case VTERM_ATTR_BACKGROUND:
+		s->pen.bg = val->color;
+		break;
+	default:
+		break;
+	}
+	return (1);
+}
+
+/* Moves grid g's content into the blank grid n (the new size): blank
+ * rows under the cursor go first, then rows off the top (into the
+ * scrollback for the main grid). Returns how many rows moved up. */
+static int
+grid_resize(struct term_screen *s, struct term__grid *g,
+    struct term__grid *n, int cursor_row)
+{
+	struct term__cell *from, *to;
+	int excess, bottom, r, c, k, w, rows = n->rows, cols = n->cols;
+
+	excess = g->rows > rows ? g->rows - rows : 0;
+	bottom = g->rows;
+	while (excess > 0 && bottom - 1 > cursor_row) {
+		for (c = 0; c < g->cols; c++)
+			if (term__grid_cell(g, bottom - 1, c)->chars[0] != 0)
+				break;
+		if (c < g->cols)
+			break;
+		bottom--;
+		excess--;
+	}
+	if (g == &s->grid[0])
+		for (r = 0; r < excess; r++)
+			sb_push_row(s, g, r);
+	w = g->cols < cols ? g->cols : cols;
+	for (r = 0; r < rows && r + excess < bottom; r++) {
+		from = term__grid_cell(g, r + excess, 0);
+		to = term__grid_cell(n, r, 0);
+		memcpy(to, from, (size_t)w * sizeof(*to));
+		/* A wide character cut in half by the new edge goes. */
+		k = w - 1;
+		if (w < g->cols && from[w].chars[0] == (uint32_t)-1)
+			memset(to[k].chars, 0, sizeof(to[k].chars));
+	}
+	grid_free(g);
+	*g = *n;
+	memset(n, 0, sizeof(*n));
+	return (excess);
+}
+
+/* libvterm: the size changes; delta moves the cursor with the text. */
+static int
+cb_resize(int rows, int cols, VTermPos *delta, void *user)
+{
+	struct term_screen *s = user;
+	VTermPos pos;
+	int i, moved;
+
+	/* term_screen_resize allocated the new grids beforehand. */
+	vterm_state_get_cursorpos(s->st, &pos);
+	for (i = 0; i < 2; i++) {
+		if (s->grid[i].cells == NULL || s->pend[i].cells == NULL)
+			continue;
+		moved = grid_resize(s, &s->grid[i], &s->pend[i], pos.row);
+		if (&s->grid[i] == s->cur)
+			delta->row = -moved;
+	}
+	s->rows = rows;
+	s->cols = cols;
 	return (1);
 }
 
@@ -471,8 +425,13 @@ cb_settermprop(VTermProp prop, VTermValue *val, void *user)
 
 	switch (prop) {
 	case VTERM_PROP_ALTSCREEN:
-		if (s->peeking)
+		/* Made on entry (libvterm then clears it), freed on exit. */
+		if (val->boolean && s->grid[1].cells == NULL &&
+		    grid_new(&s->grid[1], s->rows, s->cols) != 0)
 			return (0);
+		s->cur = &s->grid[val->boolean ? 1 : 0];
+		if (!val->boolean)
+			grid_free(&s->grid[1]);
 		s->altscreen = val->boolean;
 		break;
 	case VTERM_PROP_CURSORVISIBLE:
@@ -508,16 +467,16 @@ cb_settermprop(VTermProp prop, VTermValue *val, void *user)
 	return (1);
 }
 
-/* libvterm: the size changed. */
-static int
-cb_resize(int rows, int cols, void *user)
-{
-	struct term_screen *s = user;
-
-	s->rows = rows;
-	s->cols = cols;
-	return (1);
-}
+static const VTermStateCallbacks state_cbs = {
+	.putglyph = cb_putglyph,
+	.movecursor = cb_movecursor,
+	.scrollrect = cb_scrollrect,
+	.moverect = cb_moverect,
+	.erase = cb_erase,
+	.setpenattr = cb_setpenattr,
+	.settermprop = cb_settermprop,
+	.resize = cb_resize,
+};
 
 /* libvterm's replies to the program (DA, DSR): kept only when probing;
  * the viewers' terminals answer the real ones. */
@@ -529,18 +488,12 @@ cb_output(const char *bytes, size_t len, void *user)
 
 	if (!s->probing)
 		return;
-	n = PROBE_MAX - s->probe_len;
+	n = TERM__PROBE_MAX - s->probe_len;
 	if (len < n)
 		n = len;
 	memcpy(s->probe + s->probe_len, bytes, n);
 	s->probe_len += n;
 }
-
-static const VTermScreenCallbacks screen_cbs = {
-	.settermprop = cb_settermprop,
-	.resize = cb_resize,
-	.sb_pushline = cb_sb_pushline,
-};
 
 /* Checks a size against the bounds. */
 static int
@@ -588,10 +541,13 @@ term_screen_new(struct term_screen **out, int rows, int cols,
 			return (-ENOMEM);
 		}
 	}
-	if (row_reserve(s, cols) != 0) {
+	if (row_reserve(s, cols) != 0 ||
+	    grid_new(&s->grid[0], rows, cols) != 0) {
 		term_screen_free(s);
 		return (-ENOMEM);
 	}
+	s->cur = &s->grid[0];
+	term__pen_default(&s->pen);
 	s->alloc.malloc = vt_malloc;
 	s->alloc.free = vt_free;
 	s->vt = vterm_new_with_allocator(rows, cols, &s->alloc, s);
@@ -604,11 +560,9 @@ term_screen_new(struct term_screen **out, int rows, int cols,
 	s->cursor_visible = 1;
 	vterm_set_utf8(s->vt, 1);
 	vterm_output_set_callback(s->vt, cb_output, s);
-	s->vs = vterm_obtain_screen(s->vt);
 	s->st = vterm_obtain_state(s->vt);
-	vterm_screen_set_callbacks(s->vs, &screen_cbs, s);
-	vterm_screen_enable_altscreen(s->vs, 1);
-	vterm_screen_reset(s->vs, 1);
+	vterm_state_set_callbacks(s->st, &state_cbs, s);
+	vterm_state_reset(s->st, 1);
 	*out = s;
 	return (0);
 }
@@ -623,6 +577,8 @@ term_screen_free(struct term_screen *s)
 		vterm_free(s->vt);
 	while (s->sb_count > 0)
 		sb_drop_oldest(s);
+	grid_free(&s->grid[0]);
+	grid_free(&s->grid[1]);
 	free(s->sb);
 	free(s->row);
 	free(s->title);
@@ -686,15 +642,27 @@ term_screen_feed(struct term_screen *s, const void *buf, size_t len)
 	s->seq += len;
 }
 
-/* Resizes the screen. */
+/* Resizes the screen: new grids first, so libvterm's callback cannot
+ * fail halfway. */
 int
 term_screen_resize(struct term_screen *s, int rows, int cols)
 {
+	int i;
+
 	if (!size_ok(rows, cols))
 		return (-EINVAL);
 	if (row_reserve(s, cols) != 0)
 		return (-ENOMEM);
+	for (i = 0; i < 2; i++) {
+		if (s->grid[i].cells != NULL &&
+		    grid_new(&s->pend[i], rows, cols) != 0) {
+			grid_free(&s->pend[0]);
+			return (-ENOMEM);
+		}
+	}
 	vterm_set_size(s->vt, rows, cols);
+	grid_free(&s->pend[0]);
+	grid_free(&s->pend[1]);
 	return (0);
 }
 
@@ -713,206 +681,14 @@ term_screen_seq(const struct term_screen *s)
 	return (s->seq);
 }
 
-/* Asks libvterm how it would encode something; returns 1 if the bytes
- * start with want. Runs the probe with output captured. */
-static int
-probe_starts(struct term_screen *s, const char *want)
-{
-	return (s->probe_len >= strlen(want) &&
-	    memcmp(s->probe, want, strlen(want)) == 0);
-}
-
-/* Starts capturing libvterm's output. */
-static void
-probe_begin(struct term_screen *s)
-{
-	s->probing = 1;
-	s->probe_len = 0;
-}
-
-/* Appends the input modes that libvterm keeps private. */
-static void
-encode_modes(struct term_screen *s, struct sbuf *b)
-{
-	probe_begin(s);
-	vterm_keyboard_key(s->vt, VTERM_KEY_UP, VTERM_MOD_NONE);
-	if (probe_starts(s, "\033O"))
-		sbuf_str(b, "\033[?1h");
-	probe_begin(s);
-	vterm_keyboard_key(s->vt, VTERM_KEY_KP_0, VTERM_MOD_NONE);
-	if (probe_starts(s, "\033O"))
-		sbuf_str(b, "\033=");
-	probe_begin(s);
-	vterm_keyboard_key(s->vt, VTERM_KEY_ENTER, VTERM_MOD_NONE);
-	if (probe_starts(s, "\r\n"))
-		sbuf_str(b, "\033[20h");
-	probe_begin(s);
-	vterm_keyboard_start_paste(s->vt);
-	if (s->probe_len > 0)
-		sbuf_str(b, "\033[?2004h");
-	probe_begin(s);
-	vterm_state_focus_in(s->st);
-	if (s->probe_len > 0)
-		sbuf_str(b, "\033[?1004h");
-	if (s->mouse != VTERM_PROP_MOUSE_NONE) {
-		sbuf_str(b, s->mouse == VTERM_PROP_MOUSE_MOVE ? "\033[?1003h" :
-		    s->mouse == VTERM_PROP_MOUSE_DRAG ? "\033[?1002h" :
-		    "\033[?1000h");
-		probe_begin(s);
-		vterm_mouse_button(s->vt, 1, 1, VTERM_MOD_NONE);
-		if (probe_starts(s, "\033[<"))
-			sbuf_str(b, "\033[?1006h");
-		else if (s->probe_len > 2 && s->probe[2] >= '0' &&
-		    s->probe[2] <= '9')
-			sbuf_str(b, "\033[?1015h");
-		vterm_mouse_button(s->vt, 1, 0, VTERM_MOD_NONE);
-	}
-	s->probing = 0;
-}
-
-/* Appends the window title, without control characters. */
-static void
-encode_title(struct term_screen *s, struct sbuf *b)
-{
-	const unsigned char *t;
-
-	if (s->title == NULL)
-		return;
-	sbuf_str(b, "\033]2;");
-	for (t = (const unsigned char *)s->title; *t != '\0'; t++)
-		if (*t >= 0x20 && *t != 0x7f)
-			sbuf_put(b, t, 1);
-	sbuf_str(b, "\033\\");
-}
-
-/* Replays the scrollback: the lines from the top row down, then
- * newlines at the bottom scroll them all off in order (starting at the
- * bottom would push the blank rows of the cleared screen first). */
-static void
-encode_scrollback(struct term_screen *s, struct sbuf *b)
-{
-	struct sb_line *l;
-	size_t i;
-	int r;
-
-	if (s->sb_count == 0)
-		return;
-	sbuf_str(b, "\033[H");
-	for (i = 0; i < s->sb_count; i++) {
-		l = s->sb[(s->sb_head + i) % s->sb_max];
-		sbuf_put(b, l->data, l->len);
-		sbuf_str(b, "\r\n");
-	}
-	/* The lines still on screen: min(count, rows - 1). */
-	sbuf_fmt(b, "\033[%d;1H", s->rows);
-	for (r = 0; r < s->rows - 1 && (size_t)r < s->sb_count; r++)
-		sbuf_str(b, "\n");
-	sbuf_str(b, "\033[H\033[2J");
-}
-
-/* Appends the pen the program is drawing with now. */
-static void
-encode_state_pen(struct term_screen *s, struct sbuf *b, struct pen *cur)
-{
-	struct pen p;
-	VTermValue v;
-
-	pen_default(&p);
-	if (vterm_state_get_penattr(s->st, VTERM_ATTR_BOLD, &v))
-		p.attrs.bold = v.boolean ? 1 : 0;
-	if (vterm_state_get_penattr(s->st, VTERM_ATTR_UNDERLINE, &v))
-		p.attrs.underline = (unsigned)v.number & 3;
-	if (vterm_state_get_penattr(s->st, VTERM_ATTR_ITALIC, &v))
-		p.attrs.italic = v.boolean ? 1 : 0;
-	if (vterm_state_get_penattr(s->st, VTERM_ATTR_BLINK, &v))
-		p.attrs.blink = v.boolean ? 1 : 0;
-	if (vterm_state_get_penattr(s->st, VTERM_ATTR_REVERSE, &v))
-		p.attrs.reverse = v.boolean ? 1 : 0;
-	if (vterm_state_get_penattr(s->st, VTERM_ATTR_STRIKE, &v))
-		p.attrs.strike = v.boolean ? 1 : 0;
-	if (vterm_state_get_penattr(s->st, VTERM_ATTR_FONT, &v))
-		p.attrs.font = (unsigned)v.number & 15;
-	if (vterm_state_get_penattr(s->st, VTERM_ATTR_FOREGROUND, &v))
-		p.fg = v.color;
-	if (vterm_state_get_penattr(s->st, VTERM_ATTR_BACKGROUND, &v))
-		p.bg = v.color;
-	sgr_set(b, cur, &p);
-}
-
-/* Builds the repaint. */
-int
-term_screen_snapshot(struct term_screen *s, int flags, char **out,
-    size_t *len)
-{
-	struct sbuf b = { 0 };
-	struct pen cur;
-	VTermValue v;
-	VTermPos pos;
-	int shape;
-
-	*out = NULL;
-	*len = 0;
-	pen_default(&cur);
-	/* Back to a known state: main screen, plain pen, no margins, no
-	 * special modes, ASCII G0, cleared. */
-	sbuf_str(&b, "\033[?1049l\033[0m\033[4l\033[?6l\033[?7h\033[r\033(B"
-	    "\033[?1l\033>\033[20l\033[?2004l\033[?1004l\033[?1000l"
-	    "\033[?1002l\033[?1003l\033[?1006l\033[?1015l\033[?5l"
-	    "\033[?25h\033[H\033[2J");
-	if ((flags & TERM_SNAP_SCROLLBACK) != 0)
-		encode_scrollback(s, &b);
-	if (s->altscreen) {
-		/* Draw the main screen underneath first: flip libvterm's
-		 * buffer without letting its state (and our callback)
-		 * see a change, read, flip back. */
-		s->peeking = 1;
-		v.boolean = 0;
-		vterm_state_set_termprop(s->st, VTERM_PROP_ALTSCREEN, &v);
-		encode_screen(s, &b, &cur);
-		v.boolean = 1;
-		vterm_state_set_termprop(s->st, VTERM_PROP_ALTSCREEN, &v);
-		s->peeking = 0;
-		pen_default(&cur);
-		sbuf_str(&b, "\033[0m\033[?1049h\033[H\033[2J");
-	}
-	encode_screen(s, &b, &cur);
-	if (s->reverse)
-		sbuf_str(&b, "\033[?5h");
-	encode_modes(s, &b);
-	encode_title(s, &b);
-	/* Always: leaving the alternate screen above restored a saved
-	 * cursor style on some terminals (libvterm among them). */
-	shape = s->cursor_shape == VTERM_PROP_CURSORSHAPE_UNDERLINE ? 3 :
-	    s->cursor_shape == VTERM_PROP_CURSORSHAPE_BAR_LEFT ? 5 : 1;
-	sbuf_fmt(&b, "\033[%d q", shape + (s->cursor_blink ? 0 : 1));
-	vterm_state_get_cursorpos(s->st, &pos);
-	sbuf_fmt(&b, "\033[%d;%dH", pos.row + 1, pos.col + 1);
-	encode_state_pen(s, &b, &cur);
-	if (!s->cursor_visible)
-		sbuf_str(&b, "\033[?25l");
-	if (b.err != 0) {
-		free(b.p);
-		return (b.err);
-	}
-	*out = b.p;
-	*len = b.len;
-	return (0);
-}
-
 /* Reads one visible cell. */
 int
 term_screen_cell(const struct term_screen *s, int row, int col,
     VTermScreenCell *cell)
 {
-	VTermPos pos;
-
 	if (row < 0 || col < 0 || row >= s->rows || col >= s->cols)
 		return (-EINVAL);
-	memset(cell, 0, sizeof(*cell));
-	pos.row = row;
-	pos.col = col;
-	if (!vterm_screen_get_cell(s->vs, pos, cell))
-		return (-EINVAL);
+	row_out(s->cur, row, col, col + 1, cell);
 	return (0);
 }
 
@@ -954,7 +730,7 @@ term_screen_sb_count(const struct term_screen *s)
 const char *
 term_screen_sb_line(const struct term_screen *s, size_t i, size_t *len)
 {
-	struct sb_line *l;
+	struct term__sb_line *l;
 
 	if (i >= s->sb_count) {
 		*len = 0;
@@ -969,7 +745,14 @@ term_screen_sb_line(const struct term_screen *s, size_t i, size_t *len)
 size_t
 term_screen_memory(const struct term_screen *s)
 {
+	size_t cells = 0;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (s->grid[i].cells != NULL)
+			cells += (size_t)s->grid[i].rows * s->grid[i].cols;
 	return (s->vt_bytes + s->sb_bytes +
+	    cells * sizeof(struct term__cell) +
 	    (size_t)s->row_cap * sizeof(VTermScreenCell) +
 	    s->sb_max * sizeof(*s->sb) + sizeof(*s));
 }

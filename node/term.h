@@ -33,13 +33,13 @@
 
 /* term-screen.c */
 
-#define TERM_MIN_COLS		2	/* libvterm 0.1.4 crashes putting a
-					 * wide character in one column */
-#define TERM_MAX_ROWS		1000	/* a screen's rows, at most */
-#define TERM_MAX_COLS		1000	/* a screen's columns, at most */
-#define TERM_MAX_CELLS		250000	/* rows * cols, at most (~18 MiB) */
-#define TERM_SB_LINES		1000	/* default scrollback, in lines */
-#define TERM_SB_BYTES		(1024 * 1024)	/* default scrollback bound */
+/* libvterm 0.1.4 crashes putting a wide character in one column. */
+#define TERM_MIN_COLS	2
+#define TERM_MAX_ROWS	1000		/* rows, at most */
+#define TERM_MAX_COLS	1000		/* columns, at most */
+#define TERM_MAX_CELLS	250000		/* rows * cols, at most */
+#define TERM_SB_LINES	1000		/* default scrollback, lines */
+#define TERM_SB_BYTES	(1024 * 1024)	/* and in bytes */
 
 /* Snapshot flags. */
 #define TERM_SNAP_SCROLLBACK	0x1	/* replay the scrollback first */
@@ -85,10 +85,10 @@ size_t term_screen_memory(const struct term_screen *s);
 
 /* term-pty.c */
 
-#define TERM_PTY_WRITE_MAX	(256 * 1024)	/* default input queue bound */
+#define TERM_PTY_WRITE_MAX	(256 * 1024)	/* input queue bound */
 #define TERM_PTY_READ_SIZE	(16 * 1024)	/* bytes per read(2) */
-#define TERM_PTY_DRAIN_MS	200	/* after exit, wait for EOF this long */
-#define TERM_PTY_KILL_MS	1000	/* on close, SIGHUP then SIGKILL after */
+#define TERM_PTY_DRAIN_MS	200	/* after exit, wait for EOF */
+#define TERM_PTY_KILL_MS	1000	/* after SIGHUP, SIGKILL */
 
 /* A local process under a PTY, read and written on a libuv loop. */
 struct term_pty;
@@ -104,12 +104,12 @@ typedef void (*term_pty_close_cb)(struct term_pty *p, void *arg);
 
 /* What to run and how. */
 struct term_pty_opts {
-	const char *const	*argv;	/* program and arguments, no shell */
-	const char *const	*env;	/* NULL: the node's own environment */
-	const char		*cwd;	/* NULL: the node's working directory */
+	const char *const	*argv;	/* no shell: an argv */
+	const char *const	*env;	/* NULL: the node's own */
+	const char		*cwd;	/* NULL: the node's own */
 	int			 rows;	/* window size */
 	int			 cols;
-	size_t			 write_max; /* input queue bound; 0: default */
+	size_t			 write_max; /* input bound; 0: default */
 	term_pty_read_cb	 read_cb;
 	term_pty_exit_cb	 exit_cb;
 	void			*arg;	/* passed to the callbacks */
@@ -144,11 +144,11 @@ void term_pty_close(struct term_pty *p, term_pty_close_cb close_cb,
 /* term-session.c */
 
 #define TERM_IDLE_MS		(60 * 60 * 1000) /* no viewers: end after */
-#define TERM_VIEWER_BACKLOG	(256 * 1024)	/* then a repaint instead */
+#define TERM_VIEWER_BACKLOG	(256 * 1024)	/* then a repaint */
 
 /* Viewer flags. */
 #define TERM_VIEWER_READONLY	0x1	/* input is refused */
-#define TERM_VIEWER_SCROLLBACK	0x2	/* the first repaint replays it */
+#define TERM_VIEWER_SCROLLBACK	0x2	/* repaint the scrollback */
 
 struct term_session;
 struct term_viewer;
@@ -184,10 +184,10 @@ typedef void (*term_session_close_cb)(struct term_session *s, void *arg);
 struct term_session_opts {
 	int			 rows;	/* initial window size */
 	int			 cols;
-	size_t			 sb_lines;	/* scrollback, 0: none */
+	size_t			 sb_lines; /* scrollback, 0: none */
 	size_t			 sb_bytes;
 	uint64_t		 idle_ms;	/* 0: TERM_IDLE_MS */
-	size_t			 backlog_max;	/* 0: TERM_VIEWER_BACKLOG */
+	size_t			 backlog_max; /* 0: the default */
 	term_session_end_cb	 end_cb;
 	void			*arg;
 };
@@ -196,8 +196,8 @@ struct term_session_opts {
 struct term_viewer_ops {
 	/* Offers bytes; returns how many were taken (0..len). The rest
 	 * waits until the sink calls term_viewer_writable. */
-	size_t	(*send)(struct term_viewer *v, const char *buf, size_t len,
-		    void *arg);
+	size_t	(*send)(struct term_viewer *v, const char *buf,
+		    size_t len, void *arg);
 	/* The session ended (see term_session_end_cb; -ECANCELED when it
 	 * was closed). The viewer is freed after this returns. */
 	void	(*ended)(struct term_viewer *v, int err, int64_t status,

@@ -18,7 +18,7 @@
 #include "test.h"
 
 #define OUT_MAX		(64 * 1024)	/* output a test keeps */
-#define WAIT_MS		10000		/* a test's step fails after */
+#define WAIT_MS		10000		/* a step fails after */
 
 /* What one test saw. */
 struct ctx {

@@ -104,13 +104,18 @@ replay(struct term_screen *a, int flags)
 	assert_same_screen(a, b);
 	ASSERT_OK(term_screen_snapshot(b, flags, &sb, &lb));
 	if (la != lb || memcmp(sa, sb, la) != 0) {
-		size_t i;
+		size_t i, k;
 
 		for (i = 0; i < la && i < lb && sa[i] == sb[i]; i++)
 			;
 		i = i > 20 ? i - 20 : 0;
-		for (size_t k = 0; k < la; k++) if (sa[k] == '\r' || sa[k] == '\n' || sa[k] == 27) sa[k] = '~';
-		for (size_t k = 0; k < lb; k++) if (sb[k] == '\r' || sb[k] == '\n' || sb[k] == 27) sb[k] = '~';
+		/* Readable: controls as '~'. */
+		for (k = 0; k < la; k++)
+			if ((unsigned char)sa[k] < 0x20)
+				sa[k] = '~';
+		for (k = 0; k < lb; k++)
+			if ((unsigned char)sb[k] < 0x20)
+				sb[k] = '~';
 		FAIL("snapshots differ: %zu and %zu bytes, from %zu: "
 		    "\"%.60s\" vs \"%.60s\"", la, lb, i, sa + i, sb + i);
 	}
@@ -411,6 +416,161 @@ test_title_sanitised(void)
 	term_screen_free(s);
 }
 
+/* Counts the lines libvterm's own screen pushes to its scrollback. */
+static int
+ref_pushline(int cols, const VTermScreenCell *cells, void *user)
+{
+	(*(size_t *)user)++;
+	return (1);
+}
+
+static const VTermScreenCallbacks ref_cbs = {
+	.sb_pushline = ref_pushline,
+};
+
+/* Feeds the same bytes to libvterm's own screen layer and to ours; they
+ * must agree on every cell, the cursor and the lines scrolled off. */
+static void
+diff_against_libvterm(const char *what, const char *in, size_t len,
+    int rows, int cols)
+{
+	struct term_screen *s;
+	VTermScreenCell a, b;
+	VTermScreen *vs;
+	VTermPos pos;
+	VTerm *vt;
+	size_t pushed = 0;
+	int r, c, i, mr, mc, mv;
+
+	vt = vterm_new(rows, cols);
+	ASSERT_NOT_NULL(vt);
+	vterm_set_utf8(vt, 1);
+	vs = vterm_obtain_screen(vt);
+	vterm_screen_set_callbacks(vs, &ref_cbs, &pushed);
+	vterm_screen_enable_altscreen(vs, 1);
+	vterm_screen_reset(vs, 1);
+	ASSERT_OK(term_screen_new(&s, rows, cols, 1000000, 1 << 30));
+	/* Both in odd pieces, to cross every boundary. */
+	for (i = 0; (size_t)i < len; i += 7) {
+		size_t n = len - (size_t)i < 7 ? len - (size_t)i : 7;
+
+		vterm_input_write(vt, in + i, n);
+		term_screen_feed(s, in + i, n);
+	}
+	for (r = 0; r < rows; r++) {
+		for (c = 0; c < cols; c++) {
+			pos.row = r;
+			pos.col = c;
+			memset(&a, 0, sizeof(a));
+			ASSERT(vterm_screen_get_cell(vs, pos, &a));
+			ASSERT_OK(term_screen_cell(s, r, c, &b));
+			for (i = 0; i < VTERM_MAX_CHARS_PER_CELL; i++) {
+				if (a.chars[i] != b.chars[i])
+					FAIL("%s: cell %d,%d char %d: U+%04X "
+					    "!= U+%04X", what, r, c, i,
+					    a.chars[i], b.chars[i]);
+				if (a.chars[i] == 0 ||
+				    a.chars[i] == (uint32_t)-1)
+					break;
+			}
+			if (a.width != b.width ||
+			    a.attrs.bold != b.attrs.bold ||
+			    a.attrs.underline != b.attrs.underline ||
+			    a.attrs.italic != b.attrs.italic ||
+			    a.attrs.blink != b.attrs.blink ||
+			    a.attrs.reverse != b.attrs.reverse ||
+			    a.attrs.strike != b.attrs.strike ||
+			    a.attrs.font != b.attrs.font ||
+			    !color_same(&a.fg, &b.fg) ||
+			    !color_same(&a.bg, &b.bg))
+				FAIL("%s: cell %d,%d: width, attributes or "
+				    "colours differ", what, r, c);
+		}
+	}
+	vterm_state_get_cursorpos(vterm_obtain_state(vt), &pos);
+	term_screen_cursor(s, &mr, &mc, &mv);
+	ASSERT_EQ(pos.row, mr);
+	ASSERT_EQ(pos.col, mc);
+	if (pushed != term_screen_sb_count(s))
+		FAIL("%s: libvterm pushed %zu lines, we kept %zu", what,
+		    pushed, term_screen_sb_count(s));
+	term_screen_free(s);
+	vterm_free(vt);
+}
+
+/* Our grid behaves as libvterm's own screen on what moves cells:
+ * scrolling (whole screen, regions, margins), insert/delete, erase
+ * variants, selective erase, wide and combining characters, tabs,
+ * the alternate screen; and on every fuzz seed. */
+static void
+test_same_as_libvterm(void)
+{
+	static const char *const cases[] = {
+	    "plain\r\ntext\r\n",
+	    "\033[44mcoloured scroll\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+	    "\r\n\r\n\r\n\r\nend\033[0m",
+	    "\033[3;6r\033[3;1Ha\r\nb\r\nc\r\nd\r\ne\r\nf\r\n\033[r",
+	    "\033[1;8rtop region\r\n1\r\n2\r\n3\r\n4\r\n5\r\n6\r\n7\r\n8"
+	    "\r\n9\r\n\033[r",
+	    "\033[5;1Hxxxxxxxxxx\033[5;3H\033[2@\033[3P\033[2L\033[1M"
+	    "\033[4X",
+	    "abcdefgh\r\nijklmnop\033[1;5H\033[1J\033[2;3H\033[1K"
+	    "\033[3;1Hline\033[2K\033[J",
+	    "\033[1\"qPROT\033[0\"qnormal\033[1;1H\033[?2J\033[?2K",
+	    "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\033[1;2Hx\033[1;5Hy",
+	    "e\xcc\x81\xcc\x82\xcc\x83\xcc\x84\xcc\x85\xcc\x86\xcc\x87 z",
+	    "a\tb\tc\bd\r\n\033[3g\tx\033H",
+	    "\033[Hfirst\033M\033Mtop",
+	    "\033[5;1Hmid\033[3S\033[2T\033[40S\033[1;1Hafter",
+	    "\033#8\033[2;2Hx",
+	    "main\033[?1049halt\r\n\r\n\033[?1049lback",
+	    "one\033[?47htwo\033[?47lthree",
+	    "\033[?69h\033[5;20s\033[2;10r\033[2;5Hmargins\r\n1\r\n2\r\n"
+	    "3\r\n4\r\n5\r\n6\r\n7\r\n8\r\n9\r\n\033[?69l\033[r",
+	    "\033[?6h\033[3;5r\033[1;1Horigin\033[?6l\033[r",
+	    "\033[4hinsert\033[1;1HX\033[4l",
+	    "\033[?7lno wrap no wrap no wrap no wrap no wrap no wrap no "
+	    "wrap no wrap no wrap\033[?7h",
+	    "\033[38;5;100;48;2;1;2;3;1;4;9mstyled\033[0m\r\n\033[K",
+	};
+	char line[300];
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(line, sizeof line, "case %zu", i);
+		diff_against_libvterm(line, cases[i], strlen(cases[i]), 10,
+		    40);
+	}
+	/* Long lines wrap and scroll the same way. */
+	for (k = 0; k < 298; k++)
+		line[k] = (char)('a' + k % 26);
+	line[298] = '\0';
+	diff_against_libvterm("wrap", line, 298, 4, 20);
+	{
+		static const char *const seeds[] = { "colours", "altscreen",
+		    "osc-open", "dcs-open", "huge-params", "bad-utf8",
+		    "scroll" };
+		char path[4096];
+		char *buf;
+		size_t n;
+
+		for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+			snprintf(path, sizeof path,
+			    "%s/tools/fuzz/seeds/vterm/%s",
+			    test_env("PIER_SOURCE_ROOT", ".."), seeds[i]);
+			buf = test_read_file(path, &n);
+			if (buf == NULL)
+				FAIL("cannot read %s", path);
+			/* huge-params would crash libvterm unguarded. */
+			if (strcmp(seeds[i], "huge-params") != 0)
+				diff_against_libvterm(seeds[i], buf, n, 24,
+				    80);
+			free(buf);
+		}
+	}
+}
+
 TEST_MAIN(
 	T(test_roundtrip_colours),
 	T(test_pen_carries_over),
@@ -419,5 +579,6 @@ TEST_MAIN(
 	T(test_scrollback_bytes),
 	T(test_resize_and_seq),
 	T(test_confusing_input),
-	T(test_title_sanitised)
+	T(test_title_sanitised),
+	T(test_same_as_libvterm)
 )

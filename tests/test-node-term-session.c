@@ -225,9 +225,9 @@ assert_sees(struct term_screen *want, struct term_screen *got)
 			if (a.chars[0] != b.chars[0] ||
 			    a.attrs.bold != b.attrs.bold ||
 			    a.attrs.reverse != b.attrs.reverse)
-				FAIL("cell %d,%d: U+%04X != U+%04X (row \"%s\")",
-				    r, c, a.chars[0], b.chars[0],
-				    row_text(want, r));
+				FAIL("cell %d,%d: U+%04X != U+%04X "
+				    "(row \"%s\")", r, c, a.chars[0],
+				    b.chars[0], row_text(want, r));
 		}
 	term_screen_cursor(want, &ar, &ac, &av);
 	term_screen_cursor(got, &br, &bc, &bv);

@@ -1,0 +1,109 @@
+/*
+ * Internals shared by the two halves of the screen model: term-screen.c
+ * (the cell grid kept from libvterm's state layer) and term-snap.c (the
+ * escape sequences that redraw it). Nothing else includes this.
+ */
+#ifndef PIER_TERM_INT_H
+#define PIER_TERM_INT_H
+
+#include "term.h"
+
+#define TERM__PROBE_MAX	64	/* libvterm output a probe keeps */
+
+/* The attributes and colours of a cell or of the drawing pen. */
+struct term__pen {
+	VTermScreenCellAttrs	attrs;
+	VTermColor		fg;
+	VTermColor		bg;
+};
+
+/* One cell: up to six code points (0-terminated; (uint32_t)-1 marks the
+ * right half of a wide character), its pen and DECSCA protection. */
+struct term__cell {
+	uint32_t		chars[VTERM_MAX_CHARS_PER_CELL];
+	struct term__pen	pen;
+	uint8_t			prot;
+};
+
+/* A screen buffer whose rows form a ring, so a full-screen scroll
+ * moves an index instead of every cell. */
+struct term__grid {
+	struct term__cell	*cells;
+	int			 rows;
+	int			 cols;
+	int			 top;	/* ring index of row 0 */
+};
+
+/* One scrollback line, encoded. */
+struct term__sb_line {
+	size_t	len;
+	char	data[];
+};
+
+/* A growing byte buffer whose first failure sticks. */
+struct term__sbuf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+	int	 err;
+};
+
+struct term_screen {
+	VTerm			*vt;
+	VTermState		*st;
+	VTermAllocatorFunctions	 alloc;	/* libvterm points here */
+	size_t			 vt_bytes;
+	int			 rows;
+	int			 cols;
+	uint64_t		 seq;
+
+	struct term__grid	 grid[2]; /* main, alternate (lazily) */
+	struct term__grid	*cur;
+	struct term__grid	 pend[2]; /* new grids during a resize */
+	struct term__pen	 pen;	/* what the program draws with */
+
+	VTermScreenCell		*row;	/* one row, for encoding */
+	int			 row_cap;
+
+	int			 altscreen;
+	int			 cursor_visible;
+	int			 cursor_blink;
+	int			 cursor_shape;
+	int			 mouse;
+	int			 reverse;
+	char			*title;
+
+	int			 csi;	/* 0 text, 1 ESC, 2 CSI */
+	int			 csi_seps; /* separators seen in this CSI */
+
+	int			 probing; /* keep libvterm's output */
+	char			 probe[TERM__PROBE_MAX];
+	size_t			 probe_len;
+
+	struct term__sb_line	**sb;	/* ring of sb_max lines */
+	size_t			 sb_max;
+	size_t			 sb_bytes_max;
+	size_t			 sb_head; /* index of the oldest */
+	size_t			 sb_count;
+	size_t			 sb_bytes;
+};
+
+/* term-screen.c */
+
+/* Returns the cell at row, col of a grid. */
+struct term__cell *term__grid_cell(const struct term__grid *g, int row,
+    int col);
+/* Fills s->row with row r of grid g as libvterm cells. */
+void term__read_row(struct term_screen *s, const struct term__grid *g,
+    int r);
+
+/* term-snap.c */
+
+/* Sets a pen to a fresh terminal's: no attributes, default colours. */
+void term__pen_default(struct term__pen *p);
+/* Encodes cells as the escape sequences that draw a scrollback line
+ * (caller frees *out); -ENOMEM. */
+int term__encode_line(const VTermScreenCell *cells, int n, char **out,
+    size_t *len);
+
+#endif

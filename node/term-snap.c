@@ -1,0 +1,501 @@
+/*
+ * The snapshot half of the screen model: the escape sequences that, sent
+ * to a fresh terminal of the same size, redraw what the program drew.
+ * Cells go out row by row with one SGR per change of pen (always from a
+ * reset, so no attribute leaks between cells); runs of blank cells are
+ * erased with their own pen (ECH), so coloured blanks survive; blanks a
+ * clear already made are skipped. The same encoder keeps scrollback
+ * lines, so replaying them is a copy.
+ *
+ * Input modes libvterm keeps private (application cursor and keypad
+ * keys, bracketed paste, newline mode, focus reports, the mouse encoding)
+ * are read back by asking libvterm to encode a key, a paste, a focus
+ * event or a click into a private buffer and looking at the bytes.
+ *
+ * Not reproduced (libvterm does not expose them): the scroll region,
+ * insert and origin modes, the character set in use, the cursor saved by
+ * DECSC, double-width lines and a pending wrap.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "term-int.h"
+
+/* Appends n bytes. */
+static void
+sbuf_put(struct term__sbuf *b, const void *data, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (b->err != 0)
+		return;
+	if (b->cap - b->len < n) {
+		cap = b->cap ? b->cap : 4096;
+		while (cap - b->len < n)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (p == NULL) {
+			b->err = -ENOMEM;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+}
+
+/* Appends a string. */
+static void
+sbuf_str(struct term__sbuf *b, const char *str)
+{
+	sbuf_put(b, str, strlen(str));
+}
+
+/* Appends formatted text (short: escape sequences). */
+static void __attribute__((format(printf, 2, 3)))
+sbuf_fmt(struct term__sbuf *b, const char *fmt, ...)
+{
+	char tmp[128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof tmp) {
+		b->err = -EOVERFLOW;
+		return;
+	}
+	sbuf_put(b, tmp, (size_t)n);
+}
+
+/* Appends one code point as UTF-8 (U+FFFD for what is not one). */
+static void
+sbuf_utf8(struct term__sbuf *b, uint32_t c)
+{
+	char u[4];
+
+	if (c < 0x80 && b->err == 0 && b->len < b->cap) {
+		b->p[b->len++] = (char)c;	/* the common case */
+		return;
+	}
+	if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		c = 0xfffd;
+	if (c < 0x80) {
+		u[0] = (char)c;
+		sbuf_put(b, u, 1);
+	} else if (c < 0x800) {
+		u[0] = (char)(0xc0 | (c >> 6));
+		u[1] = (char)(0x80 | (c & 0x3f));
+		sbuf_put(b, u, 2);
+	} else if (c < 0x10000) {
+		u[0] = (char)(0xe0 | (c >> 12));
+		u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (c & 0x3f));
+		sbuf_put(b, u, 3);
+	} else {
+		u[0] = (char)(0xf0 | (c >> 18));
+		u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (c & 0x3f));
+		sbuf_put(b, u, 4);
+	}
+}
+
+/* Compares colours as a terminal shows them. */
+static int
+color_eq(const VTermColor *a, const VTermColor *b)
+{
+	if ((a->type & VTERM_COLOR_DEFAULT_MASK) !=
+	    (b->type & VTERM_COLOR_DEFAULT_MASK))
+		return (0);
+	if ((a->type & VTERM_COLOR_DEFAULT_MASK) != 0)
+		return (1);
+	if (VTERM_COLOR_IS_INDEXED(a) != VTERM_COLOR_IS_INDEXED(b))
+		return (0);
+	if (VTERM_COLOR_IS_INDEXED(a))
+		return (a->indexed.idx == b->indexed.idx);
+	return (a->rgb.red == b->rgb.red && a->rgb.green == b->rgb.green &&
+	    a->rgb.blue == b->rgb.blue);
+}
+
+/* Compares the parts of two pens that SGR sets. */
+static int
+pen_eq(const struct term__pen *a, const struct term__pen *b)
+{
+	if (memcmp(a, b, sizeof(*a)) == 0)
+		return (1);	/* fast; unused bytes may still differ */
+	return (a->attrs.bold == b->attrs.bold &&
+	    a->attrs.underline == b->attrs.underline &&
+	    a->attrs.italic == b->attrs.italic &&
+	    a->attrs.blink == b->attrs.blink &&
+	    a->attrs.reverse == b->attrs.reverse &&
+	    a->attrs.strike == b->attrs.strike &&
+	    a->attrs.font == b->attrs.font &&
+	    color_eq(&a->fg, &b->fg) && color_eq(&a->bg, &b->bg));
+}
+
+/* The pen of a fresh terminal. */
+void
+term__pen_default(struct term__pen *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->fg.type = VTERM_COLOR_DEFAULT_FG;
+	p->bg.type = VTERM_COLOR_DEFAULT_BG;
+}
+
+/* Appends the SGR parameters of one colour (base 30 for fg, 40 bg). */
+static void
+sgr_color(struct term__sbuf *b, const VTermColor *c, int base)
+{
+	if ((c->type & VTERM_COLOR_DEFAULT_MASK) != 0)
+		sbuf_fmt(b, ";%d", base + 9);
+	else if (VTERM_COLOR_IS_INDEXED(c) && c->indexed.idx < 8)
+		sbuf_fmt(b, ";%d", base + c->indexed.idx);
+	else if (VTERM_COLOR_IS_INDEXED(c) && c->indexed.idx < 16)
+		sbuf_fmt(b, ";%d", base + 60 + c->indexed.idx - 8);
+	else if (VTERM_COLOR_IS_INDEXED(c))
+		sbuf_fmt(b, ";%d;5;%d", base + 8, c->indexed.idx);
+	else
+		sbuf_fmt(b, ";%d;2;%d;%d;%d", base + 8, c->rgb.red,
+		    c->rgb.green, c->rgb.blue);
+}
+
+/* Switches the drawing pen to p with one SGR that starts from reset. */
+static void
+sgr_set(struct term__sbuf *b, struct term__pen *cur,
+    const struct term__pen *p)
+{
+	if (pen_eq(cur, p))
+		return;
+	sbuf_str(b, "\033[0");
+	if (p->attrs.bold)
+		sbuf_str(b, ";1");
+	if (p->attrs.italic)
+		sbuf_str(b, ";3");
+	if (p->attrs.underline == VTERM_UNDERLINE_SINGLE)
+		sbuf_str(b, ";4");
+	else if (p->attrs.underline == VTERM_UNDERLINE_DOUBLE)
+		sbuf_str(b, ";21");
+	else if (p->attrs.underline == VTERM_UNDERLINE_CURLY)
+		sbuf_str(b, ";4:3");
+	if (p->attrs.blink)
+		sbuf_str(b, ";5");
+	if (p->attrs.reverse)
+		sbuf_str(b, ";7");
+	if (p->attrs.strike)
+		sbuf_str(b, ";9");
+	if (p->attrs.font != 0)
+		sbuf_fmt(b, ";%d", 10 + p->attrs.font);
+	if ((p->fg.type & VTERM_COLOR_DEFAULT_MASK) == 0)
+		sgr_color(b, &p->fg, 30);
+	if ((p->bg.type & VTERM_COLOR_DEFAULT_MASK) == 0)
+		sgr_color(b, &p->bg, 40);
+	sbuf_str(b, "m");
+	*cur = *p;
+}
+
+/* The pen a cell was drawn with. */
+static void
+cell_pen(const VTermScreenCell *c, struct term__pen *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->attrs.bold = c->attrs.bold;
+	p->attrs.underline = c->attrs.underline;
+	p->attrs.italic = c->attrs.italic;
+	p->attrs.blink = c->attrs.blink;
+	p->attrs.reverse = c->attrs.reverse;
+	p->attrs.strike = c->attrs.strike;
+	p->attrs.font = c->attrs.font;
+	p->fg = c->fg;
+	p->bg = c->bg;
+}
+
+/* Returns how many cells of a row to draw (trailing blanks dropped when
+ * trim, else those already right after a clear). */
+static int
+row_extent(const VTermScreenCell *cells, int n, int trim)
+{
+	struct term__pen p, def;
+
+	term__pen_default(&def);
+	while (n > 0 && cells[n - 1].chars[0] == 0) {
+		cell_pen(&cells[n - 1], &p);
+		if (!trim && !pen_eq(&p, &def))
+			break;
+		n--;
+	}
+	return (n);
+}
+
+/* Draws cells[0..n) from the cursor on: text with its pens, runs of
+ * blank cells erased with theirs. Blanks a clear already made are
+ * skipped when skip_default is set. */
+static void
+encode_cells(struct term__sbuf *b, struct term__pen *cur,
+    const VTermScreenCell *cells, int n, int skip_default)
+{
+	struct term__pen p, def;
+	int col, run, i;
+
+	term__pen_default(&def);
+	col = 0;
+	while (col < n) {
+		cell_pen(&cells[col], &p);
+		if (cells[col].chars[0] == 0) {
+			for (run = 1; col + run < n; run++) {
+				struct term__pen q;
+
+				if (cells[col + run].chars[0] != 0)
+					break;
+				cell_pen(&cells[col + run], &q);
+				if (!pen_eq(&p, &q))
+					break;
+			}
+			if (!skip_default || !pen_eq(&p, &def)) {
+				sgr_set(b, cur, &p);
+				sbuf_fmt(b, "\033[%dX", run);
+			}
+			if (col + run < n)
+				sbuf_fmt(b, "\033[%dC", run);
+			col += run;
+			continue;
+		}
+		if (cells[col].chars[0] == (uint32_t)-1) {
+			/* The right half of a wide character whose left
+			 * half is gone: nothing to draw, move on. */
+			sbuf_str(b, "\033[C");
+			col++;
+			continue;
+		}
+		sgr_set(b, cur, &p);
+		for (i = 0; i < VTERM_MAX_CHARS_PER_CELL &&
+		    cells[col].chars[i] != 0; i++)
+			sbuf_utf8(b, cells[col].chars[i]);
+		col += cells[col].width > 1 ? cells[col].width : 1;
+	}
+}
+
+/* Draws rows of a grid after a clear. */
+static void
+encode_grid(struct term_screen *s, const struct term__grid *g,
+    struct term__sbuf *b, struct term__pen *cur)
+{
+	int r, n;
+
+	for (r = 0; r < g->rows; r++) {
+		term__read_row(s, g, r);
+		n = row_extent(s->row, g->cols, 0);
+		if (n == 0)
+			continue;
+		sbuf_fmt(b, "\033[%d;1H", r + 1);
+		encode_cells(b, cur, s->row, n, 1);
+	}
+}
+
+/* Encodes a scrollback line: trailing blanks dropped, pen reset after. */
+int
+term__encode_line(const VTermScreenCell *cells, int n, char **out,
+    size_t *len)
+{
+	struct term__sbuf b = { 0 };
+	struct term__pen cur, def;
+
+	term__pen_default(&cur);
+	term__pen_default(&def);
+	encode_cells(&b, &cur, cells, row_extent(cells, n, 1), 0);
+	sgr_set(&b, &cur, &def);
+	if (b.err != 0) {
+		free(b.p);
+		return (b.err);
+	}
+	*out = b.p;
+	*len = b.len;
+	return (0);
+}
+
+/* Asks libvterm how it would encode something; returns 1 if the bytes
+ * start with want. Runs the probe with output captured. */
+static int
+probe_starts(struct term_screen *s, const char *want)
+{
+	return (s->probe_len >= strlen(want) &&
+	    memcmp(s->probe, want, strlen(want)) == 0);
+}
+
+/* Starts capturing libvterm's output. */
+static void
+probe_begin(struct term_screen *s)
+{
+	s->probing = 1;
+	s->probe_len = 0;
+}
+
+/* Appends the input modes that libvterm keeps private. */
+static void
+encode_modes(struct term_screen *s, struct term__sbuf *b)
+{
+	probe_begin(s);
+	vterm_keyboard_key(s->vt, VTERM_KEY_UP, VTERM_MOD_NONE);
+	if (probe_starts(s, "\033O"))
+		sbuf_str(b, "\033[?1h");
+	probe_begin(s);
+	vterm_keyboard_key(s->vt, VTERM_KEY_KP_0, VTERM_MOD_NONE);
+	if (probe_starts(s, "\033O"))
+		sbuf_str(b, "\033=");
+	probe_begin(s);
+	vterm_keyboard_key(s->vt, VTERM_KEY_ENTER, VTERM_MOD_NONE);
+	if (probe_starts(s, "\r\n"))
+		sbuf_str(b, "\033[20h");
+	probe_begin(s);
+	vterm_keyboard_start_paste(s->vt);
+	if (s->probe_len > 0)
+		sbuf_str(b, "\033[?2004h");
+	probe_begin(s);
+	vterm_state_focus_in(s->st);
+	if (s->probe_len > 0)
+		sbuf_str(b, "\033[?1004h");
+	if (s->mouse != VTERM_PROP_MOUSE_NONE) {
+		sbuf_str(b, s->mouse == VTERM_PROP_MOUSE_MOVE ? "\033[?1003h" :
+		    s->mouse == VTERM_PROP_MOUSE_DRAG ? "\033[?1002h" :
+		    "\033[?1000h");
+		probe_begin(s);
+		vterm_mouse_button(s->vt, 1, 1, VTERM_MOD_NONE);
+		if (probe_starts(s, "\033[<"))
+			sbuf_str(b, "\033[?1006h");
+		else if (s->probe_len > 2 && s->probe[2] >= '0' &&
+		    s->probe[2] <= '9')
+			sbuf_str(b, "\033[?1015h");
+		vterm_mouse_button(s->vt, 1, 0, VTERM_MOD_NONE);
+	}
+	s->probing = 0;
+}
+
+/* Appends the window title, without control characters. */
+static void
+encode_title(struct term_screen *s, struct term__sbuf *b)
+{
+	const unsigned char *t;
+
+	if (s->title == NULL)
+		return;
+	sbuf_str(b, "\033]2;");
+	for (t = (const unsigned char *)s->title; *t != '\0'; t++)
+		if (*t >= 0x20 && *t != 0x7f)
+			sbuf_put(b, t, 1);
+	sbuf_str(b, "\033\\");
+}
+
+/* Replays the scrollback: the lines from the top row down, then
+ * newlines at the bottom scroll them all off in order (starting at the
+ * bottom would push the blank rows of the cleared screen first). */
+static void
+encode_scrollback(struct term_screen *s, struct term__sbuf *b)
+{
+	struct term__sb_line *l;
+	size_t i;
+	int r;
+
+	if (s->sb_count == 0)
+		return;
+	sbuf_str(b, "\033[H");
+	for (i = 0; i < s->sb_count; i++) {
+		l = s->sb[(s->sb_head + i) % s->sb_max];
+		sbuf_put(b, l->data, l->len);
+		sbuf_str(b, "\r\n");
+	}
+	/* The lines still on screen: min(count, rows - 1). */
+	sbuf_fmt(b, "\033[%d;1H", s->rows);
+	for (r = 0; r < s->rows - 1 && (size_t)r < s->sb_count; r++)
+		sbuf_str(b, "\n");
+	sbuf_str(b, "\033[H\033[2J");
+}
+
+/* Appends the pen the program is drawing with now. */
+static void
+encode_state_pen(struct term_screen *s, struct term__sbuf *b,
+    struct term__pen *cur)
+{
+	struct term__pen p;
+	VTermValue v;
+
+	term__pen_default(&p);
+	if (vterm_state_get_penattr(s->st, VTERM_ATTR_BOLD, &v))
+		p.attrs.bold = v.boolean ? 1 : 0;
+	if (vterm_state_get_penattr(s->st, VTERM_ATTR_UNDERLINE, &v))
+		p.attrs.underline = (unsigned)v.number & 3;
+	if (vterm_state_get_penattr(s->st, VTERM_ATTR_ITALIC, &v))
+		p.attrs.italic = v.boolean ? 1 : 0;
+	if (vterm_state_get_penattr(s->st, VTERM_ATTR_BLINK, &v))
+		p.attrs.blink = v.boolean ? 1 : 0;
+	if (vterm_state_get_penattr(s->st, VTERM_ATTR_REVERSE, &v))
+		p.attrs.reverse = v.boolean ? 1 : 0;
+	if (vterm_state_get_penattr(s->st, VTERM_ATTR_STRIKE, &v))
+		p.attrs.strike = v.boolean ? 1 : 0;
+	if (vterm_state_get_penattr(s->st, VTERM_ATTR_FONT, &v))
+		p.attrs.font = (unsigned)v.number & 15;
+	if (vterm_state_get_penattr(s->st, VTERM_ATTR_FOREGROUND, &v))
+		p.fg = v.color;
+	if (vterm_state_get_penattr(s->st, VTERM_ATTR_BACKGROUND, &v))
+		p.bg = v.color;
+	sgr_set(b, cur, &p);
+}
+
+/* Builds the repaint. */
+int
+term_screen_snapshot(struct term_screen *s, int flags, char **out,
+    size_t *len)
+{
+	struct term__sbuf b = { 0 };
+	struct term__pen cur;
+	VTermPos pos;
+	int shape;
+
+	*out = NULL;
+	*len = 0;
+	term__pen_default(&cur);
+	/* Back to a known state: main screen, plain pen, no margins, no
+	 * special modes, ASCII G0, cleared. */
+	sbuf_str(&b, "\033[?1049l\033[0m\033[4l\033[?6l\033[?7h\033[r\033(B"
+	    "\033[?1l\033>\033[20l\033[?2004l\033[?1004l\033[?1000l"
+	    "\033[?1002l\033[?1003l\033[?1006l\033[?1015l\033[?5l"
+	    "\033[?25h\033[H\033[2J");
+	if ((flags & TERM_SNAP_SCROLLBACK) != 0)
+		encode_scrollback(s, &b);
+	if (s->altscreen) {
+		/* The main screen underneath first, then the alternate
+		 * one over it. */
+		encode_grid(s, &s->grid[0], &b, &cur);
+		term__pen_default(&cur);
+		sbuf_str(&b, "\033[0m\033[?1049h\033[H\033[2J");
+	}
+	encode_grid(s, s->cur, &b, &cur);
+	if (s->reverse)
+		sbuf_str(&b, "\033[?5h");
+	encode_modes(s, &b);
+	encode_title(s, &b);
+	/* Always: leaving the alternate screen above restored a saved
+	 * cursor style on some terminals (libvterm among them). */
+	shape = s->cursor_shape == VTERM_PROP_CURSORSHAPE_UNDERLINE ? 3 :
+	    s->cursor_shape == VTERM_PROP_CURSORSHAPE_BAR_LEFT ? 5 : 1;
+	sbuf_fmt(&b, "\033[%d q", shape + (s->cursor_blink ? 0 : 1));
+	vterm_state_get_cursorpos(s->st, &pos);
+	sbuf_fmt(&b, "\033[%d;%dH", pos.row + 1, pos.col + 1);
+	encode_state_pen(s, &b, &cur);
+	if (!s->cursor_visible)
+		sbuf_str(&b, "\033[?25l");
+	if (b.err != 0) {
+		free(b.p);
+		return (b.err);
+	}
+	*out = b.p;
+	*len = b.len;
+	return (0);
+}
+
