@@ -11,6 +11,21 @@
  * parsed document, which the cli_tpl_file owns: they live until
  * cli_tpl_file_free().
  *
+ * How a container template becomes container.create params:
+ *	image (registry/ prefixed)	-> image
+ *	name (if Docker takes it)	-> name, unless --name
+ *	command (split as sh does)	-> cmd
+ *	env (preset, -e, default,	-> env ["K=V"], then other -e
+ *	    select default, asked)
+ *	labels + pier.template=TITLE	-> labels
+ *	ports "[IP:][HOST:]CTR/P"	-> ports, -p replacing per CTR/P
+ *	volumes {container, bind,	-> mounts, -v replacing per target
+ *	    readonly}
+ *	restart_policy (default always)	-> restart (+ restart_retries)
+ *	interactive			-> tty
+ *	privileged, hostname, network	-> the same names
+ * Stack templates (types 2, 3, 4) are listed but not deployed.
+ *
  * Files: templates.c (reading and checking), template-find.c (search and
  * lookup), template-deploy.c (container.create params) and
  * template-fetch.c (cli_tpl_open: a file, or an https URL fetched with a
