@@ -112,7 +112,7 @@ ovl_hs_client_begin(struct ovl_hs_client **out,
 	int error;
 
 	*out = NULL;
-	nlen = strlen(client_name);
+	nlen = strnlen(client_name, OVL_HS_NAME_MAX + 1);
 	if (!name_valid((const uint8_t *)client_name, nlen))
 		return (-EINVAL);
 	c = calloc(1, sizeof *c);

@@ -396,7 +396,8 @@ ovl_keystore_open(struct ovl_keystore **out, const char *dir, char **cause)
 	error = load_keys(ks, cause);
 	if (error == 0) {
 		load_used(ks);
-		error = ovl__replay_open(&ks->replay, path, cause);
+		error = ovl__replay_open(&ks->replay, path,
+		    OVL_CLIENTS_MAX, cause);
 	}
 	if (error != 0)
 		goto fail;

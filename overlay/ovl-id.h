@@ -246,9 +246,9 @@ int ovl_keystore_accept_time(struct ovl_keystore *ks,
 
 struct ovl__replay;
 
-/* Loads the replay memory kept in path (absent is empty). */
+/* Loads the replay memory kept in path (absent is empty), max clients. */
 int ovl__replay_open(struct ovl__replay **out, const char *path,
-    char **cause) WARN_UNUSED_RESULT;
+    size_t max, char **cause) WARN_UNUSED_RESULT;
 /* Frees it. */
 void ovl__replay_free(struct ovl__replay *r);
 /* The replay rule of ovl_keystore_accept_time. */

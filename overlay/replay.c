@@ -7,9 +7,10 @@
  * and is appended to on each accepted handshake (a later line wins),
  * without fsync: a process crash loses nothing, a power cut at most the
  * last moments. It is compacted atomically when it grows past twice the
- * clients plus 64 lines. A torn last line is skipped. When
- * OVL_CLIENTS_MAX clients are remembered the one seen longest ago is
- * dropped and its time becomes the floor that unknown clients must beat.
+ * clients plus 64 lines. A torn last line is skipped. When the most
+ * clients it may hold (OVL_CLIENTS_MAX for a node) are remembered, the
+ * one with the oldest time is dropped and its time becomes the floor
+ * that unknown clients must beat.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +38,7 @@ struct client_time {
 struct ovl__replay {
 	char			 path[PATH_MAX];
 	struct client_time	*clients;
-	size_t			 n, cap;
+	size_t			 n, cap, max;
 	size_t			 appended;	/* lines since compaction */
 	uint64_t		 floor_ms;
 };
@@ -81,7 +82,7 @@ client_set(struct ovl__replay *r, const uint8_t key[static 32],
 			r->clients[i].ms = ms;
 		return (0);
 	}
-	if (r->n == OVL_CLIENTS_MAX) {
+	if (r->n >= r->max) {
 		old = 0;
 		for (i = 1; i < r->n; i++)
 			if (r->clients[i].ms < r->clients[old].ms)
@@ -236,7 +237,8 @@ ovl__replay_accept(struct ovl__replay *r,
 
 /* Loads the memory from path (absent is empty). */
 int
-ovl__replay_open(struct ovl__replay **out, const char *path, char **cause)
+ovl__replay_open(struct ovl__replay **out, const char *path, size_t max,
+    char **cause)
 {
 	struct ovl__replay *r;
 	int error;
@@ -250,6 +252,7 @@ ovl__replay_open(struct ovl__replay **out, const char *path, char **cause)
 		return (-ENAMETOOLONG);
 	}
 	strcpy(r->path, path);
+	r->max = max > 0 ? max : 1;
 	error = load_clients(r, cause);
 	if (error == 0 && r->appended > r->n)
 		error = save_clients(r, cause);

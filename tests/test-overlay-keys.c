@@ -373,6 +373,50 @@ test_two_writers(void)
 	test_rmtree(dir);
 }
 
+/* A full replay memory forgets the oldest client but keeps its floor. */
+static void
+test_replay_floor(void)
+{
+	struct ovl__replay *r;
+	uint8_t k[6][OVL_KEY_LEN];
+	char *dir, path[600], *cause = NULL;
+	int i;
+
+	dir = test_tmpdir();
+	snprintf(path, sizeof path, "%s/times", dir);
+	ASSERT_OK(ovl__replay_open(&r, path, 4, &cause));
+	for (i = 0; i < 6; i++)
+		memset(k[i], i + 1, OVL_KEY_LEN);
+	for (i = 0; i < 4; i++)
+		ASSERT_OK(ovl__replay_accept(r, k[i], 100 + (uint64_t)i,
+		    &cause));
+	/* A fifth client pushes out k[0] (time 100): the floor is 100. */
+	ASSERT_OK(ovl__replay_accept(r, k[4], 50, &cause));
+	ASSERT_EQ(ovl__replay_accept(r, k[0], 100, &cause), -EALREADY);
+	free(cause);
+	cause = NULL;
+	ASSERT_EQ(ovl__replay_accept(r, k[5], 99, &cause), -EALREADY);
+	free(cause);
+	cause = NULL;
+	/* k[0] again pushes out k[4] (time 50); the floor stays 100. */
+	ASSERT_OK(ovl__replay_accept(r, k[0], 101, &cause));
+	ASSERT_EQ(ovl__replay_accept(r, k[4], 50, &cause), -EALREADY);
+	free(cause);
+	cause = NULL;
+	/* Remembered clients keep their own times. */
+	ASSERT_EQ(ovl__replay_accept(r, k[3], 103, &cause), -EALREADY);
+	free(cause);
+	cause = NULL;
+	ASSERT_OK(ovl__replay_accept(r, k[3], 104, &cause));
+	ovl__replay_free(r);
+	/* The floor survives a restart. */
+	ASSERT_OK(ovl__replay_open(&r, path, 4, &cause));
+	ASSERT_EQ(ovl__replay_accept(r, k[5], 100, &cause), -EALREADY);
+	free(cause);
+	ovl__replay_free(r);
+	test_rmtree(dir);
+}
+
 TEST_MAIN(
 	T(test_roles_names),
 	T(test_admin),
@@ -381,4 +425,5 @@ TEST_MAIN(
 	T(test_touch),
 	T(test_refusals),
 	T(test_two_writers),
-	T(test_replay))
+	T(test_replay),
+	T(test_replay_floor))
