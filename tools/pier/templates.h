@@ -174,6 +174,12 @@ struct cli_tpl_file {
 	json_t		*root;		/* owned; the strings above live here */
 };
 
+/* Where templates come from when neither --source nor the config says:
+ * the list Portainer itself offers (format version 3). */
+#define CLI_TPL_DEFAULT_SOURCE						\
+	"https://raw.githubusercontent.com/portainer/templates/v3/"	\
+	"templates.json"
+
 /* Seconds a cached copy of a fetched template file stays fresh. */
 #define CLI_TPL_CACHE_AGE	(24 * 60 * 60)
 
