@@ -355,6 +355,7 @@ node_key_main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "yes", no_argument, NULL, 'y' },
+		{ "log-level", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -391,6 +392,9 @@ node_key_main(int argc, char **argv)
 		case 'h':
 			rc = cmd_usage(c, stdout, NODE_EXIT_OK);
 			goto out;
+		case 'L':
+			/* Accepted so tools/run-node can pass pierd's options. */
+			continue;
 		case 'l':
 			if (node_addr_parse(optarg, &ss, &cause) != 0) {
 				fprintf(stderr, "pierd key %s: %s\n", c->name,

@@ -131,6 +131,7 @@ struct node {
 	size_t			 pending;	/* closes not yet done */
 	int			 closing;
 	void			(*closed_cb)(struct node *);
+	void			*closed_arg;	/* for closed_cb's use */
 };
 
 /*

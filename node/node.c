@@ -1,0 +1,439 @@
+/*
+ * struct node: one running pierd. It loads the identity and access keys
+ * from the state directory, listens through the overlay server, logs who
+ * connects, and stops cleanly on SIGINT/SIGTERM: every handle is closed
+ * and the loop runs dry, so uv_loop_close succeeds.
+ *
+ * Revocation from the shell: `pierd key revoke` rewrites the keys file
+ * (atomically, by rename). The node watches the state directory with
+ * uv_fs_event and, a moment after the keys file changes (or on SIGHUP),
+ * re-reads it; every connection made with a key that is gone, or whose
+ * secret changed, is closed with the go-away code "revoked". New
+ * handshakes use the re-read keys at once.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "node.h"
+
+#define RELOAD_DELAY_MS		50	/* let a burst of fs events settle */
+
+static void	on_signal(uv_signal_t *, int);
+static void	on_keys_event(uv_fs_event_t *, const char *, int, int);
+static void	on_reload_timer(uv_timer_t *);
+static void	on_handle_closed(uv_handle_t *);
+static void	on_server_closed(struct ovl_server *, void *);
+static int	on_auth(struct ovl_server *, struct ovl_conn *,
+		    const struct ovl_auth *, void *);
+static void	on_server_log(struct ovl_server *, const char *, void *);
+static void	on_conn_close(struct ovl_conn *, int, const char *, void *);
+static void	on_chan_open(struct ovl_conn *, struct ovl_chan *, void *);
+
+/* Logs a connection's end. */
+static void
+on_conn_close(struct ovl_conn *c, int status, const char *reason, void *arg)
+{
+	struct node	*n = arg;
+	char		 fp[OVL_FINGERPRINT_SIZE];
+
+	/* The server logs the end at info; this is the node's view. */
+	ovl_fingerprint(ovl_conn_remote_key(c), fp);
+	node_log(&n->log, NODE_LOG_DEBUG, "client %s from %s disconnected: %s",
+	    fp, ovl_conn_peer(c), reason != NULL && reason[0] != '\0' ?
+	    reason : status == 0 ? "closed" : uv_strerror(status));
+}
+
+/* No stream channels yet: a channel a client opens is refused. */
+static void
+on_chan_open(struct ovl_conn *c, struct ovl_chan *ch, void *arg)
+{
+	ovl_chan_reset(ch);
+}
+
+/* A client authenticated: log it and keep the connection. */
+static int
+on_auth(struct ovl_server *s, struct ovl_conn *c, const struct ovl_auth *a,
+    void *arg)
+{
+	static const struct ovl_conn_cbs cbs = {
+		.on_chan_open = on_chan_open,
+		.on_close = on_conn_close,
+	};
+	struct node	*n = arg;
+	char		 fp[OVL_FINGERPRINT_SIZE];
+
+	char		*cause = NULL;
+
+	ovl_fingerprint(a->client_key, fp);
+	node_log(&n->log, NODE_LOG_INFO, "client %s \"%s\" connected from %s "
+	    "with key %s", fp, a->hello->name, ovl_conn_peer(c), a->key_name);
+	if (ovl_keystore_touch(n->ks, a->key_index, (int64_t)time(NULL),
+	    &cause) != 0) {
+		node_log(&n->log, NODE_LOG_WARN, "cannot note the use of key "
+		    "%s: %s", a->key_name, cause != NULL ? cause : "?");
+		free(cause);
+	}
+	ovl_conn_set_cbs(c, &cbs, n);
+	return (0);
+}
+
+/* A line from the server about a refused or failed connection. */
+static void
+on_server_log(struct ovl_server *s, const char *line, void *arg)
+{
+	struct node	*n = arg;
+
+	node_log(&n->log, NODE_LOG_INFO, "%s", line);
+}
+
+/*
+ * Re-reads the access keys and closes the connections made with keys
+ * that were revoked (gone, or the same name with another secret).
+ */
+int
+node_keys_reload(struct node *n)
+{
+	const struct ovl_access_key	*k, *nk;
+	char				(*names)[OVL_KEY_NAME_MAX + 1] = NULL;
+	char				(*ids)[OVL_KEY_ID_SIZE] = NULL;
+	char				*cause = NULL;
+	size_t				 i, cnt, closed;
+	int				 err;
+
+	cnt = ovl_keystore_count(n->ks);
+	names = calloc(cnt + 1, sizeof(*names));
+	ids = calloc(cnt + 1, sizeof(*ids));
+	if (names == NULL || ids == NULL) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < cnt; i++) {
+		k = ovl_keystore_get(n->ks, i);
+		memcpy(names[i], k->name, sizeof(names[i]));
+		memcpy(ids[i], k->id, sizeof(ids[i]));
+	}
+	err = ovl_keystore_reload(n->ks, &cause);
+	if (err != 0) {
+		node_log(&n->log, NODE_LOG_ERROR, "cannot re-read the access "
+		    "keys, keeping the old ones: %s", cause != NULL ? cause :
+		    strerror(-err));
+		goto out;
+	}
+	for (i = 0; i < cnt; i++) {
+		nk = ovl_keystore_find(n->ks, names[i]);
+		if (nk != NULL && strcmp(nk->id, ids[i]) == 0)
+			continue;
+		closed = ovl_server_revoke(n->srv, names[i]);
+		node_log(&n->log, NODE_LOG_INFO, "access key %s revoked; "
+		    "closed %zu connection%s", names[i], closed,
+		    closed == 1 ? "" : "s");
+	}
+	node_log(&n->log, NODE_LOG_DEBUG, "access keys re-read: %zu",
+	    ovl_keystore_count(n->ks));
+out:
+	free(cause);
+	free(names);
+	free(ids);
+	return (err);
+}
+
+/* SIGINT/SIGTERM stop the node; SIGHUP re-reads the keys. */
+static void
+on_signal(uv_signal_t *h, int signum)
+{
+	struct node	*n = h->data;
+
+	if (signum == SIGHUP) {
+		node_log(&n->log, NODE_LOG_INFO, "SIGHUP: re-reading keys");
+		(void)node_keys_reload(n);
+		return;
+	}
+	node_log(&n->log, NODE_LOG_INFO, "%s: shutting down",
+	    signum == SIGINT ? "SIGINT" : "SIGTERM");
+	node_close(n);
+}
+
+/* Something changed in the state dir: re-read keys soon if it was them. */
+static void
+on_keys_event(uv_fs_event_t *h, const char *name, int events, int status)
+{
+	struct node	*n = container_of(h, struct node, keys_watch);
+
+	if (status < 0 || n->closing)
+		return;
+	if (name != NULL && strcmp(name, OVL_KEYS_FILE) != 0)
+		return;
+	if (uv_timer_start(&n->reload_timer, on_reload_timer,
+	    RELOAD_DELAY_MS, 0) != 0)
+		(void)node_keys_reload(n);
+}
+
+/* The keys file settled: re-read it. */
+static void
+on_reload_timer(uv_timer_t *t)
+{
+	struct node	*n = container_of(t, struct node, reload_timer);
+
+	(void)node_keys_reload(n);
+}
+
+/* Frees what node_new made that is not a handle. */
+static void
+node_release(struct node *n)
+{
+	ovl_keystore_free(n->ks);
+	n->ks = NULL;
+	ovl_identity_clear(&n->id);
+}
+
+/* One handle (or the server) finished closing. */
+static void
+node_closed_one(struct node *n)
+{
+	if (--n->pending > 0)
+		return;
+	node_release(n);
+	if (n->closed_cb != NULL)
+		n->closed_cb(n);
+}
+
+/* Close callback of the node's own handles. */
+static void
+on_handle_closed(uv_handle_t *h)
+{
+	node_closed_one(h->data);
+}
+
+/* The server released every connection. */
+static void
+on_server_closed(struct ovl_server *s, void *arg)
+{
+	node_closed_one(arg);
+}
+
+/* The server of a node that failed to start is gone: free the node. */
+static void
+on_failed_server_closed(struct ovl_server *s, void *arg)
+{
+	struct node	*n = arg;
+
+	node_release(n);
+	node_strv_free(n->bound);
+	free(n->state_dir);
+	free(n);
+}
+
+/* Starts one of the node's handles, counting it for close. */
+static void
+node_handle(struct node *n, uv_handle_t *h)
+{
+	h->data = n;
+	n->pending++;
+}
+
+/* Listens on every configured address; IPv6 failing alone is a warning. */
+static int
+node_listen(struct node *n, const struct node_config *cfg, char **cause)
+{
+	struct sockaddr_storage	 ss;
+	char			*why = NULL, buf[OVL_ADDR_MAX + 16];
+	char			 host[OVL_ADDR_MAX];
+	char			*colon;
+	size_t			 i, nbound = 0;
+	int			 err, port;
+
+	for (i = 0; cfg->listen[i] != NULL; i++) {
+		err = ovl_server_listen(n->srv, cfg->listen[i], &why);
+		if (err != 0 && node_addr_parse(cfg->listen[i], &ss, NULL) ==
+		    0 && ss.ss_family == AF_INET6) {
+			node_log(&n->log, NODE_LOG_WARN, "not listening on %s:"
+			    " %s", cfg->listen[i], why != NULL ? why :
+			    uv_strerror(err));
+			free(why);
+			why = NULL;
+			continue;
+		}
+		if (err != 0) {
+			if (asprintf(cause, "cannot listen on %s: %s",
+			    cfg->listen[i], why != NULL ? why :
+			    uv_strerror(err)) < 0)
+				*cause = NULL;
+			free(why);
+			return (err);
+		}
+		port = ovl_server_port(n->srv, nbound++);
+		snprintf(host, sizeof(host), "%s", cfg->listen[i]);
+		colon = strrchr(host, ':');
+		*colon = '\0';
+		snprintf(buf, sizeof(buf), "%s:%d", host, port);
+		if (node_strv_push(&n->bound, buf) != 0)
+			return (-ENOMEM);
+		node_log(&n->log, NODE_LOG_INFO, "listening on %s", buf);
+	}
+	if (nbound == 0) {
+		if (asprintf(cause, "could not listen on any address") < 0)
+			*cause = NULL;
+		return (-EADDRNOTAVAIL);
+	}
+	err = node_listen_save(n->state_dir, n->bound, &why);
+	if (err != 0) {
+		node_log(&n->log, NODE_LOG_WARN, "%s; 'pierd key show' will "
+		    "not know these addresses", why);
+		free(why);
+	}
+	return (0);
+}
+
+/* Logs the admin join key of a key made just now (first start). */
+static void
+node_log_first_key(struct node *n, const struct ovl_access_key *k)
+{
+	struct ovl_joinkey	 jk;
+	char			**hints = NULL, *text;
+	size_t			 i;
+
+	memset(&jk, 0, sizeof(jk));
+	memcpy(jk.node_pub, n->id.pub, OVL_KEY_LEN);
+	memcpy(jk.secret, k->secret, OVL_KEY_LEN);
+	if (node_hints_from_listen(n->bound, &hints) == 0) {
+		for (i = 0; hints[i] != NULL &&
+		    jk.naddrs < OVL_JOINKEY_MAX_ADDRS; i++)
+			snprintf(jk.addrs[jk.naddrs++], OVL_ADDR_MAX, "%s",
+			    hints[i]);
+	}
+	node_strv_free(hints);
+	text = ovl_joinkey_format(&jk);
+	sodium_memzero(&jk, sizeof(jk));
+	if (text == NULL)
+		return;
+	node_log(&n->log, NODE_LOG_INFO, "created the admin access key; "
+	    "join with: pier join %s", text);
+	sodium_memzero(text, strlen(text));
+	free(text);
+}
+
+/* Loads state, listens, and installs signal and key-file watchers. */
+int
+node_new(uv_loop_t *loop, const struct node_config *cfg, struct node **out,
+    char **cause)
+{
+	static const struct ovl_server_cbs scbs = {
+		.on_auth = on_auth,
+		.on_log = on_server_log,
+	};
+	const struct ovl_access_key	*admin = NULL;
+	struct node			*n;
+	int				 err;
+
+	*out = NULL;
+	n = calloc(1, sizeof(*n));
+	if (n == NULL)
+		return (-ENOMEM);
+	n->loop = loop;
+	node_log_init(&n->log, NULL, cfg->log_level);
+	n->state_dir = strdup(cfg->state_dir);
+	if (n->state_dir == NULL) {
+		free(n);
+		return (-ENOMEM);
+	}
+	err = node_state_open(n->state_dir, &n->id, &n->ks, &admin, cause);
+	if (err != 0)
+		goto fail;
+	ovl_fingerprint(n->id.pub, n->fingerprint);
+	node_log(&n->log, NODE_LOG_INFO, "pierd starting: node key %s, state "
+	    "in %s", n->fingerprint, n->state_dir);
+	ovl_limits_default(&n->limits);
+	err = ovl_server_new(loop, &n->id, n->ks, &n->limits, &scbs, n,
+	    &n->srv);
+	if (err != 0)
+		goto fail;
+	err = node_listen(n, cfg, cause);
+	if (err != 0)
+		goto fail_server;
+	if (admin != NULL)
+		node_log_first_key(n, admin);
+
+	n->pending = 1;		/* the server */
+	uv_signal_init(loop, &n->sigint);
+	node_handle(n, (uv_handle_t *)&n->sigint);
+	uv_signal_init(loop, &n->sigterm);
+	node_handle(n, (uv_handle_t *)&n->sigterm);
+	uv_signal_init(loop, &n->sighup);
+	node_handle(n, (uv_handle_t *)&n->sighup);
+	uv_timer_init(loop, &n->reload_timer);
+	node_handle(n, (uv_handle_t *)&n->reload_timer);
+	uv_fs_event_init(loop, &n->keys_watch);
+	node_handle(n, (uv_handle_t *)&n->keys_watch);
+	uv_unref((uv_handle_t *)&n->sighup);
+	if (uv_signal_start(&n->sigint, on_signal, SIGINT) != 0 ||
+	    uv_signal_start(&n->sigterm, on_signal, SIGTERM) != 0 ||
+	    uv_signal_start(&n->sighup, on_signal, SIGHUP) != 0)
+		node_log(&n->log, NODE_LOG_WARN, "cannot catch signals");
+	err = uv_fs_event_start(&n->keys_watch, on_keys_event, n->state_dir,
+	    0);
+	if (err != 0)
+		node_log(&n->log, NODE_LOG_WARN, "cannot watch %s (%s): after "
+		    "'pierd key revoke', send SIGHUP", n->state_dir,
+		    uv_strerror(err));
+	node_log(&n->log, NODE_LOG_INFO, "ready: %zu access key%s",
+	    ovl_keystore_count(n->ks), ovl_keystore_count(n->ks) == 1 ? "" :
+	    "s");
+	*out = n;
+	return (0);
+
+fail_server:
+	/* The server borrows keys and identity: free them once it is gone. */
+	ovl_server_close(n->srv, on_failed_server_closed, n);
+	return (err);
+fail:
+	node_release(n);
+	node_strv_free(n->bound);
+	free(n->state_dir);
+	free(n);
+	return (err);
+}
+
+/* Sets the callback run once everything is closed. */
+void
+node_set_closed_cb(struct node *n, void (*cb)(struct node *))
+{
+	n->closed_cb = cb;
+}
+
+/* Begins a clean stop: the server, then the node's handles. */
+void
+node_close(struct node *n)
+{
+	if (n->closing)
+		return;
+	n->closing = 1;
+	ovl_server_close(n->srv, on_server_closed, n);
+	uv_close((uv_handle_t *)&n->sigint, on_handle_closed);
+	uv_close((uv_handle_t *)&n->sigterm, on_handle_closed);
+	uv_close((uv_handle_t *)&n->sighup, on_handle_closed);
+	uv_close((uv_handle_t *)&n->reload_timer, on_handle_closed);
+	uv_close((uv_handle_t *)&n->keys_watch, on_handle_closed);
+}
+
+/* The exit code for main: 0 after a clean stop. */
+int
+node_exit_code(const struct node *n)
+{
+	return (n->closing && n->pending == 0 ? NODE_EXIT_OK :
+	    NODE_EXIT_FAIL);
+}
+
+/* Frees a node after node_close completed (or if it never started). */
+void
+node_free(struct node *n)
+{
+	if (n == NULL)
+		return;
+	node_release(n);
+	node_strv_free(n->bound);
+	free(n->state_dir);
+	free(n);
+}

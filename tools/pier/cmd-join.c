@@ -1,0 +1,291 @@
+/*
+ * `pier join KEY`: parse a join key (its typo messages shown as they
+ * are), prove it with a full handshake, and only then remember the node
+ * in the address book under a name. Nothing is stored for a key that
+ * does not work, so a failed join leaves the book as it was.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+
+static int	join_main(const struct cli_cmd *, int, char **);
+
+const struct cli_cmd cli_cmd_join = {
+	.name = "join",
+	.main = join_main,
+	.usage = "KEY [--name NAME] [--addr HOST:PORT] [--json]",
+	.summary = "join a node with its join key and remember it",
+	.help =
+	    "  KEY                 the join key printed by 'pierd key show'\n"
+	    "  --name NAME         local name for the node (default: from "
+	    "its address)\n"
+	    "  --addr HOST:PORT    try this address first (repeatable)\n"
+	    "  --json              print what was joined as JSON\n",
+};
+
+/* A default name: the first hint's host (and port if not 7437). */
+static void
+derive_name(const struct ovl_joinkey *jk, const char *addr, char *out,
+    size_t len)
+{
+	char	fp[OVL_FINGERPRINT_SIZE], host[OVL_ADDR_MAX], *colon, *p;
+	int	n;
+
+	if (addr == NULL) {
+		ovl_fingerprint(jk->node_pub, fp);
+		snprintf(out, len, "node-%.9s", fp);
+		return;
+	}
+	snprintf(host, sizeof(host), "%s", addr[0] == '[' ? addr + 1 : addr);
+	colon = strrchr(host, ':');
+	if (colon != NULL) {
+		*colon = '\0';
+		if (colon > host && colon[-1] == ']')
+			colon[-1] = '\0';
+	}
+	if (colon != NULL && atoi(colon + 1) != CLI_PORT)
+		n = snprintf(out, len, "%s-%s", host, colon + 1);
+	else
+		n = snprintf(out, len, "%s", host);
+	for (p = out; *p != '\0'; p++) {
+		if (strchr(":/[]% ", *p) != NULL)
+			*p = '-';
+	}
+	if (n < 0 || (size_t)n >= len || cli_name_check(out) != 0) {
+		ovl_fingerprint(jk->node_pub, fp);
+		snprintf(out, len, "node-%.9s", fp);
+	}
+}
+
+/* Tells whether the join key already carries addr as a hint. */
+static int
+has_addr(const struct ovl_joinkey *jk, const char *addr)
+{
+	size_t	i;
+
+	for (i = 0; i < jk->naddrs; i++) {
+		if (strcmp(jk->addrs[i], addr) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Picks the book name: --name, the node's current name, or derived. */
+static int
+pick_name(const struct cli_cmd *self, struct cli_book *b,
+    const struct ovl_joinkey *jk, const char *want, const char *addr,
+    char *name, size_t len)
+{
+	struct ovl_joinkey	 other;
+	struct cli_node		*n;
+	size_t			 i;
+	int			 k;
+
+	for (i = 0; want == NULL && i < b->n; i++) {
+		if (ovl_joinkey_parse(b->nodes[i].key, &other, NULL) == 0 &&
+		    sodium_memcmp(other.node_pub, jk->node_pub,
+		    OVL_KEY_LEN) == 0) {
+			snprintf(name, len, "%s", b->nodes[i].name);
+			sodium_memzero(&other, sizeof(other));
+			return (0);
+		}
+	}
+	sodium_memzero(&other, sizeof(other));
+	if (want != NULL) {
+		snprintf(name, len, "%s", want);
+		n = cli_book_find(b, name);
+		if (n != NULL && (ovl_joinkey_parse(n->key, &other, NULL) != 0 ||
+		    sodium_memcmp(other.node_pub, jk->node_pub,
+		    OVL_KEY_LEN) != 0)) {
+			sodium_memzero(&other, sizeof(other));
+			return (cli_error(self, "the name %s is taken by another"
+			    " node; pick another --name, or forget it first "
+			    "with 'pier nodes rm %s'", name, name));
+		}
+		sodium_memzero(&other, sizeof(other));
+		return (0);
+	}
+	derive_name(jk, addr, name, len);
+	for (k = 2; cli_book_find(b, name) != NULL && k < 1000; k++) {
+		char	base[CLI_NAME_MAX + 1];
+
+		derive_name(jk, addr, base, sizeof(base));
+		snprintf(name, len, "%.*s-%d", CLI_NAME_MAX - 4, base, k);
+	}
+	return (0);
+}
+
+/* Writes what was joined, as text or JSON. */
+static void
+report(const struct cli_node *n, int json)
+{
+	json_t	*o;	/* owned */
+
+	if (!json) {
+		printf("joined %s: node %s at %s\n", n->name, n->fingerprint,
+		    n->addr);
+		return;
+	}
+	o = json_pack("{s:s, s:s, s:s, s:s?}", "name", n->name,
+	    "fingerprint", n->fingerprint, "address", n->addr, "role",
+	    n->role);
+	if (o != NULL && json_dumpf(o, stdout, JSON_INDENT(2)) == 0)
+		putchar('\n');
+	json_decref(o);
+}
+
+/* `pier join KEY [--name NAME] [--addr HOST:PORT] [--json]`. */
+static int
+join_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "addr", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ovl_joinkey	 jk;
+	struct ovl_identity	 id;
+	struct cli_book		 book;
+	struct cli_node		 node;
+	struct ovl_conn		*conn = NULL;
+	const char		*addrs[CLI_ADDRS_MAX + 8], *want = NULL;
+	char			*dir = NULL, *cause = NULL, *text = NULL;
+	char			*keytext = NULL, name[CLI_NAME_MAX + 1];
+	char			 fp[OVL_FINGERPRINT_SIZE];
+	size_t			 naddrs = 0, nextra = 0, i;
+	int			 ch, json = 0, rc = CLI_EXIT_FAIL, err;
+	uv_loop_t		 loop;
+
+	memset(&book, 0, sizeof(book));
+	memset(&node, 0, sizeof(node));
+	memset(&jk, 0, sizeof(jk));
+	memset(&id, 0, sizeof(id));
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			if (cli_name_check(optarg) != 0) {
+				cli_error(self, "bad name \"%s\": use 1 to %d "
+				    "of A-Z a-z 0-9 . _ - (not first)", optarg,
+				    CLI_NAME_MAX);
+				return (CLI_EXIT_USAGE);
+			}
+			want = optarg;
+			break;
+		case 'a':
+			if (nextra == 8 ||
+			    ovl_joinkey_check_addr(optarg, &cause) != 0) {
+				cli_error(self, "--addr: %s", cause != NULL ?
+				    cause : "at most 8");
+				free(cause);
+				return (CLI_EXIT_USAGE);
+			}
+			addrs[nextra++] = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			return (cli_help(self));
+		default:
+			return (cli_usage(self));
+		}
+	}
+	if (optind >= argc)
+		return (cli_usage(self));
+	/* A key pasted without quotes may arrive in pieces: rejoin them. */
+	for (i = (size_t)optind; i < (size_t)argc; i++) {
+		char	*t;
+
+		if (asprintf(&t, "%s%s", keytext != NULL ? keytext : "",
+		    argv[i]) < 0)
+			goto out;
+		free(keytext);
+		keytext = t;
+	}
+	err = ovl_joinkey_parse(keytext, &jk, &cause);
+	if (err != 0) {
+		cli_error(self, "%s", cause != NULL ? cause :
+		    "this is not a Pier join key");
+		goto out;
+	}
+	naddrs = nextra;
+	for (i = 0; i < jk.naddrs && naddrs < CLI_ADDRS_MAX + 8; i++)
+		addrs[naddrs++] = jk.addrs[i];
+
+	dir = cli_config_dir();
+	if (dir == NULL) {
+		cli_error(self, "no config directory: set PIER_CONFIG_DIR or "
+		    "HOME");
+		goto out;
+	}
+	if (cli_config_dir_make(dir, &cause) != 0 ||
+	    cli_identity_load(dir, &id, &cause) != 0 ||
+	    cli_book_load(&book, dir, &cause) != 0) {
+		cli_error(self, "%s", cause);
+		goto out;
+	}
+	if (uv_loop_init(&loop) != 0)
+		goto out;
+	err = cli_connect(&loop, &id, &jk, addrs, naddrs, &conn, &cause);
+	if (err != 0)
+		cli_error(self, "%s", cause);
+	else {
+		node.addr = strdup(ovl_conn_peer(conn));
+		cli_disconnect(&loop, conn);
+	}
+	if (uv_loop_close(&loop) != 0)
+		cli_error(self, "handles left open");
+	if (err != 0 || node.addr == NULL)
+		goto out;
+
+	/* Keep the extra addresses as hints for the next time. */
+	for (i = 0; i < nextra && jk.naddrs < OVL_JOINKEY_MAX_ADDRS; i++) {
+		if (!has_addr(&jk, addrs[i]))
+			snprintf(jk.addrs[jk.naddrs++], OVL_ADDR_MAX, "%s",
+			    addrs[i]);
+	}
+	text = ovl_joinkey_format(&jk);
+	ovl_fingerprint(jk.node_pub, fp);
+	if (text == NULL || pick_name(self, &book, &jk, want, node.addr, name,
+	    sizeof(name)) != 0) {
+		free(node.addr);
+		goto out;
+	}
+	node.name = name;
+	node.key = text;
+	node.fingerprint = fp;
+	node.joined = (int64_t)time(NULL);
+	if (cli_book_put(&book, &node) != 0 ||
+	    cli_book_save(&book, &cause) != 0)
+		cli_error(self, "%s", cause != NULL ? cause :
+		    "cannot store the node");
+	else {
+		report(&node, json);
+		rc = CLI_EXIT_OK;
+	}
+	free(node.addr);
+out:
+	if (text != NULL) {
+		sodium_memzero(text, strlen(text));
+		free(text);
+	}
+	if (keytext != NULL) {
+		sodium_memzero(keytext, strlen(keytext));
+		free(keytext);
+	}
+	sodium_memzero(&jk, sizeof(jk));
+	ovl_identity_clear(&id);
+	cli_book_free(&book);
+	free(cause);
+	free(dir);
+	return (rc);
+}

@@ -1,0 +1,319 @@
+/*
+ * `pier ping NODE`: connect to a joined node and measure round trips of
+ * ping frames over the encrypted connection, as ping(8) does for ICMP.
+ * The handshake is not counted in the round trips; it is reported on
+ * its own. A reply that takes longer than CLI_TIMEOUT_MS ends the run.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+
+#define PING_MAX	100000	/* -c bound */
+
+/* One run of pings on one connection. */
+struct ping_run {
+	uv_timer_t	 timer;		/* interval, then reply timeout */
+	struct ovl_conn	*conn;
+	const char	*name;
+	const char	*addr;
+	long		 count, sent, received;
+	uint64_t	 interval_ms;
+	int		 waiting;	/* a ping is out */
+	int		 failed;
+	int		 json;
+	double		 min, max, sum;
+	json_t		*rtts;		/* owned, for --json */
+};
+
+static int	ping_main(const struct cli_cmd *, int, char **);
+static void	send_ping(struct ping_run *);
+static void	on_interval(uv_timer_t *);
+static void	on_conn_close(struct ovl_conn *, int, const char *, void *);
+
+static const struct ovl_conn_cbs ping_conn_cbs = {
+	.on_close = on_conn_close,
+};
+
+const struct cli_cmd cli_cmd_ping = {
+	.name = "ping",
+	.main = ping_main,
+	.usage = "[NODE] [-c COUNT] [-i SECONDS] [--json]",
+	.summary = "measure round trips to a node over the encrypted channel",
+	.help =
+	    "  NODE          a joined node (optional when only one is joined)\n"
+	    "  -c COUNT      pings to send (default 4)\n"
+	    "  -i SECONDS    wait between pings (default 1)\n"
+	    "  --json        print the round trips as JSON\n",
+};
+
+/* Ends the run: stops the timer so the loop can finish. */
+static void
+ping_stop(struct ping_run *p)
+{
+	uv_timer_stop(&p->timer);
+}
+
+/* A reply (or a failure) for the ping that is out. */
+static void
+on_pong(struct ovl_conn *c, int status, uint64_t rtt_us, void *arg)
+{
+	struct ping_run	*p = arg;
+	double		 ms = (double)rtt_us / 1000.0;
+
+	if (!p->waiting)
+		return;
+	p->waiting = 0;
+	if (status != 0) {
+		fprintf(stderr, "pier ping: connection to %s lost: %s\n",
+		    p->name, strerror(-status));
+		p->failed = 1;
+		ping_stop(p);
+		return;
+	}
+	p->received++;
+	if (p->received == 1 || ms < p->min)
+		p->min = ms;
+	if (ms > p->max)
+		p->max = ms;
+	p->sum += ms;
+	if (p->json)
+		(void)json_array_append_new(p->rtts, json_real(ms));
+	else
+		printf("reply from %s (%s): seq=%ld time=%.3f ms\n", p->name,
+		    p->addr, p->sent, ms);
+	fflush(stdout);
+	uv_timer_stop(&p->timer);
+	if (p->sent < p->count)
+		uv_timer_start(&p->timer, on_interval, p->interval_ms, 0);
+}
+
+/* The reply did not come in time. */
+static void
+on_reply_timeout(uv_timer_t *t)
+{
+	struct ping_run	*p = container_of(t, struct ping_run, timer);
+
+	fprintf(stderr, "pier ping: no reply from %s within %ds\n", p->name,
+	    CLI_TIMEOUT_MS / 1000);
+	p->waiting = 0;
+	p->failed = 1;
+}
+
+/* The connection ended under the run (revoked, node stopped, ...). */
+static void
+on_conn_close(struct ovl_conn *c, int status, const char *reason, void *arg)
+{
+	struct ping_run	*p = arg;
+
+	if (p->failed || (p->received >= p->count && !p->waiting))
+		return;
+	fprintf(stderr, "pier ping: connection to %s lost: %s\n", p->name,
+	    reason != NULL && reason[0] != '\0' ? reason :
+	    strerror(status < 0 ? -status : EPIPE));
+	p->waiting = 0;
+	p->failed = 1;
+	ping_stop(p);
+}
+
+/* Time for the next ping. */
+static void
+on_interval(uv_timer_t *t)
+{
+	send_ping(container_of(t, struct ping_run, timer));
+}
+
+/* Sends the next ping and arms the reply timeout. */
+static void
+send_ping(struct ping_run *p)
+{
+	int	err;
+
+	err = ovl_conn_ping(p->conn, on_pong, p);
+	if (err != 0) {
+		fprintf(stderr, "pier ping: %s\n", strerror(-err));
+		p->failed = 1;
+		return;
+	}
+	p->sent++;
+	p->waiting = 1;
+	uv_timer_start(&p->timer, on_reply_timeout, CLI_TIMEOUT_MS, 0);
+}
+
+/* Prints the summary line (or the JSON object). */
+static void
+ping_report(struct ping_run *p)
+{
+	json_t	*o;	/* owned */
+
+	if (p->json) {
+		o = json_pack("{s:s, s:s, s:I, s:I, s:O}", "node", p->name,
+		    "address", p->addr, "sent", (json_int_t)p->sent,
+		    "received", (json_int_t)p->received, "rtt_ms", p->rtts);
+		if (o != NULL && p->received > 0)
+			json_object_set_new(o, "avg_ms",
+			    json_real(p->sum / (double)p->received));
+		if (o != NULL && json_dumpf(o, stdout, JSON_INDENT(2)) == 0)
+			putchar('\n');
+		json_decref(o);
+		return;
+	}
+	printf("%ld sent, %ld received", p->sent, p->received);
+	if (p->received > 0)
+		printf(", min/avg/max = %.3f/%.3f/%.3f ms", p->min,
+		    p->sum / (double)p->received, p->max);
+	putchar('\n');
+}
+
+/* Finds the node to ping: by name, or the only one joined. */
+static struct cli_node *
+pick_node(const struct cli_cmd *self, struct cli_book *b, const char *name)
+{
+	struct cli_node	*n;
+
+	if (name == NULL) {
+		if (b->n == 1)
+			return (&b->nodes[0]);
+		cli_error(self, b->n == 0 ? "no node joined yet (pier join "
+		    "KEY)" : "which node? %zu are joined (see 'pier nodes')",
+		    b->n);
+		return (NULL);
+	}
+	n = cli_book_find(b, name);
+	if (n == NULL)
+		cli_error(self, "no node named %s (see 'pier nodes')", name);
+	return (n);
+}
+
+/* Parses -i SECONDS into milliseconds; -1 if bad. */
+static int64_t
+parse_interval(const char *s)
+{
+	char	*end;
+	double	 d;
+
+	d = strtod(s, &end);
+	if (*end != '\0' || end == s || !(d >= 0.0 && d <= 3600.0))
+		return (-1);
+	return ((int64_t)(d * 1000.0));
+}
+
+/* `pier ping [NODE] [-c COUNT] [-i SECONDS] [--json]`. */
+static int
+ping_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "count", required_argument, NULL, 'c' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ping_run		 p;
+	struct ovl_identity	 id;
+	struct ovl_joinkey	 jk;
+	struct cli_book		 book;
+	struct cli_node		*n;
+	const char		*addrs[CLI_ADDRS_MAX];
+	char			*dir = NULL, *cause = NULL, *end, *peer = NULL;
+	size_t			 naddrs;
+	int64_t			 iv;
+	int			 ch, rc = CLI_EXIT_FAIL;
+	uv_loop_t		 loop;
+
+	memset(&p, 0, sizeof(p));
+	memset(&id, 0, sizeof(id));
+	memset(&jk, 0, sizeof(jk));
+	memset(&book, 0, sizeof(book));
+	p.count = 4;
+	p.interval_ms = 1000;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "c:i:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			p.count = strtol(optarg, &end, 10);
+			if (*end != '\0' || p.count < 1 || p.count > PING_MAX) {
+				cli_error(self, "-c wants 1 to %d", PING_MAX);
+				return (CLI_EXIT_USAGE);
+			}
+			break;
+		case 'i':
+			iv = parse_interval(optarg);
+			if (iv < 0) {
+				cli_error(self, "-i wants seconds, 0 to 3600");
+				return (CLI_EXIT_USAGE);
+			}
+			p.interval_ms = (uint64_t)iv;
+			break;
+		case 'j':
+			p.json = 1;
+			break;
+		case 'h':
+			return (cli_help(self));
+		default:
+			return (cli_usage(self));
+		}
+	}
+	if (argc - optind > 1)
+		return (cli_usage(self));
+	dir = cli_config_dir();
+	if (dir == NULL)
+		return (cli_error(self, "no config directory: set "
+		    "PIER_CONFIG_DIR or HOME"));
+	if (cli_book_load(&book, dir, &cause) != 0) {
+		cli_error(self, "%s", cause);
+		goto out;
+	}
+	n = pick_node(self, &book, optind < argc ? argv[optind] : NULL);
+	if (n == NULL)
+		goto out;
+	if (cli_node_target(n, &jk, addrs, &naddrs, &cause) != 0 ||
+	    cli_identity_load(dir, &id, &cause) != 0) {
+		cli_error(self, "%s", cause);
+		goto out;
+	}
+	if (uv_loop_init(&loop) != 0)
+		goto out;
+	if (cli_connect(&loop, &id, &jk, addrs, naddrs, &p.conn, &cause) != 0)
+		cli_error(self, "%s", cause);
+	else {
+		peer = strdup(ovl_conn_peer(p.conn));
+		p.name = n->name;
+		p.addr = peer != NULL ? peer : "?";
+		p.rtts = json_array();
+		ovl_conn_set_cbs(p.conn, &ping_conn_cbs, &p);
+		uv_timer_init(&loop, &p.timer);
+		send_ping(&p);
+		while (!p.failed && (p.received < p.count || p.waiting) &&
+		    uv_run(&loop, UV_RUN_ONCE) != 0)
+			;
+		uv_close((uv_handle_t *)&p.timer, NULL);
+		cli_disconnect(&loop, p.conn);
+		ping_report(&p);
+		json_decref(p.rtts);
+		rc = p.failed || p.received < p.count ? CLI_EXIT_FAIL :
+		    CLI_EXIT_OK;
+	}
+	if (uv_loop_close(&loop) != 0)
+		cli_error(self, "handles left open");
+	/* Remember the address that answered for next time. */
+	if (peer != NULL && (n->addr == NULL || strcmp(n->addr, peer) != 0)) {
+		free(n->addr);
+		n->addr = peer;
+		peer = NULL;
+		if (cli_book_save(&book, &cause) != 0)
+			cli_error(self, "%s", cause);
+	}
+out:
+	free(peer);
+	sodium_memzero(&jk, sizeof(jk));
+	ovl_identity_clear(&id);
+	cli_book_free(&book);
+	free(cause);
+	free(dir);
+	return (rc);
+}

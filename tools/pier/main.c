@@ -1,0 +1,192 @@
+/*
+ * pier: the client. The table below is the whole command set; usage and
+ * `pier help` are generated from it, and a command is found by its name
+ * or an unambiguous prefix (as tmux does). Each family of commands lives
+ * in its own cmd-*.c file and exports one struct cli_cmd per command, so
+ * a new command is a new entry here and nothing else.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "pier-config.h"
+#include "cli.h"
+
+extern const struct cli_cmd cli_cmd_help;
+extern const struct cli_cmd cli_cmd_join;
+extern const struct cli_cmd cli_cmd_nodes;
+extern const struct cli_cmd cli_cmd_ping;
+extern const struct cli_cmd cli_cmd_version;
+
+/* Every command, sorted by name. */
+static const struct cli_cmd *const cli_cmds[] = {
+	&cli_cmd_help,
+	&cli_cmd_join,
+	&cli_cmd_nodes,
+	&cli_cmd_ping,
+	&cli_cmd_version,
+};
+#define NCMDS	(sizeof(cli_cmds) / sizeof(cli_cmds[0]))
+
+static int	cmd_help_main(const struct cli_cmd *, int, char **);
+static int	cmd_version_main(const struct cli_cmd *, int, char **);
+static void	print_usage(FILE *fp);
+
+const struct cli_cmd cli_cmd_help = {
+	.name = "help",
+	.main = cmd_help_main,
+	.usage = "[COMMAND]",
+	.summary = "show the commands, or one command's options",
+	.help = "",
+};
+
+const struct cli_cmd cli_cmd_version = {
+	.name = "version",
+	.main = cmd_version_main,
+	.usage = "",
+	.summary = "print the client's version",
+	.help = "",
+};
+
+/* Prints "usage: pier NAME USAGE" to stderr; returns CLI_EXIT_USAGE. */
+int
+cli_usage(const struct cli_cmd *cmd)
+{
+	fprintf(stderr, "usage: pier %s%s%s\n", cmd->name,
+	    cmd->usage[0] != '\0' ? " " : "", cmd->usage);
+	fprintf(stderr, "Run 'pier %s --help' for the options.\n", cmd->name);
+	return (CLI_EXIT_USAGE);
+}
+
+/* Prints the command's full help on stdout; returns CLI_EXIT_OK. */
+int
+cli_help(const struct cli_cmd *cmd)
+{
+	printf("usage: pier %s%s%s\n\n%s.\n", cmd->name,
+	    cmd->usage[0] != '\0' ? " " : "", cmd->usage, cmd->summary);
+	if (cmd->help[0] != '\0')
+		printf("\n%s", cmd->help);
+	return (CLI_EXIT_OK);
+}
+
+/* Prints "pier NAME: message" to stderr; returns CLI_EXIT_FAIL. */
+int
+cli_error(const struct cli_cmd *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "pier %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return (CLI_EXIT_FAIL);
+}
+
+/* Prints the command list generated from the table. */
+static void
+print_usage(FILE *fp)
+{
+	size_t	i;
+
+	fprintf(fp, "usage: pier COMMAND [ARGS]\n\nCommands:\n");
+	for (i = 0; i < NCMDS; i++)
+		fprintf(fp, "  %-10s %s\n", cli_cmds[i]->name,
+		    cli_cmds[i]->summary);
+	fprintf(fp, "\nRun 'pier COMMAND --help' for a command's options.\n"
+	    "The address book lives in $PIER_CONFIG_DIR, else "
+	    "$XDG_CONFIG_HOME/pier, else ~/.config/pier.\n");
+}
+
+/* Finds a command by name or unambiguous prefix; reports failures. */
+static const struct cli_cmd *
+cmd_find(const char *name)
+{
+	const struct cli_cmd	*found = NULL;
+	size_t			 i, len = strlen(name), matches = 0;
+
+	for (i = 0; i < NCMDS; i++) {
+		if (strcmp(cli_cmds[i]->name, name) == 0)
+			return (cli_cmds[i]);
+		if (len > 0 && strncmp(cli_cmds[i]->name, name, len) == 0) {
+			found = cli_cmds[i];
+			matches++;
+		}
+	}
+	if (matches == 1)
+		return (found);
+	if (matches == 0) {
+		fprintf(stderr, "pier: unknown command: %s\n", name);
+		return (NULL);
+	}
+	fprintf(stderr, "pier: ambiguous command: %s, could be:", name);
+	for (i = 0; i < NCMDS; i++) {
+		if (strncmp(cli_cmds[i]->name, name, len) == 0)
+			fprintf(stderr, " %s", cli_cmds[i]->name);
+	}
+	fputc('\n', stderr);
+	return (NULL);
+}
+
+/* `pier help [COMMAND]`. */
+static int
+cmd_help_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	const struct cli_cmd	*cmd;
+
+	if (argc > 2)
+		return (cli_usage(self));
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0))
+		return (cli_help(self));
+	if (argc == 2) {
+		cmd = cmd_find(argv[1]);
+		if (cmd == NULL)
+			return (CLI_EXIT_USAGE);
+		return (cli_help(cmd));
+	}
+	print_usage(stdout);
+	return (CLI_EXIT_OK);
+}
+
+/* `pier version`. */
+static int
+cmd_version_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0))
+		return (cli_help(self));
+	if (argc != 1)
+		return (cli_usage(self));
+	printf("pier %s\n", PIER_VERSION);
+	return (CLI_EXIT_OK);
+}
+
+/* Finds the command named by argv[1] and runs it. */
+int
+main(int argc, char **argv)
+{
+	const struct cli_cmd	*cmd;
+
+	if (argc < 2) {
+		print_usage(stderr);
+		return (CLI_EXIT_USAGE);
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		print_usage(stdout);
+		return (CLI_EXIT_OK);
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return (cmd_version_main(&cli_cmd_version, 1, argv));
+	if (sodium_init() < 0) {
+		fprintf(stderr, "pier: libsodium failed to initialise\n");
+		return (CLI_EXIT_FAIL);
+	}
+	cmd = cmd_find(argv[1]);
+	if (cmd == NULL)
+		return (CLI_EXIT_USAGE);
+	return (cmd->main(cmd, argc - 1, argv + 1));
+}
