@@ -91,7 +91,8 @@ int ovl_rec_put_hs(const uint8_t *msg, size_t len, uint8_t *out,
  * Seals len (<= OVL_REC_PT_MAX) plaintext bytes into out, which has room
  * for OVL_REC_SEAL_MAX(len). If the send budget is spent it first writes
  * a rekey record and rekeys, so out may hold two records. -EOVERFLOW when
- * the nonce is spent (the connection must end), -EMSGSIZE, -EINVAL.
+ * the nonce is spent (the connection must end), -EMSGSIZE, -EINVAL (also
+ * for a plaintext that is exactly the rekey frame).
  */
 int ovl_rec_seal(struct ovl_rec *r, uint64_t now_ms, const uint8_t *pt,
     size_t len, uint8_t *out, size_t *outlen) WARN_UNUSED_RESULT;

@@ -153,6 +153,9 @@ ovl_rec_seal(struct ovl_rec *r, uint64_t now_ms, const uint8_t *pt,
 		return (-EINVAL);
 	if (len > OVL_REC_PT_MAX)
 		return (-EMSGSIZE);
+	if (len == sizeof rekey_frame &&
+	    memcmp(pt, rekey_frame, sizeof rekey_frame) == 0)
+		return (-EINVAL);	/* only ovl_rec_seal_rekey sends that */
 	if (budget_spent(r, now_ms)) {
 		rc = ovl_rec_seal_rekey(r, now_ms, out, &n);
 		if (rc != 0)

@@ -276,6 +276,10 @@ test_rekey_lookalike(void)
 	size_t n, outlen;
 
 	pair(&a, &b, NULL);
+	/* the exact rekey frame can only go out through seal_rekey */
+	frame[3] = 0;
+	ASSERT_EQ(ovl_rec_seal(&a, 0, frame, sizeof frame, buf, &n), -EINVAL);
+	frame[3] = 1;
 	ASSERT_OK(ovl_rec_seal(&a, 0, frame, sizeof frame, buf, &n));
 	ASSERT_EQ(feed_all(&b, buf, n, 64, out, &outlen), 1);
 	ASSERT_EQ(outlen, OVL_MUX_HDR);
