@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,6 +354,8 @@ fk_start(struct fk_srv *srv, uv_loop_t *loop, int tcp)
 	struct sockaddr_storage ss;
 	int len = sizeof ss;
 
+	/* A client that gave up closes its end while we still write. */
+	(void)signal(SIGPIPE, SIG_IGN);
 	memset(srv, 0, sizeof *srv);
 	srv->loop = loop;
 	srv->api = "1.41";
