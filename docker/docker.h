@@ -179,8 +179,10 @@ size_t dk_client_pending(const struct dk_client *c);
 
 /*
  * Starts a request. On 0, cb is called once; *reqp (if not NULL) is the
- * request, valid until cb returns. -EINVAL for bad options, -ECANCELED
- * once the client is closing, -ENOMEM.
+ * request, valid until cb returns. -EINVAL for bad options (a method
+ * that is not an uppercase word, a path that does not start with '/' or
+ * holds spaces or control characters), -ECANCELED once the client is
+ * closing, -ENOMEM.
  */
 int dk_request(struct dk_client *c, const struct dk_req_opts *o,
     dk_req_cb *cb, void *arg, struct dk_req **reqp) WARN_UNUSED_RESULT;

@@ -72,8 +72,8 @@ header_fn(char *buf, size_t size, size_t nmemb, void *arg)
 		return (n);
 	}
 	colon = memchr(buf, ':', n);
-	if (colon == NULL)
-		return (n);
+	if (colon == NULL || memchr(buf, '\0', n) != NULL)
+		return (n);		/* not a header we can keep */
 	nl = (size_t)(colon - buf);
 	v = colon + 1;
 	end = buf + n;
@@ -178,6 +178,23 @@ dk__req_setup(struct dk_req *req, const struct dk_req_opts *o)
 	return (bad ? -EINVAL : 0);
 }
 
+/* Tells whether a method and a path are safe to put on the wire. */
+static int
+valid_target(const char *m, const char *path)
+{
+	size_t i;
+
+	if (m[0] == '\0' || strlen(m) > 16 || strspn(m,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(m))
+		return (0);
+	if (path == NULL || path[0] != '/')
+		return (0);
+	for (i = 0; path[i] != '\0'; i++)
+		if ((unsigned char)path[i] <= ' ' || path[i] == 0x7f)
+			return (0);
+	return (1);
+}
+
 /* Starts a request; see docker.h. */
 int
 dk_request(struct dk_client *c, const struct dk_req_opts *o, dk_req_cb *cb,
@@ -191,7 +208,7 @@ dk_request(struct dk_client *c, const struct dk_req_opts *o, dk_req_cb *cb,
 		*reqp = NULL;
 	if (c->closing)
 		return (-ECANCELED);
-	if (cb == NULL || o->path == NULL || o->path[0] != '/' ||
+	if (cb == NULL || !valid_target(m, o->path) ||
 	    ((o->flags & DK_REQ_STREAM) && o->on_data == NULL))
 		return (-EINVAL);
 	req = calloc(1, sizeof *req);

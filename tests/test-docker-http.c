@@ -648,6 +648,10 @@ test_bad_arguments(void)
 	struct dkt_res res = { 0 };
 	struct dk_req_opts nopath = { .path = "relative" };
 	struct dk_req_opts nodata = { .path = "/x", .flags = DK_REQ_STREAM };
+	struct dk_req_opts crlf = { .path = "/x\r\nX-Evil: 1" };
+	struct dk_req_opts space = { .path = "/x y" };
+	struct dk_req_opts method = { .method = "GET /y HTTP/1.1\r\n",
+	    .path = "/x" };
 	struct dk_create_opts noimage = { .name = "x" };
 	struct dk_req *r = (struct dk_req *)&res;
 
@@ -656,6 +660,9 @@ test_bad_arguments(void)
 	ASSERT_EQ(dk_request(c, &nopath, dkt_cb, &res, &r), -EINVAL);
 	ASSERT_NULL(r);
 	ASSERT_EQ(dk_request(c, &nodata, dkt_cb, &res, NULL), -EINVAL);
+	ASSERT_EQ(dk_request(c, &crlf, dkt_cb, &res, NULL), -EINVAL);
+	ASSERT_EQ(dk_request(c, &space, dkt_cb, &res, NULL), -EINVAL);
+	ASSERT_EQ(dk_request(c, &method, dkt_cb, &res, NULL), -EINVAL);
 	ASSERT_EQ(dk_container_create(c, &noimage, dkt_cb, &res, NULL),
 	    -EINVAL);
 	ASSERT_EQ(dk_container_start(c, "", dkt_cb, &res, NULL), -EINVAL);
