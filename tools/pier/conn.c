@@ -120,9 +120,15 @@ cli_connect(uv_loop_t *loop, const struct ovl_identity *self,
 	err = st.done ? st.status : -EIO;
 	list = addr_list(addrs, naddrs);
 	if (err == -ETIMEDOUT || err == -EACCES) {
+		/*
+		 * -EACCES: the node closed without a word, as it does for an
+		 * unknown key and for a source over its handshake rate.
+		 */
 		if (asprintf(cause, "no answer from %s within %ds: the node "
-		    "is down, unreachable, or the join key is wrong or revoked",
-		    list != NULL ? list : "the node", CLI_TIMEOUT_MS / 1000) < 0)
+		    "is down, unreachable, or the join key is wrong or revoked"
+		    "%s", list != NULL ? list : "the node",
+		    CLI_TIMEOUT_MS / 1000, err == -EACCES ? " (it closed the "
+		    "connection without answering)" : "") < 0)
 			*cause = NULL;
 	} else if (asprintf(cause, "cannot reach %s: %s", list != NULL ? list :
 	    "the node", st.cause != NULL ? st.cause : strerror(-err)) < 0)
