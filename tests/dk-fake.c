@@ -93,14 +93,22 @@ fk_write_cb(uv_write_t *w, int status)
 	struct fk_write *fw = (struct fk_write *)w;
 	struct fk_conn *conn = fw->conn;
 
-	if (fw->close_after)
+	if (fw->close_after == 2 && conn->srv->is_tcp && !conn->closing) {
+		conn->closing = 1;
+		if (uv_tcp_close_reset(&conn->h.tcp, fk_conn_closed) != 0)
+			uv_close((uv_handle_t *)&conn->h, fk_conn_closed);
+		uv_close((uv_handle_t *)&conn->timer, fk_conn_closed);
+	} else if (fw->close_after)
 		fk_conn_close(conn);
 	else if (status == 0 && conn->flood_left > 0)
 		fk_flood_next(conn, fw->len);
 	free(fw);
 }
 
-/* Sends bytes; closes the connection after them if close_after. */
+/*
+ * Sends bytes; closes the connection after them if close_after (with a
+ * TCP reset if it is 2).
+ */
 static void
 fk_send(struct fk_conn *conn, const char *data, size_t len, int close_after)
 {
@@ -230,6 +238,9 @@ fk_answer(struct fk_conn *conn, const char *body)
 		break;
 	case FK_RESET:
 		fk_send(conn, reset, strlen(reset), 1);
+		break;
+	case FK_RST:
+		fk_send(conn, reset, strlen(reset), 2);
 		break;
 	case FK_SILENT:
 		break;

@@ -209,6 +209,28 @@ test_drip(void)
 	fk_finish(&srv, c);
 }
 
+/* A connection reset in the middle of a body. */
+static void
+test_reset_mid_body(void)
+{
+	uv_loop_t loop;
+	struct fk_srv srv;
+	struct dk_client *c;
+	struct dkt_res res = { 0 };
+
+	fk_start(&srv, &loop, 1);
+	srv.mode = FK_RST;
+	c = fk_client(&srv, NULL);
+	fk_get(c, &loop, "/rst", &res);
+	ASSERT_EQ(res.done, 1);
+	ASSERT_EQ(res.status, DK_E_UNAVAILABLE);
+	ASSERT_CONTAINS(res.msg, "connection to Docker at tcp://127.0.0.1:");
+	ASSERT_CONTAINS(res.msg, "lost during GET /rst");
+	printf("# %s\n", res.msg);
+	ASSERT_NULL(res.result);
+	fk_finish(&srv, c);
+}
+
 /* The same over tcp://127.0.0.1. */
 static void
 test_tcp_endpoint(void)
@@ -683,6 +705,7 @@ TEST_MAIN(
 	T(test_body_bound),
 	T(test_slow_server),
 	T(test_drip),
+	T(test_reset_mid_body),
 	T(test_tcp_endpoint),
 	T(test_post_body),
 	T(test_stream),
