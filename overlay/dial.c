@@ -65,7 +65,7 @@ struct ovl_dial {
 	int			 done;		/* cb called */
 	int			 refs;		/* timer + live attempts */
 	int			 err;		/* best error so far */
-	char			 cause[320];
+	char			 cause[512];
 };
 
 static const struct ovl__conn_ops dial_ops;

@@ -303,18 +303,15 @@ list_to_tail(struct ovl_mux *m, struct ovl_chan *c)
 	m->tail = c;
 }
 
-/* Tells the user the channel ended, once. */
+/* Tells the user the channel ended, once; the caller holds a ref. */
 static void
 chan_notify_close(struct ovl_chan *c, int status)
 {
 	if (c->st & CH_CLOSED)
 		return;
 	c->st |= CH_CLOSED;
-	if (c->cbs.on_close != NULL) {
-		c->refs++;
+	if (c->cbs.on_close != NULL)
 		c->cbs.on_close(c, status, c->arg);
-		chan_unref(c);
-	}
 }
 
 /* Takes a channel out of the table, tells the user, drops the table's ref. */
@@ -492,9 +489,11 @@ peer_open(struct ovl_mux *m, uint32_t id, struct ovl_chan **out,
 	else
 		ovl_chan_reset(c);
 	closed = (c->st & CH_CLOSED) || m->dead;
-	chan_unref(c);
-	if (closed)
+	if (closed) {
+		chan_unref(c);
 		*out = NULL;
+	} else
+		c->refs--;	/* the table's ref remains */
 	return (0);
 }
 
@@ -1085,7 +1084,9 @@ ovl_chan_reset(struct ovl_chan *c)
 		return;
 	}
 	c->st |= CH_RST_OUT;
+	c->refs++;
 	chan_notify_close(c, -ECONNRESET);
+	chan_unref(c);
 	want_write(m);
 }
 

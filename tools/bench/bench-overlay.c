@@ -1,0 +1,348 @@
+/*
+ * Benchmarks of the overlay, run by hand (results in docs/PERFORMANCE.md):
+ *
+ *   handshakes   full Noise_IKpsk1 handshakes per second on one core, in
+ *                process: client message 1, node answer (one access
+ *                secret), client finish.
+ *   seal         sealing and opening records in memory, one core (MB/s
+ *                of plaintext), to separate crypto from the network.
+ *   loopback     record-layer throughput over TCP on 127.0.0.1: a node on
+ *                one thread and loop, a client on another, one channel,
+ *                credit windows and all (MB/s of channel data).
+ *
+ * Usage: bench-overlay [-n HANDSHAKES] [-m MEGABYTES]
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "overlay.h"
+
+#define CHUNK	(64 * 1024)
+
+#define container_of(ptr, type, member)					\
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+/* Seconds since some fixed point. */
+static double
+now_s(void)
+{
+	return ((double)uv_hrtime() / 1e9);
+}
+
+/* Runs n handshakes; prints the rate. */
+static void
+bench_handshakes(int n)
+{
+	struct ovl_identity node, client;
+	struct ovl_hs_client *hs;
+	struct ovl_session cs, ns;
+	struct ovl_hello hello;
+	uint8_t psk[1][OVL_KEY_LEN], m1[OVL_HS_MSG_MAX], m2[OVL_HS_MSG_MAX];
+	size_t l1, l2, which;
+	double t0, dt, tn, node_s = 0;
+	int i, rc;
+
+	ovl_identity_generate(&node);
+	ovl_identity_generate(&client);
+	randombytes_buf(psk[0], OVL_KEY_LEN);
+	t0 = now_s();
+	for (i = 0; i < n; i++) {
+		if (ovl_hs_client_begin(&hs, &client, node.pub, psk[0],
+		    "bench", 1000 + (uint64_t)i, m1, &l1) != 0)
+			exit(1);
+		tn = now_s();
+		rc = ovl_hs_node_respond(&node, psk, 1, m1, l1, &hello, &which,
+		    m2, &l2, &ns);
+		node_s += now_s() - tn;
+		if (rc != 0 || ovl_hs_client_finish(hs, m2, l2, &cs) != 0) {
+			fprintf(stderr, "handshake %d failed\n", i);
+			exit(1);
+		}
+		ovl_hs_client_free(hs);
+		ovl_session_clear(&cs);
+		ovl_session_clear(&ns);
+	}
+	dt = now_s() - t0;
+	printf("handshakes: %d in %.3f s: %.0f per second, %.1f us each "
+	    "(both sides, one core)\n", n, dt, n / dt, dt * 1e6 / n);
+	printf("node side alone: %.0f answers per second, %.1f us each\n",
+	    n / node_s, node_s * 1e6 / n);
+}
+
+/* Seals and opens mb megabytes of full records in memory. */
+static void
+bench_seal(int mb)
+{
+	static uint8_t pt[OVL_REC_PT_MAX], wire[OVL_REC_SEAL_MAX(
+	    OVL_REC_PT_MAX)];
+	struct ovl_rec a, b;
+	struct ovl_cipher c1, c2;
+	uint8_t k[OVL_KEY_LEN] = { 1 };
+	const uint8_t *msg;
+	size_t n, used, mlen, total = 0, goal = (size_t)mb << 20;
+	double t0, dt;
+
+	if (ovl_rec_init(&a, NULL) != 0 || ovl_rec_init(&b, NULL) != 0)
+		exit(1);
+	ovl_cipher_init(&c1, k);
+	ovl_cipher_init(&c2, k);
+	ovl_rec_start(&a, &c1, &c2, 0);
+	ovl_rec_start(&b, &c2, &c1, 0);
+	t0 = now_s();
+	while (total < goal) {
+		if (ovl_rec_seal(&a, 0, pt, sizeof pt, wire, &n) != 0 ||
+		    ovl_rec_feed(&b, wire, n, &used, &msg, &mlen) != 0 ||
+		    msg == NULL)
+			exit(1);
+		total += mlen;
+	}
+	dt = now_s() - t0;
+	printf("seal+open in memory: %zu MB in %.3f s: %.0f MB/s "
+	    "(one core, both directions' work)\n", total >> 20, dt,
+	    (double)total / 1048576.0 / dt);
+	ovl_rec_clear(&a);
+	ovl_rec_clear(&b);
+}
+
+/* The node's side of the loopback run. */
+struct node_side {
+	uv_loop_t		 loop;
+	uv_async_t		 stop;
+	struct ovl_identity	 id;
+	struct ovl_keystore	*ks;
+	struct ovl_server	*srv;
+	int			 port;
+	size_t			 got;
+};
+
+/* The client's side. */
+struct client_side {
+	uv_loop_t		 loop;
+	struct node_side	*node;
+	struct ovl_conn		*conn;
+	struct ovl_chan		*ch;
+	size_t			 goal;
+	size_t			 sent;
+	double			 t0;
+	double			 t1;
+	int			 done;
+};
+
+static uint8_t payload[CHUNK];
+
+/* Node: count channel bytes; finish after the client. */
+static void
+node_data(struct ovl_chan *c, const uint8_t *buf, size_t len, void *arg)
+{
+	struct node_side *n = arg;
+
+	(void)buf;
+	if (len == 0)
+		(void)ovl_chan_close(c);
+	n->got += len;
+}
+
+static const struct ovl_chan_cbs node_chan_cbs = { node_data, NULL, NULL };
+
+/* Node: a channel opened. */
+static void
+node_chan_open(struct ovl_conn *c, struct ovl_chan *ch, void *arg)
+{
+	(void)c;
+	ovl_chan_set_cbs(ch, &node_chan_cbs, arg);
+}
+
+static const struct ovl_conn_cbs node_conn_cbs = { node_chan_open, NULL };
+
+/* Node: a client authenticated. */
+static int
+node_auth(struct ovl_server *s, struct ovl_conn *c, const struct ovl_auth *a,
+    void *arg)
+{
+	(void)s;
+	(void)a;
+	ovl_conn_set_cbs(c, &node_conn_cbs, arg);
+	return (0);
+}
+
+/* Node: stop asked from the client thread. */
+static void
+node_stop(uv_async_t *h)
+{
+	struct node_side *n = container_of(h, struct node_side, stop);
+
+	ovl_server_close(n->srv, NULL, NULL);
+	uv_close((uv_handle_t *)h, NULL);
+}
+
+/* The node's thread. */
+static void
+node_thread(void *arg)
+{
+	struct node_side *n = arg;
+
+	(void)uv_run(&n->loop, UV_RUN_DEFAULT);
+}
+
+/* Client: keep the channel's queue topped up. */
+static void
+client_fill(struct client_side *c)
+{
+	while (c->sent < c->goal && ovl_chan_queued(c->ch) < 4 * CHUNK) {
+		if (ovl_chan_write(c->ch, payload, CHUNK) != 0)
+			break;
+		c->sent += CHUNK;
+	}
+	if (c->sent >= c->goal)
+		(void)ovl_chan_close(c->ch);
+}
+
+/* Client: the queue drained. */
+static void
+client_drain(struct ovl_chan *ch, void *arg)
+{
+	(void)ch;
+	client_fill(arg);
+}
+
+/* Client: the node finished too, so it has every byte. */
+static void
+client_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
+{
+	struct client_side *c = arg;
+
+	(void)ch;
+	(void)buf;
+	if (len == 0) {
+		c->t1 = now_s();
+		c->done = 1;
+		ovl_conn_close(c->conn, OVL_GA_NORMAL, "done");
+	}
+}
+
+static const struct ovl_chan_cbs client_chan_cbs = { client_data,
+    client_drain, NULL };
+
+/* Client: dialed. */
+static void
+client_dialed(struct ovl_dial *d, struct ovl_conn *conn, int status,
+    const char *cause, void *arg)
+{
+	struct client_side *c = arg;
+
+	(void)d;
+	if (status != 0) {
+		fprintf(stderr, "dial: %s\n", cause);
+		exit(1);
+	}
+	c->conn = conn;
+	if (ovl_conn_chan_open(conn, &c->ch) != 0)
+		exit(1);
+	ovl_chan_set_cbs(c->ch, &client_chan_cbs, c);
+	c->t0 = now_s();
+	client_fill(c);
+}
+
+/* Removes one file of the temporary state folder. */
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return (remove(path));
+}
+
+/* Sends mb megabytes over loopback TCP between two threads. */
+static void
+bench_loopback(int mb)
+{
+	struct node_side n;
+	struct client_side c;
+	struct ovl_identity me;
+	const struct ovl_access_key *key;
+	struct ovl_server_cbs scbs = { node_auth, NULL };
+	char dir[] = "/tmp/pier-bench-XXXXXX", addr[64], *cause = NULL;
+	const char *addrs[1] = { addr };
+	uv_thread_t th;
+	double dt;
+
+	memset(&n, 0, sizeof n);
+	memset(&c, 0, sizeof c);
+	if (mkdtemp(dir) == NULL || uv_loop_init(&n.loop) != 0 ||
+	    uv_loop_init(&c.loop) != 0 ||
+	    ovl_keystore_open(&n.ks, dir, &cause) != 0 ||
+	    ovl_keystore_ensure_admin(n.ks, 1, &key, &cause) != 0) {
+		fprintf(stderr, "setup: %s\n", cause ? cause : "failed");
+		exit(1);
+	}
+	ovl_identity_generate(&n.id);
+	ovl_identity_generate(&me);
+	if (ovl_server_new(&n.loop, &n.id, n.ks, NULL, &scbs, &n,
+	    &n.srv) != 0 ||
+	    ovl_server_listen(n.srv, "127.0.0.1:0", &cause) != 0) {
+		fprintf(stderr, "listen: %s\n", cause ? cause : "failed");
+		exit(1);
+	}
+	(void)uv_async_init(&n.loop, &n.stop, node_stop);
+	n.port = ovl_server_port(n.srv, 0);
+	snprintf(addr, sizeof addr, "127.0.0.1:%d", n.port);
+	if (uv_thread_create(&th, node_thread, &n) != 0)
+		exit(1);
+	c.node = &n;
+	c.goal = (size_t)mb << 20;
+	if (ovl_dial(&c.loop, &me, n.id.pub, key->secret, addrs, 1, "bench",
+	    NULL, client_dialed, &c, NULL) != 0)
+		exit(1);
+	(void)uv_run(&c.loop, UV_RUN_DEFAULT);
+	(void)uv_async_send(&n.stop);
+	(void)uv_thread_join(&th);
+	if (!c.done) {
+		fprintf(stderr, "loopback run did not finish\n");
+		exit(1);
+	}
+	dt = c.t1 - c.t0;
+	printf("loopback TCP, one channel: %zu MB in %.3f s: %.0f MB/s "
+	    "(node and client on two threads)\n", n.got >> 20, dt,
+	    (double)n.got / 1048576.0 / dt);
+	(void)uv_loop_close(&c.loop);
+	(void)uv_loop_close(&n.loop);
+	ovl_keystore_free(n.ks);
+	(void)nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Runs the benchmarks. */
+int
+main(int argc, char **argv)
+{
+	int ch, n = 20000, mb = 1024;
+
+	while ((ch = getopt(argc, argv, "n:m:")) != -1) {
+		switch (ch) {
+		case 'n':
+			n = atoi(optarg);
+			break;
+		case 'm':
+			mb = atoi(optarg);
+			break;
+		default:
+			fprintf(stderr, "usage: bench-overlay [-n handshakes] "
+			    "[-m megabytes]\n");
+			return (2);
+		}
+	}
+	if (sodium_init() < 0 || n <= 0 || mb <= 0)
+		return (1);
+	signal(SIGPIPE, SIG_IGN);
+	bench_handshakes(n);
+	bench_seal(mb);
+	bench_loopback(mb);
+	return (0);
+}
