@@ -112,10 +112,11 @@ parse_run(int argc, char **argv, struct node_config *cfg)
 				return (NODE_EXIT_FAIL);
 			break;
 		case 'L':
-			if (node_log_level_parse(optarg, &cfg->log_level) != 0) {
-				fprintf(stderr, "pierd: unknown log level \"%s\":"
-				    " expected debug, info, warn or error\n",
-				    optarg);
+			if (node_log_level_parse(optarg,
+			    &cfg->log_level) != 0) {
+				fprintf(stderr, "pierd: unknown log level "
+				    "\"%s\": expected debug, info, warn or "
+				    "error\n", optarg);
 				return (NODE_EXIT_USAGE);
 			}
 			break;

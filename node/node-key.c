@@ -248,7 +248,7 @@ key_list(struct key_args *a)
 	struct ovl_identity		 id;
 	struct ovl_keystore		*ks;
 	const struct ovl_access_key	*k;
-	json_t				*arr, *o;	/* owned, borrowed */
+	json_t				*arr, *o; /* owned, borrowed */
 	char				 c[32], u[32];
 	size_t				 i;
 	int				 rc = NODE_EXIT_OK;
@@ -393,7 +393,7 @@ node_key_main(int argc, char **argv)
 			rc = cmd_usage(c, stdout, NODE_EXIT_OK);
 			goto out;
 		case 'L':
-			/* Accepted so tools/run-node can pass pierd's options. */
+			/* So tools/run-node can pass pierd's options. */
 			continue;
 		case 'l':
 			if (node_addr_parse(optarg, &ss, &cause) != 0) {

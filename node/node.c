@@ -19,7 +19,7 @@
 
 #include "node.h"
 
-#define RELOAD_DELAY_MS		50	/* let a burst of fs events settle */
+#define RELOAD_DELAY_MS	50	/* let a burst of fs events settle */
 
 static void	on_signal(uv_signal_t *, int);
 static void	on_keys_event(uv_fs_event_t *, const char *, int, int);
@@ -97,8 +97,8 @@ int
 node_keys_reload(struct node *n)
 {
 	const struct ovl_access_key	*k, *nk;
-	char				(*names)[OVL_KEY_NAME_MAX + 1] = NULL;
-	char				(*ids)[OVL_KEY_ID_SIZE] = NULL;
+	char			(*names)[OVL_KEY_NAME_MAX + 1] = NULL;
+	char			(*ids)[OVL_KEY_ID_SIZE] = NULL;
 	char				*cause = NULL;
 	size_t				 i, cnt, closed;
 	int				 err;

@@ -110,7 +110,7 @@ int	 node_state_open(const char *dir, struct ovl_identity *id,
 /* How pierd was asked to run (main.c fills it from the command line). */
 struct node_config {
 	char			*state_dir;
-	char			**listen;	/* HOST:PORT, NULL-terminated */
+	char			**listen;	/* HOST:PORT, NULL-ended */
 	enum node_log_level	 log_level;
 };
 
@@ -127,11 +127,11 @@ struct node {
 	char			**bound;	/* addresses listened on */
 	uv_signal_t		 sigint, sigterm, sighup;
 	uv_fs_event_t		 keys_watch;	/* the state dir */
-	uv_timer_t		 reload_timer;	/* debounces key reloads */
+	uv_timer_t		 reload_timer;	/* debounces reloads */
 	size_t			 pending;	/* closes not yet done */
 	int			 closing;
 	void			(*closed_cb)(struct node *);
-	void			*closed_arg;	/* for closed_cb's use */
+	void			*closed_arg;	/* for closed_cb */
 };
 
 /*

@@ -2,10 +2,11 @@
  * The node's state directory and what the node records in it besides
  * keys: where the directory is by default, opening the identity and
  * access keys the same way for pierd and `pierd key`, address parsing,
- * and the `listen` file. pierd writes the addresses it bound there so that `pierd key show`, run as a separate
- * process, can put address hints into the join key it prints; wildcard
- * addresses become the host's interface addresses, loopback last, since
- * a join key travels to other machines.
+ * and the `listen` file. pierd writes the addresses it bound there so
+ * that `pierd key show`, run as a separate process, can put address hints
+ * into the join key it prints; wildcard addresses become the host's
+ * interface addresses, loopback last, since a join key travels to other
+ * machines.
  */
 #include <sys/stat.h>
 
@@ -24,7 +25,7 @@
 #include "node.h"
 
 #define LISTEN_FILE	"listen"
-#define LISTEN_MAX	64		/* lines read from the listen file */
+#define LISTEN_MAX	64	/* lines read from the listen file */
 #define HINTS_MAX	8		/* address hints in one join key */
 
 static int	 mkdir_p(const char *path, mode_t last, char **cause);

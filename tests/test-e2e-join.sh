@@ -171,6 +171,11 @@ check "the first client pings the restarted node without joining again" \
 out=$("$pierd" key show --state-dir "$state" 2>&1)
 check "pierd key show gives the same key after the restart" \
 	eval '[ "$out" = "$key" ]'
+kill -HUP "$pid"
+for _ in $(seq 40); do grep -q "SIGHUP" "$log" && break; sleep 0.05; done
+out=$(PIER_CONFIG_DIR=$c1 "$pier" ping n1 -c 1 2>&1); rc=$?
+check "SIGHUP re-reads the keys and the node keeps serving" \
+	eval '[ $rc -eq 0 ] && grep -q "SIGHUP: re-reading keys" "$log"'
 stop_node
 
 # A private key that others can read: refuse, and say how to fix it.

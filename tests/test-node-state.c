@@ -142,7 +142,8 @@ test_state_open(void)
 	struct ovl_keystore		*ks;
 	const struct ovl_access_key	*admin;
 	struct stat			 st;
-	char				*top = test_tmpdir(), *dir, *cause = NULL;
+	char				*top = test_tmpdir(), *dir;
+	char				*cause = NULL;
 
 	ASSERT(asprintf(&dir, "%s/deep/state", top) > 0);
 	ASSERT_OK(node_state_open(dir, &a, &ks, &admin, &cause));

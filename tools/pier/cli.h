@@ -43,7 +43,7 @@ struct cli_cmd {
 	int		(*main)(const struct cli_cmd *, int, char **);
 	const char	*usage;		/* after "pier NAME " */
 	const char	*summary;	/* one line for `pier help` */
-	const char	*help;		/* options, for `pier NAME --help` */
+	const char	*help;		/* options, for --help */
 };
 
 /* main.c */
@@ -60,12 +60,12 @@ int	cli_error(const struct cli_cmd *cmd, const char *fmt, ...)
 
 /* One joined node in the address book. */
 struct cli_node {
-	char		*name;		/* local name, [A-Za-z0-9._-] */
-	char		*key;		/* join key text (holds the secret) */
-	char		*addr;		/* address that answered last */
-	char		*fingerprint;	/* of the node's public key */
-	char		*role;		/* access role if known, or NULL */
-	int64_t		 joined;	/* unix seconds */
+	char		*name;	/* local name: A-Z a-z 0-9 . _ - */
+	char		*key;	/* join key text, with secret */
+	char		*addr;	/* the address that last answered */
+	char		*fingerprint; /* of the node's public key */
+	char		*role;	/* role if known, or NULL */
+	int64_t		 joined; /* unix seconds */
 };
 
 /* The address book: nodes.json in the config directory. */

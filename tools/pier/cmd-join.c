@@ -100,13 +100,13 @@ pick_name(const struct cli_cmd *self, struct cli_book *b,
 	if (want != NULL) {
 		snprintf(name, len, "%s", want);
 		n = cli_book_find(b, name);
-		if (n != NULL && (ovl_joinkey_parse(n->key, &other, NULL) != 0 ||
-		    sodium_memcmp(other.node_pub, jk->node_pub,
-		    OVL_KEY_LEN) != 0)) {
+		if (n != NULL && (ovl_joinkey_parse(n->key, &other,
+		    NULL) != 0 || sodium_memcmp(other.node_pub,
+		    jk->node_pub, OVL_KEY_LEN) != 0)) {
 			sodium_memzero(&other, sizeof(other));
-			return (cli_error(self, "the name %s is taken by another"
-			    " node; pick another --name, or forget it first "
-			    "with 'pier nodes rm %s'", name, name));
+			return (cli_error(self, "the name %s is taken by "
+			    "another node; pick another --name, or forget it "
+			    "first with 'pier nodes rm %s'", name, name));
 		}
 		sodium_memzero(&other, sizeof(other));
 		return (0);

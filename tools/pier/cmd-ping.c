@@ -17,7 +17,7 @@
 
 /* One run of pings on one connection. */
 struct ping_run {
-	uv_timer_t	 timer;		/* interval, then reply timeout */
+	uv_timer_t	 timer;	/* interval, or reply timeout */
 	struct ovl_conn	*conn;
 	const char	*name;
 	const char	*addr;
@@ -219,7 +219,8 @@ ping_main(const struct cli_cmd *self, int argc, char **argv)
 	struct cli_book		 book;
 	struct cli_node		*n;
 	const char		*addrs[CLI_ADDRS_MAX];
-	char			*dir = NULL, *cause = NULL, *end, *peer = NULL;
+	char			*dir = NULL, *cause = NULL, *end;
+	char			*peer = NULL;
 	size_t			 naddrs;
 	int64_t			 iv;
 	int			 ch, rc = CLI_EXIT_FAIL;

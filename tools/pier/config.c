@@ -162,7 +162,7 @@ int
 cli_book_load(struct cli_book *b, const char *dir, char **cause)
 {
 	json_error_t	 jerr;
-	json_t		*root = NULL, *nodes, *o;	/* owned, borrowed x2 */
+	json_t		*root = NULL, *nodes, *o; /* owned, borrowed x2 */
 	size_t		 i;
 	int		 err = 0;
 
