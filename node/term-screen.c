@@ -228,6 +228,16 @@ cb_putglyph(VTermGlyphInfo *info, VTermPos pos, void *user)
 	return (1);
 }
 
+/* Returns 1 if a rectangle lies inside the grid (libvterm can hand out
+ * odd ones, e.g. a scroll region left from before a resize). */
+static int
+rect_inside(const struct term__grid *g, VTermRect r)
+{
+	return (r.start_row >= 0 && r.start_col >= 0 &&
+	    r.end_row <= g->rows && r.end_col <= g->cols &&
+	    r.start_row <= r.end_row && r.start_col <= r.end_col);
+}
+
 /* libvterm: blank a rectangle with the current pen. */
 static int
 cb_erase(VTermRect rect, int selective, void *user)
@@ -238,6 +248,10 @@ cb_erase(VTermRect rect, int selective, void *user)
 	int r, col;
 
 	cell_blank(&blank, &s->pen);
+	if (rect.start_row < 0)
+		rect.start_row = 0;
+	if (rect.start_col < 0)
+		rect.start_col = 0;
 	for (r = rect.start_row; r < rect.end_row && r < g->rows; r++) {
 		row = grid_row(g, r);
 		for (col = rect.start_col; col < rect.end_col &&
@@ -259,6 +273,10 @@ cb_moverect(VTermRect dest, VTermRect src, void *user)
 	struct term__grid *g = s->cur;
 	int r, down, n, first, last, step;
 
+	if (!rect_inside(g, dest) || !rect_inside(g, src) ||
+	    dest.end_row - dest.start_row != src.end_row - src.start_row ||
+	    dest.end_col - dest.start_col != src.end_col - src.start_col)
+		return (0);
 	if (dest.start_row == 0 && dest.start_col == 0 &&
 	    dest.end_col == g->cols && g == &s->grid[0])
 		for (r = 0; r < src.start_row; r++)
@@ -302,6 +320,8 @@ cb_scrollrect(VTermRect rect, int downward, int rightward, void *user)
 		gone.start_row = g->rows - downward;
 		return (cb_erase(gone, 0, s));
 	}
+	if (!rect_inside(g, rect))
+		return (1);
 	vterm_scroll_rect(rect, downward, rightward, cb_moverect, cb_erase, s);
 	return (1);
 }
@@ -609,6 +629,10 @@ guard_feed(struct term_screen *s, const unsigned char *p, size_t len)
 			continue;
 		}
 		if (s->csi == 1) {
+			/* libvterm enters a CSI on '[' even after
+			 * intermediates (ESC ( [ is one too). */
+			if (c >= 0x20 && c <= 0x2f)
+				continue;
 			s->csi = c == '[' ? 2 : 0;
 			s->csi_seps = 0;
 			continue;

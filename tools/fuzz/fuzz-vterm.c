@@ -25,7 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	half = size / 2;
 	term_screen_feed(a, data, half);
 	rows = size > 0 ? 1 + data[0] % 60 : 24;
-	cols = size > 1 ? 1 + data[1] % 200 : 80;
+	cols = size > 1 ? TERM_MIN_COLS + data[1] % 199 : 80;
 	if (term_screen_resize(a, rows, cols) != 0)
 		abort();
 	term_screen_feed(a, data + half, size - half);
