@@ -305,11 +305,18 @@ struct dk_logs_opts {
 /*
  * Streams a container's logs to cbs->on_chunk: stdout and stderr apart
  * when the container has no TTY (demultiplexed), DK_STREAM_RAW when it
- * has one. With DK_TTY_AUTO the container is inspected first.
+ * has one. With DK_TTY_AUTO the container is inspected first. A follow
+ * stream ends with 0 when the container stopped, and with
+ * DK_E_UNAVAILABLE when the engine went away (checked by an inspect).
  */
 int dk_logs(struct dk_client *c, const char *id, const struct dk_logs_opts *o,
     const struct dk_stream_cbs *cbs, struct dk_stream **sp)
     WARN_UNUSED_RESULT;
+/*
+ * Internal: a follow stream ended cleanly; inspects the container so an
+ * engine that shut down ends the stream with DK_E_UNAVAILABLE.
+ */
+void dk__logs_confirm(struct dk_stream *s);
 
 /* hijack.c */
 

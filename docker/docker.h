@@ -144,6 +144,7 @@ typedef void dk_close_cb(void *arg);
 #define DK_REQ_RAW	0x2	/* body is text, returned as a JSON string */
 #define DK_REQ_NOVERSION 0x4	/* no /vX.Y prefix, no negotiation */
 #define DK_REQ_NOTIMEOUT 0x8	/* no timeout even though not streamed */
+#define DK_REQ_FRESH	0x10	/* a new connection, not kept: is it up? */
 
 /* One request. */
 struct dk_req_opts {

@@ -78,6 +78,53 @@ inspect_cb(struct dk_req *req, int status, json_t *result, void *arg)
 	}
 }
 
+/* The container's state after a follow stream ended cleanly. */
+static void
+confirm_cb(struct dk_req *req, int status, json_t *result, void *arg)
+{
+	struct dk_stream *s = arg;
+	char msg[512];
+
+	json_decref(result);
+	s->req = NULL;
+	if (s->cancelled) {
+		dk__stream_end(s, DK_E_CANCELLED, "cancelled");
+		return;
+	}
+	/* Gone with its container, or answering: the end was the log's. */
+	if (status == 0 || status == DK_E_NOT_FOUND) {
+		dk__stream_end(s, 0, "");
+		return;
+	}
+	snprintf(msg, sizeof msg, "the logs of %s ended because Docker "
+	    "went away: %s", s->id, dk_req_message(req));
+	dk__stream_end(s, status, msg);
+}
+
+/*
+ * A follow stream ended cleanly, which the engine also does when it shuts
+ * down: it closes its listener, then stops the containers, and the log
+ * ends with them. Asking about the container on a new connection (a kept
+ * one would still reach the old server) tells the two apart.
+ */
+void
+dk__logs_confirm(struct dk_stream *s)
+{
+	struct dk_path p;
+	struct dk_req_opts o = { .flags = DK_REQ_FRESH };
+	int rc;
+
+	s->streaming = 0;
+	dk_path_init(&p, "/containers", s->id, "/json");
+	rc = p.error;
+	o.path = p.buf;
+	if (rc == 0)
+		rc = dk_request(s->c, &o, confirm_cb, s, &s->req);
+	dk_path_free(&p);
+	if (rc != 0)
+		dk__stream_end(s, 0, "");
+}
+
 /* Streams a container's logs; see dk-exec.h. */
 int
 dk_logs(struct dk_client *c, const char *id, const struct dk_logs_opts *o,

@@ -142,6 +142,10 @@ dk__req_setup(struct dk_req *req, const struct dk_req_opts *o)
 		    c->opts.timeout_ms);
 	if (req->flags & DK_REQ_STREAM)
 		SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	if (req->flags & DK_REQ_FRESH) {
+		SET(CURLOPT_FRESH_CONNECT, 1L);
+		SET(CURLOPT_FORBID_REUSE, 1L);
+	}
 	if (ep->unix_path != NULL)
 		SET(CURLOPT_UNIX_SOCKET_PATH, ep->unix_path);
 	if (ep->tls) {

@@ -203,6 +203,9 @@ end_cb(struct dk_req *req, int status, json_t *result, void *arg)
 	}
 	if (s->err != 0)
 		dk__stream_end(s, s->err, s->msg);
+	else if (status == 0 && !s->cancelled && s->logs != NULL &&
+	    s->logs->follow)
+		dk__logs_confirm(s);
 	else if (s->cancelled)
 		dk__stream_end(s, DK_E_CANCELLED, "cancelled");
 	else
