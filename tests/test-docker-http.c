@@ -598,7 +598,7 @@ test_many_parallel(void)
 	for (i = 0; i < 40; i++)
 		ASSERT_OK(dk_request(c, &o, dkt_cb, &res[i], NULL));
 	while (done < 40) {
-		ASSERT(uv_run(&loop, UV_RUN_ONCE) != 0 || done < 40);
+		(void)uv_run(&loop, UV_RUN_ONCE);	/* the server stays */
 		for (done = 0, i = 0; i < 40; i++)
 			done += res[i].done;
 	}

@@ -99,8 +99,40 @@ test_pinned_version(void)
 	dkt_close(&loop, c);
 }
 
+/* A hundred requests at once, on as many connections, all answered. */
+static void
+test_parallel(void)
+{
+	uv_loop_t loop;
+	struct dk_client *c;
+	struct dkt_res res[100];
+	int i, done = 0, alive = 1;
+
+	memset(res, 0, sizeof res);
+	c = dkt_client(&loop);
+	for (i = 0; i < 100; i++)
+		ASSERT_OK(dk_version(c, dkt_cb, &res[i], NULL));
+	ASSERT_EQ(dk_client_pending(c), 100);
+	while (done < 100) {
+		if (!alive)
+			FAIL("the loop ran dry with requests pending");
+		alive = uv_run(&loop, UV_RUN_ONCE);
+		for (done = 0, i = 0; i < 100; i++)
+			done += res[i].done;
+	}
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(res[i].done, 1);
+		ASSERT_EQ(res[i].status, 0);
+		ASSERT_NOT_NULL(json_object_get(res[i].result, "Version"));
+		dkt_reset(&res[i]);
+	}
+	ASSERT_EQ(dk_client_pending(c), 0);
+	dkt_close(&loop, c);
+}
+
 TEST_MAIN(
 	T(test_ping),
+	T(test_parallel),
 	T(test_version_info_df),
 	T(test_pinned_version),
 )
