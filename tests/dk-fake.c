@@ -225,8 +225,8 @@ fk_answer(struct fk_conn *conn, const char *body)
 	}
 	switch (srv->mode) {
 	case FK_JSON:
-		(void)snprintf(js, sizeof js, "{\"ok\": true, \"path\": \"%s\"}",
-		    srv->last_path);
+		(void)snprintf(js, sizeof js,
+		    "{\"ok\": true, \"path\": \"%s\"}", srv->last_path);
 		fk_respond(conn, 200, "application/json", "", js);
 		break;
 	case FK_TRUNCATED:
