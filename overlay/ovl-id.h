@@ -162,7 +162,7 @@ enum ovl_role {
 	OVL_ROLE_ADMIN,
 };
 
-/* One access key of a node. The secret never leaves the node's files. */
+/* One access key of a node; the secret goes out only in join keys. */
 struct ovl_access_key {
 	char		name[OVL_KEY_NAME_MAX + 1];
 	char		id[OVL_KEY_ID_SIZE];	/* hex of a hash of secret */
@@ -193,15 +193,17 @@ int ovl_keystore_open(struct ovl_keystore **out, const char *dir,
 /* Frees the store, wiping secrets. */
 void ovl_keystore_free(struct ovl_keystore *ks);
 /*
- * Creates the key "admin" (role admin) if the store has no key at all;
- * *created (may be NULL) then points at it, else is NULL.
+ * On a first start (no access-keys file yet) creates the key "admin"
+ * with role admin; *created (may be NULL) then points at it, else is
+ * NULL. A store whose keys were all revoked stays empty.
  */
 int ovl_keystore_ensure_admin(struct ovl_keystore *ks, int64_t now,
     const struct ovl_access_key **created, char **cause) WARN_UNUSED_RESULT;
 /*
- * Creates a key with a fresh random secret and saves the store. -EINVAL
- * bad name, -EEXIST name taken, -ENOSPC store full. *out (may be NULL)
- * is valid until the store next changes.
+ * Creates a key with a fresh random secret. Like every change it locks
+ * the store's files, re-reads them (another process may have changed
+ * them) and saves. -EINVAL bad name or role, -EEXIST name taken, -ENOSPC
+ * store full. *out (may be NULL) is valid until the store next changes.
  */
 int ovl_keystore_create(struct ovl_keystore *ks, const char *name,
     enum ovl_role role, int64_t now, const struct ovl_access_key **out,
@@ -214,7 +216,7 @@ const struct ovl_access_key *ovl_keystore_get(const struct ovl_keystore *ks,
 /* The key named name, or NULL. */
 const struct ovl_access_key *ovl_keystore_find(const struct ovl_keystore *ks,
     const char *name);
-/* Removes the key named name and saves; -ENOENT if there is none. */
+/* Removes the key named name (locked, re-read, saved); -ENOENT if none. */
 int ovl_keystore_revoke(struct ovl_keystore *ks, const char *name,
     char **cause) WARN_UNUSED_RESULT;
 /*
