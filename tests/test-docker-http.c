@@ -7,7 +7,9 @@
  * shutdown with requests in flight, and unreachable sockets.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -660,6 +662,82 @@ test_unreachable(void)
 	test_rmtree(dir);
 }
 
+/* Asks host once on a fresh loop; writes "status message" to fd. */
+static void
+ask_and_report(const char *host, int fd)
+{
+	uv_loop_t loop;
+	struct dk_endpoint ep;
+	struct dk_client *c;
+	struct dkt_res res = { 0 };
+	char *cause = NULL, out[1100];
+	int n;
+
+	if (uv_loop_init(&loop) != 0 ||
+	    dk_endpoint_parse(&ep, host, 0, 0, NULL, &cause) != 0 ||
+	    dk_client_new(&loop, &ep, NULL, &c, &cause) != 0 ||
+	    dk_version(c, dkt_cb, &res, NULL) != 0)
+		_exit(3);
+	dk_endpoint_clear(&ep);
+	while (res.done == 0)
+		(void)uv_run(&loop, UV_RUN_ONCE);
+	n = snprintf(out, sizeof out, "%d %s", res.status, res.msg);
+	if (write(fd, out, (size_t)n) != n)
+		_exit(4);
+}
+
+/*
+ * A socket this user may not open: the message says to join the docker
+ * group. As root (who opens anything) the client runs in a child that
+ * has become nobody.
+ */
+static void
+test_permission_denied(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char host[200], *dir, buf[1100];
+	int fd, fds[2], st;
+	ssize_t n;
+	pid_t pid;
+
+	dir = test_tmpdir();
+	ASSERT_OK(chmod(dir, 0755));
+	(void)snprintf(sun.sun_path, sizeof sun.sun_path, "%s/docker.sock",
+	    dir);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ASSERT_GE(fd, 0);
+	ASSERT_OK(bind(fd, (struct sockaddr *)&sun, sizeof sun));
+	ASSERT_OK(listen(fd, 4));
+	ASSERT_OK(chmod(sun.sun_path, geteuid() == 0 ? 0600 : 0));
+	(void)snprintf(host, sizeof host, "unix://%s", sun.sun_path);
+	ASSERT_OK(pipe(fds));
+	fflush(stdout);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		close(fds[0]);
+		if (geteuid() == 0 && (setgid(65534) != 0 ||
+		    setuid(65534) != 0))
+			_exit(2);
+		ask_and_report(host, fds[1]);
+		_exit(0);
+	}
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof buf - 1);
+	close(fds[0]);
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_GT(n, 0);
+	buf[n] = '\0';
+	ASSERT_EQ(atoi(buf), DK_E_PERMISSION);
+	ASSERT_CONTAINS(buf, "cannot reach Docker at unix://");
+	ASSERT_CONTAINS(buf, "docker.sock: permission denied (is this user "
+	    "in the docker group?)");
+	close(fd);
+	test_rmtree(dir);
+}
+
 /* Bad arguments are refused up front, without a callback. */
 static void
 test_bad_arguments(void)
@@ -716,5 +794,6 @@ TEST_MAIN(
 	T(test_close_with_pending),
 	T(test_many_parallel),
 	T(test_unreachable),
+	T(test_permission_denied),
 	T(test_bad_arguments),
 )
