@@ -407,6 +407,79 @@ test_replay(void)
 	test_rmtree(dir);
 }
 
+/*
+ * The example of docs/PROTOCOL.md: fixed keys and ephemerals give fixed
+ * bytes, and the node's code reads the hand-built message 1.
+ */
+static void
+test_known_answer(void)
+{
+	static const char m1_hex[] = "ff2ee45601ec1b67310c7790404585ae697331ee"
+	    "e1c1f8cf2419731c1fff3e6be29e34ff0da35939faab2ae9511df81c49988e23"
+	    "0e99deeaac8acc3343ecc4f22c19d4ee37e752805740217e761a71783c494bec"
+	    "ea5f6328cd661d4498e26c94fdcc2f019805c796482c712f8f3e602b24";
+	static const char m2_hex[] = "38ab664bd86f77d7e66bdd9ae0792913a94fd8b3"
+	    "3a1260027e4b46c1f4884c677c496ab4cfa9233bf0f8cf778f7302bae925";
+	static const char h_hex[] = "1db75fe9558c95154491e16b72a696f6bc8b36c4"
+	    "104f6bfa160f18bcb288abc83e1674e5d25df89b29c02ebd015ba25a95325a7a"
+	    "49acfbdf42d180d9468926fd";
+	struct fixture f;
+	struct ovl_noise c, n;
+	struct ovl_hello hello;
+	struct ovl_session ns;
+	uint8_t e[OVL_KEY_LEN], m1[OVL_HS_MSG_MAX], m2[OVL_HS_MSG_MAX];
+	uint8_t want[OVL_HS_MSG_MAX], h[OVL_HASH_LEN], p[64];
+	uint8_t reply[2] = { 0, 1 };
+	size_t l1, l2, wl, pl, which;
+
+	memset(e, 0x11, sizeof e);
+	ASSERT_OK(ovl_identity_from_private(&f.node, e));
+	memset(e, 0x22, sizeof e);
+	ASSERT_OK(ovl_identity_from_private(&f.client, e));
+	memset(f.psks, 0x33, sizeof f.psks);
+	pl = hello_bytes(p, 1, 1700000000000ULL, "laptop");
+	ASSERT_OK(ovl_noise_init(&c, OVL_HS_PROTOCOL, 1,
+	    (const uint8_t *)"pier/1", 6, f.client.priv, f.node.pub,
+	    (const uint8_t (*)[OVL_KEY_LEN])f.psks[0], 1));
+	memset(e, 0x44, sizeof e);
+	ovl_noise_set_ephemeral(&c, e);
+	ASSERT_OK(ovl_noise_write(&c, p, pl, m1, sizeof m1, &l1));
+	ASSERT_OK(sodium_hex2bin(want, sizeof want, m1_hex, strlen(m1_hex),
+	    NULL, &wl, NULL));
+	ASSERT_EQ(l1, wl);
+	ASSERT_MEMEQ(m1, want, wl);
+
+	/* handshake.c reads it (its own message 2 has a random e). */
+	ASSERT_OK(ovl_hs_node_respond(&f.node,
+	    (const uint8_t (*)[OVL_KEY_LEN])f.psks, 1, m1, l1, &hello, &which,
+	    m2, &l2, &ns));
+	ASSERT_STREQ(hello.name, "laptop");
+	ASSERT_EQ(hello.timestamp_ms, 1700000000000ULL);
+	ASSERT_MEMEQ(ns.remote_static, f.client.pub, OVL_KEY_LEN);
+	ovl_session_clear(&ns);
+
+	ASSERT_OK(ovl_noise_init(&n, OVL_HS_PROTOCOL, 0,
+	    (const uint8_t *)"pier/1", 6, f.node.priv, NULL,
+	    (const uint8_t (*)[OVL_KEY_LEN])f.psks[0], 1));
+	memset(e, 0x55, sizeof e);
+	ovl_noise_set_ephemeral(&n, e);
+	ASSERT_OK(ovl_noise_read(&n, m1, l1, p, sizeof p, &pl));
+	ASSERT_OK(ovl_noise_write(&n, reply, sizeof reply, m2, sizeof m2,
+	    &l2));
+	ASSERT_OK(sodium_hex2bin(want, sizeof want, m2_hex, strlen(m2_hex),
+	    NULL, &wl, NULL));
+	ASSERT_EQ(l2, wl);
+	ASSERT_MEMEQ(m2, want, wl);
+	ASSERT_OK(ovl_noise_read(&c, m2, l2, p, sizeof p, &pl));
+	ASSERT_EQ(pl, 2);
+	ovl_noise_hash(&c, h);
+	ASSERT_OK(sodium_hex2bin(want, sizeof want, h_hex, strlen(h_hex),
+	    NULL, &wl, NULL));
+	ASSERT_MEMEQ(h, want, OVL_HASH_LEN);
+	ovl_noise_clear(&c);
+	ovl_noise_clear(&n);
+}
+
 /* Seconds on a monotonic clock. */
 static double
 now_s(void)
@@ -471,4 +544,5 @@ TEST_MAIN(
 	T(test_bad_hello),
 	T(test_names),
 	T(test_replay),
+	T(test_known_answer),
 	T(test_speed))
