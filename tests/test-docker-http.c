@@ -583,6 +583,96 @@ test_close_with_pending(void)
 	fk_finish(&srv, NULL);
 }
 
+/* What the close-from-a-callback cases share. */
+struct reenter_ctx {
+	struct dk_client *c;
+	struct dkt_res	 res;
+	int		 closed;
+	int		 data_calls;
+	int		 late;		/* requests refused while closing */
+};
+
+/* Closes the client from inside a completion callback. */
+static void
+close_in_done_cb(struct dk_req *req, int status, json_t *result, void *arg)
+{
+	struct reenter_ctx *rc = arg;
+	struct dk_req_opts o = { .path = "/late" };
+
+	dkt_cb(req, status, result, &rc->res);
+	dk_client_close(rc->c, fk_closed_cb, &rc->closed);
+	dk_client_close(rc->c, fk_closed_cb, &rc->closed);	/* no-op */
+	if (dk_request(rc->c, &o, dkt_cb, &rc->res, NULL) == -ECANCELED)
+		rc->late++;
+}
+
+/* Closes the client from inside a stream's data callback. */
+static void
+close_in_data_cb(struct dk_req *req, const char *buf, size_t len,
+    void *arg)
+{
+	struct reenter_ctx *rc = arg;
+
+	(void)buf;
+	(void)len;
+	if (rc->data_calls++ == 0)
+		dk_client_close(dk_req_client(req), fk_closed_cb,
+		    &rc->closed);
+}
+
+/* The end of a stream closed from inside. */
+static void
+reenter_done_cb(struct dk_req *req, int status, json_t *result, void *arg)
+{
+	struct reenter_ctx *rc = arg;
+
+	dkt_cb(req, status, result, &rc->res);
+}
+
+/* A client closed from inside its own callbacks ends cleanly. */
+static void
+test_close_from_callbacks(void)
+{
+	uv_loop_t loop;
+	struct fk_srv srv;
+	struct reenter_ctx rc;
+	struct dkt_res other = { 0 };
+	struct dk_req_opts get = { .path = "/x" };
+	struct dk_req_opts never = { .path = "/never" };
+	struct dk_req_opts stream = { .path = "/logs",
+	    .flags = DK_REQ_STREAM, .on_data = close_in_data_cb };
+
+	memset(&rc, 0, sizeof rc);
+	fk_start(&srv, &loop, 0);
+	rc.c = fk_client(&srv, NULL);
+	ASSERT_OK(dk_request(rc.c, &get, close_in_done_cb, &rc, NULL));
+	while (rc.res.done == 0)
+		(void)uv_run(&loop, UV_RUN_ONCE);
+	while (rc.closed == 0)
+		(void)uv_run(&loop, UV_RUN_ONCE);
+	ASSERT_EQ(rc.res.done, 1);
+	ASSERT_EQ(rc.res.status, 0);
+	ASSERT_EQ(rc.late, 1);
+	ASSERT_EQ(rc.closed, 1);
+	dkt_reset(&rc.res);
+	fk_finish(&srv, NULL);
+
+	memset(&rc, 0, sizeof rc);
+	fk_start(&srv, &loop, 0);
+	srv.mode = FK_STREAM;
+	rc.c = fk_client(&srv, NULL);
+	ASSERT_OK(dk_request(rc.c, &stream, reenter_done_cb, &rc, NULL));
+	ASSERT_OK(dk_request(rc.c, &never, dkt_cb, &other, NULL));
+	while (rc.closed == 0)
+		(void)uv_run(&loop, UV_RUN_ONCE);
+	ASSERT_EQ(rc.data_calls, 1);	/* nothing after the close */
+	ASSERT_EQ(rc.res.done, 1);
+	ASSERT_EQ(rc.res.status, -ECANCELED);
+	ASSERT_EQ(other.done, 1);
+	ASSERT_EQ(other.status, -ECANCELED);
+	fk_finish(&srv, NULL);
+}
+
 /* Many requests at once all complete. */
 static void
 test_many_parallel(void)
@@ -792,6 +882,7 @@ TEST_MAIN(
 	T(test_stream_backpressure),
 	T(test_cancel_pending),
 	T(test_close_with_pending),
+	T(test_close_from_callbacks),
 	T(test_many_parallel),
 	T(test_unreachable),
 	T(test_permission_denied),
