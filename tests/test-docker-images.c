@@ -147,9 +147,31 @@ test_prune(void)
 	dkt_close(&loop, c);
 }
 
+/* Removes what a failed case may have left. */
+static void
+test_zz_cleanup(void)
+{
+	uv_loop_t loop;
+	struct dk_client *c;
+	struct dkt_res res = { 0 };
+	char ref[128];
+
+	c = dkt_client(&loop);
+	dkt_cleanup(&loop, c, dkt_tag("images"));
+	(void)snprintf(ref, sizeof ref, "pier-test/tag-%ld:t1",
+	    (long)getpid());
+	DKT(&loop, res, dk_image_remove(c, ref, 0, 1, dkt_cb, &res, NULL));
+	(void)snprintf(ref, sizeof ref, "pier-test/inuse-%ld:latest",
+	    (long)getpid());
+	DKT(&loop, res, dk_image_remove(c, ref, 0, 1, dkt_cb, &res, NULL));
+	dkt_reset(&res);
+	dkt_close(&loop, c);
+}
+
 TEST_MAIN(
 	T(test_list_inspect_history),
 	T(test_tag_remove),
 	T(test_remove_in_use),
 	T(test_prune),
+	T(test_zz_cleanup),
 )

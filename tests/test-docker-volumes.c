@@ -21,7 +21,7 @@ test_volume_lifecycle(void)
 	const char *labels[] = { "pier.test=1", label, NULL };
 	const char *kv[] = { lf, NULL };
 	const char *binds[] = { bind, NULL };
-	const char *clabels[] = { "pier.test=1", NULL };
+	const char *clabels[] = { "pier.test=1", label, NULL };
 	struct dk_create_opts o = { .image = dkt_image(), .binds = binds,
 	    .labels = clabels };
 	json_t *f;
@@ -114,7 +114,33 @@ test_volume_prune(void)
 	dkt_close(&loop, c);
 }
 
+/* Removes what a failed case may have left. */
+static void
+test_zz_cleanup(void)
+{
+	uv_loop_t loop;
+	struct dk_client *c;
+	struct dkt_res res = { 0 };
+	char name[96], lf[170];
+	const char *kv[] = { lf, NULL };
+	json_t *f;
+
+	c = dkt_client(&loop);
+	dkt_cleanup(&loop, c, dkt_tag("volumes"));
+	(void)snprintf(name, sizeof name, "pier-test-vol-%ld", (long)getpid());
+	DKT(&loop, res, dk_volume_remove(c, name, 1, dkt_cb, &res, NULL));
+	(void)snprintf(lf, sizeof lf, "label=pier.test.case=%s",
+	    dkt_tag("volumes-prune"));
+	f = dk_filters(kv);
+	DKT(&loop, res, dk_volume_prune(c, f, dkt_cb, &res, NULL));
+	json_decref(f);
+	ASSERT_EQ(res.status, 0);
+	dkt_reset(&res);
+	dkt_close(&loop, c);
+}
+
 TEST_MAIN(
 	T(test_volume_lifecycle),
 	T(test_volume_prune),
+	T(test_zz_cleanup),
 )
