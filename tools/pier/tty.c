@@ -1,0 +1,295 @@
+/*
+ * The local terminal during `pier shell`, `exec -it` and `attach`: raw
+ * mode that is always undone, the window size, and the escape filter that
+ * lets the user detach.
+ *
+ * Raw mode is set as ssh sets it (no echo, no line editing, no signals
+ * from keys, no output processing, 8-bit) after saving the settings, and
+ * the saved settings come back on every way out: cli_tty_restore(), exit
+ * (an atexit hook), and SIGINT, SIGTERM, SIGHUP or SIGQUIT sent to the
+ * process (a handler, installed only for those signals still at their
+ * default action, restores with tcsetattr, puts the default action back
+ * and re-raises, so the process still dies of the signal; it calls only
+ * async-signal-safe functions). A handler has no argument and atexit no
+ * context, so the saved settings live in file-scope state: the terminal
+ * is one per process anyway, and a second cli_tty_raw is refused.
+ *
+ * The escape filter is ssh's: the escape character (default '~') right
+ * after a newline or at the very start is held; "~." then detaches, "~?"
+ * asks for help, "~~" sends one '~', and '~' followed by anything else
+ * sends both. It is a state machine over chunks, so a sequence split
+ * across reads behaves as if it came in one.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli-out.h"
+
+/* The signals after which the terminal must not stay raw. */
+static const int tty_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define TTY_NSIGNALS	(sizeof(tty_signals) / sizeof(tty_signals[0]))
+
+/* The raw terminal's fd, or -1; read by the signal handler. */
+static volatile sig_atomic_t tty_fd = -1;
+/* Its settings before raw mode. */
+static struct termios tty_saved;
+/* The actions our handler replaced, and which ones it did. */
+static struct sigaction tty_old[TTY_NSIGNALS];
+static volatile sig_atomic_t tty_hooked[TTY_NSIGNALS];
+/* Whether the atexit hook is registered. */
+static int tty_atexit_set;
+
+/* Restores the terminal, then dies of the signal as if not caught. */
+static void
+tty_on_signal(int sig)
+{
+	int saved_errno = errno, fd = (int)tty_fd;
+	size_t i;
+
+	if (fd >= 0)
+		(void)tcsetattr(fd, TCSANOW, &tty_saved);
+	tty_fd = -1;
+	for (i = 0; i < TTY_NSIGNALS; i++) {
+		if (tty_signals[i] == sig && tty_hooked[i]) {
+			(void)sigaction(sig, &tty_old[i], NULL);
+			tty_hooked[i] = 0;
+		}
+	}
+	/* Blocked while we run: delivered, by default, when we return. */
+	(void)raise(sig);
+	errno = saved_errno;
+}
+
+/* The atexit hook. */
+static void
+tty_at_exit(void)
+{
+	(void)cli_tty_restore();
+}
+
+/* Sets a terminal's attributes, retrying when interrupted. */
+static int
+tty_set(int fd, int when, const struct termios *tio)
+{
+	while (tcsetattr(fd, when, tio) != 0) {
+		if (errno != EINTR)
+			return (-errno);
+	}
+	return (0);
+}
+
+/* Installs the signal handler where the action is still the default. */
+static void
+tty_hook_signals(void)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = tty_on_signal;
+	(void)sigfillset(&sa.sa_mask);
+	for (i = 0; i < TTY_NSIGNALS; i++) {
+		if (sigaction(tty_signals[i], NULL, &tty_old[i]) != 0)
+			continue;
+		if ((tty_old[i].sa_flags & SA_SIGINFO) ||
+		    tty_old[i].sa_handler != SIG_DFL)
+			continue;	/* the program handles it itself */
+		if (sigaction(tty_signals[i], &sa, NULL) == 0)
+			tty_hooked[i] = 1;
+	}
+}
+
+/* Puts the default actions back where we replaced them. */
+static void
+tty_unhook_signals(void)
+{
+	struct sigaction cur;
+	size_t i;
+
+	for (i = 0; i < TTY_NSIGNALS; i++) {
+		if (!tty_hooked[i])
+			continue;
+		if (sigaction(tty_signals[i], NULL, &cur) == 0 &&
+		    !(cur.sa_flags & SA_SIGINFO) &&
+		    cur.sa_handler == tty_on_signal)
+			(void)sigaction(tty_signals[i], &tty_old[i], NULL);
+		tty_hooked[i] = 0;
+	}
+}
+
+/* Puts a terminal in raw mode, restored on every way out. */
+int
+cli_tty_raw(int fd)
+{
+	struct termios raw;
+	int rc;
+
+	if (tty_fd >= 0)
+		return (-EBUSY);
+	if (!isatty(fd))
+		return (-ENOTTY);
+	if (tcgetattr(fd, &tty_saved) != 0)
+		return (-errno);
+	raw = tty_saved;
+	raw.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP |
+	    INLCR | IGNCR | ICRNL | IXON | IXANY | IXOFF);
+	raw.c_iflag |= IGNPAR;
+	raw.c_oflag &= ~(tcflag_t)OPOST;
+	raw.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL | ICANON |
+	    ISIG | IEXTEN);
+	raw.c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
+	raw.c_cflag |= CS8;
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	if (!tty_atexit_set) {
+		if (atexit(tty_at_exit) != 0)
+			return (-ENOMEM);
+		tty_atexit_set = 1;
+	}
+	/* Hooks first: from the moment it is raw, a signal restores it. */
+	tty_fd = fd;
+	tty_hook_signals();
+	rc = tty_set(fd, TCSADRAIN, &raw);
+	if (rc != 0) {
+		tty_unhook_signals();
+		tty_fd = -1;
+	}
+	return (rc);
+}
+
+/* Restores the saved settings. */
+int
+cli_tty_restore(void)
+{
+	int fd = (int)tty_fd, rc;
+
+	if (fd < 0)
+		return (0);
+	rc = tty_set(fd, TCSADRAIN, &tty_saved);
+	tty_fd = -1;
+	tty_unhook_signals();
+	return (rc);
+}
+
+/* Tells whether a terminal is raw by our doing. */
+int
+cli_tty_is_raw(void)
+{
+	return (tty_fd >= 0);
+}
+
+/* A terminal's window size. */
+int
+cli_tty_winsize(int fd, unsigned *rows, unsigned *cols)
+{
+	struct winsize ws;
+
+	if (ioctl(fd, TIOCGWINSZ, &ws) != 0)
+		return (-errno);
+	*rows = ws.ws_row;
+	*cols = ws.ws_col;
+	return (0);
+}
+
+/* Starts an escape filter. */
+void
+cli_esc_init(struct cli_esc *e, int ch)
+{
+	e->ch = ch;
+	e->at_line_start = 1;
+	e->pending = 0;
+}
+
+/* Parses -e/--escape. */
+int
+cli_esc_parse(const char *arg, int *ch, char **cause)
+{
+	if (strcmp(arg, "none") == 0)
+		*ch = CLI_ESC_NONE;
+	else if (strlen(arg) == 1)
+		*ch = (unsigned char)arg[0];
+	else if (strlen(arg) == 2 && arg[0] == '^')
+		*ch = (unsigned char)arg[1] & 31;
+	else
+		return (cli__error(cause, -EINVAL, "bad escape character "
+		    "\"%s\": give one character, ^X or none", arg));
+	return (0);
+}
+
+/* Filters typed input. */
+enum cli_esc_action
+cli_esc_feed(struct cli_esc *e, const uint8_t *in, size_t len, size_t *used,
+    uint8_t *out, size_t *outlen)
+{
+	enum cli_esc_action act = CLI_ESC_FORWARD;
+	size_t i, o = 0;
+	int c;
+
+	for (i = 0; i < len; i++) {
+		c = in[i];
+		if (e->ch == CLI_ESC_NONE) {
+			out[o++] = (uint8_t)c;
+			continue;
+		}
+		if (e->pending) {
+			e->pending = 0;
+			if (c == '.') {
+				act = CLI_ESC_DETACH;
+				i++;
+				break;
+			}
+			if (c == '?') {
+				/* Still at a line start: "~?~." detaches. */
+				act = CLI_ESC_HELP;
+				i++;
+				break;
+			}
+			if (c != e->ch)
+				out[o++] = (uint8_t)e->ch;
+		} else if (e->at_line_start && c == e->ch) {
+			e->pending = 1;
+			continue;
+		}
+		e->at_line_start = c == '\r' || c == '\n';
+		out[o++] = (uint8_t)c;
+	}
+	*used = i;
+	*outlen = o;
+	return (act);
+}
+
+/* Writes the escapes' help for a raw terminal. */
+char *
+cli_esc_help(int ch, char *buf, size_t len)
+{
+	char e[3];
+
+	if (len == 0)
+		return (buf);
+	if (ch == CLI_ESC_NONE) {
+		(void)snprintf(buf, len, "Escape sequences are disabled.\r\n");
+		return (buf);
+	}
+	if (ch < 32) {
+		e[0] = '^';
+		e[1] = (char)(ch + '@');
+		e[2] = '\0';
+	} else {
+		e[0] = (char)ch;
+		e[1] = '\0';
+	}
+	(void)snprintf(buf, len,
+	    "Supported escape sequences:\r\n"
+	    " %s.   - detach (the session keeps running)\r\n"
+	    " %s?   - this message\r\n"
+	    " %s%s   - send the escape character by typing it twice\r\n"
+	    "(Note that escapes are only recognized immediately after "
+	    "newline.)\r\n", e, e, e, e);
+	return (buf);
+}
