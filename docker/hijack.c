@@ -49,7 +49,8 @@ hj_free(struct dk_hijack *h)
 void
 dk__hj_closed_one(struct dk_hijack *h)
 {
-	if (--h->nclosing > 0)
+	/* Sockets of the connect phase close before the end, too. */
+	if (--h->nclosing > 0 || h->state != HJ_ENDED)
 		return;
 	if (h->easy != NULL) {
 		if (h->multi != NULL)

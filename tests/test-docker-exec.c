@@ -4,7 +4,8 @@
  * resize shows in `stty size`; stdin reaches the process and closing it
  * ends `cat`; attach joins a container's own stdio; errors (no such exec,
  * no such container) carry the engine's message; a paused consumer stops
- * the reading; cancel ends at once; the write queue is bounded.
+ * the reading; cancel ends at once; the write queue is bounded; and the
+ * same over TCP, through a relay to the engine's socket.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -397,5 +398,242 @@ test_pause_cancel(void)
 	dkt_close(&loop, c);
 }
 
+/* Counts a closed client. */
+static void
+fk_count(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/*
+ * A TCP relay to the engine's unix socket, so the hijack runs over TCP:
+ * each accepted connection gets a pipe to the socket, bytes pumped both
+ * ways, both closed when either side ends.
+ */
+struct relay {
+	uv_tcp_t	 srv;
+	int		 port;
+	const char	*sock;
+	int		 conns;
+	int		 open;
+};
+
+/* One relayed connection. */
+struct leg {
+	uv_tcp_t	 tcp;
+	uv_pipe_t	 pipe;
+	uv_connect_t	 creq;
+	uv_shutdown_t	 sreq;
+	struct relay	*r;
+	int		 shutting;
+	int		 closing;
+	int		 nclosed;
+};
+
+/* Gives a read a buffer of its own. */
+static void
+relay_alloc(uv_handle_t *h, size_t size, uv_buf_t *b)
+{
+	(void)h;
+	b->base = malloc(size);
+	b->len = b->base != NULL ? size : 0;
+}
+
+/* Frees a leg when both its handles closed. */
+static void
+leg_closed(uv_handle_t *h)
+{
+	struct leg *l = h->data;
+
+	if (++l->nclosed == 2) {
+		l->r->open--;
+		free(l);
+	}
+}
+
+/* Closes both sides of a leg. */
+static void
+leg_close(struct leg *l)
+{
+	if (l->closing)
+		return;
+	l->closing = 1;
+	uv_close((uv_handle_t *)&l->tcp, leg_closed);
+	uv_close((uv_handle_t *)&l->pipe, leg_closed);
+}
+
+/* Frees a relayed write's buffer. */
+static void
+relay_written(uv_write_t *w, int status)
+{
+	(void)status;
+	free(w->data);
+	free(w);
+}
+
+/* The other side drained after an EOF: the leg is done. */
+static void
+relay_shut(uv_shutdown_t *req, int status)
+{
+	(void)status;
+	leg_close(req->data);
+}
+
+/* Pumps what one side read into the other. */
+static void
+relay_read(uv_stream_t *from, ssize_t n, const uv_buf_t *b)
+{
+	struct leg *l = from->data;
+	uv_stream_t *to = from == (uv_stream_t *)&l->tcp ?
+	    (uv_stream_t *)&l->pipe : (uv_stream_t *)&l->tcp;
+	uv_write_t *w;
+	uv_buf_t out;
+
+	if (n < 0) {
+		free(b->base);
+		/* At EOF, let the writes already queued reach the other side. */
+		if (n == UV_EOF && !l->shutting && !l->closing) {
+			l->shutting = 1;
+			l->sreq.data = l;
+			if (uv_shutdown(&l->sreq, to, relay_shut) == 0)
+				return;
+		}
+		leg_close(l);
+		return;
+	}
+	if (n == 0 || l->closing) {
+		free(b->base);
+		return;
+	}
+	w = malloc(sizeof *w);
+	out = uv_buf_init(b->base, (unsigned)n);
+	w->data = b->base;
+	if (uv_write(w, to, &out, 1, relay_written) != 0) {
+		free(b->base);
+		free(w);
+		leg_close(l);
+	}
+}
+
+/* The pipe to the engine is up: pump both ways. */
+static void
+relay_connected(uv_connect_t *c, int status)
+{
+	struct leg *l = c->data;
+
+	if (status != 0 || l->closing) {
+		leg_close(l);
+		return;
+	}
+	(void)uv_read_start((uv_stream_t *)&l->tcp, relay_alloc, relay_read);
+	(void)uv_read_start((uv_stream_t *)&l->pipe, relay_alloc,
+	    relay_read);
+}
+
+/* A client connected to the relay. */
+static void
+relay_conn(uv_stream_t *srv, int status)
+{
+	struct relay *r = srv->data;
+	struct leg *l;
+
+	if (status != 0)
+		return;
+	l = calloc(1, sizeof *l);
+	if (l == NULL)
+		abort();
+	l->r = r;
+	(void)uv_tcp_init(srv->loop, &l->tcp);
+	(void)uv_pipe_init(srv->loop, &l->pipe, 0);
+	l->tcp.data = l->pipe.data = l->creq.data = l;
+	r->conns++;
+	r->open++;
+	if (uv_accept(srv, (uv_stream_t *)&l->tcp) != 0) {
+		leg_close(l);
+		return;
+	}
+	uv_pipe_connect(&l->creq, &l->pipe, r->sock, relay_connected);
+}
+
+/* Starts the relay on 127.0.0.1 with a port of the kernel's choosing. */
+static void
+relay_start(struct relay *r, uv_loop_t *loop)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_storage ss;
+	int len = sizeof ss;
+
+	memset(r, 0, sizeof *r);
+	r->sock = test_env("PIER_DOCKER_SOCK", "/var/run/docker.sock");
+	ASSERT_OK(uv_ip4_addr("127.0.0.1", 0, &sin));
+	ASSERT_OK(uv_tcp_init(loop, &r->srv));
+	r->srv.data = r;
+	ASSERT_OK(uv_tcp_bind(&r->srv, (struct sockaddr *)&sin, 0));
+	ASSERT_OK(uv_tcp_getsockname(&r->srv, (struct sockaddr *)&ss, &len));
+	r->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	ASSERT_OK(uv_listen((uv_stream_t *)&r->srv, 8, relay_conn));
+}
+
+/* Over TCP: exec with and without a TTY through the relay. */
+static void
+test_tcp(void)
+{
+	uv_loop_t loop;
+	struct dk_client *c, *tc;
+	struct dk_endpoint ep;
+	struct relay r;
+	const char *cmd[] = { "sh", "-c", "echo out; echo err >&2; exit 5",
+	    NULL };
+	const char *tcmd[] = { "sh", "-c", "stty size", NULL };
+	struct dk_exec_opts o = { .cmd = cmd };
+	static struct sink k;
+	struct dk_hijack_cbs cbs = { .on_data = on_data, .on_end = on_end,
+	    .arg = &k };
+	struct dkt_res res = { 0 };
+	const char *tag = dkt_tag("exec-tcp");
+	char host[64], *id, *eid, *cause = NULL;
+	int closed = 0;
+
+	memset(&k, 0, sizeof k);
+	c = dkt_client(&loop);
+	id = dkt_container(&loop, c, tag, NULL, NULL, 1);
+	relay_start(&r, &loop);
+	snprintf(host, sizeof host, "tcp://127.0.0.1:%d", r.port);
+	ASSERT_OK(dk_endpoint_parse(&ep, host, 0, 0, NULL, &cause));
+	ASSERT_OK(dk_client_new(&loop, &ep, NULL, &tc, &cause));
+	dk_endpoint_clear(&ep);
+
+	eid = exec_create(&loop, tc, id, &o);
+	ASSERT_OK(dk_exec_start(tc, eid, 0, &cbs, &k.h));
+	RUN_UNTIL(&loop, k.ended);
+	if (k.status != 0)
+		FAIL("exec over tcp: %s", k.msg);
+	ASSERT_STREQ(k.out, "out\n");
+	ASSERT_STREQ(k.err, "err\n");
+	ASSERT_EQ(exit_code(&loop, tc, eid), 5);
+	free(eid);
+
+	/* A TTY exec, sized before it starts reading. */
+	memset(&k, 0, sizeof k);
+	o.cmd = tcmd;
+	o.tty = 1;
+	eid = exec_create(&loop, tc, id, &o);
+	ASSERT_OK(dk_exec_start(tc, eid, 1, &cbs, &k.h));
+	RUN_UNTIL(&loop, k.ended);
+	ASSERT_OK(k.status);
+	ASSERT_GT(k.raw, 0);
+	ASSERT_CONTAINS(k.out, "\r\n");
+	free(eid);
+	ASSERT_GE(r.conns, 2);	/* each hijack has its own connection */
+
+	dk_client_close(tc, fk_count, &closed);
+	RUN_UNTIL(&loop, closed && r.open == 0);
+	uv_close((uv_handle_t *)&r.srv, NULL);
+	dkt_reset(&res);
+	dkt_cleanup(&loop, c, tag);
+	free(id);
+	dkt_close(&loop, c);
+}
+
 TEST_MAIN(T(test_notty), T(test_tty_resize), T(test_stdin), T(test_attach),
-    T(test_errors), T(test_pause_cancel))
+    T(test_errors), T(test_pause_cancel), T(test_tcp))
