@@ -1,7 +1,7 @@
 /*
  * One overlay connection on libuv: a byte stream (TCP today), the
  * handshake driver, the record layer and the multiplexer, keepalive and
- * the idle timeout, and the channel API users see.
+ * the idle timeout. What users call on a connection is in conn-user.c.
  *
  * The record layer and the multiplexer are pure (record.c, mux.c); this
  * file only moves bytes between them and a uv_stream_t, so another byte
@@ -30,59 +30,6 @@
 #define READ_BUF	(64 * 1024)
 #define BATCH_RECORDS	4		/* records per write request */
 
-/* Connection states. */
-enum conn_state {
-	CONN_HS,	/* handshake in progress */
-	CONN_OPEN,	/* records flow */
-	CONN_CLOSING,	/* ended; lingering or closing handles */
-};
-
-/* A ping waiting for its reply (cb NULL for keepalives). */
-struct ping_wait {
-	uint32_t	 value;
-	uint64_t	 sent_ns;
-	ovl_ping_cb	 cb;
-	void		*arg;
-};
-
-struct ovl_conn {
-	uv_loop_t		*loop;
-	uv_tcp_t		 tcp;
-	uv_timer_t		 timer;
-	int			 nhandles;	/* handles not yet closed */
-	int			 refs;
-	enum conn_state		 state;
-	int			 dialer;
-	int			 closing_handles;
-	struct ovl_limits	 lim;
-	struct ovl_rec		 rec;
-	struct ovl_mux		*mux;
-	uint8_t			*rbuf;		/* read buffer */
-	uint8_t			*ptbuf;		/* one record's plaintext */
-	struct ovl_hs_client	*hs;
-	uint64_t		 hs_deadline;
-	uint64_t		 last_rx;	/* loop ms of the last read */
-	uint64_t		 last_tx;	/* ... of the last write queued */
-	uint64_t		 last_wdone;	/* ... of the last write done */
-	uint64_t		 linger_until;
-	size_t			 inflight;	/* bytes queued to the stream */
-	int			 flushing;
-	int			 flush_again;
-	int			 in_input;
-	struct ping_wait	 pings[OVL_MAX_PINGS];
-	size_t			 npings;
-	uint32_t		 ping_seq;
-	uint8_t			 remote_key[OVL_KEY_LEN];
-	char			 peer[64];
-	char			 key_name[OVL_KEY_NAME_MAX + 1];
-	size_t			 key_index;
-	const struct ovl__conn_ops *ops;
-	void			*owner;
-	struct ovl_conn_cbs	 cbs;
-	void			*arg;
-	void			*data;
-};
-
 /* A write request with its bytes. */
 struct wreq {
 	uv_write_t		 req;
@@ -94,118 +41,6 @@ struct wreq {
 static void conn_flush(struct ovl_conn *);
 static void conn_end(struct ovl_conn *, int, const char *, int, uint32_t);
 static void arm_timer(struct ovl_conn *);
-
-/* Fills l with the defaults. */
-void
-ovl_limits_default(struct ovl_limits *l)
-{
-	memset(l, 0, sizeof *l);
-	l->hs_timeout_ms = OVL_HS_TIMEOUT_MS;
-	l->keepalive_ms = OVL_KEEPALIVE_MS;
-	l->idle_ms = OVL_IDLE_MS;
-	l->max_conns = OVL_MAX_CONNS;
-	l->hs_rate = OVL_HS_RATE;
-	l->hs_burst = OVL_HS_BURST;
-	l->mux.max_chans = OVL_MAX_CHANS;
-	l->mux.max_buffered = OVL_MAX_BUFFERED;
-	l->mux.window = OVL_WINDOW;
-	l->mux.chan_queue = OVL_CHAN_QUEUE;
-}
-
-/* Fills the zero fields of l with defaults. */
-static void
-limits_fill(struct ovl_limits *l)
-{
-	struct ovl_limits d;
-
-	ovl_limits_default(&d);
-	if (l->hs_timeout_ms == 0)
-		l->hs_timeout_ms = d.hs_timeout_ms;
-	if (l->keepalive_ms == 0)
-		l->keepalive_ms = d.keepalive_ms;
-	if (l->idle_ms == 0)
-		l->idle_ms = d.idle_ms;
-	if (l->max_conns == 0)
-		l->max_conns = d.max_conns;
-	if (l->hs_rate == 0)
-		l->hs_rate = d.hs_rate;
-	if (l->hs_burst == 0)
-		l->hs_burst = d.hs_burst;
-}
-
-/* Wall-clock milliseconds. */
-uint64_t
-ovl__wall_ms(void)
-{
-	uv_timeval64_t tv;
-
-	if (uv_gettimeofday(&tv) != 0)
-		return (0);
-	return ((uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000);
-}
-
-/* Formats an address for logs. */
-void
-ovl__addr_format(const struct sockaddr *sa, char *out, size_t cap)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)sa;
-
-		uv_ip6_name(s6, ip, sizeof ip);
-		snprintf(out, cap, "[%s]:%u", ip, ntohs(s6->sin6_port));
-	} else if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)sa;
-
-		uv_ip4_name(s4, ip, sizeof ip);
-		snprintf(out, cap, "%s:%u", ip, ntohs(s4->sin_port));
-	} else
-		snprintf(out, cap, "?");
-}
-
-/* Splits host:port or [v6]:port. */
-int
-ovl__addr_split(const char *s, char *host, size_t cap, int *port,
-    const char **why)
-{
-	const char *colon, *h, *end;
-	char *e;
-	size_t hl;
-	long p;
-
-	if (s[0] == '[') {
-		end = strchr(s, ']');
-		if (end == NULL || end[1] != ':') {
-			*why = "expected [address]:port";
-			return (-EINVAL);
-		}
-		h = s + 1;
-		hl = (size_t)(end - h);
-		colon = end + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL || memchr(s, ':', (size_t)(colon - s))) {
-			*why = "expected host:port or [address]:port";
-			return (-EINVAL);
-		}
-		h = s;
-		hl = (size_t)(colon - s);
-	}
-	if (hl == 0 || hl >= cap) {
-		*why = "missing or too long host";
-		return (-EINVAL);
-	}
-	p = strtol(colon + 1, &e, 10);
-	if (colon[1] == '\0' || *e != '\0' || p < 0 || p > 65535) {
-		*why = "port must be a number from 0 to 65535";
-		return (-EINVAL);
-	}
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	*port = (int)p;
-	return (0);
-}
 
 /* Makes a connection. */
 int
@@ -221,7 +56,7 @@ ovl__conn_new(uv_loop_t *loop, int dialer, const struct ovl_limits *lim,
 		return (-ENOMEM);
 	if (lim != NULL)
 		c->lim = *lim;
-	limits_fill(&c->lim);
+	ovl__limits_fill(&c->lim);
 	rc = ovl_rec_init(&c->rec, &c->lim.rekey);
 	if (rc != 0) {
 		free(c);
@@ -245,56 +80,6 @@ ovl__conn_new(uv_loop_t *loop, int dialer, const struct ovl_limits *lim,
 	c->nhandles = 2;
 	*out = c;
 	return (0);
-}
-
-/* The TCP handle. */
-uv_tcp_t *
-ovl__conn_tcp(struct ovl_conn *c)
-{
-	return (&c->tcp);
-}
-
-/* The owner. */
-void *
-ovl__conn_owner(const struct ovl_conn *c)
-{
-	return (c->owner);
-}
-
-/* Hands the connection to another owner. */
-void
-ovl__conn_set_owner(struct ovl_conn *c, const struct ovl__conn_ops *ops,
-    void *owner)
-{
-	c->ops = ops;
-	c->owner = owner;
-}
-
-/* Remembers the access key used. */
-void
-ovl__conn_set_key(struct ovl_conn *c, const char *name, size_t index)
-{
-	snprintf(c->key_name, sizeof c->key_name, "%s", name);
-	c->key_index = index;
-}
-
-/* Reads the peer address off the socket. */
-void
-ovl__conn_set_peer(struct ovl_conn *c)
-{
-	struct sockaddr_storage ss;
-	int len = sizeof ss;
-
-	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
-		ovl__addr_format((struct sockaddr *)&ss, c->peer,
-		    sizeof c->peer);
-}
-
-/* Sets the peer address text. */
-void
-ovl__conn_peer_from(struct ovl_conn *c, const struct sockaddr *sa)
-{
-	ovl__addr_format(sa, c->peer, sizeof c->peer);
 }
 
 /* Frees everything; handles are closed. */
@@ -613,29 +398,6 @@ static const struct ovl_mux_cbs conn_mux_cbs = {
 	.on_goaway = mux_on_goaway,
 };
 
-/* Sends a ping, remembering it; cb NULL for a keepalive. */
-static int
-send_ping(struct ovl_conn *c, ovl_ping_cb cb, void *arg)
-{
-	struct ping_wait *p;
-	int rc;
-
-	if (c->state != CONN_OPEN)
-		return (-EPIPE);
-	if (c->npings >= OVL_MAX_PINGS)
-		return (-ENOBUFS);
-	p = &c->pings[c->npings];
-	p->value = ++c->ping_seq;
-	p->sent_ns = uv_hrtime();
-	p->cb = cb;
-	p->arg = arg;
-	c->npings++;
-	rc = ovl_mux_ping(c->mux, p->value);
-	if (rc != 0)
-		c->npings--;
-	return (rc);
-}
-
 /* Switches to records with the session's keys. */
 static int
 go_open(struct ovl_conn *c, struct ovl_session *s)
@@ -855,7 +617,7 @@ on_timer(uv_timer_t *t)
 		if (c->state == CONN_OPEN &&
 		    now >= c->last_tx + c->lim.keepalive_ms) {
 			c->last_tx = now;	/* even if no ping fits */
-			(void)send_ping(c, NULL, NULL);
+			(void)ovl__conn_send_ping(c, NULL, NULL);
 		}
 		break;
 	case CONN_CLOSING:
@@ -942,89 +704,4 @@ ovl__conn_start_client(struct ovl_conn *c, const struct ovl_identity *id,
 		return (rc);
 	arm_timer(c);
 	return (0);
-}
-
-/* Sets the user's callbacks. */
-void
-ovl_conn_set_cbs(struct ovl_conn *c, const struct ovl_conn_cbs *cbs,
-    void *arg)
-{
-	if (cbs != NULL)
-		c->cbs = *cbs;
-	else
-		memset(&c->cbs, 0, sizeof c->cbs);
-	c->arg = arg;
-}
-
-/* Opens a channel. */
-int
-ovl_conn_chan_open(struct ovl_conn *c, struct ovl_chan **out)
-{
-	*out = NULL;
-	if (c->state != CONN_OPEN)
-		return (-EPIPE);
-	return (ovl_mux_open(c->mux, out));
-}
-
-/* Channel 0. */
-struct ovl_chan *
-ovl_conn_control(struct ovl_conn *c)
-{
-	return (c->mux != NULL ? ovl_mux_control(c->mux) : NULL);
-}
-
-/* The connection of a channel. */
-struct ovl_conn *
-ovl_chan_conn(const struct ovl_chan *ch)
-{
-	return (ovl_mux_arg(ovl_chan_mux(ch)));
-}
-
-/* Sends a ping for the user. */
-int
-ovl_conn_ping(struct ovl_conn *c, ovl_ping_cb cb, void *arg)
-{
-	return (send_ping(c, cb, arg));
-}
-
-/* The peer's static key. */
-const uint8_t *
-ovl_conn_remote_key(const struct ovl_conn *c)
-{
-	return (c->remote_key);
-}
-
-/* The peer's address. */
-const char *
-ovl_conn_peer(const struct ovl_conn *c)
-{
-	return (c->peer);
-}
-
-/* The access key used (node side). */
-const char *
-ovl_conn_key_name(const struct ovl_conn *c)
-{
-	return (c->key_name);
-}
-
-/* Open and not closing. */
-int
-ovl_conn_is_open(const struct ovl_conn *c)
-{
-	return (c->state == CONN_OPEN && !ovl_mux_closing(c->mux));
-}
-
-/* Sets the user's pointer. */
-void
-ovl_conn_set_data(struct ovl_conn *c, void *data)
-{
-	c->data = data;
-}
-
-/* Returns the user's pointer. */
-void *
-ovl_conn_data(const struct ovl_conn *c)
-{
-	return (c->data);
 }

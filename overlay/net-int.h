@@ -35,6 +35,60 @@ struct ovl__conn_ops {
 	void	(*released)(struct ovl_conn *);
 };
 
+/* Connection states. */
+enum conn_state {
+	CONN_HS,	/* handshake in progress */
+	CONN_OPEN,	/* records flow */
+	CONN_CLOSING,	/* ended; lingering or closing handles */
+};
+
+/* A ping waiting for its reply (cb NULL for keepalives). */
+struct ping_wait {
+	uint32_t	 value;
+	uint64_t	 sent_ns;
+	ovl_ping_cb	 cb;
+	void		*arg;
+};
+
+/* One connection: handles, record and mux state, timers, owner. */
+struct ovl_conn {
+	uv_loop_t		*loop;
+	uv_tcp_t		 tcp;
+	uv_timer_t		 timer;
+	int			 nhandles;	/* handles not yet closed */
+	int			 refs;
+	enum conn_state		 state;
+	int			 dialer;
+	int			 closing_handles;
+	struct ovl_limits	 lim;
+	struct ovl_rec		 rec;
+	struct ovl_mux		*mux;
+	uint8_t			*rbuf;		/* read buffer */
+	uint8_t			*ptbuf;		/* one record's plaintext */
+	struct ovl_hs_client	*hs;
+	uint64_t		 hs_deadline;
+	uint64_t		 last_rx;	/* loop ms of the last read */
+	uint64_t		 last_tx;	/* ... of the last write queued */
+	uint64_t		 last_wdone;	/* ... of the last write done */
+	uint64_t		 linger_until;
+	size_t			 inflight;	/* bytes queued to the stream */
+	int			 flushing;
+	int			 flush_again;
+	int			 in_input;
+	struct ping_wait	 pings[OVL_MAX_PINGS];
+	size_t			 npings;
+	uint32_t		 ping_seq;
+	uint8_t			 remote_key[OVL_KEY_LEN];
+	char			 peer[64];
+	char			 key_name[OVL_KEY_NAME_MAX + 1];
+	size_t			 key_index;
+	const struct ovl__conn_ops *ops;
+	void			*owner;
+	struct ovl_conn_cbs	 cbs;
+	void			*arg;
+	void			*data;
+};
+
 /* Makes a connection with its TCP and timer handles initialised. */
 int ovl__conn_new(uv_loop_t *loop, int dialer, const struct ovl_limits *lim,
     const struct ovl__conn_ops *ops, void *owner, struct ovl_conn **out)
@@ -68,6 +122,10 @@ void ovl__addr_format(const struct sockaddr *sa, char *out, size_t cap);
  */
 int ovl__addr_split(const char *s, char *host, size_t cap, int *port,
     const char **why) WARN_UNUSED_RESULT;
+/* Sends a ping and remembers it; cb NULL for a keepalive. */
+int ovl__conn_send_ping(struct ovl_conn *c, ovl_ping_cb cb, void *arg);
+/* Fills the zero fields of l with the defaults. */
+void ovl__limits_fill(struct ovl_limits *l);
 /* Wall-clock milliseconds since 1970, for handshake timestamps. */
 uint64_t ovl__wall_ms(void);
 

@@ -1,0 +1,168 @@
+/*
+ * What users and owners call on a connection: callbacks, channels, ping,
+ * the peer's identity and address, user data, and the owner's hooks.
+ * The engine (I/O, handshake, timers, closing) is in conn.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "net-int.h"
+
+/* The TCP handle. */
+uv_tcp_t *
+ovl__conn_tcp(struct ovl_conn *c)
+{
+	return (&c->tcp);
+}
+
+/* The owner. */
+void *
+ovl__conn_owner(const struct ovl_conn *c)
+{
+	return (c->owner);
+}
+
+/* Hands the connection to another owner. */
+void
+ovl__conn_set_owner(struct ovl_conn *c, const struct ovl__conn_ops *ops,
+    void *owner)
+{
+	c->ops = ops;
+	c->owner = owner;
+}
+
+/* Remembers the access key used. */
+void
+ovl__conn_set_key(struct ovl_conn *c, const char *name, size_t index)
+{
+	snprintf(c->key_name, sizeof c->key_name, "%s", name);
+	c->key_index = index;
+}
+
+/* Reads the peer address off the socket. */
+void
+ovl__conn_set_peer(struct ovl_conn *c)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof ss;
+
+	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
+		ovl__addr_format((struct sockaddr *)&ss, c->peer,
+		    sizeof c->peer);
+}
+
+/* Sets the peer address text. */
+void
+ovl__conn_peer_from(struct ovl_conn *c, const struct sockaddr *sa)
+{
+	ovl__addr_format(sa, c->peer, sizeof c->peer);
+}
+
+/* Sends a ping, remembering it; cb NULL for a keepalive. */
+int
+ovl__conn_send_ping(struct ovl_conn *c, ovl_ping_cb cb, void *arg)
+{
+	struct ping_wait *p;
+	int rc;
+
+	if (c->state != CONN_OPEN)
+		return (-EPIPE);
+	if (c->npings >= OVL_MAX_PINGS)
+		return (-ENOBUFS);
+	p = &c->pings[c->npings];
+	p->value = ++c->ping_seq;
+	p->sent_ns = uv_hrtime();
+	p->cb = cb;
+	p->arg = arg;
+	c->npings++;
+	rc = ovl_mux_ping(c->mux, p->value);
+	if (rc != 0)
+		c->npings--;
+	return (rc);
+}
+
+/* Sets the user's callbacks. */
+void
+ovl_conn_set_cbs(struct ovl_conn *c, const struct ovl_conn_cbs *cbs,
+    void *arg)
+{
+	if (cbs != NULL)
+		c->cbs = *cbs;
+	else
+		memset(&c->cbs, 0, sizeof c->cbs);
+	c->arg = arg;
+}
+
+/* Opens a channel. */
+int
+ovl_conn_chan_open(struct ovl_conn *c, struct ovl_chan **out)
+{
+	*out = NULL;
+	if (c->state != CONN_OPEN)
+		return (-EPIPE);
+	return (ovl_mux_open(c->mux, out));
+}
+
+/* Channel 0. */
+struct ovl_chan *
+ovl_conn_control(struct ovl_conn *c)
+{
+	return (c->mux != NULL ? ovl_mux_control(c->mux) : NULL);
+}
+
+/* The connection of a channel. */
+struct ovl_conn *
+ovl_chan_conn(const struct ovl_chan *ch)
+{
+	return (ovl_mux_arg(ovl_chan_mux(ch)));
+}
+
+/* Sends a ping for the user. */
+int
+ovl_conn_ping(struct ovl_conn *c, ovl_ping_cb cb, void *arg)
+{
+	return (ovl__conn_send_ping(c, cb, arg));
+}
+
+/* The peer's static key. */
+const uint8_t *
+ovl_conn_remote_key(const struct ovl_conn *c)
+{
+	return (c->remote_key);
+}
+
+/* The peer's address. */
+const char *
+ovl_conn_peer(const struct ovl_conn *c)
+{
+	return (c->peer);
+}
+
+/* The access key used (node side). */
+const char *
+ovl_conn_key_name(const struct ovl_conn *c)
+{
+	return (c->key_name);
+}
+
+/* Open and not closing. */
+int
+ovl_conn_is_open(const struct ovl_conn *c)
+{
+	return (c->state == CONN_OPEN && !ovl_mux_closing(c->mux));
+}
+
+/* Sets the user's pointer. */
+void
+ovl_conn_set_data(struct ovl_conn *c, void *data)
+{
+	c->data = data;
+}
+
+/* Returns the user's pointer. */
+void *
+ovl_conn_data(const struct ovl_conn *c)
+{
+	return (c->data);
+}

@@ -1,0 +1,122 @@
+/*
+ * Small helpers of the connection files: default limits, the wall clock
+ * for handshake timestamps, and address text (host:port, [v6]:port).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net-int.h"
+
+/* Fills l with the defaults. */
+void
+ovl_limits_default(struct ovl_limits *l)
+{
+	memset(l, 0, sizeof *l);
+	l->hs_timeout_ms = OVL_HS_TIMEOUT_MS;
+	l->keepalive_ms = OVL_KEEPALIVE_MS;
+	l->idle_ms = OVL_IDLE_MS;
+	l->max_conns = OVL_MAX_CONNS;
+	l->hs_rate = OVL_HS_RATE;
+	l->hs_burst = OVL_HS_BURST;
+	l->mux.max_chans = OVL_MAX_CHANS;
+	l->mux.max_buffered = OVL_MAX_BUFFERED;
+	l->mux.window = OVL_WINDOW;
+	l->mux.chan_queue = OVL_CHAN_QUEUE;
+}
+
+/* Fills the zero fields of l with defaults. */
+void
+ovl__limits_fill(struct ovl_limits *l)
+{
+	struct ovl_limits d;
+
+	ovl_limits_default(&d);
+	if (l->hs_timeout_ms == 0)
+		l->hs_timeout_ms = d.hs_timeout_ms;
+	if (l->keepalive_ms == 0)
+		l->keepalive_ms = d.keepalive_ms;
+	if (l->idle_ms == 0)
+		l->idle_ms = d.idle_ms;
+	if (l->max_conns == 0)
+		l->max_conns = d.max_conns;
+	if (l->hs_rate == 0)
+		l->hs_rate = d.hs_rate;
+	if (l->hs_burst == 0)
+		l->hs_burst = d.hs_burst;
+}
+
+/* Wall-clock milliseconds. */
+uint64_t
+ovl__wall_ms(void)
+{
+	uv_timeval64_t tv;
+
+	if (uv_gettimeofday(&tv) != 0)
+		return (0);
+	return ((uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000);
+}
+
+/* Formats an address for logs. */
+void
+ovl__addr_format(const struct sockaddr *sa, char *out, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		uv_ip6_name(s6, ip, sizeof ip);
+		snprintf(out, cap, "[%s]:%u", ip, ntohs(s6->sin6_port));
+	} else if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		uv_ip4_name(s4, ip, sizeof ip);
+		snprintf(out, cap, "%s:%u", ip, ntohs(s4->sin_port));
+	} else
+		snprintf(out, cap, "?");
+}
+
+/* Splits host:port or [v6]:port. */
+int
+ovl__addr_split(const char *s, char *host, size_t cap, int *port,
+    const char **why)
+{
+	const char *colon, *h, *end;
+	char *e;
+	size_t hl;
+	long p;
+
+	if (s[0] == '[') {
+		end = strchr(s, ']');
+		if (end == NULL || end[1] != ':') {
+			*why = "expected [address]:port";
+			return (-EINVAL);
+		}
+		h = s + 1;
+		hl = (size_t)(end - h);
+		colon = end + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || memchr(s, ':', (size_t)(colon - s))) {
+			*why = "expected host:port or [address]:port";
+			return (-EINVAL);
+		}
+		h = s;
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= cap) {
+		*why = "missing or too long host";
+		return (-EINVAL);
+	}
+	p = strtol(colon + 1, &e, 10);
+	if (colon[1] == '\0' || *e != '\0' || p < 0 || p > 65535) {
+		*why = "port must be a number from 0 to 65535";
+		return (-EINVAL);
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = (int)p;
+	return (0);
+}
