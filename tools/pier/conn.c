@@ -38,22 +38,36 @@ on_dialed(struct ovl_dial *d, struct ovl_conn *conn, int status,
 		st->cause = strdup(cause);
 }
 
-/* The name a client gives the node in its hello: user@host. */
+/*
+ * The name a client gives the node in its hello: user@host, cut to fit
+ * and kept to printable ASCII, since it is only a label in the node's log.
+ */
 void
 cli_client_name(char *buf, size_t len)
 {
 	char		 host[64];
 	const char	*user;
+	size_t		 n, m, i;
 
+	if (len > OVL_HS_NAME_MAX + 1)
+		len = OVL_HS_NAME_MAX + 1;
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	user = getenv("USER");
 	if (user == NULL || user[0] == '\0')
 		user = "pier";
-	snprintf(buf, len, "%s@%s", user, host);
-	if (len > OVL_HS_NAME_MAX)
-		buf[OVL_HS_NAME_MAX] = '\0';
+	n = strnlen(user, len / 2);
+	memcpy(buf, user, n);
+	buf[n++] = '@';
+	m = strnlen(host, len - 1 - n);
+	memcpy(buf + n, host, m);
+	n += m;
+	buf[n] = '\0';
+	for (i = 0; i < n; i++) {
+		if (buf[i] < 0x21 || buf[i] > 0x7e)
+			buf[i] = '?';
+	}
 }
 
 /* Joins the addresses into "a, b and c" for messages (caller frees). */
