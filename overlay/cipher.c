@@ -48,7 +48,7 @@ ovl_cipher_encrypt(struct ovl_cipher *c, const uint8_t *ad, size_t adlen,
 	unsigned long long clen;
 
 	if (!c->has_key) {
-		if (out != pt)
+		if (out != pt && len > 0)
 			memmove(out, pt, len);
 		return (0);
 	}
@@ -71,7 +71,7 @@ ovl_cipher_decrypt(struct ovl_cipher *c, const uint8_t *ad, size_t adlen,
 	unsigned long long plen;
 
 	if (!c->has_key) {
-		if (out != ct)
+		if (out != ct && len > 0)
 			memmove(out, ct, len);
 		return (0);
 	}
