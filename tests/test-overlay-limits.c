@@ -304,6 +304,31 @@ test_garbage(void)
 	fx_done(&f);
 }
 
+/* A message 1 with a wrong access secret: not a byte comes back. */
+static void
+test_wrong_secret_silent(void)
+{
+	struct fx f;
+	struct raw r;
+	uint8_t m1[OVL_HS_MAX + 2], wrong[OVL_KEY_LEN];
+	size_t n;
+
+	fx_init(&f);
+	fx_listen(&f);
+	randombytes_buf(wrong, sizeof wrong);
+	memset(&r, 0, sizeof r);
+	raw_connect(&f, &r, 1);
+	n = make_msg1(&f, &r, wrong, m1);
+	raw_write(&r, m1, n);
+	ASSERT(fx_run_until(&f, &r.eof, 3000));
+	ASSERT_EQ(r.got, 0);
+	ASSERT_EQ(f.nlogs, 1);
+	ASSERT_EQ(fx_log_count(&f, "no access key fits"), 1);
+	raw_close(&r);
+	check_others_served(&f);
+	fx_done(&f);
+}
+
 /* Half a message 1, then nothing: the handshake timeout closes it. */
 static void
 test_truncated_handshake(void)
@@ -749,7 +774,8 @@ test_max_conns(void)
 	fx_done(&f);
 }
 
-TEST_MAIN(T(test_garbage), T(test_truncated_handshake),
+TEST_MAIN(T(test_garbage), T(test_wrong_secret_silent),
+    T(test_truncated_handshake),
     T(test_replayed_msg1), T(test_tampered_record), T(test_bad_frames),
     T(test_too_many_channels), T(test_stops_reading), T(test_10000_junk),
     T(test_rate_limit), T(test_max_conns))
