@@ -349,7 +349,9 @@ struct dk_hijack_cbs {
  * Sends method path (with a JSON body or NULL) on a connection of its
  * own, asking for the upgrade, and streams both ways once the engine
  * answers 101 (or 200 with a raw-stream type). Any other answer ends it
- * with the engine's error. tty picks raw bytes over demultiplexing.
+ * with the engine's error. tty picks raw bytes over demultiplexing. The
+ * connection is the hijack's own: closing the client ends a hijack only
+ * while it still waits for the API version.
  */
 int dk_hijack_start(struct dk_client *c, const char *method,
     const char *path, const json_t *body, int tty,

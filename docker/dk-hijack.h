@@ -35,7 +35,9 @@ struct hj_sock {
 
 /* One hijacked connection. */
 struct dk_hijack {
-	struct dk_client	*c;
+	struct dk_client	*c;		/* only until the version is known */
+	struct dk_endpoint	 ep;		/* a copy: the client may go */
+	char			*version;	/* API version, "1.41" */
 	uv_loop_t		*loop;
 	enum hj_state		 state;
 	struct dk_hijack_cbs	 cbs;

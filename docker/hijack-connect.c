@@ -148,7 +148,7 @@ hj_check_connect(struct dk_hijack *h)
 		}
 		(void)curl_easy_getinfo(h->easy, CURLINFO_OS_ERRNO, &oserr);
 		status = dk__curl_error(m->data.result, oserr,
-		    dk_client_endpoint(h->c)->host, h->method, h->path,
+		    h->ep.host, h->method, h->path,
 		    h->errbuf[0] ? h->errbuf :
 		    curl_easy_strerror(m->data.result), &msg);
 		dk__hj_end(h, status, msg);
@@ -161,7 +161,7 @@ hj_check_connect(struct dk_hijack *h)
 static int
 hj_setup_easy(struct dk_hijack *h)
 {
-	const struct dk_endpoint *ep = dk_client_endpoint(h->c);
+	const struct dk_endpoint *ep = &h->ep;
 	CURL *e = h->easy;
 	int bad = 0;
 

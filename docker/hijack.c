@@ -42,6 +42,8 @@ hj_free(struct dk_hijack *h)
 	free(h->wbuf);
 	free(h->head);
 	free(h->msg);
+	free(h->version);
+	dk_endpoint_clear(&h->ep);
 	free(h);
 }
 
@@ -160,7 +162,7 @@ hj_make_request(struct dk_hijack *h)
 	    "Content-Length: %zu\r\n"
 	    "Connection: Upgrade\r\n"
 	    "Upgrade: tcp\r\n"
-	    "\r\n%s", h->method, dk_client_api_version(h->c), h->path, blen,
+	    "\r\n%s", h->method, h->version, h->path, blen,
 	    h->body != NULL ? h->body : "");
 	if (n < 0) {
 		h->rbuf = NULL;
@@ -181,7 +183,7 @@ dk__hj_connected(struct dk_hijack *h)
 	if (curl_easy_getinfo(h->easy, CURLINFO_ACTIVESOCKET, &fd) !=
 	    CURLE_OK || fd == CURL_SOCKET_BAD) {
 		dk__hj_endf(h, DK_E_INTERNAL, "no socket after connecting to %s",
-		    dk_client_endpoint(h->c)->host);
+		    h->ep.host);
 		return;
 	}
 	h->fd = fd;
@@ -218,9 +220,11 @@ hj_ping_cb(struct dk_req *req, int status, json_t *result, void *arg)
 		return;
 	}
 	h->nclosing--;
+	if (status == 0 && dk_client_api_version(h->c) != NULL)
+		h->version = strdup(dk_client_api_version(h->c));
 	if (status != 0)
 		dk__hj_end(h, status, dk_req_message(req));
-	else if (dk_client_api_version(h->c) == NULL)
+	else if (h->version == NULL)
 		dk__hj_end(h, DK_E_BAD_RESPONSE, "no API version after /_ping");
 	else
 		dk__hj_connect(h);
@@ -254,7 +258,7 @@ hj_poll_cb(uv_poll_t *p, int status, int events)
 
 	if (status < 0) {
 		snprintf(msg, sizeof msg, "connection to Docker at %s lost "
-		    "during %s: %s", dk_client_endpoint(h->c)->host, h->what,
+		    "during %s: %s", h->ep.host, h->what,
 		    uv_strerror(status));
 		dk__hj_end(h, DK_E_UNAVAILABLE, msg);
 		return;
@@ -328,7 +332,7 @@ hj_flush(struct dk_hijack *h)
 		/* Stdin closed: half-close (TLS has no half-close). */
 		if (h->shut_wanted && !h->shut_done && h->state == HJ_STREAM) {
 			h->shut_done = 1;
-			if (!dk_client_endpoint(h->c)->tls)
+			if (!h->ep.tls)
 				(void)shutdown(h->fd, SHUT_WR);
 		}
 	}
@@ -565,14 +569,18 @@ dk_hijack_start(struct dk_client *c, const char *method, const char *path,
 	h->head = malloc(HJ_MAX_HEAD + 1);
 	if (body != NULL)
 		h->body = json_dumps(body, JSON_COMPACT);
+	if (dk_client_api_version(c) != NULL)
+		h->version = strdup(dk_client_api_version(c));
 	if (h->method == NULL || h->path == NULL || h->what == NULL ||
-	    h->head == NULL || (body != NULL && h->body == NULL)) {
+	    h->head == NULL || (body != NULL && h->body == NULL) ||
+	    (dk_client_api_version(c) != NULL && h->version == NULL) ||
+	    dk_endpoint_copy(&h->ep, dk_client_endpoint(c)) != 0) {
 		hj_free(h);
 		curl_global_cleanup();
 		return (-ENOMEM);
 	}
 	h->state = HJ_VERSION;
-	if (dk_client_api_version(c) == NULL) {
+	if (h->version == NULL) {
 		rc = dk_ping(c, hj_ping_cb, h, &h->ping);
 		if (rc != 0) {
 			hj_free(h);

@@ -585,6 +585,7 @@ test_tcp(void)
 	const char *cmd[] = { "sh", "-c", "echo out; echo err >&2; exit 5",
 	    NULL };
 	const char *tcmd[] = { "sh", "-c", "stty size", NULL };
+	const char *cat[] = { "cat", NULL };
 	struct dk_exec_opts o = { .cmd = cmd };
 	static struct sink k;
 	struct dk_hijack_cbs cbs = { .on_data = on_data, .on_end = on_end,
@@ -626,8 +627,24 @@ test_tcp(void)
 	free(eid);
 	ASSERT_GE(r.conns, 2);	/* each hijack has its own connection */
 
+	/* A running hijack outlives its client. */
+	memset(&k, 0, sizeof k);
+	o.cmd = cat;
+	o.tty = 0;
+	o.stdin_on = 1;
+	eid = exec_create(&loop, tc, id, &o);
+	ASSERT_OK(dk_exec_start(tc, eid, 0, &cbs, &k.h));
+	ASSERT_OK(dk_hijack_write(k.h, "bye\n", 4));
+	RUN_UNTIL(&loop, k.ended || k.nout >= 4);
 	dk_client_close(tc, fk_count, &closed);
-	RUN_UNTIL(&loop, closed && r.open == 0);
+	RUN_UNTIL(&loop, closed);
+	ASSERT_EQ(k.ended, 0);
+	dk_hijack_close_write(k.h);
+	RUN_UNTIL(&loop, k.ended);
+	ASSERT_OK(k.status);
+	ASSERT_STREQ(k.out, "bye\n");
+	free(eid);
+	RUN_UNTIL(&loop, r.open == 0);
 	uv_close((uv_handle_t *)&r.srv, NULL);
 	dkt_reset(&res);
 	dkt_cleanup(&loop, c, tag);
