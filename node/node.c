@@ -11,6 +11,7 @@
  * secret changed, is closed with the go-away code "revoked". New
  * handshakes use the re-read keys at once.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -166,8 +167,8 @@ on_keys_event(uv_fs_event_t *h, const char *name, int events, int status)
 		return;
 	if (name != NULL && strcmp(name, OVL_KEYS_FILE) != 0)
 		return;
-	if (uv_timer_start(&n->reload_timer, on_reload_timer,
-	    RELOAD_DELAY_MS, 0) != 0)
+	if (n->reload_timer.data != n || uv_timer_start(&n->reload_timer,
+	    on_reload_timer, RELOAD_DELAY_MS, 0) != 0)
 		(void)node_keys_reload(n);
 }
 
@@ -226,12 +227,41 @@ on_failed_server_closed(struct ovl_server *s, void *arg)
 	free(n);
 }
 
-/* Starts one of the node's handles, counting it for close. */
-static void
-node_handle(struct node *n, uv_handle_t *h)
+/* Counts a handle that initialised (err 0) so node_close closes it. */
+static int
+node_handle(struct node *n, uv_handle_t *h, int err)
 {
+	if (err != 0) {
+		node_log(&n->log, NODE_LOG_WARN, "cannot set up a %s handle: "
+		    "%s", uv_handle_type_name(uv_handle_get_type(h)),
+		    uv_strerror(err));
+		return (err);
+	}
 	h->data = n;
 	n->pending++;
+	return (0);
+}
+
+/* Catches one signal with its own handle. */
+static void
+node_signal(struct node *n, uv_signal_t *h, int signum)
+{
+	int	err;
+
+	if (node_handle(n, (uv_handle_t *)h, uv_signal_init(n->loop, h)) != 0)
+		return;
+	err = uv_signal_start(h, on_signal, signum);
+	if (err != 0)
+		node_log(&n->log, NODE_LOG_WARN, "cannot catch %s: %s",
+		    strsignal(signum), uv_strerror(err));
+}
+
+/* Closes one of the node's handles if it was set up. */
+static void
+node_close_handle(struct node *n, uv_handle_t *h)
+{
+	if (h->data == n)
+		uv_close(h, on_handle_closed);
 }
 
 /* Listens on every configured address; IPv6 failing alone is a warning. */
@@ -357,23 +387,18 @@ node_new(uv_loop_t *loop, const struct node_config *cfg, struct node **out,
 		node_log_first_key(n, admin);
 
 	n->pending = 1;		/* the server */
-	uv_signal_init(loop, &n->sigint);
-	node_handle(n, (uv_handle_t *)&n->sigint);
-	uv_signal_init(loop, &n->sigterm);
-	node_handle(n, (uv_handle_t *)&n->sigterm);
-	uv_signal_init(loop, &n->sighup);
-	node_handle(n, (uv_handle_t *)&n->sighup);
-	uv_timer_init(loop, &n->reload_timer);
-	node_handle(n, (uv_handle_t *)&n->reload_timer);
-	uv_fs_event_init(loop, &n->keys_watch);
-	node_handle(n, (uv_handle_t *)&n->keys_watch);
-	uv_unref((uv_handle_t *)&n->sighup);
-	if (uv_signal_start(&n->sigint, on_signal, SIGINT) != 0 ||
-	    uv_signal_start(&n->sigterm, on_signal, SIGTERM) != 0 ||
-	    uv_signal_start(&n->sighup, on_signal, SIGHUP) != 0)
-		node_log(&n->log, NODE_LOG_WARN, "cannot catch signals");
-	err = uv_fs_event_start(&n->keys_watch, on_keys_event, n->state_dir,
-	    0);
+	node_signal(n, &n->sigint, SIGINT);
+	node_signal(n, &n->sigterm, SIGTERM);
+	node_signal(n, &n->sighup, SIGHUP);
+	if (n->sighup.data == n)
+		uv_unref((uv_handle_t *)&n->sighup);
+	(void)node_handle(n, (uv_handle_t *)&n->reload_timer,
+	    uv_timer_init(loop, &n->reload_timer));
+	err = node_handle(n, (uv_handle_t *)&n->keys_watch,
+	    uv_fs_event_init(loop, &n->keys_watch));
+	if (err == 0)
+		err = uv_fs_event_start(&n->keys_watch, on_keys_event,
+		    n->state_dir, 0);
 	if (err != 0)
 		node_log(&n->log, NODE_LOG_WARN, "cannot watch %s (%s): after "
 		    "'pierd key revoke', send SIGHUP", n->state_dir,
@@ -411,11 +436,11 @@ node_close(struct node *n)
 		return;
 	n->closing = 1;
 	ovl_server_close(n->srv, on_server_closed, n);
-	uv_close((uv_handle_t *)&n->sigint, on_handle_closed);
-	uv_close((uv_handle_t *)&n->sigterm, on_handle_closed);
-	uv_close((uv_handle_t *)&n->sighup, on_handle_closed);
-	uv_close((uv_handle_t *)&n->reload_timer, on_handle_closed);
-	uv_close((uv_handle_t *)&n->keys_watch, on_handle_closed);
+	node_close_handle(n, (uv_handle_t *)&n->sigint);
+	node_close_handle(n, (uv_handle_t *)&n->sigterm);
+	node_close_handle(n, (uv_handle_t *)&n->sighup);
+	node_close_handle(n, (uv_handle_t *)&n->reload_timer);
+	node_close_handle(n, (uv_handle_t *)&n->keys_watch);
 }
 
 /* The exit code for main: 0 after a clean stop. */
