@@ -134,6 +134,33 @@ check "another node's key fails within 3 s with the message (${dt} ms)" \
 check "a failed join stores nothing" \
 	eval '! grep -q "\"name\"" "$tmp/client3/nodes.json" 2>/dev/null'
 
+# Several hints: a dead one first, the live one wins; --addr comes first.
+key3=$("$pierd" key create --state-dir "$state" --role operator --name multi \
+	--listen 127.0.0.1:1 --listen "127.0.0.1:$port" 2>/dev/null)
+out=$(PIER_CONFIG_DIR=$tmp/client4 "$pier" join "$key3" --name m 2>&1); rc=$?
+check "with a dead hint first, the live hint wins" \
+	eval '[ $rc -eq 0 ] && has "$out" "joined m: .* at 127.0.0.1:$port"'
+key4=$("$pierd" key create --state-dir "$state" --role viewer --name dead \
+	--listen 127.0.0.1:1 2>/dev/null)
+out=$(PIER_CONFIG_DIR=$tmp/client5 "$pier" join "$key4" \
+	--addr "127.0.0.1:$port" --name d 2>&1); rc=$?
+check "--addr reaches a node whose key has only a dead hint" \
+	eval '[ $rc -eq 0 ] && has "$out" "joined d: .* at 127.0.0.1:$port"'
+out=$(PIER_CONFIG_DIR=$tmp/client5 "$pier" ping d -c 1 2>&1); rc=$?
+check "... and the book keeps that address for later" eval '[ $rc -eq 0 ]'
+
+# A damaged address book is reported and left alone.
+mkdir -p "$tmp/client6"
+echo '{"nodes": [garbage' >"$tmp/client6/nodes.json"
+out=$(PIER_CONFIG_DIR=$tmp/client6 "$pier" join "$key3" 2>&1); rc=$?
+check "a damaged address book is reported, not overwritten" \
+	eval '[ $rc -eq 1 ] && has "$out" "cannot read the address book" && [ "$(cat "$tmp/client6/nodes.json")" = "{\"nodes\": [garbage" ]'
+out=$(PIER_CONFIG_DIR=$tmp/client6 "$pier" nodes rm x 2>&1); rc=$?
+check "pier nodes rm on a damaged book fails too" eval '[ $rc -eq 1 ]'
+out=$(PIER_CONFIG_DIR=$c1 "$pier" nodes rm nosuch 2>&1); rc=$?
+check "pier nodes rm of an unknown name fails with a reason" \
+	eval '[ $rc -eq 1 ] && has "$out" "no node named nosuch"'
+
 # Revocation while connected: v1's ping runs, the key is revoked.
 PIER_CONFIG_DIR=$c2 "$pier" ping -c 100 -i 0.1 >"$tmp/ping2" 2>&1 &
 ppid=$!
