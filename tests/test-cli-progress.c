@@ -190,7 +190,8 @@ test_pull_terminal_narrow(void)
 	    "\x1b[1B");
 	show(&p, pull[3]);
 	ASSERT_STREQ(cap_take(&c),
-	    "\x1b[1A\x1b[2K\ra1b2c3d4e5f6: Downloading   \xe2\x80\xa6\r\x1b[1B");
+	    "\x1b[1A\x1b[2K\ra1b2c3d4e5f6: Downloading   \xe2\x80\xa6\r"
+	    "\x1b[1B");
 	cli_progress_free(&p);
 	cap_close(&c);
 }
@@ -381,7 +382,8 @@ test_live_terminal(void)
 	    "web       0.50\xe2\x80\xa6\x1b[K\n"
 	    "\x1b[J");
 	ASSERT_OK(cli_live_frame(&lv, t1, CLI_TABLE_NO_HEADER));
-	ASSERT_STREQ(cap_take(&c), "\x1b[Hweb       0.50\xe2\x80\xa6\x1b[K\n\x1b[J");
+	ASSERT_STREQ(cap_take(&c),
+	    "\x1b[Hweb       0.50\xe2\x80\xa6\x1b[K\n\x1b[J");
 	cap_close(&c);
 	cli_table_free(t1);
 	cli_table_free(t2);

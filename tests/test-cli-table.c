@@ -69,7 +69,8 @@ test_table_images(void)
 	ASSERT_OK(cli_table_add(t, r));
 	s = render(t, 0);
 	ASSERT_STREQ(s,
-	    "REPOSITORY          TAG       IMAGE ID       CREATED          SIZE\n"
+	    "REPOSITORY          TAG       IMAGE ID       CREATED          "
+	    "SIZE\n"
 	    "pier-test/busybox   latest    545484dd17f0   35 minutes ago   "
 	    "1.98MB\n");
 	free(s);
@@ -97,14 +98,18 @@ test_table_ps_rows(void)
 	ASSERT_EQ(cli_table_rows(t), 3);
 	s = render(t, 0);
 	ASSERT_STREQ(s,
-	    "CONTAINER ID   IMAGE                        COMMAND                 "
+	    "CONTAINER ID   IMAGE                        "
+	    "COMMAND                 "
 	    "CREATED          STATUS          PORTS           NAMES\n"
-	    "4c01db0b339c   ubuntu:12.04                 \"bash\"                  "
+	    "4c01db0b339c   ubuntu:12.04                 "
+	    "\"bash\"                  "
 	    "17 seconds ago   Up 16 seconds   3300-3310/tcp   webapp\n"
-	    "d7886598dbe2   crosbymichael/redis:latest   \"/redis-server --dir\"   "
+	    "d7886598dbe2   crosbymichael/redis:latest   "
+	    "\"/redis-server --dir\"   "
 	    "33 minutes ago   Up 33 minutes   6379/tcp        redis,webapp/db\n"
-	    "ab                                                                  "
-	    "                                                 \n");
+	    "ab                                                 "
+	    "                                                                  "
+	    "\n");
 	free(s);
 	cli_table_free(t);
 }
@@ -179,8 +184,10 @@ test_ellipsis(void)
 		{ "", 0, "" },
 		/* a wide character that would straddle the cut goes */
 		{ "ab\xe4\xb8\xad\xe6\x96\x87", 4, "ab\xe2\x80\xa6" },
-		{ "ab\xe4\xb8\xad\xe6\x96\x87", 5, "ab\xe4\xb8\xad\xe2\x80\xa6" },
-		{ "ab\xe4\xb8\xad\xe6\x96\x87", 6, "ab\xe4\xb8\xad\xe6\x96\x87" },
+		{ "ab\xe4\xb8\xad\xe6\x96\x87", 5,
+		  "ab\xe4\xb8\xad\xe2\x80\xa6" },
+		{ "ab\xe4\xb8\xad\xe6\x96\x87", 6,
+		  "ab\xe4\xb8\xad\xe6\x96\x87" },
 	};
 	size_t i;
 	char *s;

@@ -218,7 +218,7 @@ struct cli_progress_layer {
 struct cli_progress {
 	FILE				*fp;
 	int				 is_terminal;
-	unsigned			 width;		/* columns; 0: unknown */
+	unsigned			 width;	/* columns; 0: unknown */
 	struct cli_progress_layer	*layers;
 	size_t				 n;
 	size_t				 cap;

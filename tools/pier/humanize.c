@@ -151,11 +151,12 @@ cli_human_status(char buf[static CLI_HUMAN_LEN], const struct cli_cstate *st,
 		}
 		(void)cli_human_duration(d, now - st->started);
 		if (strcmp(state, "paused") == 0)
-			(void)snprintf(buf, CLI_HUMAN_LEN, "Up %.32s (Paused)", d);
+			(void)snprintf(buf, CLI_HUMAN_LEN, "Up %.32s (Paused)",
+			    d);
 		else if (st->health != NULL && *st->health != '\0' &&
 		    strcmp(st->health, "none") != 0)
-			(void)snprintf(buf, CLI_HUMAN_LEN, "Up %.32s (%s%.16s)", d,
-			    strcmp(st->health, "starting") == 0 ?
+			(void)snprintf(buf, CLI_HUMAN_LEN, "Up %.32s (%s%.16s)",
+			    d, strcmp(st->health, "starting") == 0 ?
 			    "health: " : "", st->health);
 		else
 			(void)snprintf(buf, CLI_HUMAN_LEN, "Up %.32s", d);
@@ -516,7 +517,8 @@ cli_parse_duration(const char *s, int64_t *ns, char **cause)
 		if (v > (UINT64_C(1) << 63) / unit)
 			goto bad;
 		add = v * unit + (uint64_t)((double)f * ((double)unit / scale));
-		if (add > (UINT64_C(1) << 63) || total + add > UINT64_C(1) << 63)
+		if (add > (UINT64_C(1) << 63) ||
+		    total + add > UINT64_C(1) << 63)
 			goto bad;
 		total += add;
 	}
