@@ -11,6 +11,9 @@
 
 #include "docker.h"
 
+static void	set_cause(char **, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Sets *cause (if cause) to a formatted text. */
 static void
 set_cause(char **cause, const char *fmt, ...)

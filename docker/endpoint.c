@@ -17,6 +17,9 @@
 
 #include "docker.h"
 
+static int	bad(char **, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Sets *cause to a formatted message and returns -EINVAL. */
 static int
 bad(char **cause, const char *fmt, ...)
@@ -49,6 +52,16 @@ cert_file(const char *dir, const char *name, int *oom)
 	return (p);
 }
 
+/* Tells whether s holds a control character or a byte over 0x7e. */
+static int
+has_ctl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < ' ' || (unsigned char)*s > 0x7e)
+			return (1);
+	return (0);
+}
+
 /* Parses a tcp:// address into ep->base_url. */
 static int
 parse_tcp(struct dk_endpoint *ep, const char *rest, int tls, char **cause)
@@ -71,6 +84,11 @@ parse_tcp(struct dk_endpoint *ep, const char *rest, int tls, char **cause)
 	if (he == hs)
 		return (bad(cause, "bad Docker address tcp://%s: no host",
 		    rest));
+	if (strspn(hs, *hs == '[' ? "[]0123456789abcdefABCDEF:.%" :
+	    "0123456789abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-_") < (size_t)(he - hs))
+		return (bad(cause, "bad Docker address tcp://%.*s: not a host "
+		    "name or address", (int)(he - hs), hs));
 	path = he;
 	if (*he == ':') {
 		ps = he + 1;
@@ -81,7 +99,9 @@ parse_tcp(struct dk_endpoint *ep, const char *rest, int tls, char **cause)
 			    "port", rest));
 		path = end;
 	}
-	if (*path != '\0' && *path != '/')
+	if ((*path != '\0' && *path != '/') ||
+	    strcspn(path, " ?#\\\"<>^`{|}\x7f") != strlen(path) ||
+	    has_ctl(path))
 		return (bad(cause, "bad Docker address tcp://%s", rest));
 	if (asprintf(&ep->base_url, "%s://%.*s:%ld%s", tls ? "https" : "http",
 	    (int)(he - hs), hs, port, path) < 0) {
@@ -112,7 +132,7 @@ dk_endpoint_parse(struct dk_endpoint *ep, const char *host, int tls,
 	if (strncmp(host, "unix://", 7) == 0) {
 		path = host + 7;
 		if (*path == '\0')
-			path = DK_DEFAULT_HOST + 7;
+			path = &DK_DEFAULT_HOST[7];
 		if (*path != '/')
 			return (bad(cause, "bad Docker address %s: the socket "
 			    "path must be absolute", host));

@@ -21,6 +21,8 @@
 static void	kick_cb(uv_timer_t *);
 static void	drain(struct dk_client *);
 static void	finish(struct dk_req *, int, json_t *, const char *);
+static void	finishf(struct dk_req *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Schedules the kick timer for the next loop turn. */
 void

@@ -119,6 +119,16 @@ test_endpoints(void)
 	ASSERT_EQ(dk_endpoint_parse(&ep, "unix:///s", 1, 0, NULL, &cause),
 	    -EINVAL);
 	free(cause);
+	ASSERT_EQ(dk_endpoint_parse(&ep, "tcp://[\x1a:=1]:2376", 0, 0, NULL,
+	    &cause), -EINVAL);
+	ASSERT_CONTAINS(cause, "not a host name or address");
+	free(cause);
+	ASSERT_EQ(dk_endpoint_parse(&ep, "tcp://h:1/a b", 0, 0, NULL, &cause),
+	    -EINVAL);
+	free(cause);
+	ASSERT_EQ(dk_endpoint_parse(&ep, "tcp://h\r\n:1", 0, 0, NULL,
+	    &cause), -EINVAL);
+	free(cause);
 }
 
 /* Names cannot leave their path segment; queries are escaped. */
