@@ -288,6 +288,32 @@ test_ports_json(void)
 	s = cli_human_ports_json(NULL);
 	ASSERT_STREQ(s, "");
 	free(s);
+
+	/*
+	 * The engine's own list for -p 18080:80 -p 18000-18002:8000-8002
+	 * --expose 443, in its order. docker 28 printed the same, writing
+	 * the IPv6 address as [::] where docker 20.10 writes ::.
+	 */
+	a = json_loads("[{\"IP\": \"0.0.0.0\", \"PrivatePort\": 8001, "
+	    "\"PublicPort\": 18001, \"Type\": \"tcp\"}, {\"IP\": \"::\", "
+	    "\"PrivatePort\": 8001, \"PublicPort\": 18001, \"Type\": \"tcp\"}, "
+	    "{\"IP\": \"0.0.0.0\", \"PrivatePort\": 8002, \"PublicPort\": "
+	    "18002, \"Type\": \"tcp\"}, {\"IP\": \"::\", \"PrivatePort\": "
+	    "8002, \"PublicPort\": 18002, \"Type\": \"tcp\"}, {\"PrivatePort\":"
+	    " 443, \"Type\": \"tcp\"}, {\"IP\": \"0.0.0.0\", \"PrivatePort\": "
+	    "80, \"PublicPort\": 18080, \"Type\": \"tcp\"}, {\"IP\": \"::\", "
+	    "\"PrivatePort\": 80, \"PublicPort\": 18080, \"Type\": \"tcp\"}, "
+	    "{\"IP\": \"0.0.0.0\", \"PrivatePort\": 8000, \"PublicPort\": "
+	    "18000, \"Type\": \"tcp\"}, {\"IP\": \"::\", \"PrivatePort\": "
+	    "8000, \"PublicPort\": 18000, \"Type\": \"tcp\"}]", 0, NULL);
+	ASSERT_NOT_NULL(a);
+	s = cli_human_ports_json(a);
+	ASSERT_STREQ(s, "443/tcp, 0.0.0.0:18080->80/tcp, :::18080->80/tcp, "
+	    "0.0.0.0:18000->8000/tcp, :::18000->8000/tcp, "
+	    "0.0.0.0:18001->8001/tcp, :::18001->8001/tcp, "
+	    "0.0.0.0:18002->8002/tcp, :::18002->8002/tcp");
+	free(s);
+	json_decref(a);
 }
 
 /* Percents and short ids. */
