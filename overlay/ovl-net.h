@@ -254,7 +254,7 @@ void ovl_chan_pause(struct ovl_chan *c);
 void ovl_chan_resume(struct ovl_chan *c);
 /* Finishes sending (FIN after the queued bytes); -EPIPE if done. */
 int ovl_chan_close(struct ovl_chan *c);
-/* Abandons the channel at once (RST); on_close(-ECONNRESET) follows. */
+/* Abandons the channel (RST); on_close(-ECONNRESET) runs before return. */
 void ovl_chan_reset(struct ovl_chan *c);
 /* The channel's id: 0 control, odd dialer's, even listener's. */
 uint32_t ovl_chan_id(const struct ovl_chan *c);
@@ -329,7 +329,11 @@ struct ovl_conn *ovl_chan_conn(const struct ovl_chan *ch);
 /* Sends a ping; cb gets the round trip, or an error when it ends. */
 int ovl_conn_ping(struct ovl_conn *c, ovl_ping_cb cb, void *arg)
     WARN_UNUSED_RESULT;
-/* Ends the connection with a go-away (code, reason); on_close follows. */
+/*
+ * Ends the connection with a go-away (code, reason): channels and then the
+ * connection get on_close before this returns; the handles close once
+ * the go-away is written (at most OVL__LINGER_MS, 1 s, later).
+ */
 void ovl_conn_close(struct ovl_conn *c, uint32_t code, const char *reason);
 /* The peer's static public key (32 bytes). */
 const uint8_t *ovl_conn_remote_key(const struct ovl_conn *c);
@@ -431,14 +435,16 @@ typedef void (*ovl_dial_cb)(struct ovl_dial *, struct ovl_conn *conn,
  * Dials a node at several candidate addresses ("host:port", numeric or
  * names), staggered; the first completed handshake wins and the others
  * are cancelled. Everything is copied. cb runs once (never from inside
- * this call). *out (may be NULL) lets the caller cancel.
+ * this call). *out (may be NULL) lets the caller cancel; it is valid
+ * until cb runs. The winning connection belongs to the caller, who ends
+ * it with ovl_conn_close (take a ref to keep the pointer past on_close).
  */
 int ovl_dial(uv_loop_t *loop, const struct ovl_identity *self,
     const uint8_t node_pub[static 32], const uint8_t psk[static 32],
     const char *const *addrs, size_t naddrs, const char *client_name,
     const struct ovl_dial_cfg *cfg, ovl_dial_cb cb, void *arg,
     struct ovl_dial **out) WARN_UNUSED_RESULT;
-/* Cancels a dial in progress: cb runs with -ECANCELED. */
+/* Cancels a dial in progress: cb runs with -ECANCELED before return. */
 void ovl_dial_cancel(struct ovl_dial *d);
 
 struct ovl_keeper;
