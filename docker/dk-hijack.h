@@ -35,7 +35,7 @@ struct hj_sock {
 
 /* One hijacked connection. */
 struct dk_hijack {
-	struct dk_client	*c;		/* only until the version is known */
+	struct dk_client	*c;	/* only until the version is known */
 	struct dk_endpoint	 ep;		/* a copy: the client may go */
 	char			*version;	/* API version, "1.41" */
 	uv_loop_t		*loop;
@@ -71,7 +71,7 @@ struct dk_hijack {
 
 	char			*head;		/* head, then an error body */
 	size_t			 hlen;
-	size_t			 body_want;	/* Content-Length, or SIZE_MAX */
+	size_t			 body_want;	/* Content-Length or max */
 	long			 http;
 	struct dk_demux		 demux;
 

@@ -182,7 +182,8 @@ dk__hj_connected(struct dk_hijack *h)
 
 	if (curl_easy_getinfo(h->easy, CURLINFO_ACTIVESOCKET, &fd) !=
 	    CURLE_OK || fd == CURL_SOCKET_BAD) {
-		dk__hj_endf(h, DK_E_INTERNAL, "no socket after connecting to %s",
+		dk__hj_endf(h, DK_E_INTERNAL,
+		    "no socket after connecting to %s",
 		    h->ep.host);
 		return;
 	}
@@ -304,8 +305,8 @@ hj_flush(struct dk_hijack *h)
 		if (rc == CURLE_AGAIN)
 			return (0);
 		if (rc != CURLE_OK) {
-			dk__hj_endf(h, DK_E_UNAVAILABLE, "connection to Docker lost "
-			    "while sending %s: %s", h->what,
+			dk__hj_endf(h, DK_E_UNAVAILABLE, "connection to "
+			    "Docker lost while sending %s: %s", h->what,
 			    curl_easy_strerror(rc));
 			return (-1);
 		}
@@ -320,8 +321,9 @@ hj_flush(struct dk_hijack *h)
 		if (rc == CURLE_AGAIN)
 			break;
 		if (rc != CURLE_OK) {
-			dk__hj_endf(h, DK_E_UNAVAILABLE, "connection to Docker lost "
-			    "while writing: %s", curl_easy_strerror(rc));
+			dk__hj_endf(h, DK_E_UNAVAILABLE, "connection to "
+			    "Docker lost while writing: %s",
+			    curl_easy_strerror(rc));
 			return (-1);
 		}
 		h->woff += n;
@@ -400,7 +402,8 @@ hj_head_done(struct dk_hijack *h, size_t end)
 
 	h->head[end - 2] = '\0';	/* keep the last header's \r\n */
 	if (sscanf(h->head, "HTTP/1.%*1d %ld", &h->http) != 1) {
-		dk__hj_endf(h, DK_E_BAD_RESPONSE, "the answer to %s is not HTTP",
+		dk__hj_endf(h, DK_E_BAD_RESPONSE,
+		    "the answer to %s is not HTTP",
 		    h->what);
 		return;
 	}
@@ -456,7 +459,8 @@ hj_take(struct dk_hijack *h, const char *buf, size_t len)
 		return;
 	}
 	if (len > HJ_MAX_HEAD - h->hlen) {
-		dk__hj_endf(h, DK_E_BAD_RESPONSE, "the answer to %s is too large",
+		dk__hj_endf(h, DK_E_BAD_RESPONSE,
+		    "the answer to %s is too large",
 		    h->what);
 		return;
 	}
@@ -479,8 +483,8 @@ hj_eof(struct dk_hijack *h)
 	switch (h->state) {
 	case HJ_STREAM:
 		if (!h->tty && dk_demux_finish(&h->demux) != 0)
-			dk__hj_endf(h, DK_E_BAD_RESPONSE, "the stream of %s ended "
-			    "inside a frame", h->what);
+			dk__hj_endf(h, DK_E_BAD_RESPONSE, "the stream of %s "
+			    "ended inside a frame", h->what);
 		else
 			dk__hj_end(h, 0, "");
 		break;
@@ -508,8 +512,8 @@ hj_read(struct dk_hijack *h)
 		if (rc == CURLE_AGAIN)
 			return;
 		if (rc != CURLE_OK) {
-			dk__hj_endf(h, DK_E_UNAVAILABLE, "connection to Docker lost: "
-			    "%s", curl_easy_strerror(rc));
+			dk__hj_endf(h, DK_E_UNAVAILABLE, "connection to "
+			    "Docker lost: %s", curl_easy_strerror(rc));
 			return;
 		}
 		if (n == 0) {

@@ -491,7 +491,7 @@ relay_read(uv_stream_t *from, ssize_t n, const uv_buf_t *b)
 
 	if (n < 0) {
 		free(b->base);
-		/* At EOF, let the writes already queued reach the other side. */
+		/* At EOF, let the queued writes reach the other side. */
 		if (n == UV_EOF && !l->shutting && !l->closing) {
 			l->shutting = 1;
 			l->sreq.data = l;

@@ -248,7 +248,7 @@ on_pull(struct dk_stream *s, const struct dk_pull_event *ev, void *arg)
 		k->layers_done++;
 	if (strcmp(ev->id, "4abcf2066143") == 0 && ev->current >= 0) {
 		if (ev->current < k->current)
-			k->current = -2;	/* went backwards: wrong order */
+			k->current = -2; /* went backwards: wrong order */
 		else
 			k->current = ev->current;
 		k->total = ev->total;
