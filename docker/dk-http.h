@@ -62,6 +62,7 @@ struct dk_req {
 	size_t			 cap;
 	char			*hdrs;		/* "name\0value\0" pairs */
 	size_t			 hlen;
+	size_t			 hcap;
 	char			*message;
 	char			 errbuf[CURL_ERROR_SIZE];
 

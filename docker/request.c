@@ -58,12 +58,15 @@ write_fn(char *ptr, size_t size, size_t nmemb, void *arg)
 	return (n);
 }
 
-/* CURLOPT_HEADERFUNCTION: keeps "name\0value\0" pairs, bounded. */
+/*
+ * CURLOPT_HEADERFUNCTION: keeps "name\0value\0" pairs; more than
+ * DK_MAX_HEADERS bytes of them fail the request.
+ */
 static size_t
 header_fn(char *buf, size_t size, size_t nmemb, void *arg)
 {
 	struct dk_req *req = arg;
-	size_t n = size * nmemb, nl, vl;
+	size_t n = size * nmemb, nl, vl, cap;
 	const char *colon, *v, *end;
 	char *nb;
 
@@ -83,13 +86,23 @@ header_fn(char *buf, size_t size, size_t nmemb, void *arg)
 	    end[-1] == ' '))
 		end--;
 	vl = (size_t)(end - v);
-	if (req->hlen + nl + vl + 2 > DK_MAX_HEADERS)
-		return (n);		/* bounded: drop the rest */
-	if (req->hdrs == NULL) {
-		nb = malloc(DK_MAX_HEADERS);
+	if (req->hlen + nl + vl + 2 > DK_MAX_HEADERS) {
+		req->local_err = DK_E_BAD_RESPONSE;
+		free(req->local_msg);
+		req->local_msg = dk__asprintf("the headers of the answer to "
+		    "%s %s are larger than %d bytes", req->method, req->path,
+		    DK_MAX_HEADERS);
+		return (0);
+	}
+	if (req->hlen + nl + vl + 2 > req->hcap) {
+		cap = req->hcap ? req->hcap : 512;
+		while (cap < req->hlen + nl + vl + 2)
+			cap *= 2;
+		nb = realloc(req->hdrs, cap);
 		if (nb == NULL)
 			return (n);
 		req->hdrs = nb;
+		req->hcap = cap;
 	}
 	memcpy(req->hdrs + req->hlen, buf, nl);
 	req->hdrs[req->hlen + nl] = '\0';

@@ -208,6 +208,7 @@ fk_answer(struct fk_conn *conn, const char *body)
 	int n;
 	static const char hdrs[] = "HTTP/1.1 200 OK\r\n"
 	    "Content-Type: application/json\r\n";
+	static const char tail[] = "Content-Length: 2\r\n\r\n{}";
 	static const char reset[] = "HTTP/1.1 200 OK\r\n"
 	    "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
 	    "[1,2,3,4,5";
@@ -238,6 +239,16 @@ fk_answer(struct fk_conn *conn, const char *body)
 		break;
 	case FK_RESET:
 		fk_send(conn, reset, strlen(reset), 1);
+		break;
+	case FK_HEADERS:
+		for (n = 0; n < 1000; n++) {
+			(void)snprintf(flood, sizeof flood, "X-Pad-%04d: "
+			    "0123456789012345678901234567890\r\n", n);
+			if (n == 0)
+				fk_send(conn, hdrs, sizeof hdrs - 1, 0);
+			fk_send(conn, flood, strlen(flood), 0);
+		}
+		fk_send(conn, tail, strlen(tail), 1);
 		break;
 	case FK_RST:
 		fk_send(conn, reset, strlen(reset), 2);

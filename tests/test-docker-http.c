@@ -106,6 +106,8 @@ test_bad_responses(void)
 		{ FK_RESET, DK_E_UNAVAILABLE, "lost during GET /x" },
 		{ FK_404, DK_E_NOT_FOUND, "No such container: web" },
 		{ FK_TEXT_ERR, DK_E_INTERNAL, "engine on fire" },
+		{ FK_HEADERS, DK_E_BAD_RESPONSE, "headers of the answer to GET "
+		    "/x are larger than 16384 bytes" },
 	};
 	uv_loop_t loop;
 	struct fk_srv srv;
