@@ -9,6 +9,16 @@
 #include "term.h"
 
 #define TERM__PROBE_MAX	64	/* libvterm output a probe keeps */
+#define TERM__TAIL_MAX	256	/* an open sequence kept for a repaint */
+
+/* Where libvterm's parser is, as the feed guard follows it. */
+enum term__gstate {
+	TERM__G_TEXT,		/* text and controls */
+	TERM__G_ESC,		/* after ESC (and intermediates) */
+	TERM__G_CSI,		/* in a control sequence */
+	TERM__G_STR,		/* in OSC, DCS, APC, PM or SOS */
+	TERM__G_STR_ESC,	/* ESC in one of those: ST follows? */
+};
 
 /* The attributes and colours of a cell or of the drawing pen. */
 struct term__pen {
@@ -73,8 +83,14 @@ struct term_screen {
 	int			 reverse;
 	char			*title;
 
-	int			 csi;	/* 0 text, 1 ESC, 2 CSI */
+	enum term__gstate	 gstate;
 	int			 csi_seps; /* separators seen in this CSI */
+	int			 utf8_need; /* continuation bytes due */
+	char			 tail[TERM__TAIL_MAX]; /* open sequence */
+	size_t			 tail_len;
+	int			 tail_lost; /* longer than tail[] */
+	char			 hold[4]; /* a split UTF-8 character */
+	size_t			 hold_len;
 
 	int			 probing; /* keep libvterm's output */
 	char			 probe[TERM__PROBE_MAX];

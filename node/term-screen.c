@@ -605,55 +605,129 @@ term_screen_free(struct term_screen *s)
 	free(s);
 }
 
-/* Passes bytes to libvterm, leaving out the arguments of a CSI past its
- * 16th: libvterm 0.1.4 stores them past the end of its argument array
- * (a 25-argument SGR crashes it). The sequence itself still ends where
- * the program ended it, with the first 16 arguments. */
+/* Follows libvterm's parser for one byte: where a sequence starts and
+ * ends, and whether a UTF-8 character is half done. Returns 1 if the
+ * byte must not reach libvterm: a CSI argument past the 16th, which
+ * libvterm 0.1.4 stores past the end of its argument array (a
+ * 25-argument SGR crashes it); the sequence still ends where the
+ * program ended it, with its first 16 arguments. */
+static int
+guard_step(struct term_screen *s, unsigned char c)
+{
+	switch (s->gstate) {
+	case TERM__G_TEXT:
+		if (c == 0x1b)
+			s->gstate = TERM__G_ESC;
+		if (c < 0x80)
+			s->utf8_need = 0;
+		else if (c < 0xc0)
+			s->utf8_need -= s->utf8_need > 0;
+		else
+			s->utf8_need = c < 0xe0 ? 1 : c < 0xf0 ? 2 :
+			    c < 0xf8 ? 3 : 0;
+		return (0);
+	case TERM__G_STR_ESC:
+		if (c == '\\') {
+			s->gstate = TERM__G_TEXT;
+			return (0);
+		}
+		/* Anything else ends the string and is an escape. */
+		s->gstate = TERM__G_ESC;
+		/* FALLTHROUGH */
+	case TERM__G_ESC:
+		if (c == 0x18 || c == 0x1a)
+			s->gstate = TERM__G_TEXT;
+		else if (c < 0x30)
+			;	/* ESC again, C0 or an intermediate */
+		else if (c == '[') {
+			/* Even after intermediates (ESC ( [ too). */
+			s->gstate = TERM__G_CSI;
+			s->csi_seps = 0;
+		} else if (c == ']' || c == 'P' || c == '_' || c == '^' ||
+		    c == 'X')
+			s->gstate = TERM__G_STR;
+		else
+			s->gstate = TERM__G_TEXT;
+		return (0);
+	case TERM__G_CSI:
+		if (c == 0x1b)
+			s->gstate = TERM__G_ESC;
+		else if (c == 0x18 || c == 0x1a || (c >= 0x40 && c <= 0x7e))
+			s->gstate = TERM__G_TEXT;
+		else if (c == ';' || c == ':')
+			s->csi_seps++;
+		return (s->gstate == TERM__G_CSI &&
+		    s->csi_seps > CSI_SEPS_MAX &&
+		    ((c >= '0' && c <= '9') || c == ';' || c == ':'));
+	default:	/* TERM__G_STR */
+		if (c == 0x07 || c == 0x18 || c == 0x1a)
+			s->gstate = TERM__G_TEXT;
+		else if (c == 0x1b)
+			s->gstate = TERM__G_STR_ESC;
+		return (0);
+	}
+}
+
+/* Keeps the bytes of a sequence or character still open (the snapshot
+ * ends with them, so a viewer's terminal reads the rest as we do). */
+static void
+tail_track(struct term_screen *s, unsigned char c)
+{
+	if (s->gstate == TERM__G_TEXT && s->utf8_need == 0) {
+		s->tail_len = 0;
+		s->tail_lost = 0;
+	} else if (s->tail_len < TERM__TAIL_MAX)
+		s->tail[s->tail_len++] = (char)c;
+	else
+		s->tail_lost = 1;
+}
+
+/* Passes bytes to libvterm through the guard. A UTF-8 character split
+ * between two reads is held back and passed whole: libvterm 0.1.4 shows
+ * U+FFFD for a character split between two vterm_input_write calls. */
 static void
 guard_feed(struct term_screen *s, const unsigned char *p, size_t len)
 {
-	size_t i, start = 0;
-	unsigned char c;
+	char buf[2 * sizeof(s->hold)];
+	size_t i = 0, start, n, k;
 
-	for (i = 0; i < len; i++) {
-		c = p[i];
-		if (c == 0x1b) {
-			s->csi = 1;
-			continue;
+	if (s->hold_len > 0) {
+		n = s->hold_len;
+		memcpy(buf, s->hold, n);
+		while (i < len && s->gstate == TERM__G_TEXT &&
+		    s->utf8_need > 0) {
+			(void)guard_step(s, p[i]);
+			tail_track(s, p[i]);
+			buf[n++] = (char)p[i++];
 		}
-		if (s->csi == 0) {
-			if (c == 0x9b && !vterm_get_utf8(s->vt)) {
-				s->csi = 2;
-				s->csi_seps = 0;
-			}
-			continue;
+		if (s->gstate == TERM__G_TEXT && s->utf8_need > 0) {
+			memcpy(s->hold, buf, n);	/* n <= 3 */
+			s->hold_len = n;
+			return;
 		}
-		if (s->csi == 1) {
-			/* libvterm enters a CSI on '[' even after
-			 * intermediates (ESC ( [ is one too). */
-			if (c >= 0x20 && c <= 0x2f)
-				continue;
-			s->csi = c == '[' ? 2 : 0;
-			s->csi_seps = 0;
-			continue;
-		}
-		if (c == ';' || c == ':')
-			s->csi_seps++;
-		else if (c >= 0x40 && c <= 0x7e)
-			s->csi = 0;
-		else if (c == 0x18 || c == 0x1a)
-			s->csi = 0;
-		if (s->csi == 2 && s->csi_seps > CSI_SEPS_MAX &&
-		    ((c >= '0' && c <= '9') || c == ';' || c == ':')) {
-			/* Drop this byte. */
+		s->hold_len = 0;
+		vterm_input_write(s->vt, buf, n);
+	}
+	for (start = i; i < len; i++) {
+		if (guard_step(s, p[i])) {
 			if (i > start)
 				vterm_input_write(s->vt, (const char *)p +
 				    start, i - start);
 			start = i + 1;
 		}
+		tail_track(s, p[i]);
 	}
-	if (len > start)
-		vterm_input_write(s->vt, (const char *)p + start, len - start);
+	k = 0;
+	if (s->gstate == TERM__G_TEXT && s->utf8_need > 0 &&
+	    s->tail_len <= len - start && s->tail_len < sizeof(s->hold)) {
+		/* The tail is the open character, all of it in p. */
+		k = s->tail_len;
+		memcpy(s->hold, p + len - k, k);
+		s->hold_len = k;
+	}
+	if (len - k > start)
+		vterm_input_write(s->vt, (const char *)p + start,
+		    len - k - start);
 }
 
 /* Feeds program output. */

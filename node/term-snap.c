@@ -490,6 +490,10 @@ term_screen_snapshot(struct term_screen *s, int flags, char **out,
 	encode_state_pen(s, &b, &cur);
 	if (!s->cursor_visible)
 		sbuf_str(&b, "\033[?25l");
+	/* A sequence or character the program has begun and not ended:
+	 * the viewer's terminal reads its rest from the live stream. */
+	if (!s->tail_lost)
+		sbuf_put(&b, s->tail, s->tail_len);
 	if (b.err != 0) {
 		free(b.p);
 		return (b.err);

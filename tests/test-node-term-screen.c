@@ -451,13 +451,12 @@ diff_against_libvterm(const char *what, const char *in, size_t len,
 	vterm_screen_enable_altscreen(vs, 1);
 	vterm_screen_reset(vs, 1);
 	ASSERT_OK(term_screen_new(&s, rows, cols, 1000000, 1 << 30));
-	/* Both in odd pieces, to cross every boundary. */
-	for (i = 0; (size_t)i < len; i += 7) {
-		size_t n = len - (size_t)i < 7 ? len - (size_t)i : 7;
-
-		vterm_input_write(vt, in + i, n);
-		term_screen_feed(s, in + i, n);
-	}
+	/* libvterm whole (it cannot take a character split between two
+	 * writes), ours in odd pieces, to cross every boundary. */
+	vterm_input_write(vt, in, len);
+	for (i = 0; (size_t)i < len; i += 7)
+		term_screen_feed(s, in + i, len - (size_t)i < 7 ?
+		    len - (size_t)i : 7);
 	for (r = 0; r < rows; r++) {
 		for (c = 0; c < cols; c++) {
 			pos.row = r;
@@ -572,6 +571,35 @@ test_same_as_libvterm(void)
 	}
 }
 
+/* A snapshot taken between two halves of a character or a sequence
+ * leaves the viewer's terminal ready for the second half. */
+static void
+test_open_sequence_carries_over(void)
+{
+	static const char *const halves[][2] = {
+	    { "abc\xe4\xb8", "\xad and on" },
+	    { "\033[3", "1mred\033[0m" },
+	    { "\033[38;2;1", "0;20;30mrgb" },
+	    { "\033]2;ti", "tle\007after" },
+	    { "x\033", "[2Jcleared" },
+	    { "\033(", "0qqq\033(B" },
+	};
+	struct term_screen *a, *b;
+	size_t i;
+
+	for (i = 0; i < sizeof(halves) / sizeof(halves[0]); i++) {
+		ASSERT_OK(term_screen_new(&a, 5, 30, 0, 0));
+		feed(a, "before ");
+		feed(a, halves[i][0]);
+		b = replay(a, 0);
+		feed(a, halves[i][1]);
+		feed(b, halves[i][1]);
+		assert_same_screen(a, b);
+		term_screen_free(b);
+		term_screen_free(a);
+	}
+}
+
 TEST_MAIN(
 	T(test_roundtrip_colours),
 	T(test_pen_carries_over),
@@ -581,5 +609,6 @@ TEST_MAIN(
 	T(test_resize_and_seq),
 	T(test_confusing_input),
 	T(test_title_sanitised),
-	T(test_same_as_libvterm)
+	T(test_same_as_libvterm),
+	T(test_open_sequence_carries_over)
 )
