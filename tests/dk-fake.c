@@ -205,6 +205,7 @@ fk_answer(struct fk_conn *conn, const char *body)
 {
 	struct fk_srv *srv = conn->srv;
 	char big[8300], ping_hdr[64], js[700], flood[160];
+	size_t off;
 	int n;
 	static const char hdrs[] = "HTTP/1.1 200 OK\r\n"
 	    "Content-Type: application/json\r\n";
@@ -239,6 +240,16 @@ fk_answer(struct fk_conn *conn, const char *body)
 		break;
 	case FK_RESET:
 		fk_send(conn, reset, strlen(reset), 1);
+		break;
+	case FK_BURST:
+		off = (size_t)snprintf(big, sizeof big, "%sTransfer-Encoding: "
+		    "chunked\r\n\r\n", hdrs);
+		for (n = 0; n < 50; n++)
+			off += (size_t)snprintf(big + off, sizeof big - off,
+			    "8\r\nburst%02d\n\r\n", n);
+		off += (size_t)snprintf(big + off, sizeof big - off,
+		    "0\r\n\r\n");
+		fk_send(conn, big, off, 1);
 		break;
 	case FK_HEADERS:
 		for (n = 0; n < 1000; n++) {

@@ -26,6 +26,7 @@ enum fk_mode {
 	FK_STREAM,	/* chunked, srv->chunks chunks every 5 ms */
 	FK_TEXT_ERR,	/* 500 text/plain */
 	FK_FLOOD,	/* 200 with flood bytes, as fast as the socket takes */
+	FK_BURST,	/* chunked, 50 chunks in one write */
 	FK_HEADERS,	/* 200 JSON after 40 KiB of headers */
 	FK_RST,		/* over TCP: half a body, then a reset (RST) */
 	FK_DRIP,	/* 200 JSON [0, ..., 99] in 8-byte drops every 5 ms */

@@ -399,6 +399,31 @@ test_stream_pause(void)
 	fk_finish(&srv, c);
 }
 
+/*
+ * Pausing on the first of many chunks that came in one read holds the
+ * rest back until the resume, then delivers all of it in order.
+ */
+static void
+test_stream_pause_burst(void)
+{
+	uv_loop_t loop;
+	struct fk_srv srv;
+	struct dk_client *c;
+	struct stream_ctx sc = { .pause_at = 1 };
+
+	fk_start(&srv, &loop, 0);
+	srv.mode = FK_BURST;
+	c = fk_client(&srv, NULL);
+	stream_start(c, &sc, &loop);
+	dkt_wait(&loop, &sc.res);
+	ASSERT_EQ(sc.res.status, 0);
+	ASSERT_EQ(sc.while_paused, 0);
+	ASSERT_EQ(sc.bytes, 50 * 8);
+	ASSERT_CONTAINS(sc.text, "burst00\nburst01\n");
+	ASSERT_CONTAINS(sc.text, "burst48\nburst49\n");
+	fk_finish(&srv, c);
+}
+
 /* Cancelling a running stream ends it once with -ECANCELED. */
 static void
 test_stream_cancel(void)
@@ -880,6 +905,7 @@ TEST_MAIN(
 	T(test_post_body),
 	T(test_stream),
 	T(test_stream_pause),
+	T(test_stream_pause_burst),
 	T(test_stream_cancel),
 	T(test_stream_backpressure),
 	T(test_cancel_pending),
