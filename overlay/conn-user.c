@@ -166,3 +166,18 @@ ovl_conn_data(const struct ovl_conn *c)
 {
 	return (c->data);
 }
+
+/* Copies the counters. */
+void
+ovl_conn_stats(const struct ovl_conn *c, struct ovl_conn_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	st->records_rx = c->rec.records_rx;
+	st->rekeys_tx = c->rec.rekeys_tx;
+	st->rekeys_rx = c->rec.rekeys_rx;
+	st->inflight = c->inflight;
+	if (c->mux != NULL) {
+		st->buffered = ovl_mux_buffered(c->mux);
+		st->chans = ovl_mux_nchans(c->mux);
+	}
+}

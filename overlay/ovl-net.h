@@ -343,6 +343,18 @@ const char *ovl_conn_peer(const struct ovl_conn *c);
 const char *ovl_conn_key_name(const struct ovl_conn *c);
 /* Tells whether the connection is open (handshake done, not closing). */
 int ovl_conn_is_open(const struct ovl_conn *c);
+/* Counters of one connection. */
+struct ovl_conn_stats {
+	uint64_t	records_rx;	/* records opened */
+	uint64_t	rekeys_tx;	/* sending key changes */
+	uint64_t	rekeys_rx;	/* receiving key changes */
+	size_t		buffered;	/* bytes held by the multiplexer */
+	size_t		inflight;	/* bytes handed to the stream */
+	size_t		chans;		/* channels open, channel 0 included */
+};
+
+/* Copies the connection's counters. */
+void ovl_conn_stats(const struct ovl_conn *c, struct ovl_conn_stats *st);
 /* Takes a reference (who: the caller's name, for debugging). */
 void ovl_conn_ref(struct ovl_conn *c, const char *who);
 /* Drops a reference; the last one frees it once its handles closed. */

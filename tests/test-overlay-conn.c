@@ -423,6 +423,57 @@ test_reconnect(void)
 	fx_done(&f);
 }
 
+/* Rekeys by record count while data flows, and by time while idle. */
+static void
+test_rekey_live(void)
+{
+	static uint8_t big[300000];
+	struct fx f;
+	struct fx_dial r;
+	struct fx_sink s;
+	struct ovl_conn_stats st;
+	struct ovl_chan *ch;
+	const char *addrs[1];
+	size_t i;
+
+	for (i = 0; i < sizeof big; i++)
+		big[i] = (uint8_t)(i * 13 + 5);
+	fx_init(&f);
+	f.lim.rekey.records = 2;
+	fx_listen(&f);
+	addrs[0] = f.addr;
+	fx_dial(&f, addrs, 1, f.psk, 3000, &r);
+	ASSERT_OK(r.status);
+	memset(&s, 0, sizeof s);
+	ASSERT_OK(ovl_conn_chan_open(r.conn, &ch));
+	ovl_chan_set_cbs(ch, &fx_sink_cbs, &s);
+	ASSERT_OK(ovl_chan_write(ch, big, sizeof big));
+	ASSERT_OK(ovl_chan_close(ch));
+	fx_run_until(&f, &s.closed, 5000);
+	ASSERT_EQ(s.len, sizeof big);
+	ASSERT_MEMEQ(s.buf, big, sizeof big);
+	ovl_conn_stats(r.conn, &st);
+	ASSERT_GE(st.rekeys_tx, 2);
+	ASSERT_GE(st.rekeys_rx, 2);
+	ASSERT_GE(st.records_rx, 5);
+	free(s.buf);
+	ovl_conn_close(r.conn, OVL_GA_NORMAL, NULL);
+	/* the time budget: an idle connection still changes keys */
+	fx_stop_server(&f);
+	f.lim.rekey.records = 0;
+	f.lim.rekey.ms = 50;
+	fx_listen(&f);
+	fx_dial(&f, addrs, 1, f.psk, 3000, &r);
+	ASSERT_OK(r.status);
+	fx_run_for(&f, 400);
+	ovl_conn_stats(r.conn, &st);
+	ASSERT_GE(st.rekeys_tx, 3);
+	ASSERT_GE(st.rekeys_rx, 3);
+	ASSERT(ovl_conn_is_open(r.conn));
+	ovl_conn_close(r.conn, OVL_GA_NORMAL, NULL);
+	fx_done(&f);
+}
+
 /* Closing a server closes its clients with a reason. */
 static void
 test_server_close(void)
@@ -450,4 +501,4 @@ test_server_close(void)
 
 TEST_MAIN(T(test_echo_v4), T(test_echo_v6), T(test_candidates),
     T(test_wrong_psk), T(test_revoke), T(test_keepalive_idle),
-    T(test_reconnect), T(test_server_close))
+    T(test_reconnect), T(test_rekey_live), T(test_server_close))
