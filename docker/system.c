@@ -63,12 +63,12 @@ dk_ping(struct dk_client *c, dk_req_cb *cb, void *arg, struct dk_req **reqp)
 	return (rc);
 }
 
-/* Sends a GET to a fixed path. */
+/* Sends a GET to a fixed path; timeout_ms 0 is the client's default. */
 static int
-get(struct dk_client *c, const char *path, dk_req_cb *cb, void *arg,
-    struct dk_req **reqp)
+get(struct dk_client *c, const char *path, long timeout_ms, dk_req_cb *cb,
+    void *arg, struct dk_req **reqp)
 {
-	struct dk_req_opts o = { .path = path };
+	struct dk_req_opts o = { .path = path, .timeout_ms = timeout_ms };
 
 	return (dk_request(c, &o, cb, arg, reqp));
 }
@@ -78,14 +78,14 @@ int
 dk_version(struct dk_client *c, dk_req_cb *cb, void *arg,
     struct dk_req **reqp)
 {
-	return (get(c, "/version", cb, arg, reqp));
+	return (get(c, "/version", 0, cb, arg, reqp));
 }
 
 /* Asks system-wide information. */
 int
 dk_info(struct dk_client *c, dk_req_cb *cb, void *arg, struct dk_req **reqp)
 {
-	return (get(c, "/info", cb, arg, reqp));
+	return (get(c, "/info", 0, cb, arg, reqp));
 }
 
 /* Asks disk usage. */
@@ -93,7 +93,8 @@ int
 dk_disk_usage(struct dk_client *c, dk_req_cb *cb, void *arg,
     struct dk_req **reqp)
 {
-	return (get(c, "/system/df", cb, arg, reqp));
+	/* Sizing every layer and volume can take minutes on a big host. */
+	return (get(c, "/system/df", 10 * 60 * 1000, cb, arg, reqp));
 }
 
 /* Parses "1.41" into 141; -1 if it is not a version. */
