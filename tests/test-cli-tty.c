@@ -5,7 +5,8 @@
  * a sequence cut across reads acts as if whole. Raw mode on a real PTY
  * pair (openpty): the flags set, then restored exactly by
  * cli_tty_restore(), at exit, and when a forked child dies of SIGTERM,
- * SIGINT, SIGHUP or SIGQUIT; the window size through TIOCGWINSZ.
+ * SIGINT, SIGHUP or SIGQUIT; cooked while stopped by SIGTSTP and raw
+ * again on SIGCONT; the window size through TIOCGWINSZ.
  */
 #include <errno.h>
 #include <pty.h>
@@ -18,6 +19,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -366,7 +368,24 @@ test_tty_winsize(void)
 enum child_end {
 	END_SIGNAL,	/* killed by the parent with a signal */
 	END_EXIT,	/* returns from main without restoring */
+	END_STOP,	/* stopped, continued, then killed with sig */
 };
+
+/* Waits (up to 5 s) until the terminal on fd is raw; 0 or -1. */
+static int
+wait_raw(int fd)
+{
+	struct timespec ms = { 0, 1000000 };
+	struct termios t;
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		if (tcgetattr(fd, &t) == 0 && !(t.c_lflag & ICANON))
+			return (0);
+		(void)nanosleep(&ms, NULL);
+	}
+	return (-1);
+}
 
 /*
  * Forks a child that puts the PTY's slave in raw mode and then ends as
@@ -391,6 +410,12 @@ run_child(int sig, enum child_end how)
 	ASSERT(pid >= 0);
 	if (pid == 0) {
 		(void)setrlimit(RLIMIT_CORE, &no_core);
+		/*
+		 * A job of its own, as a shell makes one: a group whose
+		 * parent is outside it is not orphaned, so SIGTSTP stops it
+		 * (meson runs tests as session leaders).
+		 */
+		(void)setpgid(0, 0);
 		(void)close(ready[0]);
 		(void)close(go[1]);
 		if (cli_tty_raw(s) != 0)
@@ -398,8 +423,10 @@ run_child(int sig, enum child_end how)
 		if (write(ready[1], "R", 1) != 1)
 			_exit(91);
 		/* Wait for the parent's look, then end as told. */
-		if (read(go[0], &c, 1) != 1)
-			_exit(92);
+		while (read(go[0], &c, 1) != 1) {
+			if (errno != EINTR)
+				_exit(92);
+		}
 		if (how == END_EXIT)
 			exit(0);	/* atexit restores */
 		for (;;)
@@ -409,6 +436,21 @@ run_child(int sig, enum child_end how)
 	ASSERT_OK(close(go[0]));
 	ASSERT_EQ(read(ready[0], &c, 1), 1);
 	assert_raw(s);		/* the child's raw mode, seen from here */
+	if (how == END_STOP) {
+		/* Stopped: cooked for the shell; continued: raw again. */
+		ASSERT_OK(kill(pid, SIGTSTP));
+		ASSERT_EQ(waitpid(pid, &status, WUNTRACED), pid);
+		ASSERT(WIFSTOPPED(status));
+		ASSERT_EQ(WSTOPSIG(status), SIGTSTP);
+		ASSERT_OK(tcgetattr(s, &after));
+		if (!termios_same(&before, &after))
+			FAIL("terminal not restored while stopped");
+		ASSERT_OK(kill(pid, SIGCONT));
+		if (wait_raw(s) != 0)
+			FAIL("terminal not raw again after SIGCONT");
+		assert_raw(s);
+		how = END_SIGNAL;	/* and then it dies of sig */
+	}
 	if (how == END_SIGNAL) {
 		ASSERT_EQ(write(go[1], "G", 1), 1);
 		/* The child waits in pause() once it read "G". */
@@ -450,6 +492,13 @@ test_tty_other_signals(void)
 	run_child(SIGQUIT, END_SIGNAL);
 }
 
+/* SIGTSTP restores while stopped; SIGCONT makes it raw again. */
+static void
+test_tty_stop_cont(void)
+{
+	run_child(SIGTERM, END_STOP);
+}
+
 /* exit() without cli_tty_restore: the atexit hook restores. */
 static void
 test_tty_atexit(void)
@@ -466,4 +515,5 @@ TEST_MAIN(
 	T(test_tty_winsize),
 	T(test_tty_sigterm),
 	T(test_tty_other_signals),
+	T(test_tty_stop_cont),
 	T(test_tty_atexit))

@@ -273,7 +273,8 @@ int	cli_live_frame(struct cli_live *lv, const struct cli_table *t,
  * Puts the terminal on fd in raw mode, as ssh does, after saving its
  * settings, which are then restored by cli_tty_restore(), at exit, and
  * on SIGINT, SIGTERM, SIGHUP or SIGQUIT (for each of those still at its
- * default action: the handler restores, then re-raises the signal). One
+ * default action: the handler restores, then re-raises the signal); on
+ * SIGTSTP it is restored while stopped and raw again after SIGCONT. One
  * terminal at a time: -EBUSY if another is raw; -ENOTTY if fd is not one.
  */
 int	cli_tty_raw(int fd) WARN_UNUSED_RESULT;

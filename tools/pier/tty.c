@@ -10,9 +10,10 @@
  * process (a handler, installed only for those signals still at their
  * default action, restores with tcsetattr, puts the default action back
  * and re-raises, so the process still dies of the signal; it calls only
- * async-signal-safe functions). A handler has no argument and atexit no
- * context, so the saved settings live in file-scope state: the terminal
- * is one per process anyway, and a second cli_tty_raw is refused.
+ * async-signal-safe functions). SIGTSTP likewise restores and stops, and
+ * SIGCONT makes the terminal raw again. A handler has no argument and
+ * atexit no context, so the saved settings live in file-scope state: the
+ * terminal is one per process anyway, and a second cli_tty_raw is refused.
  *
  * The escape filter is ssh's: the escape character (default '~') right
  * after a newline or at the very start is held; "~." then detaches, "~?"
@@ -31,23 +32,55 @@
 
 #include "cli-out.h"
 
-/* The signals after which the terminal must not stay raw. */
-static const int tty_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-#define TTY_NSIGNALS	(sizeof(tty_signals) / sizeof(tty_signals[0]))
+static void tty_on_fatal(int);
+static void tty_on_stop(int);
+static void tty_on_cont(int);
 
-/* The raw terminal's fd, or -1; read by the signal handler. */
+/* A signal we watch while the terminal is raw, and our handler for it. */
+struct tty_hook {
+	int	  sig;
+	void	(*fn)(int);
+};
+
+/*
+ * The signals after which the terminal must not stay raw: those that end
+ * the process, and a stop (cooked while stopped, raw again on SIGCONT, as
+ * ssh does, so the shell the user returns to is usable).
+ */
+static const struct tty_hook tty_hooks[] = {
+	{ SIGINT, tty_on_fatal }, { SIGTERM, tty_on_fatal },
+	{ SIGHUP, tty_on_fatal }, { SIGQUIT, tty_on_fatal },
+	{ SIGTSTP, tty_on_stop }, { SIGCONT, tty_on_cont },
+};
+#define TTY_NHOOKS	(sizeof(tty_hooks) / sizeof(tty_hooks[0]))
+
+/* The raw terminal's fd, or -1; read by the signal handlers. */
 static volatile sig_atomic_t tty_fd = -1;
-/* Its settings before raw mode. */
+/* Its settings before raw mode, and in raw mode. */
 static struct termios tty_saved;
-/* The actions our handler replaced, and which ones it did. */
-static struct sigaction tty_old[TTY_NSIGNALS];
-static volatile sig_atomic_t tty_hooked[TTY_NSIGNALS];
+static struct termios tty_raw;
+/* The actions our handlers replaced, and which ones they did. */
+static struct sigaction tty_old[TTY_NHOOKS];
+static volatile sig_atomic_t tty_hooked[TTY_NHOOKS];
 /* Whether the atexit hook is registered. */
 static int tty_atexit_set;
 
+/* Sets the action of hook i to our handler or to the default. */
+static void
+tty_set_action(size_t i, int ours)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = ours ? tty_hooks[i].fn : SIG_DFL;
+	sa.sa_flags = SA_RESTART;
+	(void)sigfillset(&sa.sa_mask);
+	(void)sigaction(tty_hooks[i].sig, &sa, NULL);
+}
+
 /* Restores the terminal, then dies of the signal as if not caught. */
 static void
-tty_on_signal(int sig)
+tty_on_fatal(int sig)
 {
 	int saved_errno = errno, fd = (int)tty_fd;
 	size_t i;
@@ -55,14 +88,48 @@ tty_on_signal(int sig)
 	if (fd >= 0)
 		(void)tcsetattr(fd, TCSANOW, &tty_saved);
 	tty_fd = -1;
-	for (i = 0; i < TTY_NSIGNALS; i++) {
-		if (tty_signals[i] == sig && tty_hooked[i]) {
+	for (i = 0; i < TTY_NHOOKS; i++) {
+		if (tty_hooks[i].sig == sig && tty_hooked[i]) {
 			(void)sigaction(sig, &tty_old[i], NULL);
 			tty_hooked[i] = 0;
 		}
 	}
 	/* Blocked while we run: delivered, by default, when we return. */
 	(void)raise(sig);
+	errno = saved_errno;
+}
+
+/* Restores the terminal, then stops as if not caught. */
+static void
+tty_on_stop(int sig)
+{
+	int saved_errno = errno, fd = (int)tty_fd;
+	size_t i;
+
+	if (fd >= 0)
+		(void)tcsetattr(fd, TCSANOW, &tty_saved);
+	for (i = 0; i < TTY_NHOOKS; i++) {
+		if (tty_hooks[i].sig == sig)
+			tty_set_action(i, 0);	/* SIGCONT hooks it again */
+	}
+	(void)raise(sig);
+	errno = saved_errno;
+}
+
+/* Back from a stop: raw again, and ready for the next stop. */
+static void
+tty_on_cont(int sig)
+{
+	int saved_errno = errno, fd = (int)tty_fd;
+	size_t i;
+
+	(void)sig;
+	if (fd >= 0)
+		(void)tcsetattr(fd, TCSANOW, &tty_raw);
+	for (i = 0; i < TTY_NHOOKS; i++) {
+		if (tty_hooks[i].sig == SIGTSTP && tty_hooked[i])
+			tty_set_action(i, 1);
+	}
 	errno = saved_errno;
 }
 
@@ -84,42 +151,39 @@ tty_set(int fd, int when, const struct termios *tio)
 	return (0);
 }
 
-/* Installs the signal handler where the action is still the default. */
+/* Installs our handlers where the action is still the default. */
 static void
 tty_hook_signals(void)
 {
-	struct sigaction sa;
 	size_t i;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = tty_on_signal;
-	(void)sigfillset(&sa.sa_mask);
-	for (i = 0; i < TTY_NSIGNALS; i++) {
-		if (sigaction(tty_signals[i], NULL, &tty_old[i]) != 0)
+	for (i = 0; i < TTY_NHOOKS; i++) {
+		if (sigaction(tty_hooks[i].sig, NULL, &tty_old[i]) != 0)
 			continue;
 		if ((tty_old[i].sa_flags & SA_SIGINFO) ||
 		    tty_old[i].sa_handler != SIG_DFL)
 			continue;	/* the program handles it itself */
-		if (sigaction(tty_signals[i], &sa, NULL) == 0)
-			tty_hooked[i] = 1;
+		tty_hooked[i] = 1;
+		tty_set_action(i, 1);
 	}
 }
 
-/* Puts the default actions back where we replaced them. */
+/* Puts the old actions back where we replaced them. */
 static void
 tty_unhook_signals(void)
 {
 	struct sigaction cur;
 	size_t i;
 
-	for (i = 0; i < TTY_NSIGNALS; i++) {
+	for (i = 0; i < TTY_NHOOKS; i++) {
 		if (!tty_hooked[i])
 			continue;
-		if (sigaction(tty_signals[i], NULL, &cur) == 0 &&
-		    !(cur.sa_flags & SA_SIGINFO) &&
-		    cur.sa_handler == tty_on_signal)
-			(void)sigaction(tty_signals[i], &tty_old[i], NULL);
 		tty_hooked[i] = 0;
+		if (sigaction(tty_hooks[i].sig, NULL, &cur) == 0 &&
+		    !(cur.sa_flags & SA_SIGINFO) &&
+		    (cur.sa_handler == tty_hooks[i].fn ||
+		    cur.sa_handler == SIG_DFL))
+			(void)sigaction(tty_hooks[i].sig, &tty_old[i], NULL);
 	}
 }
 
@@ -127,7 +191,6 @@ tty_unhook_signals(void)
 int
 cli_tty_raw(int fd)
 {
-	struct termios raw;
 	int rc;
 
 	if (tty_fd >= 0)
@@ -136,17 +199,17 @@ cli_tty_raw(int fd)
 		return (-ENOTTY);
 	if (tcgetattr(fd, &tty_saved) != 0)
 		return (-errno);
-	raw = tty_saved;
-	raw.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP |
+	tty_raw = tty_saved;
+	tty_raw.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP |
 	    INLCR | IGNCR | ICRNL | IXON | IXANY | IXOFF);
-	raw.c_iflag |= IGNPAR;
-	raw.c_oflag &= ~(tcflag_t)OPOST;
-	raw.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL | ICANON |
+	tty_raw.c_iflag |= IGNPAR;
+	tty_raw.c_oflag &= ~(tcflag_t)OPOST;
+	tty_raw.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL | ICANON |
 	    ISIG | IEXTEN);
-	raw.c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
-	raw.c_cflag |= CS8;
-	raw.c_cc[VMIN] = 1;
-	raw.c_cc[VTIME] = 0;
+	tty_raw.c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
+	tty_raw.c_cflag |= CS8;
+	tty_raw.c_cc[VMIN] = 1;
+	tty_raw.c_cc[VTIME] = 0;
 	if (!tty_atexit_set) {
 		if (atexit(tty_at_exit) != 0)
 			return (-ENOMEM);
@@ -155,7 +218,7 @@ cli_tty_raw(int fd)
 	/* Hooks first: from the moment it is raw, a signal restores it. */
 	tty_fd = fd;
 	tty_hook_signals();
-	rc = tty_set(fd, TCSADRAIN, &raw);
+	rc = tty_set(fd, TCSADRAIN, &tty_raw);
 	if (rc != 0) {
 		tty_unhook_signals();
 		tty_fd = -1;
