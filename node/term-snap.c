@@ -10,11 +10,15 @@
  * Input modes libvterm keeps private (application cursor and keypad
  * keys, bracketed paste, newline mode, focus reports, the mouse encoding)
  * are read back by asking libvterm to encode a key, a paste, a focus
- * event or a click into a private buffer and looking at the bytes.
+ * event or a click into a private buffer and looking at the bytes. The
+ * scroll region, left/right margins, origin mode and autowrap come from
+ * asking libvterm DECRQSS/DECRQM questions, which it answers the same
+ * way, when its parser is between sequences. A snapshot taken in the
+ * middle of a sequence or a UTF-8 character ends with its first bytes.
  *
- * Not reproduced (libvterm does not expose them): the scroll region,
- * insert and origin modes, the character set in use, the cursor saved by
- * DECSC, double-width lines and a pending wrap.
+ * Not reproduced (libvterm does not tell): insert mode, the character
+ * set in use, the cursor saved by DECSC, double-width lines and a
+ * pending wrap; nor the margins when the snapshot falls mid-sequence.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -377,6 +381,80 @@ encode_modes(struct term_screen *s, struct term__sbuf *b)
 	s->probing = 0;
 }
 
+/* Asks libvterm (when its parser is between sequences) a DECRQSS or
+ * DECRQM question; returns the reply's numbers in v[], their count. */
+static int
+ask(struct term_screen *s, const char *q, int v[2])
+{
+	const char *p, *end;
+	int n = 0;
+
+	probe_begin(s);
+	vterm_input_write(s->vt, q, strlen(q));
+	s->probing = 0;
+	end = s->probe + s->probe_len;
+	/* Skip the reply's introducer ("\033P1$r", "\033[?6;"). */
+	for (p = s->probe; p < end && (*p < '0' || *p > '9'); p++)
+		;
+	if (q[1] == 'P' && p < end)
+		p++;	/* DECRQSS: "1$r" says the request was valid */
+	else if (q[1] == '[') {
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;	/* DECRQM: the mode number */
+	}
+	while (p < end && n < 2) {
+		if (*p >= '0' && *p <= '9') {
+			v[n] = 0;
+			while (p < end && *p >= '0' && *p <= '9' &&
+			    v[n] < 100000)
+				v[n] = v[n] * 10 + (*p++ - '0');
+			n++;
+		} else if (*p == ';' || *p == '$' || *p == 'r')
+			p++;
+		else
+			break;
+	}
+	return (n);
+}
+
+/* Appends the scroll region, margins, origin mode and autowrap, which
+ * libvterm answers about. Only between sequences: a question in the
+ * middle of one would break it. Returns 1 if origin mode is on (the
+ * cursor is then placed relative to *top, *left). */
+static int
+encode_margins(struct term_screen *s, struct term__sbuf *b, int *top,
+    int *left)
+{
+	int v[2], lr, origin;
+
+	*top = *left = 0;
+	if (s->gstate != TERM__G_TEXT || s->utf8_need != 0 ||
+	    s->hold_len != 0)
+		return (0);
+	lr = ask(s, "\033[?69$p", v) == 1 && v[0] == 1;
+	if (lr) {
+		sbuf_str(b, "\033[?69h");
+		if (ask(s, "\033P$qs\033\\", v) == 2 && v[0] >= 1 &&
+		    v[1] > v[0] && v[1] <= s->cols) {
+			sbuf_fmt(b, "\033[%d;%ds", v[0], v[1]);
+			*left = v[0] - 1;
+		}
+	}
+	if (ask(s, "\033P$qr\033\\", v) == 2 && v[0] >= 1 && v[1] > v[0] &&
+	    v[1] <= s->rows && (v[0] > 1 || v[1] < s->rows)) {
+		sbuf_fmt(b, "\033[%d;%dr", v[0], v[1]);
+		*top = v[0] - 1;
+	}
+	if (ask(s, "\033[?7$p", v) == 1 && v[0] == 2)
+		sbuf_str(b, "\033[?7l");
+	origin = ask(s, "\033[?6$p", v) == 1 && v[0] == 1;
+	if (origin)
+		sbuf_str(b, "\033[?6h");
+	else
+		*top = *left = 0;
+	return (origin);
+}
+
 /* Appends the window title, without control characters. */
 static void
 encode_title(struct term_screen *s, struct term__sbuf *b)
@@ -455,7 +533,7 @@ term_screen_snapshot(struct term_screen *s, int flags, char **out,
 	struct term__sbuf b = { 0 };
 	struct term__pen cur;
 	VTermPos pos;
-	int shape;
+	int shape, top, left;
 
 	*out = NULL;
 	*len = 0;
@@ -464,7 +542,7 @@ term_screen_snapshot(struct term_screen *s, int flags, char **out,
 	 * special modes, ASCII G0, cleared. */
 	sbuf_str(&b, "\033[?1049l\033[0m\033[4l\033[?6l\033[?7h\033[r\033(B"
 	    "\033[?1l\033>\033[20l\033[?2004l\033[?1004l\033[?1000l"
-	    "\033[?1002l\033[?1003l\033[?1006l\033[?1015l\033[?5l"
+	    "\033[?1002l\033[?1003l\033[?1006l\033[?1015l\033[?5l\033[?69l"
 	    "\033[?25h\033[H\033[2J");
 	if ((flags & TERM_SNAP_SCROLLBACK) != 0)
 		encode_scrollback(s, &b);
@@ -486,7 +564,11 @@ term_screen_snapshot(struct term_screen *s, int flags, char **out,
 	    s->cursor_shape == VTERM_PROP_CURSORSHAPE_BAR_LEFT ? 5 : 1;
 	sbuf_fmt(&b, "\033[%d q", shape + (s->cursor_blink ? 0 : 1));
 	vterm_state_get_cursorpos(s->st, &pos);
-	sbuf_fmt(&b, "\033[%d;%dH", pos.row + 1, pos.col + 1);
+	if (encode_margins(s, &b, &top, &left))
+		sbuf_fmt(&b, "\033[%d;%dH", pos.row - top + 1,
+		    pos.col - left + 1);	/* origin mode */
+	else
+		sbuf_fmt(&b, "\033[%d;%dH", pos.row + 1, pos.col + 1);
 	encode_state_pen(s, &b, &cur);
 	if (!s->cursor_visible)
 		sbuf_str(&b, "\033[?25l");

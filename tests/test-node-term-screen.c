@@ -600,6 +600,42 @@ test_open_sequence_carries_over(void)
 	}
 }
 
+/* The scroll region, left/right margins, origin mode and autowrap carry
+ * over: later output scrolls and wraps the same on both. */
+static void
+test_regions_carry_over(void)
+{
+	static const char *const setups[] = {
+	    "\033[3;10r\033[10;1H",
+	    "\033[?69h\033[5;30s\033[3;10r\033[?6h\033[2;3Hx",
+	    "\033[?7l\033[4;70H",
+	    "\033[2;20r\033[?6h\033[5;1H\033[?7l",
+	};
+	struct term_screen *a, *b;
+	char more[64];
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof(setups) / sizeof(setups[0]); i++) {
+		ASSERT_OK(term_screen_new(&a, 24, 80, 0, 0));
+		for (k = 0; k < 30; k++) {
+			snprintf(more, sizeof more, "base %d\r\n", k);
+			feed(a, more);
+		}
+		feed(a, setups[i]);
+		b = replay(a, 0);
+		for (k = 0; k < 20; k++) {
+			snprintf(more, sizeof more, "more %d and a longer "
+			    "line that goes past the margin\r\n", k);
+			feed(a, more);
+			feed(b, more);
+		}
+		assert_same_screen(a, b);
+		term_screen_free(b);
+		term_screen_free(a);
+	}
+}
+
 TEST_MAIN(
 	T(test_roundtrip_colours),
 	T(test_pen_carries_over),
@@ -610,5 +646,6 @@ TEST_MAIN(
 	T(test_confusing_input),
 	T(test_title_sanitised),
 	T(test_same_as_libvterm),
-	T(test_open_sequence_carries_over)
+	T(test_open_sequence_carries_over),
+	T(test_regions_carry_over)
 )
