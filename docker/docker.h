@@ -268,7 +268,7 @@ int dk_version(struct dk_client *c, dk_req_cb *cb, void *arg,
 /* GET /info: system-wide information. */
 int dk_info(struct dk_client *c, dk_req_cb *cb, void *arg,
     struct dk_req **reqp) WARN_UNUSED_RESULT;
-/* GET /system/df: disk usage of images, containers, volumes, cache. */
+/* GET /system/df: disk usage of all objects (times out after 10 min). */
 int dk_disk_usage(struct dk_client *c, dk_req_cb *cb, void *arg,
     struct dk_req **reqp) WARN_UNUSED_RESULT;
 
