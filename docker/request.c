@@ -149,6 +149,8 @@ dk__req_setup(struct dk_req *req, const struct dk_req_opts *o)
 	SET(CURLOPT_HEADERDATA, req);
 	SET(CURLOPT_USERAGENT, "pier/" PIER_VERSION);
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	/* The Engine API is HTTP/1.1: no h2 by ALPN on a TLS endpoint. */
+	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
 	if (!(req->flags & (DK_REQ_STREAM | DK_REQ_NOTIMEOUT)))
 		SET(CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms :
