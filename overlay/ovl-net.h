@@ -407,7 +407,11 @@ int ovl_server_new(uv_loop_t *loop, const struct ovl_identity *id,
     struct ovl_keystore *ks, const struct ovl_limits *lim,
     const struct ovl_server_cbs *cbs, void *arg, struct ovl_server **out)
     WARN_UNUSED_RESULT;
-/* Listens on "host:port" ("0.0.0.0:7437", "[::]:7437", "127.0.0.1:0"). */
+/*
+ * Listens on a numeric "host:port" ("0.0.0.0:7437", "[::]:7437",
+ * "127.0.0.1:0"). An IPv6 address listens for IPv6 only, so "0.0.0.0"
+ * and "[::]" can share a port; -EINVAL (with *cause) for a bad address.
+ */
 int ovl_server_listen(struct ovl_server *s, const char *hostport,
     char **cause) WARN_UNUSED_RESULT;
 /* The port of the i-th listener (bound port for ":0"), or -ENOENT. */

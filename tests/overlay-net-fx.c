@@ -70,8 +70,13 @@ static const struct ovl_chan_cbs echo_cbs = { echo_data, NULL, echo_close };
 static void
 echo_open(struct ovl_conn *c, struct ovl_chan *ch, void *arg)
 {
+	struct fx *f = arg;
+
 	(void)c;
 	ovl_chan_set_cbs(ch, &echo_cbs, arg);
+	f->last_chan = ch;
+	if (f->pause_chans)
+		ovl_chan_pause(ch);
 }
 
 static const struct ovl_conn_cbs echo_conn_cbs = { echo_open, NULL };

@@ -31,6 +31,8 @@ struct fx {
 	struct ovl_conn			*last_auth;
 	int				 server_closed;
 	int				 echo_closes;	/* server-side chans */
+	int				 pause_chans;	/* pause new ones */
+	struct ovl_chan			*last_chan;	/* last one opened */
 	void				(*on_auth_extra)(struct fx *,
 					    struct ovl_conn *);
 };

@@ -474,6 +474,85 @@ test_rekey_live(void)
 	fx_done(&f);
 }
 
+/* A writer's view of back-pressure. */
+struct bp {
+	struct fx_sink	 sink;
+	int		 drains;
+};
+
+/* Echoed bytes come back. */
+static void
+bp_data(struct ovl_chan *c, const uint8_t *buf, size_t len, void *arg)
+{
+	struct bp *b = arg;
+
+	fx_sink_cbs.on_data(c, buf, len, &b->sink);
+}
+
+/* The send queue emptied. */
+static void
+bp_drain(struct ovl_chan *c, void *arg)
+{
+	struct bp *b = arg;
+
+	(void)c;
+	b->drains++;
+}
+
+static const struct ovl_chan_cbs bp_cbs = { bp_data, bp_drain, NULL };
+
+/* A paused reader on the node stalls the writer without piling up. */
+static void
+test_backpressure(void)
+{
+	static uint8_t chunk[64 * 1024];
+	struct fx f;
+	struct fx_dial r;
+	struct bp b;
+	struct ovl_conn_stats cs, ns;
+	struct ovl_chan *ch;
+	const char *addrs[1];
+	size_t written = 0;
+	int rc, i;
+
+	fx_init(&f);
+	f.pause_chans = 1;
+	fx_listen(&f);
+	addrs[0] = f.addr;
+	fx_dial(&f, addrs, 1, f.psk, 3000, &r);
+	ASSERT_OK(r.status);
+	memset(&b, 0, sizeof b);
+	ASSERT_OK(ovl_conn_chan_open(r.conn, &ch));
+	ovl_chan_set_cbs(ch, &bp_cbs, &b);
+	while ((rc = ovl_chan_write(ch, chunk, sizeof chunk)) == 0)
+		written += sizeof chunk;
+	ASSERT_EQ(rc, -ENOBUFS);
+	ASSERT_LE(written, OVL_CHAN_QUEUE + OVL_WINDOW);
+	ASSERT_GE(written, OVL_CHAN_QUEUE);
+	b.drains = 0;		/* the first writes went out at once */
+	fx_run_for(&f, 300);
+	/* the node holds at most the window; the rest waits at the writer */
+	ovl_conn_stats(f.last_auth, &ns);
+	ovl_conn_stats(r.conn, &cs);
+	ASSERT_LE(ns.buffered, OVL_WINDOW);
+	ASSERT_GE(ns.buffered, OVL_WINDOW - sizeof chunk);
+	ASSERT_EQ(cs.buffered, written - OVL_WINDOW);
+	ASSERT_EQ(ovl_chan_credit(ch), 0);
+	ASSERT_EQ(b.sink.len, 0);
+	ASSERT_EQ(b.drains, 0);
+	/* the reader resumes: everything flows, echoed back in full */
+	ovl_chan_resume(f.last_chan);
+	for (i = 0; i < 200 && b.sink.len < written; i++)
+		fx_run_for(&f, 20);
+	ASSERT_EQ(b.sink.len, written);
+	ASSERT_GE(b.drains, 1);
+	ovl_conn_stats(f.last_auth, &ns);
+	ASSERT_EQ(ns.buffered, 0);
+	free(b.sink.buf);
+	ovl_conn_close(r.conn, OVL_GA_NORMAL, NULL);
+	fx_done(&f);
+}
+
 /* Closing a server closes its clients with a reason. */
 static void
 test_server_close(void)
@@ -501,4 +580,5 @@ test_server_close(void)
 
 TEST_MAIN(T(test_echo_v4), T(test_echo_v6), T(test_candidates),
     T(test_wrong_psk), T(test_revoke), T(test_keepalive_idle),
-    T(test_reconnect), T(test_rekey_live), T(test_server_close))
+    T(test_reconnect), T(test_rekey_live), T(test_backpressure),
+    T(test_server_close))
