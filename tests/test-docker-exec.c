@@ -273,6 +273,53 @@ test_attach(void)
 	dkt_close(&loop, c);
 }
 
+/* Attach with a TTY: a container's shell, resized, its exit code. */
+static void
+test_attach_tty(void)
+{
+	uv_loop_t loop;
+	struct dk_client *c;
+	static struct sink k;
+	struct dk_hijack_cbs cbs = { .on_data = on_data, .on_end = on_end,
+	    .arg = &k };
+	const char *tag = dkt_tag("exec-attach-tty");
+	char label[192];
+	const char *labels[] = { "pier.test=1", label, NULL };
+	const char *cmd[] = { "sh", NULL };
+	struct dk_create_opts co = { .image = dkt_image(), .cmd = cmd,
+	    .labels = labels, .open_stdin = 1, .tty = 1 };
+	struct dkt_res res = { 0 };
+	char *id;
+
+	memset(&k, 0, sizeof k);
+	c = dkt_client(&loop);
+	snprintf(label, sizeof label, "pier.test.case=%s", tag);
+	DKT(&loop, res, dk_container_create(c, &co, dkt_cb, &res, NULL));
+	if (res.status != 0)
+		FAIL("create: %s", res.msg);
+	id = strdup(json_string_value(json_object_get(res.result, "Id")));
+	DKT(&loop, res, dk_container_start(c, id, dkt_cb, &res, NULL));
+	ASSERT_OK(res.status);
+	ASSERT_OK(dk_container_attach(c, id, 1, 1, 0, &cbs, &k.h));
+	DKT(&loop, res, dk_container_resize(c, id, 25, 77, dkt_cb, &res,
+	    NULL));
+	if (res.status != 0)
+		FAIL("resize: %s", res.msg);
+	ASSERT_OK(dk_hijack_write(k.h, "stty size; exit 9\n", 18));
+	RUN_UNTIL(&loop, k.ended);
+	if (k.status != 0)
+		FAIL("attach ended %d: %s", k.status, k.msg);
+	ASSERT_CONTAINS(k.out, "25 77\r\n");
+	ASSERT_EQ(k.raw, k.chunks);
+	DKT(&loop, res, dk_container_wait(c, id, NULL, dkt_cb, &res, NULL));
+	ASSERT_EQ(json_integer_value(json_object_get(res.result,
+	    "StatusCode")), 9);
+	dkt_reset(&res);
+	dkt_cleanup(&loop, c, tag);
+	free(id);
+	dkt_close(&loop, c);
+}
+
 /* Errors come with the engine's message; no callback on refusal. */
 static void
 test_errors(void)
@@ -653,4 +700,4 @@ test_tcp(void)
 }
 
 TEST_MAIN(T(test_notty), T(test_tty_resize), T(test_stdin), T(test_attach),
-    T(test_errors), T(test_pause_cancel), T(test_tcp))
+    T(test_attach_tty), T(test_errors), T(test_pause_cancel), T(test_tcp))
