@@ -192,8 +192,9 @@ test_candidates(void)
 		FAIL("dial: %s", r.cause);
 	ASSERT_STREQ(ovl_conn_peer(r.conn), f.addr);
 	ASSERT_EQ(m.n, 1);		/* the silent one was tried */
-	/* the dead one failed at once, the silent one lost after a stagger */
-	ASSERT_LT(r.ms, 1500);
+	/* the dead one failed at once, the silent one lost after a stagger
+	 * (250 ms), long before the 3 s timeout it would otherwise take */
+	ASSERT_LT(r.ms, 2500);
 	ovl_conn_close(r.conn, OVL_GA_NORMAL, NULL);
 	/* only silent candidates: the overall timeout ends it */
 	addrs[0] = mutea;
@@ -201,7 +202,7 @@ test_candidates(void)
 	ASSERT_EQ(r.status, -ETIMEDOUT);
 	ASSERT_CONTAINS(r.cause, "no answer");
 	ASSERT_GE(r.ms, 250);
-	ASSERT_LT(r.ms, 1500);
+	ASSERT_LT(r.ms, 2500);
 	/* only dead ones: refused */
 	addrs[0] = dead;
 	fx_dial(&f, addrs, 1, f.psk, 3000, &r);
@@ -306,13 +307,13 @@ test_keepalive_idle(void)
 
 	fx_init(&f);
 	f.lim.keepalive_ms = 50;
-	f.lim.idle_ms = 250;
+	f.lim.idle_ms = 600;		/* 12 keepalives: robust under load */
 	fx_listen(&f);
 	addrs[0] = f.addr;
 	fx_dial(&f, addrs, 1, f.psk, 3000, &r);
 	ASSERT_OK(r.status);
 	fx_watch_close(r.conn, &cl);
-	fx_run_for(&f, 800);
+	fx_run_for(&f, 1500);
 	ASSERT_EQ(cl.closed, 0);
 	ASSERT(ovl_conn_is_open(r.conn));
 	ovl_conn_close(r.conn, OVL_GA_NORMAL, NULL);
