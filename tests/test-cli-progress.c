@@ -417,6 +417,51 @@ test_live_plain(void)
 	cli_table_free(t);
 }
 
+/* docker stats' cells and table for the example in docker's docs. */
+static void
+test_stats_cells(void)
+{
+	char cells[CLI_STATS_COLS][CLI_STATS_CELL];
+	const char *row[CLI_STATS_COLS];
+	struct cli_table *t;
+	json_t *st, *empty;
+	size_t i;
+	char *s;
+
+	st = json_loads("{\"id\":\"b95a83497c9161c9b444e3d70e1a9dfe8226e6a6"
+	    "e9a3b8f5e2f2c09a9a7e3c8d\",\"name\":\"/awesome_brattain\","
+	    "\"cpu_pct\":0.28,\"mem_used\":5902434,\"mem_limit\":2095944041,"
+	    "\"mem_pct\":0.28,\"net_rx\":916,\"net_tx\":0,"
+	    "\"blk_read\":147000,\"blk_write\":0,\"pids\":9,"
+	    "\"time\":1700000000}", 0, NULL);
+	ASSERT_NOT_NULL(st);
+	t = cli_table_new(cli_stats_headers, CLI_STATS_COLS);
+	ASSERT_OK(cli_stats_cells(st, 0, cells));
+	for (i = 0; i < CLI_STATS_COLS; i++)
+		row[i] = cells[i];
+	ASSERT_OK(cli_table_add(t, row));
+	empty = json_object();
+	ASSERT_OK(cli_stats_cells(empty, 0, cells));	/* all unknown */
+	json_decref(empty);
+	ASSERT_OK(cli_table_add(t, row));
+	s = cli_table_render(t, 0, NULL);
+	ASSERT_STREQ(s,
+	    "CONTAINER ID   NAME               CPU %     MEM USAGE / LIMIT     "
+	    "MEM %     NET I/O     BLOCK I/O    PIDS\n"
+	    "b95a83497c91   awesome_brattain   0.28%     5.629MiB / 1.952GiB   "
+	    "0.28%     916B / 0B   147kB / 0B   9\n"
+	    "--             --                 --        -- / --               "
+	    "--        -- / --     -- / --      --\n");
+	free(s);
+	ASSERT_OK(cli_stats_cells(st, 1, cells));
+	ASSERT_STREQ(cells[0], "b95a83497c9161c9b444e3d70e1a9dfe8226e6a6e9a3b8f5"
+	    "e2f2c09a9a7e3c8d");
+	ASSERT_EQ(cli_stats_cells(json_object_get(st, "pids"), 0, cells),
+	    -EPROTO);
+	json_decref(st);
+	cli_table_free(t);
+}
+
 TEST_MAIN(
 	T(test_pull_terminal_wide),
 	T(test_pull_terminal_narrow),
@@ -425,4 +470,5 @@ TEST_MAIN(
 	T(test_pull_bounds),
 	T(test_pull_end_error),
 	T(test_live_terminal),
-	T(test_live_plain))
+	T(test_live_plain),
+	T(test_stats_cells))

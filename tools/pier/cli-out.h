@@ -245,6 +245,23 @@ int	cli_progress_update(struct cli_progress *p, const char *id,
 int	cli_progress_event(struct cli_progress *p, const json_t *ev,
 	    char **cause) WARN_UNUSED_RESULT;
 
+/* Columns of docker stats, and how many there are. */
+#define CLI_STATS_COLS		8
+/* Room for one stats cell (a full id, a long name). */
+#define CLI_STATS_CELL		256
+extern const char *const cli_stats_headers[CLI_STATS_COLS];
+
+/*
+ * Fills the docker stats cells (CONTAINER ID, NAME, CPU %, MEM USAGE /
+ * LIMIT, MEM %, NET I/O, BLOCK I/O, PIDS) from a stats object as the node
+ * sends it ({id, name, cpu_pct, mem_used, mem_limit, mem_pct, net_rx,
+ * net_tx, blk_read, blk_write, pids}), worded as docker stats words them;
+ * a missing value shows as "--". The id is cut to 12 unless no_trunc.
+ * 0, or -EPROTO if st is not an object.
+ */
+int	cli_stats_cells(const json_t *st, int no_trunc,
+	    char cells[CLI_STATS_COLS][CLI_STATS_CELL]) WARN_UNUSED_RESULT;
+
 /* A table redrawn in place (pier stats), or printed frame after frame. */
 struct cli_live {
 	FILE		*fp;

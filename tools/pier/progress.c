@@ -20,7 +20,8 @@
  * The live table is docker stats' way: cursor home, each line followed by
  * erase-to-end-of-line (a shorter line leaves nothing behind), then erase
  * below (fewer rows leave nothing behind), all in one write. Lines are cut
- * to the terminal so the table never scrolls.
+ * to the terminal so the table never scrolls. Its rows are docker stats'
+ * cells, worded from the node's stats objects by cli_stats_cells().
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -86,6 +87,8 @@ progress_text(struct cli__buf *b, int64_t current, int64_t total,
 
 	if (current <= 0 && total <= 0)
 		return;
+	if (current < 0)
+		current = 0;
 	cli__buf_str(b, " ");
 	(void)cli_human_size(cur, (double)current, 4);
 	if (total <= 0) {
@@ -267,6 +270,80 @@ cli_progress_event(struct cli_progress *p, const json_t *ev, char **cause)
 	tot = json_object_get(json_is_object(detail) ? detail : ev, "total");
 	return (cli_progress_update(p, id ? json_string_value(id) : "",
 	    json_string_value(status), json_bytes(cur), json_bytes(tot)));
+}
+
+/* The columns of docker stats. */
+const char *const cli_stats_headers[CLI_STATS_COLS] = {
+	"CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %",
+	"NET I/O", "BLOCK I/O", "PIDS"
+};
+
+/* A number from a stats object, or -1 when absent or not a number. */
+static double
+stat_num(const json_t *st, const char *key)
+{
+	const json_t *v = json_object_get(st, key);
+
+	if (json_is_number(v) && json_number_value(v) >= 0)
+		return (json_number_value(v));
+	return (-1);
+}
+
+/* "A / B" of two sizes, each decimal (prec digits) or binary (prec 0). */
+static void
+stat_pair(char out[static CLI_HUMAN_LEN], double a, double b, int prec)
+{
+	char x[CLI_HUMAN_LEN], y[CLI_HUMAN_LEN];
+
+	if (a < 0 || b < 0) {
+		(void)snprintf(out, CLI_HUMAN_LEN, "-- / --");
+		return;
+	}
+	if (prec == 0) {
+		(void)cli_human_bytes(x, a);
+		(void)cli_human_bytes(y, b);
+	} else {
+		(void)cli_human_size(x, a, prec);
+		(void)cli_human_size(y, b, prec);
+	}
+	(void)snprintf(out, CLI_HUMAN_LEN, "%.24s / %.24s", x, y);
+}
+
+/* Fills the docker stats cells of one container. */
+int
+cli_stats_cells(const json_t *st, int no_trunc,
+    char cells[CLI_STATS_COLS][CLI_STATS_CELL])
+{
+	const char *id, *name;
+	double pids;
+
+	if (!json_is_object(st))
+		return (-EPROTO);
+	id = json_string_value(json_object_get(st, "id"));
+	name = json_string_value(json_object_get(st, "name"));
+	if (id == NULL || *id == '\0')
+		(void)snprintf(cells[0], CLI_STATS_CELL, "--");
+	else if (no_trunc)
+		(void)snprintf(cells[0], CLI_STATS_CELL, "%s", id);
+	else
+		(void)cli_short_id(cells[0], id);
+	if (name != NULL && *name == '/')
+		name++;
+	(void)snprintf(cells[1], CLI_STATS_CELL, "%s",
+	    name != NULL && *name != '\0' ? name : "--");
+	(void)cli_human_percent(cells[2], stat_num(st, "cpu_pct"));
+	stat_pair(cells[3], stat_num(st, "mem_used"),
+	    stat_num(st, "mem_limit"), 0);
+	(void)cli_human_percent(cells[4], stat_num(st, "mem_pct"));
+	stat_pair(cells[5], stat_num(st, "net_rx"), stat_num(st, "net_tx"), 3);
+	stat_pair(cells[6], stat_num(st, "blk_read"),
+	    stat_num(st, "blk_write"), 3);
+	pids = stat_num(st, "pids");
+	if (pids < 0)
+		(void)snprintf(cells[7], CLI_STATS_CELL, "--");
+	else
+		(void)snprintf(cells[7], CLI_STATS_CELL, "%.0f", pids);
+	return (0);
 }
 
 /* Sets up a live table. */
