@@ -97,8 +97,13 @@ poll_cb(uv_poll_t *h, int status, int events)
 	struct dk_client *c = s->c;
 	int flags = 0, running;
 
+	/*
+	 * An error (a reset, say) is CURL_CSELECT_ERR, with IN and OUT so
+	 * that curl reads or writes and reports the socket's own error
+	 * rather than a bare "select/poll returned error".
+	 */
 	if (status < 0)
-		flags = CURL_CSELECT_ERR;
+		flags = CURL_CSELECT_ERR | CURL_CSELECT_IN | CURL_CSELECT_OUT;
 	else {
 		if (events & UV_READABLE)
 			flags |= CURL_CSELECT_IN;

@@ -229,6 +229,7 @@ test_reset_mid_body(void)
 	ASSERT_EQ(res.status, DK_E_UNAVAILABLE);
 	ASSERT_CONTAINS(res.msg, "connection to Docker at tcp://127.0.0.1:");
 	ASSERT_CONTAINS(res.msg, "lost during GET /rst");
+	ASSERT_CONTAINS(res.msg, "Connection reset by peer");
 	printf("# %s\n", res.msg);
 	ASSERT_NULL(res.result);
 	fk_finish(&srv, c);
