@@ -454,8 +454,8 @@ test_stats_cells(void)
 	    "--        -- / --     -- / --      --\n");
 	free(s);
 	ASSERT_OK(cli_stats_cells(st, 1, cells));
-	ASSERT_STREQ(cells[0], "b95a83497c9161c9b444e3d70e1a9dfe8226e6a6e9a3b8f5"
-	    "e2f2c09a9a7e3c8d");
+	ASSERT_STREQ(cells[0], "b95a83497c9161c9b444e3d70e1a9dfe"
+	    "8226e6a6e9a3b8f5e2f2c09a9a7e3c8d");
 	ASSERT_EQ(cli_stats_cells(json_object_get(st, "pids"), 0, cells),
 	    -EPROTO);
 	json_decref(st);
