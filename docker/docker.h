@@ -84,8 +84,10 @@ struct dk_endpoint {
 
 /*
  * Parses a host ("unix:///path", "tcp://host:port", NULL for the default)
- * into ep (caller clears with dk_endpoint_clear). tls asks for https;
- * cert_path names a folder with ca.pem, cert.pem and key.pem (or NULL).
+ * into ep (caller clears with dk_endpoint_clear). For tcp://, tls asks
+ * for https and tls_verify for https with the engine's certificate
+ * checked; cert_path names a folder with ca.pem, cert.pem and key.pem
+ * (or NULL). A unix:// address ignores the three, as the docker CLI does.
  * -EINVAL with *cause for an address this client cannot use.
  */
 int dk_endpoint_parse(struct dk_endpoint *ep, const char *host, int tls,

@@ -140,9 +140,7 @@ dk_endpoint_parse(struct dk_endpoint *ep, const char *host, int tls,
 			return (bad(cause, "bad Docker address %s: the socket "
 			    "path is longer than %zu bytes", host,
 			    sizeof sun.sun_path - 1));
-		if (tls)
-			return (bad(cause, "TLS is for tcp:// addresses, not "
-			    "%s", host));
+		/* As the docker CLI does: TLS settings are for tcp://. */
 		ep->unix_path = strdup(path);
 		ep->base_url = strdup("http://localhost");
 		if (asprintf(&ep->host, "unix://%s", path) < 0)
