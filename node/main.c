@@ -41,6 +41,7 @@ usage(FILE *fp)
 
 	fprintf(fp, "usage: pierd [--state-dir DIR] [--listen HOST:PORT ...] "
 	    "[--log-level LEVEL]\n"
+	    "             [--docker-host HOST]\n"
 	    "       pierd COMMAND [ARGS]\n\n"
 	    "Runs the Pier node until SIGINT or SIGTERM (SIGHUP re-reads the "
 	    "access keys).\n\n"
@@ -51,7 +52,10 @@ usage(FILE *fp)
 	    "(default\n"
 	    "                       0.0.0.0:%d and [::]:%d)\n"
 	    "  --log-level LEVEL    debug, info, warn or error (default "
-	    "info)\n\nCommands:\n", NODE_PORT, NODE_PORT);
+	    "info)\n"
+	    "  --docker-host HOST   the engine: unix:///PATH or tcp://HOST:PORT"
+	    "\n                       (default $DOCKER_HOST, else %s)\n"
+	    "\nCommands:\n", NODE_PORT, NODE_PORT, DK_DEFAULT_HOST);
 	for (i = 0; i < NCMDS; i++)
 		fprintf(fp, "  %-8s %s\n", pierd_cmds[i].name,
 		    pierd_cmds[i].summary);
@@ -88,6 +92,7 @@ parse_run(int argc, char **argv, struct node_config *cfg)
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "docker-host", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -119,6 +124,10 @@ parse_run(int argc, char **argv, struct node_config *cfg)
 				    "error\n", optarg);
 				return (NODE_EXIT_USAGE);
 			}
+			break;
+		case 'D':
+			free(cfg->docker_host);
+			cfg->docker_host = strdup(optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -182,6 +191,7 @@ run(int argc, char **argv)
 out:
 	free(cause);
 	free(cfg.state_dir);
+	free(cfg.docker_host);
 	node_strv_free(cfg.listen);
 	return (rc);
 }

@@ -30,43 +30,16 @@ static void	on_server_closed(struct ovl_server *, void *);
 static int	on_auth(struct ovl_server *, struct ovl_conn *,
 		    const struct ovl_auth *, void *);
 static void	on_server_log(struct ovl_server *, const char *, void *);
-static void	on_conn_close(struct ovl_conn *, int, const char *, void *);
-static void	on_chan_open(struct ovl_conn *, struct ovl_chan *, void *);
-
-/* Logs a connection's end. */
-static void
-on_conn_close(struct ovl_conn *c, int status, const char *reason, void *arg)
-{
-	struct node	*n = arg;
-	char		 fp[OVL_FINGERPRINT_SIZE];
-
-	/* The server logs the end at info; this is the node's view. */
-	ovl_fingerprint(ovl_conn_remote_key(c), fp);
-	node_log(&n->log, NODE_LOG_DEBUG, "client %s from %s disconnected: %s",
-	    fp, ovl_conn_peer(c), reason != NULL && reason[0] != '\0' ?
-	    reason : status == 0 ? "closed" : uv_strerror(status));
-}
-
-/* No stream channels yet: a channel a client opens is refused. */
-static void
-on_chan_open(struct ovl_conn *c, struct ovl_chan *ch, void *arg)
-{
-	ovl_chan_reset(ch);
-}
 
 /* A client authenticated: log it and keep the connection. */
 static int
 on_auth(struct ovl_server *s, struct ovl_conn *c, const struct ovl_auth *a,
     void *arg)
 {
-	static const struct ovl_conn_cbs cbs = {
-		.on_chan_open = on_chan_open,
-		.on_close = on_conn_close,
-	};
 	struct node	*n = arg;
 	char		 fp[OVL_FINGERPRINT_SIZE];
-
 	char		*cause = NULL;
+	int		 err;
 
 	ovl_fingerprint(a->client_key, fp);
 	node_log(&n->log, NODE_LOG_INFO, "client %s \"%s\" connected from %s "
@@ -77,7 +50,12 @@ on_auth(struct ovl_server *s, struct ovl_conn *c, const struct ovl_auth *a,
 		    "%s: %s", a->key_name, cause != NULL ? cause : "?");
 		free(cause);
 	}
-	ovl_conn_set_cbs(c, &cbs, n);
+	err = cmd_conn_attach(n, c, a);
+	if (err != 0) {
+		node_log(&n->log, NODE_LOG_WARN, "cannot serve client %s: %s",
+		    fp, strerror(-err));
+		return (err == -ENOENT ? OVL_GA_REVOKED : OVL_GA_INTERNAL);
+	}
 	return (0);
 }
 
@@ -185,9 +163,17 @@ on_reload_timer(uv_timer_t *t)
 static void
 node_release(struct node *n)
 {
+	if (n->nreqs != 0)
+		node_log(&n->log, NODE_LOG_WARN, "%zu requests still alive at "
+		    "exit", n->nreqs);
 	ovl_keystore_free(n->ks);
 	n->ks = NULL;
 	ovl_identity_clear(&n->id);
+	node_audit_close(&n->audit);
+	free(n->dk_host);
+	n->dk_host = NULL;
+	free(n->dk_cause);
+	n->dk_cause = NULL;
 }
 
 /* One handle (or the server) finished closing. */
@@ -213,6 +199,48 @@ static void
 on_server_closed(struct ovl_server *s, void *arg)
 {
 	node_closed_one(arg);
+}
+
+/* The Docker client closed every request and handle. */
+static void
+on_docker_closed(void *arg)
+{
+	node_closed_one(arg);
+}
+
+/*
+ * Makes the Docker client from --docker-host or DOCKER_HOST. Nothing
+ * connects yet, so a stopped engine does not stop the node; an address
+ * it cannot use leaves dk NULL and Docker methods say why.
+ */
+static void
+node_docker(struct node *n, const struct node_config *cfg)
+{
+	struct dk_endpoint	 ep;
+	char			*cause = NULL;
+	int			 err;
+
+	memset(&ep, 0, sizeof(ep));
+	if (cfg->docker_host != NULL)
+		err = dk_endpoint_parse(&ep, cfg->docker_host, 0, 1, NULL,
+		    &cause);
+	else
+		err = dk_endpoint_from_env(&ep, &cause);
+	if (err == 0) {
+		n->dk_host = strdup(ep.host);
+		err = dk_client_new(n->loop, &ep, NULL, &n->dk, &cause);
+	}
+	dk_endpoint_clear(&ep);
+	if (err != 0) {
+		n->dk = NULL;
+		n->dk_cause = proto_xasprintf("cannot use Docker at %s: %s",
+		    cfg->docker_host != NULL ? cfg->docker_host : "DOCKER_HOST",
+		    cause != NULL ? cause : strerror(-err));
+		node_log(&n->log, NODE_LOG_WARN, "%s; serving without Docker",
+		    n->dk_cause);
+	} else
+		node_log(&n->log, NODE_LOG_INFO, "Docker at %s", n->dk_host);
+	free(cause);
 }
 
 /* The server of a node that failed to start is gone: free the node. */
@@ -373,6 +401,12 @@ node_new(uv_loop_t *loop, const struct node_config *cfg, struct node **out,
 	if (err != 0)
 		goto fail;
 	ovl_fingerprint(n->id.pub, n->fingerprint);
+	err = node_audit_open(&n->audit, n->state_dir, cfg->audit_max_bytes,
+	    cfg->audit_keep, cause);
+	if (err != 0)
+		goto fail;
+	n->started = (int64_t)time(NULL);
+	n->started_ms = uv_now(loop);
 	node_log(&n->log, NODE_LOG_INFO, "pierd starting: node key %s, state "
 	    "in %s", n->fingerprint, n->state_dir);
 	ovl_limits_default(&n->limits);
@@ -387,6 +421,9 @@ node_new(uv_loop_t *loop, const struct node_config *cfg, struct node **out,
 		node_log_first_key(n, admin);
 
 	n->pending = 1;		/* the server */
+	node_docker(n, cfg);
+	if (n->dk != NULL)
+		n->pending++;
 	node_signal(n, &n->sigint, SIGINT);
 	node_signal(n, &n->sigterm, SIGTERM);
 	node_signal(n, &n->sighup, SIGHUP);
@@ -436,6 +473,10 @@ node_close(struct node *n)
 		return;
 	n->closing = 1;
 	ovl_server_close(n->srv, on_server_closed, n);
+	if (n->dk != NULL) {
+		dk_client_close(n->dk, on_docker_closed, n);
+		n->dk = NULL;
+	}
 	node_close_handle(n, (uv_handle_t *)&n->sigint);
 	node_close_handle(n, (uv_handle_t *)&n->sigterm);
 	node_close_handle(n, (uv_handle_t *)&n->sighup);

@@ -24,6 +24,8 @@
 #include <uv.h>
 
 #include "overlay.h"
+#include "proto.h"
+#include "docker.h"
 
 #ifndef WARN_UNUSED_RESULT
 #define WARN_UNUSED_RESULT __attribute__((warn_unused_result))
@@ -105,6 +107,189 @@ int	 node_state_open(const char *dir, struct ovl_identity *id,
 	    struct ovl_keystore **ks, const struct ovl_access_key **admin,
 	    char **cause) WARN_UNUSED_RESULT;
 
+/* audit.c */
+
+#define NODE_AUDIT_FILE		"audit.log"	/* in the state dir */
+#define NODE_AUDIT_MAX_BYTES	(4u << 20)	/* rotate past this size */
+#define NODE_AUDIT_KEEP		4	/* rotated files: audit.log.1 .. 4 */
+#define NODE_AUDIT_FIELD_MAX	512	/* bytes kept of one text field */
+
+/* The audit log: JSON lines in the state dir, rotated by size. */
+struct node_audit {
+	char		*path;		/* DIR/audit.log */
+	size_t		 max_bytes;	/* rotate when a line would pass it */
+	unsigned	 keep;		/* rotated files kept */
+	uint64_t	 lines;		/* written since open */
+	uint64_t	 rotations;	/* since open */
+	uint64_t	 failures;	/* lines that could not be written */
+};
+
+/* One line of the audit log; NULL fields are written as null. */
+struct node_audit_entry {
+	int64_t		 time_ms;	/* unix milliseconds; 0: now */
+	const char	*client;	/* client key fingerprint */
+	const char	*client_name;	/* the name in its hello */
+	const char	*key;		/* access key name */
+	const char	*role;		/* the access key's role */
+	const char	*method;
+	const char	*target;	/* what it acted on, or NULL */
+	const char	*outcome;	/* "ok", "refused", "failed", ... */
+	const char	*error;		/* the error's name: message, or NULL */
+};
+
+/* Opens the log DIR/audit.log (0: defaults for max_bytes and keep). */
+int	 node_audit_open(struct node_audit *a, const char *dir,
+	    size_t max_bytes, unsigned keep, char **cause) WARN_UNUSED_RESULT;
+/* Frees what the log holds. */
+void	 node_audit_close(struct node_audit *a);
+/* Appends one line (O_APPEND, one write), rotating first if needed. */
+int	 node_audit_write(struct node_audit *a,
+	    const struct node_audit_entry *e) WARN_UNUSED_RESULT;
+/*
+ * The last tail entries (oldest first) at or after since (unix seconds,
+ * 0: all), across the rotated files: *out is a new JSON array.
+ */
+int	 node_audit_read(const struct node_audit *a, size_t tail,
+	    int64_t since, json_t **out, char **cause) WARN_UNUSED_RESULT;
+
+/* cmd.c and cmd-conn.c: the dispatcher */
+
+/* What a handler's exec returns. */
+enum cmd_retval {
+	CMD_ERROR = -1,		/* failed; the request was ended with cmd_fail */
+	CMD_DONE,		/* answered; the request was ended */
+	CMD_WAIT,		/* will end the request later */
+};
+
+struct cmd_req;
+struct cmd_conn;
+struct node;
+
+/*
+ * One method's handler. The dispatcher joins it with the catalogue entry
+ * of the same name (proto_methods: role, schema, flags) and has checked
+ * all of that before exec runs.
+ */
+struct cmd_entry {
+	const char	*name;		/* as in proto_methods */
+	enum cmd_retval	(*exec)(struct cmd_req *);
+};
+
+/*
+ * A request being served. exec ends it exactly once with cmd_reply or
+ * cmd_fail (before returning, or later after CMD_WAIT). If the client
+ * goes away first, conn becomes NULL, cancelled is set and on_cancel (if
+ * the handler set one) runs: the handler then stops its work and still
+ * ends the request (the reply goes nowhere). Fields are read-only for
+ * handlers except target, data and on_cancel.
+ */
+struct cmd_req {
+	struct node			*node;
+	struct cmd_conn			*conn;	/* NULL once it dropped */
+	const struct proto_method	*method;
+	const struct cmd_entry		*entry;
+	json_t				*id;	/* owned */
+	json_t				*params; /* owned; checked; an object */
+	enum proto_role			 role;	/* the caller's */
+	char				 key[OVL_KEY_NAME_MAX + 1];
+	char				 client[OVL_FINGERPRINT_SIZE];
+	char				 client_name[OVL_HS_NAME_MAX + 1];
+	uint8_t				 client_key[OVL_KEY_LEN];
+	char				 target[256];	/* for the audit */
+	struct ovl_chan			*chan;	/* PROTO_STREAM: the channel */
+	int				 cancelled;
+	int				 ended;
+	unsigned			 refs;
+	void				*data;	/* the handler's */
+	void				(*on_cancel)(struct cmd_req *);
+	struct cmd_req			*next;	/* in the connection's list */
+};
+
+/* The dispatch table, sorted by name: one entry per catalogue method. */
+extern const struct cmd_entry cmd_table[];
+/* The number of entries in cmd_table. */
+extern const size_t cmd_ntable;
+/* The handler entry of a method, or NULL (binary search). */
+const struct cmd_entry *cmd_find(const char *name);
+/* Handler of methods whose family is not built yet: "not implemented". */
+enum cmd_retval cmd_not_implemented(struct cmd_req *r);
+
+/* Sends a result (stolen; NULL is {}), audits, and ends the request. */
+enum cmd_retval cmd_reply(struct cmd_req *r, json_t *result);
+/* Sends an error (proto_err code, printf message), audits, ends it. */
+enum cmd_retval cmd_fail(struct cmd_req *r, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* cmd_fail with an error object's data (stolen, may be NULL). */
+enum cmd_retval cmd_fail_data(struct cmd_req *r, int code, json_t *data,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/*
+ * Ends a request after a failed Docker request: maps status (a dk_err)
+ * and the engine's message to not_found, conflict, wrong_state,
+ * docker_unavailable, timeout, cancelled or docker_error. req may be
+ * NULL (status only, e.g. when dk_* refused to start).
+ */
+enum cmd_retval cmd_fail_docker(struct cmd_req *r, const struct dk_req *req,
+	    int status);
+/* Sets the audit target: printf-style, truncated to fit. */
+void	 cmd_set_target(struct cmd_req *r, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/*
+ * The stream channel of a PROTO_STREAM request, now the handler's: it
+ * sets the channel's callbacks and resumes it (the dispatcher paused it
+ * on open). NULL if already taken. If a request ends without taking its
+ * channel, the dispatcher resets the channel.
+ */
+struct ovl_chan *cmd_take_chan(struct cmd_req *r);
+/* Takes a reference on a request (the dispatcher holds one during exec). */
+void	 cmd_req_ref(struct cmd_req *r);
+/* Drops a reference; the last one frees the request. */
+void	 cmd_req_unref(struct cmd_req *r);
+
+#define CMD_INFLIGHT_MAX	64	/* requests in flight per connection */
+
+/* Serving on a connection after the handshake (node.c calls this). */
+int	 cmd_conn_attach(struct node *n, struct ovl_conn *c,
+	    const struct ovl_auth *a) WARN_UNUSED_RESULT;
+/* Requests in flight on a connection (for tests). */
+size_t	 cmd_conn_inflight(const struct cmd_conn *cc);
+/* The docker client, or NULL with a docker_unavailable reply sent. */
+struct dk_client *cmd_docker(struct cmd_req *r);
+
+/* resolve.c */
+
+/* Called with the full id of the container resolved, or an error sent. */
+typedef void (*node_resolve_cb)(struct cmd_req *r, const char *id,
+	    const char *name, void *arg);
+/*
+ * Resolves a container name, full id or unique id prefix with one list
+ * call. On success cb gets the id and name; on failure the request has
+ * been ended (not_found, ambiguous_name with the matches in data.matches,
+ * or a docker error) and cb is not called. Returns CMD_WAIT or, if it
+ * could not start, CMD_ERROR with the request ended.
+ */
+enum cmd_retval node_resolve_container(struct cmd_req *r, const char *name,
+	    node_resolve_cb cb, void *arg);
+/*
+ * The matching rule on a list result (an array of the engine's container
+ * summaries): 0 with *idx, -ENOENT, or -EEXIST (ambiguous) with *matches
+ * a new array of {id, name}.
+ */
+int	 node_resolve_match(const json_t *list, const char *name, size_t *idx,
+	    json_t **matches) WARN_UNUSED_RESULT;
+
+/* Handlers (cmd-<family>.c); cmd_table in cmd.c points at them. */
+
+/* audit.read (cmd-audit.c). */
+enum cmd_retval cmd_audit_read(struct cmd_req *r);
+/* key.create (cmd-key.c). */
+enum cmd_retval cmd_key_create(struct cmd_req *r);
+/* key.list (cmd-key.c). */
+enum cmd_retval cmd_key_list(struct cmd_req *r);
+/* key.revoke (cmd-key.c). */
+enum cmd_retval cmd_key_revoke(struct cmd_req *r);
+/* node.info (cmd-node.c). */
+enum cmd_retval cmd_node_info(struct cmd_req *r);
+
 /* node.c */
 
 /* How pierd was asked to run (main.c fills it from the command line). */
@@ -112,6 +297,9 @@ struct node_config {
 	char			*state_dir;
 	char			**listen;	/* HOST:PORT, NULL-ended */
 	enum node_log_level	 log_level;
+	char			*docker_host;	/* NULL: DOCKER_HOST, default */
+	size_t			 audit_max_bytes; /* 0: default */
+	unsigned		 audit_keep;	/* 0: default */
 };
 
 /* One running node: everything pierd holds, reached from the loop. */
@@ -132,6 +320,14 @@ struct node {
 	int			 closing;
 	void			(*closed_cb)(struct node *);
 	void			*closed_arg;	/* for closed_cb */
+	struct node_audit	 audit;
+	struct dk_client	*dk;		/* NULL: no usable endpoint */
+	char			*dk_host;	/* the endpoint, for messages */
+	char			*dk_cause;	/* why dk is NULL */
+	uint64_t		 started_ms;	/* uv_now at start */
+	int64_t			 started;	/* unix seconds */
+	size_t			 nreqs;		/* requests alive, all conns */
+	uint64_t		 nserved;	/* requests answered */
 };
 
 /*

@@ -1,0 +1,199 @@
+/*
+ * key.create, key.list and key.revoke: access-key management through the
+ * protocol, so an admin can hand out and take back access without a
+ * shell on the node's host. The catalogue makes all three admin-only.
+ * Changes go through the keystore (locked, re-read, saved atomically),
+ * the same path `pierd key` takes, so the two never clobber each other.
+ *
+ * Revoking a key closes its connections at once, after the reply to the
+ * revoking call has been queued (an admin may revoke its own key). The
+ * last admin key cannot be revoked this way: that would leave the node
+ * manageable only from its host; `pierd key revoke` can still do it.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "node.h"
+
+/* One key as the protocol shows it (never its secret). */
+static json_t *
+key_json(const struct ovl_access_key *k)
+{
+	return (json_pack("{s:s, s:s, s:s, s:I, s:I}", "id", k->id,
+	    "name", k->name, "role", ovl_role_name(k->role),
+	    "created", (json_int_t)k->created,
+	    "last_used", (json_int_t)k->last_used));
+}
+
+/* The join key of k with the node's address hints (caller frees). */
+static char *
+key_joinkey(struct node *n, const struct ovl_access_key *k)
+{
+	struct ovl_joinkey	 jk;
+	char			**hints = NULL, *text;
+	size_t			 i;
+
+	memset(&jk, 0, sizeof(jk));
+	memcpy(jk.node_pub, n->id.pub, OVL_KEY_LEN);
+	memcpy(jk.secret, k->secret, OVL_KEY_LEN);
+	if (node_hints_from_listen(n->bound, &hints) == 0) {
+		for (i = 0; hints[i] != NULL &&
+		    jk.naddrs < OVL_JOINKEY_MAX_ADDRS; i++) {
+			if (ovl_joinkey_check_addr(hints[i], NULL) == 0)
+				snprintf(jk.addrs[jk.naddrs++], OVL_ADDR_MAX,
+				    "%s", hints[i]);
+		}
+	}
+	node_strv_free(hints);
+	text = ovl_joinkey_format(&jk);
+	sodium_memzero(&jk, sizeof(jk));
+	return (text);
+}
+
+/* key.create. */
+enum cmd_retval
+cmd_key_create(struct cmd_req *r)
+{
+	const struct ovl_access_key	*k = NULL;
+	const char			*name, *rolename;
+	enum ovl_role			 role;
+	json_t				*o;	/* owned */
+	char				*cause = NULL, *jk;
+	int				 err;
+
+	name = proto_param_str(r->params, "name", "");
+	rolename = proto_param_str(r->params, "role", "");
+	cmd_set_target(r, "%s (%s)", name, rolename);
+	if (ovl_role_parse(rolename, &role) != 0)
+		return (cmd_fail(r, PROTO_E_PARAMS, "params.role: expected "
+		    "viewer, operator or admin"));
+	if (!ovl_key_name_valid(name))
+		return (cmd_fail(r, PROTO_E_PARAMS, "params.name: a key name "
+		    "is 1 to %d of a-z 0-9 . _ -", OVL_KEY_NAME_MAX));
+	err = ovl_keystore_create(r->node->ks, name, role,
+	    (int64_t)time(NULL), &k, &cause);
+	if (err != 0) {
+		if (err == -EEXIST)
+			(void)cmd_fail(r, PROTO_E_CONFLICT, "an access key "
+			    "named %s already exists", name);
+		else if (err == -ENOSPC)
+			(void)cmd_fail(r, PROTO_E_KEYMGMT, "the node holds %d "
+			    "access keys already; revoke one first",
+			    OVL_KEYS_MAX);
+		else
+			(void)cmd_fail(r, PROTO_E_HOST, "cannot create the key:"
+			    " %s", cause != NULL ? cause : strerror(-err));
+		free(cause);
+		return (CMD_ERROR);
+	}
+	node_log(&r->node->log, NODE_LOG_INFO, "access key %s (%s) created by "
+	    "client %s with key %s", k->name, ovl_role_name(k->role),
+	    r->client, r->key);
+	jk = key_joinkey(r->node, k);
+	o = key_json(k);
+	if (o == NULL || jk == NULL) {
+		free(jk);
+		json_decref(o);
+		return (cmd_fail(r, PROTO_E_INTERNAL, "out of memory"));
+	}
+	(void)json_object_set_new(o, "join_key", json_string(jk));
+	sodium_memzero(jk, strlen(jk));
+	free(jk);
+	return (cmd_reply(r, o));
+}
+
+/* key.list. */
+enum cmd_retval
+cmd_key_list(struct cmd_req *r)
+{
+	struct ovl_keystore	*ks = r->node->ks;
+	json_t			*arr;	/* owned */
+	size_t			 i;
+
+	arr = json_array();
+	for (i = 0; arr != NULL && i < ovl_keystore_count(ks); i++)
+		(void)json_array_append_new(arr,
+		    key_json(ovl_keystore_get(ks, i)));
+	if (arr == NULL)
+		return (cmd_fail(r, PROTO_E_INTERNAL, "out of memory"));
+	return (cmd_reply(r, json_pack("{s:o}", "keys", arr)));
+}
+
+/* The key named, or with this id; NULL if none. */
+static const struct ovl_access_key *
+key_lookup(struct ovl_keystore *ks, const char *s)
+{
+	const struct ovl_access_key	*k;
+	size_t				 i;
+
+	k = ovl_keystore_find(ks, s);
+	for (i = 0; k == NULL && i < ovl_keystore_count(ks); i++) {
+		if (strcmp(ovl_keystore_get(ks, i)->id, s) == 0)
+			k = ovl_keystore_get(ks, i);
+	}
+	return (k);
+}
+
+/* Number of admin keys other than k. */
+static size_t
+other_admins(struct ovl_keystore *ks, const struct ovl_access_key *k)
+{
+	const struct ovl_access_key	*o;
+	size_t				 i, cnt = 0;
+
+	for (i = 0; i < ovl_keystore_count(ks); i++) {
+		o = ovl_keystore_get(ks, i);
+		if (o != k && o->role == OVL_ROLE_ADMIN)
+			cnt++;
+	}
+	return (cnt);
+}
+
+/* key.revoke. */
+enum cmd_retval
+cmd_key_revoke(struct cmd_req *r)
+{
+	const struct ovl_access_key	*k;
+	struct node			*n = r->node;
+	const char			*id, *kind;
+	char				 name[OVL_KEY_NAME_MAX + 1];
+	char				 kid[OVL_KEY_ID_SIZE];
+	char				*cause = NULL;
+	size_t				 closed;
+	int				 err;
+
+	id = proto_param_str(r->params, "id", "");
+	kind = proto_param_str(r->params, "kind", "access");
+	if (strcmp(kind, "client") == 0)
+		return (cmd_fail(r, PROTO_E_KEYMGMT, "revoking a client key "
+		    "is not supported by this node yet; revoke the access key "
+		    "that client uses"));
+	k = key_lookup(n->ks, id);
+	if (k == NULL)
+		return (cmd_fail(r, PROTO_E_NOTFOUND, "no access key named %s "
+		    "or with that id (see 'pier key list')", id));
+	cmd_set_target(r, "%s", k->name);
+	if (k->role == OVL_ROLE_ADMIN && other_admins(n->ks, k) == 0)
+		return (cmd_fail(r, PROTO_E_KEYMGMT, "%s is the last admin "
+		    "key; create another admin key first (or use 'pierd key "
+		    "revoke' on the node's host)", k->name));
+	snprintf(name, sizeof(name), "%s", k->name);
+	snprintf(kid, sizeof(kid), "%s", k->id);
+	err = ovl_keystore_revoke(n->ks, name, &cause);
+	if (err != 0) {
+		(void)cmd_fail(r, err == -ENOENT ? PROTO_E_NOTFOUND :
+		    PROTO_E_HOST, "cannot revoke %s: %s", name, cause != NULL ?
+		    cause : strerror(-err));
+		free(cause);
+		return (CMD_ERROR);
+	}
+	(void)cmd_reply(r, json_pack("{s:s, s:s}", "id", kid, "name", name));
+	closed = ovl_server_revoke(n->srv, name);
+	node_log(&n->log, NODE_LOG_INFO, "access key %s revoked by client %s "
+	    "with key %s; closed %zu connection%s", name, r->client, r->key,
+	    closed, closed == 1 ? "" : "s");
+	return (CMD_DONE);
+}

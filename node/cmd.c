@@ -1,0 +1,87 @@
+/*
+ * The node's dispatch table: one entry per method of proto's catalogue,
+ * sorted by name, pairing the method with its handler. The catalogue
+ * (proto/methods.c) holds the role, schema and flags; this table holds
+ * only what the node does. A unit test checks that both list the same
+ * methods. Handlers live in cmd-<family>.c and are declared in node.h.
+ *
+ * Methods whose family is not built yet point at cmd_not_implemented,
+ * which answers a clear error, until their handlers replace it here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pier-config.h"
+#include "node.h"
+
+/* Every method the node serves, sorted by name. */
+const struct cmd_entry cmd_table[] = {
+	{ .name = "audit.read", .exec = cmd_audit_read },
+	{ .name = "container.create", .exec = cmd_not_implemented },
+	{ .name = "container.duplicate", .exec = cmd_not_implemented },
+	{ .name = "container.inspect", .exec = cmd_not_implemented },
+	{ .name = "container.kill", .exec = cmd_not_implemented },
+	{ .name = "container.list", .exec = cmd_not_implemented },
+	{ .name = "container.logs", .exec = cmd_not_implemented },
+	{ .name = "container.pause", .exec = cmd_not_implemented },
+	{ .name = "container.remove", .exec = cmd_not_implemented },
+	{ .name = "container.rename", .exec = cmd_not_implemented },
+	{ .name = "container.restart", .exec = cmd_not_implemented },
+	{ .name = "container.start", .exec = cmd_not_implemented },
+	{ .name = "container.stats", .exec = cmd_not_implemented },
+	{ .name = "container.stop", .exec = cmd_not_implemented },
+	{ .name = "container.top", .exec = cmd_not_implemented },
+	{ .name = "container.unpause", .exec = cmd_not_implemented },
+	{ .name = "container.update", .exec = cmd_not_implemented },
+	{ .name = "events.subscribe", .exec = cmd_not_implemented },
+	{ .name = "exec.run", .exec = cmd_not_implemented },
+	{ .name = "image.inspect", .exec = cmd_not_implemented },
+	{ .name = "image.list", .exec = cmd_not_implemented },
+	{ .name = "image.prune", .exec = cmd_not_implemented },
+	{ .name = "image.pull", .exec = cmd_not_implemented },
+	{ .name = "image.remove", .exec = cmd_not_implemented },
+	{ .name = "key.create", .exec = cmd_key_create },
+	{ .name = "key.list", .exec = cmd_key_list },
+	{ .name = "key.revoke", .exec = cmd_key_revoke },
+	{ .name = "network.inspect", .exec = cmd_not_implemented },
+	{ .name = "network.list", .exec = cmd_not_implemented },
+	{ .name = "node.info", .exec = cmd_node_info },
+	{ .name = "session.attach", .exec = cmd_not_implemented },
+	{ .name = "session.kill", .exec = cmd_not_implemented },
+	{ .name = "session.list", .exec = cmd_not_implemented },
+	{ .name = "session.open", .exec = cmd_not_implemented },
+	{ .name = "session.resize", .exec = cmd_not_implemented },
+	{ .name = "stats.subscribe", .exec = cmd_not_implemented },
+	{ .name = "volume.create", .exec = cmd_not_implemented },
+	{ .name = "volume.list", .exec = cmd_not_implemented },
+	{ .name = "volume.prune", .exec = cmd_not_implemented },
+	{ .name = "volume.remove", .exec = cmd_not_implemented },
+};
+
+/* The number of entries in cmd_table. */
+const size_t cmd_ntable = sizeof(cmd_table) / sizeof(cmd_table[0]);
+
+/* Orders a name against a table entry, for bsearch. */
+static int
+cmd_cmp(const void *key, const void *elem)
+{
+	const struct cmd_entry	*e = elem;
+
+	return (strcmp(key, e->name));
+}
+
+/* The handler entry of a method, or NULL. */
+const struct cmd_entry *
+cmd_find(const char *name)
+{
+	return (bsearch(name, cmd_table, cmd_ntable, sizeof(cmd_table[0]),
+	    cmd_cmp));
+}
+
+/* Answers that this node does not serve the method yet. */
+enum cmd_retval
+cmd_not_implemented(struct cmd_req *r)
+{
+	return (cmd_fail(r, PROTO_E_NOMETHOD, "%s is not implemented on "
+	    "this node yet (pierd %s)", r->method->name, PIER_VERSION));
+}

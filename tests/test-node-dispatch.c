@@ -1,0 +1,783 @@
+/*
+ * Loop tests of the node's dispatcher (node/cmd.c, cmd-conn.c), its
+ * audit log (audit.c) and container name matching (resolve.c): a node
+ * and clients on one private loop over real TCP on 127.0.0.1. The
+ * clients write channel 0 by hand, so malformed and oversized messages
+ * can be sent. Docker is either an address where nothing listens (down)
+ * or a unix socket this test accepts on and never answers (hangs), so
+ * requests stay in flight as long as a case needs them to.
+ */
+#include <sys/stat.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "node.h"
+
+#define WAIT_MS		5000	/* a case fails rather than hang */
+
+/* One client connection, its replies and its end. */
+struct cl {
+	struct fx		*fx;
+	struct ovl_conn		*conn;
+	struct proto_dec	 dec;
+	json_t			*msgs;	/* owned: replies not yet taken */
+	int			 dialed, dial_status;
+	int			 closed, close_status;
+	json_int_t		 next_id;
+	int			 chan_closed;
+};
+
+/* A node on a private loop, and what a hanging Docker holds. */
+struct fx {
+	uv_loop_t	 loop;
+	struct node	*node;
+	char		*dir;
+	char		*sock;		/* hanging Docker socket, or NULL */
+	uv_pipe_t	 srv;
+	uv_pipe_t	 peers[128];
+	size_t		 npeers;
+	uv_timer_t	 guard;
+	int		 timed_out;
+	int		 node_closed;
+};
+
+/* The node closed everything. */
+static void
+on_node_closed(struct node *n)
+{
+	struct fx	*fx = n->closed_arg;
+
+	fx->node_closed = 1;
+}
+
+/* The guard fired: the waiting loop gives up. */
+static void
+on_guard(uv_timer_t *t)
+{
+	struct fx	*fx = container_of(t, struct fx, guard);
+
+	fx->timed_out = 1;
+}
+
+/* A connection to the hanging Docker: accept it and say nothing. */
+static void
+on_docker_conn(uv_stream_t *s, int status)
+{
+	struct fx	*fx = s->data;
+	uv_pipe_t	*p;
+
+	if (status != 0 || fx->npeers >= 128)
+		return;
+	p = &fx->peers[fx->npeers];
+	if (uv_pipe_init(&fx->loop, p, 0) != 0)
+		return;
+	fx->npeers++;
+	if (uv_accept(s, (uv_stream_t *)p) != 0)
+		return;
+}
+
+/* Starts a node; docker: "down", "hang". */
+static void
+fx_start(struct fx *fx, const char *docker, size_t audit_max)
+{
+	struct node_config	 cfg;
+	char			*cause = NULL, host[512];
+
+	memset(fx, 0, sizeof(*fx));
+	fx->dir = test_tmpdir();
+	ASSERT_OK(uv_loop_init(&fx->loop));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.state_dir = fx->dir;
+	cfg.log_level = NODE_LOG_ERROR;
+	cfg.audit_max_bytes = audit_max;
+	cfg.audit_keep = 2;
+	if (strcmp(docker, "hang") == 0) {
+		ASSERT(asprintf(&fx->sock, "%s/docker.sock", fx->dir) > 0);
+		ASSERT_OK(uv_pipe_init(&fx->loop, &fx->srv, 0));
+		fx->srv.data = fx;
+		ASSERT_OK(uv_pipe_bind(&fx->srv, fx->sock));
+		ASSERT_OK(uv_listen((uv_stream_t *)&fx->srv, 128,
+		    on_docker_conn));
+		snprintf(host, sizeof(host), "unix://%s", fx->sock);
+	} else
+		snprintf(host, sizeof(host), "unix://%s/nothing.sock",
+		    fx->dir);
+	cfg.docker_host = host;
+	ASSERT_OK(node_strv_push(&cfg.listen, "127.0.0.1:0"));
+	if (node_new(&fx->loop, &cfg, &fx->node, &cause) != 0)
+		FAIL("node_new: %s", cause);
+	node_strv_free(cfg.listen);
+	fx->node->closed_arg = fx;
+	node_set_closed_cb(fx->node, on_node_closed);
+	ASSERT_OK(uv_timer_init(&fx->loop, &fx->guard));
+}
+
+/* Stops the node and checks that the loop closes clean. */
+static void
+fx_stop(struct fx *fx)
+{
+	size_t	i;
+
+	node_close(fx->node);
+	uv_close((uv_handle_t *)&fx->guard, NULL);
+	if (fx->sock != NULL) {
+		uv_close((uv_handle_t *)&fx->srv, NULL);
+		for (i = 0; i < fx->npeers; i++)
+			uv_close((uv_handle_t *)&fx->peers[i], NULL);
+	}
+	uv_run(&fx->loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(fx->node_closed, 1);
+	ASSERT_EQ(fx->node->nreqs, 0);
+	node_free(fx->node);
+	test_loop_close(&fx->loop);
+	free(fx->sock);
+	test_rmtree(fx->dir);
+}
+
+/* Runs the loop until *flag is set or the guard fires. */
+static void
+fx_wait(struct fx *fx, const int *flag)
+{
+	fx->timed_out = 0;
+	ASSERT_OK(uv_timer_start(&fx->guard, on_guard, WAIT_MS, 0));
+	while (!*flag && !fx->timed_out)
+		uv_run(&fx->loop, UV_RUN_ONCE);
+	uv_timer_stop(&fx->guard);
+	if (!*flag)
+		FAIL("timed out waiting");
+}
+
+/* Makes an access key with a role; its secret goes to secret. */
+static void
+fx_key(struct fx *fx, const char *name, enum ovl_role role,
+    uint8_t secret[static OVL_KEY_LEN])
+{
+	const struct ovl_access_key	*k;
+	struct ovl_keystore		*ks;
+
+	ASSERT_OK(ovl_keystore_open(&ks, fx->dir, NULL));
+	ASSERT_OK(ovl_keystore_create(ks, name, role, 1, &k, NULL));
+	memcpy(secret, k->secret, OVL_KEY_LEN);
+	ovl_keystore_free(ks);
+	ASSERT_OK(node_keys_reload(fx->node));
+}
+
+/* One message from the node on channel 0. */
+static int
+cl_on_msg(void *arg, const char *body, size_t len)
+{
+	struct cl	*c = arg;
+	json_t		*m;	/* owned */
+
+	m = json_loadb(body, len, 0, NULL);
+	if (m == NULL)
+		FAIL("the node sent something that is not JSON");
+	(void)json_array_append_new(c->msgs, m);
+	return (0);
+}
+
+/* Channel 0 bytes. */
+static void
+cl_on_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
+{
+	struct cl	*c = arg;
+
+	if (len > 0 && proto_dec_feed(&c->dec, buf, len, cl_on_msg, c) != 0)
+		FAIL("bad framing from the node");
+}
+
+/* The connection ended. */
+static void
+cl_on_close(struct ovl_conn *conn, int status, const char *reason,
+    void *arg)
+{
+	struct cl	*c = arg;
+
+	c->closed = 1;
+	c->close_status = status;
+}
+
+/* The dial finished. */
+static void
+cl_on_dialed(struct ovl_dial *d, struct ovl_conn *conn, int status,
+    const char *cause, void *arg)
+{
+	static const struct ovl_conn_cbs cbs = { .on_close = cl_on_close };
+	static const struct ovl_chan_cbs ccbs = { .on_data = cl_on_data };
+	struct cl	*c = arg;
+
+	c->dialed = 1;
+	c->dial_status = status;
+	if (status != 0)
+		return;
+	c->conn = conn;
+	ovl_conn_ref(conn, "test");
+	ovl_conn_set_cbs(conn, &cbs, c);
+	ovl_chan_set_cbs(ovl_conn_control(conn), &ccbs, c);
+}
+
+/* Dials the node with a secret. */
+static void
+cl_dial(struct fx *fx, struct cl *c, const uint8_t secret[static 32])
+{
+	struct ovl_identity	 id;
+	struct ovl_dial_cfg	 dcfg;
+	const char		*addr = fx->node->bound[0];
+
+	memset(c, 0, sizeof(*c));
+	c->fx = fx;
+	c->msgs = json_array();
+	c->next_id = 1;
+	proto_dec_init(&c->dec, 0);
+	ovl_identity_generate(&id);
+	memset(&dcfg, 0, sizeof(dcfg));
+	dcfg.timeout_ms = 3000;
+	ASSERT_OK(ovl_dial(&fx->loop, &id, fx->node->id.pub, secret, &addr, 1,
+	    "tester", &dcfg, cl_on_dialed, c, NULL));
+	ovl_identity_clear(&id);
+	fx_wait(fx, &c->dialed);
+	ASSERT_OK(c->dial_status);
+}
+
+/* Closes a client and frees what it holds. */
+static void
+cl_close(struct cl *c)
+{
+	if (c->conn != NULL) {
+		if (!c->closed)
+			ovl_conn_close(c->conn, OVL_GA_NORMAL, "bye");
+		ovl_conn_unref(c->conn, "test");
+		c->conn = NULL;
+	}
+	proto_dec_free(&c->dec);
+	json_decref(c->msgs);
+	c->msgs = NULL;
+}
+
+/* Writes raw bytes on channel 0. */
+static void
+cl_raw(struct cl *c, const void *buf, size_t len)
+{
+	ASSERT_OK(ovl_chan_write(ovl_conn_control(c->conn), buf, len));
+}
+
+/* Sends a request; returns its id. params is stolen. */
+static json_int_t
+cl_send(struct cl *c, const char *method, json_t *params)
+{
+	json_t		*m;	/* owned */
+	char		*buf;
+	size_t		 len;
+	json_int_t	 id = c->next_id++;
+
+	m = proto_request_new(id, method, params);
+	ASSERT_OK(proto_encode(m, 0, &buf, &len));
+	json_decref(m);
+	cl_raw(c, buf, len);
+	free(buf);
+	return (id);
+}
+
+/* Takes the reply to id if it came (a new reference), else NULL. */
+static json_t *
+cl_take(struct cl *c, json_int_t id)
+{
+	json_t	*m;	/* borrowed */
+	size_t	 i;
+
+	json_array_foreach(c->msgs, i, m) {
+		if (json_integer_value(json_object_get(m, "id")) == id) {
+			json_incref(m);
+			(void)json_array_remove(c->msgs, i);
+			return (m);
+		}
+	}
+	return (NULL);
+}
+
+/* Runs the loop until the reply to id came; a new reference. */
+static json_t *
+cl_wait(struct cl *c, json_int_t id)
+{
+	struct fx	*fx = c->fx;
+	json_t		*m = NULL;	/* owned */
+
+	fx->timed_out = 0;
+	ASSERT_OK(uv_timer_start(&fx->guard, on_guard, WAIT_MS, 0));
+	while ((m = cl_take(c, id)) == NULL && !fx->timed_out && !c->closed)
+		uv_run(&fx->loop, UV_RUN_ONCE);
+	uv_timer_stop(&fx->guard);
+	if (m == NULL)
+		FAIL("no reply to request %lld", (long long)id);
+	return (m);
+}
+
+/* Calls a method and waits for its reply (a new reference). */
+static json_t *
+cl_call(struct cl *c, const char *method, json_t *params)
+{
+	return (cl_wait(c, cl_send(c, method, params)));
+}
+
+/* The error code of a reply, 0 for a result. */
+static int
+err_code(const json_t *reply)
+{
+	return ((int)json_integer_value(json_object_get(json_object_get(reply,
+	    "error"), "code")));
+}
+
+/* The error message of a reply, "" if none. */
+static const char *
+err_msg(const json_t *reply)
+{
+	const char	*s = json_string_value(json_object_get(
+	    json_object_get(reply, "error"), "message"));
+
+	return (s != NULL ? s : "");
+}
+
+/* The admin key the node made on its first start. */
+static void
+admin_secret(struct fx *fx, uint8_t secret[static OVL_KEY_LEN])
+{
+	const struct ovl_access_key	*k;
+
+	k = ovl_keystore_find(fx->node->ks, "admin");
+	ASSERT_NOT_NULL(k);
+	memcpy(secret, k->secret, OVL_KEY_LEN);
+}
+
+/* Every catalogue method has one handler entry and the other way round. */
+static void
+test_table_matches_catalogue(void)
+{
+	size_t	i;
+
+	ASSERT_EQ(cmd_ntable, proto_nmethods);
+	for (i = 0; i < cmd_ntable; i++) {
+		ASSERT_NOT_NULL(cmd_table[i].name);
+		ASSERT_NOT_NULL(cmd_table[i].exec);
+		if (i > 0)
+			ASSERT_LT(strcmp(cmd_table[i - 1].name,
+			    cmd_table[i].name), 0);
+		ASSERT_STREQ(cmd_table[i].name, proto_methods[i].name);
+		ASSERT(cmd_find(cmd_table[i].name) == &cmd_table[i]);
+		ASSERT_NOT_NULL(proto_method_find(cmd_table[i].name));
+	}
+	for (i = 0; i < proto_nmethods; i++)
+		ASSERT_NOT_NULL(cmd_find(proto_methods[i].name));
+	ASSERT_NULL(cmd_find("container.nope"));
+	ASSERT_NULL(cmd_find(""));
+}
+
+/* node.info over the wire, with Docker down: answered, docker null. */
+static void
+test_node_info_docker_down(void)
+{
+	struct fx	 fx;
+	struct cl	 c;
+	uint8_t		 s[OVL_KEY_LEN];
+	json_t		*r, *res;	/* owned, borrowed */
+
+	fx_start(&fx, "down", 0);
+	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	cl_dial(&fx, &c, s);
+	r = cl_call(&c, "node.info", NULL);
+	res = json_object_get(r, "result");
+	ASSERT_NOT_NULL(res);
+	ASSERT_EQ(json_integer_value(json_object_get(res, "proto")),
+	    PROTO_VERSION);
+	ASSERT_STREQ(json_string_value(json_object_get(res, "key")),
+	    fx.node->fingerprint);
+	ASSERT(json_is_null(json_object_get(res, "docker")));
+	ASSERT_CONTAINS(json_string_value(json_object_get(res,
+	    "docker_error")), "cannot reach Docker at unix://");
+	ASSERT_GT(json_integer_value(json_object_get(json_object_get(res,
+	    "host"), "cpus")), 0);
+	ASSERT_GT(json_integer_value(json_object_get(json_object_get(res,
+	    "host"), "memory")), 0);
+	json_decref(r);
+	cl_close(&c);
+	fx_stop(&fx);
+}
+
+/* Unknown method, bad params, forbidden, malformed JSON: conn goes on. */
+static void
+test_errors_keep_connection(void)
+{
+	static const char bad[] = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":";
+	struct fx	 fx;
+	struct cl	 c;
+	uint8_t		 s[OVL_KEY_LEN], hdr[4];
+	json_t		*r;	/* owned */
+
+	fx_start(&fx, "down", 0);
+	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	cl_dial(&fx, &c, s);
+	r = cl_call(&c, "container.explode", NULL);
+	ASSERT_EQ(err_code(r), -32601);
+	json_decref(r);
+	r = cl_call(&c, "audit.read", json_pack("{s:s}", "tail", "x"));
+	/* The role is checked first: a viewer may not read the audit. */
+	ASSERT_EQ(err_code(r), PROTO_E_FORBIDDEN);
+	ASSERT_CONTAINS(err_msg(r), "needs the admin role");
+	ASSERT_STREQ(json_string_value(json_object_get(json_object_get(
+	    json_object_get(r, "error"), "data"), "role")), "admin");
+	json_decref(r);
+	r = cl_call(&c, "container.inspect", json_pack("{s:i}", "id", 3));
+	ASSERT_EQ(err_code(r), -32602);
+	ASSERT_CONTAINS(err_msg(r), "params.id");
+	json_decref(r);
+	r = cl_call(&c, "node.info", json_pack("{s:b}", "extra", 1));
+	ASSERT_EQ(err_code(r), -32602);
+	ASSERT_CONTAINS(err_msg(r), "extra");
+	json_decref(r);
+	hdr[0] = 0;
+	hdr[1] = 0;
+	hdr[2] = 0;
+	hdr[3] = sizeof(bad) - 1;
+	cl_raw(&c, hdr, 4);
+	cl_raw(&c, bad, sizeof(bad) - 1);
+	r = cl_wait(&c, 0);
+	ASSERT_EQ(err_code(r), -32700);
+	ASSERT(json_is_null(json_object_get(r, "id")));
+	json_decref(r);
+	r = cl_call(&c, "node.info", NULL);
+	ASSERT_NOT_NULL(json_object_get(r, "result"));
+	json_decref(r);
+	ASSERT(!c.closed);
+	cl_close(&c);
+	fx_stop(&fx);
+}
+
+/* A frame over the limit ends that connection and no other. */
+static void
+test_oversized_closes_only_that_conn(void)
+{
+	struct fx	 fx;
+	struct cl	 a, b;
+	uint8_t		 s[OVL_KEY_LEN], hdr[4] = { 0x00, 0x20, 0x00, 0x00 };
+	json_t		*r;	/* owned */
+
+	fx_start(&fx, "down", 0);
+	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	cl_dial(&fx, &a, s);
+	cl_dial(&fx, &b, s);
+	cl_raw(&a, hdr, sizeof(hdr));	/* 2 MiB announced */
+	fx_wait(&fx, &a.closed);
+	ASSERT_NE(a.close_status, 0);
+	r = cl_call(&b, "node.info", NULL);
+	ASSERT_NOT_NULL(json_object_get(r, "result"));
+	json_decref(r);
+	ASSERT(!b.closed);
+	cl_close(&a);
+	cl_close(&b);
+	fx_stop(&fx);
+}
+
+/*
+ * With a Docker that never answers: a bound on requests in flight, and
+ * the requests of a client that goes away are cancelled and freed.
+ */
+static void
+test_inflight_bound_and_cleanup(void)
+{
+	struct fx	 fx;
+	struct cl	 c;
+	uint8_t		 s[OVL_KEY_LEN];
+	json_t		*r;	/* owned */
+	json_int_t	 first = 0, last = 0;
+	int		 i, busy = 0;
+
+	fx_start(&fx, "hang", 0);
+	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	cl_dial(&fx, &c, s);
+	for (i = 0; i < CMD_INFLIGHT_MAX + 6; i++) {
+		last = cl_send(&c, "node.info", NULL);
+		if (i == 0)
+			first = last;
+	}
+	/* The six over the bound are refused at once. */
+	for (i = 0; i < 6; i++) {
+		r = cl_wait(&c, last - i);
+		ASSERT_EQ(err_code(r), PROTO_E_BUSY);
+		busy++;
+		json_decref(r);
+	}
+	ASSERT_EQ(busy, 6);
+	ASSERT_EQ(fx.node->nreqs, CMD_INFLIGHT_MAX);
+	ASSERT_NULL(cl_take(&c, first));
+	ovl_conn_close(c.conn, OVL_GA_NORMAL, "gone");
+	ASSERT_EQ(c.closed, 1);
+	/* The node notices, cancels its Docker calls and frees them. */
+	fx.timed_out = 0;
+	ASSERT_OK(uv_timer_start(&fx.guard, on_guard, WAIT_MS, 0));
+	while (fx.node->nreqs > 0 && !fx.timed_out)
+		uv_run(&fx.loop, UV_RUN_ONCE);
+	uv_timer_stop(&fx.guard);
+	ASSERT_EQ(fx.node->nreqs, 0);
+	cl_close(&c);
+	fx_stop(&fx);
+}
+
+/* Finds an audit entry by method and outcome in an array, or NULL. */
+static json_t *
+find_entry(json_t *entries, const char *method, const char *outcome)
+{
+	json_t	*e;	/* borrowed */
+	size_t	 i;
+
+	json_array_foreach(entries, i, e) {
+		if (strcmp(json_string_value(json_object_get(e, "method")),
+		    method) == 0 && strcmp(json_string_value(json_object_get(e,
+		    "outcome")), outcome) == 0)
+			return (e);
+	}
+	return (NULL);
+}
+
+/* Refusals and mutations are audited; key.revoke drops its conns. */
+static void
+test_keys_and_audit(void)
+{
+	struct ovl_joinkey	 jk;
+	struct fx		 fx;
+	struct cl		 adm, v, nk;
+	uint8_t			 s[OVL_KEY_LEN], as[OVL_KEY_LEN];
+	json_t			*r, *res, *e, *ents;	/* see uses */
+	char			 fp[OVL_FINGERPRINT_SIZE];
+	size_t			 i;
+	int			 found;
+
+	fx_start(&fx, "down", 0);
+	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	admin_secret(&fx, as);
+	cl_dial(&fx, &v, s);
+	cl_dial(&fx, &adm, as);
+	r = cl_call(&v, "key.create", json_pack("{s:s, s:s}", "name", "x1",
+	    "role", "admin"));
+	ASSERT_EQ(err_code(r), PROTO_E_FORBIDDEN);
+	json_decref(r);
+	r = cl_call(&adm, "key.create", json_pack("{s:s, s:s}", "name",
+	    "ops1", "role", "operator"));
+	res = json_object_get(r, "result");
+	ASSERT_NOT_NULL(res);
+	ASSERT_STREQ(json_string_value(json_object_get(res, "role")),
+	    "operator");
+	ASSERT_OK(ovl_joinkey_parse(json_string_value(json_object_get(res,
+	    "join_key")), &jk, NULL));
+	ASSERT_MEMEQ(jk.node_pub, fx.node->id.pub, OVL_KEY_LEN);
+	json_decref(r);
+	r = cl_call(&adm, "key.create", json_pack("{s:s, s:s}", "name",
+	    "ops1", "role", "viewer"));
+	ASSERT_EQ(err_code(r), PROTO_E_CONFLICT);
+	json_decref(r);
+	r = cl_call(&adm, "key.list", NULL);
+	ents = json_object_get(json_object_get(r, "result"), "keys");
+	ASSERT_EQ(json_array_size(ents), 3);
+	found = 0;
+	json_array_foreach(ents, i, e) {
+		ASSERT_NULL(json_object_get(e, "secret"));
+		if (strcmp(json_string_value(json_object_get(e, "name")),
+		    "ops1") == 0)
+			found = 1;
+	}
+	ASSERT(found);
+	json_decref(r);
+	/* The new key works, and revoking it drops its connection. */
+	cl_dial(&fx, &nk, jk.secret);
+	r = cl_call(&nk, "node.info", NULL);
+	ASSERT_NOT_NULL(json_object_get(r, "result"));
+	json_decref(r);
+	r = cl_call(&adm, "key.revoke", json_pack("{s:s}", "id", "ops1"));
+	ASSERT_STREQ(json_string_value(json_object_get(json_object_get(r,
+	    "result"), "name")), "ops1");
+	json_decref(r);
+	fx_wait(&fx, &nk.closed);
+	r = cl_call(&adm, "key.revoke", json_pack("{s:s}", "id", "admin"));
+	ASSERT_EQ(err_code(r), PROTO_E_KEYMGMT);
+	ASSERT_CONTAINS(err_msg(r), "last admin key");
+	json_decref(r);
+	r = cl_call(&adm, "key.revoke", json_pack("{s:s}", "id", "nope"));
+	ASSERT_EQ(err_code(r), PROTO_E_NOTFOUND);
+	json_decref(r);
+	/* The audit, read through the protocol. */
+	r = cl_call(&adm, "audit.read", json_pack("{s:i}", "tail", 50));
+	ents = json_object_get(json_object_get(r, "result"), "entries");
+	ASSERT_NOT_NULL(ents);
+	e = find_entry(ents, "key.create", "refused");
+	ASSERT_NOT_NULL(e);
+	ASSERT_STREQ(json_string_value(json_object_get(e, "key")), "viewer1");
+	ASSERT_STREQ(json_string_value(json_object_get(e, "role")), "viewer");
+	ASSERT_STREQ(json_string_value(json_object_get(e, "target")), "x1");
+	ASSERT_STREQ(json_string_value(json_object_get(e, "client_name")),
+	    "tester");
+	ASSERT_CONTAINS(json_string_value(json_object_get(e, "error")),
+	    "forbidden: ");
+	ASSERT_EQ(strlen(json_string_value(json_object_get(e, "client"))),
+	    OVL_FINGERPRINT_SIZE - 1);
+	e = find_entry(ents, "key.create", "ok");
+	ASSERT_NOT_NULL(e);
+	ASSERT_STREQ(json_string_value(json_object_get(e, "key")), "admin");
+	ASSERT(json_is_null(json_object_get(e, "error")));
+	ASSERT_NOT_NULL(find_entry(ents, "key.create", "failed"));
+	ASSERT_NOT_NULL(find_entry(ents, "key.revoke", "ok"));
+	ASSERT_NOT_NULL(find_entry(ents, "key.revoke", "refused"));
+	/* Reads are not audited. */
+	ASSERT_NULL(find_entry(ents, "node.info", "ok"));
+	ASSERT_NULL(find_entry(ents, "key.list", "ok"));
+	json_decref(r);
+	(void)fp;
+	cl_close(&nk);
+	cl_close(&v);
+	cl_close(&adm);
+	fx_stop(&fx);
+}
+
+/* Stream channels: one must be open before the request that names it. */
+static void
+test_stream_channel(void)
+{
+	struct fx	 fx;
+	struct cl	 c;
+	struct ovl_chan	*ch;
+	uint8_t		 s[OVL_KEY_LEN];
+	json_t		*r;	/* owned */
+	int		 id;
+
+	fx_start(&fx, "down", 0);
+	admin_secret(&fx, s);
+	cl_dial(&fx, &c, s);
+	r = cl_call(&c, "session.attach", json_pack("{s:s, s:i}", "id", "s1",
+	    "channel", 99));
+	ASSERT_EQ(err_code(r), PROTO_E_CHANNEL);
+	ASSERT_CONTAINS(err_msg(r), "channel 99");
+	json_decref(r);
+	ASSERT_OK(ovl_conn_chan_open(c.conn, &ch));
+	id = (int)ovl_chan_id(ch);
+	r = cl_call(&c, "session.attach", json_pack("{s:s, s:i}", "id", "s1",
+	    "channel", id));
+	/* Found and handed on: the handler is what answers now. */
+	ASSERT_NE(err_code(r), PROTO_E_CHANNEL);
+	json_decref(r);
+	/*
+	 * The handler did not take it, so the node reset it; either way a
+	 * channel serves one request only.
+	 */
+	r = cl_call(&c, "session.attach", json_pack("{s:s, s:i}", "id", "s1",
+	    "channel", id));
+	ASSERT_EQ(err_code(r), PROTO_E_CHANNEL);
+	json_decref(r);
+	cl_close(&c);
+	fx_stop(&fx);
+}
+
+/* Audit lines rotate by size, keep N files, and read back in order. */
+static void
+test_audit_rotation(void)
+{
+	struct node_audit	 a;
+	struct node_audit_entry	 e;
+	struct stat		 st;
+	json_t			*out;	/* owned */
+	char			*dir = test_tmpdir(), path[512], tgt[32];
+	int			 i;
+
+	ASSERT_OK(node_audit_open(&a, dir, 1000, 2, NULL));
+	memset(&e, 0, sizeof(e));
+	e.client = "abcd-efgh-ijkl-mnop";
+	e.key = "admin";
+	e.role = "admin";
+	e.method = "container.start";
+	e.outcome = "ok";
+	for (i = 0; i < 40; i++) {
+		snprintf(tgt, sizeof(tgt), "c%02d", i);
+		e.target = tgt;
+		e.time_ms = 1700000000000LL + i * 1000;
+		ASSERT_OK(node_audit_write(&a, &e));
+	}
+	ASSERT_GT(a.rotations, 2);
+	snprintf(path, sizeof(path), "%s/audit.log", dir);
+	ASSERT_OK(stat(path, &st));
+	ASSERT_LE(st.st_size, 1000);
+	snprintf(path, sizeof(path), "%s/audit.log.2", dir);
+	ASSERT_OK(stat(path, &st));
+	snprintf(path, sizeof(path), "%s/audit.log.3", dir);
+	ASSERT_NE(stat(path, &st), 0);
+	ASSERT_OK(node_audit_read(&a, 5, 0, &out, NULL));
+	ASSERT_EQ(json_array_size(out), 5);
+	ASSERT_STREQ(json_string_value(json_object_get(json_array_get(out, 4),
+	    "target")), "c39");
+	ASSERT_STREQ(json_string_value(json_object_get(json_array_get(out, 0),
+	    "target")), "c35");
+	ASSERT_STREQ(json_string_value(json_object_get(json_array_get(out, 0),
+	    "time")), "2023-11-14T22:13:55.000Z");
+	json_decref(out);
+	/* since: only entries at or after that second. */
+	ASSERT_OK(node_audit_read(&a, 100, 1700000038, &out, NULL));
+	ASSERT_EQ(json_array_size(out), 2);
+	json_decref(out);
+	/* A field longer than the bound is cut, the line stays JSON. */
+	{
+		char	big[2000];
+
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		e.target = big;
+		e.time_ms = 0;
+		ASSERT_OK(node_audit_write(&a, &e));
+		ASSERT_OK(node_audit_read(&a, 1, 0, &out, NULL));
+		ASSERT_EQ(strlen(json_string_value(json_object_get(
+		    json_array_get(out, 0), "target"))), NODE_AUDIT_FIELD_MAX);
+		json_decref(out);
+	}
+	node_audit_close(&a);
+	test_rmtree(dir);
+}
+
+/* Container names: full id, exact name, unique prefix, ambiguity. */
+static void
+test_resolve_match(void)
+{
+	json_t	*list, *m;	/* owned */
+	size_t	 idx;
+
+	list = json_loads("[{\"Id\":\"abc111\",\"Names\":[\"/web\"]},"
+	    "{\"Id\":\"abc222\",\"Names\":[\"/db\"]},"
+	    "{\"Id\":\"def333\",\"Names\":[\"/abc\"]}]", 0, NULL);
+	ASSERT_NOT_NULL(list);
+	ASSERT_OK(node_resolve_match(list, "db", &idx, &m));
+	ASSERT_EQ(idx, 1);
+	ASSERT_OK(node_resolve_match(list, "abc222", &idx, &m));
+	ASSERT_EQ(idx, 1);
+	ASSERT_OK(node_resolve_match(list, "de", &idx, &m));
+	ASSERT_EQ(idx, 2);
+	ASSERT_NULL(m);
+	/* A name wins over an id prefix. */
+	ASSERT_OK(node_resolve_match(list, "abc", &idx, &m));
+	ASSERT_EQ(idx, 2);
+	ASSERT_EQ(node_resolve_match(list, "ab", &idx, &m), -EEXIST);
+	ASSERT_EQ(json_array_size(m), 2);
+	ASSERT_STREQ(json_string_value(json_object_get(json_array_get(m, 1),
+	    "name")), "db");
+	json_decref(m);
+	ASSERT_EQ(node_resolve_match(list, "zzz", &idx, &m), -ENOENT);
+	ASSERT_EQ(node_resolve_match(list, "", &idx, &m), -ENOENT);
+	json_decref(list);
+}
+
+TEST_MAIN(
+	T(test_table_matches_catalogue),
+	T(test_node_info_docker_down),
+	T(test_errors_keep_connection),
+	T(test_oversized_closes_only_that_conn),
+	T(test_inflight_bound_and_cleanup),
+	T(test_keys_and_audit),
+	T(test_stream_channel),
+	T(test_audit_rotation),
+	T(test_resolve_match)
+)
