@@ -44,7 +44,6 @@ struct dk_req {
 	char			*path;
 	char			*out_body;	/* serialised JSON, or NULL */
 	int			 flags;
-	long			 timeout_ms;
 	dk_req_cb		*cb;
 	dk_data_cb		*on_data;
 	void			*arg;

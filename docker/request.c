@@ -235,7 +235,6 @@ dk_request(struct dk_client *c, const struct dk_req_opts *o, dk_req_cb *cb,
 		return (-ENOMEM);
 	req->c = c;
 	req->flags = o->flags;
-	req->timeout_ms = o->timeout_ms;
 	req->cb = cb;
 	req->on_data = o->on_data;
 	req->arg = arg;
