@@ -531,6 +531,9 @@ ask_and_report(const char *host, int fd)
 	while (res.done == 0)
 		(void)uv_run(&loop, UV_RUN_ONCE);
 	n = snprintf(out, sizeof out, "%d %s", res.status, res.msg);
+	dk_client_close(c, NULL, NULL);
+	(void)uv_run(&loop, UV_RUN_DEFAULT);
+	(void)uv_loop_close(&loop);
 	if (write(fd, out, (size_t)n) != n)
 		_exit(4);
 }
@@ -568,6 +571,7 @@ test_permission_denied(void)
 		if (geteuid() == 0 && (setgid(65534) != 0 ||
 		    setuid(65534) != 0))
 			_exit(2);
+		free(dir);
 		ask_and_report(host, fds[1]);
 		_exit(0);
 	}
