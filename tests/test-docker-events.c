@@ -89,11 +89,12 @@ test_live(void)
 	struct seen k = { 0 };
 	struct dk_stream_cbs cbs = { .on_event = on_event, .on_end = on_end,
 	    .arg = &k };
-	const char *tag = dkt_tag("events");
-	char *id, *other, other_tag[160];
+	char tag[160], other_tag[160], *id, *other;
 	json_t *f;	/* owned */
 	long long t0;
 
+	snprintf(tag, sizeof tag, "%s", dkt_tag("events"));
+	snprintf(other_tag, sizeof other_tag, "%s", dkt_tag("events-other"));
 	c = dkt_client(&loop);
 	t0 = (long long)time(NULL);
 	f = filters(tag);
@@ -101,7 +102,6 @@ test_live(void)
 	/* since t0: nothing is missed before the engine subscribes us. */
 	ASSERT_OK(dk_events_stream(c, f, t0, 0, &cbs, &k.s));
 	/* Another test's container must not show. */
-	snprintf(other_tag, sizeof other_tag, "%s-other", tag);
 	other = dkt_container(&loop, c, other_tag, NULL,
 	    (const char *const *)cmd, 1);
 	id = dkt_container(&loop, c, tag, NULL, (const char *const *)cmd, 1);
@@ -145,4 +145,25 @@ test_live(void)
 	dkt_close(&loop, c);
 }
 
-TEST_MAIN(T(test_live))
+/*
+ * Last: removes what a failed case of this run left behind (the cases
+ * clean up after themselves when they pass).
+ */
+static void
+test_cleanup(void)
+{
+	static const char *const names[] = { "events", "events-other" };
+	uv_loop_t loop;
+	struct dk_client *c;
+	char tag[160];
+	size_t i;
+
+	c = dkt_client(&loop);
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(tag, sizeof tag, "%s", dkt_tag(names[i]));
+		dkt_cleanup(&loop, c, tag);
+	}
+	dkt_close(&loop, c);
+}
+
+TEST_MAIN(T(test_live), T(test_cleanup))

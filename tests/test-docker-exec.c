@@ -699,5 +699,29 @@ test_tcp(void)
 	dkt_close(&loop, c);
 }
 
+/*
+ * Last: removes what a failed case of this run left behind (the cases
+ * clean up after themselves when they pass).
+ */
+static void
+test_cleanup(void)
+{
+	static const char *const names[] = { "exec-notty", "exec-tty",
+	    "exec-stdin", "exec-attach", "exec-attach-tty", "exec-pause",
+	    "exec-tcp" };
+	uv_loop_t loop;
+	struct dk_client *c;
+	char tag[160];
+	size_t i;
+
+	c = dkt_client(&loop);
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(tag, sizeof tag, "%s", dkt_tag(names[i]));
+		dkt_cleanup(&loop, c, tag);
+	}
+	dkt_close(&loop, c);
+}
+
 TEST_MAIN(T(test_notty), T(test_tty_resize), T(test_stdin), T(test_attach),
-    T(test_attach_tty), T(test_errors), T(test_pause_cancel), T(test_tcp))
+    T(test_attach_tty), T(test_errors), T(test_pause_cancel), T(test_tcp),
+    T(test_cleanup))

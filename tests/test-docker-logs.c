@@ -438,5 +438,27 @@ test_pause(void)
 	dkt_close(&loop, c);
 }
 
+/*
+ * Last: removes what a failed case of this run left behind (the cases
+ * clean up after themselves when they pass).
+ */
+static void
+test_cleanup(void)
+{
+	static const char *const names[] = { "logs-notty", "logs-tty",
+	    "logs-follow", "logs-times", "logs-pause" };
+	uv_loop_t loop;
+	struct dk_client *c;
+	char tag[160];
+	size_t i;
+
+	c = dkt_client(&loop);
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(tag, sizeof tag, "%s", dkt_tag(names[i]));
+		dkt_cleanup(&loop, c, tag);
+	}
+	dkt_close(&loop, c);
+}
+
 TEST_MAIN(T(test_notty), T(test_tty), T(test_follow), T(test_times),
-    T(test_missing), T(test_pause))
+    T(test_missing), T(test_pause), T(test_cleanup))
