@@ -66,7 +66,7 @@ cli_human_bytes(char buf[static CLI_HUMAN_LEN], double bytes)
 char *
 cli_human_duration(char buf[static CLI_HUMAN_LEN], int64_t s)
 {
-	int64_t minutes, hours;
+	int64_t minutes = s / 60, hours = (s + 1800) / 3600;	/* rounded */
 
 	if (s < 1)
 		(void)snprintf(buf, CLI_HUMAN_LEN, "Less than a second");
@@ -74,12 +74,12 @@ cli_human_duration(char buf[static CLI_HUMAN_LEN], int64_t s)
 		(void)snprintf(buf, CLI_HUMAN_LEN, "1 second");
 	else if (s < 60)
 		(void)snprintf(buf, CLI_HUMAN_LEN, "%" PRId64 " seconds", s);
-	else if ((minutes = s / 60) == 1)
+	else if (minutes == 1)
 		(void)snprintf(buf, CLI_HUMAN_LEN, "About a minute");
 	else if (minutes < 60)
 		(void)snprintf(buf, CLI_HUMAN_LEN, "%" PRId64 " minutes",
 		    minutes);
-	else if ((hours = (s + 1800) / 3600) == 1)	/* rounded */
+	else if (hours == 1)
 		(void)snprintf(buf, CLI_HUMAN_LEN, "About an hour");
 	else if (hours < 48)
 		(void)snprintf(buf, CLI_HUMAN_LEN, "%" PRId64 " hours", hours);
@@ -544,17 +544,25 @@ days_from_civil(int64_t y, int m, int d)
 	return (era * 146097 + doe - 719468);
 }
 
-/* Reads exactly n digits into *v; returns the rest or NULL. */
-static const char *
-digits(const char *p, int n, int *v)
+/* Reads exactly n digits at *pp into *v, then the byte sep (0: none). */
+static int
+field(const char **pp, int n, int *v, int sep)
 {
+	const char *p = *pp;
+
 	*v = 0;
 	while (n-- > 0) {
 		if (!isdigit((unsigned char)*p))
-			return (NULL);
+			return (-1);
 		*v = *v * 10 + (*p++ - '0');
 	}
-	return (p);
+	if (sep != 0) {
+		if (*p != sep)
+			return (-1);
+		p++;
+	}
+	*pp = p;
+	return (0);
 }
 
 /*
@@ -569,41 +577,47 @@ parse_rfc3339(const char *s, int64_t *sec, int64_t *nsec)
 	int y, mo, d, h = 0, mi = 0, se = 0, zh, zm, leap, n;
 	int64_t ns = 0, off = 0, scale = NS / 10;
 	const char *p = s;
-	int zone = 0, sign;
+	int zone = 0, sign, parts = 1;
 	struct tm tm;
 	time_t t;
 
-	if ((p = digits(p, 4, &y)) == NULL || *p++ != '-' ||
-	    (p = digits(p, 2, &mo)) == NULL || *p++ != '-' ||
-	    (p = digits(p, 2, &d)) == NULL)
+	if (field(&p, 4, &y, '-') != 0 || field(&p, 2, &mo, '-') != 0 ||
+	    field(&p, 2, &d, 0) != 0)
 		return (-EINVAL);
 	if (*p == 'T') {
-		if ((p = digits(p + 1, 2, &h)) == NULL)
+		p++;
+		if (field(&p, 2, &h, 0) != 0)
 			return (-EINVAL);
-		if (*p == ':' && (p = digits(p + 1, 2, &mi)) != NULL &&
-		    *p == ':') {
-			if ((p = digits(p + 1, 2, &se)) == NULL)
+		/* Minutes, then seconds, then a fraction of a second. */
+		if (*p == ':') {
+			p++;
+			if (field(&p, 2, &mi, 0) != 0)
 				return (-EINVAL);
-			if (*p == '.') {
-				for (p++, n = 0; isdigit((unsigned char)*p);
-				    p++, n++) {
-					ns += (*p - '0') * scale;
-					scale /= 10;
-				}
-				if (n == 0 || n > 9)
-					return (-EINVAL);
-			}
+			parts++;
 		}
-		if (p == NULL)
-			return (-EINVAL);
+		if (*p == ':') {
+			p++;
+			if (field(&p, 2, &se, 0) != 0)
+				return (-EINVAL);
+			parts++;
+		}
+		if (*p == '.' && parts == 3) {
+			for (p++, n = 0; isdigit((unsigned char)*p); p++, n++) {
+				ns += (*p - '0') * scale;
+				scale /= 10;
+			}
+			if (n == 0 || n > 9)
+				return (-EINVAL);
+		}
 	}
 	if (*p == 'Z' || *p == 'z') {
 		zone = 1;
 		p++;
 	} else if (*p == '+' || *p == '-') {
 		sign = *p == '-' ? -1 : 1;
-		if ((p = digits(p + 1, 2, &zh)) == NULL || *p++ != ':' ||
-		    (p = digits(p, 2, &zm)) == NULL || zh > 23 || zm > 59)
+		p++;
+		if (field(&p, 2, &zh, ':') != 0 || field(&p, 2, &zm, 0) != 0 ||
+		    zh > 23 || zm > 59)
 			return (-EINVAL);
 		off = sign * (zh * 3600 + zm * 60);
 		zone = 1;
