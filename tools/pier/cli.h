@@ -125,4 +125,131 @@ int	 cli_node_target(const struct cli_node *n, struct ovl_joinkey *jk,
 /* Room for cli_node_target's addrs. */
 #define CLI_ADDRS_MAX	(OVL_JOINKEY_MAX_ADDRS + 1)
 
+/* rpc.c */
+
+#define CLI_CALL_TIMEOUT_MS	30000	/* default wait for one reply */
+#define CLI_MULTI_TIMEOUT_MS	5000	/* per node, for cli_rpc_multi */
+
+/*
+ * What a command needs to talk to nodes: a private loop, the config dir,
+ * the address book and the client identity. One per command run.
+ */
+struct cli_ctx {
+	uv_loop_t		 loop;
+	char			*dir;
+	struct cli_book		 book;
+	struct ovl_identity	 id;
+	int			 loop_ready;
+};
+
+/*
+ * An error from a call: code and name from the node's error reply (see
+ * proto/errors.h), or code 0 and name "connection" (or "timeout") when
+ * the reply never came. Strings are owned.
+ */
+struct cli_rpc_error {
+	int		 code;
+	char		*name;
+	char		*message;
+	json_t		*data;		/* owned, or NULL */
+};
+
+struct cli_rpc;
+
+/* Receives the outcome of an async call: result (borrowed) or err. */
+typedef void (*cli_rpc_cb)(struct cli_rpc *, const json_t *result,
+    const struct cli_rpc_error *err, void *arg);
+
+/* Loads the config dir, address book and identity; makes the loop. */
+int	 cli_ctx_open(struct cli_ctx *x, char **cause) WARN_UNUSED_RESULT;
+/* Runs the loop dry, closes it and frees what x holds. */
+void	 cli_ctx_close(struct cli_ctx *x);
+/*
+ * Connects to the joined node called name (NULL: the only one joined),
+ * running the loop until the handshake is done; *out is the connection.
+ */
+int	 cli_rpc_open(struct cli_ctx *x, const char *name,
+	    struct cli_rpc **out, char **cause) WARN_UNUSED_RESULT;
+/* Closes the connection (waiting calls fail) and frees it. */
+void	 cli_rpc_close(struct cli_rpc *r);
+/* The node's name in the address book. */
+const char *cli_rpc_node(const struct cli_rpc *r);
+/* The overlay connection, e.g. to watch stream channels. */
+struct ovl_conn *cli_rpc_conn(struct cli_rpc *r);
+/*
+ * Sends a request (params stolen, NULL for none); cb runs once with the
+ * result or the error, from the loop. -EPIPE if the connection is gone.
+ * timeout_ms 0: CLI_CALL_TIMEOUT_MS.
+ */
+int	 cli_rpc_call_async(struct cli_rpc *r, const char *method,
+	    json_t *params, long timeout_ms, cli_rpc_cb cb, void *arg)
+	    WARN_UNUSED_RESULT;
+/*
+ * Calls a method and runs the loop until the reply: 0 with *result (a
+ * new reference), or -EREMOTEIO with err filled for an error reply, or
+ * a negative errno (err filled too) when the reply never came.
+ */
+int	 cli_rpc_call(struct cli_rpc *r, const char *method, json_t *params,
+	    long timeout_ms, json_t **result, struct cli_rpc_error *err)
+	    WARN_UNUSED_RESULT;
+/*
+ * Opens a stream channel with cbs (copied) and arg and adds "channel"
+ * to params: call the stream method with those params next.
+ */
+int	 cli_rpc_stream_open(struct cli_rpc *r,
+	    const struct ovl_chan_cbs *cbs, void *arg, json_t *params,
+	    struct ovl_chan **out) WARN_UNUSED_RESULT;
+/* Frees what an error holds and zeroes it. */
+void	 cli_rpc_error_clear(struct cli_rpc_error *e);
+/* Prints "pier CMD: NODE: message" for an error; returns CLI_EXIT_FAIL. */
+int	 cli_rpc_fail(const struct cli_cmd *cmd, const char *node,
+	    const struct cli_rpc_error *e);
+
+/* One node's answer in cli_rpc_multi. */
+struct cli_multi {
+	char			*node;		/* owned */
+	int			 status;	/* as cli_rpc_call returns */
+	json_t			*result;	/* owned, or NULL */
+	struct cli_rpc_error	 err;
+};
+
+/*
+ * Calls method with params (borrowed) on the named nodes (all joined
+ * nodes when n is 0) in parallel, connect and reply within timeout_ms
+ * per node (0: CLI_MULTI_TIMEOUT_MS). *out (caller frees with
+ * cli_multi_free) gets one entry per node in book order; a node that
+ * fails or is too slow has a non-zero status and the others still
+ * answer. -ENOENT with *cause for an unknown node name.
+ */
+int	 cli_rpc_multi(struct cli_ctx *x, const char *const *names, size_t n,
+	    const char *method, const json_t *params, long timeout_ms,
+	    struct cli_multi **out, size_t *nout, char **cause)
+	    WARN_UNUSED_RESULT;
+/* Frees the answers of cli_rpc_multi. */
+void	 cli_multi_free(struct cli_multi *m, size_t n);
+
+/* target.c */
+
+/* NODE/CONTAINER as parsed: both owned. */
+struct cli_target {
+	char		*node;
+	char		*container;
+};
+
+/*
+ * Picks a node: by name, or the only one joined when name is NULL.
+ * Returns the book entry, or NULL with *cause.
+ */
+struct cli_node *cli_target_node(struct cli_book *b, const char *name,
+	    char **cause);
+/*
+ * Parses NODE/CONTAINER; when one node is joined, CONTAINER alone names
+ * a container on it. -EINVAL (usage) or -ENOENT (no such node) with
+ * *cause.
+ */
+int	 cli_target_parse(struct cli_book *b, const char *arg,
+	    struct cli_target *t, char **cause) WARN_UNUSED_RESULT;
+/* Frees what a target holds. */
+void	 cli_target_free(struct cli_target *t);
+
 #endif

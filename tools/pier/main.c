@@ -15,16 +15,22 @@
 #include "pier-config.h"
 #include "cli.h"
 
+extern const struct cli_cmd cli_cmd_audit;
 extern const struct cli_cmd cli_cmd_help;
+extern const struct cli_cmd cli_cmd_info;
 extern const struct cli_cmd cli_cmd_join;
+extern const struct cli_cmd cli_cmd_key;
 extern const struct cli_cmd cli_cmd_nodes;
 extern const struct cli_cmd cli_cmd_ping;
 extern const struct cli_cmd cli_cmd_version;
 
 /* Every command, sorted by name. */
 static const struct cli_cmd *const cli_cmds[] = {
+	&cli_cmd_audit,
 	&cli_cmd_help,
+	&cli_cmd_info,
 	&cli_cmd_join,
+	&cli_cmd_key,
 	&cli_cmd_nodes,
 	&cli_cmd_ping,
 	&cli_cmd_version,

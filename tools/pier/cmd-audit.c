@@ -1,0 +1,158 @@
+/*
+ * `pier audit [NODE] [--tail N] [--since TIME] [--json]`: the node's
+ * audit log through the protocol (admin keys only): who changed what,
+ * and every refused call, oldest first.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cli-out.h"
+
+static int	audit_main(const struct cli_cmd *, int, char **);
+
+const struct cli_cmd cli_cmd_audit = {
+	.name = "audit",
+	.main = audit_main,
+	.usage = "[NODE] [--tail N] [--since TIME] [--json]",
+	.summary = "show a node's audit log (admin keys only)",
+	.help =
+	    "  NODE          a joined node (optional when only one is joined)\n"
+	    "  --tail N      the last N entries (default 100, at most 10000)\n"
+	    "  --since TIME  entries from TIME on: RFC 3339, unix seconds, or\n"
+	    "                a duration back from now (10m, 2h)\n"
+	    "  --json        print the entries as JSON\n",
+};
+
+/* A string member or "-". */
+static const char *
+field(const json_t *o, const char *k)
+{
+	const char	*s = json_string_value(json_object_get(o, k));
+
+	return (s != NULL && s[0] != '\0' ? s : "-");
+}
+
+/* Prints the entries as a table. */
+static int
+audit_table(const json_t *entries)
+{
+	static const char *const hdr[] = { "TIME", "CLIENT", "KEY", "ROLE",
+	    "METHOD", "TARGET", "OUTCOME", "ERROR" };
+	struct cli_table	*t;
+	const json_t		*e;
+	const char		*cells[8];
+	size_t			 i;
+	int			 err = 0;
+
+	t = cli_table_new(hdr, 8);
+	if (t == NULL)
+		return (-ENOMEM);
+	cli_table_max_width(t, 5, 30);
+	cli_table_max_width(t, 7, 60);
+	json_array_foreach(entries, i, e) {
+		cells[0] = field(e, "time");
+		cells[1] = field(e, "client_name");
+		cells[2] = field(e, "key");
+		cells[3] = field(e, "role");
+		cells[4] = field(e, "method");
+		cells[5] = field(e, "target");
+		cells[6] = field(e, "outcome");
+		cells[7] = field(e, "error");
+		err = cli_table_add(t, cells);
+		if (err != 0)
+			break;
+	}
+	if (err == 0)
+		err = cli_table_print(t, stdout, 0);
+	cli_table_free(t);
+	return (err);
+}
+
+/* `pier audit`. */
+static int
+audit_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "tail", required_argument, NULL, 'n' },
+		{ "since", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_ctx		 x;
+	struct cli_rpc		*r = NULL;
+	struct cli_rpc_error	 e;
+	struct timespec		 ts;
+	json_t			*res = NULL, *params;	/* owned */
+	const json_t		*entries;
+	char			*cause = NULL, *end;
+	long			 tail = 100;
+	int64_t			 since_ns = 0;
+	int			 ch, json = 0, rc = CLI_EXIT_FAIL;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			tail = strtol(optarg, &end, 10);
+			if (*end != '\0' || end == optarg || tail < 1 ||
+			    tail > 10000) {
+				cli_error(self, "--tail wants 1 to 10000");
+				return (CLI_EXIT_USAGE);
+			}
+			break;
+		case 's':
+			clock_gettime(CLOCK_REALTIME, &ts);
+			if (cli_parse_time(optarg, (int64_t)ts.tv_sec *
+			    1000000000LL + ts.tv_nsec, &since_ns, &cause) !=
+			    0) {
+				cli_error(self, "--since: %s", cause != NULL ?
+				    cause : optarg);
+				free(cause);
+				return (CLI_EXIT_USAGE);
+			}
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			return (cli_help(self));
+		default:
+			return (cli_usage(self));
+		}
+	}
+	if (argc - optind > 1)
+		return (cli_usage(self));
+	memset(&e, 0, sizeof(e));
+	params = json_pack("{s:I}", "tail", (json_int_t)tail);
+	if (since_ns > 0)
+		(void)json_object_set_new(params, "since",
+		    json_integer(since_ns / 1000000000LL));
+	if (cli_ctx_open(&x, &cause) != 0 || cli_rpc_open(&x, optind < argc ?
+	    argv[optind] : NULL, &r, &cause) != 0) {
+		json_decref(params);
+		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		goto out;
+	}
+	if (cli_rpc_call(r, "audit.read", params, 0, &res, &e) != 0) {
+		rc = cli_rpc_fail(self, cli_rpc_node(r), &e);
+		goto out;
+	}
+	entries = json_object_get(res, "entries");
+	if ((json ? cli_json_print(stdout, entries) : audit_table(entries)) !=
+	    0)
+		cli_error(self, "cannot print the entries");
+	else
+		rc = CLI_EXIT_OK;
+out:
+	json_decref(res);
+	cli_rpc_error_clear(&e);
+	cli_rpc_close(r);
+	cli_ctx_close(&x);
+	free(cause);
+	return (rc);
+}

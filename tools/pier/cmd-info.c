@@ -1,0 +1,139 @@
+/*
+ * `pier info [NODE] [--json]`: the node, its host and its Docker engine,
+ * as node.info reports them: versions, the node key's fingerprint (to
+ * compare with `pierd key show` on the host), uptime, CPUs and memory,
+ * and the container and image counts. A node whose engine is down still
+ * answers, and says what is wrong with Docker.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli-out.h"
+
+static int	info_main(const struct cli_cmd *, int, char **);
+
+const struct cli_cmd cli_cmd_info = {
+	.name = "info",
+	.main = info_main,
+	.usage = "[NODE] [--json]",
+	.summary = "show a node's version, key, uptime, host and Docker engine",
+	.help =
+	    "  NODE      a joined node (optional when only one is joined)\n"
+	    "  --json    print the node's answer as JSON\n",
+};
+
+/* An integer member, or -1. */
+static json_int_t
+num(const json_t *o, const char *k)
+{
+	const json_t	*v = json_object_get(o, k);
+
+	return (json_is_integer(v) ? json_integer_value(v) : -1);
+}
+
+/* A string member, or "?". */
+static const char *
+str(const json_t *o, const char *k)
+{
+	const char	*s = json_string_value(json_object_get(o, k));
+
+	return (s != NULL && s[0] != '\0' ? s : "?");
+}
+
+/* Prints node.info's result for people. */
+static void
+info_print(const char *node, const json_t *res)
+{
+	const json_t	*host, *dk, *ct;
+	char		 b1[CLI_HUMAN_LEN], b2[CLI_HUMAN_LEN];
+
+	host = json_object_get(res, "host");
+	dk = json_object_get(res, "docker");
+	ct = json_object_get(res, "containers");
+	printf("Node:           %s\n", node);
+	printf(" Pier version:  %s (protocol %lld)\n", str(res, "version"),
+	    (long long)num(res, "proto"));
+	printf(" Node key:      %s\n", str(res, "key"));
+	printf(" Uptime:        %s\n", cli_human_duration(b1,
+	    num(res, "uptime")));
+	printf(" Host:          %s\n", str(host, "name"));
+	printf(" CPUs:          %lld\n", (long long)num(host, "cpus"));
+	printf(" Memory:        %s\n", cli_human_size(b2,
+	    (double)num(host, "memory"), 2));
+	if (!json_is_object(dk)) {
+		printf("Docker:         unavailable: %s\n",
+		    str(res, "docker_error"));
+		return;
+	}
+	printf("Docker:\n");
+	printf(" Version:       %s (API %s)\n", str(dk, "version"),
+	    str(dk, "api"));
+	printf(" OS:            %s\n", str(dk, "os"));
+	printf(" Kernel:        %s\n", str(dk, "kernel"));
+	printf(" Containers:    %lld\n", (long long)num(ct, "total"));
+	printf("  Running:      %lld\n", (long long)num(ct, "running"));
+	printf("  Paused:       %lld\n", (long long)num(ct, "paused"));
+	printf("  Stopped:      %lld\n", (long long)num(ct, "stopped"));
+	printf(" Images:        %lld\n", (long long)num(res, "images"));
+}
+
+/* `pier info [NODE] [--json]`. */
+static int
+info_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_ctx		 x;
+	struct cli_rpc		*r = NULL;
+	struct cli_rpc_error	 e;
+	json_t			*res = NULL;	/* owned */
+	char			*cause = NULL;
+	int			 ch, json = 0, rc = CLI_EXIT_FAIL;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			return (cli_help(self));
+		default:
+			return (cli_usage(self));
+		}
+	}
+	if (argc - optind > 1)
+		return (cli_usage(self));
+	memset(&e, 0, sizeof(e));
+	if (cli_ctx_open(&x, &cause) != 0 || cli_rpc_open(&x, optind < argc ?
+	    argv[optind] : NULL, &r, &cause) != 0) {
+		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		goto out;
+	}
+	if (cli_rpc_call(r, "node.info", NULL, 0, &res, &e) != 0) {
+		rc = cli_rpc_fail(self, cli_rpc_node(r), &e);
+		goto out;
+	}
+	if (json) {
+		(void)json_object_set_new(res, "node",
+		    json_string(cli_rpc_node(r)));
+		if (json_dumpf(res, stdout, JSON_INDENT(2) |
+		    JSON_PRESERVE_ORDER) == 0)
+			putchar('\n');
+	} else
+		info_print(cli_rpc_node(r), res);
+	rc = CLI_EXIT_OK;
+out:
+	json_decref(res);
+	cli_rpc_error_clear(&e);
+	cli_rpc_close(r);
+	cli_ctx_close(&x);
+	free(cause);
+	return (rc);
+}
