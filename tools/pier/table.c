@@ -166,6 +166,11 @@ cli_str_width(const char *s)
 	uint32_t cp;
 
 	while (i < n) {
+		if ((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f) {
+			w++;		/* printable ASCII, the common case */
+			i++;
+			continue;
+		}
 		k = cli__utf8(s + i, n - i, &cp);
 		if (k == 0) {
 			w++;
@@ -468,19 +473,18 @@ render_json(struct cli__buf *b, const json_t *rows)
 	cli__buf_str(b, "]\n");
 }
 
-/* Writes one line of cells, padded to the column widths. */
+/* Writes one line of cells (of display widths cw), padded to width. */
 static void
 render_line(struct cli__buf *b, const struct cli_table *t, char **cells,
-    const size_t *width)
+    const size_t *cw, const size_t *width)
 {
-	size_t i, w;
+	size_t i;
 
 	for (i = 0; i < t->ncols; i++) {
 		cli__buf_str(b, cells[i]);
 		if (i + 1 == t->ncols)
 			break;
-		w = cli_str_width(cells[i]);
-		cli__buf_rep(b, ' ', width[i] - w);
+		cli__buf_rep(b, ' ', width[i] - cw[i]);
 	}
 	cli__buf_add(b, "\n", 1);
 }
@@ -490,46 +494,46 @@ char *
 cli_table_render(const struct cli_table *t, unsigned flags, size_t *len)
 {
 	struct cli__buf b = { 0 };
-	size_t width[CLI_TABLE_MAX_COLS], i, r, w, n;
+	size_t width[CLI_TABLE_MAX_COLS], hw[CLI_TABLE_MAX_COLS];
+	size_t i, r, w, n, *cw = NULL;
 	char **shown = NULL;
 
 	if (flags & CLI_TABLE_JSON) {
 		render_json(&b, t->json);
 		goto out;
 	}
-	/* The cells as shown: cut where a column is limited. */
+	/* The cells as shown (cut where a column is limited), measured. */
 	n = t->nrows * t->ncols;
-	if (n > 0) {
-		shown = calloc(n, sizeof(*shown));
-		if (shown == NULL) {
-			b.err = ENOMEM;
-			goto out;
-		}
+	shown = calloc(n + 1, sizeof(*shown));
+	cw = calloc(n + 1, sizeof(*cw));
+	if (shown == NULL || cw == NULL) {
+		b.err = ENOMEM;
+		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (t->max[i % t->ncols] == 0 || (flags & CLI_TABLE_NO_TRUNC))
-			continue;
-		shown[i] = cli_ellipsis(t->cells[i], t->max[i % t->ncols]);
-		if (shown[i] == NULL) {
-			b.err = ENOMEM;
-			goto out;
+		if (t->max[i % t->ncols] != 0 &&
+		    !(flags & CLI_TABLE_NO_TRUNC)) {
+			shown[i] = cli_ellipsis(t->cells[i],
+			    t->max[i % t->ncols]);
+			if (shown[i] == NULL) {
+				b.err = ENOMEM;
+				goto out;
+			}
 		}
+		cw[i] = cli_str_width(shown[i] ? shown[i] : t->cells[i]);
 	}
 	for (i = 0; i < t->ncols; i++) {
-		w = (flags & CLI_TABLE_NO_HEADER) ? 0 :
-		    cli_str_width(t->headers[i]);
+		hw[i] = cli_str_width(t->headers[i]);
+		w = (flags & CLI_TABLE_NO_HEADER) ? 0 : hw[i];
 		for (r = 0; r < t->nrows; r++) {
-			n = r * t->ncols + i;
-			if (cli_str_width(shown[n] ? shown[n] : t->cells[n]) >
-			    w)
-				w = cli_str_width(shown[n] ? shown[n] :
-				    t->cells[n]);
+			if (cw[r * t->ncols + i] > w)
+				w = cw[r * t->ncols + i];
 		}
 		w += CLI_TABLE_PADDING;
 		width[i] = w < CLI_TABLE_MINWIDTH ? CLI_TABLE_MINWIDTH : w;
 	}
 	if (!(flags & CLI_TABLE_NO_HEADER))
-		render_line(&b, t, t->headers, width);
+		render_line(&b, t, t->headers, hw, width);
 	for (r = 0; r < t->nrows; r++) {
 		char *row[CLI_TABLE_MAX_COLS];
 
@@ -537,7 +541,7 @@ cli_table_render(const struct cli_table *t, unsigned flags, size_t *len)
 			n = r * t->ncols + i;
 			row[i] = shown[n] ? shown[n] : t->cells[n];
 		}
-		render_line(&b, t, row, width);
+		render_line(&b, t, row, cw + r * t->ncols, width);
 	}
 	if (b.p == NULL)
 		cli__buf_add(&b, "", 0);
@@ -547,6 +551,7 @@ out:
 			free(shown[i]);
 		free(shown);
 	}
+	free(cw);
 	if (b.err != 0) {
 		free(b.p);
 		return (NULL);
