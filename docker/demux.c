@@ -47,9 +47,10 @@ int
 dk_demux_feed(struct dk_demux *d, const char *buf, size_t len,
     dk_demux_cb cb, void *arg)
 {
-	size_t n;
+	size_t n, total = len;
 	int rc;
 
+	d->consumed = 0;
 	if (d->error != 0)
 		return (d->error);
 	while (len > 0) {
@@ -76,9 +77,12 @@ dk_demux_feed(struct dk_demux *d, const char *buf, size_t len,
 		rc = cb(arg, d->kind, buf, n);
 		buf += n;
 		len -= n;
-		if (rc != 0)
+		if (rc != 0) {
+			d->consumed = total - len;
 			return (rc);
+		}
 	}
+	d->consumed = total;
 	return (0);
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <uv.h>
 
 #ifndef WARN_UNUSED_RESULT
 #define WARN_UNUSED_RESULT __attribute__((warn_unused_result))
@@ -40,6 +41,7 @@ struct dk_demux {
 	int		error;		/* sticky: once bad, always bad */
 	size_t		max_frame;
 	uint64_t	frames;		/* headers decoded */
+	size_t		consumed;	/* bytes the last feed took */
 };
 
 /* Called with payload bytes of one frame; nonzero stops the feed. */
@@ -52,8 +54,8 @@ void dk_demux_init(struct dk_demux *d, size_t max_frame);
  * Decodes len bytes, calling cb with each run of payload as it arrives
  * (a frame may come in several calls, never merged with the next one).
  * Returns 0, the callback's nonzero value (the bytes passed so far are
- * consumed), -EPROTO for a bad header or -EMSGSIZE for a frame over the
- * bound; errors are sticky.
+ * consumed: d->consumed says how many), -EPROTO for a bad header or
+ * -EMSGSIZE for a frame over the bound; errors are sticky.
  */
 int dk_demux_feed(struct dk_demux *d, const char *buf, size_t len,
     dk_demux_cb cb, void *arg) WARN_UNUSED_RESULT;
@@ -109,6 +111,7 @@ struct dk_jsonl {
 	size_t		max_line;
 	int		error;		/* sticky */
 	uint64_t	lines;		/* objects delivered */
+	size_t		consumed;	/* bytes the last feed took */
 };
 
 /* Called with each object (borrowed); nonzero stops the feed. */
@@ -120,8 +123,9 @@ void dk_jsonl_init(struct dk_jsonl *j, size_t max_line);
 void dk_jsonl_free(struct dk_jsonl *j);
 /*
  * Splits len bytes into lines and calls cb with each parsed object.
- * Returns 0, the callback's nonzero value, -EPROTO for a line that is not
- * a JSON object, -EMSGSIZE for one over the bound; errors are sticky.
+ * Returns 0, the callback's nonzero value (j->consumed says how many
+ * bytes were taken, up to that line's end), -EPROTO for a line that is
+ * not a JSON object, -EMSGSIZE for one over the bound; errors are sticky.
  */
 int dk_jsonl_feed(struct dk_jsonl *j, const char *buf, size_t len,
     dk_jsonl_cb cb, void *arg) WARN_UNUSED_RESULT;
@@ -223,9 +227,10 @@ int dk_image_pull(struct dk_client *c, const char *image, const char *tag,
     const struct dk_stream_cbs *cbs, struct dk_stream **sp)
     WARN_UNUSED_RESULT;
 /*
- * Stops delivery until dk_stream_resume: the transfer is paused, so the
- * engine's bytes wait in the socket, not in memory. Bytes of a read
- * already in hand (one read, at most CURL_MAX_WRITE_SIZE) still arrive.
+ * Stops delivery until dk_stream_resume, at once, even inside a callback
+ * that delivers a chunk: the transfer is paused, so the engine's bytes
+ * wait in the socket; the rest of a read already in hand (at most one
+ * read) waits in the stream and comes first after the resume.
  */
 void dk_stream_pause(struct dk_stream *s);
 /* Resumes delivery from the next loop turn. */
@@ -266,7 +271,12 @@ struct dk_stream {
 	int			 paused;
 	int			 cancelled;
 	int			 ended;
+	int			 end_pending;	/* body over, bytes held */
 	uint64_t		 bytes;
+	char			*held;		/* taken, not yet delivered */
+	size_t			 held_len;
+	size_t			 held_off;
+	uv_timer_t		 kick;		/* held bytes after resume */
 };
 
 /* Makes a stream (not started); NULL when out of memory. */

@@ -91,9 +91,10 @@ dk_jsonl_feed(struct dk_jsonl *j, const char *buf, size_t len,
     dk_jsonl_cb cb, void *arg)
 {
 	const char *nl;
-	size_t n;
+	size_t n, total = len;
 	int rc;
 
+	j->consumed = 0;
 	if (j->error != 0)
 		return (j->error);
 	while (len > 0) {
@@ -102,6 +103,8 @@ dk_jsonl_feed(struct dk_jsonl *j, const char *buf, size_t len,
 			rc = append(j, buf, len);
 			if (rc != 0)
 				j->error = rc;
+			else
+				j->consumed = total;
 			return (rc);
 		}
 		n = (size_t)(nl - buf);
@@ -122,9 +125,12 @@ dk_jsonl_feed(struct dk_jsonl *j, const char *buf, size_t len,
 		}
 		buf += n + 1;
 		len -= n + 1;
-		if (rc != 0)
+		if (rc != 0) {
+			j->consumed = total - len;
 			return (rc);
+		}
 	}
+	j->consumed = total;
 	return (0);
 }
 

@@ -18,6 +18,9 @@
 
 #include "docker.h"
 
+#define container_of(p, type, member)					\
+	((type *)((char *)(p) - offsetof(type, member)))
+
 /* Reports a stream failure found while decoding and stops the request. */
 static void
 stream_fail(struct dk_stream *s, int status, const char *msg)
@@ -51,19 +54,36 @@ dk__stream_new(struct dk_client *c, const struct dk_stream_cbs *cbs,
 	s->mode = mode;
 	dk_demux_init(&s->demux, 0);
 	dk_jsonl_init(&s->jsonl, 0);
+	/* Last: nothing can fail once the handle exists. */
+	(void)uv_timer_init(dk_client_loop(c), &s->kick);
 	return (s);
 }
 
-/* Frees a stream that never started (no callback will follow). */
-void
-dk__stream_free(struct dk_stream *s)
+/* Frees a stream's memory once its timer has closed. */
+static void
+stream_closed(uv_handle_t *h)
 {
+	struct dk_stream *s = container_of((uv_timer_t *)h, struct dk_stream,
+	    kick);
+
 	dk_jsonl_free(&s->jsonl);
+	free(s->held);
 	free(s->msg);
 	free(s->what);
 	free(s->id);
 	free(s->logs);
 	free(s);
+}
+
+/*
+ * Frees a stream that will get no callback: its memory goes once the
+ * timer has closed, on a later loop turn.
+ */
+void
+dk__stream_free(struct dk_stream *s)
+{
+	s->ended = 1;
+	uv_close((uv_handle_t *)&s->kick, stream_closed);
 }
 
 /* Ends a stream: on_end once, then free. */
@@ -86,7 +106,7 @@ demux_cb(void *arg, int kind, const char *buf, size_t len)
 	if (kind != DK_STREAM_STDOUT && kind != DK_STREAM_STDERR)
 		return (0);
 	s->cbs.on_chunk(s, kind, buf, len, s->cbs.arg);
-	return (s->cancelled || s->err != 0);
+	return (s->cancelled || s->err != 0 || s->paused);
 }
 
 /* One line of JSON: decoded by the stream's kind, to the consumer. */
@@ -132,7 +152,7 @@ jsonl_cb(void *arg, json_t *obj)
 		free(cause);
 		return (1);
 	}
-	return (s->cancelled || s->err != 0);
+	return (s->cancelled || s->err != 0 || s->paused);
 }
 
 /* Names what a decoder error means, for the message. */
@@ -143,14 +163,70 @@ decode_error(int rc)
 	    "bytes that are not what the API promises");
 }
 
-/* The HTTP layer's data callback: decode, deliver. */
+/*
+ * Decodes and delivers bytes; returns how many were taken: all, unless
+ * the consumer paused in the middle (then the rest is for later).
+ */
+static size_t
+deliver(struct dk_stream *s, const char *buf, size_t len)
+{
+	char msg[256];
+	size_t used = len;
+	int rc = 0;
+
+	switch (s->mode) {
+	case DK_SM_RAW:
+		s->cbs.on_chunk(s, DK_STREAM_RAW, buf, len, s->cbs.arg);
+		break;
+	case DK_SM_DEMUX:
+		rc = dk_demux_feed(&s->demux, buf, len, demux_cb, s);
+		used = s->demux.consumed;
+		break;
+	default:
+		rc = dk_jsonl_feed(&s->jsonl, buf, len, jsonl_cb, s);
+		used = s->jsonl.consumed;
+		break;
+	}
+	if (rc < 0 && s->err == 0) {
+		snprintf(msg, sizeof msg, "the %s stream from Docker held %s",
+		    s->what, decode_error(rc));
+		stream_fail(s, DK_E_BAD_RESPONSE, msg);
+	}
+	return (rc < 0 ? len : used);
+}
+
+/*
+ * Keeps bytes the consumer paused before: the transfer is paused too, so
+ * this is at most the rest of one read.
+ */
+static void
+hold(struct dk_stream *s, const char *buf, size_t len)
+{
+	char *nb;
+
+	if (s->held_off > 0) {
+		memmove(s->held, s->held + s->held_off,
+		    s->held_len - s->held_off);
+		s->held_len -= s->held_off;
+		s->held_off = 0;
+	}
+	nb = realloc(s->held, s->held_len + len);
+	if (nb == NULL) {
+		stream_fail(s, DK_E_INTERNAL, "out of memory");
+		return;
+	}
+	s->held = nb;
+	memcpy(s->held + s->held_len, buf, len);
+	s->held_len += len;
+}
+
+/* The HTTP layer's data callback: decode, deliver, keep the rest. */
 static void
 data_cb(struct dk_req *req, const char *buf, size_t len, void *arg)
 {
 	struct dk_stream *s = arg;
 	const char *ct;
-	char msg[256];
-	int rc = 0;
+	size_t used;
 
 	/* API 1.42 and later label a multiplexed body as such. */
 	if (s->bytes == 0 && s->mode == DK_SM_RAW) {
@@ -162,34 +238,22 @@ data_cb(struct dk_req *req, const char *buf, size_t len, void *arg)
 	s->bytes += len;
 	if (s->cancelled || s->err != 0)
 		return;
-	switch (s->mode) {
-	case DK_SM_RAW:
-		s->cbs.on_chunk(s, DK_STREAM_RAW, buf, len, s->cbs.arg);
-		break;
-	case DK_SM_DEMUX:
-		rc = dk_demux_feed(&s->demux, buf, len, demux_cb, s);
-		break;
-	default:
-		rc = dk_jsonl_feed(&s->jsonl, buf, len, jsonl_cb, s);
-		break;
+	if (s->held_len > s->held_off) {
+		hold(s, buf, len);	/* behind what waits already */
+		return;
 	}
-	if (rc < 0 && s->err == 0) {
-		snprintf(msg, sizeof msg, "the %s stream from Docker held %s",
-		    s->what, decode_error(rc));
-		stream_fail(s, DK_E_BAD_RESPONSE, msg);
-	}
+	used = deliver(s, buf, len);
+	if (used < len && s->paused && !s->cancelled && s->err == 0)
+		hold(s, buf + used, len - used);
 }
 
-/* The HTTP layer's end callback: finish decoding, report, free. */
+/* The body is over: finish decoding, report, end (or confirm). */
 static void
-end_cb(struct dk_req *req, int status, json_t *result, void *arg)
+stream_finish(struct dk_stream *s, int status, const char *reqmsg)
 {
-	struct dk_stream *s = arg;
 	char msg[256];
 	int rc = 0;
 
-	json_decref(result);
-	s->req = NULL;
 	if (status == 0 && s->err == 0 && !s->cancelled) {
 		if (s->mode == DK_SM_DEMUX)
 			rc = dk_demux_finish(&s->demux);
@@ -203,14 +267,54 @@ end_cb(struct dk_req *req, int status, json_t *result, void *arg)
 	}
 	if (s->err != 0)
 		dk__stream_end(s, s->err, s->msg);
-	else if (status == 0 && !s->cancelled && s->logs != NULL &&
-	    s->logs->follow)
-		dk__logs_confirm(s);
 	else if (s->cancelled)
 		dk__stream_end(s, DK_E_CANCELLED, "cancelled");
+	else if (status == 0 && s->logs != NULL && s->logs->follow)
+		dk__logs_confirm(s);
 	else
-		dk__stream_end(s, status, status != 0 ?
-		    dk_req_message(req) : "");
+		dk__stream_end(s, status, status != 0 ? reqmsg : "");
+}
+
+/* The HTTP layer's end callback. */
+static void
+end_cb(struct dk_req *req, int status, json_t *result, void *arg)
+{
+	struct dk_stream *s = arg;
+
+	json_decref(result);
+	s->req = NULL;
+	/* Bytes still held: the end waits until the consumer took them. */
+	if (status == 0 && s->err == 0 && !s->cancelled &&
+	    s->held_len > s->held_off) {
+		s->end_pending = 1;
+		return;
+	}
+	stream_finish(s, status, dk_req_message(req));
+}
+
+/* Deferred work: held bytes after a resume, a pending end or cancel. */
+static void
+kick_cb(uv_timer_t *t)
+{
+	struct dk_stream *s = container_of(t, struct dk_stream, kick);
+
+	while (s->held_len > s->held_off && !s->paused && !s->cancelled &&
+	    s->err == 0)
+		s->held_off += deliver(s, s->held + s->held_off,
+		    s->held_len - s->held_off);
+	if (s->held_off == s->held_len) {
+		free(s->held);
+		s->held = NULL;
+		s->held_len = s->held_off = 0;
+	}
+	if (s->req == NULL && s->end_pending) {
+		if (s->cancelled || s->err != 0 || (!s->paused &&
+		    s->held_len == 0))
+			stream_finish(s, 0, "");
+		return;
+	}
+	if (s->req != NULL && !s->paused && s->held_len == 0 && s->streaming)
+		dk_req_resume(s->req);
 }
 
 /* Starts the streamed request of s; as dk_request. */
@@ -352,14 +456,16 @@ dk_stream_pause(struct dk_stream *s)
 		dk_req_pause(s->req);
 }
 
-/* Resumes a stream. */
+/* Resumes a stream: held bytes first, then the transfer. */
 void
 dk_stream_resume(struct dk_stream *s)
 {
 	if (s->ended || !s->paused)
 		return;
 	s->paused = 0;
-	if (s->req != NULL && s->streaming)
+	if (s->held_len > s->held_off || s->end_pending)
+		(void)uv_timer_start(&s->kick, kick_cb, 0, 0);
+	else if (s->req != NULL && s->streaming)
 		dk_req_resume(s->req);
 }
 
@@ -372,6 +478,8 @@ dk_stream_cancel(struct dk_stream *s)
 	s->cancelled = 1;
 	if (s->req != NULL)
 		dk_req_cancel(s->req);
+	else if (s->end_pending)
+		(void)uv_timer_start(&s->kick, kick_cb, 0, 0);
 }
 
 /* Bytes received so far. */

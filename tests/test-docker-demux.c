@@ -207,12 +207,14 @@ test_stop(void)
 	dk_demux_init(&d, 0);
 	ASSERT_EQ(dk_demux_feed(&d, buf, n, collect, &s), 1);
 	ASSERT_EQ(s.calls, 2);
+	ASSERT_EQ(d.consumed, 14 + 13);
 	ASSERT_EQ(s.nout, 6);
 	ASSERT_EQ(s.nerr, 5);
 	/* Everything up to the end of the second frame was consumed. */
 	s.stop_after = 0;
 	ASSERT_OK(dk_demux_feed(&d, buf + 14 + 13, n - 14 - 13, collect,
 	    &s));
+	ASSERT_EQ(d.consumed, n - 14 - 13);
 	check_sample(&s);
 }
 

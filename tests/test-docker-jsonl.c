@@ -247,6 +247,10 @@ test_edges(void)
 	dk_jsonl_init(&j, 0);
 	ASSERT_EQ(dk_jsonl_feed(&j, "{}\n{}\n{}\n", 9, count, &n), 7);
 	ASSERT_EQ(n, 100);
+	ASSERT_EQ(j.consumed, 6);	/* up to the end of that line */
+	n = 0;
+	ASSERT_OK(dk_jsonl_feed(&j, "{}\n{", 4, count, &n));
+	ASSERT_EQ(j.consumed, 4);	/* a partial line is taken, kept */
 	dk_jsonl_free(&j);
 }
 

@@ -26,6 +26,10 @@ struct sink {
 	int		 status;
 	char		 msg[512];
 	int		 pause_at;	/* pause after this many chunks */
+	int		 pause_every;	/* pause after each, resume soon */
+	int		 paused;
+	int		 violations;	/* chunks that came while paused */
+	uv_timer_t	*resumer;
 	struct dk_stream *s;
 };
 
@@ -49,6 +53,17 @@ grow(char **b, size_t *n, const char *buf, size_t len)
 	(*b)[*n] = '\0';
 }
 
+/* Resumes a stream the consumer paused. */
+static void
+resume_cb(uv_timer_t *t)
+{
+	struct sink *k = t->data;
+
+	k->paused = 0;
+	if (k->s != NULL && !k->ended)
+		dk_stream_resume(k->s);
+}
+
 /* on_chunk: keeps stdout/raw and stderr apart. */
 static void
 on_chunk(struct dk_stream *s, int kind, const char *buf, size_t len,
@@ -57,6 +72,8 @@ on_chunk(struct dk_stream *s, int kind, const char *buf, size_t len,
 	struct sink *k = arg;
 
 	k->chunks++;
+	if (k->paused)
+		k->violations++;
 	if (kind == DK_STREAM_STDERR)
 		grow(&k->err, &k->nerr, buf, len);
 	else
@@ -65,6 +82,13 @@ on_chunk(struct dk_stream *s, int kind, const char *buf, size_t len,
 		k->raw++;
 	if (k->pause_at != 0 && k->chunks == k->pause_at)
 		dk_stream_pause(s);
+	if (k->pause_every) {
+		dk_stream_pause(s);
+		k->paused = 1;
+		k->resumer->data = k;
+		if (uv_timer_start(k->resumer, resume_cb, 0, 0) != 0)
+			abort();
+	}
 }
 
 /* on_end: records the outcome. */
@@ -439,6 +463,49 @@ test_pause(void)
 }
 
 /*
+ * A consumer that pauses inside every chunk and resumes a loop turn
+ * later: nothing arrives while paused (the rest of a read waits in the
+ * stream), nothing is lost or reordered, and the end waits for the last
+ * held bytes.
+ */
+static void
+test_pause_every(void)
+{
+	uv_loop_t loop;
+	struct dk_client *c;
+	struct dk_logs_opts o = { .tail = -1 };
+	struct sink k = { 0 };
+	const char *tag = dkt_tag("logs-pause-every");
+	uv_timer_t resumer;
+	char *id, *expect = NULL, line[32];
+	size_t nexpect = 0;
+	int i;
+
+	c = dkt_client(&loop);
+	ASSERT_OK(uv_timer_init(&loop, &resumer));
+	id = make(&loop, c, tag, 0, "seq 1 20000");
+	wait_exit(&loop, c, id);
+	for (i = 1; i <= 20000; i++) {
+		snprintf(line, sizeof line, "%d\n", i);
+		grow(&expect, &nexpect, line, strlen(line));
+	}
+	k.pause_every = 1;
+	k.resumer = &resumer;
+	run_logs(&loop, c, id, &o, &k);
+	ASSERT_OK(k.status);
+	ASSERT_EQ(k.violations, 0);
+	ASSERT_GE(k.chunks, 20000);
+	ASSERT_EQ(k.nout, nexpect);
+	ASSERT_MEMEQ(k.out, expect, nexpect);
+	free(expect);
+	sink_reset(&k);
+	uv_close((uv_handle_t *)&resumer, NULL);
+	dkt_cleanup(&loop, c, tag);
+	free(id);
+	dkt_close(&loop, c);
+}
+
+/*
  * Last: removes what a failed case of this run left behind (the cases
  * clean up after themselves when they pass).
  */
@@ -446,7 +513,7 @@ static void
 test_cleanup(void)
 {
 	static const char *const names[] = { "logs-notty", "logs-tty",
-	    "logs-follow", "logs-times", "logs-pause" };
+	    "logs-follow", "logs-times", "logs-pause", "logs-pause-every" };
 	uv_loop_t loop;
 	struct dk_client *c;
 	char tag[160];
@@ -461,4 +528,4 @@ test_cleanup(void)
 }
 
 TEST_MAIN(T(test_notty), T(test_tty), T(test_follow), T(test_times),
-    T(test_missing), T(test_pause), T(test_cleanup))
+    T(test_missing), T(test_pause), T(test_pause_every), T(test_cleanup))
