@@ -453,8 +453,10 @@ kick_cb(uv_timer_t *t)
 		}
 		if (req->state != DK_RS_WAITING)
 			continue;
-		if ((req->flags & DK_REQ_NOVERSION) || c->version != NULL)
+		if ((req->flags & DK_REQ_NOVERSION) || c->version != NULL) {
 			req_start_or_fail(req);
+			poke = 1;
+		}
 		else if (neg_err != 0)
 			finish(req, neg_err, NULL, neg_msg);
 		else if (!c->negotiating) {
@@ -463,6 +465,7 @@ kick_cb(uv_timer_t *t)
 		}
 	}
 	free(neg_msg);
+	/* Drive curl now rather than a millisecond later on its timer. */
 	if (poke && !c->shut) {
 		(void)curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT,
 		    0, &running);
