@@ -360,8 +360,8 @@ const struct proto_method proto_methods[] = {
 	{ .name = "audit.read", .role = ADMIN, .flags = RO,
 	  .params = audit_read_params,
 	  .summary = "read the node's audit log, newest last",
-	  .result = "{entries: [{time, client, key, method, target, "
-	  "outcome}]}" },
+	  .result = "{entries: [{time, client, client_name, key, role, method, "
+	  "target, outcome, error}]}" },
 	{ .name = "container.create", .role = ADMIN, .flags = RW | DK,
 	  .params = container_create_params,
 	  .summary = "create a container, and start it unless start is false",
@@ -469,12 +469,12 @@ const struct proto_method proto_methods[] = {
 	{ .name = "key.list", .role = ADMIN, .flags = RO,
 	  .params = no_params,
 	  .summary = "list the access keys (never their secrets)",
-	  .result = "{keys: [{id, name, role, created}]}" },
+	  .result = "{keys: [{id, name, role, created, last_used}]}" },
 	{ .name = "key.revoke", .role = ADMIN, .flags = RW,
 	  .params = key_revoke_params,
 	  .summary = "revoke an access key or a client key; its "
 	  "connections end",
-	  .result = "{id}" },
+	  .result = "{id, name}" },
 	{ .name = "network.inspect", .role = VIEWER, .flags = RO | DK,
 	  .params = network_id_params,
 	  .summary = "show a network's configuration and containers",
@@ -486,9 +486,10 @@ const struct proto_method proto_methods[] = {
 	{ .name = "node.info", .role = VIEWER, .flags = RO,
 	  .params = no_params,
 	  .summary = "the node, its host and its Docker engine",
-	  .result = "{version, proto, key, uptime, docker: {version, api} or "
-	  "null, host: {cpus, memory}, containers: {total, running, paused, "
-	  "stopped}}" },
+	  .result = "{version, proto, key, started, uptime, requests, host: "
+	  "{name, cpus, memory}, docker: {version, api, os, kernel, name, "
+	  "cpus, memory} or null, containers: {total, running, paused, "
+	  "stopped} or null, images, docker_error (when docker is null)}" },
 	{ .name = "session.attach", .role = OPERATOR, .flags = RW | ST,
 	  .params = session_attach_params, .stream = PROTO_STREAM_TERMINAL,
 	  .summary = "join a terminal session: a repaint, then the live "
