@@ -2,8 +2,9 @@
  * Fuzzes the multiplexed stream decoder and the line-delimited JSON
  * splitter with the pull and event readers behind it: the first byte
  * picks how the input is cut into reads, so frames and lines split at
- * every kind of place. Both must refuse bad input without a fault and
- * never hand out more bytes than they were given.
+ * every kind of place. Both must refuse bad input without a fault, never
+ * hand out more bytes than they were given, and say they took every byte
+ * of a feed that no callback stopped.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -61,12 +62,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dk_jsonl_init(&j, 4096);
 	for (off = 0; off < size; off += n) {
 		n = size - off < step ? size - off : step;
-		if (rc == 0)
+		if (rc == 0) {
 			rc = dk_demux_feed(&d, (const char *)data + off, n,
 			    on_payload, &total);
-		if (jrc == 0)
+			if (rc == 0 && d.consumed != n)
+				abort();
+		}
+		if (jrc == 0) {
 			jrc = dk_jsonl_feed(&j, (const char *)data + off, n,
 			    on_object, NULL);
+			if (jrc == 0 && j.consumed != n)
+				abort();
+		}
 	}
 	if (jrc == 0)
 		jrc = dk_jsonl_finish(&j, on_object, NULL);
