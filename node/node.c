@@ -307,19 +307,24 @@ node_listen(struct node *n, const struct node_config *cfg, char **cause)
 		err = ovl_server_listen(n->srv, cfg->listen[i], &why);
 		if (err != 0 && node_addr_parse(cfg->listen[i], &ss, NULL) ==
 		    0 && ss.ss_family == AF_INET6) {
-			node_log(&n->log, NODE_LOG_WARN, "not listening on %s:"
-			    " %s", cfg->listen[i], why != NULL ? why :
-			    uv_strerror(err));
+			if (why != NULL)
+				node_log(&n->log, NODE_LOG_WARN, "%s; going on "
+				    "without it", why);
+			else
+				node_log(&n->log, NODE_LOG_WARN, "not listening"
+				    " on %s: %s", cfg->listen[i],
+				    uv_strerror(err));
 			free(why);
 			why = NULL;
 			continue;
 		}
 		if (err != 0) {
-			if (asprintf(cause, "cannot listen on %s: %s",
-			    cfg->listen[i], why != NULL ? why :
-			    uv_strerror(err)) < 0)
+			/* The server's cause names the address already. */
+			if (why != NULL)
+				*cause = why;
+			else if (asprintf(cause, "cannot listen on %s: %s",
+			    cfg->listen[i], uv_strerror(err)) < 0)
 				*cause = NULL;
-			free(why);
 			return (err);
 		}
 		port = ovl_server_port(n->srv, nbound++);

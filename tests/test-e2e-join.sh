@@ -205,6 +205,10 @@ for _ in $(seq 40); do grep -q "SIGHUP" "$log" && break; sleep 0.05; done
 out=$(PIER_CONFIG_DIR=$c1 "$pier" ping n1 -c 1 2>&1); rc=$?
 check "SIGHUP re-reads the keys and the node keeps serving" \
 	eval '[ $rc -eq 0 ] && grep -q "SIGHUP: re-reading keys" "$log"'
+
+out=$("$pierd" --state-dir "$tmp/other" --listen "127.0.0.1:$port" 2>&1); rc=$?
+check "a second pierd on a port in use fails and says why" \
+	eval '[ $rc -eq 1 ] && has "$out" "cannot listen on 127.0.0.1:$port: address already in use"'
 stop_node
 
 # A private key that others can read: refuse, and say how to fix it.
