@@ -96,8 +96,15 @@ test_book_round_trip(void)
 	ASSERT_EQ(cli_book_find(&b, "a")->joined, 5);
 	ASSERT_OK(stat(b.path, &st));
 	ASSERT_EQ(st.st_mode & 0777, 0600);
+	ASSERT_NULL(cli_book_pick(&b, NULL, &cause));
+	ASSERT_CONTAINS(cause, "2 are joined");
+	free(cause);
+	ASSERT_NULL(cli_book_pick(&b, "zz", &cause));
+	ASSERT_CONTAINS(cause, "no node named zz");
+	free(cause);
 	ASSERT_OK(cli_book_remove(&b, "a"));
 	ASSERT_EQ(cli_book_remove(&b, "a"), -ENOENT);
+	ASSERT(cli_book_pick(&b, NULL, &cause) == cli_book_find(&b, "b"));
 	ASSERT_NULL(cli_book_find(&b, "a"));
 	ASSERT_NOT_NULL(cli_book_find(&b, "b"));
 	cli_book_free(&b);

@@ -93,6 +93,9 @@ int	 cli_book_save(const struct cli_book *b, char **cause)
 void	 cli_book_free(struct cli_book *b);
 /* Returns the node with this name, or NULL. */
 struct cli_node *cli_book_find(struct cli_book *b, const char *name);
+/* The named node, or the only one if name is NULL; else NULL, *cause. */
+struct cli_node *cli_book_pick(struct cli_book *b, const char *name,
+	    char **cause);
 /* Adds n (copied) or replaces the node of the same name. */
 int	 cli_book_put(struct cli_book *b, const struct cli_node *n)
 	    WARN_UNUSED_RESULT;

@@ -169,26 +169,6 @@ ping_report(struct ping_run *p)
 	putchar('\n');
 }
 
-/* Finds the node to ping: by name, or the only one joined. */
-static struct cli_node *
-pick_node(const struct cli_cmd *self, struct cli_book *b, const char *name)
-{
-	struct cli_node	*n;
-
-	if (name == NULL) {
-		if (b->n == 1)
-			return (&b->nodes[0]);
-		cli_error(self, b->n == 0 ? "no node joined yet (pier join "
-		    "KEY)" : "which node? %zu are joined (see 'pier nodes')",
-		    b->n);
-		return (NULL);
-	}
-	n = cli_book_find(b, name);
-	if (n == NULL)
-		cli_error(self, "no node named %s (see 'pier nodes')", name);
-	return (n);
-}
-
 /* Parses -i SECONDS into milliseconds; -1 if bad. */
 static int64_t
 parse_interval(const char *s)
@@ -269,9 +249,11 @@ ping_main(const struct cli_cmd *self, int argc, char **argv)
 		cli_error(self, "%s", cause);
 		goto out;
 	}
-	n = pick_node(self, &book, optind < argc ? argv[optind] : NULL);
-	if (n == NULL)
+	n = cli_book_pick(&book, optind < argc ? argv[optind] : NULL, &cause);
+	if (n == NULL) {
+		cli_error(self, "%s", cause);
 		goto out;
+	}
 	if (cli_node_target(n, &jk, addrs, &naddrs, &cause) != 0 ||
 	    cli_identity_load(dir, &id, &cause) != 0) {
 		cli_error(self, "%s", cause);

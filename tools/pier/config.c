@@ -278,6 +278,35 @@ cli_book_find(struct cli_book *b, const char *name)
 	return (NULL);
 }
 
+/*
+ * The node a command names, or with name NULL the only node joined;
+ * NULL with the reason in *cause when there is none or several.
+ */
+struct cli_node *
+cli_book_pick(struct cli_book *b, const char *name, char **cause)
+{
+	struct cli_node	*n;
+	int		 r;
+
+	if (name != NULL) {
+		n = cli_book_find(b, name);
+		if (n == NULL && asprintf(cause, "no node named %s (see 'pier "
+		    "nodes')", name) < 0)
+			*cause = NULL;
+		return (n);
+	}
+	if (b->n == 1)
+		return (&b->nodes[0]);
+	if (b->n == 0)
+		r = asprintf(cause, "no node joined yet (pier join KEY)");
+	else
+		r = asprintf(cause, "which node? %zu are joined (see 'pier "
+		    "nodes')", b->n);
+	if (r < 0)
+		*cause = NULL;
+	return (NULL);
+}
+
 /* Adds n (copied) or replaces the node of the same name. */
 int
 cli_book_put(struct cli_book *b, const struct cli_node *n)
