@@ -14,9 +14,10 @@
  *
  * Lifetime: a connection holds a reference on itself until both of its
  * handles (TCP, timer) have closed; users and owners take more. Ending
- * is in two steps: conn_end stops the channels and tells everyone (once),
- * lingers until a go-away has been written, then closes the handles; the
- * last close callback releases the self reference.
+ * is in two steps: conn_end stops the channels and tells everyone (once);
+ * once the go-away is written it sends FIN and reads (dropping) until the
+ * peer closes or the linger ends, then closes the handles; the last close
+ * callback releases the self reference.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -143,6 +144,36 @@ close_handles(struct ovl_conn *c)
 	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 }
 
+/* Our FIN went out (or could not): the peer's end, or the linger, ends it. */
+static void
+on_shutdown(uv_shutdown_t *req, int status)
+{
+	struct ovl_conn *c = container_of(req, struct ovl_conn, sreq);
+
+	if (status < 0)
+		close_handles(c);
+	ovl_conn_unref(c, "shutdown");
+}
+
+/*
+ * After the last write of a closing connection: send FIN and keep reading
+ * (and dropping) until the peer closes too. Closing at once with unread
+ * bytes in our socket would send a reset, which can destroy our go-away
+ * before the peer reads it.
+ */
+static void
+start_shutdown(struct ovl_conn *c)
+{
+	if (c->shut || c->closing_handles)
+		return;
+	c->shut = 1;
+	if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
+		close_handles(c);
+		return;
+	}
+	ovl_conn_ref(c, "shutdown");
+}
+
 /* A write finished. */
 static void
 on_written(uv_write_t *req, int status)
@@ -156,8 +187,10 @@ on_written(uv_write_t *req, int status)
 	if (status < 0 && c->state != CONN_CLOSING)
 		conn_end(c, status, "write failed", 0, 0);
 	else if (c->state == CONN_CLOSING) {
-		if (c->inflight == 0)
+		if (status < 0)
 			close_handles(c);
+		else if (c->inflight == 0)
+			start_shutdown(c);
 	} else
 		conn_flush(c);
 	ovl_conn_unref(c, "write");
@@ -213,7 +246,11 @@ flush_batch(struct ovl_conn *c)
 		return (0);
 	}
 	rc = write_req(c, w, off);
-	return (rc != 0 ? rc : 1);
+	if (rc != 0)
+		return (rc);
+	/* the records are queued in order: now user callbacks may run */
+	ovl_mux_pulled(c->mux);
+	return (1);
 }
 
 /*
@@ -296,7 +333,7 @@ conn_end(struct ovl_conn *c, int status, const char *why, int goaway,
 		flush_final(c);
 	}
 	c->state = CONN_CLOSING;
-	uv_read_stop((uv_stream_t *)&c->tcp);
+	c->linger_until = uv_now(c->loop) + OVL__LINGER_MS;
 	if (was_open) {
 		ovl_mux_shutdown(c->mux, -ECONNABORTED);
 		fail_pings(c, -ECONNABORTED);
@@ -305,10 +342,11 @@ conn_end(struct ovl_conn *c, int status, const char *why, int goaway,
 	}
 	if (c->ops != NULL && c->ops->ended != NULL)
 		c->ops->ended(c, status, why, was_open);
-	if (c->inflight == 0)
-		close_handles(c);
+	if (!was_open)
+		close_handles(c);	/* nothing of ours to deliver */
 	else {
-		c->linger_until = uv_now(c->loop) + OVL__LINGER_MS;
+		if (c->inflight == 0)
+			start_shutdown(c);
 		arm_timer(c);
 	}
 	ovl_conn_unref(c, "end");
@@ -545,6 +583,11 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	(void)buf;
 	if (nread == 0)
 		return;
+	if (c->state == CONN_CLOSING) {
+		if (nread < 0)		/* the peer closed too */
+			close_handles(c);
+		return;			/* dropped: we said go-away */
+	}
 	ovl_conn_ref(c, "read");
 	if (nread < 0) {
 		if (c->state == CONN_HS)

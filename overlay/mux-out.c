@@ -4,8 +4,10 @@
  * control (SYN, ACK, credit, RST), then a go-away (after which nothing
  * more is sent), then channel 0's data, then the other channels in turn,
  * CHUNK_MAX bytes each per turn, so a bulk stream never holds the
- * control channel back by more than one record. User callbacks due to a
- * pull (drains, finished channels) run after the record is filled.
+ * control channel back by more than one record. A pull calls no user
+ * code: what it makes due (on_drain, a channel finished by our FIN) runs
+ * in ovl_mux_pulled, once the records are on their way, so a callback
+ * that writes or closes cannot reorder records being sealed.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -129,9 +131,9 @@ put_data(struct ovl_chan *c, uint8_t *p, size_t room)
 	return (OVL_MUX_HDR + n);
 }
 
-/* Runs due drains and finishes after a pull (user callbacks). */
-static void
-after_pull(struct ovl_mux *m)
+/* Runs what pulls made due: finished channels, then drains. */
+void
+ovl_mux_pulled(struct ovl_mux *m)
 {
 	struct ovl_chan *c;
 
@@ -214,6 +216,5 @@ ovl_mux_pull(struct ovl_mux *m, uint8_t *buf, size_t cap)
 		if (!served)
 			break;
 	}
-	after_pull(m);
 	return (off);
 }

@@ -60,6 +60,8 @@ struct ovl_conn {
 	enum conn_state		 state;
 	int			 dialer;
 	int			 closing_handles;
+	uv_shutdown_t		 sreq;		/* our FIN after a go-away */
+	int			 shut;
 	struct ovl_limits	 lim;
 	struct ovl_rec		 rec;
 	struct ovl_mux		*mux;

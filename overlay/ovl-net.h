@@ -198,9 +198,12 @@ int ovl_mux_input(struct ovl_mux *m, const uint8_t *pt, size_t len,
 /*
  * Fills buf (cap >= OVL_MUX_HDR + 1) with whole frames for one record:
  * control frames first, then channel 0, then the other channels in
- * turn. Returns the bytes written, 0 if nothing is ready.
+ * turn. Returns the bytes written, 0 if nothing is ready. Calls no user
+ * callback; call ovl_mux_pulled once the records are on their way.
  */
 size_t ovl_mux_pull(struct ovl_mux *m, uint8_t *buf, size_t cap);
+/* Runs what pulls made due: on_drain, on_close of finished channels. */
+void ovl_mux_pulled(struct ovl_mux *m);
 /* Tells whether ovl_mux_pull has something to give. */
 int ovl_mux_pending(const struct ovl_mux *m);
 /* Queues a ping with an opaque value; -ENOBUFS if too many wait. */

@@ -554,6 +554,48 @@ test_backpressure(void)
 	fx_done(&f);
 }
 
+/* Closes the connection from inside on_drain. */
+static void
+close_on_drain(struct ovl_chan *ch, void *arg)
+{
+	int *drained = arg;
+
+	if ((*drained)++ == 0)
+		ovl_conn_close(ovl_chan_conn(ch), OVL_GA_NORMAL, "drained");
+}
+
+static const struct ovl_chan_cbs close_on_drain_cbs = { NULL,
+    close_on_drain, NULL };
+
+/* Closing from a callback during sending keeps records in order. */
+static void
+test_close_in_callback(void)
+{
+	static uint8_t big[OVL_CHAN_QUEUE];
+	struct fx f;
+	struct fx_dial r;
+	struct fx_closed cl;
+	struct ovl_chan *ch;
+	const char *addrs[1];
+	int drained = 0;
+
+	fx_init(&f);
+	fx_listen(&f);
+	addrs[0] = f.addr;
+	fx_dial(&f, addrs, 1, f.psk, 3000, &r);
+	ASSERT_OK(r.status);
+	fx_watch_close(r.conn, &cl);
+	ASSERT_OK(ovl_conn_chan_open(r.conn, &ch));
+	ovl_chan_set_cbs(ch, &close_on_drain_cbs, &drained);
+	ASSERT_OK(ovl_chan_write(ch, big, sizeof big));
+	fx_run_until(&f, &cl.closed, 5000);
+	ASSERT_EQ(cl.closed, 1);
+	fx_run_for(&f, 200);
+	if (fx_log_count(&f, "closed by peer (normal): drained") != 1)
+		FAIL("the node saw: %s", f.nlogs > 0 ? f.logs[0] : "nothing");
+	fx_done(&f);
+}
+
 /* Closing a server closes its clients with a reason. */
 static void
 test_server_close(void)
@@ -582,4 +624,4 @@ test_server_close(void)
 TEST_MAIN(T(test_echo_v4), T(test_echo_v6), T(test_candidates),
     T(test_wrong_psk), T(test_revoke), T(test_keepalive_idle),
     T(test_reconnect), T(test_rekey_live), T(test_backpressure),
-    T(test_server_close))
+    T(test_close_in_callback), T(test_server_close))

@@ -161,6 +161,7 @@ pump_one(struct side *from, struct side *to, int max)
 			break;
 		ASSERT_LE(n, OVL_REC_PT_MAX);
 		ASSERT_OK(ovl_mux_input(to->m, rec, n, &cause));
+		ovl_mux_pulled(from->m);
 		moved++;
 	}
 	return (moved);

@@ -60,6 +60,7 @@ drain(struct ovl_mux *m, uint8_t *buf)
 
 	for (rounds = 0; rounds < 64; rounds++) {
 		n = ovl_mux_pull(m, buf, OVL_REC_PT_MAX);
+		ovl_mux_pulled(m);
 		if (n == 0)
 			return;
 		if (n > OVL_REC_PT_MAX)
