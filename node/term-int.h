@@ -16,7 +16,7 @@ enum term__gstate {
 	TERM__G_TEXT,		/* text and controls */
 	TERM__G_ESC,		/* after ESC (and intermediates) */
 	TERM__G_CSI,		/* in a control sequence */
-	TERM__G_STR,		/* in OSC, DCS, APC, PM or SOS */
+	TERM__G_STR,		/* in OSC or DCS */
 	TERM__G_STR_ESC,	/* ESC in one of those: ST follows? */
 };
 

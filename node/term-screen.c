@@ -216,8 +216,12 @@ cb_putglyph(VTermGlyphInfo *info, VTermPos pos, void *user)
 		return (0);
 	c = term__grid_cell(g, pos.row, pos.col);
 	for (i = 0; i < VTERM_MAX_CHARS_PER_CELL && info->chars[i] != 0;
-	    i++)
-		c->chars[i] = info->chars[i];
+	    i++) {
+		/* libvterm 0.1.4 decodes F4 90.. past U+10FFFF. */
+		c->chars[i] = info->chars[i] > 0x10ffff ||
+		    (info->chars[i] >= 0xd800 && info->chars[i] <= 0xdfff) ?
+		    0xfffd : info->chars[i];
+	}
 	for (; i < VTERM_MAX_CHARS_PER_CELL; i++)
 		c->chars[i] = 0;
 	c->pen = s->pen;
@@ -616,6 +620,7 @@ guard_step(struct term_screen *s, unsigned char c)
 {
 	switch (s->gstate) {
 	case TERM__G_TEXT:
+text:
 		if (c == 0x1b)
 			s->gstate = TERM__G_ESC;
 		if (c < 0x80)
@@ -635,7 +640,9 @@ guard_step(struct term_screen *s, unsigned char c)
 		s->gstate = TERM__G_ESC;
 		/* FALLTHROUGH */
 	case TERM__G_ESC:
-		if (c == 0x18 || c == 0x1a)
+		if (c >= 0x80)
+			;	/* libvterm ignores it there */
+		else if (c == 0x18 || c == 0x1a)
 			s->gstate = TERM__G_TEXT;
 		else if (c < 0x30)
 			;	/* ESC again, C0 or an intermediate */
@@ -643,13 +650,17 @@ guard_step(struct term_screen *s, unsigned char c)
 			/* Even after intermediates (ESC ( [ too). */
 			s->gstate = TERM__G_CSI;
 			s->csi_seps = 0;
-		} else if (c == ']' || c == 'P' || c == '_' || c == '^' ||
-		    c == 'X')
-			s->gstate = TERM__G_STR;
+		} else if (c == ']' || c == 'P')
+			s->gstate = TERM__G_STR;	/* 0.1.4: OSC, DCS */
 		else
 			s->gstate = TERM__G_TEXT;
 		return (0);
 	case TERM__G_CSI:
+		if (c >= 0x80) {
+			/* libvterm drops the sequence; text again. */
+			s->gstate = TERM__G_TEXT;
+			goto text;
+		}
 		if (c == 0x1b)
 			s->gstate = TERM__G_ESC;
 		else if (c == 0x18 || c == 0x1a || (c >= 0x40 && c <= 0x7e))
@@ -676,7 +687,15 @@ tail_track(struct term_screen *s, unsigned char c)
 	if (s->gstate == TERM__G_TEXT && s->utf8_need == 0) {
 		s->tail_len = 0;
 		s->tail_lost = 0;
-	} else if (s->tail_len < TERM__TAIL_MAX)
+	} else if (c < 0x20 && c != 0x1b)
+		;	/* executed already, inside the sequence: not again */
+	else if (s->gstate == TERM__G_TEXT && c >= 0xc0) {
+		/* A new character; one left half-done is abandoned. */
+		s->tail[0] = (char)c;
+		s->tail_len = 1;
+		s->tail_lost = 0;
+	}
+	else if (s->tail_len < TERM__TAIL_MAX)
 		s->tail[s->tail_len++] = (char)c;
 	else
 		s->tail_lost = 1;

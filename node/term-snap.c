@@ -282,7 +282,15 @@ encode_cells(struct term__sbuf *b, struct term__pen *cur,
 		for (i = 0; i < VTERM_MAX_CHARS_PER_CELL &&
 		    cells[col].chars[i] != 0; i++)
 			sbuf_utf8(b, cells[col].chars[i]);
-		col += cells[col].width > 1 ? cells[col].width : 1;
+		if (cells[col].width > 1) {
+			col += cells[col].width;
+			/* Our width and the viewer's may differ (emoji,
+			 * newer Unicode, U+FFFD for a bad wide one): go on
+			 * from where we think the next cell is. */
+			if (col < n)
+				sbuf_fmt(b, "\033[%dG", col + 1);
+		} else
+			col++;
 	}
 }
 
@@ -539,8 +547,10 @@ term_screen_snapshot(struct term_screen *s, int flags, char **out,
 	*len = 0;
 	term__pen_default(&cur);
 	/* Back to a known state: main screen, plain pen, no margins, no
-	 * special modes, ASCII G0, cleared. */
-	sbuf_str(&b, "\033[?1049l\033[0m\033[4l\033[?6l\033[?7h\033[r\033(B"
+	 * special modes, cleared. Not ESC ( B: after it libvterm puts a
+	 * combining mark that follows the last column on the next line;
+	 * a client resets its own terminal's character sets. */
+	sbuf_str(&b, "\033[?1049l\033[0m\033[4l\033[?6l\033[?7h\033[r"
 	    "\033[?1l\033>\033[20l\033[?2004l\033[?1004l\033[?1000l"
 	    "\033[?1002l\033[?1003l\033[?1006l\033[?1015l\033[?5l\033[?69l"
 	    "\033[?25h\033[H\033[2J");
