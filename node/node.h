@@ -281,6 +281,48 @@ int	 node_resolve_match(const json_t *list, const char *name, size_t *idx,
 
 /* audit.read (cmd-audit.c). */
 enum cmd_retval cmd_audit_read(struct cmd_req *r);
+/* container.list (cmd-container.c). */
+enum cmd_retval cmd_container_list(struct cmd_req *r);
+/* container.inspect (cmd-container.c). */
+enum cmd_retval cmd_container_inspect(struct cmd_req *r);
+/* container.top (cmd-container.c). */
+enum cmd_retval cmd_container_top(struct cmd_req *r);
+/* container.start (cmd-container-op.c). */
+enum cmd_retval cmd_container_start(struct cmd_req *r);
+/* container.stop (cmd-container-op.c). */
+enum cmd_retval cmd_container_stop(struct cmd_req *r);
+/* container.restart (cmd-container-op.c). */
+enum cmd_retval cmd_container_restart(struct cmd_req *r);
+/* container.kill (cmd-container-op.c). */
+enum cmd_retval cmd_container_kill(struct cmd_req *r);
+/* container.pause (cmd-container-op.c). */
+enum cmd_retval cmd_container_pause(struct cmd_req *r);
+/* container.unpause (cmd-container-op.c). */
+enum cmd_retval cmd_container_unpause(struct cmd_req *r);
+/* container.rename (cmd-container-op.c). */
+enum cmd_retval cmd_container_rename(struct cmd_req *r);
+/* container.remove (cmd-container-op.c). */
+enum cmd_retval cmd_container_remove(struct cmd_req *r);
+/* container.update (cmd-container-op.c). */
+enum cmd_retval cmd_container_update(struct cmd_req *r);
+/* container.create (cmd-container-create.c). */
+enum cmd_retval cmd_container_create(struct cmd_req *r);
+/*
+ * Creates a container from a ready create body (stolen) named name (or
+ * the engine's pick), after checking its image is on the node when
+ * check_image, starts it when start, and answers {id, name, warnings};
+ * a failed start is an error carrying data.id (cmd-container-create.c).
+ */
+enum cmd_retval cmd__container_create_body(struct cmd_req *r,
+	    const char *name, json_t *body, int start, int check_image);
+/* container.duplicate (cmd-container-dup.c). */
+enum cmd_retval cmd_container_duplicate(struct cmd_req *r);
+/*
+ * The engine's create body from container.create's checked params (a
+ * new reference), or NULL with *cause for a bad value (NULL cause and
+ * NULL: out of memory) (cmd-container-body.c).
+ */
+json_t	*node_create_body(const json_t *params, char **cause);
 /* key.create (cmd-key.c). */
 enum cmd_retval cmd_key_create(struct cmd_req *r);
 /* key.list (cmd-key.c). */

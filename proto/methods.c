@@ -92,9 +92,8 @@ static const struct proto_field port_fields[] = {
 };
 
 static const struct proto_field mount_fields[] = {
-	{ .name = "source", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
-	  .min = 1, .max = 4096,
-	  .doc = "absolute host path (bind) or volume name" },
+	F_STR("source", 1, 4096, "absolute host path (bind) or volume "
+	    "name; absent: a new anonymous volume"),
 	{ .name = "target", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
 	  .min = 1, .max = 4096, .doc = "absolute path in the container" },
 	F_BOOL("read_only", "mount read-only"),
@@ -103,8 +102,8 @@ static const struct proto_field mount_fields[] = {
 
 static const struct proto_field container_create_params[] = {
 	{ .name = "image", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
-	  .min = 1, .max = 512, .doc = "image reference; must exist "
-	  "(the client pulls it first with image.pull)" },
+	  .min = 1, .max = 512, .doc = "image reference; must exist on "
+	  "the node (not_found otherwise: pull it first with image.pull)" },
 	F_STR("name", 1, 255, "container name (default: Docker's)"),
 	F_STRV("cmd", 1024, 65536, "command and arguments"),
 	F_STRV("entrypoint", 64, 4096, "entrypoint override"),
@@ -124,13 +123,17 @@ static const struct proto_field container_create_params[] = {
 	F_USER,
 	F_WORKDIR,
 	F_BOOL("tty", "allocate a TTY for the main process"),
+	F_BOOL("stdin", "keep stdin open (docker run -i)"),
+	F_BOOL("privileged", "give the container every capability and "
+	    "device"),
 	F_BOOL("start", "start it once created (default true)"),
 	F_END
 };
 
 static const struct proto_field container_duplicate_params[] = {
 	F_CONTAINER,
-	F_STR("name", 1, 255, "name of the copy (default: Docker's)"),
+	F_STR("name", 1, 255, "name of the copy (default: NAME-copy, "
+	    "else the first free NAME-copy-N)"),
 	F_CPUS,
 	F_MEMORY,
 	F_NETWORK,
@@ -155,6 +158,8 @@ static const struct proto_field container_list_params[] = {
 	F_BOOL("all", "include stopped containers"),
 	F_STRV("labels", 32, 512, "only those with these labels, "
 	    "KEY or KEY=VALUE each"),
+	F_BOOL("size", "include each one's size (slower: the engine "
+	    "measures)"),
 	F_END
 };
 
@@ -382,8 +387,9 @@ const struct proto_method proto_methods[] = {
 	{ .name = "container.list", .role = VIEWER, .flags = RO | DK,
 	  .params = container_list_params,
 	  .summary = "list containers (running ones unless all)",
-	  .result = "{containers: [{id, name, image, state, status, health, "
-	  "created, ports, labels}]}" },
+	  .result = "{containers: [{id, name, names, image, image_id, "
+	  "command, created, state, status, health, ports, labels, "
+	  "size_rw and size_root_fs if size}]}" },
 	{ .name = "container.logs", .role = VIEWER, .flags = RO | DK | ST,
 	  .params = container_logs_params, .stream = PROTO_STREAM_OUTPUT,
 	  .summary = "stream a container's logs, stdout and stderr apart",

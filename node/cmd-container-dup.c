@@ -1,0 +1,265 @@
+/*
+ * container.duplicate: a new container with another's configuration.
+ * The source is inspected and its Config and HostConfig become the new
+ * create body, with the caller's overrides (name, cpus, memory, network,
+ * hostname, env entries replacing those of the same key). The copy is
+ * started if the source was running (unless start is false).
+ *
+ * What is not copied: the generated hostname (the source's short id,
+ * so the copy gets its own), an explicit MAC address (two would clash),
+ * and the name. Fixed host ports are copied, so starting a copy of a
+ * running container that publishes one fails with the engine's "port is
+ * already allocated", and the copy stays created: the error says so.
+ * The default name is NAME-copy, else the first free NAME-copy-N, found
+ * with one list call.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "node.h"
+
+#define DUP_NAME_TRIES	1000	/* NAME-copy-2 .. NAME-copy-1000 */
+
+/* One duplication before its create. */
+struct dup {
+	struct cmd_req	*r;
+	struct dk_req	*req;
+	json_t		*src;		/* owned: the source's inspect */
+	char		 id[80];
+	char		 name[256];
+};
+
+/* Frees a duplication and detaches it from its request. */
+static void
+dup_free(struct dup *d)
+{
+	d->r->data = NULL;
+	d->r->on_cancel = NULL;
+	json_decref(d->src);
+	free(d);
+}
+
+/* The client left: stop the engine call. */
+static void
+dup_cancel(struct cmd_req *r)
+{
+	struct dup	*d = r->data;
+
+	if (d != NULL && d->req != NULL)
+		dk_req_cancel(d->req);
+}
+
+/* Replaces or appends K=V entries of over in the env array. */
+static void
+env_merge(json_t *env, const json_t *over)
+{
+	const char	*kv, *e, *eq;
+	size_t		 i, j, klen;
+
+	for (i = 0; i < json_array_size(over); i++) {
+		kv = json_string_value(json_array_get(over, i));
+		eq = strchr(kv, '=');
+		klen = eq != NULL ? (size_t)(eq - kv) : strlen(kv);
+		for (j = 0; j < json_array_size(env); j++) {
+			e = json_string_value(json_array_get(env, j));
+			if (e != NULL && strncmp(e, kv, klen) == 0 &&
+			    (e[klen] == '=' || e[klen] == '\0'))
+				break;
+		}
+		if (j < json_array_size(env))
+			(void)json_array_set_new(env, j, json_string(kv));
+		else
+			(void)json_array_append_new(env, json_string(kv));
+	}
+}
+
+/* The create body of the copy from the source and overrides (new). */
+static json_t *
+dup_body(const json_t *src, const json_t *params)
+{
+	json_t		*b, *h, *env;	/* owned, borrowed, borrowed */
+	const char	*id, *hn;
+	double		 cpus;
+
+	b = json_deep_copy(json_object_get(src, "Config"));
+	h = json_deep_copy(json_object_get(src, "HostConfig"));
+	if (!json_is_object(b) || !json_is_object(h)) {
+		json_decref(b);
+		json_decref(h);
+		return (NULL);
+	}
+	(void)json_object_set_new(b, "HostConfig", h);
+	id = json_string_value(json_object_get(src, "Id"));
+	hn = json_string_value(json_object_get(b, "Hostname"));
+	if (id != NULL && hn != NULL && strlen(hn) == 12 &&
+	    strncmp(id, hn, 12) == 0)
+		(void)json_object_del(b, "Hostname");
+	(void)json_object_del(b, "MacAddress");
+	if (json_object_get(params, "hostname") != NULL)
+		(void)json_object_set(b, "Hostname",
+		    json_object_get(params, "hostname"));
+	if (json_object_get(params, "network") != NULL)
+		(void)json_object_set(h, "NetworkMode",
+		    json_object_get(params, "network"));
+	cpus = proto_param_num(params, "cpus", -1);
+	if (cpus >= 0) {
+		(void)json_object_set_new(h, "NanoCpus",
+		    json_integer((json_int_t)(cpus * 1e9 + 0.5)));
+		(void)json_object_set_new(h, "CpuQuota", json_integer(0));
+		(void)json_object_set_new(h, "CpuPeriod", json_integer(0));
+	}
+	if (json_object_get(params, "memory") != NULL) {
+		(void)json_object_set(h, "Memory",
+		    json_object_get(params, "memory"));
+		/* 0: the engine's default swap for the new limit. */
+		(void)json_object_set_new(h, "MemorySwap", json_integer(0));
+	}
+	if (json_object_get(params, "env") != NULL) {
+		env = json_object_get(b, "Env");
+		if (!json_is_array(env)) {
+			env = json_array();
+			(void)json_object_set_new(b, "Env", env);
+		}
+		env_merge(env, json_object_get(params, "env"));
+	}
+	return (b);
+}
+
+/* Tells whether a container in the list is called name. */
+static int
+name_taken(const json_t *list, const char *name)
+{
+	const json_t	*names;
+	const char	*s;
+	size_t		 i, j;
+
+	for (i = 0; i < json_array_size(list); i++) {
+		names = json_object_get(json_array_get(list, i), "Names");
+		for (j = 0; j < json_array_size(names); j++) {
+			s = json_string_value(json_array_get(names, j));
+			if (s != NULL && strcmp(s[0] == '/' ? s + 1 : s,
+			    name) == 0)
+				return (1);
+		}
+	}
+	return (0);
+}
+
+/* Hands the body to the create chain. */
+static void
+dup_create(struct dup *d, const char *name)
+{
+	struct cmd_req	*r = d->r;
+	json_t		*body;	/* owned, then given */
+	int		 start;
+
+	start = json_is_true(json_object_get(json_object_get(d->src,
+	    "State"), "Running")) && proto_param_bool(r->params, "start", 1);
+	body = dup_body(d->src, r->params);
+	cmd_set_target(r, "%s -> %s", d->name, name);
+	dup_free(d);
+	if (body == NULL) {
+		(void)cmd_fail(r, PROTO_E_DOCKER, "the source's inspect has no "
+		    "Config or HostConfig");
+		return;
+	}
+	(void)cmd__container_create_body(r, name, body, start, 0);
+}
+
+/* The names in use arrived: pick the first free NAME-copy[-N]. */
+static void
+on_names(struct dk_req *req, int status, json_t *list, void *arg)
+{
+	struct dup	*d = arg;
+	char		 name[300];
+	int		 i, taken;
+
+	d->req = NULL;
+	if (status != 0) {
+		json_decref(list);
+		(void)cmd_fail_docker(d->r, req, status);
+		dup_free(d);
+		return;
+	}
+	snprintf(name, sizeof(name), "%s-copy", d->name);
+	taken = name_taken(list, name);
+	for (i = 2; taken && i <= DUP_NAME_TRIES; i++) {
+		snprintf(name, sizeof(name), "%s-copy-%d", d->name, i);
+		taken = name_taken(list, name);
+	}
+	json_decref(list);
+	if (taken || strlen(name) > 255) {
+		(void)cmd_fail(d->r, PROTO_E_CONFLICT, "no free name for a "
+		    "copy of %s; give one with name", d->name);
+		dup_free(d);
+		return;
+	}
+	dup_create(d, name);
+}
+
+/* The source's inspect arrived. */
+static void
+on_source(struct dk_req *req, int status, json_t *res, void *arg)
+{
+	struct dup	*d = arg;
+	const char	*name;
+	int		 err;
+
+	d->req = NULL;
+	if (status != 0) {
+		json_decref(res);
+		(void)cmd_fail_docker(d->r, req, status);
+		dup_free(d);
+		return;
+	}
+	d->src = res;
+	name = proto_param_str(d->r->params, "name", NULL);
+	if (name != NULL) {
+		dup_create(d, name);
+		return;
+	}
+	err = dk_container_list(d->r->node->dk, 1, NULL, on_names, d,
+	    &d->req);
+	if (err != 0) {
+		(void)cmd_fail_docker(d->r, NULL, err);
+		dup_free(d);
+	}
+}
+
+/* The source resolved: inspect it. */
+static void
+on_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
+{
+	struct dup	*d;
+	int		 err;
+
+	(void)arg;
+	d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		(void)cmd_fail(r, PROTO_E_INTERNAL, "out of memory");
+		return;
+	}
+	d->r = r;
+	snprintf(d->id, sizeof(d->id), "%s", id);
+	snprintf(d->name, sizeof(d->name), "%s", name[0] != '\0' ? name : id);
+	cmd_set_target(r, "%s", d->name);
+	err = dk_container_inspect(r->node->dk, d->id, 0, on_source, d,
+	    &d->req);
+	if (err != 0) {
+		(void)cmd_fail_docker(r, NULL, err);
+		dup_free(d);
+		return;
+	}
+	r->data = d;
+	r->on_cancel = dup_cancel;
+}
+
+/* container.duplicate. */
+enum cmd_retval
+cmd_container_duplicate(struct cmd_req *r)
+{
+	const char	*id = proto_param_str(r->params, "id", "");
+
+	cmd_set_target(r, "%s", id);
+	return (node_resolve_container(r, id, on_resolved, NULL));
+}

@@ -1,0 +1,283 @@
+/*
+ * container.list, container.inspect and container.top: the read side of
+ * the container family. The list answers rows shaped for `pier ps` (our
+ * field names, the engine's status words, health drawn out of them),
+ * so a client never parses the engine's own summaries; inspect and top
+ * pass the engine's answer through after resolving the name the caller
+ * gave (name, id or unique id prefix: node_resolve_container).
+ *
+ * The lifecycle calls (start, stop, ...) are in cmd-container-op.c,
+ * create and duplicate in cmd-container-create.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "node.h"
+
+#define LIST_LABELS_MAX		32	/* label filters (the schema's bound) */
+
+/* A string member or "". */
+static const char *
+jstr(const json_t *o, const char *k)
+{
+	const char	*s = json_string_value(json_object_get(o, k));
+
+	return (s != NULL ? s : "");
+}
+
+/* The health word hidden in the engine's status text, or NULL. */
+static const char *
+status_health(const char *status)
+{
+	if (strstr(status, "(healthy)") != NULL)
+		return ("healthy");
+	if (strstr(status, "(unhealthy)") != NULL)
+		return ("unhealthy");
+	if (strstr(status, "(health: starting)") != NULL)
+		return ("starting");
+	return (NULL);
+}
+
+/* The names without their leading '/' (a new reference). */
+static json_t *
+row_names(const json_t *c)
+{
+	const json_t	*names = json_object_get(c, "Names");
+	json_t		*out;	/* owned */
+	const char	*s;
+	size_t		 i;
+
+	out = json_array();
+	for (i = 0; out != NULL && i < json_array_size(names); i++) {
+		s = json_string_value(json_array_get(names, i));
+		if (s == NULL)
+			continue;
+		(void)json_array_append_new(out, json_string(s[0] == '/' ?
+		    s + 1 : s));
+	}
+	return (out);
+}
+
+/* The ports in our names (a new reference). */
+static json_t *
+row_ports(const json_t *c)
+{
+	const json_t	*ports = json_object_get(c, "Ports"), *p;
+	json_t		*out, *o;	/* owned */
+	size_t		 i;
+
+	out = json_array();
+	for (i = 0; out != NULL && i < json_array_size(ports); i++) {
+		p = json_array_get(ports, i);
+		o = json_pack("{s:s, s:I, s:s}", "ip", jstr(p, "IP"),
+		    "private_port", json_integer_value(json_object_get(p,
+		    "PrivatePort")), "type", jstr(p, "Type"));
+		if (o != NULL && json_is_integer(json_object_get(p,
+		    "PublicPort")))
+			(void)json_object_set(o, "public_port",
+			    json_object_get(p, "PublicPort"));
+		(void)json_array_append_new(out, o);
+	}
+	return (out);
+}
+
+/* One row of container.list from an engine summary (a new reference). */
+static json_t *
+list_row(const json_t *c, int size)
+{
+	json_t		*row, *names;	/* owned */
+	const json_t	*labels;
+	const char	*health, *name;
+
+	names = row_names(c);
+	if (names == NULL)
+		return (NULL);
+	name = json_string_value(json_array_get(names, 0));
+	health = status_health(jstr(c, "Status"));
+	labels = json_object_get(c, "Labels");
+	row = json_pack("{s:s, s:s, s:O, s:s, s:s, s:s, s:I, s:s, s:s, "
+	    "s:s?, s:o, s:O}",
+	    "id", jstr(c, "Id"),
+	    "name", name != NULL ? name : "",
+	    "names", names,
+	    "image", jstr(c, "Image"),
+	    "image_id", jstr(c, "ImageID"),
+	    "command", jstr(c, "Command"),
+	    "created", json_integer_value(json_object_get(c, "Created")),
+	    "state", jstr(c, "State"),
+	    "status", jstr(c, "Status"),
+	    "health", health,
+	    "ports", row_ports(c),
+	    "labels", json_is_object(labels) ? labels : json_object());
+	json_decref(names);
+	if (row != NULL && size) {
+		(void)json_object_set_new(row, "size_rw", json_integer(
+		    json_integer_value(json_object_get(c, "SizeRw"))));
+		(void)json_object_set_new(row, "size_root_fs", json_integer(
+		    json_integer_value(json_object_get(c, "SizeRootFs"))));
+	}
+	return (row);
+}
+
+/* The list arrived: answer the rows. */
+static void
+on_list(struct dk_req *req, int status, json_t *list, void *arg)
+{
+	struct cmd_req	*r = arg;
+	json_t		*rows;	/* owned */
+	size_t		 i;
+	int		 size;
+
+	r->data = NULL;
+	r->on_cancel = NULL;
+	if (status != 0) {
+		json_decref(list);
+		(void)cmd_fail_docker(r, req, status);
+		return;
+	}
+	size = proto_param_bool(r->params, "size", 0);
+	rows = json_array();
+	for (i = 0; rows != NULL && i < json_array_size(list); i++) {
+		if (json_array_append_new(rows, list_row(json_array_get(list,
+		    i), size)) != 0) {
+			json_decref(rows);
+			rows = NULL;
+		}
+	}
+	json_decref(list);
+	if (rows == NULL) {
+		(void)cmd_fail(r, PROTO_E_INTERNAL, "out of memory");
+		return;
+	}
+	(void)cmd_reply(r, json_pack("{s:o}", "containers", rows));
+}
+
+/* The client left: stop the engine request held in data. */
+static void
+req_cancel(struct cmd_req *r)
+{
+	if (r->data != NULL)
+		dk_req_cancel(r->data);
+}
+
+/* The label filters as the engine takes them (a new reference). */
+static json_t *
+list_filters(const json_t *labels)
+{
+	const char	*kv[LIST_LABELS_MAX + 1];
+	char		*bufs[LIST_LABELS_MAX];
+	json_t		*f;	/* owned */
+	size_t		 i, n = json_array_size(labels);
+
+	if (n > LIST_LABELS_MAX)
+		n = LIST_LABELS_MAX;
+	for (i = 0; i < n; i++) {
+		bufs[i] = proto_xasprintf("label=%s",
+		    json_string_value(json_array_get(labels, i)));
+		kv[i] = bufs[i];
+	}
+	kv[n] = NULL;
+	f = dk_filters(kv);
+	for (i = 0; i < n; i++)
+		free(bufs[i]);
+	return (f);
+}
+
+/* container.list. */
+enum cmd_retval
+cmd_container_list(struct cmd_req *r)
+{
+	struct dk_client	*dk;
+	struct dk_req		*req = NULL;
+	struct dk_path		 p;
+	const json_t		*labels;
+	json_t			*filters = NULL;	/* owned */
+	int			 err;
+
+	dk = cmd_docker(r);
+	if (dk == NULL)
+		return (CMD_ERROR);
+	labels = json_object_get(r->params, "labels");
+	if (json_array_size(labels) > 0) {
+		filters = list_filters(labels);
+		if (filters == NULL)
+			return (cmd_fail(r, PROTO_E_INTERNAL, "out of memory"));
+	}
+	dk_path_init(&p, "/containers/json", NULL, NULL);
+	dk_path_add_bool(&p, "all", proto_param_bool(r->params, "all", 0));
+	dk_path_add_bool(&p, "size", proto_param_bool(r->params, "size", 0));
+	dk_path_add_json(&p, "filters", filters);
+	err = dk_path_request(dk, &p, "GET", NULL, 0, on_list, r, &req);
+	dk_path_free(&p);
+	json_decref(filters);
+	if (err != 0)
+		return (cmd_fail_docker(r, NULL, err));
+	r->data = req;
+	r->on_cancel = req_cancel;
+	return (CMD_WAIT);
+}
+
+/* An engine answer to pass through as the result. */
+static void
+on_passthrough(struct dk_req *req, int status, json_t *res, void *arg)
+{
+	struct cmd_req	*r = arg;
+
+	r->data = NULL;
+	r->on_cancel = NULL;
+	if (status != 0) {
+		json_decref(res);
+		(void)cmd_fail_docker(r, req, status);
+		return;
+	}
+	if (!json_is_object(res)) {
+		json_decref(res);
+		(void)cmd_fail(r, PROTO_E_DOCKER, "the engine's answer is not "
+		    "an object");
+		return;
+	}
+	(void)cmd_reply(r, res);
+}
+
+/* The name resolved: inspect or top it. */
+static void
+on_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
+{
+	struct dk_req	*req = NULL;
+	int		 top = arg != NULL, err;
+
+	cmd_set_target(r, "%s", name[0] != '\0' ? name : id);
+	if (top)
+		err = dk_container_top(r->node->dk, id, proto_param_str(
+		    r->params, "ps_args", NULL), on_passthrough, r, &req);
+	else
+		err = dk_container_inspect(r->node->dk, id, 0,
+		    on_passthrough, r, &req);
+	if (err != 0) {
+		(void)cmd_fail_docker(r, NULL, err);
+		return;
+	}
+	r->data = req;
+	r->on_cancel = req_cancel;
+}
+
+/* container.inspect. */
+enum cmd_retval
+cmd_container_inspect(struct cmd_req *r)
+{
+	const char	*id = proto_param_str(r->params, "id", "");
+
+	cmd_set_target(r, "%s", id);
+	return (node_resolve_container(r, id, on_resolved, NULL));
+}
+
+/* container.top. */
+enum cmd_retval
+cmd_container_top(struct cmd_req *r)
+{
+	static const int	 top = 1;
+	const char		*id = proto_param_str(r->params, "id", "");
+
+	cmd_set_target(r, "%s", id);
+	return (node_resolve_container(r, id, on_resolved, (void *)&top));
+}
