@@ -378,7 +378,11 @@ int dk_hijack_write(struct dk_hijack *h, const char *buf, size_t len)
 void dk_hijack_close_write(struct dk_hijack *h);
 /* Bytes queued and not yet written. */
 size_t dk_hijack_queued(const struct dk_hijack *h);
-/* Stops reading: the engine's bytes wait in the socket. */
+/*
+ * Stops delivery at once (even inside on_data) and the reading with it:
+ * the engine's bytes wait in the socket, the rest of a read in hand
+ * waits in the hijack and comes first after the resume.
+ */
 void dk_hijack_pause(struct dk_hijack *h);
 /* Resumes reading from the next loop turn. */
 void dk_hijack_resume(struct dk_hijack *h);

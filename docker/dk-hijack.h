@@ -74,6 +74,9 @@ struct dk_hijack {
 	size_t			 body_want;	/* Content-Length or max */
 	long			 http;
 	struct dk_demux		 demux;
+	char			*held;		/* read, not yet delivered */
+	size_t			 held_len;
+	size_t			 held_off;
 
 	int			 paused;
 	int			 cancelled;

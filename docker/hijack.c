@@ -40,6 +40,7 @@ hj_free(struct dk_hijack *h)
 	free(h->body);
 	free(h->rbuf);
 	free(h->wbuf);
+	free(h->held);
 	free(h->head);
 	free(h->msg);
 	free(h->version);
@@ -349,14 +350,66 @@ hj_demux_cb(void *arg, int kind, const char *buf, size_t len)
 
 	if (kind == DK_STREAM_STDOUT || kind == DK_STREAM_STDERR)
 		h->cbs.on_data(h, kind, buf, len, h->cbs.arg);
-	return (h->state != HJ_STREAM);
+	return (h->state != HJ_STREAM || h->paused);
+}
+
+/* Demultiplexes to the consumer; returns the bytes taken. */
+static size_t
+hj_feed(struct dk_hijack *h, const char *buf, size_t len)
+{
+	int rc;
+
+	rc = dk_demux_feed(&h->demux, buf, len, hj_demux_cb, h);
+	if (rc < 0) {
+		dk__hj_endf(h, DK_E_BAD_RESPONSE, "the stream of %s held bytes "
+		    "that are not multiplexed frames", h->what);
+		return (len);
+	}
+	return (h->demux.consumed);
+}
+
+/* Keeps the rest of a read the consumer paused in (reading stopped). */
+static void
+hj_hold(struct dk_hijack *h, const char *buf, size_t len)
+{
+	char *nb;
+
+	if (h->held_off > 0) {
+		memmove(h->held, h->held + h->held_off,
+		    h->held_len - h->held_off);
+		h->held_len -= h->held_off;
+		h->held_off = 0;
+	}
+	nb = realloc(h->held, h->held_len + len);
+	if (nb == NULL) {
+		dk__hj_end(h, DK_E_INTERNAL, "out of memory");
+		return;
+	}
+	h->held = nb;
+	memcpy(h->held + h->held_len, buf, len);
+	h->held_len += len;
+}
+
+/* Delivers held bytes while the consumer lets it. */
+static void
+hj_drain(struct dk_hijack *h)
+{
+	while (h->held_off < h->held_len && !h->paused &&
+	    h->state == HJ_STREAM)
+		h->held_off += hj_feed(h, h->held + h->held_off,
+		    h->held_len - h->held_off);
+	if (h->held_off == h->held_len) {
+		free(h->held);
+		h->held = NULL;
+		h->held_len = h->held_off = 0;
+	}
 }
 
 /* Stream bytes: raw or demultiplexed to the consumer. */
 static void
 hj_deliver(struct dk_hijack *h, const char *buf, size_t len)
 {
-	int rc;
+	size_t used;
 
 	if (len == 0)
 		return;
@@ -365,10 +418,13 @@ hj_deliver(struct dk_hijack *h, const char *buf, size_t len)
 		h->cbs.on_data(h, DK_STREAM_RAW, buf, len, h->cbs.arg);
 		return;
 	}
-	rc = dk_demux_feed(&h->demux, buf, len, hj_demux_cb, h);
-	if (rc < 0)
-		dk__hj_endf(h, DK_E_BAD_RESPONSE, "the stream of %s held bytes "
-		    "that are not multiplexed frames", h->what);
+	if (h->held_len > h->held_off) {
+		hj_hold(h, buf, len);
+		return;
+	}
+	used = hj_feed(h, buf, len);
+	if (used < len && h->paused && h->state == HJ_STREAM)
+		hj_hold(h, buf + used, len - used);
 }
 
 /* Finds "name: value" in a response head; the value or NULL. */
@@ -506,7 +562,9 @@ hj_read(struct dk_hijack *h)
 	size_t n;
 	CURLcode rc;
 
-	while (h->state != HJ_ENDED && !(h->paused && h->state == HJ_STREAM)) {
+	hj_drain(h);
+	while (h->state != HJ_ENDED && !(h->paused && h->state == HJ_STREAM) &&
+	    h->held_len == 0) {
 		n = 0;
 		rc = curl_easy_recv(h->easy, buf, HJ_READ_SIZE, &n);
 		if (rc == CURLE_AGAIN)

@@ -28,8 +28,23 @@ struct sink {
 	int		 status;
 	char		 msg[512];
 	int		 pause_at;
+	int		 pause_every;	/* pause in each chunk, resume soon */
+	int		 paused;
+	int		 violations;	/* chunks that came while paused */
+	uv_timer_t	*resumer;
 	struct dk_hijack *h;
 };
+
+/* Resumes a hijack the consumer paused. */
+static void
+resume_cb(uv_timer_t *t)
+{
+	struct sink *k = t->data;
+
+	k->paused = 0;
+	if (k->h != NULL && !k->ended)
+		dk_hijack_resume(k->h);
+}
 
 /* on_data: keeps stdout (or raw) and stderr apart. */
 static void
@@ -41,6 +56,8 @@ on_data(struct dk_hijack *h, int kind, const char *buf, size_t len,
 
 	k->chunks++;
 	k->total += len;
+	if (k->paused)
+		k->violations++;
 	if (kind == DK_STREAM_RAW)
 		k->raw++;
 	if (kind == DK_STREAM_STDERR) {
@@ -58,6 +75,13 @@ on_data(struct dk_hijack *h, int kind, const char *buf, size_t len,
 	}
 	if (k->pause_at != 0 && k->chunks == k->pause_at)
 		dk_hijack_pause(h);
+	if (k->pause_every) {
+		dk_hijack_pause(h);
+		k->paused = 1;
+		k->resumer->data = k;
+		if (uv_timer_start(k->resumer, resume_cb, 0, 0) != 0)
+			abort();
+	}
 }
 
 /* on_end: records the outcome. */
@@ -375,12 +399,15 @@ test_pause_cancel(void)
 	struct dk_client *c;
 	const char *cmd[] = { "seq", "1", "200000", NULL };
 	const char *slow[] = { "sleep", "30", NULL };
+	/* stdout and stderr in turn: many small frames in each read. */
+	const char *lines[] = { "sh", "-c",
+	    "for i in $(seq 1 1000); do echo $i; echo e >&2; done", NULL };
 	struct dk_exec_opts o = { .cmd = cmd };
 	static struct sink k;
 	struct dk_hijack_cbs cbs = { .on_data = on_data, .on_end = on_end,
 	    .arg = &k };
 	const char *tag = dkt_tag("exec-pause");
-	uv_timer_t timer;
+	uv_timer_t timer, resumer;
 	uint64_t in, held;
 	char *id, *eid;
 	int fired = 0;
@@ -409,6 +436,24 @@ test_pause_cancel(void)
 	ASSERT_OK(k.status);
 	ASSERT_EQ(k.total, 1288895);	/* bytes of `seq 1 200000` */
 	free(eid);
+
+	/* Paused inside every chunk, resumed a turn later: exact, in order. */
+	memset(&k, 0, sizeof k);
+	k.pause_every = 1;
+	k.resumer = &resumer;
+	ASSERT_OK(uv_timer_init(&loop, &resumer));
+	o.cmd = lines;
+	eid = exec_create(&loop, c, id, &o);
+	ASSERT_OK(dk_exec_start(c, eid, 0, &cbs, &k.h));
+	RUN_UNTIL(&loop, k.ended);
+	ASSERT_OK(k.status);
+	ASSERT_EQ(k.violations, 0);
+	ASSERT_EQ(k.nout, 3893);	/* bytes of `seq 1 1000` */
+	ASSERT_EQ(strncmp(k.out, "1\n2\n3\n", 6), 0);
+	ASSERT_EQ(strncmp(k.out + k.nout - 9, "999\n1000\n", 9), 0);
+	ASSERT_EQ(k.nerr, 2000);
+	free(eid);
+	uv_close((uv_handle_t *)&resumer, NULL);
 
 	/* Cancel a stream that would run 30 s: it ends now. */
 	memset(&k, 0, sizeof k);
