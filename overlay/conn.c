@@ -77,6 +77,7 @@ ovl__conn_new(uv_loop_t *loop, int dialer, const struct ovl_limits *lim,
 		return (rc);
 	}
 	c->nhandles = 1;
+	c->stream = (uv_stream_t *)&c->tcp;
 	(void)uv_timer_init(loop, &c->timer);	/* cannot fail on unix */
 	c->nhandles = 2;
 	*out = c;
@@ -167,7 +168,7 @@ start_shutdown(struct ovl_conn *c)
 	if (c->shut || c->closing_handles)
 		return;
 	c->shut = 1;
-	if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
+	if (uv_shutdown(&c->sreq, c->stream, on_shutdown) != 0) {
 		close_handles(c);
 		return;
 	}
@@ -206,7 +207,7 @@ write_req(struct ovl_conn *c, struct wreq *w, size_t len)
 	w->c = c;
 	w->len = len;
 	b = uv_buf_init((char *)w->data, (unsigned)len);
-	rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written);
+	rc = uv_write(&w->req, c->stream, &b, 1, on_written);
 	if (rc != 0) {
 		free(w);
 		return (rc);
@@ -708,7 +709,7 @@ ovl__conn_start_node(struct ovl_conn *c)
 
 	ovl__conn_set_peer(c);
 	c->hs_deadline = uv_now(c->loop) + c->lim.hs_timeout_ms;
-	rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+	rc = uv_read_start(c->stream, on_alloc, on_read);
 	if (rc != 0)
 		return (rc);
 	arm_timer(c);
@@ -742,7 +743,7 @@ ovl__conn_start_client(struct ovl_conn *c, const struct ovl_identity *id,
 	if (rc != 0)
 		return (rc);
 	c->hs_deadline = uv_now(c->loop) + c->lim.hs_timeout_ms;
-	rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+	rc = uv_read_start(c->stream, on_alloc, on_read);
 	if (rc != 0)
 		return (rc);
 	arm_timer(c);

@@ -54,6 +54,7 @@ struct ping_wait {
 struct ovl_conn {
 	uv_loop_t		*loop;
 	uv_tcp_t		 tcp;
+	uv_stream_t		*stream;	/* what records travel on */
 	uv_timer_t		 timer;
 	int			 nhandles;	/* handles not yet closed */
 	int			 refs;
