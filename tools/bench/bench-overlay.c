@@ -345,6 +345,109 @@ bench_loopback(int mb)
 	(void)nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Resident memory of the process in KiB. */
+static long
+rss_kib(void)
+{
+	long pages = 0, rss = 0;
+	FILE *fp;
+
+	fp = fopen("/proc/self/statm", "r");
+	if (fp == NULL)
+		return (0);
+	if (fscanf(fp, "%ld %ld", &pages, &rss) != 2)
+		rss = 0;
+	fclose(fp);
+	return (rss * 4);
+}
+
+/* The idle run: how many dials came back. */
+struct idle_run {
+	int		 done;
+	int		 ok;
+	struct ovl_conn	*conns[1024];
+};
+
+/* One idle connection is up. */
+static void
+idle_dialed(struct ovl_dial *d, struct ovl_conn *conn, int status,
+    const char *cause, void *arg)
+{
+	struct idle_run *r = arg;
+
+	(void)d;
+	if (status != 0) {
+		fprintf(stderr, "idle dial: %s\n", cause);
+		exit(1);
+	}
+	r->conns[r->ok++] = conn;
+	r->done++;
+}
+
+/* Holds n idle connections (node and client in this process). */
+static void
+bench_idle(int n)
+{
+	struct ovl_limits lim;
+	struct ovl_identity node, me;
+	struct ovl_keystore *ks;
+	struct ovl_server *srv;
+	struct ovl_server_cbs scbs = { node_auth, NULL };
+	struct idle_run *r;
+	const struct ovl_access_key *key;
+	char dir[] = "/tmp/pier-bench-XXXXXX", addr[64], *cause = NULL;
+	const char *addrs[1] = { addr };
+	uv_loop_t loop;
+	long before, after;
+	int i;
+
+	r = calloc(1, sizeof *r);
+	if (r == NULL || n > 1024 || mkdtemp(dir) == NULL ||
+	    uv_loop_init(&loop) != 0 ||
+	    ovl_keystore_open(&ks, dir, &cause) != 0 ||
+	    ovl_keystore_ensure_admin(ks, 1, &key, &cause) != 0)
+		exit(1);
+	ovl_identity_generate(&node);
+	ovl_identity_generate(&me);
+	ovl_limits_default(&lim);
+	lim.max_conns = 2 * (uint32_t)n;
+	lim.hs_rate = 100000;
+	lim.hs_burst = 100000;
+	if (ovl_server_new(&loop, &node, ks, &lim, &scbs, NULL, &srv) != 0 ||
+	    ovl_server_listen(srv, "127.0.0.1:0", &cause) != 0)
+		exit(1);
+	snprintf(addr, sizeof addr, "127.0.0.1:%d", ovl_server_port(srv, 0));
+	/* one first, so that libraries and arenas are warm */
+	if (ovl_dial(&loop, &me, node.pub, key->secret, addrs, 1, "idle",
+	    NULL, idle_dialed, r, NULL) != 0)
+		exit(1);
+	while (r->done < 1)
+		(void)uv_run(&loop, UV_RUN_ONCE);
+	before = rss_kib();
+	for (i = 1; i < n; i++) {
+		usleep(1000);	/* message 1's clock must move */
+		if (ovl_dial(&loop, &me, node.pub, key->secret, addrs, 1,
+		    "idle", NULL, idle_dialed, r, NULL) != 0)
+			exit(1);
+		while (r->done < i + 1)
+			(void)uv_run(&loop, UV_RUN_ONCE);
+	}
+	for (i = 0; i < 20; i++)
+		(void)uv_run(&loop, UV_RUN_NOWAIT);
+	after = rss_kib();
+	printf("idle connections: %d open (both ends in this process): rss "
+	    "%ld -> %ld KiB, %.1f KiB per connection pair\n", n, before,
+	    after, (double)(after - before) / (n - 1));
+	for (i = 0; i < r->ok; i++)
+		ovl_conn_close(r->conns[i], OVL_GA_NORMAL, NULL);
+	ovl_server_close(srv, NULL, NULL);
+	(void)uv_run(&loop, UV_RUN_DEFAULT);
+	(void)uv_loop_close(&loop);
+	ovl_keystore_free(ks);
+	(void)nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	free(r);
+}
+
 /* Runs the benchmarks. */
 int
 main(int argc, char **argv)
@@ -371,5 +474,6 @@ main(int argc, char **argv)
 	bench_handshakes(n);
 	bench_seal(mb);
 	bench_loopback(mb);
+	bench_idle(200);
 	return (0);
 }
