@@ -4,8 +4,8 @@
  * upgrade, an upgrade followed by bytes that are not frames, a stream
  * cut inside a frame, a connection closed before any answer, a response
  * head over the bound, an engine error with its JSON message, and an
- * upgrade answered by an old engine's 200 with a raw-stream type. Each
- * ends once, with the right error and no leak.
+ * upgrade answered by an old engine's 200 with a raw-stream type, and no
+ * engine at all. Each ends once, with the right error and no leak.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,5 +335,49 @@ test_old_engine(void)
 	ASSERT_STREQ(k.out, "err\n");
 }
 
+/*
+ * No engine at the socket: the version ping fails first; with a pinned
+ * API version the hijack's own connect fails. Both say where.
+ */
+static void
+test_no_engine(void)
+{
+	uv_loop_t loop;
+	struct dk_endpoint ep;
+	struct dk_client *c;
+	struct sink k;
+	struct dk_hijack_cbs cbs = { .on_data = on_data, .on_end = on_end,
+	    .arg = &k };
+	char *cause = NULL, *dir, host[300];
+	int pinned, closed;
+
+	dir = test_tmpdir();
+	snprintf(host, sizeof host, "unix://%s/none.sock", dir);
+	for (pinned = 0; pinned < 2; pinned++) {
+		memset(&k, 0, sizeof k);
+		closed = 0;
+		ASSERT_OK(uv_loop_init(&loop));
+		ASSERT_OK(dk_endpoint_parse(&ep, host, 0, 0, NULL, &cause));
+		if (pinned)
+			ep.api_version = strdup("1.41");
+		ASSERT_OK(dk_client_new(&loop, &ep, NULL, &c, &cause));
+		dk_endpoint_clear(&ep);
+		ASSERT_OK(dk_hijack_start(c, "POST", "/exec/abc/start", NULL,
+		    0, &cbs, NULL));
+		while (!k.ended)
+			if (uv_run(&loop, UV_RUN_ONCE) == 0 && !k.ended)
+				FAIL("loop ran dry");
+		ASSERT_EQ(k.status, DK_E_UNAVAILABLE);
+		ASSERT_CONTAINS(k.msg, "cannot reach Docker at unix://");
+		ASSERT_CONTAINS(k.msg, "none.sock");
+		dk_client_close(c, closed_cb, &closed);
+		while (!closed)
+			uv_run(&loop, UV_RUN_ONCE);
+		test_loop_close(&loop);
+	}
+	test_rmtree(dir);
+}
+
 TEST_MAIN(T(test_not_upgraded), T(test_engine_error), T(test_bad_frames),
-    T(test_cut_frame), T(test_no_answer), T(test_old_engine))
+    T(test_cut_frame), T(test_no_answer), T(test_old_engine),
+    T(test_no_engine))
