@@ -85,6 +85,7 @@ struct term_screen {
 
 	enum term__gstate	 gstate;
 	int			 csi_seps; /* separators seen in this CSI */
+	int			 csi_phase; /* 0 leader, 1 args, 2 inter */
 	int			 utf8_need; /* continuation bytes due */
 	char			 tail[TERM__TAIL_MAX]; /* open sequence */
 	size_t			 tail_len;

@@ -650,6 +650,7 @@ text:
 			/* Even after intermediates (ESC ( [ too). */
 			s->gstate = TERM__G_CSI;
 			s->csi_seps = 0;
+			s->csi_phase = 0;
 		} else if (c == ']' || c == 'P')
 			s->gstate = TERM__G_STR;	/* 0.1.4: OSC, DCS */
 		else
@@ -661,12 +662,24 @@ text:
 			s->gstate = TERM__G_TEXT;
 			goto text;
 		}
+		/* libvterm 0.1.4: leaders (<=>?) only first, then
+		 * arguments, then intermediates; a byte out of that order
+		 * ends the sequence as if it were the final one. */
 		if (c == 0x1b)
 			s->gstate = TERM__G_ESC;
 		else if (c == 0x18 || c == 0x1a || (c >= 0x40 && c <= 0x7e))
 			s->gstate = TERM__G_TEXT;
-		else if (c == ';' || c == ':')
-			s->csi_seps++;
+		else if (c >= 0x20 && c <= 0x2f)
+			s->csi_phase = 2;
+		else if (c >= 0x30 && c <= 0x3f && s->csi_phase == 2)
+			s->gstate = TERM__G_TEXT;
+		else if (c >= 0x3c && c <= 0x3f && s->csi_phase == 1)
+			s->gstate = TERM__G_TEXT;
+		else if (c >= 0x30 && c <= 0x3b) {
+			s->csi_phase = 1;
+			if (c == ';' || c == ':')
+				s->csi_seps++;
+		}
 		return (s->gstate == TERM__G_CSI &&
 		    s->csi_seps > CSI_SEPS_MAX &&
 		    ((c >= '0' && c <= '9') || c == ';' || c == ':'));
@@ -713,14 +726,17 @@ guard_feed(struct term_screen *s, const unsigned char *p, size_t len)
 	if (s->hold_len > 0) {
 		n = s->hold_len;
 		memcpy(buf, s->hold, n);
+		/* Only continuation bytes complete it (at most three). */
 		while (i < len && s->gstate == TERM__G_TEXT &&
-		    s->utf8_need > 0) {
+		    s->utf8_need > 0 && p[i] >= 0x80 && p[i] < 0xc0 &&
+		    n < sizeof(buf)) {
 			(void)guard_step(s, p[i]);
 			tail_track(s, p[i]);
 			buf[n++] = (char)p[i++];
 		}
-		if (s->gstate == TERM__G_TEXT && s->utf8_need > 0) {
-			memcpy(s->hold, buf, n);	/* n <= 3 */
+		if (i == len && s->gstate == TERM__G_TEXT &&
+		    s->utf8_need > 0 && n < sizeof(s->hold)) {
+			memcpy(s->hold, buf, n);	/* still not whole */
 			s->hold_len = n;
 			return;
 		}
