@@ -150,7 +150,10 @@ on_handle_closed(uv_handle_t *h)
 	maybe_done(s);
 }
 
-/* Takes a token from the source's bucket; 0 if it is empty. */
+/*
+ * Takes a token from the source's bucket; 0 if it is empty. PROBE slots
+ * are looked at; a new source takes a free one or the stalest.
+ */
 static int
 bucket_take(struct ovl_server *s, const struct sockaddr *sa)
 {
@@ -160,12 +163,16 @@ bucket_take(struct ovl_server *s, const struct sockaddr *sa)
 	uint32_t h;
 	size_t i;
 
+	/* IPv6 by /64 (one host's share), IPv4 as ::ffff:a.b.c.d */
 	if (sa->sa_family == AF_INET6)
 		memcpy(key, &((const struct sockaddr_in6 *)(const void *)sa)->
-		    sin6_addr, 16);
-	else
-		memcpy(key, &((const struct sockaddr_in *)(const void *)sa)->
-		    sin_addr, 4);
+		    sin6_addr, 8);
+	else {
+		key[10] = 0xff;
+		key[11] = 0xff;
+		memcpy(key + 12, &((const struct sockaddr_in *)(const void *)
+		    sa)->sin_addr, 4);
+	}
 	h = 2166136261u;
 	for (i = 0; i < 16; i++)
 		h = (h ^ key[i]) * 16777619u;
