@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 #include <jansson.h>
-#include <uv.h>
 
 #ifndef WARN_UNUSED_RESULT
 #define WARN_UNUSED_RESULT __attribute__((warn_unused_result))
@@ -163,8 +162,10 @@ int dk_event_from_json(const json_t *obj, struct dk_event *ev)
 
 /* streams.c */
 
+/* The client and a request (http.c, in docker.h). */
 struct dk_client;
 struct dk_req;
+/* A streamed response being decoded (logs, stats, events, pull). */
 struct dk_stream;
 
 /*
@@ -243,54 +244,6 @@ void dk_stream_cancel(struct dk_stream *s);
 /* Bytes of body received so far (before decoding). */
 uint64_t dk_stream_bytes(const struct dk_stream *s);
 
-/* streams.c, internal to docker/ */
-
-/* How a stream's body is decoded. */
-enum dk_stream_mode {
-	DK_SM_RAW,		/* TTY logs: bytes as they come */
-	DK_SM_DEMUX,		/* logs: 8-byte frame headers */
-	DK_SM_STATS,		/* line-delimited JSON of each kind */
-	DK_SM_EVENTS,
-	DK_SM_PULL,
-};
-
-/* A stream: one streamed request and its decoder. */
-struct dk_stream {
-	struct dk_client	*c;
-	struct dk_req		*req;		/* running request, or NULL */
-	enum dk_stream_mode	 mode;
-	struct dk_demux		 demux;
-	struct dk_jsonl		 jsonl;
-	struct dk_stream_cbs	 cbs;
-	char			*what;		/* "logs", "stats", ... */
-	char			*id;		/* container, for logs */
-	struct dk_logs_opts	*logs;		/* for logs, until started */
-	int			 err;		/* our own failure, or 0 */
-	char			*msg;
-	int			 streaming;	/* req is the stream itself */
-	int			 paused;
-	int			 cancelled;
-	int			 ended;
-	int			 end_pending;	/* body over, bytes held */
-	uint64_t		 bytes;
-	char			*held;		/* taken, not yet delivered */
-	size_t			 held_len;
-	size_t			 held_off;
-	uv_timer_t		 kick;		/* held bytes after resume */
-};
-
-/* Makes a stream (not started); NULL when out of memory. */
-struct dk_stream *dk__stream_new(struct dk_client *c,
-    const struct dk_stream_cbs *cbs, enum dk_stream_mode mode,
-    const char *what);
-/* Frees a stream that will get no callback. */
-void dk__stream_free(struct dk_stream *s);
-/* Ends a stream: calls on_end once and frees it. */
-void dk__stream_end(struct dk_stream *s, int status, const char *msg);
-/* Starts s's streamed request on path; as dk_request. */
-int dk__stream_start(struct dk_stream *s, const char *method,
-    const char *path) WARN_UNUSED_RESULT;
-
 /* logs.c */
 
 /* Whether a container has a TTY; AUTO asks the engine first. */
@@ -322,14 +275,10 @@ struct dk_logs_opts {
 int dk_logs(struct dk_client *c, const char *id, const struct dk_logs_opts *o,
     const struct dk_stream_cbs *cbs, struct dk_stream **sp)
     WARN_UNUSED_RESULT;
-/*
- * Internal: a follow stream ended cleanly; inspects the container so an
- * engine that shut down ends the stream with DK_E_UNAVAILABLE.
- */
-void dk__logs_confirm(struct dk_stream *s);
 
 /* hijack.c */
 
+/* A hijacked connection (exec, attach). */
 struct dk_hijack;
 
 /*

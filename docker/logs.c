@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "docker.h"
+#include "dk-stream.h"
 
 /* Builds the logs path from the options and starts the stream. */
 static int

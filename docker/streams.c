@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "docker.h"
+#include "dk-stream.h"
 
 #define container_of(p, type, member)					\
 	((type *)((char *)(p) - offsetof(type, member)))
