@@ -144,9 +144,11 @@ parse_mem(const json_t *root, struct dk_stats *st, char **cause)
 		rc = get_u64(stats, cache_keys[i], &v, cause);
 		if (rc != 0)
 			return (rc);
-		if (v < usage)
+		/* As the CLI: the first one below the usage counts. */
+		if (v < usage) {
 			st->mem_usage = usage - v;
-		break;
+			break;
+		}
 	}
 	st->mem_percent = 0.0;
 	if (st->mem_limit != 0)

@@ -143,6 +143,11 @@ test_edges(void)
 	    "\"stats\":{\"total_inactive_file\":150}}}", &st);
 	ASSERT_EQ(st.mem_usage, 100);
 	ASSERT_NEAR(st.mem_percent, 10.0);
+	/* Then the next field is tried, as the docker CLI does. */
+	parse_ok("{\"memory_stats\":{\"usage\":100,\"limit\":1000,"
+	    "\"stats\":{\"total_inactive_file\":150,"
+	    "\"inactive_file\":40}}}", &st);
+	ASSERT_EQ(st.mem_usage, 60);
 
 	/* Unknown ops and non-object entries in block I/O are ignored. */
 	parse_ok("{\"blkio_stats\":{\"io_service_bytes_recursive\":["
