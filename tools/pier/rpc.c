@@ -439,8 +439,11 @@ cli_rpc_close(struct cli_rpc *r)
 	if (r == NULL || r->closing)
 		return;
 	r->closing = 1;
-	if (r->dial != NULL)
+	if (r->dial != NULL) {
+		/* Its callback (maybe from inside the cancel) frees r. */
 		ovl_dial_cancel(r->dial);
+		return;
+	}
 	if (r->conn != NULL) {
 		if (!r->closed)
 			ovl_conn_close(r->conn, OVL_GA_NORMAL, "bye");

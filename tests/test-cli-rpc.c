@@ -1,0 +1,441 @@
+/*
+ * Loop tests of the client's RPC plumbing (tools/pier/rpc.c) and target
+ * parsing (target.c): real nodes (node/) on the client's own loop over
+ * TCP on 127.0.0.1, a node that refuses connections and one that accepts
+ * and never answers. Calls return results and the node's errors with
+ * their codes and names; many nodes are asked at once and a dead or
+ * silent one fails alone, within its time limit; a call in flight fails
+ * when the node goes away; stream channels reach the node.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "test.h"
+#include "node.h"
+#include "cli.h"
+
+#define SILENT_MAX	8
+
+/* Everything a case runs: the client context and the nodes. */
+struct env {
+	struct cli_ctx	 x;
+	char		*dir;
+	struct node	*n1, *n2;
+	uv_tcp_t	 silent;
+	uv_tcp_t	 peers[SILENT_MAX];
+	size_t		 npeers;
+	int		 silent_port;
+};
+
+/* main.c's cli_error, which rpc.c uses; main.c is not linked here. */
+int
+cli_error(const struct cli_cmd *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return (CLI_EXIT_FAIL);
+}
+
+/* The silent node got a connection: hold it, say nothing. */
+static void
+on_silent(uv_stream_t *s, int status)
+{
+	struct env	*e = s->data;
+	uv_tcp_t	*p;
+
+	if (status != 0 || e->npeers >= SILENT_MAX)
+		return;
+	p = &e->peers[e->npeers];
+	if (uv_tcp_init(&e->x.loop, p) != 0)
+		return;
+	e->npeers++;
+	(void)uv_accept(s, (uv_stream_t *)p);
+}
+
+/* Starts a node on the client's loop; its state is DIR/name. */
+static struct node *
+node_start(struct env *e, const char *name)
+{
+	struct node_config	 cfg;
+	struct node		*n;
+	char			 sd[512], dh[600], *cause = NULL;
+
+	snprintf(sd, sizeof(sd), "%s/%s", e->dir, name);
+	snprintf(dh, sizeof(dh), "unix://%s/no-docker.sock", e->dir);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.state_dir = sd;
+	cfg.log_level = NODE_LOG_ERROR;
+	cfg.docker_host = dh;
+	if (node_strv_push(&cfg.listen, "127.0.0.1:0") != 0)
+		FAIL("out of memory");
+	if (node_new(&e->x.loop, &cfg, &n, &cause) != 0)
+		FAIL("node_new: %s", cause);
+	node_strv_free(cfg.listen);
+	return (n);
+}
+
+/* Adds a book entry for a node key, secret and address. */
+static void
+book_add(struct env *e, const char *name, const uint8_t pub[static 32],
+    const uint8_t secret[static 32], const char *addr)
+{
+	struct ovl_joinkey	 jk;
+	struct cli_node		 cn;
+	char			*text;
+
+	memset(&jk, 0, sizeof(jk));
+	memcpy(jk.node_pub, pub, 32);
+	memcpy(jk.secret, secret, 32);
+	snprintf(jk.addrs[0], OVL_ADDR_MAX, "%s", addr);
+	jk.naddrs = 1;
+	text = ovl_joinkey_format(&jk);
+	ASSERT_NOT_NULL(text);
+	memset(&cn, 0, sizeof(cn));
+	cn.name = (char *)name;
+	cn.key = text;
+	ASSERT_OK(cli_book_put(&e->x.book, &cn));
+	sodium_memzero(text, strlen(text));
+	free(text);
+}
+
+/* A viewer key on node n; its secret goes to secret. */
+static void
+viewer_key(struct node *n, uint8_t secret[static 32])
+{
+	const struct ovl_access_key	*k;
+
+	ASSERT_OK(ovl_keystore_create(n->ks, "viewer1", OVL_ROLE_VIEWER, 1,
+	    &k, NULL));
+	memcpy(secret, k->secret, 32);
+}
+
+/*
+ * Two nodes (n1 as admin and as viewer "v1", n2), one that refuses
+ * ("dead") and one that never answers ("silent").
+ */
+static void
+env_start(struct env *e)
+{
+	struct sockaddr_in	 sin;
+	struct sockaddr_storage	 ss;
+	uint8_t			 pub[32], sec[32];
+	char			 cfg[512], addr[64];
+	int			 len = sizeof(ss);
+
+	memset(e, 0, sizeof(*e));
+	e->dir = test_tmpdir();
+	snprintf(cfg, sizeof(cfg), "%s/cfg", e->dir);
+	ASSERT_OK(setenv("PIER_CONFIG_DIR", cfg, 1));
+	ASSERT_OK(cli_config_dir_make(cfg, NULL));
+	if (cli_ctx_open(&e->x, NULL) != 0)
+		FAIL("cli_ctx_open");
+	e->n1 = node_start(e, "n1");
+	e->n2 = node_start(e, "n2");
+	book_add(e, "n1", e->n1->id.pub,
+	    ovl_keystore_find(e->n1->ks, "admin")->secret, e->n1->bound[0]);
+	book_add(e, "n2", e->n2->id.pub,
+	    ovl_keystore_find(e->n2->ks, "admin")->secret, e->n2->bound[0]);
+	viewer_key(e->n1, sec);
+	book_add(e, "v1", e->n1->id.pub, sec, e->n1->bound[0]);
+	randombytes_buf(pub, sizeof(pub));
+	randombytes_buf(sec, sizeof(sec));
+	book_add(e, "dead", pub, sec, "127.0.0.1:1");
+	ASSERT_OK(uv_tcp_init(&e->x.loop, &e->silent));
+	e->silent.data = e;
+	ASSERT_OK(uv_ip4_addr("127.0.0.1", 0, &sin));
+	ASSERT_OK(uv_tcp_bind(&e->silent, (struct sockaddr *)&sin, 0));
+	ASSERT_OK(uv_listen((uv_stream_t *)&e->silent, 8, on_silent));
+	ASSERT_OK(uv_tcp_getsockname(&e->silent, (struct sockaddr *)&ss,
+	    &len));
+	e->silent_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", e->silent_port);
+	book_add(e, "silent", pub, sec, addr);
+}
+
+/* Stops everything; the loop must close clean. */
+static void
+env_stop(struct env *e)
+{
+	size_t	i;
+
+	node_close(e->n1);
+	node_close(e->n2);
+	uv_close((uv_handle_t *)&e->silent, NULL);
+	for (i = 0; i < e->npeers; i++)
+		uv_close((uv_handle_t *)&e->peers[i], NULL);
+	uv_run(&e->x.loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(e->n1->nreqs, 0);
+	node_free(e->n1);
+	node_free(e->n2);
+	ASSERT_EQ(uv_loop_alive(&e->x.loop), 0);
+	cli_ctx_close(&e->x);
+	test_rmtree(e->dir);
+}
+
+/* Results, the node's errors with code and name, unknown nodes. */
+static void
+test_calls_and_errors(void)
+{
+	struct env		 e;
+	struct cli_rpc		*r, *v;
+	struct cli_rpc_error	 err;
+	json_t			*res;	/* owned */
+	char			*cause = NULL;
+
+	env_start(&e);
+	ASSERT_OK(cli_rpc_open(&e.x, "n1", &r, &cause));
+	ASSERT_STREQ(cli_rpc_node(r), "n1");
+	ASSERT_OK(cli_rpc_call(r, "node.info", NULL, 0, &res, &err));
+	ASSERT_STREQ(json_string_value(json_object_get(res, "key")),
+	    e.n1->fingerprint);
+	json_decref(res);
+	ASSERT_EQ(cli_rpc_call(r, "node.nope", NULL, 0, &res, &err),
+	    -EREMOTEIO);
+	ASSERT_NULL(res);
+	ASSERT_EQ(err.code, -32601);
+	ASSERT_STREQ(err.name, "method_not_found");
+	cli_rpc_error_clear(&err);
+	ASSERT_EQ(cli_rpc_call(r, "audit.read", json_pack("{s:i}", "tail", 0),
+	    0, &res, &err), -EREMOTEIO);
+	ASSERT_EQ(err.code, -32602);
+	ASSERT_CONTAINS(err.message, "params.tail");
+	cli_rpc_error_clear(&err);
+	ASSERT_OK(cli_rpc_open(&e.x, "v1", &v, &cause));
+	ASSERT_EQ(cli_rpc_call(v, "key.list", NULL, 0, &res, &err),
+	    -EREMOTEIO);
+	ASSERT_EQ(err.code, 1000);
+	ASSERT_STREQ(err.name, "forbidden");
+	ASSERT_STREQ(json_string_value(json_object_get(err.data, "role")),
+	    "admin");
+	cli_rpc_error_clear(&err);
+	cli_rpc_close(v);
+	cli_rpc_close(r);
+	ASSERT_EQ(cli_rpc_open(&e.x, "nosuch", &r, &cause), -ENOENT);
+	ASSERT_CONTAINS(cause, "no node named nosuch");
+	free(cause);
+	cause = NULL;
+	ASSERT_NE(cli_rpc_open(&e.x, NULL, &r, &cause), 0);
+	ASSERT_CONTAINS(cause, "which node? 5 are joined: n1, n2, v1, dead, "
+	    "silent");
+	free(cause);
+	cause = NULL;
+	ASSERT_NE(cli_rpc_open(&e.x, "dead", &r, &cause), 0);
+	ASSERT_CONTAINS(cause, "dead: ");
+	ASSERT_CONTAINS(cause, "127.0.0.1:1");
+	free(cause);
+	env_stop(&e);
+}
+
+/* Many nodes at once: each answers or fails alone, within the limit. */
+static void
+test_multi(void)
+{
+	struct env		 e;
+	struct cli_multi	*m;
+	size_t			 n, i;
+	char			*cause = NULL;
+	uint64_t		 t0;
+	const char		*names[] = { "n2", "silent", "n1", "dead" };
+
+	env_start(&e);
+	/*
+	 * Two entries for one node would dial it twice in the same
+	 * millisecond with one client key: the node's replay rule takes
+	 * only the first. Real books hold a node once.
+	 */
+	ASSERT_OK(cli_book_remove(&e.x.book, "v1"));
+	t0 = uv_hrtime();
+	ASSERT_OK(cli_rpc_multi(&e.x, NULL, 0, "node.info", NULL, 800, &m,
+	    &n, &cause));
+	ASSERT_LT(uv_hrtime() - t0, 2000000000ULL);
+	ASSERT_EQ(n, 4);
+	for (i = 0; i < n; i++) {
+		if (strcmp(m[i].node, "n1") == 0) {
+			ASSERT_OK(m[i].status);
+			ASSERT_STREQ(json_string_value(json_object_get(
+			    m[i].result, "key")), e.n1->fingerprint);
+		} else if (strcmp(m[i].node, "n2") == 0) {
+			ASSERT_OK(m[i].status);
+			ASSERT_STREQ(json_string_value(json_object_get(
+			    m[i].result, "key")), e.n2->fingerprint);
+		} else {
+			ASSERT_NE(m[i].status, 0);
+			ASSERT_NULL(m[i].result);
+			ASSERT_NOT_NULL(m[i].err.message);
+		}
+	}
+	ASSERT_STREQ(m[3].node, "silent");
+	cli_multi_free(m, n);
+	/* Named nodes come back in the order asked. */
+	ASSERT_OK(cli_rpc_multi(&e.x, names, 4, "node.info", NULL, 800, &m,
+	    &n, &cause));
+	ASSERT_EQ(n, 4);
+	for (i = 0; i < n; i++)
+		ASSERT_STREQ(m[i].node, names[i]);
+	ASSERT_OK(m[0].status);
+	ASSERT_NE(m[1].status, 0);
+	ASSERT_OK(m[2].status);
+	ASSERT_NE(m[3].status, 0);
+	cli_multi_free(m, n);
+	names[1] = "nope";
+	ASSERT_EQ(cli_rpc_multi(&e.x, names, 2, "node.info", NULL, 800, &m,
+	    &n, &cause), -ENOENT);
+	ASSERT_CONTAINS(cause, "no node named nope");
+	free(cause);
+	env_stop(&e);
+}
+
+/* What an async call got. */
+struct got {
+	int			 done;
+	int			 code;
+	char			 name[64];
+	char			 msg[256];
+};
+
+/* An async call ended. */
+static void
+on_got(struct cli_rpc *r, const json_t *result,
+    const struct cli_rpc_error *err, void *arg)
+{
+	struct got	*g = arg;
+
+	g->done = 1;
+	if (err != NULL) {
+		g->code = err->code;
+		snprintf(g->name, sizeof(g->name), "%s", err->name);
+		snprintf(g->msg, sizeof(g->msg), "%s", err->message);
+	}
+}
+
+/* A call in flight fails, with a reason, when the node goes away. */
+static void
+test_call_fails_when_node_leaves(void)
+{
+	struct env	 e;
+	struct cli_rpc	*r;
+	struct got	 g;
+	char		*cause = NULL;
+
+	env_start(&e);
+	ASSERT_OK(cli_rpc_open(&e.x, "n2", &r, &cause));
+	memset(&g, 0, sizeof(g));
+	ASSERT_OK(cli_rpc_call_async(r, "node.info", NULL, 0, on_got, &g));
+	node_close(e.n2);
+	while (!g.done && uv_run(&e.x.loop, UV_RUN_ONCE) != 0)
+		;
+	ASSERT(g.done);
+	ASSERT_EQ(g.code, 0);
+	ASSERT_STREQ(g.name, "connection");
+	ASSERT_CONTAINS(g.msg, "connection lost");
+	ASSERT_EQ(cli_rpc_call_async(r, "node.info", NULL, 0, on_got, &g),
+	    -EPIPE);
+	cli_rpc_close(r);
+	env_stop(&e);
+}
+
+/* A stream channel's end. */
+static void
+on_chan_close(struct ovl_chan *ch, int status, void *arg)
+{
+	int	*closed = arg;
+
+	*closed = 1;
+}
+
+/* A stream channel opened here is the one the node finds by id. */
+static void
+test_stream_channel(void)
+{
+	static const struct ovl_chan_cbs cbs = { .on_close = on_chan_close };
+	struct env		 e;
+	struct cli_rpc		*r;
+	struct cli_rpc_error	 err;
+	struct ovl_chan		*ch;
+	json_t			*params, *res;	/* owned */
+	char			*cause = NULL;
+	int			 closed = 0;
+
+	env_start(&e);
+	ASSERT_OK(cli_rpc_open(&e.x, "n1", &r, &cause));
+	params = json_pack("{s:s}", "id", "s1");
+	ASSERT_OK(cli_rpc_stream_open(r, &cbs, &closed, params, &ch));
+	ASSERT_EQ(json_integer_value(json_object_get(params, "channel")),
+	    ovl_chan_id(ch));
+	ASSERT_EQ(cli_rpc_call(r, "session.attach", params, 0, &res, &err),
+	    -EREMOTEIO);
+	/* Found, so the handler answered, not the channel check. */
+	ASSERT_NE(err.code, 5000);
+	cli_rpc_error_clear(&err);
+	while (!closed && uv_run(&e.x.loop, UV_RUN_ONCE) != 0)
+		;
+	ASSERT(closed);
+	cli_rpc_close(r);
+	env_stop(&e);
+}
+
+/* NODE/CONTAINER and CONTAINER with one node joined. */
+static void
+test_target_parse(void)
+{
+	struct cli_book		 b;
+	struct cli_node		 cn;
+	struct cli_target	 t;
+	char			*cause = NULL;
+
+	memset(&b, 0, sizeof(b));
+	memset(&cn, 0, sizeof(cn));
+	ASSERT_EQ(cli_target_parse(&b, "web", &t, &cause), -ENOENT);
+	ASSERT_CONTAINS(cause, "no node joined");
+	free(cause);
+	cn.name = "alpha";
+	cn.key = "k";
+	ASSERT_OK(cli_book_put(&b, &cn));
+	ASSERT_OK(cli_target_parse(&b, "web", &t, NULL));
+	ASSERT_STREQ(t.node, "alpha");
+	ASSERT_STREQ(t.container, "web");
+	cli_target_free(&t);
+	cn.name = "beta";
+	ASSERT_OK(cli_book_put(&b, &cn));
+	ASSERT_OK(cli_target_parse(&b, "beta/3f2a", &t, NULL));
+	ASSERT_STREQ(t.node, "beta");
+	ASSERT_STREQ(t.container, "3f2a");
+	cli_target_free(&t);
+	ASSERT_EQ(cli_target_parse(&b, "web", &t, &cause), -EINVAL);
+	ASSERT_CONTAINS(cause, "which node? write NODE/web (joined: alpha, "
+	    "beta)");
+	free(cause);
+	ASSERT_EQ(cli_target_parse(&b, "gamma/web", &t, &cause), -ENOENT);
+	ASSERT_CONTAINS(cause, "no node named gamma");
+	free(cause);
+	ASSERT_EQ(cli_target_parse(&b, "alpha/", &t, &cause), -EINVAL);
+	ASSERT_CONTAINS(cause, "no container name");
+	free(cause);
+	ASSERT_EQ(cli_target_parse(&b, "/web", &t, &cause), -EINVAL);
+	ASSERT_CONTAINS(cause, "no node name");
+	free(cause);
+	ASSERT_EQ(cli_target_parse(&b, "alpha/a/b", &t, &cause), -EINVAL);
+	free(cause);
+	ASSERT_EQ(cli_target_parse(&b, "", &t, &cause), -EINVAL);
+	free(cause);
+	ASSERT_NULL(cli_target_node(&b, NULL, &cause));
+	ASSERT_CONTAINS(cause, "which node?");
+	free(cause);
+	ASSERT_NOT_NULL(cli_target_node(&b, "beta", NULL));
+	cli_book_free(&b);
+}
+
+TEST_MAIN(
+	T(test_target_parse),
+	T(test_calls_and_errors),
+	T(test_multi),
+	T(test_call_fails_when_node_leaves),
+	T(test_stream_channel)
+)
