@@ -265,7 +265,8 @@ typedef void (*node_resolve_cb)(struct cmd_req *r, const char *id,
  * call. On success cb gets the id and name; on failure the request has
  * been ended (not_found, ambiguous_name with the matches in data.matches,
  * or a docker error) and cb is not called. Returns CMD_WAIT or, if it
- * could not start, CMD_ERROR with the request ended.
+ * could not start, CMD_ERROR with the request ended. Until cb runs it
+ * uses r->data and r->on_cancel (both NULL again when cb is called).
  */
 enum cmd_retval node_resolve_container(struct cmd_req *r, const char *name,
 	    node_resolve_cb cb, void *arg);
