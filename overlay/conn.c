@@ -645,7 +645,7 @@ on_timer(uv_timer_t *t)
 			ovl__conn_abort(c, -ETIMEDOUT, "handshake timeout");
 		break;
 	case CONN_OPEN:
-		if (c->inflight > 0 && now >= c->last_wdone + c->lim.idle_ms) {
+		if (c->inflight > 0 && now >= c->last_wdone + c->lim.stall_ms) {
 			conn_end(c, -ETIMEDOUT, "the peer stopped reading", 0,
 			    0);
 			break;
@@ -688,8 +688,8 @@ arm_timer(struct ovl_conn *c)
 		next = c->last_tx + c->lim.keepalive_ms;
 		if (c->last_rx + c->lim.idle_ms < next)
 			next = c->last_rx + c->lim.idle_ms;
-		if (c->inflight > 0 && c->last_wdone + c->lim.idle_ms < next)
-			next = c->last_wdone + c->lim.idle_ms;
+		if (c->inflight > 0 && c->last_wdone + c->lim.stall_ms < next)
+			next = c->last_wdone + c->lim.stall_ms;
 		if (ovl_rec_deadline(&c->rec) < next)
 			next = ovl_rec_deadline(&c->rec);
 		break;

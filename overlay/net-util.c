@@ -17,6 +17,7 @@ ovl_limits_default(struct ovl_limits *l)
 	l->hs_timeout_ms = OVL_HS_TIMEOUT_MS;
 	l->keepalive_ms = OVL_KEEPALIVE_MS;
 	l->idle_ms = OVL_IDLE_MS;
+	l->stall_ms = OVL_STALL_MS;
 	l->max_conns = OVL_MAX_CONNS;
 	l->hs_rate = OVL_HS_RATE;
 	l->hs_burst = OVL_HS_BURST;
@@ -39,6 +40,8 @@ ovl__limits_fill(struct ovl_limits *l)
 		l->keepalive_ms = d.keepalive_ms;
 	if (l->idle_ms == 0)
 		l->idle_ms = d.idle_ms;
+	if (l->stall_ms == 0)
+		l->stall_ms = d.stall_ms;
 	if (l->max_conns == 0)
 		l->max_conns = d.max_conns;
 	if (l->hs_rate == 0)

@@ -276,6 +276,7 @@ void *ovl_chan_data(const struct ovl_chan *c);
 #define OVL_HS_TIMEOUT_MS	5000	/* accept to handshake done */
 #define OVL_KEEPALIVE_MS	15000	/* ping when nothing was sent */
 #define OVL_IDLE_MS		45000	/* close when nothing was heard */
+#define OVL_STALL_MS		45000	/* close when queued bytes never leave */
 #define OVL_MAX_CONNS		256	/* connections a server holds */
 #define OVL_HS_RATE		10	/* handshakes per second per source */
 #define OVL_HS_BURST		20	/* ... with this burst */
@@ -289,6 +290,7 @@ struct ovl_limits {
 	uint32_t		hs_timeout_ms;
 	uint32_t		keepalive_ms;
 	uint32_t		idle_ms;
+	uint32_t		stall_ms;	/* peer not reading */
 	uint32_t		max_conns;
 	uint32_t		hs_rate;	/* tokens per second per source */
 	uint32_t		hs_burst;	/* bucket size */

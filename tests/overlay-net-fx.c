@@ -97,7 +97,7 @@ fx_on_auth(struct ovl_server *s, struct ovl_conn *c,
 	ovl_chan_set_cbs(ovl_conn_control(c), &echo_cbs, f);
 	if (f->on_auth_extra != NULL)
 		f->on_auth_extra(f, c);
-	return (0);
+	return (f->refuse_code);
 }
 
 /* A server log line. */
@@ -193,6 +193,8 @@ fx_done(struct fx *f)
 {
 	fx_stop_server(f);
 	fx_run_for(f, 10);
+	while (f->nheld > 0)
+		ovl_conn_unref(f->held[--f->nheld], "fx");
 	ovl_keystore_free(f->ks);
 	test_rmtree(f->dir);
 	ovl_identity_clear(&f->node_id);
@@ -223,6 +225,11 @@ fx_dial_cb(struct ovl_dial *d, struct ovl_conn *conn, int status,
 	r->done = 1;
 	r->status = status;
 	r->conn = conn;
+	if (conn != NULL && r->f->nheld < 64) {
+		ovl_conn_ref(conn, "fx");
+		r->f->held[r->f->nheld++] = conn;
+		fx_watch_close(conn, &r->cl);
+	}
 	snprintf(r->cause, sizeof r->cause, "%s", cause ? cause : "");
 }
 
@@ -236,6 +243,7 @@ fx_dial_start(struct fx *f, const char *const *addrs, size_t n,
 	/* message 1 carries a millisecond time that must grow */
 	fx_run_for(f, 2);
 	memset(r, 0, sizeof *r);
+	r->f = f;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.timeout_ms = timeout_ms;
 	cfg.lim = f->lim;

@@ -32,9 +32,12 @@ struct fx {
 	int				 server_closed;
 	int				 echo_closes;	/* server-side chans */
 	int				 pause_chans;	/* pause new ones */
+	int				 refuse_code;	/* on_auth's answer */
 	struct ovl_chan			*last_chan;	/* last one opened */
 	void				(*on_auth_extra)(struct fx *,
 					    struct ovl_conn *);
+	struct ovl_conn			*held[64];	/* dialed, ref'd */
+	int				 nheld;
 };
 
 /* Sets up a loop, keystore with an admin key, identities; no server. */
@@ -48,12 +51,24 @@ void fx_done(struct fx *f);
 /* Counts log lines containing needle. */
 int fx_log_count(const struct fx *f, const char *needle);
 
-/* The outcome of a dial run by fx_dial. */
+/* Connection callbacks recording on_close into a struct fx_closed. */
+struct fx_closed {
+	int		closed;
+	int		status;
+	char		reason[320];
+};
+
+/*
+ * The outcome of a dial run by fx_dial. The connection is held (a ref)
+ * until fx_done, so the pointer stays valid after it closes.
+ */
 struct fx_dial {
+	struct fx		*f;
 	int			 done;
 	int			 status;
 	char			 cause[320];
 	struct ovl_conn		*conn;
+	struct fx_closed	 cl;		/* its close, until replaced */
 	uint64_t		 ms;		/* how long it took */
 	uint64_t		 start;
 };
@@ -81,13 +96,6 @@ struct fx_sink {
 
 /* Channel callbacks that append into a struct fx_sink (arg). */
 extern const struct ovl_chan_cbs fx_sink_cbs;
-
-/* Connection callbacks recording on_close into a struct fx_closed. */
-struct fx_closed {
-	int		closed;
-	int		status;
-	char		reason[320];
-};
 
 /* Sets conn callbacks that record the close into r. */
 void fx_watch_close(struct ovl_conn *c, struct fx_closed *r);

@@ -596,6 +596,51 @@ test_close_in_callback(void)
 	fx_done(&f);
 }
 
+/* The node's user may refuse a client, or drop one client key. */
+static void
+test_refuse_and_drop(void)
+{
+	struct fx f;
+	struct fx_dial r1, r2;
+	struct fx_closed c1, c2;
+	struct ovl_identity first;
+	const char *addrs[1];
+	int pinged = 0;
+
+	fx_init(&f);
+	fx_listen(&f);
+	addrs[0] = f.addr;
+	/* refused after the handshake: the client hears why */
+	f.refuse_code = OVL_GA_REVOKED;
+	fx_dial(&f, addrs, 1, f.psk, 3000, &r1);
+	ASSERT_OK(r1.status);
+	fx_run_until(&f, &r1.cl.closed, 2000);
+	ASSERT_EQ(r1.cl.closed, 1);
+	ASSERT_CONTAINS(r1.cl.reason, "access revoked");
+	ASSERT_CONTAINS(r1.cl.reason, "refused by the node");
+	ASSERT(!ovl_conn_is_open(r1.conn));	/* held: still readable */
+	f.refuse_code = 0;
+	/* two client keys; dropping one leaves the other */
+	fx_dial(&f, addrs, 1, f.psk, 3000, &r1);
+	ASSERT_OK(r1.status);
+	first = f.client_id;
+	ovl_identity_generate(&f.client_id);
+	fx_dial(&f, addrs, 1, f.psk, 3000, &r2);
+	ASSERT_OK(r2.status);
+	fx_watch_close(r1.conn, &c1);
+	fx_watch_close(r2.conn, &c2);
+	ASSERT_EQ(ovl_server_drop_client(f.srv, first.pub), 1);
+	fx_run_until(&f, &c1.closed, 2000);
+	ASSERT_CONTAINS(c1.reason, "client key was revoked");
+	ASSERT_OK(ovl_conn_ping(r2.conn, on_ping, &pinged));
+	fx_run_until(&f, &pinged, 2000);
+	ASSERT_EQ(pinged, 1);
+	ASSERT_EQ(c2.closed, 0);
+	ovl_conn_close(r2.conn, OVL_GA_NORMAL, NULL);
+	ovl_identity_clear(&first);
+	fx_done(&f);
+}
+
 /* Closing a server closes its clients with a reason. */
 static void
 test_server_close(void)
@@ -624,4 +669,5 @@ test_server_close(void)
 TEST_MAIN(T(test_echo_v4), T(test_echo_v6), T(test_candidates),
     T(test_wrong_psk), T(test_revoke), T(test_keepalive_idle),
     T(test_reconnect), T(test_rekey_live), T(test_backpressure),
-    T(test_close_in_callback), T(test_server_close))
+    T(test_close_in_callback), T(test_refuse_and_drop),
+    T(test_server_close))

@@ -532,7 +532,8 @@ test_stops_reading(void)
 	int i, rcvbuf;
 
 	fx_init(&f);
-	f.lim.idle_ms = 600;
+	f.lim.stall_ms = 600;
+	f.lim.idle_ms = 10000;		/* the pings keep it from idling */
 	f.lim.keepalive_ms = 100;
 	f.on_auth_extra = flood;
 	fx_listen(&f);
