@@ -39,12 +39,10 @@ struct cr {
 
 static void	cr_next(struct cr *);
 
-/* Frees a creation and detaches it from its request. */
+/* Frees a creation (detached from its request, which may be gone). */
 static void
 cr_free(struct cr *c)
 {
-	c->r->data = NULL;
-	c->r->on_cancel = NULL;
 	json_decref(c->body);
 	json_decref(c->warnings);
 	free(c->name);
@@ -70,6 +68,8 @@ on_step(struct dk_req *req, int status, json_t *res, void *arg)
 	const char	*s;
 
 	c->req = NULL;
+	r->data = NULL;
+	r->on_cancel = NULL;
 	if (status != 0 && c->step == CR_IMAGE && status == DK_E_NOT_FOUND) {
 		s = json_string_value(json_object_get(c->body, "Image"));
 		(void)cmd_fail(r, PROTO_E_NOTFOUND, "image %s not found on the "

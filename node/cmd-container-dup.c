@@ -29,12 +29,10 @@ struct dup {
 	char		 name[256];
 };
 
-/* Frees a duplication and detaches it from its request. */
+/* Frees a duplication (detached from its request, which may be gone). */
 static void
 dup_free(struct dup *d)
 {
-	d->r->data = NULL;
-	d->r->on_cancel = NULL;
 	json_decref(d->src);
 	free(d);
 }
@@ -175,6 +173,8 @@ on_names(struct dk_req *req, int status, json_t *list, void *arg)
 	int		 i, taken;
 
 	d->req = NULL;
+	d->r->data = NULL;
+	d->r->on_cancel = NULL;
 	if (status != 0) {
 		json_decref(list);
 		(void)cmd_fail_docker(d->r, req, status);
@@ -206,6 +206,8 @@ on_source(struct dk_req *req, int status, json_t *res, void *arg)
 	int		 err;
 
 	d->req = NULL;
+	d->r->data = NULL;
+	d->r->on_cancel = NULL;
 	if (status != 0) {
 		json_decref(res);
 		(void)cmd_fail_docker(d->r, req, status);
@@ -223,7 +225,10 @@ on_source(struct dk_req *req, int status, json_t *res, void *arg)
 	if (err != 0) {
 		(void)cmd_fail_docker(d->r, NULL, err);
 		dup_free(d);
+		return;
 	}
+	d->r->data = d;
+	d->r->on_cancel = dup_cancel;
 }
 
 /* The source resolved: inspect it. */

@@ -48,12 +48,10 @@ op_cancel(struct cmd_req *r)
 		dk_req_cancel(o->req);
 }
 
-/* Ends a request and frees its op. */
+/* Frees an op (detached from its request, which may be gone). */
 static void
 op_end(struct op *o)
 {
-	o->r->data = NULL;
-	o->r->on_cancel = NULL;
 	free(o);
 }
 
@@ -67,6 +65,8 @@ on_done(struct dk_req *req, int status, json_t *res, void *arg)
 	json_t		*out;	/* owned */
 
 	o->req = NULL;
+	r->data = NULL;
+	r->on_cancel = NULL;
 	if (status == DK_E_NOT_MODIFIED && (o->kind == OP_START ||
 	    o->kind == OP_STOP))
 		status = 0;

@@ -16,23 +16,49 @@
 #include "cli.h"
 
 extern const struct cli_cmd cli_cmd_audit;
+extern const struct cli_cmd cli_cmd_dup;
 extern const struct cli_cmd cli_cmd_help;
 extern const struct cli_cmd cli_cmd_info;
+extern const struct cli_cmd cli_cmd_inspect;
 extern const struct cli_cmd cli_cmd_join;
 extern const struct cli_cmd cli_cmd_key;
+extern const struct cli_cmd cli_cmd_kill;
 extern const struct cli_cmd cli_cmd_nodes;
+extern const struct cli_cmd cli_cmd_pause;
 extern const struct cli_cmd cli_cmd_ping;
+extern const struct cli_cmd cli_cmd_ps;
+extern const struct cli_cmd cli_cmd_rename;
+extern const struct cli_cmd cli_cmd_restart;
+extern const struct cli_cmd cli_cmd_rm;
+extern const struct cli_cmd cli_cmd_run;
+extern const struct cli_cmd cli_cmd_start;
+extern const struct cli_cmd cli_cmd_stop;
+extern const struct cli_cmd cli_cmd_unpause;
+extern const struct cli_cmd cli_cmd_update;
 extern const struct cli_cmd cli_cmd_version;
 
 /* Every command, sorted by name. */
 static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_audit,
+	&cli_cmd_dup,
 	&cli_cmd_help,
 	&cli_cmd_info,
+	&cli_cmd_inspect,
 	&cli_cmd_join,
 	&cli_cmd_key,
+	&cli_cmd_kill,
 	&cli_cmd_nodes,
+	&cli_cmd_pause,
 	&cli_cmd_ping,
+	&cli_cmd_ps,
+	&cli_cmd_rename,
+	&cli_cmd_restart,
+	&cli_cmd_rm,
+	&cli_cmd_run,
+	&cli_cmd_start,
+	&cli_cmd_stop,
+	&cli_cmd_unpause,
+	&cli_cmd_update,
 	&cli_cmd_version,
 };
 #define NCMDS	(sizeof(cli_cmds) / sizeof(cli_cmds[0]))

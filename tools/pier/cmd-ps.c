@@ -1,0 +1,224 @@
+/*
+ * `pier ps [-a] [-q] [--no-trunc] [--json] [--timeout SECS] [NODE...]`:
+ * the containers of every joined node (or the named ones), asked in
+ * parallel with container.list, in one table like docker ps with a NODE
+ * column first. A node that does not answer within the timeout (3 s by
+ * default) is reported on stderr as unreachable and the others still
+ * print; the exit code is then 1, so a script can tell a partial list
+ * from a whole one. -q prints NODE/ID per line, which every command that
+ * takes NODE/CONTAINER accepts.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cli-out.h"
+
+#define PS_TIMEOUT_MS	3000	/* per node, connect and reply */
+#define PS_CMD_WIDTH	20	/* COMMAND is cut to this, as docker's */
+
+static int	ps_main(const struct cli_cmd *, int, char **);
+
+const struct cli_cmd cli_cmd_ps = {
+	.name = "ps",
+	.main = ps_main,
+	.usage = "[-a] [-q] [--no-trunc] [--json] [--timeout SECS] [NODE...]",
+	.summary = "list containers on every joined node (or those named)",
+	.help =
+	    "  NODE            joined nodes to ask (default: all, in parallel)\n"
+	    "  -a, --all       show stopped containers too\n"
+	    "  -q, --quiet     print NODE/ID only, one per line\n"
+	    "  --no-trunc      do not cut ids and commands\n"
+	    "  --json          print the rows as JSON\n"
+	    "  --timeout SECS  wait this long for each node (default 3)\n"
+	    "\nA node that does not answer in time is reported on stderr as\n"
+	    "unreachable; the others still print, and the exit code is 1.\n",
+};
+
+static const char *const ps_headers[] = { "NODE", "CONTAINER ID", "IMAGE",
+	"COMMAND", "CREATED", "STATUS", "PORTS", "NAMES" };
+#define PS_NCOLS	(sizeof(ps_headers) / sizeof(ps_headers[0]))
+
+/* A string member or "". */
+static const char *
+str(const json_t *o, const char *k)
+{
+	const char	*s = json_string_value(json_object_get(o, k));
+
+	return (s != NULL ? s : "");
+}
+
+/* The NAMES cell: names joined with commas (caller frees). */
+static char *
+names_cell(const json_t *row)
+{
+	const json_t	*names = json_object_get(row, "names");
+	struct cli__buf	 b;
+	size_t		 i;
+
+	memset(&b, 0, sizeof(b));
+	for (i = 0; i < json_array_size(names); i++) {
+		if (i > 0)
+			cli__buf_str(&b, ",");
+		cli__buf_str(&b, json_string_value(json_array_get(names, i)) ?
+		    json_string_value(json_array_get(names, i)) : "");
+	}
+	cli__buf_add(&b, "", 1);
+	if (b.err != 0) {
+		free(b.p);
+		return (NULL);
+	}
+	return (b.p);
+}
+
+/* Adds one container row of a node to the table (or prints it for -q). */
+static int
+ps_row(struct cli_table *t, const char *node, const json_t *row,
+    int quiet, int no_trunc, int64_t now)
+{
+	const char	*cells[PS_NCOLS];
+	char		 id[CLI_SHORT_ID + 1], ago[CLI_HUMAN_LEN];
+	char		*cmd, *quoted, *ports, *names;
+	json_t		*j;	/* owned */
+	int		 err;
+
+	cli_short_id(id, str(row, "id"));
+	if (quiet) {
+		printf("%s/%s\n", node, no_trunc ? str(row, "id") : id);
+		return (0);
+	}
+	cmd = no_trunc ? strdup(str(row, "command")) :
+	    cli_ellipsis(str(row, "command"), PS_CMD_WIDTH);
+	quoted = NULL;
+	if (cmd != NULL && asprintf(&quoted, "\"%s\"", cmd) < 0)
+		quoted = NULL;
+	ports = cli_human_ports_json(json_object_get(row, "ports"));
+	names = names_cell(row);
+	cells[0] = node;
+	cells[1] = no_trunc ? str(row, "id") : id;
+	cells[2] = str(row, "image");
+	cells[3] = quoted;
+	cells[4] = cli_human_ago(ago, json_integer_value(json_object_get(row,
+	    "created")), now);
+	cells[5] = str(row, "status");
+	cells[6] = ports;
+	cells[7] = names;
+	err = cli_table_add(t, cells);
+	j = json_deep_copy(row);
+	if (err == 0 && j != NULL && json_object_set_new(j, "node",
+	    json_string(node)) == 0)
+		err = cli_table_add_json(t, j);
+	else {
+		json_decref(j);
+		err = err != 0 ? err : -ENOMEM;
+	}
+	free(cmd);
+	free(quoted);
+	free(ports);
+	free(names);
+	return (err);
+}
+
+/* `pier ps`. */
+static int
+ps_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-trunc", no_argument, NULL, 'N' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_ctx		 x;
+	struct cli_multi	*m = NULL;
+	struct cli_table	*t = NULL;
+	const json_t		*rows;
+	json_t			*params;	/* owned */
+	char			*cause = NULL, *end;
+	size_t			 nm = 0, i, k;
+	long			 timeout_ms = PS_TIMEOUT_MS;
+	double			 secs;
+	int			 ch, all = 0, quiet = 0, no_trunc = 0, json = 0;
+	int			 rc = CLI_EXIT_FAIL, missing = 0;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "aqh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			all = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'N':
+			no_trunc = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 't':
+			secs = strtod(optarg, &end);
+			if (*end != '\0' || end == optarg || !(secs > 0) ||
+			    secs > 3600) {
+				cli_error(self, "--timeout: expected seconds "
+				    "between 0 and 3600, not %s", optarg);
+				return (CLI_EXIT_USAGE);
+			}
+			timeout_ms = (long)(secs * 1000);
+			break;
+		case 'h':
+			return (cli_help(self));
+		default:
+			return (cli_usage(self));
+		}
+	}
+	if (cli_ctx_open(&x, &cause) != 0) {
+		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		free(cause);
+		return (CLI_EXIT_FAIL);
+	}
+	params = json_pack("{s:b}", "all", all);
+	if (cli_rpc_multi(&x, (const char *const *)argv + optind,
+	    (size_t)(argc - optind), "container.list", params, timeout_ms,
+	    &m, &nm, &cause) != 0) {
+		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		goto out;
+	}
+	t = cli_table_new(ps_headers, PS_NCOLS);
+	if (t == NULL)
+		goto out;
+	for (i = 0; i < nm; i++) {
+		if (m[i].status != 0) {
+			missing++;
+			cli_error(self, "%s: %s%s", m[i].node,
+			    m[i].status == -EREMOTEIO ? "" : "unreachable: ",
+			    m[i].err.message != NULL ? m[i].err.message :
+			    "no answer");
+			continue;
+		}
+		rows = json_object_get(m[i].result, "containers");
+		for (k = 0; k < json_array_size(rows); k++) {
+			if (ps_row(t, m[i].node, json_array_get(rows, k),
+			    quiet, no_trunc, (int64_t)time(NULL)) != 0)
+				goto out;
+		}
+	}
+	if (!quiet && cli_table_print(t, stdout, (no_trunc ?
+	    CLI_TABLE_NO_TRUNC : 0) | (json ? CLI_TABLE_JSON : 0)) != 0)
+		goto out;
+	rc = missing > 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+out:
+	cli_table_free(t);
+	cli_multi_free(m, nm);
+	json_decref(params);
+	cli_ctx_close(&x);
+	free(cause);
+	return (rc);
+}

@@ -1,0 +1,479 @@
+/*
+ * `pier run NODE [OPTIONS] IMAGE [CMD...]`: create a container on a node
+ * and start it, with docker run's options; it always runs detached and
+ * prints the new container's id (follow it with `pier logs -f`). The
+ * image must be on the node: if it is not, the node says so and names
+ * the pull command. `pier dup NODE/CONTAINER [OPTIONS]`: a copy of a
+ * container's configuration with overrides, started if the source runs;
+ * prints the copy's name.
+ *
+ * Options are read as docker reads them, with the parsers the client
+ * shares: sizes and CPUs from cli-out.h, ports and volumes from
+ * templates.h. Options stop at IMAGE, so the command keeps its own.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli-out.h"
+#include "templates.h"
+
+#define RUN_ENV_LINE_MAX	8192	/* longest --env-file line */
+
+static int	run_main(const struct cli_cmd *, int, char **);
+static int	dup_main(const struct cli_cmd *, int, char **);
+
+const struct cli_cmd cli_cmd_run = {
+	.name = "run",
+	.main = run_main,
+	.usage = "NODE [OPTIONS] IMAGE [CMD...]",
+	.summary = "create and start a container on a node; prints its id",
+	.help =
+	    "  -d, --detach          accepted; pier run always detaches\n"
+	    "  --name NAME           the container's name\n"
+	    "  -p, --publish [[IP:]HOST:]CTR[/PROTO]  publish a port\n"
+	    "  -v, --volume SRC:DST[:ro] | DST  bind, named or anonymous "
+	    "volume\n"
+	    "  -e, --env K=V         set a variable (K alone: from here)\n"
+	    "  --env-file FILE       variables from a file, K=V per line\n"
+	    "  -l, --label K=V       set a label\n"
+	    "  --restart POLICY      no, always, unless-stopped, "
+	    "on-failure[:N]\n"
+	    "  --cpus N              CPU limit, fractions allowed\n"
+	    "  -m, --memory SIZE     memory limit: 512m, 1g, ...\n"
+	    "  -h, --hostname H      the container's hostname\n"
+	    "  --network MODE        bridge, host, none, container:NAME or "
+	    "a network\n"
+	    "  --entrypoint CMD      override the image's entrypoint\n"
+	    "  -w, --workdir DIR     working directory\n"
+	    "  -u, --user USER       user[:group] to run as\n"
+	    "  -i, --interactive     keep stdin open\n"
+	    "  -t, --tty             allocate a TTY\n"
+	    "  --privileged          every capability and device\n"
+	    "\nThe image must be on the node (pier pull NODE IMAGE).\n",
+};
+
+const struct cli_cmd cli_cmd_dup = {
+	.name = "dup",
+	.main = dup_main,
+	.usage = "NODE/CONTAINER [--name NAME] [--cpus N] [--memory SIZE] "
+	    "[--network MODE] [--hostname H] [-e K=V]... [--no-start]",
+	.summary = "duplicate a container's configuration with overrides",
+	.help =
+	    "  --name NAME      the copy's name (default NAME-copy, else "
+	    "NAME-copy-N)\n"
+	    "  --cpus N         CPU limit of the copy\n"
+	    "  --memory SIZE    memory limit of the copy\n"
+	    "  --network MODE   the copy's network\n"
+	    "  --hostname H     the copy's hostname\n"
+	    "  -e, --env K=V    add or replace a variable\n"
+	    "  --no-start       leave the copy created, even if the source "
+	    "runs\n",
+};
+
+/* Appends a string to the array params[key], made on first use. */
+static int
+push(json_t *params, const char *key, json_t *v)
+{
+	json_t	*a = json_object_get(params, key);	/* borrowed */
+
+	if (v == NULL)
+		return (-ENOMEM);
+	if (a == NULL) {
+		a = json_array();
+		if (json_object_set_new(params, key, a) != 0) {
+			json_decref(v);
+			return (-ENOMEM);
+		}
+	}
+	return (json_array_append_new(a, v) == 0 ? 0 : -ENOMEM);
+}
+
+/* Adds K=V (or K from the environment, if set) to env. */
+static int
+push_env(json_t *params, const char *kv)
+{
+	const char	*v;
+	char		*s;
+	int		 err;
+
+	if (strchr(kv, '=') != NULL)
+		return (push(params, "env", json_string(kv)));
+	v = getenv(kv);
+	if (v == NULL)
+		return (0);
+	if (asprintf(&s, "%s=%s", kv, v) < 0)
+		return (-ENOMEM);
+	err = push(params, "env", json_string(s));
+	free(s);
+	return (err);
+}
+
+/* Reads an env file: K=V lines, '#' comments and blank lines skipped. */
+static int
+env_file(json_t *params, const char *path, char **cause)
+{
+	FILE	*fp;
+	char	 line[RUN_ENV_LINE_MAX];
+	size_t	 len, no = 0;
+	int	 err = 0;
+
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return (cli__error(cause, -errno, "--env-file %s: %s", path,
+		    strerror(errno)));
+	while (err == 0 && fgets(line, sizeof(line), fp) != NULL) {
+		no++;
+		len = strlen(line);
+		if (len > 0 && line[len - 1] != '\n' && !feof(fp)) {
+			err = cli__error(cause, -EINVAL, "--env-file %s:%zu: "
+			    "line too long", path, no);
+			break;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		if (line[0] == '=')
+			err = cli__error(cause, -EINVAL, "--env-file %s:%zu: "
+			    "no variable name", path, no);
+		else
+			err = push_env(params, line);
+	}
+	fclose(fp);
+	return (err);
+}
+
+/* Parses a restart policy into params; 0 or -EINVAL. */
+static int
+set_restart(json_t *params, const char *s, char **cause)
+{
+	char	*end;
+	long	 n = 0;
+
+	if (strncmp(s, "on-failure:", 11) == 0) {
+		n = strtol(s + 11, &end, 10);
+		if (*end != '\0' || end == s + 11 || n < 0 || n > 1000)
+			return (cli__error(cause, -EINVAL, "--restart %s: "
+			    "on-failure:N takes N from 0 to 1000", s));
+		(void)json_object_set_new(params, "restart_retries",
+		    json_integer(n));
+		s = "on-failure";
+	}
+	if (!cli_tpl__restart_ok(s))
+		return (cli__error(cause, -EINVAL, "--restart %s: expected no, "
+		    "always, unless-stopped or on-failure[:N]", s));
+	return (json_object_set_new(params, "restart", json_string(s)));
+}
+
+/* -p: one element of ports. */
+static int
+set_port(json_t *params, const char *s, char **cause)
+{
+	struct cli_tpl_port	 p;
+	json_t			*o;	/* owned */
+	int			 err;
+
+	err = cli_tpl_parse_port(s, &p, cause);
+	if (err != 0)
+		return (err);
+	o = json_pack("{s:i, s:s}", "container_port", (int)p.container,
+	    "protocol", p.proto);
+	if (o != NULL && p.host > 0)
+		(void)json_object_set_new(o, "host_port", json_integer(p.host));
+	if (o != NULL && p.host_ip[0] != '\0')
+		(void)json_object_set_new(o, "host_ip",
+		    json_string(p.host_ip));
+	return (push(params, "ports", o));
+}
+
+/* -v: one element of mounts. */
+static int
+set_volume(json_t *params, const char *s, char **cause)
+{
+	json_t	*o;	/* owned */
+	char	*src, *dst;
+	int	 ro, err;
+
+	err = cli_tpl_parse_volume(s, &src, &dst, &ro, cause);
+	if (err != 0)
+		return (err);
+	o = json_pack("{s:s, s:b}", "target", dst, "read_only", ro);
+	if (o != NULL && src != NULL)
+		(void)json_object_set_new(o, "source", json_string(src));
+	free(src);
+	free(dst);
+	return (push(params, "mounts", o));
+}
+
+/* -l: one label. */
+static int
+set_label(json_t *params, const char *s)
+{
+	json_t		*l = json_object_get(params, "labels");
+	const char	*eq = strchr(s, '=');
+	char		*k;
+	int		 err;
+
+	if (l == NULL) {
+		l = json_object();
+		if (json_object_set_new(params, "labels", l) != 0)
+			return (-ENOMEM);
+	}
+	k = strndup(s, eq != NULL ? (size_t)(eq - s) : strlen(s));
+	if (k == NULL)
+		return (-ENOMEM);
+	err = json_object_set_new(l, k, json_string(eq != NULL ? eq + 1 :
+	    ""));
+	free(k);
+	return (err == 0 ? 0 : -ENOMEM);
+}
+
+/* Sets cpus or memory from a docker-style value. */
+static int
+set_limit(json_t *params, int cpus, const char *s, char **cause)
+{
+	int64_t	 v;
+	int	 err;
+
+	err = cpus ? cli_parse_cpus(s, &v, cause) : cli_parse_size(s, &v,
+	    cause);
+	if (err != 0)
+		return (err);
+	return (json_object_set_new(params, cpus ? "cpus" : "memory",
+	    cpus ? json_real((double)v / 1e9) : json_integer(v)));
+}
+
+/* Calls a create-like method on node and prints field of the result. */
+static int
+call_print(const struct cli_cmd *self, const char *node, const char *method,
+    json_t *params, const char *field)
+{
+	struct cli_ctx		 x;
+	struct cli_rpc		*r = NULL;
+	struct cli_rpc_error	 e;
+	const json_t		*w;
+	json_t			*res = NULL;	/* owned */
+	char			*cause = NULL;
+	size_t			 i;
+	int			 rc = CLI_EXIT_FAIL;
+
+	memset(&e, 0, sizeof(e));
+	if (cli_ctx_open(&x, &cause) != 0 || cli_rpc_open(&x, node, &r,
+	    &cause) != 0) {
+		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		json_decref(params);
+		goto out;
+	}
+	if (cli_rpc_call(r, method, params, 0, &res, &e) != 0) {
+		rc = cli_rpc_fail(self, cli_rpc_node(r), &e);
+		goto out;
+	}
+	w = json_object_get(res, "warnings");
+	for (i = 0; i < json_array_size(w); i++)
+		fprintf(stderr, "WARNING: %s\n",
+		    json_string_value(json_array_get(w, i)));
+	printf("%s\n", json_string_value(json_object_get(res, field)));
+	rc = CLI_EXIT_OK;
+out:
+	json_decref(res);
+	cli_rpc_error_clear(&e);
+	cli_rpc_close(r);
+	cli_ctx_close(&x);
+	free(cause);
+	return (rc);
+}
+
+/* Applies one option shared by run and dup; 1 if ch is not one. */
+static int
+common_opt(json_t *p, int ch, const char *arg, char **cause)
+{
+	switch (ch) {
+	case 'N':
+		return (json_object_set_new(p, "name", json_string(arg)));
+	case 'e':
+		return (push_env(p, arg));
+	case 'C':
+	case 'm':
+		return (set_limit(p, ch == 'C', arg, cause));
+	case 'H':
+		return (json_object_set_new(p, "hostname", json_string(arg)));
+	case 'n':
+		return (json_object_set_new(p, "network", json_string(arg)));
+	}
+	return (1);
+}
+
+/* `pier run NODE [OPTIONS] IMAGE [CMD...]`. */
+static int
+run_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "detach", no_argument, NULL, 'd' },
+		{ "name", required_argument, NULL, 'N' },
+		{ "publish", required_argument, NULL, 'p' },
+		{ "volume", required_argument, NULL, 'v' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "env-file", required_argument, NULL, 'E' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "restart", required_argument, NULL, 'R' },
+		{ "cpus", required_argument, NULL, 'C' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "hostname", required_argument, NULL, 'H' },
+		{ "network", required_argument, NULL, 'n' },
+		{ "entrypoint", required_argument, NULL, 'P' },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "privileged", no_argument, NULL, 'X' },
+		{ "help", no_argument, NULL, 'Z' },
+		{ NULL, 0, NULL, 0 }
+	};
+	json_t		*p;	/* owned */
+	const char	*node;
+	char		*cause = NULL;
+	int		 ch, err = 0, i;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0)
+		return (argc < 2 ? cli_usage(self) : cli_help(self));
+	if (argv[1][0] == '-')
+		return (cli_usage(self));
+	node = argv[1];
+	p = json_object();
+	if (p == NULL)
+		return (CLI_EXIT_FAIL);
+	optind = 0;
+	while (err == 0 && (ch = getopt_long(argc - 1, argv + 1,
+	    "+dp:v:e:l:m:h:w:u:it", longopts, NULL)) != -1) {
+		err = common_opt(p, ch == 'h' ? 'H' : ch, optarg, &cause);
+		if (err != 1)
+			continue;
+		err = 0;
+		switch (ch) {
+		case 'd':
+			break;
+		case 'p':
+			err = set_port(p, optarg, &cause);
+			break;
+		case 'v':
+			err = set_volume(p, optarg, &cause);
+			break;
+		case 'E':
+			err = env_file(p, optarg, &cause);
+			break;
+		case 'l':
+			err = set_label(p, optarg);
+			break;
+		case 'R':
+			err = set_restart(p, optarg, &cause);
+			break;
+		case 'P':
+			err = push(p, "entrypoint", json_string(optarg));
+			break;
+		case 'w':
+			err = json_object_set_new(p, "workdir",
+			    json_string(optarg));
+			break;
+		case 'u':
+			err = json_object_set_new(p, "user",
+			    json_string(optarg));
+			break;
+		case 'i':
+		case 't':
+		case 'X':
+			err = json_object_set_new(p, ch == 'i' ? "stdin" :
+			    ch == 't' ? "tty" : "privileged", json_true());
+			break;
+		case 'Z':
+			json_decref(p);
+			return (cli_help(self));
+		default:
+			json_decref(p);
+			return (cli_usage(self));
+		}
+	}
+	if (err != 0) {
+		cli_error(self, "%s", cause != NULL ? cause : "out of memory");
+		free(cause);
+		json_decref(p);
+		return (CLI_EXIT_USAGE);
+	}
+	if (optind + 1 >= argc) {
+		json_decref(p);
+		return (cli_usage(self));
+	}
+	(void)json_object_set_new(p, "image", json_string(argv[optind + 1]));
+	for (i = optind + 2; i < argc; i++)
+		(void)push(p, "cmd", json_string(argv[i]));
+	return (call_print(self, node, "container.create", p, "id"));
+}
+
+/* `pier dup NODE/CONTAINER [OPTIONS]`. */
+static int
+dup_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, 'N' },
+		{ "cpus", required_argument, NULL, 'C' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "network", required_argument, NULL, 'n' },
+		{ "hostname", required_argument, NULL, 'H' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "no-start", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'Z' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_book		 b;
+	struct cli_target	 t;
+	json_t			*p;	/* owned */
+	char			*cause = NULL, *dir;
+	int			 ch, err = 0, rc;
+
+	p = json_object();
+	if (p == NULL)
+		return (CLI_EXIT_FAIL);
+	optind = 0;
+	while (err == 0 && (ch = getopt_long(argc, argv, "e:m:", longopts,
+	    NULL)) != -1) {
+		err = common_opt(p, ch, optarg, &cause);
+		if (err != 1)
+			continue;
+		err = 0;
+		if (ch == 'S')
+			err = json_object_set_new(p, "start", json_false());
+		else {
+			json_decref(p);
+			return (ch == 'Z' ? cli_help(self) : cli_usage(self));
+		}
+	}
+	if (err != 0 || argc - optind != 1) {
+		if (err != 0)
+			cli_error(self, "%s", cause != NULL ? cause :
+			    "out of memory");
+		free(cause);
+		json_decref(p);
+		return (err != 0 ? CLI_EXIT_USAGE : cli_usage(self));
+	}
+	memset(&t, 0, sizeof(t));
+	dir = cli_config_dir();
+	err = dir == NULL ? -ENOENT : cli_book_load(&b, dir, &cause);
+	free(dir);
+	if (err == 0) {
+		err = cli_target_parse(&b, argv[optind], &t, &cause);
+		cli_book_free(&b);
+	}
+	if (err != 0) {
+		cli_error(self, "%s", cause != NULL ? cause : "no config "
+		    "directory: set PIER_CONFIG_DIR or HOME");
+		free(cause);
+		json_decref(p);
+		return (err == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL);
+	}
+	(void)json_object_set_new(p, "id", json_string(t.container));
+	rc = call_print(self, t.node, "container.duplicate", p, "name");
+	cli_target_free(&t);
+	return (rc);
+}
