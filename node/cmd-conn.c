@@ -28,7 +28,7 @@
 #include "node.h"
 
 #define CMD_STREAMS_MAX		OVL_MAX_CHANS	/* waiting stream channels */
-#define CMD_OUT_MAX		(16u << 20)	/* replies held for a slow peer */
+#define CMD_OUT_MAX		(16u << 20)	/* replies held, unread */
 
 /* A reply that did not fit the channel's send queue yet. */
 struct cmd_out {
@@ -545,8 +545,8 @@ dispatch(struct cmd_conn *cc, const struct proto_msg *m,
 		    "channel"));
 		ch = stream_claim(cc, chan_id);
 		if (ch == NULL)
-			(void)cmd_fail(r, PROTO_E_CHANNEL, "channel %lld is not "
-			    "open or already in use: open it before the "
+			(void)cmd_fail(r, PROTO_E_CHANNEL, "channel %lld is "
+			    "not open or already in use: open it before the "
 			    "request", (long long)chan_id);
 		else {
 			r->chan = ch;
@@ -578,10 +578,11 @@ on_msg(void *arg, const char *body, size_t len)
 		conn_send(cc, proto_error_new(m.id, rc, cause, NULL));
 		goto out;
 	}
-	if (m.kind != PROTO_REQUEST && m.kind != PROTO_NOTIFY) {
+	if (m.kind != PROTO_REQUEST) {
+		/* Version 1 has no client notifications to run. */
 		node_log(&cc->node->log, NODE_LOG_DEBUG, "client %s sent a "
-		    "reply; the node asks nothing, so it is dropped",
-		    cc->client);
+		    "%s; dropped", cc->client, m.kind == PROTO_NOTIFY ?
+		    "notification" : "reply");
 		goto out;
 	}
 	rc = proto_request_check(&m, cc->role, &pm, &reply);

@@ -576,6 +576,18 @@ test_keys_and_audit(void)
 	    "ops1", "role", "viewer"));
 	ASSERT_EQ(err_code(r), PROTO_E_CONFLICT);
 	json_decref(r);
+	/* A notification is never run: version 1 defines none. */
+	r = proto_notify_new("key.create", json_pack("{s:s, s:s}", "name",
+	    "ghost", "role", "admin"));
+	{
+		char	*buf;
+		size_t	 len;
+
+		ASSERT_OK(proto_encode(r, 0, &buf, &len));
+		cl_raw(&adm, buf, len);
+		free(buf);
+	}
+	json_decref(r);
 	r = cl_call(&adm, "key.list", NULL);
 	ents = json_object_get(json_object_get(r, "result"), "keys");
 	ASSERT_EQ(json_array_size(ents), 3);
