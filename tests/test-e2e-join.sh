@@ -45,7 +45,7 @@ free_port() {
 # start_node: runs pierd in the background and waits for "ready".
 start_node() {
 	"$pierd" --state-dir "$state" --listen "127.0.0.1:$port" \
-		--log-level debug >>"$log" 2>&1 &
+		--listen "[::1]:$port" --log-level debug >>"$log" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do
 		grep -q ' ready: ' "$log" 2>/dev/null && return 0
@@ -150,6 +150,18 @@ check "--addr reaches a node whose key has only a dead hint" \
 	eval '[ $rc -eq 0 ] && has "$out" "joined d: .* at 127.0.0.1:$port"'
 out=$(PIER_CONFIG_DIR=$tmp/client5 "$pier" ping d -c 1 2>&1); rc=$?
 check "... and the book keeps that address for later" eval '[ $rc -eq 0 ]'
+
+# IPv6: a key whose only hint is [::1] (when this host has IPv6).
+if grep -q "listening on \[::1\]:$port" "$log"; then
+	key6=$("$pierd" key create --state-dir "$state" --role viewer \
+		--name six --listen "[::1]:$port" 2>/dev/null)
+	out=$(PIER_CONFIG_DIR=$tmp/client7 "$pier" join "$key6" --name six \
+		--json 2>&1); rc=$?
+	check "join over IPv6, --json says where" \
+		eval '[ $rc -eq 0 ] && python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d[\"name\"]==\"six\" and d[\"address\"]==\"[::1]:$port\"" "$out"'
+else
+	n=$((n + 1)); echo "ok $n - join over IPv6 # SKIP no IPv6 loopback"
+fi
 
 # A damaged address book is reported and left alone.
 mkdir -p "$tmp/client6"
