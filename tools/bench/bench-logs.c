@@ -11,8 +11,12 @@
  *
  * The container is labelled pier.test=1 and pier.bench=PID. The docker
  * and curl runs are whole processes writing to /dev/null, timed from the
- * outside; the client's runs are one stream each on one client.
+ * outside; the client's runs are one stream each on one client. The
+ * peak RSS printed is this process's own (the client's reads only): it
+ * shows the stream holds no more than a read at a time.
  */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +35,7 @@ struct bench {
 	json_t		*result;
 	uint64_t	 bytes;		/* payload bytes delivered */
 	uint64_t	 chunks;
+	char		*id;		/* the container, once made */
 };
 
 /* A request ended. */
@@ -46,20 +51,36 @@ req_cb(struct dk_req *req, int status, json_t *result, void *arg)
 	snprintf(b->msg, sizeof b->msg, "%s", dk_req_message(req));
 }
 
-/* Runs the loop until the request ended; exits on failure. */
+/* Removes the container (if made) on the way out of a failure. */
+static void
+give_up(struct bench *b)
+{
+	char *id = b->id;
+
+	b->id = NULL;
+	if (id != NULL && dk_container_remove(b->c, id, 1, 1, req_cb, b,
+	    NULL) == 0) {
+		b->done = 0;
+		while (!b->done)
+			uv_run(&b->loop, UV_RUN_ONCE);
+	}
+	exit(1);
+}
+
+/* Runs the loop until the request ended; gives up on failure. */
 static void
 wait_req(struct bench *b, int rc, const char *what)
 {
 	if (rc != 0) {
 		fprintf(stderr, "bench-logs: %s: %s\n", what, strerror(-rc));
-		exit(1);
+		give_up(b);
 	}
 	while (!b->done)
 		uv_run(&b->loop, UV_RUN_ONCE);
 	b->done = 0;
 	if (b->status != 0) {
 		fprintf(stderr, "bench-logs: %s: %s\n", what, b->msg);
-		exit(1);
+		give_up(b);
 	}
 }
 
@@ -96,15 +117,15 @@ now(void)
 	return ((double)uv_hrtime() / 1e9);
 }
 
-/* Times a shell command (output to /dev/null); exits if it fails. */
+/* Times a shell command (output to /dev/null); gives up if it fails. */
 static double
-time_cmd(const char *cmd)
+time_cmd(struct bench *b, const char *cmd)
 {
 	double t0 = now();
 
 	if (system(cmd) != 0) {
 		fprintf(stderr, "bench-logs: failed: %s\n", cmd);
-		exit(1);
+		give_up(b);
 	}
 	return (now() - t0);
 }
@@ -138,6 +159,7 @@ main(int argc, char **argv)
 	const char *labels[] = { "pier.test=1", label, NULL };
 	const char *argv_c[] = { "sh", "-c", script, NULL };
 	struct dk_create_opts co = { .cmd = argv_c, .labels = labels };
+	struct rusage ru;
 	double *tc, *td, *tu;
 	long mb = 100;
 	int rounds = 3, opt, i;
@@ -180,6 +202,7 @@ main(int argc, char **argv)
 	wait_req(&b, dk_container_create(b.c, &co, req_cb, &b, NULL),
 	    "create");
 	id = strdup(json_string_value(json_object_get(b.result, "Id")));
+	b.id = id;
 	printf("container %.12s writes %ld MiB of 100-byte lines\n", id, mb);
 	wait_req(&b, dk_container_start(b.c, id, req_cb, &b, NULL), "start");
 	wait_req(&b, dk_container_wait(b.c, id, NULL, req_cb, &b, NULL),
@@ -199,21 +222,23 @@ main(int argc, char **argv)
 		if (b.bytes != (uint64_t)mb * 1024 * 1024) {
 			fprintf(stderr, "bench-logs: got %llu bytes\n",
 			    (unsigned long long)b.bytes);
-			return (1);
+			give_up(&b);
 		}
 		snprintf(cmd, sizeof cmd, "docker logs %s >/dev/null", id);
-		td[i] = time_cmd(cmd);
+		td[i] = time_cmd(&b, cmd);
 		snprintf(cmd, sizeof cmd, "curl -sf --unix-socket %s "
 		    "'http://d/v1.41/containers/%s/logs?stdout=1&stderr=1' "
 		    ">/dev/null", sock, id);
-		tu[i] = time_cmd(cmd);
+		tu[i] = time_cmd(&b, cmd);
 	}
-	printf("%d rounds, %llu frames each\n", rounds,
-	    (unsigned long long)b.chunks);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("%d rounds, %llu frames each; this process's peak RSS %ld "
+	    "KiB\n", rounds, (unsigned long long)b.chunks, ru.ru_maxrss);
 	report("pier client (dk_logs)", tc, rounds, (double)mb * 1.048576);
 	report("docker logs (CLI)", td, rounds, (double)mb * 1.048576);
 	report("curl (raw, no demux)", tu, rounds, (double)mb * 1.048576);
 
+	b.id = NULL;
 	wait_req(&b, dk_container_remove(b.c, id, 1, 1, req_cb, &b, NULL),
 	    "remove");
 	free(id);
