@@ -169,8 +169,8 @@ test_errors(void)
 		"{\"networks\":{\"eth0\":7}}",
 		"{\"networks\":{\"eth0\":{\"rx_bytes\":[1]}}}",
 		"{\"blkio_stats\":{\"io_service_bytes_recursive\":{}}}",
-		"{\"memory_stats\":{\"usage\":10,\"stats\":"
-		    "{\"cache\":\"x\"}}}",
+		("{\"memory_stats\":{\"usage\":10,\"stats\":"
+		    "{\"cache\":\"x\"}}}"),
 		"{\"pids_stats\":{\"current\":\"2\"}}",
 		"{\"read\":",
 		"",
