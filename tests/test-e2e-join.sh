@@ -93,11 +93,11 @@ check "pier nodes --json is JSON without secrets" \
 	eval '[ $rc -eq 0 ] && python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d[0][\"name\"]==\"n1\" and \"key\" not in d[0]" "$out"'
 
 out=$(PIER_CONFIG_DIR=$c1 "$pier" ping n1 -c 3 -i 0.05 2>&1); rc=$?
-check "pier ping prints round-trip times" \
-	eval '[ $rc -eq 0 ] && has "$out" "seq=3 time=[0-9.]* ms" && has "$out" "3 sent, 3 received"'
+check "pier ping prints the connect time and round-trip times" \
+	eval '[ $rc -eq 0 ] && has "$out" "^connected to n1 (127.0.0.1:$port) in [0-9.]* ms" && has "$out" "seq=3 time=[0-9.]* ms" && has "$out" "3 sent, 3 received"'
 out=$(PIER_CONFIG_DIR=$c1 "$pier" ping -c 1 --json 2>&1); rc=$?
 check "pier ping with one node joined needs no name; --json" \
-	eval '[ $rc -eq 0 ] && python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d[\"received\"]==1 and len(d[\"rtt_ms\"])==1" "$out"'
+	eval '[ $rc -eq 0 ] && python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d[\"received\"]==1 and len(d[\"rtt_ms\"])==1 and d[\"connect_ms\"]>0" "$out"'
 
 key2=$("$pierd" key create --state-dir "$state" --role viewer --name v1 2>/dev/null); rc=$?
 out=$key2

@@ -27,6 +27,7 @@ struct ping_run {
 	int		 failed;
 	int		 json;
 	double		 min, max, sum;
+	double		 connect_ms;	/* dial and handshake */
 	json_t		*rtts;		/* owned, for --json */
 };
 
@@ -151,8 +152,9 @@ ping_report(struct ping_run *p)
 	json_t	*o;	/* owned */
 
 	if (p->json) {
-		o = json_pack("{s:s, s:s, s:I, s:I, s:O}", "node", p->name,
-		    "address", p->addr, "sent", (json_int_t)p->sent,
+		o = json_pack("{s:s, s:s, s:f, s:I, s:I, s:O}", "node", p->name,
+		    "address", p->addr, "connect_ms", p->connect_ms,
+		    "sent", (json_int_t)p->sent,
 		    "received", (json_int_t)p->received, "rtt_ms", p->rtts);
 		if (o != NULL && p->received > 0)
 			json_object_set_new(o, "avg_ms",
@@ -203,6 +205,7 @@ ping_main(const struct cli_cmd *self, int argc, char **argv)
 	char			*peer = NULL;
 	size_t			 naddrs;
 	int64_t			 iv;
+	uint64_t		 t0;
 	int			 ch, rc = CLI_EXIT_FAIL;
 	uv_loop_t		 loop;
 
@@ -261,15 +264,22 @@ ping_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	if (uv_loop_init(&loop) != 0)
 		goto out;
+	t0 = uv_hrtime();
 	if (cli_connect(&loop, &id, &jk, addrs, naddrs, &p.conn, &cause) != 0)
 		cli_error(self, "%s", cause);
-	else {
+	else if (uv_timer_init(&loop, &p.timer) != 0) {
+		cli_error(self, "cannot make a timer");
+		cli_disconnect(&loop, p.conn);
+	} else {
+		p.connect_ms = (double)(uv_hrtime() - t0) / 1e6;
 		peer = strdup(ovl_conn_peer(p.conn));
 		p.name = n->name;
 		p.addr = peer != NULL ? peer : "?";
 		p.rtts = json_array();
 		ovl_conn_set_cbs(p.conn, &ping_conn_cbs, &p);
-		uv_timer_init(&loop, &p.timer);
+		if (!p.json)
+			printf("connected to %s (%s) in %.3f ms, handshake "
+			    "included\n", p.name, p.addr, p.connect_ms);
 		send_ping(&p);
 		while (!p.failed && (p.received < p.count || p.waiting) &&
 		    uv_run(&loop, UV_RUN_ONCE) != 0)
