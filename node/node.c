@@ -194,6 +194,13 @@ on_handle_closed(uv_handle_t *h)
 	node_closed_one(h->data);
 }
 
+/* Every terminal session has ended and been freed. */
+static void
+on_sessions_closed(struct node *n)
+{
+	node_closed_one(n);
+}
+
 /* The server released every connection. */
 static void
 on_server_closed(struct ovl_server *s, void *arg)
@@ -221,11 +228,7 @@ node_docker(struct node *n, const struct node_config *cfg)
 	int			 err;
 
 	memset(&ep, 0, sizeof(ep));
-	if (cfg->docker_host != NULL)
-		err = dk_endpoint_parse(&ep, cfg->docker_host, 0, 1, NULL,
-		    &cause);
-	else
-		err = dk_endpoint_from_env(&ep, &cause);
+	err = dk_endpoint_from_env_host(&ep, cfg->docker_host, &cause);
 	if (err == 0) {
 		n->dk_host = strdup(ep.host);
 		err = dk_client_new(n->loop, &ep, NULL, &n->dk, &cause);
@@ -478,6 +481,9 @@ node_close(struct node *n)
 		return;
 	n->closing = 1;
 	ovl_server_close(n->srv, on_server_closed, n);
+	/* Sessions first: closing an exec still asks the Docker client. */
+	n->pending++;
+	node_sessions_close(n, on_sessions_closed);
 	if (n->dk != NULL) {
 		dk_client_close(n->dk, on_docker_closed, n);
 		n->dk = NULL;

@@ -26,6 +26,7 @@
 #include "overlay.h"
 #include "proto.h"
 #include "docker.h"
+#include "term.h"
 
 #ifndef WARN_UNUSED_RESULT
 #define WARN_UNUSED_RESULT __attribute__((warn_unused_result))
@@ -332,6 +333,213 @@ enum cmd_retval cmd_key_list(struct cmd_req *r);
 enum cmd_retval cmd_key_revoke(struct cmd_req *r);
 /* node.info (cmd-node.c). */
 enum cmd_retval cmd_node_info(struct cmd_req *r);
+/* container.logs (cmd-logs.c). */
+enum cmd_retval cmd_container_logs(struct cmd_req *r);
+/* events.subscribe (cmd-events.c). */
+enum cmd_retval cmd_events_subscribe(struct cmd_req *r);
+/* image.pull (cmd-image-pull.c). */
+enum cmd_retval cmd_image_pull(struct cmd_req *r);
+/* stats.subscribe (cmd-stats.c). */
+enum cmd_retval cmd_stats_subscribe(struct cmd_req *r);
+/* container.stats (cmd-stats.c). */
+enum cmd_retval cmd_container_stats(struct cmd_req *r);
+
+/* cmd-events.c: a Docker stream feeding a JSON-lines channel */
+
+/*
+ * The writer of a JSON-lines stream channel fed by a Docker stream: a
+ * line the channel does not take is held (one line) and the stream is
+ * paused until the channel drains. It frees itself once both the channel
+ * and the stream are over.
+ */
+struct node_lstream {
+	struct node		*n;
+	struct ovl_chan		*ch;	/* NULL once closed */
+	struct dk_stream	*s;	/* the caller sets it; NULL once over */
+	char			 label[160];	/* for the log */
+	char			*held;	/* a line the channel did not take */
+	size_t			 held_len;
+	char			*last;	/* the end line, after held */
+	size_t			 last_len;
+	int			 ended;
+	int			 writing;
+	uint64_t		 lines;
+	uint64_t		 dropped;
+};
+
+/* Makes a writer owning ch (its callbacks set); NULL if out of memory. */
+struct node_lstream *node_lstream_new(struct node *n, struct ovl_chan *ch,
+	    const char *label);
+/* Sends one object as a line, or holds it and pauses ls->s. */
+void	 node_lstream_line(struct node_lstream *ls, const json_t *obj);
+/* From the stream's on_end: last (NULL: none) ends the channel. */
+void	 node_lstream_end(struct node_lstream *ls, const json_t *last);
+/* Resets the channel of a writer whose stream never started; frees it. */
+void	 node_lstream_abort(struct node_lstream *ls);
+/* {"error": {code, name, message}} for a failed Docker stream (new). */
+json_t	*node_lstream_error(int status, const char *message);
+
+/* stats-hub.c */
+
+#define NODE_STATS_QUEUE_MAX	(64u * 1024)	/* bytes queued per sub */
+
+struct node_stats_hub;
+struct node_stats_sub;
+
+/* What a hub counts (node_stats_counts). */
+struct node_stats_counts {
+	size_t		 streams;	/* Docker stats streams open */
+	size_t		 containers;	/* containers held */
+	size_t		 subs;		/* subscribers */
+	uint64_t	 started;	/* stats streams ever started */
+	uint64_t	 samples;	/* received */
+	uint64_t	 lines;		/* taken by a subscriber */
+	uint64_t	 dropped;	/* refused by a full subscriber */
+};
+
+/* Takes a sample line (or refuses it: non-zero, the line is dropped). */
+typedef int (*node_stats_sink)(struct node_stats_sub *sub, const char *line,
+    size_t len, const json_t *sample, void *arg);
+/* The hub ended a subscription (code: proto error); unsubscribe it. */
+typedef void (*node_stats_end)(struct node_stats_sub *sub, int code,
+    const char *message, void *arg);
+
+/* The hub in *slot, made if missing; NULL when out of memory. */
+struct node_stats_hub *node_stats_hub(struct node_stats_hub **slot,
+	    struct dk_client *dk, const struct node_log *log);
+/*
+ * Subscribes to the full ids given (ids NULL: every running container,
+ * followed as they start and stop), one line per interval samples.
+ */
+int	 node_stats_subscribe(struct node_stats_hub *h,
+	    const char *const *ids, size_t nids, unsigned interval,
+	    node_stats_sink sink, node_stats_end end, void *arg,
+	    struct node_stats_sub **out) WARN_UNUSED_RESULT;
+/* Ends a subscription (may free the hub; safe inside sink and end). */
+void	 node_stats_unsubscribe(struct node_stats_sub *sub);
+/* The hub's latest sample of a container (borrowed), or NULL. */
+const json_t *node_stats_latest(const struct node_stats_hub *h,
+	    const char *id);
+/* The hub's counters (zeros for a NULL hub). */
+void	 node_stats_counts(const struct node_stats_hub *h,
+	    struct node_stats_counts *out);
+/* A sample as the protocol sends it: {id, name, cpu_pct, ...} (new). */
+json_t	*node_stats_json(const struct dk_stats *st, const char *id);
+
+/* term-exec.c */
+
+#define TERM_EXEC_KILL_MS	1000	/* after SIGHUP, SIGKILL */
+
+/* A terminal session source over a Docker exec with a TTY. */
+struct term_exec;
+
+/* What the exec runs; everything is copied. */
+struct term_exec_opts {
+	const char		*container;	/* full id */
+	const char *const	*cmd;	/* NULL: bash, else sh */
+	const char *const	*env;	/* "K=V", or NULL */
+	const char		*user;	/* or NULL */
+	const char		*workdir; /* or NULL */
+	int			 rows;	/* first window size */
+	int			 cols;
+};
+
+/*
+ * The exec runs (status 0) or could not start: status < 0 with a proto
+ * error code and a message (borrowed, for the reply).
+ */
+typedef void (*term_exec_ready_cb)(struct term_exec *x, int status,
+    int code, const char *message, void *arg);
+
+/* The source operations for term_session_new. */
+extern const struct term_source_ops term_exec_ops;
+/* Makes the source (nothing runs yet); -ENOMEM. */
+int	 term_exec_new(struct dk_client *dk, const struct term_exec_opts *o,
+	    struct term_exec **out) WARN_UNUSED_RESULT;
+/* Finds a shell if needed, creates and starts the exec for session s. */
+void	 term_exec_start(struct term_exec *x, struct term_session *s,
+	    term_exec_ready_cb cb, void *arg);
+/* Frees a source that never became a session's. */
+void	 term_exec_discard(struct term_exec *x);
+/* Why it failed or ended abnormally (borrowed), or NULL. */
+const char *term_exec_error(const struct term_exec *x);
+/* The argv that runs (the shell, once found), or NULL. */
+char *const *term_exec_cmd(const struct term_exec *x);
+
+/* sessions.c */
+
+#define NODE_SESSIONS_MAX	64	/* sessions a node holds at once */
+#define NODE_SESSION_ID_LEN	12	/* hex digits of a session id */
+#define NODE_SESSION_SB_LINES	1000	/* scrollback kept per session */
+
+/* What a session runs. */
+enum node_session_kind {
+	NODE_SESSION_SHELL,
+	NODE_SESSION_EXEC,
+	NODE_SESSION_DOCKER,
+};
+
+/* One terminal session of the node (sessions belong to the node). */
+struct node_session {
+	struct node		*n;
+	struct node_session	*next;
+	char			 id[NODE_SESSION_ID_LEN + 1];
+	enum node_session_kind	 kind;
+	char			*target;	/* container name, or "" */
+	char			*cmd;		/* for lists, space-joined */
+	int64_t			 started;	/* unix seconds */
+	struct term_session	*ts;
+	struct term_exec	*x;		/* shell and exec kinds */
+	char			*error;		/* why it ended, or NULL */
+	int			 running;	/* ready, not ended */
+	int			 closing;
+};
+
+/* The node's table of sessions. */
+struct node_sessions {
+	struct node_session	*head;
+	size_t			 n;
+	int			 closing;
+	void			(*done)(struct node *);
+};
+
+/* Adds a session (not running yet) to the node's table; -EMFILE, -ENOMEM. */
+int	 node_session_new(struct node *n, enum node_session_kind kind,
+	    const char *target, struct node_session **out) WARN_UNUSED_RESULT;
+/* Sets the command shown in lists (space-joined argv). */
+void	 node_session_set_cmd(struct node_session *ns, char *const *argv);
+/* The term_session options every session uses (end_cb included). */
+void	 node_session_opts(struct node_session *ns,
+	    struct term_session_opts *o, int rows, int cols);
+/* Attaches an overlay channel as a viewer; 0 or -errno. */
+int	 node_session_attach(struct node_session *ns, struct ovl_chan *ch,
+	    int read_only, int rows, int cols) WARN_UNUSED_RESULT;
+/* Finds a session by id or unique id prefix; NULL if none. */
+struct node_session *node_session_find(struct node *n, const char *id);
+/* Ends a session and its process, telling its viewers. */
+void	 node_session_close(struct node_session *ns);
+/* A session as session.list shows it (new reference). */
+json_t	*node_session_json(const struct node_session *ns);
+/* Resizes as a read-write viewer's RESIZE would; 0 or -errno. */
+int	 node_session_resize(struct node_session *ns, int rows, int cols)
+	    WARN_UNUSED_RESULT;
+/* Closes every session; done runs when all are freed. */
+void	 node_sessions_close(struct node *n, void (*done)(struct node *));
+
+/* Handlers of cmd-session.c and cmd-exec.c. */
+
+/* session.open (cmd-session.c). */
+enum cmd_retval cmd_session_open(struct cmd_req *r);
+/* session.attach (cmd-session.c). */
+enum cmd_retval cmd_session_attach(struct cmd_req *r);
+/* session.list (cmd-session.c). */
+enum cmd_retval cmd_session_list(struct cmd_req *r);
+/* session.kill (cmd-session.c). */
+enum cmd_retval cmd_session_kill(struct cmd_req *r);
+/* session.resize (cmd-session.c). */
+enum cmd_retval cmd_session_resize(struct cmd_req *r);
+/* exec.run (cmd-exec.c). */
+enum cmd_retval cmd_exec_run(struct cmd_req *r);
 
 /* node.c */
 
@@ -371,6 +579,9 @@ struct node {
 	int64_t			 started;	/* unix seconds */
 	size_t			 nreqs;		/* requests alive, all conns */
 	uint64_t		 nserved;	/* requests answered */
+	struct node_stats_hub	*stats;		/* NULL while idle */
+	struct node_sessions	 sess;		/* terminal sessions */
+	uint64_t		 session_idle_ms; /* 0: TERM_IDLE_MS */
 };
 
 /*

@@ -1,0 +1,353 @@
+/*
+ * exec.run: a command in a container without a terminal, as `docker
+ * exec` without -t. Its stdout and stderr stay apart (STDOUT and STDERR
+ * frames on the output channel), and its exit code comes last in an
+ * EXIT frame, so the client can make it its own. When the channel is
+ * full the engine's connection is paused (one chunk held), so a command
+ * printing without end is held by the client's credit. A client that
+ * leaves ends the connection to the engine.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "node.h"
+
+#define XRUN_FRAME_MAX	16384	/* payload bytes per frame */
+
+/* One exec.run in flight. */
+struct xrun {
+	struct cmd_req		*r;	/* until the reply */
+	struct dk_client	*dk;
+	struct ovl_chan		*ch;
+	struct dk_hijack	*h;
+	struct dk_req		*req;
+	char			*exec_id;
+	char			*held;	/* output the channel did not take */
+	size_t			 held_len;
+	int			 ended;	/* the hijack is over */
+	int			 writing; /* inside ovl_chan_write */
+};
+
+/* Frees the run once nothing of it is in flight. */
+static void
+xr_maybe_free(struct xrun *xr)
+{
+	if (xr->ch != NULL || xr->h != NULL || xr->req != NULL ||
+	    xr->r != NULL)
+		return;
+	free(xr->exec_id);
+	free(xr->held);
+	free(xr);
+}
+
+/* Writes output as frames; returns the bytes the channel took. */
+static size_t
+xr_write(struct xrun *xr, int kind, const char *buf, size_t len)
+{
+	uint8_t	frame[PROTO_FRAME_HDR + XRUN_FRAME_MAX];
+	size_t	done = 0, n;
+	int	err;
+
+	while (done < len) {
+		n = len - done;
+		if (n > XRUN_FRAME_MAX)
+			n = XRUN_FRAME_MAX;
+		proto_frame_hdr(frame, kind == DK_STREAM_STDERR ?
+		    PROTO_FRAME_STDERR : PROTO_FRAME_STDOUT, (uint32_t)n);
+		memcpy(frame + PROTO_FRAME_HDR, buf + done, n);
+		xr->writing++;
+		err = ovl_chan_write(xr->ch, frame, PROTO_FRAME_HDR + n);
+		xr->writing--;
+		if (err != 0)
+			break;
+		done += n;
+	}
+	return (done);
+}
+
+/* Sends the last frame (EXIT, or ERROR) and finishes the channel. */
+static void
+xr_finish(struct xrun *xr, int code, const char *msg, int64_t status)
+{
+	uint8_t	 frame[PROTO_FRAME_HDR + PROTO_FRAME_CTL_MAX];
+	char	*body = NULL;
+	json_t	*o;	/* owned */
+	size_t	 len;
+	int	 rc;
+
+	if (xr->ch == NULL)
+		return;
+	if (code == 0) {
+		proto_frame_hdr(frame, PROTO_FRAME_EXIT, 4);
+		proto_frame_exit(frame + PROTO_FRAME_HDR, (int32_t)status);
+		len = 4;
+	} else {
+		o = json_pack("{s:i, s:s, s:s}", "code", code, "name",
+		    proto_err_name(code), "message", msg);
+		body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+		json_decref(o);
+		len = body != NULL ? strlen(body) : 0;
+		if (len > PROTO_FRAME_CTL_MAX)
+			len = PROTO_FRAME_CTL_MAX;
+		proto_frame_hdr(frame, PROTO_FRAME_ERROR, (uint32_t)len);
+		if (len > 0)
+			memcpy(frame + PROTO_FRAME_HDR, body, len);
+		free(body);
+	}
+	rc = ovl_chan_write(xr->ch, frame, PROTO_FRAME_HDR + len);
+	if (rc != 0 || ovl_chan_close(xr->ch) != 0)
+		ovl_chan_reset(xr->ch);
+}
+
+/* The exit code is known: EXIT. */
+static void
+xr_inspected(struct dk_req *req, int status, json_t *result, void *arg)
+{
+	struct xrun	*xr = arg;
+	json_t		*code;	/* borrowed */
+
+	xr->req = NULL;
+	code = json_object_get(result, "ExitCode");
+	if (status == 0 && json_is_integer(code))
+		xr_finish(xr, 0, NULL, json_integer_value(code));
+	else
+		xr_finish(xr, PROTO_E_DOCKER, status == DK_E_NOT_FOUND ?
+		    "the container was removed while the command ran" :
+		    "cannot read the exit code", 0);
+	json_decref(result);
+	xr_maybe_free(xr);
+}
+
+/* Output and the end are out: ask for the exit code. */
+static void
+xr_conclude(struct xrun *xr)
+{
+	if (xr->ch == NULL || xr->req != NULL)
+		return;
+	if (dk_exec_inspect(xr->dk, xr->exec_id, xr_inspected, xr,
+	    &xr->req) != 0) {
+		xr->req = NULL;
+		xr_finish(xr, PROTO_E_DOCKER, "cannot read the exit code", 0);
+	}
+}
+
+/* Holds output the channel did not take, framed, and pauses the engine. */
+static int
+xr_hold(struct xrun *xr, int kind, const char *buf, size_t len)
+{
+	size_t	 n, need = len + PROTO_FRAME_HDR * (len / XRUN_FRAME_MAX + 1);
+	char	*p;
+
+	p = realloc(xr->held, xr->held_len + need);
+	if (p == NULL)
+		return (-ENOMEM);
+	xr->held = p;
+	while (len > 0) {
+		n = len > XRUN_FRAME_MAX ? XRUN_FRAME_MAX : len;
+		proto_frame_hdr((uint8_t *)xr->held + xr->held_len,
+		    kind == DK_STREAM_STDERR ? PROTO_FRAME_STDERR :
+		    PROTO_FRAME_STDOUT, (uint32_t)n);
+		memcpy(xr->held + xr->held_len + PROTO_FRAME_HDR, buf, n);
+		xr->held_len += PROTO_FRAME_HDR + n;
+		buf += n;
+		len -= n;
+	}
+	return (0);
+}
+
+/* Output from the engine: frames, or held with the engine paused. */
+static void
+xr_data(struct dk_hijack *h, int kind, const char *buf, size_t len,
+    void *arg)
+{
+	struct xrun	*xr = arg;
+	size_t		 n;
+
+	if (xr->ch == NULL)
+		return;
+	n = xr->held_len == 0 ? xr_write(xr, kind, buf, len) : 0;
+	if (n == len)
+		return;
+	if (xr_hold(xr, kind, buf + n, len - n) != 0) {
+		ovl_chan_reset(xr->ch);
+		return;
+	}
+	dk_hijack_pause(h);
+}
+
+/* The engine closed the connection: the command ended. */
+static void
+xr_end(struct dk_hijack *h, int status, const char *message, void *arg)
+{
+	struct xrun	*xr = arg;
+
+	xr->h = NULL;
+	xr->ended = 1;
+	if (xr->ch != NULL && status != 0 && status != DK_E_CANCELLED)
+		xr_finish(xr, PROTO_E_DOCKER, message != NULL &&
+		    message[0] != '\0' ? message : dk_strerror(status), 0);
+	else if (xr->held_len == 0)
+		xr_conclude(xr);
+	xr_maybe_free(xr);
+}
+
+/* The channel has room: the held output, then the engine again. */
+static void
+xr_drain(struct ovl_chan *ch, void *arg)
+{
+	struct xrun	*xr = arg;
+	size_t		 n, len;
+	int		 err;
+
+	if (xr->held_len == 0 || xr->ch == NULL || xr->writing)
+		return;		/* (a drain inside our own write) */
+	n = 0;
+	while (n < xr->held_len) {
+		len = xr->held_len - n;
+		if (len > XRUN_FRAME_MAX)
+			len = XRUN_FRAME_MAX;
+		xr->writing++;
+		err = ovl_chan_write(xr->ch, xr->held + n, len);
+		xr->writing--;
+		if (err != 0)
+			break;
+		n += len;
+	}
+	memmove(xr->held, xr->held + n, xr->held_len - n);
+	xr->held_len -= n;
+	if (xr->held_len > 0)
+		return;
+	if (xr->h != NULL)
+		dk_hijack_resume(xr->h);
+	else if (xr->ended)
+		xr_conclude(xr);
+}
+
+/* The client sends nothing on an output channel. */
+static void
+xr_chan_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
+{
+}
+
+/* The channel ended: the client left or read the end. */
+static void
+xr_chan_close(struct ovl_chan *ch, int status, void *arg)
+{
+	struct xrun	*xr = arg;
+
+	xr->ch = NULL;
+	if (xr->h != NULL)
+		dk_hijack_cancel(xr->h);
+	if (xr->req != NULL)
+		dk_req_cancel(xr->req);
+	xr_maybe_free(xr);
+}
+
+static const struct ovl_chan_cbs xr_chan_cbs = {
+	.on_data = xr_chan_data,
+	.on_drain = xr_drain,
+	.on_close = xr_chan_close,
+};
+
+/* The exec exists: take the channel, start it, reply. */
+static void
+xr_created(struct dk_req *req, int status, json_t *result, void *arg)
+{
+	struct xrun		*xr = arg;
+	struct cmd_req		*r = xr->r;
+	struct dk_hijack_cbs	 cbs;
+	const char		*id;
+
+	xr->req = NULL;
+	xr->r = NULL;
+	id = json_string_value(json_object_get(result, "Id"));
+	if (status != 0 || id == NULL || r->cancelled) {
+		(void)cmd_fail_docker(r, req, status != 0 ? status :
+		    r->cancelled ? DK_E_CANCELLED : DK_E_BAD_RESPONSE);
+		goto out;
+	}
+	xr->exec_id = strdup(id);
+	xr->ch = cmd_take_chan(r);
+	if (xr->exec_id == NULL || xr->ch == NULL) {
+		(void)cmd_fail(r, PROTO_E_CHANNEL, "the stream channel is gone");
+		goto out;
+	}
+	ovl_chan_set_cbs(xr->ch, &xr_chan_cbs, xr);
+	memset(&cbs, 0, sizeof(cbs));
+	cbs.on_data = xr_data;
+	cbs.on_end = xr_end;
+	cbs.arg = xr;
+	if (dk_exec_start(xr->dk, xr->exec_id, 0, &cbs, &xr->h) != 0) {
+		xr->h = NULL;
+		(void)cmd_fail(r, PROTO_E_DOCKER, "cannot start the exec");
+		goto out;
+	}
+	ovl_chan_resume(xr->ch);
+	(void)cmd_reply(r, json_pack("{s:s}", "exec", xr->exec_id));
+out:
+	if (xr->ch != NULL && xr->h == NULL)
+		ovl_chan_reset(xr->ch);	/* xr_chan_close runs */
+	json_decref(result);
+	cmd_req_unref(r);
+	xr_maybe_free(xr);
+}
+
+/* The container is known: create the exec. */
+static void
+xr_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
+{
+	struct dk_exec_opts	 o;
+	struct xrun		*xr;
+	struct dk_client	*dk;
+	char			**cmd = NULL, **env = NULL;
+	const json_t		*a;
+	size_t			 i;
+	int			 err = 0;
+
+	dk = cmd_docker(r);
+	if (dk == NULL)
+		return;
+	xr = calloc(1, sizeof(*xr));
+	a = json_object_get(r->params, "cmd");
+	for (i = 0; err == 0 && i < json_array_size(a); i++)
+		err = node_strv_push(&cmd, json_string_value(json_array_get(a,
+		    i)));
+	a = json_object_get(r->params, "env");
+	for (i = 0; err == 0 && i < json_array_size(a); i++)
+		err = node_strv_push(&env, json_string_value(json_array_get(a,
+		    i)));
+	if (xr == NULL || err != 0) {
+		free(xr);
+		node_strv_free(cmd);
+		node_strv_free(env);
+		(void)cmd_fail(r, PROTO_E_INTERNAL, "out of memory");
+		return;
+	}
+	xr->dk = dk;
+	memset(&o, 0, sizeof(o));
+	o.cmd = (const char *const *)cmd;
+	o.env = (const char *const *)env;
+	o.user = proto_param_str(r->params, "user", NULL);
+	o.working_dir = proto_param_str(r->params, "workdir", NULL);
+	err = dk_exec_create(dk, id, &o, xr_created, xr, &xr->req);
+	node_strv_free(cmd);
+	node_strv_free(env);
+	if (err != 0) {
+		free(xr);
+		(void)cmd_fail_docker(r, NULL, err);
+		return;
+	}
+	cmd_req_ref(r);
+	xr->r = r;
+}
+
+/* exec.run: a command without a terminal; output, then the exit code. */
+enum cmd_retval
+cmd_exec_run(struct cmd_req *r)
+{
+	const char	*c = proto_param_str(r->params, "id", "");
+
+	cmd_set_target(r, "%s", c);
+	return (node_resolve_container(r, c, xr_resolved, NULL));
+}
