@@ -98,6 +98,13 @@ int dk_endpoint_parse(struct dk_endpoint *ep, const char *host, int tls,
  */
 int dk_endpoint_from_env(struct dk_endpoint *ep, char **cause)
     WARN_UNUSED_RESULT;
+/*
+ * As dk_endpoint_from_env, with host (when not NULL) in place of
+ * DOCKER_HOST, as `docker -H` takes the TLS settings from the
+ * environment.
+ */
+int dk_endpoint_from_env_host(struct dk_endpoint *ep, const char *host,
+    char **cause) WARN_UNUSED_RESULT;
 /* Frees what ep holds and zeroes it. */
 void dk_endpoint_clear(struct dk_endpoint *ep);
 /* Copies src into dst (dst is overwritten, not cleared); -ENOMEM. */

@@ -197,6 +197,14 @@ env_on(const char *name)
 int
 dk_endpoint_from_env(struct dk_endpoint *ep, char **cause)
 {
+	return (dk_endpoint_from_env_host(ep, NULL, cause));
+}
+
+/* Fills an endpoint from a host (or DOCKER_HOST) and the environment. */
+int
+dk_endpoint_from_env_host(struct dk_endpoint *ep, const char *host,
+    char **cause)
+{
 	const char *cp = getenv("DOCKER_CERT_PATH"), *home = getenv("HOME");
 	const char *v = getenv("DOCKER_API_VERSION");
 	char *def = NULL;
@@ -208,7 +216,9 @@ dk_endpoint_from_env(struct dk_endpoint *ep, char **cause)
 			return (-ENOMEM);
 		cp = def;
 	}
-	rc = dk_endpoint_parse(ep, getenv("DOCKER_HOST"), env_on("DOCKER_TLS"),
+	if (host == NULL)
+		host = getenv("DOCKER_HOST");
+	rc = dk_endpoint_parse(ep, host, env_on("DOCKER_TLS"),
 	    env_on("DOCKER_TLS_VERIFY"), cp, cause);
 	free(def);
 	if (rc != 0)

@@ -6,6 +6,7 @@
  * loop; everything else gets it through struct node.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,8 @@ main(int argc, char **argv)
 {
 	size_t	i;
 
+	/* A peer that goes away mid-write must cost a write error, not us. */
+	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "pierd: libsodium failed to initialise\n");
 		return (NODE_EXIT_FAIL);

@@ -6,6 +6,7 @@
  * a new command is a new entry here and nothing else.
  */
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +16,18 @@
 #include "pier-config.h"
 #include "cli.h"
 
+extern const struct cli_cmd cli_cmd_attach;
 extern const struct cli_cmd cli_cmd_audit;
+extern const struct cli_cmd cli_cmd_docker;
 extern const struct cli_cmd cli_cmd_dup;
+extern const struct cli_cmd cli_cmd_exec;
 extern const struct cli_cmd cli_cmd_help;
 extern const struct cli_cmd cli_cmd_info;
 extern const struct cli_cmd cli_cmd_inspect;
 extern const struct cli_cmd cli_cmd_join;
 extern const struct cli_cmd cli_cmd_key;
 extern const struct cli_cmd cli_cmd_kill;
+extern const struct cli_cmd cli_cmd_kill_session;
 extern const struct cli_cmd cli_cmd_nodes;
 extern const struct cli_cmd cli_cmd_pause;
 extern const struct cli_cmd cli_cmd_ping;
@@ -31,6 +36,8 @@ extern const struct cli_cmd cli_cmd_rename;
 extern const struct cli_cmd cli_cmd_restart;
 extern const struct cli_cmd cli_cmd_rm;
 extern const struct cli_cmd cli_cmd_run;
+extern const struct cli_cmd cli_cmd_sessions;
+extern const struct cli_cmd cli_cmd_shell;
 extern const struct cli_cmd cli_cmd_start;
 extern const struct cli_cmd cli_cmd_stop;
 extern const struct cli_cmd cli_cmd_unpause;
@@ -39,14 +46,18 @@ extern const struct cli_cmd cli_cmd_version;
 
 /* Every command, sorted by name. */
 static const struct cli_cmd *const cli_cmds[] = {
+	&cli_cmd_attach,
 	&cli_cmd_audit,
+	&cli_cmd_docker,
 	&cli_cmd_dup,
+	&cli_cmd_exec,
 	&cli_cmd_help,
 	&cli_cmd_info,
 	&cli_cmd_inspect,
 	&cli_cmd_join,
 	&cli_cmd_key,
 	&cli_cmd_kill,
+	&cli_cmd_kill_session,
 	&cli_cmd_nodes,
 	&cli_cmd_pause,
 	&cli_cmd_ping,
@@ -55,6 +66,8 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_restart,
 	&cli_cmd_rm,
 	&cli_cmd_run,
+	&cli_cmd_sessions,
+	&cli_cmd_shell,
 	&cli_cmd_start,
 	&cli_cmd_stop,
 	&cli_cmd_unpause,
@@ -203,6 +216,8 @@ main(int argc, char **argv)
 {
 	const struct cli_cmd	*cmd;
 
+	/* A node that goes away mid-write is an error to report, not death. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		print_usage(stderr);
 		return (CLI_EXIT_USAGE);
