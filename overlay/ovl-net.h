@@ -150,7 +150,7 @@ enum ovl_goaway {
 	OVL_GA_SHUTDOWN = 6,	/* the node is shutting down */
 };
 
-/* Returns a short name for a go-away code ("protocol", "idle", ...). */
+/* A short name for a go-away code ("protocol error", "idle timeout"). */
 const char *ovl_goaway_name(uint32_t code);
 
 struct ovl_mux;
@@ -210,7 +210,7 @@ int ovl_mux_pending(const struct ovl_mux *m);
 int ovl_mux_ping(struct ovl_mux *m, uint32_t value) WARN_UNUSED_RESULT;
 /* Queues a go-away; later channel writes and opens fail with -EPIPE. */
 void ovl_mux_goaway(struct ovl_mux *m, uint32_t code, const char *reason);
-/* Tells whether a go-away has been queued or received. */
+/* Tells whether a go-away was queued, sent or received, or it is shut. */
 int ovl_mux_closing(const struct ovl_mux *m);
 /* Bytes held by the multiplexer (send queues, paused input, control). */
 size_t ovl_mux_buffered(const struct ovl_mux *m);
@@ -229,7 +229,7 @@ struct ovl_chan_cbs {
 	/* Bytes arrived; len 0 means the peer finished sending (FIN). */
 	void	(*on_data)(struct ovl_chan *, const uint8_t *buf, size_t len,
 		    void *arg);
-	/* Everything queued has left the send queue: write more. */
+	/* The send queue just emptied (after writes): write more. */
 	void	(*on_drain)(struct ovl_chan *, void *arg);
 	/*
 	 * The channel ended: 0 when both sides finished, -ECONNRESET on a
@@ -253,7 +253,7 @@ int ovl_chan_write(struct ovl_chan *c, const void *buf, size_t len)
 size_t ovl_chan_queued(const struct ovl_chan *c);
 /* Stops delivering data and granting credit; the peer soon stalls. */
 void ovl_chan_pause(struct ovl_chan *c);
-/* Delivers held data and grants credit again. */
+/* Grants credit again; held data reaches on_data before this returns. */
 void ovl_chan_resume(struct ovl_chan *c);
 /* Finishes sending (FIN after the queued bytes); -EPIPE if done. */
 int ovl_chan_close(struct ovl_chan *c);
