@@ -130,7 +130,7 @@ node_audit_write(struct node_audit *a, const struct node_audit_entry *e)
 	struct timespec	 ts;
 	struct stat	 st;
 	json_t		*o;	/* owned */
-	char		*line = NULL, tbuf[40];
+	char		*line = NULL, tbuf[80];
 	size_t		 len;
 	int64_t		 ms = e->time_ms;
 	ssize_t		 w;
