@@ -290,8 +290,10 @@ typedef void dk_hijack_data_cb(struct dk_hijack *h, int kind,
     const char *buf, size_t len, void *arg);
 /*
  * Called once when the connection is over and every handle closed:
- * status 0 when the engine closed it (the process ended), else a
- * negative dk_err with a message. h is freed when this returns.
+ * status 0 when the engine closed it (the process ended, or the engine
+ * shut down and took it along: dk_exec_inspect, which gives the exit
+ * code, tells the two apart), else a negative dk_err with a message.
+ * h is freed when this returns.
  */
 typedef void dk_hijack_end_cb(struct dk_hijack *h, int status,
     const char *message, void *arg);
