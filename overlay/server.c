@@ -202,6 +202,31 @@ bucket_take(struct ovl_server *s, const struct sockaddr *sa)
 	return (1);
 }
 
+/* Frees a handle used to turn a connection away. */
+static void
+on_reject_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+/*
+ * Takes the pending connection and closes it: a listener whose pending
+ * connection is not accepted stops accepting altogether.
+ */
+static void
+reject_pending(uv_stream_t *ls)
+{
+	uv_tcp_t *t;
+
+	t = malloc(sizeof *t);
+	if (t == NULL || uv_tcp_init(ls->loop, t) != 0) {
+		free(t);
+		return;
+	}
+	(void)uv_accept(ls, (uv_stream_t *)t);
+	uv_close((uv_handle_t *)t, on_reject_closed);
+}
+
 /* A client connects: check limits, then read its message 1. */
 static void
 on_connection(uv_stream_t *ls, int status)
@@ -219,10 +244,13 @@ on_connection(uv_stream_t *ls, int status)
 		return;
 	}
 	sc = calloc(1, sizeof *sc);
-	if (sc == NULL)
+	if (sc == NULL) {
+		reject_pending(ls);
 		return;
+	}
 	if (ovl__conn_new(s->loop, 0, &s->lim, &server_ops, sc, &c) != 0) {
 		free(sc);
+		reject_pending(ls);
 		return;
 	}
 	sc->srv = s;
