@@ -47,6 +47,8 @@ ovl_rec_init(struct ovl_rec *r, const struct ovl_rec_budget *budget)
 		r->budget.records = OVL_REKEY_RECORDS;
 	if (r->budget.ms == 0)
 		r->budget.ms = OVL_REKEY_MS;
+	if (r->budget.ms > (1ULL << 40))	/* 35 years; no overflow */
+		r->budget.ms = 1ULL << 40;
 	r->max_len = OVL_HS_MAX;
 	return (0);
 }
