@@ -401,6 +401,17 @@ test_node_info_docker_down(void)
 	ASSERT_GT(json_integer_value(json_object_get(json_object_get(res,
 	    "host"), "memory")), 0);
 	json_decref(r);
+	/* A Docker method says what is wrong, and the node goes on. */
+	r = cl_call(&c, "container.list", NULL);
+	ASSERT_EQ(err_code(r), PROTO_E_DOCKER_DOWN);
+	ASSERT_CONTAINS(err_msg(r), "docker unavailable: cannot reach Docker "
+	    "at unix://");
+	json_decref(r);
+	r = cl_call(&c, "container.inspect", json_pack("{s:s}", "id", "web"));
+	ASSERT_EQ(err_code(r), PROTO_E_DOCKER_DOWN);
+	ASSERT_CONTAINS(err_msg(r), "docker unavailable: cannot reach Docker "
+	    "at unix://");
+	json_decref(r);
 	cl_close(&c);
 	fx_stop(&fx);
 }
