@@ -7,6 +7,7 @@
  * and the fuzz targets share one parser.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,7 +237,9 @@ dk_event_from_json(const json_t *obj, struct dk_event *ev)
 		ev->time_ns = t;
 	} else {
 		t = int_or_none(obj, "time");
-		ev->time_ns = t >= 0 ? t * 1000000000LL : 0;
+		/* Seconds past 2262 do not fit in nanoseconds: none. */
+		ev->time_ns = t >= 0 && t <= LLONG_MAX / 1000000000LL ?
+		    t * 1000000000LL : 0;
 	}
 	return (0);
 }

@@ -189,6 +189,19 @@ test_events(void)
 	ASSERT_STREQ(s.name, "great_proskuriakova");
 	ASSERT_EQ(s.time_ns, 1795335096740424775LL);
 	ASSERT_EQ(j.lines, 4);
+	/* Seconds only; and seconds too large for nanoseconds (fuzzing). */
+	{
+		struct dk_event ev;
+		json_t *o = json_pack("{s:I}", "time", (json_int_t)1700000000);
+
+		ASSERT_OK(dk_event_from_json(o, &ev));
+		ASSERT_EQ(ev.time_ns, 1700000000LL * 1000000000LL);
+		json_decref(o);
+		o = json_pack("{s:I}", "time", (json_int_t)179533913416LL);
+		ASSERT_OK(dk_event_from_json(o, &ev));
+		ASSERT_EQ(ev.time_ns, 0);
+		json_decref(o);
+	}
 }
 
 /* Counts objects. */
