@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# End to end against the real engine: two pierd on 127.0.0.1 (separate
+# state dirs and ports), one client joined to both; every container
+# command (run, ps, inspect, stop, start, restart, pause, unpause, kill,
+# rename, update, dup, rm) checked against what docker itself reports;
+# ps across both nodes and with one of them stopped; a name matching two
+# containers, a container that does not exist, an image that is not on
+# the node, and usage mistakes. Prints TAP. Builds nothing: the programs
+# come from $PIER_BUILD_ROOT. Containers carry pier.test=1 and
+# pier.test.case=containers-$$ and are removed at the end.
+set -u
+
+build=${PIER_BUILD_ROOT:?PIER_BUILD_ROOT is not set}
+pierd=$build/node/pierd
+pier=$build/tools/pier/pier
+dockerhost=${DOCKER_HOST:-unix:///var/run/docker.sock}
+image=pier-test/busybox:latest
+tmp=$(mktemp -d /tmp/pier-e2e-ct.XXXXXX)
+case_label=pier.test.case=containers-$$
+p=pe2e$$
+pids=()
+n=0
+failed=0
+
+cleanup() {
+	local q
+	for q in "${pids[@]}"; do
+		kill "$q" 2>/dev/null && wait "$q" 2>/dev/null
+	done
+	docker ps -aq --filter "label=$case_label" | xargs -r docker rm -fv \
+		>/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=1
+	echo "not ok $n - $1"
+	shift
+	for l in "$@"; do echo "# $l"; done
+}
+check() {
+	local name=$1; shift
+	if "$@"; then ok "$name"; else not_ok "$name" "${out:-}"; fi
+}
+has() { grep -q -- "$2" <<<"$1"; }
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+# jget FILE EXPR: a value from a JSON file, by a Python expression on j.
+jget() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+di() { docker inspect -f "$1" "$2" 2>&1; }
+pc() { PIER_CONFIG_DIR=$tmp/client "$pier" "$@"; }
+
+# start_node STATE PORT LOG: pierd in the background, ready.
+start_node() {
+	"$pierd" --state-dir "$1" --listen "127.0.0.1:$2" \
+		--docker-host "$dockerhost" --log-level debug >>"$3" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do
+		grep -q ' ready: ' "$3" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+if ! docker version >/dev/null 2>&1; then
+	echo "1..0 # SKIP no docker CLI or engine here"
+	exit 0
+fi
+
+for i in 1 2; do
+	port=$(free_port)
+	check "pierd $i starts" start_node "$tmp/s$i" "$port" "$tmp/pierd$i.log"
+	key=$("$pierd" key show --state-dir "$tmp/s$i" 2>/dev/null)
+	out=$(pc join "$key" --name n$i 2>&1)
+	check "the client joins n$i" has "$out" "joined n$i"
+done
+pid2=${pids[1]}
+
+# run, checked field by field against docker inspect.
+id=$(pc run n1 --name $p-web -l pier.test=1 -l $case_label -l k=v \
+	-p 127.0.0.1::80 -v /data -v $p-vol:/named:ro -e A=1 -e B=2 \
+	--cpus 0.5 --memory 64m --restart on-failure:3 --hostname hh \
+	-w /tmp -u 0 $image sleep 600 2>"$tmp/err"); rc=$?
+out="$id $(cat "$tmp/err")"
+check "pier run prints the new container's full id" \
+	eval '[ $rc -eq 0 ] && [ ${#id} -eq 64 ] && [ "$(di "{{.Id}}" $p-web)" = "$id" ]'
+out=$(di '{{.State.Status}} {{.Config.Cmd}} {{.Config.Hostname}} {{.Config.WorkingDir}} {{.Config.User}} {{.HostConfig.NanoCpus}} {{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}} {{index .Config.Labels "k"}}' $p-web)
+check "docker sees it running with the command, hostname, workdir, user, limits, restart policy and labels" \
+	[ "$out" = "running [sleep 600] hh /tmp 0 500000000 67108864 on-failure:3 v" ]
+out=$(di '{{json .Config.Env}} {{json .HostConfig.PortBindings}}' $p-web)
+check "docker sees the environment and the port binding" \
+	eval 'has "$out" "\"A=1\",\"B=2\"" && has "$out" "{\"80/tcp\":\[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"\"}\]}"'
+out=$(di '{{range .Mounts}}{{.Type}}:{{.Name}}:{{.Destination}}:{{.RW}} {{end}}' $p-web)
+check "docker sees an anonymous volume and a read-only named one" \
+	eval 'has "$out" "volume:[0-9a-f]\{64\}:/data:true" && has "$out" "volume:$p-vol:/named:false"'
+id2=$(pc run n2 --name $p-other -l pier.test=1 -l $case_label $image sleep 600 2>&1)
+out=$id2
+check "pier run on the second node" [ "$(di '{{.Id}}' $p-other)" = "$id2" ]
+
+# ps across both nodes (they share one engine here, so each lists both).
+out=$(pc ps 2>&1); rc=$?
+check "pier ps has docker ps's columns with NODE first" \
+	eval '[ $rc -eq 0 ] && has "$out" "^NODE  *CONTAINER ID  *IMAGE  *COMMAND  *CREATED  *STATUS  *PORTS  *NAMES$"'
+hport=$(docker port $p-web 80/tcp | head -1)
+check "each node lists the container with docker's id, image, command, status, ports and name" \
+	eval 'has "$out" "^n1  *${id:0:12}  *$image  *\"sleep 600\"  *.* ago  *Up .*  *$hport->80/tcp  *$p-web$" && has "$out" "^n2  *${id:0:12} .* $p-web$" && has "$out" "^n2  *${id2:0:12} .* $p-other$"'
+pc ps --json n1 >"$tmp/ps.json" 2>&1
+want=$(docker ps --no-trunc --format '{{.ID}} {{.Names}} {{.Image}} {{.State}}' --filter "id=$id")
+got=$(jget "$tmp/ps.json" '[" ".join([r["id"], r["name"], r["image"], r["state"]]) for r in j if r["id"] == "'$id'"][0]')
+out="pier: $got; docker: $want"
+check "pier ps --json n1 agrees with docker ps --no-trunc" [ "$got" = "$want" ]
+out=$(jget "$tmp/ps.json" 'set(r["node"] for r in j)')
+check "pier ps --json n1 asks only n1" [ "$out" = "{'n1'}" ]
+out=$(pc ps -q n2 2>&1)
+check "pier ps -q prints NODE/ID" has "$out" "^n2/${id2:0:12}$"
+
+# inspect.
+pc inspect n1/$p-web >"$tmp/insp.json" 2>&1; rc=$?
+out=$(jget "$tmp/insp.json" '"%s %s %d" % (j[0]["Id"], j[0]["Name"], len(j))' 2>&1)
+check "pier inspect prints the engine's object in a JSON array" \
+	eval '[ $rc -eq 0 ] && [ "$out" = "$id /$p-web 1" ]'
+check "pier inspect by unique id prefix" \
+	eval '[ "$(pc inspect n1/${id:0:10} | python3 -c "import json,sys; print(json.load(sys.stdin)[0][\"Id\"])")" = "$id" ]'
+
+# Lifecycle, each against docker's view.
+out=$(pc stop -t 1 n1/$p-web 2>&1); rc=$?
+check "pier stop prints the target; docker sees it exited" \
+	eval '[ $rc -eq 0 ] && [ "$out" = "n1/$p-web" ] && [ "$(di "{{.State.Status}}" $p-web)" = exited ]'
+out=$(pc stop n1/$p-web 2>&1); rc=$?
+check "stopping a stopped container succeeds, as docker's does" [ $rc -eq 0 ]
+out=$(pc start n1/$p-web 2>&1); rc=$?
+check "pier start; docker sees it running" \
+	eval '[ $rc -eq 0 ] && [ "$(di "{{.State.Status}}" $p-web)" = running ]'
+before=$(di '{{.State.StartedAt}}' $p-web)
+out=$(pc restart -t 1 n1/$p-web 2>&1); rc=$?
+check "pier restart; docker sees a new start time" \
+	eval '[ $rc -eq 0 ] && [ "$(di "{{.State.StartedAt}}" $p-web)" != "$before" ] && [ "$(di "{{.State.Status}}" $p-web)" = running ]'
+out=$(pc pause n1/$p-web 2>&1); rc=$?
+check "pier pause; docker sees it paused" \
+	eval '[ $rc -eq 0 ] && [ "$(di "{{.State.Status}}" $p-web)" = paused ]'
+out=$(pc ps n1 2>&1)
+check "pier ps shows it paused" has "$out" "Up .* (Paused) .*$p-web$"
+out=$(pc unpause n1/$p-web 2>&1); rc=$?
+check "pier unpause; docker sees it running" \
+	eval '[ $rc -eq 0 ] && [ "$(di "{{.State.Status}}" $p-web)" = running ]'
+out=$(pc kill -s KILL n1/$p-web 2>&1); rc=$?
+sleep 0.2
+check "pier kill -s KILL; docker sees it exited with 137" \
+	eval '[ $rc -eq 0 ] && [ "$(di "{{.State.Status}} {{.State.ExitCode}}" $p-web)" = "exited 137" ]'
+out=$(pc kill n1/$p-web 2>&1); rc=$?
+check "killing a stopped container fails with the engine's reason" \
+	eval '[ $rc -eq 1 ] && has "$out" "pier kill: n1/$p-web: .*not running"'
+pc start n1/$p-web >/dev/null 2>&1
+out=$(pc rename n1/$p-web $p-web2 2>&1); rc=$?
+check "pier rename prints nothing; docker sees the new name" \
+	eval '[ $rc -eq 0 ] && [ -z "$out" ] && [ "$(di "{{.Name}}" $id)" = /$p-web2 ]'
+out=$(pc update --cpus 1 --memory 128m --restart always n1/$p-web2 2>&1); rc=$?
+check "pier update; docker sees the new limits and policy" \
+	eval '[ $rc -eq 0 ] && [ "$out" = "n1/$p-web2" ] && [ "$(di "{{.HostConfig.NanoCpus}} {{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}" $id)" = "1000000000 134217728 always" ]'
+out=$(pc update n1/$p-web2 2>&1); rc=$?
+check "pier update with nothing to change is a usage error" [ $rc -eq 2 ]
+
+# dup.
+out=$(pc dup n1/$p-web2 --name $p-dup -e A=9 -e C=3 --memory 32m --hostname dd 2>&1); rc=$?
+check "pier dup prints the copy's name" eval '[ $rc -eq 0 ] && [ "$out" = "$p-dup" ]'
+out=$(di '{{.State.Status}} {{.Config.Cmd}} {{.Config.Hostname}} {{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{index .Config.Labels "k"}} {{json .Config.Env}}' $p-dup)
+check "docker sees the copy running with the source's command, labels and cpus and the overrides" \
+	eval 'has "$out" "^running \[sleep 600\] dd 33554432 1000000000 v " && has "$out" "\"A=9\",\"B=2\"" && has "$out" "\"C=3\""'
+out=$(pc dup n1/$p-web2 2>&1); rc=$?
+check "pier dup without a name gives NAME-copy" eval '[ $rc -eq 0 ] && [ "$out" = "$p-web2-copy" ] && [ "$(di "{{.Name}}" $p-web2-copy)" = /$p-web2-copy ]'
+out=$(pc dup n1/$p-web2 --no-start 2>&1); rc=$?
+check "a second one is NAME-copy-2, left created with --no-start" \
+	eval '[ $rc -eq 0 ] && [ "$out" = "$p-web2-copy-2" ] && [ "$(di "{{.State.Status}}" $p-web2-copy-2)" = created ]'
+
+# Names that match two containers, or none.
+ids=$(docker ps -aq --no-trunc --filter "label=$case_label")
+for _ in $(seq 17); do
+	dupc=$(cut -c1 <<<"$ids" | sort | uniq -d | head -1)
+	[ -n "$dupc" ] && break
+	docker create -l pier.test=1 -l $case_label $image true >/dev/null
+	ids=$(docker ps -aq --no-trunc --filter "label=$case_label")
+done
+# The prefix grows while it still matches two or more of any container.
+pre=$dupc
+all=$(docker ps -aq --no-trunc)
+while [ "$(grep -c "^$pre" <<<"$all")" -ge 2 ] && [ ${#pre} -lt 64 ]; do
+	nxt=$(grep "^$pre" <<<"$all" | cut -c$((${#pre} + 1)) | sort | uniq -d | head -1)
+	[ -z "$nxt" ] && break
+	pre=$pre$nxt
+done
+out=$(pc inspect n1/$pre 2>&1); rc=$?
+check "an id prefix that matches two containers is ambiguous, with the matches" \
+	eval '[ $rc -eq 1 ] && has "$out" "$pre matches more than one container: $pre"'
+out=$(pc start n1/$p-nosuch n1/$p-web2 2>"$tmp/err"); rc=$?
+err=$(cat "$tmp/err")
+out="$out / $err"
+check "a container that does not exist: a clear error, the others still done, exit 1" \
+	eval '[ $rc -eq 1 ] && has "$err" "pier start: n1/$p-nosuch: no such container: $p-nosuch" && has "$out" "^n1/$p-web2 /"'
+out=$(pc run n1 -l pier.test=1 -l $case_label pier-test/none-$$:latest true 2>&1); rc=$?
+check "run with an image that is not on the node says to pull it first" \
+	eval '[ $rc -eq 1 ] && has "$out" "image pier-test/none-$$:latest not found on the node; pull it first"'
+
+# Usage mistakes.
+out=$(pc run n1 -p notaport $image 2>&1); rc=$?
+check "a bad -p is a usage error naming it" eval '[ $rc -eq 2 ] && has "$out" "notaport"'
+out=$(pc run n1 --memory lots $image 2>&1); rc=$?
+check "a bad --memory is a usage error" [ $rc -eq 2 ]
+out=$(pc stop 2>&1); rc=$?
+check "stop without a target is a usage error" [ $rc -eq 2 ]
+out=$(pc stop $p-web2 2>&1); rc=$?
+check "with two nodes joined, a target without NODE/ is refused" \
+	eval '[ $rc -ne 0 ] && has "$out" "which node"'
+for c in ps inspect start stop restart kill pause unpause rm rename update run dup; do
+	out=$(pc $c --help 2>&1); rc=$?
+	[ $rc -eq 0 ] && has "$out" "usage: pier $c" || break
+done
+check "every container command has --help" eval '[ $rc -eq 0 ] && has "$out" "usage: pier dup"'
+
+# A node that does not answer.
+kill -STOP "$pid2"
+start=$(date +%s%N)
+out=$(pc ps --timeout 1 2>"$tmp/err"); rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+err=$(cat "$tmp/err")
+kill -CONT "$pid2"
+out="rc $rc, ${ms} ms, stdout: $out, stderr: $err"
+check "a silent node is shown unreachable on stderr within the timeout; the other still prints; exit 1" \
+	eval '[ $rc -eq 1 ] && has "$err" "pier ps: n2: unreachable" && has "$out" "n1  *${id:0:12}" && ! has "$out" "^n2 " && [ $ms -lt 2500 ]'
+kill -TERM "$pid2"; wait "$pid2"
+out=$(pc ps 2>"$tmp/err"); rc=$?
+err=$(cat "$tmp/err")
+check "a stopped node too" \
+	eval '[ $rc -eq 1 ] && has "$err" "pier ps: n2: unreachable" && has "$out" "^n1  *${id:0:12}"'
+
+# rm.
+out=$(pc rm n1/$p-web2 2>&1); rc=$?
+check "rm of a running container without -f fails with the engine's reason" \
+	eval '[ $rc -eq 1 ] && has "$out" "pier rm: n1/$p-web2: .*running"'
+vol=$(di '{{range .Mounts}}{{if eq .Destination "/data"}}{{.Name}}{{end}}{{end}}' $id)
+out=$(pc rm -f -v n1/$p-web2 n1/$p-dup n1/$p-web2-copy n1/$p-web2-copy-2 n1/$p-other 2>&1); rc=$?
+check "pier rm -f -v of several prints each; docker has none of them" \
+	eval '[ $rc -eq 0 ] && [ $(wc -l <<<"$out") -eq 5 ] && ! docker inspect $id $p-dup $p-other >/dev/null 2>&1'
+check "the anonymous volume went with -v; the named one stays" \
+	eval '! docker volume inspect $vol >/dev/null 2>&1 && docker volume inspect $p-vol >/dev/null 2>&1'
+docker volume rm $p-vol >/dev/null 2>&1
+out=$(grep -c '"method":"container.remove"' "$tmp/s1/audit.log")
+check "every removal is in the audit log" [ "$out" -ge 6 ]
+
+kill -TERM "${pids[0]}"; wait "${pids[0]}"; rc=$?
+out="exit $rc"
+check "pierd stops cleanly" [ $rc -eq 0 ]
+pids=()
+echo "1..$n"
+exit $failed
