@@ -216,6 +216,8 @@ static const struct proto_field events_subscribe_params[] = {
 	F_INT("since", 0, T_MAX, "replay events from this unix time"),
 	F_STRV("types", 16, 32, "only these object types "
 	    "(container, image, volume, network, ...)"),
+	F_STRV("filters", 32, 512, "engine filters, KEY=VALUE each "
+	    "(container=, image=, event=, label=, type=, ...)"),
 	F_END
 };
 

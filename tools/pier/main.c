@@ -20,6 +20,7 @@ extern const struct cli_cmd cli_cmd_attach;
 extern const struct cli_cmd cli_cmd_audit;
 extern const struct cli_cmd cli_cmd_docker;
 extern const struct cli_cmd cli_cmd_dup;
+extern const struct cli_cmd cli_cmd_events;
 extern const struct cli_cmd cli_cmd_exec;
 extern const struct cli_cmd cli_cmd_help;
 extern const struct cli_cmd cli_cmd_info;
@@ -28,10 +29,12 @@ extern const struct cli_cmd cli_cmd_join;
 extern const struct cli_cmd cli_cmd_key;
 extern const struct cli_cmd cli_cmd_kill;
 extern const struct cli_cmd cli_cmd_kill_session;
+extern const struct cli_cmd cli_cmd_logs;
 extern const struct cli_cmd cli_cmd_nodes;
 extern const struct cli_cmd cli_cmd_pause;
 extern const struct cli_cmd cli_cmd_ping;
 extern const struct cli_cmd cli_cmd_ps;
+extern const struct cli_cmd cli_cmd_pull;
 extern const struct cli_cmd cli_cmd_rename;
 extern const struct cli_cmd cli_cmd_restart;
 extern const struct cli_cmd cli_cmd_rm;
@@ -39,6 +42,7 @@ extern const struct cli_cmd cli_cmd_run;
 extern const struct cli_cmd cli_cmd_sessions;
 extern const struct cli_cmd cli_cmd_shell;
 extern const struct cli_cmd cli_cmd_start;
+extern const struct cli_cmd cli_cmd_stats;
 extern const struct cli_cmd cli_cmd_stop;
 extern const struct cli_cmd cli_cmd_unpause;
 extern const struct cli_cmd cli_cmd_update;
@@ -50,6 +54,7 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_audit,
 	&cli_cmd_docker,
 	&cli_cmd_dup,
+	&cli_cmd_events,
 	&cli_cmd_exec,
 	&cli_cmd_help,
 	&cli_cmd_info,
@@ -58,10 +63,12 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_key,
 	&cli_cmd_kill,
 	&cli_cmd_kill_session,
+	&cli_cmd_logs,
 	&cli_cmd_nodes,
 	&cli_cmd_pause,
 	&cli_cmd_ping,
 	&cli_cmd_ps,
+	&cli_cmd_pull,
 	&cli_cmd_rename,
 	&cli_cmd_restart,
 	&cli_cmd_rm,
@@ -69,6 +76,7 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_sessions,
 	&cli_cmd_shell,
 	&cli_cmd_start,
+	&cli_cmd_stats,
 	&cli_cmd_stop,
 	&cli_cmd_unpause,
 	&cli_cmd_update,

@@ -1,0 +1,472 @@
+/*
+ * `pier stats [NODE/CONTAINER...] [--no-stream] [--json]`: live resource
+ * usage as `docker stats` shows it, across nodes, with a NODE column.
+ * With no argument: every running container of every joined node,
+ * following containers as they start and stop. Each node serves its
+ * containers from one stats.subscribe stream (its stats hub), and the
+ * table is redrawn once a second (cli-out.h's live table). --no-stream
+ * prints one table once every container has a sample (or after a few
+ * seconds with what came) and exits; --json prints rows as JSON.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proto.h"
+#include "cli.h"
+#include "cli-out.h"
+
+#define STATS_REDRAW_MS		1000	/* table refresh */
+#define STATS_STALE_MS		3500	/* a row not updated: gone */
+#define STATS_ONCE_MS		6000	/* --no-stream waits at most */
+
+static int	stats_main(const struct cli_cmd *, int, char **);
+
+const struct cli_cmd cli_cmd_stats = {
+	.name = "stats",
+	.main = stats_main,
+	.usage = "[--no-stream] [--json] [--no-trunc] [NODE/CONTAINER...]",
+	.summary = "show containers' resource usage live",
+	.help =
+	    "      --no-stream  print one table and exit\n"
+	    "      --json       rows as JSON (with --no-stream an array,\n"
+	    "                   else one sample object per line)\n"
+	    "      --no-trunc   full container ids\n"
+	    "\n"
+	    "With no container, every running container of every joined\n"
+	    "node. Runs until Ctrl-C unless --no-stream.\n",
+};
+
+/* One node's subscription. */
+struct snode {
+	struct srun		*sr;
+	struct cli_rpc		*r;
+	struct ovl_chan		*ch;
+	struct proto_ldec	 ldec;
+	char			*name;
+	json_t			*ids;	/* owned: names asked, or NULL */
+	json_t			*rows;	/* owned: id -> {sample, seen} */
+	size_t			 expect;	/* --no-stream: rows wanted */
+	int			 live;
+};
+
+/* The whole run. */
+struct srun {
+	const struct cli_cmd	*self;
+	struct cli_ctx		*x;
+	struct snode		*nodes;
+	size_t			 n;
+	size_t			 live;
+	int			 once;
+	int			 json;
+	int			 no_trunc;
+	int			 failed;
+	struct cli_live		 lv;
+	uv_timer_t		 tick;
+	uv_signal_t		 sigint;
+	uint64_t		 started;
+};
+
+/* A node is done (error or end); the run ends with the last one. */
+static void
+st_node_end(struct snode *sn, const char *msg)
+{
+	if (!sn->live)
+		return;
+	sn->live = 0;
+	if (msg != NULL) {
+		(void)cli_error(sn->sr->self, "%s: %s", sn->name, msg);
+		sn->sr->failed = 1;
+	}
+	if (--sn->sr->live == 0)
+		uv_stop(&sn->sr->x->loop);
+}
+
+/* Compares two rows by node, then name, for a stable table. */
+static int
+st_row_cmp(const void *a, const void *b)
+{
+	const json_t	*x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int		 c;
+
+	c = strcmp(json_string_value(json_object_get(x, "node")),
+	    json_string_value(json_object_get(y, "node")));
+	if (c != 0)
+		return (c);
+	return (strcmp(json_string_value(json_object_get(x, "name")) != NULL ?
+	    json_string_value(json_object_get(x, "name")) : "",
+	    json_string_value(json_object_get(y, "name")) != NULL ?
+	    json_string_value(json_object_get(y, "name")) : ""));
+}
+
+/* Draws the table of every fresh row. */
+static void
+st_draw(struct srun *sr)
+{
+	static const char *hdr[CLI_STATS_COLS + 1];
+	char		 cells[CLI_STATS_COLS][CLI_STATS_CELL];
+	const char	*row[CLI_STATS_COLS + 1];
+	struct cli_table *t;
+	json_t		**v, *e, *s;	/* borrowed */
+	uint64_t	 now = uv_now(&sr->x->loop);
+	const char	*k;
+	size_t		 i, j, nv = 0, cap = 0;
+	void		*tmp;
+	int		 err;
+
+	hdr[0] = "NODE";
+	for (i = 0; i < CLI_STATS_COLS; i++)
+		hdr[i + 1] = cli_stats_headers[i];
+	t = cli_table_new(hdr, CLI_STATS_COLS + 1);
+	v = NULL;
+	for (i = 0; t != NULL && i < sr->n; i++) {
+		tmp = NULL;
+		json_object_foreach_safe(sr->nodes[i].rows, tmp, k, e) {
+			if (sr->nodes[i].ids == NULL && !sr->once &&
+			    now - (uint64_t)json_integer_value(json_object_get(
+			    e, "seen")) > STATS_STALE_MS) {
+				(void)json_object_del(sr->nodes[i].rows, k);
+				continue;
+			}
+			if (nv == cap) {
+				cap = cap ? cap * 2 : 64;
+				v = realloc(v, cap * sizeof(*v));
+				if (v == NULL)
+					break;
+			}
+			v[nv++] = json_object_get(e, "sample");
+		}
+	}
+	if (v != NULL)
+		qsort(v, nv, sizeof(*v), st_row_cmp);
+	for (j = 0; t != NULL && v != NULL && j < nv; j++) {
+		s = v[j];
+		if (cli_stats_cells(s, sr->no_trunc, cells) != 0)
+			continue;
+		row[0] = json_string_value(json_object_get(s, "node"));
+		for (i = 0; i < CLI_STATS_COLS; i++)
+			row[i + 1] = cells[i];
+		if (cli_table_add(t, row) != 0 ||
+		    cli_table_add_json(t, json_deep_copy(s)) != 0)
+			break;
+	}
+	if (t != NULL) {
+		if (sr->once)
+			err = cli_table_print(t, stdout, sr->json ?
+			    CLI_TABLE_JSON : 0);
+		else
+			err = cli_live_frame(&sr->lv, t, 0);
+		if (err != 0)
+			sr->failed = 1;
+		fflush(stdout);
+	}
+	free(v);
+	cli_table_free(t);
+}
+
+/* Tells whether every node has the rows --no-stream waits for. */
+static int
+st_complete(const struct srun *sr)
+{
+	size_t	i;
+
+	for (i = 0; i < sr->n; i++)
+		if (sr->nodes[i].live &&
+		    json_object_size(sr->nodes[i].rows) < sr->nodes[i].expect)
+			return (0);
+	return (1);
+}
+
+/* One sample line from a node. */
+static int
+st_line(void *arg, const char *body, size_t len)
+{
+	struct snode	*sn = arg;
+	struct srun	*sr = sn->sr;
+	json_t		*o;	/* owned */
+	const char	*id, *m;
+	char		*s;
+
+	o = json_loadb(body, len, 0, NULL);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		st_node_end(sn, "the node sent a broken stream");
+		return (1);
+	}
+	if (json_object_get(o, "error") != NULL) {
+		m = json_string_value(json_object_get(json_object_get(o,
+		    "error"), "message"));
+		st_node_end(sn, m != NULL ? m : "the stats stream failed");
+		json_decref(o);
+		return (1);
+	}
+	id = json_string_value(json_object_get(o, "id"));
+	if (id != NULL) {
+		(void)json_object_set_new(o, "node", json_string(sn->name));
+		if (sr->json && !sr->once) {
+			s = json_dumps(o, JSON_COMPACT);
+			if (s != NULL)
+				printf("%s\n", s);
+			free(s);
+			fflush(stdout);
+		}
+		(void)json_object_set_new(sn->rows, id, json_pack("{s:O, s:I}",
+		    "sample", o, "seen", (json_int_t)uv_now(&sr->x->loop)));
+	}
+	json_decref(o);
+	if (sr->once && st_complete(sr))
+		uv_stop(&sr->x->loop);
+	return (0);
+}
+
+/* Stream bytes from a node. */
+static void
+st_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
+{
+	struct snode	*sn = arg;
+
+	if (len == 0 || !sn->live)
+		return;
+	if (proto_ldec_feed(&sn->ldec, buf, len, st_line, sn) < 0)
+		st_node_end(sn, "the node sent a broken stream");
+}
+
+/* The channel ended. */
+static void
+st_close(struct ovl_chan *ch, int status, void *arg)
+{
+	struct snode	*sn = arg;
+
+	sn->ch = NULL;
+	st_node_end(sn, status == 0 ? "the node ended the stats stream" :
+	    "the connection to the node dropped");
+}
+
+static const struct ovl_chan_cbs st_cbs = {
+	.on_data = st_data,
+	.on_close = st_close,
+};
+
+/* stats.subscribe's reply: only an error matters. */
+static void
+st_reply(struct cli_rpc *r, const json_t *result,
+    const struct cli_rpc_error *e, void *arg)
+{
+	if (e != NULL)
+		st_node_end(arg, e->message != NULL ? e->message : "failed");
+}
+
+/* Once a second: redraw; --no-stream gives up waiting after a while. */
+static void
+st_tick(uv_timer_t *h)
+{
+	struct srun	*sr = container_of(h, struct srun, tick);
+
+	if (sr->once) {
+		if (uv_now(&sr->x->loop) - sr->started >= STATS_ONCE_MS)
+			uv_stop(&sr->x->loop);
+		return;
+	}
+	if (!sr->json)
+		st_draw(sr);
+}
+
+/* Ctrl-C: stop, exit 0. */
+static void
+st_sigint(uv_signal_t *h, int signum)
+{
+	struct srun	*sr = container_of(h, struct srun, sigint);
+
+	uv_stop(&sr->x->loop);
+}
+
+/* Connects to one node, counts what --no-stream waits for, subscribes. */
+static void
+st_start(struct srun *sr, struct snode *sn)
+{
+	struct cli_rpc_error	 err;
+	json_t			*p, *res = NULL;	/* owned */
+	char			*cause = NULL;
+
+	sn->sr = sr;
+	if (cli_rpc_open(sr->x, sn->name, &sn->r, &cause) != 0) {
+		(void)cli_error(sr->self, "%s: %s", sn->name, cause != NULL ?
+		    cause : "cannot connect");
+		free(cause);
+		sn->r = NULL;
+		sr->failed = 1;
+		return;
+	}
+	sn->live = 1;
+	sr->live++;
+	memset(&err, 0, sizeof(err));
+	if (sn->ids != NULL)
+		sn->expect = json_array_size(sn->ids);
+	else if (sr->once && cli_rpc_call(sn->r, "container.list", NULL, 0,
+	    &res, &err) == 0)
+		sn->expect = json_array_size(json_object_get(res,
+		    "containers"));
+	json_decref(res);
+	cli_rpc_error_clear(&err);
+	p = sn->ids != NULL ? json_pack("{s:O}", "ids", sn->ids) :
+	    json_object();
+	if (p == NULL || cli_rpc_stream_open(sn->r, &st_cbs, sn, p,
+	    &sn->ch) != 0) {
+		json_decref(p);
+		st_node_end(sn, "cannot open a stream");
+		return;
+	}
+	if (cli_rpc_call_async(sn->r, "stats.subscribe", p, 0, st_reply,
+	    sn) != 0)
+		st_node_end(sn, "cannot send the request");
+}
+
+/* The node entry of a name, added if missing. */
+static struct snode *
+st_node(struct srun *sr, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sr->n; i++)
+		if (strcmp(sr->nodes[i].name, name) == 0)
+			return (&sr->nodes[i]);
+	sr->nodes[sr->n].name = strdup(name);
+	sr->nodes[sr->n].rows = json_object();
+	proto_ldec_init(&sr->nodes[sr->n].ldec, 0);
+	if (sr->nodes[sr->n].name == NULL || sr->nodes[sr->n].rows == NULL)
+		return (NULL);
+	return (&sr->nodes[sr->n++]);
+}
+
+/* Fills the node list from the arguments (or every joined node). */
+static int
+st_targets(struct srun *sr, int argc, char **argv)
+{
+	struct cli_target	 tg;
+	struct snode		*sn;
+	char			*cause = NULL;
+	size_t			 i, max;
+	int			 rc = 0;
+
+	max = argc > 0 ? (size_t)argc : sr->x->book.n;
+	sr->nodes = calloc(max + 1, sizeof(*sr->nodes));
+	if (sr->nodes == NULL)
+		return (cli_error(sr->self, "out of memory"));
+	for (i = 0; argc == 0 && i < max; i++)
+		if (st_node(sr, sr->x->book.nodes[i].name) == NULL)
+			return (cli_error(sr->self, "out of memory"));
+	for (i = 0; i < (size_t)argc && rc == 0; i++) {
+		memset(&tg, 0, sizeof(tg));
+		if (cli_target_parse(&sr->x->book, argv[i], &tg,
+		    &cause) != 0) {
+			rc = cli_error(sr->self, "%s", cause != NULL ? cause :
+			    "bad target");
+			free(cause);
+			break;
+		}
+		sn = st_node(sr, tg.node);
+		if (sn == NULL || (sn->ids == NULL &&
+		    (sn->ids = json_array()) == NULL) ||
+		    json_array_append_new(sn->ids,
+		    json_string(tg.container)) != 0)
+			rc = cli_error(sr->self, "out of memory");
+		cli_target_free(&tg);
+	}
+	if (rc == 0 && sr->n == 0)
+		rc = cli_error(sr->self, "no node joined yet (see pier join)");
+	return (rc);
+}
+
+/* `pier stats`. */
+static int
+stats_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "no-stream", no_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "no-trunc", no_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct srun	 sr;
+	struct cli_ctx	 x;
+	unsigned	 rows = 0, cols = 0;
+	char		*cause = NULL;
+	size_t		 i;
+	int		 ch, rc, tty, handles = 0;
+
+	memset(&sr, 0, sizeof(sr));
+	sr.self = self;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			sr.once = 1;
+			break;
+		case 'j':
+			sr.json = 1;
+			break;
+		case 'T':
+			sr.no_trunc = 1;
+			break;
+		case 'h':
+			return (cli_help(self));
+		default:
+			return (cli_usage(self));
+		}
+	}
+	if (cli_ctx_open(&x, &cause) != 0) {
+		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		free(cause);
+		return (CLI_EXIT_FAIL);
+	}
+	sr.x = &x;
+	rc = st_targets(&sr, argc - optind, argv + optind);
+	tty = isatty(1);
+	if (tty && cli_tty_winsize(1, &rows, &cols) != 0)
+		rows = cols = 0;
+	cli_live_init(&sr.lv, stdout, tty, rows, cols);
+	for (i = 0; rc == 0 && i < sr.n; i++)
+		st_start(&sr, &sr.nodes[i]);
+	sr.started = uv_now(&x.loop);
+	if (rc == 0 && uv_timer_init(&x.loop, &sr.tick) == 0) {
+		handles |= 1;
+		(void)uv_timer_start(&sr.tick, st_tick, STATS_REDRAW_MS,
+		    STATS_REDRAW_MS);
+	}
+	if (rc == 0 && uv_signal_init(&x.loop, &sr.sigint) == 0) {
+		handles |= 2;
+		(void)uv_signal_start(&sr.sigint, st_sigint, SIGINT);
+	}
+	if (rc == 0 && sr.live > 0 && !(sr.once && st_complete(&sr)))
+		uv_run(&x.loop, UV_RUN_DEFAULT);
+	if (rc == 0 && sr.once && sr.live > 0)
+		st_draw(&sr);
+	if (rc == 0)
+		rc = sr.failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+	if (handles & 1)
+		uv_close((uv_handle_t *)&sr.tick, NULL);
+	if (handles & 2)
+		uv_close((uv_handle_t *)&sr.sigint, NULL);
+	for (i = 0; sr.nodes != NULL && i < sr.n; i++)
+		sr.nodes[i].live = 0;	/* quiet while closing */
+	for (i = 0; sr.nodes != NULL && i < sr.n; i++) {
+		if (sr.nodes[i].ch != NULL) {
+			ovl_chan_set_data(sr.nodes[i].ch, NULL);
+			ovl_chan_reset(sr.nodes[i].ch);
+		}
+		if (sr.nodes[i].r != NULL)
+			cli_rpc_close(sr.nodes[i].r);
+		proto_ldec_free(&sr.nodes[i].ldec);
+		json_decref(sr.nodes[i].ids);
+		json_decref(sr.nodes[i].rows);
+		free(sr.nodes[i].name);
+	}
+	free(sr.nodes);
+	cli_ctx_close(&x);
+	return (rc);
+}
