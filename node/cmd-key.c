@@ -5,8 +5,9 @@
  * Changes go through the keystore (locked, re-read, saved atomically),
  * the same path `pierd key` takes, so the two never clobber each other.
  *
- * Revoking a key closes its connections at once, after the reply to the
- * revoking call has been queued (an admin may revoke its own key). The
+ * Revoking a key closes its connections a moment later (node.c's reload
+ * timer), so the reply to the revoking call gets out first even when an
+ * admin revokes the key it is using. The
  * last admin key cannot be revoked this way: that would leave the node
  * manageable only from its host; `pierd key revoke` can still do it.
  */
@@ -162,7 +163,6 @@ cmd_key_revoke(struct cmd_req *r)
 	char				 name[OVL_KEY_NAME_MAX + 1];
 	char				 kid[OVL_KEY_ID_SIZE];
 	char				*cause = NULL;
-	size_t				 closed;
 	int				 err;
 
 	id = proto_param_str(r->params, "id", "");
@@ -190,10 +190,9 @@ cmd_key_revoke(struct cmd_req *r)
 		free(cause);
 		return (CMD_ERROR);
 	}
-	(void)cmd_reply(r, json_pack("{s:s, s:s}", "id", kid, "name", name));
-	closed = ovl_server_revoke(n->srv, name);
 	node_log(&n->log, NODE_LOG_INFO, "access key %s revoked by client %s "
-	    "with key %s; closed %zu connection%s", name, r->client, r->key,
-	    closed, closed == 1 ? "" : "s");
+	    "with key %s", name, r->client, r->key);
+	(void)cmd_reply(r, json_pack("{s:s, s:s}", "id", kid, "name", name));
+	node_key_revoked(n, name);
 	return (CMD_DONE);
 }

@@ -150,13 +150,37 @@ on_keys_event(uv_fs_event_t *h, const char *name, int events, int status)
 		(void)node_keys_reload(n);
 }
 
-/* The keys file settled: re-read it. */
+/* The keys file settled: end revoked keys' connections, re-read it. */
 static void
 on_reload_timer(uv_timer_t *t)
 {
 	struct node	*n = container_of(t, struct node, reload_timer);
+	char		**names = n->revoked;
+	size_t		 i, closed;
 
+	n->revoked = NULL;
+	for (i = 0; names != NULL && names[i] != NULL; i++) {
+		closed = ovl_server_revoke(n->srv, names[i]);
+		node_log(&n->log, NODE_LOG_INFO, "access key %s revoked; "
+		    "closed %zu connection%s", names[i], closed,
+		    closed == 1 ? "" : "s");
+	}
+	node_strv_free(names);
 	(void)node_keys_reload(n);
+}
+
+/*
+ * Ends the connections of a key revoked through the protocol a moment
+ * from now, so the reply to the revoking call (maybe made with that very
+ * key) leaves first.
+ */
+void
+node_key_revoked(struct node *n, const char *name)
+{
+	if (n->closing || node_strv_push(&n->revoked, name) != 0 ||
+	    n->reload_timer.data != n || uv_timer_start(&n->reload_timer,
+	    on_reload_timer, RELOAD_DELAY_MS, 0) != 0)
+		(void)ovl_server_revoke(n->srv, name);
 }
 
 /* Frees what node_new made that is not a handle. */
@@ -174,6 +198,8 @@ node_release(struct node *n)
 	n->dk_host = NULL;
 	free(n->dk_cause);
 	n->dk_cause = NULL;
+	node_strv_free(n->revoked);
+	n->revoked = NULL;
 }
 
 /* One handle (or the server) finished closing. */

@@ -577,6 +577,7 @@ struct node {
 	char			*dk_cause;	/* why dk is NULL */
 	uint64_t		 started_ms;	/* uv_now at start */
 	int64_t			 started;	/* unix seconds */
+	char			**revoked;	/* keys to disconnect soon */
 	size_t			 nreqs;		/* requests alive, all conns */
 	uint64_t		 nserved;	/* requests answered */
 	struct node_stats_hub	*stats;		/* NULL while idle */
@@ -601,6 +602,8 @@ int	 node_exit_code(const struct node *n);
 void	 node_free(struct node *n);
 /* Re-reads the access keys; closes connections of revoked keys. */
 int	 node_keys_reload(struct node *n);
+/* Closes a revoked key's connections a moment from now (after replies). */
+void	 node_key_revoked(struct node *n, const char *name);
 
 /* node-key.c */
 

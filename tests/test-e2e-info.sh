@@ -151,6 +151,15 @@ out=$(PIER_CONFIG_DIR=$admin "$pier" key revoke admin 2>&1); rc=$?
 check "the last admin key is not revoked" \
 	eval '[ $rc -eq 1 ] && has "$out" "last admin key"'
 
+# An admin may revoke the key it is using, and still hears back.
+k2=$(PIER_CONFIG_DIR=$admin "$pier" key create --name admin2 --role admin 2>/dev/null)
+PIER_CONFIG_DIR=$tmp/admin2 "$pier" join "$k2" --name n1 >/dev/null 2>&1
+out=$(PIER_CONFIG_DIR=$tmp/admin2 "$pier" key revoke admin2 2>&1); rc=$?
+check "an admin revoking its own key gets the reply first" \
+	eval '[ $rc -eq 0 ] && has "$out" "Revoked access key admin2"'
+out=$(PIER_CONFIG_DIR=$tmp/admin2 "$pier" info 2>&1); rc=$?
+check "and is out afterwards" [ $rc -eq 1 ]
+
 # A node whose Docker is down serves and says so.
 port2=$(free_port)
 check "a second pierd starts with Docker unreachable" \
