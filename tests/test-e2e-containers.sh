@@ -221,6 +221,28 @@ for c in ps inspect start stop restart kill pause unpause rm rename update run d
 done
 check "every container command has --help" eval '[ $rc -eq 0 ] && has "$out" "usage: pier dup"'
 
+# Roles: a viewer reads, an operator runs the lifecycle, only admins
+# create, change and remove.
+for role in viewer operator; do
+	k=$(pc key create n1 --name $role-$$ --role $role 2>/dev/null)
+	PIER_CONFIG_DIR=$tmp/$role "$pier" join "$k" --name n1 >/dev/null 2>&1
+done
+pv() { PIER_CONFIG_DIR=$tmp/viewer "$pier" "$@"; }
+po() { PIER_CONFIG_DIR=$tmp/operator "$pier" "$@"; }
+out=$(pv ps 2>&1; pv inspect $p-web2 2>&1 | head -3); rc=$?
+check "a viewer may list and inspect" \
+	eval 'has "$out" "${id:0:12} .* $p-web2$" && has "$out" "\"Id\": \"$id\""'
+out=$(pv stop $p-web2 2>&1; pv rm -f $p-web2 2>&1; pv run n1 $image true 2>&1; pv dup $p-web2 2>&1; pv update --cpus 1 $p-web2 2>&1)
+check "a viewer is refused stop, rm, run, dup and update, told the role needed" \
+	eval '[ $(grep -c "needs the \(operator\|admin\) role; this key is viewer" <<<"$out") -eq 5 ]'
+out=$(po restart -t 0 $p-web2 2>&1); rc=$?
+check "an operator may restart" eval '[ $rc -eq 0 ] && [ "$out" = "$p-web2" ]'
+out=$(po rm -f $p-web2 2>&1; po run n1 $image true 2>&1; po rename $p-web2 x$$ 2>&1)
+check "an operator is refused rm, run and rename" \
+	eval '[ $(grep -c "needs the admin role; this key is operator" <<<"$out") -eq 3 ] && docker inspect $id >/dev/null 2>&1'
+out=$(grep '"method":"container.stop"' "$tmp/s1/audit.log" | grep '"key":"viewer-'$$'"')
+check "the viewer's refused stop is in the audit log" has "$out" '"outcome":"refused"'
+
 # A node that does not answer.
 kill -STOP "$pid2"
 start=$(date +%s%N)
