@@ -108,6 +108,10 @@ check "a second key with the same name is refused" \
 out=$(PIER_CONFIG_DIR=$admin "$pier" key list 2>&1); rc=$?
 check "pier key list shows both keys with their roles, no secrets" \
 	eval '[ $rc -eq 0 ] && has "$out" "^NAME  *ROLE  *ID" && has "$out" "^admin  *admin" && has "$out" "^viewer1  *viewer" && ! has "$out" "pier1"'
+PIER_CONFIG_DIR=$admin "$pier" key list --json >"$tmp/keys.json" 2>&1
+out=$(cat "$tmp/keys.json")
+check "pier key list --json gives one row per key" \
+	[ "$(jget "$tmp/keys.json" '" ".join(sorted(k["name"] + ":" + k["role"] for k in j))')" = "admin:admin viewer1:viewer" ]
 out=$(PIER_CONFIG_DIR=$viewer "$pier" join "$vkey" --name n1 2>&1); rc=$?
 check "the new key joins" [ $rc -eq 0 ]
 out=$(PIER_CONFIG_DIR=$viewer "$pier" info 2>&1); rc=$?

@@ -120,7 +120,10 @@ key_call(const struct cli_cmd *self, const char *sub, const char *node,
 		goto out;
 	}
 	rc = CLI_EXIT_OK;
-	if (o->json)
+	if (o->json && strcmp(sub, "list") == 0) {
+		if (cli_json_print(stdout, json_object_get(res, "keys")) != 0)
+			rc = cli_error(self, "cannot print the keys");
+	} else if (o->json)
 		print_json(res);
 	else if (strcmp(sub, "create") == 0) {
 		printf("%s\n", json_string_value(json_object_get(res,
