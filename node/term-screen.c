@@ -807,6 +807,22 @@ term_screen_size(const struct term_screen *s, int *rows, int *cols)
 	*cols = s->cols;
 }
 
+/* Clamps a size into the bounds. */
+void
+term_size_clamp(int *rows, int *cols)
+{
+	if (*rows < 1)
+		*rows = 1;
+	if (*rows > TERM_MAX_ROWS)
+		*rows = TERM_MAX_ROWS;
+	if (*cols < TERM_MIN_COLS)
+		*cols = TERM_MIN_COLS;
+	if (*cols > TERM_MAX_COLS)
+		*cols = TERM_MAX_COLS;
+	if ((long)*rows * *cols > TERM_MAX_CELLS)
+		*rows = TERM_MAX_CELLS / *cols;
+}
+
 /* Returns the bytes fed so far. */
 uint64_t
 term_screen_seq(const struct term_screen *s)

@@ -33,7 +33,7 @@ struct term_viewer {
 	struct term_session		*s;
 	struct term_viewer		*next;	/* live list */
 	struct term_viewer		*prev;
-	struct term_viewer		*grave;	/* waiting to be freed */
+	struct term_viewer		*grave;	/* to be freed */
 	const struct term_viewer_ops	*ops;
 	void				*arg;
 	int				 flags;
@@ -611,10 +611,9 @@ term_viewer_attach(struct term_session *s, const struct term_viewer_ops
 	*out = NULL;
 	if (s->closing || s->exited)
 		return (-EPIPE);
-	if (ops == NULL || ops->send == NULL || rows < 1 ||
-	    cols < TERM_MIN_COLS || rows > TERM_MAX_ROWS ||
-	    cols > TERM_MAX_COLS || (long)rows * cols > TERM_MAX_CELLS)
+	if (ops == NULL || ops->send == NULL)
 		return (-EINVAL);
+	term_size_clamp(&rows, &cols);
 	v = calloc(1, sizeof(*v));
 	if (v == NULL)
 		return (-ENOMEM);
@@ -685,9 +684,7 @@ term_viewer_resize(struct term_viewer *v, int rows, int cols)
 
 	if (v->dead || s->closing)
 		return (-EPIPE);
-	if (rows < 1 || cols < TERM_MIN_COLS || rows > TERM_MAX_ROWS ||
-	    cols > TERM_MAX_COLS || (long)rows * cols > TERM_MAX_CELLS)
-		return (-EINVAL);
+	term_size_clamp(&rows, &cols);
 	v->rows = rows;
 	v->cols = cols;
 	if ((v->flags & TERM_VIEWER_READONLY) != 0)

@@ -36,7 +36,7 @@
 /* libvterm 0.1.4 crashes putting a wide character in one column. */
 #define TERM_MIN_COLS	2
 #define TERM_MAX_ROWS	1000		/* rows, at most */
-#define TERM_MAX_COLS	1000		/* columns, at most */
+#define TERM_MAX_COLS	1024		/* columns, at most */
 #define TERM_MAX_CELLS	250000		/* rows * cols, at most */
 #define TERM_SB_LINES	1000		/* default scrollback, lines */
 #define TERM_SB_BYTES	(1024 * 1024)	/* and in bytes */
@@ -59,6 +59,8 @@ int term_screen_resize(struct term_screen *s, int rows, int cols)
     WARN_UNUSED_RESULT;
 /* Returns the current size. */
 void term_screen_size(const struct term_screen *s, int *rows, int *cols);
+/* Brings a size within the bounds (fewer rows if over TERM_MAX_CELLS). */
+void term_size_clamp(int *rows, int *cols);
 /* Returns how many bytes were ever fed: a viewer's distance behind. */
 uint64_t term_screen_seq(const struct term_screen *s);
 /* Builds escape sequences that repaint the screen on a fresh terminal of
@@ -233,16 +235,17 @@ uint64_t term_session_last_active(const struct term_session *s);
 /* Returns 1 while the source is paused for slow viewers. */
 int term_session_paused(const struct term_session *s);
 
-/* Attaches a viewer at rows x cols: a repaint comes first, then the live
- * stream. A read-write viewer becomes the most recently active. */
+/* Attaches a viewer at rows x cols (clamped to the bounds): a repaint
+ * comes first, then the live stream. A read-write viewer becomes the most
+ * recently active. */
 int term_viewer_attach(struct term_session *s, const struct term_viewer_ops
     *ops, void *arg, int flags, int rows, int cols,
     struct term_viewer **out) WARN_UNUSED_RESULT;
 /* Sends input from a viewer to the process; -EPERM if read-only. */
 int term_viewer_input(struct term_viewer *v, const void *buf, size_t len)
     WARN_UNUSED_RESULT;
-/* The viewer's window changed; the session follows the most recently
- * active viewer. */
+/* The viewer's window changed (clamped to the bounds); the session
+ * follows the most recently active viewer. */
 int term_viewer_resize(struct term_viewer *v, int rows, int cols)
     WARN_UNUSED_RESULT;
 /* The sink has room again: send the backlog (or a fresh repaint). */
