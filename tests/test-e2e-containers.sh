@@ -127,6 +127,14 @@ check "pier inspect prints the engine's object in a JSON array" \
 check "pier inspect by unique id prefix" \
 	eval '[ "$(pc inspect n1/${id:0:10} | python3 -c "import json,sys; print(json.load(sys.stdin)[0][\"Id\"])")" = "$id" ]'
 
+out=$(pc top n1/$p-web 2>&1); rc=$?
+want=$(docker top $p-web | awk 'NR == 2 { print $2 }')
+check "pier top lists the process docker top lists" \
+	eval '[ $rc -eq 0 ] && has "$out" "^UID  *PID  *PPID" && has "$out" "^root  *$want .*sleep 600$"'
+out=$(pc top n1/$p-web -o pid,comm 2>&1); rc=$?
+check "pier top passes ps options" \
+	eval '[ $rc -eq 0 ] && has "$out" "^PID  *COMMAND" && has "$out" "^$want  *sleep$"'
+
 # Lifecycle, each against docker's view.
 out=$(pc stop -t 1 n1/$p-web 2>&1); rc=$?
 check "pier stop prints the target; docker sees it exited" \
@@ -215,11 +223,11 @@ check "stop without a target is a usage error" [ $rc -eq 2 ]
 out=$(pc stop $p-web2 2>&1); rc=$?
 check "with two nodes joined, a target without NODE/ is refused" \
 	eval '[ $rc -ne 0 ] && has "$out" "which node"'
-for c in ps inspect start stop restart kill pause unpause rm rename update run dup; do
+for c in ps inspect start stop restart kill pause unpause rm rename update run dup top; do
 	out=$(pc $c --help 2>&1); rc=$?
 	[ $rc -eq 0 ] && has "$out" "usage: pier $c" || break
 done
-check "every container command has --help" eval '[ $rc -eq 0 ] && has "$out" "usage: pier dup"'
+check "every container command has --help" eval '[ $rc -eq 0 ] && has "$out" "usage: pier top"'
 
 # Roles: a viewer reads, an operator runs the lifecycle, only admins
 # create, change and remove.

@@ -1,7 +1,7 @@
 /*
  * The commands that act on named containers: `pier inspect`, `start`,
  * `stop`, `restart`, `kill`, `pause`, `unpause`, `rm`, `update` (each
- * on one or more NODE/CONTAINER) and `rename`. They share one runner:
+ * on one or more NODE/CONTAINER), `rename` and `top`. They share one runner:
  * the options become the params of one method, every target is parsed
  * first (a bad one is a usage error before anything is done), then each
  * is called in turn over one connection per node. As the docker CLI
@@ -22,6 +22,7 @@
 #define CT_NODES_MAX	64	/* connections kept open in one run */
 
 static int	ct_main(const struct cli_cmd *, int, char **);
+static int	top_main(const struct cli_cmd *, int, char **);
 
 /* The help text of the commands with no options. */
 #define CT_HELP_TARGET							\
@@ -79,6 +80,13 @@ const struct cli_cmd cli_cmd_rm = {
 const struct cli_cmd cli_cmd_rename = {
 	.name = "rename", .main = ct_main, .usage = "NODE/CONTAINER NEW_NAME",
 	.summary = "give a container a new name", .help = CT_HELP_TARGET,
+};
+const struct cli_cmd cli_cmd_top = {
+	.name = "top", .main = top_main,
+	.usage = "NODE/CONTAINER [PS_OPTIONS]",
+	.summary = "show the processes running in a container",
+	.help = CT_HELP_TARGET
+	    "  PS_OPTIONS      options for ps on the node (default -ef)\n",
 };
 const struct cli_cmd cli_cmd_update = {
 	.name = "update", .main = ct_main,
@@ -388,6 +396,97 @@ out:
 	cli_ctx_close(&x);
 	json_decref(opts);
 	json_decref(out);
+	free(cause);
+	return (rc);
+}
+
+/* Prints container.top's answer as docker top does. */
+static int
+top_print(const json_t *res)
+{
+	const json_t		*titles, *procs, *row;
+	const char		*h[CLI_TABLE_MAX_COLS], *cells[CLI_TABLE_MAX_COLS];
+	struct cli_table	*t;
+	size_t			 i, j, nc;
+	int			 err = 0;
+
+	titles = json_object_get(res, "Titles");
+	procs = json_object_get(res, "Processes");
+	nc = json_array_size(titles);
+	if (nc == 0 || nc > CLI_TABLE_MAX_COLS)
+		return (-EPROTO);
+	for (i = 0; i < nc; i++)
+		h[i] = json_string_value(json_array_get(titles, i));
+	t = cli_table_new(h, nc);
+	if (t == NULL)
+		return (-ENOMEM);
+	for (i = 0; err == 0 && i < json_array_size(procs); i++) {
+		row = json_array_get(procs, i);
+		for (j = 0; j < nc; j++)
+			cells[j] = json_string_value(json_array_get(row, j));
+		err = cli_table_add(t, cells);
+	}
+	if (err == 0)
+		err = cli_table_print(t, stdout, CLI_TABLE_NO_TRUNC);
+	cli_table_free(t);
+	return (err);
+}
+
+/* `pier top NODE/CONTAINER [PS_OPTIONS]`. */
+static int
+top_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	struct cli_ctx		 x;
+	struct cli_target	 t;
+	struct cli_rpc		*r = NULL;
+	struct cli_rpc_error	 e;
+	struct cli__buf		 ps;
+	json_t			*params, *res = NULL;	/* owned */
+	char			*cause = NULL;
+	int			 i, rc = CLI_EXIT_FAIL, err;
+
+	if (argc < 2 || argv[1][0] == '-')
+		return (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+		    strcmp(argv[1], "-h") == 0) ? cli_help(self) :
+		    cli_usage(self));
+	memset(&t, 0, sizeof(t));
+	memset(&e, 0, sizeof(e));
+	memset(&ps, 0, sizeof(ps));
+	for (i = 2; i < argc; i++) {
+		cli__buf_str(&ps, i > 2 ? " " : "");
+		cli__buf_str(&ps, argv[i]);
+	}
+	cli__buf_add(&ps, "", 1);
+	if (cli_ctx_open(&x, &cause) != 0) {
+		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		goto out;
+	}
+	err = cli_target_parse(&x.book, argv[1], &t, &cause);
+	if (err != 0 || cli_rpc_open(&x, t.node, &r, &cause) != 0) {
+		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		rc = err == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+		goto out;
+	}
+	params = json_pack("{s:s}", "id", t.container);
+	if (params != NULL && argc > 2 && ps.p != NULL)
+		(void)json_object_set_new(params, "ps_args", json_string(ps.p));
+	if (cli_rpc_call(r, "container.top", params, 0, &res, &e) != 0) {
+		rc = cli_error(self, "%s: %s", argv[1], e.message != NULL ?
+		    e.message : "failed");
+		goto out;
+	}
+	if (top_print(res) != 0)
+		cli_error(self, "%s: the node's answer is not a process "
+		    "table", argv[1]);
+	else
+		rc = CLI_EXIT_OK;
+out:
+	json_decref(res);
+	cli_rpc_error_clear(&e);
+	cli_rpc_close(r);
+	cli_target_free(&t);
+	cli_ctx_close(&x);
+	free(ps.p);
 	free(cause);
 	return (rc);
 }

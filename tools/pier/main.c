@@ -44,6 +44,7 @@ extern const struct cli_cmd cli_cmd_shell;
 extern const struct cli_cmd cli_cmd_start;
 extern const struct cli_cmd cli_cmd_stats;
 extern const struct cli_cmd cli_cmd_stop;
+extern const struct cli_cmd cli_cmd_top;
 extern const struct cli_cmd cli_cmd_unpause;
 extern const struct cli_cmd cli_cmd_update;
 extern const struct cli_cmd cli_cmd_version;
@@ -78,6 +79,7 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_start,
 	&cli_cmd_stats,
 	&cli_cmd_stop,
+	&cli_cmd_top,
 	&cli_cmd_unpause,
 	&cli_cmd_update,
 	&cli_cmd_version,
