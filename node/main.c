@@ -42,7 +42,8 @@ usage(FILE *fp)
 
 	fprintf(fp, "usage: pierd [--state-dir DIR] [--listen HOST:PORT ...] "
 	    "[--log-level LEVEL]\n"
-	    "             [--docker-host HOST]\n"
+	    "             [--docker-host HOST] [--audit-size BYTES] "
+	    "[--audit-keep N]\n"
 	    "       pierd COMMAND [ARGS]\n\n"
 	    "Runs the Pier node until SIGINT or SIGTERM (SIGHUP re-reads the "
 	    "access keys).\n\n"
@@ -56,7 +57,11 @@ usage(FILE *fp)
 	    "info)\n"
 	    "  --docker-host HOST   the engine: unix:///PATH or tcp://HOST:PORT"
 	    "\n                       (default $DOCKER_HOST, else %s)\n"
-	    "\nCommands:\n", NODE_PORT, NODE_PORT, DK_DEFAULT_HOST);
+	    "  --audit-size BYTES   rotate the audit log past this size "
+	    "(default %u)\n"
+	    "  --audit-keep N       rotated audit files kept (default %d)\n"
+	    "\nCommands:\n", NODE_PORT, NODE_PORT, DK_DEFAULT_HOST,
+	    NODE_AUDIT_MAX_BYTES, NODE_AUDIT_KEEP);
 	for (i = 0; i < NCMDS; i++)
 		fprintf(fp, "  %-8s %s\n", pierd_cmds[i].name,
 		    pierd_cmds[i].summary);
@@ -94,12 +99,15 @@ parse_run(int argc, char **argv, struct node_config *cfg)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "docker-host", required_argument, NULL, 'D' },
+		{ "audit-size", required_argument, NULL, 'S' },
+		{ "audit-keep", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sockaddr_storage	 ss;
-	char			*cause = NULL;
+	char			*cause = NULL, *end;
+	long long		 num;
 	int			 ch;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -129,6 +137,21 @@ parse_run(int argc, char **argv, struct node_config *cfg)
 		case 'D':
 			free(cfg->docker_host);
 			cfg->docker_host = strdup(optarg);
+			break;
+		case 'S':
+		case 'K':
+			num = strtoll(optarg, &end, 10);
+			if (*end != '\0' || end == optarg || num < (ch == 'S' ?
+			    1024 : 1) || num > (ch == 'S' ? (1LL << 40) : 100)) {
+				fprintf(stderr, "pierd: --audit-%s wants %s\n",
+				    ch == 'S' ? "size" : "keep", ch == 'S' ?
+				    "bytes, 1024 or more" : "1 to 100");
+				return (NODE_EXIT_USAGE);
+			}
+			if (ch == 'S')
+				cfg->audit_max_bytes = (size_t)num;
+			else
+				cfg->audit_keep = (unsigned)num;
 			break;
 		case 'h':
 			usage(stdout);

@@ -45,13 +45,16 @@ jget() {
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
-# start_node STATE PORT DOCKERHOST LOG: pierd in the background, ready.
+# start_node STATE PORT DOCKERHOST LOG [OPTION...]: pierd in the
+# background, ready.
 start_node() {
-	"$pierd" --state-dir "$1" --listen "127.0.0.1:$2" \
-		--docker-host "$3" --log-level debug >>"$4" 2>&1 &
+	local st=$1 pt=$2 dh=$3 lg=$4
+	shift 4
+	"$pierd" --state-dir "$st" --listen "127.0.0.1:$pt" \
+		--docker-host "$dh" --log-level debug "$@" >>"$lg" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 100); do
-		grep -q ' ready: ' "$4" 2>/dev/null && return 0
+		grep -q ' ready: ' "$lg" 2>/dev/null && return 0
 		sleep 0.05
 	done
 	return 1
@@ -167,12 +170,25 @@ check "and is out afterwards" [ $rc -eq 1 ]
 # A node whose Docker is down serves and says so.
 port2=$(free_port)
 check "a second pierd starts with Docker unreachable" \
-	start_node "$tmp/state2" "$port2" "unix://$tmp/no-docker.sock" "$tmp/pierd2.log"
+	start_node "$tmp/state2" "$port2" "unix://$tmp/no-docker.sock" \
+	"$tmp/pierd2.log" --audit-size 1024 --audit-keep 2
 key2=$("$pierd" key show --state-dir "$tmp/state2" 2>/dev/null)
 PIER_CONFIG_DIR=$admin "$pier" join "$key2" --name n2 >/dev/null 2>&1
 out=$(PIER_CONFIG_DIR=$admin "$pier" info n2 2>&1); rc=$?
 check "pier info on it says Docker is unavailable and why" \
 	eval '[ $rc -eq 0 ] && has "$out" "Docker:         unavailable: cannot reach Docker at unix://$tmp/no-docker.sock"'
+for i in $(seq 14); do
+	PIER_CONFIG_DIR=$admin "$pier" key create n2 --name "k$i" \
+		--role viewer >/dev/null 2>&1
+done
+out=$(ls "$tmp/state2"; wc -c "$tmp/state2"/audit.log*)
+check "the audit log rotates by --audit-size and keeps --audit-keep files" \
+	eval '[ -f "$tmp/state2/audit.log.2" ] && [ ! -e "$tmp/state2/audit.log.3" ] && [ $(stat -c %s "$tmp/state2/audit.log") -le 1024 ]'
+out=$(PIER_CONFIG_DIR=$admin "$pier" audit n2 --json 2>&1)
+check "pier audit reads across the rotated files, newest last" \
+	eval '[ "$(python3 -c "import json,sys; j=json.loads(sys.argv[1]); print(j[-1][\"target\"])" "$out")" = "k14 (viewer)" ]'
+out=$("$pierd" --audit-keep 0 2>&1); rc=$?
+check "pierd refuses --audit-keep 0" eval '[ $rc -eq 2 ] && has "$out" "audit-keep wants 1 to 100"'
 
 # Mistakes.
 out=$(PIER_CONFIG_DIR=$admin "$pier" info 2>&1); rc=$?
