@@ -775,6 +775,29 @@ term_screen_feed(struct term_screen *s, const void *buf, size_t len)
 	s->seq += len;
 }
 
+/* After a resize: libvterm 0.1.4 keeps a scroll region that no longer
+ * fits and then scrolls with a negative memmove (\e[5;20r, 1 row, \n).
+ * Reset the region, as xterm does on a resize, keeping the cursor where
+ * it is; a sequence the program is in the middle of is cut (CAN) and
+ * its first bytes given again, so libvterm is back where it was. */
+static void
+reset_region(struct term_screen *s)
+{
+	VTermPos pos;
+	char cup[32];
+	int n;
+
+	if (s->gstate != TERM__G_TEXT || s->utf8_need != 0)
+		vterm_input_write(s->vt, "\030", 1);
+	vterm_state_get_cursorpos(s->st, &pos);
+	vterm_input_write(s->vt, "\033[r", 3);
+	n = snprintf(cup, sizeof cup, "\033[%d;%dH", pos.row + 1, pos.col + 1);
+	vterm_input_write(s->vt, cup, (size_t)n);
+	if ((s->gstate != TERM__G_TEXT || s->utf8_need != 0) &&
+	    !s->tail_lost && s->hold_len == 0)
+		vterm_input_write(s->vt, s->tail, s->tail_len);
+}
+
 /* Resizes the screen: new grids first, so libvterm's callback cannot
  * fail halfway. */
 int
@@ -796,6 +819,7 @@ term_screen_resize(struct term_screen *s, int rows, int cols)
 	vterm_set_size(s->vt, rows, cols);
 	grid_free(&s->pend[0]);
 	grid_free(&s->pend[1]);
+	reset_region(s);
 	return (0);
 }
 

@@ -319,6 +319,15 @@ test_resize_and_seq(void)
 	 * character there. */
 	ASSERT_EQ(term_screen_resize(s, 1, 1), -EINVAL);
 	ASSERT_OK(term_screen_resize(s, 1, 2));
+	/* libvterm would scroll a region that no longer fits with a
+	 * negative memmove; the region is reset on a resize. */
+	ASSERT_OK(term_screen_resize(s, 24, 80));
+	feed(s, "\033[5;20r\033[3");
+	ASSERT_OK(term_screen_resize(s, 1, 29));
+	feed(s, "1mred\n\n\n\033[5;20r");
+	ASSERT_OK(term_screen_resize(s, 2, 29));
+	feed(s, "\n\n\n");
+	ASSERT_OK(term_screen_resize(s, 1, 2));
 	feed(s, "\xe4\xb8\xad wide into one cell\r\n");
 	ASSERT_OK(term_screen_resize(s, 500, 200));
 	term_screen_size(s, &rows, &cols);
