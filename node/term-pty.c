@@ -46,7 +46,7 @@ struct term_pty {
 	uv_loop_t		*loop;
 	uv_poll_t		 poll;	/* master fd */
 	uv_signal_t		 sigchld;
-	uv_timer_t		 timer;	/* drain wait, then kill wait */
+	uv_timer_t		 timer;	/* drain, then kill wait */
 	int			 fd;	/* master, -1 once closed */
 	int			 pid;
 
@@ -57,7 +57,7 @@ struct term_pty {
 	void			*close_arg;
 
 	char			*rbuf;
-	char			*wq;	/* input queue: wq[woff..wlen) */
+	char			*wq;	/* input: wq[woff..wlen) */
 	size_t			 woff;
 	size_t			 wlen;
 	size_t			 wmax;
