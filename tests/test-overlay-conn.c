@@ -641,6 +641,52 @@ test_refuse_and_drop(void)
 	fx_done(&f);
 }
 
+/* Channel 0 overtakes a bulk stream queued before it, both ways. */
+static void
+test_control_overtakes_bulk(void)
+{
+	static uint8_t bulk[OVL_CHAN_QUEUE];
+	struct fx f;
+	struct fx_dial r;
+	struct fx_sink s0, s1;
+	struct ovl_chan *ch;
+	const char *addrs[1];
+	size_t bulk_at_ctl;
+
+	fx_init(&f);
+	fx_listen(&f);
+	addrs[0] = f.addr;
+	fx_dial(&f, addrs, 1, f.psk, 3000, &r);
+	ASSERT_OK(r.status);
+	memset(&s0, 0, sizeof s0);
+	memset(&s1, 0, sizeof s1);
+	ovl_chan_set_cbs(ovl_conn_control(r.conn), &fx_sink_cbs, &s0);
+	ASSERT_OK(ovl_conn_chan_open(r.conn, &ch));
+	ovl_chan_set_cbs(ch, &fx_sink_cbs, &s1);
+	ASSERT_OK(ovl_chan_write(ch, bulk, sizeof bulk));	/* 1 MiB */
+	ASSERT_OK(ovl_chan_write(ovl_conn_control(r.conn), "{\"id\":7}",
+	    8));
+	ASSERT(fx_run_until(&f, &s0.any, 5000));
+	bulk_at_ctl = s1.len;
+	/*
+	 * Channel 0 waits only for bulk already on the wire: the window sent
+	 * before it, and what the node's echo had in flight (a grant, one
+	 * write batch). The rest of the megabyte queued before it comes after;
+	 * without priority it would all come first.
+	 */
+	ASSERT_LE(bulk_at_ctl, 2 * OVL_WINDOW + OVL_WRITE_HIGH);
+	ASSERT_EQ(s0.len, 8);
+	while (s1.len < sizeof bulk && fx_run_until(&f, &s1.eof, 50) == 0)
+		;
+	ASSERT_EQ(s1.len, sizeof bulk);
+	printf("# channel 0 echoed with %zu of %zu bulk bytes back\n",
+	    bulk_at_ctl, sizeof bulk);
+	free(s0.buf);
+	free(s1.buf);
+	ovl_conn_close(r.conn, OVL_GA_NORMAL, NULL);
+	fx_done(&f);
+}
+
 /* Closing a server closes its clients with a reason. */
 static void
 test_server_close(void)
@@ -670,4 +716,5 @@ TEST_MAIN(T(test_echo_v4), T(test_echo_v6), T(test_candidates),
     T(test_wrong_psk), T(test_revoke), T(test_keepalive_idle),
     T(test_reconnect), T(test_rekey_live), T(test_backpressure),
     T(test_close_in_callback), T(test_refuse_and_drop),
+    T(test_control_overtakes_bulk),
     T(test_server_close))
