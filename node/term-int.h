@@ -9,7 +9,7 @@
 #include "term.h"
 
 #define TERM__PROBE_MAX	64	/* libvterm output a probe keeps */
-#define TERM__TAIL_MAX	256	/* an open sequence kept for a repaint */
+#define TERM__TAIL_MAX	256	/* open sequence kept for a repaint */
 
 /* Where libvterm's parser is, as the feed guard follows it. */
 enum term__gstate {
@@ -113,6 +113,14 @@ struct term__cell *term__grid_cell(const struct term__grid *g, int row,
 /* Fills s->row with row r of grid g as libvterm cells. */
 void term__read_row(struct term_screen *s, const struct term__grid *g,
     int r);
+
+/* term-guard.c */
+
+/* Passes program output to libvterm through the guard. */
+void term__guard_feed(struct term_screen *s, const unsigned char *p,
+    size_t len);
+/* Puts libvterm right after a resize (resets the scroll region). */
+void term__guard_resized(struct term_screen *s);
 
 /* term-snap.c */
 
