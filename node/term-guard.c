@@ -195,7 +195,18 @@ term__guard_resized(struct term_screen *s)
 	vterm_input_write(s->vt, "\033[r", 3);
 	n = snprintf(cup, sizeof cup, "\033[%d;%dH", pos.row + 1, pos.col + 1);
 	vterm_input_write(s->vt, cup, (size_t)n);
-	if ((s->gstate != TERM__G_TEXT || s->utf8_need != 0) &&
-	    !s->tail_lost && s->hold_len == 0)
+	if ((s->gstate == TERM__G_TEXT && s->utf8_need == 0) ||
+	    s->hold_len > 0)
+		return;	/* nothing open, or held and not given yet */
+	if (!s->tail_lost && (s->gstate != TERM__G_CSI ||
+	    s->csi_seps <= CSI_SEPS_MAX)) {
 		vterm_input_write(s->vt, s->tail, s->tail_len);
+		return;
+	}
+	/* Not safely given again (it may hold arguments the guard kept
+	 * from libvterm): both start afresh from text. */
+	s->gstate = TERM__G_TEXT;
+	s->utf8_need = 0;
+	s->tail_len = 0;
+	s->tail_lost = 0;
 }
