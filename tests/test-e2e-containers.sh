@@ -209,9 +209,15 @@ err=$(cat "$tmp/err")
 out="$out / $err"
 check "a container that does not exist: a clear error, the others still done, exit 1" \
 	eval '[ $rc -eq 1 ] && has "$err" "pier start: n1/$p-nosuch: no such container: $p-nosuch" && has "$out" "^n1/$p-web2 /"'
-out=$(pc run n1 -l pier.test=1 -l $case_label pier-test/none-$$:latest true 2>&1); rc=$?
-check "run with an image that is not on the node says to pull it first" \
+out=$(pc run n1 --pull never -l pier.test=1 -l $case_label pier-test/none-$$:latest true 2>&1); rc=$?
+check "run --pull never with an image that is not on the node says to pull it first" \
 	eval '[ $rc -eq 1 ] && has "$out" "image pier-test/none-$$:latest not found on the node; pull it first"'
+pc run n1 -l pier.test=1 -l $case_label pier-test/none-$$:latest true >"$tmp/out" 2>"$tmp/err"; rc=$?
+out="rc $rc; stdout: $(cat "$tmp/out"); stderr: $(cat "$tmp/err")"
+check "run pulls a missing image first, its progress on stderr, and fails with the pull's reason (no registry here)" \
+	eval '[ $rc -eq 1 ] && [ ! -s "$tmp/out" ] && has "$(cat "$tmp/err")" "Unable to find image .pier-test/none-$$:latest. on n1; pulling it" && has "$(cat "$tmp/err")" "pier pull: n1: "'
+out=$(pc run n1 --pull sometimes $image 2>&1); rc=$?
+check "a bad --pull is a usage error" [ $rc -eq 2 ]
 
 # Usage mistakes.
 out=$(pc run n1 -p notaport $image 2>&1); rc=$?

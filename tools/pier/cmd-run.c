@@ -1,9 +1,10 @@
 /*
  * `pier run NODE [OPTIONS] IMAGE [CMD...]`: create a container on a node
  * and start it, with docker run's options; it always runs detached and
- * prints the new container's id (follow it with `pier logs -f`). The
- * image must be on the node: if it is not, the node says so and names
- * the pull command. `pier dup NODE/CONTAINER [OPTIONS]`: a copy of a
+ * prints the new container's id (follow it with `pier logs -f`). When
+ * the image is not on the node (container.create does not pull), it is
+ * pulled with `pier pull`'s progress on stderr, as docker run does, and
+ * the create is tried once more; --pull never leaves that out. `pier dup NODE/CONTAINER [OPTIONS]`: a copy of a
  * container's configuration with overrides, started if the source runs;
  * prints the copy's name.
  *
@@ -12,10 +13,12 @@
  * templates.h. Options stop at IMAGE, so the command keeps its own.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli-out.h"
@@ -25,6 +28,8 @@
 
 static int	run_main(const struct cli_cmd *, int, char **);
 static int	dup_main(const struct cli_cmd *, int, char **);
+
+extern const struct cli_cmd cli_cmd_pull;
 
 const struct cli_cmd cli_cmd_run = {
 	.name = "run",
@@ -53,7 +58,9 @@ const struct cli_cmd cli_cmd_run = {
 	    "  -i, --interactive     keep stdin open\n"
 	    "  -t, --tty             allocate a TTY\n"
 	    "  --privileged          every capability and device\n"
-	    "\nThe image must be on the node (pier pull NODE IMAGE).\n",
+	    "  --pull missing|never  pull the image when the node lacks it "
+	    "(default),\n"
+	    "                        or fail\n",
 };
 
 const struct cli_cmd cli_cmd_dup = {
@@ -246,10 +253,14 @@ set_limit(json_t *params, int cpus, const char *s, char **cause)
 	    cpus ? json_real((double)v / 1e9) : json_integer(v)));
 }
 
-/* Calls a create-like method on node and prints field of the result. */
+/*
+ * Calls a create-like method on node and prints field of the result.
+ * With missing not NULL, an image the node lacks sets *missing and
+ * prints nothing; params are not stolen then.
+ */
 static int
 call_print(const struct cli_cmd *self, const char *node, const char *method,
-    json_t *params, const char *field)
+    json_t *params, const char *field, int *missing)
 {
 	struct cli_ctx		 x;
 	struct cli_rpc		*r = NULL;
@@ -261,6 +272,8 @@ call_print(const struct cli_cmd *self, const char *node, const char *method,
 	int			 rc = CLI_EXIT_FAIL;
 
 	memset(&e, 0, sizeof(e));
+	if (missing != NULL)
+		json_incref(params);	/* the caller keeps its own */
 	if (cli_ctx_open(&x, &cause) != 0 || cli_rpc_open(&x, node, &r,
 	    &cause) != 0) {
 		cli_error(self, "%s", cause != NULL ? cause : "failed");
@@ -268,7 +281,13 @@ call_print(const struct cli_cmd *self, const char *node, const char *method,
 		goto out;
 	}
 	if (cli_rpc_call(r, method, params, 0, &res, &e) != 0) {
-		rc = cli_rpc_fail(self, cli_rpc_node(r), &e);
+		if (missing != NULL && e.name != NULL && strcmp(e.name,
+		    "not_found") == 0 && e.message != NULL && strncmp(
+		    e.message, "image ", 6) == 0 && strstr(e.message,
+		    "pull it first") != NULL)
+			*missing = 1;
+		else
+			rc = cli_rpc_fail(self, cli_rpc_node(r), &e);
 		goto out;
 	}
 	w = json_object_get(res, "warnings");
@@ -283,6 +302,34 @@ out:
 	cli_rpc_close(r);
 	cli_ctx_close(&x);
 	free(cause);
+	return (rc);
+}
+
+/* Pulls image on node as `pier pull` does, its output on stderr. */
+static int
+pull_image(const char *node, const char *image)
+{
+	char	*argv[4];
+	int	 saved, rc;
+
+	fprintf(stderr, "Unable to find image '%s' on %s; pulling it\n",
+	    image, node);
+	argv[0] = (char *)"pull";
+	argv[1] = (char *)node;
+	argv[2] = (char *)image;
+	argv[3] = NULL;
+	fflush(stdout);
+	saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
+	if (saved < 0 || dup2(2, 1) < 0) {
+		if (saved >= 0)
+			close(saved);
+		return (CLI_EXIT_FAIL);
+	}
+	rc = cli_cmd_pull.main(&cli_cmd_pull, 3, argv);
+	fflush(stdout);
+	if (dup2(saved, 1) < 0)
+		rc = CLI_EXIT_FAIL;
+	close(saved);
 	return (rc);
 }
 
@@ -329,13 +376,14 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "tty", no_argument, NULL, 't' },
 		{ "privileged", no_argument, NULL, 'X' },
+		{ "pull", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'Z' },
 		{ NULL, 0, NULL, 0 }
 	};
 	json_t		*p;	/* owned */
-	const char	*node;
+	const char	*node, *image;
 	char		*cause = NULL;
-	int		 ch, err = 0, i;
+	int		 ch, err = 0, i, pull = 1, missing = 0, rc;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0)
 		return (argc < 2 ? cli_usage(self) : cli_help(self));
@@ -387,6 +435,14 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 			err = json_object_set_new(p, ch == 'i' ? "stdin" :
 			    ch == 't' ? "tty" : "privileged", json_true());
 			break;
+		case 'L':
+			if (strcmp(optarg, "missing") != 0 &&
+			    strcmp(optarg, "never") != 0)
+				err = cli__error(&cause, -EINVAL, "--pull: "
+				    "expected missing or never, not %s",
+				    optarg);
+			pull = strcmp(optarg, "never") != 0;
+			break;
 		case 'Z':
 			json_decref(p);
 			return (cli_help(self));
@@ -405,10 +461,22 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 		json_decref(p);
 		return (cli_usage(self));
 	}
-	(void)json_object_set_new(p, "image", json_string(argv[optind + 1]));
+	image = argv[optind + 1];
+	(void)json_object_set_new(p, "image", json_string(image));
 	for (i = optind + 2; i < argc; i++)
 		(void)push(p, "cmd", json_string(argv[i]));
-	return (call_print(self, node, "container.create", p, "id"));
+	if (!pull)
+		return (call_print(self, node, "container.create", p, "id",
+		    NULL));
+	rc = call_print(self, node, "container.create", p, "id", &missing);
+	if (missing) {
+		rc = pull_image(node, image);
+		if (rc == CLI_EXIT_OK)
+			rc = call_print(self, node, "container.create",
+			    json_incref(p), "id", NULL);
+	}
+	json_decref(p);
+	return (rc);
 }
 
 /* `pier dup NODE/CONTAINER [OPTIONS]`. */
@@ -473,7 +541,7 @@ dup_main(const struct cli_cmd *self, int argc, char **argv)
 		return (err == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL);
 	}
 	(void)json_object_set_new(p, "id", json_string(t.container));
-	rc = call_print(self, t.node, "container.duplicate", p, "name");
+	rc = call_print(self, t.node, "container.duplicate", p, "name", NULL);
 	cli_target_free(&t);
 	return (rc);
 }
