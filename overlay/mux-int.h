@@ -105,7 +105,7 @@ void ovl__chan_notify_close(struct ovl_chan *c, int status);
 void ovl__chan_remove(struct ovl_chan *c, int status);
 /* Counts consumed bytes; grants credit after half a window. */
 void ovl__chan_consumed(struct ovl_chan *c, size_t n);
-/* Hands bytes (or EOF when len is 0) to the user. */
+/* Hands bytes (or EOF when len is 0) to the user; caller holds a ref. */
 void ovl__chan_deliver(struct ovl_chan *c, const uint8_t *p, size_t len);
 /* Ends a channel once both sides have finished. */
 void ovl__chan_maybe_finish(struct ovl_chan *c);

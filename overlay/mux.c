@@ -280,15 +280,12 @@ ovl__chan_consumed(struct ovl_chan *c, size_t n)
 	}
 }
 
-/* Hands bytes (or EOF when len is 0) to the user. */
+/* Hands bytes (or EOF when len is 0) to the user; the caller holds a ref. */
 void
 ovl__chan_deliver(struct ovl_chan *c, const uint8_t *p, size_t len)
 {
-	if (c->cbs.on_data != NULL) {
-		c->refs++;
+	if (c->cbs.on_data != NULL)
 		c->cbs.on_data(c, p, len, c->arg);
-		ovl__chan_unref(c);
-	}
 }
 
 /* Ends a channel once both sides have finished. */
