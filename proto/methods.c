@@ -368,7 +368,8 @@ const struct proto_method proto_methods[] = {
 	  .params = audit_read_params,
 	  .summary = "read the node's audit log, newest last",
 	  .result = "{entries: [{time, client, client_name, key, role, method, "
-	  "target, outcome, error}]}" },
+	  "target, outcome, error}], truncated: the newest that fit one "
+	  "message were kept}" },
 	{ .name = "container.create", .role = ADMIN, .flags = RW | DK,
 	  .params = container_create_params,
 	  .summary = "create a container, and start it unless start is false",

@@ -661,6 +661,53 @@ test_keys_and_audit(void)
 	fx_stop(&fx);
 }
 
+/* An audit read larger than a message keeps the newest that fit. */
+static void
+test_audit_read_fits_a_message(void)
+{
+	struct node_audit_entry	 ae;
+	struct fx		 fx;
+	struct cl		 c;
+	uint8_t			 s[OVL_KEY_LEN];
+	char			 big[NODE_AUDIT_FIELD_MAX + 1];
+	json_t			*r, *ents;	/* owned, borrowed */
+	size_t			 n;
+	int			 i;
+
+	fx_start(&fx, "down", 0);
+	admin_secret(&fx, s);
+	memset(&ae, 0, sizeof(ae));
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ae.method = "container.start";
+	ae.outcome = "ok";
+	ae.error = big;
+	for (i = 0; i < 2500; i++) {
+		ae.target = i == 2499 ? "last" : "c";
+		ASSERT_OK(node_audit_write(&fx.node->audit, &ae));
+	}
+	cl_dial(&fx, &c, s);
+	r = cl_call(&c, "audit.read", json_pack("{s:i}", "tail", 10000));
+	ASSERT_NOT_NULL(json_object_get(r, "result"));
+	ASSERT(json_is_true(json_object_get(json_object_get(r, "result"),
+	    "truncated")));
+	ents = json_object_get(json_object_get(r, "result"), "entries");
+	n = json_array_size(ents);
+	ASSERT_GT(n, 1000);
+	ASSERT_LT(n, 2500);
+	ASSERT_STREQ(json_string_value(json_object_get(json_array_get(ents,
+	    n - 1), "target")), "last");
+	json_decref(r);
+	r = cl_call(&c, "audit.read", json_pack("{s:i}", "tail", 5));
+	ASSERT(json_is_false(json_object_get(json_object_get(r, "result"),
+	    "truncated")));
+	ASSERT_EQ(json_array_size(json_object_get(json_object_get(r,
+	    "result"), "entries")), 5);
+	json_decref(r);
+	cl_close(&c);
+	fx_stop(&fx);
+}
+
 /* Stream channels: one must be open before the request that names it. */
 static void
 test_stream_channel(void)
@@ -800,6 +847,7 @@ TEST_MAIN(
 	T(test_oversized_closes_only_that_conn),
 	T(test_inflight_bound_and_cleanup),
 	T(test_keys_and_audit),
+	T(test_audit_read_fits_a_message),
 	T(test_stream_channel),
 	T(test_audit_rotation),
 	T(test_resolve_match)
