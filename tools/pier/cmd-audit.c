@@ -148,6 +148,10 @@ audit_main(const struct cli_cmd *self, int argc, char **argv)
 		cli_error(self, "cannot print the entries");
 	else
 		rc = CLI_EXIT_OK;
+	if (json_is_true(json_object_get(res, "truncated")))
+		fprintf(stderr, "pier audit: only the newest %zu entries fit "
+		    "one reply; use --since to page back\n",
+		    json_array_size(entries));
 out:
 	json_decref(res);
 	cli_rpc_error_clear(&e);
