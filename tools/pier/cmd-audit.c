@@ -150,7 +150,7 @@ audit_main(const struct cli_cmd *self, int argc, char **argv)
 		rc = CLI_EXIT_OK;
 	if (json_is_true(json_object_get(res, "truncated")))
 		fprintf(stderr, "pier audit: only the newest %zu entries fit "
-		    "one reply; use --since to page back\n",
+		    "one reply (the log holds more)\n",
 		    json_array_size(entries));
 out:
 	json_decref(res);
