@@ -339,6 +339,32 @@ enum cmd_retval cmd_container_logs(struct cmd_req *r);
 enum cmd_retval cmd_events_subscribe(struct cmd_req *r);
 /* image.pull (cmd-image-pull.c). */
 enum cmd_retval cmd_image_pull(struct cmd_req *r);
+/* image.list (cmd-image.c). */
+enum cmd_retval cmd_image_list(struct cmd_req *r);
+/* image.inspect (cmd-image.c). */
+enum cmd_retval cmd_image_inspect(struct cmd_req *r);
+/* image.remove (cmd-image.c). */
+enum cmd_retval cmd_image_remove(struct cmd_req *r);
+/* image.prune (cmd-image.c). */
+enum cmd_retval cmd_image_prune(struct cmd_req *r);
+/*
+ * Prune filters for the engine: dangling ("dangling=true", or NULL for
+ * none) and label=K[=V] for each string of labels (a new reference, NULL
+ * when out of memory) (cmd-image.c).
+ */
+json_t	*node_prune_filters(const json_t *labels, const char *dangling);
+/* volume.list (cmd-volume.c). */
+enum cmd_retval cmd_volume_list(struct cmd_req *r);
+/* volume.create (cmd-volume.c). */
+enum cmd_retval cmd_volume_create(struct cmd_req *r);
+/* volume.remove (cmd-volume.c). */
+enum cmd_retval cmd_volume_remove(struct cmd_req *r);
+/* volume.prune (cmd-volume.c). */
+enum cmd_retval cmd_volume_prune(struct cmd_req *r);
+/* network.list (cmd-network.c). */
+enum cmd_retval cmd_network_list(struct cmd_req *r);
+/* network.inspect (cmd-network.c). */
+enum cmd_retval cmd_network_inspect(struct cmd_req *r);
 /* stats.subscribe (cmd-stats.c). */
 enum cmd_retval cmd_stats_subscribe(struct cmd_req *r);
 /* container.stats (cmd-stats.c). */

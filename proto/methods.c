@@ -245,6 +245,7 @@ static const struct proto_field image_list_params[] = {
 
 static const struct proto_field image_prune_params[] = {
 	F_BOOL("all", "remove every unused image, not only dangling ones"),
+	F_STRV("labels", 32, 512, "only images with these labels: K or K=V"),
 	F_END
 };
 
@@ -345,6 +346,11 @@ static const struct proto_field volume_create_params[] = {
 	  .max_len = 4096, .doc = "labels" },
 	{ .name = "options", .type = PROTO_T_MAP, .max = 64,
 	  .max_len = 4096, .doc = "driver options" },
+	F_END
+};
+
+static const struct proto_field volume_prune_params[] = {
+	F_STRV("labels", 32, 512, "only volumes with these labels: K or K=V"),
 	F_END
 };
 
@@ -456,11 +462,13 @@ const struct proto_method proto_methods[] = {
 	{ .name = "image.list", .role = VIEWER, .flags = RO | DK,
 	  .params = image_list_params,
 	  .summary = "list images",
-	  .result = "{images: [{id, tags, size, created, containers}]}" },
+	  .result = "{images: [{id, tags, digests, size, created, "
+	  "containers, parent, labels}]}" },
 	{ .name = "image.prune", .role = ADMIN, .flags = RW | DK,
 	  .params = image_prune_params,
 	  .summary = "remove unused images",
-	  .result = "{deleted: [string], reclaimed: bytes}" },
+	  .result = "{deleted: [string], untagged: [string], "
+	  "reclaimed: bytes}" },
 	{ .name = "image.pull", .role = ADMIN, .flags = RW | DK | ST,
 	  .params = image_pull_params, .stream = PROTO_STREAM_PULL,
 	  .summary = "pull an image, reporting progress per layer",
@@ -491,7 +499,8 @@ const struct proto_method proto_methods[] = {
 	{ .name = "network.list", .role = VIEWER, .flags = RO | DK,
 	  .params = no_params,
 	  .summary = "list networks",
-	  .result = "{networks: [{id, name, driver, scope}]}" },
+	  .result = "{networks: [{id, name, driver, scope, internal, ipv6, "
+	  "created, labels}]}" },
 	{ .name = "node.info", .role = VIEWER, .flags = RO,
 	  .params = no_params,
 	  .summary = "the node, its host and its Docker engine",
@@ -530,14 +539,14 @@ const struct proto_method proto_methods[] = {
 	{ .name = "volume.create", .role = ADMIN, .flags = RW | DK,
 	  .params = volume_create_params,
 	  .summary = "create a volume",
-	  .result = "{name}" },
+	  .result = "{name, driver, mountpoint}" },
 	{ .name = "volume.list", .role = VIEWER, .flags = RO | DK,
 	  .params = no_params,
 	  .summary = "list volumes",
-	  .result = "{volumes: [{name, driver, mountpoint, created, "
+	  .result = "{volumes: [{name, driver, mountpoint, created, scope, "
 	  "labels}]}" },
 	{ .name = "volume.prune", .role = ADMIN, .flags = RW | DK,
-	  .params = no_params,
+	  .params = volume_prune_params,
 	  .summary = "remove volumes no container uses",
 	  .result = "{deleted: [string], reclaimed: bytes}" },
 	{ .name = "volume.remove", .role = ADMIN, .flags = RW | DK,

@@ -255,4 +255,28 @@ int	 cli_target_parse(struct cli_book *b, const char *arg,
 /* Frees what a target holds. */
 void	 cli_target_free(struct cli_target *t);
 
+/* link.c */
+
+/* One node's connection for a command's calls in a row. */
+struct cli_link {
+	struct cli_ctx	 x;
+	struct cli_rpc	*r;
+	int		 ctx_open;
+};
+
+/* Connects to node (NULL: the only one); an exit code, errors printed. */
+int	 cli_link_open(const struct cli_cmd *cmd, struct cli_link *l,
+	    const char *node);
+/* Calls method (params stolen): CLI_EXIT_OK with *res (owned) or printed. */
+int	 cli_link_call(const struct cli_cmd *cmd, struct cli_link *l,
+	    const char *method, json_t *params, json_t **res);
+/* Closes what cli_link_open opened (safe to call twice). */
+void	 cli_link_close(struct cli_link *l);
+/* Tells whether name is a joined node's name. */
+int	 cli_is_node(const char *name);
+/* Prompts on stderr, reads a line of stdin (*line malloc'd); -ENODATA. */
+int	 cli_ask_line(const char *prompt, char **line) WARN_UNUSED_RESULT;
+/* Prints "WARNING! warning" and asks [y/N] as docker does; 1 for yes. */
+int	 cli_confirm(const char *warning);
+
 #endif

@@ -23,6 +23,8 @@ extern const struct cli_cmd cli_cmd_dup;
 extern const struct cli_cmd cli_cmd_events;
 extern const struct cli_cmd cli_cmd_exec;
 extern const struct cli_cmd cli_cmd_help;
+extern const struct cli_cmd cli_cmd_image;
+extern const struct cli_cmd cli_cmd_images;
 extern const struct cli_cmd cli_cmd_info;
 extern const struct cli_cmd cli_cmd_inspect;
 extern const struct cli_cmd cli_cmd_join;
@@ -30,6 +32,8 @@ extern const struct cli_cmd cli_cmd_key;
 extern const struct cli_cmd cli_cmd_kill;
 extern const struct cli_cmd cli_cmd_kill_session;
 extern const struct cli_cmd cli_cmd_logs;
+extern const struct cli_cmd cli_cmd_network;
+extern const struct cli_cmd cli_cmd_networks;
 extern const struct cli_cmd cli_cmd_nodes;
 extern const struct cli_cmd cli_cmd_pause;
 extern const struct cli_cmd cli_cmd_ping;
@@ -38,6 +42,7 @@ extern const struct cli_cmd cli_cmd_pull;
 extern const struct cli_cmd cli_cmd_rename;
 extern const struct cli_cmd cli_cmd_restart;
 extern const struct cli_cmd cli_cmd_rm;
+extern const struct cli_cmd cli_cmd_rmi;
 extern const struct cli_cmd cli_cmd_run;
 extern const struct cli_cmd cli_cmd_sessions;
 extern const struct cli_cmd cli_cmd_shell;
@@ -48,6 +53,8 @@ extern const struct cli_cmd cli_cmd_top;
 extern const struct cli_cmd cli_cmd_unpause;
 extern const struct cli_cmd cli_cmd_update;
 extern const struct cli_cmd cli_cmd_version;
+extern const struct cli_cmd cli_cmd_volume;
+extern const struct cli_cmd cli_cmd_volumes;
 
 /* Every command, sorted by name. */
 static const struct cli_cmd *const cli_cmds[] = {
@@ -58,6 +65,8 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_events,
 	&cli_cmd_exec,
 	&cli_cmd_help,
+	&cli_cmd_image,
+	&cli_cmd_images,
 	&cli_cmd_info,
 	&cli_cmd_inspect,
 	&cli_cmd_join,
@@ -65,6 +74,8 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_kill,
 	&cli_cmd_kill_session,
 	&cli_cmd_logs,
+	&cli_cmd_network,
+	&cli_cmd_networks,
 	&cli_cmd_nodes,
 	&cli_cmd_pause,
 	&cli_cmd_ping,
@@ -73,6 +84,7 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_rename,
 	&cli_cmd_restart,
 	&cli_cmd_rm,
+	&cli_cmd_rmi,
 	&cli_cmd_run,
 	&cli_cmd_sessions,
 	&cli_cmd_shell,
@@ -83,6 +95,8 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_unpause,
 	&cli_cmd_update,
 	&cli_cmd_version,
+	&cli_cmd_volume,
+	&cli_cmd_volumes,
 };
 #define NCMDS	(sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 

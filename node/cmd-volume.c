@@ -1,0 +1,234 @@
+/*
+ * volume.list, volume.create, volume.remove and volume.prune. The list
+ * answers rows in our own names for `pier volumes`; create sends the
+ * labels and driver options as the caller gave them (the schema bounds
+ * them); remove and prune answer what went. The engine resolves names
+ * and says 404 (not_found) or 409 (conflict: in use).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "node.h"
+
+/* A string member or "". */
+static const char *
+jstr(const json_t *o, const char *k)
+{
+	const char	*s = json_string_value(json_object_get(o, k));
+
+	return (s != NULL ? s : "");
+}
+
+/* The client left: stop the engine request held in data. */
+static void
+req_cancel(struct cmd_req *r)
+{
+	if (r->data != NULL)
+		dk_req_cancel(r->data);
+}
+
+/* Holds req in r until its callback, so a client leaving cancels it. */
+static enum cmd_retval
+req_wait(struct cmd_req *r, struct dk_req *req, int err)
+{
+	if (err != 0)
+		return (cmd_fail_docker(r, NULL, err));
+	r->data = req;
+	r->on_cancel = req_cancel;
+	return (CMD_WAIT);
+}
+
+/* Ends r after a failed request; returns whether it failed. */
+static int
+req_failed(struct cmd_req *r, struct dk_req *req, int status, json_t *res)
+{
+	r->data = NULL;
+	r->on_cancel = NULL;
+	if (status == 0)
+		return (0);
+	json_decref(res);
+	(void)cmd_fail_docker(r, req, status);
+	return (1);
+}
+
+/* One row of volume.list from an engine volume (a new reference). */
+static json_t *
+list_row(const json_t *v)
+{
+	const json_t	*labels = json_object_get(v, "Labels");
+
+	return (json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}",
+	    "name", jstr(v, "Name"),
+	    "driver", jstr(v, "Driver"),
+	    "mountpoint", jstr(v, "Mountpoint"),
+	    "created", jstr(v, "CreatedAt"),
+	    "scope", jstr(v, "Scope"),
+	    "labels", json_is_object(labels) ? labels : json_null()));
+}
+
+/* The list arrived: answer the rows. */
+static void
+on_list(struct dk_req *req, int status, json_t *res, void *arg)
+{
+	struct cmd_req	*r = arg;
+	const json_t	*vols;
+	json_t		*rows;	/* owned */
+	size_t		 i;
+
+	if (req_failed(r, req, status, res))
+		return;
+	vols = json_object_get(res, "Volumes");
+	rows = json_array();
+	for (i = 0; rows != NULL && i < json_array_size(vols); i++) {
+		if (json_array_append_new(rows,
+		    list_row(json_array_get(vols, i))) != 0) {
+			json_decref(rows);
+			rows = NULL;
+		}
+	}
+	json_decref(res);
+	if (rows == NULL) {
+		(void)cmd_fail(r, PROTO_E_INTERNAL, "out of memory");
+		return;
+	}
+	(void)cmd_reply(r, json_pack("{s:o}", "volumes", rows));
+}
+
+/* volume.list. */
+enum cmd_retval
+cmd_volume_list(struct cmd_req *r)
+{
+	struct dk_client	*dk;
+	struct dk_req		*req = NULL;
+	int			 err;
+
+	dk = cmd_docker(r);
+	if (dk == NULL)
+		return (CMD_ERROR);
+	err = dk_volume_list(dk, NULL, on_list, r, &req);
+	return (req_wait(r, req, err));
+}
+
+/* The volume exists: answer its name, driver and mount point. */
+static void
+on_create(struct dk_req *req, int status, json_t *res, void *arg)
+{
+	struct cmd_req	*r = arg;
+
+	if (req_failed(r, req, status, res))
+		return;
+	cmd_set_target(r, "%s", jstr(res, "Name"));
+	(void)cmd_reply(r, json_pack("{s:s, s:s, s:s}",
+	    "name", jstr(res, "Name"),
+	    "driver", jstr(res, "Driver"),
+	    "mountpoint", jstr(res, "Mountpoint")));
+	json_decref(res);
+}
+
+/* volume.create. */
+enum cmd_retval
+cmd_volume_create(struct cmd_req *r)
+{
+	struct dk_client	*dk;
+	struct dk_req		*req = NULL;
+	struct dk_path		 p;
+	const json_t		*labels, *opts;
+	json_t			*body;	/* owned */
+	const char		*name;
+	int			 err;
+
+	name = proto_param_str(r->params, "name", NULL);
+	cmd_set_target(r, "%s", name != NULL ? name : "(new)");
+	dk = cmd_docker(r);
+	if (dk == NULL)
+		return (CMD_ERROR);
+	labels = json_object_get(r->params, "labels");
+	opts = json_object_get(r->params, "options");
+	body = json_pack("{s:s, s:s?, s:o, s:o}",
+	    "Driver", proto_param_str(r->params, "driver", "local"),
+	    "Name", name,
+	    "Labels", labels != NULL ? json_deep_copy(labels) : json_object(),
+	    "DriverOpts", opts != NULL ? json_deep_copy(opts) : json_object());
+	if (body == NULL)
+		return (cmd_fail(r, PROTO_E_INTERNAL, "out of memory"));
+	dk_path_init(&p, "/volumes/create", NULL, NULL);
+	err = dk_path_request(dk, &p, "POST", body, 0, on_create, r, &req);
+	dk_path_free(&p);
+	json_decref(body);
+	return (req_wait(r, req, err));
+}
+
+/* The volume is gone: answer its name. */
+static void
+on_remove(struct dk_req *req, int status, json_t *res, void *arg)
+{
+	struct cmd_req	*r = arg;
+
+	if (req_failed(r, req, status, res))
+		return;
+	json_decref(res);
+	(void)cmd_reply(r, json_pack("{s:s}", "name", r->target));
+}
+
+/* volume.remove. */
+enum cmd_retval
+cmd_volume_remove(struct cmd_req *r)
+{
+	struct dk_client	*dk;
+	struct dk_req		*req = NULL;
+	const char		*id = proto_param_str(r->params, "id", "");
+	int			 err;
+
+	cmd_set_target(r, "%s", id);
+	dk = cmd_docker(r);
+	if (dk == NULL)
+		return (CMD_ERROR);
+	err = dk_volume_remove(dk, id, proto_param_bool(r->params, "force", 0),
+	    on_remove, r, &req);
+	return (req_wait(r, req, err));
+}
+
+/* The prune ended: answer the volumes removed and the bytes reclaimed. */
+static void
+on_prune(struct dk_req *req, int status, json_t *res, void *arg)
+{
+	struct cmd_req	*r = arg;
+	const json_t	*del;
+	json_t		*names;	/* owned */
+	size_t		 i;
+
+	if (req_failed(r, req, status, res))
+		return;
+	del = json_object_get(res, "VolumesDeleted");
+	names = json_array();
+	for (i = 0; names != NULL && i < json_array_size(del); i++) {
+		if (json_is_string(json_array_get(del, i)))
+			(void)json_array_append(names, json_array_get(del, i));
+	}
+	(void)cmd_reply(r, json_pack("{s:o, s:I}", "deleted", names,
+	    "reclaimed", json_integer_value(json_object_get(res,
+	    "SpaceReclaimed"))));
+	json_decref(res);
+}
+
+/* volume.prune. */
+enum cmd_retval
+cmd_volume_prune(struct cmd_req *r)
+{
+	struct dk_client	*dk;
+	struct dk_req		*req = NULL;
+	json_t			*filters;	/* owned */
+	int			 err;
+
+	cmd_set_target(r, "unused");
+	dk = cmd_docker(r);
+	if (dk == NULL)
+		return (CMD_ERROR);
+	filters = node_prune_filters(json_object_get(r->params, "labels"),
+	    NULL);
+	if (filters == NULL)
+		return (cmd_fail(r, PROTO_E_INTERNAL, "out of memory"));
+	err = dk_volume_prune(dk, filters, on_prune, r, &req);
+	json_decref(filters);
+	return (req_wait(r, req, err));
+}

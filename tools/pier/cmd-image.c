@@ -1,0 +1,430 @@
+/*
+ * The image commands, worded as docker's:
+ *
+ *	pier images [NODE] [-a] [-q] [--no-trunc] [--json]
+ *	pier rmi [NODE] IMAGE... [-f] [--no-prune]
+ *	pier image ls|rm|inspect|prune ...
+ *
+ * images prints REPOSITORY TAG IMAGE ID CREATED SIZE, one row per tag
+ * (<none> for an untagged image) from image.list; rmi prints what each
+ * removal untagged and deleted and goes on past a failed one; prune
+ * asks first unless -f, as docker does, and can be held to images with
+ * given labels. NODE may be left out when one node is joined.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cli-out.h"
+
+static int	images_main(const struct cli_cmd *, int, char **);
+static int	rmi_main(const struct cli_cmd *, int, char **);
+static int	image_main(const struct cli_cmd *, int, char **);
+
+const struct cli_cmd cli_cmd_images = {
+	.name = "images",
+	.main = images_main,
+	.usage = "[NODE] [-a] [-q] [--no-trunc] [--json]",
+	.summary = "list a node's images",
+	.help =
+	    "  -a, --all       show intermediate images too\n"
+	    "  -q, --quiet     print only image ids\n"
+	    "  --no-trunc      full ids\n"
+	    "  --json          one JSON object per row\n",
+};
+
+const struct cli_cmd cli_cmd_rmi = {
+	.name = "rmi",
+	.main = rmi_main,
+	.usage = "[NODE] IMAGE... [-f] [--no-prune]",
+	.summary = "remove images from a node",
+	.help =
+	    "  -f, --force     remove even if tagged more than once or used\n"
+	    "  --no-prune      keep untagged parents\n"
+	    "\nNODE may be left out when only one node is joined.\n",
+};
+
+const struct cli_cmd cli_cmd_image = {
+	.name = "image",
+	.main = image_main,
+	.usage = "ls|rm|inspect|prune [NODE] ...",
+	.summary = "manage a node's images (ls, rm, inspect, prune)",
+	.help =
+	    "  ls       as pier images\n"
+	    "  rm       as pier rmi\n"
+	    "  inspect  [NODE] IMAGE: the engine's inspect object\n"
+	    "  prune    [NODE] [-a] [-f] [--filter label=K[=V]]: remove\n"
+	    "           dangling images (-a: every unused one), asking\n"
+	    "           first unless -f\n",
+};
+
+/* Adds one table row and its JSON twin. */
+static int
+images_row(struct cli_table *t, const json_t *img, const char *repo,
+    const char *tag, int no_trunc, time_t now)
+{
+	const char	*cells[5];
+	const char	*id = json_string_value(json_object_get(img, "id"));
+	json_int_t	 created, size;
+	char		 sid[CLI_SHORT_ID + 1], ago[CLI_HUMAN_LEN];
+	char		 hs[CLI_HUMAN_LEN];
+
+	if (id == NULL)
+		id = "";
+	created = json_integer_value(json_object_get(img, "created"));
+	size = json_integer_value(json_object_get(img, "size"));
+	cells[0] = repo;
+	cells[1] = tag;
+	cells[2] = no_trunc ? id : cli_short_id(sid, id);
+	cells[3] = cli_human_ago(ago, created, now);
+	cells[4] = cli_human_size(hs, (double)size, 3);
+	if (cli_table_add(t, cells) != 0)
+		return (-1);
+	return (cli_table_add_json(t, json_pack("{s:s, s:s, s:s, s:I, s:I, "
+	    "s:O}", "repository", repo, "tag", tag, "id", id, "created",
+	    created, "size", size, "digests", json_object_get(img,
+	    "digests"))));
+}
+
+/* Adds the rows of one image: one per tag, or one <none> row. */
+static int
+images_add(struct cli_table *t, const json_t *img, int no_trunc, time_t now)
+{
+	const json_t	*tags = json_object_get(img, "tags");
+	const char	*ref, *colon, *at;
+	char		*repo;
+	size_t		 i;
+	int		 err = 0, rows = 0;
+
+	for (i = 0; err == 0 && i < json_array_size(tags); i++) {
+		ref = json_string_value(json_array_get(tags, i));
+		if (ref == NULL || strcmp(ref, "<none>:<none>") == 0)
+			continue;
+		colon = strrchr(ref, ':');
+		if (colon == NULL || strchr(colon, '/') != NULL)
+			colon = ref + strlen(ref);
+		repo = strndup(ref, (size_t)(colon - ref));
+		if (repo == NULL)
+			return (-1);
+		err = images_row(t, img, repo, *colon == ':' ? colon + 1 :
+		    "latest", no_trunc, now);
+		free(repo);
+		rows++;
+	}
+	if (err != 0 || rows > 0)
+		return (err);
+	ref = json_string_value(json_array_get(json_object_get(img,
+	    "digests"), 0));
+	at = ref != NULL ? strchr(ref, '@') : NULL;
+	if (at == NULL || strcmp(ref, "<none>@<none>") == 0)
+		return (images_row(t, img, "<none>", "<none>", no_trunc, now));
+	repo = strndup(ref, (size_t)(at - ref));
+	if (repo == NULL)
+		return (-1);
+	err = images_row(t, img, repo, "<none>", no_trunc, now);
+	free(repo);
+	return (err);
+}
+
+/* Prints image.list's rows as docker images does. */
+static int
+images_print(const struct cli_cmd *self, const json_t *imgs, int quiet,
+    int no_trunc, int json)
+{
+	static const char *const hdr[] = { "REPOSITORY", "TAG", "IMAGE ID",
+	    "CREATED", "SIZE" };
+	struct cli_table	*t;
+	size_t			 i;
+	time_t			 now = time(NULL);
+	char			 sid[CLI_SHORT_ID + 1];
+	const char		*id;
+	int			 err = 0;
+
+	if (quiet && !json) {
+		for (i = 0; i < json_array_size(imgs); i++) {
+			id = json_string_value(json_object_get(
+			    json_array_get(imgs, i), "id"));
+			if (id != NULL)
+				printf("%s\n", no_trunc ? id :
+				    cli_short_id(sid, id));
+		}
+		return (CLI_EXIT_OK);
+	}
+	t = cli_table_new(hdr, 5);
+	if (t == NULL)
+		return (cli_error(self, "out of memory"));
+	for (i = 0; err == 0 && i < json_array_size(imgs); i++)
+		err = images_add(t, json_array_get(imgs, i), no_trunc, now);
+	if (err == 0)
+		err = cli_table_print(t, stdout, (json ? CLI_TABLE_JSON : 0) |
+		    CLI_TABLE_NO_TRUNC);
+	cli_table_free(t);
+	return (err != 0 ? cli_error(self, "out of memory") : CLI_EXIT_OK);
+}
+
+/* `pier images` and `pier image ls`. */
+static int
+images_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-trunc", no_argument, NULL, 'T' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_link	 l;
+	json_t		*res = NULL;	/* owned */
+	int		 ch, all = 0, quiet = 0, no_trunc = 0, json = 0, rc;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "aqh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a': all = 1; break;
+		case 'q': quiet = 1; break;
+		case 'T': no_trunc = 1; break;
+		case 'j': json = 1; break;
+		case 'h': return (cli_help(self));
+		default: return (cli_usage(self));
+		}
+	}
+	if (argc - optind > 1)
+		return (cli_usage(self));
+	rc = cli_link_open(self, &l, optind < argc ? argv[optind] : NULL);
+	if (rc != CLI_EXIT_OK)
+		return (rc);
+	rc = cli_link_call(self, &l, "image.list", json_pack("{s:b}", "all",
+	    all), &res);
+	if (rc == CLI_EXIT_OK)
+		rc = images_print(self, json_object_get(res, "images"), quiet,
+		    no_trunc, json);
+	json_decref(res);
+	cli_link_close(&l);
+	return (rc);
+}
+
+/* Prints "Untagged: x" and "Deleted: y" lines of a removal's result. */
+static void
+print_removed(const json_t *res, const char *untagged, const char *deleted)
+{
+	const json_t	*a;
+	size_t		 i;
+	char		*s;
+
+	a = json_object_get(res, "untagged");
+	for (i = 0; i < json_array_size(a); i++) {
+		s = cli_sanitize(json_string_value(json_array_get(a, i)), 512);
+		printf("%s: %s\n", untagged, s != NULL ? s : "?");
+		free(s);
+	}
+	a = json_object_get(res, "deleted");
+	for (i = 0; i < json_array_size(a); i++) {
+		s = cli_sanitize(json_string_value(json_array_get(a, i)), 512);
+		printf("%s: %s\n", deleted, s != NULL ? s : "?");
+		free(s);
+	}
+}
+
+/* `pier rmi` and `pier image rm`. */
+static int
+rmi_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "no-prune", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_link	 l;
+	json_t		*res;	/* owned */
+	const char	*node = NULL;
+	int		 ch, force = 0, no_prune = 0, rc, i;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': force = 1; break;
+		case 'P': no_prune = 1; break;
+		case 'h': return (cli_help(self));
+		default: return (cli_usage(self));
+		}
+	}
+	if (argc - optind >= 2 && cli_is_node(argv[optind]))
+		node = argv[optind++];
+	if (optind >= argc)
+		return (cli_usage(self));
+	rc = cli_link_open(self, &l, node);
+	if (rc != CLI_EXIT_OK)
+		return (rc);
+	for (i = optind; i < argc; i++) {
+		if (cli_link_call(self, &l, "image.remove", json_pack(
+		    "{s:s, s:b, s:b}", "id", argv[i], "force", force,
+		    "no_prune", no_prune), &res) != CLI_EXIT_OK) {
+			rc = CLI_EXIT_FAIL;
+			continue;
+		}
+		print_removed(res, "Untagged", "Deleted");
+		json_decref(res);
+	}
+	cli_link_close(&l);
+	return (rc);
+}
+
+/* `pier image inspect [NODE] IMAGE`. */
+static int
+inspect_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	struct cli_link	 l;
+	json_t		*res = NULL;	/* owned */
+	int		 rc;
+
+	if (argc == 2 && strcmp(argv[1], "--help") == 0)
+		return (cli_help(self));
+	if (argc != 2 && argc != 3)
+		return (cli_usage(self));
+	rc = cli_link_open(self, &l, argc == 3 ? argv[1] : NULL);
+	if (rc != CLI_EXIT_OK)
+		return (rc);
+	rc = cli_link_call(self, &l, "image.inspect", json_pack("{s:s}",
+	    "id", argv[argc - 1]), &res);
+	if (rc == CLI_EXIT_OK && json_dumpf(res, stdout, JSON_INDENT(4) |
+	    JSON_PRESERVE_ORDER) == 0)
+		putchar('\n');
+	json_decref(res);
+	cli_link_close(&l);
+	return (rc);
+}
+
+/* Adds a --filter label=K[=V] to params' labels; -1 if not one. */
+static int
+add_filter(json_t *params, const char *f)
+{
+	if (strncmp(f, "label=", 6) != 0 || f[6] == '\0')
+		return (-1);
+	return (cli_params_push(params, "labels", f + 6));
+}
+
+/* `pier image prune [NODE] [-a] [-f] [--filter label=K[=V]]`. */
+static int
+prune_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "filter", required_argument, NULL, 'F' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_link	 l;
+	json_t		*params, *res = NULL;	/* owned */
+	char		 hs[CLI_HUMAN_LEN];
+	int		 ch, all = 0, force = 0, json = 0, rc;
+
+	params = json_object();
+	if (params == NULL)
+		return (cli_error(self, "out of memory"));
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "afh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a': all = 1; break;
+		case 'f': force = 1; break;
+		case 'j': json = 1; break;
+		case 'F':
+			if (add_filter(params, optarg) == 0)
+				break;
+			json_decref(params);
+			cli_error(self, "unsupported filter: %s (use "
+			    "label=KEY or label=KEY=VALUE)", optarg);
+			return (CLI_EXIT_USAGE);
+		case 'h':
+			json_decref(params);
+			return (cli_help(self));
+		default:
+			json_decref(params);
+			return (cli_usage(self));
+		}
+	}
+	if (argc - optind > 1) {
+		json_decref(params);
+		return (cli_usage(self));
+	}
+	if (!force && !cli_confirm(all ? "This will remove all images "
+	    "without at least one container associated to them." :
+	    "This will remove all dangling images.")) {
+		json_decref(params);
+		fprintf(stderr, "Nothing removed (add -f to prune without "
+		    "being asked).\n");
+		return (CLI_EXIT_FAIL);
+	}
+	(void)json_object_set_new(params, "all", json_boolean(all));
+	rc = cli_link_open(self, &l, optind < argc ? argv[optind] : NULL);
+	if (rc != CLI_EXIT_OK) {
+		json_decref(params);
+		return (rc);
+	}
+	rc = cli_link_call(self, &l, "image.prune", params, &res);
+	if (rc == CLI_EXIT_OK && json) {
+		if (json_dumpf(res, stdout, JSON_INDENT(2) |
+		    JSON_PRESERVE_ORDER) == 0)
+			putchar('\n');
+	} else if (rc == CLI_EXIT_OK) {
+		if (json_array_size(json_object_get(res, "untagged")) +
+		    json_array_size(json_object_get(res, "deleted")) > 0) {
+			printf("Deleted Images:\n");
+			print_removed(res, "untagged", "deleted");
+			printf("\n");
+		}
+		printf("Total reclaimed space: %s\n", cli_human_size(hs,
+		    (double)json_integer_value(json_object_get(res,
+		    "reclaimed")), 3));
+	}
+	json_decref(res);
+	cli_link_close(&l);
+	return (rc);
+}
+
+/* `pier image SUBCOMMAND ...`. */
+static int
+image_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct cli_cmd prune = {
+		.name = "image prune", .main = prune_main,
+		.usage = "[NODE] [-a] [-f] [--filter label=K[=V]] [--json]",
+		.summary = "remove unused images from a node",
+		.help =
+		    "  -a, --all       every image no container uses, not "
+		    "only dangling ones\n"
+		    "  -f, --force     do not ask for confirmation\n"
+		    "  --filter label=KEY[=VALUE]  only images with the "
+		    "label\n"
+		    "  --json          print the node's answer as JSON\n",
+	};
+	static const struct cli_cmd inspect = {
+		.name = "image inspect", .main = inspect_main,
+		.usage = "[NODE] IMAGE",
+		.summary = "show an image's configuration as JSON",
+		.help = "",
+	};
+	const char	*sub;
+
+	if (argc < 2)
+		return (cli_usage(self));
+	sub = argv[1];
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)
+		return (cli_help(self));
+	if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
+		return (images_main(&cli_cmd_images, argc - 1, argv + 1));
+	if (strcmp(sub, "rm") == 0)
+		return (rmi_main(&cli_cmd_rmi, argc - 1, argv + 1));
+	if (strcmp(sub, "inspect") == 0)
+		return (inspect_main(&inspect, argc - 1, argv + 1));
+	if (strcmp(sub, "prune") == 0)
+		return (prune_main(&prune, argc - 1, argv + 1));
+	cli_error(self, "unknown subcommand: %s", sub);
+	return (cli_usage(self));
+}

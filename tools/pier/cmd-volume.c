@@ -1,0 +1,417 @@
+/*
+ * The volume commands, worded as docker's:
+ *
+ *	pier volumes [NODE] [-q] [--json]		DRIVER VOLUME NAME
+ *	pier volume create [NODE] [NAME] [-d DRIVER] [--label K=V] [-o K=V]
+ *	pier volume rm [NODE] NAME... [-f]
+ *	pier volume prune [NODE] [-f] [--filter label=K[=V]]
+ *	pier volume ls ...				as pier volumes
+ *
+ * prune asks first unless -f, as docker does. NODE may be left out when
+ * one node is joined; a first word naming a joined node is the node.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli-out.h"
+
+static int	volumes_main(const struct cli_cmd *, int, char **);
+static int	volume_main(const struct cli_cmd *, int, char **);
+
+const struct cli_cmd cli_cmd_volumes = {
+	.name = "volumes",
+	.main = volumes_main,
+	.usage = "[NODE] [-q] [--json]",
+	.summary = "list a node's volumes",
+	.help =
+	    "  -q, --quiet     print only volume names\n"
+	    "  --json          one JSON object per volume\n",
+};
+
+const struct cli_cmd cli_cmd_volume = {
+	.name = "volume",
+	.main = volume_main,
+	.usage = "ls|create|rm|prune [NODE] ...",
+	.summary = "manage a node's volumes (ls, create, rm, prune)",
+	.help =
+	    "  ls       as pier volumes\n"
+	    "  create   [NODE] [NAME] [-d DRIVER] [--label K=V] [-o K=V]\n"
+	    "  rm       [NODE] NAME... [-f]: remove volumes (-f: in use "
+	    "too)\n"
+	    "  prune    [NODE] [-f] [--filter label=K[=V]]: remove volumes\n"
+	    "           no container uses, asking first unless -f\n",
+};
+
+/* Orders two rows by their "name", for qsort. */
+static int
+by_name(const void *a, const void *b)
+{
+	const char	*x, *y;
+
+	x = json_string_value(json_object_get(*(json_t *const *)a, "name"));
+	y = json_string_value(json_object_get(*(json_t *const *)b, "name"));
+	return (strcmp(x != NULL ? x : "", y != NULL ? y : ""));
+}
+
+/* The rows of a list sorted by name, as docker lists them (new). */
+static json_t *
+sorted(const json_t *rows)
+{
+	json_t	**v, *out;	/* out owned */
+	size_t	  i, n = json_array_size(rows);
+
+	out = json_array();
+	v = calloc(n + 1, sizeof(*v));
+	if (out == NULL || v == NULL) {
+		free(v);
+		json_decref(out);
+		return (NULL);
+	}
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(rows, i);
+	qsort(v, n, sizeof(*v), by_name);
+	for (i = 0; i < n; i++)
+		(void)json_array_append(out, v[i]);
+	free(v);
+	return (out);
+}
+
+/* `pier volumes` and `pier volume ls`. */
+static int
+volumes_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char *const hdr[] = { "DRIVER", "VOLUME NAME" };
+	struct cli_link		 l;
+	struct cli_table	*t = NULL;
+	const json_t		*vols, *v;
+	const char		*cells[2];
+	char			*s;
+	json_t			*res = NULL;	/* owned */
+	size_t			 i;
+	int			 ch, quiet = 0, json = 0, rc, err = 0;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+		if (ch == 'q')
+			quiet = 1;
+		else if (ch == 'j')
+			json = 1;
+		else if (ch == 'h')
+			return (cli_help(self));
+		else
+			return (cli_usage(self));
+	}
+	if (argc - optind > 1)
+		return (cli_usage(self));
+	rc = cli_link_open(self, &l, optind < argc ? argv[optind] : NULL);
+	if (rc != CLI_EXIT_OK)
+		return (rc);
+	rc = cli_link_call(self, &l, "volume.list", NULL, &res);
+	if (rc != CLI_EXIT_OK)
+		goto out;
+	vols = sorted(json_object_get(res, "volumes"));
+	json_decref(res);
+	res = (json_t *)vols;
+	if (res == NULL) {
+		err = -1;
+		goto out;
+	}
+	if (json) {
+		err = cli_json_print(stdout, vols);
+		goto out;
+	}
+	t = cli_table_new(hdr, 2);
+	if (t == NULL) {
+		err = -1;
+		goto out;
+	}
+	json_array_foreach(vols, i, v) {
+		cells[0] = json_string_value(json_object_get(v, "driver"));
+		cells[1] = json_string_value(json_object_get(v, "name"));
+		if (quiet) {
+			s = cli_sanitize(cells[1], 512);
+			printf("%s\n", s != NULL ? s : "?");
+			free(s);
+			continue;
+		}
+		err = cli_table_add(t, cells);
+		if (err != 0)
+			break;
+	}
+	if (err == 0 && !quiet)
+		err = cli_table_print(t, stdout, CLI_TABLE_NO_TRUNC);
+out:
+	cli_table_free(t);
+	json_decref(res);
+	cli_link_close(&l);
+	if (err != 0)
+		return (cli_error(self, "cannot print the list"));
+	return (rc);
+}
+
+/* `pier volume create [NODE] [NAME] [-d DRIVER] [--label K=V] [-o K=V]`. */
+static int
+create_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "driver", required_argument, NULL, 'd' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "opt", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_link	 l;
+	json_t		*params, *res = NULL, *m;	/* owned */
+	const char	*node = NULL, *eq;
+	char		*k, *s;
+	int		 ch, rc;
+
+	params = json_object();
+	if (params == NULL)
+		return (cli_error(self, "out of memory"));
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "d:l:o:h", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			(void)json_object_set_new(params, "driver",
+			    json_string(optarg));
+			break;
+		case 'l':
+		case 'o':
+			m = json_object_get(params, ch == 'l' ? "labels" :
+			    "options");
+			if (m == NULL) {
+				m = json_object();
+				(void)json_object_set_new(params, ch == 'l' ?
+				    "labels" : "options", m);
+			}
+			eq = strchr(optarg, '=');
+			k = strndup(optarg, eq != NULL ?
+			    (size_t)(eq - optarg) : strlen(optarg));
+			if (k == NULL || k[0] == '\0' || (ch == 'o' &&
+			    eq == NULL)) {
+				free(k);
+				json_decref(params);
+				cli_error(self, "bad %s: %s (KEY=VALUE)",
+				    ch == 'l' ? "--label" : "--opt", optarg);
+				return (CLI_EXIT_USAGE);
+			}
+			(void)json_object_set_new(m, k, json_string(eq !=
+			    NULL ? eq + 1 : ""));
+			free(k);
+			break;
+		case 'h':
+			json_decref(params);
+			return (cli_help(self));
+		default:
+			json_decref(params);
+			return (cli_usage(self));
+		}
+	}
+	if (argc - optind > 2 || (argc - optind == 2 &&
+	    !cli_is_node(argv[optind]))) {
+		json_decref(params);
+		return (cli_usage(self));
+	}
+	if (argc - optind == 2 || (argc - optind == 1 &&
+	    cli_is_node(argv[optind])))
+		node = argv[optind++];
+	if (optind < argc)
+		(void)json_object_set_new(params, "name",
+		    json_string(argv[optind]));
+	rc = cli_link_open(self, &l, node);
+	if (rc != CLI_EXIT_OK) {
+		json_decref(params);
+		return (rc);
+	}
+	rc = cli_link_call(self, &l, "volume.create", params, &res);
+	if (rc == CLI_EXIT_OK) {
+		s = cli_sanitize(json_string_value(json_object_get(res,
+		    "name")), 512);
+		printf("%s\n", s != NULL ? s : "?");
+		free(s);
+	}
+	json_decref(res);
+	cli_link_close(&l);
+	return (rc);
+}
+
+/* `pier volume rm [NODE] NAME... [-f]`. */
+static int
+rm_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_link	 l;
+	json_t		*res;	/* owned */
+	const char	*node = NULL;
+	char		*s;
+	int		 ch, force = 0, rc, i;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
+		if (ch == 'f')
+			force = 1;
+		else if (ch == 'h')
+			return (cli_help(self));
+		else
+			return (cli_usage(self));
+	}
+	if (argc - optind >= 2 && cli_is_node(argv[optind]))
+		node = argv[optind++];
+	if (optind >= argc)
+		return (cli_usage(self));
+	rc = cli_link_open(self, &l, node);
+	if (rc != CLI_EXIT_OK)
+		return (rc);
+	for (i = optind; i < argc; i++) {
+		if (cli_link_call(self, &l, "volume.remove", json_pack(
+		    "{s:s, s:b}", "id", argv[i], "force", force),
+		    &res) != CLI_EXIT_OK) {
+			rc = CLI_EXIT_FAIL;
+			continue;
+		}
+		s = cli_sanitize(argv[i], 512);
+		printf("%s\n", s != NULL ? s : "?");
+		free(s);
+		json_decref(res);
+	}
+	cli_link_close(&l);
+	return (rc);
+}
+
+/* `pier volume prune [NODE] [-f] [--filter label=K[=V]]`. */
+static int
+prune_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "filter", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_link	 l;
+	const json_t	*del;
+	json_t		*params, *res = NULL;	/* owned */
+	char		 hs[CLI_HUMAN_LEN], *s;
+	size_t		 i;
+	int		 ch, force = 0, rc;
+
+	params = json_object();
+	if (params == NULL)
+		return (cli_error(self, "out of memory"));
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
+		if (ch == 'f')
+			force = 1;
+		else if (ch == 'F' && strncmp(optarg, "label=", 6) == 0 &&
+		    optarg[6] != '\0')
+			(void)cli_params_push(params, "labels", optarg + 6);
+		else {
+			json_decref(params);
+			if (ch == 'h')
+				return (cli_help(self));
+			if (ch == 'F')
+				cli_error(self, "unsupported filter: %s (use "
+				    "label=KEY or label=KEY=VALUE)", optarg);
+			return (cli_usage(self));
+		}
+	}
+	if (argc - optind > 1) {
+		json_decref(params);
+		return (cli_usage(self));
+	}
+	if (!force && !cli_confirm("This will remove all local volumes not "
+	    "used by at least one container.")) {
+		json_decref(params);
+		fprintf(stderr, "Nothing removed (add -f to prune without "
+		    "being asked).\n");
+		return (CLI_EXIT_FAIL);
+	}
+	rc = cli_link_open(self, &l, optind < argc ? argv[optind] : NULL);
+	if (rc != CLI_EXIT_OK) {
+		json_decref(params);
+		return (rc);
+	}
+	rc = cli_link_call(self, &l, "volume.prune", params, &res);
+	if (rc == CLI_EXIT_OK) {
+		del = json_object_get(res, "deleted");
+		if (json_array_size(del) > 0)
+			printf("Deleted Volumes:\n");
+		for (i = 0; i < json_array_size(del); i++) {
+			s = cli_sanitize(json_string_value(json_array_get(del,
+			    i)), 512);
+			printf("%s\n", s != NULL ? s : "?");
+			free(s);
+		}
+		if (json_array_size(del) > 0)
+			printf("\n");
+		printf("Total reclaimed space: %s\n", cli_human_size(hs,
+		    (double)json_integer_value(json_object_get(res,
+		    "reclaimed")), 3));
+	}
+	json_decref(res);
+	cli_link_close(&l);
+	return (rc);
+}
+
+/* `pier volume SUBCOMMAND ...`. */
+static int
+volume_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct cli_cmd create = {
+		.name = "volume create", .main = create_main,
+		.usage = "[NODE] [NAME] [-d DRIVER] [--label K=V] [-o K=V]",
+		.summary = "create a volume on a node (NAME: the engine "
+		"picks one when left out)",
+		.help =
+		    "  -d, --driver D  volume driver (default local)\n"
+		    "  -l, --label K=V a label (repeatable)\n"
+		    "  -o, --opt K=V   a driver option (repeatable)\n",
+	};
+	static const struct cli_cmd rm = {
+		.name = "volume rm", .main = rm_main,
+		.usage = "[NODE] NAME... [-f]",
+		.summary = "remove volumes from a node",
+		.help = "  -f, --force     remove even if in use\n",
+	};
+	static const struct cli_cmd prune = {
+		.name = "volume prune", .main = prune_main,
+		.usage = "[NODE] [-f] [--filter label=K[=V]]",
+		.summary = "remove volumes no container uses",
+		.help =
+		    "  -f, --force     do not ask for confirmation\n"
+		    "  --filter label=KEY[=VALUE]  only volumes with the "
+		    "label\n",
+	};
+	const char	*sub;
+
+	if (argc < 2)
+		return (cli_usage(self));
+	sub = argv[1];
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)
+		return (cli_help(self));
+	if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
+		return (volumes_main(&cli_cmd_volumes, argc - 1, argv + 1));
+	if (strcmp(sub, "create") == 0)
+		return (create_main(&create, argc - 1, argv + 1));
+	if (strcmp(sub, "rm") == 0 || strcmp(sub, "remove") == 0)
+		return (rm_main(&rm, argc - 1, argv + 1));
+	if (strcmp(sub, "prune") == 0)
+		return (prune_main(&prune, argc - 1, argv + 1));
+	cli_error(self, "unknown subcommand: %s", sub);
+	return (cli_usage(self));
+}
