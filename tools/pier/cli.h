@@ -279,4 +279,10 @@ int	 cli_ask_line(const char *prompt, char **line) WARN_UNUSED_RESULT;
 /* Prints "WARNING! warning" and asks [y/N] as docker does; 1 for yes. */
 int	 cli_confirm(const char *warning);
 
+/* cmd-config.c */
+
+/* A setting of config.json in dir: 0 with *value (malloc'd; NULL: unset). */
+int	 cli_setting_get(const char *dir, const char *key, char **value,
+	    char **cause) WARN_UNUSED_RESULT;
+
 #endif

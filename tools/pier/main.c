@@ -18,6 +18,8 @@
 
 extern const struct cli_cmd cli_cmd_attach;
 extern const struct cli_cmd cli_cmd_audit;
+extern const struct cli_cmd cli_cmd_config;
+extern const struct cli_cmd cli_cmd_deploy;
 extern const struct cli_cmd cli_cmd_docker;
 extern const struct cli_cmd cli_cmd_dup;
 extern const struct cli_cmd cli_cmd_events;
@@ -49,6 +51,7 @@ extern const struct cli_cmd cli_cmd_shell;
 extern const struct cli_cmd cli_cmd_start;
 extern const struct cli_cmd cli_cmd_stats;
 extern const struct cli_cmd cli_cmd_stop;
+extern const struct cli_cmd cli_cmd_templates;
 extern const struct cli_cmd cli_cmd_top;
 extern const struct cli_cmd cli_cmd_unpause;
 extern const struct cli_cmd cli_cmd_update;
@@ -60,6 +63,8 @@ extern const struct cli_cmd cli_cmd_volumes;
 static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_attach,
 	&cli_cmd_audit,
+	&cli_cmd_config,
+	&cli_cmd_deploy,
 	&cli_cmd_docker,
 	&cli_cmd_dup,
 	&cli_cmd_events,
@@ -91,6 +96,7 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_start,
 	&cli_cmd_stats,
 	&cli_cmd_stop,
+	&cli_cmd_templates,
 	&cli_cmd_top,
 	&cli_cmd_unpause,
 	&cli_cmd_update,

@@ -1,0 +1,205 @@
+/*
+ * `pier config get|set|unset KEY [VALUE]` and `pier config list`: the
+ * client's own settings, one JSON object in config.json in the config
+ * directory (next to the address book), written atomically with mode
+ * 0600. Only known keys are taken, so a typo is an error instead of a
+ * setting nothing reads:
+ *
+ *	templates.source	default source of `pier templates` and
+ *				`pier deploy` (a file or an https URL)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define CONFIG_FILE		"config.json"
+#define CONFIG_MAX_BYTES	(64u * 1024)
+
+static int	config_main(const struct cli_cmd *, int, char **);
+
+const struct cli_cmd cli_cmd_config = {
+	.name = "config",
+	.main = config_main,
+	.usage = "get|set|unset KEY [VALUE] | list",
+	.summary = "show or change the client's settings",
+	.help =
+	    "  get KEY          print a setting (nothing if unset)\n"
+	    "  set KEY VALUE    change a setting\n"
+	    "  unset KEY        back to the default\n"
+	    "  list             every setting that is set\n"
+	    "\nKeys:\n"
+	    "  templates.source  default template source of pier templates\n"
+	    "                    and pier deploy: a file or an https URL\n",
+};
+
+/* The keys a setting may have. */
+static const char *const config_keys[] = {
+	"templates.source",
+	NULL,
+};
+
+/* Loads config.json from dir into *out (an empty object if missing). */
+static int
+config_load(const char *dir, json_t **out, char **cause)
+{
+	json_error_t	 je;
+	char		*path;
+	json_t		*o;	/* owned */
+
+	*out = NULL;
+	if (asprintf(&path, "%s/%s", dir, CONFIG_FILE) < 0)
+		return (-ENOMEM);
+	if (access(path, F_OK) != 0) {
+		free(path);
+		*out = json_object();
+		return (*out != NULL ? 0 : -ENOMEM);
+	}
+	o = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(o)) {
+		if (cause != NULL && asprintf(cause, "%s: %s", path,
+		    o == NULL ? je.text : "not a JSON object") < 0)
+			*cause = NULL;
+		json_decref(o);
+		free(path);
+		return (-EINVAL);
+	}
+	free(path);
+	*out = o;
+	return (0);
+}
+
+/* Writes settings to dir's config.json atomically, mode 0600. */
+static int
+config_save(const char *dir, const json_t *o, char **cause)
+{
+	char	*path = NULL, *tmp = NULL;
+	FILE	*fp;
+	int	 err = 0;
+
+	if (asprintf(&path, "%s/%s", dir, CONFIG_FILE) < 0 ||
+	    asprintf(&tmp, "%s/.%s.tmp", dir, CONFIG_FILE) < 0) {
+		free(path);
+		return (-ENOMEM);
+	}
+	fp = fopen(tmp, "w");
+	if (fp == NULL || fchmod(fileno(fp), 0600) != 0 || json_dumpf(o, fp,
+	    JSON_INDENT(2) | JSON_SORT_KEYS) != 0 || fputc('\n', fp) == EOF)
+		err = -errno != 0 ? -errno : -EIO;
+	if (fp != NULL && fclose(fp) != 0 && err == 0)
+		err = -errno;
+	if (err == 0 && rename(tmp, path) != 0)
+		err = -errno;
+	if (err != 0) {
+		(void)unlink(tmp);
+		if (cause != NULL && asprintf(cause, "cannot write %s: %s",
+		    path, strerror(-err)) < 0)
+			*cause = NULL;
+	}
+	free(tmp);
+	free(path);
+	return (err);
+}
+
+/* A setting from config.json in dir: 0 with *value (malloc'd, or NULL). */
+int
+cli_setting_get(const char *dir, const char *key, char **value,
+    char **cause)
+{
+	json_t		*o;	/* owned */
+	const char	*s;
+	int		 err;
+
+	*value = NULL;
+	err = config_load(dir, &o, cause);
+	if (err != 0)
+		return (err);
+	s = json_string_value(json_object_get(o, key));
+	if (s != NULL) {
+		*value = strdup(s);
+		if (*value == NULL)
+			err = -ENOMEM;
+	}
+	json_decref(o);
+	return (err);
+}
+
+/* Tells whether key is a known setting. */
+static int
+key_known(const char *key)
+{
+	size_t	i;
+
+	for (i = 0; config_keys[i] != NULL; i++) {
+		if (strcmp(config_keys[i], key) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* `pier config ...`. */
+static int
+config_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	const char	*sub, *k;
+	json_t		*o = NULL, *v;	/* o owned */
+	char		*dir, *cause = NULL;
+	int		 rc = CLI_EXIT_FAIL;
+
+	if (argc < 2)
+		return (cli_usage(self));
+	sub = argv[1];
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)
+		return (cli_help(self));
+	if (!((strcmp(sub, "get") == 0 && argc == 3) ||
+	    (strcmp(sub, "set") == 0 && argc == 4) ||
+	    (strcmp(sub, "unset") == 0 && argc == 3) ||
+	    (strcmp(sub, "list") == 0 && argc == 2)))
+		return (cli_usage(self));
+	if (argc >= 3 && !key_known(argv[2])) {
+		cli_error(self, "unknown setting: %s (known: "
+		    "templates.source)", argv[2]);
+		return (CLI_EXIT_USAGE);
+	}
+	dir = cli_config_dir();
+	if (dir == NULL)
+		return (cli_error(self, "no config directory (set "
+		    "PIER_CONFIG_DIR or HOME)"));
+	if (config_load(dir, &o, &cause) != 0) {
+		cli_error(self, "%s", cause != NULL ? cause : "out of memory");
+		goto out;
+	}
+	if (strcmp(sub, "get") == 0) {
+		v = json_object_get(o, argv[2]);
+		if (json_is_string(v))
+			printf("%s\n", json_string_value(v));
+		rc = CLI_EXIT_OK;
+		goto out;
+	}
+	if (strcmp(sub, "list") == 0) {
+		json_object_foreach(o, k, v) {
+			if (json_is_string(v))
+				printf("%s=%s\n", k, json_string_value(v));
+		}
+		rc = CLI_EXIT_OK;
+		goto out;
+	}
+	if (strcmp(sub, "set") == 0)
+		(void)json_object_set_new(o, argv[2], json_string(argv[3]));
+	else
+		(void)json_object_del(o, argv[2]);
+	if (cli_config_dir_make(dir, &cause) != 0 ||
+	    config_save(dir, o, &cause) != 0) {
+		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		goto out;
+	}
+	rc = CLI_EXIT_OK;
+out:
+	json_decref(o);
+	free(cause);
+	free(dir);
+	return (rc);
+}
