@@ -257,6 +257,32 @@ check "an operator is refused rm, run and rename" \
 out=$(grep '"method":"container.stop"' "$tmp/s1/audit.log" | grep '"key":"viewer-'$$'"')
 check "the viewer's refused stop is in the audit log" has "$out" '"outcome":"refused"'
 
+# A client killed while its stop waits on the engine: the node cancels
+# the call and goes on serving.
+id3=$(pc run n1 --name $p-slow -l pier.test=1 -l $case_label $image sleep 600 2>&1)
+since=$(date +%s)
+PIER_CONFIG_DIR=$tmp/client "$pier" stop -t 30 n1/$p-slow >/dev/null 2>&1 &
+cpid=$!
+# The engine's kill event (SIGTERM) says the stop is under way.
+for _ in $(seq 100); do
+	[ -n "$(docker events --since "$since" --until "$(date +%s.%N)" \
+	    --filter "container=$id3" --filter event=kill \
+	    --format '{{.Action}}')" ] && break
+	sleep 0.1
+done
+kill -KILL $cpid; wait $cpid 2>/dev/null
+for _ in $(seq 100); do
+	grep -q 'disconnected: .*; 1 request in flight cancelled' "$tmp/pierd1.log" && break
+	sleep 0.05
+done
+out=$(grep 'in flight cancelled' "$tmp/pierd1.log" | tail -1)
+check "a client killed mid-stop: the node cancels its call" \
+	has "$out" "1 request in flight cancelled"
+out=$(pc ps n1 2>&1); rc=$?
+check "and still answers everyone else" \
+	eval '[ $rc -eq 0 ] && has "$out" "${id3:0:12} .*$p-slow$"'
+pc rm -f n1/$p-slow >/dev/null 2>&1
+
 # A node that does not answer.
 kill -STOP "$pid2"
 start=$(date +%s%N)
