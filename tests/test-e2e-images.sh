@@ -1,0 +1,295 @@
+#!/usr/bin/env bash
+# End to end against the real engine: a pierd on 127.0.0.1 and pier
+# joined to it as admin (and as a viewer). images, rmi, image inspect and
+# image prune (dangling and -a, held to this test's label, with and
+# without confirmation) checked against `docker images`; volume create,
+# ls, rm and prune against `docker volume ls`; networks against `docker
+# network ls`; templates and deploy from tests/fixtures/templates-deploy.json
+# (ports, volumes, env defaults, presets and selects, labels, restart
+# policy) checked with `docker inspect`; a required variable missing, a
+# stack template, an ambiguous name and an image no node has. Everything
+# this test makes carries its pid in a name or label and is removed.
+# Prints TAP. Builds nothing: the programs come from $PIER_BUILD_ROOT.
+set -u
+
+build=${PIER_BUILD_ROOT:?PIER_BUILD_ROOT is not set}
+pierd=$build/node/pierd
+pier=$build/tools/pier/pier
+src=$(cd "$(dirname "$0")/.." && pwd)
+fixture=$src/tests/fixtures/templates-deploy.json
+dockerhost=${DOCKER_HOST:-unix:///var/run/docker.sock}
+tmp=$(mktemp -d /tmp/pier-e2e-images.XXXXXX)
+id=$$
+repo=pier-test/w4-$id
+lab=pier.test.w4=$id
+pids=()
+n=0
+failed=0
+
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	docker ps -aq --filter "label=pier.test.w4.run=$id" |
+		xargs -r docker rm -f -v >/dev/null 2>&1
+	docker images -q --filter "label=$lab" | xargs -r docker rmi -f >/dev/null 2>&1
+	docker images --format '{{.Repository}}:{{.Tag}}' "$repo" |
+		xargs -r docker rmi >/dev/null 2>&1
+	docker volume ls -q --filter "name=pier-test-w4-$id" |
+		xargs -r docker volume rm -f >/dev/null 2>&1
+	docker network rm "pier-test-w4-$id" >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=1
+	echo "not ok $n - $1"
+	shift
+	for l in "$@"; do echo "# $l"; done
+}
+check() {
+	local name=$1; shift
+	if "$@"; then ok "$name"; else not_ok "$name" "${out:-}"; fi
+}
+has() { grep -q -- "$2" <<<"$1"; }
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+# jget FILE EXPR: a value from a JSON file, by a Python expression on j.
+jget() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+# same CMD1 CMD2: both print the same set of lines (retried: other tests
+# may change the engine's objects meanwhile).
+same() {
+	local a b
+	for _ in 1 2 3 4 5; do
+		a=$(eval "$1" | sort -u)
+		b=$(eval "$2" | sort -u)
+		[ "$a" = "$b" ] && return 0
+		sleep 0.3
+	done
+	out="pier: $(tr '\n' ' ' <<<"$a") docker: $(tr '\n' ' ' <<<"$b")"
+	return 1
+}
+P() { PIER_CONFIG_DIR=$admin "$pier" "$@"; }
+
+# start_node STATE PORT DOCKERHOST LOG: pierd in the background, ready.
+start_node() {
+	"$pierd" --state-dir "$1" --listen "127.0.0.1:$2" \
+		--docker-host "$3" --log-level debug >>"$4" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do
+		grep -q ' ready: ' "$4" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+if ! docker version >/dev/null 2>&1; then
+	echo "1..0 # SKIP no docker CLI or engine here"
+	exit 0
+fi
+if ! docker image inspect pier-test/busybox:latest >/dev/null 2>&1; then
+	echo "1..0 # SKIP no pier-test/busybox image (run tools/docker-engine)"
+	exit 0
+fi
+
+port=$(free_port)
+state=$tmp/state
+log=$tmp/pierd.log
+check "pierd starts with the real engine" \
+	start_node "$state" "$port" "$dockerhost" "$log"
+admin=$tmp/admin
+viewer=$tmp/viewer
+key=$("$pierd" key show --state-dir "$state" 2>/dev/null)
+P join "$key" --name n1 >/dev/null 2>&1
+vkey=$(P key create n1 --name viewer1 --role viewer 2>/dev/null)
+PIER_CONFIG_DIR=$viewer "$pier" join "$vkey" --name n1 >/dev/null 2>&1
+
+# Images.
+docker tag pier-test/busybox:latest "$repo:a"
+docker tag pier-test/busybox:latest "$repo:b"
+bid=$(docker image inspect --format '{{.Id}}' pier-test/busybox:latest)
+short=${bid#sha256:}; short=${short:0:12}
+out=$(P images n1 2>&1); rc=$?
+check "pier images shows each tag as docker does" \
+	eval '[ $rc -eq 0 ] && has "$out" "^REPOSITORY  *TAG  *IMAGE ID  *CREATED  *SIZE" &&
+	has "$out" "^$repo  *a  *$short  .* ago  *1\.[0-9]*MB" &&
+	has "$out" "^$repo  *b  *$short "'
+check "pier images --json lists what docker images lists" \
+	same 'P images n1 --json >$tmp/img.json && jget $tmp/img.json "\"\\n\".join(r[\"repository\"] + \":\" + r[\"tag\"] for r in j)"' \
+	"docker images --format '{{.Repository}}:{{.Tag}}'"
+check "pier images -q prints the ids docker images -q prints" \
+	same 'P images n1 -q' 'docker images -q'
+out=$(PIER_CONFIG_DIR=$viewer "$pier" images 2>&1); rc=$?
+check "a viewer lists images" eval '[ $rc -eq 0 ] && has "$out" "^$repo  *a "'
+out=$(P image inspect n1 "$repo:b" 2>&1); rc=$?
+check "pier image inspect gives the engine's object" \
+	eval '[ $rc -eq 0 ] && has "$out" "\"Id\": \"$bid\""'
+out=$(PIER_CONFIG_DIR=$viewer "$pier" rmi n1 "$repo:a" 2>&1); rc=$?
+check "a viewer may not remove images" \
+	eval '[ $rc -eq 1 ] && has "$out" "admin" && docker image inspect $repo:a >/dev/null 2>&1'
+out=$(P rmi n1 "$repo:a" 2>&1); rc=$?
+check "pier rmi untags, the other tags and busybox stay" \
+	eval '[ $rc -eq 0 ] && has "$out" "^Untagged: $repo:a$" &&
+	! docker image inspect $repo:a >/dev/null 2>&1 &&
+	docker image inspect $repo:b >/dev/null 2>&1 &&
+	docker image inspect pier-test/busybox:latest >/dev/null 2>&1'
+out=$(P rmi n1 "$repo:nosuch" "$repo:b" 2>&1); rc=$?
+check "pier rmi goes on past a missing image and exits 1" \
+	eval '[ $rc -eq 1 ] && has "$out" "No such image: $repo:nosuch" &&
+	has "$out" "^Untagged: $repo:b$" && ! docker image inspect $repo:b >/dev/null 2>&1'
+
+# Prune, held to this test's label so nobody else's images go.
+mkdir -p "$tmp/empty"
+dangling=$(tar -C "$tmp/empty" -c . | docker import --change "LABEL $lab" - 2>/dev/null)
+out=$(echo n | P image prune n1 --filter "label=$lab" 2>&1); rc=$?
+check "image prune asks first and a no keeps the image" \
+	eval '[ $rc -eq 1 ] && has "$out" "WARNING! This will remove all dangling images" &&
+	has "$out" "Nothing removed" && docker image inspect $dangling >/dev/null 2>&1'
+out=$(echo y | P image prune n1 --filter "label=$lab" 2>&1); rc=$?
+check "image prune after a yes removes the dangling image" \
+	eval '[ $rc -eq 0 ] && has "$out" "^deleted: $dangling" &&
+	has "$out" "Total reclaimed space: " && ! docker image inspect $dangling >/dev/null 2>&1'
+tagged=$(tar -C "$tmp/empty" -c . | docker import --change "LABEL $lab" - "$repo:prune" 2>/dev/null)
+out=$(P image prune n1 -f --filter "label=$lab" 2>&1); rc=$?
+check "image prune without -a keeps a tagged unused image" \
+	eval '[ $rc -eq 0 ] && docker image inspect $repo:prune >/dev/null 2>&1'
+out=$(P image prune n1 -a -f --filter "label=$lab" 2>&1); rc=$?
+check "image prune -a -f removes it without asking" \
+	eval '[ $rc -eq 0 ] && has "$out" "^untagged: $repo:prune" &&
+	has "$out" "^deleted: $tagged" && ! docker image inspect $tagged >/dev/null 2>&1 &&
+	docker image inspect pier-test/busybox:latest >/dev/null 2>&1'
+out=$(P image prune n1 -f --filter "bogus=1" 2>&1); rc=$?
+check "an unsupported prune filter is a usage error" \
+	eval '[ $rc -eq 2 ] && has "$out" "unsupported filter"'
+
+# Volumes.
+va=pier-test-w4-$id-a
+vb=pier-test-w4-$id-b
+out=$(P volume create n1 "$va" --label "$lab" --label pier.test=1 2>&1); rc=$?
+check "pier volume create prints the name; docker sees the labels" \
+	eval '[ $rc -eq 0 ] && [ "$out" = "$va" ] &&
+	[ "$(docker volume inspect --format "{{index .Labels \"pier.test.w4\"}}" $va)" = "$id" ]'
+P volume create n1 "$vb" --label "$lab" >/dev/null 2>&1
+out=$(P volumes n1 2>&1); rc=$?
+check "pier volumes shows DRIVER and VOLUME NAME" \
+	eval '[ $rc -eq 0 ] && has "$out" "^DRIVER  *VOLUME NAME" && has "$out" "^local  *$va$"'
+check "pier volumes -q lists what docker volume ls lists" \
+	same 'P volumes n1 -q' 'docker volume ls -q'
+docker run -d --label pier.test=1 --label "pier.test.w4.run=$id" -v "$vb:/x" \
+	pier-test/busybox:latest sleep 600 >/dev/null
+out=$(P volume rm n1 "$vb" 2>&1); rc=$?
+check "a volume in use is not removed" \
+	eval '[ $rc -eq 1 ] && has "$out" "in use" && docker volume inspect $vb >/dev/null 2>&1'
+out=$(echo n | P volume prune n1 --filter "label=$lab" 2>&1); rc=$?
+check "volume prune asks first" \
+	eval '[ $rc -eq 1 ] && has "$out" "WARNING! This will remove all local volumes" &&
+	docker volume inspect $va >/dev/null 2>&1'
+out=$(P volume prune n1 -f --filter "label=$lab" 2>&1); rc=$?
+check "volume prune removes the unused volume, not the one in use" \
+	eval '[ $rc -eq 0 ] && has "$out" "^Deleted Volumes:" && has "$out" "^$va$" &&
+	! docker volume inspect $va >/dev/null 2>&1 && docker volume inspect $vb >/dev/null 2>&1'
+docker ps -aq --filter "label=pier.test.w4.run=$id" | xargs -r docker rm -f >/dev/null
+out=$(P volume rm n1 "$vb" "pier-test-w4-$id-nosuch" 2>&1); rc=$?
+check "volume rm removes, and names a missing one" \
+	eval '[ $rc -eq 1 ] && has "$out" "^$vb$" && has "$out" "no such volume" &&
+	! docker volume inspect $vb >/dev/null 2>&1'
+
+# Networks.
+net=pier-test-w4-$id
+netid=$(docker network create --label pier.test=1 "$net")
+out=$(P networks n1 2>&1); rc=$?
+check "pier networks shows docker network ls's columns" \
+	eval '[ $rc -eq 0 ] && has "$out" "^NETWORK ID  *NAME  *DRIVER  *SCOPE" &&
+	has "$out" "^${netid:0:12}  *$net  *bridge  *local$"'
+check "pier networks -q lists what docker network ls -q lists" \
+	same 'P networks n1 -q' 'docker network ls -q'
+out=$(P network inspect n1 "$net" 2>&1); rc=$?
+check "pier network inspect gives the engine's object" \
+	eval '[ $rc -eq 0 ] && has "$out" "\"Id\": \"$netid\""'
+docker network rm "$net" >/dev/null
+
+# Templates.
+out=$(P templates --source "$fixture" 2>&1); rc=$?
+check "pier templates lists the file's templates" \
+	eval '[ $rc -eq 0 ] && has "$out" "^ID  *TYPE  *TITLE  *IMAGE  *DESCRIPTION" &&
+	has "$out" "^1  *container  *Pier Test Box  *pier-test/busybox:latest" &&
+	has "$out" "^3  *compose stack  *Pier Test Stack  *-" && [ $(wc -l <<<"$out") -eq 5 ]'
+out=$(P templates --source "$fixture" --json secret 2>&1); rc=$?
+check "pier templates SEARCH --json" \
+	eval '[ $rc -eq 0 ] && has "$out" "\"title\":\"Pier Test Secret Box\"" && [ $(wc -l <<<"$out") -eq 3 ]'
+P config set templates.source "$fixture"
+out=$(P templates 2>&1); rc=$?
+check "the templates.source setting is the default source" \
+	eval '[ $rc -eq 0 ] && has "$out" "Pier Test Box" && [ "$(P config get templates.source)" = "$fixture" ]'
+out=$(P config set templates.sauce x 2>&1); rc=$?
+check "an unknown setting is refused" eval '[ $rc -eq 2 ] && has "$out" "unknown setting"'
+
+# Deploy.
+hp=$(free_port)
+box=pier-test-w4-$id-box
+out=$(P deploy n1 pier-test-box --name "$box" -e GREETING=hi -e EXTRA=1 \
+	-p "127.0.0.1:$hp:8080" -v "pier-test-w4-$id-data:/data" </dev/null 2>&1); rc=$?
+check "pier deploy creates and starts the container and names it" \
+	eval '[ $rc -eq 0 ] && has "$out" "^$box [0-9a-f]\{64\}$" &&
+	[ "$(docker inspect --format "{{.State.Running}}" $box)" = true ]'
+docker inspect "$box" >"$tmp/box.json" 2>&1
+out=$(cat "$tmp/box.json")
+check "deploy: env from -e, preset, select default, and extra -e" \
+	[ "$(jget "$tmp/box.json" '" ".join(e for e in j[0]["Config"]["Env"] if not e.startswith("PATH="))')" = "GREETING=hi MODE=fixed LEVEL=high EXTRA=1" ]
+check "deploy: labels and the template's title" \
+	[ "$(jget "$tmp/box.json" '" ".join(k + "=" + v for k, v in sorted(j[0]["Config"]["Labels"].items()))')" = "pier.template=Pier Test Box pier.test=1 pier.test.w4=deploy" ]
+check "deploy: restart policy" \
+	[ "$(jget "$tmp/box.json" 'j[0]["HostConfig"]["RestartPolicy"]["Name"]')" = unless-stopped ]
+check "deploy: -p replaces the template's port, the other stays" \
+	[ "$(jget "$tmp/box.json" '" ".join(k + "=" + ",".join(b["HostIp"] + ":" + b["HostPort"] for b in v) for k, v in sorted(j[0]["HostConfig"]["PortBindings"].items()))')" = "5353/udp=: 8080/tcp=127.0.0.1:$hp" ]
+check "deploy: -v replaces the template's volume, the bind stays read-only" \
+	[ "$(jget "$tmp/box.json" '" ".join(sorted(m["Type"] + ":" + m.get("Name", m["Source"]) + ":" + m["Destination"] + ":" + str(m["RW"]) for m in j[0]["Mounts"]))')" = "bind:/tmp:/etc/box:False volume:pier-test-w4-$id-data:/data:True" ]
+docker rm -f -v "$box" >/dev/null 2>&1
+out=$(P deploy n1 pier-test-secret --name "$box-2" </dev/null 2>&1); rc=$?
+check "a required variable missing off a terminal is an error naming -e" \
+	eval '[ $rc -eq 1 ] && has "$out" "needs a value for PASSWORD; give it with -e NAME=value" &&
+	! docker inspect $box-2 >/dev/null 2>&1'
+out=$(P deploy n1 "Pier Test Secret" --name "$box-2" -e PASSWORD=s3 --restart no </dev/null 2>&1); rc=$?
+check "given with -e it deploys, --restart overriding" \
+	eval '[ $rc -eq 0 ] && [ "$(docker inspect --format "{{json .Config.Env}} {{.HostConfig.RestartPolicy.Name}}" $box-2)" = "[\"PASSWORD=s3\",\"PATH=/bin\"] no" ]'
+docker rm -f -v "$box-2" >/dev/null 2>&1
+out=$(P deploy n1 pier-test-stack </dev/null 2>&1); rc=$?
+check "a stack template is refused" \
+	eval '[ $rc -eq 1 ] && has "$out" "stack templates are not supported"'
+out=$(P deploy n1 "Pier Test" </dev/null 2>&1); rc=$?
+check "an ambiguous template name lists the candidates" \
+	eval '[ $rc -eq 1 ] && has "$out" "ambiguous" && has "$out" "Pier Test Box"'
+out=$(P deploy n1 4 </dev/null 2>&1); rc=$?
+check "an image the node lacks is pulled first, and a failed pull says so" \
+	eval '[ $rc -eq 1 ] && has "$out" "pulling it" && has "$out" "pier pull n1 pier-test/absent-w4:none"'
+out=$(P deploy n1 pier-test-box --source "$tmp/nosuch.json" </dev/null 2>&1); rc=$?
+check "a missing template file is named" eval '[ $rc -eq 1 ] && has "$out" "nosuch.json"'
+
+# Usage.
+out=$(P images a b 2>&1); rc=$?
+check "pier images with two nodes named is a usage error" [ $rc -eq 2 ]
+out=$(P volume frob 2>&1); rc=$?
+check "an unknown volume subcommand is a usage error" [ $rc -eq 2 ]
+out=$(P rmi 2>&1); rc=$?
+check "pier rmi without an image is a usage error" [ $rc -eq 2 ]
+out=$(P deploy --help 2>&1); rc=$?
+check "pier deploy --help" eval '[ $rc -eq 0 ] && has "$out" "usage: pier deploy"'
+out=$(P image prune --help 2>&1); rc=$?
+check "pier image prune --help" eval '[ $rc -eq 0 ] && has "$out" "usage: pier image prune"'
+
+for p in "${pids[@]}"; do
+	kill -TERM "$p"
+	wait "$p"
+	rc=$?
+	out="exit $rc"
+	check "pierd stops cleanly" [ $rc -eq 0 ]
+done
+pids=()
+echo "1..$n"
+exit $failed
