@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# Issue 4's benchmark, in one run on one machine against one engine:
+#
+#   1. `pier ps -a` (one node) and `docker ps -a` with 10 and with 200
+#      bench containers, and `pier ps -a` across 2 nodes (two pierd on the
+#      same engine, so that run lists every container twice): hyperfine
+#      when installed, else a loop; medians, p90 and the ratio pier/docker;
+#   2. the node's resident memory (VmRSS, and its anonymous and file-backed
+#      parts, from /proc/PID/status): idle, with 100 connected clients
+#      (tools/bench/bench-clients: 100 Noise connections that ping), and
+#      while one `pier stats` streams all 200 running containers at 1 Hz,
+#      with the node's CPU use over that window (utime + stime from
+#      /proc/PID/stat).
+#
+# The bench containers run `sleep 3600` from pier-test/busybox:latest,
+# carry pier.bench=1 and pier.bench.run=PID, and are removed at the end
+# (also on failure or Ctrl-C). Other containers on the engine are counted
+# in the totals printed, not touched.
+#
+# Usage: tools/bench/bench-ps.sh [-b BUILD] [-r RUNS] [-s SECONDS]
+#   -b BUILD    a build directory with node/pierd, tools/pier/pier and
+#               tools/bench/bench-clients (default build-rel; use a build
+#               without sanitizers: meson setup build-rel
+#               --buildtype=release && ninja -C build-rel node/pierd
+#               tools/pier/pier tools/bench/bench-clients)
+#   -r RUNS     timed runs per command (default 30)
+#   -s SECONDS  the stats window (default 30)
+set -u
+
+build=build-rel
+runs=30
+window=30
+while getopts b:r:s: o; do
+	case $o in
+	b) build=$OPTARG ;;
+	r) runs=$OPTARG ;;
+	s) window=$OPTARG ;;
+	*) echo "usage: $0 [-b BUILD] [-r RUNS] [-s SECONDS]" >&2; exit 2 ;;
+	esac
+done
+build=$(cd "$build" 2>/dev/null && pwd) || {
+	echo "bench-ps: no build directory $build" >&2; exit 2; }
+pierd=$build/node/pierd
+pier=$build/tools/pier/pier
+clients=$build/tools/bench/bench-clients
+for f in "$pierd" "$pier" "$clients"; do
+	[ -x "$f" ] || { echo "bench-ps: $f is missing; build it first" >&2
+		exit 2; }
+done
+docker version >/dev/null 2>&1 || {
+	echo "bench-ps: no Docker engine (docker version fails)" >&2; exit 1; }
+image=pier-test/busybox:latest
+docker image inspect $image >/dev/null 2>&1 || {
+	echo "bench-ps: no $image; run tools/docker-engine first" >&2; exit 1; }
+
+tmp=$(mktemp -d /tmp/pier-bench-ps.XXXXXX)
+run_label=pier.bench.run=$$
+pids=()
+cleanup() {
+	local q
+	for q in "${pids[@]}"; do
+		kill "$q" 2>/dev/null && wait "$q" 2>/dev/null
+	done
+	docker ps -aq --filter "label=$run_label" | xargs -r -n 50 \
+		docker rm -f >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export PIER_CONFIG_DIR=$tmp/client
+clk=$(getconf CLK_TCK)
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+# start_node STATE LOG: a pierd in the background; its pid in $node_pid,
+# its port in $port.
+start_node() {
+	port=$(free_port)
+	"$pierd" --state-dir "$1" --listen "127.0.0.1:$port" \
+		--log-level warn >"$2" 2>&1 &
+	node_pid=$!
+	pids+=($node_pid)
+	for _ in $(seq 200); do
+		"$pierd" key show --state-dir "$1" >/dev/null 2>&1 &&
+			ss -ltn 2>/dev/null | grep -q ":$port " && return 0
+		sleep 0.05
+	done
+	echo "bench-ps: pierd did not start; its log:" >&2
+	cat "$2" >&2
+	exit 1
+}
+# mem PID: "VmRSS RssAnon RssFile" in KiB.
+mem() {
+	awk '/^(VmRSS|RssAnon|RssFile):/ { printf "%s ", $2 }' \
+		"/proc/$1/status"
+}
+# cpu_ticks PID: utime + stime in clock ticks.
+cpu_ticks() {
+	# The name in field 2 is in parentheses and may hold spaces.
+	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+# mib KIB: KiB as MiB with one decimal.
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+# bench_containers N: makes (or keeps) N running bench containers.
+bench_containers() {
+	local have need
+	have=$(docker ps -q --filter "label=$run_label" | wc -l)
+	need=$(($1 - have))
+	[ $need -gt 0 ] || return 0
+	seq $need | xargs -P 8 -I{} docker run -d -l pier.bench=1 \
+		-l "$run_label" "$image" sleep 3600 >/dev/null
+	have=$(docker ps -q --filter "label=$run_label" | wc -l)
+	[ "$have" -eq "$1" ] || {
+		echo "bench-ps: wanted $1 bench containers, have $have" >&2
+		exit 1; }
+}
+# timeit NAME CMD: times CMD (a shell command) $runs times; appends
+# "NAME median_ms p90_ms min_ms" to $tmp/times.
+timeit() {
+	local name=$1 cmd=$2
+	if command -v hyperfine >/dev/null; then
+		hyperfine -N --warmup 3 --runs "$runs" \
+			--export-json "$tmp/h.json" "$cmd" >/dev/null 2>&1 ||
+			hyperfine --warmup 3 --runs "$runs" \
+			--export-json "$tmp/h.json" "$cmd" >/dev/null 2>&1 || {
+			echo "bench-ps: $cmd fails:" >&2
+			bash -c "$cmd" >&2
+			exit 1; }
+		python3 - "$tmp/h.json" "$name" >>"$tmp/times" <<-'EOF'
+			import json, sys
+			t = sorted(json.load(open(sys.argv[1]))["results"][0]["times"])
+			p90 = t[min(len(t) - 1, int(round(0.9 * (len(t) - 1))))]
+			med = (t[(len(t) - 1) // 2] + t[len(t) // 2]) / 2
+			print(sys.argv[2], "%.1f %.1f %.1f" % (med * 1e3, p90 * 1e3, t[0] * 1e3))
+		EOF
+	else
+		: >"$tmp/t"
+		for i in $(seq $((runs + 3))); do
+			s=$(date +%s%N)
+			bash -c "$cmd" >/dev/null 2>&1 || {
+				echo "bench-ps: $cmd fails" >&2; exit 1; }
+			e=$(date +%s%N)
+			[ "$i" -gt 3 ] && echo $(((e - s) / 1000)) >>"$tmp/t"
+		done
+		sort -n "$tmp/t" | awk -v n="$name" '{ t[NR] = $1 } END {
+			m = (t[int((NR + 1) / 2)] + t[int(NR / 2) + 1]) / 2
+			p = t[int(0.9 * (NR - 1) + 1.5)]
+			printf "%s %.1f %.1f %.1f\n", n, m / 1e3, p / 1e3, t[1] / 1e3 }' \
+			>>"$tmp/times"
+	fi
+}
+# ratio A B: A / B with two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+field() { awk -v n="$1" -v f="$2" '$1 == n { print $f }' "$tmp/times"; }
+
+echo "bench-ps: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores," \
+	"load $(cut -d' ' -f1-3 /proc/loadavg)," \
+	"$(docker version -f 'engine {{.Server.Version}}' 2>/dev/null)," \
+	"$(command -v hyperfine >/dev/null && hyperfine --version ||
+	echo 'no hyperfine (shell loop)'), $runs runs each"
+
+start_node "$tmp/s1" "$tmp/pierd1.log"; p1=$node_pid; port1=$port
+start_node "$tmp/s2" "$tmp/pierd2.log"
+"$pier" join "$("$pierd" key show --state-dir "$tmp/s1")" --name n1 \
+	>/dev/null || exit 1
+"$pier" join "$("$pierd" key show --state-dir "$tmp/s2")" --name n2 \
+	>/dev/null || exit 1
+sleep 2
+read -r rss_idle anon_idle file_idle <<<"$(mem $p1)"
+
+for count in 10 200; do
+	bench_containers $count
+	total=$(docker ps -aq | wc -l)
+	echo "$count bench containers running; the engine holds $total"
+	echo "$count $total" >>"$tmp/counts"
+	timeit "docker-$count" "docker ps -a"
+	timeit "pier1-$count" "$pier ps -a n1"
+	timeit "pier2-$count" "$pier ps -a n1 n2"
+done
+sleep 2
+read -r rss_after anon_after file_after <<<"$(mem $p1)"
+
+# 100 clients.
+: >"$tmp/clients.out"
+"$clients" -k "$("$pierd" key show --state-dir "$tmp/s1")" -n 100 \
+	>"$tmp/clients.out" 2>"$tmp/clients.err" &
+cpid=$!
+pids+=($cpid)
+for _ in $(seq 600); do
+	grep -q '^ready' "$tmp/clients.out" && break
+	kill -0 $cpid 2>/dev/null || break
+	sleep 0.1
+done
+grep -q '^ready 100' "$tmp/clients.out" || {
+	echo "bench-ps: bench-clients did not connect 100:" >&2
+	cat "$tmp/clients.out" "$tmp/clients.err" >&2; exit 1; }
+sleep 6		# a ping round has gone by
+read -r rss_100 anon_100 file_100 <<<"$(mem $p1)"
+conns=$(ss -Htn state established "( sport = :$port1 )" | wc -l)
+kill -TERM $cpid; wait $cpid; crc=$?
+cat "$tmp/clients.out" | tail -1 | sed 's/^/bench-clients: /'
+[ $crc -eq 0 ] || { echo "bench-ps: bench-clients failed" >&2; exit 1; }
+
+# Stats for 200 running containers to one client at 1 Hz.
+running=$(docker ps -q | wc -l)
+# A client that knows only n1, so the stats of every running container
+# come from n1 alone.
+PIER_CONFIG_DIR=$tmp/client1 "$pier" join \
+	"$("$pierd" key show --state-dir "$tmp/s1")" --name n1 >/dev/null || exit 1
+PIER_CONFIG_DIR=$tmp/client1 "$pier" stats --json \
+	>"$tmp/stats.out" 2>"$tmp/stats.err" &
+spid=$!
+pids+=($spid)
+sleep 8		# the node opens one Docker stats stream per container
+l0=$(wc -l <"$tmp/stats.out")
+c0=$(cpu_ticks $p1)
+t0=$(date +%s%N)
+sleep "$window"
+c1=$(cpu_ticks $p1)
+t1=$(date +%s%N)
+l1=$(wc -l <"$tmp/stats.out")
+read -r rss_stats anon_stats file_stats <<<"$(mem $p1)"
+kill -0 $spid 2>/dev/null || {
+	echo "bench-ps: pier stats ended early:" >&2
+	cat "$tmp/stats.err" >&2; exit 1; }
+kill -INT $spid; wait $spid
+secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+cpu=$(awk -v d=$((c1 - c0)) -v hz="$clk" -v s="$secs" \
+	'BEGIN { printf "%.2f", d / hz / s * 100 }')
+rate=$(awk -v d=$((l1 - l0)) -v s="$secs" 'BEGIN { printf "%.0f", d / s }')
+
+echo
+echo "pier ps -a against docker ps -a (milliseconds; median, p90, min):"
+printf '%-34s %9s %9s %9s %12s\n' command median p90 min "pier/docker"
+for count in 10 200; do
+	total=$(awk -v c=$count '$1 == c { print $2 }' "$tmp/counts")
+	dm=$(field docker-$count 2)
+	for w in docker pier1 pier2; do
+		case $w in
+		docker) label="docker ps -a" ;;
+		pier1) label="pier ps -a n1" ;;
+		pier2) label="pier ps -a n1 n2" ;;
+		esac
+		printf '%-34s %9s %9s %9s %12s\n' \
+			"$label ($count, engine $total)" \
+			"$(field $w-$count 2)" "$(field $w-$count 3)" \
+			"$(field $w-$count 4)" \
+			"$(ratio "$(field $w-$count 2)" "$dm")"
+	done
+done
+echo
+echo "pierd n1 memory (MiB; VmRSS = RssAnon + RssFile + RssShmem):"
+printf '%-44s %7s %8s %8s\n' state VmRSS RssAnon RssFile
+printf '%-44s %7s %8s %8s\n' "idle, after start and one join" \
+	"$(mib $rss_idle)" "$(mib $anon_idle)" "$(mib $file_idle)"
+printf '%-44s %7s %8s %8s\n' "idle, after the ps runs" \
+	"$(mib $rss_after)" "$(mib $anon_after)" "$(mib $file_after)"
+printf '%-44s %7s %8s %8s\n' "100 clients connected ($conns TCP)" \
+	"$(mib $rss_100)" "$(mib $anon_100)" "$(mib $file_100)"
+printf '%-44s %7s %8s %8s\n' "streaming stats ($running running)" \
+	"$(mib $rss_stats)" "$(mib $anon_stats)" "$(mib $file_stats)"
+echo
+echo "pierd n1 CPU while streaming stats for $running running containers" \
+	"to one client: $cpu% of one core over ${secs}s ($((c1 - c0)) ticks" \
+	"at $clk Hz); the client got $rate samples/s"
