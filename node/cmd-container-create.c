@@ -78,7 +78,8 @@ on_step(struct dk_req *req, int status, json_t *res, void *arg)
 	}
 	if (status != 0 && c->step == CR_START) {
 		(void)cmd_fail_data(r, PROTO_E_DOCKER, json_pack("{s:s}",
-		    "id", c->id), "created %.12s but could not start it: %s", c->id,
+		    "id", c->id), "created %.12s but could not start it: %s",
+		    c->id,
 		    dk_req_message(req)[0] != '\0' ? dk_req_message(req) :
 		    dk_strerror(status));
 		goto fail;

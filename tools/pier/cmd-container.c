@@ -405,7 +405,8 @@ static int
 top_print(const json_t *res)
 {
 	const json_t		*titles, *procs, *row;
-	const char		*h[CLI_TABLE_MAX_COLS], *cells[CLI_TABLE_MAX_COLS];
+	const char		*h[CLI_TABLE_MAX_COLS];
+	const char		*cells[CLI_TABLE_MAX_COLS];
 	struct cli_table	*t;
 	size_t			 i, j, nc;
 	int			 err = 0;

@@ -29,7 +29,7 @@ const struct cli_cmd cli_cmd_ps = {
 	.usage = "[-a] [-q] [--no-trunc] [--json] [--timeout SECS] [NODE...]",
 	.summary = "list containers on every joined node (or those named)",
 	.help =
-	    "  NODE            joined nodes to ask (default: all, in parallel)\n"
+	    "  NODE            joined nodes to ask (default: all, at once)\n"
 	    "  -a, --all       show stopped containers too\n"
 	    "  -q, --quiet     print NODE/ID only, one per line\n"
 	    "  --no-trunc      do not cut ids and commands\n"

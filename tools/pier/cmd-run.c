@@ -4,8 +4,10 @@
  * prints the new container's id (follow it with `pier logs -f`). When
  * the image is not on the node (container.create does not pull), it is
  * pulled with `pier pull`'s progress on stderr, as docker run does, and
- * the create is tried once more; --pull never leaves that out. `pier dup NODE/CONTAINER [OPTIONS]`: a copy of a
- * container's configuration with overrides, started if the source runs;
+ * the create is tried once more; --pull never leaves that out.
+ *
+ * `pier dup NODE/CONTAINER [OPTIONS]`: a copy of a container's
+ * configuration with overrides, started if the source runs;
  * prints the copy's name.
  *
  * Options are read as docker reads them, with the parsers the client
