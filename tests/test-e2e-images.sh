@@ -259,6 +259,16 @@ out=$(P deploy n1 "Pier Test Secret" --name "$box-2" -e PASSWORD=s3 --restart no
 check "given with -e it deploys, --restart overriding" \
 	eval '[ $rc -eq 0 ] && [ "$(docker inspect --format "{{json .Config.Env}} {{.HostConfig.RestartPolicy.Name}}" $box-2)" = "[\"PASSWORD=s3\",\"PATH=/bin\"] no" ]'
 docker rm -f -v "$box-2" >/dev/null 2>&1
+if command -v script >/dev/null 2>&1; then
+	out=$( (sleep 1; printf 's3cret\n') | PIER_CONFIG_DIR=$admin script -qec \
+		"$pier deploy n1 pier-test-secret --name $box-3" /dev/null 2>&1); rc=$?
+	check "on a terminal a missing required value is asked for" \
+		eval '[ $rc -eq 0 ] && has "$out" "Admin password (PASSWORD): " &&
+		[ "$(docker inspect --format "{{json .Config.Env}}" $box-3)" = "[\"PASSWORD=s3cret\",\"PATH=/bin\"]" ]'
+	docker rm -f -v "$box-3" >/dev/null 2>&1
+else
+	ok "# SKIP no script(1) to give deploy a terminal"
+fi
 out=$(P deploy n1 pier-test-stack </dev/null 2>&1); rc=$?
 check "a stack template is refused" \
 	eval '[ $rc -eq 1 ] && has "$out" "stack templates are not supported"'

@@ -184,11 +184,20 @@ images_main(const struct cli_cmd *self, int argc, char **argv)
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "aqh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'a': all = 1; break;
-		case 'q': quiet = 1; break;
-		case 'T': no_trunc = 1; break;
-		case 'j': json = 1; break;
-		case 'h': return (cli_help(self));
+		case 'a':
+			all = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'T':
+			no_trunc = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			return (cli_help(self));
 		default: return (cli_usage(self));
 		}
 	}
@@ -247,9 +256,14 @@ rmi_main(const struct cli_cmd *self, int argc, char **argv)
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'f': force = 1; break;
-		case 'P': no_prune = 1; break;
-		case 'h': return (cli_help(self));
+		case 'f':
+			force = 1;
+			break;
+		case 'P':
+			no_prune = 1;
+			break;
+		case 'h':
+			return (cli_help(self));
 		default: return (cli_usage(self));
 		}
 	}
@@ -331,9 +345,15 @@ prune_main(const struct cli_cmd *self, int argc, char **argv)
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "afh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'a': all = 1; break;
-		case 'f': force = 1; break;
-		case 'j': json = 1; break;
+		case 'a':
+			all = 1;
+			break;
+		case 'f':
+			force = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
 		case 'F':
 			if (add_filter(params, optarg) == 0)
 				break;

@@ -328,11 +328,21 @@ deploy_main(const struct cli_cmd *self, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "p:v:e:h", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
-		case 's': source = optarg; break;
-		case 'n': ov.name = optarg; break;
-		case 'R': ov.restart = optarg; break;
-		case 'r': refresh = 1; break;
-		case 'o': offline = 1; break;
+		case 's':
+			source = optarg;
+			break;
+		case 'n':
+			ov.name = optarg;
+			break;
+		case 'R':
+			ov.restart = optarg;
+			break;
+		case 'r':
+			refresh = 1;
+			break;
+		case 'o':
+			offline = 1;
+			break;
 		case 'p':
 		case 'v':
 		case 'e':
@@ -348,7 +358,8 @@ deploy_main(const struct cli_cmd *self, int argc, char **argv)
 			else
 				env[ov.nenv++] = optarg;
 			break;
-		case 'h': return (cli_help(self));
+		case 'h':
+			return (cli_help(self));
 		default: return (cli_usage(self));
 		}
 	}
