@@ -6,10 +6,12 @@
  * started if the source was running (unless start is false).
  *
  * What is not copied: the generated hostname (the source's short id,
- * so the copy gets its own), an explicit MAC address (two would clash),
- * and the name. Fixed host ports are copied, so starting a copy of a
- * running container that publishes one fails with the engine's "port is
- * already allocated", and the copy stays created: the error says so.
+ * so the copy gets its own), one that came from the host or cannot go
+ * with the copy's network (container:NAME), an explicit MAC address
+ * (two would clash), and the name. Fixed host ports are copied, so
+ * starting a copy of a running container that publishes one fails with
+ * the engine's "port is already allocated", and the copy stays created:
+ * the error says so and carries its id.
  * The default name is NAME-copy, else the first free NAME-copy-N, found
  * with one list call.
  */
@@ -71,6 +73,25 @@ env_merge(json_t *env, const json_t *over)
 	}
 }
 
+/*
+ * Tells whether the source's hostname is not its own to copy: it came
+ * from the host (network host, and the copy is not) or the copy shares
+ * another container's network, where the engine refuses a hostname.
+ */
+static int
+dup_hostname_foreign(const json_t *h, const json_t *params)
+{
+	const char	*src, *dst;
+
+	src = json_string_value(json_object_get(h, "NetworkMode"));
+	dst = proto_param_str(params, "network", src);
+	if (src == NULL || dst == NULL)
+		return (0);
+	if (strncmp(dst, "container:", 10) == 0)
+		return (1);
+	return (strcmp(src, "host") == 0 && strcmp(dst, "host") != 0);
+}
+
 /* The create body of the copy from the source and overrides (new). */
 static json_t *
 dup_body(const json_t *src, const json_t *params)
@@ -93,6 +114,10 @@ dup_body(const json_t *src, const json_t *params)
 	    strncmp(id, hn, 12) == 0)
 		(void)json_object_del(b, "Hostname");
 	(void)json_object_del(b, "MacAddress");
+	if (dup_hostname_foreign(h, params)) {
+		(void)json_object_del(b, "Hostname");
+		(void)json_object_del(b, "Domainname");
+	}
 	if (json_object_get(params, "hostname") != NULL)
 		(void)json_object_set(b, "Hostname",
 		    json_object_get(params, "hostname"));

@@ -185,6 +185,13 @@ out=$(pc dup n1/$p-web2 --no-start 2>&1); rc=$?
 check "a second one is NAME-copy-2, left created with --no-start" \
 	eval '[ $rc -eq 0 ] && [ "$out" = "$p-web2-copy-2" ] && [ "$(di "{{.State.Status}}" $p-web2-copy-2)" = created ]'
 
+docker run -d --name $p-h --network host -l pier.test=1 -l $case_label $image sleep 600 >/dev/null
+docker run -d --name $p-c --network container:$p-h -l pier.test=1 -l $case_label $image sleep 600 >/dev/null
+out=$(pc dup n1/$p-c 2>&1; pc dup n1/$p-h --network bridge --name $p-hb 2>&1); rc=$?
+check "dup of a container on another's network, and of a host-network one onto the bridge" \
+	eval '[ "$(di "{{.HostConfig.NetworkMode}} {{.State.Status}}" $p-c-copy)" = "container:$(di "{{.Id}}" $p-h) running" ] && [ "$(di "{{.HostConfig.NetworkMode}} {{.State.Status}} {{.Config.Hostname}}" $p-hb)" = "bridge running $(di "{{.Id}}" $p-hb | cut -c1-12)" ]'
+docker rm -f $p-c $p-c-copy $p-hb $p-h >/dev/null 2>&1
+
 # Names that match two containers, or none.
 ids=$(docker ps -aq --no-trunc --filter "label=$case_label")
 for _ in $(seq 17); do
