@@ -285,4 +285,11 @@ int	 cli_confirm(const char *warning);
 int	 cli_setting_get(const char *dir, const char *key, char **value,
 	    char **cause) WARN_UNUSED_RESULT;
 
+/* cmd-prune.c */
+
+/* `pier image prune`, run by `pier image`. */
+extern const struct cli_cmd cli_cmd_image_prune;
+/* `pier volume prune`, run by `pier volume`. */
+extern const struct cli_cmd cli_cmd_volume_prune;
+
 #endif

@@ -7,9 +7,9 @@
  *
  * images prints REPOSITORY TAG IMAGE ID CREATED SIZE, one row per tag
  * (<none> for an untagged image) from image.list; rmi prints what each
- * removal untagged and deleted and goes on past a failed one; prune
- * asks first unless -f, as docker does, and can be held to images with
- * given labels. NODE may be left out when one node is joined.
+ * removal untagged and deleted and goes on past a failed one; `image
+ * prune` is in cmd-prune.c. NODE may be left out when one node is
+ * joined.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -313,117 +313,10 @@ inspect_main(const struct cli_cmd *self, int argc, char **argv)
 	return (rc);
 }
 
-/* Adds a --filter label=K[=V] to params' labels; -1 if not one. */
-static int
-add_filter(json_t *params, const char *f)
-{
-	if (strncmp(f, "label=", 6) != 0 || f[6] == '\0')
-		return (-1);
-	return (cli_params_push(params, "labels", f + 6));
-}
-
-/* `pier image prune [NODE] [-a] [-f] [--filter label=K[=V]]`. */
-static int
-prune_main(const struct cli_cmd *self, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "filter", required_argument, NULL, 'F' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct cli_link	 l;
-	json_t		*params, *res = NULL;	/* owned */
-	char		 hs[CLI_HUMAN_LEN];
-	int		 ch, all = 0, force = 0, json = 0, rc;
-
-	params = json_object();
-	if (params == NULL)
-		return (cli_error(self, "out of memory"));
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "afh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			all = 1;
-			break;
-		case 'f':
-			force = 1;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'F':
-			if (add_filter(params, optarg) == 0)
-				break;
-			json_decref(params);
-			cli_error(self, "unsupported filter: %s (use "
-			    "label=KEY or label=KEY=VALUE)", optarg);
-			return (CLI_EXIT_USAGE);
-		case 'h':
-			json_decref(params);
-			return (cli_help(self));
-		default:
-			json_decref(params);
-			return (cli_usage(self));
-		}
-	}
-	if (argc - optind > 1) {
-		json_decref(params);
-		return (cli_usage(self));
-	}
-	if (!force && !cli_confirm(all ? "This will remove all images "
-	    "without at least one container associated to them." :
-	    "This will remove all dangling images.")) {
-		json_decref(params);
-		fprintf(stderr, "Nothing removed (add -f to prune without "
-		    "being asked).\n");
-		return (CLI_EXIT_FAIL);
-	}
-	(void)json_object_set_new(params, "all", json_boolean(all));
-	rc = cli_link_open(self, &l, optind < argc ? argv[optind] : NULL);
-	if (rc != CLI_EXIT_OK) {
-		json_decref(params);
-		return (rc);
-	}
-	rc = cli_link_call(self, &l, "image.prune", params, &res);
-	if (rc == CLI_EXIT_OK && json) {
-		if (json_dumpf(res, stdout, JSON_INDENT(2) |
-		    JSON_PRESERVE_ORDER) == 0)
-			putchar('\n');
-	} else if (rc == CLI_EXIT_OK) {
-		if (json_array_size(json_object_get(res, "untagged")) +
-		    json_array_size(json_object_get(res, "deleted")) > 0) {
-			printf("Deleted Images:\n");
-			print_removed(res, "untagged", "deleted");
-			printf("\n");
-		}
-		printf("Total reclaimed space: %s\n", cli_human_size(hs,
-		    (double)json_integer_value(json_object_get(res,
-		    "reclaimed")), 3));
-	}
-	json_decref(res);
-	cli_link_close(&l);
-	return (rc);
-}
-
 /* `pier image SUBCOMMAND ...`. */
 static int
 image_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct cli_cmd prune = {
-		.name = "image prune", .main = prune_main,
-		.usage = "[NODE] [-a] [-f] [--filter label=K[=V]] [--json]",
-		.summary = "remove unused images from a node",
-		.help =
-		    "  -a, --all       every image no container uses, not "
-		    "only dangling ones\n"
-		    "  -f, --force     do not ask for confirmation\n"
-		    "  --filter label=KEY[=VALUE]  only images with the "
-		    "label\n"
-		    "  --json          print the node's answer as JSON\n",
-	};
 	static const struct cli_cmd inspect = {
 		.name = "image inspect", .main = inspect_main,
 		.usage = "[NODE] IMAGE",
@@ -444,7 +337,8 @@ image_main(const struct cli_cmd *self, int argc, char **argv)
 	if (strcmp(sub, "inspect") == 0)
 		return (inspect_main(&inspect, argc - 1, argv + 1));
 	if (strcmp(sub, "prune") == 0)
-		return (prune_main(&prune, argc - 1, argv + 1));
+		return (cli_cmd_image_prune.main(&cli_cmd_image_prune,
+		    argc - 1, argv + 1));
 	cli_error(self, "unknown subcommand: %s", sub);
 	return (cli_usage(self));
 }

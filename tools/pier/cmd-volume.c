@@ -7,8 +7,8 @@
  *	pier volume prune [NODE] [-f] [--filter label=K[=V]]
  *	pier volume ls ...				as pier volumes
  *
- * prune asks first unless -f, as docker does. NODE may be left out when
- * one node is joined; a first word naming a joined node is the node.
+ * prune is in cmd-prune.c. NODE may be left out when one node is
+ * joined; a first word naming a joined node is the node.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -293,81 +293,6 @@ rm_main(const struct cli_cmd *self, int argc, char **argv)
 	return (rc);
 }
 
-/* `pier volume prune [NODE] [-f] [--filter label=K[=V]]`. */
-static int
-prune_main(const struct cli_cmd *self, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "filter", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct cli_link	 l;
-	const json_t	*del;
-	json_t		*params, *res = NULL;	/* owned */
-	char		 hs[CLI_HUMAN_LEN], *s;
-	size_t		 i;
-	int		 ch, force = 0, rc;
-
-	params = json_object();
-	if (params == NULL)
-		return (cli_error(self, "out of memory"));
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
-		if (ch == 'f')
-			force = 1;
-		else if (ch == 'F' && strncmp(optarg, "label=", 6) == 0 &&
-		    optarg[6] != '\0')
-			(void)cli_params_push(params, "labels", optarg + 6);
-		else {
-			json_decref(params);
-			if (ch == 'h')
-				return (cli_help(self));
-			if (ch == 'F')
-				cli_error(self, "unsupported filter: %s (use "
-				    "label=KEY or label=KEY=VALUE)", optarg);
-			return (cli_usage(self));
-		}
-	}
-	if (argc - optind > 1) {
-		json_decref(params);
-		return (cli_usage(self));
-	}
-	if (!force && !cli_confirm("This will remove all local volumes not "
-	    "used by at least one container.")) {
-		json_decref(params);
-		fprintf(stderr, "Nothing removed (add -f to prune without "
-		    "being asked).\n");
-		return (CLI_EXIT_FAIL);
-	}
-	rc = cli_link_open(self, &l, optind < argc ? argv[optind] : NULL);
-	if (rc != CLI_EXIT_OK) {
-		json_decref(params);
-		return (rc);
-	}
-	rc = cli_link_call(self, &l, "volume.prune", params, &res);
-	if (rc == CLI_EXIT_OK) {
-		del = json_object_get(res, "deleted");
-		if (json_array_size(del) > 0)
-			printf("Deleted Volumes:\n");
-		for (i = 0; i < json_array_size(del); i++) {
-			s = cli_sanitize(json_string_value(json_array_get(del,
-			    i)), 512);
-			printf("%s\n", s != NULL ? s : "?");
-			free(s);
-		}
-		if (json_array_size(del) > 0)
-			printf("\n");
-		printf("Total reclaimed space: %s\n", cli_human_size(hs,
-		    (double)json_integer_value(json_object_get(res,
-		    "reclaimed")), 3));
-	}
-	json_decref(res);
-	cli_link_close(&l);
-	return (rc);
-}
-
 /* `pier volume SUBCOMMAND ...`. */
 static int
 volume_main(const struct cli_cmd *self, int argc, char **argv)
@@ -388,15 +313,6 @@ volume_main(const struct cli_cmd *self, int argc, char **argv)
 		.summary = "remove volumes from a node",
 		.help = "  -f, --force     remove even if in use\n",
 	};
-	static const struct cli_cmd prune = {
-		.name = "volume prune", .main = prune_main,
-		.usage = "[NODE] [-f] [--filter label=K[=V]]",
-		.summary = "remove volumes no container uses",
-		.help =
-		    "  -f, --force     do not ask for confirmation\n"
-		    "  --filter label=KEY[=VALUE]  only volumes with the "
-		    "label\n",
-	};
 	const char	*sub;
 
 	if (argc < 2)
@@ -411,7 +327,8 @@ volume_main(const struct cli_cmd *self, int argc, char **argv)
 	if (strcmp(sub, "rm") == 0 || strcmp(sub, "remove") == 0)
 		return (rm_main(&rm, argc - 1, argv + 1));
 	if (strcmp(sub, "prune") == 0)
-		return (prune_main(&prune, argc - 1, argv + 1));
+		return (cli_cmd_volume_prune.main(&cli_cmd_volume_prune,
+		    argc - 1, argv + 1));
 	cli_error(self, "unknown subcommand: %s", sub);
 	return (cli_usage(self));
 }
