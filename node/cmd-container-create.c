@@ -134,6 +134,11 @@ cr_next(struct cr *c)
 	const char		*image;
 	int			 err = -EINVAL;
 
+	if (c->r->cancelled) {
+		(void)cmd_fail(c->r, PROTO_E_CANCELLED, "the client went away");
+		cr_free(c);
+		return;
+	}
 	switch (c->step) {
 	case CR_IMAGE:
 		image = json_string_value(json_object_get(c->body, "Image"));

@@ -240,6 +240,11 @@ on_source(struct dk_req *req, int status, json_t *res, void *arg)
 		return;
 	}
 	d->src = res;
+	if (d->r->cancelled) {
+		(void)cmd_fail(d->r, PROTO_E_CANCELLED, "the client went away");
+		dup_free(d);
+		return;
+	}
 	name = proto_param_str(d->r->params, "name", NULL);
 	if (name != NULL) {
 		dup_create(d, name);
