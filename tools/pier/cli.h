@@ -292,4 +292,15 @@ extern const struct cli_cmd cli_cmd_image_prune;
 /* `pier volume prune`, run by `pier volume`. */
 extern const struct cli_cmd cli_cmd_volume_prune;
 
+/* cmd-template.c */
+
+struct cli_tpl_file;
+
+/*
+ * Opens the template source: source, else the templates.source setting,
+ * else the default; an exit code, with the error or warning printed.
+ */
+int	 cli_tpl_source_open(const struct cli_cmd *cmd, const char *source,
+	    int offline, int refresh, struct cli_tpl_file **f);
+
 #endif
