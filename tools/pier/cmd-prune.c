@@ -60,9 +60,17 @@ print_list(const json_t *res, const char *key, const char *word)
 static int
 add_filter(json_t *params, const char *f)
 {
+	json_t	*a;	/* borrowed */
+
 	if (strncmp(f, "label=", 6) != 0 || f[6] == '\0')
 		return (-1);
-	return (cli_params_push(params, "labels", f + 6));
+	a = json_object_get(params, "labels");
+	if (a == NULL) {
+		if (json_object_set_new(params, "labels", json_array()) != 0)
+			return (-1);
+		a = json_object_get(params, "labels");
+	}
+	return (json_array_append_new(a, json_string(f + 6)));
 }
 
 /* `pier image prune [NODE] [-a] [-f] [--filter label=K[=V]]`. */
@@ -176,9 +184,8 @@ volume_prune_main(const struct cli_cmd *self, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
 		if (ch == 'f')
 			force = 1;
-		else if (ch == 'F' && strncmp(optarg, "label=", 6) == 0 &&
-		    optarg[6] != '\0')
-			(void)cli_params_push(params, "labels", optarg + 6);
+		else if (ch == 'F' && add_filter(params, optarg) == 0)
+			continue;
 		else {
 			json_decref(params);
 			if (ch == 'h')
