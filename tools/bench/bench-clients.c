@@ -29,7 +29,7 @@
 
 #define MAX_CLIENTS	1000
 #define PING_EVERY_MS	5000	/* each connection pings this often */
-#define RETRY_MS	120	/* wait before dialing again after a refusal */
+#define RETRY_MS	120	/* pause before dialing again if refused */
 #define MAX_TRIES	200	/* dials per connection before giving up */
 #define DIAL_MS		5000	/* one dial's time limit */
 
@@ -46,8 +46,8 @@ struct bench {
 	struct ovl_conn		**conns;
 	int			 want;		/* N */
 	int			 up;		/* connections open */
-	int			 tries;		/* dials of the current one */
-	int			 lost;		/* connections that ended early */
+	int			 tries;		/* dials of this one */
+	int			 lost;		/* ended early */
 	int			 failed;	/* gave up dialing */
 	long			 pings;
 	long			 ping_failures;
