@@ -11,6 +11,11 @@
  * engine's bytes wait in its socket; the channel's drain writes what is
  * held and resumes the stream. The node so holds at most one chunk per
  * stream, however slow the client.
+ *
+ * The engine frames every log line alone, so output is gathered into
+ * frames of up to LOGS_FRAME_MAX bytes of one kind and written when a
+ * frame is full, the kind changes, or the loop turn's reads are done (a
+ * check handle): one record carries many lines instead of one each.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -33,19 +38,35 @@ struct lrun {
 	char			*end_msg;
 	int			 writing;
 	uint64_t		 bytes;	/* output bytes sent */
+	uv_check_t		 flush;	/* writes the gathered frame */
+	uint8_t			*pend;	/* a frame being gathered */
+	size_t			 pend_len;	/* its payload bytes */
+	int			 pend_kind;
+	int			 closing;
 };
+
+/* The flush handle is closed: free the run. */
+static void
+lr_closed(uv_handle_t *h)
+{
+	struct lrun	*lr = container_of((uv_check_t *)h, struct lrun, flush);
+
+	free(lr->pend);
+	free(lr->held);
+	free(lr->end_msg);
+	free(lr);
+}
 
 /* Frees the run once neither the channel nor the stream holds it. */
 static void
 lr_maybe_free(struct lrun *lr)
 {
-	if (lr->ch != NULL || lr->s != NULL)
+	if (lr->ch != NULL || lr->s != NULL || lr->closing)
 		return;
+	lr->closing = 1;
 	node_log(&lr->n->log, NODE_LOG_INFO, "logs of %s: stream freed "
 	    "(%llu bytes sent)", lr->name, (unsigned long long)lr->bytes);
-	free(lr->held);
-	free(lr->end_msg);
-	free(lr);
+	uv_close((uv_handle_t *)&lr->flush, lr_closed);
 }
 
 /* The frame type of an engine stream kind. */
@@ -56,29 +77,51 @@ lr_type(int kind)
 	    PROTO_FRAME_STDOUT);
 }
 
-/* Writes output as frames; returns the payload bytes the channel took. */
-static size_t
-lr_write(struct lrun *lr, int kind, const char *buf, size_t len)
+/*
+ * Writes the gathered frame. If the channel will not take it, the frame
+ * moves to the held output and -ENOBUFS says to pause the stream.
+ */
+static int
+lr_flush(struct lrun *lr)
 {
-	uint8_t	frame[PROTO_FRAME_HDR + LOGS_FRAME_MAX];
-	size_t	done = 0, n;
-	int	err;
+	size_t	len = lr->pend_len;
+	char	*p;
+	int	 err;
 
-	while (done < len) {
-		n = len - done;
-		if (n > LOGS_FRAME_MAX)
-			n = LOGS_FRAME_MAX;
-		proto_frame_hdr(frame, lr_type(kind), (uint32_t)n);
-		memcpy(frame + PROTO_FRAME_HDR, buf + done, n);
+	if (len == 0 || lr->ch == NULL)
+		return (0);
+	lr->pend_len = 0;
+	proto_frame_hdr(lr->pend, lr_type(lr->pend_kind), (uint32_t)len);
+	if (lr->held_len == 0) {
 		lr->writing++;
-		err = ovl_chan_write(lr->ch, frame, PROTO_FRAME_HDR + n);
+		err = ovl_chan_write(lr->ch, lr->pend, PROTO_FRAME_HDR + len);
 		lr->writing--;
-		if (err != 0)
-			break;
-		done += n;
+		if (err == 0) {
+			lr->bytes += len;
+			return (0);
+		}
 	}
-	lr->bytes += done;
-	return (done);
+	p = realloc(lr->held, lr->held_len + PROTO_FRAME_HDR + len);
+	if (p == NULL) {
+		ovl_chan_reset(lr->ch);
+		return (-ENOMEM);
+	}
+	lr->held = p;
+	memcpy(lr->held + lr->held_len, lr->pend, PROTO_FRAME_HDR + len);
+	lr->held_len += PROTO_FRAME_HDR + len;
+	lr->bytes += len;
+	return (-ENOBUFS);
+}
+
+/* The loop turn's reads are done: write what was gathered. */
+static void
+lr_on_check(uv_check_t *h)
+{
+	struct lrun	*lr = container_of(h, struct lrun, flush);
+
+	uv_check_stop(h);
+	if (lr_flush(lr) != 0 && lr->s != NULL)
+		dk_stream_pause(lr->s);
 }
 
 /* Keeps output the channel did not take, framed; 0 or -ENOMEM. */
@@ -138,7 +181,7 @@ lr_finish(struct lrun *lr)
 		ovl_chan_reset(lr->ch);
 }
 
-/* Output from the engine: frames, or held with the stream paused. */
+/* Output from the engine: gathered into frames; paused when full. */
 static void
 lr_chunk(struct dk_stream *s, int kind, const char *buf, size_t len,
     void *arg)
@@ -148,14 +191,36 @@ lr_chunk(struct dk_stream *s, int kind, const char *buf, size_t len,
 
 	if (lr->ch == NULL)
 		return;
-	n = lr->held_len == 0 ? lr_write(lr, kind, buf, len) : 0;
-	if (n == len)
-		return;
-	if (lr_hold(lr, kind, buf + n, len - n) != 0) {
-		ovl_chan_reset(lr->ch);
+	if (lr->held_len > 0) {
+		/* Only if the pause came late: keep it, the stream waits. */
+		if (lr_hold(lr, kind, buf, len) != 0)
+			ovl_chan_reset(lr->ch);
+		else
+			dk_stream_pause(s);
 		return;
 	}
-	dk_stream_pause(s);
+	while (len > 0) {
+		if (lr->pend_len > 0 && (lr->pend_kind != kind ||
+		    lr->pend_len == LOGS_FRAME_MAX) && lr_flush(lr) != 0) {
+			if (lr->ch == NULL || lr_hold(lr, kind, buf, len) != 0) {
+				if (lr->ch != NULL)
+					ovl_chan_reset(lr->ch);
+				return;
+			}
+			dk_stream_pause(s);
+			return;
+		}
+		n = LOGS_FRAME_MAX - lr->pend_len;
+		if (n > len)
+			n = len;
+		memcpy(lr->pend + PROTO_FRAME_HDR + lr->pend_len, buf, n);
+		lr->pend_len += n;
+		lr->pend_kind = kind;
+		buf += n;
+		len -= n;
+	}
+	if (!uv_is_active((uv_handle_t *)&lr->flush))
+		(void)uv_check_start(&lr->flush, lr_on_check);
 }
 
 /* The Docker stream is over: the end follows what is held. */
@@ -173,7 +238,7 @@ lr_end(struct dk_stream *s, int status, const char *message, void *arg)
 		lr->end_msg = strdup(message != NULL && message[0] != '\0' ?
 		    message : dk_strerror(status));
 	}
-	if (lr->held_len == 0)
+	if (lr_flush(lr) == 0 && lr->held_len == 0)
 		lr_finish(lr);
 	lr_maybe_free(lr);
 }
@@ -257,12 +322,19 @@ lr_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 		return;
 	}
 	lr->n = r->node;
+	lr->pend = malloc(PROTO_FRAME_HDR + LOGS_FRAME_MAX);
+	if (lr->pend == NULL) {
+		free(lr);
+		(void)cmd_fail(r, PROTO_E_INTERNAL, "out of memory");
+		return;
+	}
 	snprintf(lr->name, sizeof(lr->name), "%s", name != NULL &&
 	    name[0] != '\0' ? name : id);
 	memset(&o, 0, sizeof(o));
 	o.stdout_on = proto_param_bool(r->params, "stdout", 1);
 	o.stderr_on = proto_param_bool(r->params, "stderr", 1);
 	if (!o.stdout_on && !o.stderr_on) {
+		free(lr->pend);
 		free(lr);
 		(void)cmd_fail(r, PROTO_E_PARAMS, "params: stdout and stderr "
 		    "are both false: nothing to show");
@@ -274,9 +346,11 @@ lr_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 	o.since = proto_param_int(r->params, "since", 0);
 	o.until = proto_param_int(r->params, "until", 0);
 	o.tty = DK_TTY_AUTO;
+	(void)uv_check_init(r->node->loop, &lr->flush);
 	lr->ch = cmd_take_chan(r);
 	if (lr->ch == NULL) {
-		free(lr);
+		lr->closing = 1;
+		uv_close((uv_handle_t *)&lr->flush, lr_closed);
 		(void)cmd_fail(r, PROTO_E_CHANNEL, "the stream channel is gone");
 		return;
 	}

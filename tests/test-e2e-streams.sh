@@ -165,9 +165,10 @@ check "logs -f killed: the node serves the next client" \
 
 # stats --no-stream: the running containers docker ps lists, sane values.
 "$pier" stats --no-stream --json >"$tmp/s.json" 2>"$tmp/s.err"; rc=$?
-docker ps --format '{{.Names}}' | sort >"$tmp/ps"
+# (only this test's containers: other tests may start and stop theirs)
+docker ps --format '{{.Names}}' | grep "^$tag-" | sort >"$tmp/ps"
 python3 -c 'import json,sys; [print(r["name"]) for r in json.load(open(sys.argv[1]))]' \
-	"$tmp/s.json" 2>/dev/null | sort >"$tmp/st"
+	"$tmp/s.json" 2>/dev/null | grep "^$tag-" | sort >"$tmp/st"
 out="rc=$rc $(cat "$tmp/s.err") diff: $(diff "$tmp/ps" "$tmp/st" | tr '\n' ' ')"
 check "stats --no-stream: the containers docker ps lists, no more" \
 	eval '[ $rc -eq 0 ] && [ -s "$tmp/ps" ] && cmp -s "$tmp/ps" "$tmp/st"'
@@ -252,6 +253,66 @@ check "pull: an unreachable registry fails with the engine's reason" \
 out=$(tail -3 "$log")
 check "pull: the node logs the failure and frees the stream" \
 	eval 'grep -q "pull of 127.0.0.1:1/pier-test/none:latest: stream freed" "$log"'
+
+# pull with progress, from a fake engine (the real one reaches no
+# registry here): recorded progress of a pull that works and of one that
+# breaks midway, through the node's stream code to pier's display.
+src=${PIER_SOURCE_ROOT:-$(dirname "$0")/..}
+python3 "$src/tests/fixtures/docker-fake-pull.py" "$tmp/fake.sock" \
+	"$src/tests/data/docker" &
+pids+=($!)
+wait_for 10 test -S "$tmp/fake.sock"
+port2=$(free_port)
+log2=$tmp/pierd2.log
+check "a second pierd on the fake engine" \
+	start_node "$tmp/state2" "$port2" "unix://$tmp/fake.sock" "$log2"
+key2=$("$pierd" key show --state-dir "$tmp/state2" 2>/dev/null)
+"$pier" join "$key2" --name fake >/dev/null 2>&1
+out=$("$pier" pull fake example/ok:3.19 2>&1); rc=$?
+check "pull: per-layer progress lines when not on a terminal, exit 0" \
+	eval '[ $rc -eq 0 ] && has "$out" "^4abcf2066143: Downloading" &&
+	has "$out" "^c6a83fedfae6: Pull complete" &&
+	has "$out" "^4abcf2066143: Pull complete" && ! has "$out" "\\[="'
+out=$("$pier" pull fake example/fail:3.19 2>&1); rc=$?
+check "pull: a pull breaking midway shows its progress, then the reason" \
+	eval '[ $rc -eq 1 ] && has "$out" "^4abcf2066143: Downloading" &&
+	has "$out" "connection reset by peer"'
+out=$("$pier" pull fake example/none:1 2>&1); rc=$?
+check "pull: an image the engine refuses at once" \
+	eval '[ $rc -eq 1 ] && has "$out" "repository does not exist"'
+if command -v script >/dev/null 2>&1; then
+	out=$(COLUMNS=120 LINES=40 script -qec \
+		"stty cols 120 rows 40; $pier pull fake example/ok:3.19" \
+		/dev/null 2>&1 | cat -v); rc=$?
+	check "pull on a terminal: bars redrawn in place" \
+		eval '[ $rc -eq 0 ] && has "$out" "\\[=" &&
+		has "$out" "\\^\\[\\[[0-9]*A" && has "$out" "Pull complete"'
+fi
+
+# Back-pressure: a client that stops reading a fast logs -f stalls the
+# Docker stream instead of growing the node.
+run_c flood --log-opt max-size=50m --log-opt max-file=1 "$image" \
+	sh -c 'yes 0123456789012345678901234567890123456789012345678901234567'
+npid=${pids[0]}
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+r0=$(rss "$npid")
+mkfifo "$tmp/pipe"
+"$pier" logs -f "n1/$tag-flood" >"$tmp/pipe" 2>/dev/null &
+fpid=$!
+exec 7<"$tmp/pipe"
+head -c 100000 <&7 >/dev/null	# reads a little, then stops reading
+sleep 5
+r1=$(rss "$npid")
+out="node RSS ${r0} kB, then ${r1} kB with a stalled reader"
+check "logs -f to a reader that stopped: the node's memory stays flat" \
+	eval '[ $((r1 - r0)) -lt 40000 ]'
+got=$(timeout 10 head -c 1000000 <&7 | wc -c)
+out="read $got bytes after resuming"
+check "logs -f: the stream flows again once the reader reads" \
+	eval '[ "$got" -eq 1000000 ]'
+exec 7<&-
+kill -9 "$fpid" 2>/dev/null; wait "$fpid" 2>/dev/null
+docker rm -f "$tag-flood" >/dev/null 2>&1
 
 # Mistakes.
 out=$("$pier" logs 2>&1); rc=$?

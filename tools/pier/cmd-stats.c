@@ -22,7 +22,8 @@
 
 #define STATS_REDRAW_MS		1000	/* table refresh */
 #define STATS_STALE_MS		3500	/* a row not updated: gone */
-#define STATS_ONCE_MS		6000	/* --no-stream waits at most */
+#define STATS_ONCE_MS		20000	/* --no-stream waits at most */
+#define STATS_QUIET_MS		3000	/* ... or this long with no new row */
 
 static int	stats_main(const struct cli_cmd *, int, char **);
 
@@ -69,6 +70,7 @@ struct srun {
 	uv_timer_t		 tick;
 	uv_signal_t		 sigint;
 	uint64_t		 started;
+	uint64_t		 last_new;	/* a new row came (loop ms) */
 };
 
 /* A node is done (error or end); the run ends with the last one. */
@@ -214,6 +216,8 @@ st_line(void *arg, const char *body, size_t len)
 			free(s);
 			fflush(stdout);
 		}
+		if (json_object_get(sn->rows, id) == NULL)
+			sr->last_new = uv_now(&sr->x->loop);
 		(void)json_object_set_new(sn->rows, id, json_pack("{s:O, s:I}",
 		    "sample", o, "seen", (json_int_t)uv_now(&sr->x->loop)));
 	}
@@ -267,7 +271,10 @@ st_tick(uv_timer_t *h)
 	struct srun	*sr = container_of(h, struct srun, tick);
 
 	if (sr->once) {
-		if (uv_now(&sr->x->loop) - sr->started >= STATS_ONCE_MS)
+		/* Containers may come and go: stop once rows stop coming. */
+		if (uv_now(&sr->x->loop) - sr->started >= STATS_ONCE_MS ||
+		    (sr->last_new != 0 && uv_now(&sr->x->loop) -
+		    sr->last_new >= STATS_QUIET_MS))
 			uv_stop(&sr->x->loop);
 		return;
 	}
