@@ -275,9 +275,16 @@ check "a stack template is refused" \
 out=$(P deploy n1 "Pier Test" </dev/null 2>&1); rc=$?
 check "an ambiguous template name lists the candidates" \
 	eval '[ $rc -eq 1 ] && has "$out" "ambiguous" && has "$out" "Pier Test Box"'
-out=$(P deploy n1 4 </dev/null 2>&1); rc=$?
-check "an image the node lacks is pulled first, and a failed pull says so" \
-	eval '[ $rc -eq 1 ] && has "$out" "pulling it" && has "$out" "pier pull n1 pier-test/absent-w4:none"'
+stdout=$(P deploy n1 4 </dev/null 2>"$tmp/err"); rc=$?
+out="$stdout $(cat "$tmp/err")"
+check "an image the node lacks is pulled first (on stderr), and a failed pull says so" \
+	eval '[ $rc -eq 1 ] && [ -z "$stdout" ] && has "$out" "pulling it" &&
+	has "$out" "pier pull n1 pier-test/absent-w4:none"'
+out=$(P deploy n1 pier-test-secret --name "$box-4" -e PASSWORD=x --json </dev/null 2>&1); rc=$?
+echo "$out" >"$tmp/dep.json"
+check "pier deploy --json gives the id and name" \
+	eval '[ $rc -eq 0 ] && [ "$(jget $tmp/dep.json "j[\"name\"] + \" \" + str(len(j[\"id\"]))")" = "$box-4 64" ]'
+docker rm -f -v "$box-4" >/dev/null 2>&1
 out=$(P deploy n1 pier-test-box --source "$tmp/nosuch.json" </dev/null 2>&1); rc=$?
 check "a missing template file is named" eval '[ $rc -eq 1 ] && has "$out" "nosuch.json"'
 

@@ -7,6 +7,7 @@
  * first if the node does not have it, then creates and starts the
  * container and prints its name and id. Stack templates are refused.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@ const struct cli_cmd cli_cmd_deploy = {
 	.name = "deploy",
 	.main = deploy_main,
 	.usage = "[NODE] TEMPLATE [--source S] [--name N] [-p PORT] "
-	    "[-v VOL] [-e K=V] [--restart P]",
+	    "[-v VOL] [-e K=V] [--restart P] [--json]",
 	.summary = "create and start a container from an app template",
 	.help =
 	    "  TEMPLATE          id, title or name, or a unique prefix\n"
@@ -40,7 +41,9 @@ const struct cli_cmd cli_cmd_deploy = {
 	    "  -e NAME=VALUE     a variable (required ones are asked for on\n"
 	    "                    a terminal)\n"
 	    "  --restart P       no, always, unless-stopped, on-failure[:N]\n"
-	    "  --offline, --refresh  as for pier templates\n",
+	    "  --offline, --refresh  as for pier templates\n"
+	    "  --json            print the node's answer (id, name,\n"
+	    "                    warnings) as JSON\n",
 };
 
 /* Asks for a required variable on the terminal (the ask callback). */
@@ -66,11 +69,15 @@ ask_env(const struct cli_tpl *t, const struct cli_tpl_env *e, char **value,
 	return (0);
 }
 
-/* Pulls image on node with `pier pull`'s progress display. */
+/*
+ * Pulls image on node with `pier pull`'s progress display, on stderr so
+ * that stdout keeps only the deployed container.
+ */
 static int
 pull_image(const char *node, const char *image)
 {
 	char	*argv[4];
+	int	 saved, rc;
 
 	fprintf(stderr, "Unable to find image '%s' on %s; pulling it\n",
 	    image, node);
@@ -78,7 +85,19 @@ pull_image(const char *node, const char *image)
 	argv[1] = (char *)node;
 	argv[2] = (char *)image;
 	argv[3] = NULL;
-	return (cli_cmd_pull.main(&cli_cmd_pull, 3, argv));
+	fflush(stdout);
+	saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
+	if (saved < 0 || dup2(2, 1) < 0) {
+		if (saved >= 0)
+			close(saved);
+		return (CLI_EXIT_FAIL);
+	}
+	rc = cli_cmd_pull.main(&cli_cmd_pull, 3, argv);
+	fflush(stdout);
+	if (dup2(saved, 1) < 0)
+		rc = CLI_EXIT_FAIL;
+	close(saved);
+	return (rc);
 }
 
 /* Makes sure the node has the image, pulling it if missing. */
@@ -112,7 +131,8 @@ ensure_image(const struct cli_cmd *self, struct cli_link *l,
 
 /* Creates and starts the container on node; prints its name and id. */
 static int
-deploy_create(const struct cli_cmd *self, const char *node, json_t *params)
+deploy_create(const struct cli_cmd *self, const char *node, json_t *params,
+    int json)
 {
 	struct cli_link	 l;
 	const json_t	*w;
@@ -139,8 +159,14 @@ deploy_create(const struct cli_cmd *self, const char *node, json_t *params)
 		for (i = 0; i < json_array_size(w); i++)
 			fprintf(stderr, "WARNING: %s\n",
 			    json_string_value(json_array_get(w, i)));
-		printf("%s %s\n", json_string_value(json_object_get(res,
-		    "name")), json_string_value(json_object_get(res, "id")));
+		if (json) {
+			if (json_dumpf(res, stdout, JSON_INDENT(2) |
+			    JSON_PRESERVE_ORDER) == 0)
+				putchar('\n');
+		} else
+			printf("%s %s\n", json_string_value(json_object_get(res,
+			    "name")), json_string_value(json_object_get(res,
+			    "id")));
 	}
 	json_decref(res);
 	cli_link_close(&l);
@@ -160,6 +186,7 @@ deploy_main(const struct cli_cmd *self, int argc, char **argv)
 		{ "restart", required_argument, NULL, 'R' },
 		{ "refresh", no_argument, NULL, 'r' },
 		{ "offline", no_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -171,7 +198,8 @@ deploy_main(const struct cli_cmd *self, int argc, char **argv)
 	const char			*source = NULL, *node = NULL;
 	json_t				*params = NULL;	/* owned */
 	char				*cause = NULL;
-	int				 ch, refresh = 0, offline = 0, rc;
+	int				 ch, refresh = 0, offline = 0, json = 0;
+	int				 rc;
 
 	memset(&ov, 0, sizeof(ov));
 	ov.ports = ports;
@@ -195,6 +223,9 @@ deploy_main(const struct cli_cmd *self, int argc, char **argv)
 			break;
 		case 'o':
 			offline = 1;
+			break;
+		case 'j':
+			json = 1;
 			break;
 		case 'p':
 		case 'v':
@@ -230,7 +261,7 @@ deploy_main(const struct cli_cmd *self, int argc, char **argv)
 		cli_error(self, "%s", cause != NULL ? cause : "failed");
 		rc = CLI_EXIT_FAIL;
 	} else
-		rc = deploy_create(self, node, params);
+		rc = deploy_create(self, node, params, json);
 	free(cause);
 	cli_tpl_file_free(f);
 	return (rc);
