@@ -77,7 +77,7 @@ ev_print(struct evnode *en, json_t *ev)
 {
 	const json_t	*attrs;	/* borrowed */
 	const char	*k, *type, *action, *id;
-	char		 tbuf[64], *s, *t;
+	char		 tbuf[64], *s, *t, *ty;
 	json_t		*v;	/* borrowed */
 	json_int_t	 ns;
 	time_t		 sec;
@@ -105,11 +105,12 @@ ev_print(struct evnode *en, json_t *ev)
 	    "ID"));
 	s = cli_sanitize(en->name, 256);
 	t = cli_sanitize(action != NULL ? action : "?", 256);
+	ty = cli_sanitize(type != NULL ? type : "?", 64);
 	printf("%s.%09lldZ %s %s %s", tbuf, (long long)(ns % 1000000000),
-	    s != NULL ? s : "?", type != NULL ? type : "?",
-	    t != NULL ? t : "?");
+	    s != NULL ? s : "?", ty != NULL ? ty : "?", t != NULL ? t : "?");
 	free(s);
 	free(t);
+	free(ty);
 	if (id != NULL) {
 		s = cli_sanitize(id, 256);
 		printf(" %s", s != NULL ? s : "?");
