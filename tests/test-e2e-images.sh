@@ -200,6 +200,14 @@ check "volume rm removes, and names a missing one" \
 	eval '[ $rc -eq 1 ] && has "$out" "^$vb$" && has "$out" "no such volume" &&
 	! docker volume inspect $vb >/dev/null 2>&1'
 
+out=$(P audit n1 --tail 100 2>&1); rc=$?
+check "the audit log names each change and the viewer's refusal" \
+	eval '[ $rc -eq 0 ] && has "$out" "admin  *admin  *image\.remove  *$repo:a  *ok" &&
+	has "$out" "viewer1  *viewer  *image\.remove  *.*refused" &&
+	has "$out" "image\.prune  *unused  *ok" &&
+	has "$out" "volume\.create  *$va  *ok" && has "$out" "volume\.remove  *$vb  *failed  *conflict" &&
+	has "$out" "volume\.prune  *unused  *ok"'
+
 # Networks.
 net=pier-test-w4-$id
 netid=$(docker network create --label pier.test=1 "$net")
