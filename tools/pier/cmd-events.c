@@ -235,6 +235,21 @@ ev_start(struct evrun *er, struct evnode *en, const json_t *params)
 		ev_node_end(en, "cannot send the request");
 }
 
+/* Appends a filter to params.filters (made if missing); 0 or -1. */
+static int
+ev_push(json_t *params, const char *kv)
+{
+	json_t	*a;	/* borrowed */
+
+	a = json_object_get(params, "filters");
+	if (a == NULL) {
+		if (json_object_set_new(params, "filters", json_array()) != 0)
+			return (-1);
+		a = json_object_get(params, "filters");
+	}
+	return (json_array_append_new(a, json_string(kv)));
+}
+
 /* `pier events`. */
 static int
 events_main(const struct cli_cmd *self, int argc, char **argv)
@@ -266,8 +281,7 @@ events_main(const struct cli_cmd *self, int argc, char **argv)
 			if (strchr(optarg, '=') == NULL || optarg[0] == '=')
 				bad = 1;
 			else
-				bad |= cli_params_push(params, "filters",
-				    optarg);
+				bad |= ev_push(params, optarg);
 			break;
 		case 'S':
 			since = strtoll(optarg, &end, 10);
