@@ -296,6 +296,20 @@ docker rm -f -v "$box-4" >/dev/null 2>&1
 out=$(P deploy n1 pier-test-box --source "$tmp/nosuch.json" </dev/null 2>&1); rc=$?
 check "a missing template file is named" eval '[ $rc -eq 1 ] && has "$out" "nosuch.json"'
 
+# A node whose engine is down answers with the reason; the other goes on.
+port2=$(free_port)
+check "a second pierd starts with no engine behind it" \
+	start_node "$tmp/state2" "$port2" "unix://$tmp/no-docker.sock" "$tmp/pierd2.log"
+P join "$("$pierd" key show --state-dir "$tmp/state2" 2>/dev/null)" --name n2 >/dev/null 2>&1
+for c in images volumes networks "image prune -f" "volume prune -f"; do
+	out=$(P $c n2 2>&1); rc=$?
+	check "pier $c on a node without Docker says so" \
+		eval '[ $rc -eq 1 ] && has "$out" "docker unavailable: cannot reach Docker at unix://$tmp/no-docker.sock"'
+done
+out=$(P images n1 2>&1); rc=$?
+check "the node with an engine still serves" \
+	eval '[ $rc -eq 0 ] && has "$out" "^pier-test/busybox  *latest "'
+
 # Usage.
 out=$(P images a b 2>&1); rc=$?
 check "pier images with two nodes named is a usage error" [ $rc -eq 2 ]
