@@ -69,7 +69,6 @@ static json_t *
 list_row(const json_t *img)
 {
 	const json_t	*labels = json_object_get(img, "Labels");
-	json_int_t	 containers = jint(img, "Containers");
 
 	return (json_pack("{s:s, s:o, s:o, s:I, s:I, s:I, s:s, s:O}",
 	    "id", jstr(img, "Id"),
@@ -77,7 +76,7 @@ list_row(const json_t *img)
 	    "digests", str_array(json_object_get(img, "RepoDigests")),
 	    "size", jint(img, "Size"),
 	    "created", jint(img, "Created"),
-	    "containers", containers < 0 ? (json_int_t)-1 : containers,
+	    "containers", jint(img, "Containers"),
 	    "parent", jstr(img, "ParentId"),
 	    "labels", json_is_object(labels) ? labels : json_null()));
 }

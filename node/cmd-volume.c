@@ -167,7 +167,8 @@ on_remove(struct dk_req *req, int status, json_t *res, void *arg)
 	if (req_failed(r, req, status, res))
 		return;
 	json_decref(res);
-	(void)cmd_reply(r, json_pack("{s:s}", "name", r->target));
+	(void)cmd_reply(r, json_pack("{s:s}", "name",
+	    proto_param_str(r->params, "id", "")));
 }
 
 /* volume.remove. */
