@@ -235,6 +235,15 @@ P config set templates.source "$fixture"
 out=$(P templates 2>&1); rc=$?
 check "the templates.source setting is the default source" \
 	eval '[ $rc -eq 0 ] && has "$out" "Pier Test Box" && [ "$(P config get templates.source)" = "$fixture" ]'
+out=$(XDG_CACHE_HOME=$tmp/cache P templates --source "https://127.0.0.1:1/t.json" --offline 2>&1); rc=$?
+check "--offline with nothing cached says so" \
+	eval '[ $rc -eq 1 ] && has "$out" "offline, and no copy of it is cached"'
+out=$(XDG_CACHE_HOME=$tmp/cache P templates --source "https://127.0.0.1:1/t.json" 2>&1); rc=$?
+check "an unreachable https source is named with the reason" \
+	eval '[ $rc -eq 1 ] && has "$out" "https://127.0.0.1:1/t.json: .*connect"'
+out=$(P templates --source "http://127.0.0.1:1/t.json" 2>&1); rc=$?
+check "a plain http source is refused" \
+	eval '[ $rc -eq 1 ] && has "$out" "only https URLs are fetched"'
 out=$(P config set templates.sauce x 2>&1); rc=$?
 check "an unknown setting is refused" eval '[ $rc -eq 2 ] && has "$out" "unknown setting"'
 
