@@ -31,15 +31,15 @@ struct lrun {
 	struct ovl_chan		*ch;
 	struct dk_stream	*s;
 	char			 name[128];	/* for the log */
-	char			*held;	/* framed output not yet taken */
+	char			*held;	/* framed, not yet taken */
 	size_t			 held_len;
-	int			 ended;	/* the Docker stream is over */
+	int			 ended;	/* the Docker stream ended */
 	int			 end_code;	/* proto error, or 0 */
 	char			*end_msg;
 	int			 writing;
 	uint64_t		 bytes;	/* output bytes sent */
 	uv_check_t		 flush;	/* writes the gathered frame */
-	uint8_t			*pend;	/* a frame being gathered */
+	uint8_t			*pend;	/* frame being gathered */
 	size_t			 pend_len;	/* its payload bytes */
 	int			 pend_kind;
 	int			 closing;
@@ -49,7 +49,9 @@ struct lrun {
 static void
 lr_closed(uv_handle_t *h)
 {
-	struct lrun	*lr = container_of((uv_check_t *)h, struct lrun, flush);
+	struct lrun	*lr;
+
+	lr = container_of((uv_check_t *)h, struct lrun, flush);
 
 	free(lr->pend);
 	free(lr->held);
@@ -202,7 +204,8 @@ lr_chunk(struct dk_stream *s, int kind, const char *buf, size_t len,
 	while (len > 0) {
 		if (lr->pend_len > 0 && (lr->pend_kind != kind ||
 		    lr->pend_len == LOGS_FRAME_MAX) && lr_flush(lr) != 0) {
-			if (lr->ch == NULL || lr_hold(lr, kind, buf, len) != 0) {
+			if (lr->ch == NULL ||
+			    lr_hold(lr, kind, buf, len) != 0) {
 				if (lr->ch != NULL)
 					ovl_chan_reset(lr->ch);
 				return;
@@ -351,7 +354,8 @@ lr_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 	if (lr->ch == NULL) {
 		lr->closing = 1;
 		uv_close((uv_handle_t *)&lr->flush, lr_closed);
-		(void)cmd_fail(r, PROTO_E_CHANNEL, "the stream channel is gone");
+		(void)cmd_fail(r, PROTO_E_CHANNEL, "the stream channel is "
+		    "gone");
 		return;
 	}
 	ovl_chan_set_cbs(lr->ch, &lr_chan_cbs, lr);

@@ -110,7 +110,8 @@ ss_start(struct cmd_req *r, const char *const *ids, size_t nids)
 	ss->ch = cmd_take_chan(r);
 	if (ss->ch == NULL) {
 		free(ss);
-		(void)cmd_fail(r, PROTO_E_CHANNEL, "the stream channel is gone");
+		(void)cmd_fail(r, PROTO_E_CHANNEL, "the stream channel is "
+		    "gone");
 		return;
 	}
 	ovl_chan_set_cbs(ss->ch, &ss_chan_cbs, ss);
@@ -158,8 +159,8 @@ ss_listed(struct dk_req *req, int status, json_t *list, void *arg)
 		name = json_string_value(json_array_get(a, i));
 		rc = node_resolve_match(list, name, &idx, &matches);
 		if (rc == -ENOENT)
-			(void)cmd_fail(r, PROTO_E_NOTFOUND, "no such container: "
-			    "%s", name);
+			(void)cmd_fail(r, PROTO_E_NOTFOUND,
+			    "no such container: %s", name);
 		else if (rc != 0)
 			(void)cmd_fail_data(r, PROTO_E_AMBIGUOUS, json_pack(
 			    "{s:o}", "matches", matches), "%s matches more "

@@ -32,14 +32,14 @@ struct hub_ctr {
 	unsigned		 nexplicit;	/* subscribers naming it */
 	int			 in_all;	/* running: "all" sees it */
 	uint64_t		 seq;		/* samples received */
-	json_t			*last;		/* latest sample, owned */
+	json_t			*last;	/* owned: latest sample */
 };
 
 /* One subscriber. */
 struct node_stats_sub {
 	struct node_stats_sub	*next;
 	struct node_stats_hub	*h;
-	char			**ids;	/* full ids, or NULL: all running */
+	char			**ids;	/* full ids; NULL: all */
 	size_t			 nids;
 	unsigned		 interval;	/* samples between lines */
 	node_stats_sink		 sink;
@@ -260,7 +260,7 @@ hub_ctr_release(struct hub_ctr *c)
 	if (c->nexplicit > 0 || c->in_all)
 		return;
 	if (c->s != NULL)
-		dk_stream_cancel(c->s);		/* hub_ctr_end frees it */
+		dk_stream_cancel(c->s);	/* hub_ctr_end frees it */
 }
 
 /* A container runs: "all" subscribers watch it from now on. */

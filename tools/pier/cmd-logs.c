@@ -302,7 +302,8 @@ logs_main(const struct cli_cmd *self, int argc, char **argv)
 		return (CLI_EXIT_FAIL);
 	}
 	if (cli_target_parse(&x.book, argv[optind], &tg, &cause) != 0) {
-		rc = cli_error(self, "%s", cause != NULL ? cause : "bad target");
+		rc = cli_error(self, "%s", cause != NULL ? cause :
+		    "bad target");
 		goto out;
 	}
 	(void)json_object_set_new(params, "id", json_string(tg.container));

@@ -22,8 +22,8 @@
 
 #define STATS_REDRAW_MS		1000	/* table refresh */
 #define STATS_STALE_MS		3500	/* a row not updated: gone */
-#define STATS_ONCE_MS		20000	/* --no-stream waits at most */
-#define STATS_QUIET_MS		3000	/* ... or this long with no new row */
+#define STATS_ONCE_MS		20000	/* --no-stream waits, */
+#define STATS_QUIET_MS		3000	/* or this with no new row */
 
 static int	stats_main(const struct cli_cmd *, int, char **);
 
@@ -49,9 +49,9 @@ struct snode {
 	struct ovl_chan		*ch;
 	struct proto_ldec	 ldec;
 	char			*name;
-	json_t			*ids;	/* owned: names asked, or NULL */
-	json_t			*rows;	/* owned: id -> {sample, seen} */
-	size_t			 expect;	/* --no-stream: rows wanted */
+	json_t			*ids;	/* owned: names, or NULL */
+	json_t			*rows;	/* owned: id: {sample, seen} */
+	size_t			 expect; /* rows --no-stream wants */
 	int			 live;
 };
 
