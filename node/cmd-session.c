@@ -117,6 +117,7 @@ open_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 	    &env) != 0)
 		err = -ENOMEM;
 	xo.container = id;
+	xo.name = name[0] != '\0' ? name : id;
 	xo.cmd = (const char *const *)cmd;
 	xo.env = (const char *const *)env;
 	xo.user = proto_param_str(r->params, "user", NULL);

@@ -462,6 +462,7 @@ struct term_exec;
 /* What the exec runs; everything is copied. */
 struct term_exec_opts {
 	const char		*container;	/* full id */
+	const char		*name;	/* for messages; NULL: the id */
 	const char *const	*cmd;	/* NULL: bash, else sh */
 	const char *const	*env;	/* "K=V", or NULL */
 	const char		*user;	/* or NULL */

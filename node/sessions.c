@@ -25,7 +25,8 @@
 #include "node.h"
 
 #define VIEW_FRAME_MAX	16384	/* payload bytes per STDOUT frame */
-#define VIEW_RETRY_MS	10	/* input retry while the queue is full */
+#define VIEW_RETRY_MS	2	/* input retry while the queue is full */
+#define VIEW_INPUT_PIECE 16384	/* input bytes per write to the process */
 
 /* One channel attached to a session. */
 struct node_view {
@@ -173,24 +174,44 @@ view_on_drain(struct ovl_chan *ch, void *arg)
 		term_viewer_writable(v->tv);
 }
 
+/* Gives input to the process in pieces; returns the bytes it took. */
+static size_t
+view_input(struct node_view *v, const uint8_t *buf, size_t len)
+{
+	size_t	done = 0, n;
+	int	err;
+
+	while (done < len && v->tv != NULL) {
+		n = len - done > VIEW_INPUT_PIECE ? VIEW_INPUT_PIECE :
+		    len - done;
+		err = term_viewer_input(v->tv, buf + done, n);
+		if (err == -ENOBUFS)
+			break;
+		done += n;	/* taken, or refused for good: dropped */
+	}
+	return (done);
+}
+
 /* Tries the held input again; resumes the channel once it went. */
 static void
 view_on_retry(uv_timer_t *t)
 {
 	struct node_view	*v = container_of(t, struct node_view, retry);
-	int			 err;
+	size_t			 n;
 
-	if (v->tv == NULL || v->held_len == 0)
+	if (v->held_len == 0)
 		return;
-	err = term_viewer_input(v->tv, v->held, v->held_len);
-	if (err == -ENOBUFS) {
+	n = v->tv != NULL ? view_input(v, (const uint8_t *)v->held,
+	    v->held_len) : v->held_len;
+	memmove(v->held, v->held + n, v->held_len - n);
+	v->held_len -= n;
+	if (v->held_len > 0) {
 		(void)uv_timer_start(&v->retry, view_on_retry, VIEW_RETRY_MS,
 		    0);
 		return;
 	}
 	free(v->held);
 	v->held = NULL;
-	v->held_len = 0;
 	if (v->ch != NULL)
 		ovl_chan_resume(v->ch);
 }
@@ -222,18 +243,17 @@ view_frame(void *arg, enum proto_frame type, const uint8_t *data,
 {
 	struct node_view	*v = arg;
 	unsigned		 rows, cols;
-	int			 err;
+	size_t			 n;
 
 	if (v->tv == NULL)
 		return (0);
 	switch (type) {
 	case PROTO_FRAME_STDIN:
-		if (v->held_len > 0)
-			return (view_hold(v, data, len));
-		err = term_viewer_input(v->tv, data, len);
-		if (err == -ENOBUFS)
-			return (view_hold(v, data, len));
-		return (0);	/* read-only or ended: dropped */
+		/* Refused input (read-only, ended) is dropped. */
+		n = v->held_len == 0 ? view_input(v, data, len) : 0;
+		if (n < len)
+			return (view_hold(v, data + n, len - n));
+		return (0);
 	case PROTO_FRAME_RESIZE:
 		if (proto_frame_resize_parse(data, len, &rows, &cols) != 0)
 			return (-EPROTO);
@@ -243,8 +263,9 @@ view_frame(void *arg, enum proto_frame type, const uint8_t *data,
 			cols = TERM_MAX_COLS;
 		if (cols < TERM_MIN_COLS)
 			cols = TERM_MIN_COLS;
-		err = term_viewer_resize(v->tv, (int)rows, (int)cols);
-		return (0);	/* a size the screen refuses is ignored */
+		if (term_viewer_resize(v->tv, (int)rows, (int)cols) != 0)
+			return (0);	/* a size the screen refuses: ignored */
+		return (0);
 	default:
 		return (0);	/* not for this direction: ignored */
 	}

@@ -40,6 +40,7 @@ struct term_exec {
 	struct term_session	*s;
 	enum xstate		 state;
 	char			*container;
+	char			*name;		/* for messages */
 	char			**cmd;		/* owned argv */
 	char			**env;
 	char			*user;
@@ -114,12 +115,12 @@ fail_code(struct term_exec *x, struct dk_req *req, int status)
 	if (m == NULL || m[0] == '\0')
 		m = dk_strerror(status);
 	if (status == DK_E_CONFLICT) {
-		set_error(x, "container %s is not running (%s); start it "
-		    "first", x->container, m);
+		set_error(x, "container %s is not running (or is paused or "
+		    "restarting); start it first", x->name);
 		return (PROTO_E_STATE);
 	}
 	if (status == DK_E_NOT_FOUND) {
-		set_error(x, "no such container: %s", x->container);
+		set_error(x, "no such container: %s", x->name);
 		return (PROTO_E_NOTFOUND);
 	}
 	if (status == DK_E_UNAVAILABLE) {
@@ -183,7 +184,7 @@ end_inspected(struct dk_req *req, int status, json_t *result, void *arg)
 			st = json_integer_value(code);
 	} else if (status == DK_E_NOT_FOUND)
 		set_error(x, "container %s was removed while the session ran",
-		    x->container);
+		    x->name);
 	else
 		set_error(x, "cannot read the exit code: %s",
 		    dk_req_message(req));
@@ -250,6 +251,7 @@ exec_created(struct dk_req *req, int status, json_t *result, void *arg)
 		ready(x, -EIO, code);
 		return;
 	}
+	free(x->exec_id);	/* a shell probe's */
 	x->exec_id = strdup(id);
 	json_decref(result);
 	if (x->exec_id == NULL) {
@@ -351,7 +353,7 @@ probe_inspected(struct dk_req *req, int status, json_t *result, void *arg)
 		return;
 	}
 	set_error(x, "container %s has no shell: tried bash and sh; run a "
-	    "command with `pier exec -it` instead", x->container);
+	    "command with `pier exec -it` instead", x->name);
 	ready(x, -ENOENT, PROTO_E_NOSHELL);
 }
 
@@ -437,12 +439,14 @@ term_exec_new(struct dk_client *dk, const struct term_exec_opts *o,
 	x->rows = o->rows;
 	x->cols = o->cols;
 	x->container = strdup(o->container);
-	if (x->container == NULL ||
+	x->name = strdup(o->name != NULL ? o->name : o->container);
+	if (x->container == NULL || x->name == NULL ||
 	    strv_dup(o->cmd, &x->cmd) != 0 || strv_dup(o->env, &x->env) != 0 ||
 	    (o->user != NULL && (x->user = strdup(o->user)) == NULL) ||
 	    (o->workdir != NULL && (x->workdir = strdup(o->workdir)) == NULL) ||
 	    uv_timer_init(dk_client_loop(dk), &x->kill_timer) != 0) {
 		free(x->container);
+		free(x->name);
 		node_strv_free(x->cmd);
 		node_strv_free(x->env);
 		free(x->user);
@@ -611,6 +615,7 @@ maybe_free(struct term_exec *x)
 	if (x->timer_on != 0)
 		return;
 	free(x->container);
+	free(x->name);
 	node_strv_free(x->cmd);
 	node_strv_free(x->env);
 	free(x->user);

@@ -303,4 +303,29 @@ struct cli_tpl_file;
 int	 cli_tpl_source_open(const struct cli_cmd *cmd, const char *source,
 	    int offline, int refresh, struct cli_tpl_file **f);
 
+/* term-client.c */
+
+#define CLI_TERM_RETRY_MAX_MS	(10 * 60 * 1000) /* reconnecting, at most */
+
+/* An interactive terminal session to run (see cli_term_run). */
+struct cli_term_opts {
+	const char	*node;		/* address book name, NULL: the only */
+	const char	*method;	/* session.open (or attach_id set) */
+	const json_t	*params;	/* the method's params; borrowed */
+	const char	*attach_id;	/* attach to this session instead */
+	int		 read_only;	/* attach without input */
+	int		 reconnect;	/* reattach after a dropped link */
+};
+
+/*
+ * Runs a terminal: raw mode, typed input through the ~. escape filter,
+ * window size changes, the node's screen; reattaches by itself after a
+ * dropped connection. Returns pier's exit code: the session's exit code,
+ * 0 after a detach, CLI_EXIT_FAIL with a message on stderr.
+ */
+int	 cli_term_run(const struct cli_cmd *cmd, struct cli_ctx *x,
+	    const struct cli_term_opts *o);
+/* Appends a string to params[key], an array made if missing; 0 or -1. */
+int	 cli_params_push(json_t *params, const char *key, const char *s);
+
 #endif

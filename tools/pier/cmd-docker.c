@@ -1,0 +1,80 @@
+/*
+ * `pier docker NODE -- ARGS...`: the Docker CLI terminal. The node runs
+ * its host's docker CLI with ARGS (an argv, never through a shell) under
+ * a PTY of its own, as a session: `pier docker prod -- compose ps`,
+ * `pier docker prod -- run --rm -it IMAGE sh`. Admin only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int	docker_main(const struct cli_cmd *, int, char **);
+
+const struct cli_cmd cli_cmd_docker = {
+	.name = "docker",
+	.main = docker_main,
+	.usage = "[NODE] -- ARGS...",
+	.summary = "run the node host's docker CLI in a terminal (admin)",
+	.help =
+	    "  NODE     a joined node (optional when only one is joined)\n"
+	    "  ARGS     the docker CLI's arguments, after --\n"
+	    "\n"
+	    "The CLI runs on the node's host under a PTY, as a session that\n"
+	    "survives a dropped connection. Escapes after a newline: ~.\n"
+	    "detaches (pier attach returns), ~? lists them. Needs a key with\n"
+	    "the admin role.\n",
+};
+
+/* `pier docker`. */
+static int
+docker_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	struct cli_term_opts	 o;
+	struct cli_ctx		 x;
+	const char		*node = NULL;
+	json_t			*params;	/* owned */
+	char			*cause = NULL;
+	int			 i = 1, rc, bad = 0;
+
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0))
+		return (cli_help(self));
+	if (argc >= 2 && strcmp(argv[1], "--") != 0) {
+		node = argv[1];
+		i = 2;
+	}
+	if (i < argc && strcmp(argv[i], "--") == 0)
+		i++;
+	else if (node != NULL)
+		return (cli_usage(self));
+	if (i >= argc)
+		return (cli_usage(self));
+	params = json_pack("{s:s}", "kind", "docker");
+	if (params == NULL)
+		return (cli_error(self, "out of memory"));
+	for (; i < argc; i++)
+		bad |= cli_params_push(params, "cmd", argv[i]);
+	if (bad || cli_ctx_open(&x, &cause) != 0) {
+		rc = cli_error(self, "%s", cause != NULL ? cause : "failed");
+		free(cause);
+		json_decref(params);
+		return (rc);
+	}
+	if (cli_target_node(&x.book, node, &cause) == NULL) {
+		rc = cli_error(self, "%s", cause != NULL ? cause : "no node");
+		goto out;
+	}
+	memset(&o, 0, sizeof(o));
+	o.node = node;
+	o.method = "session.open";
+	o.params = params;
+	o.reconnect = 1;
+	rc = cli_term_run(self, &x, &o);
+out:
+	json_decref(params);
+	cli_ctx_close(&x);
+	free(cause);
+	return (rc);
+}

@@ -1,0 +1,257 @@
+/*
+ * Terminal sessions on nodes: `pier sessions [NODE...]` lists them (one
+ * table for every node asked, in parallel), `pier attach NODE/SESSION
+ * [--read-only]` joins one (a repaint of the screen, then the live
+ * stream), `pier kill-session NODE/SESSION` ends one and its process.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cli-out.h"
+
+static int	sessions_main(const struct cli_cmd *, int, char **);
+static int	attach_main(const struct cli_cmd *, int, char **);
+static int	kill_main(const struct cli_cmd *, int, char **);
+
+const struct cli_cmd cli_cmd_sessions = {
+	.name = "sessions",
+	.main = sessions_main,
+	.usage = "[NODE...] [--json]",
+	.summary = "list terminal sessions (shells, exec -it, docker CLI)",
+	.help =
+	    "  NODE     joined nodes to ask (default: all of them)\n"
+	    "  --json   print the rows as JSON\n",
+};
+
+const struct cli_cmd cli_cmd_attach = {
+	.name = "attach",
+	.main = attach_main,
+	.usage = "NODE/SESSION [--read-only]",
+	.summary = "join a terminal session: its screen now, then live",
+	.help =
+	    "  NODE/SESSION   a session id (or unique prefix) from pier "
+	    "sessions\n"
+	    "  -r, --read-only  watch without typing\n"
+	    "\n"
+	    "Escapes (typed after a newline, as in ssh):\n"
+	    "  ~.  detach, leaving the session running\n"
+	    "  ~?  list the escapes\n",
+};
+
+const struct cli_cmd cli_cmd_kill_session = {
+	.name = "kill-session",
+	.main = kill_main,
+	.usage = "NODE/SESSION",
+	.summary = "end a terminal session and its process",
+	.help = "  NODE/SESSION   a session id (or unique prefix)\n",
+};
+
+/* Column headers of pier sessions. */
+static const char *const sess_headers[] = {
+	"node", "id", "target", "command", "started", "viewers", "idle"
+};
+#define SESS_NCOLS	(sizeof(sess_headers) / sizeof(sess_headers[0]))
+
+/* Adds one session row (and its JSON twin). */
+static int
+sess_row(struct cli_table *t, const char *node, const json_t *s,
+    int64_t now)
+{
+	const char	*cells[SESS_NCOLS];
+	char		 started[CLI_HUMAN_LEN], idle[CLI_HUMAN_LEN];
+	char		 viewers[32];
+	json_t		*row;	/* owned */
+	json_int_t	 v = json_integer_value(json_object_get(s, "viewers"));
+
+	cli_human_ago(started, json_integer_value(json_object_get(s,
+	    "started")), now);
+	if (v > 0)
+		snprintf(idle, sizeof(idle), "-");
+	else
+		cli_human_duration(idle, json_integer_value(json_object_get(s,
+		    "idle")));
+	snprintf(viewers, sizeof(viewers), "%lld", (long long)v);
+	cells[0] = node;
+	cells[1] = json_string_value(json_object_get(s, "id"));
+	cells[2] = json_string_value(json_object_get(s, "target"));
+	cells[3] = json_string_value(json_object_get(s, "cmd"));
+	cells[4] = started;
+	cells[5] = viewers;
+	cells[6] = idle;
+	if (cli_table_add(t, cells) != 0)
+		return (-ENOMEM);
+	row = json_deep_copy(s);
+	if (row == NULL || json_object_set_new(row, "node",
+	    json_string(node)) != 0) {
+		json_decref(row);
+		return (-ENOMEM);
+	}
+	return (cli_table_add_json(t, row));
+}
+
+/* `pier sessions [NODE...]`. */
+static int
+sessions_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_ctx		 x;
+	struct cli_multi	*m = NULL;
+	struct cli_table	*t = NULL;
+	const json_t		*rows;
+	char			*cause = NULL;
+	size_t			 nm = 0, i, k;
+	int			 ch, json = 0, rc = CLI_EXIT_FAIL, missing = 0;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (ch == 'j')
+			json = 1;
+		else if (ch == 'h')
+			return (cli_help(self));
+		else
+			return (cli_usage(self));
+	}
+	if (cli_ctx_open(&x, &cause) != 0) {
+		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		free(cause);
+		return (CLI_EXIT_FAIL);
+	}
+	if (cli_rpc_multi(&x, (const char *const *)argv + optind,
+	    (size_t)(argc - optind), "session.list", NULL, 0, &m, &nm,
+	    &cause) != 0) {
+		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		goto out;
+	}
+	t = cli_table_new(sess_headers, SESS_NCOLS);
+	if (t == NULL)
+		goto out;
+	cli_table_max_width(t, 3, 40);
+	for (i = 0; i < nm; i++) {
+		if (m[i].status != 0) {
+			missing++;
+			cli_error(self, "%s: %s", m[i].node,
+			    m[i].err.message != NULL ? m[i].err.message :
+			    "no answer");
+			continue;
+		}
+		rows = json_object_get(m[i].result, "sessions");
+		for (k = 0; k < json_array_size(rows); k++)
+			if (sess_row(t, m[i].node, json_array_get(rows, k),
+			    (int64_t)time(NULL)) != 0)
+				goto out;
+	}
+	if (cli_table_print(t, stdout, json ? CLI_TABLE_JSON : 0) != 0)
+		goto out;
+	rc = missing > 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+out:
+	cli_table_free(t);
+	cli_multi_free(m, nm);
+	cli_ctx_close(&x);
+	free(cause);
+	return (rc);
+}
+
+/* `pier attach NODE/SESSION [--read-only]`. */
+static int
+attach_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "read-only", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_term_opts	 o;
+	struct cli_target	 tg;
+	struct cli_ctx		 x;
+	char			*cause = NULL;
+	int			 ch, ro = 0, rc;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "rh", longopts, NULL)) != -1) {
+		if (ch == 'r')
+			ro = 1;
+		else if (ch == 'h')
+			return (cli_help(self));
+		else
+			return (cli_usage(self));
+	}
+	if (argc - optind != 1)
+		return (cli_usage(self));
+	memset(&tg, 0, sizeof(tg));
+	if (cli_ctx_open(&x, &cause) != 0) {
+		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		free(cause);
+		return (CLI_EXIT_FAIL);
+	}
+	if (cli_target_parse(&x.book, argv[optind], &tg, &cause) != 0) {
+		rc = cli_error(self, "%s", cause != NULL ? cause : "bad target");
+		goto out;
+	}
+	memset(&o, 0, sizeof(o));
+	o.node = tg.node;
+	o.method = "session.attach";
+	o.attach_id = tg.container;
+	o.read_only = ro;
+	o.reconnect = 1;
+	rc = cli_term_run(self, &x, &o);
+out:
+	cli_target_free(&tg);
+	cli_ctx_close(&x);
+	free(cause);
+	return (rc);
+}
+
+/* `pier kill-session NODE/SESSION`. */
+static int
+kill_main(const struct cli_cmd *self, int argc, char **argv)
+{
+	struct cli_rpc_error	 e;
+	struct cli_target	 tg;
+	struct cli_rpc		*r = NULL;
+	struct cli_ctx		 x;
+	json_t			*res = NULL;	/* owned */
+	char			*cause = NULL;
+	int			 rc = CLI_EXIT_FAIL;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0))
+		return (cli_help(self));
+	if (argc != 2)
+		return (cli_usage(self));
+	memset(&tg, 0, sizeof(tg));
+	memset(&e, 0, sizeof(e));
+	if (cli_ctx_open(&x, &cause) != 0) {
+		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		free(cause);
+		return (CLI_EXIT_FAIL);
+	}
+	if (cli_target_parse(&x.book, argv[1], &tg, &cause) != 0 ||
+	    cli_rpc_open(&x, tg.node, &r, &cause) != 0) {
+		rc = cli_error(self, "%s", cause != NULL ? cause : "failed");
+		goto out;
+	}
+	if (cli_rpc_call(r, "session.kill", json_pack("{s:s}", "id",
+	    tg.container), 0, &res, &e) != 0) {
+		rc = cli_rpc_fail(self, tg.node, &e);
+		goto out;
+	}
+	printf("%s\n", json_string_value(json_object_get(res, "session")));
+	rc = CLI_EXIT_OK;
+out:
+	json_decref(res);
+	cli_rpc_error_clear(&e);
+	cli_rpc_close(r);
+	cli_target_free(&tg);
+	cli_ctx_close(&x);
+	free(cause);
+	return (rc);
+}
