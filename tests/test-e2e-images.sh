@@ -246,6 +246,14 @@ check "a plain http source is refused" \
 	eval '[ $rc -eq 1 ] && has "$out" "only https URLs are fetched"'
 out=$(P config set templates.sauce x 2>&1); rc=$?
 check "an unknown setting is refused" eval '[ $rc -eq 2 ] && has "$out" "unknown setting"'
+out="$(P config list) $(stat -c %a "$admin/config.json")"
+check "config list shows the setting; the file is 0600" \
+	[ "$out" = "templates.source=$fixture 600" ]
+P config unset templates.source
+out=$(P config get templates.source; XDG_CACHE_HOME=$tmp/cache P templates --offline 2>&1); rc=$?
+check "after unset the default source is back" \
+	eval '[ $rc -eq 1 ] && has "$out" "raw.githubusercontent.com/portainer"'
+P config set templates.source "$fixture"
 
 # Deploy.
 hp=$(free_port)
