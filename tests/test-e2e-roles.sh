@@ -3,7 +3,7 @@
 # on 127.0.0.1; one client joined to it three times, under three names,
 # with three access keys: na (the node's admin key), nv (a viewer key the
 # admin made with `pier key create`) and no (an operator key). The viewer
-# lists, inspects, reads logs, stats and top, and is refused every
+# lists, inspects, reads logs, stats, top and events, and is refused every
 # lifecycle call, run, exec and shell, the Docker CLI terminal, image and
 # volume changes, key management and the audit log, each with "METHOD
 # needs the ROLE role; this key is viewer" and a non-zero exit, while
@@ -168,6 +168,20 @@ if have volumes; then
 else
 	skip "a viewer lists volumes" "no pier volumes yet"
 fi
+PIER_CONFIG_DIR=$tmp/client "$pier" events nv \
+	--filter "label=$case_label" >"$tmp/ev" 2>&1 </dev/null &
+epid=$!
+sleep 1
+pc start na/$p-b >/dev/null 2>&1 && pc stop -t 0 na/$p-b >/dev/null 2>&1
+expect+=("$admin container.start ok" "$admin container.stop ok")
+for _ in $(seq 100); do
+	grep -q " container die " "$tmp/ev" && break
+	sleep 0.1
+done
+kill -INT $epid; wait $epid; rc=$?
+out="rc $rc: $(cat "$tmp/ev")"
+check "a viewer follows events: the admin's start and stop of $p-b" \
+	eval '[ $rc -eq 0 ] && grep -q "Z nv container start .*name=$p-b" "$tmp/ev" && grep -q "Z nv container die .*name=$p-b" "$tmp/ev"'
 
 # What a viewer may not do; docker must show nothing changed after.
 refused operator container.start start nv/$p-b
