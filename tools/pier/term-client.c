@@ -367,16 +367,32 @@ in_stop(struct term *t)
 		(void)uv_idle_stop(&t->in_file);
 }
 
+/* Reads the window size into t: a usual size when it says nothing. */
+static int
+get_size(struct term *t)
+{
+	if (cli_tty_winsize(0, &t->rows, &t->cols) != 0 &&
+	    cli_tty_winsize(1, &t->rows, &t->cols) != 0)
+		return (-ENOTTY);
+	if (t->rows == 0 || t->cols == 0) {
+		t->rows = 24;	/* a PTY nobody sized */
+		t->cols = 80;
+	}
+	if (t->rows > 512)
+		t->rows = 512;	/* the protocol's bounds */
+	if (t->cols > 1024)
+		t->cols = 1024;
+	return (0);
+}
+
 /* The window changed: tell the node. */
 static void
 on_winch(uv_signal_t *s, int signum)
 {
 	struct term	*t = container_of(s, struct term, winch);
 
-	if (cli_tty_winsize(0, &t->rows, &t->cols) != 0 &&
-	    cli_tty_winsize(1, &t->rows, &t->cols) != 0)
-		return;
-	send_size(t);
+	if (get_size(t) == 0)
+		send_size(t);
 }
 
 /* The reconnect wait is over. */
@@ -466,8 +482,7 @@ cli_term_run(const struct cli_cmd *cmd, struct cli_ctx *x,
 	t.rows = 24;
 	t.cols = 80;
 	t.tty = isatty(0);
-	if (cli_tty_winsize(0, &t.rows, &t.cols) != 0 &&
-	    cli_tty_winsize(1, &t.rows, &t.cols) != 0) {
+	if (get_size(&t) != 0) {
 		t.rows = 24;	/* not a terminal: a usual size */
 		t.cols = 80;
 	}
