@@ -4,7 +4,8 @@
 #   1. `pier ps -a` (one node) and `docker ps -a` with 10 and with 200
 #      bench containers, and `pier ps -a` across 2 nodes (two pierd on the
 #      same engine, so that run lists every container twice): hyperfine
-#      when installed, else a loop; medians, p90 and the ratio pier/docker;
+#      when installed, else a loop; medians, p90, the ratio pier/docker
+#      and how many runs failed (timed all the same; the engine is busy);
 #   2. the node's resident memory (VmRSS, and its anonymous and file-backed
 #      parts, from /proc/PID/status): idle, with 100 connected clients
 #      (tools/bench/bench-clients: 100 Noise connections that ping), and
@@ -79,7 +80,7 @@ free_port() {
 start_node() {
 	port=$(free_port)
 	"$pierd" --state-dir "$1" --listen "127.0.0.1:$port" \
-		--log-level warn >"$2" 2>&1 &
+		--log-level info >"$2" 2>&1 &
 	node_pid=$!
 	pids+=($node_pid)
 	for _ in $(seq 200); do
@@ -117,39 +118,45 @@ bench_containers() {
 		exit 1; }
 }
 # timeit NAME CMD: times CMD (a shell command) $runs times; appends
-# "NAME median_ms p90_ms min_ms" to $tmp/times.
+# "NAME median_ms p90_ms min_ms failed_runs" to $tmp/times. A run that
+# fails (the engine is shared, and busy) is counted and timed all the
+# same; its stderr goes to $tmp/err-NAME.
 timeit() {
-	local name=$1 cmd=$2
+	local name=$1 cmd=$2 fails=0
 	if command -v hyperfine >/dev/null; then
-		hyperfine -N --warmup 3 --runs "$runs" \
-			--export-json "$tmp/h.json" "$cmd" >/dev/null 2>&1 ||
-			hyperfine --warmup 3 --runs "$runs" \
-			--export-json "$tmp/h.json" "$cmd" >/dev/null 2>&1 || {
-			echo "bench-ps: $cmd fails:" >&2
-			bash -c "$cmd" >&2
-			exit 1; }
+		hyperfine -i --warmup 3 --runs "$runs" \
+			--export-json "$tmp/h.json" \
+			"$cmd 2>>$tmp/err-$name" >/dev/null 2>&1 || {
+			echo "bench-ps: hyperfine failed on $cmd" >&2; exit 1; }
 		python3 - "$tmp/h.json" "$name" >>"$tmp/times" <<-'EOF'
 			import json, sys
-			t = sorted(json.load(open(sys.argv[1]))["results"][0]["times"])
+			r = json.load(open(sys.argv[1]))["results"][0]
+			t = sorted(r["times"])
+			bad = sum(1 for c in r.get("exit_codes", []) if c != 0)
 			p90 = t[min(len(t) - 1, int(round(0.9 * (len(t) - 1))))]
 			med = (t[(len(t) - 1) // 2] + t[len(t) // 2]) / 2
-			print(sys.argv[2], "%.1f %.1f %.1f" % (med * 1e3, p90 * 1e3, t[0] * 1e3))
+			print(sys.argv[2], "%.1f %.1f %.1f %d" %
+			    (med * 1e3, p90 * 1e3, t[0] * 1e3, bad))
 		EOF
 	else
 		: >"$tmp/t"
 		for i in $(seq $((runs + 3))); do
 			s=$(date +%s%N)
-			bash -c "$cmd" >/dev/null 2>&1 || {
-				echo "bench-ps: $cmd fails" >&2; exit 1; }
+			bash -c "$cmd" >/dev/null 2>>"$tmp/err-$name" ||
+				{ [ "$i" -gt 3 ] && fails=$((fails + 1)); }
 			e=$(date +%s%N)
 			[ "$i" -gt 3 ] && echo $(((e - s) / 1000)) >>"$tmp/t"
 		done
-		sort -n "$tmp/t" | awk -v n="$name" '{ t[NR] = $1 } END {
+		sort -n "$tmp/t" | awk -v n="$name" -v f=$fails '
+			{ t[NR] = $1 } END {
 			m = (t[int((NR + 1) / 2)] + t[int(NR / 2) + 1]) / 2
 			p = t[int(0.9 * (NR - 1) + 1.5)]
-			printf "%s %.1f %.1f %.1f\n", n, m / 1e3, p / 1e3, t[1] / 1e3 }' \
-			>>"$tmp/times"
+			printf "%s %.1f %.1f %.1f %d\n", n, m / 1e3, p / 1e3,
+			    t[1] / 1e3, f }' >>"$tmp/times"
 	fi
+	[ "$(field "$name" 5)" -lt "$runs" ] || {
+		echo "bench-ps: every run of $cmd failed:" >&2
+		head -5 "$tmp/err-$name" >&2; exit 1; }
 }
 # ratio A B: A / B with two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -227,8 +234,14 @@ t1=$(date +%s%N)
 l1=$(wc -l <"$tmp/stats.out")
 read -r rss_stats anon_stats file_stats <<<"$(mem $p1)"
 kill -0 $spid 2>/dev/null || {
-	echo "bench-ps: pier stats ended early:" >&2
-	cat "$tmp/stats.err" >&2; exit 1; }
+	wait $spid
+	echo "bench-ps: pier stats ended early (exit $?), after" \
+		"$(wc -l <"$tmp/stats.out") lines; its stderr:" >&2
+	cat "$tmp/stats.err" >&2
+	echo "its last line: $(tail -n 1 "$tmp/stats.out")" >&2
+	echo "the node's log:" >&2
+	tail -n 20 "$tmp/pierd1.log" >&2
+	exit 1; }
 kill -INT $spid; wait $spid
 secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
 cpu=$(awk -v d=$((c1 - c0)) -v hz="$clk" -v s="$secs" \
@@ -241,8 +254,10 @@ at_1hz=$(awk -v us="$per_sample" -v r="$running" \
 	'BEGIN { printf "%.2f", us * r / 1e6 * 100 }')
 
 echo
-echo "pier ps -a against docker ps -a (milliseconds; median, p90, min):"
-printf '%-34s %9s %9s %9s %12s\n' command median p90 min "pier/docker"
+echo "pier ps -a against docker ps -a (milliseconds; median, p90, min;" \
+	"failed runs of $runs):"
+printf '%-34s %9s %9s %9s %12s %7s\n' command median p90 min \
+	"pier/docker" failed
 for count in 10 200; do
 	total=$(awk -v c=$count '$1 == c { print $2 }' "$tmp/counts")
 	dm=$(field docker-$count 2)
@@ -252,12 +267,18 @@ for count in 10 200; do
 		pier1) label="pier ps -a n1" ;;
 		pier2) label="pier ps -a n1 n2" ;;
 		esac
-		printf '%-34s %9s %9s %9s %12s\n' \
+		printf '%-34s %9s %9s %9s %12s %7s\n' \
 			"$label ($count, engine $total)" \
 			"$(field $w-$count 2)" "$(field $w-$count 3)" \
 			"$(field $w-$count 4)" \
-			"$(ratio "$(field $w-$count 2)" "$dm")"
+			"$(ratio "$(field $w-$count 2)" "$dm")" \
+			"$(field $w-$count 5)"
 	done
+done
+for f in "$tmp"/err-*; do
+	[ -s "$f" ] || continue
+	echo "stderr of failed runs of ${f##*/err-}: $(sort "$f" | uniq -c |
+		sort -rn | head -3 | tr -s ' ' | tr '\n' ';')"
 done
 echo
 echo "pierd n1 memory (MiB; VmRSS = RssAnon + RssFile + RssShmem):"
