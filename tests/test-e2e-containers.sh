@@ -10,71 +10,26 @@
 # pier.test.case=containers-$$ and are removed at the end.
 set -u
 
-build=${PIER_BUILD_ROOT:?PIER_BUILD_ROOT is not set}
-pierd=$build/node/pierd
-pier=$build/tools/pier/pier
-dockerhost=${DOCKER_HOST:-unix:///var/run/docker.sock}
+. "$(dirname "$0")/e2e-lib.sh"
+e2e_init ct
 image=pier-test/busybox:latest
-tmp=$(mktemp -d /tmp/pier-e2e-ct.XXXXXX)
 case_label=pier.test.case=containers-$$
 p=pe2e$$
-pids=()
-n=0
-failed=0
 
-cleanup() {
-	local q
-	for q in "${pids[@]}"; do
-		kill "$q" 2>/dev/null && wait "$q" 2>/dev/null
-	done
+# cleanup_more: this test's containers.
+cleanup_more() {
 	docker ps -aq --filter "label=$case_label" | xargs -r docker rm -fv \
 		>/dev/null 2>&1
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=1
-	echo "not ok $n - $1"
-	shift
-	for l in "$@"; do echo "# $l"; done
-}
-check() {
-	local name=$1; shift
-	if "$@"; then ok "$name"; else not_ok "$name" "${out:-}"; fi
-}
-has() { grep -q -- "$2" <<<"$1"; }
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-# jget FILE EXPR: a value from a JSON file, by a Python expression on j.
-jget() {
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
-di() { docker inspect -f "$1" "$2" 2>&1; }
 pc() { PIER_CONFIG_DIR=$tmp/client "$pier" "$@"; }
 
-# start_node STATE PORT LOG: pierd in the background, ready.
-start_node() {
-	"$pierd" --state-dir "$1" --listen "127.0.0.1:$2" \
-		--docker-host "$dockerhost" --log-level debug >>"$3" 2>&1 &
-	pids+=($!)
-	for _ in $(seq 100); do
-		grep -q ' ready: ' "$3" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-if ! docker version >/dev/null 2>&1; then
-	echo "1..0 # SKIP no docker CLI or engine here"
-	exit 0
-fi
+e2e_need_docker
 
 for i in 1 2; do
 	port=$(free_port)
-	check "pierd $i starts" start_node "$tmp/s$i" "$port" "$tmp/pierd$i.log"
+	check "pierd $i starts" \
+		start_node "$tmp/s$i" "$port" "$dockerhost" "$tmp/pierd$i.log"
 	key=$("$pierd" key show --state-dir "$tmp/s$i" 2>/dev/null)
 	out=$(pc join "$key" --name n$i 2>&1)
 	check "the client joins n$i" has "$out" "joined n$i"
@@ -324,5 +279,4 @@ kill -TERM "${pids[0]}"; wait "${pids[0]}"; rc=$?
 out="exit $rc"
 check "pierd stops cleanly" [ $rc -eq 0 ]
 pids=()
-echo "1..$n"
-exit $failed
+e2e_done

@@ -12,25 +12,16 @@
 # Prints TAP. Builds nothing: the programs come from $PIER_BUILD_ROOT.
 set -u
 
-build=${PIER_BUILD_ROOT:?PIER_BUILD_ROOT is not set}
-pierd=$build/node/pierd
-pier=$build/tools/pier/pier
+. "$(dirname "$0")/e2e-lib.sh"
+e2e_init images
 src=$(cd "$(dirname "$0")/.." && pwd)
 fixture=$src/tests/fixtures/templates-deploy.json
-dockerhost=${DOCKER_HOST:-unix:///var/run/docker.sock}
-tmp=$(mktemp -d /tmp/pier-e2e-images.XXXXXX)
 id=$$
 repo=pier-test/w4-$id
 lab=pier.test.w4=$id
-pids=()
-n=0
-failed=0
 
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
+# cleanup_more: what this test made in the engine.
+cleanup_more() {
 	docker ps -aq --filter "label=pier.test.w4.run=$id" |
 		xargs -r docker rm -f -v >/dev/null 2>&1
 	docker images -q --filter "label=$lab" | xargs -r docker rmi -f >/dev/null 2>&1
@@ -39,29 +30,8 @@ cleanup() {
 	docker volume ls -q --filter "name=pier-test-w4-$id" |
 		xargs -r docker volume rm -f >/dev/null 2>&1
 	docker network rm "pier-test-w4-$id" >/dev/null 2>&1
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=1
-	echo "not ok $n - $1"
-	shift
-	for l in "$@"; do echo "# $l"; done
-}
-check() {
-	local name=$1; shift
-	if "$@"; then ok "$name"; else not_ok "$name" "${out:-}"; fi
-}
-has() { grep -q -- "$2" <<<"$1"; }
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-# jget FILE EXPR: a value from a JSON file, by a Python expression on j.
-jget() {
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
 # same CMD1 CMD2: both print the same set of lines (retried: other tests
 # may change the engine's objects meanwhile).
 same() {
@@ -77,22 +47,7 @@ same() {
 }
 P() { PIER_CONFIG_DIR=$admin "$pier" "$@"; }
 
-# start_node STATE PORT DOCKERHOST LOG: pierd in the background, ready.
-start_node() {
-	"$pierd" --state-dir "$1" --listen "127.0.0.1:$2" \
-		--docker-host "$3" --log-level debug >>"$4" 2>&1 &
-	pids+=($!)
-	for _ in $(seq 100); do
-		grep -q ' ready: ' "$4" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-if ! docker version >/dev/null 2>&1; then
-	echo "1..0 # SKIP no docker CLI or engine here"
-	exit 0
-fi
+e2e_need_docker
 if ! docker image inspect pier-test/busybox:latest >/dev/null 2>&1; then
 	echo "1..0 # SKIP no pier-test/busybox image (run tools/docker-engine)"
 	exit 0
@@ -339,13 +294,5 @@ check "pier deploy --help" eval '[ $rc -eq 0 ] && has "$out" "usage: pier deploy
 out=$(P image prune --help 2>&1); rc=$?
 check "pier image prune --help" eval '[ $rc -eq 0 ] && has "$out" "usage: pier image prune"'
 
-for p in "${pids[@]}"; do
-	kill -TERM "$p"
-	wait "$p"
-	rc=$?
-	out="exit $rc"
-	check "pierd stops cleanly" [ $rc -eq 0 ]
-done
-pids=()
-echo "1..$n"
-exit $failed
+e2e_stop_nodes
+e2e_done

@@ -7,63 +7,9 @@
 # Builds nothing: the programs come from $PIER_BUILD_ROOT.
 set -u
 
-build=${PIER_BUILD_ROOT:?PIER_BUILD_ROOT is not set}
-pierd=$build/node/pierd
-pier=$build/tools/pier/pier
-dockerhost=${DOCKER_HOST:-unix:///var/run/docker.sock}
-tmp=$(mktemp -d /tmp/pier-e2e-info.XXXXXX)
-pids=()
-n=0
-failed=0
-
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=1
-	echo "not ok $n - $1"
-	shift
-	for l in "$@"; do echo "# $l"; done
-}
-check() {
-	local name=$1; shift
-	if "$@"; then ok "$name"; else not_ok "$name" "${out:-}"; fi
-}
-has() { grep -q -- "$2" <<<"$1"; }
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-# jget FILE EXPR: a value from a JSON file, by a Python expression on j.
-jget() {
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
-
-# start_node STATE PORT DOCKERHOST LOG [OPTION...]: pierd in the
-# background, ready.
-start_node() {
-	local st=$1 pt=$2 dh=$3 lg=$4
-	shift 4
-	"$pierd" --state-dir "$st" --listen "127.0.0.1:$pt" \
-		--docker-host "$dh" --log-level debug "$@" >>"$lg" 2>&1 &
-	pids+=($!)
-	for _ in $(seq 100); do
-		grep -q ' ready: ' "$lg" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-if ! docker version >/dev/null 2>&1; then
-	echo "1..0 # SKIP no docker CLI or engine here"
-	exit 0
-fi
+. "$(dirname "$0")/e2e-lib.sh"
+e2e_init info
+e2e_need_docker
 
 port=$(free_port)
 state=$tmp/state
@@ -212,13 +158,5 @@ check "pier info --help" eval '[ $rc -eq 0 ] && has "$out" "usage: pier info"'
 out=$(PIER_CONFIG_DIR=$admin "$pier" key --help 2>&1); rc=$?
 check "pier key --help" eval '[ $rc -eq 0 ] && has "$out" "revoke \[NODE\] KEY"'
 
-for p in "${pids[@]}"; do
-	kill -TERM "$p"
-	wait "$p"
-	rc=$?
-	out="exit $rc"
-	check "pierd stops cleanly" [ $rc -eq 0 ]
-done
-pids=()
-echo "1..$n"
-exit $failed
+e2e_stop_nodes
+e2e_done

@@ -7,40 +7,12 @@
 # the programs come from $PIER_BUILD_ROOT.
 set -u
 
-build=${PIER_BUILD_ROOT:?PIER_BUILD_ROOT is not set}
-pierd=$build/node/pierd
-pier=$build/tools/pier/pier
-tmp=$(mktemp -d /tmp/pier-e2e-join.XXXXXX)
+. "$(dirname "$0")/e2e-lib.sh"
+e2e_init join
 state=$tmp/state
 log=$tmp/pierd.log
 pid=
-n=0
-failed=0
-
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=1
-	echo "not ok $n - $1"
-	shift
-	for l in "$@"; do echo "# $l"; done
-}
-# check NAME CONDITION...: runs the condition, reports, shows $out on failure.
-check() {
-	local name=$1; shift
-	if "$@"; then ok "$name"; else not_ok "$name" "${out:-}"; fi
-}
-has() { grep -q -- "$2" <<<"$1"; }
 ms() { date +%s%3N; }
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # start_node: runs pierd in the background and waits for "ready".
 start_node() {
@@ -260,5 +232,4 @@ out=$(PIER_CONFIG_DIR=$c1 "$pier" nodes rm n1 2>&1); rc=$?
 check "pier nodes rm forgets a node" \
 	eval '[ $rc -eq 0 ] && ! PIER_CONFIG_DIR=$c1 "$pier" nodes | grep -q "^n1 "'
 
-echo "1..$n"
-exit $failed
+e2e_done

@@ -16,48 +16,23 @@
 # Containers carry pier.test=1 and pier.test.case=roles-$$.
 set -u
 
-build=${PIER_BUILD_ROOT:?PIER_BUILD_ROOT is not set}
-pierd=$build/node/pierd
-pier=$build/tools/pier/pier
-dockerhost=${DOCKER_HOST:-unix:///var/run/docker.sock}
+. "$(dirname "$0")/e2e-lib.sh"
+e2e_init roles
 image=pier-test/busybox:latest
 tag=roles-$$
 case_label=pier.test.case=$tag
 p=pier-$tag
-tmp=$(mktemp -d /tmp/pier-e2e-roles.XXXXXX)
-pid=
-n=0
-failed=0
 expect=()	# "KEY METHOD OUTCOME" lines the audit log must hold
 
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+# cleanup_more: this test's containers, volumes and image.
+cleanup_more() {
 	docker ps -aq --filter "label=$case_label" | xargs -r docker rm -fv \
 		>/dev/null 2>&1
 	docker volume ls -q --filter "label=$case_label" | xargs -r \
 		docker volume rm -f >/dev/null 2>&1
 	docker rmi "pier-test/roles:$tag" >/dev/null 2>&1
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-not_ok() {
-	n=$((n + 1)); failed=1
-	echo "not ok $n - $1"
-	shift
-	for l in "$@"; do echo "# $l"; done
-}
-check() {
-	local name=$1; shift
-	if "$@"; then ok "$name"; else not_ok "$name" "${out:-}"; fi
-}
-has() { grep -q -- "$2" <<<"$1"; }
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-di() { docker inspect -f "$1" "$2" 2>&1; }
 pc() { PIER_CONFIG_DIR=$tmp/client "$pier" "$@" </dev/null; }
 # art WORD: "a" or "an".
 art() { case $1 in [aeiou]*) echo an ;; *) echo a ;; esac; }
@@ -89,26 +64,12 @@ refused() {
 	fi
 }
 
-# start_node STATE PORT LOG: pierd in the background, ready.
-start_node() {
-	"$pierd" --state-dir "$1" --listen "127.0.0.1:$2" \
-		--docker-host "$dockerhost" >>"$3" 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do
-		grep -q ' ready: ' "$3" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-if ! docker version >/dev/null 2>&1; then
-	echo "1..0 # SKIP no docker CLI or engine here"
-	exit 0
-fi
+e2e_need_docker
 commands=$("$pier" help 2>&1)
 
 port=$(free_port)
-check "pierd starts" start_node "$tmp/s" "$port" "$tmp/pierd.log"
+check "pierd starts" \
+	e2e_pierd "$tmp/s" "$port" "$dockerhost" "$tmp/pierd.log"
 key=$("$pierd" key show --state-dir "$tmp/s" 2>/dev/null)
 out=$(pc join "$key" --name na 2>&1)
 check "the client joins with the admin key as na" has "$out" "joined na"
@@ -306,9 +267,5 @@ out=$(pc audit na --tail 10000 2>&1)
 check "the audit table shows a viewer refusal with key, role, method and outcome" \
 	has "$out" " viewer-$$  *viewer  *container\.stop  *$p-a  *refused "
 
-kill -TERM "$pid"; wait "$pid"; rc=$?
-pid=
-out="exit $rc"
-check "pierd stops cleanly" [ $rc -eq 0 ]
-echo "1..$n"
-exit $failed
+e2e_stop_nodes
+e2e_done

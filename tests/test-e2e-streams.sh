@@ -12,43 +12,17 @@
 # $PIER_BUILD_ROOT.
 set -u
 
-build=${PIER_BUILD_ROOT:?PIER_BUILD_ROOT is not set}
-pierd=$build/node/pierd
-pier=$build/tools/pier/pier
-dockerhost=${DOCKER_HOST:-unix:///var/run/docker.sock}
+. "$(dirname "$0")/e2e-lib.sh"
+e2e_init streams
 image=${PIER_TEST_IMAGE:-pier-test/busybox:latest}
-tmp=$(mktemp -d /tmp/pier-e2e-streams.XXXXXX)
 tag=pe2es$$
-pids=()
-n=0
-failed=0
 
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
+# cleanup_more: this test's containers.
+cleanup_more() {
 	docker ps -aq --filter "label=pier.test.case=$tag" |
 		xargs -r docker rm -f >/dev/null 2>&1
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=1
-	echo "not ok $n - $1"
-	shift
-	for l in "$@"; do echo "# $l"; done
-}
-check() {
-	local name=$1; shift
-	if "$@"; then ok "$name"; else not_ok "$name" "${out:-}"; fi
-}
-has() { grep -q -- "$2" <<<"$1"; }
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 # wait_for SECONDS CMD...: until CMD succeeds, polling every 0.1 s.
 wait_for() {
 	local i limit=$(($1 * 10)); shift
@@ -67,21 +41,7 @@ run_c() {
 # count_log PATTERN: lines of the node's log matching PATTERN.
 count_log() { grep -c -- "$1" "$log" 2>/dev/null; }
 
-start_node() {
-	"$pierd" --state-dir "$1" --listen "127.0.0.1:$2" \
-		--docker-host "$3" --log-level debug >>"$4" 2>&1 &
-	pids+=($!)
-	for _ in $(seq 100); do
-		grep -q ' ready: ' "$4" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-if ! docker version >/dev/null 2>&1; then
-	echo "1..0 # SKIP no docker CLI or engine here"
-	exit 0
-fi
+e2e_need_docker
 
 port=$(free_port)
 log=$tmp/pierd.log
@@ -330,5 +290,4 @@ check "events of an unknown node: exit 1" eval '[ $rc -eq 1 ] &&
 	has "$out" nosuchnode'
 check "the node is still up" kill -0 "${pids[0]}"
 
-echo "1..$n"
-exit $failed
+e2e_done

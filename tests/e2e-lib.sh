@@ -1,0 +1,109 @@
+# Sourced by the end-to-end shell tests (tests/test-e2e-*.sh): what each
+# of them needs before its first case, in one place so that they agree.
+# e2e_init finds the programs under $PIER_BUILD_ROOT, makes the temp dir
+# and sets the trap that stops every pierd started here and removes it;
+# then TAP output (ok, not_ok, skip, check, e2e_done), small helpers
+# (has, free_port, jget, di) and start_node, which runs a pierd on
+# 127.0.0.1 and waits for its "ready" line. A script with more to clean
+# up (containers, images, volumes) defines cleanup_more; it runs after
+# the nodes are stopped and before the temp dir goes.
+
+# e2e_init NAME: programs, $tmp (/tmp/pier-e2e-NAME.XXXXXX), counters, trap.
+e2e_init() {
+	build=${PIER_BUILD_ROOT:?PIER_BUILD_ROOT is not set}
+	pierd=$build/node/pierd
+	pier=$build/tools/pier/pier
+	dockerhost=${DOCKER_HOST:-unix:///var/run/docker.sock}
+	tmp=$(mktemp -d "/tmp/pier-e2e-$1.XXXXXX")
+	pids=()
+	n=0
+	failed=0
+	trap e2e_cleanup EXIT
+}
+
+# e2e_cleanup: the EXIT trap; every pid on pids (and $pid, if a script
+# keeps one node there), then cleanup_more if defined, then $tmp.
+e2e_cleanup() {
+	local p
+	for p in "${pids[@]}" ${pid:+"$pid"}; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	if declare -F cleanup_more >/dev/null; then
+		cleanup_more
+	fi
+	rm -rf "$tmp"
+}
+
+# e2e_need_docker: a TAP skip and exit 0 when there is no engine to talk to.
+e2e_need_docker() {
+	if ! docker version >/dev/null 2>&1; then
+		echo "1..0 # SKIP no docker CLI or engine here"
+		exit 0
+	fi
+}
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+not_ok() {
+	n=$((n + 1)); failed=1
+	echo "not ok $n - $1"
+	shift
+	for l in "$@"; do echo "# $l"; done
+}
+# check NAME CONDITION...: runs the condition, reports, shows $out on failure.
+check() {
+	local name=$1; shift
+	if "$@"; then ok "$name"; else not_ok "$name" "${out:-}"; fi
+}
+# e2e_done: the TAP plan, and the exit status (1 if any case failed).
+e2e_done() {
+	echo "1..$n"
+	exit $failed
+}
+
+has() { grep -q -- "$2" <<<"$1"; }
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+# jget FILE EXPR: a value from a JSON file, by a Python expression on j.
+jget() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+# di FORMAT CONTAINER: docker inspect -f, errors included.
+di() { docker inspect -f "$1" "$2" 2>&1; }
+
+# e2e_pierd STATE PORT DOCKERHOST LOG [OPTION...]: pierd on 127.0.0.1:PORT
+# in the background (its pid added to pids), ready within 5 s.
+e2e_pierd() {
+	local st=$1 pt=$2 dh=$3 lg=$4
+	shift 4
+	"$pierd" --state-dir "$st" --listen "127.0.0.1:$pt" \
+		--docker-host "$dh" "$@" >>"$lg" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do
+		grep -q ' ready: ' "$lg" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# start_node STATE PORT DOCKERHOST LOG [OPTION...]: e2e_pierd with debug
+# logging.
+start_node() {
+	local st=$1 pt=$2 dh=$3 lg=$4
+	shift 4
+	e2e_pierd "$st" "$pt" "$dh" "$lg" --log-level debug "$@"
+}
+
+# e2e_stop_nodes: SIGTERM to each pid on pids; each must exit 0.
+e2e_stop_nodes() {
+	local p rc
+	for p in "${pids[@]}"; do
+		kill -TERM "$p"
+		wait "$p"
+		rc=$?
+		out="exit $rc"
+		check "pierd stops cleanly" [ $rc -eq 0 ]
+	done
+	pids=()
+}
