@@ -160,6 +160,8 @@ on_connect(uv_connect_t *req, int status)
 		return;
 	}
 	ovl__conn_set_peer(a->conn);
+	/* Records go out whole; Nagle would only delay keystrokes. */
+	(void)uv_tcp_nodelay(ovl__conn_tcp(a->conn), 1);
 	rc = ovl__conn_start_client(a->conn, &d->id, d->node_pub, d->psk,
 	    d->name);
 	if (rc != 0) {

@@ -267,6 +267,8 @@ on_connection(uv_stream_t *ls, int status)
 		return;
 	}
 	s->st.accepted++;
+	/* Records go out whole; Nagle would only delay keystrokes. */
+	(void)uv_tcp_nodelay(ovl__conn_tcp(c), 1);
 	memset(&ss, 0, sizeof ss);
 	(void)uv_tcp_getpeername(ovl__conn_tcp(c), (struct sockaddr *)&ss,
 	    &len);
