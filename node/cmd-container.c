@@ -81,13 +81,17 @@ row_ports(const json_t *c)
 	return (out);
 }
 
-/* One row of container.list from an engine summary (a new reference). */
+/*
+ * One row of container.list from an engine summary (a new reference);
+ * arg points at an int, whether the sizes were asked for.
+ */
 static json_t *
-list_row(const json_t *c, int size)
+list_row(const json_t *c, const void *arg)
 {
 	json_t		*row, *names;	/* owned */
 	const json_t	*labels;
 	const char	*health, *name;
+	int		 size = *(const int *)arg;
 
 	names = row_names(c);
 	if (names == NULL)
@@ -124,40 +128,13 @@ static void
 on_list(struct dk_req *req, int status, json_t *list, void *arg)
 {
 	struct cmd_req	*r = arg;
-	json_t		*rows;	/* owned */
-	size_t		 i;
 	int		 size;
 
-	r->data = NULL;
-	r->on_cancel = NULL;
-	if (status != 0) {
-		json_decref(list);
-		(void)cmd_fail_docker(r, req, status);
+	if (cmd_docker_failed(r, req, status, list))
 		return;
-	}
 	size = proto_param_bool(r->params, "size", 0);
-	rows = json_array();
-	for (i = 0; rows != NULL && i < json_array_size(list); i++) {
-		if (json_array_append_new(rows, list_row(json_array_get(list,
-		    i), size)) != 0) {
-			json_decref(rows);
-			rows = NULL;
-		}
-	}
+	cmd_reply_rows(r, "containers", list, list_row, &size);
 	json_decref(list);
-	if (rows == NULL) {
-		(void)cmd_fail(r, PROTO_E_INTERNAL, "out of memory");
-		return;
-	}
-	(void)cmd_reply(r, json_pack("{s:o}", "containers", rows));
-}
-
-/* The client left: stop the engine request held in data. */
-static void
-req_cancel(struct cmd_req *r)
-{
-	if (r->data != NULL)
-		dk_req_cancel(r->data);
 }
 
 /* The label filters as the engine takes them (a new reference). */
@@ -210,33 +187,7 @@ cmd_container_list(struct cmd_req *r)
 	err = dk_path_request(dk, &p, "GET", NULL, 0, on_list, r, &req);
 	dk_path_free(&p);
 	json_decref(filters);
-	if (err != 0)
-		return (cmd_fail_docker(r, NULL, err));
-	r->data = req;
-	r->on_cancel = req_cancel;
-	return (CMD_WAIT);
-}
-
-/* An engine answer to pass through as the result. */
-static void
-on_passthrough(struct dk_req *req, int status, json_t *res, void *arg)
-{
-	struct cmd_req	*r = arg;
-
-	r->data = NULL;
-	r->on_cancel = NULL;
-	if (status != 0) {
-		json_decref(res);
-		(void)cmd_fail_docker(r, req, status);
-		return;
-	}
-	if (!json_is_object(res)) {
-		json_decref(res);
-		(void)cmd_fail(r, PROTO_E_DOCKER, "the engine's answer is not "
-		    "an object");
-		return;
-	}
-	(void)cmd_reply(r, res);
+	return (cmd_docker_wait(r, req, err));
 }
 
 /* The name resolved: inspect or top it. */
@@ -249,16 +200,11 @@ on_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 	cmd_set_target(r, "%s", name[0] != '\0' ? name : id);
 	if (top)
 		err = dk_container_top(r->node->dk, id, proto_param_str(
-		    r->params, "ps_args", NULL), on_passthrough, r, &req);
+		    r->params, "ps_args", NULL), cmd_on_passthrough, r, &req);
 	else
 		err = dk_container_inspect(r->node->dk, id, 0,
-		    on_passthrough, r, &req);
-	if (err != 0) {
-		(void)cmd_fail_docker(r, NULL, err);
-		return;
-	}
-	r->data = req;
-	r->on_cancel = req_cancel;
+		    cmd_on_passthrough, r, &req);
+	(void)cmd_docker_wait(r, req, err);
 }
 
 /* container.inspect. */

@@ -45,31 +45,13 @@ str_array(const json_t *a)
 	return (out);
 }
 
-/* The client left: stop the engine request held in data. */
-static void
-req_cancel(struct cmd_req *r)
-{
-	if (r->data != NULL)
-		dk_req_cancel(r->data);
-}
-
-/* Holds req in r until its callback, so a client leaving cancels it. */
-static enum cmd_retval
-req_wait(struct cmd_req *r, struct dk_req *req, int err)
-{
-	if (err != 0)
-		return (cmd_fail_docker(r, NULL, err));
-	r->data = req;
-	r->on_cancel = req_cancel;
-	return (CMD_WAIT);
-}
-
 /* One row of image.list from an engine summary (a new reference). */
 static json_t *
-list_row(const json_t *img)
+list_row(const json_t *img, const void *arg)
 {
 	const json_t	*labels = json_object_get(img, "Labels");
 
+	(void)arg;
 	return (json_pack("{s:s, s:o, s:o, s:I, s:I, s:I, s:s, s:O}",
 	    "id", jstr(img, "Id"),
 	    "tags", str_array(json_object_get(img, "RepoTags")),
@@ -86,30 +68,11 @@ static void
 on_list(struct dk_req *req, int status, json_t *list, void *arg)
 {
 	struct cmd_req	*r = arg;
-	json_t		*rows;	/* owned */
-	size_t		 i;
 
-	r->data = NULL;
-	r->on_cancel = NULL;
-	if (status != 0) {
-		json_decref(list);
-		(void)cmd_fail_docker(r, req, status);
+	if (cmd_docker_failed(r, req, status, list))
 		return;
-	}
-	rows = json_array();
-	for (i = 0; rows != NULL && i < json_array_size(list); i++) {
-		if (json_array_append_new(rows,
-		    list_row(json_array_get(list, i))) != 0) {
-			json_decref(rows);
-			rows = NULL;
-		}
-	}
+	cmd_reply_rows(r, "images", list, list_row, NULL);
 	json_decref(list);
-	if (rows == NULL) {
-		(void)cmd_fail(r, PROTO_E_INTERNAL, "out of memory");
-		return;
-	}
-	(void)cmd_reply(r, json_pack("{s:o}", "images", rows));
 }
 
 /* image.list. */
@@ -125,29 +88,7 @@ cmd_image_list(struct cmd_req *r)
 		return (CMD_ERROR);
 	err = dk_image_list(dk, proto_param_bool(r->params, "all", 0), NULL,
 	    on_list, r, &req);
-	return (req_wait(r, req, err));
-}
-
-/* The inspect object arrived: pass it through. */
-static void
-on_inspect(struct dk_req *req, int status, json_t *res, void *arg)
-{
-	struct cmd_req	*r = arg;
-
-	r->data = NULL;
-	r->on_cancel = NULL;
-	if (status != 0) {
-		json_decref(res);
-		(void)cmd_fail_docker(r, req, status);
-		return;
-	}
-	if (!json_is_object(res)) {
-		json_decref(res);
-		(void)cmd_fail(r, PROTO_E_DOCKER, "the engine's answer is not "
-		    "an object");
-		return;
-	}
-	(void)cmd_reply(r, res);
+	return (cmd_docker_wait(r, req, err));
 }
 
 /* image.inspect. */
@@ -163,8 +104,8 @@ cmd_image_inspect(struct cmd_req *r)
 	dk = cmd_docker(r);
 	if (dk == NULL)
 		return (CMD_ERROR);
-	err = dk_image_inspect(dk, id, on_inspect, r, &req);
-	return (req_wait(r, req, err));
+	err = dk_image_inspect(dk, id, cmd_on_passthrough, r, &req);
+	return (cmd_docker_wait(r, req, err));
 }
 
 /*
@@ -201,13 +142,8 @@ on_remove(struct dk_req *req, int status, json_t *res, void *arg)
 	struct cmd_req	*r = arg;
 	json_t		*out;	/* owned */
 
-	r->data = NULL;
-	r->on_cancel = NULL;
-	if (status != 0) {
-		json_decref(res);
-		(void)cmd_fail_docker(r, req, status);
+	if (cmd_docker_failed(r, req, status, res))
 		return;
-	}
 	out = split_deleted(res);
 	json_decref(res);
 	if (out == NULL) {
@@ -232,7 +168,7 @@ cmd_image_remove(struct cmd_req *r)
 		return (CMD_ERROR);
 	err = dk_image_remove(dk, id, proto_param_bool(r->params, "force", 0),
 	    proto_param_bool(r->params, "no_prune", 0), on_remove, r, &req);
-	return (req_wait(r, req, err));
+	return (cmd_docker_wait(r, req, err));
 }
 
 /* The prune ended: answer what went and the bytes reclaimed. */
@@ -242,13 +178,8 @@ on_prune(struct dk_req *req, int status, json_t *res, void *arg)
 	struct cmd_req	*r = arg;
 	json_t		*out;	/* owned */
 
-	r->data = NULL;
-	r->on_cancel = NULL;
-	if (status != 0) {
-		json_decref(res);
-		(void)cmd_fail_docker(r, req, status);
+	if (cmd_docker_failed(r, req, status, res))
 		return;
-	}
 	out = split_deleted(json_object_get(res, "ImagesDeleted"));
 	if (out != NULL)
 		(void)json_object_set_new(out, "reclaimed", json_integer(
@@ -309,5 +240,5 @@ cmd_image_prune(struct cmd_req *r)
 		return (cmd_fail(r, PROTO_E_INTERNAL, "out of memory"));
 	err = dk_image_prune(dk, filters, on_prune, r, &req);
 	json_decref(filters);
-	return (req_wait(r, req, err));
+	return (cmd_docker_wait(r, req, err));
 }

@@ -19,31 +19,13 @@ jstr(const json_t *o, const char *k)
 	return (s != NULL ? s : "");
 }
 
-/* The client left: stop the engine request held in data. */
-static void
-req_cancel(struct cmd_req *r)
-{
-	if (r->data != NULL)
-		dk_req_cancel(r->data);
-}
-
-/* Holds req in r until its callback, so a client leaving cancels it. */
-static enum cmd_retval
-req_wait(struct cmd_req *r, struct dk_req *req, int err)
-{
-	if (err != 0)
-		return (cmd_fail_docker(r, NULL, err));
-	r->data = req;
-	r->on_cancel = req_cancel;
-	return (CMD_WAIT);
-}
-
 /* One row of network.list from an engine network (a new reference). */
 static json_t *
-list_row(const json_t *nw)
+list_row(const json_t *nw, const void *arg)
 {
 	const json_t	*labels = json_object_get(nw, "Labels");
 
+	(void)arg;
 	return (json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:O}",
 	    "id", jstr(nw, "Id"),
 	    "name", jstr(nw, "Name"),
@@ -60,30 +42,11 @@ static void
 on_list(struct dk_req *req, int status, json_t *list, void *arg)
 {
 	struct cmd_req	*r = arg;
-	json_t		*rows;	/* owned */
-	size_t		 i;
 
-	r->data = NULL;
-	r->on_cancel = NULL;
-	if (status != 0) {
-		json_decref(list);
-		(void)cmd_fail_docker(r, req, status);
+	if (cmd_docker_failed(r, req, status, list))
 		return;
-	}
-	rows = json_array();
-	for (i = 0; rows != NULL && i < json_array_size(list); i++) {
-		if (json_array_append_new(rows,
-		    list_row(json_array_get(list, i))) != 0) {
-			json_decref(rows);
-			rows = NULL;
-		}
-	}
+	cmd_reply_rows(r, "networks", list, list_row, NULL);
 	json_decref(list);
-	if (rows == NULL) {
-		(void)cmd_fail(r, PROTO_E_INTERNAL, "out of memory");
-		return;
-	}
-	(void)cmd_reply(r, json_pack("{s:o}", "networks", rows));
 }
 
 /* network.list. */
@@ -98,29 +61,7 @@ cmd_network_list(struct cmd_req *r)
 	if (dk == NULL)
 		return (CMD_ERROR);
 	err = dk_network_list(dk, NULL, on_list, r, &req);
-	return (req_wait(r, req, err));
-}
-
-/* The inspect object arrived: pass it through. */
-static void
-on_inspect(struct dk_req *req, int status, json_t *res, void *arg)
-{
-	struct cmd_req	*r = arg;
-
-	r->data = NULL;
-	r->on_cancel = NULL;
-	if (status != 0) {
-		json_decref(res);
-		(void)cmd_fail_docker(r, req, status);
-		return;
-	}
-	if (!json_is_object(res)) {
-		json_decref(res);
-		(void)cmd_fail(r, PROTO_E_DOCKER, "the engine's answer is not "
-		    "an object");
-		return;
-	}
-	(void)cmd_reply(r, res);
+	return (cmd_docker_wait(r, req, err));
 }
 
 /* network.inspect. */
@@ -136,6 +77,6 @@ cmd_network_inspect(struct cmd_req *r)
 	dk = cmd_docker(r);
 	if (dk == NULL)
 		return (CMD_ERROR);
-	err = dk_network_inspect(dk, id, on_inspect, r, &req);
-	return (req_wait(r, req, err));
+	err = dk_network_inspect(dk, id, cmd_on_passthrough, r, &req);
+	return (cmd_docker_wait(r, req, err));
 }

@@ -19,44 +19,13 @@ jstr(const json_t *o, const char *k)
 	return (s != NULL ? s : "");
 }
 
-/* The client left: stop the engine request held in data. */
-static void
-req_cancel(struct cmd_req *r)
-{
-	if (r->data != NULL)
-		dk_req_cancel(r->data);
-}
-
-/* Holds req in r until its callback, so a client leaving cancels it. */
-static enum cmd_retval
-req_wait(struct cmd_req *r, struct dk_req *req, int err)
-{
-	if (err != 0)
-		return (cmd_fail_docker(r, NULL, err));
-	r->data = req;
-	r->on_cancel = req_cancel;
-	return (CMD_WAIT);
-}
-
-/* Ends r after a failed request; returns whether it failed. */
-static int
-req_failed(struct cmd_req *r, struct dk_req *req, int status, json_t *res)
-{
-	r->data = NULL;
-	r->on_cancel = NULL;
-	if (status == 0)
-		return (0);
-	json_decref(res);
-	(void)cmd_fail_docker(r, req, status);
-	return (1);
-}
-
 /* One row of volume.list from an engine volume (a new reference). */
 static json_t *
-list_row(const json_t *v)
+list_row(const json_t *v, const void *arg)
 {
 	const json_t	*labels = json_object_get(v, "Labels");
 
+	(void)arg;
 	return (json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}",
 	    "name", jstr(v, "Name"),
 	    "driver", jstr(v, "Driver"),
@@ -71,27 +40,12 @@ static void
 on_list(struct dk_req *req, int status, json_t *res, void *arg)
 {
 	struct cmd_req	*r = arg;
-	const json_t	*vols;
-	json_t		*rows;	/* owned */
-	size_t		 i;
 
-	if (req_failed(r, req, status, res))
+	if (cmd_docker_failed(r, req, status, res))
 		return;
-	vols = json_object_get(res, "Volumes");
-	rows = json_array();
-	for (i = 0; rows != NULL && i < json_array_size(vols); i++) {
-		if (json_array_append_new(rows,
-		    list_row(json_array_get(vols, i))) != 0) {
-			json_decref(rows);
-			rows = NULL;
-		}
-	}
+	cmd_reply_rows(r, "volumes", json_object_get(res, "Volumes"),
+	    list_row, NULL);
 	json_decref(res);
-	if (rows == NULL) {
-		(void)cmd_fail(r, PROTO_E_INTERNAL, "out of memory");
-		return;
-	}
-	(void)cmd_reply(r, json_pack("{s:o}", "volumes", rows));
 }
 
 /* volume.list. */
@@ -106,7 +60,7 @@ cmd_volume_list(struct cmd_req *r)
 	if (dk == NULL)
 		return (CMD_ERROR);
 	err = dk_volume_list(dk, NULL, on_list, r, &req);
-	return (req_wait(r, req, err));
+	return (cmd_docker_wait(r, req, err));
 }
 
 /* The volume exists: answer its name, driver and mount point. */
@@ -115,7 +69,7 @@ on_create(struct dk_req *req, int status, json_t *res, void *arg)
 {
 	struct cmd_req	*r = arg;
 
-	if (req_failed(r, req, status, res))
+	if (cmd_docker_failed(r, req, status, res))
 		return;
 	cmd_set_target(r, "%s", jstr(res, "Name"));
 	(void)cmd_reply(r, json_pack("{s:s, s:s, s:s}",
@@ -155,7 +109,7 @@ cmd_volume_create(struct cmd_req *r)
 	err = dk_path_request(dk, &p, "POST", body, 0, on_create, r, &req);
 	dk_path_free(&p);
 	json_decref(body);
-	return (req_wait(r, req, err));
+	return (cmd_docker_wait(r, req, err));
 }
 
 /* The volume is gone: answer its name. */
@@ -164,7 +118,7 @@ on_remove(struct dk_req *req, int status, json_t *res, void *arg)
 {
 	struct cmd_req	*r = arg;
 
-	if (req_failed(r, req, status, res))
+	if (cmd_docker_failed(r, req, status, res))
 		return;
 	json_decref(res);
 	(void)cmd_reply(r, json_pack("{s:s}", "name",
@@ -186,7 +140,7 @@ cmd_volume_remove(struct cmd_req *r)
 		return (CMD_ERROR);
 	err = dk_volume_remove(dk, id, proto_param_bool(r->params, "force", 0),
 	    on_remove, r, &req);
-	return (req_wait(r, req, err));
+	return (cmd_docker_wait(r, req, err));
 }
 
 /* The prune ended: answer the volumes removed and the bytes reclaimed. */
@@ -198,7 +152,7 @@ on_prune(struct dk_req *req, int status, json_t *res, void *arg)
 	json_t		*names;	/* owned */
 	size_t		 i;
 
-	if (req_failed(r, req, status, res))
+	if (cmd_docker_failed(r, req, status, res))
 		return;
 	del = json_object_get(res, "VolumesDeleted");
 	names = json_array();
@@ -231,5 +185,5 @@ cmd_volume_prune(struct cmd_req *r)
 		return (cmd_fail(r, PROTO_E_INTERNAL, "out of memory"));
 	err = dk_volume_prune(dk, filters, on_prune, r, &req);
 	json_decref(filters);
-	return (req_wait(r, req, err));
+	return (cmd_docker_wait(r, req, err));
 }

@@ -256,6 +256,29 @@ size_t	 cmd_conn_inflight(const struct cmd_conn *cc);
 /* The docker client, or NULL with a docker_unavailable reply sent. */
 struct dk_client *cmd_docker(struct cmd_req *r);
 
+/* cmd-util.c */
+
+/* One reply row built from one engine object and arg (a new reference). */
+typedef json_t *cmd_row_fn(const json_t *item, const void *arg);
+/*
+ * Holds req in r until its callback (a client leaving cancels it); if
+ * err (what the dk_* call returned) is not 0, fails r with it instead.
+ */
+enum cmd_retval cmd_docker_wait(struct cmd_req *r, struct dk_req *req,
+	    int err);
+/*
+ * In a dk_req_cb: clears what cmd_docker_wait held; if status failed,
+ * frees res, answers the error and returns 1; else returns 0.
+ */
+int	 cmd_docker_failed(struct cmd_req *r, const struct dk_req *req,
+	    int status, json_t *res);
+/* Answers {key: [row(item, arg)...]} over the array items (borrowed). */
+void	 cmd_reply_rows(struct cmd_req *r, const char *key,
+	    const json_t *items, cmd_row_fn *row, const void *arg);
+/* A dk_req_cb (arg: the cmd_req) answering the engine's object as is. */
+void	 cmd_on_passthrough(struct dk_req *req, int status, json_t *res,
+	    void *arg);
+
 /* resolve.c */
 
 /* Called with the full id of the container resolved, or an error sent. */

@@ -1,0 +1,84 @@
+/*
+ * The request-then-reply scaffolding the Docker-backed handlers share
+ * (image, network, volume and container families): hold the engine
+ * request in the cmd_req so a client leaving cancels it, end the request
+ * when the engine fails, answer a list as rows in our own names, and pass
+ * an engine object through. One copy here instead of one per family.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "node.h"
+
+/* The client left: stop the engine request held in data. */
+static void
+req_cancel(struct cmd_req *r)
+{
+	if (r->data != NULL)
+		dk_req_cancel(r->data);
+}
+
+/* Holds req in r until its callback, so a client leaving cancels it. */
+enum cmd_retval
+cmd_docker_wait(struct cmd_req *r, struct dk_req *req, int err)
+{
+	if (err != 0)
+		return (cmd_fail_docker(r, NULL, err));
+	r->data = req;
+	r->on_cancel = req_cancel;
+	return (CMD_WAIT);
+}
+
+/* Ends r after a failed engine request; returns whether it failed. */
+int
+cmd_docker_failed(struct cmd_req *r, const struct dk_req *req, int status,
+    json_t *res)
+{
+	r->data = NULL;
+	r->on_cancel = NULL;
+	if (status == 0)
+		return (0);
+	json_decref(res);
+	(void)cmd_fail_docker(r, req, status);
+	return (1);
+}
+
+/* Answers {key: [row(item, arg) for each item of items]}. */
+void
+cmd_reply_rows(struct cmd_req *r, const char *key, const json_t *items,
+    cmd_row_fn *row, const void *arg)
+{
+	json_t	*rows;	/* owned */
+	size_t	 i;
+
+	rows = json_array();
+	for (i = 0; rows != NULL && i < json_array_size(items); i++) {
+		if (json_array_append_new(rows,
+		    row(json_array_get(items, i), arg)) != 0) {
+			json_decref(rows);
+			rows = NULL;
+		}
+	}
+	if (rows == NULL) {
+		(void)cmd_fail(r, PROTO_E_INTERNAL, "out of memory");
+		return;
+	}
+	(void)cmd_reply(r, json_pack("{s:o}", key, rows));
+}
+
+/* The engine's object arrived: pass it through as the result. */
+void
+cmd_on_passthrough(struct dk_req *req, int status, json_t *res, void *arg)
+{
+	struct cmd_req	*r = arg;
+
+	if (cmd_docker_failed(r, req, status, res))
+		return;
+	if (!json_is_object(res)) {
+		json_decref(res);
+		(void)cmd_fail(r, PROTO_E_DOCKER, "the engine's answer is not "
+		    "an object");
+		return;
+	}
+	(void)cmd_reply(r, res);
+}
