@@ -272,6 +272,17 @@ int	 cli_link_call(const struct cli_cmd *cmd, struct cli_link *l,
 	    const char *method, json_t *params, json_t **res);
 /* Closes what cli_link_open opened (safe to call twice). */
 void	 cli_link_close(struct cli_link *l);
+
+/* list.c */
+
+/* The rows of a list sorted by their "name", as docker lists them (new). */
+json_t	*cli_rows_by_name(const json_t *rows);
+/*
+ * `pier FAMILY inspect [NODE] NAME` (argv[0] is "inspect"): prints
+ * method's answer for {id: NAME} as indented JSON; an exit code.
+ */
+int	 cli_inspect_main(const struct cli_cmd *self, int argc, char **argv,
+	    const char *method);
 /* Tells whether name is a joined node's name. */
 int	 cli_is_node(const char *name);
 /* Prompts on stderr, reads a line of stdin (*line malloc'd); -ENODATA. */

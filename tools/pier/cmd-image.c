@@ -292,25 +292,7 @@ rmi_main(const struct cli_cmd *self, int argc, char **argv)
 static int
 inspect_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	struct cli_link	 l;
-	json_t		*res = NULL;	/* owned */
-	int		 rc;
-
-	if (argc == 2 && strcmp(argv[1], "--help") == 0)
-		return (cli_help(self));
-	if (argc != 2 && argc != 3)
-		return (cli_usage(self));
-	rc = cli_link_open(self, &l, argc == 3 ? argv[1] : NULL);
-	if (rc != CLI_EXIT_OK)
-		return (rc);
-	rc = cli_link_call(self, &l, "image.inspect", json_pack("{s:s}",
-	    "id", argv[argc - 1]), &res);
-	if (rc == CLI_EXIT_OK && json_dumpf(res, stdout, JSON_INDENT(4) |
-	    JSON_PRESERVE_ORDER) == 0)
-		putchar('\n');
-	json_decref(res);
-	cli_link_close(&l);
-	return (rc);
+	return (cli_inspect_main(self, argc, argv, "image.inspect"));
 }
 
 /* `pier image SUBCOMMAND ...`. */

@@ -36,40 +36,6 @@ const struct cli_cmd cli_cmd_network = {
 	    "  inspect  [NODE] NETWORK: the engine's inspect object\n",
 };
 
-/* Orders two rows by their "name", for qsort. */
-static int
-by_name(const void *a, const void *b)
-{
-	const char	*x, *y;
-
-	x = json_string_value(json_object_get(*(json_t *const *)a, "name"));
-	y = json_string_value(json_object_get(*(json_t *const *)b, "name"));
-	return (strcmp(x != NULL ? x : "", y != NULL ? y : ""));
-}
-
-/* The rows of a list sorted by name, as docker lists them (new). */
-static json_t *
-sorted(const json_t *rows)
-{
-	json_t	**v, *out;	/* out owned */
-	size_t	  i, n = json_array_size(rows);
-
-	out = json_array();
-	v = calloc(n + 1, sizeof(*v));
-	if (out == NULL || v == NULL) {
-		free(v);
-		json_decref(out);
-		return (NULL);
-	}
-	for (i = 0; i < n; i++)
-		v[i] = json_array_get(rows, i);
-	qsort(v, n, sizeof(*v), by_name);
-	for (i = 0; i < n; i++)
-		(void)json_array_append(out, v[i]);
-	free(v);
-	return (out);
-}
-
 /* `pier networks` and `pier network ls`. */
 static int
 networks_main(const struct cli_cmd *self, int argc, char **argv)
@@ -114,7 +80,7 @@ networks_main(const struct cli_cmd *self, int argc, char **argv)
 	rc = cli_link_call(self, &l, "network.list", NULL, &res);
 	if (rc != CLI_EXIT_OK)
 		goto out;
-	nets = sorted(json_object_get(res, "networks"));
+	nets = cli_rows_by_name(json_object_get(res, "networks"));
 	json_decref(res);
 	res = (json_t *)nets;
 	if (res == NULL) {
@@ -161,25 +127,7 @@ out:
 static int
 inspect_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	struct cli_link	 l;
-	json_t		*res = NULL;	/* owned */
-	int		 rc;
-
-	if (argc == 2 && strcmp(argv[1], "--help") == 0)
-		return (cli_help(self));
-	if (argc != 2 && argc != 3)
-		return (cli_usage(self));
-	rc = cli_link_open(self, &l, argc == 3 ? argv[1] : NULL);
-	if (rc != CLI_EXIT_OK)
-		return (rc);
-	rc = cli_link_call(self, &l, "network.inspect", json_pack("{s:s}",
-	    "id", argv[argc - 1]), &res);
-	if (rc == CLI_EXIT_OK && json_dumpf(res, stdout, JSON_INDENT(4) |
-	    JSON_PRESERVE_ORDER) == 0)
-		putchar('\n');
-	json_decref(res);
-	cli_link_close(&l);
-	return (rc);
+	return (cli_inspect_main(self, argc, argv, "network.inspect"));
 }
 
 /* `pier network SUBCOMMAND ...`. */

@@ -45,40 +45,6 @@ const struct cli_cmd cli_cmd_volume = {
 	    "           no container uses, asking first unless -f\n",
 };
 
-/* Orders two rows by their "name", for qsort. */
-static int
-by_name(const void *a, const void *b)
-{
-	const char	*x, *y;
-
-	x = json_string_value(json_object_get(*(json_t *const *)a, "name"));
-	y = json_string_value(json_object_get(*(json_t *const *)b, "name"));
-	return (strcmp(x != NULL ? x : "", y != NULL ? y : ""));
-}
-
-/* The rows of a list sorted by name, as docker lists them (new). */
-static json_t *
-sorted(const json_t *rows)
-{
-	json_t	**v, *out;	/* out owned */
-	size_t	  i, n = json_array_size(rows);
-
-	out = json_array();
-	v = calloc(n + 1, sizeof(*v));
-	if (out == NULL || v == NULL) {
-		free(v);
-		json_decref(out);
-		return (NULL);
-	}
-	for (i = 0; i < n; i++)
-		v[i] = json_array_get(rows, i);
-	qsort(v, n, sizeof(*v), by_name);
-	for (i = 0; i < n; i++)
-		(void)json_array_append(out, v[i]);
-	free(v);
-	return (out);
-}
-
 /* `pier volumes` and `pier volume ls`. */
 static int
 volumes_main(const struct cli_cmd *self, int argc, char **argv)
@@ -118,7 +84,7 @@ volumes_main(const struct cli_cmd *self, int argc, char **argv)
 	rc = cli_link_call(self, &l, "volume.list", NULL, &res);
 	if (rc != CLI_EXIT_OK)
 		goto out;
-	vols = sorted(json_object_get(res, "volumes"));
+	vols = cli_rows_by_name(json_object_get(res, "volumes"));
 	json_decref(res);
 	res = (json_t *)vols;
 	if (res == NULL) {
