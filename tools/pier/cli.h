@@ -278,6 +278,14 @@ void	 cli_link_close(struct cli_link *l);
 /* The rows of a list sorted by their "name", as docker lists them (new). */
 json_t	*cli_rows_by_name(const json_t *rows);
 /*
+ * Calls method (no parameters) on l and sets *rows to the answer's array
+ * key sorted by name (new); CLI_EXIT_OK with *rows NULL when out of
+ * memory. An exit code.
+ */
+int	 cli_list_call(const struct cli_cmd *self, struct cli_link *l,
+	    const char *method, const char *key, json_t **rows)
+	    WARN_UNUSED_RESULT;
+/*
  * `pier FAMILY inspect [NODE] NAME` (argv[0] is "inspect"): prints
  * method's answer for {id: NAME} as indented JSON; an exit code.
  */

@@ -77,12 +77,10 @@ networks_main(const struct cli_cmd *self, int argc, char **argv)
 	rc = cli_link_open(self, &l, optind < argc ? argv[optind] : NULL);
 	if (rc != CLI_EXIT_OK)
 		return (rc);
-	rc = cli_link_call(self, &l, "network.list", NULL, &res);
+	rc = cli_list_call(self, &l, "network.list", "networks", &res);
+	nets = res;
 	if (rc != CLI_EXIT_OK)
 		goto out;
-	nets = cli_rows_by_name(json_object_get(res, "networks"));
-	json_decref(res);
-	res = (json_t *)nets;
 	if (res == NULL) {
 		err = -1;
 		goto out;

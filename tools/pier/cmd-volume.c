@@ -81,12 +81,10 @@ volumes_main(const struct cli_cmd *self, int argc, char **argv)
 	rc = cli_link_open(self, &l, optind < argc ? argv[optind] : NULL);
 	if (rc != CLI_EXIT_OK)
 		return (rc);
-	rc = cli_link_call(self, &l, "volume.list", NULL, &res);
+	rc = cli_list_call(self, &l, "volume.list", "volumes", &res);
+	vols = res;
 	if (rc != CLI_EXIT_OK)
 		goto out;
-	vols = cli_rows_by_name(json_object_get(res, "volumes"));
-	json_decref(res);
-	res = (json_t *)vols;
 	if (res == NULL) {
 		err = -1;
 		goto out;

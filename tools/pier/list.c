@@ -44,6 +44,29 @@ cli_rows_by_name(const json_t *rows)
 	return (out);
 }
 
+/*
+ * Calls method (no parameters) on l and sets *rows to the answer's array
+ * key sorted by name (new); CLI_EXIT_OK with *rows NULL when out of
+ * memory. An exit code.
+ */
+int
+cli_list_call(const struct cli_cmd *self, struct cli_link *l,
+    const char *method, const char *key, json_t **rows)
+{
+	json_t	*res = NULL;	/* owned */
+	int	 rc;
+
+	*rows = NULL;
+	rc = cli_link_call(self, l, method, NULL, &res);
+	if (rc != CLI_EXIT_OK) {
+		json_decref(res);
+		return (rc);
+	}
+	*rows = cli_rows_by_name(json_object_get(res, key));
+	json_decref(res);
+	return (CLI_EXIT_OK);
+}
+
 /* `pier FAMILY inspect [NODE] NAME`: method's answer as indented JSON. */
 int
 cli_inspect_main(const struct cli_cmd *self, int argc, char **argv,
