@@ -52,6 +52,8 @@ struct cli_cmd {
 int	cli_usage(const struct cli_cmd *cmd);
 /* Prints the command's full help on stdout; returns CLI_EXIT_OK. */
 int	cli_help(const struct cli_cmd *cmd);
+/* Writes all of buf to fd, waiting while it would block (a pipe). */
+void	cli_write_all(int fd, const void *buf, size_t len);
 /* Prints "pier NAME: message" to stderr; returns CLI_EXIT_FAIL. */
 int	cli_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

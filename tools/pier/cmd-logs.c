@@ -50,28 +50,6 @@ struct lrun {
 	char			*err;
 };
 
-/* Writes all of buf to fd, waiting while it would block. */
-static void
-out_all(int fd, const uint8_t *p, size_t len)
-{
-	struct pollfd	pfd;
-	ssize_t		n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			(void)poll(&pfd, 1, -1);
-			continue;
-		}
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 /* Ends the run, with an error message or not (the first end wins). */
 static void
 lr_done(struct lrun *lr, const char *msg)
@@ -94,10 +72,10 @@ lr_frame(void *arg, enum proto_frame type, const uint8_t *data, size_t len)
 
 	switch (type) {
 	case PROTO_FRAME_STDOUT:
-		out_all(1, data, len);
+		cli_write_all(1, data, len);
 		return (0);
 	case PROTO_FRAME_STDERR:
-		out_all(2, data, len);
+		cli_write_all(2, data, len);
 		return (0);
 	case PROTO_FRAME_END:
 	case PROTO_FRAME_EXIT:

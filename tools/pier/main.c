@@ -5,11 +5,14 @@
  * in its own cmd-*.c file and exports one struct cli_cmd per command, so
  * a new command is a new entry here and nothing else.
  */
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -145,6 +148,31 @@ cli_help(const struct cli_cmd *cmd)
 	if (cmd->help[0] != '\0')
 		printf("\n%s", cmd->help);
 	return (CLI_EXIT_OK);
+}
+
+/* Writes all of buf to fd, waiting while it would block. */
+void
+cli_write_all(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	struct pollfd	 pfd;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			(void)poll(&pfd, 1, -1);
+			continue;
+		}
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
 }
 
 /* Prints "pier NAME: message" to stderr; returns CLI_EXIT_FAIL. */

@@ -68,31 +68,6 @@ static void	in_start(struct term *);
 static void	in_unpause(struct term *);
 static void	in_stop(struct term *);
 
-/* Writes all of buf to fd, waiting while it would block. */
-static void
-write_all(int fd, const void *buf, size_t len)
-{
-	const char	*p = buf;
-	struct pollfd	 pfd;
-	ssize_t		 n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			(void)poll(&pfd, 1, -1);
-			continue;
-		}
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 /* Ends the attempt. */
 static void
 term_done(struct term *t, enum term_state st)
@@ -141,7 +116,7 @@ on_frame(void *arg, enum proto_frame type, const uint8_t *data, size_t len)
 	switch (type) {
 	case PROTO_FRAME_STDOUT:
 	case PROTO_FRAME_STDERR:
-		write_all(type == PROTO_FRAME_STDOUT ? 1 : 2, data, len);
+		cli_write_all(type == PROTO_FRAME_STDOUT ? 1 : 2, data, len);
 		return (0);
 	case PROTO_FRAME_EXIT:
 		if (proto_frame_exit_parse(data, len, &code) != 0)
@@ -326,7 +301,7 @@ input_read(struct term *t)
 		}
 		if (act == CLI_ESC_HELP) {
 			cli_esc_help(t->esc.ch, help, sizeof(help));
-			write_all(1, help, strlen(help));
+			cli_write_all(1, help, strlen(help));
 		}
 	}
 	if (pend_flush(t) != 0)
@@ -518,7 +493,7 @@ cli_term_run(const struct cli_cmd *cmd, struct cli_ctx *x,
 			snprintf(msg, sizeof(msg), "\r\n[pier: connection to "
 			    "%s lost; reconnecting to session %s]\r\n",
 			    o->node != NULL ? o->node : "the node", t.session);
-			write_all(2, msg, strlen(msg));
+			cli_write_all(2, msg, strlen(msg));
 		}
 		if (uv_now(&x->loop) - start > CLI_TERM_RETRY_MAX_MS) {
 			t.state = TS_ERROR;
