@@ -404,6 +404,7 @@ test_pause(void)
 	struct dk_logs_opts o = { .tail = -1, .follow = 1 };
 	struct dk_stream_cbs cbs = { .on_chunk = on_chunk, .on_end = on_end };
 	struct sink k = { 0 };
+	struct dkt_res res = { 0 };
 	const char *tag = dkt_tag("logs-pause");
 	uv_timer_t timer;
 	uint64_t held;
@@ -412,8 +413,14 @@ test_pause(void)
 	int fired = 0;
 
 	c = dkt_client(&loop);
-	/* About 4.5 MB of frames, far more than the socket holds. */
-	id = make(&loop, c, tag, 0, "seq 1 300000; sleep 1");
+	/*
+	 * About 4.5 MB of frames, far more than the socket holds. The
+	 * container outlives the pause: dockerd ends a follow that is
+	 * blocked on a slow reader when the container exits, dropping the
+	 * rest (the docker CLI loses it the same way), so the end of the
+	 * stream comes from a kill after the last line has arrived.
+	 */
+	id = make(&loop, c, tag, 0, "seq 1 300000; exec sleep 60");
 	k.pause_at = 1;
 	cbs.arg = &k;
 	ASSERT_OK(dk_logs(c, id, &o, &cbs, &k.s));
@@ -434,6 +441,12 @@ test_pause(void)
 	ASSERT_LT(rss() - before, 4 * 1024 * 1024);
 	k.pause_at = 0;
 	dk_stream_resume(k.s);
+	while (k.nout < 1988895 && k.ended == 0)
+		ASSERT(uv_run(&loop, UV_RUN_ONCE) != 0 || k.ended);
+	ASSERT_EQ(k.ended, 0);
+	DKT(&loop, res, dk_container_kill(c, id, "KILL", dkt_cb, &res, NULL));
+	ASSERT_OK(res.status);
+	dkt_reset(&res);
 	while (k.ended == 0)
 		ASSERT(uv_run(&loop, UV_RUN_ONCE) != 0 || k.ended);
 	ASSERT_OK(k.status);
