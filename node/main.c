@@ -5,8 +5,11 @@
  * from the table). main() is the only place that touches the default
  * loop; everything else gets it through struct node.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,25 @@ static const struct pierd_cmd pierd_cmds[] = {
 };
 #define NCMDS	(sizeof(pierd_cmds) / sizeof(pierd_cmds[0]))
 
+/* Bounds of --session-idle, in ms and as the help says them. */
+#define IDLE_MIN_MS	1000ULL
+#define IDLE_MAX_MS	(30ULL * 24 * 60 * 60 * 1000)
+#define IDLE_MIN_TEXT	"1s"
+#define IDLE_MAX_TEXT	"30 days"
+
+/* A duration unit: its suffix and its length in ms. */
+struct dur_unit {
+	const char	*suffix;
+	uint64_t	 ms;
+};
+
+/* Longest suffix first, so "ms" is not read as "m" then "s". */
+static const struct dur_unit dur_units[] = {
+	{ "ms", 1 }, { "s", 1000 }, { "m", 60 * 1000 }, { "h", 3600 * 1000 },
+	{ "d", 24 * 3600 * 1000 },
+};
+#define NUNITS	(sizeof(dur_units) / sizeof(dur_units[0]))
+
 /* Prints the usage made from the command table. */
 static void
 usage(FILE *fp)
@@ -44,6 +66,7 @@ usage(FILE *fp)
 	    "[--log-level LEVEL]\n"
 	    "             [--docker-host HOST] [--audit-size BYTES] "
 	    "[--audit-keep N]\n"
+	    "             [--session-idle DURATION]\n"
 	    "       pierd COMMAND [ARGS]\n\n"
 	    "Runs the Pier node until SIGINT or SIGTERM (SIGHUP re-reads the "
 	    "access keys).\n\n"
@@ -60,8 +83,14 @@ usage(FILE *fp)
 	    "  --audit-size BYTES   rotate the audit log past this size "
 	    "(default %u)\n"
 	    "  --audit-keep N       rotated audit files kept (default %d)\n"
+	    "  --session-idle DURATION\n"
+	    "                       a terminal session with no viewer ends "
+	    "after\n"
+	    "                       this long: 90s, 10m, 1h30m (default 1h; "
+	    "%s to %s)\n"
 	    "\nCommands:\n", NODE_PORT, NODE_PORT, DK_DEFAULT_HOST,
-	    NODE_AUDIT_MAX_BYTES, NODE_AUDIT_KEEP);
+	    NODE_AUDIT_MAX_BYTES, NODE_AUDIT_KEEP, IDLE_MIN_TEXT,
+	    IDLE_MAX_TEXT);
 	for (i = 0; i < NCMDS; i++)
 		fprintf(fp, "  %-8s %s\n", pierd_cmds[i].name,
 		    pierd_cmds[i].summary);
@@ -83,6 +112,47 @@ version_main(int argc, char **argv)
 	return (NODE_EXIT_OK);
 }
 
+/*
+ * Parses a duration as Go writes one, in whole numbers: one or more of
+ * NUMBER UNIT with units ms, s, m, h and d ("90s", "10m", "1h30m").
+ * Returns 0 with *ms set, or -EINVAL (-ERANGE past IDLE_MAX_MS).
+ */
+static int
+parse_duration_ms(const char *s, uint64_t *ms)
+{
+	const char	*p = s;
+	uint64_t	 total = 0, num;
+	size_t		 i, len;
+
+	if (*p == '\0')
+		return (-EINVAL);
+	while (*p != '\0') {
+		if (!isdigit((unsigned char)*p))
+			return (-EINVAL);
+		for (num = 0; isdigit((unsigned char)*p); p++) {
+			num = num * 10 + (uint64_t)(*p - '0');
+			if (num > IDLE_MAX_MS)
+				return (-ERANGE);
+		}
+		for (i = 0; i < NUNITS; i++) {
+			len = strlen(dur_units[i].suffix);
+			if (strncmp(p, dur_units[i].suffix, len) == 0 &&
+			    !isalpha((unsigned char)p[len]))
+				break;
+		}
+		if (i == NUNITS)
+			return (-EINVAL);
+		p += len;
+		if (num > IDLE_MAX_MS / dur_units[i].ms)
+			return (-ERANGE);
+		total += num * dur_units[i].ms;
+		if (total > IDLE_MAX_MS)
+			return (-ERANGE);
+	}
+	*ms = total;
+	return (0);
+}
+
 /* Called once the node has closed everything. */
 static void
 on_closed(struct node *n)
@@ -92,7 +162,8 @@ on_closed(struct node *n)
 
 /* Parses the daemon's options into cfg; returns an exit code or -1. */
 static int
-parse_run(int argc, char **argv, struct node_config *cfg)
+parse_run(int argc, char **argv, struct node_config *cfg,
+    uint64_t *idle_ms)
 {
 	static const struct option longopts[] = {
 		{ "state-dir", required_argument, NULL, 'd' },
@@ -101,6 +172,7 @@ parse_run(int argc, char **argv, struct node_config *cfg)
 		{ "docker-host", required_argument, NULL, 'D' },
 		{ "audit-size", required_argument, NULL, 'S' },
 		{ "audit-keep", required_argument, NULL, 'K' },
+		{ "session-idle", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -153,6 +225,16 @@ parse_run(int argc, char **argv, struct node_config *cfg)
 			else
 				cfg->audit_keep = (unsigned)num;
 			break;
+		case 'I':
+			if (parse_duration_ms(optarg, idle_ms) != 0 ||
+			    *idle_ms < IDLE_MIN_MS) {
+				fprintf(stderr, "pierd: --session-idle \"%s\": "
+				    "expected a duration from %s to %s, such as "
+				    "90s, 10m or 1h30m\n", optarg, IDLE_MIN_TEXT,
+				    IDLE_MAX_TEXT);
+				return (NODE_EXIT_USAGE);
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return (NODE_EXIT_OK);
@@ -188,11 +270,12 @@ run(int argc, char **argv)
 	struct node		*n = NULL;
 	uv_loop_t		*loop;
 	char			*cause = NULL;
+	uint64_t		 idle_ms = 0;	/* 0: TERM_IDLE_MS */
 	int			 rc, err;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.log_level = NODE_LOG_INFO;
-	rc = parse_run(argc, argv, &cfg);
+	rc = parse_run(argc, argv, &cfg, &idle_ms);
 	if (rc >= 0)
 		goto out;
 	loop = uv_default_loop();
@@ -203,6 +286,8 @@ run(int argc, char **argv)
 		rc = NODE_EXIT_FAIL;
 		uv_run(loop, UV_RUN_DEFAULT);
 	} else {
+		/* Read when a session starts; none has yet. */
+		n->session_idle_ms = idle_ms;
 		node_set_closed_cb(n, on_closed);
 		uv_run(loop, UV_RUN_DEFAULT);
 		rc = node_exit_code(n);
