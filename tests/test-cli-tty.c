@@ -251,6 +251,13 @@ test_esc_parse_help(void)
 	ASSERT_EQ(cli_esc_parse("ab", &ch, &cause), -EINVAL);
 	free(cause);
 	ASSERT_EQ(cli_esc_parse("^ab", &ch, NULL), -EINVAL);
+	ASSERT_OK(cli_esc_parse("^?", &ch, NULL));
+	ASSERT_EQ(ch, 127);
+	ASSERT_OK(cli_esc_parse("^@", &ch, NULL));
+	ASSERT_EQ(ch, 0);
+	/* Not a control character's name: refused, not masked to one. */
+	ASSERT_EQ(cli_esc_parse("^1", &ch, NULL), -EINVAL);
+	ASSERT_EQ(cli_esc_parse("^~", &ch, NULL), -EINVAL);
 
 	ASSERT_STREQ(cli_esc_help('~', buf, sizeof buf),
 	    "Supported escape sequences:\r\n"
@@ -260,6 +267,7 @@ test_esc_parse_help(void)
 	    "(Note that escapes are only recognized immediately after "
 	    "newline.)\r\n");
 	ASSERT_CONTAINS(cli_esc_help(0x1d, buf, sizeof buf), " ^]. ");
+	ASSERT_CONTAINS(cli_esc_help(127, buf, sizeof buf), " ^?. ");
 	ASSERT_STREQ(cli_esc_help(CLI_ESC_NONE, buf, sizeof buf),
 	    "Escape sequences are disabled.\r\n");
 	ASSERT_STREQ(cli_esc_help('~', buf, 10), "Supported");

@@ -336,6 +336,8 @@ struct cli_term_opts {
 	const char	*attach_id;	/* attach to this session instead */
 	int		 read_only;	/* attach without input */
 	int		 reconnect;	/* reattach after a dropped link */
+	int		 escape_set;	/* 0: '~' when stdin is a terminal */
+	int		 escape;	/* else this, or CLI_ESC_NONE */
 };
 
 /*

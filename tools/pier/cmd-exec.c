@@ -15,13 +15,15 @@
 
 #include "proto.h"
 #include "cli.h"
+#include "cli-out.h"
 
 static int	exec_main(const struct cli_cmd *, int, char **);
 
 const struct cli_cmd cli_cmd_exec = {
 	.name = "exec",
 	.main = exec_main,
-	.usage = "[-it] [-u U] [-w DIR] [-e K=V] NODE/CONTAINER CMD [ARG...]",
+	.usage = "[-it] [-u U] [-w DIR] [-e K=V] [--escape CHAR] NODE/CONTAINER "
+	    "CMD [ARG...]",
 	.summary = "run a command in a container",
 	.help =
 	    "  -i, --interactive  keep input open (with -t: a session)\n"
@@ -29,10 +31,16 @@ const struct cli_cmd cli_cmd_exec = {
 	    "  -u, --user U    user[:group] to run as\n"
 	    "  -w, --workdir DIR  working directory\n"
 	    "  -e, --env K=V   set an environment variable (repeatable)\n"
+	    "  --escape CHAR   with -t, the escape character: one character,\n"
+	    "                  ^X for a control character (^] is Ctrl-]), or\n"
+	    "                  none (default ~; -e is --env, as in docker)\n"
 	    "\n"
 	    "Without -t, stdout and stderr stay apart and pier exits with the\n"
-	    "command's exit code. With -t the command runs in a session on\n"
-	    "the node; escapes after a newline: ~. detaches, ~? lists them.\n",
+	    "command's exit code; if pier goes away first, the node ends the\n"
+	    "command (docker exec would leave it running). With -t the\n"
+	    "command runs in a session on the node; escapes after a newline:\n"
+	    "~. detaches, ~? lists them, ~~ sends a ~ (~ being the escape\n"
+	    "character).\n",
 };
 
 /* One exec.run in flight. */
@@ -176,6 +184,7 @@ exec_main(const struct cli_cmd *self, int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "env", required_argument, NULL, 'e' },
+		{ "escape", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -185,6 +194,7 @@ exec_main(const struct cli_cmd *self, int argc, char **argv)
 	json_t			*params;	/* owned */
 	char			*cause = NULL;
 	int			 ch, i, tty = 0, rc = CLI_EXIT_FAIL, bad = 0;
+	int			 esc_set = 0, esc = CLI_ESC_DEFAULT;
 
 	params = json_object();
 	if (params == NULL)
@@ -208,6 +218,16 @@ exec_main(const struct cli_cmd *self, int argc, char **argv)
 				bad = 1;
 			else
 				bad |= cli_params_push(params, "env", optarg);
+			break;
+		case 'E':
+			if (cli_esc_parse(optarg, &esc, &cause) != 0) {
+				json_decref(params);
+				fprintf(stderr, "pier exec: --escape: %s\n",
+				    cause);
+				free(cause);
+				return (CLI_EXIT_USAGE);
+			}
+			esc_set = 1;
 			break;
 		case 'h':
 			json_decref(params);
@@ -249,6 +269,8 @@ exec_main(const struct cli_cmd *self, int argc, char **argv)
 	o.method = "session.open";
 	o.params = params;
 	o.reconnect = 1;
+	o.escape_set = esc_set;
+	o.escape = esc;
 	rc = cli_term_run(self, &x, &o);
 out:
 	cli_target_free(&tg);

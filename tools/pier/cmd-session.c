@@ -2,7 +2,8 @@
  * Terminal sessions on nodes: `pier sessions [NODE...]` lists them (one
  * table for every node asked, in parallel), `pier attach NODE/SESSION
  * [--read-only]` joins one (a repaint of the screen, then the live
- * stream), `pier kill-session NODE/SESSION` ends one and its process.
+ * stream; -e/--escape as in ssh), `pier kill-session NODE/SESSION` ends
+ * one and its process.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,16 +32,21 @@ const struct cli_cmd cli_cmd_sessions = {
 const struct cli_cmd cli_cmd_attach = {
 	.name = "attach",
 	.main = attach_main,
-	.usage = "NODE/SESSION [--read-only]",
+	.usage = "NODE/SESSION [--read-only] [-e CHAR]",
 	.summary = "join a terminal session: its screen now, then live",
 	.help =
 	    "  NODE/SESSION   a session id (or unique prefix) from pier "
 	    "sessions\n"
 	    "  -r, --read-only  watch without typing\n"
+	    "  -e, --escape CHAR  the escape character, as ssh -e: one\n"
+	    "                 character, ^X for a control character (^] is\n"
+	    "                 Ctrl-]), or none (default ~)\n"
 	    "\n"
-	    "Escapes (typed after a newline, as in ssh):\n"
+	    "Escapes (typed after a newline, as in ssh; ~ stands for the\n"
+	    "escape character):\n"
 	    "  ~.  detach, leaving the session running\n"
-	    "  ~?  list the escapes\n",
+	    "  ~?  list the escapes\n"
+	    "  ~~  send a ~\n",
 };
 
 const struct cli_cmd cli_cmd_kill_session = {
@@ -166,6 +172,7 @@ attach_main(const struct cli_cmd *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "read-only", no_argument, NULL, 'r' },
+		{ "escape", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -174,12 +181,22 @@ attach_main(const struct cli_cmd *self, int argc, char **argv)
 	struct cli_ctx		 x;
 	char			*cause = NULL;
 	int			 ch, ro = 0, rc;
+	int			 esc_set = 0, esc = CLI_ESC_DEFAULT;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "rh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "re:h", longopts, NULL)) !=
+	    -1) {
 		if (ch == 'r')
 			ro = 1;
-		else if (ch == 'h')
+		else if (ch == 'e') {
+			if (cli_esc_parse(optarg, &esc, &cause) != 0) {
+				fprintf(stderr, "pier attach: --escape: %s\n",
+				    cause);
+				free(cause);
+				return (CLI_EXIT_USAGE);
+			}
+			esc_set = 1;
+		} else if (ch == 'h')
 			return (cli_help(self));
 		else
 			return (cli_usage(self));
@@ -202,6 +219,8 @@ attach_main(const struct cli_cmd *self, int argc, char **argv)
 	o.attach_id = tg.container;
 	o.read_only = ro;
 	o.reconnect = 1;
+	o.escape_set = esc_set;
+	o.escape = esc;
 	rc = cli_term_run(self, &x, &o);
 out:
 	cli_target_free(&tg);

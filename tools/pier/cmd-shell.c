@@ -2,7 +2,8 @@
  * `pier shell NODE/CONTAINER [--user U] [--workdir DIR] [--env K=V]`: an
  * interactive shell in a container (bash if it has one, else sh), as a
  * session on the node that survives a dropped connection and can be
- * detached with `~.` and joined again with `pier attach`.
+ * detached with `~.` and joined again with `pier attach`. --escape picks
+ * another escape character or none (-e is --env here, as in docker).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,13 +11,15 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli-out.h"
 
 static int	shell_main(const struct cli_cmd *, int, char **);
 
 const struct cli_cmd cli_cmd_shell = {
 	.name = "shell",
 	.main = shell_main,
-	.usage = "NODE/CONTAINER [--user U] [--workdir DIR] [--env K=V]...",
+	.usage = "NODE/CONTAINER [--user U] [--workdir DIR] [--env K=V]...\n"
+	    "       [--escape CHAR]",
 	.summary = "open an interactive shell in a container",
 	.help =
 	    "  NODE/CONTAINER  a container on a joined node (name, id or id\n"
@@ -24,6 +27,9 @@ const struct cli_cmd cli_cmd_shell = {
 	    "  -u, --user U    user[:group] to run the shell as\n"
 	    "  -w, --workdir DIR  working directory\n"
 	    "  -e, --env K=V   set an environment variable (repeatable)\n"
+	    "  --escape CHAR   the escape character: one character, ^X for a\n"
+	    "                  control character (^] is Ctrl-]), or none\n"
+	    "                  (default ~; -e is --env, as in docker)\n"
 	    "\n"
 	    "The shell is bash if the container has it, else sh. It runs in a\n"
 	    "session on the node: if the connection drops, pier reconnects\n"
@@ -32,7 +38,8 @@ const struct cli_cmd cli_cmd_shell = {
 	    "Escapes (typed after a newline, as in ssh):\n"
 	    "  ~.  detach, leaving the session running (pier attach returns)\n"
 	    "  ~?  list the escapes\n"
-	    "  ~~  send a ~\n",
+	    "  ~~  send a ~\n"
+	    "(~ stands for the escape character.)\n",
 };
 
 /* `pier shell`. */
@@ -43,6 +50,7 @@ shell_main(const struct cli_cmd *self, int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "env", required_argument, NULL, 'e' },
+		{ "escape", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -52,6 +60,7 @@ shell_main(const struct cli_cmd *self, int argc, char **argv)
 	json_t			*params;	/* owned */
 	char			*cause = NULL;
 	int			 ch, rc = CLI_EXIT_FAIL, bad = 0;
+	int			 esc_set = 0, esc = CLI_ESC_DEFAULT;
 
 	params = json_pack("{s:s}", "kind", "shell");
 	if (params == NULL)
@@ -76,6 +85,16 @@ shell_main(const struct cli_cmd *self, int argc, char **argv)
 				return (CLI_EXIT_USAGE);
 			}
 			bad |= cli_params_push(params, "env", optarg);
+			break;
+		case 'E':
+			if (cli_esc_parse(optarg, &esc, &cause) != 0) {
+				json_decref(params);
+				fprintf(stderr, "pier shell: --escape: %s\n",
+				    cause);
+				free(cause);
+				return (CLI_EXIT_USAGE);
+			}
+			esc_set = 1;
 			break;
 		case 'h':
 			json_decref(params);
@@ -107,6 +126,8 @@ shell_main(const struct cli_cmd *self, int argc, char **argv)
 	o.method = "session.open";
 	o.params = params;
 	o.reconnect = 1;
+	o.escape_set = esc_set;
+	o.escape = esc;
 	rc = cli_term_run(self, &x, &o);
 out:
 	cli_target_free(&tg);

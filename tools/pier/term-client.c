@@ -2,7 +2,8 @@
  * The client side of a terminal session, shared by `pier shell`, `pier
  * exec -it`, `pier docker` and `pier attach`. The local terminal goes
  * raw (restored on every way out, see tty.c); typed bytes pass through
- * the `~.` escape filter and go out as STDIN frames; SIGWINCH sends a
+ * the `~.` escape filter (another escape character, or none, with
+ * --escape) and go out as STDIN frames; SIGWINCH sends a
  * RESIZE frame; STDOUT frames go to the terminal as they come.
  *
  * The session lives on the node, so a dropped connection (a reset, the
@@ -463,7 +464,10 @@ cli_term_run(const struct cli_cmd *cmd, struct cli_ctx *x,
 	}
 	if (o->attach_id != NULL)
 		snprintf(t.session, sizeof(t.session), "%s", o->attach_id);
-	cli_esc_init(&t.esc, t.tty ? CLI_ESC_DEFAULT : CLI_ESC_NONE);
+	if (o->escape_set)
+		cli_esc_init(&t.esc, o->escape);
+	else
+		cli_esc_init(&t.esc, t.tty ? CLI_ESC_DEFAULT : CLI_ESC_NONE);
 	fl = fcntl(0, F_GETFL);
 	if (uv_timer_init(&x->loop, &t.wait) != 0 ||
 	    uv_signal_init(&x->loop, &t.winch) != 0)

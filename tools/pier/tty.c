@@ -277,7 +277,11 @@ cli_esc_parse(const char *arg, int *ch, char **cause)
 		*ch = CLI_ESC_NONE;
 	else if (strlen(arg) == 1)
 		*ch = (unsigned char)arg[0];
-	else if (strlen(arg) == 2 && arg[0] == '^')
+	else if (strlen(arg) == 2 && arg[0] == '^' && arg[1] == '?')
+		*ch = 127;	/* DEL */
+	else if (strlen(arg) == 2 && arg[0] == '^' &&
+	    ((arg[1] >= '@' && arg[1] <= '_') ||
+	    (arg[1] >= 'a' && arg[1] <= 'z')))
 		*ch = (unsigned char)arg[1] & 31;
 	else
 		return (cli__error(cause, -EINVAL, "bad escape character "
@@ -339,9 +343,9 @@ cli_esc_help(int ch, char *buf, size_t len)
 		(void)snprintf(buf, len, "Escape sequences are disabled.\r\n");
 		return (buf);
 	}
-	if (ch < 32) {
+	if (ch < 32 || ch == 127) {
 		e[0] = '^';
-		e[1] = (char)(ch + '@');
+		e[1] = ch == 127 ? '?' : (char)(ch + '@');
 		e[2] = '\0';
 	} else {
 		e[0] = (char)ch;
