@@ -5,7 +5,15 @@
  * access-keys (0600, rewritten atomically on every change):
  *	pier-access-keys 1
  *	key NAME ROLE CREATED SECRET-HEX
- * Changes (create, revoke) hold an flock on access-keys.lock and re-read
+ *	client FINGERPRINT SINCE
+ * A client line is a revoked client key: the node refuses that client
+ * whatever access key it holds. It is named by its fingerprint, as the
+ * node's log and audit log name clients, so an admin can revoke a key
+ * known only from those (the fingerprint is 80 bits of a hash of the
+ * key: a match by chance is out of reach). Keeping the list in this file
+ * gives it the same lock, atomic rewrite, mode and re-read as the keys,
+ * and a running node that watches the file sees both kinds of change.
+ * Changes (create, revoke, deny, undeny) hold an flock on access-keys.lock and re-read
  * the file first, so a running node and `pierd key ...` in another
  * process never undo each other's changes. The running node itself only
  * writes key-used, the last-used times (KEY-ID UNIX-SECONDS), kept apart
@@ -42,7 +50,10 @@ struct ovl_keystore {
 	struct ovl_access_key	 keys[OVL_KEYS_MAX];
 	uint8_t			 secrets[OVL_KEYS_MAX][OVL_KEY_LEN];
 	size_t			 nkeys;
+	struct ovl__denylist	 denied;
 	struct ovl__replay	*replay;
+	void			(*on_deny)(const char *, void *);
+	void			*on_deny_arg;
 };
 
 static const char *const role_names[] = {
@@ -116,7 +127,8 @@ save_keys(struct ovl_keystore *ks, char **cause)
 	size_t cap, off, i;
 	int error;
 
-	cap = sizeof KEYS_MAGIC + 1 + ks->nkeys * LINE_MAX_LEN;
+	cap = sizeof KEYS_MAGIC + 1 + ks->nkeys * LINE_MAX_LEN +
+	    ovl__deny_text_len(&ks->denied);
 	buf = malloc(cap);
 	if (buf == NULL)
 		return (-ENOMEM);
@@ -129,6 +141,7 @@ save_keys(struct ovl_keystore *ks, char **cause)
 		    ovl_role_name(k->role), k->created, hex);
 	}
 	sodium_memzero(hex, sizeof hex);
+	off += ovl__deny_format(&ks->denied, buf + off, cap - off);
 	error = ovl_file_write_atomic(ks->keys_path, buf, off, 0600, cause);
 	sodium_memzero(buf, cap);
 	free(buf);
@@ -229,6 +242,12 @@ load_keys(struct ovl_keystore *ks, char **cause)
 		}
 		if (n == 0 || line[0] == '#')
 			continue;
+		if (strncmp(line, "client ", 7) == 0) {
+			error = ovl__deny_load_line(&ks->denied, line);
+			if (error != 0)
+				break;
+			continue;
+		}
 		if (ks->nkeys == OVL_KEYS_MAX ||
 		    parse_key_line(line, &k) != 0) {
 			error = -EINVAL;
@@ -333,6 +352,9 @@ refresh(struct ovl_keystore *ks, char **cause)
 		ks->nkeys = fresh->nkeys;
 		ks->keys_existed = fresh->keys_existed;
 		sync_secrets(ks);
+		ovl__deny_swap(&ks->denied, &fresh->denied);
+		ovl__deny_gained(&fresh->denied, &ks->denied, ks->on_deny,
+		    ks->on_deny_arg);
 	}
 	sodium_memzero(fresh, sizeof *fresh);
 	free(fresh);
@@ -621,4 +643,108 @@ ovl_keystore_accept_time(struct ovl_keystore *ks,
 	if (cause != NULL)
 		*cause = NULL;
 	return (ovl__replay_accept(ks->replay, client, ts_ms, cause));
+}
+
+/* Adds fp to the revoked clients of a locked, fresh store. */
+static int
+deny_locked(struct ovl_keystore *ks, const char *fp, int64_t now,
+    char **cause)
+{
+	int	error;
+
+	error = ovl__deny_add(&ks->denied, fp, now, cause);
+	if (error != 0)
+		return (error);
+	error = save_keys(ks, cause);
+	if (error != 0) {
+		ks->denied.n--;
+		return (error);
+	}
+	if (ks->on_deny != NULL)
+		ks->on_deny(fp, ks->on_deny_arg);
+	return (0);
+}
+
+/* Revokes a client key. */
+int
+ovl_keystore_deny(struct ovl_keystore *ks, const char *fp, int64_t now,
+    char **cause)
+{
+	int	fd, error;
+
+	if (cause != NULL)
+		*cause = NULL;
+	if (!ovl__deny_valid(fp)) {
+		ovl__set_cause(cause, "bad client key fingerprint \"%s\"", fp);
+		return (-EINVAL);
+	}
+	error = lock_store(ks, &fd, cause);
+	if (error != 0)
+		return (error);
+	error = refresh(ks, cause);
+	if (error == 0)
+		error = deny_locked(ks, fp, now, cause);
+	close(fd);
+	return (error);
+}
+
+/* Takes a client key off the revoked list. */
+int
+ovl_keystore_undeny(struct ovl_keystore *ks, const char *fp, char **cause)
+{
+	struct ovl_denied_client	gone;
+	size_t				i = 0;
+	int				fd, error;
+
+	if (cause != NULL)
+		*cause = NULL;
+	error = lock_store(ks, &fd, cause);
+	if (error != 0)
+		return (error);
+	error = refresh(ks, cause);
+	if (error == 0)
+		error = ovl__deny_remove(&ks->denied, fp, &i, &gone, cause);
+	if (error == 0) {
+		error = save_keys(ks, cause);
+		if (error != 0)
+			ovl__deny_insert(&ks->denied, i, &gone);
+	}
+	close(fd);
+	return (error);
+}
+
+/* Number of revoked client keys. */
+size_t
+ovl_keystore_denied_count(const struct ovl_keystore *ks)
+{
+	return (ks->denied.n);
+}
+
+/* Revoked client key i. */
+const struct ovl_denied_client *
+ovl_keystore_denied_get(const struct ovl_keystore *ks, size_t i)
+{
+	return (i < ks->denied.n ? &ks->denied.e[i] : NULL);
+}
+
+/* Is this client key revoked? */
+int
+ovl_keystore_is_denied(const struct ovl_keystore *ks,
+    const uint8_t client[static OVL_KEY_LEN])
+{
+	char	fp[OVL_FINGERPRINT_SIZE];
+
+	if (ks->denied.n == 0)
+		return (0);
+	ovl_fingerprint(client, fp);
+	return (ovl__deny_find(&ks->denied, fp) != ks->denied.n);
+}
+
+/* Sets the watcher of newly revoked client keys. */
+void
+ovl_keystore_on_deny(struct ovl_keystore *ks,
+    void (*cb)(const char *fp, void *arg), void *arg)
+{
+	ks->on_deny = cb;
+	ks->on_deny_arg = arg;
 }

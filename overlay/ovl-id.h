@@ -151,6 +151,7 @@ void ovl__set_cause(char **cause, const char *fmt, ...)
 #define OVL_KEY_ID_SIZE		17	/* 16 hex digits + NUL */
 #define OVL_KEYS_MAX		256	/* access keys in one store */
 #define OVL_CLIENTS_MAX		65536	/* client timestamps remembered */
+#define OVL_DENIED_MAX		1024	/* revoked client keys in a store */
 #define OVL_KEYS_FILE		"access-keys"
 #define OVL_KEYS_USED_FILE	"key-used"	/* last-used times */
 #define OVL_CLIENTS_FILE	"client-times"
@@ -170,6 +171,12 @@ struct ovl_access_key {
 	int64_t		created;		/* unix seconds */
 	int64_t		last_used;		/* unix seconds, 0 never */
 	uint8_t		secret[OVL_KEY_LEN];
+};
+
+/* A client key the node refuses (key.revoke with kind client). */
+struct ovl_denied_client {
+	char		fp[OVL_FINGERPRINT_SIZE];	/* its fingerprint */
+	int64_t		since;				/* unix seconds */
 };
 
 /* A node's access keys and client timestamps, kept in its state dir. */
@@ -236,6 +243,40 @@ int ovl_keystore_touch(struct ovl_keystore *ks, size_t i, int64_t now,
 const uint8_t (*ovl_keystore_secrets(const struct ovl_keystore *ks,
     size_t *n))[OVL_KEY_LEN];
 /*
+ * Parses a client key as people give it: its fingerprint (as the node's
+ * log and audit log show it; dashes optional, either case) or its public
+ * key in 64 hex digits. fp gets the fingerprint; -EINVAL for neither.
+ */
+int ovl_client_id_parse(const char *s, char fp[static OVL_FINGERPRINT_SIZE])
+    WARN_UNUSED_RESULT;
+/*
+ * Revokes a client key, named by its fingerprint: the node refuses its
+ * handshakes from now on, whatever access key it holds (locked, re-read,
+ * saved like every change). -EINVAL bad fingerprint, -EEXIST revoked
+ * already, -ENOSPC OVL_DENIED_MAX revoked already.
+ */
+int ovl_keystore_deny(struct ovl_keystore *ks, const char *fp, int64_t now,
+    char **cause) WARN_UNUSED_RESULT;
+/* Takes a client key off the revoked list; -ENOENT if it is not on it. */
+int ovl_keystore_undeny(struct ovl_keystore *ks, const char *fp,
+    char **cause) WARN_UNUSED_RESULT;
+/* Number of revoked client keys. */
+size_t ovl_keystore_denied_count(const struct ovl_keystore *ks);
+/* Revoked client key i, valid until the store next changes. */
+const struct ovl_denied_client *ovl_keystore_denied_get(
+    const struct ovl_keystore *ks, size_t i);
+/* Non-zero if the client key client is revoked. */
+int ovl_keystore_is_denied(const struct ovl_keystore *ks,
+    const uint8_t client[static OVL_KEY_LEN]);
+/*
+ * Sets the one watcher told of each client key that becomes revoked, by
+ * ovl_keystore_deny or by a re-read that finds it (another process did
+ * it); the server uses it to close that client's connections. cb NULL
+ * removes it.
+ */
+void ovl_keystore_on_deny(struct ovl_keystore *ks,
+    void (*cb)(const char *fp, void *arg), void *arg);
+/*
  * The replay rule: accepts ts_ms from client only if it is newer than
  * the last accepted from that client key, then records and saves it.
  * -EALREADY for a replayed or stale timestamp.
@@ -243,6 +284,42 @@ const uint8_t (*ovl_keystore_secrets(const struct ovl_keystore *ks,
 int ovl_keystore_accept_time(struct ovl_keystore *ks,
     const uint8_t client[static OVL_KEY_LEN], uint64_t ts_ms,
     char **cause) WARN_UNUSED_RESULT;
+
+/* deny.c: internal to overlay/, the keystore's revoked client keys. */
+
+/* The revoked client keys, in the order they were revoked. */
+struct ovl__denylist {
+	struct ovl_denied_client e[OVL_DENIED_MAX];
+	size_t		n;
+};
+
+/* Non-zero if fp is a fingerprint as ovl_fingerprint writes it. */
+int ovl__deny_valid(const char *fp);
+/* The index of fp in dl, or dl->n if it is not there. */
+size_t ovl__deny_find(const struct ovl__denylist *dl, const char *fp);
+/* Adds one "client FP SINCE" line of the keys file; -EINVAL if bad. */
+int ovl__deny_load_line(struct ovl__denylist *dl, const char *line)
+    WARN_UNUSED_RESULT;
+/* The most bytes ovl__deny_format writes for dl. */
+size_t ovl__deny_text_len(const struct ovl__denylist *dl);
+/* Writes dl's lines into buf (cap bytes); the length written. */
+size_t ovl__deny_format(const struct ovl__denylist *dl, char *buf,
+    size_t cap);
+/* Appends fp (valid); -EEXIST if there, -ENOSPC if full. */
+int ovl__deny_add(struct ovl__denylist *dl, const char *fp, int64_t now,
+    char **cause) WARN_UNUSED_RESULT;
+/* Removes fp; *at and *gone get where it was and what. -ENOENT if not. */
+int ovl__deny_remove(struct ovl__denylist *dl, const char *fp, size_t *at,
+    struct ovl_denied_client *gone, char **cause) WARN_UNUSED_RESULT;
+/* Puts d back at index at (undoes ovl__deny_remove). */
+void ovl__deny_insert(struct ovl__denylist *dl, size_t at,
+    const struct ovl_denied_client *d);
+/* Exchanges the contents of a and b. */
+void ovl__deny_swap(struct ovl__denylist *a, struct ovl__denylist *b);
+/* Calls cb (if not NULL) for each key of now that was not in before. */
+void ovl__deny_gained(const struct ovl__denylist *before,
+    const struct ovl__denylist *now, void (*cb)(const char *, void *),
+    void *arg);
 
 /* replay.c: internal to overlay/, the keystore's replay memory. */
 

@@ -4,10 +4,16 @@
  * token bucket of handshakes per second per source address), answering
  * message 1 with the keystore's active secrets and its replay rule,
  * telling the user about authenticated clients, and closing every
- * connection of an access key when that key is revoked.
+ * connection of an access key when that key is revoked, or of a client
+ * key when the keystore's list of revoked clients gains it.
  *
  * Refusals are silent on the wire (nothing is written; to someone
  * without a join key the port says nothing) and one line in the log.
+ * A revoked client key is the exception: that client proved it holds a
+ * valid access key, so the handshake completes and the node closes the
+ * connection at once with the reason, encrypted (go-away "revoked"),
+ * before the user ever sees it; the client can tell this from a node
+ * that is down or a wrong join key.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -48,6 +54,7 @@ struct sconn {
 	struct sconn		*next;
 	struct ovl_hello	 hello;
 	size_t			 key_index;
+	int			 denied;	/* a revoked client key */
 	int			 authed;
 	int			 quiet;		/* already logged */
 };
@@ -93,6 +100,29 @@ slog(struct ovl_server *s, const char *fmt, ...)
 	s->cbs.on_log(s, line, s->arg);
 }
 
+/* The keystore revoked a client key: close that client's connections. */
+static void
+srv_on_deny(const char *fp, void *arg)
+{
+	struct ovl_server *s = arg;
+	struct sconn *sc;
+	char cfp[OVL_FINGERPRINT_SIZE], reason[80];
+	size_t n = 0;
+
+	snprintf(reason, sizeof reason, "client key %s was revoked", fp);
+	for (sc = s->conns; sc != NULL; sc = sc->next) {
+		if (!sc->authed || !ovl_conn_is_open(sc->conn))
+			continue;
+		ovl_fingerprint(ovl_conn_remote_key(sc->conn), cfp);
+		if (strcmp(cfp, fp) != 0)
+			continue;
+		ovl_conn_close(sc->conn, OVL_GA_REVOKED, reason);
+		n++;
+	}
+	slog(s, "client key %s revoked; closed %zu connection%s", fp, n,
+	    n == 1 ? "" : "s");
+}
+
 /* Makes a server. */
 int
 ovl_server_new(uv_loop_t *loop, const struct ovl_identity *id,
@@ -121,6 +151,7 @@ ovl_server_new(uv_loop_t *loop, const struct ovl_identity *id,
 	if (cbs != NULL)
 		s->cbs = *cbs;
 	s->arg = arg;
+	ovl_keystore_on_deny(ks, srv_on_deny, s);
 	(void)uv_timer_init(loop, &s->defer);
 	s->open_handles = 1;
 	*out = s;
@@ -334,6 +365,7 @@ srv_respond(struct ovl_conn *c, const uint8_t *msg, size_t len,
 	}
 	ovl__conn_set_key(c, key->name, which);
 	sc->key_index = which;
+	sc->denied = ovl_keystore_is_denied(s->ks, sess->remote_static);
 	return (0);
 }
 
@@ -344,6 +376,7 @@ srv_opened(struct ovl_conn *c)
 	struct sconn *sc = ovl__conn_owner(c);
 	struct ovl_server *s = sc->srv;
 	struct ovl_auth auth;
+	char fp[OVL_FINGERPRINT_SIZE], reason[80];
 	int code = 0;
 
 	sc->authed = 1;
@@ -352,6 +385,15 @@ srv_opened(struct ovl_conn *c)
 	auth.hello = &sc->hello;
 	auth.key_name = ovl_conn_key_name(c);
 	auth.key_index = sc->key_index;
+	if (sc->denied) {
+		ovl_fingerprint(auth.client_key, fp);
+		snprintf(reason, sizeof reason, "client key %s was revoked on "
+		    "this node", fp);
+		slog(s, "%s: client %s (key %s) refused: its client key is "
+		    "revoked", ovl_conn_peer(c), fp, auth.key_name);
+		ovl_conn_close(c, OVL_GA_REVOKED, reason);
+		return;
+	}
 	if (s->cbs.on_auth != NULL)
 		code = s->cbs.on_auth(s, c, &auth, s->arg);
 	if (code != 0)
@@ -546,6 +588,7 @@ ovl_server_close(struct ovl_server *s,
 	if (s->closing)
 		return;
 	s->closing = 1;
+	ovl_keystore_on_deny(s->ks, NULL, NULL);
 	s->done = done;
 	s->done_arg = arg;
 	for (l = s->listeners; l != NULL; l = next) {
