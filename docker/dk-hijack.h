@@ -7,8 +7,6 @@
 #ifndef PIER_DK_HIJACK_H
 #define PIER_DK_HIJACK_H
 
-#include <sys/queue.h>
-
 #include "dk-http.h"
 
 #define HJ_MAX_HEAD	(16 * 1024)	/* bytes of response head */
@@ -23,14 +21,6 @@ enum hj_state {
 	HJ_ERRBODY,		/* not upgraded: reading the error body */
 	HJ_STREAM,		/* raw bytes both ways */
 	HJ_ENDED,		/* handles closing */
-};
-
-/* A socket curl watches while it connects. */
-struct hj_sock {
-	uv_poll_t		 poll;
-	curl_socket_t		 fd;
-	struct dk_hijack	*h;
-	LIST_ENTRY(hj_sock)	 entry;
 };
 
 /* One hijacked connection. */
@@ -48,11 +38,10 @@ struct dk_hijack {
 	char			*body;		/* JSON text, or NULL */
 
 	struct dk_req		*ping;		/* version ping, or NULL */
-	LIST_HEAD(, hj_sock)	 socks;		/* while connecting */
-	CURLM			*multi;
+	struct dk_curl_uv	 cu;		/* its own multi, on the loop */
+	int			 cu_on;		/* cu made and not closed */
 	CURL			*easy;
 	char			 errbuf[CURL_ERROR_SIZE];
-	uv_timer_t		 ctimer;	/* curl's timeouts */
 	uv_timer_t		 kick;		/* deferred reads, the end */
 	uv_poll_t		 poll;		/* the connection, once made */
 	int			 poll_on;
@@ -103,7 +92,10 @@ void dk__hj_connected(struct dk_hijack *h);
 
 /* Starts connecting through the hijack's own multi handle. */
 void dk__hj_connect(struct dk_hijack *h);
-/* Closes a connect-phase socket watcher and tells curl it is gone. */
-void dk__hj_sock_close(struct dk_hijack *h, struct hj_sock *s);
+/*
+ * After every other handle of an ended hijack has closed: drops the
+ * connection and starts closing the multi; 1 if a close is under way.
+ */
+int dk__hj_disconnect(struct dk_hijack *h);
 
 #endif

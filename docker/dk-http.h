@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "docker.h"
+#include "dk-curl-uv.h"
 
 #define container_of(p, type, member)					\
 	((type *)((char *)(p) - offsetof(type, member)))
@@ -25,14 +26,6 @@ enum dk_req_state {
 	DK_RS_WAITING,		/* not yet handed to curl */
 	DK_RS_ACTIVE,		/* in the multi handle */
 	DK_RS_DONE,		/* callback running or ran */
-};
-
-/* One socket curl watches, polled by the loop. */
-struct dk_sock {
-	uv_poll_t		 poll;
-	curl_socket_t		 fd;
-	struct dk_client	*c;
-	LIST_ENTRY(dk_sock)	 entry;
 };
 
 /* One request, from dk_request until its callback returns. */
@@ -71,8 +64,7 @@ struct dk_req {
 /* A client of one engine. */
 struct dk_client {
 	uv_loop_t		*loop;
-	CURLM			*multi;
-	uv_timer_t		 timer;		/* curl's timeouts */
+	struct dk_curl_uv	 cu;		/* curl on the loop */
 	uv_timer_t		 kick;		/* our deferred work */
 	struct dk_endpoint	 ep;
 	struct dk_client_opts	 opts;
@@ -84,7 +76,6 @@ struct dk_client {
 
 	TAILQ_HEAD(, dk_req)	 reqs;		/* every request not ended */
 	size_t			 nreqs;
-	LIST_HEAD(, dk_sock)	 socks;
 
 	int			 closing;
 	int			 shut;		/* curl gone, handles closing */

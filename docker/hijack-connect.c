@@ -2,8 +2,9 @@
  * The connect phase of a hijacked connection. libcurl makes the
  * connection (unix socket, TCP or TLS, with the endpoint's certificates)
  * with CURLOPT_CONNECT_ONLY in a multi handle of the hijack's own, driven
- * by the loop as the client's multi is: a uv_poll_t per socket curl
- * names, a uv_timer_t for its timeouts, so nothing blocks. The easy
+ * by the loop through a struct dk_curl_uv (curl-uv.c) as the client's
+ * multi is, so nothing blocks. Once connected, curl's socket watchers
+ * are released and hijack.c polls the connection itself. The easy
  * handle stays in that multi until the hijack ends, because removing a
  * connect-only handle from its multi closes the connection (libcurl
  * 7.88). A private multi also keeps hijacked connections out of the
@@ -14,147 +15,29 @@
 
 #include "dk-hijack.h"
 
-/* Close callback of a connect-phase socket. */
+/* curl finished connecting, well or not. */
 static void
-hj_sock_closed(uv_handle_t *handle)
+hj_connect_done(struct dk_curl_uv *cu, CURL *easy, CURLcode result,
+    void *arg)
 {
-	struct hj_sock *s = container_of((uv_poll_t *)handle, struct hj_sock,
-	    poll);
-	struct dk_hijack *h = s->h;
-
-	free(s);
-	dk__hj_closed_one(h);
-}
-
-/* Closes a connect-phase socket watcher and tells curl it is gone. */
-void
-dk__hj_sock_close(struct dk_hijack *h, struct hj_sock *s)
-{
-	if (h->multi != NULL)
-		(void)curl_multi_assign(h->multi, s->fd, NULL);
-	LIST_REMOVE(s, entry);
-	h->nclosing++;
-	uv_close((uv_handle_t *)&s->poll, hj_sock_closed);
-}
-
-/* Sees whether curl finished connecting, and how (below). */
-static void hj_check_connect(struct dk_hijack *);
-
-/* Poll callback of a connect-phase socket. */
-static void
-hj_sock_cb(uv_poll_t *p, int status, int events)
-{
-	struct hj_sock *s = container_of(p, struct hj_sock, poll);
-	struct dk_hijack *h = s->h;
-	int flags = 0, running;
-
-	if (status < 0)
-		flags = CURL_CSELECT_ERR;
-	if (events & UV_READABLE)
-		flags |= CURL_CSELECT_IN;
-	if (events & UV_WRITABLE)
-		flags |= CURL_CSELECT_OUT;
-	(void)curl_multi_socket_action(h->multi, s->fd, flags, &running);
-	hj_check_connect(h);
-}
-
-/* curl's timer expired. */
-static void
-hj_ctimer_cb(uv_timer_t *t)
-{
-	struct dk_hijack *h = container_of(t, struct dk_hijack, ctimer);
-	int running;
-
-	(void)curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0,
-	    &running);
-	hj_check_connect(h);
-}
-
-/* CURLMOPT_SOCKETFUNCTION while connecting. */
-static int
-hj_socket_fn(CURL *easy, curl_socket_t fd, int what, void *userp,
-    void *socketp)
-{
-	struct dk_hijack *h = userp;
-	struct hj_sock *s = socketp;
-	int events = 0;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (s != NULL)
-			dk__hj_sock_close(h, s);
-		return (0);
-	}
-	if (h->state != HJ_CONNECTING)
-		return (0);	/* after the connect, the socket is ours */
-	if (what & CURL_POLL_IN)
-		events |= UV_READABLE;
-	if (what & CURL_POLL_OUT)
-		events |= UV_WRITABLE;
-	if (s == NULL) {
-		s = calloc(1, sizeof *s);
-		if (s == NULL)
-			return (-1);
-		if (uv_poll_init_socket(h->loop, &s->poll, fd) != 0) {
-			free(s);
-			return (-1);
-		}
-		s->fd = fd;
-		s->h = h;
-		LIST_INSERT_HEAD(&h->socks, s, entry);
-		if (curl_multi_assign(h->multi, fd, s) != CURLM_OK) {
-			dk__hj_sock_close(h, s);
-			return (-1);
-		}
-	}
-	return (uv_poll_start(&s->poll, events, hj_sock_cb) != 0 ? -1 : 0);
-}
-
-/* CURLMOPT_TIMERFUNCTION while connecting. */
-static int
-hj_timer_fn(CURLM *multi, long ms, void *userp)
-{
-	struct dk_hijack *h = userp;
-
-	(void)multi;
-	if (h->state == HJ_ENDED)
-		return (0);
-	if (ms < 0)
-		(void)uv_timer_stop(&h->ctimer);
-	else if (uv_timer_start(&h->ctimer, hj_ctimer_cb,
-	    ms == 0 ? 1 : (uint64_t)ms, 0) != 0)
-		return (-1);
-	return (0);
-}
-
-/* Sees whether curl finished connecting, and how. */
-static void
-hj_check_connect(struct dk_hijack *h)
-{
-	CURLMsg *m;
+	struct dk_hijack *h = arg;
 	char *msg = NULL;
 	long oserr = 0;
-	int left, status;
+	int status;
 
-	if (h->state != HJ_CONNECTING)
+	(void)cu;
+	if (h->state != HJ_CONNECTING || easy != h->easy)
 		return;
-	while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		if (m->data.result == CURLE_OK) {
-			(void)uv_timer_stop(&h->ctimer);
-			dk__hj_connected(h);
-			return;
-		}
-		(void)curl_easy_getinfo(h->easy, CURLINFO_OS_ERRNO, &oserr);
-		status = dk__curl_error(m->data.result, oserr,
-		    h->ep.host, h->method, h->path,
-		    h->errbuf[0] ? h->errbuf :
-		    curl_easy_strerror(m->data.result), &msg);
-		dk__hj_end(h, status, msg);
-		free(msg);
+	if (result == CURLE_OK) {
+		dk__curl_uv_release(&h->cu);
+		dk__hj_connected(h);
 		return;
 	}
+	(void)curl_easy_getinfo(h->easy, CURLINFO_OS_ERRNO, &oserr);
+	status = dk__curl_error(result, oserr, h->ep.host, h->method, h->path,
+	    h->errbuf[0] ? h->errbuf : curl_easy_strerror(result), &msg);
+	dk__hj_end(h, status, msg);
+	free(msg);
 }
 
 /* Sets the curl options of the connect-only handle. */
@@ -194,19 +77,13 @@ void
 dk__hj_connect(struct dk_hijack *h)
 {
 	h->state = HJ_CONNECTING;
-	h->multi = curl_multi_init();
+	if (dk__curl_uv_init(&h->cu, h->loop, hj_connect_done, h) != 0)
+		goto fail;
+	h->cu_on = 1;
 	h->easy = curl_easy_init();
-	if (h->multi == NULL || h->easy == NULL)
+	if (h->easy == NULL || hj_setup_easy(h) != 0)
 		goto fail;
-	if (curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION,
-	    hj_socket_fn) != CURLM_OK ||
-	    curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h) != CURLM_OK ||
-	    curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION,
-	    hj_timer_fn) != CURLM_OK ||
-	    curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h) != CURLM_OK ||
-	    hj_setup_easy(h) != 0)
-		goto fail;
-	if (curl_multi_add_handle(h->multi, h->easy) != CURLM_OK)
+	if (curl_multi_add_handle(h->cu.multi, h->easy) != CURLM_OK)
 		goto fail;
 	return;
 fail:
@@ -214,3 +91,32 @@ fail:
 	    h->what);
 }
 
+/* The hijack's multi has closed its handles. */
+static void
+hj_cu_closed(struct dk_curl_uv *cu, void *arg)
+{
+	struct dk_hijack *h = arg;
+
+	(void)cu;
+	h->cu_on = 0;
+	dk__hj_closed_one(h);
+}
+
+/* Drops the connection and closes the multi; see dk-hijack.h. */
+int
+dk__hj_disconnect(struct dk_hijack *h)
+{
+	if (h->easy != NULL) {
+		if (h->cu_on)
+			(void)curl_multi_remove_handle(h->cu.multi, h->easy);
+		curl_easy_cleanup(h->easy);
+		h->easy = NULL;
+	}
+	if (!h->cu_on)
+		return (0);
+	if (!h->cu.shut) {
+		h->nclosing++;
+		dk__curl_uv_close(&h->cu, hj_cu_closed, h);
+	}
+	return (1);
+}

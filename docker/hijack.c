@@ -52,16 +52,12 @@ hj_free(struct dk_hijack *h)
 void
 dk__hj_closed_one(struct dk_hijack *h)
 {
-	/* Sockets of the connect phase close before the end, too. */
+	/* The ping's callback may come back before the end, too. */
 	if (--h->nclosing > 0 || h->state != HJ_ENDED)
 		return;
-	if (h->easy != NULL) {
-		if (h->multi != NULL)
-			(void)curl_multi_remove_handle(h->multi, h->easy);
-		curl_easy_cleanup(h->easy);
-	}
-	if (h->multi != NULL)
-		(void)curl_multi_cleanup(h->multi);
+	/* The connection goes last, its multi's close comes back here. */
+	if (dk__hj_disconnect(h))
+		return;
 	h->cbs.on_end(h, h->status, h->msg != NULL ? h->msg :
 	    dk_strerror(h->status), h->cbs.arg);
 	hj_free(h);
@@ -90,21 +86,16 @@ dk__hj_end(struct dk_hijack *h, int status, const char *msg)
 	if (h->ping != NULL)
 		dk_req_cancel(h->ping);
 	/* A connection not yet made is dropped now, its sockets with it. */
-	if (was == HJ_CONNECTING && h->multi != NULL) {
-		if (h->easy != NULL) {
-			(void)curl_multi_remove_handle(h->multi, h->easy);
-			curl_easy_cleanup(h->easy);
-			h->easy = NULL;
-		}
+	if (was == HJ_CONNECTING && h->easy != NULL) {
+		(void)curl_multi_remove_handle(h->cu.multi, h->easy);
+		curl_easy_cleanup(h->easy);
+		h->easy = NULL;
 	}
-	while (!LIST_EMPTY(&h->socks))
-		dk__hj_sock_close(h, LIST_FIRST(&h->socks));
 	if (h->poll_on) {
 		h->nclosing++;
 		uv_close((uv_handle_t *)&h->poll, hj_handle_closed);
 	}
-	h->nclosing += 2;
-	uv_close((uv_handle_t *)&h->ctimer, hj_handle_closed);
+	h->nclosing++;
 	uv_close((uv_handle_t *)&h->kick, hj_handle_closed);
 }
 
@@ -190,9 +181,6 @@ dk__hj_connected(struct dk_hijack *h)
 	}
 	h->fd = fd;
 	h->state = HJ_HEAD;
-	/* curl is done with the socket; one watcher per fd. */
-	while (!LIST_EMPTY(&h->socks))
-		dk__hj_sock_close(h, LIST_FIRST(&h->socks));
 	rc = uv_poll_init_socket(h->loop, &h->poll, fd);
 	if (rc != 0) {
 		dk__hj_endf(h, DK_E_INTERNAL, "cannot watch the connection: %s",
@@ -623,7 +611,6 @@ dk_hijack_start(struct dk_client *c, const char *method, const char *path,
 	h->tty = tty;
 	h->wmax = cbs->max_queued != 0 ? cbs->max_queued : HJ_MAX_QUEUE;
 	h->fd = CURL_SOCKET_BAD;
-	LIST_INIT(&h->socks);
 	dk_demux_init(&h->demux, 0);
 	h->method = strdup(method);
 	h->path = strdup(path);
@@ -651,10 +638,9 @@ dk_hijack_start(struct dk_client *c, const char *method, const char *path,
 		}
 		h->nclosing++;		/* the ping's callback is awaited */
 	}
-	/* Both timers last: nothing fails after them. */
-	(void)uv_timer_init(h->loop, &h->ctimer);
+	/* The timer last: nothing fails after it. */
 	(void)uv_timer_init(h->loop, &h->kick);
-	h->ctimer.data = h->kick.data = h;
+	h->kick.data = h;
 	if (h->ping == NULL)
 		(void)uv_timer_start(&h->kick, hj_kick_cb, 0, 0);
 	if (hp != NULL)

@@ -1,10 +1,9 @@
 /*
- * The HTTP layer of the Docker client: libcurl's multi interface driven by
- * the libuv loop, as curl's multi-uv example intends but with every handle
- * owned and closed. One struct dk_client holds the CURLM, curl's timer and
- * a "kick" timer; each socket curl opens gets a struct dk_sock (a
- * uv_poll_t) attached with curl_multi_assign; each request is a struct
- * dk_req found from its easy handle through CURLOPT_PRIVATE.
+ * The HTTP layer of the Docker client: requests moved through libcurl's
+ * multi interface, which a struct dk_curl_uv (curl-uv.c) drives from the
+ * libuv loop. One struct dk_client holds that glue and a "kick" timer;
+ * each request is a struct dk_req found from its easy handle through
+ * CURLOPT_PRIVATE when curl reports its transfer finished.
  *
  * User callbacks never run inside a call the user made: requests start,
  * resume and end by cancellation on the kick timer, and complete after
@@ -19,7 +18,6 @@
 #include "dk-http.h"
 
 static void	kick_cb(uv_timer_t *);
-static void	drain(struct dk_client *);
 static void	finish(struct dk_req *, int, json_t *, const char *);
 static void	finishf(struct dk_req *, int, const char *, ...)
     __attribute__((format(printf, 3, 4)));
@@ -52,24 +50,12 @@ closed_one(struct dk_client *c)
 		cb(arg);
 }
 
-/* Close callback of a socket's poll handle. */
+/* The client's curl-on-the-loop has closed its handles. */
 static void
-sock_close_cb(uv_handle_t *h)
+cu_closed_cb(struct dk_curl_uv *cu, void *arg)
 {
-	struct dk_sock *s = container_of((uv_poll_t *)h, struct dk_sock,
-	    poll);
-	struct dk_client *c = s->c;
-
-	LIST_REMOVE(s, entry);
-	free(s);
-	closed_one(c);
-}
-
-/* Close callback of curl's timer. */
-static void
-timer_close_cb(uv_handle_t *h)
-{
-	closed_one(container_of((uv_timer_t *)h, struct dk_client, timer));
+	(void)cu;
+	closed_one(arg);
 }
 
 /* Close callback of the kick timer. */
@@ -77,116 +63,6 @@ static void
 kick_close_cb(uv_handle_t *h)
 {
 	closed_one(container_of((uv_timer_t *)h, struct dk_client, kick));
-}
-
-/* Stops watching a socket and closes its poll handle. */
-static void
-sock_close(struct dk_sock *s)
-{
-	if (uv_is_closing((uv_handle_t *)&s->poll))
-		return;
-	s->c->nclosing++;
-	uv_close((uv_handle_t *)&s->poll, sock_close_cb);
-}
-
-/* A socket is ready: tell curl, then collect finished transfers. */
-static void
-poll_cb(uv_poll_t *h, int status, int events)
-{
-	struct dk_sock *s = container_of(h, struct dk_sock, poll);
-	struct dk_client *c = s->c;
-	int flags = 0, running;
-
-	/*
-	 * An error (a reset, say) is CURL_CSELECT_ERR, with IN and OUT so
-	 * that curl reads or writes and reports the socket's own error
-	 * rather than a bare "select/poll returned error".
-	 */
-	if (status < 0)
-		flags = CURL_CSELECT_ERR | CURL_CSELECT_IN | CURL_CSELECT_OUT;
-	else {
-		if (events & UV_READABLE)
-			flags |= CURL_CSELECT_IN;
-		if (events & UV_WRITABLE)
-			flags |= CURL_CSELECT_OUT;
-	}
-	/* s may be closed by curl inside this call; c stays. */
-	(void)curl_multi_socket_action(c->multi, s->fd, flags, &running);
-	drain(c);
-}
-
-/* curl's timeout expired. */
-static void
-timer_cb(uv_timer_t *t)
-{
-	struct dk_client *c = container_of(t, struct dk_client, timer);
-	int running;
-
-	(void)curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0,
-	    &running);
-	drain(c);
-}
-
-/* CURLMOPT_SOCKETFUNCTION: watch, change or forget one socket. */
-static int
-socket_fn(CURL *easy, curl_socket_t fd, int what, void *userp,
-    void *socketp)
-{
-	struct dk_client *c = userp;
-	struct dk_sock *s = socketp;
-	int events = 0;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		/* During curl_multi_cleanup the multi is half gone. */
-		if (s != NULL && !c->shut)
-			(void)curl_multi_assign(c->multi, fd, NULL);
-		if (s != NULL)
-			sock_close(s);
-		return (0);
-	}
-	if (c->shut)
-		return (-1);
-	if (what & CURL_POLL_IN)
-		events |= UV_READABLE;
-	if (what & CURL_POLL_OUT)
-		events |= UV_WRITABLE;
-	if (s == NULL) {
-		s = calloc(1, sizeof *s);
-		if (s == NULL)
-			return (-1);
-		if (uv_poll_init_socket(c->loop, &s->poll, fd) != 0) {
-			free(s);
-			return (-1);
-		}
-		s->fd = fd;
-		s->c = c;
-		LIST_INSERT_HEAD(&c->socks, s, entry);
-		if (curl_multi_assign(c->multi, fd, s) != CURLM_OK) {
-			sock_close(s);
-			return (-1);
-		}
-	}
-	if (uv_poll_start(&s->poll, events, poll_cb) != 0)
-		return (-1);
-	return (0);
-}
-
-/* CURLMOPT_TIMERFUNCTION: curl wants to be called after ms. */
-static int
-timer_fn(CURLM *multi, long ms, void *userp)
-{
-	struct dk_client *c = userp;
-
-	(void)multi;
-	if (c->shut)
-		return (0);
-	if (ms < 0)
-		(void)uv_timer_stop(&c->timer);
-	else if (uv_timer_start(&c->timer, timer_cb,
-	    ms == 0 ? 1 : (uint64_t)ms, 0) != 0)
-		return (-1);
-	return (0);
 }
 
 /* Tells whether a request is the ping that settles the version. */
@@ -204,7 +80,7 @@ finish(struct dk_req *req, int status, json_t *result, const char *msg)
 	struct dk_client *c = req->c;
 
 	if (req->state == DK_RS_ACTIVE)
-		(void)curl_multi_remove_handle(c->multi, req->easy);
+		(void)curl_multi_remove_handle(c->cu.multi, req->easy);
 	req->state = DK_RS_DONE;
 	TAILQ_REMOVE(&c->reqs, req, entry);
 	c->nreqs--;
@@ -334,28 +210,18 @@ complete(struct dk_req *req, CURLcode code)
 	finish(req, 0, result, NULL);
 }
 
-/* Collects every finished transfer and ends its request. */
+/* A transfer finished: end the request it belongs to. */
 static void
-drain(struct dk_client *c)
+transfer_done(struct dk_curl_uv *cu, CURL *easy, CURLcode code, void *arg)
 {
-	CURLMsg *m;
-	struct dk_req *req;
-	CURLcode code;
 	char *priv;
-	int left;
 
-	if (c->shut)
+	(void)cu;
+	(void)arg;
+	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv) != CURLE_OK ||
+	    priv == NULL)
 		return;
-	while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		code = m->data.result;
-		if (curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
-		    &priv) != CURLE_OK || priv == NULL)
-			continue;
-		req = (struct dk_req *)(void *)priv;
-		complete(req, code);
-	}
+	complete((struct dk_req *)(void *)priv, code);
 }
 
 /* Sets the options that need the API version, and hands req to curl. */
@@ -377,7 +243,7 @@ req_start(struct dk_req *req)
 	free(url);
 	if (rc != CURLE_OK)
 		return (DK_E_INTERNAL);
-	if (curl_multi_add_handle(c->multi, req->easy) != CURLM_OK)
+	if (curl_multi_add_handle(c->cu.multi, req->easy) != CURLM_OK)
 		return (DK_E_INTERNAL);
 	req->state = DK_RS_ACTIVE;
 	if (req->paused)
@@ -433,7 +299,7 @@ kick_cb(uv_timer_t *t)
 {
 	struct dk_client *c = container_of(t, struct dk_client, kick);
 	struct dk_req *req, *next;
-	int poke = 0, running, neg_err;
+	int poke = 0, neg_err;
 	char *neg_msg;
 
 	neg_err = c->neg_err;
@@ -466,24 +332,12 @@ kick_cb(uv_timer_t *t)
 	}
 	free(neg_msg);
 	/* Drive curl now rather than a millisecond later on its timer. */
-	if (poke && !c->shut) {
-		(void)curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT,
-		    0, &running);
-		drain(c);
-	}
+	if (poke && !c->shut)
+		dk__curl_uv_drive(&c->cu);
 	if (c->closing && !c->shut && TAILQ_EMPTY(&c->reqs)) {
-		struct dk_sock *s;
-
 		c->shut = 1;
-		LIST_FOREACH(s, &c->socks, entry)
-			if (!uv_is_closing((uv_handle_t *)&s->poll))
-				(void)uv_poll_stop(&s->poll);
-		(void)curl_multi_cleanup(c->multi);
-		c->multi = NULL;
-		LIST_FOREACH(s, &c->socks, entry)
-			sock_close(s);
 		c->nclosing += 2;
-		uv_close((uv_handle_t *)&c->timer, timer_close_cb);
+		dk__curl_uv_close(&c->cu, cu_closed_cb, c);
 		uv_close((uv_handle_t *)&c->kick, kick_close_cb);
 	}
 }
@@ -508,7 +362,6 @@ dk_client_new(uv_loop_t *loop, const struct dk_endpoint *ep,
 	}
 	c->loop = loop;
 	TAILQ_INIT(&c->reqs);
-	LIST_INIT(&c->socks);
 	if (opts != NULL)
 		c->opts = *opts;
 	if (c->opts.max_body == 0)
@@ -535,38 +388,22 @@ dk_client_new(uv_loop_t *loop, const struct dk_endpoint *ep,
 			goto fail;
 		}
 	}
-	c->multi = curl_multi_init();
-	if (c->multi == NULL) {
-		rc = -ENOMEM;
+	/* The kick timer first: nothing can fail after the curl glue. */
+	rc = uv_timer_init(loop, &c->kick);
+	if (rc != 0)
 		goto fail;
-	}
-	if (curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION,
-	    socket_fn) != CURLM_OK ||
-	    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c) != CURLM_OK ||
-	    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION,
-	    timer_fn) != CURLM_OK ||
-	    curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK) {
-		rc = -EIO;
-		goto fail;
-	}
-	/* Both timers are initialised last: nothing can fail after. */
-	if ((rc = uv_timer_init(loop, &c->timer)) != 0)
-		goto fail;
-	if ((rc = uv_timer_init(loop, &c->kick)) != 0) {
-		/* The timer is a handle now: close it, free later. */
+	rc = dk__curl_uv_init(&c->cu, loop, transfer_done, c);
+	if (rc != 0) {
+		/* The kick timer is a handle now: close it, free later. */
 		c->closing = 1;
 		c->shut = 1;
 		c->nclosing = 1;
-		(void)curl_multi_cleanup(c->multi);
-		c->multi = NULL;
-		uv_close((uv_handle_t *)&c->timer, timer_close_cb);
+		uv_close((uv_handle_t *)&c->kick, kick_close_cb);
 		return (rc);
 	}
 	*cp = c;
 	return (0);
 fail:
-	if (c->multi != NULL)
-		(void)curl_multi_cleanup(c->multi);
 	dk_endpoint_clear(&c->ep);
 	free(c->version);
 	free(c);
