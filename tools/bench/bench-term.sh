@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# Issue 5's terminal benchmark, in one run on one machine against one
+# engine and one container:
+#
+#   1. keystroke echo latency (median, p99 over KEYS keys typed one at a
+#      time) and bulk output (MIB MiB written by the container to its
+#      terminal, timed to the end marker) with tools/bench/bench-shell.py,
+#      for four clients, ROUNDS rounds, the clients interleaved in each:
+#        docker      `docker exec -it` on the engine's local socket;
+#        ssh         `docker -H ssh://root@127.0.0.1:PORT exec -it`: the
+#                    docker CLI runs `ssh ... docker system dial-stdio`
+#                    to a private sshd started here (see below);
+#        pier-exec   `pier exec -it` to a release pierd on 127.0.0.1;
+#        pier-shell  `pier shell` to the same node;
+#   2. memory per idle session: N detached `pier shell` sessions opened
+#      (each typed into, then left with the ~. escape), the node's VmRSS,
+#      RssAnon and heap in use (mallinfo2, read by the LD_PRELOAD probe
+#      libbench-heap-probe.so) before and after, divided by N, less one
+#      screen's heap (bench-term-mem: an 80x24 screen with the node's
+#      1000-line scrollback, fed a prompt); then every session killed and
+#      the heap read again.
+#
+# The private sshd: a host key, a client key and its authorized_keys, an
+# sshd_config (127.0.0.1, a free port, keys only, no PAM) all in a temp
+# directory, sshd -D run in the background and killed at the end. The
+# docker CLI (28.x here) reads no ssh options from the environment and
+# ssh reads ~/.ssh/config from the passwd entry, not $HOME, so the CLI
+# gets a PATH whose first `ssh` is a two-line wrapper adding
+# `-F TEMP/ssh_config` (the key, the pinned host key, BatchMode).
+#
+# The container runs `sleep 3600` from pier-test/busybox:latest with the
+# labels pier.test=1 and pier.bench.run=PID, and is removed at the end
+# (also on failure or Ctrl-C) with sshd, pierd and the sessions.
+#
+# Usage: tools/bench/bench-term.sh [-b BUILD] [-r ROUNDS] [-k KEYS]
+#            [-m MIB] [-n SESSIONS] [-c CLIENTS]
+#   -b BUILD     a build without sanitizers (default build-rel):
+#                meson setup build-rel --buildtype=release &&
+#                ninja -C build-rel node/pierd tools/pier/pier
+#                tools/bench/bench-term-mem tools/bench/libbench-heap-probe.so
+#   -r ROUNDS    rounds of the four clients (default 3)
+#   -k KEYS      keystrokes per echo run (default 500)
+#   -m MIB       bulk output per run in MiB (default 256)
+#   -n SESSIONS  idle sessions for the memory figure (default 50; the
+#                node holds 64 at most; 0 skips it)
+#   -c CLIENTS   which clients, comma-separated (default
+#                docker,ssh,pier-exec,pier-shell)
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+build=build-rel
+rounds=3
+keys=500
+mibs=256
+nsess=50
+clients=docker,ssh,pier-exec,pier-shell
+while getopts b:r:k:m:n:c: o; do
+	case $o in
+	b) build=$OPTARG ;;
+	r) rounds=$OPTARG ;;
+	k) keys=$OPTARG ;;
+	m) mibs=$OPTARG ;;
+	n) nsess=$OPTARG ;;
+	c) clients=$OPTARG ;;
+	*) echo "usage: $0 [-b BUILD] [-r ROUNDS] [-k KEYS] [-m MIB]" \
+		"[-n SESSIONS] [-c CLIENTS]" >&2; exit 2 ;;
+	esac
+done
+build=$(cd "$build" 2>/dev/null && pwd) || {
+	echo "bench-term: no build directory $build" >&2; exit 2; }
+pierd=$build/node/pierd
+pier=$build/tools/pier/pier
+termmem=$build/tools/bench/bench-term-mem
+probe=$build/tools/bench/libbench-heap-probe.so
+for f in "$pierd" "$pier" "$termmem" "$probe"; do
+	[ -e "$f" ] || { echo "bench-term: $f is missing; build it first" >&2
+		exit 2; }
+done
+case ",$clients," in
+*,ssh,*)
+	for f in /usr/sbin/sshd ssh ssh-keygen; do
+		command -v $f >/dev/null || { echo "bench-term: no $f" \
+			"(tools/setup-deps --test installs openssh-server)" >&2
+			exit 1; }
+	done ;;
+esac
+docker version >/dev/null 2>&1 || {
+	echo "bench-term: no Docker engine (docker version fails)" >&2; exit 1; }
+image=pier-test/busybox:latest
+docker image inspect $image >/dev/null 2>&1 || {
+	echo "bench-term: no $image; run tools/docker-engine first" >&2
+	exit 1; }
+
+tmp=$(mktemp -d /tmp/pier-bench-term.XXXXXX)
+run_label=pier.bench.run=$$
+pids=()
+node_pid=
+cleanup() {
+	local q
+	if [ -n "$node_pid" ] && kill -0 "$node_pid" 2>/dev/null; then
+		for q in $("$pier" sessions b1 2>/dev/null |
+		    awk 'NR > 1 { print $2 }'); do
+			"$pier" kill-session "b1/$q" >/dev/null 2>&1
+		done
+	fi
+	for q in "${pids[@]}"; do
+		kill "$q" 2>/dev/null && wait "$q" 2>/dev/null
+	done
+	docker ps -aq --filter "label=$run_label" | xargs -r \
+		docker rm -f >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export PIER_CONFIG_DIR=$tmp/client
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+# mem PID: "VmRSS RssAnon" in KiB, then the heap in use in bytes.
+mem() {
+	sleep 0.3	# the probe writes every 100 ms
+	echo "$(awk '/^(VmRSS|RssAnon):/ { printf "%s ", $2 }' \
+		"/proc/$1/status")$(tr -d ' ' <"$tmp/heap")"
+}
+
+echo "bench-term: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores," \
+	"load $(cut -d' ' -f1-3 /proc/loadavg)," \
+	"$(docker version -f 'engine {{.Server.Version}}, CLI {{.Client.Version}}' 2>/dev/null)," \
+	"commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null)," \
+	"build $build"
+
+# The node, with the heap probe, and the container.
+port=$(free_port)
+PIER_HEAP_PROBE=$tmp/heap LD_PRELOAD=$probe "$pierd" --state-dir "$tmp/s" \
+	--listen "127.0.0.1:$port" --log-level info >"$tmp/pierd.log" 2>&1 &
+node_pid=$!
+pids+=($node_pid)
+for _ in $(seq 200); do
+	"$pierd" key show --state-dir "$tmp/s" >/dev/null 2>&1 &&
+		ss -ltn 2>/dev/null | grep -q ":$port " && break
+	sleep 0.05
+done
+"$pier" join "$("$pierd" key show --state-dir "$tmp/s")" --name b1 \
+	>/dev/null || { echo "bench-term: join failed; the node's log:" >&2
+	cat "$tmp/pierd.log" >&2; exit 1; }
+[ -s "$tmp/heap" ] || { echo "bench-term: the heap probe wrote nothing" >&2
+	exit 1; }
+ctr=$(docker run -d -l pier.test=1 -l "$run_label" --name "pier-bt-$$" \
+	"$image" sleep 3600) || exit 1
+name=pier-bt-$$
+
+# The private sshd.
+ssh_host=
+case ",$clients," in
+*,ssh,*)
+	sd=$tmp/ssh
+	mkdir -p "$sd/bin" && chmod 700 "$sd"
+	ssh-keygen -q -t ed25519 -N '' -f "$sd/host_key" || exit 1
+	ssh-keygen -q -t ed25519 -N '' -f "$sd/id" || exit 1
+	cp "$sd/id.pub" "$sd/authorized_keys"
+	sport=$(free_port)
+	cat >"$sd/sshd_config" <<-EOF
+		Port $sport
+		ListenAddress 127.0.0.1
+		HostKey $sd/host_key
+		PidFile $sd/sshd.pid
+		AuthorizedKeysFile $sd/authorized_keys
+		PermitRootLogin prohibit-password
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		UsePAM no
+		StrictModes no
+	EOF
+	echo "[127.0.0.1]:$sport $(cut -d' ' -f1,2 "$sd/host_key.pub")" \
+		>"$sd/known_hosts"
+	cat >"$sd/ssh_config" <<-EOF
+		Host *
+		  IdentityFile $sd/id
+		  IdentitiesOnly yes
+		  UserKnownHostsFile $sd/known_hosts
+		  GlobalKnownHostsFile /dev/null
+		  StrictHostKeyChecking yes
+		  BatchMode yes
+		  LogLevel ERROR
+	EOF
+	printf '#!/bin/sh\nexec %s -F %s "$@"\n' "$(command -v ssh)" \
+		"$sd/ssh_config" >"$sd/bin/ssh"
+	chmod +x "$sd/bin/ssh"
+	mkdir -p /run/sshd	# sshd's privilege separation directory
+	/usr/sbin/sshd -t -f "$sd/sshd_config" || exit 1
+	/usr/sbin/sshd -D -e -f "$sd/sshd_config" >"$sd/sshd.log" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do
+		ss -ltn 2>/dev/null | grep -q "127.0.0.1:$sport " && break
+		sleep 0.05
+	done
+	ssh_host=ssh://root@127.0.0.1:$sport
+	PATH=$sd/bin:$PATH docker -H "$ssh_host" version \
+		-f '{{.Server.Version}}' >/dev/null 2>"$sd/err" || {
+		echo "bench-term: docker -H $ssh_host fails:" >&2
+		cat "$sd/err" "$sd/sshd.log" >&2; exit 1; }
+	echo "sshd on 127.0.0.1:$sport ($(ssh -V 2>&1))" ;;
+esac
+
+# client_cmd NAME: the command line of one client, one word a line.
+client_cmd() {
+	case $1 in
+	docker) printf '%s\n' docker exec -it "$name" sh ;;
+	ssh) printf '%s\n' env "PATH=$sd/bin:$PATH" docker -H "$ssh_host" \
+		exec -it "$name" sh ;;
+	pier-exec) printf '%s\n' "$pier" exec -it "b1/$name" sh ;;
+	pier-shell) printf '%s\n' "$pier" shell "b1/$name" ;;
+	*) echo "bench-term: no client $1" >&2; return 1 ;;
+	esac
+}
+
+# 1. Echo and bulk output.
+: >"$tmp/results"
+for r in $(seq "$rounds"); do
+	for c in ${clients//,/ }; do
+		mapfile -t cmd < <(client_cmd "$c") || exit 2
+		[ ${#cmd[@]} -gt 0 ] || exit 2
+		if out=$(timeout 900 python3 "$here/bench-shell.py" \
+		    --keys "$keys" --mib "$mibs" -- "${cmd[@]}" \
+		    2>"$tmp/err"); then
+			echo "$r $c $out" >>"$tmp/results"
+			echo "round $r $c: $out" | cut -c1-200
+		else
+			echo "round $r $c: FAILED: $(tail -3 "$tmp/err" |
+				tr '\n' ' ')" | tee -a "$tmp/failed"
+		fi
+	done
+done
+
+# 2. Memory per idle session.
+# open_sessions N: N detached `pier shell` sessions.
+open_sessions() {
+	python3 "$here/bench-term-util.py" open "$1" "$pier" "b1/$name"
+}
+nsessions() { "$pier" sessions b1 2>/dev/null | awk 'NR > 1' | wc -l; }
+
+if [ "$nsess" -gt 0 ]; then
+	# One session first, killed again: the node's first session loads
+	# what every later one shares (libvterm's tables, curl's handles).
+	open_sessions 1 || exit 1
+	for q in $("$pier" sessions b1 | awk 'NR > 1 { print $2 }'); do
+		"$pier" kill-session "b1/$q" >/dev/null || exit 1
+	done
+	sleep 2
+	read -r rss0 anon0 heap0 <<<"$(mem $node_pid)"
+	[ "$(nsessions)" -eq 0 ] || { echo "bench-term: sessions left" >&2
+		exit 1; }
+	open_sessions "$nsess" || exit 1
+	sleep 2
+	read -r rss1 anon1 heap1 <<<"$(mem $node_pid)"
+	have=$(nsessions)
+	[ "$have" -eq "$nsess" ] || { echo "bench-term: wanted $nsess" \
+		"sessions, the node lists $have" >&2; exit 1; }
+	screen=$("$termmem" 50 24 80) || exit 1
+	for q in $("$pier" sessions b1 | awk 'NR > 1 { print $2 }'); do
+		"$pier" kill-session "b1/$q" >/dev/null || exit 1
+	done
+	sleep 2
+	read -r rss2 anon2 heap2 <<<"$(mem $node_pid)"
+fi
+
+# The summary.
+echo
+python3 "$here/bench-term-util.py" report "$tmp/results" "$keys" "$mibs"
+[ "$nsess" -eq 0 ] || python3 "$here/bench-term-util.py" memory \
+	"$nsess" "$screen" "$rss0" "$anon0" "$heap0" "$rss1" "$anon1" \
+	"$heap1" "$rss2" "$anon2" "$heap2"
+[ ! -s "$tmp/failed" ] || { echo; cat "$tmp/failed"; exit 1; }
