@@ -1,9 +1,16 @@
 /*
- * key.create, key.list and key.revoke: access-key management through the
- * protocol, so an admin can hand out and take back access without a
- * shell on the node's host. The catalogue makes all three admin-only.
- * Changes go through the keystore (locked, re-read, saved atomically),
- * the same path `pierd key` takes, so the two never clobber each other.
+ * key.create, key.list, key.revoke and key.unrevoke: access-key and
+ * client-key management through the protocol, so an admin can hand out
+ * and take back access without a shell on the node's host. The catalogue
+ * makes them all admin-only. Changes go through the keystore (locked,
+ * re-read, saved atomically), the same path `pierd key` takes, so the
+ * two never clobber each other.
+ *
+ * A client key (one laptop's identity, named by its fingerprint as the
+ * audit log shows it) is revoked on its own while the access key it used
+ * stays in use by others; the server closes its connections as the
+ * keystore's list gains it, and key.unrevoke takes a mistake back. An
+ * admin cannot revoke the client key it is calling with.
  *
  * Revoking a key closes its connections a moment later (node.c's reload
  * timer), so the reply to the revoking call gets out first even when an
@@ -110,17 +117,114 @@ cmd_key_create(struct cmd_req *r)
 enum cmd_retval
 cmd_key_list(struct cmd_req *r)
 {
-	struct ovl_keystore	*ks = r->node->ks;
-	json_t			*arr;	/* owned */
-	size_t			 i;
+	struct ovl_keystore		*ks = r->node->ks;
+	const struct ovl_denied_client	*d;
+	json_t				*arr, *cl;	/* owned */
+	size_t				 i;
 
 	arr = json_array();
+	cl = json_array();
 	for (i = 0; arr != NULL && i < ovl_keystore_count(ks); i++)
 		(void)json_array_append_new(arr,
 		    key_json(ovl_keystore_get(ks, i)));
-	if (arr == NULL)
+	for (i = 0; cl != NULL && i < ovl_keystore_denied_count(ks); i++) {
+		d = ovl_keystore_denied_get(ks, i);
+		(void)json_array_append_new(cl, json_pack("{s:s, s:I}", "id",
+		    d->fp, "revoked", (json_int_t)d->since));
+	}
+	if (arr == NULL || cl == NULL) {
+		json_decref(arr);
+		json_decref(cl);
 		return (cmd_fail(r, PROTO_E_INTERNAL, "out of memory"));
-	return (cmd_reply(r, json_pack("{s:o}", "keys", arr)));
+	}
+	return (cmd_reply(r, json_pack("{s:o, s:o}", "keys", arr,
+	    "revoked_clients", cl)));
+}
+
+/* The fingerprint of the client key in params.id; -EINVAL answered. */
+static int
+client_id(struct cmd_req *r, char fp[static OVL_FINGERPRINT_SIZE])
+{
+	const char	*id;
+
+	id = proto_param_str(r->params, "id", "");
+	if (ovl_client_id_parse(id, fp) == 0)
+		return (0);
+	(void)cmd_fail(r, PROTO_E_PARAMS, "params.id: a client key is its "
+	    "fingerprint (abcd-efgh-ijkl-mnop, as the audit log shows it) or "
+	    "its public key in 64 hex digits");
+	return (-EINVAL);
+}
+
+/* key.revoke with kind client: the node refuses that client key. */
+static enum cmd_retval
+revoke_client(struct cmd_req *r)
+{
+	struct node	*n = r->node;
+	char		 fp[OVL_FINGERPRINT_SIZE], own[OVL_FINGERPRINT_SIZE];
+	char		*cause = NULL;
+	int64_t		 now = (int64_t)time(NULL);
+	int		 err;
+
+	if (client_id(r, fp) != 0)
+		return (CMD_ERROR);
+	cmd_set_target(r, "client %s", fp);
+	ovl_fingerprint(r->client_key, own);
+	if (strcmp(own, fp) == 0)
+		return (cmd_fail(r, PROTO_E_KEYMGMT, "%s is the client key "
+		    "of this connection; revoke it from another client (or "
+		    "with 'pierd key revoke --client' on the node's host)",
+		    fp));
+	err = ovl_keystore_deny(n->ks, fp, now, &cause);
+	if (err != 0) {
+		if (err == -EEXIST)
+			(void)cmd_fail(r, PROTO_E_CONFLICT, "client key %s is "
+			    "revoked already", fp);
+		else if (err == -ENOSPC)
+			(void)cmd_fail(r, PROTO_E_KEYMGMT, "the node holds %d "
+			    "revoked client keys already; take one back "
+			    "first", OVL_DENIED_MAX);
+		else
+			(void)cmd_fail(r, PROTO_E_HOST, "cannot revoke client "
+			    "key %s: %s", fp, cause != NULL ? cause :
+			    strerror(-err));
+		free(cause);
+		return (CMD_ERROR);
+	}
+	node_log(&n->log, NODE_LOG_INFO, "client key %s revoked by client %s "
+	    "with key %s", fp, r->client, r->key);
+	return (cmd_reply(r, json_pack("{s:s, s:s, s:I}", "id", fp, "kind",
+	    "client", "revoked", (json_int_t)now)));
+}
+
+/* key.unrevoke: takes a revoked client key back. */
+enum cmd_retval
+cmd_key_unrevoke(struct cmd_req *r)
+{
+	struct node	*n = r->node;
+	char		 fp[OVL_FINGERPRINT_SIZE];
+	char		*cause = NULL;
+	int		 err;
+
+	if (client_id(r, fp) != 0)
+		return (CMD_ERROR);
+	cmd_set_target(r, "client %s", fp);
+	err = ovl_keystore_undeny(n->ks, fp, &cause);
+	if (err != 0) {
+		if (err == -ENOENT)
+			(void)cmd_fail(r, PROTO_E_NOTFOUND, "client key %s is "
+			    "not revoked (see 'pier key list --clients')", fp);
+		else
+			(void)cmd_fail(r, PROTO_E_HOST, "cannot take back "
+			    "client key %s: %s", fp, cause != NULL ? cause :
+			    strerror(-err));
+		free(cause);
+		return (CMD_ERROR);
+	}
+	node_log(&n->log, NODE_LOG_INFO, "client key %s taken back by client "
+	    "%s with key %s", fp, r->client, r->key);
+	return (cmd_reply(r, json_pack("{s:s, s:s}", "id", fp, "kind",
+	    "client")));
 }
 
 /* The key named, or with this id; NULL if none. */
@@ -168,9 +272,7 @@ cmd_key_revoke(struct cmd_req *r)
 	id = proto_param_str(r->params, "id", "");
 	kind = proto_param_str(r->params, "kind", "access");
 	if (strcmp(kind, "client") == 0)
-		return (cmd_fail(r, PROTO_E_KEYMGMT, "revoking a client key "
-		    "is not supported by this node yet; revoke the access key "
-		    "that client uses"));
+		return (revoke_client(r));
 	k = key_lookup(n->ks, id);
 	if (k == NULL)
 		return (cmd_fail(r, PROTO_E_NOTFOUND, "no access key named %s "

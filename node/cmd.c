@@ -43,6 +43,7 @@ const struct cmd_entry cmd_table[] = {
 	{ .name = "key.create", .exec = cmd_key_create },
 	{ .name = "key.list", .exec = cmd_key_list },
 	{ .name = "key.revoke", .exec = cmd_key_revoke },
+	{ .name = "key.unrevoke", .exec = cmd_key_unrevoke },
 	{ .name = "network.inspect", .exec = cmd_network_inspect },
 	{ .name = "network.list", .exec = cmd_network_list },
 	{ .name = "node.info", .exec = cmd_node_info },

@@ -4,7 +4,10 @@
  * (the options it takes, how many arguments) is checked before it runs,
  * so usage errors are answered in one place. Join keys go alone on
  * stdout, for scripts; everything else goes to stderr. A running pierd
- * notices a revoke through the keys file (see node.c).
+ * notices a revoke through the keys file (see node.c), a revoked client
+ * key too (the list lives in the same file; the server closes that
+ * client's connections when a re-read finds it). Changes made here are
+ * written to the audit log, with "pierd key" as the client.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -23,6 +26,10 @@
 #define KO_NAME		0x04
 #define KO_JSON		0x08
 #define KO_YES		0x10
+#define KO_CLIENT	0x20
+#define KO_CLIENTS	0x40
+
+#define SHELL_CLIENT	"pierd key"	/* the audit's client for changes here */
 
 /* What the options and arguments of `pierd key X` said. */
 struct key_args {
@@ -32,6 +39,8 @@ struct key_args {
 	const char	*name;
 	int		 json;
 	int		 yes;
+	int		 client;	/* --client */
+	int		 clients;	/* --clients */
 	int		 argc;
 	char		**argv;
 };
@@ -51,23 +60,26 @@ static int	key_create(struct key_args *);
 static int	key_list(struct key_args *);
 static int	key_revoke(struct key_args *);
 static int	key_rotate(struct key_args *);
+static int	key_unrevoke(struct key_args *);
 
 static const struct key_cmd key_cmds[] = {
 	{ "create", key_create, "--role ROLE --name NAME [--listen HOST:PORT]",
 	    "create an access key and print its join key", KO_ROLE | KO_NAME |
 	    KO_LISTEN, 0, 0 },
-	{ "list", key_list, "[--json]",
-	    "list access keys (name, role, id, created, last used)", KO_JSON,
-	    0, 0 },
-	{ "revoke", key_revoke, "NAME",
-	    "revoke an access key; a running node closes its connections", 0,
-	    1, 1 },
+	{ "list", key_list, "[--clients] [--json]",
+	    "list access keys (name, role, id, created, last used), or the "
+	    "revoked client keys", KO_JSON | KO_CLIENTS, 0, 0 },
+	{ "revoke", key_revoke, "NAME | --client CLIENT-KEY",
+	    "revoke an access key, or one client's key (its fingerprint); a "
+	    "running node closes its connections", KO_CLIENT, 1, 1 },
 	{ "rotate", key_rotate, "--yes",
 	    "make a new node identity (every join key becomes invalid)",
 	    KO_YES, 0, 0 },
 	{ "show", key_show, "[NAME] [--listen HOST:PORT]",
 	    "print the join key of NAME (default: the admin key)", KO_LISTEN,
 	    0, 1 },
+	{ "unrevoke", key_unrevoke, "CLIENT-KEY",
+	    "let a revoked client key in again", 0, 1, 1 },
 };
 #define NKEYCMDS	(sizeof(key_cmds) / sizeof(key_cmds[0]))
 
@@ -79,7 +91,7 @@ key_usage(FILE *fp)
 
 	fprintf(fp, "usage: pierd key COMMAND [--state-dir DIR] ...\n\n");
 	for (i = 0; i < NKEYCMDS; i++)
-		fprintf(fp, "  %-7s %s\n          %s\n", key_cmds[i].name,
+		fprintf(fp, "  %-8s %s\n           %s\n", key_cmds[i].name,
 		    key_cmds[i].usage, key_cmds[i].summary);
 }
 
@@ -107,6 +119,32 @@ key_open(struct key_args *a, struct ovl_identity *id,
 		free(cause);
 	}
 	return (err);
+}
+
+/* Writes a change made here to the node's audit log; failures warn. */
+static void
+key_audit(struct key_args *a, const char *method, const char *target,
+    int err, const char *cause)
+{
+	struct node_audit	 log;
+	struct node_audit_entry	 e;
+	char			 msg[256];
+
+	memset(&e, 0, sizeof(e));
+	e.client = SHELL_CLIENT;
+	e.method = method;
+	e.target = target;
+	e.outcome = err == 0 ? "ok" : "failed";
+	if (err != 0) {
+		snprintf(msg, sizeof(msg), "%s", cause != NULL ? cause :
+		    strerror(-err));
+		e.error = msg;
+	}
+	if (node_audit_open(&log, a->state_dir, 0, 0, NULL) != 0 ||
+	    node_audit_write(&log, &e) != 0)
+		fprintf(stderr, "pierd: warning: cannot write the audit log "
+		    "in %s\n", a->state_dir);
+	node_audit_close(&log);
 }
 
 /* Prints the join key of k with hints for the node's addresses. */
@@ -211,6 +249,7 @@ key_create(struct key_args *a)
 		return (NODE_EXIT_FAIL);
 	err = ovl_keystore_create(ks, a->name, role, (int64_t)time(NULL), &k,
 	    &cause);
+	key_audit(a, "key.create", a->name, err, cause);
 	if (err == -EEXIST)
 		fprintf(stderr, "pierd key create: a key named %s exists; "
 		    "revoke it first or pick another name\n", a->name);
@@ -241,6 +280,38 @@ fmt_time(int64_t t, char *buf, size_t len)
 		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* `pierd key list --clients [--json]`: the revoked client keys. */
+static int
+list_clients(struct key_args *a, struct ovl_keystore *ks)
+{
+	const struct ovl_denied_client	*d;
+	json_t				*arr, *o; /* owned, borrowed */
+	char				 t[32];
+	size_t				 i;
+	int				 rc = NODE_EXIT_OK;
+
+	arr = json_array();
+	if (!a->json)
+		printf("%-20s %s\n", "CLIENT KEY", "REVOKED");
+	for (i = 0; i < ovl_keystore_denied_count(ks); i++) {
+		d = ovl_keystore_denied_get(ks, i);
+		fmt_time(d->since, t, sizeof(t));
+		if (!a->json) {
+			printf("%-20s %s\n", d->fp, t);
+			continue;
+		}
+		o = json_pack("{s:s, s:I}", "id", d->fp, "revoked",
+		    (json_int_t)d->since);
+		if (arr == NULL || o == NULL || json_array_append_new(arr, o))
+			rc = NODE_EXIT_FAIL;
+	}
+	if (a->json && rc == NODE_EXIT_OK &&
+	    json_dumpf(arr, stdout, JSON_INDENT(2)) == 0)
+		putchar('\n');
+	json_decref(arr);
+	return (rc);
+}
+
 /* `pierd key list [--json]`: no secrets, ever. */
 static int
 key_list(struct key_args *a)
@@ -255,6 +326,10 @@ key_list(struct key_args *a)
 
 	if (key_open(a, &id, &ks) != 0)
 		return (NODE_EXIT_FAIL);
+	if (a->clients) {
+		rc = list_clients(a, ks);
+		goto out;
+	}
 	arr = json_array();
 	if (!a->json)
 		printf("%-20s %-9s %-17s %-21s %s\n", "NAME", "ROLE", "ID",
@@ -279,9 +354,61 @@ key_list(struct key_args *a)
 	    json_dumpf(arr, stdout, JSON_INDENT(2)) == 0)
 		putchar('\n');
 	json_decref(arr);
+out:
 	ovl_keystore_free(ks);
 	ovl_identity_clear(&id);
 	return (rc);
+}
+
+/*
+ * `pierd key revoke --client KEY` (undo 0) and `pierd key unrevoke KEY`
+ * (undo 1): a client key on or off the revoked list.
+ */
+static int
+revoke_client(struct key_args *a, int undo)
+{
+	struct ovl_identity	 id;
+	struct ovl_keystore	*ks;
+	const char		*sub = undo ? "unrevoke" : "revoke";
+	char			 fp[OVL_FINGERPRINT_SIZE], target[64];
+	char			*cause = NULL;
+	int			 err;
+
+	if (ovl_client_id_parse(a->argv[0], fp) != 0) {
+		fprintf(stderr, "pierd key %s: \"%s\" is not a client key: "
+		    "give its fingerprint (abcd-efgh-ijkl-mnop, as the log "
+		    "and the audit log show it) or its public key in 64 hex "
+		    "digits\n", sub, a->argv[0]);
+		return (NODE_EXIT_USAGE);
+	}
+	if (key_open(a, &id, &ks) != 0)
+		return (NODE_EXIT_FAIL);
+	if (undo)
+		err = ovl_keystore_undeny(ks, fp, &cause);
+	else
+		err = ovl_keystore_deny(ks, fp, (int64_t)time(NULL), &cause);
+	snprintf(target, sizeof(target), "client %s", fp);
+	key_audit(a, undo ? "key.unrevoke" : "key.revoke", target, err,
+	    cause);
+	if (err != 0)
+		fprintf(stderr, "pierd key %s: %s\n", sub, cause != NULL ?
+		    cause : strerror(-err));
+	else if (undo)
+		fprintf(stderr, "client key %s may connect again\n", fp);
+	else
+		fprintf(stderr, "revoked client key %s; a running pierd closes "
+		    "its connections\n", fp);
+	free(cause);
+	ovl_keystore_free(ks);
+	ovl_identity_clear(&id);
+	return (err == 0 ? NODE_EXIT_OK : NODE_EXIT_FAIL);
+}
+
+/* `pierd key unrevoke KEY`. */
+static int
+key_unrevoke(struct key_args *a)
+{
+	return (revoke_client(a, 1));
 }
 
 /* `pierd key revoke NAME`. */
@@ -293,9 +420,12 @@ key_revoke(struct key_args *a)
 	char			*cause = NULL;
 	int			 err;
 
+	if (a->client)
+		return (revoke_client(a, 0));
 	if (key_open(a, &id, &ks) != 0)
 		return (NODE_EXIT_FAIL);
 	err = ovl_keystore_revoke(ks, a->argv[0], &cause);
+	key_audit(a, "key.revoke", a->argv[0], err, cause);
 	if (err == -ENOENT)
 		fprintf(stderr, "pierd key revoke: no access key named %s\n",
 		    a->argv[0]);
@@ -355,6 +485,8 @@ node_key_main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "yes", no_argument, NULL, 'y' },
+		{ "client", no_argument, NULL, 'c' },
+		{ "clients", no_argument, NULL, 'C' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -420,6 +552,14 @@ node_key_main(int argc, char **argv)
 		case 'y':
 			a.yes = 1;
 			seen |= KO_YES;
+			continue;
+		case 'c':
+			a.client = 1;
+			seen |= KO_CLIENT;
+			continue;
+		case 'C':
+			a.clients = 1;
+			seen |= KO_CLIENTS;
 			continue;
 		default:
 			rc = cmd_usage(c, stderr, NODE_EXIT_USAGE);

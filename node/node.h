@@ -354,6 +354,8 @@ enum cmd_retval cmd_key_create(struct cmd_req *r);
 enum cmd_retval cmd_key_list(struct cmd_req *r);
 /* key.revoke (cmd-key.c). */
 enum cmd_retval cmd_key_revoke(struct cmd_req *r);
+/* key.unrevoke (cmd-key.c). */
+enum cmd_retval cmd_key_unrevoke(struct cmd_req *r);
 /* node.info (cmd-node.c). */
 enum cmd_retval cmd_node_info(struct cmd_req *r);
 /* container.logs (cmd-logs.c). */

@@ -275,10 +275,16 @@ static const struct proto_field key_create_params[] = {
 };
 
 static const struct proto_field key_revoke_params[] = {
-	F_ID("access key id or name, or a client key"),
+	F_ID("access key id or name; with kind client, a client key's "
+	    "fingerprint or its public key in hex"),
 	{ .name = "kind", .type = PROTO_T_STRING, .max = 16,
 	  .choices = CHOICES("access", "client"),
 	  .doc = "what id names (default access)" },
+	F_END
+};
+
+static const struct proto_field key_unrevoke_params[] = {
+	F_ID("a revoked client key's fingerprint or its public key in hex"),
 	F_END
 };
 
@@ -485,13 +491,19 @@ const struct proto_method proto_methods[] = {
 	  "shown this once)" },
 	{ .name = "key.list", .role = ADMIN, .flags = RO,
 	  .params = no_params,
-	  .summary = "list the access keys (never their secrets)",
-	  .result = "{keys: [{id, name, role, created, last_used}]}" },
+	  .summary = "list the access keys (never their secrets) and the "
+	  "revoked client keys",
+	  .result = "{keys: [{id, name, role, created, last_used}], "
+	  "revoked_clients: [{id, revoked}]}" },
 	{ .name = "key.revoke", .role = ADMIN, .flags = RW,
 	  .params = key_revoke_params,
 	  .summary = "revoke an access key or a client key; its "
 	  "connections end",
-	  .result = "{id, name}" },
+	  .result = "{id, name}; for kind client {id, kind, revoked}" },
+	{ .name = "key.unrevoke", .role = ADMIN, .flags = RW,
+	  .params = key_unrevoke_params,
+	  .summary = "take back the revocation of a client key",
+	  .result = "{id, kind}" },
 	{ .name = "network.inspect", .role = VIEWER, .flags = RO | DK,
 	  .params = network_id_params,
 	  .summary = "show a network's configuration and containers",

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "test.h"
 #include "node.h"
 
@@ -219,11 +221,11 @@ cl_on_dialed(struct ovl_dial *d, struct ovl_conn *conn, int status,
 	ovl_chan_set_cbs(ovl_conn_control(conn), &ccbs, c);
 }
 
-/* Dials the node with a secret. */
+/* Dials the node with a secret as the client key id. */
 static void
-cl_dial(struct fx *fx, struct cl *c, const uint8_t secret[static 32])
+cl_dial_as(struct fx *fx, struct cl *c, const uint8_t secret[static 32],
+    const struct ovl_identity *id)
 {
-	struct ovl_identity	 id;
 	struct ovl_dial_cfg	 dcfg;
 	const char		*addr = fx->node->bound[0];
 
@@ -232,14 +234,23 @@ cl_dial(struct fx *fx, struct cl *c, const uint8_t secret[static 32])
 	c->msgs = json_array();
 	c->next_id = 1;
 	proto_dec_init(&c->dec, 0);
-	ovl_identity_generate(&id);
 	memset(&dcfg, 0, sizeof(dcfg));
 	dcfg.timeout_ms = 3000;
-	ASSERT_OK(ovl_dial(&fx->loop, &id, fx->node->id.pub, secret, &addr, 1,
+	ASSERT_OK(ovl_dial(&fx->loop, id, fx->node->id.pub, secret, &addr, 1,
 	    "tester", &dcfg, cl_on_dialed, c, NULL));
-	ovl_identity_clear(&id);
 	fx_wait(fx, &c->dialed);
 	ASSERT_OK(c->dial_status);
+}
+
+/* Dials the node with a secret as a new client key. */
+static void
+cl_dial(struct fx *fx, struct cl *c, const uint8_t secret[static 32])
+{
+	struct ovl_identity	 id;
+
+	ovl_identity_generate(&id);
+	cl_dial_as(fx, c, secret, &id);
+	ovl_identity_clear(&id);
 }
 
 /* Closes a client and frees what it holds. */
@@ -661,6 +672,140 @@ test_keys_and_audit(void)
 	fx_stop(&fx);
 }
 
+/* An audit entry with this method, outcome and target, or NULL. */
+static json_t *
+find_target(json_t *entries, const char *method, const char *outcome,
+    const char *target)
+{
+	json_t	*e;	/* borrowed */
+	size_t	 i;
+
+	json_array_foreach(entries, i, e) {
+		if (strcmp(json_string_value(json_object_get(e, "method")),
+		    method) == 0 && strcmp(json_string_value(json_object_get(e,
+		    "outcome")), outcome) == 0 && json_is_string(
+		    json_object_get(e, "target")) && strcmp(json_string_value(
+		    json_object_get(e, "target")), target) == 0)
+			return (e);
+	}
+	return (NULL);
+}
+
+/*
+ * key.revoke of a client key: that client's connection closes and its
+ * new ones are turned away, another client with the same access key
+ * carries on; key.unrevoke lets it in again; all audited.
+ */
+static void
+test_client_revoke(void)
+{
+	struct ovl_identity	 x, y;
+	struct fx		 fx;
+	struct cl		 adm, v1, v2, again;
+	uint8_t			 s[OVL_KEY_LEN], as[OVL_KEY_LEN];
+	json_t			*r, *res, *ents;	/* see uses */
+	char			 fpx[OVL_FINGERPRINT_SIZE], target[64];
+	char			 hex[2 * OVL_KEY_LEN + 1];
+	char			 own[OVL_FINGERPRINT_SIZE];
+
+	fx_start(&fx, "down", 0);
+	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	admin_secret(&fx, as);
+	ovl_identity_generate(&x);
+	ovl_identity_generate(&y);
+	ovl_fingerprint(x.pub, fpx);
+	sodium_bin2hex(hex, sizeof(hex), x.pub, OVL_KEY_LEN);
+	cl_dial(&fx, &adm, as);
+	cl_dial_as(&fx, &v1, s, &x);
+	cl_dial_as(&fx, &v2, s, &y);
+	/* A viewer may not; a bad id is a params error. */
+	r = cl_call(&v2, "key.revoke", json_pack("{s:s, s:s}", "id", fpx,
+	    "kind", "client"));
+	ASSERT_EQ(err_code(r), PROTO_E_FORBIDDEN);
+	json_decref(r);
+	r = cl_call(&adm, "key.revoke", json_pack("{s:s, s:s}", "id",
+	    "viewer1", "kind", "client"));
+	ASSERT_EQ(err_code(r), PROTO_E_PARAMS);
+	ASSERT_CONTAINS(err_msg(r), "fingerprint");
+	json_decref(r);
+	/* By its public key in hex; the answer names the fingerprint. */
+	r = cl_call(&adm, "key.revoke", json_pack("{s:s, s:s}", "id", hex,
+	    "kind", "client"));
+	res = json_object_get(r, "result");
+	ASSERT_NOT_NULL(res);
+	ASSERT_STREQ(json_string_value(json_object_get(res, "id")), fpx);
+	ASSERT_STREQ(json_string_value(json_object_get(res, "kind")),
+	    "client");
+	json_decref(r);
+	fx_wait(&fx, &v1.closed);
+	ASSERT_EQ(v1.closed, 1);
+	r = cl_call(&v2, "node.info", NULL);
+	ASSERT_NOT_NULL(json_object_get(r, "result"));
+	json_decref(r);
+	ASSERT_EQ(v2.closed, 0);
+	r = cl_call(&adm, "key.revoke", json_pack("{s:s, s:s}", "id", fpx,
+	    "kind", "client"));
+	ASSERT_EQ(err_code(r), PROTO_E_CONFLICT);
+	json_decref(r);
+	/* Not the client key the admin calls with. */
+	ASSERT_NOT_NULL(adm.conn);
+	r = cl_call(&adm, "audit.read", json_pack("{s:i}", "tail", 1));
+	ents = json_object_get(json_object_get(r, "result"), "entries");
+	snprintf(own, sizeof(own), "%s", json_string_value(json_object_get(
+	    json_array_get(ents, 0), "client")));
+	json_decref(r);
+	r = cl_call(&adm, "key.revoke", json_pack("{s:s, s:s}", "id", own,
+	    "kind", "client"));
+	ASSERT_EQ(err_code(r), PROTO_E_KEYMGMT);
+	ASSERT_CONTAINS(err_msg(r), "of this connection");
+	json_decref(r);
+	r = cl_call(&adm, "key.list", NULL);
+	ents = json_object_get(json_object_get(r, "result"),
+	    "revoked_clients");
+	ASSERT_EQ(json_array_size(ents), 1);
+	ASSERT_STREQ(json_string_value(json_object_get(json_array_get(ents,
+	    0), "id")), fpx);
+	ASSERT_GT(json_integer_value(json_object_get(json_array_get(ents, 0),
+	    "revoked")), 0);
+	json_decref(r);
+	/* x comes back with the same access key: let in, then closed. */
+	cl_dial_as(&fx, &again, s, &x);
+	fx_wait(&fx, &again.closed);
+	ASSERT_EQ(again.closed, 1);
+	cl_close(&again);
+	/* Taken back: x gets in again. */
+	r = cl_call(&v2, "key.unrevoke", json_pack("{s:s}", "id", fpx));
+	ASSERT_EQ(err_code(r), PROTO_E_FORBIDDEN);
+	json_decref(r);
+	r = cl_call(&adm, "key.unrevoke", json_pack("{s:s}", "id", fpx));
+	ASSERT_STREQ(json_string_value(json_object_get(json_object_get(r,
+	    "result"), "id")), fpx);
+	json_decref(r);
+	r = cl_call(&adm, "key.unrevoke", json_pack("{s:s}", "id", fpx));
+	ASSERT_EQ(err_code(r), PROTO_E_NOTFOUND);
+	json_decref(r);
+	cl_dial_as(&fx, &again, s, &x);
+	r = cl_call(&again, "node.info", NULL);
+	ASSERT_NOT_NULL(json_object_get(r, "result"));
+	json_decref(r);
+	/* The audit has each change and each refusal. */
+	snprintf(target, sizeof(target), "client %s", fpx);
+	r = cl_call(&adm, "audit.read", json_pack("{s:i}", "tail", 50));
+	ents = json_object_get(json_object_get(r, "result"), "entries");
+	ASSERT_NOT_NULL(find_target(ents, "key.revoke", "ok", target));
+	ASSERT_NOT_NULL(find_target(ents, "key.revoke", "failed", target));
+	ASSERT_NOT_NULL(find_target(ents, "key.unrevoke", "ok", target));
+	ASSERT_NOT_NULL(find_entry(ents, "key.unrevoke", "refused"));
+	json_decref(r);
+	cl_close(&again);
+	cl_close(&v1);
+	cl_close(&v2);
+	cl_close(&adm);
+	ovl_identity_clear(&x);
+	ovl_identity_clear(&y);
+	fx_stop(&fx);
+}
+
 /* An audit read larger than a message keeps the newest that fit. */
 static void
 test_audit_read_fits_a_message(void)
@@ -847,6 +992,7 @@ TEST_MAIN(
 	T(test_oversized_closes_only_that_conn),
 	T(test_inflight_bound_and_cleanup),
 	T(test_keys_and_audit),
+	T(test_client_revoke),
 	T(test_audit_read_fits_a_message),
 	T(test_stream_channel),
 	T(test_audit_rotation),

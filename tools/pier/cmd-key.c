@@ -1,21 +1,29 @@
 /*
- * `pier key create|list|revoke`: access keys of a node, managed through
- * an admin connection instead of a shell on the node's host.
+ * `pier key ...`: access keys and revoked client keys of a node, managed
+ * through an admin connection instead of a shell on the node's host.
  *
  *	pier key create [NODE] --name NAME --role ROLE [--json]
- *	pier key list [NODE] [--json]
- *	pier key revoke [NODE] KEY [--json]
+ *	pier key list [NODE] [--clients] [--json]
+ *	pier key revoke [NODE] KEY [--client] [--json]
+ *	pier key unrevoke [NODE] CLIENT-KEY [--json]
+ *	pier key self [--json]
  *
  * create prints the new join key alone on stdout (for scripts and for
  * pasting into `pier join` elsewhere) and a note on stderr; the node
- * shows it only this once. revoke takes a key name or id; the node
- * closes the key's connections at once.
+ * shows it only this once. revoke takes a key name or id; with --client
+ * it takes a client key instead (its fingerprint, as the audit log
+ * shows it), which shuts out that one client while the access key it
+ * used stays in use by others; unrevoke takes that back. Either way the
+ * node closes the revoked connections at once. self shows this client's
+ * own key, to hand to an admin.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sodium.h>
 
 #include "cli.h"
 #include "cli-out.h"
@@ -25,19 +33,30 @@ static int	key_main(const struct cli_cmd *, int, char **);
 const struct cli_cmd cli_cmd_key = {
 	.name = "key",
 	.main = key_main,
-	.usage = "create [NODE] --name NAME --role ROLE | list [NODE] | "
-	    "revoke [NODE] KEY",
-	.summary = "create, list or revoke a node's access keys (admin keys "
-	    "only)",
+	.usage = "create [NODE] --name NAME --role ROLE | list [NODE] "
+	    "[--clients] | revoke [NODE] KEY [--client] | unrevoke [NODE] "
+	    "CLIENT-KEY | self",
+	.summary = "create, list or revoke a node's access keys and client "
+	    "keys (admin keys only)",
 	.help =
 	    "  create [NODE] --name NAME --role ROLE\n"
 	    "              make an access key (ROLE: viewer, operator or "
 	    "admin) and\n"
 	    "              print its join key, shown only this once\n"
 	    "  list [NODE]  list the access keys (never their secrets)\n"
+	    "  list [NODE] --clients\n"
+	    "              list the revoked client keys\n"
 	    "  revoke [NODE] KEY\n"
-	    "              revoke the key with this name or id; its "
+	    "              revoke the access key with this name or id; its "
 	    "connections end\n"
+	    "  revoke [NODE] --client CLIENT-KEY\n"
+	    "              shut out one client (its key's fingerprint, as "
+	    "'pier audit'\n"
+	    "              and 'pier key self' show it) while its access key "
+	    "stays in use\n"
+	    "  unrevoke [NODE] CLIENT-KEY\n"
+	    "              let a revoked client key in again\n"
+	    "  self        show this client's own key\n"
 	    "  --json      print the node's answer as JSON\n"
 	    "NODE may be left out when only one node is joined.\n",
 };
@@ -47,6 +66,8 @@ struct key_opts {
 	const char	*name;
 	const char	*role;
 	int		 json;
+	int		 client;	/* --client */
+	int		 clients;	/* --clients */
 };
 
 /* Prints a JSON value indented. */
@@ -95,6 +116,74 @@ key_table(const json_t *keys)
 	return (err);
 }
 
+/* Prints key.list's revoked client keys as a table. */
+static int
+client_table(const json_t *clients)
+{
+	static const char *const hdr[] = { "CLIENT KEY", "REVOKED" };
+	struct cli_table	*t;
+	const json_t		*k;
+	const char		*cells[2];
+	char			 c[CLI_HUMAN_LEN];
+	size_t			 i;
+	int			 err = 0;
+
+	t = cli_table_new(hdr, 2);
+	if (t == NULL)
+		return (-ENOMEM);
+	json_array_foreach(clients, i, k) {
+		cells[0] = json_string_value(json_object_get(k, "id"));
+		cells[1] = cli_human_ago(c, json_integer_value(
+		    json_object_get(k, "revoked")), (int64_t)time(NULL));
+		if (cells[0] == NULL)
+			continue;
+		err = cli_table_add(t, cells);
+		if (err != 0)
+			break;
+	}
+	if (err == 0)
+		err = cli_table_print(t, stdout, 0);
+	cli_table_free(t);
+	return (err);
+}
+
+/* Prints the answer of a call that worked; an exit code. */
+static int
+key_print(const struct cli_cmd *self, const char *sub, const char *node,
+    const json_t *res, const struct key_opts *o)
+{
+	const char	*id = json_string_value(json_object_get(res, "id"));
+	const char	*rows = o->clients ? "revoked_clients" : "keys";
+
+	if (strcmp(sub, "list") == 0) {
+		if (o->json && cli_json_print(stdout,
+		    json_object_get(res, rows)) != 0)
+			return (cli_error(self, "cannot print the keys"));
+		if (!o->json && (o->clients ? client_table(json_object_get(res,
+		    rows)) : key_table(json_object_get(res, rows))) != 0)
+			return (cli_error(self, "cannot print the keys"));
+	} else if (o->json)
+		print_json(res);
+	else if (strcmp(sub, "create") == 0) {
+		printf("%s\n", json_string_value(json_object_get(res,
+		    "join_key")));
+		fprintf(stderr, "Created access key %s (%s, id %s) on %s. "
+		    "This join key is shown only once:\ngive it to whoever "
+		    "should join with 'pier join KEY'.\n",
+		    json_string_value(json_object_get(res, "name")),
+		    json_string_value(json_object_get(res, "role")), id, node);
+	} else if (strcmp(sub, "unrevoke") == 0)
+		printf("Client key %s may connect to %s again.\n", id, node);
+	else if (o->client)
+		printf("Revoked client key %s on %s; its connections were "
+		    "closed.\n", id, node);
+	else
+		printf("Revoked access key %s (id %s) on %s; its connections "
+		    "were closed.\n", json_string_value(json_object_get(res,
+		    "name")), id, node);
+	return (CLI_EXIT_OK);
+}
+
 /* Runs one call on the node and prints its answer; an exit code. */
 static int
 key_call(const struct cli_cmd *self, const char *sub, const char *node,
@@ -115,34 +204,10 @@ key_call(const struct cli_cmd *self, const char *sub, const char *node,
 		cli_error(self, "%s", cause != NULL ? cause : "failed");
 		goto out;
 	}
-	if (cli_rpc_call(r, method, params, 0, &res, &e) != 0) {
+	if (cli_rpc_call(r, method, params, 0, &res, &e) != 0)
 		rc = cli_rpc_fail(self, cli_rpc_node(r), &e);
-		goto out;
-	}
-	rc = CLI_EXIT_OK;
-	if (o->json && strcmp(sub, "list") == 0) {
-		if (cli_json_print(stdout, json_object_get(res, "keys")) != 0)
-			rc = cli_error(self, "cannot print the keys");
-	} else if (o->json)
-		print_json(res);
-	else if (strcmp(sub, "create") == 0) {
-		printf("%s\n", json_string_value(json_object_get(res,
-		    "join_key")));
-		fprintf(stderr, "Created access key %s (%s, id %s) on %s. "
-		    "This join key is shown only once:\ngive it to whoever "
-		    "should join with 'pier join KEY'.\n",
-		    json_string_value(json_object_get(res, "name")),
-		    json_string_value(json_object_get(res, "role")),
-		    json_string_value(json_object_get(res, "id")),
-		    cli_rpc_node(r));
-	} else if (strcmp(sub, "list") == 0) {
-		if (key_table(json_object_get(res, "keys")) != 0)
-			rc = cli_error(self, "cannot print the keys");
-	} else
-		printf("Revoked access key %s (id %s) on %s; its connections "
-		    "were closed.\n", json_string_value(json_object_get(res,
-		    "name")), json_string_value(json_object_get(res, "id")),
-		    cli_rpc_node(r));
+	else
+		rc = key_print(self, sub, cli_rpc_node(r), res, o);
 out:
 	json_decref(res);
 	cli_rpc_error_clear(&e);
@@ -150,6 +215,76 @@ out:
 	cli_ctx_close(&x);
 	free(cause);
 	return (rc);
+}
+
+/* `pier key self`: this client's key, as nodes and their audit see it. */
+static int
+key_self(const struct cli_cmd *self, const struct key_opts *o)
+{
+	struct cli_ctx	 x;
+	char		 fp[OVL_FINGERPRINT_SIZE], hex[2 * OVL_KEY_LEN + 1];
+	char		*cause = NULL;
+	json_t		*v;	/* owned */
+
+	if (cli_ctx_open(&x, &cause) != 0) {
+		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		free(cause);
+		cli_ctx_close(&x);
+		return (CLI_EXIT_FAIL);
+	}
+	ovl_fingerprint(x.id.pub, fp);
+	sodium_bin2hex(hex, sizeof(hex), x.id.pub, OVL_KEY_LEN);
+	cli_ctx_close(&x);
+	if (!o->json) {
+		printf("%s\n", fp);
+		fprintf(stderr, "This client's key (public key %s).\nAn admin "
+		    "revokes it with 'pier key revoke --client %s'.\n", hex,
+		    fp);
+		return (CLI_EXIT_OK);
+	}
+	v = json_pack("{s:s, s:s}", "id", fp, "public_key", hex);
+	if (v == NULL)
+		return (cli_error(self, "out of memory"));
+	print_json(v);
+	json_decref(v);
+	return (CLI_EXIT_OK);
+}
+
+/* Checks the positionals of sub and makes its call; an exit code. */
+static int
+key_run(const struct cli_cmd *self, const char *sub, int npos,
+    char **pos, const struct key_opts *o)
+{
+	const char	*node = NULL;
+	int		 create = strcmp(sub, "create") == 0;
+	int		 revoke = strcmp(sub, "revoke") == 0;
+	int		 one = revoke || strcmp(sub, "unrevoke") == 0;
+
+	if ((!create && (o->name != NULL || o->role != NULL)) ||
+	    (o->client && !revoke) ||
+	    (o->clients && strcmp(sub, "list") != 0))
+		return (cli_usage(self));
+	if (strcmp(sub, "self") == 0)
+		return (npos == 0 ? key_self(self, o) : cli_usage(self));
+	if (one) {
+		if (npos < 1 || npos > 2)
+			return (cli_usage(self));
+		node = npos == 2 ? pos[0] : NULL;
+		return (key_call(self, sub, node, revoke && o->client ?
+		    json_pack("{s:s, s:s}", "id", pos[npos - 1], "kind",
+		    "client") : json_pack("{s:s}", "id", pos[npos - 1]), o));
+	}
+	if (npos > 1)
+		return (cli_usage(self));
+	node = npos == 1 ? pos[0] : NULL;
+	if (!create)
+		return (key_call(self, sub, node, NULL, o));
+	if (o->name == NULL || o->role == NULL) {
+		cli_error(self, "create needs --name NAME and --role ROLE");
+		return (CLI_EXIT_USAGE);
+	}
+	return (key_call(self, sub, node, json_pack("{s:s, s:s}", "name",
+	    o->name, "role", o->role), o));
 }
 
 /* `pier key SUB ...`. */
@@ -160,22 +295,29 @@ key_main(const struct cli_cmd *self, int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "role", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "client", no_argument, NULL, 'c' },
+		{ "clients", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const char *const subs[] = { "create", "list", "revoke",
+	    "unrevoke", "self" };
 	struct key_opts	 o;
-	const char	*sub, *node = NULL, *key = NULL;
-	int		 ch, npos;
+	const char	*sub;
+	size_t		 i;
+	int		 ch;
 
 	if (argc < 2)
 		return (cli_usage(self));
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return (cli_help(self));
 	sub = argv[1];
-	if (strcmp(sub, "create") != 0 && strcmp(sub, "list") != 0 &&
-	    strcmp(sub, "revoke") != 0) {
-		cli_error(self, "unknown subcommand %s: expected create, list "
-		    "or revoke", sub);
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (strcmp(sub, subs[i]) == 0)
+			break;
+	if (i == sizeof(subs) / sizeof(subs[0])) {
+		cli_error(self, "unknown subcommand %s: expected create, list, "
+		    "revoke, unrevoke or self", sub);
 		return (CLI_EXIT_USAGE);
 	}
 	memset(&o, 0, sizeof(o));
@@ -193,33 +335,17 @@ key_main(const struct cli_cmd *self, int argc, char **argv)
 		case 'j':
 			o.json = 1;
 			break;
+		case 'c':
+			o.client = 1;
+			break;
+		case 'C':
+			o.clients = 1;
+			break;
 		case 'h':
 			return (cli_help(self));
 		default:
 			return (cli_usage(self));
 		}
 	}
-	npos = argc - optind;
-	if (strcmp(sub, "revoke") == 0) {
-		if (npos < 1 || npos > 2 || o.name != NULL || o.role != NULL)
-			return (cli_usage(self));
-		node = npos == 2 ? argv[optind] : NULL;
-		key = argv[optind + npos - 1];
-		return (key_call(self, sub, node, json_pack("{s:s}", "id", key),
-		    &o));
-	}
-	if (npos > 1)
-		return (cli_usage(self));
-	node = npos == 1 ? argv[optind] : NULL;
-	if (strcmp(sub, "list") == 0) {
-		if (o.name != NULL || o.role != NULL)
-			return (cli_usage(self));
-		return (key_call(self, sub, node, NULL, &o));
-	}
-	if (o.name == NULL || o.role == NULL) {
-		cli_error(self, "create needs --name NAME and --role ROLE");
-		return (CLI_EXIT_USAGE);
-	}
-	return (key_call(self, sub, node, json_pack("{s:s, s:s}", "name",
-	    o.name, "role", o.role), &o));
+	return (key_run(self, sub, argc - optind, argv + optind, &o));
 }
