@@ -216,21 +216,52 @@ client_cmd() {
 	esac
 }
 
-# 1. Echo and bulk output.
-: >"$tmp/results"
-for r in $(seq "$rounds"); do
-	for c in ${clients//,/ }; do
-		mapfile -t cmd < <(client_cmd "$c") || exit 2
-		[ ${#cmd[@]} -gt 0 ] || exit 2
+# ensure_container: the engine answers and the container runs (the shared
+# engine may have been restarted by another test, which stops it); says
+# so when it had to start it again.
+ensure_container() {
+	local i
+	for i in $(seq 60); do
+		docker version >/dev/null 2>&1 && break
+		sleep 1
+	done
+	[ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" = \
+	    true ] && return 0
+	echo "  (the container was not running, dockerd started at" \
+		"$(ps -o lstart= -C dockerd | head -1); starting it again)"
+	echo restart >>"$tmp/restarts"
+	docker start "$name" >/dev/null
+}
+# bench CLIENT ROUND: one bench-shell.py run; appends "ROUND CLIENT JSON"
+# to $tmp/results. A run that fails because the engine went away is
+# tried once more.
+bench() {
+	local c=$1 r=$2 try out cmd
+	mapfile -t cmd < <(client_cmd "$c")
+	[ ${#cmd[@]} -gt 0 ] || exit 2
+	for try in 1 2; do
+		ensure_container || return 1
 		if out=$(timeout 900 python3 "$here/bench-shell.py" \
 		    --keys "$keys" --mib "$mibs" -- "${cmd[@]}" \
 		    2>"$tmp/err"); then
 			echo "$r $c $out" >>"$tmp/results"
-			echo "round $r $c: $out" | cut -c1-200
-		else
-			echo "round $r $c: FAILED: $(tail -3 "$tmp/err" |
-				tr '\n' ' ')" | tee -a "$tmp/failed"
+			python3 -c 'import json, sys
+j = json.loads(sys.argv[3])
+print("round %s %-10s echo median %5d us, p99 %6d us; %d MiB in %.2f s"
+    % (sys.argv[1], sys.argv[2], j["echo_median_us"], j["echo_p99_us"],
+    j["mib"], j["seconds"]))' "$r" "$c" "$out"
+			return 0
 		fi
+		echo "round $r $c: FAILED (try $try): $(tail -1 "$tmp/err")" |
+			tee -a "$tmp/failed"
+	done
+}
+
+# 1. Echo and bulk output.
+: >"$tmp/results"
+for r in $(seq "$rounds"); do
+	for c in ${clients//,/ }; do
+		bench "$c" "$r"
 	done
 done
 
@@ -242,6 +273,7 @@ open_sessions() {
 nsessions() { "$pier" sessions b1 2>/dev/null | awk 'NR > 1' | wc -l; }
 
 if [ "$nsess" -gt 0 ]; then
+	ensure_container || exit 1
 	# One session first, killed again: the node's first session loads
 	# what every later one shares (libvterm's tables, curl's handles).
 	open_sessions 1 || exit 1
@@ -272,4 +304,6 @@ python3 "$here/bench-term-util.py" report "$tmp/results" "$keys" "$mibs"
 [ "$nsess" -eq 0 ] || python3 "$here/bench-term-util.py" memory \
 	"$nsess" "$screen" "$rss0" "$anon0" "$heap0" "$rss1" "$anon1" \
 	"$heap1" "$rss2" "$anon2" "$heap2"
+[ ! -s "$tmp/restarts" ] || echo "the container had to be started" \
+	"again $(wc -l <"$tmp/restarts") times (engine restarts)"
 [ ! -s "$tmp/failed" ] || { echo; cat "$tmp/failed"; exit 1; }
