@@ -7,6 +7,16 @@
  * file only moves bytes between them and a uv_stream_t, so another byte
  * transport (a relayed stream, reliable UDP) can carry them later.
  *
+ * Memory: a connection that is quiet holds no buffer. The read buffer is
+ * taken when bytes arrive; frames are pulled from the mux straight into a
+ * write request sized to what the mux has ready and sealed there in
+ * place, and the last finished request is kept as a spare for the next.
+ * While bytes move the buffers stay, so a stream does not take and give
+ * back 64 KiB per read or write (the allocator would hand the pages back
+ * to the system and fault them in again); once nothing was read or
+ * written for QUIET_MS the timer gives the read buffer, the spare and
+ * the record decoder's buffer back.
+ *
  * Handshake: the client sends message 1 and waits for message 2; the
  * node reads message 1 within the handshake timeout and asks its owner
  * (server.c) to answer it. A refused or malformed message 1 closes the
@@ -30,18 +40,34 @@
 
 #define READ_BUF	(64 * 1024)
 #define BATCH_RECORDS	4		/* records per write request */
+#define BATCH_MIN	256		/* smallest frame room of a write */
+#define QUIET_MS	250		/* no I/O this long: buffers go back */
 
 /* A write request with its bytes. */
 struct wreq {
 	uv_write_t		 req;
 	struct ovl_conn		*c;
 	size_t			 len;
+	size_t			 cap;		/* bytes of data */
 	uint8_t			 data[];
 };
 
 static void conn_flush(struct ovl_conn *);
 static void conn_end(struct ovl_conn *, int, const char *, int, uint32_t);
 static void arm_timer(struct ovl_conn *);
+static void note_busy(struct ovl_conn *);
+
+/* Allocates a write request with room for cap bytes. */
+static struct wreq *
+wreq_new(size_t cap)
+{
+	struct wreq *w;
+
+	w = malloc(sizeof *w + cap);
+	if (w != NULL)
+		w->cap = cap;
+	return (w);
+}
 
 /* Makes a connection. */
 int
@@ -93,10 +119,7 @@ conn_free(struct ovl_conn *c)
 	ovl_hs_client_free(c->hs);
 	ovl_rec_clear(&c->rec);
 	free(c->rbuf);
-	if (c->ptbuf != NULL) {
-		sodium_memzero(c->ptbuf, OVL_REC_PT_MAX);
-		free(c->ptbuf);
-	}
+	free(c->spare);
 	sodium_memzero(c, sizeof *c);
 	free(c);
 }
@@ -184,7 +207,13 @@ on_written(uv_write_t *req, int status)
 
 	c->inflight -= w->len;
 	c->last_wdone = uv_now(c->loop);
-	free(w);
+	if (c->state == CONN_OPEN && (c->spare == NULL ||
+	    c->spare->cap < w->cap)) {
+		free(c->spare);		/* the larger one is the spare */
+		c->spare = w;
+		note_busy(c);
+	} else
+		free(w);
 	if (status < 0 && c->state != CONN_CLOSING)
 		conn_end(c, status, "write failed", 0, 0);
 	else if (c->state == CONN_CLOSING) {
@@ -218,24 +247,56 @@ write_req(struct ovl_conn *c, struct wreq *w, size_t len)
 	return (0);
 }
 
-/* Seals up to BATCH_RECORDS records from the mux into one write. */
+/*
+ * Bytes of a write for est bytes of frames: BATCH_RECORDS records at
+ * most, each with room for its header, tag, a rekey record and one frame
+ * header more (a record's end may split a frame).
+ */
+static size_t
+batch_room(size_t est)
+{
+	size_t nrec;
+
+	if (est < BATCH_MIN)
+		est = BATCH_MIN;
+	if (est > BATCH_RECORDS * OVL_REC_PT_MAX)
+		est = BATCH_RECORDS * OVL_REC_PT_MAX;
+	nrec = (est + OVL_REC_PT_MAX - 1) / OVL_REC_PT_MAX;
+	return (est + nrec * (OVL_REC_SEAL_MAX(0) + OVL_MUX_HDR));
+}
+
+/*
+ * Pulls up to BATCH_RECORDS records of frames from the mux into one
+ * write, each sealed where it lies.
+ */
 static int
 flush_batch(struct ovl_conn *c)
 {
 	struct wreq *w;
-	size_t off = 0, n, m;
+	size_t off = 0, room, cap, n, m;
 	int i, rc;
 
-	w = malloc(sizeof *w + BATCH_RECORDS *
-	    OVL_REC_SEAL_MAX(OVL_REC_PT_MAX));
-	if (w == NULL)
-		return (-ENOMEM);
+	room = batch_room(ovl_mux_pending_bytes(c->mux));
+	if (c->spare != NULL && c->spare->cap >= room) {
+		w = c->spare;
+		c->spare = NULL;
+		room = w->cap;
+	} else {
+		w = wreq_new(room);
+		if (w == NULL)
+			return (-ENOMEM);
+	}
 	for (i = 0; i < BATCH_RECORDS; i++) {
-		n = ovl_mux_pull(c->mux, c->ptbuf, OVL_REC_PT_MAX);
+		if (room - off < OVL_REC_SEAL_MAX(0) + OVL_MUX_HDR + 1)
+			break;
+		cap = room - off - OVL_REC_SEAL_MAX(0);
+		if (cap > OVL_REC_PT_MAX)
+			cap = OVL_REC_PT_MAX;
+		n = ovl_mux_pull(c->mux, w->data + off + OVL_REC_HDR, cap);
 		if (n == 0)
 			break;
-		rc = ovl_rec_seal(&c->rec, uv_now(c->loop), c->ptbuf, n,
-		    w->data + off, &m);
+		rc = ovl_rec_seal_inplace(&c->rec, uv_now(c->loop),
+		    w->data + off, n, &m);
 		if (rc != 0) {
 			free(w);
 			return (rc);
@@ -443,9 +504,6 @@ go_open(struct ovl_conn *c, struct ovl_session *s)
 {
 	int rc;
 
-	c->ptbuf = malloc(OVL_REC_PT_MAX);
-	if (c->ptbuf == NULL)
-		return (-ENOMEM);
 	rc = ovl_mux_new(&c->mux, c->dialer, &c->lim.mux, &conn_mux_cbs, c);
 	if (rc != 0)
 		return (rc);
@@ -455,6 +513,7 @@ go_open(struct ovl_conn *c, struct ovl_session *s)
 	c->last_rx = uv_now(c->loop);
 	c->last_tx = c->last_rx;
 	c->last_wdone = c->last_rx;
+	c->last_io = c->last_rx;
 	arm_timer(c);
 	if (c->ops != NULL && c->ops->opened != NULL)
 		c->ops->opened(c);
@@ -478,7 +537,7 @@ node_msg1(struct ovl_conn *c, const uint8_t *msg, size_t len)
 		ovl__conn_abort(c, rc, why);
 		return;
 	}
-	w = malloc(sizeof *w + OVL_REC_HDR + OVL_HS_MAX);
+	w = wreq_new(OVL_REC_HDR + OVL_HS_MAX);
 	if (w != NULL && ovl_rec_put_hs(reply, rlen, w->data, &n) != 0) {
 		free(w);
 		w = NULL;
@@ -518,7 +577,7 @@ client_msg2(struct ovl_conn *c, const uint8_t *msg, size_t len)
 		ovl__conn_abort(c, rc, "out of memory");
 }
 
-/* Gives libuv the read buffer. */
+/* Gives libuv the read buffer, taking one if the connection was quiet. */
 static void
 on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
@@ -546,8 +605,12 @@ conn_input(struct ovl_conn *c, const uint8_t *p, size_t len)
 		len -= used;
 		if (rc != 0) {
 			if (c->state == CONN_HS)
-				ovl__conn_abort(c, rc,
+				ovl__conn_abort(c, rc, rc == -ENOMEM ?
+				    "out of memory" :
 				    "malformed handshake message");
+			else if (rc == -ENOMEM)
+				conn_end(c, rc, "out of memory", 1,
+				    OVL_GA_INTERNAL);
 			else
 				conn_end(c, rc, rc == -EBADMSG ?
 				    "a record failed to decrypt" :
@@ -572,6 +635,37 @@ conn_input(struct ovl_conn *c, const uint8_t *p, size_t len)
 			return;
 		}
 	}
+}
+
+/* Tells whether the connection holds buffers that quiet gives back. */
+static int
+holds_buffers(const struct ovl_conn *c)
+{
+	return (c->rbuf != NULL || c->spare != NULL ||
+	    ovl_rec_held(&c->rec) > 0);
+}
+
+/*
+ * Gives the buffers of a quiet connection back (the decoder keeps its
+ * own while a record is only partly here).
+ */
+static void
+release_buffers(struct ovl_conn *c)
+{
+	free(c->rbuf);
+	c->rbuf = NULL;
+	free(c->spare);
+	c->spare = NULL;
+	ovl_rec_trim(&c->rec);
+}
+
+/* Bytes moved: make sure the timer comes back to give buffers back. */
+static void
+note_busy(struct ovl_conn *c)
+{
+	c->last_io = uv_now(c->loop);
+	if (!c->quiet_armed && c->state == CONN_OPEN)
+		arm_timer(c);
 }
 
 /* Bytes (or the end) from the stream. */
@@ -605,6 +699,7 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		conn_input(c, (const uint8_t *)buf->base, (size_t)nread);
 		if (c->flush_again && c->state == CONN_OPEN)
 			conn_flush(c);
+		note_busy(c);
 	}
 	ovl_conn_unref(c, "read");
 }
@@ -617,7 +712,7 @@ send_rekey(struct ovl_conn *c)
 	size_t n;
 	int rc;
 
-	w = malloc(sizeof *w + OVL_REC_SEAL_MAX(0));
+	w = wreq_new(OVL_REC_SEAL_MAX(0));
 	if (w == NULL)
 		return;
 	rc = ovl_rec_seal_rekey(&c->rec, uv_now(c->loop), w->data, &n);
@@ -663,6 +758,8 @@ on_timer(uv_timer_t *t)
 			c->last_tx = now;	/* even if no ping fits */
 			(void)ovl__conn_send_ping(c, NULL, NULL);
 		}
+		if (c->state == CONN_OPEN && now >= c->last_io + QUIET_MS)
+			release_buffers(c);
 		break;
 	case CONN_CLOSING:
 		close_handles(c);
@@ -692,6 +789,11 @@ arm_timer(struct ovl_conn *c)
 			next = c->last_wdone + c->lim.stall_ms;
 		if (ovl_rec_deadline(&c->rec) < next)
 			next = ovl_rec_deadline(&c->rec);
+		/* a deadline passed means all that could go went */
+		c->quiet_armed = holds_buffers(c) &&
+		    c->last_io + QUIET_MS > now;
+		if (c->quiet_armed && c->last_io + QUIET_MS < next)
+			next = c->last_io + QUIET_MS;
 		break;
 	default:
 		next = c->linger_until;
@@ -731,7 +833,7 @@ ovl__conn_start_client(struct ovl_conn *c, const struct ovl_identity *id,
 	    ovl__wall_ms(), msg1, &len);
 	if (rc != 0)
 		return (rc);
-	w = malloc(sizeof *w + OVL_REC_HDR + OVL_HS_MSG_MAX);
+	w = wreq_new(OVL_REC_HDR + OVL_HS_MSG_MAX);
 	if (w == NULL)
 		return (-ENOMEM);
 	rc = ovl_rec_put_hs(msg1, len, w->data, &n);

@@ -73,6 +73,32 @@ ovl_mux_pending(const struct ovl_mux *m)
 	return (0);
 }
 
+/*
+ * About the plaintext bytes pulls would give now, frame headers included:
+ * what to allocate for them. Exact unless a record's end splits a frame.
+ */
+size_t
+ovl_mux_pending_bytes(const struct ovl_mux *m)
+{
+	const struct ovl_chan *c;
+	size_t n, d;
+
+	if (m->dead || m->goaway_sent)
+		return (0);
+	n = (m->npings + m->npongs) * OVL_MUX_HDR;
+	if (m->goaway_out)
+		n += OVL_MUX_HDR + 4 + strlen(m->goaway_reason);
+	for (c = m->head; c != NULL; c = c->next) {
+		if (chan_ctl(c))
+			n += OVL_MUX_HDR;
+		if (!chan_ready(c))
+			continue;
+		d = c->sendq.bytes < c->credit ? c->sendq.bytes : c->credit;
+		n += d + OVL_MUX_HDR * (d / CHUNK_MAX + 1);
+	}
+	return (n);
+}
+
 /* Writes one channel's control frame (SYN, ACK, grant or RST). */
 static size_t
 put_ctl(struct ovl_chan *c, uint8_t *p)

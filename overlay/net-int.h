@@ -50,6 +50,9 @@ struct ping_wait {
 	void		*arg;
 };
 
+/* A write request with its bytes (conn.c). */
+struct wreq;
+
 /* One connection: handles, record and mux state, timers, owner. */
 struct ovl_conn {
 	uv_loop_t		*loop;
@@ -66,13 +69,15 @@ struct ovl_conn {
 	struct ovl_limits	 lim;
 	struct ovl_rec		 rec;
 	struct ovl_mux		*mux;
-	uint8_t			*rbuf;		/* read buffer */
-	uint8_t			*ptbuf;		/* one record's plaintext */
+	uint8_t			*rbuf;		/* read buffer, NULL when quiet */
+	struct wreq		*spare;		/* a finished write's buffer */
+	int			 quiet_armed;	/* the timer will free them */
 	struct ovl_hs_client	*hs;
 	uint64_t		 hs_deadline;
 	uint64_t		 last_rx;	/* loop ms of the last read */
 	uint64_t		 last_tx;	/* ... of the last write queued */
 	uint64_t		 last_wdone;	/* ... of the last write done */
+	uint64_t		 last_io;	/* ... of the last bytes moved */
 	uint64_t		 linger_until;
 	size_t			 inflight;	/* bytes queued to the stream */
 	int			 flushing;

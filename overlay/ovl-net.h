@@ -57,6 +57,9 @@ struct ovl_rec_budget {
  * Record state of one connection: both CipherStates, the send budget and
  * the incremental decoder. Before ovl_rec_start it reads and writes
  * handshake messages (length-prefixed cleartext of at most OVL_HS_MAX).
+ * The decoder holds a buffer only while it has something in it: a
+ * message split across inputs (sized to that message) or the plaintext
+ * it last returned; ovl_rec_trim gives it back when the input is quiet.
  */
 struct ovl_rec {
 	struct ovl_cipher	 tx;		/* wiped by clear */
@@ -71,7 +74,10 @@ struct ovl_rec {
 	size_t			 max_len;	/* current bound on a length */
 	size_t			 need;		/* length of the message being read */
 	size_t			 have;		/* bytes of it (header included) */
-	uint8_t			*buf;		/* OVL_REC_MAX + header bytes */
+	uint8_t			 hdr[OVL_REC_HDR];	/* its length header */
+	uint8_t			*buf;		/* a split message, a plaintext */
+	size_t			 cap;		/* bytes of buf (0: none) */
+	size_t			 dirty;		/* bytes of buf written, to wipe */
 	int			 keyed;		/* 1 after ovl_rec_start */
 	int			 err;		/* sticky fatal error */
 };
@@ -96,6 +102,13 @@ int ovl_rec_put_hs(const uint8_t *msg, size_t len, uint8_t *out,
  */
 int ovl_rec_seal(struct ovl_rec *r, uint64_t now_ms, const uint8_t *pt,
     size_t len, uint8_t *out, size_t *outlen) WARN_UNUSED_RESULT;
+/*
+ * Seals in place: the len plaintext bytes sit at buf + OVL_REC_HDR and buf
+ * has room for OVL_REC_SEAL_MAX(len). The records (a rekey record first
+ * if the budget is spent) start at buf. Errors as ovl_rec_seal.
+ */
+int ovl_rec_seal_inplace(struct ovl_rec *r, uint64_t now_ms, uint8_t *buf,
+    size_t len, size_t *outlen) WARN_UNUSED_RESULT;
 /* Writes a rekey record now (OVL_REC_SEAL_MAX(0) bytes) and rekeys. */
 int ovl_rec_seal_rekey(struct ovl_rec *r, uint64_t now_ms, uint8_t *out,
     size_t *outlen) WARN_UNUSED_RESULT;
@@ -104,13 +117,21 @@ uint64_t ovl_rec_deadline(const struct ovl_rec *r);
 /*
  * Consumes input bytes. Sets *used to the bytes taken; when a whole
  * message completed, *msg and *msglen point at its plaintext (valid until
- * the next call) and the call returns, so leftover bytes can be fed again
- * (possibly after ovl_rec_start). Rekey records are consumed here and
- * never returned. Errors are fatal and sticky: -EBADMSG (forged or
- * damaged), -EMSGSIZE (length out of bounds), -EOVERFLOW.
+ * the next call or ovl_rec_trim) and the call returns, so leftover bytes
+ * can be fed again (possibly after ovl_rec_start). Rekey records are
+ * consumed here and never returned. Errors are fatal and sticky: -EBADMSG
+ * (forged or damaged), -EMSGSIZE (length out of bounds), -EOVERFLOW,
+ * -ENOMEM (not sticky: feed the same bytes again).
  */
 int ovl_rec_feed(struct ovl_rec *r, const uint8_t *in, size_t len,
     size_t *used, const uint8_t **msg, size_t *msglen) WARN_UNUSED_RESULT;
+/*
+ * Wipes and frees the decoder's buffer unless part of a message is in
+ * it; the last message returned is gone. Call when the input is quiet.
+ */
+void ovl_rec_trim(struct ovl_rec *r);
+/* Bytes the decoder holds allocated now (0 when quiet). */
+size_t ovl_rec_held(const struct ovl_rec *r);
 
 /* mux.c */
 
@@ -206,6 +227,8 @@ size_t ovl_mux_pull(struct ovl_mux *m, uint8_t *buf, size_t cap);
 void ovl_mux_pulled(struct ovl_mux *m);
 /* Tells whether ovl_mux_pull has something to give. */
 int ovl_mux_pending(const struct ovl_mux *m);
+/* About how many bytes (frame headers too) pulls would give now. */
+size_t ovl_mux_pending_bytes(const struct ovl_mux *m);
 /* Queues a ping with an opaque value; -ENOBUFS if too many wait. */
 int ovl_mux_ping(struct ovl_mux *m, uint32_t value) WARN_UNUSED_RESULT;
 /* Queues a go-away; later channel writes and opens fail with -EPIPE. */

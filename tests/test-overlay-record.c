@@ -2,7 +2,8 @@
  * The record layer: framing of handshake messages, records fed in every
  * chunking down to one byte, tampering and bad lengths are fatal and
  * sticky, rekey at the same point on both sides by budget and by time,
- * and a nonce that is never wrapped.
+ * a nonce that is never wrapped, a decoder that holds memory only while
+ * a record is under way, and sealing in place.
  */
 #include <errno.h>
 
@@ -335,7 +336,109 @@ test_replay(void)
 	ovl_rec_clear(&b);
 }
 
+/*
+ * The decoder holds a buffer only while it has something: none after
+ * init, one sized to the record (not to the largest) while a record is
+ * split, kept by trim until that record is whole, none after trim.
+ */
+static void
+test_buffer_held(void)
+{
+	static uint8_t big[OVL_REC_PT_MAX], wire[OVL_REC_SEAL_MAX(
+	    OVL_REC_PT_MAX)];
+	struct ovl_rec a, b;
+	const uint8_t *msg;
+	uint8_t small[OVL_REC_SEAL_MAX(100)];
+	size_t n, sn, used, msglen, i;
+
+	pair(&a, &b, NULL);
+	ASSERT_EQ(ovl_rec_held(&a), 0);
+	ASSERT_EQ(ovl_rec_held(&b), 0);
+	for (i = 0; i < sizeof big; i++)
+		big[i] = (uint8_t)(i * 7);
+	memset(small, 0, sizeof small);
+	ASSERT_OK(ovl_rec_seal(&a, 0, big, 100, small, &sn));
+	/* split after 50 bytes: a buffer for this record, not 64 KiB */
+	ASSERT_OK(ovl_rec_feed(&b, small, 50, &used, &msg, &msglen));
+	ASSERT_EQ(used, 50);
+	ASSERT_NULL(msg);
+	ASSERT_GT(ovl_rec_held(&b), 100);
+	ASSERT(ovl_rec_held(&b) <= 256);
+	ovl_rec_trim(&b);		/* half a record: kept */
+	ASSERT_GT(ovl_rec_held(&b), 0);
+	ASSERT_OK(ovl_rec_feed(&b, small + 50, sn - 50, &used, &msg,
+	    &msglen));
+	ASSERT_EQ(msglen, 100);
+	ASSERT_MEMEQ(msg, big, 100);
+	ovl_rec_trim(&b);
+	ASSERT_EQ(ovl_rec_held(&b), 0);
+	/* a header alone needs no buffer */
+	ASSERT_OK(ovl_rec_seal(&a, 0, big, sizeof big, wire, &n));
+	ASSERT_OK(ovl_rec_feed(&b, wire, 1, &used, &msg, &msglen));
+	ovl_rec_trim(&b);
+	ASSERT_EQ(ovl_rec_held(&b), 0);
+	/* a whole largest record in one input opens straight from it */
+	ASSERT_OK(ovl_rec_feed(&b, wire + 1, n - 1, &used, &msg, &msglen));
+	ASSERT_EQ(used, n - 1);
+	ASSERT_EQ(msglen, sizeof big);
+	ASSERT_MEMEQ(msg, big, sizeof big);
+	ASSERT(ovl_rec_held(&b) <= 65536);
+	ovl_rec_trim(&b);
+	ASSERT_EQ(ovl_rec_held(&b), 0);
+	ovl_rec_clear(&a);
+	ovl_rec_clear(&b);
+}
+
+/*
+ * Sealing in place gives the bytes ovl_rec_seal gives, and when the
+ * budget is spent it puts the rekey record first, as ovl_rec_seal does.
+ */
+static void
+test_seal_inplace(void)
+{
+	static const size_t sizes[] = { 0, 1, 100, 4096, OVL_REC_PT_MAX };
+	static uint8_t pt[OVL_REC_PT_MAX];
+	static uint8_t w1[OVL_REC_SEAL_MAX(OVL_REC_PT_MAX)];
+	static uint8_t w2[OVL_REC_SEAL_MAX(OVL_REC_PT_MAX)];
+	static uint8_t out[2 * OVL_REC_PT_MAX];
+	struct ovl_rec_budget bud = { 0, 3, 0 };	/* rekey every 3 */
+	struct ovl_rec a, a2, b, unused;
+	uint8_t frame[OVL_MUX_HDR] = { OVL_MUX_VERSION, OVL_FT_REKEY };
+	size_t n1, n2, outlen, i, k;
+
+	for (i = 0; i < sizeof pt; i++)
+		pt[i] = (uint8_t)(i % 253);
+	pair(&a, &b, &bud);		/* b reads what a (and a2) seal */
+	pair(&a2, &unused, &bud);	/* a2 seals as a does */
+	ovl_rec_clear(&unused);
+	for (k = 0; k < 4; k++) {
+		for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+			ASSERT_OK(ovl_rec_seal(&a, 0, pt, sizes[i], w1, &n1));
+			memcpy(w2 + OVL_REC_HDR, pt, sizes[i]);
+			ASSERT_OK(ovl_rec_seal_inplace(&a2, 0, w2, sizes[i],
+			    &n2));
+			ASSERT_EQ(n2, n1);
+			ASSERT_MEMEQ(w2, w1, n1);
+			ASSERT_EQ(feed_all(&b, w2, n2, 1000, out, &outlen), 1);
+			ASSERT_EQ(outlen, sizes[i]);
+			ASSERT_MEMEQ(out, pt, sizes[i]);
+		}
+	}
+	ASSERT_GT(a2.rekeys_tx, 4);
+	ASSERT_EQ(b.rekeys_rx, a2.rekeys_tx);
+	memcpy(w2 + OVL_REC_HDR, frame, sizeof frame);
+	ASSERT_EQ(ovl_rec_seal_inplace(&a2, 0, w2, sizeof frame, &n2),
+	    -EINVAL);
+	memcpy(w2 + OVL_REC_HDR, pt, 10);
+	ASSERT_EQ(ovl_rec_seal_inplace(&a2, 0, w2, OVL_REC_PT_MAX + 1, &n2),
+	    -EMSGSIZE);
+	ovl_rec_clear(&a);
+	ovl_rec_clear(&a2);
+	ovl_rec_clear(&b);
+}
+
 TEST_MAIN(T(test_hs_framing), T(test_hs_then_records), T(test_chunks),
     T(test_tamper), T(test_bad_lengths), T(test_rekey_records),
     T(test_rekey_bytes_time), T(test_rekey_lookalike),
-    T(test_nonce_never_wraps), T(test_replay))
+    T(test_nonce_never_wraps), T(test_replay), T(test_buffer_held),
+    T(test_seal_inplace))
