@@ -279,14 +279,30 @@ void	 cli_link_close(struct cli_link *l);
 
 /* The rows of a list sorted by their "name", as docker lists them (new). */
 json_t	*cli_rows_by_name(const json_t *rows);
+
+#define CLI_LIST_COLS_MAX	8	/* columns of a list table */
+#define CLI_LIST_BUF		64	/* scratch for a row's cells */
+
+/* What one family's list command shows; the rest is cli_list_main's. */
+struct cli_list_spec {
+	const char		 *method;	/* "volume.list" */
+	const char		 *key;		/* the answer's array */
+	const char *const	 *hdr;		/* ncols column headers */
+	size_t			  ncols;
+	size_t			  quiet_col;	/* the column -q prints */
+	int			  no_trunc;	/* takes --no-trunc */
+	/* Fills cells from row; buf (CLI_LIST_BUF) may hold one. */
+	void			(*cells)(const json_t *row, int no_trunc,
+				    const char **cells, char *buf);
+};
+
 /*
- * Calls method (no parameters) on l and sets *rows to the answer's array
- * key sorted by name (new); CLI_EXIT_OK with *rows NULL when out of
- * memory. An exit code.
+ * `pier FAMILY ls [NODE] [-q] [--no-trunc] [--json]`: the node's rows by
+ * name, as a table of spec's columns, its quiet column alone (-q), or
+ * JSON; an exit code.
  */
-int	 cli_list_call(const struct cli_cmd *self, struct cli_link *l,
-	    const char *method, const char *key, json_t **rows)
-	    WARN_UNUSED_RESULT;
+int	 cli_list_main(const struct cli_cmd *self, int argc, char **argv,
+	    const struct cli_list_spec *spec);
 /*
  * `pier FAMILY inspect [NODE] NAME` (argv[0] is "inspect"): prints
  * method's answer for {id: NAME} as indented JSON; an exit code.

@@ -4,7 +4,6 @@
  * `pier network ls|inspect` for the same list and the engine's inspect
  * object. NODE may be left out when one node is joined.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,89 +35,33 @@ const struct cli_cmd cli_cmd_network = {
 	    "  inspect  [NODE] NETWORK: the engine's inspect object\n",
 };
 
+/* One network's cells: NETWORK ID (short unless --no-trunc), NAME, ... */
+static void
+network_cells(const json_t *nw, int no_trunc, const char **cells, char *buf)
+{
+	const char	*id = json_string_value(json_object_get(nw, "id"));
+
+	if (id == NULL)
+		id = "";
+	cells[0] = no_trunc ? id : cli_short_id(buf, id);
+	cells[1] = json_string_value(json_object_get(nw, "name"));
+	cells[2] = json_string_value(json_object_get(nw, "driver"));
+	cells[3] = json_string_value(json_object_get(nw, "scope"));
+}
+
 /* `pier networks` and `pier network ls`. */
 static int
 networks_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "no-trunc", no_argument, NULL, 'T' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	static const char *const hdr[] = { "NETWORK ID", "NAME", "DRIVER",
 	    "SCOPE" };
-	struct cli_link		 l;
-	struct cli_table	*t = NULL;
-	const json_t		*nets, *nw;
-	const char		*cells[4], *id;
-	char			 sid[CLI_SHORT_ID + 1];
-	json_t			*res = NULL;	/* owned */
-	size_t			 i;
-	int			 ch, quiet = 0, no_trunc = 0, json = 0, rc;
-	int			 err = 0;
+	static const struct cli_list_spec spec = {
+		.method = "network.list", .key = "networks",
+		.hdr = hdr, .ncols = 4, .quiet_col = 0, .no_trunc = 1,
+		.cells = network_cells,
+	};
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-		if (ch == 'q')
-			quiet = 1;
-		else if (ch == 'T')
-			no_trunc = 1;
-		else if (ch == 'j')
-			json = 1;
-		else if (ch == 'h')
-			return (cli_help(self));
-		else
-			return (cli_usage(self));
-	}
-	if (argc - optind > 1)
-		return (cli_usage(self));
-	rc = cli_link_open(self, &l, optind < argc ? argv[optind] : NULL);
-	if (rc != CLI_EXIT_OK)
-		return (rc);
-	rc = cli_list_call(self, &l, "network.list", "networks", &res);
-	nets = res;
-	if (rc != CLI_EXIT_OK)
-		goto out;
-	if (res == NULL) {
-		err = -1;
-		goto out;
-	}
-	if (json) {
-		err = cli_json_print(stdout, nets);
-		goto out;
-	}
-	t = cli_table_new(hdr, 4);
-	if (t == NULL) {
-		err = -1;
-		goto out;
-	}
-	json_array_foreach(nets, i, nw) {
-		id = json_string_value(json_object_get(nw, "id"));
-		if (id == NULL)
-			id = "";
-		if (quiet) {
-			printf("%s\n", no_trunc ? id : cli_short_id(sid, id));
-			continue;
-		}
-		cells[0] = no_trunc ? id : cli_short_id(sid, id);
-		cells[1] = json_string_value(json_object_get(nw, "name"));
-		cells[2] = json_string_value(json_object_get(nw, "driver"));
-		cells[3] = json_string_value(json_object_get(nw, "scope"));
-		err = cli_table_add(t, cells);
-		if (err != 0)
-			break;
-	}
-	if (err == 0 && !quiet)
-		err = cli_table_print(t, stdout, CLI_TABLE_NO_TRUNC);
-out:
-	cli_table_free(t);
-	json_decref(res);
-	cli_link_close(&l);
-	if (err != 0)
-		return (cli_error(self, "cannot print the list"));
-	return (rc);
+	return (cli_list_main(self, argc, argv, &spec));
 }
 
 /* `pier network inspect [NODE] NETWORK`. */

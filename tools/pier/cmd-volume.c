@@ -45,81 +45,28 @@ const struct cli_cmd cli_cmd_volume = {
 	    "           no container uses, asking first unless -f\n",
 };
 
+/* One volume's cells: DRIVER, VOLUME NAME. */
+static void
+volume_cells(const json_t *v, int no_trunc, const char **cells, char *buf)
+{
+	(void)no_trunc;
+	(void)buf;
+	cells[0] = json_string_value(json_object_get(v, "driver"));
+	cells[1] = json_string_value(json_object_get(v, "name"));
+}
+
 /* `pier volumes` and `pier volume ls`. */
 static int
 volumes_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	static const char *const hdr[] = { "DRIVER", "VOLUME NAME" };
-	struct cli_link		 l;
-	struct cli_table	*t = NULL;
-	const json_t		*vols, *v;
-	const char		*cells[2];
-	char			*s;
-	json_t			*res = NULL;	/* owned */
-	size_t			 i;
-	int			 ch, quiet = 0, json = 0, rc, err = 0;
+	static const struct cli_list_spec spec = {
+		.method = "volume.list", .key = "volumes",
+		.hdr = hdr, .ncols = 2, .quiet_col = 1, .no_trunc = 0,
+		.cells = volume_cells,
+	};
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-		if (ch == 'q')
-			quiet = 1;
-		else if (ch == 'j')
-			json = 1;
-		else if (ch == 'h')
-			return (cli_help(self));
-		else
-			return (cli_usage(self));
-	}
-	if (argc - optind > 1)
-		return (cli_usage(self));
-	rc = cli_link_open(self, &l, optind < argc ? argv[optind] : NULL);
-	if (rc != CLI_EXIT_OK)
-		return (rc);
-	rc = cli_list_call(self, &l, "volume.list", "volumes", &res);
-	vols = res;
-	if (rc != CLI_EXIT_OK)
-		goto out;
-	if (res == NULL) {
-		err = -1;
-		goto out;
-	}
-	if (json) {
-		err = cli_json_print(stdout, vols);
-		goto out;
-	}
-	t = cli_table_new(hdr, 2);
-	if (t == NULL) {
-		err = -1;
-		goto out;
-	}
-	json_array_foreach(vols, i, v) {
-		cells[0] = json_string_value(json_object_get(v, "driver"));
-		cells[1] = json_string_value(json_object_get(v, "name"));
-		if (quiet) {
-			s = cli_sanitize(cells[1], 512);
-			printf("%s\n", s != NULL ? s : "?");
-			free(s);
-			continue;
-		}
-		err = cli_table_add(t, cells);
-		if (err != 0)
-			break;
-	}
-	if (err == 0 && !quiet)
-		err = cli_table_print(t, stdout, CLI_TABLE_NO_TRUNC);
-out:
-	cli_table_free(t);
-	json_decref(res);
-	cli_link_close(&l);
-	if (err != 0)
-		return (cli_error(self, "cannot print the list"));
-	return (rc);
+	return (cli_list_main(self, argc, argv, &spec));
 }
 
 /* `pier volume create [NODE] [NAME] [-d DRIVER] [--label K=V] [-o K=V]`. */

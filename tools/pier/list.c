@@ -1,14 +1,19 @@
 /*
  * What the list and inspect commands of the object families (networks,
- * volumes, images) share: sorting a node's rows by name as docker lists
- * them, and `pier FAMILY inspect [NODE] NAME`, which prints the engine's
- * inspect object as indented JSON. One copy instead of one per family.
+ * volumes, images) share: `pier FAMILY ls [NODE] [-q] [--no-trunc]
+ * [--json]`, which fetches a node's rows, sorts them by name as docker
+ * lists them and prints them as a table, one column with -q, or JSON;
+ * and `pier FAMILY inspect [NODE] NAME`, which prints the engine's
+ * inspect object as indented JSON. A family's command file gives only
+ * its columns (struct cli_list_spec); one copy of the rest.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cli-out.h"
 
 /* Orders two rows by their "name", for qsort. */
 static int
@@ -49,8 +54,8 @@ cli_rows_by_name(const json_t *rows)
  * key sorted by name (new); CLI_EXIT_OK with *rows NULL when out of
  * memory. An exit code.
  */
-int
-cli_list_call(const struct cli_cmd *self, struct cli_link *l,
+static int
+list_call(const struct cli_cmd *self, struct cli_link *l,
     const char *method, const char *key, json_t **rows)
 {
 	json_t	*res = NULL;	/* owned */
@@ -65,6 +70,88 @@ cli_list_call(const struct cli_cmd *self, struct cli_link *l,
 	*rows = cli_rows_by_name(json_object_get(res, key));
 	json_decref(res);
 	return (CLI_EXIT_OK);
+}
+
+/* Prints rows as spec's table, or its quiet column alone; 0 or -1. */
+static int
+list_print(const struct cli_list_spec *spec, const json_t *rows,
+    int quiet, int no_trunc)
+{
+	struct cli_table	*t = NULL;
+	const json_t		*row;
+	const char		*cells[CLI_LIST_COLS_MAX];
+	char			 buf[CLI_LIST_BUF], *s;
+	size_t			 i, c;
+	int			 err = 0;
+
+	if (!quiet && (t = cli_table_new(spec->hdr, spec->ncols)) == NULL)
+		return (-1);
+	json_array_foreach(rows, i, row) {
+		for (c = 0; c < spec->ncols; c++)
+			cells[c] = NULL;
+		spec->cells(row, no_trunc, cells, buf);
+		if (quiet) {
+			s = cli_sanitize(cells[spec->quiet_col], 512);
+			printf("%s\n", s != NULL ? s : "?");
+			free(s);
+			continue;
+		}
+		err = cli_table_add(t, cells);
+		if (err != 0)
+			break;
+	}
+	if (err == 0 && !quiet)
+		err = cli_table_print(t, stdout, CLI_TABLE_NO_TRUNC);
+	cli_table_free(t);
+	return (err != 0 ? -1 : 0);
+}
+
+/* `pier FAMILY ls [NODE] [-q] [--no-trunc] [--json]` as spec says. */
+int
+cli_list_main(const struct cli_cmd *self, int argc, char **argv,
+    const struct cli_list_spec *spec)
+{
+	static const struct option longopts[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-trunc", no_argument, NULL, 'T' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_link	 l;
+	json_t		*rows = NULL;	/* owned */
+	int		 ch, quiet = 0, no_trunc = 0, json = 0, rc, err = 0;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+		if (ch == 'q')
+			quiet = 1;
+		else if (ch == 'T' && spec->no_trunc)
+			no_trunc = 1;
+		else if (ch == 'j')
+			json = 1;
+		else if (ch == 'h')
+			return (cli_help(self));
+		else
+			return (cli_usage(self));
+	}
+	if (argc - optind > 1)
+		return (cli_usage(self));
+	rc = cli_link_open(self, &l, optind < argc ? argv[optind] : NULL);
+	if (rc != CLI_EXIT_OK)
+		return (rc);
+	rc = list_call(self, &l, spec->method, spec->key, &rows);
+	if (rc == CLI_EXIT_OK && rows == NULL)
+		err = -1;
+	else if (rc == CLI_EXIT_OK && json)
+		err = cli_json_print(stdout, rows);
+	else if (rc == CLI_EXIT_OK)
+		err = list_print(spec, rows, quiet, no_trunc);
+	json_decref(rows);
+	cli_link_close(&l);
+	if (err != 0)
+		return (cli_error(self, "cannot print the list"));
+	return (rc);
 }
 
 /* `pier FAMILY inspect [NODE] NAME`: method's answer as indented JSON. */
