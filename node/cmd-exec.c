@@ -5,9 +5,14 @@
  * EXIT frame, so the client can make it its own. When the channel is
  * full the engine's connection is paused (one chunk held), so a command
  * printing without end is held by the client's credit. A client that
- * leaves ends the connection to the engine.
+ * leaves before the command ends takes the command with it: there is no
+ * session to come back to and no one to read its output, so the node
+ * looks up the exec's process and ends it and what it started (SIGTERM,
+ * then SIGKILL, term-reap.c), where `docker exec` would leave it
+ * running; then it drops the connection to the engine.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +27,7 @@ struct xrun {
 	struct ovl_chan		*ch;
 	struct dk_hijack	*h;
 	struct dk_req		*req;
+	char			*container;	/* full id */
 	char			*exec_id;
 	char			*held;	/* output the channel did not take */
 	size_t			 held_len;
@@ -36,6 +42,7 @@ xr_maybe_free(struct xrun *xr)
 	if (xr->ch != NULL || xr->h != NULL || xr->req != NULL ||
 	    xr->r != NULL)
 		return;
+	free(xr->container);
 	free(xr->exec_id);
 	free(xr->held);
 	free(xr);
@@ -111,9 +118,13 @@ xr_inspected(struct dk_req *req, int status, json_t *result, void *arg)
 	code = json_object_get(result, "ExitCode");
 	if (status == 0 && json_is_integer(code))
 		xr_finish(xr, 0, NULL, json_integer_value(code));
+	else if (status == DK_E_UNAVAILABLE)
+		xr_finish(xr, PROTO_E_DOCKER_DOWN, "the Docker engine went "
+		    "away; the command's exit code is lost", 0);
 	else
 		xr_finish(xr, PROTO_E_DOCKER, status == DK_E_NOT_FOUND ?
-		    "the container was removed while the command ran" :
+		    "the exec is gone: the container was removed, or the "
+		    "Docker engine restarted, while the command ran" :
 		    "cannot read the exit code", 0);
 	json_decref(result);
 	xr_maybe_free(xr);
@@ -230,6 +241,27 @@ xr_chan_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
 {
 }
 
+/* The left command's process is known: end it, then the connection. */
+static void
+xr_abandoned(struct dk_req *req, int status, json_t *result, void *arg)
+{
+	struct xrun	*xr = arg;
+	json_t		*pid;	/* borrowed */
+	json_int_t	 p;
+
+	xr->req = NULL;
+	pid = json_object_get(result, "Pid");
+	p = json_is_integer(pid) ? json_integer_value(pid) : 0;
+	if (status == 0 && json_is_true(json_object_get(result, "Running")) &&
+	    p > 1 && p < INT32_MAX)
+		(void)term_exec_reap(dk_client_loop(xr->dk), xr->container,
+		    (int)p, SIGTERM);
+	json_decref(result);
+	if (xr->h != NULL)
+		dk_hijack_cancel(xr->h);
+	xr_maybe_free(xr);
+}
+
 /* The channel ended: the client left or read the end. */
 static void
 xr_chan_close(struct ovl_chan *ch, int status, void *arg)
@@ -237,10 +269,16 @@ xr_chan_close(struct ovl_chan *ch, int status, void *arg)
 	struct xrun	*xr = arg;
 
 	xr->ch = NULL;
+	if (xr->req != NULL)
+		dk_req_cancel(xr->req);	/* the last inspect: it frees */
+	else if (xr->h != NULL && xr->exec_id != NULL) {
+		if (dk_exec_inspect(xr->dk, xr->exec_id, xr_abandoned, xr,
+		    &xr->req) == 0)
+			return;	/* the command runs on: end it first */
+		xr->req = NULL;
+	}
 	if (xr->h != NULL)
 		dk_hijack_cancel(xr->h);
-	if (xr->req != NULL)
-		dk_req_cancel(xr->req);
 	xr_maybe_free(xr);
 }
 
@@ -309,6 +347,8 @@ xr_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 	if (dk == NULL)
 		return;
 	xr = calloc(1, sizeof(*xr));
+	if (xr != NULL && (xr->container = strdup(id)) == NULL)
+		err = -ENOMEM;
 	a = json_object_get(r->params, "cmd");
 	for (i = 0; err == 0 && i < json_array_size(a); i++)
 		err = node_strv_push(&cmd, json_string_value(json_array_get(a,
@@ -318,6 +358,8 @@ xr_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 		err = node_strv_push(&env, json_string_value(json_array_get(a,
 		    i)));
 	if (xr == NULL || err != 0) {
+		if (xr != NULL)
+			free(xr->container);
 		free(xr);
 		node_strv_free(cmd);
 		node_strv_free(env);
@@ -334,6 +376,7 @@ xr_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 	node_strv_free(cmd);
 	node_strv_free(env);
 	if (err != 0) {
+		free(xr->container);
 		free(xr);
 		(void)cmd_fail_docker(r, NULL, err);
 		return;

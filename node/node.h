@@ -518,6 +518,20 @@ const char *term_exec_error(const struct term_exec *x);
 /* The argv that runs (the shell, once found), or NULL. */
 char *const *term_exec_cmd(const struct term_exec *x);
 
+/* term-reap.c */
+
+/*
+ * Sends signum to every process of session sid (an exec's Pid) whose
+ * cgroup names container (a full id); the count, -ESRCH if none, -EINVAL.
+ */
+int	 term_exec_signal(const char *container, int sid, int signum);
+/*
+ * term_exec_signal(first_sig) now and SIGKILL to what is left after
+ * TERM_EXEC_KILL_MS, on a timer of its own; the first call's result.
+ */
+int	 term_exec_reap(uv_loop_t *loop, const char *container, int sid,
+	    int first_sig);
+
 /* sessions.c */
 
 #define NODE_SESSIONS_MAX	64	/* sessions a node holds at once */

@@ -8,10 +8,12 @@
  * :` as plain probes and takes the first that exits 0, so the error for
  * a container with neither names both. Resizes are sent one at a time
  * (the latest size wins). The engine has no call to end an exec, so
- * closing the source looks up the exec's process id and sends it SIGHUP
- * (then SIGKILL after TERM_EXEC_KILL_MS) before dropping the connection;
- * that works when pierd shares the engine's process namespace, as it
- * does on the host, and the connection drop still happens otherwise.
+ * closing the source looks up the exec's process id and sends SIGHUP
+ * (then SIGKILL after TERM_EXEC_KILL_MS) to it and every process of its
+ * session in the container, background jobs too (term-reap.c), before
+ * dropping the connection; that works when pierd shares the engine's
+ * process namespace, as it does on the host, and the connection drop
+ * still happens otherwise.
  */
 #include <errno.h>
 #include <signal.h>
@@ -60,7 +62,11 @@ struct term_exec {
 	term_exec_ready_cb	 ready_cb;
 	void			*ready_arg;
 	char			*error;		/* why it ended, or NULL */
+	char			*lost;		/* the hijack's failure, or NULL */
 };
+
+/* What viewers read when the engine restarted or stopped under them. */
+#define ENGINE_GONE	"the Docker engine went away; session ended"
 
 static void	exec_created(struct dk_req *, int, json_t *, void *);
 static void	probe_created(struct dk_req *, int, json_t *, void *);
@@ -164,6 +170,41 @@ resize_send(struct term_exec *x)
 		x->rsz = NULL;
 }
 
+/* Ends the session with exit status st (and x->error, if set). */
+static void
+end_now(struct term_exec *x, int64_t st)
+{
+	x->state = X_DONE;
+	term_session_exited(x->s, st, 0);
+}
+
+/*
+ * The exec is gone but was not asked about the container: a removed
+ * container takes its execs along, while a restarted engine forgets
+ * every exec but keeps the containers (a stopped one keeps its execs).
+ */
+static void
+end_container(struct dk_req *req, int status, json_t *result, void *arg)
+{
+	struct term_exec	*x = arg;
+
+	x->req = NULL;
+	json_decref(result);
+	if (x->closing) {
+		maybe_free(x);
+		return;
+	}
+	if (status == DK_E_NOT_FOUND)
+		set_error(x, "container %s was removed while the session ran",
+		    x->name);
+	else if (status == 0 || status == DK_E_UNAVAILABLE)
+		set_error(x, ENGINE_GONE);
+	else
+		set_error(x, "the session's exec is gone: %s",
+		    dk_req_message(req));
+	end_now(x, -1);
+}
+
 /* The exec's final inspect: its exit code ends the session. */
 static void
 end_inspected(struct dk_req *req, int status, json_t *result, void *arg)
@@ -182,15 +223,24 @@ end_inspected(struct dk_req *req, int status, json_t *result, void *arg)
 		code = json_object_get(result, "ExitCode");
 		if (json_is_integer(code))
 			st = json_integer_value(code);
-	} else if (status == DK_E_NOT_FOUND)
-		set_error(x, "container %s was removed while the session ran",
-		    x->name);
+		else if (x->lost != NULL)
+			set_error(x, "%s", x->lost);
+	} else if (status == DK_E_NOT_FOUND) {
+		json_decref(result);
+		if (dk_container_inspect(x->dk, x->container, 0,
+		    end_container, x, &x->req) == 0)
+			return;
+		x->req = NULL;
+		set_error(x, "the session's exec is gone");
+		end_now(x, -1);
+		return;
+	} else if (status == DK_E_UNAVAILABLE)
+		set_error(x, ENGINE_GONE);
 	else
 		set_error(x, "cannot read the exit code: %s",
 		    dk_req_message(req));
 	json_decref(result);
-	x->state = X_DONE;
-	term_session_exited(x->s, st, 0);
+	end_now(x, st);
 }
 
 /* Terminal bytes from the engine. */
@@ -215,17 +265,18 @@ on_end(struct dk_hijack *h, int status, const char *message, void *arg)
 		maybe_free(x);
 		return;
 	}
-	if (status != 0 && status != DK_E_CANCELLED)
-		set_error(x, "the connection to Docker ended: %s",
-		    message != NULL && message[0] != '\0' ? message :
-		    dk_strerror(status));
+	/* The inspect tells an engine gone from a link lost. */
+	if (status != 0 && status != DK_E_CANCELLED && x->lost == NULL &&
+	    asprintf(&x->lost, "the connection to Docker ended: %s",
+	    message != NULL && message[0] != '\0' ? message :
+	    dk_strerror(status)) < 0)
+		x->lost = NULL;
 	x->state = X_END;
 	if (dk_exec_inspect(x->dk, x->exec_id, end_inspected, x,
 	    &x->req) != 0) {
 		x->req = NULL;
-		x->state = X_DONE;
 		set_error(x, "cannot read the exit code");
-		term_session_exited(x->s, -1, 0);
+		end_now(x, -1);
 	}
 }
 
@@ -532,15 +583,16 @@ src_resume(void *src)
 		dk_hijack_resume(x->h);
 }
 
-/* Signals the process by its host pid, if known. */
+/* Signals the process and its session (term-reap.c), if known. */
 static int
 signal_pid(struct term_exec *x, int signum)
 {
+	int	n;
+
 	if (x->pid <= 0)
 		return (-ESRCH);
-	if (kill(x->pid, signum) != 0)
-		return (-errno);
-	return (0);
+	n = term_exec_signal(x->container, x->pid, signum);
+	return (n > 0 ? 0 : n);
 }
 
 /* The process outlived SIGHUP: SIGKILL, and drop the connection. */
@@ -622,6 +674,7 @@ maybe_free(struct term_exec *x)
 	free(x->workdir);
 	free(x->exec_id);
 	free(x->error);
+	free(x->lost);
 	free(x);
 	if (s != NULL)
 		term_session_source_closed(s);
