@@ -320,6 +320,8 @@ struct cli_esc {
 	int		ch;		/* escape character or CLI_ESC_NONE */
 	int		at_line_start;	/* last byte was \r or \n, or none */
 	int		pending;	/* the escape character was just read */
+	int		csi;		/* 1: after ESC, 2: inside ESC [ */
+	int		csi_line_start;	/* at_line_start before that ESC */
 };
 
 /* Starts a filter with escape character ch (or CLI_ESC_NONE). */

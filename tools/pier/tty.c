@@ -19,7 +19,11 @@
  * after a newline or at the very start is held; "~." then detaches, "~?"
  * asks for help, "~~" sends one '~', and '~' followed by anything else
  * sends both. It is a state machine over chunks, so a sequence split
- * across reads behaves as if it came in one.
+ * across reads behaves as if it came in one. One difference from ssh:
+ * the terminal's own reports on stdin (ESC [ ... R, the cursor position
+ * that busybox's shell asks for after every prompt, and the other CSI
+ * replies ending in c, n, t or y) are not typing, so they do not move
+ * the "after a newline" point; else "~." would never detach there.
  */
 #include <errno.h>
 #include <signal.h>
@@ -267,6 +271,30 @@ cli_esc_init(struct cli_esc *e, int ch)
 	e->ch = ch;
 	e->at_line_start = 1;
 	e->pending = 0;
+	e->csi = 0;
+	e->csi_line_start = 0;
+}
+
+/* Tracks CSI sequences (prev: the line start before c); a terminal's
+ * report keeps the line start it came at. */
+static void
+esc_track_csi(struct cli_esc *e, int c, int prev)
+{
+	if (c == 0x1b) {
+		e->csi = 1;
+		e->csi_line_start = prev;
+		return;
+	}
+	if (e->csi == 1) {
+		e->csi = c == '[' ? 2 : 0;
+		return;
+	}
+	if (e->csi == 2 && c >= 0x40 && c <= 0x7e) {
+		e->csi = 0;
+		if (strchr("Rcnty", c) != NULL)
+			e->at_line_start = e->csi_line_start;
+	} else if (e->csi == 2 && (c < 0x20 || c > 0x3f))
+		e->csi = 0;	/* not a CSI after all */
 }
 
 /* Parses -e/--escape. */
@@ -296,7 +324,7 @@ cli_esc_feed(struct cli_esc *e, const uint8_t *in, size_t len, size_t *used,
 {
 	enum cli_esc_action act = CLI_ESC_FORWARD;
 	size_t i, o = 0;
-	int c;
+	int c, prev;
 
 	for (i = 0; i < len; i++) {
 		c = in[i];
@@ -323,7 +351,10 @@ cli_esc_feed(struct cli_esc *e, const uint8_t *in, size_t len, size_t *used,
 			e->pending = 1;
 			continue;
 		}
+		prev = e->at_line_start;
 		e->at_line_start = c == '\r' || c == '\n';
+		if (e->ch != 0x1b)
+			esc_track_csi(e, c, prev);
 		out[o++] = (uint8_t)c;
 	}
 	*used = i;
