@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# End to end: the Docker engine restarts under live sessions. A pierd on
+# 127.0.0.1 and the real engine; `pier shell` under a real PTY (tmux),
+# a detached `pier exec -it` session and a plain `pier exec`; then
+# `tools/docker-engine restart`. The viewer is told that the engine went
+# away and pier exits 1, the plain exec fails naming the engine, pierd
+# does not crash, holds no session and no more descriptors than before,
+# and serves again once the engine is back (an exec in the restarted
+# container works). The engine is restarted only if tools/docker-engine
+# started it (else the test SKIPs and says why), and the test runs alone
+# (is_parallel false), since every container stops with the engine.
+# Prints TAP.
+set -u
+
+. "$(dirname "$0")/e2e-lib.sh"
+e2e_init engine-restart
+e2e_need_docker
+if ! command -v tmux >/dev/null; then
+	echo "1..0 # SKIP tmux is not installed (tools/setup-deps --test)"
+	exit 0
+fi
+dstate=${PIER_DOCKER_STATE:-/var/tmp/pier-docker}
+if ! [ -f "$dstate/dockerd.pid" ] ||
+	! kill -0 "$(cat "$dstate/dockerd.pid")" 2>/dev/null; then
+	echo "1..0 # SKIP the engine was not started by tools/docker-engine" \
+		"(no live $dstate/dockerd.pid); not restarting it"
+	exit 0
+fi
+src=${PIER_SOURCE_ROOT:-$(dirname "$0")/..}
+tag=e2e-restart-$$
+ctr=pier-$tag
+sock=pier-$tag
+cfg=$tmp/admin
+
+cleanup_more() {
+	tmux -L "$sock" kill-server 2>/dev/null
+	docker ps -aq --filter "label=pier.test.case=$tag" |
+		xargs -r docker rm -f >/dev/null 2>&1
+}
+not_ok() {
+	n=$((n + 1)); failed=1
+	echo "not ok $n - $1"
+	shift
+	printf '%s\n' "$@" | sed 's/^/# /'
+}
+P() { PIER_CONFIG_DIR=$cfg "$pier" "$@"; }
+tstart() {
+	local name=$1; shift
+	tmux -L "$sock" new-session -d -s "$name" -x 100 -y 30 \
+		"PIER_CONFIG_DIR=$cfg $*; echo PIER_RC=\$?; sleep 600"
+}
+tkeys() { tmux -L "$sock" send-keys -t "$1" "${@:2}"; }
+tscreen() { tmux -L "$sock" capture-pane -p -J -t "$1"; }
+twait() {
+	local i
+	for i in $(seq "${3:-100}"); do
+		out=$(tscreen "$1")
+		grep -q -- "$2" <<<"$out" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+nfds() { ls "/proc/$1/fd" | wc -l; }
+
+port=$(free_port)
+state=$tmp/state
+log=$tmp/pierd.log
+start_node "$state" "$port" "$dockerhost" "$log"
+npid=${pids[0]}
+key=$("$pierd" key show --state-dir "$state" --listen "127.0.0.1:$port" \
+	2>/dev/null)
+out=$(P join "$key" --name n1 2>&1)
+check "pier joins the node" has "$out" "joined n1"
+docker run -d --name "$ctr" --label pier.test=1 --label "pier.test.case=$tag" \
+	pier-test/busybox:latest sleep 100000 >/dev/null
+
+# A warm-up, so the descriptor count below is the node's steady one.
+P exec "n1/$ctr" true >/dev/null 2>&1
+fds0=$(nfds "$npid")
+
+tstart s1 "$pier" shell "n1/$ctr"
+twait s1 '/ #' 100
+tkeys s1 'echo shell-up-$((3*5))' Enter
+check "a shell runs before the restart" twait s1 '^shell-up-15$'
+tstart s2 "$pier" exec -it "n1/$ctr" sh -c "'echo second-up; sleep 4281'"
+twait s2 '^second-up' 100
+tkeys s2 Enter '~.'
+twait s2 '^PIER_RC=0$' 50
+PIER_CONFIG_DIR=$cfg "$pier" exec "n1/$ctr" sleep 4282 >"$tmp/x.out" \
+	2>"$tmp/x.err" &
+xpid=$!
+sleep 1
+out=$(P sessions 2>&1)
+check "two sessions run, one attached and one detached" \
+	eval '[ $(grep -c "n1 " <<<"$out") -eq 2 ]'
+
+"$src/tools/docker-engine" restart >"$tmp/restart.log" 2>&1
+rrc=$?
+out="restart exit $rrc: $(tail -5 "$tmp/restart.log")"
+check "tools/docker-engine restart restarted the engine" [ $rrc -eq 0 ]
+
+check "the viewer is told the engine went away" \
+	twait s1 'the Docker engine went away; session ended' 300
+check "and pier shell exits 1" twait s1 '^PIER_RC=1$' 50
+for _ in $(seq 300); do
+	kill -0 "$xpid" 2>/dev/null || break
+	sleep 0.1
+done
+wait "$xpid"
+xrc=$?
+out="rc=$xrc $(cat "$tmp/x.err")"
+check "a plain pier exec fails, naming the engine or its connection" \
+	eval '[ $xrc -eq 1 ] && grep -Eq "Docker engine went away|connection to Docker|Docker engine restarted" "$tmp/x.err"'
+check "pierd is still running" kill -0 "$npid"
+out=$(P sessions 2>&1); rc=$?
+check "pierd serves, and holds no session any more" \
+	eval '[ $rc -eq 0 ] && ! grep -q "^n1 " <<<"$out"'
+docker start "$ctr" >/dev/null 2>&1
+out=$(P exec "n1/$ctr" echo back-after-restart 2>&1)
+check "once the engine is back, an exec in the container works" \
+	has "$out" '^back-after-restart$'
+tstart s3 "$pier" shell "n1/$ctr"
+twait s3 '/ #' 100
+tkeys s3 'echo new-shell-$((4*4))' Enter
+check "and a new shell too" twait s3 '^new-shell-16$'
+tkeys s3 'exit' Enter
+twait s3 '^PIER_RC=0$' 50
+sleep 0.5
+fds1=$(nfds "$npid")
+out="descriptors before $fds0, after $fds1"
+check "pierd holds no more descriptors than before (no leaked exec)" \
+	[ "$fds1" -le $((fds0 + 2)) ]
+out=$(grep -iE "ERROR|Sanitizer" "$log" | tail -5)
+check "no sanitizer report in pierd's log" \
+	eval '! grep -q "Sanitizer" "$log"'
+
+e2e_stop_nodes
+e2e_done
