@@ -14,6 +14,11 @@
  * dropping the connection; that works when pierd shares the engine's
  * process namespace, as it does on the host, and the connection drop
  * still happens otherwise.
+ *
+ * How a session ended is told plainly: an exec the engine cannot find
+ * while its container is still there, or a container that stopped under
+ * a killed process with the engine silent a moment later, means the
+ * engine went away (a restart forgets execs and stops containers).
  */
 #include <errno.h>
 #include <signal.h>
@@ -63,10 +68,13 @@ struct term_exec {
 	void			*ready_arg;
 	char			*error;		/* why it ended, or NULL */
 	char			*lost;		/* the hijack's failure, or NULL */
+	int64_t			 exit_st;	/* the exec's, while checking */
 };
 
 /* What viewers read when the engine restarted or stopped under them. */
 #define ENGINE_GONE	"the Docker engine went away; session ended"
+/* After the container stopped under a session: ask the engine then. */
+#define STOPPED_PING_MS	2000
 
 static void	exec_created(struct dk_req *, int, json_t *, void *);
 static void	probe_created(struct dk_req *, int, json_t *, void *);
@@ -205,6 +213,76 @@ end_container(struct dk_req *req, int status, json_t *result, void *arg)
 	end_now(x, -1);
 }
 
+/* The engine answers after its container stopped, or not. */
+static void
+end_pinged(struct dk_req *req, int status, json_t *result, void *arg)
+{
+	struct term_exec	*x = arg;
+
+	x->req = NULL;
+	json_decref(result);
+	if (x->closing) {
+		maybe_free(x);
+		return;
+	}
+	if (status != 0)
+		set_error(x, ENGINE_GONE);
+	else
+		set_error(x, "container %s stopped while the session ran "
+		    "(docker stop, or the engine restarting); session ended",
+		    x->name);
+	end_now(x, -1);
+}
+
+/* A moment after the container stopped: is the engine still there? */
+static void
+end_ping_timer(uv_timer_t *t)
+{
+	struct term_exec *x = container_of(t, struct term_exec, kill_timer);
+
+	if (x->closing)
+		return;
+	if (dk_ping(x->dk, end_pinged, x, &x->req) != 0) {
+		x->req = NULL;
+		set_error(x, ENGINE_GONE);
+		end_now(x, -1);
+	}
+}
+
+/*
+ * The process died of a signal: a container that stopped under it (an
+ * engine shutting down stops them all, then answers no more) is said so,
+ * not passed off as the program's own exit code.
+ */
+static void
+end_killed(struct dk_req *req, int status, json_t *result, void *arg)
+{
+	struct term_exec	*x = arg;
+	json_t			*st;	/* borrowed */
+	int			 running;
+
+	x->req = NULL;
+	st = json_object_get(result, "State");
+	running = json_is_true(json_object_get(st, "Running"));
+	json_decref(result);
+	if (x->closing) {
+		maybe_free(x);
+		return;
+	}
+	if (status == 0 && running) {
+		end_now(x, x->exit_st);	/* only the process was killed */
+		return;
+	}
+	if (status == DK_E_NOT_FOUND)
+		set_error(x, "container %s was removed while the session ran",
+		    x->name);
+	else if (status == DK_E_UNAVAILABLE)
+		set_error(x, ENGINE_GONE);
+	if (x->error != NULL || status != 0 || uv_timer_start(&x->kill_timer,
+	    end_ping_timer, STOPPED_PING_MS, 0) != 0)
+		end_now(x, x->error != NULL ? -1 : x->exit_st);
+}
+
 /* The exec's final inspect: its exit code ends the session. */
 static void
 end_inspected(struct dk_req *req, int status, json_t *result, void *arg)
@@ -225,6 +303,15 @@ end_inspected(struct dk_req *req, int status, json_t *result, void *arg)
 			st = json_integer_value(code);
 		else if (x->lost != NULL)
 			set_error(x, "%s", x->lost);
+		json_decref(result);
+		x->exit_st = st;
+		if (st >= 128 && x->error == NULL &&
+		    dk_container_inspect(x->dk, x->container, 0, end_killed, x,
+		    &x->req) == 0)
+			return;
+		x->req = NULL;
+		end_now(x, st);
+		return;
 	} else if (status == DK_E_NOT_FOUND) {
 		json_decref(result);
 		if (dk_container_inspect(x->dk, x->container, 0,
