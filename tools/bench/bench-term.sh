@@ -96,12 +96,16 @@ run_label=pier.bench.run=$$
 pids=()
 node_pid=
 cleanup() {
-	local q
+	local q rc=$?
+	if [ $rc -ne 0 ] && [ -n "$node_pid" ]; then
+		kill -0 "$node_pid" 2>/dev/null ||
+			echo "bench-term: pierd is gone ($(wait "$node_pid";
+			echo "exit $?"))" >&2
+		echo "bench-term: the end of the node's log:" >&2
+		tail -n 20 "$tmp/pierd.log" >&2
+	fi
 	if [ -n "$node_pid" ] && kill -0 "$node_pid" 2>/dev/null; then
-		for q in $("$pier" sessions b1 2>/dev/null |
-		    awk 'NR > 1 { print $2 }'); do
-			"$pier" kill-session "b1/$q" >/dev/null 2>&1
-		done
+		kill_sessions >/dev/null 2>&1
 	fi
 	for q in "${pids[@]}"; do
 		kill "$q" 2>/dev/null && wait "$q" 2>/dev/null
@@ -270,6 +274,16 @@ done
 open_sessions() {
 	python3 "$here/bench-term-util.py" open "$1" "$pier" "b1/$name"
 }
+# kill_sessions: ends every session of the node, one client process
+# each, paced under the node's handshake limit (10 a second from one
+# address, burst 20).
+kill_sessions() {
+	local q
+	for q in $("$pier" sessions b1 | awk 'NR > 1 { print $2 }'); do
+		sleep 0.15
+		"$pier" kill-session "b1/$q" >/dev/null || return 1
+	done
+}
 nsessions() { "$pier" sessions b1 2>/dev/null | awk 'NR > 1' | wc -l; }
 
 if [ "$nsess" -gt 0 ]; then
@@ -277,9 +291,7 @@ if [ "$nsess" -gt 0 ]; then
 	# One session first, killed again: the node's first session loads
 	# what every later one shares (libvterm's tables, curl's handles).
 	open_sessions 1 || exit 1
-	for q in $("$pier" sessions b1 | awk 'NR > 1 { print $2 }'); do
-		"$pier" kill-session "b1/$q" >/dev/null || exit 1
-	done
+	kill_sessions || exit 1
 	sleep 2
 	read -r rss0 anon0 heap0 <<<"$(mem $node_pid)"
 	[ "$(nsessions)" -eq 0 ] || { echo "bench-term: sessions left" >&2
@@ -291,9 +303,7 @@ if [ "$nsess" -gt 0 ]; then
 	[ "$have" -eq "$nsess" ] || { echo "bench-term: wanted $nsess" \
 		"sessions, the node lists $have" >&2; exit 1; }
 	screen=$("$termmem" 50 24 80) || exit 1
-	for q in $("$pier" sessions b1 | awk 'NR > 1 { print $2 }'); do
-		"$pier" kill-session "b1/$q" >/dev/null || exit 1
-	done
+	kill_sessions || exit 1
 	sleep 2
 	read -r rss2 anon2 heap2 <<<"$(mem $node_pid)"
 fi
