@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "net-int.h"
@@ -59,17 +60,32 @@ ovl__conn_peer_from(struct ovl_conn *c, const struct sockaddr *sa)
 	ovl__addr_format(sa, c->peer, sizeof c->peer);
 }
 
-/* Sends a ping, remembering it; cb NULL for a keepalive. */
+/*
+ * Sends a ping, remembering it; cb NULL for a keepalive. The list of
+ * waiting pings grows by doubling and goes away when empty: most of the
+ * time none waits, and an idle connection should not pay for 64.
+ */
 int
 ovl__conn_send_ping(struct ovl_conn *c, ovl_ping_cb cb, void *arg)
 {
 	struct ping_wait *p;
+	size_t cap;
 	int rc;
 
 	if (c->state != CONN_OPEN)
 		return (-EPIPE);
 	if (c->npings >= OVL_MAX_PINGS)
 		return (-ENOBUFS);
+	if (c->npings == c->pings_cap) {
+		cap = c->pings_cap == 0 ? 4 : 2 * c->pings_cap;
+		if (cap > OVL_MAX_PINGS)
+			cap = OVL_MAX_PINGS;
+		p = realloc(c->pings, cap * sizeof *p);
+		if (p == NULL)
+			return (-ENOMEM);
+		c->pings = p;
+		c->pings_cap = cap;
+	}
 	p = &c->pings[c->npings];
 	p->value = ++c->ping_seq;
 	p->sent_ns = uv_hrtime();
@@ -78,8 +94,24 @@ ovl__conn_send_ping(struct ovl_conn *c, ovl_ping_cb cb, void *arg)
 	c->npings++;
 	rc = ovl_mux_ping(c->mux, p->value);
 	if (rc != 0)
-		c->npings--;
+		(void)ovl__conn_take_ping(c, c->npings - 1);
 	return (rc);
+}
+
+/* Takes the i-th waiting ping out of the list. */
+struct ping_wait
+ovl__conn_take_ping(struct ovl_conn *c, size_t i)
+{
+	struct ping_wait p = c->pings[i];
+
+	memmove(c->pings + i, c->pings + i + 1,
+	    (--c->npings - i) * sizeof c->pings[0]);
+	if (c->npings == 0) {
+		free(c->pings);
+		c->pings = NULL;
+		c->pings_cap = 0;
+	}
+	return (p);
 }
 
 /* Sets the user's callbacks. */
@@ -176,6 +208,7 @@ ovl_conn_stats(const struct ovl_conn *c, struct ovl_conn_stats *st)
 	st->rekeys_tx = c->rec.rekeys_tx;
 	st->rekeys_rx = c->rec.rekeys_rx;
 	st->inflight = c->inflight;
+	st->held = ovl__conn_held(c);
 	if (c->mux != NULL) {
 		st->buffered = ovl_mux_buffered(c->mux);
 		st->chans = ovl_mux_nchans(c->mux);

@@ -120,6 +120,7 @@ conn_free(struct ovl_conn *c)
 	ovl_rec_clear(&c->rec);
 	free(c->rbuf);
 	free(c->spare);
+	free(c->pings);
 	sodium_memzero(c, sizeof *c);
 	free(c);
 }
@@ -368,9 +369,7 @@ fail_pings(struct ovl_conn *c, int status)
 	struct ping_wait p;
 
 	while (c->npings > 0) {
-		p = c->pings[0];
-		memmove(c->pings, c->pings + 1,
-		    --c->npings * sizeof c->pings[0]);
+		p = ovl__conn_take_ping(c, 0);
 		if (p.cb != NULL)
 			p.cb(c, status, 0, p.arg);
 	}
@@ -469,9 +468,7 @@ mux_on_pong(struct ovl_mux *m, uint32_t value, void *arg)
 			break;
 	if (i == c->npings)
 		return;
-	p = c->pings[i];
-	memmove(c->pings + i, c->pings + i + 1,
-	    (--c->npings - i) * sizeof c->pings[0]);
+	p = ovl__conn_take_ping(c, i);
 	if (p.cb != NULL)
 		p.cb(c, 0, (uv_hrtime() - p.sent_ns) / 1000, p.arg);
 }
@@ -643,6 +640,15 @@ holds_buffers(const struct ovl_conn *c)
 {
 	return (c->rbuf != NULL || c->spare != NULL ||
 	    ovl_rec_held(&c->rec) > 0);
+}
+
+/* Bytes of the buffers the connection holds now. */
+size_t
+ovl__conn_held(const struct ovl_conn *c)
+{
+	return ((c->rbuf != NULL ? READ_BUF : 0) +
+	    (c->spare != NULL ? c->spare->cap : 0) +
+	    ovl_rec_held(&c->rec) + c->pings_cap * sizeof c->pings[0]);
 }
 
 /*

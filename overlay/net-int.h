@@ -69,7 +69,7 @@ struct ovl_conn {
 	struct ovl_limits	 lim;
 	struct ovl_rec		 rec;
 	struct ovl_mux		*mux;
-	uint8_t			*rbuf;		/* read buffer, NULL when quiet */
+	uint8_t			*rbuf;		/* read buffer (NULL: quiet) */
 	struct wreq		*spare;		/* a finished write's buffer */
 	int			 quiet_armed;	/* the timer will free them */
 	struct ovl_hs_client	*hs;
@@ -77,14 +77,15 @@ struct ovl_conn {
 	uint64_t		 last_rx;	/* loop ms of the last read */
 	uint64_t		 last_tx;	/* ... of the last write queued */
 	uint64_t		 last_wdone;	/* ... of the last write done */
-	uint64_t		 last_io;	/* ... of the last bytes moved */
+	uint64_t		 last_io;	/* ... of the last I/O */
 	uint64_t		 linger_until;
 	size_t			 inflight;	/* bytes queued to the stream */
 	int			 flushing;
 	int			 flush_again;
 	int			 in_input;
-	struct ping_wait	 pings[OVL_MAX_PINGS];
+	struct ping_wait	*pings;		/* NULL while none waits */
 	size_t			 npings;
+	size_t			 pings_cap;	/* up to OVL_MAX_PINGS */
 	uint32_t		 ping_seq;
 	uint8_t			 remote_key[OVL_KEY_LEN];
 	char			 peer[64];
@@ -132,6 +133,10 @@ int ovl__addr_split(const char *s, char *host, size_t cap, int *port,
     const char **why) WARN_UNUSED_RESULT;
 /* Sends a ping and remembers it; cb NULL for a keepalive. */
 int ovl__conn_send_ping(struct ovl_conn *c, ovl_ping_cb cb, void *arg);
+/* Bytes of the buffers a connection holds now (read, write, records, pings). */
+size_t ovl__conn_held(const struct ovl_conn *c);
+/* Takes the i-th waiting ping out; frees the list once it is empty. */
+struct ping_wait ovl__conn_take_ping(struct ovl_conn *c, size_t i);
 /* Fills the zero fields of l with the defaults. */
 void ovl__limits_fill(struct ovl_limits *l);
 /* Wall-clock milliseconds since 1970, for handshake timestamps. */

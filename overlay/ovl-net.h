@@ -74,10 +74,10 @@ struct ovl_rec {
 	size_t			 max_len;	/* current bound on a length */
 	size_t			 need;		/* length of the message being read */
 	size_t			 have;		/* bytes of it (header included) */
-	uint8_t			 hdr[OVL_REC_HDR];	/* its length header */
-	uint8_t			*buf;		/* a split message, a plaintext */
+	uint8_t			 hdr[OVL_REC_HDR];	/* its header */
+	uint8_t			*buf;		/* split message, plaintext */
 	size_t			 cap;		/* bytes of buf (0: none) */
-	size_t			 dirty;		/* bytes of buf written, to wipe */
+	size_t			 dirty;		/* bytes written, to wipe */
 	int			 keyed;		/* 1 after ovl_rec_start */
 	int			 err;		/* sticky fatal error */
 };
@@ -379,6 +379,7 @@ struct ovl_conn_stats {
 	size_t		buffered;	/* bytes held by the multiplexer */
 	size_t		inflight;	/* bytes handed to the stream */
 	size_t		chans;		/* channels open, channel 0 included */
+	size_t		held;		/* buffers held (0 once quiet) */
 };
 
 /* Copies the connection's counters. */
