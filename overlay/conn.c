@@ -212,9 +212,9 @@ on_written(uv_write_t *req, int status)
 	    c->spare->cap < w->cap)) {
 		free(c->spare);		/* the larger one is the spare */
 		c->spare = w;
-		note_busy(c);
 	} else
 		free(w);
+	note_busy(c);
 	if (status < 0 && c->state != CONN_CLOSING)
 		conn_end(c, status, "write failed", 0, 0);
 	else if (c->state == CONN_CLOSING) {
