@@ -177,17 +177,26 @@ check "exec -it --escape %: %. detaches" \
 	eval 'twait e3 "detached from session" && twait e3 "^PIER_RC=0$"'
 sid=$(P sessions --json | python3 -c 'import json,sys; r=[s for s in json.load(sys.stdin) if s["viewers"]==0]; print(r[0]["id"] if r else "")')
 [ -n "$sid" ] && P kill-session "n1/$sid" >/dev/null 2>&1
+tstart e4 "$pier" docker --escape % n1 -- run --rm -it --label pier.test=1 \
+	--label "pier.test.case=$tag" pier-test/busybox:latest sh
+twait e4 '/ #' 100
+sleep 0.5
+tkeys e4 Enter '%.'
+check "docker --escape %: %. detaches" \
+	eval 'twait e4 "detached from session" && twait e4 "^PIER_RC=0$"'
+sid=$(P sessions --json | python3 -c 'import json,sys; r=[s for s in json.load(sys.stdin) if s["viewers"]==0]; print(r[0]["id"] if r else "")')
+[ -n "$sid" ] && P kill-session "n1/$sid" >/dev/null 2>&1
 out=$(P shell --escape ab "n1/$ctr" 2>&1 </dev/null); rc=$?
 check "a bad escape character is a usage error" \
 	eval '[ $rc -eq 2 ] && has "$out" "bad escape character \"ab\""'
 helped=0
-for c in shell exec attach; do
+for c in shell exec attach docker; do
 	out=$(P "$c" --help 2>&1)
 	has "$out" "--escape CHAR  *.*the escape character" &&
 		helped=$((helped + 1))
 done
-check "shell, exec and attach --help document the escape option" \
-	[ $helped -eq 3 ]
+check "shell, exec, attach and docker --help document the escape option" \
+	[ $helped -eq 4 ]
 
 # 4. A killed client. Plain exec: the command goes with it.
 PIER_CONFIG_DIR=$cfg "$pier" exec "n1/$ctr" sh -c 'sleep 4261 & sleep 4262' \

@@ -9,17 +9,20 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli-out.h"
 
 static int	docker_main(const struct cli_cmd *, int, char **);
 
 const struct cli_cmd cli_cmd_docker = {
 	.name = "docker",
 	.main = docker_main,
-	.usage = "[NODE] -- ARGS...",
+	.usage = "[--escape CHAR] [NODE] -- ARGS...",
 	.summary = "run the node host's docker CLI in a terminal (admin)",
 	.help =
 	    "  NODE     a joined node (optional when only one is joined)\n"
 	    "  ARGS     the docker CLI's arguments, after --\n"
+	    "  --escape CHAR  the escape character: one character, ^X for a\n"
+	    "                 control character, or none (default ~)\n"
 	    "\n"
 	    "The CLI runs on the node's host under a PTY, as a session that\n"
 	    "survives a dropped connection. Escapes after a newline: ~.\n"
@@ -36,14 +39,29 @@ docker_main(const struct cli_cmd *self, int argc, char **argv)
 	const char		*node = NULL;
 	json_t			*params;	/* owned */
 	char			*cause = NULL;
-	int			 i = 1, rc, bad = 0;
+	const char		*esc_arg = NULL;
+	int			 i = 1, rc, bad = 0, esc = CLI_ESC_DEFAULT;
 
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0))
 		return (cli_help(self));
-	if (argc >= 2 && strcmp(argv[1], "--") != 0) {
-		node = argv[1];
-		i = 2;
+	/* Options end at the node or at "--": ARGS are the CLI's own. */
+	if (i < argc && strncmp(argv[i], "--escape=", 9) == 0)
+		esc_arg = argv[i++] + 9;
+	else if (i < argc && strcmp(argv[i], "--escape") == 0) {
+		if (i + 1 >= argc)
+			return (cli_usage(self));
+		esc_arg = argv[i + 1];
+		i += 2;
+	}
+	if (esc_arg != NULL && cli_esc_parse(esc_arg, &esc, &cause) != 0) {
+		fprintf(stderr, "pier docker: --escape: %s\n", cause);
+		free(cause);
+		return (cli_usage(self));
+	}
+	if (i < argc && strcmp(argv[i], "--") != 0) {
+		node = argv[i];
+		i++;
 	}
 	if (i < argc && strcmp(argv[i], "--") == 0)
 		i++;
@@ -71,6 +89,8 @@ docker_main(const struct cli_cmd *self, int argc, char **argv)
 	o.method = "session.open";
 	o.params = params;
 	o.reconnect = 1;
+	o.escape_set = esc_arg != NULL;
+	o.escape = esc;
 	rc = cli_term_run(self, &x, &o);
 out:
 	json_decref(params);
