@@ -5,7 +5,11 @@
  * and never answers. Calls return results and the node's errors with
  * their codes and names; many nodes are asked at once and a dead or
  * silent one fails alone, within its time limit; a call in flight fails
- * when the node goes away; stream channels reach the node.
+ * when the node goes away; stream channels reach the node. A node that
+ * closes with a go-away is reported with its reason everywhere: opening,
+ * a call on many nodes, joining (also when the go-away comes in a later
+ * read than the handshake's answer, through a relay that holds it back),
+ * and a stream whose node shuts down.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -334,7 +338,7 @@ test_call_fails_when_node_leaves(void)
 	ASSERT(g.done);
 	ASSERT_EQ(g.code, 0);
 	ASSERT_STREQ(g.name, "connection");
-	ASSERT_CONTAINS(g.msg, "connection lost");
+	ASSERT_STREQ(g.msg, "node closed the connection: node shutting down");
 	ASSERT_EQ(cli_rpc_call_async(r, "node.info", NULL, 0, on_got, &g),
 	    -EPIPE);
 	cli_rpc_close(r);
@@ -378,6 +382,389 @@ test_stream_channel(void)
 		;
 	ASSERT(closed);
 	cli_rpc_close(r);
+	env_stop(&e);
+}
+
+/* How a connection's end is worded: the node's go-away, or the transport. */
+static void
+test_close_text(void)
+{
+	char	buf[CLI_CLOSE_TEXT_MAX], small[24];
+
+	ASSERT_EQ(cli_close_text(-ECONNABORTED, "closed by peer (access "
+	    "revoked): client key abcd was revoked on this node", buf,
+	    sizeof(buf)), 1);
+	ASSERT_STREQ(buf, "node closed the connection: client key abcd was "
+	    "revoked on this node");
+	ASSERT_EQ(cli_close_text(-ECONNABORTED, "closed by peer (shutting "
+	    "down)", buf, sizeof(buf)), 1);
+	ASSERT_STREQ(buf, "node closed the connection: shutting down");
+	ASSERT_EQ(cli_close_text(-ECONNRESET, "connection closed by peer",
+	    buf, sizeof(buf)), 0);
+	ASSERT_STREQ(buf, "connection lost: connection closed by peer");
+	ASSERT_EQ(cli_close_text(-EPIPE, NULL, buf, sizeof(buf)), 0);
+	ASSERT_STREQ(buf, "connection lost: Broken pipe");
+	ASSERT_EQ(cli_close_text(-ETIMEDOUT, "", buf, sizeof(buf)), 0);
+	ASSERT_STREQ(buf, "connection lost: Connection timed out");
+	ASSERT_EQ(cli_close_text(-ECONNABORTED, "closed by peer (limit "
+	    "exceeded): replies not read", small, sizeof(small)), 1);
+	ASSERT_STREQ(small, "node closed the connect");
+}
+
+/* A revoked client key: opening, a call on many nodes, joining. */
+static void
+test_revoked_client(void)
+{
+	struct env		 e;
+	struct cli_rpc		*r;
+	struct cli_multi	*m;
+	struct ovl_joinkey	 jk;
+	struct ovl_conn		*conn;
+	const char		*names[] = { "n1", "n2" }, *addrs[1];
+	char			 fp[OVL_FINGERPRINT_SIZE], want[128];
+	char			*cause = NULL;
+	size_t			 nm;
+
+	env_start(&e);
+	ovl_fingerprint(e.x.id.pub, fp);
+	ASSERT_OK(ovl_keystore_deny(e.n1->ks, fp, 1, NULL));
+	snprintf(want, sizeof(want), "node closed the connection: client key "
+	    "%s was revoked on this node", fp);
+	ASSERT_EQ(cli_rpc_open(&e.x, "n1", &r, &cause), -ECONNABORTED);
+	ASSERT_NULL(r);
+	ASSERT_CONTAINS(cause, "n1: ");
+	ASSERT_CONTAINS(cause, want);
+	free(cause);
+	cause = NULL;
+	ASSERT_OK(cli_rpc_multi(&e.x, names, 2, "node.info", NULL, 0, &m, &nm,
+	    &cause));
+	ASSERT_EQ(nm, 2);
+	ASSERT_NE(m[0].status, 0);
+	ASSERT_CONTAINS(m[0].err.message, want);
+	ASSERT_OK(m[1].status);
+	cli_multi_free(m, nm);
+	/* What pier join does: the handshake, then the node's answer. */
+	memset(&jk, 0, sizeof(jk));
+	ASSERT_OK(ovl_joinkey_parse(cli_book_find(&e.x.book, "n1")->key, &jk,
+	    NULL));
+	addrs[0] = e.n1->bound[0];
+	ASSERT_EQ(cli_connect(&e.x.loop, &e.x.id, &jk, addrs, 1, 1, &conn,
+	    &cause), -ECONNABORTED);
+	ASSERT_NULL(conn);
+	ASSERT_STREQ(cause, want);
+	free(cause);
+	cause = NULL;
+	ASSERT_OK(ovl_keystore_undeny(e.n1->ks, fp, NULL));
+	ASSERT_OK(cli_connect(&e.x.loop, &e.x.id, &jk, addrs, 1, 1, &conn,
+	    &cause));
+	ovl_conn_close(conn, OVL_GA_NORMAL, "bye");
+	ovl_conn_unref(conn, "cli_connect");
+	sodium_memzero(&jk, sizeof(jk));
+	env_stop(&e);
+}
+
+/*
+ * A TCP relay to a node that passes the node's first record (the
+ * handshake's answer) at once and holds back the rest for RELAY_HOLD_MS,
+ * so a go-away sent right after the handshake arrives in a later read.
+ */
+#define RELAY_HOLD_MS	150
+
+/* The relay's state: one connection at a time. */
+struct relay {
+	uv_tcp_t		 lis, down, up;
+	uv_connect_t		 creq;
+	uv_timer_t		 hold;
+	struct sockaddr_storage	 node;
+	uint8_t			 rbuf[65536];
+	uint8_t			 held[65536];
+	size_t			 nheld;
+	int			 passed;	/* the first record went */
+	int			 holding;
+	int			 up_eof;
+	int			 busy;
+	int			 port;
+};
+
+/* One write of the relay, with its copy of the bytes. */
+struct relay_w {
+	uv_write_t	req;
+	uint8_t		data[];
+};
+
+/* A relay write is done. */
+static void
+relay_wdone(uv_write_t *req, int status)
+{
+	free(container_of(req, struct relay_w, req));
+}
+
+/* Writes a copy of p to a side of the relay. */
+static void
+relay_write(uv_tcp_t *to, const uint8_t *p, size_t n)
+{
+	struct relay_w	*w;
+	uv_buf_t	 b;
+
+	if (n == 0 || uv_is_closing((uv_handle_t *)to))
+		return;
+	w = malloc(sizeof(*w) + n);
+	ASSERT_NOT_NULL(w);
+	memcpy(w->data, p, n);
+	b = uv_buf_init((char *)w->data, (unsigned int)n);
+	if (uv_write(&w->req, (uv_stream_t *)to, &b, 1, relay_wdone) != 0)
+		free(w);
+}
+
+/* Read buffers of the relay. */
+static void
+relay_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	struct relay	*rl = h->data;
+
+	*buf = uv_buf_init((char *)rl->rbuf, sizeof(rl->rbuf));
+}
+
+/* Closes both sides. */
+static void
+relay_drop(struct relay *rl)
+{
+	if (!uv_is_closing((uv_handle_t *)&rl->down))
+		uv_close((uv_handle_t *)&rl->down, NULL);
+	if (!uv_is_closing((uv_handle_t *)&rl->up))
+		uv_close((uv_handle_t *)&rl->up, NULL);
+}
+
+/* The hold is over: what the node sent goes on, then its end. */
+static void
+relay_release(uv_timer_t *t)
+{
+	struct relay	*rl = t->data;
+
+	rl->holding = 0;
+	relay_write(&rl->down, rl->held, rl->nheld);
+	rl->nheld = 0;
+	if (rl->up_eof)
+		relay_drop(rl);
+}
+
+/* Bytes from the node. */
+static void
+relay_up_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct relay	*rl = s->data;
+	size_t		 len;
+
+	if (n < 0) {
+		rl->up_eof = 1;
+		if (!rl->holding)
+			relay_drop(rl);
+		return;
+	}
+	if (!rl->holding) {
+		relay_write(&rl->down, rl->rbuf, (size_t)n);
+		return;
+	}
+	ASSERT_LE(rl->nheld + (size_t)n, sizeof(rl->held));
+	memcpy(rl->held + rl->nheld, rl->rbuf, (size_t)n);
+	rl->nheld += (size_t)n;
+	if (rl->passed || rl->nheld < 2)
+		return;
+	len = 2 + ((size_t)rl->held[0] << 8 | rl->held[1]);
+	if (rl->nheld < len)
+		return;
+	relay_write(&rl->down, rl->held, len);
+	memmove(rl->held, rl->held + len, rl->nheld - len);
+	rl->nheld -= len;
+	rl->passed = 1;
+	ASSERT_OK(uv_timer_start(&rl->hold, relay_release, RELAY_HOLD_MS, 0));
+}
+
+/* Bytes from the client go straight on. */
+static void
+relay_down_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct relay	*rl = s->data;
+
+	if (n < 0) {
+		relay_drop(rl);
+		return;
+	}
+	relay_write(&rl->up, rl->rbuf, (size_t)n);
+}
+
+/* Connected to the node: relay both ways. */
+static void
+relay_connected(uv_connect_t *req, int status)
+{
+	struct relay	*rl = req->data;
+
+	ASSERT_OK(status);
+	ASSERT_OK(uv_read_start((uv_stream_t *)&rl->up, relay_alloc,
+	    relay_up_read));
+	ASSERT_OK(uv_read_start((uv_stream_t *)&rl->down, relay_alloc,
+	    relay_down_read));
+}
+
+/* A client came: connect to the node for it. */
+static void
+relay_accept(uv_stream_t *s, int status)
+{
+	struct relay	*rl = s->data;
+
+	ASSERT_OK(status);
+	ASSERT_EQ(rl->busy, 0);
+	rl->busy = 1;
+	ASSERT_OK(uv_tcp_init(s->loop, &rl->down));
+	ASSERT_OK(uv_tcp_init(s->loop, &rl->up));
+	rl->down.data = rl->up.data = rl->creq.data = rl;
+	ASSERT_OK(uv_accept(s, (uv_stream_t *)&rl->down));
+	ASSERT_OK(uv_tcp_connect(&rl->creq, &rl->up,
+	    (struct sockaddr *)&rl->node, relay_connected));
+}
+
+/* Starts a relay on 127.0.0.1 to the node at addr ("ip:port"). */
+static void
+relay_start(struct relay *rl, uv_loop_t *loop, const char *addr)
+{
+	struct sockaddr_in	 sin;
+	struct sockaddr_storage	 ss;
+	char			 host[64], *colon;
+	int			 len = sizeof(ss);
+
+	memset(rl, 0, sizeof(*rl));
+	rl->holding = 1;
+	snprintf(host, sizeof(host), "%s", addr);
+	colon = strrchr(host, ':');
+	ASSERT_NOT_NULL(colon);
+	*colon = '\0';
+	ASSERT_OK(uv_ip4_addr(host, atoi(colon + 1),
+	    (struct sockaddr_in *)&rl->node));
+	ASSERT_OK(uv_tcp_init(loop, &rl->lis));
+	ASSERT_OK(uv_timer_init(loop, &rl->hold));
+	rl->lis.data = rl->hold.data = rl;
+	ASSERT_OK(uv_ip4_addr("127.0.0.1", 0, &sin));
+	ASSERT_OK(uv_tcp_bind(&rl->lis, (struct sockaddr *)&sin, 0));
+	ASSERT_OK(uv_listen((uv_stream_t *)&rl->lis, 4, relay_accept));
+	ASSERT_OK(uv_tcp_getsockname(&rl->lis, (struct sockaddr *)&ss, &len));
+	rl->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* Stops a relay and runs its handles closed. */
+static void
+relay_stop(struct relay *rl, uv_loop_t *loop)
+{
+	if (rl->busy)
+		relay_drop(rl);
+	uv_close((uv_handle_t *)&rl->lis, NULL);
+	uv_close((uv_handle_t *)&rl->hold, NULL);
+	uv_run(loop, UV_RUN_NOWAIT);
+}
+
+/*
+ * The go-away of a revoked client that comes in a read after the
+ * handshake's answer: the handshake alone would pass (confirm 0), and
+ * pier join's wait for the node's answer (confirm 1) fails with the
+ * node's reason.
+ */
+static void
+test_late_goaway(void)
+{
+	struct env		 e;
+	struct relay		*rl;
+	struct ovl_joinkey	 jk;
+	struct ovl_conn		*conn;
+	const char		*addrs[1];
+	char			 fp[OVL_FINGERPRINT_SIZE], addr[64], want[128];
+	char			*cause = NULL;
+	int			 confirm;
+
+	env_start(&e);
+	rl = calloc(1, sizeof(*rl));
+	ASSERT_NOT_NULL(rl);
+	ovl_fingerprint(e.x.id.pub, fp);
+	ASSERT_OK(ovl_keystore_deny(e.n1->ks, fp, 1, NULL));
+	snprintf(want, sizeof(want), "node closed the connection: client key "
+	    "%s was revoked on this node", fp);
+	memset(&jk, 0, sizeof(jk));
+	ASSERT_OK(ovl_joinkey_parse(cli_book_find(&e.x.book, "n1")->key, &jk,
+	    NULL));
+	for (confirm = 0; confirm <= 1; confirm++) {
+		relay_start(rl, &e.x.loop, e.n1->bound[0]);
+		snprintf(addr, sizeof(addr), "127.0.0.1:%d", rl->port);
+		addrs[0] = addr;
+		if (confirm == 0) {
+			ASSERT_OK(cli_connect(&e.x.loop, &e.x.id, &jk, addrs,
+			    1, 0, &conn, &cause));
+			ovl_conn_close(conn, OVL_GA_NORMAL, "bye");
+			ovl_conn_unref(conn, "cli_connect");
+		} else {
+			ASSERT_EQ(cli_connect(&e.x.loop, &e.x.id, &jk, addrs,
+			    1, 1, &conn, &cause), -ECONNABORTED);
+			ASSERT_STREQ(cause, want);
+			free(cause);
+			cause = NULL;
+		}
+		relay_stop(rl, &e.x.loop);
+	}
+	sodium_memzero(&jk, sizeof(jk));
+	free(rl);
+	env_stop(&e);
+}
+
+/* The lost callback of a stream's connection. */
+static void
+on_lost(struct cli_rpc *r, const char *why, void *arg)
+{
+	char	*buf = arg;
+
+	snprintf(buf, 256, "%s", why);
+}
+
+/* A stream's channel end when the connection ended. */
+static void
+on_stream_close(struct ovl_chan *ch, int status, void *arg)
+{
+	int	*st = arg;
+
+	*st = status;
+}
+
+/*
+ * A stream whose node goes away: the channel closes (-ECONNABORTED),
+ * then the lost callback has the node's reason; cli_rpc_close is not a
+ * loss.
+ */
+static void
+test_stream_lost(void)
+{
+	static const struct ovl_chan_cbs cbs = { .on_close = on_stream_close };
+	struct env		 e;
+	struct cli_rpc		*r, *r1;
+	struct ovl_chan		*ch;
+	json_t			*params;	/* owned */
+	char			*cause = NULL, why[256] = "", why1[256] = "";
+	int			 st = 1;
+
+	env_start(&e);
+	ASSERT_OK(cli_rpc_open(&e.x, "n2", &r, &cause));
+	ASSERT_OK(cli_rpc_open(&e.x, "n1", &r1, &cause));
+	cli_rpc_on_lost(r, on_lost, why);
+	cli_rpc_on_lost(r1, on_lost, why1);
+	ASSERT_NULL(cli_rpc_lost(r));
+	params = json_object();
+	ASSERT_OK(cli_rpc_stream_open(r, &cbs, &st, params, &ch));
+	json_decref(params);
+	node_close(e.n2);
+	while (why[0] == '\0' && uv_run(&e.x.loop, UV_RUN_ONCE) != 0)
+		;
+	ASSERT_EQ(st, -ECONNABORTED);
+	ASSERT_STREQ(why, "node closed the connection: node shutting down");
+	ASSERT_STREQ(cli_rpc_lost(r), why);
+	cli_rpc_close(r);
+	cli_rpc_close(r1);
+	uv_run(&e.x.loop, UV_RUN_NOWAIT);
+	ASSERT_STREQ(why1, "");
 	env_stop(&e);
 }
 
@@ -437,5 +824,9 @@ TEST_MAIN(
 	T(test_calls_and_errors),
 	T(test_multi),
 	T(test_call_fails_when_node_leaves),
-	T(test_stream_channel)
+	T(test_stream_channel),
+	T(test_close_text),
+	T(test_revoked_client),
+	T(test_late_goaway),
+	T(test_stream_lost)
 )

@@ -5,7 +5,9 @@
 # closes at once, its next connections are turned away with the reason,
 # the other client carries on), lists it, takes it back; the same from
 # the node's host with `pierd key`, with the running node acting on the
-# keys file; every change in the audit log; usage mistakes. Prints TAP.
+# keys file; every change in the audit log; usage mistakes. A revoked
+# client hears the node's reason everywhere: ping, info, ps, logs, and a
+# join, which fails and saves nothing. Prints TAP.
 # Needs no Docker engine: only pierd and pier from $PIER_BUILD_ROOT.
 set -u
 
@@ -27,6 +29,7 @@ PIER_CONFIG_DIR=$adm "$pier" join "$key" --name n1 >/dev/null 2>&1
 vkey=$(PIER_CONFIG_DIR=$adm "$pier" key create --name shared --role viewer 2>/dev/null)
 PIER_CONFIG_DIR=$ca "$pier" join "$vkey" --name n1 >/dev/null 2>&1
 PIER_CONFIG_DIR=$cb "$pier" join "$vkey" --name n1 >/dev/null 2>&1
+cp "$ca/nodes.json" "$tmp/ca-book"
 
 # pier key self: this client's key, as the node's audit names it.
 fpa=$(PIER_CONFIG_DIR=$ca "$pier" key self 2>"$tmp/err"); rc=$?
@@ -57,6 +60,8 @@ dt=$(( $(ms) - t0 ))
 out=$(cat "$tmp/ping-a")
 check "the revoked client's live connection closes at once (${dt} ms)" \
 	eval '[ $rc -ne 0 ] && [ $dt -lt 3000 ] && has "$out" "seq=1 "'
+check "... and its ping says why, in the node's words" \
+	eval 'has "$out" "^pier ping: n1: node closed the connection: client key \($fpa \)\?was revoked" && ! has "$out" "Broken pipe"'
 wait $pb; rc=$?
 out=$(cat "$tmp/ping-b")
 check "the other client with the same access key carries on" \
@@ -67,7 +72,28 @@ t0=$(ms)
 out=$(PIER_CONFIG_DIR=$ca "$pier" info 2>&1); rc=$?
 dt=$(( $(ms) - t0 ))
 check "a new connection of the revoked client is refused with the reason (${dt} ms)" \
-	eval '[ $rc -eq 1 ] && [ $dt -lt 3000 ] && has "$out" "pier info: n1: .*(access revoked): client key $fpa was revoked on this node"'
+	eval '[ $rc -eq 1 ] && [ $dt -lt 3000 ] && has "$out" "^pier info: n1: node closed the connection: client key $fpa was revoked on this node$"'
+out=$(PIER_CONFIG_DIR=$ca "$pier" ping -c 2 2>&1); rc=$?
+check "pier ping of the revoked client shows the node's reason, not a broken pipe" \
+	eval '[ $rc -eq 1 ] && has "$out" "^pier ping: n1: node closed the connection: client key $fpa was revoked on this node$" && ! has "$out" "Broken pipe"'
+out=$(PIER_CONFIG_DIR=$ca "$pier" ps 2>&1); rc=$?
+check "pier ps names the reason for that node" \
+	eval '[ $rc -eq 1 ] && has "$out" "n1: .*node closed the connection: client key $fpa was revoked"'
+out=$(PIER_CONFIG_DIR=$ca "$pier" logs n1/web 2>&1); rc=$?
+check "pier logs names the reason" \
+	eval '[ $rc -eq 1 ] && has "$out" "^pier logs: n1: node closed the connection: client key $fpa was revoked on this node$" && ! has "$out" "handles left open"'
+# The revoked client joins again, into a fresh address book: refused.
+cr=$tmp/laptop-again
+mkdir -m 700 "$cr" && cp "$ca/client.key" "$cr/"
+t0=$(ms)
+out=$(PIER_CONFIG_DIR=$cr "$pier" join "$vkey" --name again 2>&1); rc=$?
+dt=$(( $(ms) - t0 ))
+check "pier join by a revoked client fails with the node's reason (${dt} ms)" \
+	eval '[ $rc -eq 1 ] && [ $dt -lt 3000 ] && has "$out" "^pier join: node closed the connection: client key $fpa was revoked on this node$" && ! has "$out" "joined"'
+check "... and saves nothing" eval '[ ! -e "$cr/nodes.json" ]'
+out=$(PIER_CONFIG_DIR=$ca "$pier" join "$vkey" --name n1 2>&1); rc=$?
+check "joining again over a known node, refused, leaves its entry as it was" \
+	eval '[ $rc -eq 1 ] && has "$out" "node closed the connection" && cmp -s "$ca/nodes.json" "$tmp/ca-book"'
 check "the node logs the refusal" \
 	eval 'grep -q "client $fpa (key shared) refused: its client key is revoked" "$log"'
 out=$(PIER_CONFIG_DIR=$cb "$pier" ping -c 1 2>&1); rc=$?

@@ -2,7 +2,8 @@
 # End to end over loopback: a pierd on 127.0.0.1 with a fresh state dir,
 # then `pierd key show` -> `pier join` -> `pier nodes` -> `pier ping`, a
 # second key, typos, a key of another node, revocation of a connected
-# key, a restart that keeps identity and keys, a private key others can
+# key (ping gives the node's reason), a node shutting down under a ping,
+# a restart that keeps identity and keys, a private key others can
 # read, and `pierd key rotate` without --yes. Prints TAP. Builds nothing:
 # the programs come from $PIER_BUILD_ROOT.
 set -u
@@ -156,8 +157,8 @@ t0=$(ms)
 wait $ppid; rc=$?
 dt=$(( $(ms) - t0 ))
 out=$(cat "$tmp/ping2")
-check "revoking a key closes its connection (${dt} ms)" \
-	eval '[ $rc -ne 0 ] && [ $dt -lt 3000 ] && has "$out" "seq=1 " && has "$out" "lost"'
+check "revoking a key closes its connection, and ping gives the node's reason (${dt} ms)" \
+	eval '[ $rc -ne 0 ] && [ $dt -lt 3000 ] && has "$out" "seq=1 " && has "$out" "^pier ping: 127.0.0.1-$port: node closed the connection: access key v1 was revoked$"'
 check "the node logs the revocation" \
 	eval 'grep -q "access key v1 revoked; closed 1 connection" "$log"'
 t0=$(ms)
@@ -189,6 +190,17 @@ for _ in $(seq 40); do grep -q "SIGHUP" "$log" && break; sleep 0.05; done
 out=$(PIER_CONFIG_DIR=$c1 "$pier" ping n1 -c 1 2>&1); rc=$?
 check "SIGHUP re-reads the keys and the node keeps serving" \
 	eval '[ $rc -eq 0 ] && grep -q "SIGHUP: re-reading keys" "$log"'
+
+# A node that stops under a running ping: the client says why.
+PIER_CONFIG_DIR=$c1 "$pier" ping n1 -c 100 -i 0.1 >"$tmp/ping-stop" 2>&1 &
+ppid=$!
+sleep 0.5
+stop_node
+wait $ppid; rc=$?
+out=$(cat "$tmp/ping-stop")
+check "a node shutting down under pier ping: the node's reason, exit 1" \
+	eval '[ $rc -eq 1 ] && has "$out" "seq=1 " && has "$out" "^pier ping: n1: node closed the connection: node shutting down$"'
+check "pierd starts again after that" start_node
 
 out=$("$pierd" --state-dir "$tmp/other" --listen "127.0.0.1:$port" 2>&1); rc=$?
 check "a second pierd on a port in use fails and says why" \

@@ -111,15 +111,28 @@ void	 cli_time_format(int64_t t, char *buf, size_t len);
 
 /* conn.c */
 
+#define CLI_CLOSE_TEXT_MAX	(OVL_REASON_MAX + 64) /* cli_close_text */
+
 /* The name a client gives the node in its hello: user@host. */
 void	 cli_client_name(char *buf, size_t len);
 /*
+ * How a connection ended, from on_close's status and reason: "node
+ * closed the connection: REASON" when the node sent a go-away (returns
+ * 1), else "connection lost: WHY" (returns 0).
+ */
+int	 cli_close_text(int status, const char *reason, char *buf,
+	    size_t len);
+/*
  * Dials a node at addrs (first handshake wins, CLI_TIMEOUT_MS) and runs
- * the loop until done; *out is the open connection (one reference).
+ * the loop until done; *out is the open connection (one reference, no
+ * callbacks set). With confirm, also waits (CLI_TIMEOUT_MS) for the node
+ * to answer one ping. A node that closed the connection with a go-away
+ * gives -ECONNABORTED and *cause "node closed the connection: REASON".
+ * After a failure, run the loop dry before closing it.
  */
 int	 cli_connect(uv_loop_t *loop, const struct ovl_identity *self,
 	    const struct ovl_joinkey *jk, const char *const *addrs,
-	    size_t naddrs, struct ovl_conn **out, char **cause)
+	    size_t naddrs, int confirm, struct ovl_conn **out, char **cause)
 	    WARN_UNUSED_RESULT;
 /* Closes the connection, drops its reference and runs the loop dry. */
 void	 cli_disconnect(uv_loop_t *loop, struct ovl_conn *c);
@@ -172,6 +185,8 @@ void	 cli_ctx_close(struct cli_ctx *x);
 /*
  * Connects to the joined node called name (NULL: the only one joined),
  * running the loop until the handshake is done; *out is the connection.
+ * A node that closed it at once (a go-away: revoked, shutting down) gives
+ * -ECONNABORTED and *cause "NODE: node closed the connection: REASON".
  */
 int	 cli_rpc_open(struct cli_ctx *x, const char *name,
 	    struct cli_rpc **out, char **cause) WARN_UNUSED_RESULT;
@@ -181,6 +196,20 @@ void	 cli_rpc_close(struct cli_rpc *r);
 const char *cli_rpc_node(const struct cli_rpc *r);
 /* The overlay connection, e.g. to watch stream channels. */
 struct ovl_conn *cli_rpc_conn(struct cli_rpc *r);
+/*
+ * Why the connection ended (see cli_close_text), or NULL while it is
+ * open or when cli_rpc_close ended it.
+ */
+const char *cli_rpc_lost(const struct cli_rpc *r);
+/* Called once with cli_rpc_lost's text when the connection ends. */
+typedef void (*cli_rpc_lost_cb)(struct cli_rpc *, const char *why,
+    void *arg);
+/*
+ * Sets fn to run when the connection ends other than by cli_rpc_close.
+ * A stream's channel closes with -ECONNABORTED just before (the overlay
+ * ends the channels first), so a stream leaves the message to fn.
+ */
+void	 cli_rpc_on_lost(struct cli_rpc *r, cli_rpc_lost_cb fn, void *arg);
 /*
  * Sends a request (params stolen, NULL for none); cb runs once with the
  * result or the error, from the loop. -EPIPE if the connection is gone.

@@ -170,15 +170,24 @@ ev_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
 		ev_node_end(en, "the node sent a broken stream");
 }
 
-/* The channel ended. */
+/* The channel ended (with the connection: ev_lost follows and says why). */
 static void
 ev_close(struct ovl_chan *ch, int status, void *arg)
 {
 	struct evnode	*en = arg;
 
 	en->ch = NULL;
+	if (status == -ECONNABORTED)
+		return;
 	ev_node_end(en, status == 0 ? "the node ended the events stream" :
 	    "the connection to the node dropped");
+}
+
+/* The node's connection ended: its reason, or the transport's. */
+static void
+ev_lost(struct cli_rpc *r, const char *why, void *arg)
+{
+	ev_node_end(arg, why);
 }
 
 static const struct ovl_chan_cbs ev_cbs = {
@@ -223,6 +232,7 @@ ev_start(struct evrun *er, struct evnode *en, const json_t *params)
 	}
 	en->live = 1;
 	er->live++;
+	cli_rpc_on_lost(en->r, ev_lost, en);
 	p = json_deep_copy(params);
 	if (p == NULL || cli_rpc_stream_open(en->r, &ev_cbs, en, p,
 	    &en->ch) != 0) {

@@ -1,8 +1,12 @@
 /*
  * `pier join KEY`: parse a join key (its typo messages shown as they
- * are), prove it with a full handshake, and only then remember the node
- * in the address book under a name. Nothing is stored for a key that
- * does not work, so a failed join leaves the book as it was.
+ * are), prove it with a full handshake and the node's answer to one
+ * ping, and only then remember the node in the address book under a
+ * name. The handshake alone is not enough: a node that knows the access
+ * key but has revoked this client's key completes it and then closes with
+ * a go-away saying why, and join fails with that reason. Nothing is
+ * stored for a key that does not work, so a failed join leaves the book
+ * as it was.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -235,13 +239,14 @@ join_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	if (uv_loop_init(&loop) != 0)
 		goto out;
-	err = cli_connect(&loop, &id, &jk, addrs, naddrs, &conn, &cause);
+	err = cli_connect(&loop, &id, &jk, addrs, naddrs, 1, &conn, &cause);
 	if (err != 0)
 		cli_error(self, "%s", cause);
 	else {
 		node.addr = strdup(ovl_conn_peer(conn));
 		cli_disconnect(&loop, conn);
 	}
+	uv_run(&loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&loop) != 0)
 		cli_error(self, "handles left open");
 	if (err != 0 || node.addr == NULL)

@@ -104,15 +104,27 @@ lr_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
 		lr_done(lr, "the node sent a broken stream");
 }
 
-/* The channel ended; before END it means the link dropped. */
+/*
+ * The channel ended; before END it means the link dropped. When the
+ * whole connection ended (-ECONNABORTED), lr_lost follows with why.
+ */
 static void
 lr_close(struct ovl_chan *ch, int status, void *arg)
 {
 	struct lrun	*lr = arg;
 
 	lr->ch = NULL;
+	if (status == -ECONNABORTED)
+		return;
 	lr_done(lr, status == 0 ? NULL : "the connection to the node "
 	    "dropped");
+}
+
+/* The connection ended: the node's reason, or the transport's. */
+static void
+lr_lost(struct cli_rpc *r, const char *why, void *arg)
+{
+	lr_done(arg, why);
 }
 
 static const struct ovl_chan_cbs lr_cbs = {
@@ -157,6 +169,7 @@ logs_run(const struct cli_cmd *self, struct cli_ctx *x, const char *node,
 		free(cause);
 		return (rc);
 	}
+	cli_rpc_on_lost(r, lr_lost, &lr);
 	lr.sig_ok = uv_signal_init(&x->loop, &lr.sigint) == 0;
 	if (!lr.sig_ok || uv_signal_start(&lr.sigint, lr_sigint, SIGINT) != 0)
 		lr_done(&lr, "cannot watch for Ctrl-C");

@@ -3,6 +3,10 @@
  * ping frames over the encrypted connection, as ping(8) does for ICMP.
  * The handshake is not counted in the round trips; it is reported on
  * its own. A reply that takes longer than CLI_TIMEOUT_MS ends the run.
+ * A connection that ends under the run is reported once, with the
+ * node's go-away reason when it sent one (revoked, shutting down): the
+ * waiting ping fails first, and the connection's close, which says why,
+ * follows it at once.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -25,6 +29,7 @@ struct ping_run {
 	uint64_t	 interval_ms;
 	int		 waiting;	/* a ping is out */
 	int		 failed;
+	int		 lost;		/* the ping failed: why follows */
 	int		 json;
 	double		 min, max, sum;
 	double		 connect_ms;	/* dial and handshake */
@@ -70,9 +75,8 @@ on_pong(struct ovl_conn *c, int status, uint64_t rtt_us, void *arg)
 		return;
 	p->waiting = 0;
 	if (status != 0) {
-		fprintf(stderr, "pier ping: connection to %s lost: %s\n",
-		    p->name, strerror(-status));
-		p->failed = 1;
+		/* The connection ended: on_conn_close says why. */
+		p->lost = status;
 		ping_stop(p);
 		return;
 	}
@@ -110,12 +114,13 @@ static void
 on_conn_close(struct ovl_conn *c, int status, const char *reason, void *arg)
 {
 	struct ping_run	*p = arg;
+	char		 why[CLI_CLOSE_TEXT_MAX];
 
-	if (p->failed || (p->received >= p->count && !p->waiting))
+	if (p->failed || (p->received >= p->count && !p->waiting &&
+	    !p->lost))
 		return;
-	fprintf(stderr, "pier ping: connection to %s lost: %s\n", p->name,
-	    reason != NULL && reason[0] != '\0' ? reason :
-	    strerror(status < 0 ? -status : EPIPE));
+	(void)cli_close_text(status, reason, why, sizeof(why));
+	fprintf(stderr, "pier ping: %s: %s\n", p->name, why);
 	p->waiting = 0;
 	p->failed = 1;
 	ping_stop(p);
@@ -265,8 +270,10 @@ ping_main(const struct cli_cmd *self, int argc, char **argv)
 	if (uv_loop_init(&loop) != 0)
 		goto out;
 	t0 = uv_hrtime();
-	if (cli_connect(&loop, &id, &jk, addrs, naddrs, &p.conn, &cause) != 0)
-		cli_error(self, "%s", cause);
+	if (cli_connect(&loop, &id, &jk, addrs, naddrs, 0, &p.conn,
+	    &cause) != 0)
+		cli_error(self, "%s: %s", n->name, cause != NULL ? cause :
+		    "cannot connect");
 	else if (uv_timer_init(&loop, &p.timer) != 0) {
 		cli_error(self, "cannot make a timer");
 		cli_disconnect(&loop, p.conn);
@@ -281,9 +288,15 @@ ping_main(const struct cli_cmd *self, int argc, char **argv)
 			printf("connected to %s (%s) in %.3f ms, handshake "
 			    "included\n", p.name, p.addr, p.connect_ms);
 		send_ping(&p);
-		while (!p.failed && (p.received < p.count || p.waiting) &&
-		    uv_run(&loop, UV_RUN_ONCE) != 0)
+		while (!p.failed && !p.lost && (p.received < p.count ||
+		    p.waiting) && uv_run(&loop, UV_RUN_ONCE) != 0)
 			;
+		if (p.lost && !p.failed) {
+			/* No close came after the failed ping (unexpected). */
+			fprintf(stderr, "pier ping: %s: connection lost: %s\n",
+			    p.name, strerror(-p.lost));
+			p.failed = 1;
+		}
 		uv_close((uv_handle_t *)&p.timer, NULL);
 		cli_disconnect(&loop, p.conn);
 		ping_report(&p);
@@ -291,6 +304,7 @@ ping_main(const struct cli_cmd *self, int argc, char **argv)
 		rc = p.failed || p.received < p.count ? CLI_EXIT_FAIL :
 		    CLI_EXIT_OK;
 	}
+	uv_run(&loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&loop) != 0)
 		cli_error(self, "handles left open");
 	/* Remember the address that answered for next time. */

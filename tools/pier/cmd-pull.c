@@ -99,15 +99,27 @@ pr_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
 		pr_done(pr, 0, "the node sent a broken stream");
 }
 
-/* The channel ended; before the end line it means the link dropped. */
+/*
+ * The channel ended; before the end line it means the link dropped. When
+ * the whole connection ended (-ECONNABORTED), pr_lost follows with why.
+ */
 static void
 pr_close(struct ovl_chan *ch, int status, void *arg)
 {
 	struct prun	*pr = arg;
 
 	pr->ch = NULL;
+	if (status == -ECONNABORTED)
+		return;
 	pr_done(pr, 0, "the stream ended before the pull did (the pull may "
 	    "go on on the node)");
+}
+
+/* The connection ended: the node's reason, or the transport's. */
+static void
+pr_lost(struct cli_rpc *r, const char *why, void *arg)
+{
+	pr_done(arg, 0, why);
 }
 
 static const struct ovl_chan_cbs pr_cbs = {
@@ -175,6 +187,7 @@ pull_main(const struct cli_cmd *self, int argc, char **argv)
 		rc = cli_error(self, "%s", cause != NULL ? cause : "failed");
 		goto out;
 	}
+	cli_rpc_on_lost(r, pr_lost, &pr);
 	params = json_pack("{s:s}", "image", image);
 	if (params == NULL || cli_rpc_stream_open(r, &pr_cbs, &pr, params,
 	    &pr.ch) != 0) {

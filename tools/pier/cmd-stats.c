@@ -239,15 +239,24 @@ st_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
 		st_node_end(sn, "the node sent a broken stream");
 }
 
-/* The channel ended. */
+/* The channel ended (with the connection: st_lost follows and says why). */
 static void
 st_close(struct ovl_chan *ch, int status, void *arg)
 {
 	struct snode	*sn = arg;
 
 	sn->ch = NULL;
+	if (status == -ECONNABORTED)
+		return;
 	st_node_end(sn, status == 0 ? "the node ended the stats stream" :
 	    "the connection to the node dropped");
+}
+
+/* The node's connection ended: its reason, or the transport's. */
+static void
+st_lost(struct cli_rpc *r, const char *why, void *arg)
+{
+	st_node_end(arg, why);
 }
 
 static const struct ovl_chan_cbs st_cbs = {
@@ -310,6 +319,7 @@ st_start(struct srun *sr, struct snode *sn)
 	}
 	sn->live = 1;
 	sr->live++;
+	cli_rpc_on_lost(sn->r, st_lost, sn);
 	memset(&err, 0, sizeof(err));
 	if (sn->ids != NULL)
 		sn->expect = json_array_size(sn->ids);

@@ -2,8 +2,17 @@
  * Reaching a node from the command line: dial every candidate address
  * (first completed handshake wins) within CLI_TIMEOUT_MS, and close the
  * connection cleanly at the end. The node is silent to a client whose
- * key it does not know, so a wrong or revoked key looks exactly like a
- * node that is down: the message says so instead of guessing.
+ * key it does not know, so a wrong or revoked access key looks exactly
+ * like a node that is down: the message says so instead of guessing.
+ *
+ * A node that knows the access key but turns the client away anyway (a
+ * revoked client key, a node shutting down) completes the handshake and
+ * closes at once with a go-away saying why. That go-away may come in the
+ * same read as the handshake's answer or a moment later, so a command
+ * that must know it is welcome (pier join) waits for one ping's round
+ * trip: the node sends its go-away before it reads anything of ours.
+ * Every command tells the node's reason apart from a transport error
+ * through cli_close_text.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +29,53 @@ struct cli_dialing {
 	int		 status;
 	char		*cause;
 	int		 done;
+	int		 closed;	/* the connection ended while here */
+	int		 goaway;	/* ... with the node's go-away */
+	int		 ponged;	/* the confirming ping came back */
+	int		 timed_out;	/* ... or did not in time */
+	int		 timer_closed;
+	uv_timer_t	 timer;
+	char		 why[CLI_CLOSE_TEXT_MAX];
 };
+
+static void	on_dial_closed(struct ovl_conn *, int, const char *, void *);
+
+static const struct ovl_conn_cbs dial_conn_cbs = {
+	.on_close = on_dial_closed,
+};
+
+static const struct ovl_conn_cbs no_conn_cbs;
+
+/*
+ * Says how a connection ended, from what on_close tells: "node closed
+ * the connection: REASON" for the node's go-away (the overlay words it
+ * "closed by peer (CODE NAME): REASON"), else "connection lost: WHY".
+ * Returns 1 for a go-away, 0 for anything else.
+ */
+int
+cli_close_text(int status, const char *reason, char *buf, size_t len)
+{
+	static const char	 peer[] = "closed by peer (";
+	const char		*p, *end;
+
+	if (reason != NULL && strncmp(reason, peer, sizeof(peer) - 1) == 0) {
+		p = reason + sizeof(peer) - 1;
+		end = strstr(p, "): ");
+		if (end != NULL && end[3] != '\0')
+			snprintf(buf, len, "node closed the connection: %s",
+			    end + 3);
+		else
+			snprintf(buf, len, "node closed the connection: %.*s",
+			    (int)strcspn(p, ")"), p);
+		return (1);
+	}
+	if (reason != NULL && reason[0] != '\0')
+		snprintf(buf, len, "connection lost: %s", reason);
+	else
+		snprintf(buf, len, "connection lost: %s", status == 0 ?
+		    "closed" : strerror(status < 0 ? -status : status));
+	return (0);
+}
 
 /* The dial finished (won, failed or timed out). */
 static void
@@ -32,10 +87,93 @@ on_dialed(struct ovl_dial *d, struct ovl_conn *conn, int status,
 	st->done = 1;
 	st->status = status;
 	st->conn = conn;
-	if (conn != NULL)
+	if (conn != NULL) {
 		ovl_conn_ref(conn, "cli_connect");
+		/* A go-away may follow in this very read: hear it. */
+		ovl_conn_set_cbs(conn, &dial_conn_cbs, st);
+	}
 	if (cause != NULL)
 		st->cause = strdup(cause);
+}
+
+/* The connection ended before cli_connect returned it. */
+static void
+on_dial_closed(struct ovl_conn *c, int status, const char *reason,
+    void *arg)
+{
+	struct cli_dialing	*st = arg;
+
+	st->closed = 1;
+	st->goaway = cli_close_text(status, reason, st->why, sizeof(st->why));
+}
+
+/* The confirming ping came back (an error: on_dial_closed follows). */
+static void
+on_confirm_pong(struct ovl_conn *c, int status, uint64_t rtt_us, void *arg)
+{
+	struct cli_dialing	*st = arg;
+
+	if (status == 0)
+		st->ponged = 1;
+}
+
+/* No answer to the confirming ping in time. */
+static void
+on_confirm_timeout(uv_timer_t *t)
+{
+	struct cli_dialing	*st = container_of(t, struct cli_dialing,
+				    timer);
+
+	st->timed_out = 1;
+}
+
+/* The confirming ping's timer is closed. */
+static void
+on_confirm_timer_closed(uv_handle_t *h)
+{
+	struct cli_dialing	*st = container_of((uv_timer_t *)h,
+				    struct cli_dialing, timer);
+
+	st->timer_closed = 1;
+}
+
+/*
+ * Waits for one ping's round trip on a fresh connection, or for the
+ * go-away the node sends instead; 0 once the node answered.
+ */
+static int
+confirm(uv_loop_t *loop, struct cli_dialing *st)
+{
+	int	err;
+
+	if (st->closed)
+		return (-ECONNABORTED);
+	err = ovl_conn_ping(st->conn, on_confirm_pong, st);
+	if (err != 0) {
+		if (!st->closed)
+			snprintf(st->why, sizeof(st->why), "cannot ping the "
+			    "node: %s", strerror(-err));
+		return (err);
+	}
+	if (uv_timer_init(loop, &st->timer) != 0) {
+		snprintf(st->why, sizeof(st->why), "cannot make a timer");
+		return (-ENOMEM);
+	}
+	(void)uv_timer_start(&st->timer, on_confirm_timeout, CLI_TIMEOUT_MS,
+	    0);
+	while (!st->ponged && !st->closed && !st->timed_out &&
+	    uv_run(loop, UV_RUN_ONCE) != 0)
+		;
+	uv_close((uv_handle_t *)&st->timer, on_confirm_timer_closed);
+	while (!st->timer_closed && uv_run(loop, UV_RUN_ONCE) != 0)
+		;
+	if (st->ponged && !st->closed)
+		return (0);
+	if (st->closed)
+		return (st->goaway ? -ECONNABORTED : -ECONNRESET);
+	snprintf(st->why, sizeof(st->why), "the node completed the handshake "
+	    "but did not answer within %ds", CLI_TIMEOUT_MS / 1000);
+	return (-ETIMEDOUT);
 }
 
 /*
@@ -93,12 +231,13 @@ addr_list(const char *const *addrs, size_t n)
 
 /*
  * Dials node_pub with the secret at the addresses and runs the loop until
- * the handshake is done or has failed; *out is the open connection.
+ * the handshake is done or has failed (and, with confirm, until the node
+ * answered a ping); *out is the open connection.
  */
 int
 cli_connect(uv_loop_t *loop, const struct ovl_identity *self,
     const struct ovl_joinkey *jk, const char *const *addrs, size_t naddrs,
-    struct ovl_conn **out, char **cause)
+    int confirm_it, struct ovl_conn **out, char **cause)
 {
 	struct ovl_dial_cfg	 cfg;
 	struct cli_dialing	 st;
@@ -128,6 +267,18 @@ cli_connect(uv_loop_t *loop, const struct ovl_identity *self,
 		;
 	if (st.done && st.status == 0) {
 		free(st.cause);
+		err = st.closed ? (st.goaway ? -ECONNABORTED : -ECONNRESET) :
+		    confirm_it ? confirm(loop, &st) : 0;
+		if (err != 0) {
+			if (asprintf(cause, "%s", st.why) < 0)
+				*cause = NULL;
+			/* It closes on the caller's next runs of the loop. */
+			ovl_conn_set_cbs(st.conn, &no_conn_cbs, NULL);
+			ovl_conn_close(st.conn, OVL_GA_NORMAL, "bye");
+			ovl_conn_unref(st.conn, "cli_connect");
+			return (err);
+		}
+		ovl_conn_set_cbs(st.conn, &no_conn_cbs, NULL);
 		*out = st.conn;
 		return (0);
 	}

@@ -9,6 +9,12 @@
  * Everything runs on the command's private loop (struct cli_ctx). The
  * synchronous calls run that loop until their reply has come; the async
  * ones let a command keep several calls and streams going at once.
+ *
+ * When the connection ends, every message says why in the same words
+ * (cli_close_text): the node's own reason when it sent a go-away (a
+ * revoked client key, the node shutting down), else the transport's.
+ * A node that turns the client away right after the handshake makes
+ * cli_rpc_open fail with that reason rather than the first call.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,7 +51,9 @@ struct cli_rpc {
 	int			 dialed, dial_status;
 	char			*dial_cause;
 	int			 closed, closing;
-	char			*close_reason;
+	char			*close_reason;	/* cli_close_text's */
+	cli_rpc_lost_cb		 lost_cb;
+	void			*lost_arg;
 	void			(*on_dialed)(struct cli_rpc *, void *);
 	void			*dial_arg;
 };
@@ -146,12 +154,20 @@ cli_ctx_open(struct cli_ctx *x, char **cause)
 	return (err);
 }
 
-/* Runs the loop dry, closes it and frees what the context holds. */
+/*
+ * Runs the loop dry, closes it and frees what the context holds. The
+ * loop runs until nothing is left: a uv_stop made outside a run would
+ * end the first run early.
+ */
 void
 cli_ctx_close(struct cli_ctx *x)
 {
+	int	i;
+
 	if (x->loop_ready) {
-		uv_run(&x->loop, UV_RUN_DEFAULT);
+		for (i = 0; i < 2 && uv_run(&x->loop, UV_RUN_DEFAULT) != 0;
+		    i++)
+			;
 		if (uv_loop_close(&x->loop) != 0)
 			fprintf(stderr, "pier: handles left open at exit\n");
 		x->loop_ready = 0;
@@ -282,26 +298,25 @@ rpc_on_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
 		ovl_conn_close(r->conn, OVL_GA_PROTOCOL, "bad message framing");
 }
 
-/* The connection ended: every waiting call fails. */
+/*
+ * The connection ended: every waiting call fails with the reason, then
+ * the lost callback hears it (last: it may close and free r).
+ */
 static void
 rpc_on_close(struct ovl_conn *conn, int status, const char *reason,
     void *arg)
 {
 	struct cli_rpc	*r = arg;
-	char		*msg;
+	char		 why[CLI_CLOSE_TEXT_MAX];
 
 	r->closed = 1;
+	(void)cli_close_text(status, reason, why, sizeof(why));
 	free(r->close_reason);
-	r->close_reason = strdup(reason != NULL && reason[0] != '\0' ?
-	    reason : status == 0 ? "closed" : strerror(status < 0 ? -status :
-	    status));
-	if (asprintf(&msg, "connection lost: %s", r->close_reason != NULL ?
-	    r->close_reason : "?") < 0)
-		msg = NULL;
+	r->close_reason = strdup(why);
 	while (r->calls != NULL)
-		call_fail(r->calls, "connection", msg != NULL ? msg :
-		    "connection lost");
-	free(msg);
+		call_fail(r->calls, "connection", why);
+	if (!r->closing && r->lost_cb != NULL)
+		r->lost_cb(r, why, r->lost_arg);
 }
 
 /* The dial finished. */
@@ -428,6 +443,13 @@ cli_rpc_open(struct cli_ctx *x, const char *name, struct cli_rpc **out,
 		rpc_maybe_free(r);
 		return (err);
 	}
+	if (r->closed) {
+		/* Turned away with the handshake's answer: say why. */
+		(void)set_cause(cause, 0, "%s: %s", r->node, r->close_reason !=
+		    NULL ? r->close_reason : "node closed the connection");
+		cli_rpc_close(r);
+		return (-ECONNABORTED);
+	}
 	*out = r;
 	return (0);
 }
@@ -465,6 +487,21 @@ struct ovl_conn *
 cli_rpc_conn(struct cli_rpc *r)
 {
 	return (r->conn);
+}
+
+/* Why the connection ended, or NULL. */
+const char *
+cli_rpc_lost(const struct cli_rpc *r)
+{
+	return (r->closed && !r->closing ? r->close_reason : NULL);
+}
+
+/* Sets what runs when the connection ends by itself. */
+void
+cli_rpc_on_lost(struct cli_rpc *r, cli_rpc_lost_cb fn, void *arg)
+{
+	r->lost_cb = fn;
+	r->lost_arg = arg;
 }
 
 /* Sends a request; cb gets the outcome. */
@@ -553,9 +590,11 @@ cli_rpc_call(struct cli_rpc *r, const char *method, json_t *params,
 	rc = cli_rpc_call_async(r, method, params, timeout_ms, on_sync_reply,
 	    &s);
 	if (rc != 0) {
-		err_local(err, "connection", "cannot send the request: %s",
-		    r->closed && r->close_reason != NULL ? r->close_reason :
-		    strerror(-rc));
+		if (r->closed && r->close_reason != NULL)
+			err_local(err, "connection", "%s", r->close_reason);
+		else
+			err_local(err, "connection", "cannot send the "
+			    "request: %s", strerror(-rc));
 		return (rc);
 	}
 	while (!s.done && uv_run(&r->x->loop, UV_RUN_ONCE) != 0)
@@ -668,9 +707,13 @@ on_multi_dialed(struct cli_rpc *r, void *arg)
 	    json_deep_copy(mu->params) : NULL, mu->timeout_ms, on_multi_reply,
 	    mu);
 	if (err != 0) {
-		mu->res[i].status = err;
-		err_local(&mu->res[i].err, "connection", "cannot send the "
-		    "request: %s", strerror(-err));
+		mu->res[i].status = r->closed ? -ECONNABORTED : err;
+		if (r->closed && r->close_reason != NULL)
+			err_local(&mu->res[i].err, "connection", "%s",
+			    r->close_reason);
+		else
+			err_local(&mu->res[i].err, "connection", "cannot send "
+			    "the request: %s", strerror(-err));
 		multi_done(mu, i);
 	}
 }
