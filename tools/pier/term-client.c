@@ -448,7 +448,8 @@ cli_term_run(const struct cli_cmd *cmd, struct cli_ctx *x,
     const struct cli_term_opts *o)
 {
 	struct term	 t;
-	char		*cause = NULL, msg[256];
+	char		*cause = NULL, msg[CLI_CLOSE_TEXT_MAX + 256];
+	char		 lost[CLI_CLOSE_TEXT_MAX];
 	uint64_t	 wait = TERM_RETRY_MIN_MS, start = 0;
 	int		 err, rc = CLI_EXIT_FAIL, fl, raw = 0;
 
@@ -482,21 +483,27 @@ cli_term_run(const struct cli_cmd *cmd, struct cli_ctx *x,
 		raw = 1;
 	for (;;) {
 		err = attempt(&t, &cause);
+		lost[0] = '\0';
+		if (t.r != NULL && cli_rpc_lost(t.r) != NULL)
+			snprintf(lost, sizeof(lost), "%s", cli_rpc_lost(t.r));
 		attempt_end(&t);
 		if (err == 0 && t.state != TS_LOST)
 			break;
-		if (t.session[0] == '\0' || !o->reconnect) {
+		/* Refused by the node (a revoked key): trying again cannot help. */
+		if (t.session[0] == '\0' || !o->reconnect ||
+		    err == -ECONNABORTED) {
 			if (err == 0)
-				cause = strdup("the connection to the node "
-				    "dropped");
+				cause = strdup(lost[0] != '\0' ? lost :
+				    "the connection to the node dropped");
 			t.state = TS_ERROR;
 			break;
 		}
 		if (start == 0) {
 			start = uv_now(&x->loop);
-			snprintf(msg, sizeof(msg), "\r\n[pier: connection to "
-			    "%s lost; reconnecting to session %s]\r\n",
-			    o->node != NULL ? o->node : "the node", t.session);
+			snprintf(msg, sizeof(msg), "\r\n[pier: %s to %s; "
+			    "reconnecting to session %s]\r\n", lost[0] != '\0' ?
+			    lost : "connection lost", o->node != NULL ?
+			    o->node : "the node", t.session);
 			cli_write_all(2, msg, strlen(msg));
 		}
 		if (uv_now(&x->loop) - start > CLI_TERM_RETRY_MAX_MS) {
