@@ -110,16 +110,26 @@ xr_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
 		xr_fail(xr, "the node sent a broken stream");
 }
 
-/* The channel ended before the exit code: the link dropped. */
+/*
+ * The channel ended. Before the exit code, an ERROR frame or the reply
+ * says why; when the whole connection ended, xr_lost does.
+ */
 static void
 xr_close(struct ovl_chan *ch, int status, void *arg)
 {
 	struct xrun	*xr = arg;
 
 	xr->ch = NULL;
-	if (status == -ECONNABORTED)
-		xr_fail(xr, "the connection to the node dropped before the "
-		    "command ended");
+}
+
+/* The connection ended before the exit code: the node's reason, or why. */
+static void
+xr_lost(struct cli_rpc *r, const char *why, void *arg)
+{
+	char	msg[CLI_CLOSE_TEXT_MAX + 64];
+
+	snprintf(msg, sizeof(msg), "%s (before the command ended)", why);
+	xr_fail(arg, msg);
 }
 
 static const struct ovl_chan_cbs xr_cbs = {
@@ -155,6 +165,7 @@ exec_run(const struct cli_cmd *self, struct cli_ctx *x, const char *node,
 		free(cause);
 		return (rc);
 	}
+	cli_rpc_on_lost(r, xr_lost, &xr);
 	json_incref(params);
 	if (cli_rpc_stream_open(r, &xr_cbs, &xr, params, &xr.ch) != 0 ||
 	    cli_rpc_call_async(r, "exec.run", params, 0, xr_reply, &xr) != 0)
