@@ -44,10 +44,13 @@ struct term__grid {
 	int			 top;	/* ring index of row 0 */
 };
 
-/* One scrollback line, encoded. */
-struct term__sb_line {
-	size_t	len;
-	char	data[];
+/* Where one encoded scrollback line lies in the byte ring. off is a
+ * logical offset that only grows (mod 2^32); the ring's size is a power
+ * of two, so off & (size - 1) is where the bytes start. A line never
+ * wraps: one that would is put at the start of the next turn. */
+struct term__sb_ent {
+	uint32_t	off;
+	uint32_t	len;
 };
 
 /* A growing byte buffer whose first failure sticks. */
@@ -72,9 +75,6 @@ struct term_screen {
 	struct term__grid	 pend[2]; /* new grids during a resize */
 	struct term__pen	 pen;	/* what the program draws with */
 
-	VTermScreenCell		*row;	/* one row, for encoding */
-	int			 row_cap;
-
 	int			 altscreen;
 	int			 cursor_visible;
 	int			 cursor_blink;
@@ -97,22 +97,29 @@ struct term_screen {
 	char			 probe[TERM__PROBE_MAX];
 	size_t			 probe_len;
 
-	struct term__sb_line	**sb;	/* ring of sb_max lines */
+	struct term__sb_ent	*sb;	/* ring of sb_max lines */
 	size_t			 sb_max;
 	size_t			 sb_bytes_max;
 	size_t			 sb_head; /* index of the oldest */
 	size_t			 sb_count;
-	size_t			 sb_bytes;
+	size_t			 sb_bytes; /* lengths plus an entry each */
+	char			*sb_buf; /* the lines' bytes, a ring */
+	uint32_t		 sb_cap;  /* its size, 0 until needed */
+	uint32_t		 sb_cap_max; /* power of two <= sb_bytes_max */
+	uint32_t		 sb_end;  /* logical offset after the newest */
+	struct term__sbuf	 sb_enc;  /* a line being encoded */
 };
 
-/* term-screen.c */
+/* Returns row r of a grid: cols cells in a row. */
+static inline struct term__cell *
+term__grid_row(const struct term__grid *g, int r)
+{
+	int i = g->top + r;
 
-/* Returns the cell at row, col of a grid. */
-struct term__cell *term__grid_cell(const struct term__grid *g, int row,
-    int col);
-/* Fills s->row with row r of grid g as libvterm cells. */
-void term__read_row(struct term_screen *s, const struct term__grid *g,
-    int r);
+	if (i >= g->rows)
+		i -= g->rows;	/* top and r are both below rows */
+	return (&g->cells[(size_t)i * g->cols]);
+}
 
 /* term-guard.c */
 
@@ -126,9 +133,9 @@ void term__guard_resized(struct term_screen *s);
 
 /* Sets a pen to a fresh terminal's: no attributes, default colours. */
 void term__pen_default(struct term__pen *p);
-/* Encodes cells as the escape sequences that draw a scrollback line
- * (caller frees *out); -ENOMEM. */
-int term__encode_line(const VTermScreenCell *cells, int n, char **out,
-    size_t *len);
+/* Appends to b the escape sequences that draw a row of cols cells as a
+ * scrollback line: trailing blanks dropped, the pen reset after. */
+void term__encode_row(struct term__sbuf *b, const struct term__cell *row,
+    int cols);
 
 #endif

@@ -18,7 +18,11 @@
  *
  * The scrollback holds lines as the escape sequences that redraw them
  * (a plain 80-column line costs ~80 bytes, not 80 cells of 40), bounded
- * in lines and in bytes. libvterm's own memory is counted through its
+ * in lines and in bytes. Bulk output scrolls millions of lines through
+ * it, nearly all dropped again unread, so a pushed line costs one pass
+ * over its cells (term__encode_row, straight from the grid) and one copy
+ * into a byte ring that grows by doubling up to the byte bound: no
+ * allocation per line. libvterm's own memory is counted through its
  * allocator hooks, so tests can show that no input grows it.
  */
 #include <errno.h>
@@ -30,6 +34,8 @@
 #include "term-int.h"
 
 #define TITLE_MAX	1024	/* bytes of window title kept */
+#define SB_CAP_MIN	1024	/* the byte ring's first size */
+#define SB_CAP_LIMIT	(1U << 30) /* and its largest */
 
 /* Header in front of each libvterm allocation, to count its size. */
 union vt_hdr {
@@ -70,22 +76,88 @@ vt_free(void *ptr, void *data)
 static void
 sb_drop_oldest(struct term_screen *s)
 {
-	struct term__sb_line *l;
+	s->sb_bytes -= sizeof(*s->sb) + s->sb[s->sb_head].len;
+	s->sb_head = s->sb_head + 1 == s->sb_max ? 0 : s->sb_head + 1;
+	if (--s->sb_count == 0)
+		s->sb_end = 0;
+}
 
-	l = s->sb[s->sb_head];
-	s->sb[s->sb_head] = NULL;
-	s->sb_bytes -= sizeof(*l) + l->len;
-	free(l);
-	s->sb_head = (s->sb_head + 1) % s->sb_max;
-	s->sb_count--;
+/* Doubles the byte ring (or makes it), copying the lines to its start
+ * in order; -ENOMEM. */
+static int
+sb_grow(struct term_screen *s)
+{
+	struct term__sb_ent *e;
+	uint32_t cap, pos = 0;
+	size_t i;
+	char *nb;
+
+	cap = s->sb_cap == 0 ? SB_CAP_MIN : s->sb_cap * 2;
+	if (cap > s->sb_cap_max)
+		cap = s->sb_cap_max;
+	nb = malloc(cap);
+	if (nb == NULL)
+		return (-ENOMEM);
+	for (i = 0; i < s->sb_count; i++) {
+		e = &s->sb[(s->sb_head + i) % s->sb_max];
+		if (e->len > 0)
+			memcpy(nb + pos, s->sb_buf + (e->off & (s->sb_cap - 1)),
+			    e->len);
+		e->off = pos;
+		pos += e->len;
+	}
+	free(s->sb_buf);
+	s->sb_buf = nb;
+	s->sb_cap = cap;
+	s->sb_end = pos;
+	return (0);
+}
+
+/* Keeps len bytes as the newest scrollback line, dropping the oldest
+ * lines to make room; a line over the bounds is not kept. */
+static void
+sb_append(struct term_screen *s, const char *data, size_t len)
+{
+	struct term__sb_ent *e;
+	uint32_t off, at, used;
+
+	if (len + sizeof(*e) > s->sb_bytes_max || len > s->sb_cap_max)
+		return;
+	while (s->sb_count > 0 && (s->sb_count == s->sb_max ||
+	    s->sb_bytes + len + sizeof(*e) > s->sb_bytes_max))
+		sb_drop_oldest(s);
+	for (;;) {
+		off = s->sb_end;
+		if (s->sb_cap != 0) {
+			at = off & (s->sb_cap - 1);
+			if (at + len > s->sb_cap)
+				off += s->sb_cap - at;	/* next turn */
+			used = off + (uint32_t)len - (s->sb_count > 0 ?
+			    s->sb[s->sb_head].off : off);
+			if (used <= s->sb_cap)
+				break;
+		}
+		if (s->sb_cap < s->sb_cap_max) {
+			if (sb_grow(s) != 0)
+				return;
+		} else
+			sb_drop_oldest(s);
+	}
+	if (len > 0)
+		memcpy(s->sb_buf + (off & (s->sb_cap - 1)), data, len);
+	e = &s->sb[(s->sb_head + s->sb_count) % s->sb_max];
+	e->off = off;
+	e->len = (uint32_t)len;
+	s->sb_count++;
+	s->sb_bytes += len + sizeof(*e);
+	s->sb_end = off + (uint32_t)len;
 }
 
 /* Returns the cell at row, col of a grid. */
-struct term__cell *
-term__grid_cell(const struct term__grid *g, int row, int col)
+static struct term__cell *
+grid_cell(const struct term__grid *g, int row, int col)
 {
-	return (&g->cells[(size_t)((g->top + row) % g->rows) * g->cols +
-	    col]);
+	return (&term__grid_row(g, row)[col]);
 }
 
 /* Blanks a cell with a pen. */
@@ -124,19 +196,12 @@ grid_free(struct term__grid *g)
 	memset(g, 0, sizeof(*g));
 }
 
-/* Returns row r of a grid: cols cells in a row. */
-static struct term__cell *
-grid_row(const struct term__grid *g, int r)
-{
-	return (&g->cells[(size_t)((g->top + r) % g->rows) * g->cols]);
-}
-
 /* Copies cells [from, to) of a grid row out as libvterm shows them. */
 static void
 row_out(const struct term__grid *g, int r, int from, int to,
     VTermScreenCell *out)
 {
-	const struct term__cell *row = grid_row(g, r), *c;
+	const struct term__cell *row = term__grid_row(g, r), *c;
 	int col, i;
 
 	for (col = from; col < to; col++, out++) {
@@ -156,81 +221,55 @@ row_out(const struct term__grid *g, int r, int from, int to,
 	}
 }
 
-/* Fills s->row with a row of a grid. */
-void
-term__read_row(struct term_screen *s, const struct term__grid *g, int r)
-{
-	row_out(g, r, 0, g->cols, s->row);
-}
-
 /* Keeps row r of the main grid in the scrollback, encoded. */
 static void
 sb_push_row(struct term_screen *s, const struct term__grid *g, int r)
 {
-	struct term__sb_line *l;
-	char *enc;
-	size_t len;
-
-	const struct term__cell *row;
-	int n;
-
 	if (s->sb_max == 0)
 		return;
-	/* Trailing blanks are never kept: convert up to the last text. */
-	row = grid_row(g, r);
-	for (n = g->cols; n > 0 && row[n - 1].chars[0] == 0; n--)
-		;
-	row_out(g, r, 0, n, s->row);
-	if (term__encode_line(s->row, n, &enc, &len) != 0)
-		return;
-	if (sizeof(*l) + len > s->sb_bytes_max) {
-		free(enc);
-		return;
-	}
-	l = malloc(sizeof(*l) + len);
-	if (l == NULL) {
-		free(enc);
-		return;
-	}
-	l->len = len;
-	if (len > 0)
-		memcpy(l->data, enc, len);
-	free(enc);
-	while (s->sb_count > 0 && (s->sb_count == s->sb_max ||
-	    s->sb_bytes + sizeof(*l) + l->len > s->sb_bytes_max))
-		sb_drop_oldest(s);
-	s->sb[(s->sb_head + s->sb_count) % s->sb_max] = l;
-	s->sb_count++;
-	s->sb_bytes += sizeof(*l) + l->len;
+	s->sb_enc.len = 0;
+	s->sb_enc.err = 0;
+	term__encode_row(&s->sb_enc, term__grid_row(g, r), g->cols);
+	if (s->sb_enc.err == 0)
+		sb_append(s, s->sb_enc.p, s->sb_enc.len);
 }
 
-/* libvterm: a character goes at pos with the current pen. */
+/* libvterm: a character goes at pos with the current pen. Once per
+ * character of output: a plain one (one code point) takes the short
+ * way. */
 static int
 cb_putglyph(VTermGlyphInfo *info, VTermPos pos, void *user)
 {
 	struct term_screen *s = user;
 	struct term__grid *g = s->cur;
-	struct term__cell *c;
+	struct term__cell *row, *c;
+	uint32_t ch;
 	int i;
 
 	if (pos.row < 0 || pos.row >= g->rows || pos.col < 0 ||
 	    pos.col >= g->cols)
 		return (0);
-	c = term__grid_cell(g, pos.row, pos.col);
-	for (i = 0; i < VTERM_MAX_CHARS_PER_CELL && info->chars[i] != 0;
-	    i++) {
-		/* libvterm 0.1.4 decodes F4 90.. past U+10FFFF. */
-		c->chars[i] = info->chars[i] > 0x10ffff ||
-		    (info->chars[i] >= 0xd800 && info->chars[i] <= 0xdfff) ?
-		    0xfffd : info->chars[i];
+	row = term__grid_row(g, pos.row);
+	c = &row[pos.col];
+	ch = info->chars[0];
+	if (ch < 0xd800 && info->chars[1] == 0) {
+		c->chars[0] = ch;
+		memset(&c->chars[1], 0, sizeof(c->chars) - sizeof(ch));
+	} else {
+		for (i = 0; i < VTERM_MAX_CHARS_PER_CELL &&
+		    info->chars[i] != 0; i++) {
+			/* libvterm 0.1.4 decodes F4 90.. past U+10FFFF. */
+			ch = info->chars[i];
+			c->chars[i] = ch > 0x10ffff ||
+			    (ch >= 0xd800 && ch <= 0xdfff) ? 0xfffd : ch;
+		}
+		for (; i < VTERM_MAX_CHARS_PER_CELL; i++)
+			c->chars[i] = 0;
 	}
-	for (; i < VTERM_MAX_CHARS_PER_CELL; i++)
-		c->chars[i] = 0;
 	c->pen = s->pen;
 	c->prot = info->protected_cell;
 	for (i = 1; i < info->width && pos.col + i < g->cols; i++)
-		term__grid_cell(g, pos.row, pos.col + i)->chars[0] =
-		    (uint32_t)-1;
+		row[pos.col + i].chars[0] = (uint32_t)-1;
 	return (1);
 }
 
@@ -259,7 +298,7 @@ cb_erase(VTermRect rect, int selective, void *user)
 	if (rect.start_col < 0)
 		rect.start_col = 0;
 	for (r = rect.start_row; r < rect.end_row && r < g->rows; r++) {
-		row = grid_row(g, r);
+		row = term__grid_row(g, r);
 		for (col = rect.start_col; col < rect.end_col &&
 		    col < g->cols; col++) {
 			if (selective && row[col].prot)
@@ -299,8 +338,8 @@ cb_moverect(VTermRect dest, VTermRect src, void *user)
 		step = 1;
 	}
 	for (r = first; r != last; r += step)
-		memmove(term__grid_cell(g, r, dest.start_col),
-		    term__grid_cell(g, r + down, src.start_col),
+		memmove(grid_cell(g, r, dest.start_col),
+		    grid_cell(g, r + down, src.start_col),
 		    (size_t)n * sizeof(struct term__cell));
 	return (1);
 }
@@ -393,7 +432,7 @@ grid_resize(struct term_screen *s, struct term__grid *g,
 	bottom = g->rows;
 	while (excess > 0 && bottom - 1 > cursor_row) {
 		for (c = 0; c < g->cols; c++)
-			if (term__grid_cell(g, bottom - 1, c)->chars[0] != 0)
+			if (grid_cell(g, bottom - 1, c)->chars[0] != 0)
 				break;
 		if (c < g->cols)
 			break;
@@ -405,8 +444,8 @@ grid_resize(struct term_screen *s, struct term__grid *g,
 			sb_push_row(s, g, r);
 	w = g->cols < cols ? g->cols : cols;
 	for (r = 0; r < rows && r + excess < bottom; r++) {
-		from = term__grid_cell(g, r + excess, 0);
-		to = term__grid_cell(n, r, 0);
+		from = grid_cell(g, r + excess, 0);
+		to = grid_cell(n, r, 0);
 		memcpy(to, from, (size_t)w * sizeof(*to));
 		/* A wide character cut in half by the new edge goes. */
 		k = w - 1;
@@ -529,22 +568,6 @@ size_ok(int rows, int cols)
 	    cols <= TERM_MAX_COLS && (long)rows * cols <= TERM_MAX_CELLS);
 }
 
-/* Makes the row buffer hold cols cells. */
-static int
-row_reserve(struct term_screen *s, int cols)
-{
-	VTermScreenCell *r;
-
-	if (cols <= s->row_cap)
-		return (0);
-	r = realloc(s->row, (size_t)cols * sizeof(*r));
-	if (r == NULL)
-		return (-ENOMEM);
-	s->row = r;
-	s->row_cap = cols;
-	return (0);
-}
-
 /* Makes a screen. */
 int
 term_screen_new(struct term_screen **out, int rows, int cols,
@@ -560,6 +583,10 @@ term_screen_new(struct term_screen **out, int rows, int cols,
 		return (-ENOMEM);
 	s->sb_max = sb_bytes > 0 ? sb_lines : 0;
 	s->sb_bytes_max = sb_bytes;
+	/* The byte ring's size is a power of two within the bound. */
+	for (s->sb_cap_max = SB_CAP_LIMIT; s->sb_cap_max > sb_bytes;
+	    s->sb_cap_max /= 2)
+		;
 	if (s->sb_max > 0) {
 		s->sb = calloc(s->sb_max, sizeof(*s->sb));
 		if (s->sb == NULL) {
@@ -567,8 +594,7 @@ term_screen_new(struct term_screen **out, int rows, int cols,
 			return (-ENOMEM);
 		}
 	}
-	if (row_reserve(s, cols) != 0 ||
-	    grid_new(&s->grid[0], rows, cols) != 0) {
+	if (grid_new(&s->grid[0], rows, cols) != 0) {
 		term_screen_free(s);
 		return (-ENOMEM);
 	}
@@ -606,7 +632,8 @@ term_screen_free(struct term_screen *s)
 	grid_free(&s->grid[0]);
 	grid_free(&s->grid[1]);
 	free(s->sb);
-	free(s->row);
+	free(s->sb_buf);
+	free(s->sb_enc.p);
 	free(s->title);
 	free(s);
 }
@@ -630,8 +657,6 @@ term_screen_resize(struct term_screen *s, int rows, int cols)
 
 	if (!size_ok(rows, cols))
 		return (-EINVAL);
-	if (row_reserve(s, cols) != 0)
-		return (-ENOMEM);
 	for (i = 0; i < 2; i++) {
 		if (s->grid[i].cells != NULL &&
 		    grid_new(&s->pend[i], rows, cols) != 0) {
@@ -726,15 +751,15 @@ term_screen_sb_count(const struct term_screen *s)
 const char *
 term_screen_sb_line(const struct term_screen *s, size_t i, size_t *len)
 {
-	struct term__sb_line *l;
+	const struct term__sb_ent *e;
 
 	if (i >= s->sb_count) {
 		*len = 0;
 		return (NULL);
 	}
-	l = s->sb[(s->sb_head + i) % s->sb_max];
-	*len = l->len;
-	return (l->data);
+	e = &s->sb[(s->sb_head + i) % s->sb_max];
+	*len = e->len;
+	return (s->sb_buf + (e->off & (s->sb_cap - 1)));
 }
 
 /* Returns the memory held. */
@@ -747,8 +772,7 @@ term_screen_memory(const struct term_screen *s)
 	for (i = 0; i < 2; i++)
 		if (s->grid[i].cells != NULL)
 			cells += (size_t)s->grid[i].rows * s->grid[i].cols;
-	return (s->vt_bytes + s->sb_bytes +
+	return (s->vt_bytes + s->sb_cap + s->sb_enc.cap +
 	    cells * sizeof(struct term__cell) +
-	    (size_t)s->row_cap * sizeof(VTermScreenCell) +
 	    s->sb_max * sizeof(*s->sb) + sizeof(*s));
 }

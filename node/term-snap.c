@@ -5,7 +5,11 @@
  * reset, so no attribute leaks between cells); runs of blank cells are
  * erased with their own pen (ECH), so coloured blanks survive; blanks a
  * clear already made are skipped. The same encoder keeps scrollback
- * lines, so replaying them is a copy.
+ * lines, so replaying them is a copy; it reads the grid's own cells and
+ * writes a run of plain characters in one pen a byte each, since every
+ * line that scrolls off goes through it. An SGR never carries more than
+ * 16 arguments (libvterm's limit): colours that would pass it go on in a
+ * second one.
  *
  * Input modes libvterm keeps private (application cursor and keypad
  * keys, bracketed paste, newline mode, focus reports, the mouse encoding)
@@ -39,7 +43,7 @@ sbuf_put(struct term__sbuf *b, const void *data, size_t n)
 	if (b->err != 0)
 		return;
 	if (b->cap - b->len < n) {
-		cap = b->cap ? b->cap : 4096;
+		cap = b->cap ? b->cap : 256;
 		while (cap - b->len < n)
 			cap *= 2;
 		p = realloc(b->p, cap);
@@ -129,12 +133,10 @@ color_eq(const VTermColor *a, const VTermColor *b)
 	    a->rgb.blue == b->rgb.blue);
 }
 
-/* Compares the parts of two pens that SGR sets. */
+/* Compares the parts of two pens that SGR sets, field by field. */
 static int
-pen_eq(const struct term__pen *a, const struct term__pen *b)
+pen_eq_slow(const struct term__pen *a, const struct term__pen *b)
 {
-	if (memcmp(a, b, sizeof(*a)) == 0)
-		return (1);	/* fast; unused bytes may still differ */
 	return (a->attrs.bold == b->attrs.bold &&
 	    a->attrs.underline == b->attrs.underline &&
 	    a->attrs.italic == b->attrs.italic &&
@@ -143,6 +145,15 @@ pen_eq(const struct term__pen *a, const struct term__pen *b)
 	    a->attrs.strike == b->attrs.strike &&
 	    a->attrs.font == b->attrs.font &&
 	    color_eq(&a->fg, &b->fg) && color_eq(&a->bg, &b->bg));
+}
+
+/* Compares the parts of two pens that SGR sets, byte by byte first:
+ * cells drawn with one pen hold copies of it (unused bytes, e.g. of an
+ * indexed colour, may still differ, hence the slow way after). */
+static inline int
+pen_eq(const struct term__pen *a, const struct term__pen *b)
+{
+	return (memcmp(a, b, sizeof(*a)) == 0 || pen_eq_slow(a, b));
 }
 
 /* The pen of a fresh terminal. */
@@ -154,116 +165,138 @@ term__pen_default(struct term__pen *p)
 	p->bg.type = VTERM_COLOR_DEFAULT_BG;
 }
 
-/* Appends the SGR parameters of one colour (base 30 for fg, 40 bg). */
+/* Arguments of one SGR, at most: libvterm 0.1.4 keeps 16 (a colon's
+ * sub-arguments count), so does the feed guard (term-guard.c), and a
+ * viewer on libvterm would lose the rest. */
+#define SGR_ARGS_MAX	16
+
+/* Appends the SGR arguments of one colour (base 30 for fg, 40 bg),
+ * going on in a new SGR if this one would pass SGR_ARGS_MAX; *args
+ * counts the arguments of the SGR being written. */
 static void
-sgr_color(struct term__sbuf *b, const VTermColor *c, int base)
+sgr_color(struct term__sbuf *b, const VTermColor *c, int base, int *args)
 {
+	const char *sep = ";";
+	int n;
+
+	n = (c->type & VTERM_COLOR_DEFAULT_MASK) != 0 ? 1 :
+	    !VTERM_COLOR_IS_INDEXED(c) ? 5 : c->indexed.idx < 16 ? 1 : 3;
+	if (*args + n > SGR_ARGS_MAX) {
+		sep = "m\033[";	/* adds to the pen, no reset */
+		*args = 0;
+	}
+	*args += n;
 	if ((c->type & VTERM_COLOR_DEFAULT_MASK) != 0)
-		sbuf_fmt(b, ";%d", base + 9);
+		sbuf_fmt(b, "%s%d", sep, base + 9);
 	else if (VTERM_COLOR_IS_INDEXED(c) && c->indexed.idx < 8)
-		sbuf_fmt(b, ";%d", base + c->indexed.idx);
+		sbuf_fmt(b, "%s%d", sep, base + c->indexed.idx);
 	else if (VTERM_COLOR_IS_INDEXED(c) && c->indexed.idx < 16)
-		sbuf_fmt(b, ";%d", base + 60 + c->indexed.idx - 8);
+		sbuf_fmt(b, "%s%d", sep, base + 60 + c->indexed.idx - 8);
 	else if (VTERM_COLOR_IS_INDEXED(c))
-		sbuf_fmt(b, ";%d;5;%d", base + 8, c->indexed.idx);
+		sbuf_fmt(b, "%s%d;5;%d", sep, base + 8, c->indexed.idx);
 	else
-		sbuf_fmt(b, ";%d;2;%d;%d;%d", base + 8, c->rgb.red,
+		sbuf_fmt(b, "%s%d;2;%d;%d;%d", sep, base + 8, c->rgb.red,
 		    c->rgb.green, c->rgb.blue);
 }
 
-/* Switches the drawing pen to p with one SGR that starts from reset. */
+/* Appends SGR arguments (each after a ';'), counting them in *args (a
+ * colon's sub-arguments count too). */
+static void
+sgr_arg(struct term__sbuf *b, int *args, const char *arg)
+{
+	const char *c;
+
+	for (c = arg; *c != '\0'; c++)
+		if (*c == ';' || *c == ':')
+			(*args)++;
+	sbuf_str(b, arg);
+}
+
+/* Switches the drawing pen to p with an SGR that starts from reset (and
+ * a second one when the colours would take it past SGR_ARGS_MAX). */
 static void
 sgr_set(struct term__sbuf *b, struct term__pen *cur,
     const struct term__pen *p)
 {
-	if (pen_eq(cur, p))
+	static const char *const fonts[] = { "", ";11", ";12", ";13", ";14",
+	    ";15", ";16", ";17", ";18", ";19", ";20", ";21", ";22", ";23",
+	    ";24", ";25" };
+	int args = 1;
+
+	if (pen_eq(cur, p)) {
+		*cur = *p;	/* the same bytes compare fast next time */
 		return;
+	}
 	sbuf_str(b, "\033[0");
 	if (p->attrs.bold)
-		sbuf_str(b, ";1");
+		sgr_arg(b, &args, ";1");
 	if (p->attrs.italic)
-		sbuf_str(b, ";3");
+		sgr_arg(b, &args, ";3");
 	if (p->attrs.underline == VTERM_UNDERLINE_SINGLE)
-		sbuf_str(b, ";4");
+		sgr_arg(b, &args, ";4");
 	else if (p->attrs.underline == VTERM_UNDERLINE_DOUBLE)
-		sbuf_str(b, ";21");
+		sgr_arg(b, &args, ";21");
 	else if (p->attrs.underline == VTERM_UNDERLINE_CURLY)
-		sbuf_str(b, ";4:3");
+		sgr_arg(b, &args, ";4:3");
 	if (p->attrs.blink)
-		sbuf_str(b, ";5");
+		sgr_arg(b, &args, ";5");
 	if (p->attrs.reverse)
-		sbuf_str(b, ";7");
+		sgr_arg(b, &args, ";7");
 	if (p->attrs.strike)
-		sbuf_str(b, ";9");
-	if (p->attrs.font != 0)
-		sbuf_fmt(b, ";%d", 10 + p->attrs.font);
+		sgr_arg(b, &args, ";9");
+	sgr_arg(b, &args, fonts[p->attrs.font]);
 	if ((p->fg.type & VTERM_COLOR_DEFAULT_MASK) == 0)
-		sgr_color(b, &p->fg, 30);
+		sgr_color(b, &p->fg, 30, &args);
 	if ((p->bg.type & VTERM_COLOR_DEFAULT_MASK) == 0)
-		sgr_color(b, &p->bg, 40);
+		sgr_color(b, &p->bg, 40, &args);
 	sbuf_str(b, "m");
 	*cur = *p;
-}
-
-/* The pen a cell was drawn with. */
-static void
-cell_pen(const VTermScreenCell *c, struct term__pen *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->attrs.bold = c->attrs.bold;
-	p->attrs.underline = c->attrs.underline;
-	p->attrs.italic = c->attrs.italic;
-	p->attrs.blink = c->attrs.blink;
-	p->attrs.reverse = c->attrs.reverse;
-	p->attrs.strike = c->attrs.strike;
-	p->attrs.font = c->attrs.font;
-	p->fg = c->fg;
-	p->bg = c->bg;
 }
 
 /* Returns how many cells of a row to draw (trailing blanks dropped when
  * trim, else those already right after a clear). */
 static int
-row_extent(const VTermScreenCell *cells, int n, int trim)
+row_extent(const struct term__cell *row, int n, int trim)
 {
-	struct term__pen p, def;
+	struct term__pen def;
 
 	term__pen_default(&def);
-	while (n > 0 && cells[n - 1].chars[0] == 0) {
-		cell_pen(&cells[n - 1], &p);
-		if (!trim && !pen_eq(&p, &def))
+	while (n > 0 && row[n - 1].chars[0] == 0) {
+		if (!trim && !pen_eq(&row[n - 1].pen, &def))
 			break;
 		n--;
 	}
 	return (n);
 }
 
-/* Draws cells[0..n) from the cursor on: text with its pens, runs of
- * blank cells erased with theirs. Blanks a clear already made are
- * skipped when skip_default is set. */
+/* Draws cells [0, n) of a row of cols cells from the cursor on: text
+ * with its pens, runs of blank cells erased with theirs. Blanks a clear
+ * already made are skipped when skip_default is set. One pass over the
+ * grid's own cells: a pen is compared with the drawing pen (bytes
+ * first), and a plain character is one byte. */
 static void
 encode_cells(struct term__sbuf *b, struct term__pen *cur,
-    const VTermScreenCell *cells, int n, int skip_default)
+    const struct term__cell *row, int n, int cols, int skip_default)
 {
-	struct term__pen p, def;
+	const struct term__cell *c;
+	struct term__pen def;
 	int col, run, i;
+	uint32_t ch;
+	size_t len;
 
 	term__pen_default(&def);
 	col = 0;
 	while (col < n) {
-		cell_pen(&cells[col], &p);
-		if (cells[col].chars[0] == 0) {
+		c = &row[col];
+		ch = c->chars[0];
+		if (ch == 0) {
 			for (run = 1; col + run < n; run++) {
-				struct term__pen q;
-
-				if (cells[col + run].chars[0] != 0)
-					break;
-				cell_pen(&cells[col + run], &q);
-				if (!pen_eq(&p, &q))
+				if (row[col + run].chars[0] != 0 ||
+				    !pen_eq(&row[col + run].pen, &c->pen))
 					break;
 			}
-			if (!skip_default || !pen_eq(&p, &def)) {
-				sgr_set(b, cur, &p);
+			if (!skip_default || !pen_eq(&c->pen, &def)) {
+				sgr_set(b, cur, &c->pen);
 				sbuf_fmt(b, "\033[%dX", run);
 			}
 			if (col + run < n)
@@ -271,19 +304,35 @@ encode_cells(struct term__sbuf *b, struct term__pen *cur,
 			col += run;
 			continue;
 		}
-		if (cells[col].chars[0] == (uint32_t)-1) {
+		if (ch == (uint32_t)-1) {
 			/* The right half of a wide character whose left
 			 * half is gone: nothing to draw, move on. */
 			sbuf_str(b, "\033[C");
 			col++;
 			continue;
 		}
-		sgr_set(b, cur, &p);
+		if (memcmp(&c->pen, cur, sizeof(*cur)) != 0)
+			sgr_set(b, cur, &c->pen);
+		/* The common case: a run of plain characters in this pen,
+		 * a byte each. */
+		for (len = b->len; col < n && len < b->cap; col++) {
+			c = &row[col];
+			if (c->chars[0] - 1 >= 0x7f || c->chars[1] != 0 ||
+			    (col < cols - 1 &&
+			    row[col + 1].chars[0] == (uint32_t)-1) ||
+			    memcmp(&c->pen, cur, sizeof(*cur)) != 0)
+				break;
+			b->p[len++] = (char)c->chars[0];
+		}
+		if (len > b->len) {
+			b->len = len;
+			continue;
+		}
 		for (i = 0; i < VTERM_MAX_CHARS_PER_CELL &&
-		    cells[col].chars[i] != 0; i++)
-			sbuf_utf8(b, cells[col].chars[i]);
-		if (cells[col].width > 1) {
-			col += cells[col].width;
+		    c->chars[i] != 0; i++)
+			sbuf_utf8(b, c->chars[i]);
+		if (col < cols - 1 && row[col + 1].chars[0] == (uint32_t)-1) {
+			col += 2;
 			/* Our width and the viewer's may differ (emoji,
 			 * newer Unicode, U+FFFD for a bad wide one): go on
 			 * from where we think the next cell is. */
@@ -296,40 +345,33 @@ encode_cells(struct term__sbuf *b, struct term__pen *cur,
 
 /* Draws rows of a grid after a clear. */
 static void
-encode_grid(struct term_screen *s, const struct term__grid *g,
-    struct term__sbuf *b, struct term__pen *cur)
+encode_grid(const struct term__grid *g, struct term__sbuf *b,
+    struct term__pen *cur)
 {
+	const struct term__cell *row;
 	int r, n;
 
 	for (r = 0; r < g->rows; r++) {
-		term__read_row(s, g, r);
-		n = row_extent(s->row, g->cols, 0);
+		row = term__grid_row(g, r);
+		n = row_extent(row, g->cols, 0);
 		if (n == 0)
 			continue;
 		sbuf_fmt(b, "\033[%d;1H", r + 1);
-		encode_cells(b, cur, s->row, n, 1);
+		encode_cells(b, cur, row, n, g->cols, 1);
 	}
 }
 
 /* Encodes a scrollback line: trailing blanks dropped, pen reset after. */
-int
-term__encode_line(const VTermScreenCell *cells, int n, char **out,
-    size_t *len)
+void
+term__encode_row(struct term__sbuf *b, const struct term__cell *row,
+    int cols)
 {
-	struct term__sbuf b = { 0 };
 	struct term__pen cur, def;
 
 	term__pen_default(&cur);
 	term__pen_default(&def);
-	encode_cells(&b, &cur, cells, row_extent(cells, n, 1), 0);
-	sgr_set(&b, &cur, &def);
-	if (b.err != 0) {
-		free(b.p);
-		return (b.err);
-	}
-	*out = b.p;
-	*len = b.len;
-	return (0);
+	encode_cells(b, &cur, row, row_extent(row, cols, 1), cols, 0);
+	sgr_set(b, &cur, &def);
 }
 
 /* Asks libvterm how it would encode something; returns 1 if the bytes
@@ -484,16 +526,16 @@ encode_title(struct term_screen *s, struct term__sbuf *b)
 static void
 encode_scrollback(struct term_screen *s, struct term__sbuf *b)
 {
-	struct term__sb_line *l;
-	size_t i;
+	const char *line;
+	size_t i, len;
 	int r;
 
 	if (s->sb_count == 0)
 		return;
 	sbuf_str(b, "\033[H");
 	for (i = 0; i < s->sb_count; i++) {
-		l = s->sb[(s->sb_head + i) % s->sb_max];
-		sbuf_put(b, l->data, l->len);
+		line = term_screen_sb_line(s, i, &len);
+		sbuf_put(b, line, len);
 		sbuf_str(b, "\r\n");
 	}
 	/* The lines still on screen: min(count, rows - 1). */
@@ -559,11 +601,11 @@ term_screen_snapshot(struct term_screen *s, int flags, char **out,
 	if (s->altscreen) {
 		/* The main screen underneath first, then the alternate
 		 * one over it. */
-		encode_grid(s, &s->grid[0], &b, &cur);
+		encode_grid(&s->grid[0], &b, &cur);
 		term__pen_default(&cur);
 		sbuf_str(&b, "\033[0m\033[?1049h\033[H\033[2J");
 	}
-	encode_grid(s, s->cur, &b, &cur);
+	encode_grid(s->cur, &b, &cur);
 	if (s->reverse)
 		sbuf_str(&b, "\033[?5h");
 	encode_modes(s, &b);

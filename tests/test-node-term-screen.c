@@ -296,6 +296,209 @@ test_scrollback_bytes(void)
 	term_screen_free(s);
 }
 
+/* Fails unless two cells look the same (text, width, attributes,
+ * colours). */
+static void
+assert_same_cell(const char *what, int line, int col,
+    const VTermScreenCell *a, const VTermScreenCell *b)
+{
+	int i;
+
+	for (i = 0; i < VTERM_MAX_CHARS_PER_CELL; i++) {
+		if (a->chars[i] != b->chars[i])
+			FAIL("%s %d, col %d, char %d: U+%04X != U+%04X", what,
+			    line, col, i, a->chars[i], b->chars[i]);
+		if (a->chars[i] == 0)
+			break;
+	}
+	if (a->width != b->width || a->attrs.bold != b->attrs.bold ||
+	    a->attrs.underline != b->attrs.underline ||
+	    a->attrs.italic != b->attrs.italic ||
+	    a->attrs.blink != b->attrs.blink ||
+	    a->attrs.reverse != b->attrs.reverse ||
+	    a->attrs.strike != b->attrs.strike ||
+	    a->attrs.font != b->attrs.font ||
+	    !color_same(&a->fg, &b->fg) || !color_same(&a->bg, &b->bg))
+		FAIL("%s %d, col %d: width, attributes or colours differ",
+		    what, line, col);
+}
+
+/* Appends one line of SPL_COLS columns with a pen change before nearly
+ * every cell: attributes, 16, 256 and RGB colours (an indexed colour
+ * set twice, so equal pens may differ in unused bytes), coloured
+ * blanks, runs of plain text, wide and combining characters. */
+#define SPL_COLS	40
+static void
+pen_line(char *buf, size_t size, unsigned long *x)
+{
+	static const char *const sgr[] = {
+		"\033[0m", "\033[1m", "\033[3m", "\033[4m", "\033[21m",
+		"\033[4:3m", "\033[5m", "\033[7m", "\033[9m", "\033[11m",
+		"\033[31m", "\033[42m", "\033[93m", "\033[104m",
+		"\033[38;5;200m", "\033[48;5;17m", "\033[38;5;3m",
+		"\033[38;2;1;2;3m", "\033[48;2;250;128;0m", "\033[39;49m",
+		"\033[22;23;24;25;27;29;10m",
+	};
+	size_t len = 0;
+	int col = 0, k;
+
+	while (col < SPL_COLS) {
+		*x = *x * 1103515245 + 12345;
+		k = (int)((*x >> 16) % 16);
+		if (k < 12)
+			len += (size_t)snprintf(buf + len, size - len, "%s",
+			    sgr[(*x >> 8) % (sizeof(sgr) / sizeof(sgr[0]))]);
+		if (k < 6) {
+			buf[len++] = (char)('A' + (*x >> 20) % 26);
+			col++;
+		} else if (k < 9) {
+			/* A run of plain text in one pen. */
+			for (k = 0; k < 5 && col < SPL_COLS; k++, col++)
+				buf[len++] = (char)('a' + k);
+		} else if (k < 11) {
+			buf[len++] = ' ';	/* a blank in this pen */
+			col++;
+		} else if (k < 13 && col + 2 <= SPL_COLS) {
+			len += (size_t)snprintf(buf + len, size - len,
+			    "\xe4\xb8\xad");	/* U+4E2D, two columns */
+			col += 2;
+		} else if (k < 15) {
+			len += (size_t)snprintf(buf + len, size - len,
+			    "e\xcc\x81");	/* e and U+0301 */
+			col++;
+		}
+	}
+	snprintf(buf + len, size - len, "\033[0m\r\n");
+}
+
+/* Scrollback lines with many pen changes draw, on a fresh terminal,
+ * the very cells the line had: each kept line is checked against a
+ * screen tall enough never to scroll, fed the same output. */
+static void
+test_scrollback_pens(void)
+{
+	enum { LINES = 300, KEEP = 100, ROWS = 10 };
+	struct term_screen *a, *tall, *c, *b;
+	VTermScreenCell ca, cb;
+	unsigned long x = 7;
+	const char *line;
+	char buf[2048];
+	size_t i, len;
+	int k, col, last;
+
+	ASSERT_OK(term_screen_new(&a, ROWS, SPL_COLS, KEEP, 1 << 20));
+	ASSERT_OK(term_screen_new(&tall, LINES + 1, SPL_COLS, 0, 0));
+	for (k = 0; k < LINES; k++) {
+		pen_line(buf, sizeof buf, &x);
+		feed(a, buf);
+		feed(tall, buf);
+	}
+	ASSERT_EQ(term_screen_sb_count(a), KEEP);
+	for (i = 0; i < KEEP; i++) {
+		/* Line LINES - (ROWS - 1) - KEEP + i scrolled off as i. */
+		k = (int)(LINES - (ROWS - 1) - KEEP + i);
+		line = term_screen_sb_line(a, i, &len);
+		ASSERT_NOT_NULL(line);
+		ASSERT_OK(term_screen_new(&c, 2, SPL_COLS, 0, 0));
+		term_screen_feed(c, line, len);
+		/* Trailing blanks are not kept, whatever their pen. */
+		for (last = SPL_COLS - 1; last >= 0; last--) {
+			ASSERT_OK(term_screen_cell(tall, k, last, &ca));
+			if (ca.chars[0] != 0)
+				break;
+		}
+		for (col = 0; col < SPL_COLS; col++) {
+			ASSERT_OK(term_screen_cell(tall, k, col, &ca));
+			ASSERT_OK(term_screen_cell(c, 0, col, &cb));
+			if (col <= last)
+				assert_same_cell("line", k, col, &ca, &cb);
+			else
+				ASSERT_EQ(cb.chars[0], 0);
+		}
+		/* The pen is back to the default at the end of a line. */
+		feed(c, "Z");
+		if (last + 1 < SPL_COLS)
+			ASSERT_OK(term_screen_cell(c, 0, last + 1, &cb));
+		else
+			ASSERT_OK(term_screen_cell(c, 1, 0, &cb)); /* wrapped */
+		ASSERT_EQ(cb.chars[0], 'Z');
+		ASSERT(!cb.attrs.bold && !cb.attrs.reverse &&
+		    (cb.fg.type & VTERM_COLOR_DEFAULT_FG) != 0 &&
+		    (cb.bg.type & VTERM_COLOR_DEFAULT_BG) != 0);
+		term_screen_free(c);
+	}
+	b = replay(a, TERM_SNAP_SCROLLBACK);
+	ASSERT_EQ(term_screen_sb_count(b), KEEP);
+	for (i = 0; i < KEEP; i++) {
+		line = term_screen_sb_line(a, i, &len);
+		ASSERT_MEMEQ(line, term_screen_sb_line(b, i, &len), len);
+	}
+	term_screen_free(b);
+	term_screen_free(tall);
+	term_screen_free(a);
+}
+
+/* The scrollback's byte ring: lines of every length (empty ones too)
+ * go round it many times, and after every line it holds exactly the
+ * newest lines that fit both bounds, in order, byte for byte. A line
+ * longer than the ring is not kept and the others stay. */
+static void
+test_scrollback_ring(void)
+{
+	enum { N = 4000, ROWS = 3, COLS = 100, BYTES = 3000 };
+	struct term_screen *s;
+	static char want[N][COLS];
+	size_t lens[N], i, n, total, data, gone;
+	const char *line;
+	char buf[COLS + 8];
+	int k, w;
+
+	ASSERT_OK(term_screen_new(&s, ROWS, COLS, 1000, BYTES));
+	for (k = 0; k < N; k++) {
+		w = k % 7 == 3 ? 0 : snprintf(want[k], COLS, "%d-", k);
+		for (; w > 0 && w < (k * 37) % (COLS - 1); w++)
+			want[k][w] = (char)('a' + w % 26);
+		lens[k] = (size_t)w;
+		memcpy(buf, want[k], lens[k]);
+		memcpy(buf + lens[k], "\r\n", 2);
+		term_screen_feed(s, buf, lens[k] + 2);
+		/* Lines 0 .. k + 1 - ROWS have scrolled off. */
+		gone = k + 2 >= ROWS ? (size_t)(k + 2 - ROWS) : 0;
+		n = term_screen_sb_count(s);
+		ASSERT_LE(n, gone);
+		total = data = 0;
+		for (i = 0; i < n; i++) {
+			size_t len, j = gone - n + i;
+
+			line = term_screen_sb_line(s, i, &len);
+			ASSERT_NOT_NULL(line);
+			if (len != lens[j] || memcmp(line, want[j], len) != 0)
+				FAIL("after line %d: kept line %zu is not "
+				    "line %zu", k, i, j);
+			total += len + 8;
+			data += len;
+		}
+		ASSERT_LE(total, BYTES);
+		/* Not needlessly short: the ring (2048 bytes, the power of
+		 * two under BYTES) is full but for less than two lines. */
+		if (gone > n && total + lens[gone - n - 1] + 8 <= BYTES)
+			ASSERT_GT(data, 2048 - 2 * COLS);
+	}
+	/* A line whose encoding passes the ring is not kept. */
+	term_screen_free(s);
+	ASSERT_OK(term_screen_new(&s, 2, COLS, 100, 600));
+	for (k = 0; k < COLS; k++) {
+		snprintf(buf, sizeof buf, "\033[38;5;%dmx", k + 16);
+		feed(s, buf);
+	}
+	feed(s, "\033[0m\r\nplain\r\n\r\n");
+	ASSERT_EQ(term_screen_sb_count(s), 1);
+	line = term_screen_sb_line(s, 0, &n);
+	ASSERT_EQ(n, 5);
+	ASSERT_MEMEQ(line, "plain", 5);
+	term_screen_free(s);
+}
+
 /* Sizes are bounded; resizing keeps working and the sequence counts
  * bytes. */
 static void
@@ -657,6 +860,8 @@ TEST_MAIN(
 	T(test_roundtrip_altscreen),
 	T(test_scrollback),
 	T(test_scrollback_bytes),
+	T(test_scrollback_pens),
+	T(test_scrollback_ring),
 	T(test_resize_and_seq),
 	T(test_confusing_input),
 	T(test_title_sanitised),
