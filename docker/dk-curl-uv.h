@@ -12,10 +12,10 @@
 
 #include <sys/queue.h>
 
-#include <curl/curl.h>
 #include <uv.h>
 
 #include "docker.h"
+#include "dk-curl.h"
 
 struct dk_curl_uv;
 

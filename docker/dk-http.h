@@ -9,9 +9,8 @@
 
 #include <sys/queue.h>
 
-#include <curl/curl.h>
-
 #include "docker.h"
+#include "dk-curl.h"
 #include "dk-curl-uv.h"
 
 #define container_of(p, type, member)					\
@@ -65,6 +64,7 @@ struct dk_req {
 struct dk_client {
 	uv_loop_t		*loop;
 	struct dk_curl_uv	 cu;		/* curl on the loop */
+	int			 cu_on;		/* cu made (first request) */
 	uv_timer_t		 kick;		/* our deferred work */
 	struct dk_endpoint	 ep;
 	struct dk_client_opts	 opts;
@@ -88,6 +88,11 @@ struct dk_client {
 
 /* Schedules the client's deferred work for the next loop turn. */
 void dk__kick(struct dk_client *c);
+/*
+ * Loads libcurl and makes the client's multi, on its first request; 0,
+ * or a dk_err with *cause (caller frees; may be NULL).
+ */
+int dk__client_curl(struct dk_client *c, char **cause) WARN_UNUSED_RESULT;
 
 /* request.c */
 

@@ -4,7 +4,10 @@
  * else of docker/.
  *
  * One struct dk_client per engine drives libcurl's multi interface from
- * the loop (a uv_poll_t per socket, one uv_timer_t); nothing blocks. Every
+ * the loop (a uv_poll_t per socket, one uv_timer_t); nothing blocks.
+ * libcurl is loaded by the first request of the process, not linked: a
+ * program that never asks the engine anything never maps it, and where
+ * it cannot be loaded requests end with DK_E_UNAVAILABLE saying so. Every
  * operation takes the client, its arguments, a completion callback and
  * its argument, and optionally returns the request so it can be cancelled.
  * An operation that returns an error never calls its callback; one that
@@ -166,8 +169,9 @@ struct dk_req_opts {
 };
 
 /*
- * Makes a client for the endpoint (copied). Nothing connects until the
- * first request; that one first asks /_ping for the API version.
+ * Makes a client for the endpoint (copied). Nothing connects, and
+ * libcurl is not loaded, until the first request; that one first asks
+ * /_ping for the API version.
  */
 int dk_client_new(uv_loop_t *loop, const struct dk_endpoint *ep,
     const struct dk_client_opts *opts, struct dk_client **cp,

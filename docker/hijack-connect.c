@@ -76,7 +76,17 @@ hj_setup_easy(struct dk_hijack *h)
 void
 dk__hj_connect(struct dk_hijack *h)
 {
+	char *cause;
+	int rc;
+
 	h->state = HJ_CONNECTING;
+	/* A pinned API version means no request has loaded libcurl yet. */
+	rc = dk__curl_load(&cause);
+	if (rc != 0) {
+		dk__hj_end(h, rc, cause);
+		free(cause);
+		return;
+	}
 	if (dk__curl_uv_init(&h->cu, h->loop, hj_connect_done, h) != 0)
 		goto fail;
 	h->cu_on = 1;

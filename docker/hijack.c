@@ -61,7 +61,6 @@ dk__hj_closed_one(struct dk_hijack *h)
 	h->cbs.on_end(h, h->status, h->msg != NULL ? h->msg :
 	    dk_strerror(h->status), h->cbs.arg);
 	hj_free(h);
-	curl_global_cleanup();
 }
 
 /* Close callback of the hijack's own handles. */
@@ -598,13 +597,9 @@ dk_hijack_start(struct dk_client *c, const char *method, const char *path,
 	    method == NULL || path == NULL || path[0] != '/' ||
 	    strpbrk(path, " \r\n") != NULL)
 		return (-EINVAL);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return (-EIO);
 	h = calloc(1, sizeof *h);
-	if (h == NULL) {
-		curl_global_cleanup();
+	if (h == NULL)
 		return (-ENOMEM);
-	}
 	h->c = c;
 	h->loop = dk_client_loop(c);
 	h->cbs = *cbs;
@@ -625,7 +620,6 @@ dk_hijack_start(struct dk_client *c, const char *method, const char *path,
 	    (dk_client_api_version(c) != NULL && h->version == NULL) ||
 	    dk_endpoint_copy(&h->ep, dk_client_endpoint(c)) != 0) {
 		hj_free(h);
-		curl_global_cleanup();
 		return (-ENOMEM);
 	}
 	h->state = HJ_VERSION;
@@ -633,7 +627,6 @@ dk_hijack_start(struct dk_client *c, const char *method, const char *path,
 		rc = dk_ping(c, hj_ping_cb, h, &h->ping);
 		if (rc != 0) {
 			hj_free(h);
-			curl_global_cleanup();
 			return (rc);
 		}
 		h->nclosing++;		/* the ping's callback is awaited */

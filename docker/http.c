@@ -3,7 +3,9 @@
  * multi interface, which a struct dk_curl_uv (curl-uv.c) drives from the
  * libuv loop. One struct dk_client holds that glue and a "kick" timer;
  * each request is a struct dk_req found from its easy handle through
- * CURLOPT_PRIVATE when curl reports its transfer finished.
+ * CURLOPT_PRIVATE when curl reports its transfer finished. libcurl is
+ * loaded (dk-curl.h) and the glue made by the client's first request,
+ * not before: a node nobody asks about Docker never maps libcurl.
  *
  * User callbacks never run inside a call the user made: requests start,
  * resume and end by cancellation on the kick timer, and complete after
@@ -45,7 +47,6 @@ closed_one(struct dk_client *c)
 	free(c->version);
 	free(c->neg_msg);
 	free(c);
-	curl_global_cleanup();
 	if (cb != NULL)
 		cb(arg);
 }
@@ -312,6 +313,12 @@ kick_cb(uv_timer_t *t)
 			finish(req, DK_E_CANCELLED, NULL, "cancelled");
 			continue;
 		}
+		/* No libcurl (or no multi): the reason is the outcome. */
+		if (req->state == DK_RS_WAITING && req->local_err != 0) {
+			finish(req, req->local_err, NULL, req->local_msg !=
+			    NULL ? req->local_msg : dk_strerror(req->local_err));
+			continue;
+		}
 		if (req->state == DK_RS_ACTIVE && req->resume_pending) {
 			req->resume_pending = 0;
 			(void)curl_easy_pause(req->easy, CURLPAUSE_CONT);
@@ -336,9 +343,12 @@ kick_cb(uv_timer_t *t)
 		dk__curl_uv_drive(&c->cu);
 	if (c->closing && !c->shut && TAILQ_EMPTY(&c->reqs)) {
 		c->shut = 1;
-		c->nclosing += 2;
-		dk__curl_uv_close(&c->cu, cu_closed_cb, c);
+		c->nclosing++;
 		uv_close((uv_handle_t *)&c->kick, kick_close_cb);
+		if (c->cu_on) {
+			c->nclosing++;
+			dk__curl_uv_close(&c->cu, cu_closed_cb, c);
+		}
 	}
 }
 
@@ -351,15 +361,9 @@ dk_client_new(uv_loop_t *loop, const struct dk_endpoint *ep,
 	int rc;
 
 	*cp = NULL;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		*cause = strdup("cannot initialise libcurl");
-		return (-EIO);
-	}
 	c = calloc(1, sizeof *c);
-	if (c == NULL) {
-		curl_global_cleanup();
+	if (c == NULL)
 		return (-ENOMEM);
-	}
 	c->loop = loop;
 	TAILQ_INIT(&c->reqs);
 	if (opts != NULL)
@@ -388,27 +392,39 @@ dk_client_new(uv_loop_t *loop, const struct dk_endpoint *ep,
 			goto fail;
 		}
 	}
-	/* The kick timer first: nothing can fail after the curl glue. */
+	/* Last: nothing fails after it. libcurl waits for a request. */
 	rc = uv_timer_init(loop, &c->kick);
 	if (rc != 0)
 		goto fail;
-	rc = dk__curl_uv_init(&c->cu, loop, transfer_done, c);
-	if (rc != 0) {
-		/* The kick timer is a handle now: close it, free later. */
-		c->closing = 1;
-		c->shut = 1;
-		c->nclosing = 1;
-		uv_close((uv_handle_t *)&c->kick, kick_close_cb);
-		return (rc);
-	}
 	*cp = c;
 	return (0);
 fail:
 	dk_endpoint_clear(&c->ep);
 	free(c->version);
 	free(c);
-	curl_global_cleanup();
 	return (rc);
+}
+
+/* Loads libcurl and makes the client's multi; see dk-http.h. */
+int
+dk__client_curl(struct dk_client *c, char **cause)
+{
+	int rc;
+
+	*cause = NULL;
+	if (c->cu_on)
+		return (0);
+	rc = dk__curl_load(cause);
+	if (rc != 0)
+		return (rc);
+	rc = dk__curl_uv_init(&c->cu, c->loop, transfer_done, c);
+	if (rc != 0) {
+		*cause = dk__asprintf("cannot set up libcurl for Docker at "
+		    "%s: %s", c->ep.host, strerror(-rc));
+		return (DK_E_INTERNAL);
+	}
+	c->cu_on = 1;
+	return (0);
 }
 
 /* Starts closing a client; see docker.h. */

@@ -116,9 +116,11 @@ header_fn(char *buf, size_t size, size_t nmemb, void *arg)
 void
 dk__req_free(struct dk_req *req)
 {
+	/* Without libcurl a request holds no curl objects. */
 	if (req->easy != NULL)
 		curl_easy_cleanup(req->easy);
-	curl_slist_free_all(req->out_hdrs);
+	if (req->out_hdrs != NULL)
+		curl_slist_free_all(req->out_hdrs);
 	free(req->method);
 	free(req->path);
 	free(req->out_body);
@@ -221,6 +223,7 @@ dk_request(struct dk_client *c, const struct dk_req_opts *o, dk_req_cb *cb,
 {
 	struct dk_req *req;
 	const char *m = o->method != NULL ? o->method : "GET";
+	char *cause;
 	int rc;
 
 	if (reqp != NULL)
@@ -240,8 +243,18 @@ dk_request(struct dk_client *c, const struct dk_req_opts *o, dk_req_cb *cb,
 	req->arg = arg;
 	req->method = strdup(m);
 	req->path = strdup(o->path);
+	if (req->method == NULL || req->path == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	/* Without libcurl the request ends, from the loop, saying why. */
+	req->local_err = dk__client_curl(c, &cause);
+	if (req->local_err != 0) {
+		req->local_msg = cause;
+		goto queue;
+	}
 	req->easy = curl_easy_init();
-	if (req->method == NULL || req->path == NULL || req->easy == NULL) {
+	if (req->easy == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -256,6 +269,7 @@ dk_request(struct dk_client *c, const struct dk_req_opts *o, dk_req_cb *cb,
 	rc = dk__req_setup(req, o);
 	if (rc != 0)
 		goto fail;
+queue:
 	req->state = DK_RS_WAITING;
 	TAILQ_INSERT_TAIL(&c->reqs, req, entry);
 	c->nreqs++;
