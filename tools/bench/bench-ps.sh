@@ -7,7 +7,9 @@
 #      when installed, else a loop; medians, p90, the ratio pier/docker
 #      and how many runs failed (timed all the same; the engine is busy);
 #   2. the node's resident memory (VmRSS, and its anonymous and file-backed
-#      parts, from /proc/PID/status): idle, with 100 connected clients
+#      parts, from /proc/PID/status): fresh (started, no client yet: the
+#      node has not loaded libcurl), idle after one join, after one
+#      `pier ps` (libcurl loaded: it stays), with 100 connected clients
 #      (tools/bench/bench-clients: 100 Noise connections that ping), and
 #      while one `pier stats` streams all 200 running containers at 1 Hz,
 #      with the node's CPU use over that window (utime + stime from
@@ -18,7 +20,7 @@
 # (also on failure or Ctrl-C). Other containers on the engine are counted
 # in the totals printed, not touched.
 #
-# Usage: tools/bench/bench-ps.sh [-b BUILD] [-r RUNS] [-s SECONDS]
+# Usage: tools/bench/bench-ps.sh [-b BUILD] [-r RUNS] [-s SECONDS] [-m]
 #   -b BUILD    a build directory with node/pierd, tools/pier/pier and
 #               tools/bench/bench-clients (default build-rel; use a build
 #               without sanitizers: meson setup build-rel
@@ -26,17 +28,22 @@
 #               tools/pier/pier tools/bench/bench-clients)
 #   -r RUNS     timed runs per command (default 30)
 #   -s SECONDS  the stats window (default 30)
+#   -m          memory only: fresh, after a join, after one ps and with
+#               100 clients; no bench containers, timings or stats
 set -u
 
 build=build-rel
 runs=30
 window=30
-while getopts b:r:s: o; do
+memonly=0
+while getopts b:r:s:m o; do
 	case $o in
 	b) build=$OPTARG ;;
 	r) runs=$OPTARG ;;
 	s) window=$OPTARG ;;
-	*) echo "usage: $0 [-b BUILD] [-r RUNS] [-s SECONDS]" >&2; exit 2 ;;
+	m) memonly=1 ;;
+	*) echo "usage: $0 [-b BUILD] [-r RUNS] [-s SECONDS] [-m]" >&2
+		exit 2 ;;
 	esac
 done
 build=$(cd "$build" 2>/dev/null && pwd) || {
@@ -96,6 +103,31 @@ start_node() {
 mem() {
 	awk '/^(VmRSS|RssAnon|RssFile):/ { printf "%s ", $2 }' \
 		"/proc/$1/status"
+}
+# clients100 VAR STATE PID PORT: connects 100 clients to the node of STATE
+# (process PID, port PORT) and, once a ping round has gone by, sets VAR to
+# its "VmRSS RssAnon RssFile"; then disconnects them.
+clients100() {
+	local cpid crc
+	: >"$tmp/clients.out"
+	"$clients" -k "$("$pierd" key show --state-dir "$2")" -n 100 \
+		>"$tmp/clients.out" 2>"$tmp/clients.err" &
+	cpid=$!
+	pids+=($cpid)
+	for _ in $(seq 600); do
+		grep -q '^ready' "$tmp/clients.out" && break
+		kill -0 $cpid 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q '^ready 100' "$tmp/clients.out" || {
+		echo "bench-ps: bench-clients did not connect 100:" >&2
+		cat "$tmp/clients.out" "$tmp/clients.err" >&2; exit 1; }
+	sleep 6		# a ping round has gone by
+	printf -v "$1" '%s' "$(mem "$3")"
+	conns=$(ss -Htn state established "( sport = :$4 )" | wc -l)
+	kill -TERM $cpid; wait $cpid; crc=$?
+	tail -1 "$tmp/clients.out" | sed 's/^/bench-clients: /'
+	[ $crc -eq 0 ] || { echo "bench-ps: bench-clients failed" >&2; exit 1; }
 }
 # cpu_ticks PID: utime + stime in clock ticks.
 cpu_ticks() {
@@ -169,15 +201,24 @@ echo "bench-ps: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores," \
 	echo 'no hyperfine (shell loop)'), $runs runs each"
 
 start_node "$tmp/s1" "$tmp/pierd1.log"; p1=$node_pid; port1=$port
-start_node "$tmp/s2" "$tmp/pierd2.log"
+start_node "$tmp/s2" "$tmp/pierd2.log"; p2=$node_pid; port2=$port
+sleep 2
+read -r rss_fresh anon_fresh file_fresh <<<"$(mem $p1)"
+curl_fresh=$(grep -c 'libcurl' "/proc/$p1/maps")
 "$pier" join "$("$pierd" key show --state-dir "$tmp/s1")" --name n1 \
 	>/dev/null || exit 1
 "$pier" join "$("$pierd" key show --state-dir "$tmp/s2")" --name n2 \
 	>/dev/null || exit 1
 sleep 2
 read -r rss_idle anon_idle file_idle <<<"$(mem $p1)"
+"$pier" ps -a n1 >/dev/null || exit 1
+sleep 2
+read -r rss_ps1 anon_ps1 file_ps1 <<<"$(mem $p1)"
+curl_ps1=$(grep -c 'libcurl' "/proc/$p1/maps")
 
-for count in 10 200; do
+counts="10 200"
+[ $memonly -eq 1 ] && counts=
+for count in $counts; do
 	bench_containers $count
 	total=$(docker ps -aq | wc -l)
 	echo "$count bench containers running; the engine holds $total"
@@ -186,29 +227,42 @@ for count in 10 200; do
 	timeit "pier1-$count" "$pier ps -a n1"
 	timeit "pier2-$count" "$pier ps -a n1 n2"
 done
-sleep 2
+[ $memonly -eq 1 ] || sleep 2
 read -r rss_after anon_after file_after <<<"$(mem $p1)"
 
-# 100 clients.
-: >"$tmp/clients.out"
-"$clients" -k "$("$pierd" key show --state-dir "$tmp/s1")" -n 100 \
-	>"$tmp/clients.out" 2>"$tmp/clients.err" &
-cpid=$!
-pids+=($cpid)
-for _ in $(seq 600); do
-	grep -q '^ready' "$tmp/clients.out" && break
-	kill -0 $cpid 2>/dev/null || break
-	sleep 0.1
-done
-grep -q '^ready 100' "$tmp/clients.out" || {
-	echo "bench-ps: bench-clients did not connect 100:" >&2
-	cat "$tmp/clients.out" "$tmp/clients.err" >&2; exit 1; }
-sleep 6		# a ping round has gone by
-read -r rss_100 anon_100 file_100 <<<"$(mem $p1)"
-conns=$(ss -Htn state established "( sport = :$port1 )" | wc -l)
-kill -TERM $cpid; wait $cpid; crc=$?
-cat "$tmp/clients.out" | tail -1 | sed 's/^/bench-clients: /'
-[ $crc -eq 0 ] || { echo "bench-ps: bench-clients failed" >&2; exit 1; }
+clients100 c100 "$tmp/s1" $p1 $port1
+read -r rss_100 anon_100 file_100 <<<"$c100"
+# -m: and 100 clients on n2, joined but never asked about Docker.
+if [ $memonly -eq 1 ]; then
+	clients100 c100n "$tmp/s2" $p2 $port2
+	read -r rss_100n anon_100n file_100n <<<"$c100n"
+	curl_100n=$(grep -c 'libcurl' "/proc/$p2/maps")
+fi
+
+# mem_early: the memory rows up to the ps runs.
+mem_early() {
+	echo "pierd n1 memory (MiB; VmRSS = RssAnon + RssFile + RssShmem):"
+	printf '%-44s %7s %8s %8s\n' state VmRSS RssAnon RssFile
+	printf '%-44s %7s %8s %8s\n' \
+		"fresh, no client yet (libcurl maps: $curl_fresh)" \
+		"$(mib $rss_fresh)" "$(mib $anon_fresh)" "$(mib $file_fresh)"
+	printf '%-44s %7s %8s %8s\n' "idle, after start and one join" \
+		"$(mib $rss_idle)" "$(mib $anon_idle)" "$(mib $file_idle)"
+	printf '%-44s %7s %8s %8s\n' \
+		"idle, after one pier ps (libcurl maps: $curl_ps1)" \
+		"$(mib $rss_ps1)" "$(mib $anon_ps1)" "$(mib $file_ps1)"
+}
+if [ $memonly -eq 1 ]; then
+	echo
+	mem_early
+	printf '%-44s %7s %8s %8s\n' "100 clients connected" \
+		"$(mib $rss_100)" "$(mib $anon_100)" "$(mib $file_100)"
+	echo "pierd n2, joined, never asked about Docker (libcurl maps:" \
+		"$curl_100n):"
+	printf '%-44s %7s %8s %8s\n' "100 clients connected ($conns TCP)" \
+		"$(mib $rss_100n)" "$(mib $anon_100n)" "$(mib $file_100n)"
+	exit 0
+fi
 
 # Stats for 200 running containers to one client at 1 Hz.
 running=$(docker ps -q | wc -l)
@@ -281,10 +335,7 @@ for f in "$tmp"/err-*; do
 		sort -rn | head -3 | tr -s ' ' | tr '\n' ';')"
 done
 echo
-echo "pierd n1 memory (MiB; VmRSS = RssAnon + RssFile + RssShmem):"
-printf '%-44s %7s %8s %8s\n' state VmRSS RssAnon RssFile
-printf '%-44s %7s %8s %8s\n' "idle, after start and one join" \
-	"$(mib $rss_idle)" "$(mib $anon_idle)" "$(mib $file_idle)"
+mem_early
 printf '%-44s %7s %8s %8s\n' "idle, after the ps runs" \
 	"$(mib $rss_after)" "$(mib $anon_after)" "$(mib $file_after)"
 printf '%-44s %7s %8s %8s\n' "100 clients connected ($conns TCP)" \
