@@ -641,7 +641,7 @@ dk_hijack_start(struct dk_client *c, const char *method, const char *path,
 	return (0);
 }
 
-/* Queues bytes for the engine; see dk-exec.h. */
+/* Writes bytes to the engine, queueing what the socket does not take. */
 int
 dk_hijack_write(struct dk_hijack *h, const char *buf, size_t len)
 {
@@ -650,9 +650,16 @@ dk_hijack_write(struct dk_hijack *h, const char *buf, size_t len)
 	if (h->state == HJ_ENDED || h->cancelled || h->shut_wanted)
 		return (-EPIPE);
 	rc = hj_queue(h, buf, len);
-	if (rc == 0 && h->state == HJ_STREAM)
+	if (rc != 0 || h->state != HJ_STREAM)
+		return (rc);
+	/*
+	 * Out at once while the socket takes it: a keystroke leaves in this
+	 * loop turn instead of after a poll for writable. A failure ends the
+	 * hijack and on_end follows from the loop, as from the poll.
+	 */
+	if (hj_flush(h) == 0)
 		hj_arm(h);
-	return (rc);
+	return (0);
 }
 
 /* Closes the engine's stdin once the queue drains. */
