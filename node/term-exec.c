@@ -69,12 +69,20 @@ struct term_exec {
 	char			*error;		/* why it ended, or NULL */
 	char			*lost;		/* the hijack's failure, or NULL */
 	int64_t			 exit_st;	/* the exec's, while checking */
+	int			 rechecked;	/* the container, once more */
 };
 
 /* What viewers read when the engine restarted or stopped under them. */
 #define ENGINE_GONE	"the Docker engine went away; session ended"
 /* After the container stopped under a session: ask the engine then. */
 #define STOPPED_PING_MS	2000
+/*
+ * A process killed while its container still runs: look at the container
+ * again after this long. When the container's first process dies, the
+ * kernel kills the rest of it and the engine may see the exec end before
+ * the container does.
+ */
+#define KILLED_RECHECK_MS	1000
 
 static void	exec_created(struct dk_req *, int, json_t *, void *);
 static void	probe_created(struct dk_req *, int, json_t *, void *);
@@ -249,6 +257,23 @@ end_ping_timer(uv_timer_t *t)
 	}
 }
 
+static void	end_killed(struct dk_req *, int, json_t *, void *);
+
+/* A moment after a killed process: is its container still running? */
+static void
+end_recheck_timer(uv_timer_t *t)
+{
+	struct term_exec *x = container_of(t, struct term_exec, kill_timer);
+
+	if (x->closing)
+		return;
+	if (dk_container_inspect(x->dk, x->container, 0, end_killed, x,
+	    &x->req) != 0) {
+		x->req = NULL;
+		end_now(x, x->exit_st);
+	}
+}
+
 /*
  * The process died of a signal: a container that stopped under it (an
  * engine shutting down stops them all, then answers no more) is said so,
@@ -268,6 +293,12 @@ end_killed(struct dk_req *req, int status, json_t *result, void *arg)
 	if (x->closing) {
 		maybe_free(x);
 		return;
+	}
+	if (status == 0 && running && !x->rechecked) {
+		x->rechecked = 1;
+		if (uv_timer_start(&x->kill_timer, end_recheck_timer,
+		    KILLED_RECHECK_MS, 0) == 0)
+			return;
 	}
 	if (status == 0 && running) {
 		end_now(x, x->exit_st);	/* only the process was killed */

@@ -99,8 +99,10 @@ rrc=$?
 out="restart exit $rrc: $(tail -5 "$tmp/restart.log")"
 check "tools/docker-engine restart restarted the engine" [ $rrc -eq 0 ]
 
-check "the viewer is told the engine went away" \
-	twait s1 'the Docker engine went away; session ended' 300
+# Which of the two the node can tell depends on whether the engine
+# answers again by the time it asks (a fast restart does).
+check "the viewer is told the engine went away or restarted" \
+	twait s1 'the Docker engine went away; session ended\|stopped while the session ran (docker stop, or the engine restarting)' 300
 check "and pier shell exits 1" twait s1 '^PIER_RC=1$' 50
 for _ in $(seq 300); do
 	kill -0 "$xpid" 2>/dev/null || break
@@ -109,8 +111,11 @@ done
 wait "$xpid"
 xrc=$?
 out="rc=$xrc $(cat "$tmp/x.err")"
-check "a plain pier exec fails, naming the engine or its connection" \
-	eval '[ $xrc -eq 1 ] && grep -Eq "Docker engine went away|connection to Docker|Docker engine restarted" "$tmp/x.err"'
+# The engine kills the command while it shuts down; when it still
+# answers the exit-code inspect, that is 137, as `docker exec` gives on
+# the same engine; when it does not, an error names the engine.
+check "a plain pier exec fails: 137 as docker exec, or naming the engine" \
+	eval '[ $xrc -eq 137 ] || { [ $xrc -eq 1 ] && grep -Eq "Docker engine went away|connection to Docker|Docker engine restarted" "$tmp/x.err"; }'
 check "pierd is still running" kill -0 "$npid"
 out=$(P sessions 2>&1); rc=$?
 check "pierd serves, and holds no session any more" \
