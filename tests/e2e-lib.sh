@@ -44,11 +44,13 @@ e2e_need_docker() {
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+# not_ok NAME [DETAIL...]: every line of the detail as a TAP comment.
 not_ok() {
 	n=$((n + 1)); failed=1
 	echo "not ok $n - $1"
 	shift
-	for l in "$@"; do echo "# $l"; done
+	[ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/# /'
+	return 0
 }
 # check NAME CONDITION...: runs the condition, reports, shows $out on failure.
 check() {
@@ -71,6 +73,32 @@ jget() {
 }
 # di FORMAT CONTAINER: docker inspect -f, errors included.
 di() { docker inspect -f "$1" "$2" 2>&1; }
+# P ARGS...: pier with the client configuration in $cfg.
+P() { PIER_CONFIG_DIR=$cfg "$pier" "$@"; }
+
+# Terminals: pier under real PTYs, one tmux session per client on the
+# tmux server $sock (the script kills it in cleanup_more).
+# tstart NAME CMD...: runs CMD, then prints PIER_RC=its exit code.
+tstart() {
+	local name=$1; shift
+	tmux -L "$sock" new-session -d -s "$name" -x 100 -y 30 \
+		"PIER_CONFIG_DIR=$cfg $*; echo PIER_RC=\$?; sleep 600"
+}
+# tkeys NAME KEYS...: types into NAME (tmux send-keys).
+tkeys() { tmux -L "$sock" send-keys -t "$1" "${@:2}"; }
+# tscreen NAME: the screen as text, wrapped lines joined when
+# $tscreen_join is -J.
+tscreen() { tmux -L "$sock" capture-pane -p ${tscreen_join:-} -t "$1"; }
+# twait NAME PATTERN [TENTHS]: waits until the screen matches (10 s).
+twait() {
+	local i
+	for i in $(seq "${3:-100}"); do
+		out=$(tscreen "$1")
+		grep -q -- "$2" <<<"$out" && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
 # e2e_pierd STATE PORT DOCKERHOST LOG [OPTION...]: pierd on 127.0.0.1:PORT
 # in the background (its pid added to pids), ready within 5 s.

@@ -37,29 +37,7 @@ cleanup_more() {
 	docker ps -aq --filter "label=pier.test.case=$tag" |
 		xargs -r docker rm -f >/dev/null 2>&1
 }
-not_ok() {
-	n=$((n + 1)); failed=1
-	echo "not ok $n - $1"
-	shift
-	printf '%s\n' "$@" | sed 's/^/# /'
-}
-P() { PIER_CONFIG_DIR=$cfg "$pier" "$@"; }
-tstart() {
-	local name=$1; shift
-	tmux -L "$sock" new-session -d -s "$name" -x 100 -y 30 \
-		"PIER_CONFIG_DIR=$cfg $*; echo PIER_RC=\$?; sleep 600"
-}
-tkeys() { tmux -L "$sock" send-keys -t "$1" "${@:2}"; }
-tscreen() { tmux -L "$sock" capture-pane -p -J -t "$1"; }
-twait() {
-	local i
-	for i in $(seq "${3:-100}"); do
-		out=$(tscreen "$1")
-		grep -q -- "$2" <<<"$out" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+tscreen_join=-J	# the end messages are longer than a line
 nfds() { ls "/proc/$1/fd" | wc -l; }
 
 port=$(free_port)

@@ -29,31 +29,7 @@ cleanup_more() {
 		xargs -r docker rm -f >/dev/null 2>&1
 }
 
-# Every line of a failure's detail as a TAP comment.
-not_ok() {
-	n=$((n + 1)); failed=1
-	echo "not ok $n - $1"
-	shift
-	printf '%s\n' "$@" | sed 's/^/# /'
-}
-P() { PIER_CONFIG_DIR=$cfg "$pier" "$@"; }
 now_ms() { date +%s%3N; }
-tstart() {	# NAME CMD...: runs CMD (then prints its exit code) in a PTY
-	local name=$1; shift
-	tmux -L "$sock" new-session -d -s "$name" -x 100 -y 30 \
-		"PIER_CONFIG_DIR=$cfg $*; echo PIER_RC=\$?; sleep 600"
-}
-tkeys() { tmux -L "$sock" send-keys -t "$1" "${@:2}"; }
-tscreen() { tmux -L "$sock" capture-pane -p -t "$1"; }
-twait() {	# NAME PATTERN [TENTHS]: waits until the screen matches
-	local i
-	for i in $(seq "${3:-100}"); do
-		out=$(tscreen "$1")
-		grep -q -- "$2" <<<"$out" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # in_ctr PATTERN: whether a process in the container matches.
 in_ctr() { docker top "$ctr" -o pid,args 2>/dev/null | grep -q -- "$1"; }
 # gone_within TENTHS PATTERN: waits until no process matches.

@@ -34,41 +34,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=1
-	echo "not ok $n - $1"
-	shift
-	for l in "$@"; do echo "# $l"; done
-}
-check() {
-	local name=$1; shift
-	if "$@"; then ok "$name"; else not_ok "$name" "${out:-}"; fi
-}
-has() { grep -q -- "$2" <<<"$1"; }
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-P() { PIER_CONFIG_DIR=$cfg "$pier" "$@"; }
+# TAP output, has, free_port, P and the tmux helpers (tstart, tkeys,
+# tscreen, twait).
+. "$(dirname "$0")/e2e-lib.sh"
 
-# tmux helpers: a window per client, 30x100 unless told.
-tstart() {	# NAME CMD...: runs CMD (then prints its exit code) in a PTY
-	local name=$1; shift
-	tmux -L "$sock" new-session -d -s "$name" -x 100 -y 30 \
-		"PIER_CONFIG_DIR=$cfg $*; echo PIER_RC=\$?; sleep 600"
-}
-tkeys() { tmux -L "$sock" send-keys -t "$1" "${@:2}"; }
-tscreen() { tmux -L "$sock" capture-pane -p -t "$1"; }
-# twait NAME PATTERN [TENTHS]: waits until the screen matches.
-twait() {
-	local i
-	for i in $(seq "${3:-100}"); do
-		out=$(tscreen "$1")
-		grep -q -- "$2" <<<"$out" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # count PATTERN TEXT: how many lines of TEXT match.
 count() { grep -c -- "$1" <<<"$2"; }
 
