@@ -301,8 +301,8 @@ void *ovl_chan_data(const struct ovl_chan *c);
 #define OVL_IDLE_MS		45000	/* close when nothing was heard */
 #define OVL_STALL_MS		45000	/* close when queued bytes never leave */
 #define OVL_MAX_CONNS		256	/* connections a server holds */
-#define OVL_HS_RATE		10	/* handshakes per second per source */
-#define OVL_HS_BURST		20	/* ... with this burst */
+#define OVL_HS_RATE		100	/* handshakes per second per source */
+#define OVL_HS_BURST		200	/* ... with this burst */
 #define OVL_WRITE_HIGH		(256 * 1024)	/* bytes in flight to TCP */
 
 /*

@@ -293,7 +293,8 @@ cli_connect(uv_loop_t *loop, const struct ovl_identity *self,
 		    "is down, unreachable, or the join key is wrong or revoked"
 		    "%s", list != NULL ? list : "the node",
 		    CLI_TIMEOUT_MS / 1000, err == -EACCES ? " (it closed the "
-		    "connection without answering)" : "") < 0)
+		    "connection without answering; it does so too for more "
+		    "than 100 connections a second from one address)" : "") < 0)
 			*cause = NULL;
 	} else if (asprintf(cause, "cannot reach %s: %s", list != NULL ? list :
 	    "the node", st.cause != NULL ? st.cause : strerror(-err)) < 0)

@@ -340,7 +340,8 @@ rpc_dial_done(struct ovl_dial *d, struct ovl_conn *conn, int status,
 			    " %s: the node is down, unreachable, or the join "
 			    "key is wrong or revoked%s", r->addrs,
 			    status == -EACCES ? " (it closed the connection "
-			    "without answering)" : "");
+			    "without answering; it does so too for more than "
+			    "100 connections a second from one address)" : "");
 		else
 			(void)set_cause(&r->dial_cause, status, "cannot reach "
 			    "%s: %s", r->addrs, cause != NULL ? cause :
