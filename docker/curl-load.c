@@ -35,6 +35,7 @@ static const struct curl_sym curl_syms[] = {
 	SYM(curl_easy_send),
 	SYM(curl_easy_recv),
 	SYM(curl_easy_strerror),
+	SYM(curl_easy_perform),
 	SYM(curl_multi_init),
 	SYM(curl_multi_cleanup),
 	SYM(curl_multi_setopt),

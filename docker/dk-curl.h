@@ -23,7 +23,10 @@
 
 #define DK_CURL_SONAME	"libcurl.so.4"
 
-/* The libcurl functions docker/ calls, with curl's own prototypes. */
+/*
+ * The libcurl functions docker/ calls (and the client's template fetch,
+ * which loads libcurl the same way), with curl's own prototypes.
+ */
 struct dk_curl_fns {
 	__typeof__(curl_version_info)		*curl_version_info;
 	__typeof__(curl_global_init)		*curl_global_init;
@@ -35,6 +38,7 @@ struct dk_curl_fns {
 	__typeof__(curl_easy_send)		*curl_easy_send;
 	__typeof__(curl_easy_recv)		*curl_easy_recv;
 	__typeof__(curl_easy_strerror)		*curl_easy_strerror;
+	__typeof__(curl_easy_perform)		*curl_easy_perform;	/* pier's template fetch */
 	__typeof__(curl_multi_init)		*curl_multi_init;
 	__typeof__(curl_multi_cleanup)		*curl_multi_cleanup;
 	__typeof__(curl_multi_setopt)		*curl_multi_setopt;
@@ -74,6 +78,7 @@ int dk__curl_load(char **cause) WARN_UNUSED_RESULT;
 #define curl_easy_send(...)	(dk__curl->curl_easy_send)(__VA_ARGS__)
 #define curl_easy_recv(...)	(dk__curl->curl_easy_recv)(__VA_ARGS__)
 #define curl_easy_strerror(...)	(dk__curl->curl_easy_strerror)(__VA_ARGS__)
+#define curl_easy_perform(...)	(dk__curl->curl_easy_perform)(__VA_ARGS__)
 #define curl_multi_init()	(dk__curl->curl_multi_init)()
 #define curl_multi_cleanup(...)	(dk__curl->curl_multi_cleanup)(__VA_ARGS__)
 #define curl_multi_setopt(...)	(dk__curl->curl_multi_setopt)(__VA_ARGS__)

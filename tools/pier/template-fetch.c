@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "dk-curl.h"	/* libcurl, loaded on the first fetch */
 
 #include "pier-config.h"
 #include "templates.h"
@@ -166,8 +166,19 @@ fetch(const char *url, const struct cli_tpl_fetch_opts *o, struct body *b,
 	CURL *c;
 	CURLcode cc;
 	long status = 0;
+	char *lc = NULL;
 	int rc = 0;
 
+	/*
+	 * Loaded here and not linked: its 30 libraries would cost every pier
+	 * command a few milliseconds of dynamic linking at start.
+	 */
+	if (dk__curl_load(&lc) != 0) {
+		rc = cli_tpl__error(cause, -ENOSYS, "%s: %s", url, lc != NULL ?
+		    lc : "cannot load libcurl");
+		free(lc);
+		return (rc);
+	}
 	c = curl_easy_init();
 	if (c == NULL)
 		return (cli_tpl__error(cause, -ENOMEM, "curl: cannot start"));
