@@ -411,7 +411,10 @@ static void
 run_child(int sig, enum child_end how)
 {
 	struct termios before, after;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+	    SIGTSTP, SIGCONT };
 	struct rlimit no_core = { 0, 0 };
+	sigset_t none;
 	int m, s, ready[2], go[2], status;
 	char c;
 	pid_t pid;
@@ -426,6 +429,16 @@ run_child(int sig, enum child_end how)
 	ASSERT(pid >= 0);
 	if (pid == 0) {
 		(void)setrlimit(RLIMIT_CORE, &no_core);
+		/*
+		 * The hooks take only signals left at their default, and a
+		 * test started from a background job of a shell inherits
+		 * SIGINT and SIGQUIT ignored (nohup: SIGHUP): start from the
+		 * defaults, nothing blocked.
+		 */
+		for (c = 0; c < (char)(sizeof(sigs) / sizeof(sigs[0])); c++)
+			(void)signal(sigs[(int)c], SIG_DFL);
+		(void)sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
 		/*
 		 * A job of its own, as a shell makes one: a group whose
 		 * parent is outside it is not orphaned, so SIGTSTP stops it
