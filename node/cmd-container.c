@@ -16,15 +16,6 @@
 
 #define LIST_LABELS_MAX		32	/* label filters (the schema's bound) */
 
-/* A string member or "". */
-static const char *
-jstr(const json_t *o, const char *k)
-{
-	const char	*s = json_string_value(json_object_get(o, k));
-
-	return (s != NULL ? s : "");
-}
-
 /* The health word hidden in the engine's status text, or NULL. */
 static const char *
 status_health(const char *status)
@@ -69,9 +60,9 @@ row_ports(const json_t *c)
 	out = json_array();
 	for (i = 0; out != NULL && i < json_array_size(ports); i++) {
 		p = json_array_get(ports, i);
-		o = json_pack("{s:s, s:I, s:s}", "ip", jstr(p, "IP"),
+		o = json_pack("{s:s, s:I, s:s}", "ip", cmd_jstr(p, "IP"),
 		    "private_port", json_integer_value(json_object_get(p,
-		    "PrivatePort")), "type", jstr(p, "Type"));
+		    "PrivatePort")), "type", cmd_jstr(p, "Type"));
 		if (o != NULL && json_is_integer(json_object_get(p,
 		    "PublicPort")))
 			(void)json_object_set(o, "public_port",
@@ -97,19 +88,19 @@ list_row(const json_t *c, const void *arg)
 	if (names == NULL)
 		return (NULL);
 	name = json_string_value(json_array_get(names, 0));
-	health = status_health(jstr(c, "Status"));
+	health = status_health(cmd_jstr(c, "Status"));
 	labels = json_object_get(c, "Labels");
 	row = json_pack("{s:s, s:s, s:O, s:s, s:s, s:s, s:I, s:s, s:s, "
 	    "s:s?, s:o, s:O}",
-	    "id", jstr(c, "Id"),
+	    "id", cmd_jstr(c, "Id"),
 	    "name", name != NULL ? name : "",
 	    "names", names,
-	    "image", jstr(c, "Image"),
-	    "image_id", jstr(c, "ImageID"),
-	    "command", jstr(c, "Command"),
+	    "image", cmd_jstr(c, "Image"),
+	    "image_id", cmd_jstr(c, "ImageID"),
+	    "command", cmd_jstr(c, "Command"),
 	    "created", json_integer_value(json_object_get(c, "Created")),
-	    "state", jstr(c, "State"),
-	    "status", jstr(c, "Status"),
+	    "state", cmd_jstr(c, "State"),
+	    "status", cmd_jstr(c, "Status"),
 	    "health", health,
 	    "ports", row_ports(c),
 	    "labels", json_is_object(labels) ? labels : json_object());

@@ -14,15 +14,6 @@
 
 #define PRUNE_LABELS_MAX	32	/* label filters (the schema's bound) */
 
-/* A string member or "". */
-static const char *
-jstr(const json_t *o, const char *k)
-{
-	const char	*s = json_string_value(json_object_get(o, k));
-
-	return (s != NULL ? s : "");
-}
-
 /* An integer member or 0. */
 static json_int_t
 jint(const json_t *o, const char *k)
@@ -53,13 +44,13 @@ list_row(const json_t *img, const void *arg)
 
 	(void)arg;
 	return (json_pack("{s:s, s:o, s:o, s:I, s:I, s:I, s:s, s:O}",
-	    "id", jstr(img, "Id"),
+	    "id", cmd_jstr(img, "Id"),
 	    "tags", str_array(json_object_get(img, "RepoTags")),
 	    "digests", str_array(json_object_get(img, "RepoDigests")),
 	    "size", jint(img, "Size"),
 	    "created", jint(img, "Created"),
 	    "containers", jint(img, "Containers"),
-	    "parent", jstr(img, "ParentId"),
+	    "parent", cmd_jstr(img, "ParentId"),
 	    "labels", json_is_object(labels) ? labels : json_null()));
 }
 

@@ -10,15 +10,6 @@
 
 #include "node.h"
 
-/* A string member or "". */
-static const char *
-jstr(const json_t *o, const char *k)
-{
-	const char	*s = json_string_value(json_object_get(o, k));
-
-	return (s != NULL ? s : "");
-}
-
 /* One row of network.list from an engine network (a new reference). */
 static json_t *
 list_row(const json_t *nw, const void *arg)
@@ -27,13 +18,13 @@ list_row(const json_t *nw, const void *arg)
 
 	(void)arg;
 	return (json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:O}",
-	    "id", jstr(nw, "Id"),
-	    "name", jstr(nw, "Name"),
-	    "driver", jstr(nw, "Driver"),
-	    "scope", jstr(nw, "Scope"),
+	    "id", cmd_jstr(nw, "Id"),
+	    "name", cmd_jstr(nw, "Name"),
+	    "driver", cmd_jstr(nw, "Driver"),
+	    "scope", cmd_jstr(nw, "Scope"),
 	    "internal", json_is_true(json_object_get(nw, "Internal")),
 	    "ipv6", json_is_true(json_object_get(nw, "EnableIPv6")),
-	    "created", jstr(nw, "Created"),
+	    "created", cmd_jstr(nw, "Created"),
 	    "labels", json_is_object(labels) ? labels : json_null()));
 }
 

@@ -46,15 +46,6 @@ info_int(const json_t *info, const char *k)
 	return (json_is_integer(v) ? json_integer_value(v) : -1);
 }
 
-/* A string field of the engine's info, or "". */
-static const char *
-info_str(const json_t *info, const char *k)
-{
-	const char	*s = json_string_value(json_object_get(info, k));
-
-	return (s != NULL ? s : "");
-}
-
 /* The engine's /info arrived (or failed): answer. */
 static void
 on_info(struct dk_req *req, int status, json_t *info, void *arg)
@@ -74,11 +65,11 @@ on_info(struct dk_req *req, int status, json_t *info, void *arg)
 		api = dk_client_api_version(dk_req_client(req));
 		(void)json_object_set_new(o, "docker", json_pack(
 		    "{s:s, s:s, s:s, s:s, s:s, s:I, s:I}",
-		    "version", info_str(info, "ServerVersion"),
+		    "version", cmd_jstr(info, "ServerVersion"),
 		    "api", api != NULL ? api : "",
-		    "os", info_str(info, "OperatingSystem"),
-		    "kernel", info_str(info, "KernelVersion"),
-		    "name", info_str(info, "Name"),
+		    "os", cmd_jstr(info, "OperatingSystem"),
+		    "kernel", cmd_jstr(info, "KernelVersion"),
+		    "name", cmd_jstr(info, "Name"),
 		    "cpus", info_int(info, "NCPU"),
 		    "memory", info_int(info, "MemTotal")));
 		(void)json_object_set_new(o, "containers", json_pack(

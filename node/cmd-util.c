@@ -82,3 +82,12 @@ cmd_on_passthrough(struct dk_req *req, int status, json_t *res, void *arg)
 	}
 	(void)cmd_reply(r, res);
 }
+
+/* A string member of o, or "" when it is missing or not a string. */
+const char *
+cmd_jstr(const json_t *o, const char *k)
+{
+	const char	*s = json_string_value(json_object_get(o, k));
+
+	return (s != NULL ? s : "");
+}

@@ -10,15 +10,6 @@
 
 #include "node.h"
 
-/* A string member or "". */
-static const char *
-jstr(const json_t *o, const char *k)
-{
-	const char	*s = json_string_value(json_object_get(o, k));
-
-	return (s != NULL ? s : "");
-}
-
 /* One row of volume.list from an engine volume (a new reference). */
 static json_t *
 list_row(const json_t *v, const void *arg)
@@ -27,11 +18,11 @@ list_row(const json_t *v, const void *arg)
 
 	(void)arg;
 	return (json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}",
-	    "name", jstr(v, "Name"),
-	    "driver", jstr(v, "Driver"),
-	    "mountpoint", jstr(v, "Mountpoint"),
-	    "created", jstr(v, "CreatedAt"),
-	    "scope", jstr(v, "Scope"),
+	    "name", cmd_jstr(v, "Name"),
+	    "driver", cmd_jstr(v, "Driver"),
+	    "mountpoint", cmd_jstr(v, "Mountpoint"),
+	    "created", cmd_jstr(v, "CreatedAt"),
+	    "scope", cmd_jstr(v, "Scope"),
 	    "labels", json_is_object(labels) ? labels : json_null()));
 }
 
@@ -71,11 +62,11 @@ on_create(struct dk_req *req, int status, json_t *res, void *arg)
 
 	if (cmd_docker_failed(r, req, status, res))
 		return;
-	cmd_set_target(r, "%s", jstr(res, "Name"));
+	cmd_set_target(r, "%s", cmd_jstr(res, "Name"));
 	(void)cmd_reply(r, json_pack("{s:s, s:s, s:s}",
-	    "name", jstr(res, "Name"),
-	    "driver", jstr(res, "Driver"),
-	    "mountpoint", jstr(res, "Mountpoint")));
+	    "name", cmd_jstr(res, "Name"),
+	    "driver", cmd_jstr(res, "Driver"),
+	    "mountpoint", cmd_jstr(res, "Mountpoint")));
 	json_decref(res);
 }
 

@@ -272,6 +272,8 @@ enum cmd_retval cmd_docker_wait(struct cmd_req *r, struct dk_req *req,
  */
 int	 cmd_docker_failed(struct cmd_req *r, const struct dk_req *req,
 	    int status, json_t *res);
+/* A string member of o, or "" when it is missing or not a string. */
+const char *cmd_jstr(const json_t *o, const char *k);
 /* Answers {key: [row(item, arg)...]} over the array items (borrowed). */
 void	 cmd_reply_rows(struct cmd_req *r, const char *key,
 	    const json_t *items, cmd_row_fn *row, const void *arg);
