@@ -333,6 +333,12 @@ void	cli_esc_init(struct cli_esc *e, int ch);
 int	cli_esc_parse(const char *arg, int *ch, char **cause)
 	    WARN_UNUSED_RESULT;
 /*
+ * cli_esc_parse for a command's --escape option: on a bad value, says
+ * so on stderr ("pier CMD: --escape: why") and returns -EINVAL.
+ */
+int	cli_esc_option(const char *cmd, const char *arg, int *ch)
+	    WARN_UNUSED_RESULT;
+/*
  * Filters typed input: reads in[0..len) up to and including the first
  * escape that asks for an action, writes the bytes to forward to out
  * (room for len + 1 bytes: a held escape character may be released) and

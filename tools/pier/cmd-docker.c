@@ -54,11 +54,8 @@ docker_main(const struct cli_cmd *self, int argc, char **argv)
 		esc_arg = argv[i + 1];
 		i += 2;
 	}
-	if (esc_arg != NULL && cli_esc_parse(esc_arg, &esc, &cause) != 0) {
-		fprintf(stderr, "pier docker: --escape: %s\n", cause);
-		free(cause);
+	if (esc_arg != NULL && cli_esc_option("docker", esc_arg, &esc) != 0)
 		return (cli_usage(self));
-	}
 	if (i < argc && strcmp(argv[i], "--") != 0) {
 		node = argv[i];
 		i++;

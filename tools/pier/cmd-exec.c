@@ -231,11 +231,8 @@ exec_main(const struct cli_cmd *self, int argc, char **argv)
 				bad |= cli_params_push(params, "env", optarg);
 			break;
 		case 'E':
-			if (cli_esc_parse(optarg, &esc, &cause) != 0) {
+			if (cli_esc_option("exec", optarg, &esc) != 0) {
 				json_decref(params);
-				fprintf(stderr, "pier exec: --escape: %s\n",
-				    cause);
-				free(cause);
 				return (CLI_EXIT_USAGE);
 			}
 			esc_set = 1;

@@ -189,12 +189,8 @@ attach_main(const struct cli_cmd *self, int argc, char **argv)
 		if (ch == 'r')
 			ro = 1;
 		else if (ch == 'e') {
-			if (cli_esc_parse(optarg, &esc, &cause) != 0) {
-				fprintf(stderr, "pier attach: --escape: %s\n",
-				    cause);
-				free(cause);
+			if (cli_esc_option("attach", optarg, &esc) != 0)
 				return (CLI_EXIT_USAGE);
-			}
 			esc_set = 1;
 		} else if (ch == 'h')
 			return (cli_help(self));

@@ -391,3 +391,17 @@ cli_esc_help(int ch, char *buf, size_t len)
 	    "newline.)\r\n", e, e, e, e);
 	return (buf);
 }
+
+/* Parses a command's --escape option, saying what is wrong on stderr. */
+int
+cli_esc_option(const char *cmd, const char *arg, int *ch)
+{
+	char	*cause = NULL;
+
+	if (cli_esc_parse(arg, ch, &cause) == 0)
+		return (0);
+	fprintf(stderr, "pier %s: --escape: %s\n", cmd, cause != NULL ?
+	    cause : "bad escape character");
+	free(cause);
+	return (-EINVAL);
+}
