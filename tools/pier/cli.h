@@ -358,6 +358,14 @@ extern const struct cli_cmd cli_cmd_image_prune;
 /* `pier volume prune`, run by `pier volume`. */
 extern const struct cli_cmd cli_cmd_volume_prune;
 
+/* cmd-pull.c */
+
+/*
+ * Pulls image on node as `pier pull` does, its progress on stderr (for
+ * run and deploy, whose stdout is their result); an exit code.
+ */
+int	 cli_pull_missing(const char *node, const char *image);
+
 /* cmd-template.c */
 
 struct cli_tpl_file;

@@ -7,7 +7,6 @@
  * first if the node does not have it, then creates and starts the
  * container and prints its name and id. Stack templates are refused.
  */
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,37 +68,6 @@ ask_env(const struct cli_tpl *t, const struct cli_tpl_env *e, char **value,
 	return (0);
 }
 
-/*
- * Pulls image on node with `pier pull`'s progress display, on stderr so
- * that stdout keeps only the deployed container.
- */
-static int
-pull_image(const char *node, const char *image)
-{
-	char	*argv[4];
-	int	 saved, rc;
-
-	fprintf(stderr, "Unable to find image '%s' on %s; pulling it\n",
-	    image, node);
-	argv[0] = (char *)"pull";
-	argv[1] = (char *)node;
-	argv[2] = (char *)image;
-	argv[3] = NULL;
-	fflush(stdout);
-	saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
-	if (saved < 0 || dup2(2, 1) < 0) {
-		if (saved >= 0)
-			close(saved);
-		return (CLI_EXIT_FAIL);
-	}
-	rc = cli_cmd_pull.main(&cli_cmd_pull, 3, argv);
-	fflush(stdout);
-	if (dup2(saved, 1) < 0)
-		rc = CLI_EXIT_FAIL;
-	close(saved);
-	return (rc);
-}
-
 /* Makes sure the node has the image, pulling it if missing. */
 static int
 ensure_image(const struct cli_cmd *self, struct cli_link *l,
@@ -121,7 +89,7 @@ ensure_image(const struct cli_cmd *self, struct cli_link *l,
 		return (rc);
 	}
 	cli_rpc_error_clear(&e);
-	rc = pull_image(cli_rpc_node(l->r), image);
+	rc = cli_pull_missing(cli_rpc_node(l->r), image);
 	if (rc != CLI_EXIT_OK)
 		cli_error(self, "image %s is not on %s and could not be "
 		    "pulled: pier pull %s %s", image, cli_rpc_node(l->r),

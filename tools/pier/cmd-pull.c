@@ -6,6 +6,7 @@
  * engine's reason when it failed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,5 +218,36 @@ out:
 	free(pr.err);
 	free(cause);
 	cli_ctx_close(&x);
+	return (rc);
+}
+
+/*
+ * Pulls an image that run or deploy found missing, with `pier pull`'s
+ * progress on stderr so that stdout keeps only what the command prints.
+ */
+int
+cli_pull_missing(const char *node, const char *image)
+{
+	char	*argv[4];
+	int	 saved, rc;
+
+	fprintf(stderr, "Unable to find image '%s' on %s; pulling it\n",
+	    image, node);
+	argv[0] = (char *)"pull";
+	argv[1] = (char *)node;
+	argv[2] = (char *)image;
+	argv[3] = NULL;
+	fflush(stdout);
+	saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
+	if (saved < 0 || dup2(2, 1) < 0) {
+		if (saved >= 0)
+			close(saved);
+		return (CLI_EXIT_FAIL);
+	}
+	rc = cli_cmd_pull.main(&cli_cmd_pull, 3, argv);
+	fflush(stdout);
+	if (dup2(saved, 1) < 0)
+		rc = CLI_EXIT_FAIL;
+	close(saved);
 	return (rc);
 }

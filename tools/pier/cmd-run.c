@@ -15,7 +15,6 @@
  * templates.h. Options stop at IMAGE, so the command keeps its own.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,34 +306,6 @@ out:
 	return (rc);
 }
 
-/* Pulls image on node as `pier pull` does, its output on stderr. */
-static int
-pull_image(const char *node, const char *image)
-{
-	char	*argv[4];
-	int	 saved, rc;
-
-	fprintf(stderr, "Unable to find image '%s' on %s; pulling it\n",
-	    image, node);
-	argv[0] = (char *)"pull";
-	argv[1] = (char *)node;
-	argv[2] = (char *)image;
-	argv[3] = NULL;
-	fflush(stdout);
-	saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
-	if (saved < 0 || dup2(2, 1) < 0) {
-		if (saved >= 0)
-			close(saved);
-		return (CLI_EXIT_FAIL);
-	}
-	rc = cli_cmd_pull.main(&cli_cmd_pull, 3, argv);
-	fflush(stdout);
-	if (dup2(saved, 1) < 0)
-		rc = CLI_EXIT_FAIL;
-	close(saved);
-	return (rc);
-}
-
 /* Applies one option shared by run and dup; 1 if ch is not one. */
 static int
 common_opt(json_t *p, int ch, const char *arg, char **cause)
@@ -472,7 +443,7 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 		    NULL));
 	rc = call_print(self, node, "container.create", p, "id", &missing);
 	if (missing) {
-		rc = pull_image(node, image);
+		rc = cli_pull_missing(node, image);
 		if (rc == CLI_EXIT_OK)
 			rc = call_print(self, node, "container.create",
 			    json_incref(p), "id", NULL);
