@@ -398,27 +398,31 @@ on_end(struct dk_hijack *h, int status, const char *message, void *arg)
 	}
 }
 
-/* The exec exists: start it over a hijacked connection. */
-static void
-exec_created(struct dk_req *req, int status, json_t *result, void *arg)
+/*
+ * An exec (the terminal's or a shell probe's) was created: keeps its id
+ * and starts it over a hijacked connection with cbs (arg: x). 0 when it
+ * runs; else the session is told (ready) and nonzero is returned. A
+ * session closing meanwhile is freed here.
+ */
+static int
+created_start(struct term_exec *x, struct dk_req *req, int status,
+    json_t *result, int tty, struct dk_hijack_cbs *cbs, const char *what)
 {
-	struct term_exec	*x = arg;
-	struct dk_hijack_cbs	 cbs;
-	const char		*id;
-	int			 code;
+	const char	*id;
+	int		 code;
 
 	x->req = NULL;
 	if (x->closing) {
 		json_decref(result);
 		maybe_free(x);
-		return;
+		return (-1);
 	}
 	id = json_string_value(json_object_get(result, "Id"));
 	if (status != 0 || id == NULL) {
 		code = fail_code(x, req, status != 0 ? status : DK_E_BAD_RESPONSE);
 		json_decref(result);
 		ready(x, -EIO, code);
-		return;
+		return (-1);
 	}
 	free(x->exec_id);	/* a shell probe's */
 	x->exec_id = strdup(id);
@@ -426,19 +430,32 @@ exec_created(struct dk_req *req, int status, json_t *result, void *arg)
 	if (x->exec_id == NULL) {
 		set_error(x, "out of memory");
 		ready(x, -ENOMEM, PROTO_E_INTERNAL);
-		return;
+		return (-1);
 	}
+	cbs->arg = x;
+	if (dk_exec_start(x->dk, x->exec_id, tty, cbs, &x->h) != 0) {
+		x->h = NULL;
+		set_error(x, "%s", what);
+		ready(x, -EIO, PROTO_E_DOCKER);
+		return (-1);
+	}
+	return (0);
+}
+
+/* The exec exists: start it over a hijacked connection. */
+static void
+exec_created(struct dk_req *req, int status, json_t *result, void *arg)
+{
+	struct term_exec	*x = arg;
+	struct dk_hijack_cbs	 cbs;
+
 	memset(&cbs, 0, sizeof(cbs));
 	cbs.on_data = on_data;
 	cbs.on_end = on_end;
-	cbs.arg = x;
 	cbs.max_queued = TERM_PTY_WRITE_MAX;
-	if (dk_exec_start(x->dk, x->exec_id, 1, &cbs, &x->h) != 0) {
-		x->h = NULL;
-		set_error(x, "cannot start the exec");
-		ready(x, -EIO, PROTO_E_DOCKER);
+	if (created_start(x, req, status, result, 1, &cbs,
+	    "cannot start the exec") != 0)
 		return;
-	}
 	x->state = X_RUN;
 	if (x->paused)
 		dk_hijack_pause(x->h);
@@ -556,41 +573,13 @@ probe_data(struct dk_hijack *h, int kind, const char *buf, size_t len,
 static void
 probe_created(struct dk_req *req, int status, json_t *result, void *arg)
 {
-	struct term_exec	*x = arg;
 	struct dk_hijack_cbs	 cbs;
-	const char		*id;
 
-	x->req = NULL;
-	if (x->closing) {
-		json_decref(result);
-		maybe_free(x);
-		return;
-	}
-	id = json_string_value(json_object_get(result, "Id"));
-	if (status != 0 || id == NULL) {
-		status = fail_code(x, req, status != 0 ? status :
-		    DK_E_BAD_RESPONSE);
-		json_decref(result);
-		ready(x, -EIO, status);
-		return;
-	}
-	free(x->exec_id);
-	x->exec_id = strdup(id);
-	json_decref(result);
-	if (x->exec_id == NULL) {
-		set_error(x, "out of memory");
-		ready(x, -ENOMEM, PROTO_E_INTERNAL);
-		return;
-	}
 	memset(&cbs, 0, sizeof(cbs));
 	cbs.on_data = probe_data;
 	cbs.on_end = probe_end;
-	cbs.arg = x;
-	if (dk_exec_start(x->dk, x->exec_id, 0, &cbs, &x->h) != 0) {
-		x->h = NULL;
-		set_error(x, "cannot start the shell probe");
-		ready(x, -EIO, PROTO_E_DOCKER);
-	}
+	(void)created_start(arg, req, status, result, 0, &cbs,
+	    "cannot start the shell probe");
 }
 
 /* Makes the source (not started); see node.h. */
