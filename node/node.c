@@ -9,7 +9,10 @@
  * uv_fs_event and, a moment after the keys file changes (or on SIGHUP),
  * re-reads it; every connection made with a key that is gone, or whose
  * secret changed, is closed with the go-away code "revoked". New
- * handshakes use the re-read keys at once.
+ * handshakes use the re-read keys at once. A handshake that fits no key
+ * does not wait for the watch: the server finds the file changed (one
+ * stat) and has it re-read first, so a key made by `pierd key create`
+ * works the moment the command returns.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -30,6 +33,7 @@ static void	on_server_closed(struct ovl_server *, void *);
 static int	on_auth(struct ovl_server *, struct ovl_conn *,
 		    const struct ovl_auth *, void *);
 static void	on_server_log(struct ovl_server *, const char *, void *);
+static void	on_keys_changed(struct ovl_server *, void *);
 
 /* A client authenticated: log it and keep the connection. */
 static int
@@ -66,6 +70,16 @@ on_server_log(struct ovl_server *s, const char *line, void *arg)
 	struct node	*n = arg;
 
 	node_log(&n->log, NODE_LOG_INFO, "%s", line);
+}
+
+/* A handshake found the keys file changed before the watch did. */
+static void
+on_keys_changed(struct ovl_server *s, void *arg)
+{
+	struct node	*n = arg;
+
+	(void)s;
+	(void)node_keys_reload(n);
 }
 
 /*
@@ -415,6 +429,7 @@ node_new(uv_loop_t *loop, const struct node_config *cfg, struct node **out,
 	static const struct ovl_server_cbs scbs = {
 		.on_auth = on_auth,
 		.on_log = on_server_log,
+		.on_keys_changed = on_keys_changed,
 	};
 	const struct ovl_access_key	*admin = NULL;
 	struct node			*n;

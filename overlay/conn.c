@@ -836,7 +836,7 @@ ovl__conn_start_client(struct ovl_conn *c, const struct ovl_identity *id,
 	int rc;
 
 	rc = ovl_hs_client_begin(&c->hs, id, node_pub, psk, name,
-	    ovl__wall_ms(), msg1, &len);
+	    ovl__client_clock_ms(), msg1, &len);
 	if (rc != 0)
 		return (rc);
 	w = wreq_new(OVL_REC_HDR + OVL_HS_MSG_MAX);

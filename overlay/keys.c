@@ -41,12 +41,26 @@
 #define TOUCH_GRAIN_S	60	/* last-used is saved at most this often */
 #define LINE_MAX_LEN	256
 
+/*
+ * Which version of the access-keys file the store holds: a change by
+ * another process (an atomic rename gives a new inode; an edit in place
+ * a new size or mtime, in nanoseconds) makes these differ.
+ */
+struct file_id {
+	int		present;
+	dev_t		dev;
+	ino_t		ino;
+	off_t		size;
+	struct timespec	mtime;
+};
+
 /* The store. */
 struct ovl_keystore {
 	char			 keys_path[PATH_MAX];
 	char			 used_path[PATH_MAX];
 	char			 lock_path[PATH_MAX];
 	int			 keys_existed;
+	struct file_id		 keys_seen;	/* the file last read */
 	struct ovl_access_key	 keys[OVL_KEYS_MAX];
 	uint8_t			 secrets[OVL_KEYS_MAX][OVL_KEY_LEN];
 	size_t			 nkeys;
@@ -118,6 +132,30 @@ sync_secrets(struct ovl_keystore *ks)
 		memcpy(ks->secrets[i], ks->keys[i].secret, OVL_KEY_LEN);
 }
 
+/* Fills id from st (NULL: the file is absent). */
+static void
+file_id_set(struct file_id *id, const struct stat *st)
+{
+	memset(id, 0, sizeof *id);
+	if (st == NULL)
+		return;
+	id->present = 1;
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = st->st_size;
+	id->mtime = st->st_mtim;
+}
+
+/* Notes the access-keys file as it is on disk now (after a save). */
+static void
+file_id_update(struct ovl_keystore *ks)
+{
+	struct stat st;
+
+	file_id_set(&ks->keys_seen, stat(ks->keys_path, &st) == 0 ? &st :
+	    NULL);
+}
+
 /* Writes the access-keys file. */
 static int
 save_keys(struct ovl_keystore *ks, char **cause)
@@ -145,8 +183,10 @@ save_keys(struct ovl_keystore *ks, char **cause)
 	error = ovl_file_write_atomic(ks->keys_path, buf, off, 0600, cause);
 	sodium_memzero(buf, cap);
 	free(buf);
-	if (error == 0)
+	if (error == 0) {
 		ks->keys_existed = 1;
+		file_id_update(ks);
+	}
 	return (error);
 }
 
@@ -176,12 +216,13 @@ parse_key_line(char *line, struct ovl_access_key *k)
 
 /* Opens path for reading, refusing one others may read; NULL if absent. */
 static int
-open_private(const char *path, FILE **out, char **cause)
+open_private(const char *path, FILE **out, struct stat *stp, char **cause)
 {
 	struct stat st;
 	int fd, error;
 
 	*out = NULL;
+	memset(stp, 0, sizeof *stp);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
 		return (0);
@@ -207,6 +248,7 @@ open_private(const char *path, FILE **out, char **cause)
 		close(fd);
 		return (-ENOMEM);
 	}
+	*stp = st;
 	return (0);
 }
 
@@ -215,14 +257,19 @@ static int
 load_keys(struct ovl_keystore *ks, char **cause)
 {
 	struct ovl_access_key k;
+	struct stat st;
 	char line[LINE_MAX_LEN + 2];
 	FILE *f;
 	size_t lineno = 0, n, i;
 	int error;
 
-	error = open_private(ks->keys_path, &f, cause);
-	if (error != 0 || f == NULL)
+	error = open_private(ks->keys_path, &f, &st, cause);
+	if (error != 0)
 		return (error);
+	/* What is read is the file as fstat saw it: a later change shows. */
+	file_id_set(&ks->keys_seen, f != NULL ? &st : NULL);
+	if (f == NULL)
+		return (0);
 	ks->keys_existed = 1;
 	while (fgets(line, sizeof line, f) != NULL) {
 		lineno++;
@@ -351,10 +398,14 @@ refresh(struct ovl_keystore *ks, char **cause)
 		memcpy(ks->keys, fresh->keys, sizeof ks->keys);
 		ks->nkeys = fresh->nkeys;
 		ks->keys_existed = fresh->keys_existed;
+		ks->keys_seen = fresh->keys_seen;
 		sync_secrets(ks);
 		ovl__deny_swap(&ks->denied, &fresh->denied);
 		ovl__deny_gained(&fresh->denied, &ks->denied, ks->on_deny,
 		    ks->on_deny_arg);
+	} else if (fresh->keys_seen.present) {
+		/* A damaged file is not re-read on every handshake. */
+		ks->keys_seen = fresh->keys_seen;
 	}
 	sodium_memzero(fresh, sizeof *fresh);
 	free(fresh);
@@ -611,6 +662,21 @@ ovl_keystore_reload(struct ovl_keystore *ks, char **cause)
 	return (refresh(ks, cause));
 }
 
+/* Non-zero if the access-keys file is not the one last read. */
+int
+ovl_keystore_changed(const struct ovl_keystore *ks)
+{
+	struct file_id now;
+	struct stat st;
+
+	file_id_set(&now, stat(ks->keys_path, &st) == 0 ? &st : NULL);
+	return (now.present != ks->keys_seen.present ||
+	    now.dev != ks->keys_seen.dev || now.ino != ks->keys_seen.ino ||
+	    now.size != ks->keys_seen.size ||
+	    now.mtime.tv_sec != ks->keys_seen.mtime.tv_sec ||
+	    now.mtime.tv_nsec != ks->keys_seen.mtime.tv_nsec);
+}
+
 /* Notes a use of key i; saved to key-used at most once a minute. */
 int
 ovl_keystore_touch(struct ovl_keystore *ks, size_t i, int64_t now,
@@ -638,11 +704,14 @@ const uint8_t (*ovl_keystore_secrets(const struct ovl_keystore *ks,
 /* The replay rule, kept by replay.c. */
 int
 ovl_keystore_accept_time(struct ovl_keystore *ks,
-    const uint8_t client[static OVL_KEY_LEN], uint64_t ts_ms, char **cause)
+    const uint8_t client[static OVL_KEY_LEN], uint64_t ts_ms,
+    const uint8_t eph[static OVL_KEY_LEN], uint64_t now_ms,
+    int64_t *skew_ms, char **cause)
 {
 	if (cause != NULL)
 		*cause = NULL;
-	return (ovl__replay_accept(ks->replay, client, ts_ms, cause));
+	return (ovl__replay_accept(ks->replay, client, ts_ms, eph, now_ms,
+	    skew_ms, cause));
 }
 
 /* Adds fp to the revoked clients of a locked, fresh store. */

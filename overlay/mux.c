@@ -50,6 +50,7 @@ ovl_goaway_name(uint32_t code)
 		[OVL_GA_IDLE] = "idle timeout",
 		[OVL_GA_REVOKED] = "access revoked",
 		[OVL_GA_SHUTDOWN] = "shutting down",
+		[OVL_GA_CLOCK] = "clock skew",
 	};
 
 	if (code < sizeof names / sizeof names[0])

@@ -141,5 +141,7 @@ struct ping_wait ovl__conn_take_ping(struct ovl_conn *c, size_t i);
 void ovl__limits_fill(struct ovl_limits *l);
 /* Wall-clock milliseconds since 1970, for handshake timestamps. */
 uint64_t ovl__wall_ms(void);
+/* The clock message 1 carries (the wall clock; tests may offset it). */
+uint64_t ovl__client_clock_ms(void);
 
 #endif

@@ -61,6 +61,28 @@ ovl__wall_ms(void)
 	return ((uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000);
 }
 
+/*
+ * The clock a client puts in message 1: the wall clock, moved by
+ * PIER_TEST_CLOCK_OFFSET_MS (signed milliseconds) when the environment
+ * sets it. Only the tests set it, to play a client whose clock is off;
+ * nothing else reads it and the node's own clock never moves.
+ */
+uint64_t
+ovl__client_clock_ms(void)
+{
+	const char *v = getenv("PIER_TEST_CLOCK_OFFSET_MS");
+	long long off;
+	char *end;
+
+	if (v == NULL || v[0] == '\0')
+		return (ovl__wall_ms());
+	errno = 0;
+	off = strtoll(v, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return (ovl__wall_ms());
+	return (ovl__wall_ms() + (uint64_t)off);
+}
+
 /* Formats an address for logs. */
 void
 ovl__addr_format(const struct sockaddr *sa, char *out, size_t cap)

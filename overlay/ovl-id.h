@@ -151,6 +151,15 @@ void ovl__set_cause(char **cause, const char *fmt, ...)
 #define OVL_KEY_ID_SIZE		17	/* 16 hex digits + NUL */
 #define OVL_KEYS_MAX		256	/* access keys in one store */
 #define OVL_CLIENTS_MAX		65536	/* client timestamps remembered */
+/*
+ * How far message 1's clock may be from the node's, either way: five
+ * minutes, Kerberos' default skew. Clocks kept by NTP are within a
+ * second; one left alone drifts seconds a day; a resumed VM or laptop
+ * may lag minutes until it syncs. The window does not weaken the replay
+ * rule (taken messages are remembered, then refused by a floor); it
+ * bounds how long an entry must be kept.
+ */
+#define OVL_REPLAY_WINDOW_MS	(5 * 60 * 1000)
 #define OVL_DENIED_MAX		1024	/* revoked client keys in a store */
 #define OVL_KEYS_FILE		"access-keys"
 #define OVL_KEYS_USED_FILE	"key-used"	/* last-used times */
@@ -232,6 +241,12 @@ int ovl_keystore_revoke(struct ovl_keystore *ks, const char *name,
  */
 int ovl_keystore_reload(struct ovl_keystore *ks, char **cause)
     WARN_UNUSED_RESULT;
+/*
+ * Non-zero if the access-keys file on disk is not the one the store last
+ * read or wrote (its inode, size or mtime with nanoseconds differ, or it
+ * appeared or went): another process changed it. One stat(2).
+ */
+int ovl_keystore_changed(const struct ovl_keystore *ks);
 /* Sets key i's last use to now; saved (to key-used) once a minute. */
 int ovl_keystore_touch(struct ovl_keystore *ks, size_t i, int64_t now,
     char **cause) WARN_UNUSED_RESULT;
@@ -277,13 +292,16 @@ int ovl_keystore_is_denied(const struct ovl_keystore *ks,
 void ovl_keystore_on_deny(struct ovl_keystore *ks,
     void (*cb)(const char *fp, void *arg), void *arg);
 /*
- * The replay rule: accepts ts_ms from client only if it is newer than
- * the last accepted from that client key, then records and saves it.
- * -EALREADY for a replayed or stale timestamp.
+ * The replay rule (replay.c): takes message 1 of client, with time ts_ms
+ * and ephemeral key eph, if ts_ms is within OVL_REPLAY_WINDOW_MS of
+ * now_ms, after the client's floor, and eph was not taken from client
+ * before; then records it. -ERANGE for a time outside the window
+ * (*skew_ms gets ts_ms - now_ms), -EALREADY for a replay or a stale time.
  */
 int ovl_keystore_accept_time(struct ovl_keystore *ks,
     const uint8_t client[static OVL_KEY_LEN], uint64_t ts_ms,
-    char **cause) WARN_UNUSED_RESULT;
+    const uint8_t eph[static OVL_KEY_LEN], uint64_t now_ms,
+    int64_t *skew_ms, char **cause) WARN_UNUSED_RESULT;
 
 /* deny.c: internal to overlay/, the keystore's revoked client keys. */
 
@@ -333,7 +351,8 @@ void ovl__replay_free(struct ovl__replay *r);
 /* The replay rule of ovl_keystore_accept_time. */
 int ovl__replay_accept(struct ovl__replay *r,
     const uint8_t client[static OVL_KEY_LEN], uint64_t ts_ms,
-    char **cause) WARN_UNUSED_RESULT;
+    const uint8_t eph[static OVL_KEY_LEN], uint64_t now_ms,
+    int64_t *skew_ms, char **cause) WARN_UNUSED_RESULT;
 
 /* joinkey.c */
 

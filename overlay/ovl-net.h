@@ -169,6 +169,7 @@ enum ovl_goaway {
 	OVL_GA_IDLE = 4,	/* nothing heard for the idle timeout */
 	OVL_GA_REVOKED = 5,	/* the access key was revoked */
 	OVL_GA_SHUTDOWN = 6,	/* the node is shutting down */
+	OVL_GA_CLOCK = 7,	/* the client's clock is outside the window */
 };
 
 /* A short name for a go-away code ("protocol error", "idle timeout"). */
@@ -415,6 +416,12 @@ struct ovl_server_cbs {
 		    const struct ovl_auth *, void *arg);
 	/* One line about a refused or failed connection (no newline). */
 	void	(*on_log)(struct ovl_server *, const char *line, void *arg);
+	/*
+	 * A handshake fitted no access key and the keys file changed since
+	 * the keystore read it: re-read it now (the handshake is then tried
+	 * again). NULL: the server calls ovl_keystore_reload itself.
+	 */
+	void	(*on_keys_changed)(struct ovl_server *, void *arg);
 };
 
 /* Counters of a server, for logs and tests. */

@@ -13,9 +13,17 @@
  * valid access key, so the handshake completes and the node closes the
  * connection at once with the reason, encrypted (go-away "revoked"),
  * before the user ever sees it; the client can tell this from a node
- * that is down or a wrong join key.
+ * that is down or a wrong join key. A client whose clock is outside the
+ * replay window is told the same way (go-away "clock skew" with the
+ * skew in seconds): answering takes nothing into the replay memory.
+ *
+ * A handshake that fits no access key first checks whether the keys
+ * file changed since it was read (one stat) and, if so, has it re-read
+ * and tries again: a key made a moment ago by another process works
+ * before the node's file watch fires.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +63,8 @@ struct sconn {
 	struct ovl_hello	 hello;
 	size_t			 key_index;
 	int			 denied;	/* a revoked client key */
+	int			 skewed;	/* its clock is off by skew_ms */
+	int64_t			 skew_ms;
 	int			 authed;
 	int			 quiet;		/* already logged */
 };
@@ -323,6 +333,22 @@ on_connection(uv_stream_t *ls, int status)
 		ovl__conn_abort(c, rc, uv_strerror(rc));
 }
 
+/* Re-reads the keys file, through the user if it asked to do it. */
+static void
+keys_reload(struct ovl_server *s)
+{
+	char *cause = NULL;
+
+	if (s->cbs.on_keys_changed != NULL) {
+		s->cbs.on_keys_changed(s, s->arg);
+		return;
+	}
+	if (ovl_keystore_reload(s->ks, &cause) != 0)
+		slog(s, "cannot re-read the access keys: %s",
+		    cause != NULL ? cause : "?");
+	free(cause);
+}
+
 /* Answers message 1 with the keystore's secrets and replay rule. */
 static int
 srv_respond(struct ovl_conn *c, const uint8_t *msg, size_t len,
@@ -340,6 +366,13 @@ srv_respond(struct ovl_conn *c, const uint8_t *msg, size_t len,
 	psks = ovl_keystore_secrets(s->ks, &n);
 	rc = ovl_hs_node_respond(s->id, psks, n, msg, len, &sc->hello, &which,
 	    reply, replylen, sess);
+	if (rc == -EACCES && ovl_keystore_changed(s->ks)) {
+		/* A key made a moment ago, before the file watch fired. */
+		keys_reload(s);
+		psks = ovl_keystore_secrets(s->ks, &n);
+		rc = ovl_hs_node_respond(s->id, psks, n, msg, len, &sc->hello,
+		    &which, reply, replylen, sess);
+	}
 	if (rc == -EACCES) {
 		*why = "no access key fits (wrong or revoked join key)";
 		return (rc);
@@ -348,9 +381,15 @@ srv_respond(struct ovl_conn *c, const uint8_t *msg, size_t len,
 		*why = "malformed handshake message";
 		return (rc);
 	}
+	/* Message 1 starts with the client's ephemeral key, in clear. */
 	rc = ovl_keystore_accept_time(s->ks, sess->remote_static,
-	    sc->hello.timestamp_ms, &cause);
+	    sc->hello.timestamp_ms, msg, ovl__wall_ms(), &sc->skew_ms, &cause);
 	free(cause);
+	if (rc == -ERANGE) {
+		/* Harmless to answer (nothing is taken); the go-away says. */
+		sc->skewed = 1;
+		rc = 0;
+	}
 	if (rc != 0) {
 		ovl_session_clear(sess);
 		*why = rc == -EALREADY ? "replayed or stale handshake" :
@@ -369,6 +408,18 @@ srv_respond(struct ovl_conn *c, const uint8_t *msg, size_t len,
 	return (0);
 }
 
+/* The go-away reason for a client clock skew_ms off the node's. */
+static void
+clock_reason(int64_t skew_ms, char *buf, size_t len)
+{
+	int64_t s = ((skew_ms < 0 ? -skew_ms : skew_ms) + 500) / 1000;
+
+	snprintf(buf, len, "client clock is %" PRId64 " s %s the node's; the "
+	    "node accepts %d s either way: set the client's clock (NTP)", s,
+	    skew_ms < 0 ? "behind" : "ahead of",
+	    OVL_REPLAY_WINDOW_MS / 1000);
+}
+
 /* The handshake finished: tell the user, who may refuse. */
 static void
 srv_opened(struct ovl_conn *c)
@@ -376,7 +427,7 @@ srv_opened(struct ovl_conn *c)
 	struct sconn *sc = ovl__conn_owner(c);
 	struct ovl_server *s = sc->srv;
 	struct ovl_auth auth;
-	char fp[OVL_FINGERPRINT_SIZE], reason[80];
+	char fp[OVL_FINGERPRINT_SIZE], reason[160];
 	int code = 0;
 
 	sc->authed = 1;
@@ -392,6 +443,14 @@ srv_opened(struct ovl_conn *c)
 		slog(s, "%s: client %s (key %s) refused: its client key is "
 		    "revoked", ovl_conn_peer(c), fp, auth.key_name);
 		ovl_conn_close(c, OVL_GA_REVOKED, reason);
+		return;
+	}
+	if (sc->skewed) {
+		ovl_fingerprint(auth.client_key, fp);
+		clock_reason(sc->skew_ms, reason, sizeof reason);
+		slog(s, "%s: client %s (key %s) refused: %s", ovl_conn_peer(c),
+		    fp, auth.key_name, reason);
+		ovl_conn_close(c, OVL_GA_CLOCK, reason);
 		return;
 	}
 	if (s->cbs.on_auth != NULL)

@@ -114,7 +114,10 @@ fx_on_log(struct ovl_server *s, const char *line, void *arg)
 		printf("# server: %s\n", line);
 }
 
-static const struct ovl_server_cbs fx_server_cbs = { fx_on_auth, fx_on_log };
+static const struct ovl_server_cbs fx_server_cbs = {
+	.on_auth = fx_on_auth,
+	.on_log = fx_on_log,
+};
 
 /* Sets up a loop, keystore, identities. */
 void
@@ -240,8 +243,6 @@ fx_dial_start(struct fx *f, const char *const *addrs, size_t n,
 {
 	struct ovl_dial_cfg cfg;
 
-	/* message 1 carries a millisecond time that must grow */
-	fx_run_for(f, 2);
 	memset(r, 0, sizeof *r);
 	r->f = f;
 	memset(&cfg, 0, sizeof cfg);

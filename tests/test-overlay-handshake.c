@@ -382,6 +382,7 @@ test_replay(void)
 	uint8_t m1[OVL_HS_MSG_MAX], m2[OVL_HS_MSG_MAX];
 	size_t l1, l2, which;
 	char *dir, *cause = NULL;
+	int64_t skew;
 
 	fixture_init(&f);
 	dir = test_tmpdir();
@@ -391,14 +392,14 @@ test_replay(void)
 	    (const uint8_t (*)[OVL_KEY_LEN])f.psks, 1, m1, l1, &hello,
 	    &which, m2, &l2, &ns));
 	ASSERT_OK(ovl_keystore_accept_time(ks, ns.remote_static,
-	    hello.timestamp_ms, &cause));
+	    hello.timestamp_ms, m1, 1000, &skew, &cause));
 	ovl_session_clear(&ns);
 	/* The same bytes again: the handshake works, the rule refuses. */
 	ASSERT_OK(ovl_hs_node_respond(&f.node,
 	    (const uint8_t (*)[OVL_KEY_LEN])f.psks, 1, m1, l1, &hello,
 	    &which, m2, &l2, &ns));
 	ASSERT_EQ(ovl_keystore_accept_time(ks, ns.remote_static,
-	    hello.timestamp_ms, &cause), -EALREADY);
+	    hello.timestamp_ms, m1, 1001, &skew, &cause), -EALREADY);
 	ASSERT_CONTAINS(cause, "replayed");
 	free(cause);
 	ovl_session_clear(&ns);

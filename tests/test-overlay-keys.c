@@ -2,7 +2,8 @@
  * The access-key store (overlay/keys.c): roles and names, the first
  * admin key, create/list/find/revoke surviving a restart, last-used
  * times, the secrets handed to the handshake, refusal of exposed or
- * damaged files, and the replay rule with its memory across restarts.
+ * damaged files, the replay rule with its memory across restarts and
+ * its bounds, and seeing a change made by another process at once.
  */
 #include <sys/stat.h>
 
@@ -263,54 +264,74 @@ test_refusals(void)
 	test_rmtree(dir);
 }
 
-/* Each client's time must grow, also across a restart. */
+/* Accepts message 1 of client k at ts with ephemeral e (one byte). */
+static int
+take(struct ovl_keystore *ks, const uint8_t *k, uint64_t ts, int e,
+    uint64_t now)
+{
+	uint8_t eph[OVL_KEY_LEN];
+	char *cause = NULL;
+	int64_t skew;
+	int rc;
+
+	memset(eph, 0, sizeof eph);
+	memcpy(eph, &e, sizeof e);
+	rc = ovl_keystore_accept_time(ks, k, ts, eph, now, &skew, &cause);
+	free(cause);
+	return (rc);
+}
+
+#define NOW	1700000000000ULL	/* the node's clock in these tests */
+#define MIN_MS	60000ULL
+
+/*
+ * The replay rule: any time in the window, in any order, once per
+ * ephemeral key; a replay refused, also after a restart.
+ */
 static void
 test_replay(void)
 {
 	struct ovl_keystore *ks;
 	uint8_t a[OVL_KEY_LEN], b[OVL_KEY_LEN];
-	char *dir, path[600], *cause = NULL, *text;
+	char *dir, path[600], *text;
 	uint64_t t;
+	int i;
 
 	dir = test_tmpdir();
 	randombytes_buf(a, sizeof a);
 	randombytes_buf(b, sizeof b);
 	ks = open_ok(dir);
-	ASSERT_OK(ovl_keystore_accept_time(ks, a, 100, &cause));
-	ASSERT_EQ(ovl_keystore_accept_time(ks, a, 100, &cause), -EALREADY);
-	ASSERT_CONTAINS(cause, "not newer than 100");
-	free(cause);
-	ASSERT_EQ(ovl_keystore_accept_time(ks, a, 99, &cause), -EALREADY);
-	free(cause);
-	ASSERT_OK(ovl_keystore_accept_time(ks, a, 101, &cause));
-	ASSERT_OK(ovl_keystore_accept_time(ks, b, 50, &cause));
+	ASSERT_OK(take(ks, a, NOW, 1, NOW));
+	ASSERT_EQ(take(ks, a, NOW, 1, NOW + 5), -EALREADY);
+	/* The same millisecond, an earlier one, a later one: all new. */
+	ASSERT_OK(take(ks, a, NOW, 2, NOW));
+	ASSERT_OK(take(ks, a, NOW - 1, 3, NOW));
+	ASSERT_OK(take(ks, a, NOW + 4 * MIN_MS, 4, NOW));
+	/* A clock stepped back a minute, still in the window. */
+	ASSERT_OK(take(ks, a, NOW - MIN_MS, 5, NOW));
+	ASSERT_EQ(take(ks, a, NOW - 1, 3, NOW + 1000), -EALREADY);
+	ASSERT_OK(take(ks, b, NOW, 1, NOW));	/* keys are apart */
 	ovl_keystore_free(ks);
 
+	/* After a restart nothing taken before passes, new times do. */
 	ks = open_ok(dir);
-	ASSERT_EQ(ovl_keystore_accept_time(ks, a, 101, &cause), -EALREADY);
-	free(cause);
-	ASSERT_EQ(ovl_keystore_accept_time(ks, b, 50, &cause), -EALREADY);
-	free(cause);
-	ASSERT_OK(ovl_keystore_accept_time(ks, a, 102, &cause));
+	ASSERT_EQ(take(ks, a, NOW - 1, 3, NOW + 1000), -EALREADY);
+	ASSERT_EQ(take(ks, a, NOW, 9, NOW + 1000), -EALREADY);
+	ASSERT_EQ(take(ks, b, NOW, 1, NOW + 1000), -EALREADY);
+	ASSERT_OK(take(ks, b, NOW + 1, 2, NOW + 1000));
+	ASSERT_OK(take(ks, a, NOW + 4 * MIN_MS + 1, 3, NOW + 1000));
 	/* Many handshakes: the file is compacted, not grown without end. */
-	for (t = 200; t < 1200; t++)
-		ASSERT_OK(ovl_keystore_accept_time(ks, b, t, &cause));
+	for (t = 0; t < 1000; t++)
+		ASSERT_OK(take(ks, b, NOW + 2 + t, 1000 + (int)t,
+		    NOW + 1000 + t));
 	ovl_keystore_free(ks);
 	snprintf(path, sizeof path, "%s/%s", dir, OVL_CLIENTS_FILE);
 	text = test_read_file(path, NULL);
 	ASSERT_NOT_NULL(text);
 	ASSERT_LT(strlen(text), 80 * 100);
 	free(text);
-	ks = open_ok(dir);
-	ASSERT_EQ(ovl_keystore_accept_time(ks, b, 1199, &cause), -EALREADY);
-	free(cause);
-	ASSERT_EQ(ovl_keystore_accept_time(ks, a, 102, &cause), -EALREADY);
-	free(cause);
-	ASSERT_OK(ovl_keystore_accept_time(ks, b, 1200, &cause));
-	ovl_keystore_free(ks);
 
 	/* A torn last line (a crash mid-append) is skipped, not fatal. */
-	text = test_read_file(path, NULL);
 	{
 		FILE *f = fopen(path, "a");
 
@@ -319,10 +340,143 @@ test_replay(void)
 		fclose(f);
 	}
 	ks = open_ok(dir);
-	ASSERT_EQ(ovl_keystore_accept_time(ks, b, 1200, &cause), -EALREADY);
-	free(cause);
+	ASSERT_EQ(take(ks, b, NOW + 1001, 7, NOW + 2000), -EALREADY);
+	ASSERT_OK(take(ks, b, NOW + 1002, 7, NOW + 2000));
+	/* 20 at once from one key, all in one millisecond. */
+	for (i = 0; i < 20; i++)
+		ASSERT_OK(take(ks, a, NOW + 5 * MIN_MS, 100 + i, NOW +
+		    5 * MIN_MS));
+	for (i = 0; i < 20; i++)
+		ASSERT_EQ(take(ks, a, NOW + 5 * MIN_MS, 100 + i, NOW +
+		    5 * MIN_MS), -EALREADY);
 	ovl_keystore_free(ks);
-	free(text);
+	test_rmtree(dir);
+}
+
+/* A clock outside the window is refused with the skew named. */
+static void
+test_replay_window(void)
+{
+	struct ovl_keystore *ks;
+	uint8_t a[OVL_KEY_LEN], eph[OVL_KEY_LEN];
+	char *dir, *cause = NULL;
+	int64_t skew = 0;
+
+	dir = test_tmpdir();
+	randombytes_buf(a, sizeof a);
+	memset(eph, 1, sizeof eph);
+	ks = open_ok(dir);
+	ASSERT_EQ(ovl_keystore_accept_time(ks, a, NOW + 60 * MIN_MS, eph,
+	    NOW, &skew, &cause), -ERANGE);
+	ASSERT_EQ(skew, 3600000);
+	ASSERT_CONTAINS(cause, "client clock is 3600 s ahead of the node's");
+	free(cause);
+	cause = NULL;
+	ASSERT_EQ(ovl_keystore_accept_time(ks, a, NOW - 60 * MIN_MS, eph,
+	    NOW, &skew, &cause), -ERANGE);
+	ASSERT_EQ(skew, -3600000);
+	ASSERT_CONTAINS(cause, "3600 s behind the node's");
+	free(cause);
+	/* The edges are in; a refused time took nothing. */
+	ASSERT_OK(take(ks, a, NOW - OVL_REPLAY_WINDOW_MS, 1, NOW));
+	ASSERT_OK(take(ks, a, NOW + OVL_REPLAY_WINDOW_MS, 2, NOW));
+	ASSERT_EQ(take(ks, a, NOW + OVL_REPLAY_WINDOW_MS + 1, 3, NOW),
+	    -ERANGE);
+	ASSERT_OK(take(ks, a, NOW + 1, 3, NOW));
+	/*
+	 * An entry older than the window is forgotten into the floor: it
+	 * stays refused after the node's own clock steps back.
+	 */
+	ASSERT_OK(take(ks, a, NOW + OVL_REPLAY_WINDOW_MS + 2 * MIN_MS, 4,
+	    NOW + OVL_REPLAY_WINDOW_MS + 2 * MIN_MS));
+	ASSERT_EQ(take(ks, a, NOW + 1, 3, NOW), -EALREADY);
+	ovl_keystore_free(ks);
+	test_rmtree(dir);
+}
+
+/*
+ * The bounds: a client's oldest entry goes when it holds 64, raising its
+ * floor: rising times are never refused; one older than 64 newer ones
+ * is. Past the total, the memory still refuses every replay.
+ */
+static void
+test_replay_bounds(void)
+{
+	struct ovl_keystore *ks;
+	uint8_t a[OVL_KEY_LEN], k[OVL_KEY_LEN];
+	char *dir;
+	uint32_t i, j;
+
+	dir = test_tmpdir();
+	randombytes_buf(a, sizeof a);
+	ks = open_ok(dir);
+	for (i = 0; i < 200; i++)
+		ASSERT_OK(take(ks, a, NOW + 10 + i, (int)i, NOW));
+	/* Older than the 64 newest: refused, though new. */
+	ASSERT_EQ(take(ks, a, NOW + 10 + 200 - 65, 250, NOW), -EALREADY);
+	ASSERT_OK(take(ks, a, NOW + 10 + 200 - 63, 251, NOW));
+	/* Every one taken is refused again. */
+	for (i = 0; i < 200; i++)
+		ASSERT_EQ(take(ks, a, NOW + 10 + i, (int)i, NOW), -EALREADY);
+	/* 1100 clients x 64: past the total of 65536 entries. */
+	for (i = 0; i < 1100; i++) {
+		memset(k, 0, sizeof k);
+		memcpy(k, &i, sizeof i);
+		k[31] = 1;
+		for (j = 0; j < 64; j++)
+			ASSERT_OK(take(ks, k, NOW + 100 + j, (int)j, NOW));
+	}
+	for (i = 0; i < 1100; i += 99) {
+		memset(k, 0, sizeof k);
+		memcpy(k, &i, sizeof i);
+		k[31] = 1;
+		for (j = 0; j < 64; j++)
+			ASSERT_EQ(take(ks, k, NOW + 100 + j, (int)j, NOW),
+			    -EALREADY);
+	}
+	ovl_keystore_free(ks);
+	test_rmtree(dir);
+}
+
+/*
+ * A key made by another process (pierd key create) is seen at once:
+ * the file's change shows (inode, size, mtime in ns) and a re-read
+ * brings the key; 20 rounds with no pause.
+ */
+static void
+test_changed(void)
+{
+	struct ovl_keystore *node, *tool;
+	const struct ovl_access_key *k;
+	const uint8_t (*secrets)[OVL_KEY_LEN];
+	char *dir, name[32], *cause = NULL;
+	size_t n, i;
+	int round, found;
+
+	dir = test_tmpdir();
+	node = open_ok(dir);
+	ASSERT(!ovl_keystore_changed(node));
+	ASSERT_OK(ovl_keystore_ensure_admin(node, 1, NULL, &cause));
+	/* Its own writes are no change. */
+	ASSERT(!ovl_keystore_changed(node));
+	for (round = 0; round < 20; round++) {
+		tool = open_ok(dir);
+		snprintf(name, sizeof name, "k%d", round);
+		ASSERT_OK(ovl_keystore_create(tool, name, OVL_ROLE_VIEWER, 2,
+		    &k, &cause));
+		ASSERT(ovl_keystore_changed(node));
+		ASSERT_OK(ovl_keystore_reload(node, &cause));
+		ASSERT(!ovl_keystore_changed(node));
+		secrets = ovl_keystore_secrets(node, &n);
+		found = 0;
+		for (i = 0; i < n; i++)
+			if (sodium_memcmp(secrets[i], k->secret,
+			    OVL_KEY_LEN) == 0)
+				found = 1;
+		ASSERT(found);
+		ovl_keystore_free(tool);
+	}
+	ovl_keystore_free(node);
 	test_rmtree(dir);
 }
 
@@ -373,6 +527,22 @@ test_two_writers(void)
 	test_rmtree(dir);
 }
 
+/* Takes (client k, time ts, ephemeral e) into r at NOW. */
+static int
+rtake(struct ovl__replay *r, const uint8_t *k, uint64_t ts, int e)
+{
+	uint8_t eph[OVL_KEY_LEN];
+	char *cause = NULL;
+	int64_t skew;
+	int rc;
+
+	memset(eph, 0, sizeof eph);
+	memcpy(eph, &e, sizeof e);
+	rc = ovl__replay_accept(r, k, ts, eph, NOW, &skew, &cause);
+	free(cause);
+	return (rc);
+}
+
 /* A full replay memory forgets the oldest client but keeps its floor. */
 static void
 test_replay_floor(void)
@@ -388,31 +558,20 @@ test_replay_floor(void)
 	for (i = 0; i < 6; i++)
 		memset(k[i], i + 1, OVL_KEY_LEN);
 	for (i = 0; i < 4; i++)
-		ASSERT_OK(ovl__replay_accept(r, k[i], 100 + (uint64_t)i,
-		    &cause));
+		ASSERT_OK(rtake(r, k[i], NOW + 100 + (uint64_t)i, 1));
 	/* A fifth client pushes out k[0] (time 100): the floor is 100. */
-	ASSERT_OK(ovl__replay_accept(r, k[4], 50, &cause));
-	ASSERT_EQ(ovl__replay_accept(r, k[0], 100, &cause), -EALREADY);
-	free(cause);
-	cause = NULL;
-	ASSERT_EQ(ovl__replay_accept(r, k[5], 99, &cause), -EALREADY);
-	free(cause);
-	cause = NULL;
-	/* k[0] again pushes out k[4] (time 50); the floor stays 100. */
-	ASSERT_OK(ovl__replay_accept(r, k[0], 101, &cause));
-	ASSERT_EQ(ovl__replay_accept(r, k[4], 50, &cause), -EALREADY);
-	free(cause);
-	cause = NULL;
-	/* Remembered clients keep their own times. */
-	ASSERT_EQ(ovl__replay_accept(r, k[3], 103, &cause), -EALREADY);
-	free(cause);
-	cause = NULL;
-	ASSERT_OK(ovl__replay_accept(r, k[3], 104, &cause));
+	ASSERT_OK(rtake(r, k[4], NOW + 150, 1));
+	ASSERT_EQ(rtake(r, k[0], NOW + 100, 1), -EALREADY);
+	ASSERT_EQ(rtake(r, k[5], NOW + 99, 1), -EALREADY);
+	ASSERT_OK(rtake(r, k[0], NOW + 160, 2));
+	/* Remembered clients keep their own sets. */
+	ASSERT_EQ(rtake(r, k[3], NOW + 103, 1), -EALREADY);
+	ASSERT_OK(rtake(r, k[3], NOW + 103, 2));
 	ovl__replay_free(r);
 	/* The floor survives a restart. */
 	ASSERT_OK(ovl__replay_open(&r, path, 4, &cause));
-	ASSERT_EQ(ovl__replay_accept(r, k[5], 100, &cause), -EALREADY);
-	free(cause);
+	ASSERT_EQ(rtake(r, k[5], NOW + 100, 3), -EALREADY);
+	ASSERT_OK(rtake(r, k[5], NOW + 104, 3));
 	ovl__replay_free(r);
 	test_rmtree(dir);
 }
@@ -426,4 +585,7 @@ TEST_MAIN(
 	T(test_refusals),
 	T(test_two_writers),
 	T(test_replay),
-	T(test_replay_floor))
+	T(test_replay_window),
+	T(test_replay_bounds),
+	T(test_replay_floor),
+	T(test_changed))

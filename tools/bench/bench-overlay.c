@@ -292,7 +292,7 @@ bench_loopback(int mb)
 	struct client_side c;
 	struct ovl_identity me;
 	const struct ovl_access_key *key;
-	struct ovl_server_cbs scbs = { node_auth, NULL };
+	struct ovl_server_cbs scbs = { .on_auth = node_auth };
 	char dir[] = "/tmp/pier-bench-XXXXXX", addr[64], *cause = NULL;
 	const char *addrs[1] = { addr };
 	uv_thread_t th;
@@ -392,7 +392,7 @@ bench_idle(int n)
 	struct ovl_identity node, me;
 	struct ovl_keystore *ks;
 	struct ovl_server *srv;
-	struct ovl_server_cbs scbs = { node_auth, NULL };
+	struct ovl_server_cbs scbs = { .on_auth = node_auth };
 	struct idle_run *r;
 	const struct ovl_access_key *key;
 	char dir[] = "/tmp/pier-bench-XXXXXX", addr[64], *cause = NULL;
