@@ -16,7 +16,10 @@
  *
  * Stream channels are opened by the client before the request that uses
  * them. They wait here, paused, until a request names them in its
- * "channel" parameter; the handler then takes the channel over.
+ * "channel" parameter; the handler then takes the channel over. A
+ * request refused before its handler takes the channel (role, params,
+ * the in-flight bound, Docker unreachable, ...) resets the channel it
+ * names, so refused calls never use up the client's 128 channels.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -453,6 +456,26 @@ stream_claim(struct cmd_conn *cc, json_int_t id)
 	return (NULL);
 }
 
+/*
+ * Resets the waiting stream channel a refused request names, if any: it
+ * would serve nobody, and it counts against the client's channels.
+ */
+static void
+stream_refuse(struct cmd_conn *cc, const struct proto_msg *m)
+{
+	struct ovl_chan	*ch;
+	json_t		*id;
+
+	id = json_object_get(m->params, "channel");
+	if (!json_is_integer(id))
+		return;
+	ch = stream_claim(cc, json_integer_value(id));
+	if (ch == NULL)
+		return;
+	ovl_chan_set_data(ch, NULL);
+	ovl_chan_reset(ch);
+}
+
 /* Audits a call refused before it reached a handler. */
 static void
 audit_refusal(struct cmd_conn *cc, const struct proto_msg *m,
@@ -525,6 +548,7 @@ dispatch(struct cmd_conn *cc, const struct proto_msg *m,
 			    "requests are already in flight on this connection;"
 			    " wait for their replies", CMD_INFLIGHT_MAX));
 		audit_refusal(cc, m, pm, PROTO_E_BUSY, NULL);
+		stream_refuse(cc, m);
 		return;
 	}
 	r = req_new(cc, m, pm, e);
@@ -532,15 +556,12 @@ dispatch(struct cmd_conn *cc, const struct proto_msg *m,
 		if (m->id != NULL)
 			conn_send(cc, proto_errorf(m->id, PROTO_E_INTERNAL,
 			    "out of memory"));
+		stream_refuse(cc, m);
 		return;
 	}
 	cmd_req_ref(r);
-	if (e == NULL)
-		(void)cmd_fail(r, PROTO_E_INTERNAL, "%s has no handler on this "
-		    "node", pm->name);
-	else if ((pm->flags & PROTO_NEEDS_DOCKER) && cmd_docker(r) == NULL)
-		;	/* answered */
-	else if (pm->flags & PROTO_STREAM) {
+	/* The channel first: any refusal below then resets it (req_end). */
+	if (pm->flags & PROTO_STREAM) {
 		chan_id = json_integer_value(json_object_get(r->params,
 		    "channel"));
 		ch = stream_claim(cc, chan_id);
@@ -553,6 +574,11 @@ dispatch(struct cmd_conn *cc, const struct proto_msg *m,
 			ovl_chan_set_data(ch, r);
 		}
 	}
+	if (!r->ended && e == NULL)
+		(void)cmd_fail(r, PROTO_E_INTERNAL, "%s has no handler on this "
+		    "node", pm->name);
+	if (!r->ended && (pm->flags & PROTO_NEEDS_DOCKER))
+		(void)cmd_docker(r);	/* answers when it fails */
 	if (!r->ended) {
 		rv = e->exec(r);
 		if (!r->ended && rv != CMD_WAIT)
@@ -592,6 +618,7 @@ on_msg(void *arg, const char *body, size_t len)
 		audit_refusal(cc, &m, pm, rc, reply);
 		conn_send(cc, reply);
 		reply = NULL;
+		stream_refuse(cc, &m);
 		goto out;
 	}
 	dispatch(cc, &m, pm);

@@ -891,6 +891,84 @@ test_stream_channel(void)
 	fx_stop(&fx);
 }
 
+/* A stream channel of the client: whether the node reset it. */
+struct rchan {
+	int	closed;
+	int	status;
+};
+
+/* The node ended one of our stream channels. */
+static void
+rchan_on_close(struct ovl_chan *ch, int status, void *arg)
+{
+	struct rchan	*rc = arg;
+
+	rc->closed = 1;
+	rc->status = status;
+}
+
+/* Opens a channel, names it in a call refused with code; waits for RST. */
+static void
+refused_stream(struct cl *c, const char *method, json_t *params, int code)
+{
+	static const struct ovl_chan_cbs cbs = { .on_close = rchan_on_close };
+	struct ovl_chan	*ch;
+	struct rchan	 rc = { 0, 0 };
+	json_t		*r;	/* owned */
+
+	ASSERT_OK(ovl_conn_chan_open(c->conn, &ch));
+	ovl_chan_set_cbs(ch, &cbs, &rc);
+	(void)json_object_set_new(params, "channel",
+	    json_integer(ovl_chan_id(ch)));
+	r = cl_call(c, method, params);
+	ASSERT_EQ(err_code(r), code);
+	json_decref(r);
+	fx_wait(c->fx, &rc.closed);
+	ASSERT_EQ(rc.status, -ECONNRESET);
+}
+
+/*
+ * Every refusal before a handler resets the channel the call named: 200
+ * refused exec.run of a viewer (the peer's limit is 128 channels), bad
+ * params, an unknown method, Docker unreachable; the connection lives.
+ */
+static void
+test_refused_streams_reset(void)
+{
+	struct fx	 fx;
+	struct cl	 c, a;
+	uint8_t		 s[OVL_KEY_LEN];
+	json_t		*r;	/* owned */
+	int		 i;
+
+	fx_start(&fx, "down", 0);
+	fx_key(&fx, "v", OVL_ROLE_VIEWER, s);
+	cl_dial(&fx, &c, s);
+	for (i = 0; i < 200; i++)
+		refused_stream(&c, "exec.run", json_pack("{s:s, s:[s]}", "id",
+		    "web", "cmd", "true"), PROTO_E_FORBIDDEN);
+	refused_stream(&c, "container.logs", json_pack("{s:s, s:b}", "id",
+	    "web", "nope", 1), PROTO_E_PARAMS);
+	refused_stream(&c, "no.such", json_object(), PROTO_E_NOMETHOD);
+	/* Docker unreachable: refused after the channel was claimed. */
+	refused_stream(&c, "container.logs", json_pack("{s:s}", "id", "web"),
+	    PROTO_E_DOCKER_DOWN);
+	ASSERT(!c.closed);
+	r = cl_call(&c, "node.info", NULL);
+	ASSERT_EQ(err_code(r), 0);
+	json_decref(r);
+	/* Operators too, for the Docker path, many times. */
+	admin_secret(&fx, s);
+	cl_dial(&fx, &a, s);
+	for (i = 0; i < 150; i++)
+		refused_stream(&a, "exec.run", json_pack("{s:s, s:[s]}", "id",
+		    "web", "cmd", "true"), PROTO_E_DOCKER_DOWN);
+	ASSERT(!a.closed);
+	cl_close(&a);
+	cl_close(&c);
+	fx_stop(&fx);
+}
+
 /* Audit lines rotate by size, keep N files, and read back in order. */
 static void
 test_audit_rotation(void)
@@ -995,6 +1073,7 @@ TEST_MAIN(
 	T(test_client_revoke),
 	T(test_audit_read_fits_a_message),
 	T(test_stream_channel),
+	T(test_refused_streams_reset),
 	T(test_audit_rotation),
 	T(test_resolve_match)
 )
