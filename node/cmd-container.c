@@ -2,9 +2,10 @@
  * container.list, container.inspect and container.top: the read side of
  * the container family. The list answers rows shaped for `pier ps` (our
  * field names, the engine's status words, health drawn out of them),
- * so a client never parses the engine's own summaries; inspect and top
- * pass the engine's answer through after resolving the name the caller
- * gave (name, id or unique id prefix: node_resolve_container).
+ * so a client never parses the engine's own summaries; inspect passes
+ * the engine's answer through after resolving the name the caller gave
+ * (name, id or unique id prefix: node_resolve_container), and top gives
+ * the engine's two members in the catalogue's casing.
  *
  * The lifecycle calls (start, stop, ...) are in cmd-container-op.c,
  * create and duplicate in cmd-container-create.c.
@@ -181,6 +182,33 @@ cmd_container_list(struct cmd_req *r)
 	return (cmd_docker_wait(r, req, err));
 }
 
+/*
+ * The engine's top answer, {Titles, Processes}, in the catalogue's
+ * casing: {titles, processes}, as every other result is spelt.
+ */
+static void
+on_top(struct dk_req *req, int status, json_t *res, void *arg)
+{
+	struct cmd_req	*r = arg;
+	json_t		*titles, *procs;
+
+	if (cmd_docker_failed(r, req, status, res))
+		return;
+	titles = json_object_get(res, "Titles");
+	procs = json_object_get(res, "Processes");
+	if (!json_is_array(titles) || !(json_is_array(procs) ||
+	    json_is_null(procs) || procs == NULL)) {
+		json_decref(res);
+		(void)cmd_fail(r, PROTO_E_DOCKER, "the engine's top answer has "
+		    "no Titles and Processes");
+		return;
+	}
+	(void)cmd_reply(r, json_pack("{s:O, s:o}", "titles", titles,
+	    "processes", json_is_array(procs) ? json_incref(procs) :
+	    json_array()));
+	json_decref(res);
+}
+
 /* The name resolved: inspect or top it. */
 static void
 on_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
@@ -191,7 +219,7 @@ on_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 	cmd_set_target(r, "%s", name[0] != '\0' ? name : id);
 	if (top)
 		err = dk_container_top(r->node->dk, id, proto_param_str(
-		    r->params, "ps_args", NULL), cmd_on_passthrough, r, &req);
+		    r->params, "ps_args", NULL), on_top, r, &req);
 	else
 		err = dk_container_inspect(r->node->dk, id, 0,
 		    cmd_on_passthrough, r, &req);

@@ -411,8 +411,8 @@ top_print(const json_t *res)
 	size_t			 i, j, nc;
 	int			 err = 0;
 
-	titles = json_object_get(res, "Titles");
-	procs = json_object_get(res, "Processes");
+	titles = json_object_get(res, "titles");
+	procs = json_object_get(res, "processes");
 	nc = json_array_size(titles);
 	if (nc == 0 || nc > CLI_TABLE_MAX_COLS)
 		return (-EPROTO);
