@@ -64,12 +64,6 @@ ls_drain(struct ovl_chan *ch, void *arg)
 		ls_finish(ls);
 }
 
-/* Clients send nothing on a JSON-lines channel. */
-static void
-ls_chan_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
-{
-}
-
 /* The channel ended: the client left or read the end. */
 static void
 ls_chan_close(struct ovl_chan *ch, int status, void *arg)
@@ -86,7 +80,7 @@ ls_chan_close(struct ovl_chan *ch, int status, void *arg)
 }
 
 static const struct ovl_chan_cbs ls_chan_cbs = {
-	.on_data = ls_chan_data,
+	.on_data = cmd_out_chan_data,
 	.on_drain = ls_drain,
 	.on_close = ls_chan_close,
 };

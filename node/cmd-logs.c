@@ -279,12 +279,6 @@ lr_drain(struct ovl_chan *ch, void *arg)
 		lr_finish(lr);
 }
 
-/* The client sends nothing on an output channel. */
-static void
-lr_chan_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
-{
-}
-
 /* The channel ended: the client left or read the end. */
 static void
 lr_chan_close(struct ovl_chan *ch, int status, void *arg)
@@ -301,7 +295,7 @@ lr_chan_close(struct ovl_chan *ch, int status, void *arg)
 }
 
 static const struct ovl_chan_cbs lr_chan_cbs = {
-	.on_data = lr_chan_data,
+	.on_data = cmd_out_chan_data,
 	.on_drain = lr_drain,
 	.on_close = lr_chan_close,
 };

@@ -65,12 +65,6 @@ ss_end(struct node_stats_sub *sub, int code, const char *message, void *arg)
 	json_decref(o);
 }
 
-/* Clients send nothing on a stats channel. */
-static void
-ss_chan_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
-{
-}
-
 /* The channel ended: leave the hub. */
 static void
 ss_chan_close(struct ovl_chan *ch, int status, void *arg)
@@ -86,7 +80,7 @@ ss_chan_close(struct ovl_chan *ch, int status, void *arg)
 }
 
 static const struct ovl_chan_cbs ss_chan_cbs = {
-	.on_data = ss_chan_data,
+	.on_data = cmd_out_chan_data,
 	.on_close = ss_chan_close,
 };
 

@@ -91,3 +91,17 @@ cmd_jstr(const json_t *o, const char *k)
 
 	return (s != NULL ? s : "");
 }
+
+/*
+ * Bytes from the client on an output stream (logs, stats, events, pull):
+ * none are read; a FIN stops the stream (RST: what is unsent is dropped,
+ * the work stops through on_close), unless the node finished first and
+ * this FIN answers its own.
+ */
+void
+cmd_out_chan_data(struct ovl_chan *ch, const uint8_t *buf, size_t len,
+    void *arg)
+{
+	if (len == 0 && !ovl_chan_finished(ch))
+		ovl_chan_reset(ch);
+}

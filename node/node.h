@@ -274,6 +274,9 @@ int	 cmd_docker_failed(struct cmd_req *r, const struct dk_req *req,
 	    int status, json_t *res);
 /* A string member of o, or "" when it is missing or not a string. */
 const char *cmd_jstr(const json_t *o, const char *k);
+/* on_data of an output stream's channel: the client's FIN stops it. */
+void	 cmd_out_chan_data(struct ovl_chan *ch, const uint8_t *buf,
+	    size_t len, void *arg);
 /* Answers {key: [row(item, arg)...]} over the array items (borrowed). */
 void	 cmd_reply_rows(struct cmd_req *r, const char *key,
 	    const json_t *items, cmd_row_fn *row, const void *arg);

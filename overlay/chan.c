@@ -194,6 +194,13 @@ ovl_chan_reset(struct ovl_chan *c)
 	ovl__mux_want_write(m);
 }
 
+/* Non-zero once our FIN is queued or sent, or the channel is gone. */
+int
+ovl_chan_finished(const struct ovl_chan *c)
+{
+	return ((c->st & (CH_FIN_WANT | CH_FIN_SENT | CH_CLOSED)) != 0);
+}
+
 /* The channel's id. */
 uint32_t
 ovl_chan_id(const struct ovl_chan *c)

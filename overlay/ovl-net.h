@@ -283,6 +283,8 @@ void ovl_chan_resume(struct ovl_chan *c);
 int ovl_chan_close(struct ovl_chan *c);
 /* Abandons the channel (RST); on_close(-ECONNRESET) runs before return. */
 void ovl_chan_reset(struct ovl_chan *c);
+/* Non-zero once this side finished sending (ovl_chan_close, or gone). */
+int ovl_chan_finished(const struct ovl_chan *c);
 /* The channel's id: 0 control, odd dialer's, even listener's. */
 uint32_t ovl_chan_id(const struct ovl_chan *c);
 /* Credit left to send on this channel, in bytes. */

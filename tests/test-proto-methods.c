@@ -424,7 +424,7 @@ test_method_help(void)
 	    "unique id prefix\n      a string of 1 to 256 bytes\n");
 	ASSERT_CONTAINS(help, "  timeout: seconds to wait");
 	ASSERT_CONTAINS(help, "an integer between 0 and 3600\n");
-	ASSERT_CONTAINS(help, "result: {id}\n");
+	ASSERT_CONTAINS(help, "result: {id, name}\n");
 	free(help);
 	help = proto_doc_method_help(proto_method_find("container.create"));
 	ASSERT_CONTAINS(help, "  ports: published ports\n");
