@@ -42,7 +42,7 @@ test_concurrent(void)
 	fx_done(&f);
 }
 
-/* Dials with the client's clock moved by off_ms; returns the reason. */
+/* Dials with the client's clock moved by off_ms: refused, naming want. */
 static void
 dial_skewed(struct fx *f, const char *off_ms, const char *want)
 {
