@@ -711,6 +711,8 @@ cli_tpl_deploy_params(const struct cli_tpl *t,
 	*params = NULL;
 	if (o == NULL)
 		o = &none;
+	if (t->error != NULL)
+		return (cli_tpl__error(cause, -EINVAL, "%s", t->error));
 	if (t->type != CLI_TPL_CONTAINER)
 		return (refuse_stack(t, cause));
 	p = json_object();
