@@ -200,6 +200,7 @@ struct cmd_req {
 	struct ovl_chan			*chan;	/* PROTO_STREAM: the channel */
 	int				 cancelled;
 	int				 ended;
+	int				 audit_later; /* see cmd_audit_later */
 	unsigned			 refs;
 	void				*data;	/* the handler's */
 	void				(*on_cancel)(struct cmd_req *);
@@ -241,6 +242,17 @@ void	 cmd_set_target(struct cmd_req *r, const char *fmt, ...)
  * channel, the dispatcher resets the channel.
  */
 struct ovl_chan *cmd_take_chan(struct cmd_req *r);
+/*
+ * For a call whose outcome comes after its reply (a stream that can
+ * still fail, as a pull): if the reply about to be sent is the request's
+ * first end, its audit line waits for cmd_audit_end; returns r with a
+ * reference for that, else NULL (the request already ended and was
+ * audited).
+ */
+struct cmd_req *cmd_audit_later(struct cmd_req *r);
+/* Writes the audit line kept by cmd_audit_later (code 0: ok, else the
+ * error) and drops its reference. */
+void	 cmd_audit_end(struct cmd_req *r, int code, const char *msg);
 /* Takes a reference on a request (the dispatcher holds one during exec). */
 void	 cmd_req_ref(struct cmd_req *r);
 /* Drops a reference; the last one frees the request. */

@@ -204,8 +204,12 @@ static const struct proto_field container_top_params[] = {
 
 static const struct proto_field container_update_params[] = {
 	F_CONTAINER,
-	F_CPUS,
-	F_MEMORY,
+	/* The engine reads 0 as "unchanged": a limit cannot be lifted. */
+	{ .name = "cpus", .type = PROTO_T_NUMBER, .min = 0, .max = 1024,
+	  .doc = "new CPU limit in CPUs, fractions allowed, more than 0 (the "
+	  "engine cannot lift a limit in place)" },
+	F_INT("memory", 1, 1LL << 50, "new memory limit in bytes (the engine "
+	    "cannot lift a limit in place)"),
 	F_RESTART,
 	F_RETRIES,
 	F_END

@@ -57,6 +57,9 @@ void	cli_write_all(int fd, const void *buf, size_t len);
 /* Prints "pier NAME: message" to stderr; returns CLI_EXIT_FAIL. */
 int	cli_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Prints "pier NAME: message" for a bad argument; returns CLI_EXIT_USAGE. */
+int	cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /* config.c */
 

@@ -322,6 +322,7 @@ key_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	memset(&o, 0, sizeof(o));
 	optind = 0;
+	argv[1] = argv[0];	/* getopt's complaints name the command */
 	argc--;
 	argv++;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

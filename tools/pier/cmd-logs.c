@@ -236,7 +236,7 @@ logs_main(const struct cli_cmd *self, int argc, char **argv)
 	if (params == NULL)
 		return (cli_error(self, "out of memory"));
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+fn:th", longopts,
+	while ((ch = getopt_long(argc, argv, "fn:th", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -251,8 +251,9 @@ logs_main(const struct cli_cmd *self, int argc, char **argv)
 			if (errno != 0 || *end != '\0' || end == optarg ||
 			    tail < 0 || tail > 100000000) {
 				json_decref(params);
-				return (cli_error(self, "--tail: %s is not a "
-				    "number of lines (or \"all\")", optarg));
+				return (cli_usage_error(self, "--tail: %s is "
+				    "not a number of lines (or \"all\")",
+				    optarg));
 			}
 			bad |= json_object_set_new(params, "tail",
 			    json_integer(tail));

@@ -157,7 +157,7 @@ pull_main(const struct cli_cmd *self, int argc, char **argv)
 
 	memset(&pr, 0, sizeof(pr));
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+qh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'q':
 			pr.quiet = 1;

@@ -66,7 +66,7 @@ shell_main(const struct cli_cmd *self, int argc, char **argv)
 	if (params == NULL)
 		return (cli_error(self, "out of memory"));
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+u:w:e:h", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "u:w:e:h", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'u':

@@ -419,7 +419,7 @@ stats_main(const struct cli_cmd *self, int argc, char **argv)
 	memset(&sr, 0, sizeof(sr));
 	sr.self = self;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'o':
 			sr.once = 1;

@@ -189,6 +189,20 @@ cli_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	return (CLI_EXIT_FAIL);
 }
 
+/* Prints "pier NAME: message" to stderr; returns CLI_EXIT_USAGE. */
+int
+cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "pier %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return (CLI_EXIT_USAGE);
+}
+
 /* Prints the command list generated from the table. */
 static void
 print_usage(FILE *fp)
@@ -272,6 +286,7 @@ cmd_version_main(const struct cli_cmd *self, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	static char		 prog[CLI_NAME_MAX + 8];
 	const struct cli_cmd	*cmd;
 
 	/* A node that goes away mid-write is an error to report, not death. */
@@ -293,5 +308,8 @@ main(int argc, char **argv)
 	cmd = cmd_find(argv[1]);
 	if (cmd == NULL)
 		return (CLI_EXIT_USAGE);
+	/* getopt's own complaints then begin "pier NAME:" as ours do. */
+	snprintf(prog, sizeof(prog), "pier %s", cmd->name);
+	argv[1] = prog;
 	return (cmd->main(cmd, argc - 1, argv + 1));
 }
