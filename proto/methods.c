@@ -520,7 +520,8 @@ const struct proto_method proto_methods[] = {
 	{ .name = "node.info", .role = VIEWER, .flags = RO,
 	  .params = no_params,
 	  .summary = "the node, its host and its Docker engine",
-	  .result = "{version, proto, key, started, uptime, requests, host: "
+	  .result = "{version, proto, key, started, uptime, requests, access: "
+	  "{key, role} (the caller's access key and its role), host: "
 	  "{name, cpus, memory}, docker: {version, api, os, kernel, name, "
 	  "cpus, memory} or null, containers: {total, running, paused, "
 	  "stopped} or null, images, docker_error (when docker is null)}" },
