@@ -1025,6 +1025,47 @@ test_mixed_file(void)
 	cli_tpl_file_free(f);
 }
 
+/* The command line's overrides are checked alone, before any template. */
+static void
+test_overrides_check(void)
+{
+	const char *ports[] = { "8080:80" }, *vols[] = { "data:/data" };
+	const char *env[] = { "A=1" };
+	struct cli_tpl_overrides o = { .name = "web", .restart = "always",
+	    .ports = ports, .nports = 1, .volumes = vols, .nvolumes = 1,
+	    .env = env, .nenv = 1 };
+	char *cause = NULL;
+
+	ASSERT_OK(cli_tpl_overrides_check(&o, &cause));
+	ASSERT_NULL(cause);
+	ports[0] = ":80/udp";
+	ASSERT_OK(cli_tpl_overrides_check(&o, &cause));
+	ports[0] = "70000:80";
+	ASSERT_EQ(cli_tpl_overrides_check(&o, &cause), -EINVAL);
+	ASSERT_CONTAINS(cause, "port \"70000:80\"");
+	free(cause);
+	ports[0] = "80";
+	vols[0] = "rel/path:/data";
+	ASSERT_EQ(cli_tpl_overrides_check(&o, &cause), -EINVAL);
+	ASSERT_CONTAINS(cause, "volume \"rel/path:/data\"");
+	free(cause);
+	vols[0] = "/data";
+	env[0] = "=1";
+	ASSERT_EQ(cli_tpl_overrides_check(&o, &cause), -EINVAL);
+	ASSERT_STREQ(cause, "-e \"=1\": expected NAME=value");
+	free(cause);
+	env[0] = "A=";
+	o.restart = "often";
+	ASSERT_EQ(cli_tpl_overrides_check(&o, &cause), -EINVAL);
+	ASSERT_CONTAINS(cause, "--restart \"often\"");
+	free(cause);
+	o.restart = NULL;
+	o.name = "-x";
+	ASSERT_EQ(cli_tpl_overrides_check(&o, &cause), -EINVAL);
+	ASSERT_CONTAINS(cause, "--name \"-x\"");
+	free(cause);
+}
+
 /* Files: a missing one, a folder, and one too big. */
 static void
 test_load_errors(void)
@@ -1178,6 +1219,7 @@ TEST_MAIN(
 	T(test_bad_command),
 	T(test_bad_files),
 	T(test_mixed_file),
+	T(test_overrides_check),
 	T(test_load_errors),
 	T(test_real_v2),
 	T(test_real_v3))

@@ -365,9 +365,11 @@ extern const struct cli_cmd cli_cmd_volume_prune;
 
 /*
  * Pulls image on node as `pier pull` does, its progress on stderr (for
- * run and deploy, whose stdout is their result); an exit code.
+ * run and deploy, whose stdout is their result), its errors under cmd's
+ * name; an exit code.
  */
-int	 cli_pull_missing(const char *node, const char *image);
+int	 cli_pull_missing(const struct cli_cmd *cmd, const char *node,
+	    const char *image);
 
 /* cmd-template.c */
 

@@ -226,7 +226,8 @@ out:
  * progress on stderr so that stdout keeps only what the command prints.
  */
 int
-cli_pull_missing(const char *node, const char *image)
+cli_pull_missing(const struct cli_cmd *cmd, const char *node,
+    const char *image)
 {
 	char	*argv[4];
 	int	 saved, rc;
@@ -244,7 +245,8 @@ cli_pull_missing(const char *node, const char *image)
 			close(saved);
 		return (CLI_EXIT_FAIL);
 	}
-	rc = cli_cmd_pull.main(&cli_cmd_pull, 3, argv);
+	/* Complaints name the command typed (run, deploy), not pull. */
+	rc = cli_cmd_pull.main(cmd, 3, argv);
 	fflush(stdout);
 	if (dup2(saved, 1) < 0)
 		rc = CLI_EXIT_FAIL;

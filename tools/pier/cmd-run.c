@@ -472,7 +472,7 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 		    NULL));
 	rc = call_print(self, node, "container.create", p, "id", &missing);
 	if (missing) {
-		rc = cli_pull_missing(node, image);
+		rc = cli_pull_missing(self, node, image);
 		if (rc == CLI_EXIT_OK)
 			rc = call_print(self, node, "container.create",
 			    json_incref(p), "id", NULL);

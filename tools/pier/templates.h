@@ -266,6 +266,10 @@ int cli_tpl_parse_volume(const char *s, char **source, char **target,
 /* Splits a command shell-like (quotes, backslashes) into a new array. */
 int cli_tpl_split_command(const char *s, json_t **argv,
     char **cause) WARN_UNUSED_RESULT;
+/* Checks the overrides alone (name, restart, ports, volumes, -e), as
+ * deploy would, before any template is read. */
+int cli_tpl_overrides_check(const struct cli_tpl_overrides *o,
+    char **cause) WARN_UNUSED_RESULT;
 /* Builds container.create params from a container template; a bad
  * template is refused with its error. */
 int cli_tpl_deploy_params(const struct cli_tpl *t,
