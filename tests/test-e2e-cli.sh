@@ -88,6 +88,13 @@ usage_case "pier update: --restart: expected" update n1/$p-web --restart sometim
 usage_case "pier run: --pull: expected missing or never" run n1 --pull x $image
 usage_case "pier ping: -c wants" ping n1 -c 0
 usage_case "pier shell: --env x: expected K=V" shell n1/$p-web --env x
+usage_case "pier exec: --env x: expected K=V" exec -e x n1/$p-web true
+usage_case "pier kill: -s: expected a signal" kill -s "" n1/$p-web
+usage_case "pier key: --role su: expected viewer, operator or admin" key create --name k --role su
+usage_case "pier ps: --timeout: expected seconds" ps --timeout 0
+usage_case "pier volume create: --driver: expected" volume create n1 -d ""
+usage_case "pier templates: --source: expected" templates --source ""
+usage_case "pier docker: --escape: bad escape character" docker n1 --escape ab -- ps
 usage_case "pier deploy: port \"70000:80\"" deploy n1 "Pier Last" -p 70000:80
 usage_case "pier deploy: -e \"X\": expected NAME=value" deploy n1 "Pier Last" -e X
 usage_case "pier deploy: --restart \"often\"" deploy n1 "Pier Last" --restart often

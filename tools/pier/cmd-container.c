@@ -251,6 +251,10 @@ ct_options(const struct cli_cmd *self, int argc, char **argv, json_t *p)
 			    json_integer(secs));
 			break;
 		case 's':
+			if (optarg[0] == '\0' || strlen(optarg) > 32)
+				return (cli_usage_error(self, "-s: expected a "
+				    "signal name or number, not \"%s\"",
+				    optarg));
 			(void)json_object_set_new(p, "signal",
 			    json_string(optarg));
 			break;

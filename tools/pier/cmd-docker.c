@@ -16,7 +16,7 @@ static int	docker_main(const struct cli_cmd *, int, char **);
 const struct cli_cmd cli_cmd_docker = {
 	.name = "docker",
 	.main = docker_main,
-	.usage = "[--escape CHAR] [NODE] -- ARGS...",
+	.usage = "[NODE] [--escape CHAR] -- ARGS...",
 	.summary = "run the node host's docker CLI in a terminal (admin)",
 	.help =
 	    "  NODE     a joined node (optional when only one is joined)\n"
@@ -42,30 +42,25 @@ docker_main(const struct cli_cmd *self, int argc, char **argv)
 	const char		*esc_arg = NULL;
 	int			 i = 1, rc, bad = 0, esc = CLI_ESC_DEFAULT;
 
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0))
-		return (cli_help(self));
-	/* Options end at the node or at "--": ARGS are the CLI's own. */
-	if (i < argc && strncmp(argv[i], "--escape=", 9) == 0)
-		esc_arg = argv[i++] + 9;
-	else if (i < argc && strcmp(argv[i], "--escape") == 0) {
-		if (i + 1 >= argc)
+	/* Options and NODE, in any order, end at "--": ARGS are the CLI's. */
+	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return (cli_help(self));
+		if (strncmp(argv[i], "--escape=", 9) == 0)
+			esc_arg = argv[i] + 9;
+		else if (strcmp(argv[i], "--escape") == 0 && i + 1 < argc)
+			esc_arg = argv[++i];
+		else if (argv[i][0] != '-' && node == NULL)
+			node = argv[i];
+		else
 			return (cli_usage(self));
-		esc_arg = argv[i + 1];
-		i += 2;
 	}
 	if (esc_arg != NULL && cli_esc_option("docker", esc_arg, &esc) != 0)
+		return (CLI_EXIT_USAGE);
+	if (i + 1 >= argc)
 		return (cli_usage(self));
-	if (i < argc && strcmp(argv[i], "--") != 0) {
-		node = argv[i];
-		i++;
-	}
-	if (i < argc && strcmp(argv[i], "--") == 0)
-		i++;
-	else if (node != NULL)
-		return (cli_usage(self));
-	if (i >= argc)
-		return (cli_usage(self));
+	i++;
 	params = json_pack("{s:s}", "kind", "docker");
 	if (params == NULL)
 		return (cli_error(self, "out of memory"));

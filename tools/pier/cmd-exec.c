@@ -225,10 +225,12 @@ exec_main(const struct cli_cmd *self, int argc, char **argv)
 			    "workdir", json_string(optarg));
 			break;
 		case 'e':
-			if (strchr(optarg, '=') == NULL)
-				bad = 1;
-			else
-				bad |= cli_params_push(params, "env", optarg);
+			if (strchr(optarg, '=') == NULL) {
+				json_decref(params);
+				return (cli_usage_error(self, "--env %s: "
+				    "expected K=V", optarg));
+			}
+			bad |= cli_params_push(params, "env", optarg);
 			break;
 		case 'E':
 			if (cli_esc_option("exec", optarg, &esc) != 0) {

@@ -80,9 +80,8 @@ shell_main(const struct cli_cmd *self, int argc, char **argv)
 		case 'e':
 			if (strchr(optarg, '=') == NULL) {
 				json_decref(params);
-				fprintf(stderr, "pier shell: --env %s: expected "
-				    "K=V\n", optarg);
-				return (CLI_EXIT_USAGE);
+				return (cli_usage_error(self, "--env %s: "
+				    "expected K=V", optarg));
 			}
 			bad |= cli_params_push(params, "env", optarg);
 			break;

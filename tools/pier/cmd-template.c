@@ -50,6 +50,9 @@ cli_tpl_source_open(const struct cli_cmd *self, const char *source, int offline,
 	char				*cause = NULL;
 	int				 err;
 
+	if (source != NULL && source[0] == '\0')
+		return (cli_usage_error(self, "--source: expected a file or an "
+		    "https URL"));
 	if (source == NULL) {
 		dir = cli_config_dir();
 		if (dir != NULL && cli_setting_get(dir, "templates.source",

@@ -94,6 +94,11 @@ create_main(const struct cli_cmd *self, int argc, char **argv)
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
+			if (optarg[0] == '\0') {
+				json_decref(params);
+				return (cli_usage_error(self, "--driver: "
+				    "expected a driver name"));
+			}
 			(void)json_object_set_new(params, "driver",
 			    json_string(optarg));
 			break;
