@@ -80,6 +80,7 @@ usage_case "pier audit: --tail" audit --tail 0
 usage_case "pier dup: unrecognized option '--bogus'" dup n1/$p-web --bogus
 usage_case "pier run: unrecognized option '--rm'" run n1 --rm $image
 usage_case "pier image: unrecognized option '--bogus'" image ls n1 --bogus
+usage_case "pier image inspect: unknown option --bogus" image inspect n1 --bogus
 usage_case "pier key: unrecognized option '--bogus'" key list --bogus
 usage_case "pier events: --filter x: expected KEY=VALUE" events n1 --filter x
 usage_case "pier events: --since y: expected unix seconds" events --since y

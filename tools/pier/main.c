@@ -175,17 +175,24 @@ cli_write_all(int fd, const void *buf, size_t len)
 	}
 }
 
+/* Prints "pier NAME: " and the message, one line on stderr. */
+static void __attribute__((format(printf, 2, 0)))
+complain(const struct cli_cmd *cmd, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "pier %s: ", cmd->name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 /* Prints "pier NAME: message" to stderr; returns CLI_EXIT_FAIL. */
 int
 cli_error(const struct cli_cmd *cmd, const char *fmt, ...)
 {
 	va_list	ap;
 
-	fprintf(stderr, "pier %s: ", cmd->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	complain(cmd, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return (CLI_EXIT_FAIL);
 }
 
@@ -195,11 +202,9 @@ cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 {
 	va_list	ap;
 
-	fprintf(stderr, "pier %s: ", cmd->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	complain(cmd, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return (CLI_EXIT_USAGE);
 }
 
