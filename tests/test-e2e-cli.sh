@@ -137,6 +137,10 @@ check "... and is audited as failed, with the engine's reason" \
 out=$(P nodes --json 2>&1)
 check "pier nodes --json shows the role" \
 	eval 'python3 -c "import json,sys; assert json.loads(sys.argv[1])[0][\"role\"] == \"admin\"" "$out"'
+python3 -c 'import json,sys; p=sys.argv[1]; b=json.load(open(p)); [n.pop("role", None) for n in (b["nodes"] if isinstance(b, dict) else b)]; json.dump(b, open(p, "w"))' "$cfg/nodes.json"
+out=$(P info 2>&1; P nodes --json 2>&1)
+check "pier info shows the access key and role, and gives the book a role it lacked" \
+	eval 'has "$out" "^ Access key:    admin (admin)$" && has "$out" "\"role\": \"admin\""'
 out=$(cd "$src/tests" && P config set templates.source fixtures/templates-mixed.json 2>&1 &&
 	P config get templates.source)
 check "config set templates.source FILE stores an absolute path" \
