@@ -1170,6 +1170,7 @@ test_real_v2(void)
 
 	ASSERT_EQ(f->version, 2);
 	ASSERT_EQ(f->ntemplates, 68);
+	ASSERT_EQ(f->nbad, 0);
 	real_deploy_all(f, counts);
 	ASSERT_EQ(counts[1], 42);
 	ASSERT_EQ(counts[2], 11);
@@ -1192,6 +1193,7 @@ test_real_v3(void)
 
 	ASSERT_EQ(f->version, 3);
 	ASSERT_EQ(f->ntemplates, 69);
+	ASSERT_EQ(f->nbad, 0);
 	real_deploy_all(f, counts);
 	ASSERT_EQ(counts[1], 36);
 	ASSERT_EQ(counts[2], 11);
