@@ -48,7 +48,8 @@ open_attach(struct cmd_req *r, struct node_session *ns)
 		    "before the session started"));
 	}
 	ns->running = 1;
-	err = node_session_attach(ns, ch, 0,
+	/* A brand-new session streams from its first byte: no repaint. */
+	err = node_session_attach(ns, ch, TERM_VIEWER_NO_REPAINT,
 	    (int)proto_param_int(r->params, "rows", SESSION_ROWS),
 	    (int)proto_param_int(r->params, "cols", SESSION_COLS));
 	if (err != 0) {
@@ -314,7 +315,9 @@ cmd_session_attach(struct cmd_req *r)
 	if (ch == NULL)
 		return (cmd_fail(r, PROTO_E_CHANNEL, "the channel is gone"));
 	ro = proto_param_bool(r->params, "read_only", 0);
-	err = node_session_attach(ns, ch, ro,
+	err = node_session_attach(ns, ch, (ro ? TERM_VIEWER_READONLY : 0) |
+	    (proto_param_bool(r->params, "repaint", 1) ? 0 :
+	    TERM_VIEWER_NO_REPAINT),
 	    (int)proto_param_int(r->params, "rows", SESSION_ROWS),
 	    (int)proto_param_int(r->params, "cols", SESSION_COLS));
 	if (err != 0)

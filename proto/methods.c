@@ -230,6 +230,8 @@ static const struct proto_field exec_run_params[] = {
 	F_USER,
 	F_WORKDIR,
 	F_ENV,
+	F_BOOL("stdin", "attach the command's stdin: the client's STDIN "
+	    "frames, then its FIN closes it (docker exec -i)"),
 	F_END
 };
 
@@ -297,6 +299,9 @@ static const struct proto_field session_attach_params[] = {
 	F_ID("session id"),
 	F_CHANNEL,
 	F_BOOL("read_only", "watch without sending input"),
+	F_BOOL("repaint", "start with a repaint of the screen (default "
+	    "true; false: the live output only, for a client whose output "
+	    "is no terminal)"),
 	F_ROWS,
 	F_COLS,
 	F_END

@@ -158,6 +158,8 @@ struct cli_ctx {
 	struct cli_book		 book;
 	struct ovl_identity	 id;
 	int			 loop_ready;
+	uv_poll_t		 out;		/* stdout's watch */
+	int			 out_on;
 };
 
 /*
@@ -345,6 +347,21 @@ int	 cli_ask_line(const char *prompt, char **line) WARN_UNUSED_RESULT;
 /* Prints "WARNING! warning" and asks [y/N] as docker does; 1 for yes. */
 int	 cli_confirm(const char *warning);
 
+/* out-watch.c */
+
+/*
+ * Watches stdout on x's loop (a pipe; not a file or a terminal): once its
+ * reader has gone the loop stops and cli_out_lost() is 1; the command
+ * ends its streams and main() dies of SIGPIPE. 0 or a negative errno.
+ */
+int	 cli_out_watch(struct cli_ctx *x);
+/* Stops watching stdout (cli_ctx_close does it). */
+void	 cli_out_unwatch(struct cli_ctx *x);
+/* 1 once stdout's reader has gone. */
+int	 cli_out_lost(void);
+/* Dies of SIGPIPE (after flushing), as a filter whose reader left. */
+void	 cli_out_die(void) __attribute__((noreturn));
+
 /* cmd-config.c */
 
 /* A setting of config.json in dir: 0 with *value (malloc'd; NULL: unset). */
@@ -388,6 +405,8 @@ struct cli_term_opts {
 	const json_t	*params;	/* the method's params; borrowed */
 	const char	*attach_id;	/* attach to this session instead */
 	int		 read_only;	/* attach without input */
+	int		 need_tty;	/* refuse a stdin that is no terminal */
+	int		 no_input;	/* stdin not attached (exec -t) */
 	int		 reconnect;	/* reattach after a dropped link */
 	int		 escape_set;	/* 0: '~' when stdin is a terminal */
 	int		 escape;	/* else this, or CLI_ESC_NONE */

@@ -273,6 +273,7 @@ int
 main(int argc, char **argv)
 {
 	const struct cli_cmd	*cmd;
+	int			 rc;
 
 	/* A node that goes away mid-write is an error to report, not death. */
 	signal(SIGPIPE, SIG_IGN);
@@ -293,5 +294,8 @@ main(int argc, char **argv)
 	cmd = cmd_find(argv[1]);
 	if (cmd == NULL)
 		return (CLI_EXIT_USAGE);
-	return (cmd->main(cmd, argc - 1, argv + 1));
+	rc = cmd->main(cmd, argc - 1, argv + 1);
+	if (cli_out_lost())
+		cli_out_die();	/* stdout's reader left: as docker's CLI */
+	return (rc);
 }
