@@ -150,8 +150,8 @@ open_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 }
 
 /* Finds the docker CLI on PATH: a new string, or NULL. */
-static char *
-find_docker_cli(void)
+char *
+cmd_docker_cli(void)
 {
 	const char	*path = getenv("PATH"), *p, *end;
 	char		*cand;
@@ -173,8 +173,8 @@ find_docker_cli(void)
 
 /* The environment of the docker CLI: the node's, with TERM and the
  * node's Docker endpoint. */
-static int
-docker_env(struct node *n, char ***out)
+int
+cmd_docker_env(struct node *n, char ***out)
 {
 	char	**e, buf[4096];
 	int	  term = 0, host = 0;
@@ -212,7 +212,7 @@ open_docker(struct cmd_req *r)
 	size_t			 i;
 	int			 err;
 
-	cli = find_docker_cli();
+	cli = cmd_docker_cli();
 	if (cli == NULL)
 		return (cmd_fail(r, PROTO_E_NO_CLI, "this host has no docker "
 		    "CLI on pierd's PATH (%s); install the docker client "
@@ -223,7 +223,7 @@ open_docker(struct cmd_req *r)
 		    json_array_get(args, i)));
 	free(cli);
 	if (err == 0)
-		err = docker_env(n, &env);
+		err = cmd_docker_env(n, &env);
 	if (err == 0)
 		err = node_session_new(n, NODE_SESSION_DOCKER, "docker", &ns);
 	if (err != 0) {

@@ -235,6 +235,16 @@ static const struct proto_field exec_run_params[] = {
 	F_END
 };
 
+static const struct proto_field docker_run_params[] = {
+	F_CHANNEL,
+	{ .name = "cmd", .type = PROTO_T_STRINGS, .flags = PROTO_REQUIRED,
+	  .min = 1, .max = 1024, .max_len = 65536,
+	  .doc = "the docker CLI's arguments (an argv, no shell)" },
+	F_BOOL("stdin", "pass input: the client's STDIN frames, then its "
+	    "FIN closes the CLI's stdin (else /dev/null)"),
+	F_END
+};
+
 static const struct proto_field image_id_params[] = {
 	F_ID("image reference, id or unique id prefix"),
 	F_END
@@ -456,6 +466,11 @@ const struct proto_method proto_methods[] = {
 	  .params = container_update_params,
 	  .summary = "change a container's limits and restart policy in place",
 	  .result = "{id, warnings: [string]}" },
+	{ .name = "docker.run", .role = ADMIN, .flags = RW | ST,
+	  .params = docker_run_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "run the host's docker CLI with pipes, no terminal",
+	  .result = "{pid} once started; the channel carries STDOUT and "
+	  "STDERR frames, then EXIT with the CLI's exit code" },
 	{ .name = "events.subscribe", .role = VIEWER, .flags = RO | DK | ST,
 	  .params = events_subscribe_params, .stream = PROTO_STREAM_EVENTS,
 	  .summary = "stream the engine's events",

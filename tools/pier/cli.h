@@ -375,6 +375,16 @@ extern const struct cli_cmd cli_cmd_image_prune;
 /* `pier volume prune`, run by `pier volume`. */
 extern const struct cli_cmd cli_cmd_volume_prune;
 
+/* cmd-exec.c */
+
+/*
+ * Runs an output-stream method (exec.run, docker.run) on node: STDOUT and
+ * STDERR to pier's own, stdin along when params.stdin is true (its end a
+ * FIN); returns the command's exit code, or CLI_EXIT_FAIL with a message.
+ */
+int	 cli_exec_stream(const struct cli_cmd *self, struct cli_ctx *x,
+	    const char *node, const char *method, json_t *params);
+
 /* cmd-pull.c */
 
 /*

@@ -247,10 +247,13 @@ xr_reply(struct cli_rpc *r, const json_t *result,
 		xr_fail(arg, e->message != NULL ? e->message : "failed");
 }
 
-/* Runs exec.run and returns the command's exit code. */
-static int
-exec_run(const struct cli_cmd *self, struct cli_ctx *x, const char *node,
-    json_t *params)
+/*
+ * Runs an output-stream method (exec.run, docker.run) and returns the
+ * command's exit code; with params.stdin true, stdin goes along.
+ */
+int
+cli_exec_stream(const struct cli_cmd *self, struct cli_ctx *x,
+    const char *node, const char *method, json_t *params)
 {
 	struct cli_rpc	*r = NULL;
 	struct xrun	 xr;
@@ -277,12 +280,14 @@ exec_run(const struct cli_cmd *self, struct cli_ctx *x, const char *node,
 	}
 	json_incref(params);
 	if (cli_rpc_stream_open(r, &xr_cbs, &xr, params, &xr.ch) != 0 ||
-	    cli_rpc_call_async(r, "exec.run", params, 0, xr_reply, &xr) != 0)
+	    cli_rpc_call_async(r, method, params, 0, xr_reply, &xr) != 0)
 		xr_fail(&xr, "cannot send the request");
 	else {
 		xr_in_start(&xr);
 		uv_run(&x->loop, UV_RUN_DEFAULT);
 	}
+	if (cli_out_lost())
+		xr.done = 1;	/* stdout's reader left: quietly */
 	if (xr.ch != NULL) {
 		ovl_chan_set_data(xr.ch, NULL);
 		ovl_chan_reset(xr.ch);
@@ -387,7 +392,7 @@ exec_main(const struct cli_cmd *self, int argc, char **argv)
 		    json_string(tg.container));
 		if (interactive)
 			(void)json_object_set_new(params, "stdin", json_true());
-		rc = exec_run(self, &x, tg.node, params);
+		rc = cli_exec_stream(self, &x, tg.node, "exec.run", params);
 		goto out;
 	}
 	(void)json_object_set_new(params, "container",
