@@ -26,6 +26,8 @@
 
 #define XRUN_FRAME_MAX	16384	/* payload bytes per frame */
 #define XRUN_RETRY_MS	2	/* input retry while the queue is full */
+#define XRUN_PID_MS	50	/* exec inspect again for a late Pid */
+#define XRUN_PID_TRIES	40
 
 /* One exec.run in flight. */
 struct xrun {
@@ -47,6 +49,7 @@ struct xrun {
 	unsigned		 stdin_on:1;
 	unsigned		 in_eof:1;	/* the client's FIN came */
 	unsigned		 retry_on:1;	/* retry made, not closed */
+	unsigned		 pid_tries;	/* inspects that had no Pid */
 	unsigned		 freeing:1;
 };
 
@@ -358,7 +361,28 @@ xr_chan_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
 	(void)uv_timer_start(&xr->retry, xr_in_retry, XRUN_RETRY_MS, 0);
 }
 
-/* The left command's process is known: end it, then the connection. */
+static void	xr_abandoned(struct dk_req *, int, json_t *, void *);
+
+/* A moment later: the left command's Pid again. */
+static void
+xr_reinspect(uv_timer_t *t)
+{
+	struct xrun	*xr = t->data;
+
+	if (xr->h != NULL && dk_exec_inspect(xr->dk, xr->exec_id,
+	    xr_abandoned, xr, &xr->req) == 0)
+		return;
+	xr->req = NULL;
+	if (xr->h != NULL)
+		dk_hijack_cancel(xr->h);
+	xr_maybe_free(xr);
+}
+
+/*
+ * The left command's process is known: end it, then the connection. An
+ * exec that streams output may still show Pid 0 (the engine records it
+ * after the start): ask again, up to XRUN_PID_TRIES times.
+ */
 static void
 xr_abandoned(struct dk_req *req, int status, json_t *result, void *arg)
 {
@@ -369,6 +393,13 @@ xr_abandoned(struct dk_req *req, int status, json_t *result, void *arg)
 	xr->req = NULL;
 	pid = json_object_get(result, "Pid");
 	p = json_is_integer(pid) ? json_integer_value(pid) : 0;
+	if (status == 0 && json_is_true(json_object_get(result, "Running")) &&
+	    p == 0 && xr->h != NULL && xr->retry_on &&
+	    xr->pid_tries++ < XRUN_PID_TRIES) {
+		json_decref(result);	/* started, its Pid not yet known */
+		(void)uv_timer_start(&xr->retry, xr_reinspect, XRUN_PID_MS, 0);
+		return;
+	}
 	if (status == 0 && json_is_true(json_object_get(result, "Running")) &&
 	    p > 1 && p < INT32_MAX)
 		(void)term_exec_reap(dk_client_loop(xr->dk), xr->container,
@@ -386,6 +417,8 @@ xr_chan_close(struct ovl_chan *ch, int status, void *arg)
 	struct xrun	*xr = arg;
 
 	xr->ch = NULL;
+	if (xr->retry_on)
+		uv_timer_stop(&xr->retry);	/* no input is due now */
 	if (xr->req != NULL)
 		dk_req_cancel(xr->req);	/* the last inspect: it frees */
 	else if (xr->h != NULL && xr->exec_id != NULL) {
@@ -501,8 +534,7 @@ xr_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 		(void)cmd_fail_docker(r, NULL, err);
 		return;
 	}
-	if (xr->stdin_on && uv_timer_init(dk_client_loop(dk), &xr->retry) ==
-	    0) {
+	if (uv_timer_init(dk_client_loop(dk), &xr->retry) == 0) {
 		xr->retry.data = xr;
 		xr->retry_on = 1;
 	}
