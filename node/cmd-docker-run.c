@@ -33,7 +33,7 @@ struct drun {
 	uv_timer_t		 kill;
 	uv_shutdown_t		 shut;
 	struct proto_fdec	 fdec;
-	char			*held;	/* framed output the channel did not take */
+	char			*held;	/* framed output not yet sent */
 	size_t			 held_len;
 	int64_t			 status;	/* exit code, once exited */
 	int			 exited;
@@ -109,23 +109,24 @@ dr_output(struct drun *dr, enum proto_frame type, const char *buf,
 		n = len > DRUN_FRAME_MAX ? DRUN_FRAME_MAX : len;
 		proto_frame_hdr(frame, type, (uint32_t)n);
 		memcpy(frame + PROTO_FRAME_HDR, buf, n);
+		n += PROTO_FRAME_HDR;	/* the whole frame */
 		if (err == 0) {
 			dr->writing++;
-			err = ovl_chan_write(dr->ch, frame, PROTO_FRAME_HDR + n);
+			err = ovl_chan_write(dr->ch, frame, n);
 			dr->writing--;
 		}
 		if (err != 0) {
-			p = realloc(dr->held, dr->held_len + PROTO_FRAME_HDR + n);
+			p = realloc(dr->held, dr->held_len + n);
 			if (p == NULL) {
 				ovl_chan_reset(dr->ch);
 				return;
 			}
-			memcpy(p + dr->held_len, frame, PROTO_FRAME_HDR + n);
+			memcpy(p + dr->held_len, frame, n);
 			dr->held = p;
-			dr->held_len += PROTO_FRAME_HDR + n;
+			dr->held_len += n;
 		}
-		buf += n;
-		len -= n;
+		buf += n - PROTO_FRAME_HDR;
+		len -= n - PROTO_FRAME_HDR;
 	}
 	if (dr->held_len > 0 && dr->reading) {
 		dr->reading = 0;

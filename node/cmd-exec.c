@@ -43,7 +43,7 @@ struct xrun {
 	int			 ended;	/* the hijack is over */
 	int			 writing; /* inside ovl_chan_write */
 	struct proto_fdec	 fdec;	/* the client's frames */
-	uv_timer_t		 retry;	/* input retry while the queue is full */
+	uv_timer_t		 retry;	/* input retry; a late Pid */
 	char			*in;	/* input the engine did not take yet */
 	size_t			 in_len;
 	unsigned		 stdin_on:1;

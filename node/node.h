@@ -606,7 +606,7 @@ enum cmd_retval cmd_session_list(struct cmd_req *r);
 enum cmd_retval cmd_session_kill(struct cmd_req *r);
 /* session.resize (cmd-session.c). */
 enum cmd_retval cmd_session_resize(struct cmd_req *r);
-/* The docker CLI on pierd's PATH, a new string; NULL if none (cmd-session.c). */
+/* The docker CLI on PATH, a new string, or NULL (cmd-session.c). */
 char	*cmd_docker_cli(void);
 /* The docker CLI's environment: pierd's, TERM, the engine (cmd-session.c). */
 int	 cmd_docker_env(struct node *n, char ***out) WARN_UNUSED_RESULT;

@@ -598,7 +598,7 @@ term_session_paused(const struct term_session *s)
 	return (s->paused);
 }
 
-/* Attaches a viewer: repaint first (unless NO_REPAINT), then the live stream. */
+/* Attaches a viewer: a repaint (unless NO_REPAINT), then the live stream. */
 int
 term_viewer_attach(struct term_session *s, const struct term_viewer_ops
     *ops, void *arg, int flags, int rows, int cols, struct term_viewer **out)
