@@ -11,6 +11,7 @@
  * there is not a closed reader).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,18 +38,29 @@ out_event(uv_poll_t *p, int status, int events)
 	uv_stop(&x->loop);
 }
 
-/* Watches stdout on x's loop; 0, or a negative errno when it cannot. */
+/*
+ * Watches stdout on x's loop; 0, or a negative errno when it cannot.
+ * uv_poll_init makes the descriptor non-blocking, which stdio's writes
+ * (and whoever shares the pipe) do not expect: its flags are put back,
+ * as polling needs no more.
+ */
 int
 cli_out_watch(struct cli_ctx *x)
 {
+	int	fl, err;
+
 	if (x->out_on)
 		return (0);
-	if (uv_poll_init(&x->loop, &x->out, 1) != 0)
-		return (-ENOTSUP);	/* a regular file */
+	if (isatty(1))
+		return (-ENOTSUP);	/* a terminal: hang-ups come as SIGHUP */
+	fl = fcntl(1, F_GETFL);
+	err = uv_poll_init(&x->loop, &x->out, 1);
+	if (fl >= 0)
+		(void)fcntl(1, F_SETFL, fl);
+	if (err != 0)
+		return (-ENOTSUP);	/* a regular file, /dev/null */
 	x->out.data = x;
 	x->out_on = 1;
-	if (isatty(1))
-		return (0);	/* a terminal: hang-ups come as SIGHUP */
 	return (uv_poll_start(&x->out, UV_DISCONNECT, out_event));
 }
 
