@@ -6,8 +6,11 @@
  *
  * When stdin or stdout is not a terminal (a script, a pipe), it runs
  * with pipes instead (docker.run), as `ssh host cmd` does without -t:
- * stdout and stderr apart, stdin passed along, the exit code kept, so
- * `pier docker prod -- ps -q | wc -l` counts what `docker ps -q` prints.
+ * stdout and stderr apart, the exit code kept, so `pier docker prod --
+ * ps -q | wc -l` counts what `docker ps -q` prints. A stdin that is not
+ * a terminal is passed along (`tar c . | pier docker prod -- cp -
+ * C:/srv`); a terminal's is not, so `pier docker prod -- logs -f C |
+ * less` leaves the keys to less.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +37,9 @@ const struct cli_cmd cli_cmd_docker = {
 	    "survives a dropped connection. Escapes after a newline: ~.\n"
 	    "detaches (pier attach returns), ~? lists them. When stdin or\n"
 	    "stdout is not a terminal it runs with pipes instead, as ssh\n"
-	    "without -t: stdout and stderr apart, stdin passed along, its\n"
-	    "exit code pier's. Needs a key with the admin role.\n",
+	    "without -t: stdout and stderr apart, its exit code pier's, and\n"
+	    "stdin passed along unless it is a terminal. Needs a key with\n"
+	    "the admin role.\n",
 };
 
 /* `pier docker`. */
@@ -91,7 +95,8 @@ docker_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	if (!isatty(0) || !isatty(1)) {
 		(void)json_object_del(params, "kind");
-		(void)json_object_set_new(params, "stdin", json_true());
+		(void)json_object_set_new(params, "stdin",
+		    json_boolean(!isatty(0)));
 		rc = cli_exec_stream(self, &x, node, "docker.run", params);
 		goto out;
 	}
