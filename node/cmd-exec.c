@@ -46,10 +46,10 @@ struct xrun {
 	uv_timer_t		 retry;	/* input retry; a late Pid */
 	char			*in;	/* input the engine did not take yet */
 	size_t			 in_len;
+	unsigned		 pid_tries;	/* inspects that had no Pid */
 	unsigned		 stdin_on:1;
 	unsigned		 in_eof:1;	/* the client's FIN came */
 	unsigned		 retry_on:1;	/* retry made, not closed */
-	unsigned		 pid_tries;	/* inspects that had no Pid */
 	unsigned		 freeing:1;
 };
 
