@@ -591,9 +591,9 @@ void	 node_session_set_cmd(struct node_session *ns, char *const *argv);
 /* The term_session options every session uses (end_cb included). */
 void	 node_session_opts(struct node_session *ns,
 	    struct term_session_opts *o, int rows, int cols);
-/* Attaches an overlay channel as a viewer; 0 or -errno. */
+/* Attaches an overlay channel as a viewer (TERM_VIEWER_ flags). */
 int	 node_session_attach(struct node_session *ns, struct ovl_chan *ch,
-	    int read_only, int rows, int cols) WARN_UNUSED_RESULT;
+	    int flags, int rows, int cols) WARN_UNUSED_RESULT;
 /* Finds a session by id or unique id prefix; NULL if none. */
 struct node_session *node_session_find(struct node *n, const char *id);
 /* Ends a session and its process, telling its viewers. */
@@ -618,8 +618,14 @@ enum cmd_retval cmd_session_list(struct cmd_req *r);
 enum cmd_retval cmd_session_kill(struct cmd_req *r);
 /* session.resize (cmd-session.c). */
 enum cmd_retval cmd_session_resize(struct cmd_req *r);
+/* The docker CLI on PATH, a new string, or NULL (cmd-session.c). */
+char	*cmd_docker_cli(void);
+/* The docker CLI's environment: pierd's, TERM, the engine (cmd-session.c). */
+int	 cmd_docker_env(struct node *n, char ***out) WARN_UNUSED_RESULT;
 /* exec.run (cmd-exec.c). */
 enum cmd_retval cmd_exec_run(struct cmd_req *r);
+/* docker.run (cmd-docker-run.c). */
+enum cmd_retval cmd_docker_run(struct cmd_req *r);
 
 /* node.c */
 

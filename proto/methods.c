@@ -234,6 +234,18 @@ static const struct proto_field exec_run_params[] = {
 	F_USER,
 	F_WORKDIR,
 	F_ENV,
+	F_BOOL("stdin", "attach the command's stdin: the client's STDIN "
+	    "frames, then its FIN closes it (docker exec -i)"),
+	F_END
+};
+
+static const struct proto_field docker_run_params[] = {
+	F_CHANNEL,
+	{ .name = "cmd", .type = PROTO_T_STRINGS, .flags = PROTO_REQUIRED,
+	  .min = 1, .max = 1024, .max_len = 65536,
+	  .doc = "the docker CLI's arguments (an argv, no shell)" },
+	F_BOOL("stdin", "pass input: the client's STDIN frames, then its "
+	    "FIN closes the CLI's stdin (else /dev/null)"),
 	F_END
 };
 
@@ -301,6 +313,9 @@ static const struct proto_field session_attach_params[] = {
 	F_ID("session id"),
 	F_CHANNEL,
 	F_BOOL("read_only", "watch without sending input"),
+	F_BOOL("repaint", "start with a repaint of the screen (default "
+	    "true; false: the live output only, for a client whose output "
+	    "is no terminal)"),
 	F_ROWS,
 	F_COLS,
 	F_END
@@ -455,6 +470,11 @@ const struct proto_method proto_methods[] = {
 	  .params = container_update_params,
 	  .summary = "change a container's limits and restart policy in place",
 	  .result = "{id, warnings: [string]}" },
+	{ .name = "docker.run", .role = ADMIN, .flags = RW | ST,
+	  .params = docker_run_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "run the host's docker CLI with pipes, no terminal",
+	  .result = "{pid} once started; the channel carries STDOUT and "
+	  "STDERR frames, then EXIT with the CLI's exit code" },
 	{ .name = "events.subscribe", .role = VIEWER, .flags = RO | DK | ST,
 	  .params = events_subscribe_params, .stream = PROTO_STREAM_EVENTS,
 	  .summary = "stream the engine's events",

@@ -3,10 +3,19 @@
  * its host's docker CLI with ARGS (an argv, never through a shell) under
  * a PTY of its own, as a session: `pier docker prod -- compose ps`,
  * `pier docker prod -- run --rm -it IMAGE sh`. Admin only.
+ *
+ * When stdin or stdout is not a terminal (a script, a pipe), it runs
+ * with pipes instead (docker.run), as `ssh host cmd` does without -t:
+ * stdout and stderr apart, the exit code kept, so `pier docker prod --
+ * ps -q | wc -l` counts what `docker ps -q` prints. A stdin that is not
+ * a terminal is passed along (`tar c . | pier docker prod -- cp -
+ * C:/srv`); a terminal's is not, so `pier docker prod -- logs -f C |
+ * less` leaves the keys to less.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli-out.h"
@@ -26,7 +35,10 @@ const struct cli_cmd cli_cmd_docker = {
 	    "\n"
 	    "The CLI runs on the node's host under a PTY, as a session that\n"
 	    "survives a dropped connection. Escapes after a newline: ~.\n"
-	    "detaches (pier attach returns), ~? lists them. Needs a key with\n"
+	    "detaches (pier attach returns), ~? lists them. When stdin or\n"
+	    "stdout is not a terminal it runs with pipes instead, as ssh\n"
+	    "without -t: stdout and stderr apart, its exit code pier's, and\n"
+	    "stdin passed along unless it is a terminal. Needs a key with\n"
 	    "the admin role.\n",
 };
 
@@ -74,6 +86,13 @@ docker_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	if (cli_target_node(&x.book, node, &cause) == NULL) {
 		rc = cli_error(self, "%s", cause != NULL ? cause : "no node");
+		goto out;
+	}
+	if (!isatty(0) || !isatty(1)) {
+		(void)json_object_del(params, "kind");
+		(void)json_object_set_new(params, "stdin",
+		    json_boolean(!isatty(0)));
+		rc = cli_exec_stream(self, &x, node, "docker.run", params);
 		goto out;
 	}
 	memset(&o, 0, sizeof(o));

@@ -344,6 +344,7 @@ events_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	if (er.n == 0)
 		(void)cli_error(self, "no node joined yet (see pier join)");
+	(void)cli_out_watch(&x);	/* `| head` ends it */
 	sig_ok = uv_signal_init(&x.loop, &er.sigint) == 0;
 	if (sig_ok)
 		(void)uv_signal_start(&er.sigint, ev_sigint, SIGINT);

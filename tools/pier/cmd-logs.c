@@ -170,6 +170,7 @@ logs_run(const struct cli_cmd *self, struct cli_ctx *x, const char *node,
 		return (rc);
 	}
 	cli_rpc_on_lost(r, lr_lost, &lr);
+	(void)cli_out_watch(x);	/* `| head` ends it */
 	lr.sig_ok = uv_signal_init(&x->loop, &lr.sigint) == 0;
 	if (!lr.sig_ok || uv_signal_start(&lr.sigint, lr_sigint, SIGINT) != 0)
 		lr_done(&lr, "cannot watch for Ctrl-C");
@@ -182,6 +183,8 @@ logs_run(const struct cli_cmd *self, struct cli_ctx *x, const char *node,
 		lr_done(&lr, "cannot send the request");
 	if (!lr.done)
 		uv_run(&x->loop, UV_RUN_DEFAULT);
+	if (cli_out_lost())
+		lr_done(&lr, NULL);	/* stdout's reader left: quietly */
 	if (lr.ch != NULL) {
 		ovl_chan_set_data(lr.ch, NULL);
 		ovl_chan_reset(lr.ch);

@@ -189,6 +189,7 @@ pull_main(const struct cli_cmd *self, int argc, char **argv)
 		goto out;
 	}
 	cli_rpc_on_lost(r, pr_lost, &pr);
+	(void)cli_out_watch(&x);	/* `| head` ends it */
 	params = json_pack("{s:s}", "image", image);
 	if (params == NULL || cli_rpc_stream_open(r, &pr_cbs, &pr, params,
 	    &pr.ch) != 0) {
@@ -208,7 +209,7 @@ pull_main(const struct cli_cmd *self, int argc, char **argv)
 		if (pr.quiet)
 			printf("%s\n", image);
 		rc = CLI_EXIT_OK;
-	} else
+	} else if (!cli_out_lost())
 		rc = cli_error(self, "%s: %s", cli_rpc_node(r), pr.err !=
 		    NULL ? pr.err : "failed");
 	cli_rpc_close(r);

@@ -122,6 +122,7 @@ shell_main(const struct cli_cmd *self, int argc, char **argv)
 	o.method = "session.open";
 	o.params = params;
 	o.reconnect = 1;
+	o.need_tty = 1;
 	o.escape_set = esc_set;
 	o.escape = esc;
 	rc = cli_term_run(self, &x, &o);

@@ -450,6 +450,7 @@ stats_main(const struct cli_cmd *self, int argc, char **argv)
 	for (i = 0; rc == 0 && i < sr.n; i++)
 		st_start(&sr, &sr.nodes[i]);
 	sr.started = uv_now(&x.loop);
+	(void)cli_out_watch(&x);	/* `| head` ends it */
 	if (rc == 0 && uv_timer_init(&x.loop, &sr.tick) == 0) {
 		handles |= 1;
 		(void)uv_timer_start(&sr.tick, st_tick, STATS_REDRAW_MS,

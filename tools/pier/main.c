@@ -293,6 +293,7 @@ main(int argc, char **argv)
 {
 	static char		 prog[CLI_NAME_MAX + 8];
 	const struct cli_cmd	*cmd;
+	int			 rc;
 
 	/* A node that goes away mid-write is an error to report, not death. */
 	signal(SIGPIPE, SIG_IGN);
@@ -316,5 +317,8 @@ main(int argc, char **argv)
 	/* getopt's own complaints then begin "pier NAME:" as ours do. */
 	snprintf(prog, sizeof(prog), "pier %s", cmd->name);
 	argv[1] = prog;
-	return (cmd->main(cmd, argc - 1, argv + 1));
+	rc = cmd->main(cmd, argc - 1, argv + 1);
+	if (cli_out_lost())
+		cli_out_die();	/* stdout's reader left: as docker's CLI */
+	return (rc);
 }
