@@ -274,10 +274,16 @@ req_end(struct cmd_req *r, json_t *msg, int code, const char *text)
 		conn_send(r->conn, msg);
 	else
 		json_decref(msg);
-	if ((r->method->flags & PROTO_MUTATING) || code == PROTO_E_FORBIDDEN)
+	if (((r->method->flags & PROTO_MUTATING) && !(r->audit_later &&
+	    code == 0)) || code == PROTO_E_FORBIDDEN)
 		audit(r->node, r->client, r->client_name, r->key, r->role,
 		    r->method->name, r->target, outcome_of(r, code), code,
 		    text);
+	if (code != 0 && r->audit_later) {
+		/* Audited above after all: nothing waits any more. */
+		r->audit_later = 0;
+		cmd_req_unref(r);
+	}
 	ch = r->chan;
 	r->chan = NULL;
 	if (ch != NULL) {
@@ -287,6 +293,31 @@ req_end(struct cmd_req *r, json_t *msg, int code, const char *text)
 	}
 	req_unlink(r);
 	r->node->nserved++;
+	cmd_req_unref(r);
+}
+
+/* Defers the audit of a request to cmd_audit_end; r with a reference. */
+struct cmd_req *
+cmd_audit_later(struct cmd_req *r)
+{
+	if (r->ended || r->audit_later)
+		return (NULL);
+	r->audit_later = 1;
+	cmd_req_ref(r);
+	return (r);
+}
+
+/* Writes the deferred audit line with the call's real outcome. */
+void
+cmd_audit_end(struct cmd_req *r, int code, const char *msg)
+{
+	if (r == NULL || !r->audit_later)
+		return;
+	r->audit_later = 0;
+	if (r->method->flags & PROTO_MUTATING)
+		audit(r->node, r->client, r->client_name, r->key, r->role,
+		    r->method->name, r->target, code == PROTO_E_CANCELLED ?
+		    "cancelled" : outcome_of(r, code), code, msg);
 	cmd_req_unref(r);
 }
 

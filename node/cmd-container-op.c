@@ -275,5 +275,11 @@ cmd_container_update(struct cmd_req *r)
 	    json_object_get(r->params, "restart") == NULL)
 		return (cmd_fail(r, PROTO_E_PARAMS, "params: give at least one "
 		    "of cpus, memory and restart"));
+	/* The engine would take 0 as "unchanged" and answer success. */
+	if (json_object_get(r->params, "cpus") != NULL &&
+	    proto_param_num(r->params, "cpus", -1) <= 0)
+		return (cmd_fail(r, PROTO_E_PARAMS, "params.cpus: expected "
+		    "more than 0; the engine cannot lift a CPU limit in place "
+		    "(container.duplicate with cpus 0 can)"));
 	return (op_begin(r, OP_UPDATE));
 }

@@ -10,6 +10,12 @@
  * looks up the exec's process and ends it and what it started (SIGTERM,
  * then SIGKILL, term-reap.c), where `docker exec` would leave it
  * running; then it drops the connection to the engine.
+ *
+ * With stdin (docker exec -i), the client's STDIN frames go to the
+ * command's stdin and the client's FIN closes it, as the CLI's half-close
+ * of the engine's connection does; input the engine's queue cannot take
+ * yet is held with the channel paused, so a fast writer is held by
+ * credit. Without stdin, the client's FIN stops the command as a close.
  */
 #include <errno.h>
 #include <signal.h>
@@ -19,6 +25,9 @@
 #include "node.h"
 
 #define XRUN_FRAME_MAX	16384	/* payload bytes per frame */
+#define XRUN_RETRY_MS	2	/* input retry while the queue is full */
+#define XRUN_PID_MS	50	/* exec inspect again for a late Pid */
+#define XRUN_PID_TRIES	40
 
 /* One exec.run in flight. */
 struct xrun {
@@ -33,19 +42,47 @@ struct xrun {
 	size_t			 held_len;
 	int			 ended;	/* the hijack is over */
 	int			 writing; /* inside ovl_chan_write */
+	struct proto_fdec	 fdec;	/* the client's frames */
+	uv_timer_t		 retry;	/* input retry; a late Pid */
+	char			*in;	/* input the engine did not take yet */
+	size_t			 in_len;
+	unsigned		 pid_tries;	/* inspects that had no Pid */
+	unsigned		 stdin_on:1;
+	unsigned		 in_eof:1;	/* the client's FIN came */
+	unsigned		 retry_on:1;	/* retry made, not closed */
+	unsigned		 freeing:1;
 };
+
+/* Frees the run. */
+static void
+xr_free(struct xrun *xr)
+{
+	free(xr->container);
+	free(xr->exec_id);
+	free(xr->held);
+	free(xr->in);
+	free(xr);
+}
+
+/* The retry timer closed: the last of the run. */
+static void
+xr_retry_closed(uv_handle_t *t)
+{
+	xr_free(t->data);
+}
 
 /* Frees the run once nothing of it is in flight. */
 static void
 xr_maybe_free(struct xrun *xr)
 {
 	if (xr->ch != NULL || xr->h != NULL || xr->req != NULL ||
-	    xr->r != NULL)
+	    xr->r != NULL || xr->freeing)
 		return;
-	free(xr->container);
-	free(xr->exec_id);
-	free(xr->held);
-	free(xr);
+	xr->freeing = 1;
+	if (xr->retry_on)
+		uv_close((uv_handle_t *)&xr->retry, xr_retry_closed);
+	else
+		xr_free(xr);
 }
 
 /* Writes output as frames; returns the bytes the channel took. */
@@ -235,13 +272,117 @@ xr_drain(struct ovl_chan *ch, void *arg)
 		xr_conclude(xr);
 }
 
-/* The client sends nothing on an output channel. */
+/* Gives held input to the engine (then EOF after a FIN): 1 if some is left. */
+static int
+xr_in_give(struct xrun *xr)
+{
+	size_t	n = 0, len;
+	int	err;
+
+	while (n < xr->in_len) {
+		len = xr->in_len - n;
+		if (len > XRUN_FRAME_MAX)
+			len = XRUN_FRAME_MAX;
+		err = xr->h != NULL ? dk_hijack_write(xr->h, xr->in + n,
+		    len) : -EPIPE;
+		if (err == -ENOBUFS)
+			break;
+		n += len;	/* taken, or stdin is gone: dropped */
+	}
+	memmove(xr->in, xr->in + n, xr->in_len - n);
+	xr->in_len -= n;
+	if (xr->in_len > 0)
+		return (1);
+	if (xr->in_eof && xr->h != NULL)
+		dk_hijack_close_write(xr->h);
+	return (0);
+}
+
+/* The retry time is up: the held input again, then the channel. */
+static void
+xr_in_retry(uv_timer_t *t)
+{
+	struct xrun	*xr = t->data;
+
+	if (xr_in_give(xr))
+		(void)uv_timer_start(&xr->retry, xr_in_retry, XRUN_RETRY_MS,
+		    0);
+	else if (xr->ch != NULL)
+		ovl_chan_resume(xr->ch);
+}
+
+/* One frame from the client: STDIN with stdin on; the rest is ignored. */
+static int
+xr_in_frame(void *arg, enum proto_frame type, const uint8_t *data,
+    size_t len)
+{
+	struct xrun	*xr = arg;
+	char		*p;
+
+	if (type != PROTO_FRAME_STDIN || !xr->stdin_on || xr->in_eof)
+		return (0);
+	p = realloc(xr->in, xr->in_len + len);
+	if (p == NULL)
+		return (-ENOMEM);
+	memcpy(p + xr->in_len, data, len);
+	xr->in = p;
+	xr->in_len += len;
+	return (0);
+}
+
+/* The client's bytes: STDIN frames, then FIN for the end of input. */
 static void
 xr_chan_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
 {
+	struct xrun	*xr = arg;
+	size_t		 before = xr->in_len;
+
+	if (len == 0 && !xr->stdin_on) {
+		ovl_chan_reset(ch);	/* FIN: stop, as a close does */
+		return;
+	}
+	if (len == 0) {
+		xr->in_eof = 1;
+		if (xr->in_len == 0 && xr->h != NULL)
+			dk_hijack_close_write(xr->h);
+		return;
+	}
+	if (proto_fdec_feed(&xr->fdec, buf, len, xr_in_frame, xr) != 0) {
+		ovl_chan_reset(ch);	/* a broken stream */
+		return;
+	}
+	if (before > 0 || xr->in_len == 0 || !xr_in_give(xr))
+		return;		/* a retry is due, or all of it went */
+	if (!xr->retry_on) {
+		ovl_chan_reset(ch);
+		return;
+	}
+	ovl_chan_pause(ch);
+	(void)uv_timer_start(&xr->retry, xr_in_retry, XRUN_RETRY_MS, 0);
 }
 
-/* The left command's process is known: end it, then the connection. */
+static void	xr_abandoned(struct dk_req *, int, json_t *, void *);
+
+/* A moment later: the left command's Pid again. */
+static void
+xr_reinspect(uv_timer_t *t)
+{
+	struct xrun	*xr = t->data;
+
+	if (xr->h != NULL && dk_exec_inspect(xr->dk, xr->exec_id,
+	    xr_abandoned, xr, &xr->req) == 0)
+		return;
+	xr->req = NULL;
+	if (xr->h != NULL)
+		dk_hijack_cancel(xr->h);
+	xr_maybe_free(xr);
+}
+
+/*
+ * The left command's process is known: end it, then the connection. An
+ * exec that streams output may still show Pid 0 (the engine records it
+ * after the start): ask again, up to XRUN_PID_TRIES times.
+ */
 static void
 xr_abandoned(struct dk_req *req, int status, json_t *result, void *arg)
 {
@@ -252,6 +393,13 @@ xr_abandoned(struct dk_req *req, int status, json_t *result, void *arg)
 	xr->req = NULL;
 	pid = json_object_get(result, "Pid");
 	p = json_is_integer(pid) ? json_integer_value(pid) : 0;
+	if (status == 0 && json_is_true(json_object_get(result, "Running")) &&
+	    p == 0 && xr->h != NULL && xr->retry_on &&
+	    xr->pid_tries++ < XRUN_PID_TRIES) {
+		json_decref(result);	/* started, its Pid not yet known */
+		(void)uv_timer_start(&xr->retry, xr_reinspect, XRUN_PID_MS, 0);
+		return;
+	}
 	if (status == 0 && json_is_true(json_object_get(result, "Running")) &&
 	    p > 1 && p < INT32_MAX)
 		(void)term_exec_reap(dk_client_loop(xr->dk), xr->container,
@@ -269,6 +417,8 @@ xr_chan_close(struct ovl_chan *ch, int status, void *arg)
 	struct xrun	*xr = arg;
 
 	xr->ch = NULL;
+	if (xr->retry_on)
+		uv_timer_stop(&xr->retry);	/* no input is due now */
 	if (xr->req != NULL)
 		dk_req_cancel(xr->req);	/* the last inspect: it frees */
 	else if (xr->h != NULL && xr->exec_id != NULL) {
@@ -372,6 +522,9 @@ xr_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 	o.env = (const char *const *)env;
 	o.user = proto_param_str(r->params, "user", NULL);
 	o.working_dir = proto_param_str(r->params, "workdir", NULL);
+	xr->stdin_on = proto_param_bool(r->params, "stdin", 0);
+	o.stdin_on = xr->stdin_on;
+	proto_fdec_init(&xr->fdec);
 	err = dk_exec_create(dk, id, &o, xr_created, xr, &xr->req);
 	node_strv_free(cmd);
 	node_strv_free(env);
@@ -380,6 +533,10 @@ xr_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 		free(xr);
 		(void)cmd_fail_docker(r, NULL, err);
 		return;
+	}
+	if (uv_timer_init(dk_client_loop(dk), &xr->retry) == 0) {
+		xr->retry.data = xr;
+		xr->retry_on = 1;
 	}
 	cmd_req_ref(r);
 	xr->r = r;

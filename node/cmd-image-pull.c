@@ -6,6 +6,8 @@
  * reply comes once the pull started; a pull the engine refuses at once
  * (no registry, unknown image) ends in the error line. The channel's
  * back-pressure pauses the engine's stream (node_lstream, cmd-events.c).
+ * Its audit line is written when the pull ends, with its real outcome
+ * (ok, failed with the engine's reason, or cancelled), not at the reply.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 /* What the pull's end line needs. */
 struct pull {
 	struct node_lstream	*ls;
+	struct cmd_req		*audit;	/* audited at the end, or NULL */
 	char			 image[520];
 };
 
@@ -44,6 +47,7 @@ pull_end(struct dk_stream *s, int status, const char *message, void *arg)
 {
 	struct pull	*p = arg;
 	json_t		*last;	/* owned */
+	int		 code = 0;
 
 	if (status == 0)
 		last = json_pack("{s:{s:s}}", "end", "id", p->image);
@@ -51,6 +55,15 @@ pull_end(struct dk_stream *s, int status, const char *message, void *arg)
 		last = NULL;
 	else
 		last = node_lstream_error(status, message);
+	/* The audit says what became of the pull, not that it started. */
+	if (status == DK_E_CANCELLED)
+		code = PROTO_E_CANCELLED;
+	else if (status != 0)
+		code = (int)json_integer_value(json_object_get(
+		    json_object_get(last, "error"), "code"));
+	cmd_audit_end(p->audit, status != 0 && code == 0 ? PROTO_E_DOCKER :
+	    code, status == 0 ? NULL : message != NULL && message[0] != '\0' ?
+	    message : dk_strerror(status));
 	node_log(&p->ls->n->log, status == 0 ? NODE_LOG_INFO : NODE_LOG_WARN,
 	    "pull of %s: %s", p->image, status == 0 ? "done" : message !=
 	    NULL && message[0] != '\0' ? message : dk_strerror(status));
@@ -104,5 +117,6 @@ cmd_image_pull(struct cmd_req *r)
 		return (cmd_fail_docker(r, NULL, err));
 	}
 	ovl_chan_resume(ch);
+	p->audit = cmd_audit_later(r);
 	return (cmd_reply(r, NULL));
 }

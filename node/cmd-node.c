@@ -1,6 +1,7 @@
 /*
  * node.info: what a client shows in `pier info`: the node's version,
- * protocol version, key fingerprint and uptime, the host's CPUs and
+ * protocol version, key fingerprint and uptime, the caller's access key
+ * and role, the host's CPUs and
  * memory, and from the engine (one GET /info) its version, negotiated
  * API version and the counts of containers and images. When Docker is
  * down the node still answers: docker is null and docker_error says why,
@@ -16,10 +17,11 @@
 
 /* The part of the answer that needs no Docker (a new reference). */
 static json_t *
-info_base(struct node *n)
+info_base(struct cmd_req *r)
 {
-	char	 host[256];
-	json_t	*o;	/* owned */
+	struct node	*n = r->node;
+	char		 host[256];
+	json_t		*o;	/* owned */
 
 	if (gethostname(host, sizeof(host)) != 0)
 		host[0] = '\0';
@@ -34,6 +36,10 @@ info_base(struct node *n)
 	    "cpus", (json_int_t)uv_available_parallelism(),
 	    "memory", (json_int_t)uv_get_total_memory(),
 	    "requests", (json_int_t)n->nserved);
+	/* The caller's own access: what `pier nodes` shows as its role. */
+	if (o != NULL)
+		(void)json_object_set_new(o, "access", json_pack("{s:s, s:s}",
+		    "key", r->key, "role", proto_role_name(r->role)));
 	return (o);
 }
 
@@ -55,7 +61,7 @@ on_info(struct dk_req *req, int status, json_t *info, void *arg)
 	json_t		*o;	/* owned */
 
 	r->data = NULL;
-	o = info_base(r->node);
+	o = info_base(r);
 	if (o == NULL) {
 		json_decref(info);
 		(void)cmd_fail(r, PROTO_E_INTERNAL, "out of memory");
@@ -118,7 +124,7 @@ cmd_node_info(struct cmd_req *r)
 			return (CMD_WAIT);
 		}
 	}
-	o = info_base(n);
+	o = info_base(r);
 	if (o == NULL)
 		return (cmd_fail(r, PROTO_E_INTERNAL, "out of memory"));
 	(void)json_object_set_new(o, "docker", json_null());

@@ -48,7 +48,8 @@ open_attach(struct cmd_req *r, struct node_session *ns)
 		    "before the session started"));
 	}
 	ns->running = 1;
-	err = node_session_attach(ns, ch, 0,
+	/* A brand-new session streams from its first byte: no repaint. */
+	err = node_session_attach(ns, ch, TERM_VIEWER_NO_REPAINT,
 	    (int)proto_param_int(r->params, "rows", SESSION_ROWS),
 	    (int)proto_param_int(r->params, "cols", SESSION_COLS));
 	if (err != 0) {
@@ -149,8 +150,8 @@ open_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 }
 
 /* Finds the docker CLI on PATH: a new string, or NULL. */
-static char *
-find_docker_cli(void)
+char *
+cmd_docker_cli(void)
 {
 	const char	*path = getenv("PATH"), *p, *end;
 	char		*cand;
@@ -172,8 +173,8 @@ find_docker_cli(void)
 
 /* The environment of the docker CLI: the node's, with TERM and the
  * node's Docker endpoint. */
-static int
-docker_env(struct node *n, char ***out)
+int
+cmd_docker_env(struct node *n, char ***out)
 {
 	char	**e, buf[4096];
 	int	  term = 0, host = 0;
@@ -211,7 +212,7 @@ open_docker(struct cmd_req *r)
 	size_t			 i;
 	int			 err;
 
-	cli = find_docker_cli();
+	cli = cmd_docker_cli();
 	if (cli == NULL)
 		return (cmd_fail(r, PROTO_E_NO_CLI, "this host has no docker "
 		    "CLI on pierd's PATH (%s); install the docker client "
@@ -222,7 +223,7 @@ open_docker(struct cmd_req *r)
 		    json_array_get(args, i)));
 	free(cli);
 	if (err == 0)
-		err = docker_env(n, &env);
+		err = cmd_docker_env(n, &env);
 	if (err == 0)
 		err = node_session_new(n, NODE_SESSION_DOCKER, "docker", &ns);
 	if (err != 0) {
@@ -314,7 +315,9 @@ cmd_session_attach(struct cmd_req *r)
 	if (ch == NULL)
 		return (cmd_fail(r, PROTO_E_CHANNEL, "the channel is gone"));
 	ro = proto_param_bool(r->params, "read_only", 0);
-	err = node_session_attach(ns, ch, ro,
+	err = node_session_attach(ns, ch, (ro ? TERM_VIEWER_READONLY : 0) |
+	    (proto_param_bool(r->params, "repaint", 1) ? 0 :
+	    TERM_VIEWER_NO_REPAINT),
 	    (int)proto_param_int(r->params, "rows", SESSION_ROWS),
 	    (int)proto_param_int(r->params, "cols", SESSION_COLS));
 	if (err != 0)

@@ -33,6 +33,7 @@ const struct cmd_entry cmd_table[] = {
 	{ .name = "container.top", .exec = cmd_container_top },
 	{ .name = "container.unpause", .exec = cmd_container_unpause },
 	{ .name = "container.update", .exec = cmd_container_update },
+	{ .name = "docker.run", .exec = cmd_docker_run },
 	{ .name = "events.subscribe", .exec = cmd_events_subscribe },
 	{ .name = "exec.run", .exec = cmd_exec_run },
 	{ .name = "image.inspect", .exec = cmd_image_inspect },

@@ -200,6 +200,7 @@ struct cmd_req {
 	struct ovl_chan			*chan;	/* PROTO_STREAM: the channel */
 	int				 cancelled;
 	int				 ended;
+	int				 audit_later; /* see cmd_audit_later */
 	unsigned			 refs;
 	void				*data;	/* the handler's */
 	void				(*on_cancel)(struct cmd_req *);
@@ -241,6 +242,17 @@ void	 cmd_set_target(struct cmd_req *r, const char *fmt, ...)
  * channel, the dispatcher resets the channel.
  */
 struct ovl_chan *cmd_take_chan(struct cmd_req *r);
+/*
+ * For a call whose outcome comes after its reply (a stream that can
+ * still fail, as a pull): if the reply about to be sent is the request's
+ * first end, its audit line waits for cmd_audit_end; returns r with a
+ * reference for that, else NULL (the request already ended and was
+ * audited).
+ */
+struct cmd_req *cmd_audit_later(struct cmd_req *r);
+/* Writes the audit line kept by cmd_audit_later (code 0: ok, else the
+ * error) and drops its reference. */
+void	 cmd_audit_end(struct cmd_req *r, int code, const char *msg);
 /* Takes a reference on a request (the dispatcher holds one during exec). */
 void	 cmd_req_ref(struct cmd_req *r);
 /* Drops a reference; the last one frees the request. */
@@ -582,9 +594,9 @@ void	 node_session_set_cmd(struct node_session *ns, char *const *argv);
 /* The term_session options every session uses (end_cb included). */
 void	 node_session_opts(struct node_session *ns,
 	    struct term_session_opts *o, int rows, int cols);
-/* Attaches an overlay channel as a viewer; 0 or -errno. */
+/* Attaches an overlay channel as a viewer (TERM_VIEWER_ flags). */
 int	 node_session_attach(struct node_session *ns, struct ovl_chan *ch,
-	    int read_only, int rows, int cols) WARN_UNUSED_RESULT;
+	    int flags, int rows, int cols) WARN_UNUSED_RESULT;
 /* Finds a session by id or unique id prefix; NULL if none. */
 struct node_session *node_session_find(struct node *n, const char *id);
 /* Ends a session and its process, telling its viewers. */
@@ -609,8 +621,14 @@ enum cmd_retval cmd_session_list(struct cmd_req *r);
 enum cmd_retval cmd_session_kill(struct cmd_req *r);
 /* session.resize (cmd-session.c). */
 enum cmd_retval cmd_session_resize(struct cmd_req *r);
+/* The docker CLI on PATH, a new string, or NULL (cmd-session.c). */
+char	*cmd_docker_cli(void);
+/* The docker CLI's environment: pierd's, TERM, the engine (cmd-session.c). */
+int	 cmd_docker_env(struct node *n, char ***out) WARN_UNUSED_RESULT;
 /* exec.run (cmd-exec.c). */
 enum cmd_retval cmd_exec_run(struct cmd_req *r);
+/* docker.run (cmd-docker-run.c). */
+enum cmd_retval cmd_docker_run(struct cmd_req *r);
 
 /* node.c */
 

@@ -318,7 +318,7 @@ view_on_close(struct ovl_chan *ch, int status, void *arg)
 /* Attaches a channel as a viewer; on failure the channel is reset. */
 int
 node_session_attach(struct node_session *ns, struct ovl_chan *ch,
-    int read_only, int rows, int cols)
+    int flags, int rows, int cols)
 {
 	struct node_view	*v;
 	int			 err;
@@ -344,8 +344,8 @@ node_session_attach(struct node_session *ns, struct ovl_chan *ch,
 	ovl_chan_set_data(ch, ns);
 	if (cols < TERM_MIN_COLS)
 		cols = TERM_MIN_COLS;
-	err = term_viewer_attach(ns->ts, &view_ops, v, read_only ?
-	    TERM_VIEWER_READONLY : 0, rows, cols, &v->tv);
+	err = term_viewer_attach(ns->ts, &view_ops, v, flags, rows, cols,
+	    &v->tv);
 	if (err != 0) {
 		v->tv = NULL;
 		ovl_chan_reset(ch);	/* view_on_close frees v */

@@ -598,7 +598,7 @@ term_session_paused(const struct term_session *s)
 	return (s->paused);
 }
 
-/* Attaches a viewer: repaint first, then the live stream. */
+/* Attaches a viewer: a repaint (unless NO_REPAINT), then the live stream. */
 int
 term_viewer_attach(struct term_session *s, const struct term_viewer_ops
     *ops, void *arg, int flags, int rows, int cols, struct term_viewer **out)
@@ -630,7 +630,10 @@ term_viewer_attach(struct term_session *s, const struct term_viewer_ops
 			return (err);
 		}
 	}
-	err = term_screen_snapshot(s->screen,
+	snap = NULL;
+	len = 0;
+	err = (flags & TERM_VIEWER_NO_REPAINT) ? 0 :
+	    term_screen_snapshot(s->screen,
 	    (flags & TERM_VIEWER_SCROLLBACK) ? TERM_SNAP_SCROLLBACK : 0,
 	    &snap, &len);
 	if (err != 0) {

@@ -151,6 +151,7 @@ void term_pty_close(struct term_pty *p, term_pty_close_cb close_cb,
 /* Viewer flags. */
 #define TERM_VIEWER_READONLY	0x1	/* input is refused */
 #define TERM_VIEWER_SCROLLBACK	0x2	/* repaint the scrollback */
+#define TERM_VIEWER_NO_REPAINT	0x4	/* live output only, no repaint */
 
 struct term_session;
 struct term_viewer;

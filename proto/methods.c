@@ -204,8 +204,12 @@ static const struct proto_field container_top_params[] = {
 
 static const struct proto_field container_update_params[] = {
 	F_CONTAINER,
-	F_CPUS,
-	F_MEMORY,
+	/* The engine reads 0 as "unchanged": a limit cannot be lifted. */
+	{ .name = "cpus", .type = PROTO_T_NUMBER, .min = 0, .max = 1024,
+	  .doc = "new CPU limit in CPUs, fractions allowed, more than 0 (the "
+	  "engine cannot lift a limit in place)" },
+	F_INT("memory", 1, 1LL << 50, "new memory limit in bytes (the engine "
+	    "cannot lift a limit in place)"),
 	F_RESTART,
 	F_RETRIES,
 	F_END
@@ -230,6 +234,18 @@ static const struct proto_field exec_run_params[] = {
 	F_USER,
 	F_WORKDIR,
 	F_ENV,
+	F_BOOL("stdin", "attach the command's stdin: the client's STDIN "
+	    "frames, then its FIN closes it (docker exec -i)"),
+	F_END
+};
+
+static const struct proto_field docker_run_params[] = {
+	F_CHANNEL,
+	{ .name = "cmd", .type = PROTO_T_STRINGS, .flags = PROTO_REQUIRED,
+	  .min = 1, .max = 1024, .max_len = 65536,
+	  .doc = "the docker CLI's arguments (an argv, no shell)" },
+	F_BOOL("stdin", "pass input: the client's STDIN frames, then its "
+	    "FIN closes the CLI's stdin (else /dev/null)"),
 	F_END
 };
 
@@ -297,6 +313,9 @@ static const struct proto_field session_attach_params[] = {
 	F_ID("session id"),
 	F_CHANNEL,
 	F_BOOL("read_only", "watch without sending input"),
+	F_BOOL("repaint", "start with a repaint of the screen (default "
+	    "true; false: the live output only, for a client whose output "
+	    "is no terminal)"),
 	F_ROWS,
 	F_COLS,
 	F_END
@@ -451,6 +470,11 @@ const struct proto_method proto_methods[] = {
 	  .params = container_update_params,
 	  .summary = "change a container's limits and restart policy in place",
 	  .result = "{id, name, warnings: [string]}" },
+	{ .name = "docker.run", .role = ADMIN, .flags = RW | ST,
+	  .params = docker_run_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "run the host's docker CLI with pipes, no terminal",
+	  .result = "{pid} once started; the channel carries STDOUT and "
+	  "STDERR frames, then EXIT with the CLI's exit code" },
 	{ .name = "events.subscribe", .role = VIEWER, .flags = RO | DK | ST,
 	  .params = events_subscribe_params, .stream = PROTO_STREAM_EVENTS,
 	  .summary = "stream the engine's events",
@@ -516,7 +540,8 @@ const struct proto_method proto_methods[] = {
 	{ .name = "node.info", .role = VIEWER, .flags = RO,
 	  .params = no_params,
 	  .summary = "the node, its host and its Docker engine",
-	  .result = "{version, proto, key, started, uptime, requests, host: "
+	  .result = "{version, proto, key, started, uptime, requests, access: "
+	  "{key, role} (the caller's access key and its role), host: "
 	  "{name, cpus, memory}, docker: {version, api, os, kernel, name, "
 	  "cpus, memory} or null, containers: {total, running, paused, "
 	  "stopped} or null, images, docker_error (when docker is null)}" },

@@ -75,6 +75,13 @@ jget() {
 di() { docker inspect -f "$1" "$2" 2>&1; }
 # P ARGS...: pier with the client configuration in $cfg.
 P() { PIER_CONFIG_DIR=$cfg "$pier" "$@"; }
+# ontty CMD...: CMD on a terminal of its own (stdin, stdout and stderr a
+# new PTY, as typed at one; shell and exec -it refuse anything else);
+# prints its output and returns its status.
+ontty() {
+	python3 "${PIER_SOURCE_ROOT:-$(dirname "$0")/..}/tests/fixtures/pty-feed.py" \
+		/dev/null '' "$@"
+}
 
 # Terminals: pier under real PTYs, one tmux session per client on the
 # tmux server $sock (the script kills it in cleanup_more).

@@ -553,6 +553,13 @@ test_ports(void)
 	    "{\"host_ip\": \"10.0.0.1\", \"container_port\": 80, "
 	    " \"protocol\": \"tcp\"}");
 	json_decref(p);
+	/* An empty host part, as docker run -p :80 takes it: any port. */
+	ports[0] = ":80/tcp";
+	p = deploy_ok(t, &o);
+	assert_json(json_object_get(p, "ports"), "["
+	    "{\"container_port\": 80, \"protocol\": \"tcp\"},"
+	    "{\"container_port\": 443, \"protocol\": \"tcp\"}]");
+	json_decref(p);
 	o.nports = 1;
 	ports[0] = "70000:80";
 	cause = deploy_err(t, &o, -EINVAL);
@@ -575,7 +582,7 @@ test_ports(void)
 	free(cause);
 	ports[0] = "0:80";
 	free(deploy_err(t, &o, -EINVAL));
-	ports[0] = ":80";
+	ports[0] = "::80";
 	free(deploy_err(t, &o, -EINVAL));
 	ports[0] = "80/";
 	free(deploy_err(t, &o, -EINVAL));
@@ -787,33 +794,70 @@ test_bad_command(void)
 	cli_tpl_file_free(f);
 }
 
-/* Builds a v2 file around one template object. */
-static int
-parse_one(const char *tpl, char **cause)
+/* Parses a v2 file of a good template, tpl and another good one. */
+static struct cli_tpl_file *
+parse_one(const char *tpl)
 {
-	char buf[2048];
+	struct cli_tpl_file *f = NULL;
+	char buf[2048], *cause = NULL;
 
 	snprintf(buf, sizeof buf, "{\"version\": \"2\", \"templates\": "
-	    "[{\"type\": 1, \"title\": \"Fine\", \"image\": \"x\"}, %s]}", tpl);
-	return (parse_str(buf, cause));
+	    "[{\"type\": 1, \"title\": \"Fine\", \"image\": \"x\"}, %s, "
+	    "{\"type\": 1, \"title\": \"After\", \"image\": \"y\"}]}",
+	    tpl);
+	if (cli_tpl_parse(buf, strlen(buf), "bad.json", &f, &cause) != 0)
+		FAIL("template %s: the file failed: %s", tpl, cause);
+	ASSERT_NULL(cause);
+	ASSERT_EQ(f->ntemplates, 3);
+	return (f);
 }
 
-/* Expects one template to be refused with text in the message. */
+/*
+ * Expects the middle template alone to be bad, with text in its error:
+ * the others list and deploy, it matches no search, and deploying it
+ * (found by its position, as its title may be the bad field) gives its
+ * error.
+ */
 static void
 bad_case(const char *tpl, const char *needle)
 {
-	char *cause;
+	struct cli_tpl_file *f = parse_one(tpl);
+	const struct cli_tpl *hits[3], *t;
+	json_t *p = NULL;
+	char *cause = NULL;
 
-	if (parse_one(tpl, &cause) != -EINVAL)
-		FAIL("template %s: expected -EINVAL", tpl);
-	ASSERT_CONTAINS(cause, needle);
+	if (f->templates[1].error == NULL)
+		FAIL("template %s: expected an error", tpl);
+	ASSERT_CONTAINS(f->templates[1].error, needle);
+	ASSERT_EQ(f->nbad, 1);
+	ASSERT_NULL(f->templates[0].error);
+	ASSERT_NULL(f->templates[2].error);
+	ASSERT_EQ(cli_tpl_search(f, NULL, hits, 3), 2);
+	ASSERT_STREQ(hits[0]->title, "Fine");
+	ASSERT_STREQ(hits[1]->title, "After");
+	ASSERT_EQ(cli_tpl_search(f, "bad", hits, 3), 0);
+	ASSERT_EQ(cli_tpl_deploy_params(&f->templates[1], NULL, &p, &cause),
+	    -EINVAL);
+	ASSERT_NULL(p);
+	ASSERT_STREQ(cause, f->templates[1].error);
 	free(cause);
+	ASSERT_STREQ(get(f, "after")->image, "y");
+	p = deploy_ok(get(f, "Fine"), NULL);
+	json_decref(p);
+	/* The lookup finds it, so deploying it by name says what is wrong. */
+	if (f->templates[1].title != NULL &&
+	    strcmp(f->templates[1].title, "Bad") == 0) {
+		ASSERT_OK(cli_tpl_find(f, "Bad", &t, &cause));
+		ASSERT(t == &f->templates[1]);
+	}
+	cli_tpl_file_free(f);
 }
 
 /* Bad files: not JSON, wrong versions, wrong shapes. */
 static void
 test_bad_files(void)
 {
+	struct cli_tpl_file *f;
 	char *cause, *big;
 
 	ASSERT_EQ(parse_str("{\"version\": \"2\", \"templates\": [", &cause),
@@ -919,13 +963,16 @@ test_bad_files(void)
 	bad_case("{\"type\": 1.0, \"title\": \"Bad\", \"image\": \"x\"}",
 	    "field \"type\": expected an integer, got a real number");
 	bad_case("{\"type\": 1, \"title\": \"Bad\", \"image\": \"x\", "
-	    "\"id\": 1}", "template 2 \"Bad\": id 1 is already template 1 "
-	    "\"Fine\"'s");
+	    "\"id\": 1}", "bad.json: template 2 \"Bad\": id 1 is already "
+	    "template 1 \"Fine\"'s");
 	bad_case("7", "template 2: field \"templates\": expected an object, "
 	    "got an integer");
 	/* Nulls count as absent; a numeric string type is accepted. */
-	ASSERT_OK(parse_one("{\"type\": \"1\", \"title\": \"Ok\", \"image\": "
-	    "\"x\", \"note\": null, \"ports\": null}", &cause));
+	f = parse_one("{\"type\": \"1\", \"title\": \"Ok\", \"image\": "
+	    "\"x\", \"note\": null, \"ports\": null}");
+	ASSERT_EQ(f->nbad, 0);
+	ASSERT_NULL(f->templates[1].error);
+	cli_tpl_file_free(f);
 
 	/* Size bound, before any parsing. */
 	big = malloc(CLI_TPL_MAX_SIZE + 2);
@@ -936,6 +983,87 @@ test_bad_files(void)
 	ASSERT_CONTAINS(cause, "more than the");
 	free(cause);
 	free(big);
+}
+
+/*
+ * A file like the public collections of hundreds of templates: an empty
+ * host part as Portainer writes it (":8081/tcp") is a port the engine
+ * picks, and two bad templates cost themselves only.
+ */
+static void
+test_mixed_file(void)
+{
+	struct cli_tpl_file *f = fixture("templates-mixed.json");
+	const struct cli_tpl *hits[8], *t;
+	json_t *p;
+	char *cause = NULL;
+
+	ASSERT_EQ(f->ntemplates, 5);
+	ASSERT_EQ(f->nbad, 2);
+	ASSERT_EQ(cli_tpl_search(f, NULL, hits, 8), 3);
+	ASSERT_STREQ(hits[0]->title, "Pier Any Port");
+	ASSERT_STREQ(hits[1]->title, "Pier Mixed Stack");
+	ASSERT_STREQ(hits[2]->title, "Pier Last");
+	ASSERT_EQ(cli_tpl_search(f, "pier", hits, 8), 3);
+	ASSERT_CONTAINS(f->templates[1].error, "templates-mixed.json: "
+	    "template 2 \"Pier Bad Port\": field \"ports[0]\": port "
+	    "\"80:http/tcp\"");
+	ASSERT_CONTAINS(f->templates[2].error, "template 3 \"Pier Twice\": "
+	    "field \"env[1].name\": PUID is declared twice");
+	p = deploy_ok(get(f, "Pier Any Port"), NULL);
+	assert_json(json_object_get(p, "ports"), "["
+	    "{\"container_port\": 8081, \"protocol\": \"tcp\"},"
+	    "{\"container_port\": 9000, \"protocol\": \"udp\"}]");
+	json_decref(p);
+	/* Named, the bad one is found and refused with its own error. */
+	t = get(f, "pier bad");
+	ASSERT_EQ(cli_tpl_deploy_params(t, NULL, &p, &cause), -EINVAL);
+	ASSERT_STREQ(cause, f->templates[1].error);
+	free(cause);
+	ASSERT_EQ(cli_tpl_find(f, "2", &t, &cause), 0);
+	ASSERT(t == &f->templates[1]);
+	cli_tpl_file_free(f);
+}
+
+/* The command line's overrides are checked alone, before any template. */
+static void
+test_overrides_check(void)
+{
+	const char *ports[] = { "8080:80" }, *vols[] = { "data:/data" };
+	const char *env[] = { "A=1" };
+	struct cli_tpl_overrides o = { .name = "web", .restart = "always",
+	    .ports = ports, .nports = 1, .volumes = vols, .nvolumes = 1,
+	    .env = env, .nenv = 1 };
+	char *cause = NULL;
+
+	ASSERT_OK(cli_tpl_overrides_check(&o, &cause));
+	ASSERT_NULL(cause);
+	ports[0] = ":80/udp";
+	ASSERT_OK(cli_tpl_overrides_check(&o, &cause));
+	ports[0] = "70000:80";
+	ASSERT_EQ(cli_tpl_overrides_check(&o, &cause), -EINVAL);
+	ASSERT_CONTAINS(cause, "port \"70000:80\"");
+	free(cause);
+	ports[0] = "80";
+	vols[0] = "rel/path:/data";
+	ASSERT_EQ(cli_tpl_overrides_check(&o, &cause), -EINVAL);
+	ASSERT_CONTAINS(cause, "volume \"rel/path:/data\"");
+	free(cause);
+	vols[0] = "/data";
+	env[0] = "=1";
+	ASSERT_EQ(cli_tpl_overrides_check(&o, &cause), -EINVAL);
+	ASSERT_STREQ(cause, "-e \"=1\": expected NAME=value");
+	free(cause);
+	env[0] = "A=";
+	o.restart = "often";
+	ASSERT_EQ(cli_tpl_overrides_check(&o, &cause), -EINVAL);
+	ASSERT_CONTAINS(cause, "--restart \"often\"");
+	free(cause);
+	o.restart = NULL;
+	o.name = "-x";
+	ASSERT_EQ(cli_tpl_overrides_check(&o, &cause), -EINVAL);
+	ASSERT_CONTAINS(cause, "--name \"-x\"");
+	free(cause);
 }
 
 /* Files: a missing one, a folder, and one too big. */
@@ -1042,6 +1170,7 @@ test_real_v2(void)
 
 	ASSERT_EQ(f->version, 2);
 	ASSERT_EQ(f->ntemplates, 68);
+	ASSERT_EQ(f->nbad, 0);
 	real_deploy_all(f, counts);
 	ASSERT_EQ(counts[1], 42);
 	ASSERT_EQ(counts[2], 11);
@@ -1064,6 +1193,7 @@ test_real_v3(void)
 
 	ASSERT_EQ(f->version, 3);
 	ASSERT_EQ(f->ntemplates, 69);
+	ASSERT_EQ(f->nbad, 0);
 	real_deploy_all(f, counts);
 	ASSERT_EQ(counts[1], 36);
 	ASSERT_EQ(counts[2], 11);
@@ -1090,6 +1220,8 @@ TEST_MAIN(
 	T(test_split_command),
 	T(test_bad_command),
 	T(test_bad_files),
+	T(test_mixed_file),
+	T(test_overrides_check),
 	T(test_load_errors),
 	T(test_real_v2),
 	T(test_real_v3))

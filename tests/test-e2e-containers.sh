@@ -177,7 +177,7 @@ check "run --pull never with an image that is not on the node says to pull it fi
 pc run n1 -l pier.test=1 -l $case_label pier-test/none-$$:latest true >"$tmp/out" 2>"$tmp/err"; rc=$?
 out="rc $rc; stdout: $(cat "$tmp/out"); stderr: $(cat "$tmp/err")"
 check "run pulls a missing image first, its progress on stderr, and fails with the pull's reason (no registry here)" \
-	eval '[ $rc -eq 1 ] && [ ! -s "$tmp/out" ] && has "$(cat "$tmp/err")" "Unable to find image .pier-test/none-$$:latest. on n1; pulling it" && has "$(cat "$tmp/err")" "pier pull: n1: "'
+	eval '[ $rc -eq 1 ] && [ ! -s "$tmp/out" ] && has "$(cat "$tmp/err")" "Unable to find image .pier-test/none-$$:latest. on n1; pulling it" && has "$(cat "$tmp/err")" "^pier run: n1: "'
 out=$(pc run n1 --pull sometimes $image 2>&1); rc=$?
 check "a bad --pull is a usage error" [ $rc -eq 2 ]
 

@@ -60,10 +60,10 @@ check "the address book is private (0600 in a 0700 dir)" \
 
 out=$(PIER_CONFIG_DIR=$c1 "$pier" nodes 2>&1); rc=$?
 check "pier nodes lists it" \
-	eval '[ $rc -eq 0 ] && has "$out" "^NAME *ADDRESS *FINGERPRINT *JOINED" && has "$out" "^n1 .*127.0.0.1:$port .*$fp"'
+	eval '[ $rc -eq 0 ] && has "$out" "^NAME *ADDRESS *FINGERPRINT *ROLE *JOINED" && has "$out" "^n1 .*127.0.0.1:$port .*$fp  *admin "'
 out=$(PIER_CONFIG_DIR=$c1 "$pier" nodes --json 2>&1); rc=$?
-check "pier nodes --json is JSON without secrets" \
-	eval '[ $rc -eq 0 ] && python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d[0][\"name\"]==\"n1\" and \"key\" not in d[0]" "$out"'
+check "pier nodes --json is JSON without secrets, with the key's role" \
+	eval '[ $rc -eq 0 ] && python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d[0][\"name\"]==\"n1\" and \"key\" not in d[0] and d[0][\"role\"]==\"admin\"" "$out"'
 
 out=$(PIER_CONFIG_DIR=$c1 "$pier" ping n1 -c 3 -i 0.05 2>&1); rc=$?
 check "pier ping prints the connect time and round-trip times" \

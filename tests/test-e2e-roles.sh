@@ -34,6 +34,8 @@ cleanup_more() {
 }
 
 pc() { PIER_CONFIG_DIR=$tmp/client "$pier" "$@" </dev/null; }
+# pct ARGS...: pc on a terminal (shell and the docker terminal need one).
+pct() { ontty env PIER_CONFIG_DIR="$tmp/client" "$pier" "$@"; }
 # art WORD: "a" or "an".
 art() { case $1 in [aeiou]*) echo an ;; *) echo a ;; esac; }
 # have CMD: the client has the command (listed by `pier help`).
@@ -54,7 +56,7 @@ refused() {
 		skip "$(art $who) $who is refused pier $cmd" "no pier $cmd yet"
 		return
 	fi
-	out=$(pc "$@" 2>&1); rc=$?
+	out=$(${run:-pc} "$@" 2>&1); rc=$?
 	out="rc $rc: $out"
 	if [ $rc -eq 1 ] && has "$out" "$method needs the $need role; this key is $who"; then
 		ok "$(art $who) $who is refused pier $*: $method needs the $need role"
@@ -156,8 +158,9 @@ refused admin container.update update --cpus 1 nv/$p-a
 refused admin container.rename rename nv/$p-a $p-x
 refused admin container.duplicate dup nv/$p-a
 refused operator exec.run exec nv/$p-a true
-refused operator session.open shell nv/$p-a
-refused operator session.open docker nv -- ps
+run=pct refused operator session.open shell nv/$p-a
+run=pct refused operator session.open docker nv -- ps
+refused admin docker.run docker nv -- ps
 refused admin image.pull pull nv $image
 refused admin image.remove rmi nv pier-test/roles:$tag
 refused admin image.prune image prune nv -f --filter label=$case_label
@@ -215,10 +218,11 @@ out=$(di '{{.State.Status}} {{.Name}}' $p-a)
 check "docker shows the operator removed and renamed nothing" \
 	eval '[ "$out" = "running /$p-a" ] && [ $(docker ps -aq --filter label=$case_label | wc -l) -eq 2 ]'
 if have docker; then
-	out=$(pc docker no -- ps 2>&1); rc=$?
+	out=$(pct docker no -- ps 2>&1); rc=$?
 	check "an operator is refused the Docker CLI terminal (admin only)" \
 		eval '[ $rc -eq 1 ] && has "$out" "session.open with kind \"docker\" needs the admin role; this key is operator"'
 	expect+=("operator-$$ session.open refused")
+	refused admin docker.run docker no -- ps
 else
 	skip "an operator is refused the Docker CLI terminal" "no pier docker yet"
 fi

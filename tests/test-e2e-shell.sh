@@ -228,7 +228,7 @@ check "pier docker -- run --rm -it IMAGE sh is interactive" \
 # 9. Faults: a stopped container, a container without a shell.
 docker create --name "$ctr-stopped" --label pier.test=1 --label "pier.test.case=$tag" \
 	pier-test/busybox:latest sleep 1000 >/dev/null
-out=$(P shell "n1/$ctr-stopped" </dev/null 2>&1); rc=$?
+out=$(ontty env PIER_CONFIG_DIR="$cfg" "$pier" shell "n1/$ctr-stopped"); rc=$?
 check "a shell in a stopped container is refused clearly" \
 	eval '[ $rc -eq 1 ] && has "$out" "is not running" && has "$out" "start it first"'
 mkdir -p "$tmp/noshell"
@@ -236,10 +236,11 @@ cp "$(command -v busybox)" "$tmp/noshell/busybox"
 tar -C "$tmp/noshell" -cf - busybox | docker import - "pier-test/noshell:$tag" >/dev/null
 docker run -d --name "$ctr-noshell" --label pier.test=1 --label "pier.test.case=$tag" \
 	"pier-test/noshell:$tag" /busybox sleep 1000 >/dev/null
-out=$(P shell "n1/$ctr-noshell" </dev/null 2>&1); rc=$?
+out=$(ontty env PIER_CONFIG_DIR="$cfg" "$pier" shell "n1/$ctr-noshell"); rc=$?
 check "a container without a shell: an error naming what was tried" \
 	eval '[ $rc -eq 1 ] && has "$out" "has no shell: tried bash and sh"'
-out=$(P shell "n1/no-such-container-$tag" </dev/null 2>&1); rc=$?
+out=$(ontty env PIER_CONFIG_DIR="$cfg" "$pier" shell \
+	"n1/no-such-container-$tag"); rc=$?
 check "a container that does not exist: not found" \
 	eval '[ $rc -eq 1 ] && has "$out" "no-such-container-$tag"'
 
@@ -288,10 +289,13 @@ check "killing it again: no such session" \
 # 12. A viewer pasting 20 MB: held by flow control, all of it arrives.
 # (The program puts its PTY in raw mode first: a PTY in canonical mode
 # with echo stalls on a paste this big whatever the client, so the input
-# waits until then.)
+# waits until it says so. The paste comes from a terminal: exec -it
+# refuses any other stdin, as docker does.)
 head -c 20000000 /dev/zero | tr '\0' 'x' >"$tmp/paste"
-(sleep 1.5; cat "$tmp/paste") | PIER_CONFIG_DIR=$cfg timeout 120 "$pier" exec -it \
-	"n1/$ctr" sh -c 'stty raw -echo; head -c 20000000 | wc -c; exit 9' \
+PIER_CONFIG_DIR=$cfg timeout 120 python3 \
+	"${PIER_SOURCE_ROOT:-$(dirname "$0")/..}/tests/fixtures/pty-feed.py" \
+	"$tmp/paste" ready-to-read "$pier" exec -it "n1/$ctr" sh -c \
+	'stty raw -echo; echo ready-to-read; head -c 20000000 | wc -c; exit 9' \
 	>"$tmp/out" 2>&1; rc=$?
 out="rc=$rc $(tail -c 300 "$tmp/out")"
 check "20 MB of input reach the process whole and the exit code comes back" \
@@ -304,7 +308,7 @@ check "pierd is alive after it" kill -0 "$pid"
 vkey=$(P key create --name shell-viewer --role viewer 2>/dev/null)
 vcfg=$tmp/viewer
 PIER_CONFIG_DIR=$vcfg "$pier" join "$vkey" --name n1 >/dev/null 2>&1
-out=$(PIER_CONFIG_DIR=$vcfg "$pier" shell "n1/$ctr" </dev/null 2>&1); rc=$?
+out=$(ontty env PIER_CONFIG_DIR="$vcfg" "$pier" shell "n1/$ctr"); rc=$?
 check "a viewer key is refused a shell, naming the role needed" \
 	eval '[ $rc -eq 1 ] && has "$out" "operator"'
 out=$(PIER_CONFIG_DIR=$vcfg "$pier" docker n1 -- ps </dev/null 2>&1); rc=$?

@@ -66,6 +66,11 @@ test_node_info_docker_down(void)
 	    "host"), "cpus")), 0);
 	ASSERT_GT(json_integer_value(json_object_get(json_object_get(res,
 	    "host"), "memory")), 0);
+	/* The caller's own access key and role, for pier nodes. */
+	ASSERT_STREQ(json_string_value(json_object_get(json_object_get(res,
+	    "access"), "key")), "viewer1");
+	ASSERT_STREQ(json_string_value(json_object_get(json_object_get(res,
+	    "access"), "role")), "viewer");
 	json_decref(r);
 	/* A Docker method says what is wrong, and the node goes on. */
 	r = cl_call(&c, "container.list", NULL);
@@ -112,6 +117,20 @@ test_errors_keep_connection(void)
 	r = cl_call(&c, "node.info", json_pack("{s:b}", "extra", 1));
 	ASSERT_EQ(err_code(r), -32602);
 	ASSERT_CONTAINS(err_msg(r), "extra");
+	json_decref(r);
+	cl_close(&c);
+	/* The engine reads a 0 limit as "unchanged": refused, not faked. */
+	fx_key(&fx, "admin1", OVL_ROLE_ADMIN, s);
+	cl_dial(&fx, &c, s);
+	r = cl_call(&c, "container.update", json_pack("{s:s, s:f}", "id",
+	    "web", "cpus", 0.0));
+	ASSERT_EQ(err_code(r), -32602);
+	ASSERT_CONTAINS(err_msg(r), "params.cpus: expected more than 0");
+	json_decref(r);
+	r = cl_call(&c, "container.update", json_pack("{s:s, s:i}", "id",
+	    "web", "memory", 0));
+	ASSERT_EQ(err_code(r), -32602);
+	ASSERT_CONTAINS(err_msg(r), "params.memory");
 	json_decref(r);
 	hdr[0] = 0;
 	hdr[1] = 0;

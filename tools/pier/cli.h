@@ -57,6 +57,9 @@ void	cli_write_all(int fd, const void *buf, size_t len);
 /* Prints "pier NAME: message" to stderr; returns CLI_EXIT_FAIL. */
 int	cli_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Prints "pier NAME: message" for a bad argument; returns CLI_EXIT_USAGE. */
+int	cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /* config.c */
 
@@ -158,6 +161,8 @@ struct cli_ctx {
 	struct cli_book		 book;
 	struct ovl_identity	 id;
 	int			 loop_ready;
+	uv_poll_t		 out;		/* stdout's watch */
+	int			 out_on;
 };
 
 /*
@@ -345,6 +350,21 @@ int	 cli_ask_line(const char *prompt, char **line) WARN_UNUSED_RESULT;
 /* Prints "WARNING! warning" and asks [y/N] as docker does; 1 for yes. */
 int	 cli_confirm(const char *warning);
 
+/* out-watch.c */
+
+/*
+ * Watches stdout on x's loop (a pipe; not a file or a terminal): once its
+ * reader has gone the loop stops and cli_out_lost() is 1; the command
+ * ends its streams and main() dies of SIGPIPE. 0 or a negative errno.
+ */
+int	 cli_out_watch(struct cli_ctx *x);
+/* Stops watching stdout (cli_ctx_close does it). */
+void	 cli_out_unwatch(struct cli_ctx *x);
+/* 1 once stdout's reader has gone. */
+int	 cli_out_lost(void);
+/* Dies of SIGPIPE (after flushing), as a filter whose reader left. */
+void	 cli_out_die(void) __attribute__((noreturn));
+
 /* cmd-config.c */
 
 /* A setting of config.json in dir: 0 with *value (malloc'd; NULL: unset). */
@@ -358,13 +378,25 @@ extern const struct cli_cmd cli_cmd_image_prune;
 /* `pier volume prune`, run by `pier volume`. */
 extern const struct cli_cmd cli_cmd_volume_prune;
 
+/* cmd-exec.c */
+
+/*
+ * Runs an output-stream method (exec.run, docker.run) on node: STDOUT and
+ * STDERR to pier's own, stdin along when params.stdin is true (its end a
+ * FIN); returns the command's exit code, or CLI_EXIT_FAIL with a message.
+ */
+int	 cli_exec_stream(const struct cli_cmd *self, struct cli_ctx *x,
+	    const char *node, const char *method, json_t *params);
+
 /* cmd-pull.c */
 
 /*
  * Pulls image on node as `pier pull` does, its progress on stderr (for
- * run and deploy, whose stdout is their result); an exit code.
+ * run and deploy, whose stdout is their result), its errors under cmd's
+ * name; an exit code.
  */
-int	 cli_pull_missing(const char *node, const char *image);
+int	 cli_pull_missing(const struct cli_cmd *cmd, const char *node,
+	    const char *image);
 
 /* cmd-template.c */
 
@@ -388,6 +420,8 @@ struct cli_term_opts {
 	const json_t	*params;	/* the method's params; borrowed */
 	const char	*attach_id;	/* attach to this session instead */
 	int		 read_only;	/* attach without input */
+	int		 need_tty;	/* refuse a stdin that is no terminal */
+	int		 no_input;	/* stdin not attached (exec -t) */
 	int		 reconnect;	/* reattach after a dropped link */
 	int		 escape_set;	/* 0: '~' when stdin is a terminal */
 	int		 escape;	/* else this, or CLI_ESC_NONE */

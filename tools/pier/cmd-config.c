@@ -6,7 +6,8 @@
  * setting nothing reads:
  *
  *	templates.source	default source of `pier templates` and
- *				`pier deploy` (a file or an https URL)
+ *				`pier deploy` (a file, stored as an
+ *				absolute path, or an https URL)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -140,13 +141,36 @@ key_known(const char *key)
 	return (0);
 }
 
+/*
+ * The value to store for key: a templates.source that is a file, not a
+ * URL, made absolute (malloc'd), so that the setting names the same file
+ * from any directory; NULL if out of memory.
+ */
+static char *
+setting_value(const char *key, const char *v)
+{
+	char	*cwd, *abs = NULL;
+
+	if (strcmp(key, "templates.source") != 0 || v[0] == '/' ||
+	    strstr(v, "://") != NULL)
+		return (strdup(v));
+	abs = realpath(v, NULL);
+	if (abs != NULL)
+		return (abs);
+	cwd = getcwd(NULL, 0);
+	if (cwd == NULL || asprintf(&abs, "%s/%s", cwd, v) < 0)
+		abs = NULL;
+	free(cwd);
+	return (abs);
+}
+
 /* `pier config ...`. */
 static int
 config_main(const struct cli_cmd *self, int argc, char **argv)
 {
 	const char	*sub, *k;
 	json_t		*o = NULL, *v;	/* o owned */
-	char		*dir, *cause = NULL;
+	char		*dir, *cause = NULL, *value;
 	int		 rc = CLI_EXIT_FAIL;
 
 	if (argc < 2)
@@ -187,9 +211,17 @@ config_main(const struct cli_cmd *self, int argc, char **argv)
 		rc = CLI_EXIT_OK;
 		goto out;
 	}
-	if (strcmp(sub, "set") == 0)
-		(void)json_object_set_new(o, argv[2], json_string(argv[3]));
-	else
+	if (strcmp(sub, "set") == 0) {
+		value = setting_value(argv[2], argv[3]);
+		if (value == NULL || json_object_set_new(o, argv[2],
+		    json_string(value)) != 0) {
+			cli_error(self, "%s: cannot store %s", argv[2],
+			    argv[3]);
+			free(value);
+			goto out;
+		}
+		free(value);
+	} else
 		(void)json_object_del(o, argv[2]);
 	if (cli_config_dir_make(dir, &cause) != 0 ||
 	    config_save(dir, o, &cause) != 0) {

@@ -94,10 +94,14 @@ const struct cli_cmd cli_cmd_update = {
 	    "NODE/CONTAINER...",
 	.summary = "change containers' limits and restart policy in place",
 	.help = CT_HELP_TARGET
-	    "  --cpus N          CPU limit, fractions allowed (0: none)\n"
+	    "  --cpus N          CPU limit, fractions allowed\n"
 	    "  --memory SIZE     memory limit: 512m, 1g, ...\n"
 	    "  --restart POLICY  no, always, unless-stopped, "
-	    "on-failure[:N]\n",
+	    "on-failure[:N]\n"
+	    "\n"
+	    "A limit can be changed but not lifted in place (the engine\n"
+	    "reads 0 as 'unchanged'): pier dup --cpus 0 or --memory 0 makes\n"
+	    "a copy without it.\n",
 };
 
 /* The open connections of a run, one per node. */
@@ -240,14 +244,17 @@ ct_options(const struct cli_cmd *self, int argc, char **argv, json_t *p)
 			secs = strtol(optarg, &end, 10);
 			if (*end != '\0' || end == optarg || secs < 0 ||
 			    secs > 3600) {
-				cli_error(self, "-t: expected seconds from 0 "
-				    "to 3600, not %s", optarg);
-				return (CLI_EXIT_USAGE);
+				return (cli_usage_error(self, "-t: expected "
+				    "seconds from 0 to 3600, not %s", optarg));
 			}
 			(void)json_object_set_new(p, "timeout",
 			    json_integer(secs));
 			break;
 		case 's':
+			if (optarg[0] == '\0' || strlen(optarg) > 32)
+				return (cli_usage_error(self, "-s: expected a "
+				    "signal name or number, not \"%s\"",
+				    optarg));
 			(void)json_object_set_new(p, "signal",
 			    json_string(optarg));
 			break;
@@ -261,28 +268,33 @@ ct_options(const struct cli_cmd *self, int argc, char **argv, json_t *p)
 		case 'M':
 			if ((ch == 'C' ? cli_parse_cpus(optarg, &v, &cause) :
 			    cli_parse_size(optarg, &v, &cause)) != 0) {
-				cli_error(self, "%s", cause);
+				cli_usage_error(self, "%s", cause);
 				free(cause);
 				return (CLI_EXIT_USAGE);
 			}
+			/* The engine reads 0 as "leave it": no limit to lift. */
+			if (v == 0)
+				return (cli_usage_error(self, "--%s 0: the "
+				    "engine cannot lift a limit in place; 'pier "
+				    "dup --%s 0' makes a copy without it",
+				    ch == 'C' ? "cpus" : "memory", ch == 'C' ?
+				    "cpus" : "memory"));
 			(void)json_object_set_new(p, ch == 'C' ? "cpus" :
 			    "memory", ch == 'C' ? json_real((double)v / 1e9) :
 			    json_integer(v));
 			break;
 		case 'R':
 			if (ct_restart(p, optarg) != 0) {
-				cli_error(self, "--restart: expected no, "
-				    "always, unless-stopped or on-failure[:N], "
-				    "not %s", optarg);
-				return (CLI_EXIT_USAGE);
+				return (cli_usage_error(self, "--restart: "
+				    "expected no, always, unless-stopped or "
+				    "on-failure[:N], not %s", optarg));
 			}
 			break;
 		}
 	}
 	if (strcmp(name, "update") == 0 && json_object_size(p) == 0) {
-		cli_error(self, "nothing to change: give --cpus, --memory or "
-		    "--restart");
-		return (CLI_EXIT_USAGE);
+		return (cli_usage_error(self, "nothing to change: give --cpus, "
+		    "--memory or --restart"));
 	}
 	if (optind >= argc || (strcmp(name, "rename") == 0 &&
 	    argc - optind != 2))

@@ -89,7 +89,7 @@ ensure_image(const struct cli_cmd *self, struct cli_link *l,
 		return (rc);
 	}
 	cli_rpc_error_clear(&e);
-	rc = cli_pull_missing(cli_rpc_node(l->r), image);
+	rc = cli_pull_missing(self, cli_rpc_node(l->r), image);
 	if (rc != CLI_EXIT_OK)
 		cli_error(self, "image %s is not on %s and could not be "
 		    "pulled: pier pull %s %s", image, cli_rpc_node(l->r),
@@ -199,10 +199,9 @@ deploy_main(const struct cli_cmd *self, int argc, char **argv)
 		case 'v':
 		case 'e':
 			if (ov.nports >= ARGS_MAX || ov.nvolumes >= ARGS_MAX ||
-			    ov.nenv >= ARGS_MAX) {
-				cli_error(self, "too many -%c", ch);
-				return (CLI_EXIT_USAGE);
-			}
+			    ov.nenv >= ARGS_MAX)
+				return (cli_usage_error(self, "too many -%c",
+				    ch));
 			if (ch == 'p')
 				ports[ov.nports++] = optarg;
 			else if (ch == 'v')
@@ -219,6 +218,12 @@ deploy_main(const struct cli_cmd *self, int argc, char **argv)
 		node = argv[optind++];
 	if (argc - optind != 1)
 		return (cli_usage(self));
+	if (cli_tpl_overrides_check(&ov, &cause) != 0) {
+		rc = cli_usage_error(self, "%s", cause != NULL ? cause :
+		    "out of memory");
+		free(cause);
+		return (rc);
+	}
 	if (isatty(0))
 		ov.ask = ask_env;
 	rc = cli_tpl_source_open(self, source, offline, refresh, &f);

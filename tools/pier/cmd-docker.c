@@ -3,10 +3,19 @@
  * its host's docker CLI with ARGS (an argv, never through a shell) under
  * a PTY of its own, as a session: `pier docker prod -- compose ps`,
  * `pier docker prod -- run --rm -it IMAGE sh`. Admin only.
+ *
+ * When stdin or stdout is not a terminal (a script, a pipe), it runs
+ * with pipes instead (docker.run), as `ssh host cmd` does without -t:
+ * stdout and stderr apart, the exit code kept, so `pier docker prod --
+ * ps -q | wc -l` counts what `docker ps -q` prints. A stdin that is not
+ * a terminal is passed along (`tar c . | pier docker prod -- cp -
+ * C:/srv`); a terminal's is not, so `pier docker prod -- logs -f C |
+ * less` leaves the keys to less.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli-out.h"
@@ -16,7 +25,7 @@ static int	docker_main(const struct cli_cmd *, int, char **);
 const struct cli_cmd cli_cmd_docker = {
 	.name = "docker",
 	.main = docker_main,
-	.usage = "[--escape CHAR] [NODE] -- ARGS...",
+	.usage = "[NODE] [--escape CHAR] -- ARGS...",
 	.summary = "run the node host's docker CLI in a terminal (admin)",
 	.help =
 	    "  NODE     a joined node (optional when only one is joined)\n"
@@ -26,7 +35,10 @@ const struct cli_cmd cli_cmd_docker = {
 	    "\n"
 	    "The CLI runs on the node's host under a PTY, as a session that\n"
 	    "survives a dropped connection. Escapes after a newline: ~.\n"
-	    "detaches (pier attach returns), ~? lists them. Needs a key with\n"
+	    "detaches (pier attach returns), ~? lists them. When stdin or\n"
+	    "stdout is not a terminal it runs with pipes instead, as ssh\n"
+	    "without -t: stdout and stderr apart, its exit code pier's, and\n"
+	    "stdin passed along unless it is a terminal. Needs a key with\n"
 	    "the admin role.\n",
 };
 
@@ -42,30 +54,25 @@ docker_main(const struct cli_cmd *self, int argc, char **argv)
 	const char		*esc_arg = NULL;
 	int			 i = 1, rc, bad = 0, esc = CLI_ESC_DEFAULT;
 
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0))
-		return (cli_help(self));
-	/* Options end at the node or at "--": ARGS are the CLI's own. */
-	if (i < argc && strncmp(argv[i], "--escape=", 9) == 0)
-		esc_arg = argv[i++] + 9;
-	else if (i < argc && strcmp(argv[i], "--escape") == 0) {
-		if (i + 1 >= argc)
+	/* Options and NODE, in any order, end at "--": ARGS are the CLI's. */
+	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return (cli_help(self));
+		if (strncmp(argv[i], "--escape=", 9) == 0)
+			esc_arg = argv[i] + 9;
+		else if (strcmp(argv[i], "--escape") == 0 && i + 1 < argc)
+			esc_arg = argv[++i];
+		else if (argv[i][0] != '-' && node == NULL)
+			node = argv[i];
+		else
 			return (cli_usage(self));
-		esc_arg = argv[i + 1];
-		i += 2;
 	}
 	if (esc_arg != NULL && cli_esc_option("docker", esc_arg, &esc) != 0)
+		return (CLI_EXIT_USAGE);
+	if (i + 1 >= argc)
 		return (cli_usage(self));
-	if (i < argc && strcmp(argv[i], "--") != 0) {
-		node = argv[i];
-		i++;
-	}
-	if (i < argc && strcmp(argv[i], "--") == 0)
-		i++;
-	else if (node != NULL)
-		return (cli_usage(self));
-	if (i >= argc)
-		return (cli_usage(self));
+	i++;
 	params = json_pack("{s:s}", "kind", "docker");
 	if (params == NULL)
 		return (cli_error(self, "out of memory"));
@@ -79,6 +86,13 @@ docker_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	if (cli_target_node(&x.book, node, &cause) == NULL) {
 		rc = cli_error(self, "%s", cause != NULL ? cause : "no node");
+		goto out;
+	}
+	if (!isatty(0) || !isatty(1)) {
+		(void)json_object_del(params, "kind");
+		(void)json_object_set_new(params, "stdin",
+		    json_boolean(!isatty(0)));
+		rc = cli_exec_stream(self, &x, node, "docker.run", params);
 		goto out;
 	}
 	memset(&o, 0, sizeof(o));

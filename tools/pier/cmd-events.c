@@ -285,21 +285,26 @@ events_main(const struct cli_cmd *self, int argc, char **argv)
 	if (params == NULL)
 		return (cli_error(self, "out of memory"));
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+f:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
-			if (strchr(optarg, '=') == NULL || optarg[0] == '=')
-				bad = 1;
-			else
-				bad |= ev_push(params, optarg);
+			if (strchr(optarg, '=') == NULL || optarg[0] == '=') {
+				json_decref(params);
+				return (cli_usage_error(self, "--filter %s: "
+				    "expected KEY=VALUE", optarg));
+			}
+			bad |= ev_push(params, optarg);
 			break;
 		case 'S':
 			since = strtoll(optarg, &end, 10);
-			if (*end != '\0' || end == optarg || since < 0)
-				bad = 1;
-			else
-				bad |= json_object_set_new(params, "since",
-				    json_integer(since));
+			if (*end != '\0' || end == optarg || since < 0 ||
+			    since > 253402300799LL) {
+				json_decref(params);
+				return (cli_usage_error(self, "--since %s: "
+				    "expected unix seconds", optarg));
+			}
+			bad |= json_object_set_new(params, "since",
+			    json_integer(since));
 			break;
 		case 'j':
 			er.json = 1;
@@ -339,6 +344,7 @@ events_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	if (er.n == 0)
 		(void)cli_error(self, "no node joined yet (see pier join)");
+	(void)cli_out_watch(&x);	/* `| head` ends it */
 	sig_ok = uv_signal_init(&x.loop, &er.sigint) == 0;
 	if (sig_ok)
 		(void)uv_signal_start(&er.sigint, ev_sigint, SIGINT);

@@ -3,9 +3,12 @@
  * a command in a container. With -t it runs under a PTY as a session
  * (interactive, reattached after a dropped connection, see
  * term-client.c); without, its stdout and stderr arrive apart on pier's
- * own and its exit code becomes pier's, as with `docker exec`.
+ * own and its exit code becomes pier's, as with `docker exec`; with -i
+ * (and no -t) stdin goes to the command as STDIN frames and its end is a
+ * FIN, which closes the command's stdin.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
@@ -26,8 +29,10 @@ const struct cli_cmd cli_cmd_exec = {
 	    "CMD [ARG...]",
 	.summary = "run a command in a container",
 	.help =
-	    "  -i, --interactive  keep input open (with -t: a session)\n"
-	    "  -t, --tty       run under a PTY, interactively (as -it)\n"
+	    "  -i, --interactive  pass stdin to the command; its end closes\n"
+	    "                  the command's stdin (with -t: typed input)\n"
+	    "  -t, --tty       run under a PTY, in a session (with -i,\n"
+	    "                  interactively; stdin must be a terminal)\n"
 	    "  -u, --user U    user[:group] to run as\n"
 	    "  -w, --workdir DIR  working directory\n"
 	    "  -e, --env K=V   set an environment variable (repeatable)\n"
@@ -43,6 +48,8 @@ const struct cli_cmd cli_cmd_exec = {
 	    "character).\n",
 };
 
+#define XR_READ_SIZE	16384	/* stdin bytes per STDIN frame */
+
 /* One exec.run in flight. */
 struct xrun {
 	struct cli_ctx		*x;
@@ -51,7 +58,16 @@ struct xrun {
 	int			 done;
 	int			 code;	/* exit code, or -1 */
 	char			*err;
+	uv_poll_t		 in;	/* stdin, a pipe or a terminal */
+	uv_idle_t		 in_file; /* a file: read when idle */
+	int			 in_on;	/* 1: poll, 2: idle reads */
+	int			 in_held; /* the channel is full: wait */
+	uint8_t			 pend[PROTO_FRAME_HDR + XR_READ_SIZE];
+	size_t			 pend_len;
 };
+
+static void	xr_in_start(struct xrun *);
+static void	xr_in_stop(struct xrun *);
 
 /* Ends the run with an error message (the first wins). */
 static void
@@ -132,8 +148,93 @@ xr_lost(struct cli_rpc *r, const char *why, void *arg)
 	xr_fail(arg, msg);
 }
 
+/* Sends stdin as STDIN frames and its end as FIN, as the channel takes it. */
+static void
+xr_input(struct xrun *xr)
+{
+	ssize_t	n;
+
+	if (xr->ch == NULL || xr->done) {
+		xr_in_stop(xr);
+		return;
+	}
+	if (xr->pend_len > 0) {
+		if (ovl_chan_write(xr->ch, xr->pend, xr->pend_len) != 0) {
+			xr->in_held = 1;	/* on_drain goes on */
+			xr_in_stop(xr);
+			return;
+		}
+		xr->pend_len = 0;
+	}
+	n = read(0, xr->pend + PROTO_FRAME_HDR, XR_READ_SIZE);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		xr_in_stop(xr);
+		xr->in_on = -xr->in_on;	/* over: never again */
+		if (ovl_chan_close(xr->ch) != 0)
+			xr_fail(xr, "cannot send the end of input");
+		return;
+	}
+	proto_frame_hdr(xr->pend, PROTO_FRAME_STDIN, (uint32_t)n);
+	xr->pend_len = PROTO_FRAME_HDR + (size_t)n;
+	if (ovl_chan_write(xr->ch, xr->pend, xr->pend_len) == 0)
+		xr->pend_len = 0;
+	else {
+		xr->in_held = 1;
+		xr_in_stop(xr);
+	}
+}
+
+/* stdin is readable. */
+static void
+xr_on_input(uv_poll_t *p, int status, int events)
+{
+	xr_input(container_of(p, struct xrun, in));
+}
+
+/* stdin is a file: one read per loop turn while the channel has room. */
+static void
+xr_on_input_idle(uv_idle_t *h)
+{
+	xr_input(container_of(h, struct xrun, in_file));
+}
+
+/* Reads stdin (again). */
+static void
+xr_in_start(struct xrun *xr)
+{
+	if (xr->in_on == 1)
+		(void)uv_poll_start(&xr->in, UV_READABLE, xr_on_input);
+	else if (xr->in_on == 2)
+		(void)uv_idle_start(&xr->in_file, xr_on_input_idle);
+}
+
+/* Stops reading stdin. */
+static void
+xr_in_stop(struct xrun *xr)
+{
+	if (xr->in_on == 1)
+		(void)uv_poll_stop(&xr->in);
+	else if (xr->in_on == 2)
+		(void)uv_idle_stop(&xr->in_file);
+}
+
+/* The channel has room: stdin again. */
+static void
+xr_drain(struct ovl_chan *ch, void *arg)
+{
+	struct xrun	*xr = arg;
+
+	if (!xr->in_held)
+		return;
+	xr->in_held = 0;
+	xr_in_start(xr);
+}
+
 static const struct ovl_chan_cbs xr_cbs = {
 	.on_data = xr_data,
+	.on_drain = xr_drain,
 	.on_close = xr_close,
 };
 
@@ -146,15 +247,18 @@ xr_reply(struct cli_rpc *r, const json_t *result,
 		xr_fail(arg, e->message != NULL ? e->message : "failed");
 }
 
-/* Runs exec.run and returns the command's exit code. */
-static int
-exec_run(const struct cli_cmd *self, struct cli_ctx *x, const char *node,
-    json_t *params)
+/*
+ * Runs an output-stream method (exec.run, docker.run) and returns the
+ * command's exit code; with params.stdin true, stdin goes along.
+ */
+int
+cli_exec_stream(const struct cli_cmd *self, struct cli_ctx *x,
+    const char *node, const char *method, json_t *params)
 {
 	struct cli_rpc	*r = NULL;
 	struct xrun	 xr;
 	char		*cause = NULL;
-	int		 rc = CLI_EXIT_FAIL;
+	int		 rc = CLI_EXIT_FAIL, fl = -1;
 
 	memset(&xr, 0, sizeof(xr));
 	xr.x = x;
@@ -166,17 +270,35 @@ exec_run(const struct cli_cmd *self, struct cli_ctx *x, const char *node,
 		return (rc);
 	}
 	cli_rpc_on_lost(r, xr_lost, &xr);
+	(void)cli_out_watch(x);	/* `| head` ends it */
+	if (json_is_true(json_object_get(params, "stdin"))) {
+		fl = fcntl(0, F_GETFL);
+		if (uv_poll_init(&x->loop, &xr.in, 0) == 0)
+			xr.in_on = 1;
+		else if (uv_idle_init(&x->loop, &xr.in_file) == 0)
+			xr.in_on = 2;	/* a regular file cannot be polled */
+	}
 	json_incref(params);
 	if (cli_rpc_stream_open(r, &xr_cbs, &xr, params, &xr.ch) != 0 ||
-	    cli_rpc_call_async(r, "exec.run", params, 0, xr_reply, &xr) != 0)
+	    cli_rpc_call_async(r, method, params, 0, xr_reply, &xr) != 0)
 		xr_fail(&xr, "cannot send the request");
-	else
+	else {
+		xr_in_start(&xr);
 		uv_run(&x->loop, UV_RUN_DEFAULT);
+	}
+	if (cli_out_lost())
+		xr.done = 1;	/* stdout's reader left: quietly */
 	if (xr.ch != NULL) {
 		ovl_chan_set_data(xr.ch, NULL);
 		ovl_chan_reset(xr.ch);
 	}
+	if (xr.in_on == 1 || xr.in_on == -1)
+		uv_close((uv_handle_t *)&xr.in, NULL);
+	else if (xr.in_on == 2 || xr.in_on == -2)
+		uv_close((uv_handle_t *)&xr.in_file, NULL);
 	cli_rpc_close(r);
+	if (fl >= 0)
+		(void)fcntl(0, F_SETFL, fl);
 	if (xr.err != NULL)
 		rc = cli_error(self, "%s: %s", node, xr.err);
 	else if (xr.code >= 0)
@@ -205,6 +327,7 @@ exec_main(const struct cli_cmd *self, int argc, char **argv)
 	json_t			*params;	/* owned */
 	char			*cause = NULL;
 	int			 ch, i, tty = 0, rc = CLI_EXIT_FAIL, bad = 0;
+	int			 interactive = 0;
 	int			 esc_set = 0, esc = CLI_ESC_DEFAULT;
 
 	params = json_object();
@@ -215,7 +338,8 @@ exec_main(const struct cli_cmd *self, int argc, char **argv)
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'i':
-			break;	/* input is always on with -t */
+			interactive = 1;
+			break;
 		case 't':
 			tty = 1;
 			break;
@@ -225,10 +349,12 @@ exec_main(const struct cli_cmd *self, int argc, char **argv)
 			    "workdir", json_string(optarg));
 			break;
 		case 'e':
-			if (strchr(optarg, '=') == NULL)
-				bad = 1;
-			else
-				bad |= cli_params_push(params, "env", optarg);
+			if (strchr(optarg, '=') == NULL) {
+				json_decref(params);
+				return (cli_usage_error(self, "--env %s: "
+				    "expected K=V", optarg));
+			}
+			bad |= cli_params_push(params, "env", optarg);
 			break;
 		case 'E':
 			if (cli_esc_option("exec", optarg, &esc) != 0) {
@@ -266,7 +392,9 @@ exec_main(const struct cli_cmd *self, int argc, char **argv)
 		/* exec.run names the container "id"; session.open "container". */
 		(void)json_object_set_new(params, "id",
 		    json_string(tg.container));
-		rc = exec_run(self, &x, tg.node, params);
+		if (interactive)
+			(void)json_object_set_new(params, "stdin", json_true());
+		rc = cli_exec_stream(self, &x, tg.node, "exec.run", params);
 		goto out;
 	}
 	(void)json_object_set_new(params, "container",
@@ -277,6 +405,8 @@ exec_main(const struct cli_cmd *self, int argc, char **argv)
 	o.method = "session.open";
 	o.params = params;
 	o.reconnect = 1;
+	o.need_tty = interactive;	/* as docker: -it needs a terminal */
+	o.no_input = !interactive;	/* -t alone: stdin not attached */
 	o.escape_set = esc_set;
 	o.escape = esc;
 	rc = cli_term_run(self, &x, &o);

@@ -310,6 +310,7 @@ image_main(const struct cli_cmd *self, int argc, char **argv)
 	if (argc < 2)
 		return (cli_usage(self));
 	sub = argv[1];
+	argv[1] = argv[0];	/* getopt's complaints name the family */
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)
 		return (cli_help(self));
 	if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)

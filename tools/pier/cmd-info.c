@@ -3,7 +3,9 @@
  * as node.info reports them: versions, the node key's fingerprint (to
  * compare with `pierd key show` on the host), uptime, CPUs and memory,
  * and the container and image counts. A node whose engine is down still
- * answers, and says what is wrong with Docker.
+ * answers, and says what is wrong with Docker. It also shows this
+ * client's access key and role, and keeps the role in the address book
+ * for `pier nodes`.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -57,6 +59,10 @@ info_print(const char *node, const json_t *res)
 	printf(" Pier version:  %s (protocol %lld)\n", str(res, "version"),
 	    (long long)num(res, "proto"));
 	printf(" Node key:      %s\n", str(res, "key"));
+	if (json_is_object(json_object_get(res, "access")))
+		printf(" Access key:    %s (%s)\n", str(json_object_get(res,
+		    "access"), "key"), str(json_object_get(res, "access"),
+		    "role"));
 	printf(" Uptime:        %s\n", cli_human_duration(b1,
 	    num(res, "uptime")));
 	printf(" Host:          %s\n", str(host, "name"));
@@ -78,6 +84,30 @@ info_print(const char *node, const json_t *res)
 	printf("  Paused:       %lld\n", (long long)num(ct, "paused"));
 	printf("  Stopped:      %lld\n", (long long)num(ct, "stopped"));
 	printf(" Images:        %lld\n", (long long)num(res, "images"));
+}
+
+/*
+ * Keeps the role the node just gave in the address book, for pier nodes
+ * (a node joined before nodes said it has none there yet); quiet, as
+ * info's answer does not depend on it.
+ */
+static void
+info_keep_role(struct cli_ctx *x, const char *node, const json_t *res)
+{
+	struct cli_node	*n = cli_book_find(&x->book, node);
+	const char	*role;
+	char		*cause = NULL, *old;
+
+	role = json_string_value(json_object_get(json_object_get(res,
+	    "access"), "role"));
+	if (n == NULL || role == NULL || (n->role != NULL &&
+	    strcmp(n->role, role) == 0))
+		return;
+	old = n->role;
+	n->role = strdup(role);
+	if (n->role != NULL && cli_book_save(&x->book, &cause) != 0)
+		free(cause);
+	free(old);
 }
 
 /* `pier info [NODE] [--json]`. */
@@ -120,6 +150,7 @@ info_main(const struct cli_cmd *self, int argc, char **argv)
 		rc = cli_rpc_fail(self, cli_rpc_node(r), &e);
 		goto out;
 	}
+	info_keep_role(&x, cli_rpc_node(r), res);
 	if (json) {
 		(void)json_object_set_new(res, "node",
 		    json_string(cli_rpc_node(r)));

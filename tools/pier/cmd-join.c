@@ -6,7 +6,8 @@
  * key but has revoked this client's key completes it and then closes with
  * a go-away saying why, and join fails with that reason. Nothing is
  * stored for a key that does not work, so a failed join leaves the book
- * as it was.
+ * as it was. Once stored, the node is asked (node.info) which role the
+ * access key has, and the book keeps it for `pier nodes`.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -123,6 +124,41 @@ pick_name(const struct cli_cmd *self, struct cli_book *b,
 		snprintf(name, len, "%.*s-%d", CLI_NAME_MAX - 4, base, k);
 	}
 	return (0);
+}
+
+/*
+ * Asks the node just joined (by its book name) for the role of this
+ * access key, from node.info; NULL if it does not say (an older node) or
+ * cannot be asked, which costs the book its role only.
+ */
+static char *
+ask_role(const char *name)
+{
+	struct cli_rpc_error	 e;
+	struct cli_ctx		 x;
+	struct cli_rpc		*r = NULL;
+	json_t			*res = NULL;	/* owned */
+	char			*cause = NULL, *role = NULL;
+	const char		*s;
+
+	memset(&e, 0, sizeof(e));
+	if (cli_ctx_open(&x, &cause) != 0) {
+		free(cause);
+		return (NULL);
+	}
+	if (cli_rpc_open(&x, name, &r, &cause) == 0 &&
+	    cli_rpc_call(r, "node.info", NULL, 0, &res, &e) == 0) {
+		s = json_string_value(json_object_get(json_object_get(res,
+		    "access"), "role"));
+		if (s != NULL)
+			role = strdup(s);
+	}
+	json_decref(res);
+	cli_rpc_error_clear(&e);
+	cli_rpc_close(r);
+	cli_ctx_close(&x);
+	free(cause);
+	return (role);
 }
 
 /* Writes what was joined, as text or JSON. */
@@ -274,9 +310,16 @@ join_main(const struct cli_cmd *self, int argc, char **argv)
 		cli_error(self, "%s", cause != NULL ? cause :
 		    "cannot store the node");
 	else {
+		/* The role is the node's to say: ask, then keep it. */
+		node.role = ask_role(name);
+		if (node.role != NULL && (cli_book_put(&book, &node) != 0 ||
+		    cli_book_save(&book, &cause) != 0))
+			cli_error(self, "%s", cause != NULL ? cause :
+			    "cannot store the role");
 		report(&node, json);
 		rc = CLI_EXIT_OK;
 	}
+	free(node.role);
 	free(node.addr);
 out:
 	if (text != NULL) {

@@ -279,10 +279,13 @@ key_run(const struct cli_cmd *self, const char *sub, int npos,
 	node = npos == 1 ? pos[0] : NULL;
 	if (!create)
 		return (key_call(self, sub, node, NULL, o));
-	if (o->name == NULL || o->role == NULL) {
-		cli_error(self, "create needs --name NAME and --role ROLE");
-		return (CLI_EXIT_USAGE);
-	}
+	if (o->name == NULL || o->role == NULL)
+		return (cli_usage_error(self, "create needs --name NAME and "
+		    "--role ROLE"));
+	if (strcmp(o->role, "viewer") != 0 && strcmp(o->role, "operator") !=
+	    0 && strcmp(o->role, "admin") != 0)
+		return (cli_usage_error(self, "--role %s: expected viewer, "
+		    "operator or admin", o->role));
 	return (key_call(self, sub, node, json_pack("{s:s, s:s}", "name",
 	    o->name, "role", o->role), o));
 }
@@ -322,6 +325,7 @@ key_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	memset(&o, 0, sizeof(o));
 	optind = 0;
+	argv[1] = argv[0];	/* getopt's complaints name the command */
 	argc--;
 	argv++;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

@@ -170,6 +170,7 @@ logs_run(const struct cli_cmd *self, struct cli_ctx *x, const char *node,
 		return (rc);
 	}
 	cli_rpc_on_lost(r, lr_lost, &lr);
+	(void)cli_out_watch(x);	/* `| head` ends it */
 	lr.sig_ok = uv_signal_init(&x->loop, &lr.sigint) == 0;
 	if (!lr.sig_ok || uv_signal_start(&lr.sigint, lr_sigint, SIGINT) != 0)
 		lr_done(&lr, "cannot watch for Ctrl-C");
@@ -182,6 +183,8 @@ logs_run(const struct cli_cmd *self, struct cli_ctx *x, const char *node,
 		lr_done(&lr, "cannot send the request");
 	if (!lr.done)
 		uv_run(&x->loop, UV_RUN_DEFAULT);
+	if (cli_out_lost())
+		lr_done(&lr, NULL);	/* stdout's reader left: quietly */
 	if (lr.ch != NULL) {
 		ovl_chan_set_data(lr.ch, NULL);
 		ovl_chan_reset(lr.ch);
@@ -236,7 +239,7 @@ logs_main(const struct cli_cmd *self, int argc, char **argv)
 	if (params == NULL)
 		return (cli_error(self, "out of memory"));
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+fn:th", longopts,
+	while ((ch = getopt_long(argc, argv, "fn:th", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -251,8 +254,9 @@ logs_main(const struct cli_cmd *self, int argc, char **argv)
 			if (errno != 0 || *end != '\0' || end == optarg ||
 			    tail < 0 || tail > 100000000) {
 				json_decref(params);
-				return (cli_error(self, "--tail: %s is not a "
-				    "number of lines (or \"all\")", optarg));
+				return (cli_usage_error(self, "--tail: %s is "
+				    "not a number of lines (or \"all\")",
+				    optarg));
 			}
 			bad |= json_object_set_new(params, "tail",
 			    json_integer(tail));

@@ -81,15 +81,18 @@ network_main(const struct cli_cmd *self, int argc, char **argv)
 		.summary = "show a network's configuration as JSON",
 		.help = "",
 	};
+	const char	*sub;
 
 	if (argc < 2)
 		return (cli_usage(self));
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+	sub = argv[1];
+	argv[1] = argv[0];	/* getopt's complaints name the family */
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)
 		return (cli_help(self));
-	if (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "list") == 0)
+	if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
 		return (networks_main(&cli_cmd_networks, argc - 1, argv + 1));
-	if (strcmp(argv[1], "inspect") == 0)
+	if (strcmp(sub, "inspect") == 0)
 		return (inspect_main(&inspect, argc - 1, argv + 1));
-	cli_error(self, "unknown subcommand: %s", argv[1]);
+	cli_error(self, "unknown subcommand: %s", sub);
 	return (cli_usage(self));
 }

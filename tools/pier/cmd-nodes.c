@@ -1,6 +1,7 @@
 /*
  * `pier nodes`: the address book. Lists the joined nodes (never their
- * secrets) and forgets one with `pier nodes rm NAME`. Forgetting is local:
+ * secrets) with the role their access key has (as the node said at join;
+ * "-" or null for a node joined before nodes said it) and forgets one with `pier nodes rm NAME`. Forgetting is local:
  * the node's access key stays valid until revoked on the node.
  */
 #include <getopt.h>
@@ -34,14 +35,15 @@ nodes_list(const struct cli_book *b, int json)
 	int	 rc = CLI_EXIT_OK;
 
 	if (!json) {
-		printf("%-20s %-24s %-20s %s\n", "NAME", "ADDRESS",
-		    "FINGERPRINT", "JOINED");
+		printf("%-20s %-24s %-20s %-9s %s\n", "NAME", "ADDRESS",
+		    "FINGERPRINT", "ROLE", "JOINED");
 		for (i = 0; i < b->n; i++) {
 			cli_time_format(b->nodes[i].joined, t, sizeof(t));
-			printf("%-20s %-24s %-20s %s\n", b->nodes[i].name,
+			printf("%-20s %-24s %-20s %-9s %s\n", b->nodes[i].name,
 			    b->nodes[i].addr != NULL ? b->nodes[i].addr : "-",
 			    b->nodes[i].fingerprint != NULL ?
-			    b->nodes[i].fingerprint : "-", t);
+			    b->nodes[i].fingerprint : "-", b->nodes[i].role !=
+			    NULL ? b->nodes[i].role : "-", t);
 		}
 		return (CLI_EXIT_OK);
 	}

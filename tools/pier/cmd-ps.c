@@ -167,9 +167,9 @@ ps_main(const struct cli_cmd *self, int argc, char **argv)
 			secs = strtod(optarg, &end);
 			if (*end != '\0' || end == optarg || !(secs > 0) ||
 			    secs > 3600) {
-				cli_error(self, "--timeout: expected seconds "
-				    "between 0 and 3600, not %s", optarg);
-				return (CLI_EXIT_USAGE);
+				return (cli_usage_error(self, "--timeout: "
+				    "expected seconds, more than 0 and at most "
+				    "3600, not %s", optarg));
 			}
 			timeout_ms = (long)(secs * 1000);
 			break;

@@ -157,7 +157,7 @@ pull_main(const struct cli_cmd *self, int argc, char **argv)
 
 	memset(&pr, 0, sizeof(pr));
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+qh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'q':
 			pr.quiet = 1;
@@ -189,6 +189,7 @@ pull_main(const struct cli_cmd *self, int argc, char **argv)
 		goto out;
 	}
 	cli_rpc_on_lost(r, pr_lost, &pr);
+	(void)cli_out_watch(&x);	/* `| head` ends it */
 	params = json_pack("{s:s}", "image", image);
 	if (params == NULL || cli_rpc_stream_open(r, &pr_cbs, &pr, params,
 	    &pr.ch) != 0) {
@@ -208,7 +209,7 @@ pull_main(const struct cli_cmd *self, int argc, char **argv)
 		if (pr.quiet)
 			printf("%s\n", image);
 		rc = CLI_EXIT_OK;
-	} else
+	} else if (!cli_out_lost())
 		rc = cli_error(self, "%s: %s", cli_rpc_node(r), pr.err !=
 		    NULL ? pr.err : "failed");
 	cli_rpc_close(r);
@@ -226,7 +227,8 @@ out:
  * progress on stderr so that stdout keeps only what the command prints.
  */
 int
-cli_pull_missing(const char *node, const char *image)
+cli_pull_missing(const struct cli_cmd *cmd, const char *node,
+    const char *image)
 {
 	char	*argv[4];
 	int	 saved, rc;
@@ -244,7 +246,8 @@ cli_pull_missing(const char *node, const char *image)
 			close(saved);
 		return (CLI_EXIT_FAIL);
 	}
-	rc = cli_cmd_pull.main(&cli_cmd_pull, 3, argv);
+	/* Complaints name the command typed (run, deploy), not pull. */
+	rc = cli_cmd_pull.main(cmd, 3, argv);
 	fflush(stdout);
 	if (dup2(saved, 1) < 0)
 		rc = CLI_EXIT_FAIL;

@@ -12,7 +12,8 @@
  *
  * Options are read as docker reads them, with the parsers the client
  * shares: sizes and CPUs from cli-out.h, ports and volumes from
- * templates.h. Options stop at IMAGE, so the command keeps its own.
+ * templates.h. Options go before or after NODE and stop at IMAGE, so
+ * the command keeps its own, as docker run's do.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -44,7 +45,8 @@ const struct cli_cmd cli_cmd_run = {
 	    "  -v, --volume SRC:DST[:ro] | DST  bind, named or anonymous "
 	    "volume\n"
 	    "  -e, --env K=V         set a variable (K alone: from here)\n"
-	    "  --env-file FILE       variables from a file, K=V per line\n"
+	    "  --env-file FILE       variables from a file, K=V per line "
+	    "(docker's rules)\n"
 	    "  -l, --label K=V       set a label\n"
 	    "  --restart POLICY      no, always, unless-stopped, "
 	    "on-failure[:N]\n"
@@ -120,35 +122,57 @@ push_env(json_t *params, const char *kv)
 	return (err);
 }
 
-/* Reads an env file: K=V lines, '#' comments and blank lines skipped. */
+/*
+ * Reads an env file by docker's rules (docker run --env-file): leading
+ * blanks dropped, blank lines and '#' lines skipped, a UTF-8 BOM dropped
+ * from the first line; KEY=VALUE passes the value through as it is (no
+ * quotes removed, no blanks trimmed), KEY alone takes the value from the
+ * environment or is left out; a key with a blank in it is refused, as
+ * docker refuses it ("export C=3" is not a variable "export C").
+ */
 static int
 env_file(json_t *params, const char *path, char **cause)
 {
-	FILE	*fp;
-	char	 line[RUN_ENV_LINE_MAX];
-	size_t	 len, no = 0;
-	int	 err = 0;
+	FILE		*fp;
+	char		 buf[RUN_ENV_LINE_MAX], *line;
+	const char	*eq;
+	size_t		 len, no = 0;
+	int		 err = 0;
 
 	fp = fopen(path, "r");
 	if (fp == NULL)
 		return (cli__error(cause, -errno, "--env-file %s: %s", path,
 		    strerror(errno)));
-	while (err == 0 && fgets(line, sizeof(line), fp) != NULL) {
+	while (err == 0 && fgets(buf, sizeof(buf), fp) != NULL) {
 		no++;
-		len = strlen(line);
-		if (len > 0 && line[len - 1] != '\n' && !feof(fp)) {
+		len = strlen(buf);
+		if (len > 0 && buf[len - 1] != '\n' && !feof(fp)) {
 			err = cli__error(cause, -EINVAL, "--env-file %s:%zu: "
 			    "line too long", path, no);
 			break;
 		}
-		line[strcspn(line, "\r\n")] = '\0';
+		if (len > 0 && buf[len - 1] == '\n')
+			buf[--len] = '\0';
+		if (len > 0 && buf[len - 1] == '\r')
+			buf[--len] = '\0';
+		line = buf;
+		if (no == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
+			line += 3;
+		line += strspn(line, " \t\n\v\f\r");
 		if (line[0] == '\0' || line[0] == '#')
 			continue;
-		if (line[0] == '=')
+		eq = strchr(line, '=');
+		len = eq != NULL ? (size_t)(eq - line) : strlen(line);
+		if (len == 0)
 			err = cli__error(cause, -EINVAL, "--env-file %s:%zu: "
-			    "no variable name", path, no);
-		else
-			err = push_env(params, line);
+			    "no variable name on line '%s'", path, no, line);
+		else if (strcspn(line, " \t") < len)
+			err = cli__error(cause, -EINVAL, "--env-file %s:%zu: "
+			    "variable '%.*s' contains whitespaces", path, no,
+			    (int)len, line);
+		else if (push_env(params, line) != 0)
+			err = cli__error(cause, -EINVAL, "--env-file %s:%zu: "
+			    "not valid UTF-8", path, no);
 	}
 	fclose(fp);
 	return (err);
@@ -358,17 +382,21 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 	char		*cause = NULL;
 	int		 ch, err = 0, i, pull = 1, missing = 0, rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0)
-		return (argc < 2 ? cli_usage(self) : cli_help(self));
-	if (argv[1][0] == '-')
-		return (cli_usage(self));
-	node = argv[1];
 	p = json_object();
 	if (p == NULL)
 		return (CLI_EXIT_FAIL);
+	node = NULL;
 	optind = 0;
-	while (err == 0 && (ch = getopt_long(argc - 1, argv + 1,
-	    "+dp:v:e:l:m:h:w:u:it", longopts, NULL)) != -1) {
+	while (err == 0) {
+		ch = getopt_long(argc, argv, "+dp:v:e:l:m:h:w:u:it", longopts,
+		    NULL);
+		/* Options go before NODE or after it; IMAGE ends them. */
+		if (ch == -1 && node == NULL && optind < argc) {
+			node = argv[optind++];
+			continue;
+		}
+		if (ch == -1)
+			break;
 		err = common_opt(p, ch == 'h' ? 'H' : ch, optarg, &cause);
 		if (err != 1)
 			continue;
@@ -425,25 +453,26 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 		}
 	}
 	if (err != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "out of memory");
+		cli_usage_error(self, "%s", cause != NULL ? cause :
+		    "out of memory");
 		free(cause);
 		json_decref(p);
 		return (CLI_EXIT_USAGE);
 	}
-	if (optind + 1 >= argc) {
+	if (node == NULL || optind >= argc) {
 		json_decref(p);
 		return (cli_usage(self));
 	}
-	image = argv[optind + 1];
+	image = argv[optind];
 	(void)json_object_set_new(p, "image", json_string(image));
-	for (i = optind + 2; i < argc; i++)
+	for (i = optind + 1; i < argc; i++)
 		(void)push(p, "cmd", json_string(argv[i]));
 	if (!pull)
 		return (call_print(self, node, "container.create", p, "id",
 		    NULL));
 	rc = call_print(self, node, "container.create", p, "id", &missing);
 	if (missing) {
-		rc = cli_pull_missing(node, image);
+		rc = cli_pull_missing(self, node, image);
 		if (rc == CLI_EXIT_OK)
 			rc = call_print(self, node, "container.create",
 			    json_incref(p), "id", NULL);

@@ -214,6 +214,7 @@ attach_main(const struct cli_cmd *self, int argc, char **argv)
 	o.method = "session.attach";
 	o.attach_id = tg.container;
 	o.read_only = ro;
+	o.need_tty = !ro;	/* a watcher types nothing */
 	o.reconnect = 1;
 	o.escape_set = esc_set;
 	o.escape = esc;

@@ -66,7 +66,7 @@ shell_main(const struct cli_cmd *self, int argc, char **argv)
 	if (params == NULL)
 		return (cli_error(self, "out of memory"));
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+u:w:e:h", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "u:w:e:h", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'u':
@@ -80,9 +80,8 @@ shell_main(const struct cli_cmd *self, int argc, char **argv)
 		case 'e':
 			if (strchr(optarg, '=') == NULL) {
 				json_decref(params);
-				fprintf(stderr, "pier shell: --env %s: expected "
-				    "K=V\n", optarg);
-				return (CLI_EXIT_USAGE);
+				return (cli_usage_error(self, "--env %s: "
+				    "expected K=V", optarg));
 			}
 			bad |= cli_params_push(params, "env", optarg);
 			break;
@@ -123,6 +122,7 @@ shell_main(const struct cli_cmd *self, int argc, char **argv)
 	o.method = "session.open";
 	o.params = params;
 	o.reconnect = 1;
+	o.need_tty = 1;
 	o.escape_set = esc_set;
 	o.escape = esc;
 	rc = cli_term_run(self, &x, &o);

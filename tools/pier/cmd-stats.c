@@ -419,7 +419,7 @@ stats_main(const struct cli_cmd *self, int argc, char **argv)
 	memset(&sr, 0, sizeof(sr));
 	sr.self = self;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'o':
 			sr.once = 1;
@@ -450,6 +450,7 @@ stats_main(const struct cli_cmd *self, int argc, char **argv)
 	for (i = 0; rc == 0 && i < sr.n; i++)
 		st_start(&sr, &sr.nodes[i]);
 	sr.started = uv_now(&x.loop);
+	(void)cli_out_watch(&x);	/* `| head` ends it */
 	if (rc == 0 && uv_timer_init(&x.loop, &sr.tick) == 0) {
 		handles |= 1;
 		(void)uv_timer_start(&sr.tick, st_tick, STATS_REDRAW_MS,

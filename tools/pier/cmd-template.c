@@ -7,7 +7,9 @@
  * The source is --source, else the `templates.source` setting (pier
  * config), else CLI_TPL_DEFAULT_SOURCE; https sources are cached.
  * `pier deploy` (cmd-deploy.c) opens its source the same way. Stack
- * templates are listed here and refused by deploy.
+ * templates are listed here and refused by deploy. A template with a bad
+ * field is left out of the list with one warning on stderr naming it and
+ * the field; deploy refuses it alone, with that message.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -48,6 +50,9 @@ cli_tpl_source_open(const struct cli_cmd *self, const char *source, int offline,
 	char				*cause = NULL;
 	int				 err;
 
+	if (source != NULL && source[0] == '\0')
+		return (cli_usage_error(self, "--source: expected a file or an "
+		    "https URL"));
 	if (source == NULL) {
 		dir = cli_config_dir();
 		if (dir != NULL && cli_setting_get(dir, "templates.source",
@@ -144,8 +149,14 @@ templates_main(const struct cli_cmd *self, int argc, char **argv)
 		rc = cli_error(self, "out of memory");
 	else
 		cli_table_max_width(t, 4, DESC_WIDTH);
+	/* One bad template costs itself only: say so once, list the rest. */
+	for (i = 0; i < f->ntemplates; i++) {
+		if (f->templates[i].error != NULL)
+			fprintf(stderr, "pier %s: warning: %s; left out\n",
+			    self->name, f->templates[i].error);
+	}
 	for (i = 0; t != NULL && i < f->ntemplates; i++) {
-		if (query != NULL && !cli_tpl_matches(&f->templates[i], query))
+		if (!cli_tpl_matches(&f->templates[i], query))
 			continue;
 		if (templates_row(t, &f->templates[i]) != 0) {
 			rc = cli_error(self, "out of memory");

@@ -94,6 +94,11 @@ create_main(const struct cli_cmd *self, int argc, char **argv)
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
+			if (optarg[0] == '\0') {
+				json_decref(params);
+				return (cli_usage_error(self, "--driver: "
+				    "expected a driver name"));
+			}
 			(void)json_object_set_new(params, "driver",
 			    json_string(optarg));
 			break;
@@ -229,6 +234,7 @@ volume_main(const struct cli_cmd *self, int argc, char **argv)
 	if (argc < 2)
 		return (cli_usage(self));
 	sub = argv[1];
+	argv[1] = argv[0];	/* getopt's complaints name the family */
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)
 		return (cli_help(self));
 	if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)

@@ -163,10 +163,15 @@ cli_inspect_main(const struct cli_cmd *self, int argc, char **argv,
 	json_t		*res = NULL;	/* owned */
 	int		 rc;
 
-	if (argc == 2 && strcmp(argv[1], "--help") == 0)
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0))
 		return (cli_help(self));
 	if (argc != 2 && argc != 3)
 		return (cli_usage(self));
+	/* No options here: an unknown one is not an object's name. */
+	if (argv[1][0] == '-' || argv[argc - 1][0] == '-')
+		return (cli_usage_error(self, "unknown option %s",
+		    argv[1][0] == '-' ? argv[1] : argv[argc - 1]));
 	rc = cli_link_open(self, &l, argc == 3 ? argv[1] : NULL);
 	if (rc != CLI_EXIT_OK)
 		return (rc);

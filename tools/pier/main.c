@@ -175,18 +175,37 @@ cli_write_all(int fd, const void *buf, size_t len)
 	}
 }
 
+/* Prints "pier NAME: " and the message, one line on stderr. */
+static void __attribute__((format(printf, 2, 0)))
+complain(const struct cli_cmd *cmd, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "pier %s: ", cmd->name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 /* Prints "pier NAME: message" to stderr; returns CLI_EXIT_FAIL. */
 int
 cli_error(const struct cli_cmd *cmd, const char *fmt, ...)
 {
 	va_list	ap;
 
-	fprintf(stderr, "pier %s: ", cmd->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	complain(cmd, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return (CLI_EXIT_FAIL);
+}
+
+/* Prints "pier NAME: message" to stderr; returns CLI_EXIT_USAGE. */
+int
+cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	complain(cmd, fmt, ap);
+	va_end(ap);
+	return (CLI_EXIT_USAGE);
 }
 
 /* Prints the command list generated from the table. */
@@ -272,7 +291,9 @@ cmd_version_main(const struct cli_cmd *self, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	static char		 prog[CLI_NAME_MAX + 8];
 	const struct cli_cmd	*cmd;
+	int			 rc;
 
 	/* A node that goes away mid-write is an error to report, not death. */
 	signal(SIGPIPE, SIG_IGN);
@@ -293,5 +314,11 @@ main(int argc, char **argv)
 	cmd = cmd_find(argv[1]);
 	if (cmd == NULL)
 		return (CLI_EXIT_USAGE);
-	return (cmd->main(cmd, argc - 1, argv + 1));
+	/* getopt's own complaints then begin "pier NAME:" as ours do. */
+	snprintf(prog, sizeof(prog), "pier %s", cmd->name);
+	argv[1] = prog;
+	rc = cmd->main(cmd, argc - 1, argv + 1);
+	if (cli_out_lost())
+		cli_out_die();	/* stdout's reader left: as docker's CLI */
+	return (rc);
 }

@@ -165,6 +165,7 @@ cli_ctx_close(struct cli_ctx *x)
 	int	i;
 
 	if (x->loop_ready) {
+		cli_out_unwatch(x);
 		for (i = 0; i < 2 && uv_run(&x->loop, UV_RUN_DEFAULT) != 0;
 		    i++)
 			;

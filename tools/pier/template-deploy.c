@@ -596,16 +596,27 @@ build_labels(const struct cli_tpl *t, json_t *p, char **cause)
 	return (put(p, CLI_TPL_K_LABELS, l, cause));
 }
 
+/* Refuses a --name Docker would refuse, or a --restart it does not know. */
+static int
+check_name_restart(const struct cli_tpl_overrides *o, char **cause)
+{
+	if (o->name != NULL && !docker_name_ok(o->name, 2))
+		return (cli_tpl__error(cause, -EINVAL, "--name \"%s\": a "
+		    "container name is 2-%d letters, digits, '_', '.' or '-', "
+		    "starting with a letter or digit", o->name, NAME_MAX_LEN));
+	if (o->restart != NULL && !cli_tpl__restart_ok(o->restart))
+		return (cli_tpl__error(cause, -EINVAL, "--restart \"%s\": "
+		    "expected no, always, unless-stopped or on-failure[:N]",
+		    o->restart));
+	return (0);
+}
+
 /* Sets the container name: --name, else the template's if Docker takes
  * it (the template's is only a suggestion). */
 static int
 build_name(const struct cli_tpl *t, const struct cli_tpl_overrides *o,
     json_t *p, char **cause)
 {
-	if (o->name != NULL && !docker_name_ok(o->name, 2))
-		return (cli_tpl__error(cause, -EINVAL, "--name \"%s\": a "
-		    "container name is 2-%d letters, digits, '_', '.' or '-', "
-		    "starting with a letter or digit", o->name, NAME_MAX_LEN));
 	if (o->name != NULL)
 		return (put(p, CLI_TPL_K_NAME, json_string(o->name), cause));
 	if (t->name != NULL && docker_name_ok(t->name, 2))
@@ -664,10 +675,9 @@ build_simple(const struct cli_tpl *t, const struct cli_tpl_overrides *o,
 	char *image;
 	int rc;
 
-	if (o->restart != NULL && !cli_tpl__restart_ok(o->restart))
-		return (cli_tpl__error(cause, -EINVAL, "--restart \"%s\": "
-		    "expected no, always, unless-stopped or on-failure[:N]",
-		    o->restart));
+	rc = check_name_restart(o, cause);
+	if (rc != 0)
+		return (rc);
 	if (t->registry != NULL) {
 		if (asprintf(&image, "%s/%s", t->registry, t->image) < 0)
 			return (cli_tpl__error(cause, -ENOMEM, "out of "
@@ -698,6 +708,42 @@ build_simple(const struct cli_tpl *t, const struct cli_tpl_overrides *o,
 	return (rc);
 }
 
+/*
+ * Checks what the user gave on the command line by itself, before any
+ * template is read, so that a typo is a usage error; deploy says the
+ * same words.
+ */
+int
+cli_tpl_overrides_check(const struct cli_tpl_overrides *o, char **cause)
+{
+	struct cli_tpl_port port;
+	char *src, *dst;
+	size_t i;
+	int ro, rc;
+
+	rc = check_name_restart(o, cause);
+	if (rc != 0)
+		return (rc);
+	for (i = 0; i < o->nports; i++) {
+		rc = cli_tpl_parse_port(o->ports[i], &port, cause);
+		if (rc != 0)
+			return (rc);
+	}
+	for (i = 0; i < o->nvolumes; i++) {
+		rc = cli_tpl_parse_volume(o->volumes[i], &src, &dst, &ro,
+		    cause);
+		if (rc != 0)
+			return (rc);
+		free(src);
+		free(dst);
+	}
+	for (i = 0; i < o->nenv; i++)
+		if (o->env[i][0] == '=' || strchr(o->env[i], '=') == NULL)
+			return (cli_tpl__error(cause, -EINVAL, "-e \"%s\": "
+			    "expected NAME=value", o->env[i]));
+	return (0);
+}
+
 /* Turns a container template and overrides into container.create
  * params. */
 int
@@ -711,6 +757,8 @@ cli_tpl_deploy_params(const struct cli_tpl *t,
 	*params = NULL;
 	if (o == NULL)
 		o = &none;
+	if (t->error != NULL)
+		return (cli_tpl__error(cause, -EINVAL, "%s", t->error));
 	if (t->type != CLI_TPL_CONTAINER)
 		return (refuse_stack(t, cause));
 	p = json_object();

@@ -1,6 +1,6 @@
 /*
  * Getting a template file from where `pier templates --source` points: a
- * local file, or an https URL fetched with libcurl's easy interface (the
+ * local file (read with a size bound), or an https URL fetched with libcurl's easy interface (the
  * client is a command, not the node's event loop, so a blocking transfer
  * with a timeout is the simple and right thing here).
  *
@@ -24,6 +24,57 @@
 
 #include "pier-config.h"
 #include "templates.h"
+
+/* Reads a file of at most CLI_TPL_MAX_SIZE bytes and parses it. */
+int
+cli_tpl_load(const char *path, struct cli_tpl_file **out, char **cause)
+{
+	struct stat st;
+	char *buf;
+	size_t len = 0;
+	ssize_t r;
+	int fd, rc;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return (cli_tpl__error(cause, -errno, "%s: %s", path,
+		    strerror(errno)));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return (cli_tpl__error(cause, -EINVAL, "%s: not a regular "
+		    "file", path));
+	}
+	buf = malloc(CLI_TPL_MAX_SIZE + 1);
+	if (buf == NULL) {
+		close(fd);
+		return (cli_tpl__error(cause, -ENOMEM, "out of memory"));
+	}
+	/* Read one byte past the limit, so a file that grew is caught. */
+	while (len <= CLI_TPL_MAX_SIZE) {
+		r = read(fd, buf + len, CLI_TPL_MAX_SIZE + 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = cli_tpl__error(cause, -errno, "%s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > CLI_TPL_MAX_SIZE) {
+		rc = cli_tpl__error(cause, -EFBIG, "%s: larger than the %u "
+		    "bytes a template file may have", path, CLI_TPL_MAX_SIZE);
+		goto out;
+	}
+	rc = cli_tpl_parse(buf, len, path, out, cause);
+out:
+	free(buf);
+	close(fd);
+	return (rc);
+}
 
 /* A response body growing in memory, bounded. */
 struct body {

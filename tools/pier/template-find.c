@@ -44,6 +44,8 @@ cli_tpl_matches(const struct cli_tpl *t, const char *query)
 {
 	size_t i;
 
+	if (t->error != NULL)
+		return (0);
 	if (query == NULL || *query == '\0')
 		return (1);
 	if (has_word(t->title, query) || has_word(t->name, query) ||
@@ -78,6 +80,8 @@ names_match(const struct cli_tpl *t, const char *q, int prefix)
 {
 	size_t n = strlen(q);
 
+	if (t->title == NULL)
+		return (0);	/* a bad template with no title */
 	if (prefix)
 		return (strncasecmp(t->title, q, n) == 0 ||
 		    (t->name != NULL && strncasecmp(t->name, q, n) == 0));
@@ -135,16 +139,19 @@ cli_tpl_find(const struct cli_tpl_file *f, const char *query,
 	*out = NULL;
 	if (query == NULL || *query == '\0')
 		return (cli_tpl__error(cause, -EINVAL, "no template named"));
-	/* A number is an id first. */
 	for (p = query; isdigit((unsigned char)*p); p++)
 		;
+	/* A number is an id first: a good template's before a bad one's. */
 	if (*p == '\0' && p - query <= 18) {
 		id = strtoll(query, NULL, 10);
-		for (i = 0; i < f->ntemplates; i++)
-			if (f->templates[i].id == id) {
+		for (i = 0; i < f->ntemplates; i++) {
+			if (f->templates[i].id != id)
+				continue;
+			if (*out == NULL || (*out)->error != NULL)
 				*out = &f->templates[i];
-				return (0);
-			}
+		}
+		if (*out != NULL)
+			return (0);
 	}
 	for (prefix = 0; prefix <= 1; prefix++) {
 		hit = NULL;

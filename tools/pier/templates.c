@@ -5,20 +5,20 @@
  *
  * The files come from wherever the user points (a URL, a file), so input
  * is bounded (size, template count, list lengths) and every error names
- * the file, the template (position and title) and the field. Unknown
- * fields are ignored: the format grows, and a newer file should still
- * list. Strings are borrowed from the jansson document the file owns.
+ * the file, the template (position and title) and the field. A template
+ * with a bad field keeps that error (cli_tpl.error) and the file reads
+ * on: public collections of hundreds of templates nearly always hold one
+ * that is wrong, and it must not hide the rest. Unknown fields are
+ * ignored: the format grows, and a newer file should still list. Strings
+ * are borrowed from the jansson document the file owns.
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
@@ -220,8 +220,8 @@ host_ip(const char *s, const char *e, char out[46])
 
 /*
  * Parses "[[IP:]HOST:]CTR[/PROTO]" as Portainer and `docker run -p` write
- * it; an IPv6 address goes in brackets, and "IP::CTR" leaves the host port
- * to Docker.
+ * it; an IPv6 address goes in brackets, and an empty HOST ("IP::CTR",
+ * ":CTR") leaves the host port to the engine, as both of them do.
  */
 int
 cli_tpl_parse_port(const char *s, struct cli_tpl_port *p, char **cause)
@@ -248,8 +248,8 @@ cli_tpl_parse_port(const char *s, struct cli_tpl_port *p, char **cause)
 	if (colon != NULL && slash != NULL && slash < colon)
 		goto bad;
 	end = slash != NULL ? slash : rest + strlen(rest);
-	/* "IP::CTR": any host port on that address. */
-	if (colon != NULL && !(rest != s && colon == rest) &&
+	/* "IP::CTR" and ":CTR": a host port the engine picks. */
+	if (colon != NULL && colon != rest &&
 	    port_number(rest, colon, &p->host) != 0)
 		goto bad;
 	if (port_number(colon != NULL ? colon + 1 : rest, end,
@@ -636,21 +636,33 @@ read_version(json_t *root, const char *origin, int *version, char **cause)
 	return (0);
 }
 
-/* Refuses two templates with the same id, which lookups could not tell
- * apart. */
+/*
+ * Marks bad a template whose id an earlier good one has, which lookups
+ * could not tell apart; -ENOMEM with *cause if the message cannot be
+ * made.
+ */
 static int
 check_ids(struct cli_tpl_file *f, char **cause)
 {
+	struct cli_tpl *t, *u;
 	size_t i, j;
 
-	for (i = 1; i < f->ntemplates; i++)
-		for (j = 0; j < i; j++)
-			if (f->templates[i].id == f->templates[j].id)
-				return (cli_tpl__error(cause, -EINVAL, "%s: "
-				    "template %zu \"%s\": id %lld is already "
-				    "template %zu \"%s\"'s", f->origin, i + 1,
-				    f->templates[i].title, f->templates[i].id,
-				    j + 1, f->templates[j].title));
+	for (i = 1; i < f->ntemplates; i++) {
+		t = &f->templates[i];
+		for (j = 0; t->error == NULL && j < i; j++) {
+			u = &f->templates[j];
+			if (u->error != NULL || u->id != t->id)
+				continue;
+			(void)cli_tpl__error(&t->error, -EINVAL, "%s: template "
+			    "%zu \"%s\": id %lld is already template %zu "
+			    "\"%s\"'s", f->origin, i + 1, t->title, t->id,
+			    j + 1, u->title);
+			if (t->error == NULL)
+				return (cli_tpl__error(cause, -ENOMEM,
+				    "out of memory"));
+			f->nbad++;
+		}
+	}
 	return (0);
 }
 
@@ -708,17 +720,22 @@ cli_tpl_parse(const char *buf, size_t len, const char *origin,
 		rc = cli_tpl__error(cause, -ENOMEM, "out of memory");
 		goto out;
 	}
-	memset(&c, 0, sizeof c);
-	c.origin = origin;
-	c.cause = cause;
 	json_array_foreach(a, i, v) {
+		memset(&c, 0, sizeof c);
+		c.origin = origin;
 		c.index = i;
-		c.title = NULL;
+		c.cause = &f->templates[i].error;
 		f->templates[i].index = i;
 		f->ntemplates = i + 1;
 		rc = read_template(&c, v, &f->templates[i]);
-		if (rc != 0)
+		/* A bad field costs that template only; memory, the file. */
+		if (rc != 0 && (rc != -EINVAL ||
+		    f->templates[i].error == NULL)) {
+			(void)cli_tpl__error(cause, rc, "out of memory");
 			goto out;
+		}
+		if (rc != 0)
+			f->nbad++;
 	}
 	rc = check_ids(f, cause);
 	if (rc != 0)
@@ -727,57 +744,6 @@ cli_tpl_parse(const char *buf, size_t len, const char *origin,
 	return (0);
 out:
 	cli_tpl_file_free(f);
-	return (rc);
-}
-
-/* Reads a file of at most CLI_TPL_MAX_SIZE bytes and parses it. */
-int
-cli_tpl_load(const char *path, struct cli_tpl_file **out, char **cause)
-{
-	struct stat st;
-	char *buf;
-	size_t len = 0;
-	ssize_t r;
-	int fd, rc;
-
-	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return (cli_tpl__error(cause, -errno, "%s: %s", path,
-		    strerror(errno)));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return (cli_tpl__error(cause, -EINVAL, "%s: not a regular "
-		    "file", path));
-	}
-	buf = malloc(CLI_TPL_MAX_SIZE + 1);
-	if (buf == NULL) {
-		close(fd);
-		return (cli_tpl__error(cause, -ENOMEM, "out of memory"));
-	}
-	/* Read one byte past the limit, so a file that grew is caught. */
-	while (len <= CLI_TPL_MAX_SIZE) {
-		r = read(fd, buf + len, CLI_TPL_MAX_SIZE + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = cli_tpl__error(cause, -errno, "%s: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	if (len > CLI_TPL_MAX_SIZE) {
-		rc = cli_tpl__error(cause, -EFBIG, "%s: larger than the %u "
-		    "bytes a template file may have", path, CLI_TPL_MAX_SIZE);
-		goto out;
-	}
-	rc = cli_tpl_parse(buf, len, path, out, cause);
-out:
-	free(buf);
-	close(fd);
 	return (rc);
 }
 
@@ -799,6 +765,7 @@ cli_tpl_file_free(struct cli_tpl_file *f)
 		free(t->labels);
 		free(t->ports);
 		free(t->volumes);
+		free(t->error);
 	}
 	free(f->templates);
 	json_decref(f->root);

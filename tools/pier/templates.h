@@ -11,6 +11,14 @@
  * parsed document, which the cli_tpl_file owns: they live until
  * cli_tpl_file_free().
  *
+ * One bad template never hides the others: a template with a bad field
+ * is kept with its error (cli_tpl.error) and the file still loads; such
+ * a template matches no search and cli_tpl_deploy_params refuses it
+ * with that error, while the lookup still finds it, so deploying it by
+ * name says what is wrong rather than "no template matches". Only a
+ * file that is not a template file at all (not JSON, no version, too
+ * big) fails as a whole.
+ *
  * How a container template becomes container.create params:
  *	image (registry/ prefixed)	-> image
  *	name (if Docker takes it)	-> name, unless --name
@@ -28,8 +36,9 @@
  *
  * Files: templates.c (reading and checking), template-find.c (search and
  * lookup), template-deploy.c (container.create params) and
- * template-fetch.c (cli_tpl_open: a file, or an https URL fetched with a
- * size bound and a timeout and cached with an offline fallback).
+ * template-fetch.c (cli_tpl_load and cli_tpl_open: a file, or an https
+ * URL fetched with a size bound and a timeout and cached with an offline
+ * fallback).
  */
 #ifndef PIER_CLI_TEMPLATES_H
 #define PIER_CLI_TEMPLATES_H
@@ -163,14 +172,18 @@ struct cli_tpl {
 	const char	*repo_url;	/* NULL for edge templates */
 	const char	*stackfile;
 	json_t		*json;		/* the template's object (borrowed) */
+	/* Why the template cannot be used (owned), or NULL: the first bad
+	 * field, "FILE: template N \"TITLE\": field \"F\": WHY". */
+	char		*error;
 };
 
 /* A loaded template file. */
 struct cli_tpl_file {
 	int		 version;	/* 2 or 3 */
 	char		*origin;	/* path or URL, for messages */
-	struct cli_tpl	*templates;
+	struct cli_tpl	*templates;	/* every one, bad ones too */
 	size_t		 ntemplates;
+	size_t		 nbad;		/* how many have an error */
 	json_t		*root;		/* owned; the strings above live here */
 };
 
@@ -213,7 +226,8 @@ struct cli_tpl_overrides {
 	void		*ask_arg;
 };
 
-/* Parses a template file's bytes; origin names it in messages. */
+/* Parses a template file's bytes; origin names it in messages. A bad
+ * template does not fail the file: see cli_tpl.error. */
 int cli_tpl_parse(const char *buf, size_t len, const char *origin,
     struct cli_tpl_file **out, char **cause) WARN_UNUSED_RESULT;
 /* Reads and parses a template file (at most CLI_TPL_MAX_SIZE bytes). */
@@ -229,17 +243,20 @@ void cli_tpl_file_free(struct cli_tpl_file *f);
 
 /* Names a template type for people ("container", "compose stack"...). */
 const char *cli_tpl_type_name(enum cli_tpl_type type);
-/* Tells whether a template matches a search (substring, any case). */
+/* Tells whether a template matches a search (substring, any case); a
+ * bad template matches none. */
 int cli_tpl_matches(const struct cli_tpl *t, const char *query);
 /* Stores up to max matches in out; returns how many matched in all. */
 size_t cli_tpl_search(const struct cli_tpl_file *f, const char *query,
     const struct cli_tpl **out, size_t max);
-/* Finds one template by id, title or name, exact then unique prefix. */
+/* Finds one template by id, title or name, exact then unique prefix;
+ * a bad one too (deploy refuses it with its error). */
 int cli_tpl_find(const struct cli_tpl_file *f, const char *query,
     const struct cli_tpl **out, char **cause) WARN_UNUSED_RESULT;
 
 /* Parses "[[IP:]HOST:]CTR[/PROTO]" (ports 1-65535, tcp by default; an
- * IPv6 address in brackets). */
+ * IPv6 address in brackets; an empty HOST, as in ":80/tcp", leaves the
+ * host port to the engine, as Portainer and docker run -p do). */
 int cli_tpl_parse_port(const char *s, struct cli_tpl_port *p,
     char **cause) WARN_UNUSED_RESULT;
 /* Parses "SRC:DST[:ro|:rw]" or "DST"; *source (maybe NULL), *target
@@ -249,7 +266,12 @@ int cli_tpl_parse_volume(const char *s, char **source, char **target,
 /* Splits a command shell-like (quotes, backslashes) into a new array. */
 int cli_tpl_split_command(const char *s, json_t **argv,
     char **cause) WARN_UNUSED_RESULT;
-/* Builds container.create params from a container template. */
+/* Checks the overrides alone (name, restart, ports, volumes, -e), as
+ * deploy would, before any template is read. */
+int cli_tpl_overrides_check(const struct cli_tpl_overrides *o,
+    char **cause) WARN_UNUSED_RESULT;
+/* Builds container.create params from a container template; a bad
+ * template is refused with its error. */
 int cli_tpl_deploy_params(const struct cli_tpl *t,
     const struct cli_tpl_overrides *o, json_t **params,
     char **cause) WARN_UNUSED_RESULT;

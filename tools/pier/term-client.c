@@ -1,6 +1,9 @@
 /*
  * The client side of a terminal session, shared by `pier shell`, `pier
- * exec -it`, `pier docker` and `pier attach`. The local terminal goes
+ * exec -it`, `pier docker` and `pier attach`. As with docker, a stdin
+ * that is not a terminal is refused before anything is opened on the
+ * node ("the input device is not a TTY"), and `exec -t` without -i
+ * leaves stdin alone. The local terminal goes
  * raw (restored on every way out, see tty.c); typed bytes pass through
  * the `~.` escape filter (another escape character, or none, with
  * --escape) and go out as STDIN frames; SIGWINCH sends a
@@ -393,10 +396,14 @@ attempt(struct term *t, char **cause)
 	err = cli_rpc_open(t->x, t->o->node, &t->r, cause);
 	if (err != 0 || t->done)
 		return (err);	/* t->done: ~. typed while dialing */
-	if (t->session[0] != '\0')
+	if (t->session[0] != '\0') {
 		params = json_pack("{s:s, s:b}", "id", t->session,
 		    "read_only", t->o->read_only);
-	else
+		/* A repaint is screen drawing: for a terminal only. */
+		if (params != NULL && !isatty(1))
+			(void)json_object_set_new(params, "repaint",
+			    json_false());
+	} else
 		params = json_deep_copy(t->o->params);
 	if (params == NULL || json_object_set_new(params, "rows",
 	    json_integer(t->rows)) != 0 || json_object_set_new(params,
@@ -453,12 +460,17 @@ cli_term_run(const struct cli_cmd *cmd, struct cli_ctx *x,
 	uint64_t	 wait = TERM_RETRY_MIN_MS, start = 0;
 	int		 err, rc = CLI_EXIT_FAIL, fl, raw = 0;
 
+	if (o->need_tty && !o->no_input && !isatty(0)) {
+		fprintf(stderr, "pier %s: the input device is not a TTY\n",
+		    cmd->name);
+		return (CLI_EXIT_FAIL);
+	}
 	memset(&t, 0, sizeof(t));
 	t.x = x;
 	t.o = o;
 	t.rows = 24;
 	t.cols = 80;
-	t.tty = isatty(0);
+	t.tty = !o->no_input && isatty(0);
 	if (get_size(&t) != 0) {
 		t.rows = 24;	/* not a terminal: a usual size */
 		t.cols = 80;
@@ -474,9 +486,9 @@ cli_term_run(const struct cli_cmd *cmd, struct cli_ctx *x,
 	    uv_signal_init(&x->loop, &t.winch) != 0)
 		return (cli_error(cmd, "cannot set up the loop"));
 	(void)uv_signal_start(&t.winch, on_winch, SIGWINCH);
-	if (uv_poll_init(&x->loop, &t.in, 0) == 0)
+	if (!o->no_input && uv_poll_init(&x->loop, &t.in, 0) == 0)
 		t.in_on = 1;
-	else if (uv_idle_init(&x->loop, &t.in_file) == 0)
+	else if (!o->no_input && uv_idle_init(&x->loop, &t.in_file) == 0)
 		t.in_on = 2;	/* a regular file cannot be polled */
 	in_start(&t);
 	if (t.tty && cli_tty_raw(0) == 0)

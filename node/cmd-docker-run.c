@@ -1,0 +1,421 @@
+/*
+ * docker.run: the host's docker CLI with pipes, no PTY, as `ssh host
+ * cmd` runs a command without -t. `pier docker n1 -- ps -q | cat` must
+ * print what `docker ps -q` prints on the host, byte for byte: the CLI's
+ * stdout and stderr stay apart (STDOUT and STDERR frames, the framing of
+ * exec.run), its exit code comes last in EXIT (128 + the signal when a
+ * signal ended it). With stdin, the client's STDIN frames go to the CLI's
+ * stdin and its FIN closes it; without, the CLI's stdin is /dev/null and
+ * a FIN stops it. Output the channel cannot take is held and the pipes
+ * are no longer read, so the CLI is held by the client's credit.
+ *
+ * The CLI runs in a process group of its own (plugins such as compose are
+ * its children); a client that leaves first takes the group with it:
+ * SIGTERM, then SIGKILL after DRUN_KILL_MS.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "node.h"
+
+#define DRUN_FRAME_MAX	16384	/* payload bytes per frame */
+#define DRUN_READ_MAX	65536	/* one read from a pipe */
+#define DRUN_IN_MAX	(256 * 1024)	/* input queued before pausing */
+#define DRUN_KILL_MS	1000	/* SIGTERM, then SIGKILL */
+
+/* One docker.run in flight. */
+struct drun {
+	struct ovl_chan		*ch;
+	uv_process_t		 proc;
+	uv_pipe_t		 in, out, err;
+	uv_timer_t		 kill;
+	uv_shutdown_t		 shut;
+	struct proto_fdec	 fdec;
+	char			*held;	/* framed output not yet sent */
+	size_t			 held_len;
+	int64_t			 status;	/* exit code, once exited */
+	int			 exited;
+	int			 open_out;	/* output pipes not at EOF */
+	int			 handles;	/* not yet closed */
+	int			 stdin_on;
+	int			 in_shut;	/* stdin closed or closing */
+	int			 writing;	/* inside ovl_chan_write */
+	int			 reading;	/* the pipes are read */
+};
+
+/* Frees the run once every handle has closed. */
+static void
+dr_closed(uv_handle_t *h)
+{
+	struct drun	*dr = h->data;
+
+	if (--dr->handles > 0)
+		return;
+	free(dr->held);
+	free(dr);
+}
+
+/* Sends EXIT (the process ended and its output is out), then FIN. */
+static void
+dr_conclude(struct drun *dr)
+{
+	uint8_t	frame[PROTO_FRAME_HDR + 4];
+
+	if (dr->ch == NULL || !dr->exited || dr->open_out > 0 ||
+	    dr->held_len > 0)
+		return;
+	proto_frame_hdr(frame, PROTO_FRAME_EXIT, 4);
+	proto_frame_exit(frame + PROTO_FRAME_HDR, (int32_t)dr->status);
+	if (ovl_chan_write(dr->ch, frame, sizeof(frame)) != 0 ||
+	    ovl_chan_close(dr->ch) != 0)
+		ovl_chan_reset(dr->ch);
+}
+
+/* Closes every handle; the last close frees the run. */
+static void
+dr_release(struct drun *dr)
+{
+	uv_handle_t	*hs[] = { (uv_handle_t *)&dr->proc,
+			    (uv_handle_t *)&dr->in, (uv_handle_t *)&dr->out,
+			    (uv_handle_t *)&dr->err, (uv_handle_t *)&dr->kill };
+	size_t		 i;
+
+	for (i = 0; i < sizeof(hs) / sizeof(hs[0]); i++)
+		if (hs[i]->data == dr && !uv_is_closing(hs[i]))
+			uv_close(hs[i], dr_closed);
+}
+
+/* The process is gone and the channel too: nothing is left to do. */
+static void
+dr_maybe_release(struct drun *dr)
+{
+	if (dr->ch == NULL && dr->exited)
+		dr_release(dr);
+}
+
+/* Writes output as frames; the rest is held and the pipes wait. */
+static void
+dr_output(struct drun *dr, enum proto_frame type, const char *buf,
+    size_t len)
+{
+	uint8_t	 frame[PROTO_FRAME_HDR + DRUN_FRAME_MAX];
+	size_t	 n;
+	char	*p;
+	int	 err = dr->held_len > 0 ? -ENOBUFS : 0;
+
+	while (len > 0) {
+		n = len > DRUN_FRAME_MAX ? DRUN_FRAME_MAX : len;
+		proto_frame_hdr(frame, type, (uint32_t)n);
+		memcpy(frame + PROTO_FRAME_HDR, buf, n);
+		n += PROTO_FRAME_HDR;	/* the whole frame */
+		if (err == 0) {
+			dr->writing++;
+			err = ovl_chan_write(dr->ch, frame, n);
+			dr->writing--;
+		}
+		if (err != 0) {
+			p = realloc(dr->held, dr->held_len + n);
+			if (p == NULL) {
+				ovl_chan_reset(dr->ch);
+				return;
+			}
+			memcpy(p + dr->held_len, frame, n);
+			dr->held = p;
+			dr->held_len += n;
+		}
+		buf += n - PROTO_FRAME_HDR;
+		len -= n - PROTO_FRAME_HDR;
+	}
+	if (dr->held_len > 0 && dr->reading) {
+		dr->reading = 0;
+		(void)uv_read_stop((uv_stream_t *)&dr->out);
+		(void)uv_read_stop((uv_stream_t *)&dr->err);
+	}
+}
+
+/* A read buffer. */
+static void
+dr_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	b->base = malloc(DRUN_READ_MAX);
+	b->len = b->base != NULL ? DRUN_READ_MAX : 0;
+}
+
+/* Output from the CLI, or the end of one pipe. */
+static void
+dr_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	struct drun	*dr = s->data;
+
+	if (n > 0 && dr->ch != NULL)
+		dr_output(dr, s == (uv_stream_t *)&dr->err ?
+		    PROTO_FRAME_STDERR : PROTO_FRAME_STDOUT, b->base,
+		    (size_t)n);
+	free(b->base);
+	if (n >= 0 || n == UV_ENOBUFS)
+		return;
+	(void)uv_read_stop(s);
+	dr->open_out--;
+	uv_close((uv_handle_t *)s, dr_closed);
+	dr_conclude(dr);
+}
+
+/* Starts reading both output pipes that are still open. */
+static void
+dr_read_start(struct drun *dr)
+{
+	dr->reading = 1;
+	if (!uv_is_closing((uv_handle_t *)&dr->out))
+		(void)uv_read_start((uv_stream_t *)&dr->out, dr_alloc, dr_read);
+	if (!uv_is_closing((uv_handle_t *)&dr->err))
+		(void)uv_read_start((uv_stream_t *)&dr->err, dr_alloc, dr_read);
+}
+
+/* The channel has room: held output, then the pipes again. */
+static void
+dr_drain(struct ovl_chan *ch, void *arg)
+{
+	struct drun	*dr = arg;
+	size_t		 n = 0, len;
+	int		 err;
+
+	if (dr->writing || dr->held_len == 0)
+		return;
+	while (n < dr->held_len) {
+		len = dr->held_len - n;
+		if (len > DRUN_FRAME_MAX)
+			len = DRUN_FRAME_MAX;
+		dr->writing++;
+		err = ovl_chan_write(dr->ch, dr->held + n, len);
+		dr->writing--;
+		if (err != 0)
+			break;
+		n += len;
+	}
+	memmove(dr->held, dr->held + n, dr->held_len - n);
+	dr->held_len -= n;
+	if (dr->held_len > 0)
+		return;
+	if (!dr->reading)
+		dr_read_start(dr);
+	dr_conclude(dr);
+}
+
+/* The process ended: its code, 128 + the signal for a signal. */
+static void
+dr_exit(uv_process_t *p, int64_t status, int sig)
+{
+	struct drun	*dr = p->data;
+
+	dr->exited = 1;
+	dr->status = sig != 0 ? 128 + sig : status;
+	uv_timer_stop(&dr->kill);
+	dr_conclude(dr);
+	dr_maybe_release(dr);
+}
+
+/* SIGTERM did not do: SIGKILL to the group. */
+static void
+dr_kill_now(uv_timer_t *t)
+{
+	struct drun	*dr = t->data;
+
+	if (!dr->exited)
+		(void)uv_kill(-dr->proc.pid, SIGKILL);
+}
+
+/* A write to stdin finished: take the client's input again. */
+static void
+dr_written(uv_write_t *w, int status)
+{
+	struct drun	*dr = w->data;
+
+	free(w);
+	if (dr->ch != NULL && uv_stream_get_write_queue_size(
+	    (uv_stream_t *)&dr->in) < DRUN_IN_MAX)
+		ovl_chan_resume(dr->ch);
+}
+
+/* Closes the CLI's stdin after what was written (the client's FIN). */
+static void
+dr_shut_in(struct drun *dr)
+{
+	if (dr->in_shut || !dr->stdin_on)
+		return;
+	dr->in_shut = 1;
+	dr->shut.data = dr;
+	if (uv_shutdown(&dr->shut, (uv_stream_t *)&dr->in, NULL) != 0 &&
+	    !uv_is_closing((uv_handle_t *)&dr->in))
+		uv_close((uv_handle_t *)&dr->in, dr_closed);
+}
+
+/* One frame from the client: STDIN to the CLI; the rest is ignored. */
+static int
+dr_frame(void *arg, enum proto_frame type, const uint8_t *data, size_t len)
+{
+	struct drun	*dr = arg;
+	uv_write_t	*w;
+	uv_buf_t	 b;
+
+	if (type != PROTO_FRAME_STDIN || !dr->stdin_on || dr->in_shut)
+		return (0);
+	w = malloc(sizeof(*w) + len);
+	if (w == NULL)
+		return (-ENOMEM);
+	memcpy(w + 1, data, len);
+	w->data = dr;
+	b = uv_buf_init((char *)(w + 1), (unsigned)len);
+	if (uv_write(w, (uv_stream_t *)&dr->in, &b, 1, dr_written) != 0)
+		free(w);	/* stdin is gone: dropped */
+	return (0);
+}
+
+/* The client's bytes: STDIN frames, then FIN for the end of input. */
+static void
+dr_chan_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
+{
+	struct drun	*dr = arg;
+
+	if (len == 0 && !dr->stdin_on)
+		ovl_chan_reset(ch);	/* FIN: stop, as a close does */
+	else if (len == 0)
+		dr_shut_in(dr);
+	else if (proto_fdec_feed(&dr->fdec, buf, len, dr_frame, dr) != 0)
+		ovl_chan_reset(ch);	/* a broken stream */
+	else if (dr->stdin_on && uv_stream_get_write_queue_size(
+	    (uv_stream_t *)&dr->in) >= DRUN_IN_MAX)
+		ovl_chan_pause(ch);	/* dr_written resumes */
+}
+
+/* The channel ended: the client read the end, or left first. */
+static void
+dr_chan_close(struct ovl_chan *ch, int status, void *arg)
+{
+	struct drun	*dr = arg;
+
+	dr->ch = NULL;
+	if (!dr->exited) {
+		(void)uv_kill(-dr->proc.pid, SIGTERM);
+		(void)uv_timer_start(&dr->kill, dr_kill_now, DRUN_KILL_MS, 0);
+	}
+	if (!dr->reading && dr->open_out > 0)
+		dr_read_start(dr);	/* drain the pipes to the end */
+	dr->held_len = 0;
+	dr_maybe_release(dr);
+}
+
+static const struct ovl_chan_cbs dr_chan_cbs = {
+	.on_data = dr_chan_data,
+	.on_drain = dr_drain,
+	.on_close = dr_chan_close,
+};
+
+/* Makes the run's pipes and timer; 0 or a libuv error. */
+static int
+dr_handles(struct drun *dr, uv_loop_t *loop)
+{
+	int	err;
+
+	err = uv_timer_init(loop, &dr->kill);
+	if (err != 0)
+		return (err);
+	dr->kill.data = dr;
+	dr->handles++;
+	err = uv_pipe_init(loop, &dr->in, 0);
+	if (err != 0)
+		return (err);
+	dr->in.data = dr;
+	dr->handles++;
+	err = uv_pipe_init(loop, &dr->out, 0);
+	if (err != 0)
+		return (err);
+	dr->out.data = dr;
+	dr->handles++;
+	err = uv_pipe_init(loop, &dr->err, 0);
+	if (err != 0)
+		return (err);
+	dr->err.data = dr;
+	dr->handles++;
+	return (0);
+}
+
+/* docker.run: the host's docker CLI with pipes; output, then the code. */
+enum cmd_retval
+cmd_docker_run(struct cmd_req *r)
+{
+	struct node		*n = r->node;
+	struct uv_process_options_s o;
+	uv_stdio_container_t	 io[3];
+	struct drun		*dr;
+	char			**argv = NULL, **env = NULL, *cli;
+	const json_t		*args = json_object_get(r->params, "cmd");
+	size_t			 i;
+	int			 err;
+
+	cli = cmd_docker_cli();
+	if (cli == NULL)
+		return (cmd_fail(r, PROTO_E_NO_CLI, "this host has no docker "
+		    "CLI on pierd's PATH (%s); install the docker client "
+		    "there", getenv("PATH") != NULL ? getenv("PATH") : ""));
+	err = node_strv_push(&argv, cli);
+	for (i = 0; err == 0 && i < json_array_size(args); i++)
+		err = node_strv_push(&argv, json_string_value(
+		    json_array_get(args, i)));
+	free(cli);
+	if (err == 0)
+		err = cmd_docker_env(n, &env);
+	dr = err == 0 ? calloc(1, sizeof(*dr)) : NULL;
+	if (dr == NULL) {
+		node_strv_free(argv);
+		node_strv_free(env);
+		return (cmd_fail(r, PROTO_E_INTERNAL, "out of memory"));
+	}
+	dr->stdin_on = proto_param_bool(r->params, "stdin", 0);
+	proto_fdec_init(&dr->fdec);
+	err = dr_handles(dr, n->loop);
+	memset(&o, 0, sizeof(o));
+	memset(io, 0, sizeof(io));
+	io[0].flags = dr->stdin_on ? UV_CREATE_PIPE | UV_READABLE_PIPE :
+	    UV_IGNORE;
+	io[0].data.stream = (uv_stream_t *)&dr->in;
+	io[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+	io[1].data.stream = (uv_stream_t *)&dr->out;
+	io[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+	io[2].data.stream = (uv_stream_t *)&dr->err;
+	o.file = argv[0];
+	o.args = argv;
+	o.env = env;
+	o.stdio = io;
+	o.stdio_count = 3;
+	o.exit_cb = dr_exit;
+	o.flags = UV_PROCESS_DETACHED;	/* a group of its own */
+	dr->proc.data = dr;
+	if (err == 0) {
+		err = uv_spawn(n->loop, &dr->proc, &o);
+		dr->handles++;	/* closed even when the spawn failed */
+	}
+	node_strv_free(argv);
+	node_strv_free(env);
+	if (err == 0)
+		dr->ch = cmd_take_chan(r);
+	if (err != 0 || dr->ch == NULL) {
+		if (err == 0)
+			(void)uv_kill(-dr->proc.pid, SIGKILL);
+		dr->exited = err != 0;	/* else dr_exit says it */
+		dr_release(dr);
+		return (err != 0 ? cmd_fail(r, PROTO_E_HOST, "cannot run the "
+		    "docker CLI: %s", uv_strerror(err)) : cmd_fail(r,
+		    PROTO_E_CHANNEL, "the stream channel is gone"));
+	}
+	if (!dr->stdin_on)
+		dr->in_shut = 1;
+	dr->open_out = 2;
+	ovl_chan_set_cbs(dr->ch, &dr_chan_cbs, dr);
+	dr_read_start(dr);
+	ovl_chan_resume(dr->ch);
+	cmd_set_target(r, "docker");
+	return (cmd_reply(r, json_pack("{s:I}", "pid",
+	    (json_int_t)dr->proc.pid)));
+}
