@@ -55,6 +55,8 @@ struct cmd_conn {
 	size_t			 ninflight;
 	struct ovl_chan		*streams[CMD_STREAMS_MAX]; /* unclaimed */
 	size_t			 nstreams;
+	struct ovl_chan		*doomed[CMD_STREAMS_MAX]; /* to reset */
+	size_t			 ndoomed;
 	struct cmd_out		*out, **out_tail;
 	size_t			 out_bytes;
 	int			 dead;		/* input no longer read */
@@ -179,11 +181,45 @@ conn_send(struct cmd_conn *cc, json_t *msg)
 	cc->out_bytes += len;
 }
 
-/* Channel 0 can take more: send what waited. */
+/* Resets the doomed channels once no reply waits on channel 0. */
+static void
+doomed_reset(struct cmd_conn *cc)
+{
+	struct ovl_chan	*ch;
+
+	if (cc->ctl != NULL && (cc->out != NULL ||
+	    ovl_chan_queued(cc->ctl) > 0))
+		return;		/* on_drain comes */
+	while (cc->ndoomed > 0) {
+		ch = cc->doomed[--cc->ndoomed];
+		ovl_chan_reset(ch);
+	}
+}
+
+/*
+ * Resets a stream channel no request will serve, once the replies sent
+ * before it have left: the multiplexer sends RST frames ahead of channel
+ * 0's data, and a client should read why (the error reply) before it
+ * sees the channel go.
+ */
+static void
+stream_doom(struct cmd_conn *cc, struct ovl_chan *ch)
+{
+	ovl_chan_set_data(ch, NULL);
+	if (cc == NULL || cc->ndoomed == CMD_STREAMS_MAX) {
+		ovl_chan_reset(ch);
+		return;
+	}
+	cc->doomed[cc->ndoomed++] = ch;
+	doomed_reset(cc);
+}
+
+/* Channel 0 can take more: send what waited, then reset the doomed. */
 static void
 ctl_on_drain(struct ovl_chan *ch, void *arg)
 {
 	out_flush(arg);
+	doomed_reset(arg);
 }
 
 /* The text a call acts on, for the audit: params id, name or image. */
@@ -286,11 +322,8 @@ req_end(struct cmd_req *r, json_t *msg, int code, const char *text)
 	}
 	ch = r->chan;
 	r->chan = NULL;
-	if (ch != NULL) {
-		/* Never taken by the handler: nobody will serve it. */
-		ovl_chan_set_data(ch, NULL);
-		ovl_chan_reset(ch);
-	}
+	if (ch != NULL)
+		stream_doom(r->conn, ch);	/* never taken: nobody serves it */
 	req_unlink(r);
 	r->node->nserved++;
 	cmd_req_unref(r);
@@ -501,10 +534,8 @@ stream_refuse(struct cmd_conn *cc, const struct proto_msg *m)
 	if (!json_is_integer(id))
 		return;
 	ch = stream_claim(cc, json_integer_value(id));
-	if (ch == NULL)
-		return;
-	ovl_chan_set_data(ch, NULL);
-	ovl_chan_reset(ch);
+	if (ch != NULL)
+		stream_doom(cc, ch);
 }
 
 /* Audits a call refused before it reached a handler. */
@@ -731,6 +762,12 @@ stream_on_close(struct ovl_chan *ch, int status, void *arg)
 	for (i = 0; i < cc->nstreams; i++) {
 		if (cc->streams[i] == ch) {
 			cc->streams[i] = cc->streams[--cc->nstreams];
+			return;
+		}
+	}
+	for (i = 0; i < cc->ndoomed; i++) {
+		if (cc->doomed[i] == ch) {
+			cc->doomed[i] = cc->doomed[--cc->ndoomed];
 			return;
 		}
 	}

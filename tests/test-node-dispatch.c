@@ -567,8 +567,10 @@ test_stream_channel(void)
 
 /* A stream channel of the client: whether the node reset it. */
 struct rchan {
-	int	closed;
-	int	status;
+	struct cl	*c;
+	int		 closed;
+	int		 status;
+	size_t		 replies;	/* replies in by then */
 };
 
 /* The node ended one of our stream channels. */
@@ -579,6 +581,7 @@ rchan_on_close(struct ovl_chan *ch, int status, void *arg)
 
 	rc->closed = 1;
 	rc->status = status;
+	rc->replies = json_array_size(rc->c->msgs);
 }
 
 /* Opens a channel, names it in a call refused with code; waits for RST. */
@@ -587,18 +590,22 @@ refused_stream(struct cl *c, const char *method, json_t *params, int code)
 {
 	static const struct ovl_chan_cbs cbs = { .on_close = rchan_on_close };
 	struct ovl_chan	*ch;
-	struct rchan	 rc = { 0, 0 };
+	struct rchan	 rc = { c, 0, 0, 0 };
 	json_t		*r;	/* owned */
+	json_int_t	 id;
 
 	ASSERT_OK(ovl_conn_chan_open(c->conn, &ch));
 	ovl_chan_set_cbs(ch, &cbs, &rc);
 	(void)json_object_set_new(params, "channel",
 	    json_integer(ovl_chan_id(ch)));
-	r = cl_call(c, method, params);
-	ASSERT_EQ(err_code(r), code);
-	json_decref(r);
+	id = cl_send(c, method, params);
 	fx_wait(c->fx, &rc.closed);
 	ASSERT_EQ(rc.status, -ECONNRESET);
+	/* The reply saying why came first, then the RST. */
+	ASSERT_EQ(rc.replies, 1);
+	r = cl_wait(c, id);
+	ASSERT_EQ(err_code(r), code);
+	json_decref(r);
 }
 
 /*
