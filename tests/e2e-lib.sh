@@ -112,11 +112,15 @@ twait() {
 e2e_pierd() {
 	local st=$1 pt=$2 dh=$3 lg=$4
 	shift 4
+	# The log may hold an earlier run's ready line: wait for one more.
+	local before
+	before=$(grep -c ' ready: ' "$lg" 2>/dev/null)
 	"$pierd" --state-dir "$st" --listen "127.0.0.1:$pt" \
 		--docker-host "$dh" "$@" >>"$lg" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 100); do
-		grep -q ' ready: ' "$lg" 2>/dev/null && return 0
+		[ "$(grep -c ' ready: ' "$lg" 2>/dev/null)" -gt "${before:-0}" ] &&
+			return 0
 		sleep 0.05
 	done
 	return 1

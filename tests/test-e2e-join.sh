@@ -17,11 +17,15 @@ ms() { date +%s%3N; }
 
 # start_node: runs pierd in the background and waits for "ready".
 start_node() {
+	# The log is appended to across restarts: wait for one more ready line.
+	local before
+	before=$(grep -c ' ready: ' "$log" 2>/dev/null)
 	"$pierd" --state-dir "$state" --listen "127.0.0.1:$port" \
 		--listen "[::1]:$port" --log-level debug >>"$log" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do
-		grep -q ' ready: ' "$log" 2>/dev/null && return 0
+		[ "$(grep -c ' ready: ' "$log" 2>/dev/null)" -gt "${before:-0}" ] &&
+			return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.05
 	done
