@@ -154,8 +154,7 @@ ev_start(struct evrun *er, struct evnode *en, const json_t *params)
 	en->er = er;
 	cli_stream_init(&en->s, er->x, &ev_ops);
 	if (cli_stream_open(&en->s, en->name, &cause) != 0) {
-		(void)cli_error(er->self, "%s: %s", en->name, cause != NULL ?
-		    cause : "cannot connect");
+		(void)cli_fail(er->self, en->name, cause, "cannot connect");
 		free(cause);
 		return;
 	}
@@ -240,7 +239,7 @@ events_main(const struct cli_cmd *self, int argc, char **argv)
 		return (cli_usage(self));
 	}
 	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		json_decref(params);
 		return (CLI_EXIT_FAIL);

@@ -194,7 +194,7 @@ cli_exec_stream(const struct cli_cmd *self, struct cli_ctx *x,
 	xr.code = -1;
 	cli_stream_init(&xr.s, x, &xr_ops);
 	if (cli_stream_open(&xr.s, node, &cause) != 0) {
-		rc = cli_error(self, "%s", cause != NULL ? cause : "failed");
+		rc = cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		return (rc);
 	}
@@ -297,13 +297,13 @@ exec_main(const struct cli_cmd *self, int argc, char **argv)
 		bad |= cli_params_push(params, "cmd", argv[i]);
 	memset(&tg, 0, sizeof(tg));
 	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		json_decref(params);
 		return (CLI_EXIT_FAIL);
 	}
 	if (cli_target_parse(&x.book, argv[optind], &tg, &cause) != 0) {
-		rc = cli_error(self, "%s", cause != NULL ? cause : "bad target");
+		rc = cli_fail(self, NULL, cause, "bad target");
 		goto out;
 	}
 	if (!tty) {

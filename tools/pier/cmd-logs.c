@@ -63,7 +63,7 @@ logs_run(const struct cli_cmd *self, struct cli_ctx *x, const char *node,
 
 	cli_stream_init(&s, x, &logs_ops);
 	if (cli_stream_open(&s, node, &cause) != 0) {
-		rc = cli_error(self, "%s", cause != NULL ? cause : "failed");
+		rc = cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		return (rc);
 	}
@@ -144,9 +144,8 @@ logs_main(const struct cli_cmd *self, int argc, char **argv)
 		case 'U':
 			if (logs_time(params, ch == 'S' ? "since" : "until",
 			    optarg, &cause) != 0) {
-				(void)cli_error(self, "--%s: %s", ch == 'S' ?
-				    "since" : "until", cause != NULL ? cause :
-				    "bad time");
+				(void)cli_fail(self, ch == 'S' ? "--since" :
+				    "--until", cause, "bad time");
 				free(cause);
 				json_decref(params);
 				return (CLI_EXIT_USAGE);
@@ -170,14 +169,13 @@ logs_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	memset(&tg, 0, sizeof(tg));
 	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		json_decref(params);
 		return (CLI_EXIT_FAIL);
 	}
 	if (cli_target_parse(&x.book, argv[optind], &tg, &cause) != 0) {
-		rc = cli_error(self, "%s", cause != NULL ? cause :
-		    "bad target");
+		rc = cli_fail(self, NULL, cause, "bad target");
 		goto out;
 	}
 	(void)json_object_set_new(params, "id", json_string(tg.container));

@@ -106,7 +106,7 @@ pull_main(const struct cli_cmd *self, int argc, char **argv)
 		return (cli_usage(self));
 	image = argv[optind];
 	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		return (CLI_EXIT_FAIL);
 	}
@@ -116,7 +116,7 @@ pull_main(const struct cli_cmd *self, int argc, char **argv)
 		cols = 80;
 	cli_progress_init(&pr.pg, stdout, tty, cols);
 	if (cli_stream_open(&pr.s, node, &cause) != 0) {
-		rc = cli_error(self, "%s", cause != NULL ? cause : "failed");
+		rc = cli_fail(self, NULL, cause, "failed");
 		goto out;
 	}
 	cli_stream_call(&pr.s, "image.pull", json_pack("{s:s}", "image",

@@ -244,8 +244,7 @@ st_start(struct srun *sr, struct snode *sn)
 
 	sn->sr = sr;
 	if (cli_stream_open(&sn->s, sn->name, &cause) != 0) {
-		(void)cli_error(sr->self, "%s: %s", sn->name, cause != NULL ?
-		    cause : "cannot connect");
+		(void)cli_fail(sr->self, sn->name, cause, "cannot connect");
 		free(cause);
 		sr->failed = 1;
 		return;
@@ -302,8 +301,7 @@ st_targets(struct srun *sr, int argc, char **argv)
 		memset(&tg, 0, sizeof(tg));
 		if (cli_target_parse(&sr->x->book, argv[i], &tg,
 		    &cause) != 0) {
-			rc = cli_error(sr->self, "%s", cause != NULL ? cause :
-			    "bad target");
+			rc = cli_fail(sr->self, NULL, cause, "bad target");
 			free(cause);
 			break;
 		}
@@ -359,7 +357,7 @@ stats_main(const struct cli_cmd *self, int argc, char **argv)
 		}
 	}
 	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		return (CLI_EXIT_FAIL);
 	}
