@@ -9,17 +9,21 @@
  * closes with a go-away is reported with its reason everywhere: opening,
  * a call on many nodes, joining (also when the go-away comes in a later
  * read than the handshake's answer, through a relay that holds it back),
- * and a stream whose node shuts down.
+ * and a stream whose node shuts down. The stream runner (stream.c) ends
+ * a stream once, with the error reply's message or the lost connection's
+ * reason and its suffix, and its close says nothing.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "test.h"
 #include "node.h"
 #include "cli.h"
+#include "cli-stream.h"
 
 #define SILENT_MAX	8
 
@@ -45,6 +49,19 @@ cli_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return (CLI_EXIT_FAIL);
+}
+
+/* main.c's cli_write_all, which stream.c uses. */
+void
+cli_write_all(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0 && (n = write(fd, p, len)) > 0) {
+		p += n;
+		len -= (size_t)n;
+	}
 }
 
 /* The silent node got a connection: hold it, say nothing. */
@@ -764,6 +781,85 @@ test_stream_lost(void)
 	env_stop(&e);
 }
 
+/* A runner stream that counts its ends. */
+struct rstream {
+	struct cli_stream	 s;
+	int			 ends;
+	char			 why[256];
+};
+
+/* The runner's end callback: count, keep why. */
+static void
+on_rs_end(struct cli_stream *s, const char *why)
+{
+	struct rstream	*rs = container_of(s, struct rstream, s);
+
+	rs->ends++;
+	snprintf(rs->why, sizeof(rs->why), "%s", why != NULL ? why : "(well)");
+}
+
+/*
+ * The stream runner's end rules without Docker: with CLOSE_WAITS (as
+ * exec) an error reply ends the stream once with its message, and the
+ * channel's end, which the node sends too, adds nothing;
+ * a lost connection ends it with the node's reason and the ops' suffix
+ * (its channel's -ECONNABORTED leaves the word to the connection); and
+ * cli_stream_close ends a live stream quietly.
+ */
+static void
+test_stream_runner(void)
+{
+	static const struct cli_stream_ops ops = {
+		.flags = CLI_STREAM_LINES | CLI_STREAM_CLOSE_WAITS,
+		.lost_suffix = " (before the end)",
+		.end = on_rs_end,
+	};
+	struct rstream	 a, b, c;
+	struct env	 e;
+	char		*cause = NULL;
+	int		 i;
+
+	env_start(&e);
+	memset(&a, 0, sizeof(a));
+	cli_stream_init(&a.s, &e.x, &ops);
+	ASSERT_OK(cli_stream_open(&a.s, "n1", &cause));
+	ASSERT(a.s.live);
+	cli_stream_call(&a.s, "session.attach", json_pack("{s:s}", "id",
+	    "nosuch"));
+	while (a.s.live && uv_run(&e.x.loop, UV_RUN_ONCE) != 0)
+		;
+	for (i = 0; a.s.ch != NULL && i < 1000 &&
+	    uv_run(&e.x.loop, UV_RUN_ONCE) != 0; i++)
+		;
+	ASSERT_NULL(a.s.ch);	/* the node closed it too */
+	ASSERT_EQ(a.ends, 1);
+	ASSERT_NOT_NULL(a.s.err);
+	ASSERT_STREQ(a.why, a.s.err);
+	ASSERT_CONTAINS(a.s.err, "no session nosuch");
+	cli_stream_close(&a.s);
+	ASSERT_EQ(a.ends, 1);
+
+	memset(&b, 0, sizeof(b));
+	cli_stream_init(&b.s, &e.x, &ops);
+	ASSERT_OK(cli_stream_open(&b.s, "n2", &cause));
+	memset(&c, 0, sizeof(c));
+	cli_stream_init(&c.s, &e.x, &ops);
+	ASSERT_OK(cli_stream_open(&c.s, "n1", &cause));
+	node_close(e.n2);
+	while (b.s.live && uv_run(&e.x.loop, UV_RUN_ONCE) != 0)
+		;
+	ASSERT_EQ(b.ends, 1);
+	ASSERT_STREQ(b.s.err, "node closed the connection: node shutting "
+	    "down (before the end)");
+	cli_stream_close(&b.s);
+	ASSERT(c.s.live);
+	cli_stream_close(&c.s);
+	uv_run(&e.x.loop, UV_RUN_NOWAIT);
+	ASSERT_EQ(c.ends, 0);
+	ASSERT_NULL(c.s.err);
+	env_stop(&e);
+}
+
 /* NODE/CONTAINER and CONTAINER with one node joined. */
 static void
 test_target_parse(void)
@@ -824,5 +920,6 @@ TEST_MAIN(
 	T(test_close_text),
 	T(test_revoked_client),
 	T(test_late_goaway),
-	T(test_stream_lost)
+	T(test_stream_lost),
+	T(test_stream_runner)
 )

@@ -57,6 +57,12 @@ void	cli_write_all(int fd, const void *buf, size_t len);
 /* Prints "pier NAME: message" to stderr; returns CLI_EXIT_FAIL. */
 int	cli_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/*
+ * Prints "pier NAME: WHAT: CAUSE" (WHAT may be NULL), or dflt for a
+ * NULL cause (a failure that said nothing); returns CLI_EXIT_FAIL.
+ */
+int	cli_fail(const struct cli_cmd *cmd, const char *what,
+	    const char *cause, const char *dflt);
 /* Prints "pier NAME: message" for a bad argument; returns CLI_EXIT_USAGE. */
 int	cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -302,6 +308,11 @@ struct cli_link {
 
 /* Connects to node (NULL: the only one); an exit code, errors printed. */
 int	 cli_link_open(const struct cli_cmd *cmd, struct cli_link *l,
+	    const char *node);
+/* cli_link_open in two steps, for a target read from l->x.book between. */
+int	 cli_link_ctx(const struct cli_cmd *cmd, struct cli_link *l);
+/* Connects after cli_link_ctx; on failure l is closed (errors printed). */
+int	 cli_link_connect(const struct cli_cmd *cmd, struct cli_link *l,
 	    const char *node);
 /* Calls method (params stolen): CLI_EXIT_OK with *res (owned) or printed. */
 int	 cli_link_call(const struct cli_cmd *cmd, struct cli_link *l,

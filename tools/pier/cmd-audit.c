@@ -83,9 +83,7 @@ audit_main(const struct cli_cmd *self, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cli_ctx		 x;
-	struct cli_rpc		*r = NULL;
-	struct cli_rpc_error	 e;
+	struct cli_link		 l;
 	struct timespec		 ts;
 	json_t			*res = NULL, *params;	/* owned */
 	const json_t		*entries;
@@ -110,8 +108,7 @@ audit_main(const struct cli_cmd *self, int argc, char **argv)
 			if (cli_parse_time(optarg, (int64_t)ts.tv_sec *
 			    1000000000LL + ts.tv_nsec, &since_ns, &cause) !=
 			    0) {
-				cli_error(self, "--since: %s", cause != NULL ?
-				    cause : optarg);
+				cli_fail(self, "--since", cause, optarg);
 				free(cause);
 				return (CLI_EXIT_USAGE);
 			}
@@ -127,21 +124,18 @@ audit_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return (cli_usage(self));
-	memset(&e, 0, sizeof(e));
 	params = json_pack("{s:I}", "tail", (json_int_t)tail);
 	if (since_ns > 0)
 		(void)json_object_set_new(params, "since",
 		    json_integer(since_ns / 1000000000LL));
-	if (cli_ctx_open(&x, &cause) != 0 || cli_rpc_open(&x, optind < argc ?
-	    argv[optind] : NULL, &r, &cause) != 0) {
+	if (cli_link_open(self, &l, optind < argc ? argv[optind] : NULL) !=
+	    CLI_EXIT_OK) {
 		json_decref(params);
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
-		goto out;
+		return (CLI_EXIT_FAIL);
 	}
-	if (cli_rpc_call(r, "audit.read", params, 0, &res, &e) != 0) {
-		rc = cli_rpc_fail(self, cli_rpc_node(r), &e);
+	if (cli_link_call(self, &l, "audit.read", params, &res) !=
+	    CLI_EXIT_OK)
 		goto out;
-	}
 	entries = json_object_get(res, "entries");
 	if ((json ? cli_json_print(stdout, entries) : audit_table(entries)) !=
 	    0)
@@ -154,9 +148,6 @@ audit_main(const struct cli_cmd *self, int argc, char **argv)
 		    json_array_size(entries));
 out:
 	json_decref(res);
-	cli_rpc_error_clear(&e);
-	cli_rpc_close(r);
-	cli_ctx_close(&x);
-	free(cause);
+	cli_link_close(&l);
 	return (rc);
 }

@@ -193,7 +193,7 @@ config_main(const struct cli_cmd *self, int argc, char **argv)
 		return (cli_error(self, "no config directory (set "
 		    "PIER_CONFIG_DIR or HOME)"));
 	if (config_load(dir, &o, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "out of memory");
+		cli_fail(self, NULL, cause, "out of memory");
 		goto out;
 	}
 	if (strcmp(sub, "get") == 0) {
@@ -225,7 +225,7 @@ config_main(const struct cli_cmd *self, int argc, char **argv)
 		(void)json_object_del(o, argv[2]);
 	if (cli_config_dir_make(dir, &cause) != 0 ||
 	    config_save(dir, o, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		goto out;
 	}
 	rc = CLI_EXIT_OK;

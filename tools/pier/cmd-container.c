@@ -370,7 +370,7 @@ ct_main(const struct cli_cmd *self, int argc, char **argv)
 	rc = CLI_EXIT_FAIL;
 	memset(&c, 0, sizeof(c));
 	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		json_decref(opts);
 		return (rc);
@@ -384,8 +384,7 @@ ct_main(const struct cli_cmd *self, int argc, char **argv)
 		err = cli_target_parse(&x.book, argv[optind + i], &t[i],
 		    &cause);
 		if (err != 0) {
-			cli_error(self, "%s", cause != NULL ? cause : "bad "
-			    "target");
+			cli_fail(self, NULL, cause, "bad target");
 			rc = err == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 			goto out;
 		}
@@ -449,9 +448,8 @@ top_print(const json_t *res)
 static int
 top_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	struct cli_ctx		 x;
+	struct cli_link		 l;
 	struct cli_target	 t;
-	struct cli_rpc		*r = NULL;
 	struct cli_rpc_error	 e;
 	struct cli__buf		 ps;
 	json_t			*params, *res = NULL;	/* owned */
@@ -470,20 +468,21 @@ top_main(const struct cli_cmd *self, int argc, char **argv)
 		cli__buf_str(&ps, argv[i]);
 	}
 	cli__buf_add(&ps, "", 1);
-	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+	if (cli_link_ctx(self, &l) != CLI_EXIT_OK)
 		goto out;
-	}
-	err = cli_target_parse(&x.book, argv[1], &t, &cause);
-	if (err != 0 || cli_rpc_open(&x, t.node, &r, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+	err = cli_target_parse(&l.x.book, argv[1], &t, &cause);
+	if (err != 0) {
+		cli_fail(self, NULL, cause, "failed");
 		rc = err == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 		goto out;
 	}
+	if (cli_link_connect(self, &l, t.node) != CLI_EXIT_OK)
+		goto out;
 	params = json_pack("{s:s}", "id", t.container);
 	if (params != NULL && argc > 2 && ps.p != NULL)
 		(void)json_object_set_new(params, "ps_args", json_string(ps.p));
-	if (cli_rpc_call(r, "container.top", params, 0, &res, &e) != 0) {
+	/* Its errors name the target, not the node: no cli_link_call. */
+	if (cli_rpc_call(l.r, "container.top", params, 0, &res, &e) != 0) {
 		rc = cli_error(self, "%s: %s", argv[1], e.message != NULL ?
 		    e.message : "failed");
 		goto out;
@@ -496,9 +495,8 @@ top_main(const struct cli_cmd *self, int argc, char **argv)
 out:
 	json_decref(res);
 	cli_rpc_error_clear(&e);
-	cli_rpc_close(r);
+	cli_link_close(&l);
 	cli_target_free(&t);
-	cli_ctx_close(&x);
 	free(ps.p);
 	free(cause);
 	return (rc);

@@ -219,10 +219,9 @@ deploy_main(const struct cli_cmd *self, int argc, char **argv)
 	if (argc - optind != 1)
 		return (cli_usage(self));
 	if (cli_tpl_overrides_check(&ov, &cause) != 0) {
-		rc = cli_usage_error(self, "%s", cause != NULL ? cause :
-		    "out of memory");
+		(void)cli_fail(self, NULL, cause, "out of memory");
 		free(cause);
-		return (rc);
+		return (CLI_EXIT_USAGE);
 	}
 	if (isatty(0))
 		ov.ask = ask_env;
@@ -231,7 +230,7 @@ deploy_main(const struct cli_cmd *self, int argc, char **argv)
 		return (rc);
 	if (cli_tpl_find(f, argv[optind], &t, &cause) != 0 ||
 	    cli_tpl_deploy_params(t, &ov, &params, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		rc = CLI_EXIT_FAIL;
 	} else
 		rc = deploy_create(self, node, params, json);

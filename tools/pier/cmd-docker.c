@@ -79,13 +79,13 @@ docker_main(const struct cli_cmd *self, int argc, char **argv)
 	for (; i < argc; i++)
 		bad |= cli_params_push(params, "cmd", argv[i]);
 	if (bad || cli_ctx_open(&x, &cause) != 0) {
-		rc = cli_error(self, "%s", cause != NULL ? cause : "failed");
+		rc = cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		json_decref(params);
 		return (rc);
 	}
 	if (cli_target_node(&x.book, node, &cause) == NULL) {
-		rc = cli_error(self, "%s", cause != NULL ? cause : "no node");
+		rc = cli_fail(self, NULL, cause, "no node");
 		goto out;
 	}
 	if (!isatty(0) || !isatty(1)) {

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "proto.h"
 #include "cli.h"
 #include "cli-out.h"
+#include "cli-stream.h"
 
 static int	events_main(const struct cli_cmd *, int, char **);
 
@@ -38,12 +38,9 @@ const struct cli_cmd cli_cmd_events = {
 
 /* One node's events stream. */
 struct evnode {
+	struct cli_stream	 s;
 	struct evrun		*er;
-	struct cli_rpc		*r;
-	struct ovl_chan		*ch;
-	struct proto_ldec	 ldec;
 	char			*name;
-	int			 live;
 };
 
 /* The whole run. */
@@ -54,22 +51,7 @@ struct evrun {
 	size_t			 n;
 	size_t			 live;
 	int			 json;
-	uv_signal_t		 sigint;
-	int			 interrupted;
 };
-
-/* A node's stream is over; the run ends with the last one. */
-static void
-ev_node_end(struct evnode *en, const char *msg)
-{
-	if (!en->live)
-		return;
-	en->live = 0;
-	if (msg != NULL)
-		(void)cli_error(en->er->self, "%s: %s", en->name, msg);
-	if (--en->er->live == 0)
-		uv_stop(&en->er->x->loop);
-}
 
 /* Prints one event as a line. */
 static void
@@ -132,117 +114,52 @@ ev_print(struct evnode *en, json_t *ev)
 	fflush(stdout);
 }
 
-/* One line of a node's stream. */
+/* One line of a node's stream: an event, or the end. */
 static int
-ev_line(void *arg, const char *body, size_t len)
+ev_line(struct cli_stream *s, json_t *o)
 {
-	struct evnode	*en = arg;
-	json_t		*o;	/* owned */
-	const char	*m;
-
-	o = json_loadb(body, len, 0, NULL);
-	if (!json_is_object(o)) {
-		json_decref(o);
-		ev_node_end(en, "the node sent a broken stream");
+	if (json_object_get(o, "end") != NULL)
 		return (1);
-	}
-	if (json_object_get(o, "error") != NULL) {
-		m = json_string_value(json_object_get(json_object_get(o,
-		    "error"), "message"));
-		ev_node_end(en, m != NULL ? m : "the events stream failed");
-	} else if (json_object_get(o, "end") != NULL)
-		ev_node_end(en, NULL);
-	else
-		ev_print(en, o);
-	json_decref(o);
-	return (en->live ? 0 : 1);
+	ev_print(container_of(s, struct evnode, s), o);
+	return (0);
 }
 
-/* Stream bytes from a node. */
+/* A node's stream is over; the run ends with the last one. */
 static void
-ev_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
+ev_end(struct cli_stream *s, const char *why)
 {
-	struct evnode	*en = arg;
+	struct evnode	*en = container_of(s, struct evnode, s);
 
-	if (len == 0 || !en->live)
-		return;
-	if (proto_ldec_feed(&en->ldec, buf, len, ev_line, en) < 0)
-		ev_node_end(en, "the node sent a broken stream");
+	if (why != NULL)
+		(void)cli_error(en->er->self, "%s: %s", en->name, why);
+	if (--en->er->live == 0)
+		uv_stop(&en->er->x->loop);
 }
 
-/* The channel ended (with the connection: ev_lost follows and says why). */
-static void
-ev_close(struct ovl_chan *ch, int status, void *arg)
-{
-	struct evnode	*en = arg;
-
-	en->ch = NULL;
-	if (status == -ECONNABORTED)
-		return;
-	ev_node_end(en, status == 0 ? "the node ended the events stream" :
-	    "the connection to the node dropped");
-}
-
-/* The node's connection ended: its reason, or the transport's. */
-static void
-ev_lost(struct cli_rpc *r, const char *why, void *arg)
-{
-	ev_node_end(arg, why);
-}
-
-static const struct ovl_chan_cbs ev_cbs = {
-	.on_data = ev_data,
-	.on_close = ev_close,
+/* Each node's stream runs until Ctrl-C; an end is reported. */
+static const struct cli_stream_ops ev_ops = {
+	.flags = CLI_STREAM_LINES,
+	.failed = "the events stream failed",
+	.fin = "the node ended the events stream",
+	.line = ev_line,
+	.end = ev_end,
 };
-
-/* events.subscribe's reply: only an error matters. */
-static void
-ev_reply(struct cli_rpc *r, const json_t *result,
-    const struct cli_rpc_error *e, void *arg)
-{
-	if (e != NULL)
-		ev_node_end(arg, e->message != NULL ? e->message : "failed");
-}
-
-/* Ctrl-C: stop, exit 0. */
-static void
-ev_sigint(uv_signal_t *h, int signum)
-{
-	struct evrun	*er = container_of(h, struct evrun, sigint);
-
-	er->interrupted = 1;
-	uv_stop(&er->x->loop);
-}
 
 /* Connects to one node and starts its stream. */
 static void
 ev_start(struct evrun *er, struct evnode *en, const json_t *params)
 {
-	json_t	*p;	/* owned */
 	char	*cause = NULL;
 
 	en->er = er;
-	proto_ldec_init(&en->ldec, 0);
-	if (cli_rpc_open(er->x, en->name, &en->r, &cause) != 0) {
-		(void)cli_error(er->self, "%s: %s", en->name, cause != NULL ?
-		    cause : "cannot connect");
+	cli_stream_init(&en->s, er->x, &ev_ops);
+	if (cli_stream_open(&en->s, en->name, &cause) != 0) {
+		(void)cli_fail(er->self, en->name, cause, "cannot connect");
 		free(cause);
-		en->r = NULL;
 		return;
 	}
-	en->live = 1;
 	er->live++;
-	cli_rpc_on_lost(en->r, ev_lost, en);
-	p = json_deep_copy(params);
-	if (p == NULL || cli_rpc_stream_open(en->r, &ev_cbs, en, p,
-	    &en->ch) != 0) {
-		json_decref(p);
-		ev_node_end(en, "cannot open a stream");
-		return;
-	}
-	if (cli_rpc_call_async(en->r, "events.subscribe", p, 0, ev_reply,
-	    en) != 0)
-		ev_node_end(en, "cannot send the request");
+	cli_stream_call(&en->s, "events.subscribe", json_deep_copy(params));
 }
 
 /* Appends a filter to params.filters (made if missing); 0 or -1. */
@@ -277,7 +194,7 @@ events_main(const struct cli_cmd *self, int argc, char **argv)
 	char		*cause = NULL, *end;
 	long long	 since;
 	size_t		 i;
-	int		 ch, bad = 0, rc, sig_ok;
+	int		 ch, bad = 0, rc;
 
 	memset(&er, 0, sizeof(er));
 	er.self = self;
@@ -322,7 +239,7 @@ events_main(const struct cli_cmd *self, int argc, char **argv)
 		return (cli_usage(self));
 	}
 	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		json_decref(params);
 		return (CLI_EXIT_FAIL);
@@ -344,25 +261,13 @@ events_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	if (er.n == 0)
 		(void)cli_error(self, "no node joined yet (see pier join)");
-	(void)cli_out_watch(&x);	/* `| head` ends it */
-	sig_ok = uv_signal_init(&x.loop, &er.sigint) == 0;
-	if (sig_ok)
-		(void)uv_signal_start(&er.sigint, ev_sigint, SIGINT);
-	if (er.live > 0)
-		uv_run(&x.loop, UV_RUN_DEFAULT);
-	rc = er.interrupted ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-	if (sig_ok)
-		uv_close((uv_handle_t *)&er.sigint, NULL);
+	rc = CLI_EXIT_FAIL;
+	if (er.live > 0 && cli_stream_loop(&x, 1) == 1)
+		rc = CLI_EXIT_OK;
 	for (i = 0; er.nodes != NULL && i < er.n; i++)
-		er.nodes[i].live = 0;	/* quiet while closing */
+		er.nodes[i].s.live = 0;	/* quiet while closing */
 	for (i = 0; er.nodes != NULL && i < er.n; i++) {
-		if (er.nodes[i].ch != NULL) {
-			ovl_chan_set_data(er.nodes[i].ch, NULL);
-			ovl_chan_reset(er.nodes[i].ch);
-		}
-		if (er.nodes[i].r != NULL)
-			cli_rpc_close(er.nodes[i].r);
-		proto_ldec_free(&er.nodes[i].ldec);
+		cli_stream_close(&er.nodes[i].s);
 		free(er.nodes[i].name);
 	}
 	free(er.nodes);

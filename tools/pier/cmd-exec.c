@@ -19,6 +19,7 @@
 #include "proto.h"
 #include "cli.h"
 #include "cli-out.h"
+#include "cli-stream.h"
 
 static int	exec_main(const struct cli_cmd *, int, char **);
 
@@ -52,12 +53,8 @@ const struct cli_cmd cli_cmd_exec = {
 
 /* One exec.run in flight. */
 struct xrun {
-	struct cli_ctx		*x;
-	struct ovl_chan		*ch;
-	struct proto_fdec	 fdec;
-	int			 done;
+	struct cli_stream	 s;
 	int			 code;	/* exit code, or -1 */
-	char			*err;
 	uv_poll_t		 in;	/* stdin, a pipe or a terminal */
 	uv_idle_t		 in_file; /* a file: read when idle */
 	int			 in_on;	/* 1: poll, 2: idle reads */
@@ -69,83 +66,20 @@ struct xrun {
 static void	xr_in_start(struct xrun *);
 static void	xr_in_stop(struct xrun *);
 
-/* Ends the run with an error message (the first wins). */
-static void
-xr_fail(struct xrun *xr, const char *msg)
-{
-	if (xr->done)
-		return;
-	xr->done = 1;
-	xr->err = strdup(msg);
-	uv_stop(&xr->x->loop);
-}
-
-/* One frame of the output channel. */
+/* A frame besides the output: EXIT ends the run with its code. */
 static int
-xr_frame(void *arg, enum proto_frame type, const uint8_t *data, size_t len)
+xr_frame(struct cli_stream *s, enum proto_frame type, const uint8_t *data,
+    size_t len)
 {
-	struct xrun	*xr = arg;
-	json_t		*o;	/* owned */
+	struct xrun	*xr = container_of(s, struct xrun, s);
 	int32_t		 code;
 
-	switch (type) {
-	case PROTO_FRAME_STDOUT:
-		cli_write_all(1, data, len);
+	if (type != PROTO_FRAME_EXIT)
 		return (0);
-	case PROTO_FRAME_STDERR:
-		cli_write_all(2, data, len);
-		return (0);
-	case PROTO_FRAME_EXIT:
-		if (proto_frame_exit_parse(data, len, &code) != 0)
-			return (-EPROTO);
-		xr->code = code;
-		xr->done = 1;
-		uv_stop(&xr->x->loop);
-		return (1);
-	case PROTO_FRAME_ERROR:
-		o = json_loadb((const char *)data, len, 0, NULL);
-		xr_fail(xr, json_string_value(json_object_get(o,
-		    "message")) != NULL ? json_string_value(json_object_get(o,
-		    "message")) : "the command failed on the node");
-		json_decref(o);
-		return (1);
-	default:
-		return (0);
-	}
-}
-
-/* Output channel bytes. */
-static void
-xr_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
-{
-	struct xrun	*xr = arg;
-
-	if (len == 0 || xr->done)
-		return;
-	if (proto_fdec_feed(&xr->fdec, buf, len, xr_frame, xr) < 0)
-		xr_fail(xr, "the node sent a broken stream");
-}
-
-/*
- * The channel ended. Before the exit code, an ERROR frame or the reply
- * says why; when the whole connection ended, xr_lost does.
- */
-static void
-xr_close(struct ovl_chan *ch, int status, void *arg)
-{
-	struct xrun	*xr = arg;
-
-	xr->ch = NULL;
-}
-
-/* The connection ended before the exit code: the node's reason, or why. */
-static void
-xr_lost(struct cli_rpc *r, const char *why, void *arg)
-{
-	char	msg[CLI_CLOSE_TEXT_MAX + 64];
-
-	snprintf(msg, sizeof(msg), "%s (before the command ended)", why);
-	xr_fail(arg, msg);
+	if (proto_frame_exit_parse(data, len, &code) != 0)
+		return (-EPROTO);
+	xr->code = code;
+	return (1);
 }
 
 /* Sends stdin as STDIN frames and its end as FIN, as the channel takes it. */
@@ -154,12 +88,12 @@ xr_input(struct xrun *xr)
 {
 	ssize_t	n;
 
-	if (xr->ch == NULL || xr->done) {
+	if (xr->s.ch == NULL || !xr->s.live) {
 		xr_in_stop(xr);
 		return;
 	}
 	if (xr->pend_len > 0) {
-		if (ovl_chan_write(xr->ch, xr->pend, xr->pend_len) != 0) {
+		if (ovl_chan_write(xr->s.ch, xr->pend, xr->pend_len) != 0) {
 			xr->in_held = 1;	/* on_drain goes on */
 			xr_in_stop(xr);
 			return;
@@ -172,13 +106,13 @@ xr_input(struct xrun *xr)
 	if (n <= 0) {
 		xr_in_stop(xr);
 		xr->in_on = -xr->in_on;	/* over: never again */
-		if (ovl_chan_close(xr->ch) != 0)
-			xr_fail(xr, "cannot send the end of input");
+		if (ovl_chan_close(xr->s.ch) != 0)
+			cli_stream_end(&xr->s, "cannot send the end of input");
 		return;
 	}
 	proto_frame_hdr(xr->pend, PROTO_FRAME_STDIN, (uint32_t)n);
 	xr->pend_len = PROTO_FRAME_HDR + (size_t)n;
-	if (ovl_chan_write(xr->ch, xr->pend, xr->pend_len) == 0)
+	if (ovl_chan_write(xr->s.ch, xr->pend, xr->pend_len) == 0)
 		xr->pend_len = 0;
 	else {
 		xr->in_held = 1;
@@ -222,9 +156,9 @@ xr_in_stop(struct xrun *xr)
 
 /* The channel has room: stdin again. */
 static void
-xr_drain(struct ovl_chan *ch, void *arg)
+xr_drain(struct cli_stream *s)
 {
-	struct xrun	*xr = arg;
+	struct xrun	*xr = container_of(s, struct xrun, s);
 
 	if (!xr->in_held)
 		return;
@@ -232,20 +166,17 @@ xr_drain(struct ovl_chan *ch, void *arg)
 	xr_in_start(xr);
 }
 
-static const struct ovl_chan_cbs xr_cbs = {
-	.on_data = xr_data,
-	.on_drain = xr_drain,
-	.on_close = xr_close,
+/*
+ * An exec ends on EXIT with its code; the channel's end alone says
+ * nothing (an ERROR frame, the reply or the lost connection says why).
+ */
+static const struct cli_stream_ops xr_ops = {
+	.flags = CLI_STREAM_CLOSE_WAITS,
+	.failed = "the command failed on the node",
+	.lost_suffix = " (before the command ended)",
+	.frame = xr_frame,
+	.drain = xr_drain,
 };
-
-/* exec.run's reply: only an error matters. */
-static void
-xr_reply(struct cli_rpc *r, const json_t *result,
-    const struct cli_rpc_error *e, void *arg)
-{
-	if (e != NULL)
-		xr_fail(arg, e->message != NULL ? e->message : "failed");
-}
 
 /*
  * Runs an output-stream method (exec.run, docker.run) and returns the
@@ -255,22 +186,18 @@ int
 cli_exec_stream(const struct cli_cmd *self, struct cli_ctx *x,
     const char *node, const char *method, json_t *params)
 {
-	struct cli_rpc	*r = NULL;
 	struct xrun	 xr;
 	char		*cause = NULL;
 	int		 rc = CLI_EXIT_FAIL, fl = -1;
 
 	memset(&xr, 0, sizeof(xr));
-	xr.x = x;
 	xr.code = -1;
-	proto_fdec_init(&xr.fdec);
-	if (cli_rpc_open(x, node, &r, &cause) != 0) {
-		rc = cli_error(self, "%s", cause != NULL ? cause : "failed");
+	cli_stream_init(&xr.s, x, &xr_ops);
+	if (cli_stream_open(&xr.s, node, &cause) != 0) {
+		rc = cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		return (rc);
 	}
-	cli_rpc_on_lost(r, xr_lost, &xr);
-	(void)cli_out_watch(x);	/* `| head` ends it */
 	if (json_is_true(json_object_get(params, "stdin"))) {
 		fl = fcntl(0, F_GETFL);
 		if (uv_poll_init(&x->loop, &xr.in, 0) == 0)
@@ -279,31 +206,22 @@ cli_exec_stream(const struct cli_cmd *self, struct cli_ctx *x,
 			xr.in_on = 2;	/* a regular file cannot be polled */
 	}
 	json_incref(params);
-	if (cli_rpc_stream_open(r, &xr_cbs, &xr, params, &xr.ch) != 0 ||
-	    cli_rpc_call_async(r, method, params, 0, xr_reply, &xr) != 0)
-		xr_fail(&xr, "cannot send the request");
-	else {
+	cli_stream_call(&xr.s, method, params);
+	if (xr.s.live) {
 		xr_in_start(&xr);
-		uv_run(&x->loop, UV_RUN_DEFAULT);
+		(void)cli_stream_loop(x, 0);
 	}
-	if (cli_out_lost())
-		xr.done = 1;	/* stdout's reader left: quietly */
-	if (xr.ch != NULL) {
-		ovl_chan_set_data(xr.ch, NULL);
-		ovl_chan_reset(xr.ch);
-	}
+	if (xr.s.err != NULL)
+		rc = cli_error(self, "%s: %s", node, xr.s.err);
+	else if (xr.code >= 0)
+		rc = xr.code;
+	cli_stream_close(&xr.s);
 	if (xr.in_on == 1 || xr.in_on == -1)
 		uv_close((uv_handle_t *)&xr.in, NULL);
 	else if (xr.in_on == 2 || xr.in_on == -2)
 		uv_close((uv_handle_t *)&xr.in_file, NULL);
-	cli_rpc_close(r);
 	if (fl >= 0)
 		(void)fcntl(0, F_SETFL, fl);
-	if (xr.err != NULL)
-		rc = cli_error(self, "%s: %s", node, xr.err);
-	else if (xr.code >= 0)
-		rc = xr.code;
-	free(xr.err);
 	return (rc);
 }
 
@@ -379,13 +297,13 @@ exec_main(const struct cli_cmd *self, int argc, char **argv)
 		bad |= cli_params_push(params, "cmd", argv[i]);
 	memset(&tg, 0, sizeof(tg));
 	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		json_decref(params);
 		return (CLI_EXIT_FAIL);
 	}
 	if (cli_target_parse(&x.book, argv[optind], &tg, &cause) != 0) {
-		rc = cli_error(self, "%s", cause != NULL ? cause : "bad target");
+		rc = cli_fail(self, NULL, cause, "bad target");
 		goto out;
 	}
 	if (!tty) {

@@ -119,11 +119,9 @@ info_main(const struct cli_cmd *self, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cli_ctx		 x;
-	struct cli_rpc		*r = NULL;
-	struct cli_rpc_error	 e;
+	struct cli_link		 l;
 	json_t			*res = NULL;	/* owned */
-	char			*cause = NULL;
+	const char		*node;
 	int			 ch, json = 0, rc = CLI_EXIT_FAIL;
 
 	optind = 0;
@@ -140,31 +138,23 @@ info_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return (cli_usage(self));
-	memset(&e, 0, sizeof(e));
-	if (cli_ctx_open(&x, &cause) != 0 || cli_rpc_open(&x, optind < argc ?
-	    argv[optind] : NULL, &r, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+	if (cli_link_open(self, &l, optind < argc ? argv[optind] : NULL) !=
+	    CLI_EXIT_OK)
+		return (CLI_EXIT_FAIL);
+	if (cli_link_call(self, &l, "node.info", NULL, &res) != CLI_EXIT_OK)
 		goto out;
-	}
-	if (cli_rpc_call(r, "node.info", NULL, 0, &res, &e) != 0) {
-		rc = cli_rpc_fail(self, cli_rpc_node(r), &e);
-		goto out;
-	}
-	info_keep_role(&x, cli_rpc_node(r), res);
+	node = cli_rpc_node(l.r);
+	info_keep_role(&l.x, node, res);
 	if (json) {
-		(void)json_object_set_new(res, "node",
-		    json_string(cli_rpc_node(r)));
+		(void)json_object_set_new(res, "node", json_string(node));
 		if (json_dumpf(res, stdout, JSON_INDENT(2) |
 		    JSON_PRESERVE_ORDER) == 0)
 			putchar('\n');
 	} else
-		info_print(cli_rpc_node(r), res);
+		info_print(node, res);
 	rc = CLI_EXIT_OK;
 out:
 	json_decref(res);
-	cli_rpc_error_clear(&e);
-	cli_rpc_close(r);
-	cli_ctx_close(&x);
-	free(cause);
+	cli_link_close(&l);
 	return (rc);
 }

@@ -223,8 +223,7 @@ join_main(const struct cli_cmd *self, int argc, char **argv)
 		case 'a':
 			if (nextra == 8 ||
 			    ovl_joinkey_check_addr(optarg, &cause) != 0) {
-				cli_error(self, "--addr: %s", cause != NULL ?
-				    cause : "at most 8");
+				cli_fail(self, "--addr", cause, "at most 8");
 				free(cause);
 				return (CLI_EXIT_USAGE);
 			}
@@ -253,8 +252,7 @@ join_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	err = ovl_joinkey_parse(keytext, &jk, &cause);
 	if (err != 0) {
-		cli_error(self, "%s", cause != NULL ? cause :
-		    "this is not a Pier join key");
+		cli_fail(self, NULL, cause, "this is not a Pier join key");
 		goto out;
 	}
 	naddrs = nextra;
@@ -307,15 +305,13 @@ join_main(const struct cli_cmd *self, int argc, char **argv)
 	node.joined = (int64_t)time(NULL);
 	if (cli_book_put(&book, &node) != 0 ||
 	    cli_book_save(&book, &cause) != 0)
-		cli_error(self, "%s", cause != NULL ? cause :
-		    "cannot store the node");
+		cli_fail(self, NULL, cause, "cannot store the node");
 	else {
 		/* The role is the node's to say: ask, then keep it. */
 		node.role = ask_role(name);
 		if (node.role != NULL && (cli_book_put(&book, &node) != 0 ||
 		    cli_book_save(&book, &cause) != 0))
-			cli_error(self, "%s", cause != NULL ? cause :
-			    "cannot store the role");
+			cli_fail(self, NULL, cause, "cannot store the role");
 		report(&node, json);
 		rc = CLI_EXIT_OK;
 	}

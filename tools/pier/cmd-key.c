@@ -189,31 +189,21 @@ static int
 key_call(const struct cli_cmd *self, const char *sub, const char *node,
     json_t *params, const struct key_opts *o)
 {
-	struct cli_ctx		 x;
-	struct cli_rpc		*r = NULL;
-	struct cli_rpc_error	 e;
+	struct cli_link		 l;
 	json_t			*res = NULL;	/* owned */
-	char			*cause = NULL, method[32];
-	int			 rc = CLI_EXIT_FAIL;
+	char			 method[32];
+	int			 rc;
 
-	memset(&e, 0, sizeof(e));
 	snprintf(method, sizeof(method), "key.%s", sub);
-	if (cli_ctx_open(&x, &cause) != 0 ||
-	    cli_rpc_open(&x, node, &r, &cause) != 0) {
+	if (cli_link_open(self, &l, node) != CLI_EXIT_OK) {
 		json_decref(params);
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
-		goto out;
+		return (CLI_EXIT_FAIL);
 	}
-	if (cli_rpc_call(r, method, params, 0, &res, &e) != 0)
-		rc = cli_rpc_fail(self, cli_rpc_node(r), &e);
-	else
-		rc = key_print(self, sub, cli_rpc_node(r), res, o);
-out:
+	rc = cli_link_call(self, &l, method, params, &res);
+	if (rc == CLI_EXIT_OK)
+		rc = key_print(self, sub, cli_rpc_node(l.r), res, o);
 	json_decref(res);
-	cli_rpc_error_clear(&e);
-	cli_rpc_close(r);
-	cli_ctx_close(&x);
-	free(cause);
+	cli_link_close(&l);
 	return (rc);
 }
 
@@ -227,7 +217,7 @@ key_self(const struct cli_cmd *self, const struct key_opts *o)
 	json_t		*v;	/* owned */
 
 	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		cli_ctx_close(&x);
 		return (CLI_EXIT_FAIL);

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "proto.h"
 #include "cli.h"
 #include "cli-out.h"
+#include "cli-stream.h"
 
 static int	logs_main(const struct cli_cmd *, int, char **);
 
@@ -38,163 +38,42 @@ const struct cli_cmd cli_cmd_logs = {
 	    "The container's stdout goes to stdout and its stderr to stderr.\n",
 };
 
-/* One logs stream in flight. */
-struct lrun {
-	struct cli_ctx		*x;
-	struct ovl_chan		*ch;
-	struct proto_fdec	 fdec;
-	uv_signal_t		 sigint;
-	int			 sig_ok;	/* sigint needs closing */
-	int			 done;
-	int			 interrupted;
-	char			*err;
-};
-
-/* Ends the run, with an error message or not (the first end wins). */
-static void
-lr_done(struct lrun *lr, const char *msg)
-{
-	if (lr->done)
-		return;
-	lr->done = 1;
-	if (msg != NULL)
-		lr->err = strdup(msg);
-	uv_stop(&lr->x->loop);
-}
-
-/* One frame of the output channel. */
+/* A frame besides the output: END or EXIT is the logs' end. */
 static int
-lr_frame(void *arg, enum proto_frame type, const uint8_t *data, size_t len)
+logs_frame(struct cli_stream *s, enum proto_frame type, const uint8_t *data,
+    size_t len)
 {
-	struct lrun	*lr = arg;
-	json_t		*o;	/* owned */
-	const char	*m;
-
-	switch (type) {
-	case PROTO_FRAME_STDOUT:
-		cli_write_all(1, data, len);
-		return (0);
-	case PROTO_FRAME_STDERR:
-		cli_write_all(2, data, len);
-		return (0);
-	case PROTO_FRAME_END:
-	case PROTO_FRAME_EXIT:
-		lr_done(lr, NULL);
-		return (1);
-	case PROTO_FRAME_ERROR:
-		o = json_loadb((const char *)data, len, 0, NULL);
-		m = json_string_value(json_object_get(o, "message"));
-		lr_done(lr, m != NULL ? m : "the logs failed on the node");
-		json_decref(o);
-		return (1);
-	default:
-		return (0);
-	}
+	return (type == PROTO_FRAME_END || type == PROTO_FRAME_EXIT);
 }
 
-/* Output channel bytes. */
-static void
-lr_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
-{
-	struct lrun	*lr = arg;
-
-	if (len == 0 || lr->done)
-		return;
-	if (proto_fdec_feed(&lr->fdec, buf, len, lr_frame, lr) < 0)
-		lr_done(lr, "the node sent a broken stream");
-}
-
-/*
- * The channel ended; before END it means the link dropped. When the
- * whole connection ended (-ECONNABORTED), lr_lost follows with why.
- */
-static void
-lr_close(struct ovl_chan *ch, int status, void *arg)
-{
-	struct lrun	*lr = arg;
-
-	lr->ch = NULL;
-	if (status == -ECONNABORTED)
-		return;
-	lr_done(lr, status == 0 ? NULL : "the connection to the node "
-	    "dropped");
-}
-
-/* The connection ended: the node's reason, or the transport's. */
-static void
-lr_lost(struct cli_rpc *r, const char *why, void *arg)
-{
-	lr_done(arg, why);
-}
-
-static const struct ovl_chan_cbs lr_cbs = {
-	.on_data = lr_data,
-	.on_close = lr_close,
+/* The logs end on END (or EXIT) or with the channel's clean end. */
+static const struct cli_stream_ops logs_ops = {
+	.failed = "the logs failed on the node",
+	.frame = logs_frame,
 };
 
-/* container.logs' reply: only an error matters. */
-static void
-lr_reply(struct cli_rpc *r, const json_t *result,
-    const struct cli_rpc_error *e, void *arg)
-{
-	if (e != NULL)
-		lr_done(arg, e->message != NULL ? e->message : "failed");
-}
-
-/* Ctrl-C: stop following, exit 0. */
-static void
-lr_sigint(uv_signal_t *h, int signum)
-{
-	struct lrun	*lr = container_of(h, struct lrun, sigint);
-
-	lr->interrupted = 1;
-	lr_done(lr, NULL);
-}
-
-/* Runs container.logs on node and prints the stream. */
+/* Runs container.logs on node and prints the stream; Ctrl-C exits 0. */
 static int
 logs_run(const struct cli_cmd *self, struct cli_ctx *x, const char *node,
     json_t *params)
 {
-	struct cli_rpc	*r = NULL;
-	struct lrun	 lr;
-	char		*cause = NULL;
-	int		 rc = CLI_EXIT_OK;
+	struct cli_stream	 s;
+	char			*cause = NULL;
+	int			 rc = CLI_EXIT_OK;
 
-	memset(&lr, 0, sizeof(lr));
-	lr.x = x;
-	proto_fdec_init(&lr.fdec);
-	if (cli_rpc_open(x, node, &r, &cause) != 0) {
-		rc = cli_error(self, "%s", cause != NULL ? cause : "failed");
+	cli_stream_init(&s, x, &logs_ops);
+	if (cli_stream_open(&s, node, &cause) != 0) {
+		rc = cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		return (rc);
 	}
-	cli_rpc_on_lost(r, lr_lost, &lr);
-	(void)cli_out_watch(x);	/* `| head` ends it */
-	lr.sig_ok = uv_signal_init(&x->loop, &lr.sigint) == 0;
-	if (!lr.sig_ok || uv_signal_start(&lr.sigint, lr_sigint, SIGINT) != 0)
-		lr_done(&lr, "cannot watch for Ctrl-C");
 	json_incref(params);
-	if (lr.done)
-		json_decref(params);
-	else if (cli_rpc_stream_open(r, &lr_cbs, &lr, params, &lr.ch) != 0 ||
-	    cli_rpc_call_async(r, "container.logs", params, 0, lr_reply,
-	    &lr) != 0)
-		lr_done(&lr, "cannot send the request");
-	if (!lr.done)
-		uv_run(&x->loop, UV_RUN_DEFAULT);
-	if (cli_out_lost())
-		lr_done(&lr, NULL);	/* stdout's reader left: quietly */
-	if (lr.ch != NULL) {
-		ovl_chan_set_data(lr.ch, NULL);
-		ovl_chan_reset(lr.ch);
-	}
-	if (lr.sig_ok)
-		uv_close((uv_handle_t *)&lr.sigint, NULL);
-	if (lr.err != NULL)
-		rc = cli_error(self, "%s: %s", cli_rpc_node(r), lr.err);
-	cli_rpc_close(r);
-	free(lr.err);
+	cli_stream_call(&s, "container.logs", params);
+	if (s.live && cli_stream_loop(x, 1) < 0)
+		cli_stream_end(&s, "cannot watch for Ctrl-C");
+	if (s.err != NULL)
+		rc = cli_error(self, "%s: %s", cli_rpc_node(s.r), s.err);
+	cli_stream_close(&s);
 	return (rc);
 }
 
@@ -265,9 +144,8 @@ logs_main(const struct cli_cmd *self, int argc, char **argv)
 		case 'U':
 			if (logs_time(params, ch == 'S' ? "since" : "until",
 			    optarg, &cause) != 0) {
-				(void)cli_error(self, "--%s: %s", ch == 'S' ?
-				    "since" : "until", cause != NULL ? cause :
-				    "bad time");
+				(void)cli_fail(self, ch == 'S' ? "--since" :
+				    "--until", cause, "bad time");
 				free(cause);
 				json_decref(params);
 				return (CLI_EXIT_USAGE);
@@ -291,14 +169,13 @@ logs_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	memset(&tg, 0, sizeof(tg));
 	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		json_decref(params);
 		return (CLI_EXIT_FAIL);
 	}
 	if (cli_target_parse(&x.book, argv[optind], &tg, &cause) != 0) {
-		rc = cli_error(self, "%s", cause != NULL ? cause :
-		    "bad target");
+		rc = cli_fail(self, NULL, cause, "bad target");
 		goto out;
 	}
 	(void)json_object_set_new(params, "id", json_string(tg.container));

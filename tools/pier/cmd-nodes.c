@@ -112,8 +112,7 @@ nodes_main(const struct cli_cmd *self, int argc, char **argv)
 			cli_error(self, "no node named %s (see 'pier nodes')",
 			    argv[1]);
 		else if (err != 0 || cli_book_save(&book, &cause) != 0)
-			cli_error(self, "%s", cause != NULL ? cause :
-			    strerror(-err));
+			cli_fail(self, NULL, cause, strerror(-err));
 		else {
 			fprintf(stderr, "forgot %s\n", argv[1]);
 			rc = CLI_EXIT_OK;

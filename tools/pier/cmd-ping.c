@@ -272,8 +272,7 @@ ping_main(const struct cli_cmd *self, int argc, char **argv)
 	t0 = uv_hrtime();
 	if (cli_connect(&loop, &id, &jk, addrs, naddrs, 0, &p.conn,
 	    &cause) != 0)
-		cli_error(self, "%s: %s", n->name, cause != NULL ? cause :
-		    "cannot connect");
+		cli_fail(self, n->name, cause, "cannot connect");
 	else if (uv_timer_init(&loop, &p.timer) != 0) {
 		cli_error(self, "cannot make a timer");
 		cli_disconnect(&loop, p.conn);

@@ -180,7 +180,7 @@ ps_main(const struct cli_cmd *self, int argc, char **argv)
 		}
 	}
 	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		return (CLI_EXIT_FAIL);
 	}
@@ -188,7 +188,7 @@ ps_main(const struct cli_cmd *self, int argc, char **argv)
 	if (cli_rpc_multi(&x, (const char *const *)argv + optind,
 	    (size_t)(argc - optind), "container.list", params, timeout_ms,
 	    &m, &nm, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		goto out;
 	}
 	t = cli_table_new(ps_headers, PS_NCOLS);

@@ -16,6 +16,7 @@
 #include "proto.h"
 #include "cli.h"
 #include "cli-out.h"
+#include "cli-stream.h"
 
 static int	pull_main(const struct cli_cmd *, int, char **);
 
@@ -32,110 +33,43 @@ const struct cli_cmd cli_cmd_pull = {
 
 /* One pull in flight. */
 struct prun {
-	struct cli_ctx		*x;
-	struct ovl_chan		*ch;
-	struct proto_ldec	 ldec;
+	struct cli_stream	 s;
 	struct cli_progress	 pg;
 	int			 quiet;
-	int			 done;
 	int			 ok;
-	char			*err;
 };
 
-/* Ends the pull (the first end wins). */
-static void
-pr_done(struct prun *pr, int ok, const char *msg)
-{
-	if (pr->done)
-		return;
-	pr->done = 1;
-	pr->ok = ok;
-	if (msg != NULL)
-		pr->err = strdup(msg);
-	uv_stop(&pr->x->loop);
-}
-
-/* One progress line. */
+/* One progress line (an error line ends the stream before). */
 static int
-pr_line(void *arg, const char *body, size_t len)
+pr_line(struct cli_stream *s, json_t *o)
 {
-	struct prun	*pr = arg;
-	json_t		*o;	/* owned */
+	struct prun	*pr = container_of(s, struct prun, s);
 	char		*cause = NULL;
 	int		 rc;
 
-	o = json_loadb(body, len, 0, NULL);
-	if (!json_is_object(o)) {
-		json_decref(o);
-		pr_done(pr, 0, "the node sent a broken stream");
-		return (1);
-	}
-	if (pr->quiet && json_object_get(o, "end") == NULL &&
-	    json_object_get(o, "error") == NULL) {
-		json_decref(o);
+	if (pr->quiet && json_object_get(o, "end") == NULL)
 		return (0);
-	}
 	rc = cli_progress_event(&pr->pg, o, &cause);
-	json_decref(o);
 	if (rc == 1)
-		pr_done(pr, 1, NULL);
-	else if (rc == -EIO)
-		pr_done(pr, 0, cause != NULL ? cause : "the pull failed");
+		pr->ok = 1;
 	else if (rc < 0 && rc != -EPROTO)
-		pr_done(pr, 0, "out of memory");
+		cli_stream_end(s, rc == -EIO && cause != NULL ? cause :
+		    rc == -EIO ? "the pull failed" : "out of memory");
 	free(cause);
 	fflush(stdout);
-	return (pr->done ? 1 : 0);
+	return (rc == 1 ? 1 : 0);
 }
 
-/* Stream bytes. */
-static void
-pr_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
-{
-	struct prun	*pr = arg;
-
-	if (len == 0 || pr->done)
-		return;
-	if (proto_ldec_feed(&pr->ldec, buf, len, pr_line, pr) < 0)
-		pr_done(pr, 0, "the node sent a broken stream");
-}
-
-/*
- * The channel ended; before the end line it means the link dropped. When
- * the whole connection ended (-ECONNABORTED), pr_lost follows with why.
- */
-static void
-pr_close(struct ovl_chan *ch, int status, void *arg)
-{
-	struct prun	*pr = arg;
-
-	pr->ch = NULL;
-	if (status == -ECONNABORTED)
-		return;
-	pr_done(pr, 0, "the stream ended before the pull did (the pull may "
-	    "go on on the node)");
-}
-
-/* The connection ended: the node's reason, or the transport's. */
-static void
-pr_lost(struct cli_rpc *r, const char *why, void *arg)
-{
-	pr_done(arg, 0, why);
-}
-
-static const struct ovl_chan_cbs pr_cbs = {
-	.on_data = pr_data,
-	.on_close = pr_close,
+/* A pull ends on its end line; the channel's end before it is a failure. */
+static const struct cli_stream_ops pr_ops = {
+	.flags = CLI_STREAM_LINES,
+	.failed = "the pull failed",
+	.fin = "the stream ended before the pull did (the pull may go on on "
+	    "the node)",
+	.reset = "the stream ended before the pull did (the pull may go on "
+	    "on the node)",
+	.line = pr_line,
 };
-
-/* image.pull's reply: only an error matters. */
-static void
-pr_reply(struct cli_rpc *r, const json_t *result,
-    const struct cli_rpc_error *e, void *arg)
-{
-	if (e != NULL)
-		pr_done(arg, 0, e->message != NULL ? e->message : "failed");
-}
 
 /* `pier pull`. */
 static int
@@ -146,12 +80,10 @@ pull_main(const struct cli_cmd *self, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cli_rpc	*r = NULL;
 	struct cli_ctx	 x;
 	struct prun	 pr;
 	const char	*node = NULL, *image;
 	unsigned	 rows = 0, cols = 0;
-	json_t		*params;	/* owned */
 	char		*cause = NULL;
 	int		 ch, rc = CLI_EXIT_FAIL, tty;
 
@@ -174,49 +106,33 @@ pull_main(const struct cli_cmd *self, int argc, char **argv)
 		return (cli_usage(self));
 	image = argv[optind];
 	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		return (CLI_EXIT_FAIL);
 	}
-	pr.x = &x;
-	proto_ldec_init(&pr.ldec, 0);
+	cli_stream_init(&pr.s, &x, &pr_ops);
 	tty = isatty(1);
 	if (tty && cli_tty_winsize(1, &rows, &cols) != 0)
 		cols = 80;
 	cli_progress_init(&pr.pg, stdout, tty, cols);
-	if (cli_rpc_open(&x, node, &r, &cause) != 0) {
-		rc = cli_error(self, "%s", cause != NULL ? cause : "failed");
+	if (cli_stream_open(&pr.s, node, &cause) != 0) {
+		rc = cli_fail(self, NULL, cause, "failed");
 		goto out;
 	}
-	cli_rpc_on_lost(r, pr_lost, &pr);
-	(void)cli_out_watch(&x);	/* `| head` ends it */
-	params = json_pack("{s:s}", "image", image);
-	if (params == NULL || cli_rpc_stream_open(r, &pr_cbs, &pr, params,
-	    &pr.ch) != 0) {
-		json_decref(params);
-		pr_done(&pr, 0, "cannot open a stream");
-	} else if (cli_rpc_call_async(r, "image.pull", params, 0, pr_reply,
-	    &pr) != 0)
-		pr_done(&pr, 0, "cannot send the request");
-	if (!pr.done)
-		uv_run(&x.loop, UV_RUN_DEFAULT);
-	pr.done = 1;
-	if (pr.ch != NULL) {
-		ovl_chan_set_data(pr.ch, NULL);
-		ovl_chan_reset(pr.ch);
-	}
+	cli_stream_call(&pr.s, "image.pull", json_pack("{s:s}", "image",
+	    image));
+	if (pr.s.live)
+		(void)cli_stream_loop(&x, 0);
 	if (pr.ok) {
 		if (pr.quiet)
 			printf("%s\n", image);
 		rc = CLI_EXIT_OK;
 	} else if (!cli_out_lost())
-		rc = cli_error(self, "%s: %s", cli_rpc_node(r), pr.err !=
-		    NULL ? pr.err : "failed");
-	cli_rpc_close(r);
+		rc = cli_error(self, "%s: %s", cli_rpc_node(pr.s.r),
+		    pr.s.err != NULL ? pr.s.err : "failed");
 out:
+	cli_stream_close(&pr.s);
 	cli_progress_free(&pr.pg);
-	proto_ldec_free(&pr.ldec);
-	free(pr.err);
 	free(cause);
 	cli_ctx_close(&x);
 	return (rc);

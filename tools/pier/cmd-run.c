@@ -287,32 +287,29 @@ static int
 call_print(const struct cli_cmd *self, const char *node, const char *method,
     json_t *params, const char *field, int *missing)
 {
-	struct cli_ctx		 x;
-	struct cli_rpc		*r = NULL;
+	struct cli_link		 l;
 	struct cli_rpc_error	 e;
 	const json_t		*w;
 	json_t			*res = NULL;	/* owned */
-	char			*cause = NULL;
 	size_t			 i;
 	int			 rc = CLI_EXIT_FAIL;
 
 	memset(&e, 0, sizeof(e));
 	if (missing != NULL)
 		json_incref(params);	/* the caller keeps its own */
-	if (cli_ctx_open(&x, &cause) != 0 || cli_rpc_open(&x, node, &r,
-	    &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+	if (cli_link_open(self, &l, node) != CLI_EXIT_OK) {
 		json_decref(params);
-		goto out;
+		return (CLI_EXIT_FAIL);
 	}
-	if (cli_rpc_call(r, method, params, 0, &res, &e) != 0) {
+	/* The error is looked at before it is printed: no cli_link_call. */
+	if (cli_rpc_call(l.r, method, params, 0, &res, &e) != 0) {
 		if (missing != NULL && e.name != NULL && strcmp(e.name,
 		    "not_found") == 0 && e.message != NULL && strncmp(
 		    e.message, "image ", 6) == 0 && strstr(e.message,
 		    "pull it first") != NULL)
 			*missing = 1;
 		else
-			rc = cli_rpc_fail(self, cli_rpc_node(r), &e);
+			rc = cli_rpc_fail(self, cli_rpc_node(l.r), &e);
 		goto out;
 	}
 	w = json_object_get(res, "warnings");
@@ -324,9 +321,7 @@ call_print(const struct cli_cmd *self, const char *node, const char *method,
 out:
 	json_decref(res);
 	cli_rpc_error_clear(&e);
-	cli_rpc_close(r);
-	cli_ctx_close(&x);
-	free(cause);
+	cli_link_close(&l);
 	return (rc);
 }
 
@@ -453,8 +448,7 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 		}
 	}
 	if (err != 0) {
-		cli_usage_error(self, "%s", cause != NULL ? cause :
-		    "out of memory");
+		(void)cli_fail(self, NULL, cause, "out of memory");
 		free(cause);
 		json_decref(p);
 		return (CLI_EXIT_USAGE);
@@ -521,8 +515,7 @@ dup_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	if (err != 0 || argc - optind != 1) {
 		if (err != 0)
-			cli_error(self, "%s", cause != NULL ? cause :
-			    "out of memory");
+			cli_fail(self, NULL, cause, "out of memory");
 		free(cause);
 		json_decref(p);
 		return (err != 0 ? CLI_EXIT_USAGE : cli_usage(self));
@@ -536,8 +529,8 @@ dup_main(const struct cli_cmd *self, int argc, char **argv)
 		cli_book_free(&b);
 	}
 	if (err != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "no config "
-		    "directory: set PIER_CONFIG_DIR or HOME");
+		cli_fail(self, NULL, cause, "no config directory: set "
+		    "PIER_CONFIG_DIR or HOME");
 		free(cause);
 		json_decref(p);
 		return (err == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL);

@@ -127,14 +127,14 @@ sessions_main(const struct cli_cmd *self, int argc, char **argv)
 			return (cli_usage(self));
 	}
 	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		return (CLI_EXIT_FAIL);
 	}
 	if (cli_rpc_multi(&x, (const char *const *)argv + optind,
 	    (size_t)(argc - optind), "session.list", NULL, 0, &m, &nm,
 	    &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		goto out;
 	}
 	t = cli_table_new(sess_headers, SESS_NCOLS);
@@ -201,12 +201,12 @@ attach_main(const struct cli_cmd *self, int argc, char **argv)
 		return (cli_usage(self));
 	memset(&tg, 0, sizeof(tg));
 	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		return (CLI_EXIT_FAIL);
 	}
 	if (cli_target_parse(&x.book, argv[optind], &tg, &cause) != 0) {
-		rc = cli_error(self, "%s", cause != NULL ? cause : "bad target");
+		rc = cli_fail(self, NULL, cause, "bad target");
 		goto out;
 	}
 	memset(&o, 0, sizeof(o));
@@ -230,10 +230,8 @@ out:
 static int
 kill_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	struct cli_rpc_error	 e;
 	struct cli_target	 tg;
-	struct cli_rpc		*r = NULL;
-	struct cli_ctx		 x;
+	struct cli_link		 l;
 	json_t			*res = NULL;	/* owned */
 	char			*cause = NULL;
 	int			 rc = CLI_EXIT_FAIL;
@@ -244,30 +242,22 @@ kill_main(const struct cli_cmd *self, int argc, char **argv)
 	if (argc != 2)
 		return (cli_usage(self));
 	memset(&tg, 0, sizeof(tg));
-	memset(&e, 0, sizeof(e));
-	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
-		free(cause);
+	if (cli_link_ctx(self, &l) != CLI_EXIT_OK)
 		return (CLI_EXIT_FAIL);
-	}
-	if (cli_target_parse(&x.book, argv[1], &tg, &cause) != 0 ||
-	    cli_rpc_open(&x, tg.node, &r, &cause) != 0) {
-		rc = cli_error(self, "%s", cause != NULL ? cause : "failed");
+	if (cli_target_parse(&l.x.book, argv[1], &tg, &cause) != 0) {
+		rc = cli_fail(self, NULL, cause, "failed");
 		goto out;
 	}
-	if (cli_rpc_call(r, "session.kill", json_pack("{s:s}", "id",
-	    tg.container), 0, &res, &e) != 0) {
-		rc = cli_rpc_fail(self, tg.node, &e);
+	if (cli_link_connect(self, &l, tg.node) != CLI_EXIT_OK ||
+	    cli_link_call(self, &l, "session.kill", json_pack("{s:s}", "id",
+	    tg.container), &res) != CLI_EXIT_OK)
 		goto out;
-	}
 	printf("%s\n", json_string_value(json_object_get(res, "session")));
 	rc = CLI_EXIT_OK;
 out:
 	json_decref(res);
-	cli_rpc_error_clear(&e);
-	cli_rpc_close(r);
+	cli_link_close(&l);
 	cli_target_free(&tg);
-	cli_ctx_close(&x);
 	free(cause);
 	return (rc);
 }

@@ -106,13 +106,13 @@ shell_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	memset(&tg, 0, sizeof(tg));
 	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		json_decref(params);
 		return (CLI_EXIT_FAIL);
 	}
 	if (cli_target_parse(&x.book, argv[optind], &tg, &cause) != 0) {
-		rc = cli_error(self, "%s", cause != NULL ? cause : "bad target");
+		rc = cli_fail(self, NULL, cause, "bad target");
 		goto out;
 	}
 	(void)json_object_set_new(params, "container",

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "proto.h"
 #include "cli.h"
 #include "cli-out.h"
+#include "cli-stream.h"
 
 #define STATS_REDRAW_MS		1000	/* table refresh */
 #define STATS_STALE_MS		3500	/* a row not updated: gone */
@@ -44,15 +44,12 @@ const struct cli_cmd cli_cmd_stats = {
 
 /* One node's subscription. */
 struct snode {
+	struct cli_stream	 s;
 	struct srun		*sr;
-	struct cli_rpc		*r;
-	struct ovl_chan		*ch;
-	struct proto_ldec	 ldec;
 	char			*name;
 	json_t			*ids;	/* owned: names, or NULL */
 	json_t			*rows;	/* owned: id: {sample, seen} */
 	size_t			 expect; /* rows --no-stream wants */
-	int			 live;
 };
 
 /* The whole run. */
@@ -68,20 +65,18 @@ struct srun {
 	int			 failed;
 	struct cli_live		 lv;
 	uv_timer_t		 tick;
-	uv_signal_t		 sigint;
 	uint64_t		 started;
 	uint64_t		 last_new;	/* a new row came (loop ms) */
 };
 
 /* A node is done (error or end); the run ends with the last one. */
 static void
-st_node_end(struct snode *sn, const char *msg)
+st_end(struct cli_stream *s, const char *why)
 {
-	if (!sn->live)
-		return;
-	sn->live = 0;
-	if (msg != NULL) {
-		(void)cli_error(sn->sr->self, "%s: %s", sn->name, msg);
+	struct snode	*sn = container_of(s, struct snode, s);
+
+	if (why != NULL) {
+		(void)cli_error(sn->sr->self, "%s: %s", sn->name, why);
 		sn->sr->failed = 1;
 	}
 	if (--sn->sr->live == 0)
@@ -177,7 +172,7 @@ st_complete(const struct srun *sr)
 	size_t	i;
 
 	for (i = 0; i < sr->n; i++)
-		if (sr->nodes[i].live &&
+		if (sr->nodes[i].s.live &&
 		    json_object_size(sr->nodes[i].rows) < sr->nodes[i].expect)
 			return (0);
 	return (1);
@@ -185,35 +180,21 @@ st_complete(const struct srun *sr)
 
 /* One sample line from a node. */
 static int
-st_line(void *arg, const char *body, size_t len)
+st_line(struct cli_stream *s, json_t *o)
 {
-	struct snode	*sn = arg;
+	struct snode	*sn = container_of(s, struct snode, s);
 	struct srun	*sr = sn->sr;
-	json_t		*o;	/* owned */
-	const char	*id, *m;
-	char		*s;
+	const char	*id;
+	char		*str;
 
-	o = json_loadb(body, len, 0, NULL);
-	if (!json_is_object(o)) {
-		json_decref(o);
-		st_node_end(sn, "the node sent a broken stream");
-		return (1);
-	}
-	if (json_object_get(o, "error") != NULL) {
-		m = json_string_value(json_object_get(json_object_get(o,
-		    "error"), "message"));
-		st_node_end(sn, m != NULL ? m : "the stats stream failed");
-		json_decref(o);
-		return (1);
-	}
 	id = json_string_value(json_object_get(o, "id"));
 	if (id != NULL) {
 		(void)json_object_set_new(o, "node", json_string(sn->name));
 		if (sr->json && !sr->once) {
-			s = json_dumps(o, JSON_COMPACT);
-			if (s != NULL)
-				printf("%s\n", s);
-			free(s);
+			str = json_dumps(o, JSON_COMPACT);
+			if (str != NULL)
+				printf("%s\n", str);
+			free(str);
 			fflush(stdout);
 		}
 		if (json_object_get(sn->rows, id) == NULL)
@@ -221,57 +202,19 @@ st_line(void *arg, const char *body, size_t len)
 		(void)json_object_set_new(sn->rows, id, json_pack("{s:O, s:I}",
 		    "sample", o, "seen", (json_int_t)uv_now(&sr->x->loop)));
 	}
-	json_decref(o);
 	if (sr->once && st_complete(sr))
 		uv_stop(&sr->x->loop);
 	return (0);
 }
 
-/* Stream bytes from a node. */
-static void
-st_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
-{
-	struct snode	*sn = arg;
-
-	if (len == 0 || !sn->live)
-		return;
-	if (proto_ldec_feed(&sn->ldec, buf, len, st_line, sn) < 0)
-		st_node_end(sn, "the node sent a broken stream");
-}
-
-/* The channel ended (with the connection: st_lost follows and says why). */
-static void
-st_close(struct ovl_chan *ch, int status, void *arg)
-{
-	struct snode	*sn = arg;
-
-	sn->ch = NULL;
-	if (status == -ECONNABORTED)
-		return;
-	st_node_end(sn, status == 0 ? "the node ended the stats stream" :
-	    "the connection to the node dropped");
-}
-
-/* The node's connection ended: its reason, or the transport's. */
-static void
-st_lost(struct cli_rpc *r, const char *why, void *arg)
-{
-	st_node_end(arg, why);
-}
-
-static const struct ovl_chan_cbs st_cbs = {
-	.on_data = st_data,
-	.on_close = st_close,
+/* Each node's stream runs until Ctrl-C (or --no-stream's table). */
+static const struct cli_stream_ops st_ops = {
+	.flags = CLI_STREAM_LINES,
+	.failed = "the stats stream failed",
+	.fin = "the node ended the stats stream",
+	.line = st_line,
+	.end = st_end,
 };
-
-/* stats.subscribe's reply: only an error matters. */
-static void
-st_reply(struct cli_rpc *r, const json_t *result,
-    const struct cli_rpc_error *e, void *arg)
-{
-	if (e != NULL)
-		st_node_end(arg, e->message != NULL ? e->message : "failed");
-}
 
 /* Once a second: redraw; --no-stream gives up waiting after a while. */
 static void
@@ -291,55 +234,33 @@ st_tick(uv_timer_t *h)
 		st_draw(sr);
 }
 
-/* Ctrl-C: stop, exit 0. */
-static void
-st_sigint(uv_signal_t *h, int signum)
-{
-	struct srun	*sr = container_of(h, struct srun, sigint);
-
-	uv_stop(&sr->x->loop);
-}
-
 /* Connects to one node, counts what --no-stream waits for, subscribes. */
 static void
 st_start(struct srun *sr, struct snode *sn)
 {
 	struct cli_rpc_error	 err;
-	json_t			*p, *res = NULL;	/* owned */
+	json_t			*res = NULL;	/* owned */
 	char			*cause = NULL;
 
 	sn->sr = sr;
-	if (cli_rpc_open(sr->x, sn->name, &sn->r, &cause) != 0) {
-		(void)cli_error(sr->self, "%s: %s", sn->name, cause != NULL ?
-		    cause : "cannot connect");
+	if (cli_stream_open(&sn->s, sn->name, &cause) != 0) {
+		(void)cli_fail(sr->self, sn->name, cause, "cannot connect");
 		free(cause);
-		sn->r = NULL;
 		sr->failed = 1;
 		return;
 	}
-	sn->live = 1;
 	sr->live++;
-	cli_rpc_on_lost(sn->r, st_lost, sn);
 	memset(&err, 0, sizeof(err));
 	if (sn->ids != NULL)
 		sn->expect = json_array_size(sn->ids);
-	else if (sr->once && cli_rpc_call(sn->r, "container.list", NULL, 0,
+	else if (sr->once && cli_rpc_call(sn->s.r, "container.list", NULL, 0,
 	    &res, &err) == 0)
 		sn->expect = json_array_size(json_object_get(res,
 		    "containers"));
 	json_decref(res);
 	cli_rpc_error_clear(&err);
-	p = sn->ids != NULL ? json_pack("{s:O}", "ids", sn->ids) :
-	    json_object();
-	if (p == NULL || cli_rpc_stream_open(sn->r, &st_cbs, sn, p,
-	    &sn->ch) != 0) {
-		json_decref(p);
-		st_node_end(sn, "cannot open a stream");
-		return;
-	}
-	if (cli_rpc_call_async(sn->r, "stats.subscribe", p, 0, st_reply,
-	    sn) != 0)
-		st_node_end(sn, "cannot send the request");
+	cli_stream_call(&sn->s, "stats.subscribe", sn->ids != NULL ?
+	    json_pack("{s:O}", "ids", sn->ids) : json_object());
 }
 
 /* The node entry of a name, added if missing. */
@@ -353,7 +274,7 @@ st_node(struct srun *sr, const char *name)
 			return (&sr->nodes[i]);
 	sr->nodes[sr->n].name = strdup(name);
 	sr->nodes[sr->n].rows = json_object();
-	proto_ldec_init(&sr->nodes[sr->n].ldec, 0);
+	cli_stream_init(&sr->nodes[sr->n].s, sr->x, &st_ops);
 	if (sr->nodes[sr->n].name == NULL || sr->nodes[sr->n].rows == NULL)
 		return (NULL);
 	return (&sr->nodes[sr->n++]);
@@ -380,8 +301,7 @@ st_targets(struct srun *sr, int argc, char **argv)
 		memset(&tg, 0, sizeof(tg));
 		if (cli_target_parse(&sr->x->book, argv[i], &tg,
 		    &cause) != 0) {
-			rc = cli_error(sr->self, "%s", cause != NULL ? cause :
-			    "bad target");
+			rc = cli_fail(sr->self, NULL, cause, "bad target");
 			free(cause);
 			break;
 		}
@@ -437,7 +357,7 @@ stats_main(const struct cli_cmd *self, int argc, char **argv)
 		}
 	}
 	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_error(self, "%s", cause != NULL ? cause : "failed");
+		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		return (CLI_EXIT_FAIL);
 	}
@@ -450,36 +370,23 @@ stats_main(const struct cli_cmd *self, int argc, char **argv)
 	for (i = 0; rc == 0 && i < sr.n; i++)
 		st_start(&sr, &sr.nodes[i]);
 	sr.started = uv_now(&x.loop);
-	(void)cli_out_watch(&x);	/* `| head` ends it */
 	if (rc == 0 && uv_timer_init(&x.loop, &sr.tick) == 0) {
-		handles |= 1;
+		handles = 1;
 		(void)uv_timer_start(&sr.tick, st_tick, STATS_REDRAW_MS,
 		    STATS_REDRAW_MS);
 	}
-	if (rc == 0 && uv_signal_init(&x.loop, &sr.sigint) == 0) {
-		handles |= 2;
-		(void)uv_signal_start(&sr.sigint, st_sigint, SIGINT);
-	}
 	if (rc == 0 && sr.live > 0 && !(sr.once && st_complete(&sr)))
-		uv_run(&x.loop, UV_RUN_DEFAULT);
+		(void)cli_stream_loop(&x, 1);
 	if (rc == 0 && sr.once && sr.live > 0)
 		st_draw(&sr);
 	if (rc == 0)
 		rc = sr.failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
-	if (handles & 1)
+	if (handles)
 		uv_close((uv_handle_t *)&sr.tick, NULL);
-	if (handles & 2)
-		uv_close((uv_handle_t *)&sr.sigint, NULL);
 	for (i = 0; sr.nodes != NULL && i < sr.n; i++)
-		sr.nodes[i].live = 0;	/* quiet while closing */
+		sr.nodes[i].s.live = 0;	/* quiet while closing */
 	for (i = 0; sr.nodes != NULL && i < sr.n; i++) {
-		if (sr.nodes[i].ch != NULL) {
-			ovl_chan_set_data(sr.nodes[i].ch, NULL);
-			ovl_chan_reset(sr.nodes[i].ch);
-		}
-		if (sr.nodes[i].r != NULL)
-			cli_rpc_close(sr.nodes[i].r);
-		proto_ldec_free(&sr.nodes[i].ldec);
+		cli_stream_close(&sr.nodes[i].s);
 		json_decref(sr.nodes[i].ids);
 		json_decref(sr.nodes[i].rows);
 		free(sr.nodes[i].name);

@@ -58,8 +58,7 @@ cli_tpl_source_open(const struct cli_cmd *self, const char *source, int offline,
 		if (dir != NULL && cli_setting_get(dir, "templates.source",
 		    &set, &cause) != 0) {
 			free(dir);
-			cli_error(self, "%s", cause != NULL ? cause :
-			    "cannot read the settings");
+			cli_fail(self, NULL, cause, "cannot read the settings");
 			free(cause);
 			return (CLI_EXIT_FAIL);
 		}
@@ -74,8 +73,7 @@ cli_tpl_source_open(const struct cli_cmd *self, const char *source, int offline,
 		fprintf(stderr, "pier %s: warning: %s\n", self->name, warn);
 	free(warn);
 	if (err != 0)
-		cli_error(self, "%s", cause != NULL ? cause : "cannot read "
-		    "the templates");
+		cli_fail(self, NULL, cause, "cannot read the templates");
 	free(cause);
 	free(set);
 	return (err != 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK);

@@ -14,27 +14,51 @@
 
 #include "cli.h"
 
+/* Opens the context alone (the book, to read a target in). */
+int
+cli_link_ctx(const struct cli_cmd *cmd, struct cli_link *l)
+{
+	char	*cause = NULL;
+
+	memset(l, 0, sizeof(*l));
+	if (cli_ctx_open(&l->x, &cause) != 0) {
+		cli_fail(cmd, NULL, cause, "failed");
+		free(cause);
+		cli_ctx_close(&l->x);
+		return (CLI_EXIT_FAIL);
+	}
+	l->ctx_open = 1;
+	return (CLI_EXIT_OK);
+}
+
+/* Connects an open context to node (NULL: the only one joined). */
+int
+cli_link_connect(const struct cli_cmd *cmd, struct cli_link *l,
+    const char *node)
+{
+	char	*cause = NULL;
+
+	if (cli_rpc_open(&l->x, node, &l->r, &cause) != 0) {
+		cli_fail(cmd, NULL, cause, "failed");
+		free(cause);
+		l->r = NULL;
+		cli_link_close(l);
+		return (CLI_EXIT_FAIL);
+	}
+	return (CLI_EXIT_OK);
+}
+
 /* Opens the context and connects to node (NULL: the only one joined). */
 int
 cli_link_open(const struct cli_cmd *cmd, struct cli_link *l,
     const char *node)
 {
-	char	*cause = NULL;
-	int	 err;
+	int	rc;
 
-	memset(l, 0, sizeof(*l));
-	err = cli_ctx_open(&l->x, &cause);
-	if (err == 0) {
-		l->ctx_open = 1;
-		err = cli_rpc_open(&l->x, node, &l->r, &cause);
-	}
-	if (err != 0) {
-		cli_error(cmd, "%s", cause != NULL ? cause : "failed");
-		free(cause);
-		cli_link_close(l);
-		return (CLI_EXIT_FAIL);
-	}
-	return (CLI_EXIT_OK);
+	rc = cli_link_ctx(cmd, l);
+	if (rc == CLI_EXIT_OK)
+		rc = cli_link_connect(cmd, l, node);
+	return (rc);
 }
 
 /* Calls method (params stolen); 0 with *res, else the error printed. */

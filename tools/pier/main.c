@@ -208,6 +208,21 @@ cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	return (CLI_EXIT_USAGE);
 }
 
+/*
+ * Prints "pier NAME: WHAT: CAUSE" (no WHAT when NULL), with dflt for a
+ * failure that gave no cause; returns CLI_EXIT_FAIL.
+ */
+int
+cli_fail(const struct cli_cmd *cmd, const char *what, const char *cause,
+    const char *dflt)
+{
+	if (cause == NULL)
+		cause = dflt;
+	if (what != NULL)
+		return (cli_error(cmd, "%s: %s", what, cause));
+	return (cli_error(cmd, "%s", cause));
+}
+
 /* Prints the command list generated from the table. */
 static void
 print_usage(FILE *fp)

@@ -560,9 +560,8 @@ cli_term_run(const struct cli_cmd *cmd, struct cli_ctx *x,
 		rc = CLI_EXIT_OK;
 		break;
 	default:
-		cli_error(cmd, "%s%s%s", o->node != NULL ? o->node : "",
-		    o->node != NULL ? ": " : "", t.err != NULL ? t.err :
-		    cause != NULL ? cause : "the session failed");
+		cli_fail(cmd, o->node, t.err != NULL ? t.err : cause,
+		    "the session failed");
 		rc = CLI_EXIT_FAIL;
 		break;
 	}
