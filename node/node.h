@@ -1,10 +1,12 @@
 /*
  * node/: the daemon, pierd. It owns the state directory, the node's
- * identity and access keys (through overlay/), the overlay server, and
- * later the Docker client, the dispatcher and terminal sessions. One
- * struct node holds all of it, so there is no global state and a test
- * can run two nodes on one loop. This is the folder's only header; it
- * is split into sections by the file that defines what follows.
+ * identity and access keys (through overlay/), the overlay server, the
+ * Docker client (docker/), the dispatcher of requests and the terminal
+ * sessions. One struct node holds all of it, so there is no global state
+ * and a test can run two nodes on one loop. This is the folder's header
+ * for everything but the terminal sessions, which keep their own
+ * (term.h, with term-int.h private to the screen model); it is split
+ * into sections by the file that defines what follows.
  *
  * Errors are negative errno (or UV_E*), 0 is success; human detail
  * comes back through `char **cause`, which the caller frees.

@@ -6,7 +6,7 @@
  * reference in docs/PROTOCOL.md are generated from it. A method missing
  * here does not exist.
  *
- * Roles (DESIGN.md "Commands"): viewer reads (list, inspect, logs, stats,
+ * Roles (enum proto_role in proto.h): viewer reads (list, inspect, logs, stats,
  * events); operator adds lifecycle (start, stop, restart, kill, pause)
  * and shells; admin does everything else: create, remove, change
  * configuration, images, volumes, the Docker CLI terminal and keys.
