@@ -40,25 +40,7 @@ key_json(const struct ovl_access_key *k)
 static char *
 key_joinkey(struct node *n, const struct ovl_access_key *k)
 {
-	struct ovl_joinkey	 jk;
-	char			**hints = NULL, *text;
-	size_t			 i;
-
-	memset(&jk, 0, sizeof(jk));
-	memcpy(jk.node_pub, n->id.pub, OVL_KEY_LEN);
-	memcpy(jk.secret, k->secret, OVL_KEY_LEN);
-	if (node_hints_from_listen(n->bound, &hints) == 0) {
-		for (i = 0; hints[i] != NULL &&
-		    jk.naddrs < OVL_JOINKEY_MAX_ADDRS; i++) {
-			if (ovl_joinkey_check_addr(hints[i], NULL) == 0)
-				snprintf(jk.addrs[jk.naddrs++], OVL_ADDR_MAX,
-				    "%s", hints[i]);
-		}
-	}
-	node_strv_free(hints);
-	text = ovl_joinkey_format(&jk);
-	sodium_memzero(&jk, sizeof(jk));
-	return (text);
+	return (node_joinkey_text(n->id.pub, k->secret, n->bound));
 }
 
 /* key.create. */

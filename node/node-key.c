@@ -152,29 +152,15 @@ static int
 print_joinkey(struct key_args *a, const struct ovl_identity *id,
     const struct ovl_access_key *k)
 {
-	struct ovl_joinkey	 jk;
-	char			**listen = NULL, **hints = NULL, *text;
-	size_t			 i;
-	int			 err = 0;
+	char	**listen = NULL, *text = NULL;
+	int	  err = 0;
 
-	memset(&jk, 0, sizeof(jk));
-	memcpy(jk.node_pub, id->pub, OVL_KEY_LEN);
-	memcpy(jk.secret, k->secret, OVL_KEY_LEN);
 	if (a->listen == NULL && node_listen_load(a->state_dir, &listen) != 0)
 		err = node_listen_default(&listen);
 	if (err == 0)
-		err = node_hints_from_listen(a->listen != NULL ? a->listen :
-		    listen, &hints);
-	for (i = 0; err == 0 && hints[i] != NULL &&
-	    jk.naddrs < OVL_JOINKEY_MAX_ADDRS; i++) {
-		if (ovl_joinkey_check_addr(hints[i], NULL) == 0)
-			snprintf(jk.addrs[jk.naddrs++], OVL_ADDR_MAX, "%s",
-			    hints[i]);
-	}
+		text = node_joinkey_text(id->pub, k->secret, a->listen !=
+		    NULL ? a->listen : listen);
 	node_strv_free(listen);
-	node_strv_free(hints);
-	text = err == 0 ? ovl_joinkey_format(&jk) : NULL;
-	sodium_memzero(&jk, sizeof(jk));
 	if (text == NULL) {
 		fprintf(stderr, "pierd: out of memory\n");
 		return (NODE_EXIT_FAIL);

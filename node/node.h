@@ -103,6 +103,12 @@ int	 node_listen_load(const char *dir, char ***out) WARN_UNUSED_RESULT;
 /* Listen addresses to join-key hints (wildcards expanded, loopback last). */
 int	 node_hints_from_listen(char *const *listen, char ***out)
 	    WARN_UNUSED_RESULT;
+/*
+ * The join key text of secret on the node pub, with the hints of listen
+ * that a joiner accepts (caller zeroes and frees); NULL if out of memory.
+ */
+char	*node_joinkey_text(const uint8_t pub[static OVL_KEY_LEN],
+	    const uint8_t secret[static OVL_KEY_LEN], char *const *listen);
 /* The default listen addresses: 0.0.0.0:7437 and [::]:7437. */
 int	 node_listen_default(char ***out) WARN_UNUSED_RESULT;
 /* Makes the state dir, loads the identity and keys, creates admin once. */
