@@ -37,8 +37,8 @@
  * Files: templates.c (reading and checking), template-find.c (search and
  * lookup), template-deploy.c (container.create params) and
  * template-fetch.c (cli_tpl_load and cli_tpl_open: a file, or an https
- * URL fetched with a size bound and a timeout and cached with an offline
- * fallback).
+ * URL fetched by https.c with a size bound and a timeout and cached with
+ * an offline fallback).
  */
 #ifndef PIER_CLI_TEMPLATES_H
 #define PIER_CLI_TEMPLATES_H
