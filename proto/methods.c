@@ -594,36 +594,6 @@ proto_method_find(const char *name)
 	    sizeof proto_methods[0], proto_method_cmp));
 }
 
-/* A role's name. */
-const char *
-proto_role_name(int role)
-{
-	switch (role) {
-	case PROTO_ROLE_VIEWER:
-		return ("viewer");
-	case PROTO_ROLE_OPERATOR:
-		return ("operator");
-	case PROTO_ROLE_ADMIN:
-		return ("admin");
-	}
-	return ("none");
-}
-
-/* Parses a role name. */
-int
-proto_role_parse(const char *s, enum proto_role *role)
-{
-	int r;
-
-	for (r = PROTO_ROLE_VIEWER; r <= PROTO_ROLE_ADMIN; r++) {
-		if (strcmp(s, proto_role_name(r)) == 0) {
-			*role = (enum proto_role)r;
-			return (0);
-		}
-	}
-	return (-EINVAL);
-}
-
 /*
  * The first field whose chosen value needs more than role: sets *f and
  * *value, or returns 0 if role is enough for every choice made.

@@ -154,7 +154,7 @@ fx_wait(struct fx *fx, const int *flag)
 
 /* Makes an access key with a role; its secret goes to secret. */
 static void
-fx_key(struct fx *fx, const char *name, enum ovl_role role,
+fx_key(struct fx *fx, const char *name, enum proto_role role,
     uint8_t secret[static OVL_KEY_LEN])
 {
 	const struct ovl_access_key	*k;
@@ -395,7 +395,7 @@ test_node_info_docker_down(void)
 	json_t		*r, *res;	/* owned, borrowed */
 
 	fx_start(&fx, "down", 0);
-	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	fx_key(&fx, "viewer1", PROTO_ROLE_VIEWER, s);
 	cl_dial(&fx, &c, s);
 	r = cl_call(&c, "node.info", NULL);
 	res = json_object_get(r, "result");
@@ -443,7 +443,7 @@ test_errors_keep_connection(void)
 	json_t		*r;	/* owned */
 
 	fx_start(&fx, "down", 0);
-	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	fx_key(&fx, "viewer1", PROTO_ROLE_VIEWER, s);
 	cl_dial(&fx, &c, s);
 	r = cl_call(&c, "container.explode", NULL);
 	ASSERT_EQ(err_code(r), -32601);
@@ -465,7 +465,7 @@ test_errors_keep_connection(void)
 	json_decref(r);
 	cl_close(&c);
 	/* The engine reads a 0 limit as "unchanged": refused, not faked. */
-	fx_key(&fx, "admin1", OVL_ROLE_ADMIN, s);
+	fx_key(&fx, "admin1", PROTO_ROLE_ADMIN, s);
 	cl_dial(&fx, &c, s);
 	r = cl_call(&c, "container.update", json_pack("{s:s, s:f}", "id",
 	    "web", "cpus", 0.0));
@@ -505,7 +505,7 @@ test_oversized_closes_only_that_conn(void)
 	json_t		*r;	/* owned */
 
 	fx_start(&fx, "down", 0);
-	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	fx_key(&fx, "viewer1", PROTO_ROLE_VIEWER, s);
 	cl_dial(&fx, &a, s);
 	cl_dial(&fx, &b, s);
 	cl_raw(&a, hdr, sizeof(hdr));	/* 2 MiB announced */
@@ -535,7 +535,7 @@ test_inflight_bound_and_cleanup(void)
 	int		 i, busy = 0;
 
 	fx_start(&fx, "hang", 0);
-	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	fx_key(&fx, "viewer1", PROTO_ROLE_VIEWER, s);
 	cl_dial(&fx, &c, s);
 	for (i = 0; i < CMD_INFLIGHT_MAX + 6; i++) {
 		last = cl_send(&c, "node.info", NULL);
@@ -595,7 +595,7 @@ test_keys_and_audit(void)
 	int			 found;
 
 	fx_start(&fx, "down", 0);
-	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	fx_key(&fx, "viewer1", PROTO_ROLE_VIEWER, s);
 	admin_secret(&fx, as);
 	cl_dial(&fx, &v, s);
 	cl_dial(&fx, &adm, as);
@@ -728,7 +728,7 @@ test_client_revoke(void)
 	char			 own[OVL_FINGERPRINT_SIZE];
 
 	fx_start(&fx, "down", 0);
-	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	fx_key(&fx, "viewer1", PROTO_ROLE_VIEWER, s);
 	admin_secret(&fx, as);
 	ovl_identity_generate(&x);
 	ovl_identity_generate(&y);
