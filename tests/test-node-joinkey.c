@@ -54,6 +54,16 @@ test_text_checks_hints(void)
 	node_strv_free(listen);
 }
 
+/* Stops n, frees it and closes its loop. */
+static void
+close_node(struct node *n, uv_loop_t *loop)
+{
+	node_close(n);
+	uv_run(loop, UV_RUN_DEFAULT);
+	node_free(n);
+	test_loop_close(loop);
+}
+
 /*
  * A first start on 127.0.0.1 and [::1%lo] logs an admin join key that
  * parses, with the 127.0.0.1 hint only. The log goes to stderr, which
@@ -68,7 +78,7 @@ test_first_start_log(void)
 	uv_loop_t		 loop;
 	char			*dir = test_tmpdir(), *logpath, *log, *key, *end;
 	char			*cause = NULL;
-	int			 fd, saved, rc;
+	int			 fd, saved, rc, ipv6;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.state_dir = dir;
@@ -90,11 +100,17 @@ test_first_start_log(void)
 	if (rc != 0)
 		FAIL("node_new: %s", cause);
 	node_strv_free(cfg.listen);
-	/* [::1%lo] bound: else the test shows nothing. */
-	ASSERT_EQ(node_strv_len(n->bound), 2);
-
 	log = test_read_file(logpath, NULL);
 	ASSERT_NOT_NULL(log);
+	/* Without IPv6 on lo, [::1%lo] is skipped and there is no case. */
+	ipv6 = node_strv_len(n->bound) == 2;
+	if (!ipv6) {
+		close_node(n, &loop);
+		free(log);
+		free(logpath);
+		test_rmtree(dir);
+		SKIP("no IPv6 on lo, so no zoned address to leave out");
+	}
 	key = strstr(log, "pier join ");
 	ASSERT_NOT_NULL(key);
 	key += strlen("pier join ");
@@ -106,10 +122,7 @@ test_first_start_log(void)
 	ASSERT_EQ(jk.naddrs, 1);
 	ASSERT_STREQ(jk.addrs[0], n->bound[0]);
 
-	node_close(n);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	node_free(n);
-	test_loop_close(&loop);
+	close_node(n, &loop);
 	free(log);
 	free(logpath);
 	test_rmtree(dir);
