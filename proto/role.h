@@ -15,8 +15,8 @@
 
 /* X(NAME, number, name in keys files and replies), least first. */
 #define PROTO_ROLES(X)							\
-	X(VIEWER, 1, "viewer")		/* reads */			\
-	X(OPERATOR, 2, "operator")	/* lifecycle and shells */	\
+	X(VIEWER, 1, "viewer")		/* reads */		\
+	X(OPERATOR, 2, "operator")	/* lifecycle, shells */	\
 	X(ADMIN, 3, "admin")		/* everything */
 
 /* A role; 0 is none. */

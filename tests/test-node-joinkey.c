@@ -76,8 +76,8 @@ test_first_start_log(void)
 	struct ovl_joinkey	 jk;
 	struct node		*n = NULL;
 	uv_loop_t		 loop;
-	char			*dir = test_tmpdir(), *logpath, *log, *key, *end;
-	char			*cause = NULL;
+	char			*dir = test_tmpdir(), *logpath, *log;
+	char			*key, *end, *cause = NULL;
 	int			 fd, saved, rc, ipv6;
 
 	memset(&cfg, 0, sizeof(cfg));

@@ -437,7 +437,8 @@ check_name_restart(const struct cli_tpl_overrides *o, char **cause)
 	if (o->name != NULL && !cli_tpl__name_ok(o->name, 2))
 		return (cli_tpl__error(cause, -EINVAL, "--name \"%s\": a "
 		    "container name is 2-%d letters, digits, '_', '.' or '-', "
-		    "starting with a letter or digit", o->name, CLI_TPL_NAME_MAX));
+		    "starting with a letter or digit", o->name,
+		    CLI_TPL_NAME_MAX));
 	if (o->restart != NULL && !cli_tpl__restart_ok(o->restart))
 		return (cli_tpl__error(cause, -EINVAL, "--restart \"%s\": "
 		    "expected no, always, unless-stopped or on-failure[:N]",
