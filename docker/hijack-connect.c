@@ -77,13 +77,11 @@ void
 dk__hj_connect(struct dk_hijack *h)
 {
 	char *cause;
-	int rc;
 
 	h->state = HJ_CONNECTING;
 	/* A pinned API version means no request has loaded libcurl yet. */
-	rc = dk__curl_load(&cause);
-	if (rc != 0) {
-		dk__hj_end(h, rc, cause);
+	if (dk_curl_load(&cause) != 0) {
+		dk__hj_end(h, DK_E_UNAVAILABLE, cause);
 		free(cause);
 		return;
 	}

@@ -4,7 +4,7 @@
  * libuv loop. One struct dk_client holds that glue and a "kick" timer;
  * each request is a struct dk_req found from its easy handle through
  * CURLOPT_PRIVATE when curl reports its transfer finished. libcurl is
- * loaded (dk-curl.h) and the glue made by the client's first request,
+ * loaded (libcurl/dk-curl.h) and the glue made by the client's first request,
  * not before: a node nobody asks about Docker never maps libcurl.
  *
  * User callbacks never run inside a call the user made: requests start,
@@ -414,9 +414,8 @@ dk__client_curl(struct dk_client *c, char **cause)
 	*cause = NULL;
 	if (c->cu_on)
 		return (0);
-	rc = dk__curl_load(cause);
-	if (rc != 0)
-		return (rc);
+	if (dk_curl_load(cause) != 0)
+		return (DK_E_UNAVAILABLE);
 	rc = dk__curl_uv_init(&c->cu, c->loop, transfer_done, c);
 	if (rc != 0) {
 		*cause = dk__asprintf("cannot set up libcurl for Docker at "

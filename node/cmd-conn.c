@@ -836,7 +836,7 @@ cmd_conn_attach(struct node *n, struct ovl_conn *c, const struct ovl_auth *a)
 		return (-ENOMEM);
 	cc->node = n;
 	cc->conn = c;
-	cc->role = (enum proto_role)k->role;
+	cc->role = k->role;
 	snprintf(cc->key, sizeof(cc->key), "%s", a->key_name);
 	ovl_fingerprint(a->client_key, cc->client);
 	snprintf(cc->client_name, sizeof(cc->client_name), "%s",

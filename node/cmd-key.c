@@ -31,7 +31,7 @@ static json_t *
 key_json(const struct ovl_access_key *k)
 {
 	return (json_pack("{s:s, s:s, s:s, s:I, s:I}", "id", k->id,
-	    "name", k->name, "role", ovl_role_name(k->role),
+	    "name", k->name, "role", proto_role_name(k->role),
 	    "created", (json_int_t)k->created,
 	    "last_used", (json_int_t)k->last_used));
 }
@@ -40,25 +40,7 @@ key_json(const struct ovl_access_key *k)
 static char *
 key_joinkey(struct node *n, const struct ovl_access_key *k)
 {
-	struct ovl_joinkey	 jk;
-	char			**hints = NULL, *text;
-	size_t			 i;
-
-	memset(&jk, 0, sizeof(jk));
-	memcpy(jk.node_pub, n->id.pub, OVL_KEY_LEN);
-	memcpy(jk.secret, k->secret, OVL_KEY_LEN);
-	if (node_hints_from_listen(n->bound, &hints) == 0) {
-		for (i = 0; hints[i] != NULL &&
-		    jk.naddrs < OVL_JOINKEY_MAX_ADDRS; i++) {
-			if (ovl_joinkey_check_addr(hints[i], NULL) == 0)
-				snprintf(jk.addrs[jk.naddrs++], OVL_ADDR_MAX,
-				    "%s", hints[i]);
-		}
-	}
-	node_strv_free(hints);
-	text = ovl_joinkey_format(&jk);
-	sodium_memzero(&jk, sizeof(jk));
-	return (text);
+	return (node_joinkey_text(n->id.pub, k->secret, n->bound));
 }
 
 /* key.create. */
@@ -67,7 +49,7 @@ cmd_key_create(struct cmd_req *r)
 {
 	const struct ovl_access_key	*k = NULL;
 	const char			*name, *rolename;
-	enum ovl_role			 role;
+	enum proto_role			 role;
 	json_t				*o;	/* owned */
 	char				*cause = NULL, *jk;
 	int				 err;
@@ -75,7 +57,7 @@ cmd_key_create(struct cmd_req *r)
 	name = proto_param_str(r->params, "name", "");
 	rolename = proto_param_str(r->params, "role", "");
 	cmd_set_target(r, "%s (%s)", name, rolename);
-	if (ovl_role_parse(rolename, &role) != 0)
+	if (proto_role_parse(rolename, &role) != 0)
 		return (cmd_fail(r, PROTO_E_PARAMS, "params.role: expected "
 		    "viewer, operator or admin"));
 	if (!ovl_key_name_valid(name))
@@ -98,7 +80,7 @@ cmd_key_create(struct cmd_req *r)
 		return (CMD_ERROR);
 	}
 	node_log(&r->node->log, NODE_LOG_INFO, "access key %s (%s) created by "
-	    "client %s with key %s", k->name, ovl_role_name(k->role),
+	    "client %s with key %s", k->name, proto_role_name(k->role),
 	    r->client, r->key);
 	jk = key_joinkey(r->node, k);
 	o = key_json(k);
@@ -251,7 +233,7 @@ other_admins(struct ovl_keystore *ks, const struct ovl_access_key *k)
 
 	for (i = 0; i < ovl_keystore_count(ks); i++) {
 		o = ovl_keystore_get(ks, i);
-		if (o != k && o->role == OVL_ROLE_ADMIN)
+		if (o != k && o->role == PROTO_ROLE_ADMIN)
 			cnt++;
 	}
 	return (cnt);
@@ -278,7 +260,7 @@ cmd_key_revoke(struct cmd_req *r)
 		return (cmd_fail(r, PROTO_E_NOTFOUND, "no access key named %s "
 		    "or with that id (see 'pier key list')", id));
 	cmd_set_target(r, "%s", k->name);
-	if (k->role == OVL_ROLE_ADMIN && other_admins(n->ks, k) == 0)
+	if (k->role == PROTO_ROLE_ADMIN && other_admins(n->ks, k) == 0)
 		return (cmd_fail(r, PROTO_E_KEYMGMT, "%s is the last admin "
 		    "key; create another admin key first (or use 'pierd key "
 		    "revoke' on the node's host)", k->name));

@@ -5,8 +5,10 @@
  * only what the node does. A unit test checks that both list the same
  * methods. Handlers live in cmd-<family>.c and are declared in node.h.
  *
- * Methods whose family is not built yet point at cmd_not_implemented,
- * which answers a clear error, until their handlers replace it here.
+ * Every method has its handler now. cmd_not_implemented stays for a
+ * method the catalogue gains before the node can serve it: its entry
+ * points there, and a caller gets NOMETHOD naming this pierd's version
+ * rather than a table that disagrees with the catalogue.
  */
 #include <stdlib.h>
 #include <string.h>

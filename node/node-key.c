@@ -152,29 +152,15 @@ static int
 print_joinkey(struct key_args *a, const struct ovl_identity *id,
     const struct ovl_access_key *k)
 {
-	struct ovl_joinkey	 jk;
-	char			**listen = NULL, **hints = NULL, *text;
-	size_t			 i;
-	int			 err = 0;
+	char	**listen = NULL, *text = NULL;
+	int	  err = 0;
 
-	memset(&jk, 0, sizeof(jk));
-	memcpy(jk.node_pub, id->pub, OVL_KEY_LEN);
-	memcpy(jk.secret, k->secret, OVL_KEY_LEN);
 	if (a->listen == NULL && node_listen_load(a->state_dir, &listen) != 0)
 		err = node_listen_default(&listen);
 	if (err == 0)
-		err = node_hints_from_listen(a->listen != NULL ? a->listen :
-		    listen, &hints);
-	for (i = 0; err == 0 && hints[i] != NULL &&
-	    jk.naddrs < OVL_JOINKEY_MAX_ADDRS; i++) {
-		if (ovl_joinkey_check_addr(hints[i], NULL) == 0)
-			snprintf(jk.addrs[jk.naddrs++], OVL_ADDR_MAX, "%s",
-			    hints[i]);
-	}
+		text = node_joinkey_text(id->pub, k->secret, a->listen !=
+		    NULL ? a->listen : listen);
 	node_strv_free(listen);
-	node_strv_free(hints);
-	text = err == 0 ? ovl_joinkey_format(&jk) : NULL;
-	sodium_memzero(&jk, sizeof(jk));
 	if (text == NULL) {
 		fprintf(stderr, "pierd: out of memory\n");
 		return (NODE_EXIT_FAIL);
@@ -202,7 +188,7 @@ key_show(struct key_args *a)
 	else {
 		k = ovl_keystore_find(ks, "admin");
 		for (i = 0; k == NULL && i < ovl_keystore_count(ks); i++) {
-			if (ovl_keystore_get(ks, i)->role == OVL_ROLE_ADMIN)
+			if (ovl_keystore_get(ks, i)->role == PROTO_ROLE_ADMIN)
 				k = ovl_keystore_get(ks, i);
 		}
 	}
@@ -226,7 +212,7 @@ key_create(struct key_args *a)
 	struct ovl_identity		 id;
 	struct ovl_keystore		*ks;
 	const struct ovl_access_key	*k;
-	enum ovl_role			 role;
+	enum proto_role			 role;
 	char				*cause = NULL;
 	int				 rc = NODE_EXIT_FAIL, err;
 
@@ -235,7 +221,7 @@ key_create(struct key_args *a)
 		    "required\n");
 		return (NODE_EXIT_USAGE);
 	}
-	if (ovl_role_parse(a->role, &role) != 0) {
+	if (proto_role_parse(a->role, &role) != 0) {
 		fprintf(stderr, "pierd key create: unknown role \"%s\": "
 		    "expected viewer, operator or admin\n", a->role);
 		return (NODE_EXIT_USAGE);
@@ -257,7 +243,7 @@ key_create(struct key_args *a)
 		fprintf(stderr, "pierd key create: %s\n", cause != NULL ?
 		    cause : strerror(-err));
 	else {
-		fprintf(stderr, "created %s key %s\n", ovl_role_name(role),
+		fprintf(stderr, "created %s key %s\n", proto_role_name(role),
 		    a->name);
 		rc = print_joinkey(a, &id, k);
 	}
@@ -340,11 +326,11 @@ key_list(struct key_args *a)
 		fmt_time(k->last_used, u, sizeof(u));
 		if (!a->json) {
 			printf("%-20s %-9s %-17s %-21s %s\n", k->name,
-			    ovl_role_name(k->role), k->id, c, u);
+			    proto_role_name(k->role), k->id, c, u);
 			continue;
 		}
 		o = json_pack("{s:s, s:s, s:s, s:I, s:I}", "name", k->name,
-		    "role", ovl_role_name(k->role), "id", k->id,
+		    "role", proto_role_name(k->role), "id", k->id,
 		    "created", (json_int_t)k->created,
 		    "last_used", (json_int_t)k->last_used);
 		if (arr == NULL || o == NULL || json_array_append_new(arr, o))

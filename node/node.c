@@ -397,22 +397,9 @@ node_listen(struct node *n, const struct node_config *cfg, char **cause)
 static void
 node_log_first_key(struct node *n, const struct ovl_access_key *k)
 {
-	struct ovl_joinkey	 jk;
-	char			**hints = NULL, *text;
-	size_t			 i;
+	char	*text;
 
-	memset(&jk, 0, sizeof(jk));
-	memcpy(jk.node_pub, n->id.pub, OVL_KEY_LEN);
-	memcpy(jk.secret, k->secret, OVL_KEY_LEN);
-	if (node_hints_from_listen(n->bound, &hints) == 0) {
-		for (i = 0; hints[i] != NULL &&
-		    jk.naddrs < OVL_JOINKEY_MAX_ADDRS; i++)
-			snprintf(jk.addrs[jk.naddrs++], OVL_ADDR_MAX, "%s",
-			    hints[i]);
-	}
-	node_strv_free(hints);
-	text = ovl_joinkey_format(&jk);
-	sodium_memzero(&jk, sizeof(jk));
+	text = node_joinkey_text(n->id.pub, k->secret, n->bound);
 	if (text == NULL)
 		return;
 	node_log(&n->log, NODE_LOG_INFO, "created the admin access key; "

@@ -1,10 +1,12 @@
 /*
  * node/: the daemon, pierd. It owns the state directory, the node's
- * identity and access keys (through overlay/), the overlay server, and
- * later the Docker client, the dispatcher and terminal sessions. One
- * struct node holds all of it, so there is no global state and a test
- * can run two nodes on one loop. This is the folder's only header; it
- * is split into sections by the file that defines what follows.
+ * identity and access keys (through overlay/), the overlay server, the
+ * Docker client (docker/), the dispatcher of requests and the terminal
+ * sessions. One struct node holds all of it, so there is no global state
+ * and a test can run two nodes on one loop. This is the folder's header
+ * for everything but the terminal sessions, which keep their own
+ * (term.h, with term-int.h private to the screen model); it is split
+ * into sections by the file that defines what follows.
  *
  * Errors are negative errno (or UV_E*), 0 is success; human detail
  * comes back through `char **cause`, which the caller frees.
@@ -101,6 +103,12 @@ int	 node_listen_load(const char *dir, char ***out) WARN_UNUSED_RESULT;
 /* Listen addresses to join-key hints (wildcards expanded, loopback last). */
 int	 node_hints_from_listen(char *const *listen, char ***out)
 	    WARN_UNUSED_RESULT;
+/*
+ * The join key text of secret on the node pub, with the hints of listen
+ * that a joiner accepts (caller zeroes and frees); NULL if out of memory.
+ */
+char	*node_joinkey_text(const uint8_t pub[static OVL_KEY_LEN],
+	    const uint8_t secret[static OVL_KEY_LEN], char *const *listen);
 /* The default listen addresses: 0.0.0.0:7437 and [::]:7437. */
 int	 node_listen_default(char ***out) WARN_UNUSED_RESULT;
 /* Makes the state dir, loads the identity and keys, creates admin once. */

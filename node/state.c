@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
 #include <uv.h>
 
 #include "node.h"
@@ -389,6 +390,37 @@ node_hints_from_listen(char *const *listen, char ***out)
 		*out = NULL;
 	}
 	return (err);
+}
+
+/*
+ * The join key of secret on the node pub: hints from listen as
+ * node_hints_from_listen gives them, keeping only those a joiner's
+ * ovl_joinkey_parse accepts (a listen address with an IPv6 zone, say,
+ * is not one), up to OVL_JOINKEY_MAX_ADDRS.
+ */
+char *
+node_joinkey_text(const uint8_t pub[static OVL_KEY_LEN],
+    const uint8_t secret[static OVL_KEY_LEN], char *const *listen)
+{
+	struct ovl_joinkey	 jk;
+	char			**hints = NULL, *text;
+	size_t			 i;
+
+	if (node_hints_from_listen(listen, &hints) != 0)
+		return (NULL);
+	memset(&jk, 0, sizeof(jk));
+	memcpy(jk.node_pub, pub, OVL_KEY_LEN);
+	memcpy(jk.secret, secret, OVL_KEY_LEN);
+	for (i = 0; hints[i] != NULL && jk.naddrs < OVL_JOINKEY_MAX_ADDRS;
+	    i++) {
+		if (ovl_joinkey_check_addr(hints[i], NULL) == 0)
+			snprintf(jk.addrs[jk.naddrs++], OVL_ADDR_MAX, "%s",
+			    hints[i]);
+	}
+	node_strv_free(hints);
+	text = ovl_joinkey_format(&jk);
+	sodium_memzero(&jk, sizeof(jk));
+	return (text);
 }
 
 /* The default listen addresses: every IPv4 and IPv6 address, port 7437. */

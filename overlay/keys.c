@@ -70,36 +70,6 @@ struct ovl_keystore {
 	void			*on_deny_arg;
 };
 
-static const char *const role_names[] = {
-	[OVL_ROLE_VIEWER] = "viewer",
-	[OVL_ROLE_OPERATOR] = "operator",
-	[OVL_ROLE_ADMIN] = "admin",
-};
-
-/* A role's name. */
-const char *
-ovl_role_name(enum ovl_role role)
-{
-	if (role < OVL_ROLE_VIEWER || role > OVL_ROLE_ADMIN)
-		return ("?");
-	return (role_names[role]);
-}
-
-/* Parses a role's name. */
-int
-ovl_role_parse(const char *s, enum ovl_role *role)
-{
-	int r;
-
-	for (r = OVL_ROLE_VIEWER; r <= OVL_ROLE_ADMIN; r++) {
-		if (strcmp(s, role_names[r]) == 0) {
-			*role = (enum ovl_role)r;
-			return (0);
-		}
-	}
-	return (-EINVAL);
-}
-
 /* [a-z0-9._-]{1,32}. */
 int
 ovl_key_name_valid(const char *name)
@@ -176,7 +146,7 @@ save_keys(struct ovl_keystore *ks, char **cause)
 		sodium_bin2hex(hex, sizeof hex, k->secret, OVL_KEY_LEN);
 		off += (size_t)snprintf(buf + off, cap - off,
 		    "key %s %s %" PRId64 " %s\n", k->name,
-		    ovl_role_name(k->role), k->created, hex);
+		    proto_role_name(k->role), k->created, hex);
 	}
 	sodium_memzero(hex, sizeof hex);
 	off += ovl__deny_format(&ks->denied, buf + off, cap - off);
@@ -202,7 +172,7 @@ parse_key_line(char *line, struct ovl_access_key *k)
 	if (sscanf(line, "key %33s %15s %" SCNd64 " %65s%n", name, role,
 	    &k->created, hex, &used) != 4 || line[used] != '\0')
 		return (-EINVAL);
-	if (!ovl_key_name_valid(name) || ovl_role_parse(role, &k->role) != 0)
+	if (!ovl_key_name_valid(name) || proto_role_parse(role, &k->role) != 0)
 		return (-EINVAL);
 	if (strlen(hex) != 2 * OVL_KEY_LEN || sodium_hex2bin(k->secret,
 	    OVL_KEY_LEN, hex, strlen(hex), NULL, &n, NULL) != 0 ||
@@ -494,7 +464,7 @@ ovl_keystore_free(struct ovl_keystore *ks)
 
 /* Adds a key to a store that is locked and fresh from disk. */
 static int
-create_locked(struct ovl_keystore *ks, const char *name, enum ovl_role role,
+create_locked(struct ovl_keystore *ks, const char *name, enum proto_role role,
     int64_t now, const struct ovl_access_key **out, char **cause)
 {
 	struct ovl_access_key *k;
@@ -532,7 +502,7 @@ create_locked(struct ovl_keystore *ks, const char *name, enum ovl_role role,
 /* Creates a key. */
 int
 ovl_keystore_create(struct ovl_keystore *ks, const char *name,
-    enum ovl_role role, int64_t now, const struct ovl_access_key **out,
+    enum proto_role role, int64_t now, const struct ovl_access_key **out,
     char **cause)
 {
 	int fd, error;
@@ -546,7 +516,7 @@ ovl_keystore_create(struct ovl_keystore *ks, const char *name,
 		    "a-z 0-9 . _ -", name, OVL_KEY_NAME_MAX);
 		return (-EINVAL);
 	}
-	if (role < OVL_ROLE_VIEWER || role > OVL_ROLE_ADMIN) {
+	if (role < PROTO_ROLE_VIEWER || role > PROTO_ROLE_ADMIN) {
 		ovl__set_cause(cause, "bad role");
 		return (-EINVAL);
 	}
@@ -578,7 +548,7 @@ ovl_keystore_ensure_admin(struct ovl_keystore *ks, int64_t now,
 		return (error);
 	error = refresh(ks, cause);
 	if (error == 0 && !ks->keys_existed && ks->nkeys == 0)
-		error = create_locked(ks, "admin", OVL_ROLE_ADMIN, now,
+		error = create_locked(ks, "admin", PROTO_ROLE_ADMIN, now,
 		    created, cause);
 	close(fd);
 	return (error);

@@ -1,8 +1,9 @@
 /*
  * overlay/: identities, join keys, the Noise handshake, encrypted records,
  * channel multiplexing and the connections that carry them. It knows
- * nothing of Docker, JSON or commands. Other folders include this header
- * and nothing else of overlay/.
+ * nothing of Docker, JSON or commands; an access key's role is stored
+ * here but defined, with its meaning, by proto/role.h. Other folders
+ * include this header and nothing else of overlay/.
  *
  * Errors are negative errno values (or UV_E* from libuv, which are the
  * same on unix); 0 is success. Human detail, where a caller needs it,

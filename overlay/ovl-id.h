@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "role.h"
+
 /* noise.c */
 
 #define OVL_NOISE_MAX_MSGS	4	/* handshake messages in a pattern */
@@ -165,18 +167,11 @@ void ovl__set_cause(char **cause, const char *fmt, ...)
 #define OVL_KEYS_USED_FILE	"key-used"	/* last-used times */
 #define OVL_CLIENTS_FILE	"client-times"
 
-/* What a client may do; each role includes the ones below it. */
-enum ovl_role {
-	OVL_ROLE_VIEWER = 1,
-	OVL_ROLE_OPERATOR,
-	OVL_ROLE_ADMIN,
-};
-
 /* One access key of a node; the secret goes out only in join keys. */
 struct ovl_access_key {
 	char		name[OVL_KEY_NAME_MAX + 1];
 	char		id[OVL_KEY_ID_SIZE];	/* hex of a hash of secret */
-	enum ovl_role	role;
+	enum proto_role	role;		/* proto/role.h */
 	int64_t		created;		/* unix seconds */
 	int64_t		last_used;		/* unix seconds, 0 never */
 	uint8_t		secret[OVL_KEY_LEN];
@@ -191,10 +186,6 @@ struct ovl_denied_client {
 /* A node's access keys and client timestamps, kept in its state dir. */
 struct ovl_keystore;
 
-/* "viewer", "operator", "admin", or "?" for anything else. */
-const char *ovl_role_name(enum ovl_role role);
-/* Parses a role name; -EINVAL if it is none. */
-int ovl_role_parse(const char *s, enum ovl_role *role) WARN_UNUSED_RESULT;
 /* Non-zero if name is a valid key name: [a-z0-9._-]{1,32}. */
 int ovl_key_name_valid(const char *name);
 /* The key id of a secret: hex of the first 8 bytes of BLAKE2b-256. */
@@ -222,7 +213,7 @@ int ovl_keystore_ensure_admin(struct ovl_keystore *ks, int64_t now,
  * store full. *out (may be NULL) is valid until the store next changes.
  */
 int ovl_keystore_create(struct ovl_keystore *ks, const char *name,
-    enum ovl_role role, int64_t now, const struct ovl_access_key **out,
+    enum proto_role role, int64_t now, const struct ovl_access_key **out,
     char **cause) WARN_UNUSED_RESULT;
 /* Number of keys. */
 size_t ovl_keystore_count(const struct ovl_keystore *ks);

@@ -6,7 +6,7 @@
  * reference in docs/PROTOCOL.md are generated from it. A method missing
  * here does not exist.
  *
- * Roles (DESIGN.md "Commands"): viewer reads (list, inspect, logs, stats,
+ * Roles (enum proto_role in proto.h): viewer reads (list, inspect, logs, stats,
  * events); operator adds lifecycle (start, stop, restart, kill, pause)
  * and shells; admin does everything else: create, remove, change
  * configuration, images, volumes, the Docker CLI terminal and keys.
@@ -613,36 +613,6 @@ proto_method_find(const char *name)
 		return (NULL);
 	return (bsearch(name, proto_methods, proto_nmethods,
 	    sizeof proto_methods[0], proto_method_cmp));
-}
-
-/* A role's name. */
-const char *
-proto_role_name(int role)
-{
-	switch (role) {
-	case PROTO_ROLE_VIEWER:
-		return ("viewer");
-	case PROTO_ROLE_OPERATOR:
-		return ("operator");
-	case PROTO_ROLE_ADMIN:
-		return ("admin");
-	}
-	return ("none");
-}
-
-/* Parses a role name. */
-int
-proto_role_parse(const char *s, enum proto_role *role)
-{
-	int r;
-
-	for (r = PROTO_ROLE_VIEWER; r <= PROTO_ROLE_ADMIN; r++) {
-		if (strcmp(s, proto_role_name(r)) == 0) {
-			*role = (enum proto_role)r;
-			return (0);
-		}
-	}
-	return (-EINVAL);
 }
 
 /*

@@ -4,7 +4,9 @@
  * of methods with their roles and strict parameter schemas, the error
  * codes, and the framing of stream channels. It knows nothing of sockets
  * or Docker: the caller feeds it bytes and sends what it returns. Other
- * folders include this header and nothing else of proto/.
+ * folders include this header and nothing else of proto/, except that
+ * overlay/, which proto/ does not link, includes role.h alone for the
+ * roles its key store records.
  *
  * Two error domains, kept apart by function: framing and allocation
  * return 0 or a negative errno (-EMSGSIZE, -EPROTO, -ENOMEM), which end
@@ -36,6 +38,7 @@
 #include <jansson.h>
 
 #include "errors.h"
+#include "role.h"
 #include "wire.h"
 
 #ifndef WARN_UNUSED_RESULT
@@ -206,13 +209,6 @@ int proto_param_bool(const json_t *params, const char *name, int def);
 
 /* methods.c */
 
-/* The least role a method needs; the values are overlay's enum ovl_role. */
-enum proto_role {
-	PROTO_ROLE_VIEWER = 1,		/* reads */
-	PROTO_ROLE_OPERATOR = 2,	/* lifecycle and shells */
-	PROTO_ROLE_ADMIN = 3,		/* everything */
-};
-
 /* Method flags. */
 #define PROTO_READONLY		0x01	/* changes nothing */
 #define PROTO_MUTATING		0x02	/* audited: changes or gives a shell */
@@ -237,11 +233,6 @@ extern const size_t proto_nmethods;
 
 /* The method called name (binary search), or NULL. */
 const struct proto_method *proto_method_find(const char *name);
-/* A role's name ("viewer"), or "none". */
-const char *proto_role_name(int role);
-/* Parses a role name into *role; -EINVAL if it is none. */
-int proto_role_parse(const char *s, enum proto_role *role)
-    WARN_UNUSED_RESULT;
 /*
  * Everything the dispatcher checks before a handler runs, in order: the
  * method exists, role is enough, the params fit the schema, role is

@@ -128,7 +128,7 @@ fx_wait(struct fx *fx, const int *flag)
 
 /* Makes an access key with a role; its secret goes to secret. */
 void
-fx_key(struct fx *fx, const char *name, enum ovl_role role,
+fx_key(struct fx *fx, const char *name, enum proto_role role,
     uint8_t secret[static OVL_KEY_LEN])
 {
 	const struct ovl_access_key	*k;

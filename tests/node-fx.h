@@ -47,7 +47,7 @@ void	 fx_on_guard(uv_timer_t *t);
 /* Runs the loop until *flag is set; FAILs after WAIT_MS. */
 void	 fx_wait(struct fx *fx, const int *flag);
 /* Makes an access key with a role; its secret goes to secret. */
-void	 fx_key(struct fx *fx, const char *name, enum ovl_role role,
+void	 fx_key(struct fx *fx, const char *name, enum proto_role role,
 	    uint8_t secret[static OVL_KEY_LEN]);
 /* Dials the node with a secret as the client key id. */
 void	 cl_dial_as(struct fx *fx, struct cl *c,

@@ -132,7 +132,7 @@ viewer_key(struct node *n, uint8_t secret[static 32])
 {
 	const struct ovl_access_key	*k;
 
-	ASSERT_OK(ovl_keystore_create(n->ks, "viewer1", OVL_ROLE_VIEWER, 1,
+	ASSERT_OK(ovl_keystore_create(n->ks, "viewer1", PROTO_ROLE_VIEWER, 1,
 	    &k, NULL));
 	memcpy(secret, k->secret, 32);
 }

@@ -1,5 +1,5 @@
 /*
- * libcurl loaded on first use (docker/dk-curl.h): a process that makes a
+ * libcurl loaded on first use (libcurl/dk-curl.h): a process that makes a
  * Docker client has not mapped libcurl until the client's first request;
  * that request loads it and works; a hijack with a pinned API version,
  * the one path that reaches curl without a request, loads it too. And

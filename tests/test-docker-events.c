@@ -12,6 +12,7 @@
 
 #include "docker.h"
 #include "dkt.h"
+#include "loop.h"
 #include "test.h"
 
 /* What an events consumer saw. */
@@ -59,13 +60,6 @@ on_end(struct dk_stream *s, int status, const char *msg, void *arg)
 	k->s = NULL;
 	snprintf(k->msg, sizeof k->msg, "%s", msg);
 }
-
-/* Runs the loop until cond holds; FAILs if it runs dry. */
-#define RUN_UNTIL(loop, cond) do {					\
-	while (!(cond))							\
-		if (uv_run((loop), UV_RUN_ONCE) == 0 && !(cond))	\
-			FAIL("loop ran dry waiting for %s", #cond);	\
-} while (0)
 
 /* Filters to this test's label and to start and die of containers. */
 static json_t *

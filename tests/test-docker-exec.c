@@ -13,6 +13,7 @@
 
 #include "docker.h"
 #include "dkt.h"
+#include "loop.h"
 #include "test.h"
 
 /* What a hijack consumer collected. */
@@ -96,13 +97,6 @@ on_end(struct dk_hijack *h, int status, const char *msg, void *arg)
 	k->h = NULL;
 	snprintf(k->msg, sizeof k->msg, "%s", msg);
 }
-
-/* Runs the loop until cond holds; FAILs if it runs dry. */
-#define RUN_UNTIL(loop, cond) do {					\
-	while (!(cond))							\
-		if (uv_run((loop), UV_RUN_ONCE) == 0 && !(cond))	\
-			FAIL("loop ran dry waiting for %s", #cond);	\
-} while (0)
 
 /* Creates an exec in id and returns its id (caller frees). */
 static char *

@@ -13,6 +13,7 @@
 
 #include "docker.h"
 #include "dkt.h"
+#include "loop.h"
 #include "test.h"
 
 /* One stream's story. */
@@ -58,13 +59,6 @@ on_end(struct dk_stream *s, int status, const char *msg, void *arg)
 	k->status = status;
 	snprintf(k->msg, sizeof k->msg, "%s", msg);
 }
-
-/* Runs the loop until cond holds; FAILs if it runs dry. */
-#define RUN_UNTIL(loop, cond) do {					\
-	while (!(cond))							\
-		if (uv_run((loop), UV_RUN_ONCE) == 0 && !(cond))	\
-			FAIL("loop ran dry waiting for %s", #cond);	\
-} while (0)
 
 /* Tells whether tools/docker-engine started the running engine. */
 static int

@@ -11,6 +11,7 @@
 
 #include "docker.h"
 #include "dkt.h"
+#include "loop.h"
 #include "test.h"
 
 /* What a stats consumer saw. */
@@ -65,13 +66,6 @@ on_end(struct dk_stream *s, int status, const char *msg, void *arg)
 	k->s = NULL;
 	snprintf(k->msg, sizeof k->msg, "%s", msg);
 }
-
-/* Runs the loop until cond holds; FAILs if it runs dry. */
-#define RUN_UNTIL(loop, cond) do {					\
-	while (!(cond))							\
-		if (uv_run((loop), UV_RUN_ONCE) == 0 && !(cond))	\
-			FAIL("loop ran dry waiting for %s", #cond);	\
-} while (0)
 
 /* Fires to end a wait. */
 static void

@@ -17,6 +17,7 @@
 
 #include "docker.h"
 #include "dkt.h"
+#include "loop.h"
 #include "test.h"
 
 /* Runs a shell command in dir; FAILs if it does not succeed. */
@@ -211,13 +212,6 @@ reset(struct sink *k)
 	free(k->out);
 	memset(k, 0, sizeof *k);
 }
-
-/* Runs the loop until cond holds; FAILs if it runs dry. */
-#define RUN_UNTIL(loop, cond) do {					\
-	while (!(cond))							\
-		if (uv_run((loop), UV_RUN_ONCE) == 0 && !(cond))	\
-			FAIL("loop ran dry waiting for %s", #cond);	\
-} while (0)
 
 /* Fires to end a wait. */
 static void

@@ -50,7 +50,7 @@ test_node_info_docker_down(void)
 	json_t		*r, *res;	/* owned, borrowed */
 
 	fx_start(&fx, "down", 0);
-	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	fx_key(&fx, "viewer1", PROTO_ROLE_VIEWER, s);
 	cl_dial(&fx, &c, s);
 	r = cl_call(&c, "node.info", NULL);
 	res = json_object_get(r, "result");
@@ -98,7 +98,7 @@ test_errors_keep_connection(void)
 	json_t		*r;	/* owned */
 
 	fx_start(&fx, "down", 0);
-	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	fx_key(&fx, "viewer1", PROTO_ROLE_VIEWER, s);
 	cl_dial(&fx, &c, s);
 	r = cl_call(&c, "container.explode", NULL);
 	ASSERT_EQ(err_code(r), -32601);
@@ -120,7 +120,7 @@ test_errors_keep_connection(void)
 	json_decref(r);
 	cl_close(&c);
 	/* The engine reads a 0 limit as "unchanged": refused, not faked. */
-	fx_key(&fx, "admin1", OVL_ROLE_ADMIN, s);
+	fx_key(&fx, "admin1", PROTO_ROLE_ADMIN, s);
 	cl_dial(&fx, &c, s);
 	r = cl_call(&c, "container.update", json_pack("{s:s, s:f}", "id",
 	    "web", "cpus", 0.0));
@@ -160,7 +160,7 @@ test_oversized_closes_only_that_conn(void)
 	json_t		*r;	/* owned */
 
 	fx_start(&fx, "down", 0);
-	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	fx_key(&fx, "viewer1", PROTO_ROLE_VIEWER, s);
 	cl_dial(&fx, &a, s);
 	cl_dial(&fx, &b, s);
 	cl_raw(&a, hdr, sizeof(hdr));	/* 2 MiB announced */
@@ -190,7 +190,7 @@ test_inflight_bound_and_cleanup(void)
 	int		 i, busy = 0;
 
 	fx_start(&fx, "hang", 0);
-	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	fx_key(&fx, "viewer1", PROTO_ROLE_VIEWER, s);
 	cl_dial(&fx, &c, s);
 	for (i = 0; i < CMD_INFLIGHT_MAX + 6; i++) {
 		last = cl_send(&c, "node.info", NULL);
@@ -250,7 +250,7 @@ test_keys_and_audit(void)
 	int			 found;
 
 	fx_start(&fx, "down", 0);
-	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	fx_key(&fx, "viewer1", PROTO_ROLE_VIEWER, s);
 	admin_secret(&fx, as);
 	cl_dial(&fx, &v, s);
 	cl_dial(&fx, &adm, as);
@@ -383,7 +383,7 @@ test_client_revoke(void)
 	char			 own[OVL_FINGERPRINT_SIZE];
 
 	fx_start(&fx, "down", 0);
-	fx_key(&fx, "viewer1", OVL_ROLE_VIEWER, s);
+	fx_key(&fx, "viewer1", PROTO_ROLE_VIEWER, s);
 	admin_secret(&fx, as);
 	ovl_identity_generate(&x);
 	ovl_identity_generate(&y);
@@ -623,7 +623,7 @@ test_refused_streams_reset(void)
 	int		 i;
 
 	fx_start(&fx, "down", 0);
-	fx_key(&fx, "v", OVL_ROLE_VIEWER, s);
+	fx_key(&fx, "v", PROTO_ROLE_VIEWER, s);
 	cl_dial(&fx, &c, s);
 	for (i = 0; i < 200; i++)
 		refused_stream(&c, "exec.run", json_pack("{s:s, s:[s]}", "id",

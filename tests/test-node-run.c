@@ -135,7 +135,7 @@ test_key_created_then_revoked(void)
 	memset(&r, 0, sizeof(r));
 	start(&r, dir);
 	ASSERT_OK(ovl_keystore_open(&r.cli_ks, dir, NULL));
-	ASSERT_OK(ovl_keystore_create(r.cli_ks, "v1", OVL_ROLE_VIEWER, 1, &k,
+	ASSERT_OK(ovl_keystore_create(r.cli_ks, "v1", PROTO_ROLE_VIEWER, 1, &k,
 	    NULL));
 	memcpy(secret, k->secret, sizeof(secret));
 	/* Let the node see the new keys file before dialing. */

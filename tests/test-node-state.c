@@ -149,7 +149,7 @@ test_state_open(void)
 	ASSERT_OK(node_state_open(dir, &a, &ks, &admin, &cause));
 	ASSERT_NOT_NULL(admin);
 	ASSERT_STREQ(admin->name, "admin");
-	ASSERT_EQ(admin->role, OVL_ROLE_ADMIN);
+	ASSERT_EQ(admin->role, PROTO_ROLE_ADMIN);
 	ovl_keystore_free(ks);
 	ASSERT_OK(stat(dir, &st));
 	ASSERT_EQ(st.st_mode & 0777, 0700);

@@ -267,7 +267,7 @@ test_revoke(void)
 	int pinged = 0;
 
 	fx_init(&f);
-	ASSERT_OK(ovl_keystore_create(f.ks, "ops", OVL_ROLE_OPERATOR, 2, &k,
+	ASSERT_OK(ovl_keystore_create(f.ks, "ops", PROTO_ROLE_OPERATOR, 2, &k,
 	    &cause));
 	memcpy(psk2, k->secret, sizeof psk2);
 	fx_listen(&f);

@@ -142,7 +142,7 @@ test_deny_undeny(void)
 	ASSERT_NULL(ovl_keystore_denied_get(ks, 2));
 	ASSERT(ovl_keystore_is_denied(ks, a.pub));
 	/* Access keys still change without losing the list. */
-	ASSERT_OK(ovl_keystore_create(ks, "ops", OVL_ROLE_OPERATOR, 6, NULL,
+	ASSERT_OK(ovl_keystore_create(ks, "ops", PROTO_ROLE_OPERATOR, 6, NULL,
 	    &cause));
 	ASSERT_OK(ovl_keystore_revoke(ks, "ops", &cause));
 	ASSERT_EQ(ovl_keystore_denied_count(ks), 2);

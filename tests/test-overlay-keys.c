@@ -33,22 +33,22 @@ open_ok(const char *dir)
 static void
 test_roles_names(void)
 {
-	enum ovl_role r;
+	enum proto_role r;
 	static const char *const good[] = { "admin", "a", "ci.bot_2-x",
 	    "abcdefghijklmnopqrstuvwxyz012345" };
 	static const char *const bad[] = { "", "Admin", "a b", "ä", "a/b",
 	    "abcdefghijklmnopqrstuvwxyz0123456", "x\n" };
 	size_t i;
 
-	for (r = OVL_ROLE_VIEWER; r <= OVL_ROLE_ADMIN; r++) {
-		enum ovl_role back;
+	for (r = PROTO_ROLE_VIEWER; r <= PROTO_ROLE_ADMIN; r++) {
+		enum proto_role back;
 
-		ASSERT_OK(ovl_role_parse(ovl_role_name(r), &back));
+		ASSERT_OK(proto_role_parse(proto_role_name(r), &back));
 		ASSERT_EQ(back, r);
 	}
-	ASSERT_STREQ(ovl_role_name(OVL_ROLE_OPERATOR), "operator");
-	ASSERT_STREQ(ovl_role_name((enum ovl_role)0), "?");
-	ASSERT_EQ(ovl_role_parse("root", &r), -EINVAL);
+	ASSERT_STREQ(proto_role_name(PROTO_ROLE_OPERATOR), "operator");
+	ASSERT_STREQ(proto_role_name(0), "none");
+	ASSERT_EQ(proto_role_parse("root", &r), -EINVAL);
 	for (i = 0; i < sizeof good / sizeof good[0]; i++)
 		ASSERT(ovl_key_name_valid(good[i]));
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -72,7 +72,7 @@ test_admin(void)
 	ASSERT_OK(ovl_keystore_ensure_admin(ks, 1000, &k, &cause));
 	ASSERT_NOT_NULL(k);
 	ASSERT_STREQ(k->name, "admin");
-	ASSERT_EQ(k->role, OVL_ROLE_ADMIN);
+	ASSERT_EQ(k->role, PROTO_ROLE_ADMIN);
 	ASSERT_EQ(k->created, 1000);
 	ASSERT_EQ(k->last_used, 0);
 	ovl_key_id(k->secret, id);
@@ -118,23 +118,23 @@ test_create_revoke(void)
 
 	dir = test_tmpdir();
 	ks = open_ok(dir);
-	ASSERT_OK(ovl_keystore_create(ks, "laptop", OVL_ROLE_OPERATOR, 10,
+	ASSERT_OK(ovl_keystore_create(ks, "laptop", PROTO_ROLE_OPERATOR, 10,
 	    &k, &cause));
 	ASSERT_STREQ(k->name, "laptop");
-	ASSERT_OK(ovl_keystore_create(ks, "ci", OVL_ROLE_VIEWER, 11, NULL,
+	ASSERT_OK(ovl_keystore_create(ks, "ci", PROTO_ROLE_VIEWER, 11, NULL,
 	    &cause));
-	ASSERT_OK(ovl_keystore_create(ks, "ops", OVL_ROLE_ADMIN, 12, NULL,
+	ASSERT_OK(ovl_keystore_create(ks, "ops", PROTO_ROLE_ADMIN, 12, NULL,
 	    &cause));
-	ASSERT_EQ(ovl_keystore_create(ks, "ci", OVL_ROLE_ADMIN, 13, NULL,
+	ASSERT_EQ(ovl_keystore_create(ks, "ci", PROTO_ROLE_ADMIN, 13, NULL,
 	    &cause), -EEXIST);
 	ASSERT_CONTAINS(cause, "exists");
 	free(cause);
-	ASSERT_EQ(ovl_keystore_create(ks, "Bad Name", OVL_ROLE_ADMIN, 13, NULL,
+	ASSERT_EQ(ovl_keystore_create(ks, "Bad Name", PROTO_ROLE_ADMIN, 13, NULL,
 	    &cause), -EINVAL);
 	ASSERT_CONTAINS(cause, "bad key name");
 	free(cause);
 	cause = NULL;
-	ASSERT_EQ(ovl_keystore_create(ks, "x", (enum ovl_role)9, 13, NULL,
+	ASSERT_EQ(ovl_keystore_create(ks, "x", (enum proto_role)9, 13, NULL,
 	    &cause), -EINVAL);
 	free(cause);
 	cause = NULL;
@@ -166,7 +166,7 @@ test_create_revoke(void)
 	ASSERT_NULL(ovl_keystore_find(ks, "laptop"));
 	k = ovl_keystore_find(ks, "ops");
 	ASSERT_NOT_NULL(k);
-	ASSERT_EQ(k->role, OVL_ROLE_ADMIN);
+	ASSERT_EQ(k->role, PROTO_ROLE_ADMIN);
 	ASSERT_EQ(k->created, 12);
 	ovl_keystore_free(ks);
 	test_rmtree(dir);
@@ -184,10 +184,10 @@ test_full(void)
 	ks = open_ok(dir);
 	for (i = 0; i < OVL_KEYS_MAX; i++) {
 		snprintf(name, sizeof name, "k%d", i);
-		ASSERT_OK(ovl_keystore_create(ks, name, OVL_ROLE_VIEWER, i,
+		ASSERT_OK(ovl_keystore_create(ks, name, PROTO_ROLE_VIEWER, i,
 		    NULL, &cause));
 	}
-	ASSERT_EQ(ovl_keystore_create(ks, "one-more", OVL_ROLE_VIEWER, 0,
+	ASSERT_EQ(ovl_keystore_create(ks, "one-more", PROTO_ROLE_VIEWER, 0,
 	    NULL, &cause), -ENOSPC);
 	ASSERT_CONTAINS(cause, "too many keys");
 	free(cause);
@@ -462,7 +462,7 @@ test_changed(void)
 	for (round = 0; round < 20; round++) {
 		tool = open_ok(dir);
 		snprintf(name, sizeof name, "k%d", round);
-		ASSERT_OK(ovl_keystore_create(tool, name, OVL_ROLE_VIEWER, 2,
+		ASSERT_OK(ovl_keystore_create(tool, name, PROTO_ROLE_VIEWER, 2,
 		    &k, &cause));
 		ASSERT(ovl_keystore_changed(node));
 		ASSERT_OK(ovl_keystore_reload(node, &cause));
@@ -491,13 +491,13 @@ test_two_writers(void)
 	a = open_ok(dir);
 	ASSERT_OK(ovl_keystore_ensure_admin(a, 1, NULL, &cause));
 	b = open_ok(dir);
-	ASSERT_OK(ovl_keystore_create(a, "ci", OVL_ROLE_VIEWER, 2, NULL,
+	ASSERT_OK(ovl_keystore_create(a, "ci", PROTO_ROLE_VIEWER, 2, NULL,
 	    &cause));
 	/* b has not seen "ci" but keeps it when it adds its own key. */
-	ASSERT_OK(ovl_keystore_create(b, "ops", OVL_ROLE_OPERATOR, 3, NULL,
+	ASSERT_OK(ovl_keystore_create(b, "ops", PROTO_ROLE_OPERATOR, 3, NULL,
 	    &cause));
 	ASSERT_EQ(ovl_keystore_count(b), 3);
-	ASSERT_EQ(ovl_keystore_create(b, "ci", OVL_ROLE_VIEWER, 2, NULL,
+	ASSERT_EQ(ovl_keystore_create(b, "ci", PROTO_ROLE_VIEWER, 2, NULL,
 	    &cause), -EEXIST);
 	free(cause);
 	cause = NULL;

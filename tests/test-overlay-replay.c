@@ -104,7 +104,7 @@ test_key_made_elsewhere(void)
 	for (i = 0; i < ROUNDS; i++) {
 		ASSERT_OK(ovl_keystore_open(&tool, f.dir, &cause));
 		snprintf(name, sizeof name, "made%d", i);
-		ASSERT_OK(ovl_keystore_create(tool, name, OVL_ROLE_VIEWER, 2,
+		ASSERT_OK(ovl_keystore_create(tool, name, PROTO_ROLE_VIEWER, 2,
 		    &k, &cause));
 		memcpy(psk, k->secret, sizeof psk);
 		ovl_keystore_free(tool);

@@ -1,9 +1,10 @@
 /*
  * Tests of proto/methods.c and doc.c: the catalogue's invariants (sorted,
  * unique, complete entries, bounded schemas, stream methods take a
- * channel), the roles DESIGN.md gives, every method the issues need, the
- * dispatcher's checks in order, and that docs/PROTOCOL.md lists exactly
- * the catalogue's methods, roles and parameters.
+ * channel), the least roles written down here apart from the catalogue,
+ * every method the issues need, the dispatcher's checks in order, and
+ * that docs/PROTOCOL.md lists exactly the catalogue's methods, roles and
+ * parameters.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -138,7 +139,7 @@ test_find(void)
 	ASSERT_NULL(proto_method_find(NULL));
 }
 
-/* A method and the least role DESIGN.md gives it. */
+/* A method and its least role, written apart from the catalogue. */
 struct need {
 	const char	*name;
 	int		 role;

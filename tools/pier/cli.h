@@ -4,7 +4,8 @@
  * family lives in its own cmd-*.c file exporting its entries; config.c
  * keeps the config directory, the client identity and the address book
  * of joined nodes; conn.c dials a node and runs a connection to the end.
- * The client links overlay/ (and later proto/), never node/ or docker/.
+ * The client links overlay/ and proto/, never node/ or docker/ (only
+ * docker/libcurl/, the libcurl loader, for https.c).
  */
 #ifndef PIER_CLI_H
 #define PIER_CLI_H

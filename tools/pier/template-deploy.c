@@ -10,7 +10,6 @@
  * or -v replaces the template's mapping for the same container port or
  * path, or adds one. Stack templates are refused until stacks exist.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,171 +31,6 @@ struct vol {
 	const char	*target;
 	int		 readonly;
 };
-
-/* Longest container name accepted. */
-#define NAME_MAX_LEN	128
-
-/* Appends one argument to argv, from a buffer of n bytes. */
-static int
-push_word(json_t *argv, const char *w, size_t n, char **cause)
-{
-	if (json_array_append_new(argv, json_stringn(w, n)) != 0)
-		return (cli_tpl__error(cause, -EINVAL, "command: an argument "
-		    "is not valid UTF-8"));
-	return (0);
-}
-
-/* Splits a command string as sh would, without expansions. */
-int
-cli_tpl_split_command(const char *s, json_t **argv, char **cause)
-{
-	json_t *a;	/* owned until returned */
-	const char *p;
-	char *buf, *w, quote = 0;
-	int inword = 0, rc = 0;
-
-	*argv = NULL;
-	a = json_array();
-	buf = malloc(strlen(s) + 1);
-	if (a == NULL || buf == NULL) {
-		rc = cli_tpl__error(cause, -ENOMEM, "out of memory");
-		goto out;
-	}
-	w = buf;
-	for (p = s; *p != '\0'; p++) {
-		if (quote == '\'') {
-			if (*p == '\'')
-				quote = 0;
-			else
-				*w++ = *p;
-		} else if (quote == '"') {
-			if (*p == '"')
-				quote = 0;
-			else if (*p == '\\' && p[1] != '\0' &&
-			    strchr("\"\\$`\n", p[1]) != NULL) {
-				if (*++p != '\n')
-					*w++ = *p;
-			} else
-				*w++ = *p;
-		} else if (*p == '\'' || *p == '"') {
-			quote = *p;
-			inword = 1;
-		} else if (*p == '\\') {
-			if (p[1] == '\0') {
-				rc = cli_tpl__error(cause, -EINVAL, "command "
-				    "ends with a lone backslash");
-				goto out;
-			}
-			if (*++p != '\n') {
-				*w++ = *p;
-				inword = 1;
-			}
-		} else if (strchr(" \t\n\r", *p) != NULL) {
-			if (inword)
-				rc = push_word(a, buf, (size_t)(w - buf),
-				    cause);
-			if (rc != 0)
-				goto out;
-			w = buf;
-			inword = 0;
-		} else {
-			*w++ = *p;
-			inword = 1;
-		}
-	}
-	if (quote != 0) {
-		rc = cli_tpl__error(cause, -EINVAL, "command has an "
-		    "unterminated %c quote", quote);
-		goto out;
-	}
-	if (inword)
-		rc = push_word(a, buf, (size_t)(w - buf), cause);
-	if (rc != 0)
-		goto out;
-	*argv = a;
-	a = NULL;
-out:
-	free(buf);
-	json_decref(a);
-	return (rc);
-}
-
-/* Tells whether s is a Docker volume name (or container name). */
-static int
-docker_name_ok(const char *s, size_t min)
-{
-	size_t n;
-
-	if (!isalnum((unsigned char)s[0]))
-		return (0);
-	for (n = 1; s[n] != '\0'; n++)
-		if (!isalnum((unsigned char)s[n]) &&
-		    strchr("_.-", s[n]) == NULL)
-			return (0);
-	return (n >= min && n <= NAME_MAX_LEN);
-}
-
-/* Parses -v SRC:DST[:ro|:rw] or DST (an anonymous volume). */
-int
-cli_tpl_parse_volume(const char *s, char **source, char **target,
-    int *readonly, char **cause)
-{
-	char *copy, *parts[4], *save, *tok;
-	size_t n = 0;
-	int rc = 0;
-
-	*source = *target = NULL;
-	*readonly = 0;
-	copy = strdup(s);
-	if (copy == NULL)
-		return (cli_tpl__error(cause, -ENOMEM, "out of memory"));
-	for (tok = strtok_r(copy, ":", &save); tok != NULL && n < 4;
-	    tok = strtok_r(NULL, ":", &save))
-		parts[n++] = tok;
-	if (n == 0 || n == 4 || strstr(s, "::") != NULL || *s == ':' ||
-	    s[strlen(s) - 1] == ':')
-		goto bad;
-	if (n == 3 || (n == 2 && (strcmp(parts[1], "ro") == 0 ||
-	    strcmp(parts[1], "rw") == 0))) {
-		if (strcmp(parts[n - 1], "ro") == 0)
-			*readonly = 1;
-		else if (strcmp(parts[n - 1], "rw") != 0) {
-			rc = cli_tpl__error(cause, -EINVAL, "volume \"%s\": "
-			    "mode must be ro or rw", s);
-			goto out;
-		}
-		n--;
-	}
-	if (parts[n - 1][0] != '/') {
-		rc = cli_tpl__error(cause, -EINVAL, "volume \"%s\": the "
-		    "container path must be absolute", s);
-		goto out;
-	}
-	if (n == 2 && parts[0][0] != '/' && !docker_name_ok(parts[0], 2)) {
-		rc = cli_tpl__error(cause, -EINVAL, "volume \"%s\": the "
-		    "source must be an absolute path on the node or a volume "
-		    "name", s);
-		goto out;
-	}
-	*target = strdup(parts[n - 1]);
-	if (n == 2)
-		*source = strdup(parts[0]);
-	if (*target == NULL || (n == 2 && *source == NULL)) {
-		rc = cli_tpl__error(cause, -ENOMEM, "out of memory");
-		goto out;
-	}
-	free(copy);
-	return (0);
-bad:
-	rc = cli_tpl__error(cause, -EINVAL, "volume \"%s\": expected "
-	    "SRC:DST[:ro] or DST", s);
-out:
-	free(*source);
-	free(*target);
-	*source = *target = NULL;
-	free(copy);
-	return (rc);
-}
 
 /* Refuses a stack template, saying where its stack file lives. */
 static int
@@ -600,10 +434,11 @@ build_labels(const struct cli_tpl *t, json_t *p, char **cause)
 static int
 check_name_restart(const struct cli_tpl_overrides *o, char **cause)
 {
-	if (o->name != NULL && !docker_name_ok(o->name, 2))
+	if (o->name != NULL && !cli_tpl__name_ok(o->name, 2))
 		return (cli_tpl__error(cause, -EINVAL, "--name \"%s\": a "
 		    "container name is 2-%d letters, digits, '_', '.' or '-', "
-		    "starting with a letter or digit", o->name, NAME_MAX_LEN));
+		    "starting with a letter or digit", o->name,
+		    CLI_TPL_NAME_MAX));
 	if (o->restart != NULL && !cli_tpl__restart_ok(o->restart))
 		return (cli_tpl__error(cause, -EINVAL, "--restart \"%s\": "
 		    "expected no, always, unless-stopped or on-failure[:N]",
@@ -619,7 +454,7 @@ build_name(const struct cli_tpl *t, const struct cli_tpl_overrides *o,
 {
 	if (o->name != NULL)
 		return (put(p, CLI_TPL_K_NAME, json_string(o->name), cause));
-	if (t->name != NULL && docker_name_ok(t->name, 2))
+	if (t->name != NULL && cli_tpl__name_ok(t->name, 2))
 		return (put(p, CLI_TPL_K_NAME, json_string(t->name), cause));
 	return (0);
 }

@@ -1,8 +1,7 @@
 /*
  * Getting a template file from where `pier templates --source` points: a
- * local file (read with a size bound), or an https URL fetched with libcurl's easy interface (the
- * client is a command, not the node's event loop, so a blocking transfer
- * with a timeout is the simple and right thing here).
+ * local file (read with a size bound), or an https URL fetched by
+ * cli_https_get (https.c).
  *
  * A fetched file that parses is cached as <cache>/<hash of URL>.json and
  * served from there while younger than max_age; when the network fails
@@ -20,9 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dk-curl.h"	/* libcurl, loaded on the first fetch */
-
-#include "pier-config.h"
+#include "https.h"
 #include "templates.h"
 
 /* Reads a file of at most CLI_TPL_MAX_SIZE bytes and parses it. */
@@ -74,36 +71,6 @@ out:
 	free(buf);
 	close(fd);
 	return (rc);
-}
-
-/* A response body growing in memory, bounded. */
-struct body {
-	char		*buf;
-	size_t		 len;
-	size_t		 max;
-	int		 too_big;
-};
-
-/* Appends received bytes, refusing to grow past the bound. */
-static size_t
-on_data(char *data, size_t size, size_t n, void *arg)
-{
-	struct body *b = arg;
-	size_t add = size * n;
-	char *nb;
-
-	if (add > b->max - b->len) {
-		b->too_big = 1;
-		return (0);
-	}
-	nb = realloc(b->buf, b->len + add + 1);
-	if (nb == NULL)
-		return (0);
-	b->buf = nb;
-	memcpy(b->buf + b->len, data, add);
-	b->len += add;
-	b->buf[b->len] = '\0';
-	return (add);
 }
 
 /* Hashes a URL into the cache file's name (FNV-1a, 64 bits). */
@@ -208,72 +175,23 @@ cache_store(const char *path, const char *buf, size_t len)
 	free(tmp);
 }
 
-/* Fetches an https URL into memory; *status is the HTTP code. */
+/* Fetches an https URL's template file into *buf (caller frees). */
 static int
-fetch(const char *url, const struct cli_tpl_fetch_opts *o, struct body *b,
-    char **cause)
+fetch(const char *url, const struct cli_tpl_fetch_opts *o, char **buf,
+    size_t *len, char **cause)
 {
-	char errbuf[CURL_ERROR_SIZE] = "";
-	CURL *c;
-	CURLcode cc;
-	long status = 0;
-	char *lc = NULL;
-	int rc = 0;
+	struct cli_https_opts ho = {
+		.timeout_ms = o->timeout_ms,
+		.max_size = o->max_size > 0 && o->max_size < CLI_TPL_MAX_SIZE ?
+		    o->max_size : CLI_TPL_MAX_SIZE,
+		.ca_file = o->ca_file,
+	};
+	int rc;
 
-	/*
-	 * Loaded here and not linked: its 30 libraries would cost every pier
-	 * command a few milliseconds of dynamic linking at start.
-	 */
-	if (dk__curl_load(&lc) != 0) {
-		rc = cli_tpl__error(cause, -ENOSYS, "%s: %s", url, lc != NULL ?
-		    lc : "cannot load libcurl");
-		free(lc);
-		return (rc);
-	}
-	c = curl_easy_init();
-	if (c == NULL)
-		return (cli_tpl__error(cause, -ENOMEM, "curl: cannot start"));
-	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https") !=
-	    CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ?
-	    o->timeout_ms : 30000L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)b->max) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_USERAGENT, "pier/" PIER_VERSION) !=
-	    CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEDATA, b) != CURLE_OK ||
-	    (o->ca_file != NULL && curl_easy_setopt(c, CURLOPT_CAINFO,
-	    o->ca_file) != CURLE_OK)) {
-		rc = cli_tpl__error(cause, -EINVAL, "curl: an option was "
-		    "refused (libcurl too old?)");
-		goto out;
-	}
-	cc = curl_easy_perform(c);
-	if (b->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+	rc = cli_https_get(url, &ho, buf, len, cause);
+	if (rc == -EFBIG)
 		rc = cli_tpl__error(cause, -EFBIG, "%s: larger than the %zu "
-		    "bytes a template file may have", url, b->max);
-		goto out;
-	}
-	if (cc != CURLE_OK) {
-		rc = cli_tpl__error(cause, cc == CURLE_OPERATION_TIMEDOUT ?
-		    -ETIMEDOUT : -EIO, "%s: %s", url, *errbuf != '\0' ? errbuf :
-		    curl_easy_strerror(cc));
-		goto out;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200)
-		rc = cli_tpl__error(cause, status == 404 ? -ENOENT : -EIO,
-		    "%s: the server answered HTTP %ld", url, status);
-out:
-	curl_easy_cleanup(c);
+		    "bytes a template file may have", url, ho.max_size);
 	return (rc);
 }
 
@@ -307,10 +225,9 @@ static int
 open_url(const char *url, const struct cli_tpl_fetch_opts *o,
     struct cli_tpl_file **out, char **warning, char **cause)
 {
-	struct body b = { .max = o->max_size > 0 &&
-	    o->max_size < CLI_TPL_MAX_SIZE ? o->max_size : CLI_TPL_MAX_SIZE };
 	struct stat st;
-	char *path = NULL, *why = NULL, *nocache = NULL;
+	char *path = NULL, *why = NULL, *nocache = NULL, *buf = NULL;
+	size_t len = 0;
 	long age = 0, max_age;
 	int rc;
 
@@ -333,11 +250,11 @@ open_url(const char *url, const struct cli_tpl_fetch_opts *o,
 	    time(NULL) - st.st_mtime < max_age &&
 	    load_cache(path, url, out, &age, NULL) == 0)
 		goto out;
-	rc = fetch(url, o, &b, &why);
+	rc = fetch(url, o, &buf, &len, &why);
 	if (rc == 0)
-		rc = cli_tpl_parse(b.buf, b.len, url, out, &why);
+		rc = cli_tpl_parse(buf, len, url, out, &why);
 	if (rc == 0 && path != NULL)
-		cache_store(path, b.buf, b.len);
+		cache_store(path, buf, len);
 	else if (rc == 0)
 		cli_tpl__error(warning, 0, "%s: not cached: %s", url,
 		    nocache ? nocache : "no cache folder");
@@ -357,7 +274,7 @@ open_url(const char *url, const struct cli_tpl_fetch_opts *o,
 out:
 	free(nocache);
 	free(why);
-	free(b.buf);
+	free(buf);
 	free(path);
 	return (rc);
 }

@@ -1,7 +1,8 @@
 /*
  * Template files: reading Portainer's app-template JSON (versions "2" and
- * "3") into struct cli_tpl, checking every field's type once, and finding
- * templates by search words, id, title or name.
+ * "3") into struct cli_tpl, checking every field's type once. The value
+ * syntaxes inside fields (ports, restart policies) are template-values.c's,
+ * shared with deploy and `pier run`; finding a template is template-find.c.
  *
  * The files come from wherever the user points (a URL, a file), so input
  * is bounded (size, template count, list lengths) and every error names
@@ -12,15 +13,11 @@
  * ignored: the format grows, and a newer file should still list. Strings
  * are borrowed from the jansson document the file owns.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <arpa/inet.h>
-#include <sys/socket.h>
 
 #include "templates.h"
 
@@ -40,23 +37,6 @@ struct tpl_ctx {
 	char		**cause;
 	int		 rc;
 };
-
-/* Formats an error for the caller; returns code so callers can return it. */
-int
-cli_tpl__error(char **cause, int code, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	if (cause == NULL)
-		return (code);
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	*cause = s;
-	return (code);
-}
 
 /* Records a bad field of the template being read, if it is the first. */
 static int __attribute__((format(printf, 3, 4)))
@@ -179,115 +159,6 @@ get_array(struct tpl_ctx *c, json_t *o, const char *key, size_t size,
 	}
 	*array = v;
 	return (n);
-}
-
-/* Parses a decimal port 1-65535 from [s, e). */
-static int
-port_number(const char *s, const char *e, uint16_t *out)
-{
-	unsigned long v = 0;
-
-	if (s == e || e - s > 5)
-		return (-1);
-	for (; s < e; s++) {
-		if (*s < '0' || *s > '9')
-			return (-1);
-		v = v * 10 + (unsigned long)(*s - '0');
-	}
-	if (v == 0 || v > 65535)
-		return (-1);
-	*out = (uint16_t)v;
-	return (0);
-}
-
-/* Copies a host address out of [s, e) if inet_pton takes it. */
-static int
-host_ip(const char *s, const char *e, char out[46])
-{
-	unsigned char addr[16];
-	size_t n = (size_t)(e - s);
-
-	if (n == 0 || n >= 46)
-		return (-1);
-	memcpy(out, s, n);
-	out[n] = '\0';
-	if (inet_pton(AF_INET, out, addr) == 1 ||
-	    inet_pton(AF_INET6, out, addr) == 1)
-		return (0);
-	out[0] = '\0';
-	return (-1);
-}
-
-/*
- * Parses "[[IP:]HOST:]CTR[/PROTO]" as Portainer and `docker run -p` write
- * it; an IPv6 address goes in brackets, and an empty HOST ("IP::CTR",
- * ":CTR") leaves the host port to the engine, as both of them do.
- */
-int
-cli_tpl_parse_port(const char *s, struct cli_tpl_port *p, char **cause)
-{
-	const char *rest = s, *colon, *slash, *end;
-
-	memset(p, 0, sizeof *p);
-	colon = strchr(s, ':');
-	if (*s == '[') {
-		end = strchr(s, ']');
-		if (end == NULL || end[1] != ':' ||
-		    host_ip(s + 1, end, p->host_ip) != 0)
-			goto bad_ip;
-		rest = end + 2;
-	} else if (colon != NULL && strchr(colon + 1, ':') != NULL) {
-		if (host_ip(s, colon, p->host_ip) != 0)
-			goto bad_ip;
-		rest = colon + 1;
-	}
-	colon = strchr(rest, ':');
-	slash = strchr(rest, '/');
-	if (rest != s && colon == NULL)
-		goto bad;
-	if (colon != NULL && slash != NULL && slash < colon)
-		goto bad;
-	end = slash != NULL ? slash : rest + strlen(rest);
-	/* "IP::CTR" and ":CTR": a host port the engine picks. */
-	if (colon != NULL && colon != rest &&
-	    port_number(rest, colon, &p->host) != 0)
-		goto bad;
-	if (port_number(colon != NULL ? colon + 1 : rest, end,
-	    &p->container) != 0)
-		goto bad;
-	if (slash == NULL || strcmp(slash, "/tcp") == 0)
-		strcpy(p->proto, "tcp");
-	else if (strcmp(slash, "/udp") == 0)
-		strcpy(p->proto, "udp");
-	else if (strcmp(slash, "/sctp") == 0)
-		strcpy(p->proto, "sctp");
-	else
-		return (cli_tpl__error(cause, -EINVAL, "port \"%s\": protocol "
-		    "must be tcp, udp or sctp", s));
-	return (0);
-bad_ip:
-	return (cli_tpl__error(cause, -EINVAL, "port \"%s\": the host "
-	    "address must be IPv4 or [IPv6]", s));
-bad:
-	return (cli_tpl__error(cause, -EINVAL, "port \"%s\": expected "
-	    "[[IP:]HOST:]CTR[/PROTO] with ports 1-65535", s));
-}
-
-/* Tells whether a restart policy is one Docker knows. */
-int
-cli_tpl__restart_ok(const char *r)
-{
-	const char *n;
-
-	if (strcmp(r, "no") == 0 || strcmp(r, "always") == 0 ||
-	    strcmp(r, "unless-stopped") == 0 || strcmp(r, "on-failure") == 0)
-		return (1);
-	if (strncmp(r, "on-failure:", 11) != 0 || r[11] == '\0')
-		return (0);
-	for (n = r + 11; *n != '\0'; n++)
-		if (!isdigit((unsigned char)*n) || n - r > 16)
-			return (0);
-	return (1);
 }
 
 /* Writes "list[i]" into buf, for messages; returns buf. */

@@ -34,11 +34,13 @@
  *	privileged, hostname, network	-> the same names
  * Stack templates (types 2, 3, 4) are listed but not deployed.
  *
- * Files: templates.c (reading and checking), template-find.c (search and
- * lookup), template-deploy.c (container.create params) and
+ * Files: templates.c (reading and checking), template-values.c (ports,
+ * volumes, names, restart policies and commands as docker run writes
+ * them), template-find.c (search and lookup), template-deploy.c
+ * (container.create params) and
  * template-fetch.c (cli_tpl_load and cli_tpl_open: a file, or an https
- * URL fetched with a size bound and a timeout and cached with an offline
- * fallback).
+ * URL fetched by https.c with a size bound and a timeout and cached with
+ * an offline fallback).
  */
 #ifndef PIER_CLI_TEMPLATES_H
 #define PIER_CLI_TEMPLATES_H
@@ -61,6 +63,8 @@
 #define CLI_TPL_MAX_LIST	1000
 /* Most retries of an on-failure:N restart policy. */
 #define CLI_TPL_MAX_RETRIES	1000
+/* Longest container name accepted. */
+#define CLI_TPL_NAME_MAX	128
 
 /*
  * The container.create params written by cli_tpl_deploy_params(), in one
@@ -282,5 +286,8 @@ int cli_tpl__error(char **cause, int code, const char *fmt, ...)
 /* Tells whether a restart policy is no, always, unless-stopped or
  * on-failure[:N]. */
 int cli_tpl__restart_ok(const char *policy);
+/* Tells whether s is a Docker container or volume name of at least min
+ * and at most CLI_TPL_NAME_MAX characters. */
+int cli_tpl__name_ok(const char *s, size_t min);
 
 #endif

@@ -1,20 +1,23 @@
 /*
  * Loading libcurl on first use (see dk-curl.h for why). One mutex keeps
  * two loops of one process from loading at once; the table is filled
- * whole or not at all, so a caller that saw dk__curl_load succeed sees
+ * whole or not at all, so a caller that saw dk_curl_load succeed sees
  * every entry, and it never changes again. A failed load leaves nothing
  * behind and the next request tries again, so installing libcurl4 is
  * enough for a running node to reach Docker.
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dk-curl.h"
-#include "dk-http.h"
 
-/* The oldest libcurl docker/ runs with: the one it is built against. */
+/* The oldest libcurl Pier runs with: the one it is built against. */
 #define DK_CURL_MIN_VERSION	0x075800	/* 7.88.0 */
 
 /* One function to resolve: its name and its place in the table. */
@@ -53,9 +56,21 @@ static const struct curl_sym curl_syms[] = {
 static struct dk_curl_fns curl_fns;
 static pthread_mutex_t curl_lock = PTHREAD_MUTEX_INITIALIZER;
 
-const struct dk_curl_fns *const dk__curl = &curl_fns;
+const struct dk_curl_fns *const dk_curl = &curl_fns;
 
-/* Resolves every function into f; 0, or DK_E_UNAVAILABLE with *cause. */
+/* Sets *cause to a new message; NULL when out of memory. */
+static void __attribute__((format(printf, 2, 3)))
+curl_cause(char **cause, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) < 0)
+		*cause = NULL;
+	va_end(ap);
+}
+
+/* Resolves every function into f; 0, or -ELIBACC with *cause. */
 static int
 curl_resolve(void *lib, struct dk_curl_fns *f, char **cause)
 {
@@ -66,25 +81,25 @@ curl_resolve(void *lib, struct dk_curl_fns *f, char **cause)
 	for (i = 0; i < sizeof curl_syms / sizeof curl_syms[0]; i++) {
 		p = dlsym(lib, curl_syms[i].name);
 		if (p == NULL) {
-			*cause = dk__asprintf("%s lacks %s; install libcurl4 "
+			curl_cause(cause, "%s lacks %s; install libcurl4 "
 			    "7.88 or later", DK_CURL_SONAME,
 			    curl_syms[i].name);
-			return (DK_E_UNAVAILABLE);
+			return (-ELIBACC);
 		}
 		/* POSIX: a data pointer from dlsym holds a function's. */
 		memcpy((char *)f + curl_syms[i].off, &p, sizeof p);
 	}
 	v = f->curl_version_info(CURLVERSION_NOW);
 	if (v == NULL || v->version_num < DK_CURL_MIN_VERSION) {
-		*cause = dk__asprintf("%s is libcurl %s; install libcurl4 "
+		curl_cause(cause, "%s is libcurl %s; install libcurl4 "
 		    "7.88 or later", DK_CURL_SONAME, v != NULL && v->version !=
 		    NULL ? v->version : "of unknown version");
-		return (DK_E_UNAVAILABLE);
+		return (-ELIBACC);
 	}
 	return (0);
 }
 
-/* Opens libcurl and fills the table; see dk__curl_load. */
+/* Opens libcurl and fills the table; see dk_curl_load. */
 static int
 curl_open(char **cause)
 {
@@ -94,15 +109,15 @@ curl_open(char **cause)
 
 	lib = dlopen(DK_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (lib == NULL) {
-		*cause = dk__asprintf("cannot load %s: %s; install libcurl4",
+		curl_cause(cause, "cannot load %s: %s; install libcurl4",
 		    DK_CURL_SONAME, dlerror());
-		return (DK_E_UNAVAILABLE);
+		return (-ELIBACC);
 	}
 	memset(&f, 0, sizeof f);
 	rc = curl_resolve(lib, &f, cause);
 	if (rc == 0 && f.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		*cause = dk__asprintf("cannot initialise %s", DK_CURL_SONAME);
-		rc = DK_E_UNAVAILABLE;
+		curl_cause(cause, "cannot initialise %s", DK_CURL_SONAME);
+		rc = -ELIBACC;
 	}
 	if (rc != 0) {
 		(void)dlclose(lib);
@@ -115,7 +130,7 @@ curl_open(char **cause)
 
 /* Loads libcurl once per process; see dk-curl.h. */
 int
-dk__curl_load(char **cause)
+dk_curl_load(char **cause)
 {
 	int rc = 0;
 
