@@ -3,7 +3,7 @@
 # e2e_init finds the programs under $PIER_BUILD_ROOT, makes the temp dir
 # and sets the trap that stops every pierd started here and removes it;
 # then TAP output (ok, not_ok, skip, check, e2e_done), small helpers
-# (has, free_port, jget, di) and start_node, which runs a pierd on
+# (has, wait_for, free_port, jget, di) and start_node, which runs a pierd on
 # 127.0.0.1 and waits for its "ready" line. A script with more to clean
 # up (containers, images, volumes) defines cleanup_more; it runs after
 # the nodes are stopped and before the temp dir goes.
@@ -64,6 +64,21 @@ e2e_done() {
 }
 
 has() { grep -q -- "$2" <<<"$1"; }
+# wait_for SECONDS CMD...: runs CMD every 0.05 s until it succeeds (0);
+# after SECONDS (whole) names what it waited for on stderr and returns 1.
+# Tests wait with it for the condition they need, never a fixed time.
+# (CMD may set the caller's variables: its locals have unlikely names.)
+wait_for() {
+	local _wf_s=$1 _wf_end=$((${EPOCHREALTIME/./} + $1 * 1000000))
+	shift
+	until "$@"; do
+		if [ "${EPOCHREALTIME/./}" -ge "$_wf_end" ]; then
+			echo "wait_for: still false after $_wf_s s: $*" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -101,18 +116,16 @@ twait() {
 }
 
 # e2e_pierd STATE PORT DOCKERHOST LOG [OPTION...]: pierd on 127.0.0.1:PORT
-# in the background (its pid added to pids), ready within 5 s.
+# in the background (its pid added to pids), ready within 5 s (a new
+# "ready" line: LOG may hold an earlier run's).
 e2e_pierd() {
-	local st=$1 pt=$2 dh=$3 lg=$4
+	local st=$1 pt=$2 dh=$3 lg=$4 seen
 	shift 4
+	seen=$(grep -c ' ready: ' "$lg" 2>/dev/null)
 	"$pierd" --state-dir "$st" --listen "127.0.0.1:$pt" \
 		--docker-host "$dh" "$@" >>"$lg" 2>&1 &
 	pids+=($!)
-	for _ in $(seq 100); do
-		grep -q ' ready: ' "$lg" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_for 5 eval '[ "$(grep -c " ready: " "$lg")" -gt "${seen:-0}" ]'
 }
 
 # start_node STATE PORT DOCKERHOST LOG [OPTION...]: e2e_pierd with debug
