@@ -93,7 +93,8 @@ P() { PIER_CONFIG_DIR=$cfg "$pier" "$@"; }
 
 # Terminals: pier under real PTYs, one tmux session per client on the
 # tmux server $sock (the script kills it in cleanup_more).
-# tstart NAME CMD...: runs CMD, then prints PIER_RC=its exit code.
+# tstart NAME CMD...: runs CMD, then prints PIER_RC=its exit code (and
+# sleeps, so that the window stays to be read).
 tstart() {
 	local name=$1; shift
 	tmux -L "$sock" new-session -d -s "$name" -x 100 -y 30 \
@@ -113,6 +114,11 @@ twait() {
 		sleep 0.1
 	done
 	return 1
+}
+# tprompt NAME: waits until the last line on the screen is busybox's
+# prompt ("/ #"), that is until the shell waits for input (10 s).
+tprompt() {
+	wait_for 10 eval "[ \"\$(tscreen $1 | sed '/^\$/d' | tail -n 1)\" = '/ #' ]"
 }
 
 # e2e_pierd STATE PORT DOCKERHOST LOG [OPTION...]: pierd on 127.0.0.1:PORT

@@ -132,10 +132,9 @@ check "pier shell runs a typed command and shows its output" \
 tkeys s1 'stty size' Enter
 check "stty size in the container is the window's size" twait s1 '^30 100$'
 tmux -L "$sock" resize-window -t s1 -x 120 -y 40
-sleep 0.3
-tkeys s1 'clear; stty size' Enter
+# The new size reaches the container a moment later: ask until it has.
 check "after a resize, stty size changes in the container" \
-	twait s1 '^40 120$'
+	wait_for 10 eval 'tkeys s1 "clear; stty size" Enter; twait s1 "^40 120$" 5'
 tkeys s1 'echo before-the-cut' Enter
 twait s1 '^before-the-cut$'
 
@@ -149,10 +148,8 @@ done
 out=$(tail -5 "$log")
 check "a cut link is noticed and the client reattaches by itself" \
 	[ "$(attached)" -eq 1 ]
-sleep 0.5
-out=$(tscreen s1)
 check "after reattaching, the earlier screen is back" \
-	has "$out" '^before-the-cut$'
+	twait s1 '^before-the-cut$' 50
 tkeys s1 'echo after-the-cut-$((2+3))' Enter
 check "the same session goes on after the reattach" \
 	twait s1 '^after-the-cut-5$'
@@ -163,14 +160,15 @@ check "pier sessions lists the session with its target and one viewer" \
 
 # 4. Two viewers: a read-only one sees what the first one does.
 tstart s2 "$pier" attach --read-only "n1/$sid"
-sleep 1
+wait_for 10 eval '[ "$(attached)" -ge 2 ]'
 tkeys s1 'echo two-viewers-$((3*3))' Enter
 check "the first viewer sees its output" twait s1 '^two-viewers-9$'
 check "a second, read-only viewer sees the same output" \
 	twait s2 '^two-viewers-9$'
 tkeys s2 'echo typed-by-a-watcher' Enter
-sleep 0.5
-out=$(tscreen s1)
+# What s1 types next reaches the shell after anything s2 sent would have.
+tkeys s1 'echo after-the-watcher' Enter
+twait s1 '^after-the-watcher$'
 check "input from a read-only viewer is dropped" \
 	eval '! has "$out" "typed-by-a-watcher"'
 
@@ -210,7 +208,7 @@ check "pier exec passes a long output whole" \
 
 # 7. pier exec -it: interactive under a PTY, its exit code.
 tstart e1 "$pier" exec -it "n1/$ctr" sh -c "'read x; echo got-\$x; exit 5'"
-sleep 1.5
+wait_for 10 eval 'docker top "$ctr" -o args | grep -q "read x"'
 tkeys e1 'abc' Enter
 check "pier exec -it is interactive and exits with the command's code" \
 	eval 'twait e1 "^got-abc" && twait e1 "^PIER_RC=5$"'
@@ -260,10 +258,11 @@ check "the node goes on serving after it" \
 tstart k1 "$pier" shell "n1/$ctr"
 twait k1 '/ #' 100
 tkeys k1 'sleep 4242' Enter
-sleep 0.5
+wait_for 10 eval 'docker top "$ctr" -o args | grep -q "^sleep 4242"'
 kpid=$(pgrep -f "pier shell n1/$ctr" | head -1)
 kill -9 "$kpid"
-sleep 0.5
+wait_for 10 eval 'P sessions --json | python3 -c "import json,sys
+sys.exit(not any(s[\"viewers\"] == 0 for s in json.load(sys.stdin)))"'
 sid=$(P sessions --json | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r[0]["id"] if r else "")')
 out=$(P sessions)
 check "a killed client leaves its session running with no viewer" \
@@ -288,9 +287,10 @@ check "killing it again: no such session" \
 # 12. A viewer pasting 20 MB: held by flow control, all of it arrives.
 # (The program puts its PTY in raw mode first: a PTY in canonical mode
 # with echo stalls on a paste this big whatever the client, so the input
-# waits until then.)
+# waits until head, which runs after stty, is there.)
 head -c 20000000 /dev/zero | tr '\0' 'x' >"$tmp/paste"
-(sleep 1.5; cat "$tmp/paste") | PIER_CONFIG_DIR=$cfg timeout 120 "$pier" exec -it \
+(wait_for 30 eval 'docker top "$ctr" -o args | grep -q "^head -c"'
+	cat "$tmp/paste") | PIER_CONFIG_DIR=$cfg timeout 120 "$pier" exec -it \
 	"n1/$ctr" sh -c 'stty raw -echo; head -c 20000000 | wc -c; exit 9' \
 	>"$tmp/out" 2>&1; rc=$?
 out="rc=$rc $(tail -c 300 "$tmp/out")"
