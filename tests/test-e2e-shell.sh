@@ -103,16 +103,10 @@ cfg=$tmp/admin
 "$pierd" --state-dir "$state" --listen "127.0.0.1:$port" --log-level debug \
 	>>"$log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do
-	grep -q ' ready: ' "$log" 2>/dev/null && break
-	sleep 0.05
-done
+wait_for 5 grep -q ' ready: ' "$log"
 python3 "$tmp/proxy.py" "$pport" "$port" &
 proxy_pid=$!
-for _ in $(seq 100); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$pport") 2>/dev/null && break
-	sleep 0.05
-done
+wait_for 5 eval '(exec 3<>"/dev/tcp/127.0.0.1/$pport") 2>/dev/null'
 # The key's only address hint is the proxy's: every dial goes through it.
 key=$("$pierd" key show --state-dir "$state" --listen "127.0.0.1:$pport" \
 	2>/dev/null)
@@ -141,10 +135,7 @@ twait s1 '^before-the-cut$'
 # 3. Cut the TCP link: the client reconnects and reattaches by itself.
 attached() { grep -c "session [0-9a-f]* attached by" "$log"; }
 kill -USR1 "$proxy_pid"
-for _ in $(seq 100); do
-	[ "$(attached)" -ge 1 ] && break
-	sleep 0.1
-done
+wait_for 10 eval '[ "$(attached)" -ge 1 ]'
 out=$(tail -5 "$log")
 check "a cut link is noticed and the client reattaches by itself" \
 	[ "$(attached)" -eq 1 ]
@@ -273,10 +264,7 @@ check "the killed client's shell was running in the container" \
 P kill-session "n1/$sid" >"$tmp/out" 2>&1; rc=$?
 out=$(cat "$tmp/out")
 check "pier kill-session ends it" eval '[ $rc -eq 0 ] && has "$out" "$sid"'
-for _ in $(seq 30); do
-	docker top "$ctr" | grep -q 'sleep 4242' || break
-	sleep 0.1
-done
+wait_for 3 eval '! docker top "$ctr" | grep -q "sleep 4242"'
 out=$(docker top "$ctr")
 check "no shell or child is left running in the container" \
 	eval '! has "$out" "sleep 4242" && [ $(wc -l <<<"$out") -eq 2 ]'
