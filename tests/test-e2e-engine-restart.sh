@@ -67,7 +67,7 @@ twait s2 '^PIER_RC=0$' 50
 PIER_CONFIG_DIR=$cfg "$pier" exec "n1/$ctr" sleep 4282 >"$tmp/x.out" \
 	2>"$tmp/x.err" &
 xpid=$!
-wait_for 10 eval 'docker top "$ctr" -o args | grep -q "^sleep 4282"'
+wait_for 10 eval 'docker top "$ctr" -o pid,args | grep -Eq "^ *[0-9]+ +sleep 4282"'
 out=$(P sessions 2>&1)
 check "two sessions run, one attached and one detached" \
 	eval '[ $(grep -c "n1 " <<<"$out") -eq 2 ]'

@@ -103,7 +103,7 @@ cfg=$tmp/admin
 "$pierd" --state-dir "$state" --listen "127.0.0.1:$port" --log-level debug \
 	>>"$log" 2>&1 &
 pid=$!
-wait_for 5 grep -q ' ready: ' "$log"
+wait_for 5 grep -qs ' ready: ' "$log"
 python3 "$tmp/proxy.py" "$pport" "$port" &
 proxy_pid=$!
 wait_for 5 eval '(exec 3<>"/dev/tcp/127.0.0.1/$pport") 2>/dev/null'
@@ -199,7 +199,7 @@ check "pier exec passes a long output whole" \
 
 # 7. pier exec -it: interactive under a PTY, its exit code.
 tstart e1 "$pier" exec -it "n1/$ctr" sh -c "'read x; echo got-\$x; exit 5'"
-wait_for 10 eval 'docker top "$ctr" -o args | grep -q "read x"'
+wait_for 10 eval 'docker top "$ctr" -o pid,args | grep -q "read x"'
 tkeys e1 'abc' Enter
 check "pier exec -it is interactive and exits with the command's code" \
 	eval 'twait e1 "^got-abc" && twait e1 "^PIER_RC=5$"'
@@ -249,7 +249,7 @@ check "the node goes on serving after it" \
 tstart k1 "$pier" shell "n1/$ctr"
 twait k1 '/ #' 100
 tkeys k1 'sleep 4242' Enter
-wait_for 10 eval 'docker top "$ctr" -o args | grep -q "^sleep 4242"'
+wait_for 10 eval 'docker top "$ctr" -o pid,args | grep -Eq "^ *[0-9]+ +sleep 4242"'
 kpid=$(pgrep -f "pier shell n1/$ctr" | head -1)
 kill -9 "$kpid"
 wait_for 10 eval 'P sessions --json | python3 -c "import json,sys
@@ -275,11 +275,12 @@ check "killing it again: no such session" \
 # 12. A viewer pasting 20 MB: held by flow control, all of it arrives.
 # (The program puts its PTY in raw mode first: a PTY in canonical mode
 # with echo stalls on a paste this big whatever the client, so the input
-# waits until head, which runs after stty, is there.)
+# waits until it says so.)
 head -c 20000000 /dev/zero | tr '\0' 'x' >"$tmp/paste"
-(wait_for 30 eval 'docker top "$ctr" -o args | grep -q "^head -c"'
-	cat "$tmp/paste") | PIER_CONFIG_DIR=$cfg timeout 120 "$pier" exec -it \
-	"n1/$ctr" sh -c 'stty raw -echo; head -c 20000000 | wc -c; exit 9' \
+: >"$tmp/out"
+(wait_for 30 grep -q raw-now "$tmp/out"; cat "$tmp/paste") |
+	PIER_CONFIG_DIR=$cfg timeout 120 "$pier" exec -it "n1/$ctr" \
+	sh -c 'stty raw -echo; echo raw-now; head -c 20000000 | wc -c; exit 9' \
 	>"$tmp/out" 2>&1; rc=$?
 out="rc=$rc $(tail -c 300 "$tmp/out")"
 check "20 MB of input reach the process whole and the exit code comes back" \
