@@ -127,7 +127,8 @@ tprompt() {
 e2e_pierd() {
 	local st=$1 pt=$2 dh=$3 lg=$4 seen
 	shift 4
-	seen=$(grep -c ' ready: ' "$lg" 2>/dev/null)
+	: >>"$lg"
+	seen=$(grep -c ' ready: ' "$lg")
 	"$pierd" --state-dir "$st" --listen "127.0.0.1:$pt" \
 		--docker-host "$dh" "$@" >>"$lg" 2>&1 &
 	pids+=($!)

@@ -50,7 +50,7 @@ PIER_CONFIG_DIR=$ca "$pier" ping -c 100 -i 0.1 >"$tmp/ping-a" 2>&1 &
 pa=$!
 PIER_CONFIG_DIR=$cb "$pier" ping -c 25 -i 0.1 >"$tmp/ping-b" 2>&1 &
 pb=$!
-wait_for 10 eval 'grep -q "seq=1 " "$tmp/ping-a" && grep -q "seq=1 " "$tmp/ping-b"'
+wait_for 10 eval 'grep -qs "seq=1 " "$tmp/ping-a" && grep -qs "seq=1 " "$tmp/ping-b"'
 out=$(PIER_CONFIG_DIR=$adm "$pier" key revoke --client "$fpa" 2>&1); rc=$?
 t0=$(ms)
 check "pier key revoke --client revokes" \
@@ -133,7 +133,7 @@ check "taking back a key that is not revoked says so" \
 # From the node's host: the running node acts on the keys file.
 PIER_CONFIG_DIR=$cb "$pier" ping -c 100 -i 0.1 >"$tmp/ping-b2" 2>&1 &
 pb=$!
-wait_for 10 grep -q "seq=1 " "$tmp/ping-b2"
+wait_for 10 grep -qs "seq=1 " "$tmp/ping-b2"
 out=$("$pierd" key revoke --client "${fpb^^}" --state-dir "$state" 2>&1); rc=$?
 t0=$(ms)
 check "pierd key revoke --client takes the fingerprint in either case" \

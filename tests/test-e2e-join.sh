@@ -19,7 +19,8 @@ ms() { date +%s%3N; }
 # (a new one: the log may hold an earlier run's).
 start_node() {
 	local seen
-	seen=$(grep -c ' ready: ' "$log" 2>/dev/null)
+	: >>"$log"
+	seen=$(grep -c ' ready: ' "$log")
 	"$pierd" --state-dir "$state" --listen "127.0.0.1:$port" \
 		--listen "[::1]:$port" --log-level debug >>"$log" 2>&1 &
 	pid=$!
@@ -150,7 +151,7 @@ check "pier nodes rm of an unknown name fails with a reason" \
 # Revocation while connected: v1's ping runs, the key is revoked.
 PIER_CONFIG_DIR=$c2 "$pier" ping -c 100 -i 0.1 >"$tmp/ping2" 2>&1 &
 ppid=$!
-wait_for 10 eval 'grep -q "seq=1 " "$tmp/ping2" || ! kill -0 $ppid 2>/dev/null'
+wait_for 10 eval 'grep -qs "seq=1 " "$tmp/ping2" || ! kill -0 $ppid 2>/dev/null'
 "$pierd" key revoke v1 --state-dir "$state" 2>/dev/null
 t0=$(ms)
 wait $ppid; rc=$?
@@ -193,7 +194,7 @@ check "SIGHUP re-reads the keys and the node keeps serving" \
 # A node that stops under a running ping: the client says why.
 PIER_CONFIG_DIR=$c1 "$pier" ping n1 -c 100 -i 0.1 >"$tmp/ping-stop" 2>&1 &
 ppid=$!
-wait_for 10 eval 'grep -q "seq=1 " "$tmp/ping-stop" || ! kill -0 $ppid 2>/dev/null'
+wait_for 10 eval 'grep -qs "seq=1 " "$tmp/ping-stop" || ! kill -0 $ppid 2>/dev/null'
 stop_node
 wait $ppid; rc=$?
 out=$(cat "$tmp/ping-stop")

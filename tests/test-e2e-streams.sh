@@ -85,7 +85,7 @@ run_c follow "$image" sh -c \
 	'i=0; while true; do i=$((i+1)); echo tick$i; sleep 0.2; done'
 "$pier" logs -f "n1/$tag-follow" >"$tmp/f" 2>&1 &
 fpid=$!
-wait_for 10 eval 'grep -q tick3 "$tmp/f"'
+wait_for 10 eval 'grep -qs tick3 "$tmp/f"'
 a=$(wc -l <"$tmp/f")
 wait_for 10 eval '[ "$(wc -l <"$tmp/f")" -gt "$a" ]'
 b=$(wc -l <"$tmp/f")
@@ -155,7 +155,7 @@ check "stats --no-stream NODE/CONTAINER: docker's columns and one row" \
 before=$(count_log "stats hub: idle, freed")
 "$pier" stats >"$tmp/live" 2>&1 &
 kpid=$!
-wait_for 15 eval 'grep -q "$tag-busy" "$tmp/live"'
+wait_for 15 eval 'grep -qs "$tag-busy" "$tmp/live"'
 frames1=$(grep -c "$tag-busy" "$tmp/live")
 wait_for 10 eval '[ "$(grep -c "$tag-busy" "$tmp/live")" -gt "$frames1" ]'
 frames2=$(grep -c "$tag-busy" "$tmp/live")
