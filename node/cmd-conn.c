@@ -367,7 +367,7 @@ cmd_reply(struct cmd_req *r, json_t *result)
 }
 
 /* Sends an error with data (stolen) and a formatted message; ends it. */
-static enum cmd_retval
+static enum cmd_retval __attribute__((format(printf, 4, 0)))
 cmd_vfail(struct cmd_req *r, int code, json_t *data, const char *fmt,
     va_list ap)
 {

@@ -102,7 +102,7 @@ strv_dup(const char *const *v, char ***out)
 }
 
 /* Records why the session failed or ended (first reason wins). */
-static void
+static void __attribute__((format(printf, 2, 3)))
 set_error(struct term_exec *x, const char *fmt, ...)
 {
 	va_list	ap;

@@ -3,7 +3,7 @@
 # e2e_init finds the programs under $PIER_BUILD_ROOT, makes the temp dir
 # and sets the trap that stops every pierd started here and removes it;
 # then TAP output (ok, not_ok, skip, check, e2e_done), small helpers
-# (has, free_port, jget, di) and start_node, which runs a pierd on
+# (has, wait_for, free_port, jget, di) and start_node, which runs a pierd on
 # 127.0.0.1 and waits for its "ready" line. A script with more to clean
 # up (containers, images, volumes) defines cleanup_more; it runs after
 # the nodes are stopped and before the temp dir goes.
@@ -64,6 +64,21 @@ e2e_done() {
 }
 
 has() { grep -q -- "$2" <<<"$1"; }
+# wait_for SECONDS CMD...: runs CMD every 0.05 s until it succeeds (0);
+# after SECONDS (whole) names what it waited for on stderr and returns 1.
+# Tests wait with it for the condition they need, never a fixed time.
+# (CMD may set the caller's variables: its locals have unlikely names.)
+wait_for() {
+	local _wf_s=$1 _wf_end=$((${EPOCHREALTIME/./} + $1 * 1000000))
+	shift
+	until "$@"; do
+		if [ "${EPOCHREALTIME/./}" -ge "$_wf_end" ]; then
+			echo "wait_for: still false after $_wf_s s: $*" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -85,7 +100,8 @@ ontty() {
 
 # Terminals: pier under real PTYs, one tmux session per client on the
 # tmux server $sock (the script kills it in cleanup_more).
-# tstart NAME CMD...: runs CMD, then prints PIER_RC=its exit code.
+# tstart NAME CMD...: runs CMD, then prints PIER_RC=its exit code (and
+# sleeps, so that the window stays to be read).
 tstart() {
 	local name=$1; shift
 	tmux -L "$sock" new-session -d -s "$name" -x 100 -y 30 \
@@ -106,24 +122,24 @@ twait() {
 	done
 	return 1
 }
+# tprompt NAME: waits until the last line on the screen is busybox's
+# prompt ("/ #"), that is until the shell waits for input (10 s).
+tprompt() {
+	wait_for 10 eval "[ \"\$(tscreen $1 | sed '/^\$/d' | tail -n 1)\" = '/ #' ]"
+}
 
 # e2e_pierd STATE PORT DOCKERHOST LOG [OPTION...]: pierd on 127.0.0.1:PORT
-# in the background (its pid added to pids), ready within 5 s.
+# in the background (its pid added to pids), ready within 5 s (a new
+# "ready" line: LOG may hold an earlier run's).
 e2e_pierd() {
-	local st=$1 pt=$2 dh=$3 lg=$4
+	local st=$1 pt=$2 dh=$3 lg=$4 seen
 	shift 4
-	# The log may hold an earlier run's ready line: wait for one more.
-	local before
-	before=$(grep -c ' ready: ' "$lg" 2>/dev/null)
+	: >>"$lg"
+	seen=$(grep -c ' ready: ' "$lg")
 	"$pierd" --state-dir "$st" --listen "127.0.0.1:$pt" \
 		--docker-host "$dh" "$@" >>"$lg" 2>&1 &
 	pids+=($!)
-	for _ in $(seq 100); do
-		[ "$(grep -c ' ready: ' "$lg" 2>/dev/null)" -gt "${before:-0}" ] &&
-			return 0
-		sleep 0.05
-	done
-	return 1
+	wait_for 5 eval '[ "$(grep -c " ready: " "$lg")" -gt "${seen:-0}" ]'
 }
 
 # start_node STATE PORT DOCKERHOST LOG [OPTION...]: e2e_pierd with debug

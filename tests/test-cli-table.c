@@ -84,9 +84,9 @@ test_table_ps_rows(void)
 	static const char *const r1[] = { "4c01db0b339c", "ubuntu:12.04",
 	    "\"bash\"", "17 seconds ago", "Up 16 seconds",
 	    "3300-3310/tcp", "webapp" };
-	static const char *const r2[] = { "d7886598dbe2", "crosbymichael/"
-	    "redis:latest", "\"/redis-server --dir\"", "33 minutes ago",
-	    "Up 33 minutes", "6379/tcp", "redis,webapp/db" };
+	static const char *const r2[] = { "d7886598dbe2",
+	    "crosbymichael/redis:latest", "\"/redis-server --dir\"",
+	    "33 minutes ago", "Up 33 minutes", "6379/tcp", "redis,webapp/db" };
 	static const char *const r3[] = { "ab", NULL, "", "", "", "", "" };
 	struct cli_table *t;
 	char *s;

@@ -50,7 +50,7 @@ PIER_CONFIG_DIR=$ca "$pier" ping -c 100 -i 0.1 >"$tmp/ping-a" 2>&1 &
 pa=$!
 PIER_CONFIG_DIR=$cb "$pier" ping -c 25 -i 0.1 >"$tmp/ping-b" 2>&1 &
 pb=$!
-sleep 0.5
+wait_for 10 eval 'grep -qs "seq=1 " "$tmp/ping-a" && grep -qs "seq=1 " "$tmp/ping-b"'
 out=$(PIER_CONFIG_DIR=$adm "$pier" key revoke --client "$fpa" 2>&1); rc=$?
 t0=$(ms)
 check "pier key revoke --client revokes" \
@@ -133,7 +133,7 @@ check "taking back a key that is not revoked says so" \
 # From the node's host: the running node acts on the keys file.
 PIER_CONFIG_DIR=$cb "$pier" ping -c 100 -i 0.1 >"$tmp/ping-b2" 2>&1 &
 pb=$!
-sleep 0.5
+wait_for 10 grep -qs "seq=1 " "$tmp/ping-b2"
 out=$("$pierd" key revoke --client "${fpb^^}" --state-dir "$state" 2>&1); rc=$?
 t0=$(ms)
 check "pierd key revoke --client takes the fingerprint in either case" \
@@ -148,10 +148,12 @@ check "pierd key list --clients shows it" \
 	eval '[ $rc -eq 0 ] && has "$out" "^$fpb  *20[0-9-]*T"'
 out=$(PIER_CONFIG_DIR=$ca "$pier" ping -c 1 2>&1); rc=$?
 check "the first client, taken back, is not affected" [ $rc -eq 0 ]
+reads=$(grep -c "access keys re-read" "$log")
 out=$("$pierd" key unrevoke "$fpb" --state-dir "$state" 2>&1); rc=$?
 check "pierd key unrevoke takes it back" \
 	eval '[ $rc -eq 0 ] && has "$out" "may connect again"'
-sleep 0.3	# the node re-reads the keys file a moment after it changes
+# The node re-reads the keys file a moment after it changes.
+wait_for 10 eval '[ "$(grep -c "access keys re-read" "$log")" -gt "$reads" ]'
 out=$(PIER_CONFIG_DIR=$cb "$pier" ping -c 1 2>&1); rc=$?
 check "the second client connects again" [ $rc -eq 0 ]
 

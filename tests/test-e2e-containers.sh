@@ -112,7 +112,7 @@ out=$(pc unpause n1/$p-web 2>&1); rc=$?
 check "pier unpause; docker sees it running" \
 	eval '[ $rc -eq 0 ] && [ "$(di "{{.State.Status}}" $p-web)" = running ]'
 out=$(pc kill -s KILL n1/$p-web 2>&1); rc=$?
-sleep 0.2
+wait_for 10 eval '[ "$(di "{{.State.Status}}" $p-web)" = exited ]'
 check "pier kill -s KILL; docker sees it exited with 137" \
 	eval '[ $rc -eq 0 ] && [ "$(di "{{.State.Status}} {{.State.ExitCode}}" $p-web)" = "exited 137" ]'
 out=$(pc kill n1/$p-web 2>&1); rc=$?
@@ -226,17 +226,12 @@ since=$(date +%s)
 PIER_CONFIG_DIR=$tmp/client "$pier" stop -t 30 n1/$p-slow >/dev/null 2>&1 &
 cpid=$!
 # The engine's kill event (SIGTERM) says the stop is under way.
-for _ in $(seq 100); do
-	[ -n "$(docker events --since "$since" --until "$(date +%s.%N)" \
-	    --filter "container=$id3" --filter event=kill \
-	    --format '{{.Action}}')" ] && break
-	sleep 0.1
-done
+wait_for 10 eval '[ -n "$(docker events --since "$since" \
+	--until "$(date +%s.%N)" --filter "container=$id3" \
+	--filter event=kill --format "{{.Action}}")" ]'
 kill -KILL $cpid; wait $cpid 2>/dev/null
-for _ in $(seq 100); do
-	grep -q 'disconnected: .*; 1 request in flight cancelled' "$tmp/pierd1.log" && break
-	sleep 0.05
-done
+wait_for 5 grep -q 'disconnected: .*; 1 request in flight cancelled' \
+	"$tmp/pierd1.log"
 out=$(grep 'in flight cancelled' "$tmp/pierd1.log" | tail -1)
 check "a client killed mid-stop: the node cancels its call" \
 	has "$out" "1 request in flight cancelled"

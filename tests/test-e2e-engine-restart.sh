@@ -67,7 +67,7 @@ twait s2 '^PIER_RC=0$' 50
 PIER_CONFIG_DIR=$cfg "$pier" exec "n1/$ctr" sleep 4282 >"$tmp/x.out" \
 	2>"$tmp/x.err" &
 xpid=$!
-sleep 1
+wait_for 10 eval 'docker top "$ctr" -o pid,args | grep -Eq "^ *[0-9]+ +sleep 4282"'
 out=$(P sessions 2>&1)
 check "two sessions run, one attached and one detached" \
 	eval '[ $(grep -c "n1 " <<<"$out") -eq 2 ]'
@@ -108,7 +108,8 @@ tkeys s3 'echo new-shell-$((4*4))' Enter
 check "and a new shell too" twait s3 '^new-shell-16$'
 tkeys s3 'exit' Enter
 twait s3 '^PIER_RC=0$' 50
-sleep 0.5
+# The node closes the session's descriptors a moment after it ends.
+wait_for 10 eval '[ "$(nfds "$npid")" -le $((fds0 + 2)) ]'
 fds1=$(nfds "$npid")
 out="descriptors before $fds0, after $fds1"
 check "pierd holds no more descriptors than before (no leaked exec)" \

@@ -240,8 +240,13 @@ check "given with -e it deploys, --restart overriding" \
 	eval '[ $rc -eq 0 ] && [ "$(docker inspect --format "{{json .Config.Env}} {{.HostConfig.RestartPolicy.Name}}" $box-2)" = "[\"PASSWORD=s3\",\"PATH=/bin\"] no" ]'
 docker rm -f -v "$box-2" >/dev/null 2>&1
 if command -v script >/dev/null 2>&1; then
-	out=$( (sleep 1; printf 's3cret\n') | PIER_CONFIG_DIR=$admin script -qec \
-		"$pier deploy n1 pier-test-secret --name $box-3" /dev/null 2>&1); rc=$?
+	# The answer is typed once the question is on the terminal.
+	: >"$tmp/ask"
+	{ wait_for 30 grep -q "Admin password" "$tmp/ask"; printf 's3cret\n'; } |
+		PIER_CONFIG_DIR=$admin script -qec \
+		"$pier deploy n1 pier-test-secret --name $box-3" /dev/null \
+		>"$tmp/ask" 2>&1; rc=$?
+	out=$(cat "$tmp/ask")
 	check "on a terminal a missing required value is asked for" \
 		eval '[ $rc -eq 0 ] && has "$out" "Admin password (PASSWORD): " &&
 		[ "$(docker inspect --format "{{json .Config.Env}}" $box-3)" = "[\"PASSWORD=s3cret\",\"PATH=/bin\"]" ]'

@@ -15,21 +15,17 @@ log=$tmp/pierd.log
 pid=
 ms() { date +%s%3N; }
 
-# start_node: runs pierd in the background and waits for "ready".
+# start_node: runs pierd in the background and waits for its "ready"
+# (a new one: the log may hold an earlier run's).
 start_node() {
-	# The log is appended to across restarts: wait for one more ready line.
-	local before
-	before=$(grep -c ' ready: ' "$log" 2>/dev/null)
+	local seen
+	: >>"$log"
+	seen=$(grep -c ' ready: ' "$log")
 	"$pierd" --state-dir "$state" --listen "127.0.0.1:$port" \
 		--listen "[::1]:$port" --log-level debug >>"$log" 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do
-		[ "$(grep -c ' ready: ' "$log" 2>/dev/null)" -gt "${before:-0}" ] &&
-			return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
+	wait_for 5 eval '[ "$(grep -c " ready: " "$log")" -gt "${seen:-0}" ] ||
+		! kill -0 "$pid" 2>/dev/null' && kill -0 "$pid" 2>/dev/null
 }
 
 # stop_node: SIGTERM, and the exit status must be 0 (clean shutdown).
@@ -155,7 +151,7 @@ check "pier nodes rm of an unknown name fails with a reason" \
 # Revocation while connected: v1's ping runs, the key is revoked.
 PIER_CONFIG_DIR=$c2 "$pier" ping -c 100 -i 0.1 >"$tmp/ping2" 2>&1 &
 ppid=$!
-sleep 0.5
+wait_for 10 eval 'grep -qs "seq=1 " "$tmp/ping2" || ! kill -0 $ppid 2>/dev/null'
 "$pierd" key revoke v1 --state-dir "$state" 2>/dev/null
 t0=$(ms)
 wait $ppid; rc=$?
@@ -190,7 +186,7 @@ out=$("$pierd" key show --state-dir "$state" 2>&1)
 check "pierd key show gives the same key after the restart" \
 	eval '[ "$out" = "$key" ]'
 kill -HUP "$pid"
-for _ in $(seq 40); do grep -q "SIGHUP" "$log" && break; sleep 0.05; done
+wait_for 2 grep -q "SIGHUP" "$log"
 out=$(PIER_CONFIG_DIR=$c1 "$pier" ping n1 -c 1 2>&1); rc=$?
 check "SIGHUP re-reads the keys and the node keeps serving" \
 	eval '[ $rc -eq 0 ] && grep -q "SIGHUP: re-reading keys" "$log"'
@@ -198,7 +194,7 @@ check "SIGHUP re-reads the keys and the node keeps serving" \
 # A node that stops under a running ping: the client says why.
 PIER_CONFIG_DIR=$c1 "$pier" ping n1 -c 100 -i 0.1 >"$tmp/ping-stop" 2>&1 &
 ppid=$!
-sleep 0.5
+wait_for 10 eval 'grep -qs "seq=1 " "$tmp/ping-stop" || ! kill -0 $ppid 2>/dev/null'
 stop_node
 wait $ppid; rc=$?
 out=$(cat "$tmp/ping-stop")

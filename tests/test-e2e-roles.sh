@@ -134,13 +134,13 @@ fi
 PIER_CONFIG_DIR=$tmp/client "$pier" events nv \
 	--filter "label=$case_label" >"$tmp/ev" 2>&1 </dev/null &
 epid=$!
-sleep 1
+# Live once a probe event shows: a SIGWINCH to $p-a, whose sleep ignores
+# it (a subscription not yet live would miss the start and stop below).
+wait_for 10 eval 'docker kill -s WINCH $p-a >/dev/null 2>&1;
+	grep -q " container kill .*name=$p-a" "$tmp/ev"'
 pc start na/$p-b >/dev/null 2>&1 && pc stop -t 0 na/$p-b >/dev/null 2>&1
 expect+=("$admin container.start ok" "$admin container.stop ok")
-for _ in $(seq 100); do
-	grep -q " container die " "$tmp/ev" && break
-	sleep 0.1
-done
+wait_for 10 grep -q " container die .*name=$p-b" "$tmp/ev"
 kill -INT $epid; wait $epid; rc=$?
 out="rc $rc: $(cat "$tmp/ev")"
 check "a viewer follows events: the admin's start and stop of $p-b" \

@@ -91,7 +91,7 @@ sid=$(sid_of 'sleep 4251')
 out="sid=$sid $(P sessions 2>&1)"
 check "a detached session is still listed, with no viewer" \
 	eval '[ -n "$sid" ] && has "$out" "$sid .* 0 "'
-sleep 1
+sleep 1		# kept: a second of idling the session must outlive
 out=$(P sessions 2>&1)
 t1=$(now_ms)
 check "it is still there before its idle time" \
@@ -113,7 +113,7 @@ check "pierd logs the idle end" has "$out" "ended after its idle time"
 # 2. A session with a viewer stays past the idle time.
 tstart v1 "$pier" shell "n1/$ctr"
 twait v1 '/ #' 100
-sleep 7
+sleep 7		# kept: the idle time (6 s) passing with a viewer is the test
 tkeys v1 'echo still-here-$((5*5))' Enter
 check "a session with a viewer stays past the idle time" \
 	twait v1 '^still-here-25$'
@@ -126,11 +126,12 @@ twait v1 '^PIER_RC=0$' 50
 tstart e1 "$pier" shell --escape "'^]'" "n1/$ctr"
 twait e1 '/ #' 100
 tkeys e1 Enter '~.' Enter
-sleep 0.5
+twait e1 '~.: not found$'
+tprompt e1
 tkeys e1 'echo typed-after-tilde' Enter
 check "with --escape '^]', ~. goes to the shell instead of detaching" \
 	twait e1 '^typed-after-tilde$'
-sleep 0.5	# busybox's prompt asks for the cursor position first
+tprompt e1	# busybox's prompt asks for the cursor position first
 tkeys e1 C-] '?'
 check "^]? lists the escapes with ^] in them" twait e1 '^ \^]\.   - detach'
 tkeys e1 Enter C-] .
@@ -138,16 +139,18 @@ check "^]. detaches" twait e1 'detached from session'
 check "and pier exits 0" twait e1 '^PIER_RC=0$'
 sid=$(P sessions --json | python3 -c 'import json,sys; r=[s for s in json.load(sys.stdin) if s["viewers"]==0]; print(r[0]["id"] if r else "")')
 tstart e2 "$pier" attach -e none "n1/$sid"
-sleep 1
+tprompt e2	# the screen is back: attached
+nf=$(tscreen e2 | grep -c '~.: not found$')
 tkeys e2 Enter '~.' Enter
-sleep 0.5
+wait_for 10 eval '[ "$(tscreen e2 | grep -c "~.: not found$")" -gt "$nf" ]'
+tprompt e2
 tkeys e2 'echo none-$((6*7))' Enter
 check "attach -e none: ~. reaches the shell, no detach" \
 	twait e2 '^none-42$'
 tkeys e2 'exit 3' Enter
 check "and the session's exit code comes back" twait e2 '^PIER_RC=3$'
 tstart e3 "$pier" exec -it --escape % "n1/$ctr" sh
-sleep 1.5
+tprompt e3
 tkeys e3 Enter '%.'
 check "exec -it --escape %: %. detaches" \
 	eval 'twait e3 "detached from session" && twait e3 "^PIER_RC=0$"'
@@ -155,8 +158,7 @@ sid=$(P sessions --json | python3 -c 'import json,sys; r=[s for s in json.load(s
 [ -n "$sid" ] && P kill-session "n1/$sid" >/dev/null 2>&1
 tstart e4 "$pier" docker --escape % n1 -- run --rm -it --label pier.test=1 \
 	--label "pier.test.case=$tag" pier-test/busybox:latest sh
-twait e4 '/ #' 100
-sleep 0.5
+tprompt e4
 tkeys e4 Enter '%.'
 check "docker --escape %: %. detaches" \
 	eval 'twait e4 "detached from session" && twait e4 "^PIER_RC=0$"'
@@ -207,8 +209,8 @@ tstart k1 "$pier" exec -it "n1/$ctr" sh -c "'echo k-ready; sleep 4271; echo k-do
 twait k1 '^k-ready' 100
 kpid=$(pgrep -f "exec -it n1/$ctr sh -c echo k-ready" | head -1)
 kill -9 "$kpid"
-sleep 0.5
-sid=$(sid_of 'sleep 4271')
+wait_for 10 eval 'sid=$(sid_of "sleep 4271"); [ -n "$sid" ] &&
+	has "$(P sessions 2>&1)" "$sid .* 0 "'
 out="sid=$sid $(P sessions 2>&1)"
 check "SIGKILL to pier exec -it leaves its session running, no viewer" \
 	eval '[ -n "$sid" ] && has "$out" "$sid .* 0 " && in_ctr "sleep 4271"'

@@ -103,16 +103,10 @@ cfg=$tmp/admin
 "$pierd" --state-dir "$state" --listen "127.0.0.1:$port" --log-level debug \
 	>>"$log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do
-	grep -q ' ready: ' "$log" 2>/dev/null && break
-	sleep 0.05
-done
+wait_for 5 grep -qs ' ready: ' "$log"
 python3 "$tmp/proxy.py" "$pport" "$port" &
 proxy_pid=$!
-for _ in $(seq 100); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$pport") 2>/dev/null && break
-	sleep 0.05
-done
+wait_for 5 eval '(exec 3<>"/dev/tcp/127.0.0.1/$pport") 2>/dev/null'
 # The key's only address hint is the proxy's: every dial goes through it.
 key=$("$pierd" key show --state-dir "$state" --listen "127.0.0.1:$pport" \
 	2>/dev/null)
@@ -132,27 +126,21 @@ check "pier shell runs a typed command and shows its output" \
 tkeys s1 'stty size' Enter
 check "stty size in the container is the window's size" twait s1 '^30 100$'
 tmux -L "$sock" resize-window -t s1 -x 120 -y 40
-sleep 0.3
-tkeys s1 'clear; stty size' Enter
+# The new size reaches the container a moment later: ask until it has.
 check "after a resize, stty size changes in the container" \
-	twait s1 '^40 120$'
+	wait_for 10 eval 'tkeys s1 "clear; stty size" Enter; twait s1 "^40 120$" 5'
 tkeys s1 'echo before-the-cut' Enter
 twait s1 '^before-the-cut$'
 
 # 3. Cut the TCP link: the client reconnects and reattaches by itself.
 attached() { grep -c "session [0-9a-f]* attached by" "$log"; }
 kill -USR1 "$proxy_pid"
-for _ in $(seq 100); do
-	[ "$(attached)" -ge 1 ] && break
-	sleep 0.1
-done
+wait_for 10 eval '[ "$(attached)" -ge 1 ]'
 out=$(tail -5 "$log")
 check "a cut link is noticed and the client reattaches by itself" \
 	[ "$(attached)" -eq 1 ]
-sleep 0.5
-out=$(tscreen s1)
 check "after reattaching, the earlier screen is back" \
-	has "$out" '^before-the-cut$'
+	twait s1 '^before-the-cut$' 50
 tkeys s1 'echo after-the-cut-$((2+3))' Enter
 check "the same session goes on after the reattach" \
 	twait s1 '^after-the-cut-5$'
@@ -163,14 +151,15 @@ check "pier sessions lists the session with its target and one viewer" \
 
 # 4. Two viewers: a read-only one sees what the first one does.
 tstart s2 "$pier" attach --read-only "n1/$sid"
-sleep 1
+wait_for 10 eval '[ "$(attached)" -ge 2 ]'
 tkeys s1 'echo two-viewers-$((3*3))' Enter
 check "the first viewer sees its output" twait s1 '^two-viewers-9$'
 check "a second, read-only viewer sees the same output" \
 	twait s2 '^two-viewers-9$'
 tkeys s2 'echo typed-by-a-watcher' Enter
-sleep 0.5
-out=$(tscreen s1)
+# What s1 types next reaches the shell after anything s2 sent would have.
+tkeys s1 'echo after-the-watcher' Enter
+twait s1 '^after-the-watcher$'
 check "input from a read-only viewer is dropped" \
 	eval '! has "$out" "typed-by-a-watcher"'
 
@@ -210,7 +199,7 @@ check "pier exec passes a long output whole" \
 
 # 7. pier exec -it: interactive under a PTY, its exit code.
 tstart e1 "$pier" exec -it "n1/$ctr" sh -c "'read x; echo got-\$x; exit 5'"
-sleep 1.5
+wait_for 10 eval 'docker top "$ctr" -o pid,args | grep -q "read x"'
 tkeys e1 'abc' Enter
 check "pier exec -it is interactive and exits with the command's code" \
 	eval 'twait e1 "^got-abc" && twait e1 "^PIER_RC=5$"'
@@ -261,10 +250,11 @@ check "the node goes on serving after it" \
 tstart k1 "$pier" shell "n1/$ctr"
 twait k1 '/ #' 100
 tkeys k1 'sleep 4242' Enter
-sleep 0.5
+wait_for 10 eval 'docker top "$ctr" -o pid,args | grep -Eq "^ *[0-9]+ +sleep 4242"'
 kpid=$(pgrep -f "pier shell n1/$ctr" | head -1)
 kill -9 "$kpid"
-sleep 0.5
+wait_for 10 eval 'P sessions --json | python3 -c "import json,sys
+sys.exit(not any(s[\"viewers\"] == 0 for s in json.load(sys.stdin)))"'
 sid=$(P sessions --json | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r[0]["id"] if r else "")')
 out=$(P sessions)
 check "a killed client leaves its session running with no viewer" \
@@ -275,10 +265,7 @@ check "the killed client's shell was running in the container" \
 P kill-session "n1/$sid" >"$tmp/out" 2>&1; rc=$?
 out=$(cat "$tmp/out")
 check "pier kill-session ends it" eval '[ $rc -eq 0 ] && has "$out" "$sid"'
-for _ in $(seq 30); do
-	docker top "$ctr" | grep -q 'sleep 4242' || break
-	sleep 0.1
-done
+wait_for 3 eval '! docker top "$ctr" | grep -q "sleep 4242"'
 out=$(docker top "$ctr")
 check "no shell or child is left running in the container" \
 	eval '! has "$out" "sleep 4242" && [ $(wc -l <<<"$out") -eq 2 ]'

@@ -23,15 +23,6 @@ cleanup_more() {
 		xargs -r docker rm -f >/dev/null 2>&1
 }
 
-# wait_for SECONDS CMD...: until CMD succeeds, polling every 0.1 s.
-wait_for() {
-	local i limit=$(($1 * 10)); shift
-	for ((i = 0; i < limit; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # run_c NAME ARGS...: a labelled container of the test image, detached.
 run_c() {
 	local name=$1; shift
@@ -94,9 +85,9 @@ run_c follow "$image" sh -c \
 	'i=0; while true; do i=$((i+1)); echo tick$i; sleep 0.2; done'
 "$pier" logs -f "n1/$tag-follow" >"$tmp/f" 2>&1 &
 fpid=$!
-wait_for 10 eval 'grep -q tick3 "$tmp/f"'
+wait_for 10 eval 'grep -qs tick3 "$tmp/f"'
 a=$(wc -l <"$tmp/f")
-sleep 1
+wait_for 10 eval '[ "$(wc -l <"$tmp/f")" -gt "$a" ]'
 b=$(wc -l <"$tmp/f")
 out="lines $a then $b"
 check "logs -f: new lines keep coming" eval '[ "$b" -gt "$a" ]'
@@ -164,9 +155,9 @@ check "stats --no-stream NODE/CONTAINER: docker's columns and one row" \
 before=$(count_log "stats hub: idle, freed")
 "$pier" stats >"$tmp/live" 2>&1 &
 kpid=$!
-wait_for 15 eval 'grep -q "$tag-busy" "$tmp/live"'
+wait_for 15 eval 'grep -qs "$tag-busy" "$tmp/live"'
 frames1=$(grep -c "$tag-busy" "$tmp/live")
-sleep 2.2
+wait_for 10 eval '[ "$(grep -c "$tag-busy" "$tmp/live")" -gt "$frames1" ]'
 frames2=$(grep -c "$tag-busy" "$tmp/live")
 out="frames $frames1 then $frames2"
 check "stats: the table is redrawn every second" \
@@ -184,7 +175,10 @@ check "stats killed: the node serves the next client" \
 "$pier" events --json --filter "label=pier.test.case=$tag" >"$tmp/ev" \
 	2>&1 &
 epid=$!
-sleep 1
+# Live once a probe event shows: a SIGWINCH to a test container, whose
+# sleep ignores it (a subscription not yet live would miss the run).
+wait_for 10 eval 'docker kill -s WINCH "$tag-plain" >/dev/null 2>&1;
+	grep -q "\"Action\":\"kill\"" "$tmp/ev"'
 docker run --name "$tag-ev" --label pier.test=1 \
 	--label "pier.test.case=$tag" "$image" true >/dev/null 2>&1
 wait_for 10 eval 'grep -q "\"Action\":\"die\"" "$tmp/ev"'
@@ -196,9 +190,10 @@ check "events: start and die of a test container, node n1, exit 0 on ^C" \
 	grep -q "\"Action\":\"die\".*$tag-ev" "$tmp/ev"'
 "$pier" events >"$tmp/ev2" 2>&1 &
 epid=$!
-sleep 1
+wait_for 10 eval 'docker kill -s WINCH "$tag-plain" >/dev/null 2>&1;
+	grep -q " container kill .*name=$tag-plain" "$tmp/ev2"'
 docker start "$tag-ev" >/dev/null 2>&1
-wait_for 10 eval 'grep -q " container die " "$tmp/ev2"'
+wait_for 10 eval 'grep -q " container die .*name=$tag-ev" "$tmp/ev2"'
 kill -INT "$epid"; wait "$epid"; rc=$?
 out="rc=$rc $(cat "$tmp/ev2")"
 check "events: plain lines name the node, type, action and container" \
@@ -261,7 +256,7 @@ mkfifo "$tmp/pipe"
 fpid=$!
 exec 7<"$tmp/pipe"
 head -c 100000 <&7 >/dev/null	# reads a little, then stops reading
-sleep 5
+sleep 5		# kept: the time the stalled reader is tested over
 r1=$(rss "$npid")
 out="node RSS ${r0} kB, then ${r1} kB with a stalled reader"
 check "logs -f to a reader that stopped: the node's memory stays flat" \

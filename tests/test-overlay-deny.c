@@ -187,8 +187,8 @@ test_damaged(void)
 	    "pier-access-keys 1\nclient abcd-efgh-ijkl-mnop\n",
 	    "pier-access-keys 1\nclient abcd-efgh-ijkl-mn1p 5\n",
 	    "pier-access-keys 1\nclient abcd-efgh-ijkl-mnop 5 x\n",
-	    "pier-access-keys 1\nclient abcd-efgh-ijkl-mnop 5\n"
-	    "client abcd-efgh-ijkl-mnop 6\n",
+	    ("pier-access-keys 1\nclient abcd-efgh-ijkl-mnop 5\n"
+	    "client abcd-efgh-ijkl-mnop 6\n"),
 	};
 	struct ovl_keystore *ks;
 	char *dir, *cause = NULL;

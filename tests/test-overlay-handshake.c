@@ -2,10 +2,10 @@
  * Pier's IKpsk1 handshake (overlay/handshake.c): a full round trip, the
  * psk search, and everything that must fail without the node answering:
  * wrong or missing secrets, flipped bits, truncation, a wrong node key,
- * a prologue or version mismatch, bad hellos and replays.
+ * a prologue or version mismatch, bad hellos and replays. (The speed of
+ * handshakes is measured by tools/bench/bench-overlay -H, not here.)
  */
 #include <errno.h>
-#include <time.h>
 
 #include <sodium.h>
 
@@ -481,59 +481,6 @@ test_known_answer(void)
 	ovl_noise_clear(&n);
 }
 
-/* Seconds on a monotonic clock. */
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
-
-/*
- * Full handshakes (both sides, one core) against a node holding 8
- * secrets, the client's the last it tries. Prints the rate; fails only
- * if it is absurdly slow (sanitizer builds are several times slower).
- */
-static void
-test_speed(void)
-{
-	struct fixture f;
-	struct ovl_hs_client *c;
-	struct ovl_hello hello;
-	struct ovl_session cs, ns;
-	uint8_t psks[8][OVL_KEY_LEN], m1[OVL_HS_MSG_MAX], m2[OVL_HS_MSG_MAX];
-	size_t l1, l2, which;
-	double t0, t1, dt, node = 0;
-	int i, n = 500;
-
-	fixture_init(&f);
-	randombytes_buf(psks, sizeof psks);
-	memcpy(psks[7], f.psks[0], OVL_KEY_LEN);
-	t0 = now_s();
-	for (i = 0; i < n; i++) {
-		l1 = begin(&f, 0, (uint64_t)i + 1, &c, m1);
-		t1 = now_s();
-		ASSERT_OK(ovl_hs_node_respond(&f.node,
-		    (const uint8_t (*)[OVL_KEY_LEN])psks, 8, m1, l1, &hello,
-		    &which, m2, &l2, &ns));
-		node += now_s() - t1;
-		ASSERT_EQ(which, 7);
-		ASSERT_OK(ovl_hs_client_finish(c, m2, l2, &cs));
-		ovl_hs_client_free(c);
-	}
-	dt = now_s() - t0;
-	printf("# %d handshakes in %.3f s: %.0f per second, %.0f us each "
-	    "(client and node together, one core)\n", n, dt, n / dt,
-	    dt / n * 1e6);
-	printf("# the node's side alone: %.0f us each, %.0f per second\n",
-	    node / n * 1e6, n / node);
-	ASSERT_LT((long long)(dt / n * 1e6), 50000);
-	ovl_session_clear(&cs);
-	ovl_session_clear(&ns);
-}
-
 TEST_MAIN(
 	T(test_roundtrip),
 	T(test_wrong_psk),
@@ -545,5 +492,4 @@ TEST_MAIN(
 	T(test_bad_hello),
 	T(test_names),
 	T(test_replay),
-	T(test_known_answer),
-	T(test_speed))
+	T(test_known_answer))

@@ -120,8 +120,8 @@ test_damaged(void)
 {
 	static const char *const bodies[] = { "", "pier-x25519-private \n",
 	    "pier-x25519-private zz\n", "ssh-rsa AAAA\n",
-	    "pier-x25519-private 00112233445566778899aabbccddeeff00112233445566"
-	    "778899aabbccddeeff junk\n" };
+	    ("pier-x25519-private 00112233445566778899aabbccddeeff"
+	    "00112233445566778899aabbccddeeff junk\n") };
 	struct ovl_identity a;
 	char *dir, path[600], *cause = NULL, *text;
 	size_t i;

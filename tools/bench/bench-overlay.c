@@ -3,14 +3,16 @@
  *
  *   handshakes   full Noise_IKpsk1 handshakes per second on one core, in
  *                process: client message 1, node answer (one access
- *                secret), client finish.
+ *                secret, or -k of them with the client's the last the
+ *                node tries), client finish.
  *   seal         sealing and opening records in memory, one core (MB/s
  *                of plaintext), to separate crypto from the network.
  *   loopback     record-layer throughput over TCP on 127.0.0.1: a node on
  *                one thread and loop, a client on another, one channel,
  *                credit windows and all (MB/s of channel data).
  *
- * Usage: bench-overlay [-n HANDSHAKES] [-m MEGABYTES]
+ * Usage: bench-overlay [-H] [-k SECRETS] [-n HANDSHAKES] [-m MEGABYTES]
+ * (-H: the handshakes alone)
  */
 #include <errno.h>
 #include <ftw.h>
@@ -57,33 +59,36 @@ cpu_s(void)
 	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
 }
 
-/* Runs n handshakes; prints the rate. */
+/* Runs n handshakes against a node holding k secrets; prints the rate. */
 static void
-bench_handshakes(int n)
+bench_handshakes(int n, int k)
 {
 	struct ovl_identity node, client;
 	struct ovl_hs_client *hs;
 	struct ovl_session cs, ns;
 	struct ovl_hello hello;
-	uint8_t psk[1][OVL_KEY_LEN], m1[OVL_HS_MSG_MAX], m2[OVL_HS_MSG_MAX];
+	uint8_t (*psk)[OVL_KEY_LEN], m1[OVL_HS_MSG_MAX], m2[OVL_HS_MSG_MAX];
 	size_t l1, l2, which;
 	double t0, dt, tn, node_s = 0, c0, dc;
 	int i, rc;
 
+	if ((psk = calloc((size_t)k, sizeof(*psk))) == NULL)
+		exit(1);
 	ovl_identity_generate(&node);
 	ovl_identity_generate(&client);
-	randombytes_buf(psk[0], OVL_KEY_LEN);
+	randombytes_buf(psk, (size_t)k * sizeof(*psk));
 	t0 = now_s();
 	c0 = cpu_s();
 	for (i = 0; i < n; i++) {
-		if (ovl_hs_client_begin(&hs, &client, node.pub, psk[0],
+		if (ovl_hs_client_begin(&hs, &client, node.pub, psk[k - 1],
 		    "bench", 1000 + (uint64_t)i, m1, &l1) != 0)
 			exit(1);
 		tn = cpu_s();
-		rc = ovl_hs_node_respond(&node, psk, 1, m1, l1, &hello, &which,
-		    m2, &l2, &ns);
+		rc = ovl_hs_node_respond(&node, (const uint8_t (*)[OVL_KEY_LEN])
+		    psk, (size_t)k, m1, l1, &hello, &which, m2, &l2, &ns);
 		node_s += cpu_s() - tn;
-		if (rc != 0 || ovl_hs_client_finish(hs, m2, l2, &cs) != 0) {
+		if (rc != 0 || which != (size_t)k - 1 ||
+		    ovl_hs_client_finish(hs, m2, l2, &cs) != 0) {
 			fprintf(stderr, "handshake %d failed\n", i);
 			exit(1);
 		}
@@ -94,10 +99,11 @@ bench_handshakes(int n)
 	dt = now_s() - t0;
 	dc = cpu_s() - c0;
 	printf("handshakes: %d in %.3f s wall, %.3f s CPU: %.0f per CPU "
-	    "second, %.1f us CPU each (both sides, one core)\n", n, dt, dc,
-	    n / dc, dc * 1e6 / n);
+	    "second, %.1f us CPU each (both sides, one core, %d secret%s)\n",
+	    n, dt, dc, n / dc, dc * 1e6 / n, k, k == 1 ? "" : "s");
 	printf("node side alone: %.0f answers per CPU second, %.1f us "
 	    "each\n", n / node_s, node_s * 1e6 / n);
+	free(psk);
 }
 
 /* Seals and opens mb megabytes of full records in memory. */
@@ -452,10 +458,16 @@ bench_idle(int n)
 int
 main(int argc, char **argv)
 {
-	int ch, n = 20000, mb = 1024;
+	int ch, n = 20000, mb = 1024, k = 1, only_hs = 0;
 
-	while ((ch = getopt(argc, argv, "n:m:")) != -1) {
+	while ((ch = getopt(argc, argv, "Hk:n:m:")) != -1) {
 		switch (ch) {
+		case 'H':
+			only_hs = 1;
+			break;
+		case 'k':
+			k = atoi(optarg);
+			break;
 		case 'n':
 			n = atoi(optarg);
 			break;
@@ -463,15 +475,17 @@ main(int argc, char **argv)
 			mb = atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: bench-overlay [-n handshakes] "
-			    "[-m megabytes]\n");
+			fprintf(stderr, "usage: bench-overlay [-H] [-k secrets] "
+			    "[-n handshakes] [-m megabytes]\n");
 			return (2);
 		}
 	}
-	if (sodium_init() < 0 || n <= 0 || mb <= 0)
+	if (sodium_init() < 0 || n <= 0 || mb <= 0 || k <= 0)
 		return (1);
 	signal(SIGPIPE, SIG_IGN);
-	bench_handshakes(n);
+	bench_handshakes(n, k);
+	if (only_hs)
+		return (0);
 	bench_seal(mb);
 	bench_loopback(mb);
 	bench_idle(200);

@@ -71,7 +71,7 @@ static const struct ovl_conn_cbs rpc_conn_cbs = {
 };
 
 /* Sets *cause to a formatted text; returns err. */
-static int
+static int __attribute__((format(printf, 3, 4)))
 set_cause(char **cause, int err, const char *fmt, ...)
 {
 	va_list	ap;
@@ -86,7 +86,7 @@ set_cause(char **cause, int err, const char *fmt, ...)
 }
 
 /* Fills an error with a local failure (no reply came). */
-static void
+static void __attribute__((format(printf, 3, 4)))
 err_local(struct cli_rpc_error *e, const char *name, const char *fmt, ...)
 {
 	va_list	ap;

@@ -14,7 +14,7 @@
 #include "cli.h"
 
 /* Sets *cause to a formatted text; returns err. */
-static int
+static int __attribute__((format(printf, 3, 4)))
 fail(char **cause, int err, const char *fmt, ...)
 {
 	va_list	ap;
