@@ -1,7 +1,9 @@
 /*
- * One overlay connection on libuv: a byte stream (TCP today), the
- * handshake driver, the record layer and the multiplexer, keepalive and
- * the idle timeout. What users call on a connection is in conn-user.c.
+ * One overlay connection on libuv: a byte stream (TCP today), the record
+ * layer and the multiplexer, and how a connection ends. The handshake
+ * driver is in conn-hs.c, the timer (handshake timeout, stalls, idle,
+ * keepalive, rekey by time, linger, quiet) in conn-timer.c; what users
+ * call on a connection is in conn-user.c.
  *
  * The record layer and the multiplexer are pure (record.c, mux.c); this
  * file only moves bytes between them and a uv_stream_t, so another byte
@@ -14,8 +16,8 @@
  * While bytes move the buffers stay, so a stream does not take and give
  * back 64 KiB per read or write (the allocator would hand the pages back
  * to the system and fault them in again); once nothing was read or
- * written for QUIET_MS the timer gives the read buffer, the spare and
- * the record decoder's buffer back.
+ * written for QUIET_MS (conn-timer.c) the timer gives the read buffer,
+ * the spare and the record decoder's buffer back.
  *
  * Handshake: the client sends message 1 and waits for message 2; the
  * node reads message 1 within the handshake timeout and asks its owner
@@ -24,10 +26,10 @@
  *
  * Lifetime: a connection holds a reference on itself until both of its
  * handles (TCP, timer) have closed; users and owners take more. Ending
- * is in two steps: conn_end stops the channels and tells everyone (once);
- * once the go-away is written it sends FIN and reads (dropping) until the
- * peer closes or the linger ends, then closes the handles; the last close
- * callback releases the self reference.
+ * is in two steps: ovl__conn_end stops the channels and tells everyone
+ * (once); once the go-away is written it sends FIN and reads (dropping)
+ * until the peer closes or the linger ends, then closes the handles; the
+ * last close callback releases the self reference.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,25 +43,13 @@
 #define READ_BUF	(64 * 1024)
 #define BATCH_RECORDS	4		/* records per write request */
 #define BATCH_MIN	256		/* smallest frame room of a write */
-#define QUIET_MS	250		/* no I/O this long: buffers go back */
-
-/* A write request with its bytes. */
-struct wreq {
-	uv_write_t		 req;
-	struct ovl_conn		*c;
-	size_t			 len;
-	size_t			 cap;		/* bytes of data */
-	uint8_t			 data[];
-};
 
 static void conn_flush(struct ovl_conn *);
-static void conn_end(struct ovl_conn *, int, const char *, int, uint32_t);
-static void arm_timer(struct ovl_conn *);
 static void note_busy(struct ovl_conn *);
 
 /* Allocates a write request with room for cap bytes. */
-static struct wreq *
-wreq_new(size_t cap)
+struct wreq *
+ovl__wreq_new(size_t cap)
 {
 	struct wreq *w;
 
@@ -157,8 +147,8 @@ on_handle_closed(uv_handle_t *h)
 }
 
 /* Closes both handles (once). */
-static void
-close_handles(struct ovl_conn *c)
+void
+ovl__conn_close_handles(struct ovl_conn *c)
 {
 	if (c->closing_handles)
 		return;
@@ -176,7 +166,7 @@ on_shutdown(uv_shutdown_t *req, int status)
 	struct ovl_conn *c = container_of(req, struct ovl_conn, sreq);
 
 	if (status < 0)
-		close_handles(c);
+		ovl__conn_close_handles(c);
 	ovl_conn_unref(c, "shutdown");
 }
 
@@ -193,7 +183,7 @@ start_shutdown(struct ovl_conn *c)
 		return;
 	c->shut = 1;
 	if (uv_shutdown(&c->sreq, c->stream, on_shutdown) != 0) {
-		close_handles(c);
+		ovl__conn_close_handles(c);
 		return;
 	}
 	ovl_conn_ref(c, "shutdown");
@@ -216,10 +206,10 @@ on_written(uv_write_t *req, int status)
 		free(w);
 	note_busy(c);
 	if (status < 0 && c->state != CONN_CLOSING)
-		conn_end(c, status, "write failed", 0, 0);
+		ovl__conn_end(c, status, "write failed", 0, 0);
 	else if (c->state == CONN_CLOSING) {
 		if (status < 0)
-			close_handles(c);
+			ovl__conn_close_handles(c);
 		else if (c->inflight == 0)
 			start_shutdown(c);
 	} else
@@ -228,8 +218,8 @@ on_written(uv_write_t *req, int status)
 }
 
 /* Queues a write of len bytes taken from w (already filled). */
-static int
-write_req(struct ovl_conn *c, struct wreq *w, size_t len)
+int
+ovl__conn_write(struct ovl_conn *c, struct wreq *w, size_t len)
 {
 	uv_buf_t b;
 	int rc;
@@ -283,7 +273,7 @@ flush_batch(struct ovl_conn *c)
 		c->spare = NULL;
 		room = w->cap;
 	} else {
-		w = wreq_new(room);
+		w = ovl__wreq_new(room);
 		if (w == NULL)
 			return (-ENOMEM);
 	}
@@ -308,7 +298,7 @@ flush_batch(struct ovl_conn *c)
 		free(w);
 		return (0);
 	}
-	rc = write_req(c, w, off);
+	rc = ovl__conn_write(c, w, off);
 	if (rc != 0)
 		return (rc);
 	/* the records are queued in order: now user callbacks may run */
@@ -340,7 +330,7 @@ conn_flush(struct ovl_conn *c)
 			rc = flush_batch(c);
 			if (rc < 0) {
 				c->flushing = 0;
-				conn_end(c, rc, rc == -EOVERFLOW ?
+				ovl__conn_end(c, rc, rc == -EOVERFLOW ?
 				    "nonce space spent" : "write failed", 0, 0);
 				return;
 			}
@@ -380,8 +370,8 @@ fail_pings(struct ovl_conn *c, int status)
  * closed, the user and the owner told; the handles close once the
  * go-away is written (or the linger runs out).
  */
-static void
-conn_end(struct ovl_conn *c, int status, const char *why, int goaway,
+void
+ovl__conn_end(struct ovl_conn *c, int status, const char *why, int goaway,
     uint32_t code)
 {
 	int was_open = c->state == CONN_OPEN;
@@ -404,11 +394,11 @@ conn_end(struct ovl_conn *c, int status, const char *why, int goaway,
 	if (c->ops != NULL && c->ops->ended != NULL)
 		c->ops->ended(c, status, why, was_open);
 	if (!was_open)
-		close_handles(c);	/* nothing of ours to deliver */
+		ovl__conn_close_handles(c);	/* nothing of ours to deliver */
 	else {
 		if (c->inflight == 0)
 			start_shutdown(c);
-		arm_timer(c);
+		ovl__conn_arm_timer(c);
 	}
 	ovl_conn_unref(c, "end");
 }
@@ -418,18 +408,18 @@ void
 ovl__conn_abort(struct ovl_conn *c, int status, const char *why)
 {
 	if (c->state == CONN_CLOSING) {
-		close_handles(c);
+		ovl__conn_close_handles(c);
 		return;
 	}
-	conn_end(c, status, why, 0, 0);
-	close_handles(c);
+	ovl__conn_end(c, status, why, 0, 0);
+	ovl__conn_close_handles(c);
 }
 
 /* Ends with a go-away. */
 void
 ovl_conn_close(struct ovl_conn *c, uint32_t code, const char *reason)
 {
-	conn_end(c, code == OVL_GA_NORMAL ? 0 : -ECONNABORTED,
+	ovl__conn_end(c, code == OVL_GA_NORMAL ? 0 : -ECONNABORTED,
 	    reason != NULL ? reason : "", 1, code);
 }
 
@@ -484,8 +474,8 @@ mux_on_goaway(struct ovl_mux *m, uint32_t code, const char *reason,
 	(void)m;
 	snprintf(why, sizeof why, "closed by peer (%s)%s%s",
 	    ovl_goaway_name(code), reason[0] != '\0' ? ": " : "", reason);
-	conn_end(c, code == OVL_GA_NORMAL ? -ECONNRESET : -ECONNABORTED, why,
-	    0, 0);
+	ovl__conn_end(c, code == OVL_GA_NORMAL ? -ECONNRESET : -ECONNABORTED,
+	    why, 0, 0);
 }
 
 static const struct ovl_mux_cbs conn_mux_cbs = {
@@ -496,8 +486,8 @@ static const struct ovl_mux_cbs conn_mux_cbs = {
 };
 
 /* Switches to records with the session's keys. */
-static int
-go_open(struct ovl_conn *c, struct ovl_session *s)
+int
+ovl__conn_go_open(struct ovl_conn *c, struct ovl_session *s)
 {
 	int rc;
 
@@ -511,68 +501,12 @@ go_open(struct ovl_conn *c, struct ovl_session *s)
 	c->last_tx = c->last_rx;
 	c->last_wdone = c->last_rx;
 	c->last_io = c->last_rx;
-	arm_timer(c);
+	ovl__conn_arm_timer(c);
 	if (c->ops != NULL && c->ops->opened != NULL)
 		c->ops->opened(c);
 	return (0);
 }
 
-/* The node answers message 1, or closes without a word. */
-static void
-node_msg1(struct ovl_conn *c, const uint8_t *msg, size_t len)
-{
-	struct ovl_session s;
-	struct wreq *w;
-	uint8_t reply[OVL_HS_MAX];
-	size_t rlen = 0, n;
-	const char *why = "refused";
-	int rc;
-
-	memset(&s, 0, sizeof s);
-	rc = c->ops->respond(c, msg, len, reply, &rlen, &s, &why);
-	if (rc != 0) {
-		ovl__conn_abort(c, rc, why);
-		return;
-	}
-	w = wreq_new(OVL_REC_HDR + OVL_HS_MAX);
-	if (w != NULL && ovl_rec_put_hs(reply, rlen, w->data, &n) != 0) {
-		free(w);
-		w = NULL;
-	}
-	if (w == NULL || write_req(c, w, n) != 0) {	/* frees w */
-		ovl_session_clear(&s);
-		ovl__conn_abort(c, -ENOMEM, "cannot send message 2");
-		return;
-	}
-	rc = go_open(c, &s);
-	ovl_session_clear(&s);
-	if (rc != 0)
-		ovl__conn_abort(c, rc, "out of memory");
-}
-
-/* The client reads message 2. */
-static void
-client_msg2(struct ovl_conn *c, const uint8_t *msg, size_t len)
-{
-	struct ovl_session s;
-	int rc;
-
-	memset(&s, 0, sizeof s);
-	rc = ovl_hs_client_finish(c->hs, msg, len, &s);
-	ovl_hs_client_free(c->hs);
-	c->hs = NULL;
-	if (rc != 0) {
-		ovl_session_clear(&s);
-		ovl__conn_abort(c, rc, rc == -EPROTONOSUPPORT ?
-		    "the node speaks another protocol version" :
-		    "the node's answer did not authenticate");
-		return;
-	}
-	rc = go_open(c, &s);
-	ovl_session_clear(&s);
-	if (rc != 0)
-		ovl__conn_abort(c, rc, "out of memory");
-}
 
 /* Gives libuv the read buffer, taking one if the connection was quiet. */
 static void
@@ -606,10 +540,10 @@ conn_input(struct ovl_conn *c, const uint8_t *p, size_t len)
 				    "out of memory" :
 				    "malformed handshake message");
 			else if (rc == -ENOMEM)
-				conn_end(c, rc, "out of memory", 1,
+				ovl__conn_end(c, rc, "out of memory", 1,
 				    OVL_GA_INTERNAL);
 			else
-				conn_end(c, rc, rc == -EBADMSG ?
+				ovl__conn_end(c, rc, rc == -EBADMSG ?
 				    "a record failed to decrypt" :
 				    "bad record length", 1, OVL_GA_PROTOCOL);
 			return;
@@ -618,9 +552,9 @@ conn_input(struct ovl_conn *c, const uint8_t *p, size_t len)
 			continue;
 		if (c->state == CONN_HS) {
 			if (c->dialer)
-				client_msg2(c, msg, mlen);
+				ovl__conn_client_msg2(c, msg, mlen);
 			else
-				node_msg1(c, msg, mlen);
+				ovl__conn_node_msg1(c, msg, mlen);
 			continue;
 		}
 		c->in_input = 1;
@@ -628,19 +562,12 @@ conn_input(struct ovl_conn *c, const uint8_t *p, size_t len)
 		c->in_input = 0;
 		if (rc != 0) {
 			/* the mux queued a go-away naming the violation */
-			conn_end(c, rc, cause, 1, OVL_GA_PROTOCOL);
+			ovl__conn_end(c, rc, cause, 1, OVL_GA_PROTOCOL);
 			return;
 		}
 	}
 }
 
-/* Tells whether the connection holds buffers that quiet gives back. */
-static int
-holds_buffers(const struct ovl_conn *c)
-{
-	return (c->rbuf != NULL || c->spare != NULL ||
-	    ovl_rec_held(&c->rec) > 0);
-}
 
 /* Bytes of the buffers the connection holds now. */
 size_t
@@ -651,19 +578,6 @@ ovl__conn_held(const struct ovl_conn *c)
 	    ovl_rec_held(&c->rec) + c->pings_cap * sizeof c->pings[0]);
 }
 
-/*
- * Gives the buffers of a quiet connection back (the decoder keeps its
- * own while a record is only partly here).
- */
-static void
-release_buffers(struct ovl_conn *c)
-{
-	free(c->rbuf);
-	c->rbuf = NULL;
-	free(c->spare);
-	c->spare = NULL;
-	ovl_rec_trim(&c->rec);
-}
 
 /* Bytes moved: make sure the timer comes back to give buffers back. */
 static void
@@ -671,7 +585,7 @@ note_busy(struct ovl_conn *c)
 {
 	c->last_io = uv_now(c->loop);
 	if (!c->quiet_armed && c->state == CONN_OPEN)
-		arm_timer(c);
+		ovl__conn_arm_timer(c);
 }
 
 /* Bytes (or the end) from the stream. */
@@ -686,7 +600,7 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;
 	if (c->state == CONN_CLOSING) {
 		if (nread < 0)		/* the peer closed too */
-			close_handles(c);
+			ovl__conn_close_handles(c);
 		return;			/* dropped: we said go-away */
 	}
 	ovl_conn_ref(c, "read");
@@ -697,8 +611,9 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			    "connection without answering" :
 			    "closed during the handshake");
 		else
-			conn_end(c, nread == UV_EOF ? -ECONNRESET : (int)nread,
-			    nread == UV_EOF ? "connection closed by peer" :
+			ovl__conn_end(c, nread == UV_EOF ? -ECONNRESET :
+			    (int)nread, nread == UV_EOF ?
+			    "connection closed by peer" :
 			    uv_strerror((int)nread), 0, 0);
 	} else {
 		c->last_rx = uv_now(c->loop);
@@ -710,150 +625,9 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	ovl_conn_unref(c, "read");
 }
 
-/* Sends a rekey record now (the time budget ran out while idle). */
-static void
-send_rekey(struct ovl_conn *c)
-{
-	struct wreq *w;
-	size_t n;
-	int rc;
-
-	w = wreq_new(OVL_REC_SEAL_MAX(0));
-	if (w == NULL)
-		return;
-	rc = ovl_rec_seal_rekey(&c->rec, uv_now(c->loop), w->data, &n);
-	if (rc != 0) {
-		free(w);
-		conn_end(c, rc, "nonce space spent", 0, 0);
-		return;
-	}
-	if (write_req(c, w, n) != 0)
-		conn_end(c, -EIO, "write failed", 0, 0);
-}
-
-/* The timer: handshake timeout, stalls, idle, keepalive, rekey, linger. */
-static void
-on_timer(uv_timer_t *t)
-{
-	struct ovl_conn *c = container_of(t, struct ovl_conn, timer);
-	uint64_t now = uv_now(c->loop);
-	char why[80];
-
-	ovl_conn_ref(c, "timer");
-	switch (c->state) {
-	case CONN_HS:
-		if (now >= c->hs_deadline)
-			ovl__conn_abort(c, -ETIMEDOUT, "handshake timeout");
-		break;
-	case CONN_OPEN:
-		if (c->inflight > 0 && now >= c->last_wdone + c->lim.stall_ms) {
-			conn_end(c, -ETIMEDOUT, "the peer stopped reading", 0,
-			    0);
-			break;
-		}
-		if (now >= c->last_rx + c->lim.idle_ms) {
-			snprintf(why, sizeof why, "idle: nothing heard for "
-			    "%u ms", c->lim.idle_ms);
-			conn_end(c, -ETIMEDOUT, why, 1, OVL_GA_IDLE);
-			break;
-		}
-		if (now >= ovl_rec_deadline(&c->rec))
-			send_rekey(c);
-		if (c->state == CONN_OPEN &&
-		    now >= c->last_tx + c->lim.keepalive_ms) {
-			c->last_tx = now;	/* even if no ping fits */
-			(void)ovl__conn_send_ping(c, NULL, NULL);
-		}
-		if (c->state == CONN_OPEN && now >= c->last_io + QUIET_MS)
-			release_buffers(c);
-		break;
-	case CONN_CLOSING:
-		close_handles(c);
-		break;
-	}
-	arm_timer(c);
-	ovl_conn_unref(c, "timer");
-}
-
-/* Works out the next deadline and sets the timer. */
-static void
-arm_timer(struct ovl_conn *c)
-{
-	uint64_t now = uv_now(c->loop), next;
-
-	if (c->closing_handles)
-		return;
-	switch (c->state) {
-	case CONN_HS:
-		next = c->hs_deadline;
-		break;
-	case CONN_OPEN:
-		next = c->last_tx + c->lim.keepalive_ms;
-		if (c->last_rx + c->lim.idle_ms < next)
-			next = c->last_rx + c->lim.idle_ms;
-		if (c->inflight > 0 && c->last_wdone + c->lim.stall_ms < next)
-			next = c->last_wdone + c->lim.stall_ms;
-		if (ovl_rec_deadline(&c->rec) < next)
-			next = ovl_rec_deadline(&c->rec);
-		/* a deadline passed means all that could go went */
-		c->quiet_armed = holds_buffers(c) &&
-		    c->last_io + QUIET_MS > now;
-		if (c->quiet_armed && c->last_io + QUIET_MS < next)
-			next = c->last_io + QUIET_MS;
-		break;
-	default:
-		next = c->linger_until;
-		break;
-	}
-	(void)uv_timer_start(&c->timer, on_timer, next > now ? next - now : 0,
-	    0);
-}
-
-/* Node side: read message 1 under the handshake timeout. */
+/* Starts reading the stream into the connection. */
 int
-ovl__conn_start_node(struct ovl_conn *c)
+ovl__conn_read_start(struct ovl_conn *c)
 {
-	int rc;
-
-	ovl__conn_set_peer(c);
-	c->hs_deadline = uv_now(c->loop) + c->lim.hs_timeout_ms;
-	rc = uv_read_start(c->stream, on_alloc, on_read);
-	if (rc != 0)
-		return (rc);
-	arm_timer(c);
-	return (0);
-}
-
-/* Client side: send message 1 and wait for message 2. */
-int
-ovl__conn_start_client(struct ovl_conn *c, const struct ovl_identity *id,
-    const uint8_t node_pub[static 32], const uint8_t psk[static 32],
-    const char *name)
-{
-	uint8_t msg1[OVL_HS_MSG_MAX];
-	struct wreq *w;
-	size_t len, n;
-	int rc;
-
-	rc = ovl_hs_client_begin(&c->hs, id, node_pub, psk, name,
-	    ovl__client_clock_ms(), msg1, &len);
-	if (rc != 0)
-		return (rc);
-	w = wreq_new(OVL_REC_HDR + OVL_HS_MSG_MAX);
-	if (w == NULL)
-		return (-ENOMEM);
-	rc = ovl_rec_put_hs(msg1, len, w->data, &n);
-	if (rc != 0) {
-		free(w);
-		return (rc);
-	}
-	rc = write_req(c, w, n);
-	if (rc != 0)
-		return (rc);
-	c->hs_deadline = uv_now(c->loop) + c->lim.hs_timeout_ms;
-	rc = uv_read_start(c->stream, on_alloc, on_read);
-	if (rc != 0)
-		return (rc);
-	arm_timer(c);
-	return (0);
+	return (uv_read_start(c->stream, on_alloc, on_read));
 }

@@ -1,7 +1,9 @@
 /*
- * Internals shared by conn.c, server.c and dial.c (the ovl__ tier): how
- * the server and the dialer make a connection, drive its handshake and
- * learn how it ended. Nothing outside overlay/ includes this.
+ * Internals shared by conn.c, conn-hs.c, conn-timer.c, conn-user.c,
+ * server.c and dial.c (the ovl__ tier): how the server and the dialer
+ * make a connection, drive its handshake and learn how it ended, and
+ * what the connection's own files call across each other. Nothing
+ * outside overlay/ includes this.
  */
 #ifndef PIER_OVL_NET_INT_H
 #define PIER_OVL_NET_INT_H
@@ -51,7 +53,13 @@ struct ping_wait {
 };
 
 /* A write request with its bytes (conn.c). */
-struct wreq;
+struct wreq {
+	uv_write_t		 req;
+	struct ovl_conn		*c;
+	size_t			 len;
+	size_t			 cap;		/* bytes of data */
+	uint8_t			 data[];
+};
 
 /* One connection: handles, record and mux state, timers, owner. */
 struct ovl_conn {
@@ -104,14 +112,26 @@ int ovl__conn_new(uv_loop_t *loop, int dialer, const struct ovl_limits *lim,
     WARN_UNUSED_RESULT;
 /* The connection's TCP handle (to accept into or connect). */
 uv_tcp_t *ovl__conn_tcp(struct ovl_conn *c);
-/* Node side: begins reading message 1 under the handshake timeout. */
-int ovl__conn_start_node(struct ovl_conn *c) WARN_UNUSED_RESULT;
-/* Client side, once TCP is connected: sends message 1, awaits 2. */
-int ovl__conn_start_client(struct ovl_conn *c, const struct ovl_identity *id,
-    const uint8_t node_pub[static 32], const uint8_t psk[static 32],
-    const char *name) WARN_UNUSED_RESULT;
 /* Ends without a byte more written (refusal, failure, cancel). */
 void ovl__conn_abort(struct ovl_conn *c, int status, const char *why);
+/* Allocates a write request with room for cap bytes (NULL: no memory). */
+struct wreq *ovl__wreq_new(size_t cap);
+/* Queues a write of len bytes of w (already filled); frees w on failure. */
+int ovl__conn_write(struct ovl_conn *c, struct wreq *w, size_t len)
+    WARN_UNUSED_RESULT;
+/* Starts reading the stream into the connection. */
+int ovl__conn_read_start(struct ovl_conn *c) WARN_UNUSED_RESULT;
+/* Switches to records with the session's keys (the handshake is done). */
+int ovl__conn_go_open(struct ovl_conn *c, struct ovl_session *s)
+    WARN_UNUSED_RESULT;
+/*
+ * Ends the connection once: a go-away (code) if goaway and open,
+ * channels closed, the user and the owner told.
+ */
+void ovl__conn_end(struct ovl_conn *c, int status, const char *why,
+    int goaway, uint32_t code);
+/* Closes both handles (once); the last close releases the connection. */
+void ovl__conn_close_handles(struct ovl_conn *c);
 /* The owner pointer given to ovl__conn_new. */
 void *ovl__conn_owner(const struct ovl_conn *c);
 /* Changes the owner (a dialer hands the winner over). */
@@ -143,5 +163,23 @@ void ovl__limits_fill(struct ovl_limits *l);
 uint64_t ovl__wall_ms(void);
 /* The clock message 1 carries (the wall clock; tests may offset it). */
 uint64_t ovl__client_clock_ms(void);
+
+/* conn-hs.c */
+/* Node side: begins reading message 1 under the handshake timeout. */
+int ovl__conn_start_node(struct ovl_conn *c) WARN_UNUSED_RESULT;
+/* Client side, once TCP is connected: sends message 1, awaits 2. */
+int ovl__conn_start_client(struct ovl_conn *c, const struct ovl_identity *id,
+    const uint8_t node_pub[static 32], const uint8_t psk[static 32],
+    const char *name) WARN_UNUSED_RESULT;
+/* The node answers message 1, or closes without a word. */
+void ovl__conn_node_msg1(struct ovl_conn *c, const uint8_t *msg,
+    size_t len);
+/* The client reads message 2 and opens, or closes. */
+void ovl__conn_client_msg2(struct ovl_conn *c, const uint8_t *msg,
+    size_t len);
+
+/* conn-timer.c */
+/* Works out the next deadline and sets the timer. */
+void ovl__conn_arm_timer(struct ovl_conn *c);
 
 #endif
