@@ -2,9 +2,8 @@
  * The client's side of the protocol: connect to a joined node by name,
  * call methods on channel 0 and get back the result or the node's error
  * (code, name, message, data), open stream channels for the methods that
- * stream, and call one method on many nodes at once for `pier ps` and
- * friends, each node within its own time limit so one slow or dead node
- * never holds up the others.
+ * stream. Calling one method on many nodes at once (`pier ps` and
+ * friends) is rpc-multi.c's, on top of this file's connections.
  *
  * Everything runs on the command's private loop (struct cli_ctx). The
  * synchronous calls run that loop until their reply has come; the async
@@ -23,8 +22,7 @@
 
 #include <sodium.h>
 
-#include "cli.h"
-#include "proto.h"
+#include "rpc-int.h"
 
 /* One call waiting for its reply. */
 struct rpc_call {
@@ -35,27 +33,6 @@ struct rpc_call {
 	cli_rpc_cb	 cb;
 	void		*arg;
 	long		 timeout_ms;
-};
-
-/* One connection to a node. */
-struct cli_rpc {
-	struct cli_ctx		*x;
-	char			*node;
-	char			*addrs;		/* for messages */
-	struct ovl_dial		*dial;
-	struct ovl_conn		*conn;
-	struct proto_dec	 dec;
-	struct rpc_call		*calls;
-	json_int_t		 next_id;
-	size_t			 timers;	/* call timers not yet closed */
-	int			 dialed, dial_status;
-	char			*dial_cause;
-	int			 closed, closing;
-	char			*close_reason;	/* cli_close_text's */
-	cli_rpc_lost_cb		 lost_cb;
-	void			*lost_arg;
-	void			(*on_dialed)(struct cli_rpc *, void *);
-	void			*dial_arg;
 };
 
 static void	rpc_on_data(struct ovl_chan *, const uint8_t *, size_t,
@@ -71,8 +48,8 @@ static const struct ovl_conn_cbs rpc_conn_cbs = {
 };
 
 /* Sets *cause to a formatted text; returns err. */
-static int __attribute__((format(printf, 3, 4)))
-set_cause(char **cause, int err, const char *fmt, ...)
+int
+cli__rpc_cause(char **cause, int err, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -86,8 +63,9 @@ set_cause(char **cause, int err, const char *fmt, ...)
 }
 
 /* Fills an error with a local failure (no reply came). */
-static void __attribute__((format(printf, 3, 4)))
-err_local(struct cli_rpc_error *e, const char *name, const char *fmt, ...)
+void
+cli__rpc_err_local(struct cli_rpc_error *e, const char *name,
+    const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -110,8 +88,8 @@ cli_rpc_error_clear(struct cli_rpc_error *e)
 }
 
 /* Copies src into dst (dst overwritten). */
-static void
-err_copy(struct cli_rpc_error *dst, const struct cli_rpc_error *src)
+void
+cli__rpc_err_copy(struct cli_rpc_error *dst, const struct cli_rpc_error *src)
 {
 	memset(dst, 0, sizeof(*dst));
 	dst->code = src->code;
@@ -138,16 +116,16 @@ cli_ctx_open(struct cli_ctx *x, char **cause)
 	memset(x, 0, sizeof(*x));
 	x->dir = cli_config_dir();
 	if (x->dir == NULL)
-		return (set_cause(cause, -ENOENT, "no config directory: set "
-		    "PIER_CONFIG_DIR or HOME"));
+		return (cli__rpc_cause(cause, -ENOENT, "no config directory: "
+		    "set PIER_CONFIG_DIR or HOME"));
 	err = cli_book_load(&x->book, x->dir, cause);
 	if (err == 0)
 		err = cli_identity_load(x->dir, &x->id, cause);
 	if (err == 0) {
 		err = uv_loop_init(&x->loop);
 		if (err != 0)
-			(void)set_cause(cause, err, "cannot make a loop: %s",
-			    uv_strerror(err));
+			(void)cli__rpc_cause(cause, err, "cannot make a loop: "
+			    "%s", uv_strerror(err));
 		else
 			x->loop_ready = 1;
 	}
@@ -226,7 +204,7 @@ call_fail(struct rpc_call *c, const char *name, const char *msg)
 {
 	struct cli_rpc_error	 e;
 
-	err_local(&e, name, "%s", msg);
+	cli__rpc_err_local(&e, name, "%s", msg);
 	call_end(c);
 	c->cb(c->rpc, NULL, &e, c->arg);
 	cli_rpc_error_clear(&e);
@@ -337,16 +315,16 @@ rpc_dial_done(struct ovl_dial *d, struct ovl_conn *conn, int status,
 	}
 	if (status != 0) {
 		if (status == -ETIMEDOUT || status == -EACCES)
-			(void)set_cause(&r->dial_cause, status, "no answer from"
-			    " %s: the node is down, unreachable, or the join "
-			    "key is wrong or revoked%s", r->addrs,
+			(void)cli__rpc_cause(&r->dial_cause, status,
+			    "no answer from %s: the node is down, unreachable, "
+			    "or the join key is wrong or revoked%s", r->addrs,
 			    status == -EACCES ? " (it closed the connection "
 			    "without answering; it does so too for more than "
 			    "100 connections a second from one address)" : "");
 		else
-			(void)set_cause(&r->dial_cause, status, "cannot reach "
-			    "%s: %s", r->addrs, cause != NULL ? cause :
-			    strerror(-status));
+			(void)cli__rpc_cause(&r->dial_cause, status,
+			    "cannot reach %s: %s", r->addrs, cause != NULL ?
+			    cause : strerror(-status));
 	} else {
 		r->conn = conn;
 		ovl_conn_ref(conn, "cli_rpc");
@@ -360,8 +338,8 @@ rpc_dial_done(struct ovl_dial *d, struct ovl_conn *conn, int status,
 }
 
 /* Starts dialing a book entry; the outcome comes to rpc_dial_done. */
-static int
-rpc_start(struct cli_ctx *x, struct cli_node *n, long timeout_ms,
+int
+cli__rpc_start(struct cli_ctx *x, struct cli_node *n, long timeout_ms,
     struct cli_rpc **out, char **cause)
 {
 	struct ovl_dial_cfg	 cfg;
@@ -379,8 +357,8 @@ rpc_start(struct cli_ctx *x, struct cli_node *n, long timeout_ms,
 		return (err);
 	if (naddrs == 0) {
 		sodium_memzero(&jk, sizeof(jk));
-		return (set_cause(cause, -EDESTADDRREQ, "%s: no address for "
-		    "the node: its join key has none", n->name));
+		return (cli__rpc_cause(cause, -EDESTADDRREQ, "%s: no address "
+		    "for the node: its join key has none", n->name));
 	}
 	r = calloc(1, sizeof(*r));
 	if (r == NULL || (r->node = strdup(n->name)) == NULL) {
@@ -411,8 +389,8 @@ rpc_start(struct cli_ctx *x, struct cli_node *n, long timeout_ms,
 		r->dial = NULL;
 		r->closing = 1;
 		rpc_maybe_free(r);
-		return (set_cause(cause, err, "%s: cannot dial: %s", n->name,
-		    strerror(-err)));
+		return (cli__rpc_cause(cause, err, "%s: cannot dial: %s",
+		    n->name, strerror(-err)));
 	}
 	*out = r;
 	return (0);
@@ -431,7 +409,7 @@ cli_rpc_open(struct cli_ctx *x, const char *name, struct cli_rpc **out,
 	n = cli_target_node(&x->book, name, cause);
 	if (n == NULL)
 		return (-ENOENT);
-	err = rpc_start(x, n, CLI_TIMEOUT_MS, &r, cause);
+	err = cli__rpc_start(x, n, CLI_TIMEOUT_MS, &r, cause);
 	if (err != 0)
 		return (err);
 	r->on_dialed = NULL;
@@ -439,7 +417,7 @@ cli_rpc_open(struct cli_ctx *x, const char *name, struct cli_rpc **out,
 		;
 	if (!r->dialed || r->dial_status != 0) {
 		err = r->dialed ? r->dial_status : -EIO;
-		(void)set_cause(cause, err, "%s: %s", r->node,
+		(void)cli__rpc_cause(cause, err, "%s: %s", r->node,
 		    r->dial_cause != NULL ? r->dial_cause : strerror(-err));
 		r->closing = 1;
 		rpc_maybe_free(r);
@@ -447,8 +425,9 @@ cli_rpc_open(struct cli_ctx *x, const char *name, struct cli_rpc **out,
 	}
 	if (r->closed) {
 		/* Turned away with the handshake's answer: say why. */
-		(void)set_cause(cause, 0, "%s: %s", r->node, r->close_reason !=
-		    NULL ? r->close_reason : "node closed the connection");
+		(void)cli__rpc_cause(cause, 0, "%s: %s", r->node,
+		    r->close_reason != NULL ? r->close_reason :
+		    "node closed the connection");
 		cli_rpc_close(r);
 		return (-ECONNABORTED);
 	}
@@ -572,7 +551,7 @@ on_sync_reply(struct cli_rpc *r, const json_t *result,
 		s->status = s->result != NULL ? 0 : -ENOMEM;
 		return;
 	}
-	err_copy(s->err, err);
+	cli__rpc_err_copy(s->err, err);
 	s->status = err->code != 0 ? -EREMOTEIO : strcmp(err->name,
 	    "timeout") == 0 ? -ETIMEDOUT : -ECONNRESET;
 }
@@ -593,16 +572,18 @@ cli_rpc_call(struct cli_rpc *r, const char *method, json_t *params,
 	    &s);
 	if (rc != 0) {
 		if (r->closed && r->close_reason != NULL)
-			err_local(err, "connection", "%s", r->close_reason);
+			cli__rpc_err_local(err, "connection", "%s",
+			    r->close_reason);
 		else
-			err_local(err, "connection", "cannot send the "
+			cli__rpc_err_local(err, "connection", "cannot send the "
 			    "request: %s", strerror(-rc));
 		return (rc);
 	}
 	while (!s.done && uv_run(&r->x->loop, UV_RUN_ONCE) != 0)
 		;
 	if (!s.done) {
-		err_local(err, "connection", "the loop ended before the reply");
+		cli__rpc_err_local(err, "connection",
+		    "the loop ended before the reply");
 		return (-EIO);
 	}
 	*result = s.result;
@@ -630,187 +611,5 @@ cli_rpc_stream_open(struct cli_rpc *r, const struct ovl_chan_cbs *cbs,
 		return (-ENOMEM);
 	}
 	*out = ch;
-	return (0);
-}
-
-/* State of a cli_rpc_multi run. */
-struct multi {
-	struct cli_ctx		*x;
-	struct cli_multi	*res;
-	struct cli_rpc		**rpcs;
-	size_t			 n, left;
-	const char		*method;
-	const json_t		*params;
-	long			 timeout_ms;
-	uv_timer_t		 timer;
-};
-
-/* One node's answer came (or its failure). */
-static void
-multi_done(struct multi *mu, size_t i)
-{
-	if (mu->rpcs[i] != NULL) {
-		cli_rpc_close(mu->rpcs[i]);
-		mu->rpcs[i] = NULL;
-		mu->left--;
-	}
-}
-
-/* Index of an rpc in a multi run. */
-static size_t
-multi_index(struct multi *mu, struct cli_rpc *r)
-{
-	size_t	i;
-
-	for (i = 0; i < mu->n && mu->rpcs[i] != r; i++)
-		;
-	return (i);
-}
-
-/* A node answered the call. */
-static void
-on_multi_reply(struct cli_rpc *r, const json_t *result,
-    const struct cli_rpc_error *err, void *arg)
-{
-	struct multi	*mu = arg;
-	size_t		 i = multi_index(mu, r);
-
-	if (i == mu->n)
-		return;
-	if (err == NULL) {
-		mu->res[i].result = json_deep_copy(result);
-		mu->res[i].status = 0;
-	} else {
-		err_copy(&mu->res[i].err, err);
-		mu->res[i].status = err->code != 0 ? -EREMOTEIO :
-		    -ECONNRESET;
-	}
-	multi_done(mu, i);
-}
-
-/* A node's dial finished: call the method on it. */
-static void
-on_multi_dialed(struct cli_rpc *r, void *arg)
-{
-	struct multi	*mu = arg;
-	size_t		 i = multi_index(mu, r);
-	int		 err;
-
-	if (i == mu->n)
-		return;
-	if (r->dial_status != 0) {
-		mu->res[i].status = r->dial_status;
-		err_local(&mu->res[i].err, "connection", "%s", r->dial_cause !=
-		    NULL ? r->dial_cause : strerror(-r->dial_status));
-		multi_done(mu, i);
-		return;
-	}
-	err = cli_rpc_call_async(r, mu->method, mu->params != NULL ?
-	    json_deep_copy(mu->params) : NULL, mu->timeout_ms, on_multi_reply,
-	    mu);
-	if (err != 0) {
-		mu->res[i].status = r->closed ? -ECONNABORTED : err;
-		if (r->closed && r->close_reason != NULL)
-			err_local(&mu->res[i].err, "connection", "%s",
-			    r->close_reason);
-		else
-			err_local(&mu->res[i].err, "connection", "cannot send "
-			    "the request: %s", strerror(-err));
-		multi_done(mu, i);
-	}
-}
-
-/* The time is up: every node still out is unreachable. */
-static void
-on_multi_timeout(uv_timer_t *t)
-{
-	struct multi	*mu = container_of(t, struct multi, timer);
-	size_t		 i;
-
-	for (i = 0; i < mu->n; i++) {
-		if (mu->rpcs[i] == NULL)
-			continue;
-		mu->res[i].status = -ETIMEDOUT;
-		err_local(&mu->res[i].err, "timeout", "no answer within %lds",
-		    (mu->timeout_ms + 999) / 1000);
-		mu->rpcs[i]->on_dialed = NULL;
-		multi_done(mu, i);
-	}
-}
-
-/* Frees the answers of cli_rpc_multi. */
-void
-cli_multi_free(struct cli_multi *m, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; m != NULL && i < n; i++) {
-		free(m[i].node);
-		json_decref(m[i].result);
-		cli_rpc_error_clear(&m[i].err);
-	}
-	free(m);
-}
-
-/* Calls one method on many nodes at once. */
-int
-cli_rpc_multi(struct cli_ctx *x, const char *const *names, size_t n,
-    const char *method, const json_t *params, long timeout_ms,
-    struct cli_multi **out, size_t *nout, char **cause)
-{
-	struct multi	 mu;
-	struct cli_node	*node;
-	size_t		 i;
-	int		 err;
-
-	*out = NULL;
-	*nout = 0;
-	for (i = 0; i < n; i++) {
-		if (cli_book_find(&x->book, names[i]) == NULL)
-			return (set_cause(cause, -ENOENT, "no node named %s "
-			    "(see 'pier nodes')", names[i]));
-	}
-	if (n == 0 && x->book.n == 0)
-		return (set_cause(cause, -ENOENT, "no node joined yet (pier "
-		    "join KEY)"));
-	memset(&mu, 0, sizeof(mu));
-	mu.x = x;
-	mu.n = n > 0 ? n : x->book.n;
-	mu.method = method;
-	mu.params = params;
-	mu.timeout_ms = timeout_ms > 0 ? timeout_ms : CLI_MULTI_TIMEOUT_MS;
-	mu.res = calloc(mu.n, sizeof(*mu.res));
-	mu.rpcs = calloc(mu.n, sizeof(*mu.rpcs));
-	if (mu.res == NULL || mu.rpcs == NULL) {
-		free(mu.res);
-		free(mu.rpcs);
-		return (-ENOMEM);
-	}
-	for (i = 0; i < mu.n; i++) {
-		node = n > 0 ? cli_book_find(&x->book, names[i]) :
-		    &x->book.nodes[i];
-		mu.res[i].node = strdup(node->name);
-		err = rpc_start(x, node, mu.timeout_ms, &mu.rpcs[i],
-		    &mu.res[i].err.message);
-		if (err != 0) {
-			mu.res[i].status = err;
-			mu.res[i].err.name = strdup("connection");
-			mu.rpcs[i] = NULL;
-			continue;
-		}
-		mu.rpcs[i]->on_dialed = on_multi_dialed;
-		mu.rpcs[i]->dial_arg = &mu;
-		mu.left++;
-	}
-	(void)uv_timer_init(&x->loop, &mu.timer);
-	(void)uv_timer_start(&mu.timer, on_multi_timeout,
-	    (uint64_t)mu.timeout_ms, 0);
-	while (mu.left > 0 && uv_run(&x->loop, UV_RUN_ONCE) != 0)
-		;
-	uv_close((uv_handle_t *)&mu.timer, NULL);
-	uv_run(&x->loop, UV_RUN_NOWAIT);
-	free(mu.rpcs);
-	*out = mu.res;
-	*nout = mu.n;
 	return (0);
 }
