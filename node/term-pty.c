@@ -395,36 +395,34 @@ pty_update(struct term_pty *p)
 		(void)uv_poll_start(&p->poll, ev, on_poll);
 }
 
-/* Starts the process. */
-int
-term_pty_spawn(uv_loop_t *loop, const struct term_pty_opts *o,
-    struct term_pty **out, char **cause)
+/* Checks the options and finds the program in PATH (into path). */
+static int
+spawn_check(const struct term_pty_opts *o, char *path, size_t size,
+    char **cause)
 {
-	struct term_pty *p;
-	struct winsize ws;
-	char path[PATH_MAX];
-	int master = -1, slave = -1, errpipe[2] = { -1, -1 };
-	int err, cerr, st;
-	ssize_t n;
-	pid_t pid;
+	int err;
 
-	*out = NULL;
-	if (cause != NULL)
-		*cause = NULL;
 	if (o->argv == NULL || o->argv[0] == NULL || o->read_cb == NULL ||
 	    o->rows < 1 || o->cols < 1 || o->rows > TERM_MAX_ROWS ||
 	    o->cols > TERM_MAX_COLS) {
 		set_cause(cause, "bad terminal process options");
 		return (-EINVAL);
 	}
-	err = resolve(o->argv[0], o->env, path, sizeof path);
-	if (err != 0) {
+	err = resolve(o->argv[0], o->env, path, size);
+	if (err != 0)
 		set_cause(cause, "%s: %s", o->argv[0], strerror(-err));
-		return (err);
-	}
+	return (err);
+}
+
+/* A process record with its read buffer and no handle yet, or NULL. */
+static struct term_pty *
+pty_new(uv_loop_t *loop, const struct term_pty_opts *o)
+{
+	struct term_pty *p;
+
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
-		return (-ENOMEM);
+		return (NULL);
 	p->loop = loop;
 	p->fd = -1;
 	p->read_cb = o->read_cb;
@@ -433,34 +431,131 @@ term_pty_spawn(uv_loop_t *loop, const struct term_pty_opts *o,
 	p->wmax = o->write_max > 0 ? o->write_max : TERM_PTY_WRITE_MAX;
 	p->rbuf = malloc(TERM_PTY_READ_SIZE);
 	if (p->rbuf == NULL) {
-		err = -ENOMEM;
-		goto out;
+		free(p);
+		return (NULL);
 	}
+	return (p);
+}
+
+/* Opens the PTY pair at the first window size, the master non-blocking. */
+static int
+pty_open(const struct term_pty_opts *o, int *master, int *slave,
+    char **cause)
+{
+	struct winsize ws;
+	int err;
+
 	memset(&ws, 0, sizeof(ws));
 	ws.ws_row = (unsigned short)o->rows;
 	ws.ws_col = (unsigned short)o->cols;
-	if (openpty(&master, &slave, NULL, NULL, &ws) < 0) {
+	if (openpty(master, slave, NULL, NULL, &ws) < 0) {
 		err = syserr();
 		set_cause(cause, "openpty: %s", strerror(-err));
-		goto out;
+		return (err);
 	}
-	if ((err = fd_flags(master, 1)) != 0 ||
-	    (err = fd_flags(slave, 0)) != 0)
+	if ((err = fd_flags(*master, 1)) != 0 ||
+	    (err = fd_flags(*slave, 0)) != 0)
+		return (err);
+	return (0);
+}
+
+/* Watches SIGCHLD (before the child can exist) and readies the timer. */
+static int
+pty_watch(uv_loop_t *loop, struct term_pty *p)
+{
+	int err;
+
+	err = uv_signal_init(loop, &p->sigchld);
+	if (err != 0)
+		return (err);
+	p->handles++;
+	err = uv_timer_init(loop, &p->timer);
+	if (err != 0)
+		return (err);
+	p->handles++;
+	return (uv_signal_start(&p->sigchld, on_sigchld, SIGCHLD));
+}
+
+/* Reaps a child that is not to run (it is exiting, or was killed). */
+static void
+reap_now(struct term_pty *p)
+{
+	int st;
+
+	while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	p->reaped = 1;
+}
+
+/*
+ * Blocks only until the child has exec'd (its close-on-exec pipe fd
+ * closes) or failed to (it writes its errno there): 1 with *err set and
+ * the child reaped when it failed, else 0.
+ */
+static int
+exec_wait(struct term_pty *p, int fd, const char *path, int *err,
+    char **cause)
+{
+	ssize_t n;
+	int cerr;
+
+	do
+		n = read(fd, &cerr, sizeof(cerr));
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(cerr))
+		return (0);
+	*err = -cerr;
+	set_cause(cause, "%s: %s", path, strerror(cerr));
+	reap_now(p);
+	return (1);
+}
+
+/* Undoes a spawn that failed half way; the caller gets no callback. */
+static void
+spawn_undo(struct term_pty *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	p->closing = 1;
+	if (p->handles == 0) {
+		free(p->rbuf);
+		free(p);
+		return;
+	}
+	p->close_cb = NULL;
+	uv_close((uv_handle_t *)&p->sigchld, on_signal_closed);
+	if (p->handles > 1)
+		uv_close((uv_handle_t *)&p->timer, on_timer_closed);
+}
+
+/* Starts the process. */
+int
+term_pty_spawn(uv_loop_t *loop, const struct term_pty_opts *o,
+    struct term_pty **out, char **cause)
+{
+	struct term_pty *p;
+	char path[PATH_MAX];
+	int master = -1, slave = -1, errpipe[2] = { -1, -1 };
+	int err;
+	pid_t pid;
+
+	*out = NULL;
+	if (cause != NULL)
+		*cause = NULL;
+	err = spawn_check(o, path, sizeof path, cause);
+	if (err != 0)
+		return (err);
+	p = pty_new(loop, o);
+	if (p == NULL)
+		return (-ENOMEM);
+	err = pty_open(o, &master, &slave, cause);
+	if (err != 0)
 		goto out;
 	if (pipe2(errpipe, O_CLOEXEC) < 0) {
 		err = syserr();
 		goto out;
 	}
-	/* Watch SIGCHLD before the child can exist. */
-	err = uv_signal_init(loop, &p->sigchld);
-	if (err != 0)
-		goto out;
-	p->handles++;
-	err = uv_timer_init(loop, &p->timer);
-	if (err != 0)
-		goto out;
-	p->handles++;
-	err = uv_signal_start(&p->sigchld, on_sigchld, SIGCHLD);
+	err = pty_watch(loop, p);
 	if (err != 0)
 		goto out;
 	pid = fork();
@@ -477,27 +572,15 @@ term_pty_spawn(uv_loop_t *loop, const struct term_pty_opts *o,
 	slave = -1;
 	close(errpipe[1]);
 	errpipe[1] = -1;
-	/* Blocks only until exec (the pipe closes) or its failure. */
-	do
-		n = read(errpipe[0], &cerr, sizeof(cerr));
-	while (n < 0 && errno == EINTR);
-	if (n == sizeof(cerr)) {
-		err = -cerr;
-		set_cause(cause, "%s: %s", path, strerror(cerr));
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
-		p->reaped = 1;
+	if (exec_wait(p, errpipe[0], path, &err, cause))
 		goto out;
-	}
 	p->fd = master;
 	master = -1;
 	err = uv_poll_init(loop, &p->poll, p->fd);
 	if (err != 0) {
 		/* Not ours to leave running. */
 		(void)kill(pid, SIGKILL);
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
-		p->reaped = 1;
+		reap_now(p);
 		goto out;
 	}
 	p->handles++;
@@ -513,23 +596,8 @@ out:
 		close(slave);
 	if (master >= 0)
 		close(master);
-	if (p != NULL) {
-		if (p->fd >= 0)
-			close(p->fd);
-		p->closing = 1;
-		if (p->handles == 0) {
-			free(p->rbuf);
-			free(p);
-		} else {
-			/* The caller gets an error and no callback. */
-			p->close_cb = NULL;
-			uv_close((uv_handle_t *)&p->sigchld,
-			    on_signal_closed);
-			if (p->handles > 1)
-				uv_close((uv_handle_t *)&p->timer,
-				    on_timer_closed);
-		}
-	}
+	if (p != NULL)
+		spawn_undo(p);
 	return (err);
 }
 
