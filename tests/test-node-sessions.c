@@ -39,6 +39,7 @@ struct fx {
 	uv_loop_t		 loop;
 	struct node		 n;
 	char			*ctr;
+	char			 name[64];	/* the container's, per process */
 	int			 ready, ready_status, ready_code;
 	char			 ready_msg[256];
 	int			 closed_all;
@@ -141,7 +142,10 @@ fx_init(struct fx *f, const char *tag)
 	node_log_init(&f->n.log, stderr, NODE_LOG_WARN);
 	ASSERT_OK(uv_timer_init(&f->loop, &f->tick));
 	ASSERT_OK(uv_timer_start(&f->tick, on_tick, 50, 50));
-	f->ctr = dkt_container(&f->loop, f->n.dk, dkt_tag(tag), "main", NULL,
+	/* Two runs at once on one engine must not share a name. */
+	(void)snprintf(f->name, sizeof(f->name), "pier-sessions-%ld",
+	    (long)getpid());
+	f->ctr = dkt_container(&f->loop, f->n.dk, dkt_tag(tag), f->name, NULL,
 	    1);
 }
 
@@ -165,10 +169,10 @@ open_session(struct fx *f, const char *const *cmd)
 	struct term_session_opts o;
 
 	ASSERT_OK(node_session_new(&f->n, cmd != NULL ? NODE_SESSION_EXEC :
-	    NODE_SESSION_SHELL, "main", &ns));
+	    NODE_SESSION_SHELL, f->name, &ns));
 	memset(&xo, 0, sizeof(xo));
 	xo.container = f->ctr;
-	xo.name = "main";
+	xo.name = f->name;
 	xo.cmd = cmd;
 	xo.rows = 24;
 	xo.cols = 80;
