@@ -46,11 +46,7 @@ struct cmd_conn {
 	struct ovl_conn		*conn;
 	struct ovl_chan		*ctl;		/* channel 0 */
 	struct proto_dec	 dec;
-	enum proto_role		 role;
-	char			 key[OVL_KEY_NAME_MAX + 1];
-	char			 client[OVL_FINGERPRINT_SIZE];
-	char			 client_name[OVL_HS_NAME_MAX + 1];
-	uint8_t			 client_key[OVL_KEY_LEN];
+	struct cmd_caller	 caller;
 	struct cmd_req		*reqs;		/* in flight */
 	size_t			 ninflight;
 	struct ovl_chan		*streams[CMD_STREAMS_MAX]; /* unclaimed */
@@ -74,6 +70,8 @@ static void	stream_on_close(struct ovl_chan *, int, void *);
 static void	conn_on_chan_open(struct ovl_conn *, struct ovl_chan *,
 		    void *);
 static void	conn_on_close(struct ovl_conn *, int, const char *, void *);
+static enum cmd_retval cmd_vfail(struct cmd_req *, int, json_t *,
+		    const char *, va_list) __attribute__((format(printf, 4, 0)));
 
 static const struct ovl_chan_cbs ctl_cbs = {
 	.on_data = ctl_on_data,
@@ -155,7 +153,7 @@ conn_send(struct cmd_conn *cc, json_t *msg)
 	json_decref(msg);
 	if (err != 0) {
 		node_log(&cc->node->log, NODE_LOG_ERROR, "cannot send a reply "
-		    "to %s: %s", cc->client, strerror(-err));
+		    "to %s: %s", cc->caller.client, strerror(-err));
 		return;
 	}
 	if (cc->out == NULL && ovl_chan_write(cc->ctl, buf, len) == 0) {
@@ -165,7 +163,7 @@ conn_send(struct cmd_conn *cc, json_t *msg)
 	if (cc->out_bytes + len > CMD_OUT_MAX) {
 		free(buf);
 		node_log(&cc->node->log, NODE_LOG_WARN, "client %s does not "
-		    "read its replies; closing", cc->client);
+		    "read its replies; closing", cc->caller.client);
 		ovl_conn_close(cc->conn, OVL_GA_LIMIT, "replies not read");
 		return;
 	}
@@ -240,20 +238,19 @@ default_target(const json_t *params, char *buf, size_t len)
 	}
 }
 
-/* Writes one audit line for a call by this connection's client. */
+/* Writes one audit line for a call by caller c. */
 static void
-audit(struct node *n, const char *client, const char *client_name,
-    const char *key, enum proto_role role, const char *method,
+audit(struct node *n, const struct cmd_caller *c, const char *method,
     const char *target, const char *outcome, int code, const char *msg)
 {
 	struct node_audit_entry	 e;
 	char			*error = NULL;
 
 	memset(&e, 0, sizeof(e));
-	e.client = client;
-	e.client_name = client_name;
-	e.key = key;
-	e.role = proto_role_name(role);
+	e.client = c->client;
+	e.client_name = c->client_name;
+	e.key = c->key;
+	e.role = proto_role_name(c->role);
 	e.method = method;
 	e.target = target != NULL && target[0] != '\0' ? target : NULL;
 	e.outcome = outcome;
@@ -312,9 +309,8 @@ req_end(struct cmd_req *r, json_t *msg, int code, const char *text)
 		json_decref(msg);
 	if (((r->method->flags & PROTO_MUTATING) && !(r->audit_later &&
 	    code == 0)) || code == PROTO_E_FORBIDDEN)
-		audit(r->node, r->client, r->client_name, r->key, r->role,
-		    r->method->name, r->target, outcome_of(r, code), code,
-		    text);
+		audit(r->node, &r->caller, r->method->name, r->target,
+		    outcome_of(r, code), code, text);
 	if (code != 0 && r->audit_later) {
 		/* Audited above after all: nothing waits any more. */
 		r->audit_later = 0;
@@ -348,9 +344,9 @@ cmd_audit_end(struct cmd_req *r, int code, const char *msg)
 		return;
 	r->audit_later = 0;
 	if (r->method->flags & PROTO_MUTATING)
-		audit(r->node, r->client, r->client_name, r->key, r->role,
-		    r->method->name, r->target, code == PROTO_E_CANCELLED ?
-		    "cancelled" : outcome_of(r, code), code, msg);
+		audit(r->node, &r->caller, r->method->name, r->target,
+		    code == PROTO_E_CANCELLED ? "cancelled" :
+		    outcome_of(r, code), code, msg);
 	cmd_req_unref(r);
 }
 
@@ -492,7 +488,7 @@ cmd_req_unref(struct cmd_req *r)
 	json_decref(r->id);
 	json_decref(r->params);
 	r->node->nreqs--;
-	sodium_memzero(r->client_key, sizeof(r->client_key));
+	sodium_memzero(&r->caller, sizeof(r->caller));
 	free(r);
 }
 
@@ -553,8 +549,8 @@ audit_refusal(struct cmd_conn *cc, const struct proto_msg *m,
 		msg = json_string_value(json_object_get(json_object_get(reply,
 		    "error"), "message"));
 	default_target(m->params, target, sizeof(target));
-	audit(cc->node, cc->client, cc->client_name, cc->key, cc->role,
-	    m->method, target, "refused", code, msg);
+	audit(cc->node, &cc->caller, m->method, target, "refused", code,
+	    msg);
 }
 
 /* Makes the request record of a checked call. */
@@ -578,11 +574,7 @@ req_new(struct cmd_conn *cc, const struct proto_msg *m,
 	r->method = pm;
 	r->entry = e;
 	r->id = m->id != NULL ? json_incref(m->id) : NULL;
-	r->role = cc->role;
-	memcpy(r->key, cc->key, sizeof(r->key));
-	memcpy(r->client, cc->client, sizeof(r->client));
-	memcpy(r->client_name, cc->client_name, sizeof(r->client_name));
-	memcpy(r->client_key, cc->client_key, sizeof(r->client_key));
+	r->caller = cc->caller;
 	default_target(r->params, r->target, sizeof(r->target));
 	r->refs = 1;
 	r->next = cc->reqs;
@@ -669,11 +661,11 @@ on_msg(void *arg, const char *body, size_t len)
 	if (m.kind != PROTO_REQUEST) {
 		/* Version 1 has no client notifications to run. */
 		node_log(&cc->node->log, NODE_LOG_DEBUG, "client %s sent a "
-		    "%s; dropped", cc->client, m.kind == PROTO_NOTIFY ?
+		    "%s; dropped", cc->caller.client, m.kind == PROTO_NOTIFY ?
 		    "notification" : "reply");
 		goto out;
 	}
-	rc = proto_request_check(&m, cc->role, &pm, &reply);
+	rc = proto_request_check(&m, cc->caller.role, &pm, &reply);
 	if (rc != 0) {
 		if (pm == NULL)
 			pm = proto_method_find(m.method);
@@ -697,7 +689,7 @@ cc_free(struct cmd_conn *cc)
 {
 	out_free(cc);
 	proto_dec_free(&cc->dec);
-	sodium_memzero(cc->client_key, sizeof(cc->client_key));
+	sodium_memzero(&cc->caller, sizeof(cc->caller));
 	free(cc);
 }
 
@@ -722,8 +714,8 @@ ctl_on_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
 		return;
 	cc->dead = 1;
 	node_log(&cc->node->log, NODE_LOG_WARN, "client %s: %s; closing its "
-	    "connection", cc->client, err == -EMSGSIZE ? "a message over "
-	    "the size limit" : strerror(-err));
+	    "connection", cc->caller.client, err == -EMSGSIZE ? "a message "
+	    "over the size limit" : strerror(-err));
 	ovl_conn_close(cc->conn, err == -EMSGSIZE ? OVL_GA_LIMIT :
 	    OVL_GA_INTERNAL, err == -EMSGSIZE ? "message too large" :
 	    "cannot read messages");
@@ -797,9 +789,10 @@ conn_on_close(struct ovl_conn *c, int status, const char *reason, void *arg)
 	struct cmd_req	*r;
 
 	node_log(&cc->node->log, NODE_LOG_DEBUG, "client %s from %s "
-	    "disconnected: %s; %zu request%s in flight cancelled", cc->client,
-	    ovl_conn_peer(c), reason != NULL && reason[0] != '\0' ? reason :
-	    status == 0 ? "closed" : uv_strerror(status), cc->ninflight,
+	    "disconnected: %s; %zu request%s in flight cancelled",
+	    cc->caller.client, ovl_conn_peer(c), reason != NULL &&
+	    reason[0] != '\0' ? reason : status == 0 ? "closed" :
+	    uv_strerror(status), cc->ninflight,
 	    cc->ninflight == 1 ? "" : "s");
 	cc->dead = 1;
 	while ((r = cc->reqs) != NULL) {
@@ -836,12 +829,12 @@ cmd_conn_attach(struct node *n, struct ovl_conn *c, const struct ovl_auth *a)
 		return (-ENOMEM);
 	cc->node = n;
 	cc->conn = c;
-	cc->role = k->role;
-	snprintf(cc->key, sizeof(cc->key), "%s", a->key_name);
-	ovl_fingerprint(a->client_key, cc->client);
-	snprintf(cc->client_name, sizeof(cc->client_name), "%s",
+	cc->caller.role = k->role;
+	snprintf(cc->caller.key, sizeof(cc->caller.key), "%s", a->key_name);
+	ovl_fingerprint(a->client_key, cc->caller.client);
+	snprintf(cc->caller.client_name, sizeof(cc->caller.client_name), "%s",
 	    a->hello->name);
-	memcpy(cc->client_key, a->client_key, OVL_KEY_LEN);
+	memcpy(cc->caller.client_key, a->client_key, OVL_KEY_LEN);
 	cc->out_tail = &cc->out;
 	proto_dec_init(&cc->dec, 0);
 	cc->ctl = ovl_conn_control(c);

@@ -39,7 +39,8 @@ info_base(struct cmd_req *r)
 	/* The caller's own access: what `pier nodes` shows as its role. */
 	if (o != NULL)
 		(void)json_object_set_new(o, "access", json_pack("{s:s, s:s}",
-		    "key", r->key, "role", proto_role_name(r->role)));
+		    "key", r->caller.key, "role",
+		    proto_role_name(r->caller.role)));
 	return (o);
 }
 

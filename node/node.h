@@ -175,6 +175,19 @@ struct cmd_conn;
 struct node;
 
 /*
+ * Who made a call: the access key it authenticated with and the client
+ * behind it. The connection holds one from its handshake; each request
+ * carries a copy, as it may outlive the connection.
+ */
+struct cmd_caller {
+	enum proto_role	 role;		/* the access key's */
+	char		 key[OVL_KEY_NAME_MAX + 1];	/* its name */
+	char		 client[OVL_FINGERPRINT_SIZE];	/* key fingerprint */
+	char		 client_name[OVL_HS_NAME_MAX + 1]; /* from its hello */
+	uint8_t		 client_key[OVL_KEY_LEN];
+};
+
+/*
  * One method's handler. The dispatcher joins it with the catalogue entry
  * of the same name (proto_methods: role, schema, flags) and has checked
  * all of that before exec runs.
@@ -199,11 +212,7 @@ struct cmd_req {
 	const struct cmd_entry		*entry;
 	json_t				*id;	/* owned */
 	json_t				*params; /* owned; checked; an object */
-	enum proto_role			 role;	/* the caller's */
-	char				 key[OVL_KEY_NAME_MAX + 1];
-	char				 client[OVL_FINGERPRINT_SIZE];
-	char				 client_name[OVL_HS_NAME_MAX + 1];
-	uint8_t				 client_key[OVL_KEY_LEN];
+	struct cmd_caller		 caller;
 	char				 target[256];	/* for the audit */
 	struct ovl_chan			*chan;	/* PROTO_STREAM: the channel */
 	int				 cancelled;
