@@ -490,6 +490,49 @@ void	 node_lstream_abort(struct node_lstream *ls);
 /* {"error": {code, name, message}} for a failed Docker stream (new). */
 json_t	*node_lstream_error(int status, const char *message);
 
+/* fwriter.c: a framed stream channel's output */
+
+#define NODE_FWRITER_FRAME_MAX	16384	/* payload bytes per frame */
+
+/*
+ * The writer of a framed stream channel, inside its run: frames the
+ * channel refuses are held, and the caller pauses its source until
+ * node_fwriter_drain says all went out. A zeroed one is ready; the run
+ * sets ch when it takes its channel and NULL when the channel closes,
+ * and frees the writer (node_fwriter_free) with itself.
+ */
+struct node_fwriter {
+	struct ovl_chan	*ch;		/* NULL once closed: the run sets it */
+	char		*held;		/* whole frames the channel refused */
+	size_t		 held_len;
+	int		 writing;	/* inside ovl_chan_write */
+	uint64_t	 bytes;		/* payload bytes sent or held */
+};
+
+/* Frees the held frames. */
+void	 node_fwriter_free(struct node_fwriter *fw);
+/*
+ * Sends buf as frames of type (NODE_FWRITER_FRAME_MAX bytes each); what
+ * the channel refuses, and all of it while some is held, is held. 0: all
+ * went; -ENOBUFS: some is held (pause the source); -ENOMEM: the channel
+ * was reset (which may have freed the run: touch nothing).
+ */
+int	 node_fwriter_write(struct node_fwriter *fw, enum proto_frame type,
+	    const void *buf, size_t len);
+/* node_fwriter_write for one frame already built, header included. */
+int	 node_fwriter_frame(struct node_fwriter *fw, const void *frame,
+	    size_t len);
+/* From on_drain: writes held frames; 1 when that emptied them (resume). */
+int	 node_fwriter_drain(struct node_fwriter *fw);
+/* Writes the last frame (payload cut to PROTO_FRAME_CTL_MAX) and FIN. */
+void	 node_fwriter_end(struct node_fwriter *fw, enum proto_frame type,
+	    const void *payload, size_t len);
+/* node_fwriter_end with ERROR {code, name, message}. */
+void	 node_fwriter_error(struct node_fwriter *fw, int code,
+	    const char *msg);
+/* node_fwriter_end with EXIT and code. */
+void	 node_fwriter_exit(struct node_fwriter *fw, int32_t code);
+
 /* stats-hub.c */
 
 #define NODE_STATS_QUEUE_MAX	(64u * 1024)	/* bytes queued per sub */
