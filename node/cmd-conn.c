@@ -10,9 +10,10 @@
  * A malformed message gets an error reply and the connection goes on; a
  * frame over the size limit cannot be resynchronised, so it ends this
  * connection (go-away "limit") and nothing else. When the connection
- * drops, its requests in flight are detached and cancelled: each
- * handler's on_cancel stops its work, and the request ends as usual with
- * its reply going nowhere.
+ * drops, its requests in flight are detached and cancelled
+ * (cmd__req_cancel stops the Docker work each waits on), and each ends
+ * as usual with its reply going nowhere. What happens to a request
+ * between its dispatch and its end is cmd-req.c's.
  *
  * Stream channels are opened by the client before the request that uses
  * them. They wait here, paused, until a request names them in its
@@ -21,7 +22,6 @@
  * the in-flight bound, Docker unreachable, ...) resets the channel it
  * names, so refused calls never use up the client's 128 channels.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,11 +46,7 @@ struct cmd_conn {
 	struct ovl_conn		*conn;
 	struct ovl_chan		*ctl;		/* channel 0 */
 	struct proto_dec	 dec;
-	enum proto_role		 role;
-	char			 key[OVL_KEY_NAME_MAX + 1];
-	char			 client[OVL_FINGERPRINT_SIZE];
-	char			 client_name[OVL_HS_NAME_MAX + 1];
-	uint8_t			 client_key[OVL_KEY_LEN];
+	struct cmd_caller	 caller;
 	struct cmd_req		*reqs;		/* in flight */
 	size_t			 ninflight;
 	struct ovl_chan		*streams[CMD_STREAMS_MAX]; /* unclaimed */
@@ -155,7 +151,7 @@ conn_send(struct cmd_conn *cc, json_t *msg)
 	json_decref(msg);
 	if (err != 0) {
 		node_log(&cc->node->log, NODE_LOG_ERROR, "cannot send a reply "
-		    "to %s: %s", cc->client, strerror(-err));
+		    "to %s: %s", cc->caller.client, strerror(-err));
 		return;
 	}
 	if (cc->out == NULL && ovl_chan_write(cc->ctl, buf, len) == 0) {
@@ -165,7 +161,7 @@ conn_send(struct cmd_conn *cc, json_t *msg)
 	if (cc->out_bytes + len > CMD_OUT_MAX) {
 		free(buf);
 		node_log(&cc->node->log, NODE_LOG_WARN, "client %s does not "
-		    "read its replies; closing", cc->client);
+		    "read its replies; closing", cc->caller.client);
 		ovl_conn_close(cc->conn, OVL_GA_LIMIT, "replies not read");
 		return;
 	}
@@ -222,278 +218,33 @@ ctl_on_drain(struct ovl_chan *ch, void *arg)
 	doomed_reset(arg);
 }
 
-/* The text a call acts on, for the audit: params id, name or image. */
-static void
-default_target(const json_t *params, char *buf, size_t len)
-{
-	static const char *const keys[] = { "id", "name", "image" };
-	const char	*s;
-	size_t		 i;
-
-	buf[0] = '\0';
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		s = json_string_value(json_object_get(params, keys[i]));
-		if (s != NULL) {
-			snprintf(buf, len, "%s", s);
-			return;
-		}
-	}
-}
-
-/* Writes one audit line for a call by this connection's client. */
-static void
-audit(struct node *n, const char *client, const char *client_name,
-    const char *key, enum proto_role role, const char *method,
-    const char *target, const char *outcome, int code, const char *msg)
-{
-	struct node_audit_entry	 e;
-	char			*error = NULL;
-
-	memset(&e, 0, sizeof(e));
-	e.client = client;
-	e.client_name = client_name;
-	e.key = key;
-	e.role = proto_role_name(role);
-	e.method = method;
-	e.target = target != NULL && target[0] != '\0' ? target : NULL;
-	e.outcome = outcome;
-	if (code != 0)
-		error = proto_xasprintf("%s: %s", proto_err_name(code),
-		    msg != NULL ? msg : proto_strerror(code));
-	e.error = error;
-	if (node_audit_write(&n->audit, &e) != 0 && n->audit.failures == 1)
-		node_log(&n->log, NODE_LOG_ERROR, "cannot write the audit log "
-		    "%s", n->audit.path);
-	free(error);
-}
-
-/* The outcome word of an ended call. */
-static const char *
-outcome_of(const struct cmd_req *r, int code)
-{
-	if (code == 0)
-		return ("ok");
-	if (r->cancelled)
-		return ("cancelled");
-	if (code == PROTO_E_FORBIDDEN || code == PROTO_E_KEYMGMT ||
-	    code == PROTO_E_PARAMS)
-		return ("refused");
-	return ("failed");
-}
-
-/* Unlinks a request from its connection's list. */
-static void
-req_unlink(struct cmd_req *r)
+/*
+ * A request ended: send its last message (stolen; NULL: none), doom the
+ * stream channel it never handed over (or NULL), unlink it. cc is NULL
+ * once the connection dropped.
+ */
+void
+cmd__conn_end(struct cmd_conn *cc, struct cmd_req *r, json_t *msg,
+    struct ovl_chan *ch)
 {
 	struct cmd_req	**pp;
 
-	if (r->conn == NULL)
+	if (cc != NULL)
+		conn_send(cc, msg);
+	else
+		json_decref(msg);
+	if (ch != NULL)
+		stream_doom(cc, ch);
+	r->next = NULL;
+	if (cc == NULL)
 		return;
-	for (pp = &r->conn->reqs; *pp != NULL; pp = &(*pp)->next) {
+	for (pp = &cc->reqs; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == r) {
 			*pp = r->next;
-			r->conn->ninflight--;
+			cc->ninflight--;
 			break;
 		}
 	}
-	r->next = NULL;
-}
-
-/* Ends a request: sends msg (stolen) if anyone listens, audits, frees. */
-static void
-req_end(struct cmd_req *r, json_t *msg, int code, const char *text)
-{
-	struct ovl_chan	*ch;
-
-	r->ended = 1;
-	if (r->conn != NULL && r->id != NULL)
-		conn_send(r->conn, msg);
-	else
-		json_decref(msg);
-	if (((r->method->flags & PROTO_MUTATING) && !(r->audit_later &&
-	    code == 0)) || code == PROTO_E_FORBIDDEN)
-		audit(r->node, r->client, r->client_name, r->key, r->role,
-		    r->method->name, r->target, outcome_of(r, code), code,
-		    text);
-	if (code != 0 && r->audit_later) {
-		/* Audited above after all: nothing waits any more. */
-		r->audit_later = 0;
-		cmd_req_unref(r);
-	}
-	ch = r->chan;
-	r->chan = NULL;
-	if (ch != NULL)
-		stream_doom(r->conn, ch);	/* never taken: nobody serves it */
-	req_unlink(r);
-	r->node->nserved++;
-	cmd_req_unref(r);
-}
-
-/* Defers the audit of a request to cmd_audit_end; r with a reference. */
-struct cmd_req *
-cmd_audit_later(struct cmd_req *r)
-{
-	if (r->ended || r->audit_later)
-		return (NULL);
-	r->audit_later = 1;
-	cmd_req_ref(r);
-	return (r);
-}
-
-/* Writes the deferred audit line with the call's real outcome. */
-void
-cmd_audit_end(struct cmd_req *r, int code, const char *msg)
-{
-	if (r == NULL || !r->audit_later)
-		return;
-	r->audit_later = 0;
-	if (r->method->flags & PROTO_MUTATING)
-		audit(r->node, r->client, r->client_name, r->key, r->role,
-		    r->method->name, r->target, code == PROTO_E_CANCELLED ?
-		    "cancelled" : outcome_of(r, code), code, msg);
-	cmd_req_unref(r);
-}
-
-/* Sends a result, audits, and ends the request. */
-enum cmd_retval
-cmd_reply(struct cmd_req *r, json_t *result)
-{
-	if (r->ended) {
-		json_decref(result);
-		return (CMD_DONE);
-	}
-	req_end(r, proto_result_new(r->id, result), 0, NULL);
-	return (CMD_DONE);
-}
-
-/* Sends an error with data (stolen) and a formatted message; ends it. */
-static enum cmd_retval __attribute__((format(printf, 4, 0)))
-cmd_vfail(struct cmd_req *r, int code, json_t *data, const char *fmt,
-    va_list ap)
-{
-	char	*msg = NULL;
-
-	if (r->ended) {
-		json_decref(data);
-		return (CMD_ERROR);
-	}
-	if (fmt != NULL && vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	req_end(r, proto_error_new(r->id, code, msg, data), code, msg);
-	free(msg);
-	return (CMD_ERROR);
-}
-
-/* Sends an error (code, printf message), audits, and ends the request. */
-enum cmd_retval
-cmd_fail(struct cmd_req *r, int code, const char *fmt, ...)
-{
-	enum cmd_retval	rv;
-	va_list		ap;
-
-	va_start(ap, fmt);
-	rv = cmd_vfail(r, code, NULL, fmt, ap);
-	va_end(ap);
-	return (rv);
-}
-
-/* cmd_fail with data for the error object (stolen). */
-enum cmd_retval
-cmd_fail_data(struct cmd_req *r, int code, json_t *data, const char *fmt,
-    ...)
-{
-	enum cmd_retval	rv;
-	va_list		ap;
-
-	va_start(ap, fmt);
-	rv = cmd_vfail(r, code, data, fmt, ap);
-	va_end(ap);
-	return (rv);
-}
-
-/* Ends a request after a failed Docker request, with a mapped code. */
-enum cmd_retval
-cmd_fail_docker(struct cmd_req *r, const struct dk_req *req, int status)
-{
-	const char	*msg = req != NULL ? dk_req_message(req) : "";
-
-	if (msg == NULL || msg[0] == '\0')
-		msg = dk_strerror(status);
-	switch (status) {
-	case DK_E_NOT_FOUND:
-		return (cmd_fail(r, PROTO_E_NOTFOUND, "%s", msg));
-	case DK_E_CONFLICT:
-		return (cmd_fail(r, PROTO_E_CONFLICT, "%s", msg));
-	case DK_E_NOT_MODIFIED:
-		return (cmd_fail(r, PROTO_E_STATE, "%s", msg));
-	case DK_E_UNAVAILABLE:
-	case DK_E_PERMISSION:
-		return (cmd_fail(r, PROTO_E_DOCKER_DOWN, "docker unavailable: "
-		    "%s", msg));
-	case DK_E_TIMEOUT:
-		return (cmd_fail(r, PROTO_E_TIMEOUT, "Docker did not answer "
-		    "in time: %s", msg));
-	case DK_E_CANCELLED:
-		return (cmd_fail(r, PROTO_E_CANCELLED, "%s", msg));
-	default:
-		return (cmd_fail(r, PROTO_E_DOCKER, "%s", msg));
-	}
-}
-
-/* Sets the audit target of a request. */
-void
-cmd_set_target(struct cmd_req *r, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->target, sizeof(r->target), fmt, ap);
-	va_end(ap);
-}
-
-/* Hands the request's stream channel to its handler. */
-struct ovl_chan *
-cmd_take_chan(struct cmd_req *r)
-{
-	struct ovl_chan	*ch = r->chan;
-
-	r->chan = NULL;
-	if (ch != NULL)
-		ovl_chan_set_data(ch, NULL);
-	return (ch);
-}
-
-/* The docker client, or NULL after answering docker_unavailable. */
-struct dk_client *
-cmd_docker(struct cmd_req *r)
-{
-	struct node	*n = r->node;
-
-	if (n->dk != NULL)
-		return (n->dk);
-	(void)cmd_fail(r, PROTO_E_DOCKER_DOWN, "docker unavailable: %s",
-	    n->dk_cause != NULL ? n->dk_cause : "no Docker endpoint");
-	return (NULL);
-}
-
-/* Takes a reference on a request. */
-void
-cmd_req_ref(struct cmd_req *r)
-{
-	r->refs++;
-}
-
-/* Drops a reference; the last frees the request. */
-void
-cmd_req_unref(struct cmd_req *r)
-{
-	if (--r->refs > 0)
-		return;
-	json_decref(r->id);
-	json_decref(r->params);
-	r->node->nreqs--;
-	sodium_memzero(r->client_key, sizeof(r->client_key));
-	free(r);
 }
 
 /* Requests in flight on a connection. */
@@ -538,82 +289,26 @@ stream_refuse(struct cmd_conn *cc, const struct proto_msg *m)
 		stream_doom(cc, ch);
 }
 
-/* Audits a call refused before it reached a handler. */
-static void
-audit_refusal(struct cmd_conn *cc, const struct proto_msg *m,
-    const struct proto_method *pm, int code, json_t *reply)
-{
-	const char	*msg = NULL;
-	char		 target[256];
-
-	if (code != PROTO_E_FORBIDDEN &&
-	    (pm == NULL || !(pm->flags & PROTO_MUTATING)))
-		return;
-	if (reply != NULL)
-		msg = json_string_value(json_object_get(json_object_get(reply,
-		    "error"), "message"));
-	default_target(m->params, target, sizeof(target));
-	audit(cc->node, cc->client, cc->client_name, cc->key, cc->role,
-	    m->method, target, "refused", code, msg);
-}
-
-/* Makes the request record of a checked call. */
-static struct cmd_req *
-req_new(struct cmd_conn *cc, const struct proto_msg *m,
-    const struct proto_method *pm, const struct cmd_entry *e)
-{
-	struct cmd_req	*r;
-
-	r = calloc(1, sizeof(*r));
-	if (r == NULL)
-		return (NULL);
-	r->params = m->params != NULL ? json_incref(m->params) :
-	    json_object();
-	if (r->params == NULL) {
-		free(r);
-		return (NULL);
-	}
-	r->node = cc->node;
-	r->conn = cc;
-	r->method = pm;
-	r->entry = e;
-	r->id = m->id != NULL ? json_incref(m->id) : NULL;
-	r->role = cc->role;
-	memcpy(r->key, cc->key, sizeof(r->key));
-	memcpy(r->client, cc->client, sizeof(r->client));
-	memcpy(r->client_name, cc->client_name, sizeof(r->client_name));
-	memcpy(r->client_key, cc->client_key, sizeof(r->client_key));
-	default_target(r->params, r->target, sizeof(r->target));
-	r->refs = 1;
-	r->next = cc->reqs;
-	cc->reqs = r;
-	cc->ninflight++;
-	cc->node->nreqs++;
-	return (r);
-}
-
 /* Runs a checked request: limits, stream channel, Docker, handler. */
 static void
 dispatch(struct cmd_conn *cc, const struct proto_msg *m,
     const struct proto_method *pm)
 {
-	const struct cmd_entry	*e;
 	struct cmd_req		*r;
 	struct ovl_chan		*ch;
-	enum cmd_retval		 rv;
 	json_int_t		 chan_id;
 
-	e = cmd_find(pm->name);
 	if (cc->ninflight >= CMD_INFLIGHT_MAX) {
 		if (m->id != NULL)
 			conn_send(cc, proto_errorf(m->id, PROTO_E_BUSY, "%d "
 			    "requests are already in flight on this connection;"
 			    " wait for their replies", CMD_INFLIGHT_MAX));
-		audit_refusal(cc, m, pm, PROTO_E_BUSY, NULL);
+		cmd__audit_refusal(cc->node, &cc->caller, m, pm, PROTO_E_BUSY,
+		    NULL);
 		stream_refuse(cc, m);
 		return;
 	}
-	r = req_new(cc, m, pm, e);
+	r = cmd__req_new(cc->node, cc, &cc->caller, m, pm);
 	if (r == NULL) {
 		if (m->id != NULL)
 			conn_send(cc, proto_errorf(m->id, PROTO_E_INTERNAL,
@@ -621,6 +316,9 @@ dispatch(struct cmd_conn *cc, const struct proto_msg *m,
 		stream_refuse(cc, m);
 		return;
 	}
+	r->next = cc->reqs;
+	cc->reqs = r;
+	cc->ninflight++;
 	cmd_req_ref(r);
 	/* The channel first: any refusal below then resets it (req_end). */
 	if (pm->flags & PROTO_STREAM) {
@@ -636,17 +334,7 @@ dispatch(struct cmd_conn *cc, const struct proto_msg *m,
 			ovl_chan_set_data(ch, r);
 		}
 	}
-	if (!r->ended && e == NULL)
-		(void)cmd_fail(r, PROTO_E_INTERNAL, "%s has no handler on this "
-		    "node", pm->name);
-	if (!r->ended && (pm->flags & PROTO_NEEDS_DOCKER))
-		(void)cmd_docker(r);	/* answers when it fails */
-	if (!r->ended) {
-		rv = e->exec(r);
-		if (!r->ended && rv != CMD_WAIT)
-			(void)cmd_fail(r, PROTO_E_INTERNAL, "%s ended without "
-			    "a reply", pm->name);
-	}
+	cmd__req_run(r);
 	cmd_req_unref(r);
 }
 
@@ -669,15 +357,15 @@ on_msg(void *arg, const char *body, size_t len)
 	if (m.kind != PROTO_REQUEST) {
 		/* Version 1 has no client notifications to run. */
 		node_log(&cc->node->log, NODE_LOG_DEBUG, "client %s sent a "
-		    "%s; dropped", cc->client, m.kind == PROTO_NOTIFY ?
+		    "%s; dropped", cc->caller.client, m.kind == PROTO_NOTIFY ?
 		    "notification" : "reply");
 		goto out;
 	}
-	rc = proto_request_check(&m, cc->role, &pm, &reply);
+	rc = proto_request_check(&m, cc->caller.role, &pm, &reply);
 	if (rc != 0) {
 		if (pm == NULL)
 			pm = proto_method_find(m.method);
-		audit_refusal(cc, &m, pm, rc, reply);
+		cmd__audit_refusal(cc->node, &cc->caller, &m, pm, rc, reply);
 		conn_send(cc, reply);
 		reply = NULL;
 		stream_refuse(cc, &m);
@@ -697,7 +385,7 @@ cc_free(struct cmd_conn *cc)
 {
 	out_free(cc);
 	proto_dec_free(&cc->dec);
-	sodium_memzero(cc->client_key, sizeof(cc->client_key));
+	sodium_memzero(&cc->caller, sizeof(cc->caller));
 	free(cc);
 }
 
@@ -722,8 +410,8 @@ ctl_on_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
 		return;
 	cc->dead = 1;
 	node_log(&cc->node->log, NODE_LOG_WARN, "client %s: %s; closing its "
-	    "connection", cc->client, err == -EMSGSIZE ? "a message over "
-	    "the size limit" : strerror(-err));
+	    "connection", cc->caller.client, err == -EMSGSIZE ? "a message "
+	    "over the size limit" : strerror(-err));
 	ovl_conn_close(cc->conn, err == -EMSGSIZE ? OVL_GA_LIMIT :
 	    OVL_GA_INTERNAL, err == -EMSGSIZE ? "message too large" :
 	    "cannot read messages");
@@ -797,22 +485,17 @@ conn_on_close(struct ovl_conn *c, int status, const char *reason, void *arg)
 	struct cmd_req	*r;
 
 	node_log(&cc->node->log, NODE_LOG_DEBUG, "client %s from %s "
-	    "disconnected: %s; %zu request%s in flight cancelled", cc->client,
-	    ovl_conn_peer(c), reason != NULL && reason[0] != '\0' ? reason :
-	    status == 0 ? "closed" : uv_strerror(status), cc->ninflight,
+	    "disconnected: %s; %zu request%s in flight cancelled",
+	    cc->caller.client, ovl_conn_peer(c), reason != NULL &&
+	    reason[0] != '\0' ? reason : status == 0 ? "closed" :
+	    uv_strerror(status), cc->ninflight,
 	    cc->ninflight == 1 ? "" : "s");
 	cc->dead = 1;
 	while ((r = cc->reqs) != NULL) {
 		cc->reqs = r->next;
 		r->next = NULL;
-		r->conn = NULL;
-		r->cancelled = 1;
 		cc->ninflight--;
-		if (r->on_cancel != NULL && !r->ended) {
-			cmd_req_ref(r);
-			r->on_cancel(r);
-			cmd_req_unref(r);
-		}
+		cmd__req_cancel(r);
 	}
 	ovl_conn_set_data(c, NULL);
 	cc->closed = 1;
@@ -836,12 +519,12 @@ cmd_conn_attach(struct node *n, struct ovl_conn *c, const struct ovl_auth *a)
 		return (-ENOMEM);
 	cc->node = n;
 	cc->conn = c;
-	cc->role = k->role;
-	snprintf(cc->key, sizeof(cc->key), "%s", a->key_name);
-	ovl_fingerprint(a->client_key, cc->client);
-	snprintf(cc->client_name, sizeof(cc->client_name), "%s",
+	cc->caller.role = k->role;
+	snprintf(cc->caller.key, sizeof(cc->caller.key), "%s", a->key_name);
+	ovl_fingerprint(a->client_key, cc->caller.client);
+	snprintf(cc->caller.client_name, sizeof(cc->caller.client_name), "%s",
 	    a->hello->name);
-	memcpy(cc->client_key, a->client_key, OVL_KEY_LEN);
+	memcpy(cc->caller.client_key, a->client_key, OVL_KEY_LEN);
 	cc->out_tail = &cc->out;
 	proto_dec_init(&cc->dec, 0);
 	cc->ctl = ovl_conn_control(c);

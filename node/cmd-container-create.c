@@ -28,7 +28,6 @@ enum cr_step {
 /* One creation in flight. */
 struct cr {
 	struct cmd_req	*r;
-	struct dk_req	*req;
 	enum cr_step	 step;
 	json_t		*body;		/* owned */
 	json_t		*warnings;	/* owned */
@@ -49,16 +48,6 @@ cr_free(struct cr *c)
 	free(c);
 }
 
-/* The client left: stop the engine call. */
-static void
-cr_cancel(struct cmd_req *r)
-{
-	struct cr	*c = r->data;
-
-	if (c != NULL && c->req != NULL)
-		dk_req_cancel(c->req);
-}
-
 /* One engine call of the chain ended. */
 static void
 on_step(struct dk_req *req, int status, json_t *res, void *arg)
@@ -67,9 +56,7 @@ on_step(struct dk_req *req, int status, json_t *res, void *arg)
 	struct cmd_req	*r = c->r;
 	const char	*s;
 
-	c->req = NULL;
-	r->data = NULL;
-	r->on_cancel = NULL;
+	cmd_docker_done(r);
 	if (status != 0 && c->step == CR_IMAGE && status == DK_E_NOT_FOUND) {
 		s = json_string_value(json_object_get(c->body, "Image"));
 		(void)cmd_fail(r, PROTO_E_NOTFOUND, "image %s not found on the "
@@ -131,6 +118,7 @@ static void
 cr_next(struct cr *c)
 {
 	struct dk_client	*dk = c->r->node->dk;
+	struct dk_req		*req = NULL;
 	const char		*image;
 	int			 err = -EINVAL;
 
@@ -142,26 +130,21 @@ cr_next(struct cr *c)
 	switch (c->step) {
 	case CR_IMAGE:
 		image = json_string_value(json_object_get(c->body, "Image"));
-		err = dk_image_inspect(dk, image, on_step, c, &c->req);
+		err = dk_image_inspect(dk, image, on_step, c, &req);
 		break;
 	case CR_CREATE:
 		err = dk_container_create_json(dk, c->name, c->body, on_step,
-		    c, &c->req);
+		    c, &req);
 		break;
 	case CR_START:
-		err = dk_container_start(dk, c->id, on_step, c, &c->req);
+		err = dk_container_start(dk, c->id, on_step, c, &req);
 		break;
 	case CR_INSPECT:
-		err = dk_container_inspect(dk, c->id, 0, on_step, c, &c->req);
+		err = dk_container_inspect(dk, c->id, 0, on_step, c, &req);
 		break;
 	}
-	if (err != 0) {
-		(void)cmd_fail_docker(c->r, NULL, err);
+	if (cmd_docker_wait(c->r, req, err) != CMD_WAIT)
 		cr_free(c);
-		return;
-	}
-	c->r->data = c;
-	c->r->on_cancel = cr_cancel;
 }
 
 /* Runs the chain from check_image (or create) on; see node.h. */

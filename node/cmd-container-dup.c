@@ -25,7 +25,6 @@
 /* One duplication before its create. */
 struct dup {
 	struct cmd_req	*r;
-	struct dk_req	*req;
 	json_t		*src;		/* owned: the source's inspect */
 	char		 id[80];
 	char		 name[256];
@@ -37,16 +36,6 @@ dup_free(struct dup *d)
 {
 	json_decref(d->src);
 	free(d);
-}
-
-/* The client left: stop the engine call. */
-static void
-dup_cancel(struct cmd_req *r)
-{
-	struct dup	*d = r->data;
-
-	if (d != NULL && d->req != NULL)
-		dk_req_cancel(d->req);
 }
 
 /* Replaces or appends K=V entries of over in the env array. */
@@ -197,12 +186,7 @@ on_names(struct dk_req *req, int status, json_t *list, void *arg)
 	char		 name[300];
 	int		 i, taken;
 
-	d->req = NULL;
-	d->r->data = NULL;
-	d->r->on_cancel = NULL;
-	if (status != 0) {
-		json_decref(list);
-		(void)cmd_fail_docker(d->r, req, status);
+	if (cmd_docker_failed(d->r, req, status, list)) {
 		dup_free(d);
 		return;
 	}
@@ -227,15 +211,11 @@ static void
 on_source(struct dk_req *req, int status, json_t *res, void *arg)
 {
 	struct dup	*d = arg;
+	struct dk_req	*list = NULL;
 	const char	*name;
 	int		 err;
 
-	d->req = NULL;
-	d->r->data = NULL;
-	d->r->on_cancel = NULL;
-	if (status != 0) {
-		json_decref(res);
-		(void)cmd_fail_docker(d->r, req, status);
+	if (cmd_docker_failed(d->r, req, status, res)) {
 		dup_free(d);
 		return;
 	}
@@ -250,21 +230,16 @@ on_source(struct dk_req *req, int status, json_t *res, void *arg)
 		dup_create(d, name);
 		return;
 	}
-	err = dk_container_list(d->r->node->dk, 1, NULL, on_names, d,
-	    &d->req);
-	if (err != 0) {
-		(void)cmd_fail_docker(d->r, NULL, err);
+	err = dk_container_list(d->r->node->dk, 1, NULL, on_names, d, &list);
+	if (cmd_docker_wait(d->r, list, err) != CMD_WAIT)
 		dup_free(d);
-		return;
-	}
-	d->r->data = d;
-	d->r->on_cancel = dup_cancel;
 }
 
 /* The source resolved: inspect it. */
 static void
 on_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 {
+	struct dk_req	*req = NULL;
 	struct dup	*d;
 	int		 err;
 
@@ -278,15 +253,9 @@ on_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 	snprintf(d->id, sizeof(d->id), "%s", id);
 	snprintf(d->name, sizeof(d->name), "%s", name[0] != '\0' ? name : id);
 	cmd_set_target(r, "%s", d->name);
-	err = dk_container_inspect(r->node->dk, d->id, 0, on_source, d,
-	    &d->req);
-	if (err != 0) {
-		(void)cmd_fail_docker(r, NULL, err);
+	err = dk_container_inspect(r->node->dk, d->id, 0, on_source, d, &req);
+	if (cmd_docker_wait(r, req, err) != CMD_WAIT)
 		dup_free(d);
-		return;
-	}
-	r->data = d;
-	r->on_cancel = dup_cancel;
 }
 
 /* container.duplicate. */

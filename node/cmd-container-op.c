@@ -33,20 +33,9 @@ enum op_kind {
 struct op {
 	struct cmd_req	*r;
 	enum op_kind	 kind;
-	struct dk_req	*req;
 	char		 id[80];
 	char		 name[256];
 };
-
-/* The client left: stop the engine request. */
-static void
-op_cancel(struct cmd_req *r)
-{
-	struct op	*o = r->data;
-
-	if (o != NULL && o->req != NULL)
-		dk_req_cancel(o->req);
-}
 
 /* Frees an op (detached from its request, which may be gone). */
 static void
@@ -64,15 +53,10 @@ on_done(struct dk_req *req, int status, json_t *res, void *arg)
 	const json_t	*warn;
 	json_t		*out;	/* owned */
 
-	o->req = NULL;
-	r->data = NULL;
-	r->on_cancel = NULL;
 	if (status == DK_E_NOT_MODIFIED && (o->kind == OP_START ||
 	    o->kind == OP_STOP))
 		status = 0;
-	if (status != 0) {
-		json_decref(res);
-		(void)cmd_fail_docker(r, req, status);
+	if (cmd_docker_failed(r, req, status, res)) {
 		op_end(o);
 		return;
 	}
@@ -120,9 +104,9 @@ update_body(const json_t *params)
 	return (b);
 }
 
-/* Starts the engine call of an op; 0 or a negative errno. */
+/* Starts the engine call of an op into *req; 0 or a negative errno. */
 static int
-op_call(struct op *o, struct dk_client *dk)
+op_call(struct op *o, struct dk_client *dk, struct dk_req **req)
 {
 	const json_t	*p = o->r->params;
 	json_t		*body;	/* owned */
@@ -131,32 +115,32 @@ op_call(struct op *o, struct dk_client *dk)
 	t = (int)proto_param_int(p, "timeout", -1);
 	switch (o->kind) {
 	case OP_START:
-		return (dk_container_start(dk, o->id, on_done, o, &o->req));
+		return (dk_container_start(dk, o->id, on_done, o, req));
 	case OP_STOP:
-		return (dk_container_stop(dk, o->id, t, on_done, o, &o->req));
+		return (dk_container_stop(dk, o->id, t, on_done, o, req));
 	case OP_RESTART:
 		return (dk_container_restart(dk, o->id, t, on_done, o,
-		    &o->req));
+		    req));
 	case OP_KILL:
 		return (dk_container_kill(dk, o->id, proto_param_str(p,
-		    "signal", NULL), on_done, o, &o->req));
+		    "signal", NULL), on_done, o, req));
 	case OP_PAUSE:
-		return (dk_container_pause(dk, o->id, on_done, o, &o->req));
+		return (dk_container_pause(dk, o->id, on_done, o, req));
 	case OP_UNPAUSE:
-		return (dk_container_unpause(dk, o->id, on_done, o, &o->req));
+		return (dk_container_unpause(dk, o->id, on_done, o, req));
 	case OP_RENAME:
 		return (dk_container_rename(dk, o->id, proto_param_str(p,
-		    "name", ""), on_done, o, &o->req));
+		    "name", ""), on_done, o, req));
 	case OP_REMOVE:
 		return (dk_container_remove(dk, o->id, proto_param_bool(p,
 		    "force", 0), proto_param_bool(p, "volumes", 0), on_done,
-		    o, &o->req));
+		    o, req));
 	case OP_UPDATE:
 		body = update_body(p);
 		if (body == NULL)
 			return (-ENOMEM);
 		err = dk_container_update_json(dk, o->id, body, on_done, o,
-		    &o->req);
+		    req);
 		json_decref(body);
 		return (err);
 	}
@@ -167,6 +151,7 @@ op_call(struct op *o, struct dk_client *dk)
 static void
 on_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 {
+	struct dk_req	*req = NULL;
 	struct op	*o;
 	int		 err;
 
@@ -184,15 +169,10 @@ on_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 		    proto_param_str(r->params, "name", ""));
 	else
 		cmd_set_target(r, "%s", name[0] != '\0' ? name : id);
-	err = op_call(o, r->node->dk);
-	if (err != 0) {
-		(void)cmd_fail_docker(r, NULL, err == -ENOMEM ? DK_E_INTERNAL :
-		    err);
+	err = op_call(o, r->node->dk, &req);
+	if (err != 0)
 		free(o);
-		return;
-	}
-	r->data = o;
-	r->on_cancel = op_cancel;
+	(void)cmd_docker_wait(r, req, err == -ENOMEM ? DK_E_INTERNAL : err);
 }
 
 /* Resolves the request's container, then makes the call of kind. */

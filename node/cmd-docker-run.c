@@ -20,28 +20,24 @@
 
 #include "node.h"
 
-#define DRUN_FRAME_MAX	16384	/* payload bytes per frame */
 #define DRUN_READ_MAX	65536	/* one read from a pipe */
 #define DRUN_IN_MAX	(256 * 1024)	/* input queued before pausing */
 #define DRUN_KILL_MS	1000	/* SIGTERM, then SIGKILL */
 
 /* One docker.run in flight. */
 struct drun {
-	struct ovl_chan		*ch;
+	struct node_fwriter	 fw;	/* the channel and held frames */
 	uv_process_t		 proc;
 	uv_pipe_t		 in, out, err;
 	uv_timer_t		 kill;
 	uv_shutdown_t		 shut;
 	struct proto_fdec	 fdec;
-	char			*held;	/* framed output not yet sent */
-	size_t			 held_len;
 	int64_t			 status;	/* exit code, once exited */
 	int			 exited;
 	int			 open_out;	/* output pipes not at EOF */
 	int			 handles;	/* not yet closed */
 	int			 stdin_on;
 	int			 in_shut;	/* stdin closed or closing */
-	int			 writing;	/* inside ovl_chan_write */
 	int			 reading;	/* the pipes are read */
 };
 
@@ -53,7 +49,7 @@ dr_closed(uv_handle_t *h)
 
 	if (--dr->handles > 0)
 		return;
-	free(dr->held);
+	node_fwriter_free(&dr->fw);
 	free(dr);
 }
 
@@ -61,16 +57,9 @@ dr_closed(uv_handle_t *h)
 static void
 dr_conclude(struct drun *dr)
 {
-	uint8_t	frame[PROTO_FRAME_HDR + 4];
-
-	if (dr->ch == NULL || !dr->exited || dr->open_out > 0 ||
-	    dr->held_len > 0)
+	if (!dr->exited || dr->open_out > 0 || dr->fw.held_len > 0)
 		return;
-	proto_frame_hdr(frame, PROTO_FRAME_EXIT, 4);
-	proto_frame_exit(frame + PROTO_FRAME_HDR, (int32_t)dr->status);
-	if (ovl_chan_write(dr->ch, frame, sizeof(frame)) != 0 ||
-	    ovl_chan_close(dr->ch) != 0)
-		ovl_chan_reset(dr->ch);
+	node_fwriter_exit(&dr->fw, (int32_t)dr->status);
 }
 
 /* Closes every handle; the last close frees the run. */
@@ -91,7 +80,7 @@ dr_release(struct drun *dr)
 static void
 dr_maybe_release(struct drun *dr)
 {
-	if (dr->ch == NULL && dr->exited)
+	if (dr->fw.ch == NULL && dr->exited)
 		dr_release(dr);
 }
 
@@ -100,35 +89,9 @@ static void
 dr_output(struct drun *dr, enum proto_frame type, const char *buf,
     size_t len)
 {
-	uint8_t	 frame[PROTO_FRAME_HDR + DRUN_FRAME_MAX];
-	size_t	 n;
-	char	*p;
-	int	 err = dr->held_len > 0 ? -ENOBUFS : 0;
-
-	while (len > 0) {
-		n = len > DRUN_FRAME_MAX ? DRUN_FRAME_MAX : len;
-		proto_frame_hdr(frame, type, (uint32_t)n);
-		memcpy(frame + PROTO_FRAME_HDR, buf, n);
-		n += PROTO_FRAME_HDR;	/* the whole frame */
-		if (err == 0) {
-			dr->writing++;
-			err = ovl_chan_write(dr->ch, frame, n);
-			dr->writing--;
-		}
-		if (err != 0) {
-			p = realloc(dr->held, dr->held_len + n);
-			if (p == NULL) {
-				ovl_chan_reset(dr->ch);
-				return;
-			}
-			memcpy(p + dr->held_len, frame, n);
-			dr->held = p;
-			dr->held_len += n;
-		}
-		buf += n - PROTO_FRAME_HDR;
-		len -= n - PROTO_FRAME_HDR;
-	}
-	if (dr->held_len > 0 && dr->reading) {
+	if (node_fwriter_write(&dr->fw, type, buf, len) == -ENOMEM)
+		return;
+	if (dr->fw.held_len > 0 && dr->reading) {
 		dr->reading = 0;
 		(void)uv_read_stop((uv_stream_t *)&dr->out);
 		(void)uv_read_stop((uv_stream_t *)&dr->err);
@@ -149,7 +112,7 @@ dr_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 {
 	struct drun	*dr = s->data;
 
-	if (n > 0 && dr->ch != NULL)
+	if (n > 0 && dr->fw.ch != NULL)
 		dr_output(dr, s == (uv_stream_t *)&dr->err ?
 		    PROTO_FRAME_STDERR : PROTO_FRAME_STDOUT, b->base,
 		    (size_t)n);
@@ -178,25 +141,8 @@ static void
 dr_drain(struct ovl_chan *ch, void *arg)
 {
 	struct drun	*dr = arg;
-	size_t		 n = 0, len;
-	int		 err;
 
-	if (dr->writing || dr->held_len == 0)
-		return;
-	while (n < dr->held_len) {
-		len = dr->held_len - n;
-		if (len > DRUN_FRAME_MAX)
-			len = DRUN_FRAME_MAX;
-		dr->writing++;
-		err = ovl_chan_write(dr->ch, dr->held + n, len);
-		dr->writing--;
-		if (err != 0)
-			break;
-		n += len;
-	}
-	memmove(dr->held, dr->held + n, dr->held_len - n);
-	dr->held_len -= n;
-	if (dr->held_len > 0)
+	if (!node_fwriter_drain(&dr->fw))
 		return;
 	if (!dr->reading)
 		dr_read_start(dr);
@@ -233,9 +179,9 @@ dr_written(uv_write_t *w, int status)
 	struct drun	*dr = w->data;
 
 	free(w);
-	if (dr->ch != NULL && uv_stream_get_write_queue_size(
+	if (dr->fw.ch != NULL && uv_stream_get_write_queue_size(
 	    (uv_stream_t *)&dr->in) < DRUN_IN_MAX)
-		ovl_chan_resume(dr->ch);
+		ovl_chan_resume(dr->fw.ch);
 }
 
 /* Closes the CLI's stdin after what was written (the client's FIN). */
@@ -295,14 +241,14 @@ dr_chan_close(struct ovl_chan *ch, int status, void *arg)
 {
 	struct drun	*dr = arg;
 
-	dr->ch = NULL;
+	dr->fw.ch = NULL;
 	if (!dr->exited) {
 		(void)uv_kill(-dr->proc.pid, SIGTERM);
 		(void)uv_timer_start(&dr->kill, dr_kill_now, DRUN_KILL_MS, 0);
 	}
 	if (!dr->reading && dr->open_out > 0)
 		dr_read_start(dr);	/* drain the pipes to the end */
-	dr->held_len = 0;
+	node_fwriter_free(&dr->fw);	/* nobody will read it */
 	dr_maybe_release(dr);
 }
 
@@ -399,8 +345,8 @@ cmd_docker_run(struct cmd_req *r)
 	node_strv_free(argv);
 	node_strv_free(env);
 	if (err == 0)
-		dr->ch = cmd_take_chan(r);
-	if (err != 0 || dr->ch == NULL) {
+		dr->fw.ch = cmd_take_chan(r);
+	if (err != 0 || dr->fw.ch == NULL) {
 		if (err == 0)
 			(void)uv_kill(-dr->proc.pid, SIGKILL);
 		dr->exited = err != 0;	/* else dr_exit says it */
@@ -412,9 +358,9 @@ cmd_docker_run(struct cmd_req *r)
 	if (!dr->stdin_on)
 		dr->in_shut = 1;
 	dr->open_out = 2;
-	ovl_chan_set_cbs(dr->ch, &dr_chan_cbs, dr);
+	ovl_chan_set_cbs(dr->fw.ch, &dr_chan_cbs, dr);
 	dr_read_start(dr);
-	ovl_chan_resume(dr->ch);
+	ovl_chan_resume(dr->fw.ch);
 	cmd_set_target(r, "docker");
 	return (cmd_reply(r, json_pack("{s:I}", "pid",
 	    (json_int_t)dr->proc.pid)));

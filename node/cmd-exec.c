@@ -24,7 +24,7 @@
 
 #include "node.h"
 
-#define XRUN_FRAME_MAX	16384	/* payload bytes per frame */
+#define XRUN_IN_MAX	16384	/* input given to the engine at once */
 #define XRUN_RETRY_MS	2	/* input retry while the queue is full */
 #define XRUN_PID_MS	50	/* exec inspect again for a late Pid */
 #define XRUN_PID_TRIES	40
@@ -33,15 +33,12 @@
 struct xrun {
 	struct cmd_req		*r;	/* until the reply */
 	struct dk_client	*dk;
-	struct ovl_chan		*ch;
+	struct node_fwriter	 fw;	/* the channel and held output */
 	struct dk_hijack	*h;
 	struct dk_req		*req;
 	char			*container;	/* full id */
 	char			*exec_id;
-	char			*held;	/* output the channel did not take */
-	size_t			 held_len;
 	int			 ended;	/* the hijack is over */
-	int			 writing; /* inside ovl_chan_write */
 	struct proto_fdec	 fdec;	/* the client's frames */
 	uv_timer_t		 retry;	/* input retry; a late Pid */
 	char			*in;	/* input the engine did not take yet */
@@ -59,7 +56,7 @@ xr_free(struct xrun *xr)
 {
 	free(xr->container);
 	free(xr->exec_id);
-	free(xr->held);
+	node_fwriter_free(&xr->fw);
 	free(xr->in);
 	free(xr);
 }
@@ -75,7 +72,7 @@ xr_retry_closed(uv_handle_t *t)
 static void
 xr_maybe_free(struct xrun *xr)
 {
-	if (xr->ch != NULL || xr->h != NULL || xr->req != NULL ||
+	if (xr->fw.ch != NULL || xr->h != NULL || xr->req != NULL ||
 	    xr->r != NULL || xr->freeing)
 		return;
 	xr->freeing = 1;
@@ -85,63 +82,14 @@ xr_maybe_free(struct xrun *xr)
 		xr_free(xr);
 }
 
-/* Writes output as frames; returns the bytes the channel took. */
-static size_t
-xr_write(struct xrun *xr, int kind, const char *buf, size_t len)
-{
-	uint8_t	frame[PROTO_FRAME_HDR + XRUN_FRAME_MAX];
-	size_t	done = 0, n;
-	int	err;
-
-	while (done < len) {
-		n = len - done;
-		if (n > XRUN_FRAME_MAX)
-			n = XRUN_FRAME_MAX;
-		proto_frame_hdr(frame, kind == DK_STREAM_STDERR ?
-		    PROTO_FRAME_STDERR : PROTO_FRAME_STDOUT, (uint32_t)n);
-		memcpy(frame + PROTO_FRAME_HDR, buf + done, n);
-		xr->writing++;
-		err = ovl_chan_write(xr->ch, frame, PROTO_FRAME_HDR + n);
-		xr->writing--;
-		if (err != 0)
-			break;
-		done += n;
-	}
-	return (done);
-}
-
 /* Sends the last frame (EXIT, or ERROR) and finishes the channel. */
 static void
 xr_finish(struct xrun *xr, int code, const char *msg, int64_t status)
 {
-	uint8_t	 frame[PROTO_FRAME_HDR + PROTO_FRAME_CTL_MAX];
-	char	*body = NULL;
-	json_t	*o;	/* owned */
-	size_t	 len;
-	int	 rc;
-
-	if (xr->ch == NULL)
-		return;
-	if (code == 0) {
-		proto_frame_hdr(frame, PROTO_FRAME_EXIT, 4);
-		proto_frame_exit(frame + PROTO_FRAME_HDR, (int32_t)status);
-		len = 4;
-	} else {
-		o = json_pack("{s:i, s:s, s:s}", "code", code, "name",
-		    proto_err_name(code), "message", msg);
-		body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-		json_decref(o);
-		len = body != NULL ? strlen(body) : 0;
-		if (len > PROTO_FRAME_CTL_MAX)
-			len = PROTO_FRAME_CTL_MAX;
-		proto_frame_hdr(frame, PROTO_FRAME_ERROR, (uint32_t)len);
-		if (len > 0)
-			memcpy(frame + PROTO_FRAME_HDR, body, len);
-		free(body);
-	}
-	rc = ovl_chan_write(xr->ch, frame, PROTO_FRAME_HDR + len);
-	if (rc != 0 || ovl_chan_close(xr->ch) != 0)
-		ovl_chan_reset(xr->ch);
+	if (code == 0)
+		node_fwriter_exit(&xr->fw, (int32_t)status);
+	else
+		node_fwriter_error(&xr->fw, code, msg);
 }
 
 /* The exit code is known: EXIT. */
@@ -171,7 +119,7 @@ xr_inspected(struct dk_req *req, int status, json_t *result, void *arg)
 static void
 xr_conclude(struct xrun *xr)
 {
-	if (xr->ch == NULL || xr->req != NULL)
+	if (xr->fw.ch == NULL || xr->req != NULL)
 		return;
 	if (dk_exec_inspect(xr->dk, xr->exec_id, xr_inspected, xr,
 	    &xr->req) != 0) {
@@ -180,48 +128,18 @@ xr_conclude(struct xrun *xr)
 	}
 }
 
-/* Holds output the channel did not take, framed, and pauses the engine. */
-static int
-xr_hold(struct xrun *xr, int kind, const char *buf, size_t len)
-{
-	size_t	 n, need = len + PROTO_FRAME_HDR * (len / XRUN_FRAME_MAX + 1);
-	char	*p;
-
-	p = realloc(xr->held, xr->held_len + need);
-	if (p == NULL)
-		return (-ENOMEM);
-	xr->held = p;
-	while (len > 0) {
-		n = len > XRUN_FRAME_MAX ? XRUN_FRAME_MAX : len;
-		proto_frame_hdr((uint8_t *)xr->held + xr->held_len,
-		    kind == DK_STREAM_STDERR ? PROTO_FRAME_STDERR :
-		    PROTO_FRAME_STDOUT, (uint32_t)n);
-		memcpy(xr->held + xr->held_len + PROTO_FRAME_HDR, buf, n);
-		xr->held_len += PROTO_FRAME_HDR + n;
-		buf += n;
-		len -= n;
-	}
-	return (0);
-}
-
 /* Output from the engine: frames, or held with the engine paused. */
 static void
 xr_data(struct dk_hijack *h, int kind, const char *buf, size_t len,
     void *arg)
 {
 	struct xrun	*xr = arg;
-	size_t		 n;
 
-	if (xr->ch == NULL)
+	if (xr->fw.ch == NULL)
 		return;
-	n = xr->held_len == 0 ? xr_write(xr, kind, buf, len) : 0;
-	if (n == len)
-		return;
-	if (xr_hold(xr, kind, buf + n, len - n) != 0) {
-		ovl_chan_reset(xr->ch);
-		return;
-	}
-	dk_hijack_pause(h);
+	if (node_fwriter_write(&xr->fw, kind == DK_STREAM_STDERR ?
+	    PROTO_FRAME_STDERR : PROTO_FRAME_STDOUT, buf, len) == -ENOBUFS)
+		dk_hijack_pause(h);
 }
 
 /* The engine closed the connection: the command ended. */
@@ -232,10 +150,10 @@ xr_end(struct dk_hijack *h, int status, const char *message, void *arg)
 
 	xr->h = NULL;
 	xr->ended = 1;
-	if (xr->ch != NULL && status != 0 && status != DK_E_CANCELLED)
+	if (xr->fw.ch != NULL && status != 0 && status != DK_E_CANCELLED)
 		xr_finish(xr, PROTO_E_DOCKER, message != NULL &&
 		    message[0] != '\0' ? message : dk_strerror(status), 0);
-	else if (xr->held_len == 0)
+	else if (xr->fw.held_len == 0)
 		xr_conclude(xr);
 	xr_maybe_free(xr);
 }
@@ -245,26 +163,8 @@ static void
 xr_drain(struct ovl_chan *ch, void *arg)
 {
 	struct xrun	*xr = arg;
-	size_t		 n, len;
-	int		 err;
 
-	if (xr->held_len == 0 || xr->ch == NULL || xr->writing)
-		return;		/* (a drain inside our own write) */
-	n = 0;
-	while (n < xr->held_len) {
-		len = xr->held_len - n;
-		if (len > XRUN_FRAME_MAX)
-			len = XRUN_FRAME_MAX;
-		xr->writing++;
-		err = ovl_chan_write(xr->ch, xr->held + n, len);
-		xr->writing--;
-		if (err != 0)
-			break;
-		n += len;
-	}
-	memmove(xr->held, xr->held + n, xr->held_len - n);
-	xr->held_len -= n;
-	if (xr->held_len > 0)
+	if (!node_fwriter_drain(&xr->fw))
 		return;
 	if (xr->h != NULL)
 		dk_hijack_resume(xr->h);
@@ -281,8 +181,8 @@ xr_in_give(struct xrun *xr)
 
 	while (n < xr->in_len) {
 		len = xr->in_len - n;
-		if (len > XRUN_FRAME_MAX)
-			len = XRUN_FRAME_MAX;
+		if (len > XRUN_IN_MAX)
+			len = XRUN_IN_MAX;
 		err = xr->h != NULL ? dk_hijack_write(xr->h, xr->in + n,
 		    len) : -EPIPE;
 		if (err == -ENOBUFS)
@@ -307,8 +207,8 @@ xr_in_retry(uv_timer_t *t)
 	if (xr_in_give(xr))
 		(void)uv_timer_start(&xr->retry, xr_in_retry, XRUN_RETRY_MS,
 		    0);
-	else if (xr->ch != NULL)
-		ovl_chan_resume(xr->ch);
+	else if (xr->fw.ch != NULL)
+		ovl_chan_resume(xr->fw.ch);
 }
 
 /* One frame from the client: STDIN with stdin on; the rest is ignored. */
@@ -416,7 +316,7 @@ xr_chan_close(struct ovl_chan *ch, int status, void *arg)
 {
 	struct xrun	*xr = arg;
 
-	xr->ch = NULL;
+	xr->fw.ch = NULL;
 	if (xr->retry_on)
 		uv_timer_stop(&xr->retry);	/* no input is due now */
 	if (xr->req != NULL)
@@ -456,12 +356,12 @@ xr_created(struct dk_req *req, int status, json_t *result, void *arg)
 		goto out;
 	}
 	xr->exec_id = strdup(id);
-	xr->ch = cmd_take_chan(r);
-	if (xr->exec_id == NULL || xr->ch == NULL) {
+	xr->fw.ch = cmd_take_chan(r);
+	if (xr->exec_id == NULL || xr->fw.ch == NULL) {
 		(void)cmd_fail(r, PROTO_E_CHANNEL, "the stream channel is gone");
 		goto out;
 	}
-	ovl_chan_set_cbs(xr->ch, &xr_chan_cbs, xr);
+	ovl_chan_set_cbs(xr->fw.ch, &xr_chan_cbs, xr);
 	memset(&cbs, 0, sizeof(cbs));
 	cbs.on_data = xr_data;
 	cbs.on_end = xr_end;
@@ -471,11 +371,11 @@ xr_created(struct dk_req *req, int status, json_t *result, void *arg)
 		(void)cmd_fail(r, PROTO_E_DOCKER, "cannot start the exec");
 		goto out;
 	}
-	ovl_chan_resume(xr->ch);
+	ovl_chan_resume(xr->fw.ch);
 	(void)cmd_reply(r, json_pack("{s:s}", "exec", xr->exec_id));
 out:
-	if (xr->ch != NULL && xr->h == NULL)
-		ovl_chan_reset(xr->ch);	/* xr_chan_close runs */
+	if (xr->fw.ch != NULL && xr->h == NULL)
+		ovl_chan_reset(xr->fw.ch);	/* xr_chan_close runs */
 	json_decref(result);
 	cmd_req_unref(r);
 	xr_maybe_free(xr);

@@ -81,7 +81,7 @@ cmd_key_create(struct cmd_req *r)
 	}
 	node_log(&r->node->log, NODE_LOG_INFO, "access key %s (%s) created by "
 	    "client %s with key %s", k->name, proto_role_name(k->role),
-	    r->client, r->key);
+	    r->caller.client, r->caller.key);
 	jk = key_joinkey(r->node, k);
 	o = key_json(k);
 	if (o == NULL || jk == NULL) {
@@ -151,7 +151,7 @@ revoke_client(struct cmd_req *r)
 	if (client_id(r, fp) != 0)
 		return (CMD_ERROR);
 	cmd_set_target(r, "client %s", fp);
-	ovl_fingerprint(r->client_key, own);
+	ovl_fingerprint(r->caller.client_key, own);
 	if (strcmp(own, fp) == 0)
 		return (cmd_fail(r, PROTO_E_KEYMGMT, "%s is the client key "
 		    "of this connection; revoke it from another client (or "
@@ -174,7 +174,7 @@ revoke_client(struct cmd_req *r)
 		return (CMD_ERROR);
 	}
 	node_log(&n->log, NODE_LOG_INFO, "client key %s revoked by client %s "
-	    "with key %s", fp, r->client, r->key);
+	    "with key %s", fp, r->caller.client, r->caller.key);
 	return (cmd_reply(r, json_pack("{s:s, s:s, s:I}", "id", fp, "kind",
 	    "client", "revoked", (json_int_t)now)));
 }
@@ -204,7 +204,7 @@ cmd_key_unrevoke(struct cmd_req *r)
 		return (CMD_ERROR);
 	}
 	node_log(&n->log, NODE_LOG_INFO, "client key %s taken back by client "
-	    "%s with key %s", fp, r->client, r->key);
+	    "%s with key %s", fp, r->caller.client, r->caller.key);
 	return (cmd_reply(r, json_pack("{s:s, s:s}", "id", fp, "kind",
 	    "client")));
 }
@@ -275,7 +275,7 @@ cmd_key_revoke(struct cmd_req *r)
 		return (CMD_ERROR);
 	}
 	node_log(&n->log, NODE_LOG_INFO, "access key %s revoked by client %s "
-	    "with key %s", name, r->client, r->key);
+	    "with key %s", name, r->caller.client, r->caller.key);
 	(void)cmd_reply(r, json_pack("{s:s, s:s}", "id", kid, "name", name));
 	node_key_revoked(n, name);
 	return (CMD_DONE);

@@ -23,21 +23,17 @@
 
 #include "node.h"
 
-#define LOGS_FRAME_MAX	16384	/* payload bytes per frame */
+#define LOGS_FRAME_MAX	NODE_FWRITER_FRAME_MAX	/* payload bytes per frame */
 
 /* One container.logs stream. */
 struct lrun {
 	struct node		*n;
-	struct ovl_chan		*ch;
+	struct node_fwriter	 fw;	/* the channel and held frames */
 	struct dk_stream	*s;
 	char			 name[128];	/* for the log */
-	char			*held;	/* framed, not yet taken */
-	size_t			 held_len;
 	int			 ended;	/* the Docker stream ended */
 	int			 end_code;	/* proto error, or 0 */
 	char			*end_msg;
-	int			 writing;
-	uint64_t		 bytes;	/* output bytes sent */
 	uv_check_t		 flush;	/* writes the gathered frame */
 	uint8_t			*pend;	/* frame being gathered */
 	size_t			 pend_len;	/* its payload bytes */
@@ -54,7 +50,7 @@ lr_closed(uv_handle_t *h)
 	lr = container_of((uv_check_t *)h, struct lrun, flush);
 
 	free(lr->pend);
-	free(lr->held);
+	node_fwriter_free(&lr->fw);
 	free(lr->end_msg);
 	free(lr);
 }
@@ -63,11 +59,11 @@ lr_closed(uv_handle_t *h)
 static void
 lr_maybe_free(struct lrun *lr)
 {
-	if (lr->ch != NULL || lr->s != NULL || lr->closing)
+	if (lr->fw.ch != NULL || lr->s != NULL || lr->closing)
 		return;
 	lr->closing = 1;
 	node_log(&lr->n->log, NODE_LOG_INFO, "logs of %s: stream freed "
-	    "(%llu bytes sent)", lr->name, (unsigned long long)lr->bytes);
+	    "(%llu bytes sent)", lr->name, (unsigned long long)lr->fw.bytes);
 	uv_close((uv_handle_t *)&lr->flush, lr_closed);
 }
 
@@ -87,32 +83,12 @@ static int
 lr_flush(struct lrun *lr)
 {
 	size_t	len = lr->pend_len;
-	char	*p;
-	int	 err;
 
-	if (len == 0 || lr->ch == NULL)
+	if (len == 0 || lr->fw.ch == NULL)
 		return (0);
 	lr->pend_len = 0;
 	proto_frame_hdr(lr->pend, lr_type(lr->pend_kind), (uint32_t)len);
-	if (lr->held_len == 0) {
-		lr->writing++;
-		err = ovl_chan_write(lr->ch, lr->pend, PROTO_FRAME_HDR + len);
-		lr->writing--;
-		if (err == 0) {
-			lr->bytes += len;
-			return (0);
-		}
-	}
-	p = realloc(lr->held, lr->held_len + PROTO_FRAME_HDR + len);
-	if (p == NULL) {
-		ovl_chan_reset(lr->ch);
-		return (-ENOMEM);
-	}
-	lr->held = p;
-	memcpy(lr->held + lr->held_len, lr->pend, PROTO_FRAME_HDR + len);
-	lr->held_len += PROTO_FRAME_HDR + len;
-	lr->bytes += len;
-	return (-ENOBUFS);
+	return (node_fwriter_frame(&lr->fw, lr->pend, PROTO_FRAME_HDR + len));
 }
 
 /* The loop turn's reads are done: write what was gathered. */
@@ -126,61 +102,15 @@ lr_on_check(uv_check_t *h)
 		dk_stream_pause(lr->s);
 }
 
-/* Keeps output the channel did not take, framed; 0 or -ENOMEM. */
-static int
-lr_hold(struct lrun *lr, int kind, const char *buf, size_t len)
-{
-	size_t	 n, need;
-	char	*p;
-
-	need = len + PROTO_FRAME_HDR * (len / LOGS_FRAME_MAX + 1);
-	p = realloc(lr->held, lr->held_len + need);
-	if (p == NULL)
-		return (-ENOMEM);
-	lr->held = p;
-	while (len > 0) {
-		n = len > LOGS_FRAME_MAX ? LOGS_FRAME_MAX : len;
-		proto_frame_hdr((uint8_t *)lr->held + lr->held_len,
-		    lr_type(kind), (uint32_t)n);
-		memcpy(lr->held + lr->held_len + PROTO_FRAME_HDR, buf, n);
-		lr->held_len += PROTO_FRAME_HDR + n;
-		lr->bytes += n;
-		buf += n;
-		len -= n;
-	}
-	return (0);
-}
-
 /* Sends the last frame (END, or ERROR) and finishes the channel. */
 static void
 lr_finish(struct lrun *lr)
 {
-	uint8_t	 frame[PROTO_FRAME_HDR + PROTO_FRAME_CTL_MAX];
-	char	*body = NULL;
-	json_t	*o;	/* owned */
-	size_t	 len = 0;
-
-	if (lr->ch == NULL)
-		return;
 	if (lr->end_code == 0)
-		proto_frame_hdr(frame, PROTO_FRAME_END, 0);
-	else {
-		o = json_pack("{s:i, s:s, s:s}", "code", lr->end_code,
-		    "name", proto_err_name(lr->end_code), "message",
-		    lr->end_msg != NULL ? lr->end_msg : "the logs failed");
-		body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-		json_decref(o);
-		len = body != NULL ? strlen(body) : 0;
-		if (len > PROTO_FRAME_CTL_MAX)
-			len = PROTO_FRAME_CTL_MAX;
-		proto_frame_hdr(frame, PROTO_FRAME_ERROR, (uint32_t)len);
-		if (len > 0)
-			memcpy(frame + PROTO_FRAME_HDR, body, len);
-		free(body);
-	}
-	if (ovl_chan_write(lr->ch, frame, PROTO_FRAME_HDR + len) != 0 ||
-	    ovl_chan_close(lr->ch) != 0)
-		ovl_chan_reset(lr->ch);
+		node_fwriter_end(&lr->fw, PROTO_FRAME_END, NULL, 0);
+	else
+		node_fwriter_error(&lr->fw, lr->end_code, lr->end_msg != NULL ?
+		    lr->end_msg : "the logs failed");
 }
 
 /* Output from the engine: gathered into frames; paused when full. */
@@ -190,27 +120,27 @@ lr_chunk(struct dk_stream *s, int kind, const char *buf, size_t len,
 {
 	struct lrun	*lr = arg;
 	size_t		 n;
+	int		 err;
 
-	if (lr->ch == NULL)
+	if (lr->fw.ch == NULL)
 		return;
-	if (lr->held_len > 0) {
+	if (lr->fw.held_len > 0) {
 		/* Only if the pause came late: keep it, the stream waits. */
-		if (lr_hold(lr, kind, buf, len) != 0)
-			ovl_chan_reset(lr->ch);
-		else
+		if (node_fwriter_write(&lr->fw, lr_type(kind), buf, len) ==
+		    -ENOBUFS)
 			dk_stream_pause(s);
 		return;
 	}
 	while (len > 0) {
+		err = 0;
 		if (lr->pend_len > 0 && (lr->pend_kind != kind ||
-		    lr->pend_len == LOGS_FRAME_MAX) && lr_flush(lr) != 0) {
-			if (lr->ch == NULL ||
-			    lr_hold(lr, kind, buf, len) != 0) {
-				if (lr->ch != NULL)
-					ovl_chan_reset(lr->ch);
-				return;
-			}
-			dk_stream_pause(s);
+		    lr->pend_len == LOGS_FRAME_MAX))
+			err = lr_flush(lr);
+		if (err != 0) {
+			/* Held: the rest waits behind it, with the stream. */
+			if (err == -ENOBUFS && node_fwriter_write(&lr->fw,
+			    lr_type(kind), buf, len) == -ENOBUFS)
+				dk_stream_pause(s);
 			return;
 		}
 		n = LOGS_FRAME_MAX - lr->pend_len;
@@ -241,7 +171,7 @@ lr_end(struct dk_stream *s, int status, const char *message, void *arg)
 		lr->end_msg = strdup(message != NULL && message[0] != '\0' ?
 		    message : dk_strerror(status));
 	}
-	if (lr_flush(lr) == 0 && lr->held_len == 0)
+	if (lr_flush(lr) == 0 && lr->fw.held_len == 0)
 		lr_finish(lr);
 	lr_maybe_free(lr);
 }
@@ -251,27 +181,8 @@ static void
 lr_drain(struct ovl_chan *ch, void *arg)
 {
 	struct lrun	*lr = arg;
-	size_t		 n = 0, len;
 
-	if (lr->held_len == 0 || lr->ch == NULL || lr->writing)
-		return;		/* (a drain inside our own write) */
-	while (n < lr->held_len) {
-		/* Whole frames only: each held frame is written alone. */
-		len = PROTO_FRAME_HDR + (((size_t)(uint8_t)lr->held[n + 1] <<
-		    24) | ((size_t)(uint8_t)lr->held[n + 2] << 16) |
-		    ((size_t)(uint8_t)lr->held[n + 3] << 8) |
-		    (size_t)(uint8_t)lr->held[n + 4]);
-		lr->writing++;
-		if (ovl_chan_write(lr->ch, lr->held + n, len) != 0) {
-			lr->writing--;
-			break;
-		}
-		lr->writing--;
-		n += len;
-	}
-	memmove(lr->held, lr->held + n, lr->held_len - n);
-	lr->held_len -= n;
-	if (lr->held_len > 0)
+	if (!node_fwriter_drain(&lr->fw))
 		return;
 	if (lr->s != NULL)
 		dk_stream_resume(lr->s);
@@ -285,7 +196,7 @@ lr_chan_close(struct ovl_chan *ch, int status, void *arg)
 {
 	struct lrun	*lr = arg;
 
-	lr->ch = NULL;
+	lr->fw.ch = NULL;
 	if (lr->s != NULL) {
 		node_log(&lr->n->log, NODE_LOG_INFO, "logs of %s: the client "
 		    "closed the stream; stopping it", lr->name);
@@ -344,15 +255,15 @@ lr_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 	o.until = proto_param_int(r->params, "until", 0);
 	o.tty = DK_TTY_AUTO;
 	(void)uv_check_init(r->node->loop, &lr->flush);
-	lr->ch = cmd_take_chan(r);
-	if (lr->ch == NULL) {
+	lr->fw.ch = cmd_take_chan(r);
+	if (lr->fw.ch == NULL) {
 		lr->closing = 1;
 		uv_close((uv_handle_t *)&lr->flush, lr_closed);
 		(void)cmd_fail(r, PROTO_E_CHANNEL, "the stream channel is "
 		    "gone");
 		return;
 	}
-	ovl_chan_set_cbs(lr->ch, &lr_chan_cbs, lr);
+	ovl_chan_set_cbs(lr->fw.ch, &lr_chan_cbs, lr);
 	memset(&cbs, 0, sizeof(cbs));
 	cbs.on_chunk = lr_chunk;
 	cbs.on_end = lr_end;
@@ -361,12 +272,12 @@ lr_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 	if (err != 0) {
 		lr->s = NULL;
 		(void)cmd_fail_docker(r, NULL, err);
-		ovl_chan_reset(lr->ch);		/* frees lr */
+		ovl_chan_reset(lr->fw.ch);		/* frees lr */
 		return;
 	}
 	node_log(&lr->n->log, NODE_LOG_DEBUG, "logs of %s: streaming%s",
 	    lr->name, o.follow ? " (follow)" : "");
-	ovl_chan_resume(lr->ch);
+	ovl_chan_resume(lr->fw.ch);
 	(void)cmd_reply(r, NULL);
 }
 

@@ -39,7 +39,8 @@ info_base(struct cmd_req *r)
 	/* The caller's own access: what `pier nodes` shows as its role. */
 	if (o != NULL)
 		(void)json_object_set_new(o, "access", json_pack("{s:s, s:s}",
-		    "key", r->key, "role", proto_role_name(r->role)));
+		    "key", r->caller.key, "role",
+		    proto_role_name(r->caller.role)));
 	return (o);
 }
 
@@ -60,7 +61,7 @@ on_info(struct dk_req *req, int status, json_t *info, void *arg)
 	const char	*api, *msg;
 	json_t		*o;	/* owned */
 
-	r->data = NULL;
+	cmd_docker_done(r);
 	o = info_base(r);
 	if (o == NULL) {
 		json_decref(info);
@@ -99,14 +100,6 @@ on_info(struct dk_req *req, int status, json_t *info, void *arg)
 	(void)cmd_reply(r, o);
 }
 
-/* The client left: stop asking the engine. */
-static void
-info_cancel(struct cmd_req *r)
-{
-	if (r->data != NULL)
-		dk_req_cancel(r->data);
-}
-
 /* node.info. */
 enum cmd_retval
 cmd_node_info(struct cmd_req *r)
@@ -118,11 +111,8 @@ cmd_node_info(struct cmd_req *r)
 
 	if (n->dk != NULL) {
 		err = dk_info(n->dk, on_info, r, &req);
-		if (err == 0) {
-			r->data = req;
-			r->on_cancel = info_cancel;
-			return (CMD_WAIT);
-		}
+		if (err == 0)
+			return (cmd_docker_wait(r, req, 0));
 	}
 	o = info_base(r);
 	if (o == NULL)

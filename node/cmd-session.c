@@ -60,7 +60,7 @@ open_attach(struct cmd_req *r, struct node_session *ns)
 	cmd_set_target(r, "%s %s", ns->id, ns->target);
 	node_log(&r->node->log, NODE_LOG_INFO, "session %s (%s: %s) opened "
 	    "by %s", ns->id, ns->target, ns->cmd != NULL ? ns->cmd : "",
-	    r->client);
+	    r->caller.client);
 	return (cmd_reply(r, json_pack("{s:s, s:s}", "session", ns->id,
 	    "cmd", ns->cmd != NULL ? ns->cmd : "")));
 }
@@ -288,7 +288,8 @@ session_of(struct cmd_req *r)
 		    "node (pier sessions lists them)", id);
 		return (NULL);
 	}
-	if (ns->kind == NODE_SESSION_DOCKER && r->role < PROTO_ROLE_ADMIN) {
+	if (ns->kind == NODE_SESSION_DOCKER &&
+	    r->caller.role < PROTO_ROLE_ADMIN) {
 		(void)cmd_fail(r, PROTO_E_FORBIDDEN, "session %s runs the "
 		    "docker CLI, which needs the admin role", ns->id);
 		return (NULL);
@@ -324,7 +325,7 @@ cmd_session_attach(struct cmd_req *r)
 		return (cmd_fail(r, PROTO_E_STATE, "cannot attach to session "
 		    "%s: %s", ns->id, strerror(-err)));
 	node_log(&r->node->log, NODE_LOG_INFO, "session %s attached by %s%s",
-	    ns->id, r->client, ro ? " (read-only)" : "");
+	    ns->id, r->caller.client, ro ? " (read-only)" : "");
 	return (cmd_reply(r, json_pack("{s:s, s:s, s:s}", "session", ns->id,
 	    "target", ns->target, "cmd", ns->cmd != NULL ? ns->cmd : "")));
 }
@@ -343,7 +344,7 @@ cmd_session_list(struct cmd_req *r)
 		if (ns->closing)
 			continue;
 		if (ns->kind == NODE_SESSION_DOCKER &&
-		    r->role < PROTO_ROLE_ADMIN)
+		    r->caller.role < PROTO_ROLE_ADMIN)
 			continue;
 		if (json_array_append_new(arr, node_session_json(ns)) != 0) {
 			json_decref(arr);
@@ -365,7 +366,7 @@ cmd_session_kill(struct cmd_req *r)
 		return (CMD_ERROR);
 	memcpy(id, ns->id, sizeof(id));
 	node_log(&r->node->log, NODE_LOG_INFO, "session %s killed by %s", id,
-	    r->client);
+	    r->caller.client);
 	node_session_close(ns);
 	return (cmd_reply(r, json_pack("{s:s}", "session", id)));
 }

@@ -121,14 +121,6 @@ ss_start(struct cmd_req *r, const char *const *ids, size_t nids)
 	(void)cmd_reply(r, NULL);
 }
 
-/* Cancels the list call of a request. */
-static void
-ss_cancel(struct cmd_req *r)
-{
-	if (r->data != NULL)
-		dk_req_cancel(r->data);
-}
-
 /* The containers, to resolve the names the caller gave. */
 static void
 ss_listed(struct dk_req *req, int status, json_t *list, void *arg)
@@ -141,13 +133,8 @@ ss_listed(struct dk_req *req, int status, json_t *list, void *arg)
 	size_t		 i, n = json_array_size(a), idx;
 	int		 rc = 0;
 
-	r->data = NULL;
-	r->on_cancel = NULL;
-	if (status != 0) {
-		json_decref(list);
-		(void)cmd_fail_docker(r, req, status);
+	if (cmd_docker_failed(r, req, status, list))
 		return;
-	}
 	ids = calloc(n + 1, sizeof(*ids));
 	for (i = 0; ids != NULL && i < n; i++) {
 		name = json_string_value(json_array_get(a, i));
@@ -195,19 +182,7 @@ cmd_stats_subscribe(struct cmd_req *r)
 		return (CMD_DONE);
 	}
 	err = dk_container_list(dk, 1, NULL, ss_listed, r, &req);
-	if (err != 0)
-		return (cmd_fail_docker(r, NULL, err));
-	r->data = req;
-	r->on_cancel = ss_cancel;
-	return (CMD_WAIT);
-}
-
-/* Cancels the one-shot stream of a container.stats. */
-static void
-cs_cancel(struct cmd_req *r)
-{
-	if (r->data != NULL)
-		dk_stream_cancel(r->data);
+	return (cmd_docker_wait(r, req, err));
 }
 
 /* The one-shot sample. */
@@ -233,8 +208,7 @@ cs_end(struct dk_stream *s, int status, const char *message, void *arg)
 {
 	struct cmd_req	*r = arg;
 
-	r->data = NULL;
-	r->on_cancel = NULL;
+	cmd_docker_done(r);
 	if (!r->ended)
 		(void)cmd_fail_docker(r, NULL, status != 0 ? status :
 		    DK_E_BAD_RESPONSE);
@@ -267,8 +241,7 @@ cs_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 		return;
 	}
 	cmd_req_ref(r);
-	r->data = s;
-	r->on_cancel = cs_cancel;
+	cmd_docker_wait_stream(r, s);
 }
 
 /* container.stats: one sample of one container. */

@@ -1,47 +1,14 @@
 /*
  * The request-then-reply scaffolding the Docker-backed handlers share
- * (image, network, volume and container families): hold the engine
- * request in the cmd_req so a client leaving cancels it, end the request
- * when the engine fails, answer a list as rows in our own names, and pass
- * an engine object through. One copy here instead of one per family.
+ * (image, network, volume and container families): answer a list as
+ * rows in our own names, and pass an engine object through. One copy
+ * here instead of one per family. Holding the engine request while it
+ * runs is cmd-req.c's (cmd_docker_wait).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "node.h"
-
-/* The client left: stop the engine request held in data. */
-static void
-req_cancel(struct cmd_req *r)
-{
-	if (r->data != NULL)
-		dk_req_cancel(r->data);
-}
-
-/* Holds req in r until its callback, so a client leaving cancels it. */
-enum cmd_retval
-cmd_docker_wait(struct cmd_req *r, struct dk_req *req, int err)
-{
-	if (err != 0)
-		return (cmd_fail_docker(r, NULL, err));
-	r->data = req;
-	r->on_cancel = req_cancel;
-	return (CMD_WAIT);
-}
-
-/* Ends r after a failed engine request; returns whether it failed. */
-int
-cmd_docker_failed(struct cmd_req *r, const struct dk_req *req, int status,
-    json_t *res)
-{
-	r->data = NULL;
-	r->on_cancel = NULL;
-	if (status == 0)
-		return (0);
-	json_decref(res);
-	(void)cmd_fail_docker(r, req, status);
-	return (1);
-}
 
 /* Answers {key: [row(item, arg) for each item of items]}. */
 void

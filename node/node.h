@@ -161,7 +161,7 @@ int	 node_audit_write(struct node_audit *a,
 int	 node_audit_read(const struct node_audit *a, size_t tail,
 	    int64_t since, json_t **out, char **cause) WARN_UNUSED_RESULT;
 
-/* cmd.c and cmd-conn.c: the dispatcher */
+/* cmd.c, cmd-req.c and cmd-conn.c: the dispatcher */
 
 /* What a handler's exec returns. */
 enum cmd_retval {
@@ -175,6 +175,19 @@ struct cmd_conn;
 struct node;
 
 /*
+ * Who made a call: the access key it authenticated with and the client
+ * behind it. The connection holds one from its handshake; each request
+ * carries a copy, as it may outlive the connection.
+ */
+struct cmd_caller {
+	enum proto_role	 role;		/* the access key's */
+	char		 key[OVL_KEY_NAME_MAX + 1];	/* its name */
+	char		 client[OVL_FINGERPRINT_SIZE];	/* key fingerprint */
+	char		 client_name[OVL_HS_NAME_MAX + 1]; /* from its hello */
+	uint8_t		 client_key[OVL_KEY_LEN];
+};
+
+/*
  * One method's handler. The dispatcher joins it with the catalogue entry
  * of the same name (proto_methods: role, schema, flags) and has checked
  * all of that before exec runs.
@@ -185,12 +198,14 @@ struct cmd_entry {
 };
 
 /*
- * A request being served. exec ends it exactly once with cmd_reply or
- * cmd_fail (before returning, or later after CMD_WAIT). If the client
- * goes away first, conn becomes NULL, cancelled is set and on_cancel (if
- * the handler set one) runs: the handler then stops its work and still
- * ends the request (the reply goes nowhere). Fields are read-only for
- * handlers except target, data and on_cancel.
+ * A request being served (its life is told at the head of cmd-req.c).
+ * exec ends it exactly once with cmd_reply or cmd_fail (before
+ * returning, or later after CMD_WAIT). While it waits on the engine,
+ * cmd_docker_wait holds the Docker request in wait_req (or wait_stream):
+ * if the client goes away first, conn becomes NULL, cancelled is set and
+ * the dispatcher cancels what it waits on; the handler's callback then
+ * still ends the request (the reply goes nowhere). Fields are read-only
+ * for handlers except target and data.
  */
 struct cmd_req {
 	struct node			*node;
@@ -199,19 +214,16 @@ struct cmd_req {
 	const struct cmd_entry		*entry;
 	json_t				*id;	/* owned */
 	json_t				*params; /* owned; checked; an object */
-	enum proto_role			 role;	/* the caller's */
-	char				 key[OVL_KEY_NAME_MAX + 1];
-	char				 client[OVL_FINGERPRINT_SIZE];
-	char				 client_name[OVL_HS_NAME_MAX + 1];
-	uint8_t				 client_key[OVL_KEY_LEN];
+	struct cmd_caller		 caller;
 	char				 target[256];	/* for the audit */
 	struct ovl_chan			*chan;	/* PROTO_STREAM: the channel */
 	int				 cancelled;
 	int				 ended;
 	int				 audit_later; /* see cmd_audit_later */
 	unsigned			 refs;
+	struct dk_req			*wait_req; /* see cmd_docker_wait */
+	struct dk_stream		*wait_stream; /* or this */
 	void				*data;	/* the handler's */
-	void				(*on_cancel)(struct cmd_req *);
 	struct cmd_req			*next;	/* in the connection's list */
 };
 
@@ -275,23 +287,46 @@ int	 cmd_conn_attach(struct node *n, struct ovl_conn *c,
 size_t	 cmd_conn_inflight(const struct cmd_conn *cc);
 /* The docker client, or NULL with a docker_unavailable reply sent. */
 struct dk_client *cmd_docker(struct cmd_req *r);
+/*
+ * Holds req in r until its callback (a client leaving cancels it); if
+ * err (what the dk_* call returned) is not 0, fails r with it instead.
+ * A request waits on one engine request or stream at a time.
+ */
+enum cmd_retval cmd_docker_wait(struct cmd_req *r, struct dk_req *req,
+	    int err);
+/* Holds a started stream s in r until its on_end, as cmd_docker_wait. */
+void	 cmd_docker_wait_stream(struct cmd_req *r, struct dk_stream *s);
+/* In the callback: lets go of what cmd_docker_wait held. */
+void	 cmd_docker_done(struct cmd_req *r);
+/*
+ * In a dk_req_cb: cmd_docker_done; if status failed, frees res, answers
+ * the error and returns 1; else returns 0.
+ */
+int	 cmd_docker_failed(struct cmd_req *r, const struct dk_req *req,
+	    int status, json_t *res);
+
+/* Between cmd-conn.c and cmd-req.c. */
+
+/* A new request on cc (not linked in its list) for a checked call. */
+struct cmd_req *cmd__req_new(struct node *n, struct cmd_conn *cc,
+	    const struct cmd_caller *caller, const struct proto_msg *m,
+	    const struct proto_method *pm);
+/* Refuses what exec must not see (no handler, no Docker), runs exec. */
+void	 cmd__req_run(struct cmd_req *r);
+/* The client left: detaches r and cancels what it waits on. */
+void	 cmd__req_cancel(struct cmd_req *r);
+/* Audits a call refused before it reached a handler (reply: NULL ok). */
+void	 cmd__audit_refusal(struct node *n, const struct cmd_caller *caller,
+	    const struct proto_msg *m, const struct proto_method *pm,
+	    int code, const json_t *reply);
+/* Sends r's last message (stolen), dooms ch, unlinks r; cc may be NULL. */
+void	 cmd__conn_end(struct cmd_conn *cc, struct cmd_req *r, json_t *msg,
+	    struct ovl_chan *ch);
 
 /* cmd-util.c */
 
 /* One reply row built from one engine object and arg (a new reference). */
 typedef json_t *cmd_row_fn(const json_t *item, const void *arg);
-/*
- * Holds req in r until its callback (a client leaving cancels it); if
- * err (what the dk_* call returned) is not 0, fails r with it instead.
- */
-enum cmd_retval cmd_docker_wait(struct cmd_req *r, struct dk_req *req,
-	    int err);
-/*
- * In a dk_req_cb: clears what cmd_docker_wait held; if status failed,
- * frees res, answers the error and returns 1; else returns 0.
- */
-int	 cmd_docker_failed(struct cmd_req *r, const struct dk_req *req,
-	    int status, json_t *res);
 /* A string member of o, or "" when it is missing or not a string. */
 const char *cmd_jstr(const json_t *o, const char *k);
 /* on_data of an output stream's channel: the client's FIN stops it. */
@@ -314,8 +349,8 @@ typedef void (*node_resolve_cb)(struct cmd_req *r, const char *id,
  * call. On success cb gets the id and name; on failure the request has
  * been ended (not_found, ambiguous_name with the matches in data.matches,
  * or a docker error) and cb is not called. Returns CMD_WAIT or, if it
- * could not start, CMD_ERROR with the request ended. Until cb runs it
- * uses r->data and r->on_cancel (both NULL again when cb is called).
+ * could not start, CMD_ERROR with the request ended. Until cb runs the
+ * request waits on the list call (cmd_docker_wait).
  */
 enum cmd_retval node_resolve_container(struct cmd_req *r, const char *name,
 	    node_resolve_cb cb, void *arg);
@@ -454,6 +489,49 @@ void	 node_lstream_end(struct node_lstream *ls, const json_t *last);
 void	 node_lstream_abort(struct node_lstream *ls);
 /* {"error": {code, name, message}} for a failed Docker stream (new). */
 json_t	*node_lstream_error(int status, const char *message);
+
+/* fwriter.c: a framed stream channel's output */
+
+#define NODE_FWRITER_FRAME_MAX	16384	/* payload bytes per frame */
+
+/*
+ * The writer of a framed stream channel, inside its run: frames the
+ * channel refuses are held, and the caller pauses its source until
+ * node_fwriter_drain says all went out. A zeroed one is ready; the run
+ * sets ch when it takes its channel and NULL when the channel closes,
+ * and frees the writer (node_fwriter_free) with itself.
+ */
+struct node_fwriter {
+	struct ovl_chan	*ch;		/* NULL once closed: the run sets it */
+	char		*held;		/* whole frames the channel refused */
+	size_t		 held_len;
+	int		 writing;	/* inside ovl_chan_write */
+	uint64_t	 bytes;		/* payload bytes sent or held */
+};
+
+/* Frees the held frames. */
+void	 node_fwriter_free(struct node_fwriter *fw);
+/*
+ * Sends buf as frames of type (NODE_FWRITER_FRAME_MAX bytes each); what
+ * the channel refuses, and all of it while some is held, is held. 0: all
+ * went; -ENOBUFS: some is held (pause the source); -ENOMEM: the channel
+ * was reset (which may have freed the run: touch nothing).
+ */
+int	 node_fwriter_write(struct node_fwriter *fw, enum proto_frame type,
+	    const void *buf, size_t len);
+/* node_fwriter_write for one frame already built, header included. */
+int	 node_fwriter_frame(struct node_fwriter *fw, const void *frame,
+	    size_t len);
+/* From on_drain: writes held frames; 1 when that emptied them (resume). */
+int	 node_fwriter_drain(struct node_fwriter *fw);
+/* Writes the last frame (payload cut to PROTO_FRAME_CTL_MAX) and FIN. */
+void	 node_fwriter_end(struct node_fwriter *fw, enum proto_frame type,
+	    const void *payload, size_t len);
+/* node_fwriter_end with ERROR {code, name, message}. */
+void	 node_fwriter_error(struct node_fwriter *fw, int code,
+	    const char *msg);
+/* node_fwriter_end with EXIT and code. */
+void	 node_fwriter_exit(struct node_fwriter *fw, int32_t code);
 
 /* stats-hub.c */
 

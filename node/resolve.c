@@ -19,7 +19,6 @@ struct resolve {
 	char		*name;
 	node_resolve_cb	 cb;
 	void		*arg;
-	struct dk_req	*req;
 };
 
 /* The container's first name without its leading '/', or "". */
@@ -111,16 +110,6 @@ resolve_free(struct resolve *rs)
 	free(rs);
 }
 
-/* The client left: stop the list call. */
-static void
-resolve_cancel(struct cmd_req *r)
-{
-	struct resolve	*rs = r->data;
-
-	if (rs != NULL && rs->req != NULL)
-		dk_req_cancel(rs->req);
-}
-
 /* The list arrived: pick the container or end the request. */
 static void
 on_list(struct dk_req *req, int status, json_t *list, void *arg)
@@ -134,13 +123,8 @@ on_list(struct dk_req *req, int status, json_t *list, void *arg)
 	char		 ids[512];
 	int		 err;
 
-	rs->req = NULL;
-	r->data = NULL;
-	r->on_cancel = NULL;
-	if (status != 0) {
-		(void)cmd_fail_docker(r, req, status);
+	if (cmd_docker_failed(r, req, status, NULL))
 		goto out;
-	}
 	if (r->cancelled) {
 		(void)cmd_fail(r, PROTO_E_CANCELLED, "the client went away");
 		goto out;
@@ -180,6 +164,7 @@ node_resolve_container(struct cmd_req *r, const char *name,
     node_resolve_cb cb, void *arg)
 {
 	struct dk_client	*dk;
+	struct dk_req		*req = NULL;
 	struct resolve		*rs;
 	int			 err;
 
@@ -194,12 +179,8 @@ node_resolve_container(struct cmd_req *r, const char *name,
 	rs->r = r;
 	rs->cb = cb;
 	rs->arg = arg;
-	err = dk_container_list(dk, 1, NULL, on_list, rs, &rs->req);
-	if (err != 0) {
+	err = dk_container_list(dk, 1, NULL, on_list, rs, &req);
+	if (err != 0)
 		resolve_free(rs);
-		return (cmd_fail_docker(r, NULL, err));
-	}
-	r->data = rs;
-	r->on_cancel = resolve_cancel;
-	return (CMD_WAIT);
+	return (cmd_docker_wait(r, req, err));
 }

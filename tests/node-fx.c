@@ -335,3 +335,49 @@ admin_secret(struct fx *fx, uint8_t secret[static OVL_KEY_LEN])
 	ASSERT_NOT_NULL(k);
 	memcpy(secret, k->secret, OVL_KEY_LEN);
 }
+
+/* Creates and starts a labelled container; returns its id (owned). */
+char *
+cl_container(struct cl *c, const char *image, const char *label,
+    json_t *cmd)
+{
+	json_t	*r;	/* owned */
+	char	*id;
+
+	r = cl_call(c, "container.create", json_pack("{s:s, s:o, s:{s:s}}",
+	    "image", image, "cmd", cmd, "labels", "pier.test.case", label));
+	if (err_code(r) != 0)
+		FAIL("container.create: %s", err_msg(r));
+	id = strdup(json_string_value(json_object_get(json_object_get(r,
+	    "result"), "id")));
+	json_decref(r);
+	ASSERT_NOT_NULL(id);
+	return (id);
+}
+
+/* Waits until a container is no longer running. */
+void
+cl_wait_exited(struct cl *c, const char *id)
+{
+	json_t	*r;	/* owned */
+	int	 i, running = 1;
+
+	for (i = 0; i < 100 && running; i++) {
+		r = cl_call(c, "container.inspect", json_pack("{s:s}", "id",
+		    id));
+		running = json_is_true(json_object_get(json_object_get(
+		    json_object_get(r, "result"), "State"), "Running"));
+		json_decref(r);
+		if (running)
+			usleep(50000);	/* the engine's state, polled */
+	}
+	ASSERT(!running);
+}
+
+/* Removes a container by force. */
+void
+cl_remove(struct cl *c, const char *id)
+{
+	json_decref(cl_call(c, "container.remove", json_pack("{s:s, s:b}",
+	    "id", id, "force", 1)));
+}

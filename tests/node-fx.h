@@ -70,6 +70,16 @@ json_t	*cl_call(struct cl *c, const char *method, json_t *params);
 int	 err_code(const json_t *reply);
 /* The error message of a reply, "" if none. */
 const char *err_msg(const json_t *reply);
+/*
+ * Creates and starts a container of image running cmd (stolen), labelled
+ * pier.test.case=label; returns its id (owned).
+ */
+char	*cl_container(struct cl *c, const char *image, const char *label,
+	    json_t *cmd);
+/* Waits until a container is no longer running (polling inspect). */
+void	 cl_wait_exited(struct cl *c, const char *id);
+/* Removes a container by force. */
+void	 cl_remove(struct cl *c, const char *id);
 /* The admin key the node made on its first start. */
 void	 admin_secret(struct fx *fx, uint8_t secret[static OVL_KEY_LEN]);
 

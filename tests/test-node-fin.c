@@ -78,50 +78,11 @@ fin_stops(struct cl *c, const char *method, json_t *params)
 	ASSERT_EQ(s.status, -ECONNRESET);
 }
 
-/* Creates a labelled container running cmd; returns its id (owned). */
+/* A labelled container of the test image running cmd (stolen). */
 static char *
 make_container(struct cl *c, json_t *cmd)
 {
-	json_t	*r;	/* owned */
-	char	*id;
-
-	r = cl_call(c, "container.create", json_pack("{s:s, s:o, s:{s:s}}",
-	    "image", dkt_image(), "cmd", cmd, "labels", "pier.test.case",
-	    dkt_tag("fin")));
-	if (err_code(r) != 0)
-		FAIL("container.create: %s", err_msg(r));
-	id = strdup(json_string_value(json_object_get(json_object_get(r,
-	    "result"), "id")));
-	json_decref(r);
-	ASSERT_NOT_NULL(id);
-	return (id);
-}
-
-/* Removes a container by force. */
-static void
-remove_container(struct cl *c, const char *id)
-{
-	json_decref(cl_call(c, "container.remove", json_pack("{s:s, s:b}",
-	    "id", id, "force", 1)));
-}
-
-/* Waits until a container is no longer running. */
-static void
-wait_exited(struct cl *c, const char *id)
-{
-	json_t	*r;	/* owned */
-	int	 i, running = 1;
-
-	for (i = 0; i < 100 && running; i++) {
-		r = cl_call(c, "container.inspect", json_pack("{s:s}", "id",
-		    id));
-		running = json_is_true(json_object_get(json_object_get(
-		    json_object_get(r, "result"), "State"), "Running"));
-		json_decref(r);
-		if (running)
-			usleep(50000);	/* the engine's state, polled */
-	}
-	ASSERT(!running);
+	return (cl_container(c, dkt_image(), dkt_tag("fin"), cmd));
 }
 
 /* FIN on events, stats and logs -f; FIN back after the node's END. */
@@ -143,13 +104,13 @@ test_fin(void)
 	id = make_container(&c, json_pack("[s, s]", "sleep", "600"));
 	fin_stops(&c, "container.logs", json_pack("{s:s, s:b}", "id", id,
 	    "follow", 1));
-	remove_container(&c, id);
+	cl_remove(&c, id);
 	free(id);
 
 	/* The node ends first: END and its FIN; the client's FIN answers. */
 	id = make_container(&c, json_pack("[s, s, s]", "sh", "-c",
 	    "echo hi"));
-	wait_exited(&c, id);
+	cl_wait_exited(&c, id);
 	sch_start(&c, &s, "container.logs", json_pack("{s:s}", "id", id));
 	fx_wait(&fx, &s.fin);
 	ASSERT_GT(s.bytes, 0);
@@ -157,7 +118,7 @@ test_fin(void)
 	ASSERT_OK(ovl_chan_close(s.ch));
 	fx_wait(&fx, &s.closed);
 	ASSERT_EQ(s.status, 0);
-	remove_container(&c, id);
+	cl_remove(&c, id);
 	free(id);
 
 	r = cl_call(&c, "node.info", NULL);
