@@ -143,7 +143,7 @@ fx_init(struct fx *f, const char *tag)
 	ASSERT_OK(uv_timer_init(&f->loop, &f->tick));
 	ASSERT_OK(uv_timer_start(&f->tick, on_tick, 50, 50));
 	/* Two runs at once on one engine must not share a name. */
-	(void)snprintf(f->name, sizeof(f->name), "pier-sessions-%ld",
+	(void)snprintf(f->name, sizeof(f->name), "pier-%s-%ld", tag,
 	    (long)getpid());
 	f->ctr = dkt_container(&f->loop, f->n.dk, dkt_tag(tag), f->name, NULL,
 	    1);
@@ -207,11 +207,15 @@ type(struct viewer *v, const char *s)
 	ASSERT_OK(term_viewer_input(v->tv, s, strlen(s)));
 }
 
-/* How many processes on this host run exactly this command line. */
+/*
+ * How many processes of the fixture's container run exactly this command
+ * line (its id is in their cgroup path, with cgroup v1 and v2 alike), so
+ * another run of this test on the same engine is not counted.
+ */
 static int
-count_procs(const char *cmdline)
+count_procs(const struct fx *f, const char *cmdline)
 {
-	char	 path[300], buf[256];
+	char	 path[300], buf[256], cg[1024];
 	struct dirent *de;
 	DIR	*d;
 	FILE	*fp;
@@ -235,7 +239,16 @@ count_procs(const char *cmdline)
 		buf[n] = '\0';
 		if (n > 0 && buf[n - 1] == '\0')
 			buf[n - 1] = '\0';
-		if (strcmp(buf, cmdline) == 0)
+		if (strcmp(buf, cmdline) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cgroup", de->d_name);
+		fp = fopen(path, "r");
+		if (fp == NULL)
+			continue;
+		n = fread(cg, 1, sizeof(cg) - 1, fp);
+		fclose(fp);
+		cg[n] = '\0';
+		if (strstr(cg, f->ctr) != NULL)
 			count++;
 	}
 	closedir(d);
@@ -302,10 +315,10 @@ test_detach_idle_end(void)
 	memcpy(id, ns->id, sizeof(id));
 	attach(ns, &a, 0);
 	type(&a, "sleep 4245 & sleep 4246\r");
-	RUN_UNTIL(&f, count_procs("sleep 4245") == 1 &&
-	    count_procs("sleep 4246") == 1, WAIT_MS);
-	ASSERT_EQ(count_procs("sleep 4245"), 1);
-	ASSERT_EQ(count_procs("sleep 4246"), 1);
+	RUN_UNTIL(&f, count_procs(&f, "sleep 4245") == 1 &&
+	    count_procs(&f, "sleep 4246") == 1, WAIT_MS);
+	ASSERT_EQ(count_procs(&f, "sleep 4245"), 1);
+	ASSERT_EQ(count_procs(&f, "sleep 4246"), 1);
 	term_viewer_detach(a.tv);
 	a.tv = NULL;
 	/* Detached, then back before the idle time: it stays. */
@@ -322,10 +335,10 @@ test_detach_idle_end(void)
 	ASSERT(node_session_find(&f.n, id) == ns);
 	RUN_UNTIL(&f, f.n.sess.n == 0, WAIT_MS);
 	ASSERT_EQ(f.n.sess.n, 0);
-	RUN_UNTIL(&f, count_procs("sleep 4245") == 0 &&
-	    count_procs("sleep 4246") == 0, 3 * TERM_EXEC_KILL_MS);
-	ASSERT_EQ(count_procs("sleep 4246"), 0);
-	ASSERT_EQ(count_procs("sleep 4245"), 0);
+	RUN_UNTIL(&f, count_procs(&f, "sleep 4245") == 0 &&
+	    count_procs(&f, "sleep 4246") == 0, 3 * TERM_EXEC_KILL_MS);
+	ASSERT_EQ(count_procs(&f, "sleep 4246"), 0);
+	ASSERT_EQ(count_procs(&f, "sleep 4245"), 0);
 	fx_done(&f, "sess-idle");
 }
 
@@ -341,14 +354,14 @@ test_close_all(void)
 	fx_init(&f, "sess-close");
 	ns = open_session(&f, cmd);
 	attach(ns, &a, 0);
-	RUN_UNTIL(&f, count_procs("sleep 4247") == 1, WAIT_MS);
-	ASSERT_EQ(count_procs("sleep 4247"), 1);
+	RUN_UNTIL(&f, count_procs(&f, "sleep 4247") == 1, WAIT_MS);
+	ASSERT_EQ(count_procs(&f, "sleep 4247"), 1);
 	node_sessions_close(&f.n, on_all_closed);
 	RUN_UNTIL(&f, f.closed_all > 0, WAIT_MS);
 	ASSERT_EQ(f.closed_all, 1);
 	ASSERT_EQ(a.ended, 1);
 	ASSERT_EQ(a.end_err, -ECANCELED);
-	ASSERT_EQ(count_procs("sleep 4247"), 0);
+	ASSERT_EQ(count_procs(&f, "sleep 4247"), 0);
 	ASSERT_EQ(node_session_new(&f.n, NODE_SESSION_SHELL, "x", &ns),
 	    -ECANCELED);
 	fx_done(&f, "sess-close");
