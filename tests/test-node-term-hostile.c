@@ -1,0 +1,155 @@
+/*
+ * Tests of the screen model (node/term-screen.c) against hostile program
+ * output: the input of issue 8, which made libvterm 0.1.4 write past its
+ * CSI argument array, its variants, and what fuzzing found after it
+ * (docs/SECURITY.md). Each goes in whole and split, through a resize,
+ * a snapshot and its replay; under the sanitizers nothing may fault.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "term.h"
+#include "test.h"
+
+/* Feeds a C string. */
+static void
+feed(struct term_screen *s, const char *str)
+{
+	term_screen_feed(s, str, strlen(str));
+}
+
+/* Reads a seed input of fuzz-vterm. */
+static char *
+read_seed(const char *name, size_t *len)
+{
+	char path[4096], *buf;
+
+	snprintf(path, sizeof path, "%s/tools/fuzz/seeds/vterm/%s",
+	    test_env("PIER_SOURCE_ROOT", ".."), name);
+	buf = test_read_file(path, len);
+	if (buf == NULL)
+		FAIL("cannot read %s", path);
+	return (buf);
+}
+
+/* Feeds buf in writes of step bytes (0: one write), resizes halfway,
+ * snapshots and replays the snapshot into a fresh screen: the screen
+ * model must come through whole, the cursor inside the screen and the
+ * same on both. */
+static void
+hostile_run(const char *buf, size_t len, size_t step, int rows, int cols)
+{
+	struct term_screen *a, *b;
+	size_t at, n, half = len / 2, sl;
+	int r, c, v, br, bc, bv;
+	char *snap;
+
+	ASSERT_OK(term_screen_new(&a, 24, 80, 50, 64 * 1024));
+	for (at = 0; at < len; at += n) {
+		n = step == 0 ? (at < half ? half : len - at) : step;
+		if (at < half && at + n > half)
+			n = half - at;
+		if (n > len - at)
+			n = len - at;
+		term_screen_feed(a, buf + at, n);
+		if (at + n == half)
+			ASSERT_OK(term_screen_resize(a, rows, cols));
+	}
+	term_screen_cursor(a, &r, &c, &v);
+	ASSERT(r >= 0 && r < rows && c >= 0 && c < cols);
+	ASSERT_OK(term_screen_snapshot(a, TERM_SNAP_SCROLLBACK, &snap, &sl));
+	ASSERT_OK(term_screen_new(&b, rows, cols, 50, 64 * 1024));
+	term_screen_feed(b, snap, sl);
+	free(snap);
+	term_screen_cursor(b, &br, &bc, &bv);
+	ASSERT_EQ(br, r);
+	ASSERT_EQ(bc, c);
+	term_screen_free(b);
+	ASSERT_OK(term_screen_resize(a, 24, 80));
+	feed(a, "\033[1;2;3mstill parsing\r\n");
+	term_screen_free(a);
+}
+
+/* The output of issue 8 (libvterm 0.1.4 stores CSI arguments past
+ * csi_args[16], over the VTerm's own pointers) and its variants: more
+ * ':' sub-parameters, split across writes, resized and snapshot. */
+static void
+test_hostile_csi_arguments(void)
+{
+	char buf[4096];
+	size_t len, k, n;
+	char *seed;
+
+	seed = read_seed("issue8-colons-osc-resize", &len);
+	for (k = 0; k <= 3; k++)
+		hostile_run(seed, len, k == 3 ? 7 : k, 28, 111);
+	free(seed);
+	/* 2000 ':' in one sequence, then a string left open, as the
+	 * issue's input but longer; and DEL after ESC, which libvterm
+	 * skips (so ESC DEL [ opens a CSI too). */
+	for (k = 0; k < 2; k++) {
+		n = (size_t)snprintf(buf, sizeof buf, k == 0 ? "\033[38" :
+		    "\033\177[38");
+		while (n < 2000)
+			buf[n++] = ':';
+		n += (size_t)snprintf(buf + n, sizeof buf - n,
+		    ";0;1\033]2;open title ::::::::;0m");
+		hostile_run(buf, n, 0, 28, 111);
+		hostile_run(buf, n, 1, 5, 20);
+	}
+}
+
+/* libvterm 0.1.4 keeps the saved cursor where it was when the screen
+ * shrinks; restoring it put the cursor past the last row, where text
+ * reads lineinfo[] past its end. */
+static void
+test_saved_cursor_shrinks(void)
+{
+	static const char *const saves[] = { "\0337", "\033[?1049h" };
+	static const char *const restores[] = { "\0338x", "\033[?1049lx" };
+	struct term_screen *s;
+	int i, r, c, v;
+
+	for (i = 0; i < 2; i++) {
+		ASSERT_OK(term_screen_new(&s, 24, 80, 10, 4096));
+		feed(s, "\033[1;4m\033[20;70H");
+		feed(s, saves[i]);
+		feed(s, "\033[0m\033[3;3H\033[?25l");
+		ASSERT_OK(term_screen_resize(s, 5, 20));
+		/* The pen and cursor modes are the program's still. */
+		term_screen_cursor(s, &r, &c, &v);
+		ASSERT_EQ(r, 2);
+		ASSERT_EQ(c, 2);
+		ASSERT_EQ(v, 0);
+		feed(s, restores[i]);
+		term_screen_cursor(s, &r, &c, &v);
+		ASSERT(r >= 0 && r < 5 && c >= 0 && c < 20);
+		feed(s, "more text after the restore\r\n");
+		term_screen_free(s);
+	}
+}
+
+/* Seeds the fuzzer found: a UTF-8 character cut by a control (libvterm
+ * then decodes one code point past its stack array) and a saved cursor
+ * past a shrink. */
+static void
+test_hostile_seeds(void)
+{
+	static const char *const seeds[] = { "utf8-rest-across-runs",
+	    "saved-cursor-shrink" };
+	size_t i, len;
+	char *buf;
+
+	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		buf = read_seed(seeds[i], &len);
+		hostile_run(buf, len, 0, 1, TERM_MIN_COLS + 10);
+		hostile_run(buf, len, 1, 1, TERM_MIN_COLS + 10);
+		free(buf);
+	}
+}
+TEST_MAIN(
+	T(test_hostile_csi_arguments),
+	T(test_saved_cursor_shrinks),
+	T(test_hostile_seeds)
+)
