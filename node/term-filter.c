@@ -20,7 +20,10 @@
  *    part in one write;
  *  - its UTF-8 decoder keeps a character's missing bytes from one run of
  *    text to the next, and there writes one code point past the end of
- *    the stack array on_text decodes into.
+ *    the stack array on_text decodes into;
+ *  - REP (CSI n b) repeats the last glyph by stepping the cursor by its
+ *    width, and never ends when that width is 0 or -1 (a combining mark
+ *    or U+0085 first on a line, or no glyph yet).
  *
  * So the filter follows the parser's states byte by byte, exactly as
  * 0.1.4 moves between them (with UTF-8 on, as pierd always sets it), and
@@ -31,7 +34,9 @@
  * and given whole (0.1.4 shows U+FFFD for one split between writes),
  * and the bytes of one that text abandons halfway are taken back, so
  * every run of text starts with the decoder at rest.
- * The filter also keeps the bytes of the sequence under way, as it gave
+ * A REP's final byte is left to the caller, who knows the last glyph's
+ * width (term-guard.c). The filter also keeps the bytes of the sequence
+ * under way, as it gave
  * them to libvterm, which the snapshot ends with and a resize gives
  * again (term-guard.c): they are within the limits by construction.
  */
@@ -102,6 +107,7 @@ filter_step(struct term__filter *f, unsigned char c)
 			f->state = TERM__G_CSI;
 			f->seps = 0;
 			f->phase = 0;
+			f->plain = 1;
 			f->arg = 0;
 		} else if (c == ']' || c == 'P') {
 			f->state = TERM__G_STR;	/* 0.1.4: OSC, DCS */
@@ -117,12 +123,19 @@ filter_step(struct term__filter *f, unsigned char c)
 		 * byte. */
 		if (c >= 0x20 && c <= 0x2f) {
 			f->phase = 2;
+			f->plain = 0;
 			return (1);
 		}
-		if (c >= 0x3c && c <= 0x3f && f->phase == 0)
+		if (c >= 0x3c && c <= 0x3f && f->phase == 0) {
+			f->plain = 0;
 			return (1);
+		}
 		if (c < 0x30 || c > 0x3b || f->phase == 2) {
 			f->state = TERM__G_TEXT;
+			if (c == 'b' && f->plain) {
+				f->rep = 1;	/* the caller's to give */
+				return (0);
+			}
 			return (1);
 		}
 		f->phase = 1;
@@ -198,15 +211,18 @@ u8_cut(struct term__filter *f)
 	return (n);
 }
 
-/* Filters len bytes of program output into out, which has room for len
- * + TERM__FILTER_SLACK bytes; returns how many bytes libvterm gets. */
+/* Filters *lenp bytes of program output into out, which has room for
+ * *lenp + TERM__FILTER_SLACK bytes; returns how many bytes libvterm gets.
+ * At a REP's final byte it stops, sets f->rep and says in *lenp how many
+ * bytes it took. */
 size_t
-term__filter(struct term__filter *f, const void *in, size_t len, void *out)
+term__filter(struct term__filter *f, const void *in, size_t *lenp,
+    void *out)
 {
 	const unsigned char *p = in;
 	unsigned char *o = out;
 	enum term__gstate was;
-	size_t i, k, n;
+	size_t i, k, n, len = *lenp;
 
 	n = f->hold_len;
 	memcpy(o, f->hold, n);
@@ -226,8 +242,12 @@ term__filter(struct term__filter *f, const void *in, size_t len, void *out)
 		    (p[i] < 0x20 || p[i] == 0x7f))
 			n -= u8_cut(f);
 		was = f->state;
-		if (!filter_step(f, p[i]))
-			continue;
+		if (!filter_step(f, p[i])) {
+			if (!f->rep)
+				continue;
+			*lenp = i + 1;
+			return (n);	/* in text: nothing to hold */
+		}
 		o[n++] = p[i];
 		tail_track(f, was, p[i]);
 		if (f->u8_len > sizeof(f->hold))

@@ -27,9 +27,17 @@ term__guard_feed(struct term_screen *s, const unsigned char *p,
 
 	while (len > 0) {
 		n = len < GUARD_CHUNK ? len : GUARD_CHUNK;
-		m = term__filter(&s->filt, p, n, buf);
+		m = term__filter(&s->filt, p, &n, buf);
 		if (m > 0)
 			vterm_input_write(s->vt, (const char *)buf, m);
+		if (s->filt.rep) {
+			/* libvterm 0.1.4 repeats the last glyph stepping by
+			 * its width: with 0 or -1 it never stops. CAN ends
+			 * the sequence with no effect instead. */
+			s->filt.rep = 0;
+			vterm_input_write(s->vt, s->glyph_width > 0 ? "b" :
+			    "\030", 1);
+		}
 		p += n;
 		len -= n;
 	}

@@ -31,6 +31,8 @@ struct term__filter {
 	enum term__gstate	 state;
 	int			 seps;	/* separators seen in this CSI */
 	int			 phase;	/* 0 leader, 1 args, 2 inter */
+	int			 plain;	/* no leader or intermediate yet */
+	int			 rep;	/* stopped at a REP's final byte */
 	unsigned		 arg;	/* the CSI argument under way */
 	size_t			 slen;	/* bytes of this OSC or DCS */
 	int			 utf8_need; /* continuation bytes due */
@@ -101,6 +103,7 @@ struct term_screen {
 	int			 cursor_visible;
 	int			 cursor_blink;
 	int			 cursor_shape;
+	int			 glyph_width; /* of the last glyph put */
 	int			 mouse;
 	int			 reverse;
 	char			*title;
@@ -137,9 +140,11 @@ term__grid_row(const struct term__grid *g, int r)
 
 /* term-filter.c */
 
-/* Filters len bytes of program output into out (room for len +
- * TERM__FILTER_SLACK bytes) for one vterm_input_write; returns how many. */
-size_t term__filter(struct term__filter *f, const void *in, size_t len,
+/* Filters *len bytes of program output into out (room for *len +
+ * TERM__FILTER_SLACK bytes) for one vterm_input_write; returns how many.
+ * Stops after the final byte of a REP, with f->rep set and *len the
+ * bytes taken: the caller gives libvterm that byte or a CAN. */
+size_t term__filter(struct term__filter *f, const void *in, size_t *len,
     void *out);
 /* Returns 1 if nothing is under way or held back. */
 int term__filter_idle(const struct term__filter *f);

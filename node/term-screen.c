@@ -247,6 +247,7 @@ cb_putglyph(VTermGlyphInfo *info, VTermPos pos, void *user)
 	uint32_t ch;
 	int i;
 
+	s->glyph_width = info->width;	/* what a REP steps by */
 	if (pos.row < 0 || pos.row >= g->rows || pos.col < 0 ||
 	    pos.col >= g->cols)
 		return (0);

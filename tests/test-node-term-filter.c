@@ -11,6 +11,18 @@
 #include "term-int.h"
 #include "test.h"
 
+/* One call of the filter over all of len bytes (no REP in them). */
+static size_t
+filter(struct term__filter *f, const char *in, size_t len, char *out)
+{
+	size_t n = len, o;
+
+	o = term__filter(f, in, &n, out);
+	ASSERT_EQ(n, len);
+	ASSERT(!f->rep);
+	return (o);
+}
+
 /* Runs buf through a fresh filter in calls of at most step bytes (0:
  * cut at *cuts, a 0-terminated list of offsets); returns the output
  * (malloc'd), its length in *outlen. */
@@ -33,7 +45,11 @@ run(const char *buf, size_t len, size_t step, const size_t *cuts,
 			n = *cuts++ - at;
 		else
 			n = len - at;
-		o += term__filter(&f, buf + at, n, out + o);
+		o += term__filter(&f, buf + at, &n, out + o);
+		if (f.rep) {
+			f.rep = 0;
+			out[o++] = 'b';	/* as the guard does for a glyph */
+		}
 		ASSERT_LE(o, len);
 		at += n;
 	}
@@ -175,10 +191,10 @@ test_string_terminator_whole(void)
 	char out[16];
 
 	memset(&f, 0, sizeof(f));
-	ASSERT_EQ(term__filter(&f, "\033]2;x\033", 6, out), 5);
+	ASSERT_EQ(filter(&f, "\033]2;x\033", 6, out), 5);
 	ASSERT_MEMEQ(out, "\033]2;x", 5);
-	ASSERT_EQ(term__filter(&f, "\0\n", 2, out), 0);
-	ASSERT_EQ(term__filter(&f, "\\ok", 3, out), 4);
+	ASSERT_EQ(filter(&f, "\0\n", 2, out), 0);
+	ASSERT_EQ(filter(&f, "\\ok", 3, out), 4);
 	ASSERT_MEMEQ(out, "\033\\ok", 4);
 	ASSERT(term__filter_idle(&f));
 }
@@ -199,9 +215,9 @@ test_utf8_cut_and_held(void)
 	assert_filters("6-byte", "\xfc\x80\x80\r\xdc*", 6, "\r\xdc*", 3);
 	assert_filters("FF keeps it open", "\xc6\xff\xff\a*", 5, "\a*", 2);
 	memset(&f, 0, sizeof(f));
-	ASSERT_EQ(term__filter(&f, "x\xe4\xb8", 3, out), 1);
+	ASSERT_EQ(filter(&f, "x\xe4\xb8", 3, out), 1);
 	ASSERT(!term__filter_idle(&f));
-	ASSERT_EQ(term__filter(&f, "\xad", 1, out), 3);
+	ASSERT_EQ(filter(&f, "\xad", 1, out), 3);
 	ASSERT_MEMEQ(out, "\xe4\xb8\xad", 3);
 	ASSERT(term__filter_idle(&f));
 }
@@ -259,6 +275,27 @@ test_hostile_inputs_split(void)
 	}
 }
 
+/* A REP's final byte is left to the caller, who knows whether the last
+ * glyph has a width; only a plain CSI b is one. */
+static void
+test_rep_left_to_caller(void)
+{
+	struct term__filter f;
+	char out[32];
+	size_t n;
+
+	memset(&f, 0, sizeof(f));
+	n = 9;
+	ASSERT_EQ(term__filter(&f, "x\033[5bmore", &n, out), 4);
+	ASSERT_EQ(n, 5);
+	ASSERT(f.rep);
+	ASSERT_MEMEQ(out, "x\033[5", 4);
+	f.rep = 0;
+	ASSERT(term__filter_idle(&f));
+	ASSERT_EQ(filter(&f, "more\033[?5b\033[5 b\033[>b", 18, out), 18);
+	assert_passes("x\033[b\033[3b\033[65535bz");
+}
+
 TEST_MAIN(
 	T(test_ordinary_output_passes),
 	T(test_csi_arguments_cut),
@@ -267,5 +304,6 @@ TEST_MAIN(
 	T(test_string_terminator_whole),
 	T(test_utf8_cut_and_held),
 	T(test_follows_parser),
+	T(test_rep_left_to_caller),
 	T(test_hostile_inputs_split)
 )

@@ -3,7 +3,8 @@
  * output: the input of issue 8, which made libvterm 0.1.4 write past its
  * CSI argument array, its variants, and what fuzzing found after it
  * (docs/SECURITY.md). Each goes in whole and split, through a resize,
- * a snapshot and its replay; under the sanitizers nothing may fault.
+ * a snapshot and its replay; under the sanitizers nothing may fault or
+ * hang.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,8 +149,44 @@ test_hostile_seeds(void)
 		free(buf);
 	}
 }
+/* REP repeats the last glyph; libvterm 0.1.4 steps by its width and
+ * looped for ever (the node's whole event loop with it) on one of width
+ * 0 or -1, or with no glyph yet. */
+static void
+test_rep_ends(void)
+{
+	static const char *const cases[] = { "\033[b", "\xcc\x81\033[3b",
+	    "a\r\n\xcc\x81\033[3b", "\xc2\x85\033[3b",
+	    "\xe2\x80\x8b\033[b", "\033c\033[2b" };
+	struct term_screen *s;
+	VTermScreenCell cell;
+	size_t i;
+	int c;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ASSERT_OK(term_screen_new(&s, 5, 20, 10, 4096));
+		feed(s, cases[i]);
+		feed(s, "\r\nafter");
+		hostile_run(cases[i], strlen(cases[i]), 1, 3, 30);
+		term_screen_free(s);
+	}
+	/* After a glyph with a width it repeats, as before. */
+	ASSERT_OK(term_screen_new(&s, 5, 20, 10, 4096));
+	feed(s, "x\033[3b\xe4\xb8\xad\033[2b");
+	for (c = 0; c < 4; c++) {
+		ASSERT_OK(term_screen_cell(s, 0, c, &cell));
+		ASSERT_EQ(cell.chars[0], 'x');
+	}
+	for (c = 4; c < 8; c += 2) {	/* 0.1.4 counts columns */
+		ASSERT_OK(term_screen_cell(s, 0, c, &cell));
+		ASSERT_EQ(cell.chars[0], 0x4e2d);
+	}
+	term_screen_free(s);
+}
+
 TEST_MAIN(
 	T(test_hostile_csi_arguments),
 	T(test_saved_cursor_shrinks),
-	T(test_hostile_seeds)
+	T(test_hostile_seeds),
+	T(test_rep_ends)
 )
