@@ -23,7 +23,9 @@
  *    the stack array on_text decodes into;
  *  - REP (CSI n b) repeats the last glyph by stepping the cursor by its
  *    width, and never ends when that width is 0 or -1 (a combining mark
- *    or U+0085 first on a line, or no glyph yet).
+ *    or U+0085 first on a line, or no glyph yet);
+ *  - combining marks join the glyph before them in a buffer that grows
+ *    with each (four bytes a mark, never given back).
  *
  * So the filter follows the parser's states byte by byte, exactly as
  * 0.1.4 moves between them (with UTF-8 on, as pierd always sets it), and
@@ -43,6 +45,65 @@
 #include <string.h>
 
 #include "term-int.h"
+
+/* Returns 1 if a character decoded as cp from n bytes is one 0.1.4's
+ * decoder gives as it is (not U+FFFD: overlong, surrogate, FFFE, FFFF)
+ * and may join to the glyph before. */
+static int
+is_mark(uint32_t cp, int n)
+{
+	static const uint32_t least[] = { 0, 0, 0x80, 0x800, 0x10000,
+	    0x200000, 0x4000000 };
+
+	if (cp < least[n] || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    cp == 0xfffe || cp == 0xffff)
+		return (0);
+	return (term__is_mark(cp));
+}
+
+/* Follows one byte of text through 0.1.4's UTF-8 decoder (decode_utf8):
+ * its bytes_remaining, 5- and 6-byte forms and FE, FF (which leave it)
+ * included, and the combining marks in a row. Returns 0 for the last
+ * byte of a mark past TERM__MARKS_MAX, with f->drop its other bytes:
+ * libvterm keeps every mark joined to one glyph in a buffer that only
+ * grows (combine_chars), four bytes a mark. */
+static int
+text_step(struct term__filter *f, unsigned char c)
+{
+	int v = f->utf8_need;
+
+	if (c < 0x80) {
+		f->utf8_need = 0;
+		f->marks = 0;
+	} else if (c < 0xc0) {
+		if (v == 0)
+			f->marks = 0;	/* U+FFFD */
+		else {
+			f->cp = f->cp << 6 | (c & 0x3f);
+			if (--f->utf8_need == 0 &&
+			    !is_mark(f->cp, f->u8_total))
+				f->marks = 0;
+			else if (f->utf8_need == 0 &&
+			    ++f->marks > TERM__MARKS_MAX) {
+				f->marks--;
+				f->drop = f->u8_len;
+				f->u8_len = 0;
+				return (0);
+			}
+		}
+	} else if (c < 0xfe) {
+		f->utf8_need = c < 0xe0 ? 1 : c < 0xf0 ? 2 : c < 0xf8 ? 3 :
+		    c < 0xfc ? 4 : 5;
+		f->u8_total = f->utf8_need + 1;
+		f->cp = c & (0x3f >> f->utf8_need);
+		if (v > 0)
+			f->marks = 0;	/* U+FFFD for the one cut */
+	} else
+		f->marks = 0;	/* U+FFFD */
+	/* The bytes since the decoder left its rest state. */
+	f->u8_len = f->utf8_need == 0 ? 0 : v == 0 ? 1 : f->u8_len + 1;
+	return (1);
+}
 
 /* Follows one byte through 0.1.4's parser. Returns 1 if libvterm may
  * have it, 0 if it is dropped. */
@@ -79,20 +140,7 @@ filter_step(struct term__filter *f, unsigned char c)
 	}
 	switch (f->state) {
 	case TERM__G_TEXT:
-		/* As 0.1.4's decode_utf8 counts bytes_remaining, 5- and
-		 * 6-byte forms and FE, FF (which leave it) included. */
-		v = f->utf8_need;
-		if (c < 0x80)
-			f->utf8_need = 0;
-		else if (c < 0xc0)
-			f->utf8_need -= f->utf8_need > 0;
-		else if (c < 0xfe)
-			f->utf8_need = c < 0xe0 ? 1 : c < 0xf0 ? 2 :
-			    c < 0xf8 ? 3 : c < 0xfc ? 4 : 5;
-		/* The bytes since the decoder left its rest state. */
-		f->u8_len = f->utf8_need == 0 ? 0 : v == 0 ? 1 :
-		    f->u8_len + 1;
-		return (1);
+		return (text_step(f, c));
 	case TERM__G_STR_ESC:
 		if (c == '\\') {
 			f->state = TERM__G_TEXT;
@@ -230,12 +278,15 @@ term__filter(struct term__filter *f, const void *in, size_t *lenp,
 	for (i = 0; i < len; i++) {
 		if (f->state == TERM__G_TEXT && f->utf8_need == 0) {
 			/* The common case: ASCII text and controls, which
-			 * change nothing here. */
+			 * change nothing here but the count of marks. */
 			for (k = i; k < len && p[k] < 0x80 && p[k] != 0x1b;
 			    k++)
 				;
 			memcpy(o + n, p + i, k - i);
 			n += k - i;
+			for (; f->marks > 0 && i < k; i++)
+				if (p[i] >= 0x20 && p[i] != 0x7f)
+					f->marks = 0;	/* a character */
 			if ((i = k) == len)
 				break;
 		} else if (f->state == TERM__G_TEXT &&
@@ -243,6 +294,12 @@ term__filter(struct term__filter *f, const void *in, size_t *lenp,
 			n -= u8_cut(f);
 		was = f->state;
 		if (!filter_step(f, p[i])) {
+			n -= f->drop;	/* a mark's first bytes */
+			f->drop = 0;
+			if (f->state == TERM__G_TEXT && f->utf8_need == 0) {
+				f->tail_len = 0;	/* REP, or a mark */
+				f->tail_lost = 0;
+			}
 			if (!f->rep)
 				continue;
 			*lenp = i + 1;

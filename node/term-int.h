@@ -15,6 +15,7 @@
 #define TERM__CSI_ARG_MAX 65535	/* largest CSI argument passed */
 #define TERM__STR_MAX	4096	/* OSC or DCS bytes passed */
 #define TERM__FILTER_SLACK 8	/* output room past the input's length */
+#define TERM__MARKS_MAX	32	/* combining marks in a row passed */
 
 /* Where libvterm's parser is, as the filter follows it. */
 enum term__gstate {
@@ -37,6 +38,10 @@ struct term__filter {
 	size_t			 slen;	/* bytes of this OSC or DCS */
 	int			 utf8_need; /* continuation bytes due */
 	size_t			 u8_len; /* bytes of that character */
+	uint32_t		 cp;	/* its code point so far */
+	int			 u8_total; /* its length, from the lead */
+	int			 marks;	/* combining marks in a row */
+	size_t			 drop;	/* bytes to take back */
 	char			 tail[TERM__TAIL_MAX]; /* open sequence */
 	size_t			 tail_len;
 	int			 tail_lost; /* longer than tail[] */
@@ -148,6 +153,11 @@ size_t term__filter(struct term__filter *f, const void *in, size_t *len,
     void *out);
 /* Returns 1 if nothing is under way or held back. */
 int term__filter_idle(const struct term__filter *f);
+
+/* term-marks.c */
+
+/* Returns 1 if libvterm 0.1.4 may take cp for a combining mark. */
+int term__is_mark(uint32_t cp);
 
 /* term-guard.c */
 

@@ -292,8 +292,45 @@ test_rep_left_to_caller(void)
 	ASSERT_MEMEQ(out, "x\033[5", 4);
 	f.rep = 0;
 	ASSERT(term__filter_idle(&f));
+	ASSERT_EQ(f.tail_len, 0);	/* the snapshot ends with no CSI */
 	ASSERT_EQ(filter(&f, "more\033[?5b\033[5 b\033[>b", 18, out), 18);
 	assert_passes("x\033[b\033[3b\033[65535bz");
+}
+
+/* Combining marks in a row pass up to TERM__MARKS_MAX (libvterm keeps
+ * every one joined to a glyph); any other character starts the count
+ * again, and marks decoded as U+FFFD are not marks. */
+static void
+test_marks_cut(void)
+{
+	char in[1024], want[1024];
+	int i, n = 0, w = 0;
+
+	in[n++] = want[w++] = 'e';
+	for (i = 0; i < 300; i++) {
+		memcpy(in + n, "\xcc\x81", 2);	/* U+0301 */
+		n += 2;
+		if (i < TERM__MARKS_MAX) {
+			memcpy(want + w, "\xcc\x81", 2);
+			w += 2;
+		}
+	}
+	/* Escapes between them do not part them from their glyph. */
+	memcpy(in + n, "\033[1m\xcc\x81x\xcc\x81", 9);
+	memcpy(want + w, "\033[1mx\xcc\x81", 7);
+	n += 9;
+	w += 7;
+	assert_filters("marks", in, (size_t)n, want, (size_t)w);
+	/* Overlong forms of a mark are U+FFFD to libvterm. */
+	n = 0;
+	for (i = 0; i < 100; i++) {
+		memcpy(in + n, "\xe0\x8c\x81", 3);
+		n += 3;
+	}
+	assert_filters("overlong", in, (size_t)n, in, (size_t)n);
+	assert_passes("e\xcc\x81\xcc\xa7 \xe0\xa4\x95\xe0\xa5\x8d"
+	    "\xe0\xa4\xb7 \xed\x95\x9c \xe1\x84\x92\xe1\x85\xa1"
+	    "\xe1\x86\xab");
 }
 
 TEST_MAIN(
@@ -305,5 +342,6 @@ TEST_MAIN(
 	T(test_utf8_cut_and_held),
 	T(test_follows_parser),
 	T(test_rep_left_to_caller),
+	T(test_marks_cut),
 	T(test_hostile_inputs_split)
 )

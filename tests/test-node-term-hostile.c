@@ -184,9 +184,50 @@ test_rep_ends(void)
 	term_screen_free(s);
 }
 
+/* Combining marks after one glyph: libvterm keeps them all joined to
+ * it, in a buffer that grew by four bytes a mark (33 MB for 10 MiB of
+ * U+0301), never given back. */
+static void
+test_marks_bounded(void)
+{
+	struct term_screen *s;
+	char buf[16384];
+	size_t base, i;
+
+	for (i = 0; i < sizeof(buf); i += 2)
+		memcpy(buf + i, "\xcc\x81", 2);
+	ASSERT_OK(term_screen_new(&s, 24, 80, 10, 4096));
+	feed(s, "x");
+	base = term_screen_memory(s);
+	for (i = 0; i < 256; i++)	/* 4 MiB */
+		term_screen_feed(s, buf, sizeof(buf));
+	ASSERT_LT(term_screen_memory(s), base + 64 * 1024);
+	feed(s, "\r\nnext line");
+	term_screen_free(s);
+}
+
+/* A REP's final byte ends its sequence: the snapshot after it does not
+ * end with the sequence's first bytes. */
+static void
+test_rep_closes(void)
+{
+	struct term_screen *s;
+	char *snap;
+	size_t len;
+
+	ASSERT_OK(term_screen_new(&s, 5, 20, 10, 4096));
+	feed(s, "x\033[3bhello");
+	ASSERT_OK(term_screen_snapshot(s, 0, &snap, &len));
+	ASSERT(len < 3 || memcmp(snap + len - 3, "\033[3", 3) != 0);
+	free(snap);
+	term_screen_free(s);
+}
+
 TEST_MAIN(
 	T(test_hostile_csi_arguments),
 	T(test_saved_cursor_shrinks),
 	T(test_hostile_seeds),
-	T(test_rep_ends)
+	T(test_rep_ends),
+	T(test_marks_bounded),
+	T(test_rep_closes)
 )
