@@ -25,7 +25,9 @@
  *    width, and never ends when that width is 0 or -1 (a combining mark
  *    or U+0085 first on a line, or no glyph yet);
  *  - combining marks join the glyph before them in a buffer that grows
- *    with each (four bytes a mark, never given back).
+ *    with each (four bytes a mark, never given back);
+ *  - a DECRQSS it does not know (DCS $ q X ST) is answered through
+ *    vsnprintf with an int where the format wants a string.
  *
  * So the filter follows the parser's states byte by byte, exactly as
  * 0.1.4 moves between them (with UTF-8 on, as pierd always sets it), and
@@ -105,8 +107,30 @@ text_step(struct term__filter *f, unsigned char c)
 	return (1);
 }
 
+/* Returns 1 if the DCS ending now is one 0.1.4 answers safely (or
+ * ignores): of the DECRQSS requests, only those it knows. libvterm may
+ * see less of it than we do (it forgets a string's part in an earlier
+ * write), but only a part at its end, and no end of a known request
+ * begins with "$q" but the request itself. */
+static int
+dcs_known(const struct term__filter *f)
+{
+	static const char *const known[] = { "$qm", "$qr", "$qs", "$q q",
+	    "$q\"q" };
+	size_t i;
+
+	if (f->slen < 2 || f->dcs_head[0] != '$' || f->dcs_head[1] != 'q')
+		return (1);	/* not a DECRQSS: on_dcs ignores it */
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (f->slen == strlen(known[i]) &&
+		    memcmp(f->dcs_head, known[i], f->slen) == 0)
+			return (1);
+	return (0);
+}
+
 /* Follows one byte through 0.1.4's parser. Returns 1 if libvterm may
- * have it, 0 if it is dropped. */
+ * have it, 0 if it is dropped, 2 if a CAN goes in its place (the end of
+ * a DCS that must not be answered: CAN drops the string). */
 static int
 filter_step(struct term__filter *f, unsigned char c)
 {
@@ -129,7 +153,7 @@ filter_step(struct term__filter *f, unsigned char c)
 	}
 	if (c == 0x07 && f->state == TERM__G_STR) {
 		f->state = TERM__G_TEXT;
-		return (1);
+		return (f->dcs && !dcs_known(f) ? 2 : 1);
 	}
 	if (c < 0x20) {
 		if (f->state == TERM__G_TEXT)
@@ -144,7 +168,7 @@ filter_step(struct term__filter *f, unsigned char c)
 	case TERM__G_STR_ESC:
 		if (c == '\\') {
 			f->state = TERM__G_TEXT;
-			return (1);
+			return (f->dcs && !dcs_known(f) ? 2 : 1);
 		}
 		/* Anything else ends the string and is an escape. */
 		/* FALLTHROUGH */
@@ -160,6 +184,7 @@ filter_step(struct term__filter *f, unsigned char c)
 		} else if (c == ']' || c == 'P') {
 			f->state = TERM__G_STR;	/* 0.1.4: OSC, DCS */
 			f->slen = 0;
+			f->dcs = c == 'P';
 		} else if (c >= 0x30 && c < 0x80)
 			f->state = TERM__G_TEXT;
 		/* else an intermediate, or a byte libvterm ignores there */
@@ -201,6 +226,8 @@ filter_step(struct term__filter *f, unsigned char c)
 		f->arg = v;
 		return (1);
 	default:	/* TERM__G_STR */
+		if (f->slen < sizeof(f->dcs_head))
+			f->dcs_head[f->slen] = (char)c;
 		return (++f->slen <= TERM__STR_MAX);
 	}
 }
@@ -293,7 +320,14 @@ term__filter(struct term__filter *f, const void *in, size_t *lenp,
 		    (p[i] < 0x20 || p[i] == 0x7f))
 			n -= u8_cut(f);
 		was = f->state;
-		if (!filter_step(f, p[i])) {
+		switch (filter_step(f, p[i])) {
+		case 2:
+			o[n++] = 0x18;	/* CAN for the string's end */
+			tail_track(f, was, 0x18);
+			continue;
+		case 1:
+			break;
+		default:
 			n -= f->drop;	/* a mark's first bytes */
 			f->drop = 0;
 			if (f->state == TERM__G_TEXT && f->utf8_need == 0) {

@@ -36,6 +36,8 @@ struct term__filter {
 	int			 rep;	/* stopped at a REP's final byte */
 	unsigned		 arg;	/* the CSI argument under way */
 	size_t			 slen;	/* bytes of this OSC or DCS */
+	int			 dcs;	/* that string is a DCS */
+	char			 dcs_head[5]; /* its first bytes */
 	int			 utf8_need; /* continuation bytes due */
 	size_t			 u8_len; /* bytes of that character */
 	uint32_t		 cp;	/* its code point so far */

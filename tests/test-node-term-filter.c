@@ -333,6 +333,23 @@ test_marks_cut(void)
 	    "\xe1\x86\xab");
 }
 
+/* A DECRQSS libvterm does not know ends in CAN instead of its ST or
+ * BEL (0.1.4 would answer it through a bad vsnprintf); known ones and
+ * other DCS pass. */
+static void
+test_dcs_requests(void)
+{
+	assert_filters("unknown", "\033P$qX\033\\", 7,
+	    "\033P$qX\033\030", 7);
+	assert_filters("empty", "\033P$q\007z", 6, "\033P$q\030z", 6);
+	assert_filters("long", "\033P$qmmmm\033\\", 10,
+	    "\033P$qmmmm\033\030", 10);
+	assert_passes("\033P$qm\033\\\033P$qr\007\033P$qs\033\\"
+	    "\033P$q q\033\\\033P$q\"q\033\\\033P$\033\\");
+	assert_passes("\033Pq#0;2;0;0;0#0!10~-\033\\\033P+q544e\033\\");
+	assert_passes("\033]2;$qX\007");	/* an OSC is no DCS */
+}
+
 TEST_MAIN(
 	T(test_ordinary_output_passes),
 	T(test_csi_arguments_cut),
@@ -343,5 +360,6 @@ TEST_MAIN(
 	T(test_follows_parser),
 	T(test_rep_left_to_caller),
 	T(test_marks_cut),
+	T(test_dcs_requests),
 	T(test_hostile_inputs_split)
 )

@@ -223,11 +223,27 @@ test_rep_closes(void)
 	term_screen_free(s);
 }
 
+/* A DECRQSS libvterm 0.1.4 does not know: it answers "0$r" through
+ * vsnprintf("0$r%.s", (int)len, command), an int for a string. */
+static void
+test_dcs_unknown_request(void)
+{
+	static const char *const cases[] = { "\033P$qX\033\\",
+	    "\033P$q\007", "\007\033P$q$\007" };
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		hostile_run(cases[i], strlen(cases[i]), 0, 5, 20);
+		hostile_run(cases[i], strlen(cases[i]), 1, 5, 20);
+	}
+}
+
 TEST_MAIN(
 	T(test_hostile_csi_arguments),
 	T(test_saved_cursor_shrinks),
 	T(test_hostile_seeds),
 	T(test_rep_ends),
 	T(test_marks_bounded),
-	T(test_rep_closes)
+	T(test_rep_closes),
+	T(test_dcs_unknown_request)
 )
