@@ -27,7 +27,9 @@
  *  - combining marks join the glyph before them in a buffer that grows
  *    with each (four bytes a mark, never given back);
  *  - a DECRQSS it does not know (DCS $ q X ST) is answered through
- *    vsnprintf with an int where the format wants a string.
+ *    vsnprintf with an int where the format wants a string, and what it
+ *    takes for the request is only the string's part in the last write
+ *    and the parts that controls cut off before it.
  *
  * So the filter follows the parser's states byte by byte, exactly as
  * 0.1.4 moves between them (with UTF-8 on, as pierd always sets it), and
@@ -107,30 +109,11 @@ text_step(struct term__filter *f, unsigned char c)
 	return (1);
 }
 
-/* Returns 1 if the DCS ending now is one 0.1.4 answers safely (or
- * ignores): of the DECRQSS requests, only those it knows. libvterm may
- * see less of it than we do (it forgets a string's part in an earlier
- * write), but only a part at its end, and no end of a known request
- * begins with "$q" but the request itself. */
-static int
-dcs_known(const struct term__filter *f)
-{
-	static const char *const known[] = { "$qm", "$qr", "$qs", "$q q",
-	    "$q\"q" };
-	size_t i;
-
-	if (f->slen < 2 || f->dcs_head[0] != '$' || f->dcs_head[1] != 'q')
-		return (1);	/* not a DECRQSS: on_dcs ignores it */
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (f->slen == strlen(known[i]) &&
-		    memcmp(f->dcs_head, known[i], f->slen) == 0)
-			return (1);
-	return (0);
-}
-
 /* Follows one byte through 0.1.4's parser. Returns 1 if libvterm may
- * have it, 0 if it is dropped, 2 if a CAN goes in its place (the end of
- * a DCS that must not be answered: CAN drops the string). */
+ * have it, 0 if it is dropped, 2 if a CAN goes in its place: the end of
+ * every DCS, which CAN drops. 0.1.4 acts on none but DECRQSS, whose
+ * answers the screen model discards (the viewers' terminals answer),
+ * and it may take a part of any DCS for an unknown one. */
 static int
 filter_step(struct term__filter *f, unsigned char c)
 {
@@ -153,7 +136,7 @@ filter_step(struct term__filter *f, unsigned char c)
 	}
 	if (c == 0x07 && f->state == TERM__G_STR) {
 		f->state = TERM__G_TEXT;
-		return (f->dcs && !dcs_known(f) ? 2 : 1);
+		return (f->dcs ? 2 : 1);
 	}
 	if (c < 0x20) {
 		if (f->state == TERM__G_TEXT)
@@ -168,7 +151,7 @@ filter_step(struct term__filter *f, unsigned char c)
 	case TERM__G_STR_ESC:
 		if (c == '\\') {
 			f->state = TERM__G_TEXT;
-			return (f->dcs && !dcs_known(f) ? 2 : 1);
+			return (f->dcs ? 2 : 1);
 		}
 		/* Anything else ends the string and is an escape. */
 		/* FALLTHROUGH */
@@ -226,8 +209,6 @@ filter_step(struct term__filter *f, unsigned char c)
 		f->arg = v;
 		return (1);
 	default:	/* TERM__G_STR */
-		if (f->slen < sizeof(f->dcs_head))
-			f->dcs_head[f->slen] = (char)c;
 		return (++f->slen <= TERM__STR_MAX);
 	}
 }

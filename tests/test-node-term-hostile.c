@@ -132,13 +132,14 @@ test_saved_cursor_shrinks(void)
 }
 
 /* Seeds the fuzzer found: a UTF-8 character cut by a control (libvterm
- * then decodes one code point past its stack array) and a saved cursor
- * past a shrink. */
+ * then decodes one code point past its stack array), a saved cursor
+ * past a shrink, and DECRQSS requests libvterm does not know (one only
+ * in the part of a DCS that a write boundary leaves it). */
 static void
 test_hostile_seeds(void)
 {
 	static const char *const seeds[] = { "utf8-rest-across-runs",
-	    "saved-cursor-shrink" };
+	    "saved-cursor-shrink", "decrqss-unknown", "decrqss-split" };
 	size_t i, len;
 	char *buf;
 
