@@ -33,18 +33,21 @@
  *
  * So the filter follows the parser's states byte by byte, exactly as
  * 0.1.4 moves between them (with UTF-8 on, as pierd always sets it), and
- * drops what goes past the limits below; it never adds a byte, and
- * output within the limits passes unchanged. An ESC inside a string that
- * ends a call is held back and given with the next call, so an ST is
- * never split; a UTF-8 character split between calls is held back too
- * and given whole (0.1.4 shows U+FFFD for one split between writes),
- * and the bytes of one that text abandons halfway are taken back, so
- * every run of text starts with the decoder at rest.
- * A REP's final byte is left to the caller, who knows the last glyph's
- * width (term-guard.c). The filter also keeps the bytes of the sequence
- * under way, as it gave
- * them to libvterm, which the snapshot ends with and a resize gives
- * again (term-guard.c): they are within the limits by construction.
+ * drops what goes past the limits of term-int.h (TERM__CSI_SEPS_MAX,
+ * TERM__CSI_ARG_MAX, TERM__STR_MAX, TERM__MARKS_MAX). It never adds a
+ * byte; it puts a CAN in place of the ST or BEL that ends a DCS, which
+ * libvterm would act on only to answer DECRQSS, and output within the
+ * limits otherwise passes unchanged. An ESC inside a string that ends a
+ * call is held back and given with the next call, so an ST is never
+ * split; a UTF-8 character split between calls is held back too and
+ * given whole (0.1.4 shows U+FFFD for one split between writes), and the
+ * bytes of one that text abandons halfway are taken back, so every run
+ * of text starts with the decoder at rest. A REP's final byte is left to
+ * the caller, who knows the last glyph's width (term-guard.c).
+ *
+ * The filter also keeps the bytes of the sequence under way as it gave
+ * them to libvterm, which the snapshot ends with and a resize gives again
+ * (term-guard.c): they are within the limits by construction.
  */
 #include <string.h>
 
