@@ -28,12 +28,6 @@ cleanup_more() {
 		xargs -r docker rm -f >/dev/null 2>&1
 }
 
-# sid_of PATTERN: the id of the session whose command matches.
-sid_of() {
-	P sessions --json | python3 -c 'import json,sys,re
-for s in json.load(sys.stdin):
-    if re.search(sys.argv[1], s["cmd"]): print(s["id"]); break' "$1"
-}
 # alive: whether the node still runs and answers.
 alive() { kill -0 "$node" 2>/dev/null && P sessions >/dev/null 2>&1; }
 # bystander N: the other session still answers (echo by-N*N).
@@ -71,11 +65,13 @@ tstart h "$pier" exec -it "n1/$ctr" sh
 twait h '/ #' 100
 sleep 0.5	# busybox's prompt asks for the cursor position first
 # The resize comes while the string is open and nothing follows it (the
-# prompt would end it: busybox asks for the cursor position).
-tkeys h 'cat /h1; sleep 3' Enter
-sleep 1
+# prompt would end it: busybox asks for the cursor position), so while
+# the sleep after the cat runs.
+tkeys h 'cat /h1; sleep 6' Enter
+out=$(docker top "$ctr" 2>&1)
+check "the first half is out, the shell sleeps" up_within 100 'sleep 6'
 tmux -L "$sock" resize-window -t h -x 111 -y 28
-sleep 3
+gone_within 100 'sleep 6'
 # tmux's own parser may still be in the string: type blind.
 tkeys h "cat /h2; printf '\\030\\033[0m\\n'; echo printed-\$((6*7))" Enter
 check "the session prints on after the input of issue 8 and a resize" \
