@@ -157,6 +157,7 @@ filter_step(struct term__filter *f, unsigned char c)
 			return (f->dcs ? 2 : 1);
 		}
 		/* Anything else ends the string and is an escape. */
+		f->state = TERM__G_ESC;
 		/* FALLTHROUGH */
 	case TERM__G_ESC:
 		f->utf8_need = 0;

@@ -242,6 +242,9 @@ test_follows_parser(void)
 	assert_filters("ESC DEL [", in, (size_t)n, want, (size_t)w);
 	assert_filters("CSI ends at 0xc3", "\033[1\xc3\n", 5,
 	    "\033[1\xc3\n", 5);
+	/* ESC and an intermediate end a string: an escape, not the
+	 * string's ESC (which the filter would hold). */
+	assert_passes("\033P\033'\xfb\033]x\033(Bz");
 }
 
 /* The input of issue 8 and its variants come out the same however they
