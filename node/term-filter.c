@@ -29,15 +29,17 @@
  *  - a DECRQSS it does not know (DCS $ q X ST) is answered through
  *    vsnprintf with an int where the format wants a string, and what it
  *    takes for the request is only the string's part in the last write
- *    and the parts that controls cut off before it.
+ *    and the parts that controls cut off before it;
+ *  - a single shift (SS2, SS3) decodes one code point with G2's or G3's
+ *    own UTF-8 decoder and can leave it in the middle of a character.
  *
  * So the filter follows the parser's states byte by byte, exactly as
  * 0.1.4 moves between them (with UTF-8 on, as pierd always sets it), and
  * drops what goes past the limits of term-int.h (TERM__CSI_SEPS_MAX,
  * TERM__CSI_ARG_MAX, TERM__STR_MAX, TERM__MARKS_MAX). It never adds a
  * byte; it puts a CAN in place of the ST or BEL that ends a DCS, which
- * libvterm would act on only to answer DECRQSS, and output within the
- * limits otherwise passes unchanged. An ESC inside a string that ends a
+ * libvterm would act on only to answer DECRQSS, and of the final byte of
+ * a single shift; output within the limits otherwise passes unchanged. An ESC inside a string that ends a
  * call is held back and given with the next call, so an ST is never
  * split; a UTF-8 character split between calls is held back too and
  * given whole (0.1.4 shows U+FFFD for one split between writes), and the
@@ -113,10 +115,15 @@ text_step(struct term__filter *f, unsigned char c)
 }
 
 /* Follows one byte through 0.1.4's parser. Returns 1 if libvterm may
- * have it, 0 if it is dropped, 2 if a CAN goes in its place: the end of
- * every DCS, which CAN drops. 0.1.4 acts on none but DECRQSS, whose
- * answers the screen model discards (the viewers' terminals answer),
- * and it may take a part of any DCS for an unknown one. */
+ * have it, 0 if it is dropped, 2 if a CAN goes in its place. That is
+ * for the end of every DCS, which CAN drops: 0.1.4 acts on none but
+ * DECRQSS, whose answers the screen model discards (the viewers'
+ * terminals answer), and it may take a part of any DCS for an unknown
+ * one. And for the final byte of SS2 and SS3 (ESC N, ESC O), which CAN
+ * cancels: with UTF-8 on, G2 and G3 are UTF-8 decoders of their own,
+ * and a single shift runs one for one code point only, leaving it in
+ * the middle of a character for the next single shift, where one byte
+ * gives two code points into an array sized for one. */
 static int
 filter_step(struct term__filter *f, unsigned char c)
 {
@@ -135,6 +142,7 @@ filter_step(struct term__filter *f, unsigned char c)
 	if (c == 0x1b) {
 		f->state = f->state == TERM__G_STR ? TERM__G_STR_ESC :
 		    TERM__G_ESC;
+		f->esc_inter = 0;
 		return (1);
 	}
 	if (c == 0x07 && f->state == TERM__G_STR) {
@@ -161,6 +169,13 @@ filter_step(struct term__filter *f, unsigned char c)
 		/* FALLTHROUGH */
 	case TERM__G_ESC:
 		f->utf8_need = 0;
+		if ((c == 'N' || c == 'O') && !f->esc_inter) {
+			/* SS2, SS3: CAN instead (see filter_step). */
+			f->state = TERM__G_TEXT;
+			return (2);
+		}
+		if (c >= 0x20 && c <= 0x2f)
+			f->esc_inter = 1;
 		if (c == '[') {
 			/* Even after intermediates (ESC ( [ too). */
 			f->state = TERM__G_CSI;

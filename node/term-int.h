@@ -37,6 +37,7 @@ struct term__filter {
 	unsigned		 arg;	/* the CSI argument under way */
 	size_t			 slen;	/* bytes of this OSC or DCS */
 	int			 dcs;	/* that string is a DCS */
+	int			 esc_inter; /* intermediates after ESC */
 	int			 utf8_need; /* continuation bytes due */
 	size_t			 u8_len; /* bytes of that character */
 	uint32_t		 cp;	/* its code point so far */

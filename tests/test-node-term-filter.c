@@ -351,6 +351,20 @@ test_dcs_cancelled(void)
 	assert_passes("\033]2;$qX\007\033]0;t\033\\");
 }
 
+/* SS2 and SS3 (ESC N, ESC O) become ESC CAN: 0.1.4 decodes one code
+ * point with G2's or G3's own UTF-8 decoder and may leave it halfway
+ * for the next single shift. After an intermediate they are no single
+ * shift and pass. */
+static void
+test_single_shifts_cancelled(void)
+{
+	assert_filters("SS3", "\033O\xef\xef#\033O#", 8,
+	    "\033\030\xef\xef#\033\030#", 8);
+	assert_filters("SS2 in a string", "\033]x\033Ny", 6,
+	    "\033]x\033\030y", 6);
+	assert_passes("\033(N\033$O\033n\033o");
+}
+
 TEST_MAIN(
 	T(test_ordinary_output_passes),
 	T(test_csi_arguments_cut),
@@ -362,5 +376,6 @@ TEST_MAIN(
 	T(test_rep_left_to_caller),
 	T(test_marks_cut),
 	T(test_dcs_cancelled),
+	T(test_single_shifts_cancelled),
 	T(test_hostile_inputs_split)
 )

@@ -133,13 +133,15 @@ test_saved_cursor_shrinks(void)
 
 /* Seeds the fuzzer found: a UTF-8 character cut by a control (libvterm
  * then decodes one code point past its stack array), a saved cursor
- * past a shrink, and DECRQSS requests libvterm does not know (one only
- * in the part of a DCS that a write boundary leaves it). */
+ * past a shrink, DECRQSS requests libvterm does not know (one only in
+ * the part of a DCS that a write boundary leaves it), and single shifts
+ * that leave G3's UTF-8 decoder halfway. */
 static void
 test_hostile_seeds(void)
 {
 	static const char *const seeds[] = { "utf8-rest-across-runs",
-	    "saved-cursor-shrink", "decrqss-unknown", "decrqss-split" };
+	    "saved-cursor-shrink", "decrqss-unknown", "decrqss-split",
+	    "single-shift-utf8" };
 	size_t i, len;
 	char *buf;
 
