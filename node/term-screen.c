@@ -13,8 +13,9 @@
  * does. The main and alternate grids are both ours, so the snapshot can
  * draw the main screen underneath an alternate one.
  *
- * Bytes reach libvterm through term-guard.c, which works around faults
- * of libvterm 0.1.4 that program output can reach.
+ * Bytes reach libvterm through term-guard.c and the filter of
+ * term-filter.c, which keep program output away from the faults of
+ * libvterm 0.1.4 it could reach (docs/SECURITY.md).
  *
  * The scrollback holds lines as the escape sequences that redraw them
  * (a plain 80-column line costs ~80 bytes, not 80 cells of 40), bounded
@@ -246,6 +247,7 @@ cb_putglyph(VTermGlyphInfo *info, VTermPos pos, void *user)
 	uint32_t ch;
 	int i;
 
+	s->glyph_width = info->width;	/* what a REP steps by */
 	if (pos.row < 0 || pos.row >= g->rows || pos.col < 0 ||
 	    pos.col >= g->cols)
 		return (0);
