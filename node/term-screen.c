@@ -697,6 +697,13 @@ term_size_clamp(int *rows, int *cols)
 		*rows = TERM_MAX_CELLS / *cols;
 }
 
+/* Checks a size against the bounds. */
+int
+term_size_check(int rows, int cols)
+{
+	return (size_ok(rows, cols) ? 0 : -EINVAL);
+}
+
 /* Returns the bytes fed so far. */
 uint64_t
 term_screen_seq(const struct term_screen *s)

@@ -18,6 +18,16 @@
  * viewer gets its exit status after its backlog has gone out; the owner
  * hears of the end when the last viewer has.
  *
+ * The screen model lives in this process (term_screen) or in the
+ * node's screen worker (o.worker, term-worker.c). With a worker, output
+ * goes to it without waiting, and a repaint is a request answered later:
+ * until the snapshot comes, the viewer's live output is kept in its
+ * backlog, and it follows the snapshot, which describes the screen just
+ * before it. If the worker dies or falls too far behind, the screen is
+ * lost: the session goes on as a plain stream, each viewer gets
+ * TERM_LOST_LINE once instead of a repaint, and later viewers get that
+ * line instead of one.
+ *
  * Callbacks may detach viewers or close the session; viewers are freed
  * only when no callback of this file is on the stack (busy == 0).
  */
@@ -42,6 +52,9 @@ struct term_viewer {
 	char				*bl;	/* backlog */
 	size_t				 bl_len;
 	size_t				 bl_cap;
+	uint32_t			 wait;	/* snapshot tag awaited */
+	unsigned			 rewait:1; /* ask again, it fell behind */
+	unsigned			 told_lost:1;
 	unsigned			 stale:1;  /* repaint on writable */
 	unsigned			 ending:1; /* ended once drained */
 	unsigned			 dead:1;
@@ -50,7 +63,11 @@ struct term_viewer {
 struct term_session {
 	uv_loop_t			*loop;
 	uv_timer_t			 idle;
-	struct term_screen		*screen;
+	struct term_screen		*screen; /* in-process, or */
+	struct term_wscreen		*ws;	/* in the worker, or neither */
+	int				 rows;
+	int				 cols;
+	uint32_t			 tag;	/* of the last snapshot asked */
 	const struct term_source_ops	*ops;
 	void				*src;
 	struct term_viewer		*viewers;
@@ -63,6 +80,7 @@ struct term_session {
 	int64_t				 status;
 	int				 term_signal;
 	unsigned			 exited:1;
+	unsigned			 lost:1;	/* no screen model */
 	unsigned			 told:1;	/* end_cb called */
 	unsigned			 paused:1;
 	unsigned			 closing:1;
@@ -74,6 +92,8 @@ struct term_session {
 
 static void session_leave(struct term_session *);
 static void idle_restart(struct term_session *);
+static void session_lose(struct term_session *);
+static void viewer_flush(struct term_viewer *);
 
 /* Marks the start of work that may call out. */
 static void
@@ -135,6 +155,13 @@ viewer_queue(struct term_viewer *v, const char *buf, size_t len)
 		free(v->bl);
 		v->bl = NULL;
 		v->bl_len = v->bl_cap = 0;
+		if (v->wait != 0) {
+			/* Nothing went to the sink since the request: ask
+			 * again for a snapshot as of now. */
+			v->wait = 0;
+			v->rewait = 1;
+			return;
+		}
 		v->stale = 1;
 		return;
 	}
@@ -166,21 +193,178 @@ viewer_send(struct term_viewer *v, const char *buf, size_t len)
 	return (n > len ? len : n);
 }
 
+/* Puts bytes before the backlog; on failure the viewer is stale. */
+static void
+viewer_prepend(struct term_viewer *v, const char *buf, size_t len)
+{
+	char *p;
+
+	if (len == 0)
+		return;
+	p = malloc(len + v->bl_len);
+	if (p == NULL) {
+		free(v->bl);
+		v->bl = NULL;
+		v->bl_len = v->bl_cap = 0;
+		v->stale = 1;
+		return;
+	}
+	memcpy(p, buf, len);
+	if (v->bl_len > 0)
+		memcpy(p + len, v->bl, v->bl_len);
+	free(v->bl);
+	v->bl = p;
+	v->bl_len = v->bl_cap = len + v->bl_len;
+}
+
+/* Puts TERM_LOST_LINE before the backlog, once per viewer. */
+static void
+viewer_tell_lost(struct term_viewer *v)
+{
+	if (v->told_lost)
+		return;
+	v->told_lost = 1;
+	viewer_prepend(v, TERM_LOST_LINE, sizeof(TERM_LOST_LINE) - 1);
+}
+
+/* Starts a repaint before the backlog: at once from an in-process
+ * screen, later (v->wait) from the worker, the lost line if neither. */
+static int
+viewer_repaint(struct term_viewer *v, int flags)
+{
+	struct term_session *s = v->s;
+	char *snap;
+	size_t len;
+	int err;
+
+	if (s->lost) {
+		viewer_tell_lost(v);
+		return (0);
+	}
+	if (s->ws == NULL) {
+		err = term_screen_snapshot(s->screen, flags, &snap, &len);
+		if (err != 0)
+			return (err);
+		viewer_prepend(v, snap, len);
+		free(snap);
+		return (0);
+	}
+	if (++s->tag == 0)
+		s->tag = 1;
+	if (term_wscreen_snapshot(s->ws, flags, s->tag) != 0) {
+		session_lose(s);	/* tells v too */
+		return (0);
+	}
+	v->wait = s->tag;
+	return (0);
+}
+
+/* A snapshot from the worker: it goes before what was kept. */
+static void
+on_snapshot(struct term_wscreen *ws, uint32_t tag, const char *buf,
+    size_t len, void *arg)
+{
+	struct term_session *s = arg;
+	struct term_viewer *v;
+
+	session_enter(s);
+	for (v = s->viewers; v != NULL; v = v->next) {
+		if (v->dead || v->wait != tag)
+			continue;
+		v->wait = 0;
+		viewer_prepend(v, buf, len);
+		viewer_flush(v);
+		break;
+	}
+	session_leave(s);
+}
+
+/* The worker lost the screen. */
+static void
+on_lost(struct term_wscreen *ws, void *arg)
+{
+	session_lose(arg);
+}
+
+/* The worker caught up: the source may go on. */
+static void
+on_ready(struct term_wscreen *ws, void *arg)
+{
+	struct term_session *s = arg;
+
+	session_enter(s);
+	session_leave(s);	/* runs session_flow */
+}
+
+/* The screen model is gone: the session goes on as a plain stream and
+ * each viewer hears it once, in its place in the stream. */
+static void
+session_lose(struct term_session *s)
+{
+	struct term_viewer *v, *next;
+	size_t n;
+
+	if (s->lost)
+		return;
+	s->lost = 1;
+	term_wscreen_free(s->ws);
+	s->ws = NULL;
+	term_screen_free(s->screen);
+	s->screen = NULL;
+	session_enter(s);
+	for (v = s->viewers; v != NULL; v = next) {
+		next = v->next;
+		if (v->dead)
+			continue;
+		if (v->wait != 0 || v->rewait) {
+			/* The kept bytes follow the line. */
+			v->wait = 0;
+			v->rewait = 0;
+			viewer_tell_lost(v);
+			viewer_flush(v);
+		} else if (!v->stale) {
+			v->told_lost = 1;
+			n = 0;
+			if (v->bl_len == 0)
+				n = viewer_send(v, TERM_LOST_LINE,
+				    sizeof(TERM_LOST_LINE) - 1);
+			if (!v->dead)
+				viewer_queue(v, TERM_LOST_LINE + n,
+				    sizeof(TERM_LOST_LINE) - 1 - n);
+		}	/* a stale viewer hears it when it has room */
+	}
+	session_leave(s);
+}
+
+/* Feeds output to the screen model, wherever it is. */
+static void
+session_feed(struct term_session *s, const char *buf, size_t len)
+{
+	if (s->screen != NULL)
+		term_screen_feed(s->screen, buf, len);
+	else if (s->ws != NULL && term_wscreen_feed(s->ws, buf, len) != 0)
+		session_lose(s);
+}
+
 /* Sends the backlog (a repaint first if stale) while the sink takes it. */
 static void
 viewer_flush(struct term_viewer *v)
 {
-	struct term_session *s = v->s;
-	char *snap;
-	size_t n, len;
+	size_t n;
 
+	if (v->wait != 0 || v->rewait)
+		return;		/* the snapshot goes first */
 	if (v->stale) {
-		if (term_screen_snapshot(s->screen, 0, &snap, &len) != 0)
-			return;
 		free(v->bl);
-		v->bl = snap;
-		v->bl_len = v->bl_cap = len;
+		v->bl = NULL;
+		v->bl_len = v->bl_cap = 0;
 		v->stale = 0;
+		if (viewer_repaint(v, 0) != 0) {
+			v->stale = 1;
+			return;
+		}
+		if (v->wait != 0 || v->dead)
+			return;
 	}
 	while (v->bl_len > 0 && !v->dead) {
 		n = viewer_send(v, v->bl, v->bl_len);
@@ -208,11 +392,13 @@ session_flow(struct term_session *s)
 
 	if (s->closing || s->src_closed)
 		return;
-	if (s->exited)
-		behind = 0;	/* nothing left to hold back */
 	for (v = s->viewers; v != NULL && behind; v = v->next)
 		if (!v->stale && v->bl_len < s->o.backlog_max / 2)
 			behind = 0;
+	if (s->ws != NULL && term_wscreen_full(s->ws))
+		behind = 1;	/* the worker is behind */
+	if (s->exited)
+		behind = 0;	/* nothing left to hold back */
 	if (behind && !s->paused) {
 		s->paused = 1;
 		s->ops->pause(s->src);
@@ -242,6 +428,7 @@ session_maybe_free(struct term_session *s)
 	if (s->close_cb != NULL)
 		s->close_cb(s, s->close_arg);
 	term_screen_free(s->screen);
+	term_wscreen_free(s->ws);
 	free(s);
 }
 
@@ -290,12 +477,11 @@ idle_restart(struct term_session *s)
 static int
 session_apply_size(struct term_session *s, int rows, int cols)
 {
-	int r, c, err;
+	int err;
 
-	term_screen_size(s->screen, &r, &c);
-	if (r == rows && c == cols)
+	if (s->rows == rows && s->cols == cols)
 		return (0);
-	err = term_screen_resize(s->screen, rows, cols);
+	err = term_session_resize(s, rows, cols);
 	if (err != 0)
 		return (err);
 	if (!s->src_closed && !s->exited)
@@ -308,6 +494,8 @@ static int
 session_init(struct term_session *s, uv_loop_t *loop,
     const struct term_session_opts *o)
 {
+	struct term_wscreen_cbs cbs;
+
 	s->loop = loop;
 	s->o = *o;
 	if (s->o.idle_ms == 0)
@@ -315,8 +503,22 @@ session_init(struct term_session *s, uv_loop_t *loop,
 	if (s->o.backlog_max == 0)
 		s->o.backlog_max = TERM_VIEWER_BACKLOG;
 	s->last_active = uv_now(loop);
-	return (term_screen_new(&s->screen, o->rows, o->cols, o->sb_lines,
-	    o->sb_bytes));
+	s->rows = o->rows;
+	s->cols = o->cols;
+	if (o->worker == NULL)
+		return (term_screen_new(&s->screen, o->rows, o->cols,
+		    o->sb_lines, o->sb_bytes));
+	if (term_size_check(o->rows, o->cols) != 0)
+		return (-EINVAL);
+	cbs.snap = on_snapshot;
+	cbs.lost = on_lost;
+	cbs.ready = on_ready;
+	cbs.arg = s;
+	/* No worker to be had (restarts spent): a plain stream. */
+	if (term_wscreen_new(o->worker, o->rows, o->cols, o->sb_lines,
+	    o->sb_bytes, &cbs, &s->ws) != 0)
+		s->lost = 1;
+	return (0);
 }
 
 /* Starts the idle timer. */
@@ -351,6 +553,7 @@ term_session_new(uv_loop_t *loop, const struct term_session_opts *o,
 		err = session_start(s);
 	if (err != 0) {
 		term_screen_free(s->screen);
+		term_wscreen_free(s->ws);
 		free(s);
 		return (err);
 	}
@@ -461,6 +664,7 @@ term_session_spawn(uv_loop_t *loop, const struct term_session_opts *o,
 	err = term_pty_spawn(loop, &p, &pty, cause);
 	if (err != 0) {
 		term_screen_free(s->screen);
+		term_wscreen_free(s->ws);
 		free(s);
 		return (err);
 	}
@@ -471,6 +675,7 @@ term_session_spawn(uv_loop_t *loop, const struct term_session_opts *o,
 		/* No callback runs after close; nothing refers to s. */
 		term_pty_close(pty, NULL, NULL);
 		term_screen_free(s->screen);
+		term_wscreen_free(s->ws);
 		free(s);
 		return (err);
 	}
@@ -487,7 +692,7 @@ term_session_output(struct term_session *s, const char *buf, size_t len)
 
 	if (s->closing || len == 0)
 		return;
-	term_screen_feed(s->screen, buf, len);
+	session_feed(s, buf, len);
 	s->last_active = uv_now(s->loop);
 	session_enter(s);
 	for (v = s->viewers; v != NULL; v = next) {
@@ -495,10 +700,18 @@ term_session_output(struct term_session *s, const char *buf, size_t len)
 		if (v->dead || v->stale)
 			continue;
 		n = 0;
-		if (v->bl_len == 0)
+		if (v->bl_len == 0 && v->wait == 0 && !v->rewait)
 			n = viewer_send(v, buf, len);
 		if (!v->dead)
 			viewer_queue(v, buf + n, len - n);
+	}
+	for (v = s->viewers; v != NULL; v = next) {
+		next = v->next;
+		if (v->dead || !v->rewait)
+			continue;
+		v->rewait = 0;
+		(void)viewer_repaint(v, 0);	/* never fails with ws */
+		viewer_flush(v);
 	}
 	session_leave(s);
 }
@@ -522,7 +735,8 @@ term_session_exited(struct term_session *s, int64_t status,
 		if (v->dead)
 			continue;
 		v->ending = 1;
-		if (v->bl_len == 0 && !v->stale)
+		if (v->bl_len == 0 && !v->stale && v->wait == 0 &&
+		    !v->rewait)
 			viewer_end(v, 0);
 	}
 	session_leave(s);
@@ -570,11 +784,45 @@ term_session_close(struct term_session *s, term_session_close_cb close_cb,
 	session_leave(s);
 }
 
-/* Returns the screen. */
+/* Returns the in-process screen. */
 struct term_screen *
 term_session_screen(const struct term_session *s)
 {
 	return (s->screen);
+}
+
+/* Returns the screen's size. */
+void
+term_session_size(const struct term_session *s, int *rows, int *cols)
+{
+	*rows = s->rows;
+	*cols = s->cols;
+}
+
+/* Resizes the screen model. */
+int
+term_session_resize(struct term_session *s, int rows, int cols)
+{
+	int err = 0;
+
+	if (term_size_check(rows, cols) != 0)
+		return (-EINVAL);
+	if (s->screen != NULL)
+		err = term_screen_resize(s->screen, rows, cols);
+	else if (s->ws != NULL && term_wscreen_resize(s->ws, rows, cols) != 0)
+		session_lose(s);
+	if (err != 0)
+		return (err);
+	s->rows = rows;
+	s->cols = cols;
+	return (0);
+}
+
+/* Returns whether the screen model is lost. */
+int
+term_session_lost(const struct term_session *s)
+{
+	return (s->lost);
 }
 
 /* Returns the viewer count. */
@@ -604,8 +852,6 @@ term_viewer_attach(struct term_session *s, const struct term_viewer_ops
     *ops, void *arg, int flags, int rows, int cols, struct term_viewer **out)
 {
 	struct term_viewer *v;
-	char *snap;
-	size_t len;
 	int err;
 
 	*out = NULL;
@@ -630,18 +876,17 @@ term_viewer_attach(struct term_session *s, const struct term_viewer_ops
 			return (err);
 		}
 	}
-	snap = NULL;
-	len = 0;
-	err = (flags & TERM_VIEWER_NO_REPAINT) ? 0 :
-	    term_screen_snapshot(s->screen,
-	    (flags & TERM_VIEWER_SCROLLBACK) ? TERM_SNAP_SCROLLBACK : 0,
-	    &snap, &len);
-	if (err != 0) {
-		free(v);
-		return (err);
+	if ((flags & TERM_VIEWER_NO_REPAINT) == 0 && s->ws == NULL &&
+	    !s->lost) {
+		/* In-process: the repaint is there before the viewer is. */
+		err = viewer_repaint(v, (flags & TERM_VIEWER_SCROLLBACK) ?
+		    TERM_SNAP_SCROLLBACK : 0);
+		if (err != 0 || v->stale) {
+			free(v->bl);
+			free(v);
+			return (err != 0 ? err : -ENOMEM);
+		}
 	}
-	v->bl = snap;
-	v->bl_len = v->bl_cap = len;
 	v->next = s->viewers;
 	if (s->viewers != NULL)
 		s->viewers->prev = v;
@@ -653,6 +898,10 @@ term_viewer_attach(struct term_session *s, const struct term_viewer_ops
 	uv_timer_stop(&s->idle);
 	*out = v;
 	session_enter(s);
+	if ((flags & TERM_VIEWER_NO_REPAINT) == 0 && (s->ws != NULL ||
+	    s->lost))
+		(void)viewer_repaint(v, (flags & TERM_VIEWER_SCROLLBACK) ?
+		    TERM_SNAP_SCROLLBACK : 0);
 	viewer_flush(v);
 	session_leave(s);
 	return (0);
