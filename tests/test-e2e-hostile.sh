@@ -6,7 +6,10 @@
 # 0.1.4 wrote past its CSI argument array there and the node died. A
 # session whose first output is REP (ESC [ b), or REP after a combining
 # mark, hung the node's event loop. Through all of it the node stays up
-# and a second session goes on answering. Prints TAP.
+# and a second session goes on answering. Then the screen worker (where
+# libvterm runs, as nobody) is killed as a fault in libvterm would kill
+# it: the shells go on, their viewers are told once, a reattach works,
+# and a new session gets a screen from a fresh worker. Prints TAP.
 set -u
 
 . "$(dirname "$0")/e2e-lib.sh"
@@ -98,6 +101,52 @@ check "and one with REP after a combining mark and U+0085" \
 	twait r2 'rep-marks-done' 100
 check "the node is alive after REP" alive
 check "the bystander session goes on after REP" bystander 7
+
+# 3. The screen worker dies, as a fault in libvterm would make it.
+# worker: the pid of the node's screen worker, if one runs.
+worker() {
+	local p
+	for p in $(ps -o pid= --ppid "$node"); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null |
+			grep -q -- '--screen-worker' && echo "$p"
+	done
+}
+w=$(worker)
+check "a screen worker runs" [ -n "$w" ]
+out=$(ps -o user= -p "$w" 2>&1)
+check "as nobody" [ "$out" = nobody ]
+out=$(grep -E '^(Seccomp|NoNewPrivs|CapEff):' "/proc/$w/status" 2>&1)
+check "under seccomp, no_new_privs, no capabilities" \
+	[ "$(tr -d ' \t\n' <<<"$out")" = \
+	CapEff:0000000000000000NoNewPrivs:1Seccomp:2 ]
+kill -KILL "$w"
+lost='screen state of this session was lost'
+check "the viewer is told the screen state was lost" twait by "$lost" 100
+check "the shell goes on" bystander 8
+check "the node is alive after the worker died" alive
+check "the node logs it" grep -q "screen worker $w is gone" "$log"
+out=$(tscreen by | grep -c "$lost")
+check "the viewer is told once" [ "$out" = 1 ]
+# A reattach of a session whose screen was lost: the line, no repaint.
+tkeys h2 Enter '~.'
+twait h2 '^PIER_RC=0$' 50
+tstart h3 "$pier" attach "n1/$sid"
+check "a reattach after the loss is told" twait h3 "$lost" 100
+tkeys h3 "echo third-\$((8*8))" Enter
+check "and the session answers" twait h3 '^third-64$' 100
+# A new session: a fresh worker keeps its screen.
+tstart nw "$pier" exec -it "n1/$ctr" sh -c "'echo fresh-\$((9*9)); sleep 600'"
+twait nw 'fresh-81' 100
+tkeys nw Enter '~.'
+twait nw '^PIER_RC=0$' 50
+w2=$(worker)
+check "a fresh worker runs" [ -n "$w2" -a "$w2" != "$w" ]
+sid2=$(sid_of 'fresh')
+tstart nw2 "$pier" attach "n1/$sid2"
+check "a reattach to a new session repaints from it" twait nw2 '^fresh-81$' 100
+out=$(tscreen nw2 | grep -c "$lost")
+check "with no loss to tell" [ "$out" = 0 ]
+check "the bystander session goes on at the end" bystander 9
 
 e2e_stop_nodes
 e2e_done
