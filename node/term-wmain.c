@@ -221,8 +221,9 @@ wm_frame(struct wm *m, uint32_t id, int kind, const unsigned char *b,
 	if (kind == TW_CREATE)
 		return (wm_create(m, id, b, len));
 	i = wm_find(m, id);
-	if (i == m->n)
-		return (0);	/* failed before */
+	if (i == m->n)		/* failed before: a request is answered */
+		return (kind == TW_SNAP ? wm_send(id, TW_FAIL, NULL, 0, NULL,
+		    0) : 0);
 	switch (kind) {
 	case TW_DATA:
 		term_screen_feed(m->v[i].s, b, len);

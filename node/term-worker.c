@@ -449,6 +449,27 @@ on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 	p->in.len -= off;
 }
 
+extern char **environ;
+
+/* The worker's environment: the node's sanitizer and malloc options,
+ * nothing else (no LD_PRELOAD, whose code would run before the filter
+ * and die under it). Fills env (room for n) and returns it. */
+static char **
+worker_env(char **env, size_t n)
+{
+	static const char *const keep[] = { "ASAN_OPTIONS=", "UBSAN_OPTIONS=",
+	    "LSAN_OPTIONS=", "MALLOC_PERTURB_=" };
+	size_t i, k, m = 0;
+
+	for (i = 0; environ != NULL && environ[i] != NULL; i++)
+		for (k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
+			if (m + 1 < n && strncmp(environ[i], keep[k],
+			    strlen(keep[k])) == 0)
+				env[m++] = environ[i];
+	env[m] = NULL;
+	return (env);
+}
+
 /* Returns 1 if another start is allowed now. */
 static int
 worker_may_start(struct term_worker *w)
@@ -467,7 +488,7 @@ worker_start(struct term_worker *w)
 {
 	uv_process_options_t o;
 	uv_stdio_container_t io[3];
-	char *args[3];
+	char *args[3], *env[8];
 	struct tw_proc *p;
 	int sv[2], err;
 
@@ -494,6 +515,7 @@ worker_start(struct term_worker *w)
 	io[2].data.fd = 2;
 	o.file = w->exe;
 	o.args = args;
+	o.env = worker_env(env, sizeof(env) / sizeof(env[0]));
 	o.stdio = io;
 	o.stdio_count = 3;
 	o.exit_cb = on_proc_exit;
