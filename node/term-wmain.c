@@ -5,8 +5,8 @@
  * (0) and stderr, becomes nobody (uid and gid 65534, no supplementary
  * groups, so no capabilities either) when started as root, sets
  * no_new_privs and installs a seccomp filter that kills it on any system
- * call but read, write, the memory calls malloc needs, the clock and
- * exit. What a fault in libvterm can then do is write garbage to the
+ * call but read, write, the memory calls malloc needs (and getrandom,
+ * for its tcache key), the clock and exit. What a fault in libvterm can then do is write garbage to the
  * node, which checks every frame, or die, which costs screen state.
  *
  * Under AddressSanitizer the filter also lets through the few calls the
@@ -57,7 +57,7 @@ struct wm {
 static const int wm_allowed[] = {
 	SYS_read, SYS_write, SYS_brk, SYS_mmap, SYS_munmap, SYS_mremap,
 	SYS_madvise, SYS_exit, SYS_exit_group, SYS_rt_sigreturn, SYS_futex,
-	SYS_clock_gettime,
+	SYS_clock_gettime, SYS_getrandom,	/* glibc's malloc, once */
 #if defined(__SANITIZE_ADDRESS__)
 	SYS_sched_yield, SYS_getpid, SYS_gettid, SYS_sigaltstack,
 	SYS_rt_sigprocmask, SYS_mprotect,
@@ -266,13 +266,16 @@ term_worker_main(void)
 	ssize_t n;
 	int err, kind;
 
+	memset(&m, 0, sizeof(m));
+	/* malloc's first call sets itself up (getrandom): done here. */
+	if (tw_buf_room(&m.in, TW_REQ_MAX) != 0)
+		return (1);
 	err = wm_drop();
 	if (err != 0) {
 		fprintf(stderr, "pierd screen worker: cannot drop "
 		    "privileges: %s\n", strerror(-err));
 		return (1);
 	}
-	memset(&m, 0, sizeof(m));
 	for (;;) {
 		if (tw_buf_room(&m.in, TW_REQ_MAX) != 0)
 			_exit(1);
