@@ -692,7 +692,8 @@ term_session_output(struct term_session *s, const char *buf, size_t len)
 
 	if (s->closing || len == 0)
 		return;
-	session_feed(s, buf, len);
+	if (s->ws == NULL)
+		session_feed(s, buf, len);
 	s->last_active = uv_now(s->loop);
 	session_enter(s);
 	for (v = s->viewers; v != NULL; v = next) {
@@ -705,6 +706,10 @@ term_session_output(struct term_session *s, const char *buf, size_t len)
 		if (!v->dead)
 			viewer_queue(v, buf + n, len - n);
 	}
+	/* The worker's copy after the viewers', so the write that wakes it
+	 * comes after theirs; before any snapshot asked again below. */
+	if (s->ws != NULL)
+		session_feed(s, buf, len);
 	for (v = s->viewers; v != NULL; v = next) {
 		next = v->next;
 		if (v->dead || !v->rewait)

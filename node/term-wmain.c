@@ -9,12 +9,17 @@
  * for its tcache key), the clock and exit. What a fault in libvterm can then do is write garbage to the
  * node, which checks every frame, or die, which costs screen state.
  *
+ * It runs as SCHED_BATCH: at its priority, but never waking ahead of the
+ * node or a viewer's client, whose echo of a keystroke is on its way
+ * when the worker's copy of it arrives.
+ *
  * Under AddressSanitizer the filter also lets through the few calls the
  * sanitizer's runtime makes while it runs; it would make more to report
  * a finding, which the filter turns into the same death.
  */
 #include <errno.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -108,6 +113,7 @@ wm_drop(void)
 		return (-ESRCH);
 	if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
 		return (-errno);
+	(void)sched_setscheduler(0, SCHED_BATCH, &(struct sched_param){ 0 });
 	if (geteuid() == 0 || getegid() == 0) {
 		if (setgroups(0, NULL) != 0 || setgid(WM_NOBODY) != 0 ||
 		    setuid(WM_NOBODY) != 0)

@@ -50,6 +50,8 @@
 #include "term.h"
 #include "term-wire.h"
 
+#define TW_DELAY_MS	5		/* a small write waits */
+#define TW_DELAY_BYTES	(16 * 1024)	/* unless the queue has this */
 #define TW_STR_(x)	#x
 #define TW_STR(x)	TW_STR_(x)	/* a macro's value as a string */
 
@@ -65,6 +67,7 @@ struct tw_proc {
 	uv_process_t		 proc;
 	uv_pipe_t		 pipe;
 	uv_timer_t		 watch;	/* the stall watchdog */
+	uv_timer_t		 delay;	/* a small write, a little later */
 	uv_write_t		 wreq;
 	int			 pid;
 	int			 open;	/* handles not yet closed */
@@ -189,6 +192,7 @@ proc_fail(struct tw_proc *p, const char *why)
 	uv_read_stop((uv_stream_t *)&p->pipe);
 	uv_close((uv_handle_t *)&p->pipe, on_proc_handle_closed);
 	uv_close((uv_handle_t *)&p->watch, on_proc_handle_closed);
+	uv_close((uv_handle_t *)&p->delay, on_proc_handle_closed);
 	if (!w->closing)
 		tw_log(w, 1, "screen worker %d is gone: the screen state of "
 		    "%zu sessions is lost, they go on", p->pid, w->nscreens);
@@ -267,6 +271,13 @@ runs_written(struct tw_proc *p, size_t done)
 	}
 	if (p->nruns == 0)
 		p->run0 = 0;
+}
+
+/* The delay for a small write is over. */
+static void
+on_delay(uv_timer_t *t)
+{
+	proc_flush(t->data);
 }
 
 /* The watchdog: a worker the node waits on must make progress. */
@@ -361,7 +372,12 @@ proc_send(struct tw_proc *p, struct term_wscreen *ws, uint32_t id,
 		p->asked++;
 	if (!p->writing && p->asked <= 1)
 		p->progress = uv_now(p->w->loop);
-	proc_flush(p);
+	/* A few bytes (a keystroke's echo) wait TW_DELAY_MS, so waking the
+	 * worker does not compete with the echo on its way to the viewer. */
+	if (kind == TW_SNAP || p->out.len >= TW_DELAY_BYTES)
+		proc_flush(p);
+	else if (!uv_is_active((uv_handle_t *)&p->delay))
+		(void)uv_timer_start(&p->delay, on_delay, TW_DELAY_MS, 0);
 	return (0);
 }
 
@@ -522,7 +538,7 @@ worker_start(struct term_worker *w)
 	p->proc.data = p;
 	p->pipe.data = p;
 	p->watch.data = p;
-	p->open = 2;
+	p->delay.data = p;
 	w->nprocs++;
 	err = uv_pipe_init(w->loop, &p->pipe, 0);
 	if (err != 0) {
@@ -533,20 +549,22 @@ worker_start(struct term_worker *w)
 		return (err);
 	}
 	(void)uv_timer_init(w->loop, &p->watch);	/* cannot fail */
+	(void)uv_timer_init(w->loop, &p->delay);
 	err = uv_spawn(w->loop, &p->proc, &o);
 	(void)close(sv[1]);
 	if (err != 0) {
 		(void)close(sv[0]);
 		tw_log(w, 1, "screen worker: cannot start %s: %s", w->exe,
 		    uv_strerror(err));
-		p->open = 3;	/* the process handle is closed too */
+		p->open = 4;	/* the process handle is closed too */
 		uv_close((uv_handle_t *)&p->watch, on_proc_handle_closed);
+		uv_close((uv_handle_t *)&p->delay, on_proc_handle_closed);
 		uv_close((uv_handle_t *)&p->pipe, on_proc_handle_closed);
 		uv_close((uv_handle_t *)&p->proc, on_proc_handle_closed);
 		return (err);
 	}
 	p->pid = p->proc.pid;
-	p->open = 3;
+	p->open = 4;
 	err = uv_pipe_open(&p->pipe, sv[0]);
 	if (err != 0)
 		(void)close(sv[0]);

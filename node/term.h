@@ -89,9 +89,9 @@ size_t term_screen_memory(const struct term_screen *s);
 
 /* term-worker.c, term-wmain.c */
 
-#define TERM_WORKER_HIGH	(256 * 1024)	/* a screen's bytes not yet
+#define TERM_WORKER_HIGH	(1024 * 1024)	/* a screen's bytes not yet
 						 * sent: pause its source */
-#define TERM_WORKER_LOW		(64 * 1024)	/* resume it */
+#define TERM_WORKER_LOW		(512 * 1024)	/* resume it */
 #define TERM_WORKER_QUEUE_MAX	(4 * 1024 * 1024) /* give the screen up */
 #define TERM_WORKER_STALL_MS	5000	/* no progress: kill the worker */
 #define TERM_WORKER_RESTARTS	3	/* starts in a window, at most */
