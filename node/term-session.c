@@ -301,8 +301,9 @@ on_ready(struct term_wscreen *ws, void *arg)
 static void
 session_lose(struct term_session *s)
 {
+	static const char line[] = TERM_LOST_LINE;
 	struct term_viewer *v, *next;
-	size_t n;
+	size_t n, len = sizeof(line) - 1;
 
 	if (s->lost)
 		return;
@@ -326,11 +327,9 @@ session_lose(struct term_session *s)
 			v->told_lost = 1;
 			n = 0;
 			if (v->bl_len == 0)
-				n = viewer_send(v, TERM_LOST_LINE,
-				    sizeof(TERM_LOST_LINE) - 1);
+				n = viewer_send(v, line, len);
 			if (!v->dead)
-				viewer_queue(v, TERM_LOST_LINE + n,
-				    sizeof(TERM_LOST_LINE) - 1 - n);
+				viewer_queue(v, line + n, len - n);
 		}	/* a stale viewer hears it when it has room */
 	}
 	session_leave(s);

@@ -37,6 +37,14 @@
 
 #define WM_NOBODY	65534	/* uid and gid of nobody */
 
+#if defined(__SANITIZE_ADDRESS__)		/* gcc */
+#define WM_ASAN		1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)		/* clang */
+#define WM_ASAN		1
+#endif
+#endif
+
 #if defined(__x86_64__)
 #define WM_ARCH		AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
@@ -63,7 +71,7 @@ static const int wm_allowed[] = {
 	SYS_read, SYS_write, SYS_brk, SYS_mmap, SYS_munmap, SYS_mremap,
 	SYS_madvise, SYS_exit, SYS_exit_group, SYS_rt_sigreturn, SYS_futex,
 	SYS_clock_gettime, SYS_getrandom,	/* glibc's malloc, once */
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(WM_ASAN)
 	SYS_sched_yield, SYS_getpid, SYS_gettid, SYS_sigaltstack,
 	SYS_rt_sigprocmask, SYS_mprotect,
 #endif

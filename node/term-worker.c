@@ -113,6 +113,8 @@ struct term_wscreen {
 };
 
 static void proc_fail(struct tw_proc *, const char *);
+static void tw_log(struct term_worker *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Logs a line through the owner's callback. */
 static void
