@@ -50,6 +50,7 @@
 #include "term.h"
 #include "term-wire.h"
 
+#define TW_IN_KEEP	(256 * 1024)	/* read buffer kept when empty */
 #define TW_DELAY_MS	5		/* a small write waits */
 #define TW_DELAY_BYTES	(16 * 1024)	/* unless the queue has this */
 #define TW_STR_(x)	#x
@@ -465,6 +466,8 @@ on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 		return;
 	memmove(p->in.p, p->in.p + off, p->in.len - off);
 	p->in.len -= off;
+	if (p->in.len == 0 && p->in.cap > TW_IN_KEEP)
+		tw_buf_free(&p->in);	/* a big snapshot went through */
 }
 
 extern char **environ;

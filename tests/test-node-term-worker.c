@@ -455,12 +455,89 @@ test_worker_stalled(void)
 	teardown();
 }
 
+/* Fails unless two terminals show the same cells and cursor. */
+static void
+assert_same(const struct fv *want, const struct fv *got)
+{
+	VTermScreenCell a, b;
+	int rows, cols, r, c, ar, ac, av, br, bc, bv;
+
+	term_screen_size(want->scr, &rows, &cols);
+	for (r = 0; r < rows; r++)
+		for (c = 0; c < cols; c++) {
+			ASSERT_OK(term_screen_cell(want->scr, r, c, &a));
+			ASSERT_OK(term_screen_cell(got->scr, r, c, &b));
+			if (a.chars[0] != b.chars[0])
+				FAIL("cell %d,%d: U+%04X != U+%04X", r, c,
+				    a.chars[0], b.chars[0]);
+		}
+	term_screen_cursor(want->scr, &ar, &ac, &av);
+	term_screen_cursor(got->scr, &br, &bc, &bv);
+	ASSERT_EQ(ar, br);
+	ASSERT_EQ(ac, bc);
+}
+
+/* A viewer attaching while output streams, with the worker stopped so
+ * the snapshot comes late: what it keeps meanwhile follows the
+ * snapshot, nothing lost or repeated. Once more with a backlog bound
+ * the kept bytes pass, so the viewer asks again. */
+static void
+test_worker_repaint_midstream(void)
+{
+	static const char *const argv[] = { "sh", "-c",
+	    "read x; i=0; while [ $i -lt 3000 ]; do echo \"line $i\"; "
+	    "i=$((i+1)); done; echo stream-done; read y", NULL };
+	struct term_session_opts o;
+	struct term_pty_opts po;
+	struct sess x;
+	struct fv a, b;
+	char *cause = NULL;
+	int round, pid;
+
+	for (round = 0; round < 2; round++) {
+		setup();
+		memset(&x, 0, sizeof(x));
+		memset(&o, 0, sizeof(o));
+		o.rows = 24;
+		o.cols = 80;
+		o.sb_lines = 100;
+		o.sb_bytes = 64 * 1024;
+		o.end_cb = on_end;
+		o.arg = &x;
+		o.worker = worker;
+		o.backlog_max = round == 0 ? 0 : 4096;
+		memset(&po, 0, sizeof(po));
+		po.argv = argv;
+		if (term_session_spawn(&loop, &o, &po, &x.s, &cause) != 0)
+			FAIL("spawn: %s", cause ? cause : "");
+		attach(&x, &a, TERM_VIEWER_NO_REPAINT);
+		ASSERT_OK(term_viewer_input(a.v, "go\r", 3));
+		WAIT_FOR(fv_got(&a, "line 100"));
+		pid = term_worker_pid(worker);
+		ASSERT_OK(kill(pid, SIGSTOP));
+		attach(&x, &b, TERM_VIEWER_READONLY);
+		ASSERT_EQ(b.len, 0);	/* waits for the snapshot */
+		WAIT_FOR(fv_got(&a, "stream-done") ||
+		    term_session_paused(x.s));
+		ASSERT_OK(kill(pid, SIGCONT));
+		WAIT_FOR(fv_shows(&b, "stream-done"));
+		ASSERT_EQ(term_session_lost(x.s), 0);
+		assert_same(&a, &b);
+		ASSERT_EQ(fv_lost_lines(&b), 0);
+		stop(&x);
+		fv_free(&a);
+		fv_free(&b);
+		teardown();
+	}
+}
+
 /* The worker, when this binary is started as one; the tests otherwise. */
 int
 main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		T(test_worker_repaint),
+		T(test_worker_repaint_midstream),
 		T(test_worker_killed),
 		T(test_worker_crash_loop),
 		T(test_worker_flood),
