@@ -37,67 +37,13 @@
 #include <string.h>
 
 #include "term.h"
+#include "term-sess.h"
 
-/* One viewer. */
-struct term_viewer {
-	struct term_session		*s;
-	struct term_viewer		*next;	/* live list */
-	struct term_viewer		*prev;
-	struct term_viewer		*grave;	/* to be freed */
-	const struct term_viewer_ops	*ops;
-	void				*arg;
-	int				 flags;
-	int				 rows;
-	int				 cols;
-	char				*bl;	/* backlog */
-	size_t				 bl_len;
-	size_t				 bl_cap;
-	uint32_t			 wait;	/* snapshot tag awaited */
-	unsigned			 rewait:1; /* ask again, it fell behind */
-	unsigned			 told_lost:1;
-	unsigned			 stale:1;  /* repaint on writable */
-	unsigned			 ending:1; /* ended once drained */
-	unsigned			 dead:1;
-};
-
-struct term_session {
-	uv_loop_t			*loop;
-	uv_timer_t			 idle;
-	struct term_screen		*screen; /* in-process, or */
-	struct term_wscreen		*ws;	/* in the worker, or neither */
-	int				 rows;
-	int				 cols;
-	uint32_t			 tag;	/* of the last snapshot asked */
-	const struct term_source_ops	*ops;
-	void				*src;
-	struct term_viewer		*viewers;
-	struct term_viewer		*grave;
-	struct term_viewer		*active;
-	size_t				 nviewers;
-	struct term_session_opts	 o;
-	uint64_t			 last_active;
-	int				 busy;
-	int64_t				 status;
-	int				 term_signal;
-	unsigned			 exited:1;
-	unsigned			 lost:1;	/* no screen model */
-	unsigned			 told:1;	/* end_cb called */
-	unsigned			 paused:1;
-	unsigned			 closing:1;
-	unsigned			 src_closed:1;
-	unsigned			 timer_closed:1;
-	term_session_close_cb		 close_cb;
-	void				*close_arg;
-};
-
-static void session_leave(struct term_session *);
 static void idle_restart(struct term_session *);
-static void session_lose(struct term_session *);
-static void viewer_flush(struct term_viewer *);
 
 /* Marks the start of work that may call out. */
-static void
-session_enter(struct term_session *s)
+void
+term__session_enter(struct term_session *s)
 {
 	s->busy++;
 }
@@ -135,16 +81,16 @@ viewer_end(struct term_viewer *v, int err)
 
 	if (v->dead)
 		return;
-	session_enter(s);
+	term__session_enter(s);
 	if (v->ops->ended != NULL)
 		v->ops->ended(v, err, s->status, s->term_signal, v->arg);
 	viewer_release(v);
-	session_leave(s);
+	term__session_leave(s);
 }
 
 /* Appends to a viewer's backlog; past the bound, drops it for a repaint. */
-static void
-viewer_queue(struct term_viewer *v, const char *buf, size_t len)
+void
+term__viewer_queue(struct term_viewer *v, const char *buf, size_t len)
 {
 	size_t max = v->s->o.backlog_max, cap;
 	char *p;
@@ -184,8 +130,8 @@ viewer_queue(struct term_viewer *v, const char *buf, size_t len)
 }
 
 /* Offers bytes to the sink; returns how many it took. */
-static size_t
-viewer_send(struct term_viewer *v, const char *buf, size_t len)
+size_t
+term__viewer_send(struct term_viewer *v, const char *buf, size_t len)
 {
 	size_t n;
 
@@ -193,161 +139,9 @@ viewer_send(struct term_viewer *v, const char *buf, size_t len)
 	return (n > len ? len : n);
 }
 
-/* Puts bytes before the backlog; on failure the viewer is stale. */
-static void
-viewer_prepend(struct term_viewer *v, const char *buf, size_t len)
-{
-	char *p;
-
-	if (len == 0)
-		return;
-	p = malloc(len + v->bl_len);
-	if (p == NULL) {
-		free(v->bl);
-		v->bl = NULL;
-		v->bl_len = v->bl_cap = 0;
-		v->stale = 1;
-		return;
-	}
-	memcpy(p, buf, len);
-	if (v->bl_len > 0)
-		memcpy(p + len, v->bl, v->bl_len);
-	free(v->bl);
-	v->bl = p;
-	v->bl_len = v->bl_cap = len + v->bl_len;
-}
-
-/* Puts TERM_LOST_LINE before the backlog, once per viewer. */
-static void
-viewer_tell_lost(struct term_viewer *v)
-{
-	if (v->told_lost)
-		return;
-	v->told_lost = 1;
-	viewer_prepend(v, TERM_LOST_LINE, sizeof(TERM_LOST_LINE) - 1);
-}
-
-/* Starts a repaint before the backlog: at once from an in-process
- * screen, later (v->wait) from the worker, the lost line if neither. */
-static int
-viewer_repaint(struct term_viewer *v, int flags)
-{
-	struct term_session *s = v->s;
-	char *snap;
-	size_t len;
-	int err;
-
-	if (s->lost) {
-		viewer_tell_lost(v);
-		return (0);
-	}
-	if (s->ws == NULL) {
-		err = term_screen_snapshot(s->screen, flags, &snap, &len);
-		if (err != 0)
-			return (err);
-		viewer_prepend(v, snap, len);
-		free(snap);
-		return (0);
-	}
-	if (++s->tag == 0)
-		s->tag = 1;
-	if (term_wscreen_snapshot(s->ws, flags, s->tag) != 0) {
-		session_lose(s);	/* tells v too */
-		return (0);
-	}
-	v->wait = s->tag;
-	return (0);
-}
-
-/* A snapshot from the worker: it goes before what was kept. */
-static void
-on_snapshot(struct term_wscreen *ws, uint32_t tag, const char *buf,
-    size_t len, void *arg)
-{
-	struct term_session *s = arg;
-	struct term_viewer *v;
-
-	session_enter(s);
-	for (v = s->viewers; v != NULL; v = v->next) {
-		if (v->dead || v->wait != tag)
-			continue;
-		v->wait = 0;
-		viewer_prepend(v, buf, len);
-		viewer_flush(v);
-		break;
-	}
-	session_leave(s);
-}
-
-/* The worker lost the screen. */
-static void
-on_lost(struct term_wscreen *ws, void *arg)
-{
-	session_lose(arg);
-}
-
-/* The worker caught up: the source may go on. */
-static void
-on_ready(struct term_wscreen *ws, void *arg)
-{
-	struct term_session *s = arg;
-
-	session_enter(s);
-	session_leave(s);	/* runs session_flow */
-}
-
-/* The screen model is gone: the session goes on as a plain stream and
- * each viewer hears it once, in its place in the stream. */
-static void
-session_lose(struct term_session *s)
-{
-	static const char line[] = TERM_LOST_LINE;
-	struct term_viewer *v, *next;
-	size_t n, len = sizeof(line) - 1;
-
-	if (s->lost)
-		return;
-	s->lost = 1;
-	term_wscreen_free(s->ws);
-	s->ws = NULL;
-	term_screen_free(s->screen);
-	s->screen = NULL;
-	session_enter(s);
-	for (v = s->viewers; v != NULL; v = next) {
-		next = v->next;
-		if (v->dead)
-			continue;
-		if (v->wait != 0 || v->rewait) {
-			/* The kept bytes follow the line. */
-			v->wait = 0;
-			v->rewait = 0;
-			viewer_tell_lost(v);
-			viewer_flush(v);
-		} else if (!v->stale) {
-			v->told_lost = 1;
-			n = 0;
-			if (v->bl_len == 0)
-				n = viewer_send(v, line, len);
-			if (!v->dead)
-				viewer_queue(v, line + n, len - n);
-		}	/* a stale viewer hears it when it has room */
-	}
-	session_leave(s);
-}
-
-/* Feeds output to the screen model, wherever it is. */
-static void
-session_feed(struct term_session *s, const char *buf, size_t len)
-{
-	if (s->screen != NULL)
-		term_screen_feed(s->screen, buf, len);
-	else if (s->ws != NULL && term_wscreen_feed(s->ws, buf, len) != 0)
-		session_lose(s);
-}
-
 /* Sends the backlog (a repaint first if stale) while the sink takes it. */
-static void
-viewer_flush(struct term_viewer *v)
+void
+term__viewer_flush(struct term_viewer *v)
 {
 	size_t n;
 
@@ -358,7 +152,7 @@ viewer_flush(struct term_viewer *v)
 		v->bl = NULL;
 		v->bl_len = v->bl_cap = 0;
 		v->stale = 0;
-		if (viewer_repaint(v, 0) != 0) {
+		if (term__viewer_repaint(v, 0) != 0) {
 			v->stale = 1;
 			return;
 		}
@@ -366,7 +160,7 @@ viewer_flush(struct term_viewer *v)
 			return;
 	}
 	while (v->bl_len > 0 && !v->dead) {
-		n = viewer_send(v, v->bl, v->bl_len);
+		n = term__viewer_send(v, v->bl, v->bl_len);
 		if (n == 0 || v->dead)
 			break;
 		memmove(v->bl, v->bl + n, v->bl_len - n);
@@ -432,8 +226,8 @@ session_maybe_free(struct term_session *s)
 }
 
 /* Ends work that may have called out: frees released viewers. */
-static void
-session_leave(struct term_session *s)
+void
+term__session_leave(struct term_session *s)
 {
 	struct term_viewer *v;
 
@@ -493,8 +287,6 @@ static int
 session_init(struct term_session *s, uv_loop_t *loop,
     const struct term_session_opts *o)
 {
-	struct term_wscreen_cbs cbs;
-
 	s->loop = loop;
 	s->o = *o;
 	if (s->o.idle_ms == 0)
@@ -504,20 +296,7 @@ session_init(struct term_session *s, uv_loop_t *loop,
 	s->last_active = uv_now(loop);
 	s->rows = o->rows;
 	s->cols = o->cols;
-	if (o->worker == NULL)
-		return (term_screen_new(&s->screen, o->rows, o->cols,
-		    o->sb_lines, o->sb_bytes));
-	if (term_size_check(o->rows, o->cols) != 0)
-		return (-EINVAL);
-	cbs.snap = on_snapshot;
-	cbs.lost = on_lost;
-	cbs.ready = on_ready;
-	cbs.arg = s;
-	/* No worker to be had (restarts spent): a plain stream. */
-	if (term_wscreen_new(o->worker, o->rows, o->cols, o->sb_lines,
-	    o->sb_bytes, &cbs, &s->ws) != 0)
-		s->lost = 1;
-	return (0);
+	return (term__session_model_new(s));
 }
 
 /* Starts the idle timer. */
@@ -692,32 +471,32 @@ term_session_output(struct term_session *s, const char *buf, size_t len)
 	if (s->closing || len == 0)
 		return;
 	if (s->ws == NULL)
-		session_feed(s, buf, len);
+		term__session_feed(s, buf, len);
 	s->last_active = uv_now(s->loop);
-	session_enter(s);
+	term__session_enter(s);
 	for (v = s->viewers; v != NULL; v = next) {
 		next = v->next;
 		if (v->dead || v->stale)
 			continue;
 		n = 0;
 		if (v->bl_len == 0 && v->wait == 0 && !v->rewait)
-			n = viewer_send(v, buf, len);
+			n = term__viewer_send(v, buf, len);
 		if (!v->dead)
-			viewer_queue(v, buf + n, len - n);
+			term__viewer_queue(v, buf + n, len - n);
 	}
 	/* The worker's copy after the viewers', so the write that wakes it
 	 * comes after theirs; before any snapshot asked again below. */
 	if (s->ws != NULL)
-		session_feed(s, buf, len);
+		term__session_feed(s, buf, len);
 	for (v = s->viewers; v != NULL; v = next) {
 		next = v->next;
 		if (v->dead || !v->rewait)
 			continue;
 		v->rewait = 0;
-		(void)viewer_repaint(v, 0);	/* never fails with ws */
-		viewer_flush(v);
+		(void)term__viewer_repaint(v, 0);	/* never fails with ws */
+		term__viewer_flush(v);
 	}
-	session_leave(s);
+	term__session_leave(s);
 }
 
 /* The process ended: each viewer hears it after its backlog. */
@@ -733,7 +512,7 @@ term_session_exited(struct term_session *s, int64_t status,
 	s->status = status;
 	s->term_signal = term_signal;
 	uv_timer_stop(&s->idle);
-	session_enter(s);
+	term__session_enter(s);
 	for (v = s->viewers; v != NULL; v = next) {
 		next = v->next;
 		if (v->dead)
@@ -743,7 +522,7 @@ term_session_exited(struct term_session *s, int64_t status,
 		    !v->rewait)
 			viewer_end(v, 0);
 	}
-	session_leave(s);
+	term__session_leave(s);
 }
 
 /* The source has finished closing. */
@@ -775,7 +554,7 @@ term_session_close(struct term_session *s, term_session_close_cb close_cb,
 	if (s->closing)
 		return;
 	s->closing = 1;
-	session_enter(s);
+	term__session_enter(s);
 	for (v = s->viewers; v != NULL; v = next) {
 		next = v->next;
 		viewer_end(v, -ECANCELED);
@@ -785,7 +564,7 @@ term_session_close(struct term_session *s, term_session_close_cb close_cb,
 	uv_close((uv_handle_t *)&s->idle, on_timer_closed);
 	if (!s->src_closed)
 		s->ops->close(s->src, s);
-	session_leave(s);
+	term__session_leave(s);
 }
 
 /* Returns the in-process screen. */
@@ -793,40 +572,6 @@ struct term_screen *
 term_session_screen(const struct term_session *s)
 {
 	return (s->screen);
-}
-
-/* Returns the screen's size. */
-void
-term_session_size(const struct term_session *s, int *rows, int *cols)
-{
-	*rows = s->rows;
-	*cols = s->cols;
-}
-
-/* Resizes the screen model. */
-int
-term_session_resize(struct term_session *s, int rows, int cols)
-{
-	int err = 0;
-
-	if (term_size_check(rows, cols) != 0)
-		return (-EINVAL);
-	if (s->screen != NULL)
-		err = term_screen_resize(s->screen, rows, cols);
-	else if (s->ws != NULL && term_wscreen_resize(s->ws, rows, cols) != 0)
-		session_lose(s);
-	if (err != 0)
-		return (err);
-	s->rows = rows;
-	s->cols = cols;
-	return (0);
-}
-
-/* Returns whether the screen model is lost. */
-int
-term_session_lost(const struct term_session *s)
-{
-	return (s->lost);
 }
 
 /* Returns the viewer count. */
@@ -883,7 +628,7 @@ term_viewer_attach(struct term_session *s, const struct term_viewer_ops
 	if ((flags & TERM_VIEWER_NO_REPAINT) == 0 && s->ws == NULL &&
 	    !s->lost) {
 		/* In-process: the repaint is there before the viewer is. */
-		err = viewer_repaint(v, (flags & TERM_VIEWER_SCROLLBACK) ?
+		err = term__viewer_repaint(v, (flags & TERM_VIEWER_SCROLLBACK) ?
 		    TERM_SNAP_SCROLLBACK : 0);
 		if (err != 0 || v->stale) {
 			free(v->bl);
@@ -901,13 +646,13 @@ term_viewer_attach(struct term_session *s, const struct term_viewer_ops
 	s->last_active = uv_now(s->loop);
 	uv_timer_stop(&s->idle);
 	*out = v;
-	session_enter(s);
+	term__session_enter(s);
 	if ((flags & TERM_VIEWER_NO_REPAINT) == 0 && (s->ws != NULL ||
 	    s->lost))
-		(void)viewer_repaint(v, (flags & TERM_VIEWER_SCROLLBACK) ?
+		(void)term__viewer_repaint(v, (flags & TERM_VIEWER_SCROLLBACK) ?
 		    TERM_SNAP_SCROLLBACK : 0);
-	viewer_flush(v);
-	session_leave(s);
+	term__viewer_flush(v);
+	term__session_leave(s);
 	return (0);
 }
 
@@ -957,9 +702,9 @@ term_viewer_writable(struct term_viewer *v)
 
 	if (v->dead)
 		return;
-	session_enter(s);
-	viewer_flush(v);
-	session_leave(s);
+	term__session_enter(s);
+	term__viewer_flush(v);
+	term__session_leave(s);
 }
 
 /* Returns the viewer's backlog. */
@@ -977,7 +722,7 @@ term_viewer_detach(struct term_viewer *v)
 
 	if (v->dead)
 		return;
-	session_enter(s);
+	term__session_enter(s);
 	viewer_release(v);
-	session_leave(s);
+	term__session_leave(s);
 }
