@@ -117,10 +117,20 @@ wm_seccomp(void)
 static int
 wm_drop(void)
 {
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() == 1)
-		return (-ESRCH);
-	if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
+	long fd, max;
+
+	/* No getppid() check: pierd may be pid 1 in a container. A node
+	 * gone before this call closed the socket, which ends the loop. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
 		return (-errno);
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
+		/* Before Linux 5.9. */
+		max = sysconf(_SC_OPEN_MAX);
+		if (max < 0 || max > 65536)
+			max = 65536;
+		for (fd = 3; fd < max; fd++)
+			(void)close((int)fd);
+	}
 	(void)sched_setscheduler(0, SCHED_BATCH, &(struct sched_param){ 0 });
 	if (geteuid() == 0 || getegid() == 0) {
 		if (setgroups(0, NULL) != 0 || setgid(WM_NOBODY) != 0 ||
