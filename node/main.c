@@ -288,6 +288,7 @@ run(int argc, char **argv)
 	} else {
 		/* Read when a session starts; none has yet. */
 		n->session_idle_ms = idle_ms;
+		n->screen_exe = "/proc/self/exe";
 		node_set_closed_cb(n, on_closed);
 		uv_run(loop, UV_RUN_DEFAULT);
 		rc = node_exit_code(n);
@@ -311,6 +312,9 @@ main(int argc, char **argv)
 {
 	size_t	i;
 
+	/* The screen worker (term-wmain.c) starts with nothing else. */
+	if (argc == 2 && strcmp(argv[1], TERM_WORKER_ARG) == 0)
+		return (term_worker_main());
 	/* A peer that goes away mid-write must cost a write error, not us. */
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0) {

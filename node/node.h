@@ -670,6 +670,7 @@ struct node_sessions {
 	size_t			 n;
 	int			 closing;
 	void			(*done)(struct node *);
+	struct term_worker	*worker;	/* the screen models */
 };
 
 /* Adds a session (not running yet) to the node's table; -EMFILE, -ENOMEM. */
@@ -758,6 +759,8 @@ struct node {
 	struct node_stats_hub	*stats;		/* NULL while idle */
 	struct node_sessions	 sess;		/* terminal sessions */
 	uint64_t		 session_idle_ms; /* 0: TERM_IDLE_MS */
+	const char		*screen_exe; /* the screen worker; NULL:
+						 * screens in-process */
 };
 
 /*

@@ -472,12 +472,29 @@ on_ts_end(struct term_session *ts, int err, int64_t status, int sig,
 	node_session_close(ns);
 }
 
+/* A line from the screen worker's link for the node's log. */
+static void
+on_worker_log(int warn, const char *msg, void *arg)
+{
+	struct node *n = arg;
+
+	node_log(&n->log, warn ? NODE_LOG_WARN : NODE_LOG_INFO, "%s", msg);
+}
+
 /* The options every session's term_session gets. */
 void
 node_session_opts(struct node_session *ns, struct term_session_opts *o,
     int rows, int cols)
 {
+	struct node	*n = ns->n;
+
 	memset(o, 0, sizeof(*o));
+	/* Without a link (out of memory) the screen stays in-process. */
+	if (n->sess.worker == NULL && n->screen_exe != NULL &&
+	    !n->sess.closing && term_worker_new(n->loop, n->screen_exe,
+	    on_worker_log, n, &n->sess.worker) != 0)
+		n->sess.worker = NULL;
+	o->worker = n->sess.worker;
 	o->rows = rows;
 	o->cols = cols < TERM_MIN_COLS ? TERM_MIN_COLS : cols;
 	o->sb_lines = NODE_SESSION_SB_LINES;
@@ -548,7 +565,7 @@ node_session_json(const struct node_session *ns)
 	if (ns->ts != NULL) {
 		viewers = term_session_viewers(ns->ts);
 		last = term_session_last_active(ns->ts);
-		term_screen_size(term_session_screen(ns->ts), &rows, &cols);
+		term_session_size(ns->ts, &rows, &cols);
 	}
 	return (json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:i, "
 	    "s:i}", "id", ns->id, "kind", kind_name(ns->kind), "target",
@@ -569,7 +586,7 @@ node_session_resize(struct node_session *ns, int rows, int cols)
 		return (-EPIPE);
 	if (ns->x == NULL)
 		return (-ENOTSUP);	/* a local PTY: only viewers resize */
-	err = term_screen_resize(term_session_screen(ns->ts), rows, cols);
+	err = term_session_resize(ns->ts, rows, cols);
 	if (err == 0)
 		err = term_exec_ops.resize(ns->x, rows, cols);
 	return (err);
@@ -583,6 +600,11 @@ node_sessions_close(struct node *n, void (*done)(struct node *))
 
 	n->sess.closing = 1;
 	n->sess.done = done;
+	if (n->sess.worker != NULL) {
+		/* Freed once the last session's screen is. */
+		term_worker_close(n->sess.worker);
+		n->sess.worker = NULL;
+	}
 	if (n->sess.n == 0) {
 		n->sess.done = NULL;
 		if (done != NULL)

@@ -1,7 +1,8 @@
 /*
  * Internals shared by the two halves of the screen model: term-screen.c
  * (the cell grid kept from libvterm's state layer) and term-snap.c (the
- * escape sequences that redraw it). Nothing else includes this.
+ * escape sequences that redraw it), with term-filter.c and term-guard.c
+ * in front of libvterm. Nothing else includes this but their tests.
  */
 #ifndef PIER_TERM_INT_H
 #define PIER_TERM_INT_H
@@ -10,14 +11,44 @@
 
 #define TERM__PROBE_MAX	64	/* libvterm output a probe keeps */
 #define TERM__TAIL_MAX	256	/* open sequence kept for a repaint */
+#define TERM__CSI_SEPS_MAX 15	/* libvterm 0.1.4 keeps 16 CSI args */
+#define TERM__CSI_ARG_MAX 65535	/* largest CSI argument passed */
+#define TERM__STR_MAX	4096	/* OSC or DCS bytes passed */
+#define TERM__FILTER_SLACK 8	/* output room past the input's length */
+#define TERM__MARKS_MAX	32	/* combining marks in a row passed */
 
-/* Where libvterm's parser is, as the feed guard follows it. */
+/* Where libvterm's parser is, as the filter follows it. */
 enum term__gstate {
 	TERM__G_TEXT,		/* text and controls */
 	TERM__G_ESC,		/* after ESC (and intermediates) */
 	TERM__G_CSI,		/* in a control sequence */
 	TERM__G_STR,		/* in OSC or DCS */
 	TERM__G_STR_ESC,	/* ESC in one of those: ST follows? */
+};
+
+/* The filter in front of libvterm (term-filter.c): where its parser is
+ * and what is under way there. */
+struct term__filter {
+	enum term__gstate	 state;
+	int			 seps;	/* separators seen in this CSI */
+	int			 phase;	/* 0 leader, 1 args, 2 inter */
+	int			 plain;	/* no leader or intermediate yet */
+	int			 rep;	/* stopped at a REP's final byte */
+	unsigned		 arg;	/* the CSI argument under way */
+	size_t			 slen;	/* bytes of this OSC or DCS */
+	int			 dcs;	/* that string is a DCS */
+	int			 esc_inter; /* intermediates after ESC */
+	int			 utf8_need; /* continuation bytes due */
+	size_t			 u8_len; /* bytes of that character */
+	uint32_t		 cp;	/* its code point so far */
+	int			 u8_total; /* its length, from the lead */
+	int			 marks;	/* combining marks in a row */
+	size_t			 drop;	/* bytes to take back */
+	char			 tail[TERM__TAIL_MAX]; /* open sequence */
+	size_t			 tail_len;
+	int			 tail_lost; /* longer than tail[] */
+	char			 hold[TERM__FILTER_SLACK]; /* for next call */
+	size_t			 hold_len;
 };
 
 /* The attributes and colours of a cell or of the drawing pen. */
@@ -79,19 +110,12 @@ struct term_screen {
 	int			 cursor_visible;
 	int			 cursor_blink;
 	int			 cursor_shape;
+	int			 glyph_width; /* of the last glyph put */
 	int			 mouse;
 	int			 reverse;
 	char			*title;
 
-	enum term__gstate	 gstate;
-	int			 csi_seps; /* separators seen in this CSI */
-	int			 csi_phase; /* 0 leader, 1 args, 2 inter */
-	int			 utf8_need; /* continuation bytes due */
-	char			 tail[TERM__TAIL_MAX]; /* open sequence */
-	size_t			 tail_len;
-	int			 tail_lost; /* longer than tail[] */
-	char			 hold[4]; /* a split UTF-8 character */
-	size_t			 hold_len;
+	struct term__filter	 filt;	/* what libvterm's parser gets */
 
 	int			 probing; /* keep libvterm's output */
 	char			 probe[TERM__PROBE_MAX];
@@ -121,6 +145,22 @@ term__grid_row(const struct term__grid *g, int r)
 	return (&g->cells[(size_t)i * g->cols]);
 }
 
+/* term-filter.c */
+
+/* Filters *len bytes of program output into out (room for *len +
+ * TERM__FILTER_SLACK bytes) for one vterm_input_write; returns how many.
+ * Stops after the final byte of a REP, with f->rep set and *len the
+ * bytes taken: the caller gives libvterm that byte or a CAN. */
+size_t term__filter(struct term__filter *f, const void *in, size_t *len,
+    void *out);
+/* Returns 1 if nothing is under way or held back. */
+int term__filter_idle(const struct term__filter *f);
+
+/* term-marks.c */
+
+/* Returns 1 if libvterm 0.1.4 may take cp for a combining mark. */
+int term__is_mark(uint32_t cp);
+
 /* term-guard.c */
 
 /* Passes program output to libvterm through the guard. */
@@ -137,5 +177,8 @@ void term__pen_default(struct term__pen *p);
  * scrollback line: trailing blanks dropped, the pen reset after. */
 void term__encode_row(struct term__sbuf *b, const struct term__cell *row,
     int cols);
+
+/* Appends an SGR that sets the pen the program is drawing with now. */
+void term__encode_pen(struct term_screen *s, struct term__sbuf *b);
 
 #endif

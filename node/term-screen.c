@@ -13,8 +13,9 @@
  * does. The main and alternate grids are both ours, so the snapshot can
  * draw the main screen underneath an alternate one.
  *
- * Bytes reach libvterm through term-guard.c, which works around faults
- * of libvterm 0.1.4 that program output can reach.
+ * Bytes reach libvterm through term-guard.c and the filter of
+ * term-filter.c, which keep program output away from the faults of
+ * libvterm 0.1.4 it could reach (docs/SECURITY.md).
  *
  * The scrollback holds lines as the escape sequences that redraw them
  * (a plain 80-column line costs ~80 bytes, not 80 cells of 40), bounded
@@ -246,6 +247,7 @@ cb_putglyph(VTermGlyphInfo *info, VTermPos pos, void *user)
 	uint32_t ch;
 	int i;
 
+	s->glyph_width = info->width;	/* what a REP steps by */
 	if (pos.row < 0 || pos.row >= g->rows || pos.col < 0 ||
 	    pos.col >= g->cols)
 		return (0);
@@ -693,6 +695,13 @@ term_size_clamp(int *rows, int *cols)
 		*cols = TERM_MAX_COLS;
 	if ((long)*rows * *cols > TERM_MAX_CELLS)
 		*rows = TERM_MAX_CELLS / *cols;
+}
+
+/* Checks a size against the bounds. */
+int
+term_size_check(int rows, int cols)
+{
+	return (size_ok(rows, cols) ? 0 : -EINVAL);
 }
 
 /* Returns the bytes fed so far. */

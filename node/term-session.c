@@ -18,6 +18,16 @@
  * viewer gets its exit status after its backlog has gone out; the owner
  * hears of the end when the last viewer has.
  *
+ * The screen model lives in this process (term_screen) or in the
+ * node's screen worker (o.worker, term-worker.c). With a worker, output
+ * goes to it without waiting, and a repaint is a request answered later:
+ * until the snapshot comes, the viewer's live output is kept in its
+ * backlog, and it follows the snapshot, which describes the screen just
+ * before it. If the worker dies or falls too far behind, the screen is
+ * lost: the session goes on as a plain stream, each viewer gets
+ * TERM_LOST_LINE once instead of a repaint, and later viewers get that
+ * line instead of one.
+ *
  * Callbacks may detach viewers or close the session; viewers are freed
  * only when no callback of this file is on the stack (busy == 0).
  */
@@ -27,57 +37,13 @@
 #include <string.h>
 
 #include "term.h"
+#include "term-sess.h"
 
-/* One viewer. */
-struct term_viewer {
-	struct term_session		*s;
-	struct term_viewer		*next;	/* live list */
-	struct term_viewer		*prev;
-	struct term_viewer		*grave;	/* to be freed */
-	const struct term_viewer_ops	*ops;
-	void				*arg;
-	int				 flags;
-	int				 rows;
-	int				 cols;
-	char				*bl;	/* backlog */
-	size_t				 bl_len;
-	size_t				 bl_cap;
-	unsigned			 stale:1;  /* repaint on writable */
-	unsigned			 ending:1; /* ended once drained */
-	unsigned			 dead:1;
-};
-
-struct term_session {
-	uv_loop_t			*loop;
-	uv_timer_t			 idle;
-	struct term_screen		*screen;
-	const struct term_source_ops	*ops;
-	void				*src;
-	struct term_viewer		*viewers;
-	struct term_viewer		*grave;
-	struct term_viewer		*active;
-	size_t				 nviewers;
-	struct term_session_opts	 o;
-	uint64_t			 last_active;
-	int				 busy;
-	int64_t				 status;
-	int				 term_signal;
-	unsigned			 exited:1;
-	unsigned			 told:1;	/* end_cb called */
-	unsigned			 paused:1;
-	unsigned			 closing:1;
-	unsigned			 src_closed:1;
-	unsigned			 timer_closed:1;
-	term_session_close_cb		 close_cb;
-	void				*close_arg;
-};
-
-static void session_leave(struct term_session *);
 static void idle_restart(struct term_session *);
 
 /* Marks the start of work that may call out. */
-static void
-session_enter(struct term_session *s)
+void
+term__session_enter(struct term_session *s)
 {
 	s->busy++;
 }
@@ -115,16 +81,16 @@ viewer_end(struct term_viewer *v, int err)
 
 	if (v->dead)
 		return;
-	session_enter(s);
+	term__session_enter(s);
 	if (v->ops->ended != NULL)
 		v->ops->ended(v, err, s->status, s->term_signal, v->arg);
 	viewer_release(v);
-	session_leave(s);
+	term__session_leave(s);
 }
 
 /* Appends to a viewer's backlog; past the bound, drops it for a repaint. */
-static void
-viewer_queue(struct term_viewer *v, const char *buf, size_t len)
+void
+term__viewer_queue(struct term_viewer *v, const char *buf, size_t len)
 {
 	size_t max = v->s->o.backlog_max, cap;
 	char *p;
@@ -135,6 +101,13 @@ viewer_queue(struct term_viewer *v, const char *buf, size_t len)
 		free(v->bl);
 		v->bl = NULL;
 		v->bl_len = v->bl_cap = 0;
+		if (v->wait != 0) {
+			/* Nothing went to the sink since the request: ask
+			 * again for a snapshot as of now. */
+			v->wait = 0;
+			v->rewait = 1;
+			return;
+		}
 		v->stale = 1;
 		return;
 	}
@@ -157,8 +130,8 @@ viewer_queue(struct term_viewer *v, const char *buf, size_t len)
 }
 
 /* Offers bytes to the sink; returns how many it took. */
-static size_t
-viewer_send(struct term_viewer *v, const char *buf, size_t len)
+size_t
+term__viewer_send(struct term_viewer *v, const char *buf, size_t len)
 {
 	size_t n;
 
@@ -167,23 +140,27 @@ viewer_send(struct term_viewer *v, const char *buf, size_t len)
 }
 
 /* Sends the backlog (a repaint first if stale) while the sink takes it. */
-static void
-viewer_flush(struct term_viewer *v)
+void
+term__viewer_flush(struct term_viewer *v)
 {
-	struct term_session *s = v->s;
-	char *snap;
-	size_t n, len;
+	size_t n;
 
+	if (v->wait != 0 || v->rewait)
+		return;		/* the snapshot goes first */
 	if (v->stale) {
-		if (term_screen_snapshot(s->screen, 0, &snap, &len) != 0)
-			return;
 		free(v->bl);
-		v->bl = snap;
-		v->bl_len = v->bl_cap = len;
+		v->bl = NULL;
+		v->bl_len = v->bl_cap = 0;
 		v->stale = 0;
+		if (term__viewer_repaint(v, 0) != 0) {
+			v->stale = 1;
+			return;
+		}
+		if (v->wait != 0 || v->dead)
+			return;
 	}
 	while (v->bl_len > 0 && !v->dead) {
-		n = viewer_send(v, v->bl, v->bl_len);
+		n = term__viewer_send(v, v->bl, v->bl_len);
 		if (n == 0 || v->dead)
 			break;
 		memmove(v->bl, v->bl + n, v->bl_len - n);
@@ -208,11 +185,13 @@ session_flow(struct term_session *s)
 
 	if (s->closing || s->src_closed)
 		return;
-	if (s->exited)
-		behind = 0;	/* nothing left to hold back */
 	for (v = s->viewers; v != NULL && behind; v = v->next)
 		if (!v->stale && v->bl_len < s->o.backlog_max / 2)
 			behind = 0;
+	if (s->ws != NULL && term_wscreen_full(s->ws))
+		behind = 1;	/* the worker is behind */
+	if (s->exited)
+		behind = 0;	/* nothing left to hold back */
 	if (behind && !s->paused) {
 		s->paused = 1;
 		s->ops->pause(s->src);
@@ -242,12 +221,13 @@ session_maybe_free(struct term_session *s)
 	if (s->close_cb != NULL)
 		s->close_cb(s, s->close_arg);
 	term_screen_free(s->screen);
+	term_wscreen_free(s->ws);
 	free(s);
 }
 
 /* Ends work that may have called out: frees released viewers. */
-static void
-session_leave(struct term_session *s)
+void
+term__session_leave(struct term_session *s)
 {
 	struct term_viewer *v;
 
@@ -290,12 +270,11 @@ idle_restart(struct term_session *s)
 static int
 session_apply_size(struct term_session *s, int rows, int cols)
 {
-	int r, c, err;
+	int err;
 
-	term_screen_size(s->screen, &r, &c);
-	if (r == rows && c == cols)
+	if (s->rows == rows && s->cols == cols)
 		return (0);
-	err = term_screen_resize(s->screen, rows, cols);
+	err = term_session_resize(s, rows, cols);
 	if (err != 0)
 		return (err);
 	if (!s->src_closed && !s->exited)
@@ -315,8 +294,9 @@ session_init(struct term_session *s, uv_loop_t *loop,
 	if (s->o.backlog_max == 0)
 		s->o.backlog_max = TERM_VIEWER_BACKLOG;
 	s->last_active = uv_now(loop);
-	return (term_screen_new(&s->screen, o->rows, o->cols, o->sb_lines,
-	    o->sb_bytes));
+	s->rows = o->rows;
+	s->cols = o->cols;
+	return (term__session_model_new(s));
 }
 
 /* Starts the idle timer. */
@@ -351,6 +331,7 @@ term_session_new(uv_loop_t *loop, const struct term_session_opts *o,
 		err = session_start(s);
 	if (err != 0) {
 		term_screen_free(s->screen);
+		term_wscreen_free(s->ws);
 		free(s);
 		return (err);
 	}
@@ -461,6 +442,7 @@ term_session_spawn(uv_loop_t *loop, const struct term_session_opts *o,
 	err = term_pty_spawn(loop, &p, &pty, cause);
 	if (err != 0) {
 		term_screen_free(s->screen);
+		term_wscreen_free(s->ws);
 		free(s);
 		return (err);
 	}
@@ -471,6 +453,7 @@ term_session_spawn(uv_loop_t *loop, const struct term_session_opts *o,
 		/* No callback runs after close; nothing refers to s. */
 		term_pty_close(pty, NULL, NULL);
 		term_screen_free(s->screen);
+		term_wscreen_free(s->ws);
 		free(s);
 		return (err);
 	}
@@ -487,20 +470,33 @@ term_session_output(struct term_session *s, const char *buf, size_t len)
 
 	if (s->closing || len == 0)
 		return;
-	term_screen_feed(s->screen, buf, len);
+	if (s->ws == NULL)
+		term__session_feed(s, buf, len);
 	s->last_active = uv_now(s->loop);
-	session_enter(s);
+	term__session_enter(s);
 	for (v = s->viewers; v != NULL; v = next) {
 		next = v->next;
 		if (v->dead || v->stale)
 			continue;
 		n = 0;
-		if (v->bl_len == 0)
-			n = viewer_send(v, buf, len);
+		if (v->bl_len == 0 && v->wait == 0 && !v->rewait)
+			n = term__viewer_send(v, buf, len);
 		if (!v->dead)
-			viewer_queue(v, buf + n, len - n);
+			term__viewer_queue(v, buf + n, len - n);
 	}
-	session_leave(s);
+	/* The worker's copy after the viewers', so the write that wakes it
+	 * comes after theirs; before any snapshot asked again below. */
+	if (s->ws != NULL)
+		term__session_feed(s, buf, len);
+	for (v = s->viewers; v != NULL; v = next) {
+		next = v->next;
+		if (v->dead || !v->rewait)
+			continue;
+		v->rewait = 0;
+		(void)term__viewer_repaint(v, 0);	/* never fails with ws */
+		term__viewer_flush(v);
+	}
+	term__session_leave(s);
 }
 
 /* The process ended: each viewer hears it after its backlog. */
@@ -516,16 +512,17 @@ term_session_exited(struct term_session *s, int64_t status,
 	s->status = status;
 	s->term_signal = term_signal;
 	uv_timer_stop(&s->idle);
-	session_enter(s);
+	term__session_enter(s);
 	for (v = s->viewers; v != NULL; v = next) {
 		next = v->next;
 		if (v->dead)
 			continue;
 		v->ending = 1;
-		if (v->bl_len == 0 && !v->stale)
+		if (v->bl_len == 0 && !v->stale && v->wait == 0 &&
+		    !v->rewait)
 			viewer_end(v, 0);
 	}
-	session_leave(s);
+	term__session_leave(s);
 }
 
 /* The source has finished closing. */
@@ -557,7 +554,7 @@ term_session_close(struct term_session *s, term_session_close_cb close_cb,
 	if (s->closing)
 		return;
 	s->closing = 1;
-	session_enter(s);
+	term__session_enter(s);
 	for (v = s->viewers; v != NULL; v = next) {
 		next = v->next;
 		viewer_end(v, -ECANCELED);
@@ -567,10 +564,10 @@ term_session_close(struct term_session *s, term_session_close_cb close_cb,
 	uv_close((uv_handle_t *)&s->idle, on_timer_closed);
 	if (!s->src_closed)
 		s->ops->close(s->src, s);
-	session_leave(s);
+	term__session_leave(s);
 }
 
-/* Returns the screen. */
+/* Returns the in-process screen. */
 struct term_screen *
 term_session_screen(const struct term_session *s)
 {
@@ -604,8 +601,6 @@ term_viewer_attach(struct term_session *s, const struct term_viewer_ops
     *ops, void *arg, int flags, int rows, int cols, struct term_viewer **out)
 {
 	struct term_viewer *v;
-	char *snap;
-	size_t len;
 	int err;
 
 	*out = NULL;
@@ -630,18 +625,17 @@ term_viewer_attach(struct term_session *s, const struct term_viewer_ops
 			return (err);
 		}
 	}
-	snap = NULL;
-	len = 0;
-	err = (flags & TERM_VIEWER_NO_REPAINT) ? 0 :
-	    term_screen_snapshot(s->screen,
-	    (flags & TERM_VIEWER_SCROLLBACK) ? TERM_SNAP_SCROLLBACK : 0,
-	    &snap, &len);
-	if (err != 0) {
-		free(v);
-		return (err);
+	if ((flags & TERM_VIEWER_NO_REPAINT) == 0 && s->ws == NULL &&
+	    !s->lost) {
+		/* In-process: the repaint is there before the viewer is. */
+		err = term__viewer_repaint(v, (flags & TERM_VIEWER_SCROLLBACK) ?
+		    TERM_SNAP_SCROLLBACK : 0);
+		if (err != 0 || v->stale) {
+			free(v->bl);
+			free(v);
+			return (err != 0 ? err : -ENOMEM);
+		}
 	}
-	v->bl = snap;
-	v->bl_len = v->bl_cap = len;
 	v->next = s->viewers;
 	if (s->viewers != NULL)
 		s->viewers->prev = v;
@@ -652,9 +646,13 @@ term_viewer_attach(struct term_session *s, const struct term_viewer_ops
 	s->last_active = uv_now(s->loop);
 	uv_timer_stop(&s->idle);
 	*out = v;
-	session_enter(s);
-	viewer_flush(v);
-	session_leave(s);
+	term__session_enter(s);
+	if ((flags & TERM_VIEWER_NO_REPAINT) == 0 && (s->ws != NULL ||
+	    s->lost))
+		(void)term__viewer_repaint(v, (flags & TERM_VIEWER_SCROLLBACK) ?
+		    TERM_SNAP_SCROLLBACK : 0);
+	term__viewer_flush(v);
+	term__session_leave(s);
 	return (0);
 }
 
@@ -704,9 +702,9 @@ term_viewer_writable(struct term_viewer *v)
 
 	if (v->dead)
 		return;
-	session_enter(s);
-	viewer_flush(v);
-	session_leave(s);
+	term__session_enter(s);
+	term__viewer_flush(v);
+	term__session_leave(s);
 }
 
 /* Returns the viewer's backlog. */
@@ -724,7 +722,7 @@ term_viewer_detach(struct term_viewer *v)
 
 	if (v->dead)
 		return;
-	session_enter(s);
+	term__session_enter(s);
 	viewer_release(v);
-	session_leave(s);
+	term__session_leave(s);
 }

@@ -212,21 +212,16 @@ sgr_arg(struct term__sbuf *b, int *args, const char *arg)
 	sbuf_str(b, arg);
 }
 
-/* Switches the drawing pen to p with an SGR that starts from reset (and
- * a second one when the colours would take it past SGR_ARGS_MAX). */
+/* Appends an SGR that sets pen p, starting from reset (and a second one
+ * when the colours would take it past SGR_ARGS_MAX). */
 static void
-sgr_set(struct term__sbuf *b, struct term__pen *cur,
-    const struct term__pen *p)
+sgr_put(struct term__sbuf *b, const struct term__pen *p)
 {
 	static const char *const fonts[] = { "", ";11", ";12", ";13", ";14",
 	    ";15", ";16", ";17", ";18", ";19", ";20", ";21", ";22", ";23",
 	    ";24", ";25" };
 	int args = 1;
 
-	if (pen_eq(cur, p)) {
-		*cur = *p;	/* the same bytes compare fast next time */
-		return;
-	}
 	sbuf_str(b, "\033[0");
 	if (p->attrs.bold)
 		sgr_arg(b, &args, ";1");
@@ -250,7 +245,16 @@ sgr_set(struct term__sbuf *b, struct term__pen *cur,
 	if ((p->bg.type & VTERM_COLOR_DEFAULT_MASK) == 0)
 		sgr_color(b, &p->bg, 40, &args);
 	sbuf_str(b, "m");
-	*cur = *p;
+}
+
+/* Switches the drawing pen from cur to p. */
+static void
+sgr_set(struct term__sbuf *b, struct term__pen *cur,
+    const struct term__pen *p)
+{
+	if (!pen_eq(cur, p))
+		sgr_put(b, p);
+	*cur = *p;	/* the same bytes compare fast next time */
 }
 
 /* Returns how many cells of a row to draw (trailing blanks dropped when
@@ -478,8 +482,7 @@ encode_margins(struct term_screen *s, struct term__sbuf *b, int *top,
 	int v[2], lr, origin;
 
 	*top = *left = 0;
-	if (s->gstate != TERM__G_TEXT || s->utf8_need != 0 ||
-	    s->hold_len != 0)
+	if (!term__filter_idle(&s->filt))
 		return (0);
 	lr = ask(s, "\033[?69$p", v) == 1 && v[0] == 1;
 	if (lr) {
@@ -545,10 +548,9 @@ encode_scrollback(struct term_screen *s, struct term__sbuf *b)
 	sbuf_str(b, "\033[H\033[2J");
 }
 
-/* Appends the pen the program is drawing with now. */
+/* Reads the pen the program is drawing with now. */
 static void
-encode_state_pen(struct term_screen *s, struct term__sbuf *b,
-    struct term__pen *cur)
+state_pen(struct term_screen *s, struct term__pen *out)
 {
 	struct term__pen p;
 	VTermValue v;
@@ -572,7 +574,28 @@ encode_state_pen(struct term_screen *s, struct term__sbuf *b,
 		p.fg = v.color;
 	if (vterm_state_get_penattr(s->st, VTERM_ATTR_BACKGROUND, &v))
 		p.bg = v.color;
+	*out = p;
+}
+
+/* Appends the pen the program is drawing with now. */
+static void
+encode_state_pen(struct term_screen *s, struct term__sbuf *b,
+    struct term__pen *cur)
+{
+	struct term__pen p;
+
+	state_pen(s, &p);
 	sgr_set(b, cur, &p);
+}
+
+/* Appends an SGR that sets the pen the program is drawing with now. */
+void
+term__encode_pen(struct term_screen *s, struct term__sbuf *b)
+{
+	struct term__pen p;
+
+	state_pen(s, &p);
+	sgr_put(b, &p);
 }
 
 /* Builds the repaint. */
@@ -626,8 +649,8 @@ term_screen_snapshot(struct term_screen *s, int flags, char **out,
 		sbuf_str(&b, "\033[?25l");
 	/* A sequence or character the program has begun and not ended:
 	 * the viewer's terminal reads its rest from the live stream. */
-	if (!s->tail_lost)
-		sbuf_put(&b, s->tail, s->tail_len);
+	if (!s->filt.tail_lost)
+		sbuf_put(&b, s->filt.tail, s->filt.tail_len);
 	if (b.err != 0) {
 		free(b.p);
 		return (b.err);

@@ -59,6 +59,8 @@ int term_screen_resize(struct term_screen *s, int rows, int cols)
     WARN_UNUSED_RESULT;
 /* Returns the current size. */
 void term_screen_size(const struct term_screen *s, int *rows, int *cols);
+/* Returns 0 for a size within the bounds, else -EINVAL. */
+int term_size_check(int rows, int cols);
 /* Brings a size within the bounds (fewer rows if over TERM_MAX_CELLS). */
 void term_size_clamp(int *rows, int *cols);
 /* Returns how many bytes were ever fed: a viewer's distance behind. */
@@ -84,6 +86,79 @@ const char *term_screen_sb_line(const struct term_screen *s, size_t i,
     size_t *len);
 /* Returns the bytes held: libvterm's allocations plus the scrollback. */
 size_t term_screen_memory(const struct term_screen *s);
+
+/* term-worker.c, term-wmain.c */
+
+#define TERM_WORKER_HIGH	(1024 * 1024)	/* a screen's bytes not yet
+						 * sent: pause its source */
+#define TERM_WORKER_LOW		(512 * 1024)	/* resume it */
+#define TERM_WORKER_QUEUE_MAX	(4 * 1024 * 1024) /* give the screen up */
+#define TERM_WORKER_STALL_MS	5000	/* no progress: kill the worker */
+#define TERM_WORKER_RESTARTS	3	/* starts in a window, at most */
+#define TERM_WORKER_WINDOW_MS	(60 * 1000)	/* that window */
+#define TERM_WORKER_ARG		"--screen-worker" /* argv[1] of one */
+
+/* The node's link to a screen worker: a process of its own (the node's
+ * binary again, argv[1] TERM_WORKER_ARG) that keeps the screen models,
+ * unprivileged and under seccomp, fed over a socketpair. */
+struct term_worker;
+/* One session's screen in the worker. */
+struct term_wscreen;
+
+/* A snapshot asked for with tag is ready (buf borrowed). */
+typedef void (*term_wscreen_snap_cb)(struct term_wscreen *ws, uint32_t tag,
+    const char *buf, size_t len, void *arg);
+/* The screen is gone (the worker died or failed it); no callback runs
+ * after this, and the owner still frees ws. */
+typedef void (*term_wscreen_lost_cb)(struct term_wscreen *ws, void *arg);
+/* The screen's queue fell below TERM_WORKER_LOW after being full. */
+typedef void (*term_wscreen_ready_cb)(struct term_wscreen *ws, void *arg);
+/* A line for the node's log (warn 1: a warning). */
+typedef void (*term_worker_log_cb)(int warn, const char *msg, void *arg);
+
+/* Makes a link; exe NULL: /proc/self/exe. The process starts with the
+ * first screen, and again after it dies (TERM_WORKER_RESTARTS a window). */
+int term_worker_new(uv_loop_t *loop, const char *exe, term_worker_log_cb
+    log_cb, void *log_arg, struct term_worker **out) WARN_UNUSED_RESULT;
+/* Stops the process; frees the link once its handles are closed and the
+ * last screen is freed. */
+void term_worker_close(struct term_worker *w);
+/* Returns the process id, 0 if none runs. */
+int term_worker_pid(const struct term_worker *w);
+/* Returns how many times a process has died. */
+unsigned term_worker_deaths(const struct term_worker *w);
+/* What a screen's owner hears. */
+struct term_wscreen_cbs {
+	term_wscreen_snap_cb	 snap;
+	term_wscreen_lost_cb	 lost;
+	term_wscreen_ready_cb	 ready;
+	void			*arg;
+};
+
+/* Makes a screen in the worker (starting one if needed); -EAGAIN when
+ * restarts are spent. */
+int term_wscreen_new(struct term_worker *w, int rows, int cols,
+    size_t sb_lines, size_t sb_bytes, const struct term_wscreen_cbs *cbs,
+    struct term_wscreen **out) WARN_UNUSED_RESULT;
+/* Returns 1 while the screen's queue is full (past TERM_WORKER_HIGH,
+ * until below TERM_WORKER_LOW): its source should pause. */
+int term_wscreen_full(const struct term_wscreen *ws);
+/* Queues program output; -ENOBUFS past TERM_WORKER_QUEUE_MAX, -EPIPE
+ * once lost: the screen is then of no more use (lost_cb is not called). */
+int term_wscreen_feed(struct term_wscreen *ws, const void *buf, size_t len)
+    WARN_UNUSED_RESULT;
+/* Queues a resize (sizes checked by the caller); errors as feed. */
+int term_wscreen_resize(struct term_wscreen *ws, int rows, int cols)
+    WARN_UNUSED_RESULT;
+/* Asks for a snapshot of the screen after all output queued so far;
+ * snap_cb gets it with tag. Errors as feed. */
+int term_wscreen_snapshot(struct term_wscreen *ws, int flags, uint32_t tag)
+    WARN_UNUSED_RESULT;
+/* Frees a screen here and in the worker. */
+void term_wscreen_free(struct term_wscreen *ws);
+/* The worker's side: serves the node on fd 0 until it closes; returns
+ * the exit status. Called by main for argv[1] TERM_WORKER_ARG. */
+int term_worker_main(void);
 
 /* term-pty.c */
 
@@ -153,6 +228,10 @@ void term_pty_close(struct term_pty *p, term_pty_close_cb close_cb,
 #define TERM_VIEWER_SCROLLBACK	0x2	/* repaint the scrollback */
 #define TERM_VIEWER_NO_REPAINT	0x4	/* live output only, no repaint */
 
+/* What viewers get, once, when a session's screen model is lost. */
+#define TERM_LOST_LINE	"\r\n[pier: the screen state of this session was " \
+	"lost; the session goes on]\r\n"
+
 struct term_session;
 struct term_viewer;
 
@@ -190,6 +269,7 @@ struct term_session_opts {
 	size_t			 sb_lines; /* scrollback, 0: none */
 	size_t			 sb_bytes;
 	uint64_t		 idle_ms;	/* 0: TERM_IDLE_MS */
+	struct term_worker	*worker; /* NULL: the screen in-process */
 	size_t			 backlog_max; /* 0: the default */
 	term_session_end_cb	 end_cb;
 	void			*arg;
@@ -227,8 +307,16 @@ void term_session_source_closed(struct term_session *s);
 /* Ends the process, tells the viewers, frees it all; close_cb last. */
 void term_session_close(struct term_session *s,
     term_session_close_cb close_cb, void *arg);
-/* Returns the screen (borrowed), e.g. for a snapshot. */
+/* Returns the in-process screen (borrowed); NULL with a worker. */
 struct term_screen *term_session_screen(const struct term_session *s);
+/* Returns the screen's size (kept even when the screen is lost). */
+void term_session_size(const struct term_session *s, int *rows, int *cols);
+/* Resizes the screen only (the caller resizes the source); -EINVAL
+ * outside the bounds. */
+int term_session_resize(struct term_session *s, int rows, int cols)
+    WARN_UNUSED_RESULT;
+/* Returns 1 once the screen model is lost: a plain stream from then. */
+int term_session_lost(const struct term_session *s);
 /* Returns the number of viewers attached. */
 size_t term_session_viewers(const struct term_session *s);
 /* Returns the loop time (ms) of the last input, output or attach. */

@@ -3,7 +3,8 @@
 # e2e_init finds the programs under $PIER_BUILD_ROOT, makes the temp dir
 # and sets the trap that stops every pierd started here and removes it;
 # then TAP output (ok, not_ok, skip, check, e2e_done), small helpers
-# (has, wait_for, free_port, jget, di) and start_node, which runs a pierd on
+# (has, wait_for, free_port, jget, di; in_ctr, up_within, gone_within and
+# sid_of for a script's container $ctr) and start_node, which runs a pierd on
 # 127.0.0.1 and waits for its "ready" line. A script with more to clean
 # up (containers, images, volumes) defines cleanup_more; it runs after
 # the nodes are stopped and before the temp dir goes.
@@ -126,6 +127,21 @@ twait() {
 # prompt ("/ #"), that is until the shell waits for input (10 s).
 tprompt() {
 	wait_for 10 eval "[ \"\$(tscreen $1 | sed '/^\$/d' | tail -n 1)\" = '/ #' ]"
+}
+
+# Containers and sessions: $ctr is the script's container.
+# in_ctr PATTERN: whether a process in the container matches.
+in_ctr() { docker top "$ctr" -o pid,args 2>/dev/null | grep -q -- "$1"; }
+# up_within TENTHS PATTERN: waits until a process matches.
+up_within() { wait_for $((($1 + 9) / 10)) in_ctr "$2"; }
+# gone_within TENTHS PATTERN: waits until no process matches.
+gone_within() { wait_for $((($1 + 9) / 10)) not_in_ctr "$2"; }
+not_in_ctr() { ! in_ctr "$1"; }
+# sid_of PATTERN: the id of the session whose command matches.
+sid_of() {
+	P sessions --json | python3 -c 'import json,sys,re
+for s in json.load(sys.stdin):
+    if re.search(sys.argv[1], s["cmd"]): print(s["id"]); break' "$1"
 }
 
 # e2e_pierd STATE PORT DOCKERHOST LOG [OPTION...]: pierd on 127.0.0.1:PORT

@@ -30,31 +30,6 @@ cleanup_more() {
 }
 
 now_ms() { date +%s%3N; }
-# in_ctr PATTERN: whether a process in the container matches.
-in_ctr() { docker top "$ctr" -o pid,args 2>/dev/null | grep -q -- "$1"; }
-# gone_within TENTHS PATTERN: waits until no process matches.
-gone_within() {
-	local i
-	for i in $(seq "$1"); do
-		in_ctr "$2" || return 0
-		sleep 0.1
-	done
-	return 1
-}
-up_within() {
-	local i
-	for i in $(seq "$1"); do
-		in_ctr "$2" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-# sid_of PATTERN: the id of the session whose command matches.
-sid_of() {
-	P sessions --json | python3 -c 'import json,sys,re
-for s in json.load(sys.stdin):
-    if re.search(sys.argv[1], s["cmd"]): print(s["id"]); break' "$1"
-}
 
 # 0. pierd's flag.
 out=$("$pierd" --help 2>&1)

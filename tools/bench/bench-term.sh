@@ -18,7 +18,9 @@
 #      libbench-heap-probe.so) before and after, divided by N, less one
 #      screen's heap (bench-term-mem: an 80x24 screen with the node's
 #      1000-line scrollback, fed a prompt); then every session killed and
-#      the heap read again.
+#      the heap read again. The node's screen worker (the screens since
+#      it runs them) is measured too: its VmRSS before and after, per
+#      session.
 #
 # The private sshd: a host key, a client key and its authorized_keys, an
 # sshd_config (127.0.0.1, a free port, keys only, no PAM) all in a temp
@@ -127,6 +129,18 @@ mem() {
 	sleep 0.3	# the probe writes every 100 ms
 	echo "$(awk '/^(VmRSS|RssAnon):/ { printf "%s ", $2 }' \
 		"/proc/$1/status")$(tr -d ' ' <"$tmp/heap")"
+}
+# wrss PID: the VmRSS in KiB of the screen worker of node PID, 0 if none.
+wrss() {
+	local p
+	for p in $(ps -o pid= --ppid "$1"); do
+		if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null |
+			grep -q -- '--screen-worker'; then
+			awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"
+			return
+		fi
+	done
+	echo 0
 }
 
 echo "bench-term: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores," \
@@ -294,11 +308,13 @@ if [ "$nsess" -gt 0 ]; then
 	kill_sessions || exit 1
 	sleep 2
 	read -r rss0 anon0 heap0 <<<"$(mem $node_pid)"
+	w0=$(wrss $node_pid)
 	[ "$(nsessions)" -eq 0 ] || { echo "bench-term: sessions left" >&2
 		exit 1; }
 	open_sessions "$nsess" || exit 1
 	sleep 2
 	read -r rss1 anon1 heap1 <<<"$(mem $node_pid)"
+	w1=$(wrss $node_pid)
 	have=$(nsessions)
 	[ "$have" -eq "$nsess" ] || { echo "bench-term: wanted $nsess" \
 		"sessions, the node lists $have" >&2; exit 1; }
@@ -314,6 +330,8 @@ python3 "$here/bench-term-util.py" report "$tmp/results" "$keys" "$mibs"
 [ "$nsess" -eq 0 ] || python3 "$here/bench-term-util.py" memory \
 	"$nsess" "$screen" "$rss0" "$anon0" "$heap0" "$rss1" "$anon1" \
 	"$heap1" "$rss2" "$anon2" "$heap2"
+[ "$nsess" -eq 0 ] || echo "  screen worker VmRSS $w0 -> $w1, per" \
+	"session $(( (w1 - w0) / nsess ))"
 [ ! -s "$tmp/restarts" ] || echo "the container had to be started" \
 	"again $(wc -l <"$tmp/restarts") times (engine restarts)"
 [ ! -s "$tmp/failed" ] || { echo; cat "$tmp/failed"; exit 1; }
