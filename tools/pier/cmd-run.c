@@ -178,28 +178,6 @@ env_file(json_t *params, const char *path, char **cause)
 	return (err);
 }
 
-/* Parses a restart policy into params; 0 or -EINVAL. */
-static int
-set_restart(json_t *params, const char *s, char **cause)
-{
-	char	*end;
-	long	 n = 0;
-
-	if (strncmp(s, "on-failure:", 11) == 0) {
-		n = strtol(s + 11, &end, 10);
-		if (*end != '\0' || end == s + 11 || n < 0 || n > 1000)
-			return (cli__error(cause, -EINVAL, "--restart %s: "
-			    "on-failure:N takes N from 0 to 1000", s));
-		(void)json_object_set_new(params, "restart_retries",
-		    json_integer(n));
-		s = "on-failure";
-	}
-	if (!cli_tpl__restart_ok(s))
-		return (cli__error(cause, -EINVAL, "--restart %s: expected no, "
-		    "always, unless-stopped or on-failure[:N]", s));
-	return (json_object_set_new(params, "restart", json_string(s)));
-}
-
 /* -p: one element of ports. */
 static int
 set_port(json_t *params, const char *s, char **cause)
@@ -412,7 +390,8 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 			err = set_label(p, optarg);
 			break;
 		case 'R':
-			err = set_restart(p, optarg, &cause);
+			err = cli_restart_put(p, "container.create", optarg,
+			    &cause);
 			break;
 		case 'P':
 			err = push(p, "entrypoint", json_string(optarg));
