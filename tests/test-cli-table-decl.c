@@ -45,6 +45,9 @@ kind_type(enum cli_kind k)
 		return (PROTO_T_INT);
 	case CLI_K_CPUS:
 		return (PROTO_T_NUMBER);
+	case CLI_K_MAP:
+	case CLI_K_MAP_EQ:
+		return (PROTO_T_MAP);
 	case CLI_K_STRING:
 	case CLI_K_RESTART:
 	case CLI_K_ARG:

@@ -96,6 +96,33 @@ cli_restart_put(json_t *params, const char *method, const char *s,
 	return (-EINVAL);
 }
 
+/* Adds K=V (or K alone, as K= for CLI_K_MAP) to the object param. */
+static int
+args_map(const struct cli_cmd *cmd, const struct cli_opt *o,
+    const char *arg, json_t *p)
+{
+	const char	*eq = strchr(arg, '=');
+	json_t		*m;	/* borrowed */
+	char		*k;
+
+	k = strndup(arg, eq != NULL ? (size_t)(eq - arg) : strlen(arg));
+	if (k == NULL || k[0] == '\0' || (o->kind == CLI_K_MAP_EQ &&
+	    eq == NULL)) {
+		free(k);
+		cli_error(cmd, "bad --%s: %s (KEY=VALUE)", o->name, arg);
+		return (CLI_EXIT_USAGE);
+	}
+	m = json_object_get(p, o->param);
+	if (m == NULL) {
+		m = json_object();
+		(void)json_object_set_new(p, o->param, m);
+	}
+	(void)json_object_set_new(m, k, json_string(eq != NULL ? eq + 1 :
+	    ""));
+	free(k);
+	return (-1);
+}
+
 /* Checks and sets the param of one option; an exit code or -1. */
 static int
 args_put(const struct cli_cmd *cmd, const struct cli_opt *o,
@@ -143,6 +170,9 @@ args_put(const struct cli_cmd *cmd, const struct cli_opt *o,
 			return (CLI_EXIT_USAGE);
 		}
 		return (-1);
+	case CLI_K_MAP:
+	case CLI_K_MAP_EQ:
+		return (args_map(cmd, o, arg, p));
 	case CLI_K_ARG:
 		break;
 	}
@@ -221,6 +251,20 @@ cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
 	    (cmd->args_max >= 0 && a->argc > cmd->args_max))
 		return (cli_usage(cmd));
 	return (-1);
+}
+
+/* The last argument of the option called name ("" for a flag), or NULL. */
+const char *
+cli_args_get(const struct cli_cmd *cmd, const struct cli_args *a,
+    const char *name)
+{
+	size_t	i;
+
+	for (i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL; i++) {
+		if (strcmp(cmd->opts[i].name, name) == 0)
+			return (a->val[i]);
+	}
+	return (NULL);
 }
 
 /* Frees what cli_args_parse left in a. */

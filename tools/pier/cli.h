@@ -47,6 +47,8 @@ enum cli_kind {
 	CLI_K_CPUS,		/* CPUs, fractions allowed (cli_parse_cpus) */
 	CLI_K_SIZE,		/* a size: 512m, 1g (cli_parse_size) */
 	CLI_K_RESTART,		/* a restart choice, on-failure[:N] */
+	CLI_K_MAP,		/* K[=V], repeatable, into an object param */
+	CLI_K_MAP_EQ,		/* K=V, repeatable, into an object param */
 	CLI_K_ARG,		/* any argument: the command reads it */
 };
 
@@ -125,6 +127,9 @@ int	cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
 	    struct cli_args *a);
 /* Frees what cli_args_parse left in a. */
 void	cli_args_free(struct cli_args *a);
+/* The last argument of the option called name ("" for a flag), or NULL. */
+const char *cli_args_get(const struct cli_cmd *cmd, const struct cli_args *a,
+	    const char *name);
 /*
  * Sets params.restart from a policy, "on-failure:N" as on-failure and
  * restart_retries N, checked against method's catalogue entry; 0 or
@@ -417,21 +422,19 @@ json_t	*cli_rows_by_name(const json_t *rows);
 
 /* What one family's list command shows; the rest is cli_list_main's. */
 struct cli_list_spec {
-	const char		 *method;	/* "volume.list" */
 	const char		 *key;		/* the answer's array */
 	const char *const	 *hdr;		/* ncols column headers */
 	size_t			  ncols;
 	size_t			  quiet_col;	/* the column -q prints */
-	int			  no_trunc;	/* takes --no-trunc */
 	/* Fills cells from row; buf (CLI_LIST_BUF) may hold one. */
 	void			(*cells)(const json_t *row, int no_trunc,
 				    const char **cells, char *buf);
 };
 
 /*
- * `pier FAMILY ls [NODE] [-q] [--no-trunc] [--json]`: the node's rows by
- * name, as a table of spec's columns, its quiet column alone (-q), or
- * JSON; an exit code.
+ * `pier FAMILY ls [NODE] [-q] [--no-trunc] [--json]`: the rows of the
+ * command's method by name, as a table of spec's columns, its quiet
+ * column alone (-q, declared "quiet"), or JSON ("json"); an exit code.
  */
 int	 cli_list_main(const struct cli_cmd *self, int argc, char **argv,
 	    const struct cli_list_spec *spec);
