@@ -280,6 +280,7 @@ int
 cli_help(const struct cli_cmd *cmd)
 {
 	const struct cli_opt	*o;
+	const char		*p;
 	char			 lab[64];
 	size_t			 i;
 
@@ -298,7 +299,14 @@ cli_help(const struct cli_cmd *cmd)
 			snprintf(lab, sizeof(lab), "--%s%s%s", o->name,
 			    o->arg != NULL ? " " : "",
 			    o->arg != NULL ? o->arg : "");
-		printf("  %-15s %s\n", lab, o->help);
+		printf("  %-15s ", lab);
+		for (p = o->help; *p != '\0'; p++) {	/* lines under lines */
+			if (*p == '\n')
+				printf("\n%18s", "");
+			else
+				putchar(*p);
+		}
+		putchar('\n');
 	}
 	if (cmd->notes != NULL)
 		printf("%s", cmd->notes);
