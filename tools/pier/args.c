@@ -239,6 +239,10 @@ cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
 		if (i == n)
 			return (cli_usage(cmd));
 		a->val[i] = optarg != NULL ? optarg : "";
+		if (a->nseq == CLI_SEQ_MAX)
+			return (cli_usage_error(cmd, "too many options"));
+		a->seq[a->nseq].opt = i;
+		a->seq[a->nseq++].arg = a->val[i];
 		if (cmd->opts[i].param == NULL)
 			continue;
 		rc = args_put(cmd, &cmd->opts[i], a->val[i], a->params);
@@ -263,6 +267,18 @@ cli_args_get(const struct cli_cmd *cmd, const struct cli_args *a,
 	for (i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL; i++) {
 		if (strcmp(cmd->opts[i].name, name) == 0)
 			return (a->val[i]);
+	}
+	return (NULL);
+}
+
+/* The next argument of a repeated option (see cli.h). */
+const char *
+cli_args_next(const struct cli_cmd *cmd, const struct cli_args *a,
+    const char *name, size_t *pos)
+{
+	for (; *pos < a->nseq; (*pos)++) {
+		if (strcmp(cmd->opts[a->seq[*pos].opt].name, name) == 0)
+			return (a->seq[(*pos)++].arg);
 	}
 	return (NULL);
 }

@@ -53,6 +53,7 @@ enum cli_kind {
 };
 
 #define CLI_OPTS_MAX		24	/* options of one command */
+#define CLI_SEQ_MAX		256	/* options on one command line */
 
 /*
  * One option of a command, as tmux's cmd_entry.args and pierd's key_cmds
@@ -99,6 +100,11 @@ struct cli_args {
 	const char	*val[CLI_OPTS_MAX]; /* per option, NULL: absent */
 	int		 argc;		/* positional arguments */
 	char		**argv;
+	struct {
+		size_t		 opt;	/* index in cmd->opts */
+		const char	*arg;	/* "" for a flag */
+	}		 seq[CLI_SEQ_MAX]; /* every option, in order */
+	size_t		 nseq;
 };
 
 /* cmds.c */
@@ -130,6 +136,12 @@ void	cli_args_free(struct cli_args *a);
 /* The last argument of the option called name ("" for a flag), or NULL. */
 const char *cli_args_get(const struct cli_cmd *cmd, const struct cli_args *a,
 	    const char *name);
+/*
+ * A repeated option's arguments in order: the next of the option called
+ * name from *pos on (start at 0), *pos moved past it; NULL at the end.
+ */
+const char *cli_args_next(const struct cli_cmd *cmd,
+	    const struct cli_args *a, const char *name, size_t *pos);
 /*
  * Sets params.restart from a policy, "on-failure:N" as on-failure and
  * restart_retries N, checked against method's catalogue entry; 0 or
