@@ -49,6 +49,7 @@ kind_type(enum cli_kind k)
 	case CLI_K_MAP_EQ:
 		return (PROTO_T_MAP);
 	case CLI_K_STRING:
+	case CLI_K_TEXT:
 	case CLI_K_RESTART:
 	case CLI_K_ARG:
 		break;
@@ -211,10 +212,39 @@ test_parse_order(void)
 	cli_args_free(&a);
 }
 
+/* events --filter: repeated options in order, through cli_args_next. */
+static void
+test_parse_repeated(void)
+{
+	struct cli_args	 a;
+	size_t		 pos = 0;
+
+	ASSERT_EQ(parse("events", &a, "-f", "type=container", "n1", "--json",
+	    "--filter", "event=start", NULL), -1);
+	ASSERT_STREQ(cli_args_next(cmd("events"), &a, "filter", &pos),
+	    "type=container");
+	ASSERT_STREQ(cli_args_next(cmd("events"), &a, "filter", &pos),
+	    "event=start");
+	ASSERT_NULL(cli_args_next(cmd("events"), &a, "filter", &pos));
+	ASSERT_STREQ(cli_args_get(cmd("events"), &a, "json"), "");
+	ASSERT_NULL(cli_args_get(cmd("events"), &a, "since"));
+	ASSERT_EQ(a.argc, 1);
+	cli_args_free(&a);
+	/* exec: options end at the target; the command's own stay. */
+	ASSERT_EQ(parse("exec", &a, "-i", "-u", "me", "n1/c", "ls", "-l",
+	    NULL), -1);
+	ASSERT_STREQ(json_string_value(json_object_get(a.params, "user")),
+	    "me");
+	ASSERT_EQ(a.argc, 3);
+	ASSERT_STREQ(a.argv[2], "-l");
+	cli_args_free(&a);
+}
+
 TEST_MAIN(
 	T(test_table_sorted),
 	T(test_methods_in_catalogue),
 	T(test_parse_stop),
 	T(test_parse_restart),
-	T(test_parse_order)
+	T(test_parse_order),
+	T(test_parse_repeated)
 )

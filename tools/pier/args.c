@@ -153,6 +153,8 @@ args_put(const struct cli_cmd *cmd, const struct cli_opt *o,
 			return (cli_usage_error(cmd, "%s: expected %s, not "
 			    "\"%s\"", lab, o->unit, arg));
 		return (json_object_set_new(p, o->param, json_string(arg)), -1);
+	case CLI_K_TEXT:
+		return (json_object_set_new(p, o->param, json_string(arg)), -1);
 	case CLI_K_CPUS:
 	case CLI_K_SIZE:
 		if ((o->kind == CLI_K_CPUS ? cli_parse_cpus(arg, &n, &cause) :
@@ -281,6 +283,38 @@ cli_args_next(const struct cli_cmd *cmd, const struct cli_args *a,
 			return (a->seq[(*pos)++].arg);
 	}
 	return (NULL);
+}
+
+/* Reads a terminal command's line, --env and --escape (see cli.h). */
+int
+cli_args_term(const struct cli_cmd *cmd, int argc, char **argv,
+    struct cli_args *a, json_t **params, int *esc_set, int *esc)
+{
+	const char	*arg;
+	size_t		 pos = 0;
+	int		 rc;
+
+	rc = cli_args_parse(cmd, argc, argv, a);
+	*params = a->params;
+	a->params = NULL;
+	while (rc < 0 && (arg = cli_args_next(cmd, a, "env", &pos)) != NULL) {
+		if (strchr(arg, '=') == NULL)
+			rc = cli_usage_error(cmd, "--env %s: expected K=V",
+			    arg);
+		else if (cli_params_push(*params, "env", arg) != 0)
+			rc = cli_usage(cmd);
+	}
+	arg = cli_args_get(cmd, a, "escape");
+	if (rc < 0 && arg != NULL) {
+		if (cli_esc_option(cmd->name, arg, esc) != 0)
+			rc = CLI_EXIT_USAGE;
+		*esc_set = 1;
+	}
+	if (rc >= 0) {
+		json_decref(*params);
+		*params = NULL;
+	}
+	return (rc);
 }
 
 /* Frees what cli_args_parse left in a. */

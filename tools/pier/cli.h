@@ -44,6 +44,7 @@ enum cli_kind {
 	CLI_K_FLAG = 0,		/* no argument; sets its param true */
 	CLI_K_INT,		/* an integer in the param's bounds */
 	CLI_K_STRING,		/* a string in the param's bounds */
+	CLI_K_TEXT,		/* a string the node checks */
 	CLI_K_CPUS,		/* CPUs, fractions allowed (cli_parse_cpus) */
 	CLI_K_SIZE,		/* a size: 512m, 1g (cli_parse_size) */
 	CLI_K_RESTART,		/* a restart choice, on-failure[:N] */
@@ -70,6 +71,11 @@ struct cli_opt {
 	const char	*param;		/* the method's param it sets, NULL */
 	const char	*unit;		/* for errors: "seconds" */
 };
+
+/* The help line of a NODE/CONTAINER argument. */
+#define CLI_HELP_TARGET							\
+	"  NODE/CONTAINER  a container: name, id or unique id prefix; the\n" \
+	"                  NODE/ part may be left out when one node is joined\n"
 
 /* cli_cmd.flags */
 #define CLI_F_ORDER	0x1	/* options end at the first argument */
@@ -142,6 +148,29 @@ const char *cli_args_get(const struct cli_cmd *cmd, const struct cli_args *a,
  */
 const char *cli_args_next(const struct cli_cmd *cmd,
 	    const struct cli_args *a, const char *name, size_t *pos);
+/*
+ * The options shell and exec share: -u, -w, -e and --escape (see
+ * cli_args_term), with their own words for -u and --escape.
+ */
+#define CLI_OPTS_TERM(user_help, escape_help)				\
+	{ .name = "user", .letter = 'u', .arg = "U", .kind = CLI_K_TEXT, \
+	  .param = "user", .help = (user_help) },			\
+	{ .name = "workdir", .letter = 'w', .arg = "DIR",		\
+	  .kind = CLI_K_TEXT, .param = "workdir",			\
+	  .help = "working directory" },				\
+	{ .name = "env", .letter = 'e', .arg = "K=V", .kind = CLI_K_ARG, \
+	  .help = "set an environment variable (repeatable)" },		\
+	{ .name = "escape", .arg = "CHAR", .kind = CLI_K_ARG,		\
+	  .help = (escape_help) }
+
+/*
+ * Reads a terminal command's line (cli_args_parse) and its shared
+ * options: every --env K=V (declared "env") into the params, --escape
+ * CHAR ("escape") into *esc with *esc_set 1. -1 to go on with *params
+ * (owned), else an exit code (the error printed, *params NULL).
+ */
+int	cli_args_term(const struct cli_cmd *cmd, int argc, char **argv,
+	    struct cli_args *a, json_t **params, int *esc_set, int *esc);
 /*
  * Sets params.restart from a policy, "on-failure:N" as on-failure and
  * restart_retries N, checked against method's catalogue entry; 0 or

@@ -25,7 +25,8 @@ static int	rmi_main(const struct cli_cmd *, int, char **);
 static int	image_main(const struct cli_cmd *, int, char **);
 
 static const struct cli_opt images_opts[] = {
-	{ .name = "all", .letter = 'a', .help = "show intermediate images too" },
+	{ .name = "all", .letter = 'a',
+	  .help = "show intermediate images too" },
 	{ .name = "quiet", .letter = 'q', .help = "print only image ids" },
 	{ .name = "no-trunc", .help = "full ids" },
 	{ .name = "json", .help = "one JSON object per row" },
