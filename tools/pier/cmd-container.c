@@ -1,7 +1,8 @@
 /*
  * The commands that act on named containers: `pier inspect`, `start`,
  * `stop`, `restart`, `kill`, `pause`, `unpause`, `rm`, `update` (each
- * on one or more NODE/CONTAINER), `rename` and `top`. Each entry declares
+ * on one or more NODE/CONTAINER) and `rename` (top is in cmd-top.c).
+ * Each entry declares
  * its method and options, so cli_args_parse turns the options into the
  * params of that method; one runner then parses every target
  * first (a bad one is a usage error before anything is done), then each
@@ -33,17 +34,11 @@ static int	ct_main(const struct cli_cmd *, int, char **);
 static int	inspect_main(const struct cli_cmd *, int, char **);
 static int	rename_main(const struct cli_cmd *, int, char **);
 static int	update_main(const struct cli_cmd *, int, char **);
-static int	top_main(const struct cli_cmd *, int, char **);
-
-/* The help text of the target argument. */
-#define CT_HELP_TARGET							\
-	"  NODE/CONTAINER  a container: name, id or unique id prefix; the\n" \
-	"                  NODE/ part may be left out when one node is joined\n"
 
 /* A command on one or more targets (the lifecycle family). */
 #define CT_ENTRY(n, fn, m, r, u, s, o)					\
 	.name = (n), .main = (fn), .method = (m), .role = (r),		\
-	.usage = (u), .summary = (s), .help = CT_HELP_TARGET, .opts = (o), \
+	.usage = (u), .summary = (s), .help = CLI_HELP_TARGET, .opts = (o), \
 	.args_min = 1, .args_max = -1
 
 static const struct cli_opt ct_time_opts[] = {
@@ -116,16 +111,8 @@ const struct cli_cmd cli_cmd_rm = {
 const struct cli_cmd cli_cmd_rename = {
 	.name = "rename", .main = rename_main, .method = "container.rename",
 	.role = PROTO_ROLE_ADMIN, .usage = "NODE/CONTAINER NEW_NAME",
-	.summary = "give a container a new name", .help = CT_HELP_TARGET,
+	.summary = "give a container a new name", .help = CLI_HELP_TARGET,
 	.args_min = 2, .args_max = 2,
-};
-const struct cli_cmd cli_cmd_top = {
-	.name = "top", .main = top_main, .method = "container.top",
-	.role = PROTO_ROLE_VIEWER, .usage = "NODE/CONTAINER [PS_OPTIONS]",
-	.summary = "show the processes running in a container",
-	.args_min = 1, .args_max = -1, .flags = CLI_F_ORDER,
-	.help = CT_HELP_TARGET
-	    "  PS_OPTIONS      options for ps on the node (default -ef)\n",
 };
 const struct cli_cmd cli_cmd_update = {
 	CT_ENTRY("update", update_main, "container.update", PROTO_ROLE_ADMIN,
@@ -348,100 +335,5 @@ update_main(const struct cli_cmd *self, int argc, char **argv)
 	if (rc < 0)
 		rc = ct_run(self, &a, a.argc, CT_PRINT);
 	cli_args_free(&a);
-	return (rc);
-}
-
-/* Prints container.top's answer as docker top does. */
-static int
-top_print(const json_t *res)
-{
-	const json_t		*titles, *procs, *row;
-	const char		*h[CLI_TABLE_MAX_COLS];
-	const char		*cells[CLI_TABLE_MAX_COLS];
-	struct cli_table	*t;
-	size_t			 i, j, nc;
-	int			 err = 0;
-
-	titles = json_object_get(res, "titles");
-	procs = json_object_get(res, "processes");
-	nc = json_array_size(titles);
-	if (nc == 0 || nc > CLI_TABLE_MAX_COLS)
-		return (-EPROTO);
-	for (i = 0; i < nc; i++)
-		h[i] = json_string_value(json_array_get(titles, i));
-	t = cli_table_new(h, nc);
-	if (t == NULL)
-		return (-ENOMEM);
-	for (i = 0; err == 0 && i < json_array_size(procs); i++) {
-		row = json_array_get(procs, i);
-		for (j = 0; j < nc; j++)
-			cells[j] = json_string_value(json_array_get(row, j));
-		err = cli_table_add(t, cells);
-	}
-	if (err == 0)
-		err = cli_table_print(t, stdout, CLI_TABLE_NO_TRUNC);
-	cli_table_free(t);
-	return (err);
-}
-
-/* `pier top NODE/CONTAINER [PS_OPTIONS]`. */
-static int
-top_main(const struct cli_cmd *self, int argc, char **argv)
-{
-	struct cli_link		 l;
-	struct cli_target	 t;
-	struct cli_rpc_error	 e;
-	struct cli_args		 a;
-	struct cli__buf		 ps;
-	json_t			*params, *res = NULL;	/* owned */
-	char			*cause = NULL;
-	int			 i, rc = CLI_EXIT_FAIL, err;
-
-	rc = cli_args_parse(self, argc, argv, &a);
-	cli_args_free(&a);
-	if (rc >= 0)
-		return (rc);
-	argc = a.argc + 1;	/* argv[1] the target, then PS_OPTIONS */
-	argv = a.argv - 1;
-	rc = CLI_EXIT_FAIL;
-	memset(&t, 0, sizeof(t));
-	memset(&e, 0, sizeof(e));
-	memset(&ps, 0, sizeof(ps));
-	for (i = 2; i < argc; i++) {
-		cli__buf_str(&ps, i > 2 ? " " : "");
-		cli__buf_str(&ps, argv[i]);
-	}
-	cli__buf_add(&ps, "", 1);
-	if (cli_link_ctx(self, &l) != CLI_EXIT_OK)
-		goto out;
-	err = cli_target_parse(&l.x.book, argv[1], &t, &cause);
-	if (err != 0) {
-		cli_fail(self, NULL, cause, "failed");
-		rc = err == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
-		goto out;
-	}
-	if (cli_link_connect(self, &l, t.node) != CLI_EXIT_OK)
-		goto out;
-	params = json_pack("{s:s}", "id", t.container);
-	if (params != NULL && argc > 2 && ps.p != NULL)
-		(void)json_object_set_new(params, "ps_args", json_string(ps.p));
-	/* Its errors name the target, not the node: no cli_link_call. */
-	if (cli_rpc_call(l.r, "container.top", params, 0, &res, &e) != 0) {
-		rc = cli_error(self, "%s: %s", argv[1], e.message != NULL ?
-		    e.message : "failed");
-		goto out;
-	}
-	if (top_print(res) != 0)
-		cli_error(self, "%s: the node's answer is not a process "
-		    "table", argv[1]);
-	else
-		rc = CLI_EXIT_OK;
-out:
-	json_decref(res);
-	cli_rpc_error_clear(&e);
-	cli_link_close(&l);
-	cli_target_free(&t);
-	free(ps.p);
-	free(cause);
 	return (rc);
 }
