@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "proto.h"
 #include "cli.h"
 #include "cli-out.h"
 #include "templates.h"
@@ -66,22 +67,36 @@ const struct cli_cmd cli_cmd_run = {
 	    "                        or fail\n",
 };
 
+static const struct cli_opt dup_opts[] = {
+	{ .name = "name", .arg = "NAME", .kind = CLI_K_TEXT, .param = "name",
+	  .help = "the copy's name (default NAME-copy, else NAME-copy-N)" },
+	{ .name = "cpus", .arg = "N", .kind = CLI_K_CPUS, .param = "cpus",
+	  .help = "CPU limit of the copy" },
+	{ .name = "memory", .letter = 'm', .arg = "SIZE", .kind = CLI_K_SIZE,
+	  .param = "memory", .help = "memory limit of the copy" },
+	{ .name = "network", .arg = "MODE", .kind = CLI_K_TEXT,
+	  .param = "network", .help = "the copy's network" },
+	{ .name = "hostname", .arg = "H", .kind = CLI_K_TEXT,
+	  .param = "hostname", .help = "the copy's hostname" },
+	{ .name = "env", .letter = 'e', .arg = "K=V", .kind = CLI_K_ARG,
+	  .help = "add or replace a variable" },
+	{ .name = "no-start",
+	  .help = "leave the copy created, even if the source runs" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_dup = {
 	.name = "dup",
 	.main = dup_main,
+	.method = "container.duplicate",
+	.role = PROTO_ROLE_ADMIN,
+	.opts = dup_opts,
+	.args_min = 1,
+	.args_max = 1,
 	.usage = "NODE/CONTAINER [--name NAME] [--cpus N] [--memory SIZE] "
 	    "[--network MODE] [--hostname H] [-e K=V]... [--no-start]",
 	.summary = "duplicate a container's configuration with overrides",
-	.help =
-	    "  --name NAME      the copy's name (default NAME-copy, else "
-	    "NAME-copy-N)\n"
-	    "  --cpus N         CPU limit of the copy\n"
-	    "  --memory SIZE    memory limit of the copy\n"
-	    "  --network MODE   the copy's network\n"
-	    "  --hostname H     the copy's hostname\n"
-	    "  -e, --env K=V    add or replace a variable\n"
-	    "  --no-start       leave the copy created, even if the source "
-	    "runs\n",
+	.help = "",
 };
 
 /* Appends a string to the array params[key], made on first use. */
@@ -458,53 +473,36 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 static int
 dup_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "name", required_argument, NULL, 'N' },
-		{ "cpus", required_argument, NULL, 'C' },
-		{ "memory", required_argument, NULL, 'm' },
-		{ "network", required_argument, NULL, 'n' },
-		{ "hostname", required_argument, NULL, 'H' },
-		{ "env", required_argument, NULL, 'e' },
-		{ "no-start", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'Z' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args		 a;
 	struct cli_book		 b;
 	struct cli_target	 t;
 	json_t			*p;	/* owned */
+	const char		*arg;
 	char			*cause = NULL, *dir;
-	int			 ch, err = 0, rc;
+	size_t			 pos = 0;
+	int			 err = 0, rc;
 
-	p = json_object();
-	if (p == NULL)
-		return (CLI_EXIT_FAIL);
-	optind = 0;
-	while (err == 0 && (ch = getopt_long(argc, argv, "e:m:", longopts,
-	    NULL)) != -1) {
-		err = common_opt(p, ch, optarg, &cause);
-		if (err != 1)
-			continue;
-		err = 0;
-		if (ch == 'S')
-			err = json_object_set_new(p, "start", json_false());
-		else {
-			json_decref(p);
-			return (ch == 'Z' ? cli_help(self) : cli_usage(self));
-		}
-	}
-	if (err != 0 || argc - optind != 1) {
-		if (err != 0)
-			cli_fail(self, NULL, cause, "out of memory");
-		free(cause);
+	rc = cli_args_parse(self, argc, argv, &a);
+	p = a.params;
+	a.params = NULL;
+	cli_args_free(&a);
+	while (rc < 0 && err == 0 && (arg = cli_args_next(self, &a, "env",
+	    &pos)) != NULL)
+		err = push_env(p, arg);
+	if (rc < 0 && err == 0 && cli_args_get(self, &a, "no-start") != NULL)
+		err = json_object_set_new(p, "start", json_false());
+	if (rc < 0 && err != 0)
+		rc = cli_usage_error(self, "out of memory");
+	if (rc >= 0) {
 		json_decref(p);
-		return (err != 0 ? CLI_EXIT_USAGE : cli_usage(self));
+		return (rc);
 	}
 	memset(&t, 0, sizeof(t));
 	dir = cli_config_dir();
 	err = dir == NULL ? -ENOENT : cli_book_load(&b, dir, &cause);
 	free(dir);
 	if (err == 0) {
-		err = cli_target_parse(&b, argv[optind], &t, &cause);
+		err = cli_target_parse(&b, a.argv[0], &t, &cause);
 		cli_book_free(&b);
 	}
 	if (err != 0) {
@@ -515,7 +513,7 @@ dup_main(const struct cli_cmd *self, int argc, char **argv)
 		return (err == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL);
 	}
 	(void)json_object_set_new(p, "id", json_string(t.container));
-	rc = call_print(self, t.node, "container.duplicate", p, "name", NULL);
+	rc = call_print(self, t.node, self->method, p, "name", NULL);
 	cli_target_free(&t);
 	return (rc);
 }
