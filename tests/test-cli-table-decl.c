@@ -240,11 +240,36 @@ test_parse_repeated(void)
 	cli_args_free(&a);
 }
 
+/* run: options before and after NODE, ending at IMAGE; -h is --hostname. */
+static void
+test_parse_run(void)
+{
+	struct cli_args	 a;
+
+	ASSERT_EQ(parse("run", &a, "-d", "n1", "--name", "x", "-h", "hh",
+	    "img", "ls", "-l", NULL), -1);
+	ASSERT_EQ(a.argc, 4);
+	ASSERT_STREQ(a.argv[0], "n1");
+	ASSERT_STREQ(a.argv[1], "img");
+	ASSERT_STREQ(a.argv[3], "-l");
+	ASSERT_STREQ(json_string_value(json_object_get(a.params, "name")),
+	    "x");
+	ASSERT_STREQ(json_string_value(json_object_get(a.params,
+	    "hostname")), "hh");
+	ASSERT_NOT_NULL(cli_args_get(cmd("run"), &a, "detach"));
+	cli_args_free(&a);
+	ASSERT_EQ(parse("run", &a, "n1", NULL), CLI_EXIT_USAGE);
+	cli_args_free(&a);
+	ASSERT_EQ(parse("run", &a, "--help", NULL), CLI_EXIT_OK);
+	cli_args_free(&a);
+}
+
 TEST_MAIN(
 	T(test_table_sorted),
 	T(test_methods_in_catalogue),
 	T(test_parse_stop),
 	T(test_parse_restart),
 	T(test_parse_order),
-	T(test_parse_repeated)
+	T(test_parse_repeated),
+	T(test_parse_run)
 )

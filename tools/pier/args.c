@@ -18,6 +18,7 @@
 #include "cli-out.h"
 
 #define ARGS_LONG_BASE	256	/* getopt values of letterless options */
+#define ARGS_HELP	255	/* getopt's value of --help */
 
 /* The catalogue's field for an option's param, or NULL. */
 static const struct proto_field *
@@ -181,6 +182,19 @@ args_put(const struct cli_cmd *cmd, const struct cli_opt *o,
 	return (-1);
 }
 
+/* Tells whether an option of cmd is -h (run's --hostname): no -h help. */
+static int
+args_h_taken(const struct cli_cmd *cmd)
+{
+	size_t	i;
+
+	for (i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL; i++) {
+		if (cmd->opts[i].letter == 'h')
+			return (1);
+	}
+	return (0);
+}
+
 /* Builds getopt_long's short and long tables from the declaration. */
 static size_t
 args_tables(const struct cli_cmd *cmd, char *shorts, struct option *lo)
@@ -204,12 +218,13 @@ args_tables(const struct cli_cmd *cmd, char *shorts, struct option *lo)
 		lo[i].val = o->letter != 0 ? o->letter :
 		    ARGS_LONG_BASE + (int)i;
 	}
-	shorts[s++] = 'h';
+	if (!args_h_taken(cmd))
+		shorts[s++] = 'h';
 	shorts[s] = '\0';
 	lo[i].name = "help";
 	lo[i].has_arg = no_argument;
 	lo[i].flag = NULL;
-	lo[i].val = 'h';
+	lo[i].val = ARGS_HELP;
 	memset(&lo[i + 1], 0, sizeof(lo[i + 1]));
 	return (i);
 }
@@ -220,18 +235,31 @@ cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
     struct cli_args *a)
 {
 	struct option	 lo[CLI_OPTS_MAX + 2];
-	char		 shorts[CLI_OPTS_MAX * 2 + 4];
+	char		 shorts[CLI_OPTS_MAX * 2 + 4], *pre;
 	size_t		 i, n;
-	int		 ch, rc;
+	int		 ch, rc, h_help, npre = 0;
 
 	memset(a, 0, sizeof(*a));
 	a->params = json_object();
 	if (a->params == NULL)
 		return (cli_error(cmd, "out of memory"));
 	n = args_tables(cmd, shorts, lo);
+	h_help = !args_h_taken(cmd);
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
-		if (ch == 'h')
+	for (;;) {
+		ch = getopt_long(argc, argv, shorts, lo, NULL);
+		/* Options go before and after the first args_before. */
+		if (ch == -1 && npre < cmd->args_before && optind < argc) {
+			pre = argv[optind];
+			memmove(&argv[optind], &argv[optind + 1],
+			    (size_t)(argc - optind - 1) * sizeof(*argv));
+			argv[--argc] = pre;	/* kept past the end */
+			npre++;
+			continue;
+		}
+		if (ch == -1)
+			break;
+		if (ch == ARGS_HELP || (ch == 'h' && h_help))
 			return (cli_help(cmd));
 		for (i = 0; i < n; i++) {
 			if (ch == (cmd->opts[i].letter != 0 ?
@@ -250,6 +278,14 @@ cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
 		rc = args_put(cmd, &cmd->opts[i], a->val[i], a->params);
 		if (rc >= 0)
 			return (rc);
+	}
+	/* The arguments taken out go back before the rest, in order. */
+	for (; npre > 0; npre--) {
+		pre = argv[argc];
+		memmove(&argv[optind + 1], &argv[optind],
+		    (size_t)(argc - optind) * sizeof(*argv));
+		argv[optind] = pre;
+		argc++;
 	}
 	a->argc = argc - optind;
 	a->argv = argv + optind;

@@ -78,7 +78,8 @@ struct cli_opt {
 	"                  NODE/ part may be left out when one node is joined\n"
 
 /* cli_cmd.flags */
-#define CLI_F_ORDER	0x1	/* options end at the first argument */
+#define CLI_F_ORDER	0x1	/* options end at the first argument
+				   after args_before ones (run NODE ...) */
 
 /*
  * One command: its name, entry point, argument synopsis and summary; for
@@ -97,6 +98,7 @@ struct cli_cmd {
 	int			 args_min;	/* positional arguments */
 	int			 args_max;	/* -1: no limit */
 	unsigned		 flags;		/* CLI_F_* */
+	int			 args_before;	/* CLI_F_ORDER: args before */
 	const char		*notes;		/* after the options, --help */
 };
 
