@@ -26,8 +26,8 @@ const struct cli_cmd cli_cmd_nodes = {
 	.summary = "list the joined nodes, or forget one",
 	.help = "",
 	.notes =
-	    "  rm NAME         forget the node NAME (its access key stays valid "
-	    "on the node\n"
+	    "  rm NAME         forget the node NAME (its access key stays "
+	    "valid on the node\n"
 	    "                  until 'pierd key revoke' there)\n",
 };
 
