@@ -1,6 +1,7 @@
 /*
- * tools/pier/: the `pier` client. main.c holds the table of commands
- * (one entry per command, from which usage is generated); each command
+ * tools/pier/: the `pier` client. cmds.c holds the table of commands
+ * (one entry per command, declaring its method, options and arguments;
+ * args.c reads a command line and writes --help from it); each command
  * family lives in its own cmd-*.c file exporting its entries; config.c
  * keeps the config directory, the client identity and the address book
  * of joined nodes; conn.c dials a node and runs a connection to the end.
@@ -38,16 +39,149 @@
 #define CLI_TIMEOUT_MS		3000	/* dial + handshake budget */
 #define CLI_NAME_MAX		64	/* longest node name */
 
-/* One command: its name, entry point, argument synopsis and summary. */
-struct cli_cmd {
-	const char	*name;
-	int		(*main)(const struct cli_cmd *, int, char **);
-	const char	*usage;		/* after "pier NAME " */
-	const char	*summary;	/* one line for `pier help` */
-	const char	*help;		/* options, for --help */
+/* What an option's argument must be; cli_args_parse checks it. */
+enum cli_kind {
+	CLI_K_FLAG = 0,		/* no argument; sets its param true */
+	CLI_K_INT,		/* an integer in the param's bounds */
+	CLI_K_STRING,		/* a string in the param's bounds */
+	CLI_K_TEXT,		/* a string the node checks */
+	CLI_K_CPUS,		/* CPUs, fractions allowed (cli_parse_cpus) */
+	CLI_K_SIZE,		/* a size: 512m, 1g (cli_parse_size) */
+	CLI_K_RESTART,		/* a restart choice, on-failure[:N] */
+	CLI_K_MAP,		/* K[=V], repeatable, into an object param */
+	CLI_K_MAP_EQ,		/* K=V, repeatable, into an object param */
+	CLI_K_ARG,		/* any argument: the command reads it */
 };
 
-/* main.c */
+#define CLI_OPTS_MAX		24	/* options of one command */
+#define CLI_SEQ_MAX		256	/* options on one command line */
+
+/*
+ * One option of a command, as tmux's cmd_entry.args and pierd's key_cmds
+ * declare them. An option with a param sets that parameter of the
+ * command's method, its bounds and choices taken from proto's catalogue;
+ * one without is left for the command in cli_args.val.
+ */
+struct cli_opt {
+	const char	*name;		/* long name: "time" */
+	int		 letter;	/* short letter, or 0 */
+	const char	*arg;		/* argument in help ("SECS"), or NULL */
+	const char	*help;		/* one line */
+	enum cli_kind	 kind;
+	const char	*param;		/* the method's param it sets, NULL */
+	const char	*unit;		/* for errors: "seconds" */
+};
+
+/* The help line of a NODE/CONTAINER argument. */
+#define CLI_HELP_TARGET							\
+	"  NODE/CONTAINER  a container: name, id or unique id prefix; the\n" \
+	"                  NODE/ part may be left out when one node is joined\n"
+
+/* cli_cmd.flags */
+#define CLI_F_ORDER	0x1	/* options end at the first argument
+				   after args_before ones (run NODE ...) */
+
+/*
+ * One command: its name, entry point, argument synopsis and summary; for
+ * a declared command also its method, options and argument bounds, from
+ * which cli_args_parse reads argv and cli_help writes the options.
+ */
+struct cli_cmd {
+	const char		*name;
+	int			(*main)(const struct cli_cmd *, int, char **);
+	const char		*usage;		/* after "pier NAME " */
+	const char		*summary;	/* one line for `pier help` */
+	const char		*help;		/* before the options, --help */
+	const char		*method;	/* the method it calls, NULL */
+	int			 role;		/* enum proto_role it needs */
+	const struct cli_opt	*opts;		/* NULL-name ended, or NULL */
+	int			 args_min;	/* positional arguments */
+	int			 args_max;	/* -1: no limit */
+	unsigned		 flags;		/* CLI_F_* */
+	int			 args_before;	/* CLI_F_ORDER: args before */
+	const char		*notes;		/* after the options, --help */
+};
+
+/* What cli_args_parse read from a command line. */
+struct cli_args {
+	json_t		*params;	/* owned: the options' params */
+	const char	*val[CLI_OPTS_MAX]; /* per option, NULL: absent */
+	int		 argc;		/* positional arguments */
+	char		**argv;
+	struct {
+		size_t		 opt;	/* index in cmd->opts */
+		const char	*arg;	/* "" for a flag */
+	}		 seq[CLI_SEQ_MAX]; /* every option, in order */
+	size_t		 nseq;
+};
+
+/* cmds.c */
+
+/* Every command, sorted by name, and their number. */
+extern const struct cli_cmd *const cli_cmds[];
+extern const size_t cli_ncmds;
+/* Finds a command by name or unambiguous prefix; reports failures. */
+const struct cli_cmd *cli_cmd_find(const char *name);
+/* Prints the command list generated from the table. */
+void	cli_print_usage(FILE *fp);
+/* `pier version`, which main() runs for --version too. */
+extern const struct cli_cmd cli_cmd_version;
+
+/* args.c */
+
+/*
+ * Reads argv (argv[0] the command) against cmd's declaration: options
+ * into a->params (checked by kind and by the catalogue's bounds) or
+ * a->val, the positional arguments left in a->argc/argv and counted
+ * against the bounds. Returns -1 to go on, else an exit code: --help
+ * printed (CLI_EXIT_OK) or a usage error reported (CLI_EXIT_USAGE).
+ * Call cli_args_free afterwards either way.
+ */
+int	cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
+	    struct cli_args *a);
+/* Frees what cli_args_parse left in a. */
+void	cli_args_free(struct cli_args *a);
+/* The last argument of the option called name ("" for a flag), or NULL. */
+const char *cli_args_get(const struct cli_cmd *cmd, const struct cli_args *a,
+	    const char *name);
+/*
+ * A repeated option's arguments in order: the next of the option called
+ * name from *pos on (start at 0), *pos moved past it; NULL at the end.
+ */
+const char *cli_args_next(const struct cli_cmd *cmd,
+	    const struct cli_args *a, const char *name, size_t *pos);
+/*
+ * The options shell and exec share: -u, -w, -e and --escape (see
+ * cli_args_term), with their own words for -u and --escape.
+ */
+#define CLI_OPTS_TERM(user_help, escape_help)				\
+	{ .name = "user", .letter = 'u', .arg = "U", .kind = CLI_K_TEXT, \
+	  .param = "user", .help = (user_help) },			\
+	{ .name = "workdir", .letter = 'w', .arg = "DIR",		\
+	  .kind = CLI_K_TEXT, .param = "workdir",			\
+	  .help = "working directory" },				\
+	{ .name = "env", .letter = 'e', .arg = "K=V", .kind = CLI_K_ARG, \
+	  .help = "set an environment variable (repeatable)" },		\
+	{ .name = "escape", .arg = "CHAR", .kind = CLI_K_ARG,		\
+	  .help = (escape_help) }
+
+/*
+ * Reads a terminal command's line (cli_args_parse) and its shared
+ * options: every --env K=V (declared "env") into the params, --escape
+ * CHAR ("escape") into *esc with *esc_set 1. -1 to go on with *params
+ * (owned), else an exit code (the error printed, *params NULL).
+ */
+int	cli_args_term(const struct cli_cmd *cmd, int argc, char **argv,
+	    struct cli_args *a, json_t **params, int *esc_set, int *esc);
+/*
+ * Sets params.restart from a policy, "on-failure:N" as on-failure and
+ * restart_retries N, checked against method's catalogue entry; 0 or
+ * -EINVAL with *cause (caller frees).
+ */
+int	cli_restart_put(json_t *params, const char *method, const char *s,
+	    char **cause) WARN_UNUSED_RESULT;
+
+/* report.c */
 
 /* Prints "usage: pier NAME USAGE" to stderr; returns CLI_EXIT_USAGE. */
 int	cli_usage(const struct cli_cmd *cmd);
@@ -331,21 +465,19 @@ json_t	*cli_rows_by_name(const json_t *rows);
 
 /* What one family's list command shows; the rest is cli_list_main's. */
 struct cli_list_spec {
-	const char		 *method;	/* "volume.list" */
 	const char		 *key;		/* the answer's array */
 	const char *const	 *hdr;		/* ncols column headers */
 	size_t			  ncols;
 	size_t			  quiet_col;	/* the column -q prints */
-	int			  no_trunc;	/* takes --no-trunc */
 	/* Fills cells from row; buf (CLI_LIST_BUF) may hold one. */
 	void			(*cells)(const json_t *row, int no_trunc,
 				    const char **cells, char *buf);
 };
 
 /*
- * `pier FAMILY ls [NODE] [-q] [--no-trunc] [--json]`: the node's rows by
- * name, as a table of spec's columns, its quiet column alone (-q), or
- * JSON; an exit code.
+ * `pier FAMILY ls [NODE] [-q] [--no-trunc] [--json]`: the rows of the
+ * command's method by name, as a table of spec's columns, its quiet
+ * column alone (-q, declared "quiet"), or JSON ("json"); an exit code.
  */
 int	 cli_list_main(const struct cli_cmd *self, int argc, char **argv,
 	    const struct cli_list_spec *spec);

@@ -3,28 +3,39 @@
  * audit log through the protocol (admin keys only): who changed what,
  * and every refused call, oldest first.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "proto.h"
 #include "cli.h"
 #include "cli-out.h"
 
 static int	audit_main(const struct cli_cmd *, int, char **);
 
+static const struct cli_opt audit_opts[] = {
+	{ .name = "tail", .letter = 'n', .arg = "N", .kind = CLI_K_ARG,
+	  .help = "the last N entries (default 100, at most 10000)" },
+	{ .name = "since", .arg = "TIME", .kind = CLI_K_ARG,
+	  .help = "entries from TIME on: RFC 3339, unix seconds, or\n"
+	  "a duration back from now (10m, 2h)" },
+	{ .name = "json", .help = "print the entries as JSON" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_audit = {
 	.name = "audit",
 	.main = audit_main,
+	.method = "audit.read",
+	.role = PROTO_ROLE_ADMIN,
+	.opts = audit_opts,
+	.args_max = 1,
 	.usage = "[NODE] [--tail N] [--since TIME] [--json]",
 	.summary = "show a node's audit log (admin keys only)",
 	.help =
-	    "  NODE          a joined node (optional when only one is joined)\n"
-	    "  --tail N      the last N entries (default 100, at most 10000)\n"
-	    "  --since TIME  entries from TIME on: RFC 3339, unix seconds, or\n"
-	    "                a duration back from now (10m, 2h)\n"
-	    "  --json        print the entries as JSON\n",
+	    "  NODE            a joined node (optional when only one is "
+	    "joined)\n",
 };
 
 /* A string member or "-". */
@@ -76,64 +87,51 @@ audit_table(const json_t *entries)
 static int
 audit_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "tail", required_argument, NULL, 'n' },
-		{ "since", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args		 a;
 	struct cli_link		 l;
 	struct timespec		 ts;
 	json_t			*res = NULL, *params;	/* owned */
 	const json_t		*entries;
+	const char		*arg;
 	char			*cause = NULL, *end;
 	long			 tail = 100;
 	int64_t			 since_ns = 0;
-	int			 ch, json = 0, rc = CLI_EXIT_FAIL;
+	int			 json, rc = CLI_EXIT_FAIL;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'n':
-			tail = strtol(optarg, &end, 10);
-			if (*end != '\0' || end == optarg || tail < 1 ||
-			    tail > 10000) {
-				cli_error(self, "--tail wants 1 to 10000");
-				return (CLI_EXIT_USAGE);
-			}
-			break;
-		case 's':
-			clock_gettime(CLOCK_REALTIME, &ts);
-			if (cli_parse_time(optarg, (int64_t)ts.tv_sec *
-			    1000000000LL + ts.tv_nsec, &since_ns, &cause) !=
-			    0) {
-				cli_fail(self, "--since", cause, optarg);
-				free(cause);
-				return (CLI_EXIT_USAGE);
-			}
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			return (cli_help(self));
-		default:
-			return (cli_usage(self));
+	rc = cli_args_parse(self, argc, argv, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	rc = CLI_EXIT_FAIL;
+	arg = cli_args_get(self, &a, "tail");
+	if (arg != NULL) {
+		tail = strtol(arg, &end, 10);
+		if (*end != '\0' || end == arg || tail < 1 || tail > 10000) {
+			cli_error(self, "--tail wants 1 to 10000");
+			return (CLI_EXIT_USAGE);
 		}
 	}
-	if (argc - optind > 1)
-		return (cli_usage(self));
+	arg = cli_args_get(self, &a, "since");
+	if (arg != NULL) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		if (cli_parse_time(arg, (int64_t)ts.tv_sec * 1000000000LL +
+		    ts.tv_nsec, &since_ns, &cause) != 0) {
+			cli_fail(self, "--since", cause, arg);
+			free(cause);
+			return (CLI_EXIT_USAGE);
+		}
+	}
+	json = cli_args_get(self, &a, "json") != NULL;
 	params = json_pack("{s:I}", "tail", (json_int_t)tail);
 	if (since_ns > 0)
 		(void)json_object_set_new(params, "since",
 		    json_integer(since_ns / 1000000000LL));
-	if (cli_link_open(self, &l, optind < argc ? argv[optind] : NULL) !=
+	if (cli_link_open(self, &l, a.argc > 0 ? a.argv[0] : NULL) !=
 	    CLI_EXIT_OK) {
 		json_decref(params);
 		return (CLI_EXIT_FAIL);
 	}
-	if (cli_link_call(self, &l, "audit.read", params, &res) !=
+	if (cli_link_call(self, &l, self->method, params, &res) !=
 	    CLI_EXIT_OK)
 		goto out;
 	entries = json_object_get(res, "entries");

@@ -7,7 +7,6 @@
  * first if the node does not have it, then creates and starts the
  * container and prints its name and id. Stack templates are refused.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,25 +23,42 @@ extern const struct cli_cmd cli_cmd_pull;
 
 static int	deploy_main(const struct cli_cmd *, int, char **);
 
+static const struct cli_opt deploy_opts[] = {
+	{ .name = "source", .arg = "S", .kind = CLI_K_ARG,
+	  .help = "as for pier templates" },
+	{ .name = "name", .arg = "N", .kind = CLI_K_ARG,
+	  .help = "container name" },
+	{ .name = "publish", .letter = 'p', .arg = "[[IP:]HOST:]CTR[/PROTO]",
+	  .kind = CLI_K_ARG, .help = "publish a port (replaces the\n"
+	  "template's mapping of CTR/PROTO)" },
+	{ .name = "volume", .letter = 'v', .arg = "SRC:DST[:ro]",
+	  .kind = CLI_K_ARG,
+	  .help = "a volume (replaces the template's at DST)" },
+	{ .name = "env", .letter = 'e', .arg = "NAME=VALUE", .kind = CLI_K_ARG,
+	  .help = "a variable (required ones are asked for on\n"
+	  "a terminal)" },
+	{ .name = "restart", .arg = "P", .kind = CLI_K_ARG,
+	  .help = "no, always, unless-stopped, on-failure[:N]" },
+	{ .name = "offline", .help = "as for pier templates" },
+	{ .name = "refresh", .help = "as for pier templates" },
+	{ .name = "json", .help = "print the node's answer (id, name,\n"
+	  "warnings) as JSON" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_deploy = {
 	.name = "deploy",
 	.main = deploy_main,
+	.method = "container.create",
+	.role = PROTO_ROLE_ADMIN,
+	.opts = deploy_opts,
+	.args_min = 1,
+	.args_max = 2,
 	.usage = "[NODE] TEMPLATE [--source S] [--name N] [-p PORT] "
 	    "[-v VOL] [-e K=V] [--restart P] [--json]",
 	.summary = "create and start a container from an app template",
 	.help =
-	    "  TEMPLATE          id, title or name, or a unique prefix\n"
-	    "  --source S        as for pier templates\n"
-	    "  --name N          container name\n"
-	    "  -p [[IP:]HOST:]CTR[/PROTO]  publish a port (replaces the\n"
-	    "                    template's mapping of CTR/PROTO)\n"
-	    "  -v SRC:DST[:ro]   a volume (replaces the template's at DST)\n"
-	    "  -e NAME=VALUE     a variable (required ones are asked for on\n"
-	    "                    a terminal)\n"
-	    "  --restart P       no, always, unless-stopped, on-failure[:N]\n"
-	    "  --offline, --refresh  as for pier templates\n"
-	    "  --json            print the node's answer (id, name,\n"
-	    "                    warnings) as JSON\n",
+	    "  TEMPLATE        id, title or name, or a unique prefix\n",
 };
 
 /* Asks for a required variable on the terminal (the ask callback). */
@@ -121,7 +137,7 @@ deploy_create(const struct cli_cmd *self, const char *node, json_t *params,
 		return (rc);
 	}
 	(void)json_object_set_new(params, "start", json_true());
-	rc = cli_link_call(self, &l, "container.create", params, &res);
+	rc = cli_link_call(self, &l, self->method, params, &res);
 	if (rc == CLI_EXIT_OK) {
 		w = json_object_get(res, "warnings");
 		for (i = 0; i < json_array_size(w); i++)
@@ -145,79 +161,49 @@ deploy_create(const struct cli_cmd *self, const char *node, json_t *params,
 static int
 deploy_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "source", required_argument, NULL, 's' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "publish", required_argument, NULL, 'p' },
-		{ "volume", required_argument, NULL, 'v' },
-		{ "env", required_argument, NULL, 'e' },
-		{ "restart", required_argument, NULL, 'R' },
-		{ "refresh", no_argument, NULL, 'r' },
-		{ "offline", no_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const char *const many[] = { "publish", "volume", "env" };
 	const char			*ports[ARGS_MAX], *vols[ARGS_MAX];
 	const char			*env[ARGS_MAX];
+	const char			**lists[3] = { ports, vols, env };
+	size_t				*counts[3];
 	struct cli_tpl_overrides	 ov;
 	struct cli_tpl_file		*f = NULL;
+	struct cli_args			 a;
 	const struct cli_tpl		*t;
-	const char			*source = NULL, *node = NULL;
+	const char			*source, *node = NULL, *arg;
 	json_t				*params = NULL;	/* owned */
 	char				*cause = NULL;
-	int				 ch, refresh = 0, offline = 0, json = 0;
-	int				 rc;
+	size_t				 i, pos;
+	int				 refresh, offline, json, rc;
 
 	memset(&ov, 0, sizeof(ov));
 	ov.ports = ports;
 	ov.volumes = vols;
 	ov.env = env;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "p:v:e:h", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			source = optarg;
-			break;
-		case 'n':
-			ov.name = optarg;
-			break;
-		case 'R':
-			ov.restart = optarg;
-			break;
-		case 'r':
-			refresh = 1;
-			break;
-		case 'o':
-			offline = 1;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'p':
-		case 'v':
-		case 'e':
-			if (ov.nports >= ARGS_MAX || ov.nvolumes >= ARGS_MAX ||
-			    ov.nenv >= ARGS_MAX)
+	counts[0] = &ov.nports;
+	counts[1] = &ov.nvolumes;
+	counts[2] = &ov.nenv;
+	rc = cli_args_parse(self, argc, argv, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	for (i = 0; i < 3; i++) {
+		pos = 0;
+		while ((arg = cli_args_next(self, &a, many[i], &pos)) != NULL) {
+			if (*counts[i] >= ARGS_MAX)
 				return (cli_usage_error(self, "too many -%c",
-				    ch));
-			if (ch == 'p')
-				ports[ov.nports++] = optarg;
-			else if (ch == 'v')
-				vols[ov.nvolumes++] = optarg;
-			else
-				env[ov.nenv++] = optarg;
-			break;
-		case 'h':
-			return (cli_help(self));
-		default: return (cli_usage(self));
+				    "pve"[i]));
+			lists[i][(*counts[i])++] = arg;
 		}
 	}
-	if (argc - optind == 2)
-		node = argv[optind++];
-	if (argc - optind != 1)
-		return (cli_usage(self));
+	source = cli_args_get(self, &a, "source");
+	ov.name = cli_args_get(self, &a, "name");
+	ov.restart = cli_args_get(self, &a, "restart");
+	refresh = cli_args_get(self, &a, "refresh") != NULL;
+	offline = cli_args_get(self, &a, "offline") != NULL;
+	json = cli_args_get(self, &a, "json") != NULL;
+	if (a.argc == 2)
+		node = a.argv[0];
 	if (cli_tpl_overrides_check(&ov, &cause) != 0) {
 		(void)cli_fail(self, NULL, cause, "out of memory");
 		free(cause);
@@ -228,7 +214,7 @@ deploy_main(const struct cli_cmd *self, int argc, char **argv)
 	rc = cli_tpl_source_open(self, source, offline, refresh, &f);
 	if (rc != CLI_EXIT_OK)
 		return (rc);
-	if (cli_tpl_find(f, argv[optind], &t, &cause) != 0 ||
+	if (cli_tpl_find(f, a.argv[a.argc - 1], &t, &cause) != 0 ||
 	    cli_tpl_deploy_params(t, &ov, &params, &cause) != 0) {
 		cli_fail(self, NULL, cause, "failed");
 		rc = CLI_EXIT_FAIL;

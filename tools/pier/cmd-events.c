@@ -7,7 +7,6 @@
  * go on; pier exits 1 once no node is left, 0 after Ctrl-C.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,19 +19,28 @@
 
 static int	events_main(const struct cli_cmd *, int, char **);
 
+static const struct cli_opt events_opts[] = {
+	{ .name = "filter", .letter = 'f', .arg = "K=V", .kind = CLI_K_ARG,
+	  .help = "the engine's filters (type=container,\n"
+	  "event=start, container=NAME, label=K=V,\n...); repeatable" },
+	{ .name = "since", .arg = "T", .kind = CLI_K_ARG,
+	  .help = "replay events since T (unix seconds)" },
+	{ .name = "json",
+	  .help = "the event objects, one per line, with \"node\"" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_events = {
 	.name = "events",
 	.main = events_main,
+	.method = "events.subscribe",
+	.role = PROTO_ROLE_VIEWER,
+	.opts = events_opts,
+	.args_max = -1,
 	.usage = "[--filter K=V] [--json] [NODE...]",
 	.summary = "show the Docker engines' events live",
-	.help =
-	    "  -f, --filter K=V  the engine's filters (type=container,\n"
-	    "                    event=start, container=NAME, label=K=V,\n"
-	    "                    ...); repeatable\n"
-	    "      --since T     replay events since T (unix seconds)\n"
-	    "      --json        the event objects, one per line, with "
-	    "\"node\"\n"
-	    "\n"
+	.help = "",
+	.notes = "\n"
 	    "With no NODE, every joined node. Runs until Ctrl-C.\n",
 };
 
@@ -159,7 +167,7 @@ ev_start(struct evrun *er, struct evnode *en, const json_t *params)
 		return;
 	}
 	er->live++;
-	cli_stream_call(&en->s, "events.subscribe", json_deep_copy(params));
+	cli_stream_call(&en->s, er->self->method, json_deep_copy(params));
 }
 
 /* Appends a filter to params.filters (made if missing); 0 or -1. */
@@ -181,63 +189,48 @@ ev_push(json_t *params, const char *kv)
 static int
 events_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "filter", required_argument, NULL, 'f' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args	 a;
 	struct evrun	 er;
 	struct cli_ctx	 x;
 	json_t		*params;	/* owned */
+	const char	*arg;
 	char		*cause = NULL, *end;
 	long long	 since;
-	size_t		 i;
-	int		 ch, bad = 0, rc;
+	size_t		 i, pos = 0;
+	int		 bad = 0, rc;
 
 	memset(&er, 0, sizeof(er));
 	er.self = self;
-	params = json_object();
-	if (params == NULL)
-		return (cli_error(self, "out of memory"));
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'f':
-			if (strchr(optarg, '=') == NULL || optarg[0] == '=') {
-				json_decref(params);
-				return (cli_usage_error(self, "--filter %s: "
-				    "expected KEY=VALUE", optarg));
-			}
-			bad |= ev_push(params, optarg);
-			break;
-		case 'S':
-			since = strtoll(optarg, &end, 10);
-			if (*end != '\0' || end == optarg || since < 0 ||
-			    since > 253402300799LL) {
-				json_decref(params);
-				return (cli_usage_error(self, "--since %s: "
-				    "expected unix seconds", optarg));
-			}
+	rc = cli_args_parse(self, argc, argv, &a);
+	params = a.params;
+	a.params = NULL;
+	cli_args_free(&a);
+	while (rc < 0 && (arg = cli_args_next(self, &a, "filter",
+	    &pos)) != NULL) {
+		if (strchr(arg, '=') == NULL || arg[0] == '=')
+			rc = cli_usage_error(self, "--filter %s: expected "
+			    "KEY=VALUE", arg);
+		else
+			bad |= ev_push(params, arg);
+	}
+	arg = cli_args_get(self, &a, "since");
+	if (rc < 0 && arg != NULL) {
+		since = strtoll(arg, &end, 10);
+		if (*end != '\0' || end == arg || since < 0 ||
+		    since > 253402300799LL)
+			rc = cli_usage_error(self, "--since %s: expected unix "
+			    "seconds", arg);
+		else
 			bad |= json_object_set_new(params, "since",
 			    json_integer(since));
-			break;
-		case 'j':
-			er.json = 1;
-			break;
-		case 'h':
-			json_decref(params);
-			return (cli_help(self));
-		default:
-			json_decref(params);
-			return (cli_usage(self));
-		}
 	}
-	if (bad) {
+	if (rc < 0 && bad)
+		rc = cli_usage(self);
+	if (rc >= 0) {
 		json_decref(params);
-		return (cli_usage(self));
+		return (rc);
 	}
+	er.json = cli_args_get(self, &a, "json") != NULL;
 	if (cli_ctx_open(&x, &cause) != 0) {
 		cli_fail(self, NULL, cause, "failed");
 		free(cause);
@@ -245,10 +238,10 @@ events_main(const struct cli_cmd *self, int argc, char **argv)
 		return (CLI_EXIT_FAIL);
 	}
 	er.x = &x;
-	er.n = optind < argc ? (size_t)(argc - optind) : x.book.n;
+	er.n = a.argc > 0 ? (size_t)a.argc : x.book.n;
 	er.nodes = calloc(er.n + 1, sizeof(*er.nodes));
 	for (i = 0; er.nodes != NULL && i < er.n; i++) {
-		er.nodes[i].name = strdup(optind < argc ? argv[optind + i] :
+		er.nodes[i].name = strdup(a.argc > 0 ? a.argv[i] :
 		    x.book.nodes[i].name);
 		if (er.nodes[i].name != NULL && cli_book_find(&x.book,
 		    er.nodes[i].name) == NULL) {

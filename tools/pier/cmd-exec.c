@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,24 +22,34 @@
 
 static int	exec_main(const struct cli_cmd *, int, char **);
 
+static const struct cli_opt exec_opts[] = {
+	{ .name = "interactive", .letter = 'i',
+	  .help = "pass stdin to the command; its end closes\n"
+	  "the command's stdin (with -t: typed input)" },
+	{ .name = "tty", .letter = 't',
+	  .help = "run under a PTY, in a session (with -i,\n"
+	  "interactively; stdin must be a terminal)" },
+	CLI_OPTS_TERM("user[:group] to run as",
+	    "with -t, the escape character: one character,\n"
+	    "^X for a control character (^] is Ctrl-]), or\n"
+	    "none (default ~; -e is --env, as in docker)"),
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_exec = {
 	.name = "exec",
 	.main = exec_main,
+	.method = "exec.run",
+	.role = PROTO_ROLE_OPERATOR,
+	.opts = exec_opts,
+	.args_min = 2,
+	.args_max = -1,
+	.flags = CLI_F_ORDER,
 	.usage = "[-it] [-u U] [-w DIR] [-e K=V] [--escape CHAR] NODE/CONTAINER "
 	    "CMD [ARG...]",
 	.summary = "run a command in a container",
-	.help =
-	    "  -i, --interactive  pass stdin to the command; its end closes\n"
-	    "                  the command's stdin (with -t: typed input)\n"
-	    "  -t, --tty       run under a PTY, in a session (with -i,\n"
-	    "                  interactively; stdin must be a terminal)\n"
-	    "  -u, --user U    user[:group] to run as\n"
-	    "  -w, --workdir DIR  working directory\n"
-	    "  -e, --env K=V   set an environment variable (repeatable)\n"
-	    "  --escape CHAR   with -t, the escape character: one character,\n"
-	    "                  ^X for a control character (^] is Ctrl-]), or\n"
-	    "                  none (default ~; -e is --env, as in docker)\n"
-	    "\n"
+	.help = "",
+	.notes = "\n"
 	    "Without -t, stdout and stderr stay apart and pier exits with the\n"
 	    "command's exit code; if pier goes away first, the node ends the\n"
 	    "command (docker exec would leave it running). With -t the\n"
@@ -229,72 +238,27 @@ cli_exec_stream(const struct cli_cmd *self, struct cli_ctx *x,
 static int
 exec_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "interactive", no_argument, NULL, 'i' },
-		{ "tty", no_argument, NULL, 't' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "workdir", required_argument, NULL, 'w' },
-		{ "env", required_argument, NULL, 'e' },
-		{ "escape", required_argument, NULL, 'E' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cli_term_opts	 o;
+	struct cli_args		 a;
 	struct cli_target	 tg;
 	struct cli_ctx		 x;
 	json_t			*params;	/* owned */
 	char			*cause = NULL;
-	int			 ch, i, tty = 0, rc = CLI_EXIT_FAIL, bad = 0;
-	int			 interactive = 0;
+	int			 i, tty, interactive, rc, bad = 0;
 	int			 esc_set = 0, esc = CLI_ESC_DEFAULT;
 
-	params = json_object();
-	if (params == NULL)
-		return (cli_error(self, "out of memory"));
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+itu:w:e:h", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'i':
-			interactive = 1;
-			break;
-		case 't':
-			tty = 1;
-			break;
-		case 'u':
-		case 'w':
-			bad |= json_object_set_new(params, ch == 'u' ? "user" :
-			    "workdir", json_string(optarg));
-			break;
-		case 'e':
-			if (strchr(optarg, '=') == NULL) {
-				json_decref(params);
-				return (cli_usage_error(self, "--env %s: "
-				    "expected K=V", optarg));
-			}
-			bad |= cli_params_push(params, "env", optarg);
-			break;
-		case 'E':
-			if (cli_esc_option("exec", optarg, &esc) != 0) {
-				json_decref(params);
-				return (CLI_EXIT_USAGE);
-			}
-			esc_set = 1;
-			break;
-		case 'h':
-			json_decref(params);
-			return (cli_help(self));
-		default:
-			json_decref(params);
-			return (cli_usage(self));
-		}
-	}
-	if (argc - optind < 2 || bad) {
+	rc = cli_args_term(self, argc, argv, &a, &params, &esc_set, &esc);
+	for (i = 1; rc < 0 && i < a.argc; i++)
+		bad |= cli_params_push(params, "cmd", a.argv[i]);
+	if (rc < 0 && bad)
+		rc = cli_usage(self);
+	if (rc >= 0) {
 		json_decref(params);
-		return (cli_usage(self));
+		return (rc);
 	}
-	for (i = optind + 1; i < argc; i++)
-		bad |= cli_params_push(params, "cmd", argv[i]);
+	rc = CLI_EXIT_FAIL;
+	interactive = cli_args_get(self, &a, "interactive") != NULL;
+	tty = cli_args_get(self, &a, "tty") != NULL;
 	memset(&tg, 0, sizeof(tg));
 	if (cli_ctx_open(&x, &cause) != 0) {
 		cli_fail(self, NULL, cause, "failed");
@@ -302,7 +266,7 @@ exec_main(const struct cli_cmd *self, int argc, char **argv)
 		json_decref(params);
 		return (CLI_EXIT_FAIL);
 	}
-	if (cli_target_parse(&x.book, argv[optind], &tg, &cause) != 0) {
+	if (cli_target_parse(&x.book, a.argv[0], &tg, &cause) != 0) {
 		rc = cli_fail(self, NULL, cause, "bad target");
 		goto out;
 	}
@@ -312,7 +276,7 @@ exec_main(const struct cli_cmd *self, int argc, char **argv)
 		    json_string(tg.container));
 		if (interactive)
 			(void)json_object_set_new(params, "stdin", json_true());
-		rc = cli_exec_stream(self, &x, tg.node, "exec.run", params);
+		rc = cli_exec_stream(self, &x, tg.node, self->method, params);
 		goto out;
 	}
 	(void)json_object_set_new(params, "container",

@@ -11,12 +11,12 @@
  * prune` is in cmd-prune.c. NODE may be left out when one node is
  * joined.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "proto.h"
 #include "cli.h"
 #include "cli-out.h"
 
@@ -24,27 +24,46 @@ static int	images_main(const struct cli_cmd *, int, char **);
 static int	rmi_main(const struct cli_cmd *, int, char **);
 static int	image_main(const struct cli_cmd *, int, char **);
 
+static const struct cli_opt images_opts[] = {
+	{ .name = "all", .letter = 'a',
+	  .help = "show intermediate images too" },
+	{ .name = "quiet", .letter = 'q', .help = "print only image ids" },
+	{ .name = "no-trunc", .help = "full ids" },
+	{ .name = "json", .help = "one JSON object per row" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_images = {
 	.name = "images",
 	.main = images_main,
+	.method = "image.list",
+	.role = PROTO_ROLE_VIEWER,
+	.opts = images_opts,
+	.args_max = 1,
 	.usage = "[NODE] [-a] [-q] [--no-trunc] [--json]",
 	.summary = "list a node's images",
-	.help =
-	    "  -a, --all       show intermediate images too\n"
-	    "  -q, --quiet     print only image ids\n"
-	    "  --no-trunc      full ids\n"
-	    "  --json          one JSON object per row\n",
+	.help = "",
+};
+
+static const struct cli_opt rmi_opts[] = {
+	{ .name = "force", .letter = 'f',
+	  .help = "remove even if tagged more than once or used" },
+	{ .name = "no-prune", .help = "keep untagged parents" },
+	{ .name = NULL }
 };
 
 const struct cli_cmd cli_cmd_rmi = {
 	.name = "rmi",
 	.main = rmi_main,
+	.method = "image.remove",
+	.role = PROTO_ROLE_ADMIN,
+	.opts = rmi_opts,
+	.args_min = 1,
+	.args_max = -1,
 	.usage = "[NODE] IMAGE... [-f] [--no-prune]",
 	.summary = "remove images from a node",
-	.help =
-	    "  -f, --force     remove even if tagged more than once or used\n"
-	    "  --no-prune      keep untagged parents\n"
-	    "\nNODE may be left out when only one node is joined.\n",
+	.help = "",
+	.notes = "\nNODE may be left out when only one node is joined.\n",
 };
 
 const struct cli_cmd cli_cmd_image = {
@@ -169,44 +188,23 @@ images_print(const struct cli_cmd *self, const json_t *imgs, int quiet,
 static int
 images_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "no-trunc", no_argument, NULL, 'T' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cli_link	 l;
+	struct cli_args	 a;
 	json_t		*res = NULL;	/* owned */
-	int		 ch, all = 0, quiet = 0, no_trunc = 0, json = 0, rc;
+	int		 all, quiet, no_trunc, json, rc;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "aqh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			all = 1;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'T':
-			no_trunc = 1;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			return (cli_help(self));
-		default: return (cli_usage(self));
-		}
-	}
-	if (argc - optind > 1)
-		return (cli_usage(self));
-	rc = cli_link_open(self, &l, optind < argc ? argv[optind] : NULL);
+	rc = cli_args_parse(self, argc, argv, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	all = cli_args_get(self, &a, "all") != NULL;
+	quiet = cli_args_get(self, &a, "quiet") != NULL;
+	no_trunc = cli_args_get(self, &a, "no-trunc") != NULL;
+	json = cli_args_get(self, &a, "json") != NULL;
+	rc = cli_link_open(self, &l, a.argc > 0 ? a.argv[0] : NULL);
 	if (rc != CLI_EXIT_OK)
 		return (rc);
-	rc = cli_link_call(self, &l, "image.list", json_pack("{s:b}", "all",
+	rc = cli_link_call(self, &l, self->method, json_pack("{s:b}", "all",
 	    all), &res);
 	if (rc == CLI_EXIT_OK)
 		rc = images_print(self, json_object_get(res, "images"), quiet,
@@ -242,41 +240,26 @@ print_removed(const json_t *res, const char *untagged, const char *deleted)
 static int
 rmi_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "no-prune", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cli_link	 l;
+	struct cli_args	 a;
 	json_t		*res;	/* owned */
 	const char	*node = NULL;
-	int		 ch, force = 0, no_prune = 0, rc, i;
+	int		 force, no_prune, rc, i = 0;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'f':
-			force = 1;
-			break;
-		case 'P':
-			no_prune = 1;
-			break;
-		case 'h':
-			return (cli_help(self));
-		default: return (cli_usage(self));
-		}
-	}
-	if (argc - optind >= 2 && cli_is_node(argv[optind]))
-		node = argv[optind++];
-	if (optind >= argc)
-		return (cli_usage(self));
+	rc = cli_args_parse(self, argc, argv, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	force = cli_args_get(self, &a, "force") != NULL;
+	no_prune = cli_args_get(self, &a, "no-prune") != NULL;
+	if (a.argc >= 2 && cli_is_node(a.argv[0]))
+		node = a.argv[i++];
 	rc = cli_link_open(self, &l, node);
 	if (rc != CLI_EXIT_OK)
 		return (rc);
-	for (i = optind; i < argc; i++) {
-		if (cli_link_call(self, &l, "image.remove", json_pack(
-		    "{s:s, s:b, s:b}", "id", argv[i], "force", force,
+	for (; i < a.argc; i++) {
+		if (cli_link_call(self, &l, self->method, json_pack(
+		    "{s:s, s:b, s:b}", "id", a.argv[i], "force", force,
 		    "no_prune", no_prune), &res) != CLI_EXIT_OK) {
 			rc = CLI_EXIT_FAIL;
 			continue;

@@ -7,24 +7,33 @@
  * client's access key and role, and keeps the role in the address book
  * for `pier nodes`.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto.h"
 #include "cli.h"
 #include "cli-out.h"
 
 static int	info_main(const struct cli_cmd *, int, char **);
 
+static const struct cli_opt info_opts[] = {
+	{ .name = "json", .help = "print the node's answer as JSON" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_info = {
 	.name = "info",
 	.main = info_main,
+	.method = "node.info",
+	.role = PROTO_ROLE_VIEWER,
+	.opts = info_opts,
+	.args_max = 1,
 	.usage = "[NODE] [--json]",
 	.summary = "show a node's version, key, uptime, host and Docker engine",
 	.help =
-	    "  NODE      a joined node (optional when only one is joined)\n"
-	    "  --json    print the node's answer as JSON\n",
+	    "  NODE            a joined node (optional when only one is "
+	    "joined)\n",
 };
 
 /* An integer member, or -1. */
@@ -114,34 +123,22 @@ info_keep_role(struct cli_ctx *x, const char *node, const json_t *res)
 static int
 info_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args		 a;
 	struct cli_link		 l;
 	json_t			*res = NULL;	/* owned */
 	const char		*node;
-	int			 ch, json = 0, rc = CLI_EXIT_FAIL;
+	int			 json, rc = CLI_EXIT_FAIL;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			return (cli_help(self));
-		default:
-			return (cli_usage(self));
-		}
-	}
-	if (argc - optind > 1)
-		return (cli_usage(self));
-	if (cli_link_open(self, &l, optind < argc ? argv[optind] : NULL) !=
+	rc = cli_args_parse(self, argc, argv, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	rc = CLI_EXIT_FAIL;
+	json = cli_args_get(self, &a, "json") != NULL;
+	if (cli_link_open(self, &l, a.argc > 0 ? a.argv[0] : NULL) !=
 	    CLI_EXIT_OK)
 		return (CLI_EXIT_FAIL);
-	if (cli_link_call(self, &l, "node.info", NULL, &res) != CLI_EXIT_OK)
+	if (cli_link_call(self, &l, self->method, NULL, &res) != CLI_EXIT_OK)
 		goto out;
 	node = cli_rpc_node(l.r);
 	info_keep_role(&l.x, node, res);

@@ -9,7 +9,6 @@
  * as it was. Once stored, the node is asked (node.info) which role the
  * access key has, and the book keeps it for `pier nodes`.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,17 +20,25 @@
 
 static int	join_main(const struct cli_cmd *, int, char **);
 
+static const struct cli_opt join_opts[] = {
+	{ .name = "name", .arg = "NAME", .kind = CLI_K_ARG,
+	  .help = "local name for the node (default: from its address)" },
+	{ .name = "addr", .arg = "HOST:PORT", .kind = CLI_K_ARG,
+	  .help = "try this address first (repeatable)" },
+	{ .name = "json", .help = "print what was joined as JSON" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_join = {
 	.name = "join",
 	.main = join_main,
+	.opts = join_opts,
+	.args_min = 1,
+	.args_max = -1,
 	.usage = "KEY [--name NAME] [--addr HOST:PORT] [--json]",
 	.summary = "join a node with its join key and remember it",
 	.help =
-	    "  KEY                 the join key printed by 'pierd key show'\n"
-	    "  --name NAME         local name for the node (default: from "
-	    "its address)\n"
-	    "  --addr HOST:PORT    try this address first (repeatable)\n"
-	    "  --json              print what was joined as JSON\n",
+	    "  KEY             the join key printed by 'pierd key show'\n",
 };
 
 /* A default name: the first hint's host (and port if not 7437). */
@@ -184,68 +191,51 @@ report(const struct cli_node *n, int json)
 static int
 join_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "addr", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args		 a;
 	struct ovl_joinkey	 jk;
 	struct ovl_identity	 id;
 	struct cli_book		 book;
 	struct cli_node		 node;
 	struct ovl_conn		*conn = NULL;
-	const char		*addrs[CLI_ADDRS_MAX + 8], *want = NULL;
+	const char		*addrs[CLI_ADDRS_MAX + 8], *want, *arg;
 	char			*dir = NULL, *cause = NULL, *text = NULL;
 	char			*keytext = NULL, name[CLI_NAME_MAX + 1];
 	char			 fp[OVL_FINGERPRINT_SIZE];
-	size_t			 naddrs = 0, nextra = 0, i;
-	int			 ch, json = 0, rc = CLI_EXIT_FAIL, err;
+	size_t			 naddrs = 0, nextra = 0, i, pos = 0;
+	int			 json, rc = CLI_EXIT_FAIL, err;
 	uv_loop_t		 loop;
 
 	memset(&book, 0, sizeof(book));
 	memset(&node, 0, sizeof(node));
 	memset(&jk, 0, sizeof(jk));
 	memset(&id, 0, sizeof(id));
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'n':
-			if (cli_name_check(optarg) != 0) {
-				cli_error(self, "bad name \"%s\": use 1 to %d "
-				    "of A-Z a-z 0-9 . _ - (not first)", optarg,
-				    CLI_NAME_MAX);
-				return (CLI_EXIT_USAGE);
-			}
-			want = optarg;
-			break;
-		case 'a':
-			if (nextra == 8 ||
-			    ovl_joinkey_check_addr(optarg, &cause) != 0) {
-				cli_fail(self, "--addr", cause, "at most 8");
-				free(cause);
-				return (CLI_EXIT_USAGE);
-			}
-			addrs[nextra++] = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			return (cli_help(self));
-		default:
-			return (cli_usage(self));
-		}
+	rc = cli_args_parse(self, argc, argv, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	rc = CLI_EXIT_FAIL;
+	want = cli_args_get(self, &a, "name");
+	if (want != NULL && cli_name_check(want) != 0) {
+		cli_error(self, "bad name \"%s\": use 1 to %d of A-Z a-z 0-9 . "
+		    "_ - (not first)", want, CLI_NAME_MAX);
+		return (CLI_EXIT_USAGE);
 	}
-	if (optind >= argc)
-		return (cli_usage(self));
+	while ((arg = cli_args_next(self, &a, "addr", &pos)) != NULL) {
+		if (nextra == 8 ||
+		    ovl_joinkey_check_addr(arg, &cause) != 0) {
+			cli_fail(self, "--addr", cause, "at most 8");
+			free(cause);
+			return (CLI_EXIT_USAGE);
+		}
+		addrs[nextra++] = arg;
+	}
+	json = cli_args_get(self, &a, "json") != NULL;
 	/* A key pasted without quotes may arrive in pieces: rejoin them. */
-	for (i = (size_t)optind; i < (size_t)argc; i++) {
+	for (i = 0; i < (size_t)a.argc; i++) {
 		char	*t;
 
 		if (asprintf(&t, "%s%s", keytext != NULL ? keytext : "",
-		    argv[i]) < 0)
+		    a.argv[i]) < 0)
 			goto out;
 		free(keytext);
 		keytext = t;

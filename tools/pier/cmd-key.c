@@ -17,7 +17,6 @@
  * node closes the revoked connections at once. self shows this client's
  * own key, to hand to an admin.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,17 @@
 #include "cli-out.h"
 
 static int	key_main(const struct cli_cmd *, int, char **);
+
+static const struct cli_opt key_opts[] = {
+	{ .name = "name", .arg = "NAME", .kind = CLI_K_ARG,
+	  .help = "create: the access key's name" },
+	{ .name = "role", .arg = "ROLE", .kind = CLI_K_ARG,
+	  .help = "create: viewer, operator or admin" },
+	{ .name = "client", .help = "revoke: a client key, not an access key" },
+	{ .name = "clients", .help = "list: the revoked client keys" },
+	{ .name = "json", .help = "print the node's answer as JSON" },
+	{ .name = NULL }
+};
 
 const struct cli_cmd cli_cmd_key = {
 	.name = "key",
@@ -56,9 +66,10 @@ const struct cli_cmd cli_cmd_key = {
 	    "stays in use\n"
 	    "  unrevoke [NODE] CLIENT-KEY\n"
 	    "              let a revoked client key in again\n"
-	    "  self        show this client's own key\n"
-	    "  --json      print the node's answer as JSON\n"
-	    "NODE may be left out when only one node is joined.\n",
+	    "  self        show this client's own key\n",
+	.opts = key_opts,
+	.args_max = -1,
+	.notes = "NODE may be left out when only one node is joined.\n",
 };
 
 /* What the options said. */
@@ -284,21 +295,13 @@ key_run(const struct cli_cmd *self, const char *sub, int npos,
 static int
 key_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "role", required_argument, NULL, 'r' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "client", no_argument, NULL, 'c' },
-		{ "clients", no_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	static const char *const subs[] = { "create", "list", "revoke",
 	    "unrevoke", "self" };
 	struct key_opts	 o;
+	struct cli_args	 a;
 	const char	*sub;
 	size_t		 i;
-	int		 ch;
+	int		 rc;
 
 	if (argc < 2)
 		return (cli_usage(self));
@@ -314,32 +317,15 @@ key_main(const struct cli_cmd *self, int argc, char **argv)
 		return (CLI_EXIT_USAGE);
 	}
 	memset(&o, 0, sizeof(o));
-	optind = 0;
 	argv[1] = argv[0];	/* getopt's complaints name the command */
-	argc--;
-	argv++;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'n':
-			o.name = optarg;
-			break;
-		case 'r':
-			o.role = optarg;
-			break;
-		case 'j':
-			o.json = 1;
-			break;
-		case 'c':
-			o.client = 1;
-			break;
-		case 'C':
-			o.clients = 1;
-			break;
-		case 'h':
-			return (cli_help(self));
-		default:
-			return (cli_usage(self));
-		}
-	}
-	return (key_run(self, sub, argc - optind, argv + optind, &o));
+	rc = cli_args_parse(self, argc - 1, argv + 1, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	o.name = cli_args_get(self, &a, "name");
+	o.role = cli_args_get(self, &a, "role");
+	o.json = cli_args_get(self, &a, "json") != NULL;
+	o.client = cli_args_get(self, &a, "client") != NULL;
+	o.clients = cli_args_get(self, &a, "clients") != NULL;
+	return (key_run(self, sub, a.argc, a.argv, &o));
 }

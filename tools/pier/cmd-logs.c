@@ -6,7 +6,6 @@
  * container stops or Ctrl-C, and exits 0 either way.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,20 +20,34 @@
 
 static int	logs_main(const struct cli_cmd *, int, char **);
 
+static const struct cli_opt logs_opts[] = {
+	{ .name = "follow", .letter = 'f', .param = "follow",
+	  .help = "keep printing new lines until the container\n"
+	  "stops or Ctrl-C" },
+	{ .name = "tail", .letter = 'n', .arg = "N", .kind = CLI_K_ARG,
+	  .help = "only the last N lines (\"all\": every line)" },
+	{ .name = "since", .arg = "T", .kind = CLI_K_ARG,
+	  .help = "lines since T: a duration before now (10m),\n"
+	  "an RFC 3339 time or unix seconds" },
+	{ .name = "until", .arg = "T", .kind = CLI_K_ARG,
+	  .help = "lines before T (same forms)" },
+	{ .name = "timestamps", .letter = 't', .param = "timestamps",
+	  .help = "show each line's time" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_logs = {
 	.name = "logs",
 	.main = logs_main,
+	.method = "container.logs",
+	.role = PROTO_ROLE_VIEWER,
+	.opts = logs_opts,
+	.args_min = 1,
+	.args_max = 1,
 	.usage = "[-f] [--tail N] [--since T] [--until T] [-t] NODE/CONTAINER",
 	.summary = "show a container's logs",
-	.help =
-	    "  -f, --follow      keep printing new lines until the container\n"
-	    "                    stops or Ctrl-C\n"
-	    "  -n, --tail N      only the last N lines (\"all\": every line)\n"
-	    "      --since T     lines since T: a duration before now (10m),\n"
-	    "                    an RFC 3339 time or unix seconds\n"
-	    "      --until T     lines before T (same forms)\n"
-	    "  -t, --timestamps  show each line's time\n"
-	    "\n"
+	.help = "",
+	.notes = "\n"
 	    "The container's stdout goes to stdout and its stderr to stderr.\n",
 };
 
@@ -98,75 +111,48 @@ logs_time(json_t *params, const char *key, const char *s, char **cause)
 static int
 logs_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "follow", no_argument, NULL, 'f' },
-		{ "tail", required_argument, NULL, 'n' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "until", required_argument, NULL, 'U' },
-		{ "timestamps", no_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const char *const times[] = { "since", "until" };
+	struct cli_args		 a;
 	struct cli_target	 tg;
 	struct cli_ctx		 x;
 	json_t			*params;	/* owned */
+	const char		*arg;
 	char			*cause = NULL, *end;
 	long long		 tail;
-	int			 ch, rc = CLI_EXIT_FAIL, bad = 0;
+	size_t			 i;
+	int			 rc = CLI_EXIT_FAIL;
 
-	params = json_object();
-	if (params == NULL)
-		return (cli_error(self, "out of memory"));
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "fn:th", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'f':
-			bad |= json_object_set_new(params, "follow",
-			    json_true());
-			break;
-		case 'n':
-			if (strcmp(optarg, "all") == 0)
-				break;
-			errno = 0;
-			tail = strtoll(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    tail < 0 || tail > 100000000) {
-				json_decref(params);
-				return (cli_usage_error(self, "--tail: %s is "
-				    "not a number of lines (or \"all\")",
-				    optarg));
-			}
-			bad |= json_object_set_new(params, "tail",
+	rc = cli_args_parse(self, argc, argv, &a);
+	params = a.params;
+	a.params = NULL;
+	arg = cli_args_get(self, &a, "tail");
+	if (rc < 0 && arg != NULL && strcmp(arg, "all") != 0) {
+		errno = 0;
+		tail = strtoll(arg, &end, 10);
+		if (errno != 0 || *end != '\0' || end == arg || tail < 0 ||
+		    tail > 100000000)
+			rc = cli_usage_error(self, "--tail: %s is not a number "
+			    "of lines (or \"all\")", arg);
+		else
+			(void)json_object_set_new(params, "tail",
 			    json_integer(tail));
-			break;
-		case 'S':
-		case 'U':
-			if (logs_time(params, ch == 'S' ? "since" : "until",
-			    optarg, &cause) != 0) {
-				(void)cli_fail(self, ch == 'S' ? "--since" :
-				    "--until", cause, "bad time");
-				free(cause);
-				json_decref(params);
-				return (CLI_EXIT_USAGE);
-			}
-			break;
-		case 't':
-			bad |= json_object_set_new(params, "timestamps",
-			    json_true());
-			break;
-		case 'h':
-			json_decref(params);
-			return (cli_help(self));
-		default:
-			json_decref(params);
-			return (cli_usage(self));
+	}
+	for (i = 0; rc < 0 && i < 2; i++) {
+		arg = cli_args_get(self, &a, times[i]);
+		if (arg != NULL && logs_time(params, times[i], arg,
+		    &cause) != 0) {
+			(void)cli_fail(self, i == 0 ? "--since" : "--until",
+			    cause, "bad time");
+			rc = CLI_EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1 || bad) {
+	cli_args_free(&a);
+	if (rc >= 0) {
+		free(cause);
 		json_decref(params);
-		return (cli_usage(self));
+		return (rc);
 	}
+	rc = CLI_EXIT_FAIL;
 	memset(&tg, 0, sizeof(tg));
 	if (cli_ctx_open(&x, &cause) != 0) {
 		cli_fail(self, NULL, cause, "failed");
@@ -174,7 +160,7 @@ logs_main(const struct cli_cmd *self, int argc, char **argv)
 		json_decref(params);
 		return (CLI_EXIT_FAIL);
 	}
-	if (cli_target_parse(&x.book, argv[optind], &tg, &cause) != 0) {
+	if (cli_target_parse(&x.book, a.argv[0], &tg, &cause) != 0) {
 		rc = cli_fail(self, NULL, cause, "bad target");
 		goto out;
 	}

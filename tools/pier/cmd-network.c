@@ -8,21 +8,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto.h"
 #include "cli.h"
 #include "cli-out.h"
 
 static int	networks_main(const struct cli_cmd *, int, char **);
 static int	network_main(const struct cli_cmd *, int, char **);
 
+static const struct cli_opt networks_opts[] = {
+	{ .name = "quiet", .letter = 'q', .help = "print only network ids" },
+	{ .name = "no-trunc", .help = "full ids" },
+	{ .name = "json", .help = "one JSON object per network" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_networks = {
 	.name = "networks",
 	.main = networks_main,
+	.method = "network.list",
+	.role = PROTO_ROLE_VIEWER,
+	.opts = networks_opts,
+	.args_max = 1,
 	.usage = "[NODE] [-q] [--no-trunc] [--json]",
 	.summary = "list a node's networks",
-	.help =
-	    "  -q, --quiet     print only network ids\n"
-	    "  --no-trunc      full ids\n"
-	    "  --json          one JSON object per network\n",
+	.help = "",
 };
 
 const struct cli_cmd cli_cmd_network = {
@@ -56,8 +65,7 @@ networks_main(const struct cli_cmd *self, int argc, char **argv)
 	static const char *const hdr[] = { "NETWORK ID", "NAME", "DRIVER",
 	    "SCOPE" };
 	static const struct cli_list_spec spec = {
-		.method = "network.list", .key = "networks",
-		.hdr = hdr, .ncols = 4, .quiet_col = 0, .no_trunc = 1,
+		.key = "networks", .hdr = hdr, .ncols = 4, .quiet_col = 0,
 		.cells = network_cells,
 	};
 

@@ -4,7 +4,6 @@
  * "-" or null for a node joined before nodes said it) and forgets one with `pier nodes rm NAME`. Forgetting is local:
  * the node's access key stays valid until revoked on the node.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,16 +12,23 @@
 
 static int	nodes_main(const struct cli_cmd *, int, char **);
 
+static const struct cli_opt nodes_opts[] = {
+	{ .name = "json", .help = "print the list as JSON" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_nodes = {
 	.name = "nodes",
 	.main = nodes_main,
+	.opts = nodes_opts,
+	.args_max = 2,
 	.usage = "[--json] | rm NAME",
 	.summary = "list the joined nodes, or forget one",
-	.help =
-	    "  --json     print the list as JSON\n"
-	    "  rm NAME    forget the node NAME (its access key stays valid on "
-	    "the node\n"
-	    "             until 'pierd key revoke' there)\n",
+	.help = "",
+	.notes =
+	    "  rm NAME         forget the node NAME (its access key stays "
+	    "valid on the node\n"
+	    "                  until 'pierd key revoke' there)\n",
 };
 
 /* Prints the book as a table or as JSON. */
@@ -69,29 +75,19 @@ nodes_list(const struct cli_book *b, int json)
 static int
 nodes_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args	 a;
 	struct cli_book	 book;
 	char		*dir, *cause = NULL;
-	int		 ch, json = 0, rc = CLI_EXIT_FAIL, err;
+	int		 json, rc = CLI_EXIT_FAIL, err;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			return (cli_help(self));
-		default:
-			return (cli_usage(self));
-		}
-	}
-	argc -= optind;
-	argv += optind;
+	rc = cli_args_parse(self, argc, argv, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	rc = CLI_EXIT_FAIL;
+	json = cli_args_get(self, &a, "json") != NULL;
+	argc = a.argc;
+	argv = a.argv;
 	if (argc != 0 && !(argc == 2 && strcmp(argv[0], "rm") == 0))
 		return (cli_usage(self));
 	if (argc == 2 && json)

@@ -8,7 +8,6 @@
  * waiting ping fails first, and the connection's close, which says why,
  * follows it at once.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,16 +44,25 @@ static const struct ovl_conn_cbs ping_conn_cbs = {
 	.on_close = on_conn_close,
 };
 
+static const struct cli_opt ping_opts[] = {
+	{ .name = "count", .letter = 'c', .arg = "COUNT", .kind = CLI_K_ARG,
+	  .help = "pings to send (default 4)" },
+	{ .name = "interval", .letter = 'i', .arg = "SECONDS",
+	  .kind = CLI_K_ARG, .help = "wait between pings (default 1)" },
+	{ .name = "json", .help = "print the round trips as JSON" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_ping = {
 	.name = "ping",
 	.main = ping_main,
+	.opts = ping_opts,
+	.args_max = 1,
 	.usage = "[NODE] [-c COUNT] [-i SECONDS] [--json]",
 	.summary = "measure round trips to a node over the encrypted channel",
 	.help =
-	    "  NODE          a joined node (optional when only one is joined)\n"
-	    "  -c COUNT      pings to send (default 4)\n"
-	    "  -i SECONDS    wait between pings (default 1)\n"
-	    "  --json        print the round trips as JSON\n",
+	    "  NODE            a joined node (optional when only one is "
+	    "joined)\n",
 };
 
 /* Ends the run: stops the timer so the loop can finish. */
@@ -193,25 +201,19 @@ parse_interval(const char *s)
 static int
 ping_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "count", required_argument, NULL, 'c' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args		 a;
 	struct ping_run		 p;
 	struct ovl_identity	 id;
 	struct ovl_joinkey	 jk;
 	struct cli_book		 book;
 	struct cli_node		*n;
-	const char		*addrs[CLI_ADDRS_MAX];
+	const char		*addrs[CLI_ADDRS_MAX], *arg;
 	char			*dir = NULL, *cause = NULL, *end;
 	char			*peer = NULL;
 	size_t			 naddrs;
 	int64_t			 iv;
 	uint64_t		 t0;
-	int			 ch, rc = CLI_EXIT_FAIL;
+	int			 rc = CLI_EXIT_FAIL;
 	uv_loop_t		 loop;
 
 	memset(&p, 0, sizeof(p));
@@ -220,35 +222,29 @@ ping_main(const struct cli_cmd *self, int argc, char **argv)
 	memset(&book, 0, sizeof(book));
 	p.count = 4;
 	p.interval_ms = 1000;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "c:i:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			p.count = strtol(optarg, &end, 10);
-			if (*end != '\0' || p.count < 1 || p.count > PING_MAX) {
-				cli_error(self, "-c wants 1 to %d", PING_MAX);
-				return (CLI_EXIT_USAGE);
-			}
-			break;
-		case 'i':
-			iv = parse_interval(optarg);
-			if (iv < 0) {
-				cli_error(self, "-i wants seconds, 0 to 3600");
-				return (CLI_EXIT_USAGE);
-			}
-			p.interval_ms = (uint64_t)iv;
-			break;
-		case 'j':
-			p.json = 1;
-			break;
-		case 'h':
-			return (cli_help(self));
-		default:
-			return (cli_usage(self));
+	rc = cli_args_parse(self, argc, argv, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	rc = CLI_EXIT_FAIL;
+	arg = cli_args_get(self, &a, "count");
+	if (arg != NULL) {
+		p.count = strtol(arg, &end, 10);
+		if (*end != '\0' || p.count < 1 || p.count > PING_MAX) {
+			cli_error(self, "-c wants 1 to %d", PING_MAX);
+			return (CLI_EXIT_USAGE);
 		}
 	}
-	if (argc - optind > 1)
-		return (cli_usage(self));
+	arg = cli_args_get(self, &a, "interval");
+	if (arg != NULL) {
+		iv = parse_interval(arg);
+		if (iv < 0) {
+			cli_error(self, "-i wants seconds, 0 to 3600");
+			return (CLI_EXIT_USAGE);
+		}
+		p.interval_ms = (uint64_t)iv;
+	}
+	p.json = cli_args_get(self, &a, "json") != NULL;
 	dir = cli_config_dir();
 	if (dir == NULL)
 		return (cli_error(self, "no config directory: set "
@@ -257,7 +253,7 @@ ping_main(const struct cli_cmd *self, int argc, char **argv)
 		cli_error(self, "%s", cause);
 		goto out;
 	}
-	n = cli_book_pick(&book, optind < argc ? argv[optind] : NULL, &cause);
+	n = cli_book_pick(&book, a.argc > 0 ? a.argv[0] : NULL, &cause);
 	if (n == NULL) {
 		cli_error(self, "%s", cause);
 		goto out;

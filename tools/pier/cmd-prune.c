@@ -5,40 +5,58 @@
  * the engine), then print what went and the space reclaimed. `pier image`
  * and `pier volume` hand their prune subcommand to these entries.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto.h"
 #include "cli.h"
 #include "cli-out.h"
 
 static int	image_prune_main(const struct cli_cmd *, int, char **);
 static int	volume_prune_main(const struct cli_cmd *, int, char **);
 
+static const struct cli_opt image_prune_opts[] = {
+	{ .name = "all", .letter = 'a',
+	  .help = "every image no container uses, not only dangling ones" },
+	{ .name = "force", .letter = 'f',
+	  .help = "do not ask for confirmation" },
+	{ .name = "filter", .arg = "label=KEY[=VALUE]", .kind = CLI_K_ARG,
+	  .help = "only images with the label" },
+	{ .name = "json", .help = "print the node's answer as JSON" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_image_prune = {
 	.name = "image prune",
 	.main = image_prune_main,
+	.method = "image.prune",
+	.role = PROTO_ROLE_ADMIN,
+	.opts = image_prune_opts,
+	.args_max = 1,
 	.usage = "[NODE] [-a] [-f] [--filter label=K[=V]] [--json]",
 	.summary = "remove unused images from a node",
-	.help =
-	    "  -a, --all       every image no container uses, not "
-	    "only dangling ones\n"
-	    "  -f, --force     do not ask for confirmation\n"
-	    "  --filter label=KEY[=VALUE]  only images with the "
-	    "label\n"
-	    "  --json          print the node's answer as JSON\n",
+	.help = "",
+};
+
+static const struct cli_opt volume_prune_opts[] = {
+	{ .name = "force", .letter = 'f',
+	  .help = "do not ask for confirmation" },
+	{ .name = "filter", .arg = "label=KEY[=VALUE]", .kind = CLI_K_ARG,
+	  .help = "only volumes with the label" },
+	{ .name = NULL }
 };
 
 const struct cli_cmd cli_cmd_volume_prune = {
 	.name = "volume prune",
 	.main = volume_prune_main,
+	.method = "volume.prune",
+	.role = PROTO_ROLE_ADMIN,
+	.opts = volume_prune_opts,
+	.args_max = 1,
 	.usage = "[NODE] [-f] [--filter label=K[=V]]",
 	.summary = "remove volumes no container uses",
-	.help =
-	    "  -f, --force     do not ask for confirmation\n"
-	    "  --filter label=KEY[=VALUE]  only volumes with the "
-	    "label\n",
+	.help = "",
 };
 
 /* Prints "word: item" for each string of res[key], sanitized. */
@@ -73,57 +91,50 @@ add_filter(json_t *params, const char *f)
 	return (json_array_append_new(a, json_string(f + 6)));
 }
 
+/*
+ * Reads a prune's command line: 1 and *params (owned) to go on, else an
+ * exit code (the filters are label=K[=V] only).
+ */
+static int
+prune_args(const struct cli_cmd *self, int argc, char **argv,
+    struct cli_args *a, json_t **params)
+{
+	const char	*f;
+	size_t		 pos = 0;
+	int		 rc;
+
+	*params = NULL;
+	rc = cli_args_parse(self, argc, argv, a);
+	while (rc < 0 && (f = cli_args_next(self, a, "filter", &pos)) != NULL)
+		if (add_filter(a->params, f) != 0) {
+			cli_error(self, "unsupported filter: %s (use "
+			    "label=KEY or label=KEY=VALUE)", f);
+			rc = CLI_EXIT_USAGE;
+		}
+	if (rc < 0) {
+		*params = a->params;
+		a->params = NULL;
+	}
+	cli_args_free(a);
+	return (rc < 0 ? 1 : rc);
+}
+
 /* `pier image prune [NODE] [-a] [-f] [--filter label=K[=V]]`. */
 static int
 image_prune_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "filter", required_argument, NULL, 'F' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cli_link	 l;
+	struct cli_args	 a;
 	json_t		*params, *res = NULL;	/* owned */
 	char		 hs[CLI_HUMAN_LEN];
-	int		 ch, all = 0, force = 0, json = 0, rc;
+	int		 all, force, json, rc;
 
-	params = json_object();
-	if (params == NULL)
-		return (cli_error(self, "out of memory"));
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "afh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			all = 1;
-			break;
-		case 'f':
-			force = 1;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'F':
-			if (add_filter(params, optarg) == 0)
-				break;
-			json_decref(params);
-			cli_error(self, "unsupported filter: %s (use "
-			    "label=KEY or label=KEY=VALUE)", optarg);
-			return (CLI_EXIT_USAGE);
-		case 'h':
-			json_decref(params);
-			return (cli_help(self));
-		default:
-			json_decref(params);
-			return (cli_usage(self));
-		}
-	}
-	if (argc - optind > 1) {
-		json_decref(params);
-		return (cli_usage(self));
-	}
+	rc = prune_args(self, argc, argv, &a, &params);
+	if (rc != 1)
+		return (rc);
+	all = cli_args_get(self, &a, "all") != NULL;
+	force = cli_args_get(self, &a, "force") != NULL;
+	json = cli_args_get(self, &a, "json") != NULL;
 	if (!force && !cli_confirm(all ? "This will remove all images "
 	    "without at least one container associated to them." :
 	    "This will remove all dangling images.")) {
@@ -133,12 +144,12 @@ image_prune_main(const struct cli_cmd *self, int argc, char **argv)
 		return (CLI_EXIT_FAIL);
 	}
 	(void)json_object_set_new(params, "all", json_boolean(all));
-	rc = cli_link_open(self, &l, optind < argc ? argv[optind] : NULL);
+	rc = cli_link_open(self, &l, a.argc > 0 ? a.argv[0] : NULL);
 	if (rc != CLI_EXIT_OK) {
 		json_decref(params);
 		return (rc);
 	}
-	rc = cli_link_call(self, &l, "image.prune", params, &res);
+	rc = cli_link_call(self, &l, self->method, params, &res);
 	if (rc == CLI_EXIT_OK && json) {
 		if (json_dumpf(res, stdout, JSON_INDENT(2) |
 		    JSON_PRESERVE_ORDER) == 0)
@@ -164,42 +175,18 @@ image_prune_main(const struct cli_cmd *self, int argc, char **argv)
 static int
 volume_prune_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "filter", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cli_link	 l;
+	struct cli_args	 a;
 	const json_t	*del;
 	json_t		*params, *res = NULL;	/* owned */
 	char		 hs[CLI_HUMAN_LEN], *s;
 	size_t		 i;
-	int		 ch, force = 0, rc;
+	int		 force, rc;
 
-	params = json_object();
-	if (params == NULL)
-		return (cli_error(self, "out of memory"));
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
-		if (ch == 'f')
-			force = 1;
-		else if (ch == 'F' && add_filter(params, optarg) == 0)
-			continue;
-		else {
-			json_decref(params);
-			if (ch == 'h')
-				return (cli_help(self));
-			if (ch == 'F')
-				cli_error(self, "unsupported filter: %s (use "
-				    "label=KEY or label=KEY=VALUE)", optarg);
-			return (cli_usage(self));
-		}
-	}
-	if (argc - optind > 1) {
-		json_decref(params);
-		return (cli_usage(self));
-	}
+	rc = prune_args(self, argc, argv, &a, &params);
+	if (rc != 1)
+		return (rc);
+	force = cli_args_get(self, &a, "force") != NULL;
 	if (!force && !cli_confirm("This will remove all local volumes not "
 	    "used by at least one container.")) {
 		json_decref(params);
@@ -207,12 +194,12 @@ volume_prune_main(const struct cli_cmd *self, int argc, char **argv)
 		    "being asked).\n");
 		return (CLI_EXIT_FAIL);
 	}
-	rc = cli_link_open(self, &l, optind < argc ? argv[optind] : NULL);
+	rc = cli_link_open(self, &l, a.argc > 0 ? a.argv[0] : NULL);
 	if (rc != CLI_EXIT_OK) {
 		json_decref(params);
 		return (rc);
 	}
-	rc = cli_link_call(self, &l, "volume.prune", params, &res);
+	rc = cli_link_call(self, &l, self->method, params, &res);
 	if (rc == CLI_EXIT_OK) {
 		del = json_object_get(res, "deleted");
 		if (json_array_size(del) > 0)

@@ -9,12 +9,12 @@
  * takes NODE/CONTAINER accepts.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "proto.h"
 #include "cli.h"
 #include "cli-out.h"
 
@@ -23,18 +23,29 @@
 
 static int	ps_main(const struct cli_cmd *, int, char **);
 
+static const struct cli_opt ps_opts[] = {
+	{ .name = "all", .letter = 'a', .help = "show stopped containers too" },
+	{ .name = "quiet", .letter = 'q',
+	  .help = "print NODE/ID only, one per line" },
+	{ .name = "no-trunc", .help = "do not cut ids and commands" },
+	{ .name = "json", .help = "print the rows as JSON" },
+	{ .name = "timeout", .arg = "SECS", .kind = CLI_K_ARG,
+	  .help = "wait this long for each node (default 3)" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_ps = {
 	.name = "ps",
 	.main = ps_main,
+	.method = "container.list",
+	.role = PROTO_ROLE_VIEWER,
+	.opts = ps_opts,
+	.args_max = -1,
 	.usage = "[-a] [-q] [--no-trunc] [--json] [--timeout SECS] [NODE...]",
 	.summary = "list containers on every joined node (or those named)",
 	.help =
-	    "  NODE            joined nodes to ask (default: all, at once)\n"
-	    "  -a, --all       show stopped containers too\n"
-	    "  -q, --quiet     print NODE/ID only, one per line\n"
-	    "  --no-trunc      do not cut ids and commands\n"
-	    "  --json          print the rows as JSON\n"
-	    "  --timeout SECS  wait this long for each node (default 3)\n"
+	    "  NODE            joined nodes to ask (default: all, at once)\n",
+	.notes =
 	    "\nA node that does not answer in time is reported on stderr as\n"
 	    "unreachable; the others still print, and the exit code is 1.\n",
 };
@@ -127,57 +138,37 @@ ps_row(struct cli_table *t, const char *node, const json_t *row,
 static int
 ps_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "no-trunc", no_argument, NULL, 'N' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args		 a;
 	struct cli_ctx		 x;
 	struct cli_multi	*m = NULL;
 	struct cli_table	*t = NULL;
 	const json_t		*rows;
 	json_t			*params;	/* owned */
+	const char		*arg;
 	char			*cause = NULL, *end;
 	size_t			 nm = 0, i, k;
 	long			 timeout_ms = PS_TIMEOUT_MS;
 	double			 secs;
-	int			 ch, all = 0, quiet = 0, no_trunc = 0, json = 0;
+	int			 all, quiet, no_trunc, json;
 	int			 rc = CLI_EXIT_FAIL, missing = 0;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "aqh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			all = 1;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'N':
-			no_trunc = 1;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 't':
-			secs = strtod(optarg, &end);
-			if (*end != '\0' || end == optarg || !(secs > 0) ||
-			    secs > 3600) {
-				return (cli_usage_error(self, "--timeout: "
-				    "expected seconds, more than 0 and at most "
-				    "3600, not %s", optarg));
-			}
-			timeout_ms = (long)(secs * 1000);
-			break;
-		case 'h':
-			return (cli_help(self));
-		default:
-			return (cli_usage(self));
-		}
+	rc = cli_args_parse(self, argc, argv, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	rc = CLI_EXIT_FAIL;
+	all = cli_args_get(self, &a, "all") != NULL;
+	quiet = cli_args_get(self, &a, "quiet") != NULL;
+	no_trunc = cli_args_get(self, &a, "no-trunc") != NULL;
+	json = cli_args_get(self, &a, "json") != NULL;
+	arg = cli_args_get(self, &a, "timeout");
+	if (arg != NULL) {
+		secs = strtod(arg, &end);
+		if (*end != '\0' || end == arg || !(secs > 0) || secs > 3600)
+			return (cli_usage_error(self, "--timeout: expected "
+			    "seconds, more than 0 and at most 3600, not %s",
+			    arg));
+		timeout_ms = (long)(secs * 1000);
 	}
 	if (cli_ctx_open(&x, &cause) != 0) {
 		cli_fail(self, NULL, cause, "failed");
@@ -185,8 +176,8 @@ ps_main(const struct cli_cmd *self, int argc, char **argv)
 		return (CLI_EXIT_FAIL);
 	}
 	params = json_pack("{s:b}", "all", all);
-	if (cli_rpc_multi(&x, (const char *const *)argv + optind,
-	    (size_t)(argc - optind), "container.list", params, timeout_ms,
+	if (cli_rpc_multi(&x, (const char *const *)a.argv, (size_t)a.argc,
+	    self->method, params, timeout_ms,
 	    &m, &nm, &cause) != 0) {
 		cli_fail(self, NULL, cause, "failed");
 		goto out;

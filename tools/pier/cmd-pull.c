@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,14 +19,24 @@
 
 static int	pull_main(const struct cli_cmd *, int, char **);
 
+static const struct cli_opt pull_opts[] = {
+	{ .name = "quiet", .letter = 'q',
+	  .help = "print only the image name when done" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_pull = {
 	.name = "pull",
 	.main = pull_main,
+	.method = "image.pull",
+	.role = PROTO_ROLE_ADMIN,
+	.opts = pull_opts,
+	.args_min = 1,
+	.args_max = 2,
 	.usage = "[NODE] IMAGE",
 	.summary = "pull an image on a node, showing its progress",
-	.help =
-	    "  -q, --quiet     print only the image name when done\n"
-	    "\n"
+	.help = "",
+	.notes = "\n"
 	    "NODE may be left out when only one node is joined.\n",
 };
 
@@ -75,36 +84,25 @@ static const struct cli_stream_ops pr_ops = {
 static int
 pull_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args	 a;
 	struct cli_ctx	 x;
 	struct prun	 pr;
 	const char	*node = NULL, *image;
 	unsigned	 rows = 0, cols = 0;
 	char		*cause = NULL;
-	int		 ch, rc = CLI_EXIT_FAIL, tty;
+	int		 rc = CLI_EXIT_FAIL, tty;
 
 	memset(&pr, 0, sizeof(pr));
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'q':
-			pr.quiet = 1;
-			break;
-		case 'h':
-			return (cli_help(self));
-		default:
-			return (cli_usage(self));
-		}
-	}
-	if (argc - optind == 2)
-		node = argv[optind++];
-	else if (argc - optind != 1)
-		return (cli_usage(self));
-	image = argv[optind];
+	/* self may be run or deploy (cli_pull_missing): pull's own table. */
+	rc = cli_args_parse(&cli_cmd_pull, argc, argv, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	rc = CLI_EXIT_FAIL;
+	pr.quiet = cli_args_get(&cli_cmd_pull, &a, "quiet") != NULL;
+	if (a.argc == 2)
+		node = a.argv[0];
+	image = a.argv[a.argc - 1];
 	if (cli_ctx_open(&x, &cause) != 0) {
 		cli_fail(self, NULL, cause, "failed");
 		free(cause);
@@ -119,7 +117,7 @@ pull_main(const struct cli_cmd *self, int argc, char **argv)
 		rc = cli_fail(self, NULL, cause, "failed");
 		goto out;
 	}
-	cli_stream_call(&pr.s, "image.pull", json_pack("{s:s}", "image",
+	cli_stream_call(&pr.s, cli_cmd_pull.method, json_pack("{s:s}", "image",
 	    image));
 	if (pr.s.live)
 		(void)cli_stream_loop(&x, 0);

@@ -16,12 +16,12 @@
  * the command keeps its own, as docker run's do.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "proto.h"
 #include "cli.h"
 #include "cli-out.h"
 #include "templates.h"
@@ -33,55 +33,111 @@ static int	dup_main(const struct cli_cmd *, int, char **);
 
 extern const struct cli_cmd cli_cmd_pull;
 
+/* run_opts in order: run_apply picks what each does by its index. */
+enum run_opt {
+	RUN_DETACH, RUN_NAME, RUN_PUBLISH, RUN_VOLUME, RUN_ENV, RUN_ENV_FILE,
+	RUN_LABEL, RUN_RESTART, RUN_CPUS, RUN_MEMORY, RUN_HOSTNAME,
+	RUN_NETWORK, RUN_ENTRYPOINT, RUN_WORKDIR, RUN_USER, RUN_INTERACTIVE,
+	RUN_TTY, RUN_PRIVILEGED, RUN_PULL,
+};
+
+static const struct cli_opt run_opts[] = {
+	[RUN_DETACH] = { .name = "detach", .letter = 'd',
+	  .help = "accepted; pier run always detaches" },
+	[RUN_NAME] = { .name = "name", .arg = "NAME", .kind = CLI_K_TEXT,
+	  .param = "name", .help = "the container's name" },
+	[RUN_PUBLISH] = { .name = "publish", .letter = 'p',
+	  .arg = "[[IP:]HOST:]CTR[/PROTO]", .kind = CLI_K_ARG,
+	  .help = "publish a port" },
+	[RUN_VOLUME] = { .name = "volume", .letter = 'v',
+	  .arg = "SRC:DST[:ro] | DST", .kind = CLI_K_ARG,
+	  .help = "bind, named or anonymous volume" },
+	[RUN_ENV] = { .name = "env", .letter = 'e', .arg = "K=V",
+	  .kind = CLI_K_ARG, .help = "set a variable (K alone: from here)" },
+	[RUN_ENV_FILE] = { .name = "env-file", .arg = "FILE",
+	  .kind = CLI_K_ARG,
+	  .help = "variables from a file, K=V per line (docker's rules)" },
+	[RUN_LABEL] = { .name = "label", .letter = 'l', .arg = "K=V",
+	  .kind = CLI_K_ARG, .help = "set a label" },
+	[RUN_RESTART] = { .name = "restart", .arg = "POLICY",
+	  .kind = CLI_K_RESTART, .param = "restart",
+	  .help = "no, always, unless-stopped, on-failure[:N]" },
+	[RUN_CPUS] = { .name = "cpus", .arg = "N", .kind = CLI_K_CPUS,
+	  .param = "cpus", .help = "CPU limit, fractions allowed" },
+	[RUN_MEMORY] = { .name = "memory", .letter = 'm', .arg = "SIZE",
+	  .kind = CLI_K_SIZE, .param = "memory",
+	  .help = "memory limit: 512m, 1g, ..." },
+	[RUN_HOSTNAME] = { .name = "hostname", .letter = 'h', .arg = "H",
+	  .kind = CLI_K_TEXT, .param = "hostname",
+	  .help = "the container's hostname" },
+	[RUN_NETWORK] = { .name = "network", .arg = "MODE", .kind = CLI_K_TEXT,
+	  .param = "network",
+	  .help = "bridge, host, none, container:NAME or a network" },
+	[RUN_ENTRYPOINT] = { .name = "entrypoint", .arg = "CMD",
+	  .kind = CLI_K_ARG, .help = "override the image's entrypoint" },
+	[RUN_WORKDIR] = { .name = "workdir", .letter = 'w', .arg = "DIR",
+	  .kind = CLI_K_TEXT, .param = "workdir",
+	  .help = "working directory" },
+	[RUN_USER] = { .name = "user", .letter = 'u', .arg = "USER",
+	  .kind = CLI_K_TEXT, .param = "user",
+	  .help = "user[:group] to run as" },
+	[RUN_INTERACTIVE] = { .name = "interactive", .letter = 'i',
+	  .param = "stdin", .help = "keep stdin open" },
+	[RUN_TTY] = { .name = "tty", .letter = 't', .param = "tty",
+	  .help = "allocate a TTY" },
+	[RUN_PRIVILEGED] = { .name = "privileged", .param = "privileged",
+	  .help = "every capability and device" },
+	[RUN_PULL] = { .name = "pull", .arg = "missing|never",
+	  .kind = CLI_K_ARG, .help = "pull the image when the node lacks it "
+	  "(default),\nor fail" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_run = {
 	.name = "run",
 	.main = run_main,
+	.method = "container.create",
+	.role = PROTO_ROLE_ADMIN,
+	.opts = run_opts,
+	.flags = CLI_F_ORDER,
+	.args_before = 1,
+	.args_min = 2,
+	.args_max = -1,
 	.usage = "NODE [OPTIONS] IMAGE [CMD...]",
 	.summary = "create and start a container on a node; prints its id",
-	.help =
-	    "  -d, --detach          accepted; pier run always detaches\n"
-	    "  --name NAME           the container's name\n"
-	    "  -p, --publish [[IP:]HOST:]CTR[/PROTO]  publish a port\n"
-	    "  -v, --volume SRC:DST[:ro] | DST  bind, named or anonymous "
-	    "volume\n"
-	    "  -e, --env K=V         set a variable (K alone: from here)\n"
-	    "  --env-file FILE       variables from a file, K=V per line "
-	    "(docker's rules)\n"
-	    "  -l, --label K=V       set a label\n"
-	    "  --restart POLICY      no, always, unless-stopped, "
-	    "on-failure[:N]\n"
-	    "  --cpus N              CPU limit, fractions allowed\n"
-	    "  -m, --memory SIZE     memory limit: 512m, 1g, ...\n"
-	    "  -h, --hostname H      the container's hostname\n"
-	    "  --network MODE        bridge, host, none, container:NAME or "
-	    "a network\n"
-	    "  --entrypoint CMD      override the image's entrypoint\n"
-	    "  -w, --workdir DIR     working directory\n"
-	    "  -u, --user USER       user[:group] to run as\n"
-	    "  -i, --interactive     keep stdin open\n"
-	    "  -t, --tty             allocate a TTY\n"
-	    "  --privileged          every capability and device\n"
-	    "  --pull missing|never  pull the image when the node lacks it "
-	    "(default),\n"
-	    "                        or fail\n",
+	.help = "",
+};
+
+static const struct cli_opt dup_opts[] = {
+	{ .name = "name", .arg = "NAME", .kind = CLI_K_TEXT, .param = "name",
+	  .help = "the copy's name (default NAME-copy, else NAME-copy-N)" },
+	{ .name = "cpus", .arg = "N", .kind = CLI_K_CPUS, .param = "cpus",
+	  .help = "CPU limit of the copy" },
+	{ .name = "memory", .letter = 'm', .arg = "SIZE", .kind = CLI_K_SIZE,
+	  .param = "memory", .help = "memory limit of the copy" },
+	{ .name = "network", .arg = "MODE", .kind = CLI_K_TEXT,
+	  .param = "network", .help = "the copy's network" },
+	{ .name = "hostname", .arg = "H", .kind = CLI_K_TEXT,
+	  .param = "hostname", .help = "the copy's hostname" },
+	{ .name = "env", .letter = 'e', .arg = "K=V", .kind = CLI_K_ARG,
+	  .help = "add or replace a variable" },
+	{ .name = "no-start",
+	  .help = "leave the copy created, even if the source runs" },
+	{ .name = NULL }
 };
 
 const struct cli_cmd cli_cmd_dup = {
 	.name = "dup",
 	.main = dup_main,
+	.method = "container.duplicate",
+	.role = PROTO_ROLE_ADMIN,
+	.opts = dup_opts,
+	.args_min = 1,
+	.args_max = 1,
 	.usage = "NODE/CONTAINER [--name NAME] [--cpus N] [--memory SIZE] "
 	    "[--network MODE] [--hostname H] [-e K=V]... [--no-start]",
 	.summary = "duplicate a container's configuration with overrides",
-	.help =
-	    "  --name NAME      the copy's name (default NAME-copy, else "
-	    "NAME-copy-N)\n"
-	    "  --cpus N         CPU limit of the copy\n"
-	    "  --memory SIZE    memory limit of the copy\n"
-	    "  --network MODE   the copy's network\n"
-	    "  --hostname H     the copy's hostname\n"
-	    "  -e, --env K=V    add or replace a variable\n"
-	    "  --no-start       leave the copy created, even if the source "
-	    "runs\n",
+	.help = "",
 };
 
 /* Appends a string to the array params[key], made on first use. */
@@ -178,28 +234,6 @@ env_file(json_t *params, const char *path, char **cause)
 	return (err);
 }
 
-/* Parses a restart policy into params; 0 or -EINVAL. */
-static int
-set_restart(json_t *params, const char *s, char **cause)
-{
-	char	*end;
-	long	 n = 0;
-
-	if (strncmp(s, "on-failure:", 11) == 0) {
-		n = strtol(s + 11, &end, 10);
-		if (*end != '\0' || end == s + 11 || n < 0 || n > 1000)
-			return (cli__error(cause, -EINVAL, "--restart %s: "
-			    "on-failure:N takes N from 0 to 1000", s));
-		(void)json_object_set_new(params, "restart_retries",
-		    json_integer(n));
-		s = "on-failure";
-	}
-	if (!cli_tpl__restart_ok(s))
-		return (cli__error(cause, -EINVAL, "--restart %s: expected no, "
-		    "always, unless-stopped or on-failure[:N]", s));
-	return (json_object_set_new(params, "restart", json_string(s)));
-}
-
 /* -p: one element of ports. */
 static int
 set_port(json_t *params, const char *s, char **cause)
@@ -263,21 +297,6 @@ set_label(json_t *params, const char *s)
 	return (err == 0 ? 0 : -ENOMEM);
 }
 
-/* Sets cpus or memory from a docker-style value. */
-static int
-set_limit(json_t *params, int cpus, const char *s, char **cause)
-{
-	int64_t	 v;
-	int	 err;
-
-	err = cpus ? cli_parse_cpus(s, &v, cause) : cli_parse_size(s, &v,
-	    cause);
-	if (err != 0)
-		return (err);
-	return (json_object_set_new(params, cpus ? "cpus" : "memory",
-	    cpus ? json_real((double)v / 1e9) : json_integer(v)));
-}
-
 /*
  * Calls a create-like method on node and prints field of the result.
  * With missing not NULL, an image the node lacks sets *missing and
@@ -325,150 +344,75 @@ out:
 	return (rc);
 }
 
-/* Applies one option shared by run and dup; 1 if ch is not one. */
+/* Applies one option run reads itself (ports, volumes, env...). */
 static int
-common_opt(json_t *p, int ch, const char *arg, char **cause)
+run_apply(json_t *p, enum run_opt o, const char *arg, int *pull,
+    char **cause)
 {
-	switch (ch) {
-	case 'N':
-		return (json_object_set_new(p, "name", json_string(arg)));
-	case 'e':
+	switch (o) {
+	case RUN_PUBLISH:
+		return (set_port(p, arg, cause));
+	case RUN_VOLUME:
+		return (set_volume(p, arg, cause));
+	case RUN_ENV:
 		return (push_env(p, arg));
-	case 'C':
-	case 'm':
-		return (set_limit(p, ch == 'C', arg, cause));
-	case 'H':
-		return (json_object_set_new(p, "hostname", json_string(arg)));
-	case 'n':
-		return (json_object_set_new(p, "network", json_string(arg)));
+	case RUN_ENV_FILE:
+		return (env_file(p, arg, cause));
+	case RUN_LABEL:
+		return (set_label(p, arg));
+	case RUN_ENTRYPOINT:
+		return (push(p, "entrypoint", json_string(arg)));
+	case RUN_PULL:
+		*pull = strcmp(arg, "never") != 0;
+		if (strcmp(arg, "missing") != 0 && *pull)
+			return (cli__error(cause, -EINVAL, "--pull: expected "
+			    "missing or never, not %s", arg));
+		return (0);
+	default:
+		return (0);	/* the parser set its param */
 	}
-	return (1);
 }
 
 /* `pier run NODE [OPTIONS] IMAGE [CMD...]`. */
 static int
 run_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "detach", no_argument, NULL, 'd' },
-		{ "name", required_argument, NULL, 'N' },
-		{ "publish", required_argument, NULL, 'p' },
-		{ "volume", required_argument, NULL, 'v' },
-		{ "env", required_argument, NULL, 'e' },
-		{ "env-file", required_argument, NULL, 'E' },
-		{ "label", required_argument, NULL, 'l' },
-		{ "restart", required_argument, NULL, 'R' },
-		{ "cpus", required_argument, NULL, 'C' },
-		{ "memory", required_argument, NULL, 'm' },
-		{ "hostname", required_argument, NULL, 'H' },
-		{ "network", required_argument, NULL, 'n' },
-		{ "entrypoint", required_argument, NULL, 'P' },
-		{ "workdir", required_argument, NULL, 'w' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "interactive", no_argument, NULL, 'i' },
-		{ "tty", no_argument, NULL, 't' },
-		{ "privileged", no_argument, NULL, 'X' },
-		{ "pull", required_argument, NULL, 'L' },
-		{ "help", no_argument, NULL, 'Z' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args	 a;
 	json_t		*p;	/* owned */
 	const char	*node, *image;
 	char		*cause = NULL;
-	int		 ch, err = 0, i, pull = 1, missing = 0, rc;
+	size_t		 k;
+	int		 err = 0, i, pull = 1, missing = 0, rc;
 
-	p = json_object();
-	if (p == NULL)
-		return (CLI_EXIT_FAIL);
-	node = NULL;
-	optind = 0;
-	while (err == 0) {
-		ch = getopt_long(argc, argv, "+dp:v:e:l:m:h:w:u:it", longopts,
-		    NULL);
-		/* Options go before NODE or after it; IMAGE ends them. */
-		if (ch == -1 && node == NULL && optind < argc) {
-			node = argv[optind++];
-			continue;
-		}
-		if (ch == -1)
-			break;
-		err = common_opt(p, ch == 'h' ? 'H' : ch, optarg, &cause);
-		if (err != 1)
-			continue;
-		err = 0;
-		switch (ch) {
-		case 'd':
-			break;
-		case 'p':
-			err = set_port(p, optarg, &cause);
-			break;
-		case 'v':
-			err = set_volume(p, optarg, &cause);
-			break;
-		case 'E':
-			err = env_file(p, optarg, &cause);
-			break;
-		case 'l':
-			err = set_label(p, optarg);
-			break;
-		case 'R':
-			err = set_restart(p, optarg, &cause);
-			break;
-		case 'P':
-			err = push(p, "entrypoint", json_string(optarg));
-			break;
-		case 'w':
-			err = json_object_set_new(p, "workdir",
-			    json_string(optarg));
-			break;
-		case 'u':
-			err = json_object_set_new(p, "user",
-			    json_string(optarg));
-			break;
-		case 'i':
-		case 't':
-		case 'X':
-			err = json_object_set_new(p, ch == 'i' ? "stdin" :
-			    ch == 't' ? "tty" : "privileged", json_true());
-			break;
-		case 'L':
-			if (strcmp(optarg, "missing") != 0 &&
-			    strcmp(optarg, "never") != 0)
-				err = cli__error(&cause, -EINVAL, "--pull: "
-				    "expected missing or never, not %s",
-				    optarg);
-			pull = strcmp(optarg, "never") != 0;
-			break;
-		case 'Z':
-			json_decref(p);
-			return (cli_help(self));
-		default:
-			json_decref(p);
-			return (cli_usage(self));
-		}
+	rc = cli_args_parse(self, argc, argv, &a);
+	p = a.params;
+	a.params = NULL;
+	cli_args_free(&a);
+	if (rc >= 0) {
+		json_decref(p);
+		return (rc);
 	}
+	for (k = 0; err == 0 && k < a.nseq; k++)
+		err = run_apply(p, (enum run_opt)a.seq[k].opt, a.seq[k].arg,
+		    &pull, &cause);
 	if (err != 0) {
 		(void)cli_fail(self, NULL, cause, "out of memory");
 		free(cause);
 		json_decref(p);
 		return (CLI_EXIT_USAGE);
 	}
-	if (node == NULL || optind >= argc) {
-		json_decref(p);
-		return (cli_usage(self));
-	}
-	image = argv[optind];
+	node = a.argv[0];
+	image = a.argv[1];
 	(void)json_object_set_new(p, "image", json_string(image));
-	for (i = optind + 1; i < argc; i++)
-		(void)push(p, "cmd", json_string(argv[i]));
+	for (i = 2; i < a.argc; i++)
+		(void)push(p, "cmd", json_string(a.argv[i]));
 	if (!pull)
-		return (call_print(self, node, "container.create", p, "id",
-		    NULL));
-	rc = call_print(self, node, "container.create", p, "id", &missing);
+		return (call_print(self, node, self->method, p, "id", NULL));
+	rc = call_print(self, node, self->method, p, "id", &missing);
 	if (missing) {
 		rc = cli_pull_missing(self, node, image);
 		if (rc == CLI_EXIT_OK)
-			rc = call_print(self, node, "container.create",
+			rc = call_print(self, node, self->method,
 			    json_incref(p), "id", NULL);
 	}
 	json_decref(p);
@@ -479,53 +423,36 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 static int
 dup_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "name", required_argument, NULL, 'N' },
-		{ "cpus", required_argument, NULL, 'C' },
-		{ "memory", required_argument, NULL, 'm' },
-		{ "network", required_argument, NULL, 'n' },
-		{ "hostname", required_argument, NULL, 'H' },
-		{ "env", required_argument, NULL, 'e' },
-		{ "no-start", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'Z' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args		 a;
 	struct cli_book		 b;
 	struct cli_target	 t;
 	json_t			*p;	/* owned */
+	const char		*arg;
 	char			*cause = NULL, *dir;
-	int			 ch, err = 0, rc;
+	size_t			 pos = 0;
+	int			 err = 0, rc;
 
-	p = json_object();
-	if (p == NULL)
-		return (CLI_EXIT_FAIL);
-	optind = 0;
-	while (err == 0 && (ch = getopt_long(argc, argv, "e:m:", longopts,
-	    NULL)) != -1) {
-		err = common_opt(p, ch, optarg, &cause);
-		if (err != 1)
-			continue;
-		err = 0;
-		if (ch == 'S')
-			err = json_object_set_new(p, "start", json_false());
-		else {
-			json_decref(p);
-			return (ch == 'Z' ? cli_help(self) : cli_usage(self));
-		}
-	}
-	if (err != 0 || argc - optind != 1) {
-		if (err != 0)
-			cli_fail(self, NULL, cause, "out of memory");
-		free(cause);
+	rc = cli_args_parse(self, argc, argv, &a);
+	p = a.params;
+	a.params = NULL;
+	cli_args_free(&a);
+	while (rc < 0 && err == 0 && (arg = cli_args_next(self, &a, "env",
+	    &pos)) != NULL)
+		err = push_env(p, arg);
+	if (rc < 0 && err == 0 && cli_args_get(self, &a, "no-start") != NULL)
+		err = json_object_set_new(p, "start", json_false());
+	if (rc < 0 && err != 0)
+		rc = cli_usage_error(self, "out of memory");
+	if (rc >= 0) {
 		json_decref(p);
-		return (err != 0 ? CLI_EXIT_USAGE : cli_usage(self));
+		return (rc);
 	}
 	memset(&t, 0, sizeof(t));
 	dir = cli_config_dir();
 	err = dir == NULL ? -ENOENT : cli_book_load(&b, dir, &cause);
 	free(dir);
 	if (err == 0) {
-		err = cli_target_parse(&b, argv[optind], &t, &cause);
+		err = cli_target_parse(&b, a.argv[0], &t, &cause);
 		cli_book_free(&b);
 	}
 	if (err != 0) {
@@ -536,7 +463,7 @@ dup_main(const struct cli_cmd *self, int argc, char **argv)
 		return (err == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL);
 	}
 	(void)json_object_set_new(p, "id", json_string(t.container));
-	rc = call_print(self, t.node, "container.duplicate", p, "name", NULL);
+	rc = call_print(self, t.node, self->method, p, "name", NULL);
 	cli_target_free(&t);
 	return (rc);
 }

@@ -6,12 +6,12 @@
  * one and its process.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "proto.h"
 #include "cli.h"
 #include "cli-out.h"
 
@@ -19,29 +19,47 @@ static int	sessions_main(const struct cli_cmd *, int, char **);
 static int	attach_main(const struct cli_cmd *, int, char **);
 static int	kill_main(const struct cli_cmd *, int, char **);
 
+static const struct cli_opt sessions_opts[] = {
+	{ .name = "json", .help = "print the rows as JSON" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_sessions = {
 	.name = "sessions",
 	.main = sessions_main,
+	.method = "session.list",
+	.role = PROTO_ROLE_OPERATOR,
+	.opts = sessions_opts,
+	.args_max = -1,
 	.usage = "[NODE...] [--json]",
 	.summary = "list terminal sessions (shells, exec -it, docker CLI)",
 	.help =
-	    "  NODE     joined nodes to ask (default: all of them)\n"
-	    "  --json   print the rows as JSON\n",
+	    "  NODE            joined nodes to ask (default: all of them)\n",
+};
+
+static const struct cli_opt attach_opts[] = {
+	{ .name = "read-only", .letter = 'r', .help = "watch without typing" },
+	{ .name = "escape", .letter = 'e', .arg = "CHAR", .kind = CLI_K_ARG,
+	  .help = "the escape character, as ssh -e: one\n"
+	  "character, ^X for a control character (^] is\n"
+	  "Ctrl-]), or none (default ~)" },
+	{ .name = NULL }
 };
 
 const struct cli_cmd cli_cmd_attach = {
 	.name = "attach",
 	.main = attach_main,
+	.method = "session.attach",
+	.role = PROTO_ROLE_OPERATOR,
+	.opts = attach_opts,
+	.args_min = 1,
+	.args_max = 1,
 	.usage = "NODE/SESSION [--read-only] [-e CHAR]",
 	.summary = "join a terminal session: its screen now, then live",
 	.help =
-	    "  NODE/SESSION   a session id (or unique prefix) from pier "
-	    "sessions\n"
-	    "  -r, --read-only  watch without typing\n"
-	    "  -e, --escape CHAR  the escape character, as ssh -e: one\n"
-	    "                 character, ^X for a control character (^] is\n"
-	    "                 Ctrl-]), or none (default ~)\n"
-	    "\n"
+	    "  NODE/SESSION    a session id (or unique prefix) from pier "
+	    "sessions\n",
+	.notes = "\n"
 	    "Escapes (typed after a newline, as in ssh; ~ stands for the\n"
 	    "escape character):\n"
 	    "  ~.  detach, leaving the session running\n"
@@ -52,6 +70,10 @@ const struct cli_cmd cli_cmd_attach = {
 const struct cli_cmd cli_cmd_kill_session = {
 	.name = "kill-session",
 	.main = kill_main,
+	.method = "session.kill",
+	.role = PROTO_ROLE_OPERATOR,
+	.args_min = 1,
+	.args_max = 1,
 	.usage = "NODE/SESSION",
 	.summary = "end a terminal session and its process",
 	.help = "  NODE/SESSION   a session id (or unique prefix)\n",
@@ -104,36 +126,28 @@ sess_row(struct cli_table *t, const char *node, const json_t *s,
 static int
 sessions_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args		 a;
 	struct cli_ctx		 x;
 	struct cli_multi	*m = NULL;
 	struct cli_table	*t = NULL;
 	const json_t		*rows;
 	char			*cause = NULL;
 	size_t			 nm = 0, i, k;
-	int			 ch, json = 0, rc = CLI_EXIT_FAIL, missing = 0;
+	int			 json, rc = CLI_EXIT_FAIL, missing = 0;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (ch == 'j')
-			json = 1;
-		else if (ch == 'h')
-			return (cli_help(self));
-		else
-			return (cli_usage(self));
-	}
+	rc = cli_args_parse(self, argc, argv, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	rc = CLI_EXIT_FAIL;
+	json = cli_args_get(self, &a, "json") != NULL;
 	if (cli_ctx_open(&x, &cause) != 0) {
 		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		return (CLI_EXIT_FAIL);
 	}
-	if (cli_rpc_multi(&x, (const char *const *)argv + optind,
-	    (size_t)(argc - optind), "session.list", NULL, 0, &m, &nm,
-	    &cause) != 0) {
+	if (cli_rpc_multi(&x, (const char *const *)a.argv, (size_t)a.argc,
+	    self->method, NULL, 0, &m, &nm, &cause) != 0) {
 		cli_fail(self, NULL, cause, "failed");
 		goto out;
 	}
@@ -170,48 +184,39 @@ out:
 static int
 attach_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "read-only", no_argument, NULL, 'r' },
-		{ "escape", required_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cli_term_opts	 o;
+	struct cli_args		 a;
 	struct cli_target	 tg;
 	struct cli_ctx		 x;
+	const char		*arg;
 	char			*cause = NULL;
-	int			 ch, ro = 0, rc;
+	int			 ro, rc;
 	int			 esc_set = 0, esc = CLI_ESC_DEFAULT;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "re:h", longopts, NULL)) !=
-	    -1) {
-		if (ch == 'r')
-			ro = 1;
-		else if (ch == 'e') {
-			if (cli_esc_option("attach", optarg, &esc) != 0)
-				return (CLI_EXIT_USAGE);
-			esc_set = 1;
-		} else if (ch == 'h')
-			return (cli_help(self));
-		else
-			return (cli_usage(self));
+	rc = cli_args_parse(self, argc, argv, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	ro = cli_args_get(self, &a, "read-only") != NULL;
+	arg = cli_args_get(self, &a, "escape");
+	if (arg != NULL) {
+		if (cli_esc_option("attach", arg, &esc) != 0)
+			return (CLI_EXIT_USAGE);
+		esc_set = 1;
 	}
-	if (argc - optind != 1)
-		return (cli_usage(self));
 	memset(&tg, 0, sizeof(tg));
 	if (cli_ctx_open(&x, &cause) != 0) {
 		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		return (CLI_EXIT_FAIL);
 	}
-	if (cli_target_parse(&x.book, argv[optind], &tg, &cause) != 0) {
+	if (cli_target_parse(&x.book, a.argv[0], &tg, &cause) != 0) {
 		rc = cli_fail(self, NULL, cause, "bad target");
 		goto out;
 	}
 	memset(&o, 0, sizeof(o));
 	o.node = tg.node;
-	o.method = "session.attach";
+	o.method = self->method;
 	o.attach_id = tg.container;
 	o.read_only = ro;
 	o.need_tty = !ro;	/* a watcher types nothing */
@@ -230,26 +235,27 @@ out:
 static int
 kill_main(const struct cli_cmd *self, int argc, char **argv)
 {
+	struct cli_args		 a;
 	struct cli_target	 tg;
 	struct cli_link		 l;
 	json_t			*res = NULL;	/* owned */
 	char			*cause = NULL;
-	int			 rc = CLI_EXIT_FAIL;
+	int			 rc;
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0))
-		return (cli_help(self));
-	if (argc != 2)
-		return (cli_usage(self));
+	rc = cli_args_parse(self, argc, argv, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	rc = CLI_EXIT_FAIL;
 	memset(&tg, 0, sizeof(tg));
 	if (cli_link_ctx(self, &l) != CLI_EXIT_OK)
 		return (CLI_EXIT_FAIL);
-	if (cli_target_parse(&l.x.book, argv[1], &tg, &cause) != 0) {
+	if (cli_target_parse(&l.x.book, a.argv[0], &tg, &cause) != 0) {
 		rc = cli_fail(self, NULL, cause, "failed");
 		goto out;
 	}
 	if (cli_link_connect(self, &l, tg.node) != CLI_EXIT_OK ||
-	    cli_link_call(self, &l, "session.kill", json_pack("{s:s}", "id",
+	    cli_link_call(self, &l, self->method, json_pack("{s:s}", "id",
 	    tg.container), &res) != CLI_EXIT_OK)
 		goto out;
 	printf("%s\n", json_string_value(json_object_get(res, "session")));

@@ -9,7 +9,6 @@
  * seconds with what came) and exits; --json prints rows as JSON.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,17 +26,25 @@
 
 static int	stats_main(const struct cli_cmd *, int, char **);
 
+static const struct cli_opt stats_opts[] = {
+	{ .name = "no-stream", .help = "print one table and exit" },
+	{ .name = "json", .help = "rows as JSON (with --no-stream an array,\n"
+	  "else one sample object per line)" },
+	{ .name = "no-trunc", .help = "full container ids" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_stats = {
 	.name = "stats",
 	.main = stats_main,
+	.method = "stats.subscribe",
+	.role = PROTO_ROLE_VIEWER,
+	.opts = stats_opts,
+	.args_max = -1,
 	.usage = "[--no-stream] [--json] [--no-trunc] [NODE/CONTAINER...]",
 	.summary = "show containers' resource usage live",
-	.help =
-	    "      --no-stream  print one table and exit\n"
-	    "      --json       rows as JSON (with --no-stream an array,\n"
-	    "                   else one sample object per line)\n"
-	    "      --no-trunc   full container ids\n"
-	    "\n"
+	.help = "",
+	.notes = "\n"
 	    "With no container, every running container of every joined\n"
 	    "node. Runs until Ctrl-C unless --no-stream.\n",
 };
@@ -259,7 +266,7 @@ st_start(struct srun *sr, struct snode *sn)
 		    "containers"));
 	json_decref(res);
 	cli_rpc_error_clear(&err);
-	cli_stream_call(&sn->s, "stats.subscribe", sn->ids != NULL ?
+	cli_stream_call(&sn->s, sr->self->method, sn->ids != NULL ?
 	    json_pack("{s:O}", "ids", sn->ids) : json_object());
 }
 
@@ -322,47 +329,30 @@ st_targets(struct srun *sr, int argc, char **argv)
 static int
 stats_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "no-stream", no_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "no-trunc", no_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct cli_args	 a;
 	struct srun	 sr;
 	struct cli_ctx	 x;
 	unsigned	 rows = 0, cols = 0;
 	char		*cause = NULL;
 	size_t		 i;
-	int		 ch, rc, tty, handles = 0;
+	int		 rc, tty, handles = 0;
 
 	memset(&sr, 0, sizeof(sr));
 	sr.self = self;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'o':
-			sr.once = 1;
-			break;
-		case 'j':
-			sr.json = 1;
-			break;
-		case 'T':
-			sr.no_trunc = 1;
-			break;
-		case 'h':
-			return (cli_help(self));
-		default:
-			return (cli_usage(self));
-		}
-	}
+	rc = cli_args_parse(self, argc, argv, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	sr.once = cli_args_get(self, &a, "no-stream") != NULL;
+	sr.json = cli_args_get(self, &a, "json") != NULL;
+	sr.no_trunc = cli_args_get(self, &a, "no-trunc") != NULL;
 	if (cli_ctx_open(&x, &cause) != 0) {
 		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		return (CLI_EXIT_FAIL);
 	}
 	sr.x = &x;
-	rc = st_targets(&sr, argc - optind, argv + optind);
+	rc = st_targets(&sr, a.argc, a.argv);
 	tty = isatty(1);
 	if (tty && cli_tty_winsize(1, &rows, &cols) != 0)
 		rows = cols = 0;

@@ -11,7 +11,6 @@
  * field is left out of the list with one warning on stderr naming it and
  * the field; deploy refuses it alone, with that message.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,20 +23,29 @@
 
 static int	templates_main(const struct cli_cmd *, int, char **);
 
+static const struct cli_opt templates_opts[] = {
+	{ .name = "source", .arg = "S", .kind = CLI_K_ARG,
+	  .help = "a template file or an https URL (default: the\n"
+	  "templates.source setting, else Portainer's list)" },
+	{ .name = "refresh",
+	  .help = "fetch again even if the cached copy is fresh" },
+	{ .name = "offline", .help = "use the cached copy only" },
+	{ .name = "json", .help = "one JSON object per template" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_templates = {
 	.name = "templates",
 	.main = templates_main,
+	.opts = templates_opts,
+	.args_max = 1,
 	.usage = "[--source URL|FILE] [--refresh] [--offline] [--json] "
 	    "[SEARCH]",
 	.summary = "list app templates (Portainer's formats)",
-	.help =
-	    "  --source S   a template file or an https URL (default: the\n"
-	    "               templates.source setting, else Portainer's list)\n"
-	    "  --refresh    fetch again even if the cached copy is fresh\n"
-	    "  --offline    use the cached copy only\n"
-	    "  --json       one JSON object per template\n"
-	    "  SEARCH       only templates whose title, name, description\n"
-	    "               or categories hold it\n",
+	.help = "",
+	.notes =
+	    "  SEARCH          only templates whose title, name, description\n"
+	    "                  or categories hold it\n",
 };
 
 /* Opens the source: --source, the setting, or the default. */
@@ -104,41 +112,25 @@ templates_row(struct cli_table *t, const struct cli_tpl *tp)
 static int
 templates_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "source", required_argument, NULL, 's' },
-		{ "refresh", no_argument, NULL, 'r' },
-		{ "offline", no_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	static const char *const hdr[] = { "ID", "TYPE", "TITLE", "IMAGE",
 	    "DESCRIPTION" };
 	struct cli_tpl_file	*f = NULL;
 	struct cli_table	*t = NULL;
-	const char		*source = NULL, *query = NULL;
+	struct cli_args		 a;
+	const char		*source, *query = NULL;
 	size_t			 i;
-	int			 ch, refresh = 0, offline = 0, json = 0, rc;
+	int			 refresh, offline, json, rc;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (ch == 's')
-			source = optarg;
-		else if (ch == 'r')
-			refresh = 1;
-		else if (ch == 'o')
-			offline = 1;
-		else if (ch == 'j')
-			json = 1;
-		else if (ch == 'h')
-			return (cli_help(self));
-		else
-			return (cli_usage(self));
-	}
-	if (argc - optind > 1)
-		return (cli_usage(self));
-	if (optind < argc)
-		query = argv[optind];
+	rc = cli_args_parse(self, argc, argv, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	source = cli_args_get(self, &a, "source");
+	refresh = cli_args_get(self, &a, "refresh") != NULL;
+	offline = cli_args_get(self, &a, "offline") != NULL;
+	json = cli_args_get(self, &a, "json") != NULL;
+	if (a.argc > 0)
+		query = a.argv[0];
 	rc = cli_tpl_source_open(self, source, offline, refresh, &f);
 	if (rc != CLI_EXIT_OK)
 		return (rc);

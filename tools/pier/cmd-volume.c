@@ -10,25 +10,33 @@
  * prune is in cmd-prune.c. NODE may be left out when one node is
  * joined; a first word naming a joined node is the node.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto.h"
 #include "cli.h"
 #include "cli-out.h"
 
 static int	volumes_main(const struct cli_cmd *, int, char **);
 static int	volume_main(const struct cli_cmd *, int, char **);
 
+static const struct cli_opt volumes_opts[] = {
+	{ .name = "quiet", .letter = 'q', .help = "print only volume names" },
+	{ .name = "json", .help = "one JSON object per volume" },
+	{ .name = NULL }
+};
+
 const struct cli_cmd cli_cmd_volumes = {
 	.name = "volumes",
 	.main = volumes_main,
+	.method = "volume.list",
+	.role = PROTO_ROLE_VIEWER,
+	.opts = volumes_opts,
+	.args_max = 1,
 	.usage = "[NODE] [-q] [--json]",
 	.summary = "list a node's volumes",
-	.help =
-	    "  -q, --quiet     print only volume names\n"
-	    "  --json          one JSON object per volume\n",
+	.help = "",
 };
 
 const struct cli_cmd cli_cmd_volume = {
@@ -61,8 +69,7 @@ volumes_main(const struct cli_cmd *self, int argc, char **argv)
 {
 	static const char *const hdr[] = { "DRIVER", "VOLUME NAME" };
 	static const struct cli_list_spec spec = {
-		.method = "volume.list", .key = "volumes",
-		.hdr = hdr, .ncols = 2, .quiet_col = 1, .no_trunc = 0,
+		.key = "volumes", .hdr = hdr, .ncols = 2, .quiet_col = 1,
 		.cells = volume_cells,
 	};
 
@@ -73,84 +80,40 @@ volumes_main(const struct cli_cmd *self, int argc, char **argv)
 static int
 create_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "driver", required_argument, NULL, 'd' },
-		{ "label", required_argument, NULL, 'l' },
-		{ "opt", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cli_link	 l;
-	json_t		*params, *res = NULL, *m;	/* owned */
-	const char	*node = NULL, *eq;
-	char		*k, *s;
-	int		 ch, rc;
+	struct cli_args	 a;
+	json_t		*params, *res = NULL;	/* owned */
+	const char	*node = NULL, *driver;
+	char		*s;
+	int		 rc;
 
-	params = json_object();
-	if (params == NULL)
-		return (cli_error(self, "out of memory"));
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "d:l:o:h", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			if (optarg[0] == '\0') {
-				json_decref(params);
-				return (cli_usage_error(self, "--driver: "
-				    "expected a driver name"));
-			}
-			(void)json_object_set_new(params, "driver",
-			    json_string(optarg));
-			break;
-		case 'l':
-		case 'o':
-			m = json_object_get(params, ch == 'l' ? "labels" :
-			    "options");
-			if (m == NULL) {
-				m = json_object();
-				(void)json_object_set_new(params, ch == 'l' ?
-				    "labels" : "options", m);
-			}
-			eq = strchr(optarg, '=');
-			k = strndup(optarg, eq != NULL ?
-			    (size_t)(eq - optarg) : strlen(optarg));
-			if (k == NULL || k[0] == '\0' || (ch == 'o' &&
-			    eq == NULL)) {
-				free(k);
-				json_decref(params);
-				cli_error(self, "bad %s: %s (KEY=VALUE)",
-				    ch == 'l' ? "--label" : "--opt", optarg);
-				return (CLI_EXIT_USAGE);
-			}
-			(void)json_object_set_new(m, k, json_string(eq !=
-			    NULL ? eq + 1 : ""));
-			free(k);
-			break;
-		case 'h':
-			json_decref(params);
-			return (cli_help(self));
-		default:
-			json_decref(params);
-			return (cli_usage(self));
-		}
-	}
-	if (argc - optind > 2 || (argc - optind == 2 &&
-	    !cli_is_node(argv[optind]))) {
+	rc = cli_args_parse(self, argc, argv, &a);
+	driver = cli_args_get(self, &a, "driver");
+	if (rc < 0 && driver != NULL && driver[0] == '\0')
+		rc = cli_usage_error(self, "--driver: expected a driver name");
+	if (rc < 0 && a.argc == 2 && !cli_is_node(a.argv[0]))
+		rc = cli_usage(self);
+	params = a.params;
+	a.params = NULL;
+	cli_args_free(&a);
+	if (rc >= 0) {
 		json_decref(params);
-		return (cli_usage(self));
+		return (rc);
 	}
-	if (argc - optind == 2 || (argc - optind == 1 &&
-	    cli_is_node(argv[optind])))
-		node = argv[optind++];
-	if (optind < argc)
+	if (a.argc == 2 || (a.argc == 1 && cli_is_node(a.argv[0])))
+		node = a.argv[0];
+	if (driver != NULL)
+		(void)json_object_set_new(params, "driver",
+		    json_string(driver));
+	if (a.argc == 2 || (a.argc == 1 && node == NULL))
 		(void)json_object_set_new(params, "name",
-		    json_string(argv[optind]));
+		    json_string(a.argv[a.argc - 1]));
 	rc = cli_link_open(self, &l, node);
 	if (rc != CLI_EXIT_OK) {
 		json_decref(params);
 		return (rc);
 	}
-	rc = cli_link_call(self, &l, "volume.create", params, &res);
+	rc = cli_link_call(self, &l, self->method, params, &res);
 	if (rc == CLI_EXIT_OK) {
 		s = cli_sanitize(json_string_value(json_object_get(res,
 		    "name")), 512);
@@ -166,41 +129,32 @@ create_main(const struct cli_cmd *self, int argc, char **argv)
 static int
 rm_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cli_link	 l;
+	struct cli_args	 a;
 	json_t		*res;	/* owned */
 	const char	*node = NULL;
 	char		*s;
-	int		 ch, force = 0, rc, i;
+	int		 force, rc, i;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
-		if (ch == 'f')
-			force = 1;
-		else if (ch == 'h')
-			return (cli_help(self));
-		else
-			return (cli_usage(self));
-	}
-	if (argc - optind >= 2 && cli_is_node(argv[optind]))
-		node = argv[optind++];
-	if (optind >= argc)
-		return (cli_usage(self));
+	rc = cli_args_parse(self, argc, argv, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	force = cli_args_get(self, &a, "force") != NULL;
+	i = 0;
+	if (a.argc >= 2 && cli_is_node(a.argv[0]))
+		node = a.argv[i++];
 	rc = cli_link_open(self, &l, node);
 	if (rc != CLI_EXIT_OK)
 		return (rc);
-	for (i = optind; i < argc; i++) {
-		if (cli_link_call(self, &l, "volume.remove", json_pack(
-		    "{s:s, s:b}", "id", argv[i], "force", force),
+	for (; i < a.argc; i++) {
+		if (cli_link_call(self, &l, self->method, json_pack(
+		    "{s:s, s:b}", "id", a.argv[i], "force", force),
 		    &res) != CLI_EXIT_OK) {
 			rc = CLI_EXIT_FAIL;
 			continue;
 		}
-		s = cli_sanitize(argv[i], 512);
+		s = cli_sanitize(a.argv[i], 512);
 		printf("%s\n", s != NULL ? s : "?");
 		free(s);
 		json_decref(res);
@@ -209,26 +163,42 @@ rm_main(const struct cli_cmd *self, int argc, char **argv)
 	return (rc);
 }
 
+static const struct cli_opt create_opts[] = {
+	{ .name = "driver", .letter = 'd', .arg = "D", .kind = CLI_K_ARG,
+	  .help = "volume driver (default local)" },
+	{ .name = "label", .letter = 'l', .arg = "K=V", .kind = CLI_K_MAP,
+	  .param = "labels", .help = "a label (repeatable)" },
+	{ .name = "opt", .letter = 'o', .arg = "K=V", .kind = CLI_K_MAP_EQ,
+	  .param = "options", .help = "a driver option (repeatable)" },
+	{ .name = NULL }
+};
+static const struct cli_cmd create = {
+	.name = "volume create", .main = create_main,
+	.method = "volume.create", .role = PROTO_ROLE_ADMIN,
+	.opts = create_opts, .args_max = 2,
+	.usage = "[NODE] [NAME] [-d DRIVER] [--label K=V] [-o K=V]",
+	.summary = "create a volume on a node (NAME: the engine "
+	"picks one when left out)",
+	.help = "",
+};
+
+static const struct cli_opt rm_opts[] = {
+	{ .name = "force", .letter = 'f', .help = "remove even if in use" },
+	{ .name = NULL }
+};
+static const struct cli_cmd rm = {
+	.name = "volume rm", .main = rm_main,
+	.method = "volume.remove", .role = PROTO_ROLE_ADMIN,
+	.opts = rm_opts, .args_min = 1, .args_max = -1,
+	.usage = "[NODE] NAME... [-f]",
+	.summary = "remove volumes from a node",
+	.help = "",
+};
+
 /* `pier volume SUBCOMMAND ...`. */
 static int
 volume_main(const struct cli_cmd *self, int argc, char **argv)
 {
-	static const struct cli_cmd create = {
-		.name = "volume create", .main = create_main,
-		.usage = "[NODE] [NAME] [-d DRIVER] [--label K=V] [-o K=V]",
-		.summary = "create a volume on a node (NAME: the engine "
-		"picks one when left out)",
-		.help =
-		    "  -d, --driver D  volume driver (default local)\n"
-		    "  -l, --label K=V a label (repeatable)\n"
-		    "  -o, --opt K=V   a driver option (repeatable)\n",
-	};
-	static const struct cli_cmd rm = {
-		.name = "volume rm", .main = rm_main,
-		.usage = "[NODE] NAME... [-f]",
-		.summary = "remove volumes from a node",
-		.help = "  -f, --force     remove even if in use\n",
-	};
 	const char	*sub;
 
 	if (argc < 2)

@@ -7,7 +7,6 @@
  * inspect object as indented JSON. A family's command file gives only
  * its columns (struct cli_list_spec); one copy of the rest.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,36 +110,22 @@ int
 cli_list_main(const struct cli_cmd *self, int argc, char **argv,
     const struct cli_list_spec *spec)
 {
-	static const struct option longopts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "no-trunc", no_argument, NULL, 'T' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cli_link	 l;
+	struct cli_args	 a;
 	json_t		*rows = NULL;	/* owned */
-	int		 ch, quiet = 0, no_trunc = 0, json = 0, rc, err = 0;
+	int		 quiet, no_trunc, json, rc, err = 0;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-		if (ch == 'q')
-			quiet = 1;
-		else if (ch == 'T' && spec->no_trunc)
-			no_trunc = 1;
-		else if (ch == 'j')
-			json = 1;
-		else if (ch == 'h')
-			return (cli_help(self));
-		else
-			return (cli_usage(self));
-	}
-	if (argc - optind > 1)
-		return (cli_usage(self));
-	rc = cli_link_open(self, &l, optind < argc ? argv[optind] : NULL);
+	rc = cli_args_parse(self, argc, argv, &a);
+	cli_args_free(&a);
+	if (rc >= 0)
+		return (rc);
+	quiet = cli_args_get(self, &a, "quiet") != NULL;
+	no_trunc = cli_args_get(self, &a, "no-trunc") != NULL;
+	json = cli_args_get(self, &a, "json") != NULL;
+	rc = cli_link_open(self, &l, a.argc > 0 ? a.argv[0] : NULL);
 	if (rc != CLI_EXIT_OK)
 		return (rc);
-	rc = list_call(self, &l, spec->method, spec->key, &rows);
+	rc = list_call(self, &l, self->method, spec->key, &rows);
 	if (rc == CLI_EXIT_OK && rows == NULL)
 		err = -1;
 	else if (rc == CLI_EXIT_OK && json)

@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include "proto.h"
 #include "templates.h"
 
 /* Formats an error for the caller; returns code so callers can return it. */
@@ -127,18 +128,34 @@ bad:
 	    "[[IP:]HOST:]CTR[/PROTO] with ports 1-65535", s));
 }
 
-/* Tells whether a restart policy is one Docker knows. */
+/*
+ * Tells whether a restart policy is one Docker knows: a choice of
+ * container.create's restart in proto's catalogue, on-failure with :N.
+ */
 int
 cli_tpl__restart_ok(const char *r)
 {
-	const char *n;
+	const struct proto_method	*m;
+	const struct proto_field	*f;
+	const char			*n;
+	size_t				 i, len;
 
-	if (strcmp(r, "no") == 0 || strcmp(r, "always") == 0 ||
-	    strcmp(r, "unless-stopped") == 0 || strcmp(r, "on-failure") == 0)
-		return (1);
-	if (strncmp(r, "on-failure:", 11) != 0 || r[11] == '\0')
+	m = proto_method_find("container.create");
+	f = m != NULL ? proto_field_find(m->params, "restart") : NULL;
+	len = strcspn(r, ":");
+	for (i = 0; f != NULL && f->choices != NULL &&
+	    f->choices[i] != NULL; i++) {
+		if (strlen(f->choices[i]) == len &&
+		    strncmp(f->choices[i], r, len) == 0)
+			break;
+	}
+	if (f == NULL || f->choices == NULL || f->choices[i] == NULL)
 		return (0);
-	for (n = r + 11; *n != '\0'; n++)
+	if (r[len] == '\0')
+		return (1);
+	if (strcmp(f->choices[i], "on-failure") != 0 || r[len + 1] == '\0')
+		return (0);
+	for (n = r + len + 1; *n != '\0'; n++)
 		if (!isdigit((unsigned char)*n) || n - r > 16)
 			return (0);
 	return (1);
