@@ -624,8 +624,9 @@ char *const *term_exec_cmd(const struct term_exec *x);
 /* term-reap.c */
 
 /*
- * Sends signum to every process of session sid (an exec's Pid) whose
- * cgroup names container (a full id); the count, -ESRCH if none, -EINVAL.
+ * Sends signum to every process of process session sid (setsid; an
+ * exec's Pid) whose cgroup names container (a full id); the count,
+ * -ESRCH if none, -EINVAL.
  */
 int	 term_exec_signal(const char *container, int sid, int signum);
 /*
