@@ -447,6 +447,6 @@ int dk_network_list(struct dk_client *c, const json_t *filters,
 int dk_network_inspect(struct dk_client *c, const char *id, dk_req_cb *cb,
     void *arg, struct dk_req **reqp) WARN_UNUSED_RESULT;
 
-#include "dk-exec.h"
+#include "docker-streams.h"
 
 #endif

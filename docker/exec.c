@@ -43,7 +43,7 @@ set_str(json_t *obj, const char *key, const char *s)
 	    -EINVAL : 0);
 }
 
-/* Creates an exec; see dk-exec.h. */
+/* Creates an exec; see docker-streams.h. */
 int
 dk_exec_create(struct dk_client *c, const char *id,
     const struct dk_exec_opts *o, dk_req_cb *cb, void *arg,
@@ -84,7 +84,7 @@ dk_exec_create(struct dk_client *c, const char *id,
 	return (rc);
 }
 
-/* Starts an exec as a hijacked stream; see dk-exec.h. */
+/* Starts an exec as a hijacked stream; see docker-streams.h. */
 int
 dk_exec_start(struct dk_client *c, const char *exec_id, int tty,
     const struct dk_hijack_cbs *cbs, struct dk_hijack **hp)
@@ -128,7 +128,7 @@ resize(struct dk_client *c, const char *prefix, const char *id,
 	return (rc);
 }
 
-/* Resizes an exec's TTY; see dk-exec.h. */
+/* Resizes an exec's TTY; see docker-streams.h. */
 int
 dk_exec_resize(struct dk_client *c, const char *exec_id, unsigned rows,
     unsigned cols, dk_req_cb *cb, void *arg, struct dk_req **reqp)
@@ -136,7 +136,7 @@ dk_exec_resize(struct dk_client *c, const char *exec_id, unsigned rows,
 	return (resize(c, "/exec", exec_id, rows, cols, cb, arg, reqp));
 }
 
-/* Resizes a container's TTY; see dk-exec.h. */
+/* Resizes a container's TTY; see docker-streams.h. */
 int
 dk_container_resize(struct dk_client *c, const char *id, unsigned rows,
     unsigned cols, dk_req_cb *cb, void *arg, struct dk_req **reqp)
@@ -144,7 +144,7 @@ dk_container_resize(struct dk_client *c, const char *id, unsigned rows,
 	return (resize(c, "/containers", id, rows, cols, cb, arg, reqp));
 }
 
-/* Inspects an exec; see dk-exec.h. */
+/* Inspects an exec; see docker-streams.h. */
 int
 dk_exec_inspect(struct dk_client *c, const char *exec_id, dk_req_cb *cb,
     void *arg, struct dk_req **reqp)
@@ -158,7 +158,7 @@ dk_exec_inspect(struct dk_client *c, const char *exec_id, dk_req_cb *cb,
 	return (rc);
 }
 
-/* Attaches to a container's stdio; see dk-exec.h. */
+/* Attaches to a container's stdio; see docker-streams.h. */
 int
 dk_container_attach(struct dk_client *c, const char *id, int tty,
     int stdin_on, int logs, const struct dk_hijack_cbs *cbs,

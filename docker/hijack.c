@@ -582,7 +582,7 @@ hj_io(struct dk_hijack *h, int events)
 	hj_arm(h);
 }
 
-/* Starts a hijacked request; see dk-exec.h. */
+/* Starts a hijacked request; see docker-streams.h. */
 int
 dk_hijack_start(struct dk_client *c, const char *method, const char *path,
     const json_t *body, int tty, const struct dk_hijack_cbs *cbs,

@@ -125,7 +125,7 @@ dk__logs_confirm(struct dk_stream *s)
 		dk__stream_end(s, 0, "");
 }
 
-/* Streams a container's logs; see dk-exec.h. */
+/* Streams a container's logs; see docker-streams.h. */
 int
 dk_logs(struct dk_client *c, const char *id, const struct dk_logs_opts *o,
     const struct dk_stream_cbs *cbs, struct dk_stream **sp)

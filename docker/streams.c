@@ -378,7 +378,7 @@ cbs_ok(const struct dk_stream_cbs *cbs, enum dk_stream_mode mode)
 	return (0);
 }
 
-/* Streams stats; see dk-exec.h. */
+/* Streams stats; see docker-streams.h. */
 int
 dk_stats_stream(struct dk_client *c, const char *id, int one_shot,
     const struct dk_stream_cbs *cbs, struct dk_stream **sp)
@@ -398,7 +398,7 @@ dk_stats_stream(struct dk_client *c, const char *id, int one_shot,
 	return (start_path(s, &p, "GET", sp));
 }
 
-/* Streams events; see dk-exec.h. */
+/* Streams events; see docker-streams.h. */
 int
 dk_events_stream(struct dk_client *c, const json_t *filters,
     long long since, long long until, const struct dk_stream_cbs *cbs,
@@ -423,7 +423,7 @@ dk_events_stream(struct dk_client *c, const json_t *filters,
 	return (start_path(s, &p, "GET", sp));
 }
 
-/* Pulls an image; see dk-exec.h. */
+/* Pulls an image; see docker-streams.h. */
 int
 dk_image_pull(struct dk_client *c, const char *image, const char *tag,
     const struct dk_stream_cbs *cbs, struct dk_stream **sp)

@@ -34,7 +34,7 @@ strv_from_json(const json_t *a, char ***out)
 
 /* Makes the request's channel the session's first viewer; replies. */
 static enum cmd_retval
-open_attach(struct cmd_req *r, struct node_session *ns)
+open_attach(struct cmd_req *r, struct node_session_entry *ns)
 {
 	struct ovl_chan	*ch;
 	int		 err;
@@ -71,7 +71,7 @@ open_ready(struct term_exec *x, int status, int code, const char *message,
     void *arg)
 {
 	struct cmd_req		*r = arg;
-	struct node_session	*ns = r->data;
+	struct node_session_entry *ns = r->data;
 
 	r->data = NULL;
 	if (status != 0) {
@@ -91,7 +91,7 @@ static void
 open_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 {
 	struct node		*n = r->node;
-	struct node_session	*ns;
+	struct node_session_entry *ns;
 	struct term_exec_opts	 xo;
 	struct term_session_opts o;
 	char			**cmd = NULL, **env = NULL;
@@ -204,7 +204,7 @@ static enum cmd_retval
 open_docker(struct cmd_req *r)
 {
 	struct node		*n = r->node;
-	struct node_session	*ns;
+	struct node_session_entry *ns;
 	struct term_session_opts o;
 	struct term_pty_opts	 po;
 	char			**argv = NULL, **env = NULL, *cli, *cause = NULL;
@@ -276,11 +276,11 @@ cmd_session_open(struct cmd_req *r)
 }
 
 /* Finds the session of params.id, or fails the request. */
-static struct node_session *
+static struct node_session_entry *
 session_of(struct cmd_req *r)
 {
 	const char		*id = proto_param_str(r->params, "id", "");
-	struct node_session	*ns;
+	struct node_session_entry *ns;
 
 	ns = node_session_find(r->node, id);
 	if (ns == NULL) {
@@ -302,7 +302,7 @@ session_of(struct cmd_req *r)
 enum cmd_retval
 cmd_session_attach(struct cmd_req *r)
 {
-	struct node_session	*ns;
+	struct node_session_entry *ns;
 	struct ovl_chan		*ch;
 	int			 err, ro;
 
@@ -334,7 +334,7 @@ cmd_session_attach(struct cmd_req *r)
 enum cmd_retval
 cmd_session_list(struct cmd_req *r)
 {
-	struct node_session	*ns;
+	struct node_session_entry *ns;
 	json_t			*arr;	/* owned */
 
 	arr = json_array();
@@ -358,7 +358,7 @@ cmd_session_list(struct cmd_req *r)
 enum cmd_retval
 cmd_session_kill(struct cmd_req *r)
 {
-	struct node_session	*ns;
+	struct node_session_entry *ns;
 	char			 id[NODE_SESSION_ID_LEN + 1];
 
 	ns = session_of(r);
@@ -375,7 +375,7 @@ cmd_session_kill(struct cmd_req *r)
 enum cmd_retval
 cmd_session_resize(struct cmd_req *r)
 {
-	struct node_session	*ns;
+	struct node_session_entry *ns;
 	int			 err;
 
 	ns = session_of(r);

@@ -624,8 +624,9 @@ char *const *term_exec_cmd(const struct term_exec *x);
 /* term-reap.c */
 
 /*
- * Sends signum to every process of session sid (an exec's Pid) whose
- * cgroup names container (a full id); the count, -ESRCH if none, -EINVAL.
+ * Sends signum to every process of process session sid (setsid; an
+ * exec's Pid) whose cgroup names container (a full id); the count,
+ * -ESRCH if none, -EINVAL.
  */
 int	 term_exec_signal(const char *container, int sid, int signum);
 /*
@@ -648,10 +649,14 @@ enum node_session_kind {
 	NODE_SESSION_DOCKER,
 };
 
-/* One terminal session of the node (sessions belong to the node). */
-struct node_session {
+/*
+ * A terminal session's entry in the node's table (sessions belong to the
+ * node): its id and what session.list shows. ts is the session itself:
+ * its source, screen and viewers (term.h).
+ */
+struct node_session_entry {
 	struct node		*n;
-	struct node_session	*next;
+	struct node_session_entry *next;
 	char			 id[NODE_SESSION_ID_LEN + 1];
 	enum node_session_kind	 kind;
 	char			*target;	/* container name, or "" */
@@ -665,8 +670,8 @@ struct node_session {
 };
 
 /* The node's table of sessions. */
-struct node_sessions {
-	struct node_session	*head;
+struct node_session_table {
+	struct node_session_entry *head;
 	size_t			 n;
 	int			 closing;
 	void			(*done)(struct node *);
@@ -675,23 +680,24 @@ struct node_sessions {
 
 /* Adds a session (not running yet) to the node's table; -EMFILE, -ENOMEM. */
 int	 node_session_new(struct node *n, enum node_session_kind kind,
-	    const char *target, struct node_session **out) WARN_UNUSED_RESULT;
+	    const char *target, struct node_session_entry **out)
+	    WARN_UNUSED_RESULT;
 /* Sets the command shown in lists (space-joined argv). */
-void	 node_session_set_cmd(struct node_session *ns, char *const *argv);
+void	 node_session_set_cmd(struct node_session_entry *ns, char *const *argv);
 /* The term_session options every session uses (end_cb included). */
-void	 node_session_opts(struct node_session *ns,
+void	 node_session_opts(struct node_session_entry *ns,
 	    struct term_session_opts *o, int rows, int cols);
 /* Attaches an overlay channel as a viewer (TERM_VIEWER_ flags). */
-int	 node_session_attach(struct node_session *ns, struct ovl_chan *ch,
+int	 node_session_attach(struct node_session_entry *ns, struct ovl_chan *ch,
 	    int flags, int rows, int cols) WARN_UNUSED_RESULT;
 /* Finds a session by id or unique id prefix; NULL if none. */
-struct node_session *node_session_find(struct node *n, const char *id);
+struct node_session_entry *node_session_find(struct node *n, const char *id);
 /* Ends a session and its process, telling its viewers. */
-void	 node_session_close(struct node_session *ns);
+void	 node_session_close(struct node_session_entry *ns);
 /* A session as session.list shows it (new reference). */
-json_t	*node_session_json(const struct node_session *ns);
+json_t	*node_session_json(const struct node_session_entry *ns);
 /* Resizes as a read-write viewer's RESIZE would; 0 or -errno. */
-int	 node_session_resize(struct node_session *ns, int rows, int cols)
+int	 node_session_resize(struct node_session_entry *ns, int rows, int cols)
 	    WARN_UNUSED_RESULT;
 /* Closes every session; done runs when all are freed. */
 void	 node_sessions_close(struct node *n, void (*done)(struct node *));
@@ -757,7 +763,7 @@ struct node {
 	size_t			 nreqs;		/* requests alive, all conns */
 	uint64_t		 nserved;	/* requests answered */
 	struct node_stats_hub	*stats;		/* NULL while idle */
-	struct node_sessions	 sess;		/* terminal sessions */
+	struct node_session_table  sess;		/* terminal sessions */
 	uint64_t		 session_idle_ms; /* 0: TERM_IDLE_MS */
 	const char		*screen_exe; /* the screen worker; NULL:
 						 * screens in-process */

@@ -129,7 +129,7 @@ view_ended(struct term_viewer *tv, int err, int64_t status, int sig,
     void *arg)
 {
 	struct node_view	*v = arg;
-	struct node_session	*ns = NULL;
+	struct node_session_entry *ns = NULL;
 	uint8_t			 frame[PROTO_FRAME_HDR + 4];
 	const char		*why;
 	int			 rc;
@@ -317,7 +317,7 @@ view_on_close(struct ovl_chan *ch, int status, void *arg)
 
 /* Attaches a channel as a viewer; on failure the channel is reset. */
 int
-node_session_attach(struct node_session *ns, struct ovl_chan *ch,
+node_session_attach(struct node_session_entry *ns, struct ovl_chan *ch,
     int flags, int rows, int cols)
 {
 	struct node_view	*v;
@@ -360,7 +360,7 @@ static void
 session_id(struct node *n, char *out)
 {
 	uint8_t			 b[NODE_SESSION_ID_LEN / 2];
-	struct node_session	*ns;
+	struct node_session_entry *ns;
 
 	do {
 		randombytes_buf(b, sizeof(b));
@@ -374,9 +374,9 @@ session_id(struct node *n, char *out)
 /* Adds a session to the node's table. */
 int
 node_session_new(struct node *n, enum node_session_kind kind,
-    const char *target, struct node_session **out)
+    const char *target, struct node_session_entry **out)
 {
-	struct node_session	*ns;
+	struct node_session_entry *ns;
 
 	*out = NULL;
 	if (n->sess.closing)
@@ -404,7 +404,7 @@ node_session_new(struct node *n, enum node_session_kind kind,
 
 /* Sets the command shown in lists. */
 void
-node_session_set_cmd(struct node_session *ns, char *const *argv)
+node_session_set_cmd(struct node_session_entry *ns, char *const *argv)
 {
 	size_t	 i, len = 0;
 	char	*s;
@@ -425,10 +425,10 @@ node_session_set_cmd(struct node_session *ns, char *const *argv)
 
 /* Unlinks and frees a session; the last one may finish a node close. */
 static void
-session_free(struct node_session *ns)
+session_free(struct node_session_entry *ns)
 {
 	struct node		*n = ns->n;
-	struct node_session	**pp;
+	struct node_session_entry **pp;
 
 	for (pp = &n->sess.head; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == ns) {
@@ -459,7 +459,7 @@ static void
 on_ts_end(struct term_session *ts, int err, int64_t status, int sig,
     void *arg)
 {
-	struct node_session	*ns = arg;
+	struct node_session_entry *ns = arg;
 
 	ns->running = 0;
 	if (err == -ETIMEDOUT)
@@ -483,7 +483,7 @@ on_worker_log(int warn, const char *msg, void *arg)
 
 /* The options every session's term_session gets. */
 void
-node_session_opts(struct node_session *ns, struct term_session_opts *o,
+node_session_opts(struct node_session_entry *ns, struct term_session_opts *o,
     int rows, int cols)
 {
 	struct node	*n = ns->n;
@@ -506,7 +506,7 @@ node_session_opts(struct node_session *ns, struct term_session_opts *o,
 
 /* Ends a session: the process, the viewers, then the entry. */
 void
-node_session_close(struct node_session *ns)
+node_session_close(struct node_session_entry *ns)
 {
 	if (ns->closing)
 		return;
@@ -519,10 +519,10 @@ node_session_close(struct node_session *ns)
 }
 
 /* Finds a session by id or unique prefix. */
-struct node_session *
+struct node_session_entry *
 node_session_find(struct node *n, const char *id)
 {
-	struct node_session	*ns, *found = NULL;
+	struct node_session_entry *ns, *found = NULL;
 	size_t			 len = strlen(id), matches = 0;
 
 	if (len == 0)
@@ -556,7 +556,7 @@ kind_name(enum node_session_kind k)
 
 /* A session for session.list. */
 json_t *
-node_session_json(const struct node_session *ns)
+node_session_json(const struct node_session_entry *ns)
 {
 	uint64_t	now = uv_now(ns->n->loop), last = now;
 	size_t		viewers = 0;
@@ -578,7 +578,7 @@ node_session_json(const struct node_session *ns)
 
 /* Resizes as a RESIZE frame would. */
 int
-node_session_resize(struct node_session *ns, int rows, int cols)
+node_session_resize(struct node_session_entry *ns, int rows, int cols)
 {
 	int	err;
 
@@ -596,7 +596,7 @@ node_session_resize(struct node_session *ns, int rows, int cols)
 void
 node_sessions_close(struct node *n, void (*done)(struct node *))
 {
-	struct node_session	*ns, *next;
+	struct node_session_entry *ns, *next;
 
 	n->sess.closing = 1;
 	n->sess.done = done;

@@ -4,17 +4,18 @@
  * killed `docker exec` client does), so the node signals the processes
  * itself when nobody is left to use them.
  *
- * The exec's process (Pid in exec inspect, a host pid) leads a session
- * of its own: runc makes it one, with a TTY or without, and whatever it
- * starts (pipelines, `cmd &`, a shell's jobs in other process groups)
- * stays in that session unless it makes a new one on purpose. So the
- * signal goes to every process of that session, found in /proc, whose
- * cgroup names the container: the cgroup check keeps a reused pid, or a
- * pierd in another pid namespace (where the engine's pids mean other
- * processes, or none), from hitting anything but the container's own.
- * A reaper sends a first signal now and SIGKILL to whatever is left of
- * the session TERM_EXEC_KILL_MS later, on a timer of its own that
- * outlives the request or session that asked for it.
+ * The exec's process (Pid in exec inspect, a host pid) leads a process
+ * session (setsid) of its own: runc makes it one, with a TTY or without,
+ * and whatever it starts (pipelines, `cmd &`, a shell's jobs in other
+ * process groups) stays in that process session unless it makes a new
+ * one on purpose. So the signal goes to every process of that process
+ * session, found in /proc, whose cgroup names the container: the cgroup
+ * check keeps a reused pid, or a pierd in another pid namespace (where
+ * the engine's pids mean other processes, or none), from hitting
+ * anything but the container's own. A reaper sends a first signal now
+ * and SIGKILL to whatever is left of the process session
+ * TERM_EXEC_KILL_MS later, on a timer of its own that outlives the
+ * request or terminal session that asked for it.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -32,7 +33,7 @@
 #define REAP_CGROUP_MAX	8192	/* bytes of /proc/N/cgroup read */
 #define REAP_ID_MIN	12	/* shortest container id trusted */
 
-/* One reaper: SIGKILL for the session when its timer fires. */
+/* One reaper: SIGKILL for the process session when its timer fires. */
 struct term_reap {
 	uv_timer_t	 timer;
 	char		*container;
@@ -62,7 +63,7 @@ read_small(const char *path, char *buf, size_t len)
 	return (got);
 }
 
-/* The session id of process pid, or -1 (gone, unreadable). */
+/* The process session id of pid, or -1 (gone, unreadable). */
 static int
 proc_session(int pid)
 {
@@ -93,7 +94,7 @@ proc_in_container(int pid, const char *container)
 	return (strstr(buf, container) != NULL);
 }
 
-/* Signals the session's processes in the container; see node.h. */
+/* Signals a process session's processes in the container; see node.h. */
 int
 term_exec_signal(const char *container, int sid, int signum)
 {
@@ -149,7 +150,7 @@ reap_timer(uv_timer_t *t)
 	uv_close((uv_handle_t *)&rp->timer, reap_free);
 }
 
-/* Signals the session now, SIGKILL later; see node.h. */
+/* Signals a process session now, SIGKILL later; see node.h. */
 int
 term_exec_reap(uv_loop_t *loop, const char *container, int sid,
     int first_sig)

@@ -17,7 +17,7 @@
 void
 ovl__conn_node_msg1(struct ovl_conn *c, const uint8_t *msg, size_t len)
 {
-	struct ovl_session s;
+	struct ovl_hs_keys s;
 	struct wreq *w;
 	uint8_t reply[OVL_HS_MAX];
 	size_t rlen = 0, n;
@@ -36,12 +36,12 @@ ovl__conn_node_msg1(struct ovl_conn *c, const uint8_t *msg, size_t len)
 		w = NULL;
 	}
 	if (w == NULL || ovl__conn_write(c, w, n) != 0) {	/* frees w */
-		ovl_session_clear(&s);
+		ovl_hs_keys_clear(&s);
 		ovl__conn_abort(c, -ENOMEM, "cannot send message 2");
 		return;
 	}
 	rc = ovl__conn_go_open(c, &s);
-	ovl_session_clear(&s);
+	ovl_hs_keys_clear(&s);
 	if (rc != 0)
 		ovl__conn_abort(c, rc, "out of memory");
 }
@@ -50,7 +50,7 @@ ovl__conn_node_msg1(struct ovl_conn *c, const uint8_t *msg, size_t len)
 void
 ovl__conn_client_msg2(struct ovl_conn *c, const uint8_t *msg, size_t len)
 {
-	struct ovl_session s;
+	struct ovl_hs_keys s;
 	int rc;
 
 	memset(&s, 0, sizeof s);
@@ -58,14 +58,14 @@ ovl__conn_client_msg2(struct ovl_conn *c, const uint8_t *msg, size_t len)
 	ovl_hs_client_free(c->hs);
 	c->hs = NULL;
 	if (rc != 0) {
-		ovl_session_clear(&s);
+		ovl_hs_keys_clear(&s);
 		ovl__conn_abort(c, rc, rc == -EPROTONOSUPPORT ?
 		    "the node speaks another protocol version" :
 		    "the node's answer did not authenticate");
 		return;
 	}
 	rc = ovl__conn_go_open(c, &s);
-	ovl_session_clear(&s);
+	ovl_hs_keys_clear(&s);
 	if (rc != 0)
 		ovl__conn_abort(c, rc, "out of memory");
 }

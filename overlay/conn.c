@@ -485,9 +485,9 @@ static const struct ovl_mux_cbs conn_mux_cbs = {
 	.on_goaway = mux_on_goaway,
 };
 
-/* Switches to records with the session's keys. */
+/* Switches to records with the handshake's keys. */
 int
-ovl__conn_go_open(struct ovl_conn *c, struct ovl_session *s)
+ovl__conn_go_open(struct ovl_conn *c, struct ovl_hs_keys *s)
 {
 	int rc;
 

@@ -145,7 +145,7 @@ fail:
 /* Reads message 2 and finishes the client's side. */
 int
 ovl_hs_client_finish(struct ovl_hs_client *c, const uint8_t *msg2,
-    size_t len, struct ovl_session *out)
+    size_t len, struct ovl_hs_keys *out)
 {
 	uint8_t payload[PAYLOAD_MAX];
 	size_t plen;
@@ -207,7 +207,7 @@ ovl_hs_node_respond(const struct ovl_identity *self,
     const uint8_t (*psks)[OVL_KEY_LEN], size_t npsks,
     const uint8_t *msg1, size_t len, struct ovl_hello *hello,
     size_t *which, uint8_t *msg2, size_t *msg2_len,
-    struct ovl_session *out)
+    struct ovl_hs_keys *out)
 {
 	struct ovl_noise base, t;
 	uint8_t payload[PAYLOAD_MAX], reply[REPLY_MIN];
@@ -262,16 +262,16 @@ ovl_hs_node_respond(const struct ovl_identity *self,
 out:
 	if (error != 0) {
 		*msg2_len = 0;
-		ovl_session_clear(out);
+		ovl_hs_keys_clear(out);
 	}
 	ovl_noise_clear(&t);
 	sodium_memzero(payload, sizeof payload);
 	return (error);
 }
 
-/* Wipes a session. */
+/* Wipes a handshake's keys. */
 void
-ovl_session_clear(struct ovl_session *s)
+ovl_hs_keys_clear(struct ovl_hs_keys *s)
 {
 	sodium_memzero(s, sizeof *s);
 }

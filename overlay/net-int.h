@@ -23,10 +23,10 @@
 struct ovl__conn_ops {
 	/*
 	 * Node side: answers message 1, filling reply (OVL_HS_MAX bytes)
-	 * and the session. Non-zero refuses silently (why for the log).
+	 * and the keys. Non-zero refuses silently (why for the log).
 	 */
 	int	(*respond)(struct ovl_conn *, const uint8_t *msg, size_t len,
-		    uint8_t *reply, size_t *replylen, struct ovl_session *s,
+		    uint8_t *reply, size_t *replylen, struct ovl_hs_keys *s,
 		    const char **why);
 	/* The handshake finished: the connection is open. */
 	void	(*opened)(struct ovl_conn *);
@@ -121,8 +121,8 @@ int ovl__conn_write(struct ovl_conn *c, struct wreq *w, size_t len)
     WARN_UNUSED_RESULT;
 /* Starts reading the stream into the connection. */
 int ovl__conn_read_start(struct ovl_conn *c) WARN_UNUSED_RESULT;
-/* Switches to records with the session's keys (the handshake is done). */
-int ovl__conn_go_open(struct ovl_conn *c, struct ovl_session *s)
+/* Switches to records with the handshake's keys (it is done). */
+int ovl__conn_go_open(struct ovl_conn *c, struct ovl_hs_keys *s)
     WARN_UNUSED_RESULT;
 /*
  * Ends the connection once: a go-away (code) if goaway and open,

@@ -406,8 +406,8 @@ struct ovl_hello {
 	char		name[OVL_HS_NAME_MAX + 1];
 };
 
-/* What a finished handshake gives the record layer. */
-struct ovl_session {
+/* What a finished handshake gives the record layer: its keys and peer. */
+struct ovl_hs_keys {
 	struct ovl_cipher tx, rx;
 	uint8_t		hash[OVL_HASH_LEN];		/* handshake hash */
 	uint8_t		remote_static[OVL_KEY_LEN];
@@ -432,7 +432,7 @@ int ovl_hs_client_begin(struct ovl_hs_client **out,
  * or is malformed; -EPROTONOSUPPORT for a version this side cannot speak.
  */
 int ovl_hs_client_finish(struct ovl_hs_client *hs, const uint8_t *msg2,
-    size_t len, struct ovl_session *out) WARN_UNUSED_RESULT;
+    size_t len, struct ovl_hs_keys *out) WARN_UNUSED_RESULT;
 /* Frees and wipes a client handshake; NULL is fine. */
 void ovl_hs_client_free(struct ovl_hs_client *hs);
 /*
@@ -447,8 +447,8 @@ int ovl_hs_node_respond(const struct ovl_identity *self,
     const uint8_t (*psks)[OVL_KEY_LEN], size_t npsks,
     const uint8_t *msg1, size_t len, struct ovl_hello *hello,
     size_t *which, uint8_t *msg2, size_t *msg2_len,
-    struct ovl_session *out) WARN_UNUSED_RESULT;
-/* Wipes a session's keys. */
-void ovl_session_clear(struct ovl_session *s);
+    struct ovl_hs_keys *out) WARN_UNUSED_RESULT;
+/* Wipes a handshake's keys. */
+void ovl_hs_keys_clear(struct ovl_hs_keys *s);
 
 #endif

@@ -352,7 +352,7 @@ keys_reload(struct ovl_server *s)
 /* Answers message 1 with the keystore's secrets and replay rule. */
 static int
 srv_respond(struct ovl_conn *c, const uint8_t *msg, size_t len,
-    uint8_t *reply, size_t *replylen, struct ovl_session *sess,
+    uint8_t *reply, size_t *replylen, struct ovl_hs_keys *keys,
     const char **why)
 {
 	struct sconn *sc = ovl__conn_owner(c);
@@ -365,13 +365,13 @@ srv_respond(struct ovl_conn *c, const uint8_t *msg, size_t len,
 
 	psks = ovl_keystore_secrets(s->ks, &n);
 	rc = ovl_hs_node_respond(s->id, psks, n, msg, len, &sc->hello, &which,
-	    reply, replylen, sess);
+	    reply, replylen, keys);
 	if (rc == -EACCES && ovl_keystore_changed(s->ks)) {
 		/* A key made a moment ago, before the file watch fired. */
 		keys_reload(s);
 		psks = ovl_keystore_secrets(s->ks, &n);
 		rc = ovl_hs_node_respond(s->id, psks, n, msg, len, &sc->hello,
-		    &which, reply, replylen, sess);
+		    &which, reply, replylen, keys);
 	}
 	if (rc == -EACCES) {
 		*why = "no access key fits (wrong or revoked join key)";
@@ -382,7 +382,7 @@ srv_respond(struct ovl_conn *c, const uint8_t *msg, size_t len,
 		return (rc);
 	}
 	/* Message 1 starts with the client's ephemeral key, in clear. */
-	rc = ovl_keystore_accept_time(s->ks, sess->remote_static,
+	rc = ovl_keystore_accept_time(s->ks, keys->remote_static,
 	    sc->hello.timestamp_ms, msg, ovl__wall_ms(), &sc->skew_ms, &cause);
 	free(cause);
 	if (rc == -ERANGE) {
@@ -391,20 +391,20 @@ srv_respond(struct ovl_conn *c, const uint8_t *msg, size_t len,
 		rc = 0;
 	}
 	if (rc != 0) {
-		ovl_session_clear(sess);
+		ovl_hs_keys_clear(keys);
 		*why = rc == -EALREADY ? "replayed or stale handshake" :
 		    "cannot record the handshake time";
 		return (rc);
 	}
 	key = ovl_keystore_get(s->ks, which);
 	if (key == NULL) {
-		ovl_session_clear(sess);
+		ovl_hs_keys_clear(keys);
 		*why = "access key vanished";
 		return (-EACCES);
 	}
 	ovl__conn_set_key(c, key->name, which);
 	sc->key_index = which;
-	sc->denied = ovl_keystore_is_denied(s->ks, sess->remote_static);
+	sc->denied = ovl_keystore_is_denied(s->ks, keys->remote_static);
 	return (0);
 }
 

@@ -161,10 +161,10 @@ fx_done(struct fx *f, const char *tag)
 }
 
 /* Opens a session running cmd (NULL: a shell) as cmd-session.c does. */
-static struct node_session *
+static struct node_session_entry *
 open_session(struct fx *f, const char *const *cmd)
 {
-	struct node_session	*ns;
+	struct node_session_entry *ns;
 	struct term_exec_opts	 xo;
 	struct term_session_opts o;
 
@@ -193,7 +193,7 @@ open_session(struct fx *f, const char *const *cmd)
 
 /* Attaches a viewer. */
 static void
-attach(struct node_session *ns, struct viewer *v, int ro)
+attach(struct node_session_entry *ns, struct viewer *v, int ro)
 {
 	memset(v, 0, sizeof(*v));
 	ASSERT_OK(term_viewer_attach(ns->ts, &v_ops, v, ro ?
@@ -261,7 +261,7 @@ test_two_viewers_exit_code(void)
 {
 	static const char *const cmd[] = { "sh", "-c",
 	    "read x; echo got-$x; read y; exit 7", NULL };
-	struct node_session	*ns;
+	struct node_session_entry *ns;
 	struct viewer		 a, b;
 	struct fx		 f;
 	json_t			*j;
@@ -304,7 +304,7 @@ test_two_viewers_exit_code(void)
 static void
 test_detach_idle_end(void)
 {
-	struct node_session	*ns;
+	struct node_session_entry *ns;
 	struct viewer		 a, c;
 	struct fx		 f;
 	char			 id[NODE_SESSION_ID_LEN + 1];
@@ -347,7 +347,7 @@ static void
 test_close_all(void)
 {
 	static const char *const cmd[] = { "sleep", "4247", NULL };
-	struct node_session	*ns;
+	struct node_session_entry *ns;
 	struct viewer		 a;
 	struct fx		 f;
 

@@ -63,9 +63,9 @@ craft(struct fixture *f, const char *prologue, const uint8_t *payload,
 	return (len);
 }
 
-/* Sends one message each way over a pair of sessions. */
+/* Sends one message each way over a pair of handshake results. */
 static void
-check_sessions(struct ovl_session *a, struct ovl_session *b)
+check_keys(struct ovl_hs_keys *a, struct ovl_hs_keys *b)
 {
 	uint8_t ct[5 + OVL_TAG_LEN], pt[5];
 
@@ -88,7 +88,7 @@ test_roundtrip(void)
 	struct fixture f;
 	struct ovl_hs_client *c;
 	struct ovl_hello hello;
-	struct ovl_session cs, ns;
+	struct ovl_hs_keys cs, ns;
 	uint8_t m1[OVL_HS_MSG_MAX], m2[OVL_HS_MSG_MAX];
 	size_t l1, l2 = 0, which = 99;
 
@@ -108,12 +108,12 @@ test_roundtrip(void)
 	ASSERT_MEMEQ(cs.remote_static, f.node.pub, OVL_KEY_LEN);
 	ASSERT_EQ(cs.remote_version, OVL_PROTO_VERSION);
 	ASSERT_MEMEQ(cs.hash, ns.hash, OVL_HASH_LEN);
-	check_sessions(&cs, &ns);
+	check_keys(&cs, &ns);
 	/* A finished handshake cannot be finished again. */
 	ASSERT_EQ(ovl_hs_client_finish(c, m2, l2, &cs), -EINVAL);
 	ovl_hs_client_free(c);
-	ovl_session_clear(&cs);
-	ovl_session_clear(&ns);
+	ovl_hs_keys_clear(&cs);
+	ovl_hs_keys_clear(&ns);
 }
 
 /* Responds to m1 with the fixture's secrets (n of them). */
@@ -122,7 +122,7 @@ respond(struct fixture *f, size_t n, const uint8_t *m1, size_t l1,
     size_t *l2)
 {
 	struct ovl_hello hello;
-	struct ovl_session ns;
+	struct ovl_hs_keys ns;
 	uint8_t m2[OVL_HS_MSG_MAX];
 	size_t which;
 	int error;
@@ -131,7 +131,7 @@ respond(struct fixture *f, size_t n, const uint8_t *m1, size_t l1,
 	error = ovl_hs_node_respond(&f->node,
 	    (const uint8_t (*)[OVL_KEY_LEN])f->psks, n, m1, l1, &hello,
 	    &which, m2, l2, &ns);
-	ovl_session_clear(&ns);
+	ovl_hs_keys_clear(&ns);
 	return (error);
 }
 
@@ -186,7 +186,7 @@ test_flip_msg2(void)
 	struct fixture f;
 	struct ovl_hs_client *c;
 	struct ovl_hello hello;
-	struct ovl_session cs, ns;
+	struct ovl_hs_keys cs, ns;
 	uint8_t m1[OVL_HS_MSG_MAX], m2[OVL_HS_MSG_MAX];
 	size_t l1, l2, which, i, n;
 
@@ -211,7 +211,7 @@ test_truncated(void)
 	struct fixture f;
 	struct ovl_hs_client *c;
 	struct ovl_hello hello;
-	struct ovl_session cs, ns;
+	struct ovl_hs_keys cs, ns;
 	uint8_t m1[OVL_HS_MSG_MAX], m2[OVL_HS_MSG_MAX];
 	size_t l1, l2, which, i;
 
@@ -277,7 +277,7 @@ test_prologue_version(void)
 {
 	struct fixture f;
 	struct ovl_hello hello;
-	struct ovl_session ns;
+	struct ovl_hs_keys ns;
 	uint8_t m1[OVL_HS_MSG_MAX], m2[OVL_HS_MSG_MAX], p[128];
 	size_t l1, l2, pl, which;
 
@@ -290,7 +290,7 @@ test_prologue_version(void)
 	    &which, m2, &l2, &ns));
 	ASSERT_STREQ(hello.name, "cli");
 	ASSERT_EQ(hello.timestamp_ms, 5);
-	ovl_session_clear(&ns);
+	ovl_hs_keys_clear(&ns);
 	l1 = craft(&f, "pier/0", p, pl, f.psks[0], m1);
 	ASSERT_EQ(respond(&f, 3, m1, l1, &l2), -EBADMSG);
 	ASSERT_EQ(l2, 0);
@@ -338,7 +338,7 @@ test_names(void)
 	struct fixture f;
 	struct ovl_hs_client *c;
 	struct ovl_hello hello;
-	struct ovl_session ns;
+	struct ovl_hs_keys ns;
 	uint8_t m1[OVL_HS_MSG_MAX], m2[OVL_HS_MSG_MAX];
 	char name[80];
 	size_t l1, l2, which, i;
@@ -367,7 +367,7 @@ test_names(void)
 	    &which, m2, &l2, &ns));
 	ASSERT_STREQ(hello.name, name);
 	ovl_hs_client_free(c);
-	ovl_session_clear(&ns);
+	ovl_hs_keys_clear(&ns);
 }
 
 /* A replayed message 1 authenticates but fails the timestamp rule. */
@@ -378,7 +378,7 @@ test_replay(void)
 	struct ovl_keystore *ks;
 	struct ovl_hs_client *c;
 	struct ovl_hello hello;
-	struct ovl_session ns;
+	struct ovl_hs_keys ns;
 	uint8_t m1[OVL_HS_MSG_MAX], m2[OVL_HS_MSG_MAX];
 	size_t l1, l2, which;
 	char *dir, *cause = NULL;
@@ -393,7 +393,7 @@ test_replay(void)
 	    &which, m2, &l2, &ns));
 	ASSERT_OK(ovl_keystore_accept_time(ks, ns.remote_static,
 	    hello.timestamp_ms, m1, 1000, &skew, &cause));
-	ovl_session_clear(&ns);
+	ovl_hs_keys_clear(&ns);
 	/* The same bytes again: the handshake works, the rule refuses. */
 	ASSERT_OK(ovl_hs_node_respond(&f.node,
 	    (const uint8_t (*)[OVL_KEY_LEN])f.psks, 1, m1, l1, &hello,
@@ -402,7 +402,7 @@ test_replay(void)
 	    hello.timestamp_ms, m1, 1001, &skew, &cause), -EALREADY);
 	ASSERT_CONTAINS(cause, "replayed");
 	free(cause);
-	ovl_session_clear(&ns);
+	ovl_hs_keys_clear(&ns);
 	ovl_hs_client_free(c);
 	ovl_keystore_free(ks);
 	test_rmtree(dir);
@@ -427,7 +427,7 @@ test_known_answer(void)
 	struct fixture f;
 	struct ovl_noise c, n;
 	struct ovl_hello hello;
-	struct ovl_session ns;
+	struct ovl_hs_keys ns;
 	uint8_t e[OVL_KEY_LEN], m1[OVL_HS_MSG_MAX], m2[OVL_HS_MSG_MAX];
 	uint8_t want[OVL_HS_MSG_MAX], h[OVL_HASH_LEN], p[64];
 	uint8_t reply[2] = { 0, 1 };
@@ -457,7 +457,7 @@ test_known_answer(void)
 	ASSERT_STREQ(hello.name, "laptop");
 	ASSERT_EQ(hello.timestamp_ms, 1700000000000ULL);
 	ASSERT_MEMEQ(ns.remote_static, f.client.pub, OVL_KEY_LEN);
-	ovl_session_clear(&ns);
+	ovl_hs_keys_clear(&ns);
 
 	ASSERT_OK(ovl_noise_init(&n, OVL_HS_PROTOCOL, 0,
 	    (const uint8_t *)"pier/1", 6, f.node.priv, NULL,

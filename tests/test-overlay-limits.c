@@ -89,7 +89,7 @@ raw_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 static void
 raw_feed(struct raw *r, const uint8_t *p, size_t len)
 {
-	struct ovl_session s;
+	struct ovl_hs_keys s;
 	const uint8_t *msg;
 	size_t used, mlen;
 
@@ -103,7 +103,7 @@ raw_feed(struct raw *r, const uint8_t *p, size_t len)
 		if (ovl_hs_client_finish(r->hs, msg, mlen, &s) != 0)
 			return;
 		ovl_rec_start(&r->rec, &s.tx, &s.rx, 0);
-		ovl_session_clear(&s);
+		ovl_hs_keys_clear(&s);
 		r->keyed = 1;
 	}
 }

@@ -65,7 +65,7 @@ bench_handshakes(int n, int k)
 {
 	struct ovl_identity node, client;
 	struct ovl_hs_client *hs;
-	struct ovl_session cs, ns;
+	struct ovl_hs_keys cs, ns;
 	struct ovl_hello hello;
 	uint8_t (*psk)[OVL_KEY_LEN], m1[OVL_HS_MSG_MAX], m2[OVL_HS_MSG_MAX];
 	size_t l1, l2, which;
@@ -93,8 +93,8 @@ bench_handshakes(int n, int k)
 			exit(1);
 		}
 		ovl_hs_client_free(hs);
-		ovl_session_clear(&cs);
-		ovl_session_clear(&ns);
+		ovl_hs_keys_clear(&cs);
+		ovl_hs_keys_clear(&ns);
 	}
 	dt = now_s() - t0;
 	dc = cpu_s() - c0;

@@ -49,7 +49,7 @@ static void
 node_side(struct cast *c, const uint8_t *m1, size_t len)
 {
 	struct ovl_hello hello;
-	struct ovl_session s;
+	struct ovl_hs_keys s;
 	uint8_t m2[OVL_HS_MSG_MAX];
 	size_t m2len = 1, which = 99;
 	int error;
@@ -68,7 +68,7 @@ node_side(struct cast *c, const uint8_t *m1, size_t len)
 	if (which >= 3 || m2len == 0 || m2len > OVL_HS_MSG_MAX ||
 	    hello.name[0] == '\0' || strlen(hello.name) > OVL_HS_NAME_MAX)
 		__builtin_trap();
-	ovl_session_clear(&s);
+	ovl_hs_keys_clear(&s);
 }
 
 /* Seals payload as a real client would, then runs the node on it. */
@@ -93,7 +93,7 @@ static void
 client_side(struct cast *c, const uint8_t *m2, size_t len)
 {
 	struct ovl_hs_client *hs;
-	struct ovl_session s;
+	struct ovl_hs_keys s;
 	uint8_t m1[OVL_HS_MSG_MAX];
 	size_t m1len;
 

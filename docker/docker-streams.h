@@ -5,8 +5,8 @@
  * exec and attach) run on the loop through the HTTP layer in http.c.
  * docker.h includes this header; include docker.h, not this.
  */
-#ifndef PIER_DK_EXEC_H
-#define PIER_DK_EXEC_H
+#ifndef PIER_DOCKER_STREAMS_H
+#define PIER_DOCKER_STREAMS_H
 
 #include <stddef.h>
 #include <stdint.h>
