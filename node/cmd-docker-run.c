@@ -295,23 +295,12 @@ cmd_docker_run(struct cmd_req *r)
 	struct uv_process_options_s o;
 	uv_stdio_container_t	 io[3];
 	struct drun		*dr;
-	char			**argv = NULL, **env = NULL, *cli;
-	const json_t		*args = json_object_get(r->params, "cmd");
-	size_t			 i;
+	char			**argv = NULL, **env = NULL;
 	int			 err;
 
-	cli = cmd_docker_cli();
-	if (cli == NULL)
-		return (cmd_fail(r, PROTO_E_NO_CLI, "this host has no docker "
-		    "CLI on pierd's PATH (%s); install the docker client "
-		    "there", getenv("PATH") != NULL ? getenv("PATH") : ""));
-	err = node_strv_push(&argv, cli);
-	for (i = 0; err == 0 && i < json_array_size(args); i++)
-		err = node_strv_push(&argv, json_string_value(
-		    json_array_get(args, i)));
-	free(cli);
-	if (err == 0)
-		err = cmd_docker_env(n, &env);
+	err = cmd_docker_argv(r, &argv, &env);
+	if (err == -ENOENT)
+		return (CMD_ERROR);	/* answered */
 	dr = err == 0 ? calloc(1, sizeof(*dr)) : NULL;
 	if (dr == NULL) {
 		node_strv_free(argv);

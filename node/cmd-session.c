@@ -199,6 +199,44 @@ cmd_docker_env(struct node *n, char ***out)
 	return (0);
 }
 
+/*
+ * The host's docker CLI with the call's "cmd" after it, and its
+ * environment, for a session or docker.run: 0, or -ENOENT when pierd's
+ * PATH has no docker CLI (r is then answered), or -ENOMEM (not answered).
+ */
+int
+cmd_docker_argv(struct cmd_req *r, char ***argv, char ***env)
+{
+	const json_t	*args = json_object_get(r->params, "cmd");
+	char		*cli;
+	size_t		 i;
+	int		 err;
+
+	*argv = NULL;
+	*env = NULL;
+	cli = cmd_docker_cli();
+	if (cli == NULL) {
+		(void)cmd_fail(r, PROTO_E_NO_CLI, "this host has no docker "
+		    "CLI on pierd's PATH (%s); install the docker client "
+		    "there", getenv("PATH") != NULL ? getenv("PATH") : "");
+		return (-ENOENT);
+	}
+	err = node_strv_push(argv, cli);
+	for (i = 0; err == 0 && i < json_array_size(args); i++)
+		err = node_strv_push(argv, json_string_value(
+		    json_array_get(args, i)));
+	free(cli);
+	if (err == 0)
+		err = cmd_docker_env(r->node, env);
+	if (err != 0) {
+		node_strv_free(*argv);
+		node_strv_free(*env);
+		*argv = *env = NULL;
+		return (-ENOMEM);
+	}
+	return (0);
+}
+
 /* kind docker: the host's docker CLI under a local PTY. */
 static enum cmd_retval
 open_docker(struct cmd_req *r)
@@ -207,23 +245,12 @@ open_docker(struct cmd_req *r)
 	struct node_session_entry *ns;
 	struct term_session_opts o;
 	struct term_pty_opts	 po;
-	char			**argv = NULL, **env = NULL, *cli, *cause = NULL;
-	const json_t		*args = json_object_get(r->params, "cmd");
-	size_t			 i;
+	char			**argv = NULL, **env = NULL, *cause = NULL;
 	int			 err;
 
-	cli = cmd_docker_cli();
-	if (cli == NULL)
-		return (cmd_fail(r, PROTO_E_NO_CLI, "this host has no docker "
-		    "CLI on pierd's PATH (%s); install the docker client "
-		    "there", getenv("PATH") != NULL ? getenv("PATH") : ""));
-	err = node_strv_push(&argv, cli);
-	for (i = 0; err == 0 && i < json_array_size(args); i++)
-		err = node_strv_push(&argv, json_string_value(
-		    json_array_get(args, i)));
-	free(cli);
-	if (err == 0)
-		err = cmd_docker_env(n, &env);
+	err = cmd_docker_argv(r, &argv, &env);
+	if (err == -ENOENT)
+		return (CMD_ERROR);	/* answered */
 	if (err == 0)
 		err = node_session_new(n, NODE_SESSION_DOCKER, "docker", &ns);
 	if (err != 0) {

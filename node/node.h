@@ -718,6 +718,9 @@ enum cmd_retval cmd_session_resize(struct cmd_req *r);
 char	*cmd_docker_cli(void);
 /* The docker CLI's environment: pierd's, TERM, the engine (cmd-session.c). */
 int	 cmd_docker_env(struct node *n, char ***out) WARN_UNUSED_RESULT;
+/* The docker CLI, the call's "cmd" and its environment (cmd-session.c). */
+int	 cmd_docker_argv(struct cmd_req *r, char ***argv, char ***env)
+	    WARN_UNUSED_RESULT;
 /* exec.run (cmd-exec.c). */
 enum cmd_retval cmd_exec_run(struct cmd_req *r);
 /* docker.run (cmd-docker-run.c). */
