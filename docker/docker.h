@@ -67,7 +67,7 @@ const char *dk_err_name(int err);
 /* Describes an error code: "not found", ...; strerror for other errnos. */
 const char *dk_strerror(int err);
 /* Maps an HTTP status to a dk_err (0 for 2xx). */
-int dk_err_from_http(long status);
+enum dk_err dk_err_from_http(long status);
 
 /* endpoint.c */
 

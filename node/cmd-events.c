@@ -165,7 +165,7 @@ node_lstream_abort(struct node_lstream *ls)
 
 /* The error line of a stream: {"error": {code, name, message}}. */
 json_t *
-node_lstream_error(int status, const char *message)
+node_lstream_error(enum dk_err status, const char *message)
 {
 	enum proto_err	code = cmd_stream_err_from_dk(status);
 

@@ -326,7 +326,8 @@ cmd_stream_err_from_dk(enum dk_err status)
 
 /* Ends a request after a failed Docker request, with a mapped code. */
 enum cmd_retval
-cmd_fail_docker(struct cmd_req *r, const struct dk_req *req, int status)
+cmd_fail_docker(struct cmd_req *r, const struct dk_req *req,
+    enum dk_err status)
 {
 	const char	*msg = req != NULL ? dk_req_message(req) : "";
 	enum proto_err	 code = cmd_err_from_dk(status);
@@ -343,7 +344,7 @@ cmd_fail_docker(struct cmd_req *r, const struct dk_req *req, int status)
 
 /* Holds req in r until its callback, so a client leaving cancels it. */
 enum cmd_retval
-cmd_docker_wait(struct cmd_req *r, struct dk_req *req, int err)
+cmd_docker_wait(struct cmd_req *r, struct dk_req *req, enum dk_err err)
 {
 	if (err != 0)
 		return (cmd_fail_docker(r, NULL, err));

@@ -273,7 +273,7 @@ enum proto_err cmd_stream_err_from_dk(enum dk_err status);
  * NULL (status only, e.g. when dk_* refused to start).
  */
 enum cmd_retval cmd_fail_docker(struct cmd_req *r, const struct dk_req *req,
-	    int status);
+	    enum dk_err status);
 /* Sets the audit target: printf-style, truncated to fit. */
 void	 cmd_set_target(struct cmd_req *r, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -315,7 +315,7 @@ struct dk_client *cmd_docker(struct cmd_req *r);
  * A request waits on one engine request or stream at a time.
  */
 enum cmd_retval cmd_docker_wait(struct cmd_req *r, struct dk_req *req,
-	    int err);
+	    enum dk_err err);
 /* Holds a started stream s in r until its on_end, as cmd_docker_wait. */
 void	 cmd_docker_wait_stream(struct cmd_req *r, struct dk_stream *s);
 /* In the callback: lets go of what cmd_docker_wait held. */
@@ -510,7 +510,7 @@ void	 node_lstream_end(struct node_lstream *ls, const json_t *last);
 /* Resets the channel of a writer whose stream never started; frees it. */
 void	 node_lstream_abort(struct node_lstream *ls);
 /* {"error": {code, name, message}} for a failed Docker stream (new). */
-json_t	*node_lstream_error(int status, const char *message);
+json_t	*node_lstream_error(enum dk_err status, const char *message);
 
 /* fwriter.c: a framed stream channel's output */
 
