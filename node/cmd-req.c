@@ -369,8 +369,8 @@ cmd_docker_done(struct cmd_req *r)
 
 /* Ends r after a failed engine request; returns whether it failed. */
 int
-cmd_docker_failed(struct cmd_req *r, const struct dk_req *req, int status,
-    json_t *res)
+cmd_docker_failed(struct cmd_req *r, const struct dk_req *req,
+    enum dk_err status, json_t *res)
 {
 	cmd_docker_done(r);
 	if (status == 0)

@@ -325,7 +325,7 @@ void	 cmd_docker_done(struct cmd_req *r);
  * the error and returns 1; else returns 0.
  */
 int	 cmd_docker_failed(struct cmd_req *r, const struct dk_req *req,
-	    int status, json_t *res);
+	    enum dk_err status, json_t *res);
 
 /* Between cmd-conn.c and cmd-req.c. */
 
