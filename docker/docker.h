@@ -17,7 +17,9 @@
  * Errors are negative errno values. Those a request ends with form the
  * small stable set of enum dk_err; the engine's own message ("No such
  * container: web") and the HTTP status stay readable from the request
- * during its callback.
+ * during its callback. A dk_err is Docker's word, not a peer's: node/
+ * turns it into a protocol code (enum proto_err) in one place,
+ * cmd_err_from_dk, and never sends it as it is.
  */
 #ifndef PIER_DOCKER_H
 #define PIER_DOCKER_H
@@ -65,7 +67,7 @@ const char *dk_err_name(int err);
 /* Describes an error code: "not found", ...; strerror for other errnos. */
 const char *dk_strerror(int err);
 /* Maps an HTTP status to a dk_err (0 for 2xx). */
-int dk_err_from_http(long status);
+enum dk_err dk_err_from_http(long status);
 
 /* endpoint.c */
 

@@ -65,11 +65,11 @@ dk_strerror(int err)
 }
 
 /* Maps an HTTP status onto the set: 2xx is 0. */
-int
+enum dk_err
 dk_err_from_http(long status)
 {
 	if (status >= 200 && status < 300)
-		return (0);
+		return (DK_OK);
 	switch (status) {
 	case 304:
 		return (DK_E_NOT_MODIFIED);

@@ -165,12 +165,10 @@ node_lstream_abort(struct node_lstream *ls)
 
 /* The error line of a stream: {"error": {code, name, message}}. */
 json_t *
-node_lstream_error(int status, const char *message)
+node_lstream_error(enum dk_err status, const char *message)
 {
-	int	code;
+	enum proto_err	code = cmd_stream_err_from_dk(status);
 
-	code = status == DK_E_UNAVAILABLE ? PROTO_E_DOCKER_DOWN :
-	    status == DK_E_NOT_FOUND ? PROTO_E_NOTFOUND : PROTO_E_DOCKER;
 	return (json_pack("{s:{s:i, s:s, s:s}}", "error", "code", code,
 	    "name", proto_err_name(code), "message", message != NULL &&
 	    message[0] != '\0' ? message : dk_strerror(status)));

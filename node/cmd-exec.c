@@ -84,7 +84,8 @@ xr_maybe_free(struct xrun *xr)
 
 /* Sends the last frame (EXIT, or ERROR) and finishes the channel. */
 static void
-xr_finish(struct xrun *xr, int code, const char *msg, int64_t status)
+xr_finish(struct xrun *xr, enum proto_err code, const char *msg,
+    int64_t status)
 {
 	if (code == 0)
 		node_fwriter_exit(&xr->fw, (int32_t)status);

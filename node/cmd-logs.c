@@ -165,9 +165,7 @@ lr_end(struct dk_stream *s, int status, const char *message, void *arg)
 	lr->s = NULL;
 	lr->ended = 1;
 	if (status != 0 && status != DK_E_CANCELLED) {
-		lr->end_code = status == DK_E_UNAVAILABLE ?
-		    PROTO_E_DOCKER_DOWN : status == DK_E_NOT_FOUND ?
-		    PROTO_E_NOTFOUND : PROTO_E_DOCKER;
+		lr->end_code = cmd_stream_err_from_dk(status);
 		lr->end_msg = strdup(message != NULL && message[0] != '\0' ?
 		    message : dk_strerror(status));
 	}

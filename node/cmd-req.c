@@ -244,8 +244,8 @@ cmd_reply(struct cmd_req *r, json_t *result)
 
 /* Sends an error with data (stolen) and a formatted message; ends it. */
 static enum cmd_retval
-cmd_vfail(struct cmd_req *r, int code, json_t *data, const char *fmt,
-    va_list ap)
+cmd_vfail(struct cmd_req *r, enum proto_err code, json_t *data,
+    const char *fmt, va_list ap)
 {
 	char	*msg = NULL;
 
@@ -262,7 +262,7 @@ cmd_vfail(struct cmd_req *r, int code, json_t *data, const char *fmt,
 
 /* Sends an error (code, printf message), audits, and ends the request. */
 enum cmd_retval
-cmd_fail(struct cmd_req *r, int code, const char *fmt, ...)
+cmd_fail(struct cmd_req *r, enum proto_err code, const char *fmt, ...)
 {
 	enum cmd_retval	rv;
 	va_list		ap;
@@ -275,8 +275,8 @@ cmd_fail(struct cmd_req *r, int code, const char *fmt, ...)
 
 /* cmd_fail with data for the error object (stolen). */
 enum cmd_retval
-cmd_fail_data(struct cmd_req *r, int code, json_t *data, const char *fmt,
-    ...)
+cmd_fail_data(struct cmd_req *r, enum proto_err code, json_t *data,
+    const char *fmt, ...)
 {
 	enum cmd_retval	rv;
 	va_list		ap;
@@ -287,38 +287,64 @@ cmd_fail_data(struct cmd_req *r, int code, json_t *data, const char *fmt,
 	return (rv);
 }
 
+/* The protocol code of a failed Docker request. */
+enum proto_err
+cmd_err_from_dk(enum dk_err status)
+{
+	switch (status) {
+	case DK_E_NOT_FOUND:
+		return (PROTO_E_NOTFOUND);
+	case DK_E_CONFLICT:
+		return (PROTO_E_CONFLICT);
+	case DK_E_NOT_MODIFIED:
+		return (PROTO_E_STATE);
+	case DK_E_UNAVAILABLE:
+	case DK_E_PERMISSION:
+		return (PROTO_E_DOCKER_DOWN);
+	case DK_E_TIMEOUT:
+		return (PROTO_E_TIMEOUT);
+	case DK_E_CANCELLED:
+		return (PROTO_E_CANCELLED);
+	default:
+		return (PROTO_E_DOCKER);
+	}
+}
+
+/* The protocol code a Docker stream ends with. */
+enum proto_err
+cmd_stream_err_from_dk(enum dk_err status)
+{
+	switch (status) {
+	case DK_E_UNAVAILABLE:
+		return (PROTO_E_DOCKER_DOWN);
+	case DK_E_NOT_FOUND:
+		return (PROTO_E_NOTFOUND);
+	default:
+		return (PROTO_E_DOCKER);
+	}
+}
+
 /* Ends a request after a failed Docker request, with a mapped code. */
 enum cmd_retval
-cmd_fail_docker(struct cmd_req *r, const struct dk_req *req, int status)
+cmd_fail_docker(struct cmd_req *r, const struct dk_req *req,
+    enum dk_err status)
 {
 	const char	*msg = req != NULL ? dk_req_message(req) : "";
+	enum proto_err	 code = cmd_err_from_dk(status);
 
 	if (msg == NULL || msg[0] == '\0')
 		msg = dk_strerror(status);
-	switch (status) {
-	case DK_E_NOT_FOUND:
-		return (cmd_fail(r, PROTO_E_NOTFOUND, "%s", msg));
-	case DK_E_CONFLICT:
-		return (cmd_fail(r, PROTO_E_CONFLICT, "%s", msg));
-	case DK_E_NOT_MODIFIED:
-		return (cmd_fail(r, PROTO_E_STATE, "%s", msg));
-	case DK_E_UNAVAILABLE:
-	case DK_E_PERMISSION:
-		return (cmd_fail(r, PROTO_E_DOCKER_DOWN, "docker unavailable: "
-		    "%s", msg));
-	case DK_E_TIMEOUT:
-		return (cmd_fail(r, PROTO_E_TIMEOUT, "Docker did not answer "
-		    "in time: %s", msg));
-	case DK_E_CANCELLED:
-		return (cmd_fail(r, PROTO_E_CANCELLED, "%s", msg));
-	default:
-		return (cmd_fail(r, PROTO_E_DOCKER, "%s", msg));
-	}
+	if (code == PROTO_E_DOCKER_DOWN)
+		return (cmd_fail(r, code, "docker unavailable: %s", msg));
+	if (code == PROTO_E_TIMEOUT)
+		return (cmd_fail(r, code, "Docker did not answer in time: %s",
+		    msg));
+	return (cmd_fail(r, code, "%s", msg));
 }
 
 /* Holds req in r until its callback, so a client leaving cancels it. */
 enum cmd_retval
-cmd_docker_wait(struct cmd_req *r, struct dk_req *req, int err)
+cmd_docker_wait(struct cmd_req *r, struct dk_req *req, enum dk_err err)
 {
 	if (err != 0)
 		return (cmd_fail_docker(r, NULL, err));
@@ -343,8 +369,8 @@ cmd_docker_done(struct cmd_req *r)
 
 /* Ends r after a failed engine request; returns whether it failed. */
 int
-cmd_docker_failed(struct cmd_req *r, const struct dk_req *req, int status,
-    json_t *res)
+cmd_docker_failed(struct cmd_req *r, const struct dk_req *req,
+    enum dk_err status, json_t *res)
 {
 	cmd_docker_done(r);
 	if (status == 0)

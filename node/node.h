@@ -9,7 +9,17 @@
  * into sections by the file that defines what follows.
  *
  * Errors are negative errno (or UV_E*), 0 is success; human detail
- * comes back through `char **cause`, which the caller frees.
+ * comes back through `char **cause`, which the caller frees. Three error
+ * domains meet here and are kept apart by type where they cross: errno
+ * (int), Docker's enum dk_err (docker.h) and the protocol's enum
+ * proto_err (proto/errors.h). A peer only ever sees an enum proto_err:
+ * cmd_fail and friends take one, a Docker outcome becomes one through
+ * cmd_err_from_dk (requests) or cmd_stream_err_from_dk (streams), both in
+ * cmd-req.c. (A shell's start in term-exec.c and the stats hub choose
+ * among fewer codes, each with its own message; a handler that fails
+ * with an errno names the code that fits its operation.) gcc's
+ * -Wenum-conversion, on with -Wextra, rejects an enum dk_err passed
+ * where an enum proto_err is due.
  */
 #ifndef PIER_NODE_H
 #define PIER_NODE_H
@@ -238,12 +248,24 @@ enum cmd_retval cmd_not_implemented(struct cmd_req *r);
 
 /* Sends a result (stolen; NULL is {}), audits, and ends the request. */
 enum cmd_retval cmd_reply(struct cmd_req *r, json_t *result);
-/* Sends an error (proto_err code, printf message), audits, ends it. */
-enum cmd_retval cmd_fail(struct cmd_req *r, int code, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
+/* Sends an error (a protocol code, printf message), audits, ends it. */
+enum cmd_retval cmd_fail(struct cmd_req *r, enum proto_err code,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* cmd_fail with an error object's data (stolen, may be NULL). */
-enum cmd_retval cmd_fail_data(struct cmd_req *r, int code, json_t *data,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+enum cmd_retval cmd_fail_data(struct cmd_req *r, enum proto_err code,
+	    json_t *data, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+/*
+ * The protocol code of a failed Docker request: not_found, conflict,
+ * wrong_state (not modified), docker_unavailable (unavailable or
+ * permission), timeout, cancelled, else docker_error.
+ */
+enum proto_err cmd_err_from_dk(enum dk_err status);
+/*
+ * The protocol code a Docker stream ends with: docker_unavailable,
+ * not_found, else docker_error (a stream's other ends are the engine's).
+ */
+enum proto_err cmd_stream_err_from_dk(enum dk_err status);
 /*
  * Ends a request after a failed Docker request: maps status (a dk_err)
  * and the engine's message to not_found, conflict, wrong_state,
@@ -251,7 +273,7 @@ enum cmd_retval cmd_fail_data(struct cmd_req *r, int code, json_t *data,
  * NULL (status only, e.g. when dk_* refused to start).
  */
 enum cmd_retval cmd_fail_docker(struct cmd_req *r, const struct dk_req *req,
-	    int status);
+	    enum dk_err status);
 /* Sets the audit target: printf-style, truncated to fit. */
 void	 cmd_set_target(struct cmd_req *r, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -293,7 +315,7 @@ struct dk_client *cmd_docker(struct cmd_req *r);
  * A request waits on one engine request or stream at a time.
  */
 enum cmd_retval cmd_docker_wait(struct cmd_req *r, struct dk_req *req,
-	    int err);
+	    enum dk_err err);
 /* Holds a started stream s in r until its on_end, as cmd_docker_wait. */
 void	 cmd_docker_wait_stream(struct cmd_req *r, struct dk_stream *s);
 /* In the callback: lets go of what cmd_docker_wait held. */
@@ -303,7 +325,7 @@ void	 cmd_docker_done(struct cmd_req *r);
  * the error and returns 1; else returns 0.
  */
 int	 cmd_docker_failed(struct cmd_req *r, const struct dk_req *req,
-	    int status, json_t *res);
+	    enum dk_err status, json_t *res);
 
 /* Between cmd-conn.c and cmd-req.c. */
 
@@ -488,7 +510,7 @@ void	 node_lstream_end(struct node_lstream *ls, const json_t *last);
 /* Resets the channel of a writer whose stream never started; frees it. */
 void	 node_lstream_abort(struct node_lstream *ls);
 /* {"error": {code, name, message}} for a failed Docker stream (new). */
-json_t	*node_lstream_error(int status, const char *message);
+json_t	*node_lstream_error(enum dk_err status, const char *message);
 
 /* fwriter.c: a framed stream channel's output */
 

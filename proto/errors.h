@@ -4,6 +4,11 @@
  * programs switch on, the name is the same thing spelt for people and
  * logs, the message is the human detail of this one failure.
  *
+ * enum proto_err is the only error domain that crosses the wire; it is
+ * never an errno nor a Docker code. A Docker code becomes one in node/
+ * (cmd_err_from_dk); proto_err_from_errno is the general map for errno.
+ * The client keeps its own failures (no reply came) apart from these.
+ *
  * Numbers are stable: a code once released is never renumbered and never
  * reused. A code that is no longer sent stays in the table, renamed
  * RETIRED_<number> with the name "retired_<number>", so nobody hands its

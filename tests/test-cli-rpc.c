@@ -298,6 +298,12 @@ test_multi(void)
 		ASSERT_STREQ(m[i].node, names[i]);
 	ASSERT_OK(m[0].status);
 	ASSERT_NE(m[1].status, 0);
+	/* Local failures are named by their errno, not their text. */
+	ASSERT_EQ(m[1].err.code, 0);
+	ASSERT_EQ(m[1].err.local, CLI_RPC_TIMEOUT);
+	ASSERT_STREQ(m[1].err.name, "timeout");
+	ASSERT_EQ(m[3].err.local, CLI_RPC_LOST);
+	ASSERT_STREQ(m[3].err.name, "connection");
 	ASSERT_OK(m[2].status);
 	ASSERT_NE(m[3].status, 0);
 	cli_multi_free(m, n);
@@ -313,6 +319,7 @@ test_multi(void)
 struct got {
 	int			 done;
 	int			 code;
+	int			 local;
 	char			 name[64];
 	char			 msg[256];
 };
@@ -327,6 +334,7 @@ on_got(struct cli_rpc *r, const json_t *result,
 	g->done = 1;
 	if (err != NULL) {
 		g->code = err->code;
+		g->local = err->local;
 		snprintf(g->name, sizeof(g->name), "%s", err->name);
 		snprintf(g->msg, sizeof(g->msg), "%s", err->message);
 	}
@@ -350,6 +358,7 @@ test_call_fails_when_node_leaves(void)
 		;
 	ASSERT(g.done);
 	ASSERT_EQ(g.code, 0);
+	ASSERT_EQ(g.local, CLI_RPC_LOST);
 	ASSERT_STREQ(g.name, "connection");
 	ASSERT_STREQ(g.msg, "node closed the connection: node shutting down");
 	ASSERT_EQ(cli_rpc_call_async(r, "node.info", NULL, 0, on_got, &g),

@@ -744,6 +744,35 @@ test_resolve_match(void)
 	json_decref(list);
 }
 
+/* Docker's codes reach a peer as protocol codes, by one map each. */
+static void
+test_err_from_dk(void)
+{
+	json_t	*line;	/* owned */
+
+	ASSERT_EQ(cmd_err_from_dk(DK_E_NOT_FOUND), PROTO_E_NOTFOUND);
+	ASSERT_EQ(cmd_err_from_dk(DK_E_CONFLICT), PROTO_E_CONFLICT);
+	ASSERT_EQ(cmd_err_from_dk(DK_E_NOT_MODIFIED), PROTO_E_STATE);
+	ASSERT_EQ(cmd_err_from_dk(DK_E_UNAVAILABLE), PROTO_E_DOCKER_DOWN);
+	ASSERT_EQ(cmd_err_from_dk(DK_E_PERMISSION), PROTO_E_DOCKER_DOWN);
+	ASSERT_EQ(cmd_err_from_dk(DK_E_TIMEOUT), PROTO_E_TIMEOUT);
+	ASSERT_EQ(cmd_err_from_dk(DK_E_CANCELLED), PROTO_E_CANCELLED);
+	ASSERT_EQ(cmd_err_from_dk(DK_E_BAD_PARAMETER), PROTO_E_DOCKER);
+	ASSERT_EQ(cmd_err_from_dk(DK_E_INTERNAL), PROTO_E_DOCKER);
+	/* A stream's end: the engine gone, the object gone, or Docker's. */
+	ASSERT_EQ(cmd_stream_err_from_dk(DK_E_UNAVAILABLE),
+	    PROTO_E_DOCKER_DOWN);
+	ASSERT_EQ(cmd_stream_err_from_dk(DK_E_NOT_FOUND), PROTO_E_NOTFOUND);
+	ASSERT_EQ(cmd_stream_err_from_dk(DK_E_TIMEOUT), PROTO_E_DOCKER);
+	ASSERT_EQ(cmd_stream_err_from_dk(DK_E_PERMISSION), PROTO_E_DOCKER);
+	line = node_lstream_error(DK_E_NOT_FOUND, NULL);
+	ASSERT_EQ(json_integer_value(json_object_get(json_object_get(line,
+	    "error"), "code")), PROTO_E_NOTFOUND);
+	ASSERT_STREQ(json_string_value(json_object_get(json_object_get(line,
+	    "error"), "message")), "not found");
+	json_decref(line);
+}
+
 TEST_MAIN(
 	T(test_table_matches_catalogue),
 	T(test_node_info_docker_down),
@@ -756,5 +785,6 @@ TEST_MAIN(
 	T(test_stream_channel),
 	T(test_refused_streams_reset),
 	T(test_audit_rotation),
-	T(test_resolve_match)
+	T(test_resolve_match),
+	T(test_err_from_dk)
 )

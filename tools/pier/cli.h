@@ -11,6 +11,7 @@
 #ifndef PIER_CLI_H
 #define PIER_CLI_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -307,12 +308,18 @@ struct cli_ctx {
 };
 
 /*
- * An error from a call: code and name from the node's error reply (see
- * proto/errors.h), or code 0 and name "connection" (or "timeout") when
- * the reply never came. Strings are owned.
+ * An error from a call, in one of two domains that never mix: code (and
+ * name) from the node's error reply, an enum proto_err of proto/errors.h;
+ * or, when the reply never came, code 0 and local, a negative errno
+ * (CLI_RPC_LOST or CLI_RPC_TIMEOUT) with the name "connection" or
+ * "timeout" for people. Programs switch on code or local, never on name.
+ * Strings are owned.
  */
+#define CLI_RPC_LOST	(-ECONNRESET)	/* no reply: the link failed */
+#define CLI_RPC_TIMEOUT	(-ETIMEDOUT)	/* no reply in time */
 struct cli_rpc_error {
-	int		 code;
+	int		 code;		/* enum proto_err, or 0 */
+	int		 local;		/* CLI_RPC_LOST, CLI_RPC_TIMEOUT, or 0 */
 	char		*name;
 	char		*message;
 	json_t		*data;		/* owned, or NULL */

@@ -322,10 +322,9 @@ call_print(const struct cli_cmd *self, const char *node, const char *method,
 	}
 	/* The error is looked at before it is printed: no cli_link_call. */
 	if (cli_rpc_call(l.r, method, params, 0, &res, &e) != 0) {
-		if (missing != NULL && e.name != NULL && strcmp(e.name,
-		    "not_found") == 0 && e.message != NULL && strncmp(
-		    e.message, "image ", 6) == 0 && strstr(e.message,
-		    "pull it first") != NULL)
+		if (missing != NULL && e.code == PROTO_E_NOTFOUND &&
+		    e.message != NULL && strncmp(e.message, "image ", 6) == 0 &&
+		    strstr(e.message, "pull it first") != NULL)
 			*missing = 1;
 		else
 			rc = cli_rpc_fail(self, cli_rpc_node(l.r), &e);

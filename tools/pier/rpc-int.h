@@ -36,8 +36,8 @@ struct cli_rpc {
 /* Sets *cause (when cause is not NULL) to a formatted text; returns err. */
 int	 cli__rpc_cause(char **cause, int err, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
-/* Fills an error with a local failure (no reply came). */
-void	 cli__rpc_err_local(struct cli_rpc_error *e, const char *name,
+/* Fills an error with a local failure (CLI_RPC_LOST or CLI_RPC_TIMEOUT). */
+void	 cli__rpc_err_local(struct cli_rpc_error *e, int local,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Copies src into dst (dst overwritten). */
 void	 cli__rpc_err_copy(struct cli_rpc_error *dst,

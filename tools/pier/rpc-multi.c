@@ -80,7 +80,7 @@ on_multi_dialed(struct cli_rpc *r, void *arg)
 		return;
 	if (r->dial_status != 0) {
 		mu->res[i].status = r->dial_status;
-		cli__rpc_err_local(&mu->res[i].err, "connection", "%s",
+		cli__rpc_err_local(&mu->res[i].err, CLI_RPC_LOST, "%s",
 		    r->dial_cause != NULL ? r->dial_cause :
 		    strerror(-r->dial_status));
 		multi_done(mu, i);
@@ -92,10 +92,10 @@ on_multi_dialed(struct cli_rpc *r, void *arg)
 	if (err != 0) {
 		mu->res[i].status = r->closed ? -ECONNABORTED : err;
 		if (r->closed && r->close_reason != NULL)
-			cli__rpc_err_local(&mu->res[i].err, "connection", "%s",
+			cli__rpc_err_local(&mu->res[i].err, CLI_RPC_LOST, "%s",
 			    r->close_reason);
 		else
-			cli__rpc_err_local(&mu->res[i].err, "connection",
+			cli__rpc_err_local(&mu->res[i].err, CLI_RPC_LOST,
 			    "cannot send the request: %s", strerror(-err));
 		multi_done(mu, i);
 	}
@@ -112,7 +112,7 @@ on_multi_timeout(uv_timer_t *t)
 		if (mu->rpcs[i] == NULL)
 			continue;
 		mu->res[i].status = -ETIMEDOUT;
-		cli__rpc_err_local(&mu->res[i].err, "timeout",
+		cli__rpc_err_local(&mu->res[i].err, CLI_RPC_TIMEOUT,
 		    "no answer within %lds", (mu->timeout_ms + 999) / 1000);
 		mu->rpcs[i]->on_dialed = NULL;
 		multi_done(mu, i);
@@ -175,6 +175,7 @@ cli_rpc_multi(struct cli_ctx *x, const char *const *names, size_t n,
 		    &mu.res[i].err.message);
 		if (err != 0) {
 			mu.res[i].status = err;
+			mu.res[i].err.local = CLI_RPC_LOST;
 			mu.res[i].err.name = strdup("connection");
 			mu.rpcs[i] = NULL;
 			continue;

@@ -64,13 +64,13 @@ cli__rpc_cause(char **cause, int err, const char *fmt, ...)
 
 /* Fills an error with a local failure (no reply came). */
 void
-cli__rpc_err_local(struct cli_rpc_error *e, const char *name,
-    const char *fmt, ...)
+cli__rpc_err_local(struct cli_rpc_error *e, int local, const char *fmt, ...)
 {
 	va_list	ap;
 
 	memset(e, 0, sizeof(*e));
-	e->name = strdup(name);
+	e->local = local;
+	e->name = strdup(local == CLI_RPC_TIMEOUT ? "timeout" : "connection");
 	va_start(ap, fmt);
 	if (vasprintf(&e->message, fmt, ap) < 0)
 		e->message = NULL;
@@ -93,6 +93,7 @@ cli__rpc_err_copy(struct cli_rpc_error *dst, const struct cli_rpc_error *src)
 {
 	memset(dst, 0, sizeof(*dst));
 	dst->code = src->code;
+	dst->local = src->local;
 	dst->name = src->name != NULL ? strdup(src->name) : NULL;
 	dst->message = src->message != NULL ? strdup(src->message) : NULL;
 	dst->data = src->data != NULL ? json_incref(src->data) : NULL;
@@ -200,11 +201,11 @@ call_end(struct rpc_call *c)
 
 /* Ends a call with a local error. */
 static void
-call_fail(struct rpc_call *c, const char *name, const char *msg)
+call_fail(struct rpc_call *c, int local, const char *msg)
 {
 	struct cli_rpc_error	 e;
 
-	cli__rpc_err_local(&e, name, "%s", msg);
+	cli__rpc_err_local(&e, local, "%s", msg);
 	call_end(c);
 	c->cb(c->rpc, NULL, &e, c->arg);
 	cli_rpc_error_clear(&e);
@@ -219,7 +220,7 @@ on_call_timeout(uv_timer_t *t)
 
 	if (asprintf(&msg, "no reply within %lds", c->timeout_ms / 1000) < 0)
 		msg = NULL;
-	call_fail(c, "timeout", msg != NULL ? msg : "no reply in time");
+	call_fail(c, CLI_RPC_TIMEOUT, msg != NULL ? msg : "no reply in time");
 	free(msg);
 }
 
@@ -293,7 +294,7 @@ rpc_on_close(struct ovl_conn *conn, int status, const char *reason,
 	free(r->close_reason);
 	r->close_reason = strdup(why);
 	while (r->calls != NULL)
-		call_fail(r->calls, "connection", why);
+		call_fail(r->calls, CLI_RPC_LOST, why);
 	if (!r->closing && r->lost_cb != NULL)
 		r->lost_cb(r, why, r->lost_arg);
 }
@@ -552,8 +553,7 @@ on_sync_reply(struct cli_rpc *r, const json_t *result,
 		return;
 	}
 	cli__rpc_err_copy(s->err, err);
-	s->status = err->code != 0 ? -EREMOTEIO : strcmp(err->name,
-	    "timeout") == 0 ? -ETIMEDOUT : -ECONNRESET;
+	s->status = err->code != 0 ? -EREMOTEIO : err->local;
 }
 
 /* Calls a method and runs the loop until its reply. */
@@ -572,17 +572,17 @@ cli_rpc_call(struct cli_rpc *r, const char *method, json_t *params,
 	    &s);
 	if (rc != 0) {
 		if (r->closed && r->close_reason != NULL)
-			cli__rpc_err_local(err, "connection", "%s",
+			cli__rpc_err_local(err, CLI_RPC_LOST, "%s",
 			    r->close_reason);
 		else
-			cli__rpc_err_local(err, "connection", "cannot send the "
+			cli__rpc_err_local(err, CLI_RPC_LOST, "cannot send the "
 			    "request: %s", strerror(-rc));
 		return (rc);
 	}
 	while (!s.done && uv_run(&r->x->loop, UV_RUN_ONCE) != 0)
 		;
 	if (!s.done) {
-		cli__rpc_err_local(err, "connection",
+		cli__rpc_err_local(err, CLI_RPC_LOST,
 		    "the loop ended before the reply");
 		return (-EIO);
 	}
