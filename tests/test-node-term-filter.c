@@ -247,8 +247,9 @@ test_follows_parser(void)
 	assert_passes("\033P\033'\xfb\033]x\033(Bz");
 }
 
-/* The input of issue 8 and its variants come out the same however they
- * are split, and within the limits. */
+/* The crashing input (a CSI with 68 separators, an OSC, a resize) and
+ * its variants come out the same however they are split, and within the
+ * limits. */
 static void
 test_hostile_inputs_split(void)
 {
