@@ -187,6 +187,131 @@ report(const struct cli_node *n, int json)
 	json_decref(o);
 }
 
+/* The key pasted, maybe in pieces (no quotes): joined, or NULL. */
+static char *
+join_keytext(int argc, char **argv)
+{
+	char	*text = NULL, *t;
+	int	 i;
+
+	for (i = 0; i < argc; i++) {
+		if (asprintf(&t, "%s%s", text != NULL ? text : "",
+		    argv[i]) < 0)
+			t = NULL;
+		if (text != NULL) {
+			sodium_memzero(text, strlen(text));
+			free(text);
+		}
+		text = t;
+		if (text == NULL)
+			break;
+	}
+	return (text);
+}
+
+/* Reads --name and --addr; the usage exit, or -1 when all is well. */
+static int
+join_read_opts(const struct cli_cmd *self, const struct cli_args *a,
+    const char **want, const char **addrs, size_t *nextra)
+{
+	const char	*arg;
+	char		*cause = NULL;
+	size_t		 pos = 0;
+
+	*want = cli_args_get(self, a, "name");
+	if (*want != NULL && cli_name_check(*want) != 0) {
+		cli_error(self, "bad name \"%s\": use 1 to %d of A-Z a-z 0-9 . "
+		    "_ - (not first)", *want, CLI_NAME_MAX);
+		return (CLI_EXIT_USAGE);
+	}
+	*nextra = 0;
+	while ((arg = cli_args_next(self, a, "addr", &pos)) != NULL) {
+		if (*nextra == 8 ||
+		    ovl_joinkey_check_addr(arg, &cause) != 0) {
+			cli_fail(self, "--addr", cause, "at most 8");
+			free(cause);
+			return (CLI_EXIT_USAGE);
+		}
+		addrs[(*nextra)++] = arg;
+	}
+	return (-1);
+}
+
+/* Does the handshake (and nothing more); the address that answered. */
+static char *
+join_reach(const struct cli_cmd *self, const struct ovl_identity *id,
+    const struct ovl_joinkey *jk, const char **addrs, size_t naddrs)
+{
+	struct ovl_conn	*conn = NULL;
+	uv_loop_t	 loop;
+	char		*cause = NULL, *addr = NULL;
+	int		 err;
+
+	if (uv_loop_init(&loop) != 0)
+		return (NULL);
+	err = cli_connect(&loop, id, jk, addrs, naddrs, 1, &conn, &cause);
+	if (err != 0)
+		cli_error(self, "%s", cause);
+	else {
+		addr = strdup(ovl_conn_peer(conn));
+		cli_disconnect(&loop, conn);
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&loop) != 0)
+		cli_error(self, "handles left open");
+	free(cause);
+	return (addr);
+}
+
+/* Stores the node (with the extra addresses as hints) and its role. */
+static int
+join_store(const struct cli_cmd *self, struct cli_book *book,
+    struct ovl_joinkey *jk, const char *want, const char **extra,
+    size_t nextra, struct cli_node *node, int json)
+{
+	char		*cause = NULL, *text;
+	char		 fp[OVL_FINGERPRINT_SIZE], name[CLI_NAME_MAX + 1];
+	size_t		 i;
+	int		 rc = CLI_EXIT_FAIL;
+
+	/* Keep the extra addresses as hints for the next time. */
+	for (i = 0; i < nextra && jk->naddrs < OVL_JOINKEY_MAX_ADDRS; i++) {
+		if (!has_addr(jk, extra[i]))
+			snprintf(jk->addrs[jk->naddrs++], OVL_ADDR_MAX, "%s",
+			    extra[i]);
+	}
+	text = ovl_joinkey_format(jk);
+	ovl_fingerprint(jk->node_pub, fp);
+	if (text == NULL || pick_name(self, book, jk, want, node->addr, name,
+	    sizeof(name)) != 0)
+		goto out;
+	node->name = name;
+	node->key = text;
+	node->fingerprint = fp;
+	node->joined = (int64_t)time(NULL);
+	if (cli_book_put(book, node) != 0 ||
+	    cli_book_save(book, &cause) != 0)
+		cli_fail(self, NULL, cause, "cannot store the node");
+	else {
+		/* The role is the node's to say: ask, then keep it. */
+		node->role = ask_role(name);
+		if (node->role != NULL && (cli_book_put(book, node) != 0 ||
+		    cli_book_save(book, &cause) != 0))
+			cli_fail(self, NULL, cause, "cannot store the role");
+		report(node, json);
+		rc = CLI_EXIT_OK;
+	}
+	free(node->role);
+	node->role = NULL;
+out:
+	if (text != NULL) {
+		sodium_memzero(text, strlen(text));
+		free(text);
+	}
+	free(cause);
+	return (rc);
+}
+
 /* `pier join KEY [--name NAME] [--addr HOST:PORT] [--json]`. */
 static int
 join_main(const struct cli_cmd *self, int argc, char **argv)
@@ -196,14 +321,10 @@ join_main(const struct cli_cmd *self, int argc, char **argv)
 	struct ovl_identity	 id;
 	struct cli_book		 book;
 	struct cli_node		 node;
-	struct ovl_conn		*conn = NULL;
-	const char		*addrs[CLI_ADDRS_MAX + 8], *want, *arg;
-	char			*dir = NULL, *cause = NULL, *text = NULL;
-	char			*keytext = NULL, name[CLI_NAME_MAX + 1];
-	char			 fp[OVL_FINGERPRINT_SIZE];
-	size_t			 naddrs = 0, nextra = 0, i, pos = 0;
-	int			 json, rc = CLI_EXIT_FAIL, err;
-	uv_loop_t		 loop;
+	const char		*addrs[CLI_ADDRS_MAX + 8], *want;
+	char			*dir = NULL, *cause = NULL, *keytext = NULL;
+	size_t			 naddrs, nextra = 0, i;
+	int			 json, rc;
 
 	memset(&book, 0, sizeof(book));
 	memset(&node, 0, sizeof(node));
@@ -213,35 +334,15 @@ join_main(const struct cli_cmd *self, int argc, char **argv)
 	cli_args_free(&a);
 	if (rc >= 0)
 		return (rc);
+	rc = join_read_opts(self, &a, &want, addrs, &nextra);
+	if (rc >= 0)
+		return (rc);
 	rc = CLI_EXIT_FAIL;
-	want = cli_args_get(self, &a, "name");
-	if (want != NULL && cli_name_check(want) != 0) {
-		cli_error(self, "bad name \"%s\": use 1 to %d of A-Z a-z 0-9 . "
-		    "_ - (not first)", want, CLI_NAME_MAX);
-		return (CLI_EXIT_USAGE);
-	}
-	while ((arg = cli_args_next(self, &a, "addr", &pos)) != NULL) {
-		if (nextra == 8 ||
-		    ovl_joinkey_check_addr(arg, &cause) != 0) {
-			cli_fail(self, "--addr", cause, "at most 8");
-			free(cause);
-			return (CLI_EXIT_USAGE);
-		}
-		addrs[nextra++] = arg;
-	}
 	json = cli_args_get(self, &a, "json") != NULL;
-	/* A key pasted without quotes may arrive in pieces: rejoin them. */
-	for (i = 0; i < (size_t)a.argc; i++) {
-		char	*t;
-
-		if (asprintf(&t, "%s%s", keytext != NULL ? keytext : "",
-		    a.argv[i]) < 0)
-			goto out;
-		free(keytext);
-		keytext = t;
-	}
-	err = ovl_joinkey_parse(keytext, &jk, &cause);
-	if (err != 0) {
+	keytext = join_keytext(a.argc, a.argv);
+	if (keytext == NULL)
+		goto out;
+	if (ovl_joinkey_parse(keytext, &jk, &cause) != 0) {
 		cli_fail(self, NULL, cause, "this is not a Pier join key");
 		goto out;
 	}
@@ -261,57 +362,12 @@ join_main(const struct cli_cmd *self, int argc, char **argv)
 		cli_error(self, "%s", cause);
 		goto out;
 	}
-	if (uv_loop_init(&loop) != 0)
-		goto out;
-	err = cli_connect(&loop, &id, &jk, addrs, naddrs, 1, &conn, &cause);
-	if (err != 0)
-		cli_error(self, "%s", cause);
-	else {
-		node.addr = strdup(ovl_conn_peer(conn));
-		cli_disconnect(&loop, conn);
-	}
-	uv_run(&loop, UV_RUN_DEFAULT);
-	if (uv_loop_close(&loop) != 0)
-		cli_error(self, "handles left open");
-	if (err != 0 || node.addr == NULL)
-		goto out;
-
-	/* Keep the extra addresses as hints for the next time. */
-	for (i = 0; i < nextra && jk.naddrs < OVL_JOINKEY_MAX_ADDRS; i++) {
-		if (!has_addr(&jk, addrs[i]))
-			snprintf(jk.addrs[jk.naddrs++], OVL_ADDR_MAX, "%s",
-			    addrs[i]);
-	}
-	text = ovl_joinkey_format(&jk);
-	ovl_fingerprint(jk.node_pub, fp);
-	if (text == NULL || pick_name(self, &book, &jk, want, node.addr, name,
-	    sizeof(name)) != 0) {
-		free(node.addr);
-		goto out;
-	}
-	node.name = name;
-	node.key = text;
-	node.fingerprint = fp;
-	node.joined = (int64_t)time(NULL);
-	if (cli_book_put(&book, &node) != 0 ||
-	    cli_book_save(&book, &cause) != 0)
-		cli_fail(self, NULL, cause, "cannot store the node");
-	else {
-		/* The role is the node's to say: ask, then keep it. */
-		node.role = ask_role(name);
-		if (node.role != NULL && (cli_book_put(&book, &node) != 0 ||
-		    cli_book_save(&book, &cause) != 0))
-			cli_fail(self, NULL, cause, "cannot store the role");
-		report(&node, json);
-		rc = CLI_EXIT_OK;
-	}
-	free(node.role);
+	node.addr = join_reach(self, &id, &jk, addrs, naddrs);
+	if (node.addr != NULL)
+		rc = join_store(self, &book, &jk, want, addrs, nextra, &node,
+		    json);
 	free(node.addr);
 out:
-	if (text != NULL) {
-		sodium_memzero(text, strlen(text));
-		free(text);
-	}
 	if (keytext != NULL) {
 		sodium_memzero(keytext, strlen(keytext));
 		free(keytext);
