@@ -197,6 +197,63 @@ parse_interval(const char *s)
 	return ((int64_t)(d * 1000.0));
 }
 
+/* Reads -c, -i and --json into p; the usage exit, or -1. */
+static int
+ping_read_opts(const struct cli_cmd *self, const struct cli_args *a,
+    struct ping_run *p)
+{
+	const char	*arg;
+	char		*end;
+	int64_t		 iv;
+
+	arg = cli_args_get(self, a, "count");
+	if (arg != NULL) {
+		p->count = strtol(arg, &end, 10);
+		if (*end != '\0' || p->count < 1 || p->count > PING_MAX) {
+			cli_error(self, "-c wants 1 to %d", PING_MAX);
+			return (CLI_EXIT_USAGE);
+		}
+	}
+	arg = cli_args_get(self, a, "interval");
+	if (arg != NULL) {
+		iv = parse_interval(arg);
+		if (iv < 0) {
+			cli_error(self, "-i wants seconds, 0 to 3600");
+			return (CLI_EXIT_USAGE);
+		}
+		p->interval_ms = (uint64_t)iv;
+	}
+	p->json = cli_args_get(self, a, "json") != NULL;
+	return (-1);
+}
+
+/* Pings over p->conn until done and reports; the exit code. */
+static int
+ping_exchange(uv_loop_t *loop, struct ping_run *p)
+{
+	p->rtts = json_array();
+	ovl_conn_set_cbs(p->conn, &ping_conn_cbs, p);
+	if (!p->json)
+		printf("connected to %s (%s) in %.3f ms, handshake "
+		    "included\n", p->name, p->addr, p->connect_ms);
+	send_ping(p);
+	while (!p->failed && !p->lost && (p->received < p->count ||
+	    p->waiting) && uv_run(loop, UV_RUN_ONCE) != 0)
+		;
+	if (p->lost && !p->failed) {
+		/* No close came after the failed ping (unexpected). */
+		fprintf(stderr, "pier ping: %s: connection lost: %s\n",
+		    p->name, strerror(-p->lost));
+		p->failed = 1;
+	}
+	uv_close((uv_handle_t *)&p->timer, NULL);
+	cli_disconnect(loop, p->conn);
+	ping_report(p);
+	json_decref(p->rtts);
+	return (p->failed || p->received < p->count ? CLI_EXIT_FAIL :
+	    CLI_EXIT_OK);
+}
+
 /* `pier ping [NODE] [-c COUNT] [-i SECONDS] [--json]`. */
 static int
 ping_main(const struct cli_cmd *self, int argc, char **argv)
@@ -207,11 +264,10 @@ ping_main(const struct cli_cmd *self, int argc, char **argv)
 	struct ovl_joinkey	 jk;
 	struct cli_book		 book;
 	struct cli_node		*n;
-	const char		*addrs[CLI_ADDRS_MAX], *arg;
-	char			*dir = NULL, *cause = NULL, *end;
+	const char		*addrs[CLI_ADDRS_MAX];
+	char			*dir = NULL, *cause = NULL;
 	char			*peer = NULL;
 	size_t			 naddrs;
-	int64_t			 iv;
 	uint64_t		 t0;
 	int			 rc = CLI_EXIT_FAIL;
 	uv_loop_t		 loop;
@@ -227,24 +283,10 @@ ping_main(const struct cli_cmd *self, int argc, char **argv)
 	if (rc >= 0)
 		return (rc);
 	rc = CLI_EXIT_FAIL;
-	arg = cli_args_get(self, &a, "count");
-	if (arg != NULL) {
-		p.count = strtol(arg, &end, 10);
-		if (*end != '\0' || p.count < 1 || p.count > PING_MAX) {
-			cli_error(self, "-c wants 1 to %d", PING_MAX);
-			return (CLI_EXIT_USAGE);
-		}
-	}
-	arg = cli_args_get(self, &a, "interval");
-	if (arg != NULL) {
-		iv = parse_interval(arg);
-		if (iv < 0) {
-			cli_error(self, "-i wants seconds, 0 to 3600");
-			return (CLI_EXIT_USAGE);
-		}
-		p.interval_ms = (uint64_t)iv;
-	}
-	p.json = cli_args_get(self, &a, "json") != NULL;
+	rc = ping_read_opts(self, &a, &p);
+	if (rc >= 0)
+		return (rc);
+	rc = CLI_EXIT_FAIL;
 	dir = cli_config_dir();
 	if (dir == NULL)
 		return (cli_error(self, "no config directory: set "
@@ -277,27 +319,7 @@ ping_main(const struct cli_cmd *self, int argc, char **argv)
 		peer = strdup(ovl_conn_peer(p.conn));
 		p.name = n->name;
 		p.addr = peer != NULL ? peer : "?";
-		p.rtts = json_array();
-		ovl_conn_set_cbs(p.conn, &ping_conn_cbs, &p);
-		if (!p.json)
-			printf("connected to %s (%s) in %.3f ms, handshake "
-			    "included\n", p.name, p.addr, p.connect_ms);
-		send_ping(&p);
-		while (!p.failed && !p.lost && (p.received < p.count ||
-		    p.waiting) && uv_run(&loop, UV_RUN_ONCE) != 0)
-			;
-		if (p.lost && !p.failed) {
-			/* No close came after the failed ping (unexpected). */
-			fprintf(stderr, "pier ping: %s: connection lost: %s\n",
-			    p.name, strerror(-p.lost));
-			p.failed = 1;
-		}
-		uv_close((uv_handle_t *)&p.timer, NULL);
-		cli_disconnect(&loop, p.conn);
-		ping_report(&p);
-		json_decref(p.rtts);
-		rc = p.failed || p.received < p.count ? CLI_EXIT_FAIL :
-		    CLI_EXIT_OK;
+		rc = ping_exchange(&loop, &p);
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&loop) != 0)
