@@ -43,6 +43,14 @@ e2e_need_docker() {
 	fi
 }
 
+# e2e_need_tmux: a TAP skip and exit 0 when tmux is missing.
+e2e_need_tmux() {
+	if ! command -v tmux >/dev/null; then
+		echo "1..0 # SKIP tmux is not installed (tools/setup-deps --test)"
+		exit 0
+	fi
+}
+
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 # not_ok NAME [DETAIL...]: every line of the detail as a TAP comment.
@@ -164,6 +172,23 @@ start_node() {
 	local st=$1 pt=$2 dh=$3 lg=$4
 	shift 4
 	e2e_pierd "$st" "$pt" "$dh" "$lg" --log-level debug "$@"
+}
+
+# e2e_joined_node [PIERD OPTION...]: a node on a free $port with $state
+# and $log, joined by the client in $cfg as n1 (a case), and the script's
+# container $ctr (labelled with $tag) running the test image.
+e2e_joined_node() {
+	port=$(free_port)
+	state=$tmp/state
+	log=$tmp/pierd.log
+	start_node "$state" "$port" "$dockerhost" "$log" "$@"
+	key=$("$pierd" key show --state-dir "$state" \
+		--listen "127.0.0.1:$port" 2>/dev/null)
+	out=$(P join "$key" --name n1 2>&1)
+	check "pier joins the node" has "$out" "joined n1"
+	docker run -d --name "$ctr" --label pier.test=1 \
+		--label "pier.test.case=$tag" pier-test/busybox:latest \
+		sleep 100000 >/dev/null
 }
 
 # e2e_stop_nodes: SIGTERM to each pid on pids; each must exit 0.

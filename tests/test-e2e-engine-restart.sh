@@ -15,10 +15,7 @@ set -u
 . "$(dirname "$0")/e2e-lib.sh"
 e2e_init engine-restart
 e2e_need_docker
-if ! command -v tmux >/dev/null; then
-	echo "1..0 # SKIP tmux is not installed (tools/setup-deps --test)"
-	exit 0
-fi
+e2e_need_tmux
 dstate=${PIER_DOCKER_STATE:-/var/tmp/pier-docker}
 if ! [ -f "$dstate/dockerd.pid" ] ||
 	! kill -0 "$(cat "$dstate/dockerd.pid")" 2>/dev/null; then
@@ -40,17 +37,8 @@ cleanup_more() {
 tscreen_join=-J	# the end messages are longer than a line
 nfds() { ls "/proc/$1/fd" | wc -l; }
 
-port=$(free_port)
-state=$tmp/state
-log=$tmp/pierd.log
-start_node "$state" "$port" "$dockerhost" "$log"
+e2e_joined_node
 npid=${pids[0]}
-key=$("$pierd" key show --state-dir "$state" --listen "127.0.0.1:$port" \
-	2>/dev/null)
-out=$(P join "$key" --name n1 2>&1)
-check "pier joins the node" has "$out" "joined n1"
-docker run -d --name "$ctr" --label pier.test=1 --label "pier.test.case=$tag" \
-	pier-test/busybox:latest sleep 100000 >/dev/null
 
 # A warm-up, so the descriptor count below is the node's steady one.
 P exec "n1/$ctr" true >/dev/null 2>&1

@@ -15,10 +15,7 @@ set -u
 . "$(dirname "$0")/e2e-lib.sh"
 e2e_init hostile
 e2e_need_docker
-if ! command -v tmux >/dev/null; then
-	echo "1..0 # SKIP tmux is not installed (tools/setup-deps --test)"
-	exit 0
-fi
+e2e_need_tmux
 tag=e2e-hostile-$$
 ctr=pier-$tag
 sock=pier-$tag		# the tmux server
@@ -39,17 +36,8 @@ bystander() {
 	twait by "^by-$(($1 * $1))\$" 100
 }
 
-port=$(free_port)
-state=$tmp/state
-log=$tmp/pierd.log
-start_node "$state" "$port" "$dockerhost" "$log"
+e2e_joined_node
 node=${pids[0]}
-key=$("$pierd" key show --state-dir "$state" --listen "127.0.0.1:$port" \
-	2>/dev/null)
-out=$(P join "$key" --name n1 2>&1)
-check "pier joins the node" has "$out" "joined n1"
-docker run -d --name "$ctr" --label pier.test=1 --label "pier.test.case=$tag" \
-	pier-test/busybox:latest sleep 100000 >/dev/null
 # The issue's input in two halves, as the fuzzer fed it around a resize.
 head -c 127 "$seeds/issue8-colons-osc-resize" >"$tmp/h1"
 tail -c +128 "$seeds/issue8-colons-osc-resize" >"$tmp/h2"

@@ -14,10 +14,7 @@ set -u
 . "$(dirname "$0")/e2e-lib.sh"
 e2e_init session
 e2e_need_docker
-if ! command -v tmux >/dev/null; then
-	echo "1..0 # SKIP tmux is not installed (tools/setup-deps --test)"
-	exit 0
-fi
+e2e_need_tmux
 tag=e2e-session-$$
 ctr=pier-$tag
 sock=pier-$tag		# the tmux server
@@ -45,16 +42,7 @@ done
 check "pierd refuses a bad --session-idle (10, 1min, 500ms, 31d, ...)" \
 	eval '[ $rc -eq 2 ] && has "$out" "such as 90s, 10m or 1h30m"'
 
-port=$(free_port)
-state=$tmp/state
-log=$tmp/pierd.log
-start_node "$state" "$port" "$dockerhost" "$log" --session-idle 6s
-key=$("$pierd" key show --state-dir "$state" --listen "127.0.0.1:$port" \
-	2>/dev/null)
-out=$(P join "$key" --name n1 2>&1)
-check "pier joins the node" has "$out" "joined n1"
-docker run -d --name "$ctr" --label pier.test=1 --label "pier.test.case=$tag" \
-	pier-test/busybox:latest sleep 100000 >/dev/null
+e2e_joined_node --session-idle 6s
 
 # 1. The idle time: a detached session ends after 6 s, with its process.
 tstart i1 "$pier" exec -it "n1/$ctr" sh -c "'echo idle-ready; sleep 4251'"

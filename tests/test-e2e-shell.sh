@@ -45,10 +45,7 @@ if ! docker version >/dev/null 2>&1; then
 	echo "1..0 # SKIP no docker CLI or engine here"
 	exit 0
 fi
-if ! command -v tmux >/dev/null; then
-	echo "1..0 # SKIP tmux is not installed (tools/setup-deps --test)"
-	exit 0
-fi
+e2e_need_tmux
 
 # The proxy: forwards 127.0.0.1:$pport to pierd; SIGUSR1 resets every
 # connection it carries (the link dies, the node and the client live).
