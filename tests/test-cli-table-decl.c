@@ -57,54 +57,76 @@ kind_type(enum cli_kind k)
 	return (PROTO_T_STRING);
 }
 
-/* Each declared method is in the catalogue with the expected role. */
-static void
-test_methods_in_catalogue(void)
+/* One declaration against the catalogue; 1 if it names a method. */
+static int
+check_decl(const struct cli_cmd *c)
 {
 	const struct proto_method	*m;
 	const struct proto_field	*f;
 	const struct cli_opt		*o;
-	size_t				 i, j, k, nmeth = 0;
+	size_t				 j, k;
+
+	if (c->method == NULL) {
+		ASSERT_NULL(c->opts == NULL ? NULL : c->opts[0].param);
+		return (0);
+	}
+	m = proto_method_find(c->method);
+	if (m == NULL)
+		FAIL("pier %s: no method %s", c->name, c->method);
+	if ((int)m->role != c->role)
+		FAIL("pier %s: %s needs role %d, the table says %d", c->name,
+		    m->name, (int)m->role, c->role);
+	for (j = 0; c->opts != NULL && c->opts[j].name != NULL; j++) {
+		o = &c->opts[j];
+		ASSERT_LT(j, CLI_OPTS_MAX);
+		ASSERT_NOT_NULL(o->help);
+		for (k = 0; k < j; k++) {
+			ASSERT(strcmp(c->opts[k].name, o->name) != 0);
+			ASSERT(o->letter == 0 || c->opts[k].letter != o->letter);
+		}
+		if (o->param == NULL)
+			continue;
+		f = proto_field_find(m->params, o->param);
+		if (f == NULL)
+			FAIL("pier %s --%s: %s has no param %s", c->name,
+			    o->name, m->name, o->param);
+		ASSERT_EQ(f->type, kind_type(o->kind));
+		ASSERT((o->kind == CLI_K_RESTART) == (f->choices != NULL));
+	}
+	return (1);
+}
+
+/*
+ * Each declared method is in the catalogue with the expected role, for
+ * the commands and for the subcommands of the families (volume, image,
+ * network), whose words are unique and whose entries are whole.
+ */
+static void
+test_methods_in_catalogue(void)
+{
+	const struct cli_sub	*sub, *other;
+	size_t			 i, nmeth = 0, nsub = 0;
 
 	for (i = 0; i < cli_ncmds; i++) {
-		if (cli_cmds[i]->method == NULL) {
-			ASSERT_NULL(cli_cmds[i]->opts == NULL ? NULL :
-			    cli_cmds[i]->opts[0].param);
-			continue;
-		}
-		nmeth++;
-		m = proto_method_find(cli_cmds[i]->method);
-		if (m == NULL)
-			FAIL("pier %s: no method %s", cli_cmds[i]->name,
-			    cli_cmds[i]->method);
-		if ((int)m->role != cli_cmds[i]->role)
-			FAIL("pier %s: %s needs role %d, the table says %d",
-			    cli_cmds[i]->name, m->name, (int)m->role,
-			    cli_cmds[i]->role);
-		for (j = 0; cli_cmds[i]->opts != NULL &&
-		    cli_cmds[i]->opts[j].name != NULL; j++) {
-			o = &cli_cmds[i]->opts[j];
-			ASSERT_LT(j, CLI_OPTS_MAX);
-			ASSERT_NOT_NULL(o->help);
-			for (k = 0; k < j; k++) {
-				ASSERT(strcmp(cli_cmds[i]->opts[k].name,
-				    o->name) != 0);
-				ASSERT(o->letter == 0 ||
-				    cli_cmds[i]->opts[k].letter != o->letter);
+		nmeth += (size_t)check_decl(cli_cmds[i]);
+		for (sub = cli_cmds[i]->subs; sub != NULL && sub->name != NULL;
+		    sub++) {
+			ASSERT_NOT_NULL(sub->cmd);
+			ASSERT_NOT_NULL(sub->cmd->main);
+			ASSERT_NOT_NULL(sub->cmd->usage);
+			ASSERT_NOT_NULL(sub->cmd->summary);
+			for (other = cli_cmds[i]->subs; other < sub; other++) {
+				ASSERT(strcmp(other->name, sub->name) != 0);
+				ASSERT(other->alias == NULL ||
+				    sub->alias == NULL ||
+				    strcmp(other->alias, sub->alias) != 0);
 			}
-			if (o->param == NULL)
-				continue;
-			f = proto_field_find(m->params, o->param);
-			if (f == NULL)
-				FAIL("pier %s --%s: %s has no param %s",
-				    cli_cmds[i]->name, o->name, m->name,
-				    o->param);
-			ASSERT_EQ(f->type, kind_type(o->kind));
-			ASSERT((o->kind == CLI_K_RESTART) ==
-			    (f->choices != NULL));
+			nmeth += (size_t)check_decl(sub->cmd);
+			nsub++;
 		}
 	}
 	ASSERT_GE(nmeth, 11);
+	ASSERT_GE(nsub, 10);
 }
 
 /* Finds a command by its exact name. */
@@ -264,8 +286,23 @@ test_parse_run(void)
 	cli_args_free(&a);
 }
 
+/* A family refuses a missing or unknown subcommand as a usage error. */
+static void
+test_family_words(void)
+{
+	const struct cli_cmd	*net = cmd("network");
+	char			 w0[] = "pier network", w1[] = "bogus";
+	char			*argv[] = { w0, w1, NULL };
+
+	ASSERT_NOT_NULL(net->subs);
+	ASSERT_EQ(net->main(net, 1, argv), CLI_EXIT_USAGE);
+	ASSERT_EQ(net->main(net, 2, argv), CLI_EXIT_USAGE);
+	ASSERT_STREQ(argv[1], "pier network");	/* getopt names the family */
+}
+
 TEST_MAIN(
 	T(test_table_sorted),
+	T(test_family_words),
 	T(test_methods_in_catalogue),
 	T(test_parse_stop),
 	T(test_parse_restart),

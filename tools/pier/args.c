@@ -372,7 +372,8 @@ cli_help(const struct cli_cmd *cmd)
 
 	printf("usage: pier %s%s%s\n\n%s.\n", cmd->name,
 	    cmd->usage[0] != '\0' ? " " : "", cmd->usage, cmd->summary);
-	if (cmd->help[0] == '\0' && cmd->opts == NULL && cmd->notes == NULL)
+	if (cmd->help[0] == '\0' && cmd->opts == NULL && cmd->notes == NULL &&
+	    cmd->subs == NULL)
 		return (CLI_EXIT_OK);
 	printf("\n%s", cmd->help);
 	for (i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL; i++) {
@@ -394,7 +395,36 @@ cli_help(const struct cli_cmd *cmd)
 		}
 		putchar('\n');
 	}
+	for (i = 0; cmd->subs != NULL && cmd->subs[i].name != NULL; i++) {
+		snprintf(lab, sizeof(lab), "%s%s%s", cmd->subs[i].name,
+		    cmd->subs[i].alias != NULL ? "|" : "",
+		    cmd->subs[i].alias != NULL ? cmd->subs[i].alias : "");
+		printf("  %-15s %s\n%18s%s\n", lab, cmd->subs[i].cmd->usage,
+		    "", cmd->subs[i].cmd->summary);
+	}
 	if (cmd->notes != NULL)
 		printf("%s", cmd->notes);
 	return (CLI_EXIT_OK);
+}
+
+/* A family's main: runs the subcommand argv[1] names (cmd->subs). */
+int
+cli_family_main(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	const struct cli_sub	*sub;
+	const char		*word;
+
+	if (argc < 2)
+		return (cli_usage(cmd));
+	word = argv[1];
+	argv[1] = argv[0];	/* getopt's complaints name the family */
+	if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0)
+		return (cli_help(cmd));
+	for (sub = cmd->subs; sub != NULL && sub->name != NULL; sub++) {
+		if (strcmp(word, sub->name) == 0 || (sub->alias != NULL &&
+		    strcmp(word, sub->alias) == 0))
+			return (sub->cmd->main(sub->cmd, argc - 1, argv + 1));
+	}
+	cli_error(cmd, "unknown subcommand: %s", word);
+	return (cli_usage(cmd));
 }

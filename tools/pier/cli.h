@@ -87,6 +87,15 @@ struct cli_opt {
  * a declared command also its method, options and argument bounds, from
  * which cli_args_parse reads argv and cli_help writes the options.
  */
+struct cli_cmd;
+
+/* One subcommand of a family (`pier volume create`): its words and entry. */
+struct cli_sub {
+	const char		*name;
+	const char		*alias;		/* another word for it, NULL */
+	const struct cli_cmd	*cmd;
+};
+
 struct cli_cmd {
 	const char		*name;
 	int			(*main)(const struct cli_cmd *, int, char **);
@@ -101,6 +110,7 @@ struct cli_cmd {
 	unsigned		 flags;		/* CLI_F_* */
 	int			 args_before;	/* CLI_F_ORDER: args before */
 	const char		*notes;		/* after the options, --help */
+	const struct cli_sub	*subs;		/* a family's, NULL-name ended */
 };
 
 /* What cli_args_parse read from a command line. */
@@ -188,6 +198,8 @@ int	cli_restart_put(json_t *params, const char *method, const char *s,
 int	cli_usage(const struct cli_cmd *cmd);
 /* Prints the command's full help on stdout; returns CLI_EXIT_OK. */
 int	cli_help(const struct cli_cmd *cmd);
+/* A family's main: runs the subcommand argv[1] names (cmd->subs). */
+int	cli_family_main(const struct cli_cmd *cmd, int argc, char **argv);
 /* Writes all of buf to fd, waiting while it would block (a pipe). */
 void	cli_write_all(int fd, const void *buf, size_t len);
 /* Prints "pier NAME: message" to stderr; returns CLI_EXIT_FAIL. */

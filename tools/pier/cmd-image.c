@@ -22,7 +22,6 @@
 
 static int	images_main(const struct cli_cmd *, int, char **);
 static int	rmi_main(const struct cli_cmd *, int, char **);
-static int	image_main(const struct cli_cmd *, int, char **);
 
 static const struct cli_opt images_opts[] = {
 	{ .name = "all", .letter = 'a',
@@ -66,19 +65,6 @@ const struct cli_cmd cli_cmd_rmi = {
 	.notes = "\nNODE may be left out when only one node is joined.\n",
 };
 
-const struct cli_cmd cli_cmd_image = {
-	.name = "image",
-	.main = image_main,
-	.usage = "ls|rm|inspect|prune [NODE] ...",
-	.summary = "manage a node's images (ls, rm, inspect, prune)",
-	.help =
-	    "  ls       as pier images\n"
-	    "  rm       as pier rmi\n"
-	    "  inspect  [NODE] IMAGE: the engine's inspect object\n"
-	    "  prune    [NODE] [-a] [-f] [--filter label=K[=V]]: remove\n"
-	    "           dangling images (-a: every unused one), asking\n"
-	    "           first unless -f\n",
-};
 
 /* Adds one table row and its JSON twin. */
 static int
@@ -278,33 +264,28 @@ inspect_main(const struct cli_cmd *self, int argc, char **argv)
 	return (cli_inspect_main(self, argc, argv, "image.inspect"));
 }
 
-/* `pier image SUBCOMMAND ...`. */
-static int
-image_main(const struct cli_cmd *self, int argc, char **argv)
-{
-	static const struct cli_cmd inspect = {
-		.name = "image inspect", .main = inspect_main,
-		.usage = "[NODE] IMAGE",
-		.summary = "show an image's configuration as JSON",
-		.help = "",
-	};
-	const char	*sub;
+static const struct cli_cmd inspect = {
+	.name = "image inspect", .main = inspect_main,
+	.method = "image.inspect", .role = PROTO_ROLE_VIEWER,
+	.args_min = 1, .args_max = 2,
+	.usage = "[NODE] IMAGE",
+	.summary = "show an image's configuration as JSON",
+	.help = "",
+};
 
-	if (argc < 2)
-		return (cli_usage(self));
-	sub = argv[1];
-	argv[1] = argv[0];	/* getopt's complaints name the family */
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)
-		return (cli_help(self));
-	if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
-		return (images_main(&cli_cmd_images, argc - 1, argv + 1));
-	if (strcmp(sub, "rm") == 0)
-		return (rmi_main(&cli_cmd_rmi, argc - 1, argv + 1));
-	if (strcmp(sub, "inspect") == 0)
-		return (inspect_main(&inspect, argc - 1, argv + 1));
-	if (strcmp(sub, "prune") == 0)
-		return (cli_cmd_image_prune.main(&cli_cmd_image_prune,
-		    argc - 1, argv + 1));
-	cli_error(self, "unknown subcommand: %s", sub);
-	return (cli_usage(self));
-}
+/* `pier image SUBCOMMAND ...`: its words, and what each runs. */
+static const struct cli_sub image_subs[] = {
+	{ "ls", "list", &cli_cmd_images },
+	{ "rm", NULL, &cli_cmd_rmi },
+	{ "inspect", NULL, &inspect },
+	{ "prune", NULL, &cli_cmd_image_prune },
+	{ NULL, NULL, NULL }
+};
+const struct cli_cmd cli_cmd_image = {
+	.name = "image",
+	.main = cli_family_main,
+	.usage = "ls|rm|inspect|prune [NODE] ...",
+	.summary = "manage a node's images (ls, rm, inspect, prune)",
+	.help = "",
+	.subs = image_subs,
+};

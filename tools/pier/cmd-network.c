@@ -13,7 +13,6 @@
 #include "cli-out.h"
 
 static int	networks_main(const struct cli_cmd *, int, char **);
-static int	network_main(const struct cli_cmd *, int, char **);
 
 static const struct cli_opt networks_opts[] = {
 	{ .name = "quiet", .letter = 'q', .help = "print only network ids" },
@@ -34,15 +33,6 @@ const struct cli_cmd cli_cmd_networks = {
 	.help = "",
 };
 
-const struct cli_cmd cli_cmd_network = {
-	.name = "network",
-	.main = network_main,
-	.usage = "ls|inspect [NODE] ...",
-	.summary = "look at a node's networks (ls, inspect)",
-	.help =
-	    "  ls       as pier networks\n"
-	    "  inspect  [NODE] NETWORK: the engine's inspect object\n",
-};
 
 /* One network's cells: NETWORK ID (short unless --no-trunc), NAME, ... */
 static void
@@ -79,28 +69,26 @@ inspect_main(const struct cli_cmd *self, int argc, char **argv)
 	return (cli_inspect_main(self, argc, argv, "network.inspect"));
 }
 
-/* `pier network SUBCOMMAND ...`. */
-static int
-network_main(const struct cli_cmd *self, int argc, char **argv)
-{
-	static const struct cli_cmd inspect = {
-		.name = "network inspect", .main = inspect_main,
-		.usage = "[NODE] NETWORK",
-		.summary = "show a network's configuration as JSON",
-		.help = "",
-	};
-	const char	*sub;
+static const struct cli_cmd inspect = {
+	.name = "network inspect", .main = inspect_main,
+	.method = "network.inspect", .role = PROTO_ROLE_VIEWER,
+	.args_min = 1, .args_max = 2,
+	.usage = "[NODE] NETWORK",
+	.summary = "show a network's configuration as JSON",
+	.help = "",
+};
 
-	if (argc < 2)
-		return (cli_usage(self));
-	sub = argv[1];
-	argv[1] = argv[0];	/* getopt's complaints name the family */
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)
-		return (cli_help(self));
-	if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
-		return (networks_main(&cli_cmd_networks, argc - 1, argv + 1));
-	if (strcmp(sub, "inspect") == 0)
-		return (inspect_main(&inspect, argc - 1, argv + 1));
-	cli_error(self, "unknown subcommand: %s", sub);
-	return (cli_usage(self));
-}
+/* `pier network SUBCOMMAND ...`: its words, and what each runs. */
+static const struct cli_sub network_subs[] = {
+	{ "ls", "list", &cli_cmd_networks },
+	{ "inspect", NULL, &inspect },
+	{ NULL, NULL, NULL }
+};
+const struct cli_cmd cli_cmd_network = {
+	.name = "network",
+	.main = cli_family_main,
+	.usage = "ls|inspect [NODE] ...",
+	.summary = "look at a node's networks (ls, inspect)",
+	.help = "",
+	.subs = network_subs,
+};

@@ -19,7 +19,6 @@
 #include "cli-out.h"
 
 static int	volumes_main(const struct cli_cmd *, int, char **);
-static int	volume_main(const struct cli_cmd *, int, char **);
 
 static const struct cli_opt volumes_opts[] = {
 	{ .name = "quiet", .letter = 'q', .help = "print only volume names" },
@@ -37,20 +36,6 @@ const struct cli_cmd cli_cmd_volumes = {
 	.usage = "[NODE] [-q] [--json]",
 	.summary = "list a node's volumes",
 	.help = "",
-};
-
-const struct cli_cmd cli_cmd_volume = {
-	.name = "volume",
-	.main = volume_main,
-	.usage = "ls|create|rm|prune [NODE] ...",
-	.summary = "manage a node's volumes (ls, create, rm, prune)",
-	.help =
-	    "  ls       as pier volumes\n"
-	    "  create   [NODE] [NAME] [-d DRIVER] [--label K=V] [-o K=V]\n"
-	    "  rm       [NODE] NAME... [-f]: remove volumes (-f: in use "
-	    "too)\n"
-	    "  prune    [NODE] [-f] [--filter label=K[=V]]: remove volumes\n"
-	    "           no container uses, asking first unless -f\n",
 };
 
 /* One volume's cells: DRIVER, VOLUME NAME. */
@@ -177,8 +162,8 @@ static const struct cli_cmd create = {
 	.method = "volume.create", .role = PROTO_ROLE_ADMIN,
 	.opts = create_opts, .args_max = 2,
 	.usage = "[NODE] [NAME] [-d DRIVER] [--label K=V] [-o K=V]",
-	.summary = "create a volume on a node (NAME: the engine "
-	"picks one when left out)",
+	.summary = "create a volume on a node (no NAME: the engine "
+	    "names it)",
 	.help = "",
 };
 
@@ -195,27 +180,19 @@ static const struct cli_cmd rm = {
 	.help = "",
 };
 
-/* `pier volume SUBCOMMAND ...`. */
-static int
-volume_main(const struct cli_cmd *self, int argc, char **argv)
-{
-	const char	*sub;
-
-	if (argc < 2)
-		return (cli_usage(self));
-	sub = argv[1];
-	argv[1] = argv[0];	/* getopt's complaints name the family */
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)
-		return (cli_help(self));
-	if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
-		return (volumes_main(&cli_cmd_volumes, argc - 1, argv + 1));
-	if (strcmp(sub, "create") == 0)
-		return (create_main(&create, argc - 1, argv + 1));
-	if (strcmp(sub, "rm") == 0 || strcmp(sub, "remove") == 0)
-		return (rm_main(&rm, argc - 1, argv + 1));
-	if (strcmp(sub, "prune") == 0)
-		return (cli_cmd_volume_prune.main(&cli_cmd_volume_prune,
-		    argc - 1, argv + 1));
-	cli_error(self, "unknown subcommand: %s", sub);
-	return (cli_usage(self));
-}
+/* `pier volume SUBCOMMAND ...`: its words, and what each runs. */
+static const struct cli_sub volume_subs[] = {
+	{ "ls", "list", &cli_cmd_volumes },
+	{ "create", NULL, &create },
+	{ "rm", "remove", &rm },
+	{ "prune", NULL, &cli_cmd_volume_prune },
+	{ NULL, NULL, NULL }
+};
+const struct cli_cmd cli_cmd_volume = {
+	.name = "volume",
+	.main = cli_family_main,
+	.usage = "ls|create|rm|prune [NODE] ...",
+	.summary = "manage a node's volumes (ls, create, rm, prune)",
+	.help = "",
+	.subs = volume_subs,
+};
