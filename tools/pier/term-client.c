@@ -66,6 +66,8 @@ struct term {
 	char			*err;		/* TS_ERROR message */
 	char			 session[64];
 	unsigned		 rows, cols;
+	int			 in_flags;	/* stdin's, to put back; -1 */
+	int			 raw;		/* the terminal is raw */
 };
 
 static void	in_start(struct term *);
@@ -449,100 +451,131 @@ backoff(struct term *t, uint64_t ms)
 	uv_timer_stop(&t->wait);
 }
 
+/* Sets up t for cli_term_run: size, escape, handles, raw mode; 0. */
+static int
+term_setup(struct term *t, const struct cli_cmd *cmd, struct cli_ctx *x,
+    const struct cli_term_opts *o)
+{
+	memset(t, 0, sizeof(*t));
+	t->x = x;
+	t->o = o;
+	t->rows = 24;
+	t->cols = 80;
+	t->tty = !o->no_input && isatty(0);
+	if (get_size(t) != 0) {
+		t->rows = 24;	/* not a terminal: a usual size */
+		t->cols = 80;
+	}
+	if (o->attach_id != NULL)
+		snprintf(t->session, sizeof(t->session), "%s", o->attach_id);
+	if (o->escape_set)
+		cli_esc_init(&t->esc, o->escape);
+	else
+		cli_esc_init(&t->esc, t->tty ? CLI_ESC_DEFAULT : CLI_ESC_NONE);
+	t->in_flags = fcntl(0, F_GETFL);
+	if (uv_timer_init(&x->loop, &t->wait) != 0 ||
+	    uv_signal_init(&x->loop, &t->winch) != 0)
+		return (cli_error(cmd, "cannot set up the loop"));
+	(void)uv_signal_start(&t->winch, on_winch, SIGWINCH);
+	if (!o->no_input && uv_poll_init(&x->loop, &t->in, 0) == 0)
+		t->in_on = 1;
+	else if (!o->no_input && uv_idle_init(&x->loop, &t->in_file) == 0)
+		t->in_on = 2;	/* a regular file cannot be polled */
+	in_start(t);
+	if (t->tty && cli_tty_raw(0) == 0)
+		t->raw = 1;
+	return (0);
+}
+
+/*
+ * Runs attempts until the session ends, is left, or cannot be reached
+ * again (a refusal, no session to go back to, CLI_TERM_RETRY_MAX_MS of
+ * trying); *cause: why, when the attempt said.
+ */
+static void
+term_attempts(struct term *t, char **cause)
+{
+	const struct cli_term_opts *o = t->o;
+	char		 msg[CLI_CLOSE_TEXT_MAX + 256];
+	char		 lost[CLI_CLOSE_TEXT_MAX];
+	uint64_t	 wait = TERM_RETRY_MIN_MS, start = 0;
+	int		 err;
+
+	for (;;) {
+		err = attempt(t, cause);
+		lost[0] = '\0';
+		if (t->r != NULL && cli_rpc_lost(t->r) != NULL)
+			snprintf(lost, sizeof(lost), "%s", cli_rpc_lost(t->r));
+		attempt_end(t);
+		if (err == 0 && t->state != TS_LOST)
+			break;
+		/* Refused by the node (a revoked key): trying again cannot help. */
+		if (t->session[0] == '\0' || !o->reconnect ||
+		    err == -ECONNABORTED) {
+			if (err == 0)
+				*cause = strdup(lost[0] != '\0' ? lost :
+				    "the connection to the node dropped");
+			t->state = TS_ERROR;
+			break;
+		}
+		if (start == 0) {
+			start = uv_now(&t->x->loop);
+			snprintf(msg, sizeof(msg), "\r\n[pier: %s to %s; "
+			    "reconnecting to session %s]\r\n", lost[0] != '\0' ?
+			    lost : "connection lost", o->node != NULL ?
+			    o->node : "the node", t->session);
+			cli_write_all(2, msg, strlen(msg));
+		}
+		if (uv_now(&t->x->loop) - start > CLI_TERM_RETRY_MAX_MS) {
+			t->state = TS_ERROR;
+			break;
+		}
+		free(*cause);
+		*cause = NULL;
+		backoff(t, wait);
+		if (t->state == TS_DETACHED)
+			break;
+		wait = wait * 2 > TERM_RETRY_STEP_MAX_MS ?
+		    TERM_RETRY_STEP_MAX_MS : wait * 2;
+	}
+}
+
+/* Puts the terminal and stdin back and closes t's handles. */
+static void
+term_teardown(struct term *t)
+{
+	if (t->raw)
+		(void)cli_tty_restore();
+	if (t->in_on == 1)
+		uv_close((uv_handle_t *)&t->in, NULL);
+	else if (t->in_on == 2)
+		uv_close((uv_handle_t *)&t->in_file, NULL);
+	uv_close((uv_handle_t *)&t->winch, NULL);
+	uv_close((uv_handle_t *)&t->wait, NULL);
+	uv_run(&t->x->loop, UV_RUN_DEFAULT);
+	if (t->in_flags >= 0)
+		(void)fcntl(0, F_SETFL, t->in_flags);
+}
+
 /* Runs an interactive terminal session; returns pier's exit code. */
 int
 cli_term_run(const struct cli_cmd *cmd, struct cli_ctx *x,
     const struct cli_term_opts *o)
 {
 	struct term	 t;
-	char		*cause = NULL, msg[CLI_CLOSE_TEXT_MAX + 256];
-	char		 lost[CLI_CLOSE_TEXT_MAX];
-	uint64_t	 wait = TERM_RETRY_MIN_MS, start = 0;
-	int		 err, rc = CLI_EXIT_FAIL, fl, raw = 0;
+	char		*cause = NULL;
+	int		 rc;
 
 	if (o->need_tty && !o->no_input && !isatty(0)) {
 		fprintf(stderr, "pier %s: the input device is not a TTY\n",
 		    cmd->name);
 		return (CLI_EXIT_FAIL);
 	}
-	memset(&t, 0, sizeof(t));
-	t.x = x;
-	t.o = o;
-	t.rows = 24;
-	t.cols = 80;
-	t.tty = !o->no_input && isatty(0);
-	if (get_size(&t) != 0) {
-		t.rows = 24;	/* not a terminal: a usual size */
-		t.cols = 80;
-	}
-	if (o->attach_id != NULL)
-		snprintf(t.session, sizeof(t.session), "%s", o->attach_id);
-	if (o->escape_set)
-		cli_esc_init(&t.esc, o->escape);
-	else
-		cli_esc_init(&t.esc, t.tty ? CLI_ESC_DEFAULT : CLI_ESC_NONE);
-	fl = fcntl(0, F_GETFL);
-	if (uv_timer_init(&x->loop, &t.wait) != 0 ||
-	    uv_signal_init(&x->loop, &t.winch) != 0)
-		return (cli_error(cmd, "cannot set up the loop"));
-	(void)uv_signal_start(&t.winch, on_winch, SIGWINCH);
-	if (!o->no_input && uv_poll_init(&x->loop, &t.in, 0) == 0)
-		t.in_on = 1;
-	else if (!o->no_input && uv_idle_init(&x->loop, &t.in_file) == 0)
-		t.in_on = 2;	/* a regular file cannot be polled */
-	in_start(&t);
-	if (t.tty && cli_tty_raw(0) == 0)
-		raw = 1;
-	for (;;) {
-		err = attempt(&t, &cause);
-		lost[0] = '\0';
-		if (t.r != NULL && cli_rpc_lost(t.r) != NULL)
-			snprintf(lost, sizeof(lost), "%s", cli_rpc_lost(t.r));
-		attempt_end(&t);
-		if (err == 0 && t.state != TS_LOST)
-			break;
-		/* Refused by the node (a revoked key): trying again cannot help. */
-		if (t.session[0] == '\0' || !o->reconnect ||
-		    err == -ECONNABORTED) {
-			if (err == 0)
-				cause = strdup(lost[0] != '\0' ? lost :
-				    "the connection to the node dropped");
-			t.state = TS_ERROR;
-			break;
-		}
-		if (start == 0) {
-			start = uv_now(&x->loop);
-			snprintf(msg, sizeof(msg), "\r\n[pier: %s to %s; "
-			    "reconnecting to session %s]\r\n", lost[0] != '\0' ?
-			    lost : "connection lost", o->node != NULL ?
-			    o->node : "the node", t.session);
-			cli_write_all(2, msg, strlen(msg));
-		}
-		if (uv_now(&x->loop) - start > CLI_TERM_RETRY_MAX_MS) {
-			t.state = TS_ERROR;
-			break;
-		}
-		free(cause);
-		cause = NULL;
-		backoff(&t, wait);
-		if (t.state == TS_DETACHED)
-			break;
-		wait = wait * 2 > TERM_RETRY_STEP_MAX_MS ?
-		    TERM_RETRY_STEP_MAX_MS : wait * 2;
-		if (t.state == TS_RUN)
-			continue;
-	}
-	if (raw)
-		(void)cli_tty_restore();
-	if (t.in_on == 1)
-		uv_close((uv_handle_t *)&t.in, NULL);
-	else if (t.in_on == 2)
-		uv_close((uv_handle_t *)&t.in_file, NULL);
-	uv_close((uv_handle_t *)&t.winch, NULL);
-	uv_close((uv_handle_t *)&t.wait, NULL);
-	uv_run(&x->loop, UV_RUN_DEFAULT);
-	if (fl >= 0)
-		(void)fcntl(0, F_SETFL, fl);
+	rc = term_setup(&t, cmd, x, o);
+	if (rc != 0)
+		return (rc);
+	term_attempts(&t, &cause);
+	term_teardown(&t);
 	switch (t.state) {
 	case TS_EXITED:
 		rc = t.exit_code;
