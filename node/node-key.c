@@ -460,9 +460,13 @@ key_rotate(struct key_args *a)
 	return (NODE_EXIT_OK);
 }
 
-/* `pierd key COMMAND ...`: checks the template, then runs the command. */
-int
-node_key_main(int argc, char **argv)
+/*
+ * Reads the options of `pierd key CMD` into a (argv[0] is CMD); -1 when
+ * they fit c's declaration, else the exit code (after the usage text).
+ */
+static int
+key_read_args(const struct key_cmd *c, int argc, char **argv,
+    struct key_args *a)
 {
 	static const struct option longopts[] = {
 		{ "state-dir", required_argument, NULL, 'd' },
@@ -477,12 +481,77 @@ node_key_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const struct key_cmd	*c = NULL;
-	struct key_args		 a;
 	struct sockaddr_storage	 ss;
 	char			*cause = NULL;
+	int			 ch, seen = 0;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			free(a->state_dir);
+			a->state_dir = strdup(optarg);
+			continue;
+		case 'h':
+			return (cmd_usage(c, stdout, NODE_EXIT_OK));
+		case 'L':
+			/* So tools/run-node can pass pierd's options. */
+			continue;
+		case 'l':
+			if (node_addr_parse(optarg, &ss, &cause) != 0) {
+				fprintf(stderr, "pierd key %s: %s\n", c->name,
+				    cause);
+				free(cause);
+				return (NODE_EXIT_USAGE);
+			}
+			if (node_strv_push(&a->listen, optarg) != 0)
+				return (NODE_EXIT_USAGE);
+			seen |= KO_LISTEN;
+			continue;
+		case 'r':
+			a->role = optarg;
+			seen |= KO_ROLE;
+			continue;
+		case 'n':
+			a->name = optarg;
+			seen |= KO_NAME;
+			continue;
+		case 'j':
+			a->json = 1;
+			seen |= KO_JSON;
+			continue;
+		case 'y':
+			a->yes = 1;
+			seen |= KO_YES;
+			continue;
+		case 'c':
+			a->client = 1;
+			seen |= KO_CLIENT;
+			continue;
+		case 'C':
+			a->clients = 1;
+			seen |= KO_CLIENTS;
+			continue;
+		default:
+			return (cmd_usage(c, stderr, NODE_EXIT_USAGE));
+		}
+	}
+	a->argc = argc - optind;
+	a->argv = argv + optind;
+	if ((seen & ~c->opts) != 0 || a->argc < c->lower ||
+	    a->argc > c->upper)
+		return (cmd_usage(c, stderr, NODE_EXIT_USAGE));
+	return (-1);
+}
+
+/* `pierd key COMMAND ...`: checks the template, then runs the command. */
+int
+node_key_main(int argc, char **argv)
+{
+	const struct key_cmd	*c = NULL;
+	struct key_args		 a;
 	size_t			 i;
-	int			 ch, rc = NODE_EXIT_USAGE, seen = 0;
+	int			 rc;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
@@ -499,65 +568,9 @@ node_key_main(int argc, char **argv)
 		return (NODE_EXIT_USAGE);
 	}
 	memset(&a, 0, sizeof(a));
-	optind = 1;
-	while ((ch = getopt_long(argc - 1, argv + 1, "h", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			free(a.state_dir);
-			a.state_dir = strdup(optarg);
-			continue;
-		case 'h':
-			rc = cmd_usage(c, stdout, NODE_EXIT_OK);
-			goto out;
-		case 'L':
-			/* So tools/run-node can pass pierd's options. */
-			continue;
-		case 'l':
-			if (node_addr_parse(optarg, &ss, &cause) != 0) {
-				fprintf(stderr, "pierd key %s: %s\n", c->name,
-				    cause);
-				goto out;
-			}
-			if (node_strv_push(&a.listen, optarg) != 0)
-				goto out;
-			seen |= KO_LISTEN;
-			continue;
-		case 'r':
-			a.role = optarg;
-			seen |= KO_ROLE;
-			continue;
-		case 'n':
-			a.name = optarg;
-			seen |= KO_NAME;
-			continue;
-		case 'j':
-			a.json = 1;
-			seen |= KO_JSON;
-			continue;
-		case 'y':
-			a.yes = 1;
-			seen |= KO_YES;
-			continue;
-		case 'c':
-			a.client = 1;
-			seen |= KO_CLIENT;
-			continue;
-		case 'C':
-			a.clients = 1;
-			seen |= KO_CLIENTS;
-			continue;
-		default:
-			rc = cmd_usage(c, stderr, NODE_EXIT_USAGE);
-			goto out;
-		}
-	}
-	a.argc = argc - 1 - optind;
-	a.argv = argv + 1 + optind;
-	if ((seen & ~c->opts) != 0 || a.argc < c->lower || a.argc > c->upper) {
-		rc = cmd_usage(c, stderr, NODE_EXIT_USAGE);
+	rc = key_read_args(c, argc - 1, argv + 1, &a);
+	if (rc >= 0)
 		goto out;
-	}
 	if (a.state_dir == NULL)
 		a.state_dir = node_state_dir_default();
 	if (a.state_dir == NULL) {
@@ -568,7 +581,6 @@ node_key_main(int argc, char **argv)
 	}
 	rc = c->exec(&a);
 out:
-	free(cause);
 	free(a.state_dir);
 	node_strv_free(a.listen);
 	return (rc);
