@@ -160,6 +160,71 @@ on_closed(struct node *n)
 	node_log(&n->log, NODE_LOG_INFO, "stopped");
 }
 
+/* One option of pierd's run with its value; -1, or the exit code. */
+static int
+run_opt(int ch, const char *arg, struct node_config *cfg, uint64_t *idle_ms)
+{
+	struct sockaddr_storage	 ss;
+	char			*cause = NULL, *end;
+	long long		 num;
+
+	switch (ch) {
+	case 'd':
+		free(cfg->state_dir);
+		cfg->state_dir = strdup(arg);
+		break;
+	case 'l':
+		if (node_addr_parse(arg, &ss, &cause) != 0) {
+			fprintf(stderr, "pierd: --listen: %s\n", cause);
+			free(cause);
+			return (NODE_EXIT_USAGE);
+		}
+		if (node_strv_push(&cfg->listen, arg) != 0)
+			return (NODE_EXIT_FAIL);
+		break;
+	case 'L':
+		if (node_log_level_parse(arg, &cfg->log_level) != 0) {
+			fprintf(stderr, "pierd: unknown log level \"%s\": "
+			    "expected debug, info, warn or error\n", arg);
+			return (NODE_EXIT_USAGE);
+		}
+		break;
+	case 'D':
+		free(cfg->docker_host);
+		cfg->docker_host = strdup(arg);
+		break;
+	case 'S':
+	case 'K':
+		num = strtoll(arg, &end, 10);
+		if (*end != '\0' || end == arg ||
+		    num < (ch == 'S' ? 1024 : 1) ||
+		    num > (ch == 'S' ? (1LL << 40) : 100)) {
+			fprintf(stderr, "pierd: --audit-%s wants %s\n",
+			    ch == 'S' ? "size" : "keep", ch == 'S' ?
+			    "bytes, 1024 or more" : "1 to 100");
+			return (NODE_EXIT_USAGE);
+		}
+		if (ch == 'S')
+			cfg->audit_max_bytes = (size_t)num;
+		else
+			cfg->audit_keep = (unsigned)num;
+		break;
+	case 'I':
+		if (parse_duration_ms(arg, idle_ms) != 0 ||
+		    *idle_ms < IDLE_MIN_MS) {
+			fprintf(stderr, "pierd: --session-idle \"%s\": "
+			    "expected a duration from %s to %s, such as 90s, "
+			    "10m or 1h30m\n", arg, IDLE_MIN_TEXT, IDLE_MAX_TEXT);
+			return (NODE_EXIT_USAGE);
+		}
+		break;
+	default:
+		usage(stderr);
+		return (NODE_EXIT_USAGE);
+	}
+	return (-1);
+}
+
 /* Parses the daemon's options into cfg; returns an exit code or -1. */
 static int
 parse_run(int argc, char **argv, struct node_config *cfg,
@@ -177,73 +242,18 @@ parse_run(int argc, char **argv, struct node_config *cfg,
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct sockaddr_storage	 ss;
-	char			*cause = NULL, *end;
-	long long		 num;
-	int			 ch;
+	int	ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			free(cfg->state_dir);
-			cfg->state_dir = strdup(optarg);
-			break;
-		case 'l':
-			if (node_addr_parse(optarg, &ss, &cause) != 0) {
-				fprintf(stderr, "pierd: --listen: %s\n", cause);
-				free(cause);
-				return (NODE_EXIT_USAGE);
-			}
-			if (node_strv_push(&cfg->listen, optarg) != 0)
-				return (NODE_EXIT_FAIL);
-			break;
-		case 'L':
-			if (node_log_level_parse(optarg,
-			    &cfg->log_level) != 0) {
-				fprintf(stderr, "pierd: unknown log level "
-				    "\"%s\": expected debug, info, warn or "
-				    "error\n", optarg);
-				return (NODE_EXIT_USAGE);
-			}
-			break;
-		case 'D':
-			free(cfg->docker_host);
-			cfg->docker_host = strdup(optarg);
-			break;
-		case 'S':
-		case 'K':
-			num = strtoll(optarg, &end, 10);
-			if (*end != '\0' || end == optarg || num < (ch == 'S' ?
-			    1024 : 1) || num > (ch == 'S' ? (1LL << 40) : 100)) {
-				fprintf(stderr, "pierd: --audit-%s wants %s\n",
-				    ch == 'S' ? "size" : "keep", ch == 'S' ?
-				    "bytes, 1024 or more" : "1 to 100");
-				return (NODE_EXIT_USAGE);
-			}
-			if (ch == 'S')
-				cfg->audit_max_bytes = (size_t)num;
-			else
-				cfg->audit_keep = (unsigned)num;
-			break;
-		case 'I':
-			if (parse_duration_ms(optarg, idle_ms) != 0 ||
-			    *idle_ms < IDLE_MIN_MS) {
-				fprintf(stderr, "pierd: --session-idle \"%s\": "
-				    "expected a duration from %s to %s, such as "
-				    "90s, 10m or 1h30m\n", optarg, IDLE_MIN_TEXT,
-				    IDLE_MAX_TEXT);
-				return (NODE_EXIT_USAGE);
-			}
-			break;
-		case 'h':
+		if (ch == 'h') {
 			usage(stdout);
 			return (NODE_EXIT_OK);
-		case 'V':
-			return (version_main(0, NULL));
-		default:
-			usage(stderr);
-			return (NODE_EXIT_USAGE);
 		}
+		if (ch == 'V')
+			return (version_main(0, NULL));
+		rc = run_opt(ch, optarg, cfg, idle_ms);
+		if (rc >= 0)
+			return (rc);
 	}
 	if (optind != argc) {
 		fprintf(stderr, "pierd: unknown command: %s\n", argv[optind]);

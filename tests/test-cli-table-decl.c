@@ -82,7 +82,8 @@ check_decl(const struct cli_cmd *c)
 		ASSERT_NOT_NULL(o->help);
 		for (k = 0; k < j; k++) {
 			ASSERT(strcmp(c->opts[k].name, o->name) != 0);
-			ASSERT(o->letter == 0 || c->opts[k].letter != o->letter);
+			ASSERT(o->letter == 0 ||
+			    c->opts[k].letter != o->letter);
 		}
 		if (o->param == NULL)
 			continue;

@@ -509,7 +509,8 @@ term_attempts(struct term *t, char **cause)
 		attempt_end(t);
 		if (err == 0 && t->state != TS_LOST)
 			break;
-		/* Refused by the node (a revoked key): trying again cannot help. */
+		/* Refused by the node (a revoked key): trying again
+		 * cannot help. */
 		if (t->session[0] == '\0' || !o->reconnect ||
 		    err == -ECONNABORTED) {
 			if (err == 0)
