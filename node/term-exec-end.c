@@ -53,12 +53,9 @@ end_container(struct dk_req *req, int status, json_t *result, void *arg)
 {
 	struct term_exec	*x = arg;
 
-	x->req = NULL;
 	json_decref(result);
-	if (x->closing) {
-		term__exec_maybe_free(x);
+	if (term__exec_settled(x))
 		return;
-	}
 	if (status == DK_E_NOT_FOUND)
 		term__exec_set_error(x, "container %s was removed while the "
 		    "session ran", x->name);
@@ -76,12 +73,9 @@ end_pinged(struct dk_req *req, int status, json_t *result, void *arg)
 {
 	struct term_exec	*x = arg;
 
-	x->req = NULL;
 	json_decref(result);
-	if (x->closing) {
-		term__exec_maybe_free(x);
+	if (term__exec_settled(x))
 		return;
-	}
 	if (status != 0)
 		term__exec_set_error(x, ENGINE_GONE);
 	else
@@ -135,14 +129,11 @@ end_killed(struct dk_req *req, int status, json_t *result, void *arg)
 	json_t			*st;	/* borrowed */
 	int			 running;
 
-	x->req = NULL;
 	st = json_object_get(result, "State");
 	running = json_is_true(json_object_get(st, "Running"));
 	json_decref(result);
-	if (x->closing) {
-		term__exec_maybe_free(x);
+	if (term__exec_settled(x))
 		return;
-	}
 	if (status == 0 && running && !x->rechecked) {
 		x->rechecked = 1;
 		if (uv_timer_start(&x->kill_timer, end_recheck_timer,
@@ -171,10 +162,8 @@ end_inspected(struct dk_req *req, int status, json_t *result, void *arg)
 	json_t			*code;	/* borrowed */
 	int64_t			 st = -1;
 
-	x->req = NULL;
-	if (x->closing) {
+	if (term__exec_settled(x)) {
 		json_decref(result);
-		term__exec_maybe_free(x);
 		return;
 	}
 	if (status == 0) {

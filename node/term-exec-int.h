@@ -68,6 +68,8 @@ int	 term__exec_created_start(struct term_exec *x, struct dk_req *req,
 void	 term__exec_create(struct term_exec *x);
 /* Frees the source once nothing of it is in flight. */
 void	 term__exec_maybe_free(struct term_exec *x);
+/* A request of x's answered; 1 when x is closing: return (term-exec.c). */
+int	 term__exec_settled(struct term_exec *x);
 
 /* term-exec-end.c */
 /* The terminal's connection ended: the process exited (or worse). */

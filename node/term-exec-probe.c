@@ -47,15 +47,12 @@ probe_inspected(struct dk_req *req, int status, json_t *result, void *arg)
 	json_t			*code;	/* borrowed */
 	int			 ok;
 
-	x->req = NULL;
 	code = json_object_get(result, "ExitCode");
 	ok = status == 0 && json_is_integer(code) &&
 	    json_integer_value(code) == 0;
 	json_decref(result);
-	if (x->closing) {
-		term__exec_maybe_free(x);
+	if (term__exec_settled(x))
 		return;
-	}
 	if (ok) {
 		if (node_strv_push(&x->cmd, shells[x->probe]) != 0) {
 			term__exec_set_error(x, "out of memory");

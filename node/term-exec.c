@@ -142,6 +142,20 @@ on_data(struct dk_hijack *h, int kind, const char *buf, size_t len,
 
 
 /*
+ * A Docker request of x's has answered: it is no longer x's. 1 when x is
+ * closing (and freed here if nothing else holds it): the caller returns.
+ */
+int
+term__exec_settled(struct term_exec *x)
+{
+	x->req = NULL;
+	if (!x->closing)
+		return (0);
+	term__exec_maybe_free(x);
+	return (1);
+}
+
+/*
  * An exec (the terminal's or a shell probe's) was created: keeps its id
  * and starts it over a hijacked connection with cbs (arg: x). 0 when it
  * runs; else the session is told (ready) and nonzero is returned. A
@@ -154,10 +168,8 @@ term__exec_created_start(struct term_exec *x, struct dk_req *req, int status,
 	const char	*id;
 	int		 code;
 
-	x->req = NULL;
-	if (x->closing) {
+	if (term__exec_settled(x)) {
 		json_decref(result);
-		term__exec_maybe_free(x);
 		return (-1);
 	}
 	id = json_string_value(json_object_get(result, "Id"));
