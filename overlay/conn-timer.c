@@ -96,6 +96,8 @@ on_timer(uv_timer_t *t)
 	case CONN_CLOSING:
 		ovl__conn_close_handles(c);
 		break;
+	case CONN_RAW:
+		break;
 	}
 	ovl__conn_arm_timer(c);
 	ovl_conn_unref(c, "timer");
@@ -107,7 +109,7 @@ ovl__conn_arm_timer(struct ovl_conn *c)
 {
 	uint64_t now = uv_now(c->loop), next;
 
-	if (c->closing_handles)
+	if (c->closing_handles || c->state == CONN_RAW)
 		return;
 	switch (c->state) {
 	case CONN_HS:

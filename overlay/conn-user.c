@@ -48,9 +48,19 @@ ovl__conn_set_peer(struct ovl_conn *c)
 	struct sockaddr_storage ss;
 	int len = sizeof ss;
 
+	if (c->peer_fixed)
+		return;
 	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
 		ovl__addr_format((struct sockaddr *)&ss, c->peer,
 		    sizeof c->peer);
+}
+
+/* Sets the peer address text for good. */
+void
+ovl__conn_fix_peer(struct ovl_conn *c, const char *text)
+{
+	snprintf(c->peer, sizeof c->peer, "%s", text);
+	c->peer_fixed = 1;
 }
 
 /* Sets the peer address text. */
@@ -141,6 +151,21 @@ struct ovl_chan *
 ovl_conn_control(struct ovl_conn *c)
 {
 	return (c->mux != NULL ? ovl_mux_control(c->mux) : NULL);
+}
+
+/* How a dialer's connection reached the node. */
+enum ovl_path
+ovl_conn_path(const struct ovl_conn *c)
+{
+	return (c->path);
+}
+
+/* Changes the channel limit of an open connection. */
+void
+ovl_conn_set_max_chans(struct ovl_conn *c, uint32_t n)
+{
+	if (c->mux != NULL)
+		ovl_mux_set_max_chans(c->mux, n);
 }
 
 /* The connection of a channel. */

@@ -165,7 +165,7 @@ on_shutdown(uv_shutdown_t *req, int status)
 {
 	struct ovl_conn *c = container_of(req, struct ovl_conn, sreq);
 
-	if (status < 0)
+	if (status < 0 || c->peer_eof)	/* nothing more will be read */
 		ovl__conn_close_handles(c);
 	ovl_conn_unref(c, "shutdown");
 }
@@ -521,6 +521,37 @@ on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 	*buf = uv_buf_init((char *)c->rbuf, c->rbuf != NULL ? READ_BUF : 0);
 }
 
+/*
+ * Node side, first bytes: a dialer begins with message 1 or with a
+ * preamble (first byte OVL_PRE_MAGIC), which goes whole to the owner.
+ * Returns 1 when the input was used up here.
+ */
+static int
+conn_preamble(struct ovl_conn *c, const uint8_t **p, size_t *len)
+{
+	size_t n;
+
+	if (c->npre == 0 && (*p)[0] != OVL_PRE_MAGIC) {
+		c->pre_done = 1;
+		return (0);
+	}
+	n = OVL_PRE_LEN - c->npre;
+	if (n > *len)
+		n = *len;
+	memcpy(c->pre + c->npre, *p, n);
+	c->npre += (uint8_t)n;
+	*p += n;
+	*len -= n;
+	if (c->npre < OVL_PRE_LEN)
+		return (1);
+	c->pre_done = 1;
+	if (c->ops == NULL || c->ops->preamble == NULL)
+		ovl__conn_abort(c, -EPROTO, "unexpected preamble");
+	else
+		c->ops->preamble(c, c->pre, *p, *len);
+	return (1);
+}
+
 /* Feeds bytes through the record layer to the handshake or the mux. */
 static void
 conn_input(struct ovl_conn *c, const uint8_t *p, size_t len)
@@ -530,7 +561,10 @@ conn_input(struct ovl_conn *c, const uint8_t *p, size_t len)
 	size_t used, mlen;
 	int rc;
 
-	while (len > 0 && c->state != CONN_CLOSING) {
+	if (c->state == CONN_HS && !c->dialer && !c->pre_done && len > 0 &&
+	    conn_preamble(c, &p, &len))
+		return;
+	while (len > 0 && c->state != CONN_CLOSING && c->state != CONN_RAW) {
 		rc = ovl_rec_feed(&c->rec, p, len, &used, &msg, &mlen);
 		p += used;
 		len -= used;
@@ -604,6 +638,8 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;			/* dropped: we said go-away */
 	}
 	ovl_conn_ref(c, "read");
+	if (nread == UV_EOF)
+		c->peer_eof = 1;
 	if (nread < 0) {
 		if (c->state == CONN_HS)
 			ovl__conn_abort(c, nread == UV_EOF ? -ECONNRESET :
@@ -618,6 +654,10 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	} else {
 		c->last_rx = uv_now(c->loop);
 		conn_input(c, (const uint8_t *)buf->base, (size_t)nread);
+		if (c->state == CONN_RAW) {	/* the stream is another's */
+			free(c->rbuf);
+			c->rbuf = NULL;
+		}
 		if (c->flush_again && c->state == CONN_OPEN)
 			conn_flush(c);
 		note_busy(c);
@@ -630,4 +670,15 @@ int
 ovl__conn_read_start(struct ovl_conn *c)
 {
 	return (uv_read_start(c->stream, on_alloc, on_read));
+}
+
+/* Takes the stream for raw bytes: no more reads here, no timer. */
+uv_stream_t *
+ovl__conn_take(struct ovl_conn *c)
+{
+	(void)uv_read_stop(c->stream);
+	(void)uv_timer_stop(&c->timer);
+	c->state = CONN_RAW;
+	ovl_rec_clear(&c->rec);
+	return (c->stream);
 }

@@ -45,6 +45,7 @@ struct attempt {
 	char			 text[OVL_ADDR_MAX];
 	char			 host[OVL_ADDR_MAX];
 	int			 port;
+	enum ovl_path		 kind;
 };
 
 struct ovl_dial {
@@ -144,6 +145,20 @@ attempt_failed(struct attempt *a, int err, const char *why)
 	start_next(d);
 }
 
+/* Through a relay: ask it for the node before message 1. */
+static int
+send_splice(struct attempt *a)
+{
+	struct wreq *w;
+
+	w = ovl__wreq_new(OVL_PRE_LEN);
+	if (w == NULL)
+		return (-ENOMEM);
+	memcpy(w->data, OVL__PRE_SPLICE, 4);
+	ovl_relay_target_id(a->d->node_pub, w->data + 4);
+	return (ovl__conn_write(a->conn, w, OVL_PRE_LEN));
+}
+
 /* TCP connected (or not): start the handshake. */
 static void
 on_connect(uv_connect_t *req, int status)
@@ -162,8 +177,11 @@ on_connect(uv_connect_t *req, int status)
 	ovl__conn_set_peer(a->conn);
 	/* Records go out whole; Nagle would only delay keystrokes. */
 	(void)uv_tcp_nodelay(ovl__conn_tcp(a->conn), 1);
-	rc = ovl__conn_start_client(a->conn, &d->id, d->node_pub, d->psk,
-	    d->name);
+	a->conn->path = a->kind;
+	rc = a->kind == OVL_PATH_RELAY ? send_splice(a) : 0;
+	if (rc == 0)
+		rc = ovl__conn_start_client(a->conn, &d->id, d->node_pub,
+		    d->psk, d->name);
 	if (rc != 0) {
 		attempt_failed(a, rc, rc == -EINVAL ? "bad client name" :
 		    "cannot start the handshake");
@@ -365,8 +383,10 @@ ovl_dial(uv_loop_t *loop, const struct ovl_identity *self,
     struct ovl_dial **out)
 {
 	struct ovl_dial *d;
-	const char *why;
-	size_t i;
+	struct attempt *a;
+	enum ovl_path kind;
+	const char *why, *rest;
+	size_t i, k, n = 0;
 
 	if (out != NULL)
 		*out = NULL;
@@ -381,17 +401,24 @@ ovl_dial(uv_loop_t *loop, const struct ovl_identity *self,
 		free(d);
 		return (-ENOMEM);
 	}
-	for (i = 0; i < naddrs; i++) {
-		d->att[i].d = d;
-		snprintf(d->att[i].text, sizeof d->att[i].text, "%s",
-		    addrs[i]);
-		if (ovl__addr_split(addrs[i], d->att[i].host,
-		    sizeof d->att[i].host, &d->att[i].port, &why) != 0 ||
-		    d->att[i].port == 0) {
-			free(d->att);
-			free(d);
-			return (-EINVAL);
+	for (k = 0; k < 2; k++) {	/* relays after every other kind */
+		for (i = 0; i < naddrs; i++) {
+			rest = ovl_path_split(addrs[i], &kind);
+			if (rest == NULL || (kind == OVL_PATH_RELAY) != k)
+				continue;
+			a = &d->att[n++];
+			a->d = d;
+			a->kind = kind;
+			snprintf(a->text, sizeof a->text, "%s", addrs[i]);
+			if (ovl__addr_split(rest, a->host, sizeof a->host,
+			    &a->port, &why) != 0 || a->port == 0)
+				n = naddrs + 1;
 		}
+	}
+	if (n != naddrs) {
+		free(d->att);
+		free(d);
+		return (-EINVAL);
 	}
 	d->loop = loop;
 	d->id = *self;

@@ -1,7 +1,12 @@
 /*
  * Join keys: the text a user copies from a node and pastes into a client.
  *
- *	pier1<base32 of node key, access secret, checksum>[@host:port,...]
+ *	pier1<base32 of node key, access secret, checksum>[@hint,...]
+ *
+ * A hint is host:port (the node listens there), map+host:port (a port
+ * its router forwards to it) or relay+host:port (a relay it keeps a link
+ * to); a reader that knows no kinds (before relays) refuses the last two
+ * as bad hints, so keys without them read everywhere.
  *
  * Lowercase base32 (RFC 4648 alphabet, no padding) survives mail, chat and
  * terminals; the checksum turns a typo into a clear message instead of a
@@ -136,8 +141,16 @@ ovl_joinkey_check_addr(const char *addr, char **cause)
 	char host[OVL_ADDR_MAX];
 	struct in6_addr a6;
 	const char *colon, *end;
+	enum ovl_path kind;
 	size_t n, i;
 
+	end = ovl_path_split(addr, &kind);
+	if (end == NULL || kind == OVL_PATH_LAN) {
+		ovl__set_cause(cause, "bad address hint: %s: unknown kind "
+		    "(relay+HOST:PORT and map+HOST:PORT are known)", addr);
+		return (OVL_JK_EADDR);
+	}
+	addr = end;
 	n = strlen(addr);
 	if (n == 0 || n >= OVL_ADDR_MAX) {
 		ovl__set_cause(cause, "bad address hint: %s", n == 0 ? "empty" :

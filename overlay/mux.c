@@ -614,6 +614,14 @@ ovl_mux_control(struct ovl_mux *m)
 	return (m->control);
 }
 
+/* Changes the channel limit. */
+void
+ovl_mux_set_max_chans(struct ovl_mux *m, uint32_t n)
+{
+	if (n > 0)
+		m->cfg.max_chans = n;
+}
+
 /* The owner's argument. */
 void *
 ovl_mux_arg(const struct ovl_mux *m)

@@ -35,6 +35,14 @@ struct ovl__conn_ops {
 		    int was_open);
 	/* Handles closed; called before the connection's own ref drops. */
 	void	(*released)(struct ovl_conn *);
+	/*
+	 * Node side: the dialer began with a preamble (OVL_PRE_LEN bytes)
+	 * instead of message 1; rest is what followed it in the same read
+	 * (valid during the call). Takes the stream (ovl__conn_take) or
+	 * aborts the connection. NULL: preambles are refused.
+	 */
+	void	(*preamble)(struct ovl_conn *, const uint8_t *pre,
+		    const uint8_t *rest, size_t restlen);
 };
 
 /* Connection states. */
@@ -42,6 +50,7 @@ enum conn_state {
 	CONN_HS,	/* handshake in progress */
 	CONN_OPEN,	/* records flow */
 	CONN_CLOSING,	/* ended; lingering or closing handles */
+	CONN_RAW,	/* its stream was taken (a splice, a probe) */
 };
 
 /* A ping waiting for its reply (cb NULL for keepalives). */
@@ -74,6 +83,7 @@ struct ovl_conn {
 	int			 closing_handles;
 	uv_shutdown_t		 sreq;		/* our FIN after a go-away */
 	int			 shut;
+	int			 peer_eof;	/* the peer finished sending */
 	struct ovl_limits	 lim;
 	struct ovl_rec		 rec;
 	struct ovl_mux		*mux;
@@ -96,6 +106,11 @@ struct ovl_conn {
 	size_t			 pings_cap;	/* up to OVL_MAX_PINGS */
 	uint32_t		 ping_seq;
 	uint8_t			 remote_key[OVL_KEY_LEN];
+	uint8_t			 pre[OVL_PRE_LEN];	/* a preamble so far */
+	uint8_t			 npre;
+	uint8_t			 pre_done;	/* message 1 or a preamble */
+	uint8_t			 peer_fixed;	/* peer set by the owner */
+	enum ovl_path		 path;		/* how a dialer got here */
 	char			 peer[64];
 	char			 key_name[OVL_KEY_NAME_MAX + 1];
 	size_t			 key_index;
@@ -163,6 +178,65 @@ void ovl__limits_fill(struct ovl_limits *l);
 uint64_t ovl__wall_ms(void);
 /* The clock message 1 carries (the wall clock; tests may offset it). */
 uint64_t ovl__client_clock_ms(void);
+
+/*
+ * Takes the connection's stream for raw bytes: no more reads into the
+ * connection, no timer. The caller reads and writes the stream itself
+ * (its data pointer is the caller's) and ends with ovl__conn_abort.
+ */
+uv_stream_t *ovl__conn_take(struct ovl_conn *c);
+/* Sets the peer text for good (a relayed client's address). */
+void ovl__conn_fix_peer(struct ovl_conn *c, const char *text);
+
+/* splice.c */
+struct ovl__splice;
+/* Closes the stream of an ended splice (its owner's way). */
+typedef void (*ovl__splice_close_cb)(uv_stream_t *, void *arg);
+/* A splice ended (status 0 when both sides finished). */
+typedef void (*ovl__splice_done_cb)(struct ovl__splice *, int status,
+    void *arg);
+/* Counters of a splice. */
+struct ovl__splice_stats {
+	uint64_t	to_chan;	/* bytes from the stream */
+	uint64_t	to_stream;	/* bytes from the channel */
+	uint64_t	started_ms;	/* loop time */
+};
+/*
+ * Splices stream s and channel ch (whose callbacks it takes); first
+ * (copied) goes to the channel before anything read. On failure the
+ * caller still owns both.
+ */
+int ovl__splice_new(uv_stream_t *s, ovl__splice_close_cb close_stream,
+    void *close_arg, struct ovl_chan *ch, const uint8_t *first,
+    size_t firstlen, ovl__splice_done_cb done, void *arg,
+    struct ovl__splice **out) WARN_UNUSED_RESULT;
+/* Writes len bytes (copied as needed) to the splice's stream. */
+int ovl__splice_to_stream(struct ovl__splice *sp, const uint8_t *p,
+    size_t len) WARN_UNUSED_RESULT;
+/* Ends a splice now: the channel reset, the stream closed, done told. */
+void ovl__splice_kill(struct ovl__splice *sp, int status);
+/* Copies the splice's counters. */
+void ovl__splice_stats(const struct ovl__splice *sp,
+    struct ovl__splice_stats *st);
+
+/* server.c: preambles and relayed clients */
+#define OVL__PRE_SPLICE	"\xffpr\x01"	/* then a target id */
+#define OVL__PRE_PROBE	"\xffpb\x01"	/* then a token */
+/*
+ * Takes a stream socket carrying a relayed client (peer: its text, src:
+ * its address for the rate limit, or NULL); the fd is the server's.
+ */
+int ovl__server_adopt(struct ovl_server *s, uv_os_sock_t fd,
+    const char *peer, const struct sockaddr *src);
+
+/* relay.c */
+/*
+ * A client asked the relay for target id; rest followed the preamble.
+ * 0: the connection is spliced; else the caller aborts it silently.
+ */
+int ovl__relay_splice(struct ovl_relay *r, struct ovl_conn *c,
+    const uint8_t id[static OVL_RELAY_ID_LEN], const uint8_t *rest,
+    size_t restlen) WARN_UNUSED_RESULT;
 
 /* conn-hs.c */
 /* Node side: begins reading message 1 under the handshake timeout. */

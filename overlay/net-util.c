@@ -145,3 +145,44 @@ ovl__addr_split(const char *s, char *host, size_t cap, int *port,
 	*port = (int)p;
 	return (0);
 }
+
+/* Candidate kinds, by enum ovl_path. */
+static const struct {
+	const char	*prefix;	/* in a candidate's text */
+	const char	*name;		/* in reports */
+} paths[] = {
+	{ "", "direct" },
+	{ "lan+", "lan" },
+	{ "map+", "mapped" },
+	{ "relay+", "relay" },
+};
+
+/* The path's name. */
+const char *
+ovl_path_name(enum ovl_path p)
+{
+	if ((size_t)p >= sizeof paths / sizeof paths[0])
+		return ("?");
+	return (paths[p].name);
+}
+
+/* Splits a candidate's kind off. */
+const char *
+ovl_path_split(const char *cand, enum ovl_path *kind)
+{
+	const char *plus = strchr(cand, '+');
+	size_t i, n;
+
+	*kind = OVL_PATH_DIRECT;
+	if (plus == NULL)
+		return (cand);
+	n = (size_t)(plus - cand) + 1;
+	for (i = 1; i < sizeof paths / sizeof paths[0]; i++) {
+		if (strlen(paths[i].prefix) == n &&
+		    strncmp(cand, paths[i].prefix, n) == 0) {
+			*kind = (enum ovl_path)i;
+			return (plus + 1);
+		}
+	}
+	return (NULL);
+}

@@ -245,6 +245,8 @@ int ovl_mux_open(struct ovl_mux *m, struct ovl_chan **out)
     WARN_UNUSED_RESULT;
 /* Returns channel 0, the control channel, open from the start. */
 struct ovl_chan *ovl_mux_control(struct ovl_mux *m);
+/* Changes how many channels each side may have open at once. */
+void ovl_mux_set_max_chans(struct ovl_mux *m, uint32_t n);
 /* Returns the arg given to ovl_mux_new. */
 void *ovl_mux_arg(const struct ovl_mux *m);
 
@@ -355,6 +357,11 @@ int ovl_conn_chan_open(struct ovl_conn *c, struct ovl_chan **out)
     WARN_UNUSED_RESULT;
 /* Returns channel 0, the control channel. */
 struct ovl_chan *ovl_conn_control(struct ovl_conn *c);
+/*
+ * Changes the channel limit of an open connection (both sides must
+ * agree: relay links use OVL_RELAY_PER_TARGET + 8 on both ends).
+ */
+void ovl_conn_set_max_chans(struct ovl_conn *c, uint32_t n);
 /* Returns the connection a channel belongs to. */
 struct ovl_conn *ovl_chan_conn(const struct ovl_chan *ch);
 /* Sends a ping; cb gets the round trip, or an error when it ends. */
@@ -469,6 +476,30 @@ void ovl_server_close(struct ovl_server *s,
 /* dial.c */
 
 struct ovl_dial;
+
+/*
+ * How a candidate reaches the node: its text is "host:port" (direct) or
+ * KIND+host:port with KIND one of "lan", "map" (a port mapped on the
+ * node's router) and "relay" (a relay the node keeps a link to). Only
+ * relay changes how the dialer talks; the others name where an address
+ * came from, for reports.
+ */
+enum ovl_path {
+	OVL_PATH_DIRECT = 0,
+	OVL_PATH_LAN = 1,
+	OVL_PATH_MAPPED = 2,
+	OVL_PATH_RELAY = 3,
+};
+
+/* The path's name: "direct", "lan", "mapped", "relay". */
+const char *ovl_path_name(enum ovl_path p);
+/*
+ * Splits a candidate's kind off: returns the "host:port" part and sets
+ * *kind, or NULL for an unknown kind.
+ */
+const char *ovl_path_split(const char *cand, enum ovl_path *kind);
+/* How a dialer's connection reached the node (direct on a node's). */
+enum ovl_path ovl_conn_path(const struct ovl_conn *c);
 
 /* How to dial; a zero field takes the default. */
 struct ovl_dial_cfg {

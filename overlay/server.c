@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -36,6 +37,8 @@
 #define BUCKETS		1024	/* sources tracked by the rate limiter */
 #define PROBE		8	/* slots looked at per source */
 #define BACKLOG		128
+#define PROBE_TOKENS	4	/* dial-back tokens answered at once */
+#define PROBE_TOKEN_MS	60000	/* ... each for this long */
 
 /* One listening socket. */
 struct listener {
@@ -67,6 +70,14 @@ struct sconn {
 	int64_t			 skew_ms;
 	int			 authed;
 	int			 quiet;		/* already logged */
+	int			 taken;		/* spliced on to a relay link */
+	int			 relayed;	/* came through a relay */
+};
+
+/* A dial-back token the server answers for a while. */
+struct token {
+	uint8_t		tok[OVL_PROBE_LEN];
+	uint64_t	until_ms;	/* 0: free */
 };
 
 struct ovl_server {
@@ -83,6 +94,11 @@ struct ovl_server {
 	struct sconn			*conns;
 	struct ovl_server_stats		 st;
 	struct bucket			 buckets[BUCKETS];
+	struct ovl_relay		*relay;
+	struct token			 tokens[PROBE_TOKENS];
+	size_t				 ntaken;	/* conns spliced now */
+	size_t				 nrelayed;	/* conns via a relay now */
+	uint64_t			 relayed_total;
 	int				 closing;
 	void				(*done)(struct ovl_server *, void *);
 	void				*done_arg;
@@ -317,7 +333,7 @@ on_connection(uv_stream_t *ls, int status)
 	if (s->closing) {
 		sc->quiet = 1;
 		ovl__conn_abort(c, -ESHUTDOWN, "shutting down");
-	} else if (s->st.live > s->lim.max_conns) {
+	} else if (s->st.live - s->ntaken > s->lim.max_conns) {
 		s->st.over_limit++;
 		sc->quiet = 1;
 		slog(s, "%s: refused: %u connections held already",
@@ -497,9 +513,74 @@ srv_released(struct ovl_conn *c)
 		sc->next->prev = sc->prev;
 	s->st.live--;
 	s->st.closed++;
+	if (sc->taken)
+		s->ntaken--;
+	if (sc->relayed)
+		s->nrelayed--;
 	sodium_memzero(sc, sizeof *sc);
 	free(sc);
 	maybe_done(s);
+}
+
+/* Answers a dial-back probe whose token the server gave out, once. */
+static void
+answer_probe(struct ovl_server *s, struct ovl_conn *c, const uint8_t *tok)
+{
+	struct sconn *sc = ovl__conn_owner(c);
+	uint8_t ans[OVL_PROBE_LEN];
+	uv_buf_t b;
+	uv_stream_t *st;
+	uint64_t now = uv_now(s->loop);
+	size_t i;
+
+	for (i = 0; i < PROBE_TOKENS; i++) {
+		if (s->tokens[i].until_ms > now && sodium_memcmp(
+		    s->tokens[i].tok, tok, OVL_PROBE_LEN) == 0)
+			break;
+	}
+	if (i == PROBE_TOKENS) {
+		ovl__conn_abort(c, -EACCES, "dial-back probe with an unknown "
+		    "token");
+		return;
+	}
+	slog(s, "%s: dial-back probe answered", ovl_conn_peer(c));
+	sc->quiet = 1;
+	ovl_probe_answer(tok, ans);
+	st = ovl__conn_take(c);
+	b = uv_buf_init((char *)ans, sizeof ans);
+	/* 32 bytes into a fresh socket's empty send buffer */
+	(void)uv_try_write(st, &b, 1);
+	ovl__conn_abort(c, 0, "dial-back probe answered");
+}
+
+/* A dialer began with a preamble: a splice request or a probe. */
+static void
+srv_preamble(struct ovl_conn *c, const uint8_t *pre, const uint8_t *rest,
+    size_t restlen)
+{
+	struct sconn *sc = ovl__conn_owner(c);
+	struct ovl_server *s = sc->srv;
+
+	int rc;
+
+	if (memcmp(pre, OVL__PRE_SPLICE, 4) == 0) {
+		rc = s->relay == NULL ? -ENOTSUP : ovl__relay_splice(s->relay,
+		    c, pre + 4, rest, restlen);
+		if (rc == 0) {
+			sc->quiet = 1;
+			sc->taken = 1;
+			s->ntaken++;
+			return;
+		}
+		ovl__conn_abort(c, rc, rc == -ENOTSUP ? "splice refused: "
+		    "this node relays for nobody" : rc == -ENOENT ?
+		    "splice refused: no relay link for that target" :
+		    "splice refused: a relay limit");
+	} else if (memcmp(pre, OVL__PRE_PROBE, 4) == 0 && restlen == 0)
+		answer_probe(s, c, pre + 4);
+	else
+		ovl__conn_abort(c, -EPROTO, "malformed handshake message "
+		    "(unknown preamble)");
 }
 
 static const struct ovl__conn_ops server_ops = {
@@ -507,7 +588,102 @@ static const struct ovl__conn_ops server_ops = {
 	.opened = srv_opened,
 	.ended = srv_ended,
 	.released = srv_released,
+	.preamble = srv_preamble,
 };
+
+/* Lets the listeners take splice preambles for r. */
+void
+ovl_server_set_relay(struct ovl_server *s, struct ovl_relay *r)
+{
+	s->relay = r;
+}
+
+/* Makes a dial-back token, answered for PROBE_TOKEN_MS. */
+void
+ovl_server_probe_token(struct ovl_server *s,
+    uint8_t token[static OVL_PROBE_LEN])
+{
+	struct token *t = &s->tokens[0];
+	size_t i;
+
+	for (i = 1; i < PROBE_TOKENS; i++)
+		if (s->tokens[i].until_ms < t->until_ms)
+			t = &s->tokens[i];
+	randombytes_buf(t->tok, sizeof t->tok);
+	t->until_ms = uv_now(s->loop) + PROBE_TOKEN_MS;
+	memcpy(token, t->tok, OVL_PROBE_LEN);
+}
+
+/* Relayed connections held now and in all. */
+void
+ovl_server_splice_counts(const struct ovl_server *s, size_t *live,
+    uint64_t *total)
+{
+	*live = s->nrelayed;
+	*total = s->relayed_total;
+}
+
+/*
+ * Takes a stream socket (one end of a socket pair carrying a relayed
+ * client) as if a listener had accepted it from src. The fd is the
+ * server's from here on, also on failure.
+ */
+int
+ovl__server_adopt(struct ovl_server *s, uv_os_sock_t fd, const char *peer,
+    const struct sockaddr *src)
+{
+	struct ovl_conn *c;
+	struct sconn *sc;
+	int rc;
+
+	sc = calloc(1, sizeof *sc);
+	if (sc == NULL) {
+		close(fd);
+		return (-ENOMEM);
+	}
+	if ((rc = ovl__conn_new(s->loop, 0, &s->lim, &server_ops, sc,
+	    &c)) != 0) {
+		free(sc);
+		close(fd);
+		return (rc);
+	}
+	sc->srv = s;
+	sc->conn = c;
+	sc->relayed = 1;
+	sc->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = sc;
+	s->conns = sc;
+	s->st.live++;
+	s->nrelayed++;
+	ovl__conn_fix_peer(c, peer);
+	if ((rc = uv_tcp_open(ovl__conn_tcp(c), fd)) != 0) {
+		close(fd);
+		sc->quiet = 1;
+		ovl__conn_abort(c, rc, "cannot open the relayed stream");
+		return (rc);
+	}
+	s->st.accepted++;
+	s->relayed_total++;
+	if (s->closing) {
+		sc->quiet = 1;
+		ovl__conn_abort(c, -ESHUTDOWN, "shutting down");
+	} else if (s->st.live - s->ntaken > s->lim.max_conns) {
+		s->st.over_limit++;
+		sc->quiet = 1;
+		slog(s, "%s: refused: %u connections held already", peer,
+		    s->lim.max_conns);
+		ovl__conn_abort(c, -EMFILE, "too many connections");
+	} else if (src != NULL && !bucket_take(s, src)) {
+		s->st.rate_limited++;
+		sc->quiet = 1;
+		slog(s, "%s: refused: more than %u handshakes per second "
+		    "from this address", peer, s->lim.hs_rate);
+		ovl__conn_abort(c, -EAGAIN, "rate limited");
+	} else if ((rc = ovl__conn_start_node(c)) != 0)
+		ovl__conn_abort(c, rc, uv_strerror(rc));
+	return (0);
+}
 
 /* Listens on host:port. */
 int
