@@ -29,6 +29,7 @@
 #include <sodium.h>
 
 #include "node.h"
+#include "reach.h"
 
 #define CMD_STREAMS_MAX		OVL_MAX_CHANS	/* waiting stream channels */
 #define CMD_OUT_MAX		(16u << 20)	/* replies held, unread */
@@ -491,6 +492,8 @@ conn_on_close(struct ovl_conn *c, int status, const char *reason, void *arg)
 	    uv_strerror(status), cc->ninflight,
 	    cc->ninflight == 1 ? "" : "s");
 	cc->dead = 1;
+	if (cc->caller.role == PROTO_ROLE_RELAY)
+		ovl_relay_link_remove(node_reach_relay(cc->node->reach), c);
 	while ((r = cc->reqs) != NULL) {
 		cc->reqs = r->next;
 		r->next = NULL;
@@ -532,4 +535,11 @@ cmd_conn_attach(struct node *n, struct ovl_conn *c, const struct ovl_auth *a)
 	ovl_conn_set_data(c, cc);
 	ovl_conn_set_cbs(c, &conn_cbs, cc);
 	return (0);
+}
+
+/* The overlay connection of a client. */
+struct ovl_conn *
+cmd_conn_ovl(const struct cmd_conn *cc)
+{
+	return (cc->conn);
 }

@@ -40,7 +40,7 @@ key_json(const struct ovl_access_key *k)
 static char *
 key_joinkey(struct node *n, const struct ovl_access_key *k)
 {
-	return (node_joinkey_text(n->id.pub, k->secret, n->bound));
+	return (node_joinkey_text(n->state_dir, n->id.pub, k->secret, n->bound));
 }
 
 /* key.create. */

@@ -18,6 +18,8 @@
 
 #include "pier-config.h"
 #include "node.h"
+#include "reach.h"
+#include "reach.h"
 
 /* One pierd command: name, entry point, one line of help. */
 struct pierd_cmd {
@@ -33,6 +35,10 @@ static const struct pierd_cmd pierd_cmds[] = {
 	{ "help", help_main, "show this help" },
 	{ "key", node_key_main, "manage access keys and the node identity "
 	    "(pierd key --help)" },
+	{ "relay", node_relay_main, "relays that reach this node when nothing "
+	    "else can (pierd relay --help)" },
+	{ "status", node_status_main, "how the running node is reached "
+	    "(pierd status --help)" },
 	{ "version", version_main, "print the version" },
 };
 #define NCMDS	(sizeof(pierd_cmds) / sizeof(pierd_cmds[0]))

@@ -158,7 +158,7 @@ print_joinkey(struct key_args *a, const struct ovl_identity *id,
 	if (a->listen == NULL && node_listen_load(a->state_dir, &listen) != 0)
 		err = node_listen_default(&listen);
 	if (err == 0)
-		text = node_joinkey_text(id->pub, k->secret, a->listen !=
+		text = node_joinkey_text(a->state_dir, id->pub, k->secret, a->listen !=
 		    NULL ? a->listen : listen);
 	node_strv_free(listen);
 	if (text == NULL) {
@@ -223,7 +223,8 @@ key_create(struct key_args *a)
 	}
 	if (proto_role_parse(a->role, &role) != 0) {
 		fprintf(stderr, "pierd key create: unknown role \"%s\": "
-		    "expected viewer, operator or admin\n", a->role);
+		    "expected viewer, operator, admin or relay (a relay link\n"
+		    "for another node: pierd relay --help)\n", a->role);
 		return (NODE_EXIT_USAGE);
 	}
 	if (!ovl_key_name_valid(a->name)) {

@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "node.h"
+#include "reach.h"
 
 #define RELOAD_DELAY_MS	50	/* let a burst of fs events settle */
 
@@ -40,10 +41,11 @@ static int
 on_auth(struct ovl_server *s, struct ovl_conn *c, const struct ovl_auth *a,
     void *arg)
 {
-	struct node	*n = arg;
-	char		 fp[OVL_FINGERPRINT_SIZE];
-	char		*cause = NULL;
-	int		 err;
+	struct node			*n = arg;
+	const struct ovl_access_key	*k;
+	char				 fp[OVL_FINGERPRINT_SIZE];
+	char				*cause = NULL;
+	int				 err;
 
 	ovl_fingerprint(a->client_key, fp);
 	node_log(&n->log, NODE_LOG_INFO, "client %s \"%s\" connected from %s "
@@ -59,6 +61,16 @@ on_auth(struct ovl_server *s, struct ovl_conn *c, const struct ovl_auth *a,
 		node_log(&n->log, NODE_LOG_WARN, "cannot serve client %s: %s",
 		    fp, strerror(-err));
 		return (err == -ENOENT ? OVL_GA_REVOKED : OVL_GA_INTERNAL);
+	}
+	k = ovl_keystore_get(n->ks, a->key_index);
+	if (k != NULL && k->role == PROTO_ROLE_RELAY) {
+		err = ovl_relay_link_add(node_reach_relay(n->reach), c,
+		    a->key_name);
+		node_log(&n->log, err == 0 ? NODE_LOG_INFO : NODE_LOG_WARN,
+		    "node %s: relay link %s%s", fp, err == 0 ? "held" :
+		    "refused: ", err == 0 ? "" : strerror(-err));
+		if (err != 0)
+			return (OVL_GA_LIMIT);
 	}
 	return (0);
 }
@@ -157,6 +169,11 @@ on_keys_event(uv_fs_event_t *h, const char *name, int events, int status)
 
 	if (status < 0 || n->closing)
 		return;
+	if (name != NULL && strcmp(name, NODE_RELAYS_FILE) == 0) {
+		if (n->reach != NULL)
+			node_reach_reload(n->reach);
+		return;
+	}
 	if (name != NULL && strcmp(name, OVL_KEYS_FILE) != 0)
 		return;
 	if (n->reload_timer.data != n || uv_timer_start(&n->reload_timer,
@@ -399,7 +416,7 @@ node_log_first_key(struct node *n, const struct ovl_access_key *k)
 {
 	char	*text;
 
-	text = node_joinkey_text(n->id.pub, k->secret, n->bound);
+	text = node_joinkey_text(n->state_dir, n->id.pub, k->secret, n->bound);
 	if (text == NULL)
 		return;
 	node_log(&n->log, NODE_LOG_INFO, "created the admin access key; "
@@ -455,6 +472,10 @@ node_new(uv_loop_t *loop, const struct node_config *cfg, struct node **out,
 		goto fail_server;
 	if (admin != NULL)
 		node_log_first_key(n, admin);
+	err = node_reach_new(n, &n->reach);
+	if (err != 0)
+		node_log(&n->log, NODE_LOG_WARN, "cannot start relaying: %s",
+		    strerror(-err));
 
 	n->pending = 1;		/* the server */
 	node_docker(n, cfg);
@@ -508,6 +529,8 @@ node_close(struct node *n)
 	if (n->closing)
 		return;
 	n->closing = 1;
+	node_reach_free(n->reach);	/* links, splices, reach.json */
+	n->reach = NULL;
 	ovl_server_close(n->srv, on_server_closed, n);
 	/* Sessions first: closing an exec still asks the Docker client. */
 	n->pending++;

@@ -115,9 +115,11 @@ int	 node_hints_from_listen(char *const *listen, char ***out)
 	    WARN_UNUSED_RESULT;
 /*
  * The join key text of secret on the node pub, with the hints of listen
- * that a joiner accepts (caller zeroes and frees); NULL if out of memory.
+ * that a joiner accepts and, with the state dir, the node's mapped
+ * address and relays (caller zeroes and frees); NULL if out of memory.
  */
-char	*node_joinkey_text(const uint8_t pub[static OVL_KEY_LEN],
+char	*node_joinkey_text(const char *dir,
+	    const uint8_t pub[static OVL_KEY_LEN],
 	    const uint8_t secret[static OVL_KEY_LEN], char *const *listen);
 /* The default listen addresses: 0.0.0.0:7437 and [::]:7437. */
 int	 node_listen_default(char ***out) WARN_UNUSED_RESULT;
@@ -747,6 +749,12 @@ int	 cmd_docker_argv(struct cmd_req *r, char ***argv, char ***env)
 enum cmd_retval cmd_exec_run(struct cmd_req *r);
 /* docker.run (cmd-docker-run.c). */
 enum cmd_retval cmd_docker_run(struct cmd_req *r);
+/* relay.hello, relay.dialback, node.reach (cmd-relay.c). */
+enum cmd_retval cmd_relay_hello(struct cmd_req *r);
+enum cmd_retval cmd_relay_dialback(struct cmd_req *r);
+enum cmd_retval cmd_node_reach(struct cmd_req *r);
+/* The overlay connection a client's requests come on. */
+struct ovl_conn *cmd_conn_ovl(const struct cmd_conn *cc);
 
 /* node.c */
 
@@ -790,6 +798,7 @@ struct node {
 	struct node_stats_hub	*stats;		/* NULL while idle */
 	struct node_session_table  sess;		/* terminal sessions */
 	uint64_t		 session_idle_ms; /* 0: TERM_IDLE_MS */
+	struct node_reach	*reach;		/* relays, reach.json */
 	const char		*screen_exe; /* the screen worker; NULL:
 						 * screens in-process */
 };

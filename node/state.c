@@ -24,6 +24,7 @@
 #include <uv.h>
 
 #include "node.h"
+#include "reach.h"
 
 #define LISTEN_FILE	"listen"
 #define LISTEN_MAX	64	/* lines read from the listen file */
@@ -399,15 +400,21 @@ node_hints_from_listen(char *const *listen, char ***out)
  * is not one), up to OVL_JOINKEY_MAX_ADDRS.
  */
 char *
-node_joinkey_text(const uint8_t pub[static OVL_KEY_LEN],
+node_joinkey_text(const char *dir, const uint8_t pub[static OVL_KEY_LEN],
     const uint8_t secret[static OVL_KEY_LEN], char *const *listen)
 {
 	struct ovl_joinkey	 jk;
-	char			**hints = NULL, *text;
+	char			**hints = NULL, **more = NULL, *text;
 	size_t			 i;
 
 	if (node_hints_from_listen(listen, &hints) != 0)
 		return (NULL);
+	/* a mapped address and relays come after the node's own */
+	if (dir != NULL && node_reach_hints(dir, &more) == 0)
+		for (i = 0; more != NULL && more[i] != NULL; i++)
+			if (node_strv_push(&hints, more[i]) != 0)
+				break;
+	node_strv_free(more);
 	memset(&jk, 0, sizeof(jk));
 	memcpy(jk.node_pub, pub, OVL_KEY_LEN);
 	memcpy(jk.secret, secret, OVL_KEY_LEN);

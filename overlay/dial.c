@@ -165,6 +165,8 @@ on_connect(uv_connect_t *req, int status)
 {
 	struct attempt *a = container_of(req, struct attempt, creq);
 	struct ovl_dial *d = a->d;
+	enum ovl_path kind;
+	char text[64];
 	int rc;
 
 	if (a->state != ATT_CONNECTING || a->conn == NULL)
@@ -178,6 +180,12 @@ on_connect(uv_connect_t *req, int status)
 	/* Records go out whole; Nagle would only delay keystrokes. */
 	(void)uv_tcp_nodelay(ovl__conn_tcp(a->conn), 1);
 	a->conn->path = a->kind;
+	if (a->kind != OVL_PATH_DIRECT) {	/* "relay+ip:port": dialable */
+		snprintf(text, sizeof text, "%.*s%s", (int)(strlen(a->text) -
+		    strlen(ovl_path_split(a->text, &kind))), a->text,
+		    ovl_conn_peer(a->conn));
+		ovl__conn_fix_peer(a->conn, text);
+	}
 	rc = a->kind == OVL_PATH_RELAY ? send_splice(a) : 0;
 	if (rc == 0)
 		rc = ovl__conn_start_client(a->conn, &d->id, d->node_pub,

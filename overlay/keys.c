@@ -516,7 +516,7 @@ ovl_keystore_create(struct ovl_keystore *ks, const char *name,
 		    "a-z 0-9 . _ -", name, OVL_KEY_NAME_MAX);
 		return (-EINVAL);
 	}
-	if (role < PROTO_ROLE_VIEWER || role > PROTO_ROLE_ADMIN) {
+	if (role < PROTO_ROLE_VIEWER || role > PROTO_ROLE_RELAY) {
 		ovl__set_cause(cause, "bad role");
 		return (-EINVAL);
 	}

@@ -245,6 +245,8 @@ ovl_relay_link_remove(struct ovl_relay *r, struct ovl_conn *link)
 {
 	struct link **pp;
 
+	if (r == NULL)
+		return;
 	for (pp = &r->links; *pp != NULL; pp = &(*pp)->next) {
 		if ((*pp)->conn == link) {
 			link_drop(r, pp);

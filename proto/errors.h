@@ -72,6 +72,8 @@
 	    "a limit is reached; try again later")			\
 	X(CANCELLED,	4003, "cancelled",				\
 	    "the operation was cancelled")				\
+	X(UNREACHABLE,	4004, "unreachable",				\
+	    "the address did not answer as the node would")		\
 	/* 5000-5999: streams and the protocol */			\
 	X(CHANNEL,	5000, "bad_channel",				\
 	    "the stream channel is not open or already in use")	\

@@ -299,6 +299,16 @@ static const struct proto_field key_revoke_params[] = {
 	F_END
 };
 
+static const struct proto_field relay_dialback_params[] = {
+	{ .name = "address", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
+	  .min = 3, .max = 64,
+	  .doc = "numeric ip:port or [ipv6]:port to connect to" },
+	{ .name = "token", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
+	  .min = 64, .max = 64,
+	  .doc = "the probe token, 32 bytes in hex" },
+	F_END
+};
+
 static const struct proto_field key_unrevoke_params[] = {
 	F_ID("a revoked client key's fingerprint or its public key in hex"),
 	F_END
@@ -392,6 +402,7 @@ static const struct proto_field volume_remove_params[] = {
 #define VIEWER		PROTO_ROLE_VIEWER
 #define OPERATOR	PROTO_ROLE_OPERATOR
 #define ADMIN		PROTO_ROLE_ADMIN
+#define RELAY		PROTO_ROLE_RELAY
 
 /* Every method, sorted by name (a unit test keeps it so). */
 const struct proto_method proto_methods[] = {
@@ -545,6 +556,27 @@ const struct proto_method proto_methods[] = {
 	  "{name, cpus, memory}, docker: {version, api, os, kernel, name, "
 	  "cpus, memory} or null, containers: {total, running, paused, "
 	  "stopped} or null, images, docker_error (when docker is null)}" },
+	{ .name = "node.reach", .role = VIEWER, .flags = RO,
+	  .params = no_params,
+	  .summary = "how the node can be reached: listeners, port mapping, "
+	  "relay links, relaying for others",
+	  .result = "{listen: [addr], public: addr or null, mapping: "
+	  "{state, protocol, gateway, public, lease, verified, error} or "
+	  "null, relays: [{name, address, state, observed, since, error}], "
+	  "relaying: {links, splices, spliced, unknown, refused} or null, "
+	  "relayed: {live, total}, lan: bool}" },
+	{ .name = "relay.dialback", .role = RELAY, .flags = RO,
+	  .params = relay_dialback_params,
+	  .summary = "relay links only: connect to address and check that "
+	  "the caller answers the probe token there",
+	  .result = "{address, rtt_ms}; error unreachable when nothing "
+	  "or the wrong node answers" },
+	{ .name = "relay.hello", .role = RELAY, .flags = RO,
+	  .params = no_params,
+	  .summary = "relay links only: the link's address as the relay "
+	  "sees it, and the relay's limits",
+	  .result = "{observed, limits: {splices, per_target, per_source, "
+	  "max_bytes, max_secs, idle_secs}}" },
 	{ .name = "session.attach", .role = OPERATOR, .flags = RW | ST,
 	  .params = session_attach_params, .stream = PROTO_STREAM_TERMINAL,
 	  .summary = "join a terminal session: a repaint, then the live "
@@ -634,7 +666,7 @@ proto_choice_denied(const struct proto_method *meth, const json_t *params,
 		for (i = 0; v != NULL && p->choices[i] != NULL; i++) {
 			if (strcmp(v, p->choices[i]) != 0)
 				continue;
-			if ((int)role >= p->choice_roles[i])
+			if (proto_role_allows((int)role, p->choice_roles[i]))
 				break;
 			*f = p;
 			*value = p->choices[i];
@@ -665,7 +697,7 @@ proto_request_check(const struct proto_msg *m, enum proto_role role,
 		goto fail;
 	}
 	need = (int)meth->role;
-	if ((int)role >= need) {
+	if (proto_role_allows((int)role, need)) {
 		code = proto_params_check(meth->params, m->params, &cause);
 		if (code != 0)
 			goto fail;

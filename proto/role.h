@@ -1,5 +1,6 @@
 /*
- * Roles: what a client may do, each including the ones below it. This
+ * Roles: what a client may do, each including the ones below it (but
+ * relay, which allows a relay link and nothing else). This
  * is their one definition. proto/ gives them their meaning, the least
  * role of each method (methods.c); the overlay's key store records a
  * key's role with these numbers and writes these names in the keys file,
@@ -17,7 +18,8 @@
 #define PROTO_ROLES(X)							\
 	X(VIEWER, 1, "viewer")		/* reads */		\
 	X(OPERATOR, 2, "operator")	/* lifecycle, shells */	\
-	X(ADMIN, 3, "admin")		/* everything */
+	X(ADMIN, 3, "admin")		/* everything */	\
+	X(RELAY, 4, "relay")		/* a relay link only */
 
 /* A role; 0 is none. */
 enum proto_role {
@@ -25,6 +27,19 @@ enum proto_role {
 	PROTO_ROLES(PROTO_ROLE_ENUM)
 #undef PROTO_ROLE_ENUM
 };
+
+/*
+ * Whether a key of role may do what needs role need. Relay stands apart
+ * from the ladder: a relay key may call the relay methods and nothing
+ * else, and no other key may call those.
+ */
+static inline int
+proto_role_allows(int role, int need)
+{
+	if (need == PROTO_ROLE_RELAY || role == PROTO_ROLE_RELAY)
+		return (role == need);
+	return (role >= need);
+}
 
 /* A role's name ("viewer"), or "none". */
 static inline const char *

@@ -42,7 +42,7 @@ test_text_checks_hints(void)
 	ASSERT_OK(node_strv_push(&listen, "192.0.2.1:7437"));
 	ASSERT_OK(node_strv_push(&listen, "[fe80::1%eth0]:7437"));
 	ASSERT_OK(node_strv_push(&listen, "[2001:db8::1]:7437"));
-	text = node_joinkey_text(pub, secret, listen);
+	text = node_joinkey_text(NULL, pub, secret, listen);
 	ASSERT_NOT_NULL(text);
 	ASSERT_OK(parse(text, &jk));
 	ASSERT_MEMEQ(jk.node_pub, pub, OVL_KEY_LEN);

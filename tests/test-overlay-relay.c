@@ -200,6 +200,7 @@ test_relayed_echo(void)
 		FAIL("relayed dial: %s", d.cause);
 	ASSERT_EQ(ovl_conn_path(d.conn), OVL_PATH_RELAY);
 	ASSERT_STREQ(ovl_path_name(ovl_conn_path(d.conn)), "relay");
+	ASSERT_STREQ(ovl_conn_peer(d.conn), r.addr);	/* dialable again */
 	ASSERT_MEMEQ(ovl_conn_remote_key(d.conn), f.node_id.pub, 32);
 	ASSERT_MEMEQ(ovl_conn_remote_key(f.last_auth), f.client_id.pub, 32);
 	/* the target sees the client's address as the relay saw it */

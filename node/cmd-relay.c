@@ -1,0 +1,82 @@
+/*
+ * The relay methods, which only a relay link may call (proto/role.h):
+ * relay.hello tells the link's node where the relay sees it from, and
+ * relay.dialback connects to an address the node believes reaches it (a
+ * port mapping) and checks that the node answers its probe token there.
+ * And node.reach, which any client may call: how this node is reached.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "node.h"
+#include "reach.h"
+
+#define DIALBACK_MS	5000
+
+/* relay.hello. */
+enum cmd_retval
+cmd_relay_hello(struct cmd_req *r)
+{
+	struct ovl_conn *c = r->conn != NULL ? cmd_conn_ovl(r->conn) : NULL;
+
+	return (cmd_reply(r, json_pack("{s:s, s:{s:i, s:i, s:i, s:I, s:i, "
+	    "s:i}}", "observed", c != NULL ? ovl_conn_peer(c) : "?",
+	    "limits", "splices", OVL_RELAY_SPLICES, "per_target",
+	    OVL_RELAY_PER_TARGET, "per_source", OVL_RELAY_PER_SOURCE,
+	    "max_bytes", (json_int_t)OVL_RELAY_MAX_BYTES, "max_secs",
+	    OVL_RELAY_MAX_SECS, "idle_secs", OVL_RELAY_IDLE_SECS)));
+}
+
+/* The probe of a relay.dialback ended. */
+static void
+on_probe(int status, uint64_t rtt_ms, const char *why, void *arg)
+{
+	struct cmd_req *r = arg;
+
+	if (status == 0)
+		(void)cmd_reply(r, json_pack("{s:s, s:I}", "address",
+		    r->target, "rtt_ms", (json_int_t)rtt_ms));
+	else
+		(void)cmd_fail(r, PROTO_E_UNREACHABLE, "dial-back to %s: %s",
+		    r->target, why);
+	cmd_req_unref(r);
+}
+
+/* relay.dialback. */
+enum cmd_retval
+cmd_relay_dialback(struct cmd_req *r)
+{
+	const char *addr = proto_param_str(r->params, "address", "");
+	const char *hex = proto_param_str(r->params, "token", "");
+	uint8_t tok[OVL_PROBE_LEN];
+	size_t n = 0;
+	int err;
+
+	if (sodium_hex2bin(tok, sizeof tok, hex, strlen(hex), NULL, &n,
+	    NULL) != 0 || n != sizeof tok)
+		return (cmd_fail(r, PROTO_E_PARAMS, "params.token: expected "
+		    "64 hex digits"));
+	snprintf(r->target, sizeof r->target, "%s", addr);
+	cmd_req_ref(r);
+	err = ovl_probe(r->node->loop, addr, tok, DIALBACK_MS, on_probe, r);
+	if (err != 0) {
+		cmd_req_unref(r);
+		return (cmd_fail(r, PROTO_E_PARAMS, "params.address: expected "
+		    "a numeric ip:port or [ipv6]:port"));
+	}
+	return (CMD_WAIT);
+}
+
+/* node.reach. */
+enum cmd_retval
+cmd_node_reach(struct cmd_req *r)
+{
+	json_t *o = node_reach_json(r->node->reach);
+
+	if (o == NULL)
+		return (cmd_fail(r, PROTO_E_INTERNAL, "out of memory"));
+	return (cmd_reply(r, o));
+}
