@@ -100,8 +100,11 @@ test_catalogue_invariants(void)
 		if (m->summary == NULL || m->summary[0] == '\0' ||
 		    m->result == NULL || m->result[0] == '\0')
 			FAIL("%s: no summary or result", m->name);
-		if (m->role < PROTO_ROLE_VIEWER || m->role > PROTO_ROLE_ADMIN)
+		if (m->role < PROTO_ROLE_VIEWER || m->role > PROTO_ROLE_RELAY)
 			FAIL("%s: no role", m->name);
+		if ((m->role == PROTO_ROLE_RELAY) !=
+		    (strncmp(m->name, "relay.", 6) == 0))
+			FAIL("%s: the relay role is for relay.* alone", m->name);
 		if ((m->flags & PROTO_READONLY) != 0 &&
 		    (m->flags & PROTO_MUTATING) != 0)
 			FAIL("%s: read-only and mutating", m->name);
@@ -226,6 +229,16 @@ test_roles(void)
 	ASSERT_EQ(r, PROTO_ROLE_OPERATOR);
 	ASSERT_EQ(proto_role_parse("root", &r), -EINVAL);
 	ASSERT_STREQ(proto_role_name(0), "none");
+	/* relay stands apart: only relay methods, and only for it */
+	ASSERT_EQ(PROTO_ROLE_RELAY, 4);
+	ASSERT_OK(proto_role_parse("relay", &r));
+	ASSERT_EQ(r, PROTO_ROLE_RELAY);
+	ASSERT(!proto_role_allows(PROTO_ROLE_RELAY, PROTO_ROLE_VIEWER));
+	ASSERT(!proto_role_allows(PROTO_ROLE_RELAY, PROTO_ROLE_ADMIN));
+	ASSERT(!proto_role_allows(PROTO_ROLE_ADMIN, PROTO_ROLE_RELAY));
+	ASSERT(proto_role_allows(PROTO_ROLE_RELAY, PROTO_ROLE_RELAY));
+	ASSERT(proto_role_allows(PROTO_ROLE_ADMIN, PROTO_ROLE_VIEWER));
+	ASSERT(!proto_role_allows(PROTO_ROLE_VIEWER, PROTO_ROLE_OPERATOR));
 }
 
 /* Parses a request text into m. */
