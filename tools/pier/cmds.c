@@ -34,6 +34,7 @@ extern const struct cli_cmd cli_cmd_audit;
 extern const struct cli_cmd cli_cmd_config;
 extern const struct cli_cmd cli_cmd_deploy;
 extern const struct cli_cmd cli_cmd_docker;
+extern const struct cli_cmd cli_cmd_doctor;
 extern const struct cli_cmd cli_cmd_dup;
 extern const struct cli_cmd cli_cmd_events;
 extern const struct cli_cmd cli_cmd_exec;
@@ -79,6 +80,7 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_config,
 	&cli_cmd_deploy,
 	&cli_cmd_docker,
+	&cli_cmd_doctor,
 	&cli_cmd_dup,
 	&cli_cmd_events,
 	&cli_cmd_exec,
