@@ -231,6 +231,15 @@ int ovl__server_adopt(struct ovl_server *s, uv_os_sock_t fd,
 
 /* relay.c */
 /*
+ * Takes bytes of a splice header (a length 1..OVL_SPLICE_HDR_MAX, then
+ * that many bytes) into hdr, have bytes held: 1 once whole with *used
+ * bytes of buf taken, 0 for more, -EPROTO for a bad length.
+ */
+int ovl__splice_hdr_take(uint8_t hdr[static 1 + OVL_SPLICE_HDR_MAX],
+    size_t *have, const uint8_t *buf, size_t len, size_t *used);
+/* Parses a numeric "ip:port" or "[ip6]:port"; -EINVAL otherwise. */
+int ovl__addr_sockaddr(const char *text, struct sockaddr_storage *ss);
+/*
  * A client asked the relay for target id; rest followed the preamble.
  * 0: the connection is spliced; else the caller aborts it silently.
  */

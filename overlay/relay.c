@@ -426,9 +426,34 @@ close_tpipe(uv_stream_t *s, void *arg)
 	uv_close((uv_handle_t *)s, on_tpipe_closed);
 }
 
-/* Parses a splice header's address into a sockaddr for the rate limit. */
-static int
-hdr_sockaddr(const char *text, struct sockaddr_storage *ss)
+/*
+ * Takes bytes of a splice header into hdr (have so far): 1 once whole
+ * (*used bytes of buf taken), 0 for more, -EPROTO for a bad length.
+ */
+int
+ovl__splice_hdr_take(uint8_t hdr[static 1 + OVL_SPLICE_HDR_MAX],
+    size_t *have, const uint8_t *buf, size_t len, size_t *used)
+{
+	size_t want, n;
+
+	*used = 0;
+	if (len == 0)
+		return (0);
+	if (*have == 0 && (buf[0] == 0 || buf[0] > OVL_SPLICE_HDR_MAX))
+		return (-EPROTO);
+	want = 1 + (size_t)(*have > 0 ? hdr[0] : buf[0]);
+	n = want - *have;
+	if (n > len)
+		n = len;
+	memcpy(hdr + *have, buf, n);
+	*have += n;
+	*used = n;
+	return (*have == want ? 1 : 0);
+}
+
+/* Parses a numeric "ip:port" or "[ip6]:port" into a sockaddr. */
+int
+ovl__addr_sockaddr(const char *text, struct sockaddr_storage *ss)
 {
 	char host[OVL_SPLICE_HDR_MAX + 1];
 	const char *why;
@@ -455,7 +480,7 @@ incoming_start(struct incoming *in, const uint8_t *rest, size_t restlen)
 
 	memcpy(addr, in->hdr + 1, in->hdr[0]);
 	addr[in->hdr[0]] = '\0';
-	have_ss = hdr_sockaddr(addr, &ss) == 0;
+	have_ss = ovl__addr_sockaddr(addr, &ss) == 0;
 	snprintf(peer, sizeof peer, "%s via %s", have_ss ? addr : "?",
 	    in->via);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
@@ -507,21 +532,15 @@ static void
 in_on_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
 {
 	struct incoming *in = arg;
-	size_t want, n;
+	size_t n;
 	int rc;
 
-	if (len == 0 || (in->have == 0 && (buf[0] == 0 ||
-	    buf[0] > OVL_SPLICE_HDR_MAX))) {
+	rc = ovl__splice_hdr_take(in->hdr, &in->have, buf, len, &n);
+	if (len == 0 || rc < 0) {
 		ovl_chan_reset(ch);		/* frees in */
 		return;
 	}
-	want = 1 + (in->have > 0 ? in->hdr[0] : buf[0]);
-	n = want - in->have;
-	if (n > len)
-		n = len;
-	memcpy(in->hdr + in->have, buf, n);
-	in->have += n;
-	if (in->have < want)
+	if (rc == 0)
 		return;
 	ovl_chan_set_cbs(ch, NULL, NULL);
 	rc = incoming_start(in, buf + n, len - n);
@@ -683,7 +702,7 @@ ovl_probe(uv_loop_t *loop, const char *addr,
 	struct probe *p;
 	int rc;
 
-	if (hdr_sockaddr(addr, &ss) != 0)
+	if (ovl__addr_sockaddr(addr, &ss) != 0)
 		return (-EINVAL);
 	p = calloc(1, sizeof *p);
 	if (p == NULL)
