@@ -28,25 +28,6 @@
 
 #define LINE_MAX_LEN	4200
 
-/* Sets *cause to a formatted message. */
-static void
-set_cause(char **cause, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Sets *cause to a formatted message. */
-static void
-set_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause == NULL)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) < 0)
-		*cause = NULL;
-	va_end(ap);
-}
-
 /* Whether a relay name is fine: 1-32 of [A-Za-z0-9._-]. */
 static int
 name_valid(const char *s)
@@ -78,7 +59,7 @@ node_relays_load(const char *dir, struct node_relay_ent *out, size_t *n,
 	if (fp == NULL) {
 		if (errno == ENOENT)
 			return (0);
-		set_cause(cause, "%s: %s", path, strerror(errno));
+		node_set_cause(cause, "%s: %s", path, strerror(errno));
 		return (-errno);
 	}
 	while (err == 0 && fgets(line, sizeof line, fp) != NULL) {
@@ -88,7 +69,7 @@ node_relays_load(const char *dir, struct node_relay_ent *out, size_t *n,
 			continue;
 		sp = strchr(line, ' ');
 		if (sp == NULL || *n == NODE_RELAYS_MAX) {
-			set_cause(cause, "%s:%zu: %s", path, lineno, sp == NULL ?
+			node_set_cause(cause, "%s:%zu: %s", path, lineno, sp == NULL ?
 			    "expected NAME JOINKEY" : "too many relays");
 			err = -EINVAL;
 			break;
@@ -98,7 +79,7 @@ node_relays_load(const char *dir, struct node_relay_ent *out, size_t *n,
 			memcpy(out[*n].name, line, strlen(line) + 1);
 		if (!name_valid(line) ||
 		    ovl_joinkey_parse(sp, &out[*n].jk, &why) != 0) {
-			set_cause(cause, "%s:%zu: %s", path, lineno, why != NULL ?
+			node_set_cause(cause, "%s:%zu: %s", path, lineno, why != NULL ?
 			    why : "bad relay name");
 			err = -EINVAL;
 		} else
@@ -123,13 +104,11 @@ node_relays_save(const char *dir, const struct node_relay_ent *v, size_t n,
 
 	snprintf(path, sizeof path, "%s/%s", dir, NODE_RELAYS_FILE);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		set_cause(cause, "%s: %s", dir, strerror(errno));
-		return (-errno);
-	}
+	if ((err = node_state_dir_make(dir, cause)) != 0)
+		return (err);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || (fp = fdopen(fd, "w")) == NULL) {
-		set_cause(cause, "%s: %s", tmp, strerror(errno));
+		node_set_cause(cause, "%s: %s", tmp, strerror(errno));
 		if (fd >= 0)
 			(void)close(fd);
 		return (-errno);
@@ -144,27 +123,10 @@ node_relays_save(const char *dir, const struct node_relay_ent *v, size_t n,
 		free(text);
 	}
 	if (fclose(fp) != 0 || err != 0 || rename(tmp, path) != 0) {
-		set_cause(cause, "cannot write %s: %s", path, strerror(errno));
+		node_set_cause(cause, "cannot write %s: %s", path, strerror(errno));
 		(void)unlink(tmp);
 		return (-EIO);
 	}
-	return (0);
-}
-
-/* Appends a copy of s to a NULL-ended vector. */
-static int
-strv_add(char ***v, size_t *n, const char *s)
-{
-	char **nv;
-
-	nv = realloc(*v, (*n + 2) * sizeof *nv);
-	if (nv == NULL)
-		return (-ENOMEM);
-	*v = nv;
-	nv[*n] = strdup(s);
-	if (nv[*n] == NULL)
-		return (-ENOMEM);
-	nv[++*n] = NULL;
 	return (0);
 }
 
@@ -191,13 +153,13 @@ node_reach_hints(const char *dir, char ***out)
 {
 	struct node_relay_ent ents[NODE_RELAYS_MAX];
 	char hint[OVL_ADDR_MAX + 8];
-	size_t n = 0, k = 0, i;
+	size_t n = 0, i;
 	int err = 0;
 
 	*out = NULL;
 	mapped_hint(dir, hint, sizeof hint);
 	if (hint[0] != '\0')
-		err = strv_add(out, &k, hint);
+		err = node_strv_push(out, hint);
 	if (node_relays_load(dir, ents, &n, NULL) != 0)
 		n = 0;
 	for (i = 0; i < n && err == 0; i++) {
@@ -205,7 +167,7 @@ node_reach_hints(const char *dir, char ***out)
 		    strchr(ents[i].jk.addrs[0], '+') != NULL)
 			continue;
 		snprintf(hint, sizeof hint, "relay+%s", ents[i].jk.addrs[0]);
-		err = strv_add(out, &k, hint);
+		err = node_strv_push(out, hint);
 	}
 	sodium_memzero(ents, sizeof ents);
 	if (err != 0) {

@@ -94,6 +94,9 @@ char	*node_state_dir_default(void);
 /* Creates the state directory (0700) and parents if missing. */
 int	 node_state_dir_make(const char *dir, char **cause)
 	    WARN_UNUSED_RESULT;
+/* Sets *cause (if cause) to a formatted message. */
+void	 node_set_cause(char **cause, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 /* Appends a copy of s to a NULL-terminated string vector. */
 int	 node_strv_push(char ***v, const char *s) WARN_UNUSED_RESULT;
 /* Returns the number of strings in a vector (NULL is empty). */

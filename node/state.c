@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,20 @@ static int	 mkdir_p(const char *path, mode_t last, char **cause);
 static int	 strv_has(char *const *v, const char *s);
 static int	 add_interfaces(char ***hints, int family, int loopback,
 		    int port);
+
+/* Sets *cause (if cause) to a formatted message. */
+void
+node_set_cause(char **cause, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cause == NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) < 0)
+		*cause = NULL;
+	va_end(ap);
+}
 
 /* Returns the default state directory (caller frees) or NULL. */
 char *

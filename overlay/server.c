@@ -284,6 +284,36 @@ reject_pending(uv_stream_t *ls)
 	uv_close((uv_handle_t *)t, on_reject_closed);
 }
 
+/*
+ * The limits before any cryptography (shutting down, connections held,
+ * the source's handshake rate; src NULL: not rate limited), then the
+ * handshake timer starts.
+ */
+static void
+admit(struct ovl_server *s, struct sconn *sc, const struct sockaddr *src)
+{
+	struct ovl_conn *c = sc->conn;
+	int rc;
+
+	if (s->closing) {
+		sc->quiet = 1;
+		ovl__conn_abort(c, -ESHUTDOWN, "shutting down");
+	} else if (s->st.live - s->ntaken > s->lim.max_conns) {
+		s->st.over_limit++;
+		sc->quiet = 1;
+		slog(s, "%s: refused: %u connections held already",
+		    ovl_conn_peer(c), s->lim.max_conns);
+		ovl__conn_abort(c, -EMFILE, "too many connections");
+	} else if (src != NULL && !bucket_take(s, src)) {
+		s->st.rate_limited++;
+		sc->quiet = 1;
+		slog(s, "%s: refused: more than %u handshakes per second "
+		    "from this address", ovl_conn_peer(c), s->lim.hs_rate);
+		ovl__conn_abort(c, -EAGAIN, "rate limited");
+	} else if ((rc = ovl__conn_start_node(c)) != 0)
+		ovl__conn_abort(c, rc, uv_strerror(rc));
+}
+
 /* A client connects: check limits, then read its message 1. */
 static void
 on_connection(uv_stream_t *ls, int status)
@@ -330,23 +360,7 @@ on_connection(uv_stream_t *ls, int status)
 	(void)uv_tcp_getpeername(ovl__conn_tcp(c), (struct sockaddr *)&ss,
 	    &len);
 	ovl__conn_peer_from(c, (struct sockaddr *)&ss);
-	if (s->closing) {
-		sc->quiet = 1;
-		ovl__conn_abort(c, -ESHUTDOWN, "shutting down");
-	} else if (s->st.live - s->ntaken > s->lim.max_conns) {
-		s->st.over_limit++;
-		sc->quiet = 1;
-		slog(s, "%s: refused: %u connections held already",
-		    ovl_conn_peer(c), s->lim.max_conns);
-		ovl__conn_abort(c, -EMFILE, "too many connections");
-	} else if (!bucket_take(s, (struct sockaddr *)&ss)) {
-		s->st.rate_limited++;
-		sc->quiet = 1;
-		slog(s, "%s: refused: more than %u handshakes per second "
-		    "from this address", ovl_conn_peer(c), s->lim.hs_rate);
-		ovl__conn_abort(c, -EAGAIN, "rate limited");
-	} else if ((rc = ovl__conn_start_node(c)) != 0)
-		ovl__conn_abort(c, rc, uv_strerror(rc));
+	admit(s, sc, (struct sockaddr *)&ss);
 }
 
 /* Re-reads the keys file, through the user if it asked to do it. */
@@ -665,23 +679,7 @@ ovl__server_adopt(struct ovl_server *s, uv_os_sock_t fd, const char *peer,
 	}
 	s->st.accepted++;
 	s->relayed_total++;
-	if (s->closing) {
-		sc->quiet = 1;
-		ovl__conn_abort(c, -ESHUTDOWN, "shutting down");
-	} else if (s->st.live - s->ntaken > s->lim.max_conns) {
-		s->st.over_limit++;
-		sc->quiet = 1;
-		slog(s, "%s: refused: %u connections held already", peer,
-		    s->lim.max_conns);
-		ovl__conn_abort(c, -EMFILE, "too many connections");
-	} else if (src != NULL && !bucket_take(s, src)) {
-		s->st.rate_limited++;
-		sc->quiet = 1;
-		slog(s, "%s: refused: more than %u handshakes per second "
-		    "from this address", peer, s->lim.hs_rate);
-		ovl__conn_abort(c, -EAGAIN, "rate limited");
-	} else if ((rc = ovl__conn_start_node(c)) != 0)
-		ovl__conn_abort(c, rc, uv_strerror(rc));
+	admit(s, sc, src);
 	return (0);
 }
 
