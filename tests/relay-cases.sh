@@ -8,7 +8,8 @@
 #   relay_addr                    HOST:PORT the node and client dial
 #   client_key_hints              "" to use the node's printed key as is,
 #                                 or "relay" to keep only its relay hint
-# and has sourced e2e-lib.sh and called e2e_init (for $tmp, $pierd, $pier,
+# (relay_more_cases, if defined, runs once the client has joined) and
+# has sourced e2e-lib.sh and called e2e_init (for $tmp, $pierd, $pier,
 # TAP) and set $tag, $ctr, $sock for the container and tmux.
 
 # C ARGS...: pier as the client, where the client is.
@@ -47,7 +48,7 @@ link_up() {
 relay_cases() {
 	cfg=$tmp/client
 	relay_start
-	out=$("$pierd" key create --role relay --name node1 \
+	out=$($ON_RELAY "$pierd" key create --role relay --name node1 \
 		--state-dir "$tmp/relay" --listen "$relay_addr" 2>&1)
 	rkey=$(grep '^pier1' <<<"$out")
 	check "pierd key create --role relay prints a join key" \
@@ -63,7 +64,7 @@ relay_cases() {
 	out=$("$pierd" status --state-dir "$tmp/node" 2>&1)
 	check "pierd status shows the relay link and the public address" \
 		eval 'has "$out" "^relay: *r1 $relay_addr up" && has "$out" "^public: *[0-9]"'
-	nkey=$("$pierd" key show --state-dir "$tmp/node" 2>/dev/null)
+	nkey=$($ON_NODE "$pierd" key show --state-dir "$tmp/node" 2>/dev/null)
 	check "the node's join key carries its relay as a hint" \
 		has "$nkey" "relay+$relay_addr"
 	if [ "$client_key_hints" = relay ]; then
@@ -77,6 +78,9 @@ relay_cases() {
 	out=$(C doctor n1 --json 2>&1)
 	check "pier doctor says the path is the relay" \
 		eval '[ "$(jq_path "$out" path)" = relay ] && [ "$(jq_path "$out" address)" = "relay+$relay_addr" ]'
+	if declare -F relay_more_cases >/dev/null; then
+		relay_more_cases
+	fi
 	docker run -d --name "$ctr" --label pier.test=1 \
 		--label "pier.test.case=$tag" pier-test/busybox:latest \
 		sleep 100000 >/dev/null

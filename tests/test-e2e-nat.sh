@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# End to end across NAT, in network namespaces (tests/nat-lib.sh): a node
+# on host-a behind one symmetric NAT, a client on host-b behind another,
+# a relay on the public host. Nothing can connect to the node or the
+# client; the node's own join key (its LAN address and its relay) is all
+# the client gets. The relay cases of relay-cases.sh run there: join, ps,
+# 64 MiB of exec output, doctor's path, a wrong key's silence, hostile
+# splice requests, a shell across a relay restart. Needs root; otherwise
+# a TAP skip. Prints TAP.
+set -u
+
+. "$(dirname "$0")/e2e-lib.sh"
+. "$(dirname "$0")/relay-cases.sh"
+. "$(dirname "$0")/nat-lib.sh"
+[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root for ip netns"; exit 0; }
+command -v iptables >/dev/null || { echo "1..0 # SKIP no iptables"; exit 0; }
+e2e_init nat
+e2e_need_docker
+e2e_need_tmux
+fixtures=${PIER_SOURCE_ROOT:-$(dirname "$0")/..}/tests/fixtures
+tag=e2e-nat-$$
+ctr=pier-$tag
+sock=pier-$tag
+
+cleanup_more() {
+	tmux -L "$sock" kill-server 2>/dev/null
+	docker ps -aq --filter "label=pier.test.case=$tag" |
+		xargs -r docker rm -f >/dev/null 2>&1
+	nat_down
+}
+
+if ! nat_up -a symmetric -b symmetric 2>"$tmp/nat.err"; then
+	echo "1..0 # SKIP cannot build the NAT topology: $(head -1 "$tmp/nat.err")"
+	exit 0
+fi
+ON_RELAY="ip netns exec $(nat_ns pub)"
+ON_NODE="ip netns exec $(nat_ns host-a)"
+ON_CLIENT="ip netns exec $(nat_ns host-b)"
+relay_listen=$NAT_PUB:7437
+relay_addr=$NAT_PUB:7437
+node_listen=0.0.0.0:7437
+client_key_hints=
+
+# Facts first: nobody reaches the node or the client unsolicited.
+out=$(nat_exec host-b python3 -c '
+import socket, sys
+s = socket.socket(); s.settimeout(1)
+try:
+    s.connect((sys.argv[1], 7437)); print("reached")
+except OSError as e:
+    print("no way:", e)' "$NAT_A_WAN" 2>&1)
+check "the node's router lets nothing in unsolicited" has "$out" "^no way"
+
+# The node's key names its LAN address too: a candidate that fails here.
+relay_more_cases() {
+	out=$(C doctor n1 --json 2>/dev/null)
+	check "doctor lists the node's LAN address as a failed direct candidate" \
+		python3 -c 'import json,sys
+j = json.loads(sys.argv[1])
+c = [x for x in j["candidates"] if x["path"] == "direct"]
+sys.exit(0 if c and not any(x["ok"] for x in c) and
+    any(x["address"].startswith(sys.argv[2]) for x in c) else 1)' \
+		"$out" "$NAT_HOST_A:"
+}
+
+relay_cases
+e2e_done
