@@ -272,6 +272,7 @@ ovl__pm_result(struct ovl_portmap *pm, int err, const char *why,
 		pm_note_error(pm, why);
 		pm->pub_port = 0;
 		pm->pub_ip[0] = '\0';
+		pm->verified = -1;
 		pm->state = OVL_PM_TRYING;
 		pm_tell(pm, OVL_PM_EV_LOST);
 		pm_attempt(pm);

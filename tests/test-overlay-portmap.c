@@ -367,12 +367,15 @@ test_pcp_refresh_lost(void)
 	s.lease = 2;
 	pm = pcp_map(&loop, &s, &seen);
 	RUN_UNTIL(&loop, seen.mapped == 1);
+	ovl_portmap_set_verified(pm, 1);
 	RUN_UNTIL(&loop, s.requests == 2);	/* the renewal, at 1 s */
 	ASSERT_EQ(seen.mapped, 1);		/* same address: no event */
 	/* It asks for the full lease again, not what was granted. */
 	ASSERT_EQ(s.last[6] << 8 | s.last[7], OVL_PM_LEASE_S);
 	s.mode = SRV_SILENT;
 	RUN_UNTIL(&loop, seen.lost == 1);
+	ASSERT_EQ(seen.st.verified, -1);	/* a new mapping, untried */
+	ASSERT(strstr(seen.st.error, "pcp: no answer") != NULL);
 	RUN_UNTIL(&loop, seen.failed == 1);
 	s.mode = SRV_GRANT;
 	ovl_portmap_stop(pm, on_done, &seen);
