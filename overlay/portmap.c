@@ -83,7 +83,8 @@ pm_default_gateway(void)
 		if (sscanf(line, "%63s %x %x %x", ifname, &dst, &gw,
 		    &flags) != 4)
 			continue;
-		if (dst == 0 && (flags & 0x2) != 0 && gw != 0)	/* RTF_GATEWAY */
+		/* 0x2 is RTF_GATEWAY. */
+		if (dst == 0 && (flags & 0x2) != 0 && gw != 0)
 			found = gw;
 	}
 	fclose(f);

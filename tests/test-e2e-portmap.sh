@@ -3,7 +3,7 @@
 # backend) in a NAT router's namespace, pierd in a host namespace behind
 # it, a client in a "public" namespace in front of it.
 #
-#   pub  eth0 11.0.113.10/24 ── wan 11.0.113.1/24  [router]  lan 10.77.0.1/24
+#   pub eth0 11.0.113.10/24 ── wan 11.0.113.1/24 [router] lan 10.77.0.1/24
 #                                                                │
 #                                                  host eth0 10.77.0.2/24
 #
@@ -150,7 +150,7 @@ mapped() {
 
 # one_case NAME PROTO PORT: map, join through it, stop, mapping gone.
 one_case() {
-	local name=$1 proto=$2 port=$3 pport key out rc
+	local name=$1 proto=$2 port=$3 pport key out rc what
 	pierd_start "$name" "$port"
 	# UPnP discovery waits 2 s for SSDP answers before anything else.
 	if wait_for 20 grep -q "port mapping: $proto $wan:" "$tmp/$name.log"
@@ -158,7 +158,8 @@ one_case() {
 		ok "$proto: pierd maps :$port at the router"
 	else
 		not_ok "$proto: pierd maps :$port at the router" \
-			"$(cat "$tmp/$name.log")" "$(tail -20 "$tmp/miniupnpd.log")"
+			"$(cat "$tmp/$name.log")" \
+			"$(tail -20 "$tmp/miniupnpd.log")"
 		kill -TERM "$pid"; wait "$pid"; pid=
 		return
 	fi
@@ -183,12 +184,12 @@ one_case() {
 	rc=$?
 	pid=
 	out=$(cat "$tmp/$name.log")
+	what="$proto: SIGTERM deletes the mapping before pierd exits"
 	if [ $rc -eq 0 ] && has "$out" "removing $proto $wan:$pport" &&
 	    [ "$(rules)" -eq 0 ]; then
-		ok "$proto: SIGTERM deletes the mapping before pierd exits"
+		ok "$what"
 	else
-		not_ok "$proto: SIGTERM deletes the mapping before pierd exits" \
-			"exit $rc, rules $(rules)" "$out"
+		not_ok "$what" "exit $rc, rules $(rules)" "$out"
 	fi
 	if reaches "$pport"; then
 		not_ok "$proto: $wan:$pport no longer reaches the host"
