@@ -1,7 +1,9 @@
 /*
  * Port mapping: the PCP codec on bytes, then ovl_portmap against a small
  * PCP server on loopback that answers, refuses, stays silent or sends
- * garbage, to drive the faults a real router rarely shows on demand.
+ * garbage, to drive the faults a real router rarely shows on demand,
+ * and NAT-PMP through libnatpmp against one on 127.0.0.1:5351 (the port
+ * libnatpmp always uses).
  * The real routers (miniupnpd's PCP, NAT-PMP and UPnP-IGD) are in
  * tests/test-e2e-portmap.sh.
  */
@@ -408,6 +410,136 @@ test_pcp_stop_silent(void)
 	test_loop_close(&loop);
 }
 
+/* A NAT-PMP server on 127.0.0.1:5351: address 198.51.100.9, port 40001. */
+static void
+nat_on_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
+    const struct sockaddr *from, unsigned flags)
+{
+	struct srv	*s = container_of(u, struct srv, udp);
+	const uint8_t	*q = (const uint8_t *)buf->base;
+	uint8_t		 r[16];
+	size_t		 len;
+
+	if (nread < 2 || from == NULL || q[0] != 0)
+		return;
+	memset(r, 0, sizeof(r));
+	r[1] = 128 | q[1];
+	if (q[1] == 0) {
+		memcpy(r + 8, "\306\063\144\011", 4);	/* 198.51.100.9 */
+		len = 12;
+	} else {
+		ASSERT_EQ(nread, 12);
+		if (q[8] == 0 && q[9] == 0 && q[10] == 0 && q[11] == 0)
+			s->deletes++;
+		else
+			s->requests++;
+		memcpy(s->last, q, 12);
+		memcpy(r + 8, q + 4, 2);		/* internal port */
+		if (q[8] | q[9] | q[10] | q[11]) {
+			r[10] = 40001 >> 8;
+			r[11] = 40001 & 0xff;
+			r[15] = 120;
+		}
+		len = 16;
+	}
+	if (s->mode == SRV_SILENT)
+		return;
+	if (s->mode == SRV_REFUSE && q[1] != 0)
+		r[3] = 2;				/* not authorized */
+	srv_send(s, r, len, from);
+}
+
+/* Starts the NAT-PMP server, or skips when 5351 is taken. */
+static void
+nat_start(uv_loop_t *loop, struct srv *s, enum srv_mode mode)
+{
+	struct sockaddr_in	sin;
+	int			err;
+
+	memset(s, 0, sizeof(*s));
+	s->mode = mode;
+	ASSERT_EQ(uv_ip4_addr("127.0.0.1", OVL_PM_PORT, &sin), 0);
+	ASSERT_EQ(uv_udp_init(loop, &s->udp), 0);
+	err = uv_udp_bind(&s->udp, (struct sockaddr *)&sin, 0);
+	if (err != 0) {
+		test_loop_close(loop);
+		SKIP("cannot bind 127.0.0.1:%d: %s", OVL_PM_PORT,
+		    uv_strerror(err));
+	}
+	ASSERT_EQ(uv_udp_recv_start(&s->udp, srv_alloc, nat_on_recv), 0);
+}
+
+/* A mapping through NAT-PMP only, to the fake server. */
+static struct ovl_portmap *
+nat_map(uv_loop_t *loop, struct seen *seen)
+{
+	struct ovl_portmap_cfg	 cfg;
+	struct ovl_portmap	*pm;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.gateway = "127.0.0.1";
+	cfg.protos = OVL_PM_NATPMP;
+	cfg.try_ms = 400;
+	ASSERT_EQ(ovl_portmap_new(loop, 7437, &cfg, on_event, seen, &pm), 0);
+	return (pm);
+}
+
+/* NAT-PMP: the address, then the mapping; deleted on stop. */
+static void
+test_natpmp_map_stop(void)
+{
+	uv_loop_t		 loop;
+	struct srv		 s;
+	struct seen		 seen;
+	struct ovl_portmap	*pm;
+
+	memset(&seen, 0, sizeof(seen));
+	ASSERT_EQ(uv_loop_init(&loop), 0);
+	nat_start(&loop, &s, SRV_GRANT);
+	pm = nat_map(&loop, &seen);
+	RUN_UNTIL(&loop, seen.mapped == 1);
+	ASSERT(strcmp(seen.st.protocol, "nat-pmp") == 0);
+	ASSERT(strcmp(seen.st.public_ip, "198.51.100.9") == 0);
+	ASSERT_EQ(seen.st.public_port, 40001);
+	ASSERT_EQ(seen.st.lease_s, 120);
+	ASSERT_EQ(s.last[1], 2);			/* TCP */
+	ASSERT_EQ(s.last[4] << 8 | s.last[5], 7437);
+	ovl_portmap_stop(pm, on_done, &seen);
+	RUN_UNTIL(&loop, seen.done == 1);
+	ASSERT_EQ(s.requests, 1);
+	ASSERT_EQ(s.deletes, 1);
+	test_loop_close(&loop);
+}
+
+/* NAT-PMP: a refusal and silence both fail, with their reasons. */
+static void
+test_natpmp_faults(void)
+{
+	uv_loop_t		 loop;
+	struct srv		 s;
+	struct seen		 seen;
+	struct ovl_portmap	*pm;
+
+	memset(&seen, 0, sizeof(seen));
+	ASSERT_EQ(uv_loop_init(&loop), 0);
+	nat_start(&loop, &s, SRV_REFUSE);
+	pm = nat_map(&loop, &seen);
+	RUN_UNTIL(&loop, seen.failed == 1);
+	ASSERT(strstr(seen.st.error, "nat-pmp: ") != NULL);
+	ASSERT_EQ(seen.st.public_port, 0);
+	ovl_portmap_stop(pm, on_done, &seen);
+	RUN_UNTIL(&loop, seen.done == 1);
+	s.mode = SRV_SILENT;
+	memset(&seen, 0, sizeof(seen));
+	pm = nat_map(&loop, &seen);
+	RUN_UNTIL(&loop, seen.failed == 1);
+	ASSERT(strstr(seen.st.error, "nat-pmp: no answer") != NULL);
+	ovl_portmap_stop(pm, on_done, &seen);
+	RUN_UNTIL(&loop, seen.done == 1);
+	test_loop_close(&loop);
+}
+
 TEST_MAIN(T(test_pcp_encode), T(test_pcp_decode), T(test_pcp_map_stop),
     T(test_pcp_garbage), T(test_pcp_refused), T(test_pcp_silent),
-    T(test_pcp_refresh_lost), T(test_pcp_stop_silent))
+    T(test_pcp_refresh_lost), T(test_pcp_stop_silent),
+    T(test_natpmp_map_stop), T(test_natpmp_faults))
