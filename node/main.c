@@ -72,7 +72,7 @@ usage(FILE *fp)
 	    "[--log-level LEVEL]\n"
 	    "             [--docker-host HOST] [--audit-size BYTES] "
 	    "[--audit-keep N]\n"
-	    "             [--session-idle DURATION]\n"
+	    "             [--session-idle DURATION] [--no-port-mapping]\n"
 	    "       pierd COMMAND [ARGS]\n\n"
 	    "Runs the Pier node until SIGINT or SIGTERM (SIGHUP re-reads the "
 	    "access keys).\n\n"
@@ -94,6 +94,9 @@ usage(FILE *fp)
 	    "after\n"
 	    "                       this long: 90s, 10m, 1h30m (default 1h; "
 	    "%s to %s)\n"
+	    "  --no-port-mapping    do not ask the router to forward the "
+	    "listening\n"
+	    "                       ports (PCP, NAT-PMP, UPnP-IGD)\n"
 	    "\nCommands:\n", NODE_PORT, NODE_PORT, DK_DEFAULT_HOST,
 	    NODE_AUDIT_MAX_BYTES, NODE_AUDIT_KEEP, IDLE_MIN_TEXT,
 	    IDLE_MAX_TEXT);
@@ -215,6 +218,9 @@ run_opt(int ch, const char *arg, struct node_config *cfg, uint64_t *idle_ms)
 		else
 			cfg->audit_keep = (unsigned)num;
 		break;
+	case 'M':
+		cfg->port_mapping = 0;
+		break;
 	case 'I':
 		if (parse_duration_ms(arg, idle_ms) != 0 ||
 		    *idle_ms < IDLE_MIN_MS) {
@@ -244,6 +250,7 @@ parse_run(int argc, char **argv, struct node_config *cfg,
 		{ "audit-size", required_argument, NULL, 'S' },
 		{ "audit-keep", required_argument, NULL, 'K' },
 		{ "session-idle", required_argument, NULL, 'I' },
+		{ "no-port-mapping", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -291,6 +298,7 @@ run(int argc, char **argv)
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.log_level = NODE_LOG_INFO;
+	cfg.port_mapping = 1;
 	rc = parse_run(argc, argv, &cfg, &idle_ms);
 	if (rc >= 0)
 		goto out;

@@ -420,13 +420,14 @@ status_text(json_t *o)
 	    "unknown (no relay link up)");
 	m = json_object_get(o, "mapping");
 	if (json_is_object(m))
-		printf("mapping:  %s %s %s\n", json_string_value(json_object_get(
-		    m, "protocol")) != NULL ? json_string_value(
-		    json_object_get(m, "protocol")) : "-",
-		    json_string_value(json_object_get(m, "public")) != NULL ?
-		    json_string_value(json_object_get(m, "public")) : "-",
-		    json_is_string(json_object_get(o, "mapped")) ? "verified" :
-		    "not verified");
+		printf("mapping:  %s %s:%lld %s\n", json_string_value(
+		    json_object_get(m, "protocol")) != NULL ?
+		    json_string_value(json_object_get(m, "protocol")) : "-",
+		    json_string_value(json_object_get(m, "public_ip")) != NULL ?
+		    json_string_value(json_object_get(m, "public_ip")) : "-",
+		    (long long)json_integer_value(json_object_get(m,
+		    "public_port")), json_is_string(json_object_get(o,
+		    "mapped")) ? "verified" : "not verified");
 	else
 		printf("mapping:  none\n");
 	json_array_foreach(json_object_get(o, "relays"), i, v)

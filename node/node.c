@@ -265,6 +265,13 @@ on_server_closed(struct ovl_server *s, void *arg)
 	node_closed_one(arg);
 }
 
+/* The port mappings are deleted. */
+static void
+on_portmaps_stopped(struct node *n)
+{
+	node_closed_one(n);
+}
+
 /* The Docker client closed every request and handle. */
 static void
 on_docker_closed(void *arg)
@@ -476,6 +483,8 @@ node_new(uv_loop_t *loop, const struct node_config *cfg, struct node **out,
 	if (err != 0)
 		node_log(&n->log, NODE_LOG_WARN, "cannot start relaying: %s",
 		    strerror(-err));
+	if (cfg->port_mapping)
+		node_portmaps_start(n);
 
 	n->pending = 1;		/* the server */
 	node_docker(n, cfg);
@@ -535,6 +544,8 @@ node_close(struct node *n)
 	/* Sessions first: closing an exec still asks the Docker client. */
 	n->pending++;
 	node_sessions_close(n, on_sessions_closed);
+	n->pending++;
+	node_portmaps_stop(n, on_portmaps_stopped);
 	if (n->dk != NULL) {
 		dk_client_close(n->dk, on_docker_closed, n);
 		n->dk = NULL;

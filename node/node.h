@@ -759,6 +759,22 @@ enum cmd_retval cmd_node_reach(struct cmd_req *r);
 /* The overlay connection a client's requests come on. */
 struct ovl_conn *cmd_conn_ovl(const struct cmd_conn *cc);
 
+/* reach-map.c */
+
+struct node_portmaps;
+
+/* Starts mapping each IPv4 port the node listens on at the router. */
+void	 node_portmaps_start(struct node *n);
+/* Deletes the mappings; done runs when all are deleted (or given up). */
+void	 node_portmaps_stop(struct node *n, void (*done)(struct node *));
+/* The mappings as a JSON array of objects (state, protocol, ...). */
+json_t	*node_portmaps_json(const struct node *n);
+/* Asks a relay to dial back every mapping not yet verified. */
+void	 node_portmaps_verify(struct node *n);
+/* The mapping that holds public ip:port, or NULL. */
+struct ovl_portmap *node_portmap_find(const struct node *n, const char *ip,
+	    uint16_t port);
+
 /* node.c */
 
 /* How pierd was asked to run (main.c fills it from the command line). */
@@ -769,6 +785,8 @@ struct node_config {
 	char			*docker_host;	/* NULL: DOCKER_HOST, default */
 	size_t			 audit_max_bytes; /* 0: default */
 	unsigned		 audit_keep;	/* 0: default */
+	int			 port_mapping;	/* pierd: 1 unless
+						 * --no-port-mapping */
 };
 
 /* One running node: everything pierd holds, reached from the loop. */
@@ -791,6 +809,7 @@ struct node {
 	void			*closed_arg;	/* for closed_cb */
 	struct node_audit	 audit;
 	struct dk_client	*dk;		/* NULL: no usable endpoint */
+	struct node_portmaps	*portmaps;	/* NULL: none */
 	char			*dk_host;	/* the endpoint, for messages */
 	char			*dk_cause;	/* why dk is NULL */
 	uint64_t		 started_ms;	/* uv_now at start */

@@ -60,6 +60,7 @@ struct node_reach {
 	struct rlink		*links[NODE_RELAYS_MAX];
 	size_t			 nlinks;
 	json_t			*mapping;	/* owned, or NULL */
+	int			 closing;	/* node_reach_free runs */
 	char			 mapped[OVL_ADDR_MAX];	/* verified public */
 };
 
@@ -106,6 +107,7 @@ link_on_msg(void *arg, const char *body, size_t len)
 		node_log(&l->r->n->log, NODE_LOG_INFO, "relay %s: link up; the "
 		    "relay sees this node at %s", l->ent.name, l->observed);
 		reach_write(l->r);
+		node_portmaps_verify(l->r->n);
 	}
 	for (i = 0; i < DIALBACKS_MAX; i++) {
 		if (l->dbs[i].id != json_integer_value(m.id))
@@ -330,6 +332,7 @@ node_reach_free(struct node_reach *r)
 
 	if (r == NULL)
 		return;
+	r->closing = 1;		/* callbacks of failed dial-backs: no reports */
 	for (i = 0; i < r->nlinks; i++)
 		link_free(r->links[i]);
 	if (r->n->srv != NULL)
@@ -420,6 +423,8 @@ reach_write(struct node_reach *r)
 	json_t *o;
 	int fd;
 
+	if (r->closing)
+		return;
 	o = node_reach_json(r);
 	if (o == NULL)
 		return;
@@ -451,7 +456,7 @@ node_reach_dialback(struct node_reach *r, const char *addr,
 	size_t i, k;
 	int err;
 
-	for (i = 0; i < r->nlinks && l == NULL; i++)
+	for (i = 0; i < r->nlinks && l == NULL && !r->closing; i++)
 		if (r->links[i]->state == LINK_UP)
 			l = r->links[i];
 	if (l == NULL)

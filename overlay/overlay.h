@@ -55,5 +55,6 @@ void ovl_cipher_rekey(struct ovl_cipher *c);
 #include "ovl-id.h"
 #include "ovl-net.h"
 #include "ovl-relay.h"
+#include "ovl-map.h"
 
 #endif

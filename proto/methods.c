@@ -560,11 +560,13 @@ const struct proto_method proto_methods[] = {
 	  .params = no_params,
 	  .summary = "how the node can be reached: listeners, port mapping, "
 	  "relay links, relaying for others",
-	  .result = "{listen: [addr], public: addr or null, mapping: "
-	  "{state, protocol, gateway, public, lease, verified, error} or "
-	  "null, relays: [{name, address, state, observed, since, error}], "
-	  "relaying: {links, splices, spliced, unknown, refused} or null, "
-	  "relayed: {live, total}, lan: bool}" },
+	  .result = "{listen: [addr], public: the address a relay sees or "
+	  "null, mapping: {state, protocol, gateway, internal_port, "
+	  "public_ip, public_port, lease_s, expires_s, verified (null: not "
+	  "tried), error} or null, mapped: the verified public ip:port or "
+	  "null, relays: [{name, address, state (connecting, up, down), "
+	  "observed, since, error}], relaying: {links, splices, spliced, "
+	  "unknown, refused}, relayed: {live, total}}" },
 	{ .name = "relay.dialback", .role = RELAY, .flags = RO,
 	  .params = relay_dialback_params,
 	  .summary = "relay links only: connect to address and check that "

@@ -182,9 +182,11 @@ print_reach(const json_t *reach)
 	    "unknown (no relay link up)"));
 	m = json_object_get(reach, "mapping");
 	if (json_is_object(m))
-		printf("  mapping     %s %s (%s)\n", str_or(m, "protocol", "-"),
-		    str_or(m, "public", "-"), json_is_string(json_object_get(
-		    reach, "mapped")) ? "verified" : "not verified");
+		printf("  mapping     %s %s:%lld (%s)\n", str_or(m, "protocol",
+		    "-"), str_or(m, "public_ip", "-"), (long long)
+		    json_integer_value(json_object_get(m, "public_port")),
+		    json_is_string(json_object_get(reach, "mapped")) ?
+		    "verified" : "not verified");
 	else
 		printf("  mapping     none\n");
 	json_array_foreach(json_object_get(reach, "relays"), i, v)
