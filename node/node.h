@@ -115,7 +115,8 @@ int	 node_hints_from_listen(char *const *listen, char ***out)
 	    WARN_UNUSED_RESULT;
 /*
  * The join key text of secret on the node pub, with the hints of listen
- * that a joiner accepts (caller zeroes and frees); NULL if out of memory.
+ * that a joiner accepts (listen NULL: no hints; the client then asks the
+ * LAN); caller zeroes and frees; NULL if out of memory.
  */
 char	*node_joinkey_text(const uint8_t pub[static OVL_KEY_LEN],
 	    const uint8_t secret[static OVL_KEY_LEN], char *const *listen);
@@ -758,6 +759,7 @@ struct node_config {
 	char			*docker_host;	/* NULL: DOCKER_HOST, default */
 	size_t			 audit_max_bytes; /* 0: default */
 	unsigned		 audit_keep;	/* 0: default */
+	int			 no_lan;	/* --no-lan: no LAN responder */
 };
 
 /* One running node: everything pierd holds, reached from the loop. */
@@ -792,6 +794,7 @@ struct node {
 	uint64_t		 session_idle_ms; /* 0: TERM_IDLE_MS */
 	const char		*screen_exe; /* the screen worker; NULL:
 						 * screens in-process */
+	struct ovl_lan_responder *lan;		/* NULL: not answering */
 };
 
 /*
@@ -813,6 +816,16 @@ void	 node_free(struct node *n);
 int	 node_keys_reload(struct node *n);
 /* Closes a revoked key's connections a moment from now (after replies). */
 void	 node_key_revoked(struct node *n, const char *name);
+
+/* node-lan.c */
+
+/*
+ * Starts answering LAN probes for the node's TCP ports (those of its
+ * non-loopback listeners); a failure is logged, never fatal.
+ */
+void	 node_lan_start(struct node *n);
+/* Stops answering; done(arg) runs once closed (at once if never started). */
+void	 node_lan_close(struct node *n, void (*done)(void *), void *arg);
 
 /* node-key.c */
 

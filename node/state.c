@@ -411,8 +411,8 @@ node_joinkey_text(const uint8_t pub[static OVL_KEY_LEN],
 	memset(&jk, 0, sizeof(jk));
 	memcpy(jk.node_pub, pub, OVL_KEY_LEN);
 	memcpy(jk.secret, secret, OVL_KEY_LEN);
-	for (i = 0; hints[i] != NULL && jk.naddrs < OVL_JOINKEY_MAX_ADDRS;
-	    i++) {
+	for (i = 0; hints != NULL && hints[i] != NULL &&
+	    jk.naddrs < OVL_JOINKEY_MAX_ADDRS; i++) {
 		if (ovl_joinkey_check_addr(hints[i], NULL) == 0)
 			snprintf(jk.addrs[jk.naddrs++], OVL_ADDR_MAX, "%s",
 			    hints[i]);

@@ -25,6 +25,8 @@
 #define DIAL_STAGGER_MS	250
 #define KEEP_MIN_MS	200
 #define KEEP_MAX_MS	30000
+#define DIAL_ADD_MAX	16	/* candidates ovl_dial_add may add */
+#define DIAL_NAMED_MAX	64	/* candidates given to ovl_dial */
 
 /* Attempt states. */
 enum att_state {
@@ -57,8 +59,10 @@ struct ovl_dial {
 	ovl_dial_cb		 cb;
 	void			*arg;
 	uv_timer_t		 timer;
-	struct attempt		*att;
+	struct attempt		*att;		/* room for cap */
 	size_t			 n;
+	size_t			 cap;
+	uint64_t		 hold_until;	/* ovl_dial_hold */
 	size_t			 started;
 	uint64_t		 deadline;
 	uint64_t		 next_start;
@@ -137,7 +141,7 @@ attempt_failed(struct attempt *a, int err, const char *why)
 	for (i = 0; i < d->n; i++)
 		if (d->att[i].state != ATT_FAILED)
 			break;
-	if (i == d->n) {
+	if (i == d->n && uv_now(d->loop) >= d->hold_until) {
 		dial_finish(d, d->err, d->cause);
 		return;
 	}
@@ -254,6 +258,8 @@ start_next(struct ovl_dial *d)
 	next = d->deadline;
 	if (d->started < d->n && d->next_start < next)
 		next = d->next_start;
+	if (d->hold_until > now && d->hold_until < next)
+		next = d->hold_until;
 	(void)uv_timer_start(&d->timer, on_timer, next > now ? next - now : 0,
 	    0);
 }
@@ -263,13 +269,29 @@ static void
 on_timer(uv_timer_t *t)
 {
 	struct ovl_dial *d = container_of(t, struct ovl_dial, timer);
+	uint64_t now = uv_now(d->loop);
 	char why[160];
+	size_t i;
 
-	if (uv_now(d->loop) >= d->deadline) {
-		snprintf(why, sizeof why, "no answer from the node within "
-		    "%u ms (node down, address wrong, or access refused)",
-		    d->cfg.timeout_ms);
+	if (now >= d->deadline || (d->n == 0 && d->hold_until != 0 &&
+	    now >= d->hold_until)) {
+		if (d->n == 0)
+			snprintf(why, sizeof why, "no address answered: none "
+			    "was given and none was found within %u ms",
+			    (unsigned)(now - (d->deadline -
+			    d->cfg.timeout_ms)));
+		else
+			snprintf(why, sizeof why, "no answer from the node "
+			    "within %u ms (node down, address wrong, or access "
+			    "refused)", d->cfg.timeout_ms);
 		dial_finish(d, -ETIMEDOUT, why);
+		return;
+	}
+	for (i = 0; i < d->n && d->att[i].state == ATT_FAILED; i++)
+		;
+	if (d->n > 0 && i == d->n && now >= d->hold_until) {
+		/* Every candidate failed and no more are coming. */
+		dial_finish(d, d->err, d->cause);
 		return;
 	}
 	start_next(d);
@@ -356,6 +378,30 @@ static const struct ovl__conn_ops dial_ops = {
 	.released = dial_released,
 };
 
+/*
+ * Fills a candidate from its text: "host:port", or "KIND+host:port" for
+ * a candidate found some other way (only "lan+" today), which keeps its
+ * kind in the text for messages and dials host:port.
+ */
+static int
+attempt_set(struct attempt *a, struct ovl_dial *d, const char *addr)
+{
+	static const char lan[] = "lan+";
+	const char *hostport = addr, *why;
+
+	memset(a, 0, sizeof *a);
+	a->d = d;
+	if (strncmp(addr, lan, sizeof lan - 1) == 0)
+		hostport = addr + sizeof lan - 1;
+	if (strlen(addr) >= sizeof a->text)
+		return (-EINVAL);
+	snprintf(a->text, sizeof a->text, "%s", addr);
+	if (ovl__addr_split(hostport, a->host, sizeof a->host, &a->port,
+	    &why) != 0 || a->port == 0)
+		return (-EINVAL);
+	return (0);
+}
+
 /* Dials a node at several candidates. */
 int
 ovl_dial(uv_loop_t *loop, const struct ovl_identity *self,
@@ -365,29 +411,25 @@ ovl_dial(uv_loop_t *loop, const struct ovl_identity *self,
     struct ovl_dial **out)
 {
 	struct ovl_dial *d;
-	const char *why;
 	size_t i;
 
 	if (out != NULL)
 		*out = NULL;
-	if (naddrs == 0 || naddrs > 64 || cb == NULL || client_name == NULL ||
+	if (naddrs > DIAL_NAMED_MAX || cb == NULL || client_name == NULL ||
 	    strlen(client_name) > OVL_HS_NAME_MAX)
 		return (-EINVAL);
 	d = calloc(1, sizeof *d);
 	if (d == NULL)
 		return (-ENOMEM);
-	d->att = calloc(naddrs, sizeof *d->att);
+	/* Room up front: attempts hold requests libuv points into. */
+	d->cap = naddrs + DIAL_ADD_MAX;
+	d->att = calloc(d->cap, sizeof *d->att);
 	if (d->att == NULL) {
 		free(d);
 		return (-ENOMEM);
 	}
 	for (i = 0; i < naddrs; i++) {
-		d->att[i].d = d;
-		snprintf(d->att[i].text, sizeof d->att[i].text, "%s",
-		    addrs[i]);
-		if (ovl__addr_split(addrs[i], d->att[i].host,
-		    sizeof d->att[i].host, &d->att[i].port, &why) != 0 ||
-		    d->att[i].port == 0) {
+		if (attempt_set(&d->att[i], d, addrs[i]) != 0) {
 			free(d->att);
 			free(d);
 			return (-EINVAL);
@@ -424,6 +466,44 @@ void
 ovl_dial_cancel(struct ovl_dial *d)
 {
 	dial_finish(d, -ECANCELED, "cancelled");
+}
+
+/* Adds a candidate to a dial in progress; it starts from the timer. */
+int
+ovl_dial_add(struct ovl_dial *d, const char *addr)
+{
+	struct attempt a;
+	uint64_t now;
+	size_t i;
+
+	if (d->done)
+		return (-ECANCELED);
+	if (d->n == d->cap)
+		return (-ENOSPC);
+	if (attempt_set(&a, d, addr) != 0)
+		return (-EINVAL);
+	for (i = 0; i < d->n; i++)
+		if (d->att[i].port == a.port &&
+		    strcmp(d->att[i].host, a.host) == 0)
+			return (-EEXIST);
+	d->att[d->n++] = a;
+	/* It waits its turn, stagger_ms after the last one started. */
+	now = uv_now(d->loop);
+	(void)uv_timer_start(&d->timer, on_timer, d->next_start > now ?
+	    d->next_start - now : 0, 0);
+	return (0);
+}
+
+/* Keeps a dial whose candidates all failed waiting for more. */
+void
+ovl_dial_hold(struct ovl_dial *d, uint32_t ms)
+{
+	uint64_t until = uv_now(d->loop) + ms;
+
+	if (d->done)
+		return;
+	d->hold_until = until < d->deadline ? until : d->deadline;
+	(void)uv_timer_start(&d->timer, on_timer, 0, 0);
 }
 
 /* keeper */

@@ -54,5 +54,6 @@ void ovl_cipher_rekey(struct ovl_cipher *c);
 
 #include "ovl-id.h"
 #include "ovl-net.h"
+#include "ovl-lan.h"
 
 #endif

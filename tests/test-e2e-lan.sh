@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# LAN discovery on a real (virtual) LAN: a bridge in its own namespace
+# joins a node host and a client host. A join key without addresses (or
+# with one that does not answer) still joins, because the client asks
+# the LAN and the node answers; a key of another node gets silence and
+# a clear cause within the dial's time; --no-lan makes the node silent;
+# garbage to the UDP port changes nothing. Needs root and `ip netns`;
+# otherwise a skip with the reason. Every name carries $$, and a trap
+# removes the namespaces.
+set -u
+
+. "$(dirname "$0")/e2e-lib.sh"
+
+[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root for ip netns"; exit 0; }
+command -v ip >/dev/null || { echo "1..0 # SKIP no ip command (iproute2)"; exit 0; }
+
+e2e_init lan
+tag=pl$$
+nsbr=$tag-br
+nsn=$tag-n
+nsc=$tag-c
+net=10.$(( 200 + $$ % 50 )).$(( $$ % 250 ))
+
+cleanup_more() {
+	ip netns del "$nsn" 2>/dev/null
+	ip netns del "$nsc" 2>/dev/null
+	ip netns del "$nsbr" 2>/dev/null
+}
+
+for ns in "$nsbr" "$nsn" "$nsc"; do
+	if ! ip netns add "$ns" 2>"$tmp/err"; then
+		echo "1..0 # SKIP ip netns does not work here: $(head -1 "$tmp/err")"
+		exit 0
+	fi
+done
+# The bridge is the LAN's switch; its frames must not go through the
+# bridge netfilter (Docker loads br_netfilter, and new namespaces start
+# with it on). Snooping off: the probes are flooded like on a dumb switch.
+ip netns exec "$nsbr" sysctl -qw net.bridge.bridge-nf-call-iptables=0 \
+	2>/dev/null
+ip -n "$nsbr" link add br0 type bridge mcast_snooping 0
+ip -n "$nsbr" link set br0 up
+i=1
+for ns in "$nsn" "$nsc"; do
+	if ! ip link add "$ns-0" netns "$ns" type veth peer name "$ns-1" \
+	    netns "$nsbr" 2>"$tmp/err"; then
+		echo "1..0 # SKIP cannot make a veth pair: $(head -1 "$tmp/err")"
+		exit 0
+	fi
+	ip -n "$nsbr" link set "$ns-1" master br0 up
+	ip -n "$ns" addr add "$net.$i/24" dev "$ns-0"
+	ip -n "$ns" link set "$ns-0" up
+	ip -n "$ns" link set lo up
+	i=$((i + 1))
+done
+
+state=$tmp/state
+cfg=$tmp/client
+# inn CMD...: in the node's namespace; inc CMD...: the client's, as pier.
+inn() { ip netns exec "$nsn" "$@"; }
+inc() { PIER_CONFIG_DIR=$cfg ip netns exec "$nsc" "$pier" "$@"; }
+
+# node [OPTION...]: pierd in the node's namespace on 0.0.0.0:7437.
+node() {
+	: >"$tmp/log"
+	# Not through inn: $pid must be pierd's own (ip netns exec execs).
+	ip netns exec "$nsn" "$pierd" --state-dir "$state" \
+		--listen 0.0.0.0:7437 \
+		--docker-host "$dockerhost" "$@" >"$tmp/log" 2>&1 &
+	pid=$!
+	wait_for 10 grep -q ' ready: ' "$tmp/log"
+}
+stop_node() {
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	pid=
+	out="exit $rc; $(cat "$tmp/log")"
+	check "pierd stops cleanly" [ "$rc" -eq 0 ]
+}
+
+node
+out=$(cat "$tmp/log")
+check "the node answers LAN probes on its LAN interface" \
+	wait_for 10 grep -q "LAN discovery: answering on .*$nsn-0 (IPv4)" \
+	"$tmp/log"
+
+key=$(inn "$pierd" key show --state-dir "$state" --no-addr)
+hinted=$(inn "$pierd" key show --state-dir "$state")
+out="$key / $hinted"
+check "key show --no-addr prints a shorter key than with hints" \
+	[ -n "$key" -a "${#key}" -lt "${#hinted}" ]
+
+out=$(inc join "$key" --name a 2>&1)
+check "a key without addresses joins the node found on the LAN" \
+	has "$out" "joined a: .* at $net.1:7437"
+out=$(inc ping a -c 3 -i 0.05 2>&1)
+check "pier ping over the LAN path" has "$out" "3 sent, 3 received"
+out=$(inc ps a 2>&1)
+check "pier ps over the LAN path" [ $? -eq 0 ]
+
+# A hint that refuses at once: the LAN answer still wins.
+stale=$(inn "$pierd" key show --state-dir "$state" --listen "$net.1:9")
+rm -rf "$cfg"
+out=$(inc join "$stale" --name b 2>&1)
+check "a key whose only address refuses still joins through the LAN" \
+	has "$out" "joined b: .* at $net.1:7437"
+
+# Garbage, a short probe and an oversized one: silence, and no harm.
+inc_udp() {
+	ip netns exec "$nsc" python3 - "$net.1" "$1" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.5)
+s.sendto(bytes.fromhex(sys.argv[2]), (sys.argv[1], 7437))
+try:
+    s.recvfrom(2048)
+    print("answered")
+except socket.timeout:
+    print("silent")
+EOF
+}
+for p in 00 504c414e0101 "504c414e0101$(printf '%0120d' 0)" \
+    "$(printf '%02000d' 7)"; do
+	out=$(inc_udp "$p")
+	check "a packet that is not a valid probe (${#p} hex digits) gets silence" \
+		[ "$out" = silent ]
+done
+
+other=$(inn "$pierd" key show --state-dir "$tmp/other" --no-addr)
+rm -rf "$cfg"
+t0=${EPOCHREALTIME/./}
+out=$(inc join "$other" --name o 2>&1)
+rc=$?
+ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+check "a key of another node gets no answer: join fails" [ $rc -ne 0 ]
+check "... with the LAN cause" has "$out" "no node answered on the LAN"
+out="$ms ms"
+check "... within the dial's time (3 s)" [ "$ms" -lt 3500 ]
+stop_node
+
+node --no-lan
+rm -rf "$cfg"
+out=$(inc join "$key" --name a 2>&1)
+check "with --no-lan the node is silent: the join fails" \
+	has "$out" "no node answered on the LAN"
+out=$(cat "$tmp/log")
+check "... and logs nothing of LAN discovery" \
+	eval '! grep -q "LAN discovery" "$tmp/log"'
+stop_node
+
+e2e_done
