@@ -225,20 +225,23 @@ on_lan_found(struct ovl_lan_probe *p, const char *addr, void *arg)
 
 /*
  * Asks the LAN for the node beside dial d (a few packets): each answer
- * becomes a "lan+HOST:PORT" candidate, and d waits for them while the
- * probe listens. Stop the result (NULL when the host has no way to ask)
- * before d's callback returns.
+ * becomes a "lan+HOST:PORT" candidate. A dial with no address waits for
+ * them while the probe listens; one whose addresses all failed (refused)
+ * waits CLI_LAN_HOLD_MS, long enough for an answer to the first round
+ * and short enough that a node that is down is still told at once.
+ * Stop the result (NULL when the host has no way to ask) before d's
+ * callback returns.
  */
 struct ovl_lan_probe *
 cli_lan_start(uv_loop_t *loop, const struct ovl_joinkey *jk,
-    struct ovl_dial *d)
+    struct ovl_dial *d, size_t naddrs)
 {
 	struct ovl_lan_probe	*p;
 
 	if (ovl_lan_probe_start(loop, jk->node_pub, jk->secret,
 	    OVL_LAN_PROBE_MS, on_lan_found, d, &p) != 0)
 		return (NULL);
-	ovl_dial_hold(d, OVL_LAN_PROBE_MS);
+	ovl_dial_hold(d, naddrs == 0 ? OVL_LAN_PROBE_MS : CLI_LAN_HOLD_MS);
 	return (p);
 }
 
@@ -294,7 +297,7 @@ cli_connect(uv_loop_t *loop, const struct ovl_identity *self,
 			*cause = NULL;
 		return (err);
 	}
-	st.lan = cli_lan_start(loop, jk, d);
+	st.lan = cli_lan_start(loop, jk, d, naddrs);
 	while (!st.done && uv_run(loop, UV_RUN_ONCE) != 0)
 		;
 	if (st.done && st.status == 0) {

@@ -384,7 +384,7 @@ cli__rpc_start(struct cli_ctx *x, struct cli_node *n, long timeout_ms,
 	err = ovl_dial(&x->loop, &x->id, jk.node_pub, jk.secret, addrs, naddrs,
 	    name, &cfg, rpc_dial_done, r, &r->dial);
 	if (err == 0)
-		r->lan = cli_lan_start(&x->loop, &jk, r->dial);
+		r->lan = cli_lan_start(&x->loop, &jk, r->dial, naddrs);
 	sodium_memzero(&jk, sizeof(jk));
 	if (err != 0) {
 		r->dial = NULL;
