@@ -147,20 +147,15 @@ on_probe_timer(uv_timer_t *t)
 static void
 probe_addr(const struct sockaddr *sa, uint16_t port, char *out, size_t cap)
 {
-	const struct sockaddr_in6 *s6 = (const void *)sa;
-	char ip[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE];
+	struct sockaddr_storage ss;
 
-	if (sa->sa_family == AF_INET) {
-		(void)uv_ip4_name((const void *)sa, ip, sizeof ip);
-		snprintf(out, cap, "%s:%u", ip, port);
-		return;
-	}
-	(void)uv_ip6_name(s6, ip, sizeof ip);
-	if (s6->sin6_scope_id != 0 && IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr) &&
-	    if_indextoname(s6->sin6_scope_id, ifname) != NULL)
-		snprintf(out, cap, "[%s%%%s]:%u", ip, ifname, port);
+	memcpy(&ss, sa, sa->sa_family == AF_INET ?
+	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+	if (sa->sa_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
 	else
-		snprintf(out, cap, "[%s]:%u", ip, port);
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+	ovl__addr_format((struct sockaddr *)&ss, out, cap);
 }
 
 /* Tells the user each new address of a verified answer. */

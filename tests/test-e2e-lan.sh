@@ -60,12 +60,13 @@ cfg=$tmp/client
 inn() { ip netns exec "$nsn" "$@"; }
 inc() { PIER_CONFIG_DIR=$cfg ip netns exec "$nsc" "$pier" "$@"; }
 
-# node [OPTION...]: pierd in the node's namespace on 0.0.0.0:7437.
+# node [OPTION...]: pierd in the node's namespace on $listen (default
+# 0.0.0.0:7437).
 node() {
 	: >"$tmp/log"
 	# Not through inn: $pid must be pierd's own (ip netns exec execs).
 	ip netns exec "$nsn" "$pierd" --state-dir "$state" \
-		--listen 0.0.0.0:7437 \
+		--listen "${listen:-0.0.0.0:7437}" \
 		--docker-host "$dockerhost" "$@" >"$tmp/log" 2>&1 &
 	pid=$!
 	wait_for 10 grep -q ' ready: ' "$tmp/log"
@@ -148,5 +149,25 @@ out=$(cat "$tmp/log")
 check "... and logs nothing of LAN discovery" \
 	eval '! grep -q "LAN discovery" "$tmp/log"'
 stop_node
+
+# IPv6 only: the IPv4 answer's address refuses, the link-local one joins.
+v6ready() {
+	[ -n "$(ip -n "$1" -6 addr show dev "$1-0" scope link)" ] &&
+		[ -z "$(ip -n "$1" -6 addr show dev "$1-0" tentative)" ]
+}
+if ! wait_for 10 v6ready "$nsn" || ! wait_for 10 v6ready "$nsc"; then
+	skip "a node on IPv6 only is found over link-local multicast" \
+		"no IPv6 link-local address in the namespaces"
+else
+	listen="[::]:7437" node
+	rm -rf "$cfg"
+	out=$(inc join "$key" --name a6 2>&1)
+	check "a node on IPv6 only is found over link-local multicast" \
+		has "$out" "joined a6: .* at \[fe80::.*%$nsc-0\]:7437"
+	out=$(inc ping a6 -c 2 -i 0.05 2>&1)
+	check "... and its link-local address, kept with its interface, answers" \
+		has "$out" "2 sent, 2 received"
+	stop_node
+fi
 
 e2e_done
