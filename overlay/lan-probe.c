@@ -47,7 +47,6 @@ struct ovl_lan_probe {
 	uint64_t		 start;
 	uint64_t		 end;
 	size_t			 round;
-	unsigned		 sent;
 	char			 found[PROBE_FOUND_MAX][OVL_ADDR_MAX];
 	size_t			 nfound;
 	int			 refs;
@@ -113,9 +112,7 @@ probe_send(struct ovl_lan_probe *p)
 		} else
 			continue;
 		/* Synchronous, so the interface set above is the one used. */
-		if (uv_udp_try_send(u, &b, 1, (struct sockaddr *)&to) ==
-		    (int)sizeof p->pkt)
-			p->sent++;
+		(void)uv_udp_try_send(u, &b, 1, (struct sockaddr *)&to);
 	}
 }
 
@@ -272,13 +269,6 @@ ovl_lan_probe_start(uv_loop_t *loop, const uint8_t node_pub[static 32],
 	(void)uv_timer_start(&p->timer, on_probe_timer, 0, 0);
 	*out = p;
 	return (0);
-}
-
-/* Probes sent so far. */
-unsigned
-ovl_lan_probe_sent(const struct ovl_lan_probe *p)
-{
-	return (p->sent);
 }
 
 /* Stops the prober; it frees itself once its handles closed. */

@@ -143,8 +143,6 @@ int ovl_lan_probe_start(uv_loop_t *loop, const uint8_t node_pub[static 32],
     const uint8_t secret[static 32], uint32_t listen_ms,
     ovl_lan_found_cb cb, void *arg, struct ovl_lan_probe **out)
     WARN_UNUSED_RESULT;
-/* Probes sent so far (one per interface and round), for tests. */
-unsigned ovl_lan_probe_sent(const struct ovl_lan_probe *p);
 /* Stops probing; the prober frees itself once its handles closed. */
 void ovl_lan_probe_stop(struct ovl_lan_probe *p);
 

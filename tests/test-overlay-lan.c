@@ -188,10 +188,12 @@ test_answer_checks(void)
 	    -EACCES);
 	pkt[32] ^= 1;
 	/* Every length but the one its count says. */
-	for (i = 0; i < sizeof pkt; i++)
-		if (i != len)
-			ASSERT_EQ(ovl_lan_answer_check(pkt, i, nonce, pub, secret,
-			    out, &n), -EBADMSG);
+	for (i = 0; i < sizeof pkt; i++) {
+		if (i == len)
+			continue;
+		ASSERT_EQ(ovl_lan_answer_check(pkt, i, nonce, pub, secret, out,
+		    &n), -EBADMSG);
+	}
 	/* A count of 0 or past the bound, a port 0. */
 	pkt[30] = 0;
 	ASSERT_EQ(ovl_lan_answer_check(pkt, len, nonce, pub, secret, out, &n),
