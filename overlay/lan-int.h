@@ -26,4 +26,28 @@ struct ovl__lan_iface {
  */
 int ovl__lan_ifaces(struct ovl__lan_iface *out, size_t max);
 
+#define OVL__LAN_RECV_BUF	128	/* more than any valid packet */
+
+/* A UDP socket of the responder or the prober, with its receive buffer. */
+struct ovl__lan_sock {
+	uv_udp_t	 udp;
+	void		*owner;		/* the responder or prober */
+	int		 held;		/* a close callback is still due */
+	int		 open;		/* not closing */
+	uint8_t		 buf[OVL__LAN_RECV_BUF];
+};
+
+/*
+ * Opens s on the wildcard address of family (AF_INET, or AF_INET6 for
+ * IPv6 only) at port (0: ephemeral) with the bind flags, receiving into
+ * its buffer through recv. After a failure past the handle's creation it
+ * is closed already: s->held says whether close_cb (with udp.data the
+ * owner) is still to come, as it is once s is closed.
+ */
+int ovl__lan_sock_open(uv_loop_t *loop, struct ovl__lan_sock *s, void *owner,
+    int family, int port, unsigned flags, uv_udp_recv_cb recv,
+    uv_close_cb close_cb);
+/* Closes s if it is open; close_cb runs with udp.data the owner. */
+void ovl__lan_sock_close(struct ovl__lan_sock *s, uv_close_cb close_cb);
+
 #endif

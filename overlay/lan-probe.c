@@ -20,23 +20,14 @@
 #include "net-int.h"
 
 #define PROBE_FOUND_MAX	16	/* distinct addresses told */
-#define PROBE_RECV_BUF	128	/* more than any valid answer */
 
 /* When each round of probes goes, from the start. */
 static const uint32_t probe_rounds_ms[] = { 0, 250, 750 };
 #define PROBE_ROUNDS	(sizeof probe_rounds_ms / sizeof probe_rounds_ms[0])
 
-/* One socket of the prober. */
-struct probe_sock {
-	uv_udp_t		 udp;
-	struct ovl_lan_probe	*p;
-	int			 open;
-	uint8_t			 buf[PROBE_RECV_BUF];
-};
-
 struct ovl_lan_probe {
 	uv_loop_t		*loop;
-	struct probe_sock	 s4, s6;
+	struct ovl__lan_sock	 s4, s6;
 	uv_timer_t		 timer;
 	uint8_t			 nonce[OVL_LAN_NONCE_LEN];
 	uint8_t			 node_pub[OVL_KEY_LEN];
@@ -68,17 +59,6 @@ static void
 on_probe_closed(uv_handle_t *h)
 {
 	probe_unref(h->data);
-}
-
-/* Closes a socket if it is open. */
-static void
-probe_close_sock(struct probe_sock *s)
-{
-	if (!s->open)
-		return;
-	s->open = 0;
-	s->udp.data = s->p;
-	uv_close((uv_handle_t *)&s->udp, on_probe_closed);
 }
 
 /* Sends one round: the probe on every usable interface. */
@@ -128,8 +108,8 @@ on_probe_timer(uv_timer_t *t)
 		p->round++;
 	}
 	if (p->round >= PROBE_ROUNDS && now >= p->end) {
-		probe_close_sock(&p->s4);
-		probe_close_sock(&p->s6);
+		ovl__lan_sock_close(&p->s4, on_probe_closed);
+		ovl__lan_sock_close(&p->s6, on_probe_closed);
 		return;
 	}
 	at = p->round < PROBE_ROUNDS ? p->start +
@@ -179,57 +159,30 @@ probe_answer(struct ovl_lan_probe *p, const uint8_t *pkt, size_t len,
 	}
 }
 
-/* Hands libuv the socket's fixed buffer. */
-static void
-probe_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
-{
-	struct probe_sock *s = container_of((uv_udp_t *)h, struct probe_sock,
-	    udp);
-
-	(void)hint;
-	*buf = uv_buf_init((char *)s->buf, sizeof s->buf);
-}
-
 /* A datagram came: maybe an answer. */
 static void
 probe_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
     const struct sockaddr *from, unsigned flags)
 {
-	struct probe_sock *s = container_of(h, struct probe_sock, udp);
+	struct ovl__lan_sock *s = container_of(h, struct ovl__lan_sock, udp);
+	struct ovl_lan_probe *p = s->owner;
 
-	if (nread <= 0 || from == NULL || s->p->stopped ||
+	if (nread <= 0 || from == NULL || p->stopped ||
 	    (flags & UV_UDP_PARTIAL) != 0)
 		return;
-	probe_answer(s->p, (const uint8_t *)buf->base, (size_t)nread, from);
+	probe_answer(p, (const uint8_t *)buf->base, (size_t)nread, from);
 }
 
-/* Opens one socket on an ephemeral port of family. */
+/* Opens one socket of the prober on an ephemeral port. */
 static int
-probe_open(struct ovl_lan_probe *p, struct probe_sock *s, int family)
+probe_open(struct ovl_lan_probe *p, struct ovl__lan_sock *s, int family)
 {
-	struct sockaddr_storage ss;
 	int rc;
 
-	s->p = p;
-	if (family == AF_INET)
-		rc = uv_ip4_addr("0.0.0.0", 0, (struct sockaddr_in *)&ss);
-	else
-		rc = uv_ip6_addr("::", 0, (struct sockaddr_in6 *)&ss);
-	if (rc == 0)
-		rc = uv_udp_init_ex(p->loop, &s->udp, (unsigned)family);
-	if (rc != 0)
-		return (rc);
-	s->open = 1;
-	p->refs++;
-	rc = uv_udp_bind(&s->udp, (const struct sockaddr *)&ss,
-	    family == AF_INET6 ? UV_UDP_IPV6ONLY : 0);
-	/* Multicast stays on the link: one hop. */
-	if (rc == 0)
-		rc = uv_udp_set_multicast_ttl(&s->udp, 1);
-	if (rc == 0)
-		rc = uv_udp_recv_start(&s->udp, probe_alloc, probe_recv);
-	if (rc != 0)
-		probe_close_sock(s);
+	rc = ovl__lan_sock_open(p->loop, s, p, family, 0, 0, probe_recv,
+	    on_probe_closed);
+	if (s->held)
+		p->refs++;
 	return (rc);
 }
 
@@ -278,8 +231,8 @@ ovl_lan_probe_stop(struct ovl_lan_probe *p)
 	if (p == NULL || p->stopped)
 		return;
 	p->stopped = 1;
-	probe_close_sock(&p->s4);
-	probe_close_sock(&p->s6);
+	ovl__lan_sock_close(&p->s4, on_probe_closed);
+	ovl__lan_sock_close(&p->s6, on_probe_closed);
 	(void)uv_timer_stop(&p->timer);
 	uv_close((uv_handle_t *)&p->timer, on_probe_closed);
 	probe_unref(p);

@@ -41,7 +41,6 @@
 #define LAN_SRC_RATE	10	/* ... and per second after that */
 #define LAN_ALL_BURST	200	/* probes checked in all, at once */
 #define LAN_ALL_RATE	200	/* ... and per second */
-#define LAN_RECV_BUF	128	/* more than any valid packet */
 
 static const uint8_t lan_magic[4] = { 'P', 'L', 'A', 'N' };
 static const char probe_label[] = "pier lan probe v1";
@@ -225,6 +224,60 @@ ovl__lan_ifaces(struct ovl__lan_iface *out, size_t max)
 	return ((int)n);
 }
 
+/* Hands libuv the socket's fixed buffer. */
+static void
+lan_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	struct ovl__lan_sock *s = container_of((uv_udp_t *)h,
+	    struct ovl__lan_sock, udp);
+
+	(void)hint;
+	*buf = uv_buf_init((char *)s->buf, sizeof s->buf);
+}
+
+/* Opens a socket of the responder or the prober. */
+int
+ovl__lan_sock_open(uv_loop_t *loop, struct ovl__lan_sock *s, void *owner,
+    int family, int port, unsigned flags, uv_udp_recv_cb recv,
+    uv_close_cb close_cb)
+{
+	struct sockaddr_storage ss;
+	int rc;
+
+	s->owner = owner;
+	if (family == AF_INET)
+		rc = uv_ip4_addr("0.0.0.0", port, (struct sockaddr_in *)&ss);
+	else
+		rc = uv_ip6_addr("::", port, (struct sockaddr_in6 *)&ss);
+	if (rc == 0)
+		rc = uv_udp_init_ex(loop, &s->udp, (unsigned)family);
+	if (rc != 0)
+		return (rc);
+	s->held = 1;
+	s->open = 1;
+	rc = uv_udp_bind(&s->udp, (const struct sockaddr *)&ss, flags |
+	    (family == AF_INET6 ? UV_UDP_IPV6ONLY : 0));
+	/* Multicast stays on the link: one hop. */
+	if (rc == 0)
+		rc = uv_udp_set_multicast_ttl(&s->udp, 1);
+	if (rc == 0)
+		rc = uv_udp_recv_start(&s->udp, lan_alloc, recv);
+	if (rc != 0)
+		ovl__lan_sock_close(s, close_cb);
+	return (rc);
+}
+
+/* Closes a socket if it is open. */
+void
+ovl__lan_sock_close(struct ovl__lan_sock *s, uv_close_cb close_cb)
+{
+	if (!s->open)
+		return;
+	s->open = 0;
+	s->udp.data = s->owner;
+	uv_close((uv_handle_t *)&s->udp, close_cb);
+}
+
 /* responder */
 
 /* A token bucket in thousandths of a token. */
@@ -240,20 +293,12 @@ struct lan_src {
 	struct lan_bucket	b;
 };
 
-/* One socket of the responder. */
-struct lan_sock {
-	uv_udp_t			 udp;
-	struct ovl_lan_responder	*r;
-	int				 open;
-	uint8_t				 buf[LAN_RECV_BUF];
-};
-
 struct ovl_lan_responder {
 	uv_loop_t			*loop;
 	const struct ovl_identity	*id;
 	struct ovl_keystore		*ks;
 	struct ovl_lan_resp_cfg		 cfg;
-	struct lan_sock			 s4, s6;
+	struct ovl__lan_sock		 s4, s6;
 	uv_timer_t			 rescan;
 	struct ovl__lan_iface		 joined[2 * OVL__LAN_IFACES_MAX];
 	size_t				 njoined;
@@ -370,31 +415,22 @@ resp_probe(struct ovl_lan_responder *r, uv_udp_t *udp, const uint8_t *pkt,
 		r->st.answered++;
 }
 
-/* Hands libuv the socket's fixed buffer. */
-static void
-resp_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
-{
-	struct lan_sock *s = container_of((uv_udp_t *)h, struct lan_sock, udp);
-
-	(void)hint;
-	*buf = uv_buf_init((char *)s->buf, sizeof s->buf);
-}
-
 /* A datagram came. */
 static void
 resp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
     const struct sockaddr *from, unsigned flags)
 {
-	struct lan_sock *s = container_of(h, struct lan_sock, udp);
+	struct ovl__lan_sock *s = container_of(h, struct ovl__lan_sock, udp);
+	struct ovl_lan_responder *r = s->owner;
 
-	if (nread <= 0 || from == NULL || s->r->closing)
+	if (nread <= 0 || from == NULL || r->closing)
 		return;
 	if ((flags & UV_UDP_PARTIAL) != 0) {
-		s->r->st.packets++;
-		s->r->st.malformed++;
+		r->st.packets++;
+		r->st.malformed++;
 		return;
 	}
-	resp_probe(s->r, h, (const uint8_t *)buf->base, (size_t)nread, from);
+	resp_probe(r, h, (const uint8_t *)buf->base, (size_t)nread, from);
 }
 
 /* Tells whether iface is in the joined list. */
@@ -477,33 +513,6 @@ on_rescan(uv_timer_t *t)
 	resp_rescan(container_of(t, struct ovl_lan_responder, rescan));
 }
 
-/* Opens one socket on the wildcard address of family; 0 or an error. */
-static int
-resp_open(struct ovl_lan_responder *r, struct lan_sock *s, int family)
-{
-	struct sockaddr_storage ss;
-	int rc;
-
-	s->r = r;
-	if (family == AF_INET)
-		rc = uv_ip4_addr("0.0.0.0", r->cfg.udp_port,
-		    (struct sockaddr_in *)&ss);
-	else
-		rc = uv_ip6_addr("::", r->cfg.udp_port,
-		    (struct sockaddr_in6 *)&ss);
-	if (rc == 0)
-		rc = uv_udp_init_ex(r->loop, &s->udp, (unsigned)family);
-	if (rc != 0)
-		return (rc);
-	s->open = 1;
-	r->refs++;
-	rc = uv_udp_bind(&s->udp, (const struct sockaddr *)&ss,
-	    UV_UDP_REUSEADDR | (family == AF_INET6 ? UV_UDP_IPV6ONLY : 0));
-	if (rc == 0)
-		rc = uv_udp_recv_start(&s->udp, resp_alloc, resp_recv);
-	return (rc);
-}
-
 /* One handle of the responder closed; the last frees it. */
 static void
 on_resp_closed(uv_handle_t *h)
@@ -517,15 +526,17 @@ on_resp_closed(uv_handle_t *h)
 	free(r);
 }
 
-/* Closes a socket if it is open. */
-static void
-resp_close_sock(struct lan_sock *s)
+/* Opens one socket of the responder; 0 or an error. */
+static int
+resp_open(struct ovl_lan_responder *r, struct ovl__lan_sock *s, int family)
 {
-	if (!s->open)
-		return;
-	s->open = 0;
-	s->udp.data = s->r;
-	uv_close((uv_handle_t *)&s->udp, on_resp_closed);
+	int rc;
+
+	rc = ovl__lan_sock_open(r->loop, s, r, family, r->cfg.udp_port,
+	    UV_UDP_REUSEADDR, resp_recv, on_resp_closed);
+	if (s->held)
+		r->refs++;
+	return (rc);
 }
 
 /* Starts a responder. */
@@ -564,11 +575,7 @@ ovl_lan_responder_new(uv_loop_t *loop, const struct ovl_identity *id,
 	(void)uv_timer_init(loop, &r->rescan);
 	r->rescan.data = r;
 	e4 = resp_open(r, &r->s4, AF_INET);
-	if (e4 != 0)
-		resp_close_sock(&r->s4);
 	e6 = resp_open(r, &r->s6, AF_INET6);
-	if (e6 != 0)
-		resp_close_sock(&r->s6);
 	if (e4 != 0 && e6 != 0) {
 		if (cause != NULL && asprintf(cause, "cannot bind UDP port %u "
 		    "for LAN discovery: %s", r->cfg.udp_port,
@@ -602,8 +609,8 @@ ovl_lan_responder_close(struct ovl_lan_responder *r,
 	r->closing = 1;
 	r->done = done;
 	r->done_arg = arg;
-	resp_close_sock(&r->s4);
-	resp_close_sock(&r->s6);
+	ovl__lan_sock_close(&r->s4, on_resp_closed);
+	ovl__lan_sock_close(&r->s6, on_resp_closed);
 	(void)uv_timer_stop(&r->rescan);
 	uv_close((uv_handle_t *)&r->rescan, on_resp_closed);
 }
