@@ -486,9 +486,18 @@ ovl_dial_add(struct ovl_dial *d, const char *addr)
 		if (d->att[i].port == a.port &&
 		    strcmp(d->att[i].host, a.host) == 0)
 			return (-EEXIST);
+	/*
+	 * It waits its turn, stagger_ms after the last one started, unless
+	 * none is in flight: then it starts at once, as after a failure.
+	 */
+	for (i = 0; i < d->started; i++)
+		if (d->att[i].state == ATT_RESOLVING ||
+		    d->att[i].state == ATT_CONNECTING)
+			break;
 	d->att[d->n++] = a;
-	/* It waits its turn, stagger_ms after the last one started. */
 	now = uv_now(d->loop);
+	if (i == d->started)
+		d->next_start = now;
 	(void)uv_timer_start(&d->timer, on_timer, d->next_start > now ?
 	    d->next_start - now : 0, 0);
 	return (0);

@@ -503,7 +503,8 @@ void ovl_dial_cancel(struct ovl_dial *d);
 /*
  * Adds a candidate to a dial in progress (before its cb ran): "host:port"
  * or "lan+host:port" (found on the LAN; the kind stays in messages). It
- * starts in its turn, stagger_ms after the last one. -EEXIST when the
+ * starts in its turn, stagger_ms after the last one, or at once when no
+ * other is in flight. -EEXIST when the
  * dial has that address already, -ENOSPC past 16 added, -EINVAL for bad
  * text.
  */

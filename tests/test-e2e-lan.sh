@@ -100,7 +100,9 @@ out="$key / $hinted"
 check "key show --no-addr prints a shorter key than with hints" \
 	[ -n "$key" -a "${#key}" -lt "${#hinted}" ]
 
+t0=${EPOCHREALTIME/./}
 out=$(inc join "$key" --name a 2>&1)
+echo "# pier join over the LAN: $(( (${EPOCHREALTIME/./} - t0) / 1000 )) ms"
 check "a key without addresses joins the node found on the LAN" \
 	has "$out" "joined a: .* at $net\.[19]:7437"
 out=$(inc ping a -c 3 -i 0.05 2>&1)
@@ -111,9 +113,20 @@ check "pier ps over the LAN path" [ $? -eq 0 ]
 # A hint that refuses at once: the LAN answer still wins.
 stale=$(inn "$pierd" key show --state-dir "$state" --listen "$net.1:9")
 rm -rf "$cfg"
+t0=${EPOCHREALTIME/./}
 out=$(inc join "$stale" --name b 2>&1)
+echo "# pier join, refused hint then the LAN: $(( (${EPOCHREALTIME/./} - t0) / 1000 )) ms"
+
 check "a key whose only address refuses still joins through the LAN" \
 	has "$out" "joined b: .* at $net\.[19]:7437"
+
+# For comparison: the key's own address answers.
+rm -rf "$cfg"
+t0=${EPOCHREALTIME/./}
+out=$(inc join "$hinted" --name c 2>&1)
+echo "# pier join at the key's address: $(( (${EPOCHREALTIME/./} - t0) / 1000 )) ms"
+check "a key whose address answers joins as before" \
+	has "$out" "joined c: .* at $net\.[19]:7437"
 
 # Garbage, a short probe and an oversized one: silence, and no harm.
 inc_udp() {
