@@ -97,8 +97,16 @@ ip -n "$nsn" link set "$nsn-x" up
 key=$(inn "$pierd" key show --state-dir "$state" --no-addr)
 hinted=$(inn "$pierd" key show --state-dir "$state")
 out="$key / $hinted"
-check "key show --no-addr prints a shorter key than with hints" \
-	[ -n "$key" -a "${#key}" -lt "${#hinted}" ]
+check "key show --no-addr prints a key without hints" \
+	eval '[ -n "$key" ] && ! has "$key" @ && has "$hinted" @'
+made=$(inn "$pierd" key create --state-dir "$state" --role viewer \
+	--name lan-viewer --no-addr)
+out=$made
+check "key create --no-addr too" eval '[ -n "$made" ] && ! has "$made" @'
+inn "$pierd" key show --state-dir "$state" --no-addr --listen 1.2.3.4:5 \
+	>/dev/null 2>&1
+out="exit $?"
+check "--no-addr with --listen is a usage error" [ "$out" = "exit 2" ]
 
 t0=${EPOCHREALTIME/./}
 out=$(inc join "$key" --name a 2>&1)
