@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # LAN discovery on a real (virtual) LAN: a bridge in its own namespace
-# joins a node host and a client host. A join key without addresses (or
-# with one that does not answer) still joins, because the client asks
-# the LAN and the node answers; a key of another node gets silence and
+# joins a node host, a client host and their router (MASQUERADE, the
+# node's port forwarded from its WAN side, no hairpin). A join key
+# without addresses, with one that refuses, or with the router's public
+# address (which works from outside but not from the LAN) still joins,
+# because the client asks the LAN and the node answers; a key of another node gets silence and
 # a clear cause within the dial's time; --no-lan makes the node silent;
 # garbage to the UDP port changes nothing. Needs root and `ip netns`;
 # otherwise a skip with the reason. Every name carries $$, and a trap
@@ -21,13 +23,18 @@ nsn=$tag-n
 nsc=$tag-c
 net=10.$(( 200 + $$ % 50 )).$(( $$ % 250 ))
 
+nsr=$tag-r
+nsp=$tag-p
+wan=203.0.113
+
 cleanup_more() {
-	ip netns del "$nsn" 2>/dev/null
-	ip netns del "$nsc" 2>/dev/null
-	ip netns del "$nsbr" 2>/dev/null
+	local ns
+	for ns in "$nsn" "$nsc" "$nsr" "$nsp" "$nsbr"; do
+		ip netns del "$ns" 2>/dev/null
+	done
 }
 
-for ns in "$nsbr" "$nsn" "$nsc"; do
+for ns in "$nsbr" "$nsn" "$nsc" "$nsr" "$nsp"; do
 	if ! ip netns add "$ns" 2>"$tmp/err"; then
 		echo "1..0 # SKIP ip netns does not work here: $(head -1 "$tmp/err")"
 		exit 0
@@ -51,8 +58,37 @@ for ns in "$nsn" "$nsc"; do
 	ip -n "$ns" addr add "$net.$i/24" dev "$ns-0"
 	ip -n "$ns" link set "$ns-0" up
 	ip -n "$ns" link set lo up
+	ip -n "$ns" route add default via "$net.254"
 	i=$((i + 1))
 done
+# The LAN's router: MASQUERADE out of its WAN side, TCP 7437 forwarded
+# from the WAN to the node, no hairpin (from the LAN, its WAN address is
+# the router itself, which drops the port like a stealth home router).
+# A namespace on the WAN side plays a host outside.
+ip link add "$nsr-l" netns "$nsr" type veth peer name "$nsr-b" netns "$nsbr"
+ip -n "$nsbr" link set "$nsr-b" master br0 up
+ip link add "$nsr-w" netns "$nsr" type veth peer name "$nsp-0" netns "$nsp"
+ip -n "$nsr" addr add "$net.254/24" dev "$nsr-l"
+ip -n "$nsr" addr add "$wan.1/24" dev "$nsr-w"
+ip -n "$nsp" addr add "$wan.10/24" dev "$nsp-0"
+for dev in "$nsr-l" "$nsr-w" lo; do ip -n "$nsr" link set "$dev" up; done
+ip -n "$nsp" link set "$nsp-0" up
+ip -n "$nsp" link set lo up
+for ns in "$nsn" "$nsc" "$nsp"; do
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=0
+done
+ip netns exec "$nsr" sysctl -qw net.ipv4.ip_forward=1
+router=1
+if ! command -v iptables >/dev/null ||
+    ! ip netns exec "$nsr" iptables -t nat -A POSTROUTING -o "$nsr-w" \
+    -j MASQUERADE 2>"$tmp/err" ||
+    ! ip netns exec "$nsr" iptables -t nat -A PREROUTING -i "$nsr-w" \
+    -p tcp --dport 7437 -j DNAT --to-destination "$net.1:7437" \
+    2>>"$tmp/err" ||
+    ! ip netns exec "$nsr" iptables -A INPUT -i "$nsr-l" -p tcp \
+    --dport 7437 -j DROP 2>>"$tmp/err"; then
+	router=0
+fi
 
 state=$tmp/state
 cfg=$tmp/client
@@ -135,6 +171,27 @@ out=$(inc join "$hinted" --name c 2>&1)
 echo "# pier join at the key's address: $(( (${EPOCHREALTIME/./} - t0) / 1000 )) ms"
 check "a key whose address answers joins as before" \
 	has "$out" "joined c: .* at $net\.[19]:7437"
+
+# The key's only address is the router's public one, with the port
+# forwarded: it works from outside, and from the LAN (no hairpin, the
+# router drops it) the key joins through LAN discovery instead.
+public=$(inn "$pierd" key show --state-dir "$state" --listen "$wan.1:7437")
+if [ "$router" -eq 0 ]; then
+	skip "behind a router without hairpin NAT" \
+		"no iptables in a namespace: $(head -1 "$tmp/err")"
+else
+	out=$(PIER_CONFIG_DIR=$tmp/outside ip netns exec "$nsp" "$pier" \
+		join "$public" --name pub 2>&1)
+	check "from outside, the key joins at the router's forwarded port" \
+		has "$out" "joined pub: .* at $wan.1:7437"
+	rm -rf "$cfg"
+	t0=${EPOCHREALTIME/./}
+	out=$(inc join "$public" --name r 2>&1)
+	echo "# pier join, public address dropped then the LAN: $(( \
+		(${EPOCHREALTIME/./} - t0) / 1000 )) ms"
+	check "on the LAN behind a router without hairpin, it joins via the LAN" \
+		has "$out" "joined r: .* at $net\.[19]:7437"
+fi
 
 # Garbage, a short probe and an oversized one: silence, and no harm.
 inc_udp() {
