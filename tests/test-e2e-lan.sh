@@ -4,11 +4,13 @@
 # node's port forwarded from its WAN side, no hairpin). A join key
 # without addresses, with one that refuses, or with the router's public
 # address (which works from outside but not from the LAN) still joins,
-# because the client asks the LAN and the node answers; a key of another node gets silence and
-# a clear cause within the dial's time; --no-lan makes the node silent;
-# garbage to the UDP port changes nothing. Needs root and `ip netns`;
-# otherwise a skip with the reason. Every name carries $$, and a trap
-# removes the namespaces.
+# because the client asks the LAN and the node answers; a key of another
+# node gets silence and a clear cause within the dial's time; --no-lan
+# makes the node silent; garbage to the UDP port changes nothing; an
+# interface that comes up later is joined; a node on IPv6 alone is found
+# over link-local multicast. Needs root and `ip netns`; otherwise a skip
+# with the reason. Every name carries $$, and a trap removes the
+# namespaces.
 set -u
 
 . "$(dirname "$0")/e2e-lib.sh"
