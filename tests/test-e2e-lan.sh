@@ -15,10 +15,13 @@ set -u
 
 . "$(dirname "$0")/e2e-lib.sh"
 
-[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root for ip netns"; exit 0; }
-command -v ip >/dev/null || { echo "1..0 # SKIP no ip command (iproute2)"; exit 0; }
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+[ "$(id -u)" -eq 0 ] || skip_all "needs root for ip netns"
+command -v ip >/dev/null || skip_all "no ip command (iproute2)"
 
 e2e_init lan
+# since T0: milliseconds from the EPOCHREALTIME T0 until now.
+since() { echo $(( (${EPOCHREALTIME/./} - $1) / 1000 )); }
 tag=pl$$
 nsbr=$tag-br
 nsn=$tag-n
@@ -148,7 +151,7 @@ check "--no-addr with --listen is a usage error" [ "$out" = "exit 2" ]
 
 t0=${EPOCHREALTIME/./}
 out=$(inc join "$key" --name a 2>&1)
-echo "# pier join over the LAN: $(( (${EPOCHREALTIME/./} - t0) / 1000 )) ms"
+echo "# pier join over the LAN: $(since "$t0") ms"
 check "a key without addresses joins the node found on the LAN" \
 	has "$out" "joined a: .* at $net\.[19]:7437"
 out=$(inc ping a -c 3 -i 0.05 2>&1)
@@ -161,7 +164,7 @@ stale=$(inn "$pierd" key show --state-dir "$state" --listen "$net.1:9")
 rm -rf "$cfg"
 t0=${EPOCHREALTIME/./}
 out=$(inc join "$stale" --name b 2>&1)
-echo "# pier join, refused hint then the LAN: $(( (${EPOCHREALTIME/./} - t0) / 1000 )) ms"
+echo "# pier join, refused hint then the LAN: $(since "$t0") ms"
 
 check "a key whose only address refuses still joins through the LAN" \
 	has "$out" "joined b: .* at $net\.[19]:7437"
@@ -170,7 +173,7 @@ check "a key whose only address refuses still joins through the LAN" \
 rm -rf "$cfg"
 t0=${EPOCHREALTIME/./}
 out=$(inc join "$hinted" --name c 2>&1)
-echo "# pier join at the key's address: $(( (${EPOCHREALTIME/./} - t0) / 1000 )) ms"
+echo "# pier join at the key's address: $(since "$t0") ms"
 check "a key whose address answers joins as before" \
 	has "$out" "joined c: .* at $net\.[19]:7437"
 
@@ -189,8 +192,8 @@ else
 	rm -rf "$cfg"
 	t0=${EPOCHREALTIME/./}
 	out=$(inc join "$public" --name r 2>&1)
-	echo "# pier join, public address dropped then the LAN: $(( \
-		(${EPOCHREALTIME/./} - t0) / 1000 )) ms"
+	echo "# pier join, public address dropped then the LAN:" \
+		"$(since "$t0") ms"
 	check "on the LAN behind a router without hairpin, it joins via the LAN" \
 		has "$out" "joined r: .* at $net\.[19]:7437"
 fi
@@ -221,7 +224,7 @@ rm -rf "$cfg"
 t0=${EPOCHREALTIME/./}
 out=$(inc join "$other" --name o 2>&1)
 rc=$?
-ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+ms=$(since "$t0")
 check "a key of another node gets no answer: join fails" [ $rc -ne 0 ]
 check "... with the LAN cause" has "$out" "no node answered on the LAN"
 out="$ms ms"
