@@ -159,6 +159,13 @@ check "pier ping over the LAN path" has "$out" "3 sent, 3 received"
 out=$(inc ps a 2>&1)
 check "pier ps over the LAN path" [ $? -eq 0 ]
 
+# A key made while the node runs answers at once (the node re-reads its
+# keys when a probe fits none and the file changed).
+rm -rf "$cfg"
+out=$(inc join "$made" --name v 2>&1)
+check "a key created while the node runs is answered on the LAN" \
+	has "$out" "joined v: "
+
 # A hint that refuses at once: the LAN answer still wins.
 stale=$(inn "$pierd" key show --state-dir "$state" --listen "$net.1:9")
 rm -rf "$cfg"
