@@ -72,7 +72,8 @@ usage(FILE *fp)
 	    "[--log-level LEVEL]\n"
 	    "             [--docker-host HOST] [--audit-size BYTES] "
 	    "[--audit-keep N]\n"
-	    "             [--session-idle DURATION] [--no-port-mapping]\n"
+	    "             [--session-idle DURATION] [--no-port-mapping] "
+	    "[--no-lan]\n"
 	    "       pierd COMMAND [ARGS]\n\n"
 	    "Runs the Pier node until SIGINT or SIGTERM (SIGHUP re-reads the "
 	    "access keys).\n\n"
@@ -97,9 +98,11 @@ usage(FILE *fp)
 	    "  --no-port-mapping    do not ask the router to forward the "
 	    "listening\n"
 	    "                       ports (PCP, NAT-PMP, UPnP-IGD)\n"
+	    "  --no-lan             do not answer LAN discovery probes (UDP "
+	    "%d)\n"
 	    "\nCommands:\n", NODE_PORT, NODE_PORT, DK_DEFAULT_HOST,
 	    NODE_AUDIT_MAX_BYTES, NODE_AUDIT_KEEP, IDLE_MIN_TEXT,
-	    IDLE_MAX_TEXT);
+	    IDLE_MAX_TEXT, OVL_LAN_PORT);
 	for (i = 0; i < NCMDS; i++)
 		fprintf(fp, "  %-8s %s\n", pierd_cmds[i].name,
 		    pierd_cmds[i].summary);
@@ -221,6 +224,9 @@ run_opt(int ch, const char *arg, struct node_config *cfg, uint64_t *idle_ms)
 	case 'M':
 		cfg->port_mapping = 0;
 		break;
+	case 'N':
+		cfg->no_lan = 1;
+		break;
 	case 'I':
 		if (parse_duration_ms(arg, idle_ms) != 0 ||
 		    *idle_ms < IDLE_MIN_MS) {
@@ -251,6 +257,7 @@ parse_run(int argc, char **argv, struct node_config *cfg,
 		{ "audit-keep", required_argument, NULL, 'K' },
 		{ "session-idle", required_argument, NULL, 'I' },
 		{ "no-port-mapping", no_argument, NULL, 'M' },
+		{ "no-lan", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }

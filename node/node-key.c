@@ -28,6 +28,7 @@
 #define KO_YES		0x10
 #define KO_CLIENT	0x20
 #define KO_CLIENTS	0x40
+#define KO_NOADDR	0x80
 
 #define SHELL_CLIENT	"pierd key"	/* the audit's client for changes here */
 
@@ -41,6 +42,7 @@ struct key_args {
 	int		 yes;
 	int		 client;	/* --client */
 	int		 clients;	/* --clients */
+	int		 no_addr;	/* --no-addr: a key without hints */
 	int		 argc;
 	char		**argv;
 };
@@ -63,9 +65,9 @@ static int	key_rotate(struct key_args *);
 static int	key_unrevoke(struct key_args *);
 
 static const struct key_cmd key_cmds[] = {
-	{ "create", key_create, "--role ROLE --name NAME [--listen HOST:PORT]",
-	    "create an access key and print its join key", KO_ROLE | KO_NAME |
-	    KO_LISTEN, 0, 0 },
+	{ "create", key_create, "--role ROLE --name NAME [--listen HOST:PORT | "
+	    "--no-addr]", "create an access key and print its join key",
+	    KO_ROLE | KO_NAME | KO_LISTEN | KO_NOADDR, 0, 0 },
 	{ "list", key_list, "[--clients] [--json]",
 	    "list access keys (name, role, id, created, last used), or the "
 	    "revoked client keys", KO_JSON | KO_CLIENTS, 0, 0 },
@@ -75,9 +77,10 @@ static const struct key_cmd key_cmds[] = {
 	{ "rotate", key_rotate, "--yes",
 	    "make a new node identity (every join key becomes invalid)",
 	    KO_YES, 0, 0 },
-	{ "show", key_show, "[NAME] [--listen HOST:PORT]",
-	    "print the join key of NAME (default: the admin key)", KO_LISTEN,
-	    0, 1 },
+	{ "show", key_show, "[NAME] [--listen HOST:PORT | --no-addr]",
+	    "print the join key of NAME (default: the admin key); with "
+	    "--no-addr, without addresses (clients find the node on the LAN)",
+	    KO_LISTEN | KO_NOADDR, 0, 1 },
 	{ "unrevoke", key_unrevoke, "CLIENT-KEY",
 	    "let a revoked client key in again", 0, 1, 1 },
 };
@@ -155,11 +158,14 @@ print_joinkey(struct key_args *a, const struct ovl_identity *id,
 	char	**listen = NULL, *text = NULL;
 	int	  err = 0;
 
-	if (a->listen == NULL && node_listen_load(a->state_dir, &listen) != 0)
+	if (a->no_addr)
+		text = node_joinkey_text(NULL, id->pub, k->secret, NULL);
+	else if (a->listen == NULL && node_listen_load(a->state_dir, &listen)
+	    != 0)
 		err = node_listen_default(&listen);
-	if (err == 0)
-		text = node_joinkey_text(a->state_dir, id->pub, k->secret, a->listen !=
-		    NULL ? a->listen : listen);
+	if (err == 0 && !a->no_addr)
+		text = node_joinkey_text(a->state_dir, id->pub, k->secret,
+		    a->listen != NULL ? a->listen : listen);
 	node_strv_free(listen);
 	if (text == NULL) {
 		fprintf(stderr, "pierd: out of memory\n");
@@ -478,6 +484,7 @@ key_read_args(const struct key_cmd *c, int argc, char **argv,
 		{ "yes", no_argument, NULL, 'y' },
 		{ "client", no_argument, NULL, 'c' },
 		{ "clients", no_argument, NULL, 'C' },
+		{ "no-addr", no_argument, NULL, 'A' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -533,6 +540,10 @@ key_read_args(const struct key_cmd *c, int argc, char **argv,
 			a->clients = 1;
 			seen |= KO_CLIENTS;
 			continue;
+		case 'A':
+			a->no_addr = 1;
+			seen |= KO_NOADDR;
+			continue;
 		default:
 			return (cmd_usage(c, stderr, NODE_EXIT_USAGE));
 		}
@@ -540,7 +551,7 @@ key_read_args(const struct key_cmd *c, int argc, char **argv,
 	a->argc = argc - optind;
 	a->argv = argv + optind;
 	if ((seen & ~c->opts) != 0 || a->argc < c->lower ||
-	    a->argc > c->upper)
+	    a->argc > c->upper || (a->no_addr && a->listen != NULL))
 		return (cmd_usage(c, stderr, NODE_EXIT_USAGE));
 	return (-1);
 }

@@ -258,6 +258,13 @@ on_sessions_closed(struct node *n)
 	node_closed_one(n);
 }
 
+/* The LAN responder closed. */
+static void
+on_lan_closed(void *arg)
+{
+	node_closed_one(arg);
+}
+
 /* The server released every connection. */
 static void
 on_server_closed(struct ovl_server *s, void *arg)
@@ -485,6 +492,8 @@ node_new(uv_loop_t *loop, const struct node_config *cfg, struct node **out,
 		    strerror(-err));
 	if (cfg->port_mapping)
 		node_portmaps_start(n);
+	if (!cfg->no_lan)
+		node_lan_start(n);
 
 	n->pending = 1;		/* the server */
 	node_docker(n, cfg);
@@ -541,6 +550,8 @@ node_close(struct node *n)
 	node_reach_free(n->reach);	/* links, splices, reach.json */
 	n->reach = NULL;
 	ovl_server_close(n->srv, on_server_closed, n);
+	n->pending++;
+	node_lan_close(n, on_lan_closed, n);
 	/* Sessions first: closing an exec still asks the Docker client. */
 	n->pending++;
 	node_sessions_close(n, on_sessions_closed);

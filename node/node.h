@@ -119,7 +119,8 @@ int	 node_hints_from_listen(char *const *listen, char ***out)
 /*
  * The join key text of secret on the node pub, with the hints of listen
  * that a joiner accepts and, with the state dir, the node's mapped
- * address and relays (caller zeroes and frees); NULL if out of memory.
+ * address and relays (listen NULL: no hints at all; the client then
+ * asks the LAN); caller zeroes and frees; NULL if out of memory.
  */
 char	*node_joinkey_text(const char *dir,
 	    const uint8_t pub[static OVL_KEY_LEN],
@@ -787,6 +788,7 @@ struct node_config {
 	unsigned		 audit_keep;	/* 0: default */
 	int			 port_mapping;	/* pierd: 1 unless
 						 * --no-port-mapping */
+	int			 no_lan;	/* --no-lan: no LAN responder */
 };
 
 /* One running node: everything pierd holds, reached from the loop. */
@@ -823,6 +825,7 @@ struct node {
 	struct node_reach	*reach;		/* relays, reach.json */
 	const char		*screen_exe; /* the screen worker; NULL:
 						 * screens in-process */
+	struct ovl_lan_responder *lan;		/* NULL: not answering */
 };
 
 /*
@@ -844,6 +847,16 @@ void	 node_free(struct node *n);
 int	 node_keys_reload(struct node *n);
 /* Closes a revoked key's connections a moment from now (after replies). */
 void	 node_key_revoked(struct node *n, const char *name);
+
+/* node-lan.c */
+
+/*
+ * Starts answering LAN probes for the node's TCP ports (those of its
+ * non-loopback listeners); a failure is logged, never fatal.
+ */
+void	 node_lan_start(struct node *n);
+/* Stops answering; done(arg) runs once closed (at once if never started). */
+void	 node_lan_close(struct node *n, void (*done)(void *), void *arg);
 
 /* node-key.c */
 

@@ -425,7 +425,7 @@ node_joinkey_text(const char *dir, const uint8_t pub[static OVL_KEY_LEN],
 	if (node_hints_from_listen(listen, &hints) != 0)
 		return (NULL);
 	/* a mapped address and relays come after the node's own */
-	if (dir != NULL && node_reach_hints(dir, &more) == 0)
+	if (listen != NULL && dir != NULL && node_reach_hints(dir, &more) == 0)
 		for (i = 0; more != NULL && more[i] != NULL; i++)
 			if (node_strv_push(&hints, more[i]) != 0)
 				break;
@@ -433,8 +433,8 @@ node_joinkey_text(const char *dir, const uint8_t pub[static OVL_KEY_LEN],
 	memset(&jk, 0, sizeof(jk));
 	memcpy(jk.node_pub, pub, OVL_KEY_LEN);
 	memcpy(jk.secret, secret, OVL_KEY_LEN);
-	for (i = 0; hints[i] != NULL && jk.naddrs < OVL_JOINKEY_MAX_ADDRS;
-	    i++) {
+	for (i = 0; hints != NULL && hints[i] != NULL &&
+	    jk.naddrs < OVL_JOINKEY_MAX_ADDRS; i++) {
 		if (ovl_joinkey_check_addr(hints[i], NULL) == 0)
 			snprintf(jk.addrs[jk.naddrs++], OVL_ADDR_MAX, "%s",
 			    hints[i]);

@@ -25,6 +25,8 @@
 #define DIAL_STAGGER_MS	250
 #define KEEP_MIN_MS	200
 #define KEEP_MAX_MS	30000
+#define DIAL_ADD_MAX	16	/* candidates ovl_dial_add may add */
+#define DIAL_NAMED_MAX	64	/* candidates given to ovl_dial */
 
 /* Attempt states. */
 enum att_state {
@@ -58,8 +60,10 @@ struct ovl_dial {
 	ovl_dial_cb		 cb;
 	void			*arg;
 	uv_timer_t		 timer;
-	struct attempt		*att;
+	struct attempt		*att;		/* room for cap */
 	size_t			 n;
+	size_t			 cap;
+	uint64_t		 hold_until;	/* ovl_dial_hold */
 	size_t			 started;
 	uint64_t		 deadline;
 	uint64_t		 next_start;
@@ -138,7 +142,7 @@ attempt_failed(struct attempt *a, int err, const char *why)
 	for (i = 0; i < d->n; i++)
 		if (d->att[i].state != ATT_FAILED)
 			break;
-	if (i == d->n) {
+	if (i == d->n && uv_now(d->loop) >= d->hold_until) {
 		dial_finish(d, d->err, d->cause);
 		return;
 	}
@@ -280,6 +284,8 @@ start_next(struct ovl_dial *d)
 	next = d->deadline;
 	if (d->started < d->n && d->next_start < next)
 		next = d->next_start;
+	if (d->hold_until > now && d->hold_until < next)
+		next = d->hold_until;
 	(void)uv_timer_start(&d->timer, on_timer, next > now ? next - now : 0,
 	    0);
 }
@@ -289,13 +295,29 @@ static void
 on_timer(uv_timer_t *t)
 {
 	struct ovl_dial *d = container_of(t, struct ovl_dial, timer);
+	uint64_t now = uv_now(d->loop);
 	char why[160];
+	size_t i;
 
-	if (uv_now(d->loop) >= d->deadline) {
-		snprintf(why, sizeof why, "no answer from the node within "
-		    "%u ms (node down, address wrong, or access refused)",
-		    d->cfg.timeout_ms);
+	if (now >= d->deadline || (d->n == 0 && d->hold_until != 0 &&
+	    now >= d->hold_until)) {
+		if (d->n == 0)
+			snprintf(why, sizeof why, "no address answered: none "
+			    "was given and none was found within %u ms",
+			    (unsigned)(now - (d->deadline -
+			    d->cfg.timeout_ms)));
+		else
+			snprintf(why, sizeof why, "no answer from the node "
+			    "within %u ms (node down, address wrong, or access "
+			    "refused)", d->cfg.timeout_ms);
 		dial_finish(d, -ETIMEDOUT, why);
+		return;
+	}
+	for (i = 0; i < d->n && d->att[i].state == ATT_FAILED; i++)
+		;
+	if (d->n > 0 && i == d->n && now >= d->hold_until) {
+		/* Every candidate failed and no more are coming. */
+		dial_finish(d, d->err, d->cause);
 		return;
 	}
 	start_next(d);
@@ -382,6 +404,30 @@ static const struct ovl__conn_ops dial_ops = {
 	.released = dial_released,
 };
 
+/*
+ * Fills a candidate from its text: "host:port", or "KIND+host:port"
+ * (enum ovl_path), which keeps its kind in the text for messages and
+ * dials host:port (through the relay there for "relay+").
+ */
+static int
+attempt_set(struct attempt *a, struct ovl_dial *d, const char *addr)
+{
+	const char *hostport, *why;
+	enum ovl_path kind;
+
+	memset(a, 0, sizeof *a);
+	a->d = d;
+	hostport = ovl_path_split(addr, &kind);
+	if (hostport == NULL || strlen(addr) >= sizeof a->text)
+		return (-EINVAL);
+	a->kind = kind;
+	snprintf(a->text, sizeof a->text, "%s", addr);
+	if (ovl__addr_split(hostport, a->host, sizeof a->host, &a->port,
+	    &why) != 0 || a->port == 0)
+		return (-EINVAL);
+	return (0);
+}
+
 /* Dials a node at several candidates. */
 int
 ovl_dial(uv_loop_t *loop, const struct ovl_identity *self,
@@ -391,37 +437,35 @@ ovl_dial(uv_loop_t *loop, const struct ovl_identity *self,
     struct ovl_dial **out)
 {
 	struct ovl_dial *d;
-	struct attempt *a;
 	enum ovl_path kind;
-	const char *why, *rest;
 	size_t i, k, n = 0;
 
 	if (out != NULL)
 		*out = NULL;
-	if (naddrs == 0 || naddrs > 64 || cb == NULL || client_name == NULL ||
+	if (naddrs > DIAL_NAMED_MAX || cb == NULL || client_name == NULL ||
 	    strlen(client_name) > OVL_HS_NAME_MAX)
 		return (-EINVAL);
 	d = calloc(1, sizeof *d);
 	if (d == NULL)
 		return (-ENOMEM);
-	d->att = calloc(naddrs, sizeof *d->att);
+	/* Room up front: attempts hold requests libuv points into. */
+	d->cap = naddrs + DIAL_ADD_MAX;
+	d->att = calloc(d->cap, sizeof *d->att);
 	if (d->att == NULL) {
 		free(d);
 		return (-ENOMEM);
 	}
 	for (k = 0; k < 2; k++) {	/* relays after every other kind */
 		for (i = 0; i < naddrs; i++) {
-			rest = ovl_path_split(addrs[i], &kind);
-			if (rest == NULL || (kind == OVL_PATH_RELAY) != k)
+			if (ovl_path_split(addrs[i], &kind) == NULL ||
+			    (kind == OVL_PATH_RELAY) != k)
 				continue;
-			a = &d->att[n++];
-			a->d = d;
-			a->kind = kind;
-			snprintf(a->text, sizeof a->text, "%s", addrs[i]);
-			if (ovl__addr_split(rest, a->host, sizeof a->host,
-			    &a->port, &why) != 0 || a->port == 0)
-				n = naddrs + 1;
+			if (attempt_set(&d->att[n], d, addrs[i]) != 0)
+				break;
+			n++;
 		}
+		if (i < naddrs)
+			break;
 	}
 	if (n != naddrs) {
 		free(d->att);
@@ -459,6 +503,53 @@ void
 ovl_dial_cancel(struct ovl_dial *d)
 {
 	dial_finish(d, -ECANCELED, "cancelled");
+}
+
+/* Adds a candidate to a dial in progress; it starts from the timer. */
+int
+ovl_dial_add(struct ovl_dial *d, const char *addr)
+{
+	struct attempt a;
+	uint64_t now;
+	size_t i;
+
+	if (d->done)
+		return (-ECANCELED);
+	if (d->n == d->cap)
+		return (-ENOSPC);
+	if (attempt_set(&a, d, addr) != 0)
+		return (-EINVAL);
+	for (i = 0; i < d->n; i++)
+		if (d->att[i].port == a.port &&
+		    strcmp(d->att[i].host, a.host) == 0)
+			return (-EEXIST);
+	/*
+	 * It waits its turn, stagger_ms after the last one started, unless
+	 * none is in flight: then it starts at once, as after a failure.
+	 */
+	for (i = 0; i < d->started; i++)
+		if (d->att[i].state == ATT_RESOLVING ||
+		    d->att[i].state == ATT_CONNECTING)
+			break;
+	d->att[d->n++] = a;
+	now = uv_now(d->loop);
+	if (i == d->started)
+		d->next_start = now;
+	(void)uv_timer_start(&d->timer, on_timer, d->next_start > now ?
+	    d->next_start - now : 0, 0);
+	return (0);
+}
+
+/* Keeps a dial whose candidates all failed waiting for more. */
+void
+ovl_dial_hold(struct ovl_dial *d, uint32_t ms)
+{
+	uint64_t until = uv_now(d->loop) + ms;
+
+	if (d->done)
+		return;
+	d->hold_until = until < d->deadline ? until : d->deadline;
+	(void)uv_timer_start(&d->timer, on_timer, 0, 0);
 }
 
 /* keeper */

@@ -2,6 +2,8 @@
  * Small helpers of the connection files: default limits, the wall clock
  * for handshake timestamps, and address text (host:port, [v6]:port).
  */
+#include <net/if.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,17 +85,27 @@ ovl__client_clock_ms(void)
 	return (ovl__wall_ms() + (uint64_t)off);
 }
 
-/* Formats an address for logs. */
+/*
+ * Formats an address for logs and for dialing again: an IPv6 link-local
+ * address keeps its interface ("[fe80::1%eth0]:7437"), without which it
+ * cannot be dialed.
+ */
 void
 ovl__addr_format(const struct sockaddr *sa, char *out, size_t cap)
 {
-	char ip[INET6_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE];
 
 	if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const void *)sa;
 
 		uv_ip6_name(s6, ip, sizeof ip);
-		snprintf(out, cap, "[%s]:%u", ip, ntohs(s6->sin6_port));
+		if (s6->sin6_scope_id != 0 &&
+		    IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr) &&
+		    if_indextoname(s6->sin6_scope_id, ifname) != NULL)
+			snprintf(out, cap, "[%s%%%s]:%u", ip, ifname,
+			    ntohs(s6->sin6_port));
+		else
+			snprintf(out, cap, "[%s]:%u", ip, ntohs(s6->sin6_port));
 	} else if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const void *)sa;
 

@@ -56,5 +56,6 @@ void ovl_cipher_rekey(struct ovl_cipher *c);
 #include "ovl-net.h"
 #include "ovl-relay.h"
 #include "ovl-map.h"
+#include "ovl-lan.h"
 
 #endif

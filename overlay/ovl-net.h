@@ -518,8 +518,8 @@ typedef void (*ovl_dial_cb)(struct ovl_dial *, struct ovl_conn *conn,
 
 /*
  * Dials a node at several candidate addresses ("host:port", numeric or
- * names), staggered; the first completed handshake wins and the others
- * are cancelled. Everything is copied. cb runs once (never from inside
+ * names; none when the caller adds them with ovl_dial_add), staggered;
+ * the first completed handshake wins and the others are cancelled. Everything is copied. cb runs once (never from inside
  * this call). *out (may be NULL) lets the caller cancel; it is valid
  * until cb runs. The winning connection belongs to the caller, who ends
  * it with ovl_conn_close (take a ref to keep the pointer past on_close).
@@ -531,6 +531,22 @@ int ovl_dial(uv_loop_t *loop, const struct ovl_identity *self,
     struct ovl_dial **out) WARN_UNUSED_RESULT;
 /* Cancels a dial in progress: cb runs with -ECANCELED before return. */
 void ovl_dial_cancel(struct ovl_dial *d);
+/*
+ * Adds a candidate to a dial in progress (before its cb ran): "host:port"
+ * or "lan+host:port" (found on the LAN; the kind stays in messages). It
+ * starts in its turn, stagger_ms after the last one, or at once when no
+ * other is in flight. -EEXIST when the
+ * dial has that address already, -ENOSPC past 16 added, -EINVAL for bad
+ * text.
+ */
+int ovl_dial_add(struct ovl_dial *d, const char *addr);
+/*
+ * Candidates may still come for ms (within the dial's timeout): a dial
+ * whose candidates have all failed waits until then, and one with none
+ * ends then with -ETIMEDOUT. Without a hold, a dial started with no
+ * candidate waits for ovl_dial_add until its timeout.
+ */
+void ovl_dial_hold(struct ovl_dial *d, uint32_t ms);
 
 struct ovl_keeper;
 

@@ -293,6 +293,15 @@ int	 cli_connect(uv_loop_t *loop, const struct ovl_identity *self,
 	    WARN_UNUSED_RESULT;
 /* Closes the connection, drops its reference and runs the loop dry. */
 void	 cli_disconnect(uv_loop_t *loop, struct ovl_conn *c);
+/* How long a dial whose addresses all failed waits for LAN answers. */
+#define CLI_LAN_HOLD_MS	300
+/*
+ * Asks the LAN for the node beside dial d (naddrs: the addresses it
+ * has): answers become "lan+HOST:PORT" candidates. Stop the result (may
+ * be NULL) before d's callback returns.
+ */
+struct ovl_lan_probe *cli_lan_start(uv_loop_t *loop,
+	    const struct ovl_joinkey *jk, struct ovl_dial *d, size_t naddrs);
 /* A book entry's join key and dial addresses (last answered first). */
 int	 cli_node_target(const struct cli_node *n, struct ovl_joinkey *jk,
 	    const char **addrs, size_t *naddrs, char **cause)

@@ -1,7 +1,8 @@
 /*
  * `pier doctor [NODE] [--json]`: how this client reaches a node. Every
  * candidate address (the one that answered last, the join key's hints:
- * direct, mapped, relays) is dialed on its own, all at once, and reported
+ * direct, mapped, relays; and the node's answers on the LAN, asked for
+ * first) is dialed on its own, all at once, and reported
  * with how long its handshake took or why it failed; then the client
  * connects as every command does (first handshake wins) and tells the
  * path it took, the round trip (the best of three pings) and what the
@@ -28,6 +29,53 @@ struct probe {
 	char		*cause;
 };
 
+/* Answers on the LAN, for the probe window. */
+struct lanfind {
+	char	 addrs[OVL_LAN_PORTS_MAX][OVL_ADDR_MAX + 8];
+	size_t	 n;
+	int	 over;
+};
+
+/* A node answered on the LAN. */
+static void
+on_lan(struct ovl_lan_probe *p, const char *addr, void *arg)
+{
+	struct lanfind *lf = arg;
+
+	(void)p;
+	if (lf->n < OVL_LAN_PORTS_MAX)
+		snprintf(lf->addrs[lf->n++], sizeof lf->addrs[0], "lan+%s",
+		    addr);
+}
+
+/* The LAN probe's window ended. */
+static void
+on_lan_over(uv_timer_t *t)
+{
+	((struct lanfind *)t->data)->over = 1;
+}
+
+/* Asks the LAN for the node for OVL_LAN_PROBE_MS; fills lf. */
+static void
+find_on_lan(struct cli_ctx *x, const struct ovl_joinkey *jk,
+    struct lanfind *lf)
+{
+	struct ovl_lan_probe *p;
+	uv_timer_t t;
+
+	if (ovl_lan_probe_start(&x->loop, jk->node_pub, jk->secret,
+	    OVL_LAN_PROBE_MS, on_lan, lf, &p) != 0)
+		return;
+	(void)uv_timer_init(&x->loop, &t);
+	t.data = lf;
+	(void)uv_timer_start(&t, on_lan_over, OVL_LAN_PROBE_MS, 0);
+	while (!lf->over && uv_run(&x->loop, UV_RUN_ONCE) != 0)
+		;
+	ovl_lan_probe_stop(p);
+	uv_close((uv_handle_t *)&t, NULL);
+	(void)uv_run(&x->loop, UV_RUN_NOWAIT);
+}
+
 /* The pings on the connection in use. */
 struct pings {
 	int	 left;
@@ -53,6 +101,8 @@ const struct cli_cmd cli_cmd_doctor = {
 	.help =
 	    "  NODE            a joined node (optional when only one is "
 	    "joined)\n"
+	    "The candidates are the address that answered last, the join "
+	    "key's hints\nand what answers on the LAN within 1.5 s.\n"
 	    "Paths: direct (an address the node listens on), lan (found on "
 	    "the local\nnetwork), mapped (a port its router forwards), relay "
 	    "(spliced by a relay\nthe node keeps a link to).\n",
@@ -238,7 +288,8 @@ doctor_main(const struct cli_cmd *self, int argc, char **argv)
 	struct cli_rpc *r = NULL;
 	struct cli_rpc_error e;
 	struct ovl_joinkey jk;
-	struct probe ps[CLI_ADDRS_MAX];
+	struct probe ps[CLI_ADDRS_MAX + OVL_LAN_PORTS_MAX];
+	struct lanfind lf;
 	const char *addrs[CLI_ADDRS_MAX];
 	enum ovl_path path = OVL_PATH_DIRECT;
 	json_t *reach = NULL, *o;
@@ -254,6 +305,7 @@ doctor_main(const struct cli_cmd *self, int argc, char **argv)
 	memset(&e, 0, sizeof e);
 	memset(ps, 0, sizeof ps);
 	memset(&jk, 0, sizeof jk);
+	memset(&lf, 0, sizeof lf);
 	if (cli_ctx_open(&x, &cause) != 0) {
 		cli_error(self, "%s", cause);
 		free(cause);
@@ -267,8 +319,11 @@ doctor_main(const struct cli_cmd *self, int argc, char **argv)
 		cli_error(self, "%s", cause);
 		goto out;
 	}
+	find_on_lan(&x, &jk, &lf);
 	for (i = 0; i < naddrs; i++)
 		ps[i].addr = addrs[i];
+	for (i = 0; i < lf.n; i++)
+		ps[naddrs++].addr = lf.addrs[i];
 	probe_all(&x, &jk, ps, naddrs);
 	if (cli_rpc_open(&x, n->name, &r, &cause) == 0) {
 		addr = strdup(ovl_conn_peer(cli_rpc_conn(r)));

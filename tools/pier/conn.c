@@ -34,6 +34,7 @@ struct cli_dialing {
 	int		 ponged;	/* the confirming ping came back */
 	int		 timed_out;	/* ... or did not in time */
 	int		 timer_closed;
+	struct ovl_lan_probe *lan;	/* asking the LAN beside the dial */
 	uv_timer_t	 timer;
 	char		 why[CLI_CLOSE_TEXT_MAX];
 };
@@ -84,6 +85,8 @@ on_dialed(struct ovl_dial *d, struct ovl_conn *conn, int status,
 {
 	struct cli_dialing	*st = arg;
 
+	ovl_lan_probe_stop(st->lan);
+	st->lan = NULL;
 	st->done = 1;
 	st->status = status;
 	st->conn = conn;
@@ -208,6 +211,40 @@ cli_client_name(char *buf, size_t len)
 	}
 }
 
+/* A LAN answer: one more candidate for the dial. */
+static void
+on_lan_found(struct ovl_lan_probe *p, const char *addr, void *arg)
+{
+	char	cand[OVL_ADDR_MAX + 8];
+
+	(void)p;
+	snprintf(cand, sizeof(cand), "lan+%s", addr);
+	/* A duplicate or one past the dial's room is simply not tried. */
+	(void)ovl_dial_add(arg, cand);
+}
+
+/*
+ * Asks the LAN for the node beside dial d (a few packets): each answer
+ * becomes a "lan+HOST:PORT" candidate. A dial with no address waits for
+ * them while the probe listens; one whose addresses all failed (refused)
+ * waits CLI_LAN_HOLD_MS, long enough for an answer to the first round
+ * and short enough that a node that is down is still told at once.
+ * Stop the result (NULL when the host has no way to ask) before d's
+ * callback returns.
+ */
+struct ovl_lan_probe *
+cli_lan_start(uv_loop_t *loop, const struct ovl_joinkey *jk,
+    struct ovl_dial *d, size_t naddrs)
+{
+	struct ovl_lan_probe	*p;
+
+	if (ovl_lan_probe_start(loop, jk->node_pub, jk->secret,
+	    OVL_LAN_PROBE_MS, on_lan_found, d, &p) != 0)
+		return (NULL);
+	ovl_dial_hold(d, naddrs == 0 ? OVL_LAN_PROBE_MS : CLI_LAN_HOLD_MS);
+	return (p);
+}
+
 /* Joins the addresses into "a, b and c" for messages (caller frees). */
 static char *
 addr_list(const char *const *addrs, size_t n)
@@ -216,6 +253,8 @@ addr_list(const char *const *addrs, size_t n)
 	size_t	 len = 0, i;
 	FILE	*fp;
 
+	if (n == 0)
+		return (strdup("the LAN"));
 	fp = open_memstream(&buf, &len);
 	if (fp == NULL)
 		return (NULL);
@@ -241,28 +280,24 @@ cli_connect(uv_loop_t *loop, const struct ovl_identity *self,
 {
 	struct ovl_dial_cfg	 cfg;
 	struct cli_dialing	 st;
+	struct ovl_dial		*d;
 	char			 name[OVL_HS_NAME_MAX + 1], *list;
 	int			 err;
 
 	*out = NULL;
-	if (naddrs == 0) {
-		if (asprintf(cause, "no address for the node: the join key "
-		    "has none; pass --addr HOST:PORT") < 0)
-			*cause = NULL;
-		return (-EDESTADDRREQ);
-	}
 	memset(&st, 0, sizeof(st));
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.timeout_ms = CLI_TIMEOUT_MS;
 	ovl_limits_default(&cfg.lim);
 	cli_client_name(name, sizeof(name));
 	err = ovl_dial(loop, self, jk->node_pub, jk->secret, addrs, naddrs,
-	    name, &cfg, on_dialed, &st, NULL);
+	    name, &cfg, on_dialed, &st, &d);
 	if (err != 0) {
 		if (asprintf(cause, "cannot dial: %s", strerror(-err)) < 0)
 			*cause = NULL;
 		return (err);
 	}
+	st.lan = cli_lan_start(loop, jk, d, naddrs);
 	while (!st.done && uv_run(loop, UV_RUN_ONCE) != 0)
 		;
 	if (st.done && st.status == 0) {
@@ -284,7 +319,14 @@ cli_connect(uv_loop_t *loop, const struct ovl_identity *self,
 	}
 	err = st.done ? st.status : -EIO;
 	list = addr_list(addrs, naddrs);
-	if (err == -ETIMEDOUT || err == -EACCES) {
+	if (naddrs == 0 && err == -ETIMEDOUT) {
+		if (asprintf(cause, "no node answered on the LAN within %d ms "
+		    "and the join key has no address: the node is not on this "
+		    "network, is down or runs with --no-lan, or the join key "
+		    "is wrong or revoked; pass --addr HOST:PORT",
+		    OVL_LAN_PROBE_MS) < 0)
+			*cause = NULL;
+	} else if (err == -ETIMEDOUT || err == -EACCES) {
 		/*
 		 * -EACCES: the node closed without a word, as it does for an
 		 * unknown key and for a source over its handshake rate.

@@ -18,6 +18,7 @@ struct cli_rpc {
 	char			*node;
 	char			*addrs;		/* for messages */
 	struct ovl_dial		*dial;
+	struct ovl_lan_probe	*lan;		/* beside the dial */
 	struct ovl_conn		*conn;
 	struct proto_dec	 dec;
 	struct rpc_call		*calls;

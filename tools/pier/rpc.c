@@ -306,6 +306,8 @@ rpc_dial_done(struct ovl_dial *d, struct ovl_conn *conn, int status,
 {
 	struct cli_rpc	*r = arg;
 
+	ovl_lan_probe_stop(r->lan);
+	r->lan = NULL;
 	r->dial = NULL;
 	r->dialed = 1;
 	r->dial_status = status;
@@ -356,11 +358,6 @@ cli__rpc_start(struct cli_ctx *x, struct cli_node *n, long timeout_ms,
 	err = cli_node_target(n, &jk, addrs, &naddrs, cause);
 	if (err != 0)
 		return (err);
-	if (naddrs == 0) {
-		sodium_memzero(&jk, sizeof(jk));
-		return (cli__rpc_cause(cause, -EDESTADDRREQ, "%s: no address "
-		    "for the node: its join key has none", n->name));
-	}
 	r = calloc(1, sizeof(*r));
 	if (r == NULL || (r->node = strdup(n->name)) == NULL) {
 		free(r);
@@ -372,7 +369,8 @@ cli__rpc_start(struct cli_ctx *x, struct cli_node *n, long timeout_ms,
 	proto_dec_init(&r->dec, 0);
 	for (i = 0; i < naddrs; i++)
 		len += strlen(addrs[i]) + 2;
-	r->addrs = calloc(1, len + 1);
+	/* With no address, the LAN is all there is to ask. */
+	r->addrs = naddrs == 0 ? strdup("the LAN") : calloc(1, len + 1);
 	for (i = 0; r->addrs != NULL && i < naddrs; i++) {
 		if (i > 0)
 			strcat(r->addrs, ", ");
@@ -385,6 +383,8 @@ cli__rpc_start(struct cli_ctx *x, struct cli_node *n, long timeout_ms,
 	cli_client_name(name, sizeof(name));
 	err = ovl_dial(&x->loop, &x->id, jk.node_pub, jk.secret, addrs, naddrs,
 	    name, &cfg, rpc_dial_done, r, &r->dial);
+	if (err == 0)
+		r->lan = cli_lan_start(&x->loop, &jk, r->dial, naddrs);
 	sodium_memzero(&jk, sizeof(jk));
 	if (err != 0) {
 		r->dial = NULL;
