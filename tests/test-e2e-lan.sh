@@ -153,7 +153,7 @@ t0=${EPOCHREALTIME/./}
 out=$(inc join "$key" --name a 2>&1)
 echo "# pier join over the LAN: $(since "$t0") ms"
 check "a key without addresses joins the node found on the LAN" \
-	has "$out" "joined a: .* at $net\.[19]:7437"
+	has "$out" "joined a: .* at lan+$net\.[19]:7437"
 out=$(inc ping a -c 3 -i 0.05 2>&1)
 check "pier ping over the LAN path" has "$out" "3 sent, 3 received"
 out=$(inc ps a 2>&1)
@@ -174,7 +174,7 @@ out=$(inc join "$stale" --name b 2>&1)
 echo "# pier join, refused hint then the LAN: $(since "$t0") ms"
 
 check "a key whose only address refuses still joins through the LAN" \
-	has "$out" "joined b: .* at $net\.[19]:7437"
+	has "$out" "joined b: .* at lan+$net\.[19]:7437"
 
 # For comparison: the key's own address answers.
 rm -rf "$cfg"
@@ -202,7 +202,7 @@ else
 	echo "# pier join, public address dropped then the LAN:" \
 		"$(since "$t0") ms"
 	check "on the LAN behind a router without hairpin, it joins via the LAN" \
-		has "$out" "joined r: .* at $net\.[19]:7437"
+		has "$out" "joined r: .* at lan+$net\.[19]:7437"
 fi
 
 # Garbage, a short probe and an oversized one: silence, and no harm.
@@ -265,7 +265,7 @@ else
 	rm -rf "$cfg"
 	out=$(inc join "$key" --name a6 2>&1)
 	check "a node on IPv6 only is found over link-local multicast" \
-		has "$out" "joined a6: .* at \[fe80::.*%$nsc-0\]:7437"
+		has "$out" "joined a6: .* at lan+\[fe80::.*%$nsc-0\]:7437"
 	out=$(inc ping a6 -c 2 -i 0.05 2>&1)
 	check "... and its link-local address, kept with its interface, answers" \
 		has "$out" "2 sent, 2 received"
