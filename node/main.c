@@ -43,6 +43,10 @@ static const struct pierd_cmd pierd_cmds[] = {
 #define IDLE_MIN_TEXT	"1s"
 #define IDLE_MAX_TEXT	"30 days"
 
+/* Bounds of --max-connections and --max-sessions. */
+#define CONNS_MAX	65536
+#define SESSIONS_MAX	4096
+
 /* A duration unit: its suffix and its length in ms. */
 struct dur_unit {
 	const char	*suffix;
@@ -66,7 +70,8 @@ usage(FILE *fp)
 	    "[--log-level LEVEL]\n"
 	    "             [--docker-host HOST] [--audit-size BYTES] "
 	    "[--audit-keep N]\n"
-	    "             [--session-idle DURATION]\n"
+	    "             [--session-idle DURATION] [--max-connections N]\n"
+	    "             [--max-sessions N]\n"
 	    "       pierd COMMAND [ARGS]\n\n"
 	    "Runs the Pier node until SIGINT or SIGTERM (SIGHUP re-reads the "
 	    "access keys).\n\n"
@@ -88,9 +93,17 @@ usage(FILE *fp)
 	    "after\n"
 	    "                       this long: 90s, 10m, 1h30m (default 1h; "
 	    "%s to %s)\n"
+	    "  --max-connections N  clients held at once, handshaking or "
+	    "connected;\n"
+	    "                       more are closed unanswered (default %d; "
+	    "1 to %d)\n"
+	    "  --max-sessions N     terminal sessions held at once (default "
+	    "%d; 1 to %d)\n"
+	    "(the open-file limit, ulimit -n, is raised to fit the two)\n"
 	    "\nCommands:\n", NODE_PORT, NODE_PORT, DK_DEFAULT_HOST,
 	    NODE_AUDIT_MAX_BYTES, NODE_AUDIT_KEEP, IDLE_MIN_TEXT,
-	    IDLE_MAX_TEXT);
+	    IDLE_MAX_TEXT, OVL_MAX_CONNS, CONNS_MAX, NODE_SESSIONS_MAX,
+	    SESSIONS_MAX);
 	for (i = 0; i < NCMDS; i++)
 		fprintf(fp, "  %-8s %s\n", pierd_cmds[i].name,
 		    pierd_cmds[i].summary);
@@ -153,6 +166,21 @@ parse_duration_ms(const char *s, uint64_t *ms)
 	return (0);
 }
 
+/* A whole number from min to max; 0 with *out set, or -EINVAL. */
+static int
+parse_count(const char *s, long long min, long long max, long long *out)
+{
+	char		*end;
+	long long	 num;
+
+	errno = 0;
+	num = strtoll(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || num < min || num > max)
+		return (-EINVAL);
+	*out = num;
+	return (0);
+}
+
 /* Called once the node has closed everything. */
 static void
 on_closed(struct node *n)
@@ -165,7 +193,7 @@ static int
 run_opt(int ch, const char *arg, struct node_config *cfg, uint64_t *idle_ms)
 {
 	struct sockaddr_storage	 ss;
-	char			*cause = NULL, *end;
+	char			*cause = NULL;
 	long long		 num;
 
 	switch (ch) {
@@ -195,10 +223,8 @@ run_opt(int ch, const char *arg, struct node_config *cfg, uint64_t *idle_ms)
 		break;
 	case 'S':
 	case 'K':
-		num = strtoll(arg, &end, 10);
-		if (*end != '\0' || end == arg ||
-		    num < (ch == 'S' ? 1024 : 1) ||
-		    num > (ch == 'S' ? (1LL << 40) : 100)) {
+		if (parse_count(arg, ch == 'S' ? 1024 : 1,
+		    ch == 'S' ? (1LL << 40) : 100, &num) != 0) {
 			fprintf(stderr, "pierd: --audit-%s wants %s\n",
 			    ch == 'S' ? "size" : "keep", ch == 'S' ?
 			    "bytes, 1024 or more" : "1 to 100");
@@ -217,6 +243,21 @@ run_opt(int ch, const char *arg, struct node_config *cfg, uint64_t *idle_ms)
 			    "10m or 1h30m\n", arg, IDLE_MIN_TEXT, IDLE_MAX_TEXT);
 			return (NODE_EXIT_USAGE);
 		}
+		break;
+	case 'C':
+	case 'M':
+		if (parse_count(arg, 1, ch == 'C' ? CONNS_MAX : SESSIONS_MAX,
+		    &num) != 0) {
+			fprintf(stderr, "pierd: --max-%s \"%s\": expected a "
+			    "whole number from 1 to %d\n", ch == 'C' ?
+			    "connections" : "sessions", arg, ch == 'C' ?
+			    CONNS_MAX : SESSIONS_MAX);
+			return (NODE_EXIT_USAGE);
+		}
+		if (ch == 'C')
+			cfg->max_conns = (uint32_t)num;
+		else
+			cfg->max_sessions = (uint32_t)num;
 		break;
 	default:
 		usage(stderr);
@@ -238,6 +279,8 @@ parse_run(int argc, char **argv, struct node_config *cfg,
 		{ "audit-size", required_argument, NULL, 'S' },
 		{ "audit-keep", required_argument, NULL, 'K' },
 		{ "session-idle", required_argument, NULL, 'I' },
+		{ "max-connections", required_argument, NULL, 'C' },
+		{ "max-sessions", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
