@@ -15,7 +15,10 @@
 #   shells     SHELLS shells open as well;
 #   idle       HOLD seconds more with everything held;
 #
-# and from these the cost of one connection and of one shell. Then the
+# and from these the cost of one connection and of one shell. The heap
+# the node has in use (mallinfo2) is read too when the build has
+# tools/bench/libbench-heap-probe.so (as bench-term.sh does), to tell
+# live memory from pages the allocator keeps. Then the
 # client side: the PSS and RSS (smaps_rollup) of the SHELLS `pier shell`
 # processes against as many `docker exec -it CTR sh` processes of the
 # docker CLI, held the same way, for the memory ratio.
@@ -30,6 +33,7 @@
 #               meson setup build-rel --buildtype=release &&
 #               ninja -C build-rel node/pierd tools/pier/pier
 #               tools/bench/bench-clients
+#               [tools/bench/libbench-heap-probe.so]
 #   -n CLIENTS  connected clients, at most 1000 (default 1000)
 #   -s SHELLS   open shells (default 200; 0 skips them and the docker CLI)
 #   -t HOLD     seconds each idle period lasts (default 30)
@@ -113,10 +117,16 @@ sample() {
 		echo "0 0 0"
 	fi
 }
+# heap: the node's heap in use in KiB (0 without the probe).
+heap() {
+	[ -s "$tmp/heap" ] || { echo 0; return; }
+	sleep 0.3	# the probe writes every 100 ms
+	echo $(( $(tr -d ' ' <"$tmp/heap") / 1024 ))
+}
 # row NAME: a sample of the node and of its worker, appended to $tmp/rows.
 row() {
 	echo "$1 $(sample "$node_pid") $(sample "$(worker "$node_pid")")" \
-		>>"$tmp/rows"
+		"$(heap)" >>"$tmp/rows"
 }
 # pss PID...: "PSS RSS" in KiB summed over the PIDs (smaps_rollup).
 pss() {
@@ -155,14 +165,17 @@ echo "bench-node-load: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores," \
 	"client pings every ${ping} s"
 
 port=$(free_port)
-"$pierd" --state-dir "$tmp/s" --listen "127.0.0.1:$port" --log-level warn \
+probe=$build/tools/bench/libbench-heap-probe.so
+[ -e "$probe" ] || probe=
+PIER_HEAP_PROBE=$tmp/heap LD_PRELOAD=$probe "$pierd" --state-dir "$tmp/s" --listen "127.0.0.1:$port" --log-level warn \
 	--max-connections $((nclients + nshells + 64)) \
 	--max-sessions $((nshells + 16)) >"$tmp/pierd.log" 2>&1 &
 node_pid=$!
 pids+=($node_pid)
+# Listening means the node has made its state: only then is key show
+# sure to read the node's key and not make one of its own.
 for _ in $(seq 200); do
-	"$pierd" key show --state-dir "$tmp/s" >/dev/null 2>&1 &&
-		ss -ltn 2>/dev/null | grep -q ":$port " && break
+	ss -ltn 2>/dev/null | grep -q ":$port " && break
 	sleep 0.05
 done
 key=$("$pierd" key show --state-dir "$tmp/s")
@@ -232,24 +245,25 @@ for line in open(sys.argv[1]):
 	rows[f[0]] = [int(x) for x in f[1:]]
 n, s, hold, tc, ts = (int(x) for x in sys.argv[2:7])
 ppss, prss, dpss, drss, hz = (int(x) for x in sys.argv[7:12])
-print("\n%-14s %10s %10s %10s %12s %10s" % ("pierd", "VmRSS KiB",
-    "RssAnon", "CPU s", "worker VmRSS", "worker CPU"))
+print("\n%-14s %10s %10s %10s %10s %12s %10s" % ("pierd", "VmRSS KiB",
+    "RssAnon", "heap", "CPU s", "worker VmRSS", "worker CPU"))
 for k, v in rows.items():
-	print("%-14s %10d %10d %10.2f %12d %10.2f" % (k, v[0], v[1],
-	    v[2] / hz, v[3], v[5] / hz))
+	print("%-14s %10d %10d %10d %10.2f %12d %10.2f" % (k, v[0], v[1],
+	    v[6], v[2] / hz, v[3], v[5] / hz))
 b, c, ci = rows["before"], rows["clients"], rows["clients-idle"]
 print("\n%d clients connected in %.1f s; per connection: VmRSS %.1f KiB, "
-    "RssAnon %.1f KiB, CPU %.2f ms (handshake and set-up)" % (n, tc / 1000,
-    (c[0] - b[0]) / n, (c[1] - b[1]) / n, (c[2] - b[2]) / hz * 1000 / n))
+    "RssAnon %.1f KiB, heap %.1f KiB, CPU %.2f ms (handshake and set-up)" %
+    (n, tc / 1000, (c[0] - b[0]) / n, (c[1] - b[1]) / n, (c[6] - b[6]) / n,
+    (c[2] - b[2]) / hz * 1000 / n))
 print("idle %d s with %d clients: pierd CPU %.2f s (%.2f%% of a core)" %
     (hold, n, (ci[2] - c[2]) / hz, (ci[2] - c[2]) / hz / hold * 100))
 if s == 0:
 	sys.exit(0)
 sh, si = rows["shells"], rows["shells-idle"]
 print("%d shells opened in %.1f s; per shell: pierd VmRSS %.1f KiB, "
-    "RssAnon %.1f KiB, worker VmRSS %.1f KiB, CPU %.2f ms (node) + "
-    "%.2f ms (worker)" % (s, ts / 1000, (sh[0] - ci[0]) / s,
-    (sh[1] - ci[1]) / s, (sh[3] - ci[3]) / s,
+    "RssAnon %.1f KiB, heap %.1f KiB, worker VmRSS %.1f KiB, CPU %.2f ms "
+    "(node) + %.2f ms (worker)" % (s, ts / 1000, (sh[0] - ci[0]) / s,
+    (sh[1] - ci[1]) / s, (sh[6] - ci[6]) / s, (sh[3] - ci[3]) / s,
     (sh[2] - ci[2]) / hz * 1000 / s, (sh[5] - ci[5]) / hz * 1000 / s))
 print("idle %d s with %d clients and %d shells: pierd CPU %.2f s (%.2f%% "
     "of a core), worker %.2f s" % (hold, n, s, (si[2] - sh[2]) / hz,
