@@ -21,13 +21,15 @@ enum cmd_retval
 cmd_relay_hello(struct cmd_req *r)
 {
 	struct ovl_conn *c = r->conn != NULL ? cmd_conn_ovl(r->conn) : NULL;
+	struct ovl_relay_limits l;
 
-	return (cmd_reply(r, json_pack("{s:s, s:{s:i, s:i, s:i, s:I, s:i, "
-	    "s:i}}", "observed", c != NULL ? ovl_conn_peer(c) : "?",
-	    "limits", "splices", OVL_RELAY_SPLICES, "per_target",
-	    OVL_RELAY_PER_TARGET, "per_source", OVL_RELAY_PER_SOURCE,
-	    "max_bytes", (json_int_t)OVL_RELAY_MAX_BYTES, "max_secs",
-	    OVL_RELAY_MAX_SECS, "idle_secs", OVL_RELAY_IDLE_SECS)));
+	ovl_relay_limits(node_reach_relay(r->node->reach), &l);
+	return (cmd_reply(r, json_pack("{s:s, s:{s:I, s:I, s:I, s:I, s:I, "
+	    "s:I}}", "observed", c != NULL ? ovl_conn_peer(c) : "?",
+	    "limits", "splices", (json_int_t)l.max_splices, "per_target",
+	    (json_int_t)l.per_target, "per_source", (json_int_t)l.per_source,
+	    "max_bytes", (json_int_t)l.max_bytes, "max_secs",
+	    (json_int_t)l.max_secs, "idle_secs", (json_int_t)l.idle_secs)));
 }
 
 /* The probe of a relay.dialback ended. */

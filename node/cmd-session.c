@@ -104,8 +104,9 @@ open_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 	err = node_session_new(n, exec_kind ? NODE_SESSION_EXEC :
 	    NODE_SESSION_SHELL, name[0] != '\0' ? name : id, &ns);
 	if (err == -EMFILE) {
-		(void)cmd_fail(r, PROTO_E_BUSY, "this node runs %d sessions "
-		    "already; end one with pier kill-session", NODE_SESSIONS_MAX);
+		(void)cmd_fail(r, PROTO_E_BUSY, "this node holds %zu session%s "
+		    "already; end one with pier kill-session",
+		    node_sessions_max(n), node_sessions_max(n) == 1 ? "" : "s");
 		return;
 	}
 	if (err != 0) {

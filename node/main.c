@@ -49,6 +49,10 @@ static const struct pierd_cmd pierd_cmds[] = {
 #define IDLE_MIN_TEXT	"1s"
 #define IDLE_MAX_TEXT	"30 days"
 
+/* Bounds of --max-connections and --max-sessions. */
+#define CONNS_MAX	65536
+#define SESSIONS_MAX	4096
+
 /* A duration unit: its suffix and its length in ms. */
 struct dur_unit {
 	const char	*suffix;
@@ -72,8 +76,9 @@ usage(FILE *fp)
 	    "[--log-level LEVEL]\n"
 	    "             [--docker-host HOST] [--audit-size BYTES] "
 	    "[--audit-keep N]\n"
-	    "             [--session-idle DURATION] [--no-port-mapping] "
-	    "[--no-lan]\n"
+	    "             [--session-idle DURATION] [--max-connections N]\n"
+	    "             [--max-sessions N] [--no-port-mapping] [--no-lan]\n"
+	    "             [--relay-splices N] [--relay-per-source N]\n"
 	    "       pierd COMMAND [ARGS]\n\n"
 	    "Runs the Pier node until SIGINT or SIGTERM (SIGHUP re-reads the "
 	    "access keys).\n\n"
@@ -95,14 +100,29 @@ usage(FILE *fp)
 	    "after\n"
 	    "                       this long: 90s, 10m, 1h30m (default 1h; "
 	    "%s to %s)\n"
+	    "  --max-connections N  clients held at once, handshaking or "
+	    "connected;\n"
+	    "                       more are closed unanswered (default %d; "
+	    "1 to %d)\n"
+	    "  --max-sessions N     terminal sessions held at once (default "
+	    "%d; 1 to %d)\n"
+	    "(the open-file limit, ulimit -n, is raised to fit the two)\n"
 	    "  --no-port-mapping    do not ask the router to forward the "
 	    "listening\n"
 	    "                       ports (PCP, NAT-PMP, UPnP-IGD)\n"
 	    "  --no-lan             do not answer LAN discovery probes (UDP "
 	    "%d)\n"
+	    "  --relay-splices N    clients this node splices at once for "
+	    "nodes\n"
+	    "                       that hold one of its relay keys "
+	    "(default %d)\n"
+	    "  --relay-per-source N ... from one client address (default "
+	    "%d)\n"
 	    "\nCommands:\n", NODE_PORT, NODE_PORT, DK_DEFAULT_HOST,
 	    NODE_AUDIT_MAX_BYTES, NODE_AUDIT_KEEP, IDLE_MIN_TEXT,
-	    IDLE_MAX_TEXT, OVL_LAN_PORT);
+	    IDLE_MAX_TEXT, OVL_MAX_CONNS, CONNS_MAX, NODE_SESSIONS_MAX,
+	    SESSIONS_MAX, OVL_LAN_PORT, OVL_RELAY_SPLICES,
+	    OVL_RELAY_PER_SOURCE);
 	for (i = 0; i < NCMDS; i++)
 		fprintf(fp, "  %-8s %s\n", pierd_cmds[i].name,
 		    pierd_cmds[i].summary);
@@ -165,6 +185,21 @@ parse_duration_ms(const char *s, uint64_t *ms)
 	return (0);
 }
 
+/* A whole number from min to max; 0 with *out set, or -EINVAL. */
+static int
+parse_count(const char *s, long long min, long long max, long long *out)
+{
+	char		*end;
+	long long	 num;
+
+	errno = 0;
+	num = strtoll(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || num < min || num > max)
+		return (-EINVAL);
+	*out = num;
+	return (0);
+}
+
 /* Called once the node has closed everything. */
 static void
 on_closed(struct node *n)
@@ -177,7 +212,7 @@ static int
 run_opt(int ch, const char *arg, struct node_config *cfg, uint64_t *idle_ms)
 {
 	struct sockaddr_storage	 ss;
-	char			*cause = NULL, *end;
+	char			*cause = NULL;
 	long long		 num;
 
 	switch (ch) {
@@ -207,10 +242,8 @@ run_opt(int ch, const char *arg, struct node_config *cfg, uint64_t *idle_ms)
 		break;
 	case 'S':
 	case 'K':
-		num = strtoll(arg, &end, 10);
-		if (*end != '\0' || end == arg ||
-		    num < (ch == 'S' ? 1024 : 1) ||
-		    num > (ch == 'S' ? (1LL << 40) : 100)) {
+		if (parse_count(arg, ch == 'S' ? 1024 : 1,
+		    ch == 'S' ? (1LL << 40) : 100, &num) != 0) {
 			fprintf(stderr, "pierd: --audit-%s wants %s\n",
 			    ch == 'S' ? "size" : "keep", ch == 'S' ?
 			    "bytes, 1024 or more" : "1 to 100");
@@ -221,7 +254,7 @@ run_opt(int ch, const char *arg, struct node_config *cfg, uint64_t *idle_ms)
 		else
 			cfg->audit_keep = (unsigned)num;
 		break;
-	case 'M':
+	case 'P':
 		cfg->port_mapping = 0;
 		break;
 	case 'N':
@@ -235,6 +268,34 @@ run_opt(int ch, const char *arg, struct node_config *cfg, uint64_t *idle_ms)
 			    "10m or 1h30m\n", arg, IDLE_MIN_TEXT, IDLE_MAX_TEXT);
 			return (NODE_EXIT_USAGE);
 		}
+		break;
+	case 'R':
+	case 'Q':
+		if (parse_count(arg, 1, CONNS_MAX, &num) != 0) {
+			fprintf(stderr, "pierd: --relay-%s \"%s\": expected a "
+			    "whole number from 1 to %d\n", ch == 'R' ?
+			    "splices" : "per-source", arg, CONNS_MAX);
+			return (NODE_EXIT_USAGE);
+		}
+		if (ch == 'R')
+			cfg->relay.max_splices = (uint32_t)num;
+		else
+			cfg->relay.per_source = (uint32_t)num;
+		break;
+	case 'C':
+	case 'M':
+		if (parse_count(arg, 1, ch == 'C' ? CONNS_MAX : SESSIONS_MAX,
+		    &num) != 0) {
+			fprintf(stderr, "pierd: --max-%s \"%s\": expected a "
+			    "whole number from 1 to %d\n", ch == 'C' ?
+			    "connections" : "sessions", arg, ch == 'C' ?
+			    CONNS_MAX : SESSIONS_MAX);
+			return (NODE_EXIT_USAGE);
+		}
+		if (ch == 'C')
+			cfg->max_conns = (uint32_t)num;
+		else
+			cfg->max_sessions = (uint32_t)num;
 		break;
 	default:
 		usage(stderr);
@@ -256,7 +317,11 @@ parse_run(int argc, char **argv, struct node_config *cfg,
 		{ "audit-size", required_argument, NULL, 'S' },
 		{ "audit-keep", required_argument, NULL, 'K' },
 		{ "session-idle", required_argument, NULL, 'I' },
-		{ "no-port-mapping", no_argument, NULL, 'M' },
+		{ "max-connections", required_argument, NULL, 'C' },
+		{ "max-sessions", required_argument, NULL, 'M' },
+		{ "no-port-mapping", no_argument, NULL, 'P' },
+		{ "relay-splices", required_argument, NULL, 'R' },
+		{ "relay-per-source", required_argument, NULL, 'Q' },
 		{ "no-lan", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },

@@ -14,7 +14,12 @@
  * stat) and has it re-read first, so a key made by `pierd key create`
  * works the moment the command returns.
  */
+#include <sys/resource.h>
+
+#include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -439,6 +444,48 @@ node_log_first_key(struct node *n, const struct ovl_access_key *k)
 	free(text);
 }
 
+/*
+ * Makes room under RLIMIT_NOFILE for the connections and sessions the
+ * node may hold: a soft limit short of that is raised (toward the hard
+ * limit, in one log line); -EMFILE with the cause if the hard one is short.
+ */
+static int
+node_nofile(struct node *n, char **cause)
+{
+	struct rlimit	rl;
+	uintmax_t	need, was;
+	size_t		sessions = node_sessions_max(n);
+
+	need = NODE_FILES_BASE + (uintmax_t)n->limits.max_conns *
+	    NODE_FILES_PER_CONN + (uintmax_t)sessions * NODE_FILES_PER_SESSION;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return (-errno);
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return (0);
+	was = rl.rlim_cur;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		if (asprintf(cause, "%" PRIu32 " connections and %zu sessions "
+		    "need about %ju open files, and this process may open "
+		    "%ju at most (ulimit -Hn): lower --max-connections or "
+		    "--max-sessions, or raise the hard limit",
+		    n->limits.max_conns, sessions, need,
+		    (uintmax_t)rl.rlim_max) < 0)
+			*cause = NULL;
+		return (-EMFILE);
+	}
+	rl.rlim_cur = (rlim_t)need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		if (asprintf(cause, "cannot raise the open-file limit from %ju "
+		    "to %ju: %s", was, need, strerror(errno)) < 0)
+			*cause = NULL;
+		return (-EMFILE);
+	}
+	node_log(&n->log, NODE_LOG_INFO, "raised the open-file limit from %ju "
+	    "to %ju for %" PRIu32 " connections and %zu sessions", was, need,
+	    n->limits.max_conns, sessions);
+	return (0);
+}
+
 /* Loads state, listens, and installs signal and key-file watchers. */
 int
 node_new(uv_loop_t *loop, const struct node_config *cfg, struct node **out,
@@ -477,6 +524,12 @@ node_new(uv_loop_t *loop, const struct node_config *cfg, struct node **out,
 	node_log(&n->log, NODE_LOG_INFO, "pierd starting: node key %s, state "
 	    "in %s", n->fingerprint, n->state_dir);
 	ovl_limits_default(&n->limits);
+	if (cfg->max_conns != 0)
+		n->limits.max_conns = cfg->max_conns;
+	n->sess.max = cfg->max_sessions;
+	err = node_nofile(n, cause);
+	if (err != 0)
+		goto fail;
 	err = ovl_server_new(loop, &n->id, n->ks, &n->limits, &scbs, n,
 	    &n->srv);
 	if (err != 0)
@@ -486,7 +539,7 @@ node_new(uv_loop_t *loop, const struct node_config *cfg, struct node **out,
 		goto fail_server;
 	if (admin != NULL)
 		node_log_first_key(n, admin);
-	err = node_reach_new(n, &n->reach);
+	err = node_reach_new(n, &cfg->relay, &n->reach);
 	if (err != 0)
 		node_log(&n->log, NODE_LOG_WARN, "cannot start relaying: %s",
 		    strerror(-err));

@@ -667,6 +667,9 @@ int	 term_exec_reap(uv_loop_t *loop, const char *container, int sid,
 /* sessions.c */
 
 #define NODE_SESSIONS_MAX	64	/* sessions a node holds at once */
+#define NODE_FILES_BASE		64	/* open files besides the below */
+#define NODE_FILES_PER_CONN	1	/* a client's socket */
+#define NODE_FILES_PER_SESSION	2	/* its engine connection, and one spare */
 #define NODE_SESSION_ID_LEN	12	/* hex digits of a session id */
 #define NODE_SESSION_SB_LINES	1000	/* scrollback kept per session */
 
@@ -701,11 +704,14 @@ struct node_session_entry {
 struct node_session_table {
 	struct node_session_entry *head;
 	size_t			 n;
+	size_t			 max;		/* 0: NODE_SESSIONS_MAX */
 	int			 closing;
 	void			(*done)(struct node *);
 	struct term_worker	*worker;	/* the screen models */
 };
 
+/* Sessions the node holds at most (pierd --max-sessions). */
+size_t	 node_sessions_max(const struct node *n);
 /* Adds a session (not running yet) to the node's table; -EMFILE, -ENOMEM. */
 int	 node_session_new(struct node *n, enum node_session_kind kind,
 	    const char *target, struct node_session_entry **out)
@@ -789,6 +795,9 @@ struct node_config {
 	int			 port_mapping;	/* pierd: 1 unless
 						 * --no-port-mapping */
 	int			 no_lan;	/* --no-lan: no LAN responder */
+	uint32_t		 max_conns;	/* 0: OVL_MAX_CONNS */
+	uint32_t		 max_sessions;	/* 0: NODE_SESSIONS_MAX */
+	struct ovl_relay_limits	 relay;		/* zero fields: defaults */
 };
 
 /* One running node: everything pierd holds, reached from the loop. */

@@ -302,7 +302,8 @@ node_reach_reload(struct node_reach *r)
 
 /* Starts the relay service and the links. */
 int
-node_reach_new(struct node *n, struct node_reach **out)
+node_reach_new(struct node *n, const struct ovl_relay_limits *lim,
+    struct node_reach **out)
 {
 	struct node_reach *r;
 	int err;
@@ -312,7 +313,7 @@ node_reach_new(struct node *n, struct node_reach **out)
 	if (r == NULL)
 		return (-ENOMEM);
 	r->n = n;
-	err = ovl_relay_new(n->loop, NULL, &r->relay);
+	err = ovl_relay_new(n->loop, lim, &r->relay);
 	if (err != 0) {
 		free(r);
 		return (err);

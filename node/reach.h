@@ -44,9 +44,9 @@ int	 node_status_main(int argc, char **argv);
 
 struct node_reach;
 
-/* Starts the relay service and the links of the relays file. */
-int	 node_reach_new(struct node *n, struct node_reach **out)
-	    WARN_UNUSED_RESULT;
+/* Starts the relay service (lim: NULL or zeros for defaults), the links. */
+int	 node_reach_new(struct node *n, const struct ovl_relay_limits *lim,
+	    struct node_reach **out) WARN_UNUSED_RESULT;
 /* The relays file changed: links follow it. */
 void	 node_reach_reload(struct node_reach *r);
 /* Stops links and splices; frees. */

@@ -371,6 +371,13 @@ session_id(struct node *n, char *out)
 	} while (ns != NULL);
 }
 
+/* Sessions the node holds at most. */
+size_t
+node_sessions_max(const struct node *n)
+{
+	return (n->sess.max != 0 ? n->sess.max : NODE_SESSIONS_MAX);
+}
+
 /* Adds a session to the node's table. */
 int
 node_session_new(struct node *n, enum node_session_kind kind,
@@ -381,7 +388,7 @@ node_session_new(struct node *n, enum node_session_kind kind,
 	*out = NULL;
 	if (n->sess.closing)
 		return (-ECANCELED);
-	if (n->sess.n >= NODE_SESSIONS_MAX)
+	if (n->sess.n >= node_sessions_max(n))
 		return (-EMFILE);
 	ns = calloc(1, sizeof(*ns));
 	if (ns == NULL)

@@ -102,6 +102,9 @@ int ovl_relay_link_add(struct ovl_relay *r, struct ovl_conn *link,
 void ovl_relay_link_remove(struct ovl_relay *r, struct ovl_conn *link);
 /* Copies the counters. */
 void ovl_relay_stats(const struct ovl_relay *r, struct ovl_relay_stats *st);
+/* Copies the limits in force (defaults filled in). */
+void ovl_relay_limits(const struct ovl_relay *r,
+    struct ovl_relay_limits *lim);
 /* Fills up to cap link descriptions; returns how many links there are. */
 size_t ovl_relay_links(const struct ovl_relay *r,
     struct ovl_relay_link_info *out, size_t cap);

@@ -267,6 +267,13 @@ ovl_relay_stats(const struct ovl_relay *r, struct ovl_relay_stats *st)
 		st->links++;
 }
 
+/* Copies the limits in force. */
+void
+ovl_relay_limits(const struct ovl_relay *r, struct ovl_relay_limits *lim)
+{
+	*lim = r->lim;
+}
+
 /* Describes the links. */
 size_t
 ovl_relay_links(const struct ovl_relay *r, struct ovl_relay_link_info *out,

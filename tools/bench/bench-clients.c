@@ -13,8 +13,10 @@
  * go-away and prints "done N pings M failures F lost L". Exit 0 when all
  * N were up and none was lost, else 1.
  *
- * Usage: bench-clients -k JOINKEY [-n N] [-t SECONDS]
- *        (JOINKEY may be @FILE to read the key from a file)
+ * Usage: bench-clients -k JOINKEY [-n N] [-t SECONDS] [-p SECONDS]
+ *        (JOINKEY may be @FILE to read the key from a file; -p is the
+ *        time between pings, 5 by default, 0 for none: then only the
+ *        overlay's own keepalives cross the idle connections)
  */
 #include <errno.h>
 #include <signal.h>
@@ -28,7 +30,7 @@
 #include "overlay.h"
 
 #define MAX_CLIENTS	1000
-#define PING_EVERY_MS	5000	/* each connection pings this often */
+#define PING_EVERY_MS	5000	/* each connection pings this often (-p) */
 #define RETRY_MS	120	/* pause before dialing again if refused */
 #define MAX_TRIES	200	/* dials per connection before giving up */
 #define DIAL_MS		5000	/* one dial's time limit */
@@ -53,6 +55,7 @@ struct bench {
 	long			 ping_failures;
 	int			 stopping;
 	uint64_t		 hold_ms;	/* 0: until a signal */
+	uint64_t		 ping_ms;	/* 0: no pings */
 	uv_timer_t		 retry;		/* next dial */
 	uv_timer_t		 ping;		/* ping round */
 	uv_timer_t		 hold;		/* -t */
@@ -175,7 +178,8 @@ dial_next(struct bench *b)
 	}
 	printf("ready %d\n", b->up);
 	fflush(stdout);
-	uv_timer_start(&b->ping, on_ping_round, PING_EVERY_MS, PING_EVERY_MS);
+	if (b->ping_ms > 0)
+		uv_timer_start(&b->ping, on_ping_round, b->ping_ms, b->ping_ms);
 	if (b->hold_ms > 0)
 		uv_timer_start(&b->hold, on_hold, b->hold_ms, 0);
 }
@@ -234,7 +238,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: bench-clients -k JOINKEY|@FILE [-n N] "
-	    "[-t SECONDS]\n");
+	    "[-t SECONDS] [-p SECONDS]\n");
 	return (2);
 }
 
@@ -249,7 +253,8 @@ main(int argc, char **argv)
 
 	memset(&b, 0, sizeof(b));
 	b.want = 100;
-	while ((ch = getopt(argc, argv, "k:n:t:")) != -1) {
+	b.ping_ms = PING_EVERY_MS;
+	while ((ch = getopt(argc, argv, "k:n:t:p:")) != -1) {
 		switch (ch) {
 		case 'k':
 			free(keytext);
@@ -265,6 +270,9 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			b.hold_ms = (uint64_t)atoi(optarg) * 1000;
+			break;
+		case 'p':
+			b.ping_ms = (uint64_t)atoi(optarg) * 1000;
 			break;
 		default:
 			free(keytext);

@@ -6,6 +6,13 @@
 #	own PTY: waits for the shell to answer, then types the ~. escape
 #	after a newline and waits for pier to exit 0 (the session stays on
 #	the node, detached). Exits non-zero naming the session that failed.
+#   bench-term-util.py hold N CMD...
+#	starts N copies of CMD (a shell: `pier shell NODE/CTR`, `docker
+#	exec -it CTR sh`), each under its own PTY, one after the other, each
+#	waited for as open does; prints "ready PID..." (the N processes) and
+#	holds them, reading what they print, until its stdin ends; then
+#	closes their terminals and waits for them (tools/bench/
+#	bench-node-load.sh).
 #   bench-term-util.py report RESULTS KEYS MIB
 #	prints the echo and bulk tables from RESULTS (lines "ROUND CLIENT
 #	JSON", JSON from bench-shell.py): per round, medians over the rounds
@@ -15,34 +22,38 @@
 #	prints memory per idle session: the node's VmRSS and RssAnon (KiB)
 #	and heap in use (bytes) before (0) and after (1) N sessions and after
 #	they were killed (2), less one screen's heap (bench-term-mem's JSON).
-import json, os, pty, select, statistics, sys, time
+import json, os, pty, select, signal, statistics, sys, time
+
+def wait_ready(i, fd):
+	"""Waits until the shell on fd answers a typed echo (30 s)."""
+	# Typed once the prompt is up, and again every 2 s: busybox's
+	# line editor asks for the cursor position (ESC [6n) and drops
+	# what it reads before the answer, which no one sends here.
+	buf, end, typed = b"", time.monotonic() + 30, 0.0
+	while b"READY" not in buf:
+		now = time.monotonic()
+		if now > end:
+			sys.exit("session %d: no answer: %r" % (i, buf[-200:]))
+		if b"# " in buf and now - typed > 2.0:
+			os.write(fd, b"echo RE''ADY\r")
+			typed = now
+		r, _, _ = select.select([fd], [], [], 0.2)
+		if r:
+			try:
+				b = os.read(fd, 4096)
+			except OSError:
+				b = b""
+			if not b:
+				sys.exit("session %d: the client ended: %r" %
+				    (i, buf[-200:]))
+			buf += b
 
 def open_sessions(n, pier, target):
 	for i in range(n):
 		pid, fd = pty.fork()
 		if pid == 0:
 			os.execv(pier, [pier, "shell", target])
-		# Typed once the prompt is up, and again every 2 s: busybox's
-		# line editor asks for the cursor position (ESC [6n) and drops
-		# what it reads before the answer, which no one sends here.
-		buf, end, typed = b"", time.monotonic() + 30, 0.0
-		while b"READY" not in buf:
-			now = time.monotonic()
-			if now > end:
-				sys.exit("session %d: no answer: %r" % (i, buf[-200:]))
-			if b"# " in buf and now - typed > 2.0:
-				os.write(fd, b"echo RE''ADY\r")
-				typed = now
-			r, _, _ = select.select([fd], [], [], 0.2)
-			if r:
-				try:
-					b = os.read(fd, 4096)
-				except OSError:
-					b = b""
-				if not b:
-					sys.exit("session %d: pier ended: %r" %
-					    (i, buf[-200:]))
-				buf += b
+		wait_ready(i, fd)
 		os.write(fd, b"\r~.")
 		end = time.monotonic() + 10
 		while True:
@@ -59,6 +70,38 @@ def open_sessions(n, pier, target):
 		if os.waitstatus_to_exitcode(st) != 0:
 			sys.exit("session %d: pier exited with %d" %
 			    (i, os.waitstatus_to_exitcode(st)))
+
+def hold(n, cmd):
+	kids = {}
+	for i in range(n):
+		pid, fd = pty.fork()
+		if pid == 0:
+			os.execvp(cmd[0], cmd)
+		kids[fd] = pid
+		wait_ready(i, fd)
+	print("ready " + " ".join(str(p) for p in kids.values()), flush=True)
+	fds = list(kids)
+	while True:
+		r, _, _ = select.select(fds + [0], [], [], 5.0)
+		if 0 in r and not os.read(0, 4096):
+			break
+		for fd in r:
+			if fd == 0:
+				continue
+			try:
+				if os.read(fd, 4096):
+					continue
+			except OSError:
+				pass
+			fds.remove(fd)
+	for fd in kids:
+		os.close(fd)
+	end = time.monotonic() + 10
+	for pid in kids.values():
+		while os.waitpid(pid, os.WNOHANG) == (0, 0):
+			if time.monotonic() > end:
+				os.kill(pid, signal.SIGKILL)
+			time.sleep(0.05)
 
 def report(path, keys, mib):
 	rows = {}
@@ -123,12 +166,15 @@ def main():
 	a = sys.argv[1:]
 	if len(a) == 4 and a[0] == "open":
 		open_sessions(int(a[1]), a[2], a[3])
+	elif len(a) >= 3 and a[0] == "hold":
+		hold(int(a[1]), a[2:])
 	elif len(a) == 4 and a[0] == "report":
 		report(a[1], int(a[2]), int(a[3]))
 	elif len(a) == 12 and a[0] == "memory":
 		memory(int(a[1]), a[2], [int(x) for x in a[3:]])
 	else:
 		sys.exit("usage: bench-term-util.py open N PIER TARGET | "
-		    "report RESULTS KEYS MIB | memory N SCREEN 9xNUMBERS")
+		    "hold N CMD... | report RESULTS KEYS MIB | "
+		    "memory N SCREEN 9xNUMBERS")
 
 main()

@@ -44,7 +44,8 @@
 #   -k KEYS      keystrokes per echo run (default 500)
 #   -m MIB       bulk output per run in MiB (default 256)
 #   -n SESSIONS  idle sessions for the memory figure (default 50; the
-#                node holds 64 at most; 0 skips it)
+#                node holds 64 unless started with --max-sessions;
+#                0 skips it)
 #   -c CLIENTS   which clients, comma-separated (default
 #                docker,ssh,pier-exec,pier-shell)
 set -u
