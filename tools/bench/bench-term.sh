@@ -156,9 +156,10 @@ PIER_HEAP_PROBE=$tmp/heap LD_PRELOAD=$probe "$pierd" --state-dir "$tmp/s" \
 	--listen "127.0.0.1:$port" --log-level info >"$tmp/pierd.log" 2>&1 &
 node_pid=$!
 pids+=($node_pid)
+# Listening means the node has made its state: only then is key show
+# sure to read the node's key and not make one of its own.
 for _ in $(seq 200); do
-	"$pierd" key show --state-dir "$tmp/s" >/dev/null 2>&1 &&
-		ss -ltn 2>/dev/null | grep -q ":$port " && break
+	ss -ltn 2>/dev/null | grep -q ":$port " && break
 	sleep 0.05
 done
 "$pier" join "$("$pierd" key show --state-dir "$tmp/s")" --name b1 \
