@@ -82,7 +82,8 @@ probe_send(struct ovl_lan_probe *p)
 			    (struct sockaddr_in *)&to);
 		} else if (ifs[i].family == AF_INET6 && p->s6.open) {
 			u = &p->s6.udp;
-			snprintf(ifa, sizeof ifa, "::%%%s", ifs[i].name);
+			snprintf(ifa, sizeof ifa, "::%%%.*s", IF_NAMESIZE,
+			    ifs[i].name);
 			if (uv_udp_set_multicast_interface(u, ifa) != 0)
 				continue;
 			(void)uv_ip6_addr(OVL_LAN_GROUP6, OVL_LAN_PORT,

@@ -103,8 +103,8 @@ sp_end(struct ovl__splice *sp, int status)
 	}
 	if (sp->done != NULL)
 		sp->done(sp, status, sp->arg);
+	sp->refs--;			/* the self reference: ours holds */
 	sp_unref(sp);
-	sp_unref(sp);			/* the self reference */
 }
 
 /* Hands bytes read from the stream to the channel; keeps what it refuses. */
