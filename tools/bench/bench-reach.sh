@@ -14,14 +14,14 @@
 #                test-e2e-portmap against miniupnpd)
 #        relay   node on host-a, client on host-b, through a relay on pub
 #      and `docker ps` on the host for scale;
-#   2. bulk: 64 MiB and more of `pier exec seq 1 9000000` output over the
-#      mapped path and over the relay (the same node and client), RUNS/3
-#      runs each, MiB/s and the ratio;
-#   3. the relay's memory: VmRSS of the relay's pierd with its one link,
-#      with N more relay links (tools/bench/bench-clients with a relay
-#      key: each connection is a link), and with N clients spliced to one
-#      node (bench-clients with the node's key and only the relay as
-#      hint), per link and per spliced client.
+#   2. bulk: 64 MiB of `pier exec head -c 67108864 /dev/zero` output over
+#      the mapped path and over the relay (the same node and client),
+#      RUNS/3 runs each, MiB/s and the ratio;
+#   3. the relay's memory: VmRSS of the relay's pierd with its one link
+#      and N clients spliced to one node (tools/bench/bench-clients with
+#      the node's key and only the relay as hint), then of a fresh relay
+#      process with N more relay links (bench-clients with a relay key:
+#      each connection is a link): per spliced client and per link.
 #
 # NAT A and B are symmetric (MASQUERADE --random-fully), the routers drop
 # unsolicited packets: the hardest case for everything but a relay.
@@ -114,7 +114,8 @@ ts.sort()
 print("%.1f %.1f" % (statistics.median(ts), ts[int(len(ts) * 0.9) - 1]))
 EOF
 }
-# bulk NS CFG: MiB/s of `pier exec seq 1 9000000`, median of the runs.
+# bulk NS CFG: MiB/s of `pier exec head -c 67108864 /dev/zero` (64 MiB),
+# median of the runs.
 bulk() {
 	nat_exec "$1" env PIER_CONFIG_DIR="$2" python3 - "$pier" \
 		$(((runs + 2) / 3)) "$ctr" <<'EOF'
@@ -123,7 +124,8 @@ pier, runs, ctr = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 rates = []
 for _ in range(runs):
     t0 = time.monotonic()
-    out = subprocess.run([pier, "exec", "n/" + ctr, "seq", "1", "9000000"],
+    out = subprocess.run([pier, "exec", "n/" + ctr, "head", "-c",
+                          "67108864", "/dev/zero"],
                          stdout=subprocess.PIPE, check=True).stdout
     rates.append(len(out) / 1048576 / (time.monotonic() - t0))
 print("%.0f %.1f" % (statistics.median(rates), len(out) / 1048576))
@@ -181,7 +183,7 @@ EOF
 printf '  %-7s %s (on the host, for scale)\n' "docker" "$d"
 
 echo
-echo "bulk: pier exec seq 1 9000000, MiB/s (median) and MiB per run"
+echo "bulk: pier exec head -c 64MiB /dev/zero, MiB/s (median) and MiB per run"
 bm=$(bulk host-b "$tmp/c-mapped") || exit 1
 br=$(bulk host-b "$tmp/c-relay") || exit 1
 echo "  mapped  $bm"
@@ -189,31 +191,43 @@ echo "  relay   $br"
 echo "  relay/mapped: $(python3 -c "print('%.2f' % (${br%% *} / ${bm%% *}))")"
 
 echo
-echo "the relay's memory (VmRSS KiB)"
-rp=$(pidof_node relay)
-m0=$(rss "$rp")
-nat_exec host-b "$clients" -k "$rkey" -n "$nconn" -t 600 \
-	>"$tmp/links.out" 2>&1 &
-lp=$!
-for _ in $(seq 1200); do
-	grep -q "^ready" "$tmp/links.out" && break
-	sleep 0.1
-done
-m1=$(rss "$rp")
-kill -TERM "$lp"; wait "$lp" 2>/dev/null
-sleep 1
-m2=$(rss "$rp")
-nat_exec host-b "$clients" -k "$akey@relay+$NAT_PUB:7437" -n "$nconn" \
-	-t 600 >"$tmp/splices.out" 2>&1 &
-sp=$!
-for _ in $(seq 1200); do
-	grep -q "^ready" "$tmp/splices.out" && break
-	sleep 0.1
-done
-m3=$(rss "$rp")
-kill -TERM "$sp"; wait "$sp" 2>/dev/null
-echo "  one link:                 $m0"
-echo "  + $nconn relay links:        $m1 ($(( (m1 - m0) * 1024 / nconn )) bytes per link)"
-echo "  links closed:             $m2"
-echo "  + $nconn spliced clients:    $m3 ($(( (m3 - m2) * 1024 / nconn )) bytes per spliced client)"
-grep -h "^ready\|^done" "$tmp/links.out" "$tmp/splices.out" | sed 's/^/  bench-clients: /'
+echo "the relay's memory (VmRSS KiB), each part on a fresh relay process"
+# hold KEY OUT: N bench clients from host-b, until killed; waits for ready.
+hold() {
+	nat_exec host-b "$clients" -k "$1" -n "$nconn" -t 600 >"$2" 2>&1 &
+	hp=$!
+	for _ in $(seq 1200); do
+		grep -q "^ready" "$2" && return 0
+		sleep 0.1
+	done
+	echo "bench-reach: $nconn clients did not come up" >&2
+	cat "$2" >&2
+	exit 1
+}
+# relay_restart: a fresh relay process (same state and port), the node's
+# link back up.
+relay_restart() {
+	kill -TERM "$(pidof_node relay)"
+	while [ -n "$(pidof_node relay)" ]; do sleep 0.05; done
+	start pub relay "$NAT_PUB:7437" --relay-per-source $((nconn + 16))
+	for _ in $(seq 600); do
+		"$pierd" relay ls --state-dir "$tmp/a" | grep -q ' up$' && break
+		sleep 0.05
+	done
+}
+relay_restart
+m0=$(rss "$(pidof_node relay)")
+hold "$akey@relay+$NAT_PUB:7437" "$tmp/splices.out"
+m1=$(rss "$(pidof_node relay)")
+kill -TERM "$hp"; wait "$hp" 2>/dev/null
+relay_restart
+m2=$(rss "$(pidof_node relay)")
+hold "$rkey" "$tmp/links.out"
+m3=$(rss "$(pidof_node relay)")
+kill -TERM "$hp"; wait "$hp" 2>/dev/null
+echo "  with the node's link:     $m0"
+echo "  + $nconn spliced clients:    $m1 ($(( (m1 - m0) * 1024 / nconn )) bytes per spliced client)"
+echo "  fresh, with the link:     $m2"
+echo "  + $nconn relay links:        $m3 ($(( (m3 - m2) * 1024 / nconn )) bytes per link)"
+grep -h "^ready\|^done" "$tmp/splices.out" "$tmp/links.out" |
+	sed 's/^/  bench-clients: /'
