@@ -158,6 +158,9 @@ out=$(inc ping a -c 3 -i 0.05 2>&1)
 check "pier ping over the LAN path" has "$out" "3 sent, 3 received"
 out=$(inc ps a 2>&1)
 check "pier ps over the LAN path" [ $? -eq 0 ]
+out=$(inc doctor a --json 2>&1)
+check "pier doctor says the path is lan" \
+	python3 -c 'import json,sys; j=json.loads(sys.argv[1]); sys.exit(0 if j["path"] == "lan" and any(c["path"] == "lan" and c["ok"] for c in j["candidates"]) else 1)' "$out"
 
 # A key made while the node runs answers at once (the node re-reads its
 # keys when a probe fits none and the file changed).

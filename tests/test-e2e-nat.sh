@@ -85,7 +85,7 @@ combo() {
 	nat_exec pub "$pierd" --state-dir "$d/relay" --listen "$NAT_PUB:7437" \
 		>"$d.relay.log" 2>&1 &
 	p1=$!
-	wait_for 5 grep -q ' ready: ' "$d.relay.log"
+	wait_for 5 grep -qs ' ready: ' "$d.relay.log"
 	rk=$("$pierd" key create --role relay --name n --state-dir \
 		"$d/relay" --listen "$NAT_PUB:7437" | grep '^pier1')
 	"$pierd" relay add "$rk" --state-dir "$d/node" >/dev/null

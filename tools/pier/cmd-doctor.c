@@ -76,6 +76,18 @@ find_on_lan(struct cli_ctx *x, const struct ovl_joinkey *jk,
 	(void)uv_run(&x->loop, UV_RUN_NOWAIT);
 }
 
+/* Whether addr is a candidate already (the address that last answered). */
+static int
+listed(const struct probe *ps, size_t n, const char *addr)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(ps[i].addr, addr) == 0)
+			return (1);
+	return (0);
+}
+
 /* The pings on the connection in use. */
 struct pings {
 	int	 left;
@@ -323,7 +335,8 @@ doctor_main(const struct cli_cmd *self, int argc, char **argv)
 	for (i = 0; i < naddrs; i++)
 		ps[i].addr = addrs[i];
 	for (i = 0; i < lf.n; i++)
-		ps[naddrs++].addr = lf.addrs[i];
+		if (!listed(ps, naddrs, lf.addrs[i]))
+			ps[naddrs++].addr = lf.addrs[i];
 	probe_all(&x, &jk, ps, naddrs);
 	if (cli_rpc_open(&x, n->name, &r, &cause) == 0) {
 		addr = strdup(ovl_conn_peer(cli_rpc_conn(r)));
