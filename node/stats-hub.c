@@ -173,10 +173,18 @@ hub_ctr_stats(struct dk_stream *s, const struct dk_stats *st, json_t *raw,
 	struct hub_ctr		*c = arg;
 	struct node_stats_hub	*h = c->h;
 	struct node_stats_sub	*sub;
+	const char		*rd;
 	char			*line;
 	size_t			 len;
 	json_t			*o;	/* owned */
 
+	/*
+	 * The engine publishes an empty sample (zero read time, no CPU, no
+	 * memory) when it failed to collect one: not a sample at all.
+	 */
+	rd = json_string_value(json_object_get(raw, "read"));
+	if (rd != NULL && strncmp(rd, "0001-01-01", 10) == 0)
+		return;
 	c->seq++;
 	h->cnt.samples++;
 	if (c->seq < 2)
