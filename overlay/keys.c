@@ -6,6 +6,11 @@
  *	pier-access-keys 1
  *	key NAME ROLE CREATED SECRET-HEX
  *	client FINGERPRINT SINCE
+ * A key line may go on with its limits (expiry, uses, bound client
+ * keys, disabled, labels: keyattr.c); a file with any of them is
+ * version 2 ("pier-access-keys 2"), which a pierd that knows only
+ * version 1 refuses as damaged rather than ignore the limits. A file
+ * without them stays version 1, readable by older versions.
  * A client line is a revoked client key: the node refuses that client
  * whatever access key it holds. It is named by its fingerprint, as the
  * node's log and audit log name clients, so an admin can revoke a key
@@ -38,8 +43,9 @@
 #include "overlay.h"
 
 #define KEYS_MAGIC	"pier-access-keys 1"
+#define KEYS_MAGIC_2	"pier-access-keys 2"	/* keys with limits */
 #define TOUCH_GRAIN_S	60	/* last-used is saved at most this often */
-#define LINE_MAX_LEN	256
+#define LINE_MAX_LEN	1536	/* a key line with every limit and label */
 
 /*
  * Which version of the access-keys file the store holds: a change by
@@ -133,20 +139,26 @@ save_keys(struct ovl_keystore *ks, char **cause)
 	const struct ovl_access_key *k;
 	char hex[2 * OVL_KEY_LEN + 1], *buf;
 	size_t cap, off, i;
-	int error;
+	int error, v2;
 
 	cap = sizeof KEYS_MAGIC + 1 + ks->nkeys * LINE_MAX_LEN +
 	    ovl__deny_text_len(&ks->denied);
 	buf = malloc(cap);
 	if (buf == NULL)
 		return (-ENOMEM);
-	off = (size_t)snprintf(buf, cap, "%s\n", KEYS_MAGIC);
+	v2 = 0;
+	for (i = 0; i < ks->nkeys; i++)
+		v2 |= ovl__key_has_attr(&ks->keys[i]);
+	off = (size_t)snprintf(buf, cap, "%s\n", v2 ? KEYS_MAGIC_2 :
+	    KEYS_MAGIC);
 	for (i = 0; i < ks->nkeys; i++) {
 		k = &ks->keys[i];
 		sodium_bin2hex(hex, sizeof hex, k->secret, OVL_KEY_LEN);
 		off += (size_t)snprintf(buf + off, cap - off,
-		    "key %s %s %" PRId64 " %s\n", k->name,
+		    "key %s %s %" PRId64 " %s", k->name,
 		    proto_role_name(k->role), k->created, hex);
+		off += ovl__key_attr_format(k, buf + off, cap - off - 1);
+		buf[off++] = '\n';
 	}
 	sodium_memzero(hex, sizeof hex);
 	off += ovl__deny_format(&ks->denied, buf + off, cap - off);
@@ -162,7 +174,7 @@ save_keys(struct ovl_keystore *ks, char **cause)
 
 /* Parses one "key ..." line into k. */
 static int
-parse_key_line(char *line, struct ovl_access_key *k)
+parse_key_line(char *line, int v2, struct ovl_access_key *k)
 {
 	char name[OVL_KEY_NAME_MAX + 2], role[16], hex[2 * OVL_KEY_LEN + 2];
 	size_t n;
@@ -170,7 +182,8 @@ parse_key_line(char *line, struct ovl_access_key *k)
 
 	memset(k, 0, sizeof *k);
 	if (sscanf(line, "key %33s %15s %" SCNd64 " %65s%n", name, role,
-	    &k->created, hex, &used) != 4 || line[used] != '\0')
+	    &k->created, hex, &used) != 4 || (line[used] != '\0' &&
+	    (!v2 || line[used] != ' ')))
 		return (-EINVAL);
 	if (!ovl_key_name_valid(name) || proto_role_parse(role, &k->role) != 0)
 		return (-EINVAL);
@@ -181,7 +194,7 @@ parse_key_line(char *line, struct ovl_access_key *k)
 	sodium_memzero(hex, sizeof hex);
 	strcpy(k->name, name);
 	ovl_key_id(k->secret, k->id);
-	return (0);
+	return (ovl__key_attr_parse(k, line + used));
 }
 
 /* Opens path for reading, refusing one others may read; NULL if absent. */
@@ -231,7 +244,7 @@ load_keys(struct ovl_keystore *ks, char **cause)
 	char line[LINE_MAX_LEN + 2];
 	FILE *f;
 	size_t lineno = 0, n, i;
-	int error;
+	int error, v2 = 0;
 
 	error = open_private(ks->keys_path, &f, &st, cause);
 	if (error != 0)
@@ -251,7 +264,8 @@ load_keys(struct ovl_keystore *ks, char **cause)
 			break;
 		}
 		if (lineno == 1) {
-			if (strcmp(line, KEYS_MAGIC) != 0) {
+			v2 = strcmp(line, KEYS_MAGIC_2) == 0;
+			if (!v2 && strcmp(line, KEYS_MAGIC) != 0) {
 				error = -EINVAL;
 				break;
 			}
@@ -266,7 +280,7 @@ load_keys(struct ovl_keystore *ks, char **cause)
 			continue;
 		}
 		if (ks->nkeys == OVL_KEYS_MAX ||
-		    parse_key_line(line, &k) != 0) {
+		    parse_key_line(line, v2, &k) != 0) {
 			error = -EINVAL;
 			break;
 		}
@@ -465,7 +479,8 @@ ovl_keystore_free(struct ovl_keystore *ks)
 /* Adds a key to a store that is locked and fresh from disk. */
 static int
 create_locked(struct ovl_keystore *ks, const char *name, enum proto_role role,
-    int64_t now, const struct ovl_access_key **out, char **cause)
+    const struct ovl_key_limits *lim, int64_t now,
+    const struct ovl_access_key **out, char **cause)
 {
 	struct ovl_access_key *k;
 	int error;
@@ -484,6 +499,12 @@ create_locked(struct ovl_keystore *ks, const char *name, enum proto_role role,
 	strcpy(k->name, name);
 	k->role = role;
 	k->created = now;
+	if (lim != NULL) {
+		k->expires = lim->expires;
+		k->uses = lim->uses;
+		k->nlabels = lim->nlabels;
+		memcpy(k->labels, lim->labels, sizeof k->labels);
+	}
 	randombytes_buf(k->secret, OVL_KEY_LEN);
 	ovl_key_id(k->secret, k->id);
 	ks->nkeys++;
@@ -505,6 +526,16 @@ ovl_keystore_create(struct ovl_keystore *ks, const char *name,
     enum proto_role role, int64_t now, const struct ovl_access_key **out,
     char **cause)
 {
+	return (ovl_keystore_create_with(ks, name, role, NULL, now, out,
+	    cause));
+}
+
+/* Creates a key with limits. */
+int
+ovl_keystore_create_with(struct ovl_keystore *ks, const char *name,
+    enum proto_role role, const struct ovl_key_limits *lim, int64_t now,
+    const struct ovl_access_key **out, char **cause)
+{
 	int fd, error;
 
 	if (cause != NULL)
@@ -520,12 +551,22 @@ ovl_keystore_create(struct ovl_keystore *ks, const char *name,
 		ovl__set_cause(cause, "bad role");
 		return (-EINVAL);
 	}
+	if (lim != NULL && lim->expires != 0 && lim->expires <= now) {
+		ovl__set_cause(cause, "the expiry is not in the future");
+		return (-EINVAL);
+	}
+	if (lim != NULL && (lim->uses > OVL_KEY_USES_MAX ||
+	    lim->nlabels > OVL_KEY_LABELS_MAX)) {
+		ovl__set_cause(cause, "uses is 0 (any number) to %d",
+		    OVL_KEY_USES_MAX);
+		return (-EINVAL);
+	}
 	error = lock_store(ks, &fd, cause);
 	if (error != 0)
 		return (error);
 	error = refresh(ks, cause);
 	if (error == 0)
-		error = create_locked(ks, name, role, now, out, cause);
+		error = create_locked(ks, name, role, lim, now, out, cause);
 	close(fd);
 	return (error);
 }
@@ -548,7 +589,7 @@ ovl_keystore_ensure_admin(struct ovl_keystore *ks, int64_t now,
 		return (error);
 	error = refresh(ks, cause);
 	if (error == 0 && !ks->keys_existed && ks->nkeys == 0)
-		error = create_locked(ks, "admin", PROTO_ROLE_ADMIN, now,
+		error = create_locked(ks, "admin", PROTO_ROLE_ADMIN, NULL, now,
 		    created, cause);
 	close(fd);
 	return (error);
@@ -786,4 +827,39 @@ ovl_keystore_on_deny(struct ovl_keystore *ks,
 {
 	ks->on_deny = cb;
 	ks->on_deny_arg = arg;
+}
+
+/* Internal: locks the store and re-reads it; *fd to close after. */
+int
+ovl__keystore_begin(struct ovl_keystore *ks, int *fd, char **cause)
+{
+	int error;
+
+	error = lock_store(ks, fd, cause);
+	if (error != 0)
+		return (error);
+	error = refresh(ks, cause);
+	if (error != 0)
+		close(*fd);
+	return (error);
+}
+
+/* Internal: the key named name, to change (after ovl__keystore_begin). */
+struct ovl_access_key *
+ovl__keystore_key(struct ovl_keystore *ks, const char *name)
+{
+	return ((struct ovl_access_key *)ovl_keystore_find(ks, name));
+}
+
+/* Internal: saves a changed store and unlocks it. */
+int
+ovl__keystore_commit(struct ovl_keystore *ks, int fd, char **cause)
+{
+	int error;
+
+	error = save_keys(ks, cause);
+	if (error != 0)
+		(void)refresh(ks, NULL);	/* back to what the disk says */
+	close(fd);
+	return (error);
 }

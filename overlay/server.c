@@ -16,6 +16,12 @@
  * that is down or a wrong join key. A client whose clock is outside the
  * replay window is told the same way (go-away "clock skew" with the
  * skew in seconds): answering takes nothing into the replay memory.
+ * So is a client whose access key is expired, disabled, or a limited
+ * key whose uses other client keys hold (go-aways "key expired", "key
+ * disabled", "key used", the reason naming the key). The server closes
+ * the connections of a key when it expires (a timer set for the
+ * earliest expiry among the keys of its connections) and, on
+ * ovl_server_sweep, those of a key that was disabled.
  *
  * A handshake that fits no access key first checks whether the keys
  * file changed since it was read (one stat) and, if so, has it re-read
@@ -89,8 +95,9 @@ struct ovl_server {
 	void				*arg;
 	struct listener			*listeners;
 	size_t				 nlisteners;
-	int				 open_handles;	/* listeners + defer */
+	int				 open_handles;	/* listeners + timers */
 	uv_timer_t			 defer;
+	uv_timer_t			 expiry;	/* next key expiry */
 	struct sconn			*conns;
 	struct ovl_server_stats		 st;
 	struct bucket			 buckets[BUCKETS];
@@ -179,7 +186,8 @@ ovl_server_new(uv_loop_t *loop, const struct ovl_identity *id,
 	s->arg = arg;
 	ovl_keystore_on_deny(ks, srv_on_deny, s);
 	(void)uv_timer_init(loop, &s->defer);
-	s->open_handles = 1;
+	(void)uv_timer_init(loop, &s->expiry);
+	s->open_handles = 2;
 	*out = s;
 	return (0);
 }
@@ -201,7 +209,7 @@ on_handle_closed(uv_handle_t *h)
 {
 	struct ovl_server *s = h->data;
 
-	if (h != (uv_handle_t *)&s->defer)
+	if (h != (uv_handle_t *)&s->defer && h != (uv_handle_t *)&s->expiry)
 		free(container_of((uv_tcp_t *)h, struct listener, tcp));
 	s->open_handles--;
 	maybe_done(s);
@@ -450,6 +458,32 @@ clock_reason(int64_t skew_ms, char *buf, size_t len)
 	    OVL_REPLAY_WINDOW_MS / 1000);
 }
 
+/*
+ * Closes c if its access key lets nobody in now (expired, disabled, its
+ * uses taken), binding the client key to a limited key; 1 if closed.
+ */
+static int
+key_refused(struct ovl_server *s, struct ovl_conn *c,
+    const uint8_t *client, const char *key_name)
+{
+	char		fp[OVL_FINGERPRINT_SIZE], reason[160];
+	uint32_t	code;
+	int		rc;
+
+	rc = ovl_keystore_admit(s->ks, key_name, client,
+	    (int64_t)(ovl__wall_ms() / 1000), reason, sizeof reason);
+	if (rc == 0)
+		return (0);
+	code = rc == -EKEYEXPIRED ? OVL_GA_KEY_EXPIRED : rc == -EKEYREJECTED ?
+	    OVL_GA_KEY_DISABLED : rc == -EUSERS ? OVL_GA_KEY_USED :
+	    rc == -ENOENT ? OVL_GA_REVOKED : OVL_GA_INTERNAL;
+	ovl_fingerprint(client, fp);
+	slog(s, "%s: client %s (key %s) refused: %s", ovl_conn_peer(c), fp,
+	    key_name, reason);
+	ovl_conn_close(c, code, reason);
+	return (1);
+}
+
 /* The handshake finished: tell the user, who may refuse. */
 static void
 srv_opened(struct ovl_conn *c)
@@ -483,10 +517,14 @@ srv_opened(struct ovl_conn *c)
 		ovl_conn_close(c, OVL_GA_CLOCK, reason);
 		return;
 	}
+	if (key_refused(s, c, auth.client_key, auth.key_name))
+		return;
 	if (s->cbs.on_auth != NULL)
 		code = s->cbs.on_auth(s, c, &auth, s->arg);
 	if (code != 0)
 		ovl_conn_close(c, (uint32_t)code, "refused by the node");
+	else
+		(void)ovl_server_sweep(s);
 }
 
 /* A connection ended: one line in the log unless already said. */
@@ -783,6 +821,54 @@ ovl_server_revoke(struct ovl_server *s, const char *key_name)
 	return (n);
 }
 
+/* A key of a live connection expired: sweep. */
+static void
+on_expiry(uv_timer_t *t)
+{
+	struct ovl_server *s = container_of(t, struct ovl_server, expiry);
+
+	(void)ovl_server_sweep(s);
+}
+
+/* Closes connections of disabled or expired keys; sets the timer. */
+size_t
+ovl_server_sweep(struct ovl_server *s)
+{
+	const struct ovl_access_key *k;
+	struct sconn *sc;
+	char reason[160];
+	uint64_t now_ms = ovl__wall_ms();
+	int64_t next = 0;
+	size_t n = 0;
+	int rc;
+
+	if (s->closing)
+		return (0);
+	for (sc = s->conns; sc != NULL; sc = sc->next) {
+		if (!sc->authed || sc->taken || !ovl_conn_is_open(sc->conn))
+			continue;
+		k = ovl_keystore_find(s->ks, ovl_conn_key_name(sc->conn));
+		if (k == NULL)
+			continue;	/* revoked: node.c closes those */
+		rc = ovl_key_check(k, (int64_t)(now_ms / 1000), reason,
+		    sizeof reason);
+		if (rc != 0) {
+			slog(s, "%s: closing: %s", ovl_conn_peer(sc->conn),
+			    reason);
+			ovl_conn_close(sc->conn, rc == -EKEYEXPIRED ?
+			    OVL_GA_KEY_EXPIRED : OVL_GA_KEY_DISABLED, reason);
+			n++;
+		} else if (k->expires != 0 && (next == 0 || k->expires < next))
+			next = k->expires;
+	}
+	if (next == 0)
+		(void)uv_timer_stop(&s->expiry);
+	else
+		(void)uv_timer_start(&s->expiry, on_expiry, (uint64_t)next *
+		    1000 > now_ms ? (uint64_t)next * 1000 - now_ms : 0, 0);
+	return (n);
+}
+
 /* Closes the connections of a client key. */
 size_t
 ovl_server_drop_client(struct ovl_server *s,
@@ -839,4 +925,6 @@ ovl_server_close(struct ovl_server *s,
 	}
 	s->defer.data = s;
 	uv_close((uv_handle_t *)&s->defer, on_handle_closed);
+	s->expiry.data = s;
+	uv_close((uv_handle_t *)&s->expiry, on_handle_closed);
 }
