@@ -18,7 +18,8 @@
  * key: a match by chance is out of reach). Keeping the list in this file
  * gives it the same lock, atomic rewrite, mode and re-read as the keys,
  * and a running node that watches the file sees both kinds of change.
- * Changes (create, revoke, deny, undeny) hold an flock on access-keys.lock and re-read
+ * Changes (create, revoke, deny, undeny: keys-deny.c; disable, enable,
+ * binding a client key: keys-use.c) hold an flock on access-keys.lock and re-read
  * the file first, so a running node and `pierd key ...` in another
  * process never undo each other's changes. The running node itself only
  * writes key-used, the last-used times (KEY-ID UNIX-SECONDS), kept apart
@@ -725,101 +726,6 @@ ovl_keystore_accept_time(struct ovl_keystore *ks,
 	    skew_ms, cause));
 }
 
-/* Adds fp to the revoked clients of a locked, fresh store. */
-static int
-deny_locked(struct ovl_keystore *ks, const char *fp, int64_t now,
-    char **cause)
-{
-	int	error;
-
-	error = ovl__deny_add(&ks->denied, fp, now, cause);
-	if (error != 0)
-		return (error);
-	error = save_keys(ks, cause);
-	if (error != 0) {
-		ks->denied.n--;
-		return (error);
-	}
-	if (ks->on_deny != NULL)
-		ks->on_deny(fp, ks->on_deny_arg);
-	return (0);
-}
-
-/* Revokes a client key. */
-int
-ovl_keystore_deny(struct ovl_keystore *ks, const char *fp, int64_t now,
-    char **cause)
-{
-	int	fd, error;
-
-	if (cause != NULL)
-		*cause = NULL;
-	if (!ovl__deny_valid(fp)) {
-		ovl__set_cause(cause, "bad client key fingerprint \"%s\"", fp);
-		return (-EINVAL);
-	}
-	error = lock_store(ks, &fd, cause);
-	if (error != 0)
-		return (error);
-	error = refresh(ks, cause);
-	if (error == 0)
-		error = deny_locked(ks, fp, now, cause);
-	close(fd);
-	return (error);
-}
-
-/* Takes a client key off the revoked list. */
-int
-ovl_keystore_undeny(struct ovl_keystore *ks, const char *fp, char **cause)
-{
-	struct ovl_denied_client	gone;
-	size_t				i = 0;
-	int				fd, error;
-
-	if (cause != NULL)
-		*cause = NULL;
-	error = lock_store(ks, &fd, cause);
-	if (error != 0)
-		return (error);
-	error = refresh(ks, cause);
-	if (error == 0)
-		error = ovl__deny_remove(&ks->denied, fp, &i, &gone, cause);
-	if (error == 0) {
-		error = save_keys(ks, cause);
-		if (error != 0)
-			ovl__deny_insert(&ks->denied, i, &gone);
-	}
-	close(fd);
-	return (error);
-}
-
-/* Number of revoked client keys. */
-size_t
-ovl_keystore_denied_count(const struct ovl_keystore *ks)
-{
-	return (ks->denied.n);
-}
-
-/* Revoked client key i. */
-const struct ovl_denied_client *
-ovl_keystore_denied_get(const struct ovl_keystore *ks, size_t i)
-{
-	return (i < ks->denied.n ? &ks->denied.e[i] : NULL);
-}
-
-/* Is this client key revoked? */
-int
-ovl_keystore_is_denied(const struct ovl_keystore *ks,
-    const uint8_t client[static OVL_KEY_LEN])
-{
-	char	fp[OVL_FINGERPRINT_SIZE];
-
-	if (ks->denied.n == 0)
-		return (0);
-	ovl_fingerprint(client, fp);
-	return (ovl__deny_find(&ks->denied, fp) != ks->denied.n);
-}
-
 /* Sets the watcher of newly revoked client keys. */
 void
 ovl_keystore_on_deny(struct ovl_keystore *ks,
@@ -862,4 +768,19 @@ ovl__keystore_commit(struct ovl_keystore *ks, int fd, char **cause)
 		(void)refresh(ks, NULL);	/* back to what the disk says */
 	close(fd);
 	return (error);
+}
+
+/* Internal: the store's revoked client keys. */
+struct ovl__denylist *
+ovl__keystore_denied(const struct ovl_keystore *ks)
+{
+	return ((struct ovl__denylist *)&ks->denied);
+}
+
+/* Internal: tells the watcher that fp became revoked. */
+void
+ovl__keystore_told_deny(struct ovl_keystore *ks, const char *fp)
+{
+	if (ks->on_deny != NULL)
+		ks->on_deny(fp, ks->on_deny_arg);
 }

@@ -391,6 +391,10 @@ struct ovl_access_key *ovl__keystore_key(struct ovl_keystore *ks,
 /* Saves the store and unlocks it (closes fd). */
 int ovl__keystore_commit(struct ovl_keystore *ks, int fd, char **cause)
     WARN_UNUSED_RESULT;
+/* The store's revoked client keys, to read or change between the two. */
+struct ovl__denylist *ovl__keystore_denied(const struct ovl_keystore *ks);
+/* Tells the store's watcher (ovl_keystore_on_deny) that fp was revoked. */
+void ovl__keystore_told_deny(struct ovl_keystore *ks, const char *fp);
 
 /* deny.c: internal to overlay/, the keystore's revoked client keys. */
 
