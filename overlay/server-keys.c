@@ -50,14 +50,11 @@ ovl__srv_key_refused(struct ovl_server *s, struct ovl_conn *c,
 	uint32_t	code;
 	int		rc;
 
+	/* Disabled or enabled a moment ago, before the file watch fired. */
+	if (ovl_keystore_changed(s->ks))
+		ovl__srv_keys_reload(s);
 	rc = ovl_keystore_admit(s->ks, key_name, client,
 	    (int64_t)(ovl__wall_ms() / 1000), reason, sizeof reason);
-	if (rc != 0 && rc != -ENOENT && ovl_keystore_changed(s->ks)) {
-		/* Enabled a moment ago, before the file watch fired. */
-		ovl__srv_keys_reload(s);
-		rc = ovl_keystore_admit(s->ks, key_name, client,
-		    (int64_t)(ovl__wall_ms() / 1000), reason, sizeof reason);
-	}
 	if (rc == 0)
 		return (0);
 	code = rc == -EKEYEXPIRED ? OVL_GA_KEY_EXPIRED : rc == -EKEYREJECTED ?

@@ -27,7 +27,9 @@
  * A handshake that fits no access key first checks whether the keys
  * file changed since it was read (one stat) and, if so, has it re-read
  * and tries again: a key made a moment ago by another process works
- * before the node's file watch fires.
+ * before the node's file watch fires. One that fits a key makes the
+ * same check before the key's limits are judged, so a key disabled or
+ * enabled a moment ago is judged as it is now.
  */
 #include <errno.h>
 #include <inttypes.h>

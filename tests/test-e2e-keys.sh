@@ -87,6 +87,11 @@ check "a disabled key is refused with the reason" \
 out=$("$pierd" key enable ci --state-dir "$state" 2>&1); rc=$?
 out=$(PIER_CONFIG_DIR=$tmp/c4 "$pier" ping n -c 1 2>&1); rc=$?
 check "enabled again, it lets in" eval '[ $rc -eq 0 ]'
+out=$("$pierd" key disable ci --state-dir "$state" 2>&1)
+out=$(PIER_CONFIG_DIR=$tmp/c4 "$pier" ping n -c 1 2>&1); rc=$?
+check "a key disabled a moment ago is refused (before the file watch fires)" \
+	eval '[ $rc -ne 0 ] && has "$out" "access key ci is disabled"'
+"$pierd" key enable ci --state-dir "$state" 2>/dev/null
 
 # The same through pier key, as an admin.
 k5=$(A key create --name p5 --role viewer --expires 1h --uses 1 \
