@@ -222,8 +222,14 @@ key_show(struct key_args *a)
 		    "--role admin --name NAME'\n", a->argc == 1 ?
 		    a->argv[0] : "admin");
 		rc = NODE_EXIT_FAIL;
-	} else
+	} else {
+		if (strcmp(node_key_state(k, (int64_t)time(NULL)), "enabled")
+		    != 0)
+			fprintf(stderr, "pierd key show: note: access key %s is "
+			    "%s; it lets nobody in\n", k->name,
+			    node_key_state(k, (int64_t)time(NULL)));
 		rc = print_joinkey(a, &id, k);
+	}
 	ovl_keystore_free(ks);
 	ovl_identity_clear(&id);
 	return (rc);

@@ -110,6 +110,8 @@ ovl_keystore_admit(struct ovl_keystore *ks, const char *name,
 		}
 		strcpy(w->bound[w->nbound++], fp);
 		error = ovl__keystore_commit(ks, fd, &cause);
+		if (error == 0)
+			return (1);
 	}
 	if (error != 0)
 		snprintf(reason, len, "cannot record the use of access key "

@@ -261,8 +261,8 @@ int ovl_keystore_set_disabled(struct ovl_keystore *ks, const char *name,
  * why not: -EKEYEXPIRED expired, -EKEYREJECTED disabled, -EUSERS its
  * uses are taken by other client keys, -ENOENT gone. A client key that
  * takes one of a limited key's uses is bound to it here (locked,
- * re-read, saved before this returns). reason (len bytes) gets the text
- * for the client's go-away.
+ * re-read, saved before this returns), and 1 is returned. reason (len
+ * bytes) gets the text for the client's go-away.
  */
 int ovl_keystore_admit(struct ovl_keystore *ks, const char *name,
     const uint8_t client[static OVL_KEY_LEN], int64_t now, char *reason,

@@ -55,12 +55,15 @@ ovl__srv_key_refused(struct ovl_server *s, struct ovl_conn *c,
 		ovl__srv_keys_reload(s);
 	rc = ovl_keystore_admit(s->ks, key_name, client,
 	    (int64_t)(ovl__wall_ms() / 1000), reason, sizeof reason);
-	if (rc == 0)
+	ovl_fingerprint(client, fp);
+	if (rc == 1)
+		ovl__slog(s, "%s: client %s is bound to access key %s (one of "
+		    "its limited uses)", ovl_conn_peer(c), fp, key_name);
+	if (rc >= 0)
 		return (0);
 	code = rc == -EKEYEXPIRED ? OVL_GA_KEY_EXPIRED : rc == -EKEYREJECTED ?
 	    OVL_GA_KEY_DISABLED : rc == -EUSERS ? OVL_GA_KEY_USED :
 	    rc == -ENOENT ? OVL_GA_REVOKED : OVL_GA_INTERNAL;
-	ovl_fingerprint(client, fp);
 	ovl__slog(s, "%s: client %s (key %s) refused: %s", ovl_conn_peer(c), fp,
 	    key_name, reason);
 	ovl_conn_close(c, code, reason);

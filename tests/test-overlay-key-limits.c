@@ -110,6 +110,7 @@ test_one_time(void)
 	k = ovl_keystore_find(f.ks, "once");
 	ASSERT_EQ(k->nbound, 1);
 	ASSERT_STREQ(k->bound[0], fa);
+	ASSERT_EQ(fx_log_count(&f, "is bound to access key once"), 1);
 
 	f.client_id = b;
 	dial_refused(&f, psk, "access key used", "was already used by client");

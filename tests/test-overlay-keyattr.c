@@ -143,8 +143,8 @@ test_round_trip(void)
 	    &lim, NOW, NULL, &cause));
 	memset(client, 7, sizeof client);
 	ovl_fingerprint(client, fp);
-	ASSERT_OK(ovl_keystore_admit(ks, "lim", client, NOW + 1, reason,
-	    sizeof reason));
+	ASSERT_EQ(ovl_keystore_admit(ks, "lim", client, NOW + 1, reason,
+	    sizeof reason), 1);
 	ASSERT_OK(ovl_keystore_set_disabled(ks, "lim", 1, NOW + 2, &cause));
 	ovl_keystore_free(ks);
 	first_line(dir, line, sizeof line);
@@ -244,8 +244,8 @@ test_admit(void)
 
 	/* b cannot take a's use from another process's store either. */
 	ASSERT_OK(ovl_keystore_open(&other, dir, &cause));
-	ASSERT_OK(ovl_keystore_admit(ks, "once", a, NOW, reason,
-	    sizeof reason));
+	ASSERT_EQ(ovl_keystore_admit(ks, "once", a, NOW, reason,
+	    sizeof reason), 1);
 	ASSERT_EQ(ovl_keystore_admit(other, "once", b, NOW, reason,
 	    sizeof reason), -EUSERS);
 	ASSERT_CONTAINS(reason, "access key once was already used by client ");
