@@ -15,6 +15,13 @@
 
 #include "server-int.h"
 
+/*
+ * The expiry timer runs on the loop's monotonic clock, expiries are wall
+ * clock times: it wakes at least this often, so a wall clock set
+ * forward ends an expired key's connections within this time.
+ */
+#define EXPIRY_CHECK_MS	60000
+
 /* The keystore revoked a client key: close that client's connections. */
 void
 ovl__srv_on_deny(const char *fp, void *arg)
@@ -107,7 +114,7 @@ ovl_server_sweep(struct ovl_server *s)
 	const struct ovl_access_key *k;
 	struct sconn *sc;
 	char reason[160];
-	uint64_t now_ms = ovl__wall_ms();
+	uint64_t now_ms = ovl__wall_ms(), wait;
 	int64_t next = 0;
 	size_t n = 0;
 	int rc;
@@ -131,11 +138,14 @@ ovl_server_sweep(struct ovl_server *s)
 		} else if (k->expires != 0 && (next == 0 || k->expires < next))
 			next = k->expires;
 	}
-	if (next == 0)
+	if (next == 0) {
 		(void)uv_timer_stop(&s->expiry);
-	else
-		(void)uv_timer_start(&s->expiry, on_expiry, (uint64_t)next *
-		    1000 > now_ms ? (uint64_t)next * 1000 - now_ms : 0, 0);
+		return (n);
+	}
+	wait = (uint64_t)next * 1000 > now_ms ? (uint64_t)next * 1000 -
+	    now_ms : 0;
+	(void)uv_timer_start(&s->expiry, on_expiry, wait < EXPIRY_CHECK_MS ?
+	    wait : EXPIRY_CHECK_MS, 0);
 	return (n);
 }
 
