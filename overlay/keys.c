@@ -380,7 +380,11 @@ refresh(struct ovl_keystore *ks, char **cause)
 				    ks->keys[j].last_used > k->last_used)
 					k->last_used = ks->keys[j].last_used;
 		}
-		memcpy(ks->keys, fresh->keys, sizeof ks->keys);
+		/* Only the slots in use: the rest stay untouched pages. */
+		memcpy(ks->keys, fresh->keys, fresh->nkeys * sizeof ks->keys[0]);
+		if (ks->nkeys > fresh->nkeys)
+			sodium_memzero(&ks->keys[fresh->nkeys], (ks->nkeys -
+			    fresh->nkeys) * sizeof ks->keys[0]);
 		ks->nkeys = fresh->nkeys;
 		ks->keys_existed = fresh->keys_existed;
 		ks->keys_seen = fresh->keys_seen;
