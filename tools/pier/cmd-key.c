@@ -39,11 +39,9 @@ static const struct cli_opt key_opts[] = {
 	{ .name = "role", .arg = "ROLE", .kind = CLI_K_ARG,
 	  .help = "create: viewer, operator or admin" },
 	{ .name = "expires", .arg = "WHEN", .kind = CLI_K_ARG,
-	  .help = "create: the key stops working after WHEN: a duration "
-	  "(90m, 12h, 7d, 2w) or an RFC 3339 time" },
+	  .help = "create: stop at WHEN (90m, 12h, 7d, 2w; RFC 3339)" },
 	{ .name = "uses", .arg = "N", .kind = CLI_K_ARG,
-	  .help = "create: the key binds the first N client keys to join "
-	  "with it (1: a one-time key)" },
+	  .help = "create: bind the first N client keys (1: one-time)" },
 	{ .name = "label", .arg = "K=V", .kind = CLI_K_ARG,
 	  .help = "create: a label shown in list (repeatable)" },
 	{ .name = "client", .help = "revoke: a client key, not an access key" },
@@ -59,8 +57,8 @@ const struct cli_cmd cli_cmd_key = {
 	    "[--uses N] [--label K=V]... | list [NODE] [--clients] | revoke "
 	    "[NODE] KEY [--client] | disable|enable [NODE] KEY | unrevoke "
 	    "[NODE] CLIENT-KEY | self",
-	.summary = "create, list or revoke a node's access keys and client "
-	    "keys (admin keys only)",
+	.summary = "create, list, revoke, disable or enable a node's access "
+	    "keys and client keys (admin keys only)",
 	.help =
 	    "  create [NODE] --name NAME --role ROLE\n"
 	    "              make an access key (ROLE: viewer, operator or "
