@@ -1,5 +1,6 @@
 /*
- * key.create, key.list, key.revoke and key.unrevoke: access-key and
+ * key.create, key.list, key.revoke and key.unrevoke (key.disable,
+ * key.enable and the keys' limits: cmd-key-limits.c): access-key and
  * client-key management through the protocol, so an admin can hand out
  * and take back access without a shell on the node's host. The catalogue
  * makes them all admin-only. Changes go through the keystore (locked,
@@ -26,16 +27,6 @@
 
 #include "node.h"
 
-/* One key as the protocol shows it (never its secret). */
-static json_t *
-key_json(const struct ovl_access_key *k)
-{
-	return (json_pack("{s:s, s:s, s:s, s:I, s:I}", "id", k->id,
-	    "name", k->name, "role", proto_role_name(k->role),
-	    "created", (json_int_t)k->created,
-	    "last_used", (json_int_t)k->last_used));
-}
-
 /* The join key of k with the node's address hints (caller frees). */
 static char *
 key_joinkey(struct node *n, const struct ovl_access_key *k)
@@ -48,10 +39,12 @@ enum cmd_retval
 cmd_key_create(struct cmd_req *r)
 {
 	const struct ovl_access_key	*k = NULL;
+	struct ovl_key_limits		 lim;
 	const char			*name, *rolename;
 	enum proto_role			 role;
 	json_t				*o;	/* owned */
 	char				*cause = NULL, *jk;
+	int64_t				 now = (int64_t)time(NULL);
 	int				 err;
 
 	name = proto_param_str(r->params, "name", "");
@@ -63,8 +56,10 @@ cmd_key_create(struct cmd_req *r)
 	if (!ovl_key_name_valid(name))
 		return (cmd_fail(r, PROTO_E_PARAMS, "params.name: a key name "
 		    "is 1 to %d of a-z 0-9 . _ -", OVL_KEY_NAME_MAX));
-	err = ovl_keystore_create(r->node->ks, name, role,
-	    (int64_t)time(NULL), &k, &cause);
+	if (cmd_key_limits(r, now, &lim) != 0)
+		return (CMD_ERROR);
+	err = ovl_keystore_create_with(r->node->ks, name, role, &lim, now, &k,
+	    &cause);
 	if (err != 0) {
 		if (err == -EEXIST)
 			(void)cmd_fail(r, PROTO_E_CONFLICT, "an access key "
@@ -83,7 +78,7 @@ cmd_key_create(struct cmd_req *r)
 	    "client %s with key %s", k->name, proto_role_name(k->role),
 	    r->caller.client, r->caller.key);
 	jk = key_joinkey(r->node, k);
-	o = key_json(k);
+	o = node_key_json(k, now);
 	if (o == NULL || jk == NULL) {
 		free(jk);
 		json_decref(o);
@@ -102,13 +97,14 @@ cmd_key_list(struct cmd_req *r)
 	struct ovl_keystore		*ks = r->node->ks;
 	const struct ovl_denied_client	*d;
 	json_t				*arr, *cl;	/* owned */
+	int64_t				 now = (int64_t)time(NULL);
 	size_t				 i;
 
 	arr = json_array();
 	cl = json_array();
 	for (i = 0; arr != NULL && i < ovl_keystore_count(ks); i++)
 		(void)json_array_append_new(arr,
-		    key_json(ovl_keystore_get(ks, i)));
+		    node_key_json(ovl_keystore_get(ks, i), now));
 	for (i = 0; cl != NULL && i < ovl_keystore_denied_count(ks); i++) {
 		d = ovl_keystore_denied_get(ks, i);
 		(void)json_array_append_new(cl, json_pack("{s:s, s:I}", "id",
@@ -210,8 +206,8 @@ cmd_key_unrevoke(struct cmd_req *r)
 }
 
 /* The key named, or with this id; NULL if none. */
-static const struct ovl_access_key *
-key_lookup(struct ovl_keystore *ks, const char *s)
+const struct ovl_access_key *
+cmd_key_lookup(struct ovl_keystore *ks, const char *s)
 {
 	const struct ovl_access_key	*k;
 	size_t				 i;
@@ -225,8 +221,8 @@ key_lookup(struct ovl_keystore *ks, const char *s)
 }
 
 /* Number of admin keys other than k. */
-static size_t
-other_admins(struct ovl_keystore *ks, const struct ovl_access_key *k)
+size_t
+cmd_key_other_admins(struct ovl_keystore *ks, const struct ovl_access_key *k)
 {
 	const struct ovl_access_key	*o;
 	size_t				 i, cnt = 0;
@@ -255,12 +251,12 @@ cmd_key_revoke(struct cmd_req *r)
 	kind = proto_param_str(r->params, "kind", "access");
 	if (strcmp(kind, "client") == 0)
 		return (revoke_client(r));
-	k = key_lookup(n->ks, id);
+	k = cmd_key_lookup(n->ks, id);
 	if (k == NULL)
 		return (cmd_fail(r, PROTO_E_NOTFOUND, "no access key named %s "
 		    "or with that id (see 'pier key list')", id));
 	cmd_set_target(r, "%s", k->name);
-	if (k->role == PROTO_ROLE_ADMIN && other_admins(n->ks, k) == 0)
+	if (k->role == PROTO_ROLE_ADMIN && cmd_key_other_admins(n->ks, k) == 0)
 		return (cmd_fail(r, PROTO_E_KEYMGMT, "%s is the last admin "
 		    "key; create another admin key first (or use 'pierd key "
 		    "revoke' on the node's host)", k->name));

@@ -44,6 +44,8 @@ const struct cmd_entry cmd_table[] = {
 	{ .name = "image.pull", .exec = cmd_image_pull },
 	{ .name = "image.remove", .exec = cmd_image_remove },
 	{ .name = "key.create", .exec = cmd_key_create },
+	{ .name = "key.disable", .exec = cmd_key_disable },
+	{ .name = "key.enable", .exec = cmd_key_enable },
 	{ .name = "key.list", .exec = cmd_key_list },
 	{ .name = "key.revoke", .exec = cmd_key_revoke },
 	{ .name = "key.unrevoke", .exec = cmd_key_unrevoke },

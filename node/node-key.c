@@ -7,7 +7,10 @@
  * notices a revoke through the keys file (see node.c), a revoked client
  * key too (the list lives in the same file; the server closes that
  * client's connections when a re-read finds it). Changes made here are
- * written to the audit log, with "pierd key" as the client.
+ * written to the audit log, with "pierd key" as the client. A key may
+ * be limited when it is made (--expires, --uses, --label) and disabled
+ * or enabled later; a running pierd closes the connections of a key
+ * disabled here when its file watch sees the change.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -29,6 +32,7 @@
 #define KO_CLIENT	0x20
 #define KO_CLIENTS	0x40
 #define KO_NOADDR	0x80
+#define KO_LIMITS	0x100	/* --expires, --uses, --label */
 
 #define SHELL_CLIENT	"pierd key"	/* the audit's client for changes here */
 
@@ -43,6 +47,9 @@ struct key_args {
 	int		 client;	/* --client */
 	int		 clients;	/* --clients */
 	int		 no_addr;	/* --no-addr: a key without hints */
+	const char	*expires;	/* --expires */
+	const char	*uses;		/* --uses */
+	struct ovl_key_limits lim;	/* --label, then the rest */
 	int		 argc;
 	char		**argv;
 };
@@ -63,14 +70,25 @@ static int	key_list(struct key_args *);
 static int	key_revoke(struct key_args *);
 static int	key_rotate(struct key_args *);
 static int	key_unrevoke(struct key_args *);
+static int	key_disable(struct key_args *);
+static int	key_enable(struct key_args *);
 
 static const struct key_cmd key_cmds[] = {
-	{ "create", key_create, "--role ROLE --name NAME [--listen HOST:PORT | "
-	    "--no-addr]", "create an access key and print its join key",
-	    KO_ROLE | KO_NAME | KO_LISTEN | KO_NOADDR, 0, 0 },
+	{ "create", key_create, "--role ROLE --name NAME [--expires WHEN] "
+	    "[--uses N] [--label K=V]... [--listen HOST:PORT | --no-addr]",
+	    "create an access key and print its join key; WHEN is a duration "
+	    "(90m, 12h, 7d, 2w) or an RFC 3339 time; --uses 1 makes a "
+	    "one-time key (the first client key to join is bound to it)",
+	    KO_ROLE | KO_NAME | KO_LISTEN | KO_NOADDR | KO_LIMITS, 0, 0 },
+	{ "disable", key_disable, "NAME",
+	    "disable an access key: it lets nobody in, and a running node "
+	    "closes its connections", 0, 1, 1 },
+	{ "enable", key_enable, "NAME", "enable a disabled access key again",
+	    0, 1, 1 },
 	{ "list", key_list, "[--clients] [--json]",
-	    "list access keys (name, role, id, created, last used), or the "
-	    "revoked client keys", KO_JSON | KO_CLIENTS, 0, 0 },
+	    "list access keys (name, role, id, created, last used, expiry, "
+	    "uses, state, labels), or the revoked client keys",
+	    KO_JSON | KO_CLIENTS, 0, 0 },
 	{ "revoke", key_revoke, "NAME | --client CLIENT-KEY",
 	    "revoke an access key, or one client's key (its fingerprint); a "
 	    "running node closes its connections", KO_CLIENT, 1, 1 },
@@ -204,11 +222,44 @@ key_show(struct key_args *a)
 		    "--role admin --name NAME'\n", a->argc == 1 ?
 		    a->argv[0] : "admin");
 		rc = NODE_EXIT_FAIL;
-	} else
+	} else {
+		if (strcmp(node_key_state(k, (int64_t)time(NULL)), "enabled")
+		    != 0)
+			fprintf(stderr, "pierd key show: note: access key %s is "
+			    "%s; it lets nobody in\n", k->name,
+			    node_key_state(k, (int64_t)time(NULL)));
 		rc = print_joinkey(a, &id, k);
+	}
 	ovl_keystore_free(ks);
 	ovl_identity_clear(&id);
 	return (rc);
+}
+
+/* Reads --expires and --uses into a->lim; -EINVAL after saying why. */
+static int
+key_limits(struct key_args *a, int64_t now)
+{
+	char	*cause = NULL, *end;
+	long	 v;
+
+	if (a->expires != NULL && ovl_key_expiry_parse(a->expires, now,
+	    &a->lim.expires, &cause) != 0) {
+		fprintf(stderr, "pierd key create: %s\n", cause);
+		free(cause);
+		return (-EINVAL);
+	}
+	if (a->uses != NULL) {
+		v = strtol(a->uses, &end, 10);
+		if (*a->uses == '\0' || *end != '\0' || v < 0 ||
+		    v > OVL_KEY_USES_MAX) {
+			fprintf(stderr, "pierd key create: --uses takes 0 (any "
+			    "number of client keys) to %d\n",
+			    OVL_KEY_USES_MAX);
+			return (-EINVAL);
+		}
+		a->lim.uses = (unsigned)v;
+	}
+	return (0);
 }
 
 /* `pierd key create --role ROLE --name NAME`. */
@@ -219,7 +270,8 @@ key_create(struct key_args *a)
 	struct ovl_keystore		*ks;
 	const struct ovl_access_key	*k;
 	enum proto_role			 role;
-	char				*cause = NULL;
+	char				*cause = NULL, t[32];
+	int64_t				 now = (int64_t)time(NULL);
 	int				 rc = NODE_EXIT_FAIL, err;
 
 	if (a->role == NULL || a->name == NULL) {
@@ -238,9 +290,11 @@ key_create(struct key_args *a)
 		    "%d of a-z 0-9 . _ -\n", a->name, OVL_KEY_NAME_MAX);
 		return (NODE_EXIT_USAGE);
 	}
+	if (key_limits(a, now) != 0)
+		return (NODE_EXIT_USAGE);
 	if (key_open(a, &id, &ks) != 0)
 		return (NODE_EXIT_FAIL);
-	err = ovl_keystore_create(ks, a->name, role, (int64_t)time(NULL), &k,
+	err = ovl_keystore_create_with(ks, a->name, role, &a->lim, now, &k,
 	    &cause);
 	key_audit(a, "key.create", a->name, err, cause);
 	if (err == -EEXIST)
@@ -250,8 +304,11 @@ key_create(struct key_args *a)
 		fprintf(stderr, "pierd key create: %s\n", cause != NULL ?
 		    cause : strerror(-err));
 	else {
-		fprintf(stderr, "created %s key %s\n", proto_role_name(role),
-		    a->name);
+		ovl_key_time(k->expires, t, sizeof(t));
+		fprintf(stderr, "created %s key %s%s%s%s\n",
+		    proto_role_name(role), a->name, k->expires != 0 ?
+		    ", expires " : "", k->expires != 0 ? t : "", k->uses == 1 ?
+		    ", one-time (binds the first client key to join)" : "");
 		rc = print_joinkey(a, &id, k);
 	}
 	free(cause);
@@ -264,13 +321,29 @@ key_create(struct key_args *a)
 static void
 fmt_time(int64_t t, char *buf, size_t len)
 {
-	struct tm	tm;
-	time_t		tt = (time_t)t;
+	ovl_key_time(t, buf, len);
+}
 
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
-		snprintf(buf, len, "never");
+/* The USES and LABELS cells of k: "any" or "BOUND/USES", "k=v,...". */
+static void
+fmt_limits(const struct ovl_access_key *k, char *uses, size_t ulen,
+    char *labels, size_t llen)
+{
+	size_t	i, off = 0;
+	int	n;
+
+	if (k->uses == 0)
+		snprintf(uses, ulen, "any");
 	else
-		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		snprintf(uses, ulen, "%zu/%u", k->nbound, k->uses);
+	snprintf(labels, llen, "-");
+	for (i = 0; i < k->nlabels && off < llen; i++) {
+		n = snprintf(labels + off, llen - off, "%s%s=%s", i > 0 ?
+		    "," : "", k->labels[i].k, k->labels[i].v);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
 }
 
 /* `pierd key list --clients [--json]`: the revoked client keys. */
@@ -313,7 +386,9 @@ key_list(struct key_args *a)
 	struct ovl_keystore		*ks;
 	const struct ovl_access_key	*k;
 	json_t				*arr, *o; /* owned, borrowed */
-	char				 c[32], u[32];
+	char				 c[32], u[32], e[32], n[16];
+	char				 l[OVL_KEY_LABELS_MAX * 100];
+	int64_t				 now = (int64_t)time(NULL);
 	size_t				 i;
 	int				 rc = NODE_EXIT_OK;
 
@@ -325,21 +400,22 @@ key_list(struct key_args *a)
 	}
 	arr = json_array();
 	if (!a->json)
-		printf("%-20s %-9s %-17s %-21s %s\n", "NAME", "ROLE", "ID",
-		    "CREATED", "LAST USED");
+		printf("%-20s %-9s %-17s %-21s %-21s %-21s %-5s %-8s %s\n",
+		    "NAME", "ROLE", "ID", "CREATED", "LAST USED", "EXPIRES",
+		    "USES", "STATE", "LABELS");
 	for (i = 0; i < ovl_keystore_count(ks); i++) {
 		k = ovl_keystore_get(ks, i);
 		fmt_time(k->created, c, sizeof(c));
 		fmt_time(k->last_used, u, sizeof(u));
+		fmt_time(k->expires, e, sizeof(e));
+		fmt_limits(k, n, sizeof(n), l, sizeof(l));
 		if (!a->json) {
-			printf("%-20s %-9s %-17s %-21s %s\n", k->name,
-			    proto_role_name(k->role), k->id, c, u);
+			printf("%-20s %-9s %-17s %-21s %-21s %-21s %-5s %-8s "
+			    "%s\n", k->name, proto_role_name(k->role), k->id,
+			    c, u, e, n, node_key_state(k, now), l);
 			continue;
 		}
-		o = json_pack("{s:s, s:s, s:s, s:I, s:I}", "name", k->name,
-		    "role", proto_role_name(k->role), "id", k->id,
-		    "created", (json_int_t)k->created,
-		    "last_used", (json_int_t)k->last_used);
+		o = node_key_json(k, now);
 		if (arr == NULL || o == NULL || json_array_append_new(arr, o))
 			rc = NODE_EXIT_FAIL;
 	}
@@ -395,6 +471,53 @@ revoke_client(struct key_args *a, int undo)
 	ovl_keystore_free(ks);
 	ovl_identity_clear(&id);
 	return (err == 0 ? NODE_EXIT_OK : NODE_EXIT_FAIL);
+}
+
+/* `pierd key disable NAME` (disable 1) and `pierd key enable NAME`. */
+static int
+set_disabled(struct key_args *a, int disable)
+{
+	struct ovl_identity	 id;
+	struct ovl_keystore	*ks;
+	const char		*sub = disable ? "disable" : "enable";
+	char			*cause = NULL;
+	int			 err;
+
+	if (key_open(a, &id, &ks) != 0)
+		return (NODE_EXIT_FAIL);
+	err = ovl_keystore_set_disabled(ks, a->argv[0], disable,
+	    (int64_t)time(NULL), &cause);
+	key_audit(a, disable ? "key.disable" : "key.enable", a->argv[0], err,
+	    cause);
+	if (err == -ENOENT)
+		fprintf(stderr, "pierd key %s: no access key named %s\n", sub,
+		    a->argv[0]);
+	else if (err != 0)
+		fprintf(stderr, "pierd key %s: %s\n", sub, cause != NULL ?
+		    cause : strerror(-err));
+	else if (disable)
+		fprintf(stderr, "disabled %s; a running pierd closes the "
+		    "connections made with it\n", a->argv[0]);
+	else
+		fprintf(stderr, "enabled %s\n", a->argv[0]);
+	free(cause);
+	ovl_keystore_free(ks);
+	ovl_identity_clear(&id);
+	return (err == 0 ? NODE_EXIT_OK : NODE_EXIT_FAIL);
+}
+
+/* `pierd key disable NAME`. */
+static int
+key_disable(struct key_args *a)
+{
+	return (set_disabled(a, 1));
+}
+
+/* `pierd key enable NAME`. */
+static int
+key_enable(struct key_args *a)
+{
+	return (set_disabled(a, 0));
 }
 
 /* `pierd key unrevoke KEY`. */
@@ -485,11 +608,15 @@ key_read_args(const struct key_cmd *c, int argc, char **argv,
 		{ "client", no_argument, NULL, 'c' },
 		{ "clients", no_argument, NULL, 'C' },
 		{ "no-addr", no_argument, NULL, 'A' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "uses", required_argument, NULL, 'u' },
+		{ "label", required_argument, NULL, 'b' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sockaddr_storage	 ss;
+	struct ovl_key_label	 lab;
 	char			*cause = NULL;
 	int			 ch, seen = 0;
 
@@ -543,6 +670,24 @@ key_read_args(const struct key_cmd *c, int argc, char **argv,
 		case 'A':
 			a->no_addr = 1;
 			seen |= KO_NOADDR;
+			continue;
+		case 'e':
+			a->expires = optarg;
+			seen |= KO_LIMITS;
+			continue;
+		case 'u':
+			a->uses = optarg;
+			seen |= KO_LIMITS;
+			continue;
+		case 'b':
+			seen |= KO_LIMITS;
+			if (ovl_key_label_parse(optarg, &lab, &cause) != 0 ||
+			    ovl_key_limits_label(&a->lim, &lab) != 0) {
+				fprintf(stderr, "pierd key %s: %s\n", c->name,
+				    cause != NULL ? cause : "too many labels");
+				free(cause);
+				return (NODE_EXIT_USAGE);
+			}
 			continue;
 		default:
 			return (cmd_usage(c, stderr, NODE_EXIT_USAGE));

@@ -12,7 +12,9 @@
  * handshakes use the re-read keys at once. A handshake that fits no key
  * does not wait for the watch: the server finds the file changed (one
  * stat) and has it re-read first, so a key made by `pierd key create`
- * works the moment the command returns.
+ * works the moment the command returns. A key disabled by `pierd key
+ * disable` ends its connections the same way, on the re-read (go-away
+ * "key disabled"); one that expires, by the server's own timer.
  */
 #include <sys/resource.h>
 
@@ -141,6 +143,10 @@ node_keys_reload(struct node *n)
 		    "closed %zu connection%s", names[i], closed,
 		    closed == 1 ? "" : "s");
 	}
+	closed = ovl_server_sweep(n->srv);
+	if (closed > 0)
+		node_log(&n->log, NODE_LOG_INFO, "closed %zu connection%s of "
+		    "disabled or expired keys", closed, closed == 1 ? "" : "s");
 	node_log(&n->log, NODE_LOG_DEBUG, "access keys re-read: %zu",
 	    ovl_keystore_count(n->ks));
 out:
@@ -217,6 +223,20 @@ node_key_revoked(struct node *n, const char *name)
 	    n->reload_timer.data != n || uv_timer_start(&n->reload_timer,
 	    on_reload_timer, RELOAD_DELAY_MS, 0) != 0)
 		(void)ovl_server_revoke(n->srv, name);
+}
+
+/*
+ * Ends the connections of a key disabled through the protocol a moment
+ * from now (a re-read sweeps them), so the reply leaves first.
+ */
+void
+node_keys_sweep_soon(struct node *n)
+{
+	if (n->closing)
+		return;
+	if (n->reload_timer.data != n || uv_timer_start(&n->reload_timer,
+	    on_reload_timer, RELOAD_DELAY_MS, 0) != 0)
+		(void)ovl_server_sweep(n->srv);
 }
 
 /* Frees what node_new made that is not a handle. */

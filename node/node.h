@@ -444,6 +444,30 @@ enum cmd_retval cmd_key_list(struct cmd_req *r);
 enum cmd_retval cmd_key_revoke(struct cmd_req *r);
 /* key.unrevoke (cmd-key.c). */
 enum cmd_retval cmd_key_unrevoke(struct cmd_req *r);
+/* The access key with this name or id, or NULL (cmd-key.c). */
+const struct ovl_access_key *cmd_key_lookup(struct ovl_keystore *ks,
+    const char *s);
+/* Number of admin keys other than k (cmd-key.c). */
+size_t	cmd_key_other_admins(struct ovl_keystore *ks,
+    const struct ovl_access_key *k);
+/* key.disable (cmd-key-limits.c). */
+enum cmd_retval cmd_key_disable(struct cmd_req *r);
+/* key.enable (cmd-key-limits.c). */
+enum cmd_retval cmd_key_enable(struct cmd_req *r);
+/*
+ * key.create's expires, uses and labels into *lim; 0, or an error
+ * answered (cmd-key-limits.c).
+ */
+int	cmd_key_limits(struct cmd_req *r, int64_t now,
+    struct ovl_key_limits *lim);
+/*
+ * One access key as the protocol and `pierd key list --json` show it,
+ * never its secret: {id, name, role, created, last_used, expires, uses,
+ * used_by, state, labels} (cmd-key-limits.c). A new reference or NULL.
+ */
+json_t	*node_key_json(const struct ovl_access_key *k, int64_t now);
+/* "enabled", "disabled" or "expired" (cmd-key-limits.c). */
+const char *node_key_state(const struct ovl_access_key *k, int64_t now);
 /* node.info (cmd-node.c). */
 enum cmd_retval cmd_node_info(struct cmd_req *r);
 /* container.logs (cmd-logs.c). */
@@ -856,6 +880,8 @@ void	 node_free(struct node *n);
 int	 node_keys_reload(struct node *n);
 /* Closes a revoked key's connections a moment from now (after replies). */
 void	 node_key_revoked(struct node *n, const char *name);
+/* Closes the connections of keys disabled by a call, after its reply. */
+void	 node_keys_sweep_soon(struct node *n);
 
 /* node-lan.c */
 

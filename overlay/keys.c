@@ -6,6 +6,11 @@
  *	pier-access-keys 1
  *	key NAME ROLE CREATED SECRET-HEX
  *	client FINGERPRINT SINCE
+ * A key line may go on with its limits (expiry, uses, bound client
+ * keys, disabled, labels: keyattr.c); a file with any of them is
+ * version 2 ("pier-access-keys 2"), which a pierd that knows only
+ * version 1 refuses as damaged rather than ignore the limits. A file
+ * without them stays version 1, readable by older versions.
  * A client line is a revoked client key: the node refuses that client
  * whatever access key it holds. It is named by its fingerprint, as the
  * node's log and audit log name clients, so an admin can revoke a key
@@ -13,7 +18,8 @@
  * key: a match by chance is out of reach). Keeping the list in this file
  * gives it the same lock, atomic rewrite, mode and re-read as the keys,
  * and a running node that watches the file sees both kinds of change.
- * Changes (create, revoke, deny, undeny) hold an flock on access-keys.lock and re-read
+ * Changes (create, revoke, deny, undeny: keys-deny.c; disable, enable,
+ * binding a client key: keys-use.c) hold an flock on access-keys.lock and re-read
  * the file first, so a running node and `pierd key ...` in another
  * process never undo each other's changes. The running node itself only
  * writes key-used, the last-used times (KEY-ID UNIX-SECONDS), kept apart
@@ -38,8 +44,9 @@
 #include "overlay.h"
 
 #define KEYS_MAGIC	"pier-access-keys 1"
+#define KEYS_MAGIC_2	"pier-access-keys 2"	/* keys with limits */
 #define TOUCH_GRAIN_S	60	/* last-used is saved at most this often */
-#define LINE_MAX_LEN	256
+#define LINE_MAX_LEN	1536	/* a key line with every limit and label */
 
 /*
  * Which version of the access-keys file the store holds: a change by
@@ -133,20 +140,26 @@ save_keys(struct ovl_keystore *ks, char **cause)
 	const struct ovl_access_key *k;
 	char hex[2 * OVL_KEY_LEN + 1], *buf;
 	size_t cap, off, i;
-	int error;
+	int error, v2;
 
 	cap = sizeof KEYS_MAGIC + 1 + ks->nkeys * LINE_MAX_LEN +
 	    ovl__deny_text_len(&ks->denied);
 	buf = malloc(cap);
 	if (buf == NULL)
 		return (-ENOMEM);
-	off = (size_t)snprintf(buf, cap, "%s\n", KEYS_MAGIC);
+	v2 = 0;
+	for (i = 0; i < ks->nkeys; i++)
+		v2 |= ovl__key_has_attr(&ks->keys[i]);
+	off = (size_t)snprintf(buf, cap, "%s\n", v2 ? KEYS_MAGIC_2 :
+	    KEYS_MAGIC);
 	for (i = 0; i < ks->nkeys; i++) {
 		k = &ks->keys[i];
 		sodium_bin2hex(hex, sizeof hex, k->secret, OVL_KEY_LEN);
 		off += (size_t)snprintf(buf + off, cap - off,
-		    "key %s %s %" PRId64 " %s\n", k->name,
+		    "key %s %s %" PRId64 " %s", k->name,
 		    proto_role_name(k->role), k->created, hex);
+		off += ovl__key_attr_format(k, buf + off, cap - off - 1);
+		buf[off++] = '\n';
 	}
 	sodium_memzero(hex, sizeof hex);
 	off += ovl__deny_format(&ks->denied, buf + off, cap - off);
@@ -162,7 +175,7 @@ save_keys(struct ovl_keystore *ks, char **cause)
 
 /* Parses one "key ..." line into k. */
 static int
-parse_key_line(char *line, struct ovl_access_key *k)
+parse_key_line(char *line, int v2, struct ovl_access_key *k)
 {
 	char name[OVL_KEY_NAME_MAX + 2], role[16], hex[2 * OVL_KEY_LEN + 2];
 	size_t n;
@@ -170,7 +183,8 @@ parse_key_line(char *line, struct ovl_access_key *k)
 
 	memset(k, 0, sizeof *k);
 	if (sscanf(line, "key %33s %15s %" SCNd64 " %65s%n", name, role,
-	    &k->created, hex, &used) != 4 || line[used] != '\0')
+	    &k->created, hex, &used) != 4 || (line[used] != '\0' &&
+	    (!v2 || line[used] != ' ')))
 		return (-EINVAL);
 	if (!ovl_key_name_valid(name) || proto_role_parse(role, &k->role) != 0)
 		return (-EINVAL);
@@ -181,7 +195,7 @@ parse_key_line(char *line, struct ovl_access_key *k)
 	sodium_memzero(hex, sizeof hex);
 	strcpy(k->name, name);
 	ovl_key_id(k->secret, k->id);
-	return (0);
+	return (ovl__key_attr_parse(k, line + used));
 }
 
 /* Opens path for reading, refusing one others may read; NULL if absent. */
@@ -231,7 +245,7 @@ load_keys(struct ovl_keystore *ks, char **cause)
 	char line[LINE_MAX_LEN + 2];
 	FILE *f;
 	size_t lineno = 0, n, i;
-	int error;
+	int error, v2 = 0;
 
 	error = open_private(ks->keys_path, &f, &st, cause);
 	if (error != 0)
@@ -251,7 +265,8 @@ load_keys(struct ovl_keystore *ks, char **cause)
 			break;
 		}
 		if (lineno == 1) {
-			if (strcmp(line, KEYS_MAGIC) != 0) {
+			v2 = strcmp(line, KEYS_MAGIC_2) == 0;
+			if (!v2 && strcmp(line, KEYS_MAGIC) != 0) {
 				error = -EINVAL;
 				break;
 			}
@@ -266,7 +281,7 @@ load_keys(struct ovl_keystore *ks, char **cause)
 			continue;
 		}
 		if (ks->nkeys == OVL_KEYS_MAX ||
-		    parse_key_line(line, &k) != 0) {
+		    parse_key_line(line, v2, &k) != 0) {
 			error = -EINVAL;
 			break;
 		}
@@ -365,7 +380,11 @@ refresh(struct ovl_keystore *ks, char **cause)
 				    ks->keys[j].last_used > k->last_used)
 					k->last_used = ks->keys[j].last_used;
 		}
-		memcpy(ks->keys, fresh->keys, sizeof ks->keys);
+		/* Only the slots in use: the rest stay untouched pages. */
+		memcpy(ks->keys, fresh->keys, fresh->nkeys * sizeof ks->keys[0]);
+		if (ks->nkeys > fresh->nkeys)
+			sodium_memzero(&ks->keys[fresh->nkeys], (ks->nkeys -
+			    fresh->nkeys) * sizeof ks->keys[0]);
 		ks->nkeys = fresh->nkeys;
 		ks->keys_existed = fresh->keys_existed;
 		ks->keys_seen = fresh->keys_seen;
@@ -465,7 +484,8 @@ ovl_keystore_free(struct ovl_keystore *ks)
 /* Adds a key to a store that is locked and fresh from disk. */
 static int
 create_locked(struct ovl_keystore *ks, const char *name, enum proto_role role,
-    int64_t now, const struct ovl_access_key **out, char **cause)
+    const struct ovl_key_limits *lim, int64_t now,
+    const struct ovl_access_key **out, char **cause)
 {
 	struct ovl_access_key *k;
 	int error;
@@ -484,6 +504,12 @@ create_locked(struct ovl_keystore *ks, const char *name, enum proto_role role,
 	strcpy(k->name, name);
 	k->role = role;
 	k->created = now;
+	if (lim != NULL) {
+		k->expires = lim->expires;
+		k->uses = lim->uses;
+		k->nlabels = lim->nlabels;
+		memcpy(k->labels, lim->labels, sizeof k->labels);
+	}
 	randombytes_buf(k->secret, OVL_KEY_LEN);
 	ovl_key_id(k->secret, k->id);
 	ks->nkeys++;
@@ -505,6 +531,16 @@ ovl_keystore_create(struct ovl_keystore *ks, const char *name,
     enum proto_role role, int64_t now, const struct ovl_access_key **out,
     char **cause)
 {
+	return (ovl_keystore_create_with(ks, name, role, NULL, now, out,
+	    cause));
+}
+
+/* Creates a key with limits. */
+int
+ovl_keystore_create_with(struct ovl_keystore *ks, const char *name,
+    enum proto_role role, const struct ovl_key_limits *lim, int64_t now,
+    const struct ovl_access_key **out, char **cause)
+{
 	int fd, error;
 
 	if (cause != NULL)
@@ -520,12 +556,22 @@ ovl_keystore_create(struct ovl_keystore *ks, const char *name,
 		ovl__set_cause(cause, "bad role");
 		return (-EINVAL);
 	}
+	if (lim != NULL && lim->expires != 0 && lim->expires <= now) {
+		ovl__set_cause(cause, "the expiry is not in the future");
+		return (-EINVAL);
+	}
+	if (lim != NULL && (lim->uses > OVL_KEY_USES_MAX ||
+	    lim->nlabels > OVL_KEY_LABELS_MAX)) {
+		ovl__set_cause(cause, "uses is 0 (any number) to %d",
+		    OVL_KEY_USES_MAX);
+		return (-EINVAL);
+	}
 	error = lock_store(ks, &fd, cause);
 	if (error != 0)
 		return (error);
 	error = refresh(ks, cause);
 	if (error == 0)
-		error = create_locked(ks, name, role, now, out, cause);
+		error = create_locked(ks, name, role, lim, now, out, cause);
 	close(fd);
 	return (error);
 }
@@ -548,7 +594,7 @@ ovl_keystore_ensure_admin(struct ovl_keystore *ks, int64_t now,
 		return (error);
 	error = refresh(ks, cause);
 	if (error == 0 && !ks->keys_existed && ks->nkeys == 0)
-		error = create_locked(ks, "admin", PROTO_ROLE_ADMIN, now,
+		error = create_locked(ks, "admin", PROTO_ROLE_ADMIN, NULL, now,
 		    created, cause);
 	close(fd);
 	return (error);
@@ -684,101 +730,6 @@ ovl_keystore_accept_time(struct ovl_keystore *ks,
 	    skew_ms, cause));
 }
 
-/* Adds fp to the revoked clients of a locked, fresh store. */
-static int
-deny_locked(struct ovl_keystore *ks, const char *fp, int64_t now,
-    char **cause)
-{
-	int	error;
-
-	error = ovl__deny_add(&ks->denied, fp, now, cause);
-	if (error != 0)
-		return (error);
-	error = save_keys(ks, cause);
-	if (error != 0) {
-		ks->denied.n--;
-		return (error);
-	}
-	if (ks->on_deny != NULL)
-		ks->on_deny(fp, ks->on_deny_arg);
-	return (0);
-}
-
-/* Revokes a client key. */
-int
-ovl_keystore_deny(struct ovl_keystore *ks, const char *fp, int64_t now,
-    char **cause)
-{
-	int	fd, error;
-
-	if (cause != NULL)
-		*cause = NULL;
-	if (!ovl__deny_valid(fp)) {
-		ovl__set_cause(cause, "bad client key fingerprint \"%s\"", fp);
-		return (-EINVAL);
-	}
-	error = lock_store(ks, &fd, cause);
-	if (error != 0)
-		return (error);
-	error = refresh(ks, cause);
-	if (error == 0)
-		error = deny_locked(ks, fp, now, cause);
-	close(fd);
-	return (error);
-}
-
-/* Takes a client key off the revoked list. */
-int
-ovl_keystore_undeny(struct ovl_keystore *ks, const char *fp, char **cause)
-{
-	struct ovl_denied_client	gone;
-	size_t				i = 0;
-	int				fd, error;
-
-	if (cause != NULL)
-		*cause = NULL;
-	error = lock_store(ks, &fd, cause);
-	if (error != 0)
-		return (error);
-	error = refresh(ks, cause);
-	if (error == 0)
-		error = ovl__deny_remove(&ks->denied, fp, &i, &gone, cause);
-	if (error == 0) {
-		error = save_keys(ks, cause);
-		if (error != 0)
-			ovl__deny_insert(&ks->denied, i, &gone);
-	}
-	close(fd);
-	return (error);
-}
-
-/* Number of revoked client keys. */
-size_t
-ovl_keystore_denied_count(const struct ovl_keystore *ks)
-{
-	return (ks->denied.n);
-}
-
-/* Revoked client key i. */
-const struct ovl_denied_client *
-ovl_keystore_denied_get(const struct ovl_keystore *ks, size_t i)
-{
-	return (i < ks->denied.n ? &ks->denied.e[i] : NULL);
-}
-
-/* Is this client key revoked? */
-int
-ovl_keystore_is_denied(const struct ovl_keystore *ks,
-    const uint8_t client[static OVL_KEY_LEN])
-{
-	char	fp[OVL_FINGERPRINT_SIZE];
-
-	if (ks->denied.n == 0)
-		return (0);
-	ovl_fingerprint(client, fp);
-	return (ovl__deny_find(&ks->denied, fp) != ks->denied.n);
-}
-
 /* Sets the watcher of newly revoked client keys. */
 void
 ovl_keystore_on_deny(struct ovl_keystore *ks,
@@ -786,4 +737,54 @@ ovl_keystore_on_deny(struct ovl_keystore *ks,
 {
 	ks->on_deny = cb;
 	ks->on_deny_arg = arg;
+}
+
+/* Internal: locks the store and re-reads it; *fd to close after. */
+int
+ovl__keystore_begin(struct ovl_keystore *ks, int *fd, char **cause)
+{
+	int error;
+
+	error = lock_store(ks, fd, cause);
+	if (error != 0)
+		return (error);
+	error = refresh(ks, cause);
+	if (error != 0)
+		close(*fd);
+	return (error);
+}
+
+/* Internal: the key named name, to change (after ovl__keystore_begin). */
+struct ovl_access_key *
+ovl__keystore_key(struct ovl_keystore *ks, const char *name)
+{
+	return ((struct ovl_access_key *)ovl_keystore_find(ks, name));
+}
+
+/* Internal: saves a changed store and unlocks it. */
+int
+ovl__keystore_commit(struct ovl_keystore *ks, int fd, char **cause)
+{
+	int error;
+
+	error = save_keys(ks, cause);
+	if (error != 0)
+		(void)refresh(ks, NULL);	/* back to what the disk says */
+	close(fd);
+	return (error);
+}
+
+/* Internal: the store's revoked client keys. */
+struct ovl__denylist *
+ovl__keystore_denied(const struct ovl_keystore *ks)
+{
+	return ((struct ovl__denylist *)&ks->denied);
+}
+
+/* Internal: tells the watcher that fp became revoked. */
+void
+ovl__keystore_told_deny(struct ovl_keystore *ks, const char *fp)
+{
+	if (ks->on_deny != NULL)
+		ks->on_deny(fp, ks->on_deny_arg);
 }

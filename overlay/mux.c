@@ -51,6 +51,9 @@ ovl_goaway_name(uint32_t code)
 		[OVL_GA_REVOKED] = "access revoked",
 		[OVL_GA_SHUTDOWN] = "shutting down",
 		[OVL_GA_CLOCK] = "clock skew",
+		[OVL_GA_KEY_EXPIRED] = "access key expired",
+		[OVL_GA_KEY_DISABLED] = "access key disabled",
+		[OVL_GA_KEY_USED] = "access key used",
 	};
 
 	if (code < sizeof names / sizeof names[0])

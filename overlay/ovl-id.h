@@ -167,6 +167,25 @@ void ovl__set_cause(char **cause, const char *fmt, ...)
 #define OVL_KEYS_USED_FILE	"key-used"	/* last-used times */
 #define OVL_CLIENTS_FILE	"client-times"
 
+#define OVL_KEY_LABELS_MAX	8	/* labels on one access key */
+#define OVL_KEY_LABEL_KEY_MAX	32	/* [A-Za-z0-9._/-]{1,32} */
+#define OVL_KEY_LABEL_VAL_MAX	64	/* printable, no spaces, 0 to 64 */
+#define OVL_KEY_USES_MAX	8	/* client keys a limited key binds */
+
+/* A label on an access key, K=V, for the people who hand keys out. */
+struct ovl_key_label {
+	char		k[OVL_KEY_LABEL_KEY_MAX + 1];
+	char		v[OVL_KEY_LABEL_VAL_MAX + 1];
+};
+
+/* What a new access key is limited to (ovl_keystore_create_with). */
+struct ovl_key_limits {
+	int64_t			expires;	/* unix seconds, 0 never */
+	unsigned		uses;		/* client keys, 0 any number */
+	size_t			nlabels;
+	struct ovl_key_label	labels[OVL_KEY_LABELS_MAX];
+};
+
 /* One access key of a node; the secret goes out only in join keys. */
 struct ovl_access_key {
 	char		name[OVL_KEY_NAME_MAX + 1];
@@ -175,6 +194,13 @@ struct ovl_access_key {
 	int64_t		created;		/* unix seconds */
 	int64_t		last_used;		/* unix seconds, 0 never */
 	uint8_t		secret[OVL_KEY_LEN];
+	int64_t		expires;	/* unix seconds, 0 never */
+	int64_t		disabled;	/* unix seconds since, 0 enabled */
+	unsigned	uses;		/* client keys it binds, 0 any */
+	size_t		nbound;		/* client keys bound so far */
+	char		bound[OVL_KEY_USES_MAX][OVL_FINGERPRINT_SIZE];
+	size_t		nlabels;
+	struct ovl_key_label labels[OVL_KEY_LABELS_MAX];
 };
 
 /* A client key the node refuses (key.revoke with kind client). */
@@ -215,6 +241,32 @@ int ovl_keystore_ensure_admin(struct ovl_keystore *ks, int64_t now,
 int ovl_keystore_create(struct ovl_keystore *ks, const char *name,
     enum proto_role role, int64_t now, const struct ovl_access_key **out,
     char **cause) WARN_UNUSED_RESULT;
+/*
+ * Creates a key like ovl_keystore_create, limited by lim (NULL: not at
+ * all): an expiry time, a number of client keys it binds, labels.
+ * -EINVAL for an expiry not after now or a uses above OVL_KEY_USES_MAX.
+ */
+int ovl_keystore_create_with(struct ovl_keystore *ks, const char *name,
+    enum proto_role role, const struct ovl_key_limits *lim, int64_t now,
+    const struct ovl_access_key **out, char **cause) WARN_UNUSED_RESULT;
+/*
+ * Disables (disable 1, at now) or enables (0) the key named name: a
+ * disabled key lets nobody in until enabled again. Locked, re-read,
+ * saved; -ENOENT no such key, -EALREADY already so.
+ */
+int ovl_keystore_set_disabled(struct ovl_keystore *ks, const char *name,
+    int disable, int64_t now, char **cause) WARN_UNUSED_RESULT;
+/*
+ * Lets client in with the key named name at now (unix seconds), or says
+ * why not: -EKEYEXPIRED expired, -EKEYREJECTED disabled, -EUSERS its
+ * uses are taken by other client keys, -ENOENT gone. A client key that
+ * takes one of a limited key's uses is bound to it here (locked,
+ * re-read, saved before this returns), and 1 is returned. reason (len
+ * bytes) gets the text for the client's go-away.
+ */
+int ovl_keystore_admit(struct ovl_keystore *ks, const char *name,
+    const uint8_t client[static OVL_KEY_LEN], int64_t now, char *reason,
+    size_t len) WARN_UNUSED_RESULT;
 /* Number of keys. */
 size_t ovl_keystore_count(const struct ovl_keystore *ks);
 /* Key i (0 <= i < count), valid until the store next changes. */
@@ -293,6 +345,56 @@ int ovl_keystore_accept_time(struct ovl_keystore *ks,
     const uint8_t client[static OVL_KEY_LEN], uint64_t ts_ms,
     const uint8_t eph[static OVL_KEY_LEN], uint64_t now_ms,
     int64_t *skew_ms, char **cause) WARN_UNUSED_RESULT;
+
+/* keyattr.c */
+
+/*
+ * Parses an expiry as people give it: a duration from now ("90m", "12h",
+ * "7d", "2w", "30s") or an RFC 3339 time ("2027-01-31T18:00:00Z", or
+ * with an offset "+01:00"). *out gets unix seconds; -EINVAL with *cause.
+ */
+int ovl_key_expiry_parse(const char *s, int64_t now, int64_t *out,
+    char **cause) WARN_UNUSED_RESULT;
+/* Parses "K=V" into l; -EINVAL (with *cause) if not a valid label. */
+int ovl_key_label_parse(const char *s, struct ovl_key_label *l,
+    char **cause) WARN_UNUSED_RESULT;
+/* Sets label K to V in lim (replacing K's value); -ENOSPC if full. */
+int ovl_key_limits_label(struct ovl_key_limits *lim,
+    const struct ovl_key_label *l) WARN_UNUSED_RESULT;
+/*
+ * Why key k lets nobody in at now, the uses aside: -EKEYREJECTED
+ * disabled, -EKEYEXPIRED expired, else 0; reason gets the go-away text.
+ */
+int ovl_key_check(const struct ovl_access_key *k, int64_t now,
+    char *reason, size_t len);
+/* Non-zero if fp is one of the client keys bound to k. */
+int ovl_key_bound(const struct ovl_access_key *k, const char *fp);
+/* Writes t (unix seconds) as RFC 3339 UTC into buf; "never" for 0. */
+void ovl_key_time(int64_t t, char *buf, size_t len);
+/* Internal: the line's attributes after the secret; the length written. */
+size_t ovl__key_attr_format(const struct ovl_access_key *k, char *buf,
+    size_t cap);
+/* Internal: non-zero if k has attributes a version 1 file cannot hold. */
+int ovl__key_has_attr(const struct ovl_access_key *k);
+/* Internal: parses the attributes after the secret; -EINVAL if bad. */
+int ovl__key_attr_parse(struct ovl_access_key *k, const char *s)
+    WARN_UNUSED_RESULT;
+
+/* keys.c, internal to overlay/: a change made outside keys.c. */
+
+/* Locks the store and re-reads it; close *fd (or commit) after. */
+int ovl__keystore_begin(struct ovl_keystore *ks, int *fd, char **cause)
+    WARN_UNUSED_RESULT;
+/* The key named name, to change between begin and commit; or NULL. */
+struct ovl_access_key *ovl__keystore_key(struct ovl_keystore *ks,
+    const char *name);
+/* Saves the store and unlocks it (closes fd). */
+int ovl__keystore_commit(struct ovl_keystore *ks, int fd, char **cause)
+    WARN_UNUSED_RESULT;
+/* The store's revoked client keys, to read or change between the two. */
+struct ovl__denylist *ovl__keystore_denied(const struct ovl_keystore *ks);
+/* Tells the store's watcher (ovl_keystore_on_deny) that fp was revoked. */
+void ovl__keystore_told_deny(struct ovl_keystore *ks, const char *fp);
 
 /* deny.c: internal to overlay/, the keystore's revoked client keys. */
 

@@ -170,6 +170,9 @@ enum ovl_goaway {
 	OVL_GA_REVOKED = 5,	/* the access key was revoked */
 	OVL_GA_SHUTDOWN = 6,	/* the node is shutting down */
 	OVL_GA_CLOCK = 7,	/* the client's clock is outside the window */
+	OVL_GA_KEY_EXPIRED = 8,	/* the access key expired */
+	OVL_GA_KEY_DISABLED = 9, /* the access key is disabled */
+	OVL_GA_KEY_USED = 10,	/* the access key's uses went to others */
 };
 
 /* A short name for a go-away code ("protocol error", "idle timeout"). */
@@ -463,6 +466,14 @@ int ovl_server_listen(struct ovl_server *s, const char *hostport,
 int ovl_server_port(const struct ovl_server *s, size_t i);
 /* Closes every connection made with that access key; returns how many. */
 size_t ovl_server_revoke(struct ovl_server *s, const char *key_name);
+/*
+ * Closes every connection whose access key is now disabled (go-away
+ * "key disabled") or expired ("key expired"), and sets the server's
+ * timer for the next expiry among the keys of the connections left;
+ * returns how many it closed. The server runs it itself when a key
+ * expires; call it after changing the keystore (a re-read, a disable).
+ */
+size_t ovl_server_sweep(struct ovl_server *s);
 /* Closes every connection of a client key; returns how many. */
 size_t ovl_server_drop_client(struct ovl_server *s,
     const uint8_t client_key[static 32]);

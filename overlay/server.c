@@ -16,11 +16,20 @@
  * that is down or a wrong join key. A client whose clock is outside the
  * replay window is told the same way (go-away "clock skew" with the
  * skew in seconds): answering takes nothing into the replay memory.
+ * So is a client whose access key is expired, disabled, or a limited
+ * key whose uses other client keys hold (go-aways "key expired", "key
+ * disabled", "key used", the reason naming the key). The server closes
+ * the connections of a key when it expires (a timer set for the
+ * earliest expiry among the keys of its connections) and, on
+ * ovl_server_sweep, those of a key that was disabled.
+ * What the keystore's changes do to connections lives in server-keys.c.
  *
  * A handshake that fits no access key first checks whether the keys
  * file changed since it was read (one stat) and, if so, has it re-read
  * and tries again: a key made a moment ago by another process works
- * before the node's file watch fires.
+ * before the node's file watch fires. One that fits a key makes the
+ * same check before the key's limits are judged, so a key disabled or
+ * enabled a moment ago is judged as it is now.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,88 +41,13 @@
 
 #include <sodium.h>
 
-#include "net-int.h"
-
-#define BUCKETS		1024	/* sources tracked by the rate limiter */
-#define PROBE		8	/* slots looked at per source */
-#define BACKLOG		128
-#define PROBE_TOKENS	4	/* dial-back tokens answered at once */
-#define PROBE_TOKEN_MS	60000	/* ... each for this long */
-
-/* One listening socket. */
-struct listener {
-	uv_tcp_t		 tcp;
-	struct ovl_server	*srv;
-	struct listener		*next;
-	int			 port;
-	char			 addr[OVL_ADDR_MAX];
-};
-
-/* A token bucket of one source address. */
-struct bucket {
-	uint8_t		addr[16];
-	int		used;
-	double		tokens;
-	uint64_t	last_ms;
-};
-
-/* A connection the server holds. */
-struct sconn {
-	struct ovl_server	*srv;
-	struct ovl_conn		*conn;
-	struct sconn		*prev;
-	struct sconn		*next;
-	struct ovl_hello	 hello;
-	size_t			 key_index;
-	int			 denied;	/* a revoked client key */
-	int			 skewed;	/* its clock is off by skew_ms */
-	int64_t			 skew_ms;
-	int			 authed;
-	int			 quiet;		/* already logged */
-	int			 taken;		/* spliced on to a relay link */
-	int			 relayed;	/* came through a relay */
-};
-
-/* A dial-back token the server answers for a while. */
-struct token {
-	uint8_t		tok[OVL_PROBE_LEN];
-	uint64_t	until_ms;	/* 0: free */
-};
-
-struct ovl_server {
-	uv_loop_t			*loop;
-	const struct ovl_identity	*id;
-	struct ovl_keystore		*ks;
-	struct ovl_limits		 lim;
-	struct ovl_server_cbs		 cbs;
-	void				*arg;
-	struct listener			*listeners;
-	size_t				 nlisteners;
-	int				 open_handles;	/* listeners + defer */
-	uv_timer_t			 defer;
-	struct sconn			*conns;
-	struct ovl_server_stats		 st;
-	struct bucket			 buckets[BUCKETS];
-	struct ovl_relay		*relay;
-	struct token			 tokens[PROBE_TOKENS];
-	size_t				 ntaken;	/* conns spliced now */
-	size_t				 nrelayed;	/* conns via a relay now */
-	uint64_t			 relayed_total;
-	int				 closing;
-	void				(*done)(struct ovl_server *, void *);
-	void				*done_arg;
-};
+#include "server-int.h"
 
 static const struct ovl__conn_ops server_ops;
 
 /* Logs one line through the user's callback. */
-static void
-slog(struct ovl_server *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Logs one line through the user's callback. */
-static void
-slog(struct ovl_server *s, const char *fmt, ...)
+void
+ovl__slog(struct ovl_server *s, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -124,29 +58,6 @@ slog(struct ovl_server *s, const char *fmt, ...)
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
 	s->cbs.on_log(s, line, s->arg);
-}
-
-/* The keystore revoked a client key: close that client's connections. */
-static void
-srv_on_deny(const char *fp, void *arg)
-{
-	struct ovl_server *s = arg;
-	struct sconn *sc;
-	char cfp[OVL_FINGERPRINT_SIZE], reason[80];
-	size_t n = 0;
-
-	snprintf(reason, sizeof reason, "client key %s was revoked", fp);
-	for (sc = s->conns; sc != NULL; sc = sc->next) {
-		if (!sc->authed || !ovl_conn_is_open(sc->conn))
-			continue;
-		ovl_fingerprint(ovl_conn_remote_key(sc->conn), cfp);
-		if (strcmp(cfp, fp) != 0)
-			continue;
-		ovl_conn_close(sc->conn, OVL_GA_REVOKED, reason);
-		n++;
-	}
-	slog(s, "client key %s revoked; closed %zu connection%s", fp, n,
-	    n == 1 ? "" : "s");
 }
 
 /* Makes a server. */
@@ -177,9 +88,10 @@ ovl_server_new(uv_loop_t *loop, const struct ovl_identity *id,
 	if (cbs != NULL)
 		s->cbs = *cbs;
 	s->arg = arg;
-	ovl_keystore_on_deny(ks, srv_on_deny, s);
+	ovl_keystore_on_deny(ks, ovl__srv_on_deny, s);
 	(void)uv_timer_init(loop, &s->defer);
-	s->open_handles = 1;
+	(void)uv_timer_init(loop, &s->expiry);
+	s->open_handles = 2;
 	*out = s;
 	return (0);
 }
@@ -201,7 +113,7 @@ on_handle_closed(uv_handle_t *h)
 {
 	struct ovl_server *s = h->data;
 
-	if (h != (uv_handle_t *)&s->defer)
+	if (h != (uv_handle_t *)&s->defer && h != (uv_handle_t *)&s->expiry)
 		free(container_of((uv_tcp_t *)h, struct listener, tcp));
 	s->open_handles--;
 	maybe_done(s);
@@ -301,13 +213,13 @@ admit(struct ovl_server *s, struct sconn *sc, const struct sockaddr *src)
 	} else if (s->st.live - s->ntaken > s->lim.max_conns) {
 		s->st.over_limit++;
 		sc->quiet = 1;
-		slog(s, "%s: refused: %u connections held already",
+		ovl__slog(s, "%s: refused: %u connections held already",
 		    ovl_conn_peer(c), s->lim.max_conns);
 		ovl__conn_abort(c, -EMFILE, "too many connections");
 	} else if (src != NULL && !bucket_take(s, src)) {
 		s->st.rate_limited++;
 		sc->quiet = 1;
-		slog(s, "%s: refused: more than %u handshakes per second "
+		ovl__slog(s, "%s: refused: more than %u handshakes per second "
 		    "from this address", ovl_conn_peer(c), s->lim.hs_rate);
 		ovl__conn_abort(c, -EAGAIN, "rate limited");
 	} else if ((rc = ovl__conn_start_node(c)) != 0)
@@ -327,7 +239,7 @@ on_connection(uv_stream_t *ls, int status)
 	int len = sizeof ss, rc;
 
 	if (status < 0) {
-		slog(s, "accept on %s: %s", l->addr, uv_strerror(status));
+		ovl__slog(s, "accept on %s: %s", l->addr, uv_strerror(status));
 		return;
 	}
 	sc = calloc(1, sizeof *sc);
@@ -364,8 +276,8 @@ on_connection(uv_stream_t *ls, int status)
 }
 
 /* Re-reads the keys file, through the user if it asked to do it. */
-static void
-keys_reload(struct ovl_server *s)
+void
+ovl__srv_keys_reload(struct ovl_server *s)
 {
 	char *cause = NULL;
 
@@ -374,7 +286,7 @@ keys_reload(struct ovl_server *s)
 		return;
 	}
 	if (ovl_keystore_reload(s->ks, &cause) != 0)
-		slog(s, "cannot re-read the access keys: %s",
+		ovl__slog(s, "cannot re-read the access keys: %s",
 		    cause != NULL ? cause : "?");
 	free(cause);
 }
@@ -398,7 +310,7 @@ srv_respond(struct ovl_conn *c, const uint8_t *msg, size_t len,
 	    reply, replylen, keys);
 	if (rc == -EACCES && ovl_keystore_changed(s->ks)) {
 		/* A key made a moment ago, before the file watch fired. */
-		keys_reload(s);
+		ovl__srv_keys_reload(s);
 		psks = ovl_keystore_secrets(s->ks, &n);
 		rc = ovl_hs_node_respond(s->id, psks, n, msg, len, &sc->hello,
 		    &which, reply, replylen, keys);
@@ -470,23 +382,27 @@ srv_opened(struct ovl_conn *c)
 		ovl_fingerprint(auth.client_key, fp);
 		snprintf(reason, sizeof reason, "client key %s was revoked on "
 		    "this node", fp);
-		slog(s, "%s: client %s (key %s) refused: its client key is "
-		    "revoked", ovl_conn_peer(c), fp, auth.key_name);
+		ovl__slog(s, "%s: client %s (key %s) refused: its client key "
+		    "is revoked", ovl_conn_peer(c), fp, auth.key_name);
 		ovl_conn_close(c, OVL_GA_REVOKED, reason);
 		return;
 	}
 	if (sc->skewed) {
 		ovl_fingerprint(auth.client_key, fp);
 		clock_reason(sc->skew_ms, reason, sizeof reason);
-		slog(s, "%s: client %s (key %s) refused: %s", ovl_conn_peer(c),
-		    fp, auth.key_name, reason);
+		ovl__slog(s, "%s: client %s (key %s) refused: %s",
+		    ovl_conn_peer(c), fp, auth.key_name, reason);
 		ovl_conn_close(c, OVL_GA_CLOCK, reason);
 		return;
 	}
+	if (ovl__srv_key_refused(s, c, auth.client_key, auth.key_name))
+		return;
 	if (s->cbs.on_auth != NULL)
 		code = s->cbs.on_auth(s, c, &auth, s->arg);
 	if (code != 0)
 		ovl_conn_close(c, (uint32_t)code, "refused by the node");
+	else
+		(void)ovl_server_sweep(s);
 }
 
 /* A connection ended: one line in the log unless already said. */
@@ -501,14 +417,14 @@ srv_ended(struct ovl_conn *c, int status, const char *why, int was_open)
 		if (!sc->quiet)
 			s->st.refused++;
 		if (!sc->quiet && !s->closing)
-			slog(s, "%s: handshake refused: %s", ovl_conn_peer(c),
-			    why);
+			ovl__slog(s, "%s: handshake refused: %s",
+			    ovl_conn_peer(c), why);
 		return;
 	}
 	if (status == 0 || s->closing)
 		return;
 	ovl_fingerprint(ovl_conn_remote_key(c), fp);
-	slog(s, "%s: client %s (key %s) closed: %s", ovl_conn_peer(c), fp,
+	ovl__slog(s, "%s: client %s (key %s) closed: %s", ovl_conn_peer(c), fp,
 	    ovl_conn_key_name(c), why);
 }
 
@@ -557,7 +473,7 @@ answer_probe(struct ovl_server *s, struct ovl_conn *c, const uint8_t *tok)
 		    "token");
 		return;
 	}
-	slog(s, "%s: dial-back probe answered", ovl_conn_peer(c));
+	ovl__slog(s, "%s: dial-back probe answered", ovl_conn_peer(c));
 	sc->quiet = 1;
 	ovl_probe_answer(tok, ans);
 	st = ovl__conn_take(c);
@@ -762,47 +678,6 @@ ovl_server_port(const struct ovl_server *s, size_t i)
 	return (l->port);
 }
 
-/* Closes the connections made with an access key. */
-size_t
-ovl_server_revoke(struct ovl_server *s, const char *key_name)
-{
-	struct sconn *sc;
-	char reason[OVL_KEY_NAME_MAX + 40];
-	size_t n = 0;
-
-	snprintf(reason, sizeof reason, "access key %s was revoked",
-	    key_name);
-	for (sc = s->conns; sc != NULL; sc = sc->next) {
-		if (!sc->authed ||
-		    strcmp(ovl_conn_key_name(sc->conn), key_name) != 0 ||
-		    !ovl_conn_is_open(sc->conn))
-			continue;
-		ovl_conn_close(sc->conn, OVL_GA_REVOKED, reason);
-		n++;
-	}
-	return (n);
-}
-
-/* Closes the connections of a client key. */
-size_t
-ovl_server_drop_client(struct ovl_server *s,
-    const uint8_t client_key[static 32])
-{
-	struct sconn *sc;
-	size_t n = 0;
-
-	for (sc = s->conns; sc != NULL; sc = sc->next) {
-		if (!sc->authed || !ovl_conn_is_open(sc->conn) ||
-		    sodium_memcmp(ovl_conn_remote_key(sc->conn), client_key,
-		    OVL_KEY_LEN) != 0)
-			continue;
-		ovl_conn_close(sc->conn, OVL_GA_REVOKED,
-		    "client key was revoked");
-		n++;
-	}
-	return (n);
-}
-
 /* Copies the counters. */
 void
 ovl_server_stats(const struct ovl_server *s, struct ovl_server_stats *st)
@@ -839,4 +714,6 @@ ovl_server_close(struct ovl_server *s,
 	}
 	s->defer.data = s;
 	uv_close((uv_handle_t *)&s->defer, on_handle_closed);
+	s->expiry.data = s;
+	uv_close((uv_handle_t *)&s->expiry, on_handle_closed);
 }

@@ -287,6 +287,15 @@ static const struct proto_field key_create_params[] = {
 	{ .name = "role", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
 	  .max = 16, .choices = CHOICES("viewer", "operator", "admin"),
 	  .doc = "what the key may do" },
+	F_STR("expires", 1, 40, "when the key stops letting clients in: a "
+	    "duration from now (90m, 12h, 7d, 2w) or an RFC 3339 time "
+	    "(default never)"),
+	{ .name = "uses", .type = PROTO_T_INT, .min = 0, .max = 8,
+	  .doc = "how many client keys it binds (the first to join with "
+	  "it; 1 makes a one-time key); 0 any number (default)" },
+	{ .name = "labels", .type = PROTO_T_MAP, .max = 8, .max_len = 64,
+	  .doc = "labels K=V shown in key.list (K 1 to 32 of A-Z a-z 0-9 . "
+	  "_ / -, V printable without spaces)" },
 	F_END
 };
 
@@ -306,6 +315,11 @@ static const struct proto_field relay_dialback_params[] = {
 	{ .name = "token", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
 	  .min = 64, .max = 64,
 	  .doc = "the probe token, 32 bytes in hex" },
+	F_END
+};
+
+static const struct proto_field key_id_params[] = {
+	F_ID("access key id or name"),
 	F_END
 };
 
@@ -522,14 +536,26 @@ const struct proto_method proto_methods[] = {
 	{ .name = "key.create", .role = ADMIN, .flags = RW,
 	  .params = key_create_params,
 	  .summary = "create an access key and the join key that carries it",
-	  .result = "{id, name, role, created, join_key} (the join key is "
-	  "shown this once)" },
+	  .result = "{id, name, role, created, last_used, expires, uses, "
+	  "used_by, state, labels, join_key} (the join key is shown this "
+	  "once)" },
+	{ .name = "key.disable", .role = ADMIN, .flags = RW,
+	  .params = key_id_params,
+	  .summary = "disable an access key: it lets nobody in and its "
+	  "connections end (go-away \"key disabled\")",
+	  .result = "{id, name, disabled: true}" },
+	{ .name = "key.enable", .role = ADMIN, .flags = RW,
+	  .params = key_id_params,
+	  .summary = "enable a disabled access key again",
+	  .result = "{id, name, disabled: false}" },
 	{ .name = "key.list", .role = ADMIN, .flags = RO,
 	  .params = no_params,
 	  .summary = "list the access keys (never their secrets) and the "
 	  "revoked client keys",
-	  .result = "{keys: [{id, name, role, created, last_used}], "
-	  "revoked_clients: [{id, revoked}]}" },
+	  .result = "{keys: [{id, name, role, created, last_used, expires "
+	  "(unix seconds, 0 never), uses (0 any), used_by: [client key "
+	  "fingerprints bound to it], state (enabled, disabled or "
+	  "expired), labels: {K: V}}], revoked_clients: [{id, revoked}]}" },
 	{ .name = "key.revoke", .role = ADMIN, .flags = RW,
 	  .params = key_revoke_params,
 	  .summary = "revoke an access key or a client key; its "
