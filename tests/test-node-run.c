@@ -254,8 +254,8 @@ test_notify_node(void)
 	memset(&r, 0, sizeof(r));
 	start(&r, dir);
 	notify_read(fd, buf, sizeof(buf));
-	ASSERT(strncmp(buf, "READY=1\nSTATUS=listening; node key ", 36) ==
-	    0);
+	ASSERT(strncmp(buf, "READY=1\nSTATUS=listening; node key ",
+	    strlen("READY=1\nSTATUS=listening; node key ")) == 0);
 	ASSERT_CONTAINS(buf, r.node->fingerprint);
 	ASSERT_CONTAINS(buf, "; 1 access key");
 	ASSERT_EQ(recv(fd, buf, sizeof(buf), MSG_DONTWAIT), -1);
