@@ -9,8 +9,10 @@
 # install ./pier_*.deb`, which must pull the libraries from the mirror,
 # runs `pierd --version` and `pierd key show`, reinstalls it as an
 # upgrade does (the keys stay), removes it (the keys stay, the unit is
-# masked) and purges it (/var/lib/pier goes). The image and container
-# carry the label pier-test=package and are removed at the end.
+# masked) and purges it (/var/lib/pier goes); and in one with systemd as
+# init the unit starts, says READY, logs the join key to the journal and
+# holds its hardening. The images and containers carry the label
+# pier-test=package and are removed at the end.
 set -u
 
 . "$(dirname "$0")/e2e-lib.sh"
@@ -199,4 +201,70 @@ check "remove keeps /var/lib/pier and masks the unit" eval \
 	grep -qx "MASK /dev/null" "$tmp/inst.log"'
 check "purge deletes /var/lib/pier" eval \
 	'grep -q PURGED "$tmp/inst.log" && grep -q STATE-GONE "$tmp/inst.log"'
+
+# --- under systemd -----------------------------------------------------
+# The same root with systemd as init, the package installed by apt, booted
+# in a container of its own network (its pierd listens on its own
+# loopback) with the engine's socket: the unit must start, say READY with
+# its status, log the join key to the journal, keep its hardening, serve
+# pier ps, and stop cleanly.
+docker rm -f "$ctr" >/dev/null
+docker run --name "$ctr" --label pier-test=package --network host \
+	-v "$tmp/pier.deb:/root/$(basename "$deb"):ro" "$img" sh -c '
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null 2>&1
+	apt-get install -y -q --no-install-recommends systemd systemd-sysv \
+	    /root/pier_*.deb >/dev/null 2>&1 && echo INSTALLED' >"$tmp/sd.log" 2>&1
+if ! grep -q INSTALLED "$tmp/sd.log"; then
+	not_ok "apt install systemd and pier" "$(cat "$tmp/sd.log")"
+	e2e_done
+fi
+docker commit -c 'LABEL pier-test=package' "$ctr" "$img-sd" >/dev/null
+docker rm -f "$ctr" >/dev/null
+sdctr=$ctr-sd
+sd_boot() {
+	docker run -d --name "$sdctr" --label pier-test=package "$@" \
+		--network none --tmpfs /run --tmpfs /run/lock \
+		-v /sys/fs/cgroup:/sys/fs/cgroup -e container=docker \
+		-v /var/run/docker.sock:/var/run/docker.sock \
+		"$img-sd" /lib/systemd/systemd >/dev/null 2>&1
+}
+sd_up() {
+	state=$(docker exec "$sdctr" systemctl is-system-running 2>/dev/null)
+	[ "$state" = running ] || [ "$state" = degraded ]
+}
+cleanup_more() {
+	docker rm -f "$ctr" "$sdctr" >/dev/null 2>&1
+	docker rmi -f "$img-sd" "$img" >/dev/null 2>&1
+}
+# --privileged where the engine may grant every capability; else all it
+# can (an engine that is itself confined lacks some).
+sd_boot --privileged || { docker rm -f "$sdctr" >/dev/null 2>&1;
+	sd_boot --cap-add ALL --cap-drop SYS_RESOURCE \
+	    --security-opt seccomp=unconfined --security-opt apparmor=unconfined; }
+if ! wait_for 30 sd_up; then
+	skip "pierd.service under systemd" \
+		"systemd does not boot in a container on this engine (${state:-no state})"
+	e2e_done
+fi
+sx() { docker exec "$sdctr" sh -c "$1" 2>&1; }
+active() { [ "$(sx 'systemctl is-active pierd')" = active ]; }
+out=$(sx 'systemctl status pierd --no-pager')
+check "apt's postinst enabled pierd.service and systemd started it" wait_for 20 active
+out=$(sx 'systemctl show -p StatusText pierd')
+check "Type=notify: pierd said READY with its status ($out)" \
+	has "$out" "StatusText=listening; node key "
+out=$(sx 'journalctl -u pierd --no-pager')
+check "journalctl -u pierd shows the join key line" has "$out" "join with: pier join pier1"
+out=$(sx 'grep -E "^(Uid|CapBnd|NoNewPrivs|Seccomp):" /proc/$(systemctl show -p MainPID --value pierd)/status' | tr -s '\t' ' ')
+check "the unit's hardening holds: root, SETUID|SETGID only, no new privileges, seccomp" eval \
+	'has "$out" "CapBnd: 00000000000000c0" && has "$out" "NoNewPrivs: 1" &&
+	has "$out" "Seccomp: 2"'
+out=$(sx 'stat -c %a /var/lib/pier')
+check "StateDirectory /var/lib/pier is 0700" [ "$out" = 700 ]
+out=$(sx 'export PIER_CONFIG_DIR=/tmp/c; pier join "$(pierd key show)" && pier ps')
+check "pier ps through the unit's node reaches the engine's socket" has "$out" "$sdctr"
+out=$(sx 'systemctl stop pierd; systemctl is-active pierd; journalctl -u pierd --no-pager | tail -n 3')
+check "systemctl stop: a clean stop" eval \
+	'has "$out" "inactive" && has "$out" " info  stopped" && ! has "$out" "failed"'
 e2e_done
