@@ -63,6 +63,9 @@ key=$(docker logs "$ctr" 2>&1 | sed -n 's/.*join with: pier join //p')
 out=$(docker logs "$ctr" 2>&1)
 check "docker logs shows the join key line" has "$key" "@127.0.0.1:$port"
 
+out=$(docker exec "$ctr" pierd key show 2>&1)
+check "docker exec pierd key show prints the same key" [ "$out" = "$key" ]
+
 cpid=$(di '{{.State.Pid}}' "$ctr")
 out=$(grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs):' "/proc/$cpid/status" | tr -s '\t' ' ')
 check "pierd runs as root with CapEff SETUID|SETGID only, no new privileges" eval \
