@@ -506,6 +506,23 @@ node_nofile(struct node *n, char **cause)
 	return (0);
 }
 
+/* Tells the service manager the node listens (Type=notify units). */
+static void
+node_notify_ready(struct node *n)
+{
+	char	buf[256];
+	int	err;
+
+	(void)snprintf(buf, sizeof(buf), "READY=1\nSTATUS=listening; node "
+	    "key %s; %zu access key%s", n->fingerprint,
+	    ovl_keystore_count(n->ks), ovl_keystore_count(n->ks) == 1 ? "" :
+	    "s");
+	err = node_notify(buf);
+	if (err != 0)
+		node_log(&n->log, NODE_LOG_WARN, "cannot tell the service "
+		    "manager we are ready (NOTIFY_SOCKET): %s", strerror(-err));
+}
+
 /* Loads state, listens, and installs signal and key-file watchers. */
 int
 node_new(uv_loop_t *loop, const struct node_config *cfg, struct node **out,
@@ -591,6 +608,7 @@ node_new(uv_loop_t *loop, const struct node_config *cfg, struct node **out,
 	node_log(&n->log, NODE_LOG_INFO, "ready: %zu access key%s",
 	    ovl_keystore_count(n->ks), ovl_keystore_count(n->ks) == 1 ? "" :
 	    "s");
+	node_notify_ready(n);
 	*out = n;
 	return (0);
 
@@ -620,6 +638,7 @@ node_close(struct node *n)
 	if (n->closing)
 		return;
 	n->closing = 1;
+	(void)node_notify("STOPPING=1\nSTATUS=stopping");
 	node_reach_free(n->reach);	/* links, splices, reach.json */
 	n->reach = NULL;
 	ovl_server_close(n->srv, on_server_closed, n);

@@ -893,6 +893,14 @@ void	 node_lan_start(struct node *n);
 /* Stops answering; done(arg) runs once closed (at once if never started). */
 void	 node_lan_close(struct node *n, void (*done)(void *), void *arg);
 
+/* notify.c */
+
+/*
+ * Tells the service manager (NOTIFY_SOCKET) state: "READY=1\nSTATUS=..."
+ * or "STOPPING=1". Does nothing without NOTIFY_SOCKET; 0 or -errno.
+ */
+int	 node_notify(const char *state);
+
 /* node-key.c */
 
 /* `pierd key COMMAND ...` (argv[0] is "key"); returns an exit code. */

@@ -3,10 +3,19 @@
  * default loop) starts on 127.0.0.1:0, records the port it bound, lets a
  * client in with a key created after it started, closes that client when
  * the key is revoked by another process's view of the store, and stops
- * with every handle closed.
+ * with every handle closed; it tells a service manager's NOTIFY_SOCKET
+ * (a path or an abstract name) READY=1 once it listens, STOPPING=1 when
+ * it begins to stop.
  */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test.h"
 #include "node.h"
@@ -167,7 +176,105 @@ test_key_created_then_revoked(void)
 	test_rmtree(dir);
 }
 
+/* Binds a datagram socket at path ("@name": abstract); returns its fd. */
+static int
+notify_listen(const char *path)
+{
+	struct sockaddr_un	sun;
+	size_t			len = strlen(path);
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	ASSERT(len < sizeof(sun.sun_path));
+	memcpy(sun.sun_path, path, len);
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT(fd >= 0);
+	ASSERT_OK(bind(fd, (struct sockaddr *)&sun,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)));
+	return (fd);
+}
+
+/* The datagram waiting on fd, as a string (sends are synchronous). */
+static void
+notify_read(int fd, char *buf, size_t size)
+{
+	ssize_t	n;
+
+	n = recv(fd, buf, size - 1, MSG_DONTWAIT);
+	if (n < 0)
+		FAIL("no notification: %s", strerror(errno));
+	buf[n] = '\0';
+}
+
+/* node_notify: nothing without NOTIFY_SOCKET, a datagram with one. */
+static void
+test_notify_socket(void)
+{
+	char	*dir = test_tmpdir(), *path, abs[64], buf[256];
+	int	 fd;
+
+	ASSERT_OK(unsetenv("NOTIFY_SOCKET"));
+	ASSERT_OK(node_notify("READY=1"));
+	ASSERT(asprintf(&path, "%s/notify", dir) > 0);
+	fd = notify_listen(path);
+	ASSERT_OK(setenv("NOTIFY_SOCKET", path, 1));
+	ASSERT_OK(node_notify("READY=1\nSTATUS=up"));
+	notify_read(fd, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "READY=1\nSTATUS=up");
+	close(fd);
+	ASSERT_EQ(node_notify("READY=1"), -ECONNREFUSED);
+	snprintf(abs, sizeof(abs), "@pier-test-notify-%ld", (long)getpid());
+	fd = notify_listen(abs);
+	ASSERT_OK(setenv("NOTIFY_SOCKET", abs, 1));
+	ASSERT_OK(node_notify("STOPPING=1"));
+	notify_read(fd, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "STOPPING=1");
+	close(fd);
+	ASSERT_OK(setenv("NOTIFY_SOCKET", "vsock:2:9", 1));
+	ASSERT_EQ(node_notify("READY=1"), -EAFNOSUPPORT);
+	ASSERT_OK(unsetenv("NOTIFY_SOCKET"));
+	free(path);
+	test_rmtree(dir);
+}
+
+/* A node says READY=1 once it listens and STOPPING=1 as it stops. */
+static void
+test_notify_node(void)
+{
+	struct run	 r;
+	char		*dir = test_tmpdir(), *path, buf[256];
+	int		 fd;
+
+	ASSERT(asprintf(&path, "%s/notify", dir) > 0);
+	fd = notify_listen(path);
+	ASSERT_OK(setenv("NOTIFY_SOCKET", path, 1));
+	memset(&r, 0, sizeof(r));
+	start(&r, dir);
+	notify_read(fd, buf, sizeof(buf));
+	ASSERT(strncmp(buf, "READY=1\nSTATUS=listening; node key ",
+	    strlen("READY=1\nSTATUS=listening; node key ")) == 0);
+	ASSERT_CONTAINS(buf, r.node->fingerprint);
+	ASSERT_CONTAINS(buf, "; 1 access key");
+	ASSERT_EQ(recv(fd, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	node_close(r.node);
+	notify_read(fd, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "STOPPING=1\nSTATUS=stopping");
+	uv_run(&r.loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(node_exit_code(r.node), 0);
+	node_free(r.node);
+	test_loop_close(&r.loop);
+	ASSERT_OK(unsetenv("NOTIFY_SOCKET"));
+	close(fd);
+	free(path);
+	test_rmtree(dir);
+}
+
 TEST_MAIN(
 	T(test_start_stop),
-	T(test_key_created_then_revoked)
+	T(test_key_created_then_revoked),
+	T(test_notify_socket),
+	T(test_notify_node)
 )
