@@ -125,7 +125,8 @@ complete_words() {
 		_${COMP_WORDS[0]}_complete; echo "${COMPREPLY[*]}"' _ "$@"
 }
 out=$(complete_words "$tmp/x/usr/share/bash-completion/completions/pierd" pierd key "")
-check "bash completes pierd key: $out" has "$out" "create list revoke rotate show"
+check "bash completes pierd key: $out" eval '(for w in create list revoke \
+	rotate show disable enable; do has " $out " " $w " || exit 1; done)'
 out=$(complete_words "$tmp/x/usr/share/bash-completion/completions/pier" pier ps --a)
 check "bash completes pier ps --a: $out" [ "$out" = "--all" ]
 out=$(zcat "$tmp/x/usr/share/man/man8/pierd.8.gz")
