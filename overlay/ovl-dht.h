@@ -86,4 +86,114 @@ void ovl_benw_close(struct ovl_benw *w);
 /* Returns the length written, or err when something did not fit. */
 int ovl_benw_end(const struct ovl_benw *w) WARN_UNUSED_RESULT;
 
+/* dht.c, dht-table.c, dht-search.c: the node (IPv4) */
+
+#define OVL_DHT_ID_LEN		20
+#define OVL_DHT_K		8	/* nodes per bucket */
+#define OVL_DHT_PKT_MAX		1400	/* largest datagram in or out */
+#define OVL_DHT_SEARCHES	4	/* concurrent lookups */
+#define OVL_DHT_TOKEN_MS	(5 * 60 * 1000)	/* secret rotation */
+#define OVL_DHT_GOOD_MS		(15 * 60 * 1000) /* BEP 5 "good" */
+#define OVL_DHT_PEER_TTL_MS	(30 * 60 * 1000) /* stored announces */
+#define OVL_DHT_STORE_HASHES	1024	/* info-hashes stored */
+#define OVL_DHT_STORE_PEERS	64	/* peers per info-hash */
+#define OVL_DHT_SAVE_MAX	(64 + 160 * OVL_DHT_K * 26)
+
+/* An IPv4 address and port (host order), as compact node info holds. */
+struct ovl_dht_addr {
+	uint8_t		ip[4];
+	uint16_t	port;
+};
+
+struct ovl_dht;
+
+struct ovl_dht_cfg {
+	const uint8_t	*id;		/* NULL: random, or the saved one */
+	const struct ovl_dht_addr *bootstrap;
+	size_t		 nbootstrap;
+	const uint8_t	*saved;		/* from ovl_dht_save, or NULL */
+	size_t		 savedlen;
+	int		 read_only;	/* BEP 43 until set_reachable */
+	int		 enforce_bep42;	/* announce only to compliant ids */
+	unsigned	 reply_rate;	/* replies/s per source; 0: 8 */
+	unsigned	 reply_total;	/* replies/s in all; 0: 400 */
+};
+
+/*
+ * Peers found by a lookup for ih: called with each batch of `values` a
+ * node returns (n > 0, done 0), then once with done 1 (n 0) when the
+ * lookup ends, after its announces went out. It must not free the node.
+ */
+typedef void ovl_dht_peers_cb(void *arg, const uint8_t *ih,
+    const struct ovl_dht_addr *peers, size_t n, int done);
+
+struct ovl_dht_stats {
+	size_t		 nodes;		/* in the routing table */
+	size_t		 good;
+	size_t		 hashes;	/* info-hashes stored */
+	size_t		 peers;		/* peers stored */
+	uint64_t	 in, out;	/* datagrams */
+	uint64_t	 dropped;	/* malformed, martian, limited */
+	uint64_t	 limited;	/* replies refused by the rate limit */
+	uint64_t	 bad_tokens;
+	uint64_t	 id_changes;	/* BEP 42 re-derivations */
+};
+
+/*
+ * Makes a node: its id from cfg (or the saved table's, or random), the
+ * saved table's nodes as questionable, and find_node queries to the
+ * bootstrap addresses queued. NULL with errno set on failure.
+ */
+struct ovl_dht *ovl_dht_new(const struct ovl_dht_cfg *cfg, uint64_t now_ms);
+/* Frees a node; its lookups end without a callback. */
+void ovl_dht_free(struct ovl_dht *dht);
+/*
+ * Handles one datagram from `from`. Returns 0 when it was a message the
+ * node took, -EBADMSG (malformed, martian, unknown transaction) or
+ * -EAGAIN (rate limited) when it was dropped.
+ */
+int ovl_dht_input(struct ovl_dht *dht, const struct ovl_dht_addr *from,
+    const uint8_t *buf, size_t len, uint64_t now_ms);
+/* Runs timers (timeouts, refresh, rotation); returns ms to wake again. */
+unsigned ovl_dht_periodic(struct ovl_dht *dht, uint64_t now_ms);
+/*
+ * Takes the oldest queued datagram into buf (cap >= OVL_DHT_PKT_MAX)
+ * and its destination into *to; returns its length, 0 when none.
+ */
+size_t ovl_dht_pop(struct ovl_dht *dht, struct ovl_dht_addr *to,
+    uint8_t *buf, size_t cap);
+/*
+ * Starts an iterative get_peers lookup of ih. With announce, announces
+ * port (implied_port 1: the source port of our socket) to the closest
+ * nodes that gave a token. -EBUSY when OVL_DHT_SEARCHES run already.
+ */
+int ovl_dht_get_peers(struct ovl_dht *dht, const uint8_t *ih, int announce,
+    uint16_t port, ovl_dht_peers_cb *cb, void *arg, uint64_t now_ms)
+    WARN_UNUSED_RESULT;
+/* Leaves or enters read-only mode (BEP 43): reachable 1 ends it. */
+void ovl_dht_set_reachable(struct ovl_dht *dht, int reachable);
+/* Copies the node's id. */
+void ovl_dht_id(const struct ovl_dht *dht, uint8_t id[static OVL_DHT_ID_LEN]);
+/*
+ * The external address the responders' `ip` votes agree on: 0 with *out
+ * set and *symmetric 1 when they saw one IP with several ports,
+ * -ENOENT while they do not agree.
+ */
+int ovl_dht_external(const struct ovl_dht *dht, struct ovl_dht_addr *out,
+    int *symmetric);
+/* Fills counters. */
+void ovl_dht_stats(const struct ovl_dht *dht, struct ovl_dht_stats *st);
+/* Writes the id and table (bencode) to buf; length or -ENOBUFS. */
+int ovl_dht_save(const struct ovl_dht *dht, uint8_t *buf, size_t cap)
+    WARN_UNUSED_RESULT;
+/*
+ * BEP 42: writes an id for ip with the random bytes rnd (rnd[0] & 7
+ * chooses the variant; OVL_DHT_ID_LEN bytes) into id.
+ */
+void ovl_dht_id_derive(const uint8_t ip[static 4], const uint8_t *rnd,
+    uint8_t id[static OVL_DHT_ID_LEN]);
+/* 1 when id is BEP 42 compliant for ip, or ip is exempt (local). */
+int ovl_dht_id_ok(const uint8_t id[static OVL_DHT_ID_LEN],
+    const uint8_t ip[static 4]);
+
 #endif
