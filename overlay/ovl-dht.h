@@ -166,6 +166,8 @@ size_t ovl_dht_pop(struct ovl_dht *dht, struct ovl_dht_addr *to,
  * Starts an iterative get_peers lookup of ih. With announce, announces
  * port (implied_port 1: the source port of our socket) to the closest
  * nodes that gave a token. -EBUSY when OVL_DHT_SEARCHES run already.
+ * With no node to ask (an empty table, no bootstrap address) the lookup
+ * ends at once: cb is called with done 1 before this returns 0.
  */
 int ovl_dht_get_peers(struct ovl_dht *dht, const uint8_t *ih, int announce,
     uint16_t port, ovl_dht_peers_cb *cb, void *arg, uint64_t now_ms)

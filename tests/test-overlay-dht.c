@@ -635,6 +635,35 @@ test_dht_rate_limit(void)
 	ovl_dht_free(dht);
 }
 
-TEST_MAIN(T(test_dht_answers), T(test_dht_tokens), T(test_dht_bep42),
+/* A lookup with nobody to ask ends at once; a fifth is refused. */
+static void
+test_dht_lookup_alone(void)
+{
+	struct ovl_dht_cfg cfg = { 0 };
+	struct ovl_dht_addr boot = { { 8, 8, 8, 8 }, 6881 };
+	struct found f = { 0 };
+	struct ovl_dht *dht;
+	uint8_t ih[20] = { 1 };
+	int i;
+
+	dht = ovl_dht_new(&cfg, 1);
+	ASSERT(dht != NULL);
+	ASSERT_EQ(ovl_dht_get_peers(dht, ih, 1, 1, found_cb, &f, 1), 0);
+	ASSERT_EQ(f.done, 1);
+	ovl_dht_free(dht);
+	cfg.bootstrap = &boot;
+	cfg.nbootstrap = 1;
+	dht = ovl_dht_new(&cfg, 1);
+	ASSERT(dht != NULL);
+	for (i = 0; i < OVL_DHT_SEARCHES - 1; i++)
+		ASSERT_EQ(ovl_dht_get_peers(dht, ih, 0, 0, NULL, NULL, 1), 0);
+	ASSERT_EQ(ovl_dht_get_peers(dht, ih, 0, 0, NULL, NULL, 1), -EBUSY);
+	/* The bootstrap address never answers: every lookup gives up. */
+	(void)ovl_dht_periodic(dht, 1 + 2000);
+	ASSERT_EQ(ovl_dht_get_peers(dht, ih, 0, 0, found_cb, &f, 2001), 0);
+	ovl_dht_free(dht);
+}
+
+TEST_MAIN(T(test_dht_answers), T(test_dht_lookup_alone), T(test_dht_tokens), T(test_dht_bep42),
     T(test_dht_bep42_votes), T(test_dht_lookup_50), T(test_dht_save_restore),
     T(test_dht_read_only), T(test_dht_rate_limit))
