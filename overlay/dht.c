@@ -45,6 +45,7 @@ dht_send(struct ovl_dht *dht, const struct ovl_dht_addr *to,
 	dht->outq_tail = &o->next;
 	dht->noutq++;
 	dht->st.out++;
+	dht->st.bytes_out += len;
 }
 
 /* Writes compact address info (4 bytes IP, 2 bytes port). */
@@ -348,6 +349,7 @@ ovl_dht_input(struct ovl_dht *dht, const struct ovl_dht_addr *from,
 	int n, t, y, rc = -EBADMSG;
 
 	dht->st.in++;
+	dht->st.bytes_in += len;
 	if (len == 0 || len > OVL_DHT_PKT_MAX || buf[0] != 'd' ||
 	    dht_martian(from))
 		goto drop;

@@ -133,6 +133,7 @@ struct ovl_dht_stats {
 	size_t		 hashes;	/* info-hashes stored */
 	size_t		 peers;		/* peers stored */
 	uint64_t	 in, out;	/* datagrams */
+	uint64_t	 bytes_in, bytes_out;
 	uint64_t	 dropped;	/* malformed, martian, limited */
 	uint64_t	 limited;	/* replies refused by the rate limit */
 	uint64_t	 bad_tokens;

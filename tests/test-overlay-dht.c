@@ -635,6 +635,32 @@ test_dht_rate_limit(void)
 	ovl_dht_free(dht);
 }
 
+/*
+ * An idle node's traffic: thirty nodes settle, then an hour passes
+ * without lookups; what node 1 sends and receives in that hour is
+ * printed and bounded (table upkeep only: pings and refreshes).
+ */
+static void
+test_dht_idle_traffic(void)
+{
+	struct net net = { 0 };
+	struct ovl_dht_stats a, b;
+
+	net_build(&net, 30);
+	ovl_dht_stats(net.n[1], &a);
+	net_run(&net, 60 * 60 * 1000, 1000);
+	ovl_dht_stats(net.n[1], &b);
+	printf("# idle hour, one of 30 nodes: %llu datagrams (%llu bytes) "
+	    "out, %llu (%llu bytes) in; table %zu nodes, %zu good\n",
+	    (unsigned long long)(b.out - a.out),
+	    (unsigned long long)(b.bytes_out - a.bytes_out),
+	    (unsigned long long)(b.in - a.in),
+	    (unsigned long long)(b.bytes_in - a.bytes_in), b.nodes, b.good);
+	ASSERT(b.out - a.out < 2000);
+	ASSERT(b.good >= 8);
+	net_free(&net);
+}
+
 /* A lookup with nobody to ask ends at once; a fifth is refused. */
 static void
 test_dht_lookup_alone(void)
@@ -666,4 +692,5 @@ test_dht_lookup_alone(void)
 
 TEST_MAIN(T(test_dht_answers), T(test_dht_lookup_alone), T(test_dht_tokens), T(test_dht_bep42),
     T(test_dht_bep42_votes), T(test_dht_lookup_50), T(test_dht_save_restore),
-    T(test_dht_read_only), T(test_dht_rate_limit))
+    T(test_dht_read_only), T(test_dht_rate_limit),
+    T(test_dht_idle_traffic))
