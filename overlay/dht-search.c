@@ -322,6 +322,8 @@ dht_search_periodic(struct ovl_dht *dht, uint64_t now)
 		i = 0x80u >> (si % 8);
 		target[b] = (uint8_t)((dht->id[b] & ~(2 * i - 1)) |
 		    (~dht->id[b] & i) | (target[b] & (i - 1)));
+		/* Refreshed: not again for OVL_DHT_GOOD_MS, even if empty. */
+		dht->buckets[si].changed = now;
 		(void)dht_search_start(dht, DHT_Q_FIND_NODE, target, 0, 0,
 		    NULL, NULL, now);
 		break;
