@@ -300,18 +300,30 @@ size_t
 dht_store_get(const struct ovl_dht *dht, const uint8_t *ih,
     struct ovl_dht_addr *out, size_t max)
 {
-	const struct dht_stored *s;
-	size_t i, n;
+	const struct dht_stored *s = NULL;
+	uint64_t seen[OVL_DHT_STORE_PEERS];
+	size_t i, j, n = 0;
 
-	for (i = 0; i < dht->nstore; i++) {
-		s = dht->store[i];
-		if (memcmp(s->ih, ih, OVL_DHT_ID_LEN) != 0)
-			continue;
-		for (n = 0; n < s->n && n < max; n++)
-			out[n] = s->peers[s->n - 1 - n].addr;
-		return (n);
+	for (i = 0; i < dht->nstore && s == NULL; i++)
+		if (memcmp(dht->store[i]->ih, ih, OVL_DHT_ID_LEN) == 0)
+			s = dht->store[i];
+	if (s == NULL || max == 0)
+		return (0);
+	for (i = 0; i < s->n; i++) {
+		for (j = n; j > 0 && seen[j - 1] < s->peers[i].seen; j--) {
+			if (j < max) {
+				out[j] = out[j - 1];
+				seen[j] = seen[j - 1];
+			}
+		}
+		if (j < max) {
+			out[j] = s->peers[i].addr;
+			seen[j] = s->peers[i].seen;
+			if (n < max)
+				n++;
+		}
 	}
-	return (0);
+	return (n);
 }
 
 /* Drops peers older than OVL_DHT_PEER_TTL_MS and empty hashes. */

@@ -225,7 +225,7 @@ dht_answer(struct ovl_dht *dht, const struct ovl_dht_addr *from,
 			return (0);
 		}
 		pa = *from;
-		if (ip < 0 || v[ip].i != 1) {
+		if (ip < 0 || v[ip].i == 0) {
 			if (port < 0 || v[port].i < 1 || v[port].i > 65535)
 				goto bad;
 			pa.port = (uint16_t)v[port].i;

@@ -334,6 +334,55 @@ test_dht_tokens(void)
 	net_free(&net);
 }
 
+/* The token node 0 gives to a for ih. */
+static size_t
+token_for(struct net *net, const struct ovl_dht_addr *a, const uint8_t *ih,
+    uint8_t tok[32])
+{
+	uint8_t q[512], out[OVL_DHT_PKT_MAX];
+	struct ovl_ben v[128];
+	size_t len;
+	int n, x;
+
+	len = mkquery(q, sizeof q, "get_peers", ih, NULL, 0, -1);
+	ASSERT(ask(net, a, (const char *)q, len, out, v, &n) > 0);
+	x = ovl_ben_get_type(v, ovl_ben_get(v, 0, "r"), "token", OVL_BEN_STR);
+	ASSERT(x > 0 && v[x].len <= 32);
+	memcpy(tok, v[x].s, v[x].len);
+	return (v[x].len);
+}
+
+/* get_peers gives the peers announced last first. */
+static void
+test_dht_values_newest(void)
+{
+	struct ovl_dht_addr a = { { 8, 8, 4, 4 }, 1234 };
+	struct ovl_dht_addr b = { { 9, 9, 9, 9 }, 1234 };
+	struct ovl_ben v[128];
+	struct net net = { 0 };
+	uint8_t q[512], out[OVL_DHT_PKT_MAX], ih[20], ta[32], tb[32];
+	size_t la, lb, len;
+	int n, x;
+
+	memset(ih, 0x17, sizeof ih);
+	net_add(&net, NULL);
+	la = token_for(&net, &a, ih, ta);
+	lb = token_for(&net, &b, ih, tb);
+	ASSERT_EQ(announce_with(&net, &a, ih, ta, la), 0);
+	net.now = 10;
+	ASSERT_EQ(announce_with(&net, &b, ih, tb, lb), 0);
+	net.now = 20;
+	ASSERT_EQ(announce_with(&net, &a, ih, ta, la), 0);
+	len = mkquery(q, sizeof q, "get_peers", ih, NULL, 0, -1);
+	ASSERT(ask(&net, &b, (const char *)q, len, out, v, &n) > 0);
+	x = ovl_ben_get_type(v, ovl_ben_get(v, 0, "r"), "values",
+	    OVL_BEN_LIST);
+	ASSERT(x > 0 && v[x].n == 2);
+	ASSERT(memcmp(v[x + 1].s, a.ip, 4) == 0);
+	ASSERT(memcmp(v[x + 2].s, b.ip, 4) == 0);
+	net_free(&net);
+}
+
 /* BEP 42's own examples, and the exempt local ranges. */
 static void
 test_dht_bep42(void)
@@ -758,7 +807,8 @@ test_dht_lookup_alone(void)
 	ovl_dht_free(dht);
 }
 
-TEST_MAIN(T(test_dht_answers), T(test_dht_lookup_alone), T(test_dht_tokens), T(test_dht_bep42),
+TEST_MAIN(T(test_dht_answers), T(test_dht_lookup_alone), T(test_dht_tokens),
+    T(test_dht_values_newest), T(test_dht_bep42),
     T(test_dht_bep42_votes), T(test_dht_lookup_50), T(test_dht_save_restore),
     T(test_dht_read_only), T(test_dht_rate_limit),
     T(test_dht_idle_traffic), T(test_dht_refresh))
