@@ -13,7 +13,7 @@
 #define DHT_TX_MS		2000	/* a query's answer is late */
 #define DHT_TID_LEN		4
 #define DHT_OUTQ_MAX		512	/* queued datagrams */
-#define DHT_VALUES_MAX		64	/* decoded values of a message */
+#define DHT_VALUES_MAX		256	/* decoded values of a message */
 #define DHT_ALPHA		3	/* queries in flight per lookup */
 #define DHT_SEARCH_NODES	(2 * OVL_DHT_K)
 #define DHT_SEARCH_MS		(60 * 1000)	/* a lookup gives up */

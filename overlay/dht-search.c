@@ -184,12 +184,19 @@ dht_search_reply(struct ovl_dht *dht, struct dht_tx *tx, const uint8_t *id,
 	}
 	values = ovl_ben_get_type(v, r, "values", OVL_BEN_LIST);
 	if (values >= 0 && s->q == DHT_Q_GET_PEERS) {
-		for (k = values + 1; k < (int)v[values].next &&
-		    n < DHT_REPLY_VALUES; k = (int)v[k].next)
-			if (v[k].type == OVL_BEN_STR && v[k].len == 6) {
-				dht_uncompact(v[k].s, &peers[n]);
-				n += !dht_martian(&peers[n]);
+		/* Reported DHT_REPLY_VALUES at a time, however many came. */
+		for (k = values + 1; k < (int)v[values].next;
+		    k = (int)v[k].next) {
+			if (v[k].type != OVL_BEN_STR || v[k].len != 6)
+				continue;
+			dht_uncompact(v[k].s, &peers[n]);
+			n += !dht_martian(&peers[n]);
+			if (n == DHT_REPLY_VALUES) {
+				if (s->cb != NULL)
+					s->cb(s->arg, s->target, peers, n, 0);
+				n = 0;
 			}
+		}
 		if (n > 0 && s->cb != NULL)
 			s->cb(s->arg, s->target, peers, n, 0);
 	}

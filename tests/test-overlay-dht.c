@@ -778,6 +778,84 @@ test_dht_refresh(void)
 	ovl_dht_free(dht);
 }
 
+/* Counts a lookup's peers. */
+static void
+count_cb(void *arg, const uint8_t *ih, const struct ovl_dht_addr *peers,
+    size_t n, int done)
+{
+	size_t *count = arg;
+
+	(void)ih;
+	(void)peers;
+	(void)done;
+	*count += n;
+}
+
+/*
+ * An answer as full as a datagram gets (bittorrent-dht sends up to 100
+ * values, 1400 bytes hold 175) is taken whole: every peer is reported.
+ */
+static void
+test_dht_many_values(void)
+{
+	struct ovl_dht_addr boot = { { 8, 8, 8, 1 }, 6881 }, to;
+	struct ovl_dht_cfg cfg = { 0 };
+	struct ovl_dht *dht;
+	struct ovl_ben v[64];
+	struct ovl_benw w;
+	uint8_t buf[OVL_DHT_PKT_MAX], rep[OVL_DHT_PKT_MAX], ih[20], p[6];
+	size_t len, count = 0, i;
+	int t, n;
+
+	memset(ih, 0x99, sizeof ih);
+	cfg.bootstrap = &boot;
+	cfg.nbootstrap = 1;
+	dht = ovl_dht_new(&cfg, 1);
+	ASSERT(dht != NULL);
+	while (ovl_dht_pop(dht, &to, buf, sizeof buf) > 0)
+		;
+	(void)ovl_dht_periodic(dht, 3000);
+	while (ovl_dht_pop(dht, &to, buf, sizeof buf) > 0)
+		;
+	ASSERT_EQ(ovl_dht_get_peers(dht, ih, 0, 0, count_cb, &count, 3000), 0);
+	len = ovl_dht_pop(dht, &to, buf, sizeof buf);
+	ASSERT(len > 0);
+	ASSERT(ovl_ben_decode(buf, len, v, 64) > 0);
+	t = ovl_ben_get_type(v, 0, "t", OVL_BEN_STR);
+	ASSERT(t > 0);
+	ovl_benw_init(&w, rep, sizeof rep);
+	ovl_benw_open(&w, 'd');
+	ovl_benw_cstr(&w, "r");
+	ovl_benw_open(&w, 'd');
+	ovl_benw_cstr(&w, "id");
+	ovl_benw_cstr(&w, "abcdefghij0123456789");
+	ovl_benw_cstr(&w, "token");
+	ovl_benw_cstr(&w, "tok");
+	ovl_benw_cstr(&w, "values");
+	ovl_benw_open(&w, 'l');
+	for (i = 0; i < 150; i++) {
+		p[0] = 1;
+		p[1] = 1;
+		p[2] = (uint8_t)(i >> 8);
+		p[3] = (uint8_t)i;
+		p[4] = 0x1a;
+		p[5] = 0xe1;
+		ovl_benw_str(&w, p, 6);
+	}
+	ovl_benw_close(&w);
+	ovl_benw_close(&w);
+	ovl_benw_cstr(&w, "t");
+	ovl_benw_str(&w, v[t].s, v[t].len);
+	ovl_benw_cstr(&w, "y");
+	ovl_benw_cstr(&w, "r");
+	ovl_benw_close(&w);
+	n = ovl_benw_end(&w);
+	ASSERT(n > 1200 && n <= OVL_DHT_PKT_MAX);
+	ASSERT_EQ(ovl_dht_input(dht, &to, rep, (size_t)n, 3001), 0);
+	ASSERT_EQ(count, 150);
+	ovl_dht_free(dht);
+}
+
 /* A lookup with nobody to ask ends at once; a fifth is refused. */
 static void
 test_dht_lookup_alone(void)
@@ -811,4 +889,5 @@ TEST_MAIN(T(test_dht_answers), T(test_dht_lookup_alone), T(test_dht_tokens),
     T(test_dht_values_newest), T(test_dht_bep42),
     T(test_dht_bep42_votes), T(test_dht_lookup_50), T(test_dht_save_restore),
     T(test_dht_read_only), T(test_dht_rate_limit),
-    T(test_dht_idle_traffic), T(test_dht_refresh))
+    T(test_dht_idle_traffic), T(test_dht_refresh),
+    T(test_dht_many_values))
