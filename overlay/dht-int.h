@@ -101,7 +101,6 @@ struct dht_stored {
 };
 
 struct dht_rate {
-	uint8_t			ip[4];
 	uint64_t		at;
 	unsigned		tokens;
 };

@@ -230,7 +230,11 @@ dht_bucket_fill(struct dht_rate *r, unsigned rate, uint64_t now)
 	}
 }
 
-/* 1 when a reply to ip is within the rate limits (and takes it). */
+/*
+ * 1 when a reply to ip is within the rate limits (and takes it). The
+ * bucket is chosen by a keyed hash of the IP; sources that share one
+ * share its rate, so taking turns with another source never refills it.
+ */
 int
 dht_rate_take(struct ovl_dht *dht, const uint8_t ip[4], uint64_t now)
 {
@@ -239,8 +243,7 @@ dht_rate_take(struct ovl_dht *dht, const uint8_t ip[4], uint64_t now)
 
 	crypto_shorthash(h, ip, 4, dht->rate_key);
 	r = &dht->rate[h[0] % DHT_RATE_SLOTS];
-	if (memcmp(r->ip, ip, 4) != 0 || r->at == 0) {
-		memcpy(r->ip, ip, 4);
+	if (r->at == 0) {
 		r->at = now;
 		r->tokens = 2 * dht->reply_rate;
 	}
