@@ -43,7 +43,7 @@ struct dht_node {
 
 struct dht_bucket {
 	struct dht_node		nodes[OVL_DHT_K];
-	uint64_t		changed;	/* last node added or answering */
+	uint64_t		changed;	/* added, answered, refreshed */
 };
 
 struct dht_tx {
