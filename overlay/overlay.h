@@ -57,5 +57,6 @@ void ovl_cipher_rekey(struct ovl_cipher *c);
 #include "ovl-relay.h"
 #include "ovl-map.h"
 #include "ovl-lan.h"
+#include "ovl-dht.h"
 
 #endif
