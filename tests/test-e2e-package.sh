@@ -89,7 +89,7 @@ out=$(cat "$tmp/info")
 check "maintainer scripts postinst, prerm, postrm, executable" eval \
 	'[ "$(grep -cE "^ +[0-9]+ bytes, +[0-9]+ lines +\* +(postinst|prerm|postrm) " "$tmp/info")" = 3 ]'
 for s in postinst prerm postrm; do
-	sh -n "$src/dist/debian/$s" || not_ok "sh -n $s"
+	sh -n "$src/tools/dist/debian/$s" || not_ok "sh -n $s"
 done
 
 mkdir -p "$tmp/x"
