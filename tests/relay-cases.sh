@@ -9,8 +9,26 @@
 #   client_key_hints              "" to use the node's printed key as is,
 #                                 or "relay" to keep only its relay hint
 # (relay_more_cases, if defined, runs once the client has joined) and
-# has sourced e2e-lib.sh and called e2e_init (for $tmp, $pierd, $pier,
-# TAP) and set $tag, $ctr, $sock for the container and tmux.
+# has sourced e2e-lib.sh and called relay_init.
+
+# relay_init NAME: e2e_init NAME, the engine and tmux (or a skip), and the
+# script's names: $fixtures, $tag, $ctr (its container), $sock (tmux).
+relay_init() {
+	e2e_init "$1"
+	e2e_need_docker
+	e2e_need_tmux
+	fixtures=${PIER_SOURCE_ROOT:-$(dirname "$0")/..}/tests/fixtures
+	tag=e2e-$1-$$
+	ctr=pier-$tag
+	sock=pier-$tag
+}
+
+# relay_cleanup: the tmux server and the script's containers.
+relay_cleanup() {
+	tmux -L "$sock" kill-server 2>/dev/null
+	docker ps -aq --filter "label=pier.test.case=$tag" |
+		xargs -r docker rm -f >/dev/null 2>&1
+}
 
 # C ARGS...: pier as the client, where the client is.
 C() { $ON_CLIENT env PIER_CONFIG_DIR="$cfg" "$pier" "$@"; }

@@ -16,18 +16,9 @@ set -u
 . "$(dirname "$0")/nat-lib.sh"
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root for ip netns"; exit 0; }
 command -v iptables >/dev/null || { echo "1..0 # SKIP no iptables"; exit 0; }
-e2e_init nat
-e2e_need_docker
-e2e_need_tmux
-fixtures=${PIER_SOURCE_ROOT:-$(dirname "$0")/..}/tests/fixtures
-tag=e2e-nat-$$
-ctr=pier-$tag
-sock=pier-$tag
-
+relay_init nat
 cleanup_more() {
-	tmux -L "$sock" kill-server 2>/dev/null
-	docker ps -aq --filter "label=pier.test.case=$tag" |
-		xargs -r docker rm -f >/dev/null 2>&1
+	relay_cleanup
 	nat_down
 }
 

@@ -10,19 +10,8 @@ set -u
 
 . "$(dirname "$0")/e2e-lib.sh"
 . "$(dirname "$0")/relay-cases.sh"
-e2e_init relay
-e2e_need_docker
-e2e_need_tmux
-fixtures=${PIER_SOURCE_ROOT:-$(dirname "$0")/..}/tests/fixtures
-tag=e2e-relay-$$
-ctr=pier-$tag
-sock=pier-$tag
-
-cleanup_more() {
-	tmux -L "$sock" kill-server 2>/dev/null
-	docker ps -aq --filter "label=pier.test.case=$tag" |
-		xargs -r docker rm -f >/dev/null 2>&1
-}
+relay_init relay
+cleanup_more() { relay_cleanup; }
 
 ON_RELAY= ON_NODE= ON_CLIENT=
 rp=$(free_port)
