@@ -13,6 +13,32 @@
 
 #include "net-int.h"
 
+/* Switches to records with the handshake's keys, which it wipes. */
+static void
+go_open(struct ovl_conn *c, struct ovl_hs_keys *s)
+{
+	int rc;
+
+	rc = ovl__conn_go_open(c, s);
+	ovl_hs_keys_clear(s);
+	if (rc != 0)
+		ovl__conn_abort(c, rc, "out of memory");
+}
+
+/* Reads the other side's message under the handshake timeout. */
+static int
+hs_wait(struct ovl_conn *c)
+{
+	int rc;
+
+	c->hs_deadline = uv_now(c->loop) + c->lim.hs_timeout_ms;
+	rc = ovl__conn_read_start(c);
+	if (rc != 0)
+		return (rc);
+	ovl__conn_arm_timer(c);
+	return (0);
+}
+
 /* The node answers message 1, or closes without a word. */
 void
 ovl__conn_node_msg1(struct ovl_conn *c, const uint8_t *msg, size_t len)
@@ -40,10 +66,7 @@ ovl__conn_node_msg1(struct ovl_conn *c, const uint8_t *msg, size_t len)
 		ovl__conn_abort(c, -ENOMEM, "cannot send message 2");
 		return;
 	}
-	rc = ovl__conn_go_open(c, &s);
-	ovl_hs_keys_clear(&s);
-	if (rc != 0)
-		ovl__conn_abort(c, rc, "out of memory");
+	go_open(c, &s);
 }
 
 /* The client reads message 2. */
@@ -64,25 +87,15 @@ ovl__conn_client_msg2(struct ovl_conn *c, const uint8_t *msg, size_t len)
 		    "the node's answer did not authenticate");
 		return;
 	}
-	rc = ovl__conn_go_open(c, &s);
-	ovl_hs_keys_clear(&s);
-	if (rc != 0)
-		ovl__conn_abort(c, rc, "out of memory");
+	go_open(c, &s);
 }
 
 /* Node side: read message 1 under the handshake timeout. */
 int
 ovl__conn_start_node(struct ovl_conn *c)
 {
-	int rc;
-
 	ovl__conn_set_peer(c);
-	c->hs_deadline = uv_now(c->loop) + c->lim.hs_timeout_ms;
-	rc = ovl__conn_read_start(c);
-	if (rc != 0)
-		return (rc);
-	ovl__conn_arm_timer(c);
-	return (0);
+	return (hs_wait(c));
 }
 
 /* Client side: send message 1 and wait for message 2. */
@@ -111,10 +124,5 @@ ovl__conn_start_client(struct ovl_conn *c, const struct ovl_identity *id,
 	rc = ovl__conn_write(c, w, n);
 	if (rc != 0)
 		return (rc);
-	c->hs_deadline = uv_now(c->loop) + c->lim.hs_timeout_ms;
-	rc = ovl__conn_read_start(c);
-	if (rc != 0)
-		return (rc);
-	ovl__conn_arm_timer(c);
-	return (0);
+	return (hs_wait(c));
 }
