@@ -149,6 +149,7 @@ node_keys_reload(struct node *n)
 		    "disabled or expired keys", closed, closed == 1 ? "" : "s");
 	node_log(&n->log, NODE_LOG_DEBUG, "access keys re-read: %zu",
 	    ovl_keystore_count(n->ks));
+	node_dht_keys_changed(n);
 out:
 	free(cause);
 	free(names);
@@ -286,6 +287,13 @@ on_sessions_closed(struct node *n)
 /* The LAN responder closed. */
 static void
 on_lan_closed(void *arg)
+{
+	node_closed_one(arg);
+}
+
+/* The DHT's socket closed. */
+static void
+on_dht_closed(void *arg)
 {
 	node_closed_one(arg);
 }
@@ -584,6 +592,8 @@ node_new(uv_loop_t *loop, const struct node_config *cfg, struct node **out,
 		node_portmaps_start(n);
 	if (!cfg->no_lan)
 		node_lan_start(n);
+	if (!cfg->no_dht)
+		node_dht_start(n, cfg->dht_bootstrap);
 
 	n->pending = 1;		/* the server */
 	node_docker(n, cfg);
@@ -644,6 +654,8 @@ node_close(struct node *n)
 	ovl_server_close(n->srv, on_server_closed, n);
 	n->pending++;
 	node_lan_close(n, on_lan_closed, n);
+	n->pending++;
+	node_dht_close(n, on_dht_closed, n);
 	/* Sessions first: closing an exec still asks the Docker client. */
 	n->pending++;
 	node_sessions_close(n, on_sessions_closed);

@@ -819,6 +819,8 @@ struct node_config {
 	int			 port_mapping;	/* pierd: 1 unless
 						 * --no-port-mapping */
 	int			 no_lan;	/* --no-lan: no LAN responder */
+	int			 no_dht;	/* --no-dht */
+	char			**dht_bootstrap; /* NULL: the routers */
 	uint32_t		 max_conns;	/* 0: OVL_MAX_CONNS */
 	uint32_t		 max_sessions;	/* 0: NODE_SESSIONS_MAX */
 	struct ovl_relay_limits	 relay;		/* zero fields: defaults */
@@ -859,6 +861,7 @@ struct node {
 	const char		*screen_exe; /* the screen worker; NULL:
 						 * screens in-process */
 	struct ovl_lan_responder *lan;		/* NULL: not answering */
+	struct node_dht		*dht;		/* NULL: off */
 };
 
 /*
@@ -892,6 +895,21 @@ void	 node_keys_sweep_soon(struct node *n);
 void	 node_lan_start(struct node *n);
 /* Stops answering; done(arg) runs once closed (at once if never started). */
 void	 node_lan_close(struct node *n, void (*done)(void *), void *arg);
+
+/* node-dht.c */
+
+struct node_dht;
+
+/* Starts the node on the DHT (bootstrap NULL: the default routers). */
+void	 node_dht_start(struct node *n, char *const *bootstrap);
+/* The access keys changed: their hashes are announced at once. */
+void	 node_dht_keys_changed(struct node *n);
+/* Saves the table and stops; done(arg) runs once closed. */
+void	 node_dht_close(struct node *n, void (*done)(void *), void *arg);
+/* The DHT's part of node.reach (a new object), NULL when off. */
+json_t	*node_dht_json(const struct node *n);
+/* The DHT's socket, for the hole punch; NULL when off. */
+struct ovl_dhts *node_dht_sock(struct node *n);
 
 /* notify.c */
 
