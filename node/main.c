@@ -122,7 +122,10 @@ usage(FILE *fp)
 	    "(default\n"
 	    "                       router.bittorrent.com:6881, "
 	    "router.utorrent.com:6881,\n"
-	    "                       dht.transmissionbt.com:6881)\n"
+	    "                       dht.transmissionbt.com:6881; without "
+	    "it,\n"
+	    "                       $PIER_DHT_BOOTSTRAP, comma-separated, "
+	    "if set)\n"
 	    "  --relay-splices N    clients this node splices at once for "
 	    "nodes\n"
 	    "                       that hold one of its relay keys "
@@ -327,6 +330,31 @@ run_opt(int ch, const char *arg, struct node_config *cfg, uint64_t *idle_ms)
 	return (-1);
 }
 
+/*
+ * PIER_DHT_BOOTSTRAP (HOST:PORT, comma-separated; set but empty: none)
+ * when --dht-bootstrap is not given.
+ */
+static int
+dht_env(struct node_config *cfg)
+{
+	const char	*env = getenv("PIER_DHT_BOOTSTRAP");
+	char		*buf, *p, *tok, *save = NULL;
+
+	if (env == NULL)
+		return (0);
+	/* Set but empty: an empty list, no bootstrap at all. */
+	cfg->dht_bootstrap = calloc(1, sizeof(*cfg->dht_bootstrap));
+	if (cfg->dht_bootstrap == NULL || (buf = strdup(env)) == NULL)
+		return (-ENOMEM);
+	for (p = buf; (tok = strtok_r(p, ", ", &save)) != NULL; p = NULL)
+		if (node_strv_push(&cfg->dht_bootstrap, tok) != 0) {
+			free(buf);
+			return (-ENOMEM);
+		}
+	free(buf);
+	return (0);
+}
+
 /* Parses the daemon's options into cfg; returns an exit code or -1. */
 static int
 parse_run(int argc, char **argv, struct node_config *cfg,
@@ -378,6 +406,8 @@ parse_run(int argc, char **argv, struct node_config *cfg,
 		return (NODE_EXIT_FAIL);
 	}
 	if (cfg->listen == NULL && node_listen_default(&cfg->listen) != 0)
+		return (NODE_EXIT_FAIL);
+	if (cfg->dht_bootstrap == NULL && dht_env(cfg) != 0)
 		return (NODE_EXIT_FAIL);
 	return (-1);
 }

@@ -6,8 +6,9 @@
  * minutes and at exit). For each active access key it announces the
  * key's daily hash (overlay/dht-key.c; both days near midnight) with
  * implied_port every NODE_DHT_ANNOUNCE_MS, at once after the keys
- * change, and again when the external address the DHT votes for moves:
- * a client finds the node wherever it went. Announces run at most
+ * change, and again when the external address the DHT votes for moves
+ * or the host's own addresses change (checked every 10 s): a client
+ * finds the node wherever it went. Announces run at most
  * NODE_DHT_PARALLEL at a time, one lookup slot of the node staying free.
  */
 #include <errno.h>
@@ -26,6 +27,7 @@
 #define NODE_DHT_SAVE_MS	(15 * 60 * 1000)
 #define NODE_DHT_PARALLEL	2
 #define NODE_DHT_QUEUE		64	/* hashes of one round */
+#define NODE_DHT_IFS_MS		(10 * 1000)	/* own addresses checked */
 
 struct node_dht {
 	struct node		*n;
@@ -39,6 +41,8 @@ struct node_dht {
 	struct ovl_dht_addr	 ext;		/* voted when announced */
 	int			 reachable;
 	uint64_t		 announced;	/* lookups done, for reports */
+	uint64_t		 ifs_checked;	/* uv_now */
+	uint8_t			 ifs[16];	/* a hash of the host's IPv4s */
 	void			(*done)(void *);
 	void			*done_arg;
 };
@@ -124,6 +128,41 @@ own_address(const uint8_t ip[4])
 	return (own);
 }
 
+/*
+ * A hash of the host's IPv4 addresses (loopback aside); 0 when they did
+ * not change since the last call, 1 when they did.
+ */
+static int
+ifs_changed(struct node_dht *d)
+{
+	uv_interface_address_t *ifs;
+	crypto_generichash_state st;
+	uint8_t h[sizeof d->ifs];
+	int i, j, n, changed, first;
+
+	if (uv_interface_addresses(&ifs, &n) != 0)
+		return (0);
+	(void)crypto_generichash_init(&st, NULL, 0, sizeof h);
+	/* In the kernel's order, which is stable while nothing changes. */
+	for (i = 0; i < n; i++) {
+		if (ifs[i].address.address4.sin_family != AF_INET ||
+		    ifs[i].is_internal)
+			continue;
+		for (j = 0, first = 1; j < i && first; j++)
+			first = memcmp(&ifs[j].address.address4.sin_addr,
+			    &ifs[i].address.address4.sin_addr, 4) != 0;
+		if (first)
+			(void)crypto_generichash_update(&st, (const uint8_t *)
+			    &ifs[i].address.address4.sin_addr, 4);
+	}
+	uv_free_interface_addresses(ifs, n);
+	(void)crypto_generichash_final(&st, h, sizeof h);
+	changed = !sodium_is_zero(d->ifs, sizeof d->ifs) &&
+	    memcmp(h, d->ifs, sizeof h) != 0;
+	memcpy(d->ifs, h, sizeof h);
+	return (changed);
+}
+
 /* Writes the routing table to the state dir. */
 static void
 dht_save(struct node_dht *d)
@@ -167,6 +206,14 @@ on_tick(void *arg)
 			ovl_dht_set_reachable(dht, reach);
 		}
 		node_reach_changed(d->n->reach);
+	}
+	if (now - d->ifs_checked >= NODE_DHT_IFS_MS) {
+		d->ifs_checked = now;
+		if (ifs_changed(d)) {
+			node_log(&d->n->log, NODE_LOG_INFO, "dht: this host's "
+			    "addresses changed; announcing again");
+			d->due = 1;
+		}
 	}
 	if (d->nqueue == 0 && d->running == 0 && (d->due ||
 	    now - d->round >= NODE_DHT_ANNOUNCE_MS))
@@ -251,6 +298,7 @@ node_dht_start(struct node *n, char *const *bootstrap)
 	c.saved = saved;
 	c.savedlen = savedlen;
 	c.read_only = 1;
+	c.share = 1;	/* with the LAN responder, started before */
 	c.on_other = on_other;
 	c.on_tick = on_tick;
 	c.on_ready = on_ready;
@@ -266,9 +314,11 @@ node_dht_start(struct node *n, char *const *bootstrap)
 		return;
 	}
 	node_log(&n->log, NODE_LOG_INFO, "dht: on UDP %s, %s%s%s, %zu nodes "
-	    "saved", bind, bootstrap != NULL ? "bootstrap " : "the default "
-	    "routers", bootstrap != NULL ? bootstrap[0] : "", bootstrap !=
-	    NULL && bootstrap[1] != NULL ? " ..." : "", savedlen / 26);
+	    "saved", bind, bootstrap == NULL ? "the default routers" :
+	    bootstrap[0] == NULL ? "no bootstrap" : "bootstrap ",
+	    bootstrap != NULL && bootstrap[0] != NULL ? bootstrap[0] : "",
+	    bootstrap != NULL && bootstrap[0] != NULL && bootstrap[1] !=
+	    NULL ? " ..." : "", savedlen / 26);
 	n->dht = d;
 }
 

@@ -3,19 +3,29 @@
  *
  * The socket is bound at once, so its port is known (pierd's is the
  * number of its TCP listen port). Bootstrap addresses given by name are
- * resolved first (uv_getaddrinfo, never blocking the loop); the node is
- * made when the last answer is in, with the saved table, and lookups
- * asked for before that wait. Each datagram that starts with 'd' goes to
+ * resolved first, by a detached thread (struct dhts_res), never on the
+ * loop; the node is made when the answers are in, with the saved table,
+ * and lookups asked for before that wait. Each datagram that starts with 'd' goes to
  * ovl_dht_input; any other to the user's on_other. After every input,
  * lookup and timer run the node's out-queue is sent with
  * uv_udp_try_send (a full socket buffer drops a datagram, as the
  * network may). The timer runs ovl_dht_periodic and sleeps what it says.
+ *
+ * pierd's port number is also the LAN responder's (OVL_LAN_PORT, whose
+ * socket takes multicast with SO_REUSEADDR), so its socket is bound
+ * with `share`: SO_REUSEADDR too. Linux then hands a unicast datagram
+ * to either socket (the tie between equal wildcard binds goes to the
+ * one last used on the receiving CPU), so the responder hands what is
+ * not a LAN probe to ovl_dhts_input; multicast probes reach both, and
+ * here they are no DHT messages: on_other sees and drops them.
  *
  * Memory: the struct (with one receive buffer) and the node; a pending
  * lookup holds only its arguments.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +35,23 @@
 
 #include "net-int.h"
 
-/* A name being resolved. */
-struct dhts_gai {
-	struct ovl_dhts		*s;
-	uv_getaddrinfo_t	 req;
+/*
+ * The names being resolved, by a detached thread: a lookup of a name
+ * can take as long as the resolver's timeouts (10 s and more with a
+ * DNS server that does not answer), and neither a uv_getaddrinfo in the
+ * pool nor a thread can be cut short, so the socket closes without
+ * waiting and whoever of the two lets go last frees this.
+ */
+struct dhts_res {
+	pthread_mutex_t		 mu;
+	int			 refs;		/* the thread, the socket */
+	int			 abandoned;	/* the socket closed */
+	uv_async_t		*async;		/* the socket's, until then */
+	size_t			 n;
+	char			 names[OVL_DHT_BOOTSTRAP_MAX][OVL_ADDR_MAX];
+	char			 ports[OVL_DHT_BOOTSTRAP_MAX][8];
+	struct ovl_dht_addr	 out[OVL_DHT_BOOTSTRAP_MAX];
+	size_t			 nout;
 };
 
 /* A lookup asked for before the node existed. */
@@ -50,8 +73,9 @@ struct ovl_dhts {
 	size_t			 savedlen;
 	struct ovl_dht_addr	 boot[OVL_DHT_BOOTSTRAP_MAX];
 	size_t			 nboot;
-	size_t			 resolving;
-	struct dhts_gai		*gai[OVL_DHT_BOOTSTRAP_MAX];
+	struct dhts_res		*res;		/* while resolving */
+	uv_async_t		 async;		/* its answer */
+	int			 async_open;
 	struct dhts_pend	 pend[OVL_DHT_SEARCHES];
 	size_t			 npend;
 	uint16_t		 port;
@@ -134,31 +158,38 @@ on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 	*buf = uv_buf_init((char *)s->buf, sizeof s->buf);
 }
 
-/* A datagram. */
-static void
-on_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *buf,
-    const struct sockaddr *sa, unsigned flags)
+/* A datagram, from the socket or handed on by another. */
+void
+ovl_dhts_input(struct ovl_dhts *s, const struct sockaddr_in *sin,
+    const uint8_t *buf, size_t len)
 {
-	struct ovl_dhts *s = u->data;
-	const struct sockaddr_in *sin = (const void *)sa;
 	struct ovl_dht_addr from;
 
-	if (n <= 0 || sa == NULL || sa->sa_family != AF_INET ||
-	    (flags & UV_UDP_PARTIAL) || s->closing)
+	if (s->closing || len == 0)
 		return;
-	if (buf->base[0] != 'd') {
+	if (buf[0] != 'd') {
 		if (s->cfg.on_other != NULL)
-			s->cfg.on_other(s->cfg.arg, sin,
-			    (const uint8_t *)buf->base, (size_t)n);
+			s->cfg.on_other(s->cfg.arg, sin, buf, len);
 		return;
 	}
 	if (s->dht == NULL)
 		return;
 	memcpy(from.ip, &sin->sin_addr, 4);
 	from.port = ntohs(sin->sin_port);
-	(void)ovl_dht_input(s->dht, &from, (const uint8_t *)buf->base,
-	    (size_t)n, uv_now(s->loop));
+	(void)ovl_dht_input(s->dht, &from, buf, len, uv_now(s->loop));
 	ovl_dhts_flush(s);
+}
+
+/* A datagram on the socket. */
+static void
+on_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *buf,
+    const struct sockaddr *sa, unsigned flags)
+{
+	if (n <= 0 || sa == NULL || sa->sa_family != AF_INET ||
+	    (flags & UV_UDP_PARTIAL))
+		return;
+	ovl_dhts_input(u->data, (const struct sockaddr_in *)(const void *)sa,
+	    (const uint8_t *)buf->base, (size_t)n);
 }
 
 /* The names are resolved: the node, then the lookups that waited. */
@@ -197,45 +228,111 @@ dhts_start(struct ovl_dhts *s)
 		s->cfg.on_ready(s->cfg.arg);
 }
 
-/* A bootstrap name resolved (or not). */
+/* One reference of a resolution gone; the last frees it. */
 static void
-on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+res_unref(struct dhts_res *r)
 {
-	struct dhts_gai *g = container_of(req, struct dhts_gai, req);
-	struct ovl_dhts *s = g->s;
-	struct addrinfo *ai;
-	const struct sockaddr_in *sin;
-	size_t i;
+	int last;
 
-	for (ai = res; status == 0 && ai != NULL; ai = ai->ai_next) {
-		if (ai->ai_family != AF_INET ||
-		    s->nboot == OVL_DHT_BOOTSTRAP_MAX)
-			continue;
-		sin = (const void *)ai->ai_addr;
-		memcpy(s->boot[s->nboot].ip, &sin->sin_addr, 4);
-		s->boot[s->nboot++].port = ntohs(sin->sin_port);
-		break;	/* one address of each name */
+	(void)pthread_mutex_lock(&r->mu);
+	last = --r->refs == 0;
+	(void)pthread_mutex_unlock(&r->mu);
+	if (last) {
+		(void)pthread_mutex_destroy(&r->mu);
+		free(r);
 	}
-	uv_freeaddrinfo(res);
-	for (i = 0; i < OVL_DHT_BOOTSTRAP_MAX; i++)
-		if (s->gai[i] == g)
-			s->gai[i] = NULL;
-	free(g);
-	if (--s->resolving == 0 && !s->closing)
-		dhts_start(s);
-	dhts_unref(s);
 }
 
-/* Resolves one "HOST:PORT" (numeric at once, names in the background). */
+/* The thread: resolves each name (blocking), then tells the socket. */
+static void *
+res_main(void *arg)
+{
+	struct dhts_res *r = arg;
+	struct addrinfo hints, *ai, *res;
+	struct ovl_dht_addr out[OVL_DHT_BOOTSTRAP_MAX];
+	const struct sockaddr_in *sin;
+	size_t i, n = 0;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_INET;
+	hints.ai_socktype = SOCK_DGRAM;
+	for (i = 0; i < r->n; i++) {
+		if (getaddrinfo(r->names[i], r->ports[i], &hints, &res) != 0)
+			continue;
+		for (ai = res; ai != NULL; ai = ai->ai_next) {
+			if (ai->ai_family != AF_INET)
+				continue;
+			sin = (const void *)ai->ai_addr;
+			memcpy(out[n].ip, &sin->sin_addr, 4);
+			out[n++].port = ntohs(sin->sin_port);
+			break;	/* one address of each name */
+		}
+		freeaddrinfo(res);
+	}
+	(void)pthread_mutex_lock(&r->mu);
+	memcpy(r->out, out, n * sizeof out[0]);
+	r->nout = n;
+	if (!r->abandoned)
+		(void)uv_async_send(r->async);
+	(void)pthread_mutex_unlock(&r->mu);
+	res_unref(r);
+	return (NULL);
+}
+
+/* The names are resolved: their addresses join the numeric ones. */
+static void
+on_resolved(uv_async_t *a)
+{
+	struct ovl_dhts *s = container_of(a, struct ovl_dhts, async);
+	struct dhts_res *r = s->res;
+	size_t i;
+
+	if (r == NULL || s->closing)
+		return;
+	(void)pthread_mutex_lock(&r->mu);
+	for (i = 0; i < r->nout && s->nboot < OVL_DHT_BOOTSTRAP_MAX; i++)
+		s->boot[s->nboot++] = r->out[i];
+	r->abandoned = 1;
+	(void)pthread_mutex_unlock(&r->mu);
+	s->res = NULL;
+	res_unref(r);
+	dhts_start(s);
+}
+
+/* Starts the thread for the names in s->res; -errno when it cannot. */
+static int
+res_start(struct ovl_dhts *s)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	rc = uv_async_init(s->loop, &s->async, on_resolved);
+	if (rc != 0)
+		return (rc);
+	s->async_open = 1;
+	s->async.data = s;
+	s->refs++;
+	s->res->async = &s->async;
+	s->res->refs = 2;
+	(void)pthread_attr_init(&attr);
+	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, res_main, s->res);
+	(void)pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		s->res->refs = 1;
+		return (-rc);
+	}
+	return (0);
+}
+
+/* Takes one "HOST:PORT": numeric at once, a name for the thread. */
 static int
 dhts_resolve(struct ovl_dhts *s, const char *hp)
 {
-	struct addrinfo hints;
 	struct sockaddr_in sin;
-	struct dhts_gai *g;
+	struct dhts_res *r;
 	char host[OVL_ADDR_MAX], *colon;
-	size_t i;
-	int rc;
 
 	snprintf(host, sizeof host, "%s", hp);
 	colon = strrchr(host, ':');
@@ -250,25 +347,34 @@ dhts_resolve(struct ovl_dhts *s, const char *hp)
 		}
 		return (0);
 	}
-	if ((g = calloc(1, sizeof *g)) == NULL)
-		return (-ENOMEM);
-	g->s = s;
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_INET;
-	hints.ai_socktype = SOCK_DGRAM;
-	rc = uv_getaddrinfo(s->loop, &g->req, on_resolved, host, colon + 1,
-	    &hints);
-	if (rc != 0) {
-		free(g);
-		return (0);	/* a name that cannot be asked is skipped */
+	if (s->res == NULL) {
+		if ((r = calloc(1, sizeof *r)) == NULL)
+			return (-ENOMEM);
+		(void)pthread_mutex_init(&r->mu, NULL);
+		s->res = r;
 	}
-	for (i = 0; i < OVL_DHT_BOOTSTRAP_MAX && s->gai[i] != NULL; i++)
-		;
-	if (i < OVL_DHT_BOOTSTRAP_MAX)
-		s->gai[i] = g;
-	s->resolving++;
-	s->refs++;
+	r = s->res;
+	if (r->n == OVL_DHT_BOOTSTRAP_MAX)
+		return (-ENOSPC);
+	snprintf(r->names[r->n], sizeof r->names[0], "%s", host);
+	snprintf(r->ports[r->n], sizeof r->ports[0], "%s", colon + 1);
+	r->n++;
 	return (0);
+}
+
+/* Lets go of the resolution: the thread finishes on its own. */
+static void
+res_abandon(struct ovl_dhts *s)
+{
+	struct dhts_res *r = s->res;
+
+	s->res = NULL;
+	if (r == NULL)
+		return;
+	(void)pthread_mutex_lock(&r->mu);
+	r->abandoned = 1;
+	(void)pthread_mutex_unlock(&r->mu);
+	res_unref(r);
 }
 
 /* Binds the socket, starts resolving and the timer. */
@@ -314,7 +420,8 @@ ovl_dhts_new(uv_loop_t *loop, const struct ovl_dhts_cfg *cfg,
 	}
 	s->udp.data = s;
 	s->refs = 1;
-	rc = uv_udp_bind(&s->udp, (const struct sockaddr *)&ss, 0);
+	rc = uv_udp_bind(&s->udp, (const struct sockaddr *)&ss, cfg->share ?
+	    UV_UDP_REUSEADDR : 0);
 	if (rc == 0)
 		rc = uv_udp_getsockname(&s->udp, (struct sockaddr *)&ss, &len);
 	if (rc == 0)
@@ -332,14 +439,14 @@ ovl_dhts_new(uv_loop_t *loop, const struct ovl_dhts_cfg *cfg,
 	s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	s->timer.data = s;
 	s->refs++;
-	s->refs++;	/* held while resolving */
 	*out = s;	/* on_ready may run before this returns */
 	for (i = 0; i < cfg->nbootstrap; i++)
 		(void)dhts_resolve(s, cfg->bootstrap[i]);
-	if (s->resolving == 0)
+	if (s->res != NULL && res_start(s) != 0)
+		res_abandon(s);	/* names nobody can resolve: skipped */
+	if (s->res == NULL)
 		dhts_start(s);
 	(void)uv_timer_start(&s->timer, on_timer, 1000, 0);
-	dhts_unref(s);
 	return (0);
 }
 
@@ -347,8 +454,6 @@ ovl_dhts_new(uv_loop_t *loop, const struct ovl_dhts_cfg *cfg,
 void
 ovl_dhts_close(struct ovl_dhts *s, void (*done)(void *), void *arg)
 {
-	size_t i;
-
 	if (s == NULL) {
 		if (done != NULL)
 			done(arg);
@@ -357,9 +462,9 @@ ovl_dhts_close(struct ovl_dhts *s, void (*done)(void *), void *arg)
 	s->closing = 1;
 	s->done = done;
 	s->done_arg = arg;
-	for (i = 0; i < OVL_DHT_BOOTSTRAP_MAX; i++)
-		if (s->gai[i] != NULL)
-			(void)uv_cancel((uv_req_t *)&s->gai[i]->req);
+	res_abandon(s);
+	if (s->async_open)
+		uv_close((uv_handle_t *)&s->async, on_handle_closed);
 	uv_close((uv_handle_t *)&s->udp, on_handle_closed);
 	uv_close((uv_handle_t *)&s->timer, on_handle_closed);
 }

@@ -552,6 +552,18 @@ ovl_dial_hold(struct ovl_dial *d, uint32_t ms)
 	(void)uv_timer_start(&d->timer, on_timer, 0, 0);
 }
 
+/* Moves the dial's deadline. */
+void
+ovl_dial_deadline(struct ovl_dial *d, uint32_t ms)
+{
+	if (d->done)
+		return;
+	d->deadline = uv_now(d->loop) + ms;
+	if (d->hold_until > d->deadline)
+		d->hold_until = d->deadline;
+	(void)uv_timer_start(&d->timer, on_timer, 0, 0);
+}
+
 /* keeper */
 
 struct ovl_keeper {

@@ -167,6 +167,7 @@ static const struct {
 	{ "lan+", "lan" },
 	{ "map+", "mapped" },
 	{ "relay+", "relay" },
+	{ "dht+", "dht" },
 };
 
 /* The path's name. */

@@ -72,6 +72,7 @@ struct ovl_dhts_cfg {
 	const uint8_t	*saved;		/* ovl_dht_save's bytes, or NULL */
 	size_t		 savedlen;
 	int		 read_only;	/* BEP 43 until ovl_dht_set_reachable */
+	int		 share;		/* SO_REUSEADDR: see dht-sock.c */
 	ovl_dhts_other_cb *on_other;	/* NULL: dropped */
 	void		(*on_tick)(void *arg);	/* after each timer run */
 	void		(*on_ready)(void *arg);	/* the node exists */
@@ -98,6 +99,9 @@ int	ovl_dhts_lookup(struct ovl_dhts *s, const uint8_t *ih, int announce,
 	    uint16_t port, ovl_dht_peers_cb *cb, void *arg) WARN_UNUSED_RESULT;
 /* Lookups running or waiting. */
 size_t	ovl_dhts_busy(const struct ovl_dhts *s);
+/* A datagram that came in on another socket of the same port. */
+void	ovl_dhts_input(struct ovl_dhts *s, const struct sockaddr_in *from,
+	    const uint8_t *buf, size_t len);
 /* Sends a datagram from the socket (a probe); dropped when it cannot. */
 int	ovl_dhts_send(struct ovl_dhts *s, const struct sockaddr_in *to,
 	    const void *buf, size_t len);

@@ -491,18 +491,20 @@ struct ovl_dial;
 /*
  * How a candidate reaches the node: its text is "host:port" (direct) or
  * KIND+host:port with KIND one of "lan", "map" (a port mapped on the
- * node's router) and "relay" (a relay the node keeps a link to). Only
- * relay changes how the dialer talks; the others name where an address
- * came from, for reports.
+ * node's router), "relay" (a relay the node keeps a link to) and "dht"
+ * (an address the node announced on the DHT). Only relay changes how
+ * the dialer talks; the others name where an address came from, for
+ * reports.
  */
 enum ovl_path {
 	OVL_PATH_DIRECT = 0,
 	OVL_PATH_LAN = 1,
 	OVL_PATH_MAPPED = 2,
 	OVL_PATH_RELAY = 3,
+	OVL_PATH_DHT = 4,
 };
 
-/* The path's name: "direct", "lan", "mapped", "relay". */
+/* The path's name: "direct", "lan", "mapped", "relay", "dht". */
 const char *ovl_path_name(enum ovl_path p);
 /*
  * Splits a candidate's kind off: returns the "host:port" part and sets
@@ -558,6 +560,11 @@ int ovl_dial_add(struct ovl_dial *d, const char *addr);
  * candidate waits for ovl_dial_add until its timeout.
  */
 void ovl_dial_hold(struct ovl_dial *d, uint32_t ms);
+/*
+ * Sets the dial's deadline to ms from now, later or sooner than its
+ * timeout said (a finder that needs longer, then no more).
+ */
+void ovl_dial_deadline(struct ovl_dial *d, uint32_t ms);
 
 struct ovl_keeper;
 

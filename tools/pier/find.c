@@ -1,0 +1,305 @@
+/*
+ * Finding a node beside the dial: while the dial tries the address that
+ * answered last and the join key's hints, the client asks the LAN
+ * (overlay/lan-probe.c) and the mainline DHT at once, and each answer
+ * becomes one more candidate of the dial ("lan+HOST:PORT",
+ * "dht+HOST:PORT"). The DHT lookup is short-lived: a node of its own on
+ * a port of the kernel's choosing, read-only (BEP 43), its table kept
+ * in the config dir (dht.dat) so the next lookup starts warm, looking up
+ * the key's hash of today (and of the day beyond midnight when near
+ * it) for at most CLI_DHT_MS: the dial waits that long for it, and
+ * gives each address found CLI_TIMEOUT_MS. It is
+ * off with `pier config set dht false`; PIER_DHT_BOOTSTRAP or the
+ * dht.bootstrap setting (HOST:PORT, comma-separated) replace the
+ * default routers.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+
+#define FIND_DHT_FILE	"dht.dat"
+
+struct cli_find {
+	uv_loop_t		*loop;
+	struct ovl_dial		*d;
+	struct ovl_lan_probe	*lan;
+	struct ovl_dhts		*dht;
+	char			*dir;		/* to save the table */
+	uint64_t		 lan_until;	/* uv_now */
+	uint64_t		 dht_until;
+	uint64_t		 deadline;	/* the dial's, as it grows */
+	uint64_t		 need;		/* ... as the candidates need */
+	size_t			 lookups;	/* running */
+	size_t			 found;		/* peers the DHT gave */
+	char			 first[OVL_ADDR_MAX];
+	void			(*on_found)(const char *, void *); /* no d */
+	void			*arg;
+};
+
+/* A candidate found: to the dial, or to the collector. */
+static int
+find_add(struct cli_find *f, const char *cand)
+{
+	if (f->on_found != NULL) {
+		f->on_found(cand, f->arg);
+		return (0);
+	}
+	return (f->d != NULL ? ovl_dial_add(f->d, cand) : -ECANCELED);
+}
+
+/* Whether the DHT is on (the dht setting, default true). */
+static int
+dht_enabled(const char *dir)
+{
+	char *v = NULL;
+	int on = 1;
+
+	if (dir != NULL && cli_setting_get(dir, "dht", &v, NULL) == 0 &&
+	    v != NULL)
+		on = strcmp(v, "false") != 0;
+	free(v);
+	return (on);
+}
+
+/* The dial's deadline moves to at least ms from now. */
+static void
+find_extend(struct cli_find *f, uint64_t ms)
+{
+	uint64_t now = uv_now(f->loop);
+
+	if (f->need < now + ms && ms <= CLI_TIMEOUT_MS)
+		f->need = now + ms;
+	if (f->d == NULL || now + ms <= f->deadline)
+		return;
+	f->deadline = now + ms;
+	ovl_dial_deadline(f->d, (uint32_t)ms);
+}
+
+/* A LAN answer: one more candidate for the dial. */
+static void
+on_lan_found(struct ovl_lan_probe *p, const char *addr, void *arg)
+{
+	struct cli_find *f = arg;
+	char cand[OVL_ADDR_MAX + 8];
+
+	(void)p;
+	snprintf(cand, sizeof cand, "lan+%s", addr);
+	/* A duplicate or one past the dial's room is simply not tried. */
+	(void)find_add(f, cand);
+}
+
+/* Peers of the key's hash: candidates; at the end, the hold shrinks. */
+static void
+on_dht_peers(void *arg, const uint8_t *ih, const struct ovl_dht_addr *p,
+    size_t n, int done)
+{
+	struct cli_find *f = arg;
+	char cand[OVL_ADDR_MAX];
+	uint64_t now;
+	size_t i;
+
+	(void)ih;
+	for (i = 0; i < n; i++) {
+		snprintf(cand, sizeof cand, "dht+%u.%u.%u.%u:%u", p[i].ip[0],
+		    p[i].ip[1], p[i].ip[2], p[i].ip[3], p[i].port);
+		if (find_add(f, cand) != 0)
+			continue;
+		/* A found address gets a dial's whole time. */
+		find_extend(f, CLI_TIMEOUT_MS);
+		if (f->found++ == 0)
+			snprintf(f->first, sizeof f->first, "%s", cand + 4);
+	}
+	if (!done || --f->lookups > 0 || f->d == NULL)
+		return;
+	/* The lookup is over: hold only for the LAN's answers. */
+	now = uv_now(f->loop);
+	ovl_dial_hold(f->d, f->lan_until > now ?
+	    (uint32_t)(f->lan_until - now) : 0);
+	/* ... and wait no longer than the candidates need. */
+	f->deadline = f->need;
+	ovl_dial_deadline(f->d, f->need > now ? (uint32_t)(f->need - now) :
+	    0);
+}
+
+/* The bootstrap list: PIER_DHT_BOOTSTRAP, dht.bootstrap or the routers. */
+static size_t
+dht_bootstrap(const char *dir, char *buf, size_t len, const char **out,
+    size_t max)
+{
+	static const char *const routers[] = { OVL_DHT_ROUTERS };
+	const char *env = getenv("PIER_DHT_BOOTSTRAP");
+	char *v = NULL, *p, *tok, *save = NULL;
+	size_t n = 0;
+
+	if (env == NULL && dir != NULL &&
+	    cli_setting_get(dir, "dht.bootstrap", &v, NULL) != 0)
+		v = NULL;
+	if (env == NULL && v == NULL) {
+		for (n = 0; n < sizeof routers / sizeof routers[0]; n++)
+			out[n] = routers[n];
+		return (n);
+	}
+	snprintf(buf, len, "%s", env != NULL ? env : v);
+	free(v);
+	for (p = buf; n < max && (tok = strtok_r(p, ", ", &save)) != NULL;
+	    p = NULL)
+		out[n++] = tok;
+	return (n);
+}
+
+/* Starts the DHT lookup of the key's current hashes. */
+static void
+find_dht(struct cli_find *f, const struct ovl_joinkey *jk)
+{
+	struct ovl_dhts_cfg c;
+	const char *boot[OVL_DHT_BOOTSTRAP_MAX];
+	char buf[1024], path[4096];
+	uint8_t ih[OVL_DHT_ID_LEN], *saved = NULL;
+	int64_t days[2];
+	size_t savedlen = 0, nd, i;
+
+	memset(&c, 0, sizeof c);
+	c.nbootstrap = dht_bootstrap(f->dir, buf, sizeof buf, boot,
+	    OVL_DHT_BOOTSTRAP_MAX);
+	c.bootstrap = boot;
+	snprintf(path, sizeof path, "%s/%s", f->dir, FIND_DHT_FILE);
+	if (ovl_dhts_load(path, &saved, &savedlen) != 0)
+		savedlen = 0;
+	c.saved = saved;
+	c.savedlen = savedlen;
+	c.read_only = 1;
+	if (ovl_dhts_new(f->loop, &c, &f->dht, NULL) != 0)
+		f->dht = NULL;
+	free(saved);
+	if (f->dht == NULL)
+		return;
+	nd = ovl_dht_key_days((int64_t)time(NULL), days);
+	for (i = 0; i < nd; i++) {
+		ovl_dht_key_hash(jk->secret, jk->node_pub, days[i], ih);
+		if (ovl_dhts_lookup(f->dht, ih, 0, 0, on_dht_peers, f) == 0)
+			f->lookups++;
+	}
+	f->dht_until = uv_now(f->loop) + CLI_DHT_MS;
+}
+
+/* Starts asking the LAN and the DHT. */
+static struct cli_find *
+find_new(uv_loop_t *loop, const struct ovl_joinkey *jk, struct ovl_dial *d,
+    size_t naddrs, void (*on_found)(const char *, void *), void *arg)
+{
+	struct cli_find *f;
+
+	if ((f = calloc(1, sizeof *f)) == NULL)
+		return (NULL);
+	f->loop = loop;
+	f->d = d;
+	f->on_found = on_found;
+	f->arg = arg;
+	f->dir = cli_config_dir();
+	if (ovl_lan_probe_start(loop, jk->node_pub, jk->secret,
+	    OVL_LAN_PROBE_MS, on_lan_found, f, &f->lan) != 0)
+		f->lan = NULL;
+	else
+		f->lan_until = uv_now(loop) + (naddrs == 0 ?
+		    OVL_LAN_PROBE_MS : CLI_LAN_HOLD_MS);
+	f->deadline = f->need = uv_now(loop) + CLI_TIMEOUT_MS;
+	if (f->dir != NULL && dht_enabled(f->dir) &&
+	    cli_config_dir_make(f->dir, NULL) == 0)
+		find_dht(f, jk);
+	return (f);
+}
+
+/* Asks the LAN and the DHT for the node beside dial d. */
+struct cli_find *
+cli_find_start(uv_loop_t *loop, const struct ovl_joinkey *jk,
+    struct ovl_dial *d, size_t naddrs)
+{
+	struct cli_find *f;
+	uint64_t hold;
+
+	if ((f = find_new(loop, jk, d, naddrs, NULL, NULL)) == NULL)
+		return (NULL);
+	if (f->lookups > 0)
+		find_extend(f, CLI_DHT_MS);
+	hold = f->lookups > 0 ? f->dht_until : f->lan_until;
+	if (hold > uv_now(loop))
+		ovl_dial_hold(d, (uint32_t)(hold - uv_now(loop)));
+	return (f);
+}
+
+/* Asks the LAN and the DHT, each candidate to on_found (pier doctor). */
+struct cli_find *
+cli_find_collect(uv_loop_t *loop, const struct ovl_joinkey *jk,
+    void (*on_found)(const char *cand, void *arg), void *arg)
+{
+	return (find_new(loop, jk, NULL, 0, on_found, arg));
+}
+
+/* Whether everything asked has answered or run out of time. */
+int
+cli_find_over(const struct cli_find *f)
+{
+	uint64_t now = uv_now(f->loop);
+
+	return (now >= f->lan_until && (f->lookups == 0 ||
+	    now >= f->dht_until));
+}
+
+/* Says what was asked, for a failure's message ("" when nothing). */
+void
+cli_find_tried(const struct cli_find *f, char *buf, size_t len)
+{
+	if (f == NULL) {
+		snprintf(buf, len, "%s", "");
+		return;
+	}
+	if (f->dht == NULL)
+		snprintf(buf, len, "%s", f->lan != NULL || f->lan_until != 0 ?
+		    "; asked the LAN" : "");
+	else if (f->found == 0)
+		snprintf(buf, len, "; asked the LAN and the DHT, which knows "
+		    "no address of this node (it is down, runs with --no-dht,"
+		    " or the key is wrong)");
+	else
+		snprintf(buf, len, "; asked the LAN and the DHT, which gave "
+		    "%s%s (no answer there)", f->first, f->found > 1 ?
+		    " and more" : "");
+}
+
+/* The DHT socket is closed. */
+static void
+on_dht_closed(void *arg)
+{
+	struct cli_find *f = arg;
+
+	free(f->dir);
+	free(f);
+}
+
+/* Stops asking; freed once the socket is closed (run the loop). */
+void
+cli_find_stop(struct cli_find *f)
+{
+	char path[4096];
+
+	if (f == NULL)
+		return;
+	ovl_lan_probe_stop(f->lan);
+	f->lan = NULL;
+	f->d = NULL;
+	if (f->dht == NULL) {
+		on_dht_closed(f);
+		return;
+	}
+	snprintf(path, sizeof path, "%s/%s", f->dir, FIND_DHT_FILE);
+	if (ovl_dhts_save(f->dht, path) != 0)
+		path[0] = '\0';	/* not resolved yet: the old one stays */
+	ovl_dhts_close(f->dht, on_dht_closed, f);
+	f->dht = NULL;
+}
