@@ -10,6 +10,9 @@
  * or the host's own addresses change (checked every 10 s): a client
  * finds the node wherever it went. Announces run at most
  * NODE_DHT_PARALLEL at a time, one lookup slot of the node staying free.
+ * Every NODE_KNOCK_POLL_MS it looks up the knock hashes of its keys
+ * (this minute's and the last) and punches towards each client found
+ * (punch.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,12 +31,17 @@
 #define NODE_DHT_PARALLEL	2
 #define NODE_DHT_QUEUE		64	/* hashes of one round */
 #define NODE_DHT_IFS_MS		(10 * 1000)	/* own addresses checked */
+#define NODE_KNOCK_POLL_MS	(15 * 1000)	/* knocks looked up */
 
 struct node_dht {
 	struct node		*n;
 	struct ovl_dhts		*s;
-	uint8_t			 queue[NODE_DHT_QUEUE][OVL_DHT_ID_LEN];
+	struct {
+		uint8_t		 ih[OVL_DHT_ID_LEN];
+		int		 knock;		/* a lookup, no announce */
+	}			 queue[NODE_DHT_QUEUE];
 	size_t			 nqueue;
+	uint64_t		 polled;	/* uv_now of the last knocks */
 	size_t			 running;
 	uint64_t		 round;		/* uv_now of the last round */
 	uint64_t		 saved;
@@ -70,20 +78,62 @@ on_announced(void *arg, const uint8_t *ih, const struct ovl_dht_addr *peers,
 		node_reach_changed(d->n->reach);
 }
 
-/* Starts queued announces while there is room. */
+/* A knock lookup's peers: each a client to punch towards. */
+static void
+on_knock(void *arg, const uint8_t *ih, const struct ovl_dht_addr *peers,
+    size_t n, int done)
+{
+	struct node_dht *d = arg;
+	size_t i;
+
+	(void)ih;
+	for (i = 0; i < n; i++)
+		node_punch_start(d->n, &peers[i]);
+	if (!done)
+		return;
+	d->running--;
+	dht_next(d);
+}
+
+/* Starts queued announces and knock lookups while there is room. */
 static void
 dht_next(struct node_dht *d)
 {
 	uint16_t port = ovl_dhts_port(d->s);
+	int knock;
 
 	while (d->nqueue > 0 && d->running < NODE_DHT_PARALLEL &&
 	    ovl_dhts_busy(d->s) + 1 < OVL_DHT_SEARCHES) {
 		d->nqueue--;
-		if (ovl_dhts_lookup(d->s, d->queue[d->nqueue], 1, port,
-		    on_announced, d) != 0)
+		knock = d->queue[d->nqueue].knock;
+		if (ovl_dhts_lookup(d->s, d->queue[d->nqueue].ih, !knock,
+		    port, knock ? on_knock : on_announced, d) != 0)
 			break;
 		d->running++;
 	}
+}
+
+/* Queues the knock hashes of every active key (this minute and the last). */
+static void
+knock_round(struct node_dht *d)
+{
+	const struct ovl_access_key *k;
+	int64_t now = (int64_t)time(NULL);
+	size_t i, j, cnt;
+
+	d->polled = uv_now(d->n->loop);
+	cnt = ovl_keystore_count(d->n->ks);
+	for (i = 0; i < cnt; i++) {
+		k = ovl_keystore_get(d->n->ks, i);
+		if (k->disabled != 0 || (k->expires != 0 && k->expires <= now))
+			continue;
+		for (j = 0; j < 2 && d->nqueue < NODE_DHT_QUEUE; j++) {
+			ovl_dht_knock_hash(k->secret, d->n->id.pub,
+			    now / 60 - (int64_t)j, d->queue[d->nqueue].ih);
+			d->queue[d->nqueue++].knock = 1;
+		}
+	}
+	dht_next(d);
 }
 
 /* Queues the hashes of every active key for today (and the edge day). */
@@ -103,9 +153,11 @@ dht_round(struct node_dht *d)
 		k = ovl_keystore_get(d->n->ks, i);
 		if (k->disabled != 0 || (k->expires != 0 && k->expires <= now))
 			continue;
-		for (j = 0; j < nd && d->nqueue < NODE_DHT_QUEUE; j++)
+		for (j = 0; j < nd && d->nqueue < NODE_DHT_QUEUE; j++) {
 			ovl_dht_key_hash(k->secret, d->n->id.pub, days[j],
-			    d->queue[d->nqueue++]);
+			    d->queue[d->nqueue].ih);
+			d->queue[d->nqueue++].knock = 0;
+		}
 	}
 	node_log(&d->n->log, NODE_LOG_DEBUG, "dht: announcing %zu hashes",
 	    d->nqueue);
@@ -218,6 +270,8 @@ on_tick(void *arg)
 	if (d->nqueue == 0 && d->running == 0 && (d->due ||
 	    now - d->round >= NODE_DHT_ANNOUNCE_MS))
 		dht_round(d);
+	else if (d->nqueue == 0 && now - d->polled >= NODE_KNOCK_POLL_MS)
+		knock_round(d);
 	else
 		dht_next(d);
 	if (now - d->saved >= NODE_DHT_SAVE_MS) {

@@ -357,6 +357,7 @@ on_failed_server_closed(struct ovl_server *s, void *arg)
 	struct node	*n = arg;
 
 	node_release(n);
+	node_punch_free(n);
 	node_strv_free(n->bound);
 	free(n->state_dir);
 	free(n);
@@ -592,7 +593,7 @@ node_new(uv_loop_t *loop, const struct node_config *cfg, struct node **out,
 		node_portmaps_start(n);
 	if (!cfg->no_lan)
 		node_lan_start(n);
-	if (!cfg->no_dht)
+	if (!cfg->no_dht && node_punch_init(n) == 0)
 		node_dht_start(n, cfg->dht_bootstrap);
 
 	n->pending = 1;		/* the server */
@@ -656,6 +657,7 @@ node_close(struct node *n)
 	node_lan_close(n, on_lan_closed, n);
 	n->pending++;
 	node_dht_close(n, on_dht_closed, n);
+	node_punch_stop(n);
 	/* Sessions first: closing an exec still asks the Docker client. */
 	n->pending++;
 	node_sessions_close(n, on_sessions_closed);
@@ -687,6 +689,7 @@ node_free(struct node *n)
 	if (n == NULL)
 		return;
 	node_release(n);
+	node_punch_free(n);
 	node_strv_free(n->bound);
 	free(n->state_dir);
 	free(n);

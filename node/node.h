@@ -862,6 +862,7 @@ struct node {
 						 * screens in-process */
 	struct ovl_lan_responder *lan;		/* NULL: not answering */
 	struct node_dht		*dht;		/* NULL: off */
+	struct node_punches	*punches;	/* punch.c */
 };
 
 /*
@@ -910,6 +911,21 @@ void	 node_dht_close(struct node *n, void (*done)(void *), void *arg);
 json_t	*node_dht_json(const struct node *n);
 /* The DHT's socket, for the hole punch; NULL when off. */
 struct ovl_dhts *node_dht_sock(struct node *n);
+
+/* punch.c */
+
+struct node_punches;
+
+/* Sets up hole punching (n->punches); -ENOMEM. */
+int	 node_punch_init(struct node *n) WARN_UNUSED_RESULT;
+/* A client knocked from a: connect to it from the listen port. */
+void	 node_punch_start(struct node *n, const struct ovl_dht_addr *a);
+/* Ends every punch in progress (their handles close). */
+void	 node_punch_stop(struct node *n);
+/* Frees what node_punch_init made, once the handles closed. */
+void	 node_punch_free(struct node *n);
+/* Punches that connected, for reports. */
+uint64_t node_punch_won(const struct node *n);
 
 /* notify.c */
 

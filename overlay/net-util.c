@@ -168,6 +168,7 @@ static const struct {
 	{ "map+", "mapped" },
 	{ "relay+", "relay" },
 	{ "dht+", "dht" },
+	{ "punch+", "punched" },
 };
 
 /* The path's name. */

@@ -456,9 +456,17 @@ int ovl_server_new(uv_loop_t *loop, const struct ovl_identity *id,
     const struct ovl_server_cbs *cbs, void *arg, struct ovl_server **out)
     WARN_UNUSED_RESULT;
 /*
+ * Takes a connected TCP socket (a hole punch's) as if a listener had
+ * accepted it from src: the handshake follows as for any client. peer
+ * is its text for logs; the fd is the server's, also on failure.
+ */
+int ovl_server_adopt(struct ovl_server *s, uv_os_sock_t fd, const char *peer,
+    const struct sockaddr *src);
+/*
  * Listens on a numeric "host:port" ("0.0.0.0:7437", "[::]:7437",
  * "127.0.0.1:0"). An IPv6 address listens for IPv6 only, so "0.0.0.0"
- * and "[::]" can share a port; -EINVAL (with *cause) for a bad address.
+ * and "[::]" can share a port (and a hole punch the listener's, through
+ * SO_REUSEPORT); -EINVAL (with *cause) for a bad address.
  */
 int ovl_server_listen(struct ovl_server *s, const char *hostport,
     char **cause) WARN_UNUSED_RESULT;
@@ -502,9 +510,10 @@ enum ovl_path {
 	OVL_PATH_MAPPED = 2,
 	OVL_PATH_RELAY = 3,
 	OVL_PATH_DHT = 4,
+	OVL_PATH_PUNCHED = 5,
 };
 
-/* The path's name: "direct", "lan", "mapped", "relay", "dht". */
+/* The path's name: "direct", "lan", "mapped", "relay", "dht", "punched". */
 const char *ovl_path_name(enum ovl_path p);
 /*
  * Splits a candidate's kind off: returns the "host:port" part and sets
@@ -553,6 +562,13 @@ void ovl_dial_cancel(struct ovl_dial *d);
  * text.
  */
 int ovl_dial_add(struct ovl_dial *d, const char *addr);
+/*
+ * Adds "punch+IP:PORT", dialed from local TCP port bind_port (with
+ * SO_REUSEADDR and SO_REUSEPORT): the client's half of a simultaneous
+ * open whose other half the node starts. -EINVAL for other text.
+ */
+int ovl_dial_add_punch(struct ovl_dial *d, const char *addr,
+    uint16_t bind_port);
 /*
  * Candidates may still come for ms (within the dial's timeout): a dial
  * whose candidates have all failed waits until then, and one with none

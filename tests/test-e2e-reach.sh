@@ -7,7 +7,10 @@
 # daily hash, joins at the address found (kind dht), and finds the node
 # again after its address changes; `pier config set dht false` turns the
 # lookup off. Also measures the time from `pier join KEY` to the node's
-# first reply (median of 10 fresh clients). Needs root, node and npm;
+# first reply (median of 10 fresh clients). Then a node behind a cone
+# NAT joined by the key alone through a hole punch (a DHT knock, then a
+# TCP simultaneous open), and behind a symmetric NAT a clear failure.
+# Needs root, node and npm;
 # otherwise a TAP skip. Prints TAP.
 set -u
 
@@ -48,6 +51,10 @@ js() {
 	pids+=($!)
 }
 has_line() { grep -q -- "$2" "$tmp/$1" 2>/dev/null; }
+# jq_path JSON KEY: a top-level string of a JSON text.
+jq_path() {
+	python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2]) or "")' "$1" "$2"
+}
 js boot 6881 none
 check "the DHT's first node listens on the public host" \
 	wait_for 20 has_line boot listening
@@ -129,4 +136,70 @@ med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 5p)
 out="times: ${times[*]}"
 check "10 fresh clients join by the key alone (median ${med:-?} ms: ${times[*]})" \
 	[ "${#times[@]}" -eq 10 ]
+
+# A node behind NAT A (cone, unsolicited packets dropped), the client
+# behind NAT B (cone): nothing gets in either way unsolicited. The key
+# alone finds the node's address on the DHT; the client knocks, the node
+# finds the knock within its poll interval and the two TCP connects
+# from the two listen-side ports meet.
+nat_exec host-a "$pierd" --state-dir "$tmp/nodea" --listen 0.0.0.0:7437 \
+	--no-port-mapping --log-level debug --dht-bootstrap "$BOOT" \
+	>"$tmp/nodea.log" 2>&1 &
+pids+=($!)
+check "the node behind NAT A announces its key's hash" \
+	wait_for 20 grep -q "dht: announced" "$tmp/nodea.log"
+keya=$("$pierd" key show --state-dir "$tmp/nodea" --no-addr 2>/dev/null)
+t0=${EPOCHREALTIME/./}
+out=$(C "$tmp/p1" join "$keya" --name a 2>&1)
+ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+check "cone to cone, key alone: joined through a hole punch (${ms} ms)" \
+	has "$out" "^joined a: .* at punch+$NAT_A_WAN:7437$"
+out=$(grep "punch: " "$tmp/nodea.log")
+check "... the node found the knock and connected from port 7437" \
+	has "$out" "punch: connected to punch+$NAT_B_WAN:"
+out=$(C "$tmp/p1" doctor a --json 2>&1)
+check "pier doctor says the path is punched" \
+	eval '[ "$(jq_path "$out" path)" = punched ]'
+if docker version >/dev/null 2>&1; then
+	ctr=pier-e2e-reach-$$
+	docker run -d --name "$ctr" --label pier.test=1 \
+		pier-test/busybox:latest sleep 100000 >/dev/null 2>&1
+	out=$(C "$tmp/p1" exec "a/$ctr" sh -c 'echo punched-$((6*7))' 2>&1)
+	docker rm -f "$ctr" >/dev/null 2>&1
+	check "a command in a container runs over the punched path" \
+		has "$out" "^punched-42$"
+else
+	skip "a command in a container runs over the punched path" "no engine"
+fi
+
+# Symmetric NAT B: the knock's address is no mapping the node's SYNs
+# can use, and without a relay the join fails, saying what it tried.
+nat_down
+kill "${pids[@]}" 2>/dev/null
+wait 2>/dev/null
+pids=()
+if ! nat_up -a cone -b symmetric 2>"$tmp/nat.err"; then
+	not_ok "the cone/symmetric topology" "$(cat "$tmp/nat.err")"
+	e2e_done
+fi
+BOOT=$NAT_PUB:6881
+js boot2 6881 none
+wait_for 20 has_line boot2 listening
+for i in 2 3; do
+	js "s$i" "688$i" "$BOOT"
+done
+wait_for 30 has_line s3 ready
+nat_exec host-a "$pierd" --state-dir "$tmp/nodea" --listen 0.0.0.0:7437 \
+	--no-port-mapping --log-level debug --dht-bootstrap "$BOOT" \
+	>"$tmp/nodea2.log" 2>&1 &
+pids+=($!)
+wait_for 20 grep -q "dht: announced" "$tmp/nodea2.log"
+t0=${EPOCHREALTIME/./}
+out=$(C "$tmp/p2" join "$keya" --name a 2>&1)
+ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+check "cone to symmetric without a relay: the join fails (${ms} ms)" \
+	eval '! has "$out" "^joined"'
+check "... naming what it tried: the address the DHT gave" \
+	has "$out" "asked the LAN and the DHT, which gave $NAT_A_WAN:7437"
+check "... within the punch's time (under 30 s)" [ "$ms" -lt 30000 ]
 e2e_done

@@ -8,7 +8,13 @@
  * in the config dir (dht.dat) so the next lookup starts warm, looking up
  * the key's hash of today (and of the day beyond midnight when near
  * it) for at most CLI_DHT_MS: the dial waits that long for it, and
- * gives each address found CLI_TIMEOUT_MS. It is
+ * gives each address found CLI_TIMEOUT_MS. Each address found is also
+ * dialed as one half of a TCP simultaneous open ("punch+", from the TCP
+ * port of the DHT socket's number), after a knock (docs/PROTOCOL.md):
+ * the client announces the key's knock hash of the minute from its DHT
+ * socket, the node finds it within its poll interval (15 s) and dials
+ * back from its listen port, so the dial then waits up to CLI_PUNCH_MS.
+ * It is
  * off with `pier config set dht false`; PIER_DHT_BOOTSTRAP or the
  * dht.bootstrap setting (HOST:PORT, comma-separated) replace the
  * default routers.
@@ -38,6 +44,8 @@ struct cli_find {
 	size_t			 lookups;	/* running */
 	size_t			 found;		/* peers the DHT gave */
 	char			 first[OVL_ADDR_MAX];
+	uint8_t			 knock[OVL_DHT_ID_LEN];	/* this minute's */
+	int			 knocked;
 	void			(*on_found)(const char *, void *); /* no d */
 	void			*arg;
 };
@@ -73,7 +81,8 @@ find_extend(struct cli_find *f, uint64_t ms)
 {
 	uint64_t now = uv_now(f->loop);
 
-	if (f->need < now + ms && ms <= CLI_TIMEOUT_MS)
+	if (f->need < now + ms && (ms <= CLI_TIMEOUT_MS || ms ==
+	    CLI_PUNCH_MS))
 		f->need = now + ms;
 	if (f->d == NULL || now + ms <= f->deadline)
 		return;
@@ -94,6 +103,41 @@ on_lan_found(struct ovl_lan_probe *p, const char *addr, void *arg)
 	(void)find_add(f, cand);
 }
 
+/* The knock's announce is done (nothing to do: the node looks). */
+static void
+on_knocked(void *arg, const uint8_t *ih, const struct ovl_dht_addr *p,
+    size_t n, int done)
+{
+	(void)arg;
+	(void)ih;
+	(void)p;
+	(void)n;
+	(void)done;
+}
+
+/*
+ * The node's address is known but maybe not reachable: knock (announce
+ * the knock hash from the DHT socket, so the node learns this socket's
+ * public address) and dial the address from the TCP port of the same
+ * number, one half of a simultaneous open; wait CLI_PUNCH_MS for it.
+ */
+static void
+find_punch(struct cli_find *f, const char *hostport)
+{
+	char cand[OVL_ADDR_MAX + 8];
+	uint16_t port = ovl_dhts_port(f->dht);
+
+	snprintf(cand, sizeof cand, "punch+%s", hostport);
+	if (f->d == NULL || ovl_dial_add_punch(f->d, cand, port) != 0)
+		return;
+	if (!f->knocked && ovl_dhts_lookup(f->dht, f->knock, 1, port,
+	    on_knocked, f) == 0)
+		f->knocked = 1;
+	f->dht_until = uv_now(f->loop) + CLI_PUNCH_MS;
+	find_extend(f, CLI_PUNCH_MS);
+	ovl_dial_hold(f->d, CLI_PUNCH_MS);
+}
+
 /* Peers of the key's hash: candidates; at the end, the hold shrinks. */
 static void
 on_dht_peers(void *arg, const uint8_t *ih, const struct ovl_dht_addr *p,
@@ -103,19 +147,23 @@ on_dht_peers(void *arg, const uint8_t *ih, const struct ovl_dht_addr *p,
 	char cand[OVL_ADDR_MAX];
 	uint64_t now;
 	size_t i;
+	int rc;
 
 	(void)ih;
 	for (i = 0; i < n; i++) {
 		snprintf(cand, sizeof cand, "dht+%u.%u.%u.%u:%u", p[i].ip[0],
 		    p[i].ip[1], p[i].ip[2], p[i].ip[3], p[i].port);
-		if (find_add(f, cand) != 0)
+		/* -EEXIST: the same address, cached or a hint. */
+		rc = find_add(f, cand);
+		if (rc != 0 && rc != -EEXIST)
 			continue;
 		/* A found address gets a dial's whole time. */
 		find_extend(f, CLI_TIMEOUT_MS);
 		if (f->found++ == 0)
 			snprintf(f->first, sizeof f->first, "%s", cand + 4);
+		find_punch(f, cand + 4);
 	}
-	if (!done || --f->lookups > 0 || f->d == NULL)
+	if (!done || --f->lookups > 0 || f->d == NULL || f->knocked)
 		return;
 	/* The lookup is over: hold only for the LAN's answers. */
 	now = uv_now(f->loop);
@@ -179,6 +227,8 @@ find_dht(struct cli_find *f, const struct ovl_joinkey *jk)
 	free(saved);
 	if (f->dht == NULL)
 		return;
+	ovl_dht_knock_hash(jk->secret, jk->node_pub, (int64_t)time(NULL) / 60,
+	    f->knock);
 	nd = ovl_dht_key_days((int64_t)time(NULL), days);
 	for (i = 0; i < nd; i++) {
 		ovl_dht_key_hash(jk->secret, jk->node_pub, days[i], ih);
