@@ -139,7 +139,8 @@ const struct cli_cmd cli_cmd_doctor = {
 	    "Paths: direct (an address the node listens on), lan (found on "
 	    "the local\nnetwork), mapped (a port its router forwards), relay "
 	    "(spliced by a relay\nthe node keeps a link to), dht (an address "
-	    "the DHT gave).\n",
+	    "the DHT gave), punched (a hole\npunch after a knock on the DHT: "
+	    "both sides connected at once).\n",
 };
 
 /* A candidate's dial ended. */
