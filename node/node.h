@@ -390,6 +390,34 @@ enum cmd_retval node_resolve_container(struct cmd_req *r, const char *name,
 int	 node_resolve_match(const json_t *list, const char *name, size_t *idx,
 	    json_t **matches) WARN_UNUSED_RESULT;
 
+/* stack-files.c: the stacks' folders under the state directory */
+
+#define NODE_STACK_NAME_MAX	63	/* a compose project name */
+#define NODE_STACK_DEPTH_MAX	16	/* parts of a path in a stack */
+#define NODE_STACK_FILE_MAX	(512 * 1024)	/* bytes of one file */
+
+/* Tells whether name is a valid compose project name (a-z0-9, - _). */
+int	 node_stack_name_ok(const char *name);
+/* Tells whether rel is a relative path that stays in the folder. */
+int	 node_stack_path_ok(const char *rel);
+/* STATE/stacks/NAME, a new string. */
+char	*node_stack_dir(const struct node *n, const char *name);
+/*
+ * Replaces a stack's folder with files ({path: base64}, borrowed) and
+ * meta (borrowed), atomically; 0 or -errno with *cause.
+ */
+int	 node_stack_write(struct node *n, const char *name,
+	    const json_t *files, const json_t *meta, char **cause)
+	    WARN_UNUSED_RESULT;
+/* A stack's meta: 0 with *meta (new reference), -ENOENT or -EIO. */
+int	 node_stack_meta(struct node *n, const char *name, json_t **meta)
+	    WARN_UNUSED_RESULT;
+/* Removes a stack's folder; 0 or -errno. */
+int	 node_stack_purge(struct node *n, const char *name)
+	    WARN_UNUSED_RESULT;
+/* The names of the stacks that have a folder (a new array). */
+json_t	*node_stack_stored(struct node *n);
+
 /* Handlers (cmd-<family>.c); cmd_table in cmd.c points at them. */
 
 /* audit.read (cmd-audit.c). */
@@ -781,8 +809,37 @@ int	 cmd_docker_argv(struct cmd_req *r, char ***argv, char ***env)
 	    WARN_UNUSED_RESULT;
 /* exec.run (cmd-exec.c). */
 enum cmd_retval cmd_exec_run(struct cmd_req *r);
+/* stack.up, stack.pull, stack.down, stack.restart (cmd-stack.c). */
+enum cmd_retval cmd_stack_up(struct cmd_req *r);
+enum cmd_retval cmd_stack_pull(struct cmd_req *r);
+enum cmd_retval cmd_stack_down(struct cmd_req *r);
+enum cmd_retval cmd_stack_restart(struct cmd_req *r);
+/* stack.list, stack.ps, service.list (cmd-stack-list.c). */
+enum cmd_retval cmd_stack_list(struct cmd_req *r);
+enum cmd_retval cmd_stack_ps(struct cmd_req *r);
+enum cmd_retval cmd_service_list(struct cmd_req *r);
+/* An executable called name on pierd's PATH, a new string, or NULL. */
+char	*cmd_find_exe(const char *name);
 /* docker.run (cmd-docker-run.c). */
 enum cmd_retval cmd_docker_run(struct cmd_req *r);
+#define CMD_RUN_STDIN	0x1	/* the client's STDIN frames to stdin */
+#define CMD_RUN_DETACH	0x2	/* only a reset stops it (stacks) */
+/* How cmd__run_cli runs a process; zero fields are defaults. */
+struct cmd_run_opts {
+	const char	*cwd;		/* NULL: pierd's */
+	unsigned	 flags;		/* CMD_RUN_* */
+	/* Runs once when the process ended (code as in EXIT), or never. */
+	void		(*exit_cb)(struct node *, int64_t code, void *arg);
+	void		*exit_arg;	/* owned by exit_cb once it runs */
+};
+/*
+ * Runs argv (argv[0] a path) with env as o says, its stdout and stderr
+ * as frames on r's channel with credit, then EXIT; answers r with reply
+ * (stolen; NULL: {}) plus "pid" once it runs, else fails r (exit_cb
+ * then never runs). The arrays are borrowed (cmd-docker-run.c).
+ */
+enum cmd_retval cmd__run_cli(struct cmd_req *r, char **argv, char **env,
+	    const struct cmd_run_opts *o, json_t *reply);
 /* relay.hello, relay.dialback, node.reach (cmd-relay.c). */
 enum cmd_retval cmd_relay_hello(struct cmd_req *r);
 enum cmd_retval cmd_relay_dialback(struct cmd_req *r);
