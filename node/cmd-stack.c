@@ -219,6 +219,52 @@ purge_after(struct node *n, int64_t code, void *arg)
 	free(name);
 }
 
+/* A stack whose folder may go once the engine has answered. */
+struct forget {
+	struct node	*n;
+	char		*name;
+};
+
+/* The containers of a failed first up: none left, the folder goes. */
+static void
+forget_listed(struct dk_req *req, int status, json_t *list, void *arg)
+{
+	struct forget	*fg = arg;
+
+	if (status == 0 && json_array_size(list) == 0 &&
+	    node_stack_purge(fg->n, fg->name) != 0)
+		node_log(&fg->n->log, NODE_LOG_WARN, "stack %s: cannot remove "
+		    "its folder", fg->name);
+	json_decref(list);
+	free(fg->name);
+	free(fg);
+}
+
+/*
+ * A first stack.up ended: when compose failed and left no container of
+ * the project, the folder goes too, as if the call never came.
+ */
+static void
+forget_failed(struct node *n, int64_t code, void *arg)
+{
+	struct forget	*fg;
+	json_t		*f = NULL;	/* owned */
+
+	fg = code != 0 && n->dk != NULL ? malloc(sizeof(*fg)) : NULL;
+	if (fg != NULL) {
+		fg->n = n;
+		fg->name = arg;
+		f = json_pack("{s:[s+]}", "label",
+		    "com.docker.compose.project=", fg->name);
+	}
+	if (f == NULL || dk_container_list(n->dk, 1, f, forget_listed, fg,
+	    NULL) != 0) {
+		free(fg);
+		free(arg);
+	}
+	json_decref(f);
+}
+
 /* Fails r for a failed stack_argv. */
 static enum cmd_retval
 argv_fail(struct cmd_req *r, const char *name, int err)
@@ -259,13 +305,16 @@ stack_run(struct cmd_req *r, enum stack_op op)
 	json_t			*meta = NULL;	/* owned */
 	char			**argv = NULL, **env = NULL, *dir = NULL;
 	enum cmd_retval		 rv;
-	int			 err;
+	int			 err, fresh;
 
 	cmd_set_target(r, "%s", name);
 	if (!node_stack_name_ok(name))
 		return (cmd_fail(r, PROTO_E_PARAMS, "params.name: %s is not a "
 		    "compose project name (1 to %d of a-z 0-9 - _, starting "
 		    "with a letter or digit)", name, NODE_STACK_NAME_MAX));
+	dir = node_stack_dir(r->node, name);
+	fresh = access(dir, F_OK) != 0;
+	free(dir);
 	if (files != NULL && stack_store(r, name, files) != CMD_DONE)
 		return (CMD_ERROR);
 	err = node_stack_meta(r->node, name, &meta);
@@ -290,6 +339,9 @@ stack_run(struct cmd_req *r, enum stack_op op)
 	ro.flags = CMD_RUN_DETACH;
 	if (op == STACK_DOWN && proto_param_bool(r->params, "purge", 0)) {
 		ro.exit_cb = purge_after;
+		ro.exit_arg = strdup(name);
+	} else if (op == STACK_UP && fresh && files != NULL) {
+		ro.exit_cb = forget_failed;
 		ro.exit_arg = strdup(name);
 	}
 	rv = cmd__run_cli(r, argv, env, &ro, json_pack("{s:s, s:s}", "name",

@@ -60,8 +60,10 @@ extern const struct cli_cmd cli_cmd_restart;
 extern const struct cli_cmd cli_cmd_rm;
 extern const struct cli_cmd cli_cmd_rmi;
 extern const struct cli_cmd cli_cmd_run;
+extern const struct cli_cmd cli_cmd_services;
 extern const struct cli_cmd cli_cmd_sessions;
 extern const struct cli_cmd cli_cmd_shell;
+extern const struct cli_cmd cli_cmd_stack;
 extern const struct cli_cmd cli_cmd_start;
 extern const struct cli_cmd cli_cmd_stats;
 extern const struct cli_cmd cli_cmd_stop;
@@ -106,8 +108,10 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_rm,
 	&cli_cmd_rmi,
 	&cli_cmd_run,
+	&cli_cmd_services,
 	&cli_cmd_sessions,
 	&cli_cmd_shell,
+	&cli_cmd_stack,
 	&cli_cmd_start,
 	&cli_cmd_stats,
 	&cli_cmd_stop,
