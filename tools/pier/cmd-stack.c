@@ -32,6 +32,8 @@ static int	ps_main(const struct cli_cmd *, int, char **);
 static int	logs_main(const struct cli_cmd *, int, char **);
 static int	op_main(const struct cli_cmd *, int, char **);
 static int	services_main(const struct cli_cmd *, int, char **);
+static int	stack_target(const struct cli_cmd *, const char *,
+		    struct cli_target *);
 
 static const struct cli_opt up_opts[] = {
 	{ .name = "file", .letter = 'f', .arg = "FILE", .kind = CLI_K_ARG,
@@ -58,7 +60,8 @@ static const struct cli_cmd up = {
 	.method = "stack.up", .role = PROTO_ROLE_ADMIN,
 	.opts = up_opts, .args_max = 1,
 	.usage = "[NODE] -f FILE... [--name N] [--env-file F] "
-	    "[--include PATH]... [-e K=V]... [--pull] [--swarm]",
+	    "[--include PATH]... [-e K=V]... [--pull] [--swarm] | "
+	    "NODE/NAME [--pull]",
 	.summary = "deploy a compose stack from local files (admin)",
 	.help = "",
 	.notes = "\n"
@@ -185,6 +188,34 @@ collect(const struct cli_cmd *self, const struct cli_args *a,
 	return (-1);
 }
 
+/* `pier stack up NODE/NAME`: again, on the files the node keeps. */
+static int
+up_stored(const struct cli_cmd *self, const struct cli_args *a)
+{
+	struct cli_target	 tg;
+	int			 rc;
+
+	if (a->argc != 1 || cli_args_get(self, a, "name") != NULL ||
+	    cli_args_get(self, a, "env-file") != NULL ||
+	    cli_args_get(self, a, "include") != NULL ||
+	    cli_args_get(self, a, "env") != NULL ||
+	    cli_args_get(self, a, "swarm") != NULL)
+		return (cli_usage_error(self, "-f FILE: a compose file is "
+		    "needed (or NODE/NAME alone, for the files the node "
+		    "keeps)"));
+	rc = stack_target(self, a->argv[0], &tg);
+	if (rc >= 0)
+		return (rc);
+	if (cli_args_get(self, a, "pull") != NULL)
+		rc = cli_stack_stream(self, tg.node, "stack.pull", json_pack(
+		    "{s:s}", "name", tg.container));
+	if (rc < 0 || rc == CLI_EXIT_OK)
+		rc = cli_stack_stream(self, tg.node, self->method, json_pack(
+		    "{s:s}", "name", tg.container));
+	cli_target_free(&tg);
+	return (rc);
+}
+
 /* `pier stack up`. */
 static int
 up_main(const struct cli_cmd *self, int argc, char **argv)
@@ -211,8 +242,7 @@ up_main(const struct cli_cmd *self, int argc, char **argv)
 	    "env", env, UP_LIST_MAX, &nenv)) >= 0)
 		return (rc);
 	if (src.ncompose == 0)
-		return (cli_usage_error(self, "-f FILE: a compose file is "
-		    "needed"));
+		return (up_stored(self, &a));
 	src.env_file = cli_args_get(self, &a, "env-file");
 	params = json_object();
 	if (params == NULL)
