@@ -18,6 +18,11 @@
  * (Ctrl-C twice) stops the process; its FIN (Ctrl-C once) or a dropped
  * connection detaches it, and its output is read and dropped until it
  * ends, so a half-made deployment is never cut short by a laptop lid.
+ * A detached run holds no reference on the loop (it is on node->runs);
+ * when pierd stops, cmd_runs_abandon hands each one's pipes to a `cat`
+ * of their own, which drains them to the end, and lets go of the
+ * process, so compose neither stops pierd's exit nor dies writing to a
+ * pipe nobody reads.
  */
 #include <errno.h>
 #include <signal.h>
@@ -49,7 +54,22 @@ struct drun {
 	void			(*exit_cb)(struct node *, int64_t, void *);
 	void			*exit_arg;
 	struct node		*node;
+	struct drun		*next;		/* in node->runs once detached */
+	struct drun		**prevp;	/* NULL while not */
 };
+
+/* Takes a detached run off the node's list. */
+static void
+dr_unlink(struct drun *dr)
+{
+	if (dr->prevp == NULL)
+		return;
+	*dr->prevp = dr->next;
+	if (dr->next != NULL)
+		dr->next->prevp = dr->prevp;
+	dr->prevp = NULL;
+	dr->next = NULL;
+}
 
 /* Frees the run once every handle has closed. */
 static void
@@ -59,6 +79,7 @@ dr_closed(uv_handle_t *h)
 
 	if (--dr->handles > 0)
 		return;
+	dr_unlink(dr);
 	node_fwriter_free(&dr->fw);
 	free(dr);
 }
@@ -250,6 +271,93 @@ dr_chan_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
 		ovl_chan_pause(ch);	/* dr_written resumes */
 }
 
+/* Frees a drainer's process handle. */
+static void
+drainer_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+/* Starts `cat` reading pipe s to its end, output to nowhere. */
+static void
+dr_drainer(uv_loop_t *loop, uv_pipe_t *s)
+{
+	struct uv_process_options_s o;
+	uv_stdio_container_t	 io[3];
+	uv_process_t		*p;
+	uv_os_fd_t		 fd;
+	char			*argv[2];
+
+	if (uv_is_closing((uv_handle_t *)s) || uv_fileno((uv_handle_t *)s,
+	    &fd) != 0)
+		return;
+	argv[0] = cmd_find_exe("cat");
+	argv[1] = NULL;
+	p = argv[0] != NULL ? malloc(sizeof(*p)) : NULL;
+	if (p == NULL) {
+		free(argv[0]);
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	memset(io, 0, sizeof(io));
+	io[0].flags = UV_INHERIT_FD;
+	io[0].data.fd = fd;
+	io[1].flags = UV_IGNORE;
+	io[2].flags = UV_IGNORE;
+	o.file = argv[0];
+	o.args = argv;
+	o.stdio = io;
+	o.stdio_count = 3;
+	o.flags = UV_PROCESS_DETACHED;
+	(void)uv_spawn(loop, p, &o);
+	uv_close((uv_handle_t *)p, drainer_closed);	/* it runs on */
+	free(argv[0]);
+}
+
+/* Lets go of a detached run as pierd stops (see the head comment). */
+static void
+dr_abandon(struct drun *dr)
+{
+	uv_loop_t	*loop = dr->proc.loop;
+
+	dr_unlink(dr);
+	if (dr->exit_cb != NULL)
+		dr->exit_cb(dr->node, -1, dr->exit_arg);
+	dr->exit_cb = NULL;
+	dr_drainer(loop, &dr->out);
+	dr_drainer(loop, &dr->err);
+	dr->exited = 1;		/* for pierd, it has */
+	dr_release(dr);
+}
+
+/* Lets go of every detached run: pierd is stopping. */
+void
+cmd_runs_abandon(struct node *n)
+{
+	while (n->runs != NULL)
+		dr_abandon(n->runs);
+}
+
+/* The client let go of a detach-mode run: it goes on without the loop. */
+static void
+dr_detached(struct drun *dr)
+{
+	struct node	*n = dr->node;
+	uv_handle_t	*hs[] = { (uv_handle_t *)&dr->proc,
+			    (uv_handle_t *)&dr->in, (uv_handle_t *)&dr->out,
+			    (uv_handle_t *)&dr->err, (uv_handle_t *)&dr->kill };
+	size_t		 i;
+
+	dr->next = n->runs;
+	if (n->runs != NULL)
+		n->runs->prevp = &dr->next;
+	n->runs = dr;
+	dr->prevp = &n->runs;
+	for (i = 0; i < sizeof(hs) / sizeof(hs[0]); i++)
+		if (hs[i]->data == dr && !uv_is_closing(hs[i]))
+			uv_unref(hs[i]);
+}
+
 /* The channel ended: the client read the end, or left first. */
 static void
 dr_chan_close(struct ovl_chan *ch, int status, void *arg)
@@ -257,13 +365,17 @@ dr_chan_close(struct ovl_chan *ch, int status, void *arg)
 	struct drun	*dr = arg;
 
 	dr->fw.ch = NULL;
+	node_fwriter_free(&dr->fw);	/* nobody will read it */
 	if (!dr->exited && (!dr->detach || status == -ECONNRESET)) {
 		(void)uv_kill(-dr->proc.pid, SIGTERM);
 		(void)uv_timer_start(&dr->kill, dr_kill_now, DRUN_KILL_MS, 0);
-	}
+	} else if (!dr->exited && dr->node->closing) {
+		dr_abandon(dr);
+		return;
+	} else if (!dr->exited)
+		dr_detached(dr);
 	if (!dr->reading && dr->open_out > 0)
 		dr_read_start(dr);	/* drain the pipes to the end */
-	node_fwriter_free(&dr->fw);	/* nobody will read it */
 	dr_maybe_release(dr);
 }
 

@@ -250,7 +250,8 @@ forget_failed(struct node *n, int64_t code, void *arg)
 	struct forget	*fg;
 	json_t		*f = NULL;	/* owned */
 
-	fg = code != 0 && n->dk != NULL ? malloc(sizeof(*fg)) : NULL;
+	fg = code > 0 && n->dk != NULL && !n->closing ? malloc(sizeof(*fg)) :
+	    NULL;
 	if (fg != NULL) {
 		fg->n = n;
 		fg->name = arg;

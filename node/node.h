@@ -188,6 +188,7 @@ enum cmd_retval {
 
 struct cmd_req;
 struct cmd_conn;
+struct drun;
 struct node;
 
 /*
@@ -820,6 +821,8 @@ enum cmd_retval cmd_stack_ps(struct cmd_req *r);
 enum cmd_retval cmd_service_list(struct cmd_req *r);
 /* An executable called name on pierd's PATH, a new string, or NULL. */
 char	*cmd_find_exe(const char *name);
+/* Lets go of detached compose runs as pierd stops (cmd-docker-run.c). */
+void	 cmd_runs_abandon(struct node *n);
 /* docker.run (cmd-docker-run.c). */
 enum cmd_retval cmd_docker_run(struct cmd_req *r);
 #define CMD_RUN_STDIN	0x1	/* the client's STDIN frames to stdin */
@@ -828,7 +831,8 @@ enum cmd_retval cmd_docker_run(struct cmd_req *r);
 struct cmd_run_opts {
 	const char	*cwd;		/* NULL: pierd's */
 	unsigned	 flags;		/* CMD_RUN_* */
-	/* Runs once when the process ended (code as in EXIT), or never. */
+	/* Runs once when the process ended (code as in EXIT), or with -1
+	 * when pierd stops first and lets go of it; never if not spawned. */
 	void		(*exit_cb)(struct node *, int64_t code, void *arg);
 	void		*exit_arg;	/* owned by exit_cb once it runs */
 };
@@ -913,6 +917,8 @@ struct node {
 	struct node_session_table  sess;		/* terminal sessions */
 	uint64_t		 session_idle_ms; /* 0: TERM_IDLE_MS */
 	struct node_reach	*reach;		/* relays, reach.json */
+	struct drun		*runs;	/* detached compose runs
+					 * (cmd-docker-run.c) */
 	const char		*screen_exe; /* the screen worker; NULL:
 						 * screens in-process */
 	struct ovl_lan_responder *lan;		/* NULL: not answering */

@@ -8,7 +8,8 @@
 # hand with compose shows too), ps, logs, down (files kept) and down
 # --purge; a compose error gives compose's own message and a non-zero
 # exit with nothing left; bad names, escaping paths and --pull without a
-# registry; Ctrl-C once detaches (compose goes on), twice stops it; a
+# registry; Ctrl-C once detaches (compose goes on, even past pierd's
+# stop, which must not wait for it), twice stops it; a
 # viewer lists but may not deploy; Portainer stack templates (type 3 and
 # 2) from tests/fixtures/templates-stacks.json through pier deploy, and
 # the real template files from ../shared when present; a single-node
@@ -235,7 +236,6 @@ kill -INT $p; sleep 0.2; kill -INT $p
 wait $p; rc=$?
 check "Ctrl-C twice stops compose on the node (pier exits 130)" \
 	eval '[ $rc -eq 130 ] && wait_for 5 eval "! composing ${s1}k"'
-pkill -f "project-name ${s1}d " 2>/dev/null
 
 # down keeps the files; --purge removes them; -v is passed on.
 out=$(P stack down n1/$s1 2>&1); rc=$?
@@ -331,5 +331,9 @@ check "pier services on an engine with no swarm says so" \
 	eval '[ $rc -eq 1 ] && has "$out" "not a swarm manager"'
 
 (cd "$tmp/hand" && compose_cmd -p "$hand" down >/dev/null 2>&1)
+check "the detached compose still runs before the nodes stop" composing ${s1}d
 e2e_stop_nodes
+check "and after: pierd stopped without waiting for it or ending it" \
+	composing ${s1}d
+pkill -f "project-name ${s1}d " 2>/dev/null
 e2e_done
