@@ -43,6 +43,17 @@ int	cli_stack_put(json_t *params, const char *path, const void *buf,
 	    size_t len) WARN_UNUSED_RESULT;
 /* Tells whether s is a compose project name the node takes. */
 int	cli_stack_name_ok(const char *s);
+/* A name as compose makes a project name of it (a new string). */
+char	*cli_stack_name_from(const char *s);
+/*
+ * Reads NODE/NAME (NAME a stack name; NODE/ optional with one node
+ * joined) into *tg: -1 to go on, else an exit code (error printed).
+ */
+int	cli_stack_target(const struct cli_cmd *self, const char *arg,
+	    struct cli_target *tg);
+/* `pier stack ls` and `pier stack ps` (cmd-stack-list.c). */
+extern const struct cli_cmd cli_cmd_stack_ls;
+extern const struct cli_cmd cli_cmd_stack_ps;
 /*
  * Runs a stack method (stack.up, ...; params stolen) on node with
  * compose's output live: its exit code, 0 after a detach (Ctrl-C once),

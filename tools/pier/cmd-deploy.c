@@ -162,29 +162,6 @@ deploy_create(const struct cli_cmd *self, const char *node, json_t *params,
 	return (rc);
 }
 
-/* A stack's name from a template's name or title, as compose would. */
-static char *
-stack_name(const struct cli_tpl *t)
-{
-	const char	*s = t->name != NULL ? t->name : t->title;
-	char		*out = malloc(strlen(s) + 1);
-	size_t		 i, n = 0;
-
-	for (i = 0; out != NULL && s[i] != '\0'; i++) {
-		if (s[i] >= 'A' && s[i] <= 'Z')
-			out[n++] = (char)(s[i] - 'A' + 'a');
-		else if ((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') ||
-		    (n > 0 && (s[i] == '-' || s[i] == '_')))
-			out[n++] = s[i];
-		else if (n > 0 && s[i] == ' ')
-			out[n++] = '-';
-	}
-	if (out != NULL)
-		out[n] = '\0';
-	return (out);
-}
-
 /* Deploys a stack template on node as `pier stack up` would. */
 static int
 deploy_stack(const struct cli_cmd *self, const char *node,
@@ -206,7 +183,8 @@ deploy_stack(const struct cli_cmd *self, const char *node,
 		free(cause);
 		return (rc);
 	}
-	name = ov->name != NULL ? strdup(ov->name) : stack_name(t);
+	name = ov->name != NULL ? strdup(ov->name) : cli_stack_name_from(
+	    t->name != NULL ? t->name : t->title);
 	file = strrchr(t->stackfile, '/') != NULL ? strrchr(t->stackfile,
 	    '/') + 1 : t->stackfile;
 	if (name == NULL || !cli_stack_name_ok(name)) {

@@ -296,26 +296,33 @@ g_scan(struct gather *g, char *text)
 	return (err);
 }
 
-/* The folder's name as compose makes a project name of it. */
-static char *
-project_name(const char *base)
+/* A name as compose makes a project name of it: lower case, a-z 0-9 - _. */
+char *
+cli_stack_name_from(const char *s)
 {
-	char	*copy = strdup(base), *b, *out;
+	char	*out = malloc(strlen(s) + 1), c;
 	size_t	 i, n = 0;
 
-	if (copy == NULL)
-		return (NULL);
-	b = basename(copy);
-	out = malloc(strlen(b) + 1);
-	for (i = 0; out != NULL && b[i] != '\0'; i++) {
-		char c = (char)tolower((unsigned char)b[i]);
-
+	for (i = 0; out != NULL && s[i] != '\0'; i++) {
+		c = (char)tolower((unsigned char)s[i]);
 		if (islower((unsigned char)c) || isdigit((unsigned char)c) ||
 		    (n > 0 && (c == '-' || c == '_')))
 			out[n++] = c;
 	}
 	if (out != NULL)
 		out[n] = '\0';
+	return (out);
+}
+
+/* The folder's name as compose makes a project name of it. */
+static char *
+project_name(const char *base)
+{
+	char	*copy = strdup(base), *out;
+
+	if (copy == NULL)
+		return (NULL);
+	out = cli_stack_name_from(basename(copy));
 	free(copy);
 	return (out);
 }
