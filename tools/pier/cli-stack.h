@@ -25,7 +25,7 @@ struct cli_stack_src {
 	const char *const	*compose;	/* -f, in order; at least one */
 	size_t			 ncompose;
 	const char		*env_file;	/* --env-file, or NULL */
-	const char *const	*include;	/* --include, files or folders */
+	const char *const	*include;	/* --include: files, folders */
 	size_t			 ninclude;
 };
 

@@ -180,7 +180,8 @@ cli_stack_logs(const struct cli_cmd *self, const char *node,
 		p = json_pack("{s:s, s:b}", "id", json_string_value(
 		    json_object_get(c, "id")), "follow", follow);
 		if (p != NULL && tail >= 0)
-			(void)json_object_set_new(p, "tail", json_integer(tail));
+			(void)json_object_set_new(p, "tail",
+			    json_integer(tail));
 		cli_stream_call(&ls[i].s, "container.logs", p);
 	}
 	if (live > 0 && cli_stream_loop(&x, 1) < 0)
