@@ -46,7 +46,7 @@ render(const struct cli_fmt_spec *spec, const char *text, const char *rows)
 		goto fail;
 	json_array_foreach(r, i, row) {
 		if (cli_fmt_row(f, row, json_object_get(row, "labels_"),
-		    &b, &cause) != 0)
+		    "n0", &b, &cause) != 0)
 			goto fail;
 	}
 	cli_fmt_free(f);

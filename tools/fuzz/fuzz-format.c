@@ -44,7 +44,7 @@ run(const char *text, const struct cli_fmt_spec *spec, const json_t *row,
 		cause = NULL;
 	}
 	for (i = 0; i < 2; i++) {
-		if (cli_fmt_row(f, row, labels, &b, &cause) != 0) {
+		if (cli_fmt_row(f, row, labels, "n1", &b, &cause) != 0) {
 			free(cause);
 			cause = NULL;
 		}

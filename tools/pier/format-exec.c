@@ -24,6 +24,7 @@ struct exec {
 	const struct cli_fmt	*f;
 	const json_t		*root;
 	const json_t		*labels;
+	const char		*node;		/* .Node, or NULL */
 	struct cli__buf		*out;
 	int			 header;
 	char			*err;
@@ -168,6 +169,13 @@ walk(struct exec *e, const json_t *v, char *const *path, size_t n,
 			return (NULL);
 		}
 		c = json_object_get(v, path[k]);
+		if (c == NULL && v == e->root && e->node != NULL &&
+		    strcmp(path[k], "Node") == 0) {
+			if (k + 1 < n)
+				return (xerr(e, pos, "can't evaluate field %s "
+				    "in type string", path[k + 1]));
+			return (json_string(e->node));
+		}
 		if (c == NULL) {
 			if (e->header)
 				return (json_incref(e->novalue));
@@ -748,7 +756,7 @@ run_list(struct exec *e, const struct fmt_node *n, const json_t *dot)
 /* Runs f over root into out, then a newline. */
 static int
 run(const struct cli_fmt *f, const json_t *root, const json_t *labels,
-    int header, struct cli__buf *out, char **cause)
+    const char *node, int header, struct cli__buf *out, char **cause)
 {
 	struct exec	e;
 	size_t		len0 = out->len;
@@ -758,6 +766,7 @@ run(const struct cli_fmt *f, const json_t *root, const json_t *labels,
 	e.f = f;
 	e.root = root;
 	e.labels = labels;
+	e.node = node;
 	e.out = out;
 	e.header = header;
 	e.novalue = json_string("<no value>");
@@ -784,9 +793,9 @@ run(const struct cli_fmt *f, const json_t *root, const json_t *labels,
 /* Appends the template's output for one row, then a newline. */
 int
 cli_fmt_row(const struct cli_fmt *f, const json_t *row, const json_t *labels,
-    struct cli__buf *out, char **cause)
+    const char *node, struct cli__buf *out, char **cause)
 {
-	return (run(f, row, labels, 0, out, cause));
+	return (run(f, row, labels, node, 0, out, cause));
 }
 
 /* Appends a table's header line, as docker derives it. */
@@ -805,7 +814,7 @@ cli_fmt_header(const struct cli_fmt *f, struct cli__buf *out, char **cause)
 	for (i = 0; fields != NULL && fields[i] != NULL; i += 2)
 		(void)json_object_set_new(hdr, fields[i],
 		    json_string(fields[i + 1]));
-	rc = run(f, hdr, NULL, 1, out, cause);
+	rc = run(f, hdr, NULL, NULL, 1, out, cause);
 	json_decref(hdr);
 	return (rc);
 }

@@ -852,3 +852,42 @@ cli_fmt_is_table(const struct cli_fmt *f)
 {
 	return (f->table);
 }
+
+/* Tells whether a pipeline reads field name of the row, or the row. */
+static int
+pipe_uses(const struct fmt_pipe *pp, const char *name)
+{
+	const struct fmt_arg	*a;
+	size_t			 i, k;
+
+	for (i = 0; pp != NULL && i < pp->n; i++) {
+		for (k = 0; k < pp->cmds[i].n; k++) {
+			a = &pp->cmds[i].args[k];
+			if ((a->kind == A_FIELD && a->root &&
+			    strcmp(a->path[0], name) == 0) ||
+			    a->kind == A_DOT || a->kind == A_ROOT ||
+			    (a->kind == A_PIPE && pipe_uses(a->sub, name)))
+				return (1);
+		}
+	}
+	return (0);
+}
+
+/* Tells whether a list of nodes reads field name, or the row. */
+static int
+nodes_use(const struct fmt_node *n, const char *name)
+{
+	for (; n != NULL; n = n->next) {
+		if (pipe_uses(n->pipe, name) || nodes_use(n->body, name) ||
+		    nodes_use(n->other, name))
+			return (1);
+	}
+	return (0);
+}
+
+/* Tells whether the template reads the row's field name (or the row). */
+int
+cli_fmt_uses(const struct cli_fmt *f, const char *name)
+{
+	return (nodes_use(f->nodes, name));
+}

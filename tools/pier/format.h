@@ -60,16 +60,22 @@ int	cli_fmt_parse(const char *text, const struct cli_fmt_spec *spec,
 	    struct cli_fmt **out, char **cause) WARN_UNUSED_RESULT;
 /* Frees a template. */
 void	cli_fmt_free(struct cli_fmt *f);
+/*
+ * Tells whether the template reads the row's field name, or the whole
+ * row ({{json .}}), as docker ps asks for sizes when .Size is used.
+ */
+int	cli_fmt_uses(const struct cli_fmt *f, const char *name);
 /* Tells whether the template began with `table`. */
 int	cli_fmt_is_table(const struct cli_fmt *f);
 /*
  * Appends the template's output for one row, then a newline, to out
- * (labels: the row's label object for .Label, or NULL). 0 or -EINVAL
- * with *cause (what failed, where).
+ * (labels: the row's label object for .Label, or NULL; node: what .Node
+ * gives when the row has no "Node", kept out of {{json .}}, or NULL).
+ * 0 or -EINVAL with *cause (what failed, where).
  */
 int	cli_fmt_row(const struct cli_fmt *f, const json_t *row,
-	    const json_t *labels, struct cli__buf *out, char **cause)
-	    WARN_UNUSED_RESULT;
+	    const json_t *labels, const char *node, struct cli__buf *out,
+	    char **cause) WARN_UNUSED_RESULT;
 /* Appends a table's header line, as docker derives it from the fields. */
 int	cli_fmt_header(const struct cli_fmt *f, struct cli__buf *out,
 	    char **cause) WARN_UNUSED_RESULT;
