@@ -86,6 +86,7 @@ struct fmt_node {
 struct cli_fmt {
 	const struct cli_fmt_spec	*spec;
 	int				 table;
+	int				 json_word; /* `json` alone */
 	char				*text;	/* after \t, \n */
 	struct fmt_node			*nodes;
 	struct fmt_pipe			*elif;	/* a stray else if's */

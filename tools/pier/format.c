@@ -782,7 +782,7 @@ cli_fmt_parse(const char *text, const struct cli_fmt_spec *spec,
 	struct cli_fmt	*f;
 	enum term	 t;
 	size_t		 len = strlen(text), off = 0;
-	int		 table = 0;
+	int		 table = 0, json_word;
 
 	*out = NULL;
 	if (len > CLI_FMT_MAX)
@@ -798,7 +798,9 @@ cli_fmt_parse(const char *text, const struct cli_fmt_spec *spec,
 		while (off < len && text[off] == ' ')
 			off++;
 	}
-	if (len - off == 4 && strncmp(text + off, "json", 4) == 0 && !table) {
+	json_word = len - off == 4 && strncmp(text + off, "json", 4) == 0 &&
+	    !table;
+	if (json_word) {
 		text = "{{json .}}";
 		off = 0;
 		len = strlen(text);
@@ -808,6 +810,7 @@ cli_fmt_parse(const char *text, const struct cli_fmt_spec *spec,
 		return (-ENOMEM);
 	f->spec = spec;
 	f->table = table;
+	f->json_word = json_word;
 	f->text = unescape_tabs(text + off, len - off);
 	if (f->text == NULL) {
 		free(f);
@@ -889,5 +892,6 @@ nodes_use(const struct fmt_node *n, const char *name)
 int
 cli_fmt_uses(const struct cli_fmt *f, const char *name)
 {
-	return (nodes_use(f->nodes, name));
+	/* docker runs `json` as text to see what it reads: nothing. */
+	return (!f->json_word && nodes_use(f->nodes, name));
 }

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# End to end against the real engine: --format, --filter and -q on ps,
+# images, volumes and networks, Pier's output held byte for byte to
+# docker's for the same objects (one node, so no NODE column: the
+# template prints what it is given), .Node over two names of the node,
+# a bad filter key and a bad template refused with what is allowed. All
+# it makes carries its pid in a label and is removed.
+# Prints TAP. Builds nothing: the programs come from $PIER_BUILD_ROOT.
+set -u
+
+. "$(dirname "$0")/e2e-lib.sh"
+e2e_init format
+id=$$
+lab=pier.test.fmt=$id
+
+# cleanup_more: what this test made in the engine.
+cleanup_more() {
+	docker ps -aq --filter "label=$lab" | xargs -r docker rm -f -v \
+		>/dev/null 2>&1
+	docker volume ls -q --filter "label=$lab" |
+		xargs -r docker volume rm -f >/dev/null 2>&1
+	docker network ls -q --filter "label=$lab" |
+		xargs -r docker network rm >/dev/null 2>&1
+	docker rmi "pier-test/fmt-$id:a" >/dev/null 2>&1
+}
+
+# exact CMD1 CMD2: both print the same bytes (retried, as times in
+# words may turn over between the two).
+exact() {
+	local a b
+	for _ in 1 2 3 4 5; do
+		a=$(eval "$1" 2>&1; echo "rc=$?")
+		b=$(eval "$2" 2>&1; echo "rc=$?")
+		[ "$a" = "$b" ] && [ -n "$a" ] && return 0
+		sleep 0.5
+	done
+	out="pier: $a
+docker: $b"
+	return 1
+}
+P() { PIER_CONFIG_DIR=$admin "$pier" "$@"; }
+
+e2e_need_docker
+if ! docker image inspect pier-test/busybox:latest >/dev/null 2>&1; then
+	echo "1..0 # SKIP no pier-test/busybox image (run tools/docker-engine)"
+	exit 0
+fi
+
+port=$(free_port)
+state=$tmp/state
+log=$tmp/pierd.log
+start_node "$state" "$port" "$dockerhost" "$log"
+admin=$tmp/admin
+key=$("$pierd" key show --state-dir "$state" 2>/dev/null)
+P join "$key" --name n1 >/dev/null 2>&1
+
+vol=pier-test-fmt-$id
+net=pier-test-fmt-$id
+docker volume create --label "$lab" --label k=v "$vol" >/dev/null
+docker network create --label "$lab" "$net" >/dev/null
+docker tag pier-test/busybox:latest "pier-test/fmt-$id:a"
+docker run -d --label "$lab" --label "x.y=z" --name "pfmt$id-a" \
+	-p 127.0.0.1::80 -v "$vol:/data" --network "$net" \
+	pier-test/busybox:latest sh -c 'sleep 600 # "quoted" & long' >/dev/null
+docker run -d --label "$lab" --name "pfmt$id-b" pier-test/busybox:latest \
+	true >/dev/null
+docker wait "pfmt$id-b" >/dev/null
+
+F="--filter label=$lab"
+for fmt in '{{.ID}}\t{{.Names}}' '{{json .}}' 'json' '{{json .Names}}' \
+    'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.Status}}\t{{.Ports}}' \
+    '{{.Label "x.y"}}|{{.Label "nope"}}|{{upper .Names}}|{{lower .State}}' \
+    'table {{.Names}}\t{{.Labels}}\t{{.Mounts}}\t{{.Networks}}\t{{.LocalVolumes}}' \
+    'table {{.CreatedAt}}\t{{.RunningFor}}\t{{.Label "x.y"}}' \
+    '{{.Names}} {{.Size}}' '{{if eq .State "running"}}up{{else}}down{{end}} {{join (split .Names "-") "+"}}'; do
+	check "ps -a --format '$fmt' as docker's" \
+		exact "P ps -a $F --format '$fmt'" "docker ps -a $F --format '$fmt'"
+	check "ps -a --no-trunc --format '$fmt' as docker's" \
+		exact "P ps -a --no-trunc $F --format '$fmt'" \
+		"docker ps -a --no-trunc $F --format '$fmt'"
+done
+check "ps -f status=exited as docker's" \
+	exact "P ps -a $F -f status=exited --format '{{.Names}}'" \
+	"docker ps -a $F -f status=exited --format '{{.Names}}'"
+check "ps -f name= -f ancestor= as docker's" \
+	exact "P ps -a $F -f name=pfmt$id-a -f ancestor=pier-test/busybox --format '{{.Names}}'" \
+	"docker ps -a $F -f name=pfmt$id-a -f ancestor=pier-test/busybox --format '{{.Names}}'"
+check "ps -q prints NODE/ID of the filtered containers" \
+	exact "P ps -aq $F" "docker ps -aq $F | sed 's,^,n1/,'"
+out=$(P ps -f bogus=1 2>&1); rc=$?
+check "an unknown filter key is refused naming the keys there are" \
+	eval '[ $rc -eq 1 ] && has "$out" "unknown filter key bogus; the keys are ancestor, before, .*status, volume"'
+out=$(P ps --format '{{.ID}} {{.Nmae}}' 2>&1); rc=$?
+check "an unknown field is a usage error naming the fields and the position" \
+	eval '[ $rc -eq 2 ] && has "$out" "at position 11: unknown field .Nmae; the fields are .ID, .Image, .Command" && has "$out" ".Node"'
+out=$(P ps --format '{{.ID' 2>&1); rc=$?
+check "a template syntax error names its position" \
+	eval '[ $rc -eq 2 ] && has "$out" "at position 6: unclosed action"'
+
+IF="--filter reference=pier-test/fmt-$id"
+for fmt in '{{json .}}' 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Size}}\t{{.CreatedSince}}' \
+    '{{.ID}} {{.Digest}} {{.CreatedAt}} {{.VirtualSize}} {{.Containers}}'; do
+	check "images --format '$fmt' as docker's" \
+		exact "P images $IF --format '$fmt'" "docker images $IF --format '$fmt'"
+done
+check "images -q -f as docker's" exact "P images n1 -q $IF" "docker images -q $IF"
+for fmt in '{{json .}}' 'table {{.Name}}\t{{.Driver}}\t{{.Label "k"}}\t{{.Scope}}\t{{.Mountpoint}}'; do
+	check "volumes --format '$fmt' as docker's" \
+		exact "P volumes $F --format '$fmt'" "docker volume ls $F --format '$fmt'"
+done
+check "volumes -q -f as docker's" exact "P volumes n1 -q $F" "docker volume ls -q $F"
+for fmt in '{{json .}}' 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}\t{{.Internal}}\t{{.CreatedAt}}'; do
+	check "networks --format '$fmt' as docker's" \
+		exact "P networks $F --format '$fmt'" "docker network ls $F --format '$fmt'"
+done
+check "networks -q -f as docker's" exact "P networks n1 -q $F" "docker network ls -q $F"
+
+# Two names for the node: rows from each, told apart by .Node.
+P join "$key" --name n2 >/dev/null 2>&1
+out=$(P ps -a $F --format '{{.Node}} {{.Names}}' 2>&1); rc=$?
+check ".Node names each row's node across the joined nodes" \
+	eval '[ $rc -eq 0 ] && has "$out" "^n1 pfmt$id-a$" && has "$out" "^n2 pfmt$id-a$" && [ $(wc -l <<<"$out") -eq 4 ]'
+out=$(P volumes $F --format 'table {{.Node}}\t{{.Name}}' 2>&1); rc=$?
+check "volumes --format over every joined node, with NODE as .Node's header" \
+	eval '[ $rc -eq 0 ] && has "$out" "^NODE  *VOLUME NAME$" && has "$out" "^n2  *$vol$"'
+
+e2e_done
