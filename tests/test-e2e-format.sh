@@ -124,4 +124,46 @@ out=$(P volumes $F --format 'table {{.Node}}\t{{.Name}}' 2>&1); rc=$?
 check "volumes --format over every joined node, with NODE as .Node's header" \
 	eval '[ $rc -eq 0 ] && has "$out" "^NODE  *VOLUME NAME$" && has "$out" "^n2  *$vol$"'
 
+# Completion scripts: accepted by each shell, and bash's offering the
+# commands, a family's subcommands, options, node and container names.
+for sh in bash zsh fish; do
+	P completion $sh >"$tmp/c.$sh" 2>&1; rc=$?
+	check "pier completion $sh is accepted by $sh -n" \
+		eval '[ $rc -eq 0 ] && $sh -n "$tmp/c.$sh"'
+done
+complete_bash() {
+	PIER_CONFIG_DIR=$admin XDG_CACHE_HOME=$tmp/cache PATH="$(dirname "$pier"):$PATH" \
+		bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
+		_pier; printf "%s\n" "${COMPREPLY[@]}"' _ "$tmp/c.bash" "$@"
+}
+out=$(complete_bash pier vol)
+check "bash completes command names from the table" \
+	eval '[ "$out" = "volume
+volumes" ]'
+out=$(complete_bash pier network "")
+check "bash completes a family's subcommands" \
+	eval 'has "$out" "^ls$" && has "$out" "^inspect$"'
+out=$(complete_bash pier ps --fo)
+check "bash completes a command's options" eval '[ "$out" = "--format" ]'
+out=$(complete_bash pier logs "")
+check "bash completes node names and NODE/CONTAINER" \
+	eval 'has "$out" "^n1$" && has "$out" "^n2$" && has "$out" "^n1/pfmt$id-a$"'
+docker rm -f "pfmt$id-b" >/dev/null
+out=$(complete_bash pier logs "n1/pfmt$id")
+check "container names come from a short-lived cache" \
+	eval '[ -s "$tmp/cache/pier/complete-containers" ] && has "$out" "^n1/pfmt$id-b$"'
+touch -d '1 minute ago' "$tmp/cache/pier/complete-containers"
+out=$(complete_bash pier logs "n1/pfmt$id")
+check "a stale cache is asked again" \
+	eval 'has "$out" "^n1/pfmt$id-a$" && ! has "$out" "pfmt$id-b"'
+out=$(P version --json); rc=$?
+check "pier version --json" \
+	eval '[ $rc -eq 0 ] && has "$out" "^{\"version\":\"[0-9.]*\",\"protocol\":[0-9]*}$"'
+out=$(P --version); rc=$?
+check "pier --version" eval '[ $rc -eq 0 ] && has "$out" "^pier [0-9.]*$"'
+out=$(P help --man); rc=$?
+check "pier help --man writes pier(1) with every command" \
+	eval '[ $rc -eq 0 ] && has "$out" "^.TH PIER 1" && has "$out" "^.SS \"pier completion bash|zsh|fish\"" &&
+	has "$out" "^\\\\fB\\\\-\\\\-format\\\\fR"'
+
 e2e_done

@@ -82,6 +82,8 @@ struct cli_opt {
 /* cli_cmd.flags */
 #define CLI_F_ORDER	0x1	/* options end at the first argument
 				   after args_before ones (run NODE ...) */
+#define CLI_F_HIDDEN	0x2	/* left out of `pier help` and the
+				   completion scripts (their helper) */
 
 /*
  * One command: its name, entry point, argument synopsis and summary; for
@@ -136,6 +138,8 @@ extern const size_t cli_ncmds;
 const struct cli_cmd *cli_cmd_find(const char *name);
 /* Prints the command list generated from the table. */
 void	cli_print_usage(FILE *fp);
+/* Writes the man page of pier, from the table, to fp. */
+void	cli_man_print(FILE *fp);
 /* `pier version`, which main() runs for --version too. */
 extern const struct cli_cmd cli_cmd_version;
 
