@@ -115,6 +115,42 @@ for fmt in '{{json .}}' 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}\t{{.I
 done
 check "networks -q -f as docker's" exact "P networks n1 -q $F" "docker network ls -q $F"
 
+# inspect, stats and events.
+for fmt in '{{.Name}} {{.State.Status}} {{.Config.Image}} {{.HostConfig.Memory}}' \
+    '{{json .Config.Labels}}' '{{index .Config.Labels "x.y"}} {{range .Mounts}}{{.Name}}:{{.Destination}} {{end}}' \
+    '{{join .Config.Cmd " "}}|{{len .Config.Cmd}}|{{.State.Running}}'; do
+	check "inspect --format '$fmt' as docker's" \
+		exact "P inspect -f '$fmt' pfmt$id-a" "docker inspect -f '$fmt' pfmt$id-a"
+done
+out=$(P inspect -f '{{.Node}}/{{.State.Nope}}' pfmt$id-a 2>&1); rc=$?
+check "inspect --format: a field the object lacks is named with those it has" \
+	eval '[ $rc -eq 1 ] && has "$out" "unknown field .Nope; the fields are .Status, .Running"'
+fmt='table {{.Name}}\t{{.ID}}\t{{.Container}}\t{{.PIDs}}'
+check "stats --no-stream --format '$fmt' as docker's" \
+	exact "P stats --no-stream --format '$fmt' n1/pfmt$id-a" \
+	"docker stats --no-stream --format '$fmt' pfmt$id-a"
+out=$(P stats --no-stream --format '{{json .}}' n1/pfmt$id-a 2>&1); rc=$?
+check "stats --format '{{json .}}' has docker's keys" \
+	eval '[ $rc -eq 0 ] && has "$out" "^{\"BlockIO\":\"[^\"]*\",\"CPUPerc\":\"[0-9.]*%\",\"Container\":\"pfmt$id-a\",\"ID\":\"[0-9a-f]\{12\}\",\"MemPerc\":\"[^\"]*\",\"MemUsage\":\"[^\"]* / [^\"]*\",\"Name\":\"pfmt$id-a\",\"NetIO\":\"[^\"]*\",\"PIDs\":\"[0-9]*\"}$"'
+t0=$(date +%s)
+docker run --label "$lab" --name "pfmt$id-c" pier-test/busybox:latest true >/dev/null
+docker rm "pfmt$id-c" >/dev/null
+t1=$(($(date +%s) + 1))
+fmt='{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.image}}'
+b=$(docker events --since "$t0" --until "$t1" -f "container=pfmt$id-c" \
+	--format "$fmt")
+export PIER_CONFIG_DIR=$admin
+a=$(timeout 3 "$pier" events --since "$t0" -f "container=pfmt$id-c" --format "$fmt" </dev/null 2>&1)
+unset PIER_CONFIG_DIR
+out="pier: $a
+docker: $b"
+check "events --format as docker's" eval '[ -n "$b" ] && [ "$a" = "$b" ]'
+a=$(PIER_CONFIG_DIR=$admin timeout 3 "$pier" events --since "$t0" -f "container=pfmt$id-c" --format '{{json .}}' </dev/null 2>&1)
+b=$(docker events --since "$t0" --until "$t1" -f "container=pfmt$id-c" --format '{{json .}}')
+out="pier: $a
+docker: $b"
+check "events --format '{{json .}}' as docker's" eval '[ -n "$b" ] && [ "$a" = "$b" ]'
+
 # Two names for the node: rows from each, told apart by .Node.
 P join "$key" --name n2 >/dev/null 2>&1
 out=$(P ps -a $F --format '{{.Node}} {{.Names}}' 2>&1); rc=$?

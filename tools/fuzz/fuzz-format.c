@@ -61,9 +61,9 @@ run(const char *text, const struct cli_fmt_spec *spec, const json_t *row,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	json_t	*row, *labels, *obj;
-	char	*text, *t;
-	size_t	 len;
+	static json_t	*row, *labels, *obj;	/* made once */
+	char		*text, *t;
+	size_t		 len;
 
 	if (size > 4096)
 		return (0);
@@ -72,21 +72,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return (0);
 	memcpy(text, data, size);
 	text[size] = '\0';
-	row = json_pack("{s:s, s:s, s:s, s:s}", "ID", "1218da9b4694",
-	    "Names", "web,x", "Labels", "a=1,b=<2>", "Node", "n1");
-	labels = json_pack("{s:s, s:s}", "a", "1", "b", "<2>");
-	obj = json_loads("{\"Id\":\"abc\",\"State\":{\"Status\":\"up\","
-	    "\"Pid\":7,\"Ok\":true},\"Config\":{\"Cmd\":[\"sh\",\"-c\","
-	    "\"x\"],\"Labels\":{\"k\":\"v\",\"e\":\"\"},\"N\":null,"
-	    "\"F\":1.5e-9},\"List\":[[1,2],[3,[4,[5]]],{\"a\":[1,2,3]}]}",
-	    0, NULL);
+	if (row == NULL)
+		row = json_pack("{s:s, s:s, s:s, s:s}", "ID",
+		    "1218da9b4694", "Names", "web,x", "Labels",
+		    "a=1,b=<2>", "Node", "n1");
+	if (labels == NULL)
+		labels = json_pack("{s:s, s:s}", "a", "1", "b", "<2>");
+	if (obj == NULL)
+		obj = json_loads("{\"Id\":\"abc\",\"State\":{"
+		    "\"Status\":\"up\",\"Pid\":7,\"Ok\":true},"
+		    "\"Config\":{\"Cmd\":[\"sh\",\"-c\",\"x\"],"
+		    "\"Labels\":{\"k\":\"v\",\"e\":\"\"},"
+		    "\"N\":null,\"F\":1.5e-9},\"List\":[[1,2],[3,[4,[5]]],"
+		    "{\"a\":[1,2,3]}]}", 0, NULL);
 	if (row != NULL && labels != NULL && obj != NULL) {
 		run(text, &specs[0], row, labels);
 		run(text, &specs[1], obj, NULL);
 	}
-	json_decref(row);
-	json_decref(labels);
-	json_decref(obj);
 	t = cli_tabwrite(text, size, &len);
 	free(t);
 	free(text);

@@ -17,7 +17,7 @@
 
 #include "format-int.h"
 
-#define EXEC_STEPS_MAX	1000000		/* nodes and commands per row */
+#define EXEC_STEPS_MAX	100000		/* nodes and commands per row */
 
 /* One run of a template. */
 struct exec {

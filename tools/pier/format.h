@@ -32,7 +32,7 @@
 /* Deepest nesting of blocks and ( ) groups. */
 #define CLI_FMT_DEPTH_MAX	32
 /* Most output one row may produce, in bytes. */
-#define CLI_FMT_OUT_MAX		(16 * 1024 * 1024)
+#define CLI_FMT_OUT_MAX		(1024 * 1024)
 
 /* What a listing's rows hold, for checks, headers and {{json .}}. */
 struct cli_fmt_spec {
