@@ -364,6 +364,14 @@ void	 cmd_out_chan_data(struct ovl_chan *ch, const uint8_t *buf,
 /* Answers {key: [row(item, arg)...]} over the array items (borrowed). */
 void	 cmd_reply_rows(struct cmd_req *r, const char *key,
 	    const json_t *items, cmd_row_fn *row, const void *arg);
+/*
+ * Adds params.filters ("KEY=VALUE" each, KEY among allowed, NULL-ended)
+ * to the engine's filter object *filters (made when NULL). 0, or a
+ * negative errno with the request failed (invalid_params naming the
+ * keys there are).
+ */
+int	 cmd_list_filters(struct cmd_req *r, const char *const *allowed,
+	    json_t **filters) WARN_UNUSED_RESULT;
 /* A dk_req_cb (arg: the cmd_req) answering the engine's object as is. */
 void	 cmd_on_passthrough(struct dk_req *req, int status, json_t *res,
 	    void *arg);

@@ -45,6 +45,10 @@
 #define F_STRV(n, hi, len, what) {					\
 	.name = (n), .type = PROTO_T_STRINGS, .max = (hi),		\
 	.max_len = (len), .doc = (what) }
+/* A list's engine filters, with the keys the node lets through. */
+#define F_LIST_FILTERS(keys)						\
+	F_STRV("filters", 32, 512, "engine filters, KEY=VALUE each; "	\
+	    "the keys: " keys)
 #define F_TIMEOUT							\
 	F_INT("timeout", 0, 3600, "seconds to wait before SIGKILL "	\
 	    "(default: the container's own stop timeout)")
@@ -160,6 +164,9 @@ static const struct proto_field container_list_params[] = {
 	    "KEY or KEY=VALUE each"),
 	F_BOOL("size", "include each one's size (slower: the engine "
 	    "measures)"),
+	F_LIST_FILTERS("ancestor, before, expose, exited, health, id, "
+	    "isolation, is-task, label, name, network, publish, since, "
+	    "status, volume"),
 	F_END
 };
 
@@ -256,6 +263,17 @@ static const struct proto_field image_id_params[] = {
 
 static const struct proto_field image_list_params[] = {
 	F_BOOL("all", "include intermediate images"),
+	F_LIST_FILTERS("before, dangling, label, reference, since, until"),
+	F_END
+};
+
+static const struct proto_field volume_list_params[] = {
+	F_LIST_FILTERS("dangling, driver, label, name"),
+	F_END
+};
+
+static const struct proto_field network_list_params[] = {
+	F_LIST_FILTERS("dangling, driver, id, label, name, scope, type"),
 	F_END
 };
 
@@ -491,6 +509,7 @@ const struct proto_method proto_methods[] = {
 	  .summary = "list containers (running ones unless all)",
 	  .result = "{containers: [{id, name, names, image, image_id, "
 	  "command, created, state, status, health, ports, labels, "
+	  "mounts: [{name, source, driver}], networks: [string], "
 	  "size_rw and size_root_fs if size}]}" },
 	{ .name = "container.logs", .role = VIEWER, .flags = RO | DK | ST,
 	  .params = container_logs_params, .stream = PROTO_STREAM_OUTPUT,
@@ -613,7 +632,7 @@ const struct proto_method proto_methods[] = {
 	  .summary = "show a network's configuration and containers",
 	  .result = "the engine's inspect object" },
 	{ .name = "network.list", .role = VIEWER, .flags = RO | DK,
-	  .params = no_params,
+	  .params = network_list_params,
 	  .summary = "list networks",
 	  .result = "{networks: [{id, name, driver, scope, internal, ipv6, "
 	  "created, labels}]}" },
@@ -721,7 +740,7 @@ const struct proto_method proto_methods[] = {
 	  .summary = "create a volume",
 	  .result = "{name, driver, mountpoint}" },
 	{ .name = "volume.list", .role = VIEWER, .flags = RO | DK,
-	  .params = no_params,
+	  .params = volume_list_params,
 	  .summary = "list volumes",
 	  .result = "{volumes: [{name, driver, mountpoint, created, scope, "
 	  "labels}]}" },
