@@ -409,8 +409,11 @@ cmd_docker(struct cmd_req *r)
 {
 	struct node	*n = r->node;
 
-	if (n->dk != NULL)
+	if (n->dk != NULL) {
+		if (n->model == NULL)
+			node_model_start(n);
 		return (n->dk);
+	}
 	(void)cmd_fail(r, PROTO_E_DOCKER_DOWN, "docker unavailable: %s",
 	    n->dk_cause != NULL ? n->dk_cause : "no Docker endpoint");
 	return (NULL);

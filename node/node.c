@@ -649,6 +649,7 @@ node_close(struct node *n)
 	node_sessions_close(n, on_sessions_closed);
 	n->pending++;
 	node_portmaps_stop(n, on_portmaps_stopped);
+	node_model_close(n);
 	if (n->dk != NULL) {
 		dk_client_close(n->dk, on_docker_closed, n);
 		n->dk = NULL;
