@@ -7,8 +7,8 @@
 # -a` does (id, names, image, status text, command), answered from the
 # model (node.info's model counters), not the engine. A stop through
 # pier shows at once in the next `pier ps`. Then a private dockerd (its
-# own socket, data, exec root and containerd namespace, no bridge, no
-# iptables: the shared engine is never touched) with a second pierd on
+# own socket, data, exec root, containerd namespace and bridge, no
+# iptables: the shared engine and its docker0 are never touched) with a second pierd on
 # it: stopped and started again, the model rebuilds and agrees with the
 # engine; while it is down `pier ps` says so instead of answering stale
 # rows. Prints TAP.
@@ -24,6 +24,10 @@ cfg=$tmp/admin
 image=pier-test/busybox:latest
 dsock=$tmp/d/docker.sock
 dpid=
+# The private engine's own bridge, made here: with --bridge=none a dockerd
+# deletes the host's docker0 at start (Moby's configureNetworking calls
+# removeDefaultBridgeInterface), and docker0 is the shared engine's.
+br=pmdl$$
 
 # stop_private: the private engine, if it runs, and wait for it to go.
 stop_private() {
@@ -41,6 +45,7 @@ cleanup_more() {
 		stop_private
 	fi
 	umount -R "$tmp/d" 2>/dev/null
+	ip link del "$br" 2>/dev/null
 }
 
 # rows_docker [HOST]: the test's containers as docker ps -a shows them.
@@ -134,14 +139,30 @@ if ! command -v dockerd >/dev/null; then
 fi
 start_private() {
 	mkdir -p "$tmp/d"
+	if ! ip link show "$br" >/dev/null 2>&1; then
+		ip link add "$br" type bridge &&
+			ip addr add 10.213.$(($$ % 250)).1/24 dev "$br" &&
+			ip link set "$br" up || return 1
+	fi
 	setsid dockerd --host "unix://$dsock" --data-root "$tmp/d/data" \
 		--exec-root "$tmp/d/exec" --pidfile "$tmp/d/dockerd.pid" \
 		--containerd-namespace "pier-$tag" \
 		--containerd-plugins-namespace "pier-$tag-p" \
-		--bridge=none --iptables=false --ip-masq=false \
+		--bridge="$br" --iptables=false --ip-masq=false \
 		--userland-proxy=false >>"$tmp/d/dockerd.log" 2>&1 </dev/null &
 	dpid=$!
 	wait_for 60 eval 'docker -H "unix://$dsock" version >/dev/null 2>&1'
+}
+# docker0_guard: the host's docker0 must outlive the private engine; if
+# it went, it is put back as it was (the shared engine needs it) and the
+# case fails.
+d0=$(ip -4 -o addr show docker0 2>/dev/null | awk '{ print $4; exit }')
+docker0_guard() {
+	[ -z "$d0" ] && return 0
+	ip link show docker0 >/dev/null 2>&1 && return 0
+	ip link add docker0 type bridge && ip addr add "$d0" dev docker0 &&
+		ip link set docker0 up
+	return 1
 }
 if ! start_private; then
 	skip "the model rebuilds after an engine restart" \
@@ -149,6 +170,7 @@ if ! start_private; then
 	e2e_stop_nodes
 	e2e_done
 fi
+check "the private engine leaves the host's docker0 alone" docker0_guard
 DOCKER_HOST=unix://$dsock PIER_DOCKER_STATE=$tmp/d/state \
 	"$src/tools/docker-engine" up >/dev/null
 H=unix://$dsock
@@ -172,6 +194,7 @@ out=$(P ps -a n2 2>&1)
 check "the engine down: pier ps says so, no stale rows" \
 	eval '! has "$out" "p1-$tag"'
 start_private
+check "a restarted private engine leaves docker0 alone" docker0_guard
 agree "the engine restarted: the model rebuilt, they agree" n2 "$H"
 out=$(P info --json n2 2>&1)
 check "the model was rebuilt" [ "$(model n2 .rebuilds)" -ge 2 ]
