@@ -58,6 +58,7 @@ struct mref {
 	json_t			*sum;	/* owned; NULL: list it by id first */
 	struct dk_req		*req;	/* out, or NULL */
 	int			 started;
+	int			 touched; /* asked by the node's own call */
 };
 
 /* A caller waiting for the refreshes out to come back. */
@@ -80,6 +81,7 @@ struct node_model {
 	json_t			*busy;	/* owned: id -> 1 out, 2 out again */
 	struct mref_list	 refs;	/* out first, then queued */
 	unsigned		 out;	/* refreshes out */
+	unsigned		 touched; /* of those queued or out, touched */
 	struct mwait_list	 waits;
 	struct dk_stream	*ev;
 	struct dk_req		*list;	/* a list of every container, or NULL */
@@ -106,6 +108,7 @@ static void	model_arm(struct node_model *, uint64_t);
 static void	on_inspect(struct dk_req *, int, json_t *, void *);
 static void	on_list_one(struct dk_req *, int, json_t *, void *);
 static int	mref_send(struct mref *);
+static void	model_refresh(struct node_model *, const char *, json_t *, int);
 
 /* Frees the model once its handles are closed and nothing is out. */
 static void
@@ -159,10 +162,15 @@ model_settled(const struct node_model *m)
 	return (m->out == 0 && TAILQ_EMPTY(&m->refs) && m->list == NULL);
 }
 
-/* Nothing out: a model being built is ready; waiters are answered. */
+/*
+ * Nothing the node's own calls asked for is out: waiters are answered;
+ * nothing at all is out: a model being built is ready.
+ */
 static void
 model_settle(struct node_model *m)
 {
+	if (m->touched == 0 && m->state == NODE_MODEL_READY)
+		model_wake(m);
 	if (!model_settled(m))
 		return;
 	if (m->state == NODE_MODEL_BUILDING) {
@@ -196,10 +204,12 @@ mref_done(struct mref *f)
 {
 	struct node_model	*m = f->m;
 	json_t			*b;	/* borrowed */
-	int			 again = 0;
+	int			 again = 0, touched = f->touched;
 
 	if (f->started)
 		m->out--;
+	if (f->touched)
+		m->touched--;
 	TAILQ_REMOVE(&m->refs, f, entry);
 	if (f->gen == m->gen && !m->closing) {
 		b = json_object_get(m->busy, f->id);
@@ -207,7 +217,7 @@ mref_done(struct mref *f)
 		(void)json_object_del(m->busy, f->id);
 	}
 	if (again)
-		node_model_touch(m, f->id);
+		model_refresh(m, f->id, NULL, touched);
 	json_decref(f->sum);
 	free(f);
 	if (m->closing) {
@@ -336,9 +346,32 @@ mref_start(struct node_model *m)
 	}
 }
 
-/* Queues a refresh of id; sum (stolen, may be NULL) skips the list. */
+/*
+ * The node's own call changed id while a refresh of it is out: that one
+ * may have left before the change, so the one after it is waited for
+ * (it is queued when the first comes back: mark the first).
+ */
 static void
-model_refresh(struct node_model *m, const char *id, json_t *sum)
+model_touch_busy(struct node_model *m, const char *id)
+{
+	struct mref	*f;
+
+	TAILQ_FOREACH(f, &m->refs, entry) {
+		if (strcmp(f->id, id) == 0 && !f->touched) {
+			f->touched = 1;
+			m->touched++;
+			return;
+		}
+	}
+}
+
+/*
+ * Queues a refresh of id; sum (stolen, may be NULL) skips the list.
+ * touched: the node's own call changed it, and listings wait for it.
+ */
+static void
+model_refresh(struct node_model *m, const char *id, json_t *sum,
+    int touched)
 {
 	struct mref	*f;
 	json_t		*b;	/* borrowed */
@@ -353,6 +386,8 @@ model_refresh(struct node_model *m, const char *id, json_t *sum)
 		if (json_integer_value(b) == 1)
 			(void)json_object_set_new(m->busy, id,
 			    json_integer(2));
+		if (touched)
+			model_touch_busy(m, id);
 		json_decref(sum);
 		return;
 	}
@@ -366,6 +401,8 @@ model_refresh(struct node_model *m, const char *id, json_t *sum)
 	f->m = m;
 	f->gen = m->gen;
 	f->sum = sum;
+	f->touched = touched;
+	m->touched += touched != 0;
 	snprintf(f->id, sizeof(f->id), "%s", id);
 	TAILQ_INSERT_TAIL(&m->refs, f, entry);
 	mref_start(m);
@@ -377,7 +414,7 @@ node_model_touch(struct node_model *m, const char *id)
 {
 	if (m == NULL || m->state == NODE_MODEL_OFF)
 		return;
-	model_refresh(m, id, NULL);
+	model_refresh(m, id, NULL, 1);
 }
 
 /* The list of every container arrived: take it in. */
@@ -429,7 +466,7 @@ on_list_all(struct dk_req *req, int status, json_t *res, void *arg)
 			    json_integer((json_int_t)op));
 			continue;
 		}
-		model_refresh(m, id, node_model_summary(c));
+		model_refresh(m, id, node_model_summary(c), 0);
 	}
 	/* Those the list does not have, unless set after it left. */
 	json_object_foreach_safe(m->ctrs, tmp, key, v) {
@@ -511,7 +548,7 @@ on_event(struct dk_stream *s, const struct dk_event *ev, json_t *raw,
 	m->st.events++;
 	if (strcmp(ev->type, "container") == 0) {
 		if (event_changes_row(ev->action))
-			model_refresh(m, ev->id, NULL);
+			model_refresh(m, ev->id, NULL, 0);
 		return;
 	}
 	if (strcmp(ev->type, "image") != 0)
@@ -555,6 +592,8 @@ model_forget(struct node_model *m)
 			continue;
 		}
 		TAILQ_REMOVE(&m->refs, f, entry);
+		if (f->touched)
+			m->touched--;
 		json_decref(f->sum);
 		free(f);
 	}
@@ -790,7 +829,7 @@ node_model_wait(struct node *n, struct cmd_req *r, node_model_cb cb,
 			m->st.forwarded++;
 		return (-EAGAIN);
 	}
-	if (model_settled(m))
+	if (m->touched == 0)
 		return (0);
 	w = calloc(1, sizeof(*w));
 	if (w == NULL)

@@ -68,7 +68,8 @@ start_node() {
 		ss -ltn 2>/dev/null | grep -q ":$port " && break
 		sleep 0.05
 	done
-	"$pier" join "$("$pierd" key show --state-dir "$st")" --name "n$1" \
+	"$pier" join "$("$pierd" key show --state-dir "$st" \
+		--listen "127.0.0.1:$port")" --name "n$1" \
 		>/dev/null || { echo "bench-fanout: join n$1 failed" >&2
 		cat "$tmp/pierd$1.log" >&2; exit 1; }
 }
