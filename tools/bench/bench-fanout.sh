@@ -59,19 +59,24 @@ free_port() {
 }
 # start_node I: pierd nI, joined as nI.
 start_node() {
-	local port st=$tmp/s$1
+	local port st=$tmp/s$1 lg=$tmp/pierd$1.log
 	port=$(free_port)
 	"$pierd" --state-dir "$st" --listen "127.0.0.1:$port" \
-		--log-level warn >"$tmp/pierd$1.log" 2>&1 &
+		--log-level info >"$lg" 2>&1 &
 	pids+=($!)
-	for _ in $(seq 200); do
-		ss -ltn 2>/dev/null | grep -q ":$port " && break
+	for _ in $(seq 600); do
+		grep -q ' ready: ' "$lg" && break
 		sleep 0.05
 	done
-	"$pier" join "$("$pierd" key show --state-dir "$st" \
-		--listen "127.0.0.1:$port")" --name "n$1" \
-		>/dev/null || { echo "bench-fanout: join n$1 failed" >&2
-		cat "$tmp/pierd$1.log" >&2; exit 1; }
+	for _ in 1 2 3; do
+		"$pier" join "$("$pierd" key show --state-dir "$st" \
+			--listen "127.0.0.1:$port")" --name "n$1" >/dev/null \
+			2>>"$tmp/join.err" && return 0
+		sleep 1
+	done
+	echo "bench-fanout: join n$1 failed:" >&2
+	cat "$tmp/join.err" "$lg" >&2
+	exit 1
 }
 # now_us: the wall clock in microseconds.
 now_us() { echo $((${EPOCHREALTIME/./})); }
