@@ -434,7 +434,8 @@ cmd_req_unref(struct cmd_req *r)
 		return;
 	json_decref(r->id);
 	json_decref(r->params);
-	r->node->nreqs--;
+	if (--r->node->nreqs == 0)
+		node_idle_soon(r->node);
 	sodium_memzero(&r->caller, sizeof(r->caller));
 	free(r);
 }

@@ -49,6 +49,7 @@
 #define NODE_EXIT_FAIL		1
 #define NODE_EXIT_USAGE		2
 #define NODE_IDENTITY_FILE	"node.key"	/* in the state dir */
+#define NODE_TRIM_MS		2000	/* idle this long: trim the heap */
 
 #ifndef container_of
 /* The struct of type holding the member that ptr points at. */
@@ -921,6 +922,8 @@ struct node {
 	uv_signal_t		 sigint, sigterm, sighup;
 	uv_fs_event_t		 keys_watch;	/* the state dir */
 	uv_timer_t		 reload_timer;	/* debounces reloads */
+	uv_timer_t		 trim_timer;	/* the heap, once idle */
+	uint64_t		 trims;		/* malloc_trim calls */
 	size_t			 pending;	/* closes not yet done */
 	int			 closing;
 	void			(*closed_cb)(struct node *);
@@ -966,6 +969,12 @@ int	 node_keys_reload(struct node *n);
 void	 node_key_revoked(struct node *n, const char *name);
 /* Closes the connections of keys disabled by a call, after its reply. */
 void	 node_keys_sweep_soon(struct node *n);
+/*
+ * The last request in flight ended, or a client left: NODE_TRIM_MS
+ * later, if no request came, the allocator gives the heap's free pages
+ * back (malloc_trim).
+ */
+void	 node_idle_soon(struct node *n);
 
 /* node-lan.c */
 
