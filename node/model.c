@@ -33,73 +33,18 @@
  * before they answer (node_model_touch), so `pier stop web; pier ps`
  * shows web stopped.
  */
-#include <sys/queue.h>
-
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "node.h"
+#include "model-int.h"
 
 #define MODEL_INFLIGHT_MAX	8	/* refreshes out at once */
 #define MODEL_CHECK_MS		(30 * 1000)	/* the periodic check */
 #define MODEL_RECHECK_MS	1000	/* a mismatch looked at again after */
-#define MODEL_WAIT_MS		250	/* a listing waits for refreshes */
 #define MODEL_RETRY_MIN_MS	250	/* a rebuild after a failure: first */
 #define MODEL_RETRY_MAX_MS	(10 * 1000)	/* and at most */
 
-/* A container being refreshed: listed by id (or given), then inspected. */
-struct mref {
-	struct node_model	*m;
-	TAILQ_ENTRY(mref)	 entry;
-	char			 id[72];
-	uint64_t		 op;	/* m->ops when it left */
-	uint64_t		 gen;	/* m->gen when it was made */
-	json_t			*sum;	/* owned; NULL: list it by id first */
-	struct dk_req		*req;	/* out, or NULL */
-	int			 started;
-	int			 touched; /* asked by the node's own call */
-};
-
-/* A caller waiting for the refreshes out to come back. */
-struct mwait {
-	TAILQ_ENTRY(mwait)	 entry;
-	struct cmd_req		*r;
-	node_model_cb		 cb;
-	void			*arg;
-};
-
-TAILQ_HEAD(mref_list, mref);
-TAILQ_HEAD(mwait_list, mwait);
-
-/* The model of one engine. */
-struct node_model {
-	struct node		*n;
-	struct dk_client	*dk;
-	enum node_model_state	 state;
-	json_t			*ctrs;	/* owned: id -> summary */
-	json_t			*busy;	/* owned: id -> 1 out, 2 out again */
-	struct mref_list	 refs;	/* out first, then queued */
-	unsigned		 out;	/* refreshes out */
-	unsigned		 touched; /* of those queued or out, touched */
-	struct mwait_list	 waits;
-	struct dk_stream	*ev;
-	struct dk_req		*list;	/* a list of every container, or NULL */
-	int			 list_full; /* it inspects every container */
-	int			 list_again; /* list once more when it is back */
-	uint64_t		 list_op; /* its stamp */
-	struct dk_req		*check;	/* GET /info, or NULL */
-	uv_timer_t		 timer;	/* retry or check */
-	uv_timer_t		 wait_timer;
-	uint64_t		 ops;	/* requests stamped */
-	uint64_t		 gen;	/* rebuilds: older replies are dropped */
-	unsigned		 retry_ms;
-	int			 mismatch;
-	int			 closing;
-	unsigned		 handles; /* open uv handles */
-	unsigned		 pending; /* streams, lists, checks out */
-	struct node_model_stats	 st;
-};
 
 static void	model_rebuild(struct node_model *);
 static void	model_down(struct node_model *, const char *);
@@ -132,8 +77,8 @@ on_timer_closed(uv_handle_t *h)
 }
 
 /* Answers every waiter: from the model when ok, else from the engine. */
-static void
-model_wake(struct node_model *m)
+void
+node_model__wake(struct node_model *m)
 {
 	struct mwait	*w;
 	int		 ok;
@@ -146,13 +91,6 @@ model_wake(struct node_model *m)
 		cmd_req_unref(w->r);
 		free(w);
 	}
-}
-
-/* A waiter waited long enough: answer from the model as it is. */
-static void
-on_wait_timer(uv_timer_t *t)
-{
-	model_wake(container_of(t, struct node_model, wait_timer));
 }
 
 /* Whether the model has nothing out that would change an answer. */
@@ -170,7 +108,7 @@ static void
 model_settle(struct node_model *m)
 {
 	if (m->touched == 0 && m->state == NODE_MODEL_READY)
-		model_wake(m);
+		node_model__wake(m);
 	if (!model_settled(m))
 		return;
 	if (m->state == NODE_MODEL_BUILDING) {
@@ -179,7 +117,7 @@ model_settle(struct node_model *m)
 		node_log(&m->n->log, NODE_LOG_DEBUG, "container model ready: "
 		    "%zu containers", json_object_size(m->ctrs));
 	}
-	model_wake(m);
+	node_model__wake(m);
 }
 
 /* Sets a container's summary, stamped with op (sum stolen). */
@@ -630,7 +568,7 @@ model_down(struct node_model *m, const char *why)
 	m->state = NODE_MODEL_OFF;
 	model_cancel(m);
 	model_forget(m);
-	model_wake(m);
+	node_model__wake(m);
 	m->retry_ms = m->retry_ms == 0 ? MODEL_RETRY_MIN_MS :
 	    m->retry_ms * 2 > MODEL_RETRY_MAX_MS ? MODEL_RETRY_MAX_MS :
 	    m->retry_ms * 2;
@@ -807,115 +745,8 @@ node_model_close(struct node *n)
 	model_cancel(m);
 	model_forget(m);
 	m->closing = 1;
-	model_wake(m);
+	node_model__wake(m);
 	uv_close((uv_handle_t *)&m->timer, on_timer_closed);
 	uv_close((uv_handle_t *)&m->wait_timer, on_timer_closed);
 }
 
-/*
- * Whether the model can answer r now: 0 yes (call node_model_rows), 1
- * it will say through cb once its refreshes are back (ok 0: ask the
- * engine), -EAGAIN no (ask the engine).
- */
-int
-node_model_wait(struct node *n, struct cmd_req *r, node_model_cb cb,
-    void *arg)
-{
-	struct node_model	*m = n->model;
-	struct mwait		*w;
-
-	if (m == NULL || m->state != NODE_MODEL_READY) {
-		if (m != NULL)
-			m->st.forwarded++;
-		return (-EAGAIN);
-	}
-	if (m->touched == 0)
-		return (0);
-	w = calloc(1, sizeof(*w));
-	if (w == NULL)
-		return (-EAGAIN);
-	w->r = r;
-	w->cb = cb;
-	w->arg = arg;
-	cmd_req_ref(r);
-	if (TAILQ_EMPTY(&m->waits))
-		(void)uv_timer_start(&m->wait_timer, on_wait_timer,
-		    MODEL_WAIT_MS, 0);
-	TAILQ_INSERT_TAIL(&m->waits, w, entry);
-	m->st.waited++;
-	return (1);
-}
-
-/* Orders summaries newest first, as the engine lists them, for qsort. */
-static int
-by_created(const void *a, const void *b)
-{
-	int64_t	 x, y;
-
-	x = node_model_created_ns(*(json_t *const *)a);
-	y = node_model_created_ns(*(json_t *const *)b);
-	return (x < y ? 1 : x > y ? -1 : 0);
-}
-
-/*
- * The model's containers (a new array of summaries, the engine's
- * fields with State and Status as of now), newest first: running ones
- * unless all, with every label of labels ("KEY" or "KEY=VALUE").
- */
-json_t *
-node_model_rows(struct node *n, int all, const json_t *labels)
-{
-	struct node_model	*m = n->model;
-	const char		*key;
-	json_t			*v, **vec, *out;	/* out owned */
-	size_t			 i, k = 0;
-	int64_t			 now = node_model_now_ns();
-
-	if (m == NULL)
-		return (NULL);
-	vec = calloc(json_object_size(m->ctrs) + 1, sizeof(*vec));
-	out = json_array();
-	if (vec == NULL || out == NULL) {
-		free(vec);
-		json_decref(out);
-		return (NULL);
-	}
-	json_object_foreach(m->ctrs, key, v) {
-		if (!all && !node_model_is_running(v))
-			continue;
-		if (!node_model_has_labels(v, labels))
-			continue;
-		node_model_stamp_status(v, now);
-		vec[k++] = v;
-	}
-	qsort(vec, k, sizeof(*vec), by_created);
-	for (i = 0; i < k; i++)
-		(void)json_array_append(out, vec[i]);
-	free(vec);
-	m->st.answered++;
-	return (out);
-}
-
-/* What the model holds and has done, for node.info (a new reference). */
-json_t *
-node_model_json(const struct node *n)
-{
-	const struct node_model	*m = n->model;
-	static const char *const states[] = { "off", "building", "ready" };
-
-	if (m == NULL)
-		return (json_null());
-	return (json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-	    "s:I, s:I}",
-	    "state", states[m->state],
-	    "containers", (json_int_t)json_object_size(m->ctrs),
-	    "events", (json_int_t)m->st.events,
-	    "refreshes", (json_int_t)m->st.refreshes,
-	    "lists", (json_int_t)m->st.lists,
-	    "rebuilds", (json_int_t)m->st.rebuilds,
-	    "checks", (json_int_t)m->st.checks,
-	    "mismatches", (json_int_t)m->st.mismatches,
-	    "answered", (json_int_t)m->st.answered,
-	    "waited", (json_int_t)m->st.waited,
-	    "forwarded", (json_int_t)m->st.forwarded));
-}
