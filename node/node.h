@@ -49,6 +49,7 @@
 #define NODE_EXIT_FAIL		1
 #define NODE_EXIT_USAGE		2
 #define NODE_IDENTITY_FILE	"node.key"	/* in the state dir */
+#define NODE_TRIM_MS		2000	/* idle this long: trim the heap */
 
 #ifndef container_of
 /* The struct of type holding the member that ptr points at. */
@@ -382,11 +383,13 @@ void	 cmd_on_passthrough(struct dk_req *req, int status, json_t *res,
 typedef void (*node_resolve_cb)(struct cmd_req *r, const char *id,
 	    const char *name, void *arg);
 /*
- * Resolves a container name, full id or unique id prefix with one list
- * call. On success cb gets the id and name; on failure the request has
+ * Resolves a container name, full id or unique id prefix from the
+ * node's model (cb may run before this returns), or with one list call
+ * when the model cannot answer or does not know it. On success cb gets the id and name; on failure the request has
  * been ended (not_found, ambiguous_name with the matches in data.matches,
- * or a docker error) and cb is not called. Returns CMD_WAIT or, if it
- * could not start, CMD_ERROR with the request ended. Until cb runs the
+ * or a docker error) and cb is not called. Returns CMD_WAIT (CMD_DONE
+ * if cb already ended it) or, if it could not start, CMD_ERROR with the
+ * request ended. Until cb runs the
  * request waits on the list call (cmd_docker_wait).
  */
 enum cmd_retval node_resolve_container(struct cmd_req *r, const char *name,
@@ -578,6 +581,87 @@ void	 node_lstream_end(struct node_lstream *ls, const json_t *last);
 void	 node_lstream_abort(struct node_lstream *ls);
 /* {"error": {code, name, message}} for a failed Docker stream (new). */
 json_t	*node_lstream_error(enum dk_err status, const char *message);
+
+/* model.c: the node's model of its engine's containers */
+
+#define NODE_MODEL_CTRS_MAX	20000	/* more: listings ask the engine */
+
+struct node_model;
+
+/* Where the model is. */
+enum node_model_state {
+	NODE_MODEL_OFF,		/* down: listings ask the engine */
+	NODE_MODEL_BUILDING,	/* listed, inspecting: not yet */
+	NODE_MODEL_READY,	/* answers listings */
+};
+
+/* What the model counts (node.info's model). */
+struct node_model_stats {
+	uint64_t	 events;	/* engine events taken */
+	uint64_t	 refreshes;	/* containers set from an inspect */
+	uint64_t	 lists;		/* lists of every container */
+	uint64_t	 rebuilds;
+	uint64_t	 checks;	/* the periodic GET /info */
+	uint64_t	 mismatches;	/* checks that found it wrong */
+	uint64_t	 answered;	/* listings answered from the model */
+	uint64_t	 waited;	/* of them, after refreshes came back */
+	uint64_t	 forwarded;	/* listings it could not answer */
+};
+
+/* The model can answer r (ok) or not (ask the engine). */
+typedef void (*node_model_cb)(struct cmd_req *r, int ok, void *arg);
+
+/* Starts the node's model if it has none (its first Docker request). */
+void	 node_model_start(struct node *n);
+/* Stops it; it frees itself once its requests are back. */
+void	 node_model_close(struct node *n);
+/* Refreshes a container the node just changed (full id). */
+void	 node_model_touch(struct node_model *m, const char *id);
+/* Lists every container again; full inspects each one too. */
+void	 node_model_relist(struct node_model *m, int full);
+/*
+ * Whether the model can answer r: 0 now (node_model_rows), 1 through
+ * cb once its refreshes are back, -EAGAIN no (ask the engine).
+ */
+int	 node_model_wait(struct node *n, struct cmd_req *r, node_model_cb cb,
+	    void *arg) WARN_UNUSED_RESULT;
+/*
+ * The containers as engine summaries with State and Status as of now,
+ * newest first, running ones unless all, with every label of labels
+ * (a new array; NULL without a model or memory).
+ */
+json_t	*node_model_rows(struct node *n, int all, const json_t *labels);
+/* The model's state and counters, for node.info (a new reference). */
+json_t	*node_model_json(const struct node *n);
+
+/* model-row.c */
+
+/* The engine's summary cut to what the model keeps (new), or NULL. */
+json_t	*node_model_summary(const json_t *c);
+/* Sets a kept summary's engine keys from a newer summary c. */
+void	 node_model_merge(json_t *sum, const json_t *c);
+/* Sets the model's keys from an inspect's State and Created. */
+void	 node_model_set_state(json_t *sum, const json_t *state,
+	    const json_t *created);
+/* An RFC 3339 time in ns since the epoch; 0: zero time, or bad. */
+int64_t	 node_model_parse_time(const char *s);
+/* The state word ("running", "exited", ...). */
+const char *node_model_state(const json_t *sum);
+/* Whether it runs (running, paused or restarting), as docker ps shows. */
+int	 node_model_is_running(const json_t *sum);
+/* Whether it has every label of labels ("KEY" or "KEY=VALUE"). */
+int	 node_model_has_labels(const json_t *sum, const json_t *labels);
+/* When it was made, ns since the epoch. */
+int64_t	 node_model_created_ns(const json_t *sum);
+/* The wall clock, ns since the epoch. */
+int64_t	 node_model_now_ns(void);
+/* A duration in the engine's words ("5 minutes", "About an hour"). */
+void	 node_model_human_duration(int64_t ns, char *buf, size_t len);
+/* The status text at now ("Up 5 minutes (healthy)", "Exited (0) ..."). */
+void	 node_model_status(const json_t *sum, int64_t now, char *buf,
+	    size_t len);
+/* Sets the summary's State and Status as of now. */
+void	 node_model_stamp_status(json_t *sum, int64_t now);
 
 /* fwriter.c: a framed stream channel's output */
 
@@ -907,6 +991,8 @@ struct node {
 	uv_signal_t		 sigint, sigterm, sighup;
 	uv_fs_event_t		 keys_watch;	/* the state dir */
 	uv_timer_t		 reload_timer;	/* debounces reloads */
+	uv_timer_t		 trim_timer;	/* the heap, once idle */
+	uint64_t		 trims;		/* malloc_trim calls */
 	size_t			 pending;	/* closes not yet done */
 	int			 closing;
 	void			(*closed_cb)(struct node *);
@@ -922,6 +1008,7 @@ struct node {
 	size_t			 nreqs;		/* requests alive, all conns */
 	uint64_t		 nserved;	/* requests answered */
 	struct node_stats_hub	*stats;		/* NULL while idle */
+	struct node_model	*model;		/* NULL until Docker is asked */
 	struct node_session_table  sess;		/* terminal sessions */
 	uint64_t		 session_idle_ms; /* 0: TERM_IDLE_MS */
 	struct node_reach	*reach;		/* relays, reach.json */
@@ -953,6 +1040,12 @@ int	 node_keys_reload(struct node *n);
 void	 node_key_revoked(struct node *n, const char *name);
 /* Closes the connections of keys disabled by a call, after its reply. */
 void	 node_keys_sweep_soon(struct node *n);
+/*
+ * The last request in flight ended, or a client left: NODE_TRIM_MS
+ * later, if no request came, the allocator gives the heap's free pages
+ * back (malloc_trim).
+ */
+void	 node_idle_soon(struct node *n);
 
 /* node-lan.c */
 

@@ -643,7 +643,11 @@ const struct proto_method proto_methods[] = {
 	  "{key, role} (the caller's access key and its role), host: "
 	  "{name, cpus, memory}, docker: {version, api, os, kernel, name, "
 	  "cpus, memory} or null, containers: {total, running, paused, "
-	  "stopped} or null, images, docker_error (when docker is null)}" },
+	  "stopped} or null, images, docker_error (when docker is null), "
+	  "model: {state (off, building, ready), containers, events, "
+	  "refreshes, lists, rebuilds, checks, mismatches, answered, waited, "
+	  "forwarded}: the node's model of the engine's containers, or null "
+	  "before the first Docker request}" },
 	{ .name = "node.reach", .role = VIEWER, .flags = RO,
 	  .params = no_params,
 	  .summary = "how the node can be reached: listeners, port mapping, "
