@@ -167,6 +167,16 @@ ls_on_event(struct dk_stream *s, const struct dk_event *ev, json_t *raw,
 	int64_t		 t = ev->time_ns > 0 ? ev->time_ns : lsel_now_ns();
 	int		 err;
 
+	/*
+	 * The engine sends "start" once the process runs, so its first
+	 * lines may be older: read from a second before (but nothing from
+	 * before the call: a container restarted within that second may
+	 * repeat its last lines).
+	 */
+	t -= 1000000000LL;
+	if (t < run->list_since * 1000000000LL)
+		t = run->list_since * 1000000000LL;
+
 	if (strcmp(ev->action, "start") != 0 || ev->id[0] == '\0' ||
 	    run->ch == NULL || lsel_live(run, ev->id) != NULL)
 		return;
@@ -356,7 +366,8 @@ ls_list(struct lsel_run *run, struct cmd_req *r)
 	int	err;
 
 	run->pending = r;
-	run->list_since = lsel_now_ns() / 1000000000LL;
+	if (r != NULL)
+		run->list_since = lsel_now_ns() / 1000000000LL;
 	err = dk_container_list(run->dk, !run->follow || run->ids != NULL,
 	    run->filters, ls_listed, run, &run->req);
 	if (err != 0) {

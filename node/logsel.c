@@ -266,6 +266,13 @@ lsel_on_line(void *arg, int64_t t, const char *line, size_t len)
 	return (0);
 }
 
+/* The loop turn's reads are done: merge what came. */
+static void
+lsel_on_check(uv_check_t *h)
+{
+	lsel_pump(h->data);
+}
+
 /* Output from the engine: split, filtered, queued; paused when full. */
 static void
 lsel_chunk(struct dk_stream *s, int kind, const char *buf, size_t len,
@@ -283,7 +290,7 @@ lsel_chunk(struct dk_stream *s, int kind, const char *buf, size_t len,
 		dk_stream_pause(s);
 	}
 	if (!uv_is_active((uv_handle_t *)&run->check))
-		(void)uv_check_start(&run->check, (uv_check_cb)lsel_pump);
+		(void)uv_check_start(&run->check, lsel_on_check);
 }
 
 /* Queues a container's end: its leave line follows its last line. */
@@ -324,8 +331,10 @@ lsel_end(struct dk_stream *s, int status, const char *message, void *arg)
 	if (status == DK_E_UNAVAILABLE && run->follow) {
 		c->lost = 1;
 		lsel_engine_lost(run, message);
-	} else if (status == 0 || status == DK_E_CANCELLED)
-		lsel_leave(c, run->follow ? "stopped" : "end");
+	} else if ((status == 0 || status == DK_E_CANCELLED) && !run->follow)
+		c->gone = 1;	/* its history is all there */
+	else if (status == 0 || status == DK_E_CANCELLED)
+		lsel_leave(c, "stopped");
 	else {
 		snprintf(why, sizeof(why), "failed: %s", message != NULL &&
 		    *message != '\0' ? message : dk_strerror(status));
