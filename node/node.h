@@ -512,6 +512,8 @@ const char *node_key_state(const struct ovl_access_key *k, int64_t now);
 enum cmd_retval cmd_node_info(struct cmd_req *r);
 /* container.logs (cmd-logs.c). */
 enum cmd_retval cmd_container_logs(struct cmd_req *r);
+/* logs.select (cmd-logsel.c). */
+enum cmd_retval cmd_logs_select(struct cmd_req *r);
 /* events.subscribe (cmd-events.c). */
 enum cmd_retval cmd_events_subscribe(struct cmd_req *r);
 /* image.pull (cmd-image-pull.c). */
@@ -662,6 +664,87 @@ void	 node_model_status(const json_t *sum, int64_t now, char *buf,
 	    size_t len);
 /* Sets the summary's State and Status as of now. */
 void	 node_model_stamp_status(json_t *sum, int64_t now);
+/* logsel-line.c: logs.select's lines, pattern and JSON (pure) */
+
+/* Longest piece of a log line sent as one line (a longer one is cut). */
+#define NODE_LSEL_LINE_MAX	10000
+/* Longest timestamp before a line. */
+#define NODE_LSEL_TS_MAX	40
+/* Longest encoded line: a piece escaped, a name, the object's frame. */
+#define NODE_LSEL_JSON_MAX	((NODE_LSEL_LINE_MAX + NODE_LSEL_TS_MAX) * 6 \
+	    + 128 * 6 + 96)
+
+/* One log line on its way: in a container's queue, then encoded. */
+struct node_lsel_rec {
+	struct node_lsel_rec	*next;
+	int64_t			 t;	/* the engine's time, ns */
+	uint64_t		 arrived;	/* loop ms */
+	uint8_t			 kind;	/* DK_STREAM_STDOUT/STDERR/RAW */
+	uint8_t			 ctx;	/* a --context line, not a match */
+	uint32_t		 len;
+	char			 line[];
+};
+
+/* One stream kind's partial line (a zeroed one needs _init). */
+struct node_lsel_split {
+	char		buf[NODE_LSEL_LINE_MAX + NODE_LSEL_TS_MAX];
+	size_t		len;
+	int		have_t;	/* the line's time was read */
+	int64_t		t;	/* the current line's time, ns */
+	uint64_t	untimed;	/* lines without a readable time */
+};
+
+/* A line (without '\n' and a TTY's '\r'); nonzero stops the feed. */
+typedef int node_lsel_line_cb(void *arg, int64_t t, const char *line,
+    size_t len);
+/* A compiled --grep pattern. */
+struct node_lsel_grep;
+
+/*
+ * Parses an RFC 3339 time with up to 9 fraction digits and Z or an
+ * offset (the whole of s[0..len)) into ns since the epoch; -EINVAL.
+ */
+int	 node_lsel_time(const char *s, size_t len, int64_t *ns)
+	    WARN_UNUSED_RESULT;
+/* Sets up a splitter; a line without a time gets the last one seen. */
+void	 node_lsel_split_init(struct node_lsel_split *sp, int64_t last_t);
+/*
+ * Splits the engine's timestamped log text into lines for cb: each
+ * line's time read off its head, lines over NODE_LSEL_LINE_MAX passed
+ * in pieces. Returns 0 or what cb returned.
+ */
+int	 node_lsel_split_feed(struct node_lsel_split *sp, const char *buf,
+	    size_t len, node_lsel_line_cb *cb, void *arg);
+/* At the stream's end: passes a last unterminated line, if any. */
+int	 node_lsel_split_finish(struct node_lsel_split *sp,
+	    node_lsel_line_cb *cb, void *arg);
+/*
+ * Compiles pattern (PCRE2, which reads extended regular expressions):
+ * -EINVAL with *cause naming the position of the error, or -ENOMEM.
+ */
+int	 node_lsel_grep_new(const char *pattern, int icase, int invert,
+	    struct node_lsel_grep **gp, char **cause) WARN_UNUSED_RESULT;
+/* Frees a pattern; NULL is fine. */
+void	 node_lsel_grep_free(struct node_lsel_grep *g);
+/*
+ * 1 when a line is selected (matches, or does not with invert). A line
+ * whose match passes the work bound is not selected and is counted.
+ */
+int	 node_lsel_grep_match(struct node_lsel_grep *g, const char *line,
+	    size_t len);
+/* Lines that passed the work bound so far (NULL: 0). */
+uint64_t node_lsel_grep_limited(const struct node_lsel_grep *g);
+/*
+ * Writes s as a JSON string with its quotes (bytes that are not UTF-8
+ * become U+FFFD); out needs 6 * len + 2 bytes. Returns the bytes written.
+ */
+size_t	 node_lsel_json_str(char *out, const char *s, size_t len);
+/*
+ * Writes r as {"t", "c", "s", ["x",] "l"} and '\n' into out (at least
+ * NODE_LSEL_JSON_MAX bytes for a name of at most 128); returns the length.
+ */
+size_t	 node_lsel_encode(char *out, const struct node_lsel_rec *r,
+	    const char *ctr, size_t ctrlen);
 
 /* fwriter.c: a framed stream channel's output */
 

@@ -369,6 +369,17 @@ void	 cli_ctx_close(struct cli_ctx *x);
  */
 int	 cli_rpc_open(struct cli_ctx *x, const char *name,
 	    struct cli_rpc **out, char **cause) WARN_UNUSED_RESULT;
+/* Called when an asynchronous open is done: status 0 or -errno, why. */
+typedef void (*cli_rpc_open_cb)(struct cli_rpc *, int status,
+    const char *why, void *arg);
+/*
+ * cli_rpc_open without running the loop: cb runs from the loop once the
+ * handshake is done or failed (then close r). 0 with *out, or -errno and
+ * *cause (cb never runs).
+ */
+int	 cli_rpc_open_async(struct cli_ctx *x, const char *name,
+	    cli_rpc_open_cb cb, void *arg, struct cli_rpc **out,
+	    char **cause) WARN_UNUSED_RESULT;
 /* Closes the connection (waiting calls fail) and frees it. */
 void	 cli_rpc_close(struct cli_rpc *r);
 /* The node's name in the address book. */
@@ -464,6 +475,25 @@ int	 cli_target_parse(struct cli_book *b, const char *arg,
 	    struct cli_target *t, char **cause) WARN_UNUSED_RESULT;
 /* Frees what a target holds. */
 void	 cli_target_free(struct cli_target *t);
+
+/* logs-multi.c */
+
+/* How `pier logs` prints a merged stream. */
+struct cli_logs_how {
+	int	follow;
+	int	json;		/* one object per line */
+	int	timestamps;	/* -t */
+	int	prefix;		/* NODE/CONTAINER before each line */
+	int	filters;	/* --filter given: NODE/ takes them */
+};
+/*
+ * Runs logs.select on the nodes the targets name (NODE/CONTAINER, NODE/,
+ * or none: every joined node) with base's params and prints the nodes'
+ * lines merged by time. Returns an exit code.
+ */
+int	 cli_logs_multi(const struct cli_cmd *self, struct cli_ctx *x,
+	    const json_t *base, int argc, char **argv,
+	    const struct cli_logs_how *how);
 
 /* link.c */
 
