@@ -49,6 +49,7 @@ const struct cmd_entry cmd_table[] = {
 	{ .name = "key.list", .exec = cmd_key_list },
 	{ .name = "key.revoke", .exec = cmd_key_revoke },
 	{ .name = "key.unrevoke", .exec = cmd_key_unrevoke },
+	{ .name = "logs.select", .exec = cmd_logs_select },
 	{ .name = "network.inspect", .exec = cmd_network_inspect },
 	{ .name = "network.list", .exec = cmd_network_list },
 	{ .name = "node.info", .exec = cmd_node_info },

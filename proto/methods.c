@@ -45,6 +45,10 @@
 #define F_STRV(n, hi, len, what) {					\
 	.name = (n), .type = PROTO_T_STRINGS, .max = (hi),		\
 	.max_len = (len), .doc = (what) }
+/* A list's engine filters, with the keys the node lets through. */
+#define F_LIST_FILTERS(keys)						\
+	F_STRV("filters", 32, 512, "engine filters, KEY=VALUE each; "	\
+	    "the keys: " keys)
 #define F_TIMEOUT							\
 	F_INT("timeout", 0, 3600, "seconds to wait before SIGKILL "	\
 	    "(default: the container's own stop timeout)")
@@ -160,6 +164,9 @@ static const struct proto_field container_list_params[] = {
 	    "KEY or KEY=VALUE each"),
 	F_BOOL("size", "include each one's size (slower: the engine "
 	    "measures)"),
+	F_LIST_FILTERS("ancestor, before, expose, exited, health, id, "
+	    "isolation, is-task, label, name, network, publish, since, "
+	    "status, volume"),
 	F_END
 };
 
@@ -173,6 +180,33 @@ static const struct proto_field container_logs_params[] = {
 	F_BOOL("timestamps", "prefix each line with its RFC 3339 time"),
 	F_BOOL("stdout", "include stdout (default true)"),
 	F_BOOL("stderr", "include stderr (default true)"),
+	F_END
+};
+
+static const struct proto_field logs_select_params[] = {
+	F_CHANNEL,
+	F_STRV("ids", 1000, 256, "the containers: name, full id or unique "
+	    "id prefix each"),
+	F_BOOL("all", "every container (running ones with follow)"),
+	F_STRV("filters", 32, 512, "engine filters selecting the "
+	    "containers, KEY=VALUE each (label=, name=, ...)"),
+	F_BOOL("follow", "keep streaming; containers that start and match "
+	    "join"),
+	F_INT("tail", 0, 100000000, "the last N lines of each container "
+	    "(default: all)"),
+	F_INT("since", 0, T_MAX, "only lines at or after this unix time"),
+	F_INT("since_ns", 0, 4102444800LL * 1000000000LL, "only lines at or "
+	    "after this time in ns since the epoch (overrides since and "
+	    "tail; for resuming)"),
+	F_INT("until", 0, T_MAX, "only lines before this unix time"),
+	F_BOOL("stdout", "include stdout (default true)"),
+	F_BOOL("stderr", "include stderr (default true)"),
+	F_STR("grep", 1, 4096, "only lines matching this regular expression "
+	    "(PCRE2, which reads POSIX extended ones)"),
+	F_BOOL("icase", "grep ignores case"),
+	F_BOOL("invert", "only lines not matching grep"),
+	F_INT("context", 0, 100, "also this many lines before and after "
+	    "each match"),
 	F_END
 };
 
@@ -256,6 +290,17 @@ static const struct proto_field image_id_params[] = {
 
 static const struct proto_field image_list_params[] = {
 	F_BOOL("all", "include intermediate images"),
+	F_LIST_FILTERS("before, dangling, label, reference, since, until"),
+	F_END
+};
+
+static const struct proto_field volume_list_params[] = {
+	F_LIST_FILTERS("dangling, driver, label, name"),
+	F_END
+};
+
+static const struct proto_field network_list_params[] = {
+	F_LIST_FILTERS("dangling, driver, id, label, name, scope, type"),
 	F_END
 };
 
@@ -491,6 +536,7 @@ const struct proto_method proto_methods[] = {
 	  .summary = "list containers (running ones unless all)",
 	  .result = "{containers: [{id, name, names, image, image_id, "
 	  "command, created, state, status, health, ports, labels, "
+	  "mounts: [{name, source, driver}], networks: [string], "
 	  "size_rw and size_root_fs if size}]}" },
 	{ .name = "container.logs", .role = VIEWER, .flags = RO | DK | ST,
 	  .params = container_logs_params, .stream = PROTO_STREAM_OUTPUT,
@@ -608,12 +654,19 @@ const struct proto_method proto_methods[] = {
 	  .params = key_unrevoke_params,
 	  .summary = "take back the revocation of a client key",
 	  .result = "{id, kind}" },
+	{ .name = "logs.select", .role = VIEWER, .flags = RO | DK | ST,
+	  .params = logs_select_params, .stream = PROTO_STREAM_LOGS,
+	  .summary = "stream the logs of many containers as one, merged by "
+	  "time and filtered on the node",
+	  .result = "{containers: [{id, name}]} once streaming starts; the "
+	  "channel carries {t, c, s, l} lines, join, leave and engine "
+	  "lines, then an end line" },
 	{ .name = "network.inspect", .role = VIEWER, .flags = RO | DK,
 	  .params = network_id_params,
 	  .summary = "show a network's configuration and containers",
 	  .result = "the engine's inspect object" },
 	{ .name = "network.list", .role = VIEWER, .flags = RO | DK,
-	  .params = no_params,
+	  .params = network_list_params,
 	  .summary = "list networks",
 	  .result = "{networks: [{id, name, driver, scope, internal, ipv6, "
 	  "created, labels}]}" },
@@ -624,7 +677,11 @@ const struct proto_method proto_methods[] = {
 	  "{key, role} (the caller's access key and its role), host: "
 	  "{name, cpus, memory}, docker: {version, api, os, kernel, name, "
 	  "cpus, memory} or null, containers: {total, running, paused, "
-	  "stopped} or null, images, docker_error (when docker is null)}" },
+	  "stopped} or null, images, docker_error (when docker is null), "
+	  "model: {state (off, building, ready), containers, events, "
+	  "refreshes, lists, rebuilds, checks, mismatches, answered, waited, "
+	  "forwarded}: the node's model of the engine's containers, or null "
+	  "before the first Docker request}" },
 	{ .name = "node.reach", .role = VIEWER, .flags = RO,
 	  .params = no_params,
 	  .summary = "how the node can be reached: listeners, port mapping, "
@@ -721,7 +778,7 @@ const struct proto_method proto_methods[] = {
 	  .summary = "create a volume",
 	  .result = "{name, driver, mountpoint}" },
 	{ .name = "volume.list", .role = VIEWER, .flags = RO | DK,
-	  .params = no_params,
+	  .params = volume_list_params,
 	  .summary = "list volumes",
 	  .result = "{volumes: [{name, driver, mountpoint, created, scope, "
 	  "labels}]}" },

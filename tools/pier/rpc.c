@@ -436,6 +436,45 @@ cli_rpc_open(struct cli_ctx *x, const char *name, struct cli_rpc **out,
 	return (0);
 }
 
+/* An asynchronous open's dial is done: tell how it went. */
+static void
+rpc_open_dialed(struct cli_rpc *r, void *arg)
+{
+	char	msg[512];
+
+	if (r->dial_status != 0 || r->closed) {
+		snprintf(msg, sizeof(msg), "%s", r->closed && r->close_reason !=
+		    NULL ? r->close_reason : r->dial_cause != NULL ?
+		    r->dial_cause : strerror(r->dial_status != 0 ?
+		    -r->dial_status : ECONNABORTED));
+		r->open_cb(r, r->dial_status != 0 ? r->dial_status :
+		    -ECONNABORTED, msg, r->open_arg);
+		return;
+	}
+	r->open_cb(r, 0, NULL, r->open_arg);
+}
+
+/* Starts connecting to a node by name; cb tells how it went. */
+int
+cli_rpc_open_async(struct cli_ctx *x, const char *name, cli_rpc_open_cb cb,
+    void *arg, struct cli_rpc **out, char **cause)
+{
+	struct cli_node	*n;
+	int		 err;
+
+	*out = NULL;
+	n = cli_target_node(&x->book, name, cause);
+	if (n == NULL)
+		return (-ENOENT);
+	err = cli__rpc_start(x, n, CLI_TIMEOUT_MS, out, cause);
+	if (err != 0)
+		return (err);
+	(*out)->open_cb = cb;
+	(*out)->open_arg = arg;
+	(*out)->on_dialed = rpc_open_dialed;
+	return (0);
+}
+
 /* Closes the connection and frees the record once its timers closed. */
 void
 cli_rpc_close(struct cli_rpc *r)
