@@ -364,6 +364,18 @@ void	 cli_ctx_close(struct cli_ctx *x);
  */
 int	 cli_rpc_open(struct cli_ctx *x, const char *name,
 	    struct cli_rpc **out, char **cause) WARN_UNUSED_RESULT;
+/* Receives cli_rpc_open_async's connection, or status and why not. */
+typedef void (*cli_rpc_open_cb)(struct cli_rpc *, int status,
+    const char *why, void *arg);
+/*
+ * cli_rpc_open without running the loop: cb runs once from the loop
+ * with the connection (the caller's to close) or a negative status and
+ * why ("NODE: ..."). A failure returned here (-ENOENT, *cause) never
+ * calls cb.
+ */
+int	 cli_rpc_open_async(struct cli_ctx *x, const char *name,
+	    long timeout_ms, cli_rpc_open_cb cb, void *arg, char **cause)
+	    WARN_UNUSED_RESULT;
 /* Closes the connection (waiting calls fail) and frees it. */
 void	 cli_rpc_close(struct cli_rpc *r);
 /* The node's name in the address book. */
