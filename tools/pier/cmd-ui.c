@@ -169,6 +169,7 @@ ui_main(const struct cli_cmd *self, int argc, char **argv)
 	rc = CLI_EXIT_OK;
 out:
 	ui_nodes_free(&run.u);
+	ui_tpl_free(&run.u);
 	/* lws on a foreign loop ends in a second call, its handles closed. */
 	ui_http_stop(&run.u);
 	cli_ctx_close(&x);

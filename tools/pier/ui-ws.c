@@ -444,6 +444,24 @@ op_stream(struct ui_sess *s, json_int_t id, const char *op, json_t *msg)
 		ovl_chan_reset(st->ch);
 }
 
+/* {op: templates|deploy}: answered by pier ui itself (ui-tpl.c). */
+static void
+op_local(struct ui_sess *s, json_int_t id, const char *op, json_t *msg)
+{
+	json_t	*r;	/* owned */
+	char	*cause = NULL;
+
+	r = op[0] == 't' ? ui_tpl_list(s->u, &cause) :
+	    ui_tpl_params(s->u, msg, &cause);
+	if (r != NULL)
+		(void)ui_ws_send_json(s, json_pack("{s:s, s:I, s:o}", "op",
+		    "result", "id", id, "result", r));
+	else
+		send_error(s, id, PROTO_E_PARAMS, "invalid_params",
+		    cause != NULL ? cause : "out of memory");
+	free(cause);
+}
+
 /* A whole text message. */
 static int
 on_text(struct ui_sess *s, const unsigned char *buf, size_t len)
@@ -465,6 +483,8 @@ on_text(struct ui_sess *s, const unsigned char *buf, size_t len)
 	else if (strcmp(op, "nodes") == 0)
 		(void)ui_ws_send_json(s, json_pack("{s:s, s:I, s:o}", "op",
 		    "result", "id", id, "result", ui_nodes_json(s->u)));
+	else if (strcmp(op, "templates") == 0 || strcmp(op, "deploy") == 0)
+		op_local(s, id, op, msg);
 	else if (strcmp(op, "credit") == 0 || strcmp(op, "close") == 0 ||
 	    strcmp(op, "reset") == 0)
 		op_stream(s, id, op, msg);
@@ -560,6 +580,23 @@ ui_ws_writable(struct ui_sess *s)
 	return (0);
 }
 
+/* The catalogue's methods and their least roles, for the page's buttons. */
+static json_t *
+methods_json(void)
+{
+	json_t	*o;	/* owned */
+	size_t	 i;
+
+	o = json_object();
+	for (i = 0; o != NULL && i < proto_nmethods; i++)
+		if (json_object_set_new(o, proto_methods[i].name,
+		    json_string(proto_role_name(proto_methods[i].role))) != 0) {
+			json_decref(o);
+			return (NULL);
+		}
+	return (o);
+}
+
 /* A new page. */
 struct ui_sess *
 ui_ws_open(struct ui *u, struct lws *wsi)
@@ -573,8 +610,9 @@ ui_ws_open(struct ui *u, struct lws *wsi)
 	s->wsi = wsi;
 	s->next = u->sessions;
 	u->sessions = s;
-	(void)ui_ws_send_json(s, json_pack("{s:s, s:i, s:o}", "op", "hello",
-	    "version", 1, "nodes", ui_nodes_json(u)));
+	(void)ui_ws_send_json(s, json_pack("{s:s, s:i, s:o, s:o}", "op",
+	    "hello", "version", 1, "nodes", ui_nodes_json(u), "methods",
+	    methods_json()));
 	return (s);
 }
 

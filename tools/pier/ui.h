@@ -19,6 +19,7 @@
 #define UI_COOKIE	"pier_ui"	/* the cookie that keeps the token */
 #define UI_HOST_MAX	300	/* "host:port" as the page names it */
 
+struct cli_tpl_file;
 struct lws_context;
 struct lws;
 struct ui_node;
@@ -46,6 +47,7 @@ struct ui {
 	uv_timer_t		 tick;		/* pings for the round trips */
 	int			 tick_on;
 	int			 closing;	/* ui_nodes_free began */
+	struct cli_tpl_file	*tpl;		/* app templates, once read */
 };
 
 /* ui-assets.c */
@@ -123,5 +125,14 @@ json_t	*ui_nodes_json(struct ui *u);
 const char *ui_node_name(const struct ui_node *n);
 /* Starts pinging connected nodes (their round trip for the page). */
 void	 ui_nodes_tick_start(struct ui *u);
+
+/* ui-tpl.c */
+
+/* The deployable app templates, {templates: [...]}, or NULL, *cause. */
+json_t	*ui_tpl_list(struct ui *u, char **cause);
+/* A deploy wizard's answers as {params} of container.create, or NULL. */
+json_t	*ui_tpl_params(struct ui *u, const json_t *msg, char **cause);
+/* Frees the templates read. */
+void	 ui_tpl_free(struct ui *u);
 
 #endif
