@@ -184,6 +184,38 @@ await check('after the page\'s link drops the terminal comes back', async () => 
 	    `^again-${mark}\\s*$`, 'm').test((await lastTerm(page)).text));
 });
 
+await check('a stream the page does not credit stops at the window', async () => {
+	const id = inspect('{{.Id}}', run);
+	const r = await page.evaluate(async id => {
+		let got = 0, release, last = -1, still = 0;
+		const hold = new Promise(res => { release = res; });
+		const s = window.pier.conn.open('a', 'exec.run', { id,
+		    cmd: ['sh', '-c', 'yes 0123456789 | head -c 30000000'] }, {
+			frame: (t, d) => { if (t === 1) got += d.length; },
+			drain: () => hold,	// the page takes nothing
+			closed: () => {},
+		});
+		// Until nothing more comes for a second (30 s at most).
+		for (let i = 0; i < 600 && still < 20; i++) {
+			await new Promise(res => setTimeout(res, 50));
+			still = got === last ? still + 1 : 0;
+			last = got;
+		}
+		const held = got;
+		release();		// credit all: the stream goes on
+		for (let i = 0; i < 600 && got < held + 4e6; i++)
+			await new Promise(res => setTimeout(res, 50));
+		s.reset();
+		return { held, after: got };
+	}, id);
+	if (r.held === 0 || r.held > 320 * 1024)
+		throw new Error(`held ${r.held} bytes`);
+	if (r.after < r.held + 4e6)
+		throw new Error(`after the credit only ${r.after} bytes`);
+	console.log(`# uncredited stream held at ${r.held} bytes; ` +
+	    `${r.after} once credited`);
+});
+
 await check('a pull shows per-layer progress, then its end', async () => {
 	await page.click('#tabs [data-view="images"]');
 	await page.selectOption('#pull-node', 'f');
