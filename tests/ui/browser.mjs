@@ -184,6 +184,29 @@ await check('after the page\'s link drops the terminal comes back', async () => 
 	    `^again-${mark}\\s*$`, 'm').test((await lastTerm(page)).text));
 });
 
+await check('Exec runs a command in a terminal to its exit', async () => {
+	await page.click(row('a', run) + ' button[data-act="exec"]');
+	await page.fill('#dlg input[name="cmd"]', 'echo exec-' + p);
+	await page.click('#dlg button.ok');
+	await until('the output and exit 0', async () => {
+		const t = await lastTerm(page);
+		return t.text.includes('exec-' + p) && t.status === 'exited 0';
+	});
+});
+
+await check('an admin opens the host\'s docker CLI in a terminal', async () => {
+	await page.click('#tabs [data-view="nodes"]');
+	await page.click('section.nodeinfo[data-node="a"] button[data-act="docker"]');
+	await page.fill('#dlg input[name="args"]', 'ps');
+	await page.click('#dlg button.ok');
+	await until('docker ps', async () => {
+		const t = await lastTerm(page);
+		return t.text.includes('CONTAINER ID') && t.text.includes(run) &&
+		    t.status === 'exited 0';
+	});
+	await page.click('#tabs [data-view="containers"]');
+});
+
 await check('a stream the page does not credit stops at the window', async () => {
 	const id = inspect('{{.Id}}', run);
 	const r = await page.evaluate(async id => {

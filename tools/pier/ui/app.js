@@ -193,9 +193,23 @@ function ctrActions(node, c) {
 			'data-act': 'shell', onclick: () => tray.open({ node,
 			    kind: 'shell', container: c.id,
 			    title: `${node}/${c.name}` }) }, 'Shell') : null,
+		run && may(node, 'session.open') ? h('button', {
+			'data-act': 'exec', onclick: () => execIn(node, c) },
+		    'Exec') : null,
 		h('button', { 'data-act': 'logs',
 		    onclick: () => logs([[node, c]]) }, 'Logs'),
 	];
+}
+
+// `pier exec -it`: a command in a terminal of the tray.
+async function execIn(node, c) {
+	const v = await ask(`Run in ${c.name}`, [{ name: 'cmd',
+	    label: 'command and arguments', value: 'top', required: true }],
+	    'Run');
+	if (v && v.cmd.trim())
+		tray.open({ node, kind: 'exec', container: c.id,
+		    cmd: v.cmd.trim().split(/\s+/), title: `${node}/${c.name}: ${
+			v.cmd}` });
 }
 
 async function duplicate(node, c) {
@@ -482,6 +496,16 @@ async function renderNodeInfo() {
 		if (!i) continue;
 		if (may(n.name, 'session.list'))
 			sec.append(await sessions(n.name));
+		if (i.access.role === 'admin')
+			sec.append(h('button', { 'data-act': 'docker',
+			    onclick: async () => {
+				const v = await ask(`The docker CLI on ${n.name}`,
+				    [{ name: 'args', label: 'arguments',
+					value: 'stats' }], 'Run');
+				if (v) tray.open({ node: n.name, kind: 'docker',
+				    cmd: v.args.trim().split(/\s+/).filter(Boolean),
+				    title: `${n.name}: docker ${v.args}` });
+			    } }, 'Docker CLI'));
 		if (may(n.name, 'key.list'))
 			sec.append(await keys(n.name));
 		if (may(n.name, 'audit.read'))
