@@ -369,17 +369,19 @@ void	 cli_ctx_close(struct cli_ctx *x);
  */
 int	 cli_rpc_open(struct cli_ctx *x, const char *name,
 	    struct cli_rpc **out, char **cause) WARN_UNUSED_RESULT;
-/* Called when an asynchronous open is done: status 0 or -errno, why. */
+/* Receives cli_rpc_open_async's connection, or status and why not. */
 typedef void (*cli_rpc_open_cb)(struct cli_rpc *, int status,
     const char *why, void *arg);
 /*
- * cli_rpc_open without running the loop: cb runs from the loop once the
- * handshake is done or failed (then close r). 0 with *out, or -errno and
- * *cause (cb never runs).
+ * cli_rpc_open without running the loop: cb runs once from the loop
+ * with the connection (the caller's to close) or a negative status and
+ * why ("NODE: ..."). A failure returned here (-ENOENT, *cause) never
+ * calls cb. With out, *out is the connection while it dials (to cancel
+ * with cli_rpc_close, which calls cb with -ECANCELED).
  */
 int	 cli_rpc_open_async(struct cli_ctx *x, const char *name,
-	    cli_rpc_open_cb cb, void *arg, struct cli_rpc **out,
-	    char **cause) WARN_UNUSED_RESULT;
+	    long timeout_ms, cli_rpc_open_cb cb, void *arg,
+	    struct cli_rpc **out, char **cause) WARN_UNUSED_RESULT;
 /* Closes the connection (waiting calls fail) and frees it. */
 void	 cli_rpc_close(struct cli_rpc *r);
 /* The node's name in the address book. */
