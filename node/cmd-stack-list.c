@@ -215,9 +215,10 @@ ps_row(const json_t *c, const void *arg)
 	(void)arg;
 	if (svc == NULL)
 		svc = label(c, NODE_L_SWARM_SVC);
-	return (json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:O?}",
+	return (json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:O?}",
 	    "id", cmd_jstr(c, "Id"),
 	    "name", name != NULL && name[0] == '/' ? name + 1 : "",
+	    "type", label(c, NODE_L_PROJECT) != NULL ? "compose" : "swarm",
 	    "service", svc,
 	    "image", cmd_jstr(c, "Image"),
 	    "state", cmd_jstr(c, "State"),

@@ -62,8 +62,9 @@ extern const struct cli_cmd cli_cmd_stack_ps;
 int	cli_stack_stream(const struct cli_cmd *self, const char *node,
 	    const char *method, json_t *params);
 /*
- * Prints the logs of stack name on node, each line after its service's
- * name; follow keeps going until Ctrl-C; tail < 0: all. An exit code.
+ * Prints the logs of stack name on node merged by time (logs.select on
+ * the stack's label), each line after its container; follow keeps going
+ * until Ctrl-C; tail < 0: all. An exit code.
  */
 int	cli_stack_logs(const struct cli_cmd *self, const char *node,
 	    const char *name, int follow, long long tail);
