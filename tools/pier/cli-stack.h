@@ -2,8 +2,8 @@
  * The client's side of the stacks (`pier stack`, `pier services`, stack
  * templates in `pier deploy`): gathering a stack's files on the laptop
  * (stack-files.c), running a compose call on a node with its output live
- * and the two-step Ctrl-C (stack-run.c), and a stack's logs merged from
- * its containers' (stack-logs.c).
+ * and the two-step Ctrl-C (stack-run.c), and a stack's logs merged by the
+ * node from its containers' (stack-logs.c, over logs.select).
  */
 #ifndef PIER_CLI_STACK_H
 #define PIER_CLI_STACK_H
