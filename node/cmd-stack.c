@@ -316,6 +316,9 @@ stack_spawn(struct cmd_req *r, enum stack_op op, const json_t *meta,
 	if (err != 0) {
 		node_strv_free(argv);
 		node_strv_free(env);
+		if (fresh && node_stack_purge(r->node, name) != 0)
+			node_log(&r->node->log, NODE_LOG_WARN, "stack %s: "
+			    "cannot remove its folder", name);
 		return (argv_fail(r, name, err));
 	}
 	memset(&ro, 0, sizeof(ro));
