@@ -52,6 +52,7 @@ struct cli_stream {
 	struct proto_fdec	 fdec;
 	struct proto_ldec	 ldec;
 	int			 live;	/* connected and not ended */
+	int			 lost;	/* it ended with its connection */
 	char			*err;	/* why it ended, or NULL */
 };
 
@@ -61,6 +62,8 @@ void	 cli_stream_init(struct cli_stream *s, struct cli_ctx *x,
 /* Connects to node (NULL: the only one); the stream is live. *cause. */
 int	 cli_stream_open(struct cli_stream *s, const char *node,
 	    char **cause) WARN_UNUSED_RESULT;
+/* Makes r (connected, now the stream's) its connection; it is live. */
+void	 cli_stream_adopt(struct cli_stream *s, struct cli_rpc *r);
 /*
  * Opens the channel and sends method with params (stolen); when that
  * fails the stream ends with why.

@@ -201,6 +201,8 @@ stream_lost(struct cli_rpc *r, const char *why, void *arg)
 
 	snprintf(msg, sizeof(msg), "%s%s", why, s->ops->lost_suffix != NULL ?
 	    s->ops->lost_suffix : "");
+	if (s->live)
+		s->lost = 1;
 	cli_stream_end(s, msg);
 }
 
@@ -234,6 +236,16 @@ cli_stream_open(struct cli_stream *s, const char *node, char **cause)
 	s->live = 1;
 	cli_rpc_on_lost(s->r, stream_lost, s);
 	return (0);
+}
+
+/* Makes r the stream's connection. */
+void
+cli_stream_adopt(struct cli_stream *s, struct cli_rpc *r)
+{
+	s->r = r;
+	s->live = 1;
+	s->lost = 0;
+	cli_rpc_on_lost(s->r, stream_lost, s);
 }
 
 /* Opens the channel and sends the request. */
