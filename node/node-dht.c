@@ -12,7 +12,8 @@
  * NODE_DHT_PARALLEL at a time, one lookup slot of the node staying free.
  * Every NODE_KNOCK_POLL_MS it looks up the knock hashes of its keys
  * (this minute's and the last) and punches towards each client found
- * (punch.c).
+ * (punch.c); for two minutes after a knock was found, every
+ * NODE_KNOCK_HOT_MS, since a client at work knocks for each connection.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,6 +33,8 @@
 #define NODE_DHT_QUEUE		64	/* hashes of one round */
 #define NODE_DHT_IFS_MS		(10 * 1000)	/* own addresses checked */
 #define NODE_KNOCK_POLL_MS	(15 * 1000)	/* knocks looked up */
+#define NODE_KNOCK_HOT_MS	(3 * 1000)	/* ... after one was found */
+#define NODE_KNOCK_HOT_FOR_MS	(2 * 60 * 1000)
 
 struct node_dht {
 	struct node		*n;
@@ -42,6 +45,7 @@ struct node_dht {
 	}			 queue[NODE_DHT_QUEUE];
 	size_t			 nqueue;
 	uint64_t		 polled;	/* uv_now of the last knocks */
+	uint64_t		 hot_until;	/* poll fast until then */
 	size_t			 running;
 	uint64_t		 round;		/* uv_now of the last round */
 	uint64_t		 saved;
@@ -49,6 +53,7 @@ struct node_dht {
 	struct ovl_dht_addr	 ext;		/* voted when announced */
 	int			 reachable;
 	uint64_t		 announced;	/* lookups done, for reports */
+	int			 report;	/* reach.json once drained */
 	uint64_t		 ifs_checked;	/* uv_now */
 	uint8_t			 ifs[16];	/* a hash of the host's IPv4s */
 	void			(*done)(void *);
@@ -56,6 +61,16 @@ struct node_dht {
 };
 
 static void	dht_next(struct node_dht *);
+
+/* Nothing queued or running: reports follow after announces. */
+static void
+dht_drained(struct node_dht *d)
+{
+	if (d->nqueue != 0 || d->running != 0 || !d->report)
+		return;
+	d->report = 0;
+	node_reach_changed(d->n->reach);
+}
 
 /* A hash's announce ended. */
 static void
@@ -71,11 +86,11 @@ on_announced(void *arg, const uint8_t *ih, const struct ovl_dht_addr *peers,
 		return;
 	d->running--;
 	d->announced++;
+	d->report = 1;
 	sodium_bin2hex(hex, sizeof hex, ih, OVL_DHT_ID_LEN);
 	node_log(&d->n->log, NODE_LOG_DEBUG, "dht: announced %s", hex);
 	dht_next(d);
-	if (d->nqueue == 0 && d->running == 0)
-		node_reach_changed(d->n->reach);
+	dht_drained(d);
 }
 
 /* A knock lookup's peers: each a client to punch towards. */
@@ -89,10 +104,14 @@ on_knock(void *arg, const uint8_t *ih, const struct ovl_dht_addr *peers,
 	(void)ih;
 	for (i = 0; i < n; i++)
 		node_punch_start(d->n, &peers[i]);
+	/* A client at work knocks again for each connection: answer soon. */
+	if (n > 0)
+		d->hot_until = uv_now(d->n->loop) + NODE_KNOCK_HOT_FOR_MS;
 	if (!done)
 		return;
 	d->running--;
 	dht_next(d);
+	dht_drained(d);
 }
 
 /* Starts queued announces and knock lookups while there is room. */
@@ -270,7 +289,8 @@ on_tick(void *arg)
 	if (d->nqueue == 0 && d->running == 0 && (d->due ||
 	    now - d->round >= NODE_DHT_ANNOUNCE_MS))
 		dht_round(d);
-	else if (d->nqueue == 0 && now - d->polled >= NODE_KNOCK_POLL_MS)
+	else if (d->nqueue == 0 && now - d->polled >= (now < d->hot_until ?
+	    NODE_KNOCK_HOT_MS : NODE_KNOCK_POLL_MS))
 		knock_round(d);
 	else
 		dht_next(d);

@@ -302,8 +302,11 @@ void	 cli_disconnect(uv_loop_t *loop, struct ovl_conn *c);
 #define CLI_LAN_HOLD_MS	300
 /* How long the DHT is asked for a node's address (find.c). */
 #define CLI_DHT_MS	6000
-/* How long a hole punch after a knock may take (the node polls 15 s). */
-#define CLI_PUNCH_MS	20000
+/*
+ * How long a hole punch after a knock may take: the node polls every
+ * 15 s, so two polls and their lookups.
+ */
+#define CLI_PUNCH_MS	32000
 
 /* find.c */
 
