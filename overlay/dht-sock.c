@@ -5,9 +5,9 @@
  * number of its TCP listen port). Bootstrap addresses given by name are
  * resolved first, by a detached thread (struct dhts_res), never on the
  * loop; the node is made when the answers are in, with the saved table,
- * and lookups asked for before that wait. Each datagram that starts with 'd' goes to
- * ovl_dht_input; any other to the user's on_other. After every input,
- * lookup and timer run the node's out-queue is sent with
+ * and lookups asked for before that wait. Each datagram that starts with
+ * 'd' goes to ovl_dht_input; any other to the user's on_other. After
+ * every input, lookup and timer run the node's out-queue is sent with
  * uv_udp_try_send (a full socket buffer drops a datagram, as the
  * network may). The timer runs ovl_dht_periodic and sleeps what it says.
  *
@@ -17,10 +17,11 @@
  * to either socket (the tie between equal wildcard binds goes to the
  * one last used on the receiving CPU), so the responder hands what is
  * not a LAN probe to ovl_dhts_input; multicast probes reach both, and
- * here they are no DHT messages: on_other sees and drops them.
+ * here they are no DHT messages: on_other sees them (pierd drops them).
  *
  * Memory: the struct (with one receive buffer) and the node; a pending
- * lookup holds only its arguments.
+ * lookup holds only its arguments; a resolution, its names and answers
+ * (freed by whichever of the thread and the socket lets go last).
  */
 #include <errno.h>
 #include <fcntl.h>
