@@ -294,6 +294,26 @@ await check('node info, keys and the audit log for the admin key', async () => {
 if (shots)
 	await page.screenshot({ path: shots + '/nodes.png', fullPage: true });
 
+await check('an admin creates a key, sees its join key once, revokes it', async () => {
+	const sec = 'section.nodeinfo[data-node="a"]';
+	await page.click(sec + ' button[data-act="key.create"]');
+	await page.fill('#dlg input[name="name"]', 'k-' + p);
+	await page.fill('#dlg input[name="role"]', 'viewer');
+	await page.click('#dlg button.ok');
+	await page.waitForSelector('#dlg .joinkey', { timeout: T });
+	const jk = await page.locator('#dlg .joinkey').innerText();
+	if (!/^pier1/.test(jk))
+		throw new Error('join key: ' + jk);
+	await page.click('#dlg button[value="ok"]');
+	const krow = `${sec} table.keys tr[data-key="k-${p}"]`;
+	await page.waitForSelector(krow, { timeout: T });
+	await page.click(krow + ' button[data-act="key.revoke"]');
+	await page.click('#dlg button.ok');
+	await until('the key revoked', async () =>
+	    await page.locator(krow).count() === 0 || /revoked/.test(
+		await page.locator(krow + ' .kstate').innerText()));
+});
+
 await check('keyboard: arrow keys move between the views', async () => {
 	await page.focus('#tabs [data-view="nodes"]');
 	await page.keyboard.press('ArrowLeft');

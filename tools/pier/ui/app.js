@@ -548,9 +548,11 @@ async function keys(node) {
 	    'access keys ', h('button', { 'data-act': 'key.create',
 		onclick: () => newKey(node) }, 'New key')));
 	for (const k of (r && r.keys) || [])
-		t.append(h('tr', {}, h('td', {}, k.name), h('td', {}, k.role),
-		    h('td', {}, k.state), h('td', {}, when(k.last_used)),
-		    h('td', { class: 'acts' }, h('button', { onclick: async () => {
+		t.append(h('tr', { 'data-key': k.name }, h('td', {}, k.name),
+		    h('td', {}, k.role), h('td', { class: 'kstate' }, k.state),
+		    h('td', {}, when(k.last_used)),
+		    h('td', { class: 'acts' }, h('button', {
+			'data-act': 'key.revoke', onclick: async () => {
 			if (!await ask(`Revoke the key ${k.name}? Its clients are ` +
 			    'disconnected at once.', [], 'Revoke')) return;
 			try { await conn.call(node, 'key.revoke', { id: k.id }); }
