@@ -294,6 +294,36 @@ await check('node info, keys and the audit log for the admin key', async () => {
 if (shots)
 	await page.screenshot({ path: shots + '/nodes.png', fullPage: true });
 
+await check('Watch attaches read-only to a session: its screen, no input', async () => {
+	const sec = 'section.nodeinfo[data-node="a"]';
+	const id = inspect('{{.Id}}', run);
+	const sid = await until('the shell\'s session listed', () =>
+	    page.evaluate(([sec, run, id]) => {
+		const r = [...document.querySelectorAll(sec +
+		    ' table.sessions tr[data-session]')].find(x => {
+			const t = x.dataset.target;
+			return t && (t === run || id.startsWith(t) ||
+			    t.startsWith(id.slice(0, 12)));
+		});
+		return r && r.dataset.session;
+	    }, [sec, run, id]));
+	const srow = `${sec} table.sessions tr[data-session="${sid}"]`;
+	const before = await page.evaluate(() => window.pier.tray.terms.size);
+	await page.click(srow + ' button[data-act="watch"]');
+	await until('the watcher\'s repaint', async () => {
+		const t = await lastTerm(page);
+		return (await page.evaluate(() => window.pier.tray.terms.size)) >
+		    before && new RegExp(mark.toUpperCase()).test(t.text);
+	});
+	await page.locator('.term .xterm').last().click();
+	await page.keyboard.type('echo nope-' + p + '\n');
+	const shell = await page.evaluate(() =>
+	    [...window.pier.tray.terms][0].text());
+	if (shell.includes('nope-' + p))
+		throw new Error('the watcher typed into the session');
+	await page.click('.term:last-child .x');
+});
+
 await check('an admin creates a key, sees its join key once, revokes it', async () => {
 	const sec = 'section.nodeinfo[data-node="a"]';
 	await page.click(sec + ' button[data-act="key.create"]');
@@ -309,9 +339,11 @@ await check('an admin creates a key, sees its join key once, revokes it', async 
 	await page.waitForSelector(krow, { timeout: T });
 	await page.click(krow + ' button[data-act="key.revoke"]');
 	await page.click('#dlg button.ok');
-	await until('the key revoked', async () =>
-	    await page.locator(krow).count() === 0 || /revoked/.test(
-		await page.locator(krow + ' .kstate').innerText()));
+	// The revoke's answer redraws the view: the row goes (or says so).
+	await until('the key revoked', () => page.evaluate(sel => {
+		const r = document.querySelector(sel);
+		return !r || /revoked/.test(r.querySelector('.kstate').textContent);
+	}, krow));
 });
 
 await check('keyboard: arrow keys move between the views', async () => {

@@ -533,12 +533,15 @@ async function sessions(node) {
 	const t = h('table', { class: 'list sessions' }, h('caption', {},
 	    'terminal sessions'));
 	for (const s of (r && r.sessions) || [])
-		t.append(h('tr', {}, h('td', {}, s.id), h('td', {},
-		    [].concat(s.cmd || []).join(' ')), h('td', { class: 'acts' },
-		    h('button', { onclick: () => tray.open({ node, attach: s.id,
-			title: `${node} ${s.id}` }) }, 'Attach'),
-		    h('button', { onclick: () => tray.open({ node, attach: s.id,
-			readOnly: true, title: `${node} ${s.id}` }) }, 'Watch'))));
+		t.append(h('tr', { 'data-session': s.id, 'data-target':
+		    s.target || '' }, h('td', {}, s.id), h('td', {},
+		    s.target || ''), h('td', {}, [].concat(s.cmd || []).join(' ')),
+		    h('td', { class: 'acts' },
+		    h('button', { 'data-act': 'attach', onclick: () => tray.open({
+			node, attach: s.id, title: `${node} ${s.id}` }) }, 'Attach'),
+		    h('button', { 'data-act': 'watch', onclick: () => tray.open({
+			node, attach: s.id, readOnly: true,
+			title: `${node} ${s.id}` }) }, 'Watch'))));
 	return t;
 }
 
