@@ -5,8 +5,9 @@
 # SameSite=Strict) and a redirect to the bare URL, and every answer
 # carries the page's CSP. Refused with 403: no token, a wrong token, a
 # wrong Host (DNS rebinding), a wrong Origin, the WebSocket upgrade
-# without the cookie or from another origin; other methods get 405.
-# Ctrl-C ends pier ui with exit 0. Prints TAP.
+# without the cookie or from another origin; other methods get 405. A
+# second pier ui on the same port says why and exits 1; Ctrl-C ends
+# pier ui with exit 0. Prints TAP.
 set -u
 
 . "$(dirname "$0")/e2e-lib.sh"
@@ -85,6 +86,19 @@ check "the WebSocket upgrade without an Origin is refused" [ "$out" != 101 ]
 out=$(ws -b "pier_ui=$token" -H "Origin: http://$hostport")
 check "the WebSocket upgrade with cookie and Origin is accepted" \
 	[ "$out" = 101 ]
+
+out=$(PIER_CONFIG_DIR=$tmp/client timeout 10 "$pier" ui --no-browser \
+	--listen "$hostport" 2>&1)
+rc=$?
+out="rc $rc: $out"
+check "a taken port is refused with why, exit 1" eval '[ $rc -eq 1 ] &&
+	has "$out" "pier ui: cannot listen on $hostport: Address already in use"'
+out=$(PIER_CONFIG_DIR=$tmp/client "$pier" ui --no-browser --listen \
+	127.0.0.1 2>&1)
+rc=$?
+out="rc $rc: $out"
+check "--listen without a port is a usage error" eval '[ $rc -eq 2 ] &&
+	has "$out" "expected ADDR:PORT"'
 
 kill -INT $uipid
 wait $uipid
