@@ -474,7 +474,7 @@ rpc_open_dialed(struct cli_rpc *r, void *arg)
 /* Connects to a node by name without running the loop. */
 int
 cli_rpc_open_async(struct cli_ctx *x, const char *name, long timeout_ms,
-    cli_rpc_open_cb cb, void *arg, char **cause)
+    cli_rpc_open_cb cb, void *arg, struct cli_rpc **out, char **cause)
 {
 	struct rpc_open_wait	*w;
 	struct cli_node		*n;
@@ -496,6 +496,8 @@ cli_rpc_open_async(struct cli_ctx *x, const char *name, long timeout_ms,
 	}
 	r->on_dialed = rpc_open_dialed;
 	r->dial_arg = w;
+	if (out != NULL)
+		*out = r;
 	return (0);
 }
 

@@ -114,7 +114,7 @@ ui_node_with(struct ui_node *n, ui_node_cb cb, void *arg)
 		return (0);
 	n->dialing = 1;
 	err = cli_rpc_open_async(n->u->x, n->name, UI_DIAL_MS, node_dialed,
-	    n, &cause);
+	    n, NULL, &cause);
 	if (err != 0) {
 		node_dialed(NULL, err, cause != NULL ? cause :
 		    strerror(-err), n);
