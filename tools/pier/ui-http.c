@@ -47,6 +47,8 @@
 /* What lws keeps per connection for us. */
 struct ui_pss {
 	const struct ui_asset	*asset;		/* being sent, or NULL */
+	const unsigned char	*body;		/* its bytes, maybe gzip'd */
+	size_t			 len;
 	size_t			 sent;
 	struct ui_sess		*sess;		/* a WebSocket's, or NULL */
 };
@@ -215,17 +217,28 @@ answer_cookie(struct ui *u, struct lws *wsi, const char *path)
 	return (lws_http_transaction_completed(wsi) ? -1 : 0);
 }
 
-/* Starts an asset's answer: the headers now, the body when writable. */
+/*
+ * Starts an asset's answer: the headers now, the body when writable;
+ * gzip'd (as built) for a client that takes it.
+ */
 static int
 answer_asset(struct ui *u, struct lws *wsi, struct ui_pss *pss,
     const struct ui_asset *a)
 {
 	unsigned char	 buf[LWS_PRE + UI_HDR_MAX], *start, *p, *end;
+	char		 ae[256];
+	int		 gz;
 
 	start = p = buf + LWS_PRE;
 	end = buf + sizeof(buf) - 1;
+	gz = hdr(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING, ae, sizeof(ae)) !=
+	    NULL && strstr(ae, "gzip") != NULL;
+	pss->body = gz ? a->gz : a->data;
+	pss->len = gz ? a->gzlen : a->len;
 	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, a->type,
-	    (lws_filepos_t)a->len, &p, end) != 0 ||
+	    (lws_filepos_t)pss->len, &p, end) != 0 ||
+	    (gz && add_hdr(wsi, "content-encoding:", "gzip", &p, end) != 0) ||
+	    add_hdr(wsi, "vary:", "accept-encoding", &p, end) != 0 ||
 	    add_common(u, wsi, &p, end) != 0 ||
 	    lws_finalize_write_http_header(wsi, start, &p, end) != 0)
 		return (-1);
@@ -245,11 +258,11 @@ asset_write(struct lws *wsi, struct ui_pss *pss)
 
 	if (pss->asset == NULL)
 		return (0);
-	n = pss->asset->len - pss->sent;
+	n = pss->len - pss->sent;
 	if (n > UI_CHUNK)
 		n = UI_CHUNK;
-	last = pss->sent + n == pss->asset->len;
-	memcpy(buf + LWS_PRE, pss->asset->data + pss->sent, n);
+	last = pss->sent + n == pss->len;
+	memcpy(buf + LWS_PRE, pss->body + pss->sent, n);
 	if (lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL :
 	    LWS_WRITE_HTTP) != (int)n)
 		return (-1);
