@@ -47,7 +47,7 @@ const row = (node, name) => `#ctrs tr[data-node="${node}"][data-name="${name}"]`
 const lastTerm = page => page.evaluate(() => {
 	const t = [...window.pier.tray.terms].pop();
 	return t ? { text: t.text(), rows: t.term.rows, cols: t.term.cols,
-	    status: t.st.textContent.trim() } : null;
+	    status: t.st.textContent.trim(), opens: t.opens } : null;
 });
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium',
@@ -182,6 +182,23 @@ await check('after the page\'s link drops the terminal comes back', async () => 
 	await page.keyboard.type(`echo again-${mark}\n`);
 	await until('the output', async () => new RegExp(
 	    `^again-${mark}\\s*$`, 'm').test((await lastTerm(page)).text));
+});
+
+await check('after the node\'s link is cut the terminal attaches again', async () => {
+	// ss -K aborts pier ui's TCP connections to node a, as a network
+	// drop would; the session lives on the node.
+	const opens = (await lastTerm(page)).opens;
+	execFileSync('ss', ['-K', 'dst', '127.0.0.1', 'dport', '=',
+	    process.env.UI_PORT_A], { stdio: 'ignore' });
+	await until('the repaint after the reattach', async () => {
+		const t = await lastTerm(page);
+		return t.opens > opens && t.status === '' && new RegExp(`^again-${mark}\\s*$`, 'm')
+		    .test(t.text);
+	});
+	await page.locator('.term .xterm').last().click();
+	await page.keyboard.type(`echo cut-${mark}\n`);
+	await until('the output', async () => new RegExp(
+	    `^cut-${mark}\\s*$`, 'm').test((await lastTerm(page)).text));
 });
 
 await check('Exec runs a command in a terminal to its exit', async () => {
