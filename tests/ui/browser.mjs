@@ -150,13 +150,19 @@ await check('a terminal from the page runs a typed command', async () => {
 await check('resize: the shell sees the terminal\'s new size', async () => {
 	await page.locator('.term .screen').last().evaluate(e => {
 		e.style.height = '12rem'; e.style.width = '30rem'; });
-	const t = await until('fewer rows', async () => {
-		const x = await lastTerm(page);
-		return x.rows < 20 && x;
+	await until('fewer rows', async () => (await lastTerm(page)).rows < 20);
+	// The size settles in steps: ask until the shell has the last one.
+	await until('stty size as the terminal\'s', async () => {
+		const t = await lastTerm(page);
+		await page.keyboard.type('stty size\n');
+		const re = new RegExp(`^${t.rows} ${t.cols}\\s*$`, 'm');
+		for (let i = 0; i < 40; i++) {
+			if (re.test((await lastTerm(page)).text))
+				return true;
+			await new Promise(r => setTimeout(r, 50));
+		}
+		return false;
 	});
-	await page.keyboard.type('stty size\n');
-	await until(`"${t.rows} ${t.cols}"`, async () => new RegExp(
-	    `^${t.rows} ${t.cols}\\s*$`, 'm').test((await lastTerm(page)).text));
 });
 if (shots)
 	await page.screenshot({ path: shots + '/terminal.png' });
@@ -302,14 +308,21 @@ await check('node info, keys and the audit log for the admin key', async () => {
 	await page.click('#tabs [data-view="nodes"]');
 	await page.waitForSelector('section.nodeinfo[data-node="a"] table.audit td',
 	    { timeout: T });
+	const audit = await page.locator('section.nodeinfo[data-node="a"] ' +
+	    'table.audit').innerText();
+	if (/Invalid Date/.test(audit) || !/container\.stop/.test(audit))
+		throw new Error('audit: ' + audit.slice(0, 200));
 	await page.waitForSelector('section.nodeinfo[data-node="a"] table.keys td',
 	    { timeout: T });
 	const v = await page.locator('section.nodeinfo[data-node="av"] table').count();
 	if (v)
 		throw new Error('the viewer node shows ' + v + ' admin tables');
 });
-if (shots)
+if (shots) {
+	await page.evaluate(() => { document.querySelector('#tray').hidden = true; });
 	await page.screenshot({ path: shots + '/nodes.png', fullPage: true });
+	await page.evaluate(() => { document.querySelector('#tray').hidden = false; });
+}
 
 await check('Watch attaches read-only to a session: its screen, no input', async () => {
 	const sec = 'section.nodeinfo[data-node="a"]';

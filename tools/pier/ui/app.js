@@ -34,7 +34,12 @@ function size(n) {
 	for (; n >= 1024 && i < u.length - 1; i++) n /= 1024;
 	return (i ? n.toFixed(1) : n) + ' ' + u[i];
 }
-function when(t) { return t ? new Date(t * 1000).toLocaleString() : ''; }
+// Unix seconds or an RFC 3339 text (the audit log's) for people.
+function when(t) {
+	if (!t) return '';
+	const d = new Date(typeof t === 'string' ? t : t * 1000);
+	return isNaN(d) ? String(t) : d.toLocaleString();
+}
 function toast(msg, bad) {
 	$('#link').textContent = msg;
 	$('#link').className = 'badge ' + (bad ? 'down' : 'up');
