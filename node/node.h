@@ -390,6 +390,37 @@ enum cmd_retval node_resolve_container(struct cmd_req *r, const char *name,
 int	 node_resolve_match(const json_t *list, const char *name, size_t *idx,
 	    json_t **matches) WARN_UNUSED_RESULT;
 
+/* archive-run.c */
+
+/*
+ * Sends a tar of path in container cid on r's channel (STDOUT frames,
+ * then END or ERROR) and replies result (stolen). A helper container
+ * (or NULL) is removed once the run is over. r is ended either way.
+ */
+void	 node_archive_out(struct cmd_req *r, struct dk_client *dk,
+	    const char *cid, const char *path, const char *helper,
+	    json_t *result);
+/*
+ * Unpacks the tar the client sends on r's channel (STDIN frames, then
+ * FIN) into dir of container cid (DK_ARCHIVE_* flags), replies result
+ * (stolen) and ends the channel with EXIT 0 or ERROR; audited then.
+ */
+void	 node_archive_in(struct cmd_req *r, struct dk_client *dk,
+	    const char *cid, const char *dir, int flags, const char *helper,
+	    json_t *result);
+
+/* cmd-archive.c */
+
+/*
+ * The engine's X-Docker-Container-Path-Stat header as {name, size,
+ * mode, type, mtime, link_target} (a new reference), or NULL.
+ */
+json_t	*node_archive_stat(const char *hdr);
+/* container.statpath, container.download, container.upload. */
+enum cmd_retval cmd_container_statpath(struct cmd_req *r);
+enum cmd_retval cmd_container_download(struct cmd_req *r);
+enum cmd_retval cmd_container_upload(struct cmd_req *r);
+
 /* Handlers (cmd-<family>.c); cmd_table in cmd.c points at them. */
 
 /* audit.read (cmd-audit.c). */

@@ -163,6 +163,37 @@ static const struct proto_field container_list_params[] = {
 	F_END
 };
 
+#define F_CPATH {							\
+	.name = "path", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED, \
+	.min = 1, .max = 4096, .doc = "absolute path in the container" }
+
+static const struct proto_field container_download_params[] = {
+	F_CONTAINER,
+	F_CHANNEL,
+	F_CPATH,
+	F_END
+};
+
+static const struct proto_field container_upload_params[] = {
+	F_CONTAINER,
+	F_CHANNEL,
+	{ .name = "path", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
+	  .min = 1, .max = 4096,
+	  .doc = "absolute path of an existing directory in the container, "
+	  "where the tar is unpacked" },
+	F_BOOL("overwrite_dir_non_dir", "let a directory replace a "
+	    "non-directory and the other way round (default: refused)"),
+	F_BOOL("copy_uid_gid", "keep the tar's owners (docker cp -a; "
+	    "default: root)"),
+	F_END
+};
+
+static const struct proto_field container_statpath_params[] = {
+	F_CONTAINER,
+	F_CPATH,
+	F_END
+};
+
 static const struct proto_field container_logs_params[] = {
 	F_CONTAINER,
 	F_CHANNEL,
@@ -430,6 +461,12 @@ const struct proto_method proto_methods[] = {
 	  .params = container_create_params,
 	  .summary = "create a container, and start it unless start is false",
 	  .result = "{id, name, warnings: [string]}" },
+	{ .name = "container.download", .role = OPERATOR,
+	  .flags = RO | DK | ST,
+	  .params = container_download_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "a tar of a path in a container (docker cp out)",
+	  .result = "{stat} once the tar starts (as container.statpath); "
+	  "the channel carries the tar in STDOUT frames, then END" },
 	{ .name = "container.duplicate", .role = ADMIN, .flags = RW | DK,
 	  .params = container_duplicate_params,
 	  .summary = "create a copy of a container's configuration with "
@@ -474,6 +511,11 @@ const struct proto_method proto_methods[] = {
 	  .params = container_id_params,
 	  .summary = "start a stopped container",
 	  .result = "{id, name}" },
+	{ .name = "container.statpath", .role = OPERATOR, .flags = RO | DK,
+	  .params = container_statpath_params,
+	  .summary = "what a path in a container is: type, mode, size",
+	  .result = "{name, size, mode, type, mtime, link_target}; type is "
+	  "file, dir, symlink or other, mode the permission bits" },
 	{ .name = "container.stats", .role = VIEWER, .flags = RO | DK,
 	  .params = container_id_params,
 	  .summary = "one resource usage sample of a container",
@@ -495,6 +537,13 @@ const struct proto_method proto_methods[] = {
 	  .params = container_update_params,
 	  .summary = "change a container's limits and restart policy in place",
 	  .result = "{id, name, warnings: [string]}" },
+	{ .name = "container.upload", .role = OPERATOR,
+	  .flags = RW | DK | ST,
+	  .params = container_upload_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "unpack a tar into a directory of a container "
+	  "(docker cp in)",
+	  .result = "{} once the upload starts; the client sends the tar in "
+	  "STDIN frames and FIN, the node answers EXIT 0 or ERROR" },
 	{ .name = "docker.run", .role = ADMIN, .flags = RW | ST,
 	  .params = docker_run_params, .stream = PROTO_STREAM_OUTPUT,
 	  .summary = "run the host's docker CLI with pipes, no terminal",

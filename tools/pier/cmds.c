@@ -32,6 +32,7 @@ const struct cli_cmd cli_cmd_version = {
 extern const struct cli_cmd cli_cmd_attach;
 extern const struct cli_cmd cli_cmd_audit;
 extern const struct cli_cmd cli_cmd_config;
+extern const struct cli_cmd cli_cmd_cp;
 extern const struct cli_cmd cli_cmd_deploy;
 extern const struct cli_cmd cli_cmd_docker;
 extern const struct cli_cmd cli_cmd_doctor;
@@ -78,6 +79,7 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_attach,
 	&cli_cmd_audit,
 	&cli_cmd_config,
+	&cli_cmd_cp,
 	&cli_cmd_deploy,
 	&cli_cmd_docker,
 	&cli_cmd_doctor,
