@@ -17,6 +17,11 @@
 
 #define LIST_LABELS_MAX		32	/* label filters (the schema's bound) */
 
+/* The filter keys docker ps takes, passed to the engine. */
+static const char *const ps_filter_keys[] = { "ancestor", "before",
+	"expose", "exited", "health", "id", "isolation", "is-task", "label",
+	"name", "network", "publish", "since", "status", "volume", NULL };
+
 /* The health word hidden in the engine's status text, or NULL. */
 static const char *
 status_health(const char *status)
@@ -73,6 +78,42 @@ row_ports(const json_t *c)
 	return (out);
 }
 
+/* The mounts as docker ps shows them: {name, source, driver}. */
+static json_t *
+row_mounts(const json_t *c)
+{
+	const json_t	*mounts = json_object_get(c, "Mounts"), *m;
+	json_t		*out;	/* owned */
+	size_t		 i;
+
+	out = json_array();
+	for (i = 0; out != NULL && i < json_array_size(mounts); i++) {
+		m = json_array_get(mounts, i);
+		(void)json_array_append_new(out, json_pack("{s:s, s:s, s:s}",
+		    "name", cmd_jstr(m, "Name"), "source", cmd_jstr(m, "Source"),
+		    "driver", cmd_jstr(m, "Driver")));
+	}
+	return (out);
+}
+
+/* The names of the networks a container is on, in the engine's order. */
+static json_t *
+row_networks(const json_t *c)
+{
+	const json_t	*nets;
+	json_t		*out, *v;	/* owned, borrowed */
+	const char	*k;
+
+	nets = json_object_get(json_object_get(c, "NetworkSettings"),
+	    "Networks");
+	out = json_array();
+	if (out != NULL && json_is_object(nets)) {
+		json_object_foreach((json_t *)nets, k, v)
+			(void)json_array_append_new(out, json_string(k));
+	}
+	return (out);
+}
+
 /*
  * One row of container.list from an engine summary (a new reference);
  * arg points at an int, whether the sizes were asked for.
@@ -106,6 +147,10 @@ list_row(const json_t *c, const void *arg)
 	    "ports", row_ports(c),
 	    "labels", json_is_object(labels) ? labels : json_object());
 	json_decref(names);
+	if (row != NULL) {
+		(void)json_object_set_new(row, "mounts", row_mounts(c));
+		(void)json_object_set_new(row, "networks", row_networks(c));
+	}
 	if (row != NULL && size) {
 		(void)json_object_set_new(row, "size_rw", json_integer(
 		    json_integer_value(json_object_get(c, "SizeRw"))));
@@ -171,6 +216,10 @@ cmd_container_list(struct cmd_req *r)
 		filters = list_filters(labels);
 		if (filters == NULL)
 			return (cmd_fail(r, PROTO_E_INTERNAL, "out of memory"));
+	}
+	if (cmd_list_filters(r, ps_filter_keys, &filters) != 0) {
+		json_decref(filters);
+		return (CMD_ERROR);
 	}
 	dk_path_init(&p, "/containers/json", NULL, NULL);
 	dk_path_add_bool(&p, "all", proto_param_bool(r->params, "all", 0));

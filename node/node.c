@@ -639,6 +639,7 @@ node_close(struct node *n)
 		return;
 	n->closing = 1;
 	(void)node_notify("STOPPING=1\nSTATUS=stopping");
+	cmd_runs_abandon(n);	/* compose goes on without pierd */
 	node_reach_free(n->reach);	/* links, splices, reach.json */
 	n->reach = NULL;
 	ovl_server_close(n->srv, on_server_closed, n);

@@ -188,6 +188,7 @@ enum cmd_retval {
 
 struct cmd_req;
 struct cmd_conn;
+struct drun;
 struct node;
 
 /*
@@ -363,6 +364,14 @@ void	 cmd_out_chan_data(struct ovl_chan *ch, const uint8_t *buf,
 /* Answers {key: [row(item, arg)...]} over the array items (borrowed). */
 void	 cmd_reply_rows(struct cmd_req *r, const char *key,
 	    const json_t *items, cmd_row_fn *row, const void *arg);
+/*
+ * Adds params.filters ("KEY=VALUE" each, KEY among allowed, NULL-ended)
+ * to the engine's filter object *filters (made when NULL). 0, or a
+ * negative errno with the request failed (invalid_params naming the
+ * keys there are).
+ */
+int	 cmd_list_filters(struct cmd_req *r, const char *const *allowed,
+	    json_t **filters) WARN_UNUSED_RESULT;
 /* A dk_req_cb (arg: the cmd_req) answering the engine's object as is. */
 void	 cmd_on_passthrough(struct dk_req *req, int status, json_t *res,
 	    void *arg);
@@ -420,6 +429,34 @@ json_t	*node_archive_stat(const char *hdr);
 enum cmd_retval cmd_container_statpath(struct cmd_req *r);
 enum cmd_retval cmd_container_download(struct cmd_req *r);
 enum cmd_retval cmd_container_upload(struct cmd_req *r);
+
+/* stack-files.c: the stacks' folders under the state directory */
+
+#define NODE_STACK_NAME_MAX	63	/* a compose project name */
+#define NODE_STACK_DEPTH_MAX	16	/* parts of a path in a stack */
+#define NODE_STACK_FILE_MAX	(512 * 1024)	/* bytes of one file */
+
+/* Tells whether name is a valid compose project name (a-z0-9, - _). */
+int	 node_stack_name_ok(const char *name);
+/* Tells whether rel is a relative path that stays in the folder. */
+int	 node_stack_path_ok(const char *rel);
+/* STATE/stacks/NAME, a new string. */
+char	*node_stack_dir(const struct node *n, const char *name);
+/*
+ * Replaces a stack's folder with files ({path: base64}, borrowed) and
+ * meta (borrowed), atomically; 0 or -errno with *cause.
+ */
+int	 node_stack_write(struct node *n, const char *name,
+	    const json_t *files, const json_t *meta, char **cause)
+	    WARN_UNUSED_RESULT;
+/* A stack's meta: 0 with *meta (new reference), -ENOENT or -EIO. */
+int	 node_stack_meta(struct node *n, const char *name, json_t **meta)
+	    WARN_UNUSED_RESULT;
+/* Removes a stack's folder; 0 or -errno. */
+int	 node_stack_purge(struct node *n, const char *name)
+	    WARN_UNUSED_RESULT;
+/* The names of the stacks that have a folder (a new array). */
+json_t	*node_stack_stored(struct node *n);
 
 /* Handlers (cmd-<family>.c); cmd_table in cmd.c points at them. */
 
@@ -812,8 +849,40 @@ int	 cmd_docker_argv(struct cmd_req *r, char ***argv, char ***env)
 	    WARN_UNUSED_RESULT;
 /* exec.run (cmd-exec.c). */
 enum cmd_retval cmd_exec_run(struct cmd_req *r);
+/* stack.up, stack.pull, stack.down, stack.restart (cmd-stack.c). */
+enum cmd_retval cmd_stack_up(struct cmd_req *r);
+enum cmd_retval cmd_stack_pull(struct cmd_req *r);
+enum cmd_retval cmd_stack_down(struct cmd_req *r);
+enum cmd_retval cmd_stack_restart(struct cmd_req *r);
+/* stack.list, stack.ps, service.list (cmd-stack-list.c). */
+enum cmd_retval cmd_stack_list(struct cmd_req *r);
+enum cmd_retval cmd_stack_ps(struct cmd_req *r);
+enum cmd_retval cmd_service_list(struct cmd_req *r);
+/* An executable called name on pierd's PATH, a new string, or NULL. */
+char	*cmd_find_exe(const char *name);
+/* Lets go of detached compose runs as pierd stops (cmd-docker-run.c). */
+void	 cmd_runs_abandon(struct node *n);
 /* docker.run (cmd-docker-run.c). */
 enum cmd_retval cmd_docker_run(struct cmd_req *r);
+#define CMD_RUN_STDIN	0x1	/* the client's STDIN frames to stdin */
+#define CMD_RUN_DETACH	0x2	/* only a reset stops it (stacks) */
+/* How cmd__run_cli runs a process; zero fields are defaults. */
+struct cmd_run_opts {
+	const char	*cwd;		/* NULL: pierd's */
+	unsigned	 flags;		/* CMD_RUN_* */
+	/* Runs once when the process ended (code as in EXIT), or with -1
+	 * when pierd stops first and lets go of it; never if not spawned. */
+	void		(*exit_cb)(struct node *, int64_t code, void *arg);
+	void		*exit_arg;	/* owned by exit_cb once it runs */
+};
+/*
+ * Runs argv (argv[0] a path) with env as o says, its stdout and stderr
+ * as frames on r's channel with credit, then EXIT; answers r with reply
+ * (stolen; NULL: {}) plus "pid" once it runs, else fails r (exit_cb
+ * then never runs). The arrays are borrowed (cmd-docker-run.c).
+ */
+enum cmd_retval cmd__run_cli(struct cmd_req *r, char **argv, char **env,
+	    const struct cmd_run_opts *o, json_t *reply);
 /* relay.hello, relay.dialback, node.reach (cmd-relay.c). */
 enum cmd_retval cmd_relay_hello(struct cmd_req *r);
 enum cmd_retval cmd_relay_dialback(struct cmd_req *r);
@@ -887,6 +956,8 @@ struct node {
 	struct node_session_table  sess;		/* terminal sessions */
 	uint64_t		 session_idle_ms; /* 0: TERM_IDLE_MS */
 	struct node_reach	*reach;		/* relays, reach.json */
+	struct drun		*runs;	/* detached compose runs
+					 * (cmd-docker-run.c) */
 	const char		*screen_exe; /* the screen worker; NULL:
 						 * screens in-process */
 	struct ovl_lan_responder *lan;		/* NULL: not answering */
