@@ -64,6 +64,16 @@ ar_helper_removed(struct dk_req *req, int status, json_t *res, void *arg)
 		    "the helper container: %s", dk_req_message(req));
 }
 
+/* Removes a helper container (forced), logging a failure only. */
+void
+node_archive_helper_remove(struct node *n, struct dk_client *dk,
+    const char *id)
+{
+	if (dk_container_remove(dk, id, 1, 0, ar_helper_removed, n, NULL) != 0)
+		node_log(&n->log, NODE_LOG_WARN, "archive: cannot remove "
+		    "helper container %s", id);
+}
+
 /* Frees the run once neither the channel nor the engine holds it. */
 static void
 ar_maybe_free(struct arun *ar)
@@ -74,10 +84,8 @@ ar_maybe_free(struct arun *ar)
 	ar->freeing = 1;
 	node_log(&ar->n->log, NODE_LOG_INFO, "%s: over (%llu bytes)",
 	    ar->what, (unsigned long long)ar->fw.bytes);
-	if (ar->helper != NULL && dk_container_remove(ar->dk, ar->helper, 1,
-	    0, ar_helper_removed, ar->n, NULL) != 0)
-		node_log(&ar->n->log, NODE_LOG_WARN, "archive: cannot remove "
-		    "helper container %s", ar->helper);
+	if (ar->helper != NULL)
+		node_archive_helper_remove(ar->n, ar->dk, ar->helper);
 	if (ar->audit != NULL)
 		cmd_audit_end(ar->audit, ar->end_code, ar->end_msg);
 	node_fwriter_free(&ar->fw);

@@ -71,10 +71,12 @@ const struct cmd_entry cmd_table[] = {
 	{ .name = "stack.restart", .exec = cmd_stack_restart },
 	{ .name = "stack.up", .exec = cmd_stack_up },
 	{ .name = "stats.subscribe", .exec = cmd_stats_subscribe },
+	{ .name = "volume.backup", .exec = cmd_volume_backup },
 	{ .name = "volume.create", .exec = cmd_volume_create },
 	{ .name = "volume.list", .exec = cmd_volume_list },
 	{ .name = "volume.prune", .exec = cmd_volume_prune },
 	{ .name = "volume.remove", .exec = cmd_volume_remove },
+	{ .name = "volume.restore", .exec = cmd_volume_restore },
 };
 
 /* The number of entries in cmd_table. */

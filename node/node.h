@@ -418,6 +418,10 @@ void	 node_archive_in(struct cmd_req *r, struct dk_client *dk,
 	    const char *cid, const char *dir, int flags, const char *helper,
 	    json_t *result);
 
+/* Removes a helper container (forced), logging a failure only. */
+void	 node_archive_helper_remove(struct node *n, struct dk_client *dk,
+	    const char *id);
+
 /* cmd-archive.c */
 
 /*
@@ -429,6 +433,10 @@ json_t	*node_archive_stat(const char *hdr);
 enum cmd_retval cmd_container_statpath(struct cmd_req *r);
 enum cmd_retval cmd_container_download(struct cmd_req *r);
 enum cmd_retval cmd_container_upload(struct cmd_req *r);
+
+/* cmd-volume-backup.c: volume.backup, volume.restore. */
+enum cmd_retval cmd_volume_backup(struct cmd_req *r);
+enum cmd_retval cmd_volume_restore(struct cmd_req *r);
 
 /* stack-files.c: the stacks' folders under the state directory */
 

@@ -480,6 +480,26 @@ static const struct proto_field stack_ps_params[] = {
 	F_END
 };
 
+#define F_HELPER_IMAGE							\
+	F_STR("image", 1, 512, "image of the helper container, never "	\
+	    "started (default: the node's smallest)")
+
+static const struct proto_field volume_backup_params[] = {
+	F_ID("volume name"),
+	F_CHANNEL,
+	F_HELPER_IMAGE,
+	F_END
+};
+
+static const struct proto_field volume_restore_params[] = {
+	F_ID("volume name (created if missing)"),
+	F_CHANNEL,
+	F_BOOL("force", "restore into a volume that is not empty (files "
+	    "of the tar replace those of the same name; others stay)"),
+	F_HELPER_IMAGE,
+	F_END
+};
+
 static const struct proto_field volume_create_params[] = {
 	F_STR("name", 1, 255, "volume name (default: generated)"),
 	F_STR("driver", 1, 128, "volume driver (default local)"),
@@ -784,6 +804,11 @@ const struct proto_method proto_methods[] = {
 	  .summary = "stream resource usage of many containers at once",
 	  .result = "{} once streaming starts; the channel carries one line "
 	  "per container per interval: container.stats' object" },
+	{ .name = "volume.backup", .role = ADMIN, .flags = RW | DK | ST,
+	  .params = volume_backup_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "a tar of a volume's contents (nothing is run)",
+	  .result = "{volume} once the tar starts; the channel carries it in "
+	  "STDOUT frames, then END" },
 	{ .name = "volume.create", .role = ADMIN, .flags = RW | DK,
 	  .params = volume_create_params,
 	  .summary = "create a volume",
@@ -801,6 +826,11 @@ const struct proto_method proto_methods[] = {
 	  .params = volume_remove_params,
 	  .summary = "remove a volume",
 	  .result = "{name}" },
+	{ .name = "volume.restore", .role = ADMIN, .flags = RW | DK | ST,
+	  .params = volume_restore_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "unpack a tar into a new or empty volume (nothing is run)",
+	  .result = "{} once the upload starts; the client sends the tar in "
+	  "STDIN frames and FIN, the node answers EXIT 0 or ERROR" },
 };
 
 /* The number of entries in proto_methods. */
