@@ -512,6 +512,11 @@ enum cmd_retval cmd_container_duplicate(struct cmd_req *r);
  * NULL: out of memory) (cmd-container-body.c).
  */
 json_t	*node_create_body(const json_t *params, char **cause);
+/*
+ * Adds the docker run flags of container.create (cmd-container-flags.c)
+ * to a create body b (borrowed); 0, or -1 with *cause naming the field.
+ */
+int	 node_create_flags(json_t *b, const json_t *params, char **cause);
 /* key.create (cmd-key.c). */
 enum cmd_retval cmd_key_create(struct cmd_req *r);
 /* key.list (cmd-key.c). */

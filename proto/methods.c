@@ -131,6 +131,44 @@ static const struct proto_field container_create_params[] = {
 	F_BOOL("privileged", "give the container every capability and "
 	    "device"),
 	F_BOOL("start", "start it once created (default true)"),
+	F_BOOL("remove", "the engine removes it once it exits (docker run "
+	    "--rm), with or without a client"),
+	F_BOOL("publish_all", "publish every exposed port on a host port "
+	    "the engine picks (-P)"),
+	F_STRV("cap_add", 64, 32, "capabilities to add: CAP_NAME or NAME "
+	    "as in capabilities(7), or ALL"),
+	F_STRV("cap_drop", 64, 32, "capabilities to drop, as cap_add"),
+	F_STRV("devices", 64, 4096, "host devices: HOST[:CONTAINER[:rwm]]"),
+	F_STR("gpus", 1, 16, "GPUs: all, or a count"),
+	F_STRV("dns", 16, 64, "DNS servers (IP addresses)"),
+	F_STRV("add_hosts", 256, 512, "extra /etc/hosts lines: HOST:IP"),
+	{ .name = "log_driver", .type = PROTO_T_STRING, .max = 16,
+	  .choices = CHOICES("json-file", "local", "journald", "syslog",
+	    "none", "fluentd", "gelf", "awslogs", "splunk", "etwlogs",
+	    "gcplogs"), .doc = "logging driver" },
+	{ .name = "log_opts", .type = PROTO_T_MAP, .max = 64,
+	  .max_len = 4096, .doc = "logging driver options" },
+	F_BOOL("init", "run an init as PID 1 that reaps and forwards "
+	    "signals"),
+	F_BOOL("read_only", "mount the root filesystem read-only"),
+	F_INT("pids_limit", -1, 1LL << 22, "most processes (-1: no limit)"),
+	F_INT("shm_size", 0, 1LL << 40, "size of /dev/shm in bytes"),
+	F_STR("stop_signal", 1, 32, "signal that stops it (SIGTERM, 15)"),
+	F_INT("stop_timeout", -1, 3600, "seconds before SIGKILL on stop"),
+	F_STRV("security_opts", 32, 4096, "security options: "
+	    "no-new-privileges[:true], seccomp=..., apparmor=..., label=..."),
+	F_STRV("tmpfs", 64, 4096, "tmpfs mounts: PATH[:OPTIONS]"),
+	F_STRV("ulimits", 32, 64, "limits: NAME=SOFT[:HARD], NAME as in "
+	    "setrlimit(2) without RLIMIT_, lowercase"),
+	F_STR("health_cmd", 1, 65536, "health check command, run by a "
+	    "shell in the container"),
+	F_INT("health_interval", 0, 86400000, "milliseconds between "
+	    "checks"),
+	F_INT("health_timeout", 0, 86400000, "milliseconds a check may "
+	    "take"),
+	F_INT("health_retries", 0, 1000, "failures in a row that make it "
+	    "unhealthy"),
+	F_BOOL("no_healthcheck", "disable the image's health check"),
 	F_END
 };
 

@@ -41,6 +41,16 @@ enum run_opt {
 	RUN_TTY, RUN_PRIVILEGED, RUN_PULL,
 };
 
+/* The run flags that only set a param of container.create. */
+#define RUN_FLAG(n, l, p, h)						\
+	{ .name = (n), .letter = (l), .param = (p), .help = (h) }
+#define RUN_LIST(n, a, p, h)						\
+	{ .name = (n), .arg = (a), .kind = CLI_K_LIST, .param = (p),	\
+	  .help = h " (repeatable)" }
+#define RUN_TEXT(n, a, p, h)						\
+	{ .name = (n), .arg = (a), .kind = CLI_K_TEXT, .param = (p),	\
+	  .help = (h) }
+
 static const struct cli_opt run_opts[] = {
 	[RUN_DETACH] = { .name = "detach", .letter = 'd',
 	  .help = "accepted; pier run always detaches" },
@@ -90,6 +100,48 @@ static const struct cli_opt run_opts[] = {
 	[RUN_PULL] = { .name = "pull", .arg = "missing|never",
 	  .kind = CLI_K_ARG, .help = "pull the image when the node lacks it "
 	  "(default),\nor fail" },
+	RUN_FLAG("rm", 0, "remove", "the node's engine removes it once it "
+	    "exits"),
+	RUN_FLAG("publish-all", 'P', "publish_all", "publish every exposed "
+	    "port on a free host port"),
+	RUN_LIST("cap-add", "CAP", "cap_add", "add a capability"),
+	RUN_LIST("cap-drop", "CAP", "cap_drop", "drop a capability"),
+	RUN_LIST("device", "HOST[:CTR[:rwm]]", "devices", "add a host "
+	    "device"),
+	RUN_TEXT("gpus", "all|N", "gpus", "GPUs to add"),
+	RUN_LIST("dns", "IP", "dns", "a DNS server"),
+	RUN_LIST("add-host", "HOST:IP", "add_hosts", "an /etc/hosts line"),
+	RUN_TEXT("log-driver", "DRIVER", "log_driver", "logging driver"),
+	{ .name = "log-opt", .arg = "K=V", .kind = CLI_K_MAP_EQ,
+	  .param = "log_opts", .help = "a logging driver option" },
+	RUN_FLAG("init", 0, "init", "an init as PID 1"),
+	RUN_FLAG("read-only", 0, "read_only", "a read-only root "
+	    "filesystem"),
+	{ .name = "pids-limit", .arg = "N", .kind = CLI_K_INT,
+	  .param = "pids_limit", .unit = "a count",
+	  .help = "most processes (-1: no limit)" },
+	{ .name = "shm-size", .arg = "SIZE", .kind = CLI_K_SIZE,
+	  .param = "shm_size", .help = "size of /dev/shm" },
+	RUN_TEXT("stop-signal", "SIG", "stop_signal", "signal that stops "
+	    "it"),
+	{ .name = "stop-timeout", .arg = "SECS", .kind = CLI_K_INT,
+	  .param = "stop_timeout", .unit = "seconds",
+	  .help = "seconds before SIGKILL on stop" },
+	RUN_LIST("security-opt", "OPT", "security_opts", "a security "
+	    "option"),
+	RUN_LIST("tmpfs", "PATH[:OPTS]", "tmpfs", "a tmpfs mount"),
+	RUN_LIST("ulimit", "NAME=SOFT[:HARD]", "ulimits", "a ulimit"),
+	RUN_TEXT("health-cmd", "CMD", "health_cmd", "health check "
+	    "command"),
+	{ .name = "health-interval", .arg = "DUR", .kind = CLI_K_DURATION,
+	  .param = "health_interval", .help = "time between checks" },
+	{ .name = "health-timeout", .arg = "DUR", .kind = CLI_K_DURATION,
+	  .param = "health_timeout", .help = "time a check may take" },
+	{ .name = "health-retries", .arg = "N", .kind = CLI_K_INT,
+	  .param = "health_retries", .unit = "a count",
+	  .help = "failures that make it unhealthy" },
+	RUN_FLAG("no-healthcheck", 0, "no_healthcheck", "disable the "
+	    "image's health check"),
 	{ .name = NULL }
 };
 

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# End to end against the real engine: the docker run flags of `pier run`
+# (--rm, -P, --cap-add/--cap-drop, --dns, --add-host, --log-driver and
+# --log-opt, --init, --read-only, --pids-limit, --shm-size, --stop-signal,
+# --stop-timeout, --security-opt, --tmpfs, --ulimit, --health-*,
+# --no-healthcheck) give the same configuration as docker run with the
+# same flags, field by field of docker inspect; --rm removes the
+# container once it exits, with no client around; unknown values are
+# refused naming the allowed ones. Prints TAP.
+set -u
+
+. "$(dirname "$0")/e2e-lib.sh"
+e2e_init runflags
+e2e_need_docker
+image=${PIER_TEST_IMAGE:-pier-test/busybox:latest}
+tag=pe2erf$$
+
+cleanup_more() {
+	docker ps -aq --filter "label=pier.test.case=$tag" |
+		xargs -r docker rm -f >/dev/null 2>&1
+}
+
+port=$(free_port)
+check "pierd starts" start_node "$tmp/s" "$port" "$dockerhost" "$tmp/l"
+export PIER_CONFIG_DIR=$tmp/client
+"$pier" join "$("$pierd" key show --state-dir "$tmp/s" 2>/dev/null)" \
+	--name n1 >/dev/null 2>&1
+
+flags=(--network none --label pier.test=1 --label "pier.test.case=$tag"
+	--cap-add NET_ADMIN --cap-add sys_time --cap-drop MKNOD
+	--dns 192.0.2.53 --add-host foo.test:192.0.2.1
+	--log-driver json-file --log-opt max-size=1m --init --read-only
+	--pids-limit 50 --shm-size 32m --stop-signal SIGUSR1 --stop-timeout 7
+	--security-opt no-new-privileges --tmpfs /run:size=1m
+	--ulimit nofile=100:200 --health-cmd "true" --health-interval 30s
+	--health-timeout 5s --health-retries 3 -P)
+out=$("$pier" run n1 --name "$tag-p" "${flags[@]}" "$image" sleep 1000 2>&1)
+rc=$?
+check "pier run with the docker run flags" [ $rc -eq 0 ]
+docker run -d --name "$tag-d" "${flags[@]}" "$image" sleep 1000 >/dev/null
+for f in .HostConfig.CapAdd .HostConfig.CapDrop .HostConfig.Dns \
+	.HostConfig.ExtraHosts .HostConfig.LogConfig .HostConfig.Init \
+	.HostConfig.ReadonlyRootfs .HostConfig.PidsLimit .HostConfig.ShmSize \
+	.Config.StopSignal .Config.StopTimeout .HostConfig.SecurityOpt \
+	.HostConfig.Tmpfs .HostConfig.Ulimits .Config.Healthcheck \
+	.HostConfig.PublishAllPorts; do
+	a=$(docker inspect -f "{{json $f}}" "$tag-p")
+	b=$(docker inspect -f "{{json $f}}" "$tag-d")
+	out="pier: $a docker: $b"
+	check "$f as docker run sets it" [ "$a" = "$b" ]
+done
+"$pier" run n1 --name "$tag-n" --network none --label "pier.test.case=$tag" \
+	--no-healthcheck "$image" true >/dev/null 2>&1
+out=$(docker inspect -f '{{json .Config.Healthcheck}}' "$tag-n")
+check "--no-healthcheck: Test NONE" has "$out" '"NONE"'
+
+# --rm: the engine removes it once it exits, pier long gone.
+"$pier" run n1 --rm --name "$tag-rm" --network none \
+	--label "pier.test.case=$tag" "$image" sleep 1 >/dev/null 2>&1
+gone() { ! docker inspect "$tag-rm" >/dev/null 2>&1; }
+check "--rm: the container is removed after it exits" wait_for 20 gone
+
+out=$("$pier" run n1 --cap-add FOO "$image" true 2>&1); rc=$?
+check "an unknown capability is refused, naming the known ones" \
+	eval '[ $rc -ne 0 ] && has "$out" "unknown capability FOO" &&
+	has "$out" "NET_ADMIN"'
+out=$("$pier" run n1 --ulimit bogus=1 "$image" true 2>&1); rc=$?
+check "an unknown ulimit is refused, naming the known ones" \
+	eval '[ $rc -ne 0 ] && has "$out" "nofile"'
+out=$("$pier" run n1 --log-driver nope "$image" true 2>&1); rc=$?
+check "an unknown log driver is refused, naming the drivers" \
+	eval '[ $rc -ne 0 ] && has "$out" "json-file"'
+out=$("$pier" run n1 --device relative "$image" true 2>&1); rc=$?
+check "a device that is not a path is refused" \
+	eval '[ $rc -ne 0 ] && has "$out" "params.devices\[0\]"'
+out=$("$pier" run n1 --health-cmd true --no-healthcheck "$image" true 2>&1)
+rc=$?
+check "--no-healthcheck with --health-cmd is refused" [ $rc -ne 0 ]
+
+e2e_done
