@@ -286,6 +286,12 @@ static const struct proto_field container_update_params[] = {
 	  "engine cannot lift a limit in place)" },
 	F_INT("memory", 1, 1LL << 50, "new memory limit in bytes (the engine "
 	    "cannot lift a limit in place)"),
+	F_INT("memory_swap", -1, 1LL << 50, "memory plus swap in bytes (-1: "
+	    "unlimited swap; default with memory: -1)"),
+	F_INT("pids_limit", -1, 1LL << 22, "most processes (-1: no limit)"),
+	F_INT("cpu_shares", 2, 262144, "relative CPU weight (docker's "
+	    "default 1024)"),
+	F_STR("cpuset_cpus", 1, 256, "CPUs it may run on: 0-3, 0,1"),
 	F_RESTART,
 	F_RETRIES,
 	F_END

@@ -4,7 +4,8 @@
 # --log-opt, --init, --read-only, --pids-limit, --shm-size, --stop-signal,
 # --stop-timeout, --security-opt, --tmpfs, --ulimit, --health-*,
 # --no-healthcheck) give the same configuration as docker run with the
-# same flags, field by field of docker inspect; --rm removes the
+# same flags, field by field of docker inspect, and so do pier update's
+# limits as docker update's; --rm removes the
 # container once it exits, with no client around; unknown values are
 # refused naming the allowed ones. Prints TAP.
 set -u
@@ -76,5 +77,22 @@ check "a device that is not a path is refused" \
 out=$("$pier" run n1 --health-cmd true --no-healthcheck "$image" true 2>&1)
 rc=$?
 check "--no-healthcheck with --health-cmd is refused" [ $rc -ne 0 ]
+
+# pier update's limits as docker update's.
+upd=(--memory 64m --memory-swap 128m --pids-limit 60 --cpu-shares 512
+	--cpuset-cpus 0)
+out=$("$pier" update "${upd[@]}" "n1/$tag-p" 2>&1); rc=$?
+check "pier update --memory-swap --pids-limit --cpu-shares --cpuset-cpus" \
+	[ $rc -eq 0 ]
+docker update "${upd[@]}" "$tag-d" >/dev/null
+for f in Memory MemorySwap PidsLimit CpuShares CpusetCpus; do
+	a=$(docker inspect -f "{{json .HostConfig.$f}}" "$tag-p")
+	b=$(docker inspect -f "{{json .HostConfig.$f}}" "$tag-d")
+	out="pier: $a docker: $b"
+	check "update: .HostConfig.$f as docker update sets it" [ "$a" = "$b" ]
+done
+out=$("$pier" update --cpu-shares 1 "n1/$tag-p" 2>&1); rc=$?
+check "update --cpu-shares 1 is refused before anything is sent" \
+	[ $rc -eq 2 ]
 
 e2e_done
