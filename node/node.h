@@ -434,6 +434,13 @@ enum cmd_retval cmd_container_statpath(struct cmd_req *r);
 enum cmd_retval cmd_container_download(struct cmd_req *r);
 enum cmd_retval cmd_container_upload(struct cmd_req *r);
 
+/* cmd-network-ops.c: network.create, remove, connect, disconnect, prune. */
+enum cmd_retval cmd_network_create(struct cmd_req *r);
+enum cmd_retval cmd_network_remove(struct cmd_req *r);
+enum cmd_retval cmd_network_connect(struct cmd_req *r);
+enum cmd_retval cmd_network_disconnect(struct cmd_req *r);
+enum cmd_retval cmd_network_prune(struct cmd_req *r);
+
 /* cmd-volume-backup.c: volume.backup, volume.restore. */
 enum cmd_retval cmd_volume_backup(struct cmd_req *r);
 enum cmd_retval cmd_volume_restore(struct cmd_req *r);

@@ -347,6 +347,45 @@ static const struct proto_field volume_list_params[] = {
 	F_END
 };
 
+static const struct proto_field network_create_params[] = {
+	{ .name = "name", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
+	  .min = 1, .max = 255, .doc = "the network's name" },
+	F_STR("driver", 1, 64, "network driver (default bridge)"),
+	F_STR("subnet", 1, 64, "subnet in CIDR form: 10.10.0.0/24"),
+	F_STR("gateway", 1, 45, "gateway address (needs subnet)"),
+	F_BOOL("internal", "no access to outside networks"),
+	F_BOOL("attachable", "containers may be attached by hand "
+	    "(overlay)"),
+	F_BOOL("ipv6", "enable IPv6"),
+	{ .name = "labels", .type = PROTO_T_MAP, .max = 256,
+	  .max_len = 4096, .doc = "labels" },
+	F_END
+};
+
+static const struct proto_field network_connect_params[] = {
+	F_ID("network name, id or unique id prefix"),
+	{ .name = "container", .type = PROTO_T_STRING,
+	  .flags = PROTO_REQUIRED, .min = 1, .max = 256,
+	  .doc = "container name or id" },
+	F_STRV("aliases", 32, 255, "names the container has on the network"),
+	F_END
+};
+
+static const struct proto_field network_disconnect_params[] = {
+	F_ID("network name, id or unique id prefix"),
+	{ .name = "container", .type = PROTO_T_STRING,
+	  .flags = PROTO_REQUIRED, .min = 1, .max = 256,
+	  .doc = "container name or id" },
+	F_BOOL("force", "disconnect even if the container is not running"),
+	F_END
+};
+
+static const struct proto_field network_prune_params[] = {
+	F_STRV("labels", 32, 512, "only networks with these labels: K or "
+	    "K=V"),
+	F_END
+};
+
 static const struct proto_field network_list_params[] = {
 	F_LIST_FILTERS("dangling, driver, id, label, name, scope, type"),
 	F_END
@@ -740,6 +779,18 @@ const struct proto_method proto_methods[] = {
 	  .params = key_unrevoke_params,
 	  .summary = "take back the revocation of a client key",
 	  .result = "{id, kind}" },
+	{ .name = "network.connect", .role = ADMIN, .flags = RW | DK,
+	  .params = network_connect_params,
+	  .summary = "attach a container to a network",
+	  .result = "{id}" },
+	{ .name = "network.create", .role = ADMIN, .flags = RW | DK,
+	  .params = network_create_params,
+	  .summary = "create a network",
+	  .result = "{id, warning}" },
+	{ .name = "network.disconnect", .role = ADMIN, .flags = RW | DK,
+	  .params = network_disconnect_params,
+	  .summary = "detach a container from a network",
+	  .result = "{id}" },
 	{ .name = "network.inspect", .role = VIEWER, .flags = RO | DK,
 	  .params = network_id_params,
 	  .summary = "show a network's configuration and containers",
@@ -749,6 +800,14 @@ const struct proto_method proto_methods[] = {
 	  .summary = "list networks",
 	  .result = "{networks: [{id, name, driver, scope, internal, ipv6, "
 	  "created, labels}]}" },
+	{ .name = "network.prune", .role = ADMIN, .flags = RW | DK,
+	  .params = network_prune_params,
+	  .summary = "remove networks no container uses",
+	  .result = "{deleted: [name]}" },
+	{ .name = "network.remove", .role = ADMIN, .flags = RW | DK,
+	  .params = network_id_params,
+	  .summary = "remove a network",
+	  .result = "{id}" },
 	{ .name = "node.info", .role = VIEWER, .flags = RO,
 	  .params = no_params,
 	  .summary = "the node, its host and its Docker engine",
