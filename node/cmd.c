@@ -19,7 +19,9 @@
 /* Every method the node serves, sorted by name. */
 const struct cmd_entry cmd_table[] = {
 	{ .name = "audit.read", .exec = cmd_audit_read },
+	{ .name = "container.commit", .exec = cmd_container_commit },
 	{ .name = "container.create", .exec = cmd_container_create },
+	{ .name = "container.diff", .exec = cmd_container_diff },
 	{ .name = "container.download", .exec = cmd_container_download },
 	{ .name = "container.duplicate", .exec = cmd_container_duplicate },
 	{ .name = "container.inspect", .exec = cmd_container_inspect },
@@ -38,6 +40,7 @@ const struct cmd_entry cmd_table[] = {
 	{ .name = "container.unpause", .exec = cmd_container_unpause },
 	{ .name = "container.update", .exec = cmd_container_update },
 	{ .name = "container.upload", .exec = cmd_container_upload },
+	{ .name = "container.wait", .exec = cmd_container_wait },
 	{ .name = "docker.run", .exec = cmd_docker_run },
 	{ .name = "events.subscribe", .exec = cmd_events_subscribe },
 	{ .name = "exec.run", .exec = cmd_exec_run },

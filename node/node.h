@@ -434,6 +434,11 @@ enum cmd_retval cmd_container_statpath(struct cmd_req *r);
 enum cmd_retval cmd_container_download(struct cmd_req *r);
 enum cmd_retval cmd_container_upload(struct cmd_req *r);
 
+/* cmd-container-more.c: container.diff, container.wait, commit. */
+enum cmd_retval cmd_container_diff(struct cmd_req *r);
+enum cmd_retval cmd_container_wait(struct cmd_req *r);
+enum cmd_retval cmd_container_commit(struct cmd_req *r);
+
 /* cmd-network-ops.c: network.create, remove, connect, disconnect, prune. */
 enum cmd_retval cmd_network_create(struct cmd_req *r);
 enum cmd_retval cmd_network_remove(struct cmd_req *r);

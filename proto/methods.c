@@ -239,6 +239,24 @@ static const struct proto_field container_statpath_params[] = {
 	F_END
 };
 
+static const struct proto_field container_wait_params[] = {
+	F_CONTAINER,
+	{ .name = "condition", .type = PROTO_T_STRING, .max = 16,
+	  .choices = CHOICES("not-running", "next-exit", "removed"),
+	  .doc = "what to wait for (default not-running)" },
+	F_END
+};
+
+static const struct proto_field container_commit_params[] = {
+	F_CONTAINER,
+	F_STR("reference", 1, 512, "the image's name[:tag] (default: none)"),
+	F_STR("message", 1, 4096, "commit message"),
+	F_STR("author", 1, 256, "author"),
+	F_BOOL("pause", "pause the container while committing (default "
+	    "true)"),
+	F_END
+};
+
 static const struct proto_field container_logs_params[] = {
 	F_CONTAINER,
 	F_CHANNEL,
@@ -621,10 +639,18 @@ const struct proto_method proto_methods[] = {
 	  .result = "{entries: [{time, client, client_name, key, role, method, "
 	  "target, outcome, error}], truncated: the newest that fit one "
 	  "message were kept}" },
+	{ .name = "container.commit", .role = ADMIN, .flags = RW | DK,
+	  .params = container_commit_params,
+	  .summary = "make an image of a container's changes",
+	  .result = "{id}" },
 	{ .name = "container.create", .role = ADMIN, .flags = RW | DK,
 	  .params = container_create_params,
 	  .summary = "create a container, and start it unless start is false",
 	  .result = "{id, name, warnings: [string]}" },
+	{ .name = "container.diff", .role = VIEWER, .flags = RO | DK,
+	  .params = container_id_params,
+	  .summary = "files changed in a container's filesystem",
+	  .result = "{changes: [{kind: C|A|D, path}]}" },
 	{ .name = "container.download", .role = OPERATOR,
 	  .flags = RO | DK | ST,
 	  .params = container_download_params, .stream = PROTO_STREAM_OUTPUT,
@@ -709,6 +735,10 @@ const struct proto_method proto_methods[] = {
 	  "(docker cp in)",
 	  .result = "{} once the upload starts; the client sends the tar in "
 	  "STDIN frames and FIN, the node answers EXIT 0 or ERROR" },
+	{ .name = "container.wait", .role = VIEWER, .flags = RO | DK,
+	  .params = container_wait_params,
+	  .summary = "wait until a container stops; its exit code",
+	  .result = "{status_code, error}" },
 	{ .name = "docker.run", .role = ADMIN, .flags = RW | ST,
 	  .params = docker_run_params, .stream = PROTO_STREAM_OUTPUT,
 	  .summary = "run the host's docker CLI with pipes, no terminal",

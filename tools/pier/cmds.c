@@ -36,11 +36,13 @@ const struct cli_cmd cli_cmd_version = {
 
 extern const struct cli_cmd cli_cmd_attach;
 extern const struct cli_cmd cli_cmd_audit;
+extern const struct cli_cmd cli_cmd_commit;
 extern const struct cli_cmd cli_cmd_complete;
 extern const struct cli_cmd cli_cmd_completion;
 extern const struct cli_cmd cli_cmd_config;
 extern const struct cli_cmd cli_cmd_cp;
 extern const struct cli_cmd cli_cmd_deploy;
+extern const struct cli_cmd cli_cmd_diff;
 extern const struct cli_cmd cli_cmd_docker;
 extern const struct cli_cmd cli_cmd_doctor;
 extern const struct cli_cmd cli_cmd_dup;
@@ -61,6 +63,7 @@ extern const struct cli_cmd cli_cmd_networks;
 extern const struct cli_cmd cli_cmd_nodes;
 extern const struct cli_cmd cli_cmd_pause;
 extern const struct cli_cmd cli_cmd_ping;
+extern const struct cli_cmd cli_cmd_port;
 extern const struct cli_cmd cli_cmd_ps;
 extern const struct cli_cmd cli_cmd_pull;
 extern const struct cli_cmd cli_cmd_rename;
@@ -82,16 +85,19 @@ extern const struct cli_cmd cli_cmd_update;
 extern const struct cli_cmd cli_cmd_version;
 extern const struct cli_cmd cli_cmd_volume;
 extern const struct cli_cmd cli_cmd_volumes;
+extern const struct cli_cmd cli_cmd_wait;
 
 /* Every command, sorted by name. */
 const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_complete,
 	&cli_cmd_attach,
 	&cli_cmd_audit,
+	&cli_cmd_commit,
 	&cli_cmd_completion,
 	&cli_cmd_config,
 	&cli_cmd_cp,
 	&cli_cmd_deploy,
+	&cli_cmd_diff,
 	&cli_cmd_docker,
 	&cli_cmd_doctor,
 	&cli_cmd_dup,
@@ -112,6 +118,7 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_nodes,
 	&cli_cmd_pause,
 	&cli_cmd_ping,
+	&cli_cmd_port,
 	&cli_cmd_ps,
 	&cli_cmd_pull,
 	&cli_cmd_rename,
@@ -133,6 +140,7 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_version,
 	&cli_cmd_volume,
 	&cli_cmd_volumes,
+	&cli_cmd_wait,
 };
 /* The number of entries in cli_cmds. */
 const size_t cli_ncmds = sizeof(cli_cmds) / sizeof(cli_cmds[0]);

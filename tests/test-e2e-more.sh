@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# End to end against the real engine: `pier diff`, `pier wait`, `pier
+# commit` and `pier port` print what docker diff, docker wait, docker
+# commit and docker port print for the same containers. Prints TAP.
+set -u
+
+. "$(dirname "$0")/e2e-lib.sh"
+e2e_init more
+e2e_need_docker
+image=${PIER_TEST_IMAGE:-pier-test/busybox:latest}
+tag=pe2emo$$
+
+cleanup_more() {
+	docker ps -aq --filter "label=pier.test.case=$tag" |
+		xargs -r docker rm -f >/dev/null 2>&1
+	docker rmi -f "$tag-img:v1" >/dev/null 2>&1
+	docker network rm "$tag-net" >/dev/null 2>&1
+}
+lbl=(--label pier.test=1 --label "pier.test.case=$tag")
+
+port=$(free_port)
+check "pierd starts" start_node "$tmp/s" "$port" "$dockerhost" "$tmp/l"
+export PIER_CONFIG_DIR=$tmp/client
+"$pier" join "$("$pierd" key show --state-dir "$tmp/s" 2>/dev/null)" \
+	--name n1 >/dev/null 2>&1
+
+docker run -d --name "$tag-a" --network none "${lbl[@]}" "$image" \
+	sh -c 'mkdir -p /srv/new && echo x >/srv/new/f && rm -f /bin/true;
+	sleep 1000' >/dev/null
+wait_for 10 eval 'docker exec "$tag-a" test -f /srv/new/f'
+a=$("$pier" diff "n1/$tag-a" 2>&1 | sort); b=$(docker diff "$tag-a" | sort)
+out=$(diff <(echo "$b") <(echo "$a"))
+check "pier diff prints what docker diff prints" \
+	eval '[ -n "$a" ] && [ "$a" = "$b" ]'
+
+docker run -d --name "$tag-w" --network none "${lbl[@]}" "$image" \
+	sh -c 'sleep 2; exit 3' >/dev/null
+out=$(timeout 30 "$pier" wait "n1/$tag-w" 2>&1); rc=$?
+check "pier wait prints the exit code once it stops" \
+	eval '[ $rc -eq 0 ] && [ "$out" = 3 ] && [ "$(docker wait "$tag-w")" = 3 ]'
+
+out=$("$pier" commit -m "made by pier" "n1/$tag-a" "$tag-img:v1" 2>&1)
+rc=$?
+check "pier commit prints the new image's id" \
+	eval '[ $rc -eq 0 ] && [ "$out" = "$(docker image inspect -f "{{.Id}}" "$tag-img:v1")" ]'
+out=$(docker image inspect -f '{{.Comment}}' "$tag-img:v1")
+check "with its message" [ "$out" = "made by pier" ]
+
+docker network create "$tag-net" "${lbl[@]}" >/dev/null
+docker run -d --name "$tag-p" --network "$tag-net" "${lbl[@]}" \
+	-p 127.0.0.1::80 -p 127.0.0.1::53/udp "$image" sleep 1000 >/dev/null
+a=$("$pier" port "n1/$tag-p" 2>&1 | sort); b=$(docker port "$tag-p" | sort)
+out=$(diff <(echo "$b") <(echo "$a"))
+check "pier port prints what docker port prints" \
+	eval '[ -n "$a" ] && [ "$a" = "$b" ]'
+a=$("$pier" port "n1/$tag-p" 53/udp 2>&1); b=$(docker port "$tag-p" 53/udp)
+out="pier: $a docker: $b"
+check "pier port C 53/udp as docker port" [ "$a" = "$b" ]
+out=$("$pier" port "n1/$tag-p" 81 2>&1); rc=$?
+check "a port not published is an error" \
+	eval '[ $rc -ne 0 ] && has "$out" "no public port"'
+
+e2e_done
