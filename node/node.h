@@ -439,6 +439,12 @@ enum cmd_retval cmd_container_diff(struct cmd_req *r);
 enum cmd_retval cmd_container_wait(struct cmd_req *r);
 enum cmd_retval cmd_container_commit(struct cmd_req *r);
 
+/* cmd-image-more.c: image.history, image.tag, container.prune, system.df. */
+enum cmd_retval cmd_image_history(struct cmd_req *r);
+enum cmd_retval cmd_image_tag(struct cmd_req *r);
+enum cmd_retval cmd_container_prune(struct cmd_req *r);
+enum cmd_retval cmd_system_df(struct cmd_req *r);
+
 /* cmd-network-ops.c: network.create, remove, connect, disconnect, prune. */
 enum cmd_retval cmd_network_create(struct cmd_req *r);
 enum cmd_retval cmd_network_remove(struct cmd_req *r);

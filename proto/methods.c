@@ -257,6 +257,20 @@ static const struct proto_field container_commit_params[] = {
 	F_END
 };
 
+static const struct proto_field container_prune_params[] = {
+	F_STRV("labels", 32, 512, "only containers with these labels: K or "
+	    "K=V"),
+	F_END
+};
+
+static const struct proto_field image_tag_params[] = {
+	F_ID("image reference, id or unique id prefix"),
+	{ .name = "reference", .type = PROTO_T_STRING,
+	  .flags = PROTO_REQUIRED, .min = 1, .max = 512,
+	  .doc = "the new name: repository[:tag] (tag default latest)" },
+	F_END
+};
+
 static const struct proto_field container_logs_params[] = {
 	F_CONTAINER,
 	F_CHANNEL,
@@ -686,6 +700,10 @@ const struct proto_method proto_methods[] = {
 	  .params = container_id_params,
 	  .summary = "freeze a container's processes",
 	  .result = "{id, name}" },
+	{ .name = "container.prune", .role = ADMIN, .flags = RW | DK,
+	  .params = container_prune_params,
+	  .summary = "remove stopped containers",
+	  .result = "{deleted: [id], reclaimed: bytes}" },
 	{ .name = "container.remove", .role = ADMIN, .flags = RW | DK,
 	  .params = container_remove_params,
 	  .summary = "remove a container",
@@ -754,6 +772,10 @@ const struct proto_method proto_methods[] = {
 	  .summary = "run a command in a container without a terminal",
 	  .result = "{exec} once started; the channel carries STDOUT and "
 	  "STDERR frames, then EXIT with the exit code" },
+	{ .name = "image.history", .role = VIEWER, .flags = RO | DK,
+	  .params = image_id_params,
+	  .summary = "an image's layers and the steps that made them",
+	  .result = "{layers: the engine's history entries, newest first}" },
 	{ .name = "image.inspect", .role = VIEWER, .flags = RO | DK,
 	  .params = image_id_params,
 	  .summary = "show an image's configuration and layers",
@@ -777,6 +799,10 @@ const struct proto_method proto_methods[] = {
 	  .params = image_remove_params,
 	  .summary = "remove an image or one of its tags",
 	  .result = "{deleted: [string], untagged: [string]}" },
+	{ .name = "image.tag", .role = ADMIN, .flags = RW | DK,
+	  .params = image_tag_params,
+	  .summary = "give an image another name",
+	  .result = "{}" },
 	{ .name = "key.create", .role = ADMIN, .flags = RW,
 	  .params = key_create_params,
 	  .summary = "create an access key and the join key that carries it",
@@ -937,6 +963,11 @@ const struct proto_method proto_methods[] = {
 	  .summary = "stream resource usage of many containers at once",
 	  .result = "{} once streaming starts; the channel carries one line "
 	  "per container per interval: container.stats' object" },
+	{ .name = "system.df", .role = VIEWER, .flags = RO | DK,
+	  .params = no_params,
+	  .summary = "disk usage of images, containers, volumes and the "
+	  "build cache",
+	  .result = "the engine's /system/df object" },
 	{ .name = "volume.backup", .role = ADMIN, .flags = RW | DK | ST,
 	  .params = volume_backup_params, .stream = PROTO_STREAM_OUTPUT,
 	  .summary = "a tar of a volume's contents (nothing is run)",

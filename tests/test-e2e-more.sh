@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End to end against the real engine: `pier diff`, `pier wait`, `pier
 # commit` and `pier port` print what docker diff, docker wait, docker
-# commit and docker port print for the same containers. Prints TAP.
+# commit and docker port print for the same containers; so do `pier
+# image history -q`, `pier image tag`, `pier container prune -f` and
+# `pier system df` (its rows and counts). Prints TAP.
 set -u
 
 . "$(dirname "$0")/e2e-lib.sh"
@@ -13,7 +15,7 @@ tag=pe2emo$$
 cleanup_more() {
 	docker ps -aq --filter "label=pier.test.case=$tag" |
 		xargs -r docker rm -f >/dev/null 2>&1
-	docker rmi -f "$tag-img:v1" >/dev/null 2>&1
+	docker rmi -f "$tag-img:v1" "$tag-img:v2" >/dev/null 2>&1
 	docker network rm "$tag-net" >/dev/null 2>&1
 }
 lbl=(--label pier.test=1 --label "pier.test.case=$tag")
@@ -59,5 +61,32 @@ check "pier port C 53/udp as docker port" [ "$a" = "$b" ]
 out=$("$pier" port "n1/$tag-p" 81 2>&1); rc=$?
 check "a port not published is an error" \
 	eval '[ $rc -ne 0 ] && has "$out" "no public port"'
+
+a=$("$pier" image history -q n1 "$image" 2>&1)
+b=$(docker image history -q "$image")
+out=$(diff <(echo "$b") <(echo "$a"))
+check "pier image history -q as docker image history -q" [ "$a" = "$b" ]
+a=$("$pier" image history n1 "$image" 2>&1 | head -1)
+check "pier image history's header is docker's" \
+	has "$a" "IMAGE          CREATED"
+out=$("$pier" image tag n1 "$tag-img:v1" "$tag-img:v2" 2>&1); rc=$?
+check "pier image tag" eval '[ $rc -eq 0 ] && [ -z "$out" ] &&
+	[ "$(docker image inspect -f "{{.Id}}" "$tag-img:v2")" = \
+	"$(docker image inspect -f "{{.Id}}" "$tag-img:v1")" ]'
+
+docker create --name "$tag-s" "${lbl[@]}" --label prune=me "$image" \
+	true >/dev/null
+id=$(docker inspect -f '{{.Id}}' "$tag-s")
+out=$("$pier" container prune n1 -f --filter label=prune=me 2>&1); rc=$?
+check "pier container prune -f --filter: Deleted Containers, the id" \
+	eval '[ $rc -eq 0 ] && [ "$out" = "$(printf "Deleted Containers:\n%s\n\nTotal reclaimed space: 0B" "$id")" ]'
+check "only the labelled stopped container went" \
+	eval '! docker inspect "$tag-s" >/dev/null 2>&1 &&
+	docker inspect "$tag-w" >/dev/null 2>&1'
+
+a=$("$pier" system df n1 2>&1 | awk '{print $1, $2}')
+b=$(docker system df | awk '{print $1, $2}')
+out=$(diff <(echo "$b") <(echo "$a"))
+check "pier system df: docker's rows and totals" [ "$a" = "$b" ]
 
 e2e_done

@@ -291,18 +291,24 @@ static const struct cli_cmd inspect = {
 };
 
 /* `pier image SUBCOMMAND ...`: its words, and what each runs. */
+extern const struct cli_cmd cli_cmd_image_history;
+extern const struct cli_cmd cli_cmd_image_tag;
+
 static const struct cli_sub image_subs[] = {
 	{ "ls", "list", &cli_cmd_images },
 	{ "rm", NULL, &cli_cmd_rmi },
 	{ "inspect", NULL, &inspect },
 	{ "prune", NULL, &cli_cmd_image_prune },
+	{ "history", NULL, &cli_cmd_image_history },
+	{ "tag", NULL, &cli_cmd_image_tag },
 	{ NULL, NULL, NULL }
 };
 const struct cli_cmd cli_cmd_image = {
 	.name = "image",
 	.main = cli_family_main,
-	.usage = "ls|rm|inspect|prune [NODE] ...",
-	.summary = "manage a node's images (ls, rm, inspect, prune)",
+	.usage = "ls|rm|inspect|prune|history|tag [NODE] ...",
+	.summary = "manage a node's images (ls, rm, inspect, prune, history, "
+	    "tag)",
 	.help = "",
 	.subs = image_subs,
 };

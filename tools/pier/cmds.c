@@ -40,6 +40,7 @@ extern const struct cli_cmd cli_cmd_commit;
 extern const struct cli_cmd cli_cmd_complete;
 extern const struct cli_cmd cli_cmd_completion;
 extern const struct cli_cmd cli_cmd_config;
+extern const struct cli_cmd cli_cmd_container;
 extern const struct cli_cmd cli_cmd_cp;
 extern const struct cli_cmd cli_cmd_deploy;
 extern const struct cli_cmd cli_cmd_diff;
@@ -78,6 +79,7 @@ extern const struct cli_cmd cli_cmd_stack;
 extern const struct cli_cmd cli_cmd_start;
 extern const struct cli_cmd cli_cmd_stats;
 extern const struct cli_cmd cli_cmd_stop;
+extern const struct cli_cmd cli_cmd_system;
 extern const struct cli_cmd cli_cmd_templates;
 extern const struct cli_cmd cli_cmd_top;
 extern const struct cli_cmd cli_cmd_unpause;
@@ -95,6 +97,7 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_commit,
 	&cli_cmd_completion,
 	&cli_cmd_config,
+	&cli_cmd_container,
 	&cli_cmd_cp,
 	&cli_cmd_deploy,
 	&cli_cmd_diff,
@@ -133,6 +136,7 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_start,
 	&cli_cmd_stats,
 	&cli_cmd_stop,
+	&cli_cmd_system,
 	&cli_cmd_templates,
 	&cli_cmd_top,
 	&cli_cmd_unpause,
