@@ -181,6 +181,14 @@ static const struct proto_field container_duplicate_params[] = {
 	F_NETWORK,
 	F_HOSTNAME,
 	F_STRV("env", 1024, 8192, "environment added or overridden, K=V"),
+	{ .name = "ports", .type = PROTO_T_OBJECTS, .max = 256,
+	  .fields = port_fields, .doc = "published ports, replacing the "
+	  "source's (an empty array: none)" },
+	{ .name = "mounts", .type = PROTO_T_OBJECTS, .max = 256,
+	  .fields = mount_fields, .doc = "mounts, each replacing the "
+	  "source's at the same target" },
+	{ .name = "labels", .type = PROTO_T_MAP, .max = 256,
+	  .max_len = 4096, .doc = "labels added or replaced" },
 	F_BOOL("start", "start the copy (default true)"),
 	F_END
 };

@@ -3,7 +3,9 @@
 # commit` and `pier port` print what docker diff, docker wait, docker
 # commit and docker port print for the same containers; so do `pier
 # image history -q`, `pier image tag`, `pier container prune -f` and
-# `pier system df` (its rows and counts). Prints TAP.
+# `pier system df` (its rows and counts); `pier dup -p -v -l` makes a
+# copy of a container with a published port that starts beside it.
+# Prints TAP.
 set -u
 
 . "$(dirname "$0")/e2e-lib.sh"
@@ -88,5 +90,21 @@ a=$("$pier" system df n1 2>&1 | awk '{print $1, $2}')
 b=$(docker system df | awk '{print $1, $2}')
 out=$(diff <(echo "$b") <(echo "$a"))
 check "pier system df: docker's rows and totals" [ "$a" = "$b" ]
+
+hp=$(free_port)
+docker run -d --name "$tag-src" --network "$tag-net" "${lbl[@]}" \
+	-p "127.0.0.1:$hp:80" "$image" sleep 1000 >/dev/null
+out=$("$pier" dup "n1/$tag-src" --name "$tag-cp" -p 127.0.0.1::80 \
+	-v "$tmp:/data:ro" -l pier.test.case="$tag" -l extra=1 2>&1); rc=$?
+running() { [ "$(docker inspect -f '{{.State.Running}}' "$tag-cp")" = true ]; }
+check "dup -p of a container with a published port starts beside it" \
+	eval '[ $rc -eq 0 ] && wait_for 10 running'
+out=$(docker inspect -f '{{json .HostConfig.PortBindings}} {{json .HostConfig.Binds}} {{json .Config.Labels}}' "$tag-cp")
+check "with the new port, the mount and the labels" \
+	eval '! has "$out" "\"$hp\"" && has "$out" "$tmp:/data:ro" &&
+	has "$out" "\"extra\":\"1\""'
+out=$("$pier" dup "n1/$tag-src" -v relative:x 2>&1); rc=$?
+check "dup -v with a relative target is refused before anything" \
+	eval '[ $rc -ne 0 ] && has "$out" "must be absolute"'
 
 e2e_done

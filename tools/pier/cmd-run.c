@@ -173,6 +173,13 @@ static const struct cli_opt dup_opts[] = {
 	  .param = "hostname", .help = "the copy's hostname" },
 	{ .name = "env", .letter = 'e', .arg = "K=V", .kind = CLI_K_ARG,
 	  .help = "add or replace a variable" },
+	{ .name = "publish", .letter = 'p', .arg = "[[IP:]HOST:]CTR[/PROTO]",
+	  .kind = CLI_K_ARG,
+	  .help = "publish a port; any -p replaces the source's" },
+	{ .name = "volume", .letter = 'v', .arg = "SRC:DST[:ro] | DST",
+	  .kind = CLI_K_ARG, .help = "a mount, replacing the source's at DST" },
+	{ .name = "label", .letter = 'l', .arg = "K=V", .kind = CLI_K_ARG,
+	  .help = "add or replace a label" },
 	{ .name = "no-start",
 	  .help = "leave the copy created, even if the source runs" },
 	{ .name = NULL }
@@ -187,7 +194,8 @@ const struct cli_cmd cli_cmd_dup = {
 	.args_min = 1,
 	.args_max = 1,
 	.usage = "NODE/CONTAINER [--name NAME] [--cpus N] [--memory SIZE] "
-	    "[--network MODE] [--hostname H] [-e K=V]... [--no-start]",
+	    "[--network MODE] [--hostname H] [-e K=V]... [-p PORT]... "
+	    "[-v VOL]... [-l K=V]... [--no-start]",
 	.summary = "duplicate a container's configuration with overrides",
 	.help = "",
 };
@@ -490,6 +498,20 @@ dup_main(const struct cli_cmd *self, int argc, char **argv)
 	while (rc < 0 && err == 0 && (arg = cli_args_next(self, &a, "env",
 	    &pos)) != NULL)
 		err = push_env(p, arg);
+	for (pos = 0; rc < 0 && err == 0 && (arg = cli_args_next(self, &a,
+	    "publish", &pos)) != NULL;)
+		err = set_port(p, arg, &cause);
+	for (pos = 0; rc < 0 && err == 0 && (arg = cli_args_next(self, &a,
+	    "volume", &pos)) != NULL;)
+		err = set_volume(p, arg, &cause);
+	for (pos = 0; rc < 0 && err == 0 && (arg = cli_args_next(self, &a,
+	    "label", &pos)) != NULL;)
+		err = set_label(p, arg);
+	if (rc < 0 && err != 0 && cause != NULL) {
+		rc = cli_usage_error(self, "%s", cause);
+		free(cause);
+		cause = NULL;
+	}
 	if (rc < 0 && err == 0 && cli_args_get(self, &a, "no-start") != NULL)
 		err = json_object_set_new(p, "start", json_false());
 	if (rc < 0 && err != 0)
