@@ -107,4 +107,11 @@ out=$("$pier" dup "n1/$tag-src" -v relative:x 2>&1); rc=$?
 check "dup -v with a relative target is refused before anything" \
 	eval '[ $rc -ne 0 ] && has "$out" "must be absolute"'
 
+repo=${image%:*}
+a=$("$pier" images n1 --digests 2>&1 | awk -v r="$repo" 'NR == 1 || $1 == r {print $1, $2, $3, $4}')
+b=$(docker images --digests | awk -v r="$repo" 'NR == 1 || $1 == r {print $1, $2, $3, $4}')
+out=$(diff <(echo "$b") <(echo "$a"))
+check "pier images --digests: docker's header and DIGEST column" \
+	eval '[ -n "$a" ] && [ "$a" = "$b" ]'
+
 e2e_done
