@@ -877,7 +877,8 @@ const struct proto_method proto_methods[] = {
 	  .summary = "the node, its host and its Docker engine",
 	  .result = "{version, proto, key, started, uptime, requests, access: "
 	  "{key, role} (the caller's access key and its role), host: "
-	  "{name, cpus, memory}, docker: {version, api, os, kernel, name, "
+	  "{name, cpus, memory, load: {memory_free, load1}}, docker: "
+	  "{version, api, os, kernel, name, "
 	  "cpus, memory} or null, containers: {total, running, paused, "
 	  "stopped} or null, images, docker_error (when docker is null)}" },
 	{ .name = "node.reach", .role = VIEWER, .flags = RO,

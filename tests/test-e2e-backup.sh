@@ -5,7 +5,8 @@
 # (sha256), with nothing run: the helper containers are created, never
 # started, and gone afterwards. A restore into a volume that is not
 # empty is refused unless --force; one into a missing volume creates
-# it; a backup is never written to a terminal. Prints TAP.
+# it; a backup is never written to a terminal. `pier run any` puts a
+# container on one of the two nodes and says which and why. Prints TAP.
 set -u
 
 . "$(dirname "$0")/e2e-lib.sh"
@@ -85,5 +86,14 @@ check "a backup of a missing volume is refused" \
 out=$(script -qc "$pier volume backup n1/$v1" /dev/null 2>&1); rc=$?
 check "a backup is not written to a terminal" has "$out" "refusing to write"
 check "still no helper container left" wait_for 10 helpers_gone
+
+# pier run any: one of the two nodes takes it, and says which and why.
+out=$("$pier" run any --network none --label pier.test=1 \
+	--label "pier.test.case=$tag" --name "$tag-any" "$image" sleep 100 \
+	2>"$tmp/any.err"); rc=$?
+why=$(cat "$tmp/any.err")
+check "run any: created, the choice and why on stderr" \
+	eval '[ $rc -eq 0 ] && [ "$(docker inspect -f "{{.Id}}" "$tag-any")" = "$out" ] &&
+	has "$why" "on n[12]: the most free memory" && has "$why" "CPUs idle, of 2 nodes"'
 
 e2e_done

@@ -155,7 +155,7 @@ const struct cli_cmd cli_cmd_run = {
 	.args_before = 1,
 	.args_min = 2,
 	.args_max = -1,
-	.usage = "NODE [OPTIONS] IMAGE [CMD...]",
+	.usage = "NODE|any [OPTIONS] IMAGE [CMD...]",
 	.summary = "create and start a container on a node; prints its id",
 	.help = "",
 };
@@ -432,6 +432,66 @@ run_apply(json_t *p, enum run_opt o, const char *arg, int *pull,
 	}
 }
 
+/*
+ * `pier run any ...`: the joined node with the most free memory takes
+ * the container, CPUs left idle (CPUs less the 1-minute load) breaking
+ * a tie within 5%; the choice and why go to stderr. Nodes that do not
+ * answer are left out. *node is the chosen node's name (into buf).
+ */
+static int
+run_pick(const struct cli_cmd *self, char *buf, size_t len)
+{
+	struct cli_ctx		 x;
+	struct cli_multi	*m = NULL;
+	const json_t		*h;
+	char			*cause = NULL, mem[CLI_HUMAN_LEN];
+	double			 free_b, idle, best_free = -1, best_idle = 0;
+	size_t			 n = 0, i, best = 0;
+	int			 rc = CLI_EXIT_FAIL;
+
+	if (cli_ctx_open(&x, &cause) != 0 || cli_rpc_multi(&x, NULL, 0,
+	    "node.info", NULL, 0, &m, &n, &cause) != 0) {
+		cli_fail(self, NULL, cause, "failed");
+		free(cause);
+		cli_ctx_close(&x);
+		return (CLI_EXIT_FAIL);
+	}
+	for (i = 0; i < n; i++) {
+		h = json_object_get(m[i].result, "host");
+		if (m[i].status != 0 || json_object_get(m[i].result,
+		    "docker") == NULL || json_is_null(json_object_get(
+		    m[i].result, "docker"))) {
+			fprintf(stderr, "pier run: %s: left out (%s)\n",
+			    m[i].node, m[i].status != 0 ? "no answer" :
+			    "no Docker");
+			continue;
+		}
+		free_b = (double)json_integer_value(json_object_get(
+		    json_object_get(h, "load"), "memory_free"));
+		idle = (double)json_integer_value(json_object_get(h, "cpus")) -
+		    json_number_value(json_object_get(json_object_get(h,
+		    "load"), "load1"));
+		if (best_free < 0 || free_b > best_free * 1.05 ||
+		    (free_b >= best_free * 0.95 && idle > best_idle)) {
+			best = i;
+			best_free = free_b;
+			best_idle = idle;
+		}
+	}
+	if (best_free >= 0) {
+		snprintf(buf, len, "%s", m[best].node);
+		fprintf(stderr, "pier run: on %s: the most free memory (%s) "
+		    "and %.1f CPUs idle, of %zu node%s\n", buf,
+		    cli_human_size(mem, best_free, 3), best_idle > 0 ?
+		    best_idle : 0.0, n, n == 1 ? "" : "s");
+		rc = CLI_EXIT_OK;
+	} else
+		cli_error(self, "any: no joined node answered with Docker");
+	cli_multi_free(m, n);
+	cli_ctx_close(&x);
+	return (rc);
+}
+
 /* `pier run NODE [OPTIONS] IMAGE [CMD...]`. */
 static int
 run_main(const struct cli_cmd *self, int argc, char **argv)
@@ -439,7 +499,7 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 	struct cli_args	 a;
 	json_t		*p;	/* owned */
 	const char	*node, *image;
-	char		*cause = NULL;
+	char		*cause = NULL, pick[CLI_NAME_MAX + 1];
 	size_t		 k;
 	int		 err = 0, i, pull = 1, missing = 0, rc;
 
@@ -462,6 +522,14 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	node = a.argv[0];
 	image = a.argv[1];
+	if (strcmp(node, "any") == 0 && !cli_is_node("any")) {
+		rc = run_pick(self, pick, sizeof(pick));
+		if (rc != CLI_EXIT_OK) {
+			json_decref(p);
+			return (rc);
+		}
+		node = pick;
+	}
 	(void)json_object_set_new(p, "image", json_string(image));
 	for (i = 2; i < a.argc; i++)
 		(void)push(p, "cmd", json_string(a.argv[i]));
