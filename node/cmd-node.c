@@ -43,6 +43,8 @@ info_base(struct cmd_req *r)
 		(void)json_object_set_new(json_object_get(o, "host"), "load",
 		    json_pack("{s:I, s:f}", "memory_free",
 		    (json_int_t)uv_get_free_memory(), "load1", load[0]));
+	if (o != NULL)
+		(void)json_object_set_new(o, "model", node_model_json(n));
 	/* The caller's own access: what `pier nodes` shows as its role. */
 	if (o != NULL)
 		(void)json_object_set_new(o, "access", json_pack("{s:s, s:s}",

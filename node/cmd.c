@@ -58,6 +58,7 @@ const struct cmd_entry cmd_table[] = {
 	{ .name = "key.list", .exec = cmd_key_list },
 	{ .name = "key.revoke", .exec = cmd_key_revoke },
 	{ .name = "key.unrevoke", .exec = cmd_key_unrevoke },
+	{ .name = "logs.select", .exec = cmd_logs_select },
 	{ .name = "network.connect", .exec = cmd_network_connect },
 	{ .name = "network.create", .exec = cmd_network_create },
 	{ .name = "network.disconnect", .exec = cmd_network_disconnect },

@@ -292,6 +292,33 @@ static const struct proto_field container_logs_params[] = {
 	F_END
 };
 
+static const struct proto_field logs_select_params[] = {
+	F_CHANNEL,
+	F_STRV("ids", 1000, 256, "the containers: name, full id or unique "
+	    "id prefix each"),
+	F_BOOL("all", "every container (running ones with follow)"),
+	F_STRV("filters", 32, 512, "engine filters selecting the "
+	    "containers, KEY=VALUE each (label=, name=, ...)"),
+	F_BOOL("follow", "keep streaming; containers that start and match "
+	    "join"),
+	F_INT("tail", 0, 100000000, "the last N lines of each container "
+	    "(default: all)"),
+	F_INT("since", 0, T_MAX, "only lines at or after this unix time"),
+	F_INT("since_ns", 0, 4102444800LL * 1000000000LL, "only lines at or "
+	    "after this time in ns since the epoch (overrides since and "
+	    "tail; for resuming)"),
+	F_INT("until", 0, T_MAX, "only lines before this unix time"),
+	F_BOOL("stdout", "include stdout (default true)"),
+	F_BOOL("stderr", "include stderr (default true)"),
+	F_STR("grep", 1, 4096, "only lines matching this regular expression "
+	    "(PCRE2, which reads POSIX extended ones)"),
+	F_BOOL("icase", "grep ignores case"),
+	F_BOOL("invert", "only lines not matching grep"),
+	F_INT("context", 0, 100, "also this many lines before and after "
+	    "each match"),
+	F_END
+};
+
 static const struct proto_field container_remove_params[] = {
 	F_CONTAINER,
 	F_BOOL("force", "kill it first if it runs"),
@@ -843,6 +870,13 @@ const struct proto_method proto_methods[] = {
 	  .params = key_unrevoke_params,
 	  .summary = "take back the revocation of a client key",
 	  .result = "{id, kind}" },
+	{ .name = "logs.select", .role = VIEWER, .flags = RO | DK | ST,
+	  .params = logs_select_params, .stream = PROTO_STREAM_LOGS,
+	  .summary = "stream the logs of many containers as one, merged by "
+	  "time and filtered on the node",
+	  .result = "{containers: [{id, name}]} once streaming starts; the "
+	  "channel carries {t, c, s, l} lines, join, leave and engine "
+	  "lines, then an end line" },
 	{ .name = "network.connect", .role = ADMIN, .flags = RW | DK,
 	  .params = network_connect_params,
 	  .summary = "attach a container to a network",
@@ -880,7 +914,11 @@ const struct proto_method proto_methods[] = {
 	  "{name, cpus, memory, load: {memory_free, load1}}, docker: "
 	  "{version, api, os, kernel, name, "
 	  "cpus, memory} or null, containers: {total, running, paused, "
-	  "stopped} or null, images, docker_error (when docker is null)}" },
+	  "stopped} or null, images, docker_error (when docker is null), "
+	  "model: {state (off, building, ready), containers, events, "
+	  "refreshes, lists, rebuilds, checks, mismatches, answered, waited, "
+	  "forwarded}: the node's model of the engine's containers, or null "
+	  "before the first Docker request}" },
 	{ .name = "node.reach", .role = VIEWER, .flags = RO,
 	  .params = no_params,
 	  .summary = "how the node can be reached: listeners, port mapping, "
@@ -949,8 +987,8 @@ const struct proto_method proto_methods[] = {
 	{ .name = "stack.ps", .role = VIEWER, .flags = RO | DK,
 	  .params = stack_ps_params,
 	  .summary = "list a stack's containers",
-	  .result = "{containers: [{id, name, service, image, state, "
-	  "status, ports}]}" },
+	  .result = "{containers: [{id, name, type (compose or swarm), "
+	  "service, image, state, status, ports}]}" },
 	{ .name = "stack.pull", .role = ADMIN, .flags = RW | ST,
 	  .params = stack_up_params, .stream = PROTO_STREAM_OUTPUT,
 	  .summary = "pull a stack's images (compose pull), storing files "

@@ -82,6 +82,7 @@ extern const struct cli_cmd cli_cmd_stop;
 extern const struct cli_cmd cli_cmd_system;
 extern const struct cli_cmd cli_cmd_templates;
 extern const struct cli_cmd cli_cmd_top;
+extern const struct cli_cmd cli_cmd_ui;
 extern const struct cli_cmd cli_cmd_unpause;
 extern const struct cli_cmd cli_cmd_update;
 extern const struct cli_cmd cli_cmd_version;
@@ -139,6 +140,7 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_system,
 	&cli_cmd_templates,
 	&cli_cmd_top,
+	&cli_cmd_ui,
 	&cli_cmd_unpause,
 	&cli_cmd_update,
 	&cli_cmd_version,
