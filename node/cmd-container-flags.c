@@ -276,6 +276,122 @@ flags_gpus_log_health(json_t *b, json_t *h, const json_t *params,
 	return (0);
 }
 
+/* The keys of a --mount, and its types. */
+static const char *const mount_keys[] = {
+	"type", "source", "src", "target", "destination", "dst", "readonly",
+	"ro", "volume-nocopy", "tmpfs-size", "tmpfs-mode", "bind-propagation",
+	NULL
+};
+static const char *const mount_types[] = { "bind", "volume", "tmpfs", NULL };
+
+/* One --mount (type=...,source=...,target=...) as a Mounts entry. */
+static int
+flags_mount(json_t *out, const char *spec, size_t i, char **cause)
+{
+	json_t		*m;	/* owned */
+	char		*s, *tok, *save = NULL, *eq, what[160];
+	const char	*type = "volume", *v;
+	int		 rc = -1;
+	long long	 n;
+
+	s = strdup(spec);
+	m = json_object();
+	if (s == NULL || m == NULL)
+		goto out;
+	for (tok = strtok_r(s, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		eq = strchr(tok, '=');
+		if (eq != NULL)
+			*eq++ = '\0';
+		v = eq != NULL ? eq : "";
+		if (!in_list(mount_keys, tok)) {
+			snprintf(what, sizeof(what), "unknown key %.64s", tok);
+			refuse(cause, "mount_specs", i, what, mount_keys);
+			goto out;
+		}
+		if (strcmp(tok, "type") == 0) {
+			if (!in_list(mount_types, v)) {
+				snprintf(what, sizeof(what), "unknown type "
+				    "%.64s", v);
+				refuse(cause, "mount_specs", i, what,
+				    mount_types);
+				goto out;
+			}
+			type = strcmp(v, "bind") == 0 ? "bind" :
+			    strcmp(v, "tmpfs") == 0 ? "tmpfs" : "volume";
+		} else if (strcmp(tok, "source") == 0 ||
+		    strcmp(tok, "src") == 0)
+			(void)json_object_set_new(m, "Source", json_string(v));
+		else if (strcmp(tok, "target") == 0 ||
+		    strcmp(tok, "destination") == 0 || strcmp(tok, "dst") == 0)
+			(void)json_object_set_new(m, "Target", json_string(v));
+		else if (strcmp(tok, "readonly") == 0 || strcmp(tok, "ro") == 0)
+			(void)json_object_set_new(m, "ReadOnly", json_boolean(
+			    eq == NULL || strcmp(v, "true") == 0 ||
+			    strcmp(v, "1") == 0));
+		else if (strcmp(tok, "volume-nocopy") == 0)
+			/* With an empty DriverConfig, as docker's CLI. */
+			(void)json_object_set_new(m, "VolumeOptions", json_pack(
+			    "{s:b, s:{}}", "NoCopy", eq == NULL ||
+			    strcmp(v, "true") == 0, "DriverConfig"));
+		else if (strcmp(tok, "bind-propagation") == 0)
+			(void)json_object_set_new(m, "BindOptions", json_pack(
+			    "{s:s}", "Propagation", v));
+		else {
+			n = strtoll(v, &eq, strcmp(tok, "tmpfs-mode") == 0 ?
+			    8 : 10);
+			if (*eq != '\0' || n < 0) {
+				refuse(cause, "mount_specs", i, "tmpfs-size and "
+				    "tmpfs-mode take numbers (bytes, octal)",
+				    NULL);
+				goto out;
+			}
+			if (json_object_get(m, "TmpfsOptions") == NULL)
+				(void)json_object_set_new(m, "TmpfsOptions",
+				    json_object());
+			(void)json_object_set_new(json_object_get(m,
+			    "TmpfsOptions"), strcmp(tok, "tmpfs-mode") == 0 ?
+			    "Mode" : "SizeBytes", json_integer(n));
+		}
+	}
+	if (cmd_jstr(m, "Target")[0] != '/' || (strcmp(type, "bind") == 0 &&
+	    cmd_jstr(m, "Source")[0] != '/') || (strcmp(type, "tmpfs") == 0 &&
+	    json_object_get(m, "Source") != NULL)) {
+		refuse(cause, "mount_specs", i, "expected an absolute target, "
+		    "an absolute source for a bind and none for a tmpfs", NULL);
+		goto out;
+	}
+	(void)json_object_set_new(m, "Type", json_string(type));
+	(void)json_array_append(out, m);
+	rc = 0;
+out:
+	json_decref(m);
+	free(s);
+	return (rc);
+}
+
+/* mount_specs: each --mount into HostConfig.Mounts. */
+static int
+flags_mounts(json_t *h, const json_t *params, char **cause)
+{
+	const json_t	*l = json_object_get(params, "mount_specs");
+	json_t		*out;
+	size_t		 i;
+
+	if (l == NULL)
+		return (0);
+	out = json_object_get(h, "Mounts");
+	if (!json_is_array(out)) {
+		out = json_array();
+		(void)json_object_set_new(h, "Mounts", out);
+	}
+	for (i = 0; i < json_array_size(l); i++)
+		if (flags_mount(out, json_string_value(json_array_get(l, i)), i,
+		    cause) != 0)
+			return (-1);
+	return (0);
+}
+
 /* Maps a param onto a key of dst when present. */
 static void
 flags_copy(json_t *dst, const char *key, const json_t *params,
@@ -307,6 +423,7 @@ node_create_flags(json_t *b, const json_t *params, char **cause)
 	if (flags_caps(h, params, "cap_add", "CapAdd", cause) != 0 ||
 	    flags_caps(h, params, "cap_drop", "CapDrop", cause) != 0 ||
 	    flags_devices(h, params, cause) != 0 ||
+	    flags_mounts(h, params, cause) != 0 ||
 	    flags_tmpfs_ulimits(h, params, cause) != 0 ||
 	    flags_gpus_log_health(b, h, params, cause) != 0)
 		return (-1);

@@ -139,6 +139,9 @@ static const struct proto_field container_create_params[] = {
 	    "as in capabilities(7), or ALL"),
 	F_STRV("cap_drop", 64, 32, "capabilities to drop, as cap_add"),
 	F_STRV("devices", 64, 4096, "host devices: HOST[:CONTAINER[:rwm]]"),
+	F_STRV("mount_specs", 64, 4096, "mounts as docker run --mount: "
+	    "type=bind|volume|tmpfs,source=...,target=...[,readonly]"
+	    "[,volume-nocopy][,tmpfs-size=BYTES][,tmpfs-mode=OCTAL]"),
 	F_STR("gpus", 1, 16, "GPUs: all, or a count"),
 	F_STRV("dns", 16, 64, "DNS servers (IP addresses)"),
 	F_STRV("add_hosts", 256, 512, "extra /etc/hosts lines: HOST:IP"),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End to end against the real engine: the docker run flags of `pier run`
-# (--rm, -P, --cap-add/--cap-drop, --dns, --add-host, --log-driver and
+# (--rm, -P, --mount, --cap-add/--cap-drop, --dns, --add-host, --log-driver and
 # --log-opt, --init, --read-only, --pids-limit, --shm-size, --stop-signal,
 # --stop-timeout, --security-opt, --tmpfs, --ulimit, --health-*,
 # --no-healthcheck) give the same configuration as docker run with the
@@ -19,6 +19,7 @@ tag=pe2erf$$
 cleanup_more() {
 	docker ps -aq --filter "label=pier.test.case=$tag" |
 		xargs -r docker rm -f >/dev/null 2>&1
+	docker volume rm -f "$tag-vol" >/dev/null 2>&1
 }
 
 port=$(free_port)
@@ -34,7 +35,10 @@ flags=(--network none --label pier.test=1 --label "pier.test.case=$tag"
 	--pids-limit 50 --shm-size 32m --stop-signal SIGUSR1 --stop-timeout 7
 	--security-opt no-new-privileges --tmpfs /run:size=1m
 	--ulimit nofile=100:200 --health-cmd "true" --health-interval 30s
-	--health-timeout 5s --health-retries 3 -P)
+	--health-timeout 5s --health-retries 3 -P
+	--mount "type=bind,source=$tmp,target=/b,readonly"
+	--mount "type=volume,source=$tag-vol,target=/v,volume-nocopy"
+	--mount type=tmpfs,target=/t,tmpfs-size=1048576)
 out=$("$pier" run n1 --name "$tag-p" "${flags[@]}" "$image" sleep 1000 2>&1)
 rc=$?
 check "pier run with the docker run flags" [ $rc -eq 0 ]
@@ -44,7 +48,7 @@ for f in .HostConfig.CapAdd .HostConfig.CapDrop .HostConfig.Dns \
 	.HostConfig.ReadonlyRootfs .HostConfig.PidsLimit .HostConfig.ShmSize \
 	.Config.StopSignal .Config.StopTimeout .HostConfig.SecurityOpt \
 	.HostConfig.Tmpfs .HostConfig.Ulimits .Config.Healthcheck \
-	.HostConfig.PublishAllPorts; do
+	.HostConfig.PublishAllPorts .HostConfig.Mounts; do
 	a=$(docker inspect -f "{{json $f}}" "$tag-p")
 	b=$(docker inspect -f "{{json $f}}" "$tag-d")
 	out="pier: $a docker: $b"
@@ -65,6 +69,12 @@ out=$("$pier" run n1 --cap-add FOO "$image" true 2>&1); rc=$?
 check "an unknown capability is refused, naming the known ones" \
 	eval '[ $rc -ne 0 ] && has "$out" "unknown capability FOO" &&
 	has "$out" "NET_ADMIN"'
+out=$("$pier" run n1 --mount type=nfs,target=/x "$image" true 2>&1); rc=$?
+check "an unknown --mount type is refused, naming the types" \
+	eval '[ $rc -ne 0 ] && has "$out" "bind, volume, tmpfs"'
+out=$("$pier" run n1 --mount type=bind,target=/x "$image" true 2>&1); rc=$?
+check "a bind --mount without a source is refused" \
+	eval '[ $rc -ne 0 ] && has "$out" "absolute source"'
 out=$("$pier" run n1 --ulimit bogus=1 "$image" true 2>&1); rc=$?
 check "an unknown ulimit is refused, naming the known ones" \
 	eval '[ $rc -ne 0 ] && has "$out" "nofile"'

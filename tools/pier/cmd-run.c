@@ -108,6 +108,8 @@ static const struct cli_opt run_opts[] = {
 	RUN_LIST("cap-drop", "CAP", "cap_drop", "drop a capability"),
 	RUN_LIST("device", "HOST[:CTR[:rwm]]", "devices", "add a host "
 	    "device"),
+	RUN_LIST("mount", "type=T,source=S,target=D", "mount_specs",
+	    "a bind, volume or tmpfs mount"),
 	RUN_TEXT("gpus", "all|N", "gpus", "GPUs to add"),
 	RUN_LIST("dns", "IP", "dns", "a DNS server"),
 	RUN_LIST("add-host", "HOST:IP", "add_hosts", "an /etc/hosts line"),
