@@ -172,6 +172,8 @@ static const struct proto_field container_create_params[] = {
 	F_INT("health_retries", 0, 1000, "failures in a row that make it "
 	    "unhealthy"),
 	F_BOOL("no_healthcheck", "disable the image's health check"),
+	F_STR("platform", 1, 64, "os[/arch[/variant]] of the image to run "
+	    "(the image must be there for it)"),
 	F_END
 };
 

@@ -69,6 +69,17 @@ out=$("$pier" run n1 --cap-add FOO "$image" true 2>&1); rc=$?
 check "an unknown capability is refused, naming the known ones" \
 	eval '[ $rc -ne 0 ] && has "$out" "unknown capability FOO" &&
 	has "$out" "NET_ADMIN"'
+arch=$(docker version -f '{{.Server.Os}}/{{.Server.Arch}}')
+out=$("$pier" run n1 --platform "$arch" --network none --name "$tag-pl" \
+	--label "pier.test.case=$tag" "$image" true 2>&1); rc=$?
+check "--platform of the host's own runs" \
+	eval '[ $rc -eq 0 ] && [ "$(docker inspect -f "{{.Platform}}" "$tag-pl")" = "${arch%/*}" ]'
+a=$("$pier" run n1 --platform linux/s390x --network none "$image" true \
+	>/dev/null 2>&1; echo $?)
+b=$(docker create --platform linux/s390x --network none "$image" true \
+	>/dev/null 2>&1; echo $?)
+check "--platform the image lacks fails, as docker's" \
+	eval '[ "$a" -ne 0 ] && [ "$b" -ne 0 ]'
 out=$("$pier" run n1 --mount type=nfs,target=/x "$image" true 2>&1); rc=$?
 check "an unknown --mount type is refused, naming the types" \
 	eval '[ $rc -ne 0 ] && has "$out" "bind, volume, tmpfs"'

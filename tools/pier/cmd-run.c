@@ -144,6 +144,8 @@ static const struct cli_opt run_opts[] = {
 	  .help = "failures that make it unhealthy" },
 	RUN_FLAG("no-healthcheck", 0, "no_healthcheck", "disable the "
 	    "image's health check"),
+	RUN_TEXT("platform", "OS/ARCH", "platform", "the platform of the "
+	    "image to run"),
 	{ .name = NULL }
 };
 
