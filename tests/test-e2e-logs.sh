@@ -6,8 +6,10 @@
 # logs | grep -E (with -v, -i and --context); --since searching history;
 # --json; a container started mid-follow joining and leaving; a node
 # killed and restarted mid-follow, whose lines resume without a
-# duplicate or a gap; a bad pattern named at its position; the
-# one-container form still byte for byte docker logs. Prints TAP.
+# duplicate or a gap; the engine going away and coming back (a relay in
+# front of it) resumed the same way; 10000 matching containers refused;
+# a bad pattern named at its position; the one-container form still
+# byte for byte docker logs. Prints TAP.
 set -u
 
 . "$(dirname "$0")/e2e-lib.sh"
@@ -186,6 +188,56 @@ assert n==list(range(n[0],n[0]+len(n))), n
 assert len(n)>=25, len(n)' "$tmp/k"
 check "logs -f: the client said it reconnected" \
 	grep -q "n1: reconnected; resuming after 20" "$tmp/ke"
+
+# The engine going away under a follow (a relay in front of it, killed
+# and started again): the node says so, reconnects and resumes.
+fix=${PIER_SOURCE_ROOT:-$(dirname "$0")/..}/tests/fixtures/docker-unix-relay.py
+engine=${dockerhost#unix://}
+relay=$tmp/relay.sock
+python3 "$fix" "$relay" "$engine" &
+rpid=$!
+pids+=($rpid)
+wait_for 5 test -S "$relay"
+port3=$(free_port)
+check "a third node, behind a relay to the engine" \
+	start_node "$tmp/s3" "$port3" "unix://$relay" "$tmp/l3"
+"$pier" join "$("$pierd" key show --state-dir "$tmp/s3" \
+	--listen "127.0.0.1:$port3")" --name n3 >/dev/null 2>&1
+"$pier" logs -f --json --tail 1 "n3/$tag-a" >"$tmp/r" 2>"$tmp/re" &
+rfpid=$!
+wait_for 10 eval '[ "$(wc -l <"$tmp/r")" -ge 5 ]'
+kill -9 "$rpid"; wait "$rpid" 2>/dev/null
+wait_for 10 grep -q '"event":"engine","why":"the engine went away' "$tmp/r"
+before=$(wc -l <"$tmp/r")
+sleep 1	# the engine is away for a while: the container goes on writing
+python3 "$fix" "$relay" "$engine" &
+rpid=$!
+pids+=($rpid)
+wait_for 15 grep -q '"why":"the engine answers again' "$tmp/r"
+wait_for 15 eval '[ "$(wc -l <"$tmp/r")" -ge $((before + 20)) ]'
+kill -INT "$rfpid"; wait "$rfpid"
+out="$(grep event "$tmp/r") lines: $before then $(wc -l <"$tmp/r")"
+check "logs -f: an engine restart mid-follow is reconnected, no dup or gap" \
+	python3 -c 'import json,sys
+ev=[json.loads(l) for l in open(sys.argv[1]) if "\"event\"" in l]
+assert [e["event"] for e in ev]==["engine","engine"], ev
+a=[json.loads(l)["line"] for l in open(sys.argv[1]) if "\"line\"" in l]
+n=[int(l[1:]) for l in a]
+assert n==list(range(n[0],n[0]+len(n))), n
+assert len(n)>=25, len(n)' "$tmp/r"
+
+# A selection of 10000 containers (a fake engine's list) is refused.
+python3 "$fix" "$tmp/fake.sock" --containers 10000 &
+pids+=($!)
+wait_for 5 test -S "$tmp/fake.sock"
+port4=$(free_port)
+start_node "$tmp/s4" "$port4" "unix://$tmp/fake.sock" "$tmp/l4"
+"$pier" join "$("$pierd" key show --state-dir "$tmp/s4" \
+	--listen "127.0.0.1:$port4")" --name n4 >/dev/null 2>&1
+out=$("$pier" logs n4/ 2>&1); rc=$?
+check "logs of 10000 containers: refused, naming the limit" \
+	eval '[ $rc = 1 ] && has "$out" "matches 10000 containers" &&
+	has "$out" "at most 1000"'
 
 # The one-container form stays docker logs byte for byte.
 "$pier" logs "n1/$tag-g" >"$tmp/o" 2>"$tmp/e"
