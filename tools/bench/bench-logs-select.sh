@@ -8,6 +8,7 @@
 #     dockerd's CPU for `pier logs --grep`, against `docker logs | grep
 #     -E` on the host (the CLI's, grep's and dockerd's CPU), same run.
 # Usage: tools/bench/bench-logs-select.sh BUILD [SECS] [MB]
+# (PART=2 runs the second part only; LINES_EACH sets part 1's history.)
 set -eu
 build=${1:?usage: bench-logs-select.sh BUILD [SECS] [MB]}
 secs=${2:-10}
@@ -41,6 +42,7 @@ for i in 1 2; do
 done
 pier="$build/tools/pier/pier"
 
+if [ "${PART:-all}" != 2 ]; then
 # 1. Merged follow of 20 containers: first their history (the pipeline's
 # capacity: nothing else runs), then 20 busy ones live.
 n=${LINES_EACH:-50000}
@@ -75,10 +77,12 @@ echo "merged follow of 20 containers' history on 2 nodes ($((20 * n))" \
 	'BEGIN { printf "%.2f", b - a }') s"
 # The engine's own ceiling: docker logs of the same 20, all at once.
 d0=$(cpu "$dockerd"); t0=$(date +%s.%N)
+dl=()
 for i in $(seq 1 20); do
 	docker logs "$tag-h$i" >/dev/null 2>&1 &
+	dl+=($!)
 done
-wait
+wait "${dl[@]}"
 t1=$(date +%s.%N); d1=$(cpu "$dockerd")
 echo "docker logs of the same 20 at once: $(awk -v a="$t0" -v b="$t1" \
 	-v n=$((20 * n)) 'BEGIN { printf "%.2f s, %.0f lines/s", b - a,
@@ -114,6 +118,8 @@ echo "merged follow of 20 busy containers on 2 nodes, $secs s:" \
 docker ps -aq --filter "label=pier.bench=$tag" | xargs -r docker rm -f \
 	>/dev/null
 
+fi
+
 # 2. --grep over MB of history.
 lines=$((mb * 10000))
 docker run -d --network none --name "$tag-big" --label "pier.bench=$tag" \
@@ -129,8 +135,9 @@ echo "--grep over ${mb} MB of text ($lines lines, ${size} MB json-file):"
 # a - b with two decimals.
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
 # The children's CPU seconds from bash's `times` (its second line).
-kids() { sed -n 2p "$1" | awk '{ gsub(/[ms]/, " "); print $1 * 60 + $2 +
-	$3 * 60 + $4 }'; }
+kids() {
+	sed -n 2p "$1" | tr 'ms' '  ' | awk '{ print $1 * 60 + $2 + $3 * 60 + $4 }'
+}
 for run in 1 2; do
 	n1=$(cpu "${pids[0]}"); d0=$(cpu "$dockerd"); t0=$(date +%s.%N)
 	c=$("$pier" logs "n1/$tag-big" --grep "$pat" | wc -l)
