@@ -249,4 +249,13 @@ out=$("$pier" logs --filter label=x 2>&1 n1/a); rc=$?
 check "logs --filter with a NODE/CONTAINER: a usage error" \
 	eval '[ $rc = 2 ] && has "$out" "NODE/ targets"'
 
+# Every node ends cleanly on SIGTERM, its sanitizers silent.
+for i in 1 2 3 4; do
+	p=$(pgrep -f -- "--state-dir $tmp/s$i --listen" | head -n 1)
+	[ -n "$p" ] && kill -TERM "$p"
+done
+wait_for 10 eval '! pgrep -f -- "--state-dir $tmp/s[1-4] --listen" >/dev/null'
+out=$(grep -h -A8 -E "Sanitizer|runtime error" "$tmp"/l[1-4] | head -40)
+check "the nodes' logs hold no sanitizer report" [ -z "$out" ]
+
 e2e_done
