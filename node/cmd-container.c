@@ -17,6 +17,11 @@
 
 #define LIST_LABELS_MAX		32	/* label filters (the schema's bound) */
 
+/* The filter keys docker ps takes, passed to the engine. */
+static const char *const ps_filter_keys[] = { "ancestor", "before",
+	"expose", "exited", "health", "id", "isolation", "is-task", "label",
+	"name", "network", "publish", "since", "status", "volume", NULL };
+
 /* The health word hidden in the engine's status text, or NULL. */
 static const char *
 status_health(const char *status)
@@ -73,6 +78,42 @@ row_ports(const json_t *c)
 	return (out);
 }
 
+/* The mounts as docker ps shows them: {name, source, driver}. */
+static json_t *
+row_mounts(const json_t *c)
+{
+	const json_t	*mounts = json_object_get(c, "Mounts"), *m;
+	json_t		*out;	/* owned */
+	size_t		 i;
+
+	out = json_array();
+	for (i = 0; out != NULL && i < json_array_size(mounts); i++) {
+		m = json_array_get(mounts, i);
+		(void)json_array_append_new(out, json_pack("{s:s, s:s, s:s}",
+		    "name", cmd_jstr(m, "Name"), "source", cmd_jstr(m, "Source"),
+		    "driver", cmd_jstr(m, "Driver")));
+	}
+	return (out);
+}
+
+/* The names of the networks a container is on, in the engine's order. */
+static json_t *
+row_networks(const json_t *c)
+{
+	const json_t	*nets;
+	json_t		*out, *v;	/* owned, borrowed */
+	const char	*k;
+
+	nets = json_object_get(json_object_get(c, "NetworkSettings"),
+	    "Networks");
+	out = json_array();
+	if (out != NULL && json_is_object(nets)) {
+		json_object_foreach((json_t *)nets, k, v)
+			(void)json_array_append_new(out, json_string(k));
+	}
+	return (out);
+}
+
 /*
  * One row of container.list from an engine summary (a new reference);
  * arg points at an int, whether the sizes were asked for.
@@ -106,6 +147,10 @@ list_row(const json_t *c, const void *arg)
 	    "ports", row_ports(c),
 	    "labels", json_is_object(labels) ? labels : json_object());
 	json_decref(names);
+	if (row != NULL) {
+		(void)json_object_set_new(row, "mounts", row_mounts(c));
+		(void)json_object_set_new(row, "networks", row_networks(c));
+	}
 	if (row != NULL && size) {
 		(void)json_object_set_new(row, "size_rw", json_integer(
 		    json_integer_value(json_object_get(c, "SizeRw"))));
@@ -152,34 +197,85 @@ list_filters(const json_t *labels)
 	return (f);
 }
 
-/* container.list. */
-enum cmd_retval
-cmd_container_list(struct cmd_req *r)
+/* container.list answered from the node's model of the engine. */
+static enum cmd_retval
+list_from_model(struct cmd_req *r)
 {
-	struct dk_client	*dk;
+	json_t	*list;	/* owned */
+	int	 size = 0;
+
+	list = node_model_rows(r->node, proto_param_bool(r->params, "all", 0),
+	    json_object_get(r->params, "labels"));
+	if (list == NULL)
+		return (cmd_fail(r, PROTO_E_INTERNAL, "out of memory"));
+	cmd_reply_rows(r, "containers", list, list_row, &size);
+	json_decref(list);
+	return (CMD_DONE);
+}
+
+/* container.list from the engine: its own list call. */
+static enum cmd_retval
+list_from_engine(struct cmd_req *r)
+{
 	struct dk_req		*req = NULL;
 	struct dk_path		 p;
 	const json_t		*labels;
 	json_t			*filters = NULL;	/* owned */
 	int			 err;
 
-	dk = cmd_docker(r);
-	if (dk == NULL)
-		return (CMD_ERROR);
 	labels = json_object_get(r->params, "labels");
 	if (json_array_size(labels) > 0) {
 		filters = list_filters(labels);
 		if (filters == NULL)
 			return (cmd_fail(r, PROTO_E_INTERNAL, "out of memory"));
 	}
+	if (cmd_list_filters(r, ps_filter_keys, &filters) != 0) {
+		json_decref(filters);
+		return (CMD_ERROR);
+	}
 	dk_path_init(&p, "/containers/json", NULL, NULL);
 	dk_path_add_bool(&p, "all", proto_param_bool(r->params, "all", 0));
 	dk_path_add_bool(&p, "size", proto_param_bool(r->params, "size", 0));
 	dk_path_add_json(&p, "filters", filters);
-	err = dk_path_request(dk, &p, "GET", NULL, 0, on_list, r, &req);
+	err = dk_path_request(r->node->dk, &p, "GET", NULL, 0, on_list, r,
+	    &req);
 	dk_path_free(&p);
 	json_decref(filters);
 	return (cmd_docker_wait(r, req, err));
+}
+
+/* The model's refreshes came back (or it went down): answer. */
+static void
+on_model(struct cmd_req *r, int ok, void *arg)
+{
+	(void)arg;
+	if (r->cancelled)
+		(void)cmd_fail(r, PROTO_E_CANCELLED, "the client went away");
+	else if (ok)
+		(void)list_from_model(r);
+	else
+		(void)list_from_engine(r);
+}
+
+/*
+ * container.list: from the node's model of the engine when it can
+ * answer (sizes it cannot: the engine measures them), else the engine.
+ */
+enum cmd_retval
+cmd_container_list(struct cmd_req *r)
+{
+	int	 err;
+
+	if (cmd_docker(r) == NULL)
+		return (CMD_ERROR);
+	if (proto_param_bool(r->params, "size", 0))
+		return (list_from_engine(r));
+	err = node_model_wait(r->node, r, on_model, NULL);
+	if (err == 0)
+		return (list_from_model(r));
+	if (err == 1)
+		return (CMD_WAIT);
+	return (list_from_engine(r));
 }
 
 /*

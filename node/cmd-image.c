@@ -12,6 +12,10 @@
 
 #include "node.h"
 
+/* The filter keys docker takes here, passed to the engine. */
+static const char *const filter_keys[] = { "before", "dangling", "label", "reference", "since", "until",
+	NULL };
+
 #define PRUNE_LABELS_MAX	32	/* label filters (the schema's bound) */
 
 /* An integer member or 0. */
@@ -72,13 +76,19 @@ cmd_image_list(struct cmd_req *r)
 {
 	struct dk_client	*dk;
 	struct dk_req		*req = NULL;
+	json_t			*filters = NULL;	/* owned */
 	int			 err;
 
 	dk = cmd_docker(r);
 	if (dk == NULL)
 		return (CMD_ERROR);
-	err = dk_image_list(dk, proto_param_bool(r->params, "all", 0), NULL,
-	    on_list, r, &req);
+	if (cmd_list_filters(r, filter_keys, &filters) != 0) {
+		json_decref(filters);
+		return (CMD_ERROR);
+	}
+	err = dk_image_list(dk, proto_param_bool(r->params, "all", 0),
+	    json_object_size(filters) > 0 ? filters : NULL, on_list, r, &req);
+	json_decref(filters);
 	return (cmd_docker_wait(r, req, err));
 }
 

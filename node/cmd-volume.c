@@ -10,6 +10,10 @@
 
 #include "node.h"
 
+/* The filter keys docker takes here, passed to the engine. */
+static const char *const filter_keys[] = { "dangling", "driver", "label", "name",
+	NULL };
+
 /* One row of volume.list from an engine volume (a new reference). */
 static json_t *
 list_row(const json_t *v, const void *arg)
@@ -45,12 +49,19 @@ cmd_volume_list(struct cmd_req *r)
 {
 	struct dk_client	*dk;
 	struct dk_req		*req = NULL;
+	json_t			*filters = NULL;	/* owned */
 	int			 err;
 
 	dk = cmd_docker(r);
 	if (dk == NULL)
 		return (CMD_ERROR);
-	err = dk_volume_list(dk, NULL, on_list, r, &req);
+	if (cmd_list_filters(r, filter_keys, &filters) != 0) {
+		json_decref(filters);
+		return (CMD_ERROR);
+	}
+	err = dk_volume_list(dk, json_object_size(filters) > 0 ? filters :
+	    NULL, on_list, r, &req);
+	json_decref(filters);
 	return (cmd_docker_wait(r, req, err));
 }
 

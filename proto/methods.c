@@ -45,6 +45,10 @@
 #define F_STRV(n, hi, len, what) {					\
 	.name = (n), .type = PROTO_T_STRINGS, .max = (hi),		\
 	.max_len = (len), .doc = (what) }
+/* A list's engine filters, with the keys the node lets through. */
+#define F_LIST_FILTERS(keys)						\
+	F_STRV("filters", 32, 512, "engine filters, KEY=VALUE each; "	\
+	    "the keys: " keys)
 #define F_TIMEOUT							\
 	F_INT("timeout", 0, 3600, "seconds to wait before SIGKILL "	\
 	    "(default: the container's own stop timeout)")
@@ -160,6 +164,9 @@ static const struct proto_field container_list_params[] = {
 	    "KEY or KEY=VALUE each"),
 	F_BOOL("size", "include each one's size (slower: the engine "
 	    "measures)"),
+	F_LIST_FILTERS("ancestor, before, expose, exited, health, id, "
+	    "isolation, is-task, label, name, network, publish, since, "
+	    "status, volume"),
 	F_END
 };
 
@@ -283,6 +290,17 @@ static const struct proto_field image_id_params[] = {
 
 static const struct proto_field image_list_params[] = {
 	F_BOOL("all", "include intermediate images"),
+	F_LIST_FILTERS("before, dangling, label, reference, since, until"),
+	F_END
+};
+
+static const struct proto_field volume_list_params[] = {
+	F_LIST_FILTERS("dangling, driver, label, name"),
+	F_END
+};
+
+static const struct proto_field network_list_params[] = {
+	F_LIST_FILTERS("dangling, driver, id, label, name, scope, type"),
 	F_END
 };
 
@@ -415,6 +433,49 @@ static const struct proto_field stats_subscribe_params[] = {
 	F_END
 };
 
+#define F_STACK {							\
+	.name = "name", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,\
+	.min = 1, .max = 63, .doc = "the stack: a compose project name, "\
+	"1 to 63 of a-z 0-9 - _ starting with a letter or digit" }
+
+static const struct proto_field stack_up_params[] = {
+	F_CHANNEL,
+	F_STACK,
+	{ .name = "files", .type = PROTO_T_MAP, .max = 256,
+	  .max_len = 700000, .doc = "the stack's files, replacing the "
+	  "stored ones: {relative path: base64 content}, 512 KiB each at "
+	  "most; paths stay in the folder (no . or .. parts, none "
+	  "absolute, nothing starting with .pier)" },
+	F_STRV("compose_files", 16, 255, "with files: the compose files "
+	    "among them, in -f order"),
+	F_STR("env_file", 1, 255, "with files: compose's --env-file, "
+	    "among them"),
+	F_ENV,
+	F_BOOL("swarm", "with files: deploy with docker stack deploy "
+	    "(a swarm manager) rather than compose"),
+	F_END
+};
+
+static const struct proto_field stack_down_params[] = {
+	F_CHANNEL,
+	F_STACK,
+	F_BOOL("volumes", "remove the stack's named volumes too "
+	    "(compose down -v)"),
+	F_BOOL("purge", "remove the stored files once down succeeded"),
+	F_END
+};
+
+static const struct proto_field stack_name_params[] = {
+	F_CHANNEL,
+	F_STACK,
+	F_END
+};
+
+static const struct proto_field stack_ps_params[] = {
+	F_STACK,
+	F_END
+};
+
 static const struct proto_field volume_create_params[] = {
 	F_STR("name", 1, 255, "volume name (default: generated)"),
 	F_STR("driver", 1, 128, "volume driver (default local)"),
@@ -475,6 +536,7 @@ const struct proto_method proto_methods[] = {
 	  .summary = "list containers (running ones unless all)",
 	  .result = "{containers: [{id, name, names, image, image_id, "
 	  "command, created, state, status, health, ports, labels, "
+	  "mounts: [{name, source, driver}], networks: [string], "
 	  "size_rw and size_root_fs if size}]}" },
 	{ .name = "container.logs", .role = VIEWER, .flags = RO | DK | ST,
 	  .params = container_logs_params, .stream = PROTO_STREAM_OUTPUT,
@@ -604,7 +666,7 @@ const struct proto_method proto_methods[] = {
 	  .summary = "show a network's configuration and containers",
 	  .result = "the engine's inspect object" },
 	{ .name = "network.list", .role = VIEWER, .flags = RO | DK,
-	  .params = no_params,
+	  .params = network_list_params,
 	  .summary = "list networks",
 	  .result = "{networks: [{id, name, driver, scope, internal, ipv6, "
 	  "created, labels}]}" },
@@ -615,7 +677,11 @@ const struct proto_method proto_methods[] = {
 	  "{key, role} (the caller's access key and its role), host: "
 	  "{name, cpus, memory}, docker: {version, api, os, kernel, name, "
 	  "cpus, memory} or null, containers: {total, running, paused, "
-	  "stopped} or null, images, docker_error (when docker is null)}" },
+	  "stopped} or null, images, docker_error (when docker is null), "
+	  "model: {state (off, building, ready), containers, events, "
+	  "refreshes, lists, rebuilds, checks, mismatches, answered, waited, "
+	  "forwarded}: the node's model of the engine's containers, or null "
+	  "before the first Docker request}" },
 	{ .name = "node.reach", .role = VIEWER, .flags = RO,
 	  .params = no_params,
 	  .summary = "how the node can be reached: listeners, port mapping, "
@@ -639,6 +705,12 @@ const struct proto_method proto_methods[] = {
 	  "sees it, and the relay's limits",
 	  .result = "{observed, limits: {splices, per_target, per_source, "
 	  "max_bytes, max_secs, idle_secs}}" },
+	{ .name = "service.list", .role = VIEWER, .flags = RO | DK,
+	  .params = no_params,
+	  .summary = "list the swarm's services with their replicas (a "
+	  "manager node)",
+	  .result = "{services: [{id, name, mode, running, desired, image, "
+	  "stack, ports}]}; wrong_state when the engine is no manager" },
 	{ .name = "session.attach", .role = OPERATOR, .flags = RW | ST,
 	  .params = session_attach_params, .stream = PROTO_STREAM_TERMINAL,
 	  .summary = "join a terminal session: a repaint, then the live "
@@ -663,6 +735,39 @@ const struct proto_method proto_methods[] = {
 	  .params = session_resize_params,
 	  .summary = "set a session's terminal size (as a RESIZE frame does)",
 	  .result = "{session}" },
+	{ .name = "stack.down", .role = ADMIN, .flags = RW | ST,
+	  .params = stack_down_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "stop and remove a stack (compose down, or docker "
+	  "stack rm for a swarm stack)",
+	  .result = "{name, command, pid} once compose runs; the channel "
+	  "carries its STDOUT and STDERR, then EXIT" },
+	{ .name = "stack.list", .role = VIEWER, .flags = RO | DK,
+	  .params = no_params,
+	  .summary = "list the stacks on the node: compose projects, swarm "
+	  "stacks and stored ones",
+	  .result = "{stacks: [{name, type, services, running, total, "
+	  "status, stored, working_dir}]}" },
+	{ .name = "stack.ps", .role = VIEWER, .flags = RO | DK,
+	  .params = stack_ps_params,
+	  .summary = "list a stack's containers",
+	  .result = "{containers: [{id, name, service, image, state, "
+	  "status, ports}]}" },
+	{ .name = "stack.pull", .role = ADMIN, .flags = RW | ST,
+	  .params = stack_up_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "pull a stack's images (compose pull), storing files "
+	  "first if given",
+	  .result = "as stack.up" },
+	{ .name = "stack.restart", .role = ADMIN, .flags = RW | ST,
+	  .params = stack_name_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "restart a stack's containers (compose restart)",
+	  .result = "as stack.up" },
+	{ .name = "stack.up", .role = ADMIN, .flags = RW | ST,
+	  .params = stack_up_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "store a stack's files and run compose up (or docker "
+	  "stack deploy) on them",
+	  .result = "{name, command, pid} once compose runs; the channel "
+	  "carries its STDOUT and STDERR, then EXIT with its code; a reset "
+	  "stops it, a FIN or a lost connection leaves it running" },
 	{ .name = "stats.subscribe", .role = VIEWER, .flags = RO | DK | ST,
 	  .params = stats_subscribe_params, .stream = PROTO_STREAM_STATS,
 	  .summary = "stream resource usage of many containers at once",
@@ -673,7 +778,7 @@ const struct proto_method proto_methods[] = {
 	  .summary = "create a volume",
 	  .result = "{name, driver, mountpoint}" },
 	{ .name = "volume.list", .role = VIEWER, .flags = RO | DK,
-	  .params = no_params,
+	  .params = volume_list_params,
 	  .summary = "list volumes",
 	  .result = "{volumes: [{name, driver, mountpoint, created, scope, "
 	  "labels}]}" },

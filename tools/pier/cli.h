@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "overlay.h"
+#include "format.h"
 
 #ifndef WARN_UNUSED_RESULT
 #define WARN_UNUSED_RESULT __attribute__((warn_unused_result))
@@ -81,6 +82,8 @@ struct cli_opt {
 /* cli_cmd.flags */
 #define CLI_F_ORDER	0x1	/* options end at the first argument
 				   after args_before ones (run NODE ...) */
+#define CLI_F_HIDDEN	0x2	/* left out of `pier help` and the
+				   completion scripts (their helper) */
 
 /*
  * One command: its name, entry point, argument synopsis and summary; for
@@ -135,6 +138,8 @@ extern const size_t cli_ncmds;
 const struct cli_cmd *cli_cmd_find(const char *name);
 /* Prints the command list generated from the table. */
 void	cli_print_usage(FILE *fp);
+/* Writes the man page of pier, from the table, to fp. */
+void	cli_man_print(FILE *fp);
 /* `pier version`, which main() runs for --version too. */
 extern const struct cli_cmd cli_cmd_version;
 
@@ -364,17 +369,19 @@ void	 cli_ctx_close(struct cli_ctx *x);
  */
 int	 cli_rpc_open(struct cli_ctx *x, const char *name,
 	    struct cli_rpc **out, char **cause) WARN_UNUSED_RESULT;
-/* Called when an asynchronous open is done: status 0 or -errno, why. */
+/* Receives cli_rpc_open_async's connection, or status and why not. */
 typedef void (*cli_rpc_open_cb)(struct cli_rpc *, int status,
     const char *why, void *arg);
 /*
- * cli_rpc_open without running the loop: cb runs from the loop once the
- * handshake is done or failed (then close r). 0 with *out, or -errno and
- * *cause (cb never runs).
+ * cli_rpc_open without running the loop: cb runs once from the loop
+ * with the connection (the caller's to close) or a negative status and
+ * why ("NODE: ..."). A failure returned here (-ENOENT, *cause) never
+ * calls cb. With out, *out is the connection while it dials (to cancel
+ * with cli_rpc_close, which calls cb with -ECANCELED).
  */
 int	 cli_rpc_open_async(struct cli_ctx *x, const char *name,
-	    cli_rpc_open_cb cb, void *arg, struct cli_rpc **out,
-	    char **cause) WARN_UNUSED_RESULT;
+	    long timeout_ms, cli_rpc_open_cb cb, void *arg,
+	    struct cli_rpc **out, char **cause) WARN_UNUSED_RESULT;
 /* Closes the connection (waiting calls fail) and frees it. */
 void	 cli_rpc_close(struct cli_rpc *r);
 /* The node's name in the address book. */
@@ -524,6 +531,7 @@ json_t	*cli_rows_by_name(const json_t *rows);
 /* What one family's list command shows; the rest is cli_list_main's. */
 struct cli_list_spec {
 	const char		 *key;		/* the answer's array */
+	const struct cli_listing *listing;	/* its --format fields */
 	const char *const	 *hdr;		/* ncols column headers */
 	size_t			  ncols;
 	size_t			  quiet_col;	/* the column -q prints */
@@ -551,6 +559,42 @@ int	 cli_is_node(const char *name);
 int	 cli_ask_line(const char *prompt, char **line) WARN_UNUSED_RESULT;
 /* Prints "WARNING! warning" and asks [y/N] as docker does; 1 for yes. */
 int	 cli_confirm(const char *warning);
+
+/* listing.c */
+
+/* A listing --format runs over: the answer's array and docker's fields. */
+struct cli_listing {
+	const char		*key;
+	struct cli_fmt_spec	 spec;
+};
+/* ps, images, volumes and networks. */
+extern const struct cli_listing cli_listing_ps, cli_listing_images,
+	    cli_listing_volumes, cli_listing_networks;
+/*
+ * Reads -f/--filter ("filter", repeatable, KEY=VALUE) into
+ * params.filters and --format ("format") into *f (NULL: absent or
+ * "table", the default look). -1 to go on, else an exit code.
+ */
+int	 cli_listing_opts(const struct cli_cmd *self, const struct cli_args *a,
+	    const struct cli_listing *ls, json_t *params, struct cli_fmt **f);
+/*
+ * Calls self->method with params on the named nodes (all joined when
+ * nnodes is 0) and prints each row through f: the docker context of the
+ * row, .Node the node; nodes that do not answer are named on stderr
+ * (exit code 1). trunc: ids and commands cut as docker's default.
+ */
+int	 cli_listing_format(const struct cli_cmd *self,
+	    const struct cli_listing *ls, const struct cli_fmt *f,
+	    const char *const *nodes, size_t nnodes, const json_t *params,
+	    int trunc);
+/* The options every listing declares: --format and -f/--filter. */
+#define CLI_OPTS_LISTING						\
+	{ .name = "format", .arg = "TEMPLATE", .kind = CLI_K_ARG,	\
+	  .help = "print each row with a Go template, as docker: "	\
+	  "'{{.ID}}', 'table {{.Names}}\\t{{.Status}}', 'json'" },	\
+	{ .name = "filter", .letter = 'f', .arg = "KEY=VALUE",		\
+	  .kind = CLI_K_ARG,						\
+	  .help = "only rows that match, with docker's keys (repeatable)" }
 
 /* out-watch.c */
 

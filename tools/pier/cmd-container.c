@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "proto.h"
 #include "cli.h"
@@ -71,11 +72,19 @@ static const struct cli_opt ct_update_opts[] = {
 	{ .name = NULL }
 };
 
+static const struct cli_opt ct_inspect_opts[] = {
+	{ .name = "format", .letter = 'f', .arg = "TEMPLATE",
+	  .kind = CLI_K_ARG, .help = "print each with a Go template, as "
+	  "docker: '{{.State.Status}}',\n'{{json .Config.Labels}}'; "
+	  ".Node is the node" },
+	{ .name = NULL }
+};
 const struct cli_cmd cli_cmd_inspect = {
 	CT_ENTRY("inspect", inspect_main, "container.inspect",
 	    PROTO_ROLE_VIEWER,
-	    "NODE/CONTAINER...",
-	    "show containers' configuration and state as JSON", NULL),
+	    "[-f TEMPLATE] NODE/CONTAINER...",
+	    "show containers' configuration and state as JSON",
+	    ct_inspect_opts),
 };
 const struct cli_cmd cli_cmd_start = {
 	CT_ENTRY("start", ct_main, "container.start", PROTO_ROLE_OPERATOR,
@@ -213,16 +222,37 @@ out:
 	return (rc);
 }
 
+/* Prints one inspect object through the template; 0 or -1 (said). */
+static int
+ct_format(const struct cli_cmd *self, const struct cli_fmt *f,
+    const json_t *obj, const char *node)
+{
+	struct cli__buf	 b;
+	char		*cause = NULL;
+
+	memset(&b, 0, sizeof(b));
+	if (cli_fmt_row(f, obj, NULL, node, &b, &cause) != 0) {
+		cli_error(self, "%s", cause != NULL ? cause : "out of memory");
+		free(cause);
+		free(b.p);
+		return (-1);
+	}
+	cli_write_all(STDOUT_FILENO, b.p, b.len);
+	free(b.p);
+	return (0);
+}
+
 /* Calls the command's method with a's params on its first n targets. */
 static int
 ct_run(const struct cli_cmd *self, const struct cli_args *a, int n,
-    enum ct_mode mode)
+    enum ct_mode mode, const struct cli_fmt *f)
 {
 	struct cli_ctx		 x;
 	struct ct_conns		 c;
 	struct cli_target	*t = NULL;
 	json_t			*out = NULL;	/* owned */
 	char			*cause = NULL;
+	size_t			 had;
 	int			 rc = CLI_EXIT_FAIL, i, failed = 0, err;
 
 	memset(&c, 0, sizeof(c));
@@ -246,12 +276,17 @@ ct_run(const struct cli_cmd *self, const struct cli_args *a, int n,
 	if (mode == CT_COLLECT && (out = json_array()) == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
+		had = json_array_size(out);
 		if (ct_one(self, &c, a->argv[i], &t[i], a->params, mode,
 		    out) != 0)
 			failed++;
+		else if (f != NULL && had < json_array_size(out) &&
+		    ct_format(self, f, json_array_get(out, had),
+		    t[i].node) != 0)
+			failed++;
 	}
-	if (out != NULL && json_dumpf(out, stdout, JSON_INDENT(4) |
-	    JSON_PRESERVE_ORDER) == 0)
+	if (out != NULL && f == NULL && json_dumpf(out, stdout,
+	    JSON_INDENT(4) | JSON_PRESERVE_ORDER) == 0)
 		putchar('\n');
 	rc = failed > 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 out:
@@ -274,7 +309,7 @@ ct_main(const struct cli_cmd *self, int argc, char **argv)
 
 	rc = cli_args_parse(self, argc, argv, &a);
 	if (rc < 0)
-		rc = ct_run(self, &a, a.argc, CT_PRINT);
+		rc = ct_run(self, &a, a.argc, CT_PRINT, NULL);
 	cli_args_free(&a);
 	return (rc);
 }
@@ -286,9 +321,21 @@ inspect_main(const struct cli_cmd *self, int argc, char **argv)
 	struct cli_args	 a;
 	int		 rc;
 
+	static const struct cli_fmt_spec spec = { .fields = NULL };
+	struct cli_fmt	*f = NULL;
+	const char	*v;
+	char		*cause = NULL;
+
 	rc = cli_args_parse(self, argc, argv, &a);
+	v = rc < 0 ? cli_args_get(self, &a, "format") : NULL;
+	if (v != NULL && cli_fmt_parse(v, &spec, &f, &cause) != 0) {
+		rc = cli_usage_error(self, "--format: %s", cause != NULL ?
+		    cause : "out of memory");
+		free(cause);
+	}
 	if (rc < 0)
-		rc = ct_run(self, &a, a.argc, CT_COLLECT);
+		rc = ct_run(self, &a, a.argc, CT_COLLECT, f);
+	cli_fmt_free(f);
 	cli_args_free(&a);
 	return (rc);
 }
@@ -305,7 +352,7 @@ rename_main(const struct cli_cmd *self, int argc, char **argv)
 	    json_string(a.argv[1])) != 0)
 		rc = cli_error(self, "out of memory");
 	if (rc < 0)
-		rc = ct_run(self, &a, 1, CT_QUIET);
+		rc = ct_run(self, &a, 1, CT_QUIET, NULL);
 	cli_args_free(&a);
 	return (rc);
 }
@@ -333,7 +380,7 @@ update_main(const struct cli_cmd *self, int argc, char **argv)
 		rc = cli_usage_error(self, "nothing to change: give --cpus, "
 		    "--memory or --restart");
 	if (rc < 0)
-		rc = ct_run(self, &a, a.argc, CT_PRINT);
+		rc = ct_run(self, &a, a.argc, CT_PRINT, NULL);
 	cli_args_free(&a);
 	return (rc);
 }

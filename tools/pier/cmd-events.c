@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "proto.h"
 #include "cli.h"
@@ -27,6 +28,10 @@ static const struct cli_opt events_opts[] = {
 	  .help = "replay events since T (unix seconds)" },
 	{ .name = "json",
 	  .help = "the event objects, one per line, with \"node\"" },
+	{ .name = "format", .arg = "TEMPLATE", .kind = CLI_K_ARG,
+	  .help = "print each event with a Go template, as docker:\n"
+	  "'{{.Type}} {{.Action}} {{.Actor.ID}}', '{{json .}}'; .Node\n"
+	  "is the node" },
 	{ .name = NULL }
 };
 
@@ -37,7 +42,7 @@ const struct cli_cmd cli_cmd_events = {
 	.role = PROTO_ROLE_VIEWER,
 	.opts = events_opts,
 	.args_max = -1,
-	.usage = "[--filter K=V] [--json] [NODE...]",
+	.usage = "[--filter K=V] [--json] [--format TEMPLATE] [NODE...]",
 	.summary = "show the Docker engines' events live",
 	.help = "",
 	.notes = "\n"
@@ -59,6 +64,7 @@ struct evrun {
 	size_t			 n;
 	size_t			 live;
 	int			 json;
+	const struct cli_fmt	*fmt;	/* --format, or NULL */
 };
 
 /* Prints one event as a line. */
@@ -74,6 +80,20 @@ ev_print(struct evnode *en, json_t *ev)
 	struct tm	 tm;
 	int		 first = 1;
 
+	if (en->er->fmt != NULL) {
+		struct cli__buf	b;
+
+		memset(&b, 0, sizeof(b));
+		s = NULL;
+		if (cli_fmt_row(en->er->fmt, ev, NULL, en->name, &b, &s) == 0)
+			cli_write_all(STDOUT_FILENO, b.p, b.len);
+		else
+			(void)cli_error(en->er->self, "%s", s != NULL ? s :
+			    "out of memory");
+		free(s);
+		free(b.p);
+		return;
+	}
 	if (en->er->json) {
 		(void)json_object_set_new(ev, "node", json_string(en->name));
 		s = json_dumps(ev, JSON_COMPACT);
@@ -189,9 +209,11 @@ ev_push(json_t *params, const char *kv)
 static int
 events_main(const struct cli_cmd *self, int argc, char **argv)
 {
+	static const struct cli_fmt_spec spec = { .fields = NULL };
 	struct cli_args	 a;
 	struct evrun	 er;
 	struct cli_ctx	 x;
+	struct cli_fmt	*f = NULL;
 	json_t		*params;	/* owned */
 	const char	*arg;
 	char		*cause = NULL, *end;
@@ -226,15 +248,24 @@ events_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	if (rc < 0 && bad)
 		rc = cli_usage(self);
+	arg = rc < 0 ? cli_args_get(self, &a, "format") : NULL;
+	if (arg != NULL && cli_fmt_parse(arg, &spec, &f, &cause) != 0) {
+		rc = cli_usage_error(self, "--format: %s", cause != NULL ?
+		    cause : "out of memory");
+		free(cause);
+		cause = NULL;
+	}
 	if (rc >= 0) {
 		json_decref(params);
 		return (rc);
 	}
+	er.fmt = f;
 	er.json = cli_args_get(self, &a, "json") != NULL;
 	if (cli_ctx_open(&x, &cause) != 0) {
 		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		json_decref(params);
+		cli_fmt_free(f);
 		return (CLI_EXIT_FAIL);
 	}
 	er.x = &x;
@@ -266,5 +297,6 @@ events_main(const struct cli_cmd *self, int argc, char **argv)
 	free(er.nodes);
 	json_decref(params);
 	cli_ctx_close(&x);
+	cli_fmt_free(f);
 	return (rc);
 }

@@ -29,6 +29,7 @@ static const struct cli_opt images_opts[] = {
 	{ .name = "quiet", .letter = 'q', .help = "print only image ids" },
 	{ .name = "no-trunc", .help = "full ids" },
 	{ .name = "json", .help = "one JSON object per row" },
+	CLI_OPTS_LISTING,
 	{ .name = NULL }
 };
 
@@ -39,7 +40,8 @@ const struct cli_cmd cli_cmd_images = {
 	.role = PROTO_ROLE_VIEWER,
 	.opts = images_opts,
 	.args_max = 1,
-	.usage = "[NODE] [-a] [-q] [--no-trunc] [--json]",
+	.usage = "[NODE] [-a] [-q] [--no-trunc] [--json] [--format TEMPLATE] "
+	    "[-f KEY=VALUE]",
 	.summary = "list a node's images",
 	.help = "",
 };
@@ -176,7 +178,8 @@ images_main(const struct cli_cmd *self, int argc, char **argv)
 {
 	struct cli_link	 l;
 	struct cli_args	 a;
-	json_t		*res = NULL;	/* owned */
+	struct cli_fmt	*f = NULL;
+	json_t		*res = NULL, *params;	/* owned */
 	int		 all, quiet, no_trunc, json, rc;
 
 	rc = cli_args_parse(self, argc, argv, &a);
@@ -187,11 +190,25 @@ images_main(const struct cli_cmd *self, int argc, char **argv)
 	quiet = cli_args_get(self, &a, "quiet") != NULL;
 	no_trunc = cli_args_get(self, &a, "no-trunc") != NULL;
 	json = cli_args_get(self, &a, "json") != NULL;
-	rc = cli_link_open(self, &l, a.argc > 0 ? a.argv[0] : NULL);
-	if (rc != CLI_EXIT_OK)
+	params = json_pack("{s:b}", "all", all);
+	if (params == NULL)
+		return (cli_error(self, "out of memory"));
+	rc = cli_listing_opts(self, &a, &cli_listing_images, params, &f);
+	if (rc < 0 && f != NULL && !quiet)
+		rc = cli_listing_format(self, &cli_listing_images, f,
+		    (const char *const *)a.argv, (size_t)a.argc, params,
+		    !no_trunc);
+	cli_fmt_free(f);
+	if (rc >= 0) {
+		json_decref(params);
 		return (rc);
-	rc = cli_link_call(self, &l, self->method, json_pack("{s:b}", "all",
-	    all), &res);
+	}
+	rc = cli_link_open(self, &l, a.argc > 0 ? a.argv[0] : NULL);
+	if (rc != CLI_EXIT_OK) {
+		json_decref(params);
+		return (rc);
+	}
+	rc = cli_link_call(self, &l, self->method, params, &res);
 	if (rc == CLI_EXIT_OK)
 		rc = images_print(self, json_object_get(res, "images"), quiet,
 		    no_trunc, json);

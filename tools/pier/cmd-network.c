@@ -18,6 +18,7 @@ static const struct cli_opt networks_opts[] = {
 	{ .name = "quiet", .letter = 'q', .help = "print only network ids" },
 	{ .name = "no-trunc", .help = "full ids" },
 	{ .name = "json", .help = "one JSON object per network" },
+	CLI_OPTS_LISTING,
 	{ .name = NULL }
 };
 
@@ -28,7 +29,8 @@ const struct cli_cmd cli_cmd_networks = {
 	.role = PROTO_ROLE_VIEWER,
 	.opts = networks_opts,
 	.args_max = 1,
-	.usage = "[NODE] [-q] [--no-trunc] [--json]",
+	.usage = "[NODE] [-q] [--no-trunc] [--json] [--format TEMPLATE] "
+	    "[-f KEY=VALUE]",
 	.summary = "list a node's networks",
 	.help = "",
 };
@@ -55,7 +57,7 @@ networks_main(const struct cli_cmd *self, int argc, char **argv)
 	static const char *const hdr[] = { "NETWORK ID", "NAME", "DRIVER",
 	    "SCOPE" };
 	static const struct cli_list_spec spec = {
-		.key = "networks", .hdr = hdr, .ncols = 4, .quiet_col = 0,
+		.key = "networks", .listing = &cli_listing_networks, .hdr = hdr, .ncols = 4, .quiet_col = 0,
 		.cells = network_cells,
 	};
 

@@ -31,6 +31,9 @@ static const struct cli_opt ps_opts[] = {
 	{ .name = "json", .help = "print the rows as JSON" },
 	{ .name = "timeout", .arg = "SECS", .kind = CLI_K_ARG,
 	  .help = "wait this long for each node (default 3)" },
+	{ .name = "size", .letter = 's',
+	  .help = "ask for sizes (the engine measures; slower)" },
+	CLI_OPTS_LISTING,
 	{ .name = NULL }
 };
 
@@ -41,13 +44,19 @@ const struct cli_cmd cli_cmd_ps = {
 	.role = PROTO_ROLE_VIEWER,
 	.opts = ps_opts,
 	.args_max = -1,
-	.usage = "[-a] [-q] [--no-trunc] [--json] [--timeout SECS] [NODE...]",
+	.usage = "[-a] [-q] [-s] [--no-trunc] [--json] [--format TEMPLATE] "
+	    "[-f KEY=VALUE] [--timeout SECS] [NODE...]",
 	.summary = "list containers on every joined node (or those named)",
 	.help =
 	    "  NODE            joined nodes to ask (default: all, at once)\n",
 	.notes =
 	    "\nA node that does not answer in time is reported on stderr as\n"
-	    "unreachable; the others still print, and the exit code is 1.\n",
+	    "unreachable; the others still print, and the exit code is 1.\n"
+	    "--format takes docker's templates and fields (.ID, .Names,\n"
+	    ".Image, .Command, .CreatedAt, .RunningFor, .Status, .State,\n"
+	    ".Ports, .Labels, .Label \"KEY\", .Mounts, .Networks, .Size,\n"
+	    ".LocalVolumes) and .Node; it prints what it is given, no NODE\n"
+	    "column added, so one node's output is docker ps's.\n",
 };
 
 static const char *const ps_headers[] = { "NODE", "CONTAINER ID", "IMAGE",
@@ -89,7 +98,7 @@ names_cell(const json_t *row)
 /* Adds one container row of a node to the table (or prints it for -q). */
 static int
 ps_row(struct cli_table *t, const char *node, const json_t *row,
-    int quiet, int no_trunc, int64_t now)
+    int quiet, int no_trunc, int json, int64_t now)
 {
 	const char	*cells[PS_NCOLS];
 	char		 id[CLI_SHORT_ID + 1], ago[CLI_HUMAN_LEN];
@@ -119,13 +128,16 @@ ps_row(struct cli_table *t, const char *node, const json_t *row,
 	cells[6] = ports;
 	cells[7] = names;
 	err = cli_table_add(t, cells);
-	j = json_deep_copy(row);
-	if (err == 0 && j != NULL && json_object_set_new(j, "node",
+	/* The JSON rows are kept only when they are printed. */
+	j = json ? json_deep_copy(row) : NULL;
+	if (!json || err != 0)
+		;
+	else if (j != NULL && json_object_set_new(j, "node",
 	    json_string(node)) == 0)
 		err = cli_table_add_json(t, j);
 	else {
 		json_decref(j);
-		err = err != 0 ? err : -ENOMEM;
+		err = -ENOMEM;
 	}
 	free(cmd);
 	free(quoted);
@@ -142,6 +154,7 @@ ps_main(const struct cli_cmd *self, int argc, char **argv)
 	struct cli_ctx		 x;
 	struct cli_multi	*m = NULL;
 	struct cli_table	*t = NULL;
+	struct cli_fmt		*f = NULL;
 	const json_t		*rows;
 	json_t			*params;	/* owned */
 	const char		*arg;
@@ -170,12 +183,28 @@ ps_main(const struct cli_cmd *self, int argc, char **argv)
 			    arg));
 		timeout_ms = (long)(secs * 1000);
 	}
-	if (cli_ctx_open(&x, &cause) != 0) {
-		cli_fail(self, NULL, cause, "failed");
-		free(cause);
-		return (CLI_EXIT_FAIL);
-	}
 	params = json_pack("{s:b}", "all", all);
+	if (params == NULL)
+		return (CLI_EXIT_FAIL);
+	rc = cli_listing_opts(self, &a, &cli_listing_ps, params, &f);
+	if (rc < 0 && (cli_args_get(self, &a, "size") != NULL ||
+	    (f != NULL && !quiet && cli_fmt_uses(f, "Size"))))
+		(void)json_object_set_new(params, "size", json_true());
+	if (rc < 0 && f != NULL && !quiet)
+		rc = cli_listing_format(self, &cli_listing_ps, f,
+		    (const char *const *)a.argv, (size_t)a.argc, params,
+		    !no_trunc);
+	if (rc >= 0 || cli_ctx_open(&x, &cause) != 0) {
+		if (rc < 0) {
+			cli_fail(self, NULL, cause, "failed");
+			rc = CLI_EXIT_FAIL;
+		}
+		free(cause);
+		cli_fmt_free(f);
+		json_decref(params);
+		return (rc);
+	}
+	rc = CLI_EXIT_FAIL;
 	if (cli_rpc_multi(&x, (const char *const *)a.argv, (size_t)a.argc,
 	    self->method, params, timeout_ms,
 	    &m, &nm, &cause) != 0) {
@@ -197,7 +226,7 @@ ps_main(const struct cli_cmd *self, int argc, char **argv)
 		rows = json_object_get(m[i].result, "containers");
 		for (k = 0; k < json_array_size(rows); k++) {
 			if (ps_row(t, m[i].node, json_array_get(rows, k),
-			    quiet, no_trunc, (int64_t)time(NULL)) != 0)
+			    quiet, no_trunc, json, (int64_t)time(NULL)) != 0)
 				goto out;
 		}
 	}
@@ -206,6 +235,7 @@ ps_main(const struct cli_cmd *self, int argc, char **argv)
 		goto out;
 	rc = missing > 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 out:
+	cli_fmt_free(f);
 	cli_table_free(t);
 	cli_multi_free(m, nm);
 	json_decref(params);

@@ -31,6 +31,10 @@ static const struct cli_opt stats_opts[] = {
 	{ .name = "json", .help = "rows as JSON (with --no-stream an array,\n"
 	  "else one sample object per line)" },
 	{ .name = "no-trunc", .help = "full container ids" },
+	{ .name = "format", .arg = "TEMPLATE", .kind = CLI_K_ARG,
+	  .help = "print each row with a Go template, as docker:\n"
+	  "'table {{.Name}}\\t{{.CPUPerc}}', '{{json .}}'; .Node is\n"
+	  "the node" },
 	{ .name = NULL }
 };
 
@@ -41,7 +45,8 @@ const struct cli_cmd cli_cmd_stats = {
 	.role = PROTO_ROLE_VIEWER,
 	.opts = stats_opts,
 	.args_max = -1,
-	.usage = "[--no-stream] [--json] [--no-trunc] [NODE/CONTAINER...]",
+	.usage = "[--no-stream] [--json] [--no-trunc] [--format TEMPLATE] "
+	    "[NODE/CONTAINER...]",
 	.summary = "show containers' resource usage live",
 	.help = "",
 	.notes = "\n"
@@ -69,6 +74,7 @@ struct srun {
 	int			 once;
 	int			 json;
 	int			 no_trunc;
+	const struct cli_fmt	*fmt;	/* --format, or NULL */
 	int			 failed;
 	struct cli_live		 lv;
 	uv_timer_t		 tick;
@@ -105,6 +111,96 @@ st_row_cmp(const void *a, const void *b)
 	    json_string_value(json_object_get(x, "name")) : "",
 	    json_string_value(json_object_get(y, "name")) != NULL ?
 	    json_string_value(json_object_get(y, "name")) : ""));
+}
+
+/* docker stats' fields and headers, for --format. */
+static const char *const stats_fields[] = {
+	"Container", "CONTAINER", "Name", "NAME", "ID", "CONTAINER ID",
+	"CPUPerc", "CPU %", "MemUsage", "MEM USAGE / LIMIT", "MemPerc",
+	"MEM %", "NetIO", "NET I/O", "BlockIO", "BLOCK I/O", "PIDs", "PIDS",
+	"Node", "NODE", NULL
+};
+static const struct cli_fmt_spec stats_spec = { stats_fields, 0, 1 };
+
+/*
+ * .Container as docker fills it: the name or id prefix the user gave
+ * for this sample's container, else its short id (into id).
+ */
+static const char *
+st_given(const struct srun *sr, const json_t *sample,
+    char id[static CLI_SHORT_ID + 1])
+{
+	const char	*node = json_string_value(json_object_get(sample,
+			    "node"));
+	const char	*name = json_string_value(json_object_get(sample,
+			    "name"));
+	const char	*full = json_string_value(json_object_get(sample,
+			    "id")), *g;
+	size_t		 i, k;
+
+	for (i = 0; node != NULL && i < sr->n; i++) {
+		if (strcmp(sr->nodes[i].name, node) != 0)
+			continue;
+		for (k = 0; k < json_array_size(sr->nodes[i].ids); k++) {
+			g = json_string_value(json_array_get(sr->nodes[i].ids,
+			    k));
+			if (g != NULL && ((name != NULL && strcmp(g, name) ==
+			    0) || (full != NULL && strncmp(g, full,
+			    strlen(g)) == 0)))
+				return (g);
+		}
+	}
+	return (cli_short_id(id, full != NULL ? full : ""));
+}
+
+/* Draws the sorted samples v[0..nv) through --format. */
+static void
+st_draw_format(struct srun *sr, json_t **v, size_t nv)
+{
+	static const char *const keys[CLI_STATS_COLS] = { "ID", "Name",
+	    "CPUPerc", "MemUsage", "MemPerc", "NetIO", "BlockIO", "PIDs" };
+	char		 cells[CLI_STATS_COLS][CLI_STATS_CELL];
+	char		 id[CLI_SHORT_ID + 1], *cause = NULL, *t = NULL;
+	struct cli__buf	 b;
+	json_t		*ctx;
+	size_t		 i, j, len;
+
+	memset(&b, 0, sizeof(b));
+	cli__buf_add(&b, "", 0);
+	if (cli_fmt_is_table(sr->fmt) && cli_fmt_header(sr->fmt, &b,
+	    &cause) != 0)
+		goto fail;
+	for (j = 0; j < nv; j++) {
+		if (cli_stats_cells(v[j], sr->no_trunc, cells) != 0 ||
+		    (ctx = json_object()) == NULL)
+			continue;
+		for (i = 0; i < CLI_STATS_COLS; i++)
+			(void)json_object_set_new(ctx, keys[i],
+			    json_string(cells[i]));
+		(void)json_object_set_new(ctx, "Container", json_string(
+		    st_given(sr, v[j], id)));
+		i = (size_t)cli_fmt_row(sr->fmt, ctx, NULL, json_string_value(
+		    json_object_get(v[j], "node")), &b, &cause);
+		json_decref(ctx);
+		if (i != 0)
+			goto fail;
+	}
+	if (cli_fmt_is_table(sr->fmt) && (t = cli_tabwrite(b.p, b.len,
+	    &len)) == NULL)
+		goto fail;
+	if (sr->lv.is_terminal && !sr->once)
+		cli_write_all(STDOUT_FILENO, "\033[2J\033[H", 7);
+	cli_write_all(STDOUT_FILENO, t != NULL ? t : b.p, t != NULL ? len :
+	    b.len);
+	free(t);
+	free(b.p);
+	return;
+fail:
+	cli_error(sr->self, "%s", cause != NULL ? cause : "out of memory");
+	free(cause);
+	free(b.p);
+	sr->failed = 1;
+	uv_stop(&sr->x->loop);
 }
 
 /* Draws the table of every fresh row. */
@@ -147,6 +243,12 @@ st_draw(struct srun *sr)
 	}
 	if (v != NULL)
 		qsort(v, nv, sizeof(*v), st_row_cmp);
+	if (sr->fmt != NULL) {
+		st_draw_format(sr, v, v != NULL ? nv : 0);
+		free(v);
+		cli_table_free(t);
+		return;
+	}
 	for (j = 0; t != NULL && v != NULL && j < nv; j++) {
 		s = v[j];
 		if (cli_stats_cells(s, sr->no_trunc, cells) != 0)
@@ -332,6 +434,8 @@ stats_main(const struct cli_cmd *self, int argc, char **argv)
 	struct cli_args	 a;
 	struct srun	 sr;
 	struct cli_ctx	 x;
+	struct cli_fmt	*f = NULL;
+	const char	*v;
 	unsigned	 rows = 0, cols = 0;
 	char		*cause = NULL;
 	size_t		 i;
@@ -346,7 +450,17 @@ stats_main(const struct cli_cmd *self, int argc, char **argv)
 	sr.once = cli_args_get(self, &a, "no-stream") != NULL;
 	sr.json = cli_args_get(self, &a, "json") != NULL;
 	sr.no_trunc = cli_args_get(self, &a, "no-trunc") != NULL;
+	v = cli_args_get(self, &a, "format");
+	if (v != NULL && strcmp(v, "table") != 0 && cli_fmt_parse(v,
+	    &stats_spec, &f, &cause) != 0) {
+		rc = cli_usage_error(self, "--format: %s", cause != NULL ?
+		    cause : "out of memory");
+		free(cause);
+		return (rc);
+	}
+	sr.fmt = f;
 	if (cli_ctx_open(&x, &cause) != 0) {
+		cli_fmt_free(f);
 		cli_fail(self, NULL, cause, "failed");
 		free(cause);
 		return (CLI_EXIT_FAIL);
@@ -383,5 +497,6 @@ stats_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	free(sr.nodes);
 	cli_ctx_close(&x);
+	cli_fmt_free(f);
 	return (rc);
 }

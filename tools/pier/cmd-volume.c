@@ -23,6 +23,7 @@ static int	volumes_main(const struct cli_cmd *, int, char **);
 static const struct cli_opt volumes_opts[] = {
 	{ .name = "quiet", .letter = 'q', .help = "print only volume names" },
 	{ .name = "json", .help = "one JSON object per volume" },
+	CLI_OPTS_LISTING,
 	{ .name = NULL }
 };
 
@@ -33,7 +34,7 @@ const struct cli_cmd cli_cmd_volumes = {
 	.role = PROTO_ROLE_VIEWER,
 	.opts = volumes_opts,
 	.args_max = 1,
-	.usage = "[NODE] [-q] [--json]",
+	.usage = "[NODE] [-q] [--json] [--format TEMPLATE] [-f KEY=VALUE]",
 	.summary = "list a node's volumes",
 	.help = "",
 };
@@ -54,7 +55,7 @@ volumes_main(const struct cli_cmd *self, int argc, char **argv)
 {
 	static const char *const hdr[] = { "DRIVER", "VOLUME NAME" };
 	static const struct cli_list_spec spec = {
-		.key = "volumes", .hdr = hdr, .ncols = 2, .quiet_col = 1,
+		.key = "volumes", .listing = &cli_listing_volumes, .hdr = hdr, .ncols = 2, .quiet_col = 1,
 		.cells = volume_cells,
 	};
 

@@ -9,6 +9,7 @@
 
 #include "pier-config.h"
 #include "cli.h"
+#include "wire.h"
 
 static int	cmd_help_main(const struct cli_cmd *, int, char **);
 static int	cmd_version_main(const struct cli_cmd *, int, char **);
@@ -16,21 +17,27 @@ static int	cmd_version_main(const struct cli_cmd *, int, char **);
 const struct cli_cmd cli_cmd_help = {
 	.name = "help",
 	.main = cmd_help_main,
-	.usage = "[COMMAND]",
+	.usage = "[COMMAND | --man]",
 	.summary = "show the commands, or one command's options",
 	.help = "",
+	.notes = "\n--man writes pier(1), the manual page of every command, "
+	    "in roff.\n",
 };
 
 const struct cli_cmd cli_cmd_version = {
 	.name = "version",
 	.main = cmd_version_main,
-	.usage = "",
+	.usage = "[--json]",
 	.summary = "print the client's version",
 	.help = "",
+	.notes = "\n--json: {\"version\", \"protocol\"}, the client's version "
+	    "and the\nprotocol version it speaks.\n",
 };
 
 extern const struct cli_cmd cli_cmd_attach;
 extern const struct cli_cmd cli_cmd_audit;
+extern const struct cli_cmd cli_cmd_complete;
+extern const struct cli_cmd cli_cmd_completion;
 extern const struct cli_cmd cli_cmd_config;
 extern const struct cli_cmd cli_cmd_deploy;
 extern const struct cli_cmd cli_cmd_docker;
@@ -60,13 +67,16 @@ extern const struct cli_cmd cli_cmd_restart;
 extern const struct cli_cmd cli_cmd_rm;
 extern const struct cli_cmd cli_cmd_rmi;
 extern const struct cli_cmd cli_cmd_run;
+extern const struct cli_cmd cli_cmd_services;
 extern const struct cli_cmd cli_cmd_sessions;
 extern const struct cli_cmd cli_cmd_shell;
+extern const struct cli_cmd cli_cmd_stack;
 extern const struct cli_cmd cli_cmd_start;
 extern const struct cli_cmd cli_cmd_stats;
 extern const struct cli_cmd cli_cmd_stop;
 extern const struct cli_cmd cli_cmd_templates;
 extern const struct cli_cmd cli_cmd_top;
+extern const struct cli_cmd cli_cmd_ui;
 extern const struct cli_cmd cli_cmd_unpause;
 extern const struct cli_cmd cli_cmd_update;
 extern const struct cli_cmd cli_cmd_version;
@@ -75,8 +85,10 @@ extern const struct cli_cmd cli_cmd_volumes;
 
 /* Every command, sorted by name. */
 const struct cli_cmd *const cli_cmds[] = {
+	&cli_cmd_complete,
 	&cli_cmd_attach,
 	&cli_cmd_audit,
+	&cli_cmd_completion,
 	&cli_cmd_config,
 	&cli_cmd_deploy,
 	&cli_cmd_docker,
@@ -106,13 +118,16 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_rm,
 	&cli_cmd_rmi,
 	&cli_cmd_run,
+	&cli_cmd_services,
 	&cli_cmd_sessions,
 	&cli_cmd_shell,
+	&cli_cmd_stack,
 	&cli_cmd_start,
 	&cli_cmd_stats,
 	&cli_cmd_stop,
 	&cli_cmd_templates,
 	&cli_cmd_top,
+	&cli_cmd_ui,
 	&cli_cmd_unpause,
 	&cli_cmd_update,
 	&cli_cmd_version,
@@ -159,9 +174,12 @@ cli_print_usage(FILE *fp)
 	size_t	i;
 
 	fprintf(fp, "usage: pier COMMAND [ARGS]\n\nCommands:\n");
-	for (i = 0; i < cli_ncmds; i++)
+	for (i = 0; i < cli_ncmds; i++) {
+		if (cli_cmds[i]->flags & CLI_F_HIDDEN)
+			continue;
 		fprintf(fp, "  %-10s %s\n", cli_cmds[i]->name,
 		    cli_cmds[i]->summary);
+	}
 	fprintf(fp, "\nRun 'pier COMMAND --help' for a command's options.\n"
 	    "The address book lives in $PIER_CONFIG_DIR, else "
 	    "$XDG_CONFIG_HOME/pier, else ~/.config/pier.\n");
@@ -178,6 +196,10 @@ cmd_help_main(const struct cli_cmd *self, int argc, char **argv)
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0))
 		return (cli_help(self));
+	if (argc == 2 && strcmp(argv[1], "--man") == 0) {
+		cli_man_print(stdout);
+		return (fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL);
+	}
 	if (argc == 2) {
 		cmd = cli_cmd_find(argv[1]);
 		if (cmd == NULL)
@@ -195,6 +217,11 @@ cmd_version_main(const struct cli_cmd *self, int argc, char **argv)
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0))
 		return (cli_help(self));
+	if (argc == 2 && strcmp(argv[1], "--json") == 0) {
+		printf("{\"version\":\"%s\",\"protocol\":%d}\n", PIER_VERSION,
+		    PROTO_VERSION);
+		return (CLI_EXIT_OK);
+	}
 	if (argc != 1)
 		return (cli_usage(self));
 	printf("pier %s\n", PIER_VERSION);

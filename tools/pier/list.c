@@ -55,13 +55,13 @@ cli_rows_by_name(const json_t *rows)
  */
 static int
 list_call(const struct cli_cmd *self, struct cli_link *l,
-    const char *method, const char *key, json_t **rows)
+    const char *method, const char *key, json_t *params, json_t **rows)
 {
 	json_t	*res = NULL;	/* owned */
 	int	 rc;
 
 	*rows = NULL;
-	rc = cli_link_call(self, l, method, NULL, &res);
+	rc = cli_link_call(self, l, method, params, &res);
 	if (rc != CLI_EXIT_OK) {
 		json_decref(res);
 		return (rc);
@@ -112,7 +112,8 @@ cli_list_main(const struct cli_cmd *self, int argc, char **argv,
 {
 	struct cli_link	 l;
 	struct cli_args	 a;
-	json_t		*rows = NULL;	/* owned */
+	struct cli_fmt	*f = NULL;
+	json_t		*rows = NULL, *params;	/* owned */
 	int		 quiet, no_trunc, json, rc, err = 0;
 
 	rc = cli_args_parse(self, argc, argv, &a);
@@ -122,10 +123,25 @@ cli_list_main(const struct cli_cmd *self, int argc, char **argv,
 	quiet = cli_args_get(self, &a, "quiet") != NULL;
 	no_trunc = cli_args_get(self, &a, "no-trunc") != NULL;
 	json = cli_args_get(self, &a, "json") != NULL;
-	rc = cli_link_open(self, &l, a.argc > 0 ? a.argv[0] : NULL);
-	if (rc != CLI_EXIT_OK)
+	params = json_object();
+	if (params == NULL)
+		return (cli_error(self, "out of memory"));
+	rc = cli_listing_opts(self, &a, spec->listing, params, &f);
+	if (rc < 0 && f != NULL && !quiet)
+		rc = cli_listing_format(self, spec->listing, f,
+		    (const char *const *)a.argv, (size_t)a.argc, params,
+		    !no_trunc);
+	cli_fmt_free(f);
+	if (rc >= 0) {
+		json_decref(params);
 		return (rc);
-	rc = list_call(self, &l, self->method, spec->key, &rows);
+	}
+	rc = cli_link_open(self, &l, a.argc > 0 ? a.argv[0] : NULL);
+	if (rc != CLI_EXIT_OK) {
+		json_decref(params);
+		return (rc);
+	}
+	rc = list_call(self, &l, self->method, spec->key, params, &rows);
 	if (rc == CLI_EXIT_OK && rows == NULL)
 		err = -1;
 	else if (rc == CLI_EXIT_OK && json)

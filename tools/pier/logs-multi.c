@@ -393,7 +393,6 @@ lm_dialed(struct cli_rpc *r, int status, const char *why, void *arg)
 
 	ln->dialing = NULL;
 	if (status != 0) {
-		cli_rpc_close(r);
 		(void)uv_timer_start(&ln->retry, lm_retry, LM_RETRY_MS, 0);
 		return;
 	}
@@ -415,8 +414,8 @@ lm_retry(uv_timer_t *h)
 
 	cli_stream_close(&ln->s);
 	cli_stream_init(&ln->s, ln->run->x, &lm_ops);
-	if (cli_rpc_open_async(ln->run->x, ln->name, lm_dialed, ln,
-	    &ln->dialing, &cause) != 0) {
+	if (cli_rpc_open_async(ln->run->x, ln->name, CLI_TIMEOUT_MS, lm_dialed,
+	    ln, &ln->dialing, &cause) != 0) {
 		ln->dialing = NULL;
 		(void)uv_timer_start(&ln->retry, lm_retry, LM_RETRY_MS, 0);
 	}

@@ -32,8 +32,6 @@ struct cli_rpc {
 	void			*lost_arg;
 	void			(*on_dialed)(struct cli_rpc *, void *);
 	void			*dial_arg;
-	cli_rpc_open_cb		 open_cb;	/* cli_rpc_open_async's */
-	void			*open_arg;
 };
 
 /* Sets *cause (when cause is not NULL) to a formatted text; returns err. */
