@@ -532,8 +532,11 @@ lsel_maybe_end(struct lsel_run *run)
 	if (run->ended || !run->started || run->ch == NULL ||
 	    run->nlive > 0 || run->ctrs != NULL || run->lost_at != 0)
 		return;
-	if (run->follow && (run->ids == NULL || run->ev != NULL))
+	if (run->follow && run->ids == NULL)
 		return;	/* a selection that containers may still join */
+	/* Named containers have all left, as docker logs -f ends. */
+	if (run->ev != NULL)
+		dk_stream_cancel(run->ev);
 	lsel_out_json(run, json_pack("{s:{s:I, s:I, s:I, s:I}}", "end",
 	    "lines", (json_int_t)run->lines, "sent", (json_int_t)run->sent,
 	    "context", (json_int_t)run->ctx_sent, "limited",

@@ -165,6 +165,20 @@ check "logs -f --filter: a container that stops leaves with a line" \
 	has "$out" "n1/$tag-j left: stopped"
 kill -INT "$jpid"; wait "$jpid"
 
+# Named containers followed end the stream once they have all stopped.
+run_c s1 "$image" sh -c 'echo s1; sleep 600'
+run_c s2 "$image" sh -c 'echo s2; sleep 600'
+"$pier" logs -f "n1/$tag-s1" "n2/$tag-s2" >"$tmp/s" 2>"$tmp/se" &
+spid=$!
+wait_for 10 eval 'grep -q "| s1$" "$tmp/s" && grep -q "| s2$" "$tmp/s"'
+docker stop -t 1 "$tag-s1" "$tag-s2" >/dev/null
+wait_for 10 eval '! kill -0 $spid 2>/dev/null' || kill -9 "$spid"
+wait "$spid"; rc=$?
+out="rc=$rc $(cat "$tmp/se")"
+check "logs -f of named containers: ends, exit 0, once all have stopped" \
+	eval '[ $rc -eq 0 ] && grep -q "n1/$tag-s1 left: stopped" "$tmp/se" &&
+	grep -q "n2/$tag-s2 left: stopped" "$tmp/se"'
+
 # A node killed and restarted mid-follow: resumed without a duplicate.
 "$pier" logs -f --json --tail 1 "n1/$tag-a" "n2/$tag-b" >"$tmp/k" \
 	2>"$tmp/ke" &
