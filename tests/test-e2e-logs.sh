@@ -72,6 +72,18 @@ check "logs of two nodes: NODE/CONTAINER | line, plain when not a terminal" \
 	eval 'grep -q "^n1/$tag-a | a1$" "$tmp/p" &&
 	grep -q "^n2/$tag-b | b1$" "$tmp/p" && ! grep -q $'"'"'\e'"'"' "$tmp/p"'
 
+# On a terminal the prefix has a colour of its container's, every run.
+ontty "$pier" logs --tail 2 "n1/$tag-a" "n2/$tag-b" >"$tmp/t1" 2>&1
+ontty "$pier" logs --tail 2 "n1/$tag-a" "n2/$tag-b" >"$tmp/t2" 2>&1
+ca=$(grep -ao $'\e\[[0-9]*mn1/'"$tag-a" "$tmp/t1" | sort -u)
+cb=$(grep -ao $'\e\[[0-9]*mn2/'"$tag-b" "$tmp/t1" | sort -u)
+out=$(cat -v "$tmp/t1")
+check "logs on a terminal: NODE/CONTAINER in a colour that stays with it" \
+	eval '[ "$(wc -l <<<"$ca")" = 1 ] && [ "$(wc -l <<<"$cb")" = 1 ] &&
+	[ -n "$ca" ] && [ -n "$cb" ] &&
+	[ "$(grep -ao $'"'"'\e\[[0-9]*mn1/'"'"'"$tag-a" "$tmp/t2" |
+	sort -u)" = "$ca" ]'
+
 # Merged follow: new lines of both keep coming.
 "$pier" logs -f --tail 1 "n1/$tag-a" "n2/$tag-b" >"$tmp/f" 2>&1 &
 fpid=$!
