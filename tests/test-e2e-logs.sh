@@ -135,6 +135,15 @@ out=$(cat "$tmp/c")
 check "logs --context with a prefix: context lines marked with -" \
 	eval 'grep -q "^n1/$tag-g | ERROR 500$" "$tmp/c" &&
 	grep -q "^n1/$tag-g - ok 499$" "$tmp/c"'
+run_c w "$image" awk 'BEGIN { s = sprintf("%9000s", ""); gsub(/ /, "x", s)
+	for (i = 0; i < 20; i++) print i s; print "MATCH"; fflush()
+	system("sleep 600") }'
+wait_for 10 eval 'docker logs $tag-w 2>&1 | grep -q MATCH'
+got=$("$pier" logs "n1/$tag-w" --grep MATCH --context 10 2>/dev/null |
+	wc -l)
+out="lines: $got"
+check "logs --context keeps at most 64 KiB before a match (7 of 9000 bytes)" \
+	[ "$got" = 8 ]
 out=$("$pier" logs "n1/$tag-g" --grep 'a(b' 2>&1); rc=$?
 check "logs --grep with a bad pattern: an error naming the position" \
 	eval '[ $rc -ne 0 ] && has "$out" "position 4"'
