@@ -53,9 +53,11 @@ enum cli_kind {
 	CLI_K_MAP,		/* K[=V], repeatable, into an object param */
 	CLI_K_MAP_EQ,		/* K=V, repeatable, into an object param */
 	CLI_K_ARG,		/* any argument: the command reads it */
+	CLI_K_LIST,		/* a string, repeatable, into an array param */
+	CLI_K_DURATION,		/* a Go duration (30s, 1m30s) as milliseconds */
 };
 
-#define CLI_OPTS_MAX		24	/* options of one command */
+#define CLI_OPTS_MAX		64	/* options of one command */
 #define CLI_SEQ_MAX		256	/* options on one command line */
 
 /*
@@ -300,8 +302,11 @@ int	 cli_connect(uv_loop_t *loop, const struct ovl_identity *self,
 void	 cli_disconnect(uv_loop_t *loop, struct ovl_conn *c);
 /* How long a dial whose addresses all failed waits for LAN answers. */
 #define CLI_LAN_HOLD_MS	300
+#define CLI_LAN_DELAY_MS	25	/* a dial with addresses: the LAN later */
 /* How long the DHT is asked for a node's address (find.c). */
 #define CLI_DHT_MS	6000
+/* A dial with addresses: the DHT only if none answered by then. */
+#define CLI_DHT_DELAY_MS	300
 /*
  * How long a hole punch after a knock may take: the node polls every
  * 15 s, so two polls and their lookups.

@@ -48,6 +48,11 @@ struct cli_find {
 	int			 knocked;
 	void			(*on_found)(const char *, void *); /* no d */
 	void			*arg;
+	uv_timer_t		 timer;		/* the DHT's delay */
+	int			 refs;		/* timer, DHT socket */
+	int			 dht_wanted;	/* on, not started yet */
+	uint8_t			 node_pub[OVL_KEY_LEN];
+	uint8_t			 secret[OVL_KEY_LEN];
 };
 
 /* A candidate found: to the dial, or to the collector. */
@@ -203,7 +208,7 @@ dht_bootstrap(const char *dir, char *buf, size_t len, const char **out,
 
 /* Starts the DHT lookup of the key's current hashes. */
 static void
-find_dht(struct cli_find *f, const struct ovl_joinkey *jk)
+find_dht(struct cli_find *f)
 {
 	struct ovl_dhts_cfg c;
 	const char *boot[OVL_DHT_BOOTSTRAP_MAX];
@@ -227,15 +232,32 @@ find_dht(struct cli_find *f, const struct ovl_joinkey *jk)
 	free(saved);
 	if (f->dht == NULL)
 		return;
-	ovl_dht_knock_hash(jk->secret, jk->node_pub, (int64_t)time(NULL) / 60,
+	f->refs++;
+	f->dht_wanted = 0;
+	ovl_dht_knock_hash(f->secret, f->node_pub, (int64_t)time(NULL) / 60,
 	    f->knock);
 	nd = ovl_dht_key_days((int64_t)time(NULL), days);
 	for (i = 0; i < nd; i++) {
-		ovl_dht_key_hash(jk->secret, jk->node_pub, days[i], ih);
+		ovl_dht_key_hash(f->secret, f->node_pub, days[i], ih);
 		if (ovl_dhts_lookup(f->dht, ih, 0, 0, on_dht_peers, f) == 0)
 			f->lookups++;
 	}
 	f->dht_until = uv_now(f->loop) + CLI_DHT_MS;
+}
+
+/* The dial did not get through at once: ask the DHT too. */
+static void
+on_dht_delay(uv_timer_t *t)
+{
+	struct cli_find *f = container_of(t, struct cli_find, timer);
+
+	if (!f->dht_wanted || f->d == NULL)
+		return;
+	find_dht(f);
+	if (f->lookups > 0) {
+		find_extend(f, CLI_DHT_MS);
+		ovl_dial_hold(f->d, CLI_DHT_MS);
+	}
 }
 
 /* Starts asking the LAN and the DHT. */
@@ -252,16 +274,31 @@ find_new(uv_loop_t *loop, const struct ovl_joinkey *jk, struct ovl_dial *d,
 	f->on_found = on_found;
 	f->arg = arg;
 	f->dir = cli_config_dir();
-	if (ovl_lan_probe_start(loop, jk->node_pub, jk->secret,
-	    OVL_LAN_PROBE_MS, on_lan_found, f, &f->lan) != 0)
+	memcpy(f->node_pub, jk->node_pub, OVL_KEY_LEN);
+	memcpy(f->secret, jk->secret, OVL_KEY_LEN);
+	(void)uv_timer_init(loop, &f->timer);
+	f->refs = 1;
+	/*
+	 * With addresses to try, the LAN's first packets go a moment
+	 * later, so a dial that gets through at once never asks (every
+	 * round lists the host's interfaces and sends on each).
+	 */
+	if (ovl_lan_probe_start_after(loop, jk->node_pub, jk->secret,
+	    naddrs == 0 ? 0 : CLI_LAN_DELAY_MS, OVL_LAN_PROBE_MS,
+	    on_lan_found, f, &f->lan) != 0)
 		f->lan = NULL;
 	else
 		f->lan_until = uv_now(loop) + (naddrs == 0 ?
 		    OVL_LAN_PROBE_MS : CLI_LAN_HOLD_MS);
 	f->deadline = f->need = uv_now(loop) + CLI_TIMEOUT_MS;
-	if (f->dir != NULL && dht_enabled(f->dir) &&
-	    cli_config_dir_make(f->dir, NULL) == 0)
-		find_dht(f, jk);
+	f->dht_wanted = f->dir != NULL && dht_enabled(f->dir) &&
+	    cli_config_dir_make(f->dir, NULL) == 0;
+	/* The same for the DHT: no node, socket or lookup for a quick dial. */
+	if (f->dht_wanted && (naddrs == 0 || d == NULL))
+		find_dht(f);
+	else if (f->dht_wanted)
+		(void)uv_timer_start(&f->timer, on_dht_delay,
+		    CLI_DHT_DELAY_MS, 0);
 	return (f);
 }
 
@@ -278,6 +315,9 @@ cli_find_start(uv_loop_t *loop, const struct ovl_joinkey *jk,
 	if (f->lookups > 0)
 		find_extend(f, CLI_DHT_MS);
 	hold = f->lookups > 0 ? f->dht_until : f->lan_until;
+	/* A dial whose addresses fail at once waits for the DHT's start. */
+	if (f->dht_wanted && hold < uv_now(loop) + CLI_DHT_DELAY_MS + 50)
+		hold = uv_now(loop) + CLI_DHT_DELAY_MS + 50;
 	if (hold > uv_now(loop))
 		ovl_dial_hold(d, (uint32_t)(hold - uv_now(loop)));
 	return (f);
@@ -322,14 +362,24 @@ cli_find_tried(const struct cli_find *f, char *buf, size_t len)
 		    " and more" : "");
 }
 
-/* The DHT socket is closed. */
+/* The DHT socket or the timer is closed; the last frees. */
 static void
 on_dht_closed(void *arg)
 {
 	struct cli_find *f = arg;
 
+	if (--f->refs > 0)
+		return;
 	free(f->dir);
+	sodium_memzero(f, sizeof *f);
 	free(f);
+}
+
+/* The timer is closed. */
+static void
+on_timer_closed(uv_handle_t *h)
+{
+	on_dht_closed(container_of((uv_timer_t *)h, struct cli_find, timer));
 }
 
 /* Stops asking; freed once the socket is closed (run the loop). */
@@ -343,10 +393,10 @@ cli_find_stop(struct cli_find *f)
 	ovl_lan_probe_stop(f->lan);
 	f->lan = NULL;
 	f->d = NULL;
-	if (f->dht == NULL) {
-		on_dht_closed(f);
+	f->dht_wanted = 0;
+	uv_close((uv_handle_t *)&f->timer, on_timer_closed);
+	if (f->dht == NULL)
 		return;
-	}
 	snprintf(path, sizeof path, "%s/%s", f->dir, FIND_DHT_FILE);
 	if (ovl_dhts_save(f->dht, path) != 0)
 		path[0] = '\0';	/* not resolved yet: the old one stays */

@@ -99,6 +99,8 @@ stream_frame(void *arg, enum proto_frame type, const uint8_t *data,
 
 	switch (type) {
 	case PROTO_FRAME_STDOUT:
+		if (s->ops->out != NULL)
+			return (stream_answer(s, s->ops->out(s, data, len)));
 		cli_write_all(1, data, len);
 		return (0);
 	case PROTO_FRAME_STDERR:
@@ -212,14 +214,18 @@ static const struct ovl_chan_cbs stream_cbs = {
 	.on_close = stream_close,
 };
 
-/* The request's reply: only an error matters. */
+/* The request's reply: an error ends the stream; ops->reply sees a result. */
 static void
 stream_reply(struct cli_rpc *r, const json_t *result,
     const struct cli_rpc_error *e, void *arg)
 {
+	struct cli_stream	*s = arg;
+
 	if (e != NULL)
-		cli_stream_end(arg, e->message != NULL ? e->message :
+		cli_stream_end(s, e->message != NULL ? e->message :
 		    "failed");
+	else if (s->ops->reply != NULL && s->live)
+		s->ops->reply(s, result);
 }
 
 /* Connects to node; the stream is live. */
