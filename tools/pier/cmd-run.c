@@ -1,7 +1,8 @@
 /*
  * `pier run NODE [OPTIONS] IMAGE [CMD...]`: create a container on a node
- * and start it, with docker run's options; it always runs detached and
- * prints the new container's id (follow it with `pier logs -f`). When
+ * and start it, with docker run's options; it runs detached and prints
+ * the new container's id (follow it with `pier logs -f`), unless -i or
+ * -t without -d attach to it as docker run -it does (run-attach.c). When
  * the image is not on the node (container.create does not pull), it is
  * pulled with `pier pull`'s progress on stderr, as docker run does, and
  * the create is tried once more; --pull never leaves that out.
@@ -53,7 +54,8 @@ enum run_opt {
 
 static const struct cli_opt run_opts[] = {
 	[RUN_DETACH] = { .name = "detach", .letter = 'd',
-	  .help = "accepted; pier run always detaches" },
+	  .help = "print the id and leave it running (the\n"
+	  "default; with -i or -t: do not attach)" },
 	[RUN_NAME] = { .name = "name", .arg = "NAME", .kind = CLI_K_TEXT,
 	  .param = "name", .help = "the container's name" },
 	[RUN_PUBLISH] = { .name = "publish", .letter = 'p',
@@ -92,9 +94,11 @@ static const struct cli_opt run_opts[] = {
 	  .kind = CLI_K_TEXT, .param = "user",
 	  .help = "user[:group] to run as" },
 	[RUN_INTERACTIVE] = { .name = "interactive", .letter = 'i',
-	  .param = "stdin", .help = "keep stdin open" },
+	  .param = "stdin", .help = "keep stdin open; without -d, attach "
+	  "pier's\n(its end closes the container's stdin)" },
 	[RUN_TTY] = { .name = "tty", .letter = 't', .param = "tty",
-	  .help = "allocate a TTY" },
+	  .help = "allocate a TTY; without -d, attach this\nterminal "
+	  "(-it: stdin too; ~. detaches)" },
 	[RUN_PRIVILEGED] = { .name = "privileged", .param = "privileged",
 	  .help = "every capability and device" },
 	[RUN_PULL] = { .name = "pull", .arg = "missing|never",
@@ -362,13 +366,14 @@ set_label(json_t *params, const char *s)
 }
 
 /*
- * Calls a create-like method on node and prints field of the result.
- * With missing not NULL, an image the node lacks sets *missing and
- * prints nothing; params are not stolen then.
+ * Calls a create-like method on node and prints field of the result, or
+ * keeps it in out (of len bytes) when out is not NULL. With missing not
+ * NULL, an image the node lacks sets *missing and prints nothing;
+ * params are not stolen then.
  */
 static int
 call_print(const struct cli_cmd *self, const char *node, const char *method,
-    json_t *params, const char *field, int *missing)
+    json_t *params, const char *field, int *missing, char *out, size_t len)
 {
 	struct cli_link		 l;
 	struct cli_rpc_error	 e;
@@ -398,7 +403,11 @@ call_print(const struct cli_cmd *self, const char *node, const char *method,
 	for (i = 0; i < json_array_size(w); i++)
 		fprintf(stderr, "WARNING: %s\n",
 		    json_string_value(json_array_get(w, i)));
-	printf("%s\n", json_string_value(json_object_get(res, field)));
+	if (out != NULL)
+		snprintf(out, len, "%s", json_string_value(json_object_get(res,
+		    field)));
+	else
+		printf("%s\n", json_string_value(json_object_get(res, field)));
 	rc = CLI_EXIT_OK;
 out:
 	json_decref(res);
@@ -503,9 +512,10 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 	struct cli_args	 a;
 	json_t		*p;	/* owned */
 	const char	*node, *image;
-	char		*cause = NULL, pick[CLI_NAME_MAX + 1];
+	char		*cause = NULL, pick[CLI_NAME_MAX + 1], id[128];
 	size_t		 k;
 	int		 err = 0, i, pull = 1, missing = 0, rc;
+	int		 detach = 0, tty, interactive, attach;
 
 	rc = cli_args_parse(self, argc, argv, &a);
 	p = a.params;
@@ -515,14 +525,23 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 		json_decref(p);
 		return (rc);
 	}
-	for (k = 0; err == 0 && k < a.nseq; k++)
+	for (k = 0; err == 0 && k < a.nseq; k++) {
+		detach |= a.seq[k].opt == RUN_DETACH;
 		err = run_apply(p, (enum run_opt)a.seq[k].opt, a.seq[k].arg,
 		    &pull, &cause);
+	}
 	if (err != 0) {
 		(void)cli_fail(self, NULL, cause, "out of memory");
 		free(cause);
 		json_decref(p);
 		return (CLI_EXIT_USAGE);
+	}
+	tty = json_is_true(json_object_get(p, "tty"));
+	interactive = json_is_true(json_object_get(p, "stdin"));
+	attach = (tty || interactive) && !detach;
+	if (attach && tty && interactive && !isatty(0)) {
+		json_decref(p);	/* as docker, before anything is made */
+		return (cli_error(self, "the input device is not a TTY"));
 	}
 	node = a.argv[0];
 	image = a.argv[1];
@@ -537,16 +556,26 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 	(void)json_object_set_new(p, "image", json_string(image));
 	for (i = 2; i < a.argc; i++)
 		(void)push(p, "cmd", json_string(a.argv[i]));
-	if (!pull)
-		return (call_print(self, node, self->method, p, "id", NULL));
-	rc = call_print(self, node, self->method, p, "id", &missing);
+	if (attach) {
+		/* Created stopped: started once attached (run-attach.c). */
+		(void)json_object_set_new(p, "start", json_false());
+		if (interactive)
+			(void)json_object_set_new(p, "stdin_once",
+			    json_true());
+	}
+	rc = call_print(self, node, self->method, p, "id", pull ? &missing :
+	    NULL, attach ? id : NULL, sizeof(id));
 	if (missing) {
 		rc = cli_pull_missing(self, node, image);
 		if (rc == CLI_EXIT_OK)
 			rc = call_print(self, node, self->method,
-			    json_incref(p), "id", NULL);
+			    json_incref(p), "id", NULL, attach ? id : NULL,
+			    sizeof(id));
 	}
-	json_decref(p);
+	if (pull)
+		json_decref(p);
+	if (rc == CLI_EXIT_OK && attach)
+		rc = cli_run_attach(self, node, id, tty, interactive);
 	return (rc);
 }
 
@@ -608,7 +637,7 @@ dup_main(const struct cli_cmd *self, int argc, char **argv)
 		return (err == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL);
 	}
 	(void)json_object_set_new(p, "id", json_string(t.container));
-	rc = call_print(self, t.node, self->method, p, "name", NULL);
+	rc = call_print(self, t.node, self->method, p, "name", NULL, NULL, 0);
 	cli_target_free(&t);
 	return (rc);
 }
