@@ -6,7 +6,8 @@
 # leaves stdin out; ~. detaches and the container goes on. Over pipes
 # (-i alone): stdin in and its end the container's, stdout and stderr
 # apart, the exit code kept. -it with a stdin that is no terminal is
-# refused before anything is made; -dit stays detached. Prints TAP.
+# refused before anything is made; -dit stays detached. `--on NODE|any`
+# is the node as an option. Prints TAP.
 set -u
 
 . "$(dirname "$0")/e2e-lib.sh"
@@ -99,5 +100,24 @@ check "run -dit prints the id and attaches to nothing" \
 check "run -dit: running with a TTY and open stdin" \
 	[ "$(di '{{.State.Running}} {{.Config.Tty}} {{.Config.OpenStdin}}' \
 	"$tag-dit")" = "true true true" ]
+
+# 6. --on: the node as an option, any choosing one and saying why.
+out=$(P run --on any --name "$tag-on" "${lbl[@]}" "$image" sleep 1000 \
+	2>"$tmp/why")
+why=$(cat "$tmp/why")
+check "run --on any: created, its id printed" [ "${#out}" -eq 64 ]
+out=$why
+check "run --on any: the choice and why on stderr" \
+	has "$why" "on n1: the most free memory .* CPUs idle, of 1 node$"
+check "run --on any: IMAGE and CMD after the options" \
+	[ "$(di '{{json .Config.Cmd}}' "$tag-on")" = '["sleep","1000"]' ]
+P run --on n1 --name "$tag-on2" "${lbl[@]}" "$image" echo -l >/dev/null 2>&1
+out=$(di '{{json .Config.Cmd}}' "$tag-on2")
+check "run --on n1: a -l after IMAGE is the command's" \
+	[ "$out" = '["echo","-l"]' ]
+out=$(P run n1 --on any "$image" true 2>&1)
+rc=$?
+check "run NODE --on: refused, the node given twice" \
+	eval '[ $rc -eq 2 ] && has "$out" "give the node once"'
 
 e2e_done

@@ -39,7 +39,7 @@ enum run_opt {
 	RUN_DETACH, RUN_NAME, RUN_PUBLISH, RUN_VOLUME, RUN_ENV, RUN_ENV_FILE,
 	RUN_LABEL, RUN_RESTART, RUN_CPUS, RUN_MEMORY, RUN_HOSTNAME,
 	RUN_NETWORK, RUN_ENTRYPOINT, RUN_WORKDIR, RUN_USER, RUN_INTERACTIVE,
-	RUN_TTY, RUN_PRIVILEGED, RUN_PULL,
+	RUN_TTY, RUN_PRIVILEGED, RUN_PULL, RUN_ON,
 };
 
 /* The run flags that only set a param of container.create. */
@@ -104,6 +104,9 @@ static const struct cli_opt run_opts[] = {
 	[RUN_PULL] = { .name = "pull", .arg = "missing|never",
 	  .kind = CLI_K_ARG, .help = "pull the image when the node lacks it "
 	  "(default),\nor fail" },
+	[RUN_ON] = { .name = "on", .arg = "NODE|any", .kind = CLI_K_ARG,
+	  .help = "the node, instead of NODE before the options;\n"
+	  "any: the joined node with the most free memory" },
 	RUN_FLAG("rm", 0, "remove", "the node's engine removes it once it "
 	    "exits"),
 	RUN_FLAG("publish-all", 'P', "publish_all", "publish every exposed "
@@ -163,7 +166,8 @@ const struct cli_cmd cli_cmd_run = {
 	.args_before = 1,
 	.args_min = 2,
 	.args_max = -1,
-	.usage = "NODE|any [OPTIONS] IMAGE [CMD...]",
+	.usage = "NODE|any [OPTIONS] IMAGE [CMD...]\n"
+	    "       pier run --on NODE|any [OPTIONS] IMAGE [CMD...]",
 	.summary = "create and start a container on a node; prints its id",
 	.help = "",
 };
@@ -505,6 +509,35 @@ run_pick(const struct cli_cmd *self, char *buf, size_t len)
 	return (rc);
 }
 
+/*
+ * Reads run's command line: NODE first, or --on NODE among the options
+ * before IMAGE (docker users reach for a flag). The options up to the
+ * first argument are read first; without --on there, the line is read
+ * again with NODE in front. *on is 1 when a.argv starts at IMAGE.
+ */
+static int
+run_parse(const struct cli_cmd *self, int argc, char **argv,
+    struct cli_args *a, int *on)
+{
+	struct cli_cmd	 head = *self;
+	int		 rc;
+
+	*on = 0;
+	head.args_before = 0;
+	head.args_min = 1;
+	rc = cli_args_parse(&head, argc, argv, a);
+	if (rc >= 0 || cli_args_get(self, a, "on") != NULL) {
+		*on = 1;
+		return (rc);
+	}
+	cli_args_free(a);
+	rc = cli_args_parse(self, argc, argv, a);
+	if (rc < 0 && cli_args_get(self, a, "on") != NULL)
+		return (cli_usage_error(self, "--on %s and NODE %s: give the "
+		    "node once", cli_args_get(self, a, "on"), a->argv[0]));
+	return (rc);
+}
+
 /* `pier run NODE [OPTIONS] IMAGE [CMD...]`. */
 static int
 run_main(const struct cli_cmd *self, int argc, char **argv)
@@ -514,10 +547,10 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 	const char	*node, *image;
 	char		*cause = NULL, pick[CLI_NAME_MAX + 1], id[128];
 	size_t		 k;
-	int		 err = 0, i, pull = 1, missing = 0, rc;
+	int		 err = 0, i, pull = 1, missing = 0, rc, on;
 	int		 detach = 0, tty, interactive, attach;
 
-	rc = cli_args_parse(self, argc, argv, &a);
+	rc = run_parse(self, argc, argv, &a, &on);
 	p = a.params;
 	a.params = NULL;
 	cli_args_free(&a);
@@ -543,8 +576,8 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 		json_decref(p);	/* as docker, before anything is made */
 		return (cli_error(self, "the input device is not a TTY"));
 	}
-	node = a.argv[0];
-	image = a.argv[1];
+	node = on ? cli_args_get(self, &a, "on") : a.argv[0];
+	image = a.argv[on ? 0 : 1];
 	if (strcmp(node, "any") == 0 && !cli_is_node("any")) {
 		rc = run_pick(self, pick, sizeof(pick));
 		if (rc != CLI_EXIT_OK) {
@@ -554,7 +587,7 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 		node = pick;
 	}
 	(void)json_object_set_new(p, "image", json_string(image));
-	for (i = 2; i < a.argc; i++)
+	for (i = on ? 1 : 2; i < a.argc; i++)
 		(void)push(p, "cmd", json_string(a.argv[i]));
 	if (attach) {
 		/* Created stopped: started once attached (run-attach.c). */
