@@ -7,7 +7,9 @@
 # (-i alone): stdin in and its end the container's, stdout and stderr
 # apart, the exit code kept. -it with a stdin that is no terminal is
 # refused before anything is made; -dit stays detached. `--on NODE|any`
-# is the node as an option. Prints TAP.
+# is the node as an option. On a host without the docker CLI the error
+# says so and the container that never started is not left unsaid.
+# Prints TAP.
 set -u
 
 . "$(dirname "$0")/e2e-lib.sh"
@@ -119,5 +121,29 @@ out=$(P run n1 --on any "$image" true 2>&1)
 rc=$?
 check "run NODE --on: refused, the node given twice" \
 	eval '[ $rc -eq 2 ] && has "$out" "give the node once"'
+
+# 7. A host without the docker CLI: the error says so, and the container
+# that never started is removed with --rm, else named.
+mkdir -p "$tmp/nobin"
+port2=$(free_port)
+: >"$tmp/n2.log"
+env PATH="$tmp/nobin" "$pierd" --state-dir "$tmp/s2" --listen \
+	"127.0.0.1:$port2" --docker-host "$dockerhost" >>"$tmp/n2.log" 2>&1 &
+pids+=($!)
+wait_for 5 eval 'grep -q " ready: " "$tmp/n2.log"'
+P join "$("$pierd" key show --state-dir "$tmp/s2" --listen \
+	"127.0.0.1:$port2" 2>/dev/null)" --name n2 >/dev/null 2>&1
+before=$(ours)
+out=$(printf x | P run -i --rm n2 "${lbl[@]}" "$image" cat 2>&1)
+rc=$?
+check "run -i, no docker CLI on the node: the error says so" \
+	eval '[ $rc -eq 1 ] && has "$out" "no docker CLI"'
+check "run -i --rm, no docker CLI: the never started container removed" \
+	eval 'has "$out" "removed .*never started" && [ "$(ours)" = "$before" ]'
+out=$(printf x | P run -i n2 --name "$tag-left" "${lbl[@]}" "$image" cat \
+	2>&1)
+check "run -i, no docker CLI: without --rm the container is named" \
+	eval 'has "$out" "was created but never started" &&
+	[ "$(di "{{.State.Status}}" "$tag-left")" = created ]'
 
 e2e_done

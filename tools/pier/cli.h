@@ -642,10 +642,11 @@ int	 cli_exec_stream(const struct cli_cmd *self, struct cli_ctx *x,
 /*
  * Attaches to the created, stopped container id on node and starts it
  * (docker run -i, -t, -it): with tty a terminal session, else pipes;
- * returns the container's exit code, or CLI_EXIT_FAIL with a message.
+ * returns the container's exit code, or CLI_EXIT_FAIL with a message
+ * (a container that never started then removed when remove, else named).
  */
 int	 cli_run_attach(const struct cli_cmd *self, const char *node,
-	    const char *id, int tty, int interactive);
+	    const char *id, int tty, int interactive, int remove);
 
 /* cmd-pull.c */
 

@@ -548,7 +548,7 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 	char		*cause = NULL, pick[CLI_NAME_MAX + 1], id[128];
 	size_t		 k;
 	int		 err = 0, i, pull = 1, missing = 0, rc, on;
-	int		 detach = 0, tty, interactive, attach;
+	int		 detach = 0, tty, interactive, attach, remove;
 
 	rc = run_parse(self, argc, argv, &a, &on);
 	p = a.params;
@@ -571,6 +571,7 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	tty = json_is_true(json_object_get(p, "tty"));
 	interactive = json_is_true(json_object_get(p, "stdin"));
+	remove = json_is_true(json_object_get(p, "remove"));
 	attach = (tty || interactive) && !detach;
 	if (attach && tty && interactive && !isatty(0)) {
 		json_decref(p);	/* as docker, before anything is made */
@@ -608,7 +609,8 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 	if (pull)
 		json_decref(p);
 	if (rc == CLI_EXIT_OK && attach)
-		rc = cli_run_attach(self, node, id, tty, interactive);
+		rc = cli_run_attach(self, node, id, tty, interactive,
+		    remove);
 	return (rc);
 }
 

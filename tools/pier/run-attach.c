@@ -14,7 +14,9 @@
  *
  * Either way the container's exit code becomes pier's, and --rm is the
  * engine's (AutoRemove): the container goes once it exits, whether pier
- * is still there or not.
+ * is still there or not. When the attach fails before the container
+ * ever started (no docker CLI on the node's host, say), the container
+ * is not left behind unsaid: with --rm it is removed, else named.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +25,45 @@
 #include "cli.h"
 #include "cli-out.h"
 
+/*
+ * After a failed attach: a container that never started is removed
+ * (remove: --rm, which only an exit would have done) or named.
+ */
+static void
+run_leftover(const struct cli_cmd *self, const char *node, const char *id,
+    int remove)
+{
+	struct cli_link	 l;
+	json_t		*res = NULL, *gone = NULL;	/* owned */
+	const char	*at;
+
+	if (cli_link_open(self, &l, node) != CLI_EXIT_OK)
+		return;
+	if (cli_link_call(self, &l, "container.inspect", json_pack("{s:s}",
+	    "id", id), &res) == CLI_EXIT_OK) {
+		at = json_string_value(json_object_get(json_object_get(res,
+		    "State"), "StartedAt"));
+		if (at == NULL || strncmp(at, "0001-", 5) != 0)
+			;	/* it ran: the failure came later */
+		else if (remove && cli_link_call(self, &l, "container.remove",
+		    json_pack("{s:s, s:b}", "id", id, "volumes", 1), &gone) ==
+		    CLI_EXIT_OK)
+			fprintf(stderr, "pier %s: removed %.12s, which never "
+			    "started (--rm)\n", self->name, id);
+		else if (!remove)
+			fprintf(stderr, "pier %s: %.12s was created but never "
+			    "started (pier start %s/%.12s, or pier rm)\n",
+			    self->name, id, node, id);
+	}
+	json_decref(res);
+	json_decref(gone);
+	cli_link_close(&l);
+}
+
 /* Attaches to container id on node and starts it; pier's exit code. */
 int
 cli_run_attach(const struct cli_cmd *self, const char *node, const char *id,
-    int tty, int interactive)
+    int tty, int interactive, int remove)
 {
 	struct cli_term_opts	 o;
 	struct cli_ctx		 x;
@@ -62,5 +99,7 @@ cli_run_attach(const struct cli_cmd *self, const char *node, const char *id,
 out:
 	json_decref(params);
 	cli_ctx_close(&x);
+	if (rc == CLI_EXIT_FAIL)
+		run_leftover(self, node, id, remove);
 	return (rc);
 }
