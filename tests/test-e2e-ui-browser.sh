@@ -12,7 +12,9 @@
 # reattach with the screen repainted, a dropped WebSocket and a node
 # link cut under pier ui (ss -K) that the terminal comes back from, a
 # pull's per-layer progress and a broken pull's error, the deploy
-# wizard on tests/fixtures/templates-deploy.json, the admin's keys and
+# wizard on tests/fixtures/templates-deploy.json, a stack brought up by
+# pier stack up in the Stacks view (its containers, its logs, no
+# mutating button for the viewer, Down checked with docker ps), the admin's keys and
 # audit log, the keyboard, and no request leaving pier ui. With
 # UI_SHOTS=DIR it saves screenshots there (docs/ui has them). Prints TAP.
 set -u
@@ -29,11 +31,15 @@ pfx=pier-ui-$$
 label=pier.test.case=ui-$$
 vol=pier-test-w4-tpl-data
 docker volume inspect $vol >/dev/null 2>&1 && vol_had=1 || vol_had=0
+stack=pui$$
 
 cleanup_more() {
 	docker ps -aq --filter "label=$label" | xargs -r docker rm -fv \
 		>/dev/null 2>&1
 	docker rm -fv "$pfx-tpl" >/dev/null 2>&1
+	docker ps -aq --filter "label=com.docker.compose.project=$stack" |
+		xargs -r docker rm -fv >/dev/null 2>&1
+	docker network rm "${stack}_default" >/dev/null 2>&1
 	[ $vol_had = 1 ] || docker volume rm $vol >/dev/null 2>&1
 }
 
@@ -78,13 +84,38 @@ docker run -d --name "$pfx-run" --label pier.test=1 --label "$label" \
 	pier-test/busybox:latest sh -c 'echo ui-log-line; exec sleep 100000' \
 	>/dev/null
 
+# A two-service stack on a, as pier stack up brings one (when there is
+# a compose to run it; else the stack cases skip).
+if docker compose version >/dev/null 2>&1 ||
+    command -v docker-compose >/dev/null; then
+	mkdir -p "$tmp/stack"
+	cat >"$tmp/stack/compose.yml" <<EOF
+services:
+  web:
+    image: pier-test/busybox:latest
+    pull_policy: never
+    stop_signal: SIGKILL
+    command: ["sh", "-c", "echo stack-web-line; sleep 100000"]
+  cache:
+    image: pier-test/busybox:latest
+    pull_policy: never
+    stop_signal: SIGKILL
+    command: ["sh", "-c", "echo stack-cache-line; sleep 100000"]
+EOF
+	out=$(P stack up a -f "$tmp/stack/compose.yml" --name $stack 2>&1)
+	check "pier stack up brings a stack up on a" eval '[ "$(docker ps -q \
+	    --filter "label=com.docker.compose.project=$stack" | wc -l)" -eq 2 ]'
+else
+	stack=
+fi
+
 PIER_CONFIG_DIR=$tmp/client "$pier" ui --no-browser >"$tmp/ui.out" 2>&1 &
 uipid=$!
 pids+=($uipid)
 wait_for 5 grep -q 'token=' "$tmp/ui.out"
 url=$(grep -o 'http://[^ ]*' "$tmp/ui.out")
 
-UI_URL=$url UI_P=$pfx UI_SHOTS=${UI_SHOTS:-} UI_PORT_A=$port_a \
+UI_URL=$url UI_P=$pfx UI_STACK=$stack UI_SHOTS=${UI_SHOTS:-} UI_PORT_A=$port_a \
 	PW=$mods/node_modules/playwright-core/index.mjs \
 	timeout 480 node "$src/tests/ui/browser.mjs" >"$tmp/browser.out" 2>&1
 rc=$?

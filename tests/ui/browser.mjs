@@ -2,13 +2,14 @@
 // Debian's chromium, headless, on the page of a running `pier ui`.
 // Prints "ok - NAME" or "not ok - NAME # WHY" per case; the shell script
 // numbers them. Environment: UI_URL, UI_P (the containers' name prefix),
-// UI_SHOTS (a directory for screenshots, or empty), PW (playwright-core).
+// UI_SHOTS (a directory for screenshots, or empty), PW (playwright-core),
+// UI_STACK (a compose stack up on node a, or empty: no compose here).
 import { execFileSync } from 'node:child_process';
 
 const { chromium } = await import(process.env.PW);
 const url = process.env.UI_URL, p = process.env.UI_P;
 const shots = process.env.UI_SHOTS || '';
-const run = p + '-run';
+const run = p + '-run', stack = process.env.UI_STACK || '';
 const T = 45000;	// a deadline, generous: the machine may be busy
 
 function say(ok, name, why) {
@@ -302,6 +303,63 @@ await check('the deploy wizard creates a container from a template', async () =>
 	const env = inspect('{{json .Config.Env}}', p + '-tpl');
 	if (!env.includes('GREETING=from-the-page'))
 		throw new Error(env);
+});
+
+// The stack cases, skipped where no compose could bring the stack up.
+async function scheck(name, fn) {
+	if (stack)
+		return check(name, fn);
+	console.log(`ok - ${name} # SKIP no compose`);
+}
+const srow = node => `#stacks tr[data-node="${node}"][data-stack="${stack}"]`;
+const stackCtrs = () => execFileSync('docker', ['ps', '-aq', '--filter',
+    'label=com.docker.compose.project=' + stack], { encoding: 'utf8' })
+    .split('\n').filter(Boolean).length;
+
+await scheck('the stacks view shows the stack, its services and containers', async () => {
+	await page.click('#tabs [data-view="stacks"]');
+	await page.waitForSelector(srow('a'), { timeout: T });
+	const t = await page.locator(srow('a')).innerText();
+	if (!/\b2\/2\b/.test(t) || !/running/.test(t))
+		throw new Error(t);
+	await page.click(srow('a') + ' button[data-act="ps"]');
+	for (const svc of ['web', 'cache'])
+		await page.waitForSelector(`#stack-ps tr[data-service="${svc}"]`,
+		    { timeout: T });
+	if (shots)
+		await page.screenshot({ path: shots + '/stacks.png' });
+});
+
+await scheck('a viewer key sees no stack restart or down', async () => {
+	await page.waitForSelector(srow('av'), { timeout: T });
+	const v = await page.locator(srow('av') + ' button').evaluateAll(
+	    bs => bs.map(b => b.dataset.act));
+	if (v.join(' ') !== 'ps logs')
+		throw new Error('viewer buttons: ' + v.join(' '));
+	const a = await page.locator(srow('a') + ' button').evaluateAll(
+	    bs => bs.map(b => b.dataset.act));
+	if (!a.includes('stack.down') || !a.includes('stack.restart'))
+		throw new Error('admin buttons: ' + a.join(' '));
+});
+
+await scheck('logs of a stack follow both services (logs.select)', async () => {
+	await page.click(srow('a') + ' button[data-act="logs"]');
+	await until('both services\' lines', async () => {
+		const t = await page.locator('#logs-out').innerText();
+		return /stack-web-line/.test(t) && /stack-cache-line/.test(t);
+	});
+	await page.click('#logs-close');
+});
+
+await scheck('Down on the page removes the stack\'s containers (docker ps)', async () => {
+	if (stackCtrs() !== 2)
+		throw new Error('not two containers before');
+	await page.click(srow('a') + ' button[data-act="stack.down"]');
+	await page.click('#dlg button.ok');
+	await until('no container left', () => stackCtrs() === 0);
+	await until('the stack gone from the list', async () =>
+	    await page.locator(srow('a')).count() === 0 ||
+	    /down/.test(await page.locator(srow('a')).innerText()));
 });
 
 await check('node info, keys and the audit log for the admin key', async () => {

@@ -302,14 +302,23 @@ function renderCtrs() {
 
 // ---- logs ----
 let logStreams = [];
-function logs(list) {
+// Empties the logs pane for title; add(line) appends a line to it.
+function logPane(title) {
 	for (const s of logStreams) s.reset();
 	logStreams = [];
 	const out = $('#logs-out');
 	out.textContent = '';
 	$('#logs').hidden = false;
-	$('#logs-title').textContent = 'logs: ' +
-	    list.map(([n, c]) => n + '/' + c.name).join(', ');
+	$('#logs-title').textContent = 'logs: ' + title;
+	return l => {
+		const q = $('#logs-q').value;
+		if (q && !l.includes(q)) return;
+		out.append(l + '\n');
+		out.scrollTop = out.scrollHeight;
+	};
+}
+function logs(list) {
+	const add = logPane(list.map(([n, c]) => n + '/' + c.name).join(', '));
 	const dec = new TextDecoder();
 	for (const [node, c] of list) {
 		const pre = list.length > 1 ? c.name + ' | ' : '';
@@ -320,16 +329,25 @@ function logs(list) {
 				if (t !== F.STDOUT && t !== F.STDERR) return;
 				const lines = (part + dec.decode(d)).split('\n');
 				part = lines.pop();
-				const q = $('#logs-q').value;
-				for (const l of lines) {
-					if (q && !l.includes(q)) continue;
-					out.append(pre + l + '\n');
-				}
-				out.scrollTop = out.scrollHeight;
+				for (const l of lines) add(pre + l);
 			},
 			closed: () => {},
 		}));
 	}
+}
+// The logs of every container an engine filter selects, merged by time
+// on the node (logs.select), as `pier logs --filter` follows them.
+function logsSelect(node, title, filters) {
+	const add = logPane(title);
+	logStreams.push(conn.open(node, 'logs.select',
+	    { filters, follow: true, tail: 500 }, {
+		line: o => {
+			if (o.l !== undefined) add(o.c + ' | ' + o.l);
+			else if (o.ev) add(`-- ${o.c || ''} ${o.ev} ${o.why || ''}`);
+		},
+		error: e => add('-- ' + (e.message || e.name)),
+		closed: () => {},
+	}));
 }
 $('#logs-close').onclick = () => {
 	for (const s of logStreams) s.reset();
@@ -378,13 +396,14 @@ async function renderImages() {
 	$('#images tbody').replaceChildren(...rows);
 }
 
-$('#pull').onsubmit = e => {
-	e.preventDefault();
-	const node = $('#pull-node').value, ref = $('#pull-ref').value.trim();
-	const box = $('#pull-progress'), layers = {};
+// Pulls ref on node with per-layer progress in box; resolves once
+// pulled, rejects with the node's error.
+function pullImage(node, ref, box) {
+	const layers = {};
 	box.replaceChildren(h('div', { class: 'pull-status' },
 	    `pulling ${ref} on ${node}`));
-	conn.open(node, 'image.pull', { image: ref }, {
+	return new Promise((res, rej) => conn.open(node, 'image.pull',
+	    { image: ref }, {
 		line: p => {
 			if (!p.id) {
 				box.firstChild.textContent = p.status || '';
@@ -404,14 +423,21 @@ $('#pull').onsubmit = e => {
 		},
 		end: () => {
 			box.firstChild.textContent = `pulled ${ref} on ${node}`;
-			renderImages();
+			res();
 		},
 		error: err => {
 			box.firstChild.textContent = `pull failed: ${err.message}`;
 			box.firstChild.className = 'pull-status err';
+			rej(err);
 		},
-		closed: () => {},
-	});
+		closed: () => rej({ name: 'connection',
+		    message: 'the pull ended early' }),
+	}));
+}
+$('#pull').onsubmit = e => {
+	e.preventDefault();
+	pullImage($('#pull-node').value, $('#pull-ref').value.trim(),
+	    $('#pull-progress')).then(renderImages, () => {});
 };
 $('#img-prune').onclick = async () => {
 	const node = $('#pull-node').value;
@@ -443,6 +469,89 @@ async function renderNetworks() {
 	    h('tr', {}, h('td', {}, x.name), h('td', {}, n),
 		h('td', {}, x.driver), h('td', {}, x.scope)));
 	$('#networks tbody').replaceChildren(...rows);
+}
+
+// ---- stacks ----
+// Runs a stack method whose output is compose's (framed) into
+// #stack-out; resolves with the exit code.
+function stackRun(node, method, name) {
+	const out = $('#stack-out'), dec = new TextDecoder();
+	out.hidden = false;
+	out.textContent = `${method} ${name} on ${node}\n`;
+	return new Promise(res => {
+		let code = null;
+		conn.open(node, method, { name }, {
+			frame: (t, d) => {
+				if (t === F.STDOUT || t === F.STDERR)
+					out.append(dec.decode(d));
+				else if (t === F.EXIT)
+					code = new DataView(d.buffer,
+					    d.byteOffset).getInt32(0);
+				else if (t === F.ERROR)
+					out.append(JSON.parse(dec.decode(d))
+					    .message + '\n');
+			},
+			error: e => out.append((e.message || e.name) + '\n'),
+			closed: () => {
+				out.append(`exit ${code === null ? '?' : code}\n`);
+				res(code);
+			},
+		});
+	});
+}
+
+function stackAct(node, s, method, label, confirm) {
+	if (!may(node, method))
+		return null;
+	return h('button', { 'data-act': method, onclick: async () => {
+		if (!await ask(confirm, [], label)) return;
+		const code = await stackRun(node, method, s.name);
+		toast(`${label} ${s.name}: ` + (code === 0 ? 'done' :
+		    'exit ' + code), code !== 0);
+		renderStacks();
+	} }, label);
+}
+
+// A stack's containers (stack.ps) under the list.
+async function stackPs(node, s) {
+	const box = $('#stack-ps');
+	let r;
+	try {
+		r = await conn.call(node, 'stack.ps', { name: s.name });
+	} catch (e) { return fail(e); }
+	box.replaceChildren(h('table', { class: 'list stack-ps',
+	    'data-stack': s.name, 'data-node': node },
+	    h('caption', {}, `containers of ${s.name} on ${node}`),
+	    h('tr', {}, ...['Service', 'Name', 'Image', 'State', 'Status',
+		'Ports'].map(x => h('th', {}, x))),
+	    ...r.containers.map(c => h('tr', { 'data-service': c.service },
+		h('td', {}, c.service), h('td', {}, c.name),
+		h('td', { class: 'mute' }, c.image),
+		h('td', { class: 'state state-' + c.state }, c.state),
+		h('td', {}, c.status), h('td', {}, [].concat(c.ports || [])
+		    .map(p => typeof p === 'string' ? p : JSON.stringify(p))
+		    .join(', '))))));
+}
+
+async function renderStacks() {
+	const rows = (await listEach('stack.list', 'stacks')).map(([n, s]) =>
+	    h('tr', { 'data-stack': s.name, 'data-node': n },
+		h('td', {}, s.name), h('td', {}, n), h('td', {}, s.services),
+		h('td', { class: 'count' }, `${s.running}/${s.total}`),
+		h('td', { class: 'state state-' + s.status }, s.status),
+		h('td', { class: 'acts' },
+		h('button', { 'data-act': 'ps', onclick: () => stackPs(n, s) },
+		    'Containers'),
+		s.type !== 'swarm' ? h('button', { 'data-act': 'logs',
+		    onclick: () => logsSelect(n, `${n}/${s.name}`,
+			['label=com.docker.compose.project=' + s.name]) },
+		    'Logs') : null,
+		s.total && s.type !== 'swarm' ? stackAct(n, s, 'stack.restart', 'Restart',
+		    `Restart the containers of ${s.name} on ${n}?`) : null,
+		s.total ? stackAct(n, s, 'stack.down', 'Down',
+		    `Take ${s.name} down on ${n}? Its containers are ` +
+		    'stopped and removed.') : null)));
+	$('#stacks tbody').replaceChildren(...rows);
 }
 
 // ---- app templates ----
@@ -490,6 +599,16 @@ async function deploy(t) {
 		// page creates and starts the container as any call.
 		const r = await conn.request({ op: 'deploy',
 		    template: String(t.id), name: v.name, env, ports });
+		// A missing image is pulled first, with its progress.
+		const box = $('#deploy-progress');
+		box.replaceChildren();
+		try {
+			await conn.call(v.node, 'image.inspect',
+			    { id: r.params.image });
+		} catch (e) {
+			if (e.name !== 'not_found') throw e;
+			await pullImage(v.node, r.params.image, box);
+		}
 		const c = await conn.call(v.node, 'container.create', r.params);
 		await conn.call(v.node, 'container.start', { id: c.id });
 		toast(`deployed ${c.name || v.name} on ${v.node}`);
@@ -607,7 +726,7 @@ async function audit(node) {
 }
 
 // ---- views ----
-const render = { images: renderImages, volumes: renderVolumes,
+const render = { stacks: renderStacks, images: renderImages, volumes: renderVolumes,
 	networks: renderNetworks, templates: renderTemplates,
 	nodes: renderNodeInfo, containers: renderCtrs };
 function show(view) {

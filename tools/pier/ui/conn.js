@@ -1,7 +1,8 @@
 // The page's link to `pier ui` (docs/UI.md): calls of the nodes'
 // methods, and streams whose bytes the page decodes (frames or JSON
 // lines, as on the overlay) and credits back once taken.
-const LINES = new Set(['stats.subscribe', 'events.subscribe', 'image.pull']);
+const LINES = new Set(['stats.subscribe', 'events.subscribe', 'image.pull',
+	'logs.select']);
 export const F = { STDOUT: 1, STDERR: 2, STDIN: 3, RESIZE: 16, EXIT: 17,
 	END: 18, ERROR: 19 };
 const enc = new TextEncoder();
