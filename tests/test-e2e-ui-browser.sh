@@ -12,7 +12,8 @@
 # reattach with the screen repainted, a dropped WebSocket and a node
 # link cut under pier ui (ss -K) that the terminal comes back from, a
 # pull's per-layer progress and a broken pull's error, the deploy
-# wizard on tests/fixtures/templates-deploy.json, a stack brought up by
+# wizard on tests/fixtures/templates-deploy.json (and one more template
+# whose image the wizard pulls from f first), a stack brought up by
 # pier stack up in the Stacks view (its containers, its logs, no
 # mutating button for the viewer, Down checked with docker ps), the admin's keys and
 # audit log, the keyboard, and no request leaving pier ui. With
@@ -78,7 +79,18 @@ check "pierd f starts on the fake engine" e2e_pierd "$tmp/f" "$port" \
 key=$("$pierd" key show --state-dir "$tmp/f" 2>/dev/null)
 out=$(P join "$key" --name f 2>&1)
 check "the client joins f" has "$out" "joined f"
-P config set templates.source "$src/tests/fixtures/templates-deploy.json"
+# The fixture's templates and one more whose image only the fake engine
+# pulls: the wizard must pull it before container.create.
+python3 - "$src/tests/fixtures/templates-deploy.json" \
+    "$tmp/templates.json" <<'EOF'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["templates"].append({"id": 90, "type": 1, "title": "Pier Pull Box",
+    "name": "pier-pull-box", "description": "an image to pull first",
+    "image": "127.0.0.1:1/pier-test/ok:latest"})
+json.dump(t, open(sys.argv[2], "w"))
+EOF
+P config set templates.source "$tmp/templates.json"
 
 docker run -d --name "$pfx-run" --label pier.test=1 --label "$label" \
 	pier-test/busybox:latest sh -c 'echo ui-log-line; exec sleep 100000' \

@@ -305,6 +305,29 @@ await check('the deploy wizard creates a container from a template', async () =>
 		throw new Error(env);
 });
 
+await check('the deploy wizard pulls a missing image first, with progress', async () => {
+	// f's fake engine pulls the image, then cannot create: the pull's
+	// progress and end, then the create's refusal, in that order.
+	await page.fill('#tpl-q', 'Pier Pull Box');
+	await page.waitForSelector('#templates li button[data-act="deploy"]',
+	    { timeout: T });
+	if (await page.locator('#templates li').count() !== 1)
+		throw new Error('the search did not narrow the list');
+	await page.click('#templates li button[data-act="deploy"]');
+	await page.fill('#dlg input[name="node"]', 'f');
+	await page.click('#dlg button.ok');
+	await page.waitForSelector('#deploy-progress .layer progress',
+	    { timeout: T });
+	await until('the pull\'s end', async () => /^pulled /.test(
+	    await page.locator('#deploy-progress .pull-status').innerText()));
+	await until('the create refused', async () =>
+	    (await page.getAttribute('#link', 'class')).includes('down'));
+	const why = await page.locator('#link').innerText();
+	if (/^(deployed|reconnecting)/.test(why))
+		throw new Error(why);
+	await page.fill('#tpl-q', '');
+});
+
 // The stack cases, skipped where no compose could bring the stack up.
 async function scheck(name, fn) {
 	if (stack)
