@@ -149,16 +149,19 @@ on_containers(struct dk_req *req, int status, json_t *list, void *arg)
 {
 	struct cmd_req	*r = arg;
 	struct dk_req	*sreq = NULL;
-	json_t		*row;
+	json_t		*row, *rows;
 	const json_t	*c;
 	const char	*wd, *p;
 	size_t		 i;
 
+	/* A failure ends (and may free) r: its data is taken first. */
+	rows = r->data;
+	r->data = NULL;
 	if (cmd_docker_failed(r, req, status, list)) {
-		json_decref(r->data);
-		r->data = NULL;
+		json_decref(rows);
 		return;
 	}
+	r->data = rows;
 	json_array_foreach(list, i, c) {
 		p = label(c, NODE_L_PROJECT);
 		row = p == NULL ? NULL : stack_row(r->data, p, "compose");

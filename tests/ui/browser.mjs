@@ -305,27 +305,14 @@ await check('the deploy wizard creates a container from a template', async () =>
 		throw new Error(env);
 });
 
-await check('the deploy wizard pulls a missing image first, with progress', async () => {
-	// f's fake engine pulls the image, then cannot create: the pull's
-	// progress and end, then the create's refusal, in that order.
-	await page.fill('#tpl-q', 'Pier Pull Box');
-	await page.waitForSelector('#templates li button[data-act="deploy"]',
-	    { timeout: T });
-	if (await page.locator('#templates li').count() !== 1)
-		throw new Error('the search did not narrow the list');
-	await page.click('#templates li button[data-act="deploy"]');
-	await page.fill('#dlg input[name="node"]', 'f');
-	await page.click('#dlg button.ok');
-	await page.waitForSelector('#deploy-progress .layer progress',
-	    { timeout: T });
-	await until('the pull\'s end', async () => /^pulled /.test(
-	    await page.locator('#deploy-progress .pull-status').innerText()));
-	await until('the create refused', async () =>
-	    (await page.getAttribute('#link', 'class')).includes('down'));
-	const why = await page.locator('#link').innerText();
-	if (/^(deployed|reconnecting)/.test(why))
-		throw new Error(why);
-	await page.fill('#tpl-q', '');
+await check('an engine that cannot list stacks fails stack.list, the node lives', async () => {
+	// f's fake engine answers 404 to the container list the Stacks
+	// view asks every node for.
+	const r = await page.evaluate(() => window.pier.conn.call('f',
+	    'stack.list').then(() => 'done', e => e));
+	if (r === 'done' || r.name === 'connection')
+		throw new Error(JSON.stringify(r));
+	await page.evaluate(() => window.pier.conn.call('f', 'node.info'));
 });
 
 // The stack cases, skipped where no compose could bring the stack up.
@@ -349,8 +336,14 @@ await scheck('the stacks view shows the stack, its services and containers', asy
 	for (const svc of ['web', 'cache'])
 		await page.waitForSelector(`#stack-ps tr[data-service="${svc}"]`,
 		    { timeout: T });
-	if (shots)
+	if (shots) {
+		// The view without the tray of terminals over it.
+		await page.evaluate(() => { document.querySelector('#tray')
+		    .hidden = true; });
 		await page.screenshot({ path: shots + '/stacks.png' });
+		await page.evaluate(() => { document.querySelector('#tray')
+		    .hidden = false; });
+	}
 });
 
 await scheck('a viewer key sees no stack restart or down', async () => {
@@ -383,6 +376,33 @@ await scheck('Down on the page removes the stack\'s containers (docker ps)', asy
 	await until('the stack gone from the list', async () =>
 	    await page.locator(srow('a')).count() === 0 ||
 	    /down/.test(await page.locator(srow('a')).innerText()));
+});
+
+await check('the deploy wizard pulls a missing image first, with progress', async () => {
+	// f's fake engine pulls the image, then cannot create: the pull's
+	// progress and end, then the create's refusal, in that order.
+	await page.click('#tabs [data-view="templates"]');
+	await page.fill('#tpl-q', 'Pier Pull Box');
+	await page.waitForSelector('#templates li button[data-act="deploy"]',
+	    { timeout: T });
+	if (await page.locator('#templates li').count() !== 1)
+		throw new Error('the search did not narrow the list');
+	await page.click('#templates li button[data-act="deploy"]');
+	await page.fill('#dlg input[name="node"]', 'f');
+	await page.click('#dlg button.ok');
+	await page.waitForSelector('#deploy-progress .layer progress',
+	    { timeout: T }).catch(async e => { throw new Error(
+	    'no pull progress; the page says: ' +
+	    await page.locator('#link').innerText() + '; ' +
+	    await page.locator('#deploy-progress').innerText()); });
+	await until('the pull\'s end', async () => /^pulled /.test(
+	    await page.locator('#deploy-progress .pull-status').innerText()));
+	await until('the create refused', async () =>
+	    (await page.getAttribute('#link', 'class')).includes('down'));
+	const why = await page.locator('#link').innerText();
+	if (/^(deployed|reconnecting)/.test(why))
+		throw new Error(why);
+	await page.fill('#tpl-q', '');
 });
 
 await check('node info, keys and the audit log for the admin key', async () => {
