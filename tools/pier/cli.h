@@ -534,6 +534,8 @@ int	 cli_confirm(const char *warning);
 struct cli_listing {
 	const char		*key;
 	struct cli_fmt_spec	 spec;
+	const char		*table;	/* over several nodes, NODE first */
+	const char		*quiet;	/* -q over several nodes */
 };
 /* ps, images, volumes and networks. */
 extern const struct cli_listing cli_listing_ps, cli_listing_images,
@@ -555,6 +557,15 @@ int	 cli_listing_format(const struct cli_cmd *self,
 	    const struct cli_listing *ls, const struct cli_fmt *f,
 	    const char *const *nodes, size_t nnodes, const json_t *params,
 	    int trunc);
+/*
+ * A listing over several nodes (several named, or none named and more
+ * than one joined) without --format: ls->table, ls->quiet for -q, or
+ * JSON lines of docker's fields and "Node" for --json. -1 when one node
+ * is addressed (docker's own look is the caller's), else an exit code.
+ */
+int	 cli_listing_multi(const struct cli_cmd *self,
+	    const struct cli_listing *ls, const struct cli_args *a,
+	    const json_t *params, int quiet, int json, int no_trunc);
 /* The options every listing declares: --format and -f/--filter. */
 #define CLI_OPTS_LISTING						\
 	{ .name = "format", .arg = "TEMPLATE", .kind = CLI_K_ARG,	\

@@ -21,7 +21,7 @@
 #include "cli.h"
 
 #define CACHE_TTL	10	/* seconds a container list is reused */
-#define CACHE_ASK_MS	1500	/* per node, when the cache is stale */
+#define CACHE_ASK_MS	3000	/* per node, when the cache is stale */
 
 static int	completion_main(const struct cli_cmd *, int, char **);
 static int	complete_main(const struct cli_cmd *, int, char **);
