@@ -261,6 +261,7 @@ struct dk_logs_opts {
 	int		timestamps;	/* RFC 3339 time before each line */
 	long long	tail;		/* last N lines; < 0: all */
 	long long	since;		/* unix seconds, 0: from the start */
+	long long	since_nsec;	/* with since: 0 to 999999999 ns */
 	long long	until;		/* unix seconds, 0: no end */
 	enum dk_tty	tty;
 };

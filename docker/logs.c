@@ -18,6 +18,7 @@ start_logs(struct dk_stream *s, int tty)
 {
 	const struct dk_logs_opts *o = s->logs;
 	struct dk_path p;
+	char frac[48];
 	int both, rc;
 
 	s->mode = tty ? DK_SM_RAW : DK_SM_DEMUX;
@@ -31,7 +32,12 @@ start_logs(struct dk_stream *s, int tty)
 		dk_path_add_int(&p, "tail", o->tail);
 	else
 		dk_path_add(&p, "tail", "all");
-	if (o->since > 0)
+	if (o->since > 0 && o->since_nsec > 0) {
+		/* The engine reads "seconds.nanoseconds" (inclusive). */
+		snprintf(frac, sizeof(frac), "%lld.%09lld", o->since,
+		    o->since_nsec);
+		dk_path_add(&p, "since", frac);
+	} else if (o->since > 0)
 		dk_path_add_int(&p, "since", o->since);
 	if (o->until > 0)
 		dk_path_add_int(&p, "until", o->until);
@@ -137,6 +143,7 @@ dk_logs(struct dk_client *c, const char *id, const struct dk_logs_opts *o,
 		*sp = NULL;
 	if (cbs == NULL || cbs->on_chunk == NULL || cbs->on_end == NULL ||
 	    o == NULL || id == NULL || *id == '\0' || o->since < 0 ||
+	    o->since_nsec < 0 || o->since_nsec > 999999999 ||
 	    o->until < 0 || (o->until > 0 && o->until < o->since))
 		return (-EINVAL);
 	s = dk__stream_new(c, cbs, DK_SM_DEMUX, "logs");

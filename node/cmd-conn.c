@@ -503,6 +503,8 @@ conn_on_close(struct ovl_conn *c, int status, const char *reason, void *arg)
 	ovl_conn_set_data(c, NULL);
 	cc->closed = 1;
 	cc->ctl = NULL;
+	if (cc->node->nreqs == 0)
+		node_idle_soon(cc->node);
 	if (cc->busy == 0)
 		cc_free(cc);
 }

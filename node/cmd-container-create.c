@@ -99,6 +99,7 @@ on_step(struct dk_req *req, int status, json_t *res, void *arg)
 		s = json_string_value(json_object_get(res, "Name"));
 		s = s == NULL ? "" : s[0] == '/' ? s + 1 : s;
 		cmd_set_target(r, "%s (%.12s)", s, c->id);
+		node_model_touch(r->node->model, c->id);
 		(void)cmd_reply(r, json_pack("{s:s, s:s, s:O}", "id", c->id,
 		    "name", s, "warnings", c->warnings));
 		json_decref(res);

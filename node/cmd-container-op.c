@@ -60,6 +60,7 @@ on_done(struct dk_req *req, int status, json_t *res, void *arg)
 		op_end(o);
 		return;
 	}
+	node_model_touch(r->node->model, o->id);
 	if (o->kind == OP_RENAME)
 		snprintf(o->name, sizeof(o->name), "%s",
 		    proto_param_str(r->params, "name", ""));

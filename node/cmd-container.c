@@ -197,20 +197,32 @@ list_filters(const json_t *labels)
 	return (f);
 }
 
-/* container.list. */
-enum cmd_retval
-cmd_container_list(struct cmd_req *r)
+/* container.list answered from the node's model of the engine. */
+static enum cmd_retval
+list_from_model(struct cmd_req *r)
 {
-	struct dk_client	*dk;
+	json_t	*list;	/* owned */
+	int	 size = 0;
+
+	list = node_model_rows(r->node, proto_param_bool(r->params, "all", 0),
+	    json_object_get(r->params, "labels"));
+	if (list == NULL)
+		return (cmd_fail(r, PROTO_E_INTERNAL, "out of memory"));
+	cmd_reply_rows(r, "containers", list, list_row, &size);
+	json_decref(list);
+	return (CMD_DONE);
+}
+
+/* container.list from the engine: its own list call. */
+static enum cmd_retval
+list_from_engine(struct cmd_req *r)
+{
 	struct dk_req		*req = NULL;
 	struct dk_path		 p;
 	const json_t		*labels;
 	json_t			*filters = NULL;	/* owned */
 	int			 err;
 
-	dk = cmd_docker(r);
-	if (dk == NULL)
-		return (CMD_ERROR);
 	labels = json_object_get(r->params, "labels");
 	if (json_array_size(labels) > 0) {
 		filters = list_filters(labels);
@@ -225,10 +237,45 @@ cmd_container_list(struct cmd_req *r)
 	dk_path_add_bool(&p, "all", proto_param_bool(r->params, "all", 0));
 	dk_path_add_bool(&p, "size", proto_param_bool(r->params, "size", 0));
 	dk_path_add_json(&p, "filters", filters);
-	err = dk_path_request(dk, &p, "GET", NULL, 0, on_list, r, &req);
+	err = dk_path_request(r->node->dk, &p, "GET", NULL, 0, on_list, r,
+	    &req);
 	dk_path_free(&p);
 	json_decref(filters);
 	return (cmd_docker_wait(r, req, err));
+}
+
+/* The model's refreshes came back (or it went down): answer. */
+static void
+on_model(struct cmd_req *r, int ok, void *arg)
+{
+	(void)arg;
+	if (r->cancelled)
+		(void)cmd_fail(r, PROTO_E_CANCELLED, "the client went away");
+	else if (ok)
+		(void)list_from_model(r);
+	else
+		(void)list_from_engine(r);
+}
+
+/*
+ * container.list: from the node's model of the engine when it can
+ * answer (sizes it cannot: the engine measures them), else the engine.
+ */
+enum cmd_retval
+cmd_container_list(struct cmd_req *r)
+{
+	int	 err;
+
+	if (cmd_docker(r) == NULL)
+		return (CMD_ERROR);
+	if (proto_param_bool(r->params, "size", 0))
+		return (list_from_engine(r));
+	err = node_model_wait(r->node, r, on_model, NULL);
+	if (err == 0)
+		return (list_from_model(r));
+	if (err == 1)
+		return (CMD_WAIT);
+	return (list_from_engine(r));
 }
 
 /*

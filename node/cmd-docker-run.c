@@ -12,6 +12,17 @@
  * The CLI runs in a process group of its own (plugins such as compose are
  * its children); a client that leaves first takes the group with it:
  * SIGTERM, then SIGKILL after DRUN_KILL_MS.
+ *
+ * The stacks (cmd-stack.c) run compose through the same runner
+ * (cmd__run_cli) with CMD_RUN_DETACH: there only the client's reset
+ * (Ctrl-C twice) stops the process; its FIN (Ctrl-C once) or a dropped
+ * connection detaches it, and its output is read and dropped until it
+ * ends, so a half-made deployment is never cut short by a laptop lid.
+ * A detached run holds no reference on the loop (it is on node->runs);
+ * when pierd stops, cmd_runs_abandon hands each one's pipes to a `cat`
+ * of their own, which drains them to the end, and lets go of the
+ * process, so compose neither stops pierd's exit nor dies writing to a
+ * pipe nobody reads.
  */
 #include <errno.h>
 #include <signal.h>
@@ -39,7 +50,26 @@ struct drun {
 	int			 stdin_on;
 	int			 in_shut;	/* stdin closed or closing */
 	int			 reading;	/* the pipes are read */
+	int			 detach;	/* CMD_RUN_DETACH */
+	void			(*exit_cb)(struct node *, int64_t, void *);
+	void			*exit_arg;
+	struct node		*node;
+	struct drun		*next;		/* in node->runs once detached */
+	struct drun		**prevp;	/* NULL while not */
 };
+
+/* Takes a detached run off the node's list. */
+static void
+dr_unlink(struct drun *dr)
+{
+	if (dr->prevp == NULL)
+		return;
+	*dr->prevp = dr->next;
+	if (dr->next != NULL)
+		dr->next->prevp = dr->prevp;
+	dr->prevp = NULL;
+	dr->next = NULL;
+}
 
 /* Frees the run once every handle has closed. */
 static void
@@ -49,6 +79,7 @@ dr_closed(uv_handle_t *h)
 
 	if (--dr->handles > 0)
 		return;
+	dr_unlink(dr);
 	node_fwriter_free(&dr->fw);
 	free(dr);
 }
@@ -158,6 +189,9 @@ dr_exit(uv_process_t *p, int64_t status, int sig)
 	dr->exited = 1;
 	dr->status = sig != 0 ? 128 + sig : status;
 	uv_timer_stop(&dr->kill);
+	if (dr->exit_cb != NULL)
+		dr->exit_cb(dr->node, dr->status, dr->exit_arg);
+	dr->exit_cb = NULL;
 	dr_conclude(dr);
 	dr_maybe_release(dr);
 }
@@ -224,7 +258,9 @@ dr_chan_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
 {
 	struct drun	*dr = arg;
 
-	if (len == 0 && !dr->stdin_on)
+	if (len == 0 && dr->detach)
+		(void)ovl_chan_close(ch);	/* FIN: detach */
+	else if (len == 0 && !dr->stdin_on)
 		ovl_chan_reset(ch);	/* FIN: stop, as a close does */
 	else if (len == 0)
 		dr_shut_in(dr);
@@ -235,6 +271,93 @@ dr_chan_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
 		ovl_chan_pause(ch);	/* dr_written resumes */
 }
 
+/* Frees a drainer's process handle. */
+static void
+drainer_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+/* Starts `cat` reading pipe s to its end, output to nowhere. */
+static void
+dr_drainer(uv_loop_t *loop, uv_pipe_t *s)
+{
+	struct uv_process_options_s o;
+	uv_stdio_container_t	 io[3];
+	uv_process_t		*p;
+	uv_os_fd_t		 fd;
+	char			*argv[2];
+
+	if (uv_is_closing((uv_handle_t *)s) || uv_fileno((uv_handle_t *)s,
+	    &fd) != 0)
+		return;
+	argv[0] = cmd_find_exe("cat");
+	argv[1] = NULL;
+	p = argv[0] != NULL ? malloc(sizeof(*p)) : NULL;
+	if (p == NULL) {
+		free(argv[0]);
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	memset(io, 0, sizeof(io));
+	io[0].flags = UV_INHERIT_FD;
+	io[0].data.fd = fd;
+	io[1].flags = UV_IGNORE;
+	io[2].flags = UV_IGNORE;
+	o.file = argv[0];
+	o.args = argv;
+	o.stdio = io;
+	o.stdio_count = 3;
+	o.flags = UV_PROCESS_DETACHED;
+	(void)uv_spawn(loop, p, &o);
+	uv_close((uv_handle_t *)p, drainer_closed);	/* it runs on */
+	free(argv[0]);
+}
+
+/* Lets go of a detached run as pierd stops (see the head comment). */
+static void
+dr_abandon(struct drun *dr)
+{
+	uv_loop_t	*loop = dr->proc.loop;
+
+	dr_unlink(dr);
+	if (dr->exit_cb != NULL)
+		dr->exit_cb(dr->node, -1, dr->exit_arg);
+	dr->exit_cb = NULL;
+	dr_drainer(loop, &dr->out);
+	dr_drainer(loop, &dr->err);
+	dr->exited = 1;		/* for pierd, it has */
+	dr_release(dr);
+}
+
+/* Lets go of every detached run: pierd is stopping. */
+void
+cmd_runs_abandon(struct node *n)
+{
+	while (n->runs != NULL)
+		dr_abandon(n->runs);
+}
+
+/* The client let go of a detach-mode run: it goes on without the loop. */
+static void
+dr_detached(struct drun *dr)
+{
+	struct node	*n = dr->node;
+	uv_handle_t	*hs[] = { (uv_handle_t *)&dr->proc,
+			    (uv_handle_t *)&dr->in, (uv_handle_t *)&dr->out,
+			    (uv_handle_t *)&dr->err, (uv_handle_t *)&dr->kill };
+	size_t		 i;
+
+	dr->next = n->runs;
+	if (n->runs != NULL)
+		n->runs->prevp = &dr->next;
+	n->runs = dr;
+	dr->prevp = &n->runs;
+	for (i = 0; i < sizeof(hs) / sizeof(hs[0]); i++)
+		if (hs[i]->data == dr && !uv_is_closing(hs[i]))
+			uv_unref(hs[i]);
+}
+
 /* The channel ended: the client read the end, or left first. */
 static void
 dr_chan_close(struct ovl_chan *ch, int status, void *arg)
@@ -242,13 +365,17 @@ dr_chan_close(struct ovl_chan *ch, int status, void *arg)
 	struct drun	*dr = arg;
 
 	dr->fw.ch = NULL;
-	if (!dr->exited) {
+	node_fwriter_free(&dr->fw);	/* nobody will read it */
+	if (!dr->exited && (!dr->detach || status == -ECONNRESET)) {
 		(void)uv_kill(-dr->proc.pid, SIGTERM);
 		(void)uv_timer_start(&dr->kill, dr_kill_now, DRUN_KILL_MS, 0);
-	}
+	} else if (!dr->exited && dr->node->closing) {
+		dr_abandon(dr);
+		return;
+	} else if (!dr->exited)
+		dr_detached(dr);
 	if (!dr->reading && dr->open_out > 0)
 		dr_read_start(dr);	/* drain the pipes to the end */
-	node_fwriter_free(&dr->fw);	/* nobody will read it */
 	dr_maybe_release(dr);
 }
 
@@ -287,27 +414,25 @@ dr_handles(struct drun *dr, uv_loop_t *loop)
 	return (0);
 }
 
-/* docker.run: the host's docker CLI with pipes; output, then the code. */
+/* Runs argv with pipes on r's channel (see node.h); argv, env borrowed. */
 enum cmd_retval
-cmd_docker_run(struct cmd_req *r)
+cmd__run_cli(struct cmd_req *r, char **argv, char **env,
+    const struct cmd_run_opts *ro, json_t *reply)
 {
 	struct node		*n = r->node;
 	struct uv_process_options_s o;
 	uv_stdio_container_t	 io[3];
 	struct drun		*dr;
-	char			**argv = NULL, **env = NULL;
 	int			 err;
 
-	err = cmd_docker_argv(r, &argv, &env);
-	if (err == -ENOENT)
-		return (CMD_ERROR);	/* answered */
-	dr = err == 0 ? calloc(1, sizeof(*dr)) : NULL;
+	dr = calloc(1, sizeof(*dr));
 	if (dr == NULL) {
-		node_strv_free(argv);
-		node_strv_free(env);
+		json_decref(reply);
 		return (cmd_fail(r, PROTO_E_INTERNAL, "out of memory"));
 	}
-	dr->stdin_on = proto_param_bool(r->params, "stdin", 0);
+	dr->stdin_on = (ro->flags & CMD_RUN_STDIN) != 0;
+	dr->detach = (ro->flags & CMD_RUN_DETACH) != 0;
+	dr->node = n;
 	proto_fdec_init(&dr->fdec);
 	err = dr_handles(dr, n->loop);
 	memset(&o, 0, sizeof(o));
@@ -322,6 +447,7 @@ cmd_docker_run(struct cmd_req *r)
 	o.file = argv[0];
 	o.args = argv;
 	o.env = env;
+	o.cwd = ro->cwd;
 	o.stdio = io;
 	o.stdio_count = 3;
 	o.exit_cb = dr_exit;
@@ -331,8 +457,6 @@ cmd_docker_run(struct cmd_req *r)
 		err = uv_spawn(n->loop, &dr->proc, &o);
 		dr->handles++;	/* closed even when the spawn failed */
 	}
-	node_strv_free(argv);
-	node_strv_free(env);
 	if (err == 0)
 		dr->fw.ch = cmd_take_chan(r);
 	if (err != 0 || dr->fw.ch == NULL) {
@@ -340,17 +464,46 @@ cmd_docker_run(struct cmd_req *r)
 			(void)uv_kill(-dr->proc.pid, SIGKILL);
 		dr->exited = err != 0;	/* else dr_exit says it */
 		dr_release(dr);
-		return (err != 0 ? cmd_fail(r, PROTO_E_HOST, "cannot run the "
-		    "docker CLI: %s", uv_strerror(err)) : cmd_fail(r,
+		json_decref(reply);
+		return (err != 0 ? cmd_fail(r, PROTO_E_HOST, "cannot run %s: "
+		    "%s", argv[0], uv_strerror(err)) : cmd_fail(r,
 		    PROTO_E_CHANNEL, "the stream channel is gone"));
 	}
 	if (!dr->stdin_on)
 		dr->in_shut = 1;
 	dr->open_out = 2;
+	dr->exit_cb = ro->exit_cb;
+	dr->exit_arg = ro->exit_arg;
 	ovl_chan_set_cbs(dr->fw.ch, &dr_chan_cbs, dr);
 	dr_read_start(dr);
 	ovl_chan_resume(dr->fw.ch);
+	if (reply == NULL)
+		reply = json_object();
+	if (reply != NULL)
+		(void)json_object_set_new(reply, "pid",
+		    json_integer(dr->proc.pid));
+	return (cmd_reply(r, reply));
+}
+
+/* docker.run: the host's docker CLI with pipes; output, then the code. */
+enum cmd_retval
+cmd_docker_run(struct cmd_req *r)
+{
+	struct cmd_run_opts	 ro;
+	char			**argv = NULL, **env = NULL;
+	enum cmd_retval		 rv;
+	int			 err;
+
+	err = cmd_docker_argv(r, &argv, &env);
+	if (err == -ENOENT)
+		return (CMD_ERROR);	/* answered */
+	if (err != 0)
+		return (cmd_fail(r, PROTO_E_INTERNAL, "out of memory"));
 	cmd_set_target(r, "docker");
-	return (cmd_reply(r, json_pack("{s:I}", "pid",
-	    (json_int_t)dr->proc.pid)));
+	memset(&ro, 0, sizeof(ro));
+	ro.flags = proto_param_bool(r->params, "stdin", 0) ? CMD_RUN_STDIN : 0;
+	rv = cmd__run_cli(r, argv, env, &ro, NULL);
+	node_strv_free(argv);
+	node_strv_free(env);
+	return (rv);
 }

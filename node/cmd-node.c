@@ -36,6 +36,8 @@ info_base(struct cmd_req *r)
 	    "cpus", (json_int_t)uv_available_parallelism(),
 	    "memory", (json_int_t)uv_get_total_memory(),
 	    "requests", (json_int_t)n->nserved);
+	if (o != NULL)
+		(void)json_object_set_new(o, "model", node_model_json(n));
 	/* The caller's own access: what `pier nodes` shows as its role. */
 	if (o != NULL)
 		(void)json_object_set_new(o, "access", json_pack("{s:s, s:s}",

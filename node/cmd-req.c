@@ -409,8 +409,11 @@ cmd_docker(struct cmd_req *r)
 {
 	struct node	*n = r->node;
 
-	if (n->dk != NULL)
+	if (n->dk != NULL) {
+		if (n->model == NULL)
+			node_model_start(n);
 		return (n->dk);
+	}
 	(void)cmd_fail(r, PROTO_E_DOCKER_DOWN, "docker unavailable: %s",
 	    n->dk_cause != NULL ? n->dk_cause : "no Docker endpoint");
 	return (NULL);
@@ -431,7 +434,8 @@ cmd_req_unref(struct cmd_req *r)
 		return;
 	json_decref(r->id);
 	json_decref(r->params);
-	r->node->nreqs--;
+	if (--r->node->nreqs == 0)
+		node_idle_soon(r->node);
 	sodium_memzero(&r->caller, sizeof(r->caller));
 	free(r);
 }

@@ -154,6 +154,13 @@ open_resolved(struct cmd_req *r, const char *id, const char *name, void *arg)
 char *
 cmd_docker_cli(void)
 {
+	return (cmd_find_exe("docker"));
+}
+
+/* Finds an executable called name on PATH: a new string, or NULL. */
+char *
+cmd_find_exe(const char *name)
+{
 	const char	*path = getenv("PATH"), *p, *end;
 	char		*cand;
 
@@ -163,7 +170,7 @@ cmd_docker_cli(void)
 		end = strchr(p, ':');
 		if (end == NULL)
 			end = p + strlen(p);
-		if (asprintf(&cand, "%.*s/docker", (int)(end - p), p) < 0)
+		if (asprintf(&cand, "%.*s/%s", (int)(end - p), p, name) < 0)
 			return (NULL);
 		if (end > p && access(cand, X_OK) == 0)
 			return (cand);

@@ -22,6 +22,9 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -596,6 +599,8 @@ node_new(uv_loop_t *loop, const struct node_config *cfg, struct node **out,
 		uv_unref((uv_handle_t *)&n->sighup);
 	(void)node_handle(n, (uv_handle_t *)&n->reload_timer,
 	    uv_timer_init(loop, &n->reload_timer));
+	(void)node_handle(n, (uv_handle_t *)&n->trim_timer,
+	    uv_timer_init(loop, &n->trim_timer));
 	err = node_handle(n, (uv_handle_t *)&n->keys_watch,
 	    uv_fs_event_init(loop, &n->keys_watch));
 	if (err == 0)
@@ -624,6 +629,33 @@ fail:
 	return (err);
 }
 
+/*
+ * Idle since the burst ended: hand the heap's free pages back. glibc
+ * keeps what a burst freed (buffers, parsed lists) for the next one, and
+ * pages freed between long-lived allocations it cannot return by itself.
+ */
+static void
+on_trim_timer(uv_timer_t *t)
+{
+	struct node	*n = container_of(t, struct node, trim_timer);
+
+	if (n->nreqs != 0 || n->closing)
+		return;
+#ifdef __GLIBC__
+	(void)malloc_trim(0);
+	n->trims++;
+#endif
+}
+
+/* The last request ended: trim the heap NODE_TRIM_MS from now. */
+void
+node_idle_soon(struct node *n)
+{
+	if (n->trim_timer.data != n || n->closing)
+		return;
+	(void)uv_timer_start(&n->trim_timer, on_trim_timer, NODE_TRIM_MS, 0);
+}
+
 /* Sets the callback run once everything is closed. */
 void
 node_set_closed_cb(struct node *n, void (*cb)(struct node *))
@@ -639,6 +671,7 @@ node_close(struct node *n)
 		return;
 	n->closing = 1;
 	(void)node_notify("STOPPING=1\nSTATUS=stopping");
+	cmd_runs_abandon(n);	/* compose goes on without pierd */
 	node_reach_free(n->reach);	/* links, splices, reach.json */
 	n->reach = NULL;
 	ovl_server_close(n->srv, on_server_closed, n);
@@ -649,6 +682,7 @@ node_close(struct node *n)
 	node_sessions_close(n, on_sessions_closed);
 	n->pending++;
 	node_portmaps_stop(n, on_portmaps_stopped);
+	node_model_close(n);
 	if (n->dk != NULL) {
 		dk_client_close(n->dk, on_docker_closed, n);
 		n->dk = NULL;
@@ -657,6 +691,7 @@ node_close(struct node *n)
 	node_close_handle(n, (uv_handle_t *)&n->sigterm);
 	node_close_handle(n, (uv_handle_t *)&n->sighup);
 	node_close_handle(n, (uv_handle_t *)&n->reload_timer);
+	node_close_handle(n, (uv_handle_t *)&n->trim_timer);
 	node_close_handle(n, (uv_handle_t *)&n->keys_watch);
 }
 

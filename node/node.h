@@ -49,6 +49,7 @@
 #define NODE_EXIT_FAIL		1
 #define NODE_EXIT_USAGE		2
 #define NODE_IDENTITY_FILE	"node.key"	/* in the state dir */
+#define NODE_TRIM_MS		2000	/* idle this long: trim the heap */
 
 #ifndef container_of
 /* The struct of type holding the member that ptr points at. */
@@ -188,6 +189,7 @@ enum cmd_retval {
 
 struct cmd_req;
 struct cmd_conn;
+struct drun;
 struct node;
 
 /*
@@ -381,11 +383,13 @@ void	 cmd_on_passthrough(struct dk_req *req, int status, json_t *res,
 typedef void (*node_resolve_cb)(struct cmd_req *r, const char *id,
 	    const char *name, void *arg);
 /*
- * Resolves a container name, full id or unique id prefix with one list
- * call. On success cb gets the id and name; on failure the request has
+ * Resolves a container name, full id or unique id prefix from the
+ * node's model (cb may run before this returns), or with one list call
+ * when the model cannot answer or does not know it. On success cb gets the id and name; on failure the request has
  * been ended (not_found, ambiguous_name with the matches in data.matches,
- * or a docker error) and cb is not called. Returns CMD_WAIT or, if it
- * could not start, CMD_ERROR with the request ended. Until cb runs the
+ * or a docker error) and cb is not called. Returns CMD_WAIT (CMD_DONE
+ * if cb already ended it) or, if it could not start, CMD_ERROR with the
+ * request ended. Until cb runs the
  * request waits on the list call (cmd_docker_wait).
  */
 enum cmd_retval node_resolve_container(struct cmd_req *r, const char *name,
@@ -397,6 +401,34 @@ enum cmd_retval node_resolve_container(struct cmd_req *r, const char *name,
  */
 int	 node_resolve_match(const json_t *list, const char *name, size_t *idx,
 	    json_t **matches) WARN_UNUSED_RESULT;
+
+/* stack-files.c: the stacks' folders under the state directory */
+
+#define NODE_STACK_NAME_MAX	63	/* a compose project name */
+#define NODE_STACK_DEPTH_MAX	16	/* parts of a path in a stack */
+#define NODE_STACK_FILE_MAX	(512 * 1024)	/* bytes of one file */
+
+/* Tells whether name is a valid compose project name (a-z0-9, - _). */
+int	 node_stack_name_ok(const char *name);
+/* Tells whether rel is a relative path that stays in the folder. */
+int	 node_stack_path_ok(const char *rel);
+/* STATE/stacks/NAME, a new string. */
+char	*node_stack_dir(const struct node *n, const char *name);
+/*
+ * Replaces a stack's folder with files ({path: base64}, borrowed) and
+ * meta (borrowed), atomically; 0 or -errno with *cause.
+ */
+int	 node_stack_write(struct node *n, const char *name,
+	    const json_t *files, const json_t *meta, char **cause)
+	    WARN_UNUSED_RESULT;
+/* A stack's meta: 0 with *meta (new reference), -ENOENT or -EIO. */
+int	 node_stack_meta(struct node *n, const char *name, json_t **meta)
+	    WARN_UNUSED_RESULT;
+/* Removes a stack's folder; 0 or -errno. */
+int	 node_stack_purge(struct node *n, const char *name)
+	    WARN_UNUSED_RESULT;
+/* The names of the stacks that have a folder (a new array). */
+json_t	*node_stack_stored(struct node *n);
 
 /* Handlers (cmd-<family>.c); cmd_table in cmd.c points at them. */
 
@@ -480,6 +512,8 @@ const char *node_key_state(const struct ovl_access_key *k, int64_t now);
 enum cmd_retval cmd_node_info(struct cmd_req *r);
 /* container.logs (cmd-logs.c). */
 enum cmd_retval cmd_container_logs(struct cmd_req *r);
+/* logs.select (cmd-logsel.c). */
+enum cmd_retval cmd_logs_select(struct cmd_req *r);
 /* events.subscribe (cmd-events.c). */
 enum cmd_retval cmd_events_subscribe(struct cmd_req *r);
 /* image.pull (cmd-image-pull.c). */
@@ -549,6 +583,168 @@ void	 node_lstream_end(struct node_lstream *ls, const json_t *last);
 void	 node_lstream_abort(struct node_lstream *ls);
 /* {"error": {code, name, message}} for a failed Docker stream (new). */
 json_t	*node_lstream_error(enum dk_err status, const char *message);
+
+/* model.c: the node's model of its engine's containers */
+
+#define NODE_MODEL_CTRS_MAX	20000	/* more: listings ask the engine */
+
+struct node_model;
+
+/* Where the model is. */
+enum node_model_state {
+	NODE_MODEL_OFF,		/* down: listings ask the engine */
+	NODE_MODEL_BUILDING,	/* listed, inspecting: not yet */
+	NODE_MODEL_READY,	/* answers listings */
+};
+
+/* What the model counts (node.info's model). */
+struct node_model_stats {
+	uint64_t	 events;	/* engine events taken */
+	uint64_t	 refreshes;	/* containers set from an inspect */
+	uint64_t	 lists;		/* lists of every container */
+	uint64_t	 rebuilds;
+	uint64_t	 checks;	/* the periodic GET /info */
+	uint64_t	 mismatches;	/* checks that found it wrong */
+	uint64_t	 answered;	/* listings answered from the model */
+	uint64_t	 waited;	/* of them, after refreshes came back */
+	uint64_t	 forwarded;	/* listings it could not answer */
+};
+
+/* The model can answer r (ok) or not (ask the engine). */
+typedef void (*node_model_cb)(struct cmd_req *r, int ok, void *arg);
+
+/* Starts the node's model if it has none (its first Docker request). */
+void	 node_model_start(struct node *n);
+/* Stops it; it frees itself once its requests are back. */
+void	 node_model_close(struct node *n);
+/* Refreshes a container the node just changed (full id). */
+void	 node_model_touch(struct node_model *m, const char *id);
+/* Lists every container again; full inspects each one too. */
+void	 node_model_relist(struct node_model *m, int full);
+/*
+ * Whether the model can answer r: 0 now (node_model_rows), 1 through
+ * cb once its refreshes are back, -EAGAIN no (ask the engine).
+ */
+int	 node_model_wait(struct node *n, struct cmd_req *r, node_model_cb cb,
+	    void *arg) WARN_UNUSED_RESULT;
+/*
+ * The containers as engine summaries with State and Status as of now,
+ * newest first, running ones unless all, with every label of labels
+ * (a new array; NULL without a model or memory).
+ */
+json_t	*node_model_rows(struct node *n, int all, const json_t *labels);
+/* The model's state and counters, for node.info (a new reference). */
+json_t	*node_model_json(const struct node *n);
+
+/* model-row.c */
+
+/* The engine's summary cut to what the model keeps (new), or NULL. */
+json_t	*node_model_summary(const json_t *c);
+/* Sets a kept summary's engine keys from a newer summary c. */
+void	 node_model_merge(json_t *sum, const json_t *c);
+/* Sets the model's keys from an inspect's State and Created. */
+void	 node_model_set_state(json_t *sum, const json_t *state,
+	    const json_t *created);
+/* An RFC 3339 time in ns since the epoch; 0: zero time, or bad. */
+int64_t	 node_model_parse_time(const char *s);
+/* The state word ("running", "exited", ...). */
+const char *node_model_state(const json_t *sum);
+/* Whether it runs (running, paused or restarting), as docker ps shows. */
+int	 node_model_is_running(const json_t *sum);
+/* Whether it has every label of labels ("KEY" or "KEY=VALUE"). */
+int	 node_model_has_labels(const json_t *sum, const json_t *labels);
+/* When it was made, ns since the epoch. */
+int64_t	 node_model_created_ns(const json_t *sum);
+/* The wall clock, ns since the epoch. */
+int64_t	 node_model_now_ns(void);
+/* A duration in the engine's words ("5 minutes", "About an hour"). */
+void	 node_model_human_duration(int64_t ns, char *buf, size_t len);
+/* The status text at now ("Up 5 minutes (healthy)", "Exited (0) ..."). */
+void	 node_model_status(const json_t *sum, int64_t now, char *buf,
+	    size_t len);
+/* Sets the summary's State and Status as of now. */
+void	 node_model_stamp_status(json_t *sum, int64_t now);
+/* logsel-line.c: logs.select's lines, pattern and JSON (pure) */
+
+/* Longest piece of a log line sent as one line (a longer one is cut). */
+#define NODE_LSEL_LINE_MAX	10000
+/* Longest timestamp before a line. */
+#define NODE_LSEL_TS_MAX	40
+/* Longest encoded line: a piece escaped, a name, the object's frame. */
+#define NODE_LSEL_JSON_MAX	((NODE_LSEL_LINE_MAX + NODE_LSEL_TS_MAX) * 6 \
+	    + 128 * 6 + 96)
+
+/* One log line on its way: in a container's queue, then encoded. */
+struct node_lsel_rec {
+	struct node_lsel_rec	*next;
+	int64_t			 t;	/* the engine's time, ns */
+	uint64_t		 arrived;	/* loop ms */
+	uint8_t			 kind;	/* DK_STREAM_STDOUT/STDERR/RAW */
+	uint8_t			 ctx;	/* a --context line, not a match */
+	uint32_t		 len;
+	char			 line[];
+};
+
+/* One stream kind's partial line (a zeroed one needs _init). */
+struct node_lsel_split {
+	char		buf[NODE_LSEL_LINE_MAX + NODE_LSEL_TS_MAX];
+	size_t		len;
+	int		have_t;	/* the line's time was read */
+	int64_t		t;	/* the current line's time, ns */
+	uint64_t	untimed;	/* lines without a readable time */
+};
+
+/* A line (without '\n' and a TTY's '\r'); nonzero stops the feed. */
+typedef int node_lsel_line_cb(void *arg, int64_t t, const char *line,
+    size_t len);
+/* A compiled --grep pattern. */
+struct node_lsel_grep;
+
+/*
+ * Parses an RFC 3339 time with up to 9 fraction digits and Z or an
+ * offset (the whole of s[0..len)) into ns since the epoch; -EINVAL.
+ */
+int	 node_lsel_time(const char *s, size_t len, int64_t *ns)
+	    WARN_UNUSED_RESULT;
+/* Sets up a splitter; a line without a time gets the last one seen. */
+void	 node_lsel_split_init(struct node_lsel_split *sp, int64_t last_t);
+/*
+ * Splits the engine's timestamped log text into lines for cb: each
+ * line's time read off its head, lines over NODE_LSEL_LINE_MAX passed
+ * in pieces. Returns 0 or what cb returned.
+ */
+int	 node_lsel_split_feed(struct node_lsel_split *sp, const char *buf,
+	    size_t len, node_lsel_line_cb *cb, void *arg);
+/* At the stream's end: passes a last unterminated line, if any. */
+int	 node_lsel_split_finish(struct node_lsel_split *sp,
+	    node_lsel_line_cb *cb, void *arg);
+/*
+ * Compiles pattern (PCRE2, which reads extended regular expressions):
+ * -EINVAL with *cause naming the position of the error, or -ENOMEM.
+ */
+int	 node_lsel_grep_new(const char *pattern, int icase, int invert,
+	    struct node_lsel_grep **gp, char **cause) WARN_UNUSED_RESULT;
+/* Frees a pattern; NULL is fine. */
+void	 node_lsel_grep_free(struct node_lsel_grep *g);
+/*
+ * 1 when a line is selected (matches, or does not with invert). A line
+ * whose match passes the work bound is not selected and is counted.
+ */
+int	 node_lsel_grep_match(struct node_lsel_grep *g, const char *line,
+	    size_t len);
+/* Lines that passed the work bound so far (NULL: 0). */
+uint64_t node_lsel_grep_limited(const struct node_lsel_grep *g);
+/*
+ * Writes s as a JSON string with its quotes (bytes that are not UTF-8
+ * become U+FFFD); out needs 6 * len + 2 bytes. Returns the bytes written.
+ */
+size_t	 node_lsel_json_str(char *out, const char *s, size_t len);
+/*
+ * Writes r as {"t", "c", "s", ["x",] "l"} and '\n' into out (at least
+ * NODE_LSEL_JSON_MAX bytes for a name of at most 128); returns the length.
+ */
+size_t	 node_lsel_encode(char *out, const struct node_lsel_rec *r,
+	    const char *ctr, size_t ctrlen);
 
 /* fwriter.c: a framed stream channel's output */
 
@@ -789,8 +985,40 @@ int	 cmd_docker_argv(struct cmd_req *r, char ***argv, char ***env)
 	    WARN_UNUSED_RESULT;
 /* exec.run (cmd-exec.c). */
 enum cmd_retval cmd_exec_run(struct cmd_req *r);
+/* stack.up, stack.pull, stack.down, stack.restart (cmd-stack.c). */
+enum cmd_retval cmd_stack_up(struct cmd_req *r);
+enum cmd_retval cmd_stack_pull(struct cmd_req *r);
+enum cmd_retval cmd_stack_down(struct cmd_req *r);
+enum cmd_retval cmd_stack_restart(struct cmd_req *r);
+/* stack.list, stack.ps, service.list (cmd-stack-list.c). */
+enum cmd_retval cmd_stack_list(struct cmd_req *r);
+enum cmd_retval cmd_stack_ps(struct cmd_req *r);
+enum cmd_retval cmd_service_list(struct cmd_req *r);
+/* An executable called name on pierd's PATH, a new string, or NULL. */
+char	*cmd_find_exe(const char *name);
+/* Lets go of detached compose runs as pierd stops (cmd-docker-run.c). */
+void	 cmd_runs_abandon(struct node *n);
 /* docker.run (cmd-docker-run.c). */
 enum cmd_retval cmd_docker_run(struct cmd_req *r);
+#define CMD_RUN_STDIN	0x1	/* the client's STDIN frames to stdin */
+#define CMD_RUN_DETACH	0x2	/* only a reset stops it (stacks) */
+/* How cmd__run_cli runs a process; zero fields are defaults. */
+struct cmd_run_opts {
+	const char	*cwd;		/* NULL: pierd's */
+	unsigned	 flags;		/* CMD_RUN_* */
+	/* Runs once when the process ended (code as in EXIT), or with -1
+	 * when pierd stops first and lets go of it; never if not spawned. */
+	void		(*exit_cb)(struct node *, int64_t code, void *arg);
+	void		*exit_arg;	/* owned by exit_cb once it runs */
+};
+/*
+ * Runs argv (argv[0] a path) with env as o says, its stdout and stderr
+ * as frames on r's channel with credit, then EXIT; answers r with reply
+ * (stolen; NULL: {}) plus "pid" once it runs, else fails r (exit_cb
+ * then never runs). The arrays are borrowed (cmd-docker-run.c).
+ */
+enum cmd_retval cmd__run_cli(struct cmd_req *r, char **argv, char **env,
+	    const struct cmd_run_opts *o, json_t *reply);
 /* relay.hello, relay.dialback, node.reach (cmd-relay.c). */
 enum cmd_retval cmd_relay_hello(struct cmd_req *r);
 enum cmd_retval cmd_relay_dialback(struct cmd_req *r);
@@ -846,6 +1074,8 @@ struct node {
 	uv_signal_t		 sigint, sigterm, sighup;
 	uv_fs_event_t		 keys_watch;	/* the state dir */
 	uv_timer_t		 reload_timer;	/* debounces reloads */
+	uv_timer_t		 trim_timer;	/* the heap, once idle */
+	uint64_t		 trims;		/* malloc_trim calls */
 	size_t			 pending;	/* closes not yet done */
 	int			 closing;
 	void			(*closed_cb)(struct node *);
@@ -861,9 +1091,12 @@ struct node {
 	size_t			 nreqs;		/* requests alive, all conns */
 	uint64_t		 nserved;	/* requests answered */
 	struct node_stats_hub	*stats;		/* NULL while idle */
+	struct node_model	*model;		/* NULL until Docker is asked */
 	struct node_session_table  sess;		/* terminal sessions */
 	uint64_t		 session_idle_ms; /* 0: TERM_IDLE_MS */
 	struct node_reach	*reach;		/* relays, reach.json */
+	struct drun		*runs;	/* detached compose runs
+					 * (cmd-docker-run.c) */
 	const char		*screen_exe; /* the screen worker; NULL:
 						 * screens in-process */
 	struct ovl_lan_responder *lan;		/* NULL: not answering */
@@ -890,6 +1123,12 @@ int	 node_keys_reload(struct node *n);
 void	 node_key_revoked(struct node *n, const char *name);
 /* Closes the connections of keys disabled by a call, after its reply. */
 void	 node_keys_sweep_soon(struct node *n);
+/*
+ * The last request in flight ended, or a client left: NODE_TRIM_MS
+ * later, if no request came, the allocator gives the heap's free pages
+ * back (malloc_trim).
+ */
+void	 node_idle_soon(struct node *n);
 
 /* node-lan.c */
 

@@ -2,8 +2,10 @@
  * Container names for handlers: a caller may name a container by its
  * name, its full id or a unique prefix of its id. The rule is Docker's
  * own (full id, then exact name, then id prefix), but applied here to
- * one list call, so a prefix that matches two containers is answered
- * with "ambiguous_name" and the matches, not with the engine's terse
+ * one list (the node's model of the engine, model.c, or the engine's
+ * list call when the model cannot answer or does not know the name), so
+ * a prefix that matches two containers is answered with
+ * "ambiguous_name" and the matches, not with the engine's terse
  * "multiple IDs found" text, and the handler goes on with a full id.
  */
 #include <stdlib.h>
@@ -110,11 +112,10 @@ resolve_free(struct resolve *rs)
 	free(rs);
 }
 
-/* The list arrived: pick the container or end the request. */
+/* Picks the container from a list of summaries, or ends the request. */
 static void
-on_list(struct dk_req *req, int status, json_t *list, void *arg)
+resolve_pick(struct resolve *rs, const json_t *list)
 {
-	struct resolve	*rs = arg;
 	struct cmd_req	*r = rs->r;
 	const json_t	*c;
 	json_t		*matches = NULL;	/* owned */
@@ -123,17 +124,11 @@ on_list(struct dk_req *req, int status, json_t *list, void *arg)
 	char		 ids[512];
 	int		 err;
 
-	if (cmd_docker_failed(r, req, status, NULL))
-		goto out;
-	if (r->cancelled) {
-		(void)cmd_fail(r, PROTO_E_CANCELLED, "the client went away");
-		goto out;
-	}
 	err = node_resolve_match(list, rs->name, &idx, &matches);
 	if (err == -ENOENT) {
 		(void)cmd_fail(r, PROTO_E_NOTFOUND, "no such container: %s",
 		    rs->name);
-		goto out;
+		return;
 	}
 	if (err == -EEXIST) {
 		ids[0] = '\0';
@@ -147,15 +142,89 @@ on_list(struct dk_req *req, int status, json_t *list, void *arg)
 		(void)cmd_fail_data(r, PROTO_E_AMBIGUOUS, json_pack("{s:O}",
 		    "matches", matches), "%s matches more than one container: "
 		    "%s", rs->name, ids);
-		goto out;
+		json_decref(matches);
+		return;
 	}
 	c = json_array_get(list, idx);
 	id = json_string_value(json_object_get(c, "Id"));
 	rs->cb(r, id != NULL ? id : rs->name, first_name(c), rs->arg);
+}
+
+/* The list arrived: pick the container or end the request. */
+static void
+on_list(struct dk_req *req, int status, json_t *list, void *arg)
+{
+	struct resolve	*rs = arg;
+	struct cmd_req	*r = rs->r;
+
+	if (cmd_docker_failed(r, req, status, NULL))
+		goto out;
+	if (r->cancelled) {
+		(void)cmd_fail(r, PROTO_E_CANCELLED, "the client went away");
+		goto out;
+	}
+	resolve_pick(rs, list);
 out:
-	json_decref(matches);
 	json_decref(list);
 	resolve_free(rs);
+}
+
+/* Asks the engine for its list; CMD_WAIT, or CMD_ERROR with r ended. */
+static enum cmd_retval
+resolve_ask(struct resolve *rs)
+{
+	struct cmd_req	*r = rs->r;
+	struct dk_req	*req = NULL;
+	int		 err;
+
+	err = dk_container_list(r->node->dk, 1, NULL, on_list, rs, &req);
+	if (err != 0)
+		resolve_free(rs);
+	return (cmd_docker_wait(r, req, err));
+}
+
+/*
+ * From the node's model: picks the container (the request may end);
+ * a name the model does not know goes to the engine's list.
+ */
+static void
+resolve_from_model(struct resolve *rs)
+{
+	json_t	*list;	/* owned */
+
+	json_t	*matches = NULL;	/* owned */
+	size_t	 idx;
+
+	list = node_model_rows(rs->r->node, 1, NULL);
+	if (list != NULL && node_resolve_match(list, rs->name, &idx,
+	    &matches) == -ENOENT) {
+		/* Made a moment ago, its event not in yet? The engine knows. */
+		json_decref(list);
+		(void)resolve_ask(rs);
+		return;
+	}
+	json_decref(matches);
+	if (list == NULL)
+		(void)cmd_fail(rs->r, PROTO_E_INTERNAL, "out of memory");
+	else
+		resolve_pick(rs, list);
+	json_decref(list);
+	resolve_free(rs);
+}
+
+/* The model's refreshes came back (or it went down). */
+static void
+on_model(struct cmd_req *r, int ok, void *arg)
+{
+	struct resolve	*rs = arg;
+
+	if (r->cancelled) {
+		(void)cmd_fail(r, PROTO_E_CANCELLED, "the client went away");
+		resolve_free(rs);
+	} else if (ok)
+		resolve_from_model(rs);
+	else
+		(void)resolve_ask(rs);
 }
 
 /* Resolves a container name for a handler (see node.h). */
@@ -163,13 +232,10 @@ enum cmd_retval
 node_resolve_container(struct cmd_req *r, const char *name,
     node_resolve_cb cb, void *arg)
 {
-	struct dk_client	*dk;
-	struct dk_req		*req = NULL;
 	struct resolve		*rs;
 	int			 err;
 
-	dk = cmd_docker(r);
-	if (dk == NULL)
+	if (cmd_docker(r) == NULL)
 		return (CMD_ERROR);
 	rs = calloc(1, sizeof(*rs));
 	if (rs == NULL || (rs->name = strdup(name)) == NULL) {
@@ -179,8 +245,11 @@ node_resolve_container(struct cmd_req *r, const char *name,
 	rs->r = r;
 	rs->cb = cb;
 	rs->arg = arg;
-	err = dk_container_list(dk, 1, NULL, on_list, rs, &req);
+	err = node_model_wait(r->node, r, on_model, rs);
+	if (err == 1)
+		return (CMD_WAIT);
 	if (err != 0)
-		resolve_free(rs);
-	return (cmd_docker_wait(r, req, err));
+		return (resolve_ask(rs));
+	resolve_from_model(rs);
+	return (r->ended ? CMD_DONE : CMD_WAIT);
 }

@@ -64,6 +64,8 @@ proto_doc_stream(enum proto_stream s)
 		return ("events (JSON lines)");
 	case PROTO_STREAM_PULL:
 		return ("pull progress (JSON lines)");
+	case PROTO_STREAM_LOGS:
+		return ("log lines (JSON lines)");
 	}
 	return ("unknown");
 }

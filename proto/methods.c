@@ -183,6 +183,33 @@ static const struct proto_field container_logs_params[] = {
 	F_END
 };
 
+static const struct proto_field logs_select_params[] = {
+	F_CHANNEL,
+	F_STRV("ids", 1000, 256, "the containers: name, full id or unique "
+	    "id prefix each"),
+	F_BOOL("all", "every container (running ones with follow)"),
+	F_STRV("filters", 32, 512, "engine filters selecting the "
+	    "containers, KEY=VALUE each (label=, name=, ...)"),
+	F_BOOL("follow", "keep streaming; containers that start and match "
+	    "join"),
+	F_INT("tail", 0, 100000000, "the last N lines of each container "
+	    "(default: all)"),
+	F_INT("since", 0, T_MAX, "only lines at or after this unix time"),
+	F_INT("since_ns", 0, 4102444800LL * 1000000000LL, "only lines at or "
+	    "after this time in ns since the epoch (overrides since and "
+	    "tail; for resuming)"),
+	F_INT("until", 0, T_MAX, "only lines before this unix time"),
+	F_BOOL("stdout", "include stdout (default true)"),
+	F_BOOL("stderr", "include stderr (default true)"),
+	F_STR("grep", 1, 4096, "only lines matching this regular expression "
+	    "(PCRE2, which reads POSIX extended ones)"),
+	F_BOOL("icase", "grep ignores case"),
+	F_BOOL("invert", "only lines not matching grep"),
+	F_INT("context", 0, 100, "also this many lines before and after "
+	    "each match"),
+	F_END
+};
+
 static const struct proto_field container_remove_params[] = {
 	F_CONTAINER,
 	F_BOOL("force", "kill it first if it runs"),
@@ -406,6 +433,49 @@ static const struct proto_field stats_subscribe_params[] = {
 	F_END
 };
 
+#define F_STACK {							\
+	.name = "name", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,\
+	.min = 1, .max = 63, .doc = "the stack: a compose project name, "\
+	"1 to 63 of a-z 0-9 - _ starting with a letter or digit" }
+
+static const struct proto_field stack_up_params[] = {
+	F_CHANNEL,
+	F_STACK,
+	{ .name = "files", .type = PROTO_T_MAP, .max = 256,
+	  .max_len = 700000, .doc = "the stack's files, replacing the "
+	  "stored ones: {relative path: base64 content}, 512 KiB each at "
+	  "most; paths stay in the folder (no . or .. parts, none "
+	  "absolute, nothing starting with .pier)" },
+	F_STRV("compose_files", 16, 255, "with files: the compose files "
+	    "among them, in -f order"),
+	F_STR("env_file", 1, 255, "with files: compose's --env-file, "
+	    "among them"),
+	F_ENV,
+	F_BOOL("swarm", "with files: deploy with docker stack deploy "
+	    "(a swarm manager) rather than compose"),
+	F_END
+};
+
+static const struct proto_field stack_down_params[] = {
+	F_CHANNEL,
+	F_STACK,
+	F_BOOL("volumes", "remove the stack's named volumes too "
+	    "(compose down -v)"),
+	F_BOOL("purge", "remove the stored files once down succeeded"),
+	F_END
+};
+
+static const struct proto_field stack_name_params[] = {
+	F_CHANNEL,
+	F_STACK,
+	F_END
+};
+
+static const struct proto_field stack_ps_params[] = {
+	F_STACK,
+	F_END
+};
+
 static const struct proto_field volume_create_params[] = {
 	F_STR("name", 1, 255, "volume name (default: generated)"),
 	F_STR("driver", 1, 128, "volume driver (default local)"),
@@ -584,6 +654,13 @@ const struct proto_method proto_methods[] = {
 	  .params = key_unrevoke_params,
 	  .summary = "take back the revocation of a client key",
 	  .result = "{id, kind}" },
+	{ .name = "logs.select", .role = VIEWER, .flags = RO | DK | ST,
+	  .params = logs_select_params, .stream = PROTO_STREAM_LOGS,
+	  .summary = "stream the logs of many containers as one, merged by "
+	  "time and filtered on the node",
+	  .result = "{containers: [{id, name}]} once streaming starts; the "
+	  "channel carries {t, c, s, l} lines, join, leave and engine "
+	  "lines, then an end line" },
 	{ .name = "network.inspect", .role = VIEWER, .flags = RO | DK,
 	  .params = network_id_params,
 	  .summary = "show a network's configuration and containers",
@@ -600,7 +677,11 @@ const struct proto_method proto_methods[] = {
 	  "{key, role} (the caller's access key and its role), host: "
 	  "{name, cpus, memory}, docker: {version, api, os, kernel, name, "
 	  "cpus, memory} or null, containers: {total, running, paused, "
-	  "stopped} or null, images, docker_error (when docker is null)}" },
+	  "stopped} or null, images, docker_error (when docker is null), "
+	  "model: {state (off, building, ready), containers, events, "
+	  "refreshes, lists, rebuilds, checks, mismatches, answered, waited, "
+	  "forwarded}: the node's model of the engine's containers, or null "
+	  "before the first Docker request}" },
 	{ .name = "node.reach", .role = VIEWER, .flags = RO,
 	  .params = no_params,
 	  .summary = "how the node can be reached: listeners, port mapping, "
@@ -624,6 +705,12 @@ const struct proto_method proto_methods[] = {
 	  "sees it, and the relay's limits",
 	  .result = "{observed, limits: {splices, per_target, per_source, "
 	  "max_bytes, max_secs, idle_secs}}" },
+	{ .name = "service.list", .role = VIEWER, .flags = RO | DK,
+	  .params = no_params,
+	  .summary = "list the swarm's services with their replicas (a "
+	  "manager node)",
+	  .result = "{services: [{id, name, mode, running, desired, image, "
+	  "stack, ports}]}; wrong_state when the engine is no manager" },
 	{ .name = "session.attach", .role = OPERATOR, .flags = RW | ST,
 	  .params = session_attach_params, .stream = PROTO_STREAM_TERMINAL,
 	  .summary = "join a terminal session: a repaint, then the live "
@@ -648,6 +735,39 @@ const struct proto_method proto_methods[] = {
 	  .params = session_resize_params,
 	  .summary = "set a session's terminal size (as a RESIZE frame does)",
 	  .result = "{session}" },
+	{ .name = "stack.down", .role = ADMIN, .flags = RW | ST,
+	  .params = stack_down_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "stop and remove a stack (compose down, or docker "
+	  "stack rm for a swarm stack)",
+	  .result = "{name, command, pid} once compose runs; the channel "
+	  "carries its STDOUT and STDERR, then EXIT" },
+	{ .name = "stack.list", .role = VIEWER, .flags = RO | DK,
+	  .params = no_params,
+	  .summary = "list the stacks on the node: compose projects, swarm "
+	  "stacks and stored ones",
+	  .result = "{stacks: [{name, type, services, running, total, "
+	  "status, stored, working_dir}]}" },
+	{ .name = "stack.ps", .role = VIEWER, .flags = RO | DK,
+	  .params = stack_ps_params,
+	  .summary = "list a stack's containers",
+	  .result = "{containers: [{id, name, service, image, state, "
+	  "status, ports}]}" },
+	{ .name = "stack.pull", .role = ADMIN, .flags = RW | ST,
+	  .params = stack_up_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "pull a stack's images (compose pull), storing files "
+	  "first if given",
+	  .result = "as stack.up" },
+	{ .name = "stack.restart", .role = ADMIN, .flags = RW | ST,
+	  .params = stack_name_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "restart a stack's containers (compose restart)",
+	  .result = "as stack.up" },
+	{ .name = "stack.up", .role = ADMIN, .flags = RW | ST,
+	  .params = stack_up_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "store a stack's files and run compose up (or docker "
+	  "stack deploy) on them",
+	  .result = "{name, command, pid} once compose runs; the channel "
+	  "carries its STDOUT and STDERR, then EXIT with its code; a reset "
+	  "stops it, a FIN or a lost connection leaves it running" },
 	{ .name = "stats.subscribe", .role = VIEWER, .flags = RO | DK | ST,
 	  .params = stats_subscribe_params, .stream = PROTO_STREAM_STATS,
 	  .summary = "stream resource usage of many containers at once",

@@ -38,6 +38,7 @@ enum proto_stream {
 	PROTO_STREAM_STATS = 100,	/* stats.subscribe samples */
 	PROTO_STREAM_EVENTS = 101,	/* events.subscribe: engine events */
 	PROTO_STREAM_PULL = 102,	/* image.pull progress */
+	PROTO_STREAM_LOGS = 103,	/* logs.select: merged log lines */
 };
 
 /* A framed stream's frame header: 1 byte type, 4 bytes BE length. */

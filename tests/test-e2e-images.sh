@@ -7,7 +7,7 @@
 # network ls`; templates and deploy from tests/fixtures/templates-deploy.json
 # (ports, volumes, env defaults, presets and selects, labels, restart
 # policy) checked with `docker inspect`; a required variable missing, a
-# stack template, an ambiguous name and an image no node has. Everything
+# stack template on a host pier does not fetch from, an ambiguous name and an image no node has. Everything
 # this test makes carries its pid in a name or label and is removed.
 # Prints TAP. Builds nothing: the programs come from $PIER_BUILD_ROOT.
 set -u
@@ -255,8 +255,8 @@ else
 	ok "# SKIP no script(1) to give deploy a terminal"
 fi
 out=$(P deploy n1 pier-test-stack </dev/null 2>&1); rc=$?
-check "a stack template is refused" \
-	eval '[ $rc -eq 1 ] && has "$out" "stack templates are not supported"'
+check "a stack template whose repository pier cannot fetch from is refused" \
+	eval '[ $rc -eq 1 ] && has "$out" "example.com/stacks.git is not on GitHub"'
 out=$(P deploy n1 "Pier Test" </dev/null 2>&1); rc=$?
 check "an ambiguous template name lists the candidates" \
 	eval '[ $rc -eq 1 ] && has "$out" "ambiguous" && has "$out" "Pier Test Box"'

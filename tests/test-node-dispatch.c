@@ -87,6 +87,40 @@ test_node_info_docker_down(void)
 	fx_stop(&fx);
 }
 
+/*
+ * Idle after a request, and again after a client left: the node trims
+ * its heap NODE_TRIM_MS later, once each time, and not while busy.
+ */
+static void
+test_trim_when_idle(void)
+{
+	struct fx	 fx;
+	struct cl	 c;
+	uint8_t		 s[OVL_KEY_LEN];
+	json_t		*r;	/* owned */
+	uint64_t	 t0;
+
+	fx_start(&fx, "down", 0);
+	fx_key(&fx, "viewer1", PROTO_ROLE_VIEWER, s);
+	cl_dial(&fx, &c, s);
+	r = cl_call(&c, "node.info", NULL);
+	json_decref(r);
+	ASSERT_EQ(fx.node->trims, 0);
+	t0 = uv_now(&fx.loop);
+	fx.timed_out = 0;
+	ASSERT_OK(uv_timer_start(&fx.guard, fx_on_guard, WAIT_MS, 0));
+	while (fx.node->trims == 0 && !fx.timed_out)
+		uv_run(&fx.loop, UV_RUN_ONCE);
+	ASSERT_EQ(fx.node->trims, 1);
+	ASSERT_GE(uv_now(&fx.loop) - t0, NODE_TRIM_MS - 100);
+	cl_close(&c);
+	while (fx.node->trims == 1 && !fx.timed_out)
+		uv_run(&fx.loop, UV_RUN_ONCE);
+	uv_timer_stop(&fx.guard);
+	ASSERT_EQ(fx.node->trims, 2);
+	fx_stop(&fx);
+}
+
 /* Unknown method, bad params, forbidden, malformed JSON: conn goes on. */
 static void
 test_errors_keep_connection(void)
@@ -776,6 +810,7 @@ test_err_from_dk(void)
 TEST_MAIN(
 	T(test_table_matches_catalogue),
 	T(test_node_info_docker_down),
+	T(test_trim_when_idle),
 	T(test_errors_keep_connection),
 	T(test_oversized_closes_only_that_conn),
 	T(test_inflight_bound_and_cleanup),

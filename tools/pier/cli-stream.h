@@ -16,6 +16,7 @@ struct cli_stream;
 
 #define CLI_STREAM_LINES	0x1	/* JSON lines, else frames */
 #define CLI_STREAM_CLOSE_WAITS	0x2	/* the channel's end ends nothing */
+#define CLI_STREAM_RAW		0x4	/* STDOUT, STDERR to ops->frame too */
 
 /* What one kind of stream does; all fields but flags may be 0. */
 struct cli_stream_ops {
@@ -29,7 +30,8 @@ struct cli_stream_ops {
 	/* Added after why the connection was lost. */
 	const char *lost_suffix;
 	/*
-	 * A frame other than STDOUT (to fd 1), STDERR (to fd 2) and ERROR:
+	 * A frame other than STDOUT (to fd 1), STDERR (to fd 2) and ERROR
+	 * (with CLI_STREAM_RAW, STDOUT and STDERR too):
 	 * 0 to go on, 1 for the stream's good end, negative for a broken
 	 * stream. NULL: ignored.
 	 */
@@ -52,6 +54,7 @@ struct cli_stream {
 	struct proto_fdec	 fdec;
 	struct proto_ldec	 ldec;
 	int			 live;	/* connected and not ended */
+	int			 lost;	/* it ended with its connection */
 	char			*err;	/* why it ended, or NULL */
 };
 
@@ -61,6 +64,8 @@ void	 cli_stream_init(struct cli_stream *s, struct cli_ctx *x,
 /* Connects to node (NULL: the only one); the stream is live. *cause. */
 int	 cli_stream_open(struct cli_stream *s, const char *node,
 	    char **cause) WARN_UNUSED_RESULT;
+/* Makes r (connected, now the stream's) its connection; it is live. */
+void	 cli_stream_adopt(struct cli_stream *s, struct cli_rpc *r);
 /*
  * Opens the channel and sends method with params (stolen); when that
  * fails the stream ends with why.

@@ -369,6 +369,19 @@ void	 cli_ctx_close(struct cli_ctx *x);
  */
 int	 cli_rpc_open(struct cli_ctx *x, const char *name,
 	    struct cli_rpc **out, char **cause) WARN_UNUSED_RESULT;
+/* Receives cli_rpc_open_async's connection, or status and why not. */
+typedef void (*cli_rpc_open_cb)(struct cli_rpc *, int status,
+    const char *why, void *arg);
+/*
+ * cli_rpc_open without running the loop: cb runs once from the loop
+ * with the connection (the caller's to close) or a negative status and
+ * why ("NODE: ..."). A failure returned here (-ENOENT, *cause) never
+ * calls cb. With out, *out is the connection while it dials (to cancel
+ * with cli_rpc_close, which calls cb with -ECANCELED).
+ */
+int	 cli_rpc_open_async(struct cli_ctx *x, const char *name,
+	    long timeout_ms, cli_rpc_open_cb cb, void *arg,
+	    struct cli_rpc **out, char **cause) WARN_UNUSED_RESULT;
 /* Closes the connection (waiting calls fail) and frees it. */
 void	 cli_rpc_close(struct cli_rpc *r);
 /* The node's name in the address book. */
@@ -464,6 +477,25 @@ int	 cli_target_parse(struct cli_book *b, const char *arg,
 	    struct cli_target *t, char **cause) WARN_UNUSED_RESULT;
 /* Frees what a target holds. */
 void	 cli_target_free(struct cli_target *t);
+
+/* logs-multi.c */
+
+/* How `pier logs` prints a merged stream. */
+struct cli_logs_how {
+	int	follow;
+	int	json;		/* one object per line */
+	int	timestamps;	/* -t */
+	int	prefix;		/* NODE/CONTAINER before each line */
+	int	filters;	/* --filter given: NODE/ takes them */
+};
+/*
+ * Runs logs.select on the nodes the targets name (NODE/CONTAINER, NODE/,
+ * or none: every joined node) with base's params and prints the nodes'
+ * lines merged by time. Returns an exit code.
+ */
+int	 cli_logs_multi(const struct cli_cmd *self, struct cli_ctx *x,
+	    const json_t *base, int argc, char **argv,
+	    const struct cli_logs_how *how);
 
 /* link.c */
 

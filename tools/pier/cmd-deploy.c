@@ -5,7 +5,11 @@
  * container.create params (templates.h; a required value is asked for
  * on a terminal, else the error names the -e to add), pulls the image
  * first if the node does not have it, then creates and starts the
- * container and prints its name and id. Stack templates are refused.
+ * container and prints its name and id. A stack template (types 2 and
+ * 3) deploys as `pier stack up` does: its compose file is fetched from
+ * its repository (template-stack.c), its variables resolved as above
+ * and passed to compose's interpolation, and compose's output shown
+ * live; --name names the stack (default: the template's name).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +20,7 @@
 #include "cli.h"
 #include "cli-out.h"
 #include "templates.h"
+#include "cli-stack.h"
 
 #define ARGS_MAX	256	/* -p, -v, -e each */
 
@@ -157,6 +162,53 @@ deploy_create(const struct cli_cmd *self, const char *node, json_t *params,
 	return (rc);
 }
 
+/* Deploys a stack template on node as `pier stack up` would. */
+static int
+deploy_stack(const struct cli_cmd *self, const char *node,
+    const struct cli_tpl *t, const struct cli_tpl_overrides *ov)
+{
+	json_t		*params = NULL, *cf;	/* owned */
+	char		*cause = NULL, *text = NULL, *name = NULL;
+	const char	*file;
+	size_t		 len;
+	int		 rc;
+
+	if (ov->nports > 0 || ov->nvolumes > 0 || ov->restart != NULL)
+		return (cli_usage_error(self, "-p, -v and --restart are for "
+		    "container templates; %s is a stack", t->title));
+	if (cli_tpl_stack_params(t, ov, &params, &cause) != 0 ||
+	    cli_tpl_stack_fetch(t, NULL, &text, &len, &cause) != 0) {
+		json_decref(params);
+		rc = cli_fail(self, NULL, cause, "failed");
+		free(cause);
+		return (rc);
+	}
+	name = ov->name != NULL ? strdup(ov->name) : cli_stack_name_from(
+	    t->name != NULL ? t->name : t->title);
+	file = strrchr(t->stackfile, '/') != NULL ? strrchr(t->stackfile,
+	    '/') + 1 : t->stackfile;
+	if (name == NULL || !cli_stack_name_ok(name)) {
+		rc = cli_usage_error(self, "%s: not a stack name (1 to 63 of "
+		    "a-z 0-9 - _); use --name", name != NULL ? name : "?");
+		goto out;
+	}
+	cf = json_pack("[s]", file);
+	if (cf == NULL || json_object_set_new(params, "compose_files", cf) !=
+	    0 || cli_stack_put(params, file, text, len) != 0 ||
+	    json_object_set_new(params, "name", json_string(name)) != 0) {
+		rc = cli_error(self, "out of memory");
+		goto out;
+	}
+	fprintf(stderr, "deploying %s as stack %s\n", t->title, name);
+	rc = cli_stack_stream(self, node, "stack.up", params);
+	params = NULL;
+out:
+	json_decref(params);
+	free(name);
+	free(text);
+	return (rc);
+}
+
 /* `pier deploy`. */
 static int
 deploy_main(const struct cli_cmd *self, int argc, char **argv)
@@ -214,7 +266,11 @@ deploy_main(const struct cli_cmd *self, int argc, char **argv)
 	rc = cli_tpl_source_open(self, source, offline, refresh, &f);
 	if (rc != CLI_EXIT_OK)
 		return (rc);
-	if (cli_tpl_find(f, a.argv[a.argc - 1], &t, &cause) != 0 ||
+	if (cli_tpl_find(f, a.argv[a.argc - 1], &t, &cause) == 0 &&
+	    t->error == NULL && (t->type == CLI_TPL_SWARM ||
+	    t->type == CLI_TPL_COMPOSE))
+		rc = deploy_stack(self, node, t, &ov);
+	else if (cause != NULL ||
 	    cli_tpl_deploy_params(t, &ov, &params, &cause) != 0) {
 		cli_fail(self, NULL, cause, "failed");
 		rc = CLI_EXIT_FAIL;

@@ -98,7 +98,7 @@ names_cell(const json_t *row)
 /* Adds one container row of a node to the table (or prints it for -q). */
 static int
 ps_row(struct cli_table *t, const char *node, const json_t *row,
-    int quiet, int no_trunc, int64_t now)
+    int quiet, int no_trunc, int json, int64_t now)
 {
 	const char	*cells[PS_NCOLS];
 	char		 id[CLI_SHORT_ID + 1], ago[CLI_HUMAN_LEN];
@@ -128,13 +128,16 @@ ps_row(struct cli_table *t, const char *node, const json_t *row,
 	cells[6] = ports;
 	cells[7] = names;
 	err = cli_table_add(t, cells);
-	j = json_deep_copy(row);
-	if (err == 0 && j != NULL && json_object_set_new(j, "node",
+	/* The JSON rows are kept only when they are printed. */
+	j = json ? json_deep_copy(row) : NULL;
+	if (!json || err != 0)
+		;
+	else if (j != NULL && json_object_set_new(j, "node",
 	    json_string(node)) == 0)
 		err = cli_table_add_json(t, j);
 	else {
 		json_decref(j);
-		err = err != 0 ? err : -ENOMEM;
+		err = -ENOMEM;
 	}
 	free(cmd);
 	free(quoted);
@@ -223,7 +226,7 @@ ps_main(const struct cli_cmd *self, int argc, char **argv)
 		rows = json_object_get(m[i].result, "containers");
 		for (k = 0; k < json_array_size(rows); k++) {
 			if (ps_row(t, m[i].node, json_array_get(rows, k),
-			    quiet, no_trunc, (int64_t)time(NULL)) != 0)
+			    quiet, no_trunc, json, (int64_t)time(NULL)) != 0)
 				goto out;
 		}
 	}

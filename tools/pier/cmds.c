@@ -67,13 +67,16 @@ extern const struct cli_cmd cli_cmd_restart;
 extern const struct cli_cmd cli_cmd_rm;
 extern const struct cli_cmd cli_cmd_rmi;
 extern const struct cli_cmd cli_cmd_run;
+extern const struct cli_cmd cli_cmd_services;
 extern const struct cli_cmd cli_cmd_sessions;
 extern const struct cli_cmd cli_cmd_shell;
+extern const struct cli_cmd cli_cmd_stack;
 extern const struct cli_cmd cli_cmd_start;
 extern const struct cli_cmd cli_cmd_stats;
 extern const struct cli_cmd cli_cmd_stop;
 extern const struct cli_cmd cli_cmd_templates;
 extern const struct cli_cmd cli_cmd_top;
+extern const struct cli_cmd cli_cmd_ui;
 extern const struct cli_cmd cli_cmd_unpause;
 extern const struct cli_cmd cli_cmd_update;
 extern const struct cli_cmd cli_cmd_version;
@@ -115,13 +118,16 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_rm,
 	&cli_cmd_rmi,
 	&cli_cmd_run,
+	&cli_cmd_services,
 	&cli_cmd_sessions,
 	&cli_cmd_shell,
+	&cli_cmd_stack,
 	&cli_cmd_start,
 	&cli_cmd_stats,
 	&cli_cmd_stop,
 	&cli_cmd_templates,
 	&cli_cmd_top,
+	&cli_cmd_ui,
 	&cli_cmd_unpause,
 	&cli_cmd_update,
 	&cli_cmd_version,

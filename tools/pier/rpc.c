@@ -436,6 +436,71 @@ cli_rpc_open(struct cli_ctx *x, const char *name, struct cli_rpc **out,
 	return (0);
 }
 
+/* What cli_rpc_open_async waits with. */
+struct rpc_open_wait {
+	cli_rpc_open_cb	 cb;
+	void		*arg;
+};
+
+/* cli_rpc_open_async's dial finished: hand over r or say why not. */
+static void
+rpc_open_dialed(struct cli_rpc *r, void *arg)
+{
+	struct rpc_open_wait	 w = *(struct rpc_open_wait *)arg;
+	char			*cause = NULL;
+	int			 err;
+
+	free(arg);
+	r->on_dialed = NULL;
+	if (r->dial_status != 0 || r->closed) {
+		err = r->dial_status != 0 ? r->dial_status : -ECONNABORTED;
+		(void)cli__rpc_cause(&cause, err, "%s: %s", r->node,
+		    r->dial_status != 0 ? (r->dial_cause != NULL ?
+		    r->dial_cause : strerror(-err)) : (r->close_reason !=
+		    NULL ? r->close_reason : "node closed the connection"));
+		if (r->conn != NULL)
+			cli_rpc_close(r);
+		else {
+			r->closing = 1;
+			rpc_maybe_free(r);
+		}
+		w.cb(NULL, err, cause != NULL ? cause : "failed", w.arg);
+		free(cause);
+		return;
+	}
+	w.cb(r, 0, NULL, w.arg);
+}
+
+/* Connects to a node by name without running the loop. */
+int
+cli_rpc_open_async(struct cli_ctx *x, const char *name, long timeout_ms,
+    cli_rpc_open_cb cb, void *arg, struct cli_rpc **out, char **cause)
+{
+	struct rpc_open_wait	*w;
+	struct cli_node		*n;
+	struct cli_rpc		*r;
+	int			 err;
+
+	n = cli_target_node(&x->book, name, cause);
+	if (n == NULL)
+		return (-ENOENT);
+	w = malloc(sizeof(*w));
+	if (w == NULL)
+		return (-ENOMEM);
+	w->cb = cb;
+	w->arg = arg;
+	err = cli__rpc_start(x, n, timeout_ms, &r, cause);
+	if (err != 0) {
+		free(w);
+		return (err);
+	}
+	r->on_dialed = rpc_open_dialed;
+	r->dial_arg = w;
+	if (out != NULL)
+		*out = r;
+	return (0);
+}
+
 /* Closes the connection and frees the record once its timers closed. */
 void
 cli_rpc_close(struct cli_rpc *r)

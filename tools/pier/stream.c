@@ -97,6 +97,8 @@ stream_frame(void *arg, enum proto_frame type, const uint8_t *data,
 	json_t			*o;	/* owned */
 	const char		*m;
 
+	if ((s->ops->flags & CLI_STREAM_RAW) && type != PROTO_FRAME_ERROR)
+		return (stream_answer(s, s->ops->frame(s, type, data, len)));
 	switch (type) {
 	case PROTO_FRAME_STDOUT:
 		cli_write_all(1, data, len);
@@ -201,6 +203,8 @@ stream_lost(struct cli_rpc *r, const char *why, void *arg)
 
 	snprintf(msg, sizeof(msg), "%s%s", why, s->ops->lost_suffix != NULL ?
 	    s->ops->lost_suffix : "");
+	if (s->live)
+		s->lost = 1;
 	cli_stream_end(s, msg);
 }
 
@@ -234,6 +238,16 @@ cli_stream_open(struct cli_stream *s, const char *node, char **cause)
 	s->live = 1;
 	cli_rpc_on_lost(s->r, stream_lost, s);
 	return (0);
+}
+
+/* Makes r the stream's connection. */
+void
+cli_stream_adopt(struct cli_stream *s, struct cli_rpc *r)
+{
+	s->r = r;
+	s->live = 1;
+	s->lost = 0;
+	cli_rpc_on_lost(s->r, stream_lost, s);
 }
 
 /* Opens the channel and sends the request. */

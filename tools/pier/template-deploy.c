@@ -8,7 +8,9 @@
  * choices, and a variable with none of these must be given (or asked for
  * through the caller's callback, which the CLI uses on a terminal). A -p
  * or -v replaces the template's mapping for the same container port or
- * path, or adds one. Stack templates are refused until stacks exist.
+ * path, or adds one. A stack template (types 2 and 3) becomes the
+ * params of stack.up instead (cli_tpl_stack_params): its variables as the
+ * same rules resolve them, for compose's interpolation.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -608,6 +610,34 @@ cli_tpl_deploy_params(const struct cli_tpl *t,
 		rc = build_ports(t, o, p, cause);
 	if (rc == 0)
 		rc = build_volumes(t, o, p, cause);
+	if (rc != 0) {
+		json_decref(p);
+		return (rc);
+	}
+	*params = p;
+	return (0);
+}
+
+/* Turns a stack template and overrides into stack.up params (env, swarm). */
+int
+cli_tpl_stack_params(const struct cli_tpl *t,
+    const struct cli_tpl_overrides *o, json_t **params, char **cause)
+{
+	static const struct cli_tpl_overrides none;
+	json_t *p;	/* owned until returned */
+	int rc;
+
+	*params = NULL;
+	if (o == NULL)
+		o = &none;
+	if (t->error != NULL)
+		return (cli_tpl__error(cause, -EINVAL, "%s", t->error));
+	if (t->type != CLI_TPL_SWARM && t->type != CLI_TPL_COMPOSE)
+		return (refuse_stack(t, cause));
+	p = json_pack("{s:b}", "swarm", t->type == CLI_TPL_SWARM);
+	if (p == NULL)
+		return (cli_tpl__error(cause, -ENOMEM, "out of memory"));
+	rc = build_env(t, o, p, cause);
 	if (rc != 0) {
 		json_decref(p);
 		return (rc);

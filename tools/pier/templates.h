@@ -32,7 +32,10 @@
  *	restart_policy (default always)	-> restart (+ restart_retries)
  *	interactive			-> tty
  *	privileged, hostname, network	-> the same names
- * Stack templates (types 2, 3, 4) are listed but not deployed.
+ * Stack templates of types 2 (swarm) and 3 (compose) deploy as stacks:
+ * template-stack.c fetches the stack file from the template's
+ * repository, cli_tpl_stack_params resolves the variables the same way;
+ * edge stacks (type 4) are listed but not deployed.
  *
  * Files: templates.c (reading and checking), template-values.c (ports,
  * volumes, names, restart policies and commands as docker run writes
@@ -278,6 +281,23 @@ int cli_tpl_overrides_check(const struct cli_tpl_overrides *o,
  * template is refused with its error. */
 int cli_tpl_deploy_params(const struct cli_tpl *t,
     const struct cli_tpl_overrides *o, json_t **params,
+    char **cause) WARN_UNUSED_RESULT;
+
+/* Builds stack.up params ({env, swarm}) from a stack template of type 2
+ * or 3, its variables resolved as for a container; others refused. */
+int cli_tpl_stack_params(const struct cli_tpl *t,
+    const struct cli_tpl_overrides *o, json_t **params,
+    char **cause) WARN_UNUSED_RESULT;
+/* Largest stack file fetched, in bytes. */
+#define CLI_TPL_STACKFILE_MAX	(512u * 1024)
+/*
+ * Fetches a stack template's compose file: repository.url a local
+ * folder (an absolute path or file://) read directly, or a GitHub
+ * repository read from raw.githubusercontent.com at its default branch
+ * (HEAD); others are refused. *text is NUL-terminated (caller frees).
+ */
+int cli_tpl_stack_fetch(const struct cli_tpl *t,
+    const struct cli_tpl_fetch_opts *o, char **text, size_t *len,
     char **cause) WARN_UNUSED_RESULT;
 
 /* Sets *cause (if cause is not NULL) from a format; returns code. */
