@@ -200,6 +200,7 @@ out=$(complete_bash pier logs "")
 check "bash completes node names and NODE/CONTAINER" \
 	eval 'has "$out" "^n1$" && has "$out" "^n2$" && has "$out" "^n1/pfmt$id-a$"'
 docker rm -f "pfmt$id-b" >/dev/null
+touch "$tmp/cache/pier/complete-containers"	# fresh, however slow the machine
 out=$(complete_bash pier logs "n1/pfmt$id")
 check "container names come from a short-lived cache" \
 	eval '[ -s "$tmp/cache/pier/complete-containers" ] && has "$out" "^n1/pfmt$id-b$"'

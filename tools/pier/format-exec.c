@@ -18,6 +18,7 @@
 #include "format-int.h"
 
 #define EXEC_STEPS_MAX	100000		/* nodes and commands per row */
+#define FMT_PAD_MAX	4096		/* spaces pad adds on a side */
 
 /* One run of a template. */
 struct exec {
@@ -447,10 +448,10 @@ fn_string(struct exec *e, int fn, json_t **v, size_t n, size_t pos)
 		if (n != 3 || !json_is_integer(v[1]) ||
 		    !json_is_integer(v[2]) || json_integer_value(v[1]) < 0 ||
 		    json_integer_value(v[2]) < 0 ||
-		    json_integer_value(v[1]) > CLI_FMT_OUT_MAX ||
-		    json_integer_value(v[2]) > CLI_FMT_OUT_MAX)
-			return (xerr(e, pos, "%s", "pad takes a string and "
-			    "two counts"));
+		    json_integer_value(v[1]) > FMT_PAD_MAX ||
+		    json_integer_value(v[2]) > FMT_PAD_MAX)
+			return (xerr(e, pos, "pad takes a string and two "
+			    "counts, at most %d", FMT_PAD_MAX));
 		x = json_integer_value(v[1]);
 		y = json_integer_value(v[2]);
 		memset(&b, 0, sizeof(b));
