@@ -185,7 +185,7 @@ done
 complete_bash() {
 	PIER_CONFIG_DIR=$admin XDG_CACHE_HOME=$tmp/cache PATH="$(dirname "$pier"):$PATH" \
 		bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
-		_pier; printf "%s\n" "${COMPREPLY[@]}"' _ "$tmp/c.bash" "$@"
+		_pier_complete; printf "%s\n" "${COMPREPLY[@]}"' _ "$tmp/c.bash" "$@"
 }
 out=$(complete_bash pier vol)
 check "bash completes command names from the table" \

@@ -109,7 +109,7 @@ gen_bash(FILE *fp)
 	size_t	i, k;
 
 	fputs("# bash completion for pier (pier completion bash)\n"
-	    "_pier() {\n"
+	    "_pier_complete() {\n"
 	    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} opts='' kind=- subs=''\n"
 	    "\tlocal key=${COMP_WORDS[1]}\n"
 	    "\tif [ \"$COMP_CWORD\" -eq 1 ]; then\n"
@@ -160,7 +160,7 @@ gen_bash(FILE *fp)
 	    "2>/dev/null)\" -- \"$cur\")) ;;\n"
 	    "\t*)\tCOMPREPLY=($(compgen -f -- \"$cur\")) ;;\n"
 	    "\tesac\n}\n"
-	    "complete -F _pier pier\n", fp);
+	    "complete -F _pier_complete pier\n", fp);
 }
 
 /* Prints s for a single-quoted shell word ('\'' for a quote). */
