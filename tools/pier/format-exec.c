@@ -17,7 +17,7 @@
 
 #include "format-int.h"
 
-#define EXEC_STEPS_MAX	100000		/* nodes and commands per row */
+#define EXEC_STEPS_MAX	20000		/* nodes and commands per row */
 #define FMT_PAD_MAX	4096		/* spaces pad adds on a side */
 
 /* One run of a template. */
