@@ -474,7 +474,7 @@ node_lines(const struct cli_cmd *self, const struct cli_listing *ls,
 
 /* Parses a --format value for a listing; an exit code, -1 to go on. */
 static int
-cli_listing_parse(const struct cli_cmd *self, const struct cli_listing *ls,
+listing_parse(const struct cli_cmd *self, const struct cli_listing *ls,
     const char *text, struct cli_fmt **f)
 {
 	char	*cause = NULL;
@@ -584,7 +584,7 @@ cli_listing_opts(const struct cli_cmd *self, const struct cli_args *a,
 	v = cli_args_get(self, a, "format");
 	if (v == NULL || strcmp(v, "table") == 0)
 		return (-1);
-	return (cli_listing_parse(self, ls, v, f));
+	return (listing_parse(self, ls, v, f));
 }
 
 /* The number of joined nodes (0 when the book cannot be read). */
