@@ -81,6 +81,10 @@ for fmt in '{{.ID}}\t{{.Names}}' '{{json .}}' 'json' '{{json .Names}}' \
 		exact "P ps -a --no-trunc $F --format '$fmt'" \
 		"docker ps -a --no-trunc $F --format '$fmt'"
 done
+fmt='{{.Names}} {{.Networks}} {{.Mounts}} {{.LocalVolumes}} {{.Labels}}'
+check "ps without filters (the node's model) has docker's .Networks and .Mounts" \
+	exact "P ps -a --format '$fmt' | grep '^pfmt$id-'" \
+	"docker ps -a --format '$fmt' | grep '^pfmt$id-'"
 check "ps -f status=exited as docker's" \
 	exact "P ps -a $F -f status=exited --format '{{.Names}}'" \
 	"docker ps -a $F -f status=exited --format '{{.Names}}'"
