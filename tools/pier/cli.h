@@ -601,11 +601,13 @@ int	 cli_listing_multi(const struct cli_cmd *self,
 /* The options every listing declares: --format and -f/--filter. */
 #define CLI_OPTS_LISTING						\
 	{ .name = "format", .arg = "TEMPLATE", .kind = CLI_K_ARG,	\
-	  .help = "print each row with a Go template, as docker: "	\
-	  "'{{.ID}}', 'table {{.Names}}\\t{{.Status}}', 'json'" },	\
+	  .help = "print each row with a Go template, as\n"		\
+	  "docker: '{{.ID}}', 'json',\n"					\
+	  "'table {{.Names}}\\t{{.Status}}'" },				\
 	{ .name = "filter", .letter = 'f', .arg = "KEY=VALUE",		\
 	  .kind = CLI_K_ARG,						\
-	  .help = "only rows that match, with docker's keys (repeatable)" }
+	  .help = "only rows that match, with docker's\nkeys "		\
+	  "(repeatable)" }
 
 /* out-watch.c */
 

@@ -163,15 +163,15 @@ gen_bash(FILE *fp)
 	    "complete -F _pier_complete pier\n", fp);
 }
 
-/* Prints s for a single-quoted shell word ('\'' for a quote). */
+/* Prints s for a single-quoted shell word ('\'' for a quote), one line. */
 static void
 squote(FILE *fp, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		if (*s == '\'')
 			fputs("'\\''", fp);
-		else if (*s != '\n')
-			fputc(*s, fp);
+		else
+			fputc(*s == '\n' ? ' ' : *s, fp);
 	}
 }
 
