@@ -54,7 +54,7 @@ struct drun {
 	void			(*exit_cb)(struct node *, int64_t, void *);
 	void			*exit_arg;
 	struct node		*node;
-	struct drun		*next;		/* in node->runs once detached */
+	struct drun		*next;	/* in node->runs once detached */
 	struct drun		**prevp;	/* NULL while not */
 };
 

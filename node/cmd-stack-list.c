@@ -16,12 +16,6 @@
 
 #include "node.h"
 
-#define L_PROJECT	"com.docker.compose.project"
-#define L_SERVICE	"com.docker.compose.service"
-#define L_WORKDIR	"com.docker.compose.project.working_dir"
-#define L_NAMESPACE	"com.docker.stack.namespace"
-#define L_SWARM_SVC	"com.docker.swarm.service.name"
-
 /* A label of an engine object (Labels or Spec.Labels), or NULL. */
 static const char *
 label(const json_t *o, const char *k)
@@ -113,7 +107,7 @@ on_services(struct dk_req *req, int status, json_t *list, void *arg)
 
 	cmd_docker_done(r);
 	json_array_foreach(status == 0 ? list : NULL, i, s) {
-		ns = label(s, L_NAMESPACE);
+		ns = label(s, NODE_L_NAMESPACE);
 		if (ns == NULL || (row = stack_row(r->data, ns, "swarm")) ==
 		    NULL)
 			continue;
@@ -157,7 +151,7 @@ on_containers(struct dk_req *req, int status, json_t *list, void *arg)
 	struct dk_req	*sreq = NULL;
 	json_t		*row;
 	const json_t	*c;
-	const char	*wd;
+	const char	*wd, *p;
 	size_t		 i;
 
 	if (cmd_docker_failed(r, req, status, list)) {
@@ -166,21 +160,21 @@ on_containers(struct dk_req *req, int status, json_t *list, void *arg)
 		return;
 	}
 	json_array_foreach(list, i, c) {
-		row = label(c, L_PROJECT) == NULL ? NULL : stack_row(r->data,
-		    label(c, L_PROJECT), "compose");
+		p = label(c, NODE_L_PROJECT);
+		row = p == NULL ? NULL : stack_row(r->data, p, "compose");
 		if (row == NULL)
 			continue;
-		add_service(row, label(c, L_SERVICE));
+		add_service(row, label(c, NODE_L_SERVICE));
 		add_int(row, "total", 1);
 		if (strcmp(cmd_jstr(c, "State"), "running") == 0)
 			add_int(row, "running", 1);
-		wd = label(c, L_WORKDIR);
+		wd = label(c, NODE_L_WORKDIR);
 		if (wd != NULL)
 			(void)json_object_set_new(row, "working_dir",
 			    json_string(wd));
 	}
 	json_decref(list);
-	if (services_get(r, L_NAMESPACE, on_services, &sreq) != 0)
+	if (services_get(r, NODE_L_NAMESPACE, on_services, &sreq) != 0)
 		list_reply(r);
 	else
 		(void)cmd_docker_wait(r, sreq, 0);
@@ -199,7 +193,7 @@ cmd_stack_list(struct cmd_req *r)
 	if (dk == NULL)
 		return (CMD_ERROR);
 	r->data = json_object();
-	f = json_pack("{s:[s]}", "label", L_PROJECT);
+	f = json_pack("{s:[s]}", "label", NODE_L_PROJECT);
 	err = r->data != NULL && f != NULL ? dk_container_list(dk, 1, f,
 	    on_containers, r, &req) : -ENOMEM;
 	json_decref(f);
@@ -216,14 +210,15 @@ ps_row(const json_t *c, const void *arg)
 {
 	const json_t	*names = json_object_get(c, "Names");
 	const char	*name = json_string_value(json_array_get(names, 0));
-	const char	*svc = label(c, L_SERVICE);
+	const char	*svc = label(c, NODE_L_SERVICE);
 
 	(void)arg;
 	if (svc == NULL)
-		svc = label(c, L_SWARM_SVC);
-	return (json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:O?}",
+		svc = label(c, NODE_L_SWARM_SVC);
+	return (json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:O?}",
 	    "id", cmd_jstr(c, "Id"),
 	    "name", name != NULL && name[0] == '/' ? name + 1 : "",
+	    "type", label(c, NODE_L_PROJECT) != NULL ? "compose" : "swarm",
 	    "service", svc,
 	    "image", cmd_jstr(c, "Image"),
 	    "state", cmd_jstr(c, "State"),
@@ -246,8 +241,8 @@ on_ps(struct dk_req *req, int status, json_t *list, void *arg)
 		return;
 	mine = json_array();
 	json_array_foreach(list, i, c) {
-		p = label(c, L_PROJECT);
-		ns = label(c, L_NAMESPACE);
+		p = label(c, NODE_L_PROJECT);
+		ns = label(c, NODE_L_NAMESPACE);
 		if ((p != NULL && strcmp(p, name) == 0) ||
 		    (ns != NULL && strcmp(ns, name) == 0))
 			(void)json_array_append(mine, (json_t *)c);
@@ -302,7 +297,7 @@ svc_row(const json_t *s, const void *arg)
 	    "desired", json_integer_value(json_object_get(ss,
 	    "DesiredTasks")),
 	    "image", json_string_value(img),
-	    "stack", label(s, L_NAMESPACE),
+	    "stack", label(s, NODE_L_NAMESPACE),
 	    "ports", json_object_get(json_object_get(s, "Endpoint"),
 	    "Ports")));
 }

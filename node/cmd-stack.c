@@ -13,7 +13,9 @@
  * Which compose: the docker CLI's compose plugin when one of the CLI's
  * plugin folders has it (`docker compose`), else `docker-compose` on
  * pierd's PATH. A swarm stack ("swarm": true) runs `docker stack deploy`
- * and `docker stack rm` instead, on a manager.
+ * and `docker stack rm` instead, on a manager. down, restart and pull of
+ * a stack the node keeps no files for (one started on the host by hand)
+ * run in the folder its containers' compose labels name (on_hand).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -256,7 +258,7 @@ forget_failed(struct node *n, int64_t code, void *arg)
 		fg->n = n;
 		fg->name = arg;
 		f = json_pack("{s:[s+]}", "label",
-		    "com.docker.compose.project=", fg->name);
+		    NODE_L_PROJECT "=", fg->name);
 	}
 	if (f == NULL || dk_container_list(n->dk, 1, f, forget_listed, fg,
 	    NULL) != 0) {
@@ -296,52 +298,36 @@ stack_env(struct node *n, const json_t *meta, char ***env)
 	return (err);
 }
 
-/* Every stack op: store the files if sent, then run compose. */
+/* Runs op's argv for a stack described by meta, in cwd. */
 static enum cmd_retval
-stack_run(struct cmd_req *r, enum stack_op op)
+stack_spawn(struct cmd_req *r, enum stack_op op, const json_t *meta,
+    const char *cwd, int fresh)
 {
 	struct cmd_run_opts	 ro;
 	const char		*name = proto_param_str(r->params, "name", "");
-	const json_t		*files = json_object_get(r->params, "files");
-	json_t			*meta = NULL;	/* owned */
-	char			**argv = NULL, **env = NULL, *dir = NULL;
+	char			**argv = NULL, **env = NULL;
 	enum cmd_retval		 rv;
-	int			 err, fresh;
+	int			 err;
 
-	cmd_set_target(r, "%s", name);
-	if (!node_stack_name_ok(name))
-		return (cmd_fail(r, PROTO_E_PARAMS, "params.name: %s is not a "
-		    "compose project name (1 to %d of a-z 0-9 - _, starting "
-		    "with a letter or digit)", name, NODE_STACK_NAME_MAX));
-	dir = node_stack_dir(r->node, name);
-	fresh = access(dir, F_OK) != 0;
-	free(dir);
-	if (files != NULL && stack_store(r, name, files) != CMD_DONE)
-		return (CMD_ERROR);
-	err = node_stack_meta(r->node, name, &meta);
-	if (err != 0)
-		return (cmd_fail(r, err == -ENOENT ? PROTO_E_NOTFOUND :
-		    PROTO_E_HOST, "no files for stack %s on this node%s", name,
-		    err == -ENOENT ? " (pier stack up sends them)" :
-		    ": its folder cannot be read"));
 	err = stack_argv(op, name, meta, proto_param_bool(r->params,
 	    "volumes", 0), &argv);
 	if (err == 0)
 		err = stack_env(r->node, meta, &env);
-	json_decref(meta);
 	if (err != 0) {
 		node_strv_free(argv);
 		node_strv_free(env);
+		if (fresh && node_stack_purge(r->node, name) != 0)
+			node_log(&r->node->log, NODE_LOG_WARN, "stack %s: "
+			    "cannot remove its folder", name);
 		return (argv_fail(r, name, err));
 	}
-	dir = node_stack_dir(r->node, name);
 	memset(&ro, 0, sizeof(ro));
-	ro.cwd = dir;
+	ro.cwd = cwd;
 	ro.flags = CMD_RUN_DETACH;
 	if (op == STACK_DOWN && proto_param_bool(r->params, "purge", 0)) {
 		ro.exit_cb = purge_after;
 		ro.exit_arg = strdup(name);
-	} else if (op == STACK_UP && fresh && files != NULL) {
+	} else if (op == STACK_UP && fresh) {
 		ro.exit_cb = forget_failed;
 		ro.exit_arg = strdup(name);
 	}
@@ -351,6 +337,114 @@ stack_run(struct cmd_req *r, enum stack_op op)
 		free(ro.exit_arg);
 	node_strv_free(argv);
 	node_strv_free(env);
+	return (rv);
+}
+
+/* The op a stack method names. */
+static enum stack_op
+op_of(const struct cmd_req *r)
+{
+	const char	*m = r->method->name;
+
+	if (strcmp(m, "stack.pull") == 0)
+		return (STACK_PULL);
+	if (strcmp(m, "stack.down") == 0)
+		return (STACK_DOWN);
+	if (strcmp(m, "stack.restart") == 0)
+		return (STACK_RESTART);
+	return (STACK_UP);
+}
+
+/*
+ * The containers of a stack the node keeps no files for (started on the
+ * host by hand): compose's labels say where its files are, or it is a
+ * swarm stack; compose then runs there as for a kept one.
+ */
+static void
+on_hand(struct dk_req *req, int status, json_t *list, void *arg)
+{
+	struct cmd_req	*r = arg;
+	const char	*name = proto_param_str(r->params, "name", "");
+	const char	*wd = NULL, *cf = NULL, *v, *end;
+	const json_t	*c, *l;
+	json_t		*meta, *files;	/* owned */
+	size_t		 i;
+	int		 swarm = 0;
+
+	if (cmd_docker_failed(r, req, status, list))
+		return;
+	json_array_foreach(list, i, c) {
+		l = json_object_get(c, "Labels");
+		v = json_string_value(json_object_get(l, NODE_L_PROJECT));
+		if (v != NULL && strcmp(v, name) == 0 && wd == NULL) {
+			wd = json_string_value(json_object_get(l,
+			    NODE_L_WORKDIR));
+			cf = json_string_value(json_object_get(l,
+			    NODE_L_CONFIGS));
+		}
+		v = json_string_value(json_object_get(l, NODE_L_NAMESPACE));
+		swarm |= v != NULL && strcmp(v, name) == 0;
+	}
+	files = json_array();
+	for (v = cf; v != NULL && *v != '\0' && files != NULL; v = end +
+	    (*end != '\0')) {
+		end = strchr(v, ',');
+		if (end == NULL)
+			end = v + strlen(v);
+		(void)json_array_append_new(files, json_stringn(v,
+		    (size_t)(end - v)));
+	}
+	meta = json_pack("{s:o*, s:b}", "compose_files", files, "swarm",
+	    wd == NULL && swarm);
+	if (meta == NULL || (wd == NULL && !swarm) || (wd != NULL &&
+	    json_array_size(files) == 0))
+		(void)cmd_fail(r, PROTO_E_NOTFOUND, "no stack %s on this "
+		    "node%s", name, wd != NULL ? ": its containers do not say "
+		    "where its compose files are" : "");
+	else
+		(void)stack_spawn(r, op_of(r), meta, wd, 0);
+	json_decref(meta);
+	json_decref(list);
+}
+
+/* Every stack op: store the files if sent, then run compose. */
+static enum cmd_retval
+stack_run(struct cmd_req *r, enum stack_op op)
+{
+	const char	*name = proto_param_str(r->params, "name", "");
+	const json_t	*files = json_object_get(r->params, "files");
+	struct dk_req	*req = NULL;
+	json_t		*meta = NULL;	/* owned */
+	char		*dir;
+	enum cmd_retval	 rv;
+	int		 err, fresh;
+
+	cmd_set_target(r, "%s", name);
+	if (!node_stack_name_ok(name))
+		return (cmd_fail(r, PROTO_E_PARAMS, "params.name: %s is not a "
+		    "compose project name (1 to %d of a-z 0-9 - _, starting "
+		    "with a letter or digit)", name, NODE_STACK_NAME_MAX));
+	dir = node_stack_dir(r->node, name);
+	fresh = access(dir, F_OK) != 0;
+	if (files != NULL && stack_store(r, name, files) != CMD_DONE) {
+		free(dir);
+		return (CMD_ERROR);
+	}
+	err = node_stack_meta(r->node, name, &meta);
+	if (err == -ENOENT && op != STACK_UP && r->node->dk != NULL) {
+		free(dir);
+		err = dk_container_list(r->node->dk, 1, NULL, on_hand, r, &req);
+		return (cmd_docker_wait(r, req, err));
+	}
+	if (err != 0) {
+		free(dir);
+		return (cmd_fail(r, err == -ENOENT ? PROTO_E_NOTFOUND :
+		    PROTO_E_HOST, "no files for stack %s on this node%s", name,
+		    err == -ENOENT ? " (pier stack up sends them)" :
+		    ": its folder cannot be read"));
+	}
+	rv = stack_spawn(r, op, meta, dir, fresh && files != NULL);
+	json_decref(meta);
 	free(dir);
 	return (rv);
 }

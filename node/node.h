@@ -405,6 +405,13 @@ int	 node_resolve_match(const json_t *list, const char *name, size_t *idx,
 /* stack-files.c: the stacks' folders under the state directory */
 
 #define NODE_STACK_NAME_MAX	63	/* a compose project name */
+/* The engine's labels that say which stack an object belongs to. */
+#define NODE_L_PROJECT		"com.docker.compose.project"
+#define NODE_L_SERVICE		"com.docker.compose.service"
+#define NODE_L_WORKDIR		"com.docker.compose.project.working_dir"
+#define NODE_L_CONFIGS		"com.docker.compose.project.config_files"
+#define NODE_L_NAMESPACE	"com.docker.stack.namespace"
+#define NODE_L_SWARM_SVC	"com.docker.swarm.service.name"
 #define NODE_STACK_DEPTH_MAX	16	/* parts of a path in a stack */
 #define NODE_STACK_FILE_MAX	(512 * 1024)	/* bytes of one file */
 

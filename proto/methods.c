@@ -750,8 +750,8 @@ const struct proto_method proto_methods[] = {
 	{ .name = "stack.ps", .role = VIEWER, .flags = RO | DK,
 	  .params = stack_ps_params,
 	  .summary = "list a stack's containers",
-	  .result = "{containers: [{id, name, service, image, state, "
-	  "status, ports}]}" },
+	  .result = "{containers: [{id, name, type (compose or swarm), "
+	  "service, image, state, status, ports}]}" },
 	{ .name = "stack.pull", .role = ADMIN, .flags = RW | ST,
 	  .params = stack_up_params, .stream = PROTO_STREAM_OUTPUT,
 	  .summary = "pull a stack's images (compose pull), storing files "

@@ -5,14 +5,15 @@
 # --include'd bind-mount source) from a local folder; the node keeps it
 # in a root-only folder, compose's output comes back and the containers
 # carry the project label; stack ls across both nodes (a stack started by
-# hand with compose shows too), ps, logs, down (files kept) and down
-# --purge; a compose error gives compose's own message and a non-zero
+# hand with compose shows too, and restarts and goes down from its
+# labels), ps, logs, down (files kept) and down --purge; a compose error gives compose's own message and a non-zero
 # exit with nothing left; bad names, escaping paths and --pull without a
 # registry; Ctrl-C once detaches (compose goes on, even past pierd's
 # stop, which must not wait for it), twice stops it; a
 # viewer lists but may not deploy; Portainer stack templates (type 3 and
 # 2) from tests/fixtures/templates-stacks.json through pier deploy, and
-# the real template files from ../shared when present; a single-node
+# the real template files from ../shared when present; a host with no
+# compose names both commands it tried; a single-node
 # swarm (initialised here and left in the trap) with pier stack up
 # --swarm, pier services and stack ls. Everything this test makes
 # carries its pid in a name and is removed. Prints TAP.
@@ -323,14 +324,38 @@ if [ "$swarm_left" = 1 ] || [ "$state" = active ]; then
 else
 	skip "swarm cases" "docker swarm init failed: $(tr '\n' ' ' <<<"${out:-node state $state}")"
 fi
-out=$(P services n2 2>&1)
 [ "$swarm_left" = 1 ] && docker swarm leave --force >/dev/null 2>&1 &&
 	swarm_left=0
-out=$(P services n2 2>&1); rc=$?
+# (the engine answers a moment with its swarm's last words first)
 check "pier services on an engine with no swarm says so" \
-	eval '[ $rc -eq 1 ] && has "$out" "not a swarm manager"'
+	wait_for 10 eval 'out=$(P services n2 2>&1); rc=$?;
+	[ $rc -eq 1 ] && has "$out" "not a swarm manager"'
 
-(cd "$tmp/hand" && compose_cmd -p "$hand" down >/dev/null 2>&1)
+out=$(P stack restart n1/$hand 2>&1); rc=$?
+check "a stack started by hand restarts where its labels say its files are" \
+	eval '[ $rc -eq 0 ] && running $hand 1'
+out=$(P stack down n1/$hand 2>&1); rc=$?
+check "and goes down the same way" \
+	eval '[ $rc -eq 0 ] && [ "$(count $hand)" -eq 0 ]'
+out=$(P stack down n1/nosuch$id 2>&1); rc=$?
+check "down of a stack that is nowhere is not found" \
+	eval '[ $rc -eq 1 ] && has "$out" "no stack nosuch$id"'
+# A host with the docker CLI but no compose at all.
+mkdir -p "$tmp/bin"
+ln -s "$(command -v docker)" "$tmp/bin/docker"
+port3=$(free_port)
+: >"$tmp/n3.log"
+env PATH="$tmp/bin" "$pierd" --state-dir "$tmp/st3" --listen \
+	"127.0.0.1:$port3" --docker-host "$dockerhost" >>"$tmp/n3.log" 2>&1 &
+pids+=($!)
+wait_for 5 eval 'grep -q " ready: " "$tmp/n3.log"'
+P join "$("$pierd" key show --state-dir "$tmp/st3" --listen \
+    "127.0.0.1:$port3" 2>/dev/null)" --name n3 >/dev/null 2>&1
+out=$(P stack up n3 -f "$app/compose.yml" --name "${s1}n" 2>&1); rc=$?
+check "no compose on the host: the error names both commands tried" \
+	eval '[ $rc -eq 1 ] && has "$out" "docker compose" &&
+	has "$out" "docker-compose" && has "$out" "install" &&
+	[ ! -e "$tmp/st3/stacks/${s1}n" ]'
 check "the detached compose still runs before the nodes stop" composing ${s1}d
 e2e_stop_nodes
 check "and after: pierd stopped without waiting for it or ending it" \

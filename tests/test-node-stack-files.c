@@ -81,7 +81,8 @@ test_paths(void)
 	ASSERT(!node_stack_path_ok(".pierx"));
 	ASSERT(!node_stack_path_ok("a\\b"));
 	ASSERT(!node_stack_path_ok("a\nb"));
-	ASSERT(!node_stack_path_ok("1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17"));
+	ASSERT(!node_stack_path_ok("1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/"
+	    "17"));
 	ASSERT(node_stack_path_ok("1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16"));
 }
 

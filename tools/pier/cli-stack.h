@@ -2,8 +2,8 @@
  * The client's side of the stacks (`pier stack`, `pier services`, stack
  * templates in `pier deploy`): gathering a stack's files on the laptop
  * (stack-files.c), running a compose call on a node with its output live
- * and the two-step Ctrl-C (stack-run.c), and a stack's logs merged from
- * its containers' (stack-logs.c).
+ * and the two-step Ctrl-C (stack-run.c), and a stack's logs merged by the
+ * node from its containers' (stack-logs.c, over logs.select).
  */
 #ifndef PIER_CLI_STACK_H
 #define PIER_CLI_STACK_H
@@ -25,7 +25,7 @@ struct cli_stack_src {
 	const char *const	*compose;	/* -f, in order; at least one */
 	size_t			 ncompose;
 	const char		*env_file;	/* --env-file, or NULL */
-	const char *const	*include;	/* --include, files or folders */
+	const char *const	*include;	/* --include: files, folders */
 	size_t			 ninclude;
 };
 
@@ -62,8 +62,9 @@ extern const struct cli_cmd cli_cmd_stack_ps;
 int	cli_stack_stream(const struct cli_cmd *self, const char *node,
 	    const char *method, json_t *params);
 /*
- * Prints the logs of stack name on node, each line after its service's
- * name; follow keeps going until Ctrl-C; tail < 0: all. An exit code.
+ * Prints the logs of stack name on node merged by time (logs.select on
+ * the stack's label), each line after its container; follow keeps going
+ * until Ctrl-C; tail < 0: all. An exit code.
  */
 int	cli_stack_logs(const struct cli_cmd *self, const char *node,
 	    const char *name, int follow, long long tail);

@@ -16,7 +16,6 @@ struct cli_stream;
 
 #define CLI_STREAM_LINES	0x1	/* JSON lines, else frames */
 #define CLI_STREAM_CLOSE_WAITS	0x2	/* the channel's end ends nothing */
-#define CLI_STREAM_RAW		0x4	/* STDOUT, STDERR to ops->frame too */
 
 /* What one kind of stream does; all fields but flags may be 0. */
 struct cli_stream_ops {
@@ -30,8 +29,7 @@ struct cli_stream_ops {
 	/* Added after why the connection was lost. */
 	const char *lost_suffix;
 	/*
-	 * A frame other than STDOUT (to fd 1), STDERR (to fd 2) and ERROR
-	 * (with CLI_STREAM_RAW, STDOUT and STDERR too):
+	 * A frame other than STDOUT (to fd 1), STDERR (to fd 2) and ERROR:
 	 * 0 to go on, 1 for the stream's good end, negative for a broken
 	 * stream. NULL: ignored.
 	 */

@@ -97,8 +97,6 @@ stream_frame(void *arg, enum proto_frame type, const uint8_t *data,
 	json_t			*o;	/* owned */
 	const char		*m;
 
-	if ((s->ops->flags & CLI_STREAM_RAW) && type != PROTO_FRAME_ERROR)
-		return (stream_answer(s, s->ops->frame(s, type, data, len)));
 	switch (type) {
 	case PROTO_FRAME_STDOUT:
 		cli_write_all(1, data, len);
