@@ -187,10 +187,20 @@ probe_open(struct ovl_lan_probe *p, struct ovl__lan_sock *s, int family)
 	return (rc);
 }
 
-/* Starts a prober. */
+/* Starts a prober that sends at once. */
 int
 ovl_lan_probe_start(uv_loop_t *loop, const uint8_t node_pub[static 32],
     const uint8_t secret[static 32], uint32_t listen_ms,
+    ovl_lan_found_cb cb, void *arg, struct ovl_lan_probe **out)
+{
+	return (ovl_lan_probe_start_after(loop, node_pub, secret, 0,
+	    listen_ms, cb, arg, out));
+}
+
+/* Starts a prober whose first round goes delay_ms from now. */
+int
+ovl_lan_probe_start_after(uv_loop_t *loop, const uint8_t node_pub[static 32],
+    const uint8_t secret[static 32], uint32_t delay_ms, uint32_t listen_ms,
     ovl_lan_found_cb cb, void *arg, struct ovl_lan_probe **out)
 {
 	struct ovl_lan_probe *p;
@@ -209,7 +219,7 @@ ovl_lan_probe_start(uv_loop_t *loop, const uint8_t node_pub[static 32],
 	ovl_lan_probe_encode(p->pkt, p->nonce, p->node_pub, p->secret);
 	p->cb = cb;
 	p->arg = arg;
-	p->start = uv_now(loop);
+	p->start = uv_now(loop) + delay_ms;
 	p->end = p->start + (listen_ms != 0 ? listen_ms : OVL_LAN_PROBE_MS);
 	p->refs = 2;		/* the user, the timer */
 	(void)uv_timer_init(loop, &p->timer);
@@ -220,7 +230,7 @@ ovl_lan_probe_start(uv_loop_t *loop, const uint8_t node_pub[static 32],
 		ovl_lan_probe_stop(p);
 		return (-ENETUNREACH);
 	}
-	(void)uv_timer_start(&p->timer, on_probe_timer, 0, 0);
+	(void)uv_timer_start(&p->timer, on_probe_timer, delay_ms, 0);
 	*out = p;
 	return (0);
 }

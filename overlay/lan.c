@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -181,7 +182,21 @@ ovl_lan_answer_check(const uint8_t *pkt, size_t len,
 	return (rc);
 }
 
-/* Lists the usable interfaces: up, multicast, not loopback. */
+/*
+ * Whether an interface is a port of a bridge (or a bond): its traffic
+ * is the master's, which is probed itself. A Docker host has one such
+ * veth per running container.
+ */
+static int
+lan_is_port(const char *name)
+{
+	char	 path[64 + IF_NAMESIZE];
+
+	snprintf(path, sizeof path, "/sys/class/net/%s/master", name);
+	return (access(path, F_OK) == 0);
+}
+
+/* Lists the usable interfaces: up, multicast, not loopback, no port. */
 int
 ovl__lan_ifaces(struct ovl__lan_iface *out, size_t max)
 {
@@ -204,7 +219,8 @@ ovl__lan_ifaces(struct ovl__lan_iface *out, size_t max)
 			if (out[i].family == fam &&
 			    strcmp(out[i].name, ifa->ifa_name) == 0)
 				break;
-		if (i < n || strlen(ifa->ifa_name) >= IF_NAMESIZE)
+		if (i < n || strlen(ifa->ifa_name) >= IF_NAMESIZE ||
+		    lan_is_port(ifa->ifa_name))
 			continue;
 		f = &out[n];
 		memset(f, 0, sizeof *f);

@@ -143,6 +143,15 @@ int ovl_lan_probe_start(uv_loop_t *loop, const uint8_t node_pub[static 32],
     const uint8_t secret[static 32], uint32_t listen_ms,
     ovl_lan_found_cb cb, void *arg, struct ovl_lan_probe **out)
     WARN_UNUSED_RESULT;
+/*
+ * As ovl_lan_probe_start, with every round and the listening delay_ms
+ * later: a dial that may well succeed first stops the prober before it
+ * has sent anything.
+ */
+int ovl_lan_probe_start_after(uv_loop_t *loop,
+    const uint8_t node_pub[static 32], const uint8_t secret[static 32],
+    uint32_t delay_ms, uint32_t listen_ms, ovl_lan_found_cb cb, void *arg,
+    struct ovl_lan_probe **out) WARN_UNUSED_RESULT;
 /* Stops probing; the prober frees itself once its handles closed. */
 void ovl_lan_probe_stop(struct ovl_lan_probe *p);
 

@@ -61,6 +61,7 @@ free_port() {
 start_node() {
 	local port st=$tmp/s$1 lg=$tmp/pierd$1.log
 	port=$(free_port)
+	: >"$lg"
 	"$pierd" --state-dir "$st" --listen "127.0.0.1:$port" \
 		--log-level info >"$lg" 2>&1 &
 	pids+=($!)

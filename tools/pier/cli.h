@@ -300,6 +300,7 @@ int	 cli_connect(uv_loop_t *loop, const struct ovl_identity *self,
 void	 cli_disconnect(uv_loop_t *loop, struct ovl_conn *c);
 /* How long a dial whose addresses all failed waits for LAN answers. */
 #define CLI_LAN_HOLD_MS	300
+#define CLI_LAN_DELAY_MS	25	/* a dial with addresses: the LAN later */
 /*
  * Asks the LAN for the node beside dial d (naddrs: the addresses it
  * has): answers become "lan+HOST:PORT" candidates. Stop the result (may

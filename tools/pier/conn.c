@@ -225,8 +225,12 @@ on_lan_found(struct ovl_lan_probe *p, const char *addr, void *arg)
 
 /*
  * Asks the LAN for the node beside dial d (a few packets): each answer
- * becomes a "lan+HOST:PORT" candidate. A dial with no address waits for
- * them while the probe listens; one whose addresses all failed (refused)
+ * becomes a "lan+HOST:PORT" candidate. With addresses to try, the first
+ * packets go CLI_LAN_DELAY_MS later, so a dial that gets through at once
+ * (a node on this host or the LAN) never asks: every round lists the
+ * host's interfaces and sends on each, which on a Docker host with
+ * hundreds of containers is most of a `pier ps`. A dial with no address
+ * waits for the answers while the probe listens; one whose addresses all failed (refused)
  * waits CLI_LAN_HOLD_MS, long enough for an answer to the first round
  * and short enough that a node that is down is still told at once.
  * Stop the result (NULL when the host has no way to ask) before d's
@@ -238,8 +242,9 @@ cli_lan_start(uv_loop_t *loop, const struct ovl_joinkey *jk,
 {
 	struct ovl_lan_probe	*p;
 
-	if (ovl_lan_probe_start(loop, jk->node_pub, jk->secret,
-	    OVL_LAN_PROBE_MS, on_lan_found, d, &p) != 0)
+	if (ovl_lan_probe_start_after(loop, jk->node_pub, jk->secret,
+	    naddrs == 0 ? 0 : CLI_LAN_DELAY_MS, OVL_LAN_PROBE_MS,
+	    on_lan_found, d, &p) != 0)
 		return (NULL);
 	ovl_dial_hold(d, naddrs == 0 ? OVL_LAN_PROBE_MS : CLI_LAN_HOLD_MS);
 	return (p);
