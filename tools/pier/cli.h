@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/uio.h>
 
 #include <uv.h>
 
@@ -207,6 +208,8 @@ int	cli_help(const struct cli_cmd *cmd);
 int	cli_family_main(const struct cli_cmd *cmd, int argc, char **argv);
 /* Writes all of buf to fd, waiting while it would block (a pipe). */
 void	cli_write_all(int fd, const void *buf, size_t len);
+/* Writes every piece of iov (changed as it goes) to fd, blocking. */
+void	cli_writev_all(int fd, struct iovec *iov, int n);
 /* Prints "pier NAME: message" to stderr; returns CLI_EXIT_FAIL. */
 int	cli_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
