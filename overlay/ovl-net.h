@@ -558,6 +558,12 @@ int ovl_dial_add(struct ovl_dial *d, const char *addr);
  * candidate waits for ovl_dial_add until its timeout.
  */
 void ovl_dial_hold(struct ovl_dial *d, uint32_t ms);
+/*
+ * 1 while one of the dial's candidates has its TCP connection up (its
+ * handshake under way) or has won: the address answers, so asking the
+ * LAN can wait.
+ */
+int ovl_dial_answered(const struct ovl_dial *d);
 
 struct ovl_keeper;
 

@@ -223,18 +223,28 @@ on_lan_found(struct ovl_lan_probe *p, const char *addr, void *arg)
 	(void)ovl_dial_add(arg, cand);
 }
 
+/* The LAN prober's gate: no round while an address answers. */
+static int
+lan_gate(void *arg)
+{
+	return (ovl_dial_answered(arg));
+}
+
 /*
  * Asks the LAN for the node beside dial d (a few packets): each answer
- * becomes a "lan+HOST:PORT" candidate. With addresses to try, the first
- * packets go CLI_LAN_DELAY_MS later, so a dial that gets through at once
- * (a node on this host or the LAN) never asks: every round lists the
- * host's interfaces and sends on each, which on a Docker host with
- * hundreds of containers is most of a `pier ps`. A dial with no address
- * waits for the answers while the probe listens; one whose addresses all failed (refused)
- * waits CLI_LAN_HOLD_MS, long enough for an answer to the first round
- * and short enough that a node that is down is still told at once.
- * Stop the result (NULL when the host has no way to ask) before d's
- * callback returns.
+ * becomes a "lan+HOST:PORT" candidate. Every round lists the host's
+ * interfaces and sends on each, which on a Docker host with hundreds of
+ * containers is most of a `pier ps`, so with addresses to try the
+ * prober waits: its first round goes CLI_LAN_DELAY_MS later (its
+ * sockets are made then), and a round is skipped while an address
+ * answers (TCP up, the handshake under way, which on a busy host with
+ * 50 dials takes longer than the delay). A dial that gets through never
+ * asks; one whose handshake fails asks at the next round. A dial with
+ * no address waits for the answers while the probe listens; one whose
+ * addresses all failed (refused) waits CLI_LAN_HOLD_MS, long enough
+ * for an answer to the first round and short enough that a node that
+ * is down is still told at once. Stop the result (NULL when the host
+ * has no way to ask) before d's callback returns.
  */
 struct ovl_lan_probe *
 cli_lan_start(uv_loop_t *loop, const struct ovl_joinkey *jk,
@@ -246,6 +256,8 @@ cli_lan_start(uv_loop_t *loop, const struct ovl_joinkey *jk,
 	    naddrs == 0 ? 0 : CLI_LAN_DELAY_MS, OVL_LAN_PROBE_MS,
 	    on_lan_found, d, &p) != 0)
 		return (NULL);
+	if (naddrs > 0)
+		ovl_lan_probe_set_gate(p, lan_gate);
 	ovl_dial_hold(d, naddrs == 0 ? OVL_LAN_PROBE_MS : CLI_LAN_HOLD_MS);
 	return (p);
 }
