@@ -201,5 +201,9 @@ node_create_body(const json_t *params, char **cause)
 	if (proto_param_int(params, "memory", 0) > 0)
 		(void)json_object_set_new(h, "Memory", json_integer(
 		    proto_param_int(params, "memory", 0)));
+	if (node_create_flags(b, params, cause) != 0) {
+		json_decref(b);
+		return (NULL);
+	}
 	return (b);
 }

@@ -35,10 +35,14 @@ struct cli_stream_ops {
 	 */
 	int	(*frame)(struct cli_stream *, enum proto_frame,
 		    const uint8_t *data, size_t len);
+	/* STDOUT bytes, in place of fd 1: as frame. NULL: to fd 1. */
+	int	(*out)(struct cli_stream *, const uint8_t *data, size_t len);
 	/* A JSON object line without "error" (borrowed): as frame. */
 	int	(*line)(struct cli_stream *, json_t *o);
 	/* The stream ended: why, or NULL for a good end. NULL: stop loop. */
 	void	(*end)(struct cli_stream *, const char *why);
+	/* The request's result (borrowed), when it is not an error. */
+	void	(*reply)(struct cli_stream *, const json_t *result);
 	/* The channel has room again after a refused write. */
 	void	(*drain)(struct cli_stream *);
 };

@@ -54,9 +54,11 @@ enum cli_kind {
 	CLI_K_MAP,		/* K[=V], repeatable, into an object param */
 	CLI_K_MAP_EQ,		/* K=V, repeatable, into an object param */
 	CLI_K_ARG,		/* any argument: the command reads it */
+	CLI_K_LIST,		/* a string, repeatable, into an array param */
+	CLI_K_DURATION,		/* a Go duration (30s, 1m30s) as milliseconds */
 };
 
-#define CLI_OPTS_MAX		24	/* options of one command */
+#define CLI_OPTS_MAX		64	/* options of one command */
 #define CLI_SEQ_MAX		256	/* options on one command line */
 
 /*

@@ -41,6 +41,16 @@ enum run_opt {
 	RUN_TTY, RUN_PRIVILEGED, RUN_PULL,
 };
 
+/* The run flags that only set a param of container.create. */
+#define RUN_FLAG(n, l, p, h)						\
+	{ .name = (n), .letter = (l), .param = (p), .help = (h) }
+#define RUN_LIST(n, a, p, h)						\
+	{ .name = (n), .arg = (a), .kind = CLI_K_LIST, .param = (p),	\
+	  .help = h " (repeatable)" }
+#define RUN_TEXT(n, a, p, h)						\
+	{ .name = (n), .arg = (a), .kind = CLI_K_TEXT, .param = (p),	\
+	  .help = (h) }
+
 static const struct cli_opt run_opts[] = {
 	[RUN_DETACH] = { .name = "detach", .letter = 'd',
 	  .help = "accepted; pier run always detaches" },
@@ -90,6 +100,52 @@ static const struct cli_opt run_opts[] = {
 	[RUN_PULL] = { .name = "pull", .arg = "missing|never",
 	  .kind = CLI_K_ARG, .help = "pull the image when the node lacks it "
 	  "(default),\nor fail" },
+	RUN_FLAG("rm", 0, "remove", "the node's engine removes it once it "
+	    "exits"),
+	RUN_FLAG("publish-all", 'P', "publish_all", "publish every exposed "
+	    "port on a free host port"),
+	RUN_LIST("cap-add", "CAP", "cap_add", "add a capability"),
+	RUN_LIST("cap-drop", "CAP", "cap_drop", "drop a capability"),
+	RUN_LIST("device", "HOST[:CTR[:rwm]]", "devices", "add a host "
+	    "device"),
+	RUN_LIST("mount", "type=T,source=S,target=D", "mount_specs",
+	    "a bind, volume or tmpfs mount"),
+	RUN_TEXT("gpus", "all|N", "gpus", "GPUs to add"),
+	RUN_LIST("dns", "IP", "dns", "a DNS server"),
+	RUN_LIST("add-host", "HOST:IP", "add_hosts", "an /etc/hosts line"),
+	RUN_TEXT("log-driver", "DRIVER", "log_driver", "logging driver"),
+	{ .name = "log-opt", .arg = "K=V", .kind = CLI_K_MAP_EQ,
+	  .param = "log_opts", .help = "a logging driver option" },
+	RUN_FLAG("init", 0, "init", "an init as PID 1"),
+	RUN_FLAG("read-only", 0, "read_only", "a read-only root "
+	    "filesystem"),
+	{ .name = "pids-limit", .arg = "N", .kind = CLI_K_INT,
+	  .param = "pids_limit", .unit = "a count",
+	  .help = "most processes (-1: no limit)" },
+	{ .name = "shm-size", .arg = "SIZE", .kind = CLI_K_SIZE,
+	  .param = "shm_size", .help = "size of /dev/shm" },
+	RUN_TEXT("stop-signal", "SIG", "stop_signal", "signal that stops "
+	    "it"),
+	{ .name = "stop-timeout", .arg = "SECS", .kind = CLI_K_INT,
+	  .param = "stop_timeout", .unit = "seconds",
+	  .help = "seconds before SIGKILL on stop" },
+	RUN_LIST("security-opt", "OPT", "security_opts", "a security "
+	    "option"),
+	RUN_LIST("tmpfs", "PATH[:OPTS]", "tmpfs", "a tmpfs mount"),
+	RUN_LIST("ulimit", "NAME=SOFT[:HARD]", "ulimits", "a ulimit"),
+	RUN_TEXT("health-cmd", "CMD", "health_cmd", "health check "
+	    "command"),
+	{ .name = "health-interval", .arg = "DUR", .kind = CLI_K_DURATION,
+	  .param = "health_interval", .help = "time between checks" },
+	{ .name = "health-timeout", .arg = "DUR", .kind = CLI_K_DURATION,
+	  .param = "health_timeout", .help = "time a check may take" },
+	{ .name = "health-retries", .arg = "N", .kind = CLI_K_INT,
+	  .param = "health_retries", .unit = "a count",
+	  .help = "failures that make it unhealthy" },
+	RUN_FLAG("no-healthcheck", 0, "no_healthcheck", "disable the "
+	    "image's health check"),
+	RUN_TEXT("platform", "OS/ARCH", "platform", "the platform of the "
+	    "image to run"),
 	{ .name = NULL }
 };
 
@@ -103,7 +159,7 @@ const struct cli_cmd cli_cmd_run = {
 	.args_before = 1,
 	.args_min = 2,
 	.args_max = -1,
-	.usage = "NODE [OPTIONS] IMAGE [CMD...]",
+	.usage = "NODE|any [OPTIONS] IMAGE [CMD...]",
 	.summary = "create and start a container on a node; prints its id",
 	.help = "",
 };
@@ -121,6 +177,13 @@ static const struct cli_opt dup_opts[] = {
 	  .param = "hostname", .help = "the copy's hostname" },
 	{ .name = "env", .letter = 'e', .arg = "K=V", .kind = CLI_K_ARG,
 	  .help = "add or replace a variable" },
+	{ .name = "publish", .letter = 'p', .arg = "[[IP:]HOST:]CTR[/PROTO]",
+	  .kind = CLI_K_ARG,
+	  .help = "publish a port; any -p replaces the source's" },
+	{ .name = "volume", .letter = 'v', .arg = "SRC:DST[:ro] | DST",
+	  .kind = CLI_K_ARG, .help = "a mount, replacing the source's at DST" },
+	{ .name = "label", .letter = 'l', .arg = "K=V", .kind = CLI_K_ARG,
+	  .help = "add or replace a label" },
 	{ .name = "no-start",
 	  .help = "leave the copy created, even if the source runs" },
 	{ .name = NULL }
@@ -135,7 +198,8 @@ const struct cli_cmd cli_cmd_dup = {
 	.args_min = 1,
 	.args_max = 1,
 	.usage = "NODE/CONTAINER [--name NAME] [--cpus N] [--memory SIZE] "
-	    "[--network MODE] [--hostname H] [-e K=V]... [--no-start]",
+	    "[--network MODE] [--hostname H] [-e K=V]... [-p PORT]... "
+	    "[-v VOL]... [-l K=V]... [--no-start]",
 	.summary = "duplicate a container's configuration with overrides",
 	.help = "",
 };
@@ -372,6 +436,66 @@ run_apply(json_t *p, enum run_opt o, const char *arg, int *pull,
 	}
 }
 
+/*
+ * `pier run any ...`: the joined node with the most free memory takes
+ * the container, CPUs left idle (CPUs less the 1-minute load) breaking
+ * a tie within 5%; the choice and why go to stderr. Nodes that do not
+ * answer are left out. *node is the chosen node's name (into buf).
+ */
+static int
+run_pick(const struct cli_cmd *self, char *buf, size_t len)
+{
+	struct cli_ctx		 x;
+	struct cli_multi	*m = NULL;
+	const json_t		*h;
+	char			*cause = NULL, mem[CLI_HUMAN_LEN];
+	double			 free_b, idle, best_free = -1, best_idle = 0;
+	size_t			 n = 0, i, best = 0;
+	int			 rc = CLI_EXIT_FAIL;
+
+	if (cli_ctx_open(&x, &cause) != 0 || cli_rpc_multi(&x, NULL, 0,
+	    "node.info", NULL, 0, &m, &n, &cause) != 0) {
+		cli_fail(self, NULL, cause, "failed");
+		free(cause);
+		cli_ctx_close(&x);
+		return (CLI_EXIT_FAIL);
+	}
+	for (i = 0; i < n; i++) {
+		h = json_object_get(m[i].result, "host");
+		if (m[i].status != 0 || json_object_get(m[i].result,
+		    "docker") == NULL || json_is_null(json_object_get(
+		    m[i].result, "docker"))) {
+			fprintf(stderr, "pier run: %s: left out (%s)\n",
+			    m[i].node, m[i].status != 0 ? "no answer" :
+			    "no Docker");
+			continue;
+		}
+		free_b = (double)json_integer_value(json_object_get(
+		    json_object_get(h, "load"), "memory_free"));
+		idle = (double)json_integer_value(json_object_get(h, "cpus")) -
+		    json_number_value(json_object_get(json_object_get(h,
+		    "load"), "load1"));
+		if (best_free < 0 || free_b > best_free * 1.05 ||
+		    (free_b >= best_free * 0.95 && idle > best_idle)) {
+			best = i;
+			best_free = free_b;
+			best_idle = idle;
+		}
+	}
+	if (best_free >= 0) {
+		snprintf(buf, len, "%s", m[best].node);
+		fprintf(stderr, "pier run: on %s: the most free memory (%s) "
+		    "and %.1f CPUs idle, of %zu node%s\n", buf,
+		    cli_human_size(mem, best_free, 3), best_idle > 0 ?
+		    best_idle : 0.0, n, n == 1 ? "" : "s");
+		rc = CLI_EXIT_OK;
+	} else
+		cli_error(self, "any: no joined node answered with Docker");
+	cli_multi_free(m, n);
+	cli_ctx_close(&x);
+	return (rc);
+}
+
 /* `pier run NODE [OPTIONS] IMAGE [CMD...]`. */
 static int
 run_main(const struct cli_cmd *self, int argc, char **argv)
@@ -379,7 +503,7 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 	struct cli_args	 a;
 	json_t		*p;	/* owned */
 	const char	*node, *image;
-	char		*cause = NULL;
+	char		*cause = NULL, pick[CLI_NAME_MAX + 1];
 	size_t		 k;
 	int		 err = 0, i, pull = 1, missing = 0, rc;
 
@@ -402,6 +526,14 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	node = a.argv[0];
 	image = a.argv[1];
+	if (strcmp(node, "any") == 0 && !cli_is_node("any")) {
+		rc = run_pick(self, pick, sizeof(pick));
+		if (rc != CLI_EXIT_OK) {
+			json_decref(p);
+			return (rc);
+		}
+		node = pick;
+	}
 	(void)json_object_set_new(p, "image", json_string(image));
 	for (i = 2; i < a.argc; i++)
 		(void)push(p, "cmd", json_string(a.argv[i]));
@@ -438,6 +570,20 @@ dup_main(const struct cli_cmd *self, int argc, char **argv)
 	while (rc < 0 && err == 0 && (arg = cli_args_next(self, &a, "env",
 	    &pos)) != NULL)
 		err = push_env(p, arg);
+	for (pos = 0; rc < 0 && err == 0 && (arg = cli_args_next(self, &a,
+	    "publish", &pos)) != NULL;)
+		err = set_port(p, arg, &cause);
+	for (pos = 0; rc < 0 && err == 0 && (arg = cli_args_next(self, &a,
+	    "volume", &pos)) != NULL;)
+		err = set_volume(p, arg, &cause);
+	for (pos = 0; rc < 0 && err == 0 && (arg = cli_args_next(self, &a,
+	    "label", &pos)) != NULL;)
+		err = set_label(p, arg);
+	if (rc < 0 && err != 0 && cause != NULL) {
+		rc = cli_usage_error(self, "%s", cause);
+		free(cause);
+		cause = NULL;
+	}
 	if (rc < 0 && err == 0 && cli_args_get(self, &a, "no-start") != NULL)
 		err = json_object_set_new(p, "start", json_false());
 	if (rc < 0 && err != 0)

@@ -123,12 +123,15 @@ stream_frame(void *arg, enum proto_frame type, const uint8_t *data,
 	json_t			*o;	/* owned */
 	const char		*m;
 
-	if (type == PROTO_FRAME_STDOUT || type == PROTO_FRAME_STDERR) {
+	if ((type == PROTO_FRAME_STDOUT && s->ops->out == NULL) ||
+	    type == PROTO_FRAME_STDERR) {
 		stream_out(s, type == PROTO_FRAME_STDOUT ? 1 : 2, data, len);
 		return (0);
 	}
 	stream_out_flush(s);	/* the output before what the frame ends */
 	switch (type) {
+	case PROTO_FRAME_STDOUT:
+		return (stream_answer(s, s->ops->out(s, data, len)));
 	case PROTO_FRAME_ERROR:
 		o = json_loadb((const char *)data, len, 0, NULL);
 		m = json_string_value(json_object_get(o, "message"));
@@ -244,14 +247,18 @@ static const struct ovl_chan_cbs stream_cbs = {
 	.on_close = stream_close,
 };
 
-/* The request's reply: only an error matters. */
+/* The request's reply: an error ends the stream; ops->reply sees a result. */
 static void
 stream_reply(struct cli_rpc *r, const json_t *result,
     const struct cli_rpc_error *e, void *arg)
 {
+	struct cli_stream	*s = arg;
+
 	if (e != NULL)
-		cli_stream_end(arg, e->message != NULL ? e->message :
+		cli_stream_end(s, e->message != NULL ? e->message :
 		    "failed");
+	else if (s->ops->reply != NULL && s->live)
+		s->ops->reply(s, result);
 }
 
 /* Connects to node; the stream is live. */
