@@ -1124,6 +1124,8 @@ struct node_config {
 	int			 port_mapping;	/* pierd: 1 unless
 						 * --no-port-mapping */
 	int			 no_lan;	/* --no-lan: no LAN responder */
+	int			 no_dht;	/* --no-dht */
+	char			**dht_bootstrap; /* NULL: the routers */
 	uint32_t		 max_conns;	/* 0: OVL_MAX_CONNS */
 	uint32_t		 max_sessions;	/* 0: NODE_SESSIONS_MAX */
 	struct ovl_relay_limits	 relay;		/* zero fields: defaults */
@@ -1169,6 +1171,8 @@ struct node {
 	const char		*screen_exe; /* the screen worker; NULL:
 						 * screens in-process */
 	struct ovl_lan_responder *lan;		/* NULL: not answering */
+	struct node_dht		*dht;		/* NULL: off */
+	struct node_punches	*punches;	/* punch.c */
 };
 
 /*
@@ -1208,6 +1212,36 @@ void	 node_idle_soon(struct node *n);
 void	 node_lan_start(struct node *n);
 /* Stops answering; done(arg) runs once closed (at once if never started). */
 void	 node_lan_close(struct node *n, void (*done)(void *), void *arg);
+
+/* node-dht.c */
+
+struct node_dht;
+
+/* Starts the node on the DHT (bootstrap NULL: the default routers). */
+void	 node_dht_start(struct node *n, char *const *bootstrap);
+/* The access keys changed: their hashes are announced at once. */
+void	 node_dht_keys_changed(struct node *n);
+/* Saves the table and stops; done(arg) runs once closed. */
+void	 node_dht_close(struct node *n, void (*done)(void *), void *arg);
+/* The DHT's part of node.reach (a new object), NULL when off. */
+json_t	*node_dht_json(const struct node *n);
+/* The DHT's socket, for the hole punch; NULL when off. */
+struct ovl_dhts *node_dht_sock(struct node *n);
+
+/* punch.c */
+
+struct node_punches;
+
+/* Sets up hole punching (n->punches); -ENOMEM. */
+int	 node_punch_init(struct node *n) WARN_UNUSED_RESULT;
+/* A client knocked from a: connect to it from the listen port. */
+void	 node_punch_start(struct node *n, const struct ovl_dht_addr *a);
+/* Ends every punch in progress (their handles close). */
+void	 node_punch_stop(struct node *n);
+/* Frees what node_punch_init made, once the handles closed. */
+void	 node_punch_free(struct node *n);
+/* Punches that connected, for reports. */
+uint64_t node_punch_won(const struct node *n);
 
 /* notify.c */
 

@@ -91,6 +91,14 @@ struct ovl_lan_resp_cfg {
 	 * re-read it (the probe is then checked again). May be NULL.
 	 */
 	void		(*on_keys_changed)(void *arg);
+	/*
+	 * An IPv4 datagram that is no LAN packet. A socket bound to the
+	 * same port with SO_REUSEADDR (pierd's DHT socket) shares unicast
+	 * with the responder's as the kernel picks, so the responder hands
+	 * on what is not its own. May be NULL (dropped).
+	 */
+	void		(*on_other)(void *arg, const struct sockaddr_in *from,
+			    const uint8_t *buf, size_t len);
 	void		*arg;
 };
 

@@ -934,7 +934,10 @@ const struct proto_method proto_methods[] = {
 	  "tried), error} or null, mapped: the verified public ip:port or "
 	  "null, relays: [{name, address, state (connecting, up, down), "
 	  "observed, since, error}], relaying: {links, splices, spliced, "
-	  "unknown, refused}, relayed: {live, total}}" },
+	  "unknown, refused}, relayed: {live, total}, dht: {port, state "
+	  "(resolving, read-only, full), nodes, good, external, symmetric, "
+	  "reachable, announced, packets_in, packets_out, bytes_in, "
+	  "bytes_out} or null (no DHT node)}" },
 	{ .name = "relay.dialback", .role = RELAY, .flags = RO,
 	  .params = relay_dialback_params,
 	  .summary = "relay links only: connect to address and check that "
