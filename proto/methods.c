@@ -128,6 +128,9 @@ static const struct proto_field container_create_params[] = {
 	F_WORKDIR,
 	F_BOOL("tty", "allocate a TTY for the main process"),
 	F_BOOL("stdin", "keep stdin open (docker run -i)"),
+	F_BOOL("stdin_once", "close stdin when the first client attached "
+	    "to it detaches (docker run -i, attached: its input's end is the "
+	    "container's)"),
 	F_BOOL("privileged", "give the container every capability and "
 	    "device"),
 	F_BOOL("start", "start it once created (default true)"),

@@ -673,6 +673,17 @@ extern const struct cli_cmd cli_cmd_volume_prune;
 int	 cli_exec_stream(const struct cli_cmd *self, struct cli_ctx *x,
 	    const char *node, const char *method, json_t *params);
 
+/* run-attach.c */
+
+/*
+ * Attaches to the created, stopped container id on node and starts it
+ * (docker run -i, -t, -it): with tty a terminal session, else pipes;
+ * returns the container's exit code, or CLI_EXIT_FAIL with a message
+ * (a container that never started then removed when remove, else named).
+ */
+int	 cli_run_attach(const struct cli_cmd *self, const char *node,
+	    const char *id, int tty, int interactive, int remove);
+
 /* cmd-pull.c */
 
 /*
@@ -710,6 +721,7 @@ struct cli_term_opts {
 	int		 reconnect;	/* reattach after a dropped link */
 	int		 escape_set;	/* 0: '~' when stdin is a terminal */
 	int		 escape;	/* else this, or CLI_ESC_NONE */
+	int		 quiet_exit;	/* no line for a nonzero exit code */
 };
 
 /*
