@@ -57,6 +57,16 @@ struct dk_req {
 	char			*message;
 	char			 errbuf[CURL_ERROR_SIZE];
 
+	/* DK_REQ_UPLOAD: the body given by dk_req_send, a ring of bytes. */
+	dk_sent_cb		*on_sent;
+	char			*up;		/* DK_UPLOAD_MAX bytes */
+	size_t			 up_off;	/* first byte not yet read */
+	size_t			 up_len;	/* bytes held */
+	unsigned		 up_end:1;	/* dk_req_send_end came */
+	unsigned		 up_waiting:1;	/* curl's read paused */
+	unsigned		 up_full:1;	/* a send was refused */
+	unsigned		 up_sent:1;	/* on_sent due on the kick */
+
 	TAILQ_ENTRY(dk_req)	 entry;
 };
 

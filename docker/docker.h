@@ -150,6 +150,11 @@ typedef void dk_req_cb(struct dk_req *req, int status, json_t *result,
  */
 typedef void dk_data_cb(struct dk_req *req, const char *buf, size_t len,
     void *arg);
+/*
+ * Called on an upload (DK_REQ_UPLOAD) when its buffer has room again
+ * after dk_req_send refused bytes; never inside dk_req_send.
+ */
+typedef void dk_sent_cb(struct dk_req *req, void *arg);
 /* Called once a client has closed every handle and freed itself. */
 typedef void dk_close_cb(void *arg);
 
@@ -159,6 +164,10 @@ typedef void dk_close_cb(void *arg);
 #define DK_REQ_NOVERSION 0x4	/* no /vX.Y prefix, no negotiation */
 #define DK_REQ_NOTIMEOUT 0x8	/* no timeout even though not streamed */
 #define DK_REQ_FRESH	0x10	/* a new connection, not kept: is it up? */
+#define DK_REQ_UPLOAD	0x20	/* body from dk_req_send, chunked; no timeout */
+
+/* Bytes an upload holds between dk_req_send and the engine's socket. */
+#define DK_UPLOAD_MAX	(256u * 1024)
 
 /* One request. */
 struct dk_req_opts {
@@ -167,6 +176,8 @@ struct dk_req_opts {
 	json_t		*body;		/* sent as JSON, borrowed; or NULL */
 	int		 flags;		/* DK_REQ_* */
 	dk_data_cb	*on_data;	/* with DK_REQ_STREAM */
+	dk_sent_cb	*on_sent;	/* with DK_REQ_UPLOAD */
+	const char	*content_type;	/* of an upload; NULL: none */
 	long		 timeout_ms;	/* 0: the client's default */
 };
 
@@ -212,6 +223,18 @@ void dk_req_cancel(struct dk_req *req);
 void dk_req_pause(struct dk_req *req);
 /* Resumes a paused stream; bytes flow again from the next loop turn. */
 void dk_req_resume(struct dk_req *req);
+/*
+ * Adds bytes to an upload's body: 0 when all were taken, -ENOBUFS when
+ * they do not fit in what is left of DK_UPLOAD_MAX (none are taken;
+ * on_sent follows once there is room), -EPIPE after dk_req_send_end or
+ * once the request ended, -EINVAL for a request that is not an upload.
+ */
+int dk_req_send(struct dk_req *req, const void *buf, size_t len)
+    WARN_UNUSED_RESULT;
+/* Ends an upload's body: the last chunk goes once the bytes held went. */
+void dk_req_send_end(struct dk_req *req);
+/* Bytes of an upload held and not yet given to the engine's socket. */
+size_t dk_req_send_held(const struct dk_req *req);
 /* The HTTP status of the response, 0 before one arrived. */
 long dk_req_http_status(const struct dk_req *req);
 /*
@@ -450,5 +473,36 @@ int dk_network_inspect(struct dk_client *c, const char *id, dk_req_cb *cb,
     void *arg, struct dk_req **reqp) WARN_UNUSED_RESULT;
 
 #include "docker-streams.h"
+
+/* archive.c */
+
+/* Flags of dk_archive_put. */
+#define DK_ARCHIVE_NO_OVERWRITE_DIR	0x1	/* no dir over a non-dir */
+#define DK_ARCHIVE_COPY_IDS		0x2	/* keep the tar's uid/gid */
+
+/*
+ * HEAD /containers/{id}/archive?path=: a path's stat, read in cb with
+ * dk_archive_stat_header (base64 of a JSON object: name, size, mode as
+ * Go's os.FileMode, mtime, linkTarget). The container need not run.
+ */
+int dk_archive_stat(struct dk_client *c, const char *id, const char *path,
+    dk_req_cb *cb, void *arg, struct dk_req **reqp) WARN_UNUSED_RESULT;
+/* The stat header of an archive request (borrowed), or NULL. */
+const char *dk_archive_stat_header(const struct dk_req *req);
+/*
+ * GET /containers/{id}/archive?path=: a tar of the path (its last name
+ * first in every entry's name) as a stream of DK_STREAM_RAW chunks.
+ */
+int dk_archive_get(struct dk_client *c, const char *id, const char *path,
+    const struct dk_stream_cbs *cbs, struct dk_stream **sp)
+    WARN_UNUSED_RESULT;
+/*
+ * PUT /containers/{id}/archive?path=DIR: a tar, given with dk_req_send
+ * and ended with dk_req_send_end, unpacked by the engine into DIR (which
+ * must exist). on_sent as for DK_REQ_UPLOAD; cb gets the engine's answer.
+ */
+int dk_archive_put(struct dk_client *c, const char *id, const char *dir,
+    int flags, dk_sent_cb *on_sent, dk_req_cb *cb, void *arg,
+    struct dk_req **reqp) WARN_UNUSED_RESULT;
 
 #endif

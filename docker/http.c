@@ -319,6 +319,12 @@ kick_cb(uv_timer_t *t)
 			    NULL ? req->local_msg : dk_strerror(req->local_err));
 			continue;
 		}
+		if (req->state == DK_RS_ACTIVE && req->up_sent) {
+			req->up_sent = 0;
+			req->on_sent(req, req->arg);
+			if (req->cancelled)
+				continue;	/* ends on the next kick */
+		}
 		if (req->state == DK_RS_ACTIVE && req->resume_pending) {
 			req->resume_pending = 0;
 			(void)curl_easy_pause(req->easy, CURLPAUSE_CONT);

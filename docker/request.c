@@ -59,6 +59,41 @@ write_fn(char *ptr, size_t size, size_t nmemb, void *arg)
 }
 
 /*
+ * CURLOPT_READFUNCTION of an upload: bytes from the ring; a pause while
+ * it is empty and the body not ended (dk_req_send resumes it).
+ */
+static size_t
+read_fn(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct dk_req *req = arg;
+	size_t n = size * nmemb, run;
+
+	if (req->cancelled)
+		return (CURL_READFUNC_ABORT);
+	if (req->up_len == 0) {
+		if (req->up_end)
+			return (0);
+		req->up_waiting = 1;
+		return (CURL_READFUNC_PAUSE);
+	}
+	if (n > req->up_len)
+		n = req->up_len;
+	run = DK_UPLOAD_MAX - req->up_off;
+	if (run > n)
+		run = n;
+	memcpy(ptr, req->up + req->up_off, run);
+	memcpy(ptr + run, req->up, n - run);
+	req->up_off = (req->up_off + n) % DK_UPLOAD_MAX;
+	req->up_len -= n;
+	if (req->up_full && req->up_len <= DK_UPLOAD_MAX / 2) {
+		req->up_full = 0;
+		req->up_sent = 1;
+		dk__kick(req->c);
+	}
+	return (n);
+}
+
+/*
  * CURLOPT_HEADERFUNCTION: keeps "name\0value\0" pairs; more than
  * DK_MAX_HEADERS bytes of them fail the request.
  */
@@ -128,6 +163,7 @@ dk__req_free(struct dk_req *req)
 	free(req->body);
 	free(req->hdrs);
 	free(req->message);
+	free(req->up);
 	free(req);
 }
 
@@ -154,7 +190,7 @@ dk__req_setup(struct dk_req *req, const struct dk_req_opts *o)
 	/* The Engine API is HTTP/1.1: no h2 by ALPN on a TLS endpoint. */
 	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
-	if (!(req->flags & (DK_REQ_STREAM | DK_REQ_NOTIMEOUT)))
+	if (!(req->flags & (DK_REQ_STREAM | DK_REQ_NOTIMEOUT | DK_REQ_UPLOAD)))
 		SET(CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms :
 		    c->opts.timeout_ms);
 	if (req->flags & DK_REQ_STREAM)
@@ -179,7 +215,14 @@ dk__req_setup(struct dk_req *req, const struct dk_req_opts *o)
 		SET(CURLOPT_HTTPGET, 1L);
 	else if (strcmp(req->method, "HEAD") == 0)
 		SET(CURLOPT_NOBODY, 1L);
-	else {
+	else if (req->flags & DK_REQ_UPLOAD) {
+		/* Size unknown: HTTP/1.1 chunked, which the engine takes. */
+		SET(CURLOPT_UPLOAD, 1L);
+		SET(CURLOPT_CUSTOMREQUEST, req->method);
+		SET(CURLOPT_READFUNCTION, read_fn);
+		SET(CURLOPT_READDATA, req);
+		SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	} else {
 		SET(CURLOPT_CUSTOMREQUEST, req->method);
 		if (req->out_body != NULL || strcmp(req->method, "POST") == 0) {
 			SET(CURLOPT_POSTFIELDS, req->out_body != NULL ?
@@ -191,6 +234,13 @@ dk__req_setup(struct dk_req *req, const struct dk_req_opts *o)
 	l = curl_slist_append(NULL, "Expect:");
 	if (l != NULL && req->out_body != NULL)
 		l = curl_slist_append(l, "Content-Type: application/json");
+	if (l != NULL && (req->flags & DK_REQ_UPLOAD) &&
+	    o->content_type != NULL) {
+		char h[128];
+
+		snprintf(h, sizeof h, "Content-Type: %s", o->content_type);
+		l = curl_slist_append(l, h);
+	}
 	if (l == NULL)
 		return (-ENOMEM);
 	req->out_hdrs = l;
@@ -231,7 +281,11 @@ dk_request(struct dk_client *c, const struct dk_req_opts *o, dk_req_cb *cb,
 	if (c->closing)
 		return (-ECANCELED);
 	if (cb == NULL || !valid_target(m, o->path) ||
-	    ((o->flags & DK_REQ_STREAM) && o->on_data == NULL))
+	    ((o->flags & DK_REQ_STREAM) && o->on_data == NULL) ||
+	    ((o->flags & DK_REQ_UPLOAD) && (o->on_sent == NULL ||
+	    o->body != NULL || strcmp(m, "GET") == 0 ||
+	    strcmp(m, "HEAD") == 0)) || (o->content_type != NULL &&
+	    strpbrk(o->content_type, "\r\n") != NULL))
 		return (-EINVAL);
 	req = calloc(1, sizeof *req);
 	if (req == NULL)
@@ -240,7 +294,13 @@ dk_request(struct dk_client *c, const struct dk_req_opts *o, dk_req_cb *cb,
 	req->flags = o->flags;
 	req->cb = cb;
 	req->on_data = o->on_data;
+	req->on_sent = o->on_sent;
 	req->arg = arg;
+	if ((o->flags & DK_REQ_UPLOAD) &&
+	    (req->up = malloc(DK_UPLOAD_MAX)) == NULL) {
+		free(req);
+		return (-ENOMEM);
+	}
 	req->method = strdup(m);
 	req->path = strdup(o->path);
 	if (req->method == NULL || req->path == NULL) {
@@ -313,6 +373,57 @@ dk_req_resume(struct dk_req *req)
 	req->paused = 0;
 	req->resume_pending = 1;
 	dk__kick(req->c);
+}
+
+/* Adds bytes to an upload; see docker.h. */
+int
+dk_req_send(struct dk_req *req, const void *buf, size_t len)
+{
+	size_t tail, run;
+
+	if (!(req->flags & DK_REQ_UPLOAD))
+		return (-EINVAL);
+	if (req->state == DK_RS_DONE || req->up_end || req->cancelled)
+		return (-EPIPE);
+	if (len > DK_UPLOAD_MAX - req->up_len) {
+		req->up_full = 1;
+		return (-ENOBUFS);
+	}
+	tail = (req->up_off + req->up_len) % DK_UPLOAD_MAX;
+	run = DK_UPLOAD_MAX - tail;
+	if (run > len)
+		run = len;
+	memcpy(req->up + tail, buf, run);
+	memcpy(req->up, (const char *)buf + run, len - run);
+	req->up_len += len;
+	if (req->up_waiting && len > 0) {
+		req->up_waiting = 0;
+		req->resume_pending = 1;
+		dk__kick(req->c);
+	}
+	return (0);
+}
+
+/* Ends an upload's body; see docker.h. */
+void
+dk_req_send_end(struct dk_req *req)
+{
+	if (!(req->flags & DK_REQ_UPLOAD) || req->state == DK_RS_DONE ||
+	    req->up_end)
+		return;
+	req->up_end = 1;
+	if (req->up_waiting) {
+		req->up_waiting = 0;
+		req->resume_pending = 1;
+		dk__kick(req->c);
+	}
+}
+
+/* Bytes an upload holds; see docker.h. */
+size_t
+dk_req_send_held(const struct dk_req *req)
+{
+	return (req->up_len);
 }
 
 /* Returns the HTTP status. */

@@ -162,6 +162,10 @@ node_create_body(const json_t *params, char **cause)
 	    "Tty", proto_param_bool(params, "tty", 0),
 	    "OpenStdin", proto_param_bool(params, "stdin", 0),
 	    "AttachStdin", 0);
+	/* docker run -i attached: the input's end is the container's. */
+	if (b != NULL && proto_param_bool(params, "stdin", 0) &&
+	    proto_param_bool(params, "stdin_once", 0))
+		(void)json_object_set_new(b, "StdinOnce", json_true());
 	h = json_object();
 	if (b == NULL || h == NULL || json_object_set_new(b, "HostConfig",
 	    h) != 0) {
@@ -201,5 +205,9 @@ node_create_body(const json_t *params, char **cause)
 	if (proto_param_int(params, "memory", 0) > 0)
 		(void)json_object_set_new(h, "Memory", json_integer(
 		    proto_param_int(params, "memory", 0)));
+	if (node_create_flags(b, params, cause) != 0) {
+		json_decref(b);
+		return (NULL);
+	}
 	return (b);
 }

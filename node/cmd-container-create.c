@@ -120,7 +120,8 @@ cr_next(struct cr *c)
 {
 	struct dk_client	*dk = c->r->node->dk;
 	struct dk_req		*req = NULL;
-	const char		*image;
+	struct dk_path		 p;
+	const char		*image, *platform;
 	int			 err = -EINVAL;
 
 	if (c->r->cancelled) {
@@ -134,8 +135,20 @@ cr_next(struct cr *c)
 		err = dk_image_inspect(dk, image, on_step, c, &req);
 		break;
 	case CR_CREATE:
-		err = dk_container_create_json(dk, c->name, c->body, on_step,
-		    c, &req);
+		platform = proto_param_str(c->r->params, "platform", NULL);
+		if (platform == NULL) {
+			err = dk_container_create_json(dk, c->name, c->body,
+			    on_step, c, &req);
+			break;
+		}
+		/* The engine takes the platform in the query (API 1.41). */
+		dk_path_init(&p, "/containers/create", NULL, NULL);
+		if (c->name != NULL && c->name[0] != '\0')
+			dk_path_add(&p, "name", c->name);
+		dk_path_add(&p, "platform", platform);
+		err = dk_path_request(dk, &p, "POST", c->body, 0, on_step, c,
+		    &req);
+		dk_path_free(&p);
 		break;
 	case CR_START:
 		err = dk_container_start(dk, c->id, on_step, c, &req);

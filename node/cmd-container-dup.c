@@ -15,6 +15,8 @@
  * The default name is NAME-copy, else the first free NAME-copy-N, found
  * with one list call.
  */
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +139,123 @@ dup_body(const json_t *src, const json_t *params)
 	return (b);
 }
 
+/*
+ * The ports and mounts of the overrides as container.create would make
+ * them (a new body), or NULL with *cause: the same rules and messages.
+ */
+static json_t *
+dup_over_body(const json_t *params, char **cause)
+{
+	json_t	*p, *b;	/* owned */
+
+	p = json_pack("{s:s}", "image", "-");
+	if (p == NULL)
+		return (NULL);
+	if (json_object_get(params, "ports") != NULL)
+		(void)json_object_set(p, "ports", json_object_get(params,
+		    "ports"));
+	if (json_object_get(params, "mounts") != NULL)
+		(void)json_object_set(p, "mounts", json_object_get(params,
+		    "mounts"));
+	b = node_create_body(p, cause);
+	json_decref(p);
+	return (b);
+}
+
+/* The target of a bind "src:dst[:mode]" (into buf), or "". */
+static const char *
+bind_target(const char *bind, char *buf, size_t len)
+{
+	const char	*a = strchr(bind, ':'), *e;
+
+	if (a == NULL)
+		return ("");
+	e = strchr(a + 1, ':');
+	snprintf(buf, len, "%.*s", (int)(e != NULL ? e - a - 1 :
+	    (ptrdiff_t)strlen(a + 1)), a + 1);
+	return (buf);
+}
+
+/* Drops the copy's binds and mounts at target dst. */
+static void
+drop_target(json_t *h, const char *dst)
+{
+	json_t		*l;	/* borrowed */
+	char		 t[4096];
+	size_t		 i;
+
+	l = json_object_get(h, "Binds");
+	for (i = json_array_size(l); i-- > 0;)
+		if (strcmp(bind_target(json_string_value(json_array_get(l, i)),
+		    t, sizeof(t)), dst) == 0)
+			(void)json_array_remove(l, i);
+	l = json_object_get(h, "Mounts");
+	for (i = json_array_size(l); i-- > 0;)
+		if (strcmp(cmd_jstr(json_array_get(l, i), "Target"), dst) == 0)
+			(void)json_array_remove(l, i);
+}
+
+/* Appends v (borrowed) to the array h[key], made when missing. */
+static void
+append_to(json_t *h, const char *key, json_t *v)
+{
+	json_t	*l = json_object_get(h, key);	/* borrowed */
+
+	if (!json_is_array(l)) {
+		l = json_array();
+		(void)json_object_set_new(h, key, l);
+	}
+	(void)json_array_append(l, v);
+}
+
+/*
+ * Applies the -p, -v and -l overrides to the copy's body b: ports
+ * replace the source's bindings (so a copy of a container with
+ * published ports can start beside it), a mount replaces the source's
+ * at the same target, labels are added or replaced.
+ */
+static void
+dup_apply(json_t *b, const json_t *params)
+{
+	json_t		*h = json_object_get(b, "HostConfig");	/* borrowed */
+	json_t		*ob, *oh, *v, *exp;	/* owned; borrowed */
+	char		 t[4096];
+	size_t		 i;
+
+	if (json_object_get(params, "labels") != NULL) {
+		if (!json_is_object(json_object_get(b, "Labels")))
+			(void)json_object_set_new(b, "Labels", json_object());
+		(void)json_object_update(json_object_get(b, "Labels"),
+		    json_object_get(params, "labels"));
+	}
+	ob = dup_over_body(params, NULL);
+	if (ob == NULL)
+		return;
+	oh = json_object_get(ob, "HostConfig");
+	if (json_object_get(params, "ports") != NULL) {
+		v = json_object_get(oh, "PortBindings");
+		(void)json_object_set_new(h, "PortBindings", v != NULL ?
+		    json_deep_copy(v) : json_object());
+		exp = json_object_get(b, "ExposedPorts");
+		if (!json_is_object(exp)) {
+			exp = json_object();
+			(void)json_object_set_new(b, "ExposedPorts", exp);
+		}
+		(void)json_object_update(exp, json_object_get(ob,
+		    "ExposedPorts"));
+	}
+	json_array_foreach(json_object_get(oh, "Binds"), i, v) {
+		drop_target(h, bind_target(json_string_value(v), t,
+		    sizeof(t)));
+		append_to(h, "Binds", v);
+	}
+	json_array_foreach(json_object_get(oh, "Mounts"), i, v) {
+		drop_target(h, cmd_jstr(v, "Target"));
+		append_to(h, "Mounts", v);
+	}
+	json_decref(ob);
+}
+
 /* Tells whether a container in the list is called name. */
 static int
 name_taken(const json_t *list, const char *name)
@@ -168,6 +287,8 @@ dup_create(struct dup *d, const char *name)
 	start = json_is_true(json_object_get(json_object_get(d->src,
 	    "State"), "Running")) && proto_param_bool(r->params, "start", 1);
 	body = dup_body(d->src, r->params);
+	if (body != NULL)
+		dup_apply(body, r->params);
 	cmd_set_target(r, "%s -> %s", d->name, name);
 	dup_free(d);
 	if (body == NULL) {
@@ -263,7 +384,19 @@ enum cmd_retval
 cmd_container_duplicate(struct cmd_req *r)
 {
 	const char	*id = proto_param_str(r->params, "id", "");
+	json_t		*ob;	/* owned */
+	char		*cause = NULL;
 
 	cmd_set_target(r, "%s", id);
+	/* Bad ports or mounts are refused before the engine is asked. */
+	ob = dup_over_body(r->params, &cause);
+	if (ob == NULL) {
+		(void)cmd_fail(r, cause != NULL ? PROTO_E_PARAMS :
+		    PROTO_E_INTERNAL, "%s", cause != NULL ? cause :
+		    "out of memory");
+		free(cause);
+		return (CMD_ERROR);
+	}
+	json_decref(ob);
 	return (node_resolve_container(r, id, on_resolved, NULL));
 }

@@ -96,6 +96,18 @@ update_body(const json_t *params)
 		/* Swap unlimited, so a lower limit never trips over it. */
 		(void)json_object_set_new(b, "MemorySwap", json_integer(-1));
 	}
+	if (json_object_get(params, "memory_swap") != NULL)
+		(void)json_object_set_new(b, "MemorySwap", json_integer(
+		    proto_param_int(params, "memory_swap", -1)));
+	if (json_object_get(params, "pids_limit") != NULL)
+		(void)json_object_set_new(b, "PidsLimit", json_integer(
+		    proto_param_int(params, "pids_limit", -1)));
+	if (json_object_get(params, "cpu_shares") != NULL)
+		(void)json_object_set_new(b, "CpuShares", json_integer(
+		    proto_param_int(params, "cpu_shares", 1024)));
+	if (json_object_get(params, "cpuset_cpus") != NULL)
+		(void)json_object_set_new(b, "CpusetCpus", json_string(
+		    proto_param_str(params, "cpuset_cpus", "")));
 	restart = proto_param_str(params, "restart", NULL);
 	if (restart != NULL)
 		(void)json_object_set_new(b, "RestartPolicy", json_pack(
@@ -251,11 +263,10 @@ cmd_container_remove(struct cmd_req *r)
 enum cmd_retval
 cmd_container_update(struct cmd_req *r)
 {
-	if (json_object_get(r->params, "cpus") == NULL &&
-	    json_object_get(r->params, "memory") == NULL &&
-	    json_object_get(r->params, "restart") == NULL)
+	if (json_object_size(r->params) < 2)
 		return (cmd_fail(r, PROTO_E_PARAMS, "params: give at least one "
-		    "of cpus, memory and restart"));
+		    "of cpus, memory, memory_swap, pids_limit, cpu_shares, "
+		    "cpuset_cpus and restart"));
 	/* The engine would take 0 as "unchanged" and answer success. */
 	if (json_object_get(r->params, "cpus") != NULL &&
 	    proto_param_num(r->params, "cpus", -1) <= 0)

@@ -19,6 +19,7 @@
 static json_t *
 info_base(struct cmd_req *r)
 {
+	double		 load[3];
 	struct node	*n = r->node;
 	char		 host[256];
 	json_t		*o;	/* owned */
@@ -36,6 +37,12 @@ info_base(struct cmd_req *r)
 	    "cpus", (json_int_t)uv_available_parallelism(),
 	    "memory", (json_int_t)uv_get_total_memory(),
 	    "requests", (json_int_t)n->nserved);
+	/* What `pier run any` weighs: free memory, and CPUs not busy. */
+	uv_loadavg(load);
+	if (o != NULL)
+		(void)json_object_set_new(json_object_get(o, "host"), "load",
+		    json_pack("{s:I, s:f}", "memory_free",
+		    (json_int_t)uv_get_free_memory(), "load1", load[0]));
 	if (o != NULL)
 		(void)json_object_set_new(o, "model", node_model_json(n));
 	/* The caller's own access: what `pier nodes` shows as its role. */

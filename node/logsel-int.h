@@ -13,6 +13,7 @@
 #define LSEL_WINDOW_MS		100	/* follow: a line waits at most this */
 #define LSEL_QUEUE_MAX		(64u * 1024)	/* a container's queued bytes */
 #define LSEL_RETRY_MS		1000	/* engine gone: asking again */
+#define LSEL_RING_MAX		(64u * 1024)	/* context kept before a match */
 
 /* One container's log stream within a selection. */
 struct lsel_ctr {
@@ -27,6 +28,7 @@ struct lsel_ctr {
 	size_t			 qbytes;
 	struct node_lsel_rec	**ring;	/* --context lines before a match */
 	size_t			 nring, ring0;
+	size_t			 ring_bytes;
 	unsigned		 after;	/* context lines still to pass */
 	int64_t			 last_t;	/* newest line from the engine */
 	uint32_t		 n_at_last;	/* lines at exactly last_t */

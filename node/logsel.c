@@ -24,8 +24,10 @@
  * bytes wait in its socket. A slow client so costs the node at most the
  * buffer, a queue per container and one read per stream.
  *
- * Memory: the run, per container its two partial lines (20 KiB) and its
- * queue; the records are freed as they are sent.
+ * Memory: the run, per container its two partial lines (20 KiB), its
+ * queue and, with --context, at most LSEL_RING_MAX bytes of lines kept
+ * before a match (fewer lines of context when they are long); the
+ * records are freed as they are sent.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -248,6 +250,7 @@ lsel_on_line(void *arg, int64_t t, const char *line, size_t len)
 		for (i = 0; i < c->nring; i++)
 			lsel_enqueue(c, c->ring[(c->ring0 + i) % n]);
 		c->nring = c->ring0 = 0;
+		c->ring_bytes = 0;
 		c->after = n;
 		lsel_enqueue(c, r);
 	} else if (c->after > 0) {
@@ -256,12 +259,16 @@ lsel_on_line(void *arg, int64_t t, const char *line, size_t len)
 		lsel_enqueue(c, r);
 	} else {
 		r->ctx = 1;
-		if (c->nring == n) {
+		/* The oldest go when N lines or LSEL_RING_MAX bytes wait. */
+		while (c->nring > 0 && (c->nring == n ||
+		    c->ring_bytes + len > LSEL_RING_MAX)) {
+			c->ring_bytes -= c->ring[c->ring0]->len;
 			free(c->ring[c->ring0]);
-			c->ring[c->ring0] = r;
 			c->ring0 = (c->ring0 + 1) % n;
-		} else
-			c->ring[(c->ring0 + c->nring++) % n] = r;
+			c->nring--;
+		}
+		c->ring[(c->ring0 + c->nring++) % n] = r;
+		c->ring_bytes += len;
 	}
 	return (0);
 }
@@ -532,8 +539,11 @@ lsel_maybe_end(struct lsel_run *run)
 	if (run->ended || !run->started || run->ch == NULL ||
 	    run->nlive > 0 || run->ctrs != NULL || run->lost_at != 0)
 		return;
-	if (run->follow && (run->ids == NULL || run->ev != NULL))
+	if (run->follow && run->ids == NULL)
 		return;	/* a selection that containers may still join */
+	/* Named containers have all left, as docker logs -f ends. */
+	if (run->ev != NULL)
+		dk_stream_cancel(run->ev);
 	lsel_out_json(run, json_pack("{s:{s:I, s:I, s:I, s:I}}", "end",
 	    "lines", (json_int_t)run->lines, "sent", (json_int_t)run->sent,
 	    "context", (json_int_t)run->ctx_sent, "limited",

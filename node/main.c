@@ -78,6 +78,7 @@ usage(FILE *fp)
 	    "[--audit-keep N]\n"
 	    "             [--session-idle DURATION] [--max-connections N]\n"
 	    "             [--max-sessions N] [--no-port-mapping] [--no-lan]\n"
+	    "             [--no-dht] [--dht-bootstrap HOST:PORT ...]\n"
 	    "             [--relay-splices N] [--relay-per-source N]\n"
 	    "       pierd COMMAND [ARGS]\n\n"
 	    "Runs the Pier node until SIGINT or SIGTERM (SIGHUP re-reads the "
@@ -112,6 +113,19 @@ usage(FILE *fp)
 	    "                       ports (PCP, NAT-PMP, UPnP-IGD)\n"
 	    "  --no-lan             do not answer LAN discovery probes (UDP "
 	    "%d)\n"
+	    "  --no-dht             do not run a node on the BitTorrent DHT "
+	    "(it\n"
+	    "                       announces the node to holders of its "
+	    "keys)\n"
+	    "  --dht-bootstrap HOST:PORT\n"
+	    "                       a DHT node to join through, repeatable "
+	    "(default\n"
+	    "                       router.bittorrent.com:6881, "
+	    "router.utorrent.com:6881,\n"
+	    "                       dht.transmissionbt.com:6881; without "
+	    "it,\n"
+	    "                       $PIER_DHT_BOOTSTRAP, comma-separated, "
+	    "if set)\n"
 	    "  --relay-splices N    clients this node splices at once for "
 	    "nodes\n"
 	    "                       that hold one of its relay keys "
@@ -260,6 +274,18 @@ run_opt(int ch, const char *arg, struct node_config *cfg, uint64_t *idle_ms)
 	case 'N':
 		cfg->no_lan = 1;
 		break;
+	case 'H':
+		cfg->no_dht = 1;
+		break;
+	case 'B':
+		if (ovl_joinkey_check_addr(arg, NULL) != 0) {
+			fprintf(stderr, "pierd: --dht-bootstrap \"%s\": "
+			    "expected HOST:PORT\n", arg);
+			return (NODE_EXIT_USAGE);
+		}
+		if (node_strv_push(&cfg->dht_bootstrap, arg) != 0)
+			return (NODE_EXIT_FAIL);
+		break;
 	case 'I':
 		if (parse_duration_ms(arg, idle_ms) != 0 ||
 		    *idle_ms < IDLE_MIN_MS) {
@@ -304,6 +330,31 @@ run_opt(int ch, const char *arg, struct node_config *cfg, uint64_t *idle_ms)
 	return (-1);
 }
 
+/*
+ * PIER_DHT_BOOTSTRAP (HOST:PORT, comma-separated; set but empty: none)
+ * when --dht-bootstrap is not given.
+ */
+static int
+dht_env(struct node_config *cfg)
+{
+	const char	*env = getenv("PIER_DHT_BOOTSTRAP");
+	char		*buf, *p, *tok, *save = NULL;
+
+	if (env == NULL)
+		return (0);
+	/* Set but empty: an empty list, no bootstrap at all. */
+	cfg->dht_bootstrap = calloc(1, sizeof(*cfg->dht_bootstrap));
+	if (cfg->dht_bootstrap == NULL || (buf = strdup(env)) == NULL)
+		return (-ENOMEM);
+	for (p = buf; (tok = strtok_r(p, ", ", &save)) != NULL; p = NULL)
+		if (node_strv_push(&cfg->dht_bootstrap, tok) != 0) {
+			free(buf);
+			return (-ENOMEM);
+		}
+	free(buf);
+	return (0);
+}
+
 /* Parses the daemon's options into cfg; returns an exit code or -1. */
 static int
 parse_run(int argc, char **argv, struct node_config *cfg,
@@ -323,6 +374,8 @@ parse_run(int argc, char **argv, struct node_config *cfg,
 		{ "relay-splices", required_argument, NULL, 'R' },
 		{ "relay-per-source", required_argument, NULL, 'Q' },
 		{ "no-lan", no_argument, NULL, 'N' },
+		{ "no-dht", no_argument, NULL, 'H' },
+		{ "dht-bootstrap", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -353,6 +406,8 @@ parse_run(int argc, char **argv, struct node_config *cfg,
 		return (NODE_EXIT_FAIL);
 	}
 	if (cfg->listen == NULL && node_listen_default(&cfg->listen) != 0)
+		return (NODE_EXIT_FAIL);
+	if (cfg->dht_bootstrap == NULL && dht_env(cfg) != 0)
 		return (NODE_EXIT_FAIL);
 	return (-1);
 }
@@ -399,6 +454,7 @@ out:
 	free(cfg.state_dir);
 	free(cfg.docker_host);
 	node_strv_free(cfg.listen);
+	node_strv_free(cfg.dht_bootstrap);
 	return (rc);
 }
 

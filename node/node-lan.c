@@ -27,6 +27,17 @@ lan_keys_changed(void *arg)
 	(void)node_keys_reload(arg);
 }
 
+/* A datagram for the DHT's socket that the kernel gave this one. */
+static void
+lan_other(void *arg, const struct sockaddr_in *from, const uint8_t *buf,
+    size_t len)
+{
+	struct node	*n = arg;
+
+	if (node_dht_sock(n) != NULL)
+		ovl_dhts_input(node_dht_sock(n), from, buf, len);
+}
+
 /* Adds the port of a bound address unless it is loopback or known. */
 static void
 lan_add_port(struct ovl_lan_resp_cfg *c, const char *bound)
@@ -74,6 +85,7 @@ node_lan_start(struct node *n)
 	}
 	c.on_log = lan_log;
 	c.on_keys_changed = lan_keys_changed;
+	c.on_other = lan_other;
 	c.arg = n;
 	err = ovl_lan_responder_new(n->loop, &n->id, n->ks, &c, &n->lan,
 	    &cause);

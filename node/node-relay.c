@@ -446,6 +446,20 @@ status_text(json_t *o)
 	printf("relayed:  %lld clients through relays now, %lld in all\n",
 	    (long long)json_integer_value(json_object_get(v, "live")),
 	    (long long)json_integer_value(json_object_get(v, "total")));
+	v = json_object_get(o, "dht");
+	if (json_is_object(v))
+		printf("dht:      UDP %lld, %s, %lld nodes, seen at %s%s, "
+		    "%lld announces\n", (long long)json_integer_value(
+		    json_object_get(v, "port")), json_string_value(
+		    json_object_get(v, "state")), (long long)
+		    json_integer_value(json_object_get(v, "nodes")),
+		    json_is_string(json_object_get(v, "external")) ?
+		    json_string_value(json_object_get(v, "external")) : "?",
+		    json_is_true(json_object_get(v, "symmetric")) ?
+		    " (symmetric NAT)" : "", (long long)json_integer_value(
+		    json_object_get(v, "announced")));
+	else
+		printf("dht:      off\n");
 }
 
 /* `pierd status [--json] [--state-dir DIR]`. */

@@ -152,6 +152,7 @@ node_keys_reload(struct node *n)
 		    "disabled or expired keys", closed, closed == 1 ? "" : "s");
 	node_log(&n->log, NODE_LOG_DEBUG, "access keys re-read: %zu",
 	    ovl_keystore_count(n->ks));
+	node_dht_keys_changed(n);
 out:
 	free(cause);
 	free(names);
@@ -293,6 +294,13 @@ on_lan_closed(void *arg)
 	node_closed_one(arg);
 }
 
+/* The DHT's socket closed. */
+static void
+on_dht_closed(void *arg)
+{
+	node_closed_one(arg);
+}
+
 /* The server released every connection. */
 static void
 on_server_closed(struct ovl_server *s, void *arg)
@@ -352,6 +360,7 @@ on_failed_server_closed(struct ovl_server *s, void *arg)
 	struct node	*n = arg;
 
 	node_release(n);
+	node_punch_free(n);
 	node_strv_free(n->bound);
 	free(n->state_dir);
 	free(n);
@@ -587,6 +596,8 @@ node_new(uv_loop_t *loop, const struct node_config *cfg, struct node **out,
 		node_portmaps_start(n);
 	if (!cfg->no_lan)
 		node_lan_start(n);
+	if (!cfg->no_dht && node_punch_init(n) == 0)
+		node_dht_start(n, cfg->dht_bootstrap);
 
 	n->pending = 1;		/* the server */
 	node_docker(n, cfg);
@@ -677,6 +688,9 @@ node_close(struct node *n)
 	ovl_server_close(n->srv, on_server_closed, n);
 	n->pending++;
 	node_lan_close(n, on_lan_closed, n);
+	n->pending++;
+	node_dht_close(n, on_dht_closed, n);
+	node_punch_stop(n);
 	/* Sessions first: closing an exec still asks the Docker client. */
 	n->pending++;
 	node_sessions_close(n, on_sessions_closed);
@@ -710,6 +724,7 @@ node_free(struct node *n)
 	if (n == NULL)
 		return;
 	node_release(n);
+	node_punch_free(n);
 	node_strv_free(n->bound);
 	free(n->state_dir);
 	free(n);

@@ -402,6 +402,63 @@ enum cmd_retval node_resolve_container(struct cmd_req *r, const char *name,
 int	 node_resolve_match(const json_t *list, const char *name, size_t *idx,
 	    json_t **matches) WARN_UNUSED_RESULT;
 
+/* archive-run.c */
+
+/*
+ * Sends a tar of path in container cid on r's channel (STDOUT frames,
+ * then END or ERROR) and replies result (stolen). A helper container
+ * (or NULL) is removed once the run is over. r is ended either way.
+ */
+void	 node_archive_out(struct cmd_req *r, struct dk_client *dk,
+	    const char *cid, const char *path, const char *helper,
+	    json_t *result);
+/*
+ * Unpacks the tar the client sends on r's channel (STDIN frames, then
+ * FIN) into dir of container cid (DK_ARCHIVE_* flags), replies result
+ * (stolen) and ends the channel with EXIT 0 or ERROR; audited then.
+ */
+void	 node_archive_in(struct cmd_req *r, struct dk_client *dk,
+	    const char *cid, const char *dir, int flags, const char *helper,
+	    json_t *result);
+
+/* Removes a helper container (forced), logging a failure only. */
+void	 node_archive_helper_remove(struct node *n, struct dk_client *dk,
+	    const char *id);
+
+/* cmd-archive.c */
+
+/*
+ * The engine's X-Docker-Container-Path-Stat header as {name, size,
+ * mode, type, mtime, link_target} (a new reference), or NULL.
+ */
+json_t	*node_archive_stat(const char *hdr);
+/* container.statpath, container.download, container.upload. */
+enum cmd_retval cmd_container_statpath(struct cmd_req *r);
+enum cmd_retval cmd_container_download(struct cmd_req *r);
+enum cmd_retval cmd_container_upload(struct cmd_req *r);
+
+/* cmd-container-more.c: container.diff, container.wait, commit. */
+enum cmd_retval cmd_container_diff(struct cmd_req *r);
+enum cmd_retval cmd_container_wait(struct cmd_req *r);
+enum cmd_retval cmd_container_commit(struct cmd_req *r);
+
+/* cmd-image-more.c: image.history, image.tag, container.prune, system.df. */
+enum cmd_retval cmd_image_history(struct cmd_req *r);
+enum cmd_retval cmd_image_tag(struct cmd_req *r);
+enum cmd_retval cmd_container_prune(struct cmd_req *r);
+enum cmd_retval cmd_system_df(struct cmd_req *r);
+
+/* cmd-network-ops.c: network.create, remove, connect, disconnect, prune. */
+enum cmd_retval cmd_network_create(struct cmd_req *r);
+enum cmd_retval cmd_network_remove(struct cmd_req *r);
+enum cmd_retval cmd_network_connect(struct cmd_req *r);
+enum cmd_retval cmd_network_disconnect(struct cmd_req *r);
+enum cmd_retval cmd_network_prune(struct cmd_req *r);
+
+/* cmd-volume-backup.c: volume.backup, volume.restore. */
+enum cmd_retval cmd_volume_backup(struct cmd_req *r);
+enum cmd_retval cmd_volume_restore(struct cmd_req *r);
+
 /* stack-files.c: the stacks' folders under the state directory */
 
 #define NODE_STACK_NAME_MAX	63	/* a compose project name */
@@ -483,6 +540,11 @@ enum cmd_retval cmd_container_duplicate(struct cmd_req *r);
  * NULL: out of memory) (cmd-container-body.c).
  */
 json_t	*node_create_body(const json_t *params, char **cause);
+/*
+ * Adds the docker run flags of container.create (cmd-container-flags.c)
+ * to a create body b (borrowed); 0, or -1 with *cause naming the field.
+ */
+int	 node_create_flags(json_t *b, const json_t *params, char **cause);
 /* key.create (cmd-key.c). */
 enum cmd_retval cmd_key_create(struct cmd_req *r);
 /* key.list (cmd-key.c). */
@@ -1062,6 +1124,8 @@ struct node_config {
 	int			 port_mapping;	/* pierd: 1 unless
 						 * --no-port-mapping */
 	int			 no_lan;	/* --no-lan: no LAN responder */
+	int			 no_dht;	/* --no-dht */
+	char			**dht_bootstrap; /* NULL: the routers */
 	uint32_t		 max_conns;	/* 0: OVL_MAX_CONNS */
 	uint32_t		 max_sessions;	/* 0: NODE_SESSIONS_MAX */
 	struct ovl_relay_limits	 relay;		/* zero fields: defaults */
@@ -1107,6 +1171,8 @@ struct node {
 	const char		*screen_exe; /* the screen worker; NULL:
 						 * screens in-process */
 	struct ovl_lan_responder *lan;		/* NULL: not answering */
+	struct node_dht		*dht;		/* NULL: off */
+	struct node_punches	*punches;	/* punch.c */
 };
 
 /*
@@ -1146,6 +1212,36 @@ void	 node_idle_soon(struct node *n);
 void	 node_lan_start(struct node *n);
 /* Stops answering; done(arg) runs once closed (at once if never started). */
 void	 node_lan_close(struct node *n, void (*done)(void *), void *arg);
+
+/* node-dht.c */
+
+struct node_dht;
+
+/* Starts the node on the DHT (bootstrap NULL: the default routers). */
+void	 node_dht_start(struct node *n, char *const *bootstrap);
+/* The access keys changed: their hashes are announced at once. */
+void	 node_dht_keys_changed(struct node *n);
+/* Saves the table and stops; done(arg) runs once closed. */
+void	 node_dht_close(struct node *n, void (*done)(void *), void *arg);
+/* The DHT's part of node.reach (a new object), NULL when off. */
+json_t	*node_dht_json(const struct node *n);
+/* The DHT's socket, for the hole punch; NULL when off. */
+struct ovl_dhts *node_dht_sock(struct node *n);
+
+/* punch.c */
+
+struct node_punches;
+
+/* Sets up hole punching (n->punches); -ENOMEM. */
+int	 node_punch_init(struct node *n) WARN_UNUSED_RESULT;
+/* A client knocked from a: connect to it from the listen port. */
+void	 node_punch_start(struct node *n, const struct ovl_dht_addr *a);
+/* Ends every punch in progress (their handles close). */
+void	 node_punch_stop(struct node *n);
+/* Frees what node_punch_init made, once the handles closed. */
+void	 node_punch_free(struct node *n);
+/* Punches that connected, for reports. */
+uint64_t node_punch_won(const struct node *n);
 
 /* notify.c */
 

@@ -413,6 +413,9 @@ node_reach_json(struct node_reach *r)
 	    "total", (json_int_t)total);
 	if (o != NULL && r->mapping == NULL)
 		(void)json_object_set_new(o, "mapping", json_null());
+	if (o != NULL)
+		(void)json_object_set_new(o, "dht", r->n->dht != NULL ?
+		    node_dht_json(r->n) : json_null());
 	return (o);
 }
 
@@ -444,6 +447,14 @@ reach_write(struct node_reach *r)
 		(void)unlink(tmp);
 	}
 	json_decref(o);
+}
+
+/* Something reports show changed: reach.json again. */
+void
+node_reach_changed(struct node_reach *r)
+{
+	if (r != NULL)
+		reach_write(r);
 }
 
 /* Asks a connected relay to dial back addr. */

@@ -62,6 +62,8 @@ json_t	*node_reach_json(struct node_reach *r);
 int	 node_reach_dialback(struct node_reach *r, const char *addr,
 	    void (*cb)(int status, const char *why, void *arg), void *arg)
 	    WARN_UNUSED_RESULT;
+/* Something reports show changed (the DHT's state): rewrites reach.json. */
+void	 node_reach_changed(struct node_reach *r);
 /* Notes a mapping's state for reports (json borrowed, NULL: none). */
 void	 node_reach_set_mapping(struct node_reach *r, json_t *mapping,
 	    const char *verified_public);

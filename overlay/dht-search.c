@@ -269,6 +269,18 @@ ovl_dht_get_peers(struct ovl_dht *dht, const uint8_t *ih, int announce,
 	    arg, now_ms));
 }
 
+/* Lookups running. */
+size_t
+ovl_dht_searching(const struct ovl_dht *dht)
+{
+	size_t n = 0;
+	int si;
+
+	for (si = 0; si < OVL_DHT_SEARCHES; si++)
+		n += dht->searches[si].used != 0;
+	return (n);
+}
+
 /* Lookup timeouts, bootstrap, bucket refresh and pings. */
 void
 dht_search_periodic(struct ovl_dht *dht, uint64_t now)

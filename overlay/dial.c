@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -48,6 +49,8 @@ struct attempt {
 	char			 host[OVL_ADDR_MAX];
 	int			 port;
 	enum ovl_path		 kind;
+	int			 tcp_up;	/* connected, handshaking */
+	uint16_t		 bind_port;	/* punch: from this port */
 };
 
 struct ovl_dial {
@@ -181,6 +184,7 @@ on_connect(uv_connect_t *req, int status)
 		return;
 	}
 	ovl__conn_set_peer(a->conn);
+	a->tcp_up = 1;
 	/* Records go out whole; Nagle would only delay keystrokes. */
 	(void)uv_tcp_nodelay(ovl__conn_tcp(a->conn), 1);
 	a->conn->path = a->kind;
@@ -201,6 +205,51 @@ on_connect(uv_connect_t *req, int status)
 	}
 }
 
+/* Tells whether an attempt is connected and in its handshake, or won. */
+int
+ovl_dial_answered(const struct ovl_dial *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->att[i].state == ATT_WON ||
+		    (d->att[i].state == ATT_CONNECTING && d->att[i].tcp_up))
+			return (1);
+	return (0);
+}
+
+/*
+ * A hole punch's socket: bound to bind_port (SO_REUSEADDR and
+ * SO_REUSEPORT), so its SYN leaves from the port whose mapping the node
+ * aims at, and the connect is one half of a TCP simultaneous open.
+ */
+static int
+punch_socket(struct attempt *a, const struct sockaddr *sa)
+{
+	struct sockaddr_in sin;
+	int fd, one = 1, rc;
+
+	if (sa->sa_family != AF_INET)
+		return (-EAFNOSUPPORT);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return (-errno);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(a->bind_port);
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0) {
+		rc = -errno;
+		close(fd);
+		return (rc);
+	}
+	rc = uv_tcp_open(ovl__conn_tcp(a->conn), fd);
+	if (rc != 0)
+		close(fd);
+	return (rc);
+}
+
 /* Starts the TCP connect of an attempt to sa. */
 static void
 attempt_connect(struct attempt *a, const struct sockaddr *sa)
@@ -216,6 +265,12 @@ attempt_connect(struct attempt *a, const struct sockaddr *sa)
 	d->refs++;
 	a->state = ATT_CONNECTING;
 	ovl__conn_peer_from(a->conn, sa);
+	rc = a->bind_port != 0 ? punch_socket(a, sa) : 0;
+	if (rc != 0) {
+		attempt_failed(a, rc, uv_strerror(rc));
+		ovl__conn_abort(a->conn, rc, "cannot bind the punch");
+		return;
+	}
 	rc = uv_tcp_connect(&a->creq, ovl__conn_tcp(a->conn), sa, on_connect);
 	if (rc != 0) {
 		attempt_failed(a, rc, uv_strerror(rc));
@@ -506,8 +561,8 @@ ovl_dial_cancel(struct ovl_dial *d)
 }
 
 /* Adds a candidate to a dial in progress; it starts from the timer. */
-int
-ovl_dial_add(struct ovl_dial *d, const char *addr)
+static int
+dial_add(struct ovl_dial *d, const char *addr, uint16_t bind_port)
 {
 	struct attempt a;
 	uint64_t now;
@@ -519,9 +574,10 @@ ovl_dial_add(struct ovl_dial *d, const char *addr)
 		return (-ENOSPC);
 	if (attempt_set(&a, d, addr) != 0)
 		return (-EINVAL);
+	a.bind_port = bind_port;
 	for (i = 0; i < d->n; i++)
-		if (d->att[i].port == a.port &&
-		    strcmp(d->att[i].host, a.host) == 0)
+		if (d->att[i].port == a.port && d->att[i].bind_port ==
+		    bind_port && strcmp(d->att[i].host, a.host) == 0)
 			return (-EEXIST);
 	/*
 	 * It waits its turn, stagger_ms after the last one started, unless
@@ -540,6 +596,22 @@ ovl_dial_add(struct ovl_dial *d, const char *addr)
 	return (0);
 }
 
+/* Adds a hole punch: a candidate dialed from local port bind_port. */
+int
+ovl_dial_add_punch(struct ovl_dial *d, const char *addr, uint16_t bind_port)
+{
+	if (strncmp(addr, "punch+", 6) != 0 || bind_port == 0)
+		return (-EINVAL);
+	return (dial_add(d, addr, bind_port));
+}
+
+/* Adds a candidate to a dial in progress. */
+int
+ovl_dial_add(struct ovl_dial *d, const char *addr)
+{
+	return (dial_add(d, addr, 0));
+}
+
 /* Keeps a dial whose candidates all failed waiting for more. */
 void
 ovl_dial_hold(struct ovl_dial *d, uint32_t ms)
@@ -549,6 +621,18 @@ ovl_dial_hold(struct ovl_dial *d, uint32_t ms)
 	if (d->done)
 		return;
 	d->hold_until = until < d->deadline ? until : d->deadline;
+	(void)uv_timer_start(&d->timer, on_timer, 0, 0);
+}
+
+/* Moves the dial's deadline. */
+void
+ovl_dial_deadline(struct ovl_dial *d, uint32_t ms)
+{
+	if (d->done)
+		return;
+	d->deadline = uv_now(d->loop) + ms;
+	if (d->hold_until > d->deadline)
+		d->hold_until = d->deadline;
 	(void)uv_timer_start(&d->timer, on_timer, 0, 0);
 }
 

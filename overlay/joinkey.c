@@ -145,7 +145,8 @@ ovl_joinkey_check_addr(const char *addr, char **cause)
 	size_t n, i;
 
 	end = ovl_path_split(addr, &kind);
-	if (end == NULL || kind == OVL_PATH_LAN) {
+	if (end == NULL || kind == OVL_PATH_LAN || kind == OVL_PATH_DHT ||
+	    kind == OVL_PATH_PUNCHED) {
 		ovl__set_cause(cause, "bad address hint: %s: unknown kind "
 		    "(relay+HOST:PORT and map+HOST:PORT are known)", addr);
 		return (OVL_JK_EADDR);

@@ -446,6 +446,15 @@ resp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		r->st.malformed++;
 		return;
 	}
+	/* Unicast for a socket sharing the port: see on_other. */
+	if (r->cfg.on_other != NULL && from->sa_family == AF_INET &&
+	    (nread < (ssize_t)sizeof lan_magic ||
+	    memcmp(buf->base, lan_magic, sizeof lan_magic) != 0)) {
+		r->cfg.on_other(r->cfg.arg, (const struct sockaddr_in *)
+		    (const void *)from, (const uint8_t *)buf->base,
+		    (size_t)nread);
+		return;
+	}
 	resp_probe(r, h, (const uint8_t *)buf->base, (size_t)nread, from);
 }
 

@@ -167,6 +167,8 @@ static const struct {
 	{ "lan+", "lan" },
 	{ "map+", "mapped" },
 	{ "relay+", "relay" },
+	{ "dht+", "dht" },
+	{ "punch+", "punched" },
 };
 
 /* The path's name. */

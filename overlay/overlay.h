@@ -58,5 +58,6 @@ void ovl_cipher_rekey(struct ovl_cipher *c);
 #include "ovl-map.h"
 #include "ovl-lan.h"
 #include "ovl-dht.h"
+#include "ovl-dhts.h"
 
 #endif

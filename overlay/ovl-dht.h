@@ -173,6 +173,8 @@ size_t ovl_dht_pop(struct ovl_dht *dht, struct ovl_dht_addr *to,
 int ovl_dht_get_peers(struct ovl_dht *dht, const uint8_t *ih, int announce,
     uint16_t port, ovl_dht_peers_cb *cb, void *arg, uint64_t now_ms)
     WARN_UNUSED_RESULT;
+/* Lookups running. */
+size_t ovl_dht_searching(const struct ovl_dht *dht);
 /* Leaves or enters read-only mode (BEP 43): reachable 1 ends it. */
 void ovl_dht_set_reachable(struct ovl_dht *dht, int reachable);
 /* Copies the node's id. */

@@ -456,9 +456,17 @@ int ovl_server_new(uv_loop_t *loop, const struct ovl_identity *id,
     const struct ovl_server_cbs *cbs, void *arg, struct ovl_server **out)
     WARN_UNUSED_RESULT;
 /*
+ * Takes a connected TCP socket (a hole punch's) as if a listener had
+ * accepted it from src: the handshake follows as for any client. peer
+ * is its text for logs; the fd is the server's, also on failure.
+ */
+int ovl_server_adopt(struct ovl_server *s, uv_os_sock_t fd, const char *peer,
+    const struct sockaddr *src);
+/*
  * Listens on a numeric "host:port" ("0.0.0.0:7437", "[::]:7437",
  * "127.0.0.1:0"). An IPv6 address listens for IPv6 only, so "0.0.0.0"
- * and "[::]" can share a port; -EINVAL (with *cause) for a bad address.
+ * and "[::]" can share a port (and a hole punch the listener's, through
+ * SO_REUSEPORT); -EINVAL (with *cause) for a bad address.
  */
 int ovl_server_listen(struct ovl_server *s, const char *hostport,
     char **cause) WARN_UNUSED_RESULT;
@@ -491,18 +499,21 @@ struct ovl_dial;
 /*
  * How a candidate reaches the node: its text is "host:port" (direct) or
  * KIND+host:port with KIND one of "lan", "map" (a port mapped on the
- * node's router) and "relay" (a relay the node keeps a link to). Only
- * relay changes how the dialer talks; the others name where an address
- * came from, for reports.
+ * node's router), "relay" (a relay the node keeps a link to) and "dht"
+ * (an address the node announced on the DHT). Only relay changes how
+ * the dialer talks; the others name where an address came from, for
+ * reports.
  */
 enum ovl_path {
 	OVL_PATH_DIRECT = 0,
 	OVL_PATH_LAN = 1,
 	OVL_PATH_MAPPED = 2,
 	OVL_PATH_RELAY = 3,
+	OVL_PATH_DHT = 4,
+	OVL_PATH_PUNCHED = 5,
 };
 
-/* The path's name: "direct", "lan", "mapped", "relay". */
+/* The path's name: "direct", "lan", "mapped", "relay", "dht", "punched". */
 const char *ovl_path_name(enum ovl_path p);
 /*
  * Splits a candidate's kind off: returns the "host:port" part and sets
@@ -552,12 +563,30 @@ void ovl_dial_cancel(struct ovl_dial *d);
  */
 int ovl_dial_add(struct ovl_dial *d, const char *addr);
 /*
+ * Adds "punch+IP:PORT", dialed from local TCP port bind_port (with
+ * SO_REUSEADDR and SO_REUSEPORT): the client's half of a simultaneous
+ * open whose other half the node starts. -EINVAL for other text.
+ */
+int ovl_dial_add_punch(struct ovl_dial *d, const char *addr,
+    uint16_t bind_port);
+/*
  * Candidates may still come for ms (within the dial's timeout): a dial
  * whose candidates have all failed waits until then, and one with none
  * ends then with -ETIMEDOUT. Without a hold, a dial started with no
  * candidate waits for ovl_dial_add until its timeout.
  */
 void ovl_dial_hold(struct ovl_dial *d, uint32_t ms);
+/*
+ * 1 while one of the dial's candidates has its TCP connection up (its
+ * handshake under way) or has won: the address answers, so asking the
+ * LAN can wait.
+ */
+int ovl_dial_answered(const struct ovl_dial *d);
+/*
+ * Sets the dial's deadline to ms from now, later or sooner than its
+ * timeout said (a finder that needs longer, then no more).
+ */
+void ovl_dial_deadline(struct ovl_dial *d, uint32_t ms);
 
 struct ovl_keeper;
 

@@ -558,9 +558,9 @@ ovl_server_splice_counts(const struct ovl_server *s, size_t *live,
  * client) as if a listener had accepted it from src. The fd is the
  * server's from here on, also on failure.
  */
-int
-ovl__server_adopt(struct ovl_server *s, uv_os_sock_t fd, const char *peer,
-    const struct sockaddr *src)
+static int
+server_adopt(struct ovl_server *s, uv_os_sock_t fd, const char *peer,
+    const struct sockaddr *src, int relayed)
 {
 	struct ovl_conn *c;
 	struct sconn *sc;
@@ -579,24 +579,41 @@ ovl__server_adopt(struct ovl_server *s, uv_os_sock_t fd, const char *peer,
 	}
 	sc->srv = s;
 	sc->conn = c;
-	sc->relayed = 1;
+	sc->relayed = relayed;
 	sc->next = s->conns;
 	if (s->conns != NULL)
 		s->conns->prev = sc;
 	s->conns = sc;
 	s->st.live++;
-	s->nrelayed++;
+	s->nrelayed += relayed;
 	ovl__conn_fix_peer(c, peer);
 	if ((rc = uv_tcp_open(ovl__conn_tcp(c), fd)) != 0) {
 		close(fd);
 		sc->quiet = 1;
-		ovl__conn_abort(c, rc, "cannot open the relayed stream");
+		ovl__conn_abort(c, rc, "cannot open the stream");
 		return (rc);
 	}
+	(void)uv_tcp_nodelay(ovl__conn_tcp(c), 1);
 	s->st.accepted++;
-	s->relayed_total++;
+	s->relayed_total += relayed;
 	admit(s, sc, src);
 	return (0);
+}
+
+/* Takes a relayed client's stream socket. */
+int
+ovl__server_adopt(struct ovl_server *s, uv_os_sock_t fd, const char *peer,
+    const struct sockaddr *src)
+{
+	return (server_adopt(s, fd, peer, src, 1));
+}
+
+/* Takes a connected TCP socket as if the listener had accepted it. */
+int
+ovl_server_adopt(struct ovl_server *s, uv_os_sock_t fd, const char *peer,
+    const struct sockaddr *src)
+{
+	return (server_adopt(s, fd, peer, src, 0));
 }
 
 /* Listens on host:port. */
@@ -607,7 +624,8 @@ ovl_server_listen(struct ovl_server *s, const char *hostport, char **cause)
 	struct listener *l;
 	char host[OVL_ADDR_MAX];
 	const char *why;
-	int port, rc, len = sizeof ss, v6;
+	int port, rc, len = sizeof ss, v6, one = 1;
+	uv_os_fd_t fd;
 
 	*cause = NULL;
 	if (s->closing)
@@ -643,6 +661,14 @@ ovl_server_listen(struct ovl_server *s, const char *hostport, char **cause)
 	s->open_handles++;
 	rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss,
 	    v6 ? UV_TCP_IPV6ONLY : 0);
+	/*
+	 * SO_REUSEPORT lets a hole punch bind its outgoing socket to this
+	 * port (simultaneous open, punch.c of the node); binds by other
+	 * users still fail, as the kernel asks for the same uid.
+	 */
+	if (rc == 0 && uv_fileno((uv_handle_t *)&l->tcp, &fd) == 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+		    sizeof one);
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)&l->tcp, BACKLOG, on_connection);
 	if (rc == 0)

@@ -128,9 +128,55 @@ static const struct proto_field container_create_params[] = {
 	F_WORKDIR,
 	F_BOOL("tty", "allocate a TTY for the main process"),
 	F_BOOL("stdin", "keep stdin open (docker run -i)"),
+	F_BOOL("stdin_once", "close stdin when the first client attached "
+	    "to it detaches (docker run -i, attached: its input's end is the "
+	    "container's)"),
 	F_BOOL("privileged", "give the container every capability and "
 	    "device"),
 	F_BOOL("start", "start it once created (default true)"),
+	F_BOOL("remove", "the engine removes it once it exits (docker run "
+	    "--rm), with or without a client"),
+	F_BOOL("publish_all", "publish every exposed port on a host port "
+	    "the engine picks (-P)"),
+	F_STRV("cap_add", 64, 32, "capabilities to add: CAP_NAME or NAME "
+	    "as in capabilities(7), or ALL"),
+	F_STRV("cap_drop", 64, 32, "capabilities to drop, as cap_add"),
+	F_STRV("devices", 64, 4096, "host devices: HOST[:CONTAINER[:rwm]]"),
+	F_STRV("mount_specs", 64, 4096, "mounts as docker run --mount: "
+	    "type=bind|volume|tmpfs,source=...,target=...[,readonly]"
+	    "[,volume-nocopy][,tmpfs-size=BYTES][,tmpfs-mode=OCTAL]"),
+	F_STR("gpus", 1, 16, "GPUs: all, or a count"),
+	F_STRV("dns", 16, 64, "DNS servers (IP addresses)"),
+	F_STRV("add_hosts", 256, 512, "extra /etc/hosts lines: HOST:IP"),
+	{ .name = "log_driver", .type = PROTO_T_STRING, .max = 16,
+	  .choices = CHOICES("json-file", "local", "journald", "syslog",
+	    "none", "fluentd", "gelf", "awslogs", "splunk", "etwlogs",
+	    "gcplogs"), .doc = "logging driver" },
+	{ .name = "log_opts", .type = PROTO_T_MAP, .max = 64,
+	  .max_len = 4096, .doc = "logging driver options" },
+	F_BOOL("init", "run an init as PID 1 that reaps and forwards "
+	    "signals"),
+	F_BOOL("read_only", "mount the root filesystem read-only"),
+	F_INT("pids_limit", -1, 1LL << 22, "most processes (-1: no limit)"),
+	F_INT("shm_size", 0, 1LL << 40, "size of /dev/shm in bytes"),
+	F_STR("stop_signal", 1, 32, "signal that stops it (SIGTERM, 15)"),
+	F_INT("stop_timeout", -1, 3600, "seconds before SIGKILL on stop"),
+	F_STRV("security_opts", 32, 4096, "security options: "
+	    "no-new-privileges[:true], seccomp=..., apparmor=..., label=..."),
+	F_STRV("tmpfs", 64, 4096, "tmpfs mounts: PATH[:OPTIONS]"),
+	F_STRV("ulimits", 32, 64, "limits: NAME=SOFT[:HARD], NAME as in "
+	    "setrlimit(2) without RLIMIT_, lowercase"),
+	F_STR("health_cmd", 1, 65536, "health check command, run by a "
+	    "shell in the container"),
+	F_INT("health_interval", 0, 86400000, "milliseconds between "
+	    "checks"),
+	F_INT("health_timeout", 0, 86400000, "milliseconds a check may "
+	    "take"),
+	F_INT("health_retries", 0, 1000, "failures in a row that make it "
+	    "unhealthy"),
+	F_BOOL("no_healthcheck", "disable the image's health check"),
+	F_STR("platform", 1, 64, "os[/arch[/variant]] of the image to run "
+	    "(the image must be there for it)"),
 	F_END
 };
 
@@ -143,6 +189,14 @@ static const struct proto_field container_duplicate_params[] = {
 	F_NETWORK,
 	F_HOSTNAME,
 	F_STRV("env", 1024, 8192, "environment added or overridden, K=V"),
+	{ .name = "ports", .type = PROTO_T_OBJECTS, .max = 256,
+	  .fields = port_fields, .doc = "published ports, replacing the "
+	  "source's (an empty array: none)" },
+	{ .name = "mounts", .type = PROTO_T_OBJECTS, .max = 256,
+	  .fields = mount_fields, .doc = "mounts, each replacing the "
+	  "source's at the same target" },
+	{ .name = "labels", .type = PROTO_T_MAP, .max = 256,
+	  .max_len = 4096, .doc = "labels added or replaced" },
 	F_BOOL("start", "start the copy (default true)"),
 	F_END
 };
@@ -167,6 +221,69 @@ static const struct proto_field container_list_params[] = {
 	F_LIST_FILTERS("ancestor, before, expose, exited, health, id, "
 	    "isolation, is-task, label, name, network, publish, since, "
 	    "status, volume"),
+	F_END
+};
+
+#define F_CPATH {							\
+	.name = "path", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED, \
+	.min = 1, .max = 4096, .doc = "absolute path in the container" }
+
+static const struct proto_field container_download_params[] = {
+	F_CONTAINER,
+	F_CHANNEL,
+	F_CPATH,
+	F_END
+};
+
+static const struct proto_field container_upload_params[] = {
+	F_CONTAINER,
+	F_CHANNEL,
+	{ .name = "path", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
+	  .min = 1, .max = 4096,
+	  .doc = "absolute path of an existing directory in the container, "
+	  "where the tar is unpacked" },
+	F_BOOL("overwrite_dir_non_dir", "let a directory replace a "
+	    "non-directory and the other way round (default: refused)"),
+	F_BOOL("copy_uid_gid", "keep the tar's owners (docker cp -a; "
+	    "default: root)"),
+	F_END
+};
+
+static const struct proto_field container_statpath_params[] = {
+	F_CONTAINER,
+	F_CPATH,
+	F_END
+};
+
+static const struct proto_field container_wait_params[] = {
+	F_CONTAINER,
+	{ .name = "condition", .type = PROTO_T_STRING, .max = 16,
+	  .choices = CHOICES("not-running", "next-exit", "removed"),
+	  .doc = "what to wait for (default not-running)" },
+	F_END
+};
+
+static const struct proto_field container_commit_params[] = {
+	F_CONTAINER,
+	F_STR("reference", 1, 512, "the image's name[:tag] (default: none)"),
+	F_STR("message", 1, 4096, "commit message"),
+	F_STR("author", 1, 256, "author"),
+	F_BOOL("pause", "pause the container while committing (default "
+	    "true)"),
+	F_END
+};
+
+static const struct proto_field container_prune_params[] = {
+	F_STRV("labels", 32, 512, "only containers with these labels: K or "
+	    "K=V"),
+	F_END
+};
+
+static const struct proto_field image_tag_params[] = {
+	F_ID("image reference, id or unique id prefix"),
+	{ .name = "reference", .type = PROTO_T_STRING,
+	  .flags = PROTO_REQUIRED, .min = 1, .max = 512,
+	  .doc = "the new name: repository[:tag] (tag default latest)" },
 	F_END
 };
 
@@ -244,6 +361,12 @@ static const struct proto_field container_update_params[] = {
 	  "engine cannot lift a limit in place)" },
 	F_INT("memory", 1, 1LL << 50, "new memory limit in bytes (the engine "
 	    "cannot lift a limit in place)"),
+	F_INT("memory_swap", -1, 1LL << 50, "memory plus swap in bytes (-1: "
+	    "unlimited swap; default with memory: -1)"),
+	F_INT("pids_limit", -1, 1LL << 22, "most processes (-1: no limit)"),
+	F_INT("cpu_shares", 2, 262144, "relative CPU weight (docker's "
+	    "default 1024)"),
+	F_STR("cpuset_cpus", 1, 256, "CPUs it may run on: 0-3, 0,1"),
 	F_RESTART,
 	F_RETRIES,
 	F_END
@@ -296,6 +419,45 @@ static const struct proto_field image_list_params[] = {
 
 static const struct proto_field volume_list_params[] = {
 	F_LIST_FILTERS("dangling, driver, label, name"),
+	F_END
+};
+
+static const struct proto_field network_create_params[] = {
+	{ .name = "name", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
+	  .min = 1, .max = 255, .doc = "the network's name" },
+	F_STR("driver", 1, 64, "network driver (default bridge)"),
+	F_STR("subnet", 1, 64, "subnet in CIDR form: 10.10.0.0/24"),
+	F_STR("gateway", 1, 45, "gateway address (needs subnet)"),
+	F_BOOL("internal", "no access to outside networks"),
+	F_BOOL("attachable", "containers may be attached by hand "
+	    "(overlay)"),
+	F_BOOL("ipv6", "enable IPv6"),
+	{ .name = "labels", .type = PROTO_T_MAP, .max = 256,
+	  .max_len = 4096, .doc = "labels" },
+	F_END
+};
+
+static const struct proto_field network_connect_params[] = {
+	F_ID("network name, id or unique id prefix"),
+	{ .name = "container", .type = PROTO_T_STRING,
+	  .flags = PROTO_REQUIRED, .min = 1, .max = 256,
+	  .doc = "container name or id" },
+	F_STRV("aliases", 32, 255, "names the container has on the network"),
+	F_END
+};
+
+static const struct proto_field network_disconnect_params[] = {
+	F_ID("network name, id or unique id prefix"),
+	{ .name = "container", .type = PROTO_T_STRING,
+	  .flags = PROTO_REQUIRED, .min = 1, .max = 256,
+	  .doc = "container name or id" },
+	F_BOOL("force", "disconnect even if the container is not running"),
+	F_END
+};
+
+static const struct proto_field network_prune_params[] = {
+	F_STRV("labels", 32, 512, "only networks with these labels: K or "
+	    "K=V"),
 	F_END
 };
 
@@ -476,6 +638,26 @@ static const struct proto_field stack_ps_params[] = {
 	F_END
 };
 
+#define F_HELPER_IMAGE							\
+	F_STR("image", 1, 512, "image of the helper container, never "	\
+	    "started (default: the node's smallest)")
+
+static const struct proto_field volume_backup_params[] = {
+	F_ID("volume name"),
+	F_CHANNEL,
+	F_HELPER_IMAGE,
+	F_END
+};
+
+static const struct proto_field volume_restore_params[] = {
+	F_ID("volume name (created if missing)"),
+	F_CHANNEL,
+	F_BOOL("force", "restore into a volume that is not empty (files "
+	    "of the tar replace those of the same name; others stay)"),
+	F_HELPER_IMAGE,
+	F_END
+};
+
 static const struct proto_field volume_create_params[] = {
 	F_STR("name", 1, 255, "volume name (default: generated)"),
 	F_STR("driver", 1, 128, "volume driver (default local)"),
@@ -514,10 +696,24 @@ const struct proto_method proto_methods[] = {
 	  .result = "{entries: [{time, client, client_name, key, role, method, "
 	  "target, outcome, error}], truncated: the newest that fit one "
 	  "message were kept}" },
+	{ .name = "container.commit", .role = ADMIN, .flags = RW | DK,
+	  .params = container_commit_params,
+	  .summary = "make an image of a container's changes",
+	  .result = "{id}" },
 	{ .name = "container.create", .role = ADMIN, .flags = RW | DK,
 	  .params = container_create_params,
 	  .summary = "create a container, and start it unless start is false",
 	  .result = "{id, name, warnings: [string]}" },
+	{ .name = "container.diff", .role = VIEWER, .flags = RO | DK,
+	  .params = container_id_params,
+	  .summary = "files changed in a container's filesystem",
+	  .result = "{changes: [{kind: C|A|D, path}]}" },
+	{ .name = "container.download", .role = OPERATOR,
+	  .flags = RO | DK | ST,
+	  .params = container_download_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "a tar of a path in a container (docker cp out)",
+	  .result = "{stat} once the tar starts (as container.statpath); "
+	  "the channel carries the tar in STDOUT frames, then END" },
 	{ .name = "container.duplicate", .role = ADMIN, .flags = RW | DK,
 	  .params = container_duplicate_params,
 	  .summary = "create a copy of a container's configuration with "
@@ -547,6 +743,10 @@ const struct proto_method proto_methods[] = {
 	  .params = container_id_params,
 	  .summary = "freeze a container's processes",
 	  .result = "{id, name}" },
+	{ .name = "container.prune", .role = ADMIN, .flags = RW | DK,
+	  .params = container_prune_params,
+	  .summary = "remove stopped containers",
+	  .result = "{deleted: [id], reclaimed: bytes}" },
 	{ .name = "container.remove", .role = ADMIN, .flags = RW | DK,
 	  .params = container_remove_params,
 	  .summary = "remove a container",
@@ -563,6 +763,11 @@ const struct proto_method proto_methods[] = {
 	  .params = container_id_params,
 	  .summary = "start a stopped container",
 	  .result = "{id, name}" },
+	{ .name = "container.statpath", .role = OPERATOR, .flags = RO | DK,
+	  .params = container_statpath_params,
+	  .summary = "what a path in a container is: type, mode, size",
+	  .result = "{name, size, mode, type, mtime, link_target}; type is "
+	  "file, dir, symlink or other, mode the permission bits" },
 	{ .name = "container.stats", .role = VIEWER, .flags = RO | DK,
 	  .params = container_id_params,
 	  .summary = "one resource usage sample of a container",
@@ -584,6 +789,17 @@ const struct proto_method proto_methods[] = {
 	  .params = container_update_params,
 	  .summary = "change a container's limits and restart policy in place",
 	  .result = "{id, name, warnings: [string]}" },
+	{ .name = "container.upload", .role = OPERATOR,
+	  .flags = RW | DK | ST,
+	  .params = container_upload_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "unpack a tar into a directory of a container "
+	  "(docker cp in)",
+	  .result = "{} once the upload starts; the client sends the tar in "
+	  "STDIN frames and FIN, the node answers EXIT 0 or ERROR" },
+	{ .name = "container.wait", .role = VIEWER, .flags = RO | DK,
+	  .params = container_wait_params,
+	  .summary = "wait until a container stops; its exit code",
+	  .result = "{status_code, error}" },
 	{ .name = "docker.run", .role = ADMIN, .flags = RW | ST,
 	  .params = docker_run_params, .stream = PROTO_STREAM_OUTPUT,
 	  .summary = "run the host's docker CLI with pipes, no terminal",
@@ -599,6 +815,10 @@ const struct proto_method proto_methods[] = {
 	  .summary = "run a command in a container without a terminal",
 	  .result = "{exec} once started; the channel carries STDOUT and "
 	  "STDERR frames, then EXIT with the exit code" },
+	{ .name = "image.history", .role = VIEWER, .flags = RO | DK,
+	  .params = image_id_params,
+	  .summary = "an image's layers and the steps that made them",
+	  .result = "{layers: the engine's history entries, newest first}" },
 	{ .name = "image.inspect", .role = VIEWER, .flags = RO | DK,
 	  .params = image_id_params,
 	  .summary = "show an image's configuration and layers",
@@ -622,6 +842,10 @@ const struct proto_method proto_methods[] = {
 	  .params = image_remove_params,
 	  .summary = "remove an image or one of its tags",
 	  .result = "{deleted: [string], untagged: [string]}" },
+	{ .name = "image.tag", .role = ADMIN, .flags = RW | DK,
+	  .params = image_tag_params,
+	  .summary = "give an image another name",
+	  .result = "{}" },
 	{ .name = "key.create", .role = ADMIN, .flags = RW,
 	  .params = key_create_params,
 	  .summary = "create an access key and the join key that carries it",
@@ -661,6 +885,18 @@ const struct proto_method proto_methods[] = {
 	  .result = "{containers: [{id, name}]} once streaming starts; the "
 	  "channel carries {t, c, s, l} lines, join, leave and engine "
 	  "lines, then an end line" },
+	{ .name = "network.connect", .role = ADMIN, .flags = RW | DK,
+	  .params = network_connect_params,
+	  .summary = "attach a container to a network",
+	  .result = "{id}" },
+	{ .name = "network.create", .role = ADMIN, .flags = RW | DK,
+	  .params = network_create_params,
+	  .summary = "create a network",
+	  .result = "{id, warning}" },
+	{ .name = "network.disconnect", .role = ADMIN, .flags = RW | DK,
+	  .params = network_disconnect_params,
+	  .summary = "detach a container from a network",
+	  .result = "{id}" },
 	{ .name = "network.inspect", .role = VIEWER, .flags = RO | DK,
 	  .params = network_id_params,
 	  .summary = "show a network's configuration and containers",
@@ -670,12 +906,21 @@ const struct proto_method proto_methods[] = {
 	  .summary = "list networks",
 	  .result = "{networks: [{id, name, driver, scope, internal, ipv6, "
 	  "created, labels}]}" },
+	{ .name = "network.prune", .role = ADMIN, .flags = RW | DK,
+	  .params = network_prune_params,
+	  .summary = "remove networks no container uses",
+	  .result = "{deleted: [name]}" },
+	{ .name = "network.remove", .role = ADMIN, .flags = RW | DK,
+	  .params = network_id_params,
+	  .summary = "remove a network",
+	  .result = "{id}" },
 	{ .name = "node.info", .role = VIEWER, .flags = RO,
 	  .params = no_params,
 	  .summary = "the node, its host and its Docker engine",
 	  .result = "{version, proto, key, started, uptime, requests, access: "
 	  "{key, role} (the caller's access key and its role), host: "
-	  "{name, cpus, memory}, docker: {version, api, os, kernel, name, "
+	  "{name, cpus, memory, load: {memory_free, load1}}, docker: "
+	  "{version, api, os, kernel, name, "
 	  "cpus, memory} or null, containers: {total, running, paused, "
 	  "stopped} or null, images, docker_error (when docker is null), "
 	  "model: {state (off, building, ready), containers, events, "
@@ -692,7 +937,10 @@ const struct proto_method proto_methods[] = {
 	  "tried), error} or null, mapped: the verified public ip:port or "
 	  "null, relays: [{name, address, state (connecting, up, down), "
 	  "observed, since, error}], relaying: {links, splices, spliced, "
-	  "unknown, refused}, relayed: {live, total}}" },
+	  "unknown, refused}, relayed: {live, total}, dht: {port, state "
+	  "(resolving, read-only, full), nodes, good, external, symmetric, "
+	  "reachable, announced, packets_in, packets_out, bytes_in, "
+	  "bytes_out} or null (no DHT node)}" },
 	{ .name = "relay.dialback", .role = RELAY, .flags = RO,
 	  .params = relay_dialback_params,
 	  .summary = "relay links only: connect to address and check that "
@@ -773,6 +1021,16 @@ const struct proto_method proto_methods[] = {
 	  .summary = "stream resource usage of many containers at once",
 	  .result = "{} once streaming starts; the channel carries one line "
 	  "per container per interval: container.stats' object" },
+	{ .name = "system.df", .role = VIEWER, .flags = RO | DK,
+	  .params = no_params,
+	  .summary = "disk usage of images, containers, volumes and the "
+	  "build cache",
+	  .result = "the engine's /system/df object" },
+	{ .name = "volume.backup", .role = ADMIN, .flags = RW | DK | ST,
+	  .params = volume_backup_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "a tar of a volume's contents (nothing is run)",
+	  .result = "{volume} once the tar starts; the channel carries it in "
+	  "STDOUT frames, then END" },
 	{ .name = "volume.create", .role = ADMIN, .flags = RW | DK,
 	  .params = volume_create_params,
 	  .summary = "create a volume",
@@ -790,6 +1048,11 @@ const struct proto_method proto_methods[] = {
 	  .params = volume_remove_params,
 	  .summary = "remove a volume",
 	  .result = "{name}" },
+	{ .name = "volume.restore", .role = ADMIN, .flags = RW | DK | ST,
+	  .params = volume_restore_params, .stream = PROTO_STREAM_OUTPUT,
+	  .summary = "unpack a tar into a new or empty volume (nothing is run)",
+	  .result = "{} once the upload starts; the client sends the tar in "
+	  "STDIN frames and FIN, the node answers EXIT 0 or ERROR" },
 };
 
 /* The number of entries in proto_methods. */

@@ -16,6 +16,9 @@ e2e_init() {
 	pier=$build/tools/pier/pier
 	dockerhost=${DOCKER_HOST:-unix:///var/run/docker.sock}
 	tmp=$(mktemp -d "/tmp/pier-e2e-$1.XXXXXX")
+	# No public DHT routers from tests: pierd and pier run their DHT
+	# nodes with no bootstrap unless a test names one.
+	export PIER_DHT_BOOTSTRAP=${PIER_DHT_BOOTSTRAP-}
 	pids=()
 	n=0
 	failed=0

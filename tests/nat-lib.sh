@@ -55,6 +55,9 @@
 #	deletes them; safe to call twice, or when nat_up failed, so a
 #	script's EXIT trap (e2e-lib's cleanup_more) can call it.
 #   nat_exec NAME CMD...	CMD in namespace NAME (pub, nat-a, host-a...).
+#   nat_add_public NAME ADDR	one more host on the public segment, in a
+#	namespace of its own (a server with a public address); nat_down
+#	removes it with the others.
 #   nat_ns NAME	prints the full name of namespace NAME (for ip -n).
 #
 # Variables after nat_up: NAT_TAG; NAT_PUB (pub's address), NAT_A_WAN,
@@ -254,6 +257,12 @@ nat_up() {
 		nat_down
 		return 1
 	fi
+}
+
+# nat_add_public NAME ADDR: a host NAME on pnet with ADDR/24 (eth0).
+nat_add_public() {
+	NAT_NAMES="$NAT_NAMES $1"
+	nat__ns "$1" 0 && nat__port pnet "p-$1" "$1" eth0 "$2"
 }
 
 # nat_down: every namespace of this run gone, with what ran in it.

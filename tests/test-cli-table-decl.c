@@ -42,7 +42,10 @@ kind_type(enum cli_kind k)
 		return (PROTO_T_BOOL);
 	case CLI_K_INT:
 	case CLI_K_SIZE:
+	case CLI_K_DURATION:
 		return (PROTO_T_INT);
+	case CLI_K_LIST:
+		return (PROTO_T_STRINGS);
 	case CLI_K_CPUS:
 		return (PROTO_T_NUMBER);
 	case CLI_K_MAP:
@@ -92,7 +95,10 @@ check_decl(const struct cli_cmd *c)
 			FAIL("pier %s --%s: %s has no param %s", c->name,
 			    o->name, m->name, o->param);
 		ASSERT_EQ(f->type, kind_type(o->kind));
-		ASSERT((o->kind == CLI_K_RESTART) == (f->choices != NULL));
+		/* Choices are the node's to check (TEXT), or RESTART's. */
+		ASSERT(o->kind != CLI_K_RESTART || f->choices != NULL);
+		ASSERT(f->choices == NULL || o->kind == CLI_K_RESTART ||
+		    o->kind == CLI_K_TEXT);
 	}
 	return (1);
 }

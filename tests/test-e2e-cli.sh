@@ -78,7 +78,8 @@ usage_case() {
 usage_case "pier logs: --tail: abc is not a number" logs n1/$p-web --tail abc
 usage_case "pier audit: --tail" audit --tail 0
 usage_case "pier dup: unrecognized option '--bogus'" dup n1/$p-web --bogus
-usage_case "pier run: unrecognized option '--rm'" run n1 --rm $image
+usage_case "pier run: unrecognized option '--bogus'" run n1 --bogus $image
+usage_case "pier run: --pids-limit: expected a count" run n1 --pids-limit x $image
 usage_case "pier image: unrecognized option '--bogus'" image ls n1 --bogus
 usage_case "pier image inspect: unknown option --bogus" image inspect n1 --bogus
 usage_case "pier key: unrecognized option '--bogus'" key list --bogus

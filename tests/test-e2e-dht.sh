@@ -77,5 +77,44 @@ if timeout 60 "$driver" -p "$pq" -b "127.0.0.1:$pb" -n 2 \
 else
 	not_ok "our lookup finds their announce" "$(cat "$tmp/lookup")"
 fi
+
+# pierd on the DHT: it announces each access key's daily hash (computed
+# here apart from the C code) at its listen port, with implied_port.
+pp=$(free_port)
+"$pierd" --state-dir "$tmp/pierd" --listen "127.0.0.1:$pp" --no-lan \
+	--no-port-mapping --log-level debug --dht-bootstrap "127.0.0.1:$pb" \
+	>"$tmp/pierd.log" 2>&1 &
+pid=$!
+check "pierd starts its DHT node on UDP at its TCP port" \
+	wait_for 10 grep -q "dht: on UDP 127.0.0.1:$pp, bootstrap" "$tmp/pierd.log"
+key=$("$pierd" key show --state-dir "$tmp/pierd" 2>/dev/null)
+ih=$(python3 "$(dirname "$0")/fixtures/dht-hash.py" "$key")
+check "pierd announces the admin key's daily hash" \
+	wait_for 20 grep -q "dht: announced $ih" "$tmp/pierd.log"
+js find "$(free_port)" "127.0.0.1:$pb" lookup "$ih"
+out=$(cat "$tmp/find" 2>/dev/null)
+check "their lookup of the hash finds pierd at its listen port" \
+	wait_for 40 has_line find "peer 127.0.0.1:$pp$"
+out=$("$pierd" status --state-dir "$tmp/pierd" --json 2>&1)
+check "pierd status tells the DHT node's state" \
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1])["dht"]
+sys.exit(0 if d["port"] == int(sys.argv[2]) and d["nodes"] >= 1 and
+    d["announced"] >= 1 else 1)' "$out" "$pp"
+kill -TERM "$pid"; wait "$pid"
+check "the routing table is saved at exit" test -s "$tmp/pierd/dht.dat"
+"$pierd" --state-dir "$tmp/pierd" --listen "127.0.0.1:$pp" --no-lan \
+	--no-port-mapping --no-dht >"$tmp/pierd2.log" 2>&1 &
+pid=$!
+wait_for 10 grep -q " ready: " "$tmp/pierd2.log"
+out=$(cat "$tmp/pierd2.log")
+check "--no-dht: no DHT node, no UDP socket" eval \
+	'! has "$out" "dht: on" && ! ss -Hlun "sport = :$pp" | grep -q .'
+kill -TERM "$pid"; wait "$pid"
+"$pierd" --state-dir "$tmp/pierd" --listen "127.0.0.1:$pp" --no-lan \
+	--no-port-mapping --dht-bootstrap "127.0.0.1:$pb" \
+	>"$tmp/pierd3.log" 2>&1 &
+pid=$!
+check "a restart starts from the saved table" \
+	wait_for 10 grep -q "dht: on UDP .* [1-9][0-9]* nodes saved" "$tmp/pierd3.log"
 rm -f "$mods/dht-node.mjs"
 e2e_done

@@ -6,8 +6,10 @@
 # logs | grep -E (with -v, -i and --context); --since searching history;
 # --json; a container started mid-follow joining and leaving; a node
 # killed and restarted mid-follow, whose lines resume without a
-# duplicate or a gap; a bad pattern named at its position; the
-# one-container form still byte for byte docker logs. Prints TAP.
+# duplicate or a gap; the engine going away and coming back (a relay in
+# front of it) resumed the same way; 10000 matching containers refused;
+# a bad pattern named at its position; the one-container form still
+# byte for byte docker logs. Prints TAP.
 set -u
 
 . "$(dirname "$0")/e2e-lib.sh"
@@ -70,6 +72,18 @@ check "logs of two nodes: NODE/CONTAINER | line, plain when not a terminal" \
 	eval 'grep -q "^n1/$tag-a | a1$" "$tmp/p" &&
 	grep -q "^n2/$tag-b | b1$" "$tmp/p" && ! grep -q $'"'"'\e'"'"' "$tmp/p"'
 
+# On a terminal the prefix has a colour of its container's, every run.
+ontty "$pier" logs --tail 2 "n1/$tag-a" "n2/$tag-b" >"$tmp/t1" 2>&1
+ontty "$pier" logs --tail 2 "n1/$tag-a" "n2/$tag-b" >"$tmp/t2" 2>&1
+ca=$(grep -ao $'\e\[[0-9]*mn1/'"$tag-a" "$tmp/t1" | sort -u)
+cb=$(grep -ao $'\e\[[0-9]*mn2/'"$tag-b" "$tmp/t1" | sort -u)
+out=$(cat -v "$tmp/t1")
+check "logs on a terminal: NODE/CONTAINER in a colour that stays with it" \
+	eval '[ "$(wc -l <<<"$ca")" = 1 ] && [ "$(wc -l <<<"$cb")" = 1 ] &&
+	[ -n "$ca" ] && [ -n "$cb" ] &&
+	[ "$(grep -ao $'"'"'\e\[[0-9]*mn1/'"'"'"$tag-a" "$tmp/t2" |
+	sort -u)" = "$ca" ]'
+
 # Merged follow: new lines of both keep coming.
 "$pier" logs -f --tail 1 "n1/$tag-a" "n2/$tag-b" >"$tmp/f" 2>&1 &
 fpid=$!
@@ -121,6 +135,15 @@ out=$(cat "$tmp/c")
 check "logs --context with a prefix: context lines marked with -" \
 	eval 'grep -q "^n1/$tag-g | ERROR 500$" "$tmp/c" &&
 	grep -q "^n1/$tag-g - ok 499$" "$tmp/c"'
+run_c w "$image" awk 'BEGIN { s = sprintf("%9000s", ""); gsub(/ /, "x", s)
+	for (i = 0; i < 20; i++) print i s; print "MATCH"; fflush()
+	system("sleep 600") }'
+wait_for 10 eval 'docker logs $tag-w 2>&1 | grep -q MATCH'
+got=$("$pier" logs "n1/$tag-w" --grep MATCH --context 10 2>/dev/null |
+	wc -l)
+out="lines: $got"
+check "logs --context keeps at most 64 KiB before a match (7 of 9000 bytes)" \
+	[ "$got" = 8 ]
 out=$("$pier" logs "n1/$tag-g" --grep 'a(b' 2>&1); rc=$?
 check "logs --grep with a bad pattern: an error naming the position" \
 	eval '[ $rc -ne 0 ] && has "$out" "position 4"'
@@ -163,6 +186,20 @@ check "logs -f --filter: a container that stops leaves with a line" \
 	has "$out" "n1/$tag-j left: stopped"
 kill -INT "$jpid"; wait "$jpid"
 
+# Named containers followed end the stream once they have all stopped.
+run_c s1 "$image" sh -c 'echo s1; sleep 600'
+run_c s2 "$image" sh -c 'echo s2; sleep 600'
+"$pier" logs -f "n1/$tag-s1" "n2/$tag-s2" >"$tmp/s" 2>"$tmp/se" &
+spid=$!
+wait_for 10 eval 'grep -q "| s1$" "$tmp/s" && grep -q "| s2$" "$tmp/s"'
+docker stop -t 1 "$tag-s1" "$tag-s2" >/dev/null
+wait_for 10 eval '! kill -0 $spid 2>/dev/null' || kill -9 "$spid"
+wait "$spid"; rc=$?
+out="rc=$rc $(cat "$tmp/se")"
+check "logs -f of named containers: ends, exit 0, once all have stopped" \
+	eval '[ $rc -eq 0 ] && grep -q "n1/$tag-s1 left: stopped" "$tmp/se" &&
+	grep -q "n2/$tag-s2 left: stopped" "$tmp/se"'
+
 # A node killed and restarted mid-follow: resumed without a duplicate.
 "$pier" logs -f --json --tail 1 "n1/$tag-a" "n2/$tag-b" >"$tmp/k" \
 	2>"$tmp/ke" &
@@ -187,6 +224,56 @@ assert len(n)>=25, len(n)' "$tmp/k"
 check "logs -f: the client said it reconnected" \
 	grep -q "n1: reconnected; resuming after 20" "$tmp/ke"
 
+# The engine going away under a follow (a relay in front of it, killed
+# and started again): the node says so, reconnects and resumes.
+fix=${PIER_SOURCE_ROOT:-$(dirname "$0")/..}/tests/fixtures/docker-unix-relay.py
+engine=${dockerhost#unix://}
+relay=$tmp/relay.sock
+python3 "$fix" "$relay" "$engine" &
+rpid=$!
+pids+=($rpid)
+wait_for 5 test -S "$relay"
+port3=$(free_port)
+check "a third node, behind a relay to the engine" \
+	start_node "$tmp/s3" "$port3" "unix://$relay" "$tmp/l3"
+"$pier" join "$("$pierd" key show --state-dir "$tmp/s3" \
+	--listen "127.0.0.1:$port3")" --name n3 >/dev/null 2>&1
+"$pier" logs -f --json --tail 1 "n3/$tag-a" >"$tmp/r" 2>"$tmp/re" &
+rfpid=$!
+wait_for 10 eval '[ "$(wc -l <"$tmp/r")" -ge 5 ]'
+kill -9 "$rpid"; wait "$rpid" 2>/dev/null
+wait_for 10 grep -q '"event":"engine","why":"the engine went away' "$tmp/r"
+before=$(wc -l <"$tmp/r")
+sleep 1	# the engine is away for a while: the container goes on writing
+python3 "$fix" "$relay" "$engine" &
+rpid=$!
+pids+=($rpid)
+wait_for 15 grep -q '"why":"the engine answers again' "$tmp/r"
+wait_for 15 eval '[ "$(wc -l <"$tmp/r")" -ge $((before + 20)) ]'
+kill -INT "$rfpid"; wait "$rfpid"
+out="$(grep event "$tmp/r") lines: $before then $(wc -l <"$tmp/r")"
+check "logs -f: an engine restart mid-follow is reconnected, no dup or gap" \
+	python3 -c 'import json,sys
+ev=[json.loads(l) for l in open(sys.argv[1]) if "\"event\"" in l]
+assert [e["event"] for e in ev]==["engine","engine"], ev
+a=[json.loads(l)["line"] for l in open(sys.argv[1]) if "\"line\"" in l]
+n=[int(l[1:]) for l in a]
+assert n==list(range(n[0],n[0]+len(n))), n
+assert len(n)>=25, len(n)' "$tmp/r"
+
+# A selection of 10000 containers (a fake engine's list) is refused.
+python3 "$fix" "$tmp/fake.sock" --containers 10000 &
+pids+=($!)
+wait_for 5 test -S "$tmp/fake.sock"
+port4=$(free_port)
+start_node "$tmp/s4" "$port4" "unix://$tmp/fake.sock" "$tmp/l4"
+"$pier" join "$("$pierd" key show --state-dir "$tmp/s4" \
+	--listen "127.0.0.1:$port4")" --name n4 >/dev/null 2>&1
+out=$("$pier" logs n4/ 2>&1); rc=$?
+check "logs of 10000 containers: refused, naming the limit" \
+	eval '[ $rc = 1 ] && has "$out" "matches 10000 containers" &&
+	has "$out" "at most 1000"'
+
 # The one-container form stays docker logs byte for byte.
 "$pier" logs "n1/$tag-g" >"$tmp/o" 2>"$tmp/e"
 docker logs "$tag-g" >"$tmp/do" 2>"$tmp/de"
@@ -196,5 +283,14 @@ check "logs NODE/CONTAINER: still docker logs, byte for byte" \
 out=$("$pier" logs --filter label=x 2>&1 n1/a); rc=$?
 check "logs --filter with a NODE/CONTAINER: a usage error" \
 	eval '[ $rc = 2 ] && has "$out" "NODE/ targets"'
+
+# Every node ends cleanly on SIGTERM, its sanitizers silent.
+for i in 1 2 3 4; do
+	p=$(pgrep -f -- "--state-dir $tmp/s$i --listen" | head -n 1)
+	[ -n "$p" ] && kill -TERM "$p"
+done
+wait_for 10 eval '! pgrep -f -- "--state-dir $tmp/s[1-4] --listen" >/dev/null'
+out=$(grep -h -A8 -E "Sanitizer|runtime error" "$tmp"/l[1-4] | head -40)
+check "the nodes' logs hold no sanitizer report" [ -z "$out" ]
 
 e2e_done

@@ -79,7 +79,7 @@ want_control() {
 	grep -qx "Version: $version-1" "$tmp/control" &&
 	grep -qx "Architecture: $(dpkg --print-architecture)" "$tmp/control" || return 1
 	for d in libc6 libuv1 libsodium23 libjansson4 libvterm0 libnatpmp1 \
-	    libminiupnpc17 'libcurl4 (>= 7.88.0)'; do
+	    libpcre2-8-0 libminiupnpc17 'libcurl4 (>= 7.88.0)'; do
 		grep -q "^Depends:.* $d" "$tmp/control" || return 1
 	done
 }

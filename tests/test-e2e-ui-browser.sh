@@ -9,7 +9,8 @@
 # nodes' rows, live stats, stop and start checked with docker inspect,
 # no mutating button for the viewer and the node's refusal of a forced
 # call, logs, a terminal that runs a typed command, resize, detach and
-# reattach with the screen repainted, a dropped link that comes back, a
+# reattach with the screen repainted, a dropped WebSocket and a node
+# link cut under pier ui (ss -K) that the terminal comes back from, a
 # pull's per-layer progress and a broken pull's error, the deploy
 # wizard on tests/fixtures/templates-deploy.json, the admin's keys and
 # audit log, the keyboard, and no request leaving pier ui. With
@@ -56,6 +57,7 @@ for nd in a b; do
 	key=$("$pierd" key show --state-dir "$tmp/$nd" 2>/dev/null)
 	out=$(P join "$key" --name $nd 2>&1)
 	check "the client joins $nd" has "$out" "joined $nd"
+	[ $nd = a ] && port_a=$port
 done
 key=$(P key create a --name viewer-$$ --role viewer 2>/dev/null | grep '^pier1')
 out=$(P join "$key" --name av 2>&1)
@@ -82,9 +84,9 @@ pids+=($uipid)
 wait_for 5 grep -q 'token=' "$tmp/ui.out"
 url=$(grep -o 'http://[^ ]*' "$tmp/ui.out")
 
-UI_URL=$url UI_P=$pfx UI_SHOTS=${UI_SHOTS:-} \
+UI_URL=$url UI_P=$pfx UI_SHOTS=${UI_SHOTS:-} UI_PORT_A=$port_a \
 	PW=$mods/node_modules/playwright-core/index.mjs \
-	timeout 300 node "$src/tests/ui/browser.mjs" >"$tmp/browser.out" 2>&1
+	timeout 480 node "$src/tests/ui/browser.mjs" >"$tmp/browser.out" 2>&1
 rc=$?
 while IFS= read -r line; do
 	case $line in

@@ -3,10 +3,11 @@
 # One pierd on 127.0.0.1 joined by a client that runs `pier ui
 # --no-browser`; the printed URL's token gives the cookie (HttpOnly,
 # SameSite=Strict) and a redirect to the bare URL, and every answer
-# carries the page's CSP. Refused with 403: no token, a wrong token, a
+# carries the page's CSP; the files come gzip'd to who takes it. Refused with 403: no token, a wrong token, a
 # wrong Host (DNS rebinding), a wrong Origin, the WebSocket upgrade
-# without the cookie or from another origin; other methods get 405.
-# Ctrl-C ends pier ui with exit 0. Prints TAP.
+# without the cookie or from another origin; other methods get 405. A
+# second pier ui on the same port says why and exits 1; Ctrl-C ends
+# pier ui with exit 0. Prints TAP.
 set -u
 
 . "$(dirname "$0")/e2e-lib.sh"
@@ -54,6 +55,13 @@ check "with the cookie the page is served, with its CSP" \
 	has "$out" "referrer-policy: no-referrer"'
 out=$(code -b "pier_ui=$token" "$base/xterm.mjs")
 check "xterm.js is embedded in pier" [ "$out" = 200 ]
+curl -s -b "pier_ui=$token" "$base/xterm.mjs" >"$tmp/plain"
+out=$(curl -s -D - -o "$tmp/gz" -b "pier_ui=$token" \
+	-H 'Accept-Encoding: gzip, deflate' "$base/xterm.mjs")
+check "a client that takes gzip gets the same file gzip'd, 3 times smaller" \
+	eval 'has "$out" "content-encoding: gzip" &&
+	gzip -dc "$tmp/gz" | cmp -s - "$tmp/plain" &&
+	[ $(($(stat -c %s "$tmp/gz") * 3)) -lt "$(stat -c %s "$tmp/plain")" ]'
 
 for path in / /app.js /xterm.mjs /ws /nothing; do
 	out=$(code "$base$path")
@@ -85,6 +93,19 @@ check "the WebSocket upgrade without an Origin is refused" [ "$out" != 101 ]
 out=$(ws -b "pier_ui=$token" -H "Origin: http://$hostport")
 check "the WebSocket upgrade with cookie and Origin is accepted" \
 	[ "$out" = 101 ]
+
+out=$(PIER_CONFIG_DIR=$tmp/client timeout 10 "$pier" ui --no-browser \
+	--listen "$hostport" 2>&1)
+rc=$?
+out="rc $rc: $out"
+check "a taken port is refused with why, exit 1" eval '[ $rc -eq 1 ] &&
+	has "$out" "pier ui: cannot listen on $hostport: Address already in use"'
+out=$(PIER_CONFIG_DIR=$tmp/client "$pier" ui --no-browser --listen \
+	127.0.0.1 2>&1)
+rc=$?
+out="rc $rc: $out"
+check "--listen without a port is a usage error" eval '[ $rc -eq 2 ] &&
+	has "$out" "expected ADDR:PORT"'
 
 kill -INT $uipid
 wait $uipid

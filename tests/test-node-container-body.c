@@ -89,6 +89,15 @@ test_fields(void)
 	    "\"Tty\":true,\"User\":\"0:0\",\"WorkingDir\":\"/w\"}");
 	free(s);
 	json_decref(b);
+	b = body_of("{\"image\": \"i\", \"stdin\": true, \"stdin_once\": "
+	    "true}", &cause);
+	ASSERT_NOT_NULL(b);
+	ASSERT(json_is_true(json_object_get(b, "StdinOnce")));
+	json_decref(b);
+	b = body_of("{\"image\": \"i\", \"stdin_once\": true}", &cause);
+	ASSERT_NOT_NULL(b);
+	ASSERT_NULL(json_object_get(b, "StdinOnce"));
+	json_decref(b);
 }
 
 /* Binds for host paths and named volumes, Mounts for anonymous ones. */

@@ -9,7 +9,7 @@ const { chromium } = await import(process.env.PW);
 const url = process.env.UI_URL, p = process.env.UI_P;
 const shots = process.env.UI_SHOTS || '';
 const run = p + '-run';
-const T = 15000;
+const T = 45000;	// a deadline, generous: the machine may be busy
 
 function say(ok, name, why) {
 	console.log(ok ? `ok - ${name}` : `not ok - ${name} # ${
@@ -47,7 +47,7 @@ const row = (node, name) => `#ctrs tr[data-node="${node}"][data-name="${name}"]`
 const lastTerm = page => page.evaluate(() => {
 	const t = [...window.pier.tray.terms].pop();
 	return t ? { text: t.text(), rows: t.term.rows, cols: t.term.cols,
-	    status: t.st.textContent.trim() } : null;
+	    status: t.st.textContent.trim(), opens: t.opens } : null;
 });
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium',
@@ -150,13 +150,19 @@ await check('a terminal from the page runs a typed command', async () => {
 await check('resize: the shell sees the terminal\'s new size', async () => {
 	await page.locator('.term .screen').last().evaluate(e => {
 		e.style.height = '12rem'; e.style.width = '30rem'; });
-	const t = await until('fewer rows', async () => {
-		const x = await lastTerm(page);
-		return x.rows < 20 && x;
+	await until('fewer rows', async () => (await lastTerm(page)).rows < 20);
+	// The size settles in steps: ask until the shell has the last one.
+	await until('stty size as the terminal\'s', async () => {
+		const t = await lastTerm(page);
+		await page.keyboard.type('stty size\n');
+		const re = new RegExp(`^${t.rows} ${t.cols}\\s*$`, 'm');
+		for (let i = 0; i < 40; i++) {
+			if (re.test((await lastTerm(page)).text))
+				return true;
+			await new Promise(r => setTimeout(r, 50));
+		}
+		return false;
 	});
-	await page.keyboard.type('stty size\n');
-	await until(`"${t.rows} ${t.cols}"`, async () => new RegExp(
-	    `^${t.rows} ${t.cols}\\s*$`, 'm').test((await lastTerm(page)).text));
 });
 if (shots)
 	await page.screenshot({ path: shots + '/terminal.png' });
@@ -184,6 +190,23 @@ await check('after the page\'s link drops the terminal comes back', async () => 
 	    `^again-${mark}\\s*$`, 'm').test((await lastTerm(page)).text));
 });
 
+await check('after the node\'s link is cut the terminal attaches again', async () => {
+	// ss -K aborts pier ui's TCP connections to node a, as a network
+	// drop would; the session lives on the node.
+	const opens = (await lastTerm(page)).opens;
+	execFileSync('ss', ['-K', 'dst', '127.0.0.1', 'dport', '=',
+	    process.env.UI_PORT_A], { stdio: 'ignore' });
+	await until('the repaint after the reattach', async () => {
+		const t = await lastTerm(page);
+		return t.opens > opens && t.status === '' && new RegExp(`^again-${mark}\\s*$`, 'm')
+		    .test(t.text);
+	});
+	await page.locator('.term .xterm').last().click();
+	await page.keyboard.type(`echo cut-${mark}\n`);
+	await until('the output', async () => new RegExp(
+	    `^cut-${mark}\\s*$`, 'm').test((await lastTerm(page)).text));
+});
+
 await check('Exec runs a command in a terminal to its exit', async () => {
 	await page.click(row('a', run) + ' button[data-act="exec"]');
 	await page.fill('#dlg input[name="cmd"]', 'echo exec-' + p);
@@ -199,23 +222,25 @@ await check('an admin opens the host\'s docker CLI in a terminal', async () => {
 	await page.click('section.nodeinfo[data-node="a"] button[data-act="docker"]');
 	await page.fill('#dlg input[name="args"]', 'ps');
 	await page.click('#dlg button.ok');
+	let t;
 	await until('docker ps', async () => {
-		const t = await lastTerm(page);
-		return t.text.includes('CONTAINER ID') && t.text.includes(run) &&
-		    t.status === 'exited 0';
-	});
+		t = await lastTerm(page);
+		return t.text.includes('CONTAINER ID') && t.status === 'exited 0';
+	}).catch(e => { throw new Error(e.message + ': ' + t.status + ': ' +
+	    t.text.replace(/\s+/g, ' ').slice(0, 200)); });
 	await page.click('#tabs [data-view="containers"]');
 });
 
 await check('a stream the page does not credit stops at the window', async () => {
 	const id = inspect('{{.Id}}', run);
 	const r = await page.evaluate(async id => {
-		let got = 0, release, last = -1, still = 0;
+		let got = 0, release, last = -1, still = 0, err = '';
 		const hold = new Promise(res => { release = res; });
 		const s = window.pier.conn.open('a', 'exec.run', { id,
 		    cmd: ['sh', '-c', 'yes 0123456789 | head -c 30000000'] }, {
 			frame: (t, d) => { if (t === 1) got += d.length; },
 			drain: () => hold,	// the page takes nothing
+			error: e => { err = e.message; },
 			closed: () => {},
 		});
 		// Until nothing more comes for a second (30 s at most).
@@ -229,10 +254,10 @@ await check('a stream the page does not credit stops at the window', async () =>
 		for (let i = 0; i < 600 && got < held + 4e6; i++)
 			await new Promise(res => setTimeout(res, 50));
 		s.reset();
-		return { held, after: got };
+		return { held, after: got, err };
 	}, id);
 	if (r.held === 0 || r.held > 320 * 1024)
-		throw new Error(`held ${r.held} bytes`);
+		throw new Error(`held ${r.held} bytes ${r.err}`);
 	if (r.after < r.held + 4e6)
 		throw new Error(`after the credit only ${r.after} bytes`);
 	console.log(`# uncredited stream held at ${r.held} bytes; ` +
@@ -283,14 +308,73 @@ await check('node info, keys and the audit log for the admin key', async () => {
 	await page.click('#tabs [data-view="nodes"]');
 	await page.waitForSelector('section.nodeinfo[data-node="a"] table.audit td',
 	    { timeout: T });
+	const audit = await page.locator('section.nodeinfo[data-node="a"] ' +
+	    'table.audit').innerText();
+	if (/Invalid Date/.test(audit) || !/container\.stop/.test(audit))
+		throw new Error('audit: ' + audit.slice(0, 200));
 	await page.waitForSelector('section.nodeinfo[data-node="a"] table.keys td',
 	    { timeout: T });
 	const v = await page.locator('section.nodeinfo[data-node="av"] table').count();
 	if (v)
 		throw new Error('the viewer node shows ' + v + ' admin tables');
 });
-if (shots)
+if (shots) {
+	await page.evaluate(() => { document.querySelector('#tray').hidden = true; });
 	await page.screenshot({ path: shots + '/nodes.png', fullPage: true });
+	await page.evaluate(() => { document.querySelector('#tray').hidden = false; });
+}
+
+await check('Watch attaches read-only to a session: its screen, no input', async () => {
+	const sec = 'section.nodeinfo[data-node="a"]';
+	const id = inspect('{{.Id}}', run);
+	const sid = await until('the shell\'s session listed', () =>
+	    page.evaluate(([sec, run, id]) => {
+		const r = [...document.querySelectorAll(sec +
+		    ' table.sessions tr[data-session]')].find(x => {
+			const t = x.dataset.target;
+			return t && (t === run || id.startsWith(t) ||
+			    t.startsWith(id.slice(0, 12)));
+		});
+		return r && r.dataset.session;
+	    }, [sec, run, id]));
+	const srow = `${sec} table.sessions tr[data-session="${sid}"]`;
+	const before = await page.evaluate(() => window.pier.tray.terms.size);
+	await page.click(srow + ' button[data-act="watch"]');
+	await until('the watcher\'s repaint', async () => {
+		const t = await lastTerm(page);
+		return (await page.evaluate(() => window.pier.tray.terms.size)) >
+		    before && new RegExp(mark.toUpperCase()).test(t.text);
+	});
+	await page.locator('.term .xterm').last().click();
+	await page.keyboard.type('echo nope-' + p + '\n');
+	const shell = await page.evaluate(() =>
+	    [...window.pier.tray.terms][0].text());
+	if (shell.includes('nope-' + p))
+		throw new Error('the watcher typed into the session');
+	await page.click('.term:last-child .x');
+});
+
+await check('an admin creates a key, sees its join key once, revokes it', async () => {
+	const sec = 'section.nodeinfo[data-node="a"]';
+	await page.click(sec + ' button[data-act="key.create"]');
+	await page.fill('#dlg input[name="name"]', 'k-' + p);
+	await page.fill('#dlg input[name="role"]', 'viewer');
+	await page.click('#dlg button.ok');
+	await page.waitForSelector('#dlg .joinkey', { timeout: T });
+	const jk = await page.locator('#dlg .joinkey').innerText();
+	if (!/^pier1/.test(jk))
+		throw new Error('join key: ' + jk);
+	await page.click('#dlg button[value="ok"]');
+	const krow = `${sec} table.keys tr[data-key="k-${p}"]`;
+	await page.waitForSelector(krow, { timeout: T });
+	await page.click(krow + ' button[data-act="key.revoke"]');
+	await page.click('#dlg button.ok');
+	// The revoke's answer redraws the view: the row goes (or says so).
+	await until('the key revoked', () => page.evaluate(sel => {
+		const r = document.querySelector(sel);
+		return !r || /revoked/.test(r.querySelector('.kstate').textContent);
+	}, krow));
+});
 
 await check('keyboard: arrow keys move between the views', async () => {
 	await page.focus('#tabs [data-view="nodes"]');

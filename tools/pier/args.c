@@ -176,6 +176,20 @@ args_put(const struct cli_cmd *cmd, const struct cli_opt *o,
 	case CLI_K_MAP:
 	case CLI_K_MAP_EQ:
 		return (args_map(cmd, o, arg, p));
+	case CLI_K_LIST:
+		if (json_object_get(p, o->param) == NULL)
+			(void)json_object_set_new(p, o->param, json_array());
+		return (json_array_append_new(json_object_get(p, o->param),
+		    json_string(arg)), -1);
+	case CLI_K_DURATION:
+		if (cli_parse_duration(arg, &n, &cause) != 0 || n < 0) {
+			cli_usage_error(cmd, "%s: %s", lab, cause != NULL ?
+			    cause : "not a duration");
+			free(cause);
+			return (CLI_EXIT_USAGE);
+		}
+		return (json_object_set_new(p, o->param,
+		    json_integer(n / 1000000)), -1);
 	case CLI_K_ARG:
 		break;
 	}

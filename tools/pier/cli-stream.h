@@ -35,13 +35,19 @@ struct cli_stream_ops {
 	 */
 	int	(*frame)(struct cli_stream *, enum proto_frame,
 		    const uint8_t *data, size_t len);
+	/* STDOUT bytes, in place of fd 1: as frame. NULL: to fd 1. */
+	int	(*out)(struct cli_stream *, const uint8_t *data, size_t len);
 	/* A JSON object line without "error" (borrowed): as frame. */
 	int	(*line)(struct cli_stream *, json_t *o);
 	/* The stream ended: why, or NULL for a good end. NULL: stop loop. */
 	void	(*end)(struct cli_stream *, const char *why);
+	/* The request's result (borrowed), when it is not an error. */
+	void	(*reply)(struct cli_stream *, const json_t *result);
 	/* The channel has room again after a refused write. */
 	void	(*drain)(struct cli_stream *);
 };
+
+#define CLI_STREAM_IOV	16	/* output pieces written at once */
 
 /* One node's stream; embed it, see the ops for the rest. */
 struct cli_stream {
@@ -51,6 +57,9 @@ struct cli_stream {
 	struct ovl_chan		*ch;	/* NULL once the channel ended */
 	struct proto_fdec	 fdec;
 	struct proto_ldec	 ldec;
+	struct iovec		 out[CLI_STREAM_IOV];	/* output pieces */
+	int			 nout;
+	int			 out_fd;	/* their fd (1 or 2) */
 	int			 live;	/* connected and not ended */
 	int			 lost;	/* it ended with its connection */
 	char			*err;	/* why it ended, or NULL */
@@ -70,6 +79,13 @@ void	 cli_stream_adopt(struct cli_stream *s, struct cli_rpc *r);
  */
 void	 cli_stream_call(struct cli_stream *s, const char *method,
 	    json_t *params);
+/*
+ * Decodes one delivery of the channel's bytes (the channel's on_data):
+ * the STDOUT and STDERR pieces in it are written when it is decoded, one
+ * writev per run of pieces for the same fd.
+ */
+void	 cli_stream_feed(struct cli_stream *s, const uint8_t *buf,
+	    size_t len);
 /* Ends the stream (the first end wins): why, or NULL for a good end. */
 void	 cli_stream_end(struct cli_stream *s, const char *why);
 /*

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/uio.h>
 
 #include <uv.h>
 
@@ -53,9 +54,11 @@ enum cli_kind {
 	CLI_K_MAP,		/* K[=V], repeatable, into an object param */
 	CLI_K_MAP_EQ,		/* K=V, repeatable, into an object param */
 	CLI_K_ARG,		/* any argument: the command reads it */
+	CLI_K_LIST,		/* a string, repeatable, into an array param */
+	CLI_K_DURATION,		/* a Go duration (30s, 1m30s) as milliseconds */
 };
 
-#define CLI_OPTS_MAX		24	/* options of one command */
+#define CLI_OPTS_MAX		64	/* options of one command */
 #define CLI_SEQ_MAX		256	/* options on one command line */
 
 /*
@@ -207,6 +210,8 @@ int	cli_help(const struct cli_cmd *cmd);
 int	cli_family_main(const struct cli_cmd *cmd, int argc, char **argv);
 /* Writes all of buf to fd, waiting while it would block (a pipe). */
 void	cli_write_all(int fd, const void *buf, size_t len);
+/* Writes every piece of iov (changed as it goes) to fd, blocking. */
+void	cli_writev_all(int fd, struct iovec *iov, int n);
 /* Prints "pier NAME: message" to stderr; returns CLI_EXIT_FAIL. */
 int	cli_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -301,13 +306,41 @@ void	 cli_disconnect(uv_loop_t *loop, struct ovl_conn *c);
 /* How long a dial whose addresses all failed waits for LAN answers. */
 #define CLI_LAN_HOLD_MS	300
 #define CLI_LAN_DELAY_MS	25	/* a dial with addresses: the LAN later */
+/* How long the DHT is asked for a node's address (find.c). */
+#define CLI_DHT_MS	6000
+/* A dial with addresses: the DHT only if none answered by then. */
+#define CLI_DHT_DELAY_MS	300
 /*
- * Asks the LAN for the node beside dial d (naddrs: the addresses it
- * has): answers become "lan+HOST:PORT" candidates. Stop the result (may
- * be NULL) before d's callback returns.
+ * How long a hole punch after a knock may take: the node polls every
+ * 15 s, so two polls and their lookups.
  */
-struct ovl_lan_probe *cli_lan_start(uv_loop_t *loop,
+#define CLI_PUNCH_MS	32000
+
+/* find.c */
+
+struct cli_find;
+
+/*
+ * Asks the LAN and the DHT for the node beside dial d (naddrs: the
+ * addresses it has): answers become "lan+HOST:PORT" and "dht+HOST:PORT"
+ * candidates, and the dial holds while they may come. Stop the result
+ * (may be NULL) before d's callback returns.
+ */
+struct cli_find *cli_find_start(uv_loop_t *loop,
 	    const struct ovl_joinkey *jk, struct ovl_dial *d, size_t naddrs);
+/*
+ * Asks the LAN and the DHT with no dial: each candidate to on_found,
+ * until cli_find_over says all is in (pier doctor).
+ */
+struct cli_find *cli_find_collect(uv_loop_t *loop,
+	    const struct ovl_joinkey *jk,
+	    void (*on_found)(const char *cand, void *arg), void *arg);
+/* Whether every answer is in or its time is over. */
+int	 cli_find_over(const struct cli_find *f);
+/* Says what was asked, for a failure's message ("; asked ..." or ""). */
+void	 cli_find_tried(const struct cli_find *f, char *buf, size_t len);
+/* Stops asking; released on the loop's next runs. */
+void	 cli_find_stop(struct cli_find *f);
 /* A book entry's join key and dial addresses (last answered first). */
 int	 cli_node_target(const struct cli_node *n, struct ovl_joinkey *jk,
 	    const char **addrs, size_t *naddrs, char **cause)
@@ -627,6 +660,11 @@ void	 cli_out_die(void) __attribute__((noreturn));
 
 /* cmd-config.c */
 
+#define CLI_SETTINGS_FILE	"config.json"	/* in the config dir */
+
+/* The settings (config.json in dir; {} when missing) into *out. */
+int	 cli_settings_load(const char *dir, json_t **out, char **cause)
+	    WARN_UNUSED_RESULT;
 /* A setting of config.json in dir: 0 with *value (malloc'd; NULL: unset). */
 int	 cli_setting_get(const char *dir, const char *key, char **value,
 	    char **cause) WARN_UNUSED_RESULT;
@@ -647,6 +685,17 @@ extern const struct cli_cmd cli_cmd_volume_prune;
  */
 int	 cli_exec_stream(const struct cli_cmd *self, struct cli_ctx *x,
 	    const char *node, const char *method, json_t *params);
+
+/* run-attach.c */
+
+/*
+ * Attaches to the created, stopped container id on node and starts it
+ * (docker run -i, -t, -it): with tty a terminal session, else pipes;
+ * returns the container's exit code, or CLI_EXIT_FAIL with a message
+ * (a container that never started then removed when remove, else named).
+ */
+int	 cli_run_attach(const struct cli_cmd *self, const char *node,
+	    const char *id, int tty, int interactive, int remove);
 
 /* cmd-pull.c */
 
@@ -685,6 +734,7 @@ struct cli_term_opts {
 	int		 reconnect;	/* reattach after a dropped link */
 	int		 escape_set;	/* 0: '~' when stdin is a terminal */
 	int		 escape;	/* else this, or CLI_ESC_NONE */
+	int		 quiet_exit;	/* no line for a nonzero exit code */
 };
 
 /*

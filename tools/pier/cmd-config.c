@@ -8,6 +8,10 @@
  *	templates.source	default source of `pier templates` and
  *				`pier deploy` (a file, stored as an
  *				absolute path, or an https URL)
+ *	dht			false: never ask the DHT for a node
+ *				(find.c; true or false)
+ *	dht.bootstrap		the DHT nodes to join through, HOST:PORT,
+ *				comma-separated (PIER_DHT_BOOTSTRAP wins)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,8 +21,6 @@
 
 #include "cli.h"
 
-#define CONFIG_FILE		"config.json"
-#define CONFIG_MAX_BYTES	(64u * 1024)
 
 static int	config_main(const struct cli_cmd *, int, char **);
 
@@ -34,44 +36,24 @@ const struct cli_cmd cli_cmd_config = {
 	    "  list             every setting that is set\n"
 	    "\nKeys:\n"
 	    "  templates.source  default template source of pier templates\n"
-	    "                    and pier deploy: a file or an https URL\n",
+	    "                    and pier deploy: a file or an https URL\n"
+	    "  dht               false: do not look nodes up on the "
+	    "BitTorrent DHT\n"
+	    "                    (default true)\n"
+	    "  dht.bootstrap     DHT nodes to join through, HOST:PORT,"
+	    " comma-\n"
+	    "                    separated (default the public routers; "
+	    "the\n"
+	    "                    environment's PIER_DHT_BOOTSTRAP wins)\n",
 };
 
 /* The keys a setting may have. */
 static const char *const config_keys[] = {
+	"dht",
+	"dht.bootstrap",
 	"templates.source",
 	NULL,
 };
-
-/* Loads config.json from dir into *out (an empty object if missing). */
-static int
-config_load(const char *dir, json_t **out, char **cause)
-{
-	json_error_t	 je;
-	char		*path;
-	json_t		*o;	/* owned */
-
-	*out = NULL;
-	if (asprintf(&path, "%s/%s", dir, CONFIG_FILE) < 0)
-		return (-ENOMEM);
-	if (access(path, F_OK) != 0) {
-		free(path);
-		*out = json_object();
-		return (*out != NULL ? 0 : -ENOMEM);
-	}
-	o = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-	if (!json_is_object(o)) {
-		if (cause != NULL && asprintf(cause, "%s: %s", path,
-		    o == NULL ? je.text : "not a JSON object") < 0)
-			*cause = NULL;
-		json_decref(o);
-		free(path);
-		return (-EINVAL);
-	}
-	free(path);
-	*out = o;
-	return (0);
-}
 
 /* Writes settings to dir's config.json atomically, mode 0600. */
 static int
@@ -81,8 +63,8 @@ config_save(const char *dir, const json_t *o, char **cause)
 	FILE	*fp;
 	int	 err = 0;
 
-	if (asprintf(&path, "%s/%s", dir, CONFIG_FILE) < 0 ||
-	    asprintf(&tmp, "%s/.%s.tmp", dir, CONFIG_FILE) < 0) {
+	if (asprintf(&path, "%s/%s", dir, CLI_SETTINGS_FILE) < 0 ||
+	    asprintf(&tmp, "%s/.%s.tmp", dir, CLI_SETTINGS_FILE) < 0) {
 		free(path);
 		return (-ENOMEM);
 	}
@@ -102,29 +84,6 @@ config_save(const char *dir, const json_t *o, char **cause)
 	}
 	free(tmp);
 	free(path);
-	return (err);
-}
-
-/* A setting from config.json in dir: 0 with *value (malloc'd, or NULL). */
-int
-cli_setting_get(const char *dir, const char *key, char **value,
-    char **cause)
-{
-	json_t		*o;	/* owned */
-	const char	*s;
-	int		 err;
-
-	*value = NULL;
-	err = config_load(dir, &o, cause);
-	if (err != 0)
-		return (err);
-	s = json_string_value(json_object_get(o, key));
-	if (s != NULL) {
-		*value = strdup(s);
-		if (*value == NULL)
-			err = -ENOMEM;
-	}
-	json_decref(o);
 	return (err);
 }
 
@@ -184,15 +143,15 @@ config_main(const struct cli_cmd *self, int argc, char **argv)
 	    (strcmp(sub, "list") == 0 && argc == 2)))
 		return (cli_usage(self));
 	if (argc >= 3 && !key_known(argv[2])) {
-		cli_error(self, "unknown setting: %s (known: "
-		    "templates.source)", argv[2]);
+		cli_error(self, "unknown setting: %s (known: dht, "
+		    "dht.bootstrap, templates.source)", argv[2]);
 		return (CLI_EXIT_USAGE);
 	}
 	dir = cli_config_dir();
 	if (dir == NULL)
 		return (cli_error(self, "no config directory (set "
 		    "PIER_CONFIG_DIR or HOME)"));
-	if (config_load(dir, &o, &cause) != 0) {
+	if (cli_settings_load(dir, &o, &cause) != 0) {
 		cli_fail(self, NULL, cause, "out of memory");
 		goto out;
 	}
@@ -209,6 +168,12 @@ config_main(const struct cli_cmd *self, int argc, char **argv)
 				printf("%s=%s\n", k, json_string_value(v));
 		}
 		rc = CLI_EXIT_OK;
+		goto out;
+	}
+	if (strcmp(sub, "set") == 0 && strcmp(argv[2], "dht") == 0 &&
+	    strcmp(argv[3], "true") != 0 && strcmp(argv[3], "false") != 0) {
+		cli_error(self, "dht: true or false, not %s", argv[3]);
+		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
 	if (strcmp(sub, "set") == 0) {

@@ -69,6 +69,16 @@ static const struct cli_opt ct_update_opts[] = {
 	{ .name = "restart", .arg = "POLICY", .kind = CLI_K_RESTART,
 	  .param = "restart",
 	  .help = "no, always, unless-stopped, on-failure[:N]" },
+	{ .name = "memory-swap", .arg = "SIZE", .kind = CLI_K_ARG,
+	  .help = "memory plus swap: 1g, ... (-1: unlimited)" },
+	{ .name = "pids-limit", .arg = "N", .kind = CLI_K_INT,
+	  .param = "pids_limit", .unit = "a count",
+	  .help = "most processes (-1: no limit)" },
+	{ .name = "cpu-shares", .letter = 'c', .arg = "N", .kind = CLI_K_INT,
+	  .param = "cpu_shares", .unit = "a weight",
+	  .help = "relative CPU weight (default 1024)" },
+	{ .name = "cpuset-cpus", .arg = "CPUS", .kind = CLI_K_TEXT,
+	  .param = "cpuset_cpus", .help = "CPUs it may run on: 0-3, 0,1" },
 	{ .name = NULL }
 };
 
@@ -364,6 +374,9 @@ update_main(const struct cli_cmd *self, int argc, char **argv)
 	static const char *const limits[] = { "cpus", "memory" };
 	struct cli_args	 a;
 	json_t		*v;	/* borrowed */
+	const char	*sw;
+	char		*cause = NULL;
+	int64_t		 n = 0;
 	size_t		 i;
 	int		 rc;
 
@@ -376,9 +389,22 @@ update_main(const struct cli_cmd *self, int argc, char **argv)
 			    "lift a limit in place; 'pier dup --%s 0' makes a "
 			    "copy without it", limits[i], limits[i]);
 	}
+	sw = cli_args_get(self, &a, "memory-swap");
+	if (rc < 0 && sw != NULL) {
+		if (strcmp(sw, "-1") == 0)
+			n = -1;
+		else if (cli_parse_size(sw, &n, &cause) != 0) {
+			rc = cli_usage_error(self, "--memory-swap: %s", cause);
+			free(cause);
+		}
+		if (rc < 0)
+			(void)json_object_set_new(a.params, "memory_swap",
+			    json_integer(n));
+	}
 	if (rc < 0 && json_object_size(a.params) == 0)
 		rc = cli_usage_error(self, "nothing to change: give --cpus, "
-		    "--memory or --restart");
+		    "--memory, --memory-swap, --pids-limit, --cpu-shares, "
+		    "--cpuset-cpus or --restart");
 	if (rc < 0)
 		rc = ct_run(self, &a, a.argc, CT_PRINT, NULL);
 	cli_args_free(&a);

@@ -1,9 +1,10 @@
 /*
  * `pier doctor [NODE] [--json]`: how this client reaches a node. Every
  * candidate address (the one that answered last, the join key's hints:
- * direct, mapped, relays; and the node's answers on the LAN, asked for
- * first) is dialed on its own, all at once, and reported
- * with how long its handshake took or why it failed; then the client
+ * direct, mapped, relays; and the node's answers on the LAN and its
+ * announces on the DHT, asked for first) is dialed on its own, all at
+ * once, and reported with how it was found (cache, hint, lan, dht) and
+ * how long its handshake took or why it failed; then the client
  * connects as every command does (first handshake wins) and tells the
  * path it took, the round trip (the best of three pings) and what the
  * node says of its own reachability (node.reach).
@@ -21,6 +22,7 @@
 /* One candidate dialed on its own. */
 struct probe {
 	const char	*addr;
+	const char	*found;		/* cache, hint, lan, dht */
 	enum ovl_path	 path;
 	uint64_t	 start;
 	double		 ms;
@@ -29,49 +31,53 @@ struct probe {
 	char		*cause;
 };
 
-/* Answers on the LAN, for the probe window. */
+#define CLI_FOUND_MAX	(OVL_LAN_PORTS_MAX + 8)
+
+/* A timer that only wakes the loop. */
+static void
+on_tick(uv_timer_t *t)
+{
+	(void)t;
+}
+
+/* Answers on the LAN and the DHT, for the probe window. */
 struct lanfind {
-	char	 addrs[OVL_LAN_PORTS_MAX][OVL_ADDR_MAX + 8];
+	char	 addrs[CLI_FOUND_MAX][OVL_ADDR_MAX + 8];
 	size_t	 n;
-	int	 over;
 };
 
-/* A node answered on the LAN. */
+/* The LAN or the DHT gave an address. */
 static void
-on_lan(struct ovl_lan_probe *p, const char *addr, void *arg)
+on_found(const char *cand, void *arg)
 {
 	struct lanfind *lf = arg;
+	size_t i;
 
-	(void)p;
-	if (lf->n < OVL_LAN_PORTS_MAX)
-		snprintf(lf->addrs[lf->n++], sizeof lf->addrs[0], "lan+%s",
-		    addr);
+	for (i = 0; i < lf->n; i++)
+		if (strcmp(lf->addrs[i], cand) == 0)
+			return;
+	if (lf->n < CLI_FOUND_MAX)
+		snprintf(lf->addrs[lf->n++], sizeof lf->addrs[0], "%s", cand);
 }
 
-/* The LAN probe's window ended. */
+/* Asks the LAN and the DHT for the node until both are done; fills lf. */
 static void
-on_lan_over(uv_timer_t *t)
-{
-	((struct lanfind *)t->data)->over = 1;
-}
-
-/* Asks the LAN for the node for OVL_LAN_PROBE_MS; fills lf. */
-static void
-find_on_lan(struct cli_ctx *x, const struct ovl_joinkey *jk,
+find_around(struct cli_ctx *x, const struct ovl_joinkey *jk,
     struct lanfind *lf)
 {
-	struct ovl_lan_probe *p;
+	struct cli_find *f;
 	uv_timer_t t;
 
-	if (ovl_lan_probe_start(&x->loop, jk->node_pub, jk->secret,
-	    OVL_LAN_PROBE_MS, on_lan, lf, &p) != 0)
+	f = cli_find_collect(&x->loop, jk, on_found, lf);
+	if (f == NULL)
 		return;
 	(void)uv_timer_init(&x->loop, &t);
-	t.data = lf;
-	(void)uv_timer_start(&t, on_lan_over, OVL_LAN_PROBE_MS, 0);
-	while (!lf->over && uv_run(&x->loop, UV_RUN_ONCE) != 0)
-		;
-	ovl_lan_probe_stop(p);
+	while (!cli_find_over(f)) {
+		/* A tick keeps the loop awake while nothing else is due. */
+		(void)uv_timer_start(&t, on_tick, 50, 0);
+		(void)uv_run(&x->loop, UV_RUN_ONCE);
+	}
+	cli_find_stop(f);
 	uv_close((uv_handle_t *)&t, NULL);
 	(void)uv_run(&x->loop, UV_RUN_NOWAIT);
 }
@@ -86,6 +92,19 @@ listed(const struct probe *ps, size_t n, const char *addr)
 		if (strcmp(ps[i].addr, addr) == 0)
 			return (1);
 	return (0);
+}
+
+/* How the address in use was found: its candidate's, else a hint. */
+static const char *
+found_by(const struct probe *ps, size_t n, const char *addr)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(ps[i].addr, addr) == 0)
+			return (ps[i].found);
+	return (strncmp(addr, "dht+", 4) == 0 ? "dht" : strncmp(addr, "lan+",
+	    4) == 0 ? "lan" : "hint");
 }
 
 /* The pings on the connection in use. */
@@ -113,11 +132,15 @@ const struct cli_cmd cli_cmd_doctor = {
 	.help =
 	    "  NODE            a joined node (optional when only one is "
 	    "joined)\n"
-	    "The candidates are the address that answered last, the join "
-	    "key's hints\nand what answers on the LAN within 1.5 s.\n"
+	    "The candidates are the address that answered last (cache), the "
+	    "join key's\nhints (hint), what answers on the LAN within 1.5 s "
+	    "(lan) and what the\nnode announced on the DHT (dht, within "
+	    "6 s).\n"
 	    "Paths: direct (an address the node listens on), lan (found on "
 	    "the local\nnetwork), mapped (a port its router forwards), relay "
-	    "(spliced by a relay\nthe node keeps a link to).\n",
+	    "(spliced by a relay\nthe node keeps a link to), dht (an address "
+	    "the DHT gave), punched (a hole\npunch after a knock on the DHT: "
+	    "both sides connected at once).\n",
 };
 
 /* A candidate's dial ended. */
@@ -213,8 +236,9 @@ probes_json(const struct probe *ps, size_t n)
 	size_t i;
 
 	for (i = 0; a != NULL && i < n; i++)
-		(void)json_array_append_new(a, json_pack("{s:s, s:s, s:b, "
-		    "s:o, s:s?}", "address", ps[i].addr, "path",
+		(void)json_array_append_new(a, json_pack("{s:s, s:s, s:s, "
+		    "s:b, s:o, s:s?}", "address", ps[i].addr, "found",
+		    ps[i].found, "path",
 		    ovl_path_name(ps[i].path), "ok", ps[i].status == 0, "ms",
 		    ms_json(ps[i].ms), "error", ps[i].status == 0 ? NULL :
 		    ps[i].cause));
@@ -251,6 +275,14 @@ print_reach(const json_t *reach)
 		    "verified" : "not verified");
 	else
 		printf("  mapping     none\n");
+	v = json_object_get(reach, "dht");
+	if (json_is_object(v))
+		printf("  dht         UDP %lld, %s, %lld nodes, seen at %s%s\n",
+		    (long long)json_integer_value(json_object_get(v, "port")),
+		    str_or(v, "state", "?"), (long long)json_integer_value(
+		    json_object_get(v, "nodes")), str_or(v, "external", "?"),
+		    json_is_true(json_object_get(v, "symmetric")) ?
+		    " (symmetric NAT)" : "");
 	json_array_foreach(json_object_get(reach, "relays"), i, v)
 		printf("  relay link  %s %s: %s%s%s\n", str_or(v, "name", "?"),
 		    str_or(v, "address", "?"), str_or(v, "state", "?"),
@@ -265,27 +297,28 @@ print_reach(const json_t *reach)
 /* Prints the report for people. */
 static void
 print_text(const char *node, const struct probe *ps, size_t n,
-    const char *addr, enum ovl_path path, double rtt, const json_t *reach,
-    const char *why)
+    const char *addr, const char *found, enum ovl_path path, double rtt,
+    const json_t *reach, const char *why)
 {
 	size_t i;
 
 	printf("candidates of %s:\n", node);
 	for (i = 0; i < n; i++) {
 		if (ps[i].status == 0)
-			printf("  %-34s %-7s ok      %8.1f ms\n", ps[i].addr,
-			    ovl_path_name(ps[i].path), ps[i].ms);
+			printf("  %-34s %-5s %-7s ok      %8.1f ms\n",
+			    ps[i].addr, ps[i].found, ovl_path_name(ps[i].path),
+			    ps[i].ms);
 		else
-			printf("  %-34s %-7s failed  %8.1f ms  %s\n",
-			    ps[i].addr, ovl_path_name(ps[i].path), ps[i].ms,
-			    ps[i].cause != NULL ? ps[i].cause : "");
+			printf("  %-34s %-5s %-7s failed  %8.1f ms  %s\n",
+			    ps[i].addr, ps[i].found, ovl_path_name(ps[i].path),
+			    ps[i].ms, ps[i].cause != NULL ? ps[i].cause : "");
 	}
 	if (addr == NULL) {
 		printf("path: none: %s\n", why != NULL ? why : "no answer");
 		return;
 	}
-	printf("path: %s, %s, round trip %.2f ms\n", ovl_path_name(path),
-	    addr, rtt);
+	printf("path: %s, %s, found by %s, round trip %.2f ms\n",
+	    ovl_path_name(path), addr, found, rtt);
 	if (reach != NULL)
 		print_reach(reach);
 }
@@ -300,10 +333,11 @@ doctor_main(const struct cli_cmd *self, int argc, char **argv)
 	struct cli_rpc *r = NULL;
 	struct cli_rpc_error e;
 	struct ovl_joinkey jk;
-	struct probe ps[CLI_ADDRS_MAX + OVL_LAN_PORTS_MAX];
+	struct probe ps[CLI_ADDRS_MAX + CLI_FOUND_MAX];
 	struct lanfind lf;
 	const char *addrs[CLI_ADDRS_MAX];
 	enum ovl_path path = OVL_PATH_DIRECT;
+	const char *found = "hint";
 	json_t *reach = NULL, *o;
 	char *cause = NULL, *addr = NULL;
 	double rtt = -1;
@@ -331,15 +365,21 @@ doctor_main(const struct cli_cmd *self, int argc, char **argv)
 		cli_error(self, "%s", cause);
 		goto out;
 	}
-	find_on_lan(&x, &jk, &lf);
-	for (i = 0; i < naddrs; i++)
+	find_around(&x, &jk, &lf);
+	for (i = 0; i < naddrs; i++) {
 		ps[i].addr = addrs[i];
+		ps[i].found = i == 0 && n->addr != NULL ? "cache" : "hint";
+	}
 	for (i = 0; i < lf.n; i++)
-		if (!listed(ps, naddrs, lf.addrs[i]))
+		if (!listed(ps, naddrs, lf.addrs[i])) {
+			ps[naddrs].found = strncmp(lf.addrs[i], "dht+", 4) ==
+			    0 ? "dht" : "lan";
 			ps[naddrs++].addr = lf.addrs[i];
+		}
 	probe_all(&x, &jk, ps, naddrs);
 	if (cli_rpc_open(&x, n->name, &r, &cause) == 0) {
 		addr = strdup(ovl_conn_peer(cli_rpc_conn(r)));
+		found = found_by(ps, naddrs, addr);
 		path = ovl_conn_path(cli_rpc_conn(r));
 		rtt = best_rtt(&x, cli_rpc_conn(r));
 		if (cli_rpc_call(r, "node.reach", NULL, 0, &reach, &e) != 0)
@@ -347,16 +387,18 @@ doctor_main(const struct cli_cmd *self, int argc, char **argv)
 		rc = CLI_EXIT_OK;
 	}
 	if (json) {
-		o = json_pack("{s:s, s:s?, s:s?, s:o, s:o, s:O?, s:s?}", "node",
-		    n->name, "path", addr != NULL ? ovl_path_name(path) : NULL,
-		    "address", addr, "rtt_ms", rtt >= 0 ? ms_json(rtt) :
+		o = json_pack("{s:s, s:s?, s:s?, s:s?, s:o, s:o, s:O?, s:s?}",
+		    "node", n->name, "path", addr != NULL ?
+		    ovl_path_name(path) : NULL, "address", addr, "found",
+		    addr != NULL ? found : NULL, "rtt_ms", rtt >= 0 ? ms_json(rtt) :
 		    json_null(), "candidates", probes_json(ps, naddrs), "reach",
 		    reach, "error", addr == NULL ? cause : NULL);
 		if (o != NULL && json_dumpf(o, stdout, JSON_INDENT(2)) == 0)
 			putchar('\n');
 		json_decref(o);
 	} else
-		print_text(n->name, ps, naddrs, addr, path, rtt, reach, cause);
+		print_text(n->name, ps, naddrs, addr, found, path, rtt, reach,
+		    cause);
 	if (addr == NULL)
 		cli_error(self, "%s: %s", n->name, cause != NULL ? cause :
 		    "no answer");

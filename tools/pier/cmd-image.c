@@ -29,6 +29,7 @@ static const struct cli_opt images_opts[] = {
 	{ .name = "quiet", .letter = 'q', .help = "print only image ids" },
 	{ .name = "no-trunc", .help = "full ids" },
 	{ .name = "json", .help = "one JSON object per row" },
+	{ .name = "digests", .help = "show digests (a DIGEST column)" },
 	CLI_OPTS_LISTING,
 	{ .name = NULL }
 };
@@ -40,8 +41,8 @@ const struct cli_cmd cli_cmd_images = {
 	.role = PROTO_ROLE_VIEWER,
 	.opts = images_opts,
 	.args_max = -1,
-	.usage = "[NODE...] [-a] [-q] [--no-trunc] [--json] [--format TEMPLATE] "
-	    "[-f KEY=VALUE]",
+	.usage = "[NODE...] [-a] [-q] [--digests] [--no-trunc] [--json] "
+	    "[--format TEMPLATE] [-f KEY=VALUE]",
 	.summary = "list a node's images",
 	.help = "",
 };
@@ -71,23 +72,34 @@ const struct cli_cmd cli_cmd_rmi = {
 /* Adds one table row and its JSON twin. */
 static int
 images_row(struct cli_table *t, const json_t *img, const char *repo,
-    const char *tag, int no_trunc, time_t now)
+    const char *tag, int no_trunc, int digests, time_t now)
 {
-	const char	*cells[5];
+	const char	*cells[6], **c = cells;
 	const char	*id = json_string_value(json_object_get(img, "id"));
+	const char	*dg = "<none>", *d;
+	const json_t	*v;
 	json_int_t	 created, size;
 	char		 sid[CLI_SHORT_ID + 1], ago[CLI_HUMAN_LEN];
 	char		 hs[CLI_HUMAN_LEN];
+	size_t		 i, rl = strlen(repo);
 
 	if (id == NULL)
 		id = "";
+	/* The digest of this repository: "repo@sha256:...". */
+	json_array_foreach(json_object_get(img, "digests"), i, v) {
+		d = json_string_value(v);
+		if (d != NULL && strncmp(d, repo, rl) == 0 && d[rl] == '@')
+			dg = d + rl + 1;
+	}
 	created = json_integer_value(json_object_get(img, "created"));
 	size = json_integer_value(json_object_get(img, "size"));
-	cells[0] = repo;
-	cells[1] = tag;
-	cells[2] = no_trunc ? id : cli_short_id(sid, id);
-	cells[3] = cli_human_ago(ago, created, now);
-	cells[4] = cli_human_size(hs, (double)size, 3);
+	*c++ = repo;
+	*c++ = tag;
+	if (digests)
+		*c++ = dg;
+	*c++ = no_trunc ? id : cli_short_id(sid, id);
+	*c++ = cli_human_ago(ago, created, now);
+	*c++ = cli_human_size(hs, (double)size, 3);
 	if (cli_table_add(t, cells) != 0)
 		return (-1);
 	return (cli_table_add_json(t, json_pack("{s:s, s:s, s:s, s:I, s:I, "
@@ -98,7 +110,8 @@ images_row(struct cli_table *t, const json_t *img, const char *repo,
 
 /* Adds the rows of one image: one per tag, or one <none> row. */
 static int
-images_add(struct cli_table *t, const json_t *img, int no_trunc, time_t now)
+images_add(struct cli_table *t, const json_t *img, int no_trunc,
+    int digests, time_t now)
 {
 	const json_t	*tags = json_object_get(img, "tags");
 	const char	*ref, *colon, *at;
@@ -117,7 +130,7 @@ images_add(struct cli_table *t, const json_t *img, int no_trunc, time_t now)
 		if (repo == NULL)
 			return (-1);
 		err = images_row(t, img, repo, *colon == ':' ? colon + 1 :
-		    "latest", no_trunc, now);
+		    "latest", no_trunc, digests, now);
 		free(repo);
 		rows++;
 	}
@@ -127,11 +140,12 @@ images_add(struct cli_table *t, const json_t *img, int no_trunc, time_t now)
 	    "digests"), 0));
 	at = ref != NULL ? strchr(ref, '@') : NULL;
 	if (at == NULL || strcmp(ref, "<none>@<none>") == 0)
-		return (images_row(t, img, "<none>", "<none>", no_trunc, now));
+		return (images_row(t, img, "<none>", "<none>", no_trunc,
+		    digests, now));
 	repo = strndup(ref, (size_t)(at - ref));
 	if (repo == NULL)
 		return (-1);
-	err = images_row(t, img, repo, "<none>", no_trunc, now);
+	err = images_row(t, img, repo, "<none>", no_trunc, digests, now);
 	free(repo);
 	return (err);
 }
@@ -139,10 +153,12 @@ images_add(struct cli_table *t, const json_t *img, int no_trunc, time_t now)
 /* Prints image.list's rows as docker images does. */
 static int
 images_print(const struct cli_cmd *self, const json_t *imgs, int quiet,
-    int no_trunc, int json)
+    int no_trunc, int json, int digests)
 {
 	static const char *const hdr[] = { "REPOSITORY", "TAG", "IMAGE ID",
 	    "CREATED", "SIZE" };
+	static const char *const hdr_dg[] = { "REPOSITORY", "TAG", "DIGEST",
+	    "IMAGE ID", "CREATED", "SIZE" };
 	struct cli_table	*t;
 	size_t			 i;
 	time_t			 now = time(NULL);
@@ -160,11 +176,12 @@ images_print(const struct cli_cmd *self, const json_t *imgs, int quiet,
 		}
 		return (CLI_EXIT_OK);
 	}
-	t = cli_table_new(hdr, 5);
+	t = digests ? cli_table_new(hdr_dg, 6) : cli_table_new(hdr, 5);
 	if (t == NULL)
 		return (cli_error(self, "out of memory"));
 	for (i = 0; err == 0 && i < json_array_size(imgs); i++)
-		err = images_add(t, json_array_get(imgs, i), no_trunc, now);
+		err = images_add(t, json_array_get(imgs, i), no_trunc, digests,
+		    now);
 	if (err == 0)
 		err = cli_table_print(t, stdout, (json ? CLI_TABLE_JSON : 0) |
 		    CLI_TABLE_NO_TRUNC);
@@ -214,7 +231,7 @@ images_main(const struct cli_cmd *self, int argc, char **argv)
 	rc = cli_link_call(self, &l, self->method, params, &res);
 	if (rc == CLI_EXIT_OK)
 		rc = images_print(self, json_object_get(res, "images"), quiet,
-		    no_trunc, json);
+		    no_trunc, json, cli_args_get(self, &a, "digests") != NULL);
 	json_decref(res);
 	cli_link_close(&l);
 	return (rc);
@@ -294,18 +311,24 @@ static const struct cli_cmd inspect = {
 };
 
 /* `pier image SUBCOMMAND ...`: its words, and what each runs. */
+extern const struct cli_cmd cli_cmd_image_history;
+extern const struct cli_cmd cli_cmd_image_tag;
+
 static const struct cli_sub image_subs[] = {
 	{ "ls", "list", &cli_cmd_images },
 	{ "rm", NULL, &cli_cmd_rmi },
 	{ "inspect", NULL, &inspect },
 	{ "prune", NULL, &cli_cmd_image_prune },
+	{ "history", NULL, &cli_cmd_image_history },
+	{ "tag", NULL, &cli_cmd_image_tag },
 	{ NULL, NULL, NULL }
 };
 const struct cli_cmd cli_cmd_image = {
 	.name = "image",
 	.main = cli_family_main,
-	.usage = "ls|rm|inspect|prune [NODE] ...",
-	.summary = "manage a node's images (ls, rm, inspect, prune)",
+	.usage = "ls|rm|inspect|prune|history|tag [NODE] ...",
+	.summary = "manage a node's images (ls, rm, inspect, prune, history, "
+	    "tag)",
 	.help = "",
 	.subs = image_subs,
 };

@@ -81,16 +81,28 @@ static const struct cli_cmd inspect = {
 };
 
 /* `pier network SUBCOMMAND ...`: its words, and what each runs. */
+extern const struct cli_cmd cli_cmd_network_create;
+extern const struct cli_cmd cli_cmd_network_rm;
+extern const struct cli_cmd cli_cmd_network_connect;
+extern const struct cli_cmd cli_cmd_network_disconnect;
+extern const struct cli_cmd cli_cmd_network_prune;
+
 static const struct cli_sub network_subs[] = {
 	{ "ls", "list", &cli_cmd_networks },
 	{ "inspect", NULL, &inspect },
+	{ "create", NULL, &cli_cmd_network_create },
+	{ "rm", "remove", &cli_cmd_network_rm },
+	{ "connect", NULL, &cli_cmd_network_connect },
+	{ "disconnect", NULL, &cli_cmd_network_disconnect },
+	{ "prune", NULL, &cli_cmd_network_prune },
 	{ NULL, NULL, NULL }
 };
 const struct cli_cmd cli_cmd_network = {
 	.name = "network",
 	.main = cli_family_main,
-	.usage = "ls|inspect [NODE] ...",
-	.summary = "look at a node's networks (ls, inspect)",
+	.usage = "ls|inspect|create|rm|connect|disconnect|prune [NODE] ...",
+	.summary = "manage a node's networks (ls, inspect, create, rm, "
+	    "connect, disconnect, prune)",
 	.help = "",
 	.subs = network_subs,
 };

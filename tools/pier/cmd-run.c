@@ -1,7 +1,8 @@
 /*
  * `pier run NODE [OPTIONS] IMAGE [CMD...]`: create a container on a node
- * and start it, with docker run's options; it always runs detached and
- * prints the new container's id (follow it with `pier logs -f`). When
+ * and start it, with docker run's options; it runs detached and prints
+ * the new container's id (follow it with `pier logs -f`), unless -i or
+ * -t without -d attach to it as docker run -it does (run-attach.c). When
  * the image is not on the node (container.create does not pull), it is
  * pulled with `pier pull`'s progress on stderr, as docker run does, and
  * the create is tried once more; --pull never leaves that out.
@@ -38,12 +39,23 @@ enum run_opt {
 	RUN_DETACH, RUN_NAME, RUN_PUBLISH, RUN_VOLUME, RUN_ENV, RUN_ENV_FILE,
 	RUN_LABEL, RUN_RESTART, RUN_CPUS, RUN_MEMORY, RUN_HOSTNAME,
 	RUN_NETWORK, RUN_ENTRYPOINT, RUN_WORKDIR, RUN_USER, RUN_INTERACTIVE,
-	RUN_TTY, RUN_PRIVILEGED, RUN_PULL,
+	RUN_TTY, RUN_PRIVILEGED, RUN_PULL, RUN_ON,
 };
+
+/* The run flags that only set a param of container.create. */
+#define RUN_FLAG(n, l, p, h)						\
+	{ .name = (n), .letter = (l), .param = (p), .help = (h) }
+#define RUN_LIST(n, a, p, h)						\
+	{ .name = (n), .arg = (a), .kind = CLI_K_LIST, .param = (p),	\
+	  .help = h " (repeatable)" }
+#define RUN_TEXT(n, a, p, h)						\
+	{ .name = (n), .arg = (a), .kind = CLI_K_TEXT, .param = (p),	\
+	  .help = (h) }
 
 static const struct cli_opt run_opts[] = {
 	[RUN_DETACH] = { .name = "detach", .letter = 'd',
-	  .help = "accepted; pier run always detaches" },
+	  .help = "print the id and leave it running (the\n"
+	  "default; with -i or -t: do not attach)" },
 	[RUN_NAME] = { .name = "name", .arg = "NAME", .kind = CLI_K_TEXT,
 	  .param = "name", .help = "the container's name" },
 	[RUN_PUBLISH] = { .name = "publish", .letter = 'p',
@@ -82,14 +94,65 @@ static const struct cli_opt run_opts[] = {
 	  .kind = CLI_K_TEXT, .param = "user",
 	  .help = "user[:group] to run as" },
 	[RUN_INTERACTIVE] = { .name = "interactive", .letter = 'i',
-	  .param = "stdin", .help = "keep stdin open" },
+	  .param = "stdin", .help = "keep stdin open; without -d, attach "
+	  "pier's\n(its end closes the container's stdin)" },
 	[RUN_TTY] = { .name = "tty", .letter = 't', .param = "tty",
-	  .help = "allocate a TTY" },
+	  .help = "allocate a TTY; without -d, attach this\nterminal "
+	  "(-it: stdin too; ~. detaches)" },
 	[RUN_PRIVILEGED] = { .name = "privileged", .param = "privileged",
 	  .help = "every capability and device" },
 	[RUN_PULL] = { .name = "pull", .arg = "missing|never",
 	  .kind = CLI_K_ARG, .help = "pull the image when the node lacks it "
 	  "(default),\nor fail" },
+	[RUN_ON] = { .name = "on", .arg = "NODE|any", .kind = CLI_K_ARG,
+	  .help = "the node, instead of NODE before the options;\n"
+	  "any: the joined node with the most free memory" },
+	RUN_FLAG("rm", 0, "remove", "the node's engine removes it once it "
+	    "exits"),
+	RUN_FLAG("publish-all", 'P', "publish_all", "publish every exposed "
+	    "port on a free host port"),
+	RUN_LIST("cap-add", "CAP", "cap_add", "add a capability"),
+	RUN_LIST("cap-drop", "CAP", "cap_drop", "drop a capability"),
+	RUN_LIST("device", "HOST[:CTR[:rwm]]", "devices", "add a host "
+	    "device"),
+	RUN_LIST("mount", "type=T,source=S,target=D", "mount_specs",
+	    "a bind, volume or tmpfs mount"),
+	RUN_TEXT("gpus", "all|N", "gpus", "GPUs to add"),
+	RUN_LIST("dns", "IP", "dns", "a DNS server"),
+	RUN_LIST("add-host", "HOST:IP", "add_hosts", "an /etc/hosts line"),
+	RUN_TEXT("log-driver", "DRIVER", "log_driver", "logging driver"),
+	{ .name = "log-opt", .arg = "K=V", .kind = CLI_K_MAP_EQ,
+	  .param = "log_opts", .help = "a logging driver option" },
+	RUN_FLAG("init", 0, "init", "an init as PID 1"),
+	RUN_FLAG("read-only", 0, "read_only", "a read-only root "
+	    "filesystem"),
+	{ .name = "pids-limit", .arg = "N", .kind = CLI_K_INT,
+	  .param = "pids_limit", .unit = "a count",
+	  .help = "most processes (-1: no limit)" },
+	{ .name = "shm-size", .arg = "SIZE", .kind = CLI_K_SIZE,
+	  .param = "shm_size", .help = "size of /dev/shm" },
+	RUN_TEXT("stop-signal", "SIG", "stop_signal", "signal that stops "
+	    "it"),
+	{ .name = "stop-timeout", .arg = "SECS", .kind = CLI_K_INT,
+	  .param = "stop_timeout", .unit = "seconds",
+	  .help = "seconds before SIGKILL on stop" },
+	RUN_LIST("security-opt", "OPT", "security_opts", "a security "
+	    "option"),
+	RUN_LIST("tmpfs", "PATH[:OPTS]", "tmpfs", "a tmpfs mount"),
+	RUN_LIST("ulimit", "NAME=SOFT[:HARD]", "ulimits", "a ulimit"),
+	RUN_TEXT("health-cmd", "CMD", "health_cmd", "health check "
+	    "command"),
+	{ .name = "health-interval", .arg = "DUR", .kind = CLI_K_DURATION,
+	  .param = "health_interval", .help = "time between checks" },
+	{ .name = "health-timeout", .arg = "DUR", .kind = CLI_K_DURATION,
+	  .param = "health_timeout", .help = "time a check may take" },
+	{ .name = "health-retries", .arg = "N", .kind = CLI_K_INT,
+	  .param = "health_retries", .unit = "a count",
+	  .help = "failures that make it unhealthy" },
+	RUN_FLAG("no-healthcheck", 0, "no_healthcheck", "disable the "
+	    "image's health check"),
+	RUN_TEXT("platform", "OS/ARCH", "platform", "the platform of the "
+	    "image to run"),
 	{ .name = NULL }
 };
 
@@ -103,7 +166,8 @@ const struct cli_cmd cli_cmd_run = {
 	.args_before = 1,
 	.args_min = 2,
 	.args_max = -1,
-	.usage = "NODE [OPTIONS] IMAGE [CMD...]",
+	.usage = "NODE|any [OPTIONS] IMAGE [CMD...]\n"
+	    "       pier run --on NODE|any [OPTIONS] IMAGE [CMD...]",
 	.summary = "create and start a container on a node; prints its id",
 	.help = "",
 };
@@ -121,6 +185,13 @@ static const struct cli_opt dup_opts[] = {
 	  .param = "hostname", .help = "the copy's hostname" },
 	{ .name = "env", .letter = 'e', .arg = "K=V", .kind = CLI_K_ARG,
 	  .help = "add or replace a variable" },
+	{ .name = "publish", .letter = 'p', .arg = "[[IP:]HOST:]CTR[/PROTO]",
+	  .kind = CLI_K_ARG,
+	  .help = "publish a port; any -p replaces the source's" },
+	{ .name = "volume", .letter = 'v', .arg = "SRC:DST[:ro] | DST",
+	  .kind = CLI_K_ARG, .help = "a mount, replacing the source's at DST" },
+	{ .name = "label", .letter = 'l', .arg = "K=V", .kind = CLI_K_ARG,
+	  .help = "add or replace a label" },
 	{ .name = "no-start",
 	  .help = "leave the copy created, even if the source runs" },
 	{ .name = NULL }
@@ -135,7 +206,8 @@ const struct cli_cmd cli_cmd_dup = {
 	.args_min = 1,
 	.args_max = 1,
 	.usage = "NODE/CONTAINER [--name NAME] [--cpus N] [--memory SIZE] "
-	    "[--network MODE] [--hostname H] [-e K=V]... [--no-start]",
+	    "[--network MODE] [--hostname H] [-e K=V]... [-p PORT]... "
+	    "[-v VOL]... [-l K=V]... [--no-start]",
 	.summary = "duplicate a container's configuration with overrides",
 	.help = "",
 };
@@ -298,13 +370,14 @@ set_label(json_t *params, const char *s)
 }
 
 /*
- * Calls a create-like method on node and prints field of the result.
- * With missing not NULL, an image the node lacks sets *missing and
- * prints nothing; params are not stolen then.
+ * Calls a create-like method on node and prints field of the result, or
+ * keeps it in out (of len bytes) when out is not NULL. With missing not
+ * NULL, an image the node lacks sets *missing and prints nothing;
+ * params are not stolen then.
  */
 static int
 call_print(const struct cli_cmd *self, const char *node, const char *method,
-    json_t *params, const char *field, int *missing)
+    json_t *params, const char *field, int *missing, char *out, size_t len)
 {
 	struct cli_link		 l;
 	struct cli_rpc_error	 e;
@@ -334,7 +407,11 @@ call_print(const struct cli_cmd *self, const char *node, const char *method,
 	for (i = 0; i < json_array_size(w); i++)
 		fprintf(stderr, "WARNING: %s\n",
 		    json_string_value(json_array_get(w, i)));
-	printf("%s\n", json_string_value(json_object_get(res, field)));
+	if (out != NULL)
+		snprintf(out, len, "%s", json_string_value(json_object_get(res,
+		    field)));
+	else
+		printf("%s\n", json_string_value(json_object_get(res, field)));
 	rc = CLI_EXIT_OK;
 out:
 	json_decref(res);
@@ -372,6 +449,95 @@ run_apply(json_t *p, enum run_opt o, const char *arg, int *pull,
 	}
 }
 
+/*
+ * `pier run any ...`: the joined node with the most free memory takes
+ * the container, CPUs left idle (CPUs less the 1-minute load) breaking
+ * a tie within 5%; the choice and why go to stderr. Nodes that do not
+ * answer are left out. *node is the chosen node's name (into buf).
+ */
+static int
+run_pick(const struct cli_cmd *self, char *buf, size_t len)
+{
+	struct cli_ctx		 x;
+	struct cli_multi	*m = NULL;
+	const json_t		*h;
+	char			*cause = NULL, mem[CLI_HUMAN_LEN];
+	double			 free_b, idle, best_free = -1, best_idle = 0;
+	size_t			 n = 0, i, best = 0;
+	int			 rc = CLI_EXIT_FAIL;
+
+	if (cli_ctx_open(&x, &cause) != 0 || cli_rpc_multi(&x, NULL, 0,
+	    "node.info", NULL, 0, &m, &n, &cause) != 0) {
+		cli_fail(self, NULL, cause, "failed");
+		free(cause);
+		cli_ctx_close(&x);
+		return (CLI_EXIT_FAIL);
+	}
+	for (i = 0; i < n; i++) {
+		h = json_object_get(m[i].result, "host");
+		if (m[i].status != 0 || json_object_get(m[i].result,
+		    "docker") == NULL || json_is_null(json_object_get(
+		    m[i].result, "docker"))) {
+			fprintf(stderr, "pier run: %s: left out (%s)\n",
+			    m[i].node, m[i].status != 0 ? "no answer" :
+			    "no Docker");
+			continue;
+		}
+		free_b = (double)json_integer_value(json_object_get(
+		    json_object_get(h, "load"), "memory_free"));
+		idle = (double)json_integer_value(json_object_get(h, "cpus")) -
+		    json_number_value(json_object_get(json_object_get(h,
+		    "load"), "load1"));
+		if (best_free < 0 || free_b > best_free * 1.05 ||
+		    (free_b >= best_free * 0.95 && idle > best_idle)) {
+			best = i;
+			best_free = free_b;
+			best_idle = idle;
+		}
+	}
+	if (best_free >= 0) {
+		snprintf(buf, len, "%s", m[best].node);
+		fprintf(stderr, "pier run: on %s: the most free memory (%s) "
+		    "and %.1f CPUs idle, of %zu node%s\n", buf,
+		    cli_human_size(mem, best_free, 3), best_idle > 0 ?
+		    best_idle : 0.0, n, n == 1 ? "" : "s");
+		rc = CLI_EXIT_OK;
+	} else
+		cli_error(self, "any: no joined node answered with Docker");
+	cli_multi_free(m, n);
+	cli_ctx_close(&x);
+	return (rc);
+}
+
+/*
+ * Reads run's command line: NODE first, or --on NODE among the options
+ * before IMAGE (docker users reach for a flag). The options up to the
+ * first argument are read first; without --on there, the line is read
+ * again with NODE in front. *on is 1 when a.argv starts at IMAGE.
+ */
+static int
+run_parse(const struct cli_cmd *self, int argc, char **argv,
+    struct cli_args *a, int *on)
+{
+	struct cli_cmd	 head = *self;
+	int		 rc;
+
+	*on = 0;
+	head.args_before = 0;
+	head.args_min = 1;
+	rc = cli_args_parse(&head, argc, argv, a);
+	if (rc >= 0 || cli_args_get(self, a, "on") != NULL) {
+		*on = 1;
+		return (rc);
+	}
+	cli_args_free(a);
+	rc = cli_args_parse(self, argc, argv, a);
+	if (rc < 0 && cli_args_get(self, a, "on") != NULL)
+		return (cli_usage_error(self, "--on %s and NODE %s: give the "
+		    "node once", cli_args_get(self, a, "on"), a->argv[0]));
+	return (rc);
+}
+
 /* `pier run NODE [OPTIONS] IMAGE [CMD...]`. */
 static int
 run_main(const struct cli_cmd *self, int argc, char **argv)
@@ -379,11 +545,12 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 	struct cli_args	 a;
 	json_t		*p;	/* owned */
 	const char	*node, *image;
-	char		*cause = NULL;
+	char		*cause = NULL, pick[CLI_NAME_MAX + 1], id[128];
 	size_t		 k;
-	int		 err = 0, i, pull = 1, missing = 0, rc;
+	int		 err = 0, i, pull = 1, missing = 0, rc, on;
+	int		 detach = 0, tty, interactive, attach, remove;
 
-	rc = cli_args_parse(self, argc, argv, &a);
+	rc = run_parse(self, argc, argv, &a, &on);
 	p = a.params;
 	a.params = NULL;
 	cli_args_free(&a);
@@ -391,30 +558,59 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 		json_decref(p);
 		return (rc);
 	}
-	for (k = 0; err == 0 && k < a.nseq; k++)
+	for (k = 0; err == 0 && k < a.nseq; k++) {
+		detach |= a.seq[k].opt == RUN_DETACH;
 		err = run_apply(p, (enum run_opt)a.seq[k].opt, a.seq[k].arg,
 		    &pull, &cause);
+	}
 	if (err != 0) {
 		(void)cli_fail(self, NULL, cause, "out of memory");
 		free(cause);
 		json_decref(p);
 		return (CLI_EXIT_USAGE);
 	}
-	node = a.argv[0];
-	image = a.argv[1];
+	tty = json_is_true(json_object_get(p, "tty"));
+	interactive = json_is_true(json_object_get(p, "stdin"));
+	remove = json_is_true(json_object_get(p, "remove"));
+	attach = (tty || interactive) && !detach;
+	if (attach && tty && interactive && !isatty(0)) {
+		json_decref(p);	/* as docker, before anything is made */
+		return (cli_error(self, "the input device is not a TTY"));
+	}
+	node = on ? cli_args_get(self, &a, "on") : a.argv[0];
+	image = a.argv[on ? 0 : 1];
+	if (strcmp(node, "any") == 0 && !cli_is_node("any")) {
+		rc = run_pick(self, pick, sizeof(pick));
+		if (rc != CLI_EXIT_OK) {
+			json_decref(p);
+			return (rc);
+		}
+		node = pick;
+	}
 	(void)json_object_set_new(p, "image", json_string(image));
-	for (i = 2; i < a.argc; i++)
+	for (i = on ? 1 : 2; i < a.argc; i++)
 		(void)push(p, "cmd", json_string(a.argv[i]));
-	if (!pull)
-		return (call_print(self, node, self->method, p, "id", NULL));
-	rc = call_print(self, node, self->method, p, "id", &missing);
+	if (attach) {
+		/* Created stopped: started once attached (run-attach.c). */
+		(void)json_object_set_new(p, "start", json_false());
+		if (interactive)
+			(void)json_object_set_new(p, "stdin_once",
+			    json_true());
+	}
+	rc = call_print(self, node, self->method, p, "id", pull ? &missing :
+	    NULL, attach ? id : NULL, sizeof(id));
 	if (missing) {
 		rc = cli_pull_missing(self, node, image);
 		if (rc == CLI_EXIT_OK)
 			rc = call_print(self, node, self->method,
-			    json_incref(p), "id", NULL);
+			    json_incref(p), "id", NULL, attach ? id : NULL,
+			    sizeof(id));
 	}
-	json_decref(p);
+	if (pull)
+		json_decref(p);
+	if (rc == CLI_EXIT_OK && attach)
+		rc = cli_run_attach(self, node, id, tty, interactive,
+		    remove);
 	return (rc);
 }
 
@@ -438,6 +634,20 @@ dup_main(const struct cli_cmd *self, int argc, char **argv)
 	while (rc < 0 && err == 0 && (arg = cli_args_next(self, &a, "env",
 	    &pos)) != NULL)
 		err = push_env(p, arg);
+	for (pos = 0; rc < 0 && err == 0 && (arg = cli_args_next(self, &a,
+	    "publish", &pos)) != NULL;)
+		err = set_port(p, arg, &cause);
+	for (pos = 0; rc < 0 && err == 0 && (arg = cli_args_next(self, &a,
+	    "volume", &pos)) != NULL;)
+		err = set_volume(p, arg, &cause);
+	for (pos = 0; rc < 0 && err == 0 && (arg = cli_args_next(self, &a,
+	    "label", &pos)) != NULL;)
+		err = set_label(p, arg);
+	if (rc < 0 && err != 0 && cause != NULL) {
+		rc = cli_usage_error(self, "%s", cause);
+		free(cause);
+		cause = NULL;
+	}
 	if (rc < 0 && err == 0 && cli_args_get(self, &a, "no-start") != NULL)
 		err = json_object_set_new(p, "start", json_false());
 	if (rc < 0 && err != 0)
@@ -462,7 +672,7 @@ dup_main(const struct cli_cmd *self, int argc, char **argv)
 		return (err == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL);
 	}
 	(void)json_object_set_new(p, "id", json_string(t.container));
-	rc = call_print(self, t.node, self->method, p, "name", NULL);
+	rc = call_print(self, t.node, self->method, p, "name", NULL, NULL, 0);
 	cli_target_free(&t);
 	return (rc);
 }

@@ -143,7 +143,7 @@ ui_main(const struct cli_cmd *self, int argc, char **argv)
 		goto out;
 	}
 	if (ui_http_start(&run.u, &x, host, port, &cause) != 0) {
-		rc = cli_fail(self, host, cause, "cannot serve");
+		rc = cli_fail(self, NULL, cause, "cannot serve");
 		goto out;
 	}
 	for (i = 0; i < 2; i++) {

@@ -181,19 +181,25 @@ static const struct cli_cmd rm = {
 	.help = "",
 };
 
+extern const struct cli_cmd cli_cmd_volume_backup;
+extern const struct cli_cmd cli_cmd_volume_restore;
+
 /* `pier volume SUBCOMMAND ...`: its words, and what each runs. */
 static const struct cli_sub volume_subs[] = {
 	{ "ls", "list", &cli_cmd_volumes },
 	{ "create", NULL, &create },
 	{ "rm", "remove", &rm },
 	{ "prune", NULL, &cli_cmd_volume_prune },
+	{ "backup", NULL, &cli_cmd_volume_backup },
+	{ "restore", NULL, &cli_cmd_volume_restore },
 	{ NULL, NULL, NULL }
 };
 const struct cli_cmd cli_cmd_volume = {
 	.name = "volume",
 	.main = cli_family_main,
-	.usage = "ls|create|rm|prune [NODE] ...",
-	.summary = "manage a node's volumes (ls, create, rm, prune)",
+	.usage = "ls|create|rm|prune|backup|restore [NODE] ...",
+	.summary = "manage a node's volumes (ls, create, rm, prune, backup, "
+	    "restore)",
 	.help = "",
 	.subs = volume_subs,
 };

@@ -36,10 +36,14 @@ const struct cli_cmd cli_cmd_version = {
 
 extern const struct cli_cmd cli_cmd_attach;
 extern const struct cli_cmd cli_cmd_audit;
+extern const struct cli_cmd cli_cmd_commit;
 extern const struct cli_cmd cli_cmd_complete;
 extern const struct cli_cmd cli_cmd_completion;
 extern const struct cli_cmd cli_cmd_config;
+extern const struct cli_cmd cli_cmd_container;
+extern const struct cli_cmd cli_cmd_cp;
 extern const struct cli_cmd cli_cmd_deploy;
+extern const struct cli_cmd cli_cmd_diff;
 extern const struct cli_cmd cli_cmd_docker;
 extern const struct cli_cmd cli_cmd_doctor;
 extern const struct cli_cmd cli_cmd_dup;
@@ -60,6 +64,7 @@ extern const struct cli_cmd cli_cmd_networks;
 extern const struct cli_cmd cli_cmd_nodes;
 extern const struct cli_cmd cli_cmd_pause;
 extern const struct cli_cmd cli_cmd_ping;
+extern const struct cli_cmd cli_cmd_port;
 extern const struct cli_cmd cli_cmd_ps;
 extern const struct cli_cmd cli_cmd_pull;
 extern const struct cli_cmd cli_cmd_rename;
@@ -74,6 +79,7 @@ extern const struct cli_cmd cli_cmd_stack;
 extern const struct cli_cmd cli_cmd_start;
 extern const struct cli_cmd cli_cmd_stats;
 extern const struct cli_cmd cli_cmd_stop;
+extern const struct cli_cmd cli_cmd_system;
 extern const struct cli_cmd cli_cmd_templates;
 extern const struct cli_cmd cli_cmd_top;
 extern const struct cli_cmd cli_cmd_ui;
@@ -82,15 +88,20 @@ extern const struct cli_cmd cli_cmd_update;
 extern const struct cli_cmd cli_cmd_version;
 extern const struct cli_cmd cli_cmd_volume;
 extern const struct cli_cmd cli_cmd_volumes;
+extern const struct cli_cmd cli_cmd_wait;
 
 /* Every command, sorted by name. */
 const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_complete,
 	&cli_cmd_attach,
 	&cli_cmd_audit,
+	&cli_cmd_commit,
 	&cli_cmd_completion,
 	&cli_cmd_config,
+	&cli_cmd_container,
+	&cli_cmd_cp,
 	&cli_cmd_deploy,
+	&cli_cmd_diff,
 	&cli_cmd_docker,
 	&cli_cmd_doctor,
 	&cli_cmd_dup,
@@ -111,6 +122,7 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_nodes,
 	&cli_cmd_pause,
 	&cli_cmd_ping,
+	&cli_cmd_port,
 	&cli_cmd_ps,
 	&cli_cmd_pull,
 	&cli_cmd_rename,
@@ -125,6 +137,7 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_start,
 	&cli_cmd_stats,
 	&cli_cmd_stop,
+	&cli_cmd_system,
 	&cli_cmd_templates,
 	&cli_cmd_top,
 	&cli_cmd_ui,
@@ -133,6 +146,7 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_version,
 	&cli_cmd_volume,
 	&cli_cmd_volumes,
+	&cli_cmd_wait,
 };
 /* The number of entries in cli_cmds. */
 const size_t cli_ncmds = sizeof(cli_cmds) / sizeof(cli_cmds[0]);

@@ -361,3 +361,56 @@ cli_book_remove(struct cli_book *b, const char *name)
 	b->n--;
 	return (0);
 }
+
+/* Loads the settings, config.json from dir into *out (an empty object if missing). */
+int
+cli_settings_load(const char *dir, json_t **out, char **cause)
+{
+	json_error_t	 je;
+	char		*path;
+	json_t		*o;	/* owned */
+
+	*out = NULL;
+	if (asprintf(&path, "%s/%s", dir, CLI_SETTINGS_FILE) < 0)
+		return (-ENOMEM);
+	if (access(path, F_OK) != 0) {
+		free(path);
+		*out = json_object();
+		return (*out != NULL ? 0 : -ENOMEM);
+	}
+	o = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(o)) {
+		if (cause != NULL && asprintf(cause, "%s: %s", path,
+		    o == NULL ? je.text : "not a JSON object") < 0)
+			*cause = NULL;
+		json_decref(o);
+		free(path);
+		return (-EINVAL);
+	}
+	free(path);
+	*out = o;
+	return (0);
+}
+
+/* A setting from config.json in dir: 0 with *value (malloc'd, or NULL). */
+int
+cli_setting_get(const char *dir, const char *key, char **value,
+    char **cause)
+{
+	json_t		*o;	/* owned */
+	const char	*s;
+	int		 err;
+
+	*value = NULL;
+	err = cli_settings_load(dir, &o, cause);
+	if (err != 0)
+		return (err);
+	s = json_string_value(json_object_get(o, key));
+	if (s != NULL) {
+		*value = strdup(s);
+		if (*value == NULL)
+			err = -ENOMEM;
+	}
+	json_decref(o);
+	return (err);
+}

@@ -34,7 +34,8 @@ struct cli_dialing {
 	int		 ponged;	/* the confirming ping came back */
 	int		 timed_out;	/* ... or did not in time */
 	int		 timer_closed;
-	struct ovl_lan_probe *lan;	/* asking the LAN beside the dial */
+	struct cli_find	*find;		/* asking the LAN and the DHT */
+	char		 tried[256];	/* what it asked, for messages */
 	uv_timer_t	 timer;
 	char		 why[CLI_CLOSE_TEXT_MAX];
 };
@@ -85,8 +86,9 @@ on_dialed(struct ovl_dial *d, struct ovl_conn *conn, int status,
 {
 	struct cli_dialing	*st = arg;
 
-	ovl_lan_probe_stop(st->lan);
-	st->lan = NULL;
+	cli_find_tried(st->find, st->tried, sizeof(st->tried));
+	cli_find_stop(st->find);
+	st->find = NULL;
 	st->done = 1;
 	st->status = status;
 	st->conn = conn;
@@ -211,45 +213,6 @@ cli_client_name(char *buf, size_t len)
 	}
 }
 
-/* A LAN answer: one more candidate for the dial. */
-static void
-on_lan_found(struct ovl_lan_probe *p, const char *addr, void *arg)
-{
-	char	cand[OVL_ADDR_MAX + 8];
-
-	(void)p;
-	snprintf(cand, sizeof(cand), "lan+%s", addr);
-	/* A duplicate or one past the dial's room is simply not tried. */
-	(void)ovl_dial_add(arg, cand);
-}
-
-/*
- * Asks the LAN for the node beside dial d (a few packets): each answer
- * becomes a "lan+HOST:PORT" candidate. With addresses to try, the first
- * packets go CLI_LAN_DELAY_MS later, so a dial that gets through at once
- * (a node on this host or the LAN) never asks: every round lists the
- * host's interfaces and sends on each, which on a Docker host with
- * hundreds of containers is most of a `pier ps`. A dial with no address
- * waits for the answers while the probe listens; one whose addresses all failed (refused)
- * waits CLI_LAN_HOLD_MS, long enough for an answer to the first round
- * and short enough that a node that is down is still told at once.
- * Stop the result (NULL when the host has no way to ask) before d's
- * callback returns.
- */
-struct ovl_lan_probe *
-cli_lan_start(uv_loop_t *loop, const struct ovl_joinkey *jk,
-    struct ovl_dial *d, size_t naddrs)
-{
-	struct ovl_lan_probe	*p;
-
-	if (ovl_lan_probe_start_after(loop, jk->node_pub, jk->secret,
-	    naddrs == 0 ? 0 : CLI_LAN_DELAY_MS, OVL_LAN_PROBE_MS,
-	    on_lan_found, d, &p) != 0)
-		return (NULL);
-	ovl_dial_hold(d, naddrs == 0 ? OVL_LAN_PROBE_MS : CLI_LAN_HOLD_MS);
-	return (p);
-}
-
 /* Joins the addresses into "a, b and c" for messages (caller frees). */
 static char *
 addr_list(const char *const *addrs, size_t n)
@@ -302,7 +265,7 @@ cli_connect(uv_loop_t *loop, const struct ovl_identity *self,
 			*cause = NULL;
 		return (err);
 	}
-	st.lan = cli_lan_start(loop, jk, d, naddrs);
+	st.find = cli_find_start(loop, jk, d, naddrs);
 	while (!st.done && uv_run(loop, UV_RUN_ONCE) != 0)
 		;
 	if (st.done && st.status == 0) {
@@ -328,8 +291,8 @@ cli_connect(uv_loop_t *loop, const struct ovl_identity *self,
 		if (asprintf(cause, "no node answered on the LAN within %d ms "
 		    "and the join key has no address: the node is not on this "
 		    "network, is down or runs with --no-lan, or the join key "
-		    "is wrong or revoked; pass --addr HOST:PORT",
-		    OVL_LAN_PROBE_MS) < 0)
+		    "is wrong or revoked; pass --addr HOST:PORT%s",
+		    OVL_LAN_PROBE_MS, st.tried) < 0)
 			*cause = NULL;
 	} else if (err == -ETIMEDOUT || err == -EACCES) {
 		/*
@@ -338,13 +301,15 @@ cli_connect(uv_loop_t *loop, const struct ovl_identity *self,
 		 */
 		if (asprintf(cause, "no answer from %s within %ds: the node "
 		    "is down, unreachable, or the join key is wrong or revoked"
-		    "%s", list != NULL ? list : "the node",
+		    "%s%s", list != NULL ? list : "the node",
 		    CLI_TIMEOUT_MS / 1000, err == -EACCES ? " (it closed the "
 		    "connection without answering; it does so too for more "
-		    "than 100 connections a second from one address)" : "") < 0)
+		    "than 100 connections a second from one address)" : "",
+		    st.tried) < 0)
 			*cause = NULL;
-	} else if (asprintf(cause, "cannot reach %s: %s", list != NULL ? list :
-	    "the node", st.cause != NULL ? st.cause : strerror(-err)) < 0)
+	} else if (asprintf(cause, "cannot reach %s%s: %s", list != NULL ?
+	    list : "the node", st.tried, st.cause != NULL ? st.cause :
+	    strerror(-err)) < 0)
 		*cause = NULL;
 	free(list);
 	free(st.cause);

@@ -188,7 +188,9 @@ lm_print(struct lm_run *run, struct lm_node *ln, const json_t *o)
 		return;
 	err = strcmp(s, "stderr") == 0;
 	ctx = json_object_get(o, "x") != NULL;
-	lm_time(json_integer_value(json_object_get(o, "t")), tb, sizeof(tb));
+	if (run->json || run->ts)
+		lm_time(json_integer_value(json_object_get(o, "t")), tb,
+		    sizeof(tb));
 	if (run->json) {
 		lm_print_json(json_pack("{s:s, s:s, s:s, s:s, s:s%, s:b}",
 		    "node", ln->name, "container", c, "stream", s, "time", tb,

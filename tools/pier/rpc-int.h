@@ -18,7 +18,8 @@ struct cli_rpc {
 	char			*node;
 	char			*addrs;		/* for messages */
 	struct ovl_dial		*dial;
-	struct ovl_lan_probe	*lan;		/* beside the dial */
+	struct cli_find		*find;		/* beside the dial */
+	char			 tried[256];	/* what it asked */
 	struct ovl_conn		*conn;
 	struct proto_dec	 dec;
 	struct rpc_call		*calls;

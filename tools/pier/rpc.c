@@ -306,8 +306,9 @@ rpc_dial_done(struct ovl_dial *d, struct ovl_conn *conn, int status,
 {
 	struct cli_rpc	*r = arg;
 
-	ovl_lan_probe_stop(r->lan);
-	r->lan = NULL;
+	cli_find_tried(r->find, r->tried, sizeof(r->tried));
+	cli_find_stop(r->find);
+	r->find = NULL;
 	r->dial = NULL;
 	r->dialed = 1;
 	r->dial_status = status;
@@ -320,13 +321,15 @@ rpc_dial_done(struct ovl_dial *d, struct ovl_conn *conn, int status,
 		if (status == -ETIMEDOUT || status == -EACCES)
 			(void)cli__rpc_cause(&r->dial_cause, status,
 			    "no answer from %s: the node is down, unreachable, "
-			    "or the join key is wrong or revoked%s", r->addrs,
+			    "or the join key is wrong or revoked%s%s", r->addrs,
 			    status == -EACCES ? " (it closed the connection "
 			    "without answering; it does so too for more than "
-			    "100 connections a second from one address)" : "");
+			    "100 connections a second from one address)" : "",
+			    r->tried);
 		else
 			(void)cli__rpc_cause(&r->dial_cause, status,
-			    "cannot reach %s: %s", r->addrs, cause != NULL ?
+			    "cannot reach %s%s: %s", r->addrs, r->tried,
+			    cause != NULL ?
 			    cause : strerror(-status));
 	} else {
 		r->conn = conn;
@@ -384,7 +387,7 @@ cli__rpc_start(struct cli_ctx *x, struct cli_node *n, long timeout_ms,
 	err = ovl_dial(&x->loop, &x->id, jk.node_pub, jk.secret, addrs, naddrs,
 	    name, &cfg, rpc_dial_done, r, &r->dial);
 	if (err == 0)
-		r->lan = cli_lan_start(&x->loop, &jk, r->dial, naddrs);
+		r->find = cli_find_start(&x->loop, &jk, r->dial, naddrs);
 	sodium_memzero(&jk, sizeof(jk));
 	if (err != 0) {
 		r->dial = NULL;

@@ -580,7 +580,7 @@ cli_term_run(const struct cli_cmd *cmd, struct cli_ctx *x,
 	switch (t.state) {
 	case TS_EXITED:
 		rc = t.exit_code;
-		if (rc != 0)
+		if (rc != 0 && !o->quiet_exit)
 			fprintf(stderr, "pier %s: the session exited with code "
 			    "%d\n", cmd->name, rc);
 		break;

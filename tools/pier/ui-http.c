@@ -14,10 +14,16 @@
  * Content-Security-Policy that allows the page's own files and its own
  * WebSocket only, and no referrer, so the token never leaves.
  */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -41,6 +47,8 @@
 /* What lws keeps per connection for us. */
 struct ui_pss {
 	const struct ui_asset	*asset;		/* being sent, or NULL */
+	const unsigned char	*body;		/* its bytes, maybe gzip'd */
+	size_t			 len;
 	size_t			 sent;
 	struct ui_sess		*sess;		/* a WebSocket's, or NULL */
 };
@@ -209,17 +217,28 @@ answer_cookie(struct ui *u, struct lws *wsi, const char *path)
 	return (lws_http_transaction_completed(wsi) ? -1 : 0);
 }
 
-/* Starts an asset's answer: the headers now, the body when writable. */
+/*
+ * Starts an asset's answer: the headers now, the body when writable;
+ * gzip'd (as built) for a client that takes it.
+ */
 static int
 answer_asset(struct ui *u, struct lws *wsi, struct ui_pss *pss,
     const struct ui_asset *a)
 {
 	unsigned char	 buf[LWS_PRE + UI_HDR_MAX], *start, *p, *end;
+	char		 ae[256];
+	int		 gz;
 
 	start = p = buf + LWS_PRE;
 	end = buf + sizeof(buf) - 1;
+	gz = hdr(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING, ae, sizeof(ae)) !=
+	    NULL && strstr(ae, "gzip") != NULL;
+	pss->body = gz ? a->gz : a->data;
+	pss->len = gz ? a->gzlen : a->len;
 	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, a->type,
-	    (lws_filepos_t)a->len, &p, end) != 0 ||
+	    (lws_filepos_t)pss->len, &p, end) != 0 ||
+	    (gz && add_hdr(wsi, "content-encoding:", "gzip", &p, end) != 0) ||
+	    add_hdr(wsi, "vary:", "accept-encoding", &p, end) != 0 ||
 	    add_common(u, wsi, &p, end) != 0 ||
 	    lws_finalize_write_http_header(wsi, start, &p, end) != 0)
 		return (-1);
@@ -239,11 +258,11 @@ asset_write(struct lws *wsi, struct ui_pss *pss)
 
 	if (pss->asset == NULL)
 		return (0);
-	n = pss->asset->len - pss->sent;
+	n = pss->len - pss->sent;
 	if (n > UI_CHUNK)
 		n = UI_CHUNK;
-	last = pss->sent + n == pss->asset->len;
-	memcpy(buf + LWS_PRE, pss->asset->data + pss->sent, n);
+	last = pss->sent + n == pss->len;
+	memcpy(buf + LWS_PRE, pss->body + pss->sent, n);
 	if (lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL :
 	    LWS_WRITE_HTTP) != (int)n)
 		return (-1);
@@ -338,18 +357,56 @@ make_token(char out[static UI_TOKEN_LEN + 1])
 	sodium_memzero(r, sizeof(r));
 }
 
+/*
+ * Binds host:port once, as lws will, to say why it cannot: lws's own
+ * failure there leaves a context whose teardown unloads its libuv
+ * plugin before the loop has closed the plugin's handles.
+ */
+static int
+port_free(const char *host, int port, char **cause)
+{
+	struct sockaddr_in	 sa;
+	int			 fd, one = 1, err = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+		if (asprintf(cause, "--listen: %s is not an IPv4 address",
+		    host) < 0)
+			*cause = NULL;
+		return (-EINVAL);
+	}
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return (-errno);
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		err = -errno;
+		if (asprintf(cause, "cannot listen on %s:%d: %s", host, port,
+		    strerror(-err)) < 0)
+			*cause = NULL;
+	}
+	close(fd);
+	return (err);
+}
+
 /* Starts the server on x's loop. */
 int
 ui_http_start(struct ui *u, struct cli_ctx *x, const char *host, int port,
     char **cause)
 {
 	struct lws_context_creation_info info;
+	struct lws_vhost *vh;
 	void		*loops[1];
-	int		 loopback;
+	int		 loopback, err;
 
 	u->x = x;
+	if ((err = port_free(host, port, cause)) != 0)
+		return (err);
 	make_token(u->token);
-	lws_set_log_level(LLL_ERR, ui_lws_log);
+	/* Quiet while starting: a failure is said once, below. */
+	lws_set_log_level(0, ui_lws_log);
 	memset(&info, 0, sizeof(info));
 	loops[0] = &x->loop;
 	info.foreign_loops = loops;
@@ -363,14 +420,20 @@ ui_http_start(struct ui *u, struct cli_ctx *x, const char *host, int port,
 	info.pcontext = &u->lws;
 	info.server_string = "pier";
 	u->lws = lws_create_context(&info);
-	if (u->lws == NULL) {
-		*cause = strdup("cannot serve: the address is taken or not "
-		    "local, or libwebsockets' libuv plugin "
-		    "(libwebsockets-evlib-uv) is missing");
+	vh = u->lws != NULL ? lws_get_vhost_by_name(u->lws, "default") : NULL;
+	if (vh == NULL) {
+		/* The context may stand without its vhost: it goes too. */
+		if (u->lws != NULL)
+			lws_context_destroy(u->lws);
+		if (asprintf(cause, "cannot listen on %s:%d: the port is "
+		    "taken or the address is not this machine's%s", host,
+		    port, u->lws == NULL ? ", or libwebsockets' libuv plugin "
+		    "(libwebsockets-evlib-uv) is missing" : "") < 0)
+			*cause = NULL;
 		return (-EADDRNOTAVAIL);
 	}
-	u->port = lws_get_vhost_listen_port(lws_get_vhost_by_name(u->lws,
-	    "default"));
+	lws_set_log_level(LLL_ERR, ui_lws_log);
+	u->port = lws_get_vhost_listen_port(vh);
 	snprintf(u->host, sizeof(u->host), "%s:%d", host, u->port);
 	loopback = strncmp(host, "127.", 4) == 0;
 	if (loopback)

@@ -325,9 +325,10 @@ static void
 pend_dialed(struct ui_node *n, struct cli_rpc *r, const char *why,
     void *arg)
 {
-	struct ui_pend	*p = arg;
-	json_t		*params;	/* owned */
-	int		 err;
+	struct ui_pend		*p = arg;
+	struct ui_stream	*st;
+	json_t			*params;	/* owned */
+	int			 err;
 
 	if (p->s == NULL) {
 		pend_free(p);
@@ -348,9 +349,9 @@ pend_dialed(struct ui_node *n, struct cli_rpc *r, const char *why,
 	err = cli_rpc_call_async(r, p->method, params, 0, pend_reply, p);
 	if (err != 0) {
 		send_error(p->s, p->id, 0, "connection", strerror(-err));
-		if (p->open && stream_find(p->s, p->id) != NULL &&
-		    stream_find(p->s, p->id)->ch != NULL)
-			ovl_chan_reset(stream_find(p->s, p->id)->ch);
+		st = p->open ? stream_find(p->s, p->id) : NULL;
+		if (st != NULL && st->ch != NULL)
+			ovl_chan_reset(st->ch);
 		pend_free(p);
 	}
 }

@@ -31,6 +31,8 @@ struct ui_asset {
 	const char		*type;		/* its content type */
 	const unsigned char	*data;
 	size_t			 len;
+	const unsigned char	*gz;		/* the same, gzip'd */
+	size_t			 gzlen;
 };
 
 /* The whole server: one per `pier ui`. */

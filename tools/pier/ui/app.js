@@ -34,7 +34,12 @@ function size(n) {
 	for (; n >= 1024 && i < u.length - 1; i++) n /= 1024;
 	return (i ? n.toFixed(1) : n) + ' ' + u[i];
 }
-function when(t) { return t ? new Date(t * 1000).toLocaleString() : ''; }
+// Unix seconds or an RFC 3339 text (the audit log's) for people.
+function when(t) {
+	if (!t) return '';
+	const d = new Date(typeof t === 'string' ? t : t * 1000);
+	return isNaN(d) ? String(t) : d.toLocaleString();
+}
 function toast(msg, bad) {
 	$('#link').textContent = msg;
 	$('#link').className = 'badge ' + (bad ? 'down' : 'up');
@@ -247,37 +252,52 @@ async function update(node, c) {
 	} catch (e) { fail(e); }
 }
 
+// Rows are kept while what they show is the same, so a button does not
+// move under the pointer while the list follows the events.
+const rowCache = new Map();
+function ctrRow(n, c) {
+	const key = n.name + '/' + c.id, s = st.stats[key];
+	const sig = JSON.stringify([c.name, c.image, c.state, n.state,
+	    st.info[n.name] && st.info[n.name].access]);
+	const old = rowCache.get(key);
+	if (old && old.sig === sig)
+		return old.tr;
+	const tr = h('tr', { 'data-key': key, 'data-name': c.name,
+	    'data-node': n.name },
+	    h('td', {}, h('input', { type: 'checkbox', class: 'sel',
+		'aria-label': 'select ' + c.name })),
+	    h('td', {}, c.name), h('td', {}, n.name),
+	    h('td', { class: 'mute' }, c.image),
+	    h('td', { class: 'state state-' + c.state }, c.state),
+	    h('td', { class: 'cpu' }, s ? s.cpu_pct.toFixed(1) + '%' : ''),
+	    h('td', { class: 'mem' }, s ? size(s.mem_used) : ''),
+	    h('td', { class: 'acts' }, ctrActions(n.name, c)));
+	rowCache.set(key, { sig, tr });
+	return tr;
+}
+
 function renderCtrs() {
 	const q = $('#f-name').value.trim(), fn = $('#f-node').value,
-	    fs = $('#f-state').value, rows = [];
+	    fs = $('#f-state').value, rows = [], seen = new Set();
 	for (const n of st.nodes) {
 		if (fn && n.name !== fn) continue;
 		for (const c of st.ctrs[n.name] || []) {
+			seen.add(n.name + '/' + c.id);
 			if (fs && c.state !== fs) continue;
 			if (!matches(c, q)) continue;
-			const key = n.name + '/' + c.id;
-			const s = st.stats[key];
-			rows.push(h('tr', { 'data-key': key, 'data-name': c.name,
-			    'data-node': n.name },
-			    h('td', {}, h('input', { type: 'checkbox', class: 'sel',
-				'aria-label': 'select ' + c.name })),
-			    h('td', {}, c.name), h('td', {}, n.name),
-			    h('td', { class: 'mute' }, c.image),
-			    h('td', { class: 'state state-' + c.state }, c.state),
-			    h('td', { class: 'cpu' }, s ? s.cpu_pct.toFixed(1) + '%' : ''),
-			    h('td', { class: 'mem' }, s ? size(s.mem_used) : ''),
-			    h('td', { class: 'acts' }, ctrActions(n.name, c))));
+			rows.push(ctrRow(n, c));
 		}
 	}
-	const focus = document.activeElement, fk = focus &&
-	    focus.closest('tr') && focus.closest('tr').dataset.key,
-	    fa = focus && focus.dataset.act;
-	$('#ctrs tbody').replaceChildren(...rows);
-	if (fk) {
-		const b = document.querySelector(`#ctrs tr[data-key="${
-		    CSS.escape(fk)}"] [data-act="${fa}"]`);
-		if (b) b.focus();
-	}
+	for (const k of rowCache.keys())
+		if (!seen.has(k)) rowCache.delete(k);
+	const body = $('#ctrs tbody');
+	if (rows.length === body.children.length &&
+	    rows.every((r, i) => body.children[i] === r))
+		return;
+	const focus = document.activeElement;
+	body.replaceChildren(...rows);
+	if (focus && focus.isConnected && document.activeElement !== focus)
+		focus.focus();
 }
 
 // ---- logs ----
@@ -518,12 +538,15 @@ async function sessions(node) {
 	const t = h('table', { class: 'list sessions' }, h('caption', {},
 	    'terminal sessions'));
 	for (const s of (r && r.sessions) || [])
-		t.append(h('tr', {}, h('td', {}, s.id), h('td', {},
-		    [].concat(s.cmd || []).join(' ')), h('td', { class: 'acts' },
-		    h('button', { onclick: () => tray.open({ node, attach: s.id,
-			title: `${node} ${s.id}` }) }, 'Attach'),
-		    h('button', { onclick: () => tray.open({ node, attach: s.id,
-			readOnly: true, title: `${node} ${s.id}` }) }, 'Watch'))));
+		t.append(h('tr', { 'data-session': s.id, 'data-target':
+		    s.target || '' }, h('td', {}, s.id), h('td', {},
+		    s.target || ''), h('td', {}, [].concat(s.cmd || []).join(' ')),
+		    h('td', { class: 'acts' },
+		    h('button', { 'data-act': 'attach', onclick: () => tray.open({
+			node, attach: s.id, title: `${node} ${s.id}` }) }, 'Attach'),
+		    h('button', { 'data-act': 'watch', onclick: () => tray.open({
+			node, attach: s.id, readOnly: true,
+			title: `${node} ${s.id}` }) }, 'Watch'))));
 	return t;
 }
 
@@ -533,9 +556,11 @@ async function keys(node) {
 	    'access keys ', h('button', { 'data-act': 'key.create',
 		onclick: () => newKey(node) }, 'New key')));
 	for (const k of (r && r.keys) || [])
-		t.append(h('tr', {}, h('td', {}, k.name), h('td', {}, k.role),
-		    h('td', {}, k.state), h('td', {}, when(k.last_used)),
-		    h('td', { class: 'acts' }, h('button', { onclick: async () => {
+		t.append(h('tr', { 'data-key': k.name }, h('td', {}, k.name),
+		    h('td', {}, k.role), h('td', { class: 'kstate' }, k.state),
+		    h('td', {}, when(k.last_used)),
+		    h('td', { class: 'acts' }, h('button', {
+			'data-act': 'key.revoke', onclick: async () => {
 			if (!await ask(`Revoke the key ${k.name}? Its clients are ` +
 			    'disconnected at once.', [], 'Revoke')) return;
 			try { await conn.call(node, 'key.revoke', { id: k.id }); }

@@ -18,6 +18,7 @@ export class Term {
 		this.session = o.attach || null;
 		this.done = false;
 		this.detached = false;
+		this.opens = 0;
 		this.wait = 100;
 		this.el = document.createElement('div');
 		this.el.className = 'term' + (o.readOnly ? ' ro' : '');
@@ -72,6 +73,7 @@ export class Term {
 		this.status('connecting');
 		this.s = this.conn.open(this.o.node, method, p, {
 			opened: r => {
+				this.opens++;	// (the tests count reattaches)
 				this.session = r.session;
 				this.wait = 100;
 				this.status('');

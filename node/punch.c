@@ -1,0 +1,309 @@
+/*
+ * The node's half of a hole punch: TCP simultaneous open from its listen
+ * port. A client that found the node on the DHT but cannot get through
+ * its NAT "knocks": it announces, from its own DHT socket, the knock
+ * hash of the key and the minute (overlay/dht-key.c), and dials the
+ * node's address from the TCP port of the same number as that socket.
+ * The node looks the knock hashes of its active keys up every
+ * NODE_KNOCK_POLL_MS (node-dht.c) and, for each address found, connects
+ * to it from its listen port: a socket of its own with SO_REUSEADDR and
+ * SO_REUSEPORT (the listener has SO_REUSEPORT too), bound to the port,
+ * opened with uv_tcp_open. Its SYN opens the node's NAT for the client's
+ * SYNs and passes the client's NAT, which saw the client's SYN go out;
+ * the two connects meet. A failed connect is tried again every
+ * PUNCH_RETRY_MS for PUNCH_MS. The connected socket is handed to the
+ * overlay server as if accepted (ovl_server_adopt): the client's
+ * handshake, access key and all, decides as for any other connection.
+ * An address is punched at most once per PUNCH_AGAIN_MS, since a knock
+ * stays findable for minutes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "node.h"
+
+#define PUNCH_MS		10000	/* tries of one address */
+#define PUNCH_RETRY_MS		300
+#define PUNCH_AGAIN_MS		(2 * 60 * 1000)
+#define PUNCH_MAX		8	/* at once */
+#define PUNCH_RECENT		32
+
+/* One address being punched. */
+struct punch {
+	struct node_punches	*ps;
+	struct sockaddr_in	 to;
+	char			 text[32];
+	uv_tcp_t		 tcp;
+	uv_connect_t		 req;
+	uv_timer_t		 timer;
+	uint64_t		 until;
+	unsigned		 tries;
+	int			 tcp_state;	/* 0 none, 1 open, 2 closing */
+	int			 closing;
+	int			 refs;		/* handles */
+	int			 won;
+	struct punch		*next;
+};
+
+/* The node's punches and the addresses punched lately. */
+struct node_punches {
+	struct node		*n;
+	struct punch		*list;
+	size_t			 live;
+	struct {
+		struct sockaddr_in	to;
+		uint64_t		at;
+	}			 recent[PUNCH_RECENT];
+	size_t			 nrecent;
+	uint64_t		 won;		/* for reports */
+};
+
+static void	punch_try(struct punch *);
+
+/* The listen port the punches leave from (the first IPv4 one's). */
+static uint16_t
+listen_port(const struct node *n)
+{
+	struct sockaddr_storage ss;
+	size_t i;
+
+	for (i = 0; n->bound != NULL && n->bound[i] != NULL; i++)
+		if (n->bound[i][0] != '[' &&
+		    node_addr_parse(n->bound[i], &ss, NULL) == 0)
+			return (ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	return (0);
+}
+
+static void	on_punch_closed(uv_handle_t *);
+
+/* Closes the try's socket; the next try, if any, follows its close. */
+static void
+tcp_close(struct punch *p)
+{
+	p->tcp_state = 2;
+	uv_close((uv_handle_t *)&p->tcp, on_punch_closed);
+}
+
+/* The retry timer. */
+static void
+on_retry(uv_timer_t *t)
+{
+	punch_try(t->data);
+}
+
+/* A handle of a punch closed; the last frees it. */
+static void
+on_punch_closed(uv_handle_t *h)
+{
+	struct punch *p = h->data, **pp;
+
+	if (h == (uv_handle_t *)&p->tcp) {
+		p->tcp_state = 0;
+		if (!p->closing && !p->won && uv_now(p->ps->n->loop) <
+		    p->until) {
+			(void)uv_timer_start(&p->timer, on_retry,
+			    PUNCH_RETRY_MS, 0);
+			return;
+		}
+		if (!p->closing) {
+			p->closing = 1;
+			uv_close((uv_handle_t *)&p->timer, on_punch_closed);
+		}
+	}
+	if (--p->refs > 0)
+		return;
+	for (pp = &p->ps->list; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	p->ps->live--;
+	free(p);
+}
+
+/* Ends a punch: its handles close, then it is freed. */
+static void
+punch_end(struct punch *p)
+{
+	if (p->closing)
+		return;
+	p->closing = 1;
+	if (p->tcp_state == 1)
+		tcp_close(p);
+	else if (p->tcp_state == 0)
+		p->refs--;	/* the tcp handle's share: none open */
+	uv_close((uv_handle_t *)&p->timer, on_punch_closed);
+}
+
+/* The connect ended: the socket goes to the server, or another try. */
+static void
+on_punch_connect(uv_connect_t *req, int status)
+{
+	struct punch *p = req->data;
+	struct node *n = p->ps->n;
+	uv_os_fd_t fd;
+	int dupfd, err;
+
+	if (status == UV_ECANCELED || p->closing)
+		return;
+	if (status == 0 && uv_fileno((uv_handle_t *)&p->tcp, &fd) == 0 &&
+	    (dupfd = dup(fd)) >= 0) {
+		p->won = 1;
+		p->ps->won++;
+		node_log(&n->log, NODE_LOG_INFO, "punch: connected to %s after "
+		    "%u tries; handshake follows", p->text, p->tries);
+		err = ovl_server_adopt(n->srv, dupfd, p->text,
+		    (const struct sockaddr *)&p->to);
+		if (err != 0)
+			node_log(&n->log, NODE_LOG_WARN, "punch: %s: %s",
+			    p->text, strerror(-err));
+		punch_end(p);
+		return;
+	}
+	node_log(&n->log, NODE_LOG_DEBUG, "punch: %s: %s", p->text,
+	    uv_strerror(status));
+	tcp_close(p);
+}
+
+/* One connect from the listen port. */
+static void
+punch_try(struct punch *p)
+{
+	struct sockaddr_in sin;
+	int fd, one = 1, rc;
+
+	if (p->closing)
+		return;
+	p->tries++;
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(listen_port(p->ps->n));
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		punch_end(p);
+		return;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0) {
+		node_log(&p->ps->n->log, NODE_LOG_WARN, "punch: cannot bind "
+		    "port %u: %s", ntohs(sin.sin_port), strerror(errno));
+		close(fd);
+		punch_end(p);
+		return;
+	}
+	rc = uv_tcp_init(p->ps->n->loop, &p->tcp);
+	if (rc != 0) {
+		close(fd);
+		punch_end(p);
+		return;
+	}
+	p->tcp.data = p;
+	p->tcp_state = 1;
+	p->req.data = p;
+	rc = uv_tcp_open(&p->tcp, fd);
+	if (rc != 0)
+		close(fd);
+	else
+		rc = uv_tcp_connect(&p->req, &p->tcp,
+		    (const struct sockaddr *)&p->to, on_punch_connect);
+	if (rc != 0)
+		tcp_close(p);
+}
+
+/* Whether to was punched within PUNCH_AGAIN_MS (and notes it if not). */
+static int
+punched_lately(struct node_punches *ps, const struct sockaddr_in *to)
+{
+	uint64_t now = uv_now(ps->n->loop);
+	size_t i, old = 0;
+
+	for (i = 0; i < ps->nrecent; i++) {
+		if (ps->recent[i].to.sin_addr.s_addr == to->sin_addr.s_addr &&
+		    ps->recent[i].to.sin_port == to->sin_port &&
+		    now - ps->recent[i].at < PUNCH_AGAIN_MS)
+			return (1);
+		if (ps->recent[i].at < ps->recent[old].at)
+			old = i;
+	}
+	i = ps->nrecent < PUNCH_RECENT ? ps->nrecent++ : old;
+	ps->recent[i].to = *to;
+	ps->recent[i].at = now;
+	return (0);
+}
+
+/* A knock found on the DHT: punch towards its address. */
+void
+node_punch_start(struct node *n, const struct ovl_dht_addr *a)
+{
+	struct node_punches *ps = n->punches;
+	struct punch *p;
+	char ip[16];
+
+	if (ps == NULL || n->closing || listen_port(n) == 0)
+		return;
+	snprintf(ip, sizeof ip, "%u.%u.%u.%u", a->ip[0], a->ip[1], a->ip[2],
+	    a->ip[3]);
+	if (ps->live >= PUNCH_MAX || (p = calloc(1, sizeof *p)) == NULL)
+		return;
+	if (uv_ip4_addr(ip, a->port, &p->to) != 0 ||
+	    punched_lately(ps, &p->to) || uv_timer_init(n->loop,
+	    &p->timer) != 0) {
+		free(p);
+		return;
+	}
+	p->ps = ps;
+	p->timer.data = p;
+	p->refs = 2;		/* tcp (reused across tries), timer */
+	p->until = uv_now(n->loop) + PUNCH_MS;
+	snprintf(p->text, sizeof p->text, "punch+%s:%u", ip, a->port);
+	p->next = ps->list;
+	ps->list = p;
+	ps->live++;
+	node_log(&n->log, NODE_LOG_INFO, "punch: a knock from %s:%u; "
+	    "connecting from port %u", ip, a->port, listen_port(n));
+	punch_try(p);
+}
+
+/* Sets up the node's punches. */
+int
+node_punch_init(struct node *n)
+{
+	if ((n->punches = calloc(1, sizeof *n->punches)) == NULL)
+		return (-ENOMEM);
+	n->punches->n = n;
+	return (0);
+}
+
+/* Ends every punch (the node stops); freed as their handles close. */
+void
+node_punch_stop(struct node *n)
+{
+	struct node_punches *ps = n->punches;
+	struct punch *p, *next;
+
+	if (ps == NULL)
+		return;
+	for (p = ps->list; p != NULL; p = next) {
+		next = p->next;
+		punch_end(p);
+	}
+}
+
+/* Frees the table once the loop ran dry. */
+void
+node_punch_free(struct node *n)
+{
+	free(n->punches);
+	n->punches = NULL;
+}
+
+/* Punches that connected, for reports. */
+uint64_t
+node_punch_won(const struct node *n)
+{
+	return (n->punches != NULL ? n->punches->won : 0);
+}
