@@ -104,6 +104,9 @@ row_networks(const json_t *c)
 	json_t		*out, *v;	/* owned, borrowed */
 	const char	*k;
 
+	/* The model keeps the names alone (model-row.c). */
+	if (json_is_array(json_object_get(c, "_nets")))
+		return (json_deep_copy(json_object_get(c, "_nets")));
 	nets = json_object_get(json_object_get(c, "NetworkSettings"),
 	    "Networks");
 	out = json_array();
@@ -268,7 +271,9 @@ cmd_container_list(struct cmd_req *r)
 
 	if (cmd_docker(r) == NULL)
 		return (CMD_ERROR);
-	if (proto_param_bool(r->params, "size", 0))
+	/* Sizes and filters are the engine's to work out. */
+	if (proto_param_bool(r->params, "size", 0) ||
+	    json_array_size(json_object_get(r->params, "filters")) > 0)
 		return (list_from_engine(r));
 	err = node_model_wait(r->node, r, on_model, NULL);
 	if (err == 0)

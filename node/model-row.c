@@ -1,7 +1,9 @@
 /*
  * The rows of the container model (model.c): each container is kept as
  * the engine's summary cut to what container.list shows (Id, Names,
- * Image, ImageID, Command, Created, Ports, Labels, State, Status), plus
+ * Image, ImageID, Command, Created, Ports, Labels, State, Status), its
+ * Mounts cut to {Name, Source, Driver} and the names of its networks
+ * under _nets, plus
  * what its inspect said of its state, under keys of our own that start
  * with '_': _state (the engine's state word), _st and _fin (started and
  * finished, ns since the epoch, 0 for never), _exit, _health and _cns
@@ -23,6 +25,32 @@
 static const char *const sum_keys[] = { "Id", "Names", "Image", "ImageID",
 	"Command", "Created", "Ports", "Labels", "State", "Status", NULL };
 
+/* Keeps what docker ps shows of c's mounts and networks in sum. */
+static void
+summary_extra(json_t *sum, const json_t *c)
+{
+	const json_t	*mounts = json_object_get(c, "Mounts"), *m, *nets;
+	json_t		*a, *v;
+	const char	*k;
+	size_t		 i;
+
+	if (json_is_array(mounts) && (a = json_array()) != NULL) {
+		json_array_foreach(mounts, i, m)
+			(void)json_array_append_new(a, json_pack("{s:s, s:s, "
+			    "s:s}", "Name", cmd_jstr(m, "Name"), "Source",
+			    cmd_jstr(m, "Source"), "Driver", cmd_jstr(m,
+			    "Driver")));
+		(void)json_object_set_new(sum, "Mounts", a);
+	}
+	nets = json_object_get(json_object_get(c, "NetworkSettings"),
+	    "Networks");
+	if (json_is_object(nets) && (a = json_array()) != NULL) {
+		json_object_foreach((json_t *)nets, k, v)
+			(void)json_array_append_new(a, json_string(k));
+		(void)json_object_set_new(sum, "_nets", a);
+	}
+}
+
 /* The engine's summary cut to the keys the model keeps (new reference). */
 json_t *
 node_model_summary(const json_t *c)
@@ -37,6 +65,8 @@ node_model_summary(const json_t *c)
 		if (json_object_get(c, sum_keys[i]) != NULL)
 			(void)json_object_set(sum, sum_keys[i],
 			    json_object_get(c, sum_keys[i]));
+	if (sum != NULL)
+		summary_extra(sum, c);
 	return (sum);
 }
 
@@ -50,6 +80,7 @@ node_model_merge(json_t *sum, const json_t *c)
 		if (json_object_get(c, sum_keys[i]) != NULL)
 			(void)json_object_set(sum, sum_keys[i],
 			    json_object_get(c, sum_keys[i]));
+	summary_extra(sum, c);
 }
 
 /*

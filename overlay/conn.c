@@ -46,6 +46,7 @@
 
 static void conn_flush(struct ovl_conn *);
 static void note_busy(struct ovl_conn *);
+static void keep_spare(struct ovl_conn *, struct wreq *);
 
 /* Allocates a write request with room for cap bytes. */
 struct wreq *
@@ -198,12 +199,7 @@ on_written(uv_write_t *req, int status)
 
 	c->inflight -= w->len;
 	c->last_wdone = uv_now(c->loop);
-	if (c->state == CONN_OPEN && (c->spare == NULL ||
-	    c->spare->cap < w->cap)) {
-		free(c->spare);		/* the larger one is the spare */
-		c->spare = w;
-	} else
-		free(w);
+	keep_spare(c, w);
 	note_busy(c);
 	if (status < 0 && c->state != CONN_CLOSING)
 		ovl__conn_end(c, status, "write failed", 0, 0);
@@ -217,23 +213,54 @@ on_written(uv_write_t *req, int status)
 	ovl_conn_unref(c, "write");
 }
 
-/* Queues a write of len bytes taken from w (already filled). */
+/* Keeps a finished write's buffer as the spare if it is the larger. */
+static void
+keep_spare(struct ovl_conn *c, struct wreq *w)
+{
+	if (c->state == CONN_OPEN && (c->spare == NULL ||
+	    c->spare->cap < w->cap)) {
+		free(c->spare);		/* the larger one is the spare */
+		c->spare = w;
+	} else
+		free(w);
+}
+
+/*
+ * Writes len bytes taken from w (already filled). With nothing in
+ * flight the bytes go to the socket at once (uv_try_write): a keystroke's
+ * record then costs one write(2), where uv_write also costs an epoll_ctl
+ * and a callback on the next loop turn. What the socket does not take
+ * is queued with uv_write.
+ */
 int
 ovl__conn_write(struct ovl_conn *c, struct wreq *w, size_t len)
 {
 	uv_buf_t b;
-	int rc;
+	size_t off = 0;
+	int n, rc;
 
 	w->c = c;
-	w->len = len;
-	b = uv_buf_init((char *)w->data, (unsigned)len);
+	c->last_tx = uv_now(c->loop);
+	if (c->inflight == 0) {
+		b = uv_buf_init((char *)w->data, (unsigned)len);
+		n = uv_try_write(c->stream, &b, 1);
+		if (n > 0)
+			off = (size_t)n;
+		if (off == len) {
+			c->last_wdone = c->last_tx;
+			keep_spare(c, w);
+			note_busy(c);
+			return (0);
+		}
+	}
+	w->len = len - off;
+	b = uv_buf_init((char *)w->data + off, (unsigned)(len - off));
 	rc = uv_write(&w->req, c->stream, &b, 1, on_written);
 	if (rc != 0) {
 		free(w);
 		return (rc);
 	}
-	c->inflight += len;
-	c->last_tx = uv_now(c->loop);
+	c->inflight += w->len;
 	ovl_conn_ref(c, "write");
 	return (0);
 }

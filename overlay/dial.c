@@ -49,6 +49,7 @@ struct attempt {
 	char			 host[OVL_ADDR_MAX];
 	int			 port;
 	enum ovl_path		 kind;
+	int			 tcp_up;	/* connected, handshaking */
 	uint16_t		 bind_port;	/* punch: from this port */
 };
 
@@ -183,6 +184,7 @@ on_connect(uv_connect_t *req, int status)
 		return;
 	}
 	ovl__conn_set_peer(a->conn);
+	a->tcp_up = 1;
 	/* Records go out whole; Nagle would only delay keystrokes. */
 	(void)uv_tcp_nodelay(ovl__conn_tcp(a->conn), 1);
 	a->conn->path = a->kind;
@@ -201,6 +203,19 @@ on_connect(uv_connect_t *req, int status)
 		    "cannot start the handshake");
 		ovl__conn_abort(a->conn, rc, "handshake not started");
 	}
+}
+
+/* Tells whether an attempt is connected and in its handshake, or won. */
+int
+ovl_dial_answered(const struct ovl_dial *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->att[i].state == ATT_WON ||
+		    (d->att[i].state == ATT_CONNECTING && d->att[i].tcp_up))
+			return (1);
+	return (0);
 }
 
 /*

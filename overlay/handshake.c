@@ -119,8 +119,8 @@ ovl_hs_client_begin(struct ovl_hs_client **out,
 	if (c == NULL)
 		return (-ENOMEM);
 	plen = prologue(pro);
-	error = ovl_noise_init(&c->hs, OVL_HS_PROTOCOL, 1, (uint8_t *)pro,
-	    plen, self->priv, node_pub, (const uint8_t (*)[OVL_KEY_LEN])psk,
+	error = ovl_noise_init_id(&c->hs, OVL_HS_PROTOCOL, 1, (uint8_t *)pro,
+	    plen, self, node_pub, (const uint8_t (*)[OVL_KEY_LEN])psk,
 	    1);
 	if (error != 0)
 		goto fail;
@@ -221,8 +221,8 @@ ovl_hs_node_respond(const struct ovl_identity *self,
 	if (len > OVL_HS_MSG_MAX)
 		return (-EBADMSG);
 	plen = prologue(pro);
-	error = ovl_noise_init(&base, OVL_HS_PROTOCOL, 0, (uint8_t *)pro,
-	    plen, self->priv, NULL, NULL, 0);
+	error = ovl_noise_init_id(&base, OVL_HS_PROTOCOL, 0, (uint8_t *)pro,
+	    plen, self, NULL, NULL, 0);
 	if (error != 0)
 		return (error);
 	/* e, es, s, ss once; it stops at the psk token. */

@@ -34,6 +34,7 @@ struct ovl_lan_probe {
 	uint8_t			 secret[OVL_KEY_LEN];
 	uint8_t			 pkt[OVL_LAN_PROBE_LEN];
 	ovl_lan_found_cb	 cb;
+	ovl_lan_gate_cb		 gate;	/* nonzero: skip the round */
 	void			*arg;
 	uint64_t		 start;
 	uint64_t		 end;
@@ -42,7 +43,10 @@ struct ovl_lan_probe {
 	size_t			 nfound;
 	int			 refs;
 	int			 stopped;
+	int			 opened;	/* the sockets were made */
 };
+
+static int	probe_open_both(struct ovl_lan_probe *);
 
 /* One handle closed; the last (after the user's stop) frees. */
 static void
@@ -105,7 +109,10 @@ on_probe_timer(uv_timer_t *t)
 	uint64_t now = uv_now(p->loop), at;
 
 	if (p->round < PROBE_ROUNDS && now < p->end) {
-		probe_send(p);
+		/* A skipped round makes no socket and sends nothing. */
+		if ((p->gate == NULL || p->gate(p->arg) == 0) &&
+		    probe_open_both(p) == 0)
+			probe_send(p);
 		p->round++;
 	}
 	if (p->round >= PROBE_ROUNDS && now >= p->end) {
@@ -187,6 +194,20 @@ probe_open(struct ovl_lan_probe *p, struct ovl__lan_sock *s, int family)
 	return (rc);
 }
 
+/* Makes the sockets once; -ENETUNREACH when neither could be made. */
+static int
+probe_open_both(struct ovl_lan_probe *p)
+{
+	int e4, e6;
+
+	if (p->opened)
+		return (p->s4.open || p->s6.open ? 0 : -ENETUNREACH);
+	p->opened = 1;
+	e4 = probe_open(p, &p->s4, AF_INET);
+	e6 = probe_open(p, &p->s6, AF_INET6);
+	return (e4 != 0 && e6 != 0 ? -ENETUNREACH : 0);
+}
+
 /* Starts a prober that sends at once. */
 int
 ovl_lan_probe_start(uv_loop_t *loop, const uint8_t node_pub[static 32],
@@ -204,7 +225,6 @@ ovl_lan_probe_start_after(uv_loop_t *loop, const uint8_t node_pub[static 32],
     ovl_lan_found_cb cb, void *arg, struct ovl_lan_probe **out)
 {
 	struct ovl_lan_probe *p;
-	int e4, e6;
 
 	*out = NULL;
 	if (cb == NULL)
@@ -224,15 +244,22 @@ ovl_lan_probe_start_after(uv_loop_t *loop, const uint8_t node_pub[static 32],
 	p->refs = 2;		/* the user, the timer */
 	(void)uv_timer_init(loop, &p->timer);
 	p->timer.data = p;
-	e4 = probe_open(p, &p->s4, AF_INET);
-	e6 = probe_open(p, &p->s6, AF_INET6);
-	if (e4 != 0 && e6 != 0) {
+	/* A delayed prober makes its sockets at its first round, so a dial
+	 * that gets through first costs a timer and nothing more. */
+	if (delay_ms == 0 && probe_open_both(p) != 0) {
 		ovl_lan_probe_stop(p);
 		return (-ENETUNREACH);
 	}
 	(void)uv_timer_start(&p->timer, on_probe_timer, delay_ms, 0);
 	*out = p;
 	return (0);
+}
+
+/* Sets the gate asked before each round; see ovl-lan.h. */
+void
+ovl_lan_probe_set_gate(struct ovl_lan_probe *p, ovl_lan_gate_cb gate)
+{
+	p->gate = gate;
 }
 
 /* Stops the prober; it frees itself once its handles closed. */

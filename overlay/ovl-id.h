@@ -64,6 +64,15 @@ int ovl_noise_init(struct ovl_noise *hs, const char *protocol_name,
     int initiator, const uint8_t *prologue, size_t prologue_len,
     const uint8_t *s, const uint8_t *rs,
     const uint8_t (*psks)[OVL_KEY_LEN], size_t npsks) WARN_UNUSED_RESULT;
+struct ovl_identity;
+/*
+ * As ovl_noise_init with self's key pair: its public key is taken as it
+ * is, not computed again from the private key.
+ */
+int ovl_noise_init_id(struct ovl_noise *hs, const char *protocol_name,
+    int initiator, const uint8_t *prologue, size_t prologue_len,
+    const struct ovl_identity *self, const uint8_t *rs,
+    const uint8_t (*psks)[OVL_KEY_LEN], size_t npsks) WARN_UNUSED_RESULT;
 /* Fixes our ephemeral private key instead of a random one (test vectors). */
 void ovl_noise_set_ephemeral(struct ovl_noise *hs,
     const uint8_t e[static OVL_KEY_LEN]);

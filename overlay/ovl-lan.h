@@ -154,12 +154,21 @@ int ovl_lan_probe_start(uv_loop_t *loop, const uint8_t node_pub[static 32],
 /*
  * As ovl_lan_probe_start, with every round and the listening delay_ms
  * later: a dial that may well succeed first stops the prober before it
- * has sent anything.
+ * has sent anything. With a delay, the sockets are made at the first
+ * round, and -ENETUNREACH is not told (the rounds send nothing).
  */
 int ovl_lan_probe_start_after(uv_loop_t *loop,
     const uint8_t node_pub[static 32], const uint8_t secret[static 32],
     uint32_t delay_ms, uint32_t listen_ms, ovl_lan_found_cb cb, void *arg,
     struct ovl_lan_probe **out) WARN_UNUSED_RESULT;
+/*
+ * Asked before each round with the prober's arg: nonzero skips the round
+ * (for a dial, "an address answered", so the LAN is not asked while its
+ * handshake runs; a later round asks again if it failed).
+ */
+typedef int (*ovl_lan_gate_cb)(void *arg);
+/* Sets (or with NULL clears) the gate of prober p. */
+void ovl_lan_probe_set_gate(struct ovl_lan_probe *p, ovl_lan_gate_cb gate);
 /* Stops probing; the prober frees itself once its handles closed. */
 void ovl_lan_probe_stop(struct ovl_lan_probe *p);
 

@@ -577,6 +577,12 @@ int ovl_dial_add_punch(struct ovl_dial *d, const char *addr,
  */
 void ovl_dial_hold(struct ovl_dial *d, uint32_t ms);
 /*
+ * 1 while one of the dial's candidates has its TCP connection up (its
+ * handshake under way) or has won: the address answers, so asking the
+ * LAN can wait.
+ */
+int ovl_dial_answered(const struct ovl_dial *d);
+/*
  * Sets the dial's deadline to ms from now, later or sooner than its
  * timeout said (a finder that needs longer, then no more).
  */

@@ -51,17 +51,30 @@ cli_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	return (CLI_EXIT_FAIL);
 }
 
-/* main.c's cli_write_all, which stream.c uses. */
-void
-cli_write_all(int fd, const void *buf, size_t len)
-{
-	const char	*p = buf;
-	ssize_t		 n;
+/* What reached cli_writev_all: per call, its fd and bytes. */
+static struct {
+	int	fd;
+	char	buf[256];
+	size_t	len;
+}	wlog[16];
+static int	nwlog;
 
-	while (len > 0 && (n = write(fd, p, len)) > 0) {
-		p += n;
-		len -= (size_t)n;
+/* report.c's cli_writev_all, which stream.c uses: logs each call. */
+void
+cli_writev_all(int fd, struct iovec *iov, int n)
+{
+	size_t	len;
+
+	for (; n > 0; iov++, n--) {
+		if (nwlog >= 16)
+			return;
+		len = iov->iov_len;
+		if (len > sizeof(wlog[0].buf) - wlog[nwlog].len)
+			len = sizeof(wlog[0].buf) - wlog[nwlog].len;
+		memcpy(wlog[nwlog].buf + wlog[nwlog].len, iov->iov_base, len);
+		wlog[nwlog].len += len;
 	}
+	wlog[nwlog++].fd = fd;
 }
 
 /* The silent node got a connection: hold it, say nothing. */
@@ -869,6 +882,55 @@ test_stream_runner(void)
 	env_stop(&e);
 }
 
+/* Appends a frame (type, text) to buf at *off. */
+static void
+frame_put(uint8_t *buf, size_t *off, enum proto_frame type, const char *text)
+{
+	size_t	len = strlen(text);
+
+	proto_frame_hdr(buf + *off, type, (uint32_t)len);
+	memcpy(buf + *off + PROTO_FRAME_HDR, text, len);
+	*off += PROTO_FRAME_HDR + len;
+}
+
+/*
+ * A delivery of several output frames, and of a frame split across two
+ * deliveries, is written as one call per fd and delivery, in order.
+ */
+static void
+test_stream_output_batched(void)
+{
+	static const struct cli_stream_ops ops = { .end = on_rs_end };
+	struct rstream	 a;
+	uint8_t		 buf[512];
+	size_t		 off = 0;
+
+	memset(&a, 0, sizeof(a));
+	cli_stream_init(&a.s, NULL, &ops);
+	a.s.live = 1;
+	frame_put(buf, &off, PROTO_FRAME_STDOUT, "one ");
+	frame_put(buf, &off, PROTO_FRAME_STDOUT, "two ");
+	frame_put(buf, &off, PROTO_FRAME_STDOUT, "three ");
+	frame_put(buf, &off, PROTO_FRAME_STDERR, "oops ");
+	frame_put(buf, &off, PROTO_FRAME_STDERR, "again ");
+	frame_put(buf, &off, PROTO_FRAME_STDOUT, "four");
+	nwlog = 0;
+	cli_stream_feed(&a.s, buf, off - 2);	/* "fo" of the last */
+	cli_stream_feed(&a.s, buf + off - 2, 2);
+	ASSERT_EQ(nwlog, 4);
+	ASSERT_EQ(wlog[0].fd, 1);
+	ASSERT_EQ(wlog[0].len, 14);
+	ASSERT_MEMEQ(wlog[0].buf, "one two three ", 14);
+	ASSERT_EQ(wlog[1].fd, 2);
+	ASSERT_MEMEQ(wlog[1].buf, "oops again ", 11);
+	ASSERT_EQ(wlog[2].fd, 1);
+	ASSERT_MEMEQ(wlog[2].buf, "fo", 2);
+	ASSERT_EQ(wlog[3].fd, 1);
+	ASSERT_MEMEQ(wlog[3].buf, "ur", 2);
+	ASSERT(a.s.live);
+	ASSERT_EQ(a.ends, 0);
+}
+
 /* NODE/CONTAINER and CONTAINER with one node joined. */
 static void
 test_target_parse(void)
@@ -921,6 +983,7 @@ test_target_parse(void)
 }
 
 TEST_MAIN(
+	T(test_stream_output_batched),
 	T(test_target_parse),
 	T(test_calls_and_errors),
 	T(test_multi),

@@ -288,8 +288,9 @@ check "the node with an engine still serves" \
 	eval '[ $rc -eq 0 ] && has "$out" "^pier-test/busybox  *latest "'
 
 # Usage.
-out=$(P images a b 2>&1); rc=$?
-check "pier images with two nodes named is a usage error" [ $rc -eq 2 ]
+out=$(P images n1 nosuch 2>&1); rc=$?
+check "pier images naming a node that is not joined says which" \
+	eval '[ $rc -eq 1 ] && has "$out" "no node named nosuch"'
 out=$(P volume frob 2>&1); rc=$?
 check "an unknown volume subcommand is a usage error" [ $rc -eq 2 ]
 out=$(P rmi 2>&1); rc=$?

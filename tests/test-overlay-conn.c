@@ -687,6 +687,52 @@ test_control_overtakes_bulk(void)
 	fx_done(&f);
 }
 
+/*
+ * A small write on a quiet connection goes to the socket inside the call
+ * (a keystroke waits for no loop turn and costs no epoll_ctl); one the
+ * socket cannot take at once is queued and still arrives whole.
+ */
+static void
+test_write_now(void)
+{
+	static uint8_t big[OVL_CHAN_QUEUE];
+	struct ovl_conn_stats st;
+	struct fx f;
+	struct fx_dial r;
+	struct fx_sink s1;
+	struct ovl_chan *ch;
+	const char *addrs[1];
+	size_t i;
+
+	fx_init(&f);
+	fx_listen(&f);
+	addrs[0] = f.addr;
+	fx_dial(&f, addrs, 1, f.psk, 3000, &r);
+	ASSERT_OK(r.status);
+	memset(&s1, 0, sizeof s1);
+	ASSERT_OK(ovl_conn_chan_open(r.conn, &ch));
+	ovl_chan_set_cbs(ch, &fx_sink_cbs, &s1);
+	fx_run_for(&f, 50);
+	ovl_conn_stats(r.conn, &st);
+	ASSERT_EQ(st.inflight, 0);
+	ASSERT_OK(ovl_chan_write(ch, "k", 1));
+	ovl_conn_stats(r.conn, &st);
+	ASSERT_EQ(st.buffered, 0);
+	ASSERT_EQ(st.inflight, 0);	/* written, not queued */
+	ASSERT(fx_run_until(&f, &s1.any, 3000));
+	ASSERT_EQ(s1.len, 1);
+	for (i = 0; i < sizeof big; i++)
+		big[i] = (uint8_t)(i % 253);
+	ASSERT_OK(ovl_chan_write(ch, big, sizeof big));
+	ASSERT_OK(ovl_chan_close(ch));
+	ASSERT(fx_run_until(&f, &s1.eof, 10000));
+	ASSERT_EQ(s1.len, 1 + sizeof big);
+	ASSERT_MEMEQ(s1.buf + 1, big, sizeof big);
+	free(s1.buf);
+	ovl_conn_close(r.conn, OVL_GA_NORMAL, NULL);
+	fx_done(&f);
+}
+
 /* Closing a server closes its clients with a reason. */
 static void
 test_server_close(void)
@@ -712,7 +758,7 @@ test_server_close(void)
 	fx_done(&f);
 }
 
-TEST_MAIN(T(test_echo_v4), T(test_echo_v6), T(test_candidates),
+TEST_MAIN(T(test_echo_v4), T(test_write_now), T(test_echo_v6), T(test_candidates),
     T(test_wrong_psk), T(test_revoke), T(test_keepalive_idle),
     T(test_reconnect), T(test_rekey_live), T(test_backpressure),
     T(test_close_in_callback), T(test_refuse_and_drop),

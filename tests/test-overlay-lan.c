@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -403,9 +404,76 @@ test_responder(void)
 	test_rmtree(dir);
 }
 
+/* Open descriptors of this process. */
+static int
+count_fds(void)
+{
+	int fd, n = 0;
+
+	for (fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) != -1)
+			n++;
+	return (n);
+}
+
+/* A gate that says "an address answers" while *arg is set. */
+static int
+gate_answers(void *arg)
+{
+	return (*(int *)arg);
+}
+
+/* A found callback that should not run here. */
+static void
+found_none(struct ovl_lan_probe *p, const char *addr, void *arg)
+{
+	(void)p;
+	(void)addr;
+	(void)arg;
+}
+
+/*
+ * A delayed prober makes no socket until its first round, and none while
+ * its gate says an address answers: a dial that gets through costs a
+ * timer. Once the gate opens, the next round makes them.
+ */
+static void
+test_probe_gate(void)
+{
+	uv_loop_t loop;
+	struct ovl_lan_probe *p;
+	uint8_t secret[32], pub[32];
+	int answers = 1, base, before, i;
+
+	randombytes_buf(secret, sizeof secret);
+	randombytes_buf(pub, sizeof pub);
+	base = count_fds();
+	ASSERT_OK(uv_loop_init(&loop));
+	before = count_fds();
+	ASSERT_OK(ovl_lan_probe_start_after(&loop, pub, secret, 20, 1000,
+	    found_none, &answers, &p));
+	ovl_lan_probe_set_gate(p, gate_answers);
+	ASSERT_EQ(count_fds(), before);		/* nothing made yet */
+	for (i = 0; i < 10; i++) {		/* the first round, 20 ms */
+		usleep(10000);
+		(void)uv_run(&loop, UV_RUN_NOWAIT);
+	}
+	ASSERT_EQ(count_fds(), before);		/* skipped */
+	answers = 0;				/* the handshake failed */
+	for (i = 0; i < 60 && count_fds() == before; i++) {
+		usleep(10000);			/* the second round, 250 ms */
+		(void)uv_run(&loop, UV_RUN_NOWAIT);
+	}
+	ASSERT_GT(count_fds(), before);
+	ovl_lan_probe_stop(p);
+	test_loop_close(&loop);
+	ASSERT_EQ(count_fds(), base);
+}
+
 TEST_MAIN(
 	T(test_vectors),
 	T(test_probe_refused),
 	T(test_probe_malformed),
 	T(test_answer_checks),
-	T(test_responder))
+	T(test_responder),
+	T(test_probe_gate))

@@ -307,6 +307,36 @@ test_prologue(void)
 	    -EBADMSG);
 }
 
+/*
+ * ovl_noise_init_id takes the identity's public key as it is: the same
+ * state as ovl_noise_init for a true pair, and no scalar multiplication
+ * (a wrong public key given is the one used).
+ */
+static void
+test_init_id(void)
+{
+	struct ovl_noise a, b;
+	struct ovl_identity self;
+	struct keys k;
+
+	keys_init(&k);
+	ovl_identity_generate(&self);
+	ASSERT_OK(ovl_noise_init(&a, "Noise_IK" SUITE, 1, NULL, 0, self.priv,
+	    k.rp, NULL, 0));
+	ASSERT_OK(ovl_noise_init_id(&b, "Noise_IK" SUITE, 1, NULL, 0, &self,
+	    k.rp, NULL, 0));
+	ASSERT_MEMEQ(a.s_pub, b.s_pub, OVL_KEY_LEN);
+	ASSERT_MEMEQ(a.s_pub, self.pub, OVL_KEY_LEN);
+	ASSERT_MEMEQ(a.h, b.h, OVL_HASH_LEN);
+	self.pub[0] ^= 1;
+	ASSERT_OK(ovl_noise_init_id(&b, "Noise_IK" SUITE, 1, NULL, 0, &self,
+	    k.rp, NULL, 0));
+	ASSERT_MEMEQ(b.s_pub, self.pub, OVL_KEY_LEN);
+	ovl_noise_clear(&a);
+	ovl_noise_clear(&b);
+	ovl_identity_clear(&self);
+}
+
 TEST_MAIN(
 	T(test_all_patterns),
 	T(test_names),
@@ -314,4 +344,5 @@ TEST_MAIN(
 	T(test_turns_sizes),
 	T(test_psk_resume),
 	T(test_low_order),
-	T(test_prologue))
+	T(test_prologue),
+	T(test_init_id))

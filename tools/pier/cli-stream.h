@@ -47,6 +47,8 @@ struct cli_stream_ops {
 	void	(*drain)(struct cli_stream *);
 };
 
+#define CLI_STREAM_IOV	16	/* output pieces written at once */
+
 /* One node's stream; embed it, see the ops for the rest. */
 struct cli_stream {
 	const struct cli_stream_ops *ops;
@@ -55,6 +57,9 @@ struct cli_stream {
 	struct ovl_chan		*ch;	/* NULL once the channel ended */
 	struct proto_fdec	 fdec;
 	struct proto_ldec	 ldec;
+	struct iovec		 out[CLI_STREAM_IOV];	/* output pieces */
+	int			 nout;
+	int			 out_fd;	/* their fd (1 or 2) */
 	int			 live;	/* connected and not ended */
 	int			 lost;	/* it ended with its connection */
 	char			*err;	/* why it ended, or NULL */
@@ -74,6 +79,13 @@ void	 cli_stream_adopt(struct cli_stream *s, struct cli_rpc *r);
  */
 void	 cli_stream_call(struct cli_stream *s, const char *method,
 	    json_t *params);
+/*
+ * Decodes one delivery of the channel's bytes (the channel's on_data):
+ * the STDOUT and STDERR pieces in it are written when it is decoded, one
+ * writev per run of pieces for the same fd.
+ */
+void	 cli_stream_feed(struct cli_stream *s, const uint8_t *buf,
+	    size_t len);
 /* Ends the stream (the first end wins): why, or NULL for a good end. */
 void	 cli_stream_end(struct cli_stream *s, const char *why);
 /*

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/uio.h>
 
 #include <uv.h>
 
@@ -209,6 +210,8 @@ int	cli_help(const struct cli_cmd *cmd);
 int	cli_family_main(const struct cli_cmd *cmd, int argc, char **argv);
 /* Writes all of buf to fd, waiting while it would block (a pipe). */
 void	cli_write_all(int fd, const void *buf, size_t len);
+/* Writes every piece of iov (changed as it goes) to fd, blocking. */
+void	cli_writev_all(int fd, struct iovec *iov, int n);
 /* Prints "pier NAME: message" to stderr; returns CLI_EXIT_FAIL. */
 int	cli_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -597,6 +600,8 @@ int	 cli_confirm(const char *warning);
 struct cli_listing {
 	const char		*key;
 	struct cli_fmt_spec	 spec;
+	const char		*table;	/* over several nodes, NODE first */
+	const char		*quiet;	/* -q over several nodes */
 };
 /* ps, images, volumes and networks. */
 extern const struct cli_listing cli_listing_ps, cli_listing_images,
@@ -618,14 +623,25 @@ int	 cli_listing_format(const struct cli_cmd *self,
 	    const struct cli_listing *ls, const struct cli_fmt *f,
 	    const char *const *nodes, size_t nnodes, const json_t *params,
 	    int trunc);
+/*
+ * A listing over several nodes (several named, or none named and more
+ * than one joined) without --format: ls->table, ls->quiet for -q, or
+ * JSON lines of docker's fields and "Node" for --json. -1 when one node
+ * is addressed (docker's own look is the caller's), else an exit code.
+ */
+int	 cli_listing_multi(const struct cli_cmd *self,
+	    const struct cli_listing *ls, const struct cli_args *a,
+	    const json_t *params, int quiet, int json, int no_trunc);
 /* The options every listing declares: --format and -f/--filter. */
 #define CLI_OPTS_LISTING						\
 	{ .name = "format", .arg = "TEMPLATE", .kind = CLI_K_ARG,	\
-	  .help = "print each row with a Go template, as docker: "	\
-	  "'{{.ID}}', 'table {{.Names}}\\t{{.Status}}', 'json'" },	\
+	  .help = "print each row with a Go template, as\n"		\
+	  "docker: '{{.ID}}', 'json',\n"					\
+	  "'table {{.Names}}\\t{{.Status}}'" },				\
 	{ .name = "filter", .letter = 'f', .arg = "KEY=VALUE",		\
 	  .kind = CLI_K_ARG,						\
-	  .help = "only rows that match, with docker's keys (repeatable)" }
+	  .help = "only rows that match, with docker's\nkeys "		\
+	  "(repeatable)" }
 
 /* out-watch.c */
 

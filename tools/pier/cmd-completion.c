@@ -21,7 +21,7 @@
 #include "cli.h"
 
 #define CACHE_TTL	10	/* seconds a container list is reused */
-#define CACHE_ASK_MS	1500	/* per node, when the cache is stale */
+#define CACHE_ASK_MS	3000	/* per node, when the cache is stale */
 
 static int	completion_main(const struct cli_cmd *, int, char **);
 static int	complete_main(const struct cli_cmd *, int, char **);
@@ -109,7 +109,7 @@ gen_bash(FILE *fp)
 	size_t	i, k;
 
 	fputs("# bash completion for pier (pier completion bash)\n"
-	    "_pier() {\n"
+	    "_pier_complete() {\n"
 	    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} opts='' kind=- subs=''\n"
 	    "\tlocal key=${COMP_WORDS[1]}\n"
 	    "\tif [ \"$COMP_CWORD\" -eq 1 ]; then\n"
@@ -160,18 +160,18 @@ gen_bash(FILE *fp)
 	    "2>/dev/null)\" -- \"$cur\")) ;;\n"
 	    "\t*)\tCOMPREPLY=($(compgen -f -- \"$cur\")) ;;\n"
 	    "\tesac\n}\n"
-	    "complete -F _pier pier\n", fp);
+	    "complete -F _pier_complete pier\n", fp);
 }
 
-/* Prints s for a single-quoted shell word ('\'' for a quote). */
+/* Prints s for a single-quoted shell word ('\'' for a quote), one line. */
 static void
 squote(FILE *fp, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		if (*s == '\'')
 			fputs("'\\''", fp);
-		else if (*s != '\n')
-			fputc(*s, fp);
+		else
+			fputc(*s == '\n' ? ' ' : *s, fp);
 	}
 }
 

@@ -40,8 +40,8 @@ const struct cli_cmd cli_cmd_images = {
 	.method = "image.list",
 	.role = PROTO_ROLE_VIEWER,
 	.opts = images_opts,
-	.args_max = 1,
-	.usage = "[NODE] [-a] [-q] [--digests] [--no-trunc] [--json] "
+	.args_max = -1,
+	.usage = "[NODE...] [-a] [-q] [--digests] [--no-trunc] [--json] "
 	    "[--format TEMPLATE] [-f KEY=VALUE]",
 	.summary = "list a node's images",
 	.help = "",
@@ -215,6 +215,9 @@ images_main(const struct cli_cmd *self, int argc, char **argv)
 		rc = cli_listing_format(self, &cli_listing_images, f,
 		    (const char *const *)a.argv, (size_t)a.argc, params,
 		    !no_trunc);
+	else if (rc < 0)
+		rc = cli_listing_multi(self, &cli_listing_images, &a, params,
+		    quiet, json, no_trunc);
 	cli_fmt_free(f);
 	if (rc >= 0) {
 		json_decref(params);

@@ -31,8 +31,6 @@ static const struct cli_opt ps_opts[] = {
 	{ .name = "json", .help = "print the rows as JSON" },
 	{ .name = "timeout", .arg = "SECS", .kind = CLI_K_ARG,
 	  .help = "wait this long for each node (default 3)" },
-	{ .name = "size", .letter = 's',
-	  .help = "ask for sizes (the engine measures; slower)" },
 	CLI_OPTS_LISTING,
 	{ .name = NULL }
 };
@@ -44,7 +42,7 @@ const struct cli_cmd cli_cmd_ps = {
 	.role = PROTO_ROLE_VIEWER,
 	.opts = ps_opts,
 	.args_max = -1,
-	.usage = "[-a] [-q] [-s] [--no-trunc] [--json] [--format TEMPLATE] "
+	.usage = "[-a] [-q] [--no-trunc] [--json] [--format TEMPLATE] "
 	    "[-f KEY=VALUE] [--timeout SECS] [NODE...]",
 	.summary = "list containers on every joined node (or those named)",
 	.help =
@@ -187,8 +185,8 @@ ps_main(const struct cli_cmd *self, int argc, char **argv)
 	if (params == NULL)
 		return (CLI_EXIT_FAIL);
 	rc = cli_listing_opts(self, &a, &cli_listing_ps, params, &f);
-	if (rc < 0 && (cli_args_get(self, &a, "size") != NULL ||
-	    (f != NULL && !quiet && cli_fmt_uses(f, "Size"))))
+	/* docker ps asks for sizes when the template shows them. */
+	if (rc < 0 && f != NULL && !quiet && cli_fmt_uses(f, "Size"))
 		(void)json_object_set_new(params, "size", json_true());
 	if (rc < 0 && f != NULL && !quiet)
 		rc = cli_listing_format(self, &cli_listing_ps, f,

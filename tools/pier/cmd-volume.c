@@ -33,8 +33,8 @@ const struct cli_cmd cli_cmd_volumes = {
 	.method = "volume.list",
 	.role = PROTO_ROLE_VIEWER,
 	.opts = volumes_opts,
-	.args_max = 1,
-	.usage = "[NODE] [-q] [--json] [--format TEMPLATE] [-f KEY=VALUE]",
+	.args_max = -1,
+	.usage = "[NODE...] [-q] [--json] [--format TEMPLATE] [-f KEY=VALUE]",
 	.summary = "list a node's volumes",
 	.help = "",
 };

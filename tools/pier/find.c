@@ -108,6 +108,15 @@ on_lan_found(struct ovl_lan_probe *p, const char *addr, void *arg)
 	(void)find_add(f, cand);
 }
 
+/* The LAN prober's gate: no round while a dial's address answers. */
+static int
+lan_gate(void *arg)
+{
+	struct cli_find *f = arg;
+
+	return (f->d != NULL && ovl_dial_answered(f->d));
+}
+
 /* The knock's announce is done (nothing to do: the node looks). */
 static void
 on_knocked(void *arg, const uint8_t *ih, const struct ovl_dht_addr *p,
@@ -280,14 +289,19 @@ find_new(uv_loop_t *loop, const struct ovl_joinkey *jk, struct ovl_dial *d,
 	f->refs = 1;
 	/*
 	 * With addresses to try, the LAN's first packets go a moment
-	 * later, so a dial that gets through at once never asks (every
-	 * round lists the host's interfaces and sends on each).
+	 * later (the prober's sockets are made then), so a dial that gets
+	 * through at once never asks (every round lists the host's
+	 * interfaces and sends on each), and a round is skipped while an
+	 * address answers: on a busy host, 50 handshakes of a fan-out take
+	 * longer than the delay. A failed handshake lets the next ask.
 	 */
 	if (ovl_lan_probe_start_after(loop, jk->node_pub, jk->secret,
 	    naddrs == 0 ? 0 : CLI_LAN_DELAY_MS, OVL_LAN_PROBE_MS,
 	    on_lan_found, f, &f->lan) != 0)
 		f->lan = NULL;
-	else
+	else if (naddrs > 0)
+		ovl_lan_probe_set_gate(f->lan, lan_gate);
+	if (f->lan != NULL)
 		f->lan_until = uv_now(loop) + (naddrs == 0 ?
 		    OVL_LAN_PROBE_MS : CLI_LAN_HOLD_MS);
 	f->deadline = f->need = uv_now(loop) + CLI_TIMEOUT_MS;

@@ -17,29 +17,17 @@
 
 #include "format-int.h"
 
-#define EXEC_STEPS_MAX	100000		/* nodes and commands per row */
+#define EXEC_STEPS_MAX	20000		/* nodes and commands per row */
 
-/* One run of a template. */
-struct exec {
-	const struct cli_fmt	*f;
-	const json_t		*root;
-	const json_t		*labels;
-	const char		*node;		/* .Node, or NULL */
-	struct cli__buf		*out;
-	int			 header;
-	char			*err;
-	size_t			 steps;
-	json_t			*novalue;	/* a missing map key */
-};
 
-static json_t	*eval_pipe(struct exec *, const struct fmt_pipe *,
+static json_t	*eval_pipe(struct fmt_exec *, const struct fmt_pipe *,
 		    const json_t *);
-static int	 run_list(struct exec *, const struct fmt_node *,
+static int	 run_list(struct fmt_exec *, const struct fmt_node *,
 		    const json_t *);
 
 /* Records the first error, at byte pos of the template. */
-static json_t * __attribute__((format(printf, 3, 4)))
-xerr(struct exec *e, size_t pos, const char *fmt, ...)
+json_t * __attribute__((format(printf, 3, 4)))
+fmt__xerr(struct fmt_exec *e, size_t pos, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*msg;
@@ -60,8 +48,8 @@ xerr(struct exec *e, size_t pos, const char *fmt, ...)
 }
 
 /* A value's type as Go's messages name it. */
-static const char *
-type_name(const json_t *v)
+const char *
+fmt__type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
@@ -83,8 +71,8 @@ type_name(const json_t *v)
 }
 
 /* Go's truth: false, 0, "", nil and empty collections are false. */
-static int
-truth(const struct exec *e, const json_t *v)
+int
+fmt__truth(const struct fmt_exec *e, const json_t *v)
 {
 	if (v == NULL || v == e->novalue)
 		return (0);
@@ -107,8 +95,8 @@ truth(const struct exec *e, const json_t *v)
 }
 
 /* A new string value of n bytes (any bytes). */
-static json_t *
-mkstr(const char *s, size_t n)
+json_t *
+fmt__mkstr(const char *s, size_t n)
 {
 	return (json_stringn_nocheck(s, n));
 }
@@ -131,7 +119,7 @@ is_struct(const json_t *o)
 
 /* The error naming the fields an object has. */
 static json_t *
-no_field(struct exec *e, const json_t *o, const char *name, size_t pos)
+no_field(struct fmt_exec *e, const json_t *o, const char *name, size_t pos)
 {
 	struct cli__buf	 b;
 	const char	*k;
@@ -143,14 +131,14 @@ no_field(struct exec *e, const json_t *o, const char *name, size_t pos)
 		cli__buf_printf(&b, "%s.%s", b.p[b.len - 1] == ' ' &&
 		    b.p[b.len - 2] == 'e' ? "" : ", ", k);
 	if (b.err == 0)
-		(void)xerr(e, pos, "%s", b.p);
+		(void)fmt__xerr(e, pos, "%s", b.p);
 	free(b.p);
 	return (NULL);
 }
 
 /* Walks a field chain from v. */
 static json_t *
-walk(struct exec *e, const json_t *v, char *const *path, size_t n,
+walk(struct fmt_exec *e, const json_t *v, char *const *path, size_t n,
     size_t pos)
 {
 	const json_t	*c;
@@ -162,9 +150,9 @@ walk(struct exec *e, const json_t *v, char *const *path, size_t n,
 
 			if (asprintf(&m, "can't evaluate field %s in type %s",
 			    path[k], v == e->novalue ? "<no value>" :
-			    type_name(v)) < 0)
+			    fmt__type_name(v)) < 0)
 				return (NULL);
-			(void)xerr(e, pos, "%s", m);
+			(void)fmt__xerr(e, pos, "%s", m);
 			free(m);
 			return (NULL);
 		}
@@ -172,7 +160,7 @@ walk(struct exec *e, const json_t *v, char *const *path, size_t n,
 		if (c == NULL && v == e->root && e->node != NULL &&
 		    strcmp(path[k], "Node") == 0) {
 			if (k + 1 < n)
-				return (xerr(e, pos, "can't evaluate field %s "
+				return (fmt__xerr(e, pos, "can't evaluate field %s "
 				    "in type string", path[k + 1]));
 			return (json_string(e->node));
 		}
@@ -191,12 +179,12 @@ walk(struct exec *e, const json_t *v, char *const *path, size_t n,
 
 /* {{.Label "k"}}: the label's value, or its header (last dotted part). */
 static json_t *
-label(struct exec *e, const json_t *key, size_t pos)
+label(struct fmt_exec *e, const json_t *key, size_t pos)
 {
 	const char	*k = json_string_value(key), *dot;
 
 	if (k == NULL)
-		return (xerr(e, pos, "%s", ".Label takes a string"));
+		return (fmt__xerr(e, pos, "%s", ".Label takes a string"));
 	if (e->header) {
 		dot = strrchr(k, '.');
 		return (json_string(dot != NULL ? dot + 1 : k));
@@ -206,8 +194,8 @@ label(struct exec *e, const json_t *key, size_t pos)
 }
 
 /* Appends a value as an action prints it. */
-static void
-print_value(struct exec *e, struct cli__buf *b, const json_t *v)
+void
+fmt__print_value(struct fmt_exec *e, struct cli__buf *b, const json_t *v)
 {
 	if (v == e->novalue)
 		cli__buf_str(b, "<no value>");
@@ -216,16 +204,16 @@ print_value(struct exec *e, struct cli__buf *b, const json_t *v)
 }
 
 /* A string argument, or an error naming what was given. */
-static const char *
-want_str(struct exec *e, const json_t *v, size_t pos)
+const char *
+fmt__want_str(struct fmt_exec *e, const json_t *v, size_t pos)
 {
 	char	*m;
 
 	if (json_is_string(v))
 		return (json_string_value(v));
 	if (asprintf(&m, "wrong type for value; expected string; got %s",
-	    v == e->novalue ? "<no value>" : type_name(v)) >= 0) {
-		(void)xerr(e, pos, "%s", m);
+	    v == e->novalue ? "<no value>" : fmt__type_name(v)) >= 0) {
+		(void)fmt__xerr(e, pos, "%s", m);
 		free(m);
 	}
 	return (NULL);
@@ -258,234 +246,9 @@ compare(const json_t *a, const json_t *b, int *c)
 	return (-1);
 }
 
-/* Reads a printf count (width or precision), at most 4096. */
-static int
-pf_count(const char **f)
-{
-	int	n = 0;
-
-	while (isdigit((unsigned char)**f)) {
-		if (n < 4096)
-			n = n * 10 + (**f - '0');
-		(*f)++;
-	}
-	return (n > 4096 ? 4096 : n);
-}
-
-/* Appends one printf conversion of v: verb with flags, width, prec. */
-static void
-pf_one(struct exec *e, struct cli__buf *b, int verb, int minus, int zero,
-    int width, int prec, const json_t *v)
-{
-	struct cli__buf	one;
-
-	memset(&one, 0, sizeof(one));
-	if (verb == 'd' && json_is_integer(v)) {
-		cli__buf_printf(b, minus ? "%-*lld" : zero ? "%0*lld" :
-		    "%*lld", width, (long long)json_integer_value(v));
-		return;
-	}
-	if ((verb == 'f' || verb == 'e' || verb == 'g') &&
-	    json_is_number(v)) {
-		if (prec < 0)
-			prec = 6;
-		if (verb == 'f')
-			cli__buf_printf(b, minus ? "%-*.*f" : "%*.*f", width,
-			    prec, json_number_value(v));
-		else if (verb == 'e')
-			cli__buf_printf(b, minus ? "%-*.*e" : "%*.*e", width,
-			    prec, json_number_value(v));
-		else
-			cli__buf_printf(b, minus ? "%-*.*g" : "%*.*g", width,
-			    prec, json_number_value(v));
-		return;
-	}
-	if (verb == 'q' && json_is_string(v))
-		cli_fmt_quote(&one, json_string_value(v));
-	else
-		print_value(e, &one, v);
-	cli__buf_add(&one, "", 0);
-	if (one.err == 0)
-		cli__buf_printf(b, minus ? "%-*.*s" : "%*.*s", width,
-		    prec >= 0 ? prec : (int)one.len, one.p);
-	free(one.p);
-}
-
-/* printf's verbs %s %v %d %q %f %e %g %% with - 0, width, precision. */
-static json_t *
-fn_printf(struct exec *e, json_t **v, size_t n, size_t pos)
-{
-	struct cli__buf	 b;
-	const char	*f = want_str(e, v[0], pos);
-	size_t		 k = 1;
-	json_t		*r;
-	int		 minus, zero, width, prec;
-
-	if (f == NULL)
-		return (NULL);
-	memset(&b, 0, sizeof(b));
-	cli__buf_add(&b, "", 0);
-	for (; *f != '\0'; f++) {
-		if (*f != '%') {
-			cli__buf_add(&b, f, 1);
-			continue;
-		}
-		f++;
-		minus = zero = 0;
-		for (; *f != '\0' && strchr("-+# 0", *f) != NULL; f++) {
-			minus |= *f == '-';
-			zero |= *f == '0';
-		}
-		width = pf_count(&f);
-		prec = -1;
-		if (*f == '.') {
-			f++;
-			prec = pf_count(&f);
-		}
-		if (*f == '\0')
-			break;
-		if (*f == '%')
-			cli__buf_add(&b, "%", 1);
-		else if (k >= n)
-			cli__buf_printf(&b, "%%!%c(MISSING)", *f);
-		else
-			pf_one(e, &b, *f, minus, zero, width, prec, v[k++]);
-	}
-	r = b.err == 0 ? mkstr(b.p, b.len) : NULL;
-	free(b.p);
-	return (r);
-}
-
-/* print and println: Go's Sprint and Sprintln. */
-static json_t *
-fn_print(struct exec *e, json_t **v, size_t n, int ln)
-{
-	struct cli__buf	 b;
-	size_t		 k;
-	json_t		*r;
-
-	memset(&b, 0, sizeof(b));
-	cli__buf_add(&b, "", 0);
-	for (k = 0; k < n; k++) {
-		if (k > 0 && (ln || (!json_is_string(v[k]) &&
-		    !json_is_string(v[k - 1]))))
-			cli__buf_add(&b, " ", 1);
-		print_value(e, &b, v[k]);
-	}
-	if (ln)
-		cli__buf_add(&b, "\n", 1);
-	r = b.err == 0 ? mkstr(b.p, b.len) : NULL;
-	free(b.p);
-	return (r);
-}
-
-/* join, split, title, upper, lower, truncate, pad: string functions. */
-static json_t *
-fn_string(struct exec *e, int fn, json_t **v, size_t n, size_t pos)
-{
-	struct cli__buf	 b;
-	const char	*s, *sep, *hit;
-	size_t		 k, len, step;
-	json_t		*r;
-	long long	 x, y;
-
-	memset(&b, 0, sizeof(b));
-	cli__buf_add(&b, "", 0);
-	if (fn == FN_JOIN) {
-		if (n != 2 || !json_is_array(v[0]) ||
-		    (sep = want_str(e, v[1], pos)) == NULL) {
-			free(b.p);
-			return (xerr(e, pos, "%s", "join takes a list and a "
-			    "separator string"));
-		}
-		for (k = 0; k < json_array_size(v[0]); k++) {
-			if (k > 0)
-				cli__buf_str(&b, sep);
-			print_value(e, &b, json_array_get(v[0], k));
-		}
-		r = b.err == 0 ? mkstr(b.p, b.len) : NULL;
-		free(b.p);
-		return (r);
-	}
-	free(b.p);
-	if ((s = want_str(e, v[0], pos)) == NULL)
-		return (NULL);
-	len = json_string_length(v[0]);
-	switch (fn) {
-	case FN_SPLIT:
-		if (n != 2 || (sep = want_str(e, v[1], pos)) == NULL)
-			return (xerr(e, pos, "%s", "split takes a string and "
-			    "a separator"));
-		r = json_array();
-		while (r != NULL) {
-			if (*sep == '\0') {
-				if (*s == '\0')
-					break;
-				step = 1;
-				while (((unsigned char)s[step] & 0xc0) == 0x80)
-					step++;
-				(void)json_array_append_new(r, mkstr(s, step));
-				s += step;
-				continue;
-			}
-			hit = strstr(s, sep);
-			(void)json_array_append_new(r, mkstr(s, hit != NULL ?
-			    (size_t)(hit - s) : strlen(s)));
-			if (hit == NULL)
-				break;
-			s = hit + strlen(sep);
-		}
-		return (r);
-	case FN_TRUNCATE:
-		if (n != 2 || !json_is_integer(v[1]) ||
-		    json_integer_value(v[1]) < 0)
-			return (xerr(e, pos, "%s", "truncate takes a string "
-			    "and a length"));
-		x = json_integer_value(v[1]);
-		return (mkstr(s, (size_t)x < len ? (size_t)x : len));
-	case FN_PAD:
-		if (n != 3 || !json_is_integer(v[1]) ||
-		    !json_is_integer(v[2]) || json_integer_value(v[1]) < 0 ||
-		    json_integer_value(v[2]) < 0 ||
-		    json_integer_value(v[1]) > CLI_FMT_OUT_MAX ||
-		    json_integer_value(v[2]) > CLI_FMT_OUT_MAX)
-			return (xerr(e, pos, "%s", "pad takes a string and "
-			    "two counts"));
-		x = json_integer_value(v[1]);
-		y = json_integer_value(v[2]);
-		memset(&b, 0, sizeof(b));
-		cli__buf_rep(&b, ' ', (size_t)x);
-		cli__buf_add(&b, s, len);
-		cli__buf_rep(&b, ' ', (size_t)y);
-		r = b.err == 0 ? mkstr(b.p, b.len) : NULL;
-		free(b.p);
-		return (r);
-	default:
-		break;
-	}
-	if (n != 1)
-		return (xerr(e, pos, "%s", "wrong number of arguments"));
-	r = mkstr(s, len);
-	if (r == NULL)
-		return (NULL);
-	/* Only ASCII changes case, as for the names docker shows. */
-	for (k = 0; k < len; k++) {
-		char *p = (char *)json_string_value(r) + k;
-
-		if (fn == FN_UPPER)
-			*p = (char)toupper((unsigned char)*p);
-		else if (fn == FN_LOWER)
-			*p = (char)tolower((unsigned char)*p);
-		else if (fn == FN_TITLE && (k == 0 ||
-		    !isalnum((unsigned char)s[k - 1])))
-			*p = (char)toupper((unsigned char)*p);
-	}
-	return (r);
-}
-
 /* Calls function fn on n evaluated arguments. */
 static json_t *
-call(struct exec *e, int fn, json_t **v, size_t n, size_t pos)
+call(struct fmt_exec *e, int fn, json_t **v, size_t n, size_t pos)
 {
 	struct cli__buf	 b;
 	json_t		*r, *c;
@@ -495,17 +258,17 @@ call(struct exec *e, int fn, json_t **v, size_t n, size_t pos)
 	if (e->header && n > 0 && (fn <= FN_TRUNCATE))
 		return (json_incref(v[0]));
 	if (n == 0 && fn != FN_PRINT && fn != FN_PRINTLN)
-		return (xerr(e, pos, "%s", "wrong number of arguments"));
+		return (fmt__xerr(e, pos, "%s", "wrong number of arguments"));
 	switch (fn) {
 	case FN_JSON:
 		if (n != 1)
-			return (xerr(e, pos, "%s", "json takes one value"));
+			return (fmt__xerr(e, pos, "%s", "json takes one value"));
 		memset(&b, 0, sizeof(b));
 		cli__buf_add(&b, "", 0);
 		cli_fmt_json(&b, v[0] == e->novalue ? json_null() : v[0],
 		    v[0] == e->root && e->f->spec != NULL &&
 		    e->f->spec->go_map);
-		r = b.err == 0 ? mkstr(b.p, b.len) : NULL;
+		r = b.err == 0 ? fmt__mkstr(b.p, b.len) : NULL;
 		free(b.p);
 		return (r);
 	case FN_LEN:
@@ -515,7 +278,7 @@ call(struct exec *e, int fn, json_t **v, size_t n, size_t pos)
 		if (json_is_array(v[0]) || json_is_object(v[0]))
 			return (json_integer((json_int_t)(json_is_array(v[0]) ?
 			    json_array_size(v[0]) : json_object_size(v[0]))));
-		return (xerr(e, pos, "len of %s", type_name(v[0])));
+		return (fmt__xerr(e, pos, "len of %s", fmt__type_name(v[0])));
 	case FN_INDEX:
 		r = json_incref(v[0]);
 		for (k = 1; k < n && r != NULL; k++) {
@@ -527,12 +290,12 @@ call(struct exec *e, int fn, json_t **v, size_t n, size_t pos)
 				    json_string_value(v[k]));
 			else {
 				json_decref(r);
-				return (xerr(e, pos, "can't index item of type "
-				    "%s", type_name(r)));
+				return (fmt__xerr(e, pos, "can't index item of type "
+				    "%s", fmt__type_name(r)));
 			}
 			if (c == NULL && json_is_array(r)) {
 				json_decref(r);
-				return (xerr(e, pos, "%s", "index out of "
+				return (fmt__xerr(e, pos, "%s", "index out of "
 				    "range"));
 			}
 			c = json_incref(c != NULL ? c : e->novalue);
@@ -542,27 +305,27 @@ call(struct exec *e, int fn, json_t **v, size_t n, size_t pos)
 		return (r);
 	case FN_PRINT:
 	case FN_PRINTLN:
-		return (fn_print(e, v, n, fn == FN_PRINTLN));
+		return (fmt__fn_print(e, v, n, fn == FN_PRINTLN));
 	case FN_PRINTF:
-		return (fn_printf(e, v, n, pos));
+		return (fmt__fn_printf(e, v, n, pos));
 	case FN_NOT:
-		return (json_boolean(!truth(e, v[0])));
+		return (json_boolean(!fmt__truth(e, v[0])));
 	case FN_AND:
 	case FN_OR:
 		for (k = 0; k + 1 < n; k++) {
-			if (truth(e, v[k]) == (fn == FN_OR))
+			if (fmt__truth(e, v[k]) == (fn == FN_OR))
 				break;
 		}
 		return (json_incref(v[k]));
 	case FN_EQ:
 	case FN_NE:
 		if (n < 2)
-			return (xerr(e, pos, "%s", "missing argument for "
+			return (fmt__xerr(e, pos, "%s", "missing argument for "
 			    "comparison"));
 		for (k = 1; k < n; k++) {
 			rc = compare(v[0], v[k], &cmp);
 			if (rc < 0)
-				return (xerr(e, pos, "%s", "incompatible types "
+				return (fmt__xerr(e, pos, "%s", "incompatible types "
 				    "for comparison"));
 			if (cmp == 0)
 				return (json_boolean(fn == FN_EQ));
@@ -573,18 +336,18 @@ call(struct exec *e, int fn, json_t **v, size_t n, size_t pos)
 	case FN_GT:
 	case FN_GE:
 		if (n != 2 || compare(v[0], v[1], &cmp) != 0)
-			return (xerr(e, pos, "%s", "incompatible types for "
+			return (fmt__xerr(e, pos, "%s", "incompatible types for "
 			    "comparison"));
 		return (json_boolean(fn == FN_LT ? cmp < 0 : fn == FN_LE ?
 		    cmp <= 0 : fn == FN_GT ? cmp > 0 : cmp >= 0));
 	default:
-		return (fn_string(e, fn, v, n, pos));
+		return (fmt__fn_string(e, fn, v, n, pos));
 	}
 }
 
 /* Evaluates one operand. */
 static json_t *
-eval_arg(struct exec *e, const struct fmt_arg *a, const json_t *dot)
+eval_arg(struct fmt_exec *e, const struct fmt_arg *a, const json_t *dot)
 {
 	switch (a->kind) {
 	case A_FIELD:
@@ -595,7 +358,7 @@ eval_arg(struct exec *e, const struct fmt_arg *a, const json_t *dot)
 	case A_ROOT:
 		return (json_incref((json_t *)e->root));
 	case A_STR:
-		return (mkstr(a->s, a->slen));
+		return (fmt__mkstr(a->s, a->slen));
 	case A_INT:
 		return (json_integer(a->i));
 	case A_REAL:
@@ -607,14 +370,14 @@ eval_arg(struct exec *e, const struct fmt_arg *a, const json_t *dot)
 	case A_PIPE:
 		return (eval_pipe(e, a->sub, dot));
 	default:
-		return (xerr(e, a->pos, "%s", "a function needs to be called "
+		return (fmt__xerr(e, a->pos, "%s", "a function needs to be called "
 		    "first in a command"));
 	}
 }
 
 /* Evaluates a command; piped is the previous command's value or NULL. */
 static json_t *
-eval_cmd(struct exec *e, const struct fmt_cmd *c, const json_t *dot,
+eval_cmd(struct fmt_exec *e, const struct fmt_cmd *c, const json_t *dot,
     json_t *piped)
 {
 	const struct fmt_arg	*a0 = &c->args[0];
@@ -622,12 +385,12 @@ eval_cmd(struct exec *e, const struct fmt_cmd *c, const json_t *dot,
 	size_t			 n = 0, k;
 
 	if (++e->steps > EXEC_STEPS_MAX)
-		return (xerr(e, c->pos, "%s", "too much work"));
+		return (fmt__xerr(e, c->pos, "%s", "too much work"));
 	if (a0->kind == A_FIELD && a0->root && a0->npath == 1 &&
 	    strcmp(a0->path[0], "Label") == 0 && e->f->spec != NULL &&
 	    e->f->spec->labels) {
 		if (c->n != 2 || piped != NULL)
-			return (xerr(e, a0->pos, "%s", ".Label takes one "
+			return (fmt__xerr(e, a0->pos, "%s", ".Label takes one "
 			    "label name"));
 		v[0] = eval_arg(e, &c->args[1], dot);
 		r = v[0] != NULL ? label(e, v[0], a0->pos) : NULL;
@@ -636,12 +399,12 @@ eval_cmd(struct exec *e, const struct fmt_cmd *c, const json_t *dot,
 	}
 	if (a0->kind != A_FUNC) {
 		if (c->n > 1 || piped != NULL)
-			return (xerr(e, a0->pos, "%s", "can't give argument "
+			return (fmt__xerr(e, a0->pos, "%s", "can't give argument "
 			    "to non-function"));
 		return (eval_arg(e, a0, dot));
 	}
 	if (c->n + 1 > sizeof(v) / sizeof(v[0]))
-		return (xerr(e, a0->pos, "%s", "too many arguments"));
+		return (fmt__xerr(e, a0->pos, "%s", "too many arguments"));
 	for (k = 1; k < c->n; k++) {
 		v[n] = eval_arg(e, &c->args[k], dot);
 		if (v[n] == NULL)
@@ -655,13 +418,13 @@ out:
 	for (k = 0; k < n; k++)
 		json_decref(v[k]);
 	if (r == NULL && e->err == NULL)
-		(void)xerr(e, a0->pos, "%s", "out of memory");
+		(void)fmt__xerr(e, a0->pos, "%s", "out of memory");
 	return (r);
 }
 
 /* Evaluates a pipeline. */
 static json_t *
-eval_pipe(struct exec *e, const struct fmt_pipe *pp, const json_t *dot)
+eval_pipe(struct fmt_exec *e, const struct fmt_pipe *pp, const json_t *dot)
 {
 	json_t	*v = NULL, *next;
 	size_t	 k;
@@ -678,7 +441,7 @@ eval_pipe(struct exec *e, const struct fmt_pipe *pp, const json_t *dot)
 
 /* Runs a range block over v's elements (an object's in key order). */
 static int
-run_range(struct exec *e, const struct fmt_node *n, const json_t *v,
+run_range(struct fmt_exec *e, const struct fmt_node *n, const json_t *v,
     const json_t *dot)
 {
 	const char	**keys;
@@ -687,7 +450,7 @@ run_range(struct exec *e, const struct fmt_node *n, const json_t *v,
 	size_t		 i, nk = 0;
 	int		 rc = 0;
 
-	if (!truth(e, v))
+	if (!fmt__truth(e, v))
 		return (n->other != NULL ? run_list(e, n->other, dot) : 0);
 	if (json_is_array(v)) {
 		for (i = 0; i < json_array_size(v) && rc == 0; i++)
@@ -695,8 +458,8 @@ run_range(struct exec *e, const struct fmt_node *n, const json_t *v,
 		return (rc);
 	}
 	if (!json_is_object(v)) {
-		(void)xerr(e, n->pos, "range can't iterate over %s",
-		    type_name(v));
+		(void)fmt__xerr(e, n->pos, "range can't iterate over %s",
+		    fmt__type_name(v));
 		return (-1);
 	}
 	keys = calloc(json_object_size(v) + 1, sizeof(*keys));
@@ -714,18 +477,18 @@ run_range(struct exec *e, const struct fmt_node *n, const json_t *v,
 
 /* Runs a list of nodes with dot. */
 static int
-run_list(struct exec *e, const struct fmt_node *n, const json_t *dot)
+run_list(struct fmt_exec *e, const struct fmt_node *n, const json_t *dot)
 {
 	json_t	*v;
 	int	 rc;
 
 	for (; n != NULL; n = n->next) {
 		if (++e->steps > EXEC_STEPS_MAX) {
-			(void)xerr(e, n->pos, "%s", "too much work");
+			(void)fmt__xerr(e, n->pos, "%s", "too much work");
 			return (-1);
 		}
 		if (e->out->len > CLI_FMT_OUT_MAX || e->out->err != 0) {
-			(void)xerr(e, n->pos, "%s", "output too long");
+			(void)fmt__xerr(e, n->pos, "%s", "output too long");
 			return (-1);
 		}
 		if (n->kind == N_TEXT) {
@@ -737,12 +500,12 @@ run_list(struct exec *e, const struct fmt_node *n, const json_t *dot)
 			return (-1);
 		rc = 0;
 		if (n->kind == N_ACTION)
-			print_value(e, e->out, v);
+			fmt__print_value(e, e->out, v);
 		else if (n->kind == N_IF)
-			rc = truth(e, v) ? run_list(e, n->body, dot) :
+			rc = fmt__truth(e, v) ? run_list(e, n->body, dot) :
 			    run_list(e, n->other, dot);
 		else if (n->kind == N_WITH)
-			rc = truth(e, v) ? run_list(e, n->body, v) :
+			rc = fmt__truth(e, v) ? run_list(e, n->body, v) :
 			    run_list(e, n->other, dot);
 		else
 			rc = run_range(e, n, v, dot);
@@ -758,7 +521,7 @@ static int
 run(const struct cli_fmt *f, const json_t *root, const json_t *labels,
     const char *node, int header, struct cli__buf *out, char **cause)
 {
-	struct exec	e;
+	struct fmt_exec	e;
 	size_t		len0 = out->len;
 	int		rc;
 

@@ -92,6 +92,47 @@ struct cli_fmt {
 	struct fmt_pipe			*elif;	/* a stray else if's */
 };
 
+/* One run of a template. */
+struct fmt_exec {
+	const struct cli_fmt	*f;
+	const json_t		*root;
+	const json_t		*labels;
+	const char		*node;		/* .Node, or NULL */
+	struct cli__buf		*out;
+	int			 header;
+	char			*err;
+	size_t			 steps;
+	json_t			*novalue;	/* a missing map key */
+};
+
+/* format-exec.c */
+
+/* Records the first error of a run, at byte pos; returns NULL. */
+json_t	*fmt__xerr(struct fmt_exec *e, size_t pos, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* A value's type as Go's messages name it. */
+const char *fmt__type_name(const json_t *v);
+/* Go's truth: false, 0, "", nil and empty collections are false. */
+int	fmt__truth(const struct fmt_exec *e, const json_t *v);
+/* A new string value of n bytes (any bytes). */
+json_t	*fmt__mkstr(const char *s, size_t n);
+/* Appends a value as an action prints it. */
+void	fmt__print_value(struct fmt_exec *e, struct cli__buf *b, const json_t *v);
+/* A string argument, or NULL with the error naming what was given. */
+const char *fmt__want_str(struct fmt_exec *e, const json_t *v, size_t pos);
+
+/* format-fn.c */
+
+/* printf: %s %v %d %q %f %e %g %% with - 0, width and precision. */
+json_t	*fmt__fn_printf(struct fmt_exec *e, json_t **v, size_t n, size_t pos);
+/* print and println: Go's Sprint and Sprintln. */
+json_t	*fmt__fn_print(struct fmt_exec *e, json_t **v, size_t n, int ln);
+/* join, split, title, upper, lower, truncate, pad. */
+json_t	*fmt__fn_string(struct fmt_exec *e, int fn, json_t **v, size_t n,
+	    size_t pos);
+
+/* format-tree.c */
+
 /* Frees a pipeline. */
 void	fmt__pipe_free(struct fmt_pipe *pp);
 /* Frees a list of nodes. */

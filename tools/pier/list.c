@@ -131,6 +131,9 @@ cli_list_main(const struct cli_cmd *self, int argc, char **argv,
 		rc = cli_listing_format(self, spec->listing, f,
 		    (const char *const *)a.argv, (size_t)a.argc, params,
 		    !no_trunc);
+	else if (rc < 0)
+		rc = cli_listing_multi(self, spec->listing, &a, params, quiet,
+		    json, no_trunc);
 	cli_fmt_free(f);
 	if (rc >= 0) {
 		json_decref(params);

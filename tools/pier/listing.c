@@ -21,6 +21,10 @@
 
 #define LS_TIMEOUT_MS	3000	/* per node */
 
+static int	listing_run(const struct cli_cmd *, const struct cli_listing *,
+		    const struct cli_fmt *, const char *const *, size_t,
+		    const json_t *, int, int);
+
 /* Orders two strings through pointers to them, for qsort. */
 static int
 strcmp_p(const char *const *a, const char *const *b)
@@ -346,18 +350,24 @@ static const char *const network_fields[] = {
 
 /* The listings --format knows, by the answer's array. */
 const struct cli_listing cli_listing_ps = {
-	"containers", { ps_fields, 1, 1 } };
+	"containers", { ps_fields, 1, 1 }, NULL, NULL };
 const struct cli_listing cli_listing_images = {
-	"images", { image_fields, 0, 1 } };
+	"images", { image_fields, 0, 1 },
+	"table {{.Node}}\t{{.Repository}}\t{{.Tag}}\t{{.ID}}\t"
+	"{{.CreatedSince}}\t{{.Size}}", "{{.Node}}/{{.ID}}" };
 const struct cli_listing cli_listing_volumes = {
-	"volumes", { volume_fields, 1, 1 } };
+	"volumes", { volume_fields, 1, 1 },
+	"table {{.Node}}\t{{.Driver}}\t{{.Name}}", "{{.Node}}/{{.Name}}" };
 const struct cli_listing cli_listing_networks = {
-	"networks", { network_fields, 1, 1 } };
+	"networks", { network_fields, 1, 1 },
+	"table {{.Node}}\t{{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
+	"{{.Node}}/{{.ID}}" };
 
 /* Runs the template over one context; 0 or -1 (reported). */
 static int
 emit(const struct cli_cmd *self, const struct cli_fmt *f, json_t *ctx,
-    const json_t *labels, const char *node, struct cli__buf *out)
+    const json_t *labels, const char *node, struct cli__buf *out,
+    int json_node)
 {
 	char	*cause = NULL;
 	int	 rc;
@@ -366,6 +376,8 @@ emit(const struct cli_cmd *self, const struct cli_fmt *f, json_t *ctx,
 		cli_error(self, "out of memory");
 		return (-1);
 	}
+	if (json_node)
+		(void)json_object_set_new(ctx, "Node", json_string(node));
 	rc = cli_fmt_row(f, ctx, labels, node, out, &cause);
 	json_decref(ctx);
 	if (rc != 0) {
@@ -380,7 +392,7 @@ emit(const struct cli_cmd *self, const struct cli_fmt *f, json_t *ctx,
 static int
 image_lines(const struct cli_cmd *self, const struct cli_fmt *f,
     const json_t *img, int trunc, int64_t now, const char *node,
-    struct cli__buf *out)
+    struct cli__buf *out, int jn)
 {
 	const json_t	*tags = json_object_get(img, "tags");
 	const char	*ref, *colon, *at;
@@ -399,7 +411,7 @@ image_lines(const struct cli_cmd *self, const struct cli_fmt *f,
 		if (repo == NULL)
 			return (-1);
 		err = emit(self, f, image_ctx(img, repo, *colon == ':' ?
-		    colon + 1 : "latest", trunc, now), NULL, node, out);
+		    colon + 1 : "latest", trunc, now), NULL, node, out, jn);
 		free(repo);
 		if (err != 0)
 			return (err);
@@ -412,12 +424,12 @@ image_lines(const struct cli_cmd *self, const struct cli_fmt *f,
 	at = ref != NULL ? strchr(ref, '@') : NULL;
 	if (at == NULL || strncmp(ref, "<none>@", 7) == 0)
 		return (emit(self, f, image_ctx(img, "<none>", "<none>", trunc,
-		    now), NULL, node, out));
+		    now), NULL, node, out, jn));
 	repo = strndup(ref, (size_t)(at - ref));
 	if (repo == NULL)
 		return (-1);
 	err = emit(self, f, image_ctx(img, repo, "<none>", trunc, now), NULL,
-	    node, out);
+	    node, out, jn);
 	free(repo);
 	return (err);
 }
@@ -426,7 +438,7 @@ image_lines(const struct cli_cmd *self, const struct cli_fmt *f,
 static int
 node_lines(const struct cli_cmd *self, const struct cli_listing *ls,
     const struct cli_fmt *f, const json_t *result, int trunc,
-    const char *node, struct cli__buf *out)
+    const char *node, struct cli__buf *out, int jn)
 {
 	const json_t	*rows = json_object_get(result, ls->key), *row;
 	json_t		*sorted = NULL;
@@ -443,15 +455,16 @@ node_lines(const struct cli_cmd *self, const struct cli_listing *ls,
 	json_array_foreach(rows, i, row) {
 		if (ls == &cli_listing_ps)
 			err = emit(self, f, ps_ctx(row, trunc, now),
-			    json_object_get(row, "labels"), node, out);
+			    json_object_get(row, "labels"), node, out, jn);
 		else if (ls == &cli_listing_images)
-			err = image_lines(self, f, row, trunc, now, node, out);
+			err = image_lines(self, f, row, trunc, now, node, out,
+			    jn);
 		else if (ls == &cli_listing_volumes)
 			err = emit(self, f, volume_ctx(row),
-			    json_object_get(row, "labels"), node, out);
+			    json_object_get(row, "labels"), node, out, jn);
 		else
 			err = emit(self, f, network_ctx(row, trunc),
-			    json_object_get(row, "labels"), node, out);
+			    json_object_get(row, "labels"), node, out, jn);
 		if (err != 0)
 			break;
 	}
@@ -461,7 +474,7 @@ node_lines(const struct cli_cmd *self, const struct cli_listing *ls,
 
 /* Parses a --format value for a listing; an exit code, -1 to go on. */
 static int
-cli_listing_parse(const struct cli_cmd *self, const struct cli_listing *ls,
+listing_parse(const struct cli_cmd *self, const struct cli_listing *ls,
     const char *text, struct cli_fmt **f)
 {
 	char	*cause = NULL;
@@ -479,6 +492,15 @@ int
 cli_listing_format(const struct cli_cmd *self, const struct cli_listing *ls,
     const struct cli_fmt *f, const char *const *nodes, size_t nnodes,
     const json_t *params, int trunc)
+{
+	return (listing_run(self, ls, f, nodes, nnodes, params, trunc, 0));
+}
+
+/* cli_listing_format; json_node: contexts carry "Node" (--json). */
+static int
+listing_run(const struct cli_cmd *self, const struct cli_listing *ls,
+    const struct cli_fmt *f, const char *const *nodes, size_t nnodes,
+    const json_t *params, int trunc, int json_node)
 {
 	struct cli_ctx		 x;
 	struct cli_multi	*m = NULL;
@@ -513,7 +535,7 @@ cli_listing_format(const struct cli_cmd *self, const struct cli_listing *ls,
 			continue;
 		}
 		if (node_lines(self, ls, f, m[i].result, trunc, m[i].node,
-		    &out) != 0)
+		    &out, json_node) != 0)
 			goto out;
 	}
 	if (out.err != 0)
@@ -562,5 +584,54 @@ cli_listing_opts(const struct cli_cmd *self, const struct cli_args *a,
 	v = cli_args_get(self, a, "format");
 	if (v == NULL || strcmp(v, "table") == 0)
 		return (-1);
-	return (cli_listing_parse(self, ls, v, f));
+	return (listing_parse(self, ls, v, f));
+}
+
+/* The number of joined nodes (0 when the book cannot be read). */
+static size_t
+book_count(void)
+{
+	struct cli_book	 b;
+	char		*dir, *cause = NULL;
+	size_t		 n = 0;
+
+	dir = cli_config_dir();
+	if (dir != NULL && cli_book_load(&b, dir, &cause) == 0) {
+		n = b.n;
+		cli_book_free(&b);
+	}
+	free(cause);
+	free(dir);
+	return (n);
+}
+
+/*
+ * A listing over several nodes without --format: docker's table with a
+ * NODE column first, NODE/X lines for -q, JSON lines of docker's fields
+ * and "Node" for --json. -1 when one node is addressed (the caller
+ * prints docker's own look), else an exit code.
+ */
+int
+cli_listing_multi(const struct cli_cmd *self, const struct cli_listing *ls,
+    const struct cli_args *a, const json_t *params, int quiet, int json,
+    int no_trunc)
+{
+	struct cli_fmt	*f = NULL;
+	const char	*text;
+	int		 rc;
+
+	if (a->argc == 1 || (a->argc == 0 && book_count() <= 1))
+		return (-1);
+	if (quiet)
+		text = ls->quiet;
+	else if (json)
+		text = "{{json .}}";
+	else
+		text = ls->table;
+	if (cli_fmt_parse(text, &ls->spec, &f, NULL) != 0)
+		return (cli_error(self, "out of memory"));
+	rc = listing_run(self, ls, f, (const char *const *)a->argv,
+	    (size_t)a->argc, params, !no_trunc, json && !quiet);
+	cli_fmt_free(f);
+	return (rc);
 }

@@ -46,6 +46,35 @@ cli_write_all(int fd, const void *buf, size_t len)
 	}
 }
 
+/* Writes every piece of iov to fd (blocking), as cli_write_all. */
+void
+cli_writev_all(int fd, struct iovec *iov, int n)
+{
+	struct pollfd	 pfd;
+	ssize_t		 w;
+	size_t		 k;
+
+	while (n > 0) {
+		w = writev(fd, iov, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			(void)poll(&pfd, 1, -1);
+			continue;
+		}
+		if (w <= 0)
+			return;
+		for (k = (size_t)w; n > 0 && k >= iov->iov_len; iov++, n--)
+			k -= iov->iov_len;
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + k;
+			iov->iov_len -= k;
+		}
+	}
+}
+
 /* Prints "pier NAME: " and the message, one line on stderr. */
 static void __attribute__((format(printf, 2, 0)))
 complain(const struct cli_cmd *cmd, const char *fmt, va_list ap)

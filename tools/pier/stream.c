@@ -33,6 +33,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,31 @@ stream_answer(struct cli_stream *s, int rc)
 	return (s->live ? 0 : 1);
 }
 
+/* Writes the output pieces gathered from one delivery, in one writev. */
+static void
+stream_out_flush(struct cli_stream *s)
+{
+	if (s->nout > 0)
+		cli_writev_all(s->out_fd, s->out, s->nout);
+	s->nout = 0;
+}
+
+/*
+ * Gathers a piece of output (pointing into the channel's buffer) to be
+ * written when the delivery ends: a record brings a 16 KiB frame in
+ * pieces, and one writev of them all costs one system call, not one each.
+ */
+static void
+stream_out(struct cli_stream *s, int fd, const uint8_t *data, size_t len)
+{
+	if (s->nout > 0 && (s->out_fd != fd || s->nout == CLI_STREAM_IOV))
+		stream_out_flush(s);
+	s->out_fd = fd;
+	s->out[s->nout].iov_base = (void *)(uintptr_t)data;
+	s->out[s->nout].iov_len = len;
+	s->nout++;
+}
+
 /* One frame of a framed stream. */
 static int
 stream_frame(void *arg, enum proto_frame type, const uint8_t *data,
@@ -97,15 +123,15 @@ stream_frame(void *arg, enum proto_frame type, const uint8_t *data,
 	json_t			*o;	/* owned */
 	const char		*m;
 
+	if ((type == PROTO_FRAME_STDOUT && s->ops->out == NULL) ||
+	    type == PROTO_FRAME_STDERR) {
+		stream_out(s, type == PROTO_FRAME_STDOUT ? 1 : 2, data, len);
+		return (0);
+	}
+	stream_out_flush(s);	/* the output before what the frame ends */
 	switch (type) {
 	case PROTO_FRAME_STDOUT:
-		if (s->ops->out != NULL)
-			return (stream_answer(s, s->ops->out(s, data, len)));
-		cli_write_all(1, data, len);
-		return (0);
-	case PROTO_FRAME_STDERR:
-		cli_write_all(2, data, len);
-		return (0);
+		return (stream_answer(s, s->ops->out(s, data, len)));
 	case PROTO_FRAME_ERROR:
 		o = json_loadb((const char *)data, len, 0, NULL);
 		m = json_string_value(json_object_get(o, "message"));
@@ -151,7 +177,13 @@ stream_line(void *arg, const char *body, size_t len)
 static void
 stream_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
 {
-	struct cli_stream	*s = arg;
+	cli_stream_feed(arg, buf, len);
+}
+
+/* Decodes one delivery of the channel's bytes; see cli-stream.h. */
+void
+cli_stream_feed(struct cli_stream *s, const uint8_t *buf, size_t len)
+{
 	int			 err;
 
 	if (len == 0 || !s->live)
@@ -160,6 +192,7 @@ stream_data(struct ovl_chan *ch, const uint8_t *buf, size_t len, void *arg)
 		err = proto_ldec_feed(&s->ldec, buf, len, stream_line, s);
 	else
 		err = proto_fdec_feed(&s->fdec, buf, len, stream_frame, s);
+	stream_out_flush(s);
 	if (err < 0)
 		cli_stream_end(s, STREAM_BROKEN);
 }

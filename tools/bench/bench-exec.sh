@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Plain `pier exec` (no TTY) bulk output against `docker exec`, in one run
+# on one machine against one engine and one container: each round runs
+#
+#   docker exec CTR head -c BYTES /dev/zero          >/dev/null
+#   pier exec b1/CTR head -c BYTES /dev/zero         >/dev/null
+#
+# (which goes first alternates), and records the wall time of each, the
+# CPU of each client (user + system, from /usr/bin/time) and the CPU the
+# node spent during pier's run (from /proc/PID/stat). Prints every round,
+# the medians, and pier's rate as a share of docker's (median of the
+# per-round ratios, so both sides of a ratio saw the same minute).
+#
+# One release pierd on 127.0.0.1 with its own state, a client joined to
+# it, and a `sleep` container from pier-test/busybox:latest labelled
+# pier.test=1 and pier.bench.run=PID; all removed at the end.
+#
+# Usage: tools/bench/bench-exec.sh [-b BUILD] [-r ROUNDS] [-m MIB]
+#   -b BUILD   a release build with node/pierd and tools/pier/pier
+#              (default build-rel)
+#   -r ROUNDS  rounds (default 7)
+#   -m MIB     output per run in MiB (default 64)
+set -u
+
+build=build-rel
+rounds=7
+mib=64
+while getopts b:r:m: o; do
+	case $o in
+	b) build=$OPTARG ;;
+	r) rounds=$OPTARG ;;
+	m) mib=$OPTARG ;;
+	*) echo "usage: $0 [-b BUILD] [-r ROUNDS] [-m MIB]" >&2; exit 2 ;;
+	esac
+done
+build=$(cd "$build" 2>/dev/null && pwd) || {
+	echo "bench-exec: no build directory $build" >&2; exit 2; }
+pierd=$build/node/pierd
+pier=$build/tools/pier/pier
+for f in "$pierd" "$pier"; do
+	[ -x "$f" ] || { echo "bench-exec: $f is missing" >&2; exit 2; }
+done
+[ -x /usr/bin/time ] || { echo "bench-exec: no /usr/bin/time" >&2; exit 1; }
+docker version >/dev/null 2>&1 || {
+	echo "bench-exec: no Docker engine (docker version fails)" >&2; exit 1; }
+
+tmp=$(mktemp -d /tmp/pier-bench-exec.XXXXXX)
+label=pier.bench.run=$$
+node_pid=
+cleanup() {
+	[ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null &&
+		wait "$node_pid" 2>/dev/null
+	docker ps -aq --filter "label=$label" | xargs -r docker rm -f \
+		>/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+export PIER_CONFIG_DIR=$tmp/client
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$pierd" --state-dir "$tmp/s" --listen "127.0.0.1:$port" --log-level warn \
+	>"$tmp/pierd.log" 2>&1 &
+node_pid=$!
+for _ in $(seq 200); do
+	ss -ltn 2>/dev/null | grep -q ":$port " && break
+	sleep 0.05
+done
+"$pier" join "$("$pierd" key show --state-dir "$tmp/s")" --name b1 \
+	>/dev/null || { echo "bench-exec: join failed" >&2; exit 1; }
+ctr=pier-bx-$$
+docker run -d -l pier.test=1 -l "$label" --name "$ctr" \
+	pier-test/busybox:latest sleep 3600 >/dev/null || exit 1
+bytes=$((mib * 1048576))
+"$pier" exec "b1/$ctr" true || exit 1	# the node's model, warm
+
+# ticks PID: the process's user + system clock ticks.
+ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+# run WHO: "wall_s cpu_ms [node_ms]" of one run.
+run() {
+	local a b out
+	a=$(ticks "$node_pid")
+	if [ "$1" = docker ]; then
+		out=$( { /usr/bin/time -f '%e %U %S' docker exec "$ctr" \
+			head -c $bytes /dev/zero >/dev/null; } 2>&1)
+	else
+		out=$( { /usr/bin/time -f '%e %U %S' "$pier" exec "b1/$ctr" \
+			head -c $bytes /dev/zero >/dev/null; } 2>&1)
+	fi
+	b=$(ticks "$node_pid")
+	echo "$out" | tail -n 1 | awk -v n=$(( (b - a) * 1000 / $(getconf CLK_TCK) )) \
+		-v who="$1" '{ printf "%s %d", $1, ($2 + $3) * 1000;
+		if (who == "pier") printf " %d", n; printf "\n" }'
+}
+
+echo "bench-exec: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores," \
+	"load $(cut -d' ' -f1-3 /proc/loadavg)," \
+	"commit $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null)," \
+	"$mib MiB per run"
+printf '%-6s %10s %9s %10s %9s %9s %8s\n' round "docker s" "cpu ms" \
+	"pier s" "cpu ms" "node ms" "rate"
+: >"$tmp/rows"
+for r in $(seq "$rounds"); do
+	if [ $((r % 2)) -eq 1 ]; then
+		d=$(run docker); p=$(run pier)
+	else
+		p=$(run pier); d=$(run docker)
+	fi
+	echo "$d $p" >>"$tmp/rows"
+	echo "$r $d $p" | awk '{ printf "%-6s %10.2f %9d %10.2f %9d %9d %7.2fx\n",
+		$1, $2, $3, $4, $5, $6, $2 / $4 }'
+done
+echo "load $(cut -d' ' -f1-3 /proc/loadavg)"
+# med: the median of the numbers on stdin, one a line.
+med() {
+	sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# median COLUMN: the median of a column of the rows (1-based).
+median() {
+	awk -v c="$1" '{ print $c }' "$tmp/rows" | med
+}
+printf '%-6s %10.2f %9d %10.2f %9d %9d %7.2fx\n' median "$(median 1)" \
+	"$(median 2)" "$(median 3)" "$(median 4)" "$(median 5)" \
+	"$(awk '{ print $1 / $3 }' "$tmp/rows" | med)"
+echo "(rate: pier's MiB/s as a share of docker's in the same round)"
