@@ -14,6 +14,10 @@
  * the error says so and carries its id.
  * The default name is NAME-copy, else the first free NAME-copy-N, found
  * with one list call.
+ *
+ * With export, nothing is made: the copy's configuration comes back as
+ * container.create's params for another node (cmd-container-export.c),
+ * named as the source unless name is given.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -276,6 +280,47 @@ name_taken(const json_t *list, const char *name)
 	return (0);
 }
 
+/*
+ * export: answers the body as container.create's params, checked as a
+ * create on any node would check them, with the fields they cannot say
+ * in dropped; nothing is created.
+ */
+static void
+dup_export(struct cmd_req *r, const char *name, json_t *body, int start)
+{
+	const struct proto_method	*m;
+	json_t				*p, *dropped, *b;	/* owned */
+	char				*cause = NULL;
+
+	m = proto_method_find("container.create");
+	dropped = json_array();
+	p = node_export_params(body, dropped);
+	json_decref(body);
+	if (p == NULL || dropped == NULL || m == NULL) {
+		json_decref(p);
+		json_decref(dropped);
+		(void)cmd_fail(r, PROTO_E_INTERNAL, "out of memory");
+		return;
+	}
+	(void)json_object_set_new(p, "name", json_string(name));
+	(void)json_object_set_new(p, "start", json_boolean(start));
+	b = NULL;
+	if (proto_params_check(m->params, p, &cause) == 0)
+		b = node_create_body(p, &cause);
+	if (b == NULL) {
+		(void)cmd_fail(r, PROTO_E_STATE, "the configuration "
+		    "cannot be said as container.create's params: %s",
+		    cause != NULL ? cause : "out of memory");
+		free(cause);
+		json_decref(p);
+		json_decref(dropped);
+		return;
+	}
+	json_decref(b);
+	(void)cmd_reply(r, json_pack("{s:o, s:o}", "params", p, "dropped",
+	    dropped));
+}
+
 /* Hands the body to the create chain. */
 static void
 dup_create(struct dup *d, const char *name)
@@ -296,7 +341,10 @@ dup_create(struct dup *d, const char *name)
 		    "Config or HostConfig");
 		return;
 	}
-	(void)cmd__container_create_body(r, name, body, start, 0);
+	if (proto_param_bool(r->params, "export", 0))
+		dup_export(r, name, body, start);
+	else
+		(void)cmd__container_create_body(r, name, body, start, 0);
 }
 
 /* The names in use arrived: pick the first free NAME-copy[-N]. */
@@ -347,6 +395,9 @@ on_source(struct dk_req *req, int status, json_t *res, void *arg)
 		return;
 	}
 	name = proto_param_str(d->r->params, "name", NULL);
+	/* Exported for another node: the source's own name is free there. */
+	if (name == NULL && proto_param_bool(d->r->params, "export", 0))
+		name = d->name;
 	if (name != NULL) {
 		dup_create(d, name);
 		return;

@@ -241,9 +241,9 @@ flags_gpus_log_health(json_t *b, json_t *h, const json_t *params,
 		    "[{s:s, s:I, s:[[s]]}]", "Driver", "", "Count",
 		    (json_int_t)n, "Capabilities", "gpu"));
 	if (drv != NULL || opts != NULL)
-		(void)json_object_set_new(h, "LogConfig", json_pack("{s:s, s:O}",
+		(void)json_object_set_new(h, "LogConfig", json_pack("{s:s, s:o}",
 		    "Type", drv != NULL ? drv : "", "Config", opts != NULL ?
-		    opts : json_object()));
+		    json_deep_copy(opts) : json_object()));
 	if (proto_param_bool(params, "no_healthcheck", 0)) {
 		if (cmd != NULL) {
 			if (cause != NULL)

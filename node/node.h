@@ -541,6 +541,12 @@ enum cmd_retval cmd_container_duplicate(struct cmd_req *r);
  */
 json_t	*node_create_body(const json_t *params, char **cause);
 /*
+ * container.create's params from a create body (a new reference, NULL
+ * out of memory); the names of fields they cannot say are appended to
+ * dropped (cmd-container-export.c).
+ */
+json_t	*node_export_params(const json_t *body, json_t *dropped);
+/*
  * Adds the docker run flags of container.create (cmd-container-flags.c)
  * to a create body b (borrowed); 0, or -1 with *cause naming the field.
  */

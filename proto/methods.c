@@ -198,6 +198,8 @@ static const struct proto_field container_duplicate_params[] = {
 	{ .name = "labels", .type = PROTO_T_MAP, .max = 256,
 	  .max_len = 4096, .doc = "labels added or replaced" },
 	F_BOOL("start", "start the copy (default true)"),
+	F_BOOL("export", "create nothing: answer the copy as "
+	    "container.create's params, for a create on another node"),
 	F_END
 };
 
@@ -718,7 +720,8 @@ const struct proto_method proto_methods[] = {
 	  .params = container_duplicate_params,
 	  .summary = "create a copy of a container's configuration with "
 	  "overrides",
-	  .result = "{id, name, warnings: [string]}" },
+	  .result = "{id, name, warnings: [string]}; with export: {params: "
+	  "container.create's params, dropped: [string]}" },
 	{ .name = "container.inspect", .role = VIEWER, .flags = RO | DK,
 	  .params = container_id_params,
 	  .summary = "show a container's full configuration and state",

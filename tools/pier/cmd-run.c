@@ -9,7 +9,7 @@
  *
  * `pier dup NODE/CONTAINER [OPTIONS]`: a copy of a container's
  * configuration with overrides, started if the source runs;
- * prints the copy's name.
+ * prints the copy's name. With --to NODE2 the copy is made on NODE2.
  *
  * Options are read as docker reads them, with the parsers the client
  * shares: sizes and CPUs from cli-out.h, ports and volumes from
@@ -194,6 +194,9 @@ static const struct cli_opt dup_opts[] = {
 	  .help = "add or replace a label" },
 	{ .name = "no-start",
 	  .help = "leave the copy created, even if the source runs" },
+	{ .name = "to", .arg = "NODE", .kind = CLI_K_ARG,
+	  .help = "make the copy on another node (its image pulled\n"
+	  "there first when missing; default name: the source's)" },
 	{ .name = NULL }
 };
 
@@ -207,7 +210,7 @@ const struct cli_cmd cli_cmd_dup = {
 	.args_max = 1,
 	.usage = "NODE/CONTAINER [--name NAME] [--cpus N] [--memory SIZE] "
 	    "[--network MODE] [--hostname H] [-e K=V]... [-p PORT]... "
-	    "[-v VOL]... [-l K=V]... [--no-start]",
+	    "[-v VOL]... [-l K=V]... [--no-start] [--to NODE]",
 	.summary = "duplicate a container's configuration with overrides",
 	.help = "",
 };
@@ -420,6 +423,31 @@ out:
 	return (rc);
 }
 
+/*
+ * container.create on node with params p (stolen), printing field (or
+ * keeping it in out); with pull, an image the node lacks is pulled with
+ * progress on stderr and the create tried once more.
+ */
+static int
+create_pulling(const struct cli_cmd *self, const char *node, json_t *p,
+    int pull, const char *field, char *out, size_t len)
+{
+	const char	*image = json_string_value(json_object_get(p, "image"));
+	int		 missing = 0, rc;
+
+	rc = call_print(self, node, "container.create", p, field, pull ?
+	    &missing : NULL, out, len);
+	if (missing) {
+		rc = cli_pull_missing(self, node, image);
+		if (rc == CLI_EXIT_OK)
+			rc = call_print(self, node, "container.create",
+			    json_incref(p), field, NULL, out, len);
+	}
+	if (pull)
+		json_decref(p);
+	return (rc);
+}
+
 /* Applies one option run reads itself (ports, volumes, env...). */
 static int
 run_apply(json_t *p, enum run_opt o, const char *arg, int *pull,
@@ -547,7 +575,7 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 	const char	*node, *image;
 	char		*cause = NULL, pick[CLI_NAME_MAX + 1], id[128];
 	size_t		 k;
-	int		 err = 0, i, pull = 1, missing = 0, rc, on;
+	int		 err = 0, i, pull = 1, rc, on;
 	int		 detach = 0, tty, interactive, attach, remove;
 
 	rc = run_parse(self, argc, argv, &a, &on);
@@ -597,20 +625,48 @@ run_main(const struct cli_cmd *self, int argc, char **argv)
 			(void)json_object_set_new(p, "stdin_once",
 			    json_true());
 	}
-	rc = call_print(self, node, self->method, p, "id", pull ? &missing :
-	    NULL, attach ? id : NULL, sizeof(id));
-	if (missing) {
-		rc = cli_pull_missing(self, node, image);
-		if (rc == CLI_EXIT_OK)
-			rc = call_print(self, node, self->method,
-			    json_incref(p), "id", NULL, attach ? id : NULL,
-			    sizeof(id));
-	}
-	if (pull)
-		json_decref(p);
+	rc = create_pulling(self, node, p, pull, "id", attach ? id : NULL,
+	    sizeof(id));
 	if (rc == CLI_EXIT_OK && attach)
 		rc = cli_run_attach(self, node, id, tty, interactive,
 		    remove);
+	return (rc);
+}
+
+/*
+ * `pier dup --to NODE2`: the source's node answers the copy as
+ * container.create's params (container.duplicate with export), what
+ * they cannot say is printed as warnings, and NODE2 creates it as
+ * `pier run` does, pulling a missing image first. Prints the name.
+ */
+static int
+dup_to(const struct cli_cmd *self, const char *node, const char *to,
+    json_t *p)
+{
+	struct cli_link	 l;
+	json_t		*res = NULL, *cp, *v;	/* owned, borrowed */
+	size_t		 i;
+	int		 rc;
+
+	(void)json_object_set_new(p, "export", json_true());
+	if (cli_link_open(self, &l, node) != CLI_EXIT_OK) {
+		json_decref(p);
+		return (CLI_EXIT_FAIL);
+	}
+	rc = cli_link_call(self, &l, self->method, p, &res);
+	cli_link_close(&l);
+	if (rc != CLI_EXIT_OK)
+		return (rc);
+	json_array_foreach(json_object_get(res, "dropped"), i, v)
+		fprintf(stderr, "pier dup: WARNING: %s on %s is not copied to "
+		    "%s\n", json_string_value(v), node, to);
+	cp = json_object_get(res, "params");
+	if (!json_is_object(cp)) {
+		json_decref(res);
+		return (cli_error(self, "%s answered no params", node));
+	}
+	rc = create_pulling(self, to, json_incref(cp), 1, "name", NULL, 0);
+	json_decref(res);
 	return (rc);
 }
 
@@ -622,7 +678,7 @@ dup_main(const struct cli_cmd *self, int argc, char **argv)
 	struct cli_book		 b;
 	struct cli_target	 t;
 	json_t			*p;	/* owned */
-	const char		*arg;
+	const char		*arg, *to;
 	char			*cause = NULL, *dir;
 	size_t			 pos = 0;
 	int			 err = 0, rc;
@@ -672,7 +728,12 @@ dup_main(const struct cli_cmd *self, int argc, char **argv)
 		return (err == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL);
 	}
 	(void)json_object_set_new(p, "id", json_string(t.container));
-	rc = call_print(self, t.node, self->method, p, "name", NULL, NULL, 0);
+	to = cli_args_get(self, &a, "to");
+	if (to != NULL)
+		rc = dup_to(self, t.node, to, p);
+	else
+		rc = call_print(self, t.node, self->method, p, "name", NULL,
+		    NULL, 0);
 	cli_target_free(&t);
 	return (rc);
 }
