@@ -80,7 +80,7 @@ docker create --name $d-gone -l pier.test=1 -l $case_label \
 docker rmi pier-test/dupto:$tag >/dev/null
 out=$(pc dup n1/$d-gone --to n2 --name $d-gone2 2>&1); rc=$?
 check "an image the other node lacks is pulled first, and the failure names it" \
-	eval '[ $rc -ne 0 ] && has "$out" "pier-test/dupto:$tag" && ! docker inspect $d-gone2 >/dev/null 2>&1'
+	eval '[ $rc -ne 0 ] && has "$out" "Unable to find image '"'"'pier-test/dupto:$tag'"'"' on n2; pulling it" && ! docker inspect $d-gone2 >/dev/null 2>&1'
 
 out=$(pc dup n1/$d-nosuch --to n2 2>&1); rc=$?
 check "dup --to of a container that does not exist fails naming it" \
