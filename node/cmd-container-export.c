@@ -5,7 +5,8 @@
  * Each field the params cannot say, when it holds more than the
  * engine's default, is named in dropped ("HostConfig.CpuShares") rather
  * than left out silently. Ports only exposed (no binding) are the
- * image's EXPOSE and are not listed. Pure: no I/O.
+ * image's EXPOSE and are not listed; Config.Volumes (-v /path, or the
+ * image's VOLUME) become anonymous mounts. Pure: no I/O.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,9 +114,44 @@ ex_ports(json_t *p, const json_t *h)
 	json_decref(ports);
 }
 
-/* Binds and Mounts as mounts and mount_specs. */
+/* Tells whether a --mount spec's target is t. */
+static int
+spec_at(const char *spec, const char *t)
+{
+	const char	*a = strstr(spec, ",target=");
+	size_t		 n = strlen(t);
+
+	return (a != NULL && strncmp(a + 8, t, n) == 0 &&
+	    (a[8 + n] == ',' || a[8 + n] == '\0'));
+}
+
+/*
+ * Config.Volumes (docker run -v /path, and the image's VOLUMEs) as
+ * anonymous mounts, unless a mount already has that target.
+ */
 static void
-ex_mounts(json_t *p, const json_t *h, json_t *dropped)
+ex_volumes(json_t *m, const json_t *vols, const json_t *specs)
+{
+	const char	*t;
+	json_t		*v, *e;
+	size_t		 i;
+	int		 taken;
+
+	json_object_foreach((json_t *)vols, t, v) {
+		taken = 0;
+		json_array_foreach(m, i, e)
+			taken |= strcmp(cmd_jstr(e, "target"), t) == 0;
+		json_array_foreach(specs, i, e)
+			taken |= spec_at(json_string_value(e), t);
+		if (!taken)
+			(void)json_array_append_new(m, json_pack("{s:s, s:b}",
+			    "target", t, "read_only", 0));
+	}
+}
+
+/* Binds, Mounts and Volumes as mounts and mount_specs. */
+static void
+ex_mounts(json_t *p, const json_t *b, const json_t *h, json_t *dropped)
 {
 	json_t		*m, *specs, *v;
 	const char	*s, *a, *c, *type;
@@ -157,6 +193,7 @@ ex_mounts(json_t *p, const json_t *h, json_t *dropped)
 		(void)json_array_append_new(specs, json_string(spec));
 		free(spec);
 	}
+	ex_volumes(m, json_object_get(b, "Volumes"), specs);
 	if (json_array_size(m) > 0)
 		(void)json_object_set(p, "mounts", m);
 	if (json_array_size(specs) > 0)
@@ -290,7 +327,7 @@ node_export_params(const json_t *b, json_t *dropped)
 		(void)json_object_set_new(p, "cpus", json_real((double)
 		    json_integer_value(json_object_get(h, "NanoCpus")) / 1e9));
 	ex_ports(p, h);
-	ex_mounts(p, h, dropped);
+	ex_mounts(p, b, h, dropped);
 	ex_devices_ulimits(p, h);
 	ex_misc(p, b, h, dropped);
 	return (p);

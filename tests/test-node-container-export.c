@@ -3,7 +3,9 @@
  * into the engine's create body and back give the same params, with
  * nothing dropped; a body holding what the params cannot say (CPU
  * shares, volumes-from, a bind option, an exec-form health check) names
- * each in dropped, and what is exported passes container.create's check.
+ * each in dropped, Config.Volumes become anonymous mounts where no
+ * mount has the target, and what is exported passes container.create's
+ * check.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,7 +86,8 @@ test_dropped(void)
 	m = proto_method_find("container.create");
 	ASSERT_NOT_NULL(m);
 	b = json_loads("{\"Image\": \"i\", \"Domainname\": \"d\", "
-	    "\"Hostname\": \"\", \"OnBuild\": null, \"Healthcheck\": "
+	    "\"Hostname\": \"\", \"OnBuild\": null, \"Volumes\": "
+	    "{\"/d\": {}, \"/x\": {}}, \"Healthcheck\": "
 	    "{\"Test\": [\"CMD\", \"true\"]}, \"HostConfig\": "
 	    "{\"CpuShares\": 512, \"BlkioWeight\": 0, \"VolumesFrom\": "
 	    "[\"x\"], \"IpcMode\": \"private\", \"Binds\": [\"/a:/b:z\", "
@@ -102,7 +105,8 @@ test_dropped(void)
 	s = dump(p);
 	ASSERT_STREQ(s, "{\"image\":\"i\",\"log_driver\":\"json-file\","
 	    "\"mounts\":[{\"read_only\":false,\"source\":\"/c\","
-	    "\"target\":\"/d\"}]}");
+	    "\"target\":\"/d\"},{\"read_only\":false,\"target\":"
+	    "\"/x\"}]}");
 	free(s);
 	ASSERT_EQ(proto_params_check(m->params, p, &cause), 0);
 	again = node_create_body(p, &cause);
