@@ -6,7 +6,8 @@
 # port, a named volume, a bind, a restart policy and a command is copied
 # to n2 and docker inspect must show the same configuration; a field
 # container.create cannot say (--cpu-shares) is a warning on stderr; the
-# overrides (-p, -v, -l) apply; an image n2 lacks is pulled first and the
+# overrides (-p, -v, -l) apply; a copy of a running source starts
+# unless --no-start; an image n2 lacks is pulled first and the
 # failure (no registry here) names the image; a viewer and an operator
 # are refused as for dup. Prints TAP. Containers, volumes and the image
 # tag carry or are named by dupto-$$ and are removed at the end.
@@ -71,6 +72,15 @@ check "a field container.create cannot say is a warning naming it" \
 	has "$err" "WARNING: HostConfig.CpuShares on n1 is not copied to n2"
 out=$(di '{{.State.Status}}' $d-copy)
 check "a copy of a stopped source is left created" [ "$out" = created ]
+
+docker run -d --name $d-run -l pier.test=1 -l $case_label $image \
+	sleep 700 >/dev/null
+out=$(pc dup n1/$d-run --to n2 --name $d-run2 2>&1); rc=$?
+check "a copy of a running source is started" \
+	eval '[ $rc -eq 0 ] && [ "$out" = "$d-run2" ] && [ "$(di "{{.State.Status}}" $d-run2)" = running ]'
+out=$(pc dup n1/$d-run --to n2 --name $d-run3 --no-start 2>&1); rc=$?
+check "with --no-start it is left created" \
+	eval '[ $rc -eq 0 ] && [ "$(di "{{.State.Status}}" $d-run3)" = created ]'
 
 hp2=$(free_port)
 out=$(pc dup n1/$d-src --to n2 --name $d-over -p 127.0.0.1:$hp2:81 \
