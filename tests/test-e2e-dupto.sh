@@ -82,6 +82,10 @@ out=$(pc dup n1/$d-run --to n2 --name $d-run3 --no-start 2>&1); rc=$?
 check "with --no-start it is left created" \
 	eval '[ $rc -eq 0 ] && [ "$(di "{{.State.Status}}" $d-run3)" = created ]'
 
+out=$(pc dup n1/$d-run --to n1 --no-start 2>&1); rc=$?
+check "--to the source's own node makes a plain copy, NAME-copy" \
+	eval '[ $rc -eq 0 ] && [ "$out" = "$d-run-copy" ] && [ "$(di "{{.Name}}" $d-run-copy)" = /$d-run-copy ]'
+
 hp2=$(free_port)
 out=$(pc dup n1/$d-src --to n2 --name $d-over -p 127.0.0.1:$hp2:81 \
 	-v $d-vol:/other -l k=w 2>&1); rc=$?

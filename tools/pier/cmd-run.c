@@ -729,7 +729,8 @@ dup_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	(void)json_object_set_new(p, "id", json_string(t.container));
 	to = cli_args_get(self, &a, "to");
-	if (to != NULL)
+	/* --to the source's own node: a plain copy, named NAME-copy. */
+	if (to != NULL && strcmp(to, t.node) != 0)
 		rc = dup_to(self, t.node, to, p);
 	else
 		rc = call_print(self, t.node, self->method, p, "name", NULL,
