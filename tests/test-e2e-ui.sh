@@ -69,7 +69,9 @@ for path in / /app.js /xterm.mjs /ws /nothing; do
 done
 out=$(code -b "pier_ui=0123456789abcdef0123456789abcdef" "$base/")
 check "a wrong token in the cookie is refused" [ "$out" = 403 ]
-out=$(code "$base/?token=${token%?}0")
+# The token with its last digit changed (0 becomes 1, the rest 0).
+case $token in *0) wrong=${token%?}1 ;; *) wrong=${token%?}0 ;; esac
+out=$(code "$base/?token=$wrong")
 check "a wrong token in the URL is refused" [ "$out" = 403 ]
 out=$(code "$base/?token=${token}0")
 check "a longer token is refused" [ "$out" = 403 ]
