@@ -245,6 +245,11 @@ node_punch_start(struct node *n, const struct ovl_dht_addr *a)
 
 	if (ps == NULL || n->closing || listen_port(n) == 0)
 		return;
+	/* A knock's address is a stranger's word: no "this host", no
+	 * loopback, no multicast or reserved ranges, no port 0. */
+	if (a->ip[0] == 0 || a->ip[0] == 127 || a->ip[0] >= 224 ||
+	    a->port == 0)
+		return;
 	snprintf(ip, sizeof ip, "%u.%u.%u.%u", a->ip[0], a->ip[1], a->ip[2],
 	    a->ip[3]);
 	if (ps->live >= PUNCH_MAX || (p = calloc(1, sizeof *p)) == NULL)
