@@ -102,27 +102,12 @@ bash_arm(FILE *fp, const char *pat, const struct cli_cmd *c)
 	fputs("\t\t;;\n", fp);
 }
 
-/* The bash script. */
+/* The case arms of every command and subcommand (bash and zsh alike). */
 static void
-gen_bash(FILE *fp)
+case_arms(FILE *fp)
 {
 	size_t	i, k;
 
-	fputs("# bash completion for pier (pier completion bash)\n"
-	    "_pier_complete() {\n"
-	    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} opts='' kind=- subs=''\n"
-	    "\tlocal key=${COMP_WORDS[1]}\n"
-	    "\tif [ \"$COMP_CWORD\" -eq 1 ]; then\n"
-	    "\t\tCOMPREPLY=($(compgen -W '", fp);
-	for (i = 0, k = 0; i < cli_ncmds; i++) {
-		if (cli_cmds[i]->flags & CLI_F_HIDDEN)
-			continue;
-		fprintf(fp, "%s%s", k++ > 0 ? " " : "", cli_cmds[i]->name);
-	}
-	fputs(" --help --version' -- \"$cur\"))\n"
-	    "\t\treturn\n\tfi\n"
-	    "\t[ \"$COMP_CWORD\" -gt 2 ] && key=\"$key ${COMP_WORDS[2]}\"\n"
-	    "\tcase $key in\n", fp);
 	for (i = 0; i < cli_ncmds; i++) {
 		const struct cli_cmd *c = cli_cmds[i];
 		char pat[256];
@@ -145,6 +130,30 @@ gen_bash(FILE *fp)
 			snprintf(pat, sizeof(pat), "'%s'", c->name);
 		bash_arm(fp, pat, c);
 	}
+}
+
+/* The bash script. */
+static void
+gen_bash(FILE *fp)
+{
+	size_t	i, k;
+
+	fputs("# bash completion for pier (pier completion bash)\n"
+	    "_pier_complete() {\n"
+	    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} opts='' kind=- subs=''\n"
+	    "\tlocal key=${COMP_WORDS[1]}\n"
+	    "\tif [ \"$COMP_CWORD\" -eq 1 ]; then\n"
+	    "\t\tCOMPREPLY=($(compgen -W '", fp);
+	for (i = 0, k = 0; i < cli_ncmds; i++) {
+		if (cli_cmds[i]->flags & CLI_F_HIDDEN)
+			continue;
+		fprintf(fp, "%s%s", k++ > 0 ? " " : "", cli_cmds[i]->name);
+	}
+	fputs(" --help --version' -- \"$cur\"))\n"
+	    "\t\treturn\n\tfi\n"
+	    "\t[ \"$COMP_CWORD\" -gt 2 ] && key=\"$key ${COMP_WORDS[2]}\"\n"
+	    "\tcase $key in\n", fp);
+	case_arms(fp);
 	fputs("\tesac\n"
 	    "\tif [ -n \"$subs\" ] && [ \"$COMP_CWORD\" -eq 2 ]; then\n"
 	    "\t\tCOMPREPLY=($(compgen -W \"$subs\" -- \"$cur\"))\n"
@@ -179,7 +188,7 @@ squote(FILE *fp, const char *s)
 static void
 gen_zsh(FILE *fp)
 {
-	size_t	i, k;
+	size_t	i;
 
 	fputs("#compdef pier\n# zsh completion for pier (pier completion "
 	    "zsh)\n_pier() {\n"
@@ -196,28 +205,7 @@ gen_zsh(FILE *fp)
 	fputs("\t\t)\n\t\t_describe command cmds\n\t\treturn\n\tfi\n"
 	    "\t(( CURRENT > 3 )) && key=\"$key ${words[3]}\"\n"
 	    "\tcase $key in\n", fp);
-	for (i = 0; i < cli_ncmds; i++) {
-		const struct cli_cmd *c = cli_cmds[i];
-		char pat[256];
-
-		if (c->flags & CLI_F_HIDDEN)
-			continue;
-		for (k = 0; c->subs != NULL && c->subs[k].name != NULL; k++) {
-			snprintf(pat, sizeof(pat), "'%s %s'", c->name,
-			    c->subs[k].name);
-			if (c->subs[k].alias != NULL)
-				snprintf(pat, sizeof(pat), "'%s %s'|'%s %s'",
-				    c->name, c->subs[k].name, c->name,
-				    c->subs[k].alias);
-			bash_arm(fp, pat, c->subs[k].cmd);
-		}
-		if (c->subs == NULL)
-			snprintf(pat, sizeof(pat), "'%s'|'%s '*", c->name,
-			    c->name);
-		else
-			snprintf(pat, sizeof(pat), "'%s'", c->name);
-		bash_arm(fp, pat, c);
-	}
+	case_arms(fp);
 	fputs("\tesac\n"
 	    "\tif [[ -n $subs ]] && (( CURRENT == 3 )); then\n"
 	    "\t\tcompadd -- ${=subs}\n\t\treturn\n\tfi\n"
