@@ -51,7 +51,10 @@ check "pier logs NODE/CONTAINER --tail 1 prints the last line" \
 out=$(PIER_CONFIG_DIR=$cfg timeout 20 "$pier" stats n1/$p-web --no-stream 2>&1); rc=$?
 check "pier stats NODE/CONTAINER --no-stream prints one table" \
 	eval '[ $rc -eq 0 ] && has "$out" "^NODE  *CONTAINER ID" && has "$out" " $p-web "'
-PIER_CONFIG_DIR=$cfg "$pier" events n1 --json >"$tmp/events" 2>&1 &
+# From a second back: the stream may be set up after the create below,
+# and events without --since begin when it is.
+PIER_CONFIG_DIR=$cfg "$pier" events n1 --json --since $(($(date +%s) - 1)) \
+	>"$tmp/events" 2>&1 &
 evpid=$!
 docker create --name $p-ev -l pier.test=1 -l $case_label $image true >/dev/null
 waitfor 10 grep -q "\"name\":\"$p-ev\"" "$tmp/events"
