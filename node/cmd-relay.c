@@ -3,7 +3,9 @@
  * relay.hello tells the link's node where the relay sees it from, and
  * relay.dialback connects to an address the node believes reaches it (a
  * port mapping) and checks that the node answers its probe token there.
- * And node.reach, which any client may call: how this node is reached.
+ * relay.announce gives it the linked node's relay hashes to announce on
+ * the DHT. And node.reach, which any client may call: how this node is
+ * reached.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include "reach.h"
 
 #define DIALBACK_MS	5000
+#define RELAY_HASHES_MAX	8	/* relay.announce's hashes */
 
 /* relay.hello. */
 enum cmd_retval
@@ -30,6 +33,36 @@ cmd_relay_hello(struct cmd_req *r)
 	    (json_int_t)l.per_target, "per_source", (json_int_t)l.per_source,
 	    "max_bytes", (json_int_t)l.max_bytes, "max_secs",
 	    (json_int_t)l.max_secs, "idle_secs", (json_int_t)l.idle_secs)));
+}
+
+/* relay.announce: hashes of the linked node to announce on the DHT. */
+enum cmd_retval
+cmd_relay_announce(struct cmd_req *r)
+{
+	json_t *a = json_object_get(r->params, "hashes");
+	uint8_t ih[RELAY_HASHES_MAX][OVL_DHT_ID_LEN];
+	const char *hex;
+	size_t i, n = 0;
+	int err;
+
+	for (i = 0; i < json_array_size(a) && i < RELAY_HASHES_MAX; i++) {
+		hex = json_string_value(json_array_get(a, i));
+		if (hex == NULL || sodium_hex2bin(ih[i], OVL_DHT_ID_LEN, hex,
+		    strlen(hex), NULL, &n, NULL) != 0 || n != OVL_DHT_ID_LEN)
+			return (cmd_fail(r, PROTO_E_PARAMS, "params.hashes[%zu]: "
+			    "expected 40 hex digits", i));
+	}
+	err = node_dht_foreign(r->node, r->conn, (const uint8_t (*)[
+	    OVL_DHT_ID_LEN])ih, i);
+	if (err == -ENOTCONN)
+		return (cmd_fail(r, PROTO_E_STATE, "this relay runs without "
+		    "the DHT (--no-dht)"));
+	if (err != 0)
+		return (cmd_fail(r, PROTO_E_BUSY, "this relay announces as "
+		    "many hashes as it can"));
+	node_log(&r->node->log, NODE_LOG_INFO, "relay: announcing %zu relay "
+	    "hashes of a linked node", i);
+	return (cmd_reply(r, json_pack("{s:I}", "announced", (json_int_t)i)));
 }
 
 /* The probe of a relay.dialback ended. */

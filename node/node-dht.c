@@ -14,6 +14,9 @@
  * (this minute's and the last) and punches towards each client found
  * (punch.c); for two minutes after a knock was found, every
  * NODE_KNOCK_HOT_MS, since a client at work knocks for each connection.
+ * With every round it also hands its relays the relay hashes of its keys
+ * (node_reach_announce), and a node that relays for others announces the
+ * hashes they gave it (relay.announce) beside its own.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +38,8 @@
 #define NODE_KNOCK_POLL_MS	(15 * 1000)	/* knocks looked up */
 #define NODE_KNOCK_HOT_MS	(3 * 1000)	/* ... after one was found */
 #define NODE_KNOCK_HOT_FOR_MS	(2 * 60 * 1000)
+#define NODE_DHT_FOREIGN	256	/* hashes announced for relayed nodes */
+#define NODE_DHT_FOREIGN_MS	(20 * 60 * 1000)	/* ... each this long */
 
 struct node_dht {
 	struct node		*n;
@@ -56,6 +61,11 @@ struct node_dht {
 	int			 report;	/* reach.json once drained */
 	uint64_t		 ifs_checked;	/* uv_now */
 	uint8_t			 ifs[16];	/* a hash of the host's IPv4s */
+	struct {
+		uint8_t		 ih[OVL_DHT_ID_LEN];
+		const void	*owner;		/* the link that gave it */
+		uint64_t	 until;		/* uv_now; 0: free */
+	}			 foreign[NODE_DHT_FOREIGN];
 	void			(*done)(void *);
 	void			*done_arg;
 };
@@ -161,6 +171,7 @@ dht_round(struct node_dht *d)
 {
 	const struct ovl_access_key *k;
 	int64_t now = (int64_t)time(NULL), days[2];
+	uint64_t ms = uv_now(d->n->loop);
 	size_t i, j, nd, cnt;
 
 	d->due = 0;
@@ -178,8 +189,16 @@ dht_round(struct node_dht *d)
 			d->queue[d->nqueue++].knock = 0;
 		}
 	}
+	for (i = 0; i < NODE_DHT_FOREIGN && d->nqueue < NODE_DHT_QUEUE; i++) {
+		if (d->foreign[i].until <= ms)
+			continue;
+		memcpy(d->queue[d->nqueue].ih, d->foreign[i].ih,
+		    OVL_DHT_ID_LEN);
+		d->queue[d->nqueue++].knock = 0;
+	}
 	node_log(&d->n->log, NODE_LOG_DEBUG, "dht: announcing %zu hashes",
 	    d->nqueue);
+	node_reach_announce(d->n->reach);
 	dht_next(d);
 }
 
@@ -486,4 +505,59 @@ node_dht_external(const struct node *n, char *out, size_t len)
 	snprintf(out, len, "%u.%u.%u.%u:%u", ext.ip[0], ext.ip[1], ext.ip[2],
 	    ext.ip[3], ext.port);
 	return (0);
+}
+
+/* The relay hashes of the node's active keys, for its relays. */
+size_t
+node_dht_relay_hashes(const struct node *n, uint8_t (*out)[OVL_DHT_ID_LEN],
+    size_t max)
+{
+	const struct ovl_access_key *k;
+	int64_t now = (int64_t)time(NULL), days[2];
+	size_t i, j, nd, cnt, m = 0;
+
+	if (n->dht == NULL)
+		return (0);
+	nd = ovl_dht_key_days(now, days);
+	cnt = ovl_keystore_count(n->ks);
+	for (i = 0; i < cnt; i++) {
+		k = ovl_keystore_get(n->ks, i);
+		if (k->disabled != 0 || (k->expires != 0 && k->expires <= now))
+			continue;
+		for (j = 0; j < nd && m < max; j++)
+			ovl_dht_relay_hash(k->secret, n->id.pub, days[j],
+			    out[m++]);
+	}
+	return (m);
+}
+
+/* A relayed node's hashes (from owner, its link): announce them too. */
+int
+node_dht_foreign(struct node *n, const void *owner,
+    const uint8_t (*ih)[OVL_DHT_ID_LEN], size_t k)
+{
+	struct node_dht *d = n->dht;
+	uint64_t now;
+	size_t i, j;
+
+	if (d == NULL)
+		return (-ENOTCONN);
+	now = uv_now(n->loop);
+	for (i = 0; i < NODE_DHT_FOREIGN; i++)	/* the owner's old ones go */
+		if (d->foreign[i].owner == owner || d->foreign[i].until <= now)
+			d->foreign[i].until = 0;
+	for (i = j = 0; j < k && i < NODE_DHT_FOREIGN; i++) {
+		if (d->foreign[i].until != 0)
+			continue;
+		memcpy(d->foreign[i].ih, ih[j], OVL_DHT_ID_LEN);
+		d->foreign[i].owner = owner;
+		d->foreign[i].until = now + NODE_DHT_FOREIGN_MS;
+		if (d->nqueue < NODE_DHT_QUEUE) {	/* announced at once */
+			memcpy(d->queue[d->nqueue].ih, ih[j], OVL_DHT_ID_LEN);
+			d->queue[d->nqueue++].knock = 0;
+		}
+		j++;
+	}
+	dht_next(d);
+	return (j == k ? 0 : -ENOSPC);
 }

@@ -1096,6 +1096,7 @@ enum cmd_retval cmd__run_cli(struct cmd_req *r, char **argv, char **env,
 	    const struct cmd_run_opts *o, json_t *reply);
 /* relay.hello, relay.dialback, node.reach (cmd-relay.c). */
 enum cmd_retval cmd_relay_hello(struct cmd_req *r);
+enum cmd_retval cmd_relay_announce(struct cmd_req *r);
 enum cmd_retval cmd_relay_dialback(struct cmd_req *r);
 enum cmd_retval cmd_node_reach(struct cmd_req *r);
 enum cmd_retval cmd_path_punch(struct cmd_req *r);
@@ -1236,6 +1237,21 @@ json_t	*node_dht_json(const struct node *n);
 struct ovl_dhts *node_dht_sock(struct node *n);
 /* The address the DHT's votes agree on, "ip:port"; -ENOENT when none. */
 int	 node_dht_external(const struct node *n, char *out, size_t len);
+/*
+ * The relay hashes of the node's active keys (today, and the day beyond
+ * midnight when near it), for its relays to announce; 0 when the DHT is
+ * off.
+ */
+size_t	 node_dht_relay_hashes(const struct node *n,
+	    uint8_t (*out)[OVL_DHT_ID_LEN], size_t max);
+/*
+ * Relay side: the k hashes a relayed node gave over its link (owner)
+ * replace what it gave before; each is announced now and with every
+ * round for 20 minutes. -ENOTCONN with the DHT off, -ENOSPC when the
+ * table (256) is full.
+ */
+int	 node_dht_foreign(struct node *n, const void *owner,
+	    const uint8_t (*ih)[OVL_DHT_ID_LEN], size_t k);
 
 /* punch.c */
 

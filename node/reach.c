@@ -25,7 +25,9 @@
 #include "node.h"
 #include "reach.h"
 
-#define HELLO_ID	1	/* the id of relay.hello; dial-backs follow */
+#define HELLO_ID	1	/* the id of relay.hello */
+#define ANNOUNCE_ID	2	/* ... of relay.announce; dial-backs follow */
+#define ANNOUNCE_MAX	8	/* relay hashes given to a relay */
 #define DIALBACKS_MAX	4
 
 /* Link states, as reports name them. */
@@ -82,6 +84,41 @@ fail_dialbacks(struct rlink *l, const char *why)
 	}
 }
 
+static int	link_call(struct rlink *, json_int_t, const char *, json_t *);
+
+/* Hands the relay the relay hashes of the node's keys to announce. */
+static void
+link_announce(struct rlink *l)
+{
+	uint8_t ih[ANNOUNCE_MAX][OVL_DHT_ID_LEN];
+	char hex[2 * OVL_DHT_ID_LEN + 1];
+	json_t *a;
+	size_t i, k;
+
+	if (l->state != LINK_UP || l->conn == NULL ||
+	    (k = node_dht_relay_hashes(l->r->n, ih, ANNOUNCE_MAX)) == 0 ||
+	    (a = json_array()) == NULL)
+		return;
+	for (i = 0; i < k; i++) {
+		sodium_bin2hex(hex, sizeof hex, ih[i], OVL_DHT_ID_LEN);
+		(void)json_array_append_new(a, json_string(hex));
+	}
+	if (link_call(l, ANNOUNCE_ID, "relay.announce", json_pack("{s:o}",
+	    "hashes", a)) != 0)
+		node_log(&l->r->n->log, NODE_LOG_WARN, "relay %s: cannot send "
+		    "the hashes to announce", l->ent.name);
+}
+
+/* Hands every relay up the hashes to announce (each DHT round). */
+void
+node_reach_announce(struct node_reach *r)
+{
+	size_t i;
+
+	for (i = 0; r != NULL && i < r->nlinks; i++)
+		link_announce(r->links[i]);
+}
+
 /* A reply on the link's control channel. */
 static int
 link_on_msg(void *arg, const char *body, size_t len)
@@ -108,6 +145,7 @@ link_on_msg(void *arg, const char *body, size_t len)
 		    "relay sees this node at %s", l->ent.name, l->observed);
 		reach_write(l->r);
 		node_portmaps_verify(l->r->n);
+		link_announce(l);
 	}
 	for (i = 0; i < DIALBACKS_MAX; i++) {
 		if (l->dbs[i].id != json_integer_value(m.id))
@@ -219,7 +257,7 @@ link_new(struct node_reach *r, const struct node_relay_ent *e)
 	l->ent = *e;
 	l->state = LINK_CONNECTING;
 	l->since = (int64_t)time(NULL);
-	l->next_id = HELLO_ID + 1;
+	l->next_id = ANNOUNCE_ID + 1;
 	proto_dec_init(&l->dec, 0);
 	for (i = 0; i < e->jk.naddrs; i++)
 		addrs[i] = e->jk.addrs[i];

@@ -57,6 +57,12 @@ struct ovl_relay *node_reach_relay(struct node_reach *r);
 const char *node_reach_public(const struct node_reach *r);
 /* The verified mapped address ("ip:port"), or NULL. */
 const char *node_reach_mapped(const struct node_reach *r);
+/*
+ * Hands every relay link that is up the relay hashes of the node's keys
+ * (relay.announce), so clients find the node through its relays on the
+ * DHT. Each DHT round, and as a link comes up.
+ */
+void	 node_reach_announce(struct node_reach *r);
 /* What node.reach answers (a new object). */
 json_t	*node_reach_json(struct node_reach *r);
 /*

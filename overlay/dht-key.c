@@ -70,3 +70,12 @@ ovl_dht_knock_hash(const uint8_t secret[static 32],
 {
 	key_hash(OVL_DHT_KNOCK_LABEL, secret, node_pub, minute, ih);
 }
+
+/* The hash a node's relays announce for it on a day. */
+void
+ovl_dht_relay_hash(const uint8_t secret[static 32],
+    const uint8_t node_pub[static 32], int64_t day,
+    uint8_t ih[static OVL_DHT_ID_LEN])
+{
+	key_hash(OVL_DHT_RELAY_LABEL, secret, node_pub, day, ih);
+}

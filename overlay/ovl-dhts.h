@@ -23,6 +23,7 @@
 
 #define OVL_DHT_LABEL		"pier/dht/v1"	/* the announced hash */
 #define OVL_DHT_KNOCK_LABEL	"pier/knock/v1"	/* a client's knock */
+#define OVL_DHT_RELAY_LABEL	"pier/relay/v1"	/* where a relay splices */
 #define OVL_DHT_DAY_S		86400
 #define OVL_DHT_EDGE_S		3600	/* both days this near midnight */
 
@@ -48,6 +49,17 @@ size_t	ovl_dht_key_days(int64_t now, int64_t days[static 2]);
  */
 void	ovl_dht_knock_hash(const uint8_t secret[static 32],
 	    const uint8_t node_pub[static 32], int64_t minute,
+	    uint8_t ih[static OVL_DHT_ID_LEN]);
+
+/*
+ * The relay hash of an access key on UTC day `day`: BLAKE2b-160 of the
+ * relay label, the access secret, the node's public key and the day as
+ * 8 bytes big-endian. The node hands it to its relays, which announce
+ * it from their own address: a client that looks it up finds where the
+ * node can be reached through a relay.
+ */
+void	ovl_dht_relay_hash(const uint8_t secret[static 32],
+	    const uint8_t node_pub[static 32], int64_t day,
 	    uint8_t ih[static OVL_DHT_ID_LEN]);
 
 /* dht-sock.c */

@@ -517,6 +517,14 @@ static const struct proto_field key_revoke_params[] = {
 	F_END
 };
 
+static const struct proto_field relay_announce_params[] = {
+	{ .name = "hashes", .type = PROTO_T_STRINGS, .flags = PROTO_REQUIRED,
+	  .min = 1, .max = 8, .max_len = 40,
+	  .doc = "the linked node's relay hashes (20 bytes in hex each) "
+	  "to announce on the DHT" },
+	F_END
+};
+
 static const struct proto_field relay_dialback_params[] = {
 	{ .name = "address", .type = PROTO_T_STRING, .flags = PROTO_REQUIRED,
 	  .min = 3, .max = 64,
@@ -965,6 +973,13 @@ const struct proto_method proto_methods[] = {
 	  "client should keep connecting}; error wrong_state when the "
 	  "connection did not come through a relay or moved already, "
 	  "unreachable when the node has no IPv4 listen address" },
+	{ .name = "relay.announce", .role = RELAY, .flags = RO,
+	  .params = relay_announce_params,
+	  .summary = "relay links only: announce the linked node's relay "
+	  "hashes on the DHT from this node's address, for 20 minutes; "
+	  "they replace what the link gave before",
+	  .result = "{announced: how many}; error wrong_state when this "
+	  "node runs without the DHT, busy when its table (256) is full" },
 	{ .name = "relay.dialback", .role = RELAY, .flags = RO,
 	  .params = relay_dialback_params,
 	  .summary = "relay links only: connect to address and check that "

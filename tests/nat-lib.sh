@@ -72,7 +72,8 @@
 # behalf of dead runs (tags pnatPID whose PID is gone, left by a kill -9)
 # away before it starts.
 
-NAT_NAMES="pnet pub nat-a nat-b lana lanb host-a host-a2 host-b"
+NAT__BASE="pnet pub nat-a nat-b lana lanb host-a host-a2 host-b"
+NAT_NAMES=$NAT__BASE
 
 # nat_ns NAME: the namespace of short name NAME in this run.
 nat_ns() { echo "$NAT_TAG-$1"; }
@@ -272,5 +273,6 @@ nat_down() {
 	for name in $NAT_NAMES; do
 		nat__del "$(nat_ns "$name")"
 	done
+	NAT_NAMES=$NAT__BASE	# a later nat_up makes the base ones only
 	return 0
 }

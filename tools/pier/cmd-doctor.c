@@ -391,8 +391,9 @@ doctor_main(const struct cli_cmd *self, int argc, char **argv)
 	}
 	for (i = 0; i < lf.n; i++)
 		if (!listed(ps, naddrs, lf.addrs[i])) {
-			ps[naddrs].found = strncmp(lf.addrs[i], "dht+", 4) ==
-			    0 ? "dht" : "lan";
+			/* a relay found comes from the DHT too */
+			ps[naddrs].found = strncmp(lf.addrs[i], "lan+", 4) ==
+			    0 ? "lan" : "dht";
 			ps[naddrs++].addr = lf.addrs[i];
 		}
 	probe_all(&x, &jk, ps, naddrs);

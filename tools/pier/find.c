@@ -14,7 +14,11 @@
  * the client announces the key's knock hash of the minute from its DHT
  * socket, the node finds it within its poll interval (15 s) and dials
  * back from its listen port, so the dial then waits up to CLI_PUNCH_MS.
- * It is
+ * Before waiting for the punch it checks that one can work: it announces
+ * a random hash from the same socket and looks it up, and two storing
+ * nodes that saw two ports mean a symmetric NAT here, so the dial stops
+ * waiting. It also looks up the key's relay hash, which the node's
+ * relays announce, and dials each relay found ("relay+"). It is
  * off with `pier config set dht false`; PIER_DHT_BOOTSTRAP or the
  * dht.bootstrap setting (HOST:PORT, comma-separated) replace the
  * default routers.
@@ -41,9 +45,15 @@ struct cli_find {
 	uint64_t		 dht_until;
 	uint64_t		 deadline;	/* the dial's, as it grows */
 	uint64_t		 need;		/* ... as the candidates need */
+	uint64_t		 need_np;	/* ... without the punch */
 	size_t			 lookups;	/* running */
 	size_t			 found;		/* peers the DHT gave */
+	size_t			 relays;	/* relays it gave */
 	char			 first[OVL_ADDR_MAX];
+	uint8_t			 probe[OVL_DHT_ID_LEN];	/* our mapping's */
+	struct ovl_dht_addr	 self;		/* ... as one node saw it */
+	int			 symmetric;	/* ... and another saw */
+	int			 probing;	/* the probe started */
 	uint8_t			 knock[OVL_DHT_ID_LEN];	/* this minute's */
 	int			 knocked;
 	void			(*on_found)(const char *, void *); /* no d */
@@ -89,6 +99,8 @@ find_extend(struct cli_find *f, uint64_t ms)
 	if (f->need < now + ms && (ms <= CLI_TIMEOUT_MS || ms ==
 	    CLI_PUNCH_MS))
 		f->need = now + ms;
+	if (f->need_np < now + ms && ms <= CLI_TIMEOUT_MS)
+		f->need_np = now + ms;
 	if (f->d == NULL || now + ms <= f->deadline)
 		return;
 	f->deadline = now + ms;
@@ -117,16 +129,93 @@ lan_gate(void *arg)
 	return (f->d != NULL && ovl_dial_answered(f->d));
 }
 
-/* The knock's announce is done (nothing to do: the node looks). */
+static void	probe_start(struct cli_find *);
+
+/* The knock's announce is done: the node looks; we probe our NAT. */
 static void
 on_knocked(void *arg, const uint8_t *ih, const struct ovl_dht_addr *p,
     size_t n, int done)
 {
-	(void)arg;
 	(void)ih;
 	(void)p;
 	(void)n;
+	if (done)
+		probe_start(arg);
+}
+
+/* The lookups are over: the dial waits no longer than its candidates. */
+static void
+find_settle(struct cli_find *f)
+{
+	uint64_t now = uv_now(f->loop);
+
+	/* hold only for the LAN's answers */
+	ovl_dial_hold(f->d, f->lan_until > now ?
+	    (uint32_t)(f->lan_until - now) : 0);
+	f->deadline = f->need;
+	ovl_dial_deadline(f->d, f->need > now ? (uint32_t)(f->need - now) :
+	    0);
+}
+
+/*
+ * Our own probe hash as the DHT stored it: each storing node recorded
+ * the address our DHT socket's packets came from. Two ports for one IP
+ * mean a NAT that maps each destination apart (symmetric): the node's
+ * punch aims at a mapping our TCP connect will not use, so waiting for
+ * it is pointless.
+ */
+static void
+on_probe_peers(void *arg, const uint8_t *ih, const struct ovl_dht_addr *p,
+    size_t n, int done)
+{
+	struct cli_find *f = arg;
+	size_t i;
+
+	(void)ih;
 	(void)done;
+	for (i = 0; i < n && !f->symmetric; i++) {
+		if (f->self.port == 0)
+			f->self = p[i];
+		else if (memcmp(f->self.ip, p[i].ip, 4) == 0 &&
+		    f->self.port != p[i].port)
+			f->symmetric = 1;
+	}
+	if (!f->symmetric || f->d == NULL || !f->knocked)
+		return;
+	f->knocked = 0;			/* no punch to wait for */
+	f->dht_until = uv_now(f->loop);
+	f->need = f->need_np;
+	if (f->lookups == 0)
+		find_settle(f);
+}
+
+/* The probe's announce is done: look it up. */
+static void
+on_probe_announced(void *arg, const uint8_t *ih, const struct ovl_dht_addr *p,
+    size_t n, int done)
+{
+	struct cli_find *f = arg;
+
+	(void)p;
+	(void)n;
+	if (done && f->dht != NULL &&
+	    ovl_dhts_lookup(f->dht, ih, 0, 0, on_probe_peers, f) != 0)
+		return;	/* no room: no verdict, and the punch is waited for */
+}
+
+/*
+ * Learns whether our NAT lets a punch work at all, once the knock is
+ * out (a lookup slot is free then): announce the random probe hash from
+ * the DHT socket, then look it up (on_probe_peers).
+ */
+static void
+probe_start(struct cli_find *f)
+{
+	if (f->probing || f->dht == NULL || !f->knocked)
+		return;
+	if (ovl_dhts_lookup(f->dht, f->probe, 1, ovl_dhts_port(f->dht),
+	    on_probe_announced, f) == 0)
+		f->probing = 1;
 }
 
 /*
@@ -145,8 +234,10 @@ find_punch(struct cli_find *f, const char *hostport)
 	if (f->d == NULL || ovl_dial_add_punch(f->d, cand, port) != 0)
 		return;
 	if (!f->knocked && ovl_dhts_lookup(f->dht, f->knock, 1, port,
-	    on_knocked, f) == 0)
+	    on_knocked, f) == 0) {
 		f->knocked = 1;
+		randombytes_buf(f->probe, sizeof f->probe);
+	}
 	f->dht_until = uv_now(f->loop) + CLI_PUNCH_MS;
 	find_extend(f, CLI_PUNCH_MS);
 	ovl_dial_hold(f->d, CLI_PUNCH_MS);
@@ -159,7 +250,6 @@ on_dht_peers(void *arg, const uint8_t *ih, const struct ovl_dht_addr *p,
 {
 	struct cli_find *f = arg;
 	char cand[OVL_ADDR_MAX];
-	uint64_t now;
 	size_t i;
 	int rc;
 
@@ -175,18 +265,39 @@ on_dht_peers(void *arg, const uint8_t *ih, const struct ovl_dht_addr *p,
 		find_extend(f, CLI_TIMEOUT_MS);
 		if (f->found++ == 0)
 			snprintf(f->first, sizeof f->first, "%s", cand + 4);
-		find_punch(f, cand + 4);
+		if (!f->symmetric)
+			find_punch(f, cand + 4);
+	}
+	if (done)
+		probe_start(f);	/* if the knock's end found no slot free */
+	if (!done || --f->lookups > 0 || f->d == NULL || f->knocked)
+		return;
+	find_settle(f);
+}
+
+/* Peers of the key's relay hash: relays that splice to the node. */
+static void
+on_relay_peers(void *arg, const uint8_t *ih, const struct ovl_dht_addr *p,
+    size_t n, int done)
+{
+	struct cli_find *f = arg;
+	char cand[OVL_ADDR_MAX];
+	size_t i;
+	int rc;
+
+	(void)ih;
+	for (i = 0; i < n; i++) {
+		snprintf(cand, sizeof cand, "relay+%u.%u.%u.%u:%u", p[i].ip[0],
+		    p[i].ip[1], p[i].ip[2], p[i].ip[3], p[i].port);
+		rc = find_add(f, cand);
+		if (rc != 0 && rc != -EEXIST)
+			continue;
+		find_extend(f, CLI_TIMEOUT_MS);
+		f->relays++;
 	}
 	if (!done || --f->lookups > 0 || f->d == NULL || f->knocked)
 		return;
-	/* The lookup is over: hold only for the LAN's answers. */
-	now = uv_now(f->loop);
-	ovl_dial_hold(f->d, f->lan_until > now ?
-	    (uint32_t)(f->lan_until - now) : 0);
-	/* ... and wait no longer than the candidates need. */
-	f->deadline = f->need;
-	ovl_dial_deadline(f->d, f->need > now ? (uint32_t)(f->need - now) :
-	    0);
+	find_settle(f);
 }
 
 /* The bootstrap list: PIER_DHT_BOOTSTRAP, dht.bootstrap or the routers. */
@@ -250,6 +361,9 @@ find_dht(struct cli_find *f)
 		ovl_dht_key_hash(f->secret, f->node_pub, days[i], ih);
 		if (ovl_dhts_lookup(f->dht, ih, 0, 0, on_dht_peers, f) == 0)
 			f->lookups++;
+		ovl_dht_relay_hash(f->secret, f->node_pub, days[i], ih);
+		if (ovl_dhts_lookup(f->dht, ih, 0, 0, on_relay_peers, f) == 0)
+			f->lookups++;
 	}
 	f->dht_until = uv_now(f->loop) + CLI_DHT_MS;
 }
@@ -305,6 +419,7 @@ find_new(uv_loop_t *loop, const struct ovl_joinkey *jk, struct ovl_dial *d,
 		f->lan_until = uv_now(loop) + (naddrs == 0 ?
 		    OVL_LAN_PROBE_MS : CLI_LAN_HOLD_MS);
 	f->deadline = f->need = uv_now(loop) + CLI_TIMEOUT_MS;
+	f->need_np = f->need;
 	f->dht_wanted = f->dir != NULL && dht_enabled(f->dir) &&
 	    cli_config_dir_make(f->dir, NULL) == 0;
 	/* The same for the DHT: no node, socket or lookup for a quick dial. */
@@ -372,8 +487,13 @@ cli_find_tried(const struct cli_find *f, char *buf, size_t len)
 		    " or the key is wrong)");
 	else
 		snprintf(buf, len, "; asked the LAN and the DHT, which gave "
-		    "%s%s (no answer there)", f->first, f->found > 1 ?
-		    " and more" : "");
+		    "%s%s (no answer there)%s%s", f->first, f->found > 1 ?
+		    " and more" : "", f->relays > 0 ? " and relays, which "
+		    "did not answer either" : "", f->symmetric ? "; this "
+		    "client's NAT maps each destination to its own port "
+		    "(symmetric), so no hole punch can get through: give the "
+		    "node a relay (pierd relay add) or a reachable address" :
+		    "");
 }
 
 /* The DHT socket or the timer is closed; the last frees. */
