@@ -68,6 +68,7 @@ const struct cmd_entry cmd_table[] = {
 	{ .name = "network.remove", .exec = cmd_network_remove },
 	{ .name = "node.info", .exec = cmd_node_info },
 	{ .name = "node.reach", .exec = cmd_node_reach },
+	{ .name = "path.punch", .exec = cmd_path_punch },
 	{ .name = "relay.dialback", .exec = cmd_relay_dialback },
 	{ .name = "relay.hello", .exec = cmd_relay_hello },
 	{ .name = "service.list", .exec = cmd_service_list },

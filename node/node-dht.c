@@ -471,3 +471,19 @@ node_dht_sock(struct node *n)
 {
 	return (n->dht != NULL ? n->dht->s : NULL);
 }
+
+/* The address the DHT's votes agree on, "ip:port"; -ENOENT when none. */
+int
+node_dht_external(const struct node *n, char *out, size_t len)
+{
+	struct ovl_dht *dht;
+	struct ovl_dht_addr ext;
+	int sym;
+
+	if (n->dht == NULL || (dht = ovl_dhts_node(n->dht->s)) == NULL ||
+	    ovl_dht_external(dht, &ext, &sym) != 0)
+		return (-ENOENT);
+	snprintf(out, len, "%u.%u.%u.%u:%u", ext.ip[0], ext.ip[1], ext.ip[2],
+	    ext.ip[3], ext.port);
+	return (0);
+}

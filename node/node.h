@@ -1098,6 +1098,7 @@ enum cmd_retval cmd__run_cli(struct cmd_req *r, char **argv, char **env,
 enum cmd_retval cmd_relay_hello(struct cmd_req *r);
 enum cmd_retval cmd_relay_dialback(struct cmd_req *r);
 enum cmd_retval cmd_node_reach(struct cmd_req *r);
+enum cmd_retval cmd_path_punch(struct cmd_req *r);
 /* The overlay connection a client's requests come on. */
 struct ovl_conn *cmd_conn_ovl(const struct cmd_conn *cc);
 
@@ -1233,6 +1234,8 @@ void	 node_dht_close(struct node *n, void (*done)(void *), void *arg);
 json_t	*node_dht_json(const struct node *n);
 /* The DHT's socket, for the hole punch; NULL when off. */
 struct ovl_dhts *node_dht_sock(struct node *n);
+/* The address the DHT's votes agree on, "ip:port"; -ENOENT when none. */
+int	 node_dht_external(const struct node *n, char *out, size_t len);
 
 /* punch.c */
 
@@ -1242,6 +1245,21 @@ struct node_punches;
 int	 node_punch_init(struct node *n) WARN_UNUSED_RESULT;
 /* A client knocked from a: connect to it from the listen port. */
 void	 node_punch_start(struct node *n, const struct ovl_dht_addr *a);
+/*
+ * Connects to to from the listen port for a path move (why: for the
+ * log), even if it was punched lately; -EINVAL for an address no punch
+ * goes to, -EBUSY at the limit of punches at once.
+ */
+int	 node_punch_to(struct node *n, const struct sockaddr_in *to,
+	    const char *why);
+/*
+ * The node's own addresses a client may connect to for a path move,
+ * "ip:port" each, best first: where relays and the DHT see it (with the
+ * listen port), its mapped address, its host's IPv4 addresses. Returns
+ * how many (at most max).
+ */
+size_t	 node_punch_addrs(struct node *n, char (*out)[OVL_ADDR_MAX],
+	    size_t max);
 /* Ends every punch in progress (their handles close). */
 void	 node_punch_stop(struct node *n);
 /* Frees what node_punch_init made, once the handles closed. */

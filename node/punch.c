@@ -16,6 +16,11 @@
  * handshake, access key and all, decides as for any other connection.
  * An address is punched at most once per PUNCH_AGAIN_MS, since a knock
  * stays findable for minutes.
+ *
+ * A client on a relay asks for a punch itself (path.punch, cmd-path.c):
+ * the node then connects to the client's addresses the same way, and
+ * the client to the node's (node_punch_addrs), to move the relayed
+ * connection onto the punched one (overlay/move.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +29,7 @@
 #include <unistd.h>
 
 #include "node.h"
+#include "reach.h"
 
 #define PUNCH_MS		10000	/* tries of one address */
 #define PUNCH_RETRY_MS		300
@@ -235,42 +241,140 @@ punched_lately(struct node_punches *ps, const struct sockaddr_in *to)
 	return (0);
 }
 
-/* A knock found on the DHT: punch towards its address. */
-void
-node_punch_start(struct node *n, const struct ovl_dht_addr *a)
+/* Whether a punch may go to this address (a stranger's word). */
+static int
+punchable(const struct sockaddr_in *to)
+{
+	const uint8_t *ip = (const uint8_t *)&to->sin_addr.s_addr;
+
+	/* no "this host", no loopback, no multicast or reserved, no port 0 */
+	return (ip[0] != 0 && ip[0] != 127 && ip[0] < 224 && to->sin_port != 0);
+}
+
+/* Starts punching towards to from the listen port. */
+static int
+punch_begin(struct node *n, const struct sockaddr_in *to, int again,
+    const char *why)
 {
 	struct node_punches *ps = n->punches;
 	struct punch *p;
 	char ip[16];
 
 	if (ps == NULL || n->closing || listen_port(n) == 0)
-		return;
-	/* A knock's address is a stranger's word: no "this host", no
-	 * loopback, no multicast or reserved ranges, no port 0. */
-	if (a->ip[0] == 0 || a->ip[0] == 127 || a->ip[0] >= 224 ||
-	    a->port == 0)
-		return;
-	snprintf(ip, sizeof ip, "%u.%u.%u.%u", a->ip[0], a->ip[1], a->ip[2],
-	    a->ip[3]);
-	if (ps->live >= PUNCH_MAX || (p = calloc(1, sizeof *p)) == NULL)
-		return;
-	if (uv_ip4_addr(ip, a->port, &p->to) != 0 ||
-	    punched_lately(ps, &p->to) || uv_timer_init(n->loop,
-	    &p->timer) != 0) {
+		return (-ENOTCONN);
+	if (!punchable(to))
+		return (-EINVAL);
+	if (ps->live >= PUNCH_MAX)
+		return (-EBUSY);
+	if (punched_lately(ps, to) && !again)
+		return (-EALREADY);
+	if ((p = calloc(1, sizeof *p)) == NULL)
+		return (-ENOMEM);
+	if (uv_timer_init(n->loop, &p->timer) != 0) {
 		free(p);
-		return;
+		return (-ENOMEM);
 	}
+	p->to = *to;
 	p->ps = ps;
 	p->timer.data = p;
 	p->refs = 2;		/* tcp (reused across tries), timer */
 	p->until = uv_now(n->loop) + PUNCH_MS;
-	snprintf(p->text, sizeof p->text, "punch+%s:%u", ip, a->port);
+	uv_ip4_name(to, ip, sizeof ip);
+	snprintf(p->text, sizeof p->text, "punch+%s:%u", ip,
+	    ntohs(to->sin_port));
 	p->next = ps->list;
 	ps->list = p;
 	ps->live++;
-	node_log(&n->log, NODE_LOG_INFO, "punch: a knock from %s:%u; "
-	    "connecting from port %u", ip, a->port, listen_port(n));
+	node_log(&n->log, NODE_LOG_INFO, "punch: %s %s:%u; connecting from "
+	    "port %u", why, ip, ntohs(to->sin_port), listen_port(n));
 	punch_try(p);
+	return (0);
+}
+
+/* A knock found on the DHT: punch towards its address. */
+void
+node_punch_start(struct node *n, const struct ovl_dht_addr *a)
+{
+	struct sockaddr_in to;
+	char ip[16];
+
+	snprintf(ip, sizeof ip, "%u.%u.%u.%u", a->ip[0], a->ip[1], a->ip[2],
+	    a->ip[3]);
+	if (uv_ip4_addr(ip, a->port, &to) == 0)
+		(void)punch_begin(n, &to, 0, "a knock from");
+}
+
+/* Punches towards to for a path move. */
+int
+node_punch_to(struct node *n, const struct sockaddr_in *to, const char *why)
+{
+	return (punch_begin(n, to, 1, why));
+}
+
+/* Adds "ip:port" to out unless it is there. */
+static size_t
+addr_add(char (*out)[OVL_ADDR_MAX], size_t k, size_t max, const char *ip,
+    unsigned port)
+{
+	char text[OVL_ADDR_MAX];
+	size_t i;
+
+	if (k >= max || ip == NULL || ip[0] == '\0' || port == 0)
+		return (k);
+	snprintf(text, sizeof text, "%s:%u", ip, port);
+	for (i = 0; i < k; i++)
+		if (strcmp(out[i], text) == 0)
+			return (k);
+	snprintf(out[k], OVL_ADDR_MAX, "%s", text);
+	return (k + 1);
+}
+
+/* The IP of an "ip:port" text (IPv4 only), into ip; NULL when not. */
+static const char *
+ip_of(const char *addr, char *ip, size_t len)
+{
+	struct sockaddr_storage ss;
+
+	if (addr == NULL || node_addr_parse(addr, &ss, NULL) != 0 ||
+	    ss.ss_family != AF_INET)
+		return (NULL);
+	uv_ip4_name((struct sockaddr_in *)&ss, ip, len);
+	return (ip);
+}
+
+/* The node's own addresses for a path move. */
+size_t
+node_punch_addrs(struct node *n, char (*out)[OVL_ADDR_MAX], size_t max)
+{
+	uv_interface_address_t *ifs = NULL;
+	struct sockaddr_storage ss;
+	unsigned port = listen_port(n);
+	char ip[16], ext[OVL_ADDR_MAX];
+	const char *m;
+	size_t k = 0;
+	int i, nifs = 0;
+
+	if (port == 0)
+		return (0);
+	k = addr_add(out, k, max, ip_of(node_reach_public(n->reach), ip,
+	    sizeof ip), port);
+	if (node_dht_external(n, ext, sizeof ext) == 0)
+		k = addr_add(out, k, max, ip_of(ext, ip, sizeof ip), port);
+	if ((m = node_reach_mapped(n->reach)) != NULL &&
+	    node_addr_parse(m, &ss, NULL) == 0 && ss.ss_family == AF_INET)
+		k = addr_add(out, k, max, ip_of(m, ip, sizeof ip),
+		    ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	if (uv_interface_addresses(&ifs, &nifs) != 0)
+		return (k);
+	for (i = 0; i < nifs; i++) {
+		if (ifs[i].is_internal ||
+		    ifs[i].address.address4.sin_family != AF_INET)
+			continue;
+		uv_ip4_name(&ifs[i].address.address4, ip, sizeof ip);
+		k = addr_add(out, k, max, ip, port);
+	}
+	uv_free_interface_addresses(ifs, nifs);
+	return (k);
 }
 
 /* Sets up the node's punches. */

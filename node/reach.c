@@ -387,11 +387,26 @@ public_addr(const struct node_reach *r)
 	return (NULL);
 }
 
+/* The public address a relay sees, or NULL. */
+const char *
+node_reach_public(const struct node_reach *r)
+{
+	return (r != NULL ? public_addr(r) : NULL);
+}
+
+/* The verified mapped address, or NULL. */
+const char *
+node_reach_mapped(const struct node_reach *r)
+{
+	return (r != NULL && r->mapped[0] != '\0' ? r->mapped : NULL);
+}
+
 /* What node.reach answers. */
 json_t *
 node_reach_json(struct node_reach *r)
 {
 	struct ovl_relay_stats st;
+	struct ovl_server_stats ss;
 	json_t *o, *listen;
 	size_t i, live;
 	uint64_t total;
@@ -402,15 +417,16 @@ node_reach_json(struct node_reach *r)
 		    json_string(r->n->bound[i]));
 	ovl_relay_stats(r->relay, &st);
 	ovl_server_splice_counts(r->n->srv, &live, &total);
+	ovl_server_stats(r->n->srv, &ss);
 	o = json_pack("{s:o, s:s?, s:O?, s:s?, s:o, s:{s:I, s:I, s:I, s:I, "
-	    "s:I}, s:{s:I, s:I}}", "listen", listen, "public",
+	    "s:I}, s:{s:I, s:I, s:I}}", "listen", listen, "public",
 	    public_addr(r), "mapping", r->mapping, "mapped",
 	    r->mapped[0] != '\0' ? r->mapped : NULL, "relays", links_json(r),
 	    "relaying", "links", (json_int_t)st.links, "splices",
 	    (json_int_t)st.splices, "spliced", (json_int_t)st.spliced,
 	    "unknown", (json_int_t)st.unknown, "refused",
 	    (json_int_t)st.refused, "relayed", "live", (json_int_t)live,
-	    "total", (json_int_t)total);
+	    "total", (json_int_t)total, "moved", (json_int_t)ss.moved);
 	if (o != NULL && r->mapping == NULL)
 		(void)json_object_set_new(o, "mapping", json_null());
 	if (o != NULL)

@@ -53,6 +53,10 @@ void	 node_reach_reload(struct node_reach *r);
 void	 node_reach_free(struct node_reach *r);
 /* The relay service (to hold relay links of other nodes). */
 struct ovl_relay *node_reach_relay(struct node_reach *r);
+/* The address a relay link sees the node at ("ip:port"), or NULL. */
+const char *node_reach_public(const struct node_reach *r);
+/* The verified mapped address ("ip:port"), or NULL. */
+const char *node_reach_mapped(const struct node_reach *r);
 /* What node.reach answers (a new object). */
 json_t	*node_reach_json(struct node_reach *r);
 /*

@@ -94,7 +94,9 @@ ovl__conn_new(uv_loop_t *loop, int dialer, const struct ovl_limits *lim,
 		return (rc);
 	}
 	c->nhandles = 1;
+	c->tcp.data = c;
 	c->stream = (uv_stream_t *)&c->tcp;
+	c->rstream = c->stream;
 	(void)uv_timer_init(loop, &c->timer);	/* cannot fail on unix */
 	c->nhandles = 2;
 	*out = c;
@@ -112,6 +114,7 @@ conn_free(struct ovl_conn *c)
 	free(c->rbuf);
 	free(c->spare);
 	free(c->pings);
+	free(c->mv);
 	sodium_memzero(c, sizeof *c);
 	free(c);
 }
@@ -135,8 +138,8 @@ ovl_conn_unref(struct ovl_conn *c, const char *who)
 }
 
 /* One handle closed; after the last, release the self reference. */
-static void
-on_handle_closed(uv_handle_t *h)
+void
+ovl__conn_handle_closed(uv_handle_t *h)
 {
 	struct ovl_conn *c = h->data;
 
@@ -156,8 +159,12 @@ ovl__conn_close_handles(struct ovl_conn *c)
 	c->closing_handles = 1;
 	c->tcp.data = c;
 	c->timer.data = c;
-	uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
-	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+	if (!c->tcp_closed) {
+		c->tcp_closed = 1;
+		uv_close((uv_handle_t *)&c->tcp, ovl__conn_handle_closed);
+	}
+	uv_close((uv_handle_t *)&c->timer, ovl__conn_handle_closed);
+	ovl__move_close_handles(c);
 }
 
 /* Our FIN went out (or could not): the peer's end, or the linger, ends it. */
@@ -412,6 +419,7 @@ ovl__conn_end(struct ovl_conn *c, int status, const char *why, int goaway,
 	}
 	c->state = CONN_CLOSING;
 	c->linger_until = uv_now(c->loop) + OVL__LINGER_MS;
+	ovl__move_end(c);
 	if (was_open) {
 		ovl_mux_shutdown(c->mux, -ECONNABORTED);
 		fail_pings(c, -ECONNABORTED);
@@ -539,8 +547,7 @@ ovl__conn_go_open(struct ovl_conn *c, struct ovl_hs_keys *s)
 static void
 on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
-	struct ovl_conn *c = container_of((uv_tcp_t *)h, struct ovl_conn,
-	    tcp);
+	struct ovl_conn *c = h->data;
 
 	(void)hint;
 	if (c->rbuf == NULL)
@@ -618,6 +625,15 @@ conn_input(struct ovl_conn *c, const uint8_t *p, size_t len)
 				ovl__conn_node_msg1(c, msg, mlen);
 			continue;
 		}
+		if (ovl__move_is_record(msg, mlen)) {
+			rc = ovl__move_rx(c);
+			if (rc == 0 && len > 0)
+				rc = -EPROTO;
+			if (rc != 0)
+				ovl__conn_end(c, rc, "a path move out of turn",
+				    1, OVL_GA_PROTOCOL);
+			return;
+		}
 		c->in_input = 1;
 		rc = ovl_mux_input(c->mux, msg, mlen, &cause);
 		c->in_input = 0;
@@ -653,8 +669,7 @@ note_busy(struct ovl_conn *c)
 static void
 on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
-	struct ovl_conn *c = container_of((uv_tcp_t *)s, struct ovl_conn,
-	    tcp);
+	struct ovl_conn *c = s->data;
 
 	(void)buf;
 	if (nread == 0)
@@ -696,7 +711,24 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 int
 ovl__conn_read_start(struct ovl_conn *c)
 {
-	return (uv_read_start(c->stream, on_alloc, on_read));
+	return (uv_read_start(c->rstream, on_alloc, on_read));
+}
+
+/* Reads s from now on (a path move: s is the new path's stream). */
+int
+ovl__conn_read_from(struct ovl_conn *c, uv_stream_t *s)
+{
+	(void)uv_read_stop(c->rstream);
+	c->rstream = s;
+	s->data = c;
+	return (uv_read_start(s, on_alloc, on_read));
+}
+
+/* Moves what the mux has ready to the stream. */
+void
+ovl__conn_kick(struct ovl_conn *c)
+{
+	conn_flush(c);
 }
 
 /* Takes the stream for raw bytes: no more reads here, no timer. */

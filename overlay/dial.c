@@ -221,7 +221,9 @@ ovl_dial_answered(const struct ovl_dial *d)
 /*
  * A hole punch's socket: bound to bind_port (SO_REUSEADDR and
  * SO_REUSEPORT), so its SYN leaves from the port whose mapping the node
- * aims at, and the connect is one half of a TCP simultaneous open.
+ * aims at, and the connect is one half of a TCP simultaneous open. A
+ * relay's socket too, bound to a port of the kernel's choosing, which a
+ * path move's connects can then share.
  */
 static int
 punch_socket(struct attempt *a, const struct sockaddr *sa)
@@ -265,7 +267,10 @@ attempt_connect(struct attempt *a, const struct sockaddr *sa)
 	d->refs++;
 	a->state = ATT_CONNECTING;
 	ovl__conn_peer_from(a->conn, sa);
-	rc = a->bind_port != 0 ? punch_socket(a, sa) : 0;
+	/* A relayed connection may move to a punched path later, from the
+	 * same local port (move.c): that socket needs SO_REUSEPORT now. */
+	rc = a->bind_port != 0 || (a->kind == OVL_PATH_RELAY &&
+	    sa->sa_family == AF_INET) ? punch_socket(a, sa) : 0;
 	if (rc != 0) {
 		attempt_failed(a, rc, uv_strerror(rc));
 		ovl__conn_abort(a->conn, rc, "cannot bind the punch");

@@ -43,6 +43,11 @@ struct ovl__conn_ops {
 	 */
 	void	(*preamble)(struct ovl_conn *, const uint8_t *pre,
 		    const uint8_t *rest, size_t restlen);
+	/*
+	 * Node side: the connection moved onto another path (move.c);
+	 * from is the peer text it had before. May be NULL.
+	 */
+	void	(*moved)(struct ovl_conn *, const char *from);
 };
 
 /* Connection states. */
@@ -74,7 +79,10 @@ struct wreq {
 struct ovl_conn {
 	uv_loop_t		*loop;
 	uv_tcp_t		 tcp;
-	uv_stream_t		*stream;	/* what records travel on */
+	uv_stream_t		*stream;	/* what records are written to */
+	uv_stream_t		*rstream;	/* ... and read from */
+	struct ovl__move	*mv;		/* a path move (move.c) */
+	int			 tcp_closed;	/* the first path closed */
 	uv_timer_t		 timer;
 	int			 nhandles;	/* handles not yet closed */
 	int			 refs;
@@ -127,6 +135,13 @@ int ovl__conn_new(uv_loop_t *loop, int dialer, const struct ovl_limits *lim,
     WARN_UNUSED_RESULT;
 /* The connection's TCP handle (to accept into or connect). */
 uv_tcp_t *ovl__conn_tcp(struct ovl_conn *c);
+/* A handle of the connection closed (its data is the connection). */
+void ovl__conn_handle_closed(uv_handle_t *h);
+/* Starts reading s, the connection's stream from now on. */
+int ovl__conn_read_from(struct ovl_conn *c, uv_stream_t *s)
+    WARN_UNUSED_RESULT;
+/* Moves what the mux has ready to the stream (a path move's switch). */
+void ovl__conn_kick(struct ovl_conn *c);
 /* Ends without a byte more written (refusal, failure, cancel). */
 void ovl__conn_abort(struct ovl_conn *c, int status, const char *why);
 /* Allocates a write request with room for cap bytes (NULL: no memory). */
@@ -222,6 +237,29 @@ void ovl__splice_stats(const struct ovl__splice *sp,
 /* server.c: preambles and relayed clients */
 #define OVL__PRE_SPLICE	"\xffpr\x01"	/* then a target id */
 #define OVL__PRE_PROBE	"\xffpb\x01"	/* then a token */
+#define OVL__PRE_MOVE	"\xffpm\x01"	/* then a move token */
+
+/* move.c: a live connection onto another path */
+struct ovl__move;
+/* Tells whether a record's plaintext is the move record's. */
+int ovl__move_is_record(const uint8_t *pt, size_t len);
+/*
+ * The peer's move record arrived on the read stream: switch reading to
+ * the new path (and, on the node, answer with ours). -EPROTO when no
+ * move was under way.
+ */
+int ovl__move_rx(struct ovl_conn *c) WARN_UNUSED_RESULT;
+/*
+ * Node side: tmp began with a move preamble whose token the server gave
+ * c: c takes tmp's socket as its new path and answers there. tmp is
+ * the caller's to abort.
+ */
+int ovl__move_attach(struct ovl_conn *c, struct ovl_conn *tmp,
+    const uint8_t token[static OVL_MOVE_TOKEN_LEN]) WARN_UNUSED_RESULT;
+/* The connection ends: a move under way fails, its handles close. */
+void ovl__move_end(struct ovl_conn *c);
+/* Closes the handles of the move's (part of closing the connection). */
+void ovl__move_close_handles(struct ovl_conn *c);
 /*
  * Takes a stream socket carrying a relayed client (peer: its text, src:
  * its address for the rate limit, or NULL); the fd is the server's.

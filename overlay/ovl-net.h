@@ -145,6 +145,10 @@ size_t ovl_rec_held(const struct ovl_rec *r);
 #define OVL_CHAN_QUEUE	(1u << 20)	/* bytes queued per channel */
 #define OVL_MAX_PINGS	64	/* pings or replies waiting to be sent */
 
+/* Path moves (move.c). */
+#define OVL_MOVE_TOKEN_LEN	32	/* a move token, and its answer */
+#define OVL_MOVE_TOKEN_MS	30000	/* a token is good this long, once */
+
 /* Frame types. Numbers are on the wire: never renumber or reuse. */
 enum ovl_frame_type {
 	OVL_FT_DATA = 0,	/* length bytes of channel data follow */
@@ -152,6 +156,7 @@ enum ovl_frame_type {
 	OVL_FT_PING = 2,	/* length is an opaque value; channel 0 */
 	OVL_FT_GOAWAY = 3,	/* code (4 bytes) + reason follow */
 	OVL_FT_REKEY = 4,	/* alone in its record; the record layer's */
+	OVL_FT_MOVE = 5,	/* alone in its record: a path move (move.c) */
 };
 
 /* Frame flags. */
@@ -444,6 +449,7 @@ struct ovl_server_stats {
 	uint64_t	rate_limited;	/* closed by the per-source bucket */
 	uint64_t	over_limit;	/* closed at max_conns */
 	uint64_t	closed;		/* connections fully released */
+	uint64_t	moved;		/* relayed connections moved on */
 	size_t		live;		/* connections held now */
 };
 
@@ -488,6 +494,14 @@ size_t ovl_server_drop_client(struct ovl_server *s,
 /* Copies the counters. */
 void ovl_server_stats(const struct ovl_server *s,
     struct ovl_server_stats *st);
+/*
+ * Gives c (an open, relayed client connection) a fresh move token, good
+ * once for OVL_MOVE_TOKEN_MS: a TCP connection that begins with the move
+ * preamble and it becomes c's new path. -EINVAL: c is not such a
+ * connection.
+ */
+int ovl_server_move_token(struct ovl_server *s, struct ovl_conn *c,
+    uint8_t token[static OVL_MOVE_TOKEN_LEN]) WARN_UNUSED_RESULT;
 /* Closes listeners and connections; done runs when all is released. */
 void ovl_server_close(struct ovl_server *s,
     void (*done)(struct ovl_server *, void *arg), void *arg);
@@ -522,6 +536,31 @@ const char *ovl_path_name(enum ovl_path p);
 const char *ovl_path_split(const char *cand, enum ovl_path *kind);
 /* How a dialer's connection reached the node (direct on a node's). */
 enum ovl_path ovl_conn_path(const struct ovl_conn *c);
+
+/* move.c: a live connection onto a new path (the limits are above) */
+
+/* A path move ended: 0 when the connection runs on the new path. */
+typedef void (*ovl_move_cb)(struct ovl_conn *c, int status, const char *why,
+    void *arg);
+/*
+ * Client side: moves an open connection onto a new TCP path without its
+ * channels noticing. Connects to each of addrs (numeric IPv4 ip:port, at
+ * most 8) from the connection's own local port (SO_REUSEADDR and
+ * SO_REUSEPORT: the mapping a relay saw, and one half of a TCP
+ * simultaneous open), again every 300 ms after a failure, for at most
+ * timeout_ms; the first to connect carries the move preamble with token
+ * (which the node gave), and once the node answers there the records
+ * continue on it. cb runs once, unless the connection ends first.
+ * -EALREADY: a move is under way or done; -EINVAL: not an open client
+ * connection or a bad address; -EAFNOSUPPORT: not on IPv4.
+ */
+int ovl_conn_move(struct ovl_conn *c, const char *const *addrs, size_t n,
+    const uint8_t token[static OVL_MOVE_TOKEN_LEN], uint32_t timeout_ms,
+    ovl_move_cb cb, void *arg) WARN_UNUSED_RESULT;
+/* The connection's local IPv4 port (0: none, or not IPv4). */
+int ovl_conn_local_port(const struct ovl_conn *c);
+/* Whether the connection moved onto another path since it opened. */
+int ovl_conn_moved(const struct ovl_conn *c);
 
 /* How to dial; a zero field takes the default. */
 struct ovl_dial_cfg {

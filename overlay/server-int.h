@@ -47,6 +47,8 @@ struct sconn {
 	int			 quiet;		/* already logged */
 	int			 taken;		/* spliced on to a relay link */
 	int			 relayed;	/* came through a relay */
+	uint8_t			 move_tok[OVL_MOVE_TOKEN_LEN];
+	uint64_t		 move_until;	/* loop ms; 0: no token */
 };
 
 /* A dial-back token the server answers for a while. */
@@ -99,5 +101,13 @@ void ovl__srv_on_deny(const char *fp, void *arg);
  */
 int ovl__srv_key_refused(struct ovl_server *s, struct ovl_conn *c,
     const uint8_t *client, const char *key_name);
+
+/* server-move.c */
+
+/* tmp began with a move preamble: give its socket to the token's owner. */
+void ovl__srv_move(struct ovl_server *s, struct ovl_conn *tmp,
+    const uint8_t *token);
+/* A connection moved onto a new path (the conn ops' moved). */
+void ovl__srv_moved(struct ovl_conn *c, const char *from);
 
 #endif

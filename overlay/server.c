@@ -508,6 +508,8 @@ srv_preamble(struct ovl_conn *c, const uint8_t *pre, const uint8_t *rest,
 		    "splice refused: a relay limit");
 	} else if (memcmp(pre, OVL__PRE_PROBE, 4) == 0 && restlen == 0)
 		answer_probe(s, c, pre + 4);
+	else if (memcmp(pre, OVL__PRE_MOVE, 4) == 0 && restlen == 0)
+		ovl__srv_move(s, c, pre + 4);
 	else
 		ovl__conn_abort(c, -EPROTO, "malformed handshake message "
 		    "(unknown preamble)");
@@ -519,6 +521,7 @@ static const struct ovl__conn_ops server_ops = {
 	.ended = srv_ended,
 	.released = srv_released,
 	.preamble = srv_preamble,
+	.moved = ovl__srv_moved,
 };
 
 /* Lets the listeners take splice preambles for r. */

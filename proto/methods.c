@@ -527,6 +527,15 @@ static const struct proto_field relay_dialback_params[] = {
 	F_END
 };
 
+static const struct proto_field path_punch_params[] = {
+	{ .name = "port", .type = PROTO_T_INT, .min = 1, .max = 65535,
+	  .doc = "the local TCP port of the client's relayed connection, "
+	  "which its connects leave from" },
+	F_STRV("addresses", 4, 64, "the client's own host's addresses, "
+	    "numeric IPv4 ip:port, for a LAN both ends share"),
+	F_END
+};
+
 static const struct proto_field key_id_params[] = {
 	F_ID("access key id or name"),
 	F_END
@@ -940,10 +949,22 @@ const struct proto_method proto_methods[] = {
 	  "tried), error} or null, mapped: the verified public ip:port or "
 	  "null, relays: [{name, address, state (connecting, up, down), "
 	  "observed, since, error}], relaying: {links, splices, spliced, "
-	  "unknown, refused}, relayed: {live, total}, dht: {port, state "
+	  "unknown, refused}, relayed: {live, total, moved (relayed "
+	  "connections that moved to a punched path)}, dht: {port, state "
 	  "(resolving, read-only, full), nodes, good, external, symmetric, "
 	  "reachable, announced, packets_in, packets_out, bytes_in, "
 	  "bytes_out} or null (no DHT node)}" },
+	{ .name = "path.punch", .role = VIEWER, .flags = RO,
+	  .params = path_punch_params,
+	  .summary = "a client on a relay asks for a direct path: a move "
+	  "token, the node's addresses to connect to, and the node connects "
+	  "to the client's from its listen port",
+	  .result = "{token: 32 bytes in hex, good once for 30 s, "
+	  "addresses: [ip:port] of the node, best first, punching: [ip:port] "
+	  "the node connects to for the next 10 s, timeout_ms: how long the "
+	  "client should keep connecting}; error wrong_state when the "
+	  "connection did not come through a relay or moved already, "
+	  "unreachable when the node has no IPv4 listen address" },
 	{ .name = "relay.dialback", .role = RELAY, .flags = RO,
 	  .params = relay_dialback_params,
 	  .summary = "relay links only: connect to address and check that "

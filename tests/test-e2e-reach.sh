@@ -33,6 +33,7 @@ fi
 fx=$mods/dht-node-$$.mjs
 cp "$(dirname "$0")/fixtures/dht-node.mjs" "$fx"
 cleanup_more() {
+	[ -n "${sock:-}" ] && tmux -L "$sock" kill-server 2>/dev/null
 	nat_down
 	rm -f "$fx"
 }
@@ -170,6 +171,71 @@ if docker version >/dev/null 2>&1; then
 		has "$out" "^punched-42$"
 else
 	skip "a command in a container runs over the punched path" "no engine"
+fi
+
+# Relayed first, then punched, with a shell open: the server is node A's
+# relay too; the client (DHT off, so the key's relay hint is its way in)
+# joins through it while NAT B drops every TCP packet between the two
+# NATs. A shell opens over the relay; the client asks for a punch and
+# fails while the rule holds. The rule goes: the next try punches
+# through, and the shell's connection moves onto the punched path under
+# its records, the shell still open and answering.
+if docker version >/dev/null 2>&1 && command -v tmux >/dev/null; then
+	sock=pier-reach-$$
+	cfg=$tmp/r1
+	rk=$(nat_exec srv "$pierd" key create --role relay --name ra \
+		--state-dir "$tmp/node" 2>/dev/null | grep '^pier1')
+	"$pierd" relay add "$rk" --state-dir "$tmp/nodea" >/dev/null 2>&1
+	check "node A keeps a relay link to the server" \
+		wait_for 20 eval '"$pierd" relay ls --state-dir "$tmp/nodea" | grep -q " up$"'
+	keyr=$(nat_exec host-a "$pierd" key show --state-dir "$tmp/nodea" 2>/dev/null)
+	check "... and its key names the relay" has "$keyr" "relay+"
+	block=(FORWARD -s "$NAT_HOST_B" -d "$NAT_A_WAN" -p tcp -j DROP)
+	nat_exec nat-b iptables -I "${block[@]}"
+	C "$cfg" config set dht false
+	out=$(C "$cfg" join "$keyr" --name ra 2>&1)
+	check "with punching blocked the client joins through the relay" \
+		has "$out" "^joined ra: .* at relay+"
+	ctr=pier-e2e-reach-sh-$$
+	docker run -d --name "$ctr" --label pier.test=1 \
+		pier-test/busybox:latest sleep 100000 >/dev/null 2>&1
+	tstart sh1 ip netns exec "$(nat_ns host-b)" env \
+		PIER_CONFIG_DIR="$cfg" "$pier" shell "ra/$ctr"
+	tprompt sh1
+	tkeys sh1 'echo one-$((1+1))' Enter
+	check "a shell opens over the relay" twait sh1 "^one-2"
+	check "... the client asks for a punch; the node connects to it" \
+		wait_for 20 grep -q "punch: a path move to $NAT_B_WAN:" "$tmp/nodea.log"
+	out=$(C "$cfg" doctor ra --json 2>&1)
+	check "pier doctor, still blocked: path relay, not moved, says why" \
+		python3 -c 'import json,sys; j=json.loads(sys.argv[1])
+m = j["moved"]
+sys.exit(0 if j["path"] == "relay" and m and not m["moved"] and
+    "no direct path" in m["why"] else 1)' "$out"
+	nat_exec nat-b iptables -D "${block[@]}"
+	t0=${EPOCHREALTIME/./}
+	check "unblocked: the shell's connection moves to a punched path" \
+		wait_for 90 grep -q "moved here from .* via " "$tmp/nodea.log"
+	ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+	tkeys sh1 'echo two-$((2+2))' Enter
+	check "... the shell stays open and answers (moved ${ms} ms after the unblock)" \
+		twait sh1 "^two-4"
+	check "... without a reconnect" eval '! tscreen sh1 | grep -q reconnecting'
+	out=$(C "$cfg" doctor ra --json 2>&1)
+	check "pier doctor: relayed, then moved to punched, with the time" \
+		python3 -c 'import json,sys; j=json.loads(sys.argv[1])
+m = j["moved"]
+sys.exit(0 if j["path"] == "punched" and m["moved"] and
+    m["from"].startswith("relay+") and m["after_ms"] > 0 and
+    j["reach"]["relayed"]["moved"] >= 2 else 1)' "$out"
+	mv_ms=$(python3 -c 'import json,sys; print(round(json.loads(sys.argv[1])["moved"]["after_ms"]))' "$out" 2>/dev/null)
+	ok "time from a relayed connection to its move onto a punched path: ${mv_ms:-?} ms"
+	tkeys sh1 'exit' Enter
+	check "the shell ends as usual" twait sh1 "PIER_RC=0"
+	docker rm -f "$ctr" >/dev/null 2>&1
+	tmux -L "$sock" kill-server 2>/dev/null
+else
+	skip "a relayed shell moves to a punched path" "no engine or no tmux"
 fi
 
 # Symmetric NAT B: the knock's address is no mapping the node's SYNs

@@ -467,6 +467,132 @@ test_probe(void)
 	fx_done(&f);
 }
 
+/* The outcome of a path move. */
+struct mres {
+	int	done;
+	int	status;
+	char	why[128];
+};
+
+/* A path move ended. */
+static void
+on_moved(struct ovl_conn *c, int status, const char *why, void *arg)
+{
+	struct mres *m = arg;
+
+	(void)c;
+	m->done = 1;
+	m->status = status;
+	snprintf(m->why, sizeof m->why, "%s", why);
+}
+
+/*
+ * A relayed connection moves onto a direct path while a channel
+ * streams: the bytes arrive intact and in order, the relay's splice
+ * ends, and the node counts and logs the move. A wrong token moves
+ * nothing and the connection goes on where it was.
+ */
+static void
+test_move(void)
+{
+	struct fx f;
+	struct rl r;
+	struct fx_dial d;
+	struct fx_sink s;
+	struct mres m;
+	struct ovl_chan *ch;
+	struct ovl_relay_stats st;
+	struct ovl_server_stats ss;
+	uint8_t tok[OVL_MOVE_TOKEN_LEN], *big;
+	const char *addrs[1], *to[1];
+	size_t n = 8u << 20, off = 0, step, i;
+	int rc;
+
+	fx_init(&f);
+	fx_listen(&f);
+	rl_start(&f, &r, NULL);
+	addrs[0] = r.addr;
+	to[0] = f.addr;
+	fx_dial(&f, addrs, 1, f.psk, 3000, &d);
+	ASSERT_EQ(d.status, 0);
+	ASSERT_EQ(ovl_conn_path(d.conn), OVL_PATH_RELAY);
+	ASSERT_NE(ovl_conn_local_port(d.conn), 0);
+	/* the relay link itself, a dialer's connection: no token */
+	ASSERT_EQ(ovl_server_move_token(f.srv, r.link, tok), -EINVAL);
+
+	/* a wrong token: silence on the new path, the old one goes on */
+	ASSERT_OK(ovl_server_move_token(f.srv, f.last_auth, tok));
+	tok[5] ^= 1;
+	memset(&m, 0, sizeof m);
+	ASSERT_OK(ovl_conn_move(d.conn, to, 1, tok, 3000, on_moved, &m));
+	ASSERT_EQ(ovl_conn_move(d.conn, to, 1, tok, 3000, on_moved, &m),
+	    -EALREADY);
+	ASSERT(fx_run_until(&f, &m.done, 5000));
+	ASSERT_NE(m.status, 0);
+	ASSERT_EQ(ovl_conn_path(d.conn), OVL_PATH_RELAY);
+	ASSERT_EQ(fx_log_count(&f, "path move with an unknown token"), 1);
+	echo_check(&f, d.conn, 64 * 1024);
+
+	/* the right token, in the middle of a stream */
+	ASSERT_OK(ovl_server_move_token(f.srv, f.last_auth, tok));
+	memset(&s, 0, sizeof s);
+	memset(&m, 0, sizeof m);
+	big = malloc(n);
+	ASSERT_NOT_NULL(big);
+	for (i = 0; i < n; i++)
+		big[i] = (uint8_t)(i * 13 + i / 509);
+	ASSERT_OK(ovl_conn_chan_open(d.conn, &ch));
+	ovl_chan_set_cbs(ch, &fx_sink_cbs, &s);
+	while (off < n) {
+		if (off >= n / 4 && !m.done && m.why[0] == '\0') {
+			ASSERT_OK(ovl_conn_move(d.conn, to, 1, tok, 3000,
+			    on_moved, &m));
+			snprintf(m.why, sizeof m.why, "started");
+		}
+		step = n - off < 32768 ? n - off : 32768;
+		rc = ovl_chan_write(ch, big + off, step);
+		if (rc == -ENOBUFS) {
+			fx_run_for(&f, 2);
+			continue;
+		}
+		ASSERT_OK(rc);
+		off += step;
+	}
+	ASSERT_OK(ovl_chan_close(ch));
+	ASSERT(fx_run_until(&f, &s.closed, 20000));
+	ASSERT(fx_run_until(&f, &m.done, 5000));
+	if (m.status != 0)
+		FAIL("move: %s", m.why);
+	ASSERT_EQ(s.close_status, 0);
+	ASSERT_EQ(s.len, n);
+	ASSERT(s.len == n && memcmp(s.buf, big, n) == 0);
+	free(s.buf);
+	free(big);
+	ASSERT_EQ(ovl_conn_path(d.conn), OVL_PATH_PUNCHED);
+	ASSERT(ovl_conn_moved(d.conn));
+	ASSERT(ovl_conn_moved(f.last_auth));
+	ASSERT(strncmp(ovl_conn_peer(d.conn), "punch+127.0.0.1:", 16) == 0);
+	ASSERT(strstr(ovl_conn_peer(f.last_auth), " via ") == NULL);
+	ovl_server_stats(f.srv, &ss);
+	ASSERT_EQ(ss.moved, 1);
+	ASSERT_EQ(fx_log_count(&f, "moved here from 127.0.0.1:"), 1);
+	for (i = 0; i < 300; i++) {	/* the old path's splice ends */
+		ovl_relay_stats(r.relay, &st);
+		if (st.splices == 0)
+			break;
+		fx_run_for(&f, 10);
+	}
+	ASSERT_EQ(st.splices, 0);
+	/* once moved: no second move, no token; the new path carries on */
+	ASSERT_EQ(ovl_conn_move(d.conn, to, 1, tok, 3000, on_moved, &m),
+	    -EALREADY);
+	ASSERT_EQ(ovl_server_move_token(f.srv, f.last_auth, tok), -EINVAL);
+	echo_check(&f, d.conn, 1u << 20);
+	ovl_conn_close(d.conn, OVL_GA_NORMAL, "bye");
+	rl_stop(&r);
+	fx_done(&f);
+}
+
 /* Candidate kinds: split, named, refused when unknown. */
 static void
 test_paths(void)
@@ -487,4 +613,4 @@ test_paths(void)
 }
 
 TEST_MAIN(T(test_paths), T(test_relayed_echo), T(test_silence),
-    T(test_abuse), T(test_limits), T(test_probe))
+    T(test_abuse), T(test_limits), T(test_probe), T(test_move))

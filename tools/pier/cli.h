@@ -445,6 +445,15 @@ int	 cli_rpc_call_async(struct cli_rpc *r, const char *method,
 	    json_t *params, long timeout_ms, cli_rpc_cb cb, void *arg)
 	    WARN_UNUSED_RESULT;
 /*
+ * A relayed connection moves to a direct path by itself (rpc-move.c);
+ * this tries it now and runs the loop until the try ended or wait_ms
+ * passed: 0 when it moved (*ms after it opened), else -EHOSTUNREACH,
+ * or -EINVAL when r's connection is not relayed. *why tells the last
+ * try's outcome (valid while r is).
+ */
+int	 cli_rpc_move_now(struct cli_rpc *r, long wait_ms, const char **why,
+	    double *ms);
+/*
  * Calls a method and runs the loop until the reply: 0 with *result (a
  * new reference), or -EREMOTEIO with err filled for an error reply, or
  * a negative errno (err filled too) when the reply never came.

@@ -7,7 +7,9 @@
  * how long its handshake took or why it failed; then the client
  * connects as every command does (first handshake wins) and tells the
  * path it took, the round trip (the best of three pings) and what the
- * node says of its own reachability (node.reach).
+ * node says of its own reachability (node.reach). A relayed connection
+ * first tries to move to a direct path (rpc-move.c), and the report
+ * says whether it did and after how long.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,16 @@
 #include "cli.h"
 
 #define PINGS	3
+#define MOVE_WAIT_MS	15000	/* a relayed path's move to a direct one */
+
+/* A relayed connection's move to a direct path. */
+struct move {
+	int	 tried;
+	int	 moved;
+	double	 ms;		/* after the connection opened */
+	char	*from;		/* the relayed address */
+	char	*why;
+};
 
 /* One candidate dialed on its own. */
 struct probe {
@@ -298,7 +310,7 @@ print_reach(const json_t *reach)
 static void
 print_text(const char *node, const struct probe *ps, size_t n,
     const char *addr, const char *found, enum ovl_path path, double rtt,
-    const json_t *reach, const char *why)
+    const struct move *mv, const json_t *reach, const char *why)
 {
 	size_t i;
 
@@ -319,6 +331,11 @@ print_text(const char *node, const struct probe *ps, size_t n,
 	}
 	printf("path: %s, %s, found by %s, round trip %.2f ms\n",
 	    ovl_path_name(path), addr, found, rtt);
+	if (mv->moved)
+		printf("moved: from relay %s to punched %.1f s after it "
+		    "opened\n", mv->from, mv->ms / 1000);
+	else if (mv->tried)
+		printf("moved: no, stays on the relay (%s)\n", mv->why);
 	if (reach != NULL)
 		print_reach(reach);
 }
@@ -335,7 +352,8 @@ doctor_main(const struct cli_cmd *self, int argc, char **argv)
 	struct ovl_joinkey jk;
 	struct probe ps[CLI_ADDRS_MAX + CLI_FOUND_MAX];
 	struct lanfind lf;
-	const char *addrs[CLI_ADDRS_MAX];
+	struct move mv;
+	const char *addrs[CLI_ADDRS_MAX], *why;
 	enum ovl_path path = OVL_PATH_DIRECT;
 	const char *found = "hint";
 	json_t *reach = NULL, *o;
@@ -352,6 +370,7 @@ doctor_main(const struct cli_cmd *self, int argc, char **argv)
 	memset(ps, 0, sizeof ps);
 	memset(&jk, 0, sizeof jk);
 	memset(&lf, 0, sizeof lf);
+	memset(&mv, 0, sizeof mv);
 	if (cli_ctx_open(&x, &cause) != 0) {
 		cli_error(self, "%s", cause);
 		free(cause);
@@ -381,24 +400,39 @@ doctor_main(const struct cli_cmd *self, int argc, char **argv)
 		addr = strdup(ovl_conn_peer(cli_rpc_conn(r)));
 		found = found_by(ps, naddrs, addr);
 		path = ovl_conn_path(cli_rpc_conn(r));
+		if (path == OVL_PATH_RELAY) {	/* a direct path, now? */
+			mv.tried = 1;
+			mv.moved = cli_rpc_move_now(r, MOVE_WAIT_MS, &why,
+			    &mv.ms) == 0;
+			mv.why = strdup(why);
+		}
+		if (mv.moved && cli_rpc_conn(r) != NULL) {
+			mv.from = addr;
+			addr = strdup(ovl_conn_peer(cli_rpc_conn(r)));
+			path = ovl_conn_path(cli_rpc_conn(r));
+		}
 		rtt = best_rtt(&x, cli_rpc_conn(r));
 		if (cli_rpc_call(r, "node.reach", NULL, 0, &reach, &e) != 0)
 			reach = NULL;	/* an older node: no node.reach */
 		rc = CLI_EXIT_OK;
 	}
 	if (json) {
-		o = json_pack("{s:s, s:s?, s:s?, s:s?, s:o, s:o, s:O?, s:s?}",
-		    "node", n->name, "path", addr != NULL ?
+		o = json_pack("{s:s, s:s?, s:s?, s:s?, s:o, s:o, s:o, s:O?, "
+		    "s:s?}", "node", n->name, "path", addr != NULL ?
 		    ovl_path_name(path) : NULL, "address", addr, "found",
 		    addr != NULL ? found : NULL, "rtt_ms", rtt >= 0 ? ms_json(rtt) :
-		    json_null(), "candidates", probes_json(ps, naddrs), "reach",
-		    reach, "error", addr == NULL ? cause : NULL);
+		    json_null(), "candidates", probes_json(ps, naddrs), "moved",
+		    !mv.tried ? json_null() : json_pack("{s:b, s:s?, s:o, s:s}",
+		    "moved", mv.moved, "from", mv.from, "after_ms", mv.moved ?
+		    ms_json(mv.ms) : json_null(), "why", mv.why != NULL ?
+		    mv.why : ""), "reach", reach, "error", addr == NULL ?
+		    cause : NULL);
 		if (o != NULL && json_dumpf(o, stdout, JSON_INDENT(2)) == 0)
 			putchar('\n');
 		json_decref(o);
 	} else
-		print_text(n->name, ps, naddrs, addr, found, path, rtt, reach,
-		    cause);
+		print_text(n->name, ps, naddrs, addr, found, path, rtt, &mv,
+		    reach, cause);
 	if (addr == NULL)
 		cli_error(self, "%s: %s", n->name, cause != NULL ? cause :
 		    "no answer");
@@ -411,6 +445,8 @@ out:
 	cli_rpc_error_clear(&e);
 	sodium_memzero(&jk, sizeof jk);
 	free(addr);
+	free(mv.from);
+	free(mv.why);
 	free(cause);
 	cli_ctx_close(&x);
 	cli_args_free(&a);

@@ -33,6 +33,7 @@ struct cli_rpc {
 	void			*lost_arg;
 	void			(*on_dialed)(struct cli_rpc *, void *);
 	void			*dial_arg;
+	struct cli__move	*mv;		/* rpc-move.c */
 };
 
 /* Sets *cause (when cause is not NULL) to a formatted text; returns err. */
@@ -52,5 +53,16 @@ void	 cli__rpc_err_copy(struct cli_rpc_error *dst,
 int	 cli__rpc_start(struct cli_ctx *x, struct cli_node *n,
 	    long timeout_ms, struct cli_rpc **out, char **cause)
 	    WARN_UNUSED_RESULT;
+
+/* Frees r once it is closing and nothing refers to it (its timers). */
+void	 cli__rpc_maybe_free(struct cli_rpc *r);
+
+/* rpc-move.c */
+
+struct cli__move;
+/* Starts moving r's connection to a direct path if it is relayed. */
+void	 cli__move_start(struct cli_rpc *r);
+/* Stops the moves (r closes, or its connection ended). */
+void	 cli__move_stop(struct cli_rpc *r);
 
 #endif

@@ -159,8 +159,8 @@ cli_ctx_close(struct cli_ctx *x)
 }
 
 /* Frees the connection record once nothing refers to it any more. */
-static void
-rpc_maybe_free(struct cli_rpc *r)
+void
+cli__rpc_maybe_free(struct cli_rpc *r)
 {
 	if (!r->closing || r->timers > 0 || r->dial != NULL)
 		return;
@@ -181,7 +181,7 @@ on_call_timer_closed(uv_handle_t *h)
 
 	free(c);
 	r->timers--;
-	rpc_maybe_free(r);
+	cli__rpc_maybe_free(r);
 }
 
 /* Unlinks a call and closes its timer (which frees it). */
@@ -290,6 +290,7 @@ rpc_on_close(struct ovl_conn *conn, int status, const char *reason,
 	char		 why[CLI_CLOSE_TEXT_MAX];
 
 	r->closed = 1;
+	cli__move_stop(r);
 	(void)cli_close_text(status, reason, why, sizeof(why));
 	free(r->close_reason);
 	r->close_reason = strdup(why);
@@ -314,7 +315,7 @@ rpc_dial_done(struct ovl_dial *d, struct ovl_conn *conn, int status,
 	r->dial_status = status;
 	if (status == 0 && r->closing) {
 		ovl_conn_close(conn, OVL_GA_NORMAL, "bye");
-		rpc_maybe_free(r);
+		cli__rpc_maybe_free(r);
 		return;
 	}
 	if (status != 0) {
@@ -336,11 +337,12 @@ rpc_dial_done(struct ovl_dial *d, struct ovl_conn *conn, int status,
 		ovl_conn_ref(conn, "cli_rpc");
 		ovl_conn_set_cbs(conn, &rpc_conn_cbs, r);
 		ovl_chan_set_cbs(ovl_conn_control(conn), &rpc_ctl_cbs, r);
+		cli__move_start(r);	/* a relayed one moves when it can */
 	}
 	if (r->on_dialed != NULL)
 		r->on_dialed(r, r->dial_arg);
 	else
-		rpc_maybe_free(r);
+		cli__rpc_maybe_free(r);
 }
 
 /* Starts dialing a book entry; the outcome comes to rpc_dial_done. */
@@ -392,7 +394,7 @@ cli__rpc_start(struct cli_ctx *x, struct cli_node *n, long timeout_ms,
 	if (err != 0) {
 		r->dial = NULL;
 		r->closing = 1;
-		rpc_maybe_free(r);
+		cli__rpc_maybe_free(r);
 		return (cli__rpc_cause(cause, err, "%s: cannot dial: %s",
 		    n->name, strerror(-err)));
 	}
@@ -424,7 +426,7 @@ cli_rpc_open(struct cli_ctx *x, const char *name, struct cli_rpc **out,
 		(void)cli__rpc_cause(cause, err, "%s: %s", r->node,
 		    r->dial_cause != NULL ? r->dial_cause : strerror(-err));
 		r->closing = 1;
-		rpc_maybe_free(r);
+		cli__rpc_maybe_free(r);
 		return (err);
 	}
 	if (r->closed) {
@@ -465,7 +467,7 @@ rpc_open_dialed(struct cli_rpc *r, void *arg)
 			cli_rpc_close(r);
 		else {
 			r->closing = 1;
-			rpc_maybe_free(r);
+			cli__rpc_maybe_free(r);
 		}
 		w.cb(NULL, err, cause != NULL ? cause : "failed", w.arg);
 		free(cause);
@@ -511,6 +513,7 @@ cli_rpc_close(struct cli_rpc *r)
 	if (r == NULL || r->closing)
 		return;
 	r->closing = 1;
+	cli__move_stop(r);
 	if (r->dial != NULL) {
 		/* Its callback (maybe from inside the cancel) frees r. */
 		ovl_dial_cancel(r->dial);
@@ -522,7 +525,7 @@ cli_rpc_close(struct cli_rpc *r)
 		ovl_conn_unref(r->conn, "cli_rpc");
 		r->conn = NULL;
 	}
-	rpc_maybe_free(r);
+	cli__rpc_maybe_free(r);
 }
 
 /* The node's name. */
