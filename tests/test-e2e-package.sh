@@ -185,7 +185,7 @@ if has "$out" APT-UPDATE-FAILED; then
 fi
 missing=
 for d in libuv1 libsodium23 libjansson4 libvterm0 libnatpmp1 \
-    libminiupnpc17 libcurl4 pier; do
+    libminiupnpc17 libcurl4 libarchive13 libwebsockets17 pier; do
 	grep -q "^SETUP $d$" "$tmp/inst.log" || missing="$missing $d"
 done
 check "apt install ./pier.deb pulls its libraries and sets it up${missing:+ (missing:$missing)}" [ -z "$missing" ]
