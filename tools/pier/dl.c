@@ -39,8 +39,10 @@ dl_open(struct cli_dl *d, char **cause)
 	void		*lib, *p;
 	size_t		 i;
 
-	if (d->size > sizeof(t))
+	if (d->size > sizeof(t)) {
+		dl_cause(cause, "%s: too many functions", d->soname);
 		return (-ELIBACC);
+	}
 	lib = dlopen(d->soname, RTLD_NOW | RTLD_LOCAL);
 	if (lib == NULL) {
 		dl_cause(cause, "cannot load %s: %s; install %s", d->soname,
