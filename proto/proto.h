@@ -106,6 +106,14 @@ int proto_dec_pending(const struct proto_dec *d);
 int proto_encode(const json_t *msg, size_t max, char **out, size_t *outlen)
     WARN_UNUSED_RESULT;
 /*
+ * Dumps v as compact JSON in one pass into *out (caller frees), after
+ * head bytes left for the caller and with room for one byte more at
+ * the end; *outlen counts head and the JSON. -EMSGSIZE when the JSON
+ * exceeds max, -EINVAL if v cannot be encoded, -ENOMEM.
+ */
+int proto_dump(const json_t *v, size_t head, size_t max, char **out,
+    size_t *outlen) WARN_UNUSED_RESULT;
+/*
  * Checks that body nests arrays and objects at most max deep, scanning
  * outside strings, before any parser sees it. 0 or PROTO_E_PARSE.
  */

@@ -166,29 +166,83 @@ proto_dec_feed(struct proto_dec *d, const void *data, size_t len,
 	return (0);
 }
 
+/* A dump in progress: head bytes kept free in front, at most max after. */
+struct dump_buf {
+	char	*p;
+	size_t	 len, cap, max;
+	int	 err;
+};
+
+/* jansson's writer: appends a piece, growing the buffer; -1 stops it. */
+static int
+dump_put(const char *s, size_t n, void *arg)
+{
+	struct dump_buf	*b = arg;
+	size_t		 cap;
+	char		*p;
+
+	if (n > b->max || b->len + n > b->max) {
+		b->err = -EMSGSIZE;
+		return (-1);
+	}
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap * 2 > b->len + n + 1 ? b->cap * 2 : b->len + n + 1;
+		if ((p = realloc(b->p, cap)) == NULL) {
+			b->err = -ENOMEM;
+			return (-1);
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	return (0);
+}
+
+/* Dumps v once, compact (see proto.h). */
+int
+proto_dump(const json_t *v, size_t head, size_t max, char **out,
+    size_t *outlen)
+{
+	struct dump_buf	b;
+
+	*out = NULL;
+	*outlen = 0;
+	memset(&b, 0, sizeof(b));
+	b.cap = head + 512;
+	b.max = head + max;
+	if ((b.p = malloc(b.cap)) == NULL)
+		return (-ENOMEM);
+	b.len = head;
+	if (json_dump_callback(v, dump_put, &b, JSON_COMPACT) != 0 ||
+	    b.len == head) {
+		free(b.p);
+		return (b.err != 0 ? b.err : -EINVAL);
+	}
+	*out = b.p;
+	*outlen = b.len;
+	return (0);
+}
+
 /* Frames a message: 4-byte length, then compact JSON. */
 int
 proto_encode(const json_t *msg, size_t max, char **out, size_t *outlen)
 {
-	size_t n;
-	char *buf;
+	size_t	n;
+	char	*buf;
+	int	err;
 
 	*out = NULL;
 	*outlen = 0;
 	if (max == 0)
 		max = PROTO_MSG_MAX;
-	n = json_dumpb(msg, NULL, 0, JSON_COMPACT);
-	if (n == 0)
-		return (-EINVAL);
-	if (n > max || n > UINT32_MAX)
-		return (-EMSGSIZE);
-	buf = malloc(PROTO_MSG_HDR + n);
-	if (buf == NULL)
-		return (-ENOMEM);
-	if (json_dumpb(msg, buf + PROTO_MSG_HDR, n, JSON_COMPACT) != n) {
-		free(buf);
-		return (-EINVAL);
-	}
+	if (max > UINT32_MAX)
+		max = UINT32_MAX;
+	/* One pass: the body is written once, its length put in front. */
+	err = proto_dump(msg, PROTO_MSG_HDR, max, &buf, &n);
+	if (err != 0)
+		return (err);
+	n -= PROTO_MSG_HDR;
 	buf[0] = (char)(n >> 24);
 	buf[1] = (char)(n >> 16);
 	buf[2] = (char)(n >> 8);

@@ -244,23 +244,16 @@ proto_ldec_feed(struct proto_ldec *d, const void *data, size_t len,
 int
 proto_line_encode(const json_t *v, char **out, size_t *outlen)
 {
-	size_t n;
-	char *buf;
+	size_t	n;
+	char	*buf;
+	int	err;
 
 	*out = NULL;
 	*outlen = 0;
-	n = json_dumpb(v, NULL, 0, JSON_COMPACT);
-	if (n == 0)
-		return (-EINVAL);
-	if (n + 1 > PROTO_LINE_MAX)
-		return (-EMSGSIZE);
-	buf = malloc(n + 1);
-	if (buf == NULL)
-		return (-ENOMEM);
-	if (json_dumpb(v, buf, n, JSON_COMPACT) != n) {
-		free(buf);
-		return (-EINVAL);
-	}
+	/* proto_dump leaves room for one more byte: the newline. */
+	err = proto_dump(v, 0, PROTO_LINE_MAX - 1, &buf, &n);
+	if (err != 0)
+		return (err);
 	buf[n] = '\n';
 	*out = buf;
 	*outlen = n + 1;

@@ -79,11 +79,12 @@ want_control() {
 	grep -qx "Version: $version-1" "$tmp/control" &&
 	grep -qx "Architecture: $(dpkg --print-architecture)" "$tmp/control" || return 1
 	for d in libc6 libuv1 libsodium23 libjansson4 libvterm0 libnatpmp1 \
-	    libpcre2-8-0 libminiupnpc17 'libcurl4 (>= 7.88.0)'; do
+	    libpcre2-8-0 libminiupnpc17 'libcurl4 (>= 7.88.0)' \
+	    'libarchive13 (>= 3.6.0)' 'libwebsockets17 (>= 4.1.0)'; do
 		grep -q "^Depends:.* $d" "$tmp/control" || return 1
 	done
 }
-check "control: pier $version-1, Depends from the binaries' libraries and libcurl4" want_control
+check "control: pier $version-1, Depends from the binaries' libraries and the dlopened libcurl4, libarchive13, libwebsockets17" want_control
 dpkg-deb -I "$deb" >"$tmp/info"
 out=$(cat "$tmp/info")
 check "maintainer scripts postinst, prerm, postrm, executable" eval \
@@ -184,7 +185,7 @@ if has "$out" APT-UPDATE-FAILED; then
 fi
 missing=
 for d in libuv1 libsodium23 libjansson4 libvterm0 libnatpmp1 \
-    libminiupnpc17 libcurl4 pier; do
+    libminiupnpc17 libcurl4 libarchive13 libwebsockets17 pier; do
 	grep -q "^SETUP $d$" "$tmp/inst.log" || missing="$missing $d"
 done
 check "apt install ./pier.deb pulls its libraries and sets it up${missing:+ (missing:$missing)}" [ -z "$missing" ]

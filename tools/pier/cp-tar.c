@@ -30,10 +30,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include "cli.h"
+#include "cli-arc.h"
 #include "cli-cp.h"
 
 #define TAR_READ_BLOCK	65536	/* bytes libarchive reads at once */
@@ -110,7 +108,9 @@ cli_tar_unpack(int fd, const struct cli_tar_in *in, char **cause)
 	char			*name = NULL, *link = NULL;
 	int			 rc = -EIO, r, flags;
 
-	*cause = NULL;
+	if ((rc = cli_arc_load(cause)) != 0)
+		return (rc);
+	rc = -EIO;
 	a = archive_read_new();
 	w = archive_write_disk_new();
 	if (a == NULL || w == NULL) {
@@ -258,7 +258,9 @@ cli_tar_pack(int fd, const struct cli_tar_out *o, char **cause)
 	FTSENT			*f;
 	int			 rc = -EIO, opts;
 
-	*cause = NULL;
+	if ((rc = cli_arc_load(cause)) != 0)
+		return (rc);
+	rc = -EIO;
 	buf = malloc(TAR_FILE_CHUNK);
 	a = archive_write_new();
 	disk = archive_read_disk_new();

@@ -58,7 +58,8 @@ on_multi_reply(struct cli_rpc *r, const json_t *result,
 	if (i == mu->n)
 		return;
 	if (err == NULL) {
-		mu->res[i].result = json_deep_copy(result);
+		/* The reply is freed after this call: keep its result. */
+		mu->res[i].result = json_incref((json_t *)result);
 		mu->res[i].status = 0;
 	} else {
 		cli__rpc_err_copy(&mu->res[i].err, err);

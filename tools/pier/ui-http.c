@@ -27,8 +27,7 @@
 
 #include <sodium.h>
 
-#include <libwebsockets.h>
-
+#include "cli-lws.h"
 #include "ui.h"
 
 #define UI_CHUNK	16384	/* body bytes per write */
@@ -402,6 +401,8 @@ ui_http_start(struct ui *u, struct cli_ctx *x, const char *host, int port,
 	int		 loopback, err;
 
 	u->x = x;
+	if ((err = cli_lws_load(cause)) != 0)
+		return (err);
 	if ((err = port_free(host, port, cause)) != 0)
 		return (err);
 	make_token(u->token);

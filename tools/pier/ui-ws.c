@@ -28,9 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libwebsockets.h>
-
 #include "proto.h"
+#include "cli-lws.h"
 #include "ui.h"
 
 #define UI_WINDOW	(256 * 1024)	/* uncredited bytes per stream */
