@@ -566,6 +566,15 @@ hj_read(struct dk_hijack *h)
 			return;
 		}
 		hj_take(h, buf, n);
+		/*
+		 * A short read on a plain socket emptied it (a stream read
+		 * takes all that is queued, up to the size), and the poll is
+		 * level-triggered: reading again would only meet EAGAIN, one
+		 * system call per keystroke's echo. Over TLS, libcurl may
+		 * hold decrypted bytes the socket no longer shows.
+		 */
+		if (n < HJ_READ_SIZE && !h->ep.tls)
+			return;
 	}
 }
 
