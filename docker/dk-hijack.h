@@ -74,6 +74,7 @@ struct dk_hijack {
 	int			 nclosing;
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
+	uint64_t		 reads;		/* receive calls made */
 };
 
 /* hijack.c */

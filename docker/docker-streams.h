@@ -343,6 +343,9 @@ void dk_hijack_cancel(struct dk_hijack *h);
 /* Stream bytes received and sent so far (either may be NULL). */
 void dk_hijack_bytes(const struct dk_hijack *h, uint64_t *in,
     uint64_t *out);
+/* Receive calls made on the connection so far (a test's measure of
+ * system calls per delivery). */
+uint64_t dk_hijack_reads(const struct dk_hijack *h);
 
 /* exec.c */
 

@@ -553,6 +553,7 @@ hj_read(struct dk_hijack *h)
 	while (h->state != HJ_ENDED && !(h->paused && h->state == HJ_STREAM) &&
 	    h->held_len == 0) {
 		n = 0;
+		h->reads++;
 		rc = curl_easy_recv(h->easy, buf, HJ_READ_SIZE, &n);
 		if (rc == CURLE_AGAIN)
 			return;
@@ -728,4 +729,11 @@ dk_hijack_bytes(const struct dk_hijack *h, uint64_t *in, uint64_t *out)
 		*in = h->bytes_in;
 	if (out != NULL)
 		*out = h->bytes_out;
+}
+
+/* Receive calls made so far. */
+uint64_t
+dk_hijack_reads(const struct dk_hijack *h)
+{
+	return (h->reads);
 }

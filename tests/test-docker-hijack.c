@@ -188,6 +188,56 @@ closed_cb(void *arg)
 	(*(int *)arg)++;
 }
 
+/* A loop, the fake engine on it and a client of it. */
+struct rig {
+	uv_loop_t		 loop;
+	struct fake		 f;
+	struct dk_client	*c;
+	int			 closed;
+};
+
+/* Starts the fake answering with `answer` (closing after it when
+ * close_after) and a client of it. */
+static void
+rig_open(struct rig *r, const char *answer, size_t alen, int close_after)
+{
+	struct dk_endpoint ep;
+	char host[300], *cause = NULL;
+
+	memset(r, 0, sizeof *r);
+	r->f.answer = answer;
+	r->f.alen = alen;
+	r->f.close_after = close_after;
+	ASSERT_OK(uv_loop_init(&r->loop));
+	r->f.dir = test_tmpdir();
+	snprintf(r->f.path, sizeof r->f.path, "%s/docker.sock", r->f.dir);
+	ASSERT_OK(uv_pipe_init(&r->loop, &r->f.srv, 0));
+	r->f.srv.data = &r->f;
+	ASSERT_OK(uv_pipe_bind(&r->f.srv, r->f.path));
+	ASSERT_OK(uv_listen((uv_stream_t *)&r->f.srv, 4, fconn_cb));
+	snprintf(host, sizeof host, "unix://%s", r->f.path);
+	ASSERT_OK(dk_endpoint_parse(&ep, host, 0, 0, NULL, &cause));
+	ASSERT_OK(dk_client_new(&r->loop, &ep, NULL, &r->c, &cause));
+	dk_endpoint_clear(&ep);
+}
+
+/* Waits for the hijack's end, then closes the client and the fake. */
+static void
+rig_close(struct rig *r, struct sink *k)
+{
+	while (!k->ended)
+		if (uv_run(&r->loop, UV_RUN_ONCE) == 0 && !k->ended)
+			FAIL("loop ran dry");
+	ASSERT_EQ(k->ended, 1);
+	dk_client_close(r->c, closed_cb, &r->closed);
+	while (!r->closed || r->f.open > 0)
+		uv_run(&r->loop, UV_RUN_ONCE);
+	uv_close((uv_handle_t *)&r->f.srv, NULL);
+	test_loop_close(&r->loop);
+	test_rmtree(r->f.dir);
+	ASSERT_EQ(k->ended, 1);
+}
+
 /*
  * Runs one hijack against the fake answering with `answer` (closing
  * after it when close_after) and fills k with the outcome.
@@ -196,45 +246,15 @@ static void
 run(const char *answer, size_t alen, int close_after, int tty,
     struct sink *k)
 {
-	uv_loop_t loop;
-	struct fake f;
-	struct dk_endpoint ep;
-	struct dk_client *c;
+	struct rig r;
 	struct dk_hijack_cbs cbs = { .on_data = on_data, .on_end = on_end,
 	    .arg = k };
-	char host[300], *cause = NULL;
-	int closed = 0;
 
 	memset(k, 0, sizeof *k);
-	memset(&f, 0, sizeof f);
-	f.answer = answer;
-	f.alen = alen;
-	f.close_after = close_after;
-	ASSERT_OK(uv_loop_init(&loop));
-	f.dir = test_tmpdir();
-	snprintf(f.path, sizeof f.path, "%s/docker.sock", f.dir);
-	ASSERT_OK(uv_pipe_init(&loop, &f.srv, 0));
-	f.srv.data = &f;
-	ASSERT_OK(uv_pipe_bind(&f.srv, f.path));
-	ASSERT_OK(uv_listen((uv_stream_t *)&f.srv, 4, fconn_cb));
-	snprintf(host, sizeof host, "unix://%s", f.path);
-	ASSERT_OK(dk_endpoint_parse(&ep, host, 0, 0, NULL, &cause));
-	ASSERT_OK(dk_client_new(&loop, &ep, NULL, &c, &cause));
-	dk_endpoint_clear(&ep);
-
-	ASSERT_OK(dk_hijack_start(c, "POST", "/exec/abc/start", NULL, tty,
+	rig_open(&r, answer, alen, close_after);
+	ASSERT_OK(dk_hijack_start(r.c, "POST", "/exec/abc/start", NULL, tty,
 	    &cbs, NULL));
-	while (!k->ended)
-		if (uv_run(&loop, UV_RUN_ONCE) == 0 && !k->ended)
-			FAIL("loop ran dry");
-	ASSERT_EQ(k->ended, 1);
-	dk_client_close(c, closed_cb, &closed);
-	while (!closed || f.open > 0)
-		uv_run(&loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&f.srv, NULL);
-	test_loop_close(&loop);
-	test_rmtree(f.dir);
-	ASSERT_EQ(k->ended, 1);
+	rig_close(&r, k);
 }
 
 #define UPGRADED "HTTP/1.1 101 UPGRADED\r\n"				\
@@ -378,6 +398,38 @@ test_no_engine(void)
 	test_rmtree(dir);
 }
 
+/*
+ * A short read on a plain socket is the whole of what the socket held:
+ * the upgrade and a keystroke's echo arriving together cost one receive
+ * call, not a second one that meets EAGAIN.
+ */
+static void
+test_short_read(void)
+{
+	static const char a[] = UPGRADED "a";
+	struct rig r;
+	struct sink k;
+	struct dk_hijack *h;
+	struct dk_hijack_cbs cbs = { .on_data = on_data, .on_end = on_end,
+	    .arg = &k };
+	int i;
+
+	memset(&k, 0, sizeof k);
+	rig_open(&r, a, sizeof a - 1, 0);
+	ASSERT_OK(dk_hijack_start(r.c, "POST", "/exec/abc/start", NULL, 1,
+	    &cbs, &h));
+	while (k.nout == 0)
+		if (uv_run(&r.loop, UV_RUN_ONCE) == 0)
+			FAIL("loop ran dry");
+	for (i = 0; i < 10; i++)	/* whatever else the loop had */
+		(void)uv_run(&r.loop, UV_RUN_NOWAIT);
+	ASSERT_STREQ(k.out, "a");
+	ASSERT_EQ(dk_hijack_reads(h), 1);
+	dk_hijack_cancel(h);
+	rig_close(&r, &k);
+	ASSERT_EQ(k.status, DK_E_CANCELLED);
+}
+
 TEST_MAIN(T(test_not_upgraded), T(test_engine_error), T(test_bad_frames),
     T(test_cut_frame), T(test_no_answer), T(test_old_engine),
-    T(test_no_engine))
+    T(test_no_engine), T(test_short_read))
