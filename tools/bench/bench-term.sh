@@ -12,6 +12,12 @@
 #                    to a private sshd started here (see below);
 #        pier-exec   `pier exec -it` to a release pierd on 127.0.0.1;
 #        pier-shell  `pier shell` to the same node;
+#        relay       (not in the default list) `docker -H tcp://...
+#                    exec -it` through bench-relay, a bare TCP-to-unix
+#                    copy in front of the engine: the hops pier adds
+#                    (TCP on loopback, a process in the middle) with
+#                    nothing else, the floor pier's extra cost is
+#                    measured against;
 #   2. memory per idle session: N detached `pier shell` sessions opened
 #      (each typed into, then left with the ~. escape), the node's VmRSS,
 #      RssAnon and heap in use (mallinfo2, read by the LD_PRELOAD probe
@@ -47,7 +53,7 @@
 #                node holds 64 unless started with --max-sessions;
 #                0 skips it)
 #   -c CLIENTS   which clients, comma-separated (default
-#                docker,ssh,pier-exec,pier-shell)
+#                docker,ssh,pier-exec,pier-shell; relay as well)
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -224,6 +230,23 @@ case ",$clients," in
 	echo "sshd on 127.0.0.1:$sport ($(ssh -V 2>&1))" ;;
 esac
 
+# The relay (bench-relay).
+relay_host=
+case ",$clients," in
+*,relay,*)
+	[ -x "$build/tools/bench/bench-relay" ] || {
+		echo "bench-term: $build/tools/bench/bench-relay is missing;" \
+			"build it first" >&2; exit 2; }
+	rport=$(free_port)
+	"$build/tools/bench/bench-relay" "$rport" /var/run/docker.sock &
+	pids+=($!)
+	for _ in $(seq 100); do
+		ss -ltn 2>/dev/null | grep -q "127.0.0.1:$rport " && break
+		sleep 0.05
+	done
+	relay_host=tcp://127.0.0.1:$rport ;;
+esac
+
 # client_cmd NAME: the command line of one client, one word a line.
 client_cmd() {
 	case $1 in
@@ -232,6 +255,7 @@ client_cmd() {
 		exec -it "$name" sh ;;
 	pier-exec) printf '%s\n' "$pier" exec -it "b1/$name" sh ;;
 	pier-shell) printf '%s\n' "$pier" shell "b1/$name" ;;
+	relay) printf '%s\n' docker -H "$relay_host" exec -it "$name" sh ;;
 	*) echo "bench-term: no client $1" >&2; return 1 ;;
 	esac
 }
