@@ -93,9 +93,16 @@ relay_cases() {
 	out=$(C join "$nkey" --name n1 2>&1)
 	check "pier joins a node through its relay" \
 		has "$out" "joined n1: .* at relay+$relay_addr"
+	# Doctor asks for a direct path at once: where nothing is in the
+	# way (loopback) its connection moves off the relay; across these
+	# symmetric NATs it stays.
 	out=$(C doctor n1 --json 2>&1)
-	check "pier doctor says the path is the relay" \
-		eval '[ "$(jq_path "$out" path)" = relay ] && [ "$(jq_path "$out" address)" = "relay+$relay_addr" ]'
+	check "pier doctor: the relay's path, or a punched one it moved to from the relay" \
+		python3 -c 'import json,sys; j=json.loads(sys.argv[1]); m=j["moved"]
+r = "relay+" + sys.argv[2]
+sys.exit(0 if m and ((j["path"] == "relay" and j["address"] == r and
+    not m["moved"]) or (j["path"] == "punched" and m["moved"] and
+    m["from"] == r)) else 1)' "$out" "$relay_addr"
 	if declare -F relay_more_cases >/dev/null; then
 		relay_more_cases
 	fi

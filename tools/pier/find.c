@@ -130,6 +130,7 @@ lan_gate(void *arg)
 }
 
 static void	probe_start(struct cli_find *);
+static void	find_if_symmetric(struct cli_find *);
 
 /* The knock's announce is done: the node looks; we probe our NAT. */
 static void
@@ -139,8 +140,10 @@ on_knocked(void *arg, const uint8_t *ih, const struct ovl_dht_addr *p,
 	(void)ih;
 	(void)p;
 	(void)n;
-	if (done)
-		probe_start(arg);
+	if (!done)
+		return;
+	find_if_symmetric(arg);
+	probe_start(arg);
 }
 
 /* The lookups are over: the dial waits no longer than its candidates. */
@@ -155,6 +158,29 @@ find_settle(struct cli_find *f)
 	f->deadline = f->need;
 	ovl_dial_deadline(f->d, f->need > now ? (uint32_t)(f->need - now) :
 	    0);
+}
+
+/*
+ * Once our NAT is known to be symmetric (the probe below, or the `ip`
+ * votes of the DHT's responders, BEP 42, where they send them), the
+ * punch is not waited for.
+ */
+static void
+find_if_symmetric(struct cli_find *f)
+{
+	struct ovl_dht_addr ext;
+	int sym = 0;
+
+	if (!f->symmetric && f->dht != NULL && ovl_dhts_node(f->dht) != NULL &&
+	    ovl_dht_external(ovl_dhts_node(f->dht), &ext, &sym) == 0 && sym)
+		f->symmetric = 1;
+	if (!f->symmetric || f->d == NULL || !f->knocked)
+		return;
+	f->knocked = 0;			/* no punch to wait for */
+	f->dht_until = uv_now(f->loop);
+	f->need = f->need_np;
+	if (f->lookups == 0)
+		find_settle(f);
 }
 
 /*
@@ -180,13 +206,7 @@ on_probe_peers(void *arg, const uint8_t *ih, const struct ovl_dht_addr *p,
 		    f->self.port != p[i].port)
 			f->symmetric = 1;
 	}
-	if (!f->symmetric || f->d == NULL || !f->knocked)
-		return;
-	f->knocked = 0;			/* no punch to wait for */
-	f->dht_until = uv_now(f->loop);
-	f->need = f->need_np;
-	if (f->lookups == 0)
-		find_settle(f);
+	find_if_symmetric(f);
 }
 
 /* The probe's announce is done: look it up. */
