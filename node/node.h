@@ -1270,9 +1270,9 @@ int	 node_punch_to(struct node *n, const struct sockaddr_in *to,
 	    const char *why);
 /*
  * The node's own addresses a client may connect to for a path move,
- * "ip:port" each, best first: where relays and the DHT see it (with the
- * listen port), its mapped address, its host's IPv4 addresses. Returns
- * how many (at most max).
+ * "KIND+ip:port" each (punch+, map+, lan+ or plain), best first: where
+ * relays and the DHT see it (with the listen port), its mapped address,
+ * its host's IPv4 addresses. Returns how many (at most max).
  */
 size_t	 node_punch_addrs(struct node *n, char (*out)[OVL_ADDR_MAX],
 	    size_t max);

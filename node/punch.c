@@ -311,19 +311,21 @@ node_punch_to(struct node *n, const struct sockaddr_in *to, const char *why)
 	return (punch_begin(n, to, 1, why));
 }
 
-/* Adds "ip:port" to out unless it is there. */
+/* Adds "KINDip:port" to out unless the address is there. */
 static size_t
-addr_add(char (*out)[OVL_ADDR_MAX], size_t k, size_t max, const char *ip,
-    unsigned port)
+addr_add(char (*out)[OVL_ADDR_MAX], size_t k, size_t max, const char *kind,
+    const char *ip, unsigned port)
 {
 	char text[OVL_ADDR_MAX];
+	enum ovl_path pk;
 	size_t i;
 
 	if (k >= max || ip == NULL || ip[0] == '\0' || port == 0)
 		return (k);
-	snprintf(text, sizeof text, "%s:%u", ip, port);
+	snprintf(text, sizeof text, "%s%s:%u", kind, ip, port);
 	for (i = 0; i < k; i++)
-		if (strcmp(out[i], text) == 0)
+		if (strcmp(ovl_path_split(out[i], &pk), text + strlen(kind)) ==
+		    0)
 			return (k);
 	snprintf(out[k], OVL_ADDR_MAX, "%s", text);
 	return (k + 1);
@@ -342,7 +344,42 @@ ip_of(const char *addr, char *ip, size_t len)
 	return (ip);
 }
 
-/* The node's own addresses for a path move. */
+/* Whether an IPv4 address (dotted) is private: a LAN's, not the world's. */
+static int
+private_ip(const char *ip)
+{
+	unsigned a, b;
+
+	if (sscanf(ip, "%u.%u.", &a, &b) != 2)
+		return (0);
+	return (a == 10 || (a == 172 && b >= 16 && b < 32) ||
+	    (a == 192 && b == 168) || (a == 100 && b >= 64 && b < 128) ||
+	    (a == 169 && b == 254));
+}
+
+/* Whether ip (dotted) is one of ifs, the host's own. */
+static int
+own_ip(const uv_interface_address_t *ifs, int nifs, const char *ip)
+{
+	char own[16];
+	int i;
+
+	for (i = 0; ip != NULL && i < nifs; i++) {
+		if (ifs[i].address.address4.sin_family != AF_INET)
+			continue;
+		uv_ip4_name(&ifs[i].address.address4, own, sizeof own);
+		if (strcmp(own, ip) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * The node's own addresses for a path move, with the kind a client
+ * reports the path by: where relays and the DHT see it "punch+" (its
+ * NAT is in the way) or plain when that is the host's own address, the
+ * mapped one "map+", the host's own "lan+" when private, else plain.
+ */
 size_t
 node_punch_addrs(struct node *n, char (*out)[OVL_ADDR_MAX], size_t max)
 {
@@ -350,30 +387,38 @@ node_punch_addrs(struct node *n, char (*out)[OVL_ADDR_MAX], size_t max)
 	struct sockaddr_storage ss;
 	unsigned port = listen_port(n);
 	char ip[16], ext[OVL_ADDR_MAX];
-	const char *m;
+	const char *m, *seen;
 	size_t k = 0;
 	int i, nifs = 0;
 
 	if (port == 0)
 		return (0);
-	k = addr_add(out, k, max, ip_of(node_reach_public(n->reach), ip,
-	    sizeof ip), port);
-	if (node_dht_external(n, ext, sizeof ext) == 0)
-		k = addr_add(out, k, max, ip_of(ext, ip, sizeof ip), port);
+	if (uv_interface_addresses(&ifs, &nifs) != 0) {
+		ifs = NULL;
+		nifs = 0;
+	}
+	seen = ip_of(node_reach_public(n->reach), ip, sizeof ip);
+	k = addr_add(out, k, max, own_ip(ifs, nifs, seen) ? "" : "punch+",
+	    seen, port);
+	if (node_dht_external(n, ext, sizeof ext) == 0) {
+		seen = ip_of(ext, ip, sizeof ip);
+		k = addr_add(out, k, max, own_ip(ifs, nifs, seen) ? "" :
+		    "punch+", seen, port);
+	}
 	if ((m = node_reach_mapped(n->reach)) != NULL &&
 	    node_addr_parse(m, &ss, NULL) == 0 && ss.ss_family == AF_INET)
-		k = addr_add(out, k, max, ip_of(m, ip, sizeof ip),
+		k = addr_add(out, k, max, "map+", ip_of(m, ip, sizeof ip),
 		    ntohs(((struct sockaddr_in *)&ss)->sin_port));
-	if (uv_interface_addresses(&ifs, &nifs) != 0)
-		return (k);
 	for (i = 0; i < nifs; i++) {
 		if (ifs[i].is_internal ||
 		    ifs[i].address.address4.sin_family != AF_INET)
 			continue;
 		uv_ip4_name(&ifs[i].address.address4, ip, sizeof ip);
-		k = addr_add(out, k, max, ip, port);
+		k = addr_add(out, k, max, private_ip(ip) ? "lan+" : "", ip,
+		    port);
 	}
-	uv_free_interface_addresses(ifs, nifs);
+	if (ifs != NULL)
+		uv_free_interface_addresses(ifs, nifs);
 	return (k);
 }
 

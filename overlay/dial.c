@@ -565,7 +565,10 @@ ovl_dial_cancel(struct ovl_dial *d)
 	dial_finish(d, -ECANCELED, "cancelled");
 }
 
-/* Adds a candidate to a dial in progress; it starts from the timer. */
+/*
+ * Adds a candidate to a dial in progress; it starts from the timer. Only
+ * candidates not started yet move: they hold no handle.
+ */
 static int
 dial_add(struct ovl_dial *d, const char *addr, uint16_t bind_port)
 {
@@ -592,10 +595,27 @@ dial_add(struct ovl_dial *d, const char *addr, uint16_t bind_port)
 		if (d->att[i].state == ATT_RESOLVING ||
 		    d->att[i].state == ATT_CONNECTING)
 			break;
-	d->att[d->n++] = a;
 	now = uv_now(d->loop);
 	if (i == d->started)
 		d->next_start = now;
+	/*
+	 * An address the DHT gave goes before the punches still waiting
+	 * (they are long waits for the node's knock poll) and starts at
+	 * once: the DHT may hold a node's old addresses beside its new one,
+	 * and the new one should not wait its turn behind them.
+	 */
+	for (i = d->started; a.kind == OVL_PATH_DHT && i < d->n; i++)
+		if (d->att[i].bind_port != 0)
+			break;
+	if (a.kind == OVL_PATH_DHT) {
+		memmove(&d->att[i + 1], &d->att[i], (d->n - i) *
+		    sizeof d->att[0]);
+		d->att[i] = a;
+		d->n++;
+		if (i == d->started)
+			d->next_start = now;
+	} else
+		d->att[d->n++] = a;
 	(void)uv_timer_start(&d->timer, on_timer, d->next_start > now ?
 	    d->next_start - now : 0, 0);
 	return (0);

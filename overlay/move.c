@@ -50,6 +50,7 @@ struct mv_try {
 	uv_tcp_t		 tcp;
 	uv_connect_t		 req;
 	struct sockaddr_in	 to;
+	enum ovl_path		 kind;		/* what the path will be */
 	int			 open;		/* the handle is open */
 };
 
@@ -72,6 +73,7 @@ struct ovl__move {
 	uint16_t		 port;		/* client: the local port */
 	uint64_t		 deadline;
 	char			 addr[OVL_ADDR_MAX];	/* the new path's peer */
+	enum ovl_path		 kind;		/* ... and its kind */
 	ovl_move_cb		 cb;
 	void			*arg;
 };
@@ -356,6 +358,7 @@ on_try_connect(uv_connect_t *req, int status)
 	mv->tcp.data = c;
 	ovl__addr_format((const struct sockaddr *)&t->to, mv->addr,
 	    sizeof mv->addr);
+	mv->kind = t->kind;
 	tries_close(mv);
 	if ((rc = uv_tcp_open(&mv->tcp, dupfd)) != 0) {
 		close(dupfd);
@@ -437,8 +440,9 @@ ovl_conn_move(struct ovl_conn *c, const char *const *addrs, size_t n,
     ovl_move_cb cb, void *arg)
 {
 	struct ovl__move *mv;
+	enum ovl_path kind;
 	char host[OVL_ADDR_MAX];
-	const char *why;
+	const char *why, *hp;
 	size_t i;
 	int port, local, rc;
 
@@ -454,12 +458,16 @@ ovl_conn_move(struct ovl_conn *c, const char *const *addrs, size_t n,
 	if (mv->tcp_open)	/* the last failure's path is still closing */
 		return (-EALREADY);
 	for (i = 0; i < n; i++) {
-		if (ovl__addr_split(addrs[i], host, sizeof host, &port,
-		    &why) != 0 || port == 0 ||
+		if ((hp = ovl_path_split(addrs[i], &kind)) == NULL ||
+		    kind == OVL_PATH_RELAY || ovl__addr_split(hp, host,
+		    sizeof host, &port, &why) != 0 || port == 0 ||
 		    uv_ip4_addr(host, port, &mv->tries[i].to) != 0)
 			return (-EINVAL);
 		if (mv->tries[i].open)
 			return (-EALREADY);
+		/* the path is reported by the kind the node gave it */
+		mv->tries[i].kind = kind == OVL_PATH_DHT ? OVL_PATH_DIRECT :
+		    kind;
 	}
 	mv->ntries = n;
 	for (i = 0; i < n; i++)
@@ -556,9 +564,13 @@ ovl__move_rx(struct ovl_conn *c)
 		return (rc);
 	old_end(mv);
 	snprintf(from, sizeof from, "%s", c->peer);
-	snprintf(text, sizeof text, "punch+%.56s", mv->addr);
+	if (!c->dialer)			/* the node cannot tell: a punch */
+		mv->kind = OVL_PATH_PUNCHED;
+	snprintf(text, sizeof text, "%s%.56s", mv->kind == OVL_PATH_LAN ?
+	    "lan+" : mv->kind == OVL_PATH_MAPPED ? "map+" : mv->kind ==
+	    OVL_PATH_PUNCHED ? "punch+" : "", mv->addr);
 	ovl__conn_fix_peer(c, c->dialer ? text : mv->addr);
-	c->path = OVL_PATH_PUNCHED;
+	c->path = mv->kind;
 	ovl__conn_kick(c);
 	if (cb != NULL)
 		cb(c, 0, "", mv->arg);

@@ -545,7 +545,9 @@ typedef void (*ovl_move_cb)(struct ovl_conn *c, int status, const char *why,
 /*
  * Client side: moves an open connection onto a new TCP path without its
  * channels noticing. Connects to each of addrs (numeric IPv4 ip:port, at
- * most 8) from the connection's own local port (SO_REUSEADDR and
+ * most 8, each with a dial candidate's kind, "punch+", "lan+", "map+"
+ * or none: the path is then reported as that kind, none as direct) from
+ * the connection's own local port (SO_REUSEADDR and
  * SO_REUSEPORT: the mapping a relay saw, and one half of a TCP
  * simultaneous open), again every 300 ms after a failure, for at most
  * timeout_ms; the first to connect carries the move preamble with token

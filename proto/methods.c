@@ -968,7 +968,9 @@ const struct proto_method proto_methods[] = {
 	  "token, the node's addresses to connect to, and the node connects "
 	  "to the client's from its listen port",
 	  .result = "{token: 32 bytes in hex, good once for 30 s, "
-	  "addresses: [ip:port] of the node, best first, punching: [ip:port] "
+	  "addresses: [KIND+ip:port] of the node, best first (punch+ where "
+	  "its NAT is in the way, map+ its mapped port, lan+ a private "
+	  "address of its host, none a public one), punching: [ip:port] "
 	  "the node connects to for the next 10 s, timeout_ms: how long the "
 	  "client should keep connecting}; error wrong_state when the "
 	  "connection did not come through a relay or moved already, "

@@ -101,8 +101,8 @@ relay_cases() {
 		python3 -c 'import json,sys; j=json.loads(sys.argv[1]); m=j["moved"]
 r = "relay+" + sys.argv[2]
 sys.exit(0 if m and ((j["path"] == "relay" and j["address"] == r and
-    not m["moved"]) or (j["path"] == "punched" and m["moved"] and
-    m["from"] == r)) else 1)' "$out" "$relay_addr"
+    not m["moved"]) or (j["path"] in ("punched", "direct") and
+    m["moved"] and m["from"] == r)) else 1)' "$out" "$relay_addr"
 	if declare -F relay_more_cases >/dev/null; then
 		relay_more_cases
 	fi

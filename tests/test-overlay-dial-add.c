@@ -3,11 +3,13 @@
  * ovl_dial_hold), as LAN discovery adds them: a dial started with none
  * connects to one added later, ends at its hold or its timeout when
  * none comes, waits past a refusal while held, keeps the refusal as its
- * cause when nothing better comes, and names a "lan+" candidate so.
+ * cause when nothing better comes, and names a "lan+" candidate so; an
+ * address the DHT gives starts before the punches still waiting.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "overlay-net-fx.h"
 
@@ -153,7 +155,71 @@ test_hold_past_refusal(void)
 	fx_done(&f);
 }
 
+/* A connection came: it is left in the backlog, never accepted. */
+static void
+on_silent(uv_stream_t *s, int status)
+{
+	(void)s;
+	(void)status;
+}
+
+/* A listener that never accepts: a connect succeeds, nothing answers. */
+static int
+silent_listen(uv_loop_t *loop, uv_tcp_t *t, char *addr, size_t len)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in sin;
+	int n = sizeof ss;
+
+	ASSERT_OK(uv_tcp_init(loop, t));
+	ASSERT_OK(uv_ip4_addr("127.0.0.1", 0, &sin));
+	ASSERT_OK(uv_tcp_bind(t, (struct sockaddr *)&sin, 0));
+	ASSERT_OK(uv_listen((uv_stream_t *)t, 8, on_silent));
+	ASSERT_OK(uv_tcp_getsockname(t, (struct sockaddr *)&ss, &n));
+	snprintf(addr, len, "127.0.0.1:%u",
+	    ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	return (0);
+}
+
+/*
+ * An address the DHT gives later starts at once, before a punch still
+ * waiting its turn, while an earlier address hangs in its handshake:
+ * the DHT can hold a moved node's old address beside its new one.
+ */
+static void
+test_dht_first(void)
+{
+	struct fx f;
+	struct got g;
+	struct ovl_dial *d;
+	uv_tcp_t silent;
+	char old[64], stale[80], punch[80], dht[80];
+	const char *addrs[1];
+	uint64_t t0;
+
+	fx_init(&f);
+	fx_listen(&f);
+	(void)silent_listen(&f.loop, &silent, old, sizeof old);
+	snprintf(stale, sizeof stale, "dht+%s", old);
+	addrs[0] = stale;
+	d = start(&f, addrs, 1, 5000, &g);
+	fx_run_for(&f, 50);		/* the old address hangs */
+	snprintf(punch, sizeof punch, "punch+%s", old);
+	ASSERT_OK(ovl_dial_add_punch(d, punch, 40000 + (uint16_t)(getpid() %
+	    20000)));
+	snprintf(dht, sizeof dht, "dht+%s", f.addr);
+	t0 = uv_now(&f.loop);
+	ASSERT_OK(ovl_dial_add(d, dht));
+	ASSERT(fx_run_until(&f, &g.done, 3000));
+	ASSERT_OK(g.status);
+	/* not after two 250 ms turns, behind the old one and the punch */
+	ASSERT_LT(uv_now(&f.loop) - t0, 200);
+	uv_close((uv_handle_t *)&silent, NULL);
+	fx_done(&f);
+}
+
 TEST_MAIN(
+	T(test_dht_first),
 	T(test_add_to_empty),
 	T(test_none_comes),
 	T(test_hold_past_refusal))

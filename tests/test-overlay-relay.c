@@ -504,7 +504,8 @@ test_move(void)
 	struct ovl_relay_stats st;
 	struct ovl_server_stats ss;
 	uint8_t tok[OVL_MOVE_TOKEN_LEN], *big;
-	const char *addrs[1], *to[1];
+	const char *addrs[1], *to[1], *bad[1];
+	char punch[80];
 	size_t n = 8u << 20, off = 0, step, i;
 	int rc;
 
@@ -512,10 +513,14 @@ test_move(void)
 	fx_listen(&f);
 	rl_start(&f, &r, NULL);
 	addrs[0] = r.addr;
-	to[0] = f.addr;
+	snprintf(punch, sizeof punch, "punch+%s", f.addr);
+	to[0] = punch;		/* the kind a node behind a NAT gives */
 	fx_dial(&f, addrs, 1, f.psk, 3000, &d);
 	ASSERT_EQ(d.status, 0);
 	ASSERT_EQ(ovl_conn_path(d.conn), OVL_PATH_RELAY);
+	bad[0] = r.addr;	/* a relay is no path to move to */
+	ASSERT_EQ(ovl_conn_move(d.conn, bad, 1, tok, 3000, on_moved, &m),
+	    -EINVAL);
 	ASSERT_NE(ovl_conn_local_port(d.conn), 0);
 	/* the relay link itself, a dialer's connection: no token */
 	ASSERT_EQ(ovl_server_move_token(f.srv, r.link, tok), -EINVAL);
