@@ -44,13 +44,19 @@ const struct cli_cmd cli_cmd_config = {
 	    " comma-\n"
 	    "                    separated (default the public routers; "
 	    "the\n"
-	    "                    environment's PIER_DHT_BOOTSTRAP wins)\n",
+	    "                    environment's PIER_DHT_BOOTSTRAP wins)\n"
+	    "  move              false: a connection that came through a "
+	    "relay\n"
+	    "                    stays there (default true: it moves to a "
+	    "direct\n"
+	    "                    path when one can be made)\n",
 };
 
 /* The keys a setting may have. */
 static const char *const config_keys[] = {
 	"dht",
 	"dht.bootstrap",
+	"move",
 	"templates.source",
 	NULL,
 };
@@ -170,9 +176,10 @@ config_main(const struct cli_cmd *self, int argc, char **argv)
 		rc = CLI_EXIT_OK;
 		goto out;
 	}
-	if (strcmp(sub, "set") == 0 && strcmp(argv[2], "dht") == 0 &&
-	    strcmp(argv[3], "true") != 0 && strcmp(argv[3], "false") != 0) {
-		cli_error(self, "dht: true or false, not %s", argv[3]);
+	if (strcmp(sub, "set") == 0 && (strcmp(argv[2], "dht") == 0 ||
+	    strcmp(argv[2], "move") == 0) && strcmp(argv[3], "true") != 0 &&
+	    strcmp(argv[3], "false") != 0) {
+		cli_error(self, "%s: true or false, not %s", argv[2], argv[3]);
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	}

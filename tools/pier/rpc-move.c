@@ -219,6 +219,21 @@ move_try(struct cli__move *m)
 	}
 }
 
+/* Whether moves are on (the move setting, default true). */
+static int
+move_enabled(void)
+{
+	char *dir = cli_config_dir(), *v = NULL;
+	int on = 1;
+
+	if (dir != NULL && cli_setting_get(dir, "move", &v, NULL) == 0 &&
+	    v != NULL)
+		on = strcmp(v, "false") != 0;
+	free(v);
+	free(dir);
+	return (on);
+}
+
 /* Starts moving r's relayed connection (just dialed). */
 void
 cli__move_start(struct cli_rpc *r)
@@ -226,7 +241,7 @@ cli__move_start(struct cli_rpc *r)
 	struct cli__move *m;
 
 	if (r->mv != NULL || r->conn == NULL ||
-	    ovl_conn_path(r->conn) != OVL_PATH_RELAY ||
+	    ovl_conn_path(r->conn) != OVL_PATH_RELAY || !move_enabled() ||
 	    (m = calloc(1, sizeof *m)) == NULL)
 		return;
 	m->r = r;
@@ -272,7 +287,9 @@ cli_rpc_move_now(struct cli_rpc *r, long wait_ms, const char **why,
 	uint64_t end;
 	unsigned ended;
 
-	*why = "the connection is not relayed";
+	*why = r->conn != NULL && ovl_conn_path(r->conn) == OVL_PATH_RELAY ?
+	    "moves are off (pier config set move true)" :
+	    "the connection is not relayed";
 	*ms = 0;
 	if (m == NULL)
 		return (-EINVAL);
