@@ -677,6 +677,8 @@ int	 cli_settings_load(const char *dir, json_t **out, char **cause)
 /* A setting of config.json in dir: 0 with *value (malloc'd; NULL: unset). */
 int	 cli_setting_get(const char *dir, const char *key, char **value,
 	    char **cause) WARN_UNUSED_RESULT;
+/* A true/false setting of dir (NULL: none): 0 only when it is "false". */
+int	 cli_setting_on(const char *dir, const char *key);
 
 /* cmd-prune.c */
 

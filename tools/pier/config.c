@@ -414,3 +414,17 @@ cli_setting_get(const char *dir, const char *key, char **value,
 	json_decref(o);
 	return (err);
 }
+
+/* A true/false setting: on unless it says "false". */
+int
+cli_setting_on(const char *dir, const char *key)
+{
+	char	*v = NULL;
+	int	 on = 1;
+
+	if (dir != NULL && cli_setting_get(dir, key, &v, NULL) == 0 &&
+	    v != NULL)
+		on = strcmp(v, "false") != 0;
+	free(v);
+	return (on);
+}

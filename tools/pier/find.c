@@ -80,14 +80,7 @@ find_add(struct cli_find *f, const char *cand)
 static int
 dht_enabled(const char *dir)
 {
-	char *v = NULL;
-	int on = 1;
-
-	if (dir != NULL && cli_setting_get(dir, "dht", &v, NULL) == 0 &&
-	    v != NULL)
-		on = strcmp(v, "false") != 0;
-	free(v);
-	return (on);
+	return (cli_setting_on(dir, "dht"));
 }
 
 /* The dial's deadline moves to at least ms from now. */

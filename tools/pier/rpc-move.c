@@ -223,13 +223,9 @@ move_try(struct cli__move *m)
 static int
 move_enabled(void)
 {
-	char *dir = cli_config_dir(), *v = NULL;
-	int on = 1;
+	char *dir = cli_config_dir();
+	int on = cli_setting_on(dir, "move");
 
-	if (dir != NULL && cli_setting_get(dir, "move", &v, NULL) == 0 &&
-	    v != NULL)
-		on = strcmp(v, "false") != 0;
-	free(v);
 	free(dir);
 	return (on);
 }
