@@ -28,6 +28,8 @@ punch_text(struct node *n, const char *addr, json_t *done)
 	struct sockaddr_storage ss;
 	size_t i;
 
+	if (addr == NULL)
+		return;
 	for (i = 0; i < json_array_size(done); i++)
 		if (strcmp(json_string_value(json_array_get(done, i)), addr) ==
 		    0)
