@@ -178,26 +178,15 @@ on_punch_connect(uv_connect_t *req, int status)
 static void
 punch_try(struct punch *p)
 {
-	struct sockaddr_in sin;
-	int fd, one = 1, rc;
+	uint16_t port = listen_port(p->ps->n);
+	int fd, rc;
 
 	if (p->closing)
 		return;
 	p->tries++;
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(listen_port(p->ps->n));
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		punch_end(p);
-		return;
-	}
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0) {
+	if ((fd = ovl_punch_socket(port)) < 0) {
 		node_log(&p->ps->n->log, NODE_LOG_WARN, "punch: cannot bind "
-		    "port %u: %s", ntohs(sin.sin_port), strerror(errno));
-		close(fd);
+		    "port %u: %s", port, strerror(-fd));
 		punch_end(p);
 		return;
 	}

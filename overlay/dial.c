@@ -228,24 +228,12 @@ ovl_dial_answered(const struct ovl_dial *d)
 static int
 punch_socket(struct attempt *a, const struct sockaddr *sa)
 {
-	struct sockaddr_in sin;
-	int fd, one = 1, rc;
+	int fd, rc;
 
 	if (sa->sa_family != AF_INET)
 		return (-EAFNOSUPPORT);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return (-errno);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(a->bind_port);
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0) {
-		rc = -errno;
-		close(fd);
-		return (rc);
-	}
+	if ((fd = ovl_punch_socket(a->bind_port)) < 0)
+		return (fd);
 	rc = uv_tcp_open(ovl__conn_tcp(a->conn), fd);
 	if (rc != 0)
 		close(fd);

@@ -382,22 +382,13 @@ static int
 start_try(struct mv_try *t)
 {
 	struct ovl_conn *c = t->mv->c;
-	struct sockaddr_in sin;
-	int fd, one = 1, rc;
+	int fd, rc;
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return (-errno);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(t->mv->port);
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
-	    uv_tcp_init(c->loop, &t->tcp) != 0) {
-		rc = -errno;
+	if ((fd = ovl_punch_socket(t->mv->port)) < 0)
+		return (fd);
+	if ((rc = uv_tcp_init(c->loop, &t->tcp)) != 0) {
 		close(fd);
-		return (rc != 0 ? rc : -EIO);
+		return (rc);
 	}
 	t->tcp.data = t;
 	t->open = 1;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "net-int.h"
 
@@ -199,4 +200,31 @@ ovl_path_split(const char *cand, enum ovl_path *kind)
 		}
 	}
 	return (NULL);
+}
+
+/*
+ * A TCP socket for one half of a simultaneous open: non-blocking, with
+ * SO_REUSEADDR and SO_REUSEPORT, bound to 0.0.0.0:port (0: the kernel's
+ * choice), so it shares its port with a listener or another such socket.
+ */
+int
+ovl_punch_socket(uint16_t port)
+{
+	struct sockaddr_in sin;
+	int fd, one = 1, rc;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return (-errno);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0) {
+		rc = -errno;
+		close(fd);
+		return (rc);
+	}
+	return (fd);
 }

@@ -561,6 +561,12 @@ int ovl_conn_move(struct ovl_conn *c, const char *const *addrs, size_t n,
     ovl_move_cb cb, void *arg) WARN_UNUSED_RESULT;
 /* The connection's local IPv4 port (0: none, or not IPv4). */
 int ovl_conn_local_port(const struct ovl_conn *c);
+/*
+ * A TCP socket for one half of a simultaneous open: non-blocking, with
+ * SO_REUSEADDR and SO_REUSEPORT, bound to 0.0.0.0:port (0: the kernel's
+ * choice). The fd, or -errno.
+ */
+int ovl_punch_socket(uint16_t port);
 /* Whether the connection moved onto another path since it opened. */
 int ovl_conn_moved(const struct ovl_conn *c);
 
