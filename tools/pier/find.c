@@ -256,61 +256,62 @@ find_punch(struct cli_find *f, const char *hostport)
 	ovl_dial_hold(f->d, CLI_PUNCH_MS);
 }
 
-/* Peers of the key's hash: candidates; at the end, the hold shrinks. */
+/*
+ * Peers of the key's hash (the node, kind "dht+": each is also punched)
+ * or of its relay hash (relays that splice to it, "relay+"): candidates;
+ * at the end of the lookups, the hold shrinks.
+ */
 static void
-on_dht_peers(void *arg, const uint8_t *ih, const struct ovl_dht_addr *p,
-    size_t n, int done)
+take_peers(struct cli_find *f, const struct ovl_dht_addr *p, size_t n,
+    int done, int relay)
 {
-	struct cli_find *f = arg;
+	const char *kind = relay ? "relay+" : "dht+";
 	char cand[OVL_ADDR_MAX];
 	size_t i;
 	int rc;
 
-	(void)ih;
 	for (i = 0; i < n; i++) {
-		snprintf(cand, sizeof cand, "dht+%u.%u.%u.%u:%u", p[i].ip[0],
-		    p[i].ip[1], p[i].ip[2], p[i].ip[3], p[i].port);
+		snprintf(cand, sizeof cand, "%s%u.%u.%u.%u:%u", kind,
+		    p[i].ip[0], p[i].ip[1], p[i].ip[2], p[i].ip[3], p[i].port);
 		/* -EEXIST: the same address, cached or a hint. */
 		rc = find_add(f, cand);
 		if (rc != 0 && rc != -EEXIST)
 			continue;
 		/* A found address gets a dial's whole time. */
 		find_extend(f, CLI_TIMEOUT_MS);
+		if (relay) {
+			f->relays++;
+			continue;
+		}
 		if (f->found++ == 0)
-			snprintf(f->first, sizeof f->first, "%s", cand + 4);
+			snprintf(f->first, sizeof f->first, "%s",
+			    cand + strlen(kind));
 		if (!f->symmetric)
-			find_punch(f, cand + 4);
+			find_punch(f, cand + strlen(kind));
 	}
-	if (done)
+	if (done && !relay)
 		probe_start(f);	/* if the knock's end found no slot free */
 	if (!done || --f->lookups > 0 || f->d == NULL || f->knocked)
 		return;
 	find_settle(f);
 }
 
-/* Peers of the key's relay hash: relays that splice to the node. */
+/* Peers of the key's hash. */
+static void
+on_dht_peers(void *arg, const uint8_t *ih, const struct ovl_dht_addr *p,
+    size_t n, int done)
+{
+	(void)ih;
+	take_peers(arg, p, n, done, 0);
+}
+
+/* Peers of the key's relay hash. */
 static void
 on_relay_peers(void *arg, const uint8_t *ih, const struct ovl_dht_addr *p,
     size_t n, int done)
 {
-	struct cli_find *f = arg;
-	char cand[OVL_ADDR_MAX];
-	size_t i;
-	int rc;
-
 	(void)ih;
-	for (i = 0; i < n; i++) {
-		snprintf(cand, sizeof cand, "relay+%u.%u.%u.%u:%u", p[i].ip[0],
-		    p[i].ip[1], p[i].ip[2], p[i].ip[3], p[i].port);
-		rc = find_add(f, cand);
-		if (rc != 0 && rc != -EEXIST)
-			continue;
-		find_extend(f, CLI_TIMEOUT_MS);
-		f->relays++;
-	}
-	if (!done || --f->lookups > 0 || f->d == NULL || f->knocked)
-		return;
-	find_settle(f);
+	take_peers(arg, p, n, done, 1);
 }
 
 /* The bootstrap list: PIER_DHT_BOOTSTRAP, dht.bootstrap or the routers. */
