@@ -2,7 +2,7 @@
  * Fuzzes what a relay and a target parse from each other and from
  * clients: the splice header a target reads off a relay's channel (fed
  * in pieces whose sizes the input picks), the client address in it, and
- * candidate kinds ("relay+host:port"). A header the parser calls whole
+ * candidate kinds ("relay+host:port" and the others up to "punch+"). A header the parser calls whole
  * must have its announced length; taking never passes the input's end.
  */
 #include <stdint.h>
@@ -48,7 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(cand, data + 1, size - 1);
 	cand[size - 1] = '\0';
 	if (ovl_path_split(cand, &kind) != NULL &&
-	    (kind < OVL_PATH_DIRECT || kind > OVL_PATH_RELAY))
+	    (kind < OVL_PATH_DIRECT || kind > OVL_PATH_PUNCHED))
 		__builtin_trap();
 	free(cand);
 	return (0);
