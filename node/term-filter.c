@@ -50,6 +50,17 @@
  * The filter also keeps the bytes of the sequence under way as it gave
  * them to libvterm, which the snapshot ends with and a resize gives again
  * (term-guard.c): they are within the limits by construction.
+ *
+ * And it follows what of libvterm's state decides how printable ASCII is
+ * put, which 0.1.4 has no call to ask: the character sets designated
+ * (SCS: ESC ( ) * + with 0, A or B) and invoked into GL (SI, SO, LS2,
+ * LS3), insert mode (SM/RM 4) and origin mode (DECSET/DECRST 6), all
+ * reset by RIS. Where 0.1.4 acts on the first argument only, a set with
+ * the mode in any argument counts and a reset only with it first, so
+ * the filter may think a mode on that is off, never the other way; and
+ * DECSTR, which 0.1.4 ignores, leaves it as it was. While text is plain
+ * (term__filter_text_plain) the caller may put runs of it itself, which
+ * is where the filter stops when asked (term-guard.c).
  */
 #include <string.h>
 
@@ -114,6 +125,83 @@ text_step(struct term__filter *f, unsigned char c)
 	return (1);
 }
 
+/* SI, SO: which set GL invokes (0.1.4 acts on them wherever they come,
+ * in a sequence or a string too). */
+static void
+shift_step(struct term__filter *f, unsigned char c)
+{
+	if (c == 0x0e)
+		f->vt.gl = 1;
+	else if (c == 0x0f)
+		f->vt.gl = 0;
+}
+
+/* An escape sequence's final byte (not a C1 control): LS2, LS3, RIS and
+ * the designations of G0-G3 that 0.1.4 knows (state.c, on_escape). */
+static void
+esc_done(struct term__filter *f, unsigned char c)
+{
+	int set;
+
+	if (f->esc_ni == 0) {
+		if (c == 'n' || c == 'o')
+			f->vt.gl = c == 'n' ? 2 : 3;
+		else if (c == 'c')
+			memset(&f->vt, 0, sizeof(f->vt));
+		return;
+	}
+	if (f->esc_ni != 1 || f->esc_i0 < '(' || f->esc_i0 > '+')
+		return;
+	set = f->esc_i0 - '(';
+	if (c == '0' || c == 'A')	/* DEC graphics, UK */
+		f->vt.g_odd |= (uint8_t)(1U << set);
+	else if (c == 'B')		/* US-ASCII */
+		f->vt.g_odd &= (uint8_t)~(1U << set);
+}
+
+/* The end of a CSI argument (at ';', ':' or the final byte). */
+static void
+csi_arg_end(struct term__filter *f)
+{
+	int v = f->csi_digit ? (int)f->arg : -1;
+
+	if (f->seps == 0)
+		f->csi_a0 = v;
+	if (v == 4)
+		f->csi_has |= 1;
+	else if (v == 6)
+		f->csi_has |= 2;
+	f->csi_digit = 0;
+}
+
+/* SM, RM, DECSET, DECRST: insert mode (4) and origin mode (6). 0.1.4
+ * acts on the first argument; a set counts with the mode anywhere. */
+static void
+csi_mode(struct term__filter *f, unsigned char c)
+{
+	int first, bit, mode;
+	uint8_t *on;
+
+	if (f->seps <= TERM__CSI_SEPS_MAX)
+		csi_arg_end(f);
+	first = f->csi_a0;
+	if (f->phase == 2)
+		return;		/* intermediates: 0.1.4 does nothing */
+	if (f->csi_nlead == 0) {
+		mode = 4;
+		on = &f->vt.insert;
+	} else if (f->csi_nlead == 1 && f->csi_lead == '?') {
+		mode = 6;
+		on = &f->vt.origin;
+	} else
+		return;
+	bit = mode == 4 ? 1 : 2;
+	if (c == 'h' && (f->csi_has & bit))
+		*on = 1;
+	else if (c == 'l' && first == mode)
+		*on = 0;
+}
+
 /* Follows one byte through 0.1.4's parser. Returns 1 if libvterm may
  * have it, 0 if it is dropped, 2 if a CAN goes in its place. That is
  * for the end of every DCS, which CAN drops: 0.1.4 acts on none but
@@ -143,6 +231,7 @@ filter_step(struct term__filter *f, unsigned char c)
 		f->state = f->state == TERM__G_STR ? TERM__G_STR_ESC :
 		    TERM__G_ESC;
 		f->esc_inter = 0;
+		f->esc_ni = 0;
 		return (1);
 	}
 	if (c == 0x07 && f->state == TERM__G_STR) {
@@ -154,7 +243,10 @@ filter_step(struct term__filter *f, unsigned char c)
 			f->utf8_need = 0;
 		/* Executed where it is; after ESC in a string it would
 		 * part the ESC from its \ . */
-		return (f->state != TERM__G_STR_ESC);
+		if (f->state == TERM__G_STR_ESC)
+			return (0);
+		shift_step(f, c);
+		return (1);
 	}
 	switch (f->state) {
 	case TERM__G_TEXT:
@@ -174,8 +266,13 @@ filter_step(struct term__filter *f, unsigned char c)
 			f->state = TERM__G_TEXT;
 			return (2);
 		}
-		if (c >= 0x20 && c <= 0x2f)
+		if (c >= 0x20 && c <= 0x2f) {
 			f->esc_inter = 1;
+			if (f->esc_ni == 0)
+				f->esc_i0 = c;
+			if (f->esc_ni < 2)
+				f->esc_ni++;
+		}
 		if (c == '[') {
 			/* Even after intermediates (ESC ( [ too). */
 			f->state = TERM__G_CSI;
@@ -183,12 +280,20 @@ filter_step(struct term__filter *f, unsigned char c)
 			f->phase = 0;
 			f->plain = 1;
 			f->arg = 0;
+			f->csi_nlead = 0;
+			f->csi_digit = 0;
+			f->csi_a0 = -1;
+			f->csi_has = 0;
 		} else if (c == ']' || c == 'P') {
 			f->state = TERM__G_STR;	/* 0.1.4: OSC, DCS */
 			f->slen = 0;
 			f->dcs = c == 'P';
-		} else if (c >= 0x30 && c < 0x80)
+		} else if (c >= 0x30 && c < 0x80) {
 			f->state = TERM__G_TEXT;
+			/* Without intermediates 40-5F is a C1 control. */
+			if (f->esc_ni > 0 || c < 0x40 || c >= 0x60)
+				esc_done(f, c);
+		}
 		/* else an intermediate, or a byte libvterm ignores there */
 		return (1);
 	case TERM__G_CSI:
@@ -203,10 +308,16 @@ filter_step(struct term__filter *f, unsigned char c)
 		}
 		if (c >= 0x3c && c <= 0x3f && f->phase == 0) {
 			f->plain = 0;
+			if (f->csi_nlead == 0)
+				f->csi_lead = c;
+			if (f->csi_nlead < 2)
+				f->csi_nlead++;
 			return (1);
 		}
 		if (c < 0x30 || c > 0x3b || f->phase == 2) {
 			f->state = TERM__G_TEXT;
+			if (c == 'h' || c == 'l')
+				csi_mode(f, c);
 			if (c == 'b' && f->plain) {
 				f->rep = 1;	/* the caller's to give */
 				return (0);
@@ -217,6 +328,7 @@ filter_step(struct term__filter *f, unsigned char c)
 		if (f->seps > TERM__CSI_SEPS_MAX)
 			return (0);	/* the 17th argument and on */
 		if (c == ';' || c == ':') {
+			csi_arg_end(f);
 			if (++f->seps > TERM__CSI_SEPS_MAX)
 				return (0);
 			f->arg = 0;
@@ -226,6 +338,7 @@ filter_step(struct term__filter *f, unsigned char c)
 		if (v > TERM__CSI_ARG_MAX)
 			return (0);	/* the digit that would pass it */
 		f->arg = v;
+		f->csi_digit = 1;
 		return (1);
 	default:	/* TERM__G_STR */
 		return (++f->slen <= TERM__STR_MAX);
@@ -286,6 +399,35 @@ u8_cut(struct term__filter *f)
 	return (n);
 }
 
+/* Goes over the ASCII text and controls from p[i] on (up to len, an ESC
+ * or a byte over 7F, which *k says): follows SI and SO, and with
+ * f->fast_on stops at the first run of TERM__FAST_MIN printable bytes
+ * met while text is plain. Returns the index after that run's first
+ * byte, with *end the index after the run (*k then too); or *k. */
+static size_t
+text_scan(struct term__filter *f, const unsigned char *p, size_t i,
+    size_t len, size_t *k, size_t *end)
+{
+	size_t j, run = 0;
+
+	for (j = i; j < len && p[j] < 0x80 && p[j] != 0x1b; j++) {
+		if (p[j] >= 0x20 && p[j] != 0x7f) {
+			if (++run < TERM__FAST_MIN || !f->fast_on ||
+			    !term__filter_text_plain(f))
+				continue;
+			for (*end = j + 1; *end < len && p[*end] >= 0x20 &&
+			    p[*end] < 0x7f; (*end)++)
+				;
+			*k = *end;
+			return (j + 2 - TERM__FAST_MIN);
+		}
+		run = 0;
+		shift_step(f, p[j]);
+	}
+	*k = j;
+	return (j);
+}
+
 /* Filters *lenp bytes of program output into out, which has room for
  * *lenp + TERM__FILTER_SLACK bytes; returns how many bytes libvterm gets.
  * At a REP's final byte it stops, sets f->rep and says in *lenp how many
@@ -297,7 +439,7 @@ term__filter(struct term__filter *f, const void *in, size_t *lenp,
 	const unsigned char *p = in;
 	unsigned char *o = out;
 	enum term__gstate was;
-	size_t i, k, n, len = *lenp;
+	size_t i, k, e, end = 0, n, len = *lenp;
 
 	n = f->hold_len;
 	memcpy(o, f->hold, n);
@@ -305,15 +447,22 @@ term__filter(struct term__filter *f, const void *in, size_t *lenp,
 	for (i = 0; i < len; i++) {
 		if (f->state == TERM__G_TEXT && f->utf8_need == 0) {
 			/* The common case: ASCII text and controls, which
-			 * change nothing here but the count of marks. */
-			for (k = i; k < len && p[k] < 0x80 && p[k] != 0x1b;
-			    k++)
-				;
-			memcpy(o + n, p + i, k - i);
-			n += k - i;
-			for (; f->marks > 0 && i < k; i++)
+			 * change nothing here but the count of marks and
+			 * the set GL invokes. */
+			e = text_scan(f, p, i, len, &k, &end);
+			memcpy(o + n, p + i, e - i);
+			n += e - i;
+			for (; f->marks > 0 && i < e; i++)
 				if (p[i] >= 0x20 && p[i] != 0x7f)
 					f->marks = 0;	/* a character */
+			if (e < k) {
+				/* A run of text for the fast path: its
+				 * first byte passed, the rest the
+				 * caller's. */
+				f->fast = end - e;
+				*lenp = e;
+				return (n);
+			}
 			if ((i = k) == len)
 				break;
 		} else if (f->state == TERM__G_TEXT &&
@@ -356,6 +505,14 @@ term__filter(struct term__filter *f, const void *in, size_t *lenp,
 		n -= f->hold_len;
 	}
 	return (n);
+}
+
+/* Returns 1 if libvterm puts printable ASCII as itself, in place. */
+int
+term__filter_text_plain(const struct term__filter *f)
+{
+	return (!(f->vt.g_odd >> f->vt.gl & 1) && !f->vt.insert &&
+	    !f->vt.origin);
 }
 
 /* Returns 1 if the filter (and libvterm with it) is between sequences

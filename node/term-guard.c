@@ -15,19 +15,131 @@
 
 #define GUARD_CHUNK	TERM_PTY_READ_SIZE	/* bytes per write */
 
+/* Returns where libvterm's cursor is if it stands right after the last
+ * glyph it put, that glyph the byte ch put plainly (one code point,
+ * width 1, a line of normal width), and text is plain; 1 then, with
+ * *row, *col. 2 if that glyph went into the last column (the cursor
+ * waits there to wrap), else 0. */
+static int
+fast_where(struct term_screen *s, unsigned char ch, int *row, int *col)
+{
+	const struct term__grid *g = s->cur;
+	VTermPos pos;
+
+	if (!s->fg_set || !s->fg_plain || s->fg_ch != ch ||
+	    g->rows != s->rows || g->cols != s->cols ||
+	    !term__filter_text_plain(&s->filt))
+		return (0);
+	vterm_state_get_cursorpos(s->st, &pos);
+	if (pos.row != s->fg_row || pos.row < 0 || pos.row >= g->rows)
+		return (0);
+	if (pos.col == s->fg_col + 1 && pos.col < g->cols) {
+		*row = pos.row;
+		*col = pos.col;
+		return (1);
+	}
+	return (pos.col == s->fg_col && pos.col == g->cols - 1 ? 2 : 0);
+}
+
+/* Gives libvterm one byte of text, to put itself. */
+static void
+slow_put(struct term_screen *s, const unsigned char *p)
+{
+	s->fg_set = 0;
+	vterm_input_write(s->vt, (const char *)p, 1);
+}
+
+/* Puts n printable ASCII bytes into the grid at row, col, as libvterm's
+ * on_text and our cb_putglyph would one by one, and moves libvterm's
+ * cursor after them (HPA: the cells are on the cursor's line, none in
+ * its last column, so nothing wraps and nothing waits to). */
+static void
+fast_put(struct term_screen *s, int row, int col, const unsigned char *p,
+    int n)
+{
+	struct term__cell tmpl, *c;
+	char seq[16];
+	int i, len, v;
+
+	memset(&tmpl, 0, sizeof(tmpl));
+	tmpl.pen = s->pen;
+	tmpl.prot = s->fg_prot;
+	c = &term__grid_row(s->cur, row)[col];
+	for (i = 0; i < n; i++) {
+		c[i] = tmpl;
+		c[i].chars[0] = p[i];
+	}
+	s->fast_cells += (uint64_t)n;
+	/* "\033[%d`" without printf: this runs once a line. */
+	v = col + n + 1;
+	len = (int)sizeof(seq);
+	seq[--len] = '`';
+	do
+		seq[--len] = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	seq[--len] = '[';
+	seq[--len] = '\033';
+	vterm_input_write(s->vt, seq + len, sizeof(seq) - (size_t)len);
+}
+
+/* Bytes p[0..k) of a run of printable ASCII whose first byte (p[-1])
+ * libvterm just put, and whose last byte (p[k]) is left to go to libvterm
+ * with what follows it (0.1.4 joins a combining mark to the glyph before
+ * it only within one write when that glyph waits to wrap). What fits
+ * before the line's last column goes into the grid directly; the last
+ * column and the wrap after it go through libvterm. */
+static void
+guard_run(struct term_screen *s, const unsigned char *p, size_t k)
+{
+	int row, col, m;
+
+	while (k > 0) {
+		switch (fast_where(s, p[-1], &row, &col)) {
+		case 1:
+			m = s->cols - 1 - col;
+			if ((size_t)m > k)
+				m = (int)k;
+			if (m > 0) {
+				fast_put(s, row, col, p, m);
+				p += m;
+				k -= (size_t)m;
+			}
+			break;
+		case 2:
+			break;	/* the next byte wraps: libvterm's */
+		default:
+			s->fg_set = 0;
+			vterm_input_write(s->vt, (const char *)p, k);
+			return;
+		}
+		if (k > 0) {
+			slow_put(s, p++);
+			k--;
+		}
+	}
+}
+
 /* Passes bytes to libvterm through the filter, a PTY read's worth per
  * write (libvterm 0.1.4 forgets the part of a string in an earlier
- * write, so fewer writes keep more titles). */
+ * write, so fewer writes keep more titles). The writes end where they
+ * would without the fast path, every GUARD_CHUNK bytes: where a write
+ * ends can matter to libvterm (a combining mark after a glyph waiting to
+ * wrap). Runs of printable ASCII take the fast path (guard_run) when
+ * libvterm would put them plainly: libvterm's parser and state cost
+ * about 20 ns a byte, which held bulk output in a shell to what the
+ * screen worker could digest. */
 void
 term__guard_feed(struct term_screen *s, const unsigned char *p,
     size_t len)
 {
 	unsigned char buf[GUARD_CHUNK + TERM__FILTER_SLACK];
-	size_t n, m;
+	size_t n, m, k, room = GUARD_CHUNK;
 
+	s->filt.fast_on = s->fast;
 	while (len > 0) {
-		n = len < GUARD_CHUNK ? len : GUARD_CHUNK;
+		n = len < room ? len : room;
 		m = term__filter(&s->filt, p, &n, buf);
+		s->fg_set = 0;
 		if (m > 0)
 			vterm_input_write(s->vt, (const char *)buf, m);
 		if (s->filt.rep) {
@@ -40,6 +152,18 @@ term__guard_feed(struct term_screen *s, const unsigned char *p,
 		}
 		p += n;
 		len -= n;
+		room -= n;
+		if (s->filt.fast > 0) {
+			/* All but the run's last byte. */
+			k = s->filt.fast - 1;
+			s->filt.fast = 0;
+			guard_run(s, p, k);
+			p += k;
+			len -= k;
+			room -= k;
+		}
+		if (room == 0)
+			room = GUARD_CHUNK;
 	}
 }
 
@@ -95,6 +219,7 @@ void
 term__guard_resized(struct term_screen *s)
 {
 	struct term__filter *f = &s->filt;
+	struct term__vtmodes vt;
 	VTermPos pos;
 
 	if (f->state != TERM__G_TEXT || f->utf8_need != 0)
@@ -110,7 +235,10 @@ term__guard_resized(struct term_screen *s)
 		vterm_input_write(s->vt, f->tail, f->tail_len);
 		return;
 	}
-	/* Too long to give again: both start afresh from text. */
+	/* Too long to give again: both start afresh from text (the
+	 * modes libvterm keeps stay). */
+	vt = f->vt;
 	memset(f, 0, sizeof(*f));
 	f->state = TERM__G_TEXT;
+	f->vt = vt;
 }

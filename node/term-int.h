@@ -16,6 +16,7 @@
 #define TERM__STR_MAX	4096	/* OSC or DCS bytes passed */
 #define TERM__FILTER_SLACK 8	/* output room past the input's length */
 #define TERM__MARKS_MAX	32	/* combining marks in a row passed */
+#define TERM__FAST_MIN	16	/* shortest run of text put directly */
 
 /* Where libvterm's parser is, as the filter follows it. */
 enum term__gstate {
@@ -24,6 +25,16 @@ enum term__gstate {
 	TERM__G_CSI,		/* in a control sequence */
 	TERM__G_STR,		/* in OSC or DCS */
 	TERM__G_STR_ESC,	/* ESC in one of those: ST follows? */
+};
+
+/* What libvterm's state holds that decides how it puts printable ASCII,
+ * and that 0.1.4 cannot be asked: followed by the filter from the
+ * sequences it passes, erring towards "may be on". */
+struct term__vtmodes {
+	uint8_t			 g_odd;	/* G0-G3 not identity on ASCII */
+	uint8_t			 gl;	/* the set GL invokes: 0-3 */
+	uint8_t			 origin; /* DECOM may be on */
+	uint8_t			 insert; /* IRM may be on */
 };
 
 /* The filter in front of libvterm (term-filter.c): where its parser is
@@ -38,6 +49,13 @@ struct term__filter {
 	size_t			 slen;	/* bytes of this OSC or DCS */
 	int			 dcs;	/* that string is a DCS */
 	int			 esc_inter; /* intermediates after ESC */
+	unsigned char		 esc_i0; /* the first of them */
+	int			 esc_ni; /* how many (up to 2) */
+	unsigned char		 csi_lead; /* this CSI's first leader */
+	int			 csi_nlead; /* its leaders (up to 2) */
+	int			 csi_digit; /* a digit in this argument */
+	int			 csi_a0; /* its first argument, -1 none */
+	unsigned		 csi_has; /* bit 0: an argument 4, 1: 6 */
 	int			 utf8_need; /* continuation bytes due */
 	size_t			 u8_len; /* bytes of that character */
 	uint32_t		 cp;	/* its code point so far */
@@ -49,6 +67,9 @@ struct term__filter {
 	int			 tail_lost; /* longer than tail[] */
 	char			 hold[TERM__FILTER_SLACK]; /* for next call */
 	size_t			 hold_len;
+	struct term__vtmodes	 vt;	/* libvterm's modes for text */
+	int			 fast_on; /* stop before runs of text */
+	size_t			 fast;	/* after a stop: the run's rest */
 };
 
 /* The attributes and colours of a cell or of the drawing pen. */
@@ -116,6 +137,17 @@ struct term_screen {
 	char			*title;
 
 	struct term__filter	 filt;	/* what libvterm's parser gets */
+	int			 fast;	/* put runs of text directly */
+	uint64_t		 fast_cells; /* cells put so (for tests) */
+
+	/* The last glyph libvterm put, for the fast path (term-guard.c). */
+	int			 fg_set; /* put since the guard asked */
+	int			 fg_plain; /* one code point, width 1, on a
+					  * line of normal width */
+	int			 fg_row;
+	int			 fg_col;
+	uint32_t		 fg_ch;
+	uint8_t			 fg_prot;
 
 	int			 probing; /* keep libvterm's output */
 	char			 probe[TERM__PROBE_MAX];
@@ -150,11 +182,19 @@ term__grid_row(const struct term__grid *g, int r)
 /* Filters *len bytes of program output into out (room for *len +
  * TERM__FILTER_SLACK bytes) for one vterm_input_write; returns how many.
  * Stops after the final byte of a REP, with f->rep set and *len the
- * bytes taken: the caller gives libvterm that byte or a CAN. */
+ * bytes taken: the caller gives libvterm that byte or a CAN. With
+ * f->fast_on, also stops after the first byte of a run of at least
+ * TERM__FAST_MIN printable ASCII bytes met in text while the modes allow
+ * the fast path, with f->fast the run's bytes after it (taken by the
+ * caller, who puts them). */
 size_t term__filter(struct term__filter *f, const void *in, size_t *len,
     void *out);
 /* Returns 1 if nothing is under way or held back. */
 int term__filter_idle(const struct term__filter *f);
+/* Returns 1 if libvterm puts printable ASCII as itself, in place, as far
+ * as the filter can tell (no other character set in GL, no insert or
+ * origin mode). */
+int term__filter_text_plain(const struct term__filter *f);
 
 /* term-marks.c */
 

@@ -248,6 +248,14 @@ cb_putglyph(VTermGlyphInfo *info, VTermPos pos, void *user)
 	int i;
 
 	s->glyph_width = info->width;	/* what a REP steps by */
+	/* What the fast path for text (term-guard.c) starts from. */
+	s->fg_set = 1;
+	s->fg_plain = info->width == 1 && info->chars[1] == 0 &&
+	    !info->dwl && !info->dhl;
+	s->fg_row = pos.row;
+	s->fg_col = pos.col;
+	s->fg_ch = info->chars[0];
+	s->fg_prot = info->protected_cell ? 1 : 0;
 	if (pos.row < 0 || pos.row >= g->rows || pos.col < 0 ||
 	    pos.col >= g->cols)
 		return (0);
@@ -612,6 +620,7 @@ term_screen_new(struct term_screen **out, int rows, int cols,
 	s->rows = rows;
 	s->cols = cols;
 	s->cursor_visible = 1;
+	s->fast = 1;
 	vterm_set_utf8(s->vt, 1);
 	vterm_output_set_callback(s->vt, cb_output, s);
 	s->st = vterm_obtain_state(s->vt);
