@@ -157,6 +157,8 @@ esc_done(struct term__filter *f, unsigned char c)
 		f->vt.g_odd |= (uint8_t)(1U << set);
 	else if (c == 'B')		/* US-ASCII */
 		f->vt.g_odd &= (uint8_t)~(1U << set);
+	if (c == '0' || c == 'A' || c == 'B')
+		f->vt.g_set |= (uint8_t)(1U << set);
 }
 
 /* The end of a CSI argument (at ';', ':' or the final byte). */
@@ -217,6 +219,8 @@ filter_step(struct term__filter *f, unsigned char c)
 {
 	unsigned v;
 
+	if (c < 0x20 || c == 0x7f)
+		f->seg_hi = 0;	/* ends libvterm's on_text */
 	if (c == 0x00 || c == 0x7f) {
 		/* Ignored by libvterm wherever it comes; in a string
 		 * after ESC it would part the ESC from its \ . */
@@ -250,6 +254,8 @@ filter_step(struct term__filter *f, unsigned char c)
 	}
 	switch (f->state) {
 	case TERM__G_TEXT:
+		if (c >= 0x80)
+			f->seg_hi = 1;
 		return (text_step(f, c));
 	case TERM__G_STR_ESC:
 		if (c == '\\') {
@@ -403,7 +409,15 @@ u8_cut(struct term__filter *f)
  * or a byte over 7F, which *k says): follows SI and SO, and with
  * f->fast_on stops at the first run of TERM__FAST_MIN printable bytes
  * met while text is plain. Returns the index after that run's first
- * byte, with *end the index after the run (*k then too); or *k. */
+ * byte, with *end the index after the run (*k then too); or *k.
+ *
+ * Not where a byte over 7F came earlier in this stretch of text while
+ * GL holds a designated set: 0.1.4 decodes a stretch of text (an on_text
+ * call, up to a control) with the decoder its first byte picks, UTF-8
+ * for a byte over 7F, else GL's set, whose US-ASCII decoder stops at a
+ * byte over 7F. There the run's last byte, which starts a stretch of its
+ * own after the fast path, would be decoded apart from a combining mark
+ * after it that it joins without the fast path. */
 static size_t
 text_scan(struct term__filter *f, const unsigned char *p, size_t i,
     size_t len, size_t *k, size_t *end)
@@ -413,7 +427,8 @@ text_scan(struct term__filter *f, const unsigned char *p, size_t i,
 	for (j = i; j < len && p[j] < 0x80 && p[j] != 0x1b; j++) {
 		if (p[j] >= 0x20 && p[j] != 0x7f) {
 			if (++run < TERM__FAST_MIN || !f->fast_on ||
-			    !term__filter_text_plain(f))
+			    !term__filter_text_plain(f) ||
+			    (f->seg_hi && (f->vt.g_set >> f->vt.gl & 1)))
 				continue;
 			for (*end = j + 1; *end < len && p[*end] >= 0x20 &&
 			    p[*end] < 0x7f; (*end)++)
@@ -422,6 +437,7 @@ text_scan(struct term__filter *f, const unsigned char *p, size_t i,
 			return (j + 2 - TERM__FAST_MIN);
 		}
 		run = 0;
+		f->seg_hi = 0;
 		shift_step(f, p[j]);
 	}
 	*k = j;

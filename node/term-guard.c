@@ -138,6 +138,8 @@ term__guard_feed(struct term_screen *s, const unsigned char *p,
 	s->filt.fast_on = s->fast;
 	while (len > 0) {
 		n = len < room ? len : room;
+		if (room == GUARD_CHUNK)
+			s->filt.seg_hi = 0;	/* a write starts */
 		m = term__filter(&s->filt, p, &n, buf);
 		s->fg_set = 0;
 		if (m > 0)

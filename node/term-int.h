@@ -32,6 +32,7 @@ enum term__gstate {
  * sequences it passes, erring towards "may be on". */
 struct term__vtmodes {
 	uint8_t			 g_odd;	/* G0-G3 not identity on ASCII */
+	uint8_t			 g_set;	/* G0-G3 designated (not UTF-8) */
 	uint8_t			 gl;	/* the set GL invokes: 0-3 */
 	uint8_t			 origin; /* DECOM may be on */
 	uint8_t			 insert; /* IRM may be on */
@@ -68,6 +69,8 @@ struct term__filter {
 	char			 hold[TERM__FILTER_SLACK]; /* for next call */
 	size_t			 hold_len;
 	struct term__vtmodes	 vt;	/* libvterm's modes for text */
+	int			 seg_hi; /* a byte over 7F in this stretch
+					  * of text of this write */
 	int			 fast_on; /* stop before runs of text */
 	size_t			 fast;	/* after a stop: the run's rest */
 };

@@ -1,9 +1,10 @@
 /*
  * Measures how fast the terminal screen model (node/term-screen.c) takes
  * program output, against libvterm's own screen layer fed the same bytes,
- * in CPU time so a busy machine does not skew it. Three kinds of output:
- * `yes` (2-byte lines), `seq` (short lines) and base64 (76-column lines),
- * each as a terminal sees it (\r\n line ends).
+ * in CPU time so a busy machine does not skew it. Four kinds of output:
+ * `yes` (2-byte lines), `seq` (short lines), base64 (76-column lines),
+ * each as a terminal sees it (\r\n line ends), and one endless line of
+ * `x` that wraps (what tools/bench/bench-term.sh's bulk output writes).
  *
  *	bench-term-screen [MiB per workload] [rows] [cols]
  */
@@ -42,7 +43,10 @@ make_output(char *buf, size_t n, int kind)
 			len = snprintf(line, sizeof line, "y\r\n");
 		else if (kind == 1)
 			len = snprintf(line, sizeof line, "%lu\r\n", i++);
-		else {
+		else if (kind == 3) {
+			memset(line, 'x', sizeof line);
+			len = (int)sizeof line;
+		} else {
 			for (k = 0; k < 76; k++) {
 				x = x * 1103515245 + 12345;
 				line[k] = b64[(x >> 16) % 64];
@@ -114,7 +118,7 @@ run_libvterm(const char *buf, size_t n, int rows, int cols)
 int
 main(int argc, char **argv)
 {
-	static const char *const names[] = { "yes", "seq", "base64" };
+	static const char *const names[] = { "yes", "seq", "base64", "x" };
 	size_t n;
 	char *buf;
 	int kind, rows, cols;
@@ -128,7 +132,7 @@ main(int argc, char **argv)
 	printf("screen %dx%d, %zu MiB each, MiB/s of CPU time\n", rows, cols,
 	    n / 1048576);
 	printf("%-8s %10s %10s\n", "output", "pier", "libvterm");
-	for (kind = 0; kind < 3; kind++) {
+	for (kind = 0; kind < 4; kind++) {
 		make_output(buf, n, kind);
 		printf("%-8s %10.1f %10.1f\n", names[kind],
 		    run_ours(buf, n, rows, cols),
