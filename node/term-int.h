@@ -188,8 +188,9 @@ term__grid_row(const struct term__grid *g, int r)
  * bytes taken: the caller gives libvterm that byte or a CAN. With
  * f->fast_on, also stops after the first byte of a run of at least
  * TERM__FAST_MIN printable ASCII bytes met in text while the modes allow
- * the fast path, with f->fast the run's bytes after it (taken by the
- * caller, who puts them). */
+ * the fast path, with f->fast the run's bytes after it: the caller puts
+ * all but the last of them and gives the filter the rest from the last
+ * on (term-guard.c). */
 size_t term__filter(struct term__filter *f, const void *in, size_t *len,
     void *out);
 /* Returns 1 if nothing is under way or held back. */
