@@ -234,7 +234,6 @@ filter_step(struct term__filter *f, unsigned char c)
 	if (c == 0x1b) {
 		f->state = f->state == TERM__G_STR ? TERM__G_STR_ESC :
 		    TERM__G_ESC;
-		f->esc_inter = 0;
 		f->esc_ni = 0;
 		return (1);
 	}
@@ -267,13 +266,12 @@ filter_step(struct term__filter *f, unsigned char c)
 		/* FALLTHROUGH */
 	case TERM__G_ESC:
 		f->utf8_need = 0;
-		if ((c == 'N' || c == 'O') && !f->esc_inter) {
+		if ((c == 'N' || c == 'O') && f->esc_ni == 0) {
 			/* SS2, SS3: CAN instead (see filter_step). */
 			f->state = TERM__G_TEXT;
 			return (2);
 		}
 		if (c >= 0x20 && c <= 0x2f) {
-			f->esc_inter = 1;
 			if (f->esc_ni == 0)
 				f->esc_i0 = c;
 			if (f->esc_ni < 2)

@@ -49,8 +49,7 @@ struct term__filter {
 	unsigned		 arg;	/* the CSI argument under way */
 	size_t			 slen;	/* bytes of this OSC or DCS */
 	int			 dcs;	/* that string is a DCS */
-	int			 esc_inter; /* intermediates after ESC */
-	unsigned char		 esc_i0; /* the first of them */
+	unsigned char		 esc_i0; /* the first intermediate after ESC */
 	int			 esc_ni; /* how many (up to 2) */
 	unsigned char		 csi_lead; /* this CSI's first leader */
 	int			 csi_nlead; /* its leaders (up to 2) */
