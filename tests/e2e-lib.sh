@@ -76,6 +76,8 @@ e2e_done() {
 }
 
 has() { grep -q -- "$2" <<<"$1"; }
+# since T0: milliseconds from T0 (${EPOCHREALTIME/./}, microseconds) until now.
+since() { echo $(( (${EPOCHREALTIME/./} - $1) / 1000 )); }
 # wait_for SECONDS CMD...: runs CMD every 0.05 s until it succeeds (0);
 # after SECONDS (whole) names what it waited for on stderr and returns 1.
 # Tests wait with it for the condition they need, never a fixed time.

@@ -20,8 +20,6 @@ skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 command -v ip >/dev/null || skip_all "no ip command (iproute2)"
 
 e2e_init lan
-# since T0: milliseconds from the EPOCHREALTIME T0 until now.
-since() { echo $(( (${EPOCHREALTIME/./} - $1) / 1000 )); }
 tag=pl$$
 nsbr=$tag-br
 nsn=$tag-n

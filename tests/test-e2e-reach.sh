@@ -101,7 +101,7 @@ out=$(C "$tmp/c2" config set dht maybe 2>&1)
 check "pier config set dht takes true or false only" has "$out" "true or false"
 t0=${EPOCHREALTIME/./}
 out=$(C "$tmp/c2" join "$key" --name n 2>&1)
-ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+ms=$(since "$t0")
 check "with dht false, a key without addresses is not found (${ms} ms)" \
 	eval '! has "$out" "joined" && has "$out" "no node answered on the LAN" && ! has "$out" "the DHT"'
 
@@ -116,7 +116,7 @@ check "the node sees its addresses changed and announces again" \
 wait_for 20 eval '[ "$(grep -c "dht: announced" "$tmp/node.log")" -ge 2 ]'
 t0=${EPOCHREALTIME/./}
 out=$(C "$tmp/c1" ping n -c 1 2>&1)
-ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+ms=$(since "$t0")
 check "after the move the client finds the node again (${ms} ms)" \
 	has "$out" "1 sent, 1 received"
 out=$(C "$tmp/c1" doctor n --json 2>&1)
@@ -131,7 +131,7 @@ times=()
 for i in $(seq 10); do
 	t0=${EPOCHREALTIME/./}
 	C "$tmp/m$i" join "$key" --name n >/dev/null 2>&1 || break
-	times+=($(( (${EPOCHREALTIME/./} - t0) / 1000 )))
+	times+=($(since "$t0"))
 done
 med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 5p)
 out="times: ${times[*]}"
@@ -152,7 +152,7 @@ check "the node behind NAT A announces its key's hash" \
 keya=$("$pierd" key show --state-dir "$tmp/nodea" --no-addr 2>/dev/null)
 t0=${EPOCHREALTIME/./}
 out=$(C "$tmp/p1" join "$keya" --name a 2>&1)
-ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+ms=$(since "$t0")
 check "cone to cone, key alone: joined through a hole punch (${ms} ms)" \
 	has "$out" "^joined a: .* at punch+$NAT_A_WAN:7437$"
 out=$(grep "punch: " "$tmp/nodea.log")
@@ -216,7 +216,7 @@ sys.exit(0 if j["path"] == "relay" and m and not m["moved"] and
 	t0=${EPOCHREALTIME/./}
 	check "unblocked: the shell's connection moves to a punched path" \
 		wait_for 90 grep -q "moved here from .* via " "$tmp/nodea.log"
-	ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+	ms=$(since "$t0")
 	tkeys sh1 'echo two-$((2+2))' Enter
 	check "... the shell stays open and answers (moved ${ms} ms after the unblock)" \
 		twait sh1 "^two-4"
@@ -262,7 +262,7 @@ pids+=($!)
 wait_for 20 grep -q "dht: announced" "$tmp/nodea2.log"
 t0=${EPOCHREALTIME/./}
 out=$(C "$tmp/p2" join "$keya" --name a 2>&1)
-ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+ms=$(since "$t0")
 check "cone to symmetric without a relay: the join fails (${ms} ms)" \
 	eval '! has "$out" "^joined"'
 check "... naming what it tried: the address the DHT gave" \
@@ -293,7 +293,7 @@ check "... the relay announces the node's relay hash on the DHT" \
 	wait_for 20 grep -q "dht: announced $rh" "$tmp/relay2.log"
 t0=${EPOCHREALTIME/./}
 out=$(C "$tmp/p3" join "$keya" --name a 2>&1)
-ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+ms=$(since "$t0")
 check "a key without addresses joins through the relay found on the DHT (${ms} ms)" \
 	has "$out" "^joined a: .* at relay+$SRV:7437$"
 out=$(C "$tmp/p3" doctor a --json 2>&1)
