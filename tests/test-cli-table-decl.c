@@ -5,10 +5,12 @@
  * param of that method of a type its kind can fill; and of the one
  * parser, cli_args_parse, on the lifecycle commands' declarations.
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test.h"
 #include "proto.h"
@@ -289,8 +291,33 @@ test_parse_run(void)
 	cli_args_free(&a);
 	ASSERT_EQ(parse("run", &a, "n1", NULL), CLI_EXIT_USAGE);
 	cli_args_free(&a);
-	ASSERT_EQ(parse("run", &a, "--help", NULL), CLI_EXIT_OK);
-	cli_args_free(&a);
+	/* --help: the help on stdout (kept off the TAP stream), exit 0. */
+	{
+		char	*dir, path[4096], *text;
+		size_t	 len;
+		int	 fd, saved, rc;
+
+		dir = test_tmpdir();
+		snprintf(path, sizeof path, "%s/help", dir);
+		fflush(stdout);
+		saved = dup(STDOUT_FILENO);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		ASSERT(saved >= 0 && fd >= 0);
+		ASSERT(dup2(fd, STDOUT_FILENO) == STDOUT_FILENO);
+		close(fd);
+		rc = parse("run", &a, "--help", NULL);
+		fflush(stdout);
+		ASSERT(dup2(saved, STDOUT_FILENO) == STDOUT_FILENO);
+		close(saved);
+		ASSERT_EQ(rc, CLI_EXIT_OK);
+		cli_args_free(&a);
+		text = test_read_file(path, &len);
+		ASSERT_NOT_NULL(text);
+		ASSERT_CONTAINS(text, "usage: pier run NODE|any");
+		ASSERT_CONTAINS(text, "-h, --hostname H");
+		free(text);
+		test_rmtree(dir);
+	}
 }
 
 /* A family refuses a missing or unknown subcommand as a usage error. */

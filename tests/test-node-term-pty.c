@@ -150,6 +150,18 @@ run_until(struct ctx *c, int *flag, uint64_t ms)
 		FAIL("timed out; output so far: \"%s\"", c->out);
 }
 
+/* Runs the loop until cond holds; fails the case after ms. */
+#define RUN_UNTIL(c, cond, ms) do {					\
+	(c)->timed_out = 0;						\
+	ASSERT_OK(uv_timer_start(&(c)->timer, on_timeout, (ms), 0));	\
+	while (!(cond) && !(c)->timed_out)				\
+		uv_run(&(c)->loop, UV_RUN_ONCE);			\
+	uv_timer_stop(&(c)->timer);					\
+	if (!(cond))							\
+		FAIL("timed out waiting for %s; output so far: \"%s\"",	\
+		    #cond, (c)->out);					\
+} while (0)
+
 /* Runs the loop for ms, whatever happens. */
 static void
 run_for(struct ctx *c, uint64_t ms)
@@ -226,15 +238,11 @@ test_resize(void)
 	static const char *const argv[] = { "sh", "-c",
 	    "trap 'echo WINCH' WINCH; echo ready; read x; stty size", NULL };
 	struct ctx c;
-	int ready = 0;
 
 	ctx_init(&c);
 	spawn(&c, argv, 24, 80);
-	while (!ready) {
-		run_for(&c, 10);
-		ready = strstr(c.out, "ready") != NULL;
-		ASSERT_EQ(c.exited, 0);
-	}
+	RUN_UNTIL(&c, strstr(c.out, "ready") != NULL || c.exited, WAIT_MS);
+	ASSERT_EQ(c.exited, 0);
 	ASSERT_OK(term_pty_resize(c.p, 30, 100));
 	ASSERT_EQ(term_pty_resize(c.p, 0, 100), -EINVAL);
 	ASSERT_OK(term_pty_write(c.p, "go\n", 3));
@@ -255,10 +263,9 @@ test_cat_echo(void)
 	ctx_init(&c);
 	spawn(&c, argv, 24, 80);
 	ASSERT_OK(term_pty_write(c.p, "hello\n", 6));
-	while (strstr(c.out, "hello\r\nhello\r\n") == NULL) {
-		run_for(&c, 10);
-		ASSERT_EQ(c.exited, 0);
-	}
+	RUN_UNTIL(&c, strstr(c.out, "hello\r\nhello\r\n") != NULL || c.exited,
+	    WAIT_MS);
+	ASSERT_EQ(c.exited, 0);
 	ASSERT_OK(term_pty_write(c.p, "\004", 1));
 	run_until(&c, &c.exited, WAIT_MS);
 	ASSERT_EQ(c.status, 0);
@@ -375,15 +382,13 @@ test_flood_paused(void)
 
 	ctx_init(&c);
 	spawn(&c, argv, 24, 80);
-	while (c.total < 100000)
-		run_for(&c, 5);
+	RUN_UNTIL(&c, c.total >= 100000, WAIT_MS);
 	term_pty_pause(c.p);
 	before = c.total;
 	run_for(&c, 300);
 	ASSERT_EQ(c.total, before);
 	term_pty_resume(c.p);
-	run_for(&c, 50);
-	ASSERT_GT(c.total, before);
+	RUN_UNTIL(&c, c.total > before, WAIT_MS);
 	ASSERT_OK(term_pty_kill(c.p, SIGKILL));
 	run_until(&c, &c.exited, WAIT_MS);
 	ASSERT_EQ(c.sig, SIGKILL);
@@ -434,8 +439,7 @@ test_close_stubborn(void)
 
 	ctx_init(&c);
 	spawn(&c, argv, 24, 80);
-	while (strstr(c.out, "armed") == NULL)
-		run_for(&c, 10);
+	RUN_UNTIL(&c, strstr(c.out, "armed") != NULL, WAIT_MS);
 	ctx_done(&c);
 }
 
@@ -443,7 +447,7 @@ test_close_stubborn(void)
 static void
 test_two_at_once(void)
 {
-	static const char *const a[] = { "sh", "-c", "sleep 0.2; exit 7",
+	static const char *const a[] = { "sh", "-c", "read x; exit 7",
 	    NULL };
 	static const char *const b[] = { "sh", "-c", "exit 9", NULL };
 	struct ctx c, d;
@@ -467,11 +471,11 @@ test_two_at_once(void)
 	run_until(&c, &d.exited, WAIT_MS);
 	ASSERT_EQ(d.status, 9);
 	ASSERT_EQ(c.exited, 0);
+	ASSERT_OK(term_pty_write(c.p, "go\n", 3));
 	run_until(&c, &c.exited, WAIT_MS);
 	ASSERT_EQ(c.status, 7);
 	term_pty_close(d.p, on_close, &d);
-	while (!d.closed)
-		uv_run(&c.loop, UV_RUN_ONCE);
+	RUN_UNTIL(&c, d.closed, WAIT_MS);
 	ctx_done(&c);
 }
 
