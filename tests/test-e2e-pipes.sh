@@ -123,13 +123,19 @@ out="rc=$rc"
 check "exec -t without -i keeps the exit code" [ $rc -eq 5 ]
 
 # 4. A second, non-terminal viewer gets the live output, no repaint.
+# The second line waits for /tmp/go, made once the session has two viewers.
 timeout 60 "$pier" exec -t "n1/$ctr" sh -c \
-	'echo first-line; sleep 2; echo second-line; sleep 60' \
+	'echo first-line; while [ ! -e /tmp/go ]; do sleep 0.05; done;
+	echo second-line; sleep 60' \
 	>"$tmp/s1" 2>&1 </dev/null &
 wait_for 10 grep -q first-line "$tmp/s1"
 sid=$(sessions | head -1)
 timeout 20 "$pier" attach --read-only "n1/$sid" >"$tmp/s2" 2>&1 </dev/null &
 apid=$!
+wait_for 20 eval '[ "$("$pier" sessions --json 2>/dev/null | python3 -c \
+	"import json,sys; print([s[\"viewers\"] for s in json.load(sys.stdin)
+	if s[\"id\"] == sys.argv[1]][0])" "$sid")" = 2 ]'
+docker exec "$ctr" touch /tmp/go
 wait_for 10 grep -q second-line "$tmp/s2"
 out="first viewer: $(od -c "$tmp/s1" | head -3) second: $(od -c "$tmp/s2" | head -3)"
 check "the opener streams from the first byte, no repaint" \
