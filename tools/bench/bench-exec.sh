@@ -1,38 +1,53 @@
 #!/usr/bin/env bash
-# Plain `pier exec` (no TTY) bulk output against `docker exec`, in one run
-# on one machine against one engine and one container: each round runs
+# Bulk output through pier against docker, in one run on one machine
+# against one engine and one container. With -w exec (the default), plain
+# `pier exec` (no TTY) against `docker exec`; each round runs
 #
 #   docker exec CTR head -c BYTES /dev/zero          >/dev/null
 #   pier exec b1/CTR head -c BYTES /dev/zero         >/dev/null
 #
-# (which goes first alternates), and records the wall time of each, the
+# With -w logs, a whole log of BYTES in 100-byte lines, written once by a
+# container that then exits (the json-file driver's store):
+#
+#   docker logs CTR                                  >/dev/null
+#   pier logs b1/CTR                                 >/dev/null
+#
+# Which goes first alternates. Each round records the wall time of each, the
 # CPU of each client (user + system, from /usr/bin/time) and the CPU the
 # node spent during pier's run (from /proc/PID/stat). Prints every round,
 # the medians, and pier's rate as a share of docker's (median of the
 # per-round ratios, so both sides of a ratio saw the same minute).
 #
 # One release pierd on 127.0.0.1 with its own state, a client joined to
-# it, and a `sleep` container from pier-test/busybox:latest labelled
-# pier.test=1 and pier.bench.run=PID; all removed at the end.
+# it, and a container from pier-test/busybox:latest labelled pier.test=1
+# and pier.bench.run=PID; all removed at the end.
 #
-# Usage: tools/bench/bench-exec.sh [-b BUILD] [-r ROUNDS] [-m MIB]
+# Usage: tools/bench/bench-exec.sh [-b BUILD] [-r ROUNDS] [-m MIB] [-w W]
 #   -b BUILD   a release build with node/pierd and tools/pier/pier
 #              (default build-rel)
 #   -r ROUNDS  rounds (default 7)
 #   -m MIB     output per run in MiB (default 64)
+#   -w W       exec (default) or logs
 set -u
 
 build=build-rel
 rounds=7
 mib=64
-while getopts b:r:m: o; do
+work=exec
+usage="usage: $0 [-b BUILD] [-r ROUNDS] [-m MIB] [-w exec|logs]"
+while getopts b:r:m:w: o; do
 	case $o in
 	b) build=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	m) mib=$OPTARG ;;
-	*) echo "usage: $0 [-b BUILD] [-r ROUNDS] [-m MIB]" >&2; exit 2 ;;
+	w) work=$OPTARG ;;
+	*) echo "$usage" >&2; exit 2 ;;
 	esac
 done
+case $work in
+exec|logs) ;;
+*) echo "$usage" >&2; exit 2 ;;
+esac
 build=$(cd "$build" 2>/dev/null && pwd) || {
 	echo "bench-exec: no build directory $build" >&2; exit 2; }
 pierd=$build/node/pierd
@@ -69,10 +84,22 @@ done
 "$pier" join "$("$pierd" key show --state-dir "$tmp/s")" --name b1 \
 	>/dev/null || { echo "bench-exec: join failed" >&2; exit 1; }
 ctr=pier-bx-$$
-docker run -d -l pier.test=1 -l "$label" --name "$ctr" \
-	pier-test/busybox:latest sleep 3600 >/dev/null || exit 1
 bytes=$((mib * 1048576))
-"$pier" exec "b1/$ctr" true || exit 1	# the node's model, warm
+if [ "$work" = exec ]; then
+	docker run -d -l pier.test=1 -l "$label" --name "$ctr" \
+		pier-test/busybox:latest sleep 3600 >/dev/null || exit 1
+	"$pier" exec "b1/$ctr" true || exit 1	# the node's model, warm
+else
+	# 99 characters and a newline a line, then the container exits.
+	docker run -d -l pier.test=1 -l "$label" --name "$ctr" \
+		pier-test/busybox:latest sh -c "yes $(printf '%098d' 0)x |
+		head -c $bytes" >/dev/null || exit 1
+	[ "$(docker wait "$ctr")" = 0 ] || exit 1
+	n=$("$pier" logs "b1/$ctr" | wc -c)
+	[ "$n" = "$bytes" ] || {
+		echo "bench-logs: pier logs gave $n bytes, not $bytes" >&2
+		exit 1; }
+fi
 
 # ticks PID: the process's user + system clock ticks.
 ticks() {
@@ -82,7 +109,13 @@ ticks() {
 run() {
 	local a b out
 	a=$(ticks "$node_pid")
-	if [ "$1" = docker ]; then
+	if [ "$work" = logs ] && [ "$1" = docker ]; then
+		out=$( { /usr/bin/time -f '%e %U %S' docker logs "$ctr" \
+			>/dev/null; } 2>&1)
+	elif [ "$work" = logs ]; then
+		out=$( { /usr/bin/time -f '%e %U %S' "$pier" logs "b1/$ctr" \
+			>/dev/null; } 2>&1)
+	elif [ "$1" = docker ]; then
 		out=$( { /usr/bin/time -f '%e %U %S' docker exec "$ctr" \
 			head -c $bytes /dev/zero >/dev/null; } 2>&1)
 	else
@@ -98,7 +131,7 @@ run() {
 echo "bench-exec: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores," \
 	"load $(cut -d' ' -f1-3 /proc/loadavg)," \
 	"commit $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null)," \
-	"$mib MiB per run"
+	"$work, $mib MiB per run"
 printf '%-6s %10s %9s %10s %9s %9s %8s\n' round "docker s" "cpu ms" \
 	"pier s" "cpu ms" "node ms" "rate"
 : >"$tmp/rows"
