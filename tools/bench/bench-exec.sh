@@ -97,7 +97,7 @@ else
 	[ "$(docker wait "$ctr")" = 0 ] || exit 1
 	n=$("$pier" logs "b1/$ctr" | wc -c)
 	[ "$n" = "$bytes" ] || {
-		echo "bench-logs: pier logs gave $n bytes, not $bytes" >&2
+		echo "bench-exec: pier logs gave $n bytes, not $bytes" >&2
 		exit 1; }
 fi
 
