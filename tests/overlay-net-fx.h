@@ -83,6 +83,13 @@ void fx_dial(struct fx *f, const char *const *addrs, size_t n,
 int fx_run_until(struct fx *f, const int *flag, uint64_t ms);
 /* Runs the loop for ms milliseconds. */
 void fx_run_for(struct fx *f, uint64_t ms);
+/* Runs the loop until cond holds or about ms pass, in 10 ms steps (the
+ * caller asserts cond). */
+#define FX_RUN_UNTIL(f, cond, ms) do {					\
+	uint64_t fx_i_;							\
+	for (fx_i_ = 0; fx_i_ < (ms) / 10 && !(cond); fx_i_++)		\
+		fx_run_for((f), 10);					\
+} while (0)
 
 /* A client-side echo check: bytes received on a channel. */
 struct fx_sink {

@@ -81,8 +81,7 @@ echo_over(struct fx *f, const char *addr)
 	ASSERT_EQ(cl.status, 0);
 	ASSERT(s1.closed);
 	ASSERT_EQ(s1.close_status, -ECONNABORTED);
-	for (i = 0; i < 500 && f->echo_closes < 3; i++)
-		fx_run_for(f, 10);
+	FX_RUN_UNTIL(f, f->echo_closes >= 3, 5000);
 	ASSERT_GE(f->echo_closes, 3);	/* c2 clean, c1 and 0 aborted */
 	free(s0.buf);
 	free(s1.buf);
@@ -467,7 +466,8 @@ test_rekey_live(void)
 	fx_listen(&f);
 	fx_dial(&f, addrs, 1, f.psk, 3000, &r);
 	ASSERT_OK(r.status);
-	fx_run_for(&f, 400);
+	FX_RUN_UNTIL(&f, (ovl_conn_stats(r.conn, &st), st.rekeys_tx >= 3 &&
+	    st.rekeys_rx >= 3), 10000);
 	ovl_conn_stats(r.conn, &st);
 	ASSERT_GE(st.rekeys_tx, 3);
 	ASSERT_GE(st.rekeys_rx, 3);
@@ -591,7 +591,8 @@ test_close_in_callback(void)
 	ASSERT_OK(ovl_chan_write(ch, big, sizeof big));
 	fx_run_until(&f, &cl.closed, 5000);
 	ASSERT_EQ(cl.closed, 1);
-	fx_run_for(&f, 200);
+	FX_RUN_UNTIL(&f, fx_log_count(&f,
+	    "closed by peer (normal): drained") >= 1, 5000);
 	if (fx_log_count(&f, "closed by peer (normal): drained") != 1)
 		FAIL("the node saw: %s", f.nlogs > 0 ? f.logs[0] : "nothing");
 	fx_done(&f);
@@ -713,7 +714,8 @@ test_write_now(void)
 	memset(&s1, 0, sizeof s1);
 	ASSERT_OK(ovl_conn_chan_open(r.conn, &ch));
 	ovl_chan_set_cbs(ch, &fx_sink_cbs, &s1);
-	fx_run_for(&f, 50);
+	FX_RUN_UNTIL(&f, (ovl_conn_stats(r.conn, &st), st.inflight == 0),
+	    5000);
 	ovl_conn_stats(r.conn, &st);
 	ASSERT_EQ(st.inflight, 0);
 	ASSERT_OK(ovl_chan_write(ch, "k", 1));

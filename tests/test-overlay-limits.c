@@ -574,7 +574,8 @@ test_stops_reading(void)
 		FAIL("no stall logged; %d lines, first: %s", f.nlogs,
 		    f.nlogs > 0 ? f.logs[0] : "none");
 	raw_close(&r);
-	fx_run_for(&f, 1200);		/* the linger ends */
+	/* the linger ends */
+	FX_RUN_UNTIL(&f, (ovl_server_stats(f.srv, &st), st.live == 0), 10000);
 	ovl_server_stats(f.srv, &st);
 	ASSERT_EQ(st.live, 0);
 	check_others_served(&f);
@@ -790,6 +791,7 @@ test_max_conns(void)
 {
 	struct fx f;
 	struct fx_dial d1, d2, d3;
+	struct ovl_server_stats st;
 	const char *addrs[1];
 
 	fx_init(&f);
@@ -804,7 +806,7 @@ test_max_conns(void)
 	ASSERT_NE(d3.status, 0);
 	ASSERT_EQ(fx_log_count(&f, "connections held already"), 1);
 	ovl_conn_close(d1.conn, OVL_GA_NORMAL, NULL);
-	fx_run_for(&f, 50);
+	FX_RUN_UNTIL(&f, (ovl_server_stats(f.srv, &st), st.live < 2), 5000);
 	fx_dial(&f, addrs, 1, f.psk, 2000, &d3);
 	ASSERT_OK(d3.status);
 	ovl_conn_close(d2.conn, OVL_GA_NORMAL, NULL);
