@@ -12,7 +12,17 @@
 #   docker logs CTR                                  >/dev/null
 #   pier logs b1/CTR                                 >/dev/null
 #
-# Which goes first alternates. Each round records the wall time of each, the
+# With -w cp-out and -w cp-in, a file of BYTES random bytes copied out of
+# the container into a fresh local path, or into the container from a
+# local file:
+#
+#   docker cp CTR:/f DIR/d          docker cp FILE CTR:/in-d
+#   pier cp b1/CTR:/f DIR/p         pier cp FILE b1/CTR:/in-p
+#
+# With -s each round also runs the docker CLI through ssh to this machine
+# (`docker -H ssh://root@127.0.0.1:PORT`, what people use to reach a
+# remote engine without opening its port). Which goes first rotates. Each
+# round records the wall time of each, the
 # CPU of each client (user + system, from /usr/bin/time) and the CPU the
 # node spent during pier's run (from /proc/PID/stat). Prints every round,
 # the medians, and pier's rate as a share of docker's (median of the
@@ -27,16 +37,21 @@
 #              (default build-rel)
 #   -r ROUNDS  rounds (default 7)
 #   -m MIB     output per run in MiB (default 64)
-#   -w W       exec (default) or logs
+#   -w W       exec (default), logs, cp-out or cp-in
+#   -s         also the docker CLI through ssh (`docker -H ssh://`, to
+#              a private sshd: tools/bench/bench-sshd.sh) each round
 set -u
+. "$(dirname "$0")/bench-sshd.sh"
 
 build=build-rel
 rounds=7
 mib=64
 work=exec
-usage="usage: $0 [-b BUILD] [-r ROUNDS] [-m MIB] [-w exec|logs]"
-while getopts b:r:m:w: o; do
+usage="usage: $0 [-b BUILD] [-r ROUNDS] [-m MIB] [-w exec|logs|cp-out|cp-in] [-s]"
+ssh=0
+while getopts b:r:m:w:s o; do
 	case $o in
+	s) ssh=1 ;;
 	b) build=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	m) mib=$OPTARG ;;
@@ -45,7 +60,7 @@ while getopts b:r:m:w: o; do
 	esac
 done
 case $work in
-exec|logs) ;;
+exec|logs|cp-out|cp-in) ;;
 *) echo "$usage" >&2; exit 2 ;;
 esac
 build=$(cd "$build" 2>/dev/null && pwd) || {
@@ -62,9 +77,13 @@ docker version >/dev/null 2>&1 || {
 tmp=$(mktemp -d /tmp/pier-bench-exec.XXXXXX)
 label=pier.bench.run=$$
 node_pid=
+ssh_pid=
+ssh_host=
 cleanup() {
 	[ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null &&
 		wait "$node_pid" 2>/dev/null
+	[ -n "$ssh_pid" ] && kill "$ssh_pid" 2>/dev/null &&
+		wait "$ssh_pid" 2>/dev/null
 	docker ps -aq --filter "label=$label" | xargs -r docker rm -f \
 		>/dev/null 2>&1
 	rm -rf "$tmp"
@@ -72,6 +91,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 export PIER_CONFIG_DIR=$tmp/client
+[ $ssh = 1 ] && bench_sshd "$tmp/ssh" bench-exec
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$pierd" --state-dir "$tmp/s" --listen "127.0.0.1:$port" --log-level warn \
@@ -85,10 +105,26 @@ done
 	>/dev/null || { echo "bench-exec: join failed" >&2; exit 1; }
 ctr=pier-bx-$$
 bytes=$((mib * 1048576))
-if [ "$work" = exec ]; then
+if [ "$work" != logs ]; then
 	docker run -d -l pier.test=1 -l "$label" --name "$ctr" \
 		pier-test/busybox:latest sleep 3600 >/dev/null || exit 1
 	"$pier" exec "b1/$ctr" true || exit 1	# the node's model, warm
+	if [ "$work" = cp-out ]; then
+		docker exec "$ctr" sh -c "head -c $bytes /dev/urandom >/f" ||
+			exit 1
+	elif [ "$work" = cp-in ]; then
+		head -c "$bytes" /dev/urandom >"$tmp/src" || exit 1
+	fi
+	if [ "$work" = cp-out ]; then	# both copies, the same bytes
+		docker cp "$ctr:/f" "$tmp/d" && "$pier" cp "b1/$ctr:/f" "$tmp/p" &&
+			cmp -s "$tmp/d" "$tmp/p" && [ "$(stat -c %s "$tmp/p")" = "$bytes" ] ||
+			{ echo "bench-exec: pier cp out differs" >&2; exit 1; }
+	elif [ "$work" = cp-in ]; then
+		docker cp "$tmp/src" "$ctr:/in-d" &&
+			"$pier" cp "$tmp/src" "b1/$ctr:/in-p" &&
+			docker exec "$ctr" cmp /in-d /in-p ||
+			{ echo "bench-exec: pier cp in differs" >&2; exit 1; }
+	fi
 else
 	# 99 characters and a newline a line, then the container exits.
 	docker run -d -l pier.test=1 -l "$label" --name "$ctr" \
@@ -105,23 +141,37 @@ fi
 ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
-# run WHO: "wall_s cpu_ms [node_ms]" of one run.
-run() {
-	local a b out
-	a=$(ticks "$node_pid")
-	if [ "$work" = logs ] && [ "$1" = docker ]; then
-		out=$( { /usr/bin/time -f '%e %U %S' docker logs "$ctr" \
-			>/dev/null; } 2>&1)
-	elif [ "$work" = logs ]; then
-		out=$( { /usr/bin/time -f '%e %U %S' "$pier" logs "b1/$ctr" \
-			>/dev/null; } 2>&1)
-	elif [ "$1" = docker ]; then
-		out=$( { /usr/bin/time -f '%e %U %S' docker exec "$ctr" \
-			head -c $bytes /dev/zero >/dev/null; } 2>&1)
-	else
-		out=$( { /usr/bin/time -f '%e %U %S' "$pier" exec "b1/$ctr" \
-			head -c $bytes /dev/zero >/dev/null; } 2>&1)
+# client WHO: the command of one run, one word a line (docker, pier, or
+# ssh: the docker CLI through the private sshd).
+client() {
+	local dk=(docker) out=d
+	if [ "$1" = ssh ]; then
+		dk=(env "PATH=$ssh_path" docker -H "$ssh_host")
+		out=s
 	fi
+	if [ "$1" = pier ]; then
+		case $work in
+		exec) printf '%s\n' "$pier" exec "b1/$ctr" head -c $bytes /dev/zero ;;
+		logs) printf '%s\n' "$pier" logs "b1/$ctr" ;;
+		cp-out) printf '%s\n' "$pier" cp "b1/$ctr:/f" "$tmp/p" ;;
+		cp-in) printf '%s\n' "$pier" cp "$tmp/src" "b1/$ctr:/in-p" ;;
+		esac
+		return
+	fi
+	case $work in
+	exec) printf '%s\n' "${dk[@]}" exec "$ctr" head -c $bytes /dev/zero ;;
+	logs) printf '%s\n' "${dk[@]}" logs "$ctr" ;;
+	cp-out) printf '%s\n' "${dk[@]}" cp "$ctr:/f" "$tmp/$out" ;;
+	cp-in) printf '%s\n' "${dk[@]}" cp "$tmp/src" "$ctr:/in-$out" ;;
+	esac
+}
+# run WHO: "wall_s cpu_ms [node_ms]" of one run (node_ms for pier).
+run() {
+	local a b out cmd
+	mapfile -t cmd < <(client "$1")
+	rm -f "$tmp/d" "$tmp/p" "$tmp/s"
+	a=$(ticks "$node_pid")
+	out=$( { /usr/bin/time -f '%e %U %S' "${cmd[@]}" >/dev/null; } 2>&1)
 	b=$(ticks "$node_pid")
 	echo "$out" | tail -n 1 | awk -v n=$(( (b - a) * 1000 / $(getconf CLK_TCK) )) \
 		-v who="$1" '{ printf "%s %d", $1, ($2 + $3) * 1000;
@@ -132,18 +182,34 @@ echo "bench-exec: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores," \
 	"load $(cut -d' ' -f1-3 /proc/loadavg)," \
 	"commit $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null)," \
 	"$work, $mib MiB per run"
-printf '%-6s %10s %9s %10s %9s %9s %8s\n' round "docker s" "cpu ms" \
-	"pier s" "cpu ms" "node ms" "rate"
+# Columns: docker wall, cpu; pier wall, cpu, node cpu; [ssh wall, cpu].
+fmt='%-6s %10.2f %9d %10.2f %9d %9d %7.2fx'
+head='%-6s %10s %9s %10s %9s %9s %8s'
+if [ -n "$ssh_host" ]; then
+	fmt="$fmt %10.2f %9d %7.2fx"
+	head="$head %10s %9s %8s"
+fi
+# shellcheck disable=SC2059
+printf "$head\n" round "docker s" "cpu ms" "pier s" "cpu ms" "node ms" \
+	"rate" "ssh s" "cpu ms" "vs ssh"
 : >"$tmp/rows"
+# row: one round's numbers as the table prints them.
+row() {
+	awk -v fmt="$fmt\n" -v ssh="$ssh_host" '{
+		if (ssh != "")
+			printf fmt, $1, $2, $3, $4, $5, $6, $2 / $4, $7, $8, $7 / $4
+		else
+			printf fmt, $1, $2, $3, $4, $5, $6, $2 / $4 }'
+}
 for r in $(seq "$rounds"); do
-	if [ $((r % 2)) -eq 1 ]; then
-		d=$(run docker); p=$(run pier)
-	else
-		p=$(run pier); d=$(run docker)
-	fi
-	echo "$d $p" >>"$tmp/rows"
-	echo "$r $d $p" | awk '{ printf "%-6s %10.2f %9d %10.2f %9d %9d %7.2fx\n",
-		$1, $2, $3, $4, $5, $6, $2 / $4 }'
+	s=
+	case $(( r % 3 )) in
+	1) d=$(run docker); p=$(run pier); [ -n "$ssh_host" ] && s=$(run ssh) ;;
+	2) p=$(run pier); [ -n "$ssh_host" ] && s=$(run ssh); d=$(run docker) ;;
+	0) [ -n "$ssh_host" ] && s=$(run ssh); d=$(run docker); p=$(run pier) ;;
+	esac
+	echo "$d $p $s" >>"$tmp/rows"
+	echo "$r $d $p $s" | row
 done
 echo "load $(cut -d' ' -f1-3 /proc/loadavg)"
 # med: the median of the numbers on stdin, one a line.
@@ -154,7 +220,19 @@ med() {
 median() {
 	awk -v c="$1" '{ print $c }' "$tmp/rows" | med
 }
-printf '%-6s %10.2f %9d %10.2f %9d %9d %7.2fx\n' median "$(median 1)" \
-	"$(median 2)" "$(median 3)" "$(median 4)" "$(median 5)" \
-	"$(awk '{ print $1 / $3 }' "$tmp/rows" | med)"
-echo "(rate: pier's MiB/s as a share of docker's in the same round)"
+# The ratios' medians are of the per-round ratios: both sides of a ratio
+# saw the same minute.
+rd=$(awk '{ print $1 / $3 }' "$tmp/rows" | med)
+if [ -n "$ssh_host" ]; then
+	rs=$(awk '{ print $6 / $3 }' "$tmp/rows" | med)
+	# shellcheck disable=SC2059
+	printf "$fmt\n" median "$(median 1)" "$(median 2)" "$(median 3)" \
+		"$(median 4)" "$(median 5)" "$rd" "$(median 6)" "$(median 7)" \
+		"$rs"
+else
+	# shellcheck disable=SC2059
+	printf "$fmt\n" median "$(median 1)" "$(median 2)" "$(median 3)" \
+		"$(median 4)" "$(median 5)" "$rd"
+fi
+echo "(rate: pier's MiB/s as a share of docker's in the same round;" \
+	"vs ssh: as a share of docker -H ssh://'s)"

@@ -28,13 +28,8 @@
 #      it runs them) is measured too: its VmRSS before and after, per
 #      session.
 #
-# The private sshd: a host key, a client key and its authorized_keys, an
-# sshd_config (127.0.0.1, a free port, keys only, no PAM) all in a temp
-# directory, sshd -D run in the background and killed at the end. The
-# docker CLI (28.x here) reads no ssh options from the environment and
-# ssh reads ~/.ssh/config from the passwd entry, not $HOME, so the CLI
-# gets a PATH whose first `ssh` is a two-line wrapper adding
-# `-F TEMP/ssh_config` (the key, the pinned host key, BatchMode).
+# The private sshd is tools/bench/bench-sshd.sh's (keys only, 127.0.0.1,
+# files in a temp directory), killed at the end.
 #
 # The container runs `sleep 3600` from pier-test/busybox:latest with the
 # labels pier.test=1 and pier.bench.run=PID, and is removed at the end
@@ -55,6 +50,7 @@
 #   -c CLIENTS   which clients, comma-separated (default
 #                docker,ssh,pier-exec,pier-shell; relay as well)
 set -u
+. "$(dirname "$0")/bench-sshd.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
 build=build-rel
@@ -85,14 +81,6 @@ for f in "$pierd" "$pier" "$termmem" "$probe"; do
 	[ -e "$f" ] || { echo "bench-term: $f is missing; build it first" >&2
 		exit 2; }
 done
-case ",$clients," in
-*,ssh,*)
-	for f in /usr/sbin/sshd ssh ssh-keygen; do
-		command -v $f >/dev/null || { echo "bench-term: no $f" \
-			"(tools/setup-deps --test installs openssh-server)" >&2
-			exit 1; }
-	done ;;
-esac
 docker version >/dev/null 2>&1 || {
 	echo "bench-term: no Docker engine (docker version fails)" >&2; exit 1; }
 image=pier-test/busybox:latest
@@ -177,57 +165,13 @@ ctr=$(docker run -d -l pier.test=1 -l "$run_label" --name "pier-bt-$$" \
 	"$image" sleep 3600) || exit 1
 name=pier-bt-$$
 
-# The private sshd.
+# The private sshd (tools/bench/bench-sshd.sh).
 ssh_host=
 case ",$clients," in
 *,ssh,*)
 	sd=$tmp/ssh
-	mkdir -p "$sd/bin" && chmod 700 "$sd"
-	ssh-keygen -q -t ed25519 -N '' -f "$sd/host_key" || exit 1
-	ssh-keygen -q -t ed25519 -N '' -f "$sd/id" || exit 1
-	cp "$sd/id.pub" "$sd/authorized_keys"
-	sport=$(free_port)
-	cat >"$sd/sshd_config" <<-EOF
-		Port $sport
-		ListenAddress 127.0.0.1
-		HostKey $sd/host_key
-		PidFile $sd/sshd.pid
-		AuthorizedKeysFile $sd/authorized_keys
-		PermitRootLogin prohibit-password
-		PasswordAuthentication no
-		KbdInteractiveAuthentication no
-		UsePAM no
-		StrictModes no
-	EOF
-	echo "[127.0.0.1]:$sport $(cut -d' ' -f1,2 "$sd/host_key.pub")" \
-		>"$sd/known_hosts"
-	cat >"$sd/ssh_config" <<-EOF
-		Host *
-		  IdentityFile $sd/id
-		  IdentitiesOnly yes
-		  UserKnownHostsFile $sd/known_hosts
-		  GlobalKnownHostsFile /dev/null
-		  StrictHostKeyChecking yes
-		  BatchMode yes
-		  LogLevel ERROR
-	EOF
-	printf '#!/bin/sh\nexec %s -F %s "$@"\n' "$(command -v ssh)" \
-		"$sd/ssh_config" >"$sd/bin/ssh"
-	chmod +x "$sd/bin/ssh"
-	mkdir -p /run/sshd	# sshd's privilege separation directory
-	/usr/sbin/sshd -t -f "$sd/sshd_config" || exit 1
-	/usr/sbin/sshd -D -e -f "$sd/sshd_config" >"$sd/sshd.log" 2>&1 &
-	pids+=($!)
-	for _ in $(seq 100); do
-		ss -ltn 2>/dev/null | grep -q "127.0.0.1:$sport " && break
-		sleep 0.05
-	done
-	ssh_host=ssh://root@127.0.0.1:$sport
-	PATH=$sd/bin:$PATH docker -H "$ssh_host" version \
-		-f '{{.Server.Version}}' >/dev/null 2>"$sd/err" || {
-		echo "bench-term: docker -H $ssh_host fails:" >&2
-		cat "$sd/err" "$sd/sshd.log" >&2; exit 1; }
-	echo "sshd on 127.0.0.1:$sport ($(ssh -V 2>&1))" ;;
+	bench_sshd "$sd" bench-term
+	pids+=("$ssh_pid") ;;
 esac
 
 # The relay (bench-relay).
@@ -251,7 +195,7 @@ esac
 client_cmd() {
 	case $1 in
 	docker) printf '%s\n' docker exec -it "$name" sh ;;
-	ssh) printf '%s\n' env "PATH=$sd/bin:$PATH" docker -H "$ssh_host" \
+	ssh) printf '%s\n' env "PATH=$ssh_path" docker -H "$ssh_host" \
 		exec -it "$name" sh ;;
 	pier-exec) printf '%s\n' "$pier" exec -it "b1/$name" sh ;;
 	pier-shell) printf '%s\n' "$pier" shell "b1/$name" ;;
