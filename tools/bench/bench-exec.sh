@@ -144,25 +144,16 @@ ticks() {
 # client WHO: the command of one run, one word a line (docker, pier, or
 # ssh: the docker CLI through the private sshd).
 client() {
-	local dk=(docker) out=d
-	if [ "$1" = ssh ]; then
-		dk=(env "PATH=$ssh_path" docker -H "$ssh_host")
-		out=s
-	fi
-	if [ "$1" = pier ]; then
-		case $work in
-		exec) printf '%s\n' "$pier" exec "b1/$ctr" head -c $bytes /dev/zero ;;
-		logs) printf '%s\n' "$pier" logs "b1/$ctr" ;;
-		cp-out) printf '%s\n' "$pier" cp "b1/$ctr:/f" "$tmp/p" ;;
-		cp-in) printf '%s\n' "$pier" cp "$tmp/src" "b1/$ctr:/in-p" ;;
-		esac
-		return
-	fi
+	local cl=(docker) t=$ctr out=d
+	case $1 in
+	pier) cl=("$pier"); t=b1/$ctr; out=p ;;
+	ssh) cl=(env "PATH=$ssh_path" docker -H "$ssh_host"); out=s ;;
+	esac
 	case $work in
-	exec) printf '%s\n' "${dk[@]}" exec "$ctr" head -c $bytes /dev/zero ;;
-	logs) printf '%s\n' "${dk[@]}" logs "$ctr" ;;
-	cp-out) printf '%s\n' "${dk[@]}" cp "$ctr:/f" "$tmp/$out" ;;
-	cp-in) printf '%s\n' "${dk[@]}" cp "$tmp/src" "$ctr:/in-$out" ;;
+	exec) printf '%s\n' "${cl[@]}" exec "$t" head -c $bytes /dev/zero ;;
+	logs) printf '%s\n' "${cl[@]}" logs "$t" ;;
+	cp-out) printf '%s\n' "${cl[@]}" cp "$t:/f" "$tmp/$out" ;;
+	cp-in) printf '%s\n' "${cl[@]}" cp "$tmp/src" "$t:/in-$out" ;;
 	esac
 }
 # run WHO: "wall_s cpu_ms [node_ms]" of one run (node_ms for pier).
