@@ -116,8 +116,8 @@ if [ "$work" != logs ]; then
 		head -c "$bytes" /dev/urandom >"$tmp/src" || exit 1
 	fi
 	if [ "$work" = cp-out ]; then	# both copies, the same bytes
-		docker cp "$ctr:/f" "$tmp/d" && "$pier" cp "b1/$ctr:/f" "$tmp/p" &&
-			cmp -s "$tmp/d" "$tmp/p" && [ "$(stat -c %s "$tmp/p")" = "$bytes" ] ||
+		docker cp "$ctr:/f" "$tmp/out-d" && "$pier" cp "b1/$ctr:/f" "$tmp/out-p" &&
+			cmp -s "$tmp/out-d" "$tmp/out-p" && [ "$(stat -c %s "$tmp/out-p")" = "$bytes" ] ||
 			{ echo "bench-exec: pier cp out differs" >&2; exit 1; }
 	elif [ "$work" = cp-in ]; then
 		docker cp "$tmp/src" "$ctr:/in-d" &&
@@ -152,7 +152,7 @@ client() {
 	case $work in
 	exec) printf '%s\n' "${cl[@]}" exec "$t" head -c $bytes /dev/zero ;;
 	logs) printf '%s\n' "${cl[@]}" logs "$t" ;;
-	cp-out) printf '%s\n' "${cl[@]}" cp "$t:/f" "$tmp/$out" ;;
+	cp-out) printf '%s\n' "${cl[@]}" cp "$t:/f" "$tmp/out-$out" ;;
 	cp-in) printf '%s\n' "${cl[@]}" cp "$tmp/src" "$t:/in-$out" ;;
 	esac
 }
@@ -160,7 +160,7 @@ client() {
 run() {
 	local a b out cmd
 	mapfile -t cmd < <(client "$1")
-	rm -f "$tmp/d" "$tmp/p" "$tmp/s"
+	rm -f "$tmp/out-d" "$tmp/out-p" "$tmp/out-s"
 	a=$(ticks "$node_pid")
 	out=$( { /usr/bin/time -f '%e %U %S' "${cmd[@]}" >/dev/null; } 2>&1)
 	b=$(ticks "$node_pid")
