@@ -16,23 +16,24 @@
 # the container into a fresh local path, or into the container from a
 # local file:
 #
-#   docker cp CTR:/f DIR/d          docker cp FILE CTR:/in-d
-#   pier cp b1/CTR:/f DIR/p         pier cp FILE b1/CTR:/in-p
+#   docker cp CTR:/f DIR/out-d      docker cp FILE CTR:/in-d
+#   pier cp b1/CTR:/f DIR/out-p     pier cp FILE b1/CTR:/in-p
 #
-# With -s each round also runs the docker CLI through ssh to this machine
+# (the bench first checks that both copies hold the same bytes). With -s
+# each round also runs the docker CLI through ssh to this machine
 # (`docker -H ssh://root@127.0.0.1:PORT`, what people use to reach a
-# remote engine without opening its port). Which goes first rotates. Each
-# round records the wall time of each, the
-# CPU of each client (user + system, from /usr/bin/time) and the CPU the
-# node spent during pier's run (from /proc/PID/stat). Prints every round,
-# the medians, and pier's rate as a share of docker's (median of the
-# per-round ratios, so both sides of a ratio saw the same minute).
+# remote engine without opening its port). Which goes first rotates.
+# Each round records the wall time of each, the CPU of each client (user
+# + system, from /usr/bin/time) and the CPU the node spent during pier's
+# run (from /proc/PID/stat). Prints every round, the medians, and pier's
+# rate as a share of docker's (and of docker over ssh's), the median of
+# the per-round ratios, so both sides of a ratio saw the same minute.
 #
 # One release pierd on 127.0.0.1 with its own state, a client joined to
 # it, and a container from pier-test/busybox:latest labelled pier.test=1
 # and pier.bench.run=PID; all removed at the end.
 #
-# Usage: tools/bench/bench-exec.sh [-b BUILD] [-r ROUNDS] [-m MIB] [-w W]
+# Usage: tools/bench/bench-exec.sh [-b BUILD] [-r ROUNDS] [-m MIB] [-w W] [-s]
 #   -b BUILD   a release build with node/pierd and tools/pier/pier
 #              (default build-rel)
 #   -r ROUNDS  rounds (default 7)
@@ -51,11 +52,11 @@ usage="usage: $0 [-b BUILD] [-r ROUNDS] [-m MIB] [-w exec|logs|cp-out|cp-in] [-s
 ssh=0
 while getopts b:r:m:w:s o; do
 	case $o in
-	s) ssh=1 ;;
 	b) build=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	m) mib=$OPTARG ;;
 	w) work=$OPTARG ;;
+	s) ssh=1 ;;
 	*) echo "$usage" >&2; exit 2 ;;
 	esac
 done
@@ -175,14 +176,14 @@ echo "bench-exec: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores," \
 	"$work, $mib MiB per run"
 # Columns: docker wall, cpu; pier wall, cpu, node cpu; [ssh wall, cpu].
 fmt='%-6s %10.2f %9d %10.2f %9d %9d %7.2fx'
-head='%-6s %10s %9s %10s %9s %9s %8s'
+cols=(round "docker s" "cpu ms" "pier s" "cpu ms" "node ms" rate)
 if [ -n "$ssh_host" ]; then
 	fmt="$fmt %10.2f %9d %7.2fx"
-	head="$head %10s %9s %8s"
+	cols+=("ssh s" "cpu ms" "vs ssh")
+	printf '%-6s %10s %9s %10s %9s %9s %8s %10s %9s %8s\n' "${cols[@]}"
+else
+	printf '%-6s %10s %9s %10s %9s %9s %8s\n' "${cols[@]}"
 fi
-# shellcheck disable=SC2059
-printf "$head\n" round "docker s" "cpu ms" "pier s" "cpu ms" "node ms" \
-	"rate" "ssh s" "cpu ms" "vs ssh"
 : >"$tmp/rows"
 # row: one round's numbers as the table prints them.
 row() {
@@ -194,11 +195,17 @@ row() {
 }
 for r in $(seq "$rounds"); do
 	s=
-	case $(( r % 3 )) in
-	1) d=$(run docker); p=$(run pier); [ -n "$ssh_host" ] && s=$(run ssh) ;;
-	2) p=$(run pier); [ -n "$ssh_host" ] && s=$(run ssh); d=$(run docker) ;;
-	0) [ -n "$ssh_host" ] && s=$(run ssh); d=$(run docker); p=$(run pier) ;;
-	esac
+	if [ -z "$ssh_host" ] && [ $((r % 2)) -eq 1 ]; then
+		d=$(run docker); p=$(run pier)
+	elif [ -z "$ssh_host" ]; then
+		p=$(run pier); d=$(run docker)
+	else
+		case $((r % 3)) in
+		1) d=$(run docker); p=$(run pier); s=$(run ssh) ;;
+		2) p=$(run pier); s=$(run ssh); d=$(run docker) ;;
+		0) s=$(run ssh); d=$(run docker); p=$(run pier) ;;
+		esac
+	fi
 	echo "$d $p $s" >>"$tmp/rows"
 	echo "$r $d $p $s" | row
 done
@@ -225,5 +232,6 @@ else
 	printf "$fmt\n" median "$(median 1)" "$(median 2)" "$(median 3)" \
 		"$(median 4)" "$(median 5)" "$rd"
 fi
-echo "(rate: pier's MiB/s as a share of docker's in the same round;" \
-	"vs ssh: as a share of docker -H ssh://'s)"
+echo "(rate: pier's MiB/s as a share of docker's in the same round)"
+[ -n "$ssh_host" ] &&
+	echo "(vs ssh: pier's MiB/s as a share of docker -H ssh://'s)"
