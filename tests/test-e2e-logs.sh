@@ -240,18 +240,18 @@ check "a third node, behind a relay to the engine" \
 	--listen "127.0.0.1:$port3")" --name n3 >/dev/null 2>&1
 "$pier" logs -f --json --tail 1 "n3/$tag-a" >"$tmp/r" 2>"$tmp/re" &
 rfpid=$!
-wait_for 10 eval '[ "$(wc -l <"$tmp/r")" -ge 5 ]'
+wait_for 10 eval '[ "$(lines_of "$tmp/r" "\"line\"")" -ge 5 ]'
 kill -9 "$rpid"; wait "$rpid" 2>/dev/null
 wait_for 10 grep -q '"event":"engine","why":"the engine went away' "$tmp/r"
-before=$(wc -l <"$tmp/r")
+before=$(lines_of "$tmp/r" '"line"')	# log lines, not the events
 sleep 1	# the engine is away for a while: the container goes on writing
 python3 "$fix" "$relay" "$engine" &
 rpid=$!
 pids+=($rpid)
 wait_for 15 grep -q '"why":"the engine answers again' "$tmp/r"
-wait_for 15 eval '[ "$(wc -l <"$tmp/r")" -ge $((before + 20)) ]'
+wait_for 15 eval '[ "$(lines_of "$tmp/r" "\"line\"")" -ge $((before + 20)) ]'
 kill -INT "$rfpid"; wait "$rfpid"
-out="$(grep event "$tmp/r") lines: $before then $(wc -l <"$tmp/r")"
+out="$(grep event "$tmp/r") lines: $before then $(lines_of "$tmp/r" '"line"')"
 check "logs -f: an engine restart mid-follow is reconnected, no dup or gap" \
 	python3 -c 'import json,sys
 ev=[json.loads(l) for l in open(sys.argv[1]) if "\"event\"" in l]
