@@ -56,6 +56,7 @@ struct cli_find {
 	int			 probing;	/* the probe started */
 	uint8_t			 knock[OVL_DHT_ID_LEN];	/* this minute's */
 	int			 knocked;
+	int			 punch_wanted;	/* a punch+ candidate was added */
 	void			(*on_found)(const char *, void *); /* no d */
 	void			*arg;
 	uv_timer_t		 timer;		/* the DHT's delay */
@@ -232,6 +233,23 @@ probe_start(struct cli_find *f)
 }
 
 /*
+ * Knocks once a punch is wanted and the DHT has a lookup free. Near
+ * midnight the key's hashes of two days (and their relay hashes) take
+ * every lookup at first; then the knock starts when one of them ends.
+ */
+static void
+knock_start(struct cli_find *f)
+{
+	if (f->knocked || !f->punch_wanted || f->dht == NULL)
+		return;
+	if (ovl_dhts_lookup(f->dht, f->knock, 1, ovl_dhts_port(f->dht),
+	    on_knocked, f) == 0) {
+		f->knocked = 1;
+		randombytes_buf(f->probe, sizeof f->probe);
+	}
+}
+
+/*
  * The node's address is known but maybe not reachable: knock (announce
  * the knock hash from the DHT socket, so the node learns this socket's
  * public address) and dial the address from the TCP port of the same
@@ -246,11 +264,8 @@ find_punch(struct cli_find *f, const char *hostport)
 	snprintf(cand, sizeof cand, "punch+%s", hostport);
 	if (f->d == NULL || ovl_dial_add_punch(f->d, cand, port) != 0)
 		return;
-	if (!f->knocked && ovl_dhts_lookup(f->dht, f->knock, 1, port,
-	    on_knocked, f) == 0) {
-		f->knocked = 1;
-		randombytes_buf(f->probe, sizeof f->probe);
-	}
+	f->punch_wanted = 1;
+	knock_start(f);
 	f->dht_until = uv_now(f->loop) + CLI_PUNCH_MS;
 	find_extend(f, CLI_PUNCH_MS);
 	ovl_dial_hold(f->d, CLI_PUNCH_MS);
@@ -289,8 +304,11 @@ take_peers(struct cli_find *f, const struct ovl_dht_addr *p, size_t n,
 		if (!f->symmetric)
 			find_punch(f, cand + strlen(kind));
 	}
-	if (done && !relay)
-		probe_start(f);	/* if the knock's end found no slot free */
+	if (done) {
+		/* A lookup ended: its slot is free for what waits. */
+		knock_start(f);
+		probe_start(f);
+	}
 	if (!done || --f->lookups > 0 || f->d == NULL || f->knocked)
 		return;
 	find_settle(f);
