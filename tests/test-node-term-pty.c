@@ -137,19 +137,6 @@ ctx_init(struct ctx *c)
 	ASSERT_OK(uv_timer_init(&c->loop, &c->timer));
 }
 
-/* Runs the loop until *flag is set (or the step times out). */
-static void
-run_until(struct ctx *c, int *flag, uint64_t ms)
-{
-	c->timed_out = 0;
-	ASSERT_OK(uv_timer_start(&c->timer, on_timeout, ms, 0));
-	while (!*flag && !c->timed_out)
-		uv_run(&c->loop, UV_RUN_ONCE);
-	uv_timer_stop(&c->timer);
-	if (!*flag)
-		FAIL("timed out; output so far: \"%s\"", c->out);
-}
-
 /* Runs the loop until cond holds; fails the case after ms. */
 #define RUN_UNTIL(c, cond, ms) do {					\
 	(c)->timed_out = 0;						\
@@ -202,7 +189,7 @@ ctx_done(struct ctx *c)
 		pid = term_pty_pid(c->p);
 		term_pty_close(c->p, on_close, c);
 		c->p = NULL;
-		run_until(c, &c->closed, WAIT_MS);
+		RUN_UNTIL(c, c->closed, WAIT_MS);
 		ASSERT_EQ(c->closed, 1);
 		/* Reaped: no zombie left behind. */
 		ASSERT_EQ(waitpid(pid, &st, WNOHANG), -1);
@@ -222,7 +209,7 @@ test_stty_size(void)
 
 	ctx_init(&c);
 	spawn(&c, argv, 24, 80);
-	run_until(&c, &c.exited, WAIT_MS);
+	RUN_UNTIL(&c, c.exited, WAIT_MS);
 	ASSERT_EQ(c.eof, 1);	/* output drained before the exit */
 	ASSERT_EQ(c.status, 0);
 	ASSERT_EQ(c.sig, 0);
@@ -246,7 +233,7 @@ test_resize(void)
 	ASSERT_OK(term_pty_resize(c.p, 30, 100));
 	ASSERT_EQ(term_pty_resize(c.p, 0, 100), -EINVAL);
 	ASSERT_OK(term_pty_write(c.p, "go\n", 3));
-	run_until(&c, &c.exited, WAIT_MS);
+	RUN_UNTIL(&c, c.exited, WAIT_MS);
 	ASSERT_EQ(c.status, 0);
 	ASSERT_CONTAINS(c.out, "30 100\r\n");
 	ASSERT_CONTAINS(c.out, "WINCH");
@@ -267,7 +254,7 @@ test_cat_echo(void)
 	    WAIT_MS);
 	ASSERT_EQ(c.exited, 0);
 	ASSERT_OK(term_pty_write(c.p, "\004", 1));
-	run_until(&c, &c.exited, WAIT_MS);
+	RUN_UNTIL(&c, c.exited, WAIT_MS);
 	ASSERT_EQ(c.status, 0);
 	ASSERT_EQ(term_pty_write_queued(c.p), 0);
 	ctx_done(&c);
@@ -284,14 +271,14 @@ test_exit_codes(void)
 
 	ctx_init(&c);
 	spawn(&c, exit3, 24, 80);
-	run_until(&c, &c.exited, WAIT_MS);
+	RUN_UNTIL(&c, c.exited, WAIT_MS);
 	ASSERT_EQ(c.status, 3);
 	ASSERT_EQ(c.sig, 0);
 	ctx_done(&c);
 
 	ctx_init(&c);
 	spawn(&c, killed, 24, 80);
-	run_until(&c, &c.exited, WAIT_MS);
+	RUN_UNTIL(&c, c.exited, WAIT_MS);
 	ASSERT_EQ(c.sig, SIGTERM);
 	ctx_done(&c);
 }
@@ -366,7 +353,7 @@ test_env_cwd(void)
 	o.exit_cb = on_exit_cb;
 	o.arg = &c;
 	ASSERT_OK(term_pty_spawn(&c.loop, &o, &c.p, &cause));
-	run_until(&c, &c.exited, WAIT_MS);
+	RUN_UNTIL(&c, c.exited, WAIT_MS);
 	ASSERT_CONTAINS(c.out, "v=x y\r\n/tmp\r\n");
 	ctx_done(&c);
 }
@@ -390,7 +377,7 @@ test_flood_paused(void)
 	term_pty_resume(c.p);
 	RUN_UNTIL(&c, c.total > before, WAIT_MS);
 	ASSERT_OK(term_pty_kill(c.p, SIGKILL));
-	run_until(&c, &c.exited, WAIT_MS);
+	RUN_UNTIL(&c, c.exited, WAIT_MS);
 	ASSERT_EQ(c.sig, SIGKILL);
 	ASSERT_EQ(term_pty_kill(c.p, SIGTERM), -ESRCH);
 	ctx_done(&c);
@@ -473,11 +460,11 @@ test_two_at_once(void)
 		o.arg = &d;
 		ASSERT_OK(term_pty_spawn(&c.loop, &o, &d.p, &cause));
 	}
-	run_until(&c, &d.exited, WAIT_MS);
+	RUN_UNTIL(&c, d.exited, WAIT_MS);
 	ASSERT_EQ(d.status, 9);
 	ASSERT_EQ(c.exited, 0);
 	ASSERT_OK(term_pty_write(c.p, "go\n", 3));
-	run_until(&c, &c.exited, WAIT_MS);
+	RUN_UNTIL(&c, c.exited, WAIT_MS);
 	ASSERT_EQ(c.status, 7);
 	term_pty_close(d.p, on_close, &d);
 	RUN_UNTIL(&c, d.closed, WAIT_MS);
